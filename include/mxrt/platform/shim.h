@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Runs in: kernel (implemented by kernel/shim/platform.c) and user space (implemented by
+ * tests/fakes/platform_fake.cpp over pthreads and malloc).
+ *
+ * The platform seam: the only kernel facilities the C++ core may use. Only scalars and opaque
+ * pointers cross it; the C++ side never sees a kernel structure. Contracts are given per function:
+ * "any context" means hard IRQ, softirq and process context, with or without spinlocks held.
+ */
+#ifndef MXRT_PLATFORM_SHIM_H
+#define MXRT_PLATFORM_SHIM_H
+
+#include <mxrt/abi.h>
+
+MXRT_EXTERN_C_BEGIN
+
+/* Allocation context, mapped to GFP_KERNEL / GFP_ATOMIC by the shim. */
+enum mxrt_gfp {
+	MXRT_GFP_KERNEL = 0, /* may sleep */
+	MXRT_GFP_ATOMIC = 1, /* any context, may fail */
+};
+
+/* Zeroed memory, or NULL. GFP_KERNEL: sleepable context only. Node -1: any NUMA node. */
+void *mxrt_shim_zalloc(mxrt_size size, enum mxrt_gfp gfp, int node) MXRT_NOEXCEPT;
+/* Frees memory from mxrt_shim_zalloc (NULL is fine). Sleepable context. */
+void mxrt_shim_free(void *p) MXRT_NOEXCEPT;
+
+/* CLOCK_MONOTONIC in ns (ktime_get_ns). Any context. */
+mxrt_u64 mxrt_shim_now_ns(void) MXRT_NOEXCEPT;
+
+/* RCU read side (rcu_read_lock): any context, never sleeps, nests. */
+void mxrt_shim_rcu_read_lock(void) MXRT_NOEXCEPT;
+void mxrt_shim_rcu_read_unlock(void) MXRT_NOEXCEPT;
+/* Waits for every RCU reader that started before the call (synchronize_rcu). Sleepable only. */
+void mxrt_shim_synchronize_rcu(void) MXRT_NOEXCEPT;
+
+/*
+ * Sleeping mutex (struct mutex; an rt_mutex underneath on PREEMPT_RT). Opaque storage of
+ * MXRT_MUTEX_SIZE bytes, checked against sizeof(struct mutex) by the shim at build time.
+ * @key: static storage of MXRT_LOCK_CLASS_KEY_SIZE bytes, one per init site (see Mutex in
+ * platform.hpp), so lockdep gives every lock its own class.
+ */
+#define MXRT_MUTEX_SIZE 64
+#define MXRT_LOCK_CLASS_KEY_SIZE 128
+struct mxrt_shim_mutex {
+	unsigned char __attribute__((aligned(8))) opaque[MXRT_MUTEX_SIZE];
+};
+struct mxrt_shim_lock_class_key {
+	unsigned char __attribute__((aligned(8))) opaque[MXRT_LOCK_CLASS_KEY_SIZE];
+};
+void mxrt_shim_mutex_init(struct mxrt_shim_mutex *m, const char *name,
+			  struct mxrt_shim_lock_class_key *key) MXRT_NOEXCEPT;
+void mxrt_shim_mutex_lock(struct mxrt_shim_mutex *m) MXRT_NOEXCEPT;
+void mxrt_shim_mutex_unlock(struct mxrt_shim_mutex *m) MXRT_NOEXCEPT;
+/* lockdep_assert_held (no-op when lockdep is off). */
+void mxrt_shim_mutex_assert_held(struct mxrt_shim_mutex *m) MXRT_NOEXCEPT;
+void mxrt_shim_mutex_destroy(struct mxrt_shim_mutex *m) MXRT_NOEXCEPT;
+
+/* might_sleep(): documents and (with CONFIG_DEBUG_ATOMIC_SLEEP) checks a sleepable caller. */
+void mxrt_shim_might_sleep(void) MXRT_NOEXCEPT;
+
+/* printk at a level; prefixed with the module name by the shim. Any context. */
+enum mxrt_log_level { MXRT_LOG_ERR = 3, MXRT_LOG_WARN = 4, MXRT_LOG_INFO = 6, MXRT_LOG_DEBUG = 7 };
+void mxrt_shim_log(enum mxrt_log_level level, const char *fmt, ...) MXRT_NOEXCEPT
+	__attribute__((format(printf, 2, 3)));
+
+MXRT_EXTERN_C_END
+
+#endif /* MXRT_PLATFORM_SHIM_H */

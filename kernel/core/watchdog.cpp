@@ -1,0 +1,430 @@
+// SPDX-License-Identifier: GPL-2.0
+//
+// Runs in: kernel (mxrt_watchdog.ko) and user space (unit tests against tests/fakes).
+//
+// The watchdog table and its lock-free state machine.
+//
+// Design
+//   Each watchdog is a Slot in a table of 64-slot chunks. Chunks are allocated on demand by add() and
+//   freed only when the table is destroyed, so a slot's memory outlives every handle to it: a stale
+//   handle reads a live slot and is refused by its generation, never touches freed memory.
+//
+//   A handle is (generation << 20) | (index + 1). A slot's `tag_` holds (generation << 2) | state,
+//   state being free, live or dying. remove() moves live -> dying, waits for an RCU grace period so
+//   that every start/kick/cancel that saw it live has finished, disarms it, waits for a running
+//   expiry pass, then bumps the generation and frees it.
+//
+//   `deadline_` is the whole arm state in one word: 0 = idle, otherwise the due time in ns with bit 0
+//   set once it has expired (recovery repeating). start = CAS 0 -> due; cancel = exchange 0;
+//   kick = exchange due. Only atomics, inside an RCU read-side section: callable from any context.
+//
+//   Timer: the caller arms one timer at earliest(). A start whose deadline is earlier than the timer's
+//   lowers `earliest_` and tells the caller to re-arm (rare: only when the new deadline is the
+//   earliest). cancel never touches the timer: a timer left armed after the last cancel fires once,
+//   finds nothing due and stays disarmed (no further wake-ups while nothing is armed). This keeps
+//   start+cancel free of timer programming, which is what makes it cheaper than an hrtimer pair.
+//
+//   Expiry: expire() runs in one sleepable thread. It resets `earliest_` to NEVER, scans all slots,
+//   runs the recovery of each due watchdog (outside any lock but the expiry mutex), schedules its next
+//   recovery one timeout later on the deadline grid, and publishes the minimum next deadline.
+//
+// Memory ordering
+//   (A) start/kick: seq_cst RMW on deadline_, then seq_cst load of earliest_.
+//   (B) expire: seq_cst store earliest_ = NEVER, then seq_cst load of each deadline_.
+//   This is the store-buffer pattern: with all four seq_cst, either start sees NEVER (and re-arms the
+//   timer itself) or the scan sees the new deadline (and includes it in the next deadline). Neither
+//   side can miss the other, so no armed watchdog is ever left without a timer.
+//   (C) tag_ live is published with release after the slot's fields are written (add), and read with
+//   acquire before the fields are used (start, expire, info).
+
+#include <mxrt/core/watchdog_core.h>
+#include <mxrt/kstd/atomic.hpp>
+#include <mxrt/platform/platform.hpp>
+
+namespace mxrt::wd {
+namespace {
+
+constexpr u32 kSlotsPerChunk = 64;
+constexpr u32 kMaxChunks = MXRT_WD_MAX_ITEMS / kSlotsPerChunk;
+constexpr u32 kIndexBits = 20;
+constexpr u64 kIndexMask = (u64{1} << kIndexBits) - 1;
+constexpr u32 kGenBits = 30;
+constexpr u32 kGenMask = (u32{1} << kGenBits) - 1;
+constexpr u32 kNoSlot = ~u32{0};
+constexpr u64 kExpiredBit = 1;
+constexpr u64 kNever = MXRT_WD_NEVER;
+constexpr u64 kNsPerMs = 1000000;
+
+static_assert(MXRT_WD_MAX_ITEMS % kSlotsPerChunk == 0);
+static_assert(MXRT_WD_MAX_ITEMS <= kIndexMask);
+
+enum class SlotState : u32 { kFree = 0, kLive = 1, kDying = 2 };
+
+constexpr u32 MakeTag(u32 gen, SlotState s) { return (gen & kGenMask) << 2 | static_cast<u32>(s); }
+constexpr SlotState TagState(u32 tag) { return static_cast<SlotState>(tag & 3); }
+constexpr u32 TagGen(u32 tag) { return tag >> 2; }
+constexpr s64 MakeHandle(u32 gen, u32 index) {
+	return static_cast<s64>((u64{gen} << kIndexBits) | (u64{index} + 1));
+}
+
+// One watchdog. Aligned to cache lines so that start/cancel on different watchdogs from different
+// CPUs do not false-share.
+struct alignas(kCacheLine) Slot {
+	Atomic<u64> deadline_;        // 0 idle; due ns | kExpiredBit
+	Atomic<u32> tag_;             // generation << 2 | SlotState
+	u32 next_free_;               // free list link; table mutex
+	// Written by add() before tag_ goes live, constant while live.
+	u64 timeout_ns_;
+	u32 timeout_ms_;
+	u32 count_;                   // consecutive expiries since start; expiry thread only
+	mxrt_wd_recovery_fn fn_;
+	void *data_;
+	const void *owner_;
+	char name_[MXRT_WD_NAME_LEN];
+	char owner_name_[MXRT_WD_NAME_LEN];
+	// Statistics: written by the expiry thread, read by info().
+	Atomic<u64> expiries_;
+	Atomic<u64> last_delay_ns_;
+	Atomic<u64> max_delay_ns_;
+};
+static_assert(sizeof(Slot) % kCacheLine == 0);
+
+struct Chunk {
+	Slot slots[kSlotsPerChunk];
+};
+
+} // namespace
+
+class Table : Pinned {
+public:
+	static Result<Table *> Create() {
+		Table *t = TRY(New<Table>(Gfp::kKernel));
+		MXRT_MUTEX_INIT(t->table_mu_, "mxrt_wd_table", LockRank::kWatchdogTable);
+		MXRT_MUTEX_INIT(t->expiry_mu_, "mxrt_wd_expiry", LockRank::kWatchdogExpiry);
+		return t;
+	}
+
+	~Table() {
+		u32 n = nchunks_.Load(MemoryOrder::kAcquire);
+		if (registered_ != 0)
+			mxrt_shim_log(MXRT_LOG_WARN, "watchdog table destroyed with %u watchdogs registered\n",
+				      registered_);
+		for (u32 c = 0; c < n; c++)
+			Delete(chunks_[c].Load(MemoryOrder::kRelaxed));
+	}
+
+	s64 Add(const mxrt_wd_params &p) {
+		mxrt_shim_might_sleep();
+		const char *name = p.name != nullptr ? p.name : "(unnamed)";
+		if (p.fn == nullptr) {
+			mxrt_shim_log(MXRT_LOG_ERR, "watchdog '%s': no recovery function\n", name);
+			return -MXRT_EINVAL;
+		}
+		if (p.timeout_ms < MXRT_WD_MIN_TIMEOUT_MS || p.timeout_ms > MXRT_WD_MAX_TIMEOUT_MS) {
+			mxrt_shim_log(MXRT_LOG_ERR,
+				      "watchdog '%s': timeout %u ms is outside %u..%u ms; refused\n", name,
+				      p.timeout_ms, MXRT_WD_MIN_TIMEOUT_MS, MXRT_WD_MAX_TIMEOUT_MS);
+			return -MXRT_EINVAL;
+		}
+		Guard<Mutex> g(table_mu_);
+		if (free_head_ == kNoSlot) {
+			int ret = GrowLocked();
+			if (ret < 0)
+				return ret;
+		}
+		u32 index = free_head_;
+		Slot *s = SlotAt(index);
+		free_head_ = s->next_free_;
+		s->next_free_ = kNoSlot;
+		s->deadline_.Store(0, MemoryOrder::kRelaxed);
+		s->timeout_ms_ = p.timeout_ms;
+		s->timeout_ns_ = u64{p.timeout_ms} * kNsPerMs;
+		s->count_ = 0;
+		s->fn_ = p.fn;
+		s->data_ = p.data;
+		s->owner_ = p.owner;
+		CopyString(s->name_, sizeof(s->name_), name);
+		CopyString(s->owner_name_, sizeof(s->owner_name_), p.owner_name != nullptr ? p.owner_name : "-");
+		s->expiries_.Store(0, MemoryOrder::kRelaxed);
+		s->last_delay_ns_.Store(0, MemoryOrder::kRelaxed);
+		s->max_delay_ns_.Store(0, MemoryOrder::kRelaxed);
+		u32 gen = TagGen(s->tag_.Load(MemoryOrder::kRelaxed));
+		// Release: the fields above are visible to whoever acquires the live tag (C).
+		s->tag_.Store(MakeTag(gen, SlotState::kLive), MemoryOrder::kRelease);
+		registered_++;
+		return MakeHandle(gen, index);
+	}
+
+	int Remove(s64 wd, bool in_expiry_thread) {
+		mxrt_shim_might_sleep();
+		Slot *s;
+		u32 gen;
+		{
+			Guard<Mutex> g(table_mu_);
+			int ret = Lookup(wd, &s);
+			if (ret < 0)
+				return ret;
+			gen = TagGen(s->tag_.Load(MemoryOrder::kRelaxed));
+			// New start/kick/cancel calls are refused from here on.
+			s->tag_.Store(MakeTag(gen, SlotState::kDying), MemoryOrder::kRelease);
+		}
+		// Every start/kick/cancel that saw the slot live ran inside an RCU read-side section.
+		SynchronizeRcu();
+		s->deadline_.Store(0, MemoryOrder::kRelaxed);
+		if (!in_expiry_thread) {
+			// A pass may be inside this watchdog's callback: wait for it. From the expiry thread
+			// itself the pass is our caller; it re-checks the tag before every callback.
+			Guard<Mutex> g(expiry_mu_);
+		}
+		Guard<Mutex> g(table_mu_);
+		u32 index = static_cast<u32>((static_cast<u64>(wd) & kIndexMask) - 1);
+		s->tag_.Store(MakeTag(gen + 1, SlotState::kFree), MemoryOrder::kRelease);
+		s->next_free_ = free_head_;
+		free_head_ = index;
+		registered_--;
+		return 0;
+	}
+
+	u32 RemoveOwner(const void *owner, bool in_expiry_thread) {
+		u32 removed = 0;
+		for (;;) {
+			s64 wd = 0;
+			{
+				Guard<Mutex> g(table_mu_);
+				u32 cap = nchunks_.Load(MemoryOrder::kRelaxed) * kSlotsPerChunk;
+				for (u32 i = 0; i < cap && wd == 0; i++) {
+					Slot *s = SlotAt(i);
+					u32 tag = s->tag_.Load(MemoryOrder::kRelaxed);
+					if (TagState(tag) == SlotState::kLive && s->owner_ == owner)
+						wd = MakeHandle(TagGen(tag), i);
+				}
+			}
+			if (wd == 0 || Remove(wd, in_expiry_thread) < 0)
+				return removed;
+			removed++;
+		}
+	}
+
+	int Start(s64 wd, u64 now) {
+		RcuReadGuard rcu;
+		Slot *s;
+		int ret = Lookup(wd, &s);
+		if (ret < 0)
+			return ret;
+		u64 due = Due(now, s->timeout_ns_);
+		u64 idle = 0;
+		// (A) seq_cst: pairs with the seq_cst store of earliest_ and load of deadline_ in Expire().
+		if (!s->deadline_.CompareExchange(idle, due, MemoryOrder::kSeqCst, MemoryOrder::kRelaxed))
+			return 0; // start-once: an armed watchdog keeps its deadline
+		return LowerEarliest(due) ? 2 : 1;
+	}
+
+	int Kick(s64 wd, u64 now) {
+		RcuReadGuard rcu;
+		Slot *s;
+		int ret = Lookup(wd, &s);
+		if (ret < 0)
+			return ret;
+		u64 due = Due(now, s->timeout_ns_);
+		// (A) as in Start().
+		u64 old = s->deadline_.Exchange(due, MemoryOrder::kSeqCst);
+		if (LowerEarliest(due))
+			return 2;
+		return old == 0 ? 1 : 0;
+	}
+
+	int Cancel(s64 wd) {
+		RcuReadGuard rcu;
+		Slot *s;
+		int ret = Lookup(wd, &s);
+		if (ret < 0)
+			return ret;
+		// Relaxed is enough: cancel publishes nothing, and a pass that still sees the old
+		// deadline re-checks it with a CAS before running the callback.
+		return s->deadline_.Exchange(0, MemoryOrder::kRelaxed) != 0 ? 1 : 0;
+	}
+
+	u64 Earliest() const { return earliest_.value.Load(MemoryOrder::kSeqCst); }
+
+	u64 Expire(u64 (*now_fn)()) {
+		mxrt_shim_might_sleep();
+		Guard<Mutex> g(expiry_mu_);
+		passes_.Store(passes_.Load(MemoryOrder::kRelaxed) + 1, MemoryOrder::kRelaxed);
+		// (B) seq_cst: pairs with (A) in Start()/Kick().
+		earliest_.value.Store(kNever, MemoryOrder::kSeqCst);
+		u64 next = kNever;
+		u64 now = now_fn();
+		u32 cap = nchunks_.Load(MemoryOrder::kAcquire) * kSlotsPerChunk;
+		for (u32 i = 0; i < cap; i++) {
+			Slot *s = SlotAt(i);
+			u32 tag = s->tag_.Load(MemoryOrder::kAcquire); // (C)
+			if (TagState(tag) != SlotState::kLive)
+				continue;
+			u64 d = s->deadline_.Load(MemoryOrder::kSeqCst); // (B)
+			if (d == 0)
+				continue;
+			u64 due = d & ~kExpiredBit;
+			if (due > now) {
+				next = Min(next, due);
+				continue;
+			}
+			u64 t = s->timeout_ns_;
+			u64 repeat = due + t;
+			if (repeat <= now) // missed intervals (a slow callback): stay on the grid
+				repeat += ((now - repeat) / t + 1) * t;
+			// A concurrent cancel or kick wins: then nothing is due here.
+			if (!s->deadline_.CompareExchange(d, repeat | kExpiredBit, MemoryOrder::kSeqCst,
+							  MemoryOrder::kSeqCst)) {
+				if (d != 0)
+					next = Min(next, d & ~kExpiredBit);
+				continue;
+			}
+			s->count_ = (d & kExpiredBit) ? s->count_ + 1 : 1;
+			u64 delay = now - due;
+			s->expiries_.Store(s->expiries_.Load(MemoryOrder::kRelaxed) + 1, MemoryOrder::kRelaxed);
+			s->last_delay_ns_.Store(delay, MemoryOrder::kRelaxed);
+			s->max_delay_ns_.FetchMax(delay, MemoryOrder::kRelaxed);
+			mxrt_wd_expiry e = {MakeHandle(TagGen(tag), i), due, now, s->count_};
+			s->fn_(s->data_, &e);
+			recoveries_.Store(recoveries_.Load(MemoryOrder::kRelaxed) + 1, MemoryOrder::kRelaxed);
+			now = now_fn();
+			next = Min(next, repeat);
+		}
+		LowerEarliest(next);
+		return Earliest();
+	}
+
+	int Info(u32 index, mxrt_wd_info *out) {
+		Guard<Mutex> g(table_mu_);
+		if (index >= nchunks_.Load(MemoryOrder::kRelaxed) * kSlotsPerChunk)
+			return -MXRT_ENOENT;
+		Slot *s = SlotAt(index);
+		u32 tag = s->tag_.Load(MemoryOrder::kAcquire);
+		if (TagState(tag) != SlotState::kLive)
+			return 0;
+		u64 d = s->deadline_.Load(MemoryOrder::kRelaxed);
+		out->wd = MakeHandle(TagGen(tag), index);
+		CopyString(out->name, sizeof(out->name), s->name_);
+		CopyString(out->owner_name, sizeof(out->owner_name), s->owner_name_);
+		out->timeout_ms = s->timeout_ms_;
+		out->state = d == 0 ? MXRT_WD_IDLE : (d & kExpiredBit) ? MXRT_WD_EXPIRED : MXRT_WD_ARMED;
+		out->deadline_ns = d & ~kExpiredBit;
+		out->expiries = s->expiries_.Load(MemoryOrder::kRelaxed);
+		out->last_delay_ns = s->last_delay_ns_.Load(MemoryOrder::kRelaxed);
+		out->max_delay_ns = s->max_delay_ns_.Load(MemoryOrder::kRelaxed);
+		return 1;
+	}
+
+	void Stats(mxrt_wd_stats *out) {
+		Guard<Mutex> g(table_mu_);
+		out->registered = registered_;
+		out->capacity = nchunks_.Load(MemoryOrder::kRelaxed) * kSlotsPerChunk;
+		out->passes = passes_.Load(MemoryOrder::kRelaxed);
+		out->recoveries = recoveries_.Load(MemoryOrder::kRelaxed);
+		out->reprograms = reprograms_.Load(MemoryOrder::kRelaxed);
+		out->earliest_ns = Earliest();
+	}
+
+private:
+	// Rounds up to an even number: bit 0 of a deadline is the expired flag.
+	static u64 Due(u64 now, u64 timeout) { return (now + timeout + 1) & ~kExpiredBit; }
+
+	bool LowerEarliest(u64 due) {
+		if (!earliest_.value.FetchMin(due, MemoryOrder::kSeqCst))
+			return false;
+		reprograms_.FetchAdd(1, MemoryOrder::kRelaxed);
+		return true;
+	}
+
+	Slot *SlotAt(u32 index) const {
+		// Acquire pairs with the release publication of the chunk in GrowLocked().
+		Chunk *c = chunks_[index / kSlotsPerChunk].Load(MemoryOrder::kAcquire);
+		return &c->slots[index % kSlotsPerChunk];
+	}
+
+	// Caller is inside an RCU read-side section or holds table_mu_.
+	int Lookup(s64 wd, Slot **out) const {
+		if (wd <= 0)
+			return -MXRT_EINVAL;
+		u64 raw = static_cast<u64>(wd);
+		u64 index = (raw & kIndexMask) - 1;
+		u64 gen = raw >> kIndexBits;
+		if ((raw & kIndexMask) == 0 || gen > kGenMask)
+			return -MXRT_EINVAL;
+		if (index >= u64{nchunks_.Load(MemoryOrder::kAcquire)} * kSlotsPerChunk)
+			return -MXRT_ENOENT;
+		Slot *s = SlotAt(static_cast<u32>(index));
+		if (s->tag_.Load(MemoryOrder::kAcquire) != MakeTag(static_cast<u32>(gen), SlotState::kLive))
+			return -MXRT_ENOENT;
+		*out = s;
+		return 0;
+	}
+
+	int GrowLocked() MXRT_REQUIRES(table_mu_) {
+		table_mu_.AssertHeld();
+		u32 n = nchunks_.Load(MemoryOrder::kRelaxed);
+		if (n == kMaxChunks) {
+			mxrt_shim_log(MXRT_LOG_ERR, "watchdog table full (%u watchdogs)\n", MXRT_WD_MAX_ITEMS);
+			return -MXRT_ENOSPC;
+		}
+		Result<Chunk *> c = New<Chunk>(Gfp::kKernel);
+		if (!c.Ok())
+			return c.ErrorCode();
+		for (u32 i = 0; i < kSlotsPerChunk; i++)
+			c.Value()->slots[i].next_free_ = i + 1 < kSlotsPerChunk ? n * kSlotsPerChunk + i + 1 : kNoSlot;
+		chunks_[n].Store(c.Value(), MemoryOrder::kRelease);
+		nchunks_.Store(n + 1, MemoryOrder::kRelease);
+		free_head_ = n * kSlotsPerChunk;
+		return 0;
+	}
+
+	Mutex table_mu_;
+	Mutex expiry_mu_;
+	u32 free_head_ MXRT_GUARDED_BY(table_mu_) = kNoSlot;
+	u32 registered_ MXRT_GUARDED_BY(table_mu_) = 0;
+	Atomic<u32> nchunks_;
+	Atomic<u64> passes_;
+	Atomic<u64> recoveries_;
+	Atomic<u64> reprograms_;
+	CacheLinePadded<Atomic<u64>> earliest_{Atomic<u64>(kNever)};
+	Atomic<Chunk *> chunks_[kMaxChunks];
+};
+
+} // namespace mxrt::wd
+
+using mxrt::wd::Table;
+
+// struct mxrt_wdcore stays incomplete: the C side holds an opaque pointer that is a Table.
+static Table *T(mxrt_wdcore *core) { return reinterpret_cast<Table *>(core); }
+
+extern "C" {
+
+int mxrt_wdcore_create(mxrt_wdcore **out) {
+	kstd::Result<Table *> t = Table::Create();
+	if (!t.Ok())
+		return t.ErrorCode();
+	*out = reinterpret_cast<mxrt_wdcore *>(t.Value());
+	return 0;
+}
+
+void mxrt_wdcore_destroy(mxrt_wdcore *core) { mxrt::Delete(T(core)); }
+
+mxrt_s64 mxrt_wdcore_add(mxrt_wdcore *core, const mxrt_wd_params *p) { return T(core)->Add(*p); }
+
+int mxrt_wdcore_remove(mxrt_wdcore *core, mxrt_s64 wd, int in_expiry_thread) {
+	return T(core)->Remove(wd, in_expiry_thread != 0);
+}
+
+mxrt_u32 mxrt_wdcore_remove_owner(mxrt_wdcore *core, const void *owner, int in_expiry_thread) {
+	return T(core)->RemoveOwner(owner, in_expiry_thread != 0);
+}
+
+int mxrt_wdcore_start(mxrt_wdcore *core, mxrt_s64 wd, mxrt_u64 now_ns) { return T(core)->Start(wd, now_ns); }
+int mxrt_wdcore_kick(mxrt_wdcore *core, mxrt_s64 wd, mxrt_u64 now_ns) { return T(core)->Kick(wd, now_ns); }
+int mxrt_wdcore_cancel(mxrt_wdcore *core, mxrt_s64 wd) { return T(core)->Cancel(wd); }
+mxrt_u64 mxrt_wdcore_earliest(mxrt_wdcore *core) { return T(core)->Earliest(); }
+mxrt_u64 mxrt_wdcore_expire(mxrt_wdcore *core, mxrt_u64 (*now)(void)) { return T(core)->Expire(now); }
+int mxrt_wdcore_info(mxrt_wdcore *core, mxrt_u32 index, mxrt_wd_info *out) { return T(core)->Info(index, out); }
+void mxrt_wdcore_stats(mxrt_wdcore *core, mxrt_wd_stats *out) { T(core)->Stats(out); }
+
+} // extern "C"

@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Runs in: kernel. Linked into every module that contains C++ core code.
+ *
+ * The kernel implementation of the platform seam (include/mxrt/platform/shim.h): one-line forwarders
+ * to kernel facilities, plus build-time checks that the opaque sizes and errno values the C++ side
+ * relies on match this kernel.
+ */
+#include <linux/build_bug.h>
+#include <linux/errno.h>
+#include <linux/kernel.h>
+#include <linux/ktime.h>
+#include <linux/lockdep.h>
+#include <linux/mutex.h>
+#include <linux/printk.h>
+#include <linux/rcupdate.h>
+#include <linux/slab.h>
+
+#include <mxrt/platform/shim.h>
+
+static inline gfp_t mxrt_gfp(enum mxrt_gfp gfp)
+{
+	return gfp == MXRT_GFP_ATOMIC ? GFP_ATOMIC : GFP_KERNEL;
+}
+
+void *mxrt_shim_zalloc(mxrt_size size, enum mxrt_gfp gfp, int node)
+{
+	return kvzalloc_node(size, mxrt_gfp(gfp), node);
+}
+
+void mxrt_shim_free(void *p)
+{
+	kvfree(p);
+}
+
+mxrt_u64 mxrt_shim_now_ns(void)
+{
+	return ktime_get_ns();
+}
+
+void mxrt_shim_rcu_read_lock(void)
+{
+	rcu_read_lock();
+}
+
+void mxrt_shim_rcu_read_unlock(void)
+{
+	rcu_read_unlock();
+}
+
+void mxrt_shim_synchronize_rcu(void)
+{
+	synchronize_rcu();
+}
+
+static inline struct mutex *mxrt_mutex(struct mxrt_shim_mutex *m)
+{
+	return (struct mutex *)m->opaque;
+}
+
+void mxrt_shim_mutex_init(struct mxrt_shim_mutex *m, const char *name,
+			  struct mxrt_shim_lock_class_key *key)
+{
+	BUILD_BUG_ON(sizeof(struct mutex) > sizeof(m->opaque));
+	BUILD_BUG_ON(__alignof__(struct mutex) > 8);
+	BUILD_BUG_ON(sizeof(struct lock_class_key) > sizeof(key->opaque));
+	/* The key is static storage of the C++ init site (MXRT_MUTEX_INIT): one lockdep class each. */
+	__mutex_init(mxrt_mutex(m), name, (struct lock_class_key *)key->opaque);
+}
+
+void mxrt_shim_mutex_lock(struct mxrt_shim_mutex *m)
+{
+	mutex_lock(mxrt_mutex(m));
+}
+
+void mxrt_shim_mutex_unlock(struct mxrt_shim_mutex *m)
+{
+	mutex_unlock(mxrt_mutex(m));
+}
+
+void mxrt_shim_mutex_assert_held(struct mxrt_shim_mutex *m)
+{
+	lockdep_assert_held(mxrt_mutex(m));
+}
+
+void mxrt_shim_mutex_destroy(struct mxrt_shim_mutex *m)
+{
+	mutex_destroy(mxrt_mutex(m));
+}
+
+void mxrt_shim_might_sleep(void)
+{
+	might_sleep();
+}
+
+void mxrt_shim_log(enum mxrt_log_level level, const char *fmt, ...)
+{
+	struct va_format vaf;
+	va_list args;
+
+	va_start(args, fmt);
+	vaf.fmt = fmt;
+	vaf.va = &args;
+	printk("%c%c%s: %pV", KERN_SOH_ASCII, '0' + level, KBUILD_MODNAME, &vaf);
+	va_end(args);
+}
+
+/* The C++ side spells errno values as MXRT_E*; they must be the kernel's. */
+static_assert(MXRT_EPERM == EPERM && MXRT_ENOENT == ENOENT && MXRT_EINTR == EINTR);
+static_assert(MXRT_EIO == EIO && MXRT_EAGAIN == EAGAIN && MXRT_ENOMEM == ENOMEM);
+static_assert(MXRT_EBUSY == EBUSY && MXRT_EEXIST == EEXIST && MXRT_ENODEV == ENODEV);
+static_assert(MXRT_EINVAL == EINVAL && MXRT_ENOSPC == ENOSPC && MXRT_ERANGE == ERANGE);
+static_assert(MXRT_ETIMEDOUT == ETIMEDOUT && MXRT_EALREADY == EALREADY);

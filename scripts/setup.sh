@@ -1,0 +1,164 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Runs on: the build host (Debian 12). Idempotent setup for building, testing and benchmarking.
+#
+# Installs the host packages we need and unpacks Debian's kernel packages (headers for the builds,
+# images + modules for the VM tests) into a cache directory with `apt-get download` + `dpkg -x`.
+# Nothing is installed into the host's /boot or /lib/modules.
+#
+#   scripts/setup.sh            host packages + every kernel in the cache
+#   scripts/setup.sh --print    print the cache layout (after setup)
+#
+# Cache layout ($MXRT_CACHE, default ~/.cache/mxrt):
+#   kernels/<flavour>/kdir      -> headers tree usable as KDIR for out-of-tree builds
+#   kernels/<flavour>/vmlinuz   -> kernel image for QEMU (flavours that boot in the VM tests)
+#   kernels/<flavour>/modules   -> /lib/modules/<release> of that image
+#   kernels/<flavour>/release      the kernel release string (uname -r)
+#   busybox/<arch>/busybox          static busybox for the guest initramfs
+# Flavours: x86_64-rt-6.12 (PREEMPT_RT, default), arm64-6.12, x86_64-rt-6.1 (headers only).
+set -euo pipefail
+
+CACHE=${MXRT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mxrt}
+HOST_PKGS=(
+	build-essential gcc-12 g++-12 clang lld llvm make bc bison flex kmod cpio xz-utils zstd
+	libelf-dev libssl-dev dwarves
+	gcc-aarch64-linux-gnu g++-aarch64-linux-gnu
+	qemu-system-x86 qemu-system-arm busybox-static
+	googletest libgtest-dev libbenchmark-dev
+)
+
+log() { printf 'setup: %s\n' "$*" >&2; }
+
+need_root() {
+	if [ "$(id -u)" -ne 0 ]; then
+		if command -v sudo >/dev/null; then SUDO=sudo; else
+			log "must run as root (or with sudo) to install packages"; exit 1
+		fi
+	else
+		SUDO=
+	fi
+}
+
+install_host_packages() {
+	local missing=()
+	for p in "${HOST_PKGS[@]}"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+	done
+	local need_update=0
+	if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+		log "adding the arm64 architecture (for the arm64 kernel and busybox packages)"
+		$SUDO dpkg --add-architecture arm64
+		need_update=1
+	fi
+	if [ "${#missing[@]}" -gt 0 ] || [ "$need_update" = 1 ] || [ ! -e "$CACHE/.apt-updated" ]; then
+		log "apt-get update"
+		$SUDO apt-get update -qq
+		mkdir -p "$CACHE" && touch "$CACHE/.apt-updated"
+	fi
+	if [ "${#missing[@]}" -gt 0 ]; then
+		log "installing: ${missing[*]}"
+		DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+	fi
+}
+
+# resolve_meta META -> the versioned package a meta-package depends on
+resolve_meta() {
+	apt-cache depends "$1" 2>/dev/null | awk '/^ *Depends: linux-/{print $2; exit}'
+}
+
+# download PKG... into $CACHE/deb (skips what is already there)
+download() {
+	mkdir -p "$CACHE/deb"
+	( cd "$CACHE/deb"
+	  for p in "$@"; do
+		local base=${p%%:*}
+		ls "${base}"_*.deb >/dev/null 2>&1 && continue
+		log "downloading $p"
+		apt-get download -qq "$p" >/dev/null
+	  done )
+}
+
+extract() { # extract ROOT PKG...
+	local root=$1; shift
+	mkdir -p "$root"
+	for p in "$@"; do
+		local base=${p%%:*}
+		dpkg -x "$(ls "$CACHE/deb/${base}"_*.deb | head -n1)" "$root"
+	done
+}
+
+# setup_kernel FLAVOUR HEADERS_META ARCH WITH_IMAGE
+setup_kernel() {
+	local flavour=$1 meta=$2 arch=$3 image=$4
+	local dir="$CACHE/kernels/$flavour"
+	if [ -e "$dir/.done" ]; then return 0; fi
+	local hdr; hdr=$(resolve_meta "$meta")
+	[ -n "$hdr" ] || { log "cannot resolve $meta (apt-get update?)"; exit 1; }
+	local release=${hdr#linux-headers-}; release=${release%%:*}
+	local deps; deps=$(apt-cache depends "$hdr" | awk '/^ *Depends: <?linux-(headers|kbuild|compiler)-/{gsub(/[<>]/, "", $2); print $2}' | sort -u)
+	local pkgs=("$hdr") kbuild=
+	for d in $deps; do
+		d=${d%%:*}
+		case "$d" in
+		linux-kbuild-*) kbuild=$d; pkgs+=("$d") ;;            # host-arch build tools
+		linux-compiler-*) ;;                                   # metadata only
+		*) if [ "$arch" = amd64 ]; then pkgs+=("$d"); else pkgs+=("$d:$arch"); fi ;;
+		esac
+	done
+	# the common headers of an arm64 package are arch: all
+	if [ "$image" = yes ]; then
+		if [ "$arch" = amd64 ]; then pkgs+=("linux-image-$release-unsigned")
+		else pkgs+=("linux-image-$release-unsigned:$arch"); fi
+	fi
+	# arm64: the common headers are Architecture: all, not :arm64
+	local fixed=()
+	for p in "${pkgs[@]}"; do
+		case "$p" in *-common:arm64|*-common-rt:arm64) p=${p%:arm64} ;; esac
+		fixed+=("$p")
+	done
+	download "${fixed[@]}"
+	rm -rf "$dir"; mkdir -p "$dir"
+	extract "$dir/root" "${fixed[@]}"
+	local kdir="$dir/root/usr/src/$hdr"; kdir=${kdir%%:*}
+	# the headers' Makefile includes the common tree by absolute path; point it into the cache
+	sed -i "s|/usr/src/|$dir/root/usr/src/|g" "$kdir/Makefile"
+	# scripts/ and tools/ are relative symlinks into the kbuild package: keep them in the cache
+	local kb="$dir/root/usr/lib/${kbuild}"
+	for l in scripts tools; do
+		if [ -L "$kdir/$l" ]; then ln -sfn "$kb/$l" "$kdir/$l"; fi
+	done
+	ln -sfn "$kdir" "$dir/kdir"
+	echo "$release" > "$dir/release"
+	if [ "$image" = yes ]; then
+		ln -sfn "$(ls "$dir"/root/boot/vmlinuz-* | head -n1)" "$dir/vmlinuz"
+		ln -sfn "$(ls -d "$dir"/root/lib/modules/* | head -n1)" "$dir/modules"
+	fi
+	touch "$dir/.done"
+	log "$flavour: $release ready in $dir"
+}
+
+setup_busybox() {
+	local arch=$1 dir="$CACHE/busybox/$1"
+	[ -x "$dir/busybox" ] && return 0
+	mkdir -p "$dir"
+	if [ "$arch" = x86_64 ]; then
+		cp /bin/busybox "$dir/busybox"
+	else
+		download "busybox-static:arm64"
+		local t; t=$(mktemp -d); extract "$t" busybox-static
+		cp "$t/bin/busybox" "$dir/busybox"; rm -rf "$t"
+	fi
+}
+
+main() {
+	if [ "${1:-}" = --print ]; then find "$CACHE/kernels" -maxdepth 2 -name '*' -newer /dev/null -printf '%p -> %l\n'; exit 0; fi
+	need_root
+	install_host_packages
+	setup_kernel x86_64-rt-6.12 linux-headers-6.12-rt-amd64 amd64 yes
+	setup_kernel arm64-6.12 linux-headers-6.12-arm64:arm64 arm64 yes
+	setup_kernel x86_64-rt-6.1 linux-headers-rt-amd64 amd64 no
+	setup_busybox x86_64
+	setup_busybox arm64
+	log "done (cache: $CACHE)"
+}
+main "$@"
