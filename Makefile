@@ -13,6 +13,7 @@
 #   make test                 everything CI runs (tests/run-all.sh)
 #   make demo                 boots the PREEMPT_RT VM and shows the watchdog library at work
 #   make bench                benchmarks (in the VMs)
+#   make install              modules_install into /lib/modules/<release>/updates (on the target)
 #   make clean
 
 MXRT_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/mxrt
@@ -28,7 +29,7 @@ BUILD := $(CURDIR)/build
 KSRC := Kbuild kernel include tests/kmod bench/kmod scripts
 export MXRT_CACHE
 
-.PHONY: all modules modules-all setup unit guest-bins test vm-test demo bench clean help
+.PHONY: all modules modules-all install setup unit guest-bins test vm-test demo bench clean help
 all: modules
 
 help:
@@ -52,6 +53,10 @@ endef
 modules: $(KDIR)/Makefile
 	$(call shadow,$(FLAVOUR))
 	$(MAKE) -C $(KDIR) M=$(BUILD)/$(FLAVOUR) modules
+
+# Installs into /lib/modules/<KDIR's release>/updates and runs depmod (on the target machine).
+install: modules
+	$(MAKE) -C $(KDIR) M=$(BUILD)/$(FLAVOUR) INSTALL_MOD_DIR=updates modules_install
 
 modules-all:
 	@for f in $(FLAVOURS); do $(MAKE) --no-print-directory modules FLAVOUR=$$f KDIR=$(MXRT_CACHE)/kernels/$$f/kdir || exit 1; done

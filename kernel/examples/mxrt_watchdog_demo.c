@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Runs in: kernel. An example driver for the watchdog library (`make demo` loads it in the VM).
+ *
+ * A kthread performs a "bus transfer" every @period_ms, guarded by a watchdog of @timeout_ms:
+ * start before, cancel after. Every @stuck_every-th transfer hangs for @stuck_ms; the recovery
+ * function, running in the mxrt_wd thread, "resets the bus" (logs and counts) and repeats every
+ * timeout until the transfer finally completes and cancels the watchdog.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/delay.h>
+#include <linux/kthread.h>
+#include <linux/module.h>
+
+#include <mxrt/watchdog.h>
+
+static unsigned int timeout_ms = 100;
+module_param(timeout_ms, uint, 0444);
+MODULE_PARM_DESC(timeout_ms, "transfer timeout (>= 100)");
+static unsigned int period_ms = 20;
+module_param(period_ms, uint, 0444);
+MODULE_PARM_DESC(period_ms, "time between transfers");
+static unsigned int stuck_every = 25;
+module_param(stuck_every, uint, 0444);
+MODULE_PARM_DESC(stuck_every, "every Nth transfer hangs (0: never)");
+static unsigned int stuck_ms = 350;
+module_param(stuck_ms, uint, 0444);
+MODULE_PARM_DESC(stuck_ms, "how long a hung transfer takes");
+
+static mxrt_wd_t demo_wd;
+static struct task_struct *demo_task;
+static unsigned long transfers, resets;
+
+static void demo_recover(void *data, const struct mxrt_wd_expiry *e)
+{
+	resets++;
+	pr_info("transfer %lu stuck: recovery #%u, %llu us after the deadline; resetting the bus\n",
+		transfers, e->count, (e->now_ns - e->deadline_ns) / 1000);
+}
+
+static int demo_thread(void *data)
+{
+	while (!kthread_should_stop()) {
+		transfers++;
+		mxrt_wd_start(demo_wd);
+		if (stuck_every && transfers % stuck_every == 0)
+			msleep(stuck_ms);	/* the device stops answering */
+		else
+			usleep_range(500, 1000);
+		mxrt_wd_cancel(demo_wd);
+		msleep(period_ms);
+	}
+	return 0;
+}
+
+static int __init demo_init(void)
+{
+	demo_wd = mxrt_wd_add(timeout_ms, demo_recover, NULL, "demo bus transfer");
+	if (demo_wd < 0)
+		return demo_wd;	/* e.g. -EINVAL for timeout_ms < 100, explained in the log */
+	demo_task = kthread_run(demo_thread, NULL, "mxrt_wd_demo");
+	if (IS_ERR(demo_task)) {
+		mxrt_wd_remove(demo_wd);
+		return PTR_ERR(demo_task);
+	}
+	return 0;
+}
+
+static void __exit demo_exit(void)
+{
+	kthread_stop(demo_task);
+	mxrt_wd_remove(demo_wd);
+	pr_info("%lu transfers, %lu bus resets\n", transfers, resets);
+}
+
+module_init(demo_init);
+module_exit(demo_exit);
+MODULE_DESCRIPTION("Example user of the mxrt watchdog library");
+MODULE_LICENSE("GPL");

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Runs on: the build host (Debian 12). The README's test command and what CI runs (.ci/run).
+#
+# 1. setup (idempotent: packages + Debian kernels in the cache)
+# 2. warning-free module builds for 6.12 PREEMPT_RT x86_64, 6.12 arm64 and 6.1 PREEMPT_RT x86_64
+#    (compiler, modpost, objtool and the C++ object checks)
+# 3. user-space unit tests: ASan+UBSan, TSan, clang -Wthread-safety
+# 4. the same unit tests, cross-built static, plus the in-kernel tests, in QEMU guests running
+#    Debian's 6.12 PREEMPT_RT x86_64 kernel and 6.12 arm64 kernel (cortex-a72)
+# Ends with one line "total: N passed, N failed" and exits non-zero if anything failed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+JOBS=${JOBS:-$(nproc)}
+passed=0 failed=0 skipped=0
+failures=()
+logdir=build/logs
+mkdir -p "$logdir"
+
+step() { printf '\n=== %s\n' "$*"; }
+record() { # record NAME STATUS
+	if [ "$2" -eq 0 ]; then passed=$((passed + 1)); echo "PASS: $1"
+	else failed=$((failed + 1)); failures+=("$1"); echo "FAIL: $1"; fi
+}
+# add the "N passed, N failed[, N skipped]" counts of a sub-run's summary line
+add_counts() { # add_counts NAME LOGFILE STATUS PATTERN
+	local line p f s
+	line=$(grep -E "$4" "$2" | tail -n1)
+	if [ -z "$line" ]; then record "$1 (no summary line)" 1; return; fi
+	p=$(sed -n 's/.* \([0-9][0-9]*\) passed.*/\1/p' <<<"$line")
+	f=$(sed -n 's/.* \([0-9][0-9]*\) failed.*/\1/p' <<<"$line")
+	s=$(sed -n 's/.* \([0-9][0-9]*\) skipped.*/\1/p' <<<"$line")
+	passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0})); skipped=$((skipped + ${s:-0}))
+	echo "$1: $line"
+	if [ "${f:-0}" -gt 0 ] || [ "$3" -ne 0 ]; then
+		failures+=("$1")
+		[ "${f:-0}" -gt 0 ] || failed=$((failed + 1))
+	fi
+}
+
+step "setup"
+scripts/setup.sh
+record setup $?
+
+for flavour in x86_64-rt-6.12 arm64-6.12 x86_64-rt-6.1; do
+	step "build $flavour"
+	log=$logdir/build-$flavour.log
+	make --no-print-directory -j"$JOBS" modules FLAVOUR="$flavour" \
+		KDIR="${MXRT_CACHE:-$HOME/.cache/mxrt}/kernels/$flavour/kdir" >"$log" 2>&1
+	st=$?
+	# zero warnings: compiler, modpost ("WARNING: modpost"), objtool ("warning: objtool")
+	if grep -inE 'warning|error' "$log" | grep -v 'Skipping BTF generation' >"$log.warnings"; then
+		cat "$log.warnings"; st=1
+	fi
+	[ $st -eq 0 ] || tail -n 30 "$log"
+	record "build $flavour (warning-free)" $st
+done
+
+step "unit tests (ASan+UBSan, TSan, clang thread-safety)"
+log=$logdir/unit.log
+make --no-print-directory -j"$JOBS" -f tests/unit/unit.mk run 2>&1 | tee "$log" | grep -E '^(unit|\[  (FAILED|PASSED) )|Sanitizer|error' 
+add_counts "unit tests" "$log" "${PIPESTATUS[0]}" '^unit: [0-9]+ passed'
+
+step "guest binaries (static x86_64 and aarch64)"
+make --no-print-directory -j"$JOBS" -f tests/unit/unit.mk guest >"$logdir/guest.log" 2>&1
+st=$?; [ $st -eq 0 ] || tail -n 30 "$logdir/guest.log"
+record "guest binaries" $st
+
+for flavour in x86_64-rt-6.12 arm64-6.12; do
+	step "VM tests on $flavour"
+	log=$logdir/vm-$flavour.log
+	tests/vm/run.sh "$flavour" 2>&1 | tee "$log"
+	add_counts "vm $flavour" "$log" "${PIPESTATUS[0]}" '^vm\([^)]*\): [0-9]+ passed'
+done
+
+echo
+if [ ${#failures[@]} -gt 0 ]; then
+	echo "failed: ${failures[*]}"
+fi
+echo "total: $passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ] && [ ${#failures[@]} -eq 0 ]

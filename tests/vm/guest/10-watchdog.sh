@@ -1,0 +1,58 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Runs in: the VM guest (busybox sh), as root, from tests/vm/run.sh.
+# The watchdog library in a real kernel: the in-kernel API tests (tests/kmod/mxrt_watchdog_test.c),
+# debugfs, load/unload cycles, and unloading a user module that still has an armed watchdog.
+set -u
+M=${MXRT_MODDIR:?}
+fail=0
+die() { echo "FAIL: $*"; fail=1; }
+D=/sys/kernel/debug/mxrt_watchdog
+
+insmod "$M/mxrt_watchdog.ko" || { echo "FAIL: cannot load mxrt_watchdog.ko"; exit 1; }
+[ -r $D/watchdogs ] || die "debugfs $D/watchdogs missing"
+grep -q '^registered: 0$' $D/stats || die "fresh library has watchdogs: $(cat $D/stats)"
+
+# 1. the in-kernel API tests; loading fails if any failed
+if insmod "$M/mxrt_watchdog_test.ko"; then
+	rmmod mxrt_watchdog_test || die "rmmod mxrt_watchdog_test"
+else
+	die "in-kernel watchdog tests failed"
+fi
+dmesg | grep -E 'mxrt_watchdog_test: (ok|not ok|#|  )' | sed 's/^\[[^]]*\] //'
+dmesg | grep -q 'mxrt_watchdog_test: # mxrt_watchdog_test: [0-9]* passed, 0 failed' ||
+	die "in-kernel test summary missing or failures reported"
+grep -q '^registered: 0$' $D/stats || die "tests left watchdogs registered: $(cat $D/stats)"
+
+# 2. a user module unloaded with an armed watchdog: the library removes it, nothing fires later
+insmod "$M/mxrt_watchdog_test.ko" leak=1 quick=1 || die "insmod leak=1"
+grep -q 'leaked on purpose' $D/watchdogs || die "leaked watchdog not listed in debugfs"
+cat $D/watchdogs
+sleep 1 # let it expire and repeat a few times: recoveries run while the module is loaded
+grep 'leaked on purpose' $D/watchdogs | grep -q expired || die "leaked watchdog did not expire"
+rmmod mxrt_watchdog_test || die "rmmod with a registered watchdog"
+dmesg | grep -q 'module mxrt_watchdog_test went away with 1 watchdog(s) registered; removed them' ||
+	die "no clean-up message for the unloaded module"
+grep -q '^registered: 0$' $D/stats || die "leaked watchdog still registered: $(cat $D/stats)"
+r0=$(sed -n 's/^recoveries: //p' $D/stats)
+sleep 1
+r1=$(sed -n 's/^recoveries: //p' $D/stats)
+[ "$r0" = "$r1" ] || die "recoveries ran after the owner was unloaded ($r0 -> $r1)"
+
+# 3. nothing armed: no timer wake-ups beyond the one already programmed
+f0=$(sed -n 's/^timer_fires: //p' $D/stats)
+sleep 1
+f1=$(sed -n 's/^timer_fires: //p' $D/stats)
+[ $((f1 - f0)) -le 1 ] || die "timer fired $((f1 - f0)) times in 1 s with nothing armed"
+cat $D/stats
+rmmod mxrt_watchdog || die "rmmod mxrt_watchdog"
+
+# 4. load/unload cycles, with the quick API tests in between
+i=0
+while [ $i -lt 5 ]; do
+	insmod "$M/mxrt_watchdog.ko" && insmod "$M/mxrt_watchdog_test.ko" quick=1 &&
+		rmmod mxrt_watchdog_test && rmmod mxrt_watchdog || { die "load/unload cycle $i"; break; }
+	i=$((i + 1))
+done
+[ $fail -eq 0 ] && echo "watchdog: all checks passed"
+exit $fail
