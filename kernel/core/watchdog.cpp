@@ -10,9 +10,15 @@
 //   handle reads a live slot and is refused by its generation, never touches freed memory.
 //
 //   A handle is (generation << 20) | (index + 1). A slot's `tag_` holds (generation << 2) | state,
-//   state being free, live or dying. remove() moves live -> dying, waits for an RCU grace period so
-//   that every start/kick/cancel that saw it live has finished, disarms it, waits for a running
-//   expiry pass, then bumps the generation and frees it.
+//   state being free, live or dying. remove() moves live -> dying (new calls are refused), disarms
+//   it, waits for a running expiry pass (which re-checks the tag before each callback), bumps the
+//   generation and puts the slot in `limbo`. It does not wait for an RCU grace period: a
+//   start/kick/cancel that saw the slot live just before may still write its deadline, which is
+//   harmless in a non-live slot (expire() and info() skip those). What must not happen is such a
+//   late write landing in the slot's next life, so a slot leaves limbo for reuse only after a polled
+//   RCU grace period (started at remove) has completed: by then every such call has returned. This
+//   keeps remove() cheap (removing 10,000 watchdogs one by one would otherwise wait for 10,000 grace
+//   periods).
 //
 //   `deadline_` is the whole arm state in one word: 0 = idle, otherwise the due time in ns with bit 0
 //   set once it has expired (recovery repeating). start = CAS 0 -> due; cancel = exchange 0;
@@ -72,7 +78,8 @@ constexpr s64 MakeHandle(u32 gen, u32 index) {
 struct alignas(kCacheLine) Slot {
 	Atomic<u64> deadline_;        // 0 idle; due ns | kExpiredBit
 	Atomic<u32> tag_;             // generation << 2 | SlotState
-	u32 next_free_;               // free list link; table mutex
+	u32 next_free_;               // free list / limbo link; table mutex
+	u64 gp_cookie_;               // in limbo: the grace period to wait for; table mutex
 	// Written by add() before tag_ goes live, constant while live.
 	u64 timeout_ns_;
 	u32 timeout_ms_;
@@ -127,15 +134,11 @@ public:
 			return -MXRT_EINVAL;
 		}
 		Guard<Mutex> g(table_mu_);
-		if (free_head_ == kNoSlot) {
-			int ret = GrowLocked();
-			if (ret < 0)
-				return ret;
-		}
-		u32 index = free_head_;
+		u32 index;
+		int ret = TakeSlotLocked(&index);
+		if (ret < 0)
+			return ret;
 		Slot *s = SlotAt(index);
-		free_head_ = s->next_free_;
-		s->next_free_ = kNoSlot;
 		s->deadline_.Store(0, MemoryOrder::kRelaxed);
 		s->timeout_ms_ = p.timeout_ms;
 		s->timeout_ns_ = u64{p.timeout_ms} * kNsPerMs;
@@ -168,8 +171,6 @@ public:
 			// New start/kick/cancel calls are refused from here on.
 			s->tag_.Store(MakeTag(gen, SlotState::kDying), MemoryOrder::kRelease);
 		}
-		// Every start/kick/cancel that saw the slot live ran inside an RCU read-side section.
-		SynchronizeRcu();
 		s->deadline_.Store(0, MemoryOrder::kRelaxed);
 		if (!in_expiry_thread) {
 			// A pass may be inside this watchdog's callback: wait for it. From the expiry thread
@@ -179,8 +180,14 @@ public:
 		Guard<Mutex> g(table_mu_);
 		u32 index = static_cast<u32>((static_cast<u64>(wd) & kIndexMask) - 1);
 		s->tag_.Store(MakeTag(gen + 1, SlotState::kFree), MemoryOrder::kRelease);
-		s->next_free_ = free_head_;
-		free_head_ = index;
+		// Calls that saw it live ran in RCU read-side sections: reuse only after a grace period.
+		s->gp_cookie_ = mxrt_shim_rcu_gp_start();
+		s->next_free_ = kNoSlot;
+		if (limbo_tail_ == kNoSlot)
+			limbo_head_ = index;
+		else
+			SlotAt(limbo_tail_)->next_free_ = index;
+		limbo_tail_ = index;
 		registered_--;
 		return 0;
 	}
@@ -360,11 +367,41 @@ private:
 		return 0;
 	}
 
+	// A slot for add(): the oldest slot in limbo whose grace period is over, else a never-used or
+	// reused one from the free list, else a new chunk, else (table at its maximum) wait for the
+	// oldest limbo slot's grace period (sleeps with table_mu_ held: only add() waits on it).
+	int TakeSlotLocked(u32 *index) MXRT_REQUIRES(table_mu_) {
+		table_mu_.AssertHeld();
+		bool limbo_ready = limbo_head_ != kNoSlot && mxrt_shim_rcu_gp_done(SlotAt(limbo_head_)->gp_cookie_);
+		if (!limbo_ready && free_head_ == kNoSlot) {
+			int ret = GrowLocked();
+			if (ret == -MXRT_ENOSPC && limbo_head_ != kNoSlot) {
+				mxrt_shim_rcu_gp_wait(SlotAt(limbo_head_)->gp_cookie_);
+				limbo_ready = true;
+			} else if (ret < 0) {
+				return ret;
+			}
+		}
+		if (limbo_ready) {
+			*index = limbo_head_;
+			limbo_head_ = SlotAt(*index)->next_free_;
+			if (limbo_head_ == kNoSlot)
+				limbo_tail_ = kNoSlot;
+		} else {
+			*index = free_head_;
+			free_head_ = SlotAt(*index)->next_free_;
+		}
+		SlotAt(*index)->next_free_ = kNoSlot;
+		return 0;
+	}
+
 	int GrowLocked() MXRT_REQUIRES(table_mu_) {
 		table_mu_.AssertHeld();
 		u32 n = nchunks_.Load(MemoryOrder::kRelaxed);
 		if (n == kMaxChunks) {
-			mxrt_shim_log(MXRT_LOG_ERR, "watchdog table full (%u watchdogs)\n", MXRT_WD_MAX_ITEMS);
+			if (limbo_head_ == kNoSlot)
+				mxrt_shim_log(MXRT_LOG_ERR, "watchdog table full (%u watchdogs)\n",
+					      MXRT_WD_MAX_ITEMS);
 			return -MXRT_ENOSPC;
 		}
 		Result<Chunk *> c = New<Chunk>(Gfp::kKernel);
@@ -381,6 +418,8 @@ private:
 	Mutex table_mu_;
 	Mutex expiry_mu_;
 	u32 free_head_ MXRT_GUARDED_BY(table_mu_) = kNoSlot;
+	u32 limbo_head_ MXRT_GUARDED_BY(table_mu_) = kNoSlot; // removed, oldest first
+	u32 limbo_tail_ MXRT_GUARDED_BY(table_mu_) = kNoSlot;
 	u32 registered_ MXRT_GUARDED_BY(table_mu_) = 0;
 	Atomic<u32> nchunks_;
 	Atomic<u64> passes_;

@@ -53,6 +53,21 @@ void mxrt_shim_synchronize_rcu(void)
 	synchronize_rcu();
 }
 
+mxrt_u64 mxrt_shim_rcu_gp_start(void)
+{
+	return start_poll_synchronize_rcu();
+}
+
+int mxrt_shim_rcu_gp_done(mxrt_u64 cookie)
+{
+	return poll_state_synchronize_rcu((unsigned long)cookie);
+}
+
+void mxrt_shim_rcu_gp_wait(mxrt_u64 cookie)
+{
+	cond_synchronize_rcu((unsigned long)cookie);
+}
+
 static inline struct mutex *mxrt_mutex(struct mxrt_shim_mutex *m)
 {
 	return (struct mutex *)m->opaque;

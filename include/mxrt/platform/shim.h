@@ -33,6 +33,15 @@ void mxrt_shim_rcu_read_lock(void) MXRT_NOEXCEPT;
 void mxrt_shim_rcu_read_unlock(void) MXRT_NOEXCEPT;
 /* Waits for every RCU reader that started before the call (synchronize_rcu). Sleepable only. */
 void mxrt_shim_synchronize_rcu(void) MXRT_NOEXCEPT;
+/*
+ * Polled grace periods (start_poll_synchronize_rcu, poll_state_synchronize_rcu,
+ * cond_synchronize_rcu): gp_start returns a cookie for a grace period it makes sure will happen;
+ * gp_done tells (any context, never sleeps) whether every reader that existed at gp_start has
+ * finished; gp_wait sleeps until then (sleepable only; returns at once if already done).
+ */
+mxrt_u64 mxrt_shim_rcu_gp_start(void) MXRT_NOEXCEPT;
+int mxrt_shim_rcu_gp_done(mxrt_u64 cookie) MXRT_NOEXCEPT;
+void mxrt_shim_rcu_gp_wait(mxrt_u64 cookie) MXRT_NOEXCEPT;
 
 /*
  * Sleeping mutex (struct mutex; an rt_mutex underneath on PREEMPT_RT). Opaque storage of
