@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Runs on: the build host. `make bench`: builds the modules and runs every benchmark in both VMs
+# (bench/guest/*.sh in the guest), then prints the "bench: ..." lines per kernel.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+rc=0
+for flavour in x86_64-rt-6.12 arm64-6.12; do
+	make --no-print-directory -j"$(nproc)" modules FLAVOUR="$flavour" >/dev/null
+	log=build/vm/$flavour/bench.log
+	mkdir -p "$(dirname "$log")"
+	tests/vm/run.sh --guest-dir bench/guest --no-guest-bins --show-output "$flavour" >"$log" 2>&1 || rc=1
+	echo "== $flavour"
+	grep -E '^(bench: |# )' "$log" || { echo "no benchmark output; see $log"; rc=1; }
+done
+exit $rc
