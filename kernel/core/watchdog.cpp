@@ -295,7 +295,7 @@ public:
 			s->fn_(s->data_, &e);
 			recoveries_.Store(recoveries_.Load(MemoryOrder::kRelaxed) + 1, MemoryOrder::kRelaxed);
 			now = now_fn();
-			next = Min(next, repeat);
+			next = Min(next, NextAfterCallback(s, tag, repeat, now));
 		}
 		LowerEarliest(next);
 		return Earliest();
@@ -335,6 +335,24 @@ public:
 private:
 	// Rounds up to an even number: bit 0 of a deadline is the expired flag.
 	static u64 Due(u64 now, u64 timeout) { return (now + timeout + 1) & ~kExpiredBit; }
+
+	// After a callback (which may have slept, cancelled, kicked or removed its watchdog): the
+	// deadline the timer must honour for this slot, or kNever. A repeat that the callback overran
+	// moves along the grid, so a slow recovery is not followed by an immediate catch-up call.
+	static u64 NextAfterCallback(Slot *s, u32 tag, u64 repeat, u64 now) {
+		if (s->tag_.Load(MemoryOrder::kAcquire) != tag)
+			return kNever; // removed (perhaps by itself)
+		u64 d = s->deadline_.Load(MemoryOrder::kSeqCst);
+		if (d == (repeat | kExpiredBit) && repeat <= now) {
+			u64 t = s->timeout_ns_;
+			u64 moved = repeat + ((now - repeat) / t + 1) * t;
+			// Lost to a concurrent cancel or kick: then d holds their value.
+			if (s->deadline_.CompareExchange(d, moved | kExpiredBit, MemoryOrder::kSeqCst,
+							 MemoryOrder::kSeqCst))
+				return moved;
+		}
+		return d == 0 ? kNever : d & ~kExpiredBit;
+	}
 
 	bool LowerEarliest(u64 due) {
 		if (!earliest_.value.FetchMin(due, MemoryOrder::kSeqCst))

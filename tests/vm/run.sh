@@ -90,6 +90,8 @@ if [ "$guest_bins" = 1 ] && [ -d "build/guest/$arch/bin" ]; then
 		case "$(basename "$b")" in $filter|*_test) cp "$b" "$ir/opt/mxrt/bin/" ;; esac
 	done
 fi
+echo "$release" >"$ir/opt/mxrt/expected-release"
+echo "$flavour" >"$ir/opt/mxrt/flavour"
 ntests=$(find "$ir/opt/mxrt/tests" -name '*.sh' | wc -l)
 nbins=$(find "$ir/opt/mxrt/bin" -name '*_test' | wc -l)
 
@@ -156,7 +158,9 @@ echo "vm($flavour): guest ran $(( $(date +%s) - start )) s"
 passed=0 failed=0 skipped=0
 problems=()
 # show every test's output, then its verdict
-awk '/^@@MXRT begin /{on=1; print "--- " $3; next} /^@@MXRT result /{on=0} on' "$log"
+# (a script may report sub-results of its own as "@@MXRT result ..." lines: they count too)
+awk '/^@@MXRT begin /{on=1; name=$3; print "--- " name; next}
+     /^@@MXRT result / && $4 == name {on=0; next} on' "$log"
 while read -r _ _ verdict name rest; do
 	case "$verdict" in
 	PASS) passed=$((passed + 1)); echo "PASS: $name" ;;

@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: GPL-2.0
+//
+// Runs in: user space (unit tests, including ASan/UBSan/TSan builds).
+//
+// The platform seam (include/mxrt/platform/shim.h) over the C++ standard library, so that the kernel
+// C++ core runs unchanged under Google Test and the sanitizers.
+//   - allocation: calloc/free, with failure injection;
+//   - clock: a settable fake;
+//   - RCU: a reader-writer lock. A read-side section (nesting counted per thread) holds it shared;
+//     a grace period is taking it exclusively, which can only happen once every reader that started
+//     before has left. Polled grace periods count completed grace periods under a small mutex.
+//     TSan understands all of it;
+//   - mutex: std::mutex placed in the opaque storage, with its owner tracked for AssertHeld.
+#include "platform_fake.hpp"
+
+#include <mxrt/platform/shim.h>
+
+#include <atomic>
+#include <cassert>
+#include <cstdarg>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <new>
+#include <shared_mutex>
+#include <thread>
+
+namespace {
+
+std::atomic<uint64_t> g_now{1000000000ull};
+std::atomic<long> g_alloc_budget{-1}; // -1: unlimited
+std::atomic<long> g_live_allocs{0};
+std::mutex g_log_mu;
+std::string g_log;
+
+std::shared_mutex g_rcu;
+thread_local int t_rcu_nesting = 0;
+std::mutex g_gp_mu;
+uint64_t g_gp_completed = 0; // g_gp_mu
+
+void CompleteGracePeriodLocked() {
+	// Caller holds g_rcu exclusively: no reader is inside a read-side section.
+	std::lock_guard<std::mutex> g(g_gp_mu);
+	g_gp_completed++;
+}
+
+struct FakeMutex {
+	std::mutex m;
+	std::atomic<std::thread::id> owner;
+};
+static_assert(sizeof(FakeMutex) <= MXRT_MUTEX_SIZE);
+static_assert(alignof(FakeMutex) <= 8);
+
+FakeMutex *Fm(mxrt_shim_mutex *m) { return std::launder(reinterpret_cast<FakeMutex *>(m->opaque)); }
+
+} // namespace
+
+namespace mxrt::fake {
+
+void SetNow(uint64_t ns) { g_now.store(ns, std::memory_order_relaxed); }
+uint64_t Now() { return g_now.load(std::memory_order_relaxed); }
+void Advance(uint64_t ns) { g_now.fetch_add(ns, std::memory_order_relaxed); }
+void FailAllocAfter(long n) { g_alloc_budget.store(n); }
+void ResetAllocFailures() { g_alloc_budget.store(-1); }
+long LiveAllocations() { return g_live_allocs.load(); }
+
+std::string TakeLog() {
+	std::lock_guard<std::mutex> g(g_log_mu);
+	std::string s;
+	s.swap(g_log);
+	return s;
+}
+
+uint64_t GracePeriods() {
+	std::lock_guard<std::mutex> g(g_gp_mu);
+	return g_gp_completed;
+}
+
+} // namespace mxrt::fake
+
+extern "C" {
+
+void *mxrt_shim_zalloc(mxrt_size size, enum mxrt_gfp, int) noexcept {
+	long budget = g_alloc_budget.load();
+	while (budget >= 0) {
+		if (budget == 0)
+			return nullptr;
+		if (g_alloc_budget.compare_exchange_weak(budget, budget - 1))
+			break;
+	}
+	void *p = std::calloc(1, size);
+	if (p != nullptr)
+		g_live_allocs.fetch_add(1);
+	return p;
+}
+
+void mxrt_shim_free(void *p) noexcept {
+	if (p != nullptr)
+		g_live_allocs.fetch_sub(1);
+	std::free(p);
+}
+
+mxrt_u64 mxrt_shim_now_ns(void) noexcept { return g_now.load(std::memory_order_relaxed); }
+
+void mxrt_shim_rcu_read_lock(void) noexcept {
+	if (t_rcu_nesting++ == 0)
+		g_rcu.lock_shared();
+}
+
+void mxrt_shim_rcu_read_unlock(void) noexcept {
+	assert(t_rcu_nesting > 0);
+	if (--t_rcu_nesting == 0)
+		g_rcu.unlock_shared();
+}
+
+void mxrt_shim_synchronize_rcu(void) noexcept {
+	assert(t_rcu_nesting == 0 && "synchronize_rcu inside a read-side section");
+	std::unique_lock<std::shared_mutex> w(g_rcu);
+	CompleteGracePeriodLocked();
+}
+
+mxrt_u64 mxrt_shim_rcu_gp_start(void) noexcept {
+	std::lock_guard<std::mutex> g(g_gp_mu);
+	return g_gp_completed + 1; // the next grace period to complete
+}
+
+int mxrt_shim_rcu_gp_done(mxrt_u64 cookie) noexcept {
+	if (mxrt::fake::GracePeriods() >= cookie)
+		return 1;
+	// Never blocks (the kernel's poll does not): complete one only if no reader is inside.
+	if (t_rcu_nesting == 0 && g_rcu.try_lock()) {
+		CompleteGracePeriodLocked();
+		g_rcu.unlock();
+	}
+	return mxrt::fake::GracePeriods() >= cookie;
+}
+
+void mxrt_shim_rcu_gp_wait(mxrt_u64 cookie) noexcept {
+	while (mxrt::fake::GracePeriods() < cookie)
+		mxrt_shim_synchronize_rcu();
+}
+
+void mxrt_shim_mutex_init(mxrt_shim_mutex *m, const char *, mxrt_shim_lock_class_key *) noexcept {
+	new (m->opaque) FakeMutex();
+}
+
+void mxrt_shim_mutex_lock(mxrt_shim_mutex *m) noexcept {
+	FakeMutex *f = Fm(m);
+	assert(f->owner.load() != std::this_thread::get_id() && "recursive mutex_lock");
+	f->m.lock();
+	f->owner.store(std::this_thread::get_id());
+}
+
+void mxrt_shim_mutex_unlock(mxrt_shim_mutex *m) noexcept {
+	FakeMutex *f = Fm(m);
+	f->owner.store(std::thread::id());
+	f->m.unlock();
+}
+
+void mxrt_shim_mutex_assert_held(mxrt_shim_mutex *m) noexcept {
+	if (Fm(m)->owner.load() != std::this_thread::get_id()) {
+		std::fprintf(stderr, "mutex not held by the caller\n");
+		std::abort();
+	}
+}
+
+void mxrt_shim_mutex_destroy(mxrt_shim_mutex *m) noexcept { Fm(m)->~FakeMutex(); }
+
+void mxrt_shim_might_sleep(void) noexcept {
+	if (t_rcu_nesting != 0) {
+		std::fprintf(stderr, "sleeping function called inside an RCU read-side section\n");
+		std::abort();
+	}
+}
+
+void mxrt_shim_log(enum mxrt_log_level, const char *fmt, ...) noexcept {
+	char buf[512];
+	va_list ap;
+	va_start(ap, fmt);
+	std::vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	std::lock_guard<std::mutex> g(g_log_mu);
+	g_log += buf;
+	if (std::getenv("MXRT_VERBOSE") != nullptr)
+		std::fputs(buf, stderr);
+}
+
+} // extern "C"

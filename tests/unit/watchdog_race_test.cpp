@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: GPL-2.0
+//
+// Runs in: user space (Google Test; meant for the TSan build, also run under ASan/UBSan).
+// Threads do to the core what CPUs do to it in the kernel: start/cancel/kick from several threads,
+// one expiry thread with the clock moving, and remove/add churn, checking invariants that any lost
+// update, torn state or use after remove would break.
+#include <mxrt/core/watchdog_core.h>
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+#include <vector>
+
+#include "../fakes/platform_fake.hpp"
+
+namespace {
+
+constexpr uint64_t kMs = 1000000;
+
+struct Guarded {
+	std::atomic<bool> removed{false};
+	std::atomic<int> calls_after_remove{0};
+	std::atomic<long> calls{0};
+};
+
+void Recover(void *data, const mxrt_wd_expiry *) {
+	auto *g = static_cast<Guarded *>(data);
+	if (g->removed.load(std::memory_order_acquire))
+		g->calls_after_remove.fetch_add(1);
+	g->calls.fetch_add(1);
+}
+
+mxrt_u64 Now() { return mxrt::fake::Now(); }
+
+mxrt_s64 Add(mxrt_wdcore *core, Guarded *g) {
+	mxrt_wd_params p = {100, Recover, g, "race", nullptr, nullptr};
+	return mxrt_wdcore_add(core, &p);
+}
+
+TEST(WatchdogRace, StartCancelKickRemoveAndExpireConcurrently) {
+	mxrt_wdcore *core;
+	ASSERT_EQ(mxrt_wdcore_create(&core), 0);
+	constexpr int kThreads = 4;
+	const auto kRun = std::chrono::milliseconds(1500);
+	std::atomic<bool> stop{false};
+
+	Guarded shared_g;
+	mxrt_s64 shared = Add(core, &shared_g);
+	ASSERT_GT(shared, 0);
+
+	// Private watchdogs: every start that armed must be matched by a cancel that disarmed.
+	std::vector<Guarded> own_g(kThreads);
+	std::vector<mxrt_s64> own(kThreads);
+	for (int i = 0; i < kThreads; i++)
+		own[i] = Add(core, &own_g[i]);
+
+	std::atomic<long> shared_started{0}, shared_cancelled{0}, errors{0};
+	std::vector<long> own_started(kThreads), own_cancelled(kThreads);
+	std::vector<std::thread> threads;
+	for (int t = 0; t < kThreads; t++) {
+		threads.emplace_back([&, t] {
+			while (!stop.load(std::memory_order_relaxed)) {
+				int r = mxrt_wdcore_start(core, shared, mxrt::fake::Now());
+				shared_started += r >= 1;
+				errors += r < 0;
+				r = mxrt_wdcore_cancel(core, shared);
+				shared_cancelled += r == 1;
+				errors += r < 0;
+				r = mxrt_wdcore_start(core, own[t], mxrt::fake::Now());
+				own_started[t] += r >= 1;
+				errors += r < 1;
+				if (t % 2 == 0) { // kick keeps it armed
+					r = mxrt_wdcore_kick(core, own[t], mxrt::fake::Now());
+					errors += r != 0 && r != 2;
+				}
+				r = mxrt_wdcore_cancel(core, own[t]);
+				own_cancelled[t] += r == 1;
+				errors += r != 1;
+			}
+		});
+	}
+	// The expiry thread, with time passing fast enough that watchdogs do expire.
+	std::atomic<long> passes{0};
+	threads.emplace_back([&] {
+		while (!stop.load(std::memory_order_relaxed)) {
+			mxrt::fake::Advance(7 * kMs);
+			mxrt_wdcore_expire(core, Now);
+			passes++;
+		}
+	});
+	// Remove/add churn: a removed watchdog's callback must never run after remove() returned,
+	// while another thread keeps using its (now stale) handle.
+	std::atomic<long> churn{0}, stale_refused{0};
+	std::atomic<mxrt_s64> victim{0};
+	threads.emplace_back([&] {
+		while (!stop.load(std::memory_order_relaxed)) {
+			mxrt_s64 h = victim.load();
+			if (h > 0 && mxrt_wdcore_start(core, h, mxrt::fake::Now()) == -MXRT_ENOENT)
+				stale_refused++;
+		}
+	});
+	threads.emplace_back([&] {
+		std::vector<Guarded> gs(400);
+		for (size_t i = 0; i < gs.size() && !stop.load(); i++) {
+			mxrt_s64 h = Add(core, &gs[i]);
+			if (h <= 0) {
+				errors++;
+				break;
+			}
+			victim.store(h);
+			mxrt_wdcore_start(core, h, mxrt::fake::Now());
+			std::this_thread::sleep_for(std::chrono::microseconds(200));
+			EXPECT_EQ(mxrt_wdcore_remove(core, h, 0), 0);
+			gs[i].removed.store(true, std::memory_order_release);
+			churn++;
+		}
+		std::this_thread::sleep_for(std::chrono::milliseconds(20));
+		for (auto &g : gs)
+			EXPECT_EQ(g.calls_after_remove.load(), 0);
+	});
+	std::this_thread::sleep_for(kRun);
+	stop = true;
+	for (auto &th : threads)
+		th.join();
+
+	EXPECT_EQ(errors.load(), 0);
+	for (int t = 0; t < kThreads; t++) {
+		EXPECT_GT(own_started[t], 0);
+		EXPECT_EQ(own_started[t], own_cancelled[t]) << "thread " << t;
+	}
+	int final_cancel = mxrt_wdcore_cancel(core, shared);
+	EXPECT_EQ(shared_started.load(), shared_cancelled.load() + final_cancel);
+	EXPECT_GT(passes.load(), 0);
+	EXPECT_GT(churn.load(), 0);
+	EXPECT_GT(stale_refused.load(), 0);
+	mxrt_wdcore_remove(core, shared, 0);
+	for (mxrt_s64 h : own)
+		mxrt_wdcore_remove(core, h, 0);
+	mxrt_wdcore_destroy(core);
+}
+
+} // namespace

@@ -1,0 +1,382 @@
+// SPDX-License-Identifier: GPL-2.0
+//
+// Runs in: user space (Google Test). The watchdog core (kernel/core/watchdog.cpp) through its C ABI,
+// with the fake clock: the test decides when time passes and when the expiry thread runs.
+#include <mxrt/core/watchdog_core.h>
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstring>
+#include <numeric>
+#include <random>
+#include <vector>
+
+#include "../fakes/platform_fake.hpp"
+
+namespace {
+
+constexpr uint64_t kMs = 1000000;
+
+struct Expiry {
+	mxrt_s64 wd;
+	uint64_t deadline, now;
+	uint32_t count;
+};
+
+struct Recorder {
+	std::vector<Expiry> calls;
+	// Optional behaviour inside the callback.
+	mxrt_wdcore *core = nullptr;
+	mxrt_s64 remove_in_callback = 0;
+	int remove_ret = 1;
+	uint64_t sleep_in_callback = 0;
+};
+
+void Record(void *data, const mxrt_wd_expiry *e) {
+	auto *r = static_cast<Recorder *>(data);
+	r->calls.push_back({e->wd, e->deadline_ns, e->now_ns, e->count});
+	if (r->remove_in_callback != 0)
+		r->remove_ret = mxrt_wdcore_remove(r->core, r->remove_in_callback, 1);
+	mxrt::fake::Advance(r->sleep_in_callback);
+}
+
+mxrt_u64 FakeNow() { return mxrt::fake::Now(); }
+
+class WatchdogTest : public ::testing::Test {
+protected:
+	void SetUp() override {
+		mxrt::fake::SetNow(1000 * kMs);
+		mxrt::fake::TakeLog();
+		ASSERT_EQ(mxrt_wdcore_create(&core_), 0);
+	}
+	void TearDown() override {
+		mxrt_wdcore_destroy(core_);
+		mxrt::fake::ResetAllocFailures();
+		EXPECT_EQ(mxrt::fake::LiveAllocations(), 0) << "leak";
+	}
+	mxrt_s64 Add(uint32_t timeout_ms, Recorder *r, const char *name = "test", const void *owner = nullptr) {
+		mxrt_wd_params p = {timeout_ms, Record, r, name, owner, "owner"};
+		return mxrt_wdcore_add(core_, &p);
+	}
+	int Start(mxrt_s64 wd) { return mxrt_wdcore_start(core_, wd, mxrt::fake::Now()); }
+	int Kick(mxrt_s64 wd) { return mxrt_wdcore_kick(core_, wd, mxrt::fake::Now()); }
+	int Cancel(mxrt_s64 wd) { return mxrt_wdcore_cancel(core_, wd); }
+	uint64_t Expire() { return mxrt_wdcore_expire(core_, FakeNow); }
+	// Advance to `t` and run the expiry pass, as the timer would.
+	uint64_t ExpireAt(uint64_t t) {
+		mxrt::fake::SetNow(t);
+		return Expire();
+	}
+	mxrt_wdcore *core_ = nullptr;
+};
+
+TEST_F(WatchdogTest, AddRefusesBadParameters) {
+	Recorder r;
+	EXPECT_EQ(Add(99, &r, "too short"), -MXRT_EINVAL);
+	EXPECT_NE(mxrt::fake::TakeLog().find("watchdog 'too short': timeout 99 ms"), std::string::npos);
+	EXPECT_EQ(Add(0, &r), -MXRT_EINVAL);
+	EXPECT_EQ(Add(MXRT_WD_MAX_TIMEOUT_MS + 1, &r), -MXRT_EINVAL);
+	mxrt_wd_params p = {100, nullptr, &r, "no fn", nullptr, nullptr};
+	EXPECT_EQ(mxrt_wdcore_add(core_, &p), -MXRT_EINVAL);
+	EXPECT_NE(mxrt::fake::TakeLog().find("no recovery function"), std::string::npos);
+	mxrt_wd_stats st;
+	mxrt_wdcore_stats(core_, &st);
+	EXPECT_EQ(st.registered, 0u);
+	EXPECT_GT(Add(100, &r), 0);
+	EXPECT_GT(Add(MXRT_WD_MAX_TIMEOUT_MS, &r), 0);
+}
+
+TEST_F(WatchdogTest, MalformedAndUnknownHandles) {
+	for (mxrt_s64 h : {0ll, -1ll, -22ll, 1ll << 60})
+		EXPECT_EQ(Start(h), -MXRT_EINVAL) << h;
+	EXPECT_EQ(Cancel(0), -MXRT_EINVAL);
+	EXPECT_EQ(Kick(-5), -MXRT_EINVAL);
+	EXPECT_EQ(mxrt_wdcore_remove(core_, 0, 0), -MXRT_EINVAL);
+	EXPECT_EQ(Start(5), -MXRT_ENOENT);		// table empty
+	Recorder r;
+	mxrt_s64 wd = Add(100, &r);
+	ASSERT_GT(wd, 0);
+	EXPECT_EQ(Start(wd + 1), -MXRT_ENOENT);		// a free slot
+	EXPECT_EQ(Start(wd + (1ll << 20)), -MXRT_ENOENT); // wrong generation
+	EXPECT_EQ(Start(wd | 0xfffff), -MXRT_ENOENT);	// beyond the capacity
+}
+
+TEST_F(WatchdogTest, StartOnceKeepsTheFirstDeadline) {
+	Recorder r;
+	mxrt_s64 wd = Add(200, &r);
+	uint64_t t0 = mxrt::fake::Now();
+	EXPECT_EQ(Start(wd), 2); // first armed watchdog: the timer must be armed
+	EXPECT_EQ(mxrt_wdcore_earliest(core_), t0 + 200 * kMs);
+	mxrt::fake::Advance(150 * kMs);
+	EXPECT_EQ(Start(wd), 0); // already armed: deadline unchanged
+	EXPECT_EQ(mxrt_wdcore_earliest(core_), t0 + 200 * kMs);
+	EXPECT_EQ(ExpireAt(t0 + 200 * kMs - 1), t0 + 200 * kMs);
+	EXPECT_TRUE(r.calls.empty());
+	ExpireAt(t0 + 200 * kMs);
+	ASSERT_EQ(r.calls.size(), 1u);
+	EXPECT_EQ(r.calls[0].deadline, t0 + 200 * kMs);
+	EXPECT_EQ(r.calls[0].now, t0 + 200 * kMs);
+	EXPECT_EQ(r.calls[0].wd, wd);
+	EXPECT_EQ(r.calls[0].count, 1u);
+}
+
+TEST_F(WatchdogTest, StartAsksForTheTimerOnlyWhenItsDeadlineIsTheEarliest) {
+	Recorder r;
+	mxrt_s64 a = Add(200, &r), b = Add(300, &r), c = Add(100, &r);
+	EXPECT_EQ(Start(a), 2);
+	EXPECT_EQ(Start(b), 1); // later than the armed timer: atomics only
+	EXPECT_EQ(Start(c), 2);
+	EXPECT_EQ(mxrt_wdcore_earliest(core_), mxrt::fake::Now() + 100 * kMs);
+	mxrt_wd_stats st;
+	mxrt_wdcore_stats(core_, &st);
+	EXPECT_EQ(st.reprograms, 2u);
+}
+
+TEST_F(WatchdogTest, RecoveryRepeatsOnTheDeadlineGridUntilCancel) {
+	Recorder r;
+	mxrt_s64 wd = Add(100, &r);
+	uint64_t t0 = mxrt::fake::Now();
+	Start(wd);
+	uint64_t next = ExpireAt(t0 + 100 * kMs + 3 * kMs); // the pass runs 3 ms late
+	EXPECT_EQ(next, t0 + 200 * kMs);		    // the grid, not now + timeout
+	ExpireAt(next);
+	ExpireAt(t0 + 300 * kMs);
+	ASSERT_EQ(r.calls.size(), 3u);
+	for (uint32_t i = 0; i < 3; i++) {
+		EXPECT_EQ(r.calls[i].deadline, t0 + (i + 1) * 100 * kMs);
+		EXPECT_EQ(r.calls[i].count, i + 1);
+	}
+	EXPECT_EQ(r.calls[0].now - r.calls[0].deadline, 3 * kMs);
+	EXPECT_EQ(Cancel(wd), 1);
+	EXPECT_EQ(ExpireAt(t0 + 1000 * kMs), MXRT_WD_NEVER);
+	EXPECT_EQ(r.calls.size(), 3u);
+	EXPECT_EQ(Cancel(wd), 0);
+	// Started again, the count starts again at 1.
+	EXPECT_EQ(Start(wd), 2);
+	ExpireAt(mxrt::fake::Now() + 100 * kMs);
+	ASSERT_EQ(r.calls.size(), 4u);
+	EXPECT_EQ(r.calls[3].count, 1u);
+}
+
+TEST_F(WatchdogTest, SlowRecoverySkipsMissedIntervals) {
+	Recorder r;
+	r.sleep_in_callback = 350 * kMs; // the recovery function sleeps 3.5 timeouts
+	mxrt_s64 wd = Add(100, &r);
+	uint64_t t0 = mxrt::fake::Now();
+	Start(wd);
+	uint64_t next = ExpireAt(t0 + 100 * kMs);
+	EXPECT_EQ(next, t0 + 500 * kMs); // 200, 300, 400 were missed; no burst of catch-up calls
+	ExpireAt(next);
+	ASSERT_EQ(r.calls.size(), 2u);
+	EXPECT_EQ(r.calls[1].deadline, t0 + 500 * kMs);
+	EXPECT_EQ(r.calls[1].count, 2u);
+}
+
+TEST_F(WatchdogTest, NeverRunsAfterCancel) {
+	Recorder r;
+	mxrt_s64 wd = Add(100, &r);
+	Start(wd);
+	mxrt::fake::Advance(99 * kMs);
+	EXPECT_EQ(Cancel(wd), 1);
+	for (int i = 0; i < 10; i++)
+		ExpireAt(mxrt::fake::Now() + 100 * kMs);
+	EXPECT_TRUE(r.calls.empty());
+}
+
+TEST_F(WatchdogTest, KickMovesTheDeadlineAndRestartsAnExpiredOne) {
+	Recorder r;
+	mxrt_s64 wd = Add(100, &r);
+	uint64_t t0 = mxrt::fake::Now();
+	EXPECT_EQ(Kick(wd), 2); // idle -> armed, earliest
+	mxrt::fake::Advance(60 * kMs);
+	EXPECT_EQ(Kick(wd), 0);
+	ExpireAt(t0 + 100 * kMs); // the old deadline: nothing due
+	EXPECT_TRUE(r.calls.empty());
+	ExpireAt(t0 + 160 * kMs);
+	ASSERT_EQ(r.calls.size(), 1u);
+	EXPECT_EQ(r.calls[0].deadline, t0 + 160 * kMs);
+	EXPECT_EQ(Kick(wd), 0); // expired -> fresh deadline, count restarts
+	ExpireAt(t0 + 260 * kMs);
+	ASSERT_EQ(r.calls.size(), 2u);
+	EXPECT_EQ(r.calls[1].count, 1u);
+}
+
+TEST_F(WatchdogTest, ManyDeadlinesFireInOrderAndOnTime) {
+	constexpr int kN = 1000;
+	std::vector<uint32_t> timeouts(kN);
+	std::iota(timeouts.begin(), timeouts.end(), 100u);
+	std::shuffle(timeouts.begin(), timeouts.end(), std::mt19937(42));
+	std::vector<Recorder> recs(kN);
+	std::vector<mxrt_s64> wds(kN);
+	uint64_t t0 = mxrt::fake::Now();
+	for (int i = 0; i < kN; i++) {
+		wds[i] = Add(timeouts[i], &recs[i]);
+		ASSERT_GT(wds[i], 0);
+		ASSERT_GE(Start(wds[i]), 1);
+	}
+	// Step the clock like a timer would: straight to each next deadline.
+	std::vector<uint64_t> order;
+	uint64_t next = mxrt_wdcore_earliest(core_);
+	while (order.size() < kN) {
+		ASSERT_NE(next, MXRT_WD_NEVER);
+		next = ExpireAt(next);
+		for (int i = 0; i < kN; i++)
+			if (recs[i].calls.size() == 1 && Cancel(wds[i]) == 1)
+				order.push_back(recs[i].calls[0].deadline);
+	}
+	EXPECT_TRUE(std::is_sorted(order.begin(), order.end()));
+	for (int i = 0; i < kN; i++) {
+		ASSERT_EQ(recs[i].calls.size(), 1u);
+		EXPECT_EQ(recs[i].calls[0].deadline, t0 + timeouts[i] * kMs);
+		EXPECT_EQ(recs[i].calls[0].now, recs[i].calls[0].deadline); // never early, never late here
+	}
+}
+
+TEST_F(WatchdogTest, TenThousandArmedWatchdogs) {
+	constexpr int kN = 10000;
+	Recorder r;
+	std::vector<mxrt_s64> wds(kN);
+	for (int i = 0; i < kN; i++) {
+		wds[i] = Add(100 + i % 1000, &r);
+		ASSERT_GT(wds[i], 0);
+		Start(wds[i]);
+	}
+	mxrt_wd_stats st;
+	mxrt_wdcore_stats(core_, &st);
+	EXPECT_EQ(st.registered, (uint32_t)kN);
+	EXPECT_GE(st.capacity, (uint32_t)kN);
+	EXPECT_EQ(st.capacity % 64, 0u); // grown by whole chunks
+	ExpireAt(mxrt::fake::Now() + 1099 * kMs);
+	EXPECT_EQ(r.calls.size(), (size_t)kN);
+	for (mxrt_s64 wd : wds)
+		EXPECT_EQ(mxrt_wdcore_remove(core_, wd, 0), 0);
+	mxrt_wdcore_stats(core_, &st);
+	EXPECT_EQ(st.registered, 0u);
+}
+
+TEST_F(WatchdogTest, StaleHandlesAreRefusedAfterRemoveAndReuse) {
+	Recorder r;
+	mxrt_s64 a = Add(100, &r);
+	Start(a);
+	EXPECT_EQ(mxrt_wdcore_remove(core_, a, 0), 0);
+	EXPECT_EQ(Start(a), -MXRT_ENOENT);
+	EXPECT_EQ(Cancel(a), -MXRT_ENOENT);
+	EXPECT_EQ(Kick(a), -MXRT_ENOENT);
+	EXPECT_EQ(mxrt_wdcore_remove(core_, a, 0), -MXRT_ENOENT);
+	ExpireAt(mxrt::fake::Now() + 500 * kMs);
+	EXPECT_TRUE(r.calls.empty()); // armed when removed: never runs
+	// With no reader about, the grace period completes and the slot is reused with a new generation.
+	mxrt_s64 b = Add(100, &r);
+	ASSERT_GT(b, 0);
+	EXPECT_EQ(b & 0xfffff, a & 0xfffff);
+	EXPECT_NE(b, a);
+	EXPECT_EQ(Start(a), -MXRT_ENOENT);
+	EXPECT_EQ(Start(b), 2);
+}
+
+TEST_F(WatchdogTest, RemoveFromItsOwnRecovery) {
+	Recorder r;
+	r.core = core_;
+	mxrt_s64 wd = Add(100, &r);
+	r.remove_in_callback = wd;
+	Start(wd);
+	EXPECT_EQ(ExpireAt(mxrt::fake::Now() + 100 * kMs), MXRT_WD_NEVER);
+	EXPECT_EQ(r.calls.size(), 1u);
+	EXPECT_EQ(r.remove_ret, 0);
+	ExpireAt(mxrt::fake::Now() + 500 * kMs);
+	EXPECT_EQ(r.calls.size(), 1u);
+	EXPECT_EQ(Start(wd), -MXRT_ENOENT);
+}
+
+TEST_F(WatchdogTest, RemoveAnotherWatchdogFromARecovery) {
+	Recorder ra, rb;
+	ra.core = core_;
+	mxrt_s64 a = Add(100, &ra), b = Add(200, &rb);
+	ra.remove_in_callback = b;
+	Start(a);
+	Start(b);
+	ExpireAt(mxrt::fake::Now() + 1000 * kMs);
+	EXPECT_EQ(ra.remove_ret, 0);
+	EXPECT_TRUE(rb.calls.empty()); // both due in the same pass; b was removed before its turn
+	EXPECT_EQ(Start(b), -MXRT_ENOENT);
+}
+
+TEST_F(WatchdogTest, RemoveOwnerRemovesOnlyThatOwnersWatchdogs) {
+	Recorder r;
+	int owner_a, owner_b;
+	mxrt_s64 a1 = Add(100, &r, "a1", &owner_a), b1 = Add(100, &r, "b1", &owner_b);
+	mxrt_s64 a2 = Add(100, &r, "a2", &owner_a);
+	Start(a1);
+	EXPECT_EQ(mxrt_wdcore_remove_owner(core_, &owner_a, 0), 2u);
+	EXPECT_EQ(Start(a1), -MXRT_ENOENT);
+	EXPECT_EQ(Start(a2), -MXRT_ENOENT);
+	// The timer stays armed for a1's old deadline (cancel and remove never touch it), which is
+	// earlier than b1's: no re-arm needed.
+	EXPECT_EQ(Start(b1), 1);
+	EXPECT_EQ(mxrt_wdcore_remove_owner(core_, &owner_a, 0), 0u);
+}
+
+TEST_F(WatchdogTest, InfoAndStatsDescribeEachWatchdog) {
+	Recorder r;
+	mxrt_s64 wd = Add(150, &r, "a very long watchdog name that will be truncated");
+	Start(wd);
+	ExpireAt(mxrt::fake::Now() + 152 * kMs);
+	mxrt_wd_info info;
+	std::memset(&info, 0, sizeof(info));
+	ASSERT_EQ(mxrt_wdcore_info(core_, (wd & 0xfffff) - 1, &info), 1);
+	EXPECT_EQ(info.wd, wd);
+	EXPECT_EQ(std::strlen(info.name), MXRT_WD_NAME_LEN - 1);
+	EXPECT_STREQ(info.owner_name, "owner");
+	EXPECT_EQ(info.timeout_ms, 150u);
+	EXPECT_EQ(info.state, (uint32_t)MXRT_WD_EXPIRED);
+	EXPECT_EQ(info.expiries, 1u);
+	EXPECT_EQ(info.last_delay_ns, 2 * kMs);
+	EXPECT_EQ(info.max_delay_ns, 2 * kMs);
+	Cancel(wd);
+	ASSERT_EQ(mxrt_wdcore_info(core_, (wd & 0xfffff) - 1, &info), 1);
+	EXPECT_EQ(info.state, (uint32_t)MXRT_WD_IDLE);
+	EXPECT_EQ(mxrt_wdcore_info(core_, wd & 0xfffff, &info), 0); // a free slot
+	EXPECT_EQ(mxrt_wdcore_info(core_, 1u << 19, &info), -MXRT_ENOENT);
+	mxrt_wd_stats st;
+	mxrt_wdcore_stats(core_, &st);
+	EXPECT_EQ(st.registered, 1u);
+	EXPECT_EQ(st.passes, 1u);
+	EXPECT_EQ(st.recoveries, 1u);
+}
+
+TEST_F(WatchdogTest, OutOfMemoryWhileGrowingLeavesTheTableUsable) {
+	Recorder r;
+	std::vector<mxrt_s64> wds;
+	for (int i = 0; i < 64; i++) // fills the first chunk
+		wds.push_back(Add(100, &r));
+	mxrt::fake::FailAllocAfter(0);
+	EXPECT_EQ(Add(100, &r), -MXRT_ENOMEM);
+	mxrt::fake::ResetAllocFailures();
+	for (mxrt_s64 wd : wds)
+		EXPECT_GE(Start(wd), 1);
+	EXPECT_GT(Add(100, &r), 0);
+}
+
+TEST_F(WatchdogTest, FullTableSaysNoSpaceThenReusesRemovedSlots) {
+	Recorder r;
+	std::vector<mxrt_s64> wds;
+	for (uint32_t i = 0; i < MXRT_WD_MAX_ITEMS; i++) {
+		wds.push_back(Add(100, &r));
+		ASSERT_GT(wds.back(), 0);
+	}
+	EXPECT_EQ(Add(100, &r), -MXRT_ENOSPC);
+	EXPECT_NE(mxrt::fake::TakeLog().find("table full"), std::string::npos);
+	EXPECT_EQ(mxrt_wdcore_remove(core_, wds[7], 0), 0);
+	mxrt_s64 again = Add(100, &r); // waits for the removed slot's grace period
+	ASSERT_GT(again, 0);
+	EXPECT_EQ(again & 0xfffff, wds[7] & 0xfffff);
+	for (size_t i = 0; i < wds.size(); i++) {
+		if (i != 7) {
+			ASSERT_EQ(mxrt_wdcore_remove(core_, wds[i], 0), 0);
+		}
+	}
+	EXPECT_EQ(mxrt_wdcore_remove(core_, again, 0), 0);
+}
+
+} // namespace
