@@ -7,4 +7,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 make --no-print-directory -j"$(nproc)" modules FLAVOUR=x86_64-rt-6.12 >/dev/null
-exec tests/vm/run.sh --guest-dir scripts/demo-guest --no-guest-bins --show-output x86_64-rt-6.12
+exec tests/vm/run.sh --guest-dir scripts/demo-guest --no-guest-bins x86_64-rt-6.12

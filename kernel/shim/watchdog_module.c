@@ -22,6 +22,7 @@
 #include <linux/irq_work.h>
 #include <linux/kthread.h>
 #include <linux/module.h>
+#include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/seq_file.h>
 
@@ -113,21 +114,37 @@ static int wd_arm_result(int ret)
 	return ret;
 }
 
+/* The core's start/kick/cancel run inside our RCU read-side section (see watchdog_core.h). */
 int mxrt_wd_start(mxrt_wd_t wd)
 {
-	return wd_arm_result(mxrt_wdcore_start(wd_core, wd, ktime_get_ns()));
+	int ret;
+
+	rcu_read_lock();
+	ret = mxrt_wdcore_start(wd_core, wd, ktime_get_ns());
+	rcu_read_unlock();
+	return wd_arm_result(ret);
 }
 EXPORT_SYMBOL_GPL(mxrt_wd_start);
 
 int mxrt_wd_kick(mxrt_wd_t wd)
 {
-	return wd_arm_result(mxrt_wdcore_kick(wd_core, wd, ktime_get_ns()));
+	int ret;
+
+	rcu_read_lock();
+	ret = mxrt_wdcore_kick(wd_core, wd, ktime_get_ns());
+	rcu_read_unlock();
+	return wd_arm_result(ret);
 }
 EXPORT_SYMBOL_GPL(mxrt_wd_kick);
 
 int mxrt_wd_cancel(mxrt_wd_t wd)
 {
-	return mxrt_wdcore_cancel(wd_core, wd);
+	int ret;
+
+	rcu_read_lock();
+	ret = mxrt_wdcore_cancel(wd_core, wd);
+	rcu_read_unlock();
+	return ret;
 }
 EXPORT_SYMBOL_GPL(mxrt_wd_cancel);
 

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "../fakes/platform_fake.hpp"
+#include "wd_calls.hpp"
 
 namespace {
 
@@ -62,20 +63,20 @@ TEST(WatchdogRace, StartCancelKickRemoveAndExpireConcurrently) {
 	for (int t = 0; t < kThreads; t++) {
 		threads.emplace_back([&, t] {
 			while (!stop.load(std::memory_order_relaxed)) {
-				int r = mxrt_wdcore_start(core, shared, mxrt::fake::Now());
+				int r = WdStart(core, shared, mxrt::fake::Now());
 				shared_started += r >= 1;
 				errors += r < 0;
-				r = mxrt_wdcore_cancel(core, shared);
+				r = WdCancel(core, shared);
 				shared_cancelled += r == 1;
 				errors += r < 0;
-				r = mxrt_wdcore_start(core, own[t], mxrt::fake::Now());
+				r = WdStart(core, own[t], mxrt::fake::Now());
 				own_started[t] += r >= 1;
 				errors += r < 1;
 				if (t % 2 == 0) { // kick keeps it armed
-					r = mxrt_wdcore_kick(core, own[t], mxrt::fake::Now());
+					r = WdKick(core, own[t], mxrt::fake::Now());
 					errors += r != 0 && r != 2;
 				}
-				r = mxrt_wdcore_cancel(core, own[t]);
+				r = WdCancel(core, own[t]);
 				own_cancelled[t] += r == 1;
 				errors += r != 1;
 			}
@@ -97,7 +98,7 @@ TEST(WatchdogRace, StartCancelKickRemoveAndExpireConcurrently) {
 	threads.emplace_back([&] {
 		while (!stop.load(std::memory_order_relaxed)) {
 			mxrt_s64 h = victim.load();
-			if (h > 0 && mxrt_wdcore_start(core, h, mxrt::fake::Now()) == -MXRT_ENOENT)
+			if (h > 0 && WdStart(core, h, mxrt::fake::Now()) == -MXRT_ENOENT)
 				stale_refused++;
 		}
 	});
@@ -110,7 +111,7 @@ TEST(WatchdogRace, StartCancelKickRemoveAndExpireConcurrently) {
 				break;
 			}
 			victim.store(h);
-			mxrt_wdcore_start(core, h, mxrt::fake::Now());
+			WdStart(core, h, mxrt::fake::Now());
 			std::this_thread::sleep_for(std::chrono::microseconds(200));
 			EXPECT_EQ(mxrt_wdcore_remove(core, h, 0), 0);
 			gs[i].removed.store(true, std::memory_order_release);
@@ -130,7 +131,7 @@ TEST(WatchdogRace, StartCancelKickRemoveAndExpireConcurrently) {
 		EXPECT_GT(own_started[t], 0);
 		EXPECT_EQ(own_started[t], own_cancelled[t]) << "thread " << t;
 	}
-	int final_cancel = mxrt_wdcore_cancel(core, shared);
+	int final_cancel = WdCancel(core, shared);
 	EXPECT_EQ(shared_started.load(), shared_cancelled.load() + final_cancel);
 	EXPECT_GT(passes.load(), 0);
 	EXPECT_GT(churn.load(), 0);

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "../fakes/platform_fake.hpp"
+#include "wd_calls.hpp"
 
 namespace {
 
@@ -59,9 +60,9 @@ protected:
 		mxrt_wd_params p = {timeout_ms, Record, r, name, owner, "owner"};
 		return mxrt_wdcore_add(core_, &p);
 	}
-	int Start(mxrt_s64 wd) { return mxrt_wdcore_start(core_, wd, mxrt::fake::Now()); }
-	int Kick(mxrt_s64 wd) { return mxrt_wdcore_kick(core_, wd, mxrt::fake::Now()); }
-	int Cancel(mxrt_s64 wd) { return mxrt_wdcore_cancel(core_, wd); }
+	int Start(mxrt_s64 wd) { return WdStart(core_, wd, mxrt::fake::Now()); }
+	int Kick(mxrt_s64 wd) { return WdKick(core_, wd, mxrt::fake::Now()); }
+	int Cancel(mxrt_s64 wd) { return WdCancel(core_, wd); }
 	uint64_t Expire() { return mxrt_wdcore_expire(core_, FakeNow); }
 	// Advance to `t` and run the expiry pass, as the timer would.
 	uint64_t ExpireAt(uint64_t t) {

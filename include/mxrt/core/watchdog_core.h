@@ -84,7 +84,8 @@ int mxrt_wdcore_remove(struct mxrt_wdcore *core, mxrt_s64 wd, int in_expiry_thre
 mxrt_u32 mxrt_wdcore_remove_owner(struct mxrt_wdcore *core, const void *owner, int in_expiry_thread);
 
 /*
- * Any context, lock-free, allocation-free.
+ * Any context, lock-free, allocation-free. The caller must be inside an RCU read-side critical
+ * section (rcu_read_lock()): remove() relies on it to know when a slot can be reused.
  * start: 1 = armed now, 0 = already armed (deadline unchanged), 2 = armed now and the timer must be
  *        re-armed at mxrt_wdcore_earliest(); -ENOENT stale handle, -EINVAL malformed handle.
  * kick:  like start, but an armed or expired watchdog gets a fresh deadline now + timeout.
