@@ -273,10 +273,7 @@ public:
 				next = Min(next, due);
 				continue;
 			}
-			u64 t = s->timeout_ns_;
-			u64 repeat = due + t;
-			if (repeat <= now) // missed intervals (a slow callback): stay on the grid
-				repeat += ((now - repeat) / t + 1) * t;
+			u64 repeat = NextOnGrid(due, s->timeout_ns_, now);
 			// A concurrent cancel or kick wins: then nothing is due here.
 			if (!s->deadline_.CompareExchange(d, repeat | kExpiredBit, MemoryOrder::kSeqCst,
 							  MemoryOrder::kSeqCst)) {
@@ -331,6 +328,14 @@ public:
 	}
 
 private:
+	// The first point of the grid from + k * t (k >= 1) after now: missed intervals are skipped.
+	static u64 NextOnGrid(u64 from, u64 t, u64 now) {
+		u64 next = from + t;
+		if (next <= now)
+			next += ((now - next) / t + 1) * t;
+		return next;
+	}
+
 	// Rounds up to an even number: bit 0 of a deadline is the expired flag.
 	static u64 Due(u64 now, u64 timeout) { return (now + timeout + 1) & ~kExpiredBit; }
 
@@ -342,8 +347,7 @@ private:
 			return kNever; // removed (perhaps by itself)
 		u64 d = s->deadline_.Load(MemoryOrder::kSeqCst);
 		if (d == (repeat | kExpiredBit) && repeat <= now) {
-			u64 t = s->timeout_ns_;
-			u64 moved = repeat + ((now - repeat) / t + 1) * t;
+			u64 moved = NextOnGrid(repeat, s->timeout_ns_, now);
 			// Lost to a concurrent cancel or kick: then d holds their value.
 			if (s->deadline_.CompareExchange(d, moved | kExpiredBit, MemoryOrder::kSeqCst,
 							 MemoryOrder::kSeqCst))
