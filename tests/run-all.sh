@@ -5,6 +5,7 @@
 # 1. setup (idempotent: packages + Debian kernels in the cache)
 # 2. warning-free module builds for 6.12 PREEMPT_RT x86_64, 6.12 arm64 and 6.1 PREEMPT_RT x86_64
 #    (compiler, modpost, objtool and the C++ object checks)
+#    and negative builds proving the C++ rules are enforced (tests/build/cxx-rules.sh)
 # 3. user-space unit tests: ASan+UBSan, TSan, clang -Wthread-safety
 # 4. the same unit tests, cross-built static, plus the in-kernel tests, in QEMU guests running
 #    Debian's 6.12 PREEMPT_RT x86_64 kernel and 6.12 arm64 kernel (cortex-a72)
@@ -54,6 +55,15 @@ for flavour in x86_64-rt-6.12 arm64-6.12 x86_64-rt-6.1; do
 	fi
 	[ $st -eq 0 ] || tail -n 30 "$log"
 	record "build $flavour (warning-free)" $st
+done
+
+for flavour in x86_64-rt-6.12 arm64-6.12 x86_64-rt-6.1; do
+	step "C++ kernel rules are enforced ($flavour)"
+	log=$logdir/cxx-rules-$flavour.log
+	tests/build/cxx-rules.sh "$flavour" >"$log" 2>&1
+	st=$?
+	grep -E '^(PASS|FAIL)' "$log"
+	add_counts "cxx-rules $flavour" "$log" $st '^cxx-rules\([^)]*\): [0-9]+ passed'
 done
 
 step "unit tests (ASan+UBSan, TSan, clang thread-safety)"
