@@ -56,6 +56,33 @@ static enum hrtimer_restart noop_timer(struct hrtimer *t)
 	return HRTIMER_NORESTART;
 }
 
+/*
+ * Where a start+cancel pair's time goes: the parts it cannot avoid, timed alone in the same run
+ * (a clock read for the deadline, an RCU read-side section on each call).
+ */
+static void bench_breakdown(void)
+{
+	u64 t0, clock_ns, rcu_ns, sink = 0;
+	unsigned int i;
+
+	preempt_disable();
+	t0 = ktime_get_ns();
+	for (i = 0; i < pairs; i++)
+		sink += ktime_get_ns();
+	clock_ns = ktime_get_ns() - t0;
+	t0 = ktime_get_ns();
+	for (i = 0; i < pairs; i++) {
+		rcu_read_lock();
+		rcu_read_unlock();
+		rcu_read_lock();
+		rcu_read_unlock();
+	}
+	rcu_ns = ktime_get_ns() - t0;
+	preempt_enable();
+	pr_info("# parts of a pair: clock read %llu ns, two RCU read sections %llu ns (%llu)\n",
+		clock_ns / pairs, rcu_ns / pairs, sink & 1);
+}
+
 static int bench_start_cancel(void)
 {
 	struct hrtimer t;
@@ -98,6 +125,7 @@ static int bench_start_cancel(void)
 		cond_resched();
 	}
 	hrtimer_cancel(&t);
+	bench_breakdown();
 	sort(wd_ns, batches, sizeof(u64), cmp_u64, NULL);
 	sort(hr_ns, batches, sizeof(u64), cmp_u64, NULL);
 	wd_med = wd_ns[batches / 2];

@@ -23,7 +23,7 @@
 //   `deadline_` is the whole arm state in one word: 0 = idle, otherwise the due time in ns with bit 0
 //   set once it has expired (recovery repeating). start = CAS 0 -> due; cancel = exchange 0;
 //   kick = exchange due. Only atomics, inside the caller's RCU read-side section (the kernel glue
-//   takes rcu_read_lock() inline, saving two out-of-line calls per operation): any context.
+//   disables preemption around the call, which RCU counts as a reader): any context.
 //
 //   Timer: the caller arms one timer at earliest(). A start whose deadline is earlier than the timer's
 //   lowers `earliest_` and tells the caller to re-arm (rare: only when the new deadline is the

@@ -85,7 +85,8 @@ mxrt_u32 mxrt_wdcore_remove_owner(struct mxrt_wdcore *core, const void *owner, i
 
 /*
  * Any context, lock-free, allocation-free. The caller must be inside an RCU read-side critical
- * section (rcu_read_lock()): remove() relies on it to know when a slot can be reused.
+ * section (rcu_read_lock(), or any region with preemption disabled, which RCU treats as one):
+ * remove() relies on it to know when a slot can be reused.
  * start: 1 = armed now, 0 = already armed (deadline unchanged), 2 = armed now and the timer must be
  *        re-armed at mxrt_wdcore_earliest(); -ENOENT stale handle, -EINVAL malformed handle.
  * kick:  like start, but an armed or expired watchdog gets a fresh deadline now + timeout.
