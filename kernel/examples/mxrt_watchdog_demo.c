@@ -9,6 +9,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/atomic.h>
 #include <linux/delay.h>
 #include <linux/kthread.h>
 #include <linux/module.h>
@@ -30,21 +31,23 @@ MODULE_PARM_DESC(stuck_ms, "how long a hung transfer takes");
 
 static mxrt_wd_t demo_wd;
 static struct task_struct *demo_task;
-static unsigned long transfers, resets;
+/* shared by the transfer thread and the recovery (mxrt_wd) thread */
+static atomic_long_t transfers, resets;
 
 static void demo_recover(void *data, const struct mxrt_wd_expiry *e)
 {
-	resets++;
-	pr_info("transfer %lu stuck: recovery #%u, %llu us after the deadline; resetting the bus\n",
-		transfers, e->count, (e->now_ns - e->deadline_ns) / 1000);
+	atomic_long_inc(&resets);
+	pr_info("transfer %ld stuck: recovery #%u, %llu us after the deadline; resetting the bus\n",
+		atomic_long_read(&transfers), e->count, (e->now_ns - e->deadline_ns) / 1000);
 }
 
 static int demo_thread(void *data)
 {
 	while (!kthread_should_stop()) {
-		transfers++;
+		long n = atomic_long_inc_return(&transfers);
+
 		mxrt_wd_start(demo_wd);
-		if (stuck_every && transfers % stuck_every == 0)
+		if (stuck_every && n % stuck_every == 0)
 			msleep(stuck_ms);	/* the device stops answering */
 		else
 			usleep_range(500, 1000);
@@ -71,7 +74,8 @@ static void __exit demo_exit(void)
 {
 	kthread_stop(demo_task);
 	mxrt_wd_remove(demo_wd);
-	pr_info("%lu transfers, %lu bus resets\n", transfers, resets);
+	pr_info("%ld transfers, %ld bus resets\n", atomic_long_read(&transfers),
+		atomic_long_read(&resets));
 }
 
 module_init(demo_init);
