@@ -2,200 +2,391 @@
 # SPDX-License-Identifier: GPL-2.0
 # Runs on: the build host. Boots one of Debian's kernels (from the scripts/setup.sh cache) in QEMU
 # with a busybox initramfs holding the freshly built modules and the guest tests, runs the tests,
-# and judges the results and the guest kernel log.
+# and judges the results and the guest kernel log. Nothing is ever loaded into the host's kernel.
 #
 # usage: tests/vm/run.sh [options] FLAVOUR         FLAVOUR: x86_64-rt-6.12 | arm64-6.12
-#   --timeout S       kill the guest after S seconds (default 900)
-#   --filter GLOB     only guest tests whose name matches GLOB (e.g. '10-*')
-#   --guest-dir DIR   guest test scripts (default tests/vm/guest); every DIR/*.sh is a test
-#   --no-guest-bins   do not add build/guest/<arch>/bin/*_test (static Google Test binaries)
+#   --timeout S        kill the guest after S seconds (default 600)
+#   --test-timeout S   kill one guest test after S seconds (default 300); the other tests still run
+#   --filter GLOB      only the guest tests whose name matches GLOB (e.g. '10-*', 'watchdog_*')
+#   --keep             keep the unpacked initramfs tree (build/vm/FLAVOUR/initramfs/) to inspect
+#   --guest-dir DIR    guest test scripts (default tests/vm/guest); every DIR/*.sh is a test
+#   --no-guest-bins    do not run build/guest/<arch>/bin/*_test (static Google Test binaries)
+#   --judge LOG        boot nothing: judge an existing console log (to check the judge itself)
+#   MXRT_KVM=1         try KVM (falls back to TCG if the guest cannot start); default TCG
+#   MXRT_CACHE=DIR     the setup.sh cache (default ~/.cache/mxrt)
 #
-# Guest tests: each script runs with `sh` and MXRT_MODDIR, MXRT_BIN set; exit 0 = pass, 77 = skip,
-# anything else = fail; each *_test binary runs as a Google Test program. A test's output is shown.
-# The run fails if a test fails, the guest hangs or crashes, or the guest kernel log has an Oops,
-# BUG, WARNING, sleeping-in-atomic, lockdep, KASAN, UBSAN or similar report.
-# Ends with: vm(<flavour>): N passed, N failed, N skipped
+# The initramfs (build/vm/FLAVOUR/initramfs.cpio.gz) holds busybox, every *.ko under build/FLAVOUR/
+# (flat, in /lib/modules/<release>/extra = $MXRT_MODDIR, with a modules.dep), the Debian modules named
+# in tests/vm/kernel-modules.txt, build/guest/<arch>/bin/* (in /opt/mxrt/bin = $MXRT_BIN, on PATH),
+# the guest tests (in /opt/mxrt/tests) and tests/vm/init, which runs them (see there for the markers).
+# Guest tests: exit 0 = pass, 77 = skip, anything else = fail; their output is shown.
+# The run fails if a test fails, the guest hangs or crashes, no test ran, a module needs a symbol the
+# kernel lacks, or the guest kernel log has an Oops, BUG, WARNING, sleeping-in-atomic, lockdep,
+# KASAN, UBSAN or similar report. The console is kept in build/vm/FLAVOUR/console.log.
+# Ends with exactly one line:  vm(<flavour>): N passed, N failed, N skipped
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
+VMDIR=$ROOT/tests/vm
 CACHE=${MXRT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mxrt}
-timeout_s=900 filter='*' guest_dir=tests/vm/guest guest_bins=1
+PATH=$PATH:/usr/sbin:/sbin # depmod
+
+die() { echo "run.sh: $*" >&2; exit 2; }
+trap 'echo "run.sh: line $LINENO failed: $BASH_COMMAND" >&2' ERR
+usage() { sed -n '7,17p' "$0" | sed 's/^# \{0,1\}//'; }
+
+timeout_s=600 test_timeout=300 filter='*' keep=0 guest_dir=tests/vm/guest guest_bins=1 judge=
 while [ $# -gt 0 ]; do
 	case "$1" in
-	--timeout) timeout_s=$2; shift 2 ;;
-	--filter) filter=$2; shift 2 ;;
-	--guest-dir) guest_dir=$2; shift 2 ;;
+	--timeout) timeout_s=${2:?--timeout needs seconds}; shift 2 ;;
+	--test-timeout) test_timeout=${2:?--test-timeout needs seconds}; shift 2 ;;
+	--filter) filter=${2:?--filter needs a glob}; shift 2 ;;
+	--keep) keep=1; shift ;;
+	--guest-dir) guest_dir=${2:?--guest-dir needs a directory}; shift 2 ;;
 	--no-guest-bins) guest_bins=0; shift ;;
-	-h|--help) sed -n '3,20p' "$0"; exit 0 ;;
-	-*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
+	--judge) judge=${2:?--judge needs a console log}; shift 2 ;;
+	-h|--help) usage; exit 0 ;;
+	-*) usage >&2; die "unknown option $1" ;;
 	*) break ;;
 	esac
 done
-[ $# -eq 1 ] || { echo "usage: tests/vm/run.sh [options] x86_64-rt-6.12|arm64-6.12" >&2; exit 2; }
+[ $# -eq 1 ] || { usage >&2; exit 2; }
 flavour=$1
-kdir=$CACHE/kernels/$flavour
-case "$flavour" in
-x86_64-*) arch=x86_64 qemu=qemu-system-x86_64 console=ttyS0
-	machine=(-cpu max) ;;
-arm64-*) arch=aarch64 qemu=qemu-system-aarch64 console=ttyAMA0
-	machine=(-M virt -cpu cortex-a72) ;;
-*) echo "run.sh: unknown flavour '$flavour'" >&2; exit 2 ;;
-esac
-bbarch=$arch; [ "$arch" = aarch64 ] && bbarch=arm64
-for f in "$kdir/vmlinuz" "$kdir/release" "$CACHE/busybox/$bbarch/busybox"; do
-	[ -e "$f" ] || { echo "run.sh: $f missing: run scripts/setup.sh first" >&2; exit 2; }
+for n in "$timeout_s" "$test_timeout"; do
+	case "$n" in ''|*[!0-9]*|0) die "timeouts are whole seconds > 0, not '$n'" ;; esac
 done
-command -v "$qemu" >/dev/null || { echo "run.sh: $qemu missing: run scripts/setup.sh first" >&2; exit 2; }
-[ -d "$guest_dir" ] || { echo "run.sh: no guest test directory $guest_dir" >&2; exit 2; }
-release=$(cat "$kdir/release")
+case "$flavour" in
+x86_64-*) arch=x86_64 bbarch=x86_64 qemu=qemu-system-x86_64 console=ttyS0 machine=(-cpu max) ;;
+arm64-*) arch=aarch64 bbarch=arm64 qemu=qemu-system-aarch64 console=ttyAMA0
+	machine=(-M virt -cpu cortex-a72) ;;
+*) die "unknown flavour '$flavour' (x86_64-rt-6.12 or arm64-6.12)" ;;
+esac
+kdir=$CACHE/kernels/$flavour
 out=$ROOT/build/vm/$flavour
-rm -rf "$out/initramfs"; mkdir -p "$out/initramfs"
-ir=$out/initramfs
+log=$out/console.log
 
-# --- the initramfs
-mkdir -p "$ir"/{bin,dev,proc,sys,tmp,opt/mxrt/bin,opt/mxrt/tests,lib/modules/$release/extra}
-cp "$CACHE/busybox/$bbarch/busybox" "$ir/bin/busybox"
-nmod=0
-if [ -d "build/$flavour" ]; then
-	while IFS= read -r -d '' ko; do cp "$ko" "$ir/lib/modules/$release/extra/"; nmod=$((nmod + 1)); done \
-		< <(find "build/$flavour" -name '*.ko' -print0)
-fi
-# Debian's own modules that the tests need (tests/vm/kernel-modules.txt), with their dependencies,
-# decompressed (busybox insmod cannot read .ko.xz).
-if [ -s tests/vm/kernel-modules.txt ]; then
+# ---------------------------------------------------------------------------------------------------
+# The initramfs
+
+# debian_modules: copy the modules named in kernel-modules.txt with their dependencies into the tree
+# and list them, dependencies first, in /opt/mxrt/kernel-modules.load for init
+debian_modules() {
+	local list=$VMDIR/kernel-modules.txt entries moddir dep
+	[ -f "$list" ] || return 0
+	mapfile -t entries < <(sed -e 's/#.*//' -e 's/^[[:space:]]*//' -e 's/[[:space:]]*$//' "$list" |
+		grep -v '^$' || true)
+	[ ${#entries[@]} -gt 0 ] || return 0
 	moddir=$kdir/modules
-	want=$(grep -v '^#' tests/vm/kernel-modules.txt | tr -s ' \n' ' ')
-	for m in $want; do
-		line=$(grep -E "/${m//-/[-_]}\.ko(\.xz|\.zst)?:" "$moddir/modules.dep" || true)
-		[ -n "$line" ] || { echo "run.sh: kernel module $m not found in $moddir" >&2; exit 2; }
-		for f in ${line/:/}; do
-			dst=$ir/lib/modules/$release/kernel/$(basename "${f%.xz}"); dst=${dst%.zst}
-			mkdir -p "$(dirname "$dst")"
-			case "$f" in
-			*.xz) xz -dc "$moddir/$f" >"$dst" ;;
-			*.zst) zstd -qdc "$moddir/$f" >"$dst" ;;
-			*) cp "$moddir/$f" "$dst" ;;
+	[ -d "$moddir" ] || die "$moddir is missing: run scripts/setup.sh first"
+	command -v depmod >/dev/null || die "depmod (kmod) is missing: run scripts/setup.sh first"
+	# Debian's packages do not ship modules.dep (their postinst makes it): make it once, outside
+	# the cache
+	dep=$moddir/modules.dep
+	if [ ! -s "$dep" ]; then
+		dep=$out/debian-modules.dep
+		if [ ! -s "$dep" ] || [ "$(head -n1 "$dep")" != "# $release" ]; then
+			echo "vm($flavour): indexing Debian's $release modules (once, about 15 s)"
+			local base; base=$(readlink -f "$moddir"); base=${base%/lib/modules/*}
+			depmod -n -b "$base" "$release" >"$dep.all"
+			{ echo "# $release"; sed '/^#/,$d' "$dep.all"; } >"$dep"
+			rm -f "$dep.all"
+		fi
+	fi
+	local -A path_of=() deps_of=() seen=()
+	local line mod key
+	while IFS= read -r line; do
+		case "$line" in '#'*|'') continue ;; esac
+		mod=${line%%:*}; key=${mod##*/}; key=${key%%.ko*}; key=${key//-/_}
+		path_of[$key]=$mod; deps_of[$key]=${line#*:}
+	done <"$dep"
+	local entry name params optional d i order rel
+	for entry in "${entries[@]}"; do
+		read -r name params <<<"$entry"
+		optional=0
+		case "$name" in '?'*) optional=1 name=${name#?} ;; esac
+		key=${name//-/_}
+		if [ -z "${path_of[$key]:-}" ]; then
+			if grep -qE "/${name//[-_]/[-_]}\.ko$" "$moddir/modules.builtin" 2>/dev/null; then
+				echo "vm($flavour): kernel module $name is built into $release: nothing to load"
+				continue
+			fi
+			[ "$optional" = 1 ] || die "kernel module '$name' (tests/vm/kernel-modules.txt) is not" \
+				"in $moddir (mark it optional with '?$name' if tests can do without it)"
+			echo "vm($flavour): optional kernel module $name is not in $release"
+			continue
+		fi
+		# modules.dep lists a module's dependencies so that the last one must be loaded first
+		read -ra d <<<"${deps_of[$key]}"
+		order=()
+		for ((i = ${#d[@]} - 1; i >= 0; i--)); do order+=("${d[i]}"); done
+		order+=("${path_of[$key]}")
+		for mod in "${order[@]}"; do
+			[ -z "${seen[$mod]:-}" ] || continue
+			seen[$mod]=1
+			rel=${mod%.xz}; rel=${rel%.zst}; rel=${rel%.gz}
+			mkdir -p "$modroot/$(dirname "$rel")"
+			case "$mod" in # busybox insmod cannot read compressed modules
+			*.xz) xz -dc "$moddir/$mod" >"$modroot/$rel" ;;
+			*.zst) zstd -qdc "$moddir/$mod" >"$modroot/$rel" ;;
+			*.gz) gzip -dc "$moddir/$mod" >"$modroot/$rel" ;;
+			*) cp "$moddir/$mod" "$modroot/$rel" ;;
 			esac
-			echo "$(basename "$dst")" >>"$ir/lib/modules/$release/kernel/load-order"
+			if [ "$mod" = "${path_of[$key]}" ]; then echo "$rel $params"; else echo "$rel"; fi \
+				>>"$ir/opt/mxrt/kernel-modules.load"
+			ndeb=$((ndeb + 1))
 		done
 	done
-fi
-for t in "$guest_dir"/*.sh; do
-	[ -e "$t" ] || continue
-	case "$(basename "$t")" in $filter) cp "$t" "$ir/opt/mxrt/tests/" ;; esac
-done
-if [ "$guest_bins" = 1 ] && [ -d "build/guest/$arch/bin" ]; then
-	for b in build/guest/"$arch"/bin/*; do
-		[ -x "$b" ] || continue
-		case "$(basename "$b")" in $filter|*_test) cp "$b" "$ir/opt/mxrt/bin/" ;; esac
-	done
-fi
-echo "$release" >"$ir/opt/mxrt/expected-release"
-echo "$flavour" >"$ir/opt/mxrt/flavour"
-ntests=$(find "$ir/opt/mxrt/tests" -name '*.sh' | wc -l)
-nbins=$(find "$ir/opt/mxrt/bin" -name '*_test' | wc -l)
-
-cat >"$ir/init" <<'INIT'
-#!/bin/busybox sh
-/bin/busybox --install -s /bin
-export PATH=/opt/mxrt/bin:/bin HOME=/tmp TERM=dumb
-mount -t proc proc /proc
-mount -t sysfs sysfs /sys
-mount -t devtmpfs devtmpfs /dev
-mount -t debugfs debugfs /sys/kernel/debug
-mount -t tmpfs tmpfs /tmp
-REL=$(uname -r)
-export MXRT_MODDIR=/lib/modules/$REL/extra MXRT_BIN=/opt/mxrt/bin
-if [ -f /lib/modules/$REL/kernel/load-order ]; then
-	for m in $(cat /lib/modules/$REL/kernel/load-order); do
-		insmod /lib/modules/$REL/kernel/$m 2>/dev/null || true
-	done
-fi
-echo "@@MXRT boot $REL $(nproc) cpus"
-run() { # run NAME CMD...
-	name=$1
-	shift
-	echo "@@MXRT begin $name"
-	timeout -s KILL ${MXRT_TEST_TIMEOUT:-600} "$@" 2>&1 < /dev/null
-	rc=$?
-	case $rc in
-	0) echo "@@MXRT result PASS $name" ;;
-	77) echo "@@MXRT result SKIP $name" ;;
-	*) echo "@@MXRT result FAIL $name (exit $rc)" ;;
-	esac
 }
-for t in /opt/mxrt/tests/*.sh; do
-	[ -e "$t" ] && run "$(basename "$t")" sh "$t"
-done
-for b in /opt/mxrt/bin/*_test; do
-	[ -x "$b" ] && run "$(basename "$b")" "$b" --gtest_brief=1 --gtest_color=no
-done
-echo "@@MXRT dmesg-begin"
-dmesg
-echo "@@MXRT dmesg-end"
-echo "@@MXRT done"
-poweroff -f
-INIT
-chmod +x "$ir/init"
-(cd "$ir" && find . | cpio -o -H newc --quiet | gzip -1) >"$out/initramfs.cpio.gz"
 
-# --- boot
-accel=(-accel tcg)
-if [ "${MXRT_KVM:-0}" = 1 ] && [ "$arch" = "$(uname -m)" ] && [ -w /dev/kvm ]; then accel=(-accel kvm); fi
-log=$out/console.log
-echo "vm($flavour): kernel $release, $nmod modules, $ntests guest scripts, $nbins test binaries, ${accel[1]}"
-# A crash before the guest printed "@@MXRT boot" happened before any module or test ran. We have
-# seen Debian's x86_64 kernel take an int3 Oops in its own boot-time text patching under TCG, so
-# such a boot is retried (at most twice) and reported; a crash after that marker always fails.
-boots=0
-while :; do
-	boots=$((boots + 1))
-	start=$(date +%s)
-	set +e
-	timeout -k 5 "$timeout_s" "$qemu" "${machine[@]}" "${accel[@]}" -smp 2 -m 1024 -nographic -no-reboot \
-		-kernel "$kdir/vmlinuz" -initrd "$out/initramfs.cpio.gz" \
-		-append "console=$console loglevel=5 panic=-1 oops=panic" </dev/null >"$log" 2>&1
-	qrc=$?
-	set -e
-	tr -d '\r' <"$log" >"$log.tmp" && mv "$log.tmp" "$log"
-	if grep -q '^@@MXRT boot ' "$log" || [ $boots -ge 3 ]; then break; fi
-	cp "$log" "$out/console.boot-failure-$boots.log"
-	echo "vm($flavour): the guest kernel failed before our init ran (boot $boots, console in" \
-		"$out/console.boot-failure-$boots.log):"
-	grep -E 'Oops|RIP:|Kernel panic' "$log" | head -n 3 | sed 's/^/    /'
-	echo "vm($flavour): retrying the boot"
-done
-echo "vm($flavour): guest ran $(( $(date +%s) - start )) s"
+build_initramfs() {
+	local busybox=$CACHE/busybox/$bbarch/busybox f
+	for f in "$kdir/vmlinuz" "$kdir/release" "$busybox"; do
+		[ -e "$f" ] || die "$f is missing: run scripts/setup.sh first (it fills the cache $CACHE)"
+	done
+	command -v cpio >/dev/null || die "cpio is missing: run scripts/setup.sh first"
+	[ -d "$guest_dir" ] || die "no guest test directory $guest_dir"
+	ir=$out/initramfs
+	modroot=$ir/lib/modules/$release
+	rm -rf "$ir"
+	mkdir -p "$ir"/{bin,dev,proc,sys,tmp,opt/mxrt/bin,opt/mxrt/tests} "$modroot/extra"
 
-# --- judge
-passed=0 failed=0 skipped=0
-problems=()
-# show every test's output, then its verdict
-# (a script may report sub-results of its own as "@@MXRT result ..." lines: they count too)
-awk '/^@@MXRT begin /{on=1; name=$3; print "--- " name; next}
-     /^@@MXRT result / && $4 == name {on=0; next} on' "$log"
-while read -r _ _ verdict name rest; do
-	case "$verdict" in
-	PASS) passed=$((passed + 1)); echo "PASS: $name" ;;
-	SKIP) skipped=$((skipped + 1)); echo "SKIP: $name" ;;
-	*) failed=$((failed + 1)); echo "FAIL: $name $rest" ;;
-	esac
-done < <(grep '^@@MXRT result ' "$log" || true)
-# kernel problems: in the dmesg dump, and in kernel lines on the console (a crash has no dump)
-bad='Oops|BUG:|WARNING:|sleeping function called from invalid context|lockdep|possible circular locking|possible recursive locking|KASAN|UBSAN|Call Trace:|[Kk]ernel panic|general protection fault|refcount_t:|list_add corruption|list_del corruption|stack-protector|scheduling while atomic'
-kernel_lines=$( { sed -n '/^@@MXRT dmesg-begin/,/^@@MXRT dmesg-end/p' "$log"; grep -E '^\[ *[0-9]+\.[0-9]+\] ' "$log"; } || true)
-while IFS= read -r l; do problems+=("kernel: $l"); done < <(grep -E "$bad" <<<"$kernel_lines" | sort -u | head -n 40)
-if [ $qrc -eq 124 ] || [ $qrc -eq 137 ]; then
-	problems+=("guest timed out after $timeout_s s")
-elif ! grep -q '^@@MXRT done' "$log"; then
-	problems+=("guest stopped before the end of the tests (qemu exit $qrc)")
-fi
-[ $((passed + failed + skipped)) -gt 0 ] || problems+=("no test ran")
-if [ ${#problems[@]} -gt 0 ]; then
-	for p in "${problems[@]}"; do echo "FAIL: $p"; done
-	echo "--- last 60 console lines ($log):"
-	tail -n 60 "$log"
-	failed=$((failed + ${#problems[@]}))
+	# busybox, with its applet links when it runs on this host (init adds them anyway)
+	cp "$busybox" "$ir/bin/busybox"
+	local applets a
+	if applets=$("$ir/bin/busybox" --list 2>/dev/null); then
+		for a in $applets; do [ "$a" = busybox ] || ln -s busybox "$ir/bin/$a"; done
+	fi
+
+	# insmod: a single attempt (busybox's runs a failing module init twice; see tests/vm/insmod.c),
+	# as mxrt-insmod: test-env.sh makes "insmod" in guest tests call it
+	local cc=gcc ins=$out/mxrt-insmod
+	[ "$arch" = x86_64 ] || cc=$arch-linux-gnu-gcc
+	if { [ ! -x "$ins" ] || [ "$VMDIR/insmod.c" -nt "$ins" ]; } && command -v "$cc" >/dev/null; then
+		"$cc" -static -Os -s -Wall -Wextra -Werror -o "$ins" "$VMDIR/insmod.c" ||
+			die "cannot build tests/vm/insmod.c with $cc"
+	fi
+	if [ -x "$ins" ]; then
+		cp "$ins" "$ir/opt/mxrt/bin/mxrt-insmod"
+	else
+		echo "vm($flavour): $cc is missing (run scripts/setup.sh): using busybox's insmod"
+	fi
+	cp "$VMDIR/test-env.sh" "$ir/opt/mxrt/test-env.sh"
+
+	# our modules: every *.ko under build/FLAVOUR, flat
+	local ko name
+	: >"$ir/opt/mxrt/modules.list"
+	if [ -d "build/$flavour" ]; then
+		while IFS= read -r -d '' ko; do
+			name=${ko##*/}
+			[ ! -e "$modroot/extra/$name" ] || die "two modules named $name under build/$flavour"
+			cp "$ko" "$modroot/extra/"
+			echo "$name" >>"$ir/opt/mxrt/modules.list"
+			nmod=$((nmod + 1))
+		done < <(find "build/$flavour" -name '*.ko' -type f -print0 | sort -z)
+	fi
+	debian_modules
+
+	# modules.dep for the guest (so modprobe works). A module that needs a symbol the kernel does
+	# not export, or with another CRC, could never load: depmod says so here, which fails the run.
+	if command -v depmod >/dev/null; then
+		cp "$kdir"/modules/modules.builtin* "$modroot/" 2>/dev/null || : >"$modroot/modules.builtin"
+		[ -f "$modroot/modules.builtin.modinfo" ] || : >"$modroot/modules.builtin.modinfo"
+		(cd "$modroot" && find . -name '*.ko' | sed 's|^\./||' | LC_ALL=C sort >modules.order)
+		local symcheck=()
+		[ ! -f "$kdir/kdir/Module.symvers" ] || symcheck=(-e -E "$kdir/kdir/Module.symvers")
+		mapfile -t depmod_problems < <(depmod -b "$ir" "${symcheck[@]}" "$release" 2>&1 |
+			sed -e "s|$modroot/||g" -e 's/^depmod: //' || true)
+		for f in "${depmod_problems[@]}"; do echo "vm($flavour): depmod: $f"; done
+	fi
+
+	# guest programs (all of them; the *_test ones that match --filter run as tests) and scripts
+	local b t
+	if [ -d "build/guest/$arch/bin" ]; then
+		for b in build/guest/"$arch"/bin/*; do
+			if [ ! -f "$b" ] || [ ! -x "$b" ]; then continue; fi
+			name=${b##*/}
+			case "$name" in
+			*_test) [ "$guest_bins" = 1 ] || continue
+				# shellcheck disable=SC2254 # the filter is a glob
+				case "$name" in $filter) nbins=$((nbins + 1)) ;; *) continue ;; esac ;;
+			esac
+			cp "$b" "$ir/opt/mxrt/bin/"
+		done
+	fi
+	for t in "$guest_dir"/*.sh; do
+		[ -f "$t" ] || continue
+		# shellcheck disable=SC2254
+		case "${t##*/}" in $filter) cp "$t" "$ir/opt/mxrt/tests/"; ntests=$((ntests + 1)) ;; esac
+	done
+
+	cat >"$ir/opt/mxrt/config" <<-EOF
+	MXRT_RELEASE=$release
+	MXRT_FLAVOUR=$flavour
+	MXRT_ARCH=$arch
+	MXRT_TEST_TIMEOUT=$test_timeout
+	EOF
+	echo "$release" >"$ir/opt/mxrt/expected-release"
+	echo "$flavour" >"$ir/opt/mxrt/flavour"
+	cp "$VMDIR/init" "$ir/init"
+	chmod 755 "$ir/init"
+	(cd "$ir" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet | gzip -1) \
+		>"$out/initramfs.cpio.gz"
+	[ "$keep" = 1 ] || rm -rf "$ir"
+}
+
+# ---------------------------------------------------------------------------------------------------
+# The guest
+
+qpid=
+# boot_once: one guest run under timeout; sets qrc, writes $log
+boot_once() {
+	# warnings (loglevel 4) and worse reach the console; oops=panic + panic=-1 + -no-reboot end the
+	# guest at the first Oops instead of letting it limp on
+	local append="console=$console loglevel=5 printk.time=1 printk.devkmsg=on panic=-1 oops=panic"
+	timeout -k 5 "$timeout_s" "$qemu" "${machine[@]}" -accel "$accel" -smp 2 -m 1024 -nographic \
+		-no-reboot -nic none -kernel "$kdir/vmlinuz" -initrd "$out/initramfs.cpio.gz" \
+		-append "$append" </dev/null >"$log.raw" 2>&1 9>&- &
+	qpid=$!
+	qrc=0
+	wait "$qpid" 2>/dev/null || qrc=$? # (no "Aborted" job notice: the verdict reports it)
+	qpid=
+	# drop the CRs and the firmware's terminal escapes
+	sed -e 's/\r//g' -e 's/\x1b\[[0-9;?]*[A-Za-z]//g' -e 's/\x1bc//g' "$log.raw" >"$log"
+	rm -f "$log.raw"
+}
+
+# boot_guest: boot until our init ran (see below), at most 3 times
+boot_guest() {
+	command -v "$qemu" >/dev/null || die "$qemu is missing: run scripts/setup.sh first"
+	accel=tcg
+	if [ "${MXRT_KVM:-0}" = 1 ]; then
+		if [ "$arch" = "$(uname -m)" ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]; then accel=kvm
+		else echo "vm($flavour): MXRT_KVM=1, but KVM cannot run this guest here: using TCG"; fi
+	fi
+	echo "vm($flavour): kernel $release, $nmod modules, $ndeb Debian modules, $ntests guest" \
+		"scripts, $nbins test binaries, $accel"
+	trap '[ -z "$qpid" ] || kill -TERM "$qpid" 2>/dev/null; echo "vm($flavour): interrupted" >&2
+		exit 130' INT TERM
+	# A crash before the guest printed "@@MXRT boot" happened before any module or test ran. We
+	# have seen Debian's x86_64 kernel take an int3 Oops in its own boot-time text patching under
+	# TCG, so such a boot is retried (at most twice) and reported; a crash after that marker always
+	# fails. A guest that hangs before our init is not retried: that costs a full --timeout.
+	t_start=$(date +%s)
+	while :; do
+		boots=$((boots + 1))
+		boot_once
+		grep -q '^@@MXRT boot ' "$log" && break
+		if [ "$accel" = kvm ]; then
+			cp "$log" "$out/console.kvm-failure.log"
+			echo "vm($flavour): the guest did not start under KVM (console in" \
+				"$out/console.kvm-failure.log):"
+			grep -iE 'kvm|error' "$log" | head -n 3 | sed 's/^/    /'
+			echo "vm($flavour): retrying with TCG"
+			accel=tcg boots=$((boots - 1))
+			continue
+		fi
+		if [ "$qrc" -eq 124 ] || [ "$qrc" -eq 137 ] || [ $boots -ge 3 ]; then break; fi
+		cp "$log" "$out/console.boot-failure-$boots.log"
+		echo "vm($flavour): the guest kernel failed before our init ran (boot $boots, qemu exit" \
+			"$qrc, console in $out/console.boot-failure-$boots.log):"
+		grep -E 'Oops|RIP:|pc :|Kernel panic|qemu' "$log" | head -n 3 | sed 's/^/    /'
+		echo "vm($flavour): retrying the boot"
+	done
+	t_end=$(date +%s)
+	trap - INT TERM
+}
+
+# ---------------------------------------------------------------------------------------------------
+# The verdict
+
+# The kernel's reports. Judged: the dmesg dump and every timestamped kernel line on the console (a
+# guest that crashed has no dump), wherever it starts in a console line; not test output or markers.
+bad='Oops|BUG:|kernel BUG at|WARNING:|sleeping function called from invalid context'
+bad+='|scheduling while atomic|lockdep|possible circular locking|possible recursive locking'
+bad+='|KASAN|UBSAN|KFENCE|Call [Tt]race:|[Kk]ernel panic|general protection fault'
+bad+='|Unable to handle kernel|Internal error:|refcount_t:|list_add corruption|list_del corruption'
+bad+='|stack-protector|soft lockup|hard LOCKUP|detected stalls? on CPU|blocked for more than'
+kernel_lines() { # kernel_lines LOG
+	sed -n '/^@@MXRT dmesg-begin$/,/^@@MXRT dmesg-end$/{/^@@MXRT /d;p;}' "$1"
+	grep -oE '\[ *[0-9]+\.[0-9]+\] .*' "$1" || true
+}
+
+judge() {
+	local counts=$out/.counts p i
+	# each test's output (verbatim, so callers can grep it), then its verdict
+	awk -v countsfile="$counts" '
+	function verdict(v, name, rest) {
+		if (name == "") { v = "FAIL"; name = "(unnamed)" }
+		if (v == "PASS") pass++
+		else if (v == "SKIP") skip++
+		else { v = "FAIL"; fail++ }
+		printf "%s: %s%s\n", v, name, rest
+	}
+	/^@@MXRT begin / { cur = $3; order[++n] = cur; print "--- " cur; next }
+	/^@@MXRT result / {
+		rest = $0; sub(/^@@MXRT result [^ ]* *[^ ]*/, "", rest)
+		verdict($3, $4, rest); got[$4] = 1
+		if ($4 == cur) cur = ""
+		next
+	}
+	/^@@MXRT / { cur = ""; next }
+	cur != "" { print }
+	END {
+		for (i = 1; i <= n; i++)
+			if (!(order[i] in got))
+				verdict("FAIL", order[i], " (no result: the guest stopped during this test)")
+		printf "%d %d %d\n", pass, fail, skip > countsfile
+	}' "$log"
+	read -r passed failed skipped <"$counts"
+	rm -f "$counts"
+
+	local problems=() kbad=()
+	for p in "${depmod_problems[@]}"; do problems+=("depmod: $p"); done
+	mapfile -t kbad < <(kernel_lines "$log" | grep -E "$bad" | awk '!seen[$0]++' || true)
+	for ((i = 0; i < ${#kbad[@]} && i < 40; i++)); do problems+=("kernel: ${kbad[i]}"); done
+	[ ${#kbad[@]} -le 40 ] || problems+=("kernel: ... and $((${#kbad[@]} - 40)) more such lines in $log")
+	if [ "$qrc" -eq 124 ] || [ "$qrc" -eq 137 ]; then
+		problems+=("guest timed out after $timeout_s s (--timeout)")
+	elif ! grep -q '^@@MXRT done' "$log"; then
+		problems+=("guest stopped before the end of the tests (qemu exit $qrc)")
+	fi
+	[ $((passed + failed + skipped)) -gt 0 ] || problems+=("no test ran")
+	if [ ${#problems[@]} -gt 0 ]; then
+		for p in "${problems[@]}"; do echo "FAIL: $p"; done
+		echo "--- last 60 console lines ($log):"
+		tail -n 60 "$log"
+		echo "---"
+		failed=$((failed + ${#problems[@]}))
+	fi
+}
+
+# ---------------------------------------------------------------------------------------------------
+nmod=0 ndeb=0 ntests=0 nbins=0 boots=0 qrc=0 t_start=0 t_end=0 accel=none depmod_problems=()
+if [ -n "$judge" ]; then
+	[ -f "$judge" ] || die "no console log $judge"
+	log=$judge
+	out=$(mktemp -d)
+	judge
+	rm -rf "$out"
+else
+	[ -e "$kdir/release" ] || die "$kdir/release is missing: run scripts/setup.sh first (it fills" \
+		"the cache $CACHE)"
+	release=$(cat "$kdir/release")
+	case "$release" in ''|*[!A-Za-z0-9._+-]*) die "odd release '$release' in $kdir/release" ;; esac
+	mkdir -p "$out"
+	# one run per flavour at a time: runs share build/vm/FLAVOUR (and two TCG guests on 2 cores
+	# would make each other's timings meaningless)
+	exec 9>"$out/.lock"
+	if ! flock -n 9; then
+		echo "vm($flavour): waiting for another run on this flavour to finish"
+		flock 9
+	fi
+	build_initramfs
+	boot_guest
+	judge
+	booted=$(sed -n 's/^@@MXRT boot .* uptime=\([0-9.]*\).*/\1/p' "$log" | head -n1)
+	echo "vm($flavour): the guest kernel reached init after ${booted:-?} s; $((t_end - t_start)) s" \
+		"wall ($boots boot(s), $accel); console in ${log#"$ROOT"/}"
 fi
 echo "vm($flavour): $passed passed, $failed failed, $skipped skipped"
-[ $failed -eq 0 ]
+[ "$failed" -eq 0 ] || exit 1

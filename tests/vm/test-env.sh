@@ -1,0 +1,13 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=sh
+# Runs in: the VM guest; tests/vm/init sources it into the shell of every guest test script, before
+# the script itself (sh -c '. test-env.sh && . "$0"' TEST), so $0 is still the script's path.
+#
+# busybox 1.35's insmod retries a failed finit_module() with init_module(): a module whose init
+# fails would run its init twice, and an init that fails only sometimes could pass the second time.
+# The Debian busybox runs its own applet before anything on PATH, so a shell function is the one way
+# to make "insmod" mean a single attempt (mxrt-insmod, tests/vm/insmod.c). busybox's modprobe still
+# retries: load modules whose init may fail with insmod.
+if command -v mxrt-insmod >/dev/null 2>&1; then
+	insmod() { mxrt-insmod "$@"; }
+fi
