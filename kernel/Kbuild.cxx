@@ -32,7 +32,7 @@ mxrt-c-only-flags := $(shell LC_ALL=C $(MXRT_CXX) $(mxrt-kernel-cflags) -x c++ -
 # debug info, so module BTF describes every type that crosses into the kernel.
 mxrt-cxx-rules := -g1 -std=gnu++20 -fno-exceptions -fno-rtti -fno-threadsafe-statics \
 	-fno-use-cxa-atexit -fno-common -nostdinc -nostdinc++ -Wextra -Wno-unused-parameter \
-	-Wno-missing-field-initializers
+	-Wno-missing-field-initializers -DMXRT_FREESTANDING
 ifneq ($(MXRT_WERROR),0)
 mxrt-cxx-rules += -Werror
 endif

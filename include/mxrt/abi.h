@@ -34,6 +34,7 @@ typedef __UINTPTR_TYPE__ mxrt_uptr;
 #define MXRT_ENOENT 2
 #define MXRT_EINTR 4
 #define MXRT_EIO 5
+#define MXRT_ENXIO 6
 #define MXRT_EAGAIN 11
 #define MXRT_ENOMEM 12
 #define MXRT_EBUSY 16

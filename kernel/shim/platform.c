@@ -120,9 +120,20 @@ void mxrt_shim_log(enum mxrt_log_level level, const char *fmt, ...)
 	va_end(args);
 }
 
+int mxrt_shim_scnprintf(char *buf, mxrt_size size, const char *fmt, ...)
+{
+	va_list args;
+	int n;
+
+	va_start(args, fmt);
+	n = vscnprintf(buf, size, fmt, args);
+	va_end(args);
+	return n;
+}
+
 /* The C++ side spells errno values as MXRT_E*; they must be the kernel's. */
 static_assert(MXRT_EPERM == EPERM && MXRT_ENOENT == ENOENT && MXRT_EINTR == EINTR);
-static_assert(MXRT_EIO == EIO && MXRT_EAGAIN == EAGAIN && MXRT_ENOMEM == ENOMEM);
+static_assert(MXRT_EIO == EIO && MXRT_ENXIO == ENXIO && MXRT_EAGAIN == EAGAIN && MXRT_ENOMEM == ENOMEM);
 static_assert(MXRT_EBUSY == EBUSY && MXRT_EEXIST == EEXIST && MXRT_ENODEV == ENODEV);
 static_assert(MXRT_EINVAL == EINVAL && MXRT_ENOSPC == ENOSPC && MXRT_ERANGE == ERANGE);
 static_assert(MXRT_ETIMEDOUT == ETIMEDOUT && MXRT_EALREADY == EALREADY);

@@ -174,6 +174,16 @@ void mxrt_shim_might_sleep(void) noexcept {
 	}
 }
 
+int mxrt_shim_scnprintf(char *buf, mxrt_size size, const char *fmt, ...) noexcept {
+	va_list ap;
+	va_start(ap, fmt);
+	int n = size ? std::vsnprintf(buf, size, fmt, ap) : 0;
+	va_end(ap);
+	if (n < 0)
+		n = 0;
+	return size == 0 ? 0 : (static_cast<mxrt_size>(n) >= size ? static_cast<int>(size - 1) : n);
+}
+
 void mxrt_shim_log(enum mxrt_log_level, const char *fmt, ...) noexcept {
 	char buf[512];
 	va_list ap;

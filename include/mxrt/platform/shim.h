@@ -73,6 +73,11 @@ enum mxrt_log_level { MXRT_LOG_ERR = 3, MXRT_LOG_WARN = 4, MXRT_LOG_INFO = 6, MX
 void mxrt_shim_log(enum mxrt_log_level level, const char *fmt, ...) MXRT_NOEXCEPT
 	__attribute__((format(printf, 2, 3)));
 
+/* scnprintf: formats into buf[size] (always terminated when size > 0) and returns the number of
+ * characters written, not counting the NUL. Any context. %llu for mxrt_u64. */
+int mxrt_shim_scnprintf(char *buf, mxrt_size size, const char *fmt, ...) MXRT_NOEXCEPT
+	__attribute__((format(printf, 3, 4)));
+
 MXRT_EXTERN_C_END
 
 #endif /* MXRT_PLATFORM_SHIM_H */

@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: GPL-2.0
+//
+// Runs in: kernel (freestanding C++20: driver and simulator) and user space (tests).
+//
+// MAX30102 facts as code: the encodings of the configuration fields, the datasheet's table of
+// allowed sample-rate x pulse-width combinations, and the FIFO sample format. The driver validates
+// user and device-tree input with these; the simulator decodes registers with the same tables, so
+// the two can only disagree with the datasheet, not with each other (the unit tests pin the tables).
+#pragma once
+
+#include <mxrt/core/max30102_regs.h>
+#include <mxrt/kstd/kstd.hpp>
+
+namespace mxrt::max30102 {
+
+using namespace kstd;
+
+inline constexpr u32 kSampleRates[8] = {50, 100, 200, 400, 800, 1000, 1600, 3200}; // Hz
+inline constexpr u32 kPulseWidths[4] = {69, 118, 215, 411};                       // us
+inline constexpr u32 kAdcRanges[4] = {2048, 4096, 8192, 16384};                   // nA full scale
+inline constexpr u32 kLedStepUa = 200;                                            // per LSB
+inline constexpr u32 kLedMaxUa = 255 * kLedStepUa;                                // 51 mA
+
+// Index of `v` in `table`, or -1.
+template <usize N> constexpr int IndexOf(const u32 (&table)[N], u32 v) {
+	for (usize i = 0; i < N; i++)
+		if (table[i] == v)
+			return static_cast<int>(i);
+	return -1;
+}
+
+constexpr int SampleRateCode(u32 hz) { return IndexOf(kSampleRates, hz); }
+constexpr int PulseWidthCode(u32 us) { return IndexOf(kPulseWidths, us); }
+constexpr int AdcRangeCode(u32 na) { return IndexOf(kAdcRanges, na); }
+// SMP_AVE: 1,2,4,8,16,32 -> 0..5 (6 and 7 also mean 32 on the chip).
+constexpr int AverageCode(u32 n) {
+	for (int c = 0; c <= 5; c++)
+		if ((1u << c) == n)
+			return c;
+	return -1;
+}
+constexpr u32 AverageFromCode(u32 code) { return 1u << (code > 5 ? 5 : code); }
+constexpr u32 AdcBits(u32 pw_code) { return 15 + (pw_code & 3); }
+
+// Datasheet tables 11 (SpO2 mode) and 12 (HR mode): the fastest rate each pulse width allows. The
+// conversions of all active LEDs must fit in one sample period. Multi-LED follows the SpO2 table.
+constexpr bool RateAllowed(u32 mode, u32 sr_code, u32 pw_code) {
+	constexpr u8 kMaxSrSpo2[4] = {7, 6, 5, 3}; // 69us: 3200, 118: 1600, 215: 1000, 411: 400
+	constexpr u8 kMaxSrHr[4] = {7, 7, 6, 5};   // 69us: 3200, 118: 3200, 215: 1600, 411: 1000
+	if (sr_code > 7 || pw_code > 3)
+		return false;
+	return sr_code <= (mode == MAX30102_MODE_HR ? kMaxSrHr : kMaxSrSpo2)[pw_code];
+}
+
+// Channels per FIFO sample for a MODE_CONFIG mode and the multi-LED slot registers: HR = red,
+// SpO2 = red then IR, multi-LED = the slots up to the first empty one. 0 = not a sampling mode.
+constexpr u32 SlotOf(u8 multi1, u8 multi2, u32 i) {
+	const u8 r = i < 2 ? multi1 : multi2;
+	const u32 s = (i & 1) ? (r >> 4) & 7 : r & 7;
+	return s == MAX30102_SLOT_RED || s == MAX30102_SLOT_IR ? s : MAX30102_SLOT_NONE;
+}
+constexpr u32 Channels(u32 mode, u8 multi1, u8 multi2) {
+	switch (mode) {
+	case MAX30102_MODE_HR:
+		return 1;
+	case MAX30102_MODE_SPO2:
+		return 2;
+	case MAX30102_MODE_MULTI: {
+		u32 n = 0;
+		while (n < 4 && SlotOf(multi1, multi2, n) != MAX30102_SLOT_NONE)
+			n++;
+		return n;
+	}
+	default:
+		return 0;
+	}
+}
+
+// One channel of a FIFO sample: 3 bytes, MSB first, 18 bits left-justified whatever the ADC
+// resolution (bits below it read 0). Returns the right-justified count.
+constexpr u32 DecodeChannel(const u8 *p, u32 adc_bits) {
+	const u32 raw = ((u32(p[0]) << 16) | (u32(p[1]) << 8) | p[2]) & 0x3ffff;
+	return raw >> (18 - adc_bits);
+}
+
+// Unread samples from the pointers. wr == rd is both "empty" and "full"; the chip's OVF_COUNTER or
+// a pending A_FULL with a threshold of 32 tells them apart.
+constexpr u32 FifoUnread(u8 wr, u8 rd, bool known_full) {
+	const u32 n = (u32(wr) - u32(rd)) & (MAX30102_FIFO_DEPTH - 1);
+	return n == 0 && known_full ? MAX30102_FIFO_DEPTH : n;
+}
+
+// What the driver (and user) configures, in user units.
+struct Config {
+	u32 mode = MAX30102_MODE_SPO2;
+	u32 sample_rate_hz = 100;
+	u32 pulse_width_us = 411;
+	u32 adc_range_na = 16384;
+	u32 sample_average = 1;
+	u32 fifo_almost_full = 17; // unread samples that raise A_FULL: 17..32
+	u32 red_current_ua = 6400;
+	u32 ir_current_ua = 6400;
+};
+
+// The register image of a Config.
+struct ConfigRegs {
+	u8 fifo_config, mode_config, spo2_config, led1_pa, led2_pa, multi1, multi2;
+};
+
+constexpr bool LedCurrentValid(u32 ua) { return ua <= kLedMaxUa && ua % kLedStepUa == 0; }
+
+// 0 if every field is a value the chip has and the combination is allowed, else -MXRT_EINVAL.
+// LED currents must be multiples of 200 uA up to 51000 (the chip has nothing in between).
+constexpr int Validate(const Config &c) {
+	const int sr = SampleRateCode(c.sample_rate_hz), pw = PulseWidthCode(c.pulse_width_us);
+	if (c.mode != MAX30102_MODE_HR && c.mode != MAX30102_MODE_SPO2 && c.mode != MAX30102_MODE_MULTI)
+		return -MXRT_EINVAL;
+	if (sr < 0 || pw < 0 || AdcRangeCode(c.adc_range_na) < 0 || AverageCode(c.sample_average) < 0)
+		return -MXRT_EINVAL;
+	if (!RateAllowed(c.mode, u32(sr), u32(pw)))
+		return -MXRT_EINVAL;
+	if (c.fifo_almost_full < 17 || c.fifo_almost_full > 32)
+		return -MXRT_EINVAL;
+	return LedCurrentValid(c.red_current_ua) && LedCurrentValid(c.ir_current_ua) ? 0 : -MXRT_EINVAL;
+}
+
+// Register values for a valid Config. Multi-LED mode uses slot 1 = red, slot 2 = IR.
+constexpr ConfigRegs Encode(const Config &c) {
+	ConfigRegs r{};
+	r.fifo_config = u8((AverageCode(c.sample_average) << MAX30102_FIFO_SMP_AVE_SHIFT) |
+			   ((32 - c.fifo_almost_full) & MAX30102_FIFO_A_FULL_MASK));
+	r.mode_config = u8(c.mode);
+	r.spo2_config = u8((AdcRangeCode(c.adc_range_na) << MAX30102_SPO2_ADC_RGE_SHIFT) |
+			   (SampleRateCode(c.sample_rate_hz) << MAX30102_SPO2_SR_SHIFT) |
+			   PulseWidthCode(c.pulse_width_us));
+	r.led1_pa = u8(c.red_current_ua / kLedStepUa);
+	r.led2_pa = u8(c.ir_current_ua / kLedStepUa);
+	r.multi1 = u8((MAX30102_SLOT_IR << 4) | MAX30102_SLOT_RED);
+	r.multi2 = 0;
+	return r;
+}
+
+// FIFO samples per second (the ADC rate divided by the averaging).
+constexpr u32 OutputRateMilliHz(const Config &c) { return c.sample_rate_hz * 1000 / c.sample_average; }
+constexpr u64 SamplePeriodNs(u32 sample_rate_hz, u32 average) {
+	return u64(average) * 1000000000ull / sample_rate_hz;
+}
+
+} // namespace mxrt::max30102

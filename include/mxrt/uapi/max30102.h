@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * Runs in: user space (C, C++, BPF) and the kernel (driver shim and C++ core).
+ *
+ * The user-space ABI of the mxrt_max30102 driver: the record that read() on /dev/max30102-N returns.
+ * Every field has a fixed size and offset on every architecture (checked at build time).
+ *
+ * Reading: read() returns whole records only (a buffer smaller than one record gets -EINVAL); it
+ * blocks until at least one record is there unless O_NONBLOCK (then -EAGAIN); poll() reports POLLIN.
+ * Each open file is an independent reader that starts at the newest sample.
+ *
+ * Continuity: for two records a, b returned one after the other to the same reader,
+ *     b.seq == a.seq + 1 + b.lost
+ * always holds. lost > 0 says why in flags: this reader fell behind the ring (READER_OVERRUN), the
+ * sensor's FIFO overflowed before the driver could read it (FIFO_OVERFLOW), or both. Nothing is lost
+ * without being counted in lost.
+ */
+#ifndef MXRT_UAPI_MAX30102_H
+#define MXRT_UAPI_MAX30102_H
+
+#ifdef MXRT_FREESTANDING /* the kernel's C++ core: no kernel headers */
+#include <mxrt/abi.h>
+typedef mxrt_u16 mxrt_uapi_u16;
+typedef mxrt_u32 mxrt_uapi_u32;
+typedef mxrt_u64 mxrt_uapi_u64;
+#else
+#include <linux/types.h>
+typedef __u16 mxrt_uapi_u16;
+typedef __u32 mxrt_uapi_u32;
+typedef __u64 mxrt_uapi_u64;
+#endif
+
+/* record.flags */
+#define MXRT_MAX30102_REC_READER_OVERRUN 0x0001 /* this reader was overtaken by the producer */
+#define MXRT_MAX30102_REC_FIFO_OVERFLOW 0x0002  /* the sensor FIFO overflowed (OVF_COUNTER) */
+#define MXRT_MAX30102_REC_RESTART 0x0004 /* first sample after (re)configuration or resume */
+
+struct mxrt_max30102_record {
+	mxrt_uapi_u64 seq;          /* sample number since the device was bound, from 0 */
+	mxrt_uapi_u64 timestamp_ns; /* CLOCK_MONOTONIC: when the sensor took the sample (estimated
+				     * from the interrupt timestamp and the sample period) */
+	mxrt_uapi_u32 red;          /* ADC counts, right-justified, adc_bits wide */
+	mxrt_uapi_u32 ir;           /* 0 in HR (red-only) mode */
+	mxrt_uapi_u16 flags;        /* MXRT_MAX30102_REC_* */
+	mxrt_uapi_u16 adc_bits;     /* 15..18, from the pulse width */
+	mxrt_uapi_u32 lost;         /* samples lost right before this one (see above) */
+};
+
+#define MXRT_MAX30102_RECORD_SIZE 32
+
+#endif /* MXRT_UAPI_MAX30102_H */

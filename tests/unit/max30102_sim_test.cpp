@@ -1,0 +1,320 @@
+// SPDX-License-Identifier: GPL-2.0
+//
+// Runs in: user space. The simulator's register model, FIFO, interrupts, signal, control words and
+// replay parsing, driven through its C ABI the way the kernel module drives it.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <mxrt/core/max30102.hpp>
+#include <mxrt/core/max30102_acq.h>
+#include <mxrt/core/max30102_sim.h>
+
+namespace {
+
+using namespace mxrt::max30102;
+constexpr uint64_t kT0 = 1'000'000'000;
+constexpr uint64_t kMs = 1'000'000;
+
+class SimTest : public ::testing::Test {
+protected:
+	void SetUp() override { sim_ = mxrt_sim_create(kT0); ASSERT_NE(sim_, nullptr); }
+	void TearDown() override { mxrt_sim_destroy(sim_); }
+
+	int Write(uint8_t reg, std::vector<uint8_t> data, uint64_t now = kT0) {
+		data.insert(data.begin(), reg);
+		mxrt_sim_msg m{MAX30102_I2C_ADDR, 0, uint16_t(data.size()), data.data()};
+		mxrt_u64 bus;
+		return mxrt_sim_xfer(sim_, &m, 1, now, &bus);
+	}
+	std::vector<uint8_t> Read(uint8_t reg, size_t n, uint64_t now = kT0, int *rc = nullptr) {
+		std::vector<uint8_t> out(n);
+		mxrt_sim_msg m[2] = {{MAX30102_I2C_ADDR, 0, 1, &reg},
+				     {MAX30102_I2C_ADDR, MXRT_SIM_MSG_READ, uint16_t(n), out.data()}};
+		mxrt_u64 bus;
+		int r = mxrt_sim_xfer(sim_, m, 2, now, &bus);
+		if (rc)
+			*rc = r;
+		return out;
+	}
+	uint8_t Reg(uint8_t reg, uint64_t now = kT0) { return Read(reg, 1, now)[0]; }
+	// SpO2 mode at 100 Hz, 411 us (18 bit), 16384 nA, 6.4 mA LEDs
+	void Configure(const Config &c = Config{}, uint64_t now = kT0) {
+		ConfigRegs r = Encode(c);
+		ASSERT_EQ(Write(MAX30102_REG_FIFO_CONFIG, {r.fifo_config, r.mode_config, r.spo2_config}, now), 1);
+		ASSERT_EQ(Write(MAX30102_REG_LED1_PA, {r.led1_pa, r.led2_pa}, now), 1);
+	}
+	int Control(const char *s) { return mxrt_sim_control(sim_, s, strlen(s), kT0); }
+	std::string Show() {
+		char buf[4096];
+		size_t n = mxrt_sim_show(sim_, buf, sizeof(buf));
+		return std::string(buf, n);
+	}
+	mxrt_sim *sim_;
+};
+
+TEST_F(SimTest, PowerOnValuesAndPartId) {
+	EXPECT_EQ(Reg(MAX30102_REG_PART_ID), 0x15);
+	EXPECT_EQ(Reg(MAX30102_REG_INT_STATUS1), MAX30102_INT_PWR_RDY);
+	EXPECT_EQ(Reg(MAX30102_REG_INT_STATUS1), 0) << "status is clear-on-read";
+	EXPECT_EQ(Reg(MAX30102_REG_MODE_CONFIG), 0);
+}
+
+TEST_F(SimTest, OtherAddressesNak) {
+	uint8_t b = 0;
+	mxrt_sim_msg m{0x50, 0, 1, &b};
+	mxrt_u64 bus;
+	EXPECT_EQ(mxrt_sim_xfer(sim_, &m, 1, kT0, &bus), -MXRT_ENXIO);
+	mxrt_sim_msg quick{MAX30102_I2C_ADDR, 0, 0, &b}; // i2cdetect's probe
+	EXPECT_EQ(mxrt_sim_xfer(sim_, &quick, 1, kT0, &bus), 1);
+}
+
+TEST_F(SimTest, RegistersAutoIncrementAndMasks) {
+	ASSERT_EQ(Write(MAX30102_REG_LED1_PA, {0x11, 0x22}), 1);
+	auto v = Read(MAX30102_REG_LED1_PA, 2);
+	EXPECT_EQ(v[0], 0x11);
+	EXPECT_EQ(v[1], 0x22);
+	Write(MAX30102_REG_SPO2_CONFIG, {0xff});
+	EXPECT_EQ(Reg(MAX30102_REG_SPO2_CONFIG), 0x7f) << "bit 7 is reserved";
+	Write(MAX30102_REG_PART_ID, {0x99});
+	EXPECT_EQ(Reg(MAX30102_REG_PART_ID), 0x15) << "read-only";
+}
+
+TEST_F(SimTest, ResetRestoresPowerOnValuesAndSelfClears) {
+	Configure();
+	Write(MAX30102_REG_MODE_CONFIG, {MAX30102_MODE_RESET});
+	EXPECT_EQ(Reg(MAX30102_REG_MODE_CONFIG), 0);
+	EXPECT_EQ(Reg(MAX30102_REG_SPO2_CONFIG), 0);
+	EXPECT_EQ(Reg(MAX30102_REG_LED1_PA), 0);
+}
+
+TEST_F(SimTest, SamplesArriveInRealTimeAndPointersWrap) {
+	Configure(); // 100 Hz
+	mxrt_sim_advance(sim_, kT0 + 95 * kMs);
+	EXPECT_EQ(Reg(MAX30102_REG_FIFO_WR_PTR, kT0 + 95 * kMs), 9);
+	// 40 samples: the FIFO (32) overflowed 8 times, rollover is off, the write pointer stays
+	mxrt_sim_advance(sim_, kT0 + 405 * kMs);
+	EXPECT_EQ(Reg(MAX30102_REG_OVF_COUNTER, kT0 + 405 * kMs), 8);
+	EXPECT_EQ(Reg(MAX30102_REG_FIFO_WR_PTR, kT0 + 405 * kMs), 0);
+	EXPECT_EQ(Reg(MAX30102_REG_FIFO_RD_PTR, kT0 + 405 * kMs), 0);
+	// pop one sample (6 bytes, FIFO_DATA does not auto-increment): OVF clears, RD advances
+	Read(MAX30102_REG_FIFO_DATA, 6, kT0 + 405 * kMs);
+	EXPECT_EQ(Reg(MAX30102_REG_FIFO_RD_PTR, kT0 + 405 * kMs), 1);
+	EXPECT_EQ(Reg(MAX30102_REG_OVF_COUNTER, kT0 + 405 * kMs), 0);
+}
+
+TEST_F(SimTest, RolloverKeepsTheNewestSamples) {
+	Config c;
+	Configure(c);
+	Write(MAX30102_REG_FIFO_CONFIG, {uint8_t(Encode(c).fifo_config | MAX30102_FIFO_ROLLOVER_EN)});
+	mxrt_sim_advance(sim_, kT0 + 405 * kMs); // 40 samples
+	EXPECT_EQ(Reg(MAX30102_REG_FIFO_WR_PTR, kT0 + 405 * kMs), 8);
+	EXPECT_EQ(Reg(MAX30102_REG_FIFO_RD_PTR, kT0 + 405 * kMs), 8);
+	EXPECT_EQ(Reg(MAX30102_REG_OVF_COUNTER, kT0 + 405 * kMs), 8);
+}
+
+TEST_F(SimTest, AlmostFullInterruptAtThresholdAndLineFollowsStatus) {
+	Config c;
+	c.fifo_almost_full = 20;
+	Configure(c);
+	Write(MAX30102_REG_INT_ENABLE1, {MAX30102_INT_A_FULL});
+	Reg(MAX30102_REG_INT_STATUS1); // PWR_RDY
+	EXPECT_EQ(mxrt_sim_next_event(sim_, kT0), kT0 + 20 * 10 * kMs) << "the 20th sample raises A_FULL";
+	mxrt_sim_advance(sim_, kT0 + 195 * kMs);
+	EXPECT_EQ(mxrt_sim_irq_poll(sim_, kT0 + 195 * kMs, 0), MXRT_SIM_IRQ_NONE);
+	mxrt_sim_advance(sim_, kT0 + 200 * kMs);
+	EXPECT_EQ(mxrt_sim_irq_poll(sim_, kT0 + 200 * kMs, 1), MXRT_SIM_IRQ_NONE) << "masked";
+	EXPECT_EQ(mxrt_sim_irq_poll(sim_, kT0 + 200 * kMs, 0), MXRT_SIM_IRQ_RAISE);
+	EXPECT_EQ(Reg(MAX30102_REG_INT_STATUS1, kT0 + 200 * kMs), MAX30102_INT_A_FULL);
+	EXPECT_EQ(mxrt_sim_irq_poll(sim_, kT0 + 200 * kMs, 0), MXRT_SIM_IRQ_NONE) << "status read clears INT";
+}
+
+TEST_F(SimTest, FifoDataAtEveryResolutionIsLeftJustified) {
+	for (uint32_t pw : kPulseWidths) {
+		SCOPED_TRACE(pw);
+		mxrt_sim_control(sim_, "power_on=1", 10, kT0);
+		Config c;
+		c.pulse_width_us = pw;
+		Configure(c);
+		mxrt_sim_advance(sim_, kT0 + 10 * kMs);
+		auto b = Read(MAX30102_REG_FIFO_DATA, 6, kT0 + 10 * kMs);
+		const uint32_t bits = AdcBits(PulseWidthCode(pw));
+		for (int ch = 0; ch < 2; ch++) {
+			uint32_t raw = (b[3 * ch] << 16 | b[3 * ch + 1] << 8 | b[3 * ch + 2]);
+			EXPECT_EQ(raw & ~0x3ffffu, 0u);
+			EXPECT_EQ(raw & ((1u << (18 - bits)) - 1), 0u) << "bits below the resolution are 0";
+			EXPECT_GT(DecodeChannel(b.data() + 3 * ch, bits), 1000u >> (18 - bits));
+		}
+	}
+}
+
+TEST_F(SimTest, HrModeHasOneChannelAndShutdownStopsSampling) {
+	Config c;
+	c.mode = MAX30102_MODE_HR;
+	Configure(c);
+	mxrt_sim_advance(sim_, kT0 + 20 * kMs);
+	Read(MAX30102_REG_FIFO_DATA, 3, kT0 + 20 * kMs); // one sample is 3 bytes in HR mode
+	EXPECT_EQ(Reg(MAX30102_REG_FIFO_RD_PTR, kT0 + 20 * kMs), 1);
+	Write(MAX30102_REG_MODE_CONFIG, {MAX30102_MODE_SHDN | MAX30102_MODE_HR}, kT0 + 20 * kMs);
+	mxrt_sim_advance(sim_, kT0 + 500 * kMs);
+	EXPECT_EQ(Reg(MAX30102_REG_FIFO_WR_PTR, kT0 + 500 * kMs), 2);
+}
+
+TEST_F(SimTest, DisallowedRateAndPulseWidthDoesNotSample) {
+	Config c;
+	c.sample_rate_hz = 3200; // 411 us allows at most 400 Hz in SpO2 mode
+	ConfigRegs r = Encode(c);
+	Write(MAX30102_REG_FIFO_CONFIG, {r.fifo_config, r.mode_config, r.spo2_config});
+	mxrt_sim_advance(sim_, kT0 + 100 * kMs);
+	EXPECT_EQ(Reg(MAX30102_REG_FIFO_WR_PTR, kT0 + 100 * kMs), 0);
+	EXPECT_NE(Show().find("invalid_config=1"), std::string::npos) << Show();
+}
+
+TEST_F(SimTest, TemperatureConversion) {
+	ASSERT_EQ(Control("temp=-3.25"), 0);
+	Write(MAX30102_REG_INT_ENABLE2, {MAX30102_INT_DIE_TEMP_RDY});
+	Write(MAX30102_REG_TEMP_CONFIG, {1});
+	EXPECT_EQ(Reg(MAX30102_REG_TEMP_CONFIG, kT0 + 10 * kMs), 1) << "busy";
+	EXPECT_EQ(mxrt_sim_next_event(sim_, kT0), kT0 + 29 * kMs);
+	mxrt_sim_advance(sim_, kT0 + 29 * kMs);
+	EXPECT_EQ(Reg(MAX30102_REG_INT_STATUS2, kT0 + 29 * kMs), MAX30102_INT_DIE_TEMP_RDY);
+	EXPECT_EQ(int8_t(Reg(MAX30102_REG_TEMP_INT, kT0 + 29 * kMs)), -4);
+	EXPECT_EQ(Reg(MAX30102_REG_TEMP_FRAC, kT0 + 29 * kMs), 12); // -4 + 12/16 = -3.25
+	EXPECT_EQ(Reg(MAX30102_REG_TEMP_CONFIG, kT0 + 29 * kMs), 0) << "TEMP_EN self-clears";
+}
+
+TEST_F(SimTest, ControlIsAllOrNothing) {
+	EXPECT_EQ(Control("hr=80 spo2=91.5"), 0);
+	EXPECT_NE(Show().find("hr=80.000 spo2=91.500"), std::string::npos);
+	EXPECT_EQ(Control("hr=90 spo2=101"), -MXRT_EINVAL);
+	EXPECT_EQ(Control("hr=90 bogus=1"), -MXRT_EINVAL);
+	EXPECT_EQ(Control("hr=9x"), -MXRT_EINVAL);
+	EXPECT_EQ(Control("hr"), -MXRT_EINVAL);
+	EXPECT_NE(Show().find("hr=80.000 spo2=91.500"), std::string::npos) << "unchanged";
+}
+
+TEST_F(SimTest, InjectedBusFaults) {
+	ASSERT_EQ(Control("nak=2 timeout=1 part_id=0x11"), 0);
+	int rc;
+	Read(MAX30102_REG_PART_ID, 1, kT0, &rc);
+	EXPECT_EQ(rc, -MXRT_ENXIO);
+	Read(MAX30102_REG_PART_ID, 1, kT0, &rc);
+	EXPECT_EQ(rc, -MXRT_ENXIO);
+	Read(MAX30102_REG_PART_ID, 1, kT0, &rc);
+	EXPECT_EQ(rc, -MXRT_ETIMEDOUT);
+	EXPECT_EQ(Read(MAX30102_REG_PART_ID, 1, kT0, &rc)[0], 0x11);
+	EXPECT_EQ(rc, 2);
+	ASSERT_EQ(Control("bus_khz=400"), 0);
+	uint8_t reg = 0;
+	mxrt_sim_msg m{MAX30102_I2C_ADDR, 0, 1, &reg};
+	mxrt_u64 bus;
+	mxrt_sim_xfer(sim_, &m, 1, kT0, &bus);
+	EXPECT_EQ(bus, (9u * 2 + 2) * 1'000'000u / 400) << "20 bit times at 400 kHz";
+}
+
+TEST_F(SimTest, LostAndStormInterrupts) {
+	Configure();
+	Write(MAX30102_REG_INT_ENABLE1, {MAX30102_INT_PPG_RDY});
+	Reg(MAX30102_REG_INT_STATUS1);
+	ASSERT_EQ(Control("lose_irq=1 storm=3"), 0);
+	for (int i = 0; i < 3; i++)
+		EXPECT_EQ(mxrt_sim_irq_poll(sim_, kT0, 0), MXRT_SIM_IRQ_RAISE) << "storm " << i;
+	mxrt_sim_advance(sim_, kT0 + 10 * kMs);
+	EXPECT_EQ(mxrt_sim_irq_poll(sim_, kT0 + 10 * kMs, 0), MXRT_SIM_IRQ_NONE) << "lost";
+	mxrt_sim_advance(sim_, kT0 + 20 * kMs);
+	EXPECT_EQ(mxrt_sim_irq_poll(sim_, kT0 + 20 * kMs, 0), MXRT_SIM_IRQ_NONE)
+		<< "still the same assertion: nobody cleared it";
+	Reg(MAX30102_REG_INT_STATUS1, kT0 + 20 * kMs);
+	mxrt_sim_advance(sim_, kT0 + 30 * kMs);
+	EXPECT_EQ(mxrt_sim_irq_poll(sim_, kT0 + 30 * kMs, 0), MXRT_SIM_IRQ_RAISE);
+	EXPECT_NE(Show().find("irqs_lost=1 irqs_storm=3"), std::string::npos) << Show();
+}
+
+TEST_F(SimTest, PpgModelFollowsHeartRateAndSpo2) {
+	ASSERT_EQ(Control("hr=60 spo2=90 noise=0 wander=0 perfusion=2"), 0);
+	Configure(); // 100 Hz, SpO2 mode
+	Config c;
+	mxrt_acq acq{};
+	mxrt_acq_configure(&acq, c.mode, c.sample_rate_hz, c.sample_average, c.pulse_width_us);
+	std::vector<double> red, ir;
+	uint64_t t = kT0;
+	for (int burst = 0; burst < 40; burst++) { // 40 x 10 samples = 4 s = 4 beats
+		t += 100 * kMs;
+		mxrt_sim_advance(sim_, t);
+		auto b = Read(MAX30102_REG_FIFO_DATA, 60, t);
+		mxrt_max30102_record rec[10];
+		mxrt_acq_decode(&acq, b.data(), 10, 0, 9, t, rec);
+		for (auto &r : rec) {
+			red.push_back(r.red);
+			ir.push_back(r.ir);
+		}
+	}
+	auto acdc = [](const std::vector<double> &v) {
+		double mn = 1e18, mx = 0, sum = 0;
+		for (double x : v) { mn = std::min(mn, x); mx = std::max(mx, x); sum += x; }
+		return (mx - mn) / (sum / v.size());
+	};
+	const double r = acdc(red) / acdc(ir);
+	EXPECT_NEAR(110 - 25 * r, 90, 1.0) << "SpO2 from the red/IR ratio";
+	// one beat per second: count upward crossings of the IR mean
+	double mean = 0;
+	for (double x : ir) mean += x;
+	mean /= ir.size();
+	int beats = 0;
+	for (size_t i = 1; i < ir.size(); i++)
+		beats += ir[i - 1] < mean && ir[i] >= mean;
+	EXPECT_EQ(beats, 4);
+}
+
+std::filesystem::path SharedData() {
+	for (auto p : {"../shared/data/ppg-oxiwear", "../../shared/data/ppg-oxiwear"})
+		if (std::filesystem::is_directory(p))
+			return p;
+	if (const char *d = getenv("MXRT_SHARED"))
+		return std::filesystem::path(d) / "data/ppg-oxiwear";
+	return {};
+}
+
+TEST_F(SimTest, ReplayParsesTheRecordedCsvAndRejectsOtherText) {
+	int err;
+	const char *bad = "a,b,c\n1,2,3\n";
+	EXPECT_EQ(mxrt_sim_replay_parse(bad, strlen(bad), &err), nullptr);
+	EXPECT_EQ(err, -MXRT_EINVAL);
+	const char *mini = "x\ntimestamp,sampleNum,tagLEDC1,tagLEDC2,tagLEDC3,LEDC1,LEDC2,LEDC3\n"
+			   "1000.000,1,0,0,0,100.0,200.0,5.0\n1010.0,2,0,0,0,300.0,400.0,5.0\n";
+	mxrt_sim_replay *r = mxrt_sim_replay_parse(mini, strlen(mini), &err);
+	ASSERT_NE(r, nullptr);
+	EXPECT_EQ(err, 0);
+	mxrt_sim_replay_free(mxrt_sim_replay_swap(sim_, r, kT0));
+	Configure();
+	mxrt_sim_advance(sim_, kT0 + 10 * kMs); // sample at +10 ms = 5/11 of the way... interpolated
+	auto b = Read(MAX30102_REG_FIFO_DATA, 6, kT0 + 10 * kMs);
+	uint32_t red = DecodeChannel(b.data(), 18), ir = DecodeChannel(b.data() + 3, 18);
+	EXPECT_GE(red, 200u);
+	EXPECT_LE(red, 400u);
+	EXPECT_GE(ir, 100u);
+	EXPECT_LE(ir, 300u);
+
+	const auto dir = SharedData();
+	if (dir.empty())
+		GTEST_SKIP() << "../shared/data/ppg-oxiwear is absent: the real-recording part is skipped";
+	for (auto &e : std::filesystem::directory_iterator(dir)) {
+		if (e.path().extension() != ".csv")
+			continue;
+		std::ifstream f(e.path());
+		std::stringstream ss;
+		ss << f.rdbuf();
+		std::string s = ss.str();
+		mxrt_sim_replay *rr = mxrt_sim_replay_parse(s.data(), s.size(), &err);
+		EXPECT_NE(rr, nullptr) << e.path() << " err " << err;
+		mxrt_sim_replay_free(rr);
+	}
+}
+
+} // namespace

@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: GPL-2.0
+//
+// Runs in: user space (also under TSan). The sample ring: order, overrun reports, resize, and many
+// readers racing one producer without ever seeing a torn record or an unreported gap.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+#include <vector>
+
+#include <mxrt/core/sample_ring.h>
+
+namespace {
+
+mxrt_max30102_record Rec(uint64_t seq, uint32_t lost = 0) {
+	mxrt_max30102_record r{};
+	r.seq = seq;
+	r.timestamp_ns = seq * 1000;
+	r.red = uint32_t(seq * 7);
+	r.ir = uint32_t(seq * 13);
+	r.lost = lost;
+	r.flags = lost ? MXRT_MAX30102_REC_FIFO_OVERFLOW : 0;
+	r.adc_bits = 18;
+	return r;
+}
+
+bool Consistent(const mxrt_max30102_record &r) {
+	return r.timestamp_ns == r.seq * 1000 && r.red == uint32_t(r.seq * 7) && r.ir == uint32_t(r.seq * 13);
+}
+
+TEST(SampleRing, RejectsSizesThatAreNotPowersOfTwoInRange) {
+	EXPECT_EQ(mxrt_ring_create(100, -1), nullptr);
+	EXPECT_EQ(mxrt_ring_create(8, -1), nullptr);
+	EXPECT_EQ(mxrt_ring_create(MXRT_RING_MAX_RECORDS * 2, -1), nullptr);
+	mxrt_ring *r = mxrt_ring_create(64, -1);
+	ASSERT_NE(r, nullptr);
+	EXPECT_EQ(mxrt_ring_size(r), 64u);
+	mxrt_ring_destroy(r);
+}
+
+TEST(SampleRing, ReaderStartsAtTheNewestAndReadsInOrder) {
+	mxrt_ring *r = mxrt_ring_create(16, -1);
+	for (uint64_t i = 0; i < 5; i++)
+		{ auto x = Rec(i); mxrt_ring_push(r, &x); }
+	mxrt_ring_reader rd;
+	mxrt_ring_reader_init(r, &rd);
+	EXPECT_FALSE(mxrt_ring_readable(r, &rd));
+	for (uint64_t i = 5; i < 10; i++)
+		{ auto x = Rec(i); mxrt_ring_push(r, &x); }
+	mxrt_max30102_record out[16];
+	ASSERT_EQ(mxrt_ring_read(r, &rd, out, 16), 5u);
+	for (int i = 0; i < 5; i++) {
+		EXPECT_EQ(out[i].seq, 5u + i);
+		EXPECT_EQ(out[i].flags, 0);
+	}
+	EXPECT_EQ(mxrt_ring_read(r, &rd, out, 16), 0u);
+	mxrt_ring_destroy(r);
+}
+
+TEST(SampleRing, LappedReaderGetsAnExplicitOverrun) {
+	mxrt_ring *r = mxrt_ring_create(16, -1);
+	mxrt_ring_reader rd;
+	mxrt_ring_reader_init(r, &rd);
+	mxrt_max30102_record out[64];
+	{ auto x = Rec(0); mxrt_ring_push(r, &x); }
+	ASSERT_EQ(mxrt_ring_read(r, &rd, out, 64), 1u);
+	for (uint64_t i = 1; i <= 40; i++)
+		{ auto x = Rec(i); mxrt_ring_push(r, &x); }
+	ASSERT_EQ(mxrt_ring_read(r, &rd, out, 64), 16u);
+	EXPECT_EQ(out[0].seq, 25u);
+	EXPECT_EQ(out[0].lost, 24u);
+	EXPECT_TRUE(out[0].flags & MXRT_MAX30102_REC_READER_OVERRUN);
+	EXPECT_EQ(rd.overruns, 1u);
+	EXPECT_EQ(rd.lost, 24u);
+	EXPECT_EQ(out[1].flags, 0);
+	mxrt_ring_destroy(r);
+}
+
+TEST(SampleRing, SensorGapsPassThroughAndAddToReaderGaps) {
+	mxrt_ring *r = mxrt_ring_create(16, -1);
+	mxrt_ring_reader rd;
+	mxrt_ring_reader_init(r, &rd);
+	mxrt_max30102_record out[64];
+	{ auto x = Rec(0); mxrt_ring_push(r, &x); }
+	{ auto x = Rec(5, 4); mxrt_ring_push(r, &x); } // the FIFO overflowed: 1..4 never reached the driver
+	ASSERT_EQ(mxrt_ring_read(r, &rd, out, 64), 2u);
+	EXPECT_EQ(out[1].lost, 4u);
+	EXPECT_EQ(out[1].flags, MXRT_MAX30102_REC_FIFO_OVERFLOW) << "not the reader's fault";
+	EXPECT_EQ(rd.overruns, 0u);
+	mxrt_ring_destroy(r);
+}
+
+TEST(SampleRing, ContinueKeepsCursorsValidAcrossResize) {
+	mxrt_ring *small = mxrt_ring_create(16, -1), *big = mxrt_ring_create(64, -1);
+	mxrt_ring_reader rd;
+	mxrt_ring_reader_init(small, &rd);
+	for (uint64_t i = 0; i < 10; i++)
+		{ auto x = Rec(i); mxrt_ring_push(small, &x); }
+	mxrt_max30102_record out[64];
+	ASSERT_EQ(mxrt_ring_read(small, &rd, out, 4), 4u);
+	mxrt_ring_continue(big, small);
+	EXPECT_EQ(mxrt_ring_head(big), 10u);
+	for (uint64_t i = 10; i < 20; i++)
+		{ auto x = Rec(i); mxrt_ring_push(big, &x); }
+	ASSERT_EQ(mxrt_ring_read(big, &rd, out, 64), 16u) << "nothing lost by growing";
+	for (int i = 0; i < 16; i++)
+		EXPECT_EQ(out[i].seq, 4u + i);
+	// shrinking keeps the newest 16
+	mxrt_ring *tiny = mxrt_ring_create(16, -1);
+	mxrt_ring_reader rd2;
+	mxrt_ring_reader_init(big, &rd2);
+	rd2.cursor = 0;
+	mxrt_ring_continue(tiny, big);
+	ASSERT_EQ(mxrt_ring_read(tiny, &rd2, out, 64), 16u);
+	EXPECT_EQ(out[0].seq, 4u);
+	mxrt_ring_destroy(small);
+	mxrt_ring_destroy(big);
+	mxrt_ring_destroy(tiny);
+}
+
+// Many readers, some slow, one producer: every record a reader gets is intact, and the sequence
+// numbers it sees satisfy b.seq == a.seq + 1 + b.lost with lost > 0 only when flagged.
+TEST(SampleRing, ManyReadersRaceOneProducer) {
+	constexpr uint64_t kRecords = 200'000;
+	constexpr int kReaders = 6;
+	mxrt_ring *r = mxrt_ring_create(64, -1);
+	std::atomic<bool> done{false};
+	std::vector<std::thread> readers;
+	std::vector<uint64_t> got(kReaders), lost(kReaders), bad(kReaders), overruns(kReaders);
+	std::atomic<int> ready{0};
+	for (int t = 0; t < kReaders; t++) {
+		readers.emplace_back([&, t] {
+			mxrt_ring_reader rd;
+			mxrt_ring_reader_init(r, &rd);
+			ready++;
+			mxrt_max30102_record out[8];
+			bool have = false;
+			uint64_t last = 0;
+			for (;;) {
+				const bool fin = done.load();
+				uint32_t n = mxrt_ring_read(r, &rd, out, t % 2 ? 8 : 1);
+				for (uint32_t i = 0; i < n; i++) {
+					if (!Consistent(out[i]))
+						bad[t]++;
+					if (have && out[i].seq != last + 1 + out[i].lost)
+						bad[t]++;
+					if (out[i].lost && !(out[i].flags & MXRT_MAX30102_REC_READER_OVERRUN))
+						bad[t]++;
+					lost[t] += out[i].lost;
+					have = true;
+					last = out[i].seq;
+					got[t]++;
+				}
+				if (t >= 4 && n)
+					std::this_thread::yield(); // slow readers: they get lapped
+				if (fin && n == 0)
+					break;
+			}
+			overruns[t] = rd.overruns;
+			if (last != kRecords - 1)
+				bad[t]++;
+		});
+	}
+	while (ready.load() < kReaders)
+		std::this_thread::yield();
+	for (uint64_t i = 0; i < kRecords; i++)
+		{ auto x = Rec(i); mxrt_ring_push(r, &x); }
+	done = true;
+	for (auto &th : readers)
+		th.join();
+	for (int t = 0; t < kReaders; t++) {
+		EXPECT_EQ(bad[t], 0u) << "reader " << t;
+		EXPECT_EQ(got[t] + lost[t], kRecords) << "reader " << t << ": every record read or reported lost";
+	}
+	mxrt_ring_destroy(r);
+}
+
+} // namespace
