@@ -10,10 +10,46 @@
 // period wrong. A gap (FIFO overflow) is always re-anchored.
 #include <mxrt/core/max30102.hpp>
 #include <mxrt/core/max30102_acq.h>
+#include <mxrt/kstd/atomic.hpp>
 
 using namespace mxrt::max30102;
 
+namespace {
+Config FromC(const mxrt_max30102_config *c) {
+	Config k;
+	k.mode = c->mode;
+	k.sample_rate_hz = c->sample_rate_hz;
+	k.pulse_width_us = c->pulse_width_us;
+	k.adc_range_na = c->adc_range_na;
+	k.sample_average = c->sample_average;
+	k.fifo_almost_full = c->fifo_almost_full;
+	k.red_current_ua = c->red_current_ua;
+	k.ir_current_ua = c->ir_current_ua;
+	return k;
+}
+} // namespace
+
 extern "C" {
+
+void mxrt_max30102_config_default(mxrt_max30102_config *c) noexcept {
+	const Config k;
+	*c = {k.mode, k.sample_rate_hz, k.pulse_width_us, k.adc_range_na, k.sample_average,
+	      k.fifo_almost_full, k.red_current_ua, k.ir_current_ua};
+}
+
+int mxrt_max30102_config_validate(const mxrt_max30102_config *c) noexcept { return Validate(FromC(c)); }
+
+void mxrt_max30102_config_encode(const mxrt_max30102_config *c, mxrt_u8 regs[MXRT_MAX30102_NREGS]) noexcept {
+	const ConfigRegs r = Encode(FromC(c));
+	const u8 v[MXRT_MAX30102_NREGS] = {r.fifo_config, r.mode_config, r.spo2_config, r.led1_pa,
+					   r.led2_pa, r.multi1, r.multi2};
+	for (int i = 0; i < MXRT_MAX30102_NREGS; i++)
+		regs[i] = v[i];
+}
+
+mxrt_u32 mxrt_max30102_fifo_unread(mxrt_u8 wr, mxrt_u8 rd, int known_full) noexcept {
+	return FifoUnread(wr, rd, known_full != 0);
+}
 
 void mxrt_acq_configure(mxrt_acq *acq, mxrt_u32 mode, mxrt_u32 sample_rate_hz, mxrt_u32 average,
 			mxrt_u32 pulse_width_us) noexcept {
@@ -30,7 +66,7 @@ mxrt_u32 mxrt_acq_sample_bytes(const mxrt_acq *acq) noexcept {
 }
 
 void mxrt_acq_decode(mxrt_acq *acq, const mxrt_u8 *buf, mxrt_u32 n, mxrt_u32 ovf, mxrt_u32 anchor,
-		     mxrt_u64 anchor_ts, mxrt_max30102_record *out) noexcept {
+		     mxrt_u64 anchor_ts, int anchor_is_irq, mxrt_max30102_record *out) noexcept {
 	if (n == 0)
 		return;
 	const u64 p = acq->period_ns;
@@ -78,6 +114,8 @@ void mxrt_acq_decode(mxrt_acq *acq, const mxrt_u8 *buf, mxrt_u32 n, mxrt_u32 ovf
 			r.flags |= MXRT_MAX30102_REC_RESTART;
 			acq->restart = 0;
 		}
+		if (i == anchor && anchor_is_irq)
+			r.flags |= MXRT_MAX30102_REC_IRQ;
 		r.seq = acq->next_seq++;
 		r.timestamp_ns = first + u64(i) * p;
 		r.adc_bits = u16(acq->adc_bits);
@@ -85,6 +123,34 @@ void mxrt_acq_decode(mxrt_acq *acq, const mxrt_u8 *buf, mxrt_u32 n, mxrt_u32 ovf
 		r.ir = acq->channels >= 2 ? DecodeChannel(s + 3, acq->adc_bits) : 0;
 	}
 	acq->last_ts = out[n - 1].timestamp_ns;
+}
+
+void mxrt_lat_hist_add(mxrt_lat_hist *h, mxrt_u64 ns) noexcept {
+	using kstd::MemoryOrder;
+	u32 b = ns < 2 ? 0 : u32(63 - __builtin_clzll(ns));
+	if (b >= MXRT_LAT_BUCKETS)
+		b = MXRT_LAT_BUCKETS - 1;
+	// The fields are plain u64 in the C ABI; reinterpret them as atomics of the same layout.
+	reinterpret_cast<kstd::Atomic<u64> *>(&h->bucket[b])->FetchAdd(1, MemoryOrder::kRelaxed);
+	reinterpret_cast<kstd::Atomic<u64> *>(&h->count)->FetchAdd(1, MemoryOrder::kRelaxed);
+	reinterpret_cast<kstd::Atomic<u64> *>(&h->sum_ns)->FetchAdd(ns, MemoryOrder::kRelaxed);
+	reinterpret_cast<kstd::Atomic<u64> *>(&h->max_ns)->FetchMax(ns, MemoryOrder::kRelaxed);
+}
+
+mxrt_u64 mxrt_lat_hist_permille(const mxrt_lat_hist *h, mxrt_u32 permille) noexcept {
+	u64 total = 0;
+	for (u32 b = 0; b < MXRT_LAT_BUCKETS; b++)
+		total += __atomic_load_n(&h->bucket[b], __ATOMIC_RELAXED);
+	if (total == 0)
+		return 0;
+	const u64 want = (total * permille + 999) / 1000; // the rank, rounded up
+	u64 seen = 0;
+	for (u32 b = 0; b < MXRT_LAT_BUCKETS; b++) {
+		seen += __atomic_load_n(&h->bucket[b], __ATOMIC_RELAXED);
+		if (seen >= want)
+			return (2ull << b) - 1;
+	}
+	return ~0ull;
 }
 
 } // extern "C"

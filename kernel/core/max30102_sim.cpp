@@ -584,11 +584,15 @@ static const ControlWord kControls[] = {
 	{"storm", 0, 1'000'000, false, MXRT_FAULT(storm)},
 	{"lose_irq", 0, 1'000'000, false, MXRT_FAULT(lose_irq)},
 	{"stuck_irq", 0, 1, false, [](Sim &s, s64 v, u64) { s.faults_.stuck_irq = v != 0; }},
-	{"overflow", 0, 1'000'000, false,
-	 [](Sim &s, s64 v, u64) {
-		 // Hold INT until the FIFO is full and v more samples were lost.
+	{"overflow", 0, 31, false,
+	 [](Sim &s, s64 v, u64 now) {
+		 // The FIFO fills and v samples overflow at once, as if the host had not read it
+		 // for 32 - unread + v sample periods (a long bus stall, a lost interrupt and a
+		 // late watchdog, ...): OVF_COUNTER = v, INT asserted by A_FULL if enabled.
 		 s.faults_.overflow = u64(v);
-		 s.hold_until_samples_ = v ? s.cnt_.samples + (32 - s.count_) + u64(v) : 0;
+		 const u64 n = v ? 32 - s.count_ + u64(v) : 0;
+		 for (u64 i = 0; i < n && s.sampling_; i++)
+			 s.PushSample(now);
 	 }},
 	{"part_id", 0, 255, false, MXRT_FAULT(part_id)},
 	{"bus_khz", 0, 3400, false, MXRT_FAULT(bus_khz)},
@@ -660,7 +664,7 @@ usize Sim::Show(char *buf, usize size) const {
 	OUT("faults: nak=%llu timeout=%llu storm=%llu lose_irq=%llu stuck_irq=%d overflow=%llu "
 	    "part_id=0x%02llx bus_khz=%llu\n",
 	    faults_.nak, faults_.timeout, faults_.storm, faults_.lose_irq, faults_.stuck_irq ? 1 : 0,
-	    hold_until_samples_ ? faults_.overflow : 0ull, faults_.part_id, faults_.bus_khz);
+	    faults_.overflow, faults_.part_id, faults_.bus_khz);
 	OUT("counters: xfers=%llu xfer_bytes=%llu naks=%llu timeouts=%llu samples=%llu "
 	    "fifo_overflows=%llu irqs_raised=%llu irqs_lost=%llu irqs_storm=%llu invalid_config=%llu "
 	    "empty_fifo_reads=%llu temp_conversions=%llu\n",

@@ -74,15 +74,16 @@ TEST(Max30102Acq, NumbersAndStampsOnASampleClock) {
 	buf[2] = 5; // red of sample 0
 	buf[5] = 9; // ir of sample 0
 	mxrt_max30102_record out[4];
-	mxrt_acq_decode(&acq, buf.data(), 4, 0, 3, 1'000'000'000, out);
+	mxrt_acq_decode(&acq, buf.data(), 4, 0, 3, 1'000'000'000, 0, out);
 	EXPECT_EQ(out[0].seq, 0u);
 	EXPECT_EQ(out[0].red, 5u);
 	EXPECT_EQ(out[0].ir, 9u);
 	EXPECT_EQ(out[0].flags, MXRT_MAX30102_REC_RESTART);
 	EXPECT_EQ(out[0].timestamp_ns, 1'000'000'000u - 30'000'000u);
 	EXPECT_EQ(out[3].timestamp_ns, 1'000'000'000u);
+	EXPECT_EQ(out[3].flags, 0) << "not an IRQ anchor";
 	// 2 ms of IRQ jitter: the sample clock carries on
-	mxrt_acq_decode(&acq, buf.data(), 4, 0, 3, 1'042'000'000, out);
+	mxrt_acq_decode(&acq, buf.data(), 4, 0, 3, 1'042'000'000, 0, out);
 	EXPECT_EQ(out[0].seq, 4u);
 	EXPECT_EQ(out[0].flags, 0);
 	EXPECT_EQ(out[0].timestamp_ns, 1'010'000'000u);
@@ -95,15 +96,15 @@ TEST(Max30102Acq, OverflowBecomesACountedGap) {
 	mxrt_acq_configure(&acq, MAX30102_MODE_SPO2, 100, 1, 411);
 	std::vector<uint8_t> buf(6 * 32);
 	mxrt_max30102_record out[32];
-	mxrt_acq_decode(&acq, buf.data(), 2, 0, 1, 1'000'000'000, out);
-	mxrt_acq_decode(&acq, buf.data(), 32, 7, 31, 1'000'000'000 + 39 * 10'000'000ull, out);
+	mxrt_acq_decode(&acq, buf.data(), 2, 0, 1, 1'000'000'000, 0, out);
+	mxrt_acq_decode(&acq, buf.data(), 32, 7, 31, 1'000'000'000 + 39 * 10'000'000ull, 0, out);
 	EXPECT_EQ(out[0].seq, 2u + 7);
 	EXPECT_EQ(out[0].lost, 7u);
 	EXPECT_EQ(out[0].flags, MXRT_MAX30102_REC_FIFO_OVERFLOW);
 	EXPECT_EQ(acq.lost, 7u);
 	// OVF_COUNTER saturated at 31: 100 samples lost, known from the time that passed
 	const uint64_t t_last = out[31].timestamp_ns;
-	mxrt_acq_decode(&acq, buf.data(), 32, 31, 31, t_last + 132 * 10'000'000ull, out);
+	mxrt_acq_decode(&acq, buf.data(), 32, 31, 31, t_last + 132 * 10'000'000ull, 0, out);
 	EXPECT_EQ(out[0].lost, 100u);
 	EXPECT_EQ(acq.lost_estimated, 1u);
 }
@@ -114,10 +115,27 @@ TEST(Max30102Acq, HrModeIsRedOnly) {
 	EXPECT_EQ(mxrt_acq_sample_bytes(&acq), 3u);
 	const uint8_t b[3] = {0x01, 0x00, 0x00};
 	mxrt_max30102_record out[1];
-	mxrt_acq_decode(&acq, b, 1, 0, 0, 1000, out);
+	mxrt_acq_decode(&acq, b, 1, 0, 0, 1000, 0, out);
 	EXPECT_EQ(out[0].red, 0x10000u >> 3);
 	EXPECT_EQ(out[0].ir, 0u);
 	EXPECT_EQ(out[0].adc_bits, 15);
 }
 
+} // namespace
+
+namespace {
+TEST(LatencyHistogram, Log2BucketsAndPercentiles) {
+	mxrt_lat_hist h{};
+	EXPECT_EQ(mxrt_lat_hist_permille(&h, 500), 0u);
+	for (int i = 0; i < 90; i++)
+		mxrt_lat_hist_add(&h, 1000); // bucket 9: [512, 1024)... 1000 -> 2^9
+	for (int i = 0; i < 10; i++)
+		mxrt_lat_hist_add(&h, 1'000'000); // bucket 19
+	EXPECT_EQ(h.count, 100u);
+	EXPECT_EQ(h.max_ns, 1'000'000u);
+	EXPECT_EQ(h.bucket[9], 90u);
+	EXPECT_EQ(mxrt_lat_hist_permille(&h, 500), 1023u);
+	EXPECT_EQ(mxrt_lat_hist_permille(&h, 900), 1023u);
+	EXPECT_EQ(mxrt_lat_hist_permille(&h, 990), (2u << 19) - 1);
+}
 } // namespace

@@ -249,7 +249,7 @@ TEST_F(SimTest, PpgModelFollowsHeartRateAndSpo2) {
 		mxrt_sim_advance(sim_, t);
 		auto b = Read(MAX30102_REG_FIFO_DATA, 60, t);
 		mxrt_max30102_record rec[10];
-		mxrt_acq_decode(&acq, b.data(), 10, 0, 9, t, rec);
+		mxrt_acq_decode(&acq, b.data(), 10, 0, 9, t, 0, rec);
 		for (auto &r : rec) {
 			red.push_back(r.red);
 			ir.push_back(r.ir);

@@ -71,3 +71,10 @@ $(eval $(call guest,aarch64))
 
 clean:
 	rm -rf $(B) build/guest
+
+# --- user tools the guest tests use, static for each guest architecture
+GUEST_TOOLS := mxrt-max30102-read
+build/guest/%/bin/mxrt-max30102-read: user/tools/max30102_read.cpp include/mxrt/uapi/max30102.h
+	@mkdir -p $(dir $@)
+	$(CXX_$*) -std=gnu++20 -O2 -Wall -Wextra -Werror -Iinclude -static -o $@ $<
+guest: build/guest/x86_64/bin/mxrt-max30102-read build/guest/aarch64/bin/mxrt-max30102-read

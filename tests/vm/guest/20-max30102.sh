@@ -1,0 +1,167 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Runs in: the VM guest (busybox sh), as root, from tests/vm/run.sh.
+# The MAX30102 driver end to end against the simulator: continuous samples at 100/400/1000 Hz, a
+# stalled reader's overrun, sysfs reaching the chip's registers, hwmon, i2cdetect, every injected
+# fault counted with acquisition recovering, unbind/rebind and removal with blocked readers,
+# runtime suspend. Each check is reported as a result of its own (@@MXRT result ...).
+set -u
+M=${MXRT_MODDIR:?}
+fail=0
+ok() { echo "@@MXRT result PASS max30102:$1${2:+ ($2)}"; }
+bad() { echo "@@MXRT result FAIL max30102:$1${2:+ ($2)}"; fail=1; }
+check() { name=$1; shift; if "$@"; then ok "$name"; else bad "$name"; fi; }
+stat_of() { sed -n "s/^$1: //p" "$DBG/stats" | cut -d' ' -f1; }
+sim_reg() { sed -n "s/.* $1=\([0-9a-f]*\).*/\1/p" "$SIM/state" | head -1; }
+sim_counter() { tr ' ' '\n' <"$SIM/state" | sed -n "s/^$1=//p" | head -1; }
+read_dev() { mxrt-max30102-read "$@" "$DEV"; }
+field() { echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
+
+insmod "$M/mxrt_max30102_sim.ko" || { echo "FAIL: cannot load the simulator"; exit 1; }
+insmod "$M/mxrt_max30102.ko" || { echo "FAIL: cannot load the driver"; exit 1; }
+DEV=/dev/max30102-0
+[ -c $DEV ] || { echo "FAIL: $DEV missing"; dmesg | tail -20; exit 1; }
+SIM=$(ls -d /sys/kernel/debug/mxrt_max30102_sim/i2c-* | head -1)
+DBG=/sys/kernel/debug/mxrt_max30102/max30102-0
+CLIENT=$(basename "$(readlink -f /sys/class/misc/max30102-0/device)")
+SYS=/sys/bus/i2c/devices/$CLIENT
+BUS=${CLIENT%%-*}
+echo "client $CLIENT, simulator $SIM"
+cat $SYS/status
+
+# 1. continuous samples at 100, 400 and 1000 Hz
+# rate and pulse width are separate files but only some pairs are allowed: change them in the
+# order that keeps every intermediate pair valid
+setcfg() {
+	{ echo "$2" >$SYS/pulse_width && echo "$1" >$SYS/sample_rate; } 2>/dev/null ||
+		{ echo "$1" >$SYS/sample_rate && echo "$2" >$SYS/pulse_width; }
+}
+for spec in "100 411 1000" "400 411 2000" "1000 215 3000"; do
+	set -- $spec
+	setcfg "$1" "$2" || bad "rate-$1" "sysfs refused"
+	out=$(read_dev -n "$3" -b 32)
+	rc=$?
+	echo "$1 Hz: $out"
+	rate=$(field rate_hz "$out" | cut -d. -f1)
+	if [ $rc -eq 0 ] && [ "$(field records "$out")" = "$3" ] && [ "$(field lost "$out")" = 0 ] &&
+		[ "$rate" -ge $(($1 * 8 / 10)) ] && [ "$rate" -le $(($1 * 12 / 10)) ]; then
+		ok "rate-$1Hz" "$3 records, continuous, ${rate} Hz"
+	else
+		bad "rate-$1Hz" "$out"
+	fi
+done
+
+# 2. a stalled reader gets an explicit overrun and then continues
+echo 64 >$SYS/ring_size
+setcfg 400 411
+out=$(read_dev -n 200 -s 1000)
+echo "stalled: $out"
+if [ "$(field reader_overruns "$out")" -ge 1 ] && [ "$(field lost "$out")" -gt 0 ] &&
+	[ "$(field violations "$out")" = 0 ] && [ "$(field records "$out")" = 200 ]; then
+	ok stalled-reader-overrun "lost $(field lost "$out") reported"
+else
+	bad stalled-reader-overrun "$out"
+fi
+echo 4096 >$SYS/ring_size
+check ring-resize [ "$(cat $SYS/ring_size)" = 4096 ] && [ "$(stat_of ring_resizes)" -ge 2 ]
+
+# 3. sysfs reaches the chip, invalid writes change nothing
+setcfg 200 411
+echo 12800 >$SYS/led_red_current
+read_dev -n 5 >/dev/null &
+rp=$!
+sleep 0.3
+spo2=$(sim_reg 0a)
+led1=$(sim_reg 0c)
+wait $rp
+check sysfs-reaches-registers [ "$spo2" = "6b" ] && [ "$led1" = "40" ] # 16384 nA, 200 Hz, 411 us; 64 x 0.2 mA
+before=$(cat $SYS/sample_rate)
+if echo 150 >$SYS/sample_rate 2>/dev/null || echo 3200 >$SYS/sample_rate 2>/dev/null ||
+	echo banana >$SYS/mode 2>/dev/null || echo 51001 >$SYS/led_ir_current 2>/dev/null; then
+	bad sysfs-invalid-rejected "an invalid write was accepted"
+else
+	check sysfs-invalid-rejected [ "$(cat $SYS/sample_rate)" = "$before" ]
+fi
+if echo 100 >$SYS/ring_size 2>/dev/null; then bad ring-size-invalid; else ok ring-size-invalid; fi
+
+# 4. hwmon and i2cdetect
+echo "temp=36.5" >$SIM/control
+HW=$(grep -l '^max30102$' /sys/class/hwmon/hwmon*/name | head -1)
+t=$(cat "$(dirname "$HW")/temp1_input")
+check hwmon-temperature [ "$t" = 36500 ]
+i2cdetect -y "${BUS#i2c-}" 0x50 0x5f | tee /tmp/i2cdetect
+check i2cdetect-shows-in-use grep -q ' UU' /tmp/i2cdetect
+
+# 5. faults: each is counted and acquisition recovers
+setcfg 400 411
+fault() { # NAME CONTROL COUNTER-SOURCE COUNTER
+	name=$1 ctl=$2 src=$3 ctr=$4
+	before=$($src "$ctr")
+	read_dev -n 1200 >/tmp/fault.out 2>&1 &
+	rp=$!
+	sleep 0.5
+	echo "$ctl" >"$SIM/control"
+	wait $rp
+	rc=$?
+	after=$($src "$ctr")
+	out=$(cat /tmp/fault.out)
+	echo "$name: $ctr $before -> $after; $out"
+	if [ $rc -eq 0 ] && [ "$after" -gt "$before" ] && [ "$(field violations "$out")" = 0 ]; then
+		ok "fault-$name" "$ctr +$((after - before))"
+	else
+		bad "fault-$name" "$ctr $before -> $after, rc $rc"
+	fi
+}
+fault nak "nak=3" stat_of i2c_errors
+fault timeout "timeout=1" stat_of i2c_errors
+fault lost-irq "lose_irq=1" stat_of irq_missed
+fault storm "storm=200" stat_of irq_spurious
+fault overflow "overflow=20" stat_of fifo_lost
+check overflow-exact [ "$(sim_counter fifo_overflows)" -ge 20 ]
+fault stuck-irq "stuck_irq=1" stat_of irq_stuck
+echo "stuck_irq=0" >$SIM/control
+out=$(read_dev -n 400)
+check recovers-after-stuck-irq [ $? -eq 0 ]
+echo "bus_khz=400" >$SIM/control
+out=$(read_dev -n 800)
+echo "400 kHz bus: $out"
+check bus-400khz [ "$(field violations "$out")" = 0 ] && [ "$(field records "$out")" = 800 ]
+echo "bus_khz=0" >$SIM/control
+cat $DBG/stats
+
+# 6. runtime suspend when nobody reads
+sleep 1.5
+check runtime-suspend-when-idle [ "$(cat $SYS/power/runtime_status)" = suspended ] && [ "$(sim_reg 09 | cut -c1)" = 8 ]
+
+# 7. unbind with a blocked reader, rebind
+echo 50 >$SYS/sample_rate
+mxrt-max30102-read -n 1000000 $DEV >/tmp/blocked.out 2>&1 &
+rp=$!
+sleep 0.5
+echo "$CLIENT" >/sys/bus/i2c/drivers/mxrt_max30102/unbind
+wait $rp
+grep -q "No such device" /tmp/blocked.out
+check unbind-wakes-blocked-reader [ $? -eq 0 ] && [ ! -e $DEV ]
+echo "$CLIENT" >/sys/bus/i2c/drivers/mxrt_max30102/bind
+out=$(read_dev -n 100)
+check rebind-works [ $? -eq 0 ]
+
+# 8. removal: the driver module is in use while a file is open; the device itself can go
+mxrt-max30102-read -n 1000000 $DEV >/tmp/blocked.out 2>&1 &
+rp=$!
+sleep 0.5
+if rmmod mxrt_max30102 2>/dev/null; then bad rmmod-refused-while-open; else ok rmmod-refused-while-open; fi
+rmmod mxrt_max30102_sim
+wait $rp
+check device-gone-under-blocked-reader grep -q "No such device" /tmp/blocked.out
+rmmod mxrt_max30102 || bad rmmod-driver
+
+# 9. a wrong part ID is refused at probe
+insmod "$M/mxrt_max30102_sim.ko"
+SIM=$(ls -d /sys/kernel/debug/mxrt_max30102_sim/i2c-* | head -1)
+echo "part_id=0x11" >$SIM/control
+insmod "$M/mxrt_max30102.ko"
+XX
+rmmod mxrt_max30102
+rmmod mxrt_max30102_sim
+exit $fail
