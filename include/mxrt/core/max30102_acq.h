@@ -16,6 +16,21 @@
 
 MXRT_EXTERN_C_BEGIN
 
+/* The user-visible configuration, in user units (C view of mxrt::max30102::Config). */
+struct mxrt_max30102_config {
+	mxrt_u32 mode; /* MAX30102_MODE_HR, _SPO2 or _MULTI (slots red, IR) */
+	mxrt_u32 sample_rate_hz, pulse_width_us, adc_range_na, sample_average;
+	mxrt_u32 fifo_almost_full; /* unread samples that raise A_FULL, 17..32 */
+	mxrt_u32 red_current_ua, ir_current_ua;
+};
+enum { MXRT_MAX30102_NREGS = 7 }; /* FIFO_CONFIG MODE SPO2 LED1 LED2 MULTI1 MULTI2 */
+void mxrt_max30102_config_default(struct mxrt_max30102_config *c) MXRT_NOEXCEPT;
+/* 0, or -MXRT_EINVAL if a field or the rate/pulse-width combination is not the chip's. */
+int mxrt_max30102_config_validate(const struct mxrt_max30102_config *c) MXRT_NOEXCEPT;
+void mxrt_max30102_config_encode(const struct mxrt_max30102_config *c,
+				 mxrt_u8 regs[MXRT_MAX30102_NREGS]) MXRT_NOEXCEPT;
+mxrt_u32 mxrt_max30102_fifo_unread(mxrt_u8 wr, mxrt_u8 rd, int known_full) MXRT_NOEXCEPT;
+
 struct mxrt_acq {
 	/* configuration (mxrt_acq_configure) */
 	mxrt_u64 period_ns;
@@ -39,11 +54,25 @@ mxrt_u32 mxrt_acq_sample_bytes(const struct mxrt_acq *acq) MXRT_NOEXCEPT;
  * Decodes n samples from buf (n * sample_bytes), oldest first, into out[n]. @ovf: OVF_COUNTER as
  * read before the burst. @anchor_ts: a timestamp at which sample @anchor (an index into this burst)
  * had just been taken (the IRQ timestamp and the sample that raised it, or the time the pointers
- * were read and the newest sample).
+ * were read and the newest sample). @anchor_is_irq: flag that sample MXRT_MAX30102_REC_IRQ.
  */
 void mxrt_acq_decode(struct mxrt_acq *acq, const mxrt_u8 *buf, mxrt_u32 n, mxrt_u32 ovf,
-		     mxrt_u32 anchor, mxrt_u64 anchor_ts,
+		     mxrt_u32 anchor, mxrt_u64 anchor_ts, int anchor_is_irq,
 		     struct mxrt_max30102_record *out) MXRT_NOEXCEPT;
+
+/*
+ * IRQ-to-reader latency: a log2 histogram (bucket k counts latencies in [2^k, 2^(k+1)) ns, bucket 0
+ * also 0..1 ns). Updated by readers concurrently: every field is updated with relaxed atomics, so a
+ * snapshot may be a few samples inconsistent across fields, never torn within one.
+ */
+#define MXRT_LAT_BUCKETS 40
+struct mxrt_lat_hist {
+	mxrt_u64 bucket[MXRT_LAT_BUCKETS];
+	mxrt_u64 count, sum_ns, max_ns;
+};
+void mxrt_lat_hist_add(struct mxrt_lat_hist *h, mxrt_u64 ns) MXRT_NOEXCEPT;
+/* The upper bound (ns) of the bucket holding the p-th permille (500 = median), 0 if empty. */
+mxrt_u64 mxrt_lat_hist_permille(const struct mxrt_lat_hist *h, mxrt_u32 permille) MXRT_NOEXCEPT;
 
 MXRT_EXTERN_C_END
 

@@ -34,6 +34,7 @@ typedef __u64 mxrt_uapi_u64;
 #define MXRT_MAX30102_REC_READER_OVERRUN 0x0001 /* this reader was overtaken by the producer */
 #define MXRT_MAX30102_REC_FIFO_OVERFLOW 0x0002  /* the sensor FIFO overflowed (OVF_COUNTER) */
 #define MXRT_MAX30102_REC_RESTART 0x0004 /* first sample after (re)configuration or resume */
+#define MXRT_MAX30102_REC_IRQ 0x0008 /* this sample raised the interrupt: its timestamp is the IRQ's */
 
 struct mxrt_max30102_record {
 	mxrt_uapi_u64 seq;          /* sample number since the device was bound, from 0 */
