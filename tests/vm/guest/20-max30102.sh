@@ -161,7 +161,8 @@ insmod "$M/mxrt_max30102_sim.ko"
 SIM=$(ls -d /sys/kernel/debug/mxrt_max30102_sim/i2c-* | head -1)
 echo "part_id=0x11" >$SIM/control
 insmod "$M/mxrt_max30102.ko"
-XX
+refused() { dmesg | grep -q "part ID 0x11, not a MAX30102" && [ ! -e $DEV ]; }
+check wrong-part-id-refused refused
 rmmod mxrt_max30102
 rmmod mxrt_max30102_sim
 exit $fail
