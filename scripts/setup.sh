@@ -25,6 +25,7 @@ HOST_PKGS=(
 	gcc-aarch64-linux-gnu g++-aarch64-linux-gnu
 	qemu-system-x86 qemu-system-arm busybox-static
 	googletest libgtest-dev libbenchmark-dev
+	device-tree-compiler dt-schema
 )
 
 log() { printf 'setup: %s\n' "$*" >&2; }

@@ -244,7 +244,7 @@ boot_once() {
 	# guest at the first Oops instead of letting it limp on
 	local append="console=$console loglevel=5 printk.time=1 printk.devkmsg=on panic=-1 oops=panic"
 	timeout -k 5 "$timeout_s" "$qemu" "${machine[@]}" -accel "$accel" -smp 2 -m 1024 -nographic \
-		-no-reboot -nic none -kernel "$kdir/vmlinuz" -initrd "$out/initramfs.cpio.gz" \
+		-no-reboot -nic none -kernel "$kdir/vmlinuz" -initrd "$out/initramfs.cpio.gz" "${dtb_args[@]}" \
 		-append "$append" </dev/null >"$log.raw" 2>&1 9>&- &
 	qpid=$!
 	qrc=0
@@ -255,9 +255,25 @@ boot_once() {
 	rm -f "$log.raw"
 }
 
+# make_dtb: arm64 boots with QEMU's own device tree plus dts/mxrt-max30102-qemu-virt.dtso (the
+# MAX30102 simulator node), so the driver's device-tree path is what the tests exercise
+dtb_args=()
+make_dtb() {
+	local ovl=$ROOT/dts/mxrt-max30102-qemu-virt.dtso
+	[ "$arch" = aarch64 ] && [ -f "$ovl" ] || return 0
+	command -v fdtoverlay >/dev/null || die "fdtoverlay is missing: run scripts/setup.sh first"
+	"$qemu" "${machine[@]}" -machine dumpdtb="$out/virt.dtb" -smp 2 -m 1024 -nographic \
+		</dev/null >"$out/dumpdtb.log" 2>&1 || die "qemu could not dump its DTB: $(cat "$out/dumpdtb.log")"
+	dtc -@ -q -I dts -O dtb -o "$out/max30102-sim.dtbo" "$ovl" || die "dtc failed on $ovl"
+	fdtoverlay -i "$out/virt.dtb" -o "$out/virt-max30102.dtb" "$out/max30102-sim.dtbo" ||
+		die "fdtoverlay could not apply $ovl"
+	dtb_args=(-dtb "$out/virt-max30102.dtb")
+}
+
 # boot_guest: boot until our init ran (see below), at most 3 times
 boot_guest() {
 	command -v "$qemu" >/dev/null || die "$qemu is missing: run scripts/setup.sh first"
+	make_dtb
 	accel=tcg
 	if [ "${MXRT_KVM:-0}" = 1 ]; then
 		if [ "$arch" = "$(uname -m)" ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]; then accel=kvm

@@ -20,6 +20,8 @@ field() { echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
 insmod "$M/mxrt_max30102_sim.ko" || { echo "FAIL: cannot load the simulator"; exit 1; }
 insmod "$M/mxrt_max30102.ko" || { echo "FAIL: cannot load the driver"; exit 1; }
 DEV=/dev/max30102-0
+i=0
+while [ ! -c $DEV ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done # deferred probe (supplies)
 [ -c $DEV ] || { echo "FAIL: $DEV missing"; dmesg | tail -20; exit 1; }
 SIM=$(ls -d /sys/kernel/debug/mxrt_max30102_sim/i2c-* | head -1)
 DBG=/sys/kernel/debug/mxrt_max30102/max30102-0
@@ -28,6 +30,19 @@ SYS=/sys/bus/i2c/devices/$CLIENT
 BUS=${CLIENT%%-*}
 echo "client $CLIENT, simulator $SIM"
 cat $SYS/status
+
+# 0. on arm64 the device comes from the device tree (dts/mxrt-max30102-qemu-virt.dtso)
+if [ -d /proc/device-tree/max30102-sim ]; then
+	dt_bound() {
+		[ -e $SYS/of_node ] && [ "$(cat $SYS/of_node/compatible)" = maxim,max30102 ] &&
+			dmesg | grep -q "MAX30102 simulator.*from the device tree" &&
+			for r in /sys/class/regulator/*; do
+				[ "$(cat $r/name)" = max30102-vdd ] && [ "$(cat $r/num_users)" -ge 1 ] && return 0
+			done
+		return 1
+	}
+	check device-tree-binding dt_bound
+fi
 
 # 1. continuous samples at 100, 400 and 1000 Hz
 # rate and pulse width are separate files but only some pairs are allowed: change them in the
