@@ -66,6 +66,13 @@ for flavour in x86_64-rt-6.12 arm64-6.12 x86_64-rt-6.1; do
 	add_counts "cxx-rules $flavour" "$log" $st '^cxx-rules\([^)]*\): [0-9]+ passed'
 done
 
+step "device tree: overlays compile warning-free and apply, binding validates"
+log=$logdir/dts.log
+scripts/check-dts.sh build/dts >"$log" 2>&1
+st=$?
+grep -E '^(PASS|FAIL|SKIP)' "$log"
+add_counts "dts" "$log" $st '^dts: [0-9]+ passed'
+
 step "unit tests (ASan+UBSan, TSan, clang thread-safety)"
 log=$logdir/unit.log
 make --no-print-directory -j"$JOBS" -f tests/unit/unit.mk run 2>&1 | tee "$log" | grep -E '^(unit|\[  (FAILED|PASSED) )|Sanitizer|error' 

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Runs on: the build host (tests/run-all.sh). Needs device-tree-compiler and dt-schema (Debian
+# packages, installed by scripts/setup.sh) and the arm64 kernel package in the setup.sh cache.
+#
+# Checks the device-tree material in dts/: both overlays compile with dtc -@ without a single
+# warning; the Raspberry Pi overlay applies with fdtoverlay onto the bcm2711-rpi-4-b.dtb Debian's
+# arm64 kernel ships and puts an enabled maxim,max30102 at 0x57 on i2c1; the QEMU overlay applies
+# onto QEMU's own virt DTB; the YAML binding (dts/schemas/: dt-schema wants "schemas/" in the path) passes dt-doc-validate.
+# Prints PASS/FAIL per check and ends with "dts: N passed, N failed, N skipped"; exit 1 on a failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+CACHE=${MXRT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mxrt}
+OUT=${1:-build/dts}
+mkdir -p "$OUT"
+pass=0 fail=0 skip=0
+res() { # STATUS NAME [DETAIL]
+	echo "$1: dts:$2${3:+ ($3)}"
+	case $1 in PASS) pass=$((pass + 1)) ;; FAIL) fail=$((fail + 1)) ;; SKIP) skip=$((skip + 1)) ;; esac
+}
+
+for src in dts/*.dtso; do
+	name=$(basename "$src" .dtso)
+	if msg=$(dtc -@ -I dts -O dtb -o "$OUT/$name.dtbo" "$src" 2>&1) && [ -z "$msg" ]; then
+		res PASS "compile-$name"
+	else
+		res FAIL "compile-$name" "$msg"
+	fi
+done
+
+base=$(find "$CACHE/kernels/arm64-6.12/root" -name bcm2711-rpi-4-b.dtb 2>/dev/null | head -1)
+if [ -z "$base" ]; then
+	res FAIL rpi-overlay-applies "no bcm2711-rpi-4-b.dtb under $CACHE/kernels/arm64-6.12: run scripts/setup.sh"
+elif fdtoverlay -i "$base" -o "$OUT/bcm2711-rpi-4-b-max30102.dtb" "$OUT/mxrt-max30102-rpi.dtbo" 2>"$OUT/fdtoverlay.log"; then
+	i2c1=$(fdtget "$base" /__symbols__ i2c1)
+	node="$i2c1/max30102@57"
+	if [ "$(fdtget "$OUT/bcm2711-rpi-4-b-max30102.dtb" "$node" compatible 2>&1)" = maxim,max30102 ] &&
+		[ "$(fdtget "$OUT/bcm2711-rpi-4-b-max30102.dtb" "$i2c1" status 2>&1)" = okay ]; then
+		res PASS rpi-overlay-applies "$node"
+	else
+		res FAIL rpi-overlay-applies "$node missing or i2c1 not enabled"
+	fi
+else
+	res FAIL rpi-overlay-applies "$(cat "$OUT/fdtoverlay.log")"
+fi
+
+if qemu-system-aarch64 -M virt -cpu cortex-a72 -machine dumpdtb="$OUT/virt.dtb" -smp 2 -m 1024 \
+	-nographic </dev/null >"$OUT/dumpdtb.log" 2>&1 &&
+	fdtoverlay -i "$OUT/virt.dtb" -o "$OUT/virt-max30102.dtb" "$OUT/mxrt-max30102-qemu-virt.dtbo" &&
+	[ "$(fdtget "$OUT/virt-max30102.dtb" /max30102-sim/max30102@57 compatible)" = maxim,max30102 ]; then
+	res PASS qemu-virt-overlay-applies
+else
+	res FAIL qemu-virt-overlay-applies "see $OUT/dumpdtb.log"
+fi
+
+if command -v dt-doc-validate >/dev/null; then
+	for y in dts/schemas/*.yaml; do
+		# dt-schema derives the expected $id from the path below "./schemas/"
+		if msg=$(cd dts && dt-doc-validate "schemas/$(basename "$y")" 2>&1) && [ -z "$msg" ]; then
+			res PASS "binding-$(basename "$y" .yaml)"
+		else
+			res FAIL "binding-$(basename "$y" .yaml)" "$msg"
+		fi
+	done
+else
+	res FAIL binding "dt-doc-validate missing: run scripts/setup.sh (Debian package dt-schema)"
+fi
+echo "dts: $pass passed, $fail failed, $skip skipped"
+[ "$fail" -eq 0 ]
