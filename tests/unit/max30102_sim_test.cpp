@@ -276,8 +276,11 @@ std::filesystem::path SharedData() {
 	for (auto p : {"../shared/data/ppg-oxiwear", "../../shared/data/ppg-oxiwear"})
 		if (std::filesystem::is_directory(p))
 			return p;
-	if (const char *d = getenv("MXRT_SHARED"))
-		return std::filesystem::path(d) / "data/ppg-oxiwear";
+	if (const char *d = getenv("MXRT_SHARED"); d && *d) {
+		const auto p = std::filesystem::path(d) / "data/ppg-oxiwear";
+		if (std::filesystem::is_directory(p))
+			return p;
+	}
 	return {};
 }
 
