@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+make --no-print-directory -s -f tests/unit/unit.mk guest-tools # the readers the guest scripts run
 rc=0
 for flavour in x86_64-rt-6.12 arm64-6.12; do
 	make --no-print-directory -j"$(nproc)" modules FLAVOUR="$flavour" >/dev/null

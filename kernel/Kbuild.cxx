@@ -19,7 +19,8 @@ else
 MXRT_CXX := $(subst gcc,g++,$(CC))
 endif
 
-mxrt-root := $(abspath $(src)/..)
+# The repository root as seen from the including directory (kernel/ unless set before).
+mxrt-root ?= $(abspath $(src)/..)
 mxrt-kernel-cflags := $(KBUILD_CPPFLAGS) $(KBUILD_CFLAGS)
 # g++ words it as "command-line option 'X' is valid for C/ObjC but not for C++" or
 # "'-Werror=' argument '-Werror=X' is not valid for C++".

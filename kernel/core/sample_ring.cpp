@@ -35,19 +35,28 @@ struct Ring {
 
 	static u64 Stamp(u64 index) { return 2 * index + 2; }
 
-	void Push(const mxrt_max30102_record &rec) {
-		const u64 i = head.Load(MemoryOrder::kRelaxed);
+	// Writes record `i` into its slot; the caller publishes it by advancing head.
+	void Write(u64 i, const mxrt_max30102_record &rec) {
 		Slot &s = slots[i & mask];
-		u64 w[kWords];
-		__builtin_memcpy(w, &rec, sizeof(w));
+		const char *r = reinterpret_cast<const char *>(&rec);
 		s.stamp.Store(2 * i + 1, MemoryOrder::kRelaxed);
 		// Release stores: the odd stamp is visible before any new word (no standalone fence, so
 		// ThreadSanitizer understands it; see Boehm, "Can seqlocks get along with programming
 		// language memory models?").
-		for (u32 k = 0; k < kWords; k++)
-			s.word[k].Store(w[k], MemoryOrder::kRelease);
+		for (u32 k = 0; k < kWords; k++) {
+			u64 v;
+			__builtin_memcpy(&v, r + 8 * k, 8);
+			s.word[k].Store(v, MemoryOrder::kRelease);
+		}
 		s.stamp.Store(Stamp(i), MemoryOrder::kRelease); // pairs with the reader's acquire
-		head.Store(i + 1, MemoryOrder::kRelease);       // pairs with Read's head load
+	}
+
+	// A burst: every slot written, then one head store publishes them all.
+	void Push(const mxrt_max30102_record *rec, u32 n) {
+		const u64 i = head.Load(MemoryOrder::kRelaxed);
+		for (u32 k = 0; k < n; k++)
+			Write(i + k, rec[k]);
+		head.Store(i + n, MemoryOrder::kRelease); // pairs with Read's head load
 	}
 
 	// Copies record `index` if the slot still holds it.
@@ -55,13 +64,16 @@ struct Ring {
 		const Slot &s = slots[index & mask];
 		if (s.stamp.Load(MemoryOrder::kAcquire) != Stamp(index))
 			return false;
-		u64 w[kWords];
-		// Acquire loads: the stamp is re-checked after every word was read.
-		for (u32 k = 0; k < kWords; k++)
-			w[k] = s.word[k].Load(MemoryOrder::kAcquire);
+		// Acquire loads: the stamp is re-checked after every word was read. Each word goes
+		// straight to `out` (no temporary: kernels built with INIT_STACK_ALL_ZERO would clear it
+		// for every record); a failed copy leaves `out` garbage, which the caller overwrites.
+		char *o = reinterpret_cast<char *>(out);
+		for (u32 k = 0; k < kWords; k++) {
+			const u64 v = s.word[k].Load(MemoryOrder::kAcquire);
+			__builtin_memcpy(o + 8 * k, &v, 8);
+		}
 		if (s.stamp.Load(MemoryOrder::kRelaxed) != Stamp(index))
 			return false;
-		__builtin_memcpy(out, w, sizeof(w));
 		return true;
 	}
 
@@ -69,20 +81,23 @@ struct Ring {
 		const u64 size = u64(mask) + 1;
 		u32 n = 0;
 		u64 skipped = 0; // ring slots passed over since the last record returned
+		u64 h = head.Load(MemoryOrder::kAcquire);
 		while (n < max) {
-			const u64 h = head.Load(MemoryOrder::kAcquire);
-			if (rd->cursor >= h)
-				break;
+			if (rd->cursor >= h) { // caught up with what we saw: look again once
+				h = head.Load(MemoryOrder::kAcquire);
+				if (rd->cursor >= h)
+					break;
+			}
 			if (h - rd->cursor > size) { // those records are gone: the gap is reported below
 				skipped += h - size - rd->cursor;
 				rd->cursor = h - size;
 			}
-			mxrt_max30102_record rec;
+			mxrt_max30102_record &rec = out[n];
 			if (!Copy(rd->cursor, &rec)) {
 				// Overwritten while we looked (or never written: a ring that continues a
 				// smaller one). Move on to the oldest record that can still be there.
-				const u64 h2 = head.Load(MemoryOrder::kAcquire);
-				const u64 oldest = h2 > size ? h2 - size : 0;
+				h = head.Load(MemoryOrder::kAcquire);
+				const u64 oldest = h > size ? h - size : 0;
 				const u64 next = rd->cursor + 1 > oldest ? rd->cursor + 1 : oldest;
 				skipped += next - rd->cursor;
 				rd->cursor = next;
@@ -107,7 +122,7 @@ struct Ring {
 			skipped = 0;
 			rd->started = 1;
 			rd->last_seq = rec.seq;
-			out[n++] = rec;
+			n++;
 		}
 		return n;
 	}
@@ -152,14 +167,16 @@ void mxrt_ring_continue(mxrt_ring *to, const mxrt_ring *from) noexcept {
 	for (mxrt_u64 i = h - keep; i < h; i++) {
 		mxrt_max30102_record rec;
 		if (f->Copy(i, &rec)) // the producer is us: nothing can overwrite it meanwhile
-			t->Push(rec);
-		else
-			t->head.Store(i + 1, kstd::MemoryOrder::kRelaxed);
+			t->Write(i, rec);
 	}
 	t->head.Store(h, kstd::MemoryOrder::kRelease);
 }
 
-void mxrt_ring_push(mxrt_ring *ring, const mxrt_max30102_record *rec) noexcept { R(ring)->Push(*rec); }
+void mxrt_ring_push(mxrt_ring *ring, const mxrt_max30102_record *rec) noexcept { R(ring)->Push(rec, 1); }
+
+void mxrt_ring_push_n(mxrt_ring *ring, const mxrt_max30102_record *rec, mxrt_u32 n) noexcept {
+	R(ring)->Push(rec, n);
+}
 
 void mxrt_ring_reader_init(const mxrt_ring *ring, mxrt_ring_reader *rd) noexcept {
 	*rd = {};

@@ -120,6 +120,38 @@ TEST(SampleRing, ContinueKeepsCursorsValidAcrossResize) {
 
 // Many readers, some slow, one producer: every record a reader gets is intact, and the sequence
 // numbers it sees satisfy b.seq == a.seq + 1 + b.lost with lost > 0 only when flagged.
+TEST(SampleRing, BurstIsPublishedWhole) {
+	mxrt_ring *r = mxrt_ring_create(16, -1);
+	ASSERT_NE(r, nullptr);
+	mxrt_ring_reader rd;
+	mxrt_ring_reader_init(r, &rd);
+	mxrt_max30102_record in[5], out[8];
+	for (int i = 0; i < 5; i++)
+		in[i] = Rec(100 + i);
+	mxrt_ring_push_n(r, in, 5);
+	EXPECT_EQ(mxrt_ring_head(r), 5u);
+	ASSERT_EQ(mxrt_ring_read(r, &rd, out, 8), 5u);
+	for (int i = 0; i < 5; i++) {
+		EXPECT_EQ(out[i].seq, 100u + i);
+		EXPECT_TRUE(Consistent(out[i]));
+		EXPECT_EQ(out[i].flags, 0);
+	}
+	mxrt_ring_push_n(r, in, 0); // nothing: no change
+	EXPECT_EQ(mxrt_ring_head(r), 5u);
+	EXPECT_EQ(mxrt_ring_read(r, &rd, out, 8), 0u);
+	// a burst larger than the ring: only the newest 16 survive, and the reader is told
+	mxrt_max30102_record big[20];
+	for (int i = 0; i < 20; i++)
+		big[i] = Rec(105 + i);
+	mxrt_ring_push_n(r, big, 20);
+	ASSERT_EQ(mxrt_ring_read(r, &rd, out, 8), 8u);
+	EXPECT_EQ(out[0].seq, 109u);
+	EXPECT_TRUE(out[0].flags & MXRT_MAX30102_REC_READER_OVERRUN);
+	EXPECT_EQ(out[0].lost, 4u);
+	EXPECT_EQ(rd.lost, 4u);
+	mxrt_ring_destroy(r);
+}
+
 TEST(SampleRing, ManyReadersRaceOneProducer) {
 	constexpr uint64_t kRecords = 200'000;
 	constexpr int kReaders = 6;
@@ -163,8 +195,14 @@ TEST(SampleRing, ManyReadersRaceOneProducer) {
 	}
 	while (ready.load() < kReaders)
 		std::this_thread::yield();
-	for (uint64_t i = 0; i < kRecords; i++)
-		{ auto x = Rec(i); mxrt_ring_push(r, &x); }
+	// bursts of 1..32 records (the FIFO's), pushed as one each, like the driver does
+	std::vector<mxrt_max30102_record> burst;
+	for (uint64_t i = 0; i < kRecords;) {
+		burst.clear();
+		for (uint64_t k = 1 + (i * 7919) % 32; k > 0 && i < kRecords; k--)
+			burst.push_back(Rec(i++));
+		mxrt_ring_push_n(r, burst.data(), uint32_t(burst.size()));
+	}
 	done = true;
 	for (auto &th : readers)
 		th.join();

@@ -77,4 +77,7 @@ GUEST_TOOLS := mxrt-max30102-read
 build/guest/%/bin/mxrt-max30102-read: user/tools/max30102_read.cpp include/mxrt/uapi/max30102.h
 	@mkdir -p $(dir $@)
 	$(CXX_$*) -std=gnu++20 -O2 -Wall -Wextra -Werror -Iinclude -static -o $@ $<
-guest: build/guest/x86_64/bin/mxrt-max30102-read build/guest/aarch64/bin/mxrt-max30102-read
+GUEST_TOOL_BINS := $(foreach a,x86_64 aarch64,$(addprefix build/guest/$(a)/bin/,$(GUEST_TOOLS)))
+guest: $(GUEST_TOOL_BINS)
+.PHONY: guest-tools
+guest-tools: $(GUEST_TOOL_BINS)

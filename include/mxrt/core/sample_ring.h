@@ -52,6 +52,9 @@ mxrt_u64 mxrt_ring_head(const struct mxrt_ring *ring) MXRT_NOEXCEPT;
 void mxrt_ring_continue(struct mxrt_ring *to, const struct mxrt_ring *from) MXRT_NOEXCEPT;
 
 void mxrt_ring_push(struct mxrt_ring *ring, const struct mxrt_max30102_record *rec) MXRT_NOEXCEPT;
+/* n records (a FIFO burst) at once: readers see none of them before all of them. */
+void mxrt_ring_push_n(struct mxrt_ring *ring, const struct mxrt_max30102_record *rec,
+		      mxrt_u32 n) MXRT_NOEXCEPT;
 
 /* A reader that starts with the next record pushed. */
 void mxrt_ring_reader_init(const struct mxrt_ring *ring, struct mxrt_ring_reader *rd) MXRT_NOEXCEPT;
