@@ -111,6 +111,11 @@ struct mx_dev {
 	struct task_struct *boosted_task;
 	unsigned int saved_prio;
 	u32 poll_ms;
+	/* CPUs for acquisition (sysfs acq_cpus): each acquisition thread moves itself when gen moves */
+	struct cpumask acq_cpus; /* in the devm-allocated struct: no off-stack mask to free */
+	atomic_t acq_cpus_gen;
+	int irq_aff_err; /* what irq_set_affinity said for the hard IRQ (0: it follows too) */
+	int irq_cpus_applied;
 	struct mx_stats st;
 	u8 *burst;
 	struct mxrt_max30102_record *recs;
@@ -222,7 +227,7 @@ static int mx_acquire(struct mx_dev *md, u64 irq_ts, u8 *status)
 {
 	struct mxrt_ring *ring;
 	u8 st[2], ptr[3];
-	u32 n, bytes, i, anchor;
+	u32 n, bytes, anchor;
 	u64 anchor_ts;
 	int err;
 
@@ -259,8 +264,7 @@ static int mx_acquire(struct mx_dev *md, u64 irq_ts, u8 *status)
 	mxrt_acq_decode(&md->acq, md->burst, n, ptr[1], anchor, anchor_ts,
 			irq_ts && (st[0] & MAX30102_INT_A_FULL), md->recs);
 	ring = rcu_dereference_protected(md->sh->ring, lockdep_is_held(&md->lock));
-	for (i = 0; i < n; i++)
-		mxrt_ring_push(ring, &md->recs[i]);
+	mxrt_ring_push_n(ring, md->recs, n);
 	md->st.bursts++;
 	if (n > md->st.max_backlog)
 		md->st.max_backlog = n;
@@ -284,12 +288,31 @@ static irqreturn_t mx_hardirq(int irq, void *data)
 	return IRQ_WAKE_THREAD;
 }
 
+/*
+ * An acquisition thread (the IRQ thread, the poll/watchdog thread) moves itself onto acq_cpus when
+ * the generation it last applied is stale. Doing it from the thread itself needs no task pointer
+ * that could outlive the thread, and works on interrupt chips that cannot steer the hard IRQ (the
+ * Pi's GPIO chip): the handler's work is all in the thread.
+ */
+static void mx_apply_cpus(struct mx_dev *md, int *applied)
+{
+	int gen = atomic_read(&md->acq_cpus_gen);
+
+	if (likely(gen == *applied))
+		return;
+	rt_mutex_lock(&md->lock);
+	set_cpus_allowed_ptr(current, &md->acq_cpus);
+	rt_mutex_unlock(&md->lock);
+	*applied = gen;
+}
+
 static irqreturn_t mx_irq_thread(int irq, void *data)
 {
 	struct mx_dev *md = data;
 	u8 status;
 	int n;
 
+	mx_apply_cpus(md, &md->irq_cpus_applied); /* only this thread touches it */
 	md->st.irqs++;
 	n = mx_acquire(md, READ_ONCE(md->irq_ts), &status);
 	if (status || n < 0) {
@@ -318,6 +341,7 @@ static irqreturn_t mx_irq_thread(int irq, void *data)
 static int mx_thread_fn(void *data)
 {
 	struct mx_dev *md = data;
+	int applied = 0;
 
 	while (!kthread_should_stop()) {
 		bool polling = md->irq <= 0 || READ_ONCE(md->irq_off);
@@ -327,10 +351,12 @@ static int mx_thread_fn(void *data)
 		u8 status;
 		int n;
 
-		wait_event_interruptible_timeout(md->thread_wq, kthread_should_stop(),
+		wait_event_interruptible_timeout(md->thread_wq, kthread_should_stop() ||
+						 atomic_read(&md->acq_cpus_gen) != applied,
 						 msecs_to_jiffies(ms));
 		if (kthread_should_stop())
 			break;
+		mx_apply_cpus(md, &applied);
 		now = ktime_get_ns();
 		if (polling) {
 			md->st.polls++;
@@ -580,6 +606,50 @@ static ssize_t ring_size_store(struct device *dev, struct device_attribute *a, c
 }
 static DEVICE_ATTR_RW(ring_size);
 
+/*
+ * The CPUs acquisition runs on: the hard IRQ (where the interrupt chip can steer it, as
+ * /proc/irq/N/smp_affinity would) and both acquisition threads (always). A list the kernel cannot
+ * parse, or naming no online CPU or an offline one, is refused with -EINVAL and changes nothing.
+ */
+static ssize_t acq_cpus_show(struct device *dev, struct device_attribute *a, char *buf)
+{
+	struct mx_dev *md = dev_get_drvdata(dev);
+	ssize_t n;
+
+	rt_mutex_lock(&md->lock);
+	n = sysfs_emit(buf, "%*pbl\n", cpumask_pr_args(&md->acq_cpus));
+	rt_mutex_unlock(&md->lock);
+	return n;
+}
+
+static ssize_t acq_cpus_store(struct device *dev, struct device_attribute *a, const char *buf,
+			      size_t len)
+{
+	struct mx_dev *md = dev_get_drvdata(dev);
+	cpumask_var_t m;
+	int err;
+
+	if (!alloc_cpumask_var(&m, GFP_KERNEL))
+		return -ENOMEM;
+	err = cpulist_parse(buf, m);
+	if (!err && (cpumask_empty(m) || !cpumask_subset(m, cpu_online_mask)))
+		err = -EINVAL;
+	if (err) {
+		free_cpumask_var(m);
+		return -EINVAL;
+	}
+	rt_mutex_lock(&md->lock);
+	cpumask_copy(&md->acq_cpus, m);
+	/* the hard IRQ too, where the chip can; the threads follow regardless */
+	md->irq_aff_err = md->irq > 0 ? irq_set_affinity(md->irq, m) : 0;
+	atomic_inc(&md->acq_cpus_gen);
+	rt_mutex_unlock(&md->lock);
+	free_cpumask_var(m);
+	wake_up(&md->thread_wq); /* not as a stop: the thread re-checks and applies the mask */
+	return len;
+}
+static DEVICE_ATTR_RW(acq_cpus);
+
 static ssize_t status_show(struct device *dev, struct device_attribute *a, char *buf)
 {
 	struct mx_dev *md = dev_get_drvdata(dev);
@@ -595,6 +665,7 @@ static struct attribute *mx_attrs[] = {
 	&dev_attr_mode.attr, &dev_attr_sample_rate.attr, &dev_attr_pulse_width.attr,
 	&dev_attr_adc_range.attr, &dev_attr_sample_average.attr, &dev_attr_fifo_almost_full.attr,
 	&dev_attr_led_red_current.attr, &dev_attr_led_ir_current.attr, &dev_attr_ring_size.attr,
+	&dev_attr_acq_cpus.attr,
 	&dev_attr_status.attr, NULL,
 };
 ATTRIBUTE_GROUPS(mx);
@@ -673,6 +744,9 @@ static int mx_stats_show(struct seq_file *s, void *unused)
 	seq_printf(s, "irq: %d%s\nirqs: %llu\nirq_spurious: %llu\nirq_missed: %llu\nirq_stuck: %llu\n",
 		   md->irq, READ_ONCE(md->irq_off) ? " (disabled: stuck)" : "", md->st.irqs,
 		   md->st.irq_spurious, md->st.irq_missed, md->st.irq_stuck);
+	seq_printf(s, "acq_cpus: %*pbl\nirq_affinity: %s (%d)\n", cpumask_pr_args(&md->acq_cpus),
+		   md->irq <= 0 ? "no irq" : md->irq_aff_err ? "not steerable, threads only" : "follows",
+		   md->irq_aff_err);
 	seq_printf(s, "polls: %llu\ni2c_errors: %llu\nbursts: %llu\nmax_backlog: %llu\nboosts: %llu\n",
 		   md->st.polls, md->st.i2c_errors, md->st.bursts, md->st.max_backlog, md->st.boosts);
 	seq_printf(s, "samples: %llu\nfifo_overflows: %llu\nfifo_lost: %llu\nfifo_lost_estimated: %llu\n"
@@ -841,6 +915,7 @@ static int mx_probe(struct i2c_client *client)
 	md->irq = client->irq;
 	rt_mutex_init(&md->lock);
 	init_waitqueue_head(&md->thread_wq);
+	cpumask_copy(&md->acq_cpus, cpu_possible_mask);
 	i2c_set_clientdata(client, md);
 	err = mx_read_props(md, &ring_size);
 	if (err)

@@ -151,7 +151,23 @@ static int sim_irq_set_type(struct irq_data *d, unsigned int type)
 	return type & (IRQ_TYPE_LEVEL_LOW | IRQ_TYPE_LEVEL_HIGH | IRQ_TYPE_EDGE_BOTH) ? 0 : -EINVAL;
 }
 
+/*
+ * Like a real interrupt controller's routing register: the line's interrupt is then effective on
+ * the first online CPU of the mask, so the kernel moves the IRQ thread there (the simulator's own
+ * timer still raises the hard IRQ wherever it fires).
+ */
+static int sim_irq_set_affinity(struct irq_data *d, const struct cpumask *mask, bool force)
+{
+	unsigned int cpu = cpumask_first_and(mask, cpu_online_mask);
+
+	if (cpu >= nr_cpu_ids)
+		return -EINVAL;
+	irq_data_update_effective_affinity(d, cpumask_of(cpu));
+	return IRQ_SET_MASK_OK;
+}
+
 static struct irq_chip sim_irq_chip = {
+	.irq_set_affinity = sim_irq_set_affinity,
 	.name = "mxrt-max30102-sim",
 	.irq_mask = sim_irq_mask,
 	.irq_unmask = sim_irq_unmask,
