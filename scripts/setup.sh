@@ -15,6 +15,7 @@
 #   kernels/<flavour>/modules   -> /lib/modules/<release> of that image
 #   kernels/<flavour>/release      the kernel release string (uname -r)
 #   busybox/<arch>/busybox          static busybox for the guest initramfs
+#   sensors/<arch>/root             lm-sensors, libsensors and libc6, unpacked (the guests' `sensors`)
 # Flavours: x86_64-rt-6.12 (PREEMPT_RT, default), arm64-6.12, x86_64-rt-6.1 (headers only).
 set -euo pipefail
 
@@ -151,6 +152,26 @@ setup_busybox() {
 	fi
 }
 
+# setup_sensors ARCH: lm-sensors' `sensors` with libsensors and the C library it runs on, for the
+# guests (Debian's own binaries, so the guest shows what a user's `sensors` would show)
+setup_sensors() {
+	local arch=$1 dir="$CACHE/sensors/$1" suffix=
+	[ -e "$dir/.done" ] && return 0
+	[ "$arch" = arm64 ] && suffix=:arm64
+	local pkgs=(lm-sensors$suffix libsensors5$suffix libsensors-config libc6$suffix)
+	# libc6 is in the cache per architecture: download by the full name
+	( mkdir -p "$CACHE/deb/$arch" && cd "$CACHE/deb/$arch" &&
+	  for p in "${pkgs[@]}"; do
+		ls "${p%%:*}"_*.deb >/dev/null 2>&1 || { log "downloading $p"; apt-get download -qq "$p" >/dev/null 2>&1; }
+	  done )
+	rm -rf "$dir"; mkdir -p "$dir/root"
+	local p
+	for p in "${pkgs[@]}"; do
+		dpkg -x "$(ls "$CACHE/deb/$arch/${p%%:*}"_*.deb | head -n1)" "$dir/root"
+	done
+	touch "$dir/.done"
+}
+
 main() {
 	if [ "${1:-}" = --print ]; then find "$CACHE/kernels" -maxdepth 2 -name '*' -newer /dev/null -printf '%p -> %l\n'; exit 0; fi
 	need_root
@@ -160,6 +181,8 @@ main() {
 	setup_kernel x86_64-rt-6.1 linux-headers-rt-amd64 amd64 no
 	setup_busybox x86_64
 	setup_busybox arm64
+	setup_sensors amd64
+	setup_sensors arm64
 	log "done (cache: $CACHE)"
 }
 main "$@"

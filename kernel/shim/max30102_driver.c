@@ -85,7 +85,7 @@ struct mx_shared {
 
 struct mx_stats {
 	u64 irqs, irq_spurious, irq_missed, irq_stuck, polls, i2c_errors, bursts, boosts, resizes,
-		temp_reads, max_backlog, srcu_syncs, srcu_last_sync_ns;
+		temp_reads, max_backlog, srcu_syncs, srcu_last_sync_ns, sys_suspends, sys_resumes;
 };
 
 struct mx_dev {
@@ -744,6 +744,8 @@ static int mx_stats_show(struct seq_file *s, void *unused)
 	seq_printf(s, "irq: %d%s\nirqs: %llu\nirq_spurious: %llu\nirq_missed: %llu\nirq_stuck: %llu\n",
 		   md->irq, READ_ONCE(md->irq_off) ? " (disabled: stuck)" : "", md->st.irqs,
 		   md->st.irq_spurious, md->st.irq_missed, md->st.irq_stuck);
+	seq_printf(s, "system_suspends: %llu\nsystem_resumes: %llu\n", md->st.sys_suspends,
+		   md->st.sys_resumes);
 	seq_printf(s, "acq_cpus: %*pbl\nirq_affinity: %s (%d)\n", cpumask_pr_args(&md->acq_cpus),
 		   md->irq <= 0 ? "no irq" : md->irq_aff_err ? "not steerable, threads only" : "follows",
 		   md->irq_aff_err);
@@ -1078,8 +1080,29 @@ static int mx_runtime_resume(struct device *dev)
 	return err;
 }
 
+/* System sleep: the runtime-PM path (shut down, IRQ off; everything re-applied on resume). */
+static int mx_system_suspend(struct device *dev)
+{
+	struct mx_dev *md = dev_get_drvdata(dev);
+	int err = pm_runtime_force_suspend(dev);
+
+	if (!err)
+		md->st.sys_suspends++;
+	return err;
+}
+
+static int mx_system_resume(struct device *dev)
+{
+	struct mx_dev *md = dev_get_drvdata(dev);
+	int err = pm_runtime_force_resume(dev);
+
+	if (!err)
+		md->st.sys_resumes++;
+	return err;
+}
+
 static const struct dev_pm_ops mx_pm = {
-	SYSTEM_SLEEP_PM_OPS(pm_runtime_force_suspend, pm_runtime_force_resume)
+	SYSTEM_SLEEP_PM_OPS(mx_system_suspend, mx_system_resume)
 	RUNTIME_PM_OPS(mx_runtime_suspend, mx_runtime_resume, NULL)
 };
 

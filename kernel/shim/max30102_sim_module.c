@@ -183,6 +183,8 @@ static int sim_irq_map(struct irq_domain *d, unsigned int virq, irq_hw_number_t 
 	irq_set_lockdep_class(virq, &sim_irq_lock_class, &sim_irq_request_class);
 	irq_set_chip_and_handler(virq, &sim_irq_chip, handle_level_irq);
 	irq_set_noprobe(virq);
+	/* routing is a register write here: affinity changes apply at once, not at the next IRQ */
+	irq_set_status_flags(virq, IRQ_MOVE_PCNTXT);
 	return 0;
 }
 

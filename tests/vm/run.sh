@@ -138,6 +138,22 @@ debian_modules() {
 	done
 }
 
+# guest_sensors: Debian's lm-sensors `sensors` with the libraries it needs (from scripts/setup.sh)
+guest_sensors() {
+	local src=$CACHE/sensors/$([ "$arch" = x86_64 ] && echo amd64 || echo arm64)/root t=$arch-linux-gnu
+	if [ ! -x "$src/usr/bin/sensors" ]; then
+		echo "vm($flavour): no lm-sensors in $CACHE (run scripts/setup.sh): guests have no 'sensors'"
+		return 0
+	fi
+	mkdir -p "$ir/usr/bin" "$ir/usr/lib/$t" "$ir/lib/$t" "$ir/etc"
+	cp "$src/usr/bin/sensors" "$ir/usr/bin/"
+	cp -a "$src/usr/lib/$t"/libsensors.so.5* "$ir/usr/lib/$t/"
+	cp -a "$src/etc/sensors3.conf" "$src/etc/sensors.d" "$ir/etc/" 2>/dev/null || true
+	cp -a "$src/lib/$t"/{libc.so.6,libm.so.6,ld-linux-*} "$ir/lib/$t/"
+	if [ -d "$src/lib64" ]; then cp -a "$src/lib64" "$ir/"; fi  # x86_64's loader path
+	cp -a "$src"/lib/ld-linux-* "$ir/lib/" 2>/dev/null || true # aarch64's
+}
+
 build_initramfs() {
 	local busybox=$CACHE/busybox/$bbarch/busybox f
 	for f in "$kdir/vmlinuz" "$kdir/release" "$busybox"; do
@@ -171,6 +187,7 @@ build_initramfs() {
 		echo "vm($flavour): $cc is missing (run scripts/setup.sh): using busybox's insmod"
 	fi
 	cp "$VMDIR/test-env.sh" "$ir/opt/mxrt/test-env.sh"
+	guest_sensors
 
 	# our modules: every *.ko under build/FLAVOUR, flat
 	local ko name

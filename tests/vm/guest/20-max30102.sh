@@ -104,6 +104,13 @@ echo "temp=36.5" >$SIM/control
 HW=$(grep -l '^max30102$' /sys/class/hwmon/hwmon*/name | head -1)
 t=$(cat "$(dirname "$HW")/temp1_input")
 check hwmon-temperature [ "$t" = 36500 ]
+# lm-sensors (Debian's sensors and libsensors, put in the initramfs by run.sh) shows the same
+if command -v sensors >/dev/null; then
+	sensors 'max30102-*' 2>&1 | tee /tmp/sensors
+	check sensors-shows-temperature grep -q '^temp1: *+36\.5.C' /tmp/sensors
+else
+	bad sensors-shows-temperature "no sensors binary in the guest: run scripts/setup.sh"
+fi
 i2cdetect -y "${BUS#i2c-}" 0x50 0x5f | tee /tmp/i2cdetect
 check i2cdetect-shows-in-use grep -q ' UU' /tmp/i2cdetect
 
@@ -147,6 +154,63 @@ cat $DBG/stats
 # 6. runtime suspend when nobody reads
 sleep 1.5
 check runtime-suspend-when-idle [ "$(cat $SYS/power/runtime_status)" = suspended ] && [ "$(sim_reg 09 | cut -c1)" = 8 ]
+
+# 6b. acquisition CPUs: the IRQ thread and the watchdog thread move; bad lists change nothing
+irq=$(stat_of irq)
+thread_cpus() { # the Cpus_allowed_list of the first thread whose name starts with $1
+	for st in /proc/[0-9]*/status; do
+		case "$(sed -n 's/^Name:\t//p' "$st" 2>/dev/null)" in "$1"*)
+			sed -n 's/^Cpus_allowed_list:\t//p' "$st"
+			return ;;
+		esac
+	done
+}
+cpus_ok() {
+	[ "$(cat $SYS/acq_cpus)" = "$1" ] && [ "$(cat /proc/irq/$irq/effective_affinity_list)" = "$1" ] &&
+		[ "$(thread_cpus "irq/$irq-")" = "$1" ] && [ "$(thread_cpus max30102-wd)" = "$1" ]
+}
+last=$(nproc)
+last=$((last - 1))
+if [ "$last" -ge 1 ]; then
+	echo $last >$SYS/acq_cpus
+	read_dev -n 200 >/dev/null # wakes the IRQ thread, which moves itself
+	echo "acq_cpus $(cat $SYS/acq_cpus): irq $irq effective $(cat /proc/irq/$irq/effective_affinity_list)," \
+		"irq thread $(thread_cpus "irq/$irq-"), watchdog thread $(thread_cpus max30102-wd)"
+	check acq-cpus-move-threads cpus_ok $last
+	for badlist in "$((last + 1))" abc "" "0-" "-1"; do
+		if echo "$badlist" >$SYS/acq_cpus 2>/dev/null; then bad "acq-cpus-rejects '$badlist'"; fi
+	done
+	check acq-cpus-bad-lists-change-nothing [ "$(cat $SYS/acq_cpus)" = $last ]
+	echo 0-$last >$SYS/acq_cpus
+	read_dev -n 200 >/dev/null
+	echo "after restore: acq_cpus $(cat $SYS/acq_cpus), irq thread $(thread_cpus "irq/$irq-")"
+	check acq-cpus-restore [ "$(thread_cpus "irq/$irq-")" = 0-$last ]
+else
+	echo "@@MXRT result SKIP max30102:acq-cpus (one CPU)"
+fi
+
+# 6c. system suspend/resume (s2idle, pm_test=devices: every device really suspends and resumes)
+# while a reader runs: the chip is shut down and restored, the reader's stream stays intact
+if [ -w /sys/power/pm_test ] && grep -qw freeze /sys/power/state; then
+	s0=$(stat_of system_suspends)
+	mxrt-max30102-read -n 2400 $DEV >/tmp/susp.out 2>&1 &
+	rp=$!
+	sleep 1
+	echo devices >/sys/power/pm_test
+	echo 1 >/sys/module/suspend/parameters/pm_test_delay 2>/dev/null
+	echo freeze >/sys/power/state
+	src=$?
+	echo none >/sys/power/pm_test
+	wait $rp
+	rrc=$?
+	out=$(cat /tmp/susp.out)
+	echo "across suspend: $out; system_suspends $(stat_of system_suspends) resumes $(stat_of system_resumes)"
+	check system-suspend-resume [ $src -eq 0 ] && [ $rrc -eq 0 ] && [ "$(stat_of system_suspends)" = $((s0 + 1)) ] &&
+		[ "$(stat_of system_resumes)" = $((s0 + 1)) ] && [ "$(field violations "$out")" = 0 ] &&
+		[ "$(cat $SYS/sample_rate)" = 400 ]
+else
+	echo "@@MXRT result SKIP max30102:system-suspend-resume (no pm_test or freeze state)"
+fi
 
 # 7. unbind with a blocked reader, rebind
 echo 50 >$SYS/sample_rate
