@@ -78,6 +78,13 @@ log=$logdir/unit.log
 make --no-print-directory -j"$JOBS" -f tests/unit/unit.mk run 2>&1 | tee "$log" | grep -E '^(unit|\[  (FAILED|PASSED) )|Sanitizer|error' 
 add_counts "unit tests" "$log" "${PIPESTATUS[0]}" '^unit: [0-9]+ passed'
 
+step "user tools: command lines and judgements (tests/tools/)"
+log=$logdir/tools.log
+tests/tools/reader-cli.sh >"$log" 2>&1
+st=$?
+grep -E '^(PASS|FAIL|SKIP)' "$log"
+add_counts "tools" "$log" $st '^tools: [0-9]+ passed'
+
 step "guest binaries (static x86_64 and aarch64)"
 make --no-print-directory -j"$JOBS" -f tests/unit/unit.mk guest >"$logdir/guest.log" 2>&1
 st=$?; [ $st -eq 0 ] || tail -n 30 "$logdir/guest.log"

@@ -52,7 +52,7 @@ CXX_aarch64 := aarch64-linux-gnu-g++-12
 GUEST_FLAGS := -std=gnu++20 -DMXRT_HOSTED -Iinclude -O2 -Wall -Wextra -Werror -Wno-unused-parameter \
 	-Wno-missing-field-initializers -MMD -MP -DMXRT_GUEST_FILTER='"$(GUEST_FILTER)"'
 
-guest: build/guest/x86_64/bin/watchdog_unit_test build/guest/aarch64/bin/watchdog_unit_test
+guest: build/guest/x86_64/bin/mxrt_unit_test build/guest/aarch64/bin/mxrt_unit_test
 
 define guest
 $(B)/guest-$(1)/gtest/%.o: $(GTEST_SRC)/src/%.cc
@@ -61,7 +61,7 @@ $(B)/guest-$(1)/gtest/%.o: $(GTEST_SRC)/src/%.cc
 $(B)/guest-$(1)/%.o: %.cpp
 	@mkdir -p $$(dir $$@)
 	$$(CXX_$(1)) $$(GUEST_FLAGS) -c -o $$@ $$<
-build/guest/$(1)/bin/watchdog_unit_test: $(patsubst %.cpp,$(B)/guest-$(1)/%.o,$(SRCS) tests/unit/guest_main.cpp) $(B)/guest-$(1)/gtest/gtest-all.o
+build/guest/$(1)/bin/mxrt_unit_test: $(patsubst %.cpp,$(B)/guest-$(1)/%.o,$(SRCS) tests/unit/guest_main.cpp) $(B)/guest-$(1)/gtest/gtest-all.o
 	@mkdir -p $$(dir $$@)
 	$$(CXX_$(1)) -static -pthread -o $$@ $$^
 -include $(patsubst %.cpp,$(B)/guest-$(1)/%.d,$(SRCS) tests/unit/guest_main.cpp)
@@ -81,3 +81,8 @@ GUEST_TOOL_BINS := $(foreach a,x86_64 aarch64,$(addprefix build/guest/$(a)/bin/,
 guest: $(GUEST_TOOL_BINS)
 .PHONY: guest-tools
 guest-tools: $(GUEST_TOOL_BINS)
+
+# --- the same tools for the build host (tests/tools/ checks their command lines and judgements)
+build/host/bin/mxrt-max30102-read: user/tools/max30102_read.cpp include/mxrt/uapi/max30102.h
+	@mkdir -p $(dir $@)
+	g++-12 -std=gnu++20 -O2 -Wall -Wextra -Werror -Iinclude -o $@ $<

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Runs on: the build host. mxrt-max30102-read's own checks, without a kernel: bad options are refused
+# with a usage message (exit 2), and record streams read from files (read() on a regular file
+# returns the bytes as the driver would) are judged correctly: a continuous stream passes, an
+# unflagged gap, a value wider than its ADC resolution and a torn record are violations (exit 1).
+# Ends with "tools: N passed, N failed, N skipped".
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+bin=build/host/bin/mxrt-max30102-read
+make --no-print-directory -s -f tests/unit/unit.mk "$bin" || { echo "tools: 0 passed, 1 failed, 0 skipped"; exit 1; }
+t=$(mktemp -d)
+trap 'rm -rf "$t"' EXIT
+pass=0 fail=0
+res() { echo "$1: reader-cli:$2${3:+ ($3)}"; if [ "$1" = PASS ]; then pass=$((pass + 1)); else fail=$((fail + 1)); fi; }
+
+# expect NAME RC PATTERN ARGS...: exit status RC and PATTERN in the output
+expect() {
+	local name=$1 rc=$2 pat=$3 out got
+	shift 3
+	out=$("$bin" "$@" 2>&1)
+	got=$?
+	if [ "$got" = "$rc" ] && grep -qE -- "$pat" <<<"$out"; then res PASS "$name"
+	else res FAIL "$name" "exit $got, wanted $rc and /$pat/: $(head -c 300 <<<"$out")"; fi
+}
+
+# records FILE SPEC...: SPEC = seq:flags:lost:red:bits, written as struct mxrt_max30102_record
+records() {
+	local f=$1
+	shift
+	python3 - "$f" "$@" <<'PY'
+import struct, sys
+with open(sys.argv[1], "wb") as out:
+    for spec in sys.argv[2:]:
+        seq, flags, lost, red, bits = (int(x, 0) for x in spec.split(":"))
+        out.write(struct.pack("<QQIIHHI", seq, seq * 2500000, red, red // 2, flags, bits, lost))
+PY
+}
+
+expect no-device 2 'one DEVICE expected' 
+expect two-devices 2 'one DEVICE expected' a b
+expect unknown-option 2 'usage:' -x /dev/null
+expect n-zero 2 '-n must be a number in \[1, ' -n 0 /dev/null
+expect n-text 2 "-n must be a number.*not 'abc'" -n abc /dev/null
+expect n-trailing 2 "not '10x'" -n 10x /dev/null
+expect prio-range 2 '-p must be a number in \[1, 99\]' -p 100 /dev/null
+expect cpu-negative 2 '-c must be a number' -c -1 /dev/null
+expect batch-zero 2 '-b must be a number' -b 0 /dev/null
+expect missing-device 1 'No such file or directory' /nonexistent/max30102-9
+expect empty-stream 1 'end of file' -n 1 /dev/null
+
+records "$t/good" 0:0:0:100:18 1:0:0:101:18 2:0:0:102:18 5:2:2:103:18 9:1:3:104:18
+expect continuous-stream 0 'records=5 first_seq=0 last_seq=9 lost=5 reader_overruns=1 fifo_overflows=1 violations=0' -n 5 "$t/good"
+records "$t/gap" 0:0:0:100:18 1:0:0:101:18 4:0:0:102:18
+expect unflagged-gap 1 'violation: seq 4 after 1 with lost=0' -n 3 "$t/gap"
+records "$t/lostflag" 0:0:0:100:18 3:0:2:101:18
+expect lost-without-flag 1 'violation: lost=2 without a flag' -n 2 "$t/lostflag"
+records "$t/wide" 0:0:0:0x8000:15
+expect value-wider-than-adc 1 'violation: value wider than 15 bits' -n 1 "$t/wide"
+records "$t/torn" 0:0:0:100:18
+printf 'partial!' >>"$t/torn"
+expect torn-record 1 'not whole records' -n 2 -b 2 "$t/torn"
+echo "tools: $pass passed, $fail failed, 0 skipped"
+[ "$fail" -eq 0 ]
