@@ -213,4 +213,71 @@ TEST(SampleRing, ManyReadersRaceOneProducer) {
 	mxrt_ring_destroy(r);
 }
 
+// Readers racing a producer that also resizes the ring (grow and shrink), as the driver's sysfs
+// ring_size does: the ring pointer is republished and old rings stay alive until every reader is
+// done (the driver's SRCU grace period). Cursors stay valid across rings; every gap is reported.
+TEST(SampleRing, ReadersRaceResizes) {
+	constexpr uint64_t kRecords = 100'000;
+	constexpr int kReaders = 4;
+	std::vector<mxrt_ring *> rings{mxrt_ring_create(64, -1)};
+	std::atomic<mxrt_ring *> cur{rings[0]};
+	std::atomic<bool> done{false};
+	std::atomic<int> ready{0};
+	std::vector<uint64_t> got(kReaders), lost(kReaders), bad(kReaders);
+	std::vector<std::thread> readers;
+	for (int t = 0; t < kReaders; t++) {
+		readers.emplace_back([&, t] {
+			mxrt_ring_reader rd;
+			mxrt_ring_reader_init(cur.load(std::memory_order_acquire), &rd);
+			ready++;
+			mxrt_max30102_record out[16];
+			bool have = false;
+			uint64_t last = 0;
+			for (;;) {
+				const bool fin = done.load();
+				uint32_t n = mxrt_ring_read(cur.load(std::memory_order_acquire), &rd, out, 1 + t * 5);
+				for (uint32_t i = 0; i < n; i++) {
+					if (!Consistent(out[i]) || (have && out[i].seq != last + 1 + out[i].lost) ||
+					    (out[i].lost && !(out[i].flags & MXRT_MAX30102_REC_READER_OVERRUN)))
+						bad[t]++;
+					lost[t] += out[i].lost;
+					have = true;
+					last = out[i].seq;
+					got[t]++;
+				}
+				if (fin && n == 0)
+					break;
+			}
+			if (last != kRecords - 1)
+				bad[t]++;
+		});
+	}
+	while (ready.load() < kReaders)
+		std::this_thread::yield();
+	const uint32_t sizes[] = {16, 256, 32, 1024, 64};
+	std::vector<mxrt_max30102_record> burst;
+	for (uint64_t i = 0, k = 0; i < kRecords; k++) {
+		burst.clear();
+		for (uint64_t b = 1 + (i * 7919) % 32; b > 0 && i < kRecords; b--)
+			burst.push_back(Rec(i++));
+		mxrt_ring_push_n(cur.load(std::memory_order_relaxed), burst.data(), uint32_t(burst.size()));
+		if (k % 97 == 96) {
+			mxrt_ring *next = mxrt_ring_create(sizes[(k / 97) % 5], -1);
+			mxrt_ring_continue(next, cur.load(std::memory_order_relaxed));
+			rings.push_back(next);
+			cur.store(next, std::memory_order_release);
+		}
+	}
+	done = true;
+	for (auto &th : readers)
+		th.join();
+	EXPECT_GT(rings.size(), 20u);
+	for (int t = 0; t < kReaders; t++) {
+		EXPECT_EQ(bad[t], 0u) << "reader " << t;
+		EXPECT_EQ(got[t] + lost[t], kRecords) << "reader " << t;
+	}
+	for (mxrt_ring *r : rings)
+		mxrt_ring_destroy(r);
+}
+
 } // namespace

@@ -6,7 +6,8 @@
  * A lock-free ring of sample records with one producer and any number of readers, each with its
  * own cursor. Nothing is ever lost silently: a reader the producer has lapped gets its next record
  * with MXRT_MAX30102_REC_READER_OVERRUN and `lost` = the sequence gap, and never a torn record
- * (every slot is a seqlock: the reader re-checks the slot's stamp after copying).
+ * (the ring is one seqlock: a reader re-checks, after copying a batch, how far the producer had
+ * got, and drops what it may have overwritten).
  *
  * Indices are global: the producer's head counts every record ever pushed, a cursor is a head
  * value. That is what makes resizing cheap: a new ring continues the old one's index space
