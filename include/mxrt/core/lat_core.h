@@ -1,0 +1,234 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Runs in: kernel (called from the scheduling-latency tracer's C shim, in tracepoint context and from
+ * debugfs/sysfs handlers; implemented by kernel/core/lat_core.cpp) and user space (unit tests).
+ *
+ * The pure logic of a per-PID scheduling-latency tracer. The shim attaches to sched_wakeup,
+ * sched_switch and hrtimer_start (timers whose function is hrtimer_wakeup, armed by the task itself),
+ * fills a struct mxrt_lat_event per tracepoint and calls mxrt_lat_on_*() for the watched task. The
+ * core reads no clock and takes no lock: every timestamp comes in with the event (the tracepoint's
+ * local_clock()/ktime_get_ns(), the same clock for all events of one task).
+ *
+ * Metrics (all in ns; a "cycle" runs from a wakeup of the sleeping task to its next voluntary sleep):
+ *   MXRT_LAT_WAKEUP     wakeup -> the switch where the task is next. A wakeup while the task is
+ *                       already waiting, running or preempted (ttwu of a runnable task also fires
+ *                       sched_wakeup) does not restart the cycle; it is only recorded in the trace.
+ *   MXRT_LAT_RESPONSE   wakeup -> the first switch where the task is prev with prev_state = 1
+ *                       (voluntary sleep). Preemptions in between (prev_state = 0) do not end it.
+ *   MXRT_LAT_RELIEF     for control loops that sleep on an hrtimer: from the wakeup that started the
+ *                       first cycle after the previous timer sleep (or the first cycle seen) to the
+ *                       next voluntary sleep that follows mxrt_lat_on_timer_arm(). Sleeps without a
+ *                       timer arm (a mutex, a read) in between do not end it; the start is kept.
+ *                       The timer arm counts until the next voluntary sleep (deviation from "since
+ *                       the last switch-in": a task can be preempted between arming and sleeping).
+ *   MXRT_LAT_IRQTHREAD  only for is_irq_thread tasks: the on-CPU time of a cycle, i.e. the sum of the
+ *                       run intervals from wakeup to voluntary sleep, without the preempted time.
+ *
+ * Each completed value adds to the metric's count/min/max/sum and log2 histogram (bucket k holds
+ * [2^k, 2^(k+1)) ns, bucket 0 also 0 and 1, the last bucket everything above), and counts a violation
+ * when slo_ns != 0 and value > slo_ns (equal is not a violation). min_ns is ~0 while count == 0.
+ *
+ * Traces: while a cycle runs, its events (the wakeup, the task's own switches, timer arms, duplicate
+ * wakeups and any other switch on the CPU the task waits on, e.g. the hog that keeps it off the
+ * CPU) are recorded into `cur`; while a relief period runs they also go into `relief_cur`, which
+ * starts at the relief start. When capture is on and a value is the first or a new maximum (strictly
+ * larger) of its metric, the trace that produced it is published into worst[m] with value, start and
+ * end. A full trace counts further events in `dropped`, except the task's own switches (among them
+ * every completing event): they overwrite the last slot (the overwritten event is counted too).
+ *
+ * Concurrency:
+ *   - Event calls (mxrt_lat_on_*) for one task are serialised by the caller: the runqueue lock of the
+ *     task's CPU orders its wakeups and switches, and the shim feeds a "foreign" switch (neither prev
+ *     nor next is the task) only from the CPU the task waits on, under that CPU's runqueue lock. When
+ *     a waiting task migrates, the shim calls mxrt_lat_on_migrate() under the old CPU's runqueue lock
+ *     (sched_migrate_task); foreign switches from other CPUs than mxrt_lat_wait_cpu() are ignored.
+ *     They take no lock, never allocate, and are O(1) apart from fixed-size copies (at most one
+ *     trace, 2.3 KiB, when a new maximum is published).
+ *   - Readers (mxrt_lat_stat_read, mxrt_lat_trace_read, mxrt_lat_format_*, mxrt_lat_waiting) may run
+ *     at any time on any CPU, concurrently with events. Statistics are single-writer words written
+ *     with atomic stores; worst[] is protected by a sequence count per metric.
+ *   - mxrt_lat_set_slo, mxrt_lat_set_capture and mxrt_lat_request_reset may race with events.
+ *   - mxrt_lat_task_init and mxrt_lat_reset must not run concurrently with events for the task.
+ *
+ * The struct is about 15 KiB: the shim allocates it (kvzalloc, GFP_KERNEL) before it registers the
+ * probes for the PID and frees it after tracepoint_synchronize_unregister().
+ *
+ * Example (shim, sched_switch probe, under the runqueue lock):
+ *   fill ev from prev/next; if (t->pid == prev->pid || t->pid == next->pid || mxrt_lat_waiting(t))
+ *           mxrt_lat_on_switch(t, &ev);
+ */
+#ifndef MXRT_CORE_LAT_CORE_H
+#define MXRT_CORE_LAT_CORE_H
+
+#include <mxrt/abi.h>
+
+MXRT_EXTERN_C_BEGIN
+
+enum mxrt_lat_metric {
+	MXRT_LAT_WAKEUP = 0,
+	MXRT_LAT_RESPONSE,
+	MXRT_LAT_RELIEF,
+	MXRT_LAT_IRQTHREAD,
+	MXRT_LAT_NMETRICS
+};
+
+#define MXRT_LAT_HIST_BUCKETS 40 /* bucket k: [2^k, 2^(k+1)) ns; bucket 0 also holds 0 and 1 */
+#define MXRT_LAT_COMM_LEN 16
+
+/* Fields are written with relaxed atomic stores (count with a release store, last). */
+struct mxrt_lat_stat {
+	mxrt_u64 count, min_ns, max_ns, sum_ns;
+	mxrt_u64 slo_ns;     /* 0 = no SLO */
+	mxrt_u64 violations; /* values > slo_ns */
+	mxrt_u64 hist[MXRT_LAT_HIST_BUCKETS];
+};
+
+enum mxrt_lat_ev_type {
+	MXRT_LAT_EV_WAKEUP,    /* prev_* = the waker, next_* = the woken task */
+	MXRT_LAT_EV_SWITCH,    /* a context switch on ev->cpu */
+	MXRT_LAT_EV_TIMER_ARM, /* prev_* = the task that armed its sleep timer (filled by the core) */
+};
+
+/* 72 bytes, no implicit padding (the core copies traces as 64-bit words). */
+struct mxrt_lat_event {
+	mxrt_u64 ts_ns;
+	mxrt_u32 type; /* enum mxrt_lat_ev_type */
+	mxrt_u32 cpu;
+	mxrt_s32 prev_pid, next_pid, prev_prio, next_prio;
+	mxrt_u32 prev_state; /* switches: 0 = preempted (still runnable), 1 = voluntary sleep */
+	mxrt_u32 pad;
+	char prev_comm[MXRT_LAT_COMM_LEN], next_comm[MXRT_LAT_COMM_LEN];
+};
+
+#define MXRT_LAT_TRACE_EVENTS 32
+struct mxrt_lat_trace {
+	mxrt_u64 value_ns, start_ns, end_ns; /* set when published into worst[] */
+	mxrt_u32 n;                          /* valid events in ev[] */
+	mxrt_u32 dropped;                    /* events that did not fit */
+	struct mxrt_lat_event ev[MXRT_LAT_TRACE_EVENTS];
+};
+
+/* Scheduling state of the task as the core has seen it (mxrt_lat_task.state). */
+enum mxrt_lat_state {
+	MXRT_LAT_ST_SLEEPING = 0, /* asleep, or not seen yet */
+	MXRT_LAT_ST_WAITING,      /* woken, not yet on a CPU */
+	MXRT_LAT_ST_RUNNING,      /* on a CPU */
+	MXRT_LAT_ST_PREEMPTED,    /* runnable, switched out involuntarily */
+};
+
+struct mxrt_lat_task {
+	/* identity: written by mxrt_lat_task_init; comm also by mxrt_lat_set_comm (atomic words) */
+	mxrt_s32 pid, tgid;
+	char comm[MXRT_LAT_COMM_LEN];
+	mxrt_u32 is_irq_thread;
+	/* settings, any context (atomic) */
+	mxrt_u32 capture;   /* publish worst-case traces */
+	mxrt_u32 reset_req; /* bumped by mxrt_lat_request_reset */
+	/* read by the shim from other CPUs (atomic), written by events */
+	mxrt_u32 state;    /* enum mxrt_lat_state */
+	mxrt_s32 wait_cpu; /* CPU the task waits on (WAITING/PREEMPTED), else -1 */
+	/* per-cycle state, private to the serialised event calls */
+	mxrt_u32 reset_done;
+	mxrt_u32 in_cycle, wakeup_pending, relief_active, timer_armed;
+	mxrt_u32 last_cpu;    /* CPU of the task's last own switch (for timer-arm events) */
+	mxrt_s32 last_prio;   /* its prio there */
+	mxrt_u32 worst_valid; /* bit m: worst[m] holds a capture */
+	mxrt_u32 pad;
+	mxrt_u64 wake_ts, relief_start_ts, run_start_ts, run_ns;
+	/* sequence counts (odd while written): stat_seq for resets of stat[], worst_seq[m] for worst[m] */
+	mxrt_u64 stat_seq;
+	mxrt_u64 worst_seq[MXRT_LAT_NMETRICS];
+	struct mxrt_lat_stat stat[MXRT_LAT_NMETRICS];
+	struct mxrt_lat_trace cur;        /* the running cycle, private to events */
+	struct mxrt_lat_trace relief_cur; /* the running relief period, private to events */
+	struct mxrt_lat_trace worst[MXRT_LAT_NMETRICS];
+};
+
+/*
+ * Any context, not concurrently with events for t. Zeroes everything, copies comm (truncated to 15
+ * characters), no SLOs. is_irq_thread enables MXRT_LAT_IRQTHREAD; capture enables worst[] traces.
+ */
+void mxrt_lat_task_init(struct mxrt_lat_task *t, mxrt_s32 pid, mxrt_s32 tgid, const char *comm,
+			int is_irq_thread, int capture) MXRT_NOEXCEPT;
+/* Any context, may race with events and readers: the task was renamed (prctl, exec). Truncated to
+ * 15 characters; a reader sees each 8-byte half of the name whole. Read it with mxrt_lat_comm. */
+void mxrt_lat_set_comm(struct mxrt_lat_task *t, const char *comm) MXRT_NOEXCEPT;
+/* Any context: copies t's comm (16 bytes, NUL-padded) to out. */
+void mxrt_lat_comm(const struct mxrt_lat_task *t, char out[MXRT_LAT_COMM_LEN]) MXRT_NOEXCEPT;
+/* Any context, may race with events (the next completed value uses it). 0 = no SLO. */
+void mxrt_lat_set_slo(struct mxrt_lat_task *t, enum mxrt_lat_metric m, mxrt_u64 ns) MXRT_NOEXCEPT;
+void mxrt_lat_set_capture(struct mxrt_lat_task *t, int capture) MXRT_NOEXCEPT;
+/*
+ * Zeroes statistics and traces and abandons the running cycle and relief period (the next wakeup
+ * starts new ones); keeps SLOs, capture, identity and the scheduling state. mxrt_lat_reset does it
+ * now and must be serialised with events (probes detached, or from the event path); readers may run.
+ * mxrt_lat_request_reset may be called from any context: the next event call for t does the reset.
+ */
+void mxrt_lat_reset(struct mxrt_lat_task *t) MXRT_NOEXCEPT;
+void mxrt_lat_request_reset(struct mxrt_lat_task *t) MXRT_NOEXCEPT;
+
+/*
+ * Events: tracepoint context, serialised per task (see above). No locks, no allocation.
+ * on_wakeup: t was woken; ev->cpu = target CPU, ev->prev_* = waker, ev->next_* = t.
+ * on_switch: a switch where t is prev or next (decided by pid), or any other switch on the CPU t is
+ *   waiting on (recorded into the traces only; ignored unless mxrt_lat_waiting(t) and
+ *   ev->cpu == mxrt_lat_wait_cpu(t)).
+ * on_timer_arm: t armed an hrtimer sleep (hrtimer_wakeup): its next voluntary sleep is a timer sleep.
+ * on_migrate: a waiting/preempted t was moved to new_cpu before it ran.
+ * ev->type is ignored (the function says what the event is).
+ */
+void mxrt_lat_on_wakeup(struct mxrt_lat_task *t, const struct mxrt_lat_event *ev) MXRT_NOEXCEPT;
+void mxrt_lat_on_switch(struct mxrt_lat_task *t, const struct mxrt_lat_event *ev) MXRT_NOEXCEPT;
+void mxrt_lat_on_timer_arm(struct mxrt_lat_task *t, mxrt_u64 ts_ns) MXRT_NOEXCEPT;
+void mxrt_lat_on_migrate(struct mxrt_lat_task *t, mxrt_u32 new_cpu) MXRT_NOEXCEPT;
+
+/*
+ * Any context. 1 while t is runnable but not on a CPU: between a wakeup and its switch-in, and also
+ * while preempted (the switches that keep it off the CPU then belong in the trace too), else 0.
+ */
+int mxrt_lat_waiting(const struct mxrt_lat_task *t) MXRT_NOEXCEPT;
+/* Any context. The CPU t waits on while mxrt_lat_waiting(t), else -1. */
+mxrt_s32 mxrt_lat_wait_cpu(const struct mxrt_lat_task *t) MXRT_NOEXCEPT;
+
+/*
+ * Readers: any context, concurrently with events.
+ * stat_read: an atomic-word snapshot; count is read first, so min <= max whenever count > 0 and
+ * the other fields are at least as recent as count (sum and hist may include a few later values).
+ * A snapshot never mixes values from before and after a reset (it retries, up to a bound).
+ */
+void mxrt_lat_stat_read(const struct mxrt_lat_task *t, enum mxrt_lat_metric m,
+			struct mxrt_lat_stat *out) MXRT_NOEXCEPT;
+/* A consistent copy of worst[m]; 0, or -MXRT_EAGAIN if it kept changing, -MXRT_EINVAL for a bad m.
+ * out->n == 0 means nothing was captured. */
+int mxrt_lat_trace_read(const struct mxrt_lat_task *t, enum mxrt_lat_metric m,
+			struct mxrt_lat_trace *out) MXRT_NOEXCEPT;
+/* The upper bound (inclusive, 2^(k+1) - 1 ns) of the bucket holding the permille-th value (500 = the
+ * median, 990 = p99), 0 if the histogram is empty. Reads s with relaxed atomic loads. */
+mxrt_u64 mxrt_lat_stat_permille(const struct mxrt_lat_stat *s, mxrt_u32 permille) MXRT_NOEXCEPT;
+/* "wakeup", "response", "relief", "irqthread"; "?" for anything else. */
+const char *mxrt_lat_metric_name(enum mxrt_lat_metric m) MXRT_NOEXCEPT;
+
+/*
+ * Text for debugfs/sysfs. Like snprintf but returns the bytes written (not counting the NUL), never
+ * writes more than len bytes, NUL-terminates when len > 0, and writes only complete lines: a line
+ * that does not fit ends the output. Numbers are decimal ns; comms print with blanks as '_' and
+ * other non-printable bytes as '?'.
+ *
+ * format_stats: one line per metric:
+ *   "pid tgid comm metric count min max avg p50 p99 slo violations"
+ *   min, avg, p50, p99 are "-" while count == 0; slo is "-" when none is set.
+ * format_hist: one line per non-empty bucket, "lo_ns hi_ns count" for [lo, hi); the last bucket
+ *   prints hi as 18446744073709551615 (it also holds everything larger).
+ * format_trace: "value_ns=V start_ns=S end_ns=E events=N dropped=D", then per event
+ *   "+offset_ns cpu type prev_comm/pid/prio [preempt|sleep] -> next_comm/pid/prio" (offset from
+ *   start_ns, "-" prefix for events before it); type is wakeup, switch or timer; timer lines show
+ *   only the task ("+off cpu timer comm/pid/prio"). About 150 bytes per event line.
+ */
+mxrt_size mxrt_lat_format_stats(const struct mxrt_lat_task *t, char *buf, mxrt_size len) MXRT_NOEXCEPT;
+mxrt_size mxrt_lat_format_hist(const struct mxrt_lat_task *t, enum mxrt_lat_metric m, char *buf,
+			       mxrt_size len) MXRT_NOEXCEPT;
+mxrt_size mxrt_lat_format_trace(const struct mxrt_lat_trace *tr, char *buf, mxrt_size len) MXRT_NOEXCEPT;
+
+MXRT_EXTERN_C_END
+
+#endif /* MXRT_CORE_LAT_CORE_H */

@@ -1,0 +1,634 @@
+// SPDX-License-Identifier: GPL-2.0
+//
+// Runs in: kernel (the latency tracer's tracepoint probes and debugfs/sysfs handlers) and user space
+// (tests, including TSan builds). Implements include/mxrt/core/lat_core.h; see there for the metrics
+// and the calling contract.
+//
+// Memory ordering. One serialised writer (the event calls) and any number of readers:
+//   - Statistics: every field is written with an atomic store; count last, with release, after the
+//     value it counts is in min/max/sum/hist. stat_read loads count first with acquire, so whatever
+//     it reads afterwards includes that value (min <= max holds in every snapshot with count > 0).
+//     A reset is bracketed by stat_seq (odd while zeroing, release stores of the zeros), so a reader
+//     that saw a zero re-checks the count and retries instead of mixing old and new fields.
+//   - worst[m]: a seqlock per metric, as in sample_ring.cpp: odd count, data words with release
+//     stores, even count with release; the reader copies with acquire loads and re-checks the count
+//     (no standalone fences, so ThreadSanitizer follows it).
+//   - state/wait_cpu/capture/reset_req/slo_ns: single words with relaxed atomics; they are hints or
+//     settings whose ordering comes from the scheduler's runqueue locks around the event calls.
+// The traces are copied as 64-bit words through a may_alias type, since they hold char arrays.
+#include <mxrt/core/lat_core.h>
+#include <mxrt/kstd/atomic.hpp>
+
+namespace {
+
+using kstd::MemoryOrder;
+using kstd::s32;
+using kstd::s64;
+using kstd::u32;
+using kstd::u64;
+using kstd::usize;
+
+typedef u64 __attribute__((may_alias)) WordU64;
+
+constexpr u32 kMetrics = MXRT_LAT_NMETRICS;
+constexpr u32 kBuckets = MXRT_LAT_HIST_BUCKETS;
+constexpr u32 kEvents = MXRT_LAT_TRACE_EVENTS;
+constexpr u32 kHdrWords = __builtin_offsetof(mxrt_lat_trace, ev) / 8;
+constexpr u32 kEvWords = sizeof(mxrt_lat_event) / 8;
+constexpr u32 kTraceWords = sizeof(mxrt_lat_trace) / 8;
+constexpr u32 kReadRetries = 16;
+constexpr u64 kNone = ~0ull;
+
+static_assert(sizeof(mxrt_lat_event) == 72, "no implicit padding in the event");
+static_assert(sizeof(mxrt_lat_event) % 8 == 0 && alignof(mxrt_lat_event) == 8);
+static_assert(__builtin_offsetof(mxrt_lat_trace, ev) == 32);
+static_assert(sizeof(mxrt_lat_trace) == 32 + kEvents * sizeof(mxrt_lat_event));
+static_assert(sizeof(mxrt_lat_stat) == (6 + kBuckets) * 8);
+static_assert(__builtin_offsetof(mxrt_lat_task, stat_seq) % 8 == 0);
+static_assert(__builtin_offsetof(mxrt_lat_task, worst) % 8 == 0);
+static_assert(kMetrics <= 32, "worst_valid is a bit mask");
+
+template <typename T> T Load(const T *p, MemoryOrder mo) { return __atomic_load_n(p, static_cast<int>(mo)); }
+template <typename T> void Store(T *p, T v, MemoryOrder mo) { __atomic_store_n(p, v, static_cast<int>(mo)); }
+
+u32 Min(u32 a, u32 b) { return a < b ? a : b; }
+
+u64 Diff(u64 later, u64 earlier) { return later > earlier ? later - earlier : 0; } // clocks may step
+
+u32 Bucket(u64 ns) {
+	const u32 b = ns < 2 ? 0 : u32(63 - __builtin_clzll(ns));
+	return b < kBuckets ? b : kBuckets - 1;
+}
+
+void CopyEvent(mxrt_lat_event *dst, const mxrt_lat_event &src) {
+	// Word by word (the struct is 9 words): no memcpy call in the freestanding object.
+	const WordU64 *s = reinterpret_cast<const WordU64 *>(&src);
+	WordU64 *d = reinterpret_cast<WordU64 *>(dst);
+	for (u32 i = 0; i < kEvWords; i++)
+		d[i] = s[i];
+}
+
+void ZeroEvent(mxrt_lat_event *e) {
+	WordU64 *d = reinterpret_cast<WordU64 *>(e);
+	for (u32 i = 0; i < kEvWords; i++)
+		d[i] = 0;
+}
+
+void CopyComm(char *dst, const char *src) {
+	u32 i = 0;
+	for (; src != nullptr && i + 1 < MXRT_LAT_COMM_LEN && src[i] != '\0'; i++)
+		dst[i] = src[i];
+	for (; i < MXRT_LAT_COMM_LEN; i++)
+		dst[i] = '\0';
+}
+
+// The task's comm can change while it is tracked (prctl, exec): two 64-bit words, written and read
+// with relaxed atomics so a reader gets each half whole (a rename races only with reports).
+static_assert(MXRT_LAT_COMM_LEN == 16 && __builtin_offsetof(mxrt_lat_task, comm) % 8 == 0);
+void LoadComm(const mxrt_lat_task *t, char *out) {
+	const WordU64 *w = reinterpret_cast<const WordU64 *>(t->comm);
+	for (u32 i = 0; i < 2; i++) {
+		const u64 v = __atomic_load_n(&w[i], __ATOMIC_RELAXED);
+		__builtin_memcpy(out + 8 * i, &v, 8);
+	}
+}
+
+void ClearTrace(mxrt_lat_trace *tr) {
+	tr->value_ns = tr->start_ns = tr->end_ns = 0;
+	tr->n = 0;
+	tr->dropped = 0;
+}
+
+// Adds e to a private trace. A full trace drops e, unless `keep`: then e replaces the last event
+// (the task's own switches, so that the event completing a value is always there).
+void Append(mxrt_lat_trace *tr, const mxrt_lat_event &e, bool keep) {
+	if (tr->n < kEvents) {
+		CopyEvent(&tr->ev[tr->n++], e);
+		return;
+	}
+	if (tr->dropped != ~0u)
+		tr->dropped++;
+	if (keep)
+		CopyEvent(&tr->ev[kEvents - 1], e);
+}
+
+enum class Keep { kNo, kYes };
+
+void Record(mxrt_lat_task *t, const mxrt_lat_event &e, Keep keep) {
+	if (t->in_cycle)
+		Append(&t->cur, e, keep == Keep::kYes);
+	if (t->relief_active)
+		Append(&t->relief_cur, e, keep == Keep::kYes);
+}
+
+void SetState(mxrt_lat_task *t, mxrt_lat_state st, s32 cpu) {
+	Store(&t->wait_cpu, cpu, MemoryOrder::kRelaxed);
+	Store(&t->state, u32(st), MemoryOrder::kRelaxed);
+}
+
+// Single writer: plain read-modify-write through atomic loads and stores.
+void AddValue(mxrt_lat_stat *s, u64 v) {
+	constexpr MemoryOrder r = MemoryOrder::kRelaxed;
+	const u64 c = Load(&s->count, r);
+	if (v < Load(&s->min_ns, r))
+		Store(&s->min_ns, v, r);
+	if (v > Load(&s->max_ns, r))
+		Store(&s->max_ns, v, r);
+	Store(&s->sum_ns, Load(&s->sum_ns, r) + v, r);
+	u64 *h = &s->hist[Bucket(v)];
+	Store(h, Load(h, r) + 1, r);
+	const u64 slo = Load(&s->slo_ns, r); // set_slo may change it at any time
+	if (slo != 0 && v > slo)
+		Store(&s->violations, Load(&s->violations, r) + 1, r);
+	Store(&s->count, c + 1, MemoryOrder::kRelease); // pairs with stat_read's acquire load of count
+}
+
+// Publishes src (a private trace) as worst[m].
+void Publish(mxrt_lat_task *t, u32 m, mxrt_lat_trace *src, u64 value, u64 start, u64 end) {
+	src->value_ns = value;
+	src->start_ns = start;
+	src->end_ns = end;
+	u64 *seq = &t->worst_seq[m];
+	const u64 s = Load(seq, MemoryOrder::kRelaxed); // we are the only writer
+	Store(seq, s + 1, MemoryOrder::kRelaxed);
+	// Release stores: the odd count is visible before any new word (pairs with the acquire loads
+	// in TraceRead). Events beyond n are not copied; readers ignore them.
+	const WordU64 *from = reinterpret_cast<const WordU64 *>(src);
+	WordU64 *to = reinterpret_cast<WordU64 *>(&t->worst[m]);
+	const u32 words = kHdrWords + Min(src->n, kEvents) * kEvWords; // n never exceeds it; stay inside
+	for (u32 i = 0; i < words; i++)
+		__atomic_store_n(&to[i], from[i], __ATOMIC_RELEASE);
+	Store(seq, s + 2, MemoryOrder::kRelease); // pairs with TraceRead's first acquire load
+}
+
+void Complete(mxrt_lat_task *t, mxrt_lat_metric m, u64 value, mxrt_lat_trace *tr, u64 start, u64 end) {
+	AddValue(&t->stat[m], value);
+	if (Load(&t->capture, MemoryOrder::kRelaxed) == 0)
+		return;
+	const u32 bit = 1u << m;
+	// worst[m].value_ns is only written by us; the atomic load keeps the may_alias stores visible.
+	if ((t->worst_valid & bit) == 0 || value > Load(&t->worst[m].value_ns, MemoryOrder::kRelaxed)) {
+		Publish(t, m, tr, value, start, end);
+		t->worst_valid |= bit;
+	}
+}
+
+void ResetNow(mxrt_lat_task *t) {
+	constexpr MemoryOrder rel = MemoryOrder::kRelease;
+	const u64 s = Load(&t->stat_seq, MemoryOrder::kRelaxed);
+	Store(&t->stat_seq, s + 1, MemoryOrder::kRelaxed);
+	// Release stores of the zeros: a reader that loads one also sees the odd stat_seq.
+	for (u32 m = 0; m < kMetrics; m++) {
+		mxrt_lat_stat *st = &t->stat[m];
+		Store(&st->count, 0ull, rel);
+		Store(&st->min_ns, kNone, rel);
+		Store(&st->max_ns, 0ull, rel);
+		Store(&st->sum_ns, 0ull, rel);
+		Store(&st->violations, 0ull, rel); // slo_ns is kept
+		for (u32 b = 0; b < kBuckets; b++)
+			Store(&st->hist[b], 0ull, rel);
+	}
+	Store(&t->stat_seq, s + 2, rel); // pairs with StatRead's first acquire load
+	for (u32 m = 0; m < kMetrics; m++) {
+		u64 *seq = &t->worst_seq[m];
+		const u64 w = Load(seq, MemoryOrder::kRelaxed);
+		Store(seq, w + 1, MemoryOrder::kRelaxed);
+		WordU64 *to = reinterpret_cast<WordU64 *>(&t->worst[m]);
+		for (u32 i = 0; i < kHdrWords; i++) // value, start, end, n|dropped
+			__atomic_store_n(&to[i], 0ull, __ATOMIC_RELEASE);
+		Store(seq, w + 2, rel); // pairs with TraceRead
+	}
+	t->worst_valid = 0;
+	ClearTrace(&t->cur);
+	ClearTrace(&t->relief_cur);
+	// The running cycle and relief period are abandoned; the scheduling state stays.
+	t->in_cycle = 0;
+	t->wakeup_pending = 0;
+	t->relief_active = 0;
+	t->timer_armed = 0;
+	t->run_ns = 0;
+}
+
+// Requested resets are done by the writer, at the start of its next event.
+void TakeResetRequest(mxrt_lat_task *t) {
+	const u32 r = Load(&t->reset_req, MemoryOrder::kRelaxed); // a counter, no data rides on it
+	if (r != t->reset_done) {
+		ResetNow(t);
+		t->reset_done = r;
+	}
+}
+
+// --- text -----------------------------------------------------------------------------------------
+
+// Appends to buf[len]: only complete lines, always NUL-terminated when len > 0.
+class Text {
+public:
+	Text(char *buf, usize len) : buf_(buf), len_(len) {}
+
+	void Ch(char c) {
+		if (full_)
+			return;
+		if (pos_ + 1 < len_)
+			buf_[pos_++] = c;
+		else
+			full_ = true;
+	}
+	void Str(const char *s) {
+		for (; *s != '\0'; s++)
+			Ch(*s);
+	}
+	void U64(u64 v) {
+		char d[20];
+		u32 n = 0;
+		do {
+			d[n++] = char('0' + v % 10);
+			v /= 10;
+		} while (v != 0);
+		while (n > 0)
+			Ch(d[--n]);
+	}
+	void S64(s64 v) {
+		if (v < 0) {
+			Ch('-');
+			U64(0ull - u64(v));
+		} else {
+			U64(u64(v));
+		}
+	}
+	// A fixed-size comm: blanks as '_', other non-printables as '?', "-" when empty.
+	void Comm(const char *c) {
+		u32 i = 0;
+		for (; i < MXRT_LAT_COMM_LEN && c[i] != '\0'; i++) {
+			const char x = c[i];
+			Ch(x == ' ' || x == '\t' ? '_' : (x > ' ' && x < 127) ? x : '?');
+		}
+		if (i == 0)
+			Ch('-');
+	}
+	// Ends a line; a line that did not fit is taken back, and nothing follows it.
+	void EndLine() {
+		Ch('\n');
+		if (full_)
+			pos_ = line_;
+		else
+			line_ = pos_;
+	}
+	usize Finish() {
+		if (len_ == 0)
+			return 0;
+		if (full_)
+			pos_ = line_;
+		buf_[pos_] = '\0';
+		return pos_;
+	}
+
+private:
+	char *buf_;
+	usize len_;
+	usize pos_ = 0;
+	usize line_ = 0; // end of the last complete line
+	bool full_ = false;
+};
+
+const char *const kMetricNames[kMetrics] = {"wakeup", "response", "relief", "irqthread"};
+
+} // namespace
+
+extern "C" {
+
+void mxrt_lat_task_init(mxrt_lat_task *t, mxrt_s32 pid, mxrt_s32 tgid, const char *comm, int is_irq_thread,
+			int capture) noexcept {
+	WordU64 *w = reinterpret_cast<WordU64 *>(t);
+	static_assert(sizeof(mxrt_lat_task) % 8 == 0);
+	for (usize i = 0; i < sizeof(*t) / 8; i++)
+		w[i] = 0;
+	t->pid = pid;
+	t->tgid = tgid;
+	CopyComm(t->comm, comm);
+	t->is_irq_thread = is_irq_thread != 0;
+	t->capture = capture != 0;
+	t->wait_cpu = -1;
+	t->state = MXRT_LAT_ST_SLEEPING;
+	for (u32 m = 0; m < kMetrics; m++)
+		t->stat[m].min_ns = kNone;
+}
+
+void mxrt_lat_set_comm(mxrt_lat_task *t, const char *comm) noexcept {
+	char c[MXRT_LAT_COMM_LEN];
+	CopyComm(c, comm);
+	WordU64 *w = reinterpret_cast<WordU64 *>(t->comm);
+	for (u32 i = 0; i < 2; i++) {
+		u64 v;
+		__builtin_memcpy(&v, c + 8 * i, 8);
+		__atomic_store_n(&w[i], v, __ATOMIC_RELAXED); // read by LoadComm
+	}
+}
+
+void mxrt_lat_comm(const mxrt_lat_task *t, char out[MXRT_LAT_COMM_LEN]) noexcept { LoadComm(t, out); }
+
+void mxrt_lat_set_slo(mxrt_lat_task *t, mxrt_lat_metric m, mxrt_u64 ns) noexcept {
+	if (u32(m) < kMetrics)
+		Store(&t->stat[m].slo_ns, ns, MemoryOrder::kRelaxed); // AddValue loads it once per value
+}
+
+void mxrt_lat_set_capture(mxrt_lat_task *t, int capture) noexcept {
+	Store(&t->capture, u32(capture != 0), MemoryOrder::kRelaxed);
+}
+
+void mxrt_lat_reset(mxrt_lat_task *t) noexcept {
+	ResetNow(t);
+	t->reset_done = Load(&t->reset_req, MemoryOrder::kRelaxed); // covers earlier requests too
+}
+
+void mxrt_lat_request_reset(mxrt_lat_task *t) noexcept {
+	__atomic_fetch_add(&t->reset_req, 1u, __ATOMIC_RELAXED); // read by TakeResetRequest
+}
+
+void mxrt_lat_on_wakeup(mxrt_lat_task *t, const mxrt_lat_event *ev) noexcept {
+	TakeResetRequest(t);
+	mxrt_lat_event e;
+	CopyEvent(&e, *ev);
+	e.type = MXRT_LAT_EV_WAKEUP;
+	if (Load(&t->state, MemoryOrder::kRelaxed) != MXRT_LAT_ST_SLEEPING) {
+		Record(t, e, Keep::kNo); // already runnable: the cycle goes on
+		return;
+	}
+	t->in_cycle = 1;
+	t->wakeup_pending = 1;
+	t->wake_ts = e.ts_ns;
+	t->run_ns = 0;
+	ClearTrace(&t->cur);
+	if (!t->relief_active) { // the first wakeup after a timer sleep starts a relief period
+		t->relief_active = 1;
+		t->relief_start_ts = e.ts_ns;
+		ClearTrace(&t->relief_cur);
+	}
+	Record(t, e, Keep::kNo); // cur is empty: it always fits there
+	SetState(t, MXRT_LAT_ST_WAITING, s32(e.cpu));
+}
+
+void mxrt_lat_on_switch(mxrt_lat_task *t, const mxrt_lat_event *ev) noexcept {
+	TakeResetRequest(t);
+	mxrt_lat_event e;
+	CopyEvent(&e, *ev);
+	e.type = MXRT_LAT_EV_SWITCH;
+	const u32 st = Load(&t->state, MemoryOrder::kRelaxed);
+	if (e.prev_pid == e.next_pid)
+		return;
+	if (e.next_pid == t->pid) { // switch-in
+		Record(t, e, Keep::kYes);
+		if (t->wakeup_pending) {
+			t->wakeup_pending = 0;
+			Complete(t, MXRT_LAT_WAKEUP, Diff(e.ts_ns, t->wake_ts), &t->cur, t->wake_ts, e.ts_ns);
+		}
+		t->run_start_ts = e.ts_ns;
+		t->last_cpu = e.cpu;
+		t->last_prio = e.next_prio;
+		SetState(t, MXRT_LAT_ST_RUNNING, -1);
+		return;
+	}
+	if (e.prev_pid == t->pid) { // switch-out
+		Record(t, e, Keep::kYes);
+		t->last_cpu = e.cpu;
+		t->last_prio = e.prev_prio;
+		if (t->in_cycle && st == MXRT_LAT_ST_RUNNING)
+			t->run_ns += Diff(e.ts_ns, t->run_start_ts);
+		if (e.prev_state == 0) {
+			SetState(t, MXRT_LAT_ST_PREEMPTED, s32(e.cpu));
+			return;
+		}
+		if (t->in_cycle) {
+			Complete(t, MXRT_LAT_RESPONSE, Diff(e.ts_ns, t->wake_ts), &t->cur, t->wake_ts, e.ts_ns);
+			if (t->is_irq_thread)
+				Complete(t, MXRT_LAT_IRQTHREAD, t->run_ns, &t->cur, t->wake_ts, e.ts_ns);
+			t->in_cycle = 0;
+			t->wakeup_pending = 0;
+		}
+		if (t->relief_active && t->timer_armed) {
+			Complete(t, MXRT_LAT_RELIEF, Diff(e.ts_ns, t->relief_start_ts), &t->relief_cur,
+				 t->relief_start_ts, e.ts_ns);
+			t->relief_active = 0;
+		}
+		t->timer_armed = 0;
+		SetState(t, MXRT_LAT_ST_SLEEPING, -1);
+		return;
+	}
+	// Another switch on the CPU the task waits on: who kept it waiting.
+	if ((st == MXRT_LAT_ST_WAITING || st == MXRT_LAT_ST_PREEMPTED) &&
+	    s32(e.cpu) == Load(&t->wait_cpu, MemoryOrder::kRelaxed))
+		Record(t, e, Keep::kNo);
+}
+
+void mxrt_lat_on_timer_arm(mxrt_lat_task *t, mxrt_u64 ts_ns) noexcept {
+	TakeResetRequest(t);
+	t->timer_armed = 1;
+	mxrt_lat_event e;
+	ZeroEvent(&e);
+	e.ts_ns = ts_ns;
+	e.type = MXRT_LAT_EV_TIMER_ARM;
+	e.cpu = t->last_cpu;
+	e.prev_pid = e.next_pid = t->pid;
+	e.prev_prio = e.next_prio = t->last_prio;
+	LoadComm(t, e.prev_comm);
+	LoadComm(t, e.next_comm);
+	Record(t, e, Keep::kNo);
+}
+
+void mxrt_lat_on_migrate(mxrt_lat_task *t, mxrt_u32 new_cpu) noexcept {
+	const u32 st = Load(&t->state, MemoryOrder::kRelaxed);
+	if (st == MXRT_LAT_ST_WAITING || st == MXRT_LAT_ST_PREEMPTED)
+		Store(&t->wait_cpu, s32(new_cpu), MemoryOrder::kRelaxed);
+}
+
+int mxrt_lat_waiting(const mxrt_lat_task *t) noexcept {
+	const u32 st = Load(&t->state, MemoryOrder::kRelaxed);
+	return st == MXRT_LAT_ST_WAITING || st == MXRT_LAT_ST_PREEMPTED;
+}
+
+mxrt_s32 mxrt_lat_wait_cpu(const mxrt_lat_task *t) noexcept {
+	return mxrt_lat_waiting(t) ? Load(&t->wait_cpu, MemoryOrder::kRelaxed) : -1;
+}
+
+void mxrt_lat_stat_read(const mxrt_lat_task *t, mxrt_lat_metric m, mxrt_lat_stat *out) noexcept {
+	constexpr MemoryOrder acq = MemoryOrder::kAcquire;
+	if (u32(m) >= kMetrics) {
+		*out = {};
+		out->min_ns = kNone;
+		return;
+	}
+	const mxrt_lat_stat *s = &t->stat[m];
+	for (u32 attempt = 0; attempt < kReadRetries; attempt++) {
+		const u64 seq = Load(&t->stat_seq, acq); // pairs with ResetNow's final release store
+		// count first (pairs with AddValue's release store): everything below includes its values.
+		// The acquire loads also pair with ResetNow's release stores of zeros.
+		out->count = Load(&s->count, acq);
+		out->min_ns = Load(&s->min_ns, acq);
+		out->max_ns = Load(&s->max_ns, acq);
+		out->sum_ns = Load(&s->sum_ns, acq);
+		out->slo_ns = Load(&s->slo_ns, acq);
+		out->violations = Load(&s->violations, acq);
+		for (u32 b = 0; b < kBuckets; b++)
+			out->hist[b] = Load(&s->hist[b], acq);
+		if ((seq & 1) == 0 && Load(&t->stat_seq, MemoryOrder::kRelaxed) == seq)
+			return;
+	}
+}
+
+int mxrt_lat_trace_read(const mxrt_lat_task *t, mxrt_lat_metric m, mxrt_lat_trace *out) noexcept {
+	if (u32(m) >= kMetrics)
+		return -MXRT_EINVAL;
+	const u64 *seq = &t->worst_seq[m];
+	const WordU64 *from = reinterpret_cast<const WordU64 *>(&t->worst[m]);
+	char *o = reinterpret_cast<char *>(out);
+	for (u32 attempt = 0; attempt < kReadRetries; attempt++) {
+		const u64 s = Load(seq, MemoryOrder::kAcquire); // pairs with Publish's final release store
+		if (s & 1)
+			continue;
+		// Acquire loads (pair with Publish's release stores): a word from a newer publication makes
+		// its odd count visible to the re-check below. Straight into out, no temporary.
+		for (u32 i = 0; i < kTraceWords; i++) {
+			const u64 v = __atomic_load_n(&from[i], __ATOMIC_ACQUIRE);
+			__builtin_memcpy(o + 8 * i, &v, 8);
+		}
+		if (Load(seq, MemoryOrder::kRelaxed) == s) {
+			if (out->n > kEvents) // cannot happen; keeps a reader's loop bounded regardless
+				out->n = kEvents;
+			return 0;
+		}
+	}
+	return -MXRT_EAGAIN;
+}
+
+mxrt_u64 mxrt_lat_stat_permille(const mxrt_lat_stat *s, mxrt_u32 permille) noexcept {
+	if (permille > 1000)
+		permille = 1000;
+	u64 total = 0;
+	for (u32 b = 0; b < kBuckets; b++)
+		total += Load(&s->hist[b], MemoryOrder::kRelaxed);
+	if (total == 0)
+		return 0;
+	u64 want = (total * permille + 999) / 1000; // the rank, rounded up
+	if (want == 0)
+		want = 1;
+	u64 seen = 0;
+	for (u32 b = 0; b < kBuckets; b++) {
+		seen += Load(&s->hist[b], MemoryOrder::kRelaxed);
+		if (seen >= want)
+			return (2ull << b) - 1;
+	}
+	return (2ull << (kBuckets - 1)) - 1; // buckets changed under us: the last one
+}
+
+const char *mxrt_lat_metric_name(mxrt_lat_metric m) noexcept {
+	return u32(m) < kMetrics ? kMetricNames[m] : "?";
+}
+
+mxrt_size mxrt_lat_format_stats(const mxrt_lat_task *t, char *buf, mxrt_size len) noexcept {
+	Text out(buf, len);
+	for (u32 m = 0; m < kMetrics; m++) {
+		mxrt_lat_stat s;
+		mxrt_lat_stat_read(t, mxrt_lat_metric(m), &s);
+		const bool any = s.count != 0;
+		out.S64(t->pid);
+		out.Ch(' ');
+		out.S64(t->tgid);
+		out.Ch(' ');
+		char comm[MXRT_LAT_COMM_LEN];
+		LoadComm(t, comm);
+		out.Comm(comm);
+		out.Ch(' ');
+		out.Str(kMetricNames[m]);
+		out.Ch(' ');
+		out.U64(s.count);
+		const u64 cols[] = {s.min_ns, s.max_ns, any ? s.sum_ns / s.count : 0,
+				    mxrt_lat_stat_permille(&s, 500), mxrt_lat_stat_permille(&s, 990)};
+		for (u32 i = 0; i < kstd::ArraySize(cols); i++) {
+			out.Ch(' ');
+			if (!any && i != 1)
+				out.Ch('-');
+			else
+				out.U64(cols[i]);
+		}
+		out.Ch(' ');
+		if (s.slo_ns == 0)
+			out.Ch('-');
+		else
+			out.U64(s.slo_ns);
+		out.Ch(' ');
+		out.U64(s.violations);
+		out.EndLine();
+	}
+	return out.Finish();
+}
+
+mxrt_size mxrt_lat_format_hist(const mxrt_lat_task *t, mxrt_lat_metric m, char *buf, mxrt_size len) noexcept {
+	Text out(buf, len);
+	if (u32(m) < kMetrics) {
+		mxrt_lat_stat s;
+		mxrt_lat_stat_read(t, m, &s);
+		for (u32 b = 0; b < kBuckets; b++) {
+			if (s.hist[b] == 0)
+				continue;
+			out.U64(b == 0 ? 0 : 1ull << b);
+			out.Ch(' ');
+			out.U64(b == kBuckets - 1 ? kNone : 2ull << b);
+			out.Ch(' ');
+			out.U64(s.hist[b]);
+			out.EndLine();
+		}
+	}
+	return out.Finish();
+}
+
+mxrt_size mxrt_lat_format_trace(const mxrt_lat_trace *tr, char *buf, mxrt_size len) noexcept {
+	Text out(buf, len);
+	out.Str("value_ns=");
+	out.U64(tr->value_ns);
+	out.Str(" start_ns=");
+	out.U64(tr->start_ns);
+	out.Str(" end_ns=");
+	out.U64(tr->end_ns);
+	out.Str(" events=");
+	out.U64(tr->n);
+	out.Str(" dropped=");
+	out.U64(tr->dropped);
+	out.EndLine();
+	const u32 n = tr->n < kEvents ? tr->n : kEvents;
+	for (u32 i = 0; i < n; i++) {
+		const mxrt_lat_event &e = tr->ev[i];
+		if (e.ts_ns >= tr->start_ns) {
+			out.Ch('+');
+			out.U64(e.ts_ns - tr->start_ns);
+		} else {
+			out.Ch('-');
+			out.U64(tr->start_ns - e.ts_ns);
+		}
+		out.Ch(' ');
+		out.U64(e.cpu);
+		out.Ch(' ');
+		out.Str(e.type == MXRT_LAT_EV_WAKEUP	  ? "wakeup"
+			: e.type == MXRT_LAT_EV_SWITCH	  ? "switch"
+			: e.type == MXRT_LAT_EV_TIMER_ARM ? "timer"
+							  : "?");
+		out.Ch(' ');
+		out.Comm(e.prev_comm);
+		out.Ch('/');
+		out.S64(e.prev_pid);
+		out.Ch('/');
+		out.S64(e.prev_prio);
+		if (e.type == MXRT_LAT_EV_SWITCH)
+			out.Str(e.prev_state == 0 ? " preempt" : " sleep");
+		if (e.type != MXRT_LAT_EV_TIMER_ARM) {
+			out.Str(" -> ");
+			out.Comm(e.next_comm);
+			out.Ch('/');
+			out.S64(e.next_pid);
+			out.Ch('/');
+			out.S64(e.next_prio);
+		}
+		out.EndLine();
+	}
+	return out.Finish();
+}
+
+} // extern "C"

@@ -1,0 +1,707 @@
+// SPDX-License-Identifier: GPL-2.0
+//
+// Runs in: user space. The scheduling-latency core (kernel/core/lat_core.cpp) fed with hand-built
+// sched_wakeup/sched_switch/hrtimer sequences: each metric's value, preemption, relief across
+// non-timer sleeps, IRQ-thread run time, duplicate wakeups, SLO counting, histogram and permille,
+// worst-case trace capture and overflow, reset, the text formats, and a concurrent reader (TSan).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include <atomic>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <mxrt/core/lat_core.h>
+
+namespace {
+
+constexpr int32_t kPid = 1234;
+constexpr int32_t kHog = 4242;
+constexpr uint64_t kNone = ~0ull;
+
+mxrt_lat_event Ev(uint64_t ts, uint32_t type, uint32_t cpu, int32_t prev, const char *prev_comm, int32_t next,
+		  const char *next_comm, uint32_t prev_state = 0) {
+	mxrt_lat_event e{};
+	e.ts_ns = ts;
+	e.type = type;
+	e.cpu = cpu;
+	e.prev_pid = prev;
+	e.next_pid = next;
+	e.prev_prio = prev == kPid ? 49 : 120;
+	e.next_prio = next == kPid ? 49 : 120;
+	e.prev_state = prev_state;
+	// e is zeroed: a comm of 15 characters or less keeps its NUL
+	std::memcpy(e.prev_comm, prev_comm, std::min(std::strlen(prev_comm), sizeof(e.prev_comm) - 1));
+	std::memcpy(e.next_comm, next_comm, std::min(std::strlen(next_comm), sizeof(e.next_comm) - 1));
+	return e;
+}
+
+// A watched task "ctl" (pid 1234) and the events the shim would feed for it.
+class Task {
+public:
+	explicit Task(bool irq_thread = false, bool capture = true) : t_(new mxrt_lat_task) {
+		mxrt_lat_task_init(t_.get(), kPid, kPid - 1, irq_thread ? "irq/42-dev" : "ctl", irq_thread, capture);
+	}
+	mxrt_lat_task *operator->() { return t_.get(); }
+	mxrt_lat_task *get() { return t_.get(); }
+
+	void Wake(uint64_t ts, uint32_t cpu = 0) {
+		const mxrt_lat_event e = Ev(ts, MXRT_LAT_EV_WAKEUP, cpu, 7, "waker", kPid, "ctl");
+		mxrt_lat_on_wakeup(get(), &e);
+	}
+	// t switched in, replacing `from` (the hog by default, which was preempted).
+	void In(uint64_t ts, uint32_t cpu = 0, int32_t from = kHog, const char *from_comm = "hog") {
+		const mxrt_lat_event e = Ev(ts, MXRT_LAT_EV_SWITCH, cpu, from, from_comm, kPid, "ctl", 0);
+		mxrt_lat_on_switch(get(), &e);
+	}
+	void Sleep(uint64_t ts, uint32_t cpu = 0) {
+		const mxrt_lat_event e = Ev(ts, MXRT_LAT_EV_SWITCH, cpu, kPid, "ctl", 0, "swapper/0", 1);
+		mxrt_lat_on_switch(get(), &e);
+	}
+	void Preempt(uint64_t ts, uint32_t cpu = 0, int32_t to = kHog, const char *to_comm = "hog") {
+		const mxrt_lat_event e = Ev(ts, MXRT_LAT_EV_SWITCH, cpu, kPid, "ctl", to, to_comm, 0);
+		mxrt_lat_on_switch(get(), &e);
+	}
+	// Another switch on a CPU (fed because the task waits there).
+	void Other(uint64_t ts, uint32_t cpu, int32_t prev, const char *pc, int32_t next, const char *nc,
+		   uint32_t prev_state = 0) {
+		const mxrt_lat_event e = Ev(ts, MXRT_LAT_EV_SWITCH, cpu, prev, pc, next, nc, prev_state);
+		mxrt_lat_on_switch(get(), &e);
+	}
+	void Arm(uint64_t ts) { mxrt_lat_on_timer_arm(get(), ts); }
+
+	mxrt_lat_stat Stat(mxrt_lat_metric m) {
+		mxrt_lat_stat s;
+		mxrt_lat_stat_read(get(), m, &s);
+		return s;
+	}
+	mxrt_lat_trace Worst(mxrt_lat_metric m) {
+		mxrt_lat_trace tr;
+		EXPECT_EQ(mxrt_lat_trace_read(get(), m, &tr), 0);
+		return tr;
+	}
+	// One cycle with the given wakeup latency and run time, starting at ts.
+	void Cycle(uint64_t ts, uint64_t latency, uint64_t run = 10) {
+		Wake(ts);
+		In(ts + latency);
+		Sleep(ts + latency + run);
+	}
+
+private:
+	std::unique_ptr<mxrt_lat_task> t_;
+};
+
+std::string Format(const mxrt_lat_trace &tr) {
+	std::vector<char> buf(8192);
+	mxrt_lat_format_trace(&tr, buf.data(), buf.size());
+	return buf.data();
+}
+
+TEST(LatCore, InitStartsEmpty) {
+	Task t;
+	for (int m = 0; m < MXRT_LAT_NMETRICS; m++) {
+		const mxrt_lat_stat s = t.Stat(mxrt_lat_metric(m));
+		EXPECT_EQ(s.count, 0u);
+		EXPECT_EQ(s.min_ns, kNone);
+		EXPECT_EQ(s.max_ns, 0u);
+		EXPECT_EQ(t.Worst(mxrt_lat_metric(m)).n, 0u);
+	}
+	EXPECT_STREQ(t->comm, "ctl");
+	EXPECT_EQ(mxrt_lat_waiting(t.get()), 0);
+	EXPECT_STREQ(mxrt_lat_metric_name(MXRT_LAT_WAKEUP), "wakeup");
+	EXPECT_STREQ(mxrt_lat_metric_name(MXRT_LAT_RESPONSE), "response");
+	EXPECT_STREQ(mxrt_lat_metric_name(MXRT_LAT_RELIEF), "relief");
+	EXPECT_STREQ(mxrt_lat_metric_name(MXRT_LAT_IRQTHREAD), "irqthread");
+	EXPECT_STREQ(mxrt_lat_metric_name(MXRT_LAT_NMETRICS), "?");
+	mxrt_lat_trace tr;
+	EXPECT_EQ(mxrt_lat_trace_read(t.get(), MXRT_LAT_NMETRICS, &tr), -MXRT_EINVAL);
+}
+
+TEST(LatCore, WakeupAndResponseOfOneCycle) {
+	Task t;
+	t.Wake(1000, 2);
+	EXPECT_EQ(mxrt_lat_waiting(t.get()), 1);
+	EXPECT_EQ(mxrt_lat_wait_cpu(t.get()), 2);
+	t.Other(1500, 2, 0, "swapper/2", kHog, "hog");
+	t.In(3000, 2);
+	EXPECT_EQ(mxrt_lat_waiting(t.get()), 0);
+	EXPECT_EQ(mxrt_lat_wait_cpu(t.get()), -1);
+	t.Sleep(10000, 2);
+	const mxrt_lat_stat w = t.Stat(MXRT_LAT_WAKEUP), r = t.Stat(MXRT_LAT_RESPONSE);
+	EXPECT_EQ(w.count, 1u);
+	EXPECT_EQ(w.min_ns, 2000u);
+	EXPECT_EQ(w.max_ns, 2000u);
+	EXPECT_EQ(w.sum_ns, 2000u);
+	EXPECT_EQ(r.count, 1u);
+	EXPECT_EQ(r.max_ns, 9000u);
+	EXPECT_EQ(t.Stat(MXRT_LAT_RELIEF).count, 0u) << "no timer arm: the relief period goes on";
+	EXPECT_EQ(t.Stat(MXRT_LAT_IRQTHREAD).count, 0u) << "not an IRQ thread";
+	EXPECT_EQ(mxrt_lat_waiting(t.get()), 0);
+}
+
+TEST(LatCore, PreemptionDoesNotEndResponse) {
+	Task t;
+	t.Wake(0);
+	t.In(100);
+	t.Preempt(200);
+	EXPECT_EQ(mxrt_lat_waiting(t.get()), 1) << "preempted: runnable, waiting for the CPU";
+	EXPECT_EQ(mxrt_lat_wait_cpu(t.get()), 0);
+	t.In(500);
+	t.Sleep(1000);
+	const mxrt_lat_stat w = t.Stat(MXRT_LAT_WAKEUP), r = t.Stat(MXRT_LAT_RESPONSE);
+	EXPECT_EQ(w.count, 1u) << "only the switch-in after the wakeup counts";
+	EXPECT_EQ(w.max_ns, 100u);
+	EXPECT_EQ(r.count, 1u);
+	EXPECT_EQ(r.max_ns, 1000u);
+	const mxrt_lat_trace tr = t.Worst(MXRT_LAT_RESPONSE);
+	ASSERT_EQ(tr.n, 5u); // wakeup, in, preempt, in, sleep
+	EXPECT_EQ(tr.ev[2].prev_state, 0u);
+	EXPECT_EQ(tr.ev[2].next_pid, kHog);
+	EXPECT_EQ(tr.ev[4].prev_state, 1u);
+}
+
+TEST(LatCore, ReliefSpansNonTimerSleeps) {
+	Task t;
+	t.Wake(1000); // timer expiry ... the loop reads a device (non-timer sleep) ...
+	t.In(1100);
+	t.Sleep(2000);
+	EXPECT_EQ(t.Stat(MXRT_LAT_RELIEF).count, 0u);
+	t.Wake(3000); // ... the data is there, it computes and arms its next period
+	t.In(3100);
+	t.Arm(3500);
+	t.Sleep(4000);
+	mxrt_lat_stat s = t.Stat(MXRT_LAT_RELIEF);
+	EXPECT_EQ(s.count, 1u);
+	EXPECT_EQ(s.max_ns, 3000u) << "from the first wakeup to the timer sleep";
+	mxrt_lat_trace tr = t.Worst(MXRT_LAT_RELIEF);
+	EXPECT_EQ(tr.start_ns, 1000u);
+	EXPECT_EQ(tr.end_ns, 4000u);
+	ASSERT_EQ(tr.n, 7u); // wake in sleep wake in timer sleep
+	EXPECT_EQ(tr.ev[0].type, uint32_t(MXRT_LAT_EV_WAKEUP));
+	EXPECT_EQ(tr.ev[0].ts_ns, 1000u);
+	EXPECT_EQ(tr.ev[5].type, uint32_t(MXRT_LAT_EV_TIMER_ARM));
+	EXPECT_EQ(tr.ev[5].prev_pid, kPid);
+	EXPECT_STREQ(tr.ev[5].prev_comm, "ctl");
+	EXPECT_EQ(tr.ev[6].ts_ns, 4000u);
+
+	t.Wake(10000); // the next period: the timer fired
+	t.In(10100);
+	t.Arm(10150);
+	t.Preempt(10200); // preempted between arming and sleeping: the arm still counts
+	t.In(10300);
+	t.Sleep(11000);
+	s = t.Stat(MXRT_LAT_RELIEF);
+	EXPECT_EQ(s.count, 2u);
+	EXPECT_EQ(s.min_ns, 1000u);
+	EXPECT_EQ(t.Stat(MXRT_LAT_RESPONSE).count, 3u);
+	EXPECT_EQ(t.Stat(MXRT_LAT_RESPONSE).max_ns, 1000u);
+	EXPECT_EQ(t.Worst(MXRT_LAT_RELIEF).value_ns, 3000u) << "the worst stays";
+}
+
+TEST(LatCore, IrqThreadExcludesPreemptedTime) {
+	Task t(/*irq_thread=*/true);
+	t.Wake(0);
+	t.In(100);      // runs 200
+	t.Preempt(300); // preempted 700
+	t.In(1000);     // runs 400
+	t.Sleep(1400);
+	mxrt_lat_stat s = t.Stat(MXRT_LAT_IRQTHREAD);
+	EXPECT_EQ(s.count, 1u);
+	EXPECT_EQ(s.max_ns, 600u);
+	EXPECT_EQ(t.Stat(MXRT_LAT_RESPONSE).max_ns, 1400u);
+	t.Cycle(5000, 50, 30);
+	s = t.Stat(MXRT_LAT_IRQTHREAD);
+	EXPECT_EQ(s.count, 2u);
+	EXPECT_EQ(s.min_ns, 30u);
+	EXPECT_EQ(s.sum_ns, 630u);
+	const mxrt_lat_trace tr = t.Worst(MXRT_LAT_IRQTHREAD);
+	EXPECT_EQ(tr.value_ns, 600u);
+	EXPECT_EQ(tr.n, 5u);
+}
+
+TEST(LatCore, DuplicateWakeupsDoNotRestartTheCycle) {
+	Task t;
+	t.Wake(0);
+	t.Wake(500); // woken again while waiting
+	t.In(1000);
+	t.Wake(1200); // ttwu of a running task
+	t.Sleep(2000);
+	EXPECT_EQ(t.Stat(MXRT_LAT_WAKEUP).max_ns, 1000u);
+	EXPECT_EQ(t.Stat(MXRT_LAT_WAKEUP).count, 1u);
+	EXPECT_EQ(t.Stat(MXRT_LAT_RESPONSE).max_ns, 2000u);
+	const mxrt_lat_trace tr = t.Worst(MXRT_LAT_RESPONSE);
+	ASSERT_EQ(tr.n, 5u);
+	EXPECT_EQ(tr.ev[1].type, uint32_t(MXRT_LAT_EV_WAKEUP));
+	EXPECT_EQ(tr.ev[3].type, uint32_t(MXRT_LAT_EV_WAKEUP));
+}
+
+TEST(LatCore, EventsOutsideACycleAreHarmless) {
+	Task t;
+	t.In(100); // switched in without a wakeup seen (the tracer attached late)
+	t.Preempt(200);
+	t.In(300);
+	t.Arm(350);
+	t.Sleep(400);
+	for (int m = 0; m < MXRT_LAT_NMETRICS; m++)
+		EXPECT_EQ(t.Stat(mxrt_lat_metric(m)).count, 0u) << m;
+	t.Cycle(1000, 10);
+	EXPECT_EQ(t.Stat(MXRT_LAT_WAKEUP).count, 1u);
+	EXPECT_EQ(t.Stat(MXRT_LAT_RELIEF).count, 0u) << "the arm before the cycle belonged to no period";
+}
+
+TEST(LatCore, SloViolationsAreExact) {
+	Task t;
+	mxrt_lat_set_slo(t.get(), MXRT_LAT_WAKEUP, 1000);
+	const uint64_t lat[] = {999, 1000, 1001, 5000, 0, 1000, 2000};
+	uint64_t ts = 0;
+	for (uint64_t l : lat) {
+		t.Cycle(ts, l);
+		ts += 100000;
+	}
+	const mxrt_lat_stat s = t.Stat(MXRT_LAT_WAKEUP);
+	EXPECT_EQ(s.count, 7u);
+	EXPECT_EQ(s.violations, 3u) << "1001, 5000 and 2000; 1000 is within the SLO";
+	EXPECT_EQ(s.slo_ns, 1000u);
+	EXPECT_EQ(s.min_ns, 0u) << "a zero latency is a real minimum";
+	EXPECT_EQ(s.max_ns, 5000u);
+	EXPECT_EQ(s.sum_ns, 999u + 1000 + 1001 + 5000 + 0 + 1000 + 2000);
+	EXPECT_EQ(t.Stat(MXRT_LAT_RESPONSE).violations, 0u) << "no SLO on response";
+	mxrt_lat_set_slo(t.get(), MXRT_LAT_WAKEUP, 0); // off: nothing more is counted
+	t.Cycle(ts, 1u << 20);
+	EXPECT_EQ(t.Stat(MXRT_LAT_WAKEUP).violations, 3u);
+}
+
+TEST(LatCore, HistogramBucketsAndPermille) {
+	Task t;
+	const uint64_t lat[] = {0, 1, 2, 3, 4, 1023, 1024, 2047, 1ull << 45};
+	uint64_t ts = 0;
+	for (uint64_t l : lat) {
+		t.Cycle(ts, l);
+		ts += (1ull << 46);
+	}
+	mxrt_lat_stat s = t.Stat(MXRT_LAT_WAKEUP);
+	EXPECT_EQ(s.hist[0], 2u);
+	EXPECT_EQ(s.hist[1], 2u);
+	EXPECT_EQ(s.hist[2], 1u);
+	EXPECT_EQ(s.hist[9], 1u);
+	EXPECT_EQ(s.hist[10], 2u);
+	EXPECT_EQ(s.hist[MXRT_LAT_HIST_BUCKETS - 1], 1u) << "2^45 ns lands in the last bucket";
+	uint64_t total = 0;
+	for (uint64_t h : s.hist)
+		total += h;
+	EXPECT_EQ(total, s.count);
+
+	Task p;
+	mxrt_lat_stat empty = p.Stat(MXRT_LAT_WAKEUP);
+	EXPECT_EQ(mxrt_lat_stat_permille(&empty, 500), 0u);
+	ts = 0;
+	for (int i = 0; i < 100; i++, ts += 100000)
+		p.Cycle(ts, 10); // bucket 3: [8, 16)
+	p.Cycle(ts, 1000000); // bucket 19: [524288, 1048576)
+	s = p.Stat(MXRT_LAT_WAKEUP);
+	EXPECT_EQ(mxrt_lat_stat_permille(&s, 0), 15u);
+	EXPECT_EQ(mxrt_lat_stat_permille(&s, 500), 15u);
+	EXPECT_EQ(mxrt_lat_stat_permille(&s, 990), 15u) << "rank 100 of 101";
+	EXPECT_EQ(mxrt_lat_stat_permille(&s, 991), 1048575u) << "rank 101 of 101";
+	EXPECT_EQ(mxrt_lat_stat_permille(&s, 1000), 1048575u);
+}
+
+TEST(LatTrace, WorstCaseShowsTheHogAndIsReplacedOnlyByALargerValue) {
+	Task t;
+	t.Wake(1000, 2);
+	t.Other(1100, 2, 0, "swapper/2", kHog, "hog");    // the hog takes CPU 2
+	t.Other(1200, 3, 0, "swapper/3", 77, "elsewhere"); // another CPU: not ours
+	t.In(5000, 2);                                     // hog preempted by us
+	t.Sleep(5100, 2);
+	mxrt_lat_trace tr = t.Worst(MXRT_LAT_WAKEUP);
+	EXPECT_EQ(tr.value_ns, 4000u);
+	EXPECT_EQ(tr.start_ns, 1000u);
+	EXPECT_EQ(tr.end_ns, 5000u);
+	EXPECT_EQ(tr.dropped, 0u);
+	ASSERT_EQ(tr.n, 3u);
+	EXPECT_EQ(tr.ev[1].next_pid, kHog);
+	EXPECT_STREQ(tr.ev[1].next_comm, "hog");
+	EXPECT_EQ(tr.ev[2].prev_pid, kHog);
+	EXPECT_EQ(tr.ev[2].next_pid, kPid);
+	const std::string text = Format(tr);
+	EXPECT_NE(text.find("hog/4242/120"), std::string::npos) << text;
+	EXPECT_EQ(text.find("elsewhere"), std::string::npos) << text;
+
+	// Smaller and equal values keep it.
+	t.Wake(10000, 2);
+	t.Other(10100, 2, 0, "swapper/2", 99, "small");
+	t.In(13000, 2, 99, "small");
+	t.Sleep(13100, 2);
+	t.Wake(20000, 2);
+	t.Other(20100, 2, 0, "swapper/2", 98, "equal");
+	t.In(24000, 2, 98, "equal");
+	t.Sleep(24100, 2);
+	tr = t.Worst(MXRT_LAT_WAKEUP);
+	EXPECT_EQ(tr.value_ns, 4000u);
+	EXPECT_EQ(tr.ev[1].next_pid, kHog);
+	EXPECT_EQ(t.Stat(MXRT_LAT_WAKEUP).count, 3u);
+
+	// A larger one replaces it.
+	t.Wake(30000, 2);
+	t.Other(30100, 2, 0, "swapper/2", 97, "bigger");
+	t.In(40000, 2, 97, "bigger");
+	t.Sleep(40100, 2);
+	tr = t.Worst(MXRT_LAT_WAKEUP);
+	EXPECT_EQ(tr.value_ns, 10000u);
+	EXPECT_EQ(tr.start_ns, 30000u);
+	ASSERT_EQ(tr.n, 3u);
+	EXPECT_STREQ(tr.ev[1].next_comm, "bigger");
+	EXPECT_EQ(Format(tr).find("hog"), std::string::npos);
+}
+
+TEST(LatTrace, CaptureOffRecordsNoTraceButStatistics) {
+	Task t(false, /*capture=*/false);
+	t.Cycle(0, 500);
+	EXPECT_EQ(t.Worst(MXRT_LAT_WAKEUP).n, 0u);
+	EXPECT_EQ(t.Stat(MXRT_LAT_WAKEUP).count, 1u);
+	mxrt_lat_set_capture(t.get(), 1);
+	t.Cycle(10000, 100); // the first value since capture is on
+	EXPECT_EQ(t.Worst(MXRT_LAT_WAKEUP).value_ns, 100u);
+}
+
+TEST(LatTrace, MigrationMovesTheWatchedCpu) {
+	Task t;
+	t.Wake(0, 1);
+	mxrt_lat_on_migrate(t.get(), 2);
+	EXPECT_EQ(mxrt_lat_wait_cpu(t.get()), 2);
+	t.Other(10, 1, 0, "swapper/1", 50, "old-cpu");
+	t.Other(20, 2, 0, "swapper/2", 51, "new-cpu");
+	t.In(30, 2, 51, "new-cpu");
+	const mxrt_lat_trace tr = t.Worst(MXRT_LAT_WAKEUP);
+	ASSERT_EQ(tr.n, 3u);
+	EXPECT_STREQ(tr.ev[1].next_comm, "new-cpu");
+	mxrt_lat_on_migrate(t.get(), 3); // running: nothing to move
+	EXPECT_EQ(mxrt_lat_wait_cpu(t.get()), -1);
+}
+
+TEST(LatTrace, OverflowKeepsTheFinalEventAndCountsDropped) {
+	Task t;
+	t.Wake(1000, 1);
+	for (int i = 0; i < 40; i++) // hogs taking turns on CPU 1
+		t.Other(1100 + i, 1, 500 + i, "hog", 501 + i, "hog");
+	t.In(9000, 1, 540, "hog");
+	const mxrt_lat_trace tr = t.Worst(MXRT_LAT_WAKEUP);
+	EXPECT_EQ(tr.value_ns, 8000u);
+	ASSERT_EQ(tr.n, uint32_t(MXRT_LAT_TRACE_EVENTS));
+	EXPECT_EQ(tr.dropped, 42u - MXRT_LAT_TRACE_EVENTS) << "41 recorded before, 1 overwritten";
+	EXPECT_EQ(tr.ev[0].type, uint32_t(MXRT_LAT_EV_WAKEUP));
+	EXPECT_EQ(tr.ev[30].prev_pid, 529) << "events kept in order until the buffer filled";
+	EXPECT_EQ(tr.ev[31].next_pid, kPid) << "the completing switch is always the last event";
+	EXPECT_EQ(tr.ev[31].ts_ns, 9000u);
+	const std::string text = Format(tr);
+	EXPECT_NE(text.find("events=32 dropped=10"), std::string::npos) << text;
+}
+
+TEST(LatTrace, ReliefTraceKeepsItsStartAndItsEnd) {
+	Task t;
+	uint64_t ts = 1000;
+	for (int i = 0; i < 12; i++, ts += 1000) // 12 reads without a timer: 36 events
+		t.Cycle(ts, 10, 100);
+	t.Wake(ts);
+	t.In(ts + 10);
+	t.Arm(ts + 50);
+	t.Sleep(ts + 100);
+	const mxrt_lat_stat s = t.Stat(MXRT_LAT_RELIEF);
+	ASSERT_EQ(s.count, 1u);
+	EXPECT_EQ(s.max_ns, ts + 100 - 1000);
+	const mxrt_lat_trace tr = t.Worst(MXRT_LAT_RELIEF);
+	ASSERT_EQ(tr.n, uint32_t(MXRT_LAT_TRACE_EVENTS));
+	EXPECT_EQ(tr.dropped, 36u + 4 - MXRT_LAT_TRACE_EVENTS);
+	EXPECT_EQ(tr.ev[0].ts_ns, 1000u) << "the relief start is kept";
+	EXPECT_EQ(tr.ev[31].ts_ns, ts + 100) << "the timer sleep is kept";
+	EXPECT_EQ(tr.ev[31].prev_state, 1u);
+	// The per-cycle traces are not affected by the long relief period.
+	const mxrt_lat_trace r = t.Worst(MXRT_LAT_RESPONSE);
+	EXPECT_EQ(r.dropped, 0u);
+	EXPECT_LE(r.n, 4u);
+}
+
+TEST(LatCore, ResetZeroesStatisticsAndTracesButKeepsSlosAndIdentity) {
+	Task t;
+	mxrt_lat_set_slo(t.get(), MXRT_LAT_RESPONSE, 50);
+	t.Cycle(0, 100);
+	t.Wake(1000); // a cycle in flight is abandoned by the reset
+	ASSERT_EQ(t.Stat(MXRT_LAT_RESPONSE).violations, 1u);
+	mxrt_lat_reset(t.get());
+	for (int m = 0; m < MXRT_LAT_NMETRICS; m++) {
+		const mxrt_lat_stat s = t.Stat(mxrt_lat_metric(m));
+		EXPECT_EQ(s.count, 0u);
+		EXPECT_EQ(s.min_ns, kNone);
+		EXPECT_EQ(s.max_ns, 0u);
+		EXPECT_EQ(s.sum_ns, 0u);
+		EXPECT_EQ(s.violations, 0u);
+		for (uint64_t h : s.hist)
+			EXPECT_EQ(h, 0u);
+		EXPECT_EQ(t.Worst(mxrt_lat_metric(m)).n, 0u);
+	}
+	EXPECT_EQ(t.Stat(MXRT_LAT_RESPONSE).slo_ns, 50u);
+	EXPECT_EQ(t->pid, kPid);
+	EXPECT_STREQ(t->comm, "ctl");
+	EXPECT_EQ(mxrt_lat_waiting(t.get()), 1) << "the scheduling state is kept";
+	t.In(1200);
+	t.Sleep(1300);
+	EXPECT_EQ(t.Stat(MXRT_LAT_WAKEUP).count, 0u) << "no value from the abandoned cycle";
+	t.Cycle(2000, 70);
+	EXPECT_EQ(t.Stat(MXRT_LAT_WAKEUP).max_ns, 70u);
+	EXPECT_EQ(t.Stat(MXRT_LAT_RESPONSE).violations, 1u);
+	EXPECT_EQ(t.Worst(MXRT_LAT_WAKEUP).value_ns, 70u) << "a fresh first capture";
+
+	// A requested reset waits for the writer's next event.
+	mxrt_lat_request_reset(t.get());
+	EXPECT_EQ(t.Stat(MXRT_LAT_WAKEUP).count, 1u);
+	t.Cycle(3000, 5);
+	EXPECT_EQ(t.Stat(MXRT_LAT_WAKEUP).count, 1u);
+	EXPECT_EQ(t.Stat(MXRT_LAT_WAKEUP).max_ns, 5u);
+	t.Cycle(4000, 6);
+	EXPECT_EQ(t.Stat(MXRT_LAT_WAKEUP).count, 2u) << "taken once";
+}
+
+// --- text --------------------------------------------------------------------------------------
+
+std::vector<std::string> Lines(const std::string &s) {
+	std::vector<std::string> out;
+	std::istringstream in(s);
+	for (std::string l; std::getline(in, l);)
+		out.push_back(l);
+	return out;
+}
+
+// Every length from 0 to past the full text: a NUL-terminated prefix of complete lines, nothing
+// written past len.
+template <typename F> void CheckTruncation(F format) {
+	std::vector<char> full(16384);
+	const size_t n = format(full.data(), full.size());
+	ASSERT_EQ(n, std::strlen(full.data()));
+	ASSERT_GT(n, 0u);
+	ASSERT_EQ(full[n - 1], '\n');
+	EXPECT_EQ(format(nullptr, 0), 0u);
+	for (size_t len = 1; len <= n + 2; len++) {
+		std::vector<char> buf(len + 16, '#');
+		const size_t k = format(buf.data(), len);
+		ASSERT_LT(k, len);
+		ASSERT_EQ(buf[k], '\0');
+		ASSERT_EQ(std::strlen(buf.data()), k);
+		for (size_t i = len; i < buf.size(); i++)
+			ASSERT_EQ(buf[i], '#') << "wrote past len " << len;
+		ASSERT_EQ(std::memcmp(buf.data(), full.data(), k), 0);
+		if (k > 0) {
+			ASSERT_EQ(buf[k - 1], '\n') << "only complete lines, len " << len;
+		}
+		if (len > n) {
+			ASSERT_EQ(k, n);
+		}
+	}
+}
+
+TEST(LatFormat, StatsLinesParse) {
+	Task t;
+	mxrt_lat_set_slo(t.get(), MXRT_LAT_WAKEUP, 150);
+	t.Cycle(0, 100, 50);
+	t.Cycle(1000, 200, 50);
+	t.Cycle(2000, 0, 50);
+	std::vector<char> buf(4096);
+	const size_t n = mxrt_lat_format_stats(t.get(), buf.data(), buf.size());
+	const std::string text(buf.data(), n);
+	const auto lines = Lines(text);
+	ASSERT_EQ(lines.size(), size_t(MXRT_LAT_NMETRICS)) << text;
+
+	int pid, tgid;
+	char comm[32], metric[32], slo[32], min[32], avg[32], p50[32], p99[32];
+	unsigned long long count, max, viol;
+	ASSERT_EQ(std::sscanf(lines[0].c_str(), "%d %d %31s %31s %llu %31s %llu %31s %31s %31s %31s %llu", &pid, &tgid,
+			      comm, metric, &count, min, &max, avg, p50, p99, slo, &viol),
+		  12)
+		<< lines[0];
+	EXPECT_EQ(pid, kPid);
+	EXPECT_EQ(tgid, kPid - 1);
+	EXPECT_STREQ(comm, "ctl");
+	EXPECT_STREQ(metric, "wakeup");
+	EXPECT_EQ(count, 3u);
+	EXPECT_STREQ(min, "0");
+	EXPECT_EQ(max, 200u);
+	EXPECT_STREQ(avg, "100");
+	EXPECT_STREQ(p50, "127"); // 100 is in [64, 128)
+	EXPECT_STREQ(p99, "255");
+	EXPECT_STREQ(slo, "150");
+	EXPECT_EQ(viol, 1u);
+	EXPECT_EQ(lines[1].rfind("1234 1233 ctl response 3 50 250 150 ", 0), 0u) << lines[1];
+	EXPECT_EQ(lines[2], "1234 1233 ctl relief 0 - 0 - - - - 0");
+	EXPECT_EQ(lines[3], "1234 1233 ctl irqthread 0 - 0 - - - - 0");
+
+	CheckTruncation([&](char *b, size_t l) { return mxrt_lat_format_stats(t.get(), b, l); });
+}
+
+TEST(LatFormat, CommsWithBlanksStayOneField) {
+	auto t = std::make_unique<mxrt_lat_task>();
+	mxrt_lat_task_init(t.get(), 5, 5, "my loop\tthread-long-name", 0, 1);
+	EXPECT_STREQ(t->comm, "my loop\tthread-"); // 15 characters
+	std::vector<char> buf(1024);
+	mxrt_lat_format_stats(t.get(), buf.data(), buf.size());
+	EXPECT_EQ(Lines(buf.data())[0], "5 5 my_loop_thread- wakeup 0 - 0 - - - - 0");
+}
+
+TEST(LatFormat, HistListsNonEmptyBuckets) {
+	Task t;
+	for (uint64_t l : {0ull, 1ull, 5ull, 6ull, 1000ull, 1ull << 50})
+		t.Cycle(l * 2 + 100, l);
+	std::vector<char> buf(4096);
+	mxrt_lat_format_hist(t.get(), MXRT_LAT_WAKEUP, buf.data(), buf.size());
+	EXPECT_EQ(std::string(buf.data()), "0 2 2\n4 8 2\n512 1024 1\n549755813888 18446744073709551615 1\n");
+	EXPECT_EQ(mxrt_lat_format_hist(t.get(), MXRT_LAT_RELIEF, buf.data(), buf.size()), 0u);
+	EXPECT_STREQ(buf.data(), "");
+	CheckTruncation([&](char *b, size_t l) { return mxrt_lat_format_hist(t.get(), MXRT_LAT_WAKEUP, b, l); });
+}
+
+TEST(LatFormat, TraceLines) {
+	Task t;
+	t.Wake(1000, 3);
+	t.Other(1200, 3, 0, "swapper/3", kHog, "hog");
+	t.In(4000, 3);
+	t.Arm(4100);
+	t.Preempt(4200, 3, 66, "ksoftirqd/3");
+	t.In(4300, 3, 66, "ksoftirqd/3");
+	t.Sleep(5000, 3);
+	const mxrt_lat_trace tr = t.Worst(MXRT_LAT_RESPONSE);
+	const auto lines = Lines(Format(tr));
+	ASSERT_EQ(lines.size(), 8u);
+	EXPECT_EQ(lines[0], "value_ns=4000 start_ns=1000 end_ns=5000 events=7 dropped=0");
+	EXPECT_EQ(lines[1], "+0 3 wakeup waker/7/120 -> ctl/1234/49");
+	EXPECT_EQ(lines[2], "+200 3 switch swapper/3/0/120 preempt -> hog/4242/120");
+	EXPECT_EQ(lines[3], "+3000 3 switch hog/4242/120 preempt -> ctl/1234/49");
+	EXPECT_EQ(lines[4], "+3100 3 timer ctl/1234/49");
+	EXPECT_EQ(lines[5], "+3200 3 switch ctl/1234/49 preempt -> ksoftirqd/3/66/120");
+	EXPECT_EQ(lines[7], "+4000 3 switch ctl/1234/49 sleep -> swapper/0/0/120");
+	CheckTruncation([&](char *b, size_t l) { return mxrt_lat_format_trace(&tr, b, l); });
+
+	// The longest line fits the documented ~150 bytes.
+	mxrt_lat_trace big{};
+	big.n = 1;
+	big.start_ns = ~0ull;
+	big.ev[0] = Ev(0, MXRT_LAT_EV_SWITCH, ~0u, INT32_MIN, "0123456789abcde", INT32_MIN, "0123456789abcde");
+	big.ev[0].prev_prio = big.ev[0].next_prio = INT32_MIN;
+	for (const auto &l : Lines(Format(big)))
+		EXPECT_LE(l.size() + 1, 150u) << l;
+}
+
+// --- concurrency (meant for the TSan build) ----------------------------------------------------
+
+TEST(LatRace, ReaderSeesConsistentSnapshotsWhileEventsRun) {
+	Task t(/*irq_thread=*/true);
+	std::atomic<bool> done{false};
+	constexpr int kCycles = 20000;
+	std::thread writer([&] {
+		uint64_t ts = 1000;
+		for (int i = 0; i < kCycles; i++) {
+			const uint64_t lat = 1 + (i * 7919u) % 5000;
+			t.Wake(ts, 1);
+			for (int k = 0; k < i % 4; k++)
+				t.Other(ts + 1 + k, 1, 0, "swapper/1", kHog + k, "hog");
+			t.In(ts + lat, 1);
+			if (i % 3 == 0) {
+				t.Preempt(ts + lat + 10, 1);
+				t.In(ts + lat + 20, 1);
+			}
+			if (i % 2 == 0)
+				t.Arm(ts + lat + 25);
+			t.Sleep(ts + lat + 30, 1);
+			ts += 10000;
+		}
+		done.store(true, std::memory_order_release);
+	});
+	uint64_t last_count[MXRT_LAT_NMETRICS] = {}, last_worst[MXRT_LAT_NMETRICS] = {};
+	int reads = 0, traces = 0, eagain = 0;
+	std::vector<char> text(8192);
+	auto reader = [&] {
+		while (!done.load(std::memory_order_acquire) || reads < 100) {
+			mxrt_lat_set_slo(t.get(), MXRT_LAT_WAKEUP, 1000 + reads % 3);
+			for (int m = 0; m < MXRT_LAT_NMETRICS; m++) {
+				mxrt_lat_stat s;
+				mxrt_lat_stat_read(t.get(), mxrt_lat_metric(m), &s);
+				ASSERT_GE(s.count, last_count[m]) << "count is monotonic";
+				last_count[m] = s.count;
+				uint64_t total = 0;
+				for (uint64_t h : s.hist)
+					total += h;
+				ASSERT_GE(total, s.count);
+				if (s.count > 0) {
+					ASSERT_LE(s.min_ns, s.max_ns);
+					ASSERT_GE(s.sum_ns, s.count * s.min_ns);
+				}
+				mxrt_lat_trace tr;
+				const int rc = mxrt_lat_trace_read(t.get(), mxrt_lat_metric(m), &tr);
+				ASSERT_TRUE(rc == 0 || rc == -MXRT_EAGAIN) << rc;
+				if (rc != 0) {
+					eagain++;
+					continue;
+				}
+				traces++;
+				ASSERT_LE(tr.n, uint32_t(MXRT_LAT_TRACE_EVENTS));
+				if (tr.n == 0)
+					continue;
+				ASSERT_GE(tr.value_ns, last_worst[m]) << "the worst case only grows";
+				last_worst[m] = tr.value_ns;
+				ASSERT_EQ(tr.ev[0].type, uint32_t(MXRT_LAT_EV_WAKEUP));
+				ASSERT_EQ(tr.ev[0].ts_ns, tr.start_ns) << "not torn";
+				ASSERT_EQ(tr.ev[tr.n - 1].ts_ns, tr.end_ns) << "not torn";
+				if (m != MXRT_LAT_IRQTHREAD) {
+					ASSERT_EQ(tr.value_ns, tr.end_ns - tr.start_ns);
+				}
+			}
+			mxrt_lat_format_stats(t.get(), text.data(), text.size());
+			(void)mxrt_lat_waiting(t.get());
+			reads++;
+		}
+	};
+	reader();
+	writer.join();
+	ASSERT_FALSE(HasFatalFailure());
+	EXPECT_EQ(t.Stat(MXRT_LAT_WAKEUP).count, uint64_t(kCycles));
+	EXPECT_EQ(t.Stat(MXRT_LAT_RESPONSE).count, uint64_t(kCycles));
+	EXPECT_EQ(t.Stat(MXRT_LAT_IRQTHREAD).count, uint64_t(kCycles));
+	EXPECT_EQ(t.Stat(MXRT_LAT_RELIEF).count, uint64_t(kCycles / 2));
+	EXPECT_EQ(t.Worst(MXRT_LAT_WAKEUP).value_ns, t.Stat(MXRT_LAT_WAKEUP).max_ns);
+	std::printf("[          ] %d reads, %d trace copies, %d EAGAIN\n", reads, traces, eagain);
+}
+
+TEST(LatRace, RequestedResetsDuringReads) {
+	Task t;
+	std::atomic<bool> done{false};
+	std::thread writer([&] {
+		uint64_t ts = 0;
+		for (int i = 0; i < 20000; i++, ts += 1000)
+			t.Cycle(ts, 1 + i % 500, 20);
+		done.store(true, std::memory_order_release);
+	});
+	int n = 0;
+	auto reader = [&] {
+		while (!done.load(std::memory_order_acquire)) {
+			if (n++ % 50 == 0)
+				mxrt_lat_request_reset(t.get());
+			mxrt_lat_stat s;
+			mxrt_lat_stat_read(t.get(), MXRT_LAT_WAKEUP, &s);
+			if (s.count > 0) {
+				ASSERT_LE(s.min_ns, s.max_ns);
+			}
+			mxrt_lat_trace tr;
+			if (mxrt_lat_trace_read(t.get(), MXRT_LAT_WAKEUP, &tr) == 0 && tr.n > 0) {
+				ASSERT_EQ(tr.value_ns, tr.end_ns - tr.start_ns);
+			}
+		}
+	};
+	reader();
+	writer.join();
+	EXPECT_GT(n, 0);
+}
+
+} // namespace
