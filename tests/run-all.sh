@@ -79,11 +79,13 @@ make --no-print-directory -j"$JOBS" -f tests/unit/unit.mk run 2>&1 | tee "$log" 
 add_counts "unit tests" "$log" "${PIPESTATUS[0]}" '^unit: [0-9]+ passed'
 
 step "user tools: command lines and judgements (tests/tools/)"
-log=$logdir/tools.log
-tests/tools/reader-cli.sh >"$log" 2>&1
-st=$?
-grep -E '^(PASS|FAIL|SKIP)' "$log"
-add_counts "tools" "$log" $st '^tools: [0-9]+ passed'
+for tool in tests/tools/*.sh; do
+	log=$logdir/tools-$(basename "$tool" .sh).log
+	"$tool" >"$log" 2>&1
+	st=$?
+	grep -E '^(PASS|FAIL|SKIP)' "$log"
+	add_counts "tools $(basename "$tool" .sh)" "$log" $st '^tools: [0-9]+ passed'
+done
 
 step "guest binaries (static x86_64 and aarch64)"
 make --no-print-directory -j"$JOBS" -f tests/unit/unit.mk guest >"$logdir/guest.log" 2>&1

@@ -73,10 +73,17 @@ clean:
 	rm -rf $(B) build/guest
 
 # --- user tools the guest tests use, static for each guest architecture
-GUEST_TOOLS := mxrt-max30102-read
+GUEST_TOOLS := mxrt-max30102-read mxrt-lat mxrt-lat-workload
+TOOL_FLAGS := -std=gnu++20 -O2 -Wall -Wextra -Werror -Iinclude
 build/guest/%/bin/mxrt-max30102-read: user/tools/max30102_read.cpp include/mxrt/uapi/max30102.h
 	@mkdir -p $(dir $@)
-	$(CXX_$*) -std=gnu++20 -O2 -Wall -Wextra -Werror -Iinclude -static -o $@ $<
+	$(CXX_$*) $(TOOL_FLAGS) -static -o $@ $<
+build/guest/%/bin/mxrt-lat: user/tools/lat_cli.cpp
+	@mkdir -p $(dir $@)
+	$(CXX_$*) $(TOOL_FLAGS) -static -o $@ $<
+build/guest/%/bin/mxrt-lat-workload: tests/vm/lat_workload.cpp
+	@mkdir -p $(dir $@)
+	$(CXX_$*) $(TOOL_FLAGS) -static -pthread -o $@ $<
 GUEST_TOOL_BINS := $(foreach a,x86_64 aarch64,$(addprefix build/guest/$(a)/bin/,$(GUEST_TOOLS)))
 guest: $(GUEST_TOOL_BINS)
 .PHONY: guest-tools
@@ -86,3 +93,6 @@ guest-tools: $(GUEST_TOOL_BINS)
 build/host/bin/mxrt-max30102-read: user/tools/max30102_read.cpp include/mxrt/uapi/max30102.h
 	@mkdir -p $(dir $@)
 	g++-12 -std=gnu++20 -O2 -Wall -Wextra -Werror -Iinclude -o $@ $<
+build/host/bin/mxrt-lat: user/tools/lat_cli.cpp
+	@mkdir -p $(dir $@)
+	g++-12 $(TOOL_FLAGS) -o $@ $<

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Runs on: the build host. mxrt-lat's own checks, without a kernel: bad commands and arguments are
+# refused with a usage message (exit 2) before anything reaches the tracer; a missing tracer is
+# explained (exit 1); against a stand-in directory (-d) it writes exactly one command per control
+# write and turns the tracer's stats/hist/traces files into its table, bars and trace blocks.
+# The real tracer is exercised in the VM guests (tests/vm/guest/30-lat.sh).
+# Ends with "tools: N passed, N failed, N skipped".
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+bin=build/host/bin/mxrt-lat
+make --no-print-directory -s -f tests/unit/unit.mk "$bin" || { echo "tools: 0 passed, 1 failed, 0 skipped"; exit 1; }
+t=$(mktemp -d)
+trap 'rm -rf "$t"' EXIT
+pass=0 fail=0
+res() { echo "$1: lat-cli:$2${3:+ ($3)}"; if [ "$1" = PASS ]; then pass=$((pass + 1)); else fail=$((fail + 1)); fi; }
+# expect NAME RC PATTERN ARGS...: exit status RC and PATTERN in the output
+expect() {
+	local name=$1 rc=$2 pat=$3 out got
+	shift 3
+	out=$("$bin" "$@" 2>&1)
+	got=$?
+	if [ "$got" = "$rc" ] && grep -qE -- "$pat" <<<"$out"; then res PASS "$name"
+	else res FAIL "$name" "exit $got, wanted $rc and /$pat/: $(head -c 300 <<<"$out")"; fi
+}
+
+d=$t/mxrt_lat
+mkdir "$d"
+: >"$d/control"
+expect no-command 2 'usage: mxrt-lat' -d "$d"
+expect unknown-command 2 'unknown command' -d "$d" frobnicate
+expect track-needs-pid 2 'which pid' -d "$d" track
+expect track-bad-pid 2 "'12x' is not a pid" -d "$d" track 5 12x
+expect slo-bad-metric 2 "unknown metric 'latency'" -d "$d" slo latency 100
+expect slo-bad-bound 2 'positive number of ns' -d "$d" slo wakeup 10ms
+expect slo-zero-bound 2 'positive number of ns' -d "$d" slo wakeup 0
+expect capture-bad 2 'on or off' -d "$d" capture maybe
+expect show-too-many 2 'too many arguments' -d "$d" show 1 2
+expect run-no-command 2 'no command after --' -d "$d" run --
+expect run-bad-slo 2 'METRIC=NS' -d "$d" run -s wakeup -- true
+if [ -s "$d/control" ]; then res FAIL nothing-written-on-bad-input "$(cat "$d/control")"
+else res PASS nothing-written-on-bad-input; fi
+expect missing-tracer 1 'load mxrt_lat.ko' -d "$t/none" status
+
+# one command per write: the stand-in control file holds the last one
+: >"$d/control"
+"$bin" -d "$d" slo wakeup 250000 7
+if [ "$(cat "$d/control")" = "slo wakeup 250000 7" ]; then res PASS writes-one-command
+else res FAIL writes-one-command "$(cat "$d/control")"; fi
+: >"$d/control"
+"$bin" -d "$d" track -g 42
+if [ "$(cat "$d/control")" = "tgid 42" ]; then res PASS track-group-command
+else res FAIL track-group-command "$(cat "$d/control")"; fi
+
+cat >"$d/tasks" <<'T'
+# pid tgid comm state irq_thread tracked_ms
+100 100 ctl tracking 0 5
+T
+cat >"$d/stats" <<'T'
+# pid tgid comm metric count min_ns max_ns avg_ns p50_ns p99_ns slo_ns violations
+100 100 ctl wakeup 3 1500 25000 9000 4095 32767 10000 1
+101 100 other wakeup 0 - 0 - - - - 0
+T
+expect show-table 0 ' 100 +100 ctl +tracking +wakeup +3 +1\.5 +9\.0 +4\.1 +32\.8 +25\.0 +10\.0 +1$' -d "$d" show 100
+expect show-filters 0 'no tracked or finished task with that id' -d "$d" show 555
+cat >"$d/hist" <<'T'
+# pid 100 ctl wakeup: lo_ns hi_ns count
+1024 2048 1
+8192 16384 2
+T
+expect hist-bars 0 '8\.2 \.\. 16\.4 +2 #{41}' -d "$d" hist 100
+cat >"$d/traces" <<'T'
+# pid 100 ctl wakeup worst case
+value_ns=25000 start_ns=10 end_ns=25010 events=2 dropped=0
++0 1 wakeup hog/7/39 -> ctl/100/49
+# pid 200 other wakeup worst case
+value_ns=1 start_ns=1 end_ns=2 events=0 dropped=0
+T
+out=$("$bin" -d "$d" traces 100)
+if grep -q 'hog/7/39' <<<"$out" && ! grep -q 'pid 200' <<<"$out"; then res PASS traces-of-one-pid
+else res FAIL traces-of-one-pid "$out"; fi
+echo "tools: $pass passed, $fail failed, 0 skipped"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: GPL-2.0
+//
+// Runs in: user space (the VM guests, as root; built static by tests/unit/unit.mk).
+//
+// mxrt-lat-workload: a workload with known scheduling behaviour for the latency tracer's tests.
+// A SCHED_FIFO "mxrt-victim" thread wakes every period on an absolute timer (clock_nanosleep),
+// works briefly and sleeps again; on the hogged cycles a higher-priority SCHED_FIFO "mxrt-hog"
+// thread on the same CPU starts spinning `offset` before the victim's wake-up and spins for `hog`,
+// so those wake-ups wait at least hog - offset. Prints the thread ids, then (after the go file
+// appears, so a test can start tracking first) runs and prints one line per cycle with the
+// latency the victim saw from user space, and a summary.
+//
+//   mxrt-lat-workload [-c CYCLES] [-k EVERY] [-p PERIOD_MS] [-H HOG_MS] [-o OFFSET_MS] [-C CPU]
+//                     [-g GO_FILE] [-l]
+//   -k EVERY: every EVERY-th cycle (starting with cycle 1) is hogged; -l: create the threads only
+//   after the go file appears (tests of thread-group tracking).
+#include <pthread.h>
+#include <sched.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+namespace {
+
+struct Config {
+	int cycles = 20, every = 4, cpu = 1;
+	long period_ms = 50, hog_ms = 30, offset_ms = 10;
+	const char *go = nullptr;
+	bool late = false;
+};
+
+Config cfg;
+timespec start;
+std::vector<long long> lat_ns;
+
+long long Ns(const timespec &t) { return t.tv_sec * 1000000000ll + t.tv_nsec; }
+timespec At(long long ns) { return timespec{time_t(ns / 1000000000ll), long(ns % 1000000000ll)}; }
+long long Now() {
+	timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return Ns(t);
+}
+void SleepUntil(long long ns) {
+	const timespec t = At(ns);
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &t, nullptr) == EINTR) {
+	}
+}
+bool Hogged(int i) { return cfg.every > 0 && i % cfg.every == 1; }
+long long WakeAt(int i) { return Ns(start) + (i + 1) * cfg.period_ms * 1000000ll; }
+
+int Setup(const char *name, int prio) {
+	prctl(PR_SET_NAME, name);
+	cpu_set_t set;
+	CPU_ZERO(&set);
+	CPU_SET(cfg.cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set) != 0) {
+		std::fprintf(stderr, "mxrt-lat-workload: CPU %d: %s\n", cfg.cpu, std::strerror(errno));
+		return -1;
+	}
+	sched_param sp{};
+	sp.sched_priority = prio;
+	if (sched_setscheduler(0, SCHED_FIFO, &sp) != 0) {
+		std::fprintf(stderr, "mxrt-lat-workload: SCHED_FIFO %d: %s\n", prio, std::strerror(errno));
+		return -1;
+	}
+	std::printf("%s %ld\n", name, long(syscall(SYS_gettid)));
+	std::fflush(stdout);
+	return 0;
+}
+
+pthread_barrier_t ready;
+
+void *Victim(void *) {
+	if (Setup("mxrt-victim", 50) != 0)
+		std::exit(3);
+	pthread_barrier_wait(&ready);
+	for (int i = 0; i < cfg.cycles; i++) {
+		SleepUntil(WakeAt(i));
+		lat_ns[i] = Now() - WakeAt(i);
+		const long long until = Now() + 200000; // 200 us of work
+		while (Now() < until) {
+		}
+	}
+	return nullptr;
+}
+
+void *Hog(void *) {
+	if (Setup("mxrt-hog", 60) != 0)
+		std::exit(3);
+	pthread_barrier_wait(&ready);
+	for (int i = 0; i < cfg.cycles; i++) {
+		if (!Hogged(i))
+			continue;
+		SleepUntil(WakeAt(i) - cfg.offset_ms * 1000000ll);
+		const long long until = Now() + cfg.hog_ms * 1000000ll;
+		while (Now() < until) {
+		}
+	}
+	return nullptr;
+}
+
+void WaitForGo() {
+	struct stat st;
+	while (cfg.go && stat(cfg.go, &st) != 0)
+		usleep(10000);
+}
+
+int Usage() {
+	std::fprintf(stderr, "usage: mxrt-lat-workload [-c CYCLES] [-k EVERY] [-p PERIOD_MS] [-H HOG_MS] "
+			     "[-o OFFSET_MS] [-C CPU] [-g GO_FILE] [-l]\n");
+	return 2;
+}
+
+bool Num(const char *s, long lo, long hi, long *out) {
+	char *end;
+	errno = 0;
+	const long v = std::strtol(s, &end, 10);
+	if (errno || *s == '\0' || *end != '\0' || v < lo || v > hi)
+		return false;
+	*out = v;
+	return true;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+	int c;
+	long v;
+	while ((c = getopt(argc, argv, "c:k:p:H:o:C:g:l")) != -1) {
+		switch (c) {
+		case 'c': if (!Num(optarg, 1, 100000, &v)) return Usage(); cfg.cycles = int(v); break;
+		case 'k': if (!Num(optarg, 0, 100000, &v)) return Usage(); cfg.every = int(v); break;
+		case 'p': if (!Num(optarg, 1, 10000, &cfg.period_ms)) return Usage(); break;
+		case 'H': if (!Num(optarg, 0, 10000, &cfg.hog_ms)) return Usage(); break;
+		case 'o': if (!Num(optarg, 0, 10000, &cfg.offset_ms)) return Usage(); break;
+		case 'C': if (!Num(optarg, 0, 1023, &v)) return Usage(); cfg.cpu = int(v); break;
+		case 'g': cfg.go = optarg; break;
+		case 'l': cfg.late = true; break;
+		default: return Usage();
+		}
+	}
+	// a hog must end before the next hogged cycle's, and start after the previous wake-up
+	if (optind != argc || (cfg.every > 0 && cfg.hog_ms >= cfg.period_ms * cfg.every) ||
+	    cfg.offset_ms >= cfg.period_ms)
+		return Usage();
+	lat_ns.assign(cfg.cycles, 0);
+	std::printf("main %ld\n", long(getpid()));
+	std::fflush(stdout);
+	pthread_barrier_init(&ready, nullptr, 3);
+	if (cfg.late)
+		WaitForGo();
+	pthread_t v_th, h_th;
+	pthread_create(&v_th, nullptr, Victim, nullptr);
+	pthread_create(&h_th, nullptr, Hog, nullptr);
+	if (!cfg.late)
+		WaitForGo();
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	pthread_barrier_wait(&ready);
+	pthread_join(v_th, nullptr);
+	pthread_join(h_th, nullptr);
+	int hogged = 0;
+	long long worst_free = 0;
+	for (int i = 0; i < cfg.cycles; i++) {
+		std::printf("cycle %d %s %lld\n", i, Hogged(i) ? "hogged" : "free", lat_ns[i]);
+		if (Hogged(i))
+			hogged++;
+		else if (lat_ns[i] > worst_free)
+			worst_free = lat_ns[i];
+	}
+	std::printf("summary cycles=%d hogged=%d expected_min_ns=%lld worst_free_ns=%lld\n", cfg.cycles,
+		    hogged, (cfg.hog_ms - cfg.offset_ms) * 1000000ll, worst_free);
+	return 0;
+}
