@@ -551,6 +551,37 @@ TEST(LatFormat, CommsWithBlanksStayOneField) {
 	EXPECT_EQ(Lines(buf.data())[0], "5 5 my_loop_thread- wakeup 0 - 0 - - - - 0");
 }
 
+// A tracked task renamed itself (prctl, exec): tables and its timer events show the new name, and a
+// reader racing renames sees one of the names, never a mix within an 8-byte half.
+TEST(LatFormat, RenameReachesTablesAndTraces) {
+	Task t;
+	mxrt_lat_set_comm(t.get(), "renamed-control-loop");
+	char comm[MXRT_LAT_COMM_LEN];
+	mxrt_lat_comm(t.get(), comm);
+	EXPECT_STREQ(comm, "renamed-control");
+	std::vector<char> buf(1024);
+	mxrt_lat_format_stats(t.get(), buf.data(), buf.size());
+	EXPECT_EQ(Lines(buf.data())[0].rfind("1234 1233 renamed-control wakeup ", 0), 0u) << buf.data();
+	t.Wake(100);
+	t.In(200);
+	t.Arm(300);
+	t.Sleep(400);
+	EXPECT_NE(Format(t.Worst(MXRT_LAT_RESPONSE)).find("timer renamed-control/1234/49"), std::string::npos);
+	std::atomic<bool> stop{false};
+	std::thread renamer([&] {
+		for (int i = 0; !stop.load(); i++)
+			mxrt_lat_set_comm(t.get(), i % 2 ? "aaaaaaaaaaaaaaa" : "bbbbbbbbbbbbbbb");
+	});
+	for (int i = 0; i < 20000; i++) {
+		mxrt_lat_comm(t.get(), comm);
+		const std::string c(comm, 8), d(comm + 8, 7);
+		EXPECT_TRUE(c == "aaaaaaaa" || c == "bbbbbbbb" || c == "renamed-") << c;
+		EXPECT_TRUE(d == "aaaaaaa" || d == "bbbbbbb" || d == "control") << d;
+	}
+	stop = true;
+	renamer.join();
+}
+
 TEST(LatFormat, HistListsNonEmptyBuckets) {
 	Task t;
 	for (uint64_t l : {0ull, 1ull, 5ull, 6ull, 1000ull, 1ull << 50})
