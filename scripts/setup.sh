@@ -16,6 +16,7 @@
 #   kernels/<flavour>/release      the kernel release string (uname -r)
 #   busybox/<arch>/busybox          static busybox for the guest initramfs
 #   sensors/<arch>/root             lm-sensors, libsensors and libc6, unpacked (the guests' `sensors`)
+#   benchtools/<arch>/root          rt-tests' hackbench, libbpf-tools' runqlat and their libraries
 # Flavours: x86_64-rt-6.12 (PREEMPT_RT, default), arm64-6.12, x86_64-rt-6.1 (headers only).
 set -euo pipefail
 
@@ -152,20 +153,27 @@ setup_busybox() {
 	fi
 }
 
-# setup_sensors ARCH: lm-sensors' `sensors` with libsensors and the C library it runs on, for the
-# guests (Debian's own binaries, so the guest shows what a user's `sensors` would show)
-setup_sensors() {
-	local arch=$1 dir="$CACHE/sensors/$1" suffix=
+# setup_guest_pkgs NAME ARCH PACKAGE...: Debian packages unpacked into $CACHE/NAME/ARCH/root for the
+# guests (Debian's own binaries, so a guest runs what a user would). ARCH-specific packages get
+# ":arm64" added for arm64 (name the architecture-independent ones with a trailing '!').
+setup_guest_pkgs() {
+	local name=$1 arch=$2 dir="$CACHE/$1/$2" p
+	shift 2
 	[ -e "$dir/.done" ] && return 0
-	[ "$arch" = arm64 ] && suffix=:arm64
-	local pkgs=(lm-sensors$suffix libsensors5$suffix libsensors-config libc6$suffix)
+	local pkgs=() suffix=
+	[ "$arch" != arm64 ] || suffix=:arm64
+	for p in "$@"; do
+		case "$p" in
+		*!) pkgs+=("${p%!}") ;;
+		*) pkgs+=("$p$suffix") ;;
+		esac
+	done
 	# libc6 is in the cache per architecture: download by the full name
 	( mkdir -p "$CACHE/deb/$arch" && cd "$CACHE/deb/$arch" &&
 	  for p in "${pkgs[@]}"; do
 		ls "${p%%:*}"_*.deb >/dev/null 2>&1 || { log "downloading $p"; apt-get download -qq "$p" >/dev/null 2>&1; }
 	  done )
 	rm -rf "$dir"; mkdir -p "$dir/root"
-	local p
 	for p in "${pkgs[@]}"; do
 		dpkg -x "$(ls "$CACHE/deb/$arch/${p%%:*}"_*.deb | head -n1)" "$dir/root"
 	done
@@ -181,8 +189,12 @@ main() {
 	setup_kernel x86_64-rt-6.1 linux-headers-rt-amd64 amd64 no
 	setup_busybox x86_64
 	setup_busybox arm64
-	setup_sensors amd64
-	setup_sensors arm64
+	for a in amd64 arm64; do
+		# lm-sensors' `sensors` (the MAX30102 hwmon test)
+		setup_guest_pkgs sensors $a lm-sensors libsensors5 libsensors-config! libc6
+		# hackbench and libbpf-tools' CO-RE runqlat (the latency tracer's overhead benchmark)
+		setup_guest_pkgs benchtools $a rt-tests libbpf-tools libelf1 zlib1g libnuma1 libc6
+	done
 	log "done (cache: $CACHE)"
 }
 main "$@"

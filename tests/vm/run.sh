@@ -154,6 +154,27 @@ guest_sensors() {
 	cp -a "$src"/lib/ld-linux-* "$ir/lib/" 2>/dev/null || true # aarch64's
 }
 
+# guest_benchtools: hackbench (rt-tests) and runqlat (libbpf-tools) with their libraries, for the
+# benchmarks only (bench/run.sh sets MXRT_BENCHTOOLS=1; from scripts/setup.sh's cache)
+guest_benchtools() {
+	local src=$CACHE/benchtools/$([ "$arch" = x86_64 ] && echo amd64 || echo arm64)/root t=$arch-linux-gnu d
+	[ "${MXRT_BENCHTOOLS:-0}" = 1 ] || return 0
+	if [ ! -x "$src/usr/sbin/runqlat" ] || [ ! -x "$src/usr/bin/hackbench" ]; then
+		echo "vm($flavour): no hackbench/runqlat in $CACHE (run scripts/setup.sh)"
+		return 0
+	fi
+	mkdir -p "$ir/usr/bin" "$ir/usr/sbin"
+	cp "$src/usr/bin/hackbench" "$ir/usr/bin/"
+	cp "$src/usr/sbin/runqlat" "$ir/usr/sbin/"
+	for d in lib/$t usr/lib/$t; do # the libraries themselves, not gconv and friends
+		[ -d "$src/$d" ] || continue
+		mkdir -p "$ir/$d"
+		find "$src/$d" -maxdepth 1 -name '*.so*' -exec cp -a {} "$ir/$d/" \;
+	done
+	if [ -d "$src/lib64" ]; then cp -a "$src/lib64" "$ir/"; fi
+	cp -a "$src"/lib/ld-linux-* "$ir/lib/" 2>/dev/null || true
+}
+
 build_initramfs() {
 	local busybox=$CACHE/busybox/$bbarch/busybox f
 	for f in "$kdir/vmlinuz" "$kdir/release" "$busybox"; do
@@ -188,6 +209,7 @@ build_initramfs() {
 	fi
 	cp "$VMDIR/test-env.sh" "$ir/opt/mxrt/test-env.sh"
 	guest_sensors
+	guest_benchtools
 
 	# our modules: every *.ko under build/FLAVOUR, flat
 	local ko name
