@@ -121,6 +121,111 @@ void Record(mxrt_lat_task *t, const mxrt_lat_event &e, Keep keep) {
 		Append(&t->relief_cur, e, keep == Keep::kYes);
 }
 
+// --- waits and CPU logs ----------------------------------------------------------------------------
+
+void OpenWait(mxrt_lat_wait *w, u32 *n, u32 *dropped, u32 cpu, u64 ts) {
+	if (*n >= MXRT_LAT_WAITS) { // keep the newest: the last slot is reused
+		(*dropped)++;
+		*n = MXRT_LAT_WAITS - 1;
+	}
+	w[*n].cpu = cpu;
+	w[*n].from_ns = ts;
+	w[*n].to_ns = kNone;
+	(*n)++;
+}
+
+void CloseWait(mxrt_lat_wait *w, u32 n, u64 ts) {
+	if (n > 0 && w[n - 1].to_ns == kNone)
+		w[n - 1].to_ns = ts;
+}
+
+// The task starts (or, migrating, goes on) waiting on cpu at ts.
+void WaitOn(mxrt_lat_task *t, u32 cpu, u64 ts) {
+	if (t->logs == nullptr)
+		return;
+	if (t->in_cycle) {
+		CloseWait(t->cyc_wait, t->ncyc_wait, ts);
+		OpenWait(t->cyc_wait, &t->ncyc_wait, &t->waits_dropped, cpu, ts);
+	}
+	if (t->relief_active) {
+		CloseWait(t->relief_wait, t->nrelief_wait, ts);
+		OpenWait(t->relief_wait, &t->nrelief_wait, &t->waits_dropped, cpu, ts);
+	}
+}
+
+void WaitEnd(mxrt_lat_task *t, u64 ts) {
+	CloseWait(t->cyc_wait, t->ncyc_wait, ts);
+	CloseWait(t->relief_wait, t->nrelief_wait, ts);
+}
+
+// A consistent copy of log entry `i` (a global index); false if it was overwritten meanwhile.
+bool LogRead(const mxrt_lat_cpu_log *log, u64 i, mxrt_lat_event *out) {
+	const u32 at = u32(i % MXRT_LAT_CPU_LOG_EVENTS);
+	const u64 want = 2 * i + 2;
+	if (Load(&log->stamp[at], MemoryOrder::kAcquire) != want) // pairs with LogAdd's final store
+		return false;
+	const WordU64 *from = reinterpret_cast<const WordU64 *>(&log->ev[at]);
+	char *o = reinterpret_cast<char *>(out);
+	for (u32 k = 0; k < kEvWords; k++) { // acquire: pairs with LogAdd's release stores
+		const u64 v = __atomic_load_n(&from[k], __ATOMIC_ACQUIRE);
+		__builtin_memcpy(o + 8 * k, &v, 8);
+	}
+	return Load(&log->stamp[at], MemoryOrder::kRelaxed) == want;
+}
+
+// Puts own events (tr) and the switches of the CPUs it waited on (waits) into t->scratch, in time
+// order: the newest switches first when they do not all fit. Only when a new worst is published.
+mxrt_lat_trace *BuildTrace(mxrt_lat_task *t, const mxrt_lat_trace *tr, const mxrt_lat_wait *waits, u32 nwaits) {
+	mxrt_lat_trace *out = &t->scratch;
+	const u32 own = Min(tr->n, kEvents);
+	u32 room = kEvents - own, nc = 0, dropped = tr->dropped;
+	// Candidates go to the end of out->ev, newest at the top, so [kEvents - nc, kEvents) ascends
+	// (the waits are walked newest first too, and do not overlap).
+	for (u32 w = nwaits; w-- > 0;) {
+		const mxrt_lat_wait &wt = waits[w];
+		if (wt.cpu >= t->nlogs)
+			continue;
+		const mxrt_lat_cpu_log *log = &t->logs[wt.cpu];
+		const u64 head = Load(&log->head, MemoryOrder::kAcquire);
+		const u64 oldest = head > MXRT_LAT_CPU_LOG_EVENTS ? head - MXRT_LAT_CPU_LOG_EVENTS : 0;
+		bool reached_start = false;
+		for (u64 i = head; i-- > oldest;) {
+			mxrt_lat_event e;
+			if (!LogRead(log, i, &e))
+				break; // overwritten: older ones are gone too
+			if (e.ts_ns > wt.to_ns)
+				continue;
+			if (e.ts_ns < wt.from_ns) {
+				reached_start = true;
+				break;
+			}
+			if (e.prev_pid == t->pid || e.next_pid == t->pid)
+				continue; // its own switches are in tr
+			if (room == 0) {
+				dropped++;
+				continue;
+			}
+			e.type = MXRT_LAT_EV_SWITCH;
+			CopyEvent(&out->ev[kEvents - 1 - nc], e);
+			nc++;
+			room--;
+		}
+		if (!reached_start && oldest > 0)
+			dropped++; // the log no longer reaches back to the start of this wait
+	}
+	// Merge from the front: the write position never passes the unread candidates.
+	u32 i = 0, j = kEvents - nc, k = 0;
+	while (i < own || j < kEvents) {
+		if (j >= kEvents || (i < own && tr->ev[i].ts_ns <= out->ev[j].ts_ns))
+			CopyEvent(&out->ev[k++], tr->ev[i++]);
+		else
+			CopyEvent(&out->ev[k++], out->ev[j++]);
+	}
+	out->n = k;
+	out->dropped = dropped;
+	return out;
+}
+
 void SetState(mxrt_lat_task *t, mxrt_lat_state st, s32 cpu) {
 	Store(&t->wait_cpu, cpu, MemoryOrder::kRelaxed);
 	Store(&t->state, u32(st), MemoryOrder::kRelaxed);
@@ -162,12 +267,16 @@ void Publish(mxrt_lat_task *t, u32 m, mxrt_lat_trace *src, u64 value, u64 start,
 }
 
 void Complete(mxrt_lat_task *t, mxrt_lat_metric m, u64 value, mxrt_lat_trace *tr, u64 start, u64 end) {
+	const bool relief = m == MXRT_LAT_RELIEF;
 	AddValue(&t->stat[m], value);
 	if (Load(&t->capture, MemoryOrder::kRelaxed) == 0)
 		return;
 	const u32 bit = 1u << m;
 	// worst[m].value_ns is only written by us; the atomic load keeps the may_alias stores visible.
 	if ((t->worst_valid & bit) == 0 || value > Load(&t->worst[m].value_ns, MemoryOrder::kRelaxed)) {
+		if (t->logs != nullptr)
+			tr = BuildTrace(t, tr, relief ? t->relief_wait : t->cyc_wait,
+					relief ? t->nrelief_wait : t->ncyc_wait);
 		Publish(t, m, tr, value, start, end);
 		t->worst_valid |= bit;
 	}
@@ -207,6 +316,7 @@ void ResetNow(mxrt_lat_task *t) {
 	t->relief_active = 0;
 	t->timer_armed = 0;
 	t->run_ns = 0;
+	t->ncyc_wait = t->nrelief_wait = 0;
 }
 
 // Requested resets are done by the writer, at the start of its next event.
@@ -358,13 +468,16 @@ void mxrt_lat_on_wakeup(mxrt_lat_task *t, const mxrt_lat_event *ev) noexcept {
 	t->wake_ts = e.ts_ns;
 	t->run_ns = 0;
 	ClearTrace(&t->cur);
+	t->ncyc_wait = 0;
 	if (!t->relief_active) { // the first wakeup after a timer sleep starts a relief period
 		t->relief_active = 1;
 		t->relief_start_ts = e.ts_ns;
 		ClearTrace(&t->relief_cur);
+		t->nrelief_wait = 0;
 	}
 	Record(t, e, Keep::kNo); // cur is empty: it always fits there
 	SetState(t, MXRT_LAT_ST_WAITING, s32(e.cpu));
+	WaitOn(t, e.cpu, e.ts_ns);
 }
 
 void mxrt_lat_on_switch(mxrt_lat_task *t, const mxrt_lat_event *ev) noexcept {
@@ -377,6 +490,7 @@ void mxrt_lat_on_switch(mxrt_lat_task *t, const mxrt_lat_event *ev) noexcept {
 		return;
 	if (e.next_pid == t->pid) { // switch-in
 		Record(t, e, Keep::kYes);
+		WaitEnd(t, e.ts_ns);
 		if (t->wakeup_pending) {
 			t->wakeup_pending = 0;
 			Complete(t, MXRT_LAT_WAKEUP, Diff(e.ts_ns, t->wake_ts), &t->cur, t->wake_ts, e.ts_ns);
@@ -395,6 +509,7 @@ void mxrt_lat_on_switch(mxrt_lat_task *t, const mxrt_lat_event *ev) noexcept {
 			t->run_ns += Diff(e.ts_ns, t->run_start_ts);
 		if (e.prev_state == 0) {
 			SetState(t, MXRT_LAT_ST_PREEMPTED, s32(e.cpu));
+			WaitOn(t, e.cpu, e.ts_ns);
 			return;
 		}
 		if (t->in_cycle) {
@@ -434,10 +549,40 @@ void mxrt_lat_on_timer_arm(mxrt_lat_task *t, mxrt_u64 ts_ns) noexcept {
 	Record(t, e, Keep::kNo);
 }
 
-void mxrt_lat_on_migrate(mxrt_lat_task *t, mxrt_u32 new_cpu) noexcept {
+void mxrt_lat_on_migrate(mxrt_lat_task *t, mxrt_u32 new_cpu, mxrt_u64 ts_ns) noexcept {
 	const u32 st = Load(&t->state, MemoryOrder::kRelaxed);
-	if (st == MXRT_LAT_ST_WAITING || st == MXRT_LAT_ST_PREEMPTED)
+	if (st == MXRT_LAT_ST_WAITING || st == MXRT_LAT_ST_PREEMPTED) {
 		Store(&t->wait_cpu, s32(new_cpu), MemoryOrder::kRelaxed);
+		WaitOn(t, new_cpu, ts_ns);
+	}
+}
+
+void mxrt_lat_cpu_log_add(mxrt_lat_cpu_log *log, const mxrt_lat_event *ev) noexcept {
+	const u64 i = Load(&log->head, MemoryOrder::kRelaxed); // one writer
+	const u32 at = u32(i % MXRT_LAT_CPU_LOG_EVENTS);
+	Store(&log->stamp[at], 2 * i + 1, MemoryOrder::kRelaxed);
+	const WordU64 *from = reinterpret_cast<const WordU64 *>(ev);
+	WordU64 *to = reinterpret_cast<WordU64 *>(&log->ev[at]);
+#ifdef MXRT_HOSTED
+	// Release stores: the odd stamp is visible before any new word (pairs with LogRead's acquire
+	// loads). ThreadSanitizer follows these; it does not model the fence below.
+	for (u32 k = 0; k < kEvWords; k++)
+		__atomic_store_n(&to[k], from[k], __ATOMIC_RELEASE);
+#else
+	// This runs on every switch of a CPU where tracked tasks wait: one smp_wmb()-strength fence
+	// (pairs with LogRead's acquire loads) and plain word stores instead of nine release stores
+	// (each a barrier on arm64), as the kernel's seqcount writers do.
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	for (u32 k = 0; k < kEvWords; k++)
+		__atomic_store_n(&to[k], from[k], __ATOMIC_RELAXED);
+#endif
+	Store(&log->stamp[at], 2 * i + 2, MemoryOrder::kRelease); // pairs with LogRead's first load
+	Store(&log->head, i + 1, MemoryOrder::kRelease);          // pairs with BuildTrace's head load
+}
+
+void mxrt_lat_set_cpu_logs(mxrt_lat_task *t, const mxrt_lat_cpu_log *logs, mxrt_u32 ncpus) noexcept {
+	t->logs = logs;
+	t->nlogs = ncpus;
 }
 
 int mxrt_lat_waiting(const mxrt_lat_task *t) noexcept {

@@ -10,8 +10,8 @@
  *
  * Probes (all run with preemption disabled, most under a runqueue lock):
  *   sched_wakeup, sched_wakeup_new  a tracked task is woken (cycle start);
- *   sched_switch                    the task's own switches, and every other switch on the CPU a
- *                                   tracked task waits on (who kept it waiting: the trace);
+ *   sched_switch                    the task's own switches; while tracked tasks wait on a CPU,
+ *                                   that CPU's switches go to its log (who kept them waiting);
  *   sched_migrate_task              a waiting task moves to another CPU;
  *   hrtimer_start                   a tracked task arms its own sleep timer (the relief metric);
  *   sched_process_fork              threads created in a tracked thread group are tracked too;
@@ -19,10 +19,9 @@
  *   task_rename                     a tracked task's name changes (prctl, exec): reports follow.
  *
  * Concurrency:
- *   - Finding a task is lock-free: a 4096-entry counting filter over pid bits says "certainly not
- *     tracked" with one load for almost every task in the system; otherwise the slot array (at
- *     most max_tasks entries) is scanned for the pid (acquire: the slot is initialised before its
- *     pid is published).
+ *   - Finding a task is lock-free: a 4096-bucket index over pid bits says "not tracked" with one
+ *     load, or names the slot to check (acquire on its pid: the slot is initialised before its pid
+ *     is published); only a bucket shared by several tracked pids sends a probe to scan the slots.
  *   - Events of one task are serialised by the runqueue locks (see lat_core.h); the core takes no
  *     lock and never allocates.
  *   - lat_table_lock (raw: the fork and exit probes take it with preemption disabled, also on
@@ -32,8 +31,8 @@
  *     reused only from the control path, after an RCU grace period since it stopped matching
  *     (the probes run in RCU read-side sections: preemption disabled), so no probe still uses it.
  *
- * Memory: max_tasks task states (sizeof(struct mxrt_lat_task), about 15 KiB each) are allocated at
- * load; nothing is allocated afterwards. Tracking more tasks than that fails with ENOSPC (control)
+ * Memory: max_tasks task states (sizeof(struct mxrt_lat_task), about 18 KiB each) and one switch
+ * log per CPU (about 5 KiB) are allocated at load; nothing is allocated afterwards. Tracking more tasks than that fails with ENOSPC (control)
  * or is counted as not_tracked_table_full (threads created in a tracked group).
  */
 #define pr_fmt(fmt) "mxrt_lat: " fmt
@@ -70,7 +69,7 @@
 
 static unsigned int max_tasks = 64;
 module_param(max_tasks, uint, 0444);
-MODULE_PARM_DESC(max_tasks, "task states preallocated at load (1..256, about 15 KiB each)");
+MODULE_PARM_DESC(max_tasks, "task states preallocated at load (1..256, about 18 KiB each)");
 
 enum lat_slot_state { LAT_FREE, LAT_INIT, LAT_ACTIVE, LAT_DONE };
 
@@ -87,8 +86,20 @@ struct lat_slot {
 
 static struct lat_slot lat_slots[LAT_MAX_TASKS];
 static struct mxrt_lat_task *lat_pool;
+static struct mxrt_lat_cpu_log *lat_logs; /* per CPU (nr_cpu_ids): its switches while tracked tasks wait */
 static unsigned int lat_nr_used; /* slots [0, lat_nr_used) have ever been used */
-static u16 lat_filter[LAT_FILTER]; /* tracked pids per pid & (LAT_FILTER - 1) */
+/*
+ * The pid index: bucket pid & (LAT_FILTER - 1) counts the tracked pids that fall into it and names
+ * the slot when there is only one (slot + 1; LAT_SHARED: several, scan the slots). Written under
+ * lat_table_lock; read by the probes with one load, so a task that is not tracked costs a probe
+ * one load and a tracked one one more (its slot's pid), however many tasks are tracked.
+ */
+#define LAT_SHARED 0xffff
+struct lat_bucket {
+	u16 count;
+	u16 slot;
+};
+static struct lat_bucket lat_index[LAT_FILTER];
 static int lat_groups[LAT_MAX_GROUPS]; /* tracked thread groups (tgid), 0 = free */
 static unsigned int lat_nr_groups;
 static u64 lat_slo[MXRT_LAT_NMETRICS]; /* SLOs given to tasks tracked from now on */
@@ -108,23 +119,43 @@ static struct dentry *lat_debugfs;
 static void lat_report_fn(struct work_struct *w);
 static DECLARE_WORK(lat_report_work, lat_report_fn);
 
-static inline u16 *lat_bucket(int pid)
+static inline struct lat_bucket *lat_bucket(int pid)
 {
-	return &lat_filter[(unsigned int)pid & (LAT_FILTER - 1)];
+	return &lat_index[(unsigned int)pid & (LAT_FILTER - 1)];
 }
 
 /* Any context. The tracked slot of pid, or NULL. */
 static struct lat_slot *lat_find(int pid)
 {
-	unsigned int i, n;
+	unsigned int i, n, idx;
 
-	if (pid <= 0 || !READ_ONCE(*lat_bucket(pid)))
+	if (pid <= 0)
 		return NULL;
+	idx = READ_ONCE(lat_bucket(pid)->slot);
+	if (!idx)
+		return NULL;
+	if (idx != LAT_SHARED) /* acquire: pairs with lat_add's release of the pid */
+		return smp_load_acquire(&lat_slots[idx - 1].pid) == pid ? &lat_slots[idx - 1] : NULL;
 	n = READ_ONCE(lat_nr_used);
 	for (i = 0; i < n; i++)
-		if (smp_load_acquire(&lat_slots[i].pid) == pid) /* pairs with lat_add's release */
+		if (smp_load_acquire(&lat_slots[i].pid) == pid)
 			return &lat_slots[i];
 	return NULL;
+}
+
+/* lat_table_lock held: the bucket's slot after its count changed. */
+static void lat_bucket_update_locked(struct lat_bucket *b)
+{
+	unsigned int i, slot = 0;
+
+	if (b->count > 1) {
+		slot = LAT_SHARED;
+	} else if (b->count == 1) {
+		for (i = 0; i < lat_nr_used; i++)
+			if (lat_slots[i].pid && lat_bucket(lat_slots[i].pid) == b)
+				slot = i + 1;
+	}
+	WRITE_ONCE(b->slot, slot);
 }
 
 static bool lat_group_tracked_locked(int tgid)
@@ -195,7 +226,7 @@ static void lat_probe_switch(void *data, bool preempt, struct task_struct *prev,
 	int cpu = smp_processor_id();
 	unsigned long *mask = this_cpu_ptr(&lat_waitmask)->bits;
 	struct lat_slot *sp = lat_find(prev->pid), *sn = lat_find(next->pid);
-	unsigned int n = READ_ONCE(lat_nr_used), i;
+	unsigned int n = READ_ONCE(lat_nr_used);
 	struct mxrt_lat_event ev;
 
 	if (!sp && !sn && (n == 0 || find_first_bit(mask, n) >= n))
@@ -211,12 +242,13 @@ static void lat_probe_switch(void *data, bool preempt, struct task_struct *prev,
 		mxrt_lat_on_switch(sn->t, &ev);
 		lat_track_wait(sn);
 	}
-	for_each_set_bit(i, mask, n) { /* who keeps the tasks waiting here off the CPU */
-		struct lat_slot *s = &lat_slots[i];
-
-		if (s != sp && s != sn && READ_ONCE(s->state) == LAT_ACTIVE)
-			mxrt_lat_on_switch(s->t, &ev);
-	}
+	/*
+	 * Who keeps the tasks waiting here off the CPU: logged once, whatever the number of waiters;
+	 * a task's trace reads the log only when it publishes a new worst case. We hold this CPU's
+	 * runqueue lock: the log's only writer.
+	 */
+	if (n && find_first_bit(mask, n) < n)
+		mxrt_lat_cpu_log_add(&lat_logs[cpu], &ev);
 	this_cpu_inc(lat_events);
 }
 
@@ -226,7 +258,7 @@ static void lat_probe_migrate(void *data, struct task_struct *p, int dest_cpu)
 
 	if (!s)
 		return;
-	mxrt_lat_on_migrate(s->t, dest_cpu);
+	mxrt_lat_on_migrate(s->t, dest_cpu, lat_now());
 	lat_track_wait(s);
 }
 
@@ -245,10 +277,11 @@ static void lat_probe_hrtimer_start(void *data, struct hrtimer *timer, enum hrti
 /* Stops matching s (lat_table_lock held). Its data stays for the reports. */
 static void lat_retire_locked(struct lat_slot *s, const char *why)
 {
-	u16 *b = lat_bucket(s->pid);
+	struct lat_bucket *b = lat_bucket(s->pid);
 
-	WRITE_ONCE(*b, *b - 1);
+	b->count--;
 	WRITE_ONCE(s->pid, 0);
+	lat_bucket_update_locked(b);
 	WRITE_ONCE(s->state, LAT_DONE);
 	s->why = why;
 	s->gp = get_state_synchronize_rcu();
@@ -365,6 +398,7 @@ static int lat_add(struct task_struct *p)
 	}
 	/* Not visible to any probe: a FREE slot stopped matching at least a grace period ago. */
 	mxrt_lat_task_init(s->t, p->pid, p->tgid, p->comm, lat_is_irq_thread(p), lat_capture);
+	mxrt_lat_set_cpu_logs(s->t, lat_logs, nr_cpu_ids);
 	for (m = 0; m < MXRT_LAT_NMETRICS; m++)
 		mxrt_lat_set_slo(s->t, m, lat_slo[m]);
 	for_each_possible_cpu(cpu)
@@ -383,9 +417,10 @@ static int lat_add(struct task_struct *p)
 	}
 	if (i >= lat_nr_used)
 		WRITE_ONCE(lat_nr_used, i + 1);
-	WRITE_ONCE(*lat_bucket(p->pid), *lat_bucket(p->pid) + 1);
 	WRITE_ONCE(s->state, LAT_ACTIVE);
 	smp_store_release(&s->pid, p->pid); /* pairs with lat_find: the state above is initialised */
+	lat_bucket(p->pid)->count++;
+	lat_bucket_update_locked(lat_bucket(p->pid));
 	raw_spin_unlock_irqrestore(&lat_table_lock, flags);
 	return 0;
 }
@@ -613,7 +648,8 @@ static int lat_status_show(struct seq_file *f, void *unused)
 	seq_printf(f, "max_tasks: %u\ntracking: %u\nfinished: %u\nfree: %u\n", max_tasks, active,
 		   done, max_tasks - active - done);
 	seq_printf(f, "memory_bytes: %zu (task state %zu bytes each)\n",
-		   max_tasks * sizeof(struct mxrt_lat_task) + sizeof(lat_slots) + sizeof(lat_filter),
+		   max_tasks * sizeof(struct mxrt_lat_task) + sizeof(lat_slots) + sizeof(lat_index) +
+			   nr_cpu_ids * sizeof(struct mxrt_lat_cpu_log),
 		   sizeof(struct mxrt_lat_task));
 	seq_puts(f, "groups:");
 	for (i = 0; i < LAT_MAX_GROUPS; i++)
@@ -889,8 +925,12 @@ static int __init lat_init(void)
 	}
 	lat_find_hrtimer_wakeup();
 	lat_pool = kvcalloc(max_tasks, sizeof(*lat_pool), GFP_KERNEL);
-	if (!lat_pool)
+	lat_logs = kvcalloc(nr_cpu_ids, sizeof(*lat_logs), GFP_KERNEL);
+	if (!lat_pool || !lat_logs) {
+		kvfree(lat_pool);
+		kvfree(lat_logs);
 		return -ENOMEM;
+	}
 	for (i = 0; i < max_tasks; i++)
 		lat_slots[i].t = &lat_pool[i];
 	for (i = 0; i < ARRAY_SIZE(lat_probes); i++) {
@@ -899,6 +939,7 @@ static int __init lat_init(void)
 			pr_err("cannot attach to %s: %d\n", lat_probes[i].name, err);
 			lat_unregister(i);
 			kvfree(lat_pool);
+			kvfree(lat_logs);
 			return err;
 		}
 	}
@@ -929,6 +970,7 @@ static void __exit lat_exit(void)
 	flush_work(&lat_report_work);
 	lat_report_fn(NULL); /* the tasks still tracked at unload */
 	kvfree(lat_pool);
+	kvfree(lat_logs);
 }
 
 module_init(lat_init);

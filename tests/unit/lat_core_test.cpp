@@ -373,7 +373,7 @@ TEST(LatTrace, CaptureOffRecordsNoTraceButStatistics) {
 TEST(LatTrace, MigrationMovesTheWatchedCpu) {
 	Task t;
 	t.Wake(0, 1);
-	mxrt_lat_on_migrate(t.get(), 2);
+	mxrt_lat_on_migrate(t.get(), 2, 5);
 	EXPECT_EQ(mxrt_lat_wait_cpu(t.get()), 2);
 	t.Other(10, 1, 0, "swapper/1", 50, "old-cpu");
 	t.Other(20, 2, 0, "swapper/2", 51, "new-cpu");
@@ -381,7 +381,7 @@ TEST(LatTrace, MigrationMovesTheWatchedCpu) {
 	const mxrt_lat_trace tr = t.Worst(MXRT_LAT_WAKEUP);
 	ASSERT_EQ(tr.n, 3u);
 	EXPECT_STREQ(tr.ev[1].next_comm, "new-cpu");
-	mxrt_lat_on_migrate(t.get(), 3); // running: nothing to move
+	mxrt_lat_on_migrate(t.get(), 3, 250); // running: nothing to move
 	EXPECT_EQ(mxrt_lat_wait_cpu(t.get()), -1);
 }
 
@@ -733,6 +733,119 @@ TEST(LatRace, RequestedResetsDuringReads) {
 	reader();
 	writer.join();
 	EXPECT_GT(n, 0);
+}
+
+// --- CPU logs: who kept the task waiting, read from the CPUs' own switch logs -----------------------
+
+struct Logs {
+	std::unique_ptr<mxrt_lat_cpu_log[]> cpu{new mxrt_lat_cpu_log[4]()};
+	void Add(uint32_t c, uint64_t ts, int32_t prev, const char *pc, int32_t next, const char *nc) {
+		const mxrt_lat_event e = Ev(ts, MXRT_LAT_EV_SWITCH, c, prev, pc, next, nc, 0);
+		mxrt_lat_cpu_log_add(&cpu[c], &e);
+	}
+};
+
+TEST(LatCpuLog, TraceDrawsTheWaitCpusSwitchesInTimeOrder) {
+	Task t;
+	Logs logs;
+	mxrt_lat_set_cpu_logs(t.get(), logs.cpu.get(), 4);
+	logs.Add(1, 900, 0, "swapper/1", 60, "before"); // before the wake-up: not in the trace
+	t.Wake(1000, 1);
+	logs.Add(1, 1100, 60, "before", kHog, "hog");
+	logs.Add(0, 1150, 0, "swapper/0", 70, "elsewhere"); // another CPU: not in the trace
+	logs.Add(1, 1200, kHog, "hog", 61, "kworker");
+	logs.Add(1, 1300, 61, "kworker", kHog, "hog");
+	logs.Add(1, 5000, kHog, "hog", kPid, "ctl"); // its own switch-in is logged too: not twice
+	t.In(5000, 1);
+	const mxrt_lat_trace tr = t.Worst(MXRT_LAT_WAKEUP);
+	ASSERT_EQ(tr.n, 5u) << Format(tr);
+	const uint64_t ts[] = {1000, 1100, 1200, 1300, 5000};
+	for (int i = 0; i < 5; i++)
+		EXPECT_EQ(tr.ev[i].ts_ns, ts[i]) << Format(tr);
+	EXPECT_STREQ(tr.ev[1].next_comm, "hog");
+	EXPECT_EQ(tr.ev[1].type, uint32_t(MXRT_LAT_EV_SWITCH));
+	EXPECT_EQ(tr.dropped, 0u);
+	// A shorter wait does not replace the worst trace.
+	t.Sleep(6000, 1);
+	t.Wake(7000, 1);
+	logs.Add(1, 7100, 0, "swapper/1", 99, "short");
+	t.In(7200, 1);
+	EXPECT_EQ(t.Worst(MXRT_LAT_WAKEUP).value_ns, 4000u);
+}
+
+TEST(LatCpuLog, MigrationSwitchesLogs) {
+	Task t;
+	Logs logs;
+	mxrt_lat_set_cpu_logs(t.get(), logs.cpu.get(), 4);
+	t.Wake(1000, 1);
+	logs.Add(1, 1500, 0, "swapper/1", 60, "on-old");
+	mxrt_lat_on_migrate(t.get(), 2, 2000);
+	logs.Add(1, 2500, 60, "on-old", 61, "old-after"); // after it left CPU 1
+	logs.Add(2, 1800, 0, "swapper/2", 62, "new-before"); // before it came to CPU 2
+	logs.Add(2, 2600, 62, "new-before", 63, "on-new");
+	t.In(3000, 2, 63, "on-new");
+	const std::string f = Format(t.Worst(MXRT_LAT_WAKEUP));
+	EXPECT_NE(f.find("on-old"), std::string::npos) << f;
+	EXPECT_NE(f.find("-> on-new"), std::string::npos) << f;
+	EXPECT_EQ(f.find("old-after"), std::string::npos) << f;
+	EXPECT_EQ(f.find("> new-before"), std::string::npos) << f;
+}
+
+TEST(LatCpuLog, LongWaitsKeepTheNewestSwitchesAndCountTheRest) {
+	Task t;
+	Logs logs;
+	mxrt_lat_set_cpu_logs(t.get(), logs.cpu.get(), 4);
+	t.Wake(1000, 1);
+	for (uint64_t i = 0; i < 100; i++) // more than the log holds
+		logs.Add(1, 1001 + i, 60 + int32_t(i % 2), "a", 61 - int32_t(i % 2), "b");
+	t.In(2000, 1);
+	const mxrt_lat_trace tr = t.Worst(MXRT_LAT_WAKEUP);
+	ASSERT_EQ(tr.n, uint32_t(MXRT_LAT_TRACE_EVENTS));
+	EXPECT_EQ(tr.ev[0].ts_ns, 1000u);                          // the wake-up
+	EXPECT_EQ(tr.ev[1].ts_ns, 1001u + 100 - 30);                // the newest 30 switches ...
+	EXPECT_EQ(tr.ev[30].ts_ns, 1100u);
+	EXPECT_EQ(tr.ev[31].ts_ns, 2000u);                          // ... and the switch-in
+	EXPECT_GT(tr.dropped, 0u);
+	for (uint32_t i = 1; i < tr.n; i++)
+		EXPECT_LT(tr.ev[i - 1].ts_ns, tr.ev[i].ts_ns);
+}
+
+// A CPU keeps logging while another publishes traces from its log: no event is torn.
+TEST(LatCpuLog, ReadersNeverSeeTornLogEntries) {
+	Logs logs;
+	Task t;
+	mxrt_lat_set_cpu_logs(t.get(), logs.cpu.get(), 4);
+	std::atomic<bool> stop{false};
+	std::atomic<uint64_t> clock{10};
+	std::thread writer([&] {
+		while (!stop.load()) {
+			const uint64_t ts = clock.fetch_add(1);
+			const int32_t id = int32_t(ts % 100000);
+			mxrt_lat_event e = Ev(ts, MXRT_LAT_EV_SWITCH, 1, id, "w", id + 1, "x", 0);
+			mxrt_lat_cpu_log_add(&logs.cpu[1], &e);
+		}
+	});
+	uint64_t bad = 0, published = 0;
+	for (int c = 0; c < 2000; c++) {
+		const uint64_t w = clock.fetch_add(1);
+		t.Wake(w, 1);
+		for (int spin = 0; spin < 50; spin++)
+			clock.fetch_add(0);
+		const uint64_t in = clock.fetch_add(1) + uint64_t(c) * 1000; // always a new maximum
+		t.In(in, 1, 0, "swapper/1");
+		const mxrt_lat_trace tr = t.Worst(MXRT_LAT_WAKEUP);
+		published++;
+		for (uint32_t i = 0; i < tr.n; i++)
+			if (tr.ev[i].prev_pid != kPid && tr.ev[i].prev_pid != 7 && tr.ev[i].prev_pid != 0 &&
+			    (tr.ev[i].prev_pid != int32_t(tr.ev[i].ts_ns % 100000) ||
+			     tr.ev[i].next_pid != tr.ev[i].prev_pid + 1))
+				bad++;
+		t.Sleep(in + 1, 1);
+	}
+	stop = true;
+	writer.join();
+	EXPECT_EQ(bad, 0u);
+	EXPECT_EQ(published, 2000u);
 }
 
 } // namespace

@@ -50,7 +50,7 @@
  *   - mxrt_lat_set_slo, mxrt_lat_set_capture and mxrt_lat_request_reset may race with events.
  *   - mxrt_lat_task_init and mxrt_lat_reset must not run concurrently with events for the task.
  *
- * The struct is about 15 KiB: the shim allocates it (kvzalloc, GFP_KERNEL) before it registers the
+ * The struct is about 18 KiB: the shim allocates it (kvzalloc, GFP_KERNEL) before it registers the
  * probes for the PID and frees it after tracepoint_synchronize_unregister().
  *
  * Example (shim, sched_switch probe, under the runqueue lock):
@@ -108,6 +108,24 @@ struct mxrt_lat_trace {
 	struct mxrt_lat_event ev[MXRT_LAT_TRACE_EVENTS];
 };
 
+/*
+ * The switches of one CPU, for the traces (see mxrt_lat_set_cpu_logs): a ring of the newest
+ * MXRT_LAT_CPU_LOG_EVENTS, each entry a seqlock (odd stamp while written). Zero it before use.
+ */
+#define MXRT_LAT_CPU_LOG_EVENTS 64
+struct mxrt_lat_cpu_log {
+	mxrt_u64 head; /* events ever added */
+	mxrt_u64 stamp[MXRT_LAT_CPU_LOG_EVENTS];
+	struct mxrt_lat_event ev[MXRT_LAT_CPU_LOG_EVENTS];
+};
+
+/* A stretch of time the task waited on a CPU (for drawing that CPU's switches into a trace). */
+#define MXRT_LAT_WAITS 8
+struct mxrt_lat_wait {
+	mxrt_u64 from_ns, to_ns; /* to_ns = ~0 while it lasts */
+	mxrt_u32 cpu, pad;
+};
+
 /* Scheduling state of the task as the core has seen it (mxrt_lat_task.state). */
 enum mxrt_lat_state {
 	MXRT_LAT_ST_SLEEPING = 0, /* asleep, or not seen yet */
@@ -142,7 +160,28 @@ struct mxrt_lat_task {
 	struct mxrt_lat_trace cur;        /* the running cycle, private to events */
 	struct mxrt_lat_trace relief_cur; /* the running relief period, private to events */
 	struct mxrt_lat_trace worst[MXRT_LAT_NMETRICS];
+	/* with CPU logs (mxrt_lat_set_cpu_logs): where the cycle and the relief period waited */
+	const struct mxrt_lat_cpu_log *logs;
+	mxrt_u32 nlogs;
+	mxrt_u32 ncyc_wait, nrelief_wait, waits_dropped;
+	struct mxrt_lat_wait cyc_wait[MXRT_LAT_WAITS], relief_wait[MXRT_LAT_WAITS];
+	struct mxrt_lat_trace scratch; /* a trace being put together for publishing */
 };
+
+/*
+ * Any context, serialised with the other writers of that CPU's log (the shim: that CPU's switches,
+ * under its runqueue lock). Adds a switch; readers on other CPUs may run concurrently.
+ */
+void mxrt_lat_cpu_log_add(struct mxrt_lat_cpu_log *log, const struct mxrt_lat_event *ev) MXRT_NOEXCEPT;
+/*
+ * Not concurrently with events for t (after mxrt_lat_task_init, before t is visible). From now on
+ * the "who kept it waiting" part of t's traces comes from logs[cpu] (ncpus entries), read only when
+ * a new worst case is published, instead of every other switch being fed to mxrt_lat_on_switch
+ * while t waits: O(1) per switch however many tracked tasks wait on a CPU. A wait that saw more
+ * switches than a log holds keeps the newest; the rest count as dropped.
+ */
+void mxrt_lat_set_cpu_logs(struct mxrt_lat_task *t, const struct mxrt_lat_cpu_log *logs,
+			   mxrt_u32 ncpus) MXRT_NOEXCEPT;
 
 /*
  * Any context, not concurrently with events for t. Zeroes everything, copies comm (truncated to 15
@@ -180,7 +219,7 @@ void mxrt_lat_request_reset(struct mxrt_lat_task *t) MXRT_NOEXCEPT;
 void mxrt_lat_on_wakeup(struct mxrt_lat_task *t, const struct mxrt_lat_event *ev) MXRT_NOEXCEPT;
 void mxrt_lat_on_switch(struct mxrt_lat_task *t, const struct mxrt_lat_event *ev) MXRT_NOEXCEPT;
 void mxrt_lat_on_timer_arm(struct mxrt_lat_task *t, mxrt_u64 ts_ns) MXRT_NOEXCEPT;
-void mxrt_lat_on_migrate(struct mxrt_lat_task *t, mxrt_u32 new_cpu) MXRT_NOEXCEPT;
+void mxrt_lat_on_migrate(struct mxrt_lat_task *t, mxrt_u32 new_cpu, mxrt_u64 ts_ns) MXRT_NOEXCEPT;
 
 /*
  * Any context. 1 while t is runnable but not on a CPU: between a wakeup and its switch-in, and also
