@@ -13,6 +13,7 @@
 #   --no-guest-bins    do not run build/guest/<arch>/bin/*_test (static Google Test binaries)
 #   --judge LOG        boot nothing: judge an existing console log (to check the judge itself)
 #   MXRT_KVM=1         try KVM (falls back to TCG if the guest cannot start); default TCG
+#   MXRT_ICOUNT=N      TCG with -icount shift=N on one host thread: guest time counts instructions
 #   MXRT_CACHE=DIR     the setup.sh cache (default ~/.cache/mxrt)
 #
 # The initramfs (build/vm/FLAVOUR/initramfs.cpio.gz) holds busybox, every *.ko under build/FLAVOUR/
@@ -282,7 +283,7 @@ boot_once() {
 	# warnings (loglevel 4) and worse reach the console; oops=panic + panic=-1 + -no-reboot end the
 	# guest at the first Oops instead of letting it limp on
 	local append="console=$console loglevel=5 printk.time=1 printk.devkmsg=on panic=-1 oops=panic"
-	timeout -k 5 "$timeout_s" "$qemu" "${machine[@]}" -accel "$accel" -smp 2 -m 1024 -nographic \
+	timeout -k 5 "$timeout_s" "$qemu" "${machine[@]}" -accel "$accel" "${icount_args[@]}" -smp 2 -m 1024 -nographic \
 		-no-reboot -nic none -kernel "$kdir/vmlinuz" -initrd "$out/initramfs.cpio.gz" "${dtb_args[@]}" \
 		-append "$append" </dev/null >"$log.raw" 2>&1 9>&- &
 	qpid=$!
@@ -313,7 +314,12 @@ make_dtb() {
 boot_guest() {
 	command -v "$qemu" >/dev/null || die "$qemu is missing: run scripts/setup.sh first"
 	make_dtb
-	accel=tcg
+	accel=tcg icount_args=()
+	# MXRT_ICOUNT=N: the guest's clock counts instructions (2^N ns each) on one host thread, so
+	# guest-measured times are instruction counts, free of the host's scheduling noise (benchmarks)
+	if [ -n "${MXRT_ICOUNT:-}" ]; then
+		accel=tcg,thread=single icount_args=(-icount "shift=$MXRT_ICOUNT,sleep=on")
+	fi
 	if [ "${MXRT_KVM:-0}" = 1 ]; then
 		if [ "$arch" = "$(uname -m)" ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]; then accel=kvm
 		else echo "vm($flavour): MXRT_KVM=1, but KVM cannot run this guest here: using TCG"; fi
