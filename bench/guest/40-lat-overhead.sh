@@ -42,6 +42,7 @@ for r in $(seq "$RUNS"); do
 	rql="$rql $(secs /tmp/hb.rq)"
 done
 echo "# hackbench ($HB) seconds, $RUNS runs each: base:$base; mxrt_lat tracking $tracked threads:$mxrt; runqlat:$rql"
+echo "# run-to-run spread of base: $(echo "$base" | tr ' ' '\n' | grep . | sort -n | sed -n '1p;$p' | tr '\n' ' ')s (hackbench's own: how often its threads switch differs from run to run)"
 mb=$(echo "$base" | median) mm=$(echo "$mxrt" | median) mr=$(echo "$rql" | median)
 echo "# runqlat's histogram of the last run:"
 grep -E '^ +[0-9]+ -> ' /tmp/rq.out | head -12 | sed 's/^/#   /'

@@ -99,26 +99,37 @@ void ClearTrace(mxrt_lat_trace *tr) {
 	tr->dropped = 0;
 }
 
-// Adds e to a private trace. A full trace drops e, unless `keep`: then e replaces the last event
-// (the task's own switches, so that the event completing a value is always there).
-void Append(mxrt_lat_trace *tr, const mxrt_lat_event &e, bool keep) {
+// Adds e (as an event of `type`) to a private trace. A full trace drops e, unless `keep`: then e
+// replaces the last event (the task's own switches, so that the event completing a value is
+// always there).
+void Append(mxrt_lat_trace *tr, const mxrt_lat_event &e, u32 type, bool keep) {
+	mxrt_lat_event *to;
 	if (tr->n < kEvents) {
-		CopyEvent(&tr->ev[tr->n++], e);
-		return;
+		to = &tr->ev[tr->n++];
+	} else {
+		if (tr->dropped != ~0u)
+			tr->dropped++;
+		if (!keep)
+			return;
+		to = &tr->ev[kEvents - 1];
 	}
-	if (tr->dropped != ~0u)
-		tr->dropped++;
-	if (keep)
-		CopyEvent(&tr->ev[kEvents - 1], e);
+	CopyEvent(to, e);
+	to->type = type;
 }
 
 enum class Keep { kNo, kYes };
 
-void Record(mxrt_lat_task *t, const mxrt_lat_event &e, Keep keep) {
+void Record(mxrt_lat_task *t, const mxrt_lat_event &e, u32 type, Keep keep) {
 	if (t->in_cycle)
-		Append(&t->cur, e, keep == Keep::kYes);
+		Append(&t->cur, e, type, keep == Keep::kYes);
 	if (t->relief_active)
-		Append(&t->relief_cur, e, keep == Keep::kYes);
+		Append(&t->relief_cur, e, type, keep == Keep::kYes);
+}
+
+// A switch of the task's own: into its traces, unless they read switches from the CPU logs.
+void RecordSwitch(mxrt_lat_task *t, const mxrt_lat_event &e) {
+	if (t->logs == nullptr)
+		Record(t, e, MXRT_LAT_EV_SWITCH, Keep::kYes);
 }
 
 // --- waits and CPU logs ----------------------------------------------------------------------------
@@ -139,7 +150,10 @@ void CloseWait(mxrt_lat_wait *w, u32 n, u64 ts) {
 		w[n - 1].to_ns = ts;
 }
 
-// The task starts (or, migrating, goes on) waiting on cpu at ts.
+// With CPU logs a cycle's trace is read from the logs of the CPUs the task was on, from its
+// wake-up to its sleep: a segment opens at the wake-up (and moves with a migration) and closes at
+// the voluntary sleep. Its own switches and those of whoever kept it waiting are all in there.
+// The task is woken on, or migrates to, cpu at ts.
 void WaitOn(mxrt_lat_task *t, u32 cpu, u64 ts) {
 	if (t->logs == nullptr)
 		return;
@@ -173,8 +187,9 @@ bool LogRead(const mxrt_lat_cpu_log *log, u64 i, mxrt_lat_event *out) {
 	return Load(&log->stamp[at], MemoryOrder::kRelaxed) == want;
 }
 
-// Puts own events (tr) and the switches of the CPUs it waited on (waits) into t->scratch, in time
-// order: the newest switches first when they do not all fit. Only when a new worst is published.
+// Puts the task's own wake-ups and timer arms (tr) and the switches of the CPUs it was on (waits:
+// its own and everybody else's) into t->scratch, in time order, the newest switches first when
+// they do not all fit. Only when a new worst is published.
 mxrt_lat_trace *BuildTrace(mxrt_lat_task *t, const mxrt_lat_trace *tr, const mxrt_lat_wait *waits, u32 nwaits) {
 	mxrt_lat_trace *out = &t->scratch;
 	const u32 own = Min(tr->n, kEvents);
@@ -199,8 +214,6 @@ mxrt_lat_trace *BuildTrace(mxrt_lat_task *t, const mxrt_lat_trace *tr, const mxr
 				reached_start = true;
 				break;
 			}
-			if (e.prev_pid == t->pid || e.next_pid == t->pid)
-				continue; // its own switches are in tr
 			if (room == 0) {
 				dropped++;
 				continue;
@@ -460,7 +473,7 @@ void mxrt_lat_on_wakeup(mxrt_lat_task *t, const mxrt_lat_event *ev) noexcept {
 	CopyEvent(&e, *ev);
 	e.type = MXRT_LAT_EV_WAKEUP;
 	if (Load(&t->state, MemoryOrder::kRelaxed) != MXRT_LAT_ST_SLEEPING) {
-		Record(t, e, Keep::kNo); // already runnable: the cycle goes on
+		Record(t, e, MXRT_LAT_EV_WAKEUP, Keep::kNo); // already runnable: the cycle goes on
 		return;
 	}
 	t->in_cycle = 1;
@@ -475,22 +488,19 @@ void mxrt_lat_on_wakeup(mxrt_lat_task *t, const mxrt_lat_event *ev) noexcept {
 		ClearTrace(&t->relief_cur);
 		t->nrelief_wait = 0;
 	}
-	Record(t, e, Keep::kNo); // cur is empty: it always fits there
+	Record(t, e, MXRT_LAT_EV_WAKEUP, Keep::kNo); // cur is empty: it always fits there
 	SetState(t, MXRT_LAT_ST_WAITING, s32(e.cpu));
 	WaitOn(t, e.cpu, e.ts_ns);
 }
 
 void mxrt_lat_on_switch(mxrt_lat_task *t, const mxrt_lat_event *ev) noexcept {
 	TakeResetRequest(t);
-	mxrt_lat_event e;
-	CopyEvent(&e, *ev);
-	e.type = MXRT_LAT_EV_SWITCH;
+	const mxrt_lat_event &e = *ev; // ev->type is not trusted: Record says what it is
 	const u32 st = Load(&t->state, MemoryOrder::kRelaxed);
 	if (e.prev_pid == e.next_pid)
 		return;
 	if (e.next_pid == t->pid) { // switch-in
-		Record(t, e, Keep::kYes);
-		WaitEnd(t, e.ts_ns);
+		RecordSwitch(t, e);
 		if (t->wakeup_pending) {
 			t->wakeup_pending = 0;
 			Complete(t, MXRT_LAT_WAKEUP, Diff(e.ts_ns, t->wake_ts), &t->cur, t->wake_ts, e.ts_ns);
@@ -502,16 +512,16 @@ void mxrt_lat_on_switch(mxrt_lat_task *t, const mxrt_lat_event *ev) noexcept {
 		return;
 	}
 	if (e.prev_pid == t->pid) { // switch-out
-		Record(t, e, Keep::kYes);
+		RecordSwitch(t, e);
 		t->last_cpu = e.cpu;
 		t->last_prio = e.prev_prio;
 		if (t->in_cycle && st == MXRT_LAT_ST_RUNNING)
 			t->run_ns += Diff(e.ts_ns, t->run_start_ts);
 		if (e.prev_state == 0) {
 			SetState(t, MXRT_LAT_ST_PREEMPTED, s32(e.cpu));
-			WaitOn(t, e.cpu, e.ts_ns);
 			return;
 		}
+		WaitEnd(t, e.ts_ns); // before Complete: the segments end with this switch
 		if (t->in_cycle) {
 			Complete(t, MXRT_LAT_RESPONSE, Diff(e.ts_ns, t->wake_ts), &t->cur, t->wake_ts, e.ts_ns);
 			if (t->is_irq_thread)
@@ -531,7 +541,7 @@ void mxrt_lat_on_switch(mxrt_lat_task *t, const mxrt_lat_event *ev) noexcept {
 	// Another switch on the CPU the task waits on: who kept it waiting.
 	if ((st == MXRT_LAT_ST_WAITING || st == MXRT_LAT_ST_PREEMPTED) &&
 	    s32(e.cpu) == Load(&t->wait_cpu, MemoryOrder::kRelaxed))
-		Record(t, e, Keep::kNo);
+		Record(t, e, MXRT_LAT_EV_SWITCH, Keep::kNo);
 }
 
 void mxrt_lat_on_timer_arm(mxrt_lat_task *t, mxrt_u64 ts_ns) noexcept {
@@ -546,7 +556,7 @@ void mxrt_lat_on_timer_arm(mxrt_lat_task *t, mxrt_u64 ts_ns) noexcept {
 	e.prev_prio = e.next_prio = t->last_prio;
 	LoadComm(t, e.prev_comm);
 	LoadComm(t, e.next_comm);
-	Record(t, e, Keep::kNo);
+	Record(t, e, MXRT_LAT_EV_TIMER_ARM, Keep::kNo);
 }
 
 void mxrt_lat_on_migrate(mxrt_lat_task *t, mxrt_u32 new_cpu, mxrt_u64 ts_ns) noexcept {

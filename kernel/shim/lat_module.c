@@ -10,8 +10,9 @@
  *
  * Probes (all run with preemption disabled, most under a runqueue lock):
  *   sched_wakeup, sched_wakeup_new  a tracked task is woken (cycle start);
- *   sched_switch                    the task's own switches; while tracked tasks wait on a CPU,
- *                                   that CPU's switches go to its log (who kept them waiting);
+ *   sched_switch                    the task's own switches, and while tracked tasks wait on a
+ *                                   CPU all of its switches, go to that CPU's log once (the
+ *                                   traces are read from there: who kept them waiting);
  *   sched_migrate_task              a waiting task moves to another CPU;
  *   hrtimer_start                   a tracked task arms its own sleep timer (the relief metric);
  *   sched_process_fork              threads created in a tracked thread group are tracked too;
@@ -229,11 +230,20 @@ static void lat_probe_switch(void *data, bool preempt, struct task_struct *prev,
 	unsigned int n = READ_ONCE(lat_nr_used);
 	struct mxrt_lat_event ev;
 
-	if (!sp && !sn && (n == 0 || find_first_bit(mask, n) >= n))
+	bool waiters = n && find_first_bit(mask, n) < n;
+
+	if (!sp && !sn && !waiters)
 		return;
 	lat_fill(&ev, cpu, prev, next);
+	ev.type = MXRT_LAT_EV_SWITCH;
 	/* Voluntary: it gave up the CPU in a sleeping state (on PREEMPT_RT, also an rtlock wait). */
 	ev.prev_state = !preempt && prev_state != TASK_RUNNING;
+	/*
+	 * Into this CPU's log first, once: the traces of the tasks involved, and of those waiting here
+	 * (who kept them off the CPU), are read from it when one publishes a new worst case. We hold
+	 * this CPU's runqueue lock, as every writer of this log does.
+	 */
+	mxrt_lat_cpu_log_add(&lat_logs[cpu], &ev);
 	if (sp) {
 		mxrt_lat_on_switch(sp->t, &ev);
 		lat_track_wait(sp);
@@ -242,13 +252,6 @@ static void lat_probe_switch(void *data, bool preempt, struct task_struct *prev,
 		mxrt_lat_on_switch(sn->t, &ev);
 		lat_track_wait(sn);
 	}
-	/*
-	 * Who keeps the tasks waiting here off the CPU: logged once, whatever the number of waiters;
-	 * a task's trace reads the log only when it publishes a new worst case. We hold this CPU's
-	 * runqueue lock: the log's only writer.
-	 */
-	if (n && find_first_bit(mask, n) < n)
-		mxrt_lat_cpu_log_add(&lat_logs[cpu], &ev);
 	this_cpu_inc(lat_events);
 }
 

@@ -798,6 +798,7 @@ TEST(LatCpuLog, LongWaitsKeepTheNewestSwitchesAndCountTheRest) {
 	t.Wake(1000, 1);
 	for (uint64_t i = 0; i < 100; i++) // more than the log holds
 		logs.Add(1, 1001 + i, 60 + int32_t(i % 2), "a", 61 - int32_t(i % 2), "b");
+	logs.Add(1, 2000, kHog, "hog", kPid, "ctl"); // the shim logs a switch before the core sees it
 	t.In(2000, 1);
 	const mxrt_lat_trace tr = t.Worst(MXRT_LAT_WAKEUP);
 	ASSERT_EQ(tr.n, uint32_t(MXRT_LAT_TRACE_EVENTS));
@@ -805,6 +806,7 @@ TEST(LatCpuLog, LongWaitsKeepTheNewestSwitchesAndCountTheRest) {
 	EXPECT_EQ(tr.ev[1].ts_ns, 1001u + 100 - 30);                // the newest 30 switches ...
 	EXPECT_EQ(tr.ev[30].ts_ns, 1100u);
 	EXPECT_EQ(tr.ev[31].ts_ns, 2000u);                          // ... and the switch-in
+	EXPECT_EQ(tr.ev[31].next_pid, kPid);
 	EXPECT_GT(tr.dropped, 0u);
 	for (uint32_t i = 1; i < tr.n; i++)
 		EXPECT_LT(tr.ev[i - 1].ts_ns, tr.ev[i].ts_ns);

@@ -315,10 +315,11 @@ boot_guest() {
 	command -v "$qemu" >/dev/null || die "$qemu is missing: run scripts/setup.sh first"
 	make_dtb
 	accel=tcg icount_args=()
-	# MXRT_ICOUNT=N: the guest's clock counts instructions (2^N ns each) on one host thread, so
-	# guest-measured times are instruction counts, free of the host's scheduling noise (benchmarks)
+	# MXRT_ICOUNT=N: the guest's clock counts instructions (2^N ns each) on one host thread, idle
+	# time skipped (sleep=off), so guest-measured times are instruction counts, free of the host's
+	# scheduling noise (benchmarks)
 	if [ -n "${MXRT_ICOUNT:-}" ]; then
-		accel=tcg,thread=single icount_args=(-icount "shift=$MXRT_ICOUNT,sleep=on")
+		accel=tcg,thread=single icount_args=(-icount "shift=$MXRT_ICOUNT,sleep=off")
 	fi
 	if [ "${MXRT_KVM:-0}" = 1 ]; then
 		if [ "$arch" = "$(uname -m)" ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]; then accel=kvm
