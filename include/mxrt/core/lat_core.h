@@ -35,6 +35,12 @@
  * larger) of its metric, the trace that produced it is published into worst[m] with value, start and
  * end. A full trace counts further events in `dropped`, except the task's own switches (among them
  * every completing event): they overwrite the last slot (the overwritten event is counted too).
+
+ * With CPU logs (mxrt_lat_set_cpu_logs, what the kernel module uses) switches are not recorded per
+ * task at all: `cur` and `relief_cur` keep only wake-ups and timer arms, the task remembers on which
+ * CPUs it was from each wake-up to its sleep, and a published trace merges those with the switches
+ * of that time from the CPUs' logs (its own and everybody else's), newest first when they do not
+ * fit. The cost per switch then does not depend on how many tracked tasks wait on a CPU.
  *
  * Concurrency:
  *   - Event calls (mxrt_lat_on_*) for one task are serialised by the caller: the runqueue lock of the
