@@ -388,6 +388,14 @@ public:
 		if (i == 0)
 			Ch('-');
 	}
+	// "comm/pid/prio"
+	void Task(const char *comm, s32 pid, s32 prio) {
+		Comm(comm);
+		Ch('/');
+		S64(pid);
+		Ch('/');
+		S64(prio);
+	}
 	// Ends a line; a line that did not fit is taken back, and nothing follows it.
 	void EndLine() {
 		Ch('\n');
@@ -766,20 +774,12 @@ mxrt_size mxrt_lat_format_trace(const mxrt_lat_trace *tr, char *buf, mxrt_size l
 			: e.type == MXRT_LAT_EV_TIMER_ARM ? "timer"
 							  : "?");
 		out.Ch(' ');
-		out.Comm(e.prev_comm);
-		out.Ch('/');
-		out.S64(e.prev_pid);
-		out.Ch('/');
-		out.S64(e.prev_prio);
+		out.Task(e.prev_comm, e.prev_pid, e.prev_prio);
 		if (e.type == MXRT_LAT_EV_SWITCH)
 			out.Str(e.prev_state == 0 ? " preempt" : " sleep");
 		if (e.type != MXRT_LAT_EV_TIMER_ARM) {
 			out.Str(" -> ");
-			out.Comm(e.next_comm);
-			out.Ch('/');
-			out.S64(e.next_pid);
-			out.Ch('/');
-			out.S64(e.next_prio);
+			out.Task(e.next_comm, e.next_pid, e.next_prio);
 		}
 		out.EndLine();
 	}

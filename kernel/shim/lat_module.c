@@ -770,6 +770,17 @@ static int lat_pid_arg(const char *s, int *pid)
 	return kstrtoint(s, 10, pid) ?: (*pid > 0 ? 0 : -EINVAL);
 }
 
+/* "123" -> the slot of tracked pid 123; -EINVAL not a pid, -ENOENT not tracked */
+static int lat_tracked_arg(const char *arg, struct lat_slot **s)
+{
+	int pid, err = lat_pid_arg(arg, &pid);
+
+	if (err)
+		return err;
+	*s = lat_find(pid);
+	return *s ? 0 : -ENOENT;
+}
+
 /*
  * One command per write (see README "Latency tracer"):
  *   pid N | tgid N | untrack N | slo METRIC NS|off [PID] | capture on|off | reset [PID] | clear
@@ -817,14 +828,10 @@ static int lat_command(char *cmd)
 		if (argc == 4) {
 			struct lat_slot *s;
 
-			err = lat_pid_arg(argv[3], &pid);
-			if (err)
-				return err;
-			s = lat_find(pid);
-			if (!s)
-				return -ENOENT;
-			mxrt_lat_set_slo(s->t, m, ns);
-			return 0;
+			err = lat_tracked_arg(argv[3], &s);
+			if (!err)
+				mxrt_lat_set_slo(s->t, m, ns);
+			return err;
 		}
 		lat_slo[m] = ns; /* tasks tracked from now on */
 		for (i = 0; i < lat_nr_used; i++)
@@ -836,14 +843,10 @@ static int lat_command(char *cmd)
 		if (argc == 2) {
 			struct lat_slot *s;
 
-			err = lat_pid_arg(argv[1], &pid);
-			if (err)
-				return err;
-			s = lat_find(pid);
-			if (!s)
-				return -ENOENT;
-			mxrt_lat_request_reset(s->t); /* done by the task's next event */
-			return 0;
+			err = lat_tracked_arg(argv[1], &s);
+			if (!err)
+				mxrt_lat_request_reset(s->t); /* done by the task's next event */
+			return err;
 		}
 		for (i = 0; i < lat_nr_used; i++)
 			if (READ_ONCE(lat_slots[i].state) == LAT_ACTIVE)

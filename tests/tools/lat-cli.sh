@@ -12,17 +12,8 @@ bin=build/host/bin/mxrt-lat
 make --no-print-directory -s -f tests/unit/unit.mk "$bin" || { echo "tools: 0 passed, 1 failed, 0 skipped"; exit 1; }
 t=$(mktemp -d)
 trap 'rm -rf "$t"' EXIT
-pass=0 fail=0
-res() { echo "$1: lat-cli:$2${3:+ ($3)}"; if [ "$1" = PASS ]; then pass=$((pass + 1)); else fail=$((fail + 1)); fi; }
-# expect NAME RC PATTERN ARGS...: exit status RC and PATTERN in the output
-expect() {
-	local name=$1 rc=$2 pat=$3 out got
-	shift 3
-	out=$("$bin" "$@" 2>&1)
-	got=$?
-	if [ "$got" = "$rc" ] && grep -qE -- "$pat" <<<"$out"; then res PASS "$name"
-	else res FAIL "$name" "exit $got, wanted $rc and /$pat/: $(head -c 300 <<<"$out")"; fi
-}
+suite=lat-cli
+. tests/tools/lib.bash
 
 d=$t/mxrt_lat
 mkdir "$d"
