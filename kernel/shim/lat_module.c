@@ -489,7 +489,7 @@ static int lat_track_group(int tgid)
 {
 	struct task_struct *p = lat_get_task(tgid), *t;
 	unsigned long flags;
-	unsigned int i, free = LAT_MAX_GROUPS;
+	unsigned int i, free = LAT_MAX_GROUPS, nfree;
 	int err = 0, added = 0;
 
 	if (!p)
@@ -497,6 +497,14 @@ static int lat_track_group(int tgid)
 	if (p->tgid != tgid) {
 		put_task_struct(p);
 		return -EINVAL; /* a thread id, not a process */
+	}
+	/* All its threads must fit now, or nothing is tracked (threads created later are counted). */
+	lat_make_room(get_nr_threads(p));
+	for (i = 0, nfree = 0; i < max_tasks; i++)
+		nfree += READ_ONCE(lat_slots[i].state) == LAT_FREE;
+	if (nfree < get_nr_threads(p)) {
+		put_task_struct(p);
+		return -ENOSPC;
 	}
 	raw_spin_lock_irqsave(&lat_table_lock, flags);
 	for (i = 0; i < LAT_MAX_GROUPS; i++) {
@@ -516,7 +524,6 @@ static int lat_track_group(int tgid)
 		put_task_struct(p);
 		return err;
 	}
-	lat_make_room(get_nr_threads(p));
 	rcu_read_lock();
 	for_each_thread(p, t) {
 		if (lat_add(t) == -ENOSPC)
@@ -526,7 +533,7 @@ static int lat_track_group(int tgid)
 	}
 	rcu_read_unlock();
 	put_task_struct(p);
-	if (err)
+	if (err) /* threads created since the check above took the room */
 		pr_warn("tgid %d: %d thread(s) tracked, the others did not fit (max_tasks=%u)\n", tgid,
 			added, max_tasks);
 	return err;

@@ -139,5 +139,16 @@ mxrt-lat track $a $b
 mxrt-lat track $c 2>/tmp/err; rc=$?
 t full-table-refused "[ $rc = 1 ] && grep -q 'no free task slot' /tmp/err && grep -q 'memory_bytes: ' $D/status"
 kill $a $b $c
+wait $a $b $c 2>/dev/null
+mxrt-lat clear
+rm -f /tmp/go3
+$WL -g /tmp/go3 >/tmp/w3 2>&1 & # main, victim and hog: three threads for two slots
+wl=$!
+wait_line mxrt-hog /tmp/w3
+main=$(tid_of main /tmp/w3)
+mxrt-lat track -g "$main" 2>/tmp/err; rc=$?
+t group-that-does-not-fit-tracks-nothing "[ $rc = 1 ] && grep -q 'no free task slot' /tmp/err && grep -q '^tracking: 0' $D/status && ! grep -q 'groups:.* $main' $D/status"
+touch /tmp/go3
+wait $wl
 rmmod mxrt_lat
 exit $fail
