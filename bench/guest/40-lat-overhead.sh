@@ -7,7 +7,8 @@
 #   base    nothing loaded
 #   mxrt    mxrt_lat.ko loaded and tracking every hackbench thread (mxrt-lat run -- hackbench)
 #   runqlat libbpf-tools' runqlat (Debian's CO-RE build of BCC's runqlat) attached and histogramming
-# slowdown = median(setup) / median(base) - 1; the goal compares the two slowdowns.
+# slowdown = median(setup) / median(base) - 1; the goal compares the two slowdowns. A second
+# part does the same with a two-thread pipe ping-pong, which isolates the cost per scheduling event.
 # bench/run.sh boots this one with MXRT_ICOUNT=0: the guest's clock counts instructions, so
 # hackbench's times are instruction counts and the host's scheduling noise (+-20 % between runs
 # under plain TCG, more than either tool costs) stays out.
@@ -52,4 +53,34 @@ awk -v b="$mb" -v m="$mm" -v r="$mr" 'BEGIN {
 	# below 1% the runs cannot tell runqlat from nothing: count it as 1% (our ratio is then a floor)
 	if (sr < 0.01) { printf "# runqlat slowdown below the 1%% noise floor: counted as 1%%\n"; sr = 0.01 }
 	printf "bench: lat_tracer_slowdown_vs_runqlat = %.2f ratio (goal <= 0.33)\n", sm / sr
+}'
+
+# The same three setups on the smallest scheduling workload there is: two threads on one CPU
+# handing a byte back and forth over pipes (mxrt-lat-workload -P: per round two wake-ups and two
+# switches, nothing else). Few instructions besides the scheduler's own, and no run-to-run
+# variation in how often threads switch, so the per-event cost of each tool shows clearly.
+PP="mxrt-lat-workload -P ${MXRT_BENCH_ROUNDS:-20000} -C 1"
+pp() { sed -n 's/^pingpong_ns_per_round=//p' "$1"; }
+pbase="" pmxrt="" prql=""
+for r in $(seq "$RUNS"); do
+	$PP >/tmp/pp.base || exit 1
+	pbase="$pbase $(pp /tmp/pp.base)"
+	load
+	mxrt-lat run -- $PP >/tmp/pp.mxrt || exit 1
+	pmxrt="$pmxrt $(pp /tmp/pp.mxrt)"
+	rmmod mxrt_lat
+	$RQ 3600 1 >/tmp/rq.out 2>&1 &
+	rq=$!
+	sleep 3
+	kill -0 $rq 2>/dev/null || { echo "# runqlat did not start:"; cat /tmp/rq.out; exit 1; }
+	$PP >/tmp/pp.rq || exit 1
+	kill -INT $rq
+	wait $rq
+	prql="$prql $(pp /tmp/pp.rq)"
+done
+echo "# ping-pong ns per round (2 wake-ups + 2 switches), $RUNS runs each: base:$pbase; mxrt_lat:$pmxrt; runqlat:$prql"
+pb=$(echo "$pbase" | median) pm=$(echo "$pmxrt" | median) pr=$(echo "$prql" | median)
+awk -v b="$pb" -v m="$pm" -v r="$pr" 'BEGIN {
+	printf "# median ns per round: base %d, mxrt_lat %d (+%d), runqlat %d (+%d)\n", b, m, m - b, r, r - b
+	printf "bench: lat_tracer_pingpong_cost_vs_runqlat = %.2f ratio (goal <= 0.33)\n", (m - b) / (r > b ? r - b : 1)
 }'

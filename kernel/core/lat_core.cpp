@@ -477,9 +477,7 @@ void mxrt_lat_request_reset(mxrt_lat_task *t) noexcept {
 
 void mxrt_lat_on_wakeup(mxrt_lat_task *t, const mxrt_lat_event *ev) noexcept {
 	TakeResetRequest(t);
-	mxrt_lat_event e;
-	CopyEvent(&e, *ev);
-	e.type = MXRT_LAT_EV_WAKEUP;
+	const mxrt_lat_event &e = *ev; // ev->type is not trusted: Record says what it is
 	if (Load(&t->state, MemoryOrder::kRelaxed) != MXRT_LAT_ST_SLEEPING) {
 		Record(t, e, MXRT_LAT_EV_WAKEUP, Keep::kNo); // already runnable: the cycle goes on
 		return;
@@ -490,13 +488,18 @@ void mxrt_lat_on_wakeup(mxrt_lat_task *t, const mxrt_lat_event *ev) noexcept {
 	t->run_ns = 0;
 	ClearTrace(&t->cur);
 	t->ncyc_wait = 0;
+	Append(&t->cur, e, MXRT_LAT_EV_WAKEUP, false); // cur is empty: it always fits there
 	if (!t->relief_active) { // the first wakeup after a timer sleep starts a relief period
 		t->relief_active = 1;
 		t->relief_start_ts = e.ts_ns;
 		ClearTrace(&t->relief_cur);
 		t->nrelief_wait = 0;
+		Append(&t->relief_cur, e, MXRT_LAT_EV_WAKEUP, false);
+	} else if (t->logs == nullptr) {
+		// With CPU logs the relief trace keeps its start and the timer arms; the wake-ups in
+		// between (every cycle of a task that never sleeps on a timer) cost nothing.
+		Append(&t->relief_cur, e, MXRT_LAT_EV_WAKEUP, false);
 	}
-	Record(t, e, MXRT_LAT_EV_WAKEUP, Keep::kNo); // cur is empty: it always fits there
 	SetState(t, MXRT_LAT_ST_WAITING, s32(e.cpu));
 	WaitOn(t, e.cpu, e.ts_ns);
 }

@@ -14,6 +14,11 @@
 //                     [-g GO_FILE] [-l]
 //   -k EVERY: every EVERY-th cycle (starting with cycle 1) is hogged; -l: create the threads only
 //   after the go file appears (tests of thread-group tracking).
+//
+//   mxrt-lat-workload -P ROUNDS [-C CPU]
+//   ping-pong: two threads on one CPU hand a byte back and forth over pipes ROUNDS times (each
+//   round: two wake-ups and two context switches, nothing else) and print "pingpong_ns_per_round=N":
+//   the cost of a scheduling event with as little else as possible (the tracer's benchmark).
 #include <pthread.h>
 #include <sched.h>
 #include <sys/prctl.h>
@@ -113,9 +118,45 @@ void WaitForGo() {
 		usleep(10000);
 }
 
+int pipe_ab[2], pipe_ba[2];
+long rounds;
+
+void *Pong(void *) {
+	char c;
+	for (long i = 0; i < rounds; i++)
+		if (read(pipe_ab[0], &c, 1) != 1 || write(pipe_ba[1], &c, 1) != 1)
+			std::exit(3);
+	return nullptr;
+}
+
+int PingPong() {
+	cpu_set_t set;
+	CPU_ZERO(&set);
+	CPU_SET(cfg.cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set) != 0 || pipe(pipe_ab) != 0 || pipe(pipe_ba) != 0) {
+		std::fprintf(stderr, "mxrt-lat-workload: %s\n", std::strerror(errno));
+		return 3;
+	}
+	std::printf("main %ld\n", long(getpid()));
+	std::fflush(stdout);
+	WaitForGo();
+	pthread_t th; // inherits the CPU
+	pthread_create(&th, nullptr, Pong, nullptr);
+	const long long t0 = Now();
+	char c = 'x';
+	for (long i = 0; i < rounds; i++)
+		if (write(pipe_ab[1], &c, 1) != 1 || read(pipe_ba[0], &c, 1) != 1)
+			return 3;
+	const long long t1 = Now();
+	pthread_join(th, nullptr);
+	std::printf("pingpong_ns_per_round=%lld\n", (t1 - t0) / rounds);
+	return 0;
+}
+
 int Usage() {
 	std::fprintf(stderr, "usage: mxrt-lat-workload [-c CYCLES] [-k EVERY] [-p PERIOD_MS] [-H HOG_MS] "
-			     "[-o OFFSET_MS] [-C CPU] [-g GO_FILE] [-l]\n");
+			     "[-o OFFSET_MS] [-C CPU] [-g GO_FILE] [-l]\n"
+			     "       mxrt-lat-workload -P ROUNDS [-C CPU] [-g GO_FILE]\n");
 	return 2;
 }
 
@@ -134,7 +175,7 @@ bool Num(const char *s, long lo, long hi, long *out) {
 int main(int argc, char **argv) {
 	int c;
 	long v;
-	while ((c = getopt(argc, argv, "c:k:p:H:o:C:g:l")) != -1) {
+	while ((c = getopt(argc, argv, "c:k:p:H:o:C:g:lP:")) != -1) {
 		switch (c) {
 		case 'c': if (!Num(optarg, 1, 100000, &v)) return Usage(); cfg.cycles = int(v); break;
 		case 'k': if (!Num(optarg, 0, 100000, &v)) return Usage(); cfg.every = int(v); break;
@@ -144,6 +185,7 @@ int main(int argc, char **argv) {
 		case 'C': if (!Num(optarg, 0, 1023, &v)) return Usage(); cfg.cpu = int(v); break;
 		case 'g': cfg.go = optarg; break;
 		case 'l': cfg.late = true; break;
+		case 'P': if (!Num(optarg, 1, 100000000, &rounds)) return Usage(); break;
 		default: return Usage();
 		}
 	}
@@ -151,6 +193,8 @@ int main(int argc, char **argv) {
 	if (optind != argc || (cfg.every > 0 && cfg.hog_ms >= cfg.period_ms * cfg.every) ||
 	    cfg.offset_ms >= cfg.period_ms)
 		return Usage();
+	if (rounds > 0)
+		return PingPong();
 	lat_ns.assign(cfg.cycles, 0);
 	std::printf("main %ld\n", long(getpid()));
 	std::fflush(stdout);
