@@ -963,7 +963,7 @@ static int __init lat_init(void)
 	debugfs_create_file("stats", 0444, lat_debugfs, NULL, &lat_stats_fops);
 	debugfs_create_file("hist", 0444, lat_debugfs, NULL, &lat_hist_fops);
 	debugfs_create_file("traces", 0444, lat_debugfs, NULL, &lat_traces_fops);
-	pr_info("attached to %zu scheduler tracepoints; %u task slots (%zu KiB)\n",
+	pr_info("attached to %zu tracepoints (sched, hrtimer, task); %u task slots (%zu KiB)\n",
 		ARRAY_SIZE(lat_probes), max_tasks, max_tasks * sizeof(*lat_pool) / 1024);
 	return 0;
 }

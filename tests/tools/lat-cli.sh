@@ -60,6 +60,7 @@ cat >"$d/hist" <<'T'
 8192 16384 2
 T
 expect hist-bars 0 '8\.2 \.\. 16\.4 +2 #{41}' -d "$d" hist 100
+expect hist-header-in-us 0 'pid 100 ctl wakeup: from \.\. below \(us\), count' -d "$d" hist 100
 cat >"$d/traces" <<'T'
 # pid 100 ctl wakeup worst case
 value_ns=25000 start_ns=10 end_ns=25010 events=2 dropped=0

@@ -167,8 +167,12 @@ int Blocks(const char *file, long id, bool bars) {
 	for (const auto &l : lines) {
 		if (l.rfind("# pid ", 0) == 0) {
 			keep = id == 0 || Fields(l)[2] == std::to_string(id);
+			std::string head = l.substr(2);
+			const size_t ns = head.find("lo_ns hi_ns count");
+			if (bars && ns != std::string::npos) // the bars print microseconds
+				head.replace(ns, std::string::npos, "from .. below (us), count");
 			if (keep)
-				std::printf("%s\n", l.c_str() + 2);
+				std::printf("%s\n", head.c_str());
 			continue;
 		}
 		if (!keep)

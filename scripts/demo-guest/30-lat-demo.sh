@@ -1,0 +1,37 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Runs in: the VM guest (busybox sh), from scripts/demo.sh. The per-PID latency tracer: a control
+# loop (SCHED_FIFO 50, 50 ms period) that a higher-priority hog keeps off its CPU on every 4th
+# cycle, run under mxrt-lat with a 10 ms wake-up SLO; then the table, a histogram and the
+# worst-case trace that names the hog, and the MAX30102 driver's IRQ thread.
+set -u
+M=${MXRT_MODDIR:?}
+say() { printf '\n### %s\n' "$*"; }
+
+say "load the tracer: it attaches to the scheduler's tracepoints (no kernel patch)"
+insmod "$M/mxrt_lat.ko" || exit 1
+dmesg | grep 'mxrt_lat' | sed 's/^\[[^]]*\] //' | tail -n 1
+
+say "mxrt-lat run -s wakeup=10000000 -- mxrt-lat-workload -c 12 (every 4th cycle hogged for ~20 ms)"
+mxrt-lat run -s wakeup=10000000 -- mxrt-lat-workload -c 12 -k 4 -p 50 -H 30 -o 10 -C 1 | grep -v '^cycle'
+victim=$(awk '$3 == "mxrt-victim" {print $1; exit}' /sys/kernel/debug/mxrt_lat/tasks)
+
+say "its wake-up latency histogram"
+mxrt-lat hist "$victim" | awk '/^pid / {on = / wakeup:/} on'
+
+say "the worst wake-up, and who kept it waiting"
+mxrt-lat traces "$victim" | sed -n '/wakeup worst/,/response worst/p' | grep -v 'response worst'
+
+say "the MAX30102 driver's threaded IRQ handler, 400 samples at 100 Hz"
+insmod "$M/mxrt_max30102_sim.ko" && insmod "$M/mxrt_max30102.ko" || exit 1
+i=0
+while [ ! -c /dev/max30102-0 ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+client=$(basename "$(readlink -f /sys/class/misc/max30102-0/device)")
+irqt=$(grep -l "^irq/.*-$client" /proc/[0-9]*/comm | head -1 | cut -d/ -f3)
+mxrt-lat track "$irqt"
+mxrt-max30102-read -n 400 /dev/max30102-0 >/dev/null
+mxrt-lat show "$irqt"
+mxrt-lat status | grep -E 'tracking|memory|events'
+rmmod mxrt_max30102 mxrt_max30102_sim
+rmmod mxrt_lat
+dmesg | grep 'final report' | sed 's/^\[[^]]*\] //' | tail -n 2
