@@ -195,7 +195,7 @@ static void lat_fill(struct mxrt_lat_event *ev, int cpu, struct task_struct *pre
 /* After an event of s's task: move its bit to the CPU it now waits on (the task's event path). */
 static void lat_track_wait(struct lat_slot *s)
 {
-	int cpu = mxrt_lat_wait_cpu(s->t);
+	int cpu = READ_ONCE(s->t->wait_cpu); /* mxrt_lat_wait_cpu() without a call: see lat_core.h */
 	unsigned int i = s - lat_slots;
 
 	if (cpu == s->mask_cpu)

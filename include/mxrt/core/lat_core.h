@@ -150,7 +150,8 @@ struct mxrt_lat_task {
 	mxrt_u32 reset_req; /* bumped by mxrt_lat_request_reset */
 	/* read by the shim from other CPUs (atomic), written by events */
 	mxrt_u32 state;    /* enum mxrt_lat_state */
-	mxrt_s32 wait_cpu; /* CPU the task waits on (WAITING/PREEMPTED), else -1 */
+	mxrt_s32 wait_cpu; /* CPU the task waits on (WAITING/PREEMPTED), else -1: always equal to
+			    * mxrt_lat_wait_cpu(t), so a hot caller may read it directly (atomic) */
 	/* per-cycle state, private to the serialised event calls */
 	mxrt_u32 reset_done;
 	mxrt_u32 in_cycle, wakeup_pending, relief_active, timer_armed;
