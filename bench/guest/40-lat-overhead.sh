@@ -21,25 +21,37 @@ command -v hackbench >/dev/null && [ -x $RQ ] || { echo "# hackbench or runqlat 
 # 4 groups x 40 threads, plus the main thread: max_tasks must hold them all
 load() { insmod "$M/mxrt_lat.ko" max_tasks=256 || exit 1; }
 secs() { sed -n 's/^Time: *//p' "$1"; }
+# with_mxrt OUT CMD...: CMD with all its threads tracked by a freshly loaded mxrt_lat
+with_mxrt() {
+	out=$1
+	shift
+	load
+	mxrt-lat run -- "$@" >"$out" || exit 1
+	tracked=$(grep -c " $(basename "$1" | cut -c1-15) " /sys/kernel/debug/mxrt_lat/tasks)
+	rmmod mxrt_lat
+}
+# with_runqlat OUT CMD...: CMD while runqlat is attached (checked to have histogrammed)
+with_runqlat() {
+	out=$1
+	shift
+	$RQ 3600 1 >/tmp/rq.out 2>&1 &
+	rq=$!
+	sleep 3 # its stdout is a file (buffered): attached once it has loaded, checked below
+	kill -0 $rq 2>/dev/null || { echo "# runqlat did not start:"; cat /tmp/rq.out; exit 1; }
+	"$@" >"$out" || exit 1
+	kill -INT $rq
+	wait $rq
+	grep -q "usecs" /tmp/rq.out || { echo "# runqlat printed no histogram:"; cat /tmp/rq.out; exit 1; }
+}
 median() { tr ' ' '\n' | grep . | sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
 base="" mxrt="" rql=""
 $HB >/dev/null # warm-up
 for r in $(seq "$RUNS"); do
 	$HB >/tmp/hb.base || exit 1
 	base="$base $(secs /tmp/hb.base)"
-	load
-	mxrt-lat run -- $HB >/tmp/hb.mxrt || exit 1
+	with_mxrt /tmp/hb.mxrt $HB
 	mxrt="$mxrt $(secs /tmp/hb.mxrt)"
-	tracked=$(grep -c ' hackbench ' /sys/kernel/debug/mxrt_lat/tasks)
-	rmmod mxrt_lat
-	$RQ 3600 1 >/tmp/rq.out 2>&1 &
-	rq=$!
-	sleep 3 # its stdout is a file (buffered): attached once it has loaded, checked below
-	kill -0 $rq 2>/dev/null || { echo "# runqlat did not start:"; cat /tmp/rq.out; exit 1; }
-	$HB >/tmp/hb.rq || exit 1
-	kill -INT $rq
-	wait $rq
-	grep -q "usecs" /tmp/rq.out || { echo "# runqlat printed no histogram:"; cat /tmp/rq.out; exit 1; }
+	with_runqlat /tmp/hb.rq $HB
 	rql="$rql $(secs /tmp/hb.rq)"
 done
 echo "# hackbench ($HB) seconds, $RUNS runs each: base:$base; mxrt_lat tracking $tracked threads:$mxrt; runqlat:$rql"
@@ -65,17 +77,9 @@ pbase="" pmxrt="" prql=""
 for r in $(seq "$RUNS"); do
 	$PP >/tmp/pp.base || exit 1
 	pbase="$pbase $(pp /tmp/pp.base)"
-	load
-	mxrt-lat run -- $PP >/tmp/pp.mxrt || exit 1
+	with_mxrt /tmp/pp.mxrt $PP
 	pmxrt="$pmxrt $(pp /tmp/pp.mxrt)"
-	rmmod mxrt_lat
-	$RQ 3600 1 >/tmp/rq.out 2>&1 &
-	rq=$!
-	sleep 3
-	kill -0 $rq 2>/dev/null || { echo "# runqlat did not start:"; cat /tmp/rq.out; exit 1; }
-	$PP >/tmp/pp.rq || exit 1
-	kill -INT $rq
-	wait $rq
+	with_runqlat /tmp/pp.rq $PP
 	prql="$prql $(pp /tmp/pp.rq)"
 done
 echo "# ping-pong ns per round (2 wake-ups + 2 switches), $RUNS runs each: base:$pbase; mxrt_lat:$pmxrt; runqlat:$prql"
