@@ -207,6 +207,15 @@ static void lat_track_wait(struct lat_slot *s)
 	s->mask_cpu = cpu;
 }
 
+/* A slot no probe uses any more (a grace period after it stopped matching): drop its bit. */
+static void lat_clear_wait(struct lat_slot *s)
+{
+	if (READ_ONCE(s->state) == LAT_DONE && s->mask_cpu >= 0) {
+		clear_bit(s - lat_slots, per_cpu(lat_waitmask, s->mask_cpu).bits);
+		s->mask_cpu = -1;
+	}
+}
+
 static void lat_probe_wakeup(void *data, struct task_struct *p)
 {
 	struct mxrt_lat_event ev;
@@ -228,9 +237,8 @@ static void lat_probe_switch(void *data, bool preempt, struct task_struct *prev,
 	unsigned long *mask = this_cpu_ptr(&lat_waitmask)->bits;
 	struct lat_slot *sp = lat_find(prev->pid), *sn = lat_find(next->pid);
 	unsigned int n = READ_ONCE(lat_nr_used);
-	struct mxrt_lat_event ev;
-
 	bool waiters = n && find_first_bit(mask, n) < n;
+	struct mxrt_lat_event ev;
 
 	if (!sp && !sn && !waiters)
 		return;
@@ -566,6 +574,9 @@ static int lat_untrack(int id)
 	if (!found)
 		return -ENOENT;
 	synchronize_rcu(); /* when the write returns, no probe still records for these tasks */
+	/* Their events are over: a task untracked while waiting must not keep its CPU logging. */
+	for (i = 0; i < lat_nr_used; i++)
+		lat_clear_wait(&lat_slots[i]);
 	lat_report_locked(); /* ... and their final reports are in the log */
 	return 0;
 }
