@@ -43,17 +43,25 @@ with_runqlat() {
 	wait $rq
 	grep -q "usecs" /tmp/rq.out || { echo "# runqlat printed no histogram:"; cat /tmp/rq.out; exit 1; }
 }
+# three_ways GET CMD...: RUNS interleaved runs of CMD with nothing loaded, under mxrt_lat and under
+# runqlat; GET FILE picks the figure out of a run's output. Sets $bare $traced $peer (figure lists).
+three_ways() {
+	get=$1
+	shift
+	bare="" traced="" peer=""
+	for r in $(seq "$RUNS"); do
+		"$@" >/tmp/tw.bare || exit 1
+		bare="$bare $($get /tmp/tw.bare)"
+		with_mxrt /tmp/tw.mxrt "$@"
+		traced="$traced $($get /tmp/tw.mxrt)"
+		with_runqlat /tmp/tw.rq "$@"
+		peer="$peer $($get /tmp/tw.rq)"
+	done
+}
 median() { tr ' ' '\n' | grep . | sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
-base="" mxrt="" rql=""
 $HB >/dev/null # warm-up
-for r in $(seq "$RUNS"); do
-	$HB >/tmp/hb.base || exit 1
-	base="$base $(secs /tmp/hb.base)"
-	with_mxrt /tmp/hb.mxrt $HB
-	mxrt="$mxrt $(secs /tmp/hb.mxrt)"
-	with_runqlat /tmp/hb.rq $HB
-	rql="$rql $(secs /tmp/hb.rq)"
-done
+three_ways secs $HB
+base=$bare mxrt=$traced rql=$peer
 echo "# hackbench ($HB) seconds, $RUNS runs each: base:$base; mxrt_lat tracking $tracked threads:$mxrt; runqlat:$rql"
 echo "# run-to-run spread of base: $(echo "$base" | tr ' ' '\n' | grep . | sort -n | sed -n '1p;$p' | tr '\n' ' ')s (hackbench's own: how often its threads switch differs from run to run)"
 mb=$(echo "$base" | median) mm=$(echo "$mxrt" | median) mr=$(echo "$rql" | median)
@@ -73,15 +81,8 @@ awk -v b="$mb" -v m="$mm" -v r="$mr" 'BEGIN {
 # variation in how often threads switch, so the per-event cost of each tool shows clearly.
 PP="mxrt-lat-workload -P ${MXRT_BENCH_ROUNDS:-20000} -C 1"
 pp() { sed -n 's/^pingpong_ns_per_round=//p' "$1"; }
-pbase="" pmxrt="" prql=""
-for r in $(seq "$RUNS"); do
-	$PP >/tmp/pp.base || exit 1
-	pbase="$pbase $(pp /tmp/pp.base)"
-	with_mxrt /tmp/pp.mxrt $PP
-	pmxrt="$pmxrt $(pp /tmp/pp.mxrt)"
-	with_runqlat /tmp/pp.rq $PP
-	prql="$prql $(pp /tmp/pp.rq)"
-done
+three_ways pp $PP
+pbase=$bare pmxrt=$traced prql=$peer
 echo "# ping-pong ns per round (2 wake-ups + 2 switches), $RUNS runs each: base:$pbase; mxrt_lat:$pmxrt; runqlat:$prql"
 pb=$(echo "$pbase" | median) pm=$(echo "$pmxrt" | median) pr=$(echo "$prql" | median)
 awk -v b="$pb" -v m="$pm" -v r="$pr" 'BEGIN {
