@@ -11,3 +11,10 @@
 if command -v mxrt-insmod >/dev/null 2>&1; then
 	insmod() { mxrt-insmod "$@"; }
 fi
+
+# Results of a guest test that reports each check (tests/vm/init counts them). Set SUITE first:
+#   ok NAME [DETAIL] | bad NAME [DETAIL] (sets fail=1) | check NAME COMMAND... (ok if it succeeds)
+fail=0
+ok() { echo "@@MXRT result PASS ${SUITE:?}:$1${2:+ ($2)}"; }
+bad() { echo "@@MXRT result FAIL ${SUITE:?}:$1${2:+ ($2)}"; fail=1; }
+check() { name=$1; shift; if "$@"; then ok "$name"; else bad "$name"; fi; }

@@ -7,10 +7,7 @@
 # runtime suspend. Each check is reported as a result of its own (@@MXRT result ...).
 set -u
 M=${MXRT_MODDIR:?}
-fail=0
-ok() { echo "@@MXRT result PASS max30102:$1${2:+ ($2)}"; }
-bad() { echo "@@MXRT result FAIL max30102:$1${2:+ ($2)}"; fail=1; }
-check() { name=$1; shift; if "$@"; then ok "$name"; else bad "$name"; fi; }
+SUITE=max30102 # ok, bad, check: tests/vm/test-env.sh
 stat_of() { sed -n "s/^$1: //p" "$DBG/stats" | cut -d' ' -f1; }
 sim_reg() { sed -n "s/.* $1=\([0-9a-f]*\).*/\1/p" "$SIM/state" | head -1; }
 sim_counter() { tr ' ' '\n' <"$SIM/state" | sed -n "s/^$1=//p" | head -1; }

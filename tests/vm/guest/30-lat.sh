@@ -10,10 +10,7 @@
 # counted, and unloading while tracking. Each check is a result of its own (@@MXRT result ...).
 set -u
 M=${MXRT_MODDIR:?}
-fail=0
-ok() { echo "@@MXRT result PASS lat:$1${2:+ ($2)}"; }
-bad() { echo "@@MXRT result FAIL lat:$1${2:+ ($2)}"; fail=1; }
-check() { name=$1; shift; if "$@"; then ok "$name"; else bad "$name"; fi; }
+SUITE=lat # ok, bad, check: tests/vm/test-env.sh
 t() { if eval "$2"; then ok "$1" "${3:-}"; else bad "$1" "${3:-}"; fi; } # t NAME 'SHELL TEST' [DETAIL]
 D=/sys/kernel/debug/mxrt_lat
 # stat PID METRIC FIELD: FIELD of "pid tgid comm metric count min max avg p50 p99 slo violations"
