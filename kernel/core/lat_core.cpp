@@ -15,6 +15,8 @@
 //     (no standalone fences, so ThreadSanitizer follows it).
 //   - state/wait_cpu/capture/reset_req/slo_ns: single words with relaxed atomics; they are hints or
 //     settings whose ordering comes from the scheduler's runqueue locks around the event calls.
+//   - a log's waiters: relaxed atomic adds (a waker or a migration changes another CPU's count);
+//     the shim reads it under that CPU's runqueue lock, which also orders the wake-ups there.
 // The traces are copied as 64-bit words through a may_alias type, since they hold char arrays.
 #include <mxrt/core/lat_core.h>
 #include <mxrt/kstd/atomic.hpp>
@@ -47,6 +49,11 @@ static_assert(sizeof(mxrt_lat_stat) == (6 + kBuckets) * 8);
 static_assert(__builtin_offsetof(mxrt_lat_task, stat_seq) % 8 == 0);
 static_assert(__builtin_offsetof(mxrt_lat_task, worst) % 8 == 0);
 static_assert(kMetrics <= 32, "worst_valid is a bit mask");
+static_assert(sizeof(mxrt_lat_sched) == 32 + 2 * sizeof(void *), "no implicit padding in the view");
+static_assert(__builtin_offsetof(mxrt_lat_event, cpu) == 12 && __builtin_offsetof(mxrt_lat_event, prev_pid) == 16 &&
+	      __builtin_offsetof(mxrt_lat_event, prev_prio) == 24 && __builtin_offsetof(mxrt_lat_event, prev_state) == 32 &&
+	      __builtin_offsetof(mxrt_lat_event, prev_comm) == 40 && __builtin_offsetof(mxrt_lat_event, next_comm) == 56,
+	      "EventWords builds this layout");
 
 template <typename T> T Load(const T *p, MemoryOrder mo) { return __atomic_load_n(p, static_cast<int>(mo)); }
 template <typename T> void Store(T *p, T v, MemoryOrder mo) { __atomic_store_n(p, v, static_cast<int>(mo)); }
@@ -68,10 +75,37 @@ void CopyEvent(mxrt_lat_event *dst, const mxrt_lat_event &src) {
 		d[i] = s[i];
 }
 
-void ZeroEvent(mxrt_lat_event *e) {
-	WordU64 *d = reinterpret_cast<WordU64 *>(e);
+// Two 32-bit fields as the 64-bit word they share in memory (either byte order).
+u64 Pair(u32 first, u32 second) {
+	const u32 f[2] = {first, second};
+	u64 w;
+	__builtin_memcpy(&w, f, 8);
+	return w;
+}
+
+u64 CommWord(const char *comm, u32 half) {
+	u64 w;
+	__builtin_memcpy(&w, comm + 8 * half, 8);
+	return w;
+}
+
+// The nine words of the mxrt_lat_event for a view, built in registers: no copy of the event.
+// (Inlined and unrolled everywhere, so the words stay in registers.)
+struct Words {
+	u64 w[kEvWords];
+};
+[[gnu::always_inline]] inline Words EventWords(const mxrt_lat_sched &s, u32 type) {
+	return {{s.ts_ns, Pair(type, s.cpu), Pair(u32(s.prev_pid), u32(s.next_pid)),
+		 Pair(u32(s.prev_prio), u32(s.next_prio)), Pair(type == MXRT_LAT_EV_SWITCH ? s.voluntary : 0, 0),
+		 CommWord(s.prev_comm, 0), CommWord(s.prev_comm, 1), CommWord(s.next_comm, 0),
+		 CommWord(s.next_comm, 1)}};
+}
+
+[[gnu::always_inline]] inline void StoreEvent(mxrt_lat_event *to, const Words &w) {
+	WordU64 *d = reinterpret_cast<WordU64 *>(to);
+#pragma GCC unroll 9
 	for (u32 i = 0; i < kEvWords; i++)
-		d[i] = 0;
+		d[i] = w.w[i];
 }
 
 void CopyComm(char *dst, const char *src) {
@@ -99,77 +133,46 @@ void ClearTrace(mxrt_lat_trace *tr) {
 	tr->dropped = 0;
 }
 
-// Adds e (as an event of `type`) to a private trace. A full trace drops e, unless `keep`: then e
-// replaces the last event (the task's own switches, so that the event completing a value is
-// always there).
-void Append(mxrt_lat_trace *tr, const mxrt_lat_event &e, u32 type, bool keep) {
-	mxrt_lat_event *to;
+// Adds an event (a wake-up or a timer arm) to a private trace; a full trace drops it (counted).
+[[gnu::always_inline]] inline void Append(mxrt_lat_trace *tr, const Words &w) {
 	if (tr->n < kEvents) {
-		to = &tr->ev[tr->n++];
-	} else {
-		if (tr->dropped != ~0u)
-			tr->dropped++;
-		if (!keep)
-			return;
-		to = &tr->ev[kEvents - 1];
+		StoreEvent(&tr->ev[tr->n++], w);
+	} else if (tr->dropped != ~0u) {
+		tr->dropped++;
 	}
-	CopyEvent(to, e);
-	to->type = type;
 }
 
-enum class Keep { kNo, kYes };
-
-void Record(mxrt_lat_task *t, const mxrt_lat_event &e, u32 type, Keep keep) {
+[[gnu::always_inline]] inline void Record(mxrt_lat_task *t, const Words &w) {
 	if (t->in_cycle)
-		Append(&t->cur, e, type, keep == Keep::kYes);
+		Append(&t->cur, w);
 	if (t->relief_active)
-		Append(&t->relief_cur, e, type, keep == Keep::kYes);
-}
-
-// A switch of the task's own: into its traces, unless they read switches from the CPU logs.
-void RecordSwitch(mxrt_lat_task *t, const mxrt_lat_event &e) {
-	if (t->logs == nullptr)
-		Record(t, e, MXRT_LAT_EV_SWITCH, Keep::kYes);
+		Append(&t->relief_cur, w);
 }
 
 // --- waits and CPU logs ----------------------------------------------------------------------------
 
-void OpenWait(mxrt_lat_wait *w, u32 *n, u32 *dropped, u32 cpu, u64 ts) {
-	if (*n >= MXRT_LAT_WAITS) { // keep the newest: the last slot is reused
-		(*dropped)++;
-		*n = MXRT_LAT_WAITS - 1;
-	}
-	w[*n].cpu = cpu;
-	w[*n].from_ns = ts;
-	w[*n].to_ns = kNone;
-	(*n)++;
-}
+static_assert((MXRT_LAT_WAITS & (MXRT_LAT_WAITS - 1)) == 0, "a ring indexed with a mask");
 
-void CloseWait(mxrt_lat_wait *w, u32 n, u64 ts) {
-	if (n > 0 && w[n - 1].to_ns == kNone)
-		w[n - 1].to_ns = ts;
+// The newest stretch ends at ts (if it has not ended).
+[[gnu::always_inline]] inline void WaitEnd(mxrt_lat_task *t, u64 ts) {
+	mxrt_lat_wait *w = &t->waits[(t->nwaits - 1) % MXRT_LAT_WAITS]; // nwaits == 0: an unused, zeroed slot
+	if (w->to_ns == kNone)
+		w->to_ns = ts;
 }
 
 // With CPU logs a cycle's trace is read from the logs of the CPUs the task was on, from its
-// wake-up to its sleep: a segment opens at the wake-up (and moves with a migration) and closes at
+// wake-up to its sleep: a stretch opens at the wake-up (and moves with a migration) and closes at
 // the voluntary sleep. Its own switches and those of whoever kept it waiting are all in there.
 // The task is woken on, or migrates to, cpu at ts.
-void WaitOn(mxrt_lat_task *t, u32 cpu, u64 ts) {
+[[gnu::always_inline]] inline void WaitOn(mxrt_lat_task *t, u32 cpu, u64 ts) {
 	if (t->logs == nullptr)
 		return;
-	if (t->in_cycle) {
-		CloseWait(t->cyc_wait, t->ncyc_wait, ts);
-		OpenWait(t->cyc_wait, &t->ncyc_wait, &t->waits_dropped, cpu, ts);
-	}
-	if (t->relief_active) {
-		CloseWait(t->relief_wait, t->nrelief_wait, ts);
-		OpenWait(t->relief_wait, &t->nrelief_wait, &t->waits_dropped, cpu, ts);
-	}
-}
-
-void WaitEnd(mxrt_lat_task *t, u64 ts) {
-	CloseWait(t->cyc_wait, t->ncyc_wait, ts);
-	CloseWait(t->relief_wait, t->nrelief_wait, ts);
+	WaitEnd(t, ts);
+	mxrt_lat_wait *w = &t->waits[t->nwaits % MXRT_LAT_WAITS];
+	w->cpu = cpu;
+	w->from_ns = ts;
+	w->to_ns = kNone;
+	t->nwaits++;
 }
 
 // A consistent copy of log entry `i` (a global index); false if it was overwritten meanwhile.
@@ -190,14 +193,18 @@ bool LogRead(const mxrt_lat_cpu_log *log, u64 i, mxrt_lat_event *out) {
 // Puts the task's own wake-ups and timer arms (tr) and the switches of the CPUs it was on (waits:
 // its own and everybody else's) into t->scratch, in time order, the newest switches first when
 // they do not all fit. Only when a new worst is published.
-mxrt_lat_trace *BuildTrace(mxrt_lat_task *t, const mxrt_lat_trace *tr, const mxrt_lat_wait *waits, u32 nwaits) {
+mxrt_lat_trace *BuildTrace(mxrt_lat_task *t, const mxrt_lat_trace *tr, u64 first) {
 	mxrt_lat_trace *out = &t->scratch;
 	const u32 own = Min(tr->n, kEvents);
 	u32 room = kEvents - own, nc = 0, dropped = tr->dropped;
+	if (t->nwaits - first > MXRT_LAT_WAITS) { // its oldest stretches were overwritten
+		dropped++;
+		first = t->nwaits - MXRT_LAT_WAITS;
+	}
 	// Candidates go to the end of out->ev, newest at the top, so [kEvents - nc, kEvents) ascends
-	// (the waits are walked newest first too, and do not overlap).
-	for (u32 w = nwaits; w-- > 0;) {
-		const mxrt_lat_wait &wt = waits[w];
+	// (the stretches are walked newest first too, and do not overlap).
+	for (u64 w = t->nwaits; w-- > first;) {
+		const mxrt_lat_wait &wt = t->waits[w % MXRT_LAT_WAITS];
 		if (wt.cpu >= t->nlogs)
 			continue;
 		const mxrt_lat_cpu_log *log = &t->logs[wt.cpu];
@@ -239,13 +246,25 @@ mxrt_lat_trace *BuildTrace(mxrt_lat_task *t, const mxrt_lat_trace *tr, const mxr
 	return out;
 }
 
-void SetState(mxrt_lat_task *t, mxrt_lat_state st, s32 cpu) {
-	Store(&t->wait_cpu, cpu, MemoryOrder::kRelaxed);
+[[gnu::always_inline]] inline void AddWaiter(mxrt_lat_task *t, s32 cpu, u64 delta) {
+	if (cpu >= 0 && u32(cpu) < t->nlogs) // no logs: nlogs == 0
+		__atomic_fetch_add(&t->logs[cpu].waiters, delta, __ATOMIC_RELAXED);
+}
+
+// The task now waits on cpu (WAITING, PREEMPTED), or on none (-1): its CPU logs' waiters follow.
+[[gnu::always_inline]] inline void SetState(mxrt_lat_task *t, mxrt_lat_state st, s32 cpu) {
+	const s32 was = t->wait_cpu; // only the serialised event calls write it
+	if (was != cpu) {
+		AddWaiter(t, was, ~0ull); // -1
+		AddWaiter(t, cpu, 1);
+		Store(&t->wait_cpu, cpu, MemoryOrder::kRelaxed);
+	}
 	Store(&t->state, u32(st), MemoryOrder::kRelaxed);
 }
 
-// Single writer: plain read-modify-write through atomic loads and stores.
-void AddValue(mxrt_lat_stat *s, u64 v) {
+// Single writer: plain read-modify-write through atomic loads and stores. True when the metric has
+// an SLO.
+[[gnu::always_inline]] inline bool AddValue(mxrt_lat_stat *s, u64 v) {
 	constexpr MemoryOrder r = MemoryOrder::kRelaxed;
 	const u64 c = Load(&s->count, r);
 	if (v < Load(&s->min_ns, r))
@@ -259,6 +278,13 @@ void AddValue(mxrt_lat_stat *s, u64 v) {
 	if (slo != 0 && v > slo)
 		Store(&s->violations, Load(&s->violations, r) + 1, r);
 	Store(&s->count, c + 1, MemoryOrder::kRelease); // pairs with stat_read's acquire load of count
+	return slo != 0;
+}
+
+u32 CaptureMode(int capture) {
+	return capture == MXRT_LAT_CAPTURE_OFF ? MXRT_LAT_CAPTURE_OFF
+	       : capture == MXRT_LAT_CAPTURE_SLO ? MXRT_LAT_CAPTURE_SLO
+						 : MXRT_LAT_CAPTURE_ALL;
 }
 
 // Publishes src (a private trace) as worst[m].
@@ -279,20 +305,24 @@ void Publish(mxrt_lat_task *t, u32 m, mxrt_lat_trace *src, u64 value, u64 start,
 	Store(seq, s + 2, MemoryOrder::kRelease); // pairs with TraceRead's first acquire load
 }
 
-void Complete(mxrt_lat_task *t, mxrt_lat_metric m, u64 value, mxrt_lat_trace *tr, u64 start, u64 end) {
+// A new worst case of m: its trace is put together and published. Rare, so out of the hot path.
+__attribute__((noinline, cold)) void PublishWorst(mxrt_lat_task *t, mxrt_lat_metric m, u64 value,
+						  mxrt_lat_trace *tr, u64 start, u64 end) {
 	const bool relief = m == MXRT_LAT_RELIEF;
-	AddValue(&t->stat[m], value);
-	if (Load(&t->capture, MemoryOrder::kRelaxed) == 0)
+	if (t->logs != nullptr)
+		tr = BuildTrace(t, tr, relief ? t->relief_first : t->cyc_first);
+	Publish(t, m, tr, value, start, end);
+	t->worst_valid |= 1u << m;
+}
+
+[[gnu::always_inline]] inline void Complete(mxrt_lat_task *t, mxrt_lat_metric m, u64 value, mxrt_lat_trace *tr, u64 start, u64 end) {
+	const bool slo = AddValue(&t->stat[m], value);
+	const u32 capture = Load(&t->capture, MemoryOrder::kRelaxed);
+	if (capture == MXRT_LAT_CAPTURE_OFF || (capture == MXRT_LAT_CAPTURE_SLO && !slo))
 		return;
-	const u32 bit = 1u << m;
 	// worst[m].value_ns is only written by us; the atomic load keeps the may_alias stores visible.
-	if ((t->worst_valid & bit) == 0 || value > Load(&t->worst[m].value_ns, MemoryOrder::kRelaxed)) {
-		if (t->logs != nullptr)
-			tr = BuildTrace(t, tr, relief ? t->relief_wait : t->cyc_wait,
-					relief ? t->nrelief_wait : t->ncyc_wait);
-		Publish(t, m, tr, value, start, end);
-		t->worst_valid |= bit;
-	}
+	if ((t->worst_valid & (1u << m)) == 0 || value > Load(&t->worst[m].value_ns, MemoryOrder::kRelaxed))
+		PublishWorst(t, m, value, tr, start, end);
 }
 
 void ResetNow(mxrt_lat_task *t) {
@@ -329,16 +359,87 @@ void ResetNow(mxrt_lat_task *t) {
 	t->relief_active = 0;
 	t->timer_armed = 0;
 	t->run_ns = 0;
-	t->ncyc_wait = t->nrelief_wait = 0;
+	t->cyc_first = t->relief_first = t->nwaits;
 }
 
 // Requested resets are done by the writer, at the start of its next event.
-void TakeResetRequest(mxrt_lat_task *t) {
+[[gnu::always_inline]] inline void TakeResetRequest(mxrt_lat_task *t) {
 	const u32 r = Load(&t->reset_req, MemoryOrder::kRelaxed); // a counter, no data rides on it
 	if (r != t->reset_done) {
 		ResetNow(t);
 		t->reset_done = r;
 	}
+}
+
+// --- events ------------------------------------------------------------------------------------
+
+// t is next in a switch: it runs, and a wake-up waiting for this ends.
+void SwitchIn(mxrt_lat_task *t, const mxrt_lat_sched &e) {
+	TakeResetRequest(t);
+	if (t->wakeup_pending) {
+		t->wakeup_pending = 0;
+		Complete(t, MXRT_LAT_WAKEUP, Diff(e.ts_ns, t->wake_ts), &t->cur, t->wake_ts, e.ts_ns);
+	}
+	t->run_start_ts = e.ts_ns;
+	t->last_cpu = e.cpu;
+	t->last_prio = e.next_prio;
+	SetState(t, MXRT_LAT_ST_RUNNING, -1);
+}
+
+// t is prev in a switch: preempted (it waits on the CPU), or asleep (its cycle and maybe its relief
+// period end).
+void SwitchOut(mxrt_lat_task *t, const mxrt_lat_sched &e) {
+	TakeResetRequest(t);
+	const u32 st = Load(&t->state, MemoryOrder::kRelaxed);
+	t->last_cpu = e.cpu;
+	t->last_prio = e.prev_prio;
+	if (t->in_cycle && st == MXRT_LAT_ST_RUNNING)
+		t->run_ns += Diff(e.ts_ns, t->run_start_ts);
+	if (e.voluntary == 0) {
+		SetState(t, MXRT_LAT_ST_PREEMPTED, s32(e.cpu));
+		return;
+	}
+	WaitEnd(t, e.ts_ns); // before Complete: the stretch ends with this switch
+	if (t->in_cycle) {
+		Complete(t, MXRT_LAT_RESPONSE, Diff(e.ts_ns, t->wake_ts), &t->cur, t->wake_ts, e.ts_ns);
+		if (t->is_irq_thread)
+			Complete(t, MXRT_LAT_IRQTHREAD, t->run_ns, &t->cur, t->wake_ts, e.ts_ns);
+		t->in_cycle = 0;
+		t->wakeup_pending = 0;
+	}
+	if (t->relief_active && t->timer_armed) {
+		Complete(t, MXRT_LAT_RELIEF, Diff(e.ts_ns, t->relief_start_ts), &t->relief_cur, t->relief_start_ts,
+			 e.ts_ns);
+		t->relief_active = 0;
+	}
+	t->timer_armed = 0;
+	SetState(t, MXRT_LAT_ST_SLEEPING, -1);
+}
+
+// Adds a switch to its CPU's log (one writer: that CPU, under its runqueue lock); readers on other
+// CPUs may copy entries meanwhile (LogRead).
+[[gnu::always_inline]] inline void LogAdd(mxrt_lat_cpu_log *log, const Words &w) {
+	const u64 i = Load(&log->head, MemoryOrder::kRelaxed); // one writer
+	const u32 at = u32(i % MXRT_LAT_CPU_LOG_EVENTS);
+	Store(&log->stamp[at], 2 * i + 1, MemoryOrder::kRelaxed);
+	WordU64 *to = reinterpret_cast<WordU64 *>(&log->ev[at]);
+#ifdef MXRT_HOSTED
+	// Release stores: the odd stamp is visible before any new word (pairs with LogRead's acquire
+	// loads). ThreadSanitizer follows these; it does not model the fence below.
+#pragma GCC unroll 9
+	for (u32 k = 0; k < kEvWords; k++)
+		__atomic_store_n(&to[k], w.w[k], __ATOMIC_RELEASE);
+#else
+	// This runs on every switch of a CPU where tracked tasks run or wait: one smp_wmb()-strength
+	// fence (pairs with LogRead's acquire loads) and plain word stores instead of nine release
+	// stores (each a barrier on arm64), as the kernel's seqcount writers do.
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+#pragma GCC unroll 9
+	for (u32 k = 0; k < kEvWords; k++)
+		__atomic_store_n(&to[k], w.w[k], __ATOMIC_RELAXED);
+#endif
+	Store(&log->stamp[at], 2 * i + 2, MemoryOrder::kRelease); // pairs with LogRead's first load
+	Store(&log->head, i + 1, MemoryOrder::kRelease);          // pairs with BuildTrace's head load
 }
 
 // --- text -----------------------------------------------------------------------------------------
@@ -399,6 +500,10 @@ public:
 	// Ends a line; a line that did not fit is taken back, and nothing follows it.
 	void EndLine() {
 		Ch('\n');
+		Keep();
+	}
+	// Keeps what was written since the last EndLine/Keep if it all fit (without ending the line).
+	void Keep() {
 		if (full_)
 			pos_ = line_;
 		else
@@ -437,7 +542,7 @@ void mxrt_lat_task_init(mxrt_lat_task *t, mxrt_s32 pid, mxrt_s32 tgid, const cha
 	t->tgid = tgid;
 	CopyComm(t->comm, comm);
 	t->is_irq_thread = is_irq_thread != 0;
-	t->capture = capture != 0;
+	t->capture = CaptureMode(capture);
 	t->wait_cpu = -1;
 	t->state = MXRT_LAT_ST_SLEEPING;
 	for (u32 m = 0; m < kMetrics; m++)
@@ -463,7 +568,7 @@ void mxrt_lat_set_slo(mxrt_lat_task *t, mxrt_lat_metric m, mxrt_u64 ns) noexcept
 }
 
 void mxrt_lat_set_capture(mxrt_lat_task *t, int capture) noexcept {
-	Store(&t->capture, u32(capture != 0), MemoryOrder::kRelaxed);
+	Store(&t->capture, CaptureMode(capture), MemoryOrder::kRelaxed);
 }
 
 void mxrt_lat_reset(mxrt_lat_task *t) noexcept {
@@ -475,11 +580,12 @@ void mxrt_lat_request_reset(mxrt_lat_task *t) noexcept {
 	__atomic_fetch_add(&t->reset_req, 1u, __ATOMIC_RELAXED); // read by TakeResetRequest
 }
 
-void mxrt_lat_on_wakeup(mxrt_lat_task *t, const mxrt_lat_event *ev) noexcept {
+void mxrt_lat_wakeup(mxrt_lat_task *t, const mxrt_lat_sched *ev) noexcept {
 	TakeResetRequest(t);
-	const mxrt_lat_event &e = *ev; // ev->type is not trusted: Record says what it is
+	const mxrt_lat_sched &e = *ev;
+	const Words w = EventWords(e, MXRT_LAT_EV_WAKEUP);
 	if (Load(&t->state, MemoryOrder::kRelaxed) != MXRT_LAT_ST_SLEEPING) {
-		Record(t, e, MXRT_LAT_EV_WAKEUP, Keep::kNo); // already runnable: the cycle goes on
+		Record(t, w); // already runnable: the cycle goes on
 		return;
 	}
 	t->in_cycle = 1;
@@ -487,121 +593,55 @@ void mxrt_lat_on_wakeup(mxrt_lat_task *t, const mxrt_lat_event *ev) noexcept {
 	t->wake_ts = e.ts_ns;
 	t->run_ns = 0;
 	ClearTrace(&t->cur);
-	t->ncyc_wait = 0;
-	Append(&t->cur, e, MXRT_LAT_EV_WAKEUP, false); // cur is empty: it always fits there
+	t->cyc_first = t->nwaits;
+	Append(&t->cur, w); // cur is empty: it always fits there
 	if (!t->relief_active) { // the first wakeup after a timer sleep starts a relief period
 		t->relief_active = 1;
 		t->relief_start_ts = e.ts_ns;
 		ClearTrace(&t->relief_cur);
-		t->nrelief_wait = 0;
-		Append(&t->relief_cur, e, MXRT_LAT_EV_WAKEUP, false);
-	} else if (t->logs == nullptr) {
-		// With CPU logs the relief trace keeps its start and the timer arms; the wake-ups in
-		// between (every cycle of a task that never sleeps on a timer) cost nothing.
-		Append(&t->relief_cur, e, MXRT_LAT_EV_WAKEUP, false);
+		t->relief_first = t->nwaits;
+		Append(&t->relief_cur, w);
 	}
+	// Later wake-ups of a relief period are not recorded there: its trace keeps its start and the
+	// timer arms (every cycle of a task that never sleeps on a timer would otherwise cost a copy).
 	SetState(t, MXRT_LAT_ST_WAITING, s32(e.cpu));
 	WaitOn(t, e.cpu, e.ts_ns);
 }
 
-void mxrt_lat_on_switch(mxrt_lat_task *t, const mxrt_lat_event *ev) noexcept {
-	TakeResetRequest(t);
-	const mxrt_lat_event &e = *ev; // ev->type is not trusted: Record says what it is
-	const u32 st = Load(&t->state, MemoryOrder::kRelaxed);
+void mxrt_lat_switch(mxrt_lat_cpu_log *log, mxrt_lat_task *prev, mxrt_lat_task *next,
+		     const mxrt_lat_sched *ev) noexcept {
+	const mxrt_lat_sched &e = *ev;
 	if (e.prev_pid == e.next_pid)
 		return;
-	if (e.next_pid == t->pid) { // switch-in
-		RecordSwitch(t, e);
-		if (t->wakeup_pending) {
-			t->wakeup_pending = 0;
-			Complete(t, MXRT_LAT_WAKEUP, Diff(e.ts_ns, t->wake_ts), &t->cur, t->wake_ts, e.ts_ns);
-		}
-		t->run_start_ts = e.ts_ns;
-		t->last_cpu = e.cpu;
-		t->last_prio = e.next_prio;
-		SetState(t, MXRT_LAT_ST_RUNNING, -1);
-		return;
-	}
-	if (e.prev_pid == t->pid) { // switch-out
-		RecordSwitch(t, e);
-		t->last_cpu = e.cpu;
-		t->last_prio = e.prev_prio;
-		if (t->in_cycle && st == MXRT_LAT_ST_RUNNING)
-			t->run_ns += Diff(e.ts_ns, t->run_start_ts);
-		if (e.prev_state == 0) {
-			SetState(t, MXRT_LAT_ST_PREEMPTED, s32(e.cpu));
-			return;
-		}
-		WaitEnd(t, e.ts_ns); // before Complete: the segments end with this switch
-		if (t->in_cycle) {
-			Complete(t, MXRT_LAT_RESPONSE, Diff(e.ts_ns, t->wake_ts), &t->cur, t->wake_ts, e.ts_ns);
-			if (t->is_irq_thread)
-				Complete(t, MXRT_LAT_IRQTHREAD, t->run_ns, &t->cur, t->wake_ts, e.ts_ns);
-			t->in_cycle = 0;
-			t->wakeup_pending = 0;
-		}
-		if (t->relief_active && t->timer_armed) {
-			Complete(t, MXRT_LAT_RELIEF, Diff(e.ts_ns, t->relief_start_ts), &t->relief_cur,
-				 t->relief_start_ts, e.ts_ns);
-			t->relief_active = 0;
-		}
-		t->timer_armed = 0;
-		SetState(t, MXRT_LAT_ST_SLEEPING, -1);
-		return;
-	}
-	// Another switch on the CPU the task waits on: who kept it waiting.
-	if ((st == MXRT_LAT_ST_WAITING || st == MXRT_LAT_ST_PREEMPTED) &&
-	    s32(e.cpu) == Load(&t->wait_cpu, MemoryOrder::kRelaxed))
-		Record(t, e, MXRT_LAT_EV_SWITCH, Keep::kNo);
+	// Into the log first: a trace published by this very switch reads it from there.
+	if (log != nullptr)
+		LogAdd(log, EventWords(e, MXRT_LAT_EV_SWITCH));
+	if (prev != nullptr && prev->pid == e.prev_pid)
+		SwitchOut(prev, e);
+	if (next != nullptr && next->pid == e.next_pid)
+		SwitchIn(next, e);
 }
 
 void mxrt_lat_on_timer_arm(mxrt_lat_task *t, mxrt_u64 ts_ns) noexcept {
 	TakeResetRequest(t);
 	t->timer_armed = 1;
-	mxrt_lat_event e;
-	ZeroEvent(&e);
-	e.ts_ns = ts_ns;
-	e.type = MXRT_LAT_EV_TIMER_ARM;
-	e.cpu = t->last_cpu;
-	e.prev_pid = e.next_pid = t->pid;
-	e.prev_prio = e.next_prio = t->last_prio;
-	LoadComm(t, e.prev_comm);
-	LoadComm(t, e.next_comm);
-	Record(t, e, MXRT_LAT_EV_TIMER_ARM, Keep::kNo);
+	char comm[MXRT_LAT_COMM_LEN];
+	LoadComm(t, comm);
+	const mxrt_lat_sched e = {ts_ns, t->last_cpu, 0, t->pid, t->pid, t->last_prio, t->last_prio, comm, comm};
+	Record(t, EventWords(e, MXRT_LAT_EV_TIMER_ARM));
 }
 
 void mxrt_lat_on_migrate(mxrt_lat_task *t, mxrt_u32 new_cpu, mxrt_u64 ts_ns) noexcept {
 	const u32 st = Load(&t->state, MemoryOrder::kRelaxed);
 	if (st == MXRT_LAT_ST_WAITING || st == MXRT_LAT_ST_PREEMPTED) {
-		Store(&t->wait_cpu, s32(new_cpu), MemoryOrder::kRelaxed);
+		SetState(t, mxrt_lat_state(st), s32(new_cpu));
 		WaitOn(t, new_cpu, ts_ns);
 	}
 }
 
-void mxrt_lat_cpu_log_add(mxrt_lat_cpu_log *log, const mxrt_lat_event *ev) noexcept {
-	const u64 i = Load(&log->head, MemoryOrder::kRelaxed); // one writer
-	const u32 at = u32(i % MXRT_LAT_CPU_LOG_EVENTS);
-	Store(&log->stamp[at], 2 * i + 1, MemoryOrder::kRelaxed);
-	const WordU64 *from = reinterpret_cast<const WordU64 *>(ev);
-	WordU64 *to = reinterpret_cast<WordU64 *>(&log->ev[at]);
-#ifdef MXRT_HOSTED
-	// Release stores: the odd stamp is visible before any new word (pairs with LogRead's acquire
-	// loads). ThreadSanitizer follows these; it does not model the fence below.
-	for (u32 k = 0; k < kEvWords; k++)
-		__atomic_store_n(&to[k], from[k], __ATOMIC_RELEASE);
-#else
-	// This runs on every switch of a CPU where tracked tasks wait: one smp_wmb()-strength fence
-	// (pairs with LogRead's acquire loads) and plain word stores instead of nine release stores
-	// (each a barrier on arm64), as the kernel's seqcount writers do.
-	__atomic_thread_fence(__ATOMIC_RELEASE);
-	for (u32 k = 0; k < kEvWords; k++)
-		__atomic_store_n(&to[k], from[k], __ATOMIC_RELAXED);
-#endif
-	Store(&log->stamp[at], 2 * i + 2, MemoryOrder::kRelease); // pairs with LogRead's first load
-	Store(&log->head, i + 1, MemoryOrder::kRelease);          // pairs with BuildTrace's head load
-}
+void mxrt_lat_detach(mxrt_lat_task *t) noexcept { SetState(t, MXRT_LAT_ST_SLEEPING, -1); }
 
-void mxrt_lat_set_cpu_logs(mxrt_lat_task *t, const mxrt_lat_cpu_log *logs, mxrt_u32 ncpus) noexcept {
+void mxrt_lat_set_cpu_logs(mxrt_lat_task *t, mxrt_lat_cpu_log *logs, mxrt_u32 ncpus) noexcept {
 	t->logs = logs;
 	t->nlogs = ncpus;
 }
@@ -723,6 +763,40 @@ mxrt_size mxrt_lat_format_stats(const mxrt_lat_task *t, char *buf, mxrt_size len
 		out.Ch(' ');
 		out.U64(s.violations);
 		out.EndLine();
+	}
+	return out.Finish();
+}
+
+mxrt_size mxrt_lat_format_summary(const mxrt_lat_task *t, char *buf, mxrt_size len) noexcept {
+	Text out(buf, len);
+	bool first = true;
+	for (u32 m = 0; m < kMetrics; m++) {
+		if (m == MXRT_LAT_IRQTHREAD && !t->is_irq_thread)
+			continue;
+		mxrt_lat_stat s;
+		mxrt_lat_stat_read(t, mxrt_lat_metric(m), &s);
+		if (!first)
+			out.Str("; ");
+		first = false;
+		out.Str(kMetricNames[m]);
+		out.Str(" n=");
+		out.U64(s.count);
+		if (s.count != 0) {
+			const char *const names[] = {" min=", " avg=", " p50=", " p99=", " max="};
+			const u64 vals[] = {s.min_ns, s.sum_ns / s.count, mxrt_lat_stat_permille(&s, 500),
+					    mxrt_lat_stat_permille(&s, 990), s.max_ns};
+			for (u32 i = 0; i < kstd::ArraySize(vals); i++) {
+				out.Str(names[i]);
+				out.U64(vals[i]);
+			}
+		}
+		if (s.slo_ns != 0) {
+			out.Str(" slo=");
+			out.U64(s.slo_ns);
+			out.Str(" viol=");
+			out.U64(s.violations);
+		}
+		out.Keep();
 	}
 	return out.Finish();
 }

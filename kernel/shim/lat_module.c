@@ -77,7 +77,6 @@ enum lat_slot_state { LAT_FREE, LAT_INIT, LAT_ACTIVE, LAT_DONE };
 struct lat_slot {
 	int pid;	  /* matched by the probes; 0 once the task is no longer tracked */
 	int state;	  /* enum lat_slot_state; written under lat_table_lock */
-	int mask_cpu;	  /* CPU whose lat_waitmask has our bit; the task's event path only */
 	bool reported;	  /* final report printed (lat_ctl_lock) */
 	const char *why;  /* why it stopped: "exited", "untracked", "unloaded" */
 	unsigned long gp; /* RCU cookie taken when it stopped matching */
@@ -87,7 +86,8 @@ struct lat_slot {
 
 static struct lat_slot lat_slots[LAT_MAX_TASKS];
 static struct mxrt_lat_task *lat_pool;
-static struct mxrt_lat_cpu_log *lat_logs; /* per CPU (nr_cpu_ids): its switches while tracked tasks wait */
+/* per CPU (nr_cpu_ids): its switches, and how many tracked tasks wait there (see lat_core.h) */
+static struct mxrt_lat_cpu_log *lat_logs;
 static unsigned int lat_nr_used; /* slots [0, lat_nr_used) have ever been used */
 /*
  * The pid index: bucket pid & (LAT_FILTER - 1) counts the tracked pids that fall into it and names
@@ -104,15 +104,11 @@ static struct lat_bucket lat_index[LAT_FILTER];
 static int lat_groups[LAT_MAX_GROUPS]; /* tracked thread groups (tgid), 0 = free */
 static unsigned int lat_nr_groups;
 static u64 lat_slo[MXRT_LAT_NMETRICS]; /* SLOs given to tasks tracked from now on */
-static bool lat_capture = true;
+static int lat_capture = MXRT_LAT_CAPTURE_SLO; /* enum mxrt_lat_capture, for tasks tracked from now on */
+static const char *const lat_capture_names[] = { "off", "on", "all" }; /* on: metrics with an SLO */
 static DEFINE_RAW_SPINLOCK(lat_table_lock);
 static DEFINE_MUTEX(lat_ctl_lock);
-/* Per CPU: the slots of tracked tasks waiting on that CPU (set and cleared by their own events). */
-struct lat_mask {
-	unsigned long bits[BITS_TO_LONGS(LAT_MAX_TASKS)];
-};
-static DEFINE_PER_CPU(struct lat_mask, lat_waitmask);
-static DEFINE_PER_CPU(u64, lat_events);
+static DEFINE_PER_CPU(u64, lat_events); /* handed to the core; the probes run with IRQs off */
 static atomic64_t lat_table_full = ATOMIC64_INIT(0);
 static atomic64_t lat_evicted = ATOMIC64_INIT(0);
 static void *lat_hrtimer_wakeup; /* hrtimer_wakeup(), the function of every hrtimer sleep */
@@ -125,23 +121,32 @@ static inline struct lat_bucket *lat_bucket(int pid)
 	return &lat_index[(unsigned int)pid & (LAT_FILTER - 1)];
 }
 
-/* Any context. The tracked slot of pid, or NULL. */
-static struct lat_slot *lat_find(int pid)
+static noinline struct lat_slot *lat_find_shared(int pid)
 {
-	unsigned int i, n, idx;
+	unsigned int i, n = READ_ONCE(lat_nr_used);
 
 	if (pid <= 0)
 		return NULL;
-	idx = READ_ONCE(lat_bucket(pid)->slot);
-	if (!idx)
-		return NULL;
-	if (idx != LAT_SHARED) /* acquire: pairs with lat_add's release of the pid */
-		return smp_load_acquire(&lat_slots[idx - 1].pid) == pid ? &lat_slots[idx - 1] : NULL;
-	n = READ_ONCE(lat_nr_used);
 	for (i = 0; i < n; i++)
 		if (smp_load_acquire(&lat_slots[i].pid) == pid)
 			return &lat_slots[i];
 	return NULL;
+}
+
+/*
+ * Any context. The tracked slot of pid, or NULL: inline, as every probe of every task asks. A
+ * retired slot's pid is 0 for a moment before its bucket forgets it: the idle task (pid 0) must
+ * not match it.
+ */
+static __always_inline struct lat_slot *lat_find(int pid)
+{
+	unsigned int idx = READ_ONCE(lat_bucket(pid)->slot);
+
+	if (likely(!idx))
+		return NULL;
+	if (idx != LAT_SHARED) /* acquire: pairs with lat_add's release of the pid */
+		return smp_load_acquire(&lat_slots[idx - 1].pid) == pid && pid > 0 ? &lat_slots[idx - 1] : NULL;
+	return lat_find_shared(pid);
 }
 
 /* lat_table_lock held: the bucket's slot after its count changed. */
@@ -176,91 +181,59 @@ static inline u64 lat_now(void)
 
 /* ---- probes ------------------------------------------------------------------------------------ */
 
-static void lat_fill(struct mxrt_lat_event *ev, int cpu, struct task_struct *prev,
-		     struct task_struct *next)
+/*
+ * The probes' slow paths, for tracked tasks only: the event as the core takes it, with pointers to
+ * the comms and no copies (lat_core.h). Out of line, so the probes' common path (not tracked) has
+ * no stack frame to set up.
+ */
+static noinline void lat_event(struct mxrt_lat_cpu_log *log, struct lat_slot *sp, struct lat_slot *sn,
+			       int cpu, struct task_struct *prev, struct task_struct *next, bool voluntary)
 {
-	ev->ts_ns = lat_now();
-	ev->type = 0;
-	ev->cpu = cpu;
-	ev->prev_pid = prev->pid;
-	ev->next_pid = next->pid;
-	ev->prev_prio = prev->prio;
-	ev->next_prio = next->prio;
-	ev->prev_state = 0;
-	ev->pad = 0;
-	memcpy(ev->prev_comm, prev->comm, MXRT_LAT_COMM_LEN);
-	memcpy(ev->next_comm, next->comm, MXRT_LAT_COMM_LEN);
-}
+	struct mxrt_lat_sched e = {
+		.ts_ns = lat_now(),
+		.cpu = cpu,
+		.voluntary = voluntary,
+		.prev_pid = prev->pid,
+		.next_pid = next->pid,
+		.prev_prio = prev->prio,
+		.next_prio = next->prio,
+		.prev_comm = prev->comm,
+		.next_comm = next->comm,
+	};
 
-/* After an event of s's task: move its bit to the CPU it now waits on (the task's event path). */
-static void lat_track_wait(struct lat_slot *s)
-{
-	int cpu = READ_ONCE(s->t->wait_cpu); /* mxrt_lat_wait_cpu() without a call: see lat_core.h */
-	unsigned int i = s - lat_slots;
-
-	if (cpu == s->mask_cpu)
-		return;
-	if (s->mask_cpu >= 0)
-		clear_bit(i, per_cpu(lat_waitmask, s->mask_cpu).bits);
-	if (cpu >= 0)
-		set_bit(i, per_cpu(lat_waitmask, cpu).bits);
-	s->mask_cpu = cpu;
-}
-
-/* A slot no probe uses any more (a grace period after it stopped matching): drop its bit. */
-static void lat_clear_wait(struct lat_slot *s)
-{
-	if (READ_ONCE(s->state) == LAT_DONE && s->mask_cpu >= 0) {
-		clear_bit(s - lat_slots, per_cpu(lat_waitmask, s->mask_cpu).bits);
-		s->mask_cpu = -1;
-	}
+	if (log) /* a switch */
+		mxrt_lat_switch(log, sp ? sp->t : NULL, sn ? sn->t : NULL, &e);
+	else
+		mxrt_lat_wakeup(sn->t, &e);
+	__this_cpu_inc(lat_events); /* every probe that gets here runs with IRQs off */
 }
 
 static void lat_probe_wakeup(void *data, struct task_struct *p)
 {
-	struct mxrt_lat_event ev;
 	struct lat_slot *s = lat_find(p->pid);
 
 	/* A task still on a CPU was not asleep: no cycle starts (and its own path may be running). */
-	if (!s || READ_ONCE(p->on_cpu))
+	if (likely(!s) || READ_ONCE(p->on_cpu))
 		return;
-	lat_fill(&ev, task_cpu(p), current, p);
-	mxrt_lat_on_wakeup(s->t, &ev);
-	lat_track_wait(s);
-	this_cpu_inc(lat_events);
+	lat_event(NULL, NULL, s, task_cpu(p), current, p, false);
 }
 
+/*
+ * Every switch of the system comes here: two index loads and the CPU's waiters count decide, and
+ * only switches that involve a tracked task, or happen where one waits, go on (into the CPU's log
+ * and the tasks' states, in one call).
+ */
 static void lat_probe_switch(void *data, bool preempt, struct task_struct *prev,
 			     struct task_struct *next, unsigned int prev_state)
 {
 	int cpu = smp_processor_id();
-	unsigned long *mask = this_cpu_ptr(&lat_waitmask)->bits;
 	struct lat_slot *sp = lat_find(prev->pid), *sn = lat_find(next->pid);
-	unsigned int n = READ_ONCE(lat_nr_used);
-	bool waiters = n && find_first_bit(mask, n) < n;
-	struct mxrt_lat_event ev;
+	struct mxrt_lat_cpu_log *log = &lat_logs[cpu];
 
-	if (!sp && !sn && !waiters)
+	if (likely(!sp && !sn) && !READ_ONCE(log->waiters))
 		return;
-	lat_fill(&ev, cpu, prev, next);
-	ev.type = MXRT_LAT_EV_SWITCH;
 	/* Voluntary: it gave up the CPU in a sleeping state (on PREEMPT_RT, also an rtlock wait). */
-	ev.prev_state = !preempt && prev_state != TASK_RUNNING;
-	/*
-	 * Into this CPU's log first, once: the traces of the tasks involved, and of those waiting here
-	 * (who kept them off the CPU), are read from it when one publishes a new worst case. We hold
-	 * this CPU's runqueue lock, as every writer of this log does.
-	 */
-	mxrt_lat_cpu_log_add(&lat_logs[cpu], &ev);
-	if (sp) {
-		mxrt_lat_on_switch(sp->t, &ev);
-		lat_track_wait(sp);
-	}
-	if (sn) {
-		mxrt_lat_on_switch(sn->t, &ev);
-		lat_track_wait(sn);
-	}
-	this_cpu_inc(lat_events);
+	lat_event(log, sp, sn, cpu, prev, next, !preempt && prev_state != TASK_RUNNING);
 }
 
 static void lat_probe_migrate(void *data, struct task_struct *p, int dest_cpu)
@@ -270,7 +243,6 @@ static void lat_probe_migrate(void *data, struct task_struct *p, int dest_cpu)
 	if (!s)
 		return;
 	mxrt_lat_on_migrate(s->t, dest_cpu, lat_now());
-	lat_track_wait(s);
 }
 
 static void lat_probe_hrtimer_start(void *data, struct hrtimer *timer, enum hrtimer_mode mode)
@@ -392,7 +364,6 @@ static int lat_add(struct task_struct *p)
 	struct lat_slot *s = NULL;
 	unsigned long flags;
 	unsigned int i, m;
-	int cpu;
 
 	raw_spin_lock_irqsave(&lat_table_lock, flags);
 	for (i = 0; i < max_tasks; i++) {
@@ -412,9 +383,6 @@ static int lat_add(struct task_struct *p)
 	mxrt_lat_set_cpu_logs(s->t, lat_logs, nr_cpu_ids);
 	for (m = 0; m < MXRT_LAT_NMETRICS; m++)
 		mxrt_lat_set_slo(s->t, m, lat_slo[m]);
-	for_each_possible_cpu(cpu)
-		clear_bit(i, per_cpu(lat_waitmask, cpu).bits);
-	s->mask_cpu = -1;
 	s->reported = false;
 	s->why = NULL;
 	s->since_ns = lat_now();
@@ -458,6 +426,7 @@ static void lat_make_room(unsigned int want)
 		if (free >= want || !old)
 			return;
 		cond_synchronize_rcu(old->gp); /* no probe still holds it */
+		mxrt_lat_detach(old->t);      /* (an exited task never waits; a detached one is done) */
 		raw_spin_lock_irqsave(&lat_table_lock, flags);
 		old->state = LAT_FREE;
 		raw_spin_unlock_irqrestore(&lat_table_lock, flags);
@@ -576,24 +545,26 @@ static int lat_untrack(int id)
 	synchronize_rcu(); /* when the write returns, no probe still records for these tasks */
 	/* Their events are over: a task untracked while waiting must not keep its CPU logging. */
 	for (i = 0; i < lat_nr_used; i++)
-		lat_clear_wait(&lat_slots[i]);
+		if (lat_slots[i].state == LAT_DONE && poll_state_synchronize_rcu(lat_slots[i].gp))
+			mxrt_lat_detach(lat_slots[i].t);
 	lat_report_locked(); /* ... and their final reports are in the log */
 	return 0;
 }
 
 /* ---- reports ----------------------------------------------------------------------------------- */
 
-/* Prints s's table to the kernel log, line by line. */
+/*
+ * Prints s's final report to the kernel log: one record per task (a process of many threads ends
+ * with as many reports, and each printk is costly on PREEMPT_RT, where it wakes the console thread).
+ */
 static void lat_print_report(struct lat_slot *s, char *buf)
 {
-	char comm[MXRT_LAT_COMM_LEN], *line, *p = buf;
+	char comm[MXRT_LAT_COMM_LEN];
 
 	lat_comm(s, comm);
-	mxrt_lat_format_stats(s->t, buf, LAT_TEXT);
-	pr_info("final report: pid %d tgid %d (%.16s), %s after %llu ms; pid tgid comm metric count min max avg p50 p99 slo violations (ns)\n",
-		s->t->pid, s->t->tgid, comm, s->why ?: "?", (s->until_ns - s->since_ns) / 1000000);
-	while ((line = strsep(&p, "\n")) && *line)
-		pr_info("  %s\n", line);
+	mxrt_lat_format_summary(s->t, buf, LAT_TEXT);
+	pr_info("final report: pid %d tgid %d %.16s %s after %llu ms (ns): %s\n", s->t->pid, s->t->tgid, comm,
+		s->why ?: "?", (s->until_ns - s->since_ns) / 1000000, buf);
 }
 
 /* lat_ctl_lock held, sleepable. The final reports of tasks that stopped being tracked. */
@@ -676,7 +647,8 @@ static int lat_status_show(struct seq_file *f, void *unused)
 	for (i = 0; i < LAT_MAX_GROUPS; i++)
 		if (lat_groups[i])
 			seq_printf(f, " %d", lat_groups[i]);
-	seq_printf(f, "\ncapture: %s\nslo_ns:", lat_capture ? "on" : "off");
+	seq_printf(f, "\ncapture: %s%s\nslo_ns:", lat_capture_names[lat_capture],
+		   lat_capture == MXRT_LAT_CAPTURE_SLO ? " (metrics with an SLO)" : "");
 	for (m = 0; m < MXRT_LAT_NMETRICS; m++) {
 		if (lat_slo[m])
 			seq_printf(f, " %s=%llu", mxrt_lat_metric_name(m), lat_slo[m]);
@@ -801,7 +773,7 @@ static int lat_tracked_arg(const char *arg, struct lat_slot **s)
 
 /*
  * One command per write (see README "Latency tracer"):
- *   pid N | tgid N | untrack N | slo METRIC NS|off [PID] | capture on|off | reset [PID] | clear
+ *   pid N | tgid N | untrack N | slo METRIC NS|off [PID] | capture on|all|off | reset [PID] | clear
  * A bad command fails with EINVAL and changes nothing.
  */
 static int lat_command(char *cmd)
@@ -827,14 +799,14 @@ static int lat_command(char *cmd)
 	if (!strcmp(argv[0], "untrack") && argc == 2)
 		return lat_pid_arg(argv[1], &pid) ?: lat_untrack(pid);
 	if (!strcmp(argv[0], "capture") && argc == 2) {
-		bool on;
+		int mode = match_string(lat_capture_names, ARRAY_SIZE(lat_capture_names), argv[1]);
 
-		if (kstrtobool(argv[1], &on))
+		if (mode < 0)
 			return -EINVAL;
-		lat_capture = on;
+		lat_capture = mode;
 		for (i = 0; i < lat_nr_used; i++)
 			if (READ_ONCE(lat_slots[i].state) == LAT_ACTIVE)
-				mxrt_lat_set_capture(lat_slots[i].t, on);
+				mxrt_lat_set_capture(lat_slots[i].t, mode);
 		return 0;
 	}
 	if (!strcmp(argv[0], "slo") && (argc == 3 || argc == 4)) {

@@ -25,7 +25,7 @@ expect track-bad-pid 2 "'12x' is not a pid" -d "$d" track 5 12x
 expect slo-bad-metric 2 "unknown metric 'latency'" -d "$d" slo latency 100
 expect slo-bad-bound 2 'positive number of ns' -d "$d" slo wakeup 10ms
 expect slo-zero-bound 2 'positive number of ns' -d "$d" slo wakeup 0
-expect capture-bad 2 'on or off' -d "$d" capture maybe
+expect capture-bad 2 'metrics with an SLO., all or off' -d "$d" capture maybe
 expect show-too-many 2 'too many arguments' -d "$d" show 1 2
 expect run-no-command 2 'no command after --' -d "$d" run --
 expect run-bad-slo 2 'METRIC=NS' -d "$d" run -s wakeup -- true

@@ -42,37 +42,57 @@ mxrt_lat_event Ev(uint64_t ts, uint32_t type, uint32_t cpu, int32_t prev, const 
 	return e;
 }
 
-// A watched task "ctl" (pid 1234) and the events the shim would feed for it.
+// A comm as a task_struct holds it: MXRT_LAT_COMM_LEN bytes, NUL-padded (the core reads them all).
+struct Comm {
+	char c[MXRT_LAT_COMM_LEN] = {};
+	explicit Comm(const char *s) { std::memcpy(c, s, std::min(std::strlen(s), sizeof(c) - 1)); }
+};
+
+int32_t Prio(int32_t pid) { return pid == kPid ? 49 : 120; }
+
+// Hands a switch on `cpu` to the core as the shim does (into logs[cpu] unless logs is null).
+void Switch(mxrt_lat_cpu_log *logs, mxrt_lat_task *prev, mxrt_lat_task *next, uint64_t ts, uint32_t cpu,
+	    int32_t prev_pid, const char *prev_comm, int32_t next_pid, const char *next_comm, uint32_t voluntary) {
+	const Comm pc(prev_comm), nc(next_comm);
+	const mxrt_lat_sched e = {ts, cpu, voluntary, prev_pid, next_pid, Prio(prev_pid), Prio(next_pid), pc.c, nc.c};
+	mxrt_lat_switch(logs != nullptr ? &logs[cpu] : nullptr, prev, next, &e);
+}
+
+constexpr uint32_t kCpus = 4;
+
+// A watched task "ctl" (pid 1234) with the CPU logs of a 4-CPU machine, and the events the shim
+// would hand over for it.
 class Task {
 public:
-	explicit Task(bool irq_thread = false, bool capture = true) : t_(new mxrt_lat_task) {
+	explicit Task(bool irq_thread = false, int capture = MXRT_LAT_CAPTURE_ALL)
+		: t_(new mxrt_lat_task), logs_(new mxrt_lat_cpu_log[kCpus]()) {
 		mxrt_lat_task_init(t_.get(), kPid, kPid - 1, irq_thread ? "irq/42-dev" : "ctl", irq_thread, capture);
+		mxrt_lat_set_cpu_logs(t_.get(), logs_.get(), kCpus);
 	}
 	mxrt_lat_task *operator->() { return t_.get(); }
 	mxrt_lat_task *get() { return t_.get(); }
+	mxrt_lat_cpu_log *logs() { return logs_.get(); }
+	uint64_t Waiters(uint32_t cpu) { return __atomic_load_n(&logs_[cpu].waiters, __ATOMIC_RELAXED); }
 
 	void Wake(uint64_t ts, uint32_t cpu = 0) {
-		const mxrt_lat_event e = Ev(ts, MXRT_LAT_EV_WAKEUP, cpu, 7, "waker", kPid, "ctl");
-		mxrt_lat_on_wakeup(get(), &e);
+		const Comm waker("waker"), ctl("ctl");
+		const mxrt_lat_sched e = {ts, cpu, 0, 7, kPid, 120, 49, waker.c, ctl.c};
+		mxrt_lat_wakeup(get(), &e);
 	}
 	// t switched in, replacing `from` (the hog by default, which was preempted).
 	void In(uint64_t ts, uint32_t cpu = 0, int32_t from = kHog, const char *from_comm = "hog") {
-		const mxrt_lat_event e = Ev(ts, MXRT_LAT_EV_SWITCH, cpu, from, from_comm, kPid, "ctl", 0);
-		mxrt_lat_on_switch(get(), &e);
+		Switch(logs(), nullptr, get(), ts, cpu, from, from_comm, kPid, "ctl", 0);
 	}
 	void Sleep(uint64_t ts, uint32_t cpu = 0) {
-		const mxrt_lat_event e = Ev(ts, MXRT_LAT_EV_SWITCH, cpu, kPid, "ctl", 0, "swapper/0", 1);
-		mxrt_lat_on_switch(get(), &e);
+		Switch(logs(), get(), nullptr, ts, cpu, kPid, "ctl", 0, "swapper/0", 1);
 	}
 	void Preempt(uint64_t ts, uint32_t cpu = 0, int32_t to = kHog, const char *to_comm = "hog") {
-		const mxrt_lat_event e = Ev(ts, MXRT_LAT_EV_SWITCH, cpu, kPid, "ctl", to, to_comm, 0);
-		mxrt_lat_on_switch(get(), &e);
+		Switch(logs(), get(), nullptr, ts, cpu, kPid, "ctl", to, to_comm, 0);
 	}
-	// Another switch on a CPU (fed because the task waits there).
+	// Another switch on a CPU (neither side tracked): into that CPU's log only.
 	void Other(uint64_t ts, uint32_t cpu, int32_t prev, const char *pc, int32_t next, const char *nc,
-		   uint32_t prev_state = 0) {
-		const mxrt_lat_event e = Ev(ts, MXRT_LAT_EV_SWITCH, cpu, prev, pc, next, nc, prev_state);
-		mxrt_lat_on_switch(get(), &e);
+		   uint32_t voluntary = 0) {
+		Switch(logs(), nullptr, nullptr, ts, cpu, prev, pc, next, nc, voluntary);
 	}
 	void Arm(uint64_t ts) { mxrt_lat_on_timer_arm(get(), ts); }
 
@@ -95,6 +115,7 @@ public:
 
 private:
 	std::unique_ptr<mxrt_lat_task> t_;
+	std::unique_ptr<mxrt_lat_cpu_log[]> logs_;
 };
 
 std::string Format(const mxrt_lat_trace &tr) {
@@ -182,13 +203,16 @@ TEST(LatCore, ReliefSpansNonTimerSleeps) {
 	mxrt_lat_trace tr = t.Worst(MXRT_LAT_RELIEF);
 	EXPECT_EQ(tr.start_ns, 1000u);
 	EXPECT_EQ(tr.end_ns, 4000u);
-	ASSERT_EQ(tr.n, 7u); // wake in sleep wake in timer sleep
+	// wake in sleep in timer sleep: the relief period keeps its first wake-up, not the later ones
+	ASSERT_EQ(tr.n, 6u) << Format(tr);
 	EXPECT_EQ(tr.ev[0].type, uint32_t(MXRT_LAT_EV_WAKEUP));
 	EXPECT_EQ(tr.ev[0].ts_ns, 1000u);
-	EXPECT_EQ(tr.ev[5].type, uint32_t(MXRT_LAT_EV_TIMER_ARM));
-	EXPECT_EQ(tr.ev[5].prev_pid, kPid);
-	EXPECT_STREQ(tr.ev[5].prev_comm, "ctl");
-	EXPECT_EQ(tr.ev[6].ts_ns, 4000u);
+	EXPECT_EQ(tr.ev[2].ts_ns, 2000u);
+	EXPECT_EQ(tr.ev[2].prev_state, 1u) << "the read's sleep";
+	EXPECT_EQ(tr.ev[4].type, uint32_t(MXRT_LAT_EV_TIMER_ARM));
+	EXPECT_EQ(tr.ev[4].prev_pid, kPid);
+	EXPECT_STREQ(tr.ev[4].prev_comm, "ctl");
+	EXPECT_EQ(tr.ev[5].ts_ns, 4000u);
 
 	t.Wake(10000); // the next period: the timer fired
 	t.In(10100);
@@ -361,13 +385,37 @@ TEST(LatTrace, WorstCaseShowsTheHogAndIsReplacedOnlyByALargerValue) {
 }
 
 TEST(LatTrace, CaptureOffRecordsNoTraceButStatistics) {
-	Task t(false, /*capture=*/false);
+	Task t(false, MXRT_LAT_CAPTURE_OFF);
 	t.Cycle(0, 500);
 	EXPECT_EQ(t.Worst(MXRT_LAT_WAKEUP).n, 0u);
 	EXPECT_EQ(t.Stat(MXRT_LAT_WAKEUP).count, 1u);
-	mxrt_lat_set_capture(t.get(), 1);
+	mxrt_lat_set_capture(t.get(), MXRT_LAT_CAPTURE_ALL);
 	t.Cycle(10000, 100); // the first value since capture is on
 	EXPECT_EQ(t.Worst(MXRT_LAT_WAKEUP).value_ns, 100u);
+}
+
+// The default: worst-case traces only for metrics with an SLO (the ones that explain violations).
+TEST(LatTrace, CaptureSloTracesOnlyMetricsWithAnSlo) {
+	Task t(false, MXRT_LAT_CAPTURE_SLO);
+	t.Cycle(0, 500);
+	EXPECT_EQ(t.Worst(MXRT_LAT_WAKEUP).n, 0u);
+	EXPECT_EQ(t.Worst(MXRT_LAT_RESPONSE).n, 0u);
+	mxrt_lat_set_slo(t.get(), MXRT_LAT_WAKEUP, 1000);
+	t.Cycle(10000, 100); // smaller than the first, but the first value traced
+	EXPECT_EQ(t.Worst(MXRT_LAT_WAKEUP).value_ns, 100u);
+	EXPECT_EQ(t.Worst(MXRT_LAT_RESPONSE).n, 0u) << "no SLO on response";
+	t.Cycle(20000, 300);
+	EXPECT_EQ(t.Worst(MXRT_LAT_WAKEUP).value_ns, 300u);
+	mxrt_lat_set_slo(t.get(), MXRT_LAT_WAKEUP, 0);
+	t.Cycle(30000, 900);
+	EXPECT_EQ(t.Worst(MXRT_LAT_WAKEUP).value_ns, 300u) << "the SLO is gone: the trace stays, not replaced";
+	EXPECT_EQ(t.Stat(MXRT_LAT_WAKEUP).max_ns, 900u);
+	mxrt_lat_set_capture(t.get(), 7); // unknown modes count as all
+	t.Cycle(40000, 50);
+	EXPECT_EQ(t->capture, uint32_t(MXRT_LAT_CAPTURE_ALL));
+	t.Cycle(50000, 1000);
+	EXPECT_EQ(t.Worst(MXRT_LAT_WAKEUP).value_ns, 1000u);
+	EXPECT_GT(t.Worst(MXRT_LAT_RESPONSE).n, 0u);
 }
 
 TEST(LatTrace, MigrationMovesTheWatchedCpu) {
@@ -385,7 +433,7 @@ TEST(LatTrace, MigrationMovesTheWatchedCpu) {
 	EXPECT_EQ(mxrt_lat_wait_cpu(t.get()), -1);
 }
 
-TEST(LatTrace, OverflowKeepsTheFinalEventAndCountsDropped) {
+TEST(LatTrace, OverflowKeepsTheWakeupTheNewestAndTheFinalEventAndCountsDropped) {
 	Task t;
 	t.Wake(1000, 1);
 	for (int i = 0; i < 40; i++) // hogs taking turns on CPU 1
@@ -394,37 +442,64 @@ TEST(LatTrace, OverflowKeepsTheFinalEventAndCountsDropped) {
 	const mxrt_lat_trace tr = t.Worst(MXRT_LAT_WAKEUP);
 	EXPECT_EQ(tr.value_ns, 8000u);
 	ASSERT_EQ(tr.n, uint32_t(MXRT_LAT_TRACE_EVENTS));
-	EXPECT_EQ(tr.dropped, 42u - MXRT_LAT_TRACE_EVENTS) << "41 recorded before, 1 overwritten";
+	EXPECT_EQ(tr.dropped, 42u - MXRT_LAT_TRACE_EVENTS) << "the wake-up and 41 switches for 32 places";
 	EXPECT_EQ(tr.ev[0].type, uint32_t(MXRT_LAT_EV_WAKEUP));
-	EXPECT_EQ(tr.ev[30].prev_pid, 529) << "events kept in order until the buffer filled";
-	EXPECT_EQ(tr.ev[31].next_pid, kPid) << "the completing switch is always the last event";
+	EXPECT_EQ(tr.ev[1].prev_pid, 510) << "the oldest switches are dropped";
+	EXPECT_EQ(tr.ev[30].prev_pid, 539);
+	EXPECT_EQ(tr.ev[31].next_pid, kPid) << "the completing switch is the newest event";
 	EXPECT_EQ(tr.ev[31].ts_ns, 9000u);
 	const std::string text = Format(tr);
 	EXPECT_NE(text.find("events=32 dropped=10"), std::string::npos) << text;
 }
 
-TEST(LatTrace, ReliefTraceKeepsItsStartAndItsEnd) {
-	Task t;
+// A relief period of `reads` cycles without a timer, then one that arms it: the relief trace.
+mxrt_lat_trace LongRelief(Task &t, int reads, uint64_t *end) {
 	uint64_t ts = 1000;
-	for (int i = 0; i < 12; i++, ts += 1000) // 12 reads without a timer: 36 events
+	for (int i = 0; i < reads; i++, ts += 1000)
 		t.Cycle(ts, 10, 100);
 	t.Wake(ts);
 	t.In(ts + 10);
 	t.Arm(ts + 50);
 	t.Sleep(ts + 100);
+	*end = ts + 100;
 	const mxrt_lat_stat s = t.Stat(MXRT_LAT_RELIEF);
-	ASSERT_EQ(s.count, 1u);
+	EXPECT_EQ(s.count, 1u);
 	EXPECT_EQ(s.max_ns, ts + 100 - 1000);
-	const mxrt_lat_trace tr = t.Worst(MXRT_LAT_RELIEF);
-	ASSERT_EQ(tr.n, uint32_t(MXRT_LAT_TRACE_EVENTS));
-	EXPECT_EQ(tr.dropped, 36u + 4 - MXRT_LAT_TRACE_EVENTS);
-	EXPECT_EQ(tr.ev[0].ts_ns, 1000u) << "the relief start is kept";
-	EXPECT_EQ(tr.ev[31].ts_ns, ts + 100) << "the timer sleep is kept";
-	EXPECT_EQ(tr.ev[31].prev_state, 1u);
+	return t.Worst(MXRT_LAT_RELIEF);
+}
+
+TEST(LatTrace, ReliefTraceKeepsItsStartAndItsEnd) {
+	Task t;
+	uint64_t end;
+	// 12 reads without a timer: its first wake-up, 13 switch-ins and 13 sleeps, and the arm
+	const mxrt_lat_trace tr = LongRelief(t, 12, &end);
+	ASSERT_EQ(tr.n, 28u) << Format(tr);
+	EXPECT_EQ(tr.dropped, 0u);
+	EXPECT_EQ(tr.ev[0].ts_ns, 1000u) << "the relief start";
+	EXPECT_EQ(tr.ev[26].type, uint32_t(MXRT_LAT_EV_TIMER_ARM));
+	EXPECT_EQ(tr.ev[27].ts_ns, end) << "the timer sleep";
+	EXPECT_EQ(tr.ev[27].prev_state, 1u);
+	for (uint32_t i = 1; i < tr.n; i++)
+		EXPECT_LT(tr.ev[i - 1].ts_ns, tr.ev[i].ts_ns);
 	// The per-cycle traces are not affected by the long relief period.
 	const mxrt_lat_trace r = t.Worst(MXRT_LAT_RESPONSE);
 	EXPECT_EQ(r.dropped, 0u);
-	EXPECT_LE(r.n, 4u);
+	EXPECT_EQ(r.n, 3u);
+}
+
+TEST(LatTrace, LongReliefKeepsItsStartTheNewestAndTheEndAndCountsDropped) {
+	Task t;
+	uint64_t end;
+	// 40 reads: more stretches than a task keeps (MXRT_LAT_WAITS), more switches than fit
+	const mxrt_lat_trace tr = LongRelief(t, 40, &end);
+	ASSERT_EQ(tr.n, uint32_t(MXRT_LAT_TRACE_EVENTS));
+	EXPECT_GT(tr.dropped, 0u);
+	EXPECT_EQ(tr.ev[0].ts_ns, 1000u) << "the relief start is kept";
+	EXPECT_EQ(tr.ev[31].ts_ns, end) << "the timer sleep is kept";
+	EXPECT_EQ(tr.ev[30].type, uint32_t(MXRT_LAT_EV_TIMER_ARM));
+	EXPECT_EQ(tr.ev[1].ts_ns, end - 100 - 14 * 1000 + 10) << "then the newest switches, in order";
+	for (uint32_t i = 1; i < tr.n; i++)
+		EXPECT_LT(tr.ev[i - 1].ts_ns, tr.ev[i].ts_ns);
 }
 
 TEST(LatCore, ResetZeroesStatisticsAndTracesButKeepsSlosAndIdentity) {
@@ -582,6 +657,33 @@ TEST(LatFormat, RenameReachesTablesAndTraces) {
 	renamer.join();
 }
 
+// The final report's line: every metric on one line, nothing more than fits.
+TEST(LatFormat, SummaryIsOneLine) {
+	Task t;
+	mxrt_lat_set_slo(t.get(), MXRT_LAT_WAKEUP, 150);
+	t.Cycle(0, 100, 50);
+	t.Cycle(1000, 200, 50);
+	std::vector<char> buf(1024);
+	const size_t n = mxrt_lat_format_summary(t.get(), buf.data(), buf.size());
+	const std::string want = "wakeup n=2 min=100 avg=150 p50=127 p99=255 max=200 slo=150 viol=1; "
+				 "response n=2 min=150 avg=200 p50=255 p99=255 max=250; relief n=0";
+	EXPECT_EQ(std::string(buf.data()), want);
+	EXPECT_EQ(n, want.size());
+	// A metric that does not fit is left out, with all that follows.
+	const size_t first = want.find(';'), second = want.find(';', first + 1);
+	const std::pair<size_t, size_t> cut[] = {{first + 1, first}, {want.size(), second}, {want.size() + 1, want.size()}};
+	for (const auto &[len, keep] : cut) {
+		const size_t k = mxrt_lat_format_summary(t.get(), buf.data(), len);
+		EXPECT_EQ(std::string(buf.data()), want.substr(0, keep)) << len;
+		EXPECT_EQ(k, keep);
+	}
+	EXPECT_EQ(mxrt_lat_format_summary(t.get(), buf.data(), first), 0u);
+	EXPECT_STREQ(buf.data(), "");
+	Task irq(/*irq_thread=*/true);
+	mxrt_lat_format_summary(irq.get(), buf.data(), buf.size());
+	EXPECT_STREQ(buf.data(), "wakeup n=0; response n=0; relief n=0; irqthread n=0");
+}
+
 TEST(LatFormat, HistListsNonEmptyBuckets) {
 	Task t;
 	for (uint64_t l : {0ull, 1ull, 5ull, 6ull, 1000ull, 1ull << 50})
@@ -737,26 +839,15 @@ TEST(LatRace, RequestedResetsDuringReads) {
 
 // --- CPU logs: who kept the task waiting, read from the CPUs' own switch logs -----------------------
 
-struct Logs {
-	std::unique_ptr<mxrt_lat_cpu_log[]> cpu{new mxrt_lat_cpu_log[4]()};
-	void Add(uint32_t c, uint64_t ts, int32_t prev, const char *pc, int32_t next, const char *nc) {
-		const mxrt_lat_event e = Ev(ts, MXRT_LAT_EV_SWITCH, c, prev, pc, next, nc, 0);
-		mxrt_lat_cpu_log_add(&cpu[c], &e);
-	}
-};
-
 TEST(LatCpuLog, TraceDrawsTheWaitCpusSwitchesInTimeOrder) {
 	Task t;
-	Logs logs;
-	mxrt_lat_set_cpu_logs(t.get(), logs.cpu.get(), 4);
-	logs.Add(1, 900, 0, "swapper/1", 60, "before"); // before the wake-up: not in the trace
+	t.Other(900, 1, 0, "swapper/1", 60, "before"); // before the wake-up: not in the trace
 	t.Wake(1000, 1);
-	logs.Add(1, 1100, 60, "before", kHog, "hog");
-	logs.Add(0, 1150, 0, "swapper/0", 70, "elsewhere"); // another CPU: not in the trace
-	logs.Add(1, 1200, kHog, "hog", 61, "kworker");
-	logs.Add(1, 1300, 61, "kworker", kHog, "hog");
-	logs.Add(1, 5000, kHog, "hog", kPid, "ctl"); // its own switch-in is logged too: not twice
-	t.In(5000, 1);
+	t.Other(1100, 1, 60, "before", kHog, "hog");
+	t.Other(1150, 0, 0, "swapper/0", 70, "elsewhere"); // another CPU: not in the trace
+	t.Other(1200, 1, kHog, "hog", 61, "kworker");
+	t.Other(1300, 1, 61, "kworker", kHog, "hog");
+	t.In(5000, 1); // its own switch-in goes through the log too, once
 	const mxrt_lat_trace tr = t.Worst(MXRT_LAT_WAKEUP);
 	ASSERT_EQ(tr.n, 5u) << Format(tr);
 	const uint64_t ts[] = {1000, 1100, 1200, 1300, 5000};
@@ -768,21 +859,19 @@ TEST(LatCpuLog, TraceDrawsTheWaitCpusSwitchesInTimeOrder) {
 	// A shorter wait does not replace the worst trace.
 	t.Sleep(6000, 1);
 	t.Wake(7000, 1);
-	logs.Add(1, 7100, 0, "swapper/1", 99, "short");
+	t.Other(7100, 1, 0, "swapper/1", 99, "short");
 	t.In(7200, 1);
 	EXPECT_EQ(t.Worst(MXRT_LAT_WAKEUP).value_ns, 4000u);
 }
 
 TEST(LatCpuLog, MigrationSwitchesLogs) {
 	Task t;
-	Logs logs;
-	mxrt_lat_set_cpu_logs(t.get(), logs.cpu.get(), 4);
 	t.Wake(1000, 1);
-	logs.Add(1, 1500, 0, "swapper/1", 60, "on-old");
+	t.Other(1500, 1, 0, "swapper/1", 60, "on-old");
+	t.Other(1800, 2, 0, "swapper/2", 62, "new-before"); // before it came to CPU 2
 	mxrt_lat_on_migrate(t.get(), 2, 2000);
-	logs.Add(1, 2500, 60, "on-old", 61, "old-after"); // after it left CPU 1
-	logs.Add(2, 1800, 0, "swapper/2", 62, "new-before"); // before it came to CPU 2
-	logs.Add(2, 2600, 62, "new-before", 63, "on-new");
+	t.Other(2500, 1, 60, "on-old", 61, "old-after"); // after it left CPU 1
+	t.Other(2600, 2, 62, "new-before", 63, "on-new");
 	t.In(3000, 2, 63, "on-new");
 	const std::string f = Format(t.Worst(MXRT_LAT_WAKEUP));
 	EXPECT_NE(f.find("on-old"), std::string::npos) << f;
@@ -793,12 +882,9 @@ TEST(LatCpuLog, MigrationSwitchesLogs) {
 
 TEST(LatCpuLog, LongWaitsKeepTheNewestSwitchesAndCountTheRest) {
 	Task t;
-	Logs logs;
-	mxrt_lat_set_cpu_logs(t.get(), logs.cpu.get(), 4);
 	t.Wake(1000, 1);
 	for (uint64_t i = 0; i < 100; i++) // more than the log holds
-		logs.Add(1, 1001 + i, 60 + int32_t(i % 2), "a", 61 - int32_t(i % 2), "b");
-	logs.Add(1, 2000, kHog, "hog", kPid, "ctl"); // the shim logs a switch before the core sees it
+		t.Other(1001 + i, 1, 60 + int32_t(i % 2), "a", 61 - int32_t(i % 2), "b");
 	t.In(2000, 1);
 	const mxrt_lat_trace tr = t.Worst(MXRT_LAT_WAKEUP);
 	ASSERT_EQ(tr.n, uint32_t(MXRT_LAT_TRACE_EVENTS));
@@ -812,19 +898,53 @@ TEST(LatCpuLog, LongWaitsKeepTheNewestSwitchesAndCountTheRest) {
 		EXPECT_LT(tr.ev[i - 1].ts_ns, tr.ev[i].ts_ns);
 }
 
+// The shim hands over every switch of a CPU while its log's waiters count is not 0: the count
+// follows the tasks that are runnable there but not on the CPU.
+TEST(LatCpuLog, WaitersCountWokenAndPreemptedTasks) {
+	Task t;
+	auto u = std::make_unique<mxrt_lat_task>();
+	mxrt_lat_task_init(u.get(), kPid + 1, kPid - 1, "other", 0, 1);
+	mxrt_lat_set_cpu_logs(u.get(), t.logs(), kCpus);
+	const Comm waker("waker"), other("other");
+	const mxrt_lat_sched wake_u = {1000, 1, 0, 7, kPid + 1, 120, 120, waker.c, other.c};
+
+	t.Wake(1000, 1);
+	mxrt_lat_wakeup(u.get(), &wake_u);
+	EXPECT_EQ(t.Waiters(1), 2u) << "two woken tasks wait on CPU 1";
+	t.Wake(1050, 1); // a second wake-up of a waiting task changes nothing
+	EXPECT_EQ(t.Waiters(1), 2u);
+	t.In(1100, 1);
+	EXPECT_EQ(t.Waiters(1), 1u);
+	Switch(t.logs(), t.get(), u.get(), 1200, 1, kPid, "ctl", kPid + 1, "other", 0); // u preempts t
+	EXPECT_EQ(t.Waiters(1), 1u) << "t preempted, u running";
+	mxrt_lat_on_migrate(t.get(), 3, 1300);
+	EXPECT_EQ(t.Waiters(1), 0u);
+	EXPECT_EQ(t.Waiters(3), 1u) << "the count moves with a migration";
+	mxrt_lat_detach(t.get());
+	EXPECT_EQ(t.Waiters(3), 0u) << "a task detached while waiting leaves no count behind";
+	EXPECT_EQ(mxrt_lat_waiting(t.get()), 0);
+	Switch(t.logs(), u.get(), nullptr, 1400, 1, kPid + 1, "other", 0, "swapper/1", 1);
+	for (uint32_t c = 0; c < kCpus; c++)
+		EXPECT_EQ(t.Waiters(c), 0u) << c;
+	EXPECT_EQ(t.logs()[1].head, 3u) << "every switch handed over was logged, once";
+	// A task without logs counts nowhere.
+	Task lone;
+	mxrt_lat_set_cpu_logs(lone.get(), nullptr, 0);
+	lone.Wake(2000, 1);
+	EXPECT_EQ(lone.Waiters(1), 0u);
+	EXPECT_EQ(mxrt_lat_waiting(lone.get()), 1);
+}
+
 // A CPU keeps logging while another publishes traces from its log: no event is torn.
 TEST(LatCpuLog, ReadersNeverSeeTornLogEntries) {
-	Logs logs;
 	Task t;
-	mxrt_lat_set_cpu_logs(t.get(), logs.cpu.get(), 4);
 	std::atomic<bool> stop{false};
 	std::atomic<uint64_t> clock{10};
 	std::thread writer([&] {
 		while (!stop.load()) {
 			const uint64_t ts = clock.fetch_add(1);
 			const int32_t id = int32_t(ts % 100000);
-			mxrt_lat_event e = Ev(ts, MXRT_LAT_EV_SWITCH, 1, id, "w", id + 1, "x", 0);
-			mxrt_lat_cpu_log_add(&logs.cpu[1], &e);
+			t.Other(ts, 1, id, "w", id + 1, "x");
 		}
 	});
 	uint64_t bad = 0, published = 0;
@@ -834,7 +954,9 @@ TEST(LatCpuLog, ReadersNeverSeeTornLogEntries) {
 		for (int spin = 0; spin < 50; spin++)
 			clock.fetch_add(0);
 		const uint64_t in = clock.fetch_add(1) + uint64_t(c) * 1000; // always a new maximum
-		t.In(in, 1, 0, "swapper/1");
+		// Not into CPU 1's log: the writer thread is its only writer (in the kernel, a CPU's
+		// switches are serialised by its runqueue lock). The trace still reads that log.
+		Switch(nullptr, nullptr, t.get(), in, 1, 0, "swapper/1", kPid, "ctl", 0);
 		const mxrt_lat_trace tr = t.Worst(MXRT_LAT_WAKEUP);
 		published++;
 		for (uint32_t i = 0; i < tr.n; i++)
@@ -842,7 +964,7 @@ TEST(LatCpuLog, ReadersNeverSeeTornLogEntries) {
 			    (tr.ev[i].prev_pid != int32_t(tr.ev[i].ts_ns % 100000) ||
 			     tr.ev[i].next_pid != tr.ev[i].prev_pid + 1))
 				bad++;
-		t.Sleep(in + 1, 1);
+		Switch(nullptr, t.get(), nullptr, in + 1, 1, kPid, "ctl", 0, "swapper/1", 1);
 	}
 	stop = true;
 	writer.join();

@@ -8,7 +8,7 @@
 //   track -g TGID            track every thread of a process, also threads it creates later
 //   untrack ID               stop tracking a thread, or a tracked process (final report in dmesg)
 //   slo METRIC NS|off [PID]  SLO bound for wakeup|response|relief|irqthread (all tasks, or PID)
-//   capture on|off           worst-case trace capture
+//   capture on|all|off       worst-case traces: for metrics with an SLO (default), all, none
 //   reset [PID]              zero the statistics
 //   clear                    forget finished tasks
 //   show [PID]               the table (microseconds), tracked and finished tasks
@@ -41,7 +41,7 @@ const char *const kMetrics[] = {"wakeup", "response", "relief", "irqthread"};
 	std::fprintf(stderr,
 		     "mxrt-lat: %s\n"
 		     "usage: mxrt-lat [-d DIR] track PID... | track -g TGID | untrack ID |\n"
-		     "       slo METRIC NS|off [PID] | capture on|off | reset [PID] | clear |\n"
+		     "       slo METRIC NS|off [PID] | capture on|all|off | reset [PID] | clear |\n"
 		     "       show [PID] | hist [PID] | traces [PID] | status |\n"
 		     "       run [-s METRIC=NS]... -- COMMAND [ARGS...]\n"
 		     "METRIC: wakeup, response, relief, irqthread\n",
@@ -283,8 +283,8 @@ int main(int argc, char **argv) {
 		return 0;
 	}
 	if (cmd == "capture" && n == 1) {
-		if (a[1] != "on" && a[1] != "off")
-			Usage("capture: on or off");
+		if (a[1] != "on" && a[1] != "all" && a[1] != "off")
+			Usage("capture: on (worst-case traces for metrics with an SLO), all or off");
 		Control("capture " + a[1]);
 		return 0;
 	}

@@ -4,17 +4,18 @@
  * debugfs/sysfs handlers; implemented by kernel/core/lat_core.cpp) and user space (unit tests).
  *
  * The pure logic of a per-PID scheduling-latency tracer. The shim attaches to sched_wakeup,
- * sched_switch and hrtimer_start (timers whose function is hrtimer_wakeup, armed by the task itself),
- * fills a struct mxrt_lat_event per tracepoint and calls mxrt_lat_on_*() for the watched task. The
- * core reads no clock and takes no lock: every timestamp comes in with the event (the tracepoint's
- * local_clock()/ktime_get_ns(), the same clock for all events of one task).
+ * sched_switch and hrtimer_start (timers whose function is hrtimer_wakeup, armed by the task itself)
+ * and hands each event to the core as a struct mxrt_lat_sched, a view of the tracepoint's
+ * arguments (no copies: the comms are read from the task_structs during the call). The core reads
+ * no clock and takes no lock: every timestamp comes in with the event (the same clock for all
+ * events of one task).
  *
  * Metrics (all in ns; a "cycle" runs from a wakeup of the sleeping task to its next voluntary sleep):
  *   MXRT_LAT_WAKEUP     wakeup -> the switch where the task is next. A wakeup while the task is
  *                       already waiting, running or preempted (ttwu of a runnable task also fires
  *                       sched_wakeup) does not restart the cycle; it is only recorded in the trace.
- *   MXRT_LAT_RESPONSE   wakeup -> the first switch where the task is prev with prev_state = 1
- *                       (voluntary sleep). Preemptions in between (prev_state = 0) do not end it.
+ *   MXRT_LAT_RESPONSE   wakeup -> the first switch where the task is prev and voluntary (it went to
+ *                       sleep). Preemptions in between do not end it.
  *   MXRT_LAT_RELIEF     for control loops that sleep on an hrtimer: from the wakeup that started the
  *                       first cycle after the previous timer sleep (or the first cycle seen) to the
  *                       next voluntary sleep that follows mxrt_lat_on_timer_arm(). Sleeps without a
@@ -28,40 +29,42 @@
  * [2^k, 2^(k+1)) ns, bucket 0 also 0 and 1, the last bucket everything above), and counts a violation
  * when slo_ns != 0 and value > slo_ns (equal is not a violation). min_ns is ~0 while count == 0.
  *
- * Traces: while a cycle runs, its events (the wakeup, the task's own switches, timer arms, duplicate
- * wakeups and any other switch on the CPU the task waits on, e.g. the hog that keeps it off the
- * CPU) are recorded into `cur`; while a relief period runs they also go into `relief_cur`, which
- * starts at the relief start. When capture is on and a value is the first or a new maximum (strictly
- * larger) of its metric, the trace that produced it is published into worst[m] with value, start and
- * end. A full trace counts further events in `dropped`, except the task's own switches (among them
- * every completing event): they overwrite the last slot (the overwritten event is counted too).
-
- * With CPU logs (mxrt_lat_set_cpu_logs, what the kernel module uses) switches are not recorded per
- * task at all: `cur` and `relief_cur` keep only wake-ups and timer arms, the task remembers on which
- * CPUs it was from each wake-up to its sleep, and a published trace merges those with the switches
- * of that time from the CPUs' logs (its own and everybody else's), newest first when they do not
- * fit. The cost per switch then does not depend on how many tracked tasks wait on a CPU.
+ * Traces. Every switch the shim hands over goes into its CPU's log (struct mxrt_lat_cpu_log, a ring
+ * of the newest 64). A task keeps only its own wake-ups and timer arms (`cur` for the running cycle,
+ * `relief_cur` for the running relief period, from its start) and the stretches of time it spent on
+ * each CPU from each wake-up to its sleep. When capture covers the metric (MXRT_LAT_CAPTURE_SLO, the
+ * default: metrics with an SLO; MXRT_LAT_CAPTURE_ALL: every metric) and a value is the first or a new
+ * maximum (strictly larger) of its metric, the trace that produced it is put together from those
+ * and the switches of that time in the CPUs' logs (its own and everybody else's, e.g. the hog that
+ * kept it off the CPU), newest first when they do not fit, and published into worst[m] with value,
+ * start and end. A full `cur` counts further events in `dropped`. Without logs
+ * (mxrt_lat_set_cpu_logs not called) traces hold only the wake-ups and timer arms.
+ *
+ * Which switches the shim must hand over: every switch where a tracked task is prev or next, and
+ * every switch on a CPU whose log has waiters != 0 (a tracked task is runnable there but not on the
+ * CPU: woken, or preempted). The core keeps that count up to date; the cost per switch does not
+ * depend on how many tracked tasks wait on a CPU.
  *
  * Concurrency:
- *   - Event calls (mxrt_lat_on_*) for one task are serialised by the caller: the runqueue lock of the
- *     task's CPU orders its wakeups and switches, and the shim feeds a "foreign" switch (neither prev
- *     nor next is the task) only from the CPU the task waits on, under that CPU's runqueue lock. When
- *     a waiting task migrates, the shim calls mxrt_lat_on_migrate() under the old CPU's runqueue lock
- *     (sched_migrate_task); foreign switches from other CPUs than mxrt_lat_wait_cpu() are ignored.
- *     They take no lock, never allocate, and are O(1) apart from fixed-size copies (at most one
- *     trace, 2.3 KiB, when a new maximum is published).
+ *   - Event calls for one task are serialised by the caller: the runqueue lock of the task's CPU
+ *     orders its wakeups and switches, and a CPU's switches (the only writers of its log) run under
+ *     its runqueue lock. When a waiting task migrates, the shim calls mxrt_lat_on_migrate() under the
+ *     old CPU's runqueue lock (sched_migrate_task). The waiters counts are atomic (wakers and
+ *     migrations change them from other CPUs). Event calls take no lock, never allocate, and are
+ *     O(1) apart from fixed-size copies (at most one trace, 2.3 KiB, when a new maximum is published).
  *   - Readers (mxrt_lat_stat_read, mxrt_lat_trace_read, mxrt_lat_format_*, mxrt_lat_waiting) may run
  *     at any time on any CPU, concurrently with events. Statistics are single-writer words written
  *     with atomic stores; worst[] is protected by a sequence count per metric.
  *   - mxrt_lat_set_slo, mxrt_lat_set_capture and mxrt_lat_request_reset may race with events.
- *   - mxrt_lat_task_init and mxrt_lat_reset must not run concurrently with events for the task.
+ *   - mxrt_lat_task_init, mxrt_lat_set_cpu_logs, mxrt_lat_detach and mxrt_lat_reset must not run
+ *     concurrently with events for the task.
  *
- * The struct is about 18 KiB: the shim allocates it (kvzalloc, GFP_KERNEL) before it registers the
- * probes for the PID and frees it after tracepoint_synchronize_unregister().
+ * The struct is about 18 KiB: the shim allocates it before it registers the probes for the PID and
+ * reuses it only a grace period after it stopped matching.
  *
  * Example (shim, sched_switch probe, under the runqueue lock):
- *   fill ev from prev/next; if (t->pid == prev->pid || t->pid == next->pid || mxrt_lat_waiting(t))
- *           mxrt_lat_on_switch(t, &ev);
+ *   sp = tracked(prev), sn = tracked(next), log = &logs[cpu];
+ *   if (sp || sn || READ_ONCE(log->waiters)) { fill a struct mxrt_lat_sched s; mxrt_lat_switch(log, sp, sn, &s); }
  */
 #ifndef MXRT_CORE_LAT_CORE_H
 #define MXRT_CORE_LAT_CORE_H
@@ -87,6 +90,19 @@ struct mxrt_lat_stat {
 	mxrt_u64 slo_ns;     /* 0 = no SLO */
 	mxrt_u64 violations; /* values > slo_ns */
 	mxrt_u64 hist[MXRT_LAT_HIST_BUCKETS];
+};
+
+/*
+ * A scheduler event as the tracepoint gives it, handed to the core without copies (48 bytes, no
+ * padding). Switches: prev left the CPU for next. Wake-ups: prev is the waker, next the woken task.
+ */
+struct mxrt_lat_sched {
+	mxrt_u64 ts_ns;
+	mxrt_u32 cpu;       /* the switch's CPU; for a wake-up, the CPU the task was woken onto */
+	mxrt_u32 voluntary; /* switches: 1 = prev went to sleep, 0 = it was preempted (still runnable) */
+	mxrt_s32 prev_pid, next_pid, prev_prio, next_prio;
+	/* MXRT_LAT_COMM_LEN bytes each, read during the call (need not be NUL-terminated) */
+	const char *prev_comm, *next_comm;
 };
 
 enum mxrt_lat_ev_type {
@@ -123,13 +139,30 @@ struct mxrt_lat_cpu_log {
 	mxrt_u64 head; /* events ever added */
 	mxrt_u64 stamp[MXRT_LAT_CPU_LOG_EVENTS];
 	struct mxrt_lat_event ev[MXRT_LAT_CPU_LOG_EVENTS];
+	/*
+	 * Tracked tasks runnable on this CPU but not on it (woken, or preempted): while not 0 the
+	 * shim hands over every switch of this CPU. Kept by the core with atomic adds (wakers and
+	 * migrations change it from other CPUs), in a cache line of its own; read it with READ_ONCE.
+	 */
+	mxrt_u64 waiters __attribute__((aligned(64)));
 };
 
-/* A stretch of time the task waited on a CPU (for drawing that CPU's switches into a trace). */
-#define MXRT_LAT_WAITS 8
+/*
+ * A stretch of time the task spent on a CPU, from its wake-up (or a migration there) to its sleep
+ * (or the next migration), for drawing that CPU's switches into a trace. A task keeps the newest
+ * MXRT_LAT_WAITS (a power of 2) in a ring shared by its cycles and relief periods.
+ */
+#define MXRT_LAT_WAITS 16
 struct mxrt_lat_wait {
 	mxrt_u64 from_ns, to_ns; /* to_ns = ~0 while it lasts */
 	mxrt_u32 cpu, pad;
+};
+
+/* Which metrics publish worst-case traces (mxrt_lat_task.capture). */
+enum mxrt_lat_capture {
+	MXRT_LAT_CAPTURE_OFF = 0,
+	MXRT_LAT_CAPTURE_SLO, /* metrics with an SLO: the traces that explain violations */
+	MXRT_LAT_CAPTURE_ALL, /* every metric */
 };
 
 /* Scheduling state of the task as the core has seen it (mxrt_lat_task.state). */
@@ -146,7 +179,7 @@ struct mxrt_lat_task {
 	char comm[MXRT_LAT_COMM_LEN];
 	mxrt_u32 is_irq_thread;
 	/* settings, any context (atomic) */
-	mxrt_u32 capture;   /* publish worst-case traces */
+	mxrt_u32 capture;   /* enum mxrt_lat_capture: which metrics publish worst-case traces */
 	mxrt_u32 reset_req; /* bumped by mxrt_lat_request_reset */
 	/* read by the shim from other CPUs (atomic), written by events */
 	mxrt_u32 state;    /* enum mxrt_lat_state */
@@ -168,31 +201,34 @@ struct mxrt_lat_task {
 	struct mxrt_lat_trace relief_cur; /* the running relief period, private to events */
 	struct mxrt_lat_trace worst[MXRT_LAT_NMETRICS];
 	/* with CPU logs (mxrt_lat_set_cpu_logs): where the cycle and the relief period waited */
-	const struct mxrt_lat_cpu_log *logs;
-	mxrt_u32 nlogs;
-	mxrt_u32 ncyc_wait, nrelief_wait, waits_dropped;
-	struct mxrt_lat_wait cyc_wait[MXRT_LAT_WAITS], relief_wait[MXRT_LAT_WAITS];
+	struct mxrt_lat_cpu_log *logs;
+	mxrt_u32 nlogs, pad2;
+	mxrt_u64 nwaits;		   /* stretches ever opened: waits[nwaits % MXRT_LAT_WAITS] is next */
+	mxrt_u64 cyc_first, relief_first; /* the first stretch of the running cycle / relief period */
+	struct mxrt_lat_wait waits[MXRT_LAT_WAITS];
 	struct mxrt_lat_trace scratch; /* a trace being put together for publishing */
 };
 
 /*
- * Any context, serialised with the other writers of that CPU's log (the shim: that CPU's switches,
- * under its runqueue lock). Adds a switch; readers on other CPUs may run concurrently.
+ * Not concurrently with events for t (after mxrt_lat_task_init, before t is visible). t's traces
+ * draw its switches, and those of whoever kept it waiting, from logs[cpu] (ncpus entries, the
+ * ones mxrt_lat_switch writes), read only when a new worst case is published; t counts in
+ * logs[cpu].waiters while it waits on cpu. A wait that saw more switches than a log holds keeps
+ * the newest; the rest count as dropped.
  */
-void mxrt_lat_cpu_log_add(struct mxrt_lat_cpu_log *log, const struct mxrt_lat_event *ev) MXRT_NOEXCEPT;
-/*
- * Not concurrently with events for t (after mxrt_lat_task_init, before t is visible). From now on
- * the "who kept it waiting" part of t's traces comes from logs[cpu] (ncpus entries), read only when
- * a new worst case is published, instead of every other switch being fed to mxrt_lat_on_switch
- * while t waits: O(1) per switch however many tracked tasks wait on a CPU. A wait that saw more
- * switches than a log holds keeps the newest; the rest count as dropped.
- */
-void mxrt_lat_set_cpu_logs(struct mxrt_lat_task *t, const struct mxrt_lat_cpu_log *logs,
+void mxrt_lat_set_cpu_logs(struct mxrt_lat_task *t, struct mxrt_lat_cpu_log *logs,
 			   mxrt_u32 ncpus) MXRT_NOEXCEPT;
+/*
+ * Not concurrently with events for t: no more events will come for it (the shim stopped matching
+ * it a grace period ago). If it was waiting, its CPU's waiters count drops it. Statistics and
+ * traces stay readable.
+ */
+void mxrt_lat_detach(struct mxrt_lat_task *t) MXRT_NOEXCEPT;
 
 /*
  * Any context, not concurrently with events for t. Zeroes everything, copies comm (truncated to 15
- * characters), no SLOs. is_irq_thread enables MXRT_LAT_IRQTHREAD; capture enables worst[] traces.
+ * characters), no SLOs. is_irq_thread enables MXRT_LAT_IRQTHREAD; capture (enum mxrt_lat_capture;
+ * other values count as MXRT_LAT_CAPTURE_ALL) says which metrics keep worst[] traces.
  */
 void mxrt_lat_task_init(struct mxrt_lat_task *t, mxrt_s32 pid, mxrt_s32 tgid, const char *comm,
 			int is_irq_thread, int capture) MXRT_NOEXCEPT;
@@ -203,6 +239,7 @@ void mxrt_lat_set_comm(struct mxrt_lat_task *t, const char *comm) MXRT_NOEXCEPT;
 void mxrt_lat_comm(const struct mxrt_lat_task *t, char out[MXRT_LAT_COMM_LEN]) MXRT_NOEXCEPT;
 /* Any context, may race with events (the next completed value uses it). 0 = no SLO. */
 void mxrt_lat_set_slo(struct mxrt_lat_task *t, enum mxrt_lat_metric m, mxrt_u64 ns) MXRT_NOEXCEPT;
+/* Any context, may race with events: enum mxrt_lat_capture, from the next completed value on. */
 void mxrt_lat_set_capture(struct mxrt_lat_task *t, int capture) MXRT_NOEXCEPT;
 /*
  * Zeroes statistics and traces and abandons the running cycle and relief period (the next wakeup
@@ -215,16 +252,17 @@ void mxrt_lat_request_reset(struct mxrt_lat_task *t) MXRT_NOEXCEPT;
 
 /*
  * Events: tracepoint context, serialised per task (see above). No locks, no allocation.
- * on_wakeup: t was woken; ev->cpu = target CPU, ev->prev_* = waker, ev->next_* = t.
- * on_switch: a switch where t is prev or next (decided by pid), or any other switch on the CPU t is
- *   waiting on (recorded into the traces only; ignored unless mxrt_lat_waiting(t) and
- *   ev->cpu == mxrt_lat_wait_cpu(t)).
- * on_timer_arm: t armed an hrtimer sleep (hrtimer_wakeup): its next voluntary sleep is a timer sleep.
- * on_migrate: a waiting/preempted t was moved to new_cpu before it ran.
- * ev->type is ignored (the function says what the event is).
+ * mxrt_lat_wakeup: t was woken (s->next_* is t, s->prev_* the waker, s->cpu the target CPU).
+ * mxrt_lat_switch: a switch on s->cpu, into that CPU's log (NULL: no log). prev/next are the tracked
+ *   states of s->prev_pid/s->next_pid, or NULL for tasks not tracked (both NULL: a switch on a CPU
+ *   where tracked tasks wait).
+ * mxrt_lat_on_timer_arm: t armed an hrtimer sleep (hrtimer_wakeup): its next voluntary sleep is a
+ *   timer sleep.
+ * mxrt_lat_on_migrate: a waiting/preempted t was moved to new_cpu before it ran.
  */
-void mxrt_lat_on_wakeup(struct mxrt_lat_task *t, const struct mxrt_lat_event *ev) MXRT_NOEXCEPT;
-void mxrt_lat_on_switch(struct mxrt_lat_task *t, const struct mxrt_lat_event *ev) MXRT_NOEXCEPT;
+void mxrt_lat_wakeup(struct mxrt_lat_task *t, const struct mxrt_lat_sched *s) MXRT_NOEXCEPT;
+void mxrt_lat_switch(struct mxrt_lat_cpu_log *log, struct mxrt_lat_task *prev, struct mxrt_lat_task *next,
+		     const struct mxrt_lat_sched *s) MXRT_NOEXCEPT;
 void mxrt_lat_on_timer_arm(struct mxrt_lat_task *t, mxrt_u64 ts_ns) MXRT_NOEXCEPT;
 void mxrt_lat_on_migrate(struct mxrt_lat_task *t, mxrt_u32 new_cpu, mxrt_u64 ts_ns) MXRT_NOEXCEPT;
 
@@ -271,6 +309,14 @@ const char *mxrt_lat_metric_name(enum mxrt_lat_metric m) MXRT_NOEXCEPT;
  *   only the task ("+off cpu timer comm/pid/prio"). About 150 bytes per event line.
  */
 mxrt_size mxrt_lat_format_stats(const struct mxrt_lat_task *t, char *buf, mxrt_size len) MXRT_NOEXCEPT;
+/*
+ * format_summary: the statistics as one line without a newline, for a final report in the kernel
+ * log (one record per task):
+ *   "wakeup n=C min=.. avg=.. p50=.. p99=.. max=.. slo=S viol=V; response ...; relief ..."
+ *   min..max only when n > 0, slo and viol only with an SLO; irqthread only for IRQ threads. A
+ *   metric that does not fit is left out with all that follows.
+ */
+mxrt_size mxrt_lat_format_summary(const struct mxrt_lat_task *t, char *buf, mxrt_size len) MXRT_NOEXCEPT;
 mxrt_size mxrt_lat_format_hist(const struct mxrt_lat_task *t, enum mxrt_lat_metric m, char *buf,
 			       mxrt_size len) MXRT_NOEXCEPT;
 mxrt_size mxrt_lat_format_trace(const struct mxrt_lat_trace *tr, char *buf, mxrt_size len) MXRT_NOEXCEPT;
