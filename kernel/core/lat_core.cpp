@@ -49,7 +49,6 @@ static_assert(sizeof(mxrt_lat_stat) == (6 + kBuckets) * 8);
 static_assert(__builtin_offsetof(mxrt_lat_task, stat_seq) % 8 == 0);
 static_assert(__builtin_offsetof(mxrt_lat_task, worst) % 8 == 0);
 static_assert(kMetrics <= 32, "worst_valid is a bit mask");
-static_assert(sizeof(mxrt_lat_sched) == 32 + 2 * sizeof(void *), "no implicit padding in the view");
 static_assert(__builtin_offsetof(mxrt_lat_event, cpu) == 12 && __builtin_offsetof(mxrt_lat_event, prev_pid) == 16 &&
 	      __builtin_offsetof(mxrt_lat_event, prev_prio) == 24 && __builtin_offsetof(mxrt_lat_event, prev_state) == 32 &&
 	      __builtin_offsetof(mxrt_lat_event, prev_comm) == 40 && __builtin_offsetof(mxrt_lat_event, next_comm) == 56,
@@ -89,12 +88,41 @@ u64 CommWord(const char *comm, u32 half) {
 	return w;
 }
 
+// An event as the probe saw it: the task records' fields, read where they are (no copies).
+struct View {
+	u64 ts_ns;
+	u32 cpu, voluntary;
+	s32 prev_pid, next_pid, prev_prio, next_prio;
+	const char *prev_comm, *next_comm;
+};
+
+mxrt_lat_task_layout g_layout; // mxrt_lat_set_task_layout, before any event
+
+[[gnu::always_inline]] inline s32 Field(const void *rec, u32 off) {
+	s32 v;
+	__builtin_memcpy(&v, static_cast<const char *>(rec) + off, 4);
+	return v;
+}
+
+[[gnu::always_inline]] inline View ViewOf(const void *prev, const void *next, u64 ts, u32 cpu, u32 voluntary) {
+	const mxrt_lat_task_layout l = g_layout;
+	return {ts,
+		cpu,
+		voluntary,
+		Field(prev, l.pid),
+		Field(next, l.pid),
+		Field(prev, l.prio),
+		Field(next, l.prio),
+		static_cast<const char *>(prev) + l.comm,
+		static_cast<const char *>(next) + l.comm};
+}
+
 // The nine words of the mxrt_lat_event for a view, built in registers: no copy of the event.
 // (Inlined and unrolled everywhere, so the words stay in registers.)
 struct Words {
 	u64 w[kEvWords];
 };
-[[gnu::always_inline]] inline Words EventWords(const mxrt_lat_sched &s, u32 type) {
+[[gnu::always_inline]] inline Words EventWords(const View &s, u32 type) {
 	return {{s.ts_ns, Pair(type, s.cpu), Pair(u32(s.prev_pid), u32(s.next_pid)),
 		 Pair(u32(s.prev_prio), u32(s.next_prio)), Pair(type == MXRT_LAT_EV_SWITCH ? s.voluntary : 0, 0),
 		 CommWord(s.prev_comm, 0), CommWord(s.prev_comm, 1), CommWord(s.next_comm, 0),
@@ -142,6 +170,7 @@ void ClearTrace(mxrt_lat_trace *tr) {
 	}
 }
 
+// A timer arm: into the running cycle's and relief period's traces.
 [[gnu::always_inline]] inline void Record(mxrt_lat_task *t, const Words &w) {
 	if (t->in_cycle)
 		Append(&t->cur, w);
@@ -374,7 +403,7 @@ void ResetNow(mxrt_lat_task *t) {
 // --- events ------------------------------------------------------------------------------------
 
 // t is next in a switch: it runs, and a wake-up waiting for this ends.
-void SwitchIn(mxrt_lat_task *t, const mxrt_lat_sched &e) {
+void SwitchIn(mxrt_lat_task *t, const View &e) {
 	TakeResetRequest(t);
 	if (t->wakeup_pending) {
 		t->wakeup_pending = 0;
@@ -388,7 +417,7 @@ void SwitchIn(mxrt_lat_task *t, const mxrt_lat_sched &e) {
 
 // t is prev in a switch: preempted (it waits on the CPU), or asleep (its cycle and maybe its relief
 // period end).
-void SwitchOut(mxrt_lat_task *t, const mxrt_lat_sched &e) {
+void SwitchOut(mxrt_lat_task *t, const View &e) {
 	TakeResetRequest(t);
 	const u32 st = Load(&t->state, MemoryOrder::kRelaxed);
 	t->last_cpu = e.cpu;
@@ -580,12 +609,15 @@ void mxrt_lat_request_reset(mxrt_lat_task *t) noexcept {
 	__atomic_fetch_add(&t->reset_req, 1u, __ATOMIC_RELAXED); // read by TakeResetRequest
 }
 
-void mxrt_lat_wakeup(mxrt_lat_task *t, const mxrt_lat_sched *ev) noexcept {
+void mxrt_lat_wakeup(mxrt_lat_task *t, const void *waker, const void *woken, mxrt_u32 cpu, mxrt_u64 ts_ns) noexcept {
 	TakeResetRequest(t);
-	const mxrt_lat_sched &e = *ev;
+	const View e = ViewOf(waker, woken, ts_ns, cpu, 0);
 	const Words w = EventWords(e, MXRT_LAT_EV_WAKEUP);
 	if (Load(&t->state, MemoryOrder::kRelaxed) != MXRT_LAT_ST_SLEEPING) {
-		Record(t, w); // already runnable: the cycle goes on
+		// Already runnable: the cycle goes on, with this wake-up in its trace (not in the relief
+		// period's, which keeps only its first wake-up).
+		if (t->in_cycle)
+			Append(&t->cur, w);
 		return;
 	}
 	t->in_cycle = 1;
@@ -608,18 +640,17 @@ void mxrt_lat_wakeup(mxrt_lat_task *t, const mxrt_lat_sched *ev) noexcept {
 	WaitOn(t, e.cpu, e.ts_ns);
 }
 
-void mxrt_lat_switch(mxrt_lat_cpu_log *log, mxrt_lat_task *prev, mxrt_lat_task *next,
-		     const mxrt_lat_sched *ev) noexcept {
-	const mxrt_lat_sched &e = *ev;
+void mxrt_lat_switch(mxrt_lat_cpu_log *log, mxrt_lat_task *prev_t, mxrt_lat_task *next_t, const void *prev,
+		     const void *next, mxrt_u64 ts_ns, int voluntary) noexcept {
+	const View e = ViewOf(prev, next, ts_ns, log->cpu, voluntary != 0);
 	if (e.prev_pid == e.next_pid)
 		return;
 	// Into the log first: a trace published by this very switch reads it from there.
-	if (log != nullptr)
-		LogAdd(log, EventWords(e, MXRT_LAT_EV_SWITCH));
-	if (prev != nullptr && prev->pid == e.prev_pid)
-		SwitchOut(prev, e);
-	if (next != nullptr && next->pid == e.next_pid)
-		SwitchIn(next, e);
+	LogAdd(log, EventWords(e, MXRT_LAT_EV_SWITCH));
+	if (prev_t != nullptr && prev_t->pid == e.prev_pid)
+		SwitchOut(prev_t, e);
+	if (next_t != nullptr && next_t->pid == e.next_pid)
+		SwitchIn(next_t, e);
 }
 
 void mxrt_lat_on_timer_arm(mxrt_lat_task *t, mxrt_u64 ts_ns) noexcept {
@@ -627,7 +658,7 @@ void mxrt_lat_on_timer_arm(mxrt_lat_task *t, mxrt_u64 ts_ns) noexcept {
 	t->timer_armed = 1;
 	char comm[MXRT_LAT_COMM_LEN];
 	LoadComm(t, comm);
-	const mxrt_lat_sched e = {ts_ns, t->last_cpu, 0, t->pid, t->pid, t->last_prio, t->last_prio, comm, comm};
+	const View e = {ts_ns, t->last_cpu, 0, t->pid, t->pid, t->last_prio, t->last_prio, comm, comm};
 	Record(t, EventWords(e, MXRT_LAT_EV_TIMER_ARM));
 }
 
@@ -640,6 +671,18 @@ void mxrt_lat_on_migrate(mxrt_lat_task *t, mxrt_u32 new_cpu, mxrt_u64 ts_ns) noe
 }
 
 void mxrt_lat_detach(mxrt_lat_task *t) noexcept { SetState(t, MXRT_LAT_ST_SLEEPING, -1); }
+
+void mxrt_lat_set_task_layout(const mxrt_lat_task_layout *layout) noexcept { g_layout = *layout; }
+
+void mxrt_lat_cpu_logs_init(mxrt_lat_cpu_log *logs, mxrt_u32 n) noexcept {
+	static_assert(sizeof(mxrt_lat_cpu_log) % 8 == 0);
+	for (mxrt_u32 c = 0; c < n; c++) {
+		WordU64 *w = reinterpret_cast<WordU64 *>(&logs[c]);
+		for (usize i = 0; i < sizeof(logs[c]) / 8; i++)
+			w[i] = 0;
+		logs[c].cpu = c;
+	}
+}
 
 void mxrt_lat_set_cpu_logs(mxrt_lat_task *t, mxrt_lat_cpu_log *logs, mxrt_u32 ncpus) noexcept {
 	t->logs = logs;

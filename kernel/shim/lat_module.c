@@ -114,7 +114,13 @@ static atomic64_t lat_evicted = ATOMIC64_INIT(0);
 static void *lat_hrtimer_wakeup; /* hrtimer_wakeup(), the function of every hrtimer sleep */
 static struct dentry *lat_debugfs;
 static void lat_report_fn(struct work_struct *w);
-static DECLARE_WORK(lat_report_work, lat_report_fn);
+/*
+ * Final reports of exited tasks are printed by this work, LAT_REPORT_DELAY after the first exit
+ * it has not reported yet: a process whose threads end together is reported in one batch, not
+ * with a kworker wake-up and a printk between every two exits of its threads.
+ */
+static DECLARE_DELAYED_WORK(lat_report_work, lat_report_fn);
+#define LAT_REPORT_DELAY (HZ / 10)
 
 static inline struct lat_bucket *lat_bucket(int pid)
 {
@@ -181,33 +187,6 @@ static inline u64 lat_now(void)
 
 /* ---- probes ------------------------------------------------------------------------------------ */
 
-/*
- * The probes' slow paths, for tracked tasks only: the event as the core takes it, with pointers to
- * the comms and no copies (lat_core.h). Out of line, so the probes' common path (not tracked) has
- * no stack frame to set up.
- */
-static noinline void lat_event(struct mxrt_lat_cpu_log *log, struct lat_slot *sp, struct lat_slot *sn,
-			       int cpu, struct task_struct *prev, struct task_struct *next, bool voluntary)
-{
-	struct mxrt_lat_sched e = {
-		.ts_ns = lat_now(),
-		.cpu = cpu,
-		.voluntary = voluntary,
-		.prev_pid = prev->pid,
-		.next_pid = next->pid,
-		.prev_prio = prev->prio,
-		.next_prio = next->prio,
-		.prev_comm = prev->comm,
-		.next_comm = next->comm,
-	};
-
-	if (log) /* a switch */
-		mxrt_lat_switch(log, sp ? sp->t : NULL, sn ? sn->t : NULL, &e);
-	else
-		mxrt_lat_wakeup(sn->t, &e);
-	__this_cpu_inc(lat_events); /* every probe that gets here runs with IRQs off */
-}
-
 static void lat_probe_wakeup(void *data, struct task_struct *p)
 {
 	struct lat_slot *s = lat_find(p->pid);
@@ -215,7 +194,9 @@ static void lat_probe_wakeup(void *data, struct task_struct *p)
 	/* A task still on a CPU was not asleep: no cycle starts (and its own path may be running). */
 	if (likely(!s) || READ_ONCE(p->on_cpu))
 		return;
-	lat_event(NULL, NULL, s, task_cpu(p), current, p, false);
+	/* The core reads pid, prio and comm of both tasks itself (lat_init gave it the layout). */
+	mxrt_lat_wakeup(s->t, current, p, task_cpu(p), lat_now());
+	__this_cpu_inc(lat_events); /* the probes that get here run with IRQs off */
 }
 
 /*
@@ -226,21 +207,26 @@ static void lat_probe_wakeup(void *data, struct task_struct *p)
 static void lat_probe_switch(void *data, bool preempt, struct task_struct *prev,
 			     struct task_struct *next, unsigned int prev_state)
 {
-	int cpu = smp_processor_id();
 	struct lat_slot *sp = lat_find(prev->pid), *sn = lat_find(next->pid);
-	struct mxrt_lat_cpu_log *log = &lat_logs[cpu];
+	struct mxrt_lat_cpu_log *log = &lat_logs[smp_processor_id()];
 
 	if (likely(!sp && !sn) && !READ_ONCE(log->waiters))
 		return;
 	/* Voluntary: it gave up the CPU in a sleeping state (on PREEMPT_RT, also an rtlock wait). */
-	lat_event(log, sp, sn, cpu, prev, next, !preempt && prev_state != TASK_RUNNING);
+	mxrt_lat_switch(log, sp ? sp->t : NULL, sn ? sn->t : NULL, prev, next, lat_now(),
+			!preempt && prev_state != TASK_RUNNING);
+	__this_cpu_inc(lat_events);
 }
 
 static void lat_probe_migrate(void *data, struct task_struct *p, int dest_cpu)
 {
 	struct lat_slot *s = lat_find(p->pid);
 
-	if (!s)
+	/*
+	 * Most migrations of a tracked task are of a sleeping one, placed by its wake-up: nothing to
+	 * move then, and no clock to read (wait_cpu is -1 unless it waits: see lat_core.h).
+	 */
+	if (!s || READ_ONCE(s->t->wait_cpu) < 0)
 		return;
 	mxrt_lat_on_migrate(s->t, dest_cpu, lat_now());
 }
@@ -311,7 +297,7 @@ static void lat_probe_exit(void *data, struct task_struct *p)
 	}
 	raw_spin_unlock_irqrestore(&lat_table_lock, flags);
 	if (s)
-		schedule_work(&lat_report_work);
+		schedule_delayed_work(&lat_report_work, LAT_REPORT_DELAY); /* no-op while pending */
 }
 
 static void lat_probe_rename(void *data, struct task_struct *p, const char *comm)
@@ -413,7 +399,7 @@ static void lat_make_room(unsigned int want)
 	unsigned long flags;
 	unsigned int i, free;
 
-	flush_work(&lat_report_work);
+	lat_report_locked(); /* finished tasks can be evicted once reported */
 	for (;;) {
 		struct lat_slot *old = NULL;
 
@@ -668,6 +654,7 @@ static int lat_tasks_show(struct seq_file *f, void *unused)
 	unsigned int i;
 
 	mutex_lock(&lat_ctl_lock);
+	lat_report_locked(); /* a task shown as finished has its final report in the log */
 	seq_puts(f, "# pid tgid comm state irq_thread tracked_ms\n");
 	for (i = 0; i < lat_nr_used; i++) {
 		struct lat_slot *s = &lat_slots[i];
@@ -702,6 +689,7 @@ static int lat_text_show(struct seq_file *f, enum lat_what what)
 		return -ENOMEM;
 	}
 	mutex_lock(&lat_ctl_lock);
+	lat_report_locked(); /* a task shown as finished has its final report in the log */
 	if (what == LAT_STATS)
 		seq_puts(f, "# pid tgid comm metric count min_ns max_ns avg_ns p50_ns p99_ns slo_ns violations\n");
 	for (i = 0; i < lat_nr_used; i++) {
@@ -846,7 +834,7 @@ static int lat_command(char *cmd)
 	if (!strcmp(argv[0], "clear") && argc == 1) {
 		unsigned long flags;
 
-		flush_work(&lat_report_work); /* finished tasks are reported before they are forgotten */
+		lat_report_locked(); /* finished tasks are reported before they are forgotten */
 		synchronize_rcu();
 		raw_spin_lock_irqsave(&lat_table_lock, flags);
 		for (i = 0; i < lat_nr_used; i++)
@@ -908,6 +896,7 @@ static int __init lat_init(void)
 	int err;
 
 	BUILD_BUG_ON(TASK_COMM_LEN != MXRT_LAT_COMM_LEN);
+	BUILD_BUG_ON(sizeof(((struct task_struct *)0)->pid) != 4 || sizeof(((struct task_struct *)0)->prio) != 4);
 	if (max_tasks < 1 || max_tasks > LAT_MAX_TASKS) {
 		pr_err("max_tasks=%u: must be 1..%d\n", max_tasks, LAT_MAX_TASKS);
 		return -EINVAL;
@@ -920,13 +909,19 @@ static int __init lat_init(void)
 		}
 	}
 	lat_find_hrtimer_wakeup();
+	mxrt_lat_set_task_layout(&(struct mxrt_lat_task_layout){
+		.pid = offsetof(struct task_struct, pid),
+		.prio = offsetof(struct task_struct, prio),
+		.comm = offsetof(struct task_struct, comm),
+	});
 	lat_pool = kvcalloc(max_tasks, sizeof(*lat_pool), GFP_KERNEL);
-	lat_logs = kvcalloc(nr_cpu_ids, sizeof(*lat_logs), GFP_KERNEL);
+	lat_logs = kvmalloc_array(nr_cpu_ids, sizeof(*lat_logs), GFP_KERNEL);
 	if (!lat_pool || !lat_logs) {
 		kvfree(lat_pool);
 		kvfree(lat_logs);
 		return -ENOMEM;
 	}
+	mxrt_lat_cpu_logs_init(lat_logs, nr_cpu_ids);
 	for (i = 0; i < max_tasks; i++)
 		lat_slots[i].t = &lat_pool[i];
 	for (i = 0; i < ARRAY_SIZE(lat_probes); i++) {
@@ -963,8 +958,8 @@ static void __exit lat_exit(void)
 		if (lat_slots[i].state == LAT_ACTIVE)
 			lat_retire_locked(&lat_slots[i], "unloaded");
 	raw_spin_unlock_irqrestore(&lat_table_lock, flags);
-	flush_work(&lat_report_work);
-	lat_report_fn(NULL); /* the tasks still tracked at unload */
+	cancel_delayed_work_sync(&lat_report_work); /* no probe queues it any more */
+	lat_report_fn(NULL); /* the exited tasks not reported yet, and those tracked at unload */
 	kvfree(lat_pool);
 	kvfree(lat_logs);
 }

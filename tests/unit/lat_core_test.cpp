@@ -42,20 +42,31 @@ mxrt_lat_event Ev(uint64_t ts, uint32_t type, uint32_t cpu, int32_t prev, const 
 	return e;
 }
 
-// A comm as a task_struct holds it: MXRT_LAT_COMM_LEN bytes, NUL-padded (the core reads them all).
-struct Comm {
-	char c[MXRT_LAT_COMM_LEN] = {};
-	explicit Comm(const char *s) { std::memcpy(c, s, std::min(std::strlen(s), sizeof(c) - 1)); }
-};
-
 int32_t Prio(int32_t pid) { return pid == kPid ? 49 : 120; }
 
-// Hands a switch on `cpu` to the core as the shim does (into logs[cpu] unless logs is null).
-void Switch(mxrt_lat_cpu_log *logs, mxrt_lat_task *prev, mxrt_lat_task *next, uint64_t ts, uint32_t cpu,
-	    int32_t prev_pid, const char *prev_comm, int32_t next_pid, const char *next_comm, uint32_t voluntary) {
-	const Comm pc(prev_comm), nc(next_comm);
-	const mxrt_lat_sched e = {ts, cpu, voluntary, prev_pid, next_pid, Prio(prev_pid), Prio(next_pid), pc.c, nc.c};
-	mxrt_lat_switch(logs != nullptr ? &logs[cpu] : nullptr, prev, next, &e);
+// A task record as the shim hands it over (the kernel's task_struct, reduced to what the core reads,
+// in another order than the declaration's so the layout matters): a comm of MXRT_LAT_COMM_LEN
+// bytes, NUL-padded (the core reads them all).
+struct Rec {
+	char pad[3];
+	char comm[MXRT_LAT_COMM_LEN] = {};
+	int32_t prio, pid;
+	Rec(int32_t p, const char *c) : prio(Prio(p)), pid(p) {
+		std::memcpy(comm, c, std::min(std::strlen(c), sizeof(comm) - 1));
+	}
+};
+
+void SetLayout() {
+	const mxrt_lat_task_layout l = {uint32_t(offsetof(Rec, pid)), uint32_t(offsetof(Rec, prio)),
+					uint32_t(offsetof(Rec, comm))};
+	mxrt_lat_set_task_layout(&l);
+}
+
+// Hands a switch on log->cpu to the core as the shim does.
+void Switch(mxrt_lat_cpu_log *log, mxrt_lat_task *prev_t, mxrt_lat_task *next_t, uint64_t ts, int32_t prev_pid,
+	    const char *prev_comm, int32_t next_pid, const char *next_comm, uint32_t voluntary) {
+	const Rec prev(prev_pid, prev_comm), next(next_pid, next_comm);
+	mxrt_lat_switch(log, prev_t, next_t, &prev, &next, ts, int(voluntary));
 }
 
 constexpr uint32_t kCpus = 4;
@@ -65,7 +76,9 @@ constexpr uint32_t kCpus = 4;
 class Task {
 public:
 	explicit Task(bool irq_thread = false, int capture = MXRT_LAT_CAPTURE_ALL)
-		: t_(new mxrt_lat_task), logs_(new mxrt_lat_cpu_log[kCpus]()) {
+		: t_(new mxrt_lat_task), logs_(new mxrt_lat_cpu_log[kCpus]) {
+		SetLayout();
+		mxrt_lat_cpu_logs_init(logs_.get(), kCpus);
 		mxrt_lat_task_init(t_.get(), kPid, kPid - 1, irq_thread ? "irq/42-dev" : "ctl", irq_thread, capture);
 		mxrt_lat_set_cpu_logs(t_.get(), logs_.get(), kCpus);
 	}
@@ -75,24 +88,23 @@ public:
 	uint64_t Waiters(uint32_t cpu) { return __atomic_load_n(&logs_[cpu].waiters, __ATOMIC_RELAXED); }
 
 	void Wake(uint64_t ts, uint32_t cpu = 0) {
-		const Comm waker("waker"), ctl("ctl");
-		const mxrt_lat_sched e = {ts, cpu, 0, 7, kPid, 120, 49, waker.c, ctl.c};
-		mxrt_lat_wakeup(get(), &e);
+		const Rec waker(7, "waker"), ctl(kPid, "ctl");
+		mxrt_lat_wakeup(get(), &waker, &ctl, cpu, ts);
 	}
 	// t switched in, replacing `from` (the hog by default, which was preempted).
 	void In(uint64_t ts, uint32_t cpu = 0, int32_t from = kHog, const char *from_comm = "hog") {
-		Switch(logs(), nullptr, get(), ts, cpu, from, from_comm, kPid, "ctl", 0);
+		Switch(&logs_[cpu], nullptr, get(), ts, from, from_comm, kPid, "ctl", 0);
 	}
 	void Sleep(uint64_t ts, uint32_t cpu = 0) {
-		Switch(logs(), get(), nullptr, ts, cpu, kPid, "ctl", 0, "swapper/0", 1);
+		Switch(&logs_[cpu], get(), nullptr, ts, kPid, "ctl", 0, "swapper/0", 1);
 	}
 	void Preempt(uint64_t ts, uint32_t cpu = 0, int32_t to = kHog, const char *to_comm = "hog") {
-		Switch(logs(), get(), nullptr, ts, cpu, kPid, "ctl", to, to_comm, 0);
+		Switch(&logs_[cpu], get(), nullptr, ts, kPid, "ctl", to, to_comm, 0);
 	}
 	// Another switch on a CPU (neither side tracked): into that CPU's log only.
 	void Other(uint64_t ts, uint32_t cpu, int32_t prev, const char *pc, int32_t next, const char *nc,
 		   uint32_t voluntary = 0) {
-		Switch(logs(), nullptr, nullptr, ts, cpu, prev, pc, next, nc, voluntary);
+		Switch(&logs_[cpu], nullptr, nullptr, ts, prev, pc, next, nc, voluntary);
 	}
 	void Arm(uint64_t ts) { mxrt_lat_on_timer_arm(get(), ts); }
 
@@ -905,17 +917,16 @@ TEST(LatCpuLog, WaitersCountWokenAndPreemptedTasks) {
 	auto u = std::make_unique<mxrt_lat_task>();
 	mxrt_lat_task_init(u.get(), kPid + 1, kPid - 1, "other", 0, 1);
 	mxrt_lat_set_cpu_logs(u.get(), t.logs(), kCpus);
-	const Comm waker("waker"), other("other");
-	const mxrt_lat_sched wake_u = {1000, 1, 0, 7, kPid + 1, 120, 120, waker.c, other.c};
+	const Rec waker(7, "waker"), other(kPid + 1, "other");
 
 	t.Wake(1000, 1);
-	mxrt_lat_wakeup(u.get(), &wake_u);
+	mxrt_lat_wakeup(u.get(), &waker, &other, 1, 1000);
 	EXPECT_EQ(t.Waiters(1), 2u) << "two woken tasks wait on CPU 1";
 	t.Wake(1050, 1); // a second wake-up of a waiting task changes nothing
 	EXPECT_EQ(t.Waiters(1), 2u);
 	t.In(1100, 1);
 	EXPECT_EQ(t.Waiters(1), 1u);
-	Switch(t.logs(), t.get(), u.get(), 1200, 1, kPid, "ctl", kPid + 1, "other", 0); // u preempts t
+	Switch(&t.logs()[1], t.get(), u.get(), 1200, kPid, "ctl", kPid + 1, "other", 0); // u preempts t
 	EXPECT_EQ(t.Waiters(1), 1u) << "t preempted, u running";
 	mxrt_lat_on_migrate(t.get(), 3, 1300);
 	EXPECT_EQ(t.Waiters(1), 0u);
@@ -923,7 +934,7 @@ TEST(LatCpuLog, WaitersCountWokenAndPreemptedTasks) {
 	mxrt_lat_detach(t.get());
 	EXPECT_EQ(t.Waiters(3), 0u) << "a task detached while waiting leaves no count behind";
 	EXPECT_EQ(mxrt_lat_waiting(t.get()), 0);
-	Switch(t.logs(), u.get(), nullptr, 1400, 1, kPid + 1, "other", 0, "swapper/1", 1);
+	Switch(&t.logs()[1], u.get(), nullptr, 1400, kPid + 1, "other", 0, "swapper/1", 1);
 	for (uint32_t c = 0; c < kCpus; c++)
 		EXPECT_EQ(t.Waiters(c), 0u) << c;
 	EXPECT_EQ(t.logs()[1].head, 3u) << "every switch handed over was logged, once";
@@ -931,8 +942,10 @@ TEST(LatCpuLog, WaitersCountWokenAndPreemptedTasks) {
 	Task lone;
 	mxrt_lat_set_cpu_logs(lone.get(), nullptr, 0);
 	lone.Wake(2000, 1);
-	EXPECT_EQ(lone.Waiters(1), 0u);
 	EXPECT_EQ(mxrt_lat_waiting(lone.get()), 1);
+	EXPECT_EQ(lone.Waiters(1), 0u);
+	lone.In(2100, 1);
+	EXPECT_EQ(lone.Worst(MXRT_LAT_WAKEUP).n, 1u) << "its trace has its wake-up only";
 }
 
 // A CPU keeps logging while another publishes traces from its log: no event is torn.
@@ -948,15 +961,18 @@ TEST(LatCpuLog, ReadersNeverSeeTornLogEntries) {
 		}
 	});
 	uint64_t bad = 0, published = 0;
+	// The task's own switches go into a log of their own, numbered CPU 1: the writer thread is the
+	// only writer of t's CPU 1 log (in the kernel, a CPU's switches are serialised by its runqueue
+	// lock). Its traces still read t's logs.
+	auto own = std::make_unique<mxrt_lat_cpu_log[]>(2);
+	mxrt_lat_cpu_logs_init(own.get(), 2);
 	for (int c = 0; c < 2000; c++) {
 		const uint64_t w = clock.fetch_add(1);
 		t.Wake(w, 1);
 		for (int spin = 0; spin < 50; spin++)
 			clock.fetch_add(0);
 		const uint64_t in = clock.fetch_add(1) + uint64_t(c) * 1000; // always a new maximum
-		// Not into CPU 1's log: the writer thread is its only writer (in the kernel, a CPU's
-		// switches are serialised by its runqueue lock). The trace still reads that log.
-		Switch(nullptr, nullptr, t.get(), in, 1, 0, "swapper/1", kPid, "ctl", 0);
+		Switch(&own[1], nullptr, t.get(), in, 0, "swapper/1", kPid, "ctl", 0);
 		const mxrt_lat_trace tr = t.Worst(MXRT_LAT_WAKEUP);
 		published++;
 		for (uint32_t i = 0; i < tr.n; i++)
@@ -964,7 +980,7 @@ TEST(LatCpuLog, ReadersNeverSeeTornLogEntries) {
 			    (tr.ev[i].prev_pid != int32_t(tr.ev[i].ts_ns % 100000) ||
 			     tr.ev[i].next_pid != tr.ev[i].prev_pid + 1))
 				bad++;
-		Switch(nullptr, t.get(), nullptr, in + 1, 1, kPid, "ctl", 0, "swapper/1", 1);
+		Switch(&own[1], t.get(), nullptr, in + 1, kPid, "ctl", 0, "swapper/1", 1);
 	}
 	stop = true;
 	writer.join();

@@ -5,10 +5,10 @@
  *
  * The pure logic of a per-PID scheduling-latency tracer. The shim attaches to sched_wakeup,
  * sched_switch and hrtimer_start (timers whose function is hrtimer_wakeup, armed by the task itself)
- * and hands each event to the core as a struct mxrt_lat_sched, a view of the tracepoint's
- * arguments (no copies: the comms are read from the task_structs during the call). The core reads
- * no clock and takes no lock: every timestamp comes in with the event (the same clock for all
- * events of one task).
+ * and hands each event to the core in one call with the tracepoint's task pointers: the core reads
+ * their pid, prio and comm itself, at offsets the shim measured (mxrt_lat_set_task_layout), so
+ * nothing is copied until it goes into a log or a trace. The core reads no clock and takes no lock:
+ * every timestamp comes in with the event (the same clock for all events of one task).
  *
  * Metrics (all in ns; a "cycle" runs from a wakeup of the sleeping task to its next voluntary sleep):
  *   MXRT_LAT_WAKEUP     wakeup -> the switch where the task is next. A wakeup while the task is
@@ -64,7 +64,8 @@
  *
  * Example (shim, sched_switch probe, under the runqueue lock):
  *   sp = tracked(prev), sn = tracked(next), log = &logs[cpu];
- *   if (sp || sn || READ_ONCE(log->waiters)) { fill a struct mxrt_lat_sched s; mxrt_lat_switch(log, sp, sn, &s); }
+ *   if (sp || sn || READ_ONCE(log->waiters))
+ *           mxrt_lat_switch(log, sp, sn, prev, next, now, voluntary);
  */
 #ifndef MXRT_CORE_LAT_CORE_H
 #define MXRT_CORE_LAT_CORE_H
@@ -93,16 +94,12 @@ struct mxrt_lat_stat {
 };
 
 /*
- * A scheduler event as the tracepoint gives it, handed to the core without copies (48 bytes, no
- * padding). Switches: prev left the CPU for next. Wake-ups: prev is the waker, next the woken task.
+ * Where the caller's task records (the kernel's struct task_struct) keep what an event needs, as
+ * byte offsets: pid (s32), prio (s32) and comm (MXRT_LAT_COMM_LEN bytes, need not be
+ * NUL-terminated). The records are read during the event call only.
  */
-struct mxrt_lat_sched {
-	mxrt_u64 ts_ns;
-	mxrt_u32 cpu;       /* the switch's CPU; for a wake-up, the CPU the task was woken onto */
-	mxrt_u32 voluntary; /* switches: 1 = prev went to sleep, 0 = it was preempted (still runnable) */
-	mxrt_s32 prev_pid, next_pid, prev_prio, next_prio;
-	/* MXRT_LAT_COMM_LEN bytes each, read during the call (need not be NUL-terminated) */
-	const char *prev_comm, *next_comm;
+struct mxrt_lat_task_layout {
+	mxrt_u32 pid, prio, comm;
 };
 
 enum mxrt_lat_ev_type {
@@ -137,6 +134,8 @@ struct mxrt_lat_trace {
 #define MXRT_LAT_CPU_LOG_EVENTS 64
 struct mxrt_lat_cpu_log {
 	mxrt_u64 head; /* events ever added */
+	mxrt_u32 cpu;  /* set by mxrt_lat_cpu_logs_init */
+	mxrt_u32 pad;
 	mxrt_u64 stamp[MXRT_LAT_CPU_LOG_EVENTS];
 	struct mxrt_lat_event ev[MXRT_LAT_CPU_LOG_EVENTS];
 	/*
@@ -210,6 +209,12 @@ struct mxrt_lat_task {
 };
 
 /*
+ * Once, before any event (all tasks share it): where the task records keep pid, prio and comm.
+ */
+void mxrt_lat_set_task_layout(const struct mxrt_lat_task_layout *layout) MXRT_NOEXCEPT;
+/* Before use: zeroes logs[0..n) and numbers them (logs[i] is CPU i's). */
+void mxrt_lat_cpu_logs_init(struct mxrt_lat_cpu_log *logs, mxrt_u32 n) MXRT_NOEXCEPT;
+/*
  * Not concurrently with events for t (after mxrt_lat_task_init, before t is visible). t's traces
  * draw its switches, and those of whoever kept it waiting, from logs[cpu] (ncpus entries, the
  * ones mxrt_lat_switch writes), read only when a new worst case is published; t counts in
@@ -251,18 +256,20 @@ void mxrt_lat_reset(struct mxrt_lat_task *t) MXRT_NOEXCEPT;
 void mxrt_lat_request_reset(struct mxrt_lat_task *t) MXRT_NOEXCEPT;
 
 /*
- * Events: tracepoint context, serialised per task (see above). No locks, no allocation.
- * mxrt_lat_wakeup: t was woken (s->next_* is t, s->prev_* the waker, s->cpu the target CPU).
- * mxrt_lat_switch: a switch on s->cpu, into that CPU's log (NULL: no log). prev/next are the tracked
- *   states of s->prev_pid/s->next_pid, or NULL for tasks not tracked (both NULL: a switch on a CPU
- *   where tracked tasks wait).
+ * Events: tracepoint context, serialised per task (see above). No locks, no allocation. Task
+ * records (waker, woken, prev, next) are read with the layout of mxrt_lat_set_task_layout.
+ * mxrt_lat_wakeup: t (record `woken`) was woken onto cpu by `waker`.
+ * mxrt_lat_switch: a switch from prev to next on log->cpu, into that log. prev_t/next_t are the
+ *   tracked states of prev/next, or NULL for tasks not tracked (both NULL: a switch on a CPU where
+ *   tracked tasks wait). voluntary: prev went to sleep (else it was preempted, still runnable).
  * mxrt_lat_on_timer_arm: t armed an hrtimer sleep (hrtimer_wakeup): its next voluntary sleep is a
  *   timer sleep.
  * mxrt_lat_on_migrate: a waiting/preempted t was moved to new_cpu before it ran.
  */
-void mxrt_lat_wakeup(struct mxrt_lat_task *t, const struct mxrt_lat_sched *s) MXRT_NOEXCEPT;
-void mxrt_lat_switch(struct mxrt_lat_cpu_log *log, struct mxrt_lat_task *prev, struct mxrt_lat_task *next,
-		     const struct mxrt_lat_sched *s) MXRT_NOEXCEPT;
+void mxrt_lat_wakeup(struct mxrt_lat_task *t, const void *waker, const void *woken, mxrt_u32 cpu,
+		     mxrt_u64 ts_ns) MXRT_NOEXCEPT;
+void mxrt_lat_switch(struct mxrt_lat_cpu_log *log, struct mxrt_lat_task *prev_t, struct mxrt_lat_task *next_t,
+		     const void *prev, const void *next, mxrt_u64 ts_ns, int voluntary) MXRT_NOEXCEPT;
 void mxrt_lat_on_timer_arm(struct mxrt_lat_task *t, mxrt_u64 ts_ns) MXRT_NOEXCEPT;
 void mxrt_lat_on_migrate(struct mxrt_lat_task *t, mxrt_u32 new_cpu, mxrt_u64 ts_ns) MXRT_NOEXCEPT;
 
