@@ -204,19 +204,19 @@ static_assert((MXRT_LAT_WAITS & (MXRT_LAT_WAITS - 1)) == 0, "a ring indexed with
 	t->nwaits++;
 }
 
-// A consistent copy of log entry `i` (a global index); false if it was overwritten meanwhile.
+// A consistent copy of log entry `i` (a global index below the head the caller loaded); false if
+// it was overwritten meanwhile. The writer stores head = k before it writes entry k, which
+// replaces entry k - 64 (LogAdd): so if head is still at most i + 63 after the copy, the copy is
+// whole. Its acquire loads keep the head load after them, and any new word they saw was stored
+// after head = i + 64 was (release stores, or the fence), so that head is seen then.
 bool LogRead(const mxrt_lat_cpu_log *log, u64 i, mxrt_lat_event *out) {
-	const u32 at = u32(i % MXRT_LAT_CPU_LOG_EVENTS);
-	const u64 want = 2 * i + 2;
-	if (Load(&log->stamp[at], MemoryOrder::kAcquire) != want) // pairs with LogAdd's final store
-		return false;
-	const WordU64 *from = reinterpret_cast<const WordU64 *>(&log->ev[at]);
+	const WordU64 *from = reinterpret_cast<const WordU64 *>(&log->ev[i % MXRT_LAT_CPU_LOG_EVENTS]);
 	char *o = reinterpret_cast<char *>(out);
 	for (u32 k = 0; k < kEvWords; k++) { // acquire: pairs with LogAdd's release stores
 		const u64 v = __atomic_load_n(&from[k], __ATOMIC_ACQUIRE);
 		__builtin_memcpy(o + 8 * k, &v, 8);
 	}
-	return Load(&log->stamp[at], MemoryOrder::kRelaxed) == want;
+	return Load(&log->head, MemoryOrder::kRelaxed) - i < MXRT_LAT_CPU_LOG_EVENTS;
 }
 
 // Puts the task's own wake-ups and timer arms (tr) and the switches of the CPUs it was on (waits:
@@ -238,7 +238,8 @@ mxrt_lat_trace *BuildTrace(mxrt_lat_task *t, const mxrt_lat_trace *tr, u64 first
 			continue;
 		const mxrt_lat_cpu_log *log = &t->logs[wt.cpu];
 		const u64 head = Load(&log->head, MemoryOrder::kAcquire);
-		const u64 oldest = head > MXRT_LAT_CPU_LOG_EVENTS ? head - MXRT_LAT_CPU_LOG_EVENTS : 0;
+		// The slot of head - 64 is the one the writer fills next: the newest 63 are readable.
+		const u64 oldest = head > MXRT_LAT_CPU_LOG_EVENTS - 1 ? head - (MXRT_LAT_CPU_LOG_EVENTS - 1) : 0;
 		bool reached_start = false;
 		for (u64 i = head; i-- > oldest;) {
 			mxrt_lat_event e;
@@ -446,15 +447,14 @@ void SwitchOut(mxrt_lat_task *t, const View &e) {
 }
 
 // Adds a switch to its CPU's log (one writer: that CPU, under its runqueue lock); readers on other
-// CPUs may copy entries meanwhile (LogRead).
+// CPUs may copy entries meanwhile (LogRead). Entry i is written while head == i, and published by
+// head = i + 1.
 [[gnu::always_inline]] inline void LogAdd(mxrt_lat_cpu_log *log, const Words &w) {
 	const u64 i = Load(&log->head, MemoryOrder::kRelaxed); // one writer
-	const u32 at = u32(i % MXRT_LAT_CPU_LOG_EVENTS);
-	Store(&log->stamp[at], 2 * i + 1, MemoryOrder::kRelaxed);
-	WordU64 *to = reinterpret_cast<WordU64 *>(&log->ev[at]);
+	WordU64 *to = reinterpret_cast<WordU64 *>(&log->ev[i % MXRT_LAT_CPU_LOG_EVENTS]);
 #ifdef MXRT_HOSTED
-	// Release stores: the odd stamp is visible before any new word (pairs with LogRead's acquire
-	// loads). ThreadSanitizer follows these; it does not model the fence below.
+	// Release stores: head == i (our last store) is visible before any new word (pairs with
+	// LogRead's acquire loads). ThreadSanitizer follows these; it does not model the fence below.
 #pragma GCC unroll 9
 	for (u32 k = 0; k < kEvWords; k++)
 		__atomic_store_n(&to[k], w.w[k], __ATOMIC_RELEASE);
@@ -467,8 +467,7 @@ void SwitchOut(mxrt_lat_task *t, const View &e) {
 	for (u32 k = 0; k < kEvWords; k++)
 		__atomic_store_n(&to[k], w.w[k], __ATOMIC_RELAXED);
 #endif
-	Store(&log->stamp[at], 2 * i + 2, MemoryOrder::kRelease); // pairs with LogRead's first load
-	Store(&log->head, i + 1, MemoryOrder::kRelease);          // pairs with BuildTrace's head load
+	Store(&log->head, i + 1, MemoryOrder::kRelease); // pairs with BuildTrace's head load
 }
 
 // --- text -----------------------------------------------------------------------------------------

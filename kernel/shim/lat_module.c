@@ -108,7 +108,6 @@ static int lat_capture = MXRT_LAT_CAPTURE_SLO; /* enum mxrt_lat_capture, for tas
 static const char *const lat_capture_names[] = { "off", "on", "all" }; /* on: metrics with an SLO */
 static DEFINE_RAW_SPINLOCK(lat_table_lock);
 static DEFINE_MUTEX(lat_ctl_lock);
-static DEFINE_PER_CPU(u64, lat_events); /* handed to the core; the probes run with IRQs off */
 static atomic64_t lat_table_full = ATOMIC64_INIT(0);
 static atomic64_t lat_evicted = ATOMIC64_INIT(0);
 static void *lat_hrtimer_wakeup; /* hrtimer_wakeup(), the function of every hrtimer sleep */
@@ -196,7 +195,6 @@ static void lat_probe_wakeup(void *data, struct task_struct *p)
 		return;
 	/* The core reads pid, prio and comm of both tasks itself (lat_init gave it the layout). */
 	mxrt_lat_wakeup(s->t, current, p, task_cpu(p), lat_now());
-	__this_cpu_inc(lat_events); /* the probes that get here run with IRQs off */
 }
 
 /*
@@ -215,7 +213,6 @@ static void lat_probe_switch(void *data, bool preempt, struct task_struct *prev,
 	/* Voluntary: it gave up the CPU in a sleeping state (on PREEMPT_RT, also an rtlock wait). */
 	mxrt_lat_switch(log, sp ? sp->t : NULL, sn ? sn->t : NULL, prev, next, lat_now(),
 			!preempt && prev_state != TASK_RUNNING);
-	__this_cpu_inc(lat_events);
 }
 
 static void lat_probe_migrate(void *data, struct task_struct *p, int dest_cpu)
@@ -613,7 +610,7 @@ static const char *lat_state_name(const struct lat_slot *s)
 static int lat_status_show(struct seq_file *f, void *unused)
 {
 	unsigned int i, active = 0, done = 0, m;
-	u64 events = 0;
+	u64 switches = 0;
 	int cpu;
 
 	mutex_lock(&lat_ctl_lock);
@@ -621,8 +618,8 @@ static int lat_status_show(struct seq_file *f, void *unused)
 		active += lat_slots[i].state == LAT_ACTIVE;
 		done += lat_slots[i].state == LAT_DONE;
 	}
-	for_each_possible_cpu(cpu)
-		events += per_cpu(lat_events, cpu);
+	for_each_possible_cpu(cpu) /* the logs count them anyway: no counter on the event path */
+		switches += READ_ONCE(lat_logs[cpu].head);
 	seq_printf(f, "max_tasks: %u\ntracking: %u\nfinished: %u\nfree: %u\n", max_tasks, active,
 		   done, max_tasks - active - done);
 	seq_printf(f, "memory_bytes: %zu (task state %zu bytes each)\n",
@@ -641,7 +638,7 @@ static int lat_status_show(struct seq_file *f, void *unused)
 		else
 			seq_printf(f, " %s=-", mxrt_lat_metric_name(m));
 	}
-	seq_printf(f, "\nevents: %llu\nnot_tracked_table_full: %lld\nevicted_finished: %lld\n", events,
+	seq_printf(f, "\nswitches_logged: %llu\nnot_tracked_table_full: %lld\nevicted_finished: %lld\n", switches,
 		   atomic64_read(&lat_table_full), atomic64_read(&lat_evicted));
 	seq_printf(f, "timer_sleeps: %s\n", lat_hrtimer_wakeup ? "detected (hrtimer_wakeup)" : "unknown");
 	mutex_unlock(&lat_ctl_lock);

@@ -969,17 +969,20 @@ TEST(LatCpuLog, ReadersNeverSeeTornLogEntries) {
 	for (int c = 0; c < 2000; c++) {
 		const uint64_t w = clock.fetch_add(1);
 		t.Wake(w, 1);
-		for (int spin = 0; spin < 50; spin++)
+		while (clock.load() < w + 150) // a wait longer than the log: the trace reads back to its oldest entries
 			clock.fetch_add(0);
 		const uint64_t in = clock.fetch_add(1) + uint64_t(c) * 1000; // always a new maximum
 		Switch(&own[1], nullptr, t.get(), in, 0, "swapper/1", kPid, "ctl", 0);
 		const mxrt_lat_trace tr = t.Worst(MXRT_LAT_WAKEUP);
 		published++;
-		for (uint32_t i = 0; i < tr.n; i++)
+		for (uint32_t i = 0; i < tr.n; i++) {
 			if (tr.ev[i].prev_pid != kPid && tr.ev[i].prev_pid != 7 && tr.ev[i].prev_pid != 0 &&
 			    (tr.ev[i].prev_pid != int32_t(tr.ev[i].ts_ns % 100000) ||
 			     tr.ev[i].next_pid != tr.ev[i].prev_pid + 1))
-				bad++;
+				bad++; // torn
+			if (i > 0 && tr.ev[i - 1].ts_ns >= tr.ev[i].ts_ns)
+				bad++; // an entry overwritten by a newer one while the trace was read
+		}
 		Switch(&own[1], t.get(), nullptr, in + 1, kPid, "ctl", 0, "swapper/1", 1);
 	}
 	stop = true;

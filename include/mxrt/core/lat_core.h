@@ -129,14 +129,14 @@ struct mxrt_lat_trace {
 
 /*
  * The switches of one CPU, for the traces (see mxrt_lat_set_cpu_logs): a ring of the newest
- * MXRT_LAT_CPU_LOG_EVENTS, each entry a seqlock (odd stamp while written). Zero it before use.
+ * MXRT_LAT_CPU_LOG_EVENTS. A reader copies an entry and then checks head: the copy is whole if the
+ * writer has not started the entry that replaces it. Set up with mxrt_lat_cpu_logs_init.
  */
 #define MXRT_LAT_CPU_LOG_EVENTS 64
 struct mxrt_lat_cpu_log {
 	mxrt_u64 head; /* events ever added */
 	mxrt_u32 cpu;  /* set by mxrt_lat_cpu_logs_init */
 	mxrt_u32 pad;
-	mxrt_u64 stamp[MXRT_LAT_CPU_LOG_EVENTS];
 	struct mxrt_lat_event ev[MXRT_LAT_CPU_LOG_EVENTS];
 	/*
 	 * Tracked tasks runnable on this CPU but not on it (woken, or preempted): while not 0 the
