@@ -3,24 +3,32 @@
 # Runs in: the VM guest (busybox sh), from bench/run.sh. What the latency tracer costs a
 # scheduler-heavy workload, against Debian's BPF runqlat doing the same run.
 # hackbench (rt-tests; threads, so mxrt-lat's thread-group tracking covers every one of them) runs
-# RUNS times in each of three setups, interleaved so drift hits all alike:
+# HB_RUNS times in each of three setups, interleaved so drift hits all alike:
 #   base    nothing loaded
 #   mxrt    mxrt_lat.ko loaded and tracking every hackbench thread (mxrt-lat run -- hackbench)
 #   runqlat libbpf-tools' runqlat (Debian's CO-RE build of BCC's runqlat) attached and histogramming
-# slowdown = median(setup) / median(base) - 1; the goal compares the two slowdowns. A second
-# part does the same with a two-thread pipe ping-pong, which isolates the cost per scheduling event.
+# hackbench's run time follows how often its threads switch, and that differs from run to run by
+# more than either tool costs (28-43 thousand switches for the same work). Each run's switches are
+# counted (/proc/stat ctxt), each setup's times are fitted as time = work + cost * switches (least
+# squares), and the setups are compared at one switch count (the median of all runs):
+# slowdown = fit(setup) / fit(base) - 1; the goal compares the two slowdowns. The raw medians are
+# printed too. A second part does the same with a two-thread pipe ping-pong, whose switches do not
+# vary, which isolates the cost per scheduling event.
 # bench/run.sh boots this one with MXRT_ICOUNT=0: the guest's clock counts instructions, so
 # hackbench's times are instruction counts and the host's scheduling noise (+-20 % between runs
 # under plain TCG, more than either tool costs) stays out.
 set -u
 M=${MXRT_MODDIR:?}
 RUNS=${MXRT_BENCH_RUNS:-9}
-HB="hackbench -T -g ${MXRT_BENCH_GROUPS:-4} -l ${MXRT_BENCH_LOOPS:-50}"
+HB_RUNS=${MXRT_BENCH_HB_RUNS:-15}
+# pipes: more switches for the same work than sockets, so the tools' cost per switch shows more
+HB="hackbench -p -T -g ${MXRT_BENCH_GROUPS:-4} -l ${MXRT_BENCH_LOOPS:-50}"
 RQ=/usr/sbin/runqlat
 command -v hackbench >/dev/null && [ -x $RQ ] || { echo "# hackbench or runqlat missing (scripts/setup.sh, MXRT_BENCHTOOLS=1)"; exit 1; }
 # 4 groups x 40 threads, plus the main thread: max_tasks must hold them all
 load() { insmod "$M/mxrt_lat.ko" max_tasks=256 || exit 1; }
 secs() { sed -n 's/^Time: *//p' "$1"; }
+ctxt() { awk '$1 == "ctxt" {print $2}' /proc/stat; }
 # with_mxrt OUT CMD...: CMD with all its threads tracked by a freshly loaded mxrt_lat
 with_mxrt() {
 	out=$1
@@ -43,33 +51,75 @@ with_runqlat() {
 	wait $rq
 	grep -q "usecs" /tmp/rq.out || { echo "# runqlat printed no histogram:"; cat /tmp/rq.out; exit 1; }
 }
+# counted SETUP CMD...: runs CMD (as SETUP: "" for bare, with_mxrt, with_runqlat) into /tmp/tw.out
+# and sets $switches to the system's context switches during the run.
+counted() {
+	setup=$1
+	shift
+	c0=$(ctxt)
+	if [ -n "$setup" ]; then $setup /tmp/tw.out "$@"; else "$@" >/tmp/tw.out || exit 1; fi
+	switches=$(($(ctxt) - c0))
+}
 # three_ways GET CMD...: RUNS interleaved runs of CMD with nothing loaded, under mxrt_lat and under
-# runqlat; GET FILE picks the figure out of a run's output. Sets $bare $traced $peer (figure lists).
+# runqlat; GET FILE picks the figure out of a run's output. Sets $bare $traced $peer (figure lists)
+# and $bare_sw $traced_sw $peer_sw ("figure/switches" lists).
 three_ways() {
 	get=$1
 	shift
-	bare="" traced="" peer=""
+	bare="" traced="" peer="" bare_sw="" traced_sw="" peer_sw=""
 	for r in $(seq "$RUNS"); do
-		"$@" >/tmp/tw.bare || exit 1
-		bare="$bare $($get /tmp/tw.bare)"
-		with_mxrt /tmp/tw.mxrt "$@"
-		traced="$traced $($get /tmp/tw.mxrt)"
-		with_runqlat /tmp/tw.rq "$@"
-		peer="$peer $($get /tmp/tw.rq)"
+		counted "" "$@"
+		v=$($get /tmp/tw.out)
+		bare="$bare $v" bare_sw="$bare_sw $v/$switches"
+		counted with_mxrt "$@"
+		v=$($get /tmp/tw.out)
+		traced="$traced $v" traced_sw="$traced_sw $v/$switches"
+		counted with_runqlat "$@"
+		v=$($get /tmp/tw.out)
+		peer="$peer $v" peer_sw="$peer_sw $v/$switches"
 	done
 }
 median() { tr ' ' '\n' | grep . | sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
 $HB >/dev/null # warm-up
+PP_RUNS=$RUNS RUNS=$HB_RUNS
 three_ways secs $HB
+RUNS=$PP_RUNS
 base=$bare mxrt=$traced rql=$peer
-echo "# hackbench ($HB) seconds, $RUNS runs each: base:$base; mxrt_lat tracking $tracked threads:$mxrt; runqlat:$rql"
-echo "# run-to-run spread of base: $(echo "$base" | tr ' ' '\n' | grep . | sort -n | sed -n '1p;$p' | tr '\n' ' ')s (hackbench's own: how often its threads switch differs from run to run)"
+echo "# hackbench ($HB) seconds/context switches, $HB_RUNS runs each:"
+echo "#   base:$bare_sw"
+echo "#   mxrt_lat tracking $tracked threads:$traced_sw"
+echo "#   runqlat:$peer_sw"
 mb=$(echo "$base" | median) mm=$(echo "$mxrt" | median) mr=$(echo "$rql" | median)
 echo "# runqlat's histogram of the last run:"
 grep -E '^ +[0-9]+ -> ' /tmp/rq.out | head -12 | sed 's/^/#   /'
 awk -v b="$mb" -v m="$mm" -v r="$mr" 'BEGIN {
-	sm = m / b - 1; sr = r / b - 1
-	printf "# median seconds: base %.3f, mxrt_lat %.3f (slowdown %.1f%%), runqlat %.3f (slowdown %.1f%%)\n", b, m, 100 * sm, r, 100 * sr
+	printf "# raw median seconds: base %.3f, mxrt_lat %.3f (%+.1f%%), runqlat %.3f (%+.1f%%): within the run-to-run spread\n", b, m, 100 * (m / b - 1), r, 100 * (r / b - 1)
+}'
+# Least squares per setup: seconds = work + cost * switches, compared at the median switch count.
+ref=$(echo "$bare_sw $traced_sw $peer_sw" | tr ' ' '\n' | grep . | cut -d/ -f2 | median)
+echo "base $bare_sw
+mxrt $traced_sw
+rql $peer_sw" | awk -v ref="$ref" '
+{
+	for (i = 2; i <= NF; i++) {
+		split($i, p, "/"); k = $1; n[k]++; x[k, n[k]] = p[2]; y[k, n[k]] = p[1]
+	}
+}
+function fit(k,   i, mx, my, sxx, sxy, r, ss) {
+	for (i = 1; i <= n[k]; i++) { mx += x[k, i]; my += y[k, i] }
+	mx /= n[k]; my /= n[k]
+	for (i = 1; i <= n[k]; i++) { sxx += (x[k, i] - mx) * (x[k, i] - mx); sxy += (x[k, i] - mx) * (y[k, i] - my) }
+	slope[k] = sxx > 0 ? sxy / sxx : 0
+	work[k] = my - slope[k] * mx
+	for (i = 1; i <= n[k]; i++) { r = y[k, i] - work[k] - slope[k] * x[k, i]; ss += r < 0 ? -r : r }
+	resid[k] = ss / n[k] / my
+}
+END {
+	fit("base"); fit("mxrt"); fit("rql")
+	for (k in n) at[k] = work[k] + slope[k] * ref
+	sm = at["mxrt"] / at["base"] - 1; sr = at["rql"] / at["base"] - 1
+	printf "# fit seconds = work + ns per switch * switches: base %.3f + %.0f ns, mxrt_lat %.3f + %.0f ns, runqlat %.3f + %.0f ns (mean residual %.1f%%, %.1f%%, %.1f%% of the mean)\n", work["base"], 1e9 * slope["base"], work["mxrt"], 1e9 * slope["mxrt"], work["rql"], 1e9 * slope["rql"], 100 * resid["base"], 100 * resid["mxrt"], 100 * resid["rql"]
+	printf "# at %d switches: base %.4f s, mxrt_lat %.4f s (slowdown %.1f%%), runqlat %.4f s (slowdown %.1f%%)\n", ref, at["base"], at["mxrt"], 100 * sm, at["rql"], 100 * sr
 	# below 1% the runs cannot tell runqlat from nothing: count it as 1% (our ratio is then a floor)
 	if (sr < 0.01) { printf "# runqlat slowdown below the 1%% noise floor: counted as 1%%\n"; sr = 0.01 }
 	printf "bench: lat_tracer_slowdown_vs_runqlat = %.2f ratio (goal <= 0.33)\n", sm / sr
