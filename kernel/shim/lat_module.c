@@ -5,8 +5,9 @@
  * The per-PID scheduling-latency tracer: attaches to the scheduler's tracepoints from outside the
  * kernel tree (for_each_kernel_tracepoint + tracepoint_probe_register, no kernel patch) and feeds
  * the events of tracked tasks to the C++ core (kernel/core/lat_core.cpp), which owns the metrics,
- * histograms, SLO counts and worst-case traces. This file only finds tasks, fills events and
- * serves debugfs.
+ * histograms, SLO counts and worst-case traces. This file only finds tasks, hands the core the
+ * tracepoints' task pointers and a timestamp (the core reads pid, prio and comm itself, at the
+ * task_struct offsets lat_init gives it) and serves debugfs.
  *
  * Probes (all run with preemption disabled, most under a runqueue lock):
  *   sched_wakeup, sched_wakeup_new  a tracked task is woken (cycle start);
@@ -16,7 +17,8 @@
  *   sched_migrate_task              a waiting task moves to another CPU;
  *   hrtimer_start                   a tracked task arms its own sleep timer (the relief metric);
  *   sched_process_fork              threads created in a tracked thread group are tracked too;
- *   sched_process_exit              a tracked task exits: final report;
+ *   sched_process_exit              a tracked task exits: final report (printed in a batch, 100 ms
+ *                                   after the first unreported exit);
  *   task_rename                     a tracked task's name changes (prctl, exec): reports follow.
  *
  * Concurrency:
@@ -33,20 +35,19 @@
  *     (the probes run in RCU read-side sections: preemption disabled), so no probe still uses it.
  *
  * Memory: max_tasks task states (sizeof(struct mxrt_lat_task), about 18 KiB each) and one switch
- * log per CPU (about 5 KiB) are allocated at load; nothing is allocated afterwards. Tracking more tasks than that fails with ENOSPC (control)
- * or is counted as not_tracked_table_full (threads created in a tracked group).
+ * log per CPU (about 5 KiB) are allocated at load; the probes never allocate (reports and debugfs
+ * readers take a text buffer). Tracking more tasks than that fails with ENOSPC (control) or is
+ * counted as not_tracked_table_full (threads created in a tracked group).
  */
 #define pr_fmt(fmt) "mxrt_lat: " fmt
 
 #include <linux/atomic.h>
-#include <linux/bitmap.h>
 #include <linux/ctype.h>
 #include <linux/debugfs.h>
 #include <linux/hrtimer.h>
 #include <linux/kernel.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
-#include <linux/percpu.h>
 #include <linux/pid.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
