@@ -136,6 +136,14 @@ struct Words {
 		d[i] = w.w[i];
 }
 
+// Zeroes *p word by word (no memset call in the freestanding object).
+template <typename T> void ZeroWords(T *p) {
+	static_assert(sizeof(T) % 8 == 0);
+	WordU64 *w = reinterpret_cast<WordU64 *>(p);
+	for (usize i = 0; i < sizeof(T) / 8; i++)
+		w[i] = 0;
+}
+
 void CopyComm(char *dst, const char *src) {
 	u32 i = 0;
 	for (; src != nullptr && i + 1 < MXRT_LAT_COMM_LEN && src[i] != '\0'; i++)
@@ -562,10 +570,7 @@ extern "C" {
 
 void mxrt_lat_task_init(mxrt_lat_task *t, mxrt_s32 pid, mxrt_s32 tgid, const char *comm, int is_irq_thread,
 			int capture) noexcept {
-	WordU64 *w = reinterpret_cast<WordU64 *>(t);
-	static_assert(sizeof(mxrt_lat_task) % 8 == 0);
-	for (usize i = 0; i < sizeof(*t) / 8; i++)
-		w[i] = 0;
+	ZeroWords(t);
 	t->pid = pid;
 	t->tgid = tgid;
 	CopyComm(t->comm, comm);
@@ -674,11 +679,8 @@ void mxrt_lat_detach(mxrt_lat_task *t) noexcept { SetState(t, MXRT_LAT_ST_SLEEPI
 void mxrt_lat_set_task_layout(const mxrt_lat_task_layout *layout) noexcept { g_layout = *layout; }
 
 void mxrt_lat_cpu_logs_init(mxrt_lat_cpu_log *logs, mxrt_u32 n) noexcept {
-	static_assert(sizeof(mxrt_lat_cpu_log) % 8 == 0);
 	for (mxrt_u32 c = 0; c < n; c++) {
-		WordU64 *w = reinterpret_cast<WordU64 *>(&logs[c]);
-		for (usize i = 0; i < sizeof(logs[c]) / 8; i++)
-			w[i] = 0;
+		ZeroWords(&logs[c]);
 		logs[c].cpu = c;
 	}
 }

@@ -30,7 +30,7 @@
  * when slo_ns != 0 and value > slo_ns (equal is not a violation). min_ns is ~0 while count == 0.
  *
  * Traces. Every switch the shim hands over goes into its CPU's log (struct mxrt_lat_cpu_log, a ring
- * of the newest 64). A task keeps only its own wake-ups and timer arms (`cur` for the running cycle,
+ * whose newest 63 entries are readable). A task keeps only its own wake-ups and timer arms (`cur` for the running cycle,
  * `relief_cur` for the running relief period, from its start) and the stretches of time it spent on
  * each CPU from each wake-up to its sleep. When capture covers the metric (MXRT_LAT_CAPTURE_SLO, the
  * default: metrics with an SLO; MXRT_LAT_CAPTURE_ALL: every metric) and a value is the first or a new
