@@ -60,14 +60,14 @@ counted() {
 	if [ -n "$setup" ]; then $setup /tmp/tw.out "$@"; else "$@" >/tmp/tw.out || exit 1; fi
 	switches=$(($(ctxt) - c0))
 }
-# three_ways GET CMD...: RUNS interleaved runs of CMD with nothing loaded, under mxrt_lat and under
+# three_ways N GET CMD...: N interleaved runs of CMD with nothing loaded, under mxrt_lat and under
 # runqlat; GET FILE picks the figure out of a run's output. Sets $bare $traced $peer (figure lists)
 # and $bare_sw $traced_sw $peer_sw ("figure/switches" lists).
 three_ways() {
-	get=$1
-	shift
+	n=$1 get=$2
+	shift 2
 	bare="" traced="" peer="" bare_sw="" traced_sw="" peer_sw=""
-	for r in $(seq "$RUNS"); do
+	for r in $(seq "$n"); do
 		counted "" "$@"
 		v=$($get /tmp/tw.out)
 		bare="$bare $v" bare_sw="$bare_sw $v/$switches"
@@ -81,19 +81,18 @@ three_ways() {
 }
 median() { tr ' ' '\n' | grep . | sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
 $HB >/dev/null # warm-up
-PP_RUNS=$RUNS RUNS=$HB_RUNS
-three_ways secs $HB
-RUNS=$PP_RUNS
+three_ways "$HB_RUNS" secs $HB
 base=$bare mxrt=$traced rql=$peer
 echo "# hackbench ($HB) seconds/context switches, $HB_RUNS runs each:"
 echo "#   base:$bare_sw"
 echo "#   mxrt_lat tracking $tracked threads:$traced_sw"
 echo "#   runqlat:$peer_sw"
 mb=$(echo "$base" | median) mm=$(echo "$mxrt" | median) mr=$(echo "$rql" | median)
+spread=$(echo "$base" | tr ' ' '\n' | grep . | sort -n | sed -n '1p;$p' | tr '\n' ' ')
 echo "# runqlat's histogram of the last run:"
 grep -E '^ +[0-9]+ -> ' /tmp/rq.out | head -12 | sed 's/^/#   /'
-awk -v b="$mb" -v m="$mm" -v r="$mr" 'BEGIN {
-	printf "# raw median seconds: base %.3f, mxrt_lat %.3f (%+.1f%%), runqlat %.3f (%+.1f%%): within the run-to-run spread\n", b, m, 100 * (m / b - 1), r, 100 * (r / b - 1)
+awk -v b="$mb" -v m="$mm" -v r="$mr" -v s="$spread" 'BEGIN {
+	printf "# raw median seconds: base %.3f, mxrt_lat %.3f (%+.1f%%), runqlat %.3f (%+.1f%%); base runs spread over %ss\n", b, m, 100 * (m / b - 1), r, 100 * (r / b - 1), s
 }'
 # Least squares per setup: seconds = work + cost * switches, compared at the median switch count.
 ref=$(echo "$bare_sw $traced_sw $peer_sw" | tr ' ' '\n' | grep . | cut -d/ -f2 | median)
@@ -131,7 +130,7 @@ END {
 # variation in how often threads switch, so the per-event cost of each tool shows clearly.
 PP="mxrt-lat-workload -P ${MXRT_BENCH_ROUNDS:-20000} -C 1"
 pp() { sed -n 's/^pingpong_ns_per_round=//p' "$1"; }
-three_ways pp $PP
+three_ways "$RUNS" pp $PP
 pbase=$bare pmxrt=$traced prql=$peer
 echo "# ping-pong ns per round (2 wake-ups + 2 switches), $RUNS runs each: base:$pbase; mxrt_lat:$pmxrt; runqlat:$prql"
 pb=$(echo "$pbase" | median) pm=$(echo "$pmxrt" | median) pr=$(echo "$prql" | median)
