@@ -144,6 +144,31 @@ template <typename T> void ZeroWords(T *p) {
 		w[i] = 0;
 }
 
+// Zeroes the task state but the events of its traces (16 of its 18 KiB): nothing reads an event
+// beyond a trace's n, and the fork probe initialises a state for every thread a tracked process
+// creates.
+void ZeroTask(mxrt_lat_task *t) {
+	constexpr usize kCur = __builtin_offsetof(mxrt_lat_task, cur), kLogs = __builtin_offsetof(mxrt_lat_task, logs),
+			kScratch = __builtin_offsetof(mxrt_lat_task, scratch);
+	static_assert(kCur % 8 == 0 && kLogs % 8 == 0 && kScratch % 8 == 0);
+	static_assert(kLogs == __builtin_offsetof(mxrt_lat_task, worst) + kMetrics * sizeof(mxrt_lat_trace),
+		      "the traces lie between cur and logs");
+	WordU64 *w = reinterpret_cast<WordU64 *>(t);
+	for (usize i = 0; i < kCur / 8; i++)
+		w[i] = 0;
+	mxrt_lat_trace *const traces[] = {&t->cur,	&t->relief_cur, &t->worst[0], &t->worst[1],
+					  &t->worst[2], &t->worst[3],	  &t->scratch};
+	for (mxrt_lat_trace *tr : traces) {
+		WordU64 *h = reinterpret_cast<WordU64 *>(tr);
+		for (u32 i = 0; i < kHdrWords; i++)
+			h[i] = 0;
+	}
+	for (usize i = kLogs / 8; i < kScratch / 8; i++)
+		w[i] = 0;
+	static_assert(kMetrics == 4 && sizeof(mxrt_lat_task) == kScratch + sizeof(mxrt_lat_trace),
+		      "every trace header is zeroed above");
+}
+
 void CopyComm(char *dst, const char *src) {
 	u32 i = 0;
 	for (; src != nullptr && i + 1 < MXRT_LAT_COMM_LEN && src[i] != '\0'; i++)
@@ -178,11 +203,11 @@ void ClearTrace(mxrt_lat_trace *tr) {
 	}
 }
 
-// A timer arm: into the running cycle's and relief period's traces.
+// A timer arm: into the running cycle's and relief period's traces, where they keep one.
 [[gnu::always_inline]] inline void Record(mxrt_lat_task *t, const Words &w) {
-	if (t->in_cycle)
+	if (t->in_cycle && t->cyc_traced)
 		Append(&t->cur, w);
-	if (t->relief_active)
+	if (t->relief_active && t->relief_traced)
 		Append(&t->relief_cur, w);
 }
 
@@ -200,9 +225,9 @@ static_assert((MXRT_LAT_WAITS & (MXRT_LAT_WAITS - 1)) == 0, "a ring indexed with
 // With CPU logs a cycle's trace is read from the logs of the CPUs the task was on, from its
 // wake-up to its sleep: a stretch opens at the wake-up (and moves with a migration) and closes at
 // the voluntary sleep. Its own switches and those of whoever kept it waiting are all in there.
-// The task is woken on, or migrates to, cpu at ts.
+// The task is woken on, or migrates to, cpu at ts. Only cycles that keep a trace need them.
 [[gnu::always_inline]] inline void WaitOn(mxrt_lat_task *t, u32 cpu, u64 ts) {
-	if (t->logs == nullptr)
+	if (t->logs == nullptr || !t->cyc_traced)
 		return;
 	WaitEnd(t, ts);
 	mxrt_lat_wait *w = &t->waits[t->nwaits % MXRT_LAT_WAITS];
@@ -289,15 +314,31 @@ mxrt_lat_trace *BuildTrace(mxrt_lat_task *t, const mxrt_lat_trace *tr, u64 first
 		__atomic_fetch_add(&t->logs[cpu].waiters, delta, __ATOMIC_RELAXED);
 }
 
-// The task now waits on cpu (WAITING, PREEMPTED), or on none (-1): its CPU logs' waiters follow.
+// The task now waits on cpu (WAITING, PREEMPTED), or on none (-1). It counts in that CPU log's
+// waiters only while its cycle keeps a trace: the other switches there are wanted only for it.
 [[gnu::always_inline]] inline void SetState(mxrt_lat_task *t, mxrt_lat_state st, s32 cpu) {
-	const s32 was = t->wait_cpu; // only the serialised event calls write it
-	if (was != cpu) {
+	const s32 want = t->cyc_traced ? cpu : -1, was = t->waiter_cpu; // private to the event calls
+	if (was != want) {
 		AddWaiter(t, was, ~0ull); // -1
-		AddWaiter(t, cpu, 1);
-		Store(&t->wait_cpu, cpu, MemoryOrder::kRelaxed);
+		AddWaiter(t, want, 1);
+		t->waiter_cpu = want;
 	}
+	if (t->wait_cpu != cpu) // only the serialised event calls write it
+		Store(&t->wait_cpu, cpu, MemoryOrder::kRelaxed);
 	Store(&t->state, u32(st), MemoryOrder::kRelaxed);
+}
+
+// Whether t's settings ask for traces now: capture all, or capture for SLOs and an SLO is set.
+// Read once per cycle, at its wake-up.
+[[gnu::always_inline]] inline u32 WantsTraces(const mxrt_lat_task *t) {
+	constexpr MemoryOrder r = MemoryOrder::kRelaxed;
+	const u32 capture = Load(&t->capture, r);
+	if (capture != MXRT_LAT_CAPTURE_SLO)
+		return capture == MXRT_LAT_CAPTURE_ALL;
+	u64 any = 0;
+	for (u32 m = 0; m < kMetrics; m++)
+		any |= Load(&t->stat[m].slo_ns, r);
+	return any != 0;
 }
 
 // Single writer: plain read-modify-write through atomic loads and stores. True when the metric has
@@ -353,8 +394,12 @@ __attribute__((noinline, cold)) void PublishWorst(mxrt_lat_task *t, mxrt_lat_met
 	t->worst_valid |= 1u << m;
 }
 
-[[gnu::always_inline]] inline void Complete(mxrt_lat_task *t, mxrt_lat_metric m, u64 value, mxrt_lat_trace *tr, u64 start, u64 end) {
+// traced: the cycle (or relief period) kept its trace from its start.
+[[gnu::always_inline]] inline void Complete(mxrt_lat_task *t, mxrt_lat_metric m, u64 value, u32 traced,
+					    mxrt_lat_trace *tr, u64 start, u64 end) {
 	const bool slo = AddValue(&t->stat[m], value);
+	if (!traced)
+		return;
 	const u32 capture = Load(&t->capture, MemoryOrder::kRelaxed);
 	if (capture == MXRT_LAT_CAPTURE_OFF || (capture == MXRT_LAT_CAPTURE_SLO && !slo))
 		return;
@@ -391,7 +436,9 @@ void ResetNow(mxrt_lat_task *t) {
 	t->worst_valid = 0;
 	ClearTrace(&t->cur);
 	ClearTrace(&t->relief_cur);
-	// The running cycle and relief period are abandoned; the scheduling state stays.
+	// The running cycle and relief period are abandoned; the scheduling state stays (a waiters
+	// count it holds is dropped by its next state change).
+	t->cyc_traced = t->relief_traced = 0;
 	t->in_cycle = 0;
 	t->wakeup_pending = 0;
 	t->relief_active = 0;
@@ -416,7 +463,7 @@ void SwitchIn(mxrt_lat_task *t, const View &e) {
 	TakeResetRequest(t);
 	if (t->wakeup_pending) {
 		t->wakeup_pending = 0;
-		Complete(t, MXRT_LAT_WAKEUP, Diff(e.ts_ns, t->wake_ts), &t->cur, t->wake_ts, e.ts_ns);
+		Complete(t, MXRT_LAT_WAKEUP, Diff(e.ts_ns, t->wake_ts), t->cyc_traced, &t->cur, t->wake_ts, e.ts_ns);
 	}
 	t->run_start_ts = e.ts_ns;
 	t->last_cpu = e.cpu;
@@ -437,20 +484,23 @@ void SwitchOut(mxrt_lat_task *t, const View &e) {
 		SetState(t, MXRT_LAT_ST_PREEMPTED, s32(e.cpu));
 		return;
 	}
-	WaitEnd(t, e.ts_ns); // before Complete: the stretch ends with this switch
+	if (t->cyc_traced)
+		WaitEnd(t, e.ts_ns); // before Complete: the stretch ends with this switch
 	if (t->in_cycle) {
-		Complete(t, MXRT_LAT_RESPONSE, Diff(e.ts_ns, t->wake_ts), &t->cur, t->wake_ts, e.ts_ns);
+		const u32 traced = t->cyc_traced;
+		Complete(t, MXRT_LAT_RESPONSE, Diff(e.ts_ns, t->wake_ts), traced, &t->cur, t->wake_ts, e.ts_ns);
 		if (t->is_irq_thread)
-			Complete(t, MXRT_LAT_IRQTHREAD, t->run_ns, &t->cur, t->wake_ts, e.ts_ns);
+			Complete(t, MXRT_LAT_IRQTHREAD, t->run_ns, traced, &t->cur, t->wake_ts, e.ts_ns);
 		t->in_cycle = 0;
 		t->wakeup_pending = 0;
 	}
 	if (t->relief_active && t->timer_armed) {
-		Complete(t, MXRT_LAT_RELIEF, Diff(e.ts_ns, t->relief_start_ts), &t->relief_cur, t->relief_start_ts,
-			 e.ts_ns);
+		Complete(t, MXRT_LAT_RELIEF, Diff(e.ts_ns, t->relief_start_ts), t->relief_traced, &t->relief_cur,
+			 t->relief_start_ts, e.ts_ns);
 		t->relief_active = 0;
 	}
 	t->timer_armed = 0;
+	t->cyc_traced = 0;
 	SetState(t, MXRT_LAT_ST_SLEEPING, -1);
 }
 
@@ -570,13 +620,14 @@ extern "C" {
 
 void mxrt_lat_task_init(mxrt_lat_task *t, mxrt_s32 pid, mxrt_s32 tgid, const char *comm, int is_irq_thread,
 			int capture) noexcept {
-	ZeroWords(t);
+	ZeroTask(t);
 	t->pid = pid;
 	t->tgid = tgid;
 	CopyComm(t->comm, comm);
 	t->is_irq_thread = is_irq_thread != 0;
 	t->capture = CaptureMode(capture);
 	t->wait_cpu = -1;
+	t->waiter_cpu = -1;
 	t->state = MXRT_LAT_ST_SLEEPING;
 	for (u32 m = 0; m < kMetrics; m++)
 		t->stat[m].min_ns = kNone;
@@ -616,27 +667,37 @@ void mxrt_lat_request_reset(mxrt_lat_task *t) noexcept {
 void mxrt_lat_wakeup(mxrt_lat_task *t, const void *waker, const void *woken, mxrt_u32 cpu, mxrt_u64 ts_ns) noexcept {
 	TakeResetRequest(t);
 	const View e = ViewOf(waker, woken, ts_ns, cpu, 0);
-	const Words w = EventWords(e, MXRT_LAT_EV_WAKEUP);
 	if (Load(&t->state, MemoryOrder::kRelaxed) != MXRT_LAT_ST_SLEEPING) {
 		// Already runnable: the cycle goes on, with this wake-up in its trace (not in the relief
 		// period's, which keeps only its first wake-up).
-		if (t->in_cycle)
-			Append(&t->cur, w);
+		if (t->in_cycle && t->cyc_traced)
+			Append(&t->cur, EventWords(e, MXRT_LAT_EV_WAKEUP));
 		return;
 	}
+	// Whether this cycle keeps a trace is decided now, for all of it: a trace needs the switches
+	// from its wake-up on. Cycles that keep none cost no copies, no CPU log and no waiters count.
+	const u32 traced = WantsTraces(t);
 	t->in_cycle = 1;
+	t->cyc_traced = traced;
 	t->wakeup_pending = 1;
 	t->wake_ts = e.ts_ns;
 	t->run_ns = 0;
-	ClearTrace(&t->cur);
-	t->cyc_first = t->nwaits;
-	Append(&t->cur, w); // cur is empty: it always fits there
+	if (traced) {
+		ClearTrace(&t->cur);
+		t->cyc_first = t->nwaits;
+		Append(&t->cur, EventWords(e, MXRT_LAT_EV_WAKEUP)); // cur is empty: it always fits there
+	}
 	if (!t->relief_active) { // the first wakeup after a timer sleep starts a relief period
 		t->relief_active = 1;
 		t->relief_start_ts = e.ts_ns;
-		ClearTrace(&t->relief_cur);
-		t->relief_first = t->nwaits;
-		Append(&t->relief_cur, w);
+		t->relief_traced = traced;
+		if (traced) {
+			ClearTrace(&t->relief_cur);
+			t->relief_first = t->nwaits;
+			Append(&t->relief_cur, EventWords(e, MXRT_LAT_EV_WAKEUP));
+		}
+	} else if (!traced) {
+		t->relief_traced = 0; // a cycle of it left no switches to trace
 	}
 	// Later wake-ups of a relief period are not recorded there: its trace keeps its start and the
 	// timer arms (every cycle of a task that never sleeps on a timer would otherwise cost a copy).
@@ -649,17 +710,24 @@ void mxrt_lat_switch(mxrt_lat_cpu_log *log, mxrt_lat_task *prev_t, mxrt_lat_task
 	const View e = ViewOf(prev, next, ts_ns, log->cpu, voluntary != 0);
 	if (e.prev_pid == e.next_pid)
 		return;
-	// Into the log first: a trace published by this very switch reads it from there.
-	LogAdd(log, EventWords(e, MXRT_LAT_EV_SWITCH));
-	if (prev_t != nullptr && prev_t->pid == e.prev_pid)
+	const bool out = prev_t != nullptr && prev_t->pid == e.prev_pid;
+	const bool in = next_t != nullptr && next_t->pid == e.next_pid;
+	// Into the log first (a trace published by this very switch reads it from there), if a trace
+	// wants it: the running cycle of prev or next keeps one, or such a task waits on this CPU.
+	if ((out && prev_t->cyc_traced) || (in && next_t->cyc_traced) ||
+	    Load(&log->waiters, MemoryOrder::kRelaxed) != 0)
+		LogAdd(log, EventWords(e, MXRT_LAT_EV_SWITCH));
+	if (out)
 		SwitchOut(prev_t, e);
-	if (next_t != nullptr && next_t->pid == e.next_pid)
+	if (in)
 		SwitchIn(next_t, e);
 }
 
 void mxrt_lat_on_timer_arm(mxrt_lat_task *t, mxrt_u64 ts_ns) noexcept {
 	TakeResetRequest(t);
 	t->timer_armed = 1;
+	if (!(t->in_cycle && t->cyc_traced) && !(t->relief_active && t->relief_traced))
+		return;
 	char comm[MXRT_LAT_COMM_LEN];
 	LoadComm(t, comm);
 	const View e = {ts_ns, t->last_cpu, 0, t->pid, t->pid, t->last_prio, t->last_prio, comm, comm};

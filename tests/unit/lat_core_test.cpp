@@ -156,6 +156,42 @@ TEST(LatCore, InitStartsEmpty) {
 	EXPECT_EQ(mxrt_lat_trace_read(t.get(), MXRT_LAT_NMETRICS, &tr), -MXRT_EINVAL);
 }
 
+// A reused state (the shim reuses slots) starts as clean as a new one: init leaves only the events
+// of the traces as they were, and nothing reads those beyond a trace's n.
+TEST(LatCore, InitOfAUsedStateStartsEmpty) {
+	Task t;
+	std::memset(static_cast<void *>(t.get()), 0xa5, sizeof(mxrt_lat_task));
+	mxrt_lat_task_init(t.get(), kPid, kPid - 1, "ctl", 0, MXRT_LAT_CAPTURE_ALL);
+	mxrt_lat_set_cpu_logs(t.get(), t.logs(), kCpus);
+	EXPECT_EQ(t->state, uint32_t(MXRT_LAT_ST_SLEEPING));
+	EXPECT_EQ(t->wait_cpu, -1);
+	EXPECT_EQ(t->waiter_cpu, -1);
+	EXPECT_EQ(t->nwaits, 0u);
+	for (int m = 0; m < MXRT_LAT_NMETRICS; m++) {
+		const mxrt_lat_stat s = t.Stat(mxrt_lat_metric(m));
+		EXPECT_EQ(s.count, 0u);
+		EXPECT_EQ(s.min_ns, kNone);
+		EXPECT_EQ(s.max_ns, 0u);
+		EXPECT_EQ(s.slo_ns, 0u);
+		for (uint64_t h : s.hist)
+			EXPECT_EQ(h, 0u);
+		const mxrt_lat_trace w = t.Worst(mxrt_lat_metric(m));
+		EXPECT_EQ(w.n, 0u);
+		EXPECT_EQ(w.dropped, 0u);
+		EXPECT_EQ(w.value_ns, 0u);
+	}
+	t.Wake(1000, 1);
+	t.Other(1050, 1, 0, "swapper/1", kHog, "hog");
+	t.In(1100, 1);
+	t.Sleep(1200, 1);
+	const mxrt_lat_trace tr = t.Worst(MXRT_LAT_RESPONSE);
+	EXPECT_EQ(tr.n, 4u) << Format(tr);
+	EXPECT_EQ(tr.dropped, 0u);
+	EXPECT_EQ(Format(tr).find("\xa5"), std::string::npos);
+	for (uint32_t c = 0; c < kCpus; c++)
+		EXPECT_EQ(t.Waiters(c), 0u);
+}
+
 TEST(LatCore, WakeupAndResponseOfOneCycle) {
 	Task t;
 	t.Wake(1000, 2);
@@ -915,7 +951,7 @@ TEST(LatCpuLog, LongWaitsKeepTheNewestSwitchesAndCountTheRest) {
 TEST(LatCpuLog, WaitersCountWokenAndPreemptedTasks) {
 	Task t;
 	auto u = std::make_unique<mxrt_lat_task>();
-	mxrt_lat_task_init(u.get(), kPid + 1, kPid - 1, "other", 0, 1);
+	mxrt_lat_task_init(u.get(), kPid + 1, kPid - 1, "other", 0, MXRT_LAT_CAPTURE_ALL);
 	mxrt_lat_set_cpu_logs(u.get(), t.logs(), kCpus);
 	const Rec waker(7, "waker"), other(kPid + 1, "other");
 
@@ -946,6 +982,70 @@ TEST(LatCpuLog, WaitersCountWokenAndPreemptedTasks) {
 	EXPECT_EQ(lone.Waiters(1), 0u);
 	lone.In(2100, 1);
 	EXPECT_EQ(lone.Worst(MXRT_LAT_WAKEUP).n, 1u) << "its trace has its wake-up only";
+}
+
+// A cycle that keeps no trace (capture for SLOs, none set) costs no log entry and no waiters
+// count; an SLO set mid-cycle traces from the next cycle on, and a relief period only when all of
+// its cycles were traced.
+TEST(LatCpuLog, UntracedCyclesLeaveTheLogsAlone) {
+	Task t(false, MXRT_LAT_CAPTURE_SLO);
+	t.Wake(1000, 1);
+	EXPECT_EQ(t.Waiters(1), 0u) << "no trace wanted: not a waiter";
+	EXPECT_EQ(mxrt_lat_wait_cpu(t.get()), 1) << "but it waits there";
+	t.Other(1050, 1, kHog, "hog", 77, "other");
+	t.In(1100, 1);
+	t.Preempt(1200, 1);
+	EXPECT_EQ(t.Waiters(1), 0u);
+	mxrt_lat_on_migrate(t.get(), 2, 1250);
+	EXPECT_EQ(mxrt_lat_wait_cpu(t.get()), 2);
+	mxrt_lat_set_slo(t.get(), MXRT_LAT_RESPONSE, 1); // mid-cycle: from the next one on
+	t.In(1300, 2);
+	t.Arm(1350);
+	t.Sleep(1400, 2);
+	for (uint32_t c = 0; c < kCpus; c++) {
+		EXPECT_EQ(t.logs()[c].head, 0u) << "cpu " << c << ": nothing logged";
+		EXPECT_EQ(t.Waiters(c), 0u) << c;
+	}
+	EXPECT_EQ(t.Stat(MXRT_LAT_WAKEUP).count, 1u) << "statistics as always";
+	EXPECT_EQ(t.Stat(MXRT_LAT_RESPONSE).max_ns, 400u);
+	EXPECT_EQ(t.Stat(MXRT_LAT_RELIEF).count, 1u);
+	EXPECT_EQ(t.Stat(MXRT_LAT_RESPONSE).violations, 1u);
+	EXPECT_EQ(t.Worst(MXRT_LAT_RESPONSE).n, 0u) << "its cycle kept no trace";
+
+	// The next cycle is traced: it counts as a waiter, its switches are logged, its trace names
+	// the hog that ran while it waited.
+	t.Wake(2000, 1);
+	EXPECT_EQ(t.Waiters(1), 1u);
+	t.Other(2050, 1, 77, "other", kHog, "hog", 1);
+	t.In(2100, 1);
+	EXPECT_EQ(t.Waiters(1), 0u);
+	t.Sleep(2200, 1);
+	EXPECT_EQ(t.logs()[1].head, 3u);
+	const mxrt_lat_trace tr = t.Worst(MXRT_LAT_RESPONSE);
+	EXPECT_EQ(tr.value_ns, 200u);
+	EXPECT_NE(Format(tr).find("hog"), std::string::npos) << Format(tr);
+
+	// A relief period with an untraced cycle in it publishes no trace (it would lack switches).
+	Task r(false, MXRT_LAT_CAPTURE_SLO);
+	mxrt_lat_set_slo(r.get(), MXRT_LAT_RELIEF, 1);
+	r.Wake(0, 0);
+	r.In(10, 0);
+	r.Sleep(20, 0); // not a timer sleep: the relief period goes on
+	mxrt_lat_set_slo(r.get(), MXRT_LAT_RELIEF, 0);
+	r.Wake(30, 0);
+	r.In(40, 0);
+	mxrt_lat_set_slo(r.get(), MXRT_LAT_RELIEF, 1);
+	r.Arm(45);
+	r.Sleep(50, 0);
+	EXPECT_EQ(r.Stat(MXRT_LAT_RELIEF).max_ns, 50u);
+	EXPECT_EQ(r.Worst(MXRT_LAT_RELIEF).n, 0u) << "its second cycle kept no trace";
+	r.Wake(100, 0);
+	r.In(110, 0);
+	r.Arm(115);
+	r.Sleep(120, 0);
+	const mxrt_lat_trace rt = r.Worst(MXRT_LAT_RELIEF);
+	EXPECT_EQ(rt.value_ns, 20u) << "a wholly traced period is";
+	EXPECT_EQ(rt.n, 4u) << Format(rt); // wake-up, switch in, timer arm, sleep
 }
 
 // A CPU keeps logging while another publishes traces from its log: no event is torn.

@@ -29,19 +29,25 @@
  * [2^k, 2^(k+1)) ns, bucket 0 also 0 and 1, the last bucket everything above), and counts a violation
  * when slo_ns != 0 and value > slo_ns (equal is not a violation). min_ns is ~0 while count == 0.
  *
- * Traces. Every switch the shim hands over goes into its CPU's log (struct mxrt_lat_cpu_log, a ring
- * whose newest 63 entries are readable). A task keeps only its own wake-ups and timer arms (`cur` for the running cycle,
- * `relief_cur` for the running relief period, from its start) and the stretches of time it spent on
- * each CPU from each wake-up to its sleep. When capture covers the metric (MXRT_LAT_CAPTURE_SLO, the
- * default: metrics with an SLO; MXRT_LAT_CAPTURE_ALL: every metric) and a value is the first or a new
- * maximum (strictly larger) of its metric, the trace that produced it is put together from those
- * and the switches of that time in the CPUs' logs (its own and everybody else's, e.g. the hog that
- * kept it off the CPU), newest first when they do not fit, and published into worst[m] with value,
- * start and end. A full `cur` counts further events in `dropped`. Without logs
+ * Traces. Whether a cycle keeps a trace is decided at its wake-up: it does when the task's capture
+ * covers some metric then (MXRT_LAT_CAPTURE_SLO, the default: an SLO is set on a metric;
+ * MXRT_LAT_CAPTURE_ALL: always). A relief period keeps one when all its cycles did. Only those
+ * cost copies: a cycle that keeps none (no SLO set, capture off) updates statistics only, and its
+ * switches go into no log. A traced cycle keeps its own wake-ups and timer arms (`cur` for the
+ * cycle, `relief_cur` for the relief period, from its start) and the stretches of time it spent on
+ * each CPU from its wake-up to its sleep, and counts in the waiters of the CPU it waits on. The
+ * switches handed over go into their CPU's log (struct mxrt_lat_cpu_log, a ring whose newest 63
+ * entries are readable) when the running cycle of prev or next is traced or the log has waiters.
+ * When capture covers the metric at its completion and a value of a traced cycle is the first or a
+ * new maximum (strictly larger) of its metric, the trace that produced it is put together from
+ * those and the switches of that time in the CPUs' logs (its own and everybody else's, e.g. the
+ * hog that kept it off the CPU), newest first when they do not fit, and published into worst[m]
+ * with value, start and end. So an SLO or capture set mid-cycle traces from the next cycle on (the
+ * next relief period for relief). A full `cur` counts further events in `dropped`. Without logs
  * (mxrt_lat_set_cpu_logs not called) traces hold only the wake-ups and timer arms.
  *
  * Which switches the shim must hand over: every switch where a tracked task is prev or next, and
- * every switch on a CPU whose log has waiters != 0 (a tracked task is runnable there but not on the
+ * every switch on a CPU whose log has waiters != 0 (a traced task is runnable there but not on the
  * CPU: woken, or preempted). The core keeps that count up to date; the cost per switch does not
  * depend on how many tracked tasks wait on a CPU.
  *
@@ -139,9 +145,10 @@ struct mxrt_lat_cpu_log {
 	mxrt_u32 pad;
 	struct mxrt_lat_event ev[MXRT_LAT_CPU_LOG_EVENTS];
 	/*
-	 * Tracked tasks runnable on this CPU but not on it (woken, or preempted): while not 0 the
-	 * shim hands over every switch of this CPU. Kept by the core with atomic adds (wakers and
-	 * migrations change it from other CPUs), in a cache line of its own; read it with READ_ONCE.
+	 * Tracked tasks runnable on this CPU but not on it (woken, or preempted) in a cycle that
+	 * keeps a trace: while not 0 the shim hands over every switch of this CPU. Kept by the core
+	 * with atomic adds (wakers and migrations change it from other CPUs), in a cache line of its
+	 * own; read it with READ_ONCE.
 	 */
 	mxrt_u64 waiters __attribute__((aligned(64)));
 };
@@ -190,7 +197,9 @@ struct mxrt_lat_task {
 	mxrt_u32 last_cpu;    /* CPU of the task's last own switch (for timer-arm events) */
 	mxrt_s32 last_prio;   /* its prio there */
 	mxrt_u32 worst_valid; /* bit m: worst[m] holds a capture */
-	mxrt_u32 pad;
+	mxrt_u32 cyc_traced;    /* the running cycle keeps a trace (capture wanted one at its wake-up) */
+	mxrt_u32 relief_traced; /* so did every cycle of the running relief period */
+	mxrt_s32 waiter_cpu;    /* the log whose waiters count holds t, or -1 */
 	mxrt_u64 wake_ts, relief_start_ts, run_start_ts, run_ns;
 	/* sequence counts (odd while written): stat_seq for resets of stat[], worst_seq[m] for worst[m] */
 	mxrt_u64 stat_seq;
@@ -218,7 +227,7 @@ void mxrt_lat_cpu_logs_init(struct mxrt_lat_cpu_log *logs, mxrt_u32 n) MXRT_NOEX
  * Not concurrently with events for t (after mxrt_lat_task_init, before t is visible). t's traces
  * draw its switches, and those of whoever kept it waiting, from logs[cpu] (ncpus entries, the
  * ones mxrt_lat_switch writes), read only when a new worst case is published; t counts in
- * logs[cpu].waiters while it waits on cpu. A wait that saw more switches than a log holds keeps
+ * logs[cpu].waiters while it waits on cpu in a traced cycle. A wait that saw more switches than a log holds keeps
  * the newest; the rest count as dropped.
  */
 void mxrt_lat_set_cpu_logs(struct mxrt_lat_task *t, struct mxrt_lat_cpu_log *logs,
