@@ -12,13 +12,14 @@
  * Probes (all run with preemption disabled, most under a runqueue lock):
  *   sched_wakeup, sched_wakeup_new  a tracked task is woken (cycle start);
  *   sched_switch                    the task's own switches, and while tracked tasks wait on a
- *                                   CPU all of its switches, go to that CPU's log once (the
- *                                   traces are read from there: who kept them waiting);
+ *                                   CPU in cycles that keep a trace (see lat_core.h) all of its
+ *                                   switches: to the core, which logs those a trace wants in
+ *                                   that CPU's log (who kept them waiting);
  *   sched_migrate_task              a waiting task moves to another CPU;
  *   hrtimer_start                   a tracked task arms its own sleep timer (the relief metric);
  *   sched_process_fork              threads created in a tracked thread group are tracked too;
  *   sched_process_exit              a tracked task exits: final report (printed in a batch, 100 ms
- *                                   after the first unreported exit);
+ *                                   after the last exit of a burst, at most 1 s after the first);
  *   task_rename                     a tracked task's name changes (prctl, exec): reports follow.
  *
  * Concurrency:
@@ -115,12 +116,17 @@ static void *lat_hrtimer_wakeup; /* hrtimer_wakeup(), the function of every hrti
 static struct dentry *lat_debugfs;
 static void lat_report_fn(struct work_struct *w);
 /*
- * Final reports of exited tasks are printed by this work, LAT_REPORT_DELAY after the first exit
- * it has not reported yet: a process whose threads end together is reported in one batch, not
- * with a kworker wake-up and a printk between every two exits of its threads.
+ * Final reports of exited tasks are printed by this work, LAT_REPORT_DELAY after the last exit of
+ * a burst (each exit pushes it back), but at most LAT_REPORT_MAX_DELAY after the first exit it
+ * has not reported: a process whose threads end one after the other is reported in one batch once
+ * they are gone, not with a kworker wake-up and a printk (about 10 thousand instructions each)
+ * between its threads' exits, and threads that keep coming and going are still reported.
  */
 static DECLARE_DELAYED_WORK(lat_report_work, lat_report_fn);
 #define LAT_REPORT_DELAY (HZ / 10)
+#define LAT_REPORT_MAX_DELAY HZ
+static bool lat_report_armed;		/* an exit is waiting for the work (lat_table_lock) */
+static unsigned long lat_report_first; /* jiffies of the first such exit (lat_table_lock) */
 
 static inline struct lat_bucket *lat_bucket(int pid)
 {
@@ -200,8 +206,8 @@ static void lat_probe_wakeup(void *data, struct task_struct *p)
 
 /*
  * Every switch of the system comes here: two index loads and the CPU's waiters count decide, and
- * only switches that involve a tracked task, or happen where one waits, go on (into the CPU's log
- * and the tasks' states, in one call).
+ * only switches that involve a tracked task, or happen where a traced one waits, go on (into the
+ * tasks' states and, if a trace wants it, the CPU's log, in one call).
  */
 static void lat_probe_switch(void *data, bool preempt, struct task_struct *prev,
 			     struct task_struct *next, unsigned int prev_state)
@@ -276,7 +282,7 @@ static void lat_probe_fork(void *data, struct task_struct *parent, struct task_s
 static void lat_probe_exit(void *data, struct task_struct *p)
 {
 	struct lat_slot *s = lat_find(p->pid);
-	unsigned long flags;
+	unsigned long flags, delay = LAT_REPORT_DELAY, left;
 	unsigned int i;
 
 	if (!s && !READ_ONCE(lat_nr_groups))
@@ -284,6 +290,16 @@ static void lat_probe_exit(void *data, struct task_struct *p)
 	raw_spin_lock_irqsave(&lat_table_lock, flags);
 	if (s && READ_ONCE(s->pid) == p->pid)
 		lat_retire_locked(s, "exited");
+	if (s) {
+		if (!lat_report_armed) {
+			lat_report_armed = true;
+			lat_report_first = jiffies;
+		}
+		left = lat_report_first + LAT_REPORT_MAX_DELAY - jiffies;
+		if (time_after(jiffies, lat_report_first + LAT_REPORT_MAX_DELAY))
+			left = 0;
+		delay = min(delay, left);
+	}
 	/* The last thread of a tracked group: forget the group, its tgid may be reused. */
 	if (atomic_read(&p->signal->live) == 0) {
 		for (i = 0; i < LAT_MAX_GROUPS; i++) {
@@ -294,8 +310,8 @@ static void lat_probe_exit(void *data, struct task_struct *p)
 		}
 	}
 	raw_spin_unlock_irqrestore(&lat_table_lock, flags);
-	if (s)
-		schedule_delayed_work(&lat_report_work, LAT_REPORT_DELAY); /* no-op while pending */
+	if (s) /* any context: the workqueue's and timers' locks are raw */
+		mod_delayed_work(system_wq, &lat_report_work, delay);
 }
 
 static void lat_probe_rename(void *data, struct task_struct *p, const char *comm)
@@ -345,6 +361,7 @@ static bool lat_is_irq_thread(struct task_struct *p)
  */
 static int lat_add(struct task_struct *p)
 {
+	struct lat_bucket *b;
 	struct lat_slot *s = NULL;
 	unsigned long flags;
 	unsigned int i, m;
@@ -382,8 +399,9 @@ static int lat_add(struct task_struct *p)
 		WRITE_ONCE(lat_nr_used, i + 1);
 	WRITE_ONCE(s->state, LAT_ACTIVE);
 	smp_store_release(&s->pid, p->pid); /* pairs with lat_find: the state above is initialised */
-	lat_bucket(p->pid)->count++;
-	lat_bucket_update_locked(lat_bucket(p->pid));
+	b = lat_bucket(p->pid);
+	b->count++;
+	WRITE_ONCE(b->slot, b->count == 1 ? i + 1 : LAT_SHARED); /* no scan: once per thread created */
 	raw_spin_unlock_irqrestore(&lat_table_lock, flags);
 	return 0;
 }
@@ -576,6 +594,11 @@ static void lat_report_locked(void)
 
 static void lat_report_fn(struct work_struct *w)
 {
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&lat_table_lock, flags);
+	lat_report_armed = false; /* exits from now on arm it again */
+	raw_spin_unlock_irqrestore(&lat_table_lock, flags);
 	mutex_lock(&lat_ctl_lock);
 	lat_report_locked();
 	mutex_unlock(&lat_ctl_lock);

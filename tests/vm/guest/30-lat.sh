@@ -87,6 +87,10 @@ touch /tmp/go2
 wait $wl
 victim2=$(tid_of mxrt-victim /tmp/w2)
 hog2=$(tid_of mxrt-hog /tmp/w2)
+# Exit reports come in one batch 100 ms after the last exit (at most 1 s after the first), by
+# themselves: nothing here reads tasks or stats (which would print them) before this check.
+sleep 2
+check exit-reports-come-by-themselves sh -c "dmesg | grep -q 'final report: pid $victim2 tgid $main .*exited' && dmesg | grep -q 'final report: pid $hog2 tgid $main .*exited'"
 check group-covers-later-threads sh -c "grep -q '^$victim2 $main mxrt-victim ' $D/tasks && grep -q '^$hog2 $main mxrt-hog ' $D/tasks"
 t group-later-thread-measured "[ $(lstat "$victim2" wakeup count) -ge $CYCLES ]"
 check group-forgotten-after-exit sh -c "! grep -q 'groups:.* $main' $D/status"
