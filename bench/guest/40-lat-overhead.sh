@@ -12,8 +12,10 @@
 # counted (/proc/stat ctxt), each setup's times are fitted as time = work + cost * switches (least
 # squares), and the setups are compared at one switch count (the median of all runs):
 # slowdown = fit(setup) / fit(base) - 1; the goal compares the two slowdowns. The raw medians are
-# printed too. A second part does the same with a two-thread pipe ping-pong, whose switches do not
-# vary, which isolates the cost per scheduling event.
+# printed too. Every run starts after the same idle time in its setup and counts only its own
+# switches (see counted). A second part does the same with a two-thread pipe ping-pong, whose
+# switches do not vary, which isolates the cost per scheduling event, and also measures mxrt_lat
+# with an SLO on every metric (every cycle keeps a trace).
 # bench/run.sh boots this one with MXRT_ICOUNT=0: the guest's clock counts instructions, so
 # hackbench's times are instruction counts and the host's scheduling noise (+-20 % between runs
 # under plain TCG, more than either tool costs) stays out.
@@ -29,36 +31,53 @@ command -v hackbench >/dev/null && [ -x $RQ ] || { echo "# hackbench or runqlat 
 load() { insmod "$M/mxrt_lat.ko" max_tasks=256 || exit 1; }
 secs() { sed -n 's/^Time: *//p' "$1"; }
 ctxt() { awk '$1 == "ctxt" {print $2}' /proc/stat; }
-# with_mxrt OUT CMD...: CMD with all its threads tracked by a freshly loaded mxrt_lat
-with_mxrt() {
-	out=$1
-	shift
+# Each setup is prepared, then left idle for SETTLE seconds, then only CMD is counted (time and
+# switches), then it is torn down: the deferred work of setting up and tearing down (RCU
+# callbacks, freeing BPF maps or the module's pool, kworkers) runs in the idle time, not in a
+# run, and the switch counts are the workload's own. (Without this, each bare run paid for the
+# runqlat teardown just before it, and runqlat's counts included its own start-up.)
+SETTLE=${MXRT_BENCH_SETTLE:-3}
+# prep_mxrt / done_mxrt: mxrt_lat freshly loaded; CMD runs under `mxrt-lat run`, which tracks
+# every thread of it
+prep_mxrt() { load; }
+# prep_mxrt_slo: the same with an SLO on every metric, so every cycle keeps a trace (switch logs,
+# waiting counts, worst-case traces): what a user who sets SLOs pays
+prep_mxrt_slo() {
 	load
-	mxrt-lat run -- "$@" >"$out" || exit 1
+	for m in wakeup response relief irqthread; do echo "slo $m 1000000" >/sys/kernel/debug/mxrt_lat/control || exit 1; done
+}
+done_mxrt_slo() { done_mxrt "$@"; }
+done_mxrt() {
 	tracked=$(grep -c " $(basename "$1" | cut -c1-15) " /sys/kernel/debug/mxrt_lat/tasks)
 	rmmod mxrt_lat
 }
-# with_runqlat OUT CMD...: CMD while runqlat is attached (checked to have histogrammed)
-with_runqlat() {
-	out=$1
-	shift
+# prep_runqlat / done_runqlat: runqlat attached (checked to have histogrammed)
+prep_runqlat() {
 	$RQ 3600 1 >/tmp/rq.out 2>&1 &
 	rq=$!
-	sleep 3 # its stdout is a file (buffered): attached once it has loaded, checked below
+	sleep 1 # its stdout is a file (buffered): attached once it has loaded, checked below
 	kill -0 $rq 2>/dev/null || { echo "# runqlat did not start:"; cat /tmp/rq.out; exit 1; }
-	"$@" >"$out" || exit 1
+}
+done_runqlat() {
 	kill -INT $rq
 	wait $rq
 	grep -q "usecs" /tmp/rq.out || { echo "# runqlat printed no histogram:"; cat /tmp/rq.out; exit 1; }
 }
-# counted SETUP CMD...: runs CMD (as SETUP: "" for bare, with_mxrt, with_runqlat) into /tmp/tw.out
-# and sets $switches to the system's context switches during the run.
+# counted SETUP CMD...: runs CMD in SETUP ("" for bare, mxrt, runqlat) into /tmp/tw.out and sets
+# $switches to the system's context switches during the run.
 counted() {
 	setup=$1
 	shift
+	[ -z "$setup" ] || prep_$setup
+	sleep "$SETTLE"
 	c0=$(ctxt)
-	if [ -n "$setup" ]; then $setup /tmp/tw.out "$@"; else "$@" >/tmp/tw.out || exit 1; fi
+	if [ "${setup#mxrt}" != "$setup" ]; then
+		mxrt-lat run -- "$@" >/tmp/tw.out || exit 1
+	else
+		"$@" >/tmp/tw.out || exit 1
+	fi
 	switches=$(($(ctxt) - c0))
+	[ -z "$setup" ] || done_$setup "$@"
 }
 # three_ways N GET CMD...: N interleaved runs of CMD with nothing loaded, under mxrt_lat and under
 # runqlat; GET FILE picks the figure out of a run's output. Sets $bare $traced $peer (figure lists)
@@ -71,10 +90,10 @@ three_ways() {
 		counted "" "$@"
 		v=$($get /tmp/tw.out)
 		bare="$bare $v" bare_sw="$bare_sw $v/$switches"
-		counted with_mxrt "$@"
+		counted mxrt "$@"
 		v=$($get /tmp/tw.out)
 		traced="$traced $v" traced_sw="$traced_sw $v/$switches"
-		counted with_runqlat "$@"
+		counted runqlat "$@"
 		v=$($get /tmp/tw.out)
 		peer="$peer $v" peer_sw="$peer_sw $v/$switches"
 	done
@@ -131,10 +150,15 @@ END {
 PP="mxrt-lat-workload -P ${MXRT_BENCH_ROUNDS:-20000} -C 1"
 pp() { sed -n 's/^pingpong_ns_per_round=//p' "$1"; }
 three_ways "$RUNS" pp $PP
-pbase=$bare pmxrt=$traced prql=$peer
-echo "# ping-pong ns per round (2 wake-ups + 2 switches), $RUNS runs each: base:$pbase; mxrt_lat:$pmxrt; runqlat:$prql"
-pb=$(echo "$pbase" | median) pm=$(echo "$pmxrt" | median) pr=$(echo "$prql" | median)
-awk -v b="$pb" -v m="$pm" -v r="$pr" 'BEGIN {
+pbase=$bare pmxrt=$traced prql=$peer pslo=""
+for r in $(seq "$RUNS"); do
+	counted mxrt_slo $PP
+	pslo="$pslo $(pp /tmp/tw.out)"
+done
+echo "# ping-pong ns per round (2 wake-ups + 2 switches), $RUNS runs each: base:$pbase; mxrt_lat:$pmxrt; mxrt_lat with SLOs:$pslo; runqlat:$prql"
+pb=$(echo "$pbase" | median) pm=$(echo "$pmxrt" | median) pr=$(echo "$prql" | median) ps=$(echo "$pslo" | median)
+awk -v b="$pb" -v m="$pm" -v r="$pr" -v s="$ps" 'BEGIN {
 	printf "# median ns per round: base %d, mxrt_lat %d (+%d), runqlat %d (+%d)\n", b, m, m - b, r, r - b
+	printf "# with an SLO on every metric (every cycle keeps a trace): mxrt_lat %d (+%d), %.2f of runqlat\n", s, s - b, (s - b) / (r > b ? r - b : 1)
 	printf "bench: lat_tracer_pingpong_cost_vs_runqlat = %.2f ratio (goal <= 0.33)\n", (m - b) / (r > b ? r - b : 1)
 }'
