@@ -466,8 +466,10 @@ void SwitchIn(mxrt_lat_task *t, const View &e) {
 		Complete(t, MXRT_LAT_WAKEUP, Diff(e.ts_ns, t->wake_ts), t->cyc_traced, &t->cur, t->wake_ts, e.ts_ns);
 	}
 	t->run_start_ts = e.ts_ns;
-	t->last_cpu = e.cpu;
-	t->last_prio = e.next_prio;
+	if (t->cyc_traced) { // for its timer arms (it runs when it arms one): traced cycles only
+		t->last_cpu = e.cpu;
+		t->last_prio = e.next_prio;
+	}
 	SetState(t, MXRT_LAT_ST_RUNNING, -1);
 }
 
@@ -476,8 +478,6 @@ void SwitchIn(mxrt_lat_task *t, const View &e) {
 void SwitchOut(mxrt_lat_task *t, const View &e) {
 	TakeResetRequest(t);
 	const u32 st = Load(&t->state, MemoryOrder::kRelaxed);
-	t->last_cpu = e.cpu;
-	t->last_prio = e.prev_prio;
 	if (t->in_cycle && st == MXRT_LAT_ST_RUNNING)
 		t->run_ns += Diff(e.ts_ns, t->run_start_ts);
 	if (e.voluntary == 0) {
@@ -666,12 +666,14 @@ void mxrt_lat_request_reset(mxrt_lat_task *t) noexcept {
 
 void mxrt_lat_wakeup(mxrt_lat_task *t, const void *waker, const void *woken, mxrt_u32 cpu, mxrt_u64 ts_ns) noexcept {
 	TakeResetRequest(t);
-	const View e = ViewOf(waker, woken, ts_ns, cpu, 0);
+	// The event's words are built only for a trace that keeps them (untraced cycles read nothing
+	// of the task records).
+	auto words = [&] { return EventWords(ViewOf(waker, woken, ts_ns, cpu, 0), MXRT_LAT_EV_WAKEUP); };
 	if (Load(&t->state, MemoryOrder::kRelaxed) != MXRT_LAT_ST_SLEEPING) {
 		// Already runnable: the cycle goes on, with this wake-up in its trace (not in the relief
 		// period's, which keeps only its first wake-up).
 		if (t->in_cycle && t->cyc_traced)
-			Append(&t->cur, EventWords(e, MXRT_LAT_EV_WAKEUP));
+			Append(&t->cur, words());
 		return;
 	}
 	// Whether this cycle keeps a trace is decided now, for all of it: a trace needs the switches
@@ -680,29 +682,29 @@ void mxrt_lat_wakeup(mxrt_lat_task *t, const void *waker, const void *woken, mxr
 	t->in_cycle = 1;
 	t->cyc_traced = traced;
 	t->wakeup_pending = 1;
-	t->wake_ts = e.ts_ns;
+	t->wake_ts = ts_ns;
 	t->run_ns = 0;
 	if (traced) {
 		ClearTrace(&t->cur);
 		t->cyc_first = t->nwaits;
-		Append(&t->cur, EventWords(e, MXRT_LAT_EV_WAKEUP)); // cur is empty: it always fits there
+		Append(&t->cur, words()); // cur is empty: it always fits there
 	}
 	if (!t->relief_active) { // the first wakeup after a timer sleep starts a relief period
 		t->relief_active = 1;
-		t->relief_start_ts = e.ts_ns;
+		t->relief_start_ts = ts_ns;
 		t->relief_traced = traced;
 		if (traced) {
 			ClearTrace(&t->relief_cur);
 			t->relief_first = t->nwaits;
-			Append(&t->relief_cur, EventWords(e, MXRT_LAT_EV_WAKEUP));
+			Append(&t->relief_cur, words());
 		}
 	} else if (!traced) {
 		t->relief_traced = 0; // a cycle of it left no switches to trace
 	}
 	// Later wake-ups of a relief period are not recorded there: its trace keeps its start and the
 	// timer arms (every cycle of a task that never sleeps on a timer would otherwise cost a copy).
-	SetState(t, MXRT_LAT_ST_WAITING, s32(e.cpu));
-	WaitOn(t, e.cpu, e.ts_ns);
+	SetState(t, MXRT_LAT_ST_WAITING, s32(cpu));
+	WaitOn(t, cpu, ts_ns);
 }
 
 void mxrt_lat_switch(mxrt_lat_cpu_log *log, mxrt_lat_task *prev_t, mxrt_lat_task *next_t, const void *prev,
