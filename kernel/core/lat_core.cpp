@@ -458,45 +458,46 @@ void ResetNow(mxrt_lat_task *t) {
 
 // --- events ------------------------------------------------------------------------------------
 
-// t is next in a switch: it runs, and a wake-up waiting for this ends.
-void SwitchIn(mxrt_lat_task *t, const View &e) {
+// t (task record rec) is next in a switch on cpu at ts: it runs, and a wake-up waiting for this
+// ends. Scalars only: the record is read for traced cycles alone.
+[[gnu::always_inline]] inline void SwitchIn(mxrt_lat_task *t, const void *rec, u32 cpu, u64 ts) {
 	TakeResetRequest(t);
 	if (t->wakeup_pending) {
 		t->wakeup_pending = 0;
-		Complete(t, MXRT_LAT_WAKEUP, Diff(e.ts_ns, t->wake_ts), t->cyc_traced, &t->cur, t->wake_ts, e.ts_ns);
+		Complete(t, MXRT_LAT_WAKEUP, Diff(ts, t->wake_ts), t->cyc_traced, &t->cur, t->wake_ts, ts);
 	}
-	t->run_start_ts = e.ts_ns;
+	t->run_start_ts = ts;
 	if (t->cyc_traced) { // for its timer arms (it runs when it arms one): traced cycles only
-		t->last_cpu = e.cpu;
-		t->last_prio = e.next_prio;
+		t->last_cpu = cpu;
+		t->last_prio = Field(rec, g_layout.prio);
 	}
 	SetState(t, MXRT_LAT_ST_RUNNING, -1);
 }
 
-// t is prev in a switch: preempted (it waits on the CPU), or asleep (its cycle and maybe its relief
-// period end).
-void SwitchOut(mxrt_lat_task *t, const View &e) {
+// t is prev in a switch on cpu at ts: preempted (it waits on the CPU), or asleep (its cycle and
+// maybe its relief period end).
+[[gnu::always_inline]] inline void SwitchOut(mxrt_lat_task *t, u32 cpu, u64 ts, u32 voluntary) {
 	TakeResetRequest(t);
 	const u32 st = Load(&t->state, MemoryOrder::kRelaxed);
 	if (t->in_cycle && st == MXRT_LAT_ST_RUNNING)
-		t->run_ns += Diff(e.ts_ns, t->run_start_ts);
-	if (e.voluntary == 0) {
-		SetState(t, MXRT_LAT_ST_PREEMPTED, s32(e.cpu));
+		t->run_ns += Diff(ts, t->run_start_ts);
+	if (voluntary == 0) {
+		SetState(t, MXRT_LAT_ST_PREEMPTED, s32(cpu));
 		return;
 	}
 	if (t->cyc_traced)
-		WaitEnd(t, e.ts_ns); // before Complete: the stretch ends with this switch
+		WaitEnd(t, ts); // before Complete: the stretch ends with this switch
 	if (t->in_cycle) {
 		const u32 traced = t->cyc_traced;
-		Complete(t, MXRT_LAT_RESPONSE, Diff(e.ts_ns, t->wake_ts), traced, &t->cur, t->wake_ts, e.ts_ns);
+		Complete(t, MXRT_LAT_RESPONSE, Diff(ts, t->wake_ts), traced, &t->cur, t->wake_ts, ts);
 		if (t->is_irq_thread)
-			Complete(t, MXRT_LAT_IRQTHREAD, t->run_ns, traced, &t->cur, t->wake_ts, e.ts_ns);
+			Complete(t, MXRT_LAT_IRQTHREAD, t->run_ns, traced, &t->cur, t->wake_ts, ts);
 		t->in_cycle = 0;
 		t->wakeup_pending = 0;
 	}
 	if (t->relief_active && t->timer_armed) {
-		Complete(t, MXRT_LAT_RELIEF, Diff(e.ts_ns, t->relief_start_ts), t->relief_traced, &t->relief_cur,
-			 t->relief_start_ts, e.ts_ns);
+		Complete(t, MXRT_LAT_RELIEF, Diff(ts, t->relief_start_ts), t->relief_traced, &t->relief_cur,
+			 t->relief_start_ts, ts);
 		t->relief_active = 0;
 	}
 	t->timer_armed = 0;
@@ -526,6 +527,30 @@ void SwitchOut(mxrt_lat_task *t, const View &e) {
 		__atomic_store_n(&to[k], w.w[k], __ATOMIC_RELAXED);
 #endif
 	Store(&log->head, i + 1, MemoryOrder::kRelease); // pairs with BuildTrace's head load
+}
+
+// A switch into its CPU's log: only while a trace wants it, so out of the untraced path.
+__attribute__((noinline)) void LogSwitch(mxrt_lat_cpu_log *log, const void *prev, const void *next, u64 ts,
+					 u32 voluntary) {
+	LogAdd(log, EventWords(ViewOf(prev, next, ts, log->cpu, voluntary), MXRT_LAT_EV_SWITCH));
+}
+
+// A wake-up into the traces that keep it (cycle_starts: the running cycle's starts with it, so does
+// the relief period's if relief_starts; else it goes on in the running cycle's). Out of the
+// untraced path: only these read the task records.
+__attribute__((noinline)) void TraceWakeup(mxrt_lat_task *t, const void *waker, const void *woken, u32 cpu, u64 ts,
+					   bool cycle_starts, bool relief_starts) {
+	const Words w = EventWords(ViewOf(waker, woken, ts, cpu, 0), MXRT_LAT_EV_WAKEUP);
+	if (cycle_starts) {
+		ClearTrace(&t->cur);
+		t->cyc_first = t->nwaits;
+	}
+	Append(&t->cur, w); // a cycle's trace starts empty: its first wake-up always fits
+	if (relief_starts) {
+		ClearTrace(&t->relief_cur);
+		t->relief_first = t->nwaits;
+		Append(&t->relief_cur, w);
+	}
 }
 
 // --- text -----------------------------------------------------------------------------------------
@@ -666,63 +691,49 @@ void mxrt_lat_request_reset(mxrt_lat_task *t) noexcept {
 
 void mxrt_lat_wakeup(mxrt_lat_task *t, const void *waker, const void *woken, mxrt_u32 cpu, mxrt_u64 ts_ns) noexcept {
 	TakeResetRequest(t);
-	// The event's words are built only for a trace that keeps them (untraced cycles read nothing
-	// of the task records).
-	auto words = [&] { return EventWords(ViewOf(waker, woken, ts_ns, cpu, 0), MXRT_LAT_EV_WAKEUP); };
 	if (Load(&t->state, MemoryOrder::kRelaxed) != MXRT_LAT_ST_SLEEPING) {
 		// Already runnable: the cycle goes on, with this wake-up in its trace (not in the relief
 		// period's, which keeps only its first wake-up).
 		if (t->in_cycle && t->cyc_traced)
-			Append(&t->cur, words());
+			TraceWakeup(t, waker, woken, cpu, ts_ns, false, false);
 		return;
 	}
 	// Whether this cycle keeps a trace is decided now, for all of it: a trace needs the switches
 	// from its wake-up on. Cycles that keep none cost no copies, no CPU log and no waiters count.
 	const u32 traced = WantsTraces(t);
+	const bool relief_starts = !t->relief_active; // the first wakeup after a timer sleep starts one
 	t->in_cycle = 1;
 	t->cyc_traced = traced;
 	t->wakeup_pending = 1;
 	t->wake_ts = ts_ns;
 	t->run_ns = 0;
-	if (traced) {
-		ClearTrace(&t->cur);
-		t->cyc_first = t->nwaits;
-		Append(&t->cur, words()); // cur is empty: it always fits there
-	}
-	if (!t->relief_active) { // the first wakeup after a timer sleep starts a relief period
+	if (relief_starts) {
 		t->relief_active = 1;
 		t->relief_start_ts = ts_ns;
 		t->relief_traced = traced;
-		if (traced) {
-			ClearTrace(&t->relief_cur);
-			t->relief_first = t->nwaits;
-			Append(&t->relief_cur, words());
-		}
 	} else if (!traced) {
 		t->relief_traced = 0; // a cycle of it left no switches to trace
 	}
 	// Later wake-ups of a relief period are not recorded there: its trace keeps its start and the
 	// timer arms (every cycle of a task that never sleeps on a timer would otherwise cost a copy).
+	if (traced)
+		TraceWakeup(t, waker, woken, cpu, ts_ns, true, relief_starts);
 	SetState(t, MXRT_LAT_ST_WAITING, s32(cpu));
 	WaitOn(t, cpu, ts_ns);
 }
 
 void mxrt_lat_switch(mxrt_lat_cpu_log *log, mxrt_lat_task *prev_t, mxrt_lat_task *next_t, const void *prev,
 		     const void *next, mxrt_u64 ts_ns, int voluntary) noexcept {
-	const View e = ViewOf(prev, next, ts_ns, log->cpu, voluntary != 0);
-	if (e.prev_pid == e.next_pid)
-		return;
-	const bool out = prev_t != nullptr && prev_t->pid == e.prev_pid;
-	const bool in = next_t != nullptr && next_t->pid == e.next_pid;
+	const u32 cpu = log->cpu, vol = voluntary != 0;
 	// Into the log first (a trace published by this very switch reads it from there), if a trace
 	// wants it: the running cycle of prev or next keeps one, or such a task waits on this CPU.
-	if ((out && prev_t->cyc_traced) || (in && next_t->cyc_traced) ||
+	if ((prev_t != nullptr && prev_t->cyc_traced) || (next_t != nullptr && next_t->cyc_traced) ||
 	    Load(&log->waiters, MemoryOrder::kRelaxed) != 0)
-		LogAdd(log, EventWords(e, MXRT_LAT_EV_SWITCH));
-	if (out)
-		SwitchOut(prev_t, e);
-	if (in)
-		SwitchIn(next_t, e);
+		LogSwitch(log, prev, next, ts_ns, vol);
+	if (prev_t != nullptr)
+		SwitchOut(prev_t, cpu, ts_ns, vol);
+	if (next_t != nullptr)
+		SwitchIn(next_t, next, cpu, ts_ns);
 }
 
 void mxrt_lat_on_timer_arm(mxrt_lat_task *t, mxrt_u64 ts_ns) noexcept {

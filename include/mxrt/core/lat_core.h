@@ -268,9 +268,10 @@ void mxrt_lat_request_reset(struct mxrt_lat_task *t) MXRT_NOEXCEPT;
  * Events: tracepoint context, serialised per task (see above). No locks, no allocation. Task
  * records (waker, woken, prev, next) are read with the layout of mxrt_lat_set_task_layout.
  * mxrt_lat_wakeup: t (record `woken`) was woken onto cpu by `waker`.
- * mxrt_lat_switch: a switch from prev to next on log->cpu, into that log. prev_t/next_t are the
- *   tracked states of prev/next, or NULL for tasks not tracked (both NULL: a switch on a CPU where
- *   tracked tasks wait). voluntary: prev went to sleep (else it was preempted, still runnable).
+ * mxrt_lat_switch: a switch from prev to next (never the same task) on log->cpu. prev_t/next_t are
+ *   the tracked states of prev/next (the caller matched them), or NULL for tasks not tracked (both
+ *   NULL: a switch on a CPU where traced tasks wait). It goes into the log if a trace wants it.
+ *   voluntary: prev went to sleep (else it was preempted, still runnable).
  * mxrt_lat_on_timer_arm: t armed an hrtimer sleep (hrtimer_wakeup): its next voluntary sleep is a
  *   timer sleep.
  * mxrt_lat_on_migrate: a waiting/preempted t was moved to new_cpu before it ran.
