@@ -22,7 +22,7 @@
 set -u
 M=${MXRT_MODDIR:?}
 RUNS=${MXRT_BENCH_RUNS:-9}
-HB_RUNS=${MXRT_BENCH_HB_RUNS:-15}
+HB_RUNS=${MXRT_BENCH_HB_RUNS:-25}
 # pipes: more switches for the same work than sockets, so the tools' cost per switch shows more
 HB="hackbench -p -T -g ${MXRT_BENCH_GROUPS:-4} -l ${MXRT_BENCH_LOOPS:-50}"
 RQ=/usr/sbin/runqlat
