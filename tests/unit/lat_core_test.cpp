@@ -136,15 +136,27 @@ std::string Format(const mxrt_lat_trace &tr) {
 	return buf.data();
 }
 
-TEST(LatCore, InitStartsEmpty) {
-	Task t;
+// Every metric of t has no value (statistics and worst trace), whatever its SLO.
+void ExpectNoValues(Task &t) {
 	for (int m = 0; m < MXRT_LAT_NMETRICS; m++) {
 		const mxrt_lat_stat s = t.Stat(mxrt_lat_metric(m));
-		EXPECT_EQ(s.count, 0u);
-		EXPECT_EQ(s.min_ns, kNone);
-		EXPECT_EQ(s.max_ns, 0u);
-		EXPECT_EQ(t.Worst(mxrt_lat_metric(m)).n, 0u);
+		EXPECT_EQ(s.count, 0u) << m;
+		EXPECT_EQ(s.min_ns, kNone) << m;
+		EXPECT_EQ(s.max_ns, 0u) << m;
+		EXPECT_EQ(s.sum_ns, 0u) << m;
+		EXPECT_EQ(s.violations, 0u) << m;
+		for (uint64_t h : s.hist)
+			EXPECT_EQ(h, 0u) << m;
+		const mxrt_lat_trace w = t.Worst(mxrt_lat_metric(m));
+		EXPECT_EQ(w.n, 0u) << m;
+		EXPECT_EQ(w.dropped, 0u) << m;
+		EXPECT_EQ(w.value_ns, 0u) << m;
 	}
+}
+
+TEST(LatCore, InitStartsEmpty) {
+	Task t;
+	ExpectNoValues(t);
 	EXPECT_STREQ(t->comm, "ctl");
 	EXPECT_EQ(mxrt_lat_waiting(t.get()), 0);
 	EXPECT_STREQ(mxrt_lat_metric_name(MXRT_LAT_WAKEUP), "wakeup");
@@ -167,19 +179,9 @@ TEST(LatCore, InitOfAUsedStateStartsEmpty) {
 	EXPECT_EQ(t->wait_cpu, -1);
 	EXPECT_EQ(t->waiter_cpu, -1);
 	EXPECT_EQ(t->nwaits, 0u);
-	for (int m = 0; m < MXRT_LAT_NMETRICS; m++) {
-		const mxrt_lat_stat s = t.Stat(mxrt_lat_metric(m));
-		EXPECT_EQ(s.count, 0u);
-		EXPECT_EQ(s.min_ns, kNone);
-		EXPECT_EQ(s.max_ns, 0u);
-		EXPECT_EQ(s.slo_ns, 0u);
-		for (uint64_t h : s.hist)
-			EXPECT_EQ(h, 0u);
-		const mxrt_lat_trace w = t.Worst(mxrt_lat_metric(m));
-		EXPECT_EQ(w.n, 0u);
-		EXPECT_EQ(w.dropped, 0u);
-		EXPECT_EQ(w.value_ns, 0u);
-	}
+	ExpectNoValues(t);
+	for (int m = 0; m < MXRT_LAT_NMETRICS; m++)
+		EXPECT_EQ(t.Stat(mxrt_lat_metric(m)).slo_ns, 0u) << m;
 	t.Wake(1000, 1);
 	t.Other(1050, 1, 0, "swapper/1", kHog, "hog");
 	t.In(1100, 1);
@@ -557,17 +559,7 @@ TEST(LatCore, ResetZeroesStatisticsAndTracesButKeepsSlosAndIdentity) {
 	t.Wake(1000); // a cycle in flight is abandoned by the reset
 	ASSERT_EQ(t.Stat(MXRT_LAT_RESPONSE).violations, 1u);
 	mxrt_lat_reset(t.get());
-	for (int m = 0; m < MXRT_LAT_NMETRICS; m++) {
-		const mxrt_lat_stat s = t.Stat(mxrt_lat_metric(m));
-		EXPECT_EQ(s.count, 0u);
-		EXPECT_EQ(s.min_ns, kNone);
-		EXPECT_EQ(s.max_ns, 0u);
-		EXPECT_EQ(s.sum_ns, 0u);
-		EXPECT_EQ(s.violations, 0u);
-		for (uint64_t h : s.hist)
-			EXPECT_EQ(h, 0u);
-		EXPECT_EQ(t.Worst(mxrt_lat_metric(m)).n, 0u);
-	}
+	ExpectNoValues(t);
 	EXPECT_EQ(t.Stat(MXRT_LAT_RESPONSE).slo_ns, 50u);
 	EXPECT_EQ(t->pid, kPid);
 	EXPECT_STREQ(t->comm, "ctl");
