@@ -136,11 +136,11 @@ struct Words {
 		d[i] = w.w[i];
 }
 
-// Zeroes *p word by word (no memset call in the freestanding object).
-template <typename T> void ZeroWords(T *p) {
+// Zeroes the words [from, to) of *p, word by word (no memset call in the freestanding object).
+template <typename T> void ZeroWords(T *p, usize from = 0, usize to = sizeof(T) / 8) {
 	static_assert(sizeof(T) % 8 == 0);
 	WordU64 *w = reinterpret_cast<WordU64 *>(p);
-	for (usize i = 0; i < sizeof(T) / 8; i++)
+	for (usize i = from; i < to; i++)
 		w[i] = 0;
 }
 
@@ -153,18 +153,12 @@ void ZeroTask(mxrt_lat_task *t) {
 	static_assert(kCur % 8 == 0 && kLogs % 8 == 0 && kScratch % 8 == 0);
 	static_assert(kLogs == __builtin_offsetof(mxrt_lat_task, worst) + kMetrics * sizeof(mxrt_lat_trace),
 		      "the traces lie between cur and logs");
-	WordU64 *w = reinterpret_cast<WordU64 *>(t);
-	for (usize i = 0; i < kCur / 8; i++)
-		w[i] = 0;
+	ZeroWords(t, 0, kCur / 8);
 	mxrt_lat_trace *const traces[] = {&t->cur,	&t->relief_cur, &t->worst[0], &t->worst[1],
 					  &t->worst[2], &t->worst[3],	  &t->scratch};
-	for (mxrt_lat_trace *tr : traces) {
-		WordU64 *h = reinterpret_cast<WordU64 *>(tr);
-		for (u32 i = 0; i < kHdrWords; i++)
-			h[i] = 0;
-	}
-	for (usize i = kLogs / 8; i < kScratch / 8; i++)
-		w[i] = 0;
+	for (mxrt_lat_trace *tr : traces)
+		ZeroWords(tr, 0, kHdrWords);
+	ZeroWords(t, kLogs / 8, kScratch / 8);
 	static_assert(kMetrics == 4 && sizeof(mxrt_lat_task) == kScratch + sizeof(mxrt_lat_trace),
 		      "every trace header is zeroed above");
 }
@@ -201,14 +195,6 @@ void ClearTrace(mxrt_lat_trace *tr) {
 	} else if (tr->dropped != ~0u) {
 		tr->dropped++;
 	}
-}
-
-// A timer arm: into the running cycle's and relief period's traces, where they keep one.
-[[gnu::always_inline]] inline void Record(mxrt_lat_task *t, const Words &w) {
-	if (t->in_cycle && t->cyc_traced)
-		Append(&t->cur, w);
-	if (t->relief_active && t->relief_traced)
-		Append(&t->relief_cur, w);
 }
 
 // --- waits and CPU logs ----------------------------------------------------------------------------
@@ -739,12 +725,18 @@ void mxrt_lat_switch(mxrt_lat_cpu_log *log, mxrt_lat_task *prev_t, mxrt_lat_task
 void mxrt_lat_on_timer_arm(mxrt_lat_task *t, mxrt_u64 ts_ns) noexcept {
 	TakeResetRequest(t);
 	t->timer_armed = 1;
-	if (!(t->in_cycle && t->cyc_traced) && !(t->relief_active && t->relief_traced))
+	// Into the running cycle's and relief period's traces, where they keep one.
+	const bool cyc = t->in_cycle && t->cyc_traced, relief = t->relief_active && t->relief_traced;
+	if (!cyc && !relief)
 		return;
 	char comm[MXRT_LAT_COMM_LEN];
 	LoadComm(t, comm);
 	const View e = {ts_ns, t->last_cpu, 0, t->pid, t->pid, t->last_prio, t->last_prio, comm, comm};
-	Record(t, EventWords(e, MXRT_LAT_EV_TIMER_ARM));
+	const Words w = EventWords(e, MXRT_LAT_EV_TIMER_ARM);
+	if (cyc)
+		Append(&t->cur, w);
+	if (relief)
+		Append(&t->relief_cur, w);
 }
 
 void mxrt_lat_on_migrate(mxrt_lat_task *t, mxrt_u32 new_cpu, mxrt_u64 ts_ns) noexcept {
