@@ -63,7 +63,7 @@ done_runqlat() {
 	wait $rq
 	grep -q "usecs" /tmp/rq.out || { echo "# runqlat printed no histogram:"; cat /tmp/rq.out; exit 1; }
 }
-# counted SETUP CMD...: runs CMD in SETUP ("" for bare, mxrt, runqlat) into /tmp/tw.out and sets
+# counted SETUP CMD...: runs CMD in SETUP ("" for bare, mxrt, mxrt_slo, runqlat) into /tmp/tw.out and sets
 # $switches to the system's context switches during the run.
 counted() {
 	setup=$1

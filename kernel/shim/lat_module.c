@@ -282,7 +282,7 @@ static void lat_probe_fork(void *data, struct task_struct *parent, struct task_s
 static void lat_probe_exit(void *data, struct task_struct *p)
 {
 	struct lat_slot *s = lat_find(p->pid);
-	unsigned long flags, delay = LAT_REPORT_DELAY, left;
+	unsigned long flags, deadline, delay = LAT_REPORT_DELAY;
 	unsigned int i;
 
 	if (!s && !READ_ONCE(lat_nr_groups))
@@ -295,10 +295,9 @@ static void lat_probe_exit(void *data, struct task_struct *p)
 			lat_report_armed = true;
 			lat_report_first = jiffies;
 		}
-		left = lat_report_first + LAT_REPORT_MAX_DELAY - jiffies;
-		if (time_after(jiffies, lat_report_first + LAT_REPORT_MAX_DELAY))
-			left = 0;
-		delay = min(delay, left);
+		deadline = lat_report_first + LAT_REPORT_MAX_DELAY;
+		if (!time_before(jiffies + delay, deadline))
+			delay = time_after(deadline, jiffies) ? deadline - jiffies : 0;
 	}
 	/* The last thread of a tracked group: forget the group, its tgid may be reused. */
 	if (atomic_read(&p->signal->live) == 0) {
