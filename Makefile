@@ -26,7 +26,7 @@ endif
 KDIR ?= $(MXRT_CACHE)/kernels/$(FLAVOUR)/kdir
 BUILD := $(CURDIR)/build
 # Source directories mirrored into each shadow tree.
-KSRC := Kbuild kernel include tests/kmod bench/kmod scripts
+KSRC := Kbuild kernel include tests/kernel/watchdog bench/kmod scripts
 export MXRT_CACHE
 
 .PHONY: all modules modules-all install setup unit guest-bins test vm-test demo bench clean help

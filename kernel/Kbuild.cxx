@@ -19,8 +19,11 @@ else
 MXRT_CXX := $(subst gcc,g++,$(CC))
 endif
 
-# The repository root as seen from the including directory (kernel/ unless set before).
+# The repository root as seen from the including directory (kernel/ unless set before). Our
+# headers are included by their path below kernel/ (<lib/kstd/result.hpp>, <max30102/ring.h>) and
+# the user-space ABI by its installed name (<mxrt/max30102.h>, from include/uapi/).
 mxrt-root ?= $(abspath $(src)/..)
+mxrt-includes := -I$(mxrt-root)/kernel -I$(mxrt-root)/include/uapi
 mxrt-kernel-cflags := $(KBUILD_CPPFLAGS) $(KBUILD_CFLAGS)
 # g++ words it as "command-line option 'X' is valid for C/ObjC but not for C++" or
 # "'-Werror=' argument '-Werror=X' is not valid for C++".
@@ -47,7 +50,7 @@ endif
 mxrt_cxx_flags = -Wp,-MMD,$(depfile) \
 	$(filter-out $(mxrt-c-only-flags) -I% -include %.h, $(mxrt-kernel-cflags)) \
 	$(modkern_cflags) $(basename_flags) $(modname_flags) \
-	$(mxrt-cxx-rules) -I$(mxrt-root)/include
+	$(mxrt-cxx-rules) $(mxrt-includes)
 
 quiet_cmd_cxx_o_cpp = CXX $(quiet_modtag) $@
       cmd_cxx_o_cpp = $(MXRT_CXX) $(mxrt_cxx_flags) -c -o $@ $< ; \
@@ -57,7 +60,7 @@ quiet_cmd_cxx_o_cpp = CXX $(quiet_modtag) $@
 $(obj)/%.o: $(src)/%.cpp FORCE
 	$(call if_changed_dep,cxx_o_cpp)
 
-ccflags-y += -I$(mxrt-root)/include
+ccflags-y += $(mxrt-includes)
 ifneq ($(MXRT_WERROR),0)
 ccflags-y += -Werror
 endif

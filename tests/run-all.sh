@@ -78,13 +78,13 @@ log=$logdir/unit.log
 make --no-print-directory -j"$JOBS" -f tests/unit/unit.mk run 2>&1 | tee "$log" | grep -E '^(unit|\[  (FAILED|PASSED) )|Sanitizer|error' 
 add_counts "unit tests" "$log" "${PIPESTATUS[0]}" '^unit: [0-9]+ passed'
 
-step "user tools: command lines and judgements (tests/tools/)"
-for tool in tests/tools/*.sh; do
-	log=$logdir/tools-$(basename "$tool" .sh).log
+step "user tools: command lines and judgements (tests/user/)"
+for tool in tests/user/*/*.sh; do
+	log=$logdir/tools-$(basename "$(dirname "$tool")").log
 	"$tool" >"$log" 2>&1
 	st=$?
 	grep -E '^(PASS|FAIL|SKIP)' "$log"
-	add_counts "tools $(basename "$tool" .sh)" "$log" $st '^tools: [0-9]+ passed'
+	add_counts "tools $(basename "$(dirname "$tool")")" "$log" $st '^tools: [0-9]+ passed'
 done
 
 step "guest binaries (static x86_64 and aarch64)"

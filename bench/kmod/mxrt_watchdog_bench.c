@@ -23,7 +23,7 @@
 #include <linux/slab.h>
 #include <linux/sort.h>
 
-#include <mxrt/watchdog.h>
+#include <watchdog/watchdog.h>
 
 static unsigned int batches = 41;
 module_param(batches, uint, 0444);

@@ -2,7 +2,7 @@
 /*
  * Runs in: kernel (loaded in the VMs by bench/run.sh; never on the build host).
  *
- * Throughput of the driver's sample ring (kernel/core/sample_ring.cpp, built into this module by
+ * Throughput of the driver's sample ring (kernel/max30102/ring.cpp, built into this module by
  * ring_core.cpp) against the kernel's kfifo doing the same work, in the same module run:
  *
  * 1. One reader: a burst of `burst` records is pushed, then read back in one batch, as the driver
@@ -22,7 +22,7 @@
 #include <linux/slab.h>
 #include <linux/sort.h>
 
-#include <mxrt/core/sample_ring.h>
+#include <max30102/ring.h>
 
 static unsigned int batches = 41;
 module_param(batches, uint, 0444);

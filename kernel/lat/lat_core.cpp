@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 //
 // Runs in: kernel (the latency tracer's tracepoint probes and debugfs/sysfs handlers) and user space
-// (tests, including TSan builds). Implements include/mxrt/core/lat_core.h; see there for the metrics
+// (tests, including TSan builds). Implements kernel/lat/lat_core.h; see there for the metrics
 // and the calling contract.
 //
 // Memory ordering. One serialised writer (the event calls) and any number of readers:
@@ -10,7 +10,7 @@
 //     it reads afterwards includes that value (min <= max holds in every snapshot with count > 0).
 //     A reset is bracketed by stat_seq (odd while zeroing, release stores of the zeros), so a reader
 //     that saw a zero re-checks the count and retries instead of mixing old and new fields.
-//   - worst[m]: a seqlock per metric, as in sample_ring.cpp: odd count, data words with release
+//   - worst[m]: a seqlock per metric, as in kernel/max30102/ring.cpp: odd count, data words with release
 //     stores, even count with release; the reader copies with acquire loads and re-checks the count
 //     (no standalone fences, so ThreadSanitizer follows it).
 //   - state/wait_cpu/capture/reset_req/slo_ns: single words with relaxed atomics; they are hints or
@@ -18,8 +18,8 @@
 //   - a log's waiters: relaxed atomic adds (a waker or a migration changes another CPU's count);
 //     the shim reads it under that CPU's runqueue lock, which also orders the wake-ups there.
 // The traces are copied as 64-bit words through a may_alias type, since they hold char arrays.
-#include <mxrt/core/lat_core.h>
-#include <mxrt/kstd/atomic.hpp>
+#include <lat/lat_core.h>
+#include <lib/kstd/atomic.hpp>
 
 namespace {
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Runs in: kernel (called from the scheduling-latency tracer's C shim, in tracepoint context and from
- * debugfs/sysfs handlers; implemented by kernel/core/lat_core.cpp) and user space (unit tests).
+ * debugfs/sysfs handlers; implemented by kernel/lat/lat_core.cpp) and user space (unit tests).
  *
  * The pure logic of a per-PID scheduling-latency tracer. The shim attaches to sched_wakeup,
  * sched_switch and hrtimer_start (timers whose function is hrtimer_wakeup, armed by the task itself)
@@ -73,10 +73,10 @@
  *   if (sp || sn || READ_ONCE(log->waiters))
  *           mxrt_lat_switch(log, sp, sn, prev, next, now, voluntary);
  */
-#ifndef MXRT_CORE_LAT_CORE_H
-#define MXRT_CORE_LAT_CORE_H
+#ifndef MXRT_LAT_CORE_H
+#define MXRT_LAT_CORE_H
 
-#include <mxrt/abi.h>
+#include <lib/abi.h>
 
 MXRT_EXTERN_C_BEGIN
 
@@ -340,4 +340,4 @@ mxrt_size mxrt_lat_format_trace(const struct mxrt_lat_trace *tr, char *buf, mxrt
 
 MXRT_EXTERN_C_END
 
-#endif /* MXRT_CORE_LAT_CORE_H */
+#endif /* MXRT_LAT_CORE_H */

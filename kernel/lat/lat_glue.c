@@ -4,7 +4,7 @@
  *
  * The per-PID scheduling-latency tracer: attaches to the scheduler's tracepoints from outside the
  * kernel tree (for_each_kernel_tracepoint + tracepoint_probe_register, no kernel patch) and feeds
- * the events of tracked tasks to the C++ core (kernel/core/lat_core.cpp), which owns the metrics,
+ * the events of tracked tasks to the C++ core (kernel/lat/lat_core.cpp), which owns the metrics,
  * histograms, SLO counts and worst-case traces. This file only finds tasks, hands the core the
  * tracepoints' task pointers and a timestamp (the core reads pid, prio and comm itself, at the
  * task_struct offsets lat_init gives it) and serves debugfs.
@@ -63,7 +63,7 @@
 #include <linux/uaccess.h>
 #include <linux/workqueue.h>
 
-#include <mxrt/core/lat_core.h>
+#include <lat/lat_core.h>
 
 #define LAT_MAX_TASKS 256
 #define LAT_MAX_GROUPS 16

@@ -1,16 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 //
 // Runs in: kernel (driver acquisition thread) and user space (tests).
-// Implements include/mxrt/core/max30102_acq.h.
+// Implements kernel/max30102/acq.h.
 //
 // Timestamps: the chip samples on its own clock, the host only learns when an interrupt came. The
 // sample clock runs at the configured period from the last record; each burst checks it against
 // the anchor (the IRQ timestamp of a known sample) and re-anchors when they differ by more than
 // half a period, so timestamps are jitter-free while the clocks agree and never more than half a
 // period wrong. A gap (FIFO overflow) is always re-anchored.
-#include <mxrt/core/max30102.hpp>
-#include <mxrt/core/max30102_acq.h>
-#include <mxrt/kstd/atomic.hpp>
+#include <max30102/chip.hpp>
+#include <max30102/acq.h>
+#include <lib/kstd/atomic.hpp>
 
 using namespace mxrt::max30102;
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Runs in: kernel (the driver's acquisition thread; implemented by kernel/core/max30102_acq.cpp)
+ * Runs in: kernel (the driver's acquisition thread; implemented by kernel/max30102/acq.cpp)
  * and user space (tests).
  *
  * Turns the bytes of one FIFO burst into records: decodes each channel at the ADC resolution,
@@ -8,11 +8,11 @@
  * accounts for FIFO overflow (OVF_COUNTER, which saturates at 31: beyond that the gap is estimated
  * from the time that passed). The caller (one thread, under the device lock) pushes the records.
  */
-#ifndef MXRT_CORE_MAX30102_ACQ_H
-#define MXRT_CORE_MAX30102_ACQ_H
+#ifndef MXRT_MAX30102_ACQ_H
+#define MXRT_MAX30102_ACQ_H
 
-#include <mxrt/abi.h>
-#include <mxrt/uapi/max30102.h>
+#include <lib/abi.h>
+#include <mxrt/max30102.h>
 
 MXRT_EXTERN_C_BEGIN
 
@@ -76,4 +76,4 @@ mxrt_u64 mxrt_lat_hist_permille(const struct mxrt_lat_hist *h, mxrt_u32 permille
 
 MXRT_EXTERN_C_END
 
-#endif /* MXRT_CORE_MAX30102_ACQ_H */
+#endif /* MXRT_MAX30102_ACQ_H */

@@ -8,8 +8,8 @@
 // the two can only disagree with the datasheet, not with each other (the unit tests pin the tables).
 #pragma once
 
-#include <mxrt/core/max30102_regs.h>
-#include <mxrt/kstd/kstd.hpp>
+#include <max30102/regs.h>
+#include <lib/kstd/kstd.hpp>
 
 namespace mxrt::max30102 {
 

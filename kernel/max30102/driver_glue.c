@@ -4,7 +4,7 @@
  * (regmap), the threaded interrupt, the polling/lost-interrupt thread, the SRCU-protected sample
  * ring behind /dev/max30102-N, sysfs, hwmon, debugfs and runtime PM. The decisions (configuration
  * rules, FIFO decoding, sequence numbers, timestamps, overflow accounting, the ring itself) are
- * the C++ core's: kernel/core/max30102_acq.cpp and kernel/core/sample_ring.cpp.
+ * the C++ core's: kernel/max30102/acq.cpp and kernel/max30102/ring.cpp.
  *
  * Locking:
  *   md->lock (rt_mutex, priority inheritance): the configuration and every I2C sequence that must
@@ -47,10 +47,10 @@
 #include <linux/uaccess.h>
 #include <linux/wait.h>
 
-#include <mxrt/core/max30102_acq.h>
-#include <mxrt/core/max30102_regs.h>
-#include <mxrt/core/sample_ring.h>
-#include <mxrt/uapi/max30102.h>
+#include <max30102/acq.h>
+#include <max30102/regs.h>
+#include <max30102/ring.h>
+#include <mxrt/max30102.h>
 
 static_assert(sizeof(struct mxrt_max30102_record) == MXRT_MAX30102_RECORD_SIZE);
 

@@ -4,10 +4,10 @@
  *
  * MAX30102 register map, from the Maxim datasheet (19-7740 Rev 1, "Register Maps and Descriptions").
  * Shared by the driver and the simulator so that both speak the same names; the simulator's model
- * of what each register does lives in kernel/core/max30102_model.cpp.
+ * of what each register does lives in kernel/max30102/sim/sim_core.cpp.
  */
-#ifndef MXRT_CORE_MAX30102_REGS_H
-#define MXRT_CORE_MAX30102_REGS_H
+#ifndef MXRT_MAX30102_REGS_H
+#define MXRT_MAX30102_REGS_H
 
 #define MAX30102_I2C_ADDR 0x57
 #define MAX30102_PART_ID_VALUE 0x15
@@ -67,4 +67,4 @@
 #define MAX30102_SLOT_RED 1
 #define MAX30102_SLOT_IR 2
 
-#endif /* MXRT_CORE_MAX30102_REGS_H */
+#endif /* MXRT_MAX30102_REGS_H */

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 //
 // Runs in: kernel (driver) and user space (tests, benchmarks). Implements
-// include/mxrt/core/sample_ring.h; see there for the contract.
+// kernel/max30102/ring.h; see there for the contract.
 //
 // Design: one seqlock for the whole ring instead of one per slot.
 //
@@ -24,9 +24,9 @@
 // In C++ terms it is a data race, so the hosted build (Google Test, TSan) copies 64-bit words with
 // release stores / acquire loads instead: they carry the ordering the fences carry in the kernel
 // build, without fences (ThreadSanitizer does not model those), so TSan checks the protocol.
-#include <mxrt/core/sample_ring.h>
-#include <mxrt/kstd/atomic.hpp>
-#include <mxrt/platform/platform.hpp>
+#include <max30102/ring.h>
+#include <lib/kstd/atomic.hpp>
+#include <lib/platform/platform.hpp>
 
 namespace mxrt {
 namespace {

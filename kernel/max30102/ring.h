@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Runs in: kernel (the driver shim; implemented by kernel/core/sample_ring.cpp) and user space
+ * Runs in: kernel (the driver shim; implemented by kernel/max30102/ring.cpp) and user space
  * (tests, benchmarks).
  *
  * A lock-free ring of sample records with one producer and any number of readers, each with its
@@ -18,11 +18,11 @@
  * read/readable from any context, concurrently with push and with each other, as long as each
  * reader struct is used by one thread at a time. create/destroy: sleepable.
  */
-#ifndef MXRT_CORE_SAMPLE_RING_H
-#define MXRT_CORE_SAMPLE_RING_H
+#ifndef MXRT_MAX30102_RING_H
+#define MXRT_MAX30102_RING_H
 
-#include <mxrt/abi.h>
-#include <mxrt/uapi/max30102.h>
+#include <lib/abi.h>
+#include <mxrt/max30102.h>
 
 MXRT_EXTERN_C_BEGIN
 
@@ -67,4 +67,4 @@ int mxrt_ring_readable(const struct mxrt_ring *ring, const struct mxrt_ring_read
 
 MXRT_EXTERN_C_END
 
-#endif /* MXRT_CORE_SAMPLE_RING_H */
+#endif /* MXRT_MAX30102_RING_H */

@@ -28,7 +28,7 @@
 #include <linux/module.h>
 #include <linux/types.h>
 
-#include <mxrt/core/watchdog_core.h>
+#include <watchdog/watchdog_core.h>
 
 /* A watchdog handle: > 0 when valid. Handles are checked: a removed or stale one gets -ENOENT. */
 typedef s64 mxrt_wd_t;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 //
-// Runs in: kernel (mxrt_watchdog.ko) and user space (unit tests against tests/fakes).
+// Runs in: kernel (mxrt_watchdog.ko) and user space (unit tests against tests/kernel/lib/platform).
 //
 // The watchdog table and its lock-free state machine.
 //
@@ -44,9 +44,9 @@
 //   (C) tag_ live is published with release after the slot's fields are written (add), and read with
 //   acquire before the fields are used (start, expire, info).
 
-#include <mxrt/core/watchdog_core.h>
-#include <mxrt/kstd/atomic.hpp>
-#include <mxrt/platform/platform.hpp>
+#include <watchdog/watchdog_core.h>
+#include <lib/kstd/atomic.hpp>
+#include <lib/platform/platform.hpp>
 
 namespace mxrt::wd {
 namespace {

@@ -2,15 +2,15 @@
 /*
  * Runs in: kernel (called by kernel/watchdog/watchdog_glue.c) and user space (unit tests).
  *
- * The C ABI of the watchdog core (kernel/core/watchdog.cpp). The core is pure: it owns the table of
+ * The C ABI of the watchdog core (kernel/watchdog/watchdog_core.cpp). The core is pure: it owns the table of
  * watchdogs and the lock-free state machine, but it neither reads a clock nor programs a timer. The
  * caller passes `now` in and arms one timer at mxrt_wdcore_earliest() whenever a call says so.
  * Errors are negative MXRT_E* values (identical to the kernel's errno values).
  */
-#ifndef MXRT_CORE_WATCHDOG_CORE_H
-#define MXRT_CORE_WATCHDOG_CORE_H
+#ifndef MXRT_WATCHDOG_CORE_H
+#define MXRT_WATCHDOG_CORE_H
 
-#include <mxrt/abi.h>
+#include <lib/abi.h>
 
 MXRT_EXTERN_C_BEGIN
 
@@ -112,4 +112,4 @@ void mxrt_wdcore_stats(struct mxrt_wdcore *core, struct mxrt_wd_stats *out);
 
 MXRT_EXTERN_C_END
 
-#endif /* MXRT_CORE_WATCHDOG_CORE_H */
+#endif /* MXRT_WATCHDOG_CORE_H */

@@ -14,7 +14,7 @@
 #include <linux/kthread.h>
 #include <linux/module.h>
 
-#include <mxrt/watchdog.h>
+#include <watchdog/watchdog.h>
 
 static unsigned int timeout_ms = 100;
 module_param(timeout_ms, uint, 0444);

@@ -5,7 +5,7 @@
  * Kernel glue of the watchdog library: the exported C API, the one hrtimer, the irq_work that
  * re-arms it from any context, the SCHED_FIFO kthread worker that runs recoveries, the module
  * notifier that cleans up after careless users, and debugfs. The logic lives in the C++ core
- * (kernel/core/watchdog.cpp, include/mxrt/core/watchdog_core.h).
+ * (kernel/watchdog/watchdog_core.cpp, kernel/watchdog/watchdog_core.h).
  *
  * Contexts:
  *   start/kick/cancel   any; the core uses atomics in an RCU read-side section; a start that makes
@@ -26,7 +26,7 @@
 #include <linux/sched.h>
 #include <linux/seq_file.h>
 
-#include <mxrt/watchdog.h>
+#include <watchdog/watchdog.h>
 
 static struct mxrt_wdcore *wd_core;
 static struct hrtimer wd_timer;

@@ -20,6 +20,7 @@ case_() {
 	local name=$1 expect=$2 pattern=$3 dir=$work/$1
 	rm -rf "$dir"; mkdir -p "$dir/kernel" "$dir/scripts"
 	ln -s "$ROOT/include" "$dir/include"
+	ln -s "$ROOT/kernel/lib" "$dir/kernel/lib"
 	ln -s "$ROOT/kernel/Kbuild.cxx" "$dir/kernel/Kbuild.cxx"
 	ln -s "$ROOT/scripts/check-cxx-object.sh" "$dir/scripts/check-cxx-object.sh"
 	{ echo '// SPDX-License-Identifier: GPL-2.0'; echo 'extern "C" int mxrt_probe(void);'; cat; } >"$dir/kernel/probe.cpp"
@@ -46,7 +47,7 @@ C
 
 case_ control ok '' <<'CPP'
 // SPDX-License-Identifier: GPL-2.0
-#include <mxrt/kstd/atomic.hpp>
+#include <lib/kstd/atomic.hpp>
 static kstd::Atomic<int> counter;
 extern "C" int mxrt_probe(void) { return counter.FetchAdd(1, kstd::MemoryOrder::kRelaxed) * 0; }
 CPP

@@ -5,16 +5,17 @@
 #   make -f tests/unit/unit.mk guest   static test binaries for the VM guests (x86_64, aarch64)
 #   make -f tests/unit/unit.mk clean
 # Variants: asan (g++, ASan+UBSan), tsan (g++, TSan), clang (clang++ -Wthread-safety, ASan+UBSan).
-# The core sources are the kernel's own (kernel/core/*.cpp), built against tests/fakes/.
+# The core sources are the kernel's own (kernel/<subsystem>/*.cpp), built against the user-space
+# platform in tests/kernel/lib/platform/; the tests mirror the source tree (tests/kernel/<subsystem>/).
 
 B := build/unit
-CORE_SRCS := $(wildcard kernel/core/*.cpp)
-FAKE_SRCS := $(wildcard tests/fakes/*.cpp)
-TEST_SRCS := $(wildcard tests/unit/*_test.cpp)
+CORE_SRCS := $(shell find kernel -name '*.cpp' | sort)
+FAKE_SRCS := $(wildcard tests/kernel/lib/platform/*.cpp)
+TEST_SRCS := $(shell find tests/kernel -name '*_test.cpp' | sort)
 SRCS := $(CORE_SRCS) $(FAKE_SRCS) $(TEST_SRCS)
 VARIANTS := asan tsan clang
 
-COMMON := -std=gnu++20 -DMXRT_HOSTED -Iinclude -Wall -Wextra -Werror -Wno-unused-parameter \
+COMMON := -std=gnu++20 -DMXRT_HOSTED -Ikernel -Iinclude/uapi -Wall -Wextra -Werror -Wno-unused-parameter \
 	-Wno-missing-field-initializers -g -O1 -fno-omit-frame-pointer -MMD -MP
 CXX_asan := g++-12
 FLAGS_asan := -fsanitize=address,undefined -fno-sanitize-recover=all
@@ -49,7 +50,7 @@ GTEST_SRC := /usr/src/googletest/googletest
 GUEST_FILTER := -WatchdogTest.FullTableSaysNoSpaceThenReusesRemovedSlots
 CXX_x86_64 := g++-12
 CXX_aarch64 := aarch64-linux-gnu-g++-12
-GUEST_FLAGS := -std=gnu++20 -DMXRT_HOSTED -Iinclude -O2 -Wall -Wextra -Werror -Wno-unused-parameter \
+GUEST_FLAGS := -std=gnu++20 -DMXRT_HOSTED -Ikernel -Iinclude/uapi -O2 -Wall -Wextra -Werror -Wno-unused-parameter \
 	-Wno-missing-field-initializers -MMD -MP -DMXRT_GUEST_FILTER='"$(GUEST_FILTER)"'
 
 guest: build/guest/x86_64/bin/mxrt_unit_test build/guest/aarch64/bin/mxrt_unit_test
@@ -74,11 +75,11 @@ clean:
 
 # --- user tools the guest tests use, static for each guest architecture
 GUEST_TOOLS := mxrt-max30102-read mxrt-lat mxrt-lat-workload
-TOOL_FLAGS := -std=gnu++20 -O2 -Wall -Wextra -Werror -Iinclude
-build/guest/%/bin/mxrt-max30102-read: user/tools/max30102_read.cpp include/mxrt/uapi/max30102.h
+TOOL_FLAGS := -std=gnu++20 -O2 -Wall -Wextra -Werror -Iinclude/uapi
+build/guest/%/bin/mxrt-max30102-read: user/max30102-read/max30102_read.cpp include/uapi/mxrt/max30102.h
 	@mkdir -p $(dir $@)
 	$(CXX_$*) $(TOOL_FLAGS) -static -o $@ $<
-build/guest/%/bin/mxrt-lat: user/tools/lat_cli.cpp
+build/guest/%/bin/mxrt-lat: user/lat/lat_cli.cpp
 	@mkdir -p $(dir $@)
 	$(CXX_$*) $(TOOL_FLAGS) -static -o $@ $<
 build/guest/%/bin/mxrt-lat-workload: tests/vm/lat_workload.cpp
@@ -89,10 +90,10 @@ guest: $(GUEST_TOOL_BINS)
 .PHONY: guest-tools
 guest-tools: $(GUEST_TOOL_BINS)
 
-# --- the same tools for the build host (tests/tools/ checks their command lines and judgements)
-build/host/bin/mxrt-max30102-read: user/tools/max30102_read.cpp include/mxrt/uapi/max30102.h
+# --- the same tools for the build host (tests/user/ checks their command lines and judgements)
+build/host/bin/mxrt-max30102-read: user/max30102-read/max30102_read.cpp include/uapi/mxrt/max30102.h
 	@mkdir -p $(dir $@)
-	g++-12 -std=gnu++20 -O2 -Wall -Wextra -Werror -Iinclude -o $@ $<
-build/host/bin/mxrt-lat: user/tools/lat_cli.cpp
+	g++-12 $(TOOL_FLAGS) -o $@ $<
+build/host/bin/mxrt-lat: user/lat/lat_cli.cpp
 	@mkdir -p $(dir $@)
 	g++-12 $(TOOL_FLAGS) -o $@ $<

@@ -31,7 +31,7 @@
 #include <unistd.h>
 #include <vector>
 
-#include <mxrt/uapi/max30102.h>
+#include <mxrt/max30102.h>
 
 namespace {
 

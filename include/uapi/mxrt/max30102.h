@@ -18,11 +18,10 @@
 #ifndef MXRT_UAPI_MAX30102_H
 #define MXRT_UAPI_MAX30102_H
 
-#ifdef MXRT_FREESTANDING /* the kernel's C++ core: no kernel headers */
-#include <mxrt/abi.h>
-typedef mxrt_u16 mxrt_uapi_u16;
-typedef mxrt_u32 mxrt_uapi_u32;
-typedef mxrt_u64 mxrt_uapi_u64;
+#ifdef MXRT_FREESTANDING /* the kernel's C++ core: no kernel headers, the compiler's own types */
+typedef __UINT16_TYPE__ mxrt_uapi_u16;
+typedef __UINT32_TYPE__ mxrt_uapi_u32;
+typedef unsigned long long mxrt_uapi_u64; /* as the kernel's __u64 on every architecture */
 #else
 #include <linux/types.h>
 typedef __u16 mxrt_uapi_u16;

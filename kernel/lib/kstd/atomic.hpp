@@ -8,7 +8,7 @@
 // LL/SC with acquire/release on arm64) and are understood by ThreadSanitizer in user space.
 #pragma once
 
-#include <mxrt/kstd/kstd.hpp>
+#include <lib/kstd/kstd.hpp>
 
 namespace kstd {
 

@@ -7,7 +7,7 @@
 // taken from <new> there (MXRT_HOSTED) and declared here otherwise.
 #pragma once
 
-#include <mxrt/abi.h>
+#include <lib/abi.h>
 
 #ifdef MXRT_HOSTED
 #include <new>

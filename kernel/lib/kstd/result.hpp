@@ -9,7 +9,7 @@
 //   Table *table = TRY(Table::Create(kGfp));
 #pragma once
 
-#include <mxrt/kstd/kstd.hpp>
+#include <lib/kstd/kstd.hpp>
 
 namespace kstd {
 

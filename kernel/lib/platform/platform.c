@@ -2,7 +2,7 @@
 /*
  * Runs in: kernel. Linked into every module that contains C++ core code.
  *
- * The kernel implementation of the platform seam (include/mxrt/platform/shim.h): one-line forwarders
+ * The kernel implementation of the platform seam (kernel/lib/platform/shim.h): one-line forwarders
  * to kernel facilities, plus build-time checks that the opaque sizes and errno values the C++ side
  * relies on match this kernel.
  */
@@ -16,7 +16,7 @@
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
 
-#include <mxrt/platform/shim.h>
+#include <lib/platform/shim.h>
 
 static inline gfp_t mxrt_gfp(enum mxrt_gfp gfp)
 {

@@ -11,9 +11,9 @@
 // A function that requires a lock held ends in `Locked` and asserts it.
 #pragma once
 
-#include <mxrt/kstd/kstd.hpp>
-#include <mxrt/kstd/result.hpp>
-#include <mxrt/platform/shim.h>
+#include <lib/kstd/kstd.hpp>
+#include <lib/kstd/result.hpp>
+#include <lib/platform/shim.h>
 
 #if defined(__clang__)
 #define MXRT_CAPABILITY(x) __attribute__((capability(x)))

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Runs in: kernel (implemented by kernel/shim/platform.c) and user space (implemented by
- * tests/fakes/platform_fake.cpp over pthreads and malloc).
+ * Runs in: kernel (implemented by kernel/lib/platform/platform.c) and user space (implemented by
+ * tests/kernel/lib/platform/platform_fake.cpp over pthreads and malloc).
  *
  * The platform seam: the only kernel facilities the C++ core may use. Only scalars and opaque
  * pointers cross it; the C++ side never sees a kernel structure. Contracts are given per function:
@@ -10,7 +10,7 @@
 #ifndef MXRT_PLATFORM_SHIM_H
 #define MXRT_PLATFORM_SHIM_H
 
-#include <mxrt/abi.h>
+#include <lib/abi.h>
 
 MXRT_EXTERN_C_BEGIN
 

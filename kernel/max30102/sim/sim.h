@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Runs in: kernel (called by kernel/shim/max30102_sim_module.c, implemented by
- * kernel/core/max30102_sim.cpp) and user space (tests).
+ * Runs in: kernel (called by kernel/max30102/sim/sim_glue.c, implemented by
+ * kernel/max30102/sim/sim_core.cpp) and user space (tests).
  *
  * The C ABI of the MAX30102 simulator core: a register-accurate model of the chip, the signal it
  * measures, and the faults it can be told to produce. The core is not thread-safe: the caller
@@ -9,10 +9,10 @@
  * context). No call sleeps or allocates except create, destroy and replay_parse/replay_free.
  * Times are CLOCK_MONOTONIC nanoseconds.
  */
-#ifndef MXRT_CORE_MAX30102_SIM_H
-#define MXRT_CORE_MAX30102_SIM_H
+#ifndef MXRT_MAX30102_SIM_H
+#define MXRT_MAX30102_SIM_H
 
-#include <mxrt/abi.h>
+#include <lib/abi.h>
 
 MXRT_EXTERN_C_BEGIN
 
@@ -89,4 +89,4 @@ struct mxrt_sim_replay *mxrt_sim_replay_swap(struct mxrt_sim *sim, struct mxrt_s
 
 MXRT_EXTERN_C_END
 
-#endif /* MXRT_CORE_MAX30102_SIM_H */
+#endif /* MXRT_MAX30102_SIM_H */

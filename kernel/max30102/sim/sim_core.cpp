@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 //
 // Runs in: kernel (under the simulator module's raw spinlock; the sample timer calls it in hard IRQ
-// context) and user space (tests). Implements include/mxrt/core/max30102_sim.h.
+// context) and user space (tests). Implements kernel/max30102/sim/sim.h.
 //
 // A MAX30102 as the datasheet describes it, as seen from its I2C pins and its INT pin:
 //  - registers with their reset values, read-only and write masks, clear-on-read status;
@@ -17,9 +17,9 @@
 // Where the datasheet is silent the choice is stated at the code (e.g. reading an empty FIFO).
 //
 // The signal is a physiological PPG model or a recorded file; faults are injected at run time.
-#include <mxrt/core/max30102.hpp>
-#include <mxrt/core/max30102_sim.h>
-#include <mxrt/platform/platform.hpp>
+#include <max30102/chip.hpp>
+#include <max30102/sim/sim.h>
+#include <lib/platform/platform.hpp>
 
 namespace mxrt::max30102 {
 namespace {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Runs in: kernel, module mxrt_max30102_sim. The kernel side of the MAX30102 simulator: a virtual
- * I2C adapter whose only device (0x57) is the register model in kernel/core/max30102_sim.cpp, and
+ * I2C adapter whose only device (0x57) is the register model in kernel/max30102/sim/sim_core.cpp, and
  * an interrupt controller of its own whose one line is the chip's INT pin, so the driver gets an
  * ordinary client->irq and cannot tell the simulator from a chip.
  *
@@ -36,8 +36,8 @@
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
 
-#include <mxrt/core/max30102_regs.h>
-#include <mxrt/core/max30102_sim.h>
+#include <max30102/regs.h>
+#include <max30102/sim/sim.h>
 
 static bool instantiate = true;
 module_param(instantiate, bool, 0444);

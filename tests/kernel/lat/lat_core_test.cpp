@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 //
-// Runs in: user space. The scheduling-latency core (kernel/core/lat_core.cpp) fed with hand-built
+// Runs in: user space. The scheduling-latency core (kernel/lat/lat_core.cpp) fed with hand-built
 // sched_wakeup/sched_switch/hrtimer sequences: each metric's value, preemption, relief across
 // non-timer sleeps, IRQ-thread run time, duplicate wakeups, SLO counting, histogram and permille,
 // worst-case trace capture and overflow, reset, the text formats, and a concurrent reader (TSan).
@@ -17,7 +17,7 @@
 #include <thread>
 #include <vector>
 
-#include <mxrt/core/lat_core.h>
+#include <lat/lat_core.h>
 
 namespace {
 

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 //
-// Runs in: user space (Google Test). The freestanding library pieces in include/mxrt/kstd/.
-#include <mxrt/kstd/atomic.hpp>
-#include <mxrt/kstd/result.hpp>
+// Runs in: user space (Google Test). The freestanding library pieces in kernel/lib/kstd/.
+#include <lib/kstd/atomic.hpp>
+#include <lib/kstd/result.hpp>
 
 #include <gtest/gtest.h>
 

@@ -6,8 +6,8 @@
 
 #include <vector>
 
-#include <mxrt/core/max30102.hpp>
-#include <mxrt/core/max30102_acq.h>
+#include <max30102/chip.hpp>
+#include <max30102/acq.h>
 
 namespace {
 

@@ -8,7 +8,7 @@
 #include <thread>
 #include <vector>
 
-#include <mxrt/core/sample_ring.h>
+#include <max30102/ring.h>
 
 namespace {
 

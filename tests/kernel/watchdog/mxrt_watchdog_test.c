@@ -24,7 +24,7 @@
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 
-#include <mxrt/watchdog.h>
+#include <watchdog/watchdog.h>
 
 static bool leak;
 module_param(leak, bool, 0444);

@@ -4,7 +4,7 @@
 // Threads do to the core what CPUs do to it in the kernel: start/cancel/kick from several threads,
 // one expiry thread with the clock moving, and remove/add churn, checking invariants that any lost
 // update, torn state or use after remove would break.
-#include <mxrt/core/watchdog_core.h>
+#include <watchdog/watchdog_core.h>
 
 #include <gtest/gtest.h>
 
@@ -13,7 +13,7 @@
 #include <thread>
 #include <vector>
 
-#include "../fakes/platform_fake.hpp"
+#include "../lib/platform/platform_fake.hpp"
 #include "wd_calls.hpp"
 
 namespace {

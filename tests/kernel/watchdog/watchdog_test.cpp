@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 //
-// Runs in: user space (Google Test). The watchdog core (kernel/core/watchdog.cpp) through its C ABI,
+// Runs in: user space (Google Test). The watchdog core (kernel/watchdog/watchdog_core.cpp) through its C ABI,
 // with the fake clock: the test decides when time passes and when the expiry thread runs.
-#include <mxrt/core/watchdog_core.h>
+#include <watchdog/watchdog_core.h>
 
 #include <gtest/gtest.h>
 
@@ -12,7 +12,7 @@
 #include <random>
 #include <vector>
 
-#include "../fakes/platform_fake.hpp"
+#include "../lib/platform/platform_fake.hpp"
 #include "wd_calls.hpp"
 
 namespace {

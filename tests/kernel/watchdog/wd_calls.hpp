@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 //
 // Runs in: user space (unit tests). The core's lock-free calls as the kernel glue makes them:
-// inside an RCU read-side section (kernel/shim/watchdog_module.c does rcu_read_lock() around them).
+// inside an RCU read-side section (kernel/watchdog/watchdog_glue.c does rcu_read_lock() around them).
 #pragma once
 
-#include <mxrt/core/watchdog_core.h>
-#include <mxrt/platform/platform.hpp>
+#include <watchdog/watchdog_core.h>
+#include <lib/platform/platform.hpp>
 
 inline int WdStart(mxrt_wdcore *c, mxrt_s64 wd, mxrt_u64 now) {
 	mxrt::RcuReadGuard rcu;

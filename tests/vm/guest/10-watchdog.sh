@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # Runs in: the VM guest (busybox sh), as root, from tests/vm/run.sh.
-# The watchdog library in a real kernel: the in-kernel API tests (tests/kmod/mxrt_watchdog_test.c),
+# The watchdog library in a real kernel: the in-kernel API tests (tests/kernel/watchdog/mxrt_watchdog_test.c),
 # debugfs, load/unload cycles, and unloading a user module that still has an armed watchdog.
 set -u
 M=${MXRT_MODDIR:?}

@@ -2,7 +2,7 @@
 //
 // Runs in: user space (unit tests, including ASan/UBSan/TSan builds).
 //
-// The platform seam (include/mxrt/platform/shim.h) over the C++ standard library, so that the kernel
+// The platform seam (kernel/lib/platform/shim.h) over the C++ standard library, so that the kernel
 // C++ core runs unchanged under Google Test and the sanitizers.
 //   - allocation: calloc/free, with failure injection;
 //   - clock: a settable fake;
@@ -13,7 +13,7 @@
 //   - mutex: std::mutex placed in the opaque storage, with its owner tracked for AssertHeld.
 #include "platform_fake.hpp"
 
-#include <mxrt/platform/shim.h>
+#include <lib/platform/shim.h>
 
 #include <atomic>
 #include <cassert>

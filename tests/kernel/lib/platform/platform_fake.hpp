@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 //
-// Runs in: user space (unit tests). Controls of the fake platform behind include/mxrt/platform/shim.h.
+// Runs in: user space (unit tests). Controls of the fake platform behind kernel/lib/platform/shim.h.
 #pragma once
 
 #include <cstdint>

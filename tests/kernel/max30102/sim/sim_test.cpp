@@ -12,9 +12,9 @@
 #include <string>
 #include <vector>
 
-#include <mxrt/core/max30102.hpp>
-#include <mxrt/core/max30102_acq.h>
-#include <mxrt/core/max30102_sim.h>
+#include <max30102/chip.hpp>
+#include <max30102/acq.h>
+#include <max30102/sim/sim.h>
 
 namespace {
 

@@ -7,13 +7,13 @@
 # The real tracer is exercised in the VM guests (tests/vm/guest/30-lat.sh).
 # Ends with "tools: N passed, N failed, N skipped".
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../../.."
 bin=build/host/bin/mxrt-lat
 make --no-print-directory -s -f tests/unit/unit.mk "$bin" || { echo "tools: 0 passed, 1 failed, 0 skipped"; exit 1; }
 t=$(mktemp -d)
 trap 'rm -rf "$t"' EXIT
 suite=lat-cli
-. tests/tools/lib.bash
+. tests/user/lib.bash
 
 d=$t/mxrt_lat
 mkdir "$d"

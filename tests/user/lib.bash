@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=bash
-# Runs on: the build host; sourced by the tests/tools/*.sh checks (not a check itself: run-all.sh
-# runs *.sh). Needs $bin (the tool under test) and $suite (the name results are reported under).
+# Runs on: the build host; sourced by the tests/user/<tool>/*.sh checks (not a check itself: run-all.sh
+# runs tests/user/*/*.sh). Needs $bin (the tool under test) and $suite (the name results are reported under).
 pass=0 fail=0
 res() { echo "$1: $suite:$2${3:+ ($3)}"; if [ "$1" = PASS ]; then pass=$((pass + 1)); else fail=$((fail + 1)); fi; }
 # expect NAME RC PATTERN ARGS...: exit status RC and PATTERN in the output

@@ -6,13 +6,13 @@
 # unflagged gap, a value wider than its ADC resolution and a torn record are violations (exit 1).
 # Ends with "tools: N passed, N failed, N skipped".
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../../.."
 bin=build/host/bin/mxrt-max30102-read
 make --no-print-directory -s -f tests/unit/unit.mk "$bin" || { echo "tools: 0 passed, 1 failed, 0 skipped"; exit 1; }
 t=$(mktemp -d)
 trap 'rm -rf "$t"' EXIT
 suite=reader-cli
-. tests/tools/lib.bash
+. tests/user/lib.bash
 
 # records FILE SPEC...: SPEC = seq:flags:lost:red:bits, written as struct mxrt_max30102_record
 records() {
