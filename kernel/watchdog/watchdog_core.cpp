@@ -135,10 +135,10 @@ public:
 			return -MXRT_EINVAL;
 		}
 		Guard<Mutex> g(table_mu_);
-		u32 index;
-		int ret = TakeSlotLocked(&index);
-		if (ret < 0)
-			return ret;
+		Result<u32> taken = TakeSlotLocked();
+		if (!taken.Ok())
+			return taken.ErrorCode();
+		const u32 index = taken.Value();
 		Slot *s = SlotAt(index);
 		s->deadline_.Store(0, MemoryOrder::kRelaxed);
 		s->timeout_ms_ = p.timeout_ms;
@@ -165,9 +165,10 @@ public:
 		u32 gen;
 		{
 			Guard<Mutex> g(table_mu_);
-			int ret = Lookup(wd, &s);
-			if (ret < 0)
-				return ret;
+			Result<Slot *> found = Lookup(wd);
+			if (!found.Ok())
+				return found.ErrorCode();
+			s = found.Value();
 			gen = TagGen(s->tag_.Load(MemoryOrder::kRelaxed));
 			// New start/kick/cancel calls are refused from here on.
 			s->tag_.Store(MakeTag(gen, SlotState::kDying), MemoryOrder::kRelease);
@@ -214,36 +215,36 @@ public:
 	}
 
 	int Start(s64 wd, u64 now) {
-		Slot *s;
-		int ret = Lookup(wd, &s);
-		if (ret < 0)
-			return ret;
+		Result<Slot *> found = Lookup(wd);
+		if (!found.Ok())
+			return found.ErrorCode();
+		Slot *s = found.Value();
 		u64 due = Due(now, s->timeout_ns_);
 		u64 idle = 0;
 		// (A) seq_cst: pairs with the seq_cst store of earliest_ and load of deadline_ in Expire().
 		if (!s->deadline_.CompareExchange(idle, due, MemoryOrder::kSeqCst, MemoryOrder::kRelaxed))
 			return 0; // start-once: an armed watchdog keeps its deadline
-		return LowerEarliest(due) ? 2 : 1;
+		return MXRT_WD_WAS_IDLE | (LowerEarliest(due) ? MXRT_WD_REPROGRAM : 0);
 	}
 
 	int Kick(s64 wd, u64 now) {
-		Slot *s;
-		int ret = Lookup(wd, &s);
-		if (ret < 0)
-			return ret;
+		Result<Slot *> found = Lookup(wd);
+		if (!found.Ok())
+			return found.ErrorCode();
+		Slot *s = found.Value();
 		u64 due = Due(now, s->timeout_ns_);
 		// (A) as in Start().
 		u64 old = s->deadline_.Exchange(due, MemoryOrder::kSeqCst);
-		if (LowerEarliest(due))
-			return 2;
-		return old == 0 ? 1 : 0;
+		// Whether it was idle and whether the timer must move are separate answers: an armed
+		// watchdog kicked while an expiry pass runs (earliest_ is kNever then) needs the timer too.
+		return (old == 0 ? MXRT_WD_WAS_IDLE : 0) | (LowerEarliest(due) ? MXRT_WD_REPROGRAM : 0);
 	}
 
 	int Cancel(s64 wd) {
-		Slot *s;
-		int ret = Lookup(wd, &s);
-		if (ret < 0)
-			return ret;
+		Result<Slot *> found = Lookup(wd);
+		if (!found.Ok())
+			return found.ErrorCode();
+		Slot *s = found.Value();
 		// Relaxed is enough: cancel publishes nothing, and a pass that still sees the old
 		// deadline re-checks it with a CAS before running the callback.
 		return s->deadline_.Exchange(0, MemoryOrder::kRelaxed) != 0 ? 1 : 0;
@@ -371,69 +372,68 @@ private:
 
 	// Caller is inside an RCU read-side section (start/kick/cancel: see watchdog_core.h) or holds
 	// table_mu_.
-	int Lookup(s64 wd, Slot **out) const {
+	// The live slot of a handle; -EINVAL for a malformed handle, -ENOENT for a stale one.
+	Result<Slot *> Lookup(s64 wd) const {
 		if (wd <= 0)
-			return -MXRT_EINVAL;
+			return Error(-MXRT_EINVAL);
 		u64 raw = static_cast<u64>(wd);
 		u64 index = (raw & kIndexMask) - 1;
 		u64 gen = raw >> kIndexBits;
 		if ((raw & kIndexMask) == 0 || gen > kGenMask)
-			return -MXRT_EINVAL;
+			return Error(-MXRT_EINVAL);
 		if (index >= u64{nchunks_.Load(MemoryOrder::kAcquire)} * kSlotsPerChunk)
-			return -MXRT_ENOENT;
+			return Error(-MXRT_ENOENT);
 		Slot *s = SlotAt(static_cast<u32>(index));
 		if (s->tag_.Load(MemoryOrder::kAcquire) != MakeTag(static_cast<u32>(gen), SlotState::kLive))
-			return -MXRT_ENOENT;
-		*out = s;
-		return 0;
+			return Error(-MXRT_ENOENT);
+		return s;
 	}
 
 	// A slot for add(): the oldest slot in limbo whose grace period is over, else a never-used or
 	// reused one from the free list, else a new chunk, else (table at its maximum) wait for the
 	// oldest limbo slot's grace period (sleeps with table_mu_ held: only add() waits on it).
-	int TakeSlotLocked(u32 *index) MXRT_REQUIRES(table_mu_) {
+	Result<u32> TakeSlotLocked() MXRT_REQUIRES(table_mu_) {
 		table_mu_.AssertHeld();
 		bool limbo_ready = limbo_head_ != kNoSlot && mxrt_shim_rcu_gp_done(SlotAt(limbo_head_)->gp_cookie_);
 		if (!limbo_ready && free_head_ == kNoSlot) {
-			int ret = GrowLocked();
-			if (ret == -MXRT_ENOSPC && limbo_head_ != kNoSlot) {
+			Result<void> grown = GrowLocked();
+			if (grown.ErrorCode() == -MXRT_ENOSPC && limbo_head_ != kNoSlot) {
 				mxrt_shim_rcu_gp_wait(SlotAt(limbo_head_)->gp_cookie_);
 				limbo_ready = true;
-			} else if (ret < 0) {
-				return ret;
+			} else if (!grown.Ok()) {
+				return Error(grown.ErrorCode());
 			}
 		}
+		u32 index;
 		if (limbo_ready) {
-			*index = limbo_head_;
-			limbo_head_ = SlotAt(*index)->next_free_;
+			index = limbo_head_;
+			limbo_head_ = SlotAt(index)->next_free_;
 			if (limbo_head_ == kNoSlot)
 				limbo_tail_ = kNoSlot;
 		} else {
-			*index = free_head_;
-			free_head_ = SlotAt(*index)->next_free_;
+			index = free_head_;
+			free_head_ = SlotAt(index)->next_free_;
 		}
-		SlotAt(*index)->next_free_ = kNoSlot;
-		return 0;
+		SlotAt(index)->next_free_ = kNoSlot;
+		return Ok(index);
 	}
 
-	int GrowLocked() MXRT_REQUIRES(table_mu_) {
+	Result<void> GrowLocked() MXRT_REQUIRES(table_mu_) {
 		table_mu_.AssertHeld();
 		u32 n = nchunks_.Load(MemoryOrder::kRelaxed);
 		if (n == kMaxChunks) {
 			if (limbo_head_ == kNoSlot)
 				mxrt_shim_log(MXRT_LOG_ERR, "watchdog table full (%u watchdogs)\n",
 					      MXRT_WD_MAX_ITEMS);
-			return -MXRT_ENOSPC;
+			return Error(-MXRT_ENOSPC);
 		}
-		Result<Chunk *> c = New<Chunk>(Gfp::kKernel);
-		if (!c.Ok())
-			return c.ErrorCode();
+		Chunk *c = TRY(New<Chunk>(Gfp::kKernel));
 		for (u32 i = 0; i < kSlotsPerChunk; i++)
-			c.Value()->slots[i].next_free_ = i + 1 < kSlotsPerChunk ? n * kSlotsPerChunk + i + 1 : kNoSlot;
-		chunks_[n].Store(c.Value(), MemoryOrder::kRelease);
+			c->slots[i].next_free_ = i + 1 < kSlotsPerChunk ? n * kSlotsPerChunk + i + 1 : kNoSlot;
+		chunks_[n].Store(c, MemoryOrder::kRelease);
 		nchunks_.Store(n + 1, MemoryOrder::kRelease);
 		free_head_ = n * kSlotsPerChunk;
-		return 0;
+		return {};
 	}
 
 	Mutex table_mu_;

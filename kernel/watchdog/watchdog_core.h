@@ -18,6 +18,9 @@ MXRT_EXTERN_C_BEGIN
 #define MXRT_WD_MAX_TIMEOUT_MS (24u * 3600u * 1000u)
 #define MXRT_WD_NAME_LEN 32u
 #define MXRT_WD_MAX_ITEMS 65536u
+/* Bits of what start and kick return (see there). */
+#define MXRT_WD_WAS_IDLE 1
+#define MXRT_WD_REPROGRAM 2
 /* No deadline: the timer need not be armed. */
 #define MXRT_WD_NEVER (~(mxrt_u64)0)
 
@@ -87,9 +90,12 @@ mxrt_u32 mxrt_wdcore_remove_owner(struct mxrt_wdcore *core, const void *owner, i
  * Any context, lock-free, allocation-free. The caller must be inside an RCU read-side critical
  * section (rcu_read_lock(), or any region with preemption disabled, which RCU treats as one):
  * remove() relies on it to know when a slot can be reused.
- * start: 1 = armed now, 0 = already armed (deadline unchanged), 2 = armed now and the timer must be
- *        re-armed at mxrt_wdcore_earliest(); -ENOENT stale handle, -EINVAL malformed handle.
- * kick:  like start, but an armed or expired watchdog gets a fresh deadline now + timeout.
+ * start: MXRT_WD_WAS_IDLE = armed now, 0 = already armed (deadline unchanged); with
+ *        MXRT_WD_REPROGRAM or-ed in when the timer must be re-armed at mxrt_wdcore_earliest();
+ *        -ENOENT stale handle, -EINVAL malformed handle.
+ * kick:  a fresh deadline now + timeout whether idle, armed or expired: MXRT_WD_WAS_IDLE if it was
+ *        idle, 0 if not, MXRT_WD_REPROGRAM or-ed in as for start (the two are independent: a
+ *        kick during an expiry pass re-arms the timer for a watchdog that was armed).
  * cancel: 1 = was armed or expired (now idle), 0 = was idle; -ENOENT, -EINVAL.
  */
 int mxrt_wdcore_start(struct mxrt_wdcore *core, mxrt_s64 wd, mxrt_u64 now_ns);

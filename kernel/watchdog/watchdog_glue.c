@@ -105,13 +105,14 @@ int mxrt_wd_remove(mxrt_wd_t wd)
 }
 EXPORT_SYMBOL_GPL(mxrt_wd_remove);
 
+/* The core's start/kick answer: re-arm the timer if it says so; the caller learns whether it was idle. */
 static int wd_arm_result(int ret)
 {
-	if (ret == 2) {
+	if (ret < 0)
+		return ret;
+	if (ret & MXRT_WD_REPROGRAM)
 		irq_work_queue(&wd_program_work);
-		return 1;
-	}
-	return ret;
+	return ret & MXRT_WD_WAS_IDLE;
 }
 
 /*

@@ -40,6 +40,42 @@ template <typename T> constexpr T &&Forward(typename RemoveReference<T>::Type &t
 	return static_cast<T &&>(t);
 }
 
+template <typename T> struct RemoveConst { using Type = T; };
+template <typename T> struct RemoveConst<const T> { using Type = T; };
+template <typename T> struct RemoveVolatile { using Type = T; };
+template <typename T> struct RemoveVolatile<volatile T> { using Type = T; };
+template <typename T>
+using RemoveCvRef = typename RemoveVolatile<typename RemoveConst<typename RemoveReference<T>::Type>::Type>::Type;
+
+// Integers (bool and the character types included) and enums: the types an errno can hide in.
+template <typename T> inline constexpr bool IsIntegral = false;
+#define MXRT_INTEGRAL(T) template <> inline constexpr bool IsIntegral<T> = true;
+MXRT_INTEGRAL(bool)
+MXRT_INTEGRAL(char)
+MXRT_INTEGRAL(signed char)
+MXRT_INTEGRAL(unsigned char)
+MXRT_INTEGRAL(char8_t)
+MXRT_INTEGRAL(char16_t)
+MXRT_INTEGRAL(char32_t)
+MXRT_INTEGRAL(wchar_t)
+MXRT_INTEGRAL(short)
+MXRT_INTEGRAL(unsigned short)
+MXRT_INTEGRAL(int)
+MXRT_INTEGRAL(unsigned int)
+MXRT_INTEGRAL(long)
+MXRT_INTEGRAL(unsigned long)
+MXRT_INTEGRAL(long long)
+MXRT_INTEGRAL(unsigned long long)
+#undef MXRT_INTEGRAL
+template <typename T> inline constexpr bool IsIntegralOrEnum = IsIntegral<T> || __is_enum(T);
+
+// A broken contract (a bug in the caller, e.g. the value of a failed Result). User space: the
+// test aborts with the message. Kernel: a WARN with a stack trace, once per message; the caller
+// goes on with a safe value. Implemented by the platform (kernel/lib/platform/platform.c, and
+// the user-space fake). Not constexpr: a contract broken in a constant expression does not compile.
+extern "C" void mxrt_contract_failed(const char *what) MXRT_NOEXCEPT;
+inline void ContractFailed(const char *what) { mxrt_contract_failed(what); }
+
 template <typename T> constexpr const T &Min(const T &a, const T &b) { return b < a ? b : a; }
 template <typename T> constexpr const T &Max(const T &a, const T &b) { return a < b ? b : a; }
 

@@ -6,6 +6,7 @@
  * to kernel facilities, plus build-time checks that the opaque sizes and errno values the C++ side
  * relies on match this kernel.
  */
+#include <linux/bug.h>
 #include <linux/build_bug.h>
 #include <linux/errno.h>
 #include <linux/kernel.h>
@@ -129,6 +130,12 @@ int mxrt_shim_scnprintf(char *buf, mxrt_size size, const char *fmt, ...)
 	n = vscnprintf(buf, size, fmt, args);
 	va_end(args);
 	return n;
+}
+
+/* A broken C++ contract (kstd::ContractFailed): a WARN with the stack that broke it. */
+void mxrt_contract_failed(const char *what)
+{
+	WARN(1, "%s: contract failed: %s\n", KBUILD_MODNAME, what);
 }
 
 /* The C++ side spells errno values as MXRT_E*; they must be the kernel's. */

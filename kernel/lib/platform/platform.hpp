@@ -3,11 +3,18 @@
 // Runs in: kernel and user space (over the seam in shim.h).
 //
 // C++ wrappers over the platform seam: explicit allocation with a GFP context, RAII lock guards,
-// RCU read-side guards. Lock order (outermost first), for every lock in the project:
+// RCU read-side guards.
+//
+// Lock ranks: every lock a C++ core takes has a rank, and a thread may only take a lock of a
+// higher rank than every lock it holds (outermost first):
 //
 //   LockRank::kWatchdogExpiry  (watchdog expiry pass; recovery callbacks run under it)
 //   LockRank::kWatchdogTable   (watchdog add/remove; free list and chunk directory)
 //
+// The user-space build checks it on every Lock() (the fake platform aborts on an inversion, so
+// each unit test run is an order check); in the kernel each init site is a lockdep class of its
+// own, and lockdep checks the order on a kernel that has it. Locks of the C glue (the driver's
+// rt_mutex, the tracer's table lock) are documented with their glue and checked by lockdep.
 // A function that requires a lock held ends in `Locked` and asserts it.
 #pragma once
 
@@ -56,6 +63,13 @@ template <typename T> void Delete(T *p) {
 
 enum class LockRank { kWatchdogExpiry = 10, kWatchdogTable = 20 };
 
+#ifdef MXRT_HOSTED
+// The fake platform's rank check (tests/kernel/lib/platform/platform_fake.cpp): aborts when a
+// thread takes a lock whose rank is not above every rank it holds.
+extern "C" void mxrt_fake_rank_acquire(int rank, const void *lock) noexcept;
+extern "C" void mxrt_fake_rank_release(int rank, const void *lock) noexcept;
+#endif
+
 // A sleeping mutex; on PREEMPT_RT it is an rt_mutex with priority inheritance. Initialise with
 // MXRT_MUTEX_INIT so that each init site has its own lockdep class.
 class MXRT_CAPABILITY("mutex") Mutex : Pinned {
@@ -66,8 +80,18 @@ public:
 		rank_ = rank;
 		mxrt_shim_mutex_init(&m_, name, key);
 	}
-	void Lock() MXRT_ACQUIRE() { mxrt_shim_mutex_lock(&m_); }
-	void Unlock() MXRT_RELEASE() { mxrt_shim_mutex_unlock(&m_); }
+	void Lock() MXRT_ACQUIRE() {
+#ifdef MXRT_HOSTED
+		mxrt_fake_rank_acquire(int(rank_), this);
+#endif
+		mxrt_shim_mutex_lock(&m_);
+	}
+	void Unlock() MXRT_RELEASE() {
+		mxrt_shim_mutex_unlock(&m_);
+#ifdef MXRT_HOSTED
+		mxrt_fake_rank_release(int(rank_), this);
+#endif
+	}
 	void AssertHeld() { mxrt_shim_mutex_assert_held(&m_); }
 	LockRank Rank() const { return rank_; }
 

@@ -65,6 +65,12 @@ void mxrt_shim_mutex_unlock(struct mxrt_shim_mutex *m) MXRT_NOEXCEPT;
 void mxrt_shim_mutex_assert_held(struct mxrt_shim_mutex *m) MXRT_NOEXCEPT;
 void mxrt_shim_mutex_destroy(struct mxrt_shim_mutex *m) MXRT_NOEXCEPT;
 
+/*
+ * A broken contract of the C++ core (kstd::ContractFailed, e.g. the value of a failed Result): the
+ * kernel WARNs with the stack; the user-space fake aborts the test. Any context.
+ */
+void mxrt_contract_failed(const char *what) MXRT_NOEXCEPT;
+
 /* might_sleep(): documents and (with CONFIG_DEBUG_ATOMIC_SLEEP) checks a sleepable caller. */
 void mxrt_shim_might_sleep(void) MXRT_NOEXCEPT;
 

@@ -41,6 +41,8 @@ struct rec {
 	atomic_t calls;
 	bool remove_self;
 	int remove_ret;
+	mxrt_wd_t kick_other;	/* kick this (armed) watchdog from the callback */
+	int kick_ret;
 	bool bad_context;	/* a callback ran in atomic context or outside the mxrt_wd thread */
 	u64 deadline[MAX_REC];
 	u64 now[MAX_REC];
@@ -62,6 +64,8 @@ static void rec_fn(void *data, const struct mxrt_wd_expiry *e)
 	}
 	if (r->remove_self)
 		r->remove_ret = mxrt_wd_remove(e->wd);
+	if (r->kick_other)
+		r->kick_ret = mxrt_wd_kick(r->kick_other);
 	atomic_inc_return_release(&r->calls);
 }
 
@@ -213,6 +217,33 @@ static void test_kick(void)
 	CHECK(r.deadline[0] >= tk + 200 * MS);
 	CHECK_EQ(mxrt_wd_cancel(r.wd), 1);
 	CHECK_EQ(mxrt_wd_remove(r.wd), 0);
+}
+
+/*
+ * A kick of an armed watchdog during an expiry pass (here: from another watchdog's recovery, while
+ * the pass has not yet rescanned the table) re-arms the timer, and still says "was armed" (0).
+ */
+static void test_kick_armed_during_pass(void)
+{
+	struct rec a = { .kick_ret = -1 }, b = {};
+
+	a.wd = mxrt_wd_add(100, rec_fn, &a, "kicks b");
+	b.wd = mxrt_wd_add(5000, rec_fn, &b, "kicked in a pass");
+	if (!CHECK(a.wd > 0) || !CHECK(b.wd > 0))
+		goto out;
+	a.kick_other = b.wd;
+	CHECK_EQ(mxrt_wd_start(b.wd), 1);
+	CHECK_EQ(mxrt_wd_start(a.wd), 1);
+	CHECK(wait_calls(&a, 1, 3000));
+	CHECK_EQ(mxrt_wd_cancel(a.wd), 1);
+	CHECK_EQ(a.kick_ret, 0);
+	CHECK_EQ(mxrt_wd_cancel(b.wd), 1);
+	CHECK_EQ(atomic_read(&b.calls), 0);
+out:
+	if (a.wd > 0)
+		mxrt_wd_remove(a.wd);
+	if (b.wd > 0)
+		mxrt_wd_remove(b.wd);
 }
 
 static void test_remove_from_own_recovery(void)
@@ -510,6 +541,7 @@ static const struct test tests[] = {
 	{ "start_once_and_repeat", test_start_once_and_repeat },
 	{ "cancel_before_deadline", test_cancel_before_deadline },
 	{ "kick", test_kick },
+	{ "kick-armed-during-pass", test_kick_armed_during_pass },
 	{ "remove_from_own_recovery", test_remove_from_own_recovery },
 	{ "hardirq_context", test_hardirq_context },
 	{ "concurrent_start_cancel", test_concurrent_start_cancel, true },

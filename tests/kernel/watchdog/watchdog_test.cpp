@@ -25,12 +25,16 @@ struct Expiry {
 	uint32_t count;
 };
 
+constexpr int kArmedAndTimer = MXRT_WD_WAS_IDLE | MXRT_WD_REPROGRAM;
+
 struct Recorder {
 	std::vector<Expiry> calls;
 	// Optional behaviour inside the callback.
 	mxrt_wdcore *core = nullptr;
 	mxrt_s64 remove_in_callback = 0;
 	int remove_ret = 1;
+	mxrt_s64 kick_in_callback = 0;
+	int kick_ret = -1;
 	uint64_t sleep_in_callback = 0;
 };
 
@@ -39,6 +43,8 @@ void Record(void *data, const mxrt_wd_expiry *e) {
 	r->calls.push_back({e->wd, e->deadline_ns, e->now_ns, e->count});
 	if (r->remove_in_callback != 0)
 		r->remove_ret = mxrt_wdcore_remove(r->core, r->remove_in_callback, 1);
+	if (r->kick_in_callback != 0)
+		r->kick_ret = WdKick(r->core, r->kick_in_callback, mxrt::fake::Now());
 	mxrt::fake::Advance(r->sleep_in_callback);
 }
 
@@ -107,7 +113,7 @@ TEST_F(WatchdogTest, StartOnceKeepsTheFirstDeadline) {
 	Recorder r;
 	mxrt_s64 wd = Add(200, &r);
 	uint64_t t0 = mxrt::fake::Now();
-	EXPECT_EQ(Start(wd), 2); // first armed watchdog: the timer must be armed
+	EXPECT_EQ(Start(wd), kArmedAndTimer); // first armed watchdog: the timer must be armed
 	EXPECT_EQ(mxrt_wdcore_earliest(core_), t0 + 200 * kMs);
 	mxrt::fake::Advance(150 * kMs);
 	EXPECT_EQ(Start(wd), 0); // already armed: deadline unchanged
@@ -125,9 +131,9 @@ TEST_F(WatchdogTest, StartOnceKeepsTheFirstDeadline) {
 TEST_F(WatchdogTest, StartAsksForTheTimerOnlyWhenItsDeadlineIsTheEarliest) {
 	Recorder r;
 	mxrt_s64 a = Add(200, &r), b = Add(300, &r), c = Add(100, &r);
-	EXPECT_EQ(Start(a), 2);
+	EXPECT_EQ(Start(a), kArmedAndTimer);
 	EXPECT_EQ(Start(b), 1); // later than the armed timer: atomics only
-	EXPECT_EQ(Start(c), 2);
+	EXPECT_EQ(Start(c), kArmedAndTimer);
 	EXPECT_EQ(mxrt_wdcore_earliest(core_), mxrt::fake::Now() + 100 * kMs);
 	mxrt_wd_stats st;
 	mxrt_wdcore_stats(core_, &st);
@@ -154,7 +160,7 @@ TEST_F(WatchdogTest, RecoveryRepeatsOnTheDeadlineGridUntilCancel) {
 	EXPECT_EQ(r.calls.size(), 3u);
 	EXPECT_EQ(Cancel(wd), 0);
 	// Started again, the count starts again at 1.
-	EXPECT_EQ(Start(wd), 2);
+	EXPECT_EQ(Start(wd), kArmedAndTimer);
 	ExpireAt(mxrt::fake::Now() + 100 * kMs);
 	ASSERT_EQ(r.calls.size(), 4u);
 	EXPECT_EQ(r.calls[3].count, 1u);
@@ -185,11 +191,26 @@ TEST_F(WatchdogTest, NeverRunsAfterCancel) {
 	EXPECT_TRUE(r.calls.empty());
 }
 
+// An expiry pass runs with earliest_ at "never" until it has scanned the table: a watchdog kicked
+// meanwhile asks for the timer although it was armed, and must not be reported as idle.
+TEST_F(WatchdogTest, KickDuringAPassOfAnArmedWatchdogIsNotIdle) {
+	Recorder ra, rb;
+	mxrt_s64 a = Add(100, &ra), b = Add(1000, &rb);
+	ra.core = core_;
+	ra.kick_in_callback = b; // a's recovery kicks the armed b
+	ASSERT_EQ(Start(a), kArmedAndTimer);
+	ASSERT_EQ(Start(b), MXRT_WD_WAS_IDLE);
+	ExpireAt(mxrt::fake::Now() + 100 * kMs);
+	ASSERT_EQ(ra.calls.size(), 1u);
+	EXPECT_EQ(ra.kick_ret & MXRT_WD_WAS_IDLE, 0) << "b was armed, not idle";
+	EXPECT_EQ(ra.kick_ret & MXRT_WD_REPROGRAM, MXRT_WD_REPROGRAM) << "the pass had cleared earliest_";
+}
+
 TEST_F(WatchdogTest, KickMovesTheDeadlineAndRestartsAnExpiredOne) {
 	Recorder r;
 	mxrt_s64 wd = Add(100, &r);
 	uint64_t t0 = mxrt::fake::Now();
-	EXPECT_EQ(Kick(wd), 2); // idle -> armed, earliest
+	EXPECT_EQ(Kick(wd), kArmedAndTimer); // idle -> armed, earliest
 	mxrt::fake::Advance(60 * kMs);
 	EXPECT_EQ(Kick(wd), 0);
 	ExpireAt(t0 + 100 * kMs); // the old deadline: nothing due
@@ -273,7 +294,7 @@ TEST_F(WatchdogTest, StaleHandlesAreRefusedAfterRemoveAndReuse) {
 	EXPECT_EQ(b & 0xfffff, a & 0xfffff);
 	EXPECT_NE(b, a);
 	EXPECT_EQ(Start(a), -MXRT_ENOENT);
-	EXPECT_EQ(Start(b), 2);
+	EXPECT_EQ(Start(b), kArmedAndTimer);
 }
 
 TEST_F(WatchdogTest, RemoveFromItsOwnRecovery) {

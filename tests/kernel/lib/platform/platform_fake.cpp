@@ -25,6 +25,8 @@
 #include <new>
 #include <shared_mutex>
 #include <thread>
+#include <utility>
+#include <vector>
 
 namespace {
 
@@ -166,6 +168,36 @@ void mxrt_shim_mutex_assert_held(mxrt_shim_mutex *m) noexcept {
 }
 
 void mxrt_shim_mutex_destroy(mxrt_shim_mutex *m) noexcept { Fm(m)->~FakeMutex(); }
+
+// Lock ranks (kernel/lib/platform/platform.hpp): the ranks this thread holds, in taking order.
+static thread_local std::vector<std::pair<int, const void *>> t_ranks;
+
+void mxrt_fake_rank_acquire(int rank, const void *lock) noexcept {
+	for (const auto &[held, l] : t_ranks) {
+		if (held >= rank) {
+			std::fprintf(stderr, "lock rank violation: taking rank %d while holding rank %d\n", rank, held);
+			std::abort();
+		}
+	}
+	t_ranks.emplace_back(rank, lock);
+}
+
+void mxrt_fake_rank_release(int rank, const void *lock) noexcept {
+	for (auto it = t_ranks.end(); it != t_ranks.begin();) {
+		--it;
+		if (it->second == lock) {
+			t_ranks.erase(it);
+			return;
+		}
+	}
+	std::fprintf(stderr, "lock rank %d released but not held\n", rank);
+	std::abort();
+}
+
+void mxrt_contract_failed(const char *what) noexcept {
+	std::fprintf(stderr, "contract failed: %s\n", what);
+	std::abort();
+}
 
 void mxrt_shim_might_sleep(void) noexcept {
 	if (t_rcu_nesting != 0) {
