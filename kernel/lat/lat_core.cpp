@@ -5,24 +5,27 @@
 // and the calling contract.
 //
 // Memory ordering. One serialised writer (the event calls) and any number of readers:
-//   - Statistics: every field is written with an atomic store; count last, with release, after the
-//     value it counts is in min/max/sum/hist. stat_read loads count first with acquire, so whatever
-//     it reads afterwards includes that value (min <= max holds in every snapshot with count > 0).
-//     A reset is bracketed by stat_seq (odd while zeroing, release stores of the zeros), so a reader
-//     that saw a zero re-checks the count and retries instead of mixing old and new fields.
-//   - worst[m]: a seqlock per metric, as in kernel/max30102/ring.cpp: odd count, data words with release
-//     stores, even count with release; the reader copies with acquire loads and re-checks the count
-//     (no standalone fences, so ThreadSanitizer follows it).
+//   - Statistics: the metric's histogram words (kernel/lib/hist/log2_hist.hpp, AddSingleWriter):
+//     every field is written with an atomic store; count last, with release, after the value it
+//     counts is in min/max/sum/hist (and violations). stat_read loads count first with acquire, so
+//     whatever it reads afterwards includes that value (min <= max holds in every snapshot with
+//     count > 0). A reset is a write section of stat_seq (kernel/lib/kstd/seqlock.hpp), so a
+//     reader that saw a zero re-checks the count and retries instead of mixing old and new fields.
+//   - worst[m]: a seqlock per metric (SeqCountRef over worst_seq[m], SeqStore/SeqLoad copies).
+//   - the CPU logs: the same protocol in its position form (head is the entry being written).
 //   - state/wait_cpu/capture/reset_req/slo_ns: single words with relaxed atomics; they are hints or
 //     settings whose ordering comes from the scheduler's runqueue locks around the event calls.
 //   - a log's waiters: relaxed atomic adds (a waker or a migration changes another CPU's count);
 //     the shim reads it under that CPU's runqueue lock, which also orders the wake-ups there.
 // The traces are copied as 64-bit words through a may_alias type, since they hold char arrays.
 #include <lat/lat_core.h>
+#include <lib/hist/log2_hist.hpp>
 #include <lib/kstd/atomic.hpp>
+#include <lib/kstd/seqlock.hpp>
 
 namespace {
 
+using kstd::AtomicRef;
 using kstd::MemoryOrder;
 using kstd::s32;
 using kstd::s64;
@@ -37,7 +40,6 @@ constexpr u32 kBuckets = MXRT_LAT_HIST_BUCKETS;
 constexpr u32 kEvents = MXRT_LAT_TRACE_EVENTS;
 constexpr u32 kHdrWords = __builtin_offsetof(mxrt_lat_trace, ev) / 8;
 constexpr u32 kEvWords = sizeof(mxrt_lat_event) / 8;
-constexpr u32 kTraceWords = sizeof(mxrt_lat_trace) / 8;
 constexpr u32 kReadRetries = 16;
 constexpr u64 kNone = ~0ull;
 
@@ -54,16 +56,17 @@ static_assert(__builtin_offsetof(mxrt_lat_event, cpu) == 12 && __builtin_offseto
 	      __builtin_offsetof(mxrt_lat_event, prev_comm) == 40 && __builtin_offsetof(mxrt_lat_event, next_comm) == 56,
 	      "EventWords builds this layout");
 
-template <typename T> T Load(const T *p, MemoryOrder mo) { return __atomic_load_n(p, static_cast<int>(mo)); }
-template <typename T> void Store(T *p, T v, MemoryOrder mo) { __atomic_store_n(p, v, static_cast<int>(mo)); }
 
 u32 Min(u32 a, u32 b) { return a < b ? a : b; }
 
 u64 Diff(u64 later, u64 earlier) { return later > earlier ? later - earlier : 0; } // clocks may step
 
-u32 Bucket(u64 ns) {
-	const u32 b = ns < 2 ? 0 : u32(63 - __builtin_clzll(ns));
-	return b < kBuckets ? b : kBuckets - 1;
+static_assert(kBuckets == mxrt::kLog2Buckets, "the tracer's histograms are the project's log2 histogram");
+
+// A metric's statistics as the project's log2 histogram (same words, the tracer's names).
+mxrt::Log2Hist Hist(const mxrt_lat_stat *s) {
+	auto *w = const_cast<mxrt_lat_stat *>(s);
+	return mxrt::Log2Hist(w->count, w->min_ns, w->max_ns, w->sum_ns, w->hist);
 }
 
 void CopyEvent(mxrt_lat_event *dst, const mxrt_lat_event &src) {
@@ -177,7 +180,7 @@ static_assert(MXRT_LAT_COMM_LEN == 16 && __builtin_offsetof(mxrt_lat_task, comm)
 void LoadComm(const mxrt_lat_task *t, char *out) {
 	const WordU64 *w = reinterpret_cast<const WordU64 *>(t->comm);
 	for (u32 i = 0; i < 2; i++) {
-		const u64 v = __atomic_load_n(&w[i], __ATOMIC_RELAXED);
+		const u64 v = AtomicRef<const u64>(w[i]).Load(MemoryOrder::kRelaxed);
 		__builtin_memcpy(out + 8 * i, &v, 8);
 	}
 }
@@ -224,18 +227,14 @@ static_assert((MXRT_LAT_WAITS & (MXRT_LAT_WAITS - 1)) == 0, "a ring indexed with
 }
 
 // A consistent copy of log entry `i` (a global index below the head the caller loaded); false if
-// it was overwritten meanwhile. The writer stores head = k before it writes entry k, which
-// replaces entry k - 64 (LogAdd): so if head is still at most i + 63 after the copy, the copy is
-// whole. Its acquire loads keep the head load after them, and any new word they saw was stored
-// after head = i + 64 was (release stores, or the fence), so that head is seen then.
+// it was overwritten meanwhile. The seqlock's position form: the writer stores head = k before it
+// writes entry k, which replaces entry k - 64 (LogAdd), so if head is still at most i + 63 after
+// the copy, the copy is whole (SeqLoad, then SeqReaderFence before the head load: pairs with
+// LogAdd's SeqWriterFence).
 bool LogRead(const mxrt_lat_cpu_log *log, u64 i, mxrt_lat_event *out) {
-	const WordU64 *from = reinterpret_cast<const WordU64 *>(&log->ev[i % MXRT_LAT_CPU_LOG_EVENTS]);
-	char *o = reinterpret_cast<char *>(out);
-	for (u32 k = 0; k < kEvWords; k++) { // acquire: pairs with LogAdd's release stores
-		const u64 v = __atomic_load_n(&from[k], __ATOMIC_ACQUIRE);
-		__builtin_memcpy(o + 8 * k, &v, 8);
-	}
-	return Load(&log->head, MemoryOrder::kRelaxed) - i < MXRT_LAT_CPU_LOG_EVENTS;
+	kstd::SeqLoad(out, &log->ev[i % MXRT_LAT_CPU_LOG_EVENTS], sizeof(*out));
+	kstd::SeqReaderFence();
+	return AtomicRef<const u64>(log->head).Load(MemoryOrder::kRelaxed) - i < MXRT_LAT_CPU_LOG_EVENTS;
 }
 
 // Puts the task's own wake-ups and timer arms (tr) and the switches of the CPUs it was on (waits:
@@ -256,7 +255,7 @@ mxrt_lat_trace *BuildTrace(mxrt_lat_task *t, const mxrt_lat_trace *tr, u64 first
 		if (wt.cpu >= t->nlogs)
 			continue;
 		const mxrt_lat_cpu_log *log = &t->logs[wt.cpu];
-		const u64 head = Load(&log->head, MemoryOrder::kAcquire);
+		const u64 head = AtomicRef(log->head).Load(MemoryOrder::kAcquire);
 		// The slot of head - 64 is the one the writer fills next: the newest 63 are readable.
 		const u64 oldest = head > MXRT_LAT_CPU_LOG_EVENTS - 1 ? head - (MXRT_LAT_CPU_LOG_EVENTS - 1) : 0;
 		bool reached_start = false;
@@ -297,7 +296,7 @@ mxrt_lat_trace *BuildTrace(mxrt_lat_task *t, const mxrt_lat_trace *tr, u64 first
 
 [[gnu::always_inline]] inline void AddWaiter(mxrt_lat_task *t, s32 cpu, u64 delta) {
 	if (cpu >= 0 && u32(cpu) < t->nlogs) // no logs: nlogs == 0
-		__atomic_fetch_add(&t->logs[cpu].waiters, delta, __ATOMIC_RELAXED);
+		AtomicRef(t->logs[cpu].waiters).FetchAdd(delta, MemoryOrder::kRelaxed);
 }
 
 // The task now waits on cpu (WAITING, PREEMPTED), or on none (-1). It counts in that CPU log's
@@ -310,39 +309,32 @@ mxrt_lat_trace *BuildTrace(mxrt_lat_task *t, const mxrt_lat_trace *tr, u64 first
 		t->waiter_cpu = want;
 	}
 	if (t->wait_cpu != cpu) // only the serialised event calls write it
-		Store(&t->wait_cpu, cpu, MemoryOrder::kRelaxed);
-	Store(&t->state, u32(st), MemoryOrder::kRelaxed);
+		AtomicRef(t->wait_cpu).Store(cpu, MemoryOrder::kRelaxed);
+	AtomicRef(t->state).Store(u32(st), MemoryOrder::kRelaxed);
 }
 
 // Whether t's settings ask for traces now: capture all, or capture for SLOs and an SLO is set.
 // Read once per cycle, at its wake-up.
 [[gnu::always_inline]] inline u32 WantsTraces(const mxrt_lat_task *t) {
 	constexpr MemoryOrder r = MemoryOrder::kRelaxed;
-	const u32 capture = Load(&t->capture, r);
+	const u32 capture = AtomicRef(t->capture).Load(r);
 	if (capture != MXRT_LAT_CAPTURE_SLO)
 		return capture == MXRT_LAT_CAPTURE_ALL;
 	u64 any = 0;
 	for (u32 m = 0; m < kMetrics; m++)
-		any |= Load(&t->stat[m].slo_ns, r);
+		any |= AtomicRef(t->stat[m].slo_ns).Load(r);
 	return any != 0;
 }
 
 // Single writer: plain read-modify-write through atomic loads and stores. True when the metric has
-// an SLO.
+// an SLO. The violation is counted before the histogram's count is published (release), so a
+// reader's snapshot that includes the value includes its violation.
 [[gnu::always_inline]] inline bool AddValue(mxrt_lat_stat *s, u64 v) {
 	constexpr MemoryOrder r = MemoryOrder::kRelaxed;
-	const u64 c = Load(&s->count, r);
-	if (v < Load(&s->min_ns, r))
-		Store(&s->min_ns, v, r);
-	if (v > Load(&s->max_ns, r))
-		Store(&s->max_ns, v, r);
-	Store(&s->sum_ns, Load(&s->sum_ns, r) + v, r);
-	u64 *h = &s->hist[Bucket(v)];
-	Store(h, Load(h, r) + 1, r);
-	const u64 slo = Load(&s->slo_ns, r); // set_slo may change it at any time
+	const u64 slo = AtomicRef(s->slo_ns).Load(r); // set_slo may change it at any time
 	if (slo != 0 && v > slo)
-		Store(&s->violations, Load(&s->violations, r) + 1, r);
-	Store(&s->count, c + 1, MemoryOrder::kRelease); // pairs with stat_read's acquire load of count
+		AtomicRef(s->violations).AddSingleWriter(1, r);
+	Hist(s).AddSingleWriter(v); // count last, with release: pairs with stat_read's acquire load
 	return slo != 0;
 }
 
@@ -357,17 +349,13 @@ void Publish(mxrt_lat_task *t, u32 m, mxrt_lat_trace *src, u64 value, u64 start,
 	src->value_ns = value;
 	src->start_ns = start;
 	src->end_ns = end;
-	u64 *seq = &t->worst_seq[m];
-	const u64 s = Load(seq, MemoryOrder::kRelaxed); // we are the only writer
-	Store(seq, s + 1, MemoryOrder::kRelaxed);
-	// Release stores: the odd count is visible before any new word (pairs with the acquire loads
-	// in TraceRead). Events beyond n are not copied; readers ignore them.
-	const WordU64 *from = reinterpret_cast<const WordU64 *>(src);
-	WordU64 *to = reinterpret_cast<WordU64 *>(&t->worst[m]);
+	// A write section of worst[m]'s seqlock (pairs with mxrt_lat_trace_read). Events beyond n are
+	// not copied; readers ignore them.
+	const kstd::SeqCountRef seq(t->worst_seq[m]);
 	const u32 words = kHdrWords + Min(src->n, kEvents) * kEvWords; // n never exceeds it; stay inside
-	for (u32 i = 0; i < words; i++)
-		__atomic_store_n(&to[i], from[i], __ATOMIC_RELEASE);
-	Store(seq, s + 2, MemoryOrder::kRelease); // pairs with TraceRead's first acquire load
+	seq.WriteBegin();
+	kstd::SeqStore(&t->worst[m], src, usize(words) * 8);
+	seq.WriteEnd();
 }
 
 // A new worst case of m: its trace is put together and published. Rare, so out of the hot path.
@@ -386,38 +374,37 @@ __attribute__((noinline, cold)) void PublishWorst(mxrt_lat_task *t, mxrt_lat_met
 	const bool slo = AddValue(&t->stat[m], value);
 	if (!traced)
 		return;
-	const u32 capture = Load(&t->capture, MemoryOrder::kRelaxed);
+	const u32 capture = AtomicRef(t->capture).Load(MemoryOrder::kRelaxed);
 	if (capture == MXRT_LAT_CAPTURE_OFF || (capture == MXRT_LAT_CAPTURE_SLO && !slo))
 		return;
 	// worst[m].value_ns is only written by us; the atomic load keeps the may_alias stores visible.
-	if ((t->worst_valid & (1u << m)) == 0 || value > Load(&t->worst[m].value_ns, MemoryOrder::kRelaxed))
+	if ((t->worst_valid & (1u << m)) == 0 || value > AtomicRef(t->worst[m].value_ns).Load(MemoryOrder::kRelaxed))
 		PublishWorst(t, m, value, tr, start, end);
 }
 
 void ResetNow(mxrt_lat_task *t) {
-	constexpr MemoryOrder rel = MemoryOrder::kRelease;
-	const u64 s = Load(&t->stat_seq, MemoryOrder::kRelaxed);
-	Store(&t->stat_seq, s + 1, MemoryOrder::kRelaxed);
-	// Release stores of the zeros: a reader that loads one also sees the odd stat_seq.
+	// A write section of stat_seq: the zeros (SeqStoreWord) and the empty histograms are seen
+	// whole by a reader that re-checks stat_seq (mxrt_lat_stat_read).
+	const kstd::SeqCountRef stat_seq(t->stat_seq);
+	stat_seq.WriteBegin();
 	for (u32 m = 0; m < kMetrics; m++) {
 		mxrt_lat_stat *st = &t->stat[m];
-		Store(&st->count, 0ull, rel);
-		Store(&st->min_ns, kNone, rel);
-		Store(&st->max_ns, 0ull, rel);
-		Store(&st->sum_ns, 0ull, rel);
-		Store(&st->violations, 0ull, rel); // slo_ns is kept
+		kstd::SeqStoreWord(&st->count, 0);
+		kstd::SeqStoreWord(&st->min_ns, mxrt::kLog2Empty);
+		kstd::SeqStoreWord(&st->max_ns, 0);
+		kstd::SeqStoreWord(&st->sum_ns, 0);
+		kstd::SeqStoreWord(&st->violations, 0); // slo_ns is kept
 		for (u32 b = 0; b < kBuckets; b++)
-			Store(&st->hist[b], 0ull, rel);
+			kstd::SeqStoreWord(&st->hist[b], 0);
 	}
-	Store(&t->stat_seq, s + 2, rel); // pairs with StatRead's first acquire load
-	for (u32 m = 0; m < kMetrics; m++) {
-		u64 *seq = &t->worst_seq[m];
-		const u64 w = Load(seq, MemoryOrder::kRelaxed);
-		Store(seq, w + 1, MemoryOrder::kRelaxed);
-		WordU64 *to = reinterpret_cast<WordU64 *>(&t->worst[m]);
+	stat_seq.WriteEnd();
+	for (u32 m = 0; m < kMetrics; m++) { // each worst trace empty, in a write section of its own
+		const kstd::SeqCountRef seq(t->worst_seq[m]);
+		u64 *header = reinterpret_cast<WordU64 *>(&t->worst[m]);
+		seq.WriteBegin();
 		for (u32 i = 0; i < kHdrWords; i++) // value, start, end, n|dropped
-			__atomic_store_n(&to[i], 0ull, __ATOMIC_RELEASE);
-		Store(seq, w + 2, rel); // pairs with TraceRead
+			kstd::SeqStoreWord(&header[i], 0);
+		seq.WriteEnd();
 	}
 	t->worst_valid = 0;
 	ClearTrace(&t->cur);
@@ -435,7 +422,7 @@ void ResetNow(mxrt_lat_task *t) {
 
 // Requested resets are done by the writer, at the start of its next event.
 [[gnu::always_inline]] inline void TakeResetRequest(mxrt_lat_task *t) {
-	const u32 r = Load(&t->reset_req, MemoryOrder::kRelaxed); // a counter, no data rides on it
+	const u32 r = AtomicRef(t->reset_req).Load(MemoryOrder::kRelaxed); // a counter, no data rides on it
 	if (r != t->reset_done) {
 		ResetNow(t);
 		t->reset_done = r;
@@ -464,7 +451,7 @@ void ResetNow(mxrt_lat_task *t) {
 // maybe its relief period end).
 [[gnu::always_inline]] inline void SwitchOut(mxrt_lat_task *t, u32 cpu, u64 ts, u32 voluntary) {
 	TakeResetRequest(t);
-	const u32 st = Load(&t->state, MemoryOrder::kRelaxed);
+	const u32 st = AtomicRef(t->state).Load(MemoryOrder::kRelaxed);
 	if (t->in_cycle && st == MXRT_LAT_ST_RUNNING)
 		t->run_ns += Diff(ts, t->run_start_ts);
 	if (voluntary == 0) {
@@ -492,27 +479,19 @@ void ResetNow(mxrt_lat_task *t) {
 }
 
 // Adds a switch to its CPU's log (one writer: that CPU, under its runqueue lock); readers on other
-// CPUs may copy entries meanwhile (LogRead). Entry i is written while head == i, and published by
-// head = i + 1.
+// CPUs may copy entries meanwhile (LogRead). The seqlock's position form: entry i is written while
+// head == i (the claim, stored by the previous add), and published by head = i + 1. This runs on
+// every switch of a CPU where traced tasks run or wait: one smp_wmb()-strength fence and plain
+// word stores in the kernel, as the kernel's seqcount writers do.
 [[gnu::always_inline]] inline void LogAdd(mxrt_lat_cpu_log *log, const Words &w) {
-	const u64 i = Load(&log->head, MemoryOrder::kRelaxed); // one writer
+	const AtomicRef<u64> head(log->head);
+	const u64 i = head.Load(MemoryOrder::kRelaxed); // one writer
 	WordU64 *to = reinterpret_cast<WordU64 *>(&log->ev[i % MXRT_LAT_CPU_LOG_EVENTS]);
-#ifdef MXRT_HOSTED
-	// Release stores: head == i (our last store) is visible before any new word (pairs with
-	// LogRead's acquire loads). ThreadSanitizer follows these; it does not model the fence below.
+	kstd::SeqWriterFence(); // the claim (head == i) before the words: pairs with LogRead's fence
 #pragma GCC unroll 9
 	for (u32 k = 0; k < kEvWords; k++)
-		__atomic_store_n(&to[k], w.w[k], __ATOMIC_RELEASE);
-#else
-	// This runs on every switch of a CPU where tracked tasks run or wait: one smp_wmb()-strength
-	// fence (pairs with LogRead's acquire loads) and plain word stores instead of nine release
-	// stores (each a barrier on arm64), as the kernel's seqcount writers do.
-	__atomic_thread_fence(__ATOMIC_RELEASE);
-#pragma GCC unroll 9
-	for (u32 k = 0; k < kEvWords; k++)
-		__atomic_store_n(&to[k], w.w[k], __ATOMIC_RELAXED);
-#endif
-	Store(&log->head, i + 1, MemoryOrder::kRelease); // pairs with BuildTrace's head load
+		kstd::SeqStoreWord(&to[k], w.w[k]);
+	head.Store(i + 1, MemoryOrder::kRelease); // pairs with BuildTrace's head load
 }
 
 // A switch into its CPU's log: only while a trace wants it, so out of the untraced path.
@@ -651,7 +630,7 @@ void mxrt_lat_set_comm(mxrt_lat_task *t, const char *comm) noexcept {
 	for (u32 i = 0; i < 2; i++) {
 		u64 v;
 		__builtin_memcpy(&v, c + 8 * i, 8);
-		__atomic_store_n(&w[i], v, __ATOMIC_RELAXED); // read by LoadComm
+		AtomicRef<u64>(w[i]).Store(v, MemoryOrder::kRelaxed); // read by LoadComm
 	}
 }
 
@@ -659,25 +638,25 @@ void mxrt_lat_comm(const mxrt_lat_task *t, char out[MXRT_LAT_COMM_LEN]) noexcept
 
 void mxrt_lat_set_slo(mxrt_lat_task *t, mxrt_lat_metric m, mxrt_u64 ns) noexcept {
 	if (u32(m) < kMetrics)
-		Store(&t->stat[m].slo_ns, ns, MemoryOrder::kRelaxed); // AddValue loads it once per value
+		AtomicRef(t->stat[m].slo_ns).Store(ns, MemoryOrder::kRelaxed); // AddValue loads it once per value
 }
 
 void mxrt_lat_set_capture(mxrt_lat_task *t, int capture) noexcept {
-	Store(&t->capture, CaptureMode(capture), MemoryOrder::kRelaxed);
+	AtomicRef(t->capture).Store(CaptureMode(capture), MemoryOrder::kRelaxed);
 }
 
 void mxrt_lat_reset(mxrt_lat_task *t) noexcept {
 	ResetNow(t);
-	t->reset_done = Load(&t->reset_req, MemoryOrder::kRelaxed); // covers earlier requests too
+	t->reset_done = AtomicRef(t->reset_req).Load(MemoryOrder::kRelaxed); // covers earlier requests too
 }
 
 void mxrt_lat_request_reset(mxrt_lat_task *t) noexcept {
-	__atomic_fetch_add(&t->reset_req, 1u, __ATOMIC_RELAXED); // read by TakeResetRequest
+	AtomicRef(t->reset_req).FetchAdd(1u, MemoryOrder::kRelaxed); // read by TakeResetRequest
 }
 
 void mxrt_lat_wakeup(mxrt_lat_task *t, const void *waker, const void *woken, mxrt_u32 cpu, mxrt_u64 ts_ns) noexcept {
 	TakeResetRequest(t);
-	if (Load(&t->state, MemoryOrder::kRelaxed) != MXRT_LAT_ST_SLEEPING) {
+	if (AtomicRef(t->state).Load(MemoryOrder::kRelaxed) != MXRT_LAT_ST_SLEEPING) {
 		// Already runnable: the cycle goes on, with this wake-up in its trace (not in the relief
 		// period's, which keeps only its first wake-up).
 		if (t->in_cycle && t->cyc_traced)
@@ -714,7 +693,7 @@ void mxrt_lat_switch(mxrt_lat_cpu_log *log, mxrt_lat_task *prev_t, mxrt_lat_task
 	// Into the log first (a trace published by this very switch reads it from there), if a trace
 	// wants it: the running cycle of prev or next keeps one, or such a task waits on this CPU.
 	if ((prev_t != nullptr && prev_t->cyc_traced) || (next_t != nullptr && next_t->cyc_traced) ||
-	    Load(&log->waiters, MemoryOrder::kRelaxed) != 0)
+	    AtomicRef(log->waiters).Load(MemoryOrder::kRelaxed) != 0)
 		LogSwitch(log, prev, next, ts_ns, vol);
 	if (prev_t != nullptr)
 		SwitchOut(prev_t, cpu, ts_ns, vol);
@@ -740,7 +719,7 @@ void mxrt_lat_on_timer_arm(mxrt_lat_task *t, mxrt_u64 ts_ns) noexcept {
 }
 
 void mxrt_lat_on_migrate(mxrt_lat_task *t, mxrt_u32 new_cpu, mxrt_u64 ts_ns) noexcept {
-	const u32 st = Load(&t->state, MemoryOrder::kRelaxed);
+	const u32 st = AtomicRef(t->state).Load(MemoryOrder::kRelaxed);
 	if (st == MXRT_LAT_ST_WAITING || st == MXRT_LAT_ST_PREEMPTED) {
 		SetState(t, mxrt_lat_state(st), s32(new_cpu));
 		WaitOn(t, new_cpu, ts_ns);
@@ -764,12 +743,12 @@ void mxrt_lat_set_cpu_logs(mxrt_lat_task *t, mxrt_lat_cpu_log *logs, mxrt_u32 nc
 }
 
 int mxrt_lat_waiting(const mxrt_lat_task *t) noexcept {
-	const u32 st = Load(&t->state, MemoryOrder::kRelaxed);
+	const u32 st = AtomicRef(t->state).Load(MemoryOrder::kRelaxed);
 	return st == MXRT_LAT_ST_WAITING || st == MXRT_LAT_ST_PREEMPTED;
 }
 
 mxrt_s32 mxrt_lat_wait_cpu(const mxrt_lat_task *t) noexcept {
-	return mxrt_lat_waiting(t) ? Load(&t->wait_cpu, MemoryOrder::kRelaxed) : -1;
+	return mxrt_lat_waiting(t) ? AtomicRef(t->wait_cpu).Load(MemoryOrder::kRelaxed) : -1;
 }
 
 void mxrt_lat_stat_read(const mxrt_lat_task *t, mxrt_lat_metric m, mxrt_lat_stat *out) noexcept {
@@ -780,19 +759,21 @@ void mxrt_lat_stat_read(const mxrt_lat_task *t, mxrt_lat_metric m, mxrt_lat_stat
 		return;
 	}
 	const mxrt_lat_stat *s = &t->stat[m];
+	const kstd::SeqCountRef stat_seq(const_cast<u64 &>(t->stat_seq));
 	for (u32 attempt = 0; attempt < kReadRetries; attempt++) {
-		const u64 seq = Load(&t->stat_seq, acq); // pairs with ResetNow's final release store
-		// count first (pairs with AddValue's release store): everything below includes its values.
-		// The acquire loads also pair with ResetNow's release stores of zeros.
-		out->count = Load(&s->count, acq);
-		out->min_ns = Load(&s->min_ns, acq);
-		out->max_ns = Load(&s->max_ns, acq);
-		out->sum_ns = Load(&s->sum_ns, acq);
-		out->slo_ns = Load(&s->slo_ns, acq);
-		out->violations = Load(&s->violations, acq);
+		const u64 seq = stat_seq.ReadBegin(); // a reset is a write section of stat_seq
+		// count first (the snapshot's acquire load pairs with AddValue's release store of it):
+		// everything after it includes its values.
+		const mxrt::Log2Snapshot h = Hist(s).Snapshot();
+		out->count = h.count;
+		out->min_ns = h.min;
+		out->max_ns = h.max;
+		out->sum_ns = h.sum;
 		for (u32 b = 0; b < kBuckets; b++)
-			out->hist[b] = Load(&s->hist[b], acq);
-		if ((seq & 1) == 0 && Load(&t->stat_seq, MemoryOrder::kRelaxed) == seq)
+			out->hist[b] = h.bucket[b];
+		out->slo_ns = AtomicRef(s->slo_ns).Load(acq);
+		out->violations = AtomicRef(s->violations).Load(acq);
+		if (!stat_seq.ReadRetry(seq))
 			return;
 	}
 }
@@ -800,20 +781,13 @@ void mxrt_lat_stat_read(const mxrt_lat_task *t, mxrt_lat_metric m, mxrt_lat_stat
 int mxrt_lat_trace_read(const mxrt_lat_task *t, mxrt_lat_metric m, mxrt_lat_trace *out) noexcept {
 	if (u32(m) >= kMetrics)
 		return -MXRT_EINVAL;
-	const u64 *seq = &t->worst_seq[m];
-	const WordU64 *from = reinterpret_cast<const WordU64 *>(&t->worst[m]);
-	char *o = reinterpret_cast<char *>(out);
+	const kstd::SeqCountRef seq(const_cast<u64 &>(t->worst_seq[m]));
 	for (u32 attempt = 0; attempt < kReadRetries; attempt++) {
-		const u64 s = Load(seq, MemoryOrder::kAcquire); // pairs with Publish's final release store
+		const u64 s = seq.ReadBegin(); // a publication is a write section (Publish)
 		if (s & 1)
 			continue;
-		// Acquire loads (pair with Publish's release stores): a word from a newer publication makes
-		// its odd count visible to the re-check below. Straight into out, no temporary.
-		for (u32 i = 0; i < kTraceWords; i++) {
-			const u64 v = __atomic_load_n(&from[i], __ATOMIC_ACQUIRE);
-			__builtin_memcpy(o + 8 * i, &v, 8);
-		}
-		if (Load(seq, MemoryOrder::kRelaxed) == s) {
+		kstd::SeqLoad(out, &t->worst[m], sizeof(*out)); // straight into out, no temporary
+		if (!seq.ReadRetry(s)) {
 			if (out->n > kEvents) // cannot happen; keeps a reader's loop bounded regardless
 				out->n = kEvents;
 			return 0;
@@ -823,23 +797,7 @@ int mxrt_lat_trace_read(const mxrt_lat_task *t, mxrt_lat_metric m, mxrt_lat_trac
 }
 
 mxrt_u64 mxrt_lat_stat_permille(const mxrt_lat_stat *s, mxrt_u32 permille) noexcept {
-	if (permille > 1000)
-		permille = 1000;
-	u64 total = 0;
-	for (u32 b = 0; b < kBuckets; b++)
-		total += Load(&s->hist[b], MemoryOrder::kRelaxed);
-	if (total == 0)
-		return 0;
-	u64 want = (total * permille + 999) / 1000; // the rank, rounded up
-	if (want == 0)
-		want = 1;
-	u64 seen = 0;
-	for (u32 b = 0; b < kBuckets; b++) {
-		seen += Load(&s->hist[b], MemoryOrder::kRelaxed);
-		if (seen >= want)
-			return (2ull << b) - 1;
-	}
-	return (2ull << (kBuckets - 1)) - 1; // buckets changed under us: the last one
+	return Hist(s).Percentile(permille);
 }
 
 const char *mxrt_lat_metric_name(mxrt_lat_metric m) noexcept {
@@ -926,9 +884,9 @@ mxrt_size mxrt_lat_format_hist(const mxrt_lat_task *t, mxrt_lat_metric m, char *
 		for (u32 b = 0; b < kBuckets; b++) {
 			if (s.hist[b] == 0)
 				continue;
-			out.U64(b == 0 ? 0 : 1ull << b);
+			out.U64(mxrt::Log2BucketLow(b));
 			out.Ch(' ');
-			out.U64(b == kBuckets - 1 ? kNone : 2ull << b);
+			out.U64(b == kBuckets - 1 ? kNone : mxrt::Log2BucketHigh(b) + 1);
 			out.Ch(' ');
 			out.U64(s.hist[b]);
 			out.EndLine();

@@ -25,9 +25,10 @@
  *   MXRT_LAT_IRQTHREAD  only for is_irq_thread tasks: the on-CPU time of a cycle, i.e. the sum of the
  *                       run intervals from wakeup to voluntary sleep, without the preempted time.
  *
- * Each completed value adds to the metric's count/min/max/sum and log2 histogram (bucket k holds
- * [2^k, 2^(k+1)) ns, bucket 0 also 0 and 1, the last bucket everything above), and counts a violation
- * when slo_ns != 0 and value > slo_ns (equal is not a violation). min_ns is ~0 while count == 0.
+ * Each completed value adds to the metric's count/min/max/sum and log2 histogram (the project's one
+ * histogram, kernel/lib/hist/log2_hist.h: bucket k holds [2^k, 2^(k+1)) ns, bucket 0 also 0 and 1,
+ * the last bucket everything above), and counts a violation when slo_ns != 0 and value > slo_ns
+ * (equal is not a violation). min_ns is ~0 while count == 0.
  *
  * Traces. Whether a cycle keeps a trace is decided at its wake-up: it does when the task's capture
  * covers some metric then (MXRT_LAT_CAPTURE_SLO, the default: an SLO is set on a metric;
@@ -77,6 +78,7 @@
 #define MXRT_LAT_CORE_H
 
 #include <lib/abi.h>
+#include <lib/hist/log2_hist.h>
 
 MXRT_EXTERN_C_BEGIN
 
@@ -88,7 +90,7 @@ enum mxrt_lat_metric {
 	MXRT_LAT_NMETRICS
 };
 
-#define MXRT_LAT_HIST_BUCKETS 40 /* bucket k: [2^k, 2^(k+1)) ns; bucket 0 also holds 0 and 1 */
+#define MXRT_LAT_HIST_BUCKETS MXRT_LOG2_BUCKETS /* bucket k: [2^k, 2^(k+1)) ns; bucket 0 also 0, 1 */
 #define MXRT_LAT_COMM_LEN 16
 
 /* Fields are written with relaxed atomic stores (count with a release store, last). */
@@ -303,8 +305,9 @@ void mxrt_lat_stat_read(const struct mxrt_lat_task *t, enum mxrt_lat_metric m,
  * out->n == 0 means nothing was captured. */
 int mxrt_lat_trace_read(const struct mxrt_lat_task *t, enum mxrt_lat_metric m,
 			struct mxrt_lat_trace *out) MXRT_NOEXCEPT;
-/* The upper bound (inclusive, 2^(k+1) - 1 ns) of the bucket holding the permille-th value (500 = the
- * median, 990 = p99), 0 if the histogram is empty. Reads s with relaxed atomic loads. */
+/* The permille-th value (500 = the median, 990 = p99, 1000 = the maximum), estimated from the
+ * histogram as log2_hist.h says: interpolated inside its bucket and never outside [min_ns, max_ns].
+ * 0 if the histogram is empty. Reads s with atomic loads. */
 mxrt_u64 mxrt_lat_stat_permille(const struct mxrt_lat_stat *s, mxrt_u32 permille) MXRT_NOEXCEPT;
 /* "wakeup", "response", "relief", "irqthread"; "?" for anything else. */
 const char *mxrt_lat_metric_name(enum mxrt_lat_metric m) MXRT_NOEXCEPT;

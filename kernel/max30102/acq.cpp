@@ -10,7 +10,6 @@
 // period wrong. A gap (FIFO overflow) is always re-anchored.
 #include <max30102/chip.hpp>
 #include <max30102/acq.h>
-#include <lib/kstd/atomic.hpp>
 
 using namespace mxrt::max30102;
 
@@ -123,34 +122,6 @@ void mxrt_acq_decode(mxrt_acq *acq, const mxrt_u8 *buf, mxrt_u32 n, mxrt_u32 ovf
 		r.ir = acq->channels >= 2 ? DecodeChannel(s + 3, acq->adc_bits) : 0;
 	}
 	acq->last_ts = out[n - 1].timestamp_ns;
-}
-
-void mxrt_lat_hist_add(mxrt_lat_hist *h, mxrt_u64 ns) noexcept {
-	using kstd::MemoryOrder;
-	u32 b = ns < 2 ? 0 : u32(63 - __builtin_clzll(ns));
-	if (b >= MXRT_LAT_BUCKETS)
-		b = MXRT_LAT_BUCKETS - 1;
-	// The fields are plain u64 in the C ABI; reinterpret them as atomics of the same layout.
-	reinterpret_cast<kstd::Atomic<u64> *>(&h->bucket[b])->FetchAdd(1, MemoryOrder::kRelaxed);
-	reinterpret_cast<kstd::Atomic<u64> *>(&h->count)->FetchAdd(1, MemoryOrder::kRelaxed);
-	reinterpret_cast<kstd::Atomic<u64> *>(&h->sum_ns)->FetchAdd(ns, MemoryOrder::kRelaxed);
-	reinterpret_cast<kstd::Atomic<u64> *>(&h->max_ns)->FetchMax(ns, MemoryOrder::kRelaxed);
-}
-
-mxrt_u64 mxrt_lat_hist_permille(const mxrt_lat_hist *h, mxrt_u32 permille) noexcept {
-	u64 total = 0;
-	for (u32 b = 0; b < MXRT_LAT_BUCKETS; b++)
-		total += __atomic_load_n(&h->bucket[b], __ATOMIC_RELAXED);
-	if (total == 0)
-		return 0;
-	const u64 want = (total * permille + 999) / 1000; // the rank, rounded up
-	u64 seen = 0;
-	for (u32 b = 0; b < MXRT_LAT_BUCKETS; b++) {
-		seen += __atomic_load_n(&h->bucket[b], __ATOMIC_RELAXED);
-		if (seen >= want)
-			return (2ull << b) - 1;
-	}
-	return ~0ull;
 }
 
 } // extern "C"

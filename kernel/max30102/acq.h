@@ -60,20 +60,6 @@ void mxrt_acq_decode(struct mxrt_acq *acq, const mxrt_u8 *buf, mxrt_u32 n, mxrt_
 		     mxrt_u32 anchor, mxrt_u64 anchor_ts, int anchor_is_irq,
 		     struct mxrt_max30102_record *out) MXRT_NOEXCEPT;
 
-/*
- * IRQ-to-reader latency: a log2 histogram (bucket k counts latencies in [2^k, 2^(k+1)) ns, bucket 0
- * also 0..1 ns). Updated by readers concurrently: every field is updated with relaxed atomics, so a
- * snapshot may be a few samples inconsistent across fields, never torn within one.
- */
-#define MXRT_LAT_BUCKETS 40
-struct mxrt_lat_hist {
-	mxrt_u64 bucket[MXRT_LAT_BUCKETS];
-	mxrt_u64 count, sum_ns, max_ns;
-};
-void mxrt_lat_hist_add(struct mxrt_lat_hist *h, mxrt_u64 ns) MXRT_NOEXCEPT;
-/* The upper bound (ns) of the bucket holding the p-th permille (500 = median), 0 if empty. */
-mxrt_u64 mxrt_lat_hist_permille(const struct mxrt_lat_hist *h, mxrt_u32 permille) MXRT_NOEXCEPT;
-
 MXRT_EXTERN_C_END
 
 #endif /* MXRT_MAX30102_ACQ_H */

@@ -47,6 +47,7 @@
 #include <linux/uaccess.h>
 #include <linux/wait.h>
 
+#include <lib/hist/log2_hist.h>
 #include <max30102/acq.h>
 #include <max30102/regs.h>
 #include <max30102/ring.h>
@@ -78,7 +79,7 @@ struct mx_shared {
 	struct mxrt_ring __rcu *ring;
 	wait_queue_head_t wq;
 	bool dead;
-	struct mxrt_lat_hist lat; /* IRQ -> reader */
+	struct mxrt_log2_hist lat; /* IRQ -> reader (kernel/lib/hist/log2_hist.h) */
 	atomic_t readers;
 	atomic64_t overruns, overrun_lost;
 };
@@ -469,7 +470,7 @@ static ssize_t mx_read(struct file *file, char __user *ubuf, size_t count, loff_
 	now = ktime_get_ns();
 	for (i = 0; i < n; i++)
 		if (mf->buf[i].flags & MXRT_MAX30102_REC_IRQ && now > mf->buf[i].timestamp_ns)
-			mxrt_lat_hist_add(&sh->lat, now - mf->buf[i].timestamp_ns);
+			mxrt_log2_hist_add(&sh->lat, now - mf->buf[i].timestamp_ns);
 	if (copy_to_user(ubuf, mf->buf, n * sizeof(mf->buf[0])))
 		return -EFAULT;
 	return n * sizeof(mf->buf[0]);
@@ -762,13 +763,13 @@ static int mx_stats_show(struct seq_file *s, void *unused)
 	seq_printf(s, "srcu_gp_cookie: %lu\nsrcu_syncs: %llu\nsrcu_last_sync_ns: %llu\ntemp_reads: %llu\n",
 		   get_state_synchronize_srcu(&sh->srcu), md->st.srcu_syncs, md->st.srcu_last_sync_ns,
 		   md->st.temp_reads);
-	seq_printf(s, "irq_to_reader_ns: count=%llu p50<=%llu p99<=%llu max=%llu\n", sh->lat.count,
-		   mxrt_lat_hist_permille(&sh->lat, 500), mxrt_lat_hist_permille(&sh->lat, 990),
-		   sh->lat.max_ns);
-	for (b = 0; b < MXRT_LAT_BUCKETS; b++)
-		if (sh->lat.bucket[b])
-			seq_printf(s, "  [%llu, %llu) ns: %llu\n", b ? 1ull << b : 0ull, 2ull << b,
-				   sh->lat.bucket[b]);
+	seq_printf(s, "irq_to_reader_ns: count=%llu p50=%llu p99=%llu max=%llu\n", READ_ONCE(sh->lat.count),
+		   mxrt_log2_hist_percentile(&sh->lat, 500), mxrt_log2_hist_percentile(&sh->lat, 990),
+		   READ_ONCE(sh->lat.max));
+	for (b = 0; b < MXRT_LOG2_BUCKETS; b++)
+		if (READ_ONCE(sh->lat.bucket[b]))
+			seq_printf(s, "  [%llu, %llu] ns: %llu\n", mxrt_log2_bucket_low(b),
+				   mxrt_log2_bucket_high(b), READ_ONCE(sh->lat.bucket[b]));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(mx_stats);
@@ -968,6 +969,7 @@ static int mx_probe(struct i2c_client *client)
 	}
 	kref_init(&md->sh->ref);
 	init_waitqueue_head(&md->sh->wq);
+	mxrt_log2_hist_init(&md->sh->lat);
 	err = init_srcu_struct(&md->sh->srcu);
 	if (err) {
 		kfree(md->sh);

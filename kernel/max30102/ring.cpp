@@ -18,50 +18,21 @@
 // index j + size >= writing_, which the reader would have seen (the fences pair: the producer's
 // release fence after storing writing_ with the reader's acquire fence before loading it).
 // So validation is two loads per batch, not two per record (the per-slot version reached 0.45 to
-// 0.60 of kfifo's throughput in our benchmark; see README).
+// 0.60 of kfifo's throughput in our benchmark; see docs/benchmarks.md).
 //
-// The racy copy is the seqlock idiom the kernel's own seqcount readers use (memcpy, then a check).
-// In C++ terms it is a data race, so the hosted build (Google Test, TSan) copies 64-bit words with
-// release stores / acquire loads instead: they carry the ordering the fences carry in the kernel
-// build, without fences (ThreadSanitizer does not model those), so TSan checks the protocol.
+// The copies and fences are the project's one seqlock protocol (kernel/lib/kstd/seqlock.hpp, in
+// its position form): plain copies between smp_wmb()/smp_rmb()-strength fences in the kernel, as
+// the kernel's own seqcount readers do; release stores and acquire loads in the user-space build,
+// so that ThreadSanitizer checks the very protocol the kernel runs.
 #include <max30102/ring.h>
-#include <lib/kstd/atomic.hpp>
+#include <lib/kstd/seqlock.hpp>
 #include <lib/platform/platform.hpp>
 
 namespace mxrt {
 namespace {
 
 using Record = mxrt_max30102_record;
-constexpr u32 kWords = MXRT_MAX30102_RECORD_SIZE / 8;
 static_assert(sizeof(Record) == MXRT_MAX30102_RECORD_SIZE && MXRT_MAX30102_RECORD_SIZE % 8 == 0);
-
-#ifdef MXRT_HOSTED
-// Producer: into ring slots. Release stores: writing_ (stored before) is visible to a reader that
-// sees any of these words.
-void CopyIn(Record *dst, const Record *src, u32 n) {
-	u64 *d = reinterpret_cast<u64 *>(dst);
-	const u64 *s = reinterpret_cast<const u64 *>(src);
-	for (usize k = 0; k < usize(n) * kWords; k++)
-		__atomic_store_n(&d[k], s[k], __ATOMIC_RELEASE);
-}
-// Reader: out of ring slots. Acquire loads: the writing_ load that follows sees every push whose
-// words were read here.
-void CopyOut(Record *dst, const Record *src, u32 n) {
-	u64 *d = reinterpret_cast<u64 *>(dst);
-	const u64 *s = reinterpret_cast<const u64 *>(src);
-	for (usize k = 0; k < usize(n) * kWords; k++)
-		d[k] = __atomic_load_n(&s[k], __ATOMIC_ACQUIRE);
-}
-void FenceAfterClaim() {}
-void FenceBeforeCheck() {}
-#else
-void CopyIn(Record *dst, const Record *src, u32 n) { __builtin_memcpy(dst, src, usize(n) * sizeof(Record)); }
-void CopyOut(Record *dst, const Record *src, u32 n) { __builtin_memcpy(dst, src, usize(n) * sizeof(Record)); }
-// smp_wmb()/smp_rmb() strength: the writing_ store before the slot stores; the slot loads before
-// the writing_ load. Pair with each other.
-void FenceAfterClaim() { __atomic_thread_fence(__ATOMIC_RELEASE); }
-void FenceBeforeCheck() { __atomic_thread_fence(__ATOMIC_ACQUIRE); }
-#endif
 
 } // namespace
 
@@ -81,15 +52,15 @@ struct Ring {
 	// Copies indices [i, i + n) between the ring and rec[], split where the array wraps.
 	void Put(u64 i, const Record *rec, u32 n) {
 		const u32 at = u32(i & mask), part = Min<u32>(n, u32(Size() - at));
-		CopyIn(&slot[at], rec, part);
+		SeqStore(&slot[at], rec, usize(part) * sizeof(Record));
 		if (part < n)
-			CopyIn(&slot[0], rec + part, n - part);
+			SeqStore(&slot[0], rec + part, usize(n - part) * sizeof(Record));
 	}
 	void Get(u64 i, Record *out, u32 n) const {
 		const u32 at = u32(i & mask), part = Min<u32>(n, u32(Size() - at));
-		CopyOut(out, &slot[at], part);
+		SeqLoad(out, &slot[at], usize(part) * sizeof(Record));
 		if (part < n)
-			CopyOut(out + part, &slot[0], n - part);
+			SeqLoad(out + part, &slot[0], usize(n - part) * sizeof(Record));
 	}
 
 	// A burst: claimed (writing), copied, published (head). Readers see none of it before all.
@@ -103,7 +74,7 @@ struct Ring {
 			n = u32(Size());
 		}
 		writing.Store(end, MemoryOrder::kRelaxed);
-		FenceAfterClaim(); // pairs with FenceBeforeCheck in Read
+		SeqWriterFence(); // the claim before the slots: pairs with SeqReaderFence in Read
 		Put(end - n, rec, n);
 		head.Store(end, MemoryOrder::kRelease); // pairs with Read's head load
 	}
@@ -119,7 +90,7 @@ struct Ring {
 			u64 lo = Max<u64>(c, Oldest(h));
 			u32 n = u32(Min<u64>(h - lo, max));
 			Get(lo, out, n);
-			FenceBeforeCheck(); // pairs with FenceAfterClaim in Push
+			SeqReaderFence(); // the copy before the claim check: pairs with SeqWriterFence in Push
 			const u64 valid = Oldest(writing.Load(MemoryOrder::kRelaxed));
 			if (lo < valid) { // the producer lapped us during the copy: drop what it reached
 				if (valid >= lo + n)

@@ -379,11 +379,12 @@ TEST(LatCore, HistogramBucketsAndPermille) {
 		p.Cycle(ts, 10); // bucket 3: [8, 16)
 	p.Cycle(ts, 1000000); // bucket 19: [524288, 1048576)
 	s = p.Stat(MXRT_LAT_WAKEUP);
-	EXPECT_EQ(mxrt_lat_stat_permille(&s, 0), 15u);
-	EXPECT_EQ(mxrt_lat_stat_permille(&s, 500), 15u);
-	EXPECT_EQ(mxrt_lat_stat_permille(&s, 990), 15u) << "rank 100 of 101";
-	EXPECT_EQ(mxrt_lat_stat_permille(&s, 991), 1048575u) << "rank 101 of 101";
-	EXPECT_EQ(mxrt_lat_stat_permille(&s, 1000), 1048575u);
+	// estimates inside the bucket, within [min, max] (kernel/lib/hist/log2_hist.hpp)
+	EXPECT_EQ(mxrt_lat_stat_permille(&s, 0), 10u) << "the minimum";
+	EXPECT_EQ(mxrt_lat_stat_permille(&s, 500), 12u) << "rank 51 of the 100 values in [10, 15]";
+	EXPECT_EQ(mxrt_lat_stat_permille(&s, 990), 15u) << "rank 100 of 101: the bucket's top";
+	EXPECT_EQ(mxrt_lat_stat_permille(&s, 991), 1000000u) << "rank 101 of 101: the maximum";
+	EXPECT_EQ(mxrt_lat_stat_permille(&s, 1000), 1000000u);
 }
 
 TEST(LatTrace, WorstCaseShowsTheHogAndIsReplacedOnlyByALargerValue) {
@@ -646,8 +647,8 @@ TEST(LatFormat, StatsLinesParse) {
 	EXPECT_STREQ(min, "0");
 	EXPECT_EQ(max, 200u);
 	EXPECT_STREQ(avg, "100");
-	EXPECT_STREQ(p50, "127"); // 100 is in [64, 128)
-	EXPECT_STREQ(p99, "255");
+	EXPECT_STREQ(p50, "95");  // 100 is alone in [64, 127]: the middle of what is known
+	EXPECT_STREQ(p99, "200"); // the maximum, not the bucket's top (255)
 	EXPECT_STREQ(slo, "150");
 	EXPECT_EQ(viol, 1u);
 	EXPECT_EQ(lines[1].rfind("1234 1233 ctl response 3 50 250 150 ", 0), 0u) << lines[1];
@@ -705,8 +706,8 @@ TEST(LatFormat, SummaryIsOneLine) {
 	t.Cycle(1000, 200, 50);
 	std::vector<char> buf(1024);
 	const size_t n = mxrt_lat_format_summary(t.get(), buf.data(), buf.size());
-	const std::string want = "wakeup n=2 min=100 avg=150 p50=127 p99=255 max=200 slo=150 viol=1; "
-				 "response n=2 min=150 avg=200 p50=255 p99=255 max=250; relief n=0";
+	const std::string want = "wakeup n=2 min=100 avg=150 p50=100 p99=200 max=200 slo=150 viol=1; "
+				 "response n=2 min=150 avg=200 p50=150 p99=250 max=250; relief n=0";
 	EXPECT_EQ(std::string(buf.data()), want);
 	EXPECT_EQ(n, want.size());
 	// A metric that does not fit is left out, with all that follows.

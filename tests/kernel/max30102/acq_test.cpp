@@ -122,20 +122,3 @@ TEST(Max30102Acq, HrModeIsRedOnly) {
 }
 
 } // namespace
-
-namespace {
-TEST(LatencyHistogram, Log2BucketsAndPercentiles) {
-	mxrt_lat_hist h{};
-	EXPECT_EQ(mxrt_lat_hist_permille(&h, 500), 0u);
-	for (int i = 0; i < 90; i++)
-		mxrt_lat_hist_add(&h, 1000); // bucket 9: [512, 1024)... 1000 -> 2^9
-	for (int i = 0; i < 10; i++)
-		mxrt_lat_hist_add(&h, 1'000'000); // bucket 19
-	EXPECT_EQ(h.count, 100u);
-	EXPECT_EQ(h.max_ns, 1'000'000u);
-	EXPECT_EQ(h.bucket[9], 90u);
-	EXPECT_EQ(mxrt_lat_hist_permille(&h, 500), 1023u);
-	EXPECT_EQ(mxrt_lat_hist_permille(&h, 900), 1023u);
-	EXPECT_EQ(mxrt_lat_hist_permille(&h, 990), (2u << 19) - 1);
-}
-} // namespace
