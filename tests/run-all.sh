@@ -87,6 +87,13 @@ for tool in tests/user/*/*.sh; do
 	add_counts "tools $(basename "$(dirname "$tool")")" "$log" $st '^tools: [0-9]+ passed'
 done
 
+step "VM harness self-checks (check lines, crash classification)"
+log=$logdir/harness.log
+tests/vm/selftest.sh >"$log" 2>&1
+st=$?
+grep -E '^(PASS|FAIL)' "$log"
+add_counts "harness" "$log" $st '^harness: [0-9]+ passed'
+
 step "guest binaries (static x86_64 and aarch64)"
 make --no-print-directory -j"$JOBS" -f tests/unit/unit.mk guest >"$logdir/guest.log" 2>&1
 st=$?; [ $st -eq 0 ] || tail -n 30 "$logdir/guest.log"

@@ -12,6 +12,8 @@
 #   --guest-dir DIR    guest test scripts (default tests/vm/guest); every DIR/*.sh is a test
 #   --no-guest-bins    do not run build/guest/<arch>/bin/*_test (static Google Test binaries)
 #   --judge LOG        boot nothing: judge an existing console log (to check the judge itself)
+#   --classify LOG     boot nothing: say whether a crashed guest's log is the known text-patching
+#                      crash that is retried ("text-poke") or anything else ("other")
 #   MXRT_KVM=1         try KVM (falls back to TCG if the guest cannot start); default TCG
 #   MXRT_ICOUNT=N      TCG with -icount shift=N on one host thread: guest time counts instructions
 #   MXRT_CACHE=DIR     the setup.sh cache (default ~/.cache/mxrt)
@@ -34,9 +36,9 @@ PATH=$PATH:/usr/sbin:/sbin # depmod
 
 die() { echo "run.sh: $*" >&2; exit 2; }
 trap 'echo "run.sh: line $LINENO failed: $BASH_COMMAND" >&2' ERR
-usage() { sed -n '7,17p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '7,19p' "$0" | sed 's/^# \{0,1\}//'; }
 
-timeout_s=600 test_timeout=300 filter='*' keep=0 guest_dir=tests/vm/guest guest_bins=1 judge=
+timeout_s=600 test_timeout=300 filter='*' keep=0 guest_dir=tests/vm/guest guest_bins=1 judge= classify=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--timeout) timeout_s=${2:?--timeout needs seconds}; shift 2 ;;
@@ -46,6 +48,7 @@ while [ $# -gt 0 ]; do
 	--guest-dir) guest_dir=${2:?--guest-dir needs a directory}; shift 2 ;;
 	--no-guest-bins) guest_bins=0; shift ;;
 	--judge) judge=${2:?--judge needs a console log}; shift 2 ;;
+	--classify) classify=${2:?--classify needs a console log}; shift 2 ;;
 	-h|--help) usage; exit 0 ;;
 	-*) usage >&2; die "unknown option $1" ;;
 	*) break ;;
@@ -310,6 +313,24 @@ make_dtb() {
 	dtb_args=(-dtb "$out/virt-max30102.dtb")
 }
 
+# text_poke_crash LOG: whether the guest died of the known TCG text-patching race, and nothing
+# else. Under TCG, switching tracepoints (static keys) on and off can leave the kernel executing
+# the int3 that text_poke_bp() puts at a site while it patches it, after the patching code stopped
+# expecting it: "Oops: int3" with the faulting instruction an int3 (the Code: line shows cc right
+# before the <> mark of the instruction pointer). We have seen it in enqueue_hrtimer, __schedule and
+# __text_poke after 40-60 tracepoint on/off cycles with none of our modules loaded. Any other
+# crash, and any report at all besides this one Oops, is a real failure.
+text_poke_crash() {
+	local k
+	[ "$arch" = x86_64 ] || return 1
+	grep -q '^@@MXRT done' "$1" && return 1
+	k=$(grep -oE '\[ *[0-9]+\.[0-9]+\] .*' "$1" || true)
+	grep -qE 'Oops: int3' <<<"$k" || return 1
+	grep -qE 'Code: .*( cc <[0-9a-f]{2}>| <cc>)' <<<"$k" || return 1
+	# exactly one Oops and no other kind of report before it
+	[ "$(grep -cE 'Oops:|BUG:|WARNING:|general protection|KASAN|UBSAN' <<<"$k")" -eq 1 ]
+}
+
 # boot_guest: boot until our init ran (see below), at most 3 times
 boot_guest() {
 	command -v "$qemu" >/dev/null || die "$qemu is missing: run scripts/setup.sh first"
@@ -337,7 +358,22 @@ boot_guest() {
 	while :; do
 		boots=$((boots + 1))
 		boot_once
-		grep -q '^@@MXRT boot ' "$log" && break
+		if grep -q '^@@MXRT boot ' "$log"; then
+			# A crash after our init started always fails, with one exception: the kernel
+			# tripping over its own live text patching (see text_poke_crash), retried at most
+			# twice and reported as that known cause.
+			if text_poke_crash "$log" && [ "$text_poke_retries" -lt 2 ]; then
+				text_poke_retries=$((text_poke_retries + 1))
+				cp "$log" "$out/console.text-poke-$text_poke_retries.log"
+				echo "vm($flavour): the guest kernel crashed in its own live text patching (an int3" \
+					"left at a patched site: Debian's x86_64 kernel under QEMU TCG, see" \
+					"docs/testing.md); console in $out/console.text-poke-$text_poke_retries.log;" \
+					"running the whole guest again"
+				grep -E 'Oops: int3|RIP:' "$log" | head -n 2 | sed 's/^/    /'
+				continue
+			fi
+			break
+		fi
 		if [ "$accel" = kvm ]; then
 			cp "$log" "$out/console.kvm-failure.log"
 			echo "vm($flavour): the guest did not start under KVM (console in" \
@@ -424,7 +460,12 @@ judge() {
 
 # ---------------------------------------------------------------------------------------------------
 nmod=0 ndeb=0 ntests=0 nbins=0 boots=0 qrc=0 t_start=0 t_end=0 accel=none depmod_problems=()
-if [ -n "$judge" ]; then
+text_poke_retries=0
+if [ -n "$classify" ]; then
+	[ -f "$classify" ] || die "no console log $classify"
+	if text_poke_crash "$classify"; then echo text-poke; else echo other; fi
+	exit 0
+elif [ -n "$judge" ]; then
 	[ -f "$judge" ] || die "no console log $judge"
 	log=$judge
 	out=$(mktemp -d)
@@ -443,6 +484,8 @@ else
 		echo "vm($flavour): waiting for another run on this flavour to finish"
 		flock 9
 	fi
+	# a check that can never fail is a broken test: refuse the scripts before booting anything
+	"$VMDIR/lint-checks.sh" "$guest_dir"/*.sh || die "fix the check lines above (tests/vm/test-env.sh says how)"
 	build_initramfs
 	boot_guest
 	judge

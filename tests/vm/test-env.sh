@@ -13,8 +13,19 @@ if command -v mxrt-insmod >/dev/null 2>&1; then
 fi
 
 # Results of a guest test that reports each check (tests/vm/init counts them). Set SUITE first:
-#   ok NAME [DETAIL] | bad NAME [DETAIL] (sets fail=1) | check NAME COMMAND... (ok if it succeeds)
+#   ok NAME [DETAIL] | bad NAME [DETAIL] (sets fail=1)
+#   check NAME 'CONDITION'     ok if the shell condition (one string, any && || !) holds
+#   check NAME COMMAND ARGS... ok if the command succeeds
+# The condition must be ONE argument: in  check x [ a ] && [ b ]  the shell gives check only
+# "[ a ]" and runs "[ b ]" after it, so the check can never see b. tests/vm/run.sh refuses any
+# guest script with a && or || outside the quotes of a check line before it boots anything.
 fail=0
 ok() { echo "@@MXRT result PASS ${SUITE:?}:$1${2:+ ($2)}"; }
 bad() { echo "@@MXRT result FAIL ${SUITE:?}:$1${2:+ ($2)}"; fail=1; }
-check() { name=$1; shift; if "$@"; then ok "$name"; else bad "$name"; fi; }
+check() {
+	name=$1
+	shift
+	if [ $# -eq 1 ]; then
+		if eval "$1"; then ok "$name"; else bad "$name" "$1"; fi
+	elif "$@"; then ok "$name"; else bad "$name"; fi
+}

@@ -75,7 +75,7 @@ else
 	bad stalled-reader-overrun "$out"
 fi
 echo 4096 >$SYS/ring_size
-check ring-resize [ "$(cat $SYS/ring_size)" = 4096 ] && [ "$(stat_of ring_resizes)" -ge 2 ]
+check ring-resize '[ "$(cat $SYS/ring_size)" = 4096 ] && [ "$(stat_of ring_resizes)" -ge 2 ]'
 
 # 3. sysfs reaches the chip, invalid writes change nothing
 setcfg 200 411
@@ -86,7 +86,7 @@ sleep 0.3
 spo2=$(sim_reg 0a)
 led1=$(sim_reg 0c)
 wait $rp
-check sysfs-reaches-registers [ "$spo2" = "6b" ] && [ "$led1" = "40" ] # 16384 nA, 200 Hz, 411 us; 64 x 0.2 mA
+check sysfs-reaches-registers '[ "$spo2" = "6b" ] && [ "$led1" = "40" ]' # 16384 nA, 200 Hz, 411 us; 64 x 0.2 mA
 before=$(cat $SYS/sample_rate)
 if echo 150 >$SYS/sample_rate 2>/dev/null || echo 3200 >$SYS/sample_rate 2>/dev/null ||
 	echo banana >$SYS/mode 2>/dev/null || echo 51001 >$SYS/led_ir_current 2>/dev/null; then
@@ -144,13 +144,13 @@ check recovers-after-stuck-irq [ $? -eq 0 ]
 echo "bus_khz=400" >$SIM/control
 out=$(read_dev -n 800)
 echo "400 kHz bus: $out"
-check bus-400khz [ "$(field violations "$out")" = 0 ] && [ "$(field records "$out")" = 800 ]
+check bus-400khz '[ "$(field violations "$out")" = 0 ] && [ "$(field records "$out")" = 800 ]'
 echo "bus_khz=0" >$SIM/control
 cat $DBG/stats
 
 # 6. runtime suspend when nobody reads
 sleep 1.5
-check runtime-suspend-when-idle [ "$(cat $SYS/power/runtime_status)" = suspended ] && [ "$(sim_reg 09 | cut -c1)" = 8 ]
+check runtime-suspend-when-idle '[ "$(cat $SYS/power/runtime_status)" = suspended ] && [ "$(sim_reg 09 | cut -c1)" = 8 ]'
 
 # 6b. acquisition CPUs: the IRQ thread and the watchdog thread move; bad lists change nothing
 irq=$(stat_of irq)
@@ -202,9 +202,9 @@ if [ -w /sys/power/pm_test ] && grep -qw freeze /sys/power/state; then
 	rrc=$?
 	out=$(cat /tmp/susp.out)
 	echo "across suspend: $out; system_suspends $(stat_of system_suspends) resumes $(stat_of system_resumes)"
-	check system-suspend-resume [ $src -eq 0 ] && [ $rrc -eq 0 ] && [ "$(stat_of system_suspends)" = $((s0 + 1)) ] &&
+	check system-suspend-resume '[ $src -eq 0 ] && [ $rrc -eq 0 ] && [ "$(stat_of system_suspends)" = $((s0 + 1)) ] &&
 		[ "$(stat_of system_resumes)" = $((s0 + 1)) ] && [ "$(field violations "$out")" = 0 ] &&
-		[ "$(cat $SYS/sample_rate)" = 400 ]
+		[ "$(cat $SYS/sample_rate)" = 400 ]'
 else
 	echo "@@MXRT result SKIP max30102:system-suspend-resume (no pm_test or freeze state)"
 fi
@@ -216,8 +216,7 @@ rp=$!
 sleep 0.5
 echo "$CLIENT" >/sys/bus/i2c/drivers/mxrt_max30102/unbind
 wait $rp
-grep -q "No such device" /tmp/blocked.out
-check unbind-wakes-blocked-reader [ $? -eq 0 ] && [ ! -e $DEV ]
+check unbind-wakes-blocked-reader 'grep -q "No such device" /tmp/blocked.out && [ ! -e $DEV ]'
 echo "$CLIENT" >/sys/bus/i2c/drivers/mxrt_max30102/bind
 out=$(read_dev -n 100)
 check rebind-works [ $? -eq 0 ]
