@@ -57,5 +57,21 @@ while [ $i -lt 5 ]; do
 		rmmod mxrt_watchdog_test && rmmod mxrt_watchdog || { die "load/unload cycle $i"; break; }
 	i=$((i + 1))
 done
+# 5. the example driver: bad parameters refused, and unloading it during a hung transfer is prompt
+insmod "$M/mxrt_watchdog.ko" || die "insmod mxrt_watchdog for the demo"
+if insmod "$M/mxrt_watchdog_demo.ko" stuck_ms=600000 2>/dev/null; then
+	die "demo accepted stuck_ms=600000"; rmmod mxrt_watchdog_demo
+fi
+dmesg | grep -q 'stuck_ms=600000: period_ms must be 1..60000 and stuck_ms 0..60000' || die "no message for a bad stuck_ms"
+insmod "$M/mxrt_watchdog_demo.ko" stuck_every=1 stuck_ms=15000 || die "insmod demo stuck_ms=15000"
+sleep 0.5 # the first transfer hangs for 15 s; the watchdog recovers meanwhile
+t0=$(cut -d' ' -f1 /proc/uptime)
+rmmod mxrt_watchdog_demo || die "rmmod demo"
+t1=$(cut -d' ' -f1 /proc/uptime)
+took=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
+echo "rmmod during a 15 s hung transfer took $took s"
+awk -v t="$took" 'BEGIN { exit !(t < 2) }' || die "rmmod waited $took s for the hung transfer"
+rmmod mxrt_watchdog || die "rmmod mxrt_watchdog after the demo"
+
 [ $fail -eq 0 ] && echo "watchdog: all checks passed"
 exit $fail
