@@ -6,18 +6,26 @@
 #
 #   make                      modules for the 6.12 PREEMPT_RT x86_64 kernel (FLAVOUR=x86_64-rt-6.12)
 #   make ARCH=arm64           modules for the 6.12 arm64 kernel (cross-built, aarch64-linux-gnu-)
-#   make FLAVOUR=x86_64-rt-6.1
-#   make KDIR=/path/to/headers   any other kernel tree
-#   make modules-all          all three flavours
+#   make FLAVOUR=x86_64-rt-6.1     Debian 12's own 6.1 (what builds there: see README)
+#   make FLAVOUR=arm64-rt-6.12     Debian's PREEMPT_RT arm64 kernel (what a Raspberry Pi runs)
+#   make KDIR=/path/to/headers   any other kernel tree (FLAVOUR defaults to "native" then)
+#   make modules-all          all four flavours
+#   make tools                the command-line tools, for the machine the modules are for
 #   make unit                 user-space unit tests (ASan+UBSan, TSan, clang)
 #   make test                 everything CI runs (tests/run-all.sh)
-#   make demo                 boots the PREEMPT_RT VM and shows the watchdog library at work
+#   make demo                 boots the PREEMPT_RT VM and shows the suite at work
 #   make bench                benchmarks (in the VMs)
-#   make install              modules_install into /lib/modules/<release>/updates (on the target)
+#   make install              on the target (as root): modules into /lib/modules/<release>/updates
+#                             (+ depmod), tools into $(PREFIX)/bin, the Raspberry Pi overlay into
+#                             $(OVERLAYDIR), the in-tree max30102 blacklist into /etc/modprobe.d;
+#                             DESTDIR=/some/root installs into a staging tree instead
 #   make clean
 
 MXRT_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/mxrt
-FLAVOURS := x86_64-rt-6.12 arm64-6.12 x86_64-rt-6.1
+FLAVOURS := x86_64-rt-6.12 arm64-6.12 x86_64-rt-6.1 arm64-rt-6.12
+ifneq ($(origin KDIR),undefined) # a kernel tree of your own (the Pi's headers)
+FLAVOUR ?= native
+endif
 ifeq ($(ARCH),arm64)
 FLAVOUR ?= arm64-6.12
 else
@@ -29,8 +37,8 @@ BUILD := $(CURDIR)/build
 KSRC := Kbuild kernel include tests/kernel/watchdog bench/kmod scripts
 export MXRT_CACHE
 
-.PHONY: all modules modules-all install setup unit guest-bins test vm-test demo bench clean help
-all: modules
+.PHONY: all modules modules-all install tools dtbo setup unit guest-bins test vm-test demo bench clean help
+all: modules tools dtbo
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -54,9 +62,42 @@ modules: $(KDIR)/Makefile
 	$(call shadow,$(FLAVOUR))
 	$(MAKE) -C $(KDIR) M=$(BUILD)/$(FLAVOUR) modules
 
-# Installs into /lib/modules/<KDIR's release>/updates and runs depmod (on the target machine).
-install: modules
-	$(MAKE) -C $(KDIR) M=$(BUILD)/$(FLAVOUR) INSTALL_MOD_DIR=updates modules_install
+# The tools, built with the C++ compiler of the machine the modules are for: native (g++), or
+# $(CROSS_COMPILE)g++ when cross-building (make ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- tools).
+TOOLS_CXX ?= $(if $(CROSS_COMPILE),$(CROSS_COMPILE)g++,g++)
+TOOLS_FLAGS := -std=gnu++20 -O2 -Wall -Wextra -Iinclude/uapi
+TOOLS_DIR := $(BUILD)/tools/$(FLAVOUR)
+TOOLS := $(TOOLS_DIR)/mxrt-max30102-read $(TOOLS_DIR)/mxrt-lat
+tools: $(TOOLS)
+$(TOOLS_DIR)/mxrt-max30102-read: user/max30102-read/max30102_read.cpp include/uapi/mxrt/max30102.h
+	@mkdir -p $(dir $@)
+	$(TOOLS_CXX) $(TOOLS_FLAGS) -o $@ $<
+$(TOOLS_DIR)/mxrt-lat: user/lat/lat_cli.cpp
+	@mkdir -p $(dir $@)
+	$(TOOLS_CXX) $(TOOLS_FLAGS) -o $@ $<
+
+# The Raspberry Pi 4 overlay (dts/mxrt-max30102-rpi.dtso), compiled with its symbols.
+DTBO := $(BUILD)/dts/mxrt-max30102-rpi.dtbo
+dtbo: $(DTBO)
+$(DTBO): dts/mxrt-max30102-rpi.dtso
+	@mkdir -p $(dir $@)
+	dtc -@ -q -I dts -O dtb -o $@ $<
+
+# make install: everything a Raspberry Pi needs, on the Pi, as root (see README, "On a Raspberry
+# Pi"). The modules go to /lib/modules/<the headers' release>/updates (modules_install, then
+# depmod); the overlay to $(OVERLAYDIR), which the firmware reads; the blacklist keeps the kernel's
+# own max30102 (IIO) driver from taking the chip before ours. DESTDIR stages it all elsewhere
+# (packaging, tests) and then skips depmod.
+PREFIX ?= /usr/local
+OVERLAYDIR ?= /boot/firmware/overlays
+KRELEASE = $(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null)
+install: modules tools dtbo tools dtbo
+	$(MAKE) -C $(KDIR) M=$(BUILD)/$(FLAVOUR)/kernel INSTALL_MOD_DIR=updates \
+		CONFIG_MODULE_SIG_ALL= $(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR) DEPMOD=true) modules_install
+	$(if $(DESTDIR),,depmod -a $(KRELEASE))
+	install -D -m 0755 -t $(DESTDIR)$(PREFIX)/bin $(TOOLS)
+	install -D -m 0644 -t $(DESTDIR)$(OVERLAYDIR) $(DTBO)
+	install -D -m 0644 kernel/max30102/mxrt-max30102.conf $(DESTDIR)/etc/modprobe.d/mxrt-max30102.conf
 
 modules-all:
 	@for f in $(FLAVOURS); do $(MAKE) --no-print-directory modules FLAVOUR=$$f KDIR=$(MXRT_CACHE)/kernels/$$f/kdir || exit 1; done

@@ -17,7 +17,8 @@
 #   busybox/<arch>/busybox          static busybox for the guest initramfs
 #   sensors/<arch>/root             lm-sensors, libsensors and libc6, unpacked (the guests' `sensors`)
 #   benchtools/<arch>/root          rt-tests' hackbench, libbpf-tools' runqlat and their libraries
-# Flavours: x86_64-rt-6.12 (PREEMPT_RT, default), arm64-6.12, x86_64-rt-6.1 (headers only).
+# Flavours: x86_64-rt-6.12 (PREEMPT_RT, default), arm64-6.12, x86_64-rt-6.1 and arm64-rt-6.12
+# (headers only: build checks).
 set -euo pipefail
 
 CACHE=${MXRT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mxrt}
@@ -187,6 +188,8 @@ main() {
 	setup_kernel x86_64-rt-6.12 linux-headers-6.12-rt-amd64 amd64 yes
 	setup_kernel arm64-6.12 linux-headers-6.12-arm64:arm64 arm64 yes
 	setup_kernel x86_64-rt-6.1 linux-headers-rt-amd64 amd64 no
+	# what a Raspberry Pi runs: Debian's PREEMPT_RT arm64 kernel (a build check; the VM boots arm64-6.12)
+	setup_kernel arm64-rt-6.12 linux-headers-6.12-rt-arm64:arm64 arm64 no
 	setup_busybox x86_64
 	setup_busybox arm64
 	for a in amd64 arm64; do

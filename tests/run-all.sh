@@ -3,7 +3,8 @@
 # Runs on: the build host (Debian 12). The README's test command and what CI runs (.ci/run).
 #
 # 1. setup (idempotent: packages + Debian kernels in the cache)
-# 2. warning-free module builds for 6.12 PREEMPT_RT x86_64, 6.12 arm64 and 6.1 PREEMPT_RT x86_64
+# 2. warning-free module builds for 6.12 PREEMPT_RT x86_64, 6.12 arm64, 6.1 PREEMPT_RT x86_64 and
+#    6.12 PREEMPT_RT arm64 (the Raspberry Pi's)
 #    (compiler, modpost, objtool and the C++ object checks)
 #    and negative builds proving the C++ rules are enforced (tests/build/cxx-rules.sh)
 # 3. user-space unit tests: ASan+UBSan, TSan, clang -Wthread-safety
@@ -43,7 +44,7 @@ step "setup"
 scripts/setup.sh
 record setup $?
 
-for flavour in x86_64-rt-6.12 arm64-6.12 x86_64-rt-6.1; do
+for flavour in x86_64-rt-6.12 arm64-6.12 x86_64-rt-6.1 arm64-rt-6.12; do
 	step "build $flavour"
 	log=$logdir/build-$flavour.log
 	make --no-print-directory -j"$JOBS" modules FLAVOUR="$flavour" \
@@ -65,6 +66,13 @@ for flavour in x86_64-rt-6.12 arm64-6.12 x86_64-rt-6.1; do
 	grep -E '^(PASS|FAIL)' "$log"
 	add_counts "cxx-rules $flavour" "$log" $st '^cxx-rules\([^)]*\): [0-9]+ passed'
 done
+
+step "make install, staged: what a Raspberry Pi user gets (arm64)"
+log=$logdir/install.log
+tests/build/install.sh >"$log" 2>&1
+st=$?
+grep -E '^(PASS|FAIL)' "$log"
+add_counts "install" "$log" $st '^install: [0-9]+ passed'
 
 step "device tree: overlays compile warning-free and apply, binding validates"
 log=$logdir/dts.log

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Runs on: the build host (tests/run-all.sh). `make install` as a Raspberry Pi user runs it, staged
+# into a throw-away root (DESTDIR) for Debian's 6.12 arm64 kernel, with the tools cross-built:
+# exactly the modules a user needs (no test or benchmark modules) under updates/ with that
+# kernel's vermagic and the device-tree alias, aarch64 tools, the overlay, the blacklist.
+# Ends with "install: N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+CACHE=${MXRT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mxrt}
+flavour=arm64-6.12
+kdir=$CACHE/kernels/$flavour/kdir
+p=0 f=0
+res() { echo "$1: install:$2${3:+ ($3)}"; if [ "$1" = PASS ]; then p=$((p + 1)); else f=$((f + 1)); fi; }
+[ -e "$kdir/Makefile" ] || { res FAIL headers "no $kdir: run scripts/setup.sh"; echo "install: $p passed, $f failed"; exit 1; }
+release=$(cat "$kdir/include/config/kernel.release")
+stage=$(mktemp -d)
+trap 'rm -rf "$stage"' EXIT
+
+if make --no-print-directory -j"${JOBS:-2}" install FLAVOUR=$flavour KDIR="$kdir" CROSS_COMPILE=aarch64-linux-gnu- \
+	DESTDIR="$stage" >build/logs/install-make.log 2>&1; then res PASS make-install
+else res FAIL make-install "$(tail -n 5 build/logs/install-make.log)"; fi
+
+want="boot/firmware/overlays/mxrt-max30102-rpi.dtbo
+etc/modprobe.d/mxrt-max30102.conf
+lib/modules/$release/updates/mxrt_lat.ko.xz
+lib/modules/$release/updates/mxrt_max30102.ko.xz
+lib/modules/$release/updates/mxrt_max30102_sim.ko.xz
+lib/modules/$release/updates/mxrt_watchdog.ko.xz
+lib/modules/$release/updates/mxrt_watchdog_demo.ko.xz
+usr/local/bin/mxrt-lat
+usr/local/bin/mxrt-max30102-read"
+got=$(cd "$stage" && find . -type f | sed 's|^\./||' | LC_ALL=C sort)
+if [ "$got" = "$want" ]; then res PASS files "$(wc -l <<<"$got") files"
+else res FAIL files "$(diff <(echo "$want") <(echo "$got") | grep '^[<>]' | tr '\n' ' ')"; fi
+
+ko=$stage/lib/modules/$release/updates/mxrt_max30102.ko.xz
+info=$(modinfo -F vermagic "$ko" 2>&1; modinfo -F alias "$ko" 2>&1)
+if grep -q "^$release " <<<"$info" && grep -q 'of:N\*T\*Cmaxim,max30102' <<<"$info"; then
+	res PASS module-for-the-kernel "vermagic $release, binds maxim,max30102"
+else res FAIL module-for-the-kernel "$info"; fi
+if file -L "$stage"/usr/local/bin/* | grep -v 'ARM aarch64' | grep -q .; then
+	res FAIL tools-aarch64 "$(file -L "$stage"/usr/local/bin/*)"
+else res PASS tools-aarch64; fi
+if grep -qx 'blacklist max30102' "$stage/etc/modprobe.d/mxrt-max30102.conf"; then res PASS blacklist
+else res FAIL blacklist; fi
+echo "install: $p passed, $f failed"
+[ "$f" -eq 0 ]
