@@ -67,6 +67,13 @@ for flavour in x86_64-rt-6.12 arm64-6.12 x86_64-rt-6.1; do
 	add_counts "cxx-rules $flavour" "$log" $st '^cxx-rules\([^)]*\): [0-9]+ passed'
 done
 
+step "every file a comment, script or document names exists"
+log=$logdir/paths.log
+tests/build/paths.sh >"$log" 2>&1
+st=$?
+grep -E '^(PASS|FAIL)' "$log"
+add_counts "paths" "$log" $st '^paths: [0-9]+ passed'
+
 step "make install, staged: what a Raspberry Pi user gets (arm64)"
 log=$logdir/install.log
 tests/build/install.sh >"$log" 2>&1
