@@ -65,14 +65,17 @@ modules: $(KDIR)/Makefile
 # The tools, built with the C++ compiler of the machine the modules are for: native (g++), or
 # $(CROSS_COMPILE)g++ when cross-building (make ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- tools).
 TOOLS_CXX ?= $(if $(CROSS_COMPILE),$(CROSS_COMPILE)g++,g++)
-TOOLS_FLAGS := -std=gnu++20 -O2 -Wall -Wextra -Iinclude/uapi
+TOOLS_FLAGS := -std=gnu++20 -O2 -Wall -Wextra -Iinclude/uapi -isystem $(BUILD)/include/cli11
 TOOLS_DIR := $(BUILD)/tools/$(FLAVOUR)
 TOOLS := $(TOOLS_DIR)/mxrt-max30102-read $(TOOLS_DIR)/mxrt-lat
 tools: $(TOOLS)
 $(TOOLS_DIR)/mxrt-max30102-read: user/max30102-read/max30102_read.cpp include/uapi/mxrt/max30102.h
 	@mkdir -p $(dir $@)
 	$(TOOLS_CXX) $(TOOLS_FLAGS) -o $@ $<
-$(TOOLS_DIR)/mxrt-lat: user/lat/lat_cli.cpp
+$(BUILD)/include/cli11/CLI: # CLI11 (libcli11-dev) alone, so that a cross compiler can use it
+	@test -d /usr/include/CLI || { echo "CLI11 is missing: apt install libcli11-dev" >&2; exit 1; }
+	@mkdir -p $(dir $@) && ln -sfn /usr/include/CLI $@
+$(TOOLS_DIR)/mxrt-lat: user/lat/lat_cli.cpp | $(BUILD)/include/cli11/CLI
 	@mkdir -p $(dir $@)
 	$(TOOLS_CXX) $(TOOLS_FLAGS) -o $@ $<
 

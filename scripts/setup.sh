@@ -27,7 +27,7 @@ HOST_PKGS=(
 	libelf-dev libssl-dev dwarves
 	gcc-aarch64-linux-gnu g++-aarch64-linux-gnu
 	qemu-system-x86 qemu-system-arm busybox-static
-	googletest libgtest-dev libbenchmark-dev
+	googletest libgtest-dev libbenchmark-dev libcli11-dev
 	device-tree-compiler dt-schema
 )
 

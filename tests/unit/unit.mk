@@ -74,12 +74,19 @@ clean:
 	rm -rf $(B) build/guest
 
 # --- user tools the guest tests use, static for each guest architecture
+# CLI11 (Debian's libcli11-dev) is header-only: a cross compiler must not search the host's
+# /usr/include, so it gets a directory holding just that library.
+CLI11_DIR := build/include/cli11
+$(CLI11_DIR)/CLI:
+	@mkdir -p $(dir $@)
+	@test -d /usr/include/CLI || { echo "CLI11 is missing: scripts/setup.sh installs libcli11-dev" >&2; exit 1; }
+	ln -sfn /usr/include/CLI $@
 GUEST_TOOLS := mxrt-max30102-read mxrt-lat mxrt-lat-workload
-TOOL_FLAGS := -std=gnu++20 -O2 -Wall -Wextra -Werror -Iinclude/uapi
+TOOL_FLAGS := -std=gnu++20 -O2 -Wall -Wextra -Werror -Iinclude/uapi -isystem $(CLI11_DIR)
 build/guest/%/bin/mxrt-max30102-read: user/max30102-read/max30102_read.cpp include/uapi/mxrt/max30102.h
 	@mkdir -p $(dir $@)
 	$(CXX_$*) $(TOOL_FLAGS) -static -o $@ $<
-build/guest/%/bin/mxrt-lat: user/lat/lat_cli.cpp
+build/guest/%/bin/mxrt-lat: user/lat/lat_cli.cpp | $(CLI11_DIR)/CLI
 	@mkdir -p $(dir $@)
 	$(CXX_$*) $(TOOL_FLAGS) -static -o $@ $<
 build/guest/%/bin/mxrt-lat-workload: tests/vm/lat_workload.cpp
@@ -94,6 +101,6 @@ guest-tools: $(GUEST_TOOL_BINS)
 build/host/bin/mxrt-max30102-read: user/max30102-read/max30102_read.cpp include/uapi/mxrt/max30102.h
 	@mkdir -p $(dir $@)
 	g++-12 $(TOOL_FLAGS) -o $@ $<
-build/host/bin/mxrt-lat: user/lat/lat_cli.cpp
+build/host/bin/mxrt-lat: user/lat/lat_cli.cpp | $(CLI11_DIR)/CLI
 	@mkdir -p $(dir $@)
 	g++-12 $(TOOL_FLAGS) -o $@ $<

@@ -18,7 +18,9 @@
 //   run [-s METRIC=NS]... -- COMMAND [ARGS...]
 //                            runs COMMAND with every thread of it tracked, prints its table when
 //                            it exits, and exits with its status
-// Exit: 0 ok, 1 the tracer refused or is missing (with the reason), 2 usage.
+// Exit: 0 ok, 1 the tracer refused or is missing (with the reason), 2 usage. The command line is
+// parsed with CLI11 (Debian's libcli11-dev); --help lists the commands.
+#include <CLI/CLI.hpp>
 #include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -196,19 +198,15 @@ long Id(const std::string &s) {
 	return std::strtol(s.c_str(), nullptr, 10);
 }
 
-int Run(std::vector<std::string> args) {
+int Run(const std::vector<std::string> &slo_args, std::vector<std::string> command) {
 	std::vector<std::string> slos;
-	size_t i = 0;
-	for (; i < args.size() && args[i] != "--"; i++) {
-		if (args[i] != "-s" || i + 1 >= args.size())
-			Usage("run: expected -s METRIC=NS or --, not '" + args[i] + "'");
-		const std::string &kv = args[++i];
+	for (const std::string &kv : slo_args) {
 		const size_t eq = kv.find('=');
 		if (eq == std::string::npos || !IsMetric(kv.substr(0, eq)) || !IsNumber(kv.substr(eq + 1)))
 			Usage("run: -s wants METRIC=NS, not '" + kv + "'");
 		slos.push_back("slo " + kv.substr(0, eq) + " " + kv.substr(eq + 1));
 	}
-	if (i + 1 >= args.size())
+	if (command.empty())
 		Usage("run: no command after --");
 	CheckLoaded();
 	for (const auto &s : slos)
@@ -225,8 +223,8 @@ int Run(std::vector<std::string> args) {
 		if (read(go[0], &c, 1) != 1)
 			_exit(127);
 		std::vector<char *> argv;
-		for (size_t k = i + 1; k < args.size(); k++)
-			argv.push_back(args[k].data());
+		for (std::string &word : command)
+			argv.push_back(word.data());
 		argv.push_back(nullptr);
 		execvp(argv[0], argv.data());
 		std::fprintf(stderr, "mxrt-lat: %s: %s\n", argv[0], std::strerror(errno));
@@ -247,68 +245,109 @@ int Run(std::vector<std::string> args) {
 } // namespace
 
 int main(int argc, char **argv) {
-	std::vector<std::string> a(argv + 1, argv + argc);
-	if (a.size() >= 2 && a[0] == "-d") {
-		dir = a[1];
-		a.erase(a.begin(), a.begin() + 2);
+	CLI::App app{"mxrt-lat: the per-PID scheduling-latency tracer's command line"};
+	app.set_help_flag("-h,--help", "this help");
+	app.add_option("-d", dir, "the tracer's debugfs directory")->capture_default_str();
+	app.require_subcommand(0, 1);
+	app.fallthrough(false);
+
+	std::vector<std::string> pids, slo_args, run_cmd;
+	std::string tgid, id, metric, bound, mode;
+	CLI::App *track = app.add_subcommand("track", "track threads (PID...) or every thread of a process (-g TGID)");
+	track->add_option("pid", pids, "thread ids");
+	track->add_option("-g", tgid, "a process: all its threads, also later ones");
+	CLI::App *untrack = app.add_subcommand("untrack", "stop tracking a thread or a tracked process");
+	untrack->add_option("id", id)->required();
+	CLI::App *slo = app.add_subcommand("slo", "SLO bound in ns (or off) for a metric, all tasks or one");
+	slo->add_option("metric", metric)->required();
+	slo->add_option("bound", bound)->required();
+	slo->add_option("pid", id);
+	CLI::App *capture = app.add_subcommand("capture", "worst-case traces: on (metrics with an SLO), all, off");
+	capture->add_option("mode", mode)->required();
+	CLI::App *reset = app.add_subcommand("reset", "zero the statistics (all tasks, or one)");
+	reset->add_option("pid", id);
+	CLI::App *clear = app.add_subcommand("clear", "forget finished tasks");
+	CLI::App *show = app.add_subcommand("show", "the table (microseconds)");
+	show->add_option("pid", id);
+	CLI::App *hist = app.add_subcommand("hist", "log2 histograms");
+	hist->add_option("pid", id);
+	CLI::App *traces = app.add_subcommand("traces", "worst-case traces");
+	traces->add_option("pid", id);
+	CLI::App *status = app.add_subcommand("status", "slots, memory, counters");
+	CLI::App *run = app.add_subcommand("run", "run a command with all its threads tracked; its table when it exits");
+	run->add_option("-s", slo_args, "METRIC=NS: an SLO for the run (repeatable)");
+	run->add_option("command", run_cmd, "-- COMMAND [ARGS...]");
+	run->positionals_at_end(); // everything after the command's name is the command's
+	for (CLI::App *sub : app.get_subcommands({}))
+		sub->set_help_flag("-h,--help", "this help");
+
+	try {
+		app.parse(argc, argv);
+	} catch (const CLI::CallForHelp &e) {
+		return app.exit(e);
+	} catch (const CLI::ExtrasError &e) {
+		// what CLI11 could not place: an unknown command, or one argument too many
+		Usage(app.get_subcommands().empty() ? "unknown command or wrong arguments: " + std::string(e.what())
+						    : std::string(app.get_subcommands()[0]->get_name()) + ": too many arguments");
+	} catch (const CLI::ParseError &e) {
+		Usage(e.what());
 	}
-	if (a.empty())
+	if (app.get_subcommands().empty())
 		Usage("no command");
-	const std::string cmd = a[0];
-	const size_t n = a.size() - 1;
-	auto opt_id = [&]() -> long { return n == 0 ? 0 : n == 1 ? Id(a[1]) : (Usage(cmd + ": too many arguments"), 0); };
-	if (cmd == "track") {
-		if (n == 2 && a[1] == "-g") {
-			Control("tgid " + std::to_string(Id(a[2])));
+	const CLI::App *cmd = app.get_subcommands()[0];
+	auto opt_id = [&]() -> long { return id.empty() ? 0 : Id(id); };
+	if (cmd == track) {
+		if (!tgid.empty()) {
+			if (!pids.empty())
+				Usage("track: PIDs or -g TGID, not both");
+			Control("tgid " + std::to_string(Id(tgid)));
 			return 0;
 		}
-		if (n == 0)
+		if (pids.empty())
 			Usage("track: which pid?");
-		for (size_t k = 1; k <= n; k++)
-			Id(a[k]); // all valid before the first is tracked
-		for (size_t k = 1; k <= n; k++)
-			Control("pid " + a[k]);
+		for (const std::string &p : pids)
+			Id(p); // all valid before the first is tracked
+		for (const std::string &p : pids)
+			Control("pid " + p);
 		return 0;
 	}
-	if (cmd == "untrack" && n == 1) {
-		Control("untrack " + std::to_string(Id(a[1])));
+	if (cmd == untrack) {
+		Control("untrack " + std::to_string(Id(id)));
 		return 0;
 	}
-	if (cmd == "slo" && (n == 2 || n == 3)) {
-		if (!IsMetric(a[1]))
-			Usage("slo: unknown metric '" + a[1] + "'");
-		if (a[2] != "off" && !IsNumber(a[2]))
-			Usage("slo: bound must be a positive number of ns or 'off', not '" + a[2] + "'");
-		Control("slo " + a[1] + " " + a[2] + (n == 3 ? " " + std::to_string(Id(a[3])) : ""));
+	if (cmd == slo) {
+		if (!IsMetric(metric))
+			Usage("slo: unknown metric '" + metric + "'");
+		if (bound != "off" && !IsNumber(bound))
+			Usage("slo: bound must be a positive number of ns or 'off', not '" + bound + "'");
+		Control("slo " + metric + " " + bound + (id.empty() ? "" : " " + std::to_string(Id(id))));
 		return 0;
 	}
-	if (cmd == "capture" && n == 1) {
-		if (a[1] != "on" && a[1] != "all" && a[1] != "off")
+	if (cmd == capture) {
+		if (mode != "on" && mode != "all" && mode != "off")
 			Usage("capture: on (worst-case traces for metrics with an SLO), all or off");
-		Control("capture " + a[1]);
+		Control("capture " + mode);
 		return 0;
 	}
-	if (cmd == "reset") {
-		const long id = opt_id();
-		Control(id ? "reset " + std::to_string(id) : "reset");
+	if (cmd == reset) {
+		const long pid = opt_id();
+		Control(pid ? "reset " + std::to_string(pid) : "reset");
 		return 0;
 	}
-	if (cmd == "clear" && n == 0) {
+	if (cmd == clear) {
 		Control("clear");
 		return 0;
 	}
-	if (cmd == "show")
+	if (cmd == show)
 		return Show(opt_id());
-	if (cmd == "hist")
+	if (cmd == hist)
 		return Blocks("hist", opt_id(), true);
-	if (cmd == "traces")
+	if (cmd == traces)
 		return Blocks("traces", opt_id(), false);
-	if (cmd == "status" && n == 0) {
+	if (cmd == status) {
 		for (const auto &l : Lines("status"))
 			std::printf("%s\n", l.c_str());
 		return 0;
 	}
-	if (cmd == "run")
-		return Run(std::vector<std::string>(a.begin() + 1, a.end()));
-	Usage("unknown command or wrong arguments: '" + cmd + "'");
+	return Run(slo_args, run_cmd);
 }

@@ -19,6 +19,8 @@ d=$t/mxrt_lat
 mkdir "$d"
 : >"$d/control"
 expect no-command 2 'usage: mxrt-lat' -d "$d"
+expect help 0 'Subcommands:' --help
+expect track-pids-and-group 2 'PIDs or -g TGID, not both' -d "$d" track 5 -g 6
 expect unknown-command 2 'unknown command' -d "$d" frobnicate
 expect track-needs-pid 2 'which pid' -d "$d" track
 expect track-bad-pid 2 "'12x' is not a pid" -d "$d" track 5 12x
