@@ -32,6 +32,7 @@ typedef __UINTPTR_TYPE__ mxrt_uptr;
 /* Error numbers used across the boundary; the shims check them against <linux/errno.h>. */
 #define MXRT_EPERM 1
 #define MXRT_ENOENT 2
+#define MXRT_ESRCH 3
 #define MXRT_EINTR 4
 #define MXRT_EIO 5
 #define MXRT_ENXIO 6

@@ -16,6 +16,7 @@
 #include <linux/printk.h>
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
+#include <linux/spinlock.h>
 
 #include <lib/platform/shim.h>
 
@@ -104,6 +105,39 @@ void mxrt_shim_mutex_destroy(struct mxrt_shim_mutex *m)
 	mutex_destroy(mxrt_mutex(m));
 }
 
+static inline raw_spinlock_t *mxrt_spinlock(struct mxrt_shim_spinlock *l)
+{
+	return (raw_spinlock_t *)l->opaque;
+}
+
+void mxrt_shim_spin_init(struct mxrt_shim_spinlock *l, const char *name,
+			 struct mxrt_shim_lock_class_key *key)
+{
+	BUILD_BUG_ON(sizeof(raw_spinlock_t) > sizeof(l->opaque));
+	BUILD_BUG_ON(__alignof__(raw_spinlock_t) > 8);
+	raw_spin_lock_init(mxrt_spinlock(l));
+	/* The key is static storage of the C++ init site (MXRT_SPINLOCK_INIT): one lockdep class each. */
+	lockdep_set_class_and_name(mxrt_spinlock(l), (struct lock_class_key *)key->opaque, name);
+}
+
+unsigned long mxrt_shim_spin_lock_irqsave(struct mxrt_shim_spinlock *l)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(mxrt_spinlock(l), flags);
+	return flags;
+}
+
+void mxrt_shim_spin_unlock_irqrestore(struct mxrt_shim_spinlock *l, unsigned long flags)
+{
+	raw_spin_unlock_irqrestore(mxrt_spinlock(l), flags);
+}
+
+void mxrt_shim_spin_assert_held(struct mxrt_shim_spinlock *l)
+{
+	lockdep_assert_held(mxrt_spinlock(l));
+}
+
 void mxrt_shim_might_sleep(void)
 {
 	might_sleep();
@@ -139,7 +173,7 @@ void mxrt_contract_failed(const char *what)
 }
 
 /* The C++ side spells errno values as MXRT_E*; they must be the kernel's. */
-static_assert(MXRT_EPERM == EPERM && MXRT_ENOENT == ENOENT && MXRT_EINTR == EINTR);
+static_assert(MXRT_EPERM == EPERM && MXRT_ENOENT == ENOENT && MXRT_ESRCH == ESRCH && MXRT_EINTR == EINTR);
 static_assert(MXRT_EIO == EIO && MXRT_ENXIO == ENXIO && MXRT_EAGAIN == EAGAIN && MXRT_ENOMEM == ENOMEM);
 static_assert(MXRT_EBUSY == EBUSY && MXRT_EEXIST == EEXIST && MXRT_ENODEV == ENODEV);
 static_assert(MXRT_EINVAL == EINVAL && MXRT_ENOSPC == ENOSPC && MXRT_ERANGE == ERANGE);

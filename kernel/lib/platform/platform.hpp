@@ -10,6 +10,9 @@
 //
 //   LockRank::kWatchdogExpiry  (watchdog expiry pass; recovery callbacks run under it)
 //   LockRank::kWatchdogTable   (watchdog add/remove; free list and chunk directory)
+//   LockRank::kLatControl      (latency tracer: control commands and readers of its files)
+//   LockRank::kLatTable        (latency tracer: slot states, pid index, groups; a spinlock the
+//                               fork and exit probes take)
 //
 // The user-space build checks it on every Lock() (the fake platform aborts on an inversion, so
 // each unit test run is an order check); in the kernel each init site is a lockdep class of its
@@ -61,7 +64,7 @@ template <typename T> void Delete(T *p) {
 	mxrt_shim_free(p);
 }
 
-enum class LockRank { kWatchdogExpiry = 10, kWatchdogTable = 20 };
+enum class LockRank { kWatchdogExpiry = 10, kWatchdogTable = 20, kLatControl = 30, kLatTable = 40 };
 
 #ifdef MXRT_HOSTED
 // The fake platform's rank check (tests/kernel/lib/platform/platform_fake.cpp): aborts when a
@@ -105,6 +108,41 @@ private:
 	do {                                                                                       \
 		static mxrt_shim_lock_class_key _mxrt_key;                                         \
 		(mutex).Init((name), &_mxrt_key, (rank));                                          \
+	} while (0)
+
+// A raw spinlock taken with interrupts disabled (raw_spin_lock_irqsave): any context, never
+// sleeps, also on PREEMPT_RT. Hold it briefly. Initialise with MXRT_SPINLOCK_INIT.
+class MXRT_CAPABILITY("spinlock") IrqSpinLock : Pinned {
+public:
+	IrqSpinLock() = default;
+	void Init(const char *name, mxrt_shim_lock_class_key *key, LockRank rank) {
+		rank_ = rank;
+		mxrt_shim_spin_init(&l_, name, key);
+	}
+	void Lock() MXRT_ACQUIRE() {
+#ifdef MXRT_HOSTED
+		mxrt_fake_rank_acquire(int(rank_), this);
+#endif
+		flags_ = mxrt_shim_spin_lock_irqsave(&l_);
+	}
+	void Unlock() MXRT_RELEASE() {
+		mxrt_shim_spin_unlock_irqrestore(&l_, flags_); // flags_ is only touched by the holder
+#ifdef MXRT_HOSTED
+		mxrt_fake_rank_release(int(rank_), this);
+#endif
+	}
+	void AssertHeld() { mxrt_shim_spin_assert_held(&l_); }
+
+private:
+	mxrt_shim_spinlock l_{};
+	unsigned long flags_ = 0;
+	LockRank rank_{};
+};
+
+#define MXRT_SPINLOCK_INIT(lock, name, rank)                                                       \
+	do {                                                                                       \
+		static mxrt_shim_lock_class_key _mxrt_key;                                         \
+		(lock).Init((name), &_mxrt_key, (rank));                                           \
 	} while (0)
 
 template <typename L> class MXRT_SCOPED_CAPABILITY Guard : Pinned {

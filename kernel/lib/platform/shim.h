@@ -66,6 +66,24 @@ void mxrt_shim_mutex_assert_held(struct mxrt_shim_mutex *m) MXRT_NOEXCEPT;
 void mxrt_shim_mutex_destroy(struct mxrt_shim_mutex *m) MXRT_NOEXCEPT;
 
 /*
+ * Raw spinlock taken with interrupts disabled (raw_spinlock_t, raw_spin_lock_irqsave): any context,
+ * never sleeps, also on PREEMPT_RT; for data that tracepoint probes change with preemption
+ * disabled. Opaque storage of MXRT_SPINLOCK_SIZE bytes, checked against sizeof(raw_spinlock_t) by
+ * the shim at build time; @key as for the mutex (one lockdep class per init site). Lock returns
+ * the interrupt flags that unlock restores.
+ */
+#define MXRT_SPINLOCK_SIZE 64
+struct mxrt_shim_spinlock {
+	unsigned char __attribute__((aligned(8))) opaque[MXRT_SPINLOCK_SIZE];
+};
+void mxrt_shim_spin_init(struct mxrt_shim_spinlock *l, const char *name,
+			 struct mxrt_shim_lock_class_key *key) MXRT_NOEXCEPT;
+unsigned long mxrt_shim_spin_lock_irqsave(struct mxrt_shim_spinlock *l) MXRT_NOEXCEPT;
+void mxrt_shim_spin_unlock_irqrestore(struct mxrt_shim_spinlock *l, unsigned long flags) MXRT_NOEXCEPT;
+/* lockdep_assert_held (no-op when lockdep is off). */
+void mxrt_shim_spin_assert_held(struct mxrt_shim_spinlock *l) MXRT_NOEXCEPT;
+
+/*
  * A broken contract of the C++ core (kstd::ContractFailed, e.g. the value of a failed Result): the
  * kernel WARNs with the stack; the user-space fake aborts the test. Any context.
  */

@@ -10,7 +10,8 @@
 //     a grace period is taking it exclusively, which can only happen once every reader that started
 //     before has left. Polled grace periods count completed grace periods under a small mutex.
 //     TSan understands all of it;
-//   - mutex: std::mutex placed in the opaque storage, with its owner tracked for AssertHeld.
+//   - mutex, spinlock: std::mutex placed in the opaque storage, with its owner tracked for
+//     AssertHeld (a spinlock's flags are a dummy).
 #include "platform_fake.hpp"
 
 #include <lib/platform/shim.h>
@@ -54,7 +55,10 @@ struct FakeMutex {
 static_assert(sizeof(FakeMutex) <= MXRT_MUTEX_SIZE);
 static_assert(alignof(FakeMutex) <= 8);
 
+static_assert(sizeof(FakeMutex) <= MXRT_SPINLOCK_SIZE);
+
 FakeMutex *Fm(mxrt_shim_mutex *m) { return std::launder(reinterpret_cast<FakeMutex *>(m->opaque)); }
+FakeMutex *Fm(mxrt_shim_spinlock *l) { return std::launder(reinterpret_cast<FakeMutex *>(l->opaque)); }
 
 } // namespace
 
@@ -168,6 +172,32 @@ void mxrt_shim_mutex_assert_held(mxrt_shim_mutex *m) noexcept {
 }
 
 void mxrt_shim_mutex_destroy(mxrt_shim_mutex *m) noexcept { Fm(m)->~FakeMutex(); }
+
+void mxrt_shim_spin_init(mxrt_shim_spinlock *l, const char *, mxrt_shim_lock_class_key *) noexcept {
+	new (l->opaque) FakeMutex();
+}
+
+unsigned long mxrt_shim_spin_lock_irqsave(mxrt_shim_spinlock *l) noexcept {
+	FakeMutex *f = Fm(l);
+	assert(f->owner.load() != std::this_thread::get_id() && "recursive spin_lock");
+	f->m.lock();
+	f->owner.store(std::this_thread::get_id());
+	return 0x5a; // the flags unlock gets back
+}
+
+void mxrt_shim_spin_unlock_irqrestore(mxrt_shim_spinlock *l, unsigned long flags) noexcept {
+	assert(flags == 0x5a && "unlock with flags that lock did not return");
+	FakeMutex *f = Fm(l);
+	f->owner.store(std::thread::id());
+	f->m.unlock();
+}
+
+void mxrt_shim_spin_assert_held(mxrt_shim_spinlock *l) noexcept {
+	if (Fm(l)->owner.load() != std::this_thread::get_id()) {
+		std::fprintf(stderr, "spinlock not held by the caller\n");
+		std::abort();
+	}
+}
 
 // Lock ranks (kernel/lib/platform/platform.hpp): the ranks this thread holds, in taking order.
 static thread_local std::vector<std::pair<int, const void *>> t_ranks;
