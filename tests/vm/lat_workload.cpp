@@ -19,11 +19,20 @@
 //   ping-pong: two threads on one CPU hand a byte back and forth over pipes ROUNDS times (each
 //   round: two wake-ups and two context switches, nothing else) and print "pingpong_ns_per_round=N":
 //   the cost of a scheduling event with as little else as possible (the tracer's benchmark).
+//
+//   mxrt-lat-workload -X [-g GO_FILE]
+//   exec from a thread: prints "main PID" and "mxrt-execer TID", and after the go file appears the
+//   thread calls exec (sleep 2), which gives it the main thread's pid.
+//
+//   mxrt-lat-workload -Z [-g GO_FILE]
+//   a zombie: forks a child that exits at once, prints "zombie PID" once it has exited, and reaps it
+//   only after the go file appears (then prints "reaped PID").
 #include <pthread.h>
 #include <sched.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -153,10 +162,48 @@ int PingPong() {
 	return 0;
 }
 
+void *Execer(void *) {
+	prctl(PR_SET_NAME, "mxrt-execer");
+	std::printf("mxrt-execer %ld\n", long(syscall(SYS_gettid)));
+	std::fflush(stdout);
+	WaitForGo();
+	execlp("sleep", "sleep", "2", static_cast<char *>(nullptr));
+	std::fprintf(stderr, "mxrt-lat-workload: exec: %s\n", std::strerror(errno));
+	std::exit(3);
+}
+
+int ExecFromThread() {
+	std::printf("main %ld\n", long(getpid()));
+	std::fflush(stdout);
+	pthread_t th;
+	pthread_create(&th, nullptr, Execer, nullptr);
+	pthread_join(th, nullptr); // never returns: the exec ends this thread
+	return 3;
+}
+
+int Zombie() {
+	const pid_t child = fork();
+	if (child < 0)
+		return 3;
+	if (child == 0)
+		_exit(0);
+	siginfo_t si;
+	if (waitid(P_PID, child, &si, WEXITED | WNOWAIT) != 0) // exited, still a zombie
+		return 3;
+	std::printf("zombie %ld\n", long(child));
+	std::fflush(stdout);
+	WaitForGo();
+	if (waitpid(child, nullptr, 0) != child)
+		return 3;
+	std::printf("reaped %ld\n", long(child));
+	return 0;
+}
+
 int Usage() {
 	std::fprintf(stderr, "usage: mxrt-lat-workload [-c CYCLES] [-k EVERY] [-p PERIOD_MS] [-H HOG_MS] "
 			     "[-o OFFSET_MS] [-C CPU] [-g GO_FILE] [-l]\n"
-			     "       mxrt-lat-workload -P ROUNDS [-C CPU] [-g GO_FILE]\n");
+			     "       mxrt-lat-workload -P ROUNDS [-C CPU] [-g GO_FILE]\n"
+			     "       mxrt-lat-workload -X|-Z [-g GO_FILE]\n");
 	return 2;
 }
 
@@ -173,9 +220,9 @@ bool Num(const char *s, long lo, long hi, long *out) {
 } // namespace
 
 int main(int argc, char **argv) {
-	int c;
+	int c, mode = 0;
 	long v;
-	while ((c = getopt(argc, argv, "c:k:p:H:o:C:g:lP:")) != -1) {
+	while ((c = getopt(argc, argv, "c:k:p:H:o:C:g:lP:XZ")) != -1) {
 		switch (c) {
 		case 'c': if (!Num(optarg, 1, 100000, &v)) return Usage(); cfg.cycles = int(v); break;
 		case 'k': if (!Num(optarg, 0, 100000, &v)) return Usage(); cfg.every = int(v); break;
@@ -186,6 +233,7 @@ int main(int argc, char **argv) {
 		case 'g': cfg.go = optarg; break;
 		case 'l': cfg.late = true; break;
 		case 'P': if (!Num(optarg, 1, 100000000, &rounds)) return Usage(); break;
+		case 'X': case 'Z': mode = c; break;
 		default: return Usage();
 		}
 	}
@@ -195,6 +243,10 @@ int main(int argc, char **argv) {
 		return Usage();
 	if (rounds > 0)
 		return PingPong();
+	if (mode == 'X')
+		return ExecFromThread();
+	if (mode == 'Z')
+		return Zombie();
 	lat_ns.assign(cfg.cycles, 0);
 	std::printf("main %ld\n", long(getpid()));
 	std::fflush(stdout);

@@ -6,8 +6,9 @@
 # SCHED_FIFO 60 hog on the same CPU spins from 10 ms before the wake-up for 30 ms, so those
 # wake-ups wait about 20 ms): wake-up latency at least that long, the exact number of SLO
 # violations, a worst-case trace naming the hog, thread-group tracking of threads created later,
-# the command-line tool, the IRQ thread of the MAX30102 driver, bad input refused, a full table
-# counted, and unloading while tracking. Each check is a result of its own (@@MXRT result ...).
+# a zombie refused, exec from a thread of a tracked group, untrack of a thread or of a group, the
+# command-line tool, the IRQ thread of the MAX30102 driver, bad input refused (EINVAL), a full
+# table counted, and unloading while tracking. Each check is a result of its own (@@MXRT result ...).
 set -u
 M=${MXRT_MODDIR:?}
 SUITE=lat # ok, bad, check: tests/vm/test-env.sh
@@ -94,6 +95,49 @@ check exit-reports-come-by-themselves sh -c "dmesg | grep -q 'final report: pid 
 check group-covers-later-threads sh -c "grep -q '^$victim2 $main mxrt-victim ' $D/tasks && grep -q '^$hog2 $main mxrt-hog ' $D/tasks"
 t group-later-thread-measured "[ $(lstat "$victim2" wakeup count) -ge $CYCLES ]"
 check group-forgotten-after-exit sh -c "! grep -q 'groups:.* $main' $D/status"
+
+# 3b. tasks that end their life in other ways: a zombie, exec from a thread; untrack's rule
+bad_number_einval() { # out of range is bad input like any other: EINVAL, not ERANGE
+	for c in 'pid 99999999999' 'tgid 2147483648' 'slo wakeup 18446744073709551616'; do
+		sh -c "echo '$c' >$D/control" 2>&1 | grep -q 'Invalid argument' || { echo "not EINVAL: $c"; return 1; }
+	done
+}
+check out-of-range-numbers-einval bad_number_einval
+rm -f /tmp/goz
+mxrt-lat-workload -Z -g /tmp/goz >/tmp/wz 2>&1 &
+wl=$!
+wait_line zombie /tmp/wz
+zombie=$(tid_of zombie /tmp/wz)
+check zombie-refused sh -c "echo pid $zombie 2>&1 >$D/control | grep -q 'No such process'"
+touch /tmp/goz
+wait $wl
+check zombie-not-tracking-after-reap sh -c "grep -q '^reaped $zombie' /tmp/wz && ! grep -q '^$zombie .* tracking ' $D/tasks"
+rm -f /tmp/gox
+mxrt-lat-workload -X -g /tmp/gox >/tmp/wx 2>&1 &
+wl=$!
+wait_line mxrt-execer /tmp/wx
+main=$(tid_of main /tmp/wx)
+execer=$(tid_of mxrt-execer /tmp/wx)
+check exec-group-tracked mxrt-lat track -g "$main"
+touch /tmp/gox
+i=0; while ! grep -q "^$main $main sleep " $D/tasks && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+cat $D/tasks
+check exec-old-pid-not-tracking sh -c "grep -q '^$execer $main mxrt-execer exec ' $D/tasks && ! grep -q '^$execer .* tracking ' $D/tasks"
+check exec-thread-tracked-under-new-pid grep -q "^$main $main sleep tracking " $D/tasks
+wait $wl
+check exec-group-forgotten-after-exit sh -c "! grep -q 'groups:.* $main' $D/status && ! grep -q ' tracking ' $D/tasks"
+rm -f /tmp/gou
+mxrt-lat-workload -X -g /tmp/gou >/tmp/wu 2>&1 & # never goes: two threads to untrack
+wl=$!
+wait_line mxrt-execer /tmp/wu
+main=$(tid_of main /tmp/wu)
+execer=$(tid_of mxrt-execer /tmp/wu)
+echo "pid $main" >$D/control && echo "pid $execer" >$D/control && echo "untrack $main" >$D/control
+check untrack-main-thread-only sh -c "grep -q '^$main .* untracked ' $D/tasks && grep -q '^$execer .* tracking ' $D/tasks"
+echo "tgid $main" >$D/control && echo "untrack $main" >$D/control
+check untrack-group-all-threads sh -c "! grep -q ' tracking ' $D/tasks && ! grep -q 'groups:.* $main' $D/status"
+kill $wl
+wait $wl 2>/dev/null
 
 # 4. the tool runs a command and reports on it
 mxrt-lat clear
