@@ -350,7 +350,8 @@ private:
 		IndexPid(i).Store(0, MemoryOrder::kRelaxed);
 		count_[u32(pid) & (kIndex - 1)]--;
 		BucketUpdateLocked(pid);
-		slots_[i].gp = mxrt_shim_rcu_gp_start(); // the probes run in RCU read-side sections
+		// The probes run in RCU read-side sections. A snapshot, not gp_start: lock_ disables interrupts.
+		slots_[i].gp = mxrt_shim_rcu_gp_snapshot();
 	}
 
 	// Stops matching slot i; its data stays for the reports.

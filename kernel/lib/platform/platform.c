@@ -60,6 +60,11 @@ mxrt_u64 mxrt_shim_rcu_gp_start(void)
 	return start_poll_synchronize_rcu();
 }
 
+mxrt_u64 mxrt_shim_rcu_gp_snapshot(void)
+{
+	return get_state_synchronize_rcu();
+}
+
 int mxrt_shim_rcu_gp_done(mxrt_u64 cookie)
 {
 	return poll_state_synchronize_rcu((unsigned long)cookie);

@@ -40,6 +40,12 @@ void mxrt_shim_synchronize_rcu(void) MXRT_NOEXCEPT;
  * finished; gp_wait sleeps until then (sleepable only; returns at once if already done).
  */
 mxrt_u64 mxrt_shim_rcu_gp_start(void) MXRT_NOEXCEPT;
+/*
+ * get_state_synchronize_rcu: a cookie like gp_start's, but it starts nothing, so any context may
+ * take it (also with interrupts disabled, where gp_start may not run): gp_done/gp_wait then tell
+ * whether a full grace period has passed since.
+ */
+mxrt_u64 mxrt_shim_rcu_gp_snapshot(void) MXRT_NOEXCEPT;
 int mxrt_shim_rcu_gp_done(mxrt_u64 cookie) MXRT_NOEXCEPT;
 void mxrt_shim_rcu_gp_wait(mxrt_u64 cookie) MXRT_NOEXCEPT;
 

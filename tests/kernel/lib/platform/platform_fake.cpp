@@ -131,6 +131,11 @@ mxrt_u64 mxrt_shim_rcu_gp_start(void) noexcept {
 	return g_gp_completed + 1; // the next grace period to complete
 }
 
+mxrt_u64 mxrt_shim_rcu_gp_snapshot(void) noexcept {
+	std::lock_guard<std::mutex> g(g_gp_mu);
+	return g_gp_completed + 1; // the next grace period to complete covers every reader of now
+}
+
 int mxrt_shim_rcu_gp_done(mxrt_u64 cookie) noexcept {
 	if (mxrt::fake::GracePeriods() >= cookie)
 		return 1;
