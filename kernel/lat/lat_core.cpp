@@ -359,7 +359,10 @@ void Publish(mxrt_lat_task *t, u32 m, mxrt_lat_trace *src, u64 value, u64 start,
 }
 
 // A new worst case of m: its trace is put together and published. Rare, so out of the hot path.
-__attribute__((noinline, cold)) void PublishWorst(mxrt_lat_task *t, mxrt_lat_metric m, u64 value,
+// aligned(8), as the kernel's own __cold: GCC < 14 ignores -falign-functions for cold functions and
+// puts them in .text.unlikely (4-byte aligned), but arm64's ftrace (CALL_OPS) needs the patch site
+// before every function 8-byte aligned, or loading the module hits a BUG in its text patching.
+__attribute__((noinline, cold, aligned(8))) void PublishWorst(mxrt_lat_task *t, mxrt_lat_metric m, u64 value,
 						  mxrt_lat_trace *tr, u64 start, u64 end) {
 	const bool relief = m == MXRT_LAT_RELIEF;
 	if (t->logs != nullptr)
