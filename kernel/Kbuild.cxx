@@ -55,6 +55,7 @@ mxrt_cxx_flags = -Wp,-MMD,$(depfile) \
 quiet_cmd_cxx_o_cpp = CXX $(quiet_modtag) $@
       cmd_cxx_o_cpp = $(MXRT_CXX) $(mxrt_cxx_flags) -c -o $@ $< ; \
 		$(CONFIG_SHELL) $(mxrt-root)/scripts/check-cxx-object.sh $(OBJDUMP) $(NM) $@ \
+		$(or $(CONFIG_FUNCTION_ALIGNMENT),0) \
 		$(cmd_objtool)
 
 $(obj)/%.o: $(src)/%.cpp FORCE

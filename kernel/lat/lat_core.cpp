@@ -358,11 +358,13 @@ void Publish(mxrt_lat_task *t, u32 m, mxrt_lat_trace *src, u64 value, u64 start,
 	seq.WriteEnd();
 }
 
-// A new worst case of m: its trace is put together and published. Rare, so out of the hot path.
-// aligned(8), as the kernel's own __cold: GCC < 14 ignores -falign-functions for cold functions and
-// puts them in .text.unlikely (4-byte aligned), but arm64's ftrace (CALL_OPS) needs the patch site
-// before every function 8-byte aligned, or loading the module hits a BUG in its text patching.
-__attribute__((noinline, cold, aligned(8))) void PublishWorst(mxrt_lat_task *t, mxrt_lat_metric m, u64 value,
+// A new worst case of m: its trace is put together and published. Rare, so out of line (noinline),
+// but not marked cold: GCC < 14 drops -falign-functions for cold functions (and may make their
+// callees cold too), while arm64's ftrace needs every function's patch site aligned to
+// CONFIG_FUNCTION_ALIGNMENT, so a cold function can make a module load hit a BUG in the text
+// patching. The kernel's own __cold is empty for that reason; scripts/check-cxx-object.sh refuses
+// a misaligned function.
+__attribute__((noinline)) void PublishWorst(mxrt_lat_task *t, mxrt_lat_metric m, u64 value,
 						  mxrt_lat_trace *tr, u64 start, u64 end) {
 	const bool relief = m == MXRT_LAT_RELIEF;
 	if (t->logs != nullptr)

@@ -12,6 +12,7 @@
 #include <linux/kernel.h>
 #include <linux/ktime.h>
 #include <linux/lockdep.h>
+#include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/printk.h>
 #include <linux/rcupdate.h>
@@ -156,7 +157,8 @@ void mxrt_shim_log(enum mxrt_log_level level, const char *fmt, ...)
 	va_start(args, fmt);
 	vaf.fmt = fmt;
 	vaf.va = &args;
-	printk("%c%c%s: %pV", KERN_SOH_ASCII, '0' + level, KBUILD_MODNAME, &vaf);
+	/* this object is linked into several modules: name the one it runs in */
+	printk("%c%c%s: %pV", KERN_SOH_ASCII, '0' + level, module_name(THIS_MODULE), &vaf);
 	va_end(args);
 }
 
@@ -174,7 +176,7 @@ int mxrt_shim_scnprintf(char *buf, mxrt_size size, const char *fmt, ...)
 /* A broken C++ contract (kstd::ContractFailed): a WARN with the stack that broke it. */
 void mxrt_contract_failed(const char *what)
 {
-	WARN(1, "%s: contract failed: %s\n", KBUILD_MODNAME, what);
+	WARN(1, "%s: contract failed: %s\n", module_name(THIS_MODULE), what);
 }
 
 /* The C++ side spells errno values as MXRT_E*; they must be the kernel's. */
