@@ -63,7 +63,7 @@ for flavour in x86_64-rt-6.12 arm64-6.12 x86_64-rt-6.1; do
 	log=$logdir/cxx-rules-$flavour.log
 	tests/build/cxx-rules.sh "$flavour" >"$log" 2>&1
 	st=$?
-	grep -E '^(PASS|FAIL)' "$log"
+	grep -E '^(PASS|FAIL|SKIP)' "$log"
 	add_counts "cxx-rules $flavour" "$log" $st '^cxx-rules\([^)]*\): [0-9]+ passed'
 done
 
