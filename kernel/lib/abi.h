@@ -42,8 +42,10 @@ typedef __UINTPTR_TYPE__ mxrt_uptr;
 #define MXRT_EEXIST 17
 #define MXRT_ENODEV 19
 #define MXRT_EINVAL 22
+#define MXRT_EFBIG 27
 #define MXRT_ENOSPC 28
 #define MXRT_ERANGE 34
+#define MXRT_EOPNOTSUPP 95
 #define MXRT_ETIMEDOUT 110
 #define MXRT_EALREADY 114
 

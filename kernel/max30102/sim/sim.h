@@ -4,10 +4,11 @@
  * kernel/max30102/sim/sim_core.cpp) and user space (tests).
  *
  * The C ABI of the MAX30102 simulator core: a register-accurate model of the chip, the signal it
- * measures, and the faults it can be told to produce. The core is not thread-safe: the caller
- * serialises every call (the module holds a raw spinlock, since the sample timer runs in hard IRQ
- * context). No call sleeps or allocates except create, destroy and replay_parse/replay_free.
- * Times are CLOCK_MONOTONIC nanoseconds.
+ * measures, the interrupt line it drives, and the faults it can be told to produce. The core is
+ * not thread-safe: the caller serialises every call on one mxrt_sim (the module holds a raw
+ * spinlock, since the sample timer runs in hard IRQ context). No call sleeps or allocates except
+ * create/destroy and the mxrt_sim_upload_* and mxrt_sim_replay_parse/free calls (sleepable context,
+ * not under that lock). Times are CLOCK_MONOTONIC nanoseconds.
  */
 #ifndef MXRT_MAX30102_SIM_H
 #define MXRT_MAX30102_SIM_H
@@ -18,23 +19,40 @@ MXRT_EXTERN_C_BEGIN
 
 struct mxrt_sim;
 struct mxrt_sim_replay;
+struct mxrt_sim_upload;
 
 #define MXRT_SIM_NEVER (~0ull)
-#define MXRT_SIM_MSG_READ 0x1
 
-/* One I2C message, as i2c_msg carries it. */
+/*
+ * One I2C message, as i2c_msg carries it. flags: what the message asks of the bus. The glue maps
+ * I2C_M_RD to READ, I2C_M_TEN to TEN, I2C_M_RECV_LEN to RECV_LEN, and the protocol-mangling flags
+ * (I2C_M_NOSTART, I2C_M_REV_DIR_ADDR, I2C_M_IGNORE_NAK, I2C_M_NO_RD_ACK) to MANGLE; I2C_M_STOP
+ * and I2C_M_DMA_SAFE (a property of the buffer) need nothing.
+ */
+#define MXRT_SIM_MSG_READ 0x1
+#define MXRT_SIM_MSG_TEN 0x2
+#define MXRT_SIM_MSG_RECV_LEN 0x4
+#define MXRT_SIM_MSG_MANGLE 0x8
+
 struct mxrt_sim_msg {
 	mxrt_u16 addr;
-	mxrt_u16 flags; /* MXRT_SIM_MSG_READ */
+	mxrt_u16 flags; /* MXRT_SIM_MSG_* */
 	mxrt_u16 len;
 	mxrt_u8 *buf;
 };
 
 /* What the interrupt line should do now (see mxrt_sim_irq_poll). */
 enum mxrt_sim_irq_action {
-	MXRT_SIM_IRQ_NONE = 0,  /* line idle, or the assertion is being suppressed (fault) */
+	MXRT_SIM_IRQ_NONE = 0,  /* nothing to deliver, or the delivery is being suppressed (fault) */
 	MXRT_SIM_IRQ_RAISE = 1, /* deliver an interrupt */
 };
+
+/* How the interrupt controller senses the INT pin (an active-low open-drain output). */
+#define MXRT_SIM_TRIGGER_EDGE_RISING 0x1
+#define MXRT_SIM_TRIGGER_EDGE_FALLING 0x2
+#define MXRT_SIM_TRIGGER_EDGE_BOTH 0x3
+#define MXRT_SIM_TRIGGER_LEVEL_HIGH 0x4
+#define MXRT_SIM_TRIGGER_LEVEL_LOW 0x8 /* the default: the pin's own sense */
 
 /* A chip at power-on (sleepable context). NULL when out of memory. */
 struct mxrt_sim *mxrt_sim_create(mxrt_u64 now) MXRT_NOEXCEPT;
@@ -42,9 +60,11 @@ void mxrt_sim_destroy(struct mxrt_sim *sim) MXRT_NOEXCEPT;
 
 /*
  * One I2C transaction (the messages of one i2c_transfer) addressed to the bus. Returns the number
- * of messages done, -MXRT_ENXIO for a NAK (no device at the address, or an injected NAK),
- * -MXRT_ETIMEDOUT for an injected bus timeout. *bus_ns is how long the transfer takes on the wire
- * at the configured bus speed (0 = instant); the caller waits that long after dropping its lock.
+ * of messages done, -MXRT_EOPNOTSUPP for a message the adapter does not do (a 10-bit address, an
+ * SMBus block-length read, protocol mangling: it advertises none of them) before anything reaches
+ * the bus, -MXRT_ENXIO for a NAK (no device at the address, or an injected NAK), -MXRT_ETIMEDOUT
+ * for an injected bus timeout. *bus_ns is how long the transfer takes on the wire at the
+ * configured bus speed (0 = instant); the caller waits that long after dropping its lock.
  */
 int mxrt_sim_xfer(struct mxrt_sim *sim, struct mxrt_sim_msg *msgs, int n, mxrt_u64 now,
 		  mxrt_u64 *bus_ns) MXRT_NOEXCEPT;
@@ -53,8 +73,16 @@ int mxrt_sim_xfer(struct mxrt_sim *sim, struct mxrt_sim_msg *msgs, int n, mxrt_u
 void mxrt_sim_advance(struct mxrt_sim *sim, mxrt_u64 now) MXRT_NOEXCEPT;
 
 /*
+ * How the interrupt controller senses the line (MXRT_SIM_TRIGGER_*: one edge type or both edges,
+ * or one level). 0, or -MXRT_EINVAL for no sense or a mix of edge and level (nothing changes).
+ * Edge triggers deliver one interrupt per transition of the pin in that direction (latched while
+ * masked, delivered at unmask); level triggers deliver while the pin is at that level.
+ */
+int mxrt_sim_irq_set_trigger(struct mxrt_sim *sim, mxrt_u32 trigger) MXRT_NOEXCEPT;
+
+/*
  * Called by the interrupt source after advance: whether to deliver an interrupt now. @masked: the
- * IRQ is masked (a threaded handler is running). Counts lost and storm interrupts.
+ * controller's mask is set (a threaded handler is running). Counts lost and storm interrupts.
  */
 enum mxrt_sim_irq_action mxrt_sim_irq_poll(struct mxrt_sim *sim, mxrt_u64 now,
 					   int masked) MXRT_NOEXCEPT;
@@ -63,8 +91,9 @@ enum mxrt_sim_irq_action mxrt_sim_irq_poll(struct mxrt_sim *sim, mxrt_u64 now,
 mxrt_u64 mxrt_sim_next_event(struct mxrt_sim *sim, mxrt_u64 now) MXRT_NOEXCEPT;
 
 /*
- * Run-time control: "key=value" words separated by blanks or newlines (see README, "Simulator").
- * All or nothing: -MXRT_EINVAL for an unknown key or a bad value, and nothing changes.
+ * Run-time control: "key=value" words separated by blanks or newlines (see docs/max30102.md,
+ * "The simulator"). All or nothing: -MXRT_EINVAL for text without a word, an unknown key or a bad
+ * value, and nothing changes.
  */
 int mxrt_sim_control(struct mxrt_sim *sim, const char *text, mxrt_size len,
 		     mxrt_u64 now) MXRT_NOEXCEPT;
@@ -76,10 +105,39 @@ mxrt_size mxrt_sim_show(struct mxrt_sim *sim, char *buf, mxrt_size size) MXRT_NO
 mxrt_u8 mxrt_sim_peek(struct mxrt_sim *sim, mxrt_u8 reg) MXRT_NOEXCEPT;
 
 /*
- * A recorded PPG (the CSV of ../shared/data/ppg-oxiwear: LEDC1 = IR, LEDC2 = red, timestamps in
- * ms). Sleepable context. NULL with *err set for text that is not such a file.
- * replay_swap installs one (NULL: back to the physiological model) and returns the old one, which
- * the caller frees outside its lock.
+ * A recorded PPG upload (the replay file), parsed as it arrives. The text is either exactly "off"
+ * (with at most one line end: back to the physiological model) or a CSV like those of
+ * ../shared/data/ppg-oxiwear: free preamble lines, a header row with "timestamp" first and
+ * "LEDC1" (IR) and "LEDC2" (red) columns, data rows that start with a digit (timestamps in ms with
+ * up to 3 fraction digits kept, strictly increasing, at most 24 h after the first; LED values
+ * saturate at 18 bits), then a free trailer. Limits: 8 MiB, lines of 4096 bytes, 1000000 rows.
+ *
+ * feed parses every complete line it is given: 0, or the first error, which sticks (every later
+ * feed and the finish return it): -MXRT_EINVAL for text that is not such a file, -MXRT_ERANGE for
+ * a number out of range, -MXRT_EFBIG over a limit, -MXRT_ENOMEM. finish ends the text: 0 with
+ * *replay the recording (NULL for "off"), or the error. upload_error tells where (line, 1-based;
+ * 0 = the text as a whole) and why (a static sentence). All sleepable; an upload is one writer's.
+ */
+struct mxrt_sim_upload *mxrt_sim_upload_create(void) MXRT_NOEXCEPT;
+int mxrt_sim_upload_feed(struct mxrt_sim_upload *u, const char *buf, mxrt_size len) MXRT_NOEXCEPT;
+int mxrt_sim_upload_finish(struct mxrt_sim_upload *u, struct mxrt_sim_replay **replay) MXRT_NOEXCEPT;
+mxrt_u32 mxrt_sim_upload_error(const struct mxrt_sim_upload *u, const char **why) MXRT_NOEXCEPT;
+void mxrt_sim_upload_destroy(struct mxrt_sim_upload *u) MXRT_NOEXCEPT;
+
+/*
+ * Under the caller's lock: the outcome of a finished upload. err == 0 installs @replay (NULL: back
+ * to the model) and returns the replay it replaces, which the caller frees outside its lock; an
+ * error changes the signal source not at all and returns NULL. Either way the outcome (and for an
+ * error, the line and reason from @u) shows in mxrt_sim_show.
+ */
+struct mxrt_sim_replay *mxrt_sim_upload_apply(struct mxrt_sim *sim, const struct mxrt_sim_upload *u,
+					      int err, struct mxrt_sim_replay *replay,
+					      mxrt_u64 now) MXRT_NOEXCEPT;
+
+/*
+ * A whole text at once (upload create, feed, finish): the recording, or NULL with *err set (0 and
+ * NULL for "off"). replay_swap installs one (NULL: back to the physiological model) and returns
+ * the old one, which the caller frees outside its lock.
  */
 struct mxrt_sim_replay *mxrt_sim_replay_parse(const char *text, mxrt_size len,
 					      int *err) MXRT_NOEXCEPT;

@@ -1,19 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0
 //
 // Runs in: kernel (under the simulator module's raw spinlock; the sample timer calls it in hard IRQ
-// context) and user space (tests). Implements kernel/max30102/sim/sim.h.
+// context; the upload parser runs in the replay file's write/close, sleepable) and user space
+// (tests). Implements kernel/max30102/sim/sim.h.
 //
-// A MAX30102 as the datasheet describes it, as seen from its I2C pins and its INT pin:
+// A MAX30102 as the datasheet (Maxim 19-7740) describes it, as seen from its I2C pins and its INT
+// pin. Each behaviour names its source; "DS p.N" is the page of the datasheet, Rev 1.
 //  - registers with their reset values, read-only and write masks, clear-on-read status;
 //  - the 32-sample FIFO: write/read pointers, overflow counter (saturates at 31, cleared when a
 //    sample is popped), rollover, almost-full threshold, FIFO_DATA reads that pop one byte at a
-//    time without advancing the register address (every other register auto-increments);
+//    time without advancing the register address (every other register auto-increments), the read
+//    pointer moving on the first byte of a sample;
 //  - sampling in real time: one FIFO sample per SMP_AVE ADC conversions at SPO2_SR, 15..18-bit
 //    values left-justified in 18 bits, nothing while shut down or in a reserved mode or with a rate
 //    the datasheet does not allow for the pulse width (counted);
 //  - die temperature: TEMP_EN starts a 29 ms conversion, then TINT/TFRAC and DIE_TEMP_RDY;
-//  - interrupts: status bits latch when their enable is set (PWR_RDY always), INT is asserted
-//    while any latched bit is set. A_FULL latches when the unread count reaches 32 - FIFO_A_FULL.
+//  - interrupts: a status bit is set by its event whether or not it is enabled; INT is asserted
+//    (low) while an enabled bit (or PWR_RDY) is set; shutdown clears them all. The interrupt
+//    controller in front of the pin senses an edge or a level, as the host asks.
 // Where the datasheet is silent the choice is stated at the code (e.g. reading an empty FIFO).
 //
 // The signal is a physiological PPG model or a recorded file; faults are injected at run time.
@@ -25,11 +29,22 @@ namespace mxrt::max30102 {
 namespace {
 
 constexpr u64 kNever = MXRT_SIM_NEVER;
-constexpr u64 kTempConversionNs = 29'000'000; // datasheet: TTEMP typ 29 ms
+constexpr u64 kTempConversionNs = 29'000'000; // DS p.3: TTEMP typ 29 ms
 constexpr u64 kStormPeriodNs = 20'000;          // an interrupt storm: 50 kHz
 constexpr u64 kTimeoutNs = 25'000'000;          // an injected bus timeout holds the bus this long
 constexpr u8 kRevId = 0x03;
 constexpr u32 kMaxCatchUp = 64; // samples generated per advance; older ones count as overflow
+
+// Photocurrent per mA of LED current reaching the photodiode through a typical fingertip, in pA
+// per uA (= nA per mA). Calibrated on what hosts see from real MAX30102 modules at the settings
+// most examples use (6.4 mA, 411 us, the 4096 nA range): a fingertip reads about 100 000-130 000
+// of 262 143 counts in IR (below 50 000 is taken for "no finger", 260 000 for saturation). 300 pA
+// per uA puts IR at 1.92 uA = 47 % of the 4096 nA range (123 000 counts), 12 % of the 16384 nA
+// range, 23 % of 8192 nA; red returns 80 % of IR. A typical finger then stays inside full scale at
+// every range from 4096 nA up, at 6.4-7.2 mA (the mainline driver's and Maxim's reference design's
+// settings) with AC, wander and motion on top; full scale at 4096 nA is reached near 13 mA.
+// Without a finger, 2 % of that comes back (cover glass, ambient leakage).
+constexpr s64 kIrPaPerUa = 300, kRedPaPerUa = 240, kNoFingerPaPerUa = 6;
 
 // One cardiac cycle of a fingertip PPG (absorbance, per mille): a fast systolic upstroke, the
 // dicrotic notch at ~40 % of the cycle, a small diastolic wave, an exponential-looking run-off.
@@ -45,8 +60,15 @@ constexpr s64 Triangle(u32 phase) {
 	return p < 32768 ? -1000 + p * 2000 / 32768 : 1000 - (p - 32768) * 2000 / 32768;
 }
 
-// Integer parsing for the control words ------------------------------------------------------
+// Checked arithmetic: every step of a parser that reads untrusted text goes through these.
+constexpr bool MulAdd(u64 a, u64 m, u64 b, u64 *out) {
+	u64 p;
+	return !__builtin_mul_overflow(a, m, &p) && !__builtin_add_overflow(p, b, out);
+}
 
+constexpr bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+
+// Integer parsing for the control words: decimal, or hexadecimal after "0x".
 bool ParseU64(const char *s, usize n, u64 *out) {
 	u64 v = 0;
 	u32 base = 10;
@@ -60,7 +82,7 @@ bool ParseU64(const char *s, usize n, u64 *out) {
 	for (; i < n; i++) {
 		u32 d;
 		const char c = s[i];
-		if (c >= '0' && c <= '9')
+		if (IsDigit(c))
 			d = u32(c - '0');
 		else if (base == 16 && c >= 'a' && c <= 'f')
 			d = u32(c - 'a' + 10);
@@ -68,41 +90,63 @@ bool ParseU64(const char *s, usize n, u64 *out) {
 			d = u32(c - 'A' + 10);
 		else
 			return false;
-		if (v > (~0ull - d) / base)
+		if (!MulAdd(v, base, d, &v))
 			return false;
-		v = v * base + d;
 	}
 	*out = v;
 	return true;
 }
 
-// "12", "-3.25", "97.5": a decimal with up to three fraction digits, in thousandths.
+// An unsigned decimal "123", "123.4567": the value times 10^frac_digits; fraction digits beyond
+// frac_digits must be digits and are dropped (truncation). At least one digit before the point
+// and after it. False for anything else or a value that does not fit in 64 bits.
+bool ParseDecimal(const char *s, usize n, u32 frac_digits, u64 *out) {
+	usize i = 0;
+	u64 v = 0;
+	while (i < n && IsDigit(s[i])) {
+		if (!MulAdd(v, 10, u64(s[i] - '0'), &v))
+			return false;
+		i++;
+	}
+	if (i == 0)
+		return false;
+	u32 kept = 0;
+	if (i < n) {
+		if (s[i] != '.' || i + 1 == n)
+			return false;
+		for (i++; i < n; i++) {
+			if (!IsDigit(s[i]))
+				return false;
+			if (kept < frac_digits) {
+				if (!MulAdd(v, 10, u64(s[i] - '0'), &v))
+					return false;
+				kept++;
+			}
+		}
+	}
+	for (; kept < frac_digits; kept++)
+		if (!MulAdd(v, 10, 0, &v))
+			return false;
+	*out = v;
+	return true;
+}
+
+// "12", "-3.25", "97.5": a decimal with up to three fraction digits, in thousandths, |v| < 2^62.
 bool ParseMilli(const char *s, usize n, s64 *out) {
-	bool neg = false;
-	if (n > 0 && s[0] == '-') {
-		neg = true;
+	const bool neg = n > 0 && s[0] == '-';
+	if (neg) {
 		s++;
 		n--;
 	}
 	usize dot = 0;
 	while (dot < n && s[dot] != '.')
 		dot++;
-	u64 ip = 0, fp = 0;
-	if (dot == 0 && (n == 0 || n == 1))
+	if (dot < n && n - dot - 1 > 3)
+		return false; // more than three fraction digits: not what the key can hold
+	u64 v;
+	if (!ParseDecimal(s, n, 3, &v) || v >= (1ull << 62))
 		return false;
-	if (dot > 0 && !ParseU64(s, dot, &ip))
-		return false;
-	if (dot < n) {
-		const usize fl = n - dot - 1;
-		if (fl == 0 || fl > 3 || !ParseU64(s + dot + 1, fl, &fp) || s[dot + 1] == 'x')
-			return false;
-		for (usize k = fl; k < 3; k++)
-			fp *= 10;
-	}
-	if (ip > 1'000'000'000'000ull)
-		return false;
-	const s64 v = s64(ip * 1000 + fp);
-	*out = neg ? -v : v;
+	*out = neg ? -s64(v) : s64(v);
 	return true;
 }
 
@@ -116,7 +160,9 @@ bool Eq(const char *s, usize n, const char *lit) {
 
 } // namespace
 
-// A recorded PPG, as 18-bit codes at millisecond timestamps from the file's first sample.
+// A recorded PPG, as 18-bit codes at microsecond timestamps from the file's first sample. Built
+// only by Upload::Finish: n >= 2, t_us strictly increasing from 0, duration_us = t_us[n-1] + 1
+// (at most 24 h), so the replay clock never divides by zero.
 struct Replay {
 	u32 n;
 	u64 duration_us;
@@ -139,14 +185,278 @@ struct Faults {
 	u64 nak = 0, timeout = 0;     // next N transfers
 	u64 storm = 0, lose_irq = 0;  // next N interrupts
 	bool stuck_irq = false;
-	u64 overflow = 0;             // hold the interrupt until this many samples overflowed
+	u64 overflow = 0;             // the last overflow asked for (shown)
 	u64 part_id = MAX30102_PART_ID_VALUE;
 	u64 bus_khz = 0;              // 0: transfers take no time
 };
 
 struct Counters {
 	u64 xfers, xfer_bytes, naks, timeouts, samples, fifo_overflows, irqs_raised, irqs_lost,
-		irqs_storm, invalid_config, empty_fifo_reads, temp_conversions;
+		irqs_storm, invalid_config, empty_fifo_reads, temp_conversions, xfers_refused;
+};
+
+// The last replay upload's outcome, for Show.
+struct UploadOutcome {
+	enum class Result : u8 { kNone, kApplied, kOff, kRejected } result = Result::kNone;
+	int err = 0;
+	u32 line = 0;
+	const char *why = "";
+};
+
+// One replay upload, parsed line by line as it arrives (see sim.h for the format and limits).
+class Upload : Pinned {
+public:
+	static constexpr usize kMaxBytes = 8u << 20;
+	static constexpr usize kMaxLine = 4096;
+	static constexpr u32 kMaxRows = 1'000'000;
+	static constexpr u32 kMaxPreamble = 64; // lines before the header row
+	static constexpr u64 kMaxDurationUs = 24ull * 3600 * 1'000'000;
+
+	~Upload() {
+		mxrt_shim_free(t_);
+	}
+
+	int Feed(const char *buf, usize len) {
+		if (err_ != 0)
+			return err_;
+		if (len > kMaxBytes - fed_)
+			return Fail(-MXRT_EFBIG, 0, "larger than 8 MiB");
+		fed_ += len;
+		for (usize i = 0; i < len && err_ == 0;) {
+			usize j = i;
+			while (j < len && buf[j] != '\n')
+				j++;
+			if (carry_n_ + (j - i) > kMaxLine)
+				return Fail(-MXRT_EINVAL, line_ + 1, "line longer than 4096 bytes");
+			if (j == len) { // no line end yet: keep the start of the line
+				for (usize k = i; k < j; k++)
+					carry_[carry_n_++] = buf[k];
+				break;
+			}
+			if (carry_n_ == 0) {
+				Line(buf + i, j - i);
+			} else {
+				for (usize k = i; k < j; k++)
+					carry_[carry_n_++] = buf[k];
+				Line(carry_, carry_n_);
+				carry_n_ = 0;
+			}
+			i = j + 1;
+		}
+		return err_;
+	}
+
+	int Finish(Replay **out) {
+		*out = nullptr;
+		if (err_ == 0 && carry_n_ > 0) { // a last line without a line end
+			Line(carry_, carry_n_);
+			carry_n_ = 0;
+		}
+		if (err_ != 0)
+			return err_;
+		if (state_ == State::kOff)
+			return 0; // "off": back to the model
+		if (state_ == State::kPreamble)
+			return Fail(-MXRT_EINVAL, 0, line_ == 0 ? "empty" :
+				    "no header row with timestamp, LEDC1 and LEDC2 columns");
+		if (n_ < 2)
+			return Fail(-MXRT_EINVAL, 0, "fewer than 2 data rows");
+		const usize bytes = sizeof(Replay) + usize(n_) * (sizeof(u64) + 2 * sizeof(u32));
+		auto *r = static_cast<Replay *>(mxrt_shim_zalloc(bytes, MXRT_GFP_KERNEL, -1));
+		if (r == nullptr)
+			return Fail(-MXRT_ENOMEM, 0, "out of memory");
+		r->n = n_;
+		r->t_us = reinterpret_cast<u64 *>(r + 1);
+		r->ir = reinterpret_cast<u32 *>(r->t_us + n_);
+		r->red = r->ir + n_;
+		for (u32 i = 0; i < n_; i++) {
+			r->t_us[i] = t_[i] - t_[0]; // increasing and at most kMaxDurationUs: checked per row
+			r->ir[i] = ir_[i];
+			r->red[i] = red_[i];
+		}
+		r->duration_us = r->t_us[n_ - 1] + 1;
+		*out = r;
+		return 0;
+	}
+
+	u32 ErrorLine(const char **why) const {
+		*why = why_;
+		return err_line_;
+	}
+
+private:
+	enum class State : u8 { kPreamble, kOff, kRows, kTrailer };
+
+	int Fail(int err, u32 line, const char *why) {
+		if (err_ == 0) {
+			err_ = err;
+			err_line_ = line;
+			why_ = why;
+		}
+		return err_;
+	}
+
+	// Field k (0-based) of a comma-separated line.
+	static bool Field(const char *line, usize n, u32 k, const char **f, usize *fn) {
+		usize i = 0;
+		for (u32 c = 0; c < k; c++) {
+			while (i < n && line[i] != ',')
+				i++;
+			if (i == n)
+				return false;
+			i++;
+		}
+		usize j = i;
+		while (j < n && line[j] != ',')
+			j++;
+		*f = line + i;
+		*fn = j - i;
+		return true;
+	}
+
+	void Line(const char *l, usize n) {
+		line_++;
+		if (n > 0 && l[n - 1] == '\r')
+			n--;
+		switch (state_) {
+		case State::kPreamble:
+			if (line_ == 1 && Eq(l, n, "off")) {
+				state_ = State::kOff;
+				return;
+			}
+			if (Header(l, n))
+				state_ = State::kRows;
+			else if (line_ >= kMaxPreamble)
+				Fail(-MXRT_EINVAL, line_, "no header row with timestamp, LEDC1 and LEDC2 "
+				     "columns in the first 64 lines");
+			return;
+		case State::kOff:
+			Fail(-MXRT_EINVAL, line_, "\"off\" must be alone");
+			return;
+		case State::kRows:
+			if (n == 0 || !IsDigit(l[0])) {
+				state_ = State::kTrailer; // the trailer (stop time, counts) ends the rows
+				return;
+			}
+			Row(l, n);
+			return;
+		case State::kTrailer:
+			return;
+		}
+	}
+
+	bool Header(const char *l, usize n) {
+		int ts = -1, ir = -1, red = -1;
+		const char *f;
+		usize fn;
+		for (u32 k = 0; k < kMaxLine && Field(l, n, k, &f, &fn); k++) {
+			if (Eq(f, fn, "timestamp") && ts < 0)
+				ts = int(k);
+			else if (Eq(f, fn, "LEDC1") && ir < 0)
+				ir = int(k);
+			else if (Eq(f, fn, "LEDC2") && red < 0)
+				red = int(k);
+		}
+		if (ts != 0 || ir < 0 || red < 0)
+			return false;
+		c_ir_ = u32(ir);
+		c_red_ = u32(red);
+		return true;
+	}
+
+	void Row(const char *l, usize n) {
+		u64 t, ir, red;
+		// Timestamps are milliseconds: three fraction digits make microseconds.
+		if (!Number(l, n, 0, 3, &t, "no timestamp field", "timestamp is not a decimal number",
+			    "timestamp out of range") ||
+		    !Number(l, n, c_ir_, 0, &ir, "no LEDC1 field", "LEDC1 is not a decimal number",
+			    "LEDC1 out of range") ||
+		    !Number(l, n, c_red_, 0, &red, "no LEDC2 field", "LEDC2 is not a decimal number",
+			    "LEDC2 out of range"))
+			return;
+		if (n_ > 0 && t <= t_[n_ - 1]) {
+			Fail(-MXRT_EINVAL, line_, "timestamp not after the previous row's");
+			return;
+		}
+		if (n_ > 0 && t - t_[0] > kMaxDurationUs) {
+			Fail(-MXRT_ERANGE, line_, "more than 24 h after the first timestamp");
+			return;
+		}
+		if (n_ == kMaxRows) {
+			Fail(-MXRT_EFBIG, line_, "more than 1000000 data rows");
+			return;
+		}
+		if (n_ == cap_ && !Grow())
+			return;
+		t_[n_] = t;
+		// An 18-bit ADC saturates: larger recorded values (a 19-bit MAXM86161) read full scale.
+		ir_[n_] = u32(Min<u64>(ir, 0x3ffff));
+		red_[n_] = u32(Min<u64>(red, 0x3ffff));
+		n_++;
+	}
+
+	// Field k of a row as a decimal (see ParseDecimal). A field that is a decimal in its syntax
+	// but does not fit is out of range (ERANGE); anything else is not a number (EINVAL).
+	bool Number(const char *l, usize n, u32 k, u32 frac, u64 *v, const char *missing,
+		    const char *not_number, const char *range) {
+		const char *f;
+		usize fn;
+		if (!Field(l, n, k, &f, &fn)) {
+			Fail(-MXRT_EINVAL, line_, missing);
+			return false;
+		}
+		if (ParseDecimal(f, fn, frac, v))
+			return true;
+		usize i = 0;
+		while (i < fn && IsDigit(f[i]))
+			i++;
+		bool syntax = i > 0;
+		if (syntax && i < fn) {
+			syntax = f[i] == '.' && i + 1 < fn;
+			for (i++; syntax && i < fn; i++)
+				syntax = IsDigit(f[i]);
+		}
+		if (syntax)
+			Fail(-MXRT_ERANGE, line_, range);
+		else
+			Fail(-MXRT_EINVAL, line_, not_number);
+		return false;
+	}
+
+	bool Grow() {
+		const u32 cap = cap_ == 0 ? 1024 : Min<u32>(cap_ * 2, kMaxRows);
+		auto *t = static_cast<u64 *>(mxrt_shim_zalloc(usize(cap) * (sizeof(u64) + 2 * sizeof(u32)),
+							      MXRT_GFP_KERNEL, -1));
+		if (t == nullptr) {
+			Fail(-MXRT_ENOMEM, line_, "out of memory");
+			return false;
+		}
+		auto *ir = reinterpret_cast<u32 *>(t + cap), *red = ir + cap;
+		for (u32 i = 0; i < n_; i++) {
+			t[i] = t_[i];
+			ir[i] = ir_[i];
+			red[i] = red_[i];
+		}
+		mxrt_shim_free(t_);
+		t_ = t;
+		ir_ = ir;
+		red_ = red;
+		cap_ = cap;
+		return true;
+	}
+
+	State state_ = State::kPreamble;
+	int err_ = 0;
+	u32 err_line_ = 0;
+	const char *why_ = "";
+	usize fed_ = 0;
+	u32 line_ = 0; // lines seen
+	u32 c_ir_ = 0, c_red_ = 0;
+	u32 n_ = 0, cap_ = 0;
+	u64 *t_ = nullptr; // absolute timestamps in us; ir_ and red_ live in the same block
+	u32 *ir_ = nullptr, *red_ = nullptr;
+	usize carry_n_ = 0;
+	char carry_[kMaxLine];
 };
 
 class Sim : Pinned {
@@ -157,16 +467,28 @@ public:
 	void PowerOn(u64 now) {
 		for (u8 &r : reg_)
 			r = 0;
+		// DS p.12: PWR_RDY on power-up; it cannot be disabled.
 		reg_[MAX30102_REG_INT_STATUS1] = MAX30102_INT_PWR_RDY;
 		ResetFifo();
 		sampling_ = false;
+		ovf_hold_ = false;
 		temp_done_ = kNever;
 		reg_ptr_ = 0;
 		UpdateSampling(now);
+		SyncLine();
 	}
 
 	int Xfer(mxrt_sim_msg *msgs, int n, u64 now, u64 *bus_ns) {
 		*bus_ns = 0;
+		// What the adapter does not do is refused before anything reaches the bus, like an
+		// adapter that does not advertise I2C_FUNC_10BIT_ADDR, _SMBUS_READ_BLOCK_DATA or
+		// _PROTOCOL_MANGLING.
+		for (int i = 0; i < n; i++) {
+			if (msgs[i].flags & ~u16(MXRT_SIM_MSG_READ)) {
+				cnt_.xfers_refused++;
+				return -MXRT_EOPNOTSUPP;
+			}
+		}
 		Advance(now);
 		u64 bits = 0;
 		for (int i = 0; i < n; i++)
@@ -194,23 +516,25 @@ public:
 			mxrt_sim_msg &m = msgs[i];
 			cnt_.xfer_bytes += m.len;
 			if (m.flags & MXRT_SIM_MSG_READ) {
-				for (u16 k = 0; k < m.len; k++)
+				for (u16 k = 0; k < m.len; k++) {
 					m.buf[k] = ReadByte(now);
+					SyncLine();
+				}
 			} else if (m.len > 0) {
 				reg_ptr_ = m.buf[0]; // a write sets the register pointer, then data
-				for (u16 k = 1; k < m.len; k++)
+				for (u16 k = 1; k < m.len; k++) {
 					WriteByte(m.buf[k], now);
+					SyncLine();
+				}
 			}
 		}
-		if (!LineAsserted())
-			suppressed_ = false; // INT went high: the next assertion is a new one
 		return n;
 	}
 
 	void Advance(u64 now) {
 		if (temp_done_ != kNever && now >= temp_done_)
 			FinishTemperature();
-		if (!sampling_ || now < next_sample_)
+		if (!sampling_ || ovf_hold_ || now < next_sample_)
 			return;
 		u64 due = (now - next_sample_) / period_ + 1;
 		if (due > kMaxCatchUp) {
@@ -226,13 +550,47 @@ public:
 		}
 	}
 
+	// DS p.12: "Whenever an interrupt is triggered, the MAX30102 pulls the active-low interrupt
+	// pin into its low state until the interrupt is cleared", and "each source of hardware
+	// interrupt, with the exception of power ready, can be disabled": the pin follows the enabled
+	// status bits and PWR_RDY.
 	bool LineAsserted() const {
-		const u8 st1 = reg_[MAX30102_REG_INT_STATUS1], st2 = reg_[MAX30102_REG_INT_STATUS2];
-		return faults_.stuck_irq || st1 != 0 || st2 != 0;
+		const u8 en1 = reg_[MAX30102_REG_INT_ENABLE1] | MAX30102_INT_PWR_RDY;
+		return faults_.stuck_irq || (reg_[MAX30102_REG_INT_STATUS1] & en1) != 0 ||
+		       (reg_[MAX30102_REG_INT_STATUS2] & reg_[MAX30102_REG_INT_ENABLE2]) != 0;
+	}
+
+	// The interrupt controller sees the pin: latch an edge in the direction it senses.
+	void SyncLine() {
+		const bool low = LineAsserted();
+		if (low != pin_low_) {
+			if (trigger_ & (low ? MXRT_SIM_TRIGGER_EDGE_FALLING : MXRT_SIM_TRIGGER_EDGE_RISING))
+				edge_pending_ = true;
+			pin_low_ = low;
+		}
+		if (!LevelActive())
+			suppressed_ = false; // the level went away: its next assertion is a new one
+	}
+
+	bool Edge() const { return (trigger_ & MXRT_SIM_TRIGGER_EDGE_BOTH) != 0; }
+	bool LevelActive() const {
+		return trigger_ & MXRT_SIM_TRIGGER_LEVEL_HIGH ? !pin_low_ : pin_low_;
+	}
+
+	int SetTrigger(u32 t) {
+		const bool edge = (t & MXRT_SIM_TRIGGER_EDGE_BOTH) != 0;
+		const bool level = (t & (MXRT_SIM_TRIGGER_LEVEL_HIGH | MXRT_SIM_TRIGGER_LEVEL_LOW)) != 0;
+		if (t == 0 || (edge && level) || (t & ~u32(0xf)) ||
+		    t == (MXRT_SIM_TRIGGER_LEVEL_HIGH | MXRT_SIM_TRIGGER_LEVEL_LOW))
+			return -MXRT_EINVAL;
+		trigger_ = t;
+		edge_pending_ = false; // a new sense starts from the pin as it is: no edge yet
+		suppressed_ = false;
+		return 0;
 	}
 
 	mxrt_sim_irq_action IrqPoll(u64 now, bool masked) {
-		if (faults_.storm != 0) {
+		if (faults_.storm != 0) { // glitches on the line: each one is an interrupt
 			if (masked)
 				return MXRT_SIM_IRQ_NONE;
 			faults_.storm--;
@@ -240,15 +598,20 @@ public:
 			cnt_.irqs_raised++;
 			return MXRT_SIM_IRQ_RAISE;
 		}
-		const bool asserted = LineAsserted();
-		if (!asserted) {
-			suppressed_ = false; // a new assertion can be delivered (or lost) again
-			return MXRT_SIM_IRQ_NONE;
+		if (Edge()) {
+			// Latched by SyncLine, kept while masked (delivered at unmask), consumed here.
+			if (!edge_pending_ || masked)
+				return MXRT_SIM_IRQ_NONE;
+			edge_pending_ = false;
+			if (faults_.lose_irq != 0) {
+				faults_.lose_irq--;
+				cnt_.irqs_lost++;
+				return MXRT_SIM_IRQ_NONE; // this edge never reaches the host
+			}
+			cnt_.irqs_raised++;
+			return MXRT_SIM_IRQ_RAISE;
 		}
-		if (hold_until_samples_ != 0 && cnt_.samples < hold_until_samples_)
-			return MXRT_SIM_IRQ_NONE; // overflow fault: the host does not hear INT for a while
-		hold_until_samples_ = 0;
-		if (suppressed_ || masked)
+		if (!LevelActive() || suppressed_ || masked)
 			return MXRT_SIM_IRQ_NONE;
 		if (faults_.lose_irq != 0) {
 			faults_.lose_irq--;
@@ -264,7 +627,7 @@ public:
 		u64 next = temp_done_;
 		if (faults_.storm != 0)
 			next = Min(next, now + kStormPeriodNs);
-		if (sampling_)
+		if (sampling_ && !ovf_hold_)
 			next = Min(next, NextSampleEvent());
 		return next;
 	}
@@ -290,19 +653,48 @@ public:
 		return old;
 	}
 
+	Replay *ApplyUpload(const Upload *u, int err, Replay *r, u64 now) {
+		upload_ = UploadOutcome{};
+		upload_.err = err;
+		if (err != 0) {
+			upload_.result = UploadOutcome::Result::kRejected;
+			upload_.line = u != nullptr ? u->ErrorLine(&upload_.why) : 0;
+			return nullptr;
+		}
+		upload_.result = r != nullptr ? UploadOutcome::Result::kApplied : UploadOutcome::Result::kOff;
+		return SwapReplay(r, now);
+	}
+
+	// The overflow fault: the FIFO fills and exactly v samples are lost, as if the host had not
+	// read it for 32 - unread + v sample periods (a long bus stall, a lost interrupt and a late
+	// watchdog, ...): OVF_COUNTER = v, A_FULL latched on the way. Sampling then waits for the
+	// host's next FIFO access (a FIFO_DATA read or a pointer write) or reconfiguration, so that
+	// the host's reaction time, whatever it is, loses nothing more: v is exact.
+	void InjectOverflow(u64 v, u64 now) {
+		faults_.overflow = v;
+		if (v == 0 || !sampling_)
+			return;
+		const u64 n = MAX30102_FIFO_DEPTH - count_ + v;
+		for (u64 i = 0; i < n; i++)
+			PushSample(now);
+		ovf_hold_ = true;
+	}
+
 	// Public to the control table below; nothing outside this file sees the class.
 	// The chip's registers. FIFO pointers and counters live in the members below.
 	u8 reg_[256];
 	u8 fifo_[MAX30102_FIFO_DEPTH][MAX30102_MAX_CHANNELS * 3];
+	u8 popped_[MAX30102_MAX_CHANNELS * 3]; // the sample being read out through FIFO_DATA
 	u8 wr_ = 0, rd_ = 0, ovf_ = 0;
 	u32 count_ = 0;    // unread samples (0..32): the pointers alone cannot tell full from empty
-	u32 byte_pos_ = 0; // bytes of the oldest sample already read through FIFO_DATA
+	u32 byte_pos_ = 0; // bytes of popped_ already read (0: no sample being read)
+	u32 popped_len_ = 0;
 	u8 reg_ptr_ = 0;
-	bool sampling_ = false;
+	bool sampling_ = false, ovf_hold_ = false;
 	u64 period_ = 0, next_sample_ = kNever, temp_done_ = kNever;
 	u32 channels_ = 0, adc_bits_ = 18;
-	bool suppressed_ = false;
-	u64 hold_until_samples_ = 0;
+	u32 trigger_ = MXRT_SIM_TRIGGER_LEVEL_LOW;
+	bool pin_low_ = false, edge_pending_ = false, suppressed_ = false;
 	u32 heart_phase_ = 0, wander_phase_ = 0;
 	u64 last_signal_t_ = 0;
 	u32 rng_ = 0x2545f491;
@@ -312,17 +704,21 @@ public:
 	Counters cnt_{};
 	Replay *replay_ = nullptr;
 	u64 replay_start_ = 0;
+	UploadOutcome upload_;
 
 	void ResetFifo() {
 		wr_ = rd_ = ovf_ = 0;
-		count_ = byte_pos_ = 0;
+		count_ = byte_pos_ = popped_len_ = 0;
 	}
+
+	bool Shutdown() const { return (reg_[MAX30102_REG_MODE_CONFIG] & MAX30102_MODE_SHDN) != 0; }
 
 	u32 Threshold() const { return 32 - (reg_[MAX30102_REG_FIFO_CONFIG] & MAX30102_FIFO_A_FULL_MASK); }
 
+	// The next sample that can change the pin (only enabled interrupts drive it).
 	u64 NextSampleEvent() const {
 		const u8 en = reg_[MAX30102_REG_INT_ENABLE1];
-		if (en & MAX30102_INT_PPG_RDY || en & MAX30102_INT_ALC_OVF || hold_until_samples_ != 0)
+		if (en & MAX30102_INT_PPG_RDY || en & MAX30102_INT_ALC_OVF)
 			return next_sample_;
 		if (en & MAX30102_INT_A_FULL && count_ < Threshold())
 			return next_sample_ + (Threshold() - count_ - 1) * period_;
@@ -343,14 +739,23 @@ public:
 			on = false;
 		}
 		const u64 period = SamplePeriodNs(kSampleRates[sr], avg);
-		if (on && (!sampling_ || period != period_ || ch != channels_))
+		if (on && (!sampling_ || ovf_hold_ || period != period_ || ch != channels_))
 			next_sample_ = now + period; // a new configuration starts a new sample
 		if (!on)
 			next_sample_ = kNever;
 		sampling_ = on;
+		ovf_hold_ = false;
 		period_ = period;
 		channels_ = ch;
 		adc_bits_ = AdcBits(pw);
+	}
+
+	// The host touched the FIFO after an injected overflow: sampling goes on from now.
+	void ReleaseOverflowHold(u64 now) {
+		if (!ovf_hold_)
+			return;
+		ovf_hold_ = false;
+		next_sample_ = now + period_;
 	}
 
 	void Overflowed(u64 n) {
@@ -363,12 +768,14 @@ public:
 		u32 code[2];
 		bool alc = Measure(t, code);
 		if (count_ == MAX30102_FIFO_DEPTH) {
+			// DS p.13 (OVF_COUNTER): "When the FIFO is full, samples are not pushed on to the
+			// FIFO, samples are lost"; p.17 (FIFO_ROLLOVER_EN): with rollover the FIFO keeps
+			// filling, overwriting the oldest sample.
 			Overflowed(1);
 			if (!(reg_[MAX30102_REG_FIFO_CONFIG] & MAX30102_FIFO_ROLLOVER_EN))
 				return; // the new sample is lost, the FIFO keeps the old ones
 			rd_ = (rd_ + 1) & 31; // rollover: the oldest sample is overwritten
 			count_--;
-			byte_pos_ = 0;
 		}
 		u8 *s = fifo_[wr_];
 		for (u32 c = 0; c < channels_; c++) {
@@ -383,14 +790,20 @@ public:
 		}
 		wr_ = (wr_ + 1) & 31;
 		count_++;
-		const u8 en = reg_[MAX30102_REG_INT_ENABLE1];
+		// The events set their status bits whether or not the interrupt is enabled: the
+		// enables only gate the pin (DS p.12; Maxim's application note "How do I set up
+		// interrupt for MAX30101/MAX30102": without A_FULL_EN / PPG_RDY_EN "the host will have
+		// to poll the Interrupt Status 1 register to determine whether the interrupt has
+		// occurred"). A_FULL: DS p.12 "triggers when the FIFO write pointer has a certain number
+		// of free spaces remaining" (the write that reaches the threshold; not again until the
+		// count comes back to it).
 		u8 &st = reg_[MAX30102_REG_INT_STATUS1];
-		if (en & MAX30102_INT_PPG_RDY)
-			st |= MAX30102_INT_PPG_RDY;
-		if (en & MAX30102_INT_A_FULL && count_ == Threshold())
+		st |= MAX30102_INT_PPG_RDY;
+		if (count_ == Threshold())
 			st |= MAX30102_INT_A_FULL;
-		if (alc && en & MAX30102_INT_ALC_OVF)
+		if (alc)
 			st |= MAX30102_INT_ALC_OVF;
+		SyncLine();
 	}
 
 	u32 NextRandom() { // xorshift32
@@ -403,7 +816,7 @@ public:
 	// The ADC codes (18-bit) of red [0] and IR [1] at time t. Returns true when the signal
 	// saturates the ADC (reported as ALC overflow).
 	bool Measure(u64 t, u32 code[2]) {
-		if (replay_ != nullptr && replay_->n > 1) {
+		if (replay_ != nullptr && replay_->n > 1 && replay_->duration_us != 0) {
 			const u64 us = ((t > replay_start_ ? t - replay_start_ : 0) / 1000) % replay_->duration_us;
 			u32 lo = 0, hi = replay_->n - 1;
 			while (hi - lo > 1) { // the last sample at or before us
@@ -417,7 +830,8 @@ public:
 			return false;
 		}
 		// Advance the phases by the time since the previous sample (at most 1 s).
-		const u64 dt = Min<u64>(last_signal_t_ == 0 ? 0 : t - last_signal_t_, 1'000'000'000);
+		const u64 dt = Min<u64>(last_signal_t_ == 0 || t < last_signal_t_ ? 0 : t - last_signal_t_,
+					1'000'000'000);
 		last_signal_t_ = t;
 		// cycles/ns = bpm / 60e9; phase is 2^32 per cycle
 		heart_phase_ += u32((u64(sig_.hr_milli) * 71582ull / 1000) * dt / 1'000'000ull);
@@ -427,10 +841,9 @@ public:
 
 		const u32 led_red = reg_[MAX30102_REG_LED1_PA] * kLedStepUa;
 		const u32 led_ir = reg_[MAX30102_REG_LED2_PA] * kLedStepUa;
-		// DC photocurrent in pA: 1 nA per uA of LED current for IR through a finger, 0.8 for red;
-		// without a finger only a little light comes back.
-		s64 dc_ir = s64(led_ir) * (sig_.finger ? 1000 : 20);
-		s64 dc_red = s64(led_red) * (sig_.finger ? 800 : 15);
+		// DC photocurrent in pA (see kIrPaPerUa for the calibration).
+		s64 dc_ir = s64(led_ir) * (sig_.finger ? kIrPaPerUa : kNoFingerPaPerUa);
+		s64 dc_red = s64(led_red) * (sig_.finger ? kRedPaPerUa : kNoFingerPaPerUa);
 		// R = (AC/DC)red / (AC/DC)ir from the empirical SpO2 = 110 - 25 R (in thousandths)
 		const s64 r_milli = (110'000 - sig_.spo2_milli) / 25;
 		s64 ac_ir = sig_.finger ? dc_ir * sig_.perfusion_milli / 100'000 : 0;
@@ -467,42 +880,55 @@ public:
 		reg_[MAX30102_REG_TEMP_INT] = u8(s32(whole));
 		reg_[MAX30102_REG_TEMP_FRAC] = u8(((t - whole * 1000) * 16 / 1000) & 0x0f);
 		reg_[MAX30102_REG_TEMP_CONFIG] = 0;
-		if (reg_[MAX30102_REG_INT_ENABLE2] & MAX30102_INT_DIE_TEMP_RDY)
+		if (!Shutdown()) // DS p.17: in shutdown "all interrupts are cleared to zero"
 			reg_[MAX30102_REG_INT_STATUS2] |= MAX30102_INT_DIE_TEMP_RDY;
+		SyncLine();
 	}
 
 	u8 ReadByte(u64 now) {
 		const u8 r = reg_ptr_;
 		u8 v;
 		if (r == MAX30102_REG_FIFO_DATA) {
-			// The only register that does not advance the pointer: each byte pops FIFO data.
+			// The only register that does not advance the register pointer (DS p.14): each
+			// byte is the next byte of FIFO data. DS p.12: reading FIFO_DATA clears PPG_RDY.
 			reg_[MAX30102_REG_INT_STATUS1] &= u8(~MAX30102_INT_PPG_RDY);
-			if (count_ == 0) {
-				// Datasheet-silent: an empty FIFO reads as zeros and the pointers stay put.
-				cnt_.empty_fifo_reads++;
-				return 0;
-			}
-			v = fifo_[rd_][byte_pos_++];
-			if (byte_pos_ == 3 * channels_) {
-				byte_pos_ = 0;
+			ReleaseOverflowHold(now);
+			if (byte_pos_ == 0) {
+				if (count_ == 0) {
+					// Datasheet-silent: an empty FIFO reads as zeros, the pointers stay.
+					cnt_.empty_fifo_reads++;
+					return 0;
+				}
+				// DS p.15: "The FIFO read pointer is automatically incremented after the
+				// first byte of each sample is read." The sample is popped then (OVF_COUNTER
+				// clears, DS p.13); its other bytes follow from where it was latched.
+				popped_len_ = 3 * channels_;
+				for (u32 k = 0; k < popped_len_; k++)
+					popped_[k] = fifo_[rd_][k];
 				rd_ = (rd_ + 1) & 31;
 				count_--;
-				ovf_ = 0; // a popped sample clears OVF_COUNTER
+				ovf_ = 0;
 			}
+			v = popped_[byte_pos_++];
+			if (byte_pos_ >= popped_len_)
+				byte_pos_ = 0;
 			return v;
 		}
 		v = Peek(r);
 		if (r == MAX30102_REG_INT_STATUS1 || r == MAX30102_REG_INT_STATUS2)
-			reg_[r] = 0;
-		if (r == MAX30102_REG_TEMP_FRAC)
+			reg_[r] = 0; // DS p.12: cleared by reading the status register
+		if (r == MAX30102_REG_TEMP_FRAC) // DS p.12: "or the TFRAC register"
 			reg_[MAX30102_REG_INT_STATUS2] &= u8(~MAX30102_INT_DIE_TEMP_RDY);
-		reg_ptr_ = u8(r + 1);
+		// DS p.14: reading past 0xFF does not wrap to 0x00; what it reads is not meaningful
+		// (here: PART_ID again).
+		if (r != 0xff)
+			reg_ptr_ = u8(r + 1);
 		return v;
 	}
 
 	void WriteByte(u8 v, u64 now) {
 		const u8 r = reg_ptr_;
-		reg_ptr_ = r == MAX30102_REG_FIFO_DATA ? r : u8(r + 1);
+		reg_ptr_ = r == MAX30102_REG_FIFO_DATA || r == 0xff ? r : u8(r + 1);
 		switch (r) {
 		case MAX30102_REG_INT_ENABLE1:
 			reg_[r] = v & (MAX30102_INT_A_FULL | MAX30102_INT_PPG_RDY | MAX30102_INT_ALC_OVF);
@@ -529,8 +955,8 @@ public:
 			return;
 		case MAX30102_REG_MODE_CONFIG:
 			if (v & MAX30102_MODE_RESET) {
-				// Every register to its power-on value; the bit clears itself. PWR_RDY is
-				// a power-up event, not a reset one.
+				// Every register to its power-on value; the bit clears itself. DS p.17:
+				// "Setting the RESET bit does not trigger a PWR_RDY interrupt event."
 				const u64 keep_temp = temp_done_;
 				PowerOn(now);
 				reg_[MAX30102_REG_INT_STATUS1] = 0;
@@ -538,6 +964,12 @@ public:
 				return;
 			}
 			reg_[r] = v & (MAX30102_MODE_SHDN | MAX30102_MODE_MASK);
+			if (v & MAX30102_MODE_SHDN) {
+				// DS p.17 (SHDN): "While in power-save mode, all registers retain their
+				// values ... All interrupts are cleared to zero in this mode."
+				reg_[MAX30102_REG_INT_STATUS1] = 0;
+				reg_[MAX30102_REG_INT_STATUS2] = 0;
+			}
 			UpdateSampling(now);
 			return;
 		case MAX30102_REG_LED1_PA:
@@ -553,11 +985,12 @@ public:
 		default:
 			return; // read-only or reserved: ignored
 		}
-		// A pointer write: the FIFO holds what lies between the pointers.
+		// A pointer write: the FIFO holds what lies between the pointers, and a sample being
+		// read out is abandoned.
 		count_ = FifoUnread(wr_, rd_, false);
 		byte_pos_ = 0;
+		ReleaseOverflowHold(now);
 	}
-
 };
 
 // One control key: where it goes and its range.
@@ -565,38 +998,30 @@ struct ControlWord {
 	const char *key;
 	s64 min, max; // in thousandths for fixed-point keys, units otherwise
 	bool milli;
+	bool needs_sampling; // a non-zero value needs a sampling chip (else EINVAL)
 	void (*apply)(Sim &, s64 v, u64 now);
 };
 
 #define MXRT_SIG(field) [](Sim &s, s64 v, u64) { s.sig_.field = v; }
 #define MXRT_FAULT(field) [](Sim &s, s64 v, u64) { s.faults_.field = u64(v); }
 static const ControlWord kControls[] = {
-	{"hr", 20'000, 250'000, true, MXRT_SIG(hr_milli)},
-	{"spo2", 50'000, 100'000, true, MXRT_SIG(spo2_milli)},
-	{"perfusion", 0, 20'000, true, MXRT_SIG(perfusion_milli)},
-	{"noise", 0, 10'000, true, MXRT_SIG(noise_milli)},
-	{"wander", 0, 10'000, true, MXRT_SIG(wander_milli)},
-	{"temp", -40'000, 85'000, true, MXRT_SIG(temp_milli)},
-	{"finger", 0, 1, false, [](Sim &s, s64 v, u64) { s.sig_.finger = v != 0; }},
-	{"motion", 0, 1, false, [](Sim &s, s64 v, u64) { s.sig_.motion = v != 0; }},
-	{"nak", 0, 1'000'000, false, MXRT_FAULT(nak)},
-	{"timeout", 0, 1'000, false, MXRT_FAULT(timeout)},
-	{"storm", 0, 1'000'000, false, MXRT_FAULT(storm)},
-	{"lose_irq", 0, 1'000'000, false, MXRT_FAULT(lose_irq)},
-	{"stuck_irq", 0, 1, false, [](Sim &s, s64 v, u64) { s.faults_.stuck_irq = v != 0; }},
-	{"overflow", 0, 31, false,
-	 [](Sim &s, s64 v, u64 now) {
-		 // The FIFO fills and v samples overflow at once, as if the host had not read it
-		 // for 32 - unread + v sample periods (a long bus stall, a lost interrupt and a
-		 // late watchdog, ...): OVF_COUNTER = v, INT asserted by A_FULL if enabled.
-		 s.faults_.overflow = u64(v);
-		 const u64 n = v ? 32 - s.count_ + u64(v) : 0;
-		 for (u64 i = 0; i < n && s.sampling_; i++)
-			 s.PushSample(now);
-	 }},
-	{"part_id", 0, 255, false, MXRT_FAULT(part_id)},
-	{"bus_khz", 0, 3400, false, MXRT_FAULT(bus_khz)},
-	{"power_on", 1, 1, false, [](Sim &s, s64, u64 now) { s.PowerOn(now); }},
+	{"hr", 20'000, 250'000, true, false, MXRT_SIG(hr_milli)},
+	{"spo2", 50'000, 100'000, true, false, MXRT_SIG(spo2_milli)},
+	{"perfusion", 0, 20'000, true, false, MXRT_SIG(perfusion_milli)},
+	{"noise", 0, 10'000, true, false, MXRT_SIG(noise_milli)},
+	{"wander", 0, 10'000, true, false, MXRT_SIG(wander_milli)},
+	{"temp", -40'000, 85'000, true, false, MXRT_SIG(temp_milli)},
+	{"finger", 0, 1, false, false, [](Sim &s, s64 v, u64) { s.sig_.finger = v != 0; }},
+	{"motion", 0, 1, false, false, [](Sim &s, s64 v, u64) { s.sig_.motion = v != 0; }},
+	{"nak", 0, 1'000'000, false, false, MXRT_FAULT(nak)},
+	{"timeout", 0, 1'000, false, false, MXRT_FAULT(timeout)},
+	{"storm", 0, 1'000'000, false, false, MXRT_FAULT(storm)},
+	{"lose_irq", 0, 1'000'000, false, false, MXRT_FAULT(lose_irq)},
+	{"stuck_irq", 0, 1, false, false, [](Sim &s, s64 v, u64) { s.faults_.stuck_irq = v != 0; }},
+	{"overflow", 0, 31, false, true, [](Sim &s, s64 v, u64 now) { s.InjectOverflow(u64(v), now); }},
+	{"part_id", 0, 255, false, false, MXRT_FAULT(part_id)},
+	{"bus_khz", 0, 3400, false, false, MXRT_FAULT(bus_khz)},
+	{"power_on", 1, 1, false, false, [](Sim &s, s64, u64 now) { s.PowerOn(now); }},
 };
 #undef MXRT_SIG
 #undef MXRT_FAULT
@@ -604,7 +1029,7 @@ static const ControlWord kControls[] = {
 int Sim::Control(const char *text, usize len, u64 now) {
 	// Two passes: validate every word, then apply, so a bad word changes nothing.
 	for (int pass = 0; pass < 2; pass++) {
-		usize i = 0;
+		usize i = 0, words = 0;
 		while (i < len) {
 			while (i < len && (text[i] == ' ' || text[i] == '\n' || text[i] == '\t' || text[i] == '\0'))
 				i++;
@@ -613,6 +1038,7 @@ int Sim::Control(const char *text, usize len, u64 now) {
 			const usize start = i;
 			while (i < len && text[i] != ' ' && text[i] != '\n' && text[i] != '\t' && text[i] != '\0')
 				i++;
+			words++;
 			usize eq = start;
 			while (eq < i && text[eq] != '=')
 				eq++;
@@ -636,10 +1062,15 @@ int Sim::Control(const char *text, usize len, u64 now) {
 			}
 			if (v < w->min || v > w->max)
 				return -MXRT_EINVAL;
+			if (pass == 0 && w->needs_sampling && v != 0 && !sampling_)
+				return -MXRT_EINVAL;
 			if (pass == 1)
 				w->apply(*this, v, now);
 		}
+		if (words == 0)
+			return -MXRT_EINVAL; // blank: nothing was asked, so nothing is "applied"
 	}
+	SyncLine(); // stuck_irq, power_on and the overflow fault move the pin
 	return 0;
 }
 
@@ -651,98 +1082,51 @@ usize Sim::Show(char *buf, usize size) const {
 				    0x0c, 0x0d, 0x11, 0x12, 0x1f, 0x20, 0x21, 0xfe, 0xff};
 	for (u8 r : kShown)
 		OUT(" %02x=%02x", r, Peek(r));
-	OUT("\nfifo: unread=%u sampling=%d period_ns=%llu channels=%u adc_bits=%u\n", count_,
-	    sampling_ ? 1 : 0, sampling_ ? period_ : 0ull, channels_, adc_bits_);
-	OUT("signal: source=%s hr=%lld.%03lld spo2=%lld.%03lld perfusion=%lld.%03lld noise=%lld.%03lld "
-	    "wander=%lld.%03lld temp=%lld.%03lld finger=%d motion=%d\n",
-	    replay_ ? "replay" : "model", sig_.hr_milli / 1000, sig_.hr_milli % 1000,
+	OUT("\nfifo: unread=%u sampling=%d period_ns=%llu channels=%u adc_bits=%u paused=%d\n", count_,
+	    sampling_ ? 1 : 0, sampling_ ? period_ : 0ull, channels_, adc_bits_, ovf_hold_ ? 1 : 0);
+	static const char *const kTriggers[16] = {"?", "edge-rising", "edge-falling", "edge-both",
+						  "level-high", "?", "?", "?", "level-low"};
+	OUT("irq: trigger=%s pin=%s edge_pending=%d\n", kTriggers[trigger_ & 15] ? kTriggers[trigger_ & 15] : "?",
+	    pin_low_ ? "low" : "high", edge_pending_ ? 1 : 0);
+	OUT("signal: source=%s", replay_ ? "replay" : "model");
+	if (replay_)
+		OUT(" rows=%u duration_ms=%llu", replay_->n, replay_->duration_us / 1000);
+	OUT(" hr=%lld.%03lld spo2=%lld.%03lld perfusion=%lld.%03lld noise=%lld.%03lld "
+	    "wander=%lld.%03lld temp=%s%lld.%03lld finger=%d motion=%d\n",
+	    sig_.hr_milli / 1000, sig_.hr_milli % 1000,
 	    sig_.spo2_milli / 1000, sig_.spo2_milli % 1000, sig_.perfusion_milli / 1000,
 	    sig_.perfusion_milli % 1000, sig_.noise_milli / 1000, sig_.noise_milli % 1000,
-	    sig_.wander_milli / 1000, sig_.wander_milli % 1000, sig_.temp_milli / 1000,
+	    sig_.wander_milli / 1000, sig_.wander_milli % 1000, sig_.temp_milli < 0 ? "-" : "",
+	    (sig_.temp_milli < 0 ? -sig_.temp_milli : sig_.temp_milli) / 1000,
 	    (sig_.temp_milli < 0 ? -sig_.temp_milli : sig_.temp_milli) % 1000, sig_.finger ? 1 : 0,
 	    sig_.motion ? 1 : 0);
-	OUT("faults: nak=%llu timeout=%llu storm=%llu lose_irq=%llu stuck_irq=%d overflow=%llu "
+	static const char *const kResults[] = {"none", "applied", "off", "rejected"};
+	OUT("upload: result=%s", kResults[u32(upload_.result)]);
+	if (upload_.result == UploadOutcome::Result::kRejected)
+		OUT(" errno=%d line=%u reason: %s", -upload_.err, upload_.line, upload_.why);
+	OUT("\nfaults: nak=%llu timeout=%llu storm=%llu lose_irq=%llu stuck_irq=%d overflow=%llu "
 	    "part_id=0x%02llx bus_khz=%llu\n",
 	    faults_.nak, faults_.timeout, faults_.storm, faults_.lose_irq, faults_.stuck_irq ? 1 : 0,
 	    faults_.overflow, faults_.part_id, faults_.bus_khz);
 	OUT("counters: xfers=%llu xfer_bytes=%llu naks=%llu timeouts=%llu samples=%llu "
 	    "fifo_overflows=%llu irqs_raised=%llu irqs_lost=%llu irqs_storm=%llu invalid_config=%llu "
-	    "empty_fifo_reads=%llu temp_conversions=%llu\n",
+	    "empty_fifo_reads=%llu temp_conversions=%llu xfers_refused=%llu\n",
 	    cnt_.xfers, cnt_.xfer_bytes, cnt_.naks, cnt_.timeouts, cnt_.samples, cnt_.fifo_overflows,
 	    cnt_.irqs_raised, cnt_.irqs_lost, cnt_.irqs_storm, cnt_.invalid_config,
-	    cnt_.empty_fifo_reads, cnt_.temp_conversions);
+	    cnt_.empty_fifo_reads, cnt_.temp_conversions, cnt_.xfers_refused);
 #undef OUT
 	return n;
 }
-
-namespace {
-
-// CSV replay parsing ---------------------------------------------------------------------------
-
-// The next line [*pos, end of line); advances *pos past it.
-bool NextLine(const char *t, usize len, usize *pos, const char **line, usize *n) {
-	if (*pos >= len)
-		return false;
-	usize i = *pos;
-	while (i < len && t[i] != '\n')
-		i++;
-	*line = t + *pos;
-	*n = i - *pos;
-	if (*n > 0 && (*line)[*n - 1] == '\r')
-		(*n)--;
-	*pos = i + 1;
-	return true;
-}
-
-// Field k (0-based) of a comma-separated line.
-bool Field(const char *line, usize n, u32 k, const char **f, usize *fn) {
-	usize i = 0;
-	for (u32 c = 0; c < k; c++) {
-		while (i < n && line[i] != ',')
-			i++;
-		if (i == n)
-			return false;
-		i++;
-	}
-	usize j = i;
-	while (j < n && line[j] != ',')
-		j++;
-	*f = line + i;
-	*fn = j - i;
-	return true;
-}
-
-// "79054.000000" -> 79054; "1596743748639.657700" with scale 1000 -> microseconds.
-bool ParseDecimal(const char *s, usize n, u64 scale, u64 *out) {
-	usize dot = 0;
-	while (dot < n && s[dot] != '.')
-		dot++;
-	u64 ip, fp = 0, div = 1;
-	if (dot == 0 || !ParseU64(s, dot, &ip))
-		return false;
-	for (usize k = 0; k < dot; k++)
-		if (s[k] < '0' || s[k] > '9')
-			return false; // no hex here
-	for (usize k = dot + 1; k < n && div < scale; k++) {
-		if (s[k] < '0' || s[k] > '9')
-			return false;
-		fp = fp * 10 + u64(s[k] - '0');
-		div *= 10;
-	}
-	if (ip > ~0ull / (scale ? scale : 1))
-		return false;
-	*out = ip * scale + (div < scale ? fp * (scale / div) : fp);
-	return true;
-}
-
-} // namespace
 
 } // namespace mxrt::max30102
 
 using mxrt::max30102::Replay;
 using mxrt::max30102::Sim;
+using mxrt::max30102::Upload;
 
 static Sim *S(mxrt_sim *s) { return reinterpret_cast<Sim *>(s); }
+static Upload *U(mxrt_sim_upload *u) { return reinterpret_cast<Upload *>(u); }
+static const Upload *U(const mxrt_sim_upload *u) { return reinterpret_cast<const Upload *>(u); }
 
 extern "C" {
 
@@ -758,6 +1142,10 @@ int mxrt_sim_xfer(mxrt_sim *sim, mxrt_sim_msg *msgs, int n, mxrt_u64 now, mxrt_u
 }
 
 void mxrt_sim_advance(mxrt_sim *sim, mxrt_u64 now) noexcept { S(sim)->Advance(now); }
+
+int mxrt_sim_irq_set_trigger(mxrt_sim *sim, mxrt_u32 trigger) noexcept {
+	return S(sim)->SetTrigger(trigger);
+}
 
 mxrt_sim_irq_action mxrt_sim_irq_poll(mxrt_sim *sim, mxrt_u64 now, int masked) noexcept {
 	return S(sim)->IrqPoll(now, masked != 0);
@@ -775,77 +1163,46 @@ mxrt_size mxrt_sim_show(mxrt_sim *sim, char *buf, mxrt_size size) noexcept {
 
 mxrt_u8 mxrt_sim_peek(mxrt_sim *sim, mxrt_u8 reg) noexcept { return S(sim)->Peek(reg); }
 
+mxrt_sim_upload *mxrt_sim_upload_create(void) noexcept {
+	auto r = mxrt::New<Upload>(mxrt::Gfp::kKernel);
+	return r.Ok() ? reinterpret_cast<mxrt_sim_upload *>(r.Value()) : nullptr;
+}
+
+int mxrt_sim_upload_feed(mxrt_sim_upload *u, const char *buf, mxrt_size len) noexcept {
+	return U(u)->Feed(buf, len);
+}
+
+int mxrt_sim_upload_finish(mxrt_sim_upload *u, mxrt_sim_replay **replay) noexcept {
+	Replay *r;
+	const int err = U(u)->Finish(&r);
+	*replay = reinterpret_cast<mxrt_sim_replay *>(r);
+	return err;
+}
+
+mxrt_u32 mxrt_sim_upload_error(const mxrt_sim_upload *u, const char **why) noexcept {
+	return U(u)->ErrorLine(why);
+}
+
+void mxrt_sim_upload_destroy(mxrt_sim_upload *u) noexcept { mxrt::Delete(U(u)); }
+
+mxrt_sim_replay *mxrt_sim_upload_apply(mxrt_sim *sim, const mxrt_sim_upload *u, int err,
+				       mxrt_sim_replay *replay, mxrt_u64 now) noexcept {
+	return reinterpret_cast<mxrt_sim_replay *>(
+		S(sim)->ApplyUpload(U(u), err, reinterpret_cast<Replay *>(replay), now));
+}
+
 mxrt_sim_replay *mxrt_sim_replay_parse(const char *text, mxrt_size len, int *err) noexcept {
-	using namespace mxrt::max30102;
-	*err = -MXRT_EINVAL;
-	// Find the header row and the LEDC1 (IR) / LEDC2 (red) / timestamp columns.
-	usize pos = 0, n;
-	const char *line;
-	int c_ts = -1, c_ir = -1, c_red = -1;
-	while (NextLine(text, len, &pos, &line, &n)) {
-		const char *f;
-		usize fn;
-		for (u32 k = 0; Field(line, n, k, &f, &fn); k++) {
-			if (Eq(f, fn, "timestamp"))
-				c_ts = int(k);
-			else if (Eq(f, fn, "LEDC1"))
-				c_ir = int(k);
-			else if (Eq(f, fn, "LEDC2"))
-				c_red = int(k);
-		}
-		if (c_ts == 0 && c_ir > 0 && c_red > 0)
-			break;
-		c_ts = c_ir = c_red = -1;
-	}
-	if (c_ts != 0)
-		return nullptr;
-	// Data rows start with a timestamp; the trailer (stop time, counts) ends them.
-	auto is_row = [](const char *l, usize ln) { return ln > 0 && l[0] >= '0' && l[0] <= '9'; };
-	const usize data = pos;
-	u32 rows = 0;
-	while (NextLine(text, len, &pos, &line, &n) && is_row(line, n))
-		rows++;
-	if (rows < 2 || rows > 1'000'000)
-		return nullptr;
-	const usize bytes = sizeof(Replay) + rows * (sizeof(u64) + 2 * sizeof(u32));
-	auto *r = static_cast<Replay *>(mxrt_shim_zalloc(bytes, MXRT_GFP_KERNEL, -1));
-	if (r == nullptr) {
+	mxrt_sim_upload *u = mxrt_sim_upload_create();
+	mxrt_sim_replay *r = nullptr;
+	if (u == nullptr) {
 		*err = -MXRT_ENOMEM;
 		return nullptr;
 	}
-	r->t_us = reinterpret_cast<u64 *>(r + 1);
-	r->ir = reinterpret_cast<u32 *>(r->t_us + rows);
-	r->red = r->ir + rows;
-	pos = data;
-	u64 t0 = 0;
-	while (r->n < rows && NextLine(text, len, &pos, &line, &n)) {
-		const char *f;
-		usize fn;
-		u64 t, ir, red;
-		if (!Field(line, n, 0, &f, &fn) || !ParseDecimal(f, fn, 1000, &t) ||
-		    !Field(line, n, u32(c_ir), &f, &fn) || !ParseDecimal(f, fn, 1, &ir) ||
-		    !Field(line, n, u32(c_red), &f, &fn) || !ParseDecimal(f, fn, 1, &red)) {
-			mxrt_shim_free(r);
-			return nullptr;
-		}
-		if (r->n == 0)
-			t0 = t;
-		if (t < t0 || (r->n > 0 && t - t0 <= r->t_us[r->n - 1])) {
-			rows--; // a repeated timestamp: keep the first sample of it
-			continue;
-		}
-		r->t_us[r->n] = t - t0;
-		r->ir[r->n] = u32(Min<u64>(ir, 0x3ffff));
-		r->red[r->n] = u32(Min<u64>(red, 0x3ffff));
-		r->n++;
-	}
-	if (r->n < 2) {
-		mxrt_shim_free(r);
-		return nullptr;
-	}
-	r->duration_us = r->t_us[r->n - 1] + 1;
-	*err = 0;
-	return reinterpret_cast<mxrt_sim_replay *>(r);
+	*err = mxrt_sim_upload_feed(u, text, len);
+	if (*err == 0)
+		*err = mxrt_sim_upload_finish(u, &r);
+	mxrt_sim_upload_destroy(u);
+	return r;
 }
 
 void mxrt_sim_replay_free(mxrt_sim_replay *r) noexcept { mxrt_shim_free(r); }

@@ -12,18 +12,26 @@
  * same properties (module parameters below).
  *
  * Time: a hard hrtimer brings the model up to date when something is due (a sample that raises an
- * interrupt, the end of a temperature conversion, a storm tick); every transfer does too. The INT
- * line is level-triggered and low-active: handle_level_irq masks it while the driver's threaded
- * handler runs, and unmasking re-checks the line.
+ * interrupt, the end of a temperature conversion, a storm tick); every transfer does too.
+ *
+ * The interrupt controller senses the INT pin (low-active, open drain) as the requester asks: a
+ * level (handle_level_irq masks the line while a threaded handler runs; unmasking re-checks the
+ * level) or an edge (handle_edge_irq; the core latches an edge only on a transition of the pin,
+ * and keeps it while masked). The core decides what the line does; this file delivers it.
  *
  * Control and inspection (debugfs, mxrt_max30102_sim/<adapter>/): "state" shows registers, signal,
- * faults and counters; "control" takes key=value words (see README, "Simulator"); "replay" takes a
- * recorded CSV (applied when the file is closed; "off" goes back to the physiological model).
+ * faults, the last replay upload's outcome and counters; "control" takes key=value words (see
+ * docs/max30102.md, "The simulator"); "replay" takes a recorded CSV or "off" (back to the
+ * physiological model). A replay upload is checked line by line as it is written: a bad line fails
+ * that write(). What can only be judged at the end (no header, fewer than 2 rows) fails the last
+ * close() (->flush), and the recording replaces the signal only then; the outcome of every upload
+ * is in "state" and the kernel log.
  */
 #include <linux/debugfs.h>
 #include <linux/delay.h>
 #include <linux/hrtimer.h>
 #include <linux/i2c.h>
+#include <linux/i2c-dev.h>
 #include <linux/interrupt.h>
 #include <linux/irq.h>
 #include <linux/irq_work.h>
@@ -49,7 +57,15 @@ static unsigned int sample_rate_hz = 100;
 module_param(sample_rate_hz, uint, 0444);
 MODULE_PARM_DESC(sample_rate_hz, "Instantiated client: mxrt,sample-rate-hz property (default 100)");
 
-#define SIM_REPLAY_MAX (8u << 20)
+static_assert(MXRT_EOPNOTSUPP == EOPNOTSUPP && MXRT_EFBIG == EFBIG);
+/* The trigger bits cross the seam unchanged. */
+static_assert(MXRT_SIM_TRIGGER_EDGE_RISING == IRQ_TYPE_EDGE_RISING &&
+	      MXRT_SIM_TRIGGER_EDGE_FALLING == IRQ_TYPE_EDGE_FALLING &&
+	      MXRT_SIM_TRIGGER_EDGE_BOTH == IRQ_TYPE_EDGE_BOTH &&
+	      MXRT_SIM_TRIGGER_LEVEL_HIGH == IRQ_TYPE_LEVEL_HIGH &&
+	      MXRT_SIM_TRIGGER_LEVEL_LOW == IRQ_TYPE_LEVEL_LOW);
+
+#define SIM_REPLAY_BUSY 0 /* bit in sim_dev.flags: a replay upload is open */
 
 struct sim_dev {
 	struct platform_device *pdev;
@@ -60,13 +76,26 @@ struct sim_dev {
 	struct irq_work kick; /* delivers an interrupt found due outside hard IRQ context */
 	struct irq_domain *domain;
 	struct fwnode_handle *own_fwnode; /* x86: the domain's name, no firmware node */
+	/*
+	 * The controller's mask register: written by irq_mask/unmask (under the irq descriptor's
+	 * lock, not ours), read by the pollers. WRITE_ONCE/READ_ONCE: a poll that races a mask
+	 * change may deliver once more or once less; unmask queues a poll that looks again.
+	 */
 	bool masked;
+	unsigned long flags; /* SIM_REPLAY_BUSY */
 	struct i2c_client *client; /* instantiated by us (no device tree) */
 	struct dentry *dbg;
-	struct mutex replay_lock; /* the replay upload buffer */
-	char *replay_buf;
-	size_t replay_len;
-	bool replay_too_big;
+	/* the messages of the transfer in progress: serialised by the adapter's bus lock */
+	struct mxrt_sim_msg msgs[I2C_RDWR_IOCTL_MAX_MSGS];
+};
+
+/* One open replay file: its upload, parsed as it is written. */
+struct sim_upload_file {
+	struct sim_dev *sd;
+	struct mutex lock; /* write and flush of this file (threads may share it) */
+	struct mxrt_sim_upload *up;
+	bool finished, logged;
+	char chunk[1024]; /* bounce buffer for copy_from_user */
 };
 
 static struct dentry *sim_dbg_root;
@@ -78,7 +107,7 @@ static bool sim_poll_locked(struct sim_dev *sd, u64 now, u64 *next)
 	bool raise;
 
 	mxrt_sim_advance(sd->sim, now);
-	raise = mxrt_sim_irq_poll(sd->sim, now, sd->masked) == MXRT_SIM_IRQ_RAISE;
+	raise = mxrt_sim_irq_poll(sd->sim, now, READ_ONCE(sd->masked)) == MXRT_SIM_IRQ_RAISE;
 	*next = mxrt_sim_next_event(sd->sim, now);
 	return raise;
 }
@@ -142,13 +171,28 @@ static void sim_irq_unmask(struct irq_data *d)
 	struct sim_dev *sd = irq_data_get_irq_chip_data(d);
 
 	WRITE_ONCE(sd->masked, false);
-	irq_work_queue(&sd->kick); /* a level still asserted fires again */
+	irq_work_queue(&sd->kick); /* a level still asserted, or an edge latched meanwhile, fires */
 }
 
+/* handle_edge_irq acks every edge it handles; the core consumed it when it was delivered. */
+static void sim_irq_ack(struct irq_data *d)
+{
+}
+
+/* Called with the descriptor locked: the sense goes to the core, the flow handler follows it. */
 static int sim_irq_set_type(struct irq_data *d, unsigned int type)
 {
-	/* The pin is a low-active open-drain level; edge triggering also works as the GPIO would. */
-	return type & (IRQ_TYPE_LEVEL_LOW | IRQ_TYPE_LEVEL_HIGH | IRQ_TYPE_EDGE_BOTH) ? 0 : -EINVAL;
+	struct sim_dev *sd = irq_data_get_irq_chip_data(d);
+	unsigned long flags;
+	int err;
+
+	raw_spin_lock_irqsave(&sd->lock, flags);
+	err = mxrt_sim_irq_set_trigger(sd->sim, type & IRQ_TYPE_SENSE_MASK);
+	raw_spin_unlock_irqrestore(&sd->lock, flags);
+	if (err)
+		return err;
+	irq_set_handler_locked(d, type & IRQ_TYPE_EDGE_BOTH ? handle_edge_irq : handle_level_irq);
+	return IRQ_SET_MASK_OK;
 }
 
 /*
@@ -169,6 +213,7 @@ static int sim_irq_set_affinity(struct irq_data *d, const struct cpumask *mask, 
 static struct irq_chip sim_irq_chip = {
 	.irq_set_affinity = sim_irq_set_affinity,
 	.name = "mxrt-max30102-sim",
+	.irq_ack = sim_irq_ack,
 	.irq_mask = sim_irq_mask,
 	.irq_unmask = sim_irq_unmask,
 	.irq_set_type = sim_irq_set_type,
@@ -195,25 +240,33 @@ static const struct irq_domain_ops sim_irq_ops = {
 
 /* ---- the I2C adapter ------------------------------------------------------------------------- */
 
+/* What each message asks of the bus, for the core (see struct mxrt_sim_msg). */
+static u16 sim_msg_flags(u16 f)
+{
+	const u16 plain = I2C_M_RD | I2C_M_TEN | I2C_M_RECV_LEN | I2C_M_STOP | I2C_M_DMA_SAFE;
+
+	return (f & I2C_M_RD ? MXRT_SIM_MSG_READ : 0) | (f & I2C_M_TEN ? MXRT_SIM_MSG_TEN : 0) |
+	       (f & I2C_M_RECV_LEN ? MXRT_SIM_MSG_RECV_LEN : 0) |
+	       (f & ~plain ? MXRT_SIM_MSG_MANGLE : 0); /* NOSTART, IGNORE_NAK, ..., or unknown */
+}
+
 static int sim_xfer(struct i2c_adapter *adap, struct i2c_msg *msgs, int num)
 {
 	struct sim_dev *sd = i2c_get_adapdata(adap);
-	struct mxrt_sim_msg m[8];
+	struct mxrt_sim_msg *m = sd->msgs;
 	unsigned long flags;
 	u64 bus_ns = 0, next;
 	bool raise;
 	int i, rc;
 
-	if (num > ARRAY_SIZE(m))
-		return -EOPNOTSUPP;
-	for (i = 0; i < num; i++) {
-		if (msgs[i].flags & ~(I2C_M_RD | I2C_M_STOP))
-			return -EOPNOTSUPP; /* 10-bit addresses, no-start, ... are not ours */
+	lockdep_assert_held(&adap->bus_lock); /* the I2C core serialises transfers: sd->msgs */
+	if (num > ARRAY_SIZE(sd->msgs))
+		return -EOPNOTSUPP; /* more than i2c-dev's I2C_RDWR ever passes */
+	for (i = 0; i < num; i++)
 		m[i] = (struct mxrt_sim_msg){ .addr = msgs[i].addr,
-					      .flags = msgs[i].flags & I2C_M_RD ? MXRT_SIM_MSG_READ : 0,
+					      .flags = sim_msg_flags(msgs[i].flags),
 					      .len = msgs[i].len,
 					      .buf = msgs[i].buf };
-	}
 	raw_spin_lock_irqsave(&sd->lock, flags);
 	rc = mxrt_sim_xfer(sd->sim, m, num, ktime_get_ns(), &bus_ns);
 	raise = sim_poll_locked(sd, ktime_get_ns(), &next);
@@ -226,6 +279,12 @@ static int sim_xfer(struct i2c_adapter *adap, struct i2c_msg *msgs, int num)
 	return rc;
 }
 
+/*
+ * Plain 7-bit I2C with any number of messages and repeated starts, and the SMBus transfers the
+ * I2C core emulates over it, including I2C block reads and writes (I2C_FUNC_SMBUS_I2C_BLOCK, part
+ * of _EMUL), which the mainline IIO driver reads the FIFO with. Not: 10-bit addresses, SMBus
+ * block reads with the length in the first byte, protocol mangling (refused with EOPNOTSUPP).
+ */
 static u32 sim_functionality(struct i2c_adapter *adap)
 {
 	return I2C_FUNC_I2C | I2C_FUNC_SMBUS_EMUL;
@@ -302,67 +361,125 @@ static const struct file_operations control_fops = {
 static int replay_open(struct inode *inode, struct file *f)
 {
 	struct sim_dev *sd = inode->i_private;
+	struct sim_upload_file *uf;
 
 	if (!(f->f_mode & FMODE_WRITE) || (f->f_mode & FMODE_READ))
 		return -EINVAL;
-	if (!mutex_trylock(&sd->replay_lock))
-		return -EBUSY; /* one upload at a time */
-	sd->replay_len = 0;
-	sd->replay_too_big = false;
-	f->private_data = sd;
+	/* One upload at a time (each may hold 8 MiB). Acquire: pairs with the release in
+	 * replay_release, so the next upload starts after the previous one is torn down. */
+	if (test_and_set_bit_lock(SIM_REPLAY_BUSY, &sd->flags))
+		return -EBUSY;
+	uf = kzalloc(sizeof(*uf), GFP_KERNEL);
+	if (uf)
+		uf->up = mxrt_sim_upload_create();
+	if (!uf || !uf->up) {
+		kfree(uf);
+		clear_bit_unlock(SIM_REPLAY_BUSY, &sd->flags);
+		return -ENOMEM;
+	}
+	uf->sd = sd;
+	mutex_init(&uf->lock);
+	f->private_data = uf;
 	return nonseekable_open(inode, f);
 }
 
+static void replay_log_rejected(struct sim_upload_file *uf, int err)
+{
+	const char *why;
+	u32 line = mxrt_sim_upload_error(uf->up, &why);
+
+	if (uf->logged)
+		return;
+	uf->logged = true;
+	if (line)
+		dev_warn(&uf->sd->pdev->dev, "replay upload rejected at line %u: %s (%d)\n", line, why, err);
+	else
+		dev_warn(&uf->sd->pdev->dev, "replay upload rejected: %s (%d)\n", why, err);
+}
+
+/* Each line is checked as it arrives: a bad one fails this write, and every later one. */
 static ssize_t replay_write(struct file *f, const char __user *ubuf, size_t count, loff_t *ppos)
 {
-	struct sim_dev *sd = f->private_data;
-	char *nb;
+	struct sim_upload_file *uf = f->private_data;
+	size_t done = 0;
+	int err = 0;
 
-	if (sd->replay_too_big || count > SIM_REPLAY_MAX - sd->replay_len) {
-		sd->replay_too_big = true;
-		return -EFBIG;
+	mutex_lock(&uf->lock);
+	while (done < count) {
+		size_t n = min(count - done, sizeof(uf->chunk));
+
+		if (uf->finished) {
+			err = -EINVAL; /* the upload ended at a close of a shared descriptor */
+			break;
+		}
+		if (copy_from_user(uf->chunk, ubuf + done, n)) {
+			err = -EFAULT; /* what was copied before is consumed and counted in done */
+			break;
+		}
+		err = mxrt_sim_upload_feed(uf->up, uf->chunk, n);
+		if (err) {
+			replay_log_rejected(uf, err);
+			break;
+		}
+		done += n;
 	}
-	nb = kvrealloc(sd->replay_buf, sd->replay_len + count + 1, GFP_KERNEL);
-	if (!nb)
-		return -ENOMEM;
-	sd->replay_buf = nb;
-	if (copy_from_user(nb + sd->replay_len, ubuf, count))
-		return -EFAULT;
-	sd->replay_len += count;
-	return count;
+	mutex_unlock(&uf->lock);
+	if (err && !(err == -EFAULT && done))
+		return err;
+	return done;
+}
+
+/* The end of the upload: the recording (or "off") takes effect, or the outcome says why not. */
+static int replay_finish_locked(struct sim_upload_file *uf)
+{
+	struct sim_dev *sd = uf->sd;
+	struct mxrt_sim_replay *r = NULL, *old;
+	unsigned long flags;
+	int err;
+
+	lockdep_assert_held(&uf->lock);
+	uf->finished = true;
+	err = mxrt_sim_upload_finish(uf->up, &r);
+	raw_spin_lock_irqsave(&sd->lock, flags);
+	mxrt_sim_advance(sd->sim, ktime_get_ns());
+	old = mxrt_sim_upload_apply(sd->sim, uf->up, err, r, ktime_get_ns());
+	raw_spin_unlock_irqrestore(&sd->lock, flags);
+	mxrt_sim_replay_free(old);
+	if (err)
+		replay_log_rejected(uf, err);
+	else
+		dev_info(&sd->pdev->dev, "signal source: %s\n", r ? "replay" : "model");
+	return err;
+}
+
+/* close(): the last descriptor's close ends the upload and returns its outcome to the caller. */
+static int replay_flush(struct file *f, fl_owner_t id)
+{
+	struct sim_upload_file *uf = f->private_data;
+	int err = 0;
+
+	if (file_count(f) > 1)
+		return 0; /* another descriptor (a dup, a fork) may still write */
+	mutex_lock(&uf->lock);
+	if (!uf->finished)
+		err = replay_finish_locked(uf);
+	mutex_unlock(&uf->lock);
+	return err;
 }
 
 static int replay_release(struct inode *inode, struct file *f)
 {
-	struct sim_dev *sd = f->private_data;
-	struct mxrt_sim_replay *r = NULL, *old;
-	unsigned long flags;
-	int err = 0;
+	struct sim_upload_file *uf = f->private_data;
+	struct sim_dev *sd = uf->sd;
 
-	if (sd->replay_too_big) {
-		err = -EFBIG;
-	} else if (sd->replay_len >= 3 && !strncmp(sd->replay_buf, "off", 3)) {
-		r = NULL;
-	} else if (sd->replay_len > 0) {
-		r = mxrt_sim_replay_parse(sd->replay_buf, sd->replay_len, &err);
-	} else {
-		err = -EINVAL;
-	}
-	if (!err) {
-		raw_spin_lock_irqsave(&sd->lock, flags);
-		mxrt_sim_advance(sd->sim, ktime_get_ns());
-		old = mxrt_sim_replay_swap(sd->sim, r, ktime_get_ns());
-		raw_spin_unlock_irqrestore(&sd->lock, flags);
-		mxrt_sim_replay_free(old);
-		dev_info(&sd->pdev->dev, "signal source: %s\n", r ? "replay" : "model");
-	} else {
-		/* close() cannot fail usefully: the log says why nothing changed */
-		dev_warn(&sd->pdev->dev, "replay upload rejected (%d): not a recorded PPG CSV\n", err);
-	}
-	kvfree(sd->replay_buf);
-	sd->replay_buf = NULL;
-	sd->replay_len = 0;
-	mutex_unlock(&sd->replay_lock);
+	mutex_lock(&uf->lock);
+	if (!uf->finished) /* no flush saw the last reference: the outcome is in state and the log */
+		replay_finish_locked(uf);
+	mutex_unlock(&uf->lock);
+	mxrt_sim_upload_destroy(uf->up);
+	mutex_destroy(&uf->lock);
+	kfree(uf);
+	clear_bit_unlock(SIM_REPLAY_BUSY, &sd->flags); /* release: pairs with replay_open */
 	return 0;
 }
 
@@ -370,6 +487,7 @@ static const struct file_operations replay_fops = {
 	.owner = THIS_MODULE,
 	.open = replay_open,
 	.write = replay_write,
+	.flush = replay_flush,
 	.release = replay_release,
 };
 
@@ -439,7 +557,6 @@ static int sim_probe(struct platform_device *pdev)
 		return -ENOMEM;
 	sd->pdev = pdev;
 	raw_spin_lock_init(&sd->lock);
-	mutex_init(&sd->replay_lock);
 	hrtimer_init(&sd->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_HARD);
 	sd->timer.function = sim_timer_fn;
 	sd->kick = IRQ_WORK_INIT_HARD(sim_kick_fn);

@@ -131,7 +131,7 @@ TEST_F(SimTest, AlmostFullInterruptAtThresholdAndLineFollowsStatus) {
 	mxrt_sim_advance(sim_, kT0 + 200 * kMs);
 	EXPECT_EQ(mxrt_sim_irq_poll(sim_, kT0 + 200 * kMs, 1), MXRT_SIM_IRQ_NONE) << "masked";
 	EXPECT_EQ(mxrt_sim_irq_poll(sim_, kT0 + 200 * kMs, 0), MXRT_SIM_IRQ_RAISE);
-	EXPECT_EQ(Reg(MAX30102_REG_INT_STATUS1, kT0 + 200 * kMs), MAX30102_INT_A_FULL);
+	EXPECT_EQ(Reg(MAX30102_REG_INT_STATUS1, kT0 + 200 * kMs) & MAX30102_INT_A_FULL, MAX30102_INT_A_FULL);
 	EXPECT_EQ(mxrt_sim_irq_poll(sim_, kT0 + 200 * kMs, 0), MXRT_SIM_IRQ_NONE) << "status read clears INT";
 }
 
@@ -270,6 +270,354 @@ TEST_F(SimTest, PpgModelFollowsHeartRateAndSpo2) {
 	for (size_t i = 1; i < ir.size(); i++)
 		beats += ir[i - 1] < mean && ir[i] >= mean;
 	EXPECT_EQ(beats, 4);
+}
+
+// ---- datasheet behaviours (issue 13) ----------------------------------------------------------
+
+TEST_F(SimTest, StatusBitsLatchWithoutTheirEnableButOnlyEnabledOnesDriveInt) {
+	Reg(MAX30102_REG_INT_STATUS1); // PWR_RDY
+	Configure();                   // 100 Hz, no interrupt enabled
+	mxrt_sim_advance(sim_, kT0 + 10 * kMs);
+	EXPECT_EQ(mxrt_sim_irq_poll(sim_, kT0 + 10 * kMs, 0), MXRT_SIM_IRQ_NONE) << "INT stays high";
+	EXPECT_EQ(Reg(MAX30102_REG_INT_STATUS1, kT0 + 10 * kMs), MAX30102_INT_PPG_RDY)
+		<< "a host polling the status sees the new sample";
+	mxrt_sim_advance(sim_, kT0 + 170 * kMs); // 17 unread: the default A_FULL threshold
+	EXPECT_EQ(Reg(MAX30102_REG_INT_STATUS1, kT0 + 170 * kMs) & MAX30102_INT_A_FULL, MAX30102_INT_A_FULL);
+	EXPECT_EQ(mxrt_sim_irq_poll(sim_, kT0 + 170 * kMs, 0), MXRT_SIM_IRQ_NONE);
+	// enabling an interrupt whose status is set asserts INT at once
+	mxrt_sim_advance(sim_, kT0 + 180 * kMs);
+	Write(MAX30102_REG_INT_ENABLE1, {MAX30102_INT_PPG_RDY}, kT0 + 180 * kMs);
+	EXPECT_EQ(mxrt_sim_irq_poll(sim_, kT0 + 180 * kMs, 0), MXRT_SIM_IRQ_RAISE);
+}
+
+TEST_F(SimTest, ShutdownClearsEveryInterrupt) {
+	ASSERT_EQ(mxrt_sim_irq_poll(sim_, kT0, 0), MXRT_SIM_IRQ_RAISE) << "PWR_RDY asserts INT at power-on";
+	Write(MAX30102_REG_INT_ENABLE2, {MAX30102_INT_DIE_TEMP_RDY});
+	Write(MAX30102_REG_TEMP_CONFIG, {1});
+	mxrt_sim_advance(sim_, kT0 + 30 * kMs);
+	Write(MAX30102_REG_MODE_CONFIG, {MAX30102_MODE_SHDN}, kT0 + 30 * kMs);
+	EXPECT_EQ(mxrt_sim_irq_poll(sim_, kT0 + 30 * kMs, 0), MXRT_SIM_IRQ_NONE) << "INT released";
+	EXPECT_EQ(Reg(MAX30102_REG_INT_STATUS1, kT0 + 30 * kMs), 0) << "PWR_RDY cleared";
+	EXPECT_EQ(Reg(MAX30102_REG_INT_STATUS2, kT0 + 30 * kMs), 0) << "DIE_TEMP_RDY cleared";
+	// and none latches while shut down
+	Write(MAX30102_REG_TEMP_CONFIG, {1}, kT0 + 30 * kMs);
+	mxrt_sim_advance(sim_, kT0 + 60 * kMs);
+	EXPECT_EQ(Reg(MAX30102_REG_TEMP_CONFIG, kT0 + 60 * kMs), 0) << "the conversion itself finished";
+	EXPECT_EQ(Reg(MAX30102_REG_INT_STATUS2, kT0 + 60 * kMs), 0);
+}
+
+TEST_F(SimTest, ReadPointerMovesAfterTheFirstByteOfASample) {
+	Configure(); // SpO2: 6 bytes a sample
+	mxrt_sim_advance(sim_, kT0 + 405 * kMs); // 40 samples: full, 8 lost
+	ASSERT_EQ(Reg(MAX30102_REG_OVF_COUNTER, kT0 + 405 * kMs), 8);
+	auto b0 = Read(MAX30102_REG_FIFO_DATA, 1, kT0 + 405 * kMs);
+	EXPECT_EQ(Reg(MAX30102_REG_FIFO_RD_PTR, kT0 + 405 * kMs), 1) << "moved on the first byte";
+	EXPECT_EQ(Reg(MAX30102_REG_OVF_COUNTER, kT0 + 405 * kMs), 0) << "the sample was popped";
+	auto rest = Read(MAX30102_REG_FIFO_DATA, 5, kT0 + 405 * kMs);
+	EXPECT_EQ(Reg(MAX30102_REG_FIFO_RD_PTR, kT0 + 405 * kMs), 1) << "not again within the sample";
+	// the bytes are the sample's, as a chip in the same state read in one burst gives them
+	mxrt_sim *other = mxrt_sim_create(kT0);
+	std::swap(sim_, other);
+	Configure();
+	mxrt_sim_advance(sim_, kT0 + 405 * kMs);
+	const auto whole = Read(MAX30102_REG_FIFO_DATA, 6, kT0 + 405 * kMs);
+	std::swap(sim_, other);
+	mxrt_sim_destroy(other);
+	std::vector<uint8_t> bytes{b0[0]};
+	bytes.insert(bytes.end(), rest.begin(), rest.end());
+	EXPECT_EQ(bytes, whole);
+	// rereading (DS: "decrement [the read pointer] by one and read the data register again")
+	const auto s1 = Read(MAX30102_REG_FIFO_DATA, 6, kT0 + 405 * kMs);
+	Write(MAX30102_REG_FIFO_RD_PTR, {1}, kT0 + 405 * kMs);
+	EXPECT_EQ(Read(MAX30102_REG_FIFO_DATA, 6, kT0 + 405 * kMs), s1);
+}
+
+TEST_F(SimTest, OverflowFaultLosesExactlyWhatItSays) {
+	Config c;
+	Configure(c); // 100 Hz, rollover off
+	Write(MAX30102_REG_INT_ENABLE1, {MAX30102_INT_A_FULL});
+	Reg(MAX30102_REG_INT_STATUS1);
+	mxrt_sim_advance(sim_, kT0 + 55 * kMs); // 5 unread
+	ASSERT_EQ(mxrt_sim_control(sim_, "overflow=20", 11, kT0 + 55 * kMs), 0);
+	EXPECT_EQ(Reg(MAX30102_REG_OVF_COUNTER, kT0 + 55 * kMs), 20);
+	EXPECT_EQ(mxrt_sim_irq_poll(sim_, kT0 + 55 * kMs, 0), MXRT_SIM_IRQ_RAISE) << "A_FULL";
+	// the host takes 5 sample periods to react: nothing more is lost meanwhile
+	mxrt_sim_advance(sim_, kT0 + 105 * kMs);
+	EXPECT_EQ(Reg(MAX30102_REG_OVF_COUNTER, kT0 + 105 * kMs), 20);
+	EXPECT_NE(Show().find("fifo_overflows=20 "), std::string::npos) << Show();
+	Read(MAX30102_REG_FIFO_DATA, 32 * 6, kT0 + 105 * kMs); // drains; sampling goes on
+	EXPECT_EQ(Reg(MAX30102_REG_OVF_COUNTER, kT0 + 105 * kMs), 0);
+	mxrt_sim_advance(sim_, kT0 + 205 * kMs);
+	EXPECT_EQ(Reg(MAX30102_REG_FIFO_WR_PTR, kT0 + 205 * kMs), 10) << "10 new samples since the read";
+	EXPECT_NE(Show().find("fifo_overflows=20 "), std::string::npos) << Show();
+	// without sampling there is nothing to overflow: refused, nothing changes
+	Write(MAX30102_REG_MODE_CONFIG, {MAX30102_MODE_SHDN | MAX30102_MODE_SPO2}, kT0 + 205 * kMs);
+	EXPECT_EQ(Control("overflow=3"), -MXRT_EINVAL);
+}
+
+TEST_F(SimTest, OverflowFaultWithRolloverIsExactToo) {
+	Config c;
+	Configure(c);
+	Write(MAX30102_REG_FIFO_CONFIG, {uint8_t(Encode(c).fifo_config | MAX30102_FIFO_ROLLOVER_EN)});
+	mxrt_sim_advance(sim_, kT0 + 35 * kMs); // 3 unread
+	ASSERT_EQ(mxrt_sim_control(sim_, "overflow=7", 10, kT0 + 35 * kMs), 0);
+	mxrt_sim_advance(sim_, kT0 + 95 * kMs);
+	EXPECT_EQ(Reg(MAX30102_REG_OVF_COUNTER, kT0 + 95 * kMs), 7);
+	EXPECT_EQ(Reg(MAX30102_REG_FIFO_WR_PTR, kT0 + 95 * kMs), Reg(MAX30102_REG_FIFO_RD_PTR, kT0 + 95 * kMs))
+		<< "full";
+}
+
+TEST_F(SimTest, ControlRefusesBlankWrites) {
+	ASSERT_EQ(Control("hr=80"), 0);
+	for (const char *blank : {"", " ", "\n", "\n\n", " \t\n "}) {
+		SCOPED_TRACE(testing::PrintToString(std::string(blank)));
+		EXPECT_EQ(Control(blank), -MXRT_EINVAL);
+	}
+	EXPECT_EQ(mxrt_sim_control(sim_, "\0\0", 2, kT0), -MXRT_EINVAL);
+	EXPECT_NE(Show().find("hr=80.000"), std::string::npos);
+	EXPECT_EQ(Control("hr=9.0001"), -MXRT_EINVAL) << "more than three fraction digits";
+	EXPECT_EQ(Control("temp=18446744073709551.615"), -MXRT_EINVAL) << "out of range, not wrapped";
+	EXPECT_EQ(Control("temp=-3.5"), 0);
+	EXPECT_NE(Show().find("temp=-3.500"), std::string::npos) << Show();
+}
+
+// A typical fingertip at the settings hosts use most: inside full scale, not saturated.
+TEST_F(SimTest, DefaultFingerSitsInsideFullScale) {
+	ASSERT_EQ(Control("noise=0 wander=0"), 0);
+	struct Case { uint32_t range_na, led_ua; double lo, hi; };
+	for (Case k : {Case{4096, 6400, 0.35, 0.60}, Case{4096, 7200, 0.40, 0.65},
+		       Case{16384, 6400, 0.08, 0.16}, Case{8192, 6400, 0.17, 0.30}}) {
+		SCOPED_TRACE(testing::Message() << k.range_na << " nA, " << k.led_ua << " uA");
+		mxrt_sim_control(sim_, "power_on=1", 10, kT0);
+		Config c;
+		c.adc_range_na = k.range_na;
+		c.red_current_ua = c.ir_current_ua = k.led_ua;
+		Configure(c);
+		Write(MAX30102_REG_INT_ENABLE1, {MAX30102_INT_ALC_OVF});
+		Reg(MAX30102_REG_INT_STATUS1);
+		mxrt_sim_advance(sim_, kT0 + 300 * kMs); // 30 samples, a third of a beat and more
+		auto b = Read(MAX30102_REG_FIFO_DATA, 30 * 6, kT0 + 300 * kMs);
+		for (int i = 0; i < 30; i++) {
+			const double red = DecodeChannel(&b[6 * i], 18) / 262144.0;
+			const double ir = DecodeChannel(&b[6 * i + 3], 18) / 262144.0;
+			EXPECT_GT(ir, k.lo);
+			EXPECT_LT(ir, k.hi);
+			EXPECT_GT(red, k.lo * 0.7);
+			EXPECT_LT(red, k.hi);
+		}
+		EXPECT_EQ(Reg(MAX30102_REG_INT_STATUS1, kT0 + 300 * kMs) & MAX30102_INT_ALC_OVF, 0) << "not saturated";
+	}
+}
+
+TEST_F(SimTest, UnsupportedMessagesAreRefusedBeforeTheBus) {
+	uint8_t b[2] = {MAX30102_REG_LED1_PA, 0x33};
+	mxrt_u64 bus;
+	for (uint16_t f : {MXRT_SIM_MSG_TEN, MXRT_SIM_MSG_RECV_LEN, MXRT_SIM_MSG_MANGLE}) {
+		mxrt_sim_msg m{MAX30102_I2C_ADDR, f, 2, b};
+		EXPECT_EQ(mxrt_sim_xfer(sim_, &m, 1, kT0, &bus), -MXRT_EOPNOTSUPP) << f;
+	}
+	EXPECT_EQ(Reg(MAX30102_REG_LED1_PA), 0) << "nothing reached the chip";
+	EXPECT_NE(Show().find("xfers_refused=3"), std::string::npos) << Show();
+}
+
+// ---- the interrupt controller: edge and level --------------------------------------------------
+
+TEST_F(SimTest, FallingEdgeIsOneInterruptPerHighToLowTransition) {
+	ASSERT_EQ(mxrt_sim_irq_set_trigger(sim_, MXRT_SIM_TRIGGER_EDGE_FALLING), 0);
+	EXPECT_EQ(mxrt_sim_irq_poll(sim_, kT0, 0), MXRT_SIM_IRQ_NONE)
+		<< "PWR_RDY has held INT low since before: no edge";
+	Config c;
+	c.fifo_almost_full = 20;
+	Configure(c);
+	Write(MAX30102_REG_INT_ENABLE1, {MAX30102_INT_A_FULL});
+	Reg(MAX30102_REG_INT_STATUS1); // INT goes high
+	mxrt_sim_advance(sim_, kT0 + 200 * kMs); // the 20th sample: INT low
+	EXPECT_EQ(mxrt_sim_irq_poll(sim_, kT0 + 200 * kMs, 1), MXRT_SIM_IRQ_NONE) << "masked: kept";
+	EXPECT_EQ(mxrt_sim_irq_poll(sim_, kT0 + 200 * kMs, 0), MXRT_SIM_IRQ_RAISE) << "at unmask";
+	EXPECT_EQ(mxrt_sim_irq_poll(sim_, kT0 + 200 * kMs, 0), MXRT_SIM_IRQ_NONE)
+		<< "INT is still low, but that is no new edge";
+	mxrt_sim_advance(sim_, kT0 + 300 * kMs);
+	EXPECT_EQ(mxrt_sim_irq_poll(sim_, kT0 + 300 * kMs, 0), MXRT_SIM_IRQ_NONE);
+	// the host reads the status (INT high) and drains to below the threshold: the next crossing
+	// is a new edge
+	Reg(MAX30102_REG_INT_STATUS1, kT0 + 300 * kMs);
+	Read(MAX30102_REG_FIFO_DATA, 30 * 6, kT0 + 300 * kMs);
+	mxrt_sim_advance(sim_, kT0 + 490 * kMs);
+	EXPECT_EQ(mxrt_sim_irq_poll(sim_, kT0 + 490 * kMs, 0), MXRT_SIM_IRQ_NONE);
+	mxrt_sim_advance(sim_, kT0 + 500 * kMs);
+	EXPECT_EQ(mxrt_sim_irq_poll(sim_, kT0 + 500 * kMs, 0), MXRT_SIM_IRQ_RAISE);
+	// a lost edge is gone for good: the line stays low and nothing more comes
+	Reg(MAX30102_REG_INT_STATUS1, kT0 + 500 * kMs);
+	Read(MAX30102_REG_FIFO_DATA, 30 * 6, kT0 + 500 * kMs);
+	ASSERT_EQ(mxrt_sim_control(sim_, "lose_irq=1", 10, kT0 + 500 * kMs), 0);
+	mxrt_sim_advance(sim_, kT0 + 700 * kMs);
+	EXPECT_EQ(mxrt_sim_irq_poll(sim_, kT0 + 700 * kMs, 0), MXRT_SIM_IRQ_NONE);
+	mxrt_sim_advance(sim_, kT0 + 900 * kMs);
+	EXPECT_EQ(mxrt_sim_irq_poll(sim_, kT0 + 900 * kMs, 0), MXRT_SIM_IRQ_NONE);
+	EXPECT_NE(Show().find("irqs_raised=2 irqs_lost=1"), std::string::npos) << Show();
+}
+
+TEST_F(SimTest, StuckLineIsOneEdgeButEndlessLevel) {
+	Reg(MAX30102_REG_INT_STATUS1);
+	ASSERT_EQ(mxrt_sim_irq_set_trigger(sim_, MXRT_SIM_TRIGGER_EDGE_FALLING), 0);
+	ASSERT_EQ(Control("stuck_irq=1"), 0);
+	EXPECT_EQ(mxrt_sim_irq_poll(sim_, kT0, 0), MXRT_SIM_IRQ_RAISE);
+	EXPECT_EQ(mxrt_sim_irq_poll(sim_, kT0, 0), MXRT_SIM_IRQ_NONE);
+	ASSERT_EQ(mxrt_sim_irq_set_trigger(sim_, MXRT_SIM_TRIGGER_LEVEL_LOW), 0);
+	for (int i = 0; i < 3; i++)
+		EXPECT_EQ(mxrt_sim_irq_poll(sim_, kT0, 0), MXRT_SIM_IRQ_RAISE);
+}
+
+TEST_F(SimTest, RisingEdgeAndLevelHighFollowThePin) {
+	ASSERT_EQ(mxrt_sim_irq_set_trigger(sim_, MXRT_SIM_TRIGGER_EDGE_RISING), 0);
+	EXPECT_EQ(mxrt_sim_irq_poll(sim_, kT0, 0), MXRT_SIM_IRQ_NONE);
+	Reg(MAX30102_REG_INT_STATUS1); // PWR_RDY read: INT low -> high
+	EXPECT_EQ(mxrt_sim_irq_poll(sim_, kT0, 0), MXRT_SIM_IRQ_RAISE);
+	ASSERT_EQ(mxrt_sim_irq_set_trigger(sim_, MXRT_SIM_TRIGGER_LEVEL_HIGH), 0);
+	EXPECT_EQ(mxrt_sim_irq_poll(sim_, kT0, 0), MXRT_SIM_IRQ_RAISE) << "the idle pin is high";
+}
+
+TEST_F(SimTest, ImpossibleTriggersAreRefused) {
+	EXPECT_EQ(mxrt_sim_irq_set_trigger(sim_, 0), -MXRT_EINVAL);
+	EXPECT_EQ(mxrt_sim_irq_set_trigger(sim_, MXRT_SIM_TRIGGER_LEVEL_LOW | MXRT_SIM_TRIGGER_LEVEL_HIGH),
+		  -MXRT_EINVAL);
+	EXPECT_EQ(mxrt_sim_irq_set_trigger(sim_, MXRT_SIM_TRIGGER_LEVEL_LOW | MXRT_SIM_TRIGGER_EDGE_FALLING),
+		  -MXRT_EINVAL);
+	EXPECT_EQ(mxrt_sim_irq_set_trigger(sim_, 0x10), -MXRT_EINVAL);
+	EXPECT_NE(Show().find("trigger=level-low"), std::string::npos) << "unchanged";
+	EXPECT_EQ(mxrt_sim_irq_poll(sim_, kT0, 0), MXRT_SIM_IRQ_RAISE) << "still level: PWR_RDY";
+}
+
+// ---- replay uploads ----------------------------------------------------------------------------
+
+constexpr const char *kHeader = "timestamp,sampleNum,tagLEDC1,tagLEDC2,tagLEDC3,LEDC1,LEDC2,LEDC3\n";
+
+std::string Csv(std::initializer_list<const char *> stamps) {
+	std::string s = std::string("preamble,line\n") + kHeader;
+	int i = 0;
+	for (const char *t : stamps)
+		s += std::string(t) + "," + std::to_string(++i) + ",0,0,0,1000.0,2000.0,5.0\n";
+	return s + "stop time,1\n";
+}
+
+int ParseErr(const std::string &s) {
+	int err = 1;
+	mxrt_sim_replay *r = mxrt_sim_replay_parse(s.data(), s.size(), &err);
+	mxrt_sim_replay_free(r);
+	return err;
+}
+
+TEST_F(SimTest, ReplayRefusesTheTimestampThatWrappedTheDuration) {
+	// 2^64 - 1 us after 0: the duration (last + 1) would be 0, and the sample timer divides by it
+	const std::string s = Csv({"0.000", "10.000", "18446744073709551.615"});
+	int err = 0;
+	mxrt_sim_replay *r = mxrt_sim_replay_parse(s.data(), s.size(), &err);
+	EXPECT_EQ(r, nullptr);
+	EXPECT_EQ(err, -MXRT_ERANGE);
+	if (r) { // what the module did with it before: must not crash the test binary either way
+		mxrt_sim_replay_free(mxrt_sim_replay_swap(sim_, r, kT0));
+		Configure();
+		mxrt_sim_advance(sim_, kT0 + 20 * kMs);
+	}
+}
+
+TEST_F(SimTest, ReplayRefusesOverflowingAndMalformedTimestamps) {
+	EXPECT_EQ(ParseErr(Csv({"0", "18446744073709551.999"})), -MXRT_ERANGE) << "ms * 1000 + us wraps";
+	EXPECT_EQ(ParseErr(Csv({"0", "18446744073709552"})), -MXRT_ERANGE);
+	EXPECT_EQ(ParseErr(Csv({"0", "99999999999999999999999"})), -MXRT_ERANGE);
+	EXPECT_EQ(ParseErr(Csv({"0", "86400000.001"})), -MXRT_ERANGE) << "over 24 h";
+	EXPECT_EQ(ParseErr(Csv({"0", "86400000.000"})), 0) << "24 h exactly";
+	EXPECT_EQ(ParseErr(Csv({"0", "1.123abc"})), -MXRT_EINVAL) << "junk after the digits";
+	EXPECT_EQ(ParseErr(Csv({"0", "1."})), -MXRT_EINVAL);
+	EXPECT_EQ(ParseErr(Csv({"0", "1.2.3"})), -MXRT_EINVAL);
+	EXPECT_EQ(ParseErr(Csv({"1000", "1010.5"})), 0);
+}
+
+TEST_F(SimTest, ReplayRefusesTimestampsThatDoNotIncrease) {
+	EXPECT_EQ(ParseErr(Csv({"1000", "1010", "1005"})), -MXRT_EINVAL) << "backwards";
+	EXPECT_EQ(ParseErr(Csv({"1000", "1010", "1010"})), -MXRT_EINVAL) << "repeated";
+	EXPECT_EQ(ParseErr(Csv({"1000", "1010.0004", "1010.0009"})), -MXRT_EINVAL)
+		<< "the same microsecond";
+	EXPECT_EQ(ParseErr(Csv({"1000", "999"})), -MXRT_EINVAL) << "before the first";
+}
+
+TEST_F(SimTest, ReplayOffMustBeExactlyOff) {
+	for (const char *off : {"off", "off\n", "off\r\n"}) {
+		int err = 1;
+		EXPECT_EQ(mxrt_sim_replay_parse(off, strlen(off), &err), nullptr);
+		EXPECT_EQ(err, 0) << off;
+	}
+	for (const char *bad : {"offset-is-not-off", "off\nx", "off\n\n", "of", "", "\n", "OFF"}) {
+		SCOPED_TRACE(testing::PrintToString(std::string(bad)));
+		EXPECT_EQ(ParseErr(bad), -MXRT_EINVAL);
+	}
+}
+
+TEST_F(SimTest, ReplayUploadNamesTheBadLineAndSticks) {
+	mxrt_sim_upload *u = mxrt_sim_upload_create();
+	ASSERT_NE(u, nullptr);
+	const std::string good = std::string("x\n") + kHeader + "1000,1,0,0,0,5,6,0\n";
+	EXPECT_EQ(mxrt_sim_upload_feed(u, good.data(), good.size()), 0);
+	EXPECT_EQ(mxrt_sim_upload_feed(u, "999,", 4), 0) << "an incomplete line waits";
+	EXPECT_EQ(mxrt_sim_upload_feed(u, "2,0,0,0,5,6,0\n", 14), -MXRT_EINVAL);
+	const char *why = nullptr;
+	EXPECT_EQ(mxrt_sim_upload_error(u, &why), 4u);
+	EXPECT_STREQ(why, "timestamp not after the previous row's");
+	EXPECT_EQ(mxrt_sim_upload_feed(u, "1,", 2), -MXRT_EINVAL) << "sticky";
+	mxrt_sim_replay *r = nullptr;
+	EXPECT_EQ(mxrt_sim_upload_finish(u, &r), -MXRT_EINVAL);
+	EXPECT_EQ(r, nullptr);
+	// the outcome shows in the state, and the signal source did not change
+	EXPECT_EQ(mxrt_sim_upload_apply(sim_, u, -MXRT_EINVAL, nullptr, kT0), nullptr);
+	EXPECT_NE(Show().find("upload: result=rejected errno=22 line=4 reason: timestamp not after"),
+		  std::string::npos) << Show();
+	EXPECT_NE(Show().find("source=model"), std::string::npos);
+	mxrt_sim_upload_destroy(u);
+}
+
+TEST_F(SimTest, ReplayUploadLimits) {
+	std::string preamble;
+	for (int i = 0; i < 64; i++)
+		preamble += "no header here\n";
+	EXPECT_EQ(ParseErr(preamble + kHeader), -MXRT_EINVAL) << "header after 64 lines";
+	EXPECT_EQ(ParseErr(std::string("x\n") + kHeader + std::string(5000, '1') + "\n"), -MXRT_EINVAL)
+		<< "a line over 4096 bytes";
+	EXPECT_EQ(ParseErr(std::string("x\n") + kHeader + "1000,1,0,0,0,5,6,0\n"), -MXRT_EINVAL)
+		<< "one row";
+	EXPECT_EQ(ParseErr(std::string("x\n") + kHeader + "1000,1,0,0,0,5\n1010,1,0,0,0,5,6\n"),
+		  -MXRT_EINVAL) << "no LEDC2 field";
+	mxrt_sim_upload *u = mxrt_sim_upload_create();
+	ASSERT_NE(u, nullptr);
+	const std::string head = Csv({"1000", "1010"}); // then a trailer of free text
+	ASSERT_EQ(mxrt_sim_upload_feed(u, head.data(), head.size()), 0);
+	std::string trailer;
+	for (int i = 0; i < 100000; i++)
+		trailer += "trailer line\n";
+	size_t fed = head.size();
+	int err = 0;
+	while (err == 0 && fed <= (8u << 20)) {
+		err = mxrt_sim_upload_feed(u, trailer.data(), trailer.size());
+		fed += trailer.size();
+	}
+	EXPECT_EQ(err, -MXRT_EFBIG) << "over 8 MiB";
+	EXPECT_GT(fed, size_t(8u << 20));
+	mxrt_sim_upload_destroy(u);
+}
+
+TEST_F(SimTest, ReplayPlaysTheRecordedValuesExactly) {
+	const std::string s = std::string("x\n") + kHeader + "1000,1,0,0,0,100000,50000,0\n" +
+			      "1010,2,0,0,0,100000,50000,0\nstop time,1\n";
+	int err = 1;
+	mxrt_sim_replay *r = mxrt_sim_replay_parse(s.data(), s.size(), &err);
+	ASSERT_NE(r, nullptr);
+	mxrt_sim_replay_free(mxrt_sim_replay_swap(sim_, r, kT0));
+	Configure();
+	mxrt_sim_advance(sim_, kT0 + 50 * kMs);
+	auto b = Read(MAX30102_REG_FIFO_DATA, 5 * 6, kT0 + 50 * kMs);
+	for (int i = 0; i < 5; i++) {
+		EXPECT_EQ(DecodeChannel(&b[6 * i], 18), 50000u) << "red = LEDC2";
+		EXPECT_EQ(DecodeChannel(&b[6 * i + 3], 18), 100000u) << "IR = LEDC1";
+	}
 }
 
 std::filesystem::path SharedData() {
