@@ -2,11 +2,32 @@
 # SPDX-License-Identifier: GPL-2.0
 # Runs on: the build host. Runs each unit-test binary given, sums Google Test's counts and prints
 # "unit: N passed, N failed, N skipped" (a skipped test says why in its output). TSan binaries run with ASLR off (setarch -R): gcc 12's TSan cannot map
-# its shadow memory with the high mmap randomisation of recent kernels.
+# its shadow memory with the high mmap randomisation of recent kernels. A libFuzzer binary
+# (build/unit/fuzz/<name>) runs MXRT_FUZZ_RUNS inputs (default 200000) from a copy of its seeds
+# and counts as one test: any crash, sanitizer report or broken check fails it (the input that did
+# it is kept as build/unit/fuzz/crash-*).
 set -uo pipefail
 passed=0 failed=0 skipped=0 rc=0
+fuzz() { # fuzz BIN: one bounded libFuzzer run
+	local bin=$1 name src corpus
+	name=${bin##*/}
+	src=$(find tests/kernel -name "$name.cpp" | head -n1)
+	corpus=$(dirname "$bin")/$name-corpus
+	rm -rf "$corpus" && mkdir -p "$corpus"
+	cp "$(dirname "$src")"/fuzz-seeds/* "$corpus"/ 2>/dev/null || true
+	"$bin" -runs="${MXRT_FUZZ_RUNS:-200000}" -seed=1 -max_total_time=120 -print_final_stats=1 \
+		-dict="${src%.cpp}.dict" -artifact_prefix="$(dirname "$bin")/" "$corpus" >"$corpus.log" 2>&1
+}
 for bin in "$@"; do
 	echo "=== $bin"
+	case "$bin" in */fuzz/*)
+		if fuzz "$bin"; then
+			passed=$((passed + 1)); echo "[  PASSED  ] $bin: $(grep -m1 '^Done' "$(dirname "$bin")/${bin##*/}-corpus.log")"
+		else
+			failed=$((failed + 1)) rc=1; tail -n 30 "$(dirname "$bin")/${bin##*/}-corpus.log"; echo "[  FAILED  ] $bin"
+		fi
+		continue ;;
+	esac
 	run=("$bin" --gtest_color=no)
 	case "$bin" in */tsan/*) run=(setarch "$(uname -m)" -R "${run[@]}") ;; esac
 	out=$("${run[@]}" 2>&1); st=$?

@@ -5,6 +5,8 @@
 #   make -f tests/unit/unit.mk guest   static test binaries for the VM guests (x86_64, aarch64)
 #   make -f tests/unit/unit.mk clean
 # Variants: asan (g++, ASan+UBSan), tsan (g++, TSan), clang (clang++ -Wthread-safety, ASan+UBSan).
+# And fuzz: the simulator's parsers under libFuzzer (clang, ASan+UBSan), a bounded run
+# (MXRT_FUZZ_RUNS inputs, default 200000: a few seconds) counted as one test.
 # The core sources are the kernel's own (kernel/<subsystem>/*.cpp), built against the user-space
 # platform in tests/kernel/lib/platform/; the tests mirror the source tree (tests/kernel/<subsystem>/).
 
@@ -29,9 +31,9 @@ objs = $(patsubst %.cpp,$(B)/$(1)/%.o,$(SRCS))
 
 .PHONY: run build guest clean $(addprefix run-,$(VARIANTS))
 run: build
-	@tests/unit/run-variants.sh $(addprefix $(B)/,$(addsuffix /unit_test,$(VARIANTS)))
+	@tests/unit/run-variants.sh $(addprefix $(B)/,$(addsuffix /unit_test,$(VARIANTS))) $(FUZZERS)
 
-build: $(addprefix $(B)/,$(addsuffix /unit_test,$(VARIANTS)))
+build: $(addprefix $(B)/,$(addsuffix /unit_test,$(VARIANTS))) $(FUZZERS)
 
 define variant
 $(B)/$(1)/%.o: %.cpp
@@ -43,11 +45,22 @@ $(B)/$(1)/unit_test: $(call objs,$(1))
 endef
 $(foreach v,$(VARIANTS),$(eval $(call variant,$(v))))
 
+# --- libFuzzer targets: tests/kernel/<subsystem>/**/<name>_fuzz.cpp with the core and the fake
+# platform; run-variants.sh runs each from its seeds (<dir>/fuzz-seeds/) with its dictionary.
+FUZZ_FLAGS := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+FUZZERS := $(B)/fuzz/sim_fuzz
+$(B)/fuzz/%.o: %.cpp
+	@mkdir -p $(dir $@)
+	clang++ $(COMMON) $(FUZZ_FLAGS) -c -o $@ $<
+$(B)/fuzz/sim_fuzz: $(patsubst %.cpp,$(B)/fuzz/%.o,$(CORE_SRCS) $(FAKE_SRCS) tests/kernel/max30102/sim/sim_fuzz.cpp)
+	clang++ $(FUZZ_FLAGS) -o $@ $^ -pthread
+-include $(patsubst %.cpp,$(B)/fuzz/%.d,$(CORE_SRCS) $(FAKE_SRCS) tests/kernel/max30102/sim/sim_fuzz.cpp)
+
 # --- static binaries for the VM guests. googletest is compiled from Debian's sources with the
 # same compiler (there is no arm64 libgtest on an amd64 host). The guests run under TCG, so the
-# 65536-watchdog test is left to the host runs.
+# 65536-watchdog test and the simulator parser fuzz (pure user-space logic) are left to the host runs.
 GTEST_SRC := /usr/src/googletest/googletest
-GUEST_FILTER := -WatchdogTest.FullTableSaysNoSpaceThenReusesRemovedSlots
+GUEST_FILTER := -WatchdogTest.FullTableSaysNoSpaceThenReusesRemovedSlots:SimFuzz.*
 CXX_x86_64 := g++-12
 CXX_aarch64 := aarch64-linux-gnu-g++-12
 GUEST_FLAGS := -std=gnu++20 -DMXRT_HOSTED -Ikernel -Iinclude/uapi -O2 -Wall -Wextra -Werror -Wno-unused-parameter \
