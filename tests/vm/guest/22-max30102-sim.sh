@@ -1,0 +1,90 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Runs in: the VM guest (busybox sh), as root, from tests/vm/run.sh.
+# The MAX30102 simulator on its own, as a hostile or careless user and a generic I2C tool meet it:
+# its debugfs files refuse bad input with a clear error and change nothing (a recording whose
+# timestamps would wrap the replay clock, "off" look-alikes, blank control writes), and i2c-dev's
+# I2C_RDWR (i2ctransfer) reaches the chip. No driver is loaded. Each check is a result of its own.
+set -u
+M=${MXRT_MODDIR:?}
+SUITE=max30102-sim # ok, bad, check: tests/vm/test-env.sh
+sim_counter() { tr ' ' '\n' <"$SIM/state" | sed -n "s/^$1=//p" | head -1; }
+upload_line() { sed -n 's/^upload: //p' "$SIM/state"; }
+
+insmod "$M/mxrt_max30102_sim.ko" || { echo "FAIL: cannot load the simulator"; exit 1; }
+SIM=$(ls -d /sys/kernel/debug/mxrt_max30102_sim/i2c-* | head -1)
+BUS=${SIM##*/i2c-}
+echo "simulator $SIM, bus $BUS"
+
+# 1. i2c-dev's I2C_RDWR: every message comes flagged I2C_M_DMA_SAFE, as the I2C core's block
+# reads do. A read of PART_ID through i2ctransfer, and a block read of 6 FIFO bytes.
+i2ctransfer -f -y "$BUS" w1@0x57 0xff r1 >/tmp/i2ct 2>&1
+echo "i2ctransfer PART_ID: $(cat /tmp/i2ct)"
+check i2c-rdwr-reaches-the-chip grep -qx '0x15' /tmp/i2ct
+
+# 2. the control file: blank writes are refused and change nothing
+echo "hr=81" >"$SIM/control"
+blank_refused() {
+	for w in '\n' '\n\n' ' \t \n'; do
+		# shellcheck disable=SC2059 # the escapes are the point
+		if printf "$w" >"$SIM/control" 2>/dev/null; then
+			echo "blank write '$w' accepted"
+			return 1
+		fi
+	done
+	grep -q 'hr=81.000' "$SIM/state"
+}
+check control-refuses-blank-writes blank_refused
+
+# A short recording with constant values (timestamps in ms), as the replay file takes it.
+csv() { # csv LAST-TIMESTAMP
+	printf 'preamble\ntimestamp,sampleNum,tagLEDC1,tagLEDC2,tagLEDC3,LEDC1,LEDC2,LEDC3\n'
+	printf '0.000,1,0,0,0,100000.0,50000.0,0\n10.000,2,0,0,0,100000.0,50000.0,0\n'
+	printf '%s,3,0,0,0,100000.0,50000.0,0\nstop time,1\n' "$1"
+}
+
+# 3. a good recording replaces the model when its file is closed
+csv 20.000 >/tmp/good.csv
+cat /tmp/good.csv >"$SIM/replay"
+echo "good upload: $(upload_line)"
+check replay-applied grep -q 'source=replay' "$SIM/state"
+
+# 4. the hostile recording: its last timestamp is 2^64-1 us after the first, which wrapped the
+# replay duration to 0 and made the sample timer divide by it (a kernel panic on x86_64). The
+# write that carries the line fails, the recording in use stays, and the kernel goes on sampling.
+csv 18446744073709551.615 >/tmp/hostile.csv
+if cat /tmp/hostile.csv >"$SIM/replay" 2>/tmp/hostile.err; then
+	bad hostile-replay-write-fails "cat succeeded"
+else
+	ok hostile-replay-write-fails "$(cat /tmp/hostile.err)"
+fi
+echo "hostile upload: $(upload_line)"
+hostile_refused() {
+	upload_line | grep -q 'result=rejected errno=34 line=5 reason: more than 24 h' &&
+		grep -q 'source=replay' "$SIM/state" &&
+		dmesg | grep -q 'replay upload rejected at line 5: more than 24 h'
+}
+check hostile-replay-refused-with-reason hostile_refused
+# sample for a while through the replay clock: 100 Hz SpO2, straight to the registers
+i2cset -f -y "$BUS" 0x57 0x0a 0x27 && i2cset -f -y "$BUS" 0x57 0x0d 0x20 &&
+	i2cset -f -y "$BUS" 0x57 0x09 0x03 || bad i2cset
+s0=$(sim_counter samples)
+sleep 0.5
+s1=$(sim_counter samples)
+echo "samples $s0 -> $s1"
+check kernel-alive-and-sampling [ "$s1" -gt $((s0 + 20)) ]
+
+# 5. "off" means exactly "off": a look-alike is refused (at close) and changes nothing
+printf 'offset-is-not-off' >"$SIM/replay"
+echo "look-alike: $(upload_line)"
+lookalike_refused() {
+	upload_line | grep -q 'result=rejected errno=22 line=0 reason: no header row' &&
+		grep -q 'source=replay' "$SIM/state"
+}
+check replay-off-lookalike-refused lookalike_refused
+echo off >"$SIM/replay"
+back_to_model() { upload_line | grep -q 'result=off' && grep -q 'source=model' "$SIM/state"; }
+check replay-off-back-to-model back_to_model
+
+rmmod mxrt_max30102_sim || bad rmmod
+exit $fail
