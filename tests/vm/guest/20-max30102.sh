@@ -135,8 +135,13 @@ fault nak "nak=3" stat_of i2c_errors
 fault timeout "timeout=1" stat_of i2c_errors
 fault lost-irq "lose_irq=1" stat_of irq_missed
 fault storm "storm=200" stat_of irq_spurious
+sim_ovf=$(sim_counter fifo_overflows)
 fault overflow "overflow=20" stat_of fifo_lost
-check overflow-exact [ "$(sim_counter fifo_overflows)" -ge 20 ]
+overflow_exact() { # the chip lost, the driver counted and the reader saw exactly the 20 asked for
+	echo "overflow: chip $((${1:?} - sim_ovf)), driver fifo_lost $((after - before)), reader lost $(field lost "$out")"
+	[ $(($1 - sim_ovf)) = 20 ] && [ $((after - before)) = 20 ] && [ "$(field lost "$out")" = 20 ]
+}
+check overflow-exact overflow_exact "$(sim_counter fifo_overflows)"
 fault stuck-irq "stuck_irq=1" stat_of irq_stuck
 echo "stuck_irq=0" >$SIM/control
 out=$(read_dev -n 400)
