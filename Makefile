@@ -11,6 +11,7 @@
 #   make KDIR=/path/to/headers   any other kernel tree (FLAVOUR defaults to "native" then)
 #   make modules-all          all four flavours
 #   make tools                the command-line tools, for the machine the modules are for
+#   make mainline-iio         the mainline IIO max30102 driver, for the VM conformance test
 #   make unit                 user-space unit tests (ASan+UBSan, TSan, clang)
 #   make test                 everything CI runs (tests/run-all.sh)
 #   make demo                 boots the PREEMPT_RT VM and shows the suite at work
@@ -37,7 +38,7 @@ BUILD := $(CURDIR)/build
 KSRC := Kbuild kernel include tests/kernel/watchdog bench/kmod scripts
 export MXRT_CACHE
 
-.PHONY: all modules modules-all install tools dtbo setup unit guest-bins test vm-test demo bench clean help
+.PHONY: all modules modules-all mainline-iio install tools dtbo setup unit guest-bins test vm-test demo bench clean help
 all: modules tools dtbo
 
 help:
@@ -104,6 +105,10 @@ install: modules tools dtbo tools dtbo
 
 modules-all:
 	@for f in $(FLAVOURS); do $(MAKE) --no-print-directory modules FLAVOUR=$$f KDIR=$(MXRT_CACHE)/kernels/$$f/kdir || exit 1; done
+
+# Built from Debian's linux-source-6.12 in the cache (scripts/setup.sh), into build/<flavour>/.
+mainline-iio:
+	tests/vm/build-mainline-iio.sh x86_64-rt-6.12 arm64-6.12
 
 unit:
 	$(MAKE) -f tests/unit/unit.mk run

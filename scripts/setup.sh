@@ -17,6 +17,8 @@
 #   busybox/<arch>/busybox          static busybox for the guest initramfs
 #   sensors/<arch>/root             lm-sensors, libsensors and libc6, unpacked (the guests' `sensors`)
 #   benchtools/<arch>/root          rt-tests' hackbench, libbpf-tools' runqlat and their libraries
+#   deb/linux-source-6.12_*.deb     the 6.12 kernel source, for the mainline IIO MAX30102 driver that
+#                                   tests/vm/build-mainline-iio.sh builds (one file is extracted)
 # Flavours: x86_64-rt-6.12 (PREEMPT_RT, default), arm64-6.12, x86_64-rt-6.1 and arm64-rt-6.12
 # (headers only: build checks).
 set -euo pipefail
@@ -181,6 +183,22 @@ setup_guest_pkgs() {
 	touch "$dir/.done"
 }
 
+# setup_linux_source: Debian's linux-source-6.12 of the same version as the 6.12 kernels in the
+# cache (the mainline driver is built from it for those kernels); the newest if that version has
+# left the archive.
+setup_linux_source() {
+	ls "$CACHE"/deb/linux-source-6.12_*.deb >/dev/null 2>&1 && return 0
+	local hdr ver
+	hdr=$(ls "$CACHE"/deb/linux-headers-6.12.*-rt-amd64_*.deb 2>/dev/null | head -n1 || true)
+	ver=$([ -z "$hdr" ] || dpkg-deb -f "$hdr" Version)
+	mkdir -p "$CACHE/deb"
+	log "downloading linux-source-6.12${ver:+ $ver} (about 150 MB)"
+	( cd "$CACHE/deb" &&
+	  { [ -n "$ver" ] && apt-get download -qq "linux-source-6.12=$ver" >/dev/null 2>&1; } ||
+	  { log "linux-source-6.12 ${ver:-?} is not in the archive: using the newest";
+	    apt-get download -qq linux-source-6.12 >/dev/null; } )
+}
+
 main() {
 	if [ "${1:-}" = --print ]; then find "$CACHE/kernels" -maxdepth 2 -name '*' -newer /dev/null -printf '%p -> %l\n'; exit 0; fi
 	need_root
@@ -192,6 +210,7 @@ main() {
 	setup_kernel arm64-rt-6.12 linux-headers-6.12-rt-arm64:arm64 arm64 no
 	setup_busybox x86_64
 	setup_busybox arm64
+	setup_linux_source
 	for a in amd64 arm64; do
 		# lm-sensors' `sensors` (the MAX30102 hwmon test)
 		setup_guest_pkgs sensors $a lm-sensors libsensors5 libsensors-config! libc6

@@ -5,9 +5,10 @@
 # 1. setup (idempotent: packages + Debian kernels in the cache)
 # 2. warning-free module builds for 6.12 PREEMPT_RT x86_64, 6.12 arm64, 6.1 PREEMPT_RT x86_64 and
 #    6.12 PREEMPT_RT arm64 (the Raspberry Pi's)
-#    (compiler, modpost, objtool and the C++ object checks)
+#    (compiler, modpost, objtool and the C++ object checks), and of the mainline IIO MAX30102
+#    driver for the two 6.12 x86_64/arm64 kernels the VMs boot (tests/vm/build-mainline-iio.sh)
 #    and negative builds proving the C++ rules are enforced (tests/build/cxx-rules.sh)
-# 3. user-space unit tests: ASan+UBSan, TSan, clang -Wthread-safety
+# 3. user-space unit tests: ASan+UBSan, TSan, clang -Wthread-safety, and a bounded libFuzzer run
 # 4. the same unit tests, cross-built static, plus the in-kernel tests, in QEMU guests running
 #    Debian's 6.12 PREEMPT_RT x86_64 kernel and 6.12 arm64 kernel (cortex-a72)
 # Ends with one line "total: N passed, N failed" and exits non-zero if anything failed.
@@ -57,6 +58,13 @@ for flavour in x86_64-rt-6.12 arm64-6.12 x86_64-rt-6.1 arm64-rt-6.12; do
 	[ $st -eq 0 ] || tail -n 30 "$log"
 	record "build $flavour (warning-free)" $st
 done
+
+step "mainline IIO max30102 driver from Debian's linux-source (for the conformance VM test)"
+log=$logdir/mainline-iio.log
+tests/vm/build-mainline-iio.sh x86_64-rt-6.12 arm64-6.12 >"$log" 2>&1
+st=$?
+cat "$log"
+record "build mainline IIO max30102 (warning-free)" $st
 
 for flavour in x86_64-rt-6.12 arm64-6.12 x86_64-rt-6.1; do
 	step "C++ kernel rules are enforced ($flavour)"
