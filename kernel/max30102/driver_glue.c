@@ -242,7 +242,9 @@ static int mx_acquire(struct mx_dev *md, u64 irq_ts, u8 *status)
 	err = err ?: regmap_bulk_read(md->map, MAX30102_REG_FIFO_WR_PTR, ptr, 3);
 	if (err)
 		goto io_error;
-	*status = st[0] & ~MAX30102_INT_PWR_RDY;
+	/* Only what we enabled asked for this interrupt: the chip sets every status bit on its
+	 * event (PPG_RDY each sample) whether or not it is enabled; INT follows the enabled ones. */
+	*status = st[0] & MAX30102_INT_A_FULL;
 	/* WR == RD is full, not empty, when samples were lost or A_FULL fires at 32 */
 	n = mxrt_max30102_fifo_unread(ptr[0], ptr[2],
 				      ptr[1] > 0 || ((st[0] & MAX30102_INT_A_FULL) && md->cfg.fifo_almost_full == 32));
