@@ -16,6 +16,8 @@ FAKE_SRCS := $(wildcard tests/kernel/lib/platform/*.cpp)
 TEST_SRCS := $(shell find tests/kernel -name '*_test.cpp' | sort)
 SRCS := $(CORE_SRCS) $(FAKE_SRCS) $(TEST_SRCS)
 VARIANTS := asan tsan clang
+# libFuzzer targets (rules below); defined before the rules that list them, which make expands at once
+FUZZERS := $(B)/fuzz/sim_fuzz
 
 COMMON := -std=gnu++20 -DMXRT_HOSTED -Ikernel -Iinclude/uapi -Wall -Wextra -Werror -Wno-unused-parameter \
 	-Wno-missing-field-initializers -g -O1 -fno-omit-frame-pointer -MMD -MP
@@ -48,7 +50,6 @@ $(foreach v,$(VARIANTS),$(eval $(call variant,$(v))))
 # --- libFuzzer targets: tests/kernel/<subsystem>/**/<name>_fuzz.cpp with the core and the fake
 # platform; run-variants.sh runs each from its seeds (<dir>/fuzz-seeds/) with its dictionary.
 FUZZ_FLAGS := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-FUZZERS := $(B)/fuzz/sim_fuzz
 $(B)/fuzz/%.o: %.cpp
 	@mkdir -p $(dir $@)
 	clang++ $(COMMON) $(FUZZ_FLAGS) -c -o $@ $<
