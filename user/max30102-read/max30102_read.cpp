@@ -4,7 +4,8 @@
 // /dev/max30102-N and checks what the driver promises: every record intact and, between two
 // records, b.seq == a.seq + 1 + b.lost, with lost > 0 only when flagged.
 //
-// usage: mxrt-max30102-read [-n RECORDS] [-s STALL_MS] [-b BATCH] [-N] [-v] [-l] [-p PRIO] [-c CPU] DEVICE
+// usage: mxrt-max30102-read [-n RECORDS] [-s STALL_MS] [-b BATCH] [-N] [-v] [-l] [-p PRIO] [-c CPU]
+//                            [-t THREADS] [-E] DEVICE
 //   -n  stop after this many records (default 1000)
 //   -s  after the first record, sleep this long (a stalled reader: expect an overrun)
 //   -b  records per read() (default 16)
@@ -15,6 +16,10 @@
 //       "latency_us: n=.. p50=.. p99=.. max=.."
 //   -p  run as SCHED_FIFO at this priority (1..99), as a real-time consumer would
 //   -c  pin to this CPU
+//   -t  read the one open file from this many threads at once (2..64): every record must reach
+//       exactly one thread, each thread's records in order; judged on all records sorted by seq
+//   -E  after the first record, one read() into a buffer the process cannot write: it must fail
+//       with EFAULT and consume nothing (the stream then continues with nothing lost uncounted)
 // Prints one summary line: records=.. first_seq=.. last_seq=.. lost=.. reader_overruns=..
 // fifo_overflows=.. violations=.. rate_hz=..  Exit: 0 ok, 1 a violation or read error, 2 usage,
 // 3 the scheduling request (-p, -c) was refused.
@@ -25,9 +30,12 @@
 #include <ctime>
 #include <fcntl.h>
 #include <algorithm>
+#include <atomic>
 #include <getopt.h>
 #include <poll.h>
 #include <sched.h>
+#include <sys/mman.h>
+#include <thread>
 #include <unistd.h>
 #include <vector>
 
@@ -36,7 +44,7 @@
 namespace {
 
 [[noreturn]] void Usage(const char *why) {
-	std::fprintf(stderr, "mxrt-max30102-read: %s\nusage: mxrt-max30102-read [-n RECORDS] [-s STALL_MS] [-b BATCH] [-N] [-v] [-l] [-p PRIO] [-c CPU] DEVICE\n", why);
+	std::fprintf(stderr, "mxrt-max30102-read: %s\nusage: mxrt-max30102-read [-n RECORDS] [-s STALL_MS] [-b BATCH] [-N] [-v] [-l] [-p PRIO] [-c CPU] [-t THREADS] [-E] DEVICE\n", why);
 	std::exit(2);
 }
 
@@ -70,13 +78,151 @@ void PrintLatency(std::vector<unsigned long long> &v) {
 	std::printf("latency_us: n=%zu p50=%.1f p99=%.1f max=%.1f\n", v.size(), at(500), at(990), v.back() / 1000.0);
 }
 
+// What the driver promises, judged record by record in the order a reader got them.
+struct Judge {
+	long got = 0, violations = 0, overruns = 0, overflows = 0;
+	unsigned long long lost = 0, first = 0, last = 0;
+
+	void Add(const mxrt_max30102_record &r, bool verbose) {
+		if (verbose)
+			std::printf("%llu %llu red=%u ir=%u flags=%#x lost=%u bits=%u\n", (unsigned long long)r.seq,
+				    (unsigned long long)r.timestamp_ns, r.red, r.ir, r.flags, r.lost, r.adc_bits);
+		if (got == 0) {
+			first = r.seq;
+		} else {
+			if (r.seq != last + 1 + r.lost) {
+				std::fprintf(stderr, "violation: seq %llu after %llu with lost=%u\n",
+					     (unsigned long long)r.seq, last, r.lost);
+				violations++;
+			}
+			if (r.lost && !(r.flags & (MXRT_MAX30102_REC_READER_OVERRUN | MXRT_MAX30102_REC_FIFO_OVERFLOW))) {
+				std::fprintf(stderr, "violation: lost=%u without a flag\n", r.lost);
+				violations++;
+			}
+			lost += r.lost;
+		}
+		if (r.adc_bits < 15 || r.adc_bits > 18 || r.red >> r.adc_bits || r.ir >> r.adc_bits) {
+			std::fprintf(stderr, "violation: value wider than %u bits\n", r.adc_bits);
+			violations++;
+		}
+		overruns += !!(r.flags & MXRT_MAX30102_REC_READER_OVERRUN);
+		overflows += !!(r.flags & MXRT_MAX30102_REC_FIFO_OVERFLOW);
+		last = r.seq;
+		got++;
+	}
+};
+
+// One read() of up to buf.size() records; waits with poll() on EAGAIN. Returns the number of
+// records, or -1 after printing why (an error, end of file, or a partial record: a violation).
+long ReadRecords(int fd, std::vector<mxrt_max30102_record> &buf, long &violations) {
+	for (;;) {
+		ssize_t n = read(fd, buf.data(), buf.size() * sizeof(buf[0]));
+		if (n < 0 && errno == EAGAIN) {
+			pollfd p{fd, POLLIN, 0};
+			if (poll(&p, 1, 5000) <= 0 || (p.revents & (POLLERR | POLLHUP))) {
+				std::fprintf(stderr, "mxrt-max30102-read: poll: no data (revents %#x)\n", p.revents);
+				return -1;
+			}
+			continue;
+		}
+		if (n <= 0) {
+			std::fprintf(stderr, "mxrt-max30102-read: read: %s\n", n ? std::strerror(errno) : "end of file");
+			return -1;
+		}
+		if (n % sizeof(buf[0])) {
+			std::fprintf(stderr, "mxrt-max30102-read: read returned %zd bytes, not whole records\n", n);
+			violations++;
+		}
+		return long(size_t(n) / sizeof(buf[0]));
+	}
+}
+
+// -E: a read() into memory the process cannot write must fail with EFAULT and return nothing.
+bool BadBufferRead(int fd, size_t records) {
+	const size_t bytes = records * sizeof(mxrt_max30102_record);
+	void *p = mmap(nullptr, bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED) {
+		std::fprintf(stderr, "mxrt-max30102-read: mmap: %s\n", std::strerror(errno));
+		return false;
+	}
+	ssize_t n;
+	do
+		n = read(fd, p, bytes);
+	while (n < 0 && errno == EAGAIN); // -N: the stream is continuous, data comes within a period
+	const int e = errno;
+	munmap(p, bytes);
+	if (n >= 0 || e != EFAULT) {
+		std::fprintf(stderr, "violation: read into an unwritable buffer returned %zd (%s), not EFAULT\n", n,
+			     n < 0 ? std::strerror(e) : "success");
+		return false;
+	}
+	std::fprintf(stderr, "mxrt-max30102-read: read into an unwritable buffer: EFAULT, as it should\n");
+	return true;
+}
+
+// -t: `threads` threads read one open file until `want` records arrived between them. Each
+// thread's records must be in order; sorted by seq, all of them must form one stream in which
+// every seq appears once.
+int ReadShared(int fd, long want, long batch, int threads, bool verbose) {
+	std::atomic<long> taken{0};
+	std::atomic<bool> failed{false};
+	std::vector<std::vector<mxrt_max30102_record>> per(threads);
+	std::vector<long> partial(threads);
+	const double t0 = Now();
+	std::vector<std::thread> th;
+	for (int t = 0; t < threads; t++)
+		th.emplace_back([&, t] {
+			std::vector<mxrt_max30102_record> buf(batch);
+			while (taken.load() < want && !failed.load()) {
+				long n = ReadRecords(fd, buf, partial[t]);
+				if (n < 0) {
+					failed = true;
+					break;
+				}
+				per[t].insert(per[t].end(), buf.begin(), buf.begin() + n);
+				taken += n;
+			}
+		});
+	for (auto &x : th)
+		x.join();
+	const double t1 = Now();
+	Judge j;
+	long disorder = 0, duplicates = 0;
+	std::vector<mxrt_max30102_record> all;
+	for (int t = 0; t < threads; t++) {
+		j.violations += partial[t];
+		for (size_t i = 1; i < per[t].size(); i++)
+			if (per[t][i].seq <= per[t][i - 1].seq) {
+				if (disorder++ < 5)
+					std::fprintf(stderr, "violation: thread %d got seq %llu after %llu\n", t,
+						     (unsigned long long)per[t][i].seq, (unsigned long long)per[t][i - 1].seq);
+			}
+		all.insert(all.end(), per[t].begin(), per[t].end());
+	}
+	std::sort(all.begin(), all.end(), [](const auto &a, const auto &b) { return a.seq < b.seq; });
+	for (size_t i = 0; i < all.size(); i++) {
+		if (i > 0 && all[i].seq == all[i - 1].seq) {
+			if (duplicates++ < 5)
+				std::fprintf(stderr, "violation: seq %llu reached two readers\n", (unsigned long long)all[i].seq);
+			continue;
+		}
+		j.Add(all[i], verbose);
+	}
+	j.violations += disorder + duplicates;
+	std::printf("records=%ld first_seq=%llu last_seq=%llu lost=%llu reader_overruns=%ld fifo_overflows=%ld "
+		    "violations=%ld rate_hz=%.1f threads=%d duplicates=%ld out_of_order=%ld\n",
+		    j.got, j.first, j.last, j.lost, j.overruns, j.overflows, j.violations,
+		    t1 > t0 && j.got > 1 ? (j.last - j.first) / (t1 - t0) : 0.0, threads, duplicates, disorder);
+	return failed.load() || j.violations ? 1 : 0;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
 	long want = 1000, stall_ms = 0, batch = 16;
-	long prio = 0, cpu = -1;
-	bool nonblock = false, verbose = false, latency = false;
-	for (int c; (c = getopt(argc, argv, "n:s:b:Nvlp:c:h")) != -1;) {
+	long prio = 0, cpu = -1, threads = 1;
+	bool nonblock = false, verbose = false, latency = false, bad_buffer = false;
+	for (int c; (c = getopt(argc, argv, "n:s:b:Nvlp:c:t:Eh")) != -1;) {
 		switch (c) {
 		case 'n': want = Number(optarg, 1, 100'000'000, "-n"); break;
 		case 's': stall_ms = Number(optarg, 0, 3'600'000, "-s"); break;
@@ -86,12 +232,16 @@ int main(int argc, char **argv) {
 		case 'l': latency = true; break;
 		case 'p': prio = Number(optarg, 1, 99, "-p"); break;
 		case 'c': cpu = Number(optarg, 0, CPU_SETSIZE - 1, "-c"); break;
+		case 't': threads = Number(optarg, 2, 64, "-t"); break;
+		case 'E': bad_buffer = true; break;
 		case 'h': Usage("help");
 		default: Usage("unknown option");
 		}
 	}
 	if (optind + 1 != argc)
 		Usage("one DEVICE expected");
+	if (threads > 1 && (stall_ms || latency || bad_buffer))
+		Usage("-t cannot be combined with -s, -l or -E");
 	if (cpu >= 0) {
 		cpu_set_t set;
 		CPU_ZERO(&set);
@@ -114,76 +264,49 @@ int main(int argc, char **argv) {
 		std::fprintf(stderr, "mxrt-max30102-read: %s: %s\n", argv[optind], std::strerror(errno));
 		return 1;
 	}
+	if (threads > 1) {
+		const int rc = ReadShared(fd, want, batch, int(threads), verbose);
+		close(fd);
+		return rc;
+	}
 	std::vector<mxrt_max30102_record> buf(batch);
-	long got = 0, violations = 0, overruns = 0, overflows = 0;
-	unsigned long long lost = 0, first = 0, last = 0;
+	Judge j;
 	double t0 = 0, t1 = 0;
 	std::vector<unsigned long long> lat;
 	if (latency)
 		lat.reserve(std::min(want, 1'000'000L));
 	int rc = 0;
-	while (got < want) {
-		ssize_t n = read(fd, buf.data(), buf.size() * sizeof(buf[0]));
-		if (n < 0 && errno == EAGAIN) {
-			pollfd p{fd, POLLIN, 0};
-			if (poll(&p, 1, 5000) <= 0 || (p.revents & (POLLERR | POLLHUP))) {
-				std::fprintf(stderr, "mxrt-max30102-read: poll: no data (revents %#x)\n", p.revents);
-				rc = 1;
-				break;
-			}
-			continue;
+	bool bad_buffer_done = false;
+	while (j.got < want) {
+		if (bad_buffer && j.got > 0 && !bad_buffer_done) {
+			bad_buffer_done = true;
+			if (!BadBufferRead(fd, buf.size()))
+				j.violations++;
 		}
-		if (n <= 0) {
-			std::fprintf(stderr, "mxrt-max30102-read: read: %s\n", n ? std::strerror(errno) : "end of file");
+		const long n = ReadRecords(fd, buf, j.violations);
+		if (n < 0) {
 			rc = 1;
 			break;
 		}
 		const unsigned long long returned = NowNs();
-		if (n % sizeof(buf[0])) {
-			std::fprintf(stderr, "mxrt-max30102-read: read returned %zd bytes, not whole records\n", n);
-			violations++;
-		}
-		for (size_t i = 0; i < size_t(n) / sizeof(buf[0]) && got < want; i++) {
+		for (long i = 0; i < n && j.got < want; i++) {
 			const mxrt_max30102_record &r = buf[i];
-			if (verbose)
-				std::printf("%llu %llu red=%u ir=%u flags=%#x lost=%u bits=%u\n", (unsigned long long)r.seq,
-					    (unsigned long long)r.timestamp_ns, r.red, r.ir, r.flags, r.lost, r.adc_bits);
-			if (got == 0) {
-				first = r.seq;
+			if (j.got == 0)
 				t0 = Now();
-			} else {
-				if (r.seq != last + 1 + r.lost) {
-					std::fprintf(stderr, "violation: seq %llu after %llu with lost=%u\n",
-						     (unsigned long long)r.seq, last, r.lost);
-					violations++;
-				}
-				if (r.lost && !(r.flags & (MXRT_MAX30102_REC_READER_OVERRUN | MXRT_MAX30102_REC_FIFO_OVERFLOW))) {
-					std::fprintf(stderr, "violation: lost=%u without a flag\n", r.lost);
-					violations++;
-				}
-				lost += r.lost;
-			}
-			if (r.adc_bits < 15 || r.adc_bits > 18 || r.red >> r.adc_bits || r.ir >> r.adc_bits) {
-				std::fprintf(stderr, "violation: value wider than %u bits\n", r.adc_bits);
-				violations++;
-			}
+			j.Add(r, verbose);
 			if (latency && (r.flags & MXRT_MAX30102_REC_IRQ) && returned >= r.timestamp_ns)
 				lat.push_back(returned - r.timestamp_ns);
-			overruns += !!(r.flags & MXRT_MAX30102_REC_READER_OVERRUN);
-			overflows += !!(r.flags & MXRT_MAX30102_REC_FIFO_OVERFLOW);
-			last = r.seq;
-			got++;
-			if (got == 1 && stall_ms)
+			if (j.got == 1 && stall_ms)
 				usleep(stall_ms * 1000);
 		}
 		t1 = Now();
 	}
 	std::printf("records=%ld first_seq=%llu last_seq=%llu lost=%llu reader_overruns=%ld fifo_overflows=%ld "
 		    "violations=%ld rate_hz=%.1f\n",
-		    got, first, last, lost, overruns, overflows, violations,
-		    t1 > t0 && got > 1 ? (last - first) / (t1 - t0) : 0.0);
+		    j.got, j.first, j.last, j.lost, j.overruns, j.overflows, j.violations,
+		    t1 > t0 && j.got > 1 ? (j.last - j.first) / (t1 - t0) : 0.0);
 	if (latency)
 		PrintLatency(lat);
 	close(fd);
-	return rc || violations ? 1 : 0;
+	return rc || j.violations ? 1 : 0;
 }

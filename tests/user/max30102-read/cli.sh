@@ -38,6 +38,8 @@ expect cpu-negative 2 '-c must be a number' -c -1 /dev/null
 expect batch-zero 2 '-b must be a number' -b 0 /dev/null
 expect missing-device 1 'No such file or directory' /nonexistent/max30102-9
 expect empty-stream 1 'end of file' -n 1 /dev/null
+expect threads-range 2 '-t must be a number in \[2, 64\]' -t 1 /dev/null
+expect threads-with-stall 2 '-t cannot be combined' -t 2 -s 5 /dev/null
 
 records "$t/good" 0:0:0:100:18 1:0:0:101:18 2:0:0:102:18 5:2:2:103:18 9:1:3:104:18
 expect continuous-stream 0 'records=5 first_seq=0 last_seq=9 lost=5 reader_overruns=1 fifo_overflows=1 violations=0' -n 5 "$t/good"
@@ -50,5 +52,14 @@ expect value-wider-than-adc 1 'violation: value wider than 15 bits' -n 1 "$t/wid
 records "$t/torn" 0:0:0:100:18
 printf 'partial!' >>"$t/torn"
 expect torn-record 1 'not whole records' -n 2 -b 2 "$t/torn"
+# -t: threads share one file; a regular file's offset is shared and locked, so every record
+# reaches one thread; the file holds more than -n so that no thread reads to its end
+spec=(); for i in $(seq 0 39); do spec+=("$i:0:0:$((100 + i)):18"); done
+records "$t/long" "${spec[@]}"
+expect threads-share-a-file 0 'records=[0-9]+ first_seq=0 .*violations=0 .*threads=4 duplicates=0 out_of_order=0' -t 4 -b 1 -n 12 "$t/long"
+records "$t/dup" 0:0:0:100:18 1:0:0:101:18 1:0:0:101:18 2:0:0:102:18 3:0:0:103:18 4:0:0:104:18 5:0:0:105:18 6:0:0:106:18 7:0:0:107:18
+expect threads-duplicate-seq 1 'violation: seq 1 reached two readers' -t 2 -b 1 -n 5 "$t/dup"
+# -E: a read into an unwritable buffer fails with EFAULT and a file keeps its offset
+expect bad-buffer-consumes-nothing 0 'records=5 first_seq=0 last_seq=4 lost=0 .*violations=0' -E -n 5 -b 2 "$t/long"
 echo "tools: $pass passed, $fail failed, 0 skipped"
 [ "$fail" -eq 0 ]
