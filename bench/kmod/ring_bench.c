@@ -147,11 +147,9 @@ static int __init bench_init(void)
 	s = kzalloc(sizeof(*s), GFP_KERNEL);
 	if (!s)
 		return -ENOMEM;
-	s->ring = mxrt_ring_create(RING_RECORDS, NUMA_NO_NODE);
-	if (!s->ring) {
-		ret = -ENOMEM;
+	ret = mxrt_ring_create(RING_RECORDS, NUMA_NO_NODE, &s->ring);
+	if (ret)
 		goto out;
-	}
 	for (k = 0; k < READERS; k++) {
 		ret = kfifo_alloc(&s->fifo[k], RING_RECORDS * sizeof(struct mxrt_max30102_record),
 				  GFP_KERNEL);

@@ -10,9 +10,11 @@
  *   md->lock (rt_mutex, priority inheritance): the configuration and every I2C sequence that must
  *     not interleave (status + pointers + FIFO burst; temperature start/read; configuration
  *     writes). The acquisition path is the ring's only producer because it holds md->lock.
- *   sh->srcu: the ring's lifetime. Readers (read/poll, possibly sleeping in copy_to_user) hold the
- *     SRCU read side; resize and unbind publish a new ring (or NULL) and free the old one after a
- *     grace period. sh outlives the device while files are open (kref).
+ *   mf->lock (mutex, per open file): the file's reader state and bounce buffer; one read() of a
+ *     file at a time (threads sharing a file would otherwise get records twice).
+ *   sh->srcu: the ring's lifetime. Readers (read/poll) hold the SRCU read side while they copy
+ *     from the ring into the file's bounce buffer; resize and unbind publish a new ring (or NULL)
+ *     and free the old one after a grace period. sh outlives the device while files are open (kref).
  *
  * Record flow: INT -> hard handler (timestamp) -> IRQ thread: status, pointers, one burst read of
  * the whole FIFO (FIFO_DATA does not auto-increment, so regmap_noinc_read) -> records -> ring ->
@@ -382,6 +384,7 @@ static int mx_thread_fn(void *data)
 struct mx_file {
 	struct mx_shared *sh;
 	struct device *dev; /* a reference, for runtime PM; the driver data may be gone */
+	struct mutex lock;  /* one read() at a time: rd and buf are the file's */
 	struct mxrt_ring_reader rd;
 	struct mxrt_max30102_record buf[MX_READ_BATCH];
 };
@@ -401,6 +404,7 @@ static int mx_open(struct inode *inode, struct file *file)
 		kfree(mf);
 		return err;
 	}
+	mutex_init(&mf->lock);
 	mf->dev = get_device(md->dev);
 	kref_get(&md->sh->ref);
 	mf->sh = md->sh;
@@ -425,6 +429,7 @@ static int mx_release(struct inode *inode, struct file *file)
 	pm_runtime_put_autosuspend(mf->dev);
 	put_device(mf->dev);
 	mx_shared_put(mf->sh);
+	mutex_destroy(&mf->lock);
 	kfree(mf);
 	return 0;
 }
@@ -442,40 +447,61 @@ static bool mx_readable(struct mx_file *mf)
 	return ok;
 }
 
+/*
+ * Whole records, at most MX_READ_BATCH per call. The file's lock is held from the ring to the user
+ * copy, not while waiting for data; O_NONBLOCK never waits for it either (-EAGAIN: another thread
+ * is reading this file). The records are consumed only once copy_to_user succeeded: a read into a
+ * bad buffer fails with -EFAULT and the next read returns the same records (or reports the ones
+ * the producer overwrote meanwhile as lost).
+ */
 static ssize_t mx_read(struct file *file, char __user *ubuf, size_t count, loff_t *ppos)
 {
 	struct mx_file *mf = file->private_data;
 	struct mx_shared *sh = mf->sh;
+	struct mxrt_ring_reader next;
 	struct mxrt_ring *ring;
 	u32 max = min_t(size_t, count / sizeof(struct mxrt_max30102_record), MX_READ_BATCH);
+	ssize_t ret;
 	u32 n, i;
 	u64 now;
-	int idx, err;
+	int idx;
 
 	if (max == 0)
 		return -EINVAL; /* whole records only */
 	for (;;) {
+		if (file->f_flags & O_NONBLOCK) {
+			if (!mutex_trylock(&mf->lock))
+				return -EAGAIN;
+		} else if (mutex_lock_interruptible(&mf->lock)) {
+			return -ERESTARTSYS;
+		}
 		idx = srcu_read_lock(&sh->srcu);
 		ring = srcu_dereference(sh->ring, &sh->srcu);
-		n = ring ? mxrt_ring_read(ring, &mf->rd, mf->buf, max) : 0;
+		n = ring ? mxrt_ring_peek(ring, &mf->rd, &next, mf->buf, max) : 0;
 		srcu_read_unlock(&sh->srcu, idx);
 		if (n)
-			break;
+			break; /* with mf->lock held */
+		mutex_unlock(&mf->lock);
 		if (READ_ONCE(sh->dead))
 			return -ENODEV;
 		if (file->f_flags & O_NONBLOCK)
 			return -EAGAIN;
-		err = wait_event_interruptible(sh->wq, READ_ONCE(sh->dead) || mx_readable(mf));
-		if (err)
-			return err;
+		ret = wait_event_interruptible(sh->wq, READ_ONCE(sh->dead) || mx_readable(mf));
+		if (ret)
+			return ret;
 	}
 	now = ktime_get_ns();
 	for (i = 0; i < n; i++)
 		if (mf->buf[i].flags & MXRT_MAX30102_REC_IRQ && now > mf->buf[i].timestamp_ns)
 			mxrt_log2_hist_add(&sh->lat, now - mf->buf[i].timestamp_ns);
-	if (copy_to_user(ubuf, mf->buf, n * sizeof(mf->buf[0])))
-		return -EFAULT;
-	return n * sizeof(mf->buf[0]);
+	if (copy_to_user(ubuf, mf->buf, n * sizeof(mf->buf[0]))) {
+		ret = -EFAULT; /* nothing consumed */
+	} else {
+		mxrt_ring_reader_commit(&mf->rd, &next);
+		ret = n * sizeof(mf->buf[0]);
+	}
+	mutex_unlock(&mf->lock);
+	return ret;
 }
 
 static __poll_t mx_poll(struct file *file, poll_table *wait)
@@ -498,14 +524,16 @@ static const struct file_operations mx_fops = {
 
 /* ---- ring resize ---------------------------------------------------------------------------------- */
 
+/* -EINVAL for a size that is no ring size, -ENOMEM without memory: nothing changes then. */
 static int mx_resize(struct mx_dev *md, u32 records)
 {
 	struct mxrt_ring *ring, *old;
 	u64 t0;
+	int err;
 
-	ring = mxrt_ring_create(records, dev_to_node(md->dev));
-	if (!ring)
-		return -EINVAL; /* not a power of two in range, or no memory */
+	err = mxrt_ring_create(records, dev_to_node(md->dev), &ring);
+	if (err)
+		return err;
 	rt_mutex_lock(&md->lock); /* no producer runs while the new ring takes over */
 	old = rcu_dereference_protected(md->sh->ring, lockdep_is_held(&md->lock));
 	mxrt_ring_continue(ring, old);
@@ -835,8 +863,7 @@ static int mx_read_props(struct mx_dev *md, u32 *ring_size)
 	err = device_property_read_u32(dev, "mxrt,ring-size", ring_size);
 	if (err && err != -EINVAL)
 		return dev_err_probe(dev, err, "property mxrt,ring-size unreadable\n");
-	if (*ring_size < MXRT_RING_MIN_RECORDS || *ring_size > MXRT_RING_MAX_RECORDS ||
-	    !is_power_of_2(*ring_size))
+	if (mxrt_ring_check_size(*ring_size))
 		return dev_err_probe(dev, -EINVAL, "mxrt,ring-size %u: a power of two in [%u, %u]\n",
 				     *ring_size, MXRT_RING_MIN_RECORDS, MXRT_RING_MAX_RECORDS);
 	md->cfg = c;
@@ -977,10 +1004,10 @@ static int mx_probe(struct i2c_client *client)
 		kfree(md->sh);
 		return err;
 	}
-	ring = mxrt_ring_create(ring_size, node);
-	if (!ring) {
+	err = mxrt_ring_create(ring_size, node, &ring);
+	if (err) {
 		mx_shared_put(md->sh);
-		return -ENOMEM;
+		return err;
 	}
 	RCU_INIT_POINTER(md->sh->ring, ring);
 	err = devm_add_action_or_reset(dev, mx_teardown_shared, md);

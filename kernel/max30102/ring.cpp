@@ -25,6 +25,7 @@
 // the kernel's own seqcount readers do; release stores and acquire loads in the user-space build,
 // so that ThreadSanitizer checks the very protocol the kernel runs.
 #include <max30102/ring.h>
+#include <lib/kstd/atomic.hpp>
 #include <lib/kstd/seqlock.hpp>
 #include <lib/platform/platform.hpp>
 
@@ -37,6 +38,22 @@ static_assert(sizeof(Record) == MXRT_MAX30102_RECORD_SIZE && MXRT_MAX30102_RECOR
 } // namespace
 
 struct Ring {
+	static Result<void> CheckSize(u32 records) {
+		if (records < MXRT_RING_MIN_RECORDS || records > MXRT_RING_MAX_RECORDS || (records & (records - 1)) != 0)
+			return Error(-MXRT_EINVAL);
+		return {};
+	}
+	// A ring of `records` on `node`, zeroed (head 0). Sleepable.
+	static Result<Ring *> Create(u32 records, int node) {
+		TRY(CheckSize(records));
+		void *mem = mxrt_shim_zalloc(sizeof(Ring) + records * sizeof(Record), MXRT_GFP_KERNEL, node);
+		if (mem == nullptr)
+			return Error(-MXRT_ENOMEM);
+		Ring *r = new (mem) Ring;
+		r->mask = records - 1;
+		return r;
+	}
+
 	u32 mask;
 	u64 first; // the oldest index ever held (a ring that continues a smaller one); set before use
 	alignas(kCacheLine) Atomic<u64> head;    // producer only; pairs with Read's acquire load
@@ -84,7 +101,7 @@ struct Ring {
 			return 0;
 		for (;;) {
 			const u64 h = head.Load(MemoryOrder::kAcquire); // pairs with Push's head store
-			const u64 c = rd->cursor;
+			const u64 c = AtomicRef<u64>(rd->cursor).Load(MemoryOrder::kRelaxed);
 			if (c >= h)
 				return 0;
 			u64 lo = Max<u64>(c, Oldest(h));
@@ -100,7 +117,7 @@ struct Ring {
 				lo = valid;
 				n -= drop;
 			}
-			rd->cursor = lo + n;
+			AtomicRef<u64>(rd->cursor).Store(lo + n, MemoryOrder::kRelaxed); // readable() may look
 			Account(rd, out[0], lo - c);
 			rd->started = 1;
 			rd->last_seq = out[n - 1].seq;
@@ -138,17 +155,14 @@ static const Ring *R(const mxrt_ring *r) { return reinterpret_cast<const Ring *>
 
 extern "C" {
 
-mxrt_ring *mxrt_ring_create(mxrt_u32 records, int node) noexcept {
-	if (records < MXRT_RING_MIN_RECORDS || records > MXRT_RING_MAX_RECORDS ||
-	    (records & (records - 1)) != 0)
-		return nullptr;
-	const mxrt_size bytes = sizeof(Ring) + records * sizeof(mxrt::Record);
-	void *mem = mxrt_shim_zalloc(bytes, MXRT_GFP_KERNEL, node);
-	if (mem == nullptr)
-		return nullptr;
-	Ring *r = new (mem) Ring;
-	r->mask = records - 1;
-	return reinterpret_cast<mxrt_ring *>(r);
+int mxrt_ring_check_size(mxrt_u32 records) noexcept { return Ring::CheckSize(records).ErrorCode(); }
+
+int mxrt_ring_create(mxrt_u32 records, int node, mxrt_ring **out) noexcept {
+	kstd::Result<Ring *> r = Ring::Create(records, node);
+	if (!r.Ok())
+		return r.ErrorCode();
+	*out = reinterpret_cast<mxrt_ring *>(r.Value());
+	return 0;
 }
 
 void mxrt_ring_destroy(mxrt_ring *ring) noexcept { mxrt_shim_free(ring); }
@@ -184,7 +198,7 @@ void mxrt_ring_push_n(mxrt_ring *ring, const mxrt_max30102_record *rec, mxrt_u32
 
 void mxrt_ring_reader_init(const mxrt_ring *ring, mxrt_ring_reader *rd) noexcept {
 	*rd = {};
-	rd->cursor = R(ring)->head.Load(kstd::MemoryOrder::kAcquire);
+	rd->cursor = R(ring)->head.Load(kstd::MemoryOrder::kAcquire); // before the reader is shared
 }
 
 mxrt_u32 mxrt_ring_read(const mxrt_ring *ring, mxrt_ring_reader *rd, mxrt_max30102_record *out,
@@ -192,8 +206,29 @@ mxrt_u32 mxrt_ring_read(const mxrt_ring *ring, mxrt_ring_reader *rd, mxrt_max301
 	return R(ring)->Read(rd, out, max);
 }
 
+mxrt_u32 mxrt_ring_peek(const mxrt_ring *ring, const mxrt_ring_reader *rd, mxrt_ring_reader *next,
+			mxrt_max30102_record *out, mxrt_u32 max) noexcept {
+	next->cursor = kstd::AtomicRef<const mxrt_u64>(rd->cursor).Load(kstd::MemoryOrder::kRelaxed);
+	next->last_seq = rd->last_seq;
+	next->started = rd->started;
+	next->pad = 0;
+	next->overruns = rd->overruns;
+	next->lost = rd->lost;
+	return R(ring)->Read(next, out, max);
+}
+
+void mxrt_ring_reader_commit(mxrt_ring_reader *rd, const mxrt_ring_reader *next) noexcept {
+	rd->last_seq = next->last_seq;
+	rd->started = next->started;
+	rd->overruns = next->overruns;
+	rd->lost = next->lost;
+	// readable() of another thread may load it meanwhile: one atomic store.
+	kstd::AtomicRef<mxrt_u64>(rd->cursor).Store(next->cursor, kstd::MemoryOrder::kRelaxed);
+}
+
 int mxrt_ring_readable(const mxrt_ring *ring, const mxrt_ring_reader *rd) noexcept {
-	return rd->cursor < R(ring)->head.Load(kstd::MemoryOrder::kAcquire);
+	return kstd::AtomicRef<const mxrt_u64>(rd->cursor).Load(kstd::MemoryOrder::kRelaxed) <
+	       R(ring)->head.Load(kstd::MemoryOrder::kAcquire);
 }
 
 } // extern "C"

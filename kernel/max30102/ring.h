@@ -12,11 +12,12 @@
  * Indices are global: the producer's head counts every record ever pushed, a cursor is a head
  * value. That is what makes resizing cheap: a new ring continues the old one's index space
  * (mxrt_ring_continue), so a reader's cursor stays valid across a resize and the rings' lifetime
- * is all the caller has to manage (SRCU in the driver).
+ * is all the caller has to manage (RCU in the driver).
  *
  * Contexts: push is called by the single producer (never concurrently with itself), any context;
- * read/readable from any context, concurrently with push and with each other, as long as each
- * reader struct is used by one thread at a time. create/destroy: sleepable.
+ * read/peek from any context, concurrently with push and with each other, as long as each reader
+ * struct is read by one thread at a time (readable() may run concurrently with that thread's
+ * commit: the cursor is stored and loaded atomically). create/destroy: sleepable.
  */
 #ifndef MXRT_MAX30102_RING_H
 #define MXRT_MAX30102_RING_H
@@ -40,8 +41,13 @@ struct mxrt_ring_reader {
 	mxrt_u64 lost;     /* records it lost to that */
 };
 
-/* A ring of `records` (a power of two in [MIN, MAX]) on NUMA node `node` (-1: any), or NULL. */
-struct mxrt_ring *mxrt_ring_create(mxrt_u32 records, int node) MXRT_NOEXCEPT;
+/* 0 if `records` is a ring size (a power of two in [MIN, MAX]), else -MXRT_EINVAL. */
+int mxrt_ring_check_size(mxrt_u32 records) MXRT_NOEXCEPT;
+/*
+ * A ring of `records` on NUMA node `node` (-1: any) in *out. Sleepable. Returns 0, -MXRT_EINVAL for
+ * a size mxrt_ring_check_size refuses, or -MXRT_ENOMEM (*out untouched on error).
+ */
+int mxrt_ring_create(mxrt_u32 records, int node, struct mxrt_ring **out) MXRT_NOEXCEPT;
 void mxrt_ring_destroy(struct mxrt_ring *ring) MXRT_NOEXCEPT;
 mxrt_u32 mxrt_ring_size(const struct mxrt_ring *ring) MXRT_NOEXCEPT;
 mxrt_u64 mxrt_ring_head(const struct mxrt_ring *ring) MXRT_NOEXCEPT;
@@ -62,6 +68,21 @@ void mxrt_ring_reader_init(const struct mxrt_ring *ring, struct mxrt_ring_reader
 /* Copies up to `max` records to out[]; returns how many (0: nothing new). */
 mxrt_u32 mxrt_ring_read(const struct mxrt_ring *ring, struct mxrt_ring_reader *rd,
 			struct mxrt_max30102_record *out, mxrt_u32 max) MXRT_NOEXCEPT;
+/*
+ * A read that consumes nothing yet: as mxrt_ring_read, but *rd stays as it is and the reader's
+ * state after the read goes to *next. mxrt_ring_reader_commit(rd, next) consumes the records once
+ * they were delivered; a delivery that failed (copy_to_user) simply does not commit, and the next
+ * read returns the same records (or reports the ones the producer overwrote meanwhile as lost).
+ *
+ *   struct mxrt_ring_reader next;
+ *   n = mxrt_ring_peek(ring, &f->rd, &next, buf, max);
+ *   if (n && !copy_to_user(ubuf, buf, n * sizeof(*buf)))
+ *           mxrt_ring_reader_commit(&f->rd, &next);
+ */
+mxrt_u32 mxrt_ring_peek(const struct mxrt_ring *ring, const struct mxrt_ring_reader *rd,
+			struct mxrt_ring_reader *next, struct mxrt_max30102_record *out,
+			mxrt_u32 max) MXRT_NOEXCEPT;
+void mxrt_ring_reader_commit(struct mxrt_ring_reader *rd, const struct mxrt_ring_reader *next) MXRT_NOEXCEPT;
 /* Whether read would return something now. */
 int mxrt_ring_readable(const struct mxrt_ring *ring, const struct mxrt_ring_reader *rd) MXRT_NOEXCEPT;
 

@@ -1,16 +1,26 @@
 // SPDX-License-Identifier: GPL-2.0
 //
-// Runs in: user space (also under TSan). The sample ring: order, overrun reports, resize, and many
-// readers racing one producer without ever seeing a torn record or an unreported gap.
+// Runs in: user space (also under TSan). The sample ring: sizes and allocation failures, order,
+// overrun reports, reads that consume nothing until committed, resize, and many readers racing one
+// producer without ever seeing a torn record or an unreported gap.
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <thread>
 #include <vector>
 
 #include <max30102/ring.h>
+#include "../lib/platform/platform_fake.hpp"
 
 namespace {
+
+mxrt_ring *Make(uint32_t records) {
+	mxrt_ring *r = nullptr;
+	const int err = mxrt_ring_create(records, -1, &r);
+	EXPECT_EQ(err, 0) << records;
+	return r;
+}
 
 mxrt_max30102_record Rec(uint64_t seq, uint32_t lost = 0) {
 	mxrt_max30102_record r{};
@@ -24,22 +34,85 @@ mxrt_max30102_record Rec(uint64_t seq, uint32_t lost = 0) {
 	return r;
 }
 
+// The producer goes on only once every reader got a record while it was still writing (at most
+// 10 s), so that each reader really races it; the tests then check that each one did.
+void WaitUntilAllRaced(const std::vector<std::atomic<int>> &raced) {
+	for (int spins = 0; spins < 10'000; spins++) {
+		bool all = true;
+		for (const auto &r : raced)
+			all = all && r.load();
+		if (all)
+			return;
+		std::this_thread::sleep_for(std::chrono::milliseconds(1));
+	}
+}
+
 bool Consistent(const mxrt_max30102_record &r) {
 	return r.timestamp_ns == r.seq * 1000 && r.red == uint32_t(r.seq * 7) && r.ir == uint32_t(r.seq * 13);
 }
 
 TEST(SampleRing, RejectsSizesThatAreNotPowersOfTwoInRange) {
-	EXPECT_EQ(mxrt_ring_create(100, -1), nullptr);
-	EXPECT_EQ(mxrt_ring_create(8, -1), nullptr);
-	EXPECT_EQ(mxrt_ring_create(MXRT_RING_MAX_RECORDS * 2, -1), nullptr);
-	mxrt_ring *r = mxrt_ring_create(64, -1);
+	mxrt_ring *r = nullptr;
+	for (uint32_t bad : {100u, 8u, 0u, MXRT_RING_MAX_RECORDS * 2}) {
+		EXPECT_EQ(mxrt_ring_check_size(bad), -MXRT_EINVAL) << bad;
+		EXPECT_EQ(mxrt_ring_create(bad, -1, &r), -MXRT_EINVAL) << bad;
+		EXPECT_EQ(r, nullptr) << "untouched on error";
+	}
+	EXPECT_EQ(mxrt_ring_check_size(MXRT_RING_MIN_RECORDS), 0);
+	EXPECT_EQ(mxrt_ring_check_size(MXRT_RING_MAX_RECORDS), 0);
+	ASSERT_EQ(mxrt_ring_create(64, -1, &r), 0);
 	ASSERT_NE(r, nullptr);
 	EXPECT_EQ(mxrt_ring_size(r), 64u);
 	mxrt_ring_destroy(r);
 }
 
+// No memory is -ENOMEM, not -EINVAL: the driver's sysfs ring_size passes it on as it is.
+TEST(SampleRing, NoMemoryIsEnomem) {
+	mxrt_ring *r = nullptr;
+	mxrt::fake::FailAllocAfter(0);
+	const int err = mxrt_ring_create(4096, -1, &r);
+	mxrt::fake::ResetAllocFailures();
+	EXPECT_EQ(err, -MXRT_ENOMEM);
+	EXPECT_EQ(r, nullptr);
+}
+
+// A read that is not committed consumes nothing (the driver commits after copy_to_user succeeded):
+// the next read returns the same records, and a reader lapped meanwhile is told what it lost.
+TEST(SampleRing, PeekConsumesNothingUntilCommitted) {
+	mxrt_ring *r = Make(16);
+	mxrt_ring_reader rd, next;
+	mxrt_ring_reader_init(r, &rd);
+	mxrt_max30102_record out[16];
+	for (uint64_t i = 0; i < 6; i++)
+		{ auto x = Rec(i); mxrt_ring_push(r, &x); }
+	ASSERT_EQ(mxrt_ring_peek(r, &rd, &next, out, 4), 4u);
+	EXPECT_EQ(out[0].seq, 0u);
+	EXPECT_EQ(rd.cursor, 0u) << "the delivery failed: nothing consumed";
+	EXPECT_TRUE(mxrt_ring_readable(r, &rd));
+	ASSERT_EQ(mxrt_ring_peek(r, &rd, &next, out, 4), 4u);
+	EXPECT_EQ(out[0].seq, 0u) << "the same records again";
+	mxrt_ring_reader_commit(&rd, &next);
+	EXPECT_EQ(rd.cursor, 4u);
+	ASSERT_EQ(mxrt_ring_peek(r, &rd, &next, out, 16), 2u);
+	EXPECT_EQ(out[0].seq, 4u);
+	EXPECT_EQ(out[0].flags, 0) << "continues after the committed records";
+	// not committed, and lapped meanwhile: the next read reports the gap from the last commit
+	for (uint64_t i = 6; i < 40; i++)
+		{ auto x = Rec(i); mxrt_ring_push(r, &x); }
+	ASSERT_EQ(mxrt_ring_peek(r, &rd, &next, out, 16), 16u);
+	EXPECT_EQ(out[0].seq, 24u);
+	EXPECT_EQ(out[0].lost, 20u) << "4..23";
+	EXPECT_TRUE(out[0].flags & MXRT_MAX30102_REC_READER_OVERRUN);
+	EXPECT_EQ(rd.overruns, 0u) << "counted when committed";
+	mxrt_ring_reader_commit(&rd, &next);
+	EXPECT_EQ(rd.overruns, 1u);
+	EXPECT_EQ(rd.lost, 20u);
+	EXPECT_EQ(rd.last_seq, 39u);
+	mxrt_ring_destroy(r);
+}
+
 TEST(SampleRing, ReaderStartsAtTheNewestAndReadsInOrder) {
-	mxrt_ring *r = mxrt_ring_create(16, -1);
+	mxrt_ring *r = Make(16);
 	for (uint64_t i = 0; i < 5; i++)
 		{ auto x = Rec(i); mxrt_ring_push(r, &x); }
 	mxrt_ring_reader rd;
@@ -58,7 +131,7 @@ TEST(SampleRing, ReaderStartsAtTheNewestAndReadsInOrder) {
 }
 
 TEST(SampleRing, LappedReaderGetsAnExplicitOverrun) {
-	mxrt_ring *r = mxrt_ring_create(16, -1);
+	mxrt_ring *r = Make(16);
 	mxrt_ring_reader rd;
 	mxrt_ring_reader_init(r, &rd);
 	mxrt_max30102_record out[64];
@@ -77,7 +150,7 @@ TEST(SampleRing, LappedReaderGetsAnExplicitOverrun) {
 }
 
 TEST(SampleRing, SensorGapsPassThroughAndAddToReaderGaps) {
-	mxrt_ring *r = mxrt_ring_create(16, -1);
+	mxrt_ring *r = Make(16);
 	mxrt_ring_reader rd;
 	mxrt_ring_reader_init(r, &rd);
 	mxrt_max30102_record out[64];
@@ -91,7 +164,7 @@ TEST(SampleRing, SensorGapsPassThroughAndAddToReaderGaps) {
 }
 
 TEST(SampleRing, ContinueKeepsCursorsValidAcrossResize) {
-	mxrt_ring *small = mxrt_ring_create(16, -1), *big = mxrt_ring_create(64, -1);
+	mxrt_ring *small = Make(16), *big = Make(64);
 	mxrt_ring_reader rd;
 	mxrt_ring_reader_init(small, &rd);
 	for (uint64_t i = 0; i < 10; i++)
@@ -106,7 +179,7 @@ TEST(SampleRing, ContinueKeepsCursorsValidAcrossResize) {
 	for (int i = 0; i < 16; i++)
 		EXPECT_EQ(out[i].seq, 4u + i);
 	// shrinking keeps the newest 16
-	mxrt_ring *tiny = mxrt_ring_create(16, -1);
+	mxrt_ring *tiny = Make(16);
 	mxrt_ring_reader rd2;
 	mxrt_ring_reader_init(big, &rd2);
 	rd2.cursor = 0;
@@ -121,7 +194,7 @@ TEST(SampleRing, ContinueKeepsCursorsValidAcrossResize) {
 // Many readers, some slow, one producer: every record a reader gets is intact, and the sequence
 // numbers it sees satisfy b.seq == a.seq + 1 + b.lost with lost > 0 only when flagged.
 TEST(SampleRing, BurstIsPublishedWhole) {
-	mxrt_ring *r = mxrt_ring_create(16, -1);
+	mxrt_ring *r = Make(16);
 	ASSERT_NE(r, nullptr);
 	mxrt_ring_reader rd;
 	mxrt_ring_reader_init(r, &rd);
@@ -155,10 +228,12 @@ TEST(SampleRing, BurstIsPublishedWhole) {
 TEST(SampleRing, ManyReadersRaceOneProducer) {
 	constexpr uint64_t kRecords = 200'000;
 	constexpr int kReaders = 6;
-	mxrt_ring *r = mxrt_ring_create(64, -1);
+	mxrt_ring *r = Make(64);
 	std::atomic<bool> done{false};
 	std::vector<std::thread> readers;
-	std::vector<uint64_t> got(kReaders), lost(kReaders), bad(kReaders), overruns(kReaders);
+	std::vector<uint64_t> got(kReaders), racing(kReaders), lost(kReaders), bad(kReaders), flagged(kReaders);
+	std::vector<mxrt_ring_reader> final_rd(kReaders);
+	std::vector<std::atomic<int>> raced(kReaders);
 	std::atomic<int> ready{0};
 	for (int t = 0; t < kReaders; t++) {
 		readers.emplace_back([&, t] {
@@ -178,17 +253,22 @@ TEST(SampleRing, ManyReadersRaceOneProducer) {
 						bad[t]++;
 					if (out[i].lost && !(out[i].flags & MXRT_MAX30102_REC_READER_OVERRUN))
 						bad[t]++;
+					flagged[t] += !!(out[i].flags & MXRT_MAX30102_REC_READER_OVERRUN);
 					lost[t] += out[i].lost;
 					have = true;
 					last = out[i].seq;
 					got[t]++;
+				}
+				if (!fin && n) {
+					racing[t] += n; // read while the producer was writing
+					raced[t] = 1;
 				}
 				if (t >= 4 && n)
 					std::this_thread::yield(); // slow readers: they get lapped
 				if (fin && n == 0)
 					break;
 			}
-			overruns[t] = rd.overruns;
+			final_rd[t] = rd;
 			if (last != kRecords - 1)
 				bad[t]++;
 		});
@@ -197,33 +277,45 @@ TEST(SampleRing, ManyReadersRaceOneProducer) {
 		std::this_thread::yield();
 	// bursts of 1..32 records (the FIFO's), pushed as one each, like the driver does
 	std::vector<mxrt_max30102_record> burst;
-	for (uint64_t i = 0; i < kRecords;) {
+	for (uint64_t i = 0, k = 0; i < kRecords; k++) {
 		burst.clear();
-		for (uint64_t k = 1 + (i * 7919) % 32; k > 0 && i < kRecords; k--)
+		for (uint64_t b = 1 + (i * 7919) % 32; b > 0 && i < kRecords; b--)
 			burst.push_back(Rec(i++));
 		mxrt_ring_push_n(r, burst.data(), uint32_t(burst.size()));
+		if (k == 0)
+			WaitUntilAllRaced(raced);
 	}
 	done = true;
 	for (auto &th : readers)
 		th.join();
+	uint64_t overruns = 0;
 	for (int t = 0; t < kReaders; t++) {
 		EXPECT_EQ(bad[t], 0u) << "reader " << t;
 		EXPECT_EQ(got[t] + lost[t], kRecords) << "reader " << t << ": every record read or reported lost";
+		EXPECT_GT(racing[t], 0u) << "reader " << t << " read nothing while the producer wrote: no race was tested";
+		// the producer's records carry no loss of their own: every loss is an overrun this
+		// reader was told about, and its own counters say the same
+		EXPECT_EQ(final_rd[t].overruns, flagged[t]) << "reader " << t;
+		EXPECT_EQ(final_rd[t].lost, lost[t]) << "reader " << t;
+		overruns += final_rd[t].overruns;
 	}
+	EXPECT_GT(overruns, 0u) << "no reader was ever lapped: the overrun path was not tested";
 	mxrt_ring_destroy(r);
 }
 
 // Readers racing a producer that also resizes the ring (grow and shrink), as the driver's sysfs
 // ring_size does: the ring pointer is republished and old rings stay alive until every reader is
-// done (the driver's SRCU grace period). Cursors stay valid across rings; every gap is reported.
+// done (the driver's RCU grace period). Cursors stay valid across rings; every gap is reported.
 TEST(SampleRing, ReadersRaceResizes) {
 	constexpr uint64_t kRecords = 100'000;
 	constexpr int kReaders = 4;
-	std::vector<mxrt_ring *> rings{mxrt_ring_create(64, -1)};
+	std::vector<mxrt_ring *> rings{Make(64)};
 	std::atomic<mxrt_ring *> cur{rings[0]};
 	std::atomic<bool> done{false};
 	std::atomic<int> ready{0};
-	std::vector<uint64_t> got(kReaders), lost(kReaders), bad(kReaders);
+	std::vector<uint64_t> got(kReaders), lost(kReaders), bad(kReaders), flagged(kReaders), racing(kReaders);
+	std::vector<mxrt_ring_reader> final_rd(kReaders);
+	std::vector<std::atomic<int>> raced(kReaders);
 	std::vector<std::thread> readers;
 	for (int t = 0; t < kReaders; t++) {
 		readers.emplace_back([&, t] {
@@ -240,14 +332,20 @@ TEST(SampleRing, ReadersRaceResizes) {
 					if (!Consistent(out[i]) || (have && out[i].seq != last + 1 + out[i].lost) ||
 					    (out[i].lost && !(out[i].flags & MXRT_MAX30102_REC_READER_OVERRUN)))
 						bad[t]++;
+					flagged[t] += !!(out[i].flags & MXRT_MAX30102_REC_READER_OVERRUN);
 					lost[t] += out[i].lost;
 					have = true;
 					last = out[i].seq;
 					got[t]++;
 				}
+				if (!fin && n) {
+					racing[t] += n;
+					raced[t] = 1;
+				}
 				if (fin && n == 0)
 					break;
 			}
+			final_rd[t] = rd;
 			if (last != kRecords - 1)
 				bad[t]++;
 		});
@@ -261,8 +359,10 @@ TEST(SampleRing, ReadersRaceResizes) {
 		for (uint64_t b = 1 + (i * 7919) % 32; b > 0 && i < kRecords; b--)
 			burst.push_back(Rec(i++));
 		mxrt_ring_push_n(cur.load(std::memory_order_relaxed), burst.data(), uint32_t(burst.size()));
+		if (k == 0)
+			WaitUntilAllRaced(raced);
 		if (k % 97 == 96) {
-			mxrt_ring *next = mxrt_ring_create(sizes[(k / 97) % 5], -1);
+			mxrt_ring *next = Make(sizes[(k / 97) % 5]);
 			mxrt_ring_continue(next, cur.load(std::memory_order_relaxed));
 			rings.push_back(next);
 			cur.store(next, std::memory_order_release);
@@ -275,6 +375,9 @@ TEST(SampleRing, ReadersRaceResizes) {
 	for (int t = 0; t < kReaders; t++) {
 		EXPECT_EQ(bad[t], 0u) << "reader " << t;
 		EXPECT_EQ(got[t] + lost[t], kRecords) << "reader " << t;
+		EXPECT_GT(racing[t], 0u) << "reader " << t;
+		EXPECT_EQ(final_rd[t].overruns, flagged[t]) << "reader " << t;
+		EXPECT_EQ(final_rd[t].lost, lost[t]) << "reader " << t;
 	}
 	for (mxrt_ring *r : rings)
 		mxrt_ring_destroy(r);
