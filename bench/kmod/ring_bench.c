@@ -14,13 +14,25 @@
  * Batches of the two sides alternate (A B A B ...) on one CPU with preemption off, and the median
  * batch of each is compared, so drift and noise (TCG, other guests) hit both alike.
  * Prints "bench: <name> = <value> <unit> (goal <op> <target>)" lines and "#" detail lines.
+ *
+ * 3. The driver's read path, measured to choose it (kernel/max30102/driver_glue.c, mx_read): a
+ *    read of 64 records goes ring -> the file's bounce buffer (mxrt_ring_peek, inside an RCU read
+ *    side that never sleeps) -> user memory (copy_to_user, outside it). Copying straight from the
+ *    ring to user memory would save one copy but needs a read side that may sleep (SRCU: a user
+ *    copy can fault); its lower bound is copy_to_user from kernel memory of the same size inside
+ *    srcu_read_lock. Both into a user buffer of this (insmod) process, with preemption on,
+ *    alternating as above. And the read sides alone: srcu_read_lock/unlock against
+ *    rcu_read_lock/unlock. "#" lines only: these are measurements, not goals.
  */
 #define pr_fmt(fmt) "mxrt_bench: " fmt
 
 #include <linux/kfifo.h>
+#include <linux/mman.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
+#include <linux/srcu.h>
+#include <linux/uaccess.h>
 
 #include <max30102/ring.h>
 
@@ -136,6 +148,168 @@ static int compare(struct side *s, unsigned int readers, const char *name)
 	return 0;
 }
 
+/* ---- 3. the read path ---- */
+
+#define READ_BATCH 64 /* the driver's MX_READ_BATCH */
+
+DEFINE_STATIC_SRCU(bench_srcu);
+
+struct read_side {
+	struct mxrt_ring *ring;
+	struct mxrt_ring_reader rd;
+	struct mxrt_max30102_record in[READ_BATCH], bounce[READ_BATCH], ring_like[READ_BATCH];
+	char __user *ubuf;
+	u64 seq, sink;
+	int fault;
+};
+
+static void fill_read(struct read_side *r)
+{
+	unsigned int i;
+
+	for (i = 0; i < READ_BATCH; i++, r->seq++) {
+		r->in[i].seq = r->seq;
+		r->in[i].timestamp_ns = r->seq * 2500000ull;
+		r->in[i].adc_bits = 18;
+	}
+	mxrt_ring_push_n(r->ring, r->in, READ_BATCH);
+}
+
+/* What mx_read does: the ring into the bounce buffer under RCU, then the user copy, then commit. */
+static u64 run_bounce(struct read_side *r)
+{
+	struct mxrt_ring_reader next;
+	unsigned int k, n;
+	u64 t0;
+
+	mxrt_ring_reader_init(r->ring, &r->rd); /* run_direct pushed without reading */
+	t0 = ktime_get_ns();
+	for (k = 0; k < rounds; k++) {
+		fill_read(r);
+		rcu_read_lock();
+		n = mxrt_ring_peek(r->ring, &r->rd, &next, r->bounce, READ_BATCH);
+		rcu_read_unlock();
+		if (copy_to_user(r->ubuf, r->bounce, n * sizeof(r->bounce[0])))
+			r->fault = 1;
+		else
+			mxrt_ring_reader_commit(&r->rd, &next);
+		r->sink += n;
+	}
+	return ktime_get_ns() - t0;
+}
+
+/*
+ * The lower bound of a copy straight from the ring: the same push, then, inside the SRCU read side
+ * such a copy would need, one copy_to_user of the same bytes from kernel memory, with the two index
+ * loads a seqlock check needs and none of its fix-ups (a torn record already in user memory would
+ * have to be copied again).
+ */
+static u64 run_direct(struct read_side *r)
+{
+	unsigned int k;
+	u64 t0 = ktime_get_ns();
+	int idx;
+
+	for (k = 0; k < rounds; k++) {
+		fill_read(r);
+		idx = srcu_read_lock(&bench_srcu);
+		r->sink += mxrt_ring_head(r->ring);
+		if (copy_to_user(r->ubuf, r->ring_like, sizeof(r->ring_like)))
+			r->fault = 1;
+		r->sink += mxrt_ring_head(r->ring);
+		srcu_read_unlock(&bench_srcu, idx);
+	}
+	return ktime_get_ns() - t0;
+}
+
+static u64 run_srcu_lock(void)
+{
+	unsigned int k;
+	u64 t0 = ktime_get_ns();
+	int idx;
+
+	for (k = 0; k < rounds * 64; k++) {
+		idx = srcu_read_lock(&bench_srcu);
+		srcu_read_unlock(&bench_srcu, idx);
+	}
+	return ktime_get_ns() - t0;
+}
+
+static u64 run_rcu_lock(void)
+{
+	unsigned int k;
+	u64 t0 = ktime_get_ns();
+
+	for (k = 0; k < rounds * 64; k++) {
+		rcu_read_lock();
+		rcu_read_unlock();
+	}
+	return ktime_get_ns() - t0;
+}
+
+static u64 median(u64 *v)
+{
+	sort(v, batches, sizeof(u64), cmp_u64, NULL);
+	return max_t(u64, v[batches / 2], 1);
+}
+
+static int compare_read_path(void)
+{
+	struct read_side *r;
+	unsigned long addr;
+	u64 *a, *b, bounce, direct, srcu, rcu;
+	unsigned int i;
+	int ret = -ENOMEM;
+
+	r = kzalloc(sizeof(*r), GFP_KERNEL);
+	a = kcalloc(batches, sizeof(u64), GFP_KERNEL);
+	b = kcalloc(batches, sizeof(u64), GFP_KERNEL);
+	if (!r || !a || !b)
+		goto out;
+	ret = mxrt_ring_create(RING_RECORDS, NUMA_NO_NODE, &r->ring);
+	if (ret)
+		goto out;
+	/* a buffer in this process (insmod's): what read() copies into */
+	addr = vm_mmap(NULL, 0, PAGE_ALIGN(sizeof(r->bounce)), PROT_READ | PROT_WRITE,
+		       MAP_ANONYMOUS | MAP_PRIVATE, 0);
+	if (IS_ERR_VALUE(addr)) {
+		ret = (int)addr;
+		goto out;
+	}
+	r->ubuf = (char __user *)addr;
+	mxrt_ring_reader_init(r->ring, &r->rd);
+	run_bounce(r); /* warm-up, and the pages are faulted in */
+	run_direct(r);
+	for (i = 0; i < batches; i++) {
+		a[i] = run_bounce(r);
+		b[i] = run_direct(r);
+		cond_resched();
+	}
+	bounce = median(a);
+	direct = median(b);
+	for (i = 0; i < batches; i++) {
+		a[i] = run_srcu_lock();
+		b[i] = run_rcu_lock();
+		cond_resched();
+	}
+	srcu = median(a);
+	rcu = median(b);
+	pr_info("# read path, %u-record reads into user memory: bounce buffer under RCU %llu ns/record, direct copy under SRCU (lower bound) %llu ns/record, bounce/direct %llu.%03llu\n",
+		READ_BATCH, bounce / ((u64)rounds * READ_BATCH), direct / ((u64)rounds * READ_BATCH),
+		bounce / direct, (bounce * 1000 / direct) % 1000);
+	pr_info("# read side: srcu_read_lock+unlock %llu ps, rcu_read_lock+unlock %llu ps (median of %u batches of %u)\n",
+		srcu * 1000 / (rounds * 64), rcu * 1000 / (rounds * 64), batches, rounds * 64);
+	vm_munmap(addr, PAGE_ALIGN(sizeof(r->bounce)));
+	ret = r->fault || r->rd.overruns ? -EPROTO : 0;
+out:
+	if (r && r->ring)
+		mxrt_ring_destroy(r->ring);
+	kfree(a);
+	kfree(b);
+	kfree(r);
+	return ret;
+}
+
 static int __init bench_init(void)
 {
 	struct side *s;
@@ -163,6 +337,8 @@ static int __init bench_init(void)
 	for (k = 0; k < READERS && !ret; k++)
 		if (s->rd[k].overruns)
 			ret = -EPROTO;
+	if (!ret)
+		ret = compare_read_path();
 	pr_info("# checksum %llu\n", s->sink);
 out:
 	for (k = 0; k < READERS; k++)
