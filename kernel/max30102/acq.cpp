@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 //
-// Runs in: kernel (driver acquisition thread) and user space (tests).
-// Implements kernel/max30102/acq.h.
+// Runs in: kernel (driver glue: acquisition threads, sysfs, PM callbacks) and user space (tests).
+// Implements kernel/max30102/acq.h; see there for each contract.
 //
 // Timestamps: the chip samples on its own clock, the host only learns when an interrupt came. The
 // sample clock runs at the configured period from the last record; each burst checks it against
@@ -10,10 +10,14 @@
 // period wrong. A gap (FIFO overflow) is always re-anchored.
 #include <max30102/chip.hpp>
 #include <max30102/acq.h>
+#include <lib/kstd/atomic.hpp>
 
 using namespace mxrt::max30102;
+using kstd::AtomicRef;
+using kstd::MemoryOrder;
 
 namespace {
+
 Config FromC(const mxrt_max30102_config *c) {
 	Config k;
 	k.mode = c->mode;
@@ -26,42 +30,168 @@ Config FromC(const mxrt_max30102_config *c) {
 	k.ir_current_ua = c->ir_current_ua;
 	return k;
 }
+
+mxrt_max30102_config ToC(const Config &k) {
+	return {k.mode, k.sample_rate_hz, k.pulse_width_us, k.adc_range_na, k.sample_average,
+		k.fifo_almost_full, k.red_current_ua, k.ir_current_ua};
+}
+
+// The one place a configuration field is named by its sysfs enum.
+u32 *FieldOf(Config &k, u32 f) {
+	switch (f) {
+	case MXRT_MAX30102_MODE: return &k.mode;
+	case MXRT_MAX30102_SAMPLE_RATE: return &k.sample_rate_hz;
+	case MXRT_MAX30102_PULSE_WIDTH: return &k.pulse_width_us;
+	case MXRT_MAX30102_ADC_RANGE: return &k.adc_range_na;
+	case MXRT_MAX30102_SAMPLE_AVERAGE: return &k.sample_average;
+	case MXRT_MAX30102_FIFO_ALMOST_FULL: return &k.fifo_almost_full;
+	case MXRT_MAX30102_RED_CURRENT: return &k.red_current_ua;
+	case MXRT_MAX30102_IR_CURRENT: return &k.ir_current_ua;
+	}
+	return nullptr;
+}
+
+Result<Config> With(Config k, u32 f, u32 v) {
+	u32 *field = FieldOf(k, f);
+	if (field == nullptr)
+		return Error(-MXRT_EINVAL);
+	*field = v;
+	TRY(Validate(k));
+	return k;
+}
+
+// The poll/watchdog thread's timing, all from the sample period and the almost-full threshold.
+// Without an interrupt: look at the FIFO twice per almost-full period (at least every 1 ms).
+constexpr u32 PollIntervalMs(u64 period_ns, u32 almost_full) {
+	return u32(Max<u64>(1, period_ns * almost_full / 2 / 1'000'000));
+}
+// With one: an interrupt is overdue when nothing was acquired for 1.25 almost-full periods; the
+// watchdog checks four times per window (at least every 2 ms).
+constexpr u64 WatchdogWindowNs(u64 period_ns, u32 almost_full) { return period_ns * almost_full * 5 / 4; }
+constexpr u32 WatchdogCheckMs(u64 window_ns) { return u32(Max<u64>(2, window_ns / 4 / 1'000'000)); }
+
+template <typename T> void Bump(T &counter) { AtomicRef<T>(counter).AddSingleWriter(1, MemoryOrder::kRelaxed); }
+
 } // namespace
 
 extern "C" {
 
-void mxrt_max30102_config_default(mxrt_max30102_config *c) noexcept {
-	const Config k;
-	*c = {k.mode, k.sample_rate_hz, k.pulse_width_us, k.adc_range_na, k.sample_average,
-	      k.fifo_almost_full, k.red_current_ua, k.ir_current_ua};
+/* ---- configuration ---- */
+
+void mxrt_max30102_config_default(mxrt_max30102_config *c) noexcept { *c = ToC(Config{}); }
+
+int mxrt_max30102_config_validate(const mxrt_max30102_config *c) noexcept {
+	return Validate(FromC(c)).ErrorCode();
 }
 
-int mxrt_max30102_config_validate(const mxrt_max30102_config *c) noexcept { return Validate(FromC(c)); }
+mxrt_u32 mxrt_max30102_config_get(const mxrt_max30102_config *c, mxrt_u32 f) noexcept {
+	Config k = FromC(c);
+	const u32 *field = FieldOf(k, f);
+	return field ? *field : 0;
+}
 
-void mxrt_max30102_config_encode(const mxrt_max30102_config *c, mxrt_u8 regs[MXRT_MAX30102_NREGS]) noexcept {
+int mxrt_max30102_config_set(mxrt_max30102_config *c, mxrt_u32 f, mxrt_u32 v) noexcept {
+	Result<Config> k = With(FromC(c), f, v);
+	if (!k.Ok())
+		return k.ErrorCode();
+	*c = ToC(k.Value());
+	return 0;
+}
+
+mxrt_u32 mxrt_max30102_config_writes(const mxrt_max30102_config *c, int has_irq,
+				     mxrt_reg_write out[MXRT_MAX30102_CONFIG_WRITES]) noexcept {
 	const ConfigRegs r = Encode(FromC(c));
-	const u8 v[MXRT_MAX30102_NREGS] = {r.fifo_config, r.mode_config, r.spo2_config, r.led1_pa,
-					   r.led2_pa, r.multi1, r.multi2};
-	for (int i = 0; i < MXRT_MAX30102_NREGS; i++)
-		regs[i] = v[i];
+	const mxrt_reg_write w[MXRT_MAX30102_CONFIG_WRITES] = {
+		{MAX30102_REG_FIFO_CONFIG, u8(r.fifo_config | MAX30102_FIFO_ROLLOVER_EN)},
+		{MAX30102_REG_SPO2_CONFIG, r.spo2_config},
+		{MAX30102_REG_LED1_PA, r.led1_pa},
+		{MAX30102_REG_LED2_PA, r.led2_pa},
+		{MAX30102_REG_MULTI_LED1, r.multi1},
+		{MAX30102_REG_MULTI_LED2, r.multi2},
+		// a fresh FIFO: no sample of the old configuration survives (the caller drained it)
+		{MAX30102_REG_FIFO_WR_PTR, 0},
+		{MAX30102_REG_OVF_COUNTER, 0},
+		{MAX30102_REG_FIFO_RD_PTR, 0},
+		{MAX30102_REG_INT_ENABLE1, u8(has_irq ? MXRT_ACQ_INTERRUPTS : 0)},
+		{MAX30102_REG_INT_ENABLE2, 0},
+		{MAX30102_REG_MODE_CONFIG, r.mode_config}, // last: sampling starts
+	};
+	for (u32 i = 0; i < MXRT_MAX30102_CONFIG_WRITES; i++)
+		out[i] = w[i];
+	return MXRT_MAX30102_CONFIG_WRITES;
 }
 
-mxrt_u32 mxrt_max30102_fifo_unread(mxrt_u8 wr, mxrt_u8 rd, int known_full) noexcept {
-	return FifoUnread(wr, rd, known_full != 0);
+mxrt_u8 mxrt_max30102_shutdown_value(const mxrt_max30102_config *c) noexcept {
+	return u8(MAX30102_MODE_SHDN | ModeBits::Prep(c->mode));
 }
+
+mxrt_s32 mxrt_max30102_temp_millic(mxrt_u8 temp_int, mxrt_u8 temp_frac) noexcept {
+	return TemperatureMilliC(temp_int, temp_frac);
+}
+
+/* ---- acquisition ---- */
 
 void mxrt_acq_configure(mxrt_acq *acq, mxrt_u32 mode, mxrt_u32 sample_rate_hz, mxrt_u32 average,
 			mxrt_u32 pulse_width_us) noexcept {
+	const int pw = PulseWidthCode(pulse_width_us);
 	acq->mode = mode;
-	acq->channels = Channels(mode, (MAX30102_SLOT_IR << 4) | MAX30102_SLOT_RED, 0);
-	acq->adc_bits = AdcBits(u32(PulseWidthCode(pulse_width_us) < 0 ? 3 : PulseWidthCode(pulse_width_us)));
+	acq->channels = Channels(mode, u8(SlotOdd::Prep(MAX30102_SLOT_RED) | SlotEven::Prep(MAX30102_SLOT_IR)), 0);
+	acq->adc_bits = AdcBits(u32(pw < 0 ? 3 : pw));
 	acq->period_ns = SamplePeriodNs(sample_rate_hz ? sample_rate_hz : 50, average ? average : 1);
+	acq->configured = 1;
 	acq->restart = 1;
 	acq->last_ts = 0;
 }
 
+int mxrt_acq_applied(mxrt_acq *acq, const mxrt_max30102_config *c, int err) noexcept {
+	if (err != 0) {
+		acq->state = MXRT_CHIP_STALE;
+		return err;
+	}
+	mxrt_acq_configure(acq, c->mode, c->sample_rate_hz, c->sample_average, c->pulse_width_us);
+	acq->almost_full = c->fifo_almost_full;
+	acq->state = MXRT_CHIP_RUNNING;
+	// Read by the poll/watchdog thread without the device lock: each is a value of its own.
+	const u64 window = WatchdogWindowNs(acq->period_ns, acq->almost_full);
+	AtomicRef<u32>(acq->poll_ms).Store(PollIntervalMs(acq->period_ns, acq->almost_full), MemoryOrder::kRelaxed);
+	AtomicRef<u32>(acq->watchdog_ms).Store(WatchdogCheckMs(window), MemoryOrder::kRelaxed);
+	AtomicRef<u64>(acq->window_ns).Store(window, MemoryOrder::kRelaxed);
+	return 0;
+}
+
+int mxrt_acq_drain_needed(const mxrt_acq *acq) noexcept {
+	return acq->configured && acq->state != MXRT_CHIP_OFF;
+}
+
+mxrt_acq_step mxrt_acq_begin(const mxrt_acq *acq) noexcept {
+	switch (acq->state) {
+	case MXRT_CHIP_RUNNING: return MXRT_ACQ_READ;
+	case MXRT_CHIP_STALE: return MXRT_ACQ_APPLY;
+	default: return MXRT_ACQ_SKIP;
+	}
+}
+
+mxrt_u32 mxrt_acq_unread(const mxrt_acq *acq, mxrt_u8 status1, mxrt_u8 wr, mxrt_u8 ovf, mxrt_u8 rd) noexcept {
+	return FifoUnread(wr, rd, FifoKnownFull(ovf, status1, acq->almost_full));
+}
+
 mxrt_u32 mxrt_acq_sample_bytes(const mxrt_acq *acq) noexcept {
 	return acq->channels * MAX30102_BYTES_PER_CHANNEL;
+}
+
+mxrt_acq_anchor mxrt_acq_choose_anchor(const mxrt_acq *acq, mxrt_u32 n, mxrt_u8 status1, mxrt_u64 irq_ts,
+				mxrt_u64 read_ts) noexcept {
+	// A_FULL fired when the almost_full-th unread sample arrived. If fewer are here now, that
+	// sample was read before (the watchdog raced the interrupt): the IRQ time says nothing here.
+	if (irq_ts != 0 && (status1 & MAX30102_INT_A_FULL) && acq->almost_full >= 1 && n >= acq->almost_full)
+		return {irq_ts, acq->almost_full - 1, 1};
+	return {read_ts, n > 0 ? n - 1 : 0, 0};
+}
+
+void mxrt_acq_burst(mxrt_acq *acq, const mxrt_u8 *buf, mxrt_u32 n, mxrt_u8 status1, mxrt_u8 ovf,
+		    mxrt_u64 irq_ts, mxrt_u64 read_ts, mxrt_max30102_record *out) noexcept {
+	const mxrt_acq_anchor a = mxrt_acq_choose_anchor(acq, n, status1, irq_ts, read_ts);
+	mxrt_acq_decode(acq, buf, n, FifoPtr::Get(ovf), a.index, a.ts, int(a.is_irq), out);
 }
 
 void mxrt_acq_decode(mxrt_acq *acq, const mxrt_u8 *buf, mxrt_u32 n, mxrt_u32 ovf, mxrt_u32 anchor,
@@ -95,6 +225,7 @@ void mxrt_acq_decode(mxrt_acq *acq, const mxrt_u8 *buf, mxrt_u32 n, mxrt_u32 ovf
 	}
 	acq->bursts++;
 	acq->samples += n;
+	acq->max_backlog = Max<u64>(acq->max_backlog, n);
 	if (ovf > 0) {
 		acq->fifo_overflows++;
 		acq->lost += lost;
@@ -123,5 +254,113 @@ void mxrt_acq_decode(mxrt_acq *acq, const mxrt_u8 *buf, mxrt_u32 n, mxrt_u32 ovf
 	}
 	acq->last_ts = out[n - 1].timestamp_ns;
 }
+
+/* ---- the interrupt's health ---- */
+
+mxrt_irq_verdict mxrt_irq_health_irq(mxrt_irq_health *h, mxrt_u8 status, int n, mxrt_u64 now) noexcept {
+	Bump(h->irqs);
+	// Only the interrupts we enable can have asked (INT follows the enabled status bits), though
+	// the chip sets every status bit on its event, enabled or not (PPG_RDY at each sample): a
+	// line stuck low must not look serviced whenever a sample happens to fall in.
+	if ((status & MXRT_ACQ_INTERRUPTS) != 0) {
+		h->unhandled_run = 0;
+		return MXRT_IRQ_VERDICT_HANDLED;
+	}
+	if (n >= 0)
+		Bump(h->spurious); // not the chip's, whatever samples were found on the way
+	if (++h->unhandled_run < MXRT_IRQ_STUCK_RUN)
+		return n != 0 ? MXRT_IRQ_VERDICT_HANDLED : MXRT_IRQ_VERDICT_NONE;
+	// INT stays asserted with nothing to read (or nothing can be read): off for a while, poll.
+	h->unhandled_run = 0;
+	Bump(h->stuck);
+	AtomicRef<u64>(h->off_until).Store(now + u64(MXRT_IRQ_STUCK_BACKOFF_MS) * 1'000'000, MemoryOrder::kRelaxed);
+	AtomicRef<u32>(h->off).Store(1, MemoryOrder::kRelease); // pairs with the acquire in _thread
+	return MXRT_IRQ_VERDICT_DISABLE;
+}
+
+void mxrt_irq_health_looked(mxrt_irq_health *h, mxrt_u64 now) noexcept {
+	AtomicRef<u64>(h->last_look_ns).Store(now, MemoryOrder::kRelaxed);
+}
+
+mxrt_u32 mxrt_irq_health_sleep_ms(const mxrt_irq_health *h, const mxrt_acq *acq, int has_irq) noexcept {
+	const bool polling = !has_irq || AtomicRef<const u32>(h->off).Load(MemoryOrder::kRelaxed);
+	const u32 ms = AtomicRef<const u32>(polling ? acq->poll_ms : acq->watchdog_ms).Load(MemoryOrder::kRelaxed);
+	return Max<u32>(ms, 1);
+}
+
+mxrt_u32 mxrt_irq_health_thread(mxrt_irq_health *h, const mxrt_acq *acq, int has_irq, mxrt_u64 now) noexcept {
+	// Pairs with the release in _irq: off_until is the one stored with it.
+	if (!has_irq || AtomicRef<u32>(h->off).Load(MemoryOrder::kAcquire)) {
+		Bump(h->polls);
+		if (has_irq && now >= AtomicRef<u64>(h->off_until).Load(MemoryOrder::kRelaxed)) {
+			AtomicRef<u32>(h->off).Store(0, MemoryOrder::kRelaxed);
+			return MXRT_THREAD_ACQUIRE | MXRT_THREAD_ENABLE_IRQ;
+		}
+		return MXRT_THREAD_ACQUIRE;
+	}
+	const u64 last = AtomicRef<u64>(h->last_look_ns).Load(MemoryOrder::kRelaxed);
+	const u64 window = AtomicRef<const u64>(acq->window_ns).Load(MemoryOrder::kRelaxed);
+	// `last` may be later than `now` (an acquisition ran since `now` was read): not overdue.
+	if (now > last && now - last > window)
+		return MXRT_THREAD_ACQUIRE | MXRT_THREAD_WATCHDOG;
+	return 0;
+}
+
+void mxrt_irq_health_thread_done(mxrt_irq_health *h, mxrt_u32 actions, int n) noexcept {
+	if ((actions & MXRT_THREAD_WATCHDOG) && n > 0)
+		Bump(h->missed);
+}
+
+/* ---- priority boost ---- */
+
+int mxrt_boost_check_threshold(mxrt_u32 v) noexcept {
+	return v >= MXRT_BOOST_THRESHOLD_MIN && v <= MXRT_BOOST_THRESHOLD_MAX ? 0 : -MXRT_EINVAL;
+}
+
+int mxrt_boost_check_prio(mxrt_u32 v) noexcept { return v >= 1 && v <= 99 ? 0 : -MXRT_EINVAL; }
+
+mxrt_boost_step mxrt_boost_decide(const mxrt_boost *b, mxrt_u32 backlog, mxrt_u32 threshold, mxrt_u32 prio,
+				  const void *task, mxrt_u32 task_rt_prio) noexcept {
+	if (!b->boosted && backlog > threshold && task_rt_prio < prio)
+		return {MXRT_BOOST_RAISE, 1, prio, task_rt_prio};
+	// Hysteresis: back once the backlog halved (only the thread that was raised can lower itself).
+	if (b->boosted && b->task == task && backlog <= threshold / 2)
+		return {MXRT_BOOST_LOWER, b->saved_prio != 0, b->saved_prio, 0};
+	return {MXRT_BOOST_NONE, 0, 0, 0};
+}
+
+void mxrt_boost_done(mxrt_boost *b, const mxrt_boost_step *step, const void *task, int err) noexcept {
+	if (step->action == MXRT_BOOST_RAISE && err == 0) {
+		b->boosted = 1;
+		b->task = task;
+		b->saved_prio = step->saved_prio;
+		b->boosts++;
+	} else if (step->action == MXRT_BOOST_LOWER) {
+		b->boosted = 0; // even if the call failed: never retry a lowering forever
+		b->task = nullptr;
+	}
+}
+
+void mxrt_boost_forget(mxrt_boost *b, const void *task) noexcept {
+	if (b->task == task) {
+		b->boosted = 0;
+		b->task = nullptr;
+	}
+}
+
+/* ---- power management ---- */
+
+int mxrt_acq_suspended(mxrt_acq *acq, mxrt_pm_kind kind, int err) noexcept {
+	if (err == 0 || kind == MXRT_PM_SYSTEM) {
+		acq->state = MXRT_CHIP_OFF;
+		return 0;
+	}
+	// The chip may be half shut down: whoever acquires next configures it again (STALE), and the
+	// PM core retries the suspend without latching an error.
+	acq->state = MXRT_CHIP_STALE;
+	return -MXRT_EAGAIN;
+}
+
+int mxrt_acq_resumed(mxrt_acq *acq, int err) noexcept { return 0; }
 
 } // extern "C"

@@ -1,20 +1,29 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Runs in: kernel (the driver's acquisition thread; implemented by kernel/max30102/acq.cpp)
- * and user space (tests).
+ * Runs in: kernel (called by the driver glue, kernel/max30102/driver_glue.c; implemented by
+ * kernel/max30102/acq.cpp) and user space (tests).
  *
- * Turns the bytes of one FIFO burst into records: decodes each channel at the ADC resolution,
- * numbers the samples, stamps them on a sample clock anchored at the interrupt timestamp, and
- * accounts for FIFO overflow (OVF_COUNTER, which saturates at 31: beyond that the gap is estimated
- * from the time that passed). The caller (one thread, under the device lock) pushes the records.
+ * The driver's decisions, so that unit tests reach them and the glue only does what they say:
+ *   - the configuration: validation, a field changed by sysfs, the register writes that apply it;
+ *   - one FIFO burst: how many samples the pointers mean (full or empty), which timestamp anchors
+ *     the sample clock, decoding, numbering, overflow accounting;
+ *   - the interrupt's health: a stuck line (interrupts without a status bit) and lost interrupts
+ *     (nothing acquired for too long), with the poll and watchdog intervals;
+ *   - the priority boost of an acquisition thread that falls behind, and its module parameters;
+ *   - what the chip's power state is after a suspend or resume attempt, and what the PM core hears;
+ *   - the die temperature.
+ * Errors are negative MXRT_E* values (the kernel's errno values).
  */
 #ifndef MXRT_MAX30102_ACQ_H
 #define MXRT_MAX30102_ACQ_H
 
 #include <lib/abi.h>
+#include <max30102/regs.h>
 #include <mxrt/max30102.h>
 
 MXRT_EXTERN_C_BEGIN
+
+/* ---- configuration ---------------------------------------------------------------------------- */
 
 /* The user-visible configuration, in user units (C view of mxrt::max30102::Config). */
 struct mxrt_max30102_config {
@@ -23,42 +32,260 @@ struct mxrt_max30102_config {
 	mxrt_u32 fifo_almost_full; /* unread samples that raise A_FULL, 17..32 */
 	mxrt_u32 red_current_ua, ir_current_ua;
 };
-enum { MXRT_MAX30102_NREGS = 7 }; /* FIFO_CONFIG MODE SPO2 LED1 LED2 MULTI1 MULTI2 */
+
+/* The fields sysfs sets one at a time. */
+enum mxrt_max30102_field {
+	MXRT_MAX30102_MODE,
+	MXRT_MAX30102_SAMPLE_RATE,
+	MXRT_MAX30102_PULSE_WIDTH,
+	MXRT_MAX30102_ADC_RANGE,
+	MXRT_MAX30102_SAMPLE_AVERAGE,
+	MXRT_MAX30102_FIFO_ALMOST_FULL,
+	MXRT_MAX30102_RED_CURRENT,
+	MXRT_MAX30102_IR_CURRENT,
+};
+
 void mxrt_max30102_config_default(struct mxrt_max30102_config *c) MXRT_NOEXCEPT;
 /* 0, or -MXRT_EINVAL if a field or the rate/pulse-width combination is not the chip's. */
 int mxrt_max30102_config_validate(const struct mxrt_max30102_config *c) MXRT_NOEXCEPT;
-void mxrt_max30102_config_encode(const struct mxrt_max30102_config *c,
-				 mxrt_u8 regs[MXRT_MAX30102_NREGS]) MXRT_NOEXCEPT;
-mxrt_u32 mxrt_max30102_fifo_unread(mxrt_u8 wr, mxrt_u8 rd, int known_full) MXRT_NOEXCEPT;
+/* Field f (an enum mxrt_max30102_field; 0 for anything else) of *c. */
+mxrt_u32 mxrt_max30102_config_get(const struct mxrt_max30102_config *c, mxrt_u32 f) MXRT_NOEXCEPT;
+/*
+ * *c with field f (an enum mxrt_max30102_field) set to v, if the result is a valid configuration:
+ * 0. Otherwise (an unknown field too) -MXRT_EINVAL and *c is unchanged. The caller holds whatever
+ * lock guards *c across the read-modify-apply.
+ */
+int mxrt_max30102_config_set(struct mxrt_max30102_config *c, mxrt_u32 f, mxrt_u32 v) MXRT_NOEXCEPT;
 
+/* One register write (the glue turns a sequence into a struct reg_sequence[]). */
+struct mxrt_reg_write {
+	mxrt_u8 reg, val;
+};
+#define MXRT_MAX30102_CONFIG_WRITES 12
+/*
+ * The writes that apply a valid configuration to a chip that is shut down (MODE_CONFIG with SHDN,
+ * see mxrt_max30102_shutdown_value): every configuration register, the FIFO pointers and overflow
+ * counter cleared, the interrupt enables (A_FULL only with an IRQ), and last MODE_CONFIG without
+ * SHDN, which starts sampling. Returns the number of writes (MXRT_MAX30102_CONFIG_WRITES).
+ */
+mxrt_u32 mxrt_max30102_config_writes(const struct mxrt_max30102_config *c, int has_irq,
+				     struct mxrt_reg_write out[MXRT_MAX30102_CONFIG_WRITES]) MXRT_NOEXCEPT;
+/* MODE_CONFIG that stops sampling and keeps the configuration's mode bits. */
+mxrt_u8 mxrt_max30102_shutdown_value(const struct mxrt_max30102_config *c) MXRT_NOEXCEPT;
+
+/* The die temperature in m°C (rounded down) from TEMP_INT and TEMP_FRAC. */
+mxrt_s32 mxrt_max30102_temp_millic(mxrt_u8 temp_int, mxrt_u8 temp_frac) MXRT_NOEXCEPT;
+
+/* ---- acquisition: one FIFO burst at a time -------------------------------------------------- */
+
+/*
+ * What the chip is doing, as far as the driver knows. OFF: shut down (runtime or system suspend,
+ * and before the first reader). RUNNING: configured and sampling. STALE: a write to the chip
+ * failed, so its state is unknown; the configuration is applied again before the next FIFO read
+ * (by the interrupt thread or the poll/watchdog thread), until it succeeds.
+ */
+enum mxrt_chip_state { MXRT_CHIP_OFF = 0, MXRT_CHIP_RUNNING = 1, MXRT_CHIP_STALE = 2 };
+
+/*
+ * The acquisition state. Written under the device lock only; poll_ms, watchdog_ms and window_ns
+ * are also read by the poll/watchdog thread without it (relaxed atomics: each is a value of its
+ * own). The counters are read under the device lock.
+ */
 struct mxrt_acq {
-	/* configuration (mxrt_acq_configure) */
+	/* the decoder's configuration (mxrt_acq_applied) */
 	mxrt_u64 period_ns;
-	mxrt_u32 channels, adc_bits, mode;
-	mxrt_u32 restart; /* the next record gets MXRT_MAX30102_REC_RESTART */
+	mxrt_u32 channels, adc_bits, mode, almost_full;
+	mxrt_u32 configured; /* a configuration was applied once: there is something to decode */
+	mxrt_u32 restart;    /* the next record gets MXRT_MAX30102_REC_RESTART */
+	mxrt_u32 state;      /* enum mxrt_chip_state */
+	/* the poll/watchdog thread's timing, from the period and the almost-full threshold */
+	mxrt_u32 poll_ms;     /* without an interrupt: look at the FIFO this often */
+	mxrt_u32 watchdog_ms; /* with one: check for lost interrupts this often */
+	mxrt_u64 window_ns;   /* nothing acquired for this long: an interrupt was lost */
 	/* state */
 	mxrt_u64 next_seq;
 	mxrt_u64 last_ts; /* timestamp of the last record, 0 = none since restart */
 	/* counters */
-	mxrt_u64 samples, bursts, fifo_overflows, lost, lost_estimated, reanchors;
+	mxrt_u64 samples, bursts, fifo_overflows, lost, lost_estimated, reanchors, max_backlog;
 };
 
-/* (Re)starts the sample clock for a configuration: mode and channels as in MODE_CONFIG. */
+/*
+ * (Re)starts the decoder and the sample clock: mode as in MODE_CONFIG (multi-LED: slots red, IR);
+ * the next record is flagged RESTART. mxrt_acq_applied calls it; tests use it directly.
+ */
 void mxrt_acq_configure(struct mxrt_acq *acq, mxrt_u32 mode, mxrt_u32 sample_rate_hz,
 			mxrt_u32 average, mxrt_u32 pulse_width_us) MXRT_NOEXCEPT;
+/*
+ * After the configuration writes (mxrt_max30102_config_writes) returned @err: on success the
+ * decoder and the sample clock restart for @c (mxrt_acq_configure), the poll and watchdog
+ * intervals follow from it, and the chip is RUNNING; on failure it is STALE (the caller's
+ * configuration stays what it was). Returns @err.
+ */
+int mxrt_acq_applied(struct mxrt_acq *acq, const struct mxrt_max30102_config *c, int err) MXRT_NOEXCEPT;
+/*
+ * Whether the FIFO holds samples of the current decoder that must be read out before the chip is
+ * reconfigured or shut down (so that a restart discards nothing): the decoder is configured and
+ * the chip not OFF. The caller writes mxrt_max30102_shutdown_value first (no new samples), then
+ * reads the FIFO as for an interrupt without a timestamp.
+ */
+int mxrt_acq_drain_needed(const struct mxrt_acq *acq) MXRT_NOEXCEPT;
+
+/* What an acquisition does first (mxrt_acq_begin). */
+enum mxrt_acq_step {
+	MXRT_ACQ_SKIP = 0,  /* the chip is off: nothing to read */
+	MXRT_ACQ_READ = 1,  /* read status, pointers and the FIFO */
+	MXRT_ACQ_APPLY = 2, /* the chip is stale: apply the configuration, then read */
+};
+enum mxrt_acq_step mxrt_acq_begin(const struct mxrt_acq *acq) MXRT_NOEXCEPT;
+
+/*
+ * Samples to read, from INT_STATUS1 and FIFO_WR_PTR, OVF_COUNTER, FIFO_RD_PTR (read in that order,
+ * in one go): WR == RD is a full FIFO when samples overflowed or A_FULL fired at 32 unread.
+ */
+mxrt_u32 mxrt_acq_unread(const struct mxrt_acq *acq, mxrt_u8 status1, mxrt_u8 wr, mxrt_u8 ovf,
+			 mxrt_u8 rd) MXRT_NOEXCEPT;
 
 /* Bytes one sample takes in the FIFO for the current configuration. */
 mxrt_u32 mxrt_acq_sample_bytes(const struct mxrt_acq *acq) MXRT_NOEXCEPT;
 
 /*
- * Decodes n samples from buf (n * sample_bytes), oldest first, into out[n]. @ovf: OVF_COUNTER as
- * read before the burst. @anchor_ts: a timestamp at which sample @anchor (an index into this burst)
- * had just been taken (the IRQ timestamp and the sample that raised it, or the time the pointers
- * were read and the newest sample). @anchor_is_irq: flag that sample MXRT_MAX30102_REC_IRQ.
+ * The timestamp that anchors the sample clock for a burst of n samples. With an interrupt
+ * timestamp and A_FULL in @status1, the sample that reached the threshold was taken at @irq_ts
+ * (is_irq: that record is flagged MXRT_MAX30102_REC_IRQ); otherwise (polling, the watchdog, a
+ * status without A_FULL) the newest sample was taken at @read_ts, when the pointers were read.
+ */
+struct mxrt_acq_anchor {
+	mxrt_u64 ts;
+	mxrt_u32 index; /* into the burst, oldest first */
+	mxrt_u32 is_irq;
+};
+struct mxrt_acq_anchor mxrt_acq_choose_anchor(const struct mxrt_acq *acq, mxrt_u32 n, mxrt_u8 status1,
+				       mxrt_u64 irq_ts, mxrt_u64 read_ts) MXRT_NOEXCEPT;
+
+/*
+ * Decodes n samples from buf (n * sample_bytes), oldest first, into out[n]: numbers them, stamps
+ * them on the sample clock, accounts for overflow. @ovf: OVF_COUNTER as read with the pointers
+ * (beyond its saturation at 31 the gap is estimated from the time that passed). @anchor_ts: a
+ * timestamp at which sample @anchor (an index into this burst) had just been taken;
+ * @anchor_is_irq: flag that sample MXRT_MAX30102_REC_IRQ.
  */
 void mxrt_acq_decode(struct mxrt_acq *acq, const mxrt_u8 *buf, mxrt_u32 n, mxrt_u32 ovf,
 		     mxrt_u32 anchor, mxrt_u64 anchor_ts, int anchor_is_irq,
 		     struct mxrt_max30102_record *out) MXRT_NOEXCEPT;
+/* A burst as the driver reads it: mxrt_acq_decode at mxrt_acq_choose_anchor of the same arguments. */
+void mxrt_acq_burst(struct mxrt_acq *acq, const mxrt_u8 *buf, mxrt_u32 n, mxrt_u8 status1,
+		    mxrt_u8 ovf, mxrt_u64 irq_ts, mxrt_u64 read_ts,
+		    struct mxrt_max30102_record *out) MXRT_NOEXCEPT;
+
+/* ---- the interrupt's health: stuck and lost interrupts ---------------------------------------- */
+
+#define MXRT_IRQ_STUCK_RUN 1000       /* interrupts in a row without a status bit: the line is stuck */
+#define MXRT_IRQ_STUCK_BACKOFF_MS 1000 /* then the IRQ is off and the thread polls this long */
+
+/*
+ * Shared by the interrupt thread and the poll/watchdog thread; no lock. unhandled_run is the
+ * interrupt thread's alone. off/off_until: the interrupt thread sets them (release on off), the
+ * poll thread reads (acquire) and clears them. last_look_ns: stored by whichever thread read the
+ * FIFO pointers (under the device lock), read by the watchdog. Every counter has one writer and is
+ * read with READ_ONCE (relaxed atomics here).
+ */
+struct mxrt_irq_health {
+	mxrt_u32 unhandled_run;
+	mxrt_u32 off; /* the line was disabled as stuck; the thread polls */
+	mxrt_u64 off_until;
+	mxrt_u64 last_look_ns;
+	mxrt_u64 irqs, spurious, stuck, polls, missed;
+};
+
+/* The interrupts the driver enables (INT_ENABLE1 with an IRQ, see mxrt_max30102_config_writes). */
+#define MXRT_ACQ_INTERRUPTS MAX30102_INT_A_FULL
+
+enum mxrt_irq_verdict {
+	MXRT_IRQ_VERDICT_HANDLED = 0, /* return IRQ_HANDLED */
+	MXRT_IRQ_VERDICT_NONE = 1,    /* return IRQ_NONE: not the chip's */
+	MXRT_IRQ_VERDICT_DISABLE = 2, /* stuck: disable_irq_nosync, wake the thread, return IRQ_NONE */
+};
+/*
+ * Interrupt thread, after its acquisition: @status = INT_STATUS1 as read (0 if it could not be
+ * read), @n = samples acquired or a negative errno. A status bit of an interrupt the driver enables
+ * (MXRT_ACQ_INTERRUPTS) means the chip asked; the others (PPG_RDY, set at every sample whether
+ * enabled or not; PWR_RDY) do not. No such bit (whatever samples were found on the way) or a
+ * failed read counts towards the stuck run: a
+ * line that keeps firing (stuck, or level-triggered on a bus that fails every transfer) is turned
+ * off for MXRT_IRQ_STUCK_BACKOFF_MS after MXRT_IRQ_STUCK_RUN of them in a row.
+ */
+enum mxrt_irq_verdict mxrt_irq_health_irq(struct mxrt_irq_health *h, mxrt_u8 status, int n,
+					  mxrt_u64 now) MXRT_NOEXCEPT;
+/* An acquisition read the FIFO pointers at @now (device lock held). */
+void mxrt_irq_health_looked(struct mxrt_irq_health *h, mxrt_u64 now) MXRT_NOEXCEPT;
+
+/* What the poll/watchdog thread does when it wakes up (bits). */
+#define MXRT_THREAD_ACQUIRE 0x1    /* read the FIFO */
+#define MXRT_THREAD_WATCHDOG 0x2   /* ... because interrupts stopped coming: tell _thread_done */
+#define MXRT_THREAD_ENABLE_IRQ 0x4 /* after reading: the stuck back-off is over, enable_irq() */
+/* How long the thread sleeps before it looks again: poll_ms while polling (no IRQ, or off), else
+ * watchdog_ms. */
+mxrt_u32 mxrt_irq_health_sleep_ms(const struct mxrt_irq_health *h, const struct mxrt_acq *acq,
+				  int has_irq) MXRT_NOEXCEPT;
+/* What to do at @now (MXRT_THREAD_* bits, 0: nothing). Clears off when it says ENABLE_IRQ. */
+mxrt_u32 mxrt_irq_health_thread(struct mxrt_irq_health *h, const struct mxrt_acq *acq, int has_irq,
+				mxrt_u64 now) MXRT_NOEXCEPT;
+/* After the thread's acquisition found @n samples (or an errno): counts a lost interrupt. */
+void mxrt_irq_health_thread_done(struct mxrt_irq_health *h, mxrt_u32 actions, int n) MXRT_NOEXCEPT;
+
+/* ---- priority boost -------------------------------------------------------------------------- */
+
+/* Module parameters: 0, or -MXRT_EINVAL for a value that would not work. */
+#define MXRT_BOOST_THRESHOLD_MIN 2  /* below, the backlog never halves under it: never lowered */
+#define MXRT_BOOST_THRESHOLD_MAX 32 /* the FIFO depth: 32 never boosts */
+int mxrt_boost_check_threshold(mxrt_u32 v) MXRT_NOEXCEPT;
+int mxrt_boost_check_prio(mxrt_u32 v) MXRT_NOEXCEPT; /* SCHED_FIFO 1..99 */
+
+/*
+ * A burst larger than the threshold raises the acquiring thread to SCHED_FIFO prio; the thread that
+ * was raised goes back to its old priority once a burst is at most half the threshold. Under the
+ * device lock. @task identifies the calling thread (an opaque pointer, never dereferenced).
+ */
+struct mxrt_boost {
+	mxrt_u32 boosted;
+	mxrt_u32 saved_prio; /* 0: SCHED_NORMAL */
+	const void *task;
+	mxrt_u64 boosts;
+};
+enum mxrt_boost_action { MXRT_BOOST_NONE = 0, MXRT_BOOST_RAISE = 1, MXRT_BOOST_LOWER = 2 };
+struct mxrt_boost_step {
+	mxrt_u32 action;     /* enum mxrt_boost_action */
+	mxrt_u32 fifo;       /* the policy to set: SCHED_FIFO (1) or SCHED_NORMAL (0) */
+	mxrt_u32 prio;       /* its priority */
+	mxrt_u32 saved_prio; /* RAISE: the task's priority now, to go back to */
+};
+struct mxrt_boost_step mxrt_boost_decide(const struct mxrt_boost *b, mxrt_u32 backlog,
+					 mxrt_u32 threshold, mxrt_u32 prio, const void *task,
+					 mxrt_u32 task_rt_prio) MXRT_NOEXCEPT;
+/* The glue did the step (sched_setattr returned @err). */
+void mxrt_boost_done(struct mxrt_boost *b, const struct mxrt_boost_step *step, const void *task,
+		     int err) MXRT_NOEXCEPT;
+/* @task exits: forget it was boosted. */
+void mxrt_boost_forget(struct mxrt_boost *b, const void *task) MXRT_NOEXCEPT;
+
+/* ---- power management ------------------------------------------------------------------------ */
+
+enum mxrt_pm_kind { MXRT_PM_RUNTIME = 0, MXRT_PM_SYSTEM = 1 };
+/*
+ * A suspend wrote the shutdown (and drained the FIFO) with result @err. Success: the chip is OFF,
+ * returns 0. A bus error: a runtime suspend returns -MXRT_EAGAIN (the PM core keeps the device
+ * active without latching an error and tries again at the next autosuspend expiry: the caller
+ * marks it busy first); a system suspend is not held up by a sensor: the chip is taken as OFF
+ * (resume writes everything again) and 0 returned.
+ */
+int mxrt_acq_suspended(struct mxrt_acq *acq, enum mxrt_pm_kind kind, int err) MXRT_NOEXCEPT;
+/*
+ * A resume applied the configuration with result @err (mxrt_acq_applied already recorded it).
+ * Returns what the PM core hears: always 0, since a failed resume would stick (runtime_status
+ * "error", every later open refused) while a STALE chip is configured again by the acquisition
+ * path as soon as the bus answers.
+ */
+int mxrt_acq_resumed(struct mxrt_acq *acq, int err) MXRT_NOEXCEPT;
 
 MXRT_EXTERN_C_END
 

@@ -9,11 +9,40 @@
 #pragma once
 
 #include <max30102/regs.h>
+#include <lib/kstd/field.hpp>
 #include <lib/kstd/kstd.hpp>
+#include <lib/kstd/result.hpp>
 
 namespace mxrt::max30102 {
 
-using namespace kstd;
+// The kstd names this header and its users spell unqualified. Not `using namespace kstd`: files
+// that say `using namespace mxrt::max30102` would then also see kstd::Field, and the simulator
+// has a CSV helper of that name.
+using kstd::Error;
+using kstd::Max;
+using kstd::Min;
+using kstd::Result;
+using kstd::s32;
+using kstd::s64;
+using kstd::u16;
+using kstd::u32;
+using kstd::u64;
+using kstd::u8;
+using kstd::usize;
+
+// The register fields (regs.h names them by mask; the C glue uses FIELD_PREP/FIELD_GET on the same).
+using FifoPtr = kstd::Field<u8, MAX30102_FIFO_PTR>;
+using SmpAve = kstd::Field<u8, MAX30102_FIFO_SMP_AVE>;
+using AFull = kstd::Field<u8, MAX30102_FIFO_A_FULL>;
+using ModeBits = kstd::Field<u8, MAX30102_MODE>;
+using AdcRge = kstd::Field<u8, MAX30102_SPO2_ADC_RGE>;
+using SampleRate = kstd::Field<u8, MAX30102_SPO2_SR>;
+using LedPw = kstd::Field<u8, MAX30102_SPO2_LED_PW>;
+using SlotOdd = kstd::Field<u8, MAX30102_MULTI_SLOT_ODD>;
+using SlotEven = kstd::Field<u8, MAX30102_MULTI_SLOT_EVEN>;
+using TempFrac = kstd::Field<u8, MAX30102_TEMP_FRAC>;
+// One FIFO channel: 18 data bits, left-justified, in a 24-bit big-endian word.
+using ChannelData = kstd::Field<u32, 0x3ffff>;
 
 inline constexpr u32 kSampleRates[8] = {50, 100, 200, 400, 800, 1000, 1600, 3200}; // Hz
 inline constexpr u32 kPulseWidths[4] = {69, 118, 215, 411};                       // us
@@ -40,7 +69,7 @@ constexpr int AverageCode(u32 n) {
 	return -1;
 }
 constexpr u32 AverageFromCode(u32 code) { return 1u << (code > 5 ? 5 : code); }
-constexpr u32 AdcBits(u32 pw_code) { return 15 + (pw_code & 3); }
+constexpr u32 AdcBits(u32 pw_code) { return 15 + LedPw::Get(u8(pw_code)); }
 
 // Datasheet tables 11 (SpO2 mode) and 12 (HR mode): the fastest rate each pulse width allows. The
 // conversions of all active LEDs must fit in one sample period. Multi-LED follows the SpO2 table.
@@ -56,7 +85,7 @@ constexpr bool RateAllowed(u32 mode, u32 sr_code, u32 pw_code) {
 // SpO2 = red then IR, multi-LED = the slots up to the first empty one. 0 = not a sampling mode.
 constexpr u32 SlotOf(u8 multi1, u8 multi2, u32 i) {
 	const u8 r = i < 2 ? multi1 : multi2;
-	const u32 s = (i & 1) ? (r >> 4) & 7 : r & 7;
+	const u32 s = (i & 1) ? SlotEven::Get(r) : SlotOdd::Get(r);
 	return s == MAX30102_SLOT_RED || s == MAX30102_SLOT_IR ? s : MAX30102_SLOT_NONE;
 }
 constexpr u32 Channels(u32 mode, u8 multi1, u8 multi2) {
@@ -79,15 +108,27 @@ constexpr u32 Channels(u32 mode, u8 multi1, u8 multi2) {
 // One channel of a FIFO sample: 3 bytes, MSB first, 18 bits left-justified whatever the ADC
 // resolution (bits below it read 0). Returns the right-justified count.
 constexpr u32 DecodeChannel(const u8 *p, u32 adc_bits) {
-	const u32 raw = ((u32(p[0]) << 16) | (u32(p[1]) << 8) | p[2]) & 0x3ffff;
+	const u32 raw = ChannelData::Get((u32(p[0]) << 16) | (u32(p[1]) << 8) | p[2]);
 	return raw >> (18 - adc_bits);
 }
 
 // Unread samples from the pointers. wr == rd is both "empty" and "full"; the chip's OVF_COUNTER or
-// a pending A_FULL with a threshold of 32 tells them apart.
+// a pending A_FULL with a threshold of 32 tells them apart (FifoKnownFull).
 constexpr u32 FifoUnread(u8 wr, u8 rd, bool known_full) {
-	const u32 n = (u32(wr) - u32(rd)) & (MAX30102_FIFO_DEPTH - 1);
+	const u32 n = FifoPtr::Get(u8(wr - rd));
 	return n == 0 && known_full ? MAX30102_FIFO_DEPTH : n;
+}
+// Whether wr == rd means a full FIFO: samples overflowed since the last pop (OVF_COUNTER > 0), or
+// A_FULL fired with a threshold of 32 unread (INT_STATUS1 read with the pointers).
+constexpr bool FifoKnownFull(u8 ovf, u8 status1, u32 almost_full) {
+	return FifoPtr::Get(ovf) > 0 || ((status1 & MAX30102_INT_A_FULL) && almost_full == MAX30102_FIFO_DEPTH);
+}
+
+// The die temperature from TEMP_INT (two's complement degrees) and TEMP_FRAC (1/16 degree), in
+// m°C rounded down: -128000 .. 127937.
+constexpr s32 TemperatureMilliC(u8 tint, u8 tfrac) {
+	const s32 whole = tint >= 0x80 ? s32(tint) - 256 : s32(tint);
+	return whole * 1000 + s32(TempFrac::Get(tfrac)) * 625 / 10;
 }
 
 // What the driver (and user) configures, in user units.
@@ -109,39 +150,41 @@ struct ConfigRegs {
 
 constexpr bool LedCurrentValid(u32 ua) { return ua <= kLedMaxUa && ua % kLedStepUa == 0; }
 
-// 0 if every field is a value the chip has and the combination is allowed, else -MXRT_EINVAL.
-// LED currents must be multiples of 200 uA up to 51000 (the chip has nothing in between).
-constexpr int Validate(const Config &c) {
+// Every field a value the chip has and the combination allowed, else -MXRT_EINVAL. LED currents
+// must be multiples of 200 uA up to 51000 (the chip has nothing in between).
+constexpr Result<void> Validate(const Config &c) {
 	const int sr = SampleRateCode(c.sample_rate_hz), pw = PulseWidthCode(c.pulse_width_us);
 	if (c.mode != MAX30102_MODE_HR && c.mode != MAX30102_MODE_SPO2 && c.mode != MAX30102_MODE_MULTI)
-		return -MXRT_EINVAL;
+		return Error(-MXRT_EINVAL);
 	if (sr < 0 || pw < 0 || AdcRangeCode(c.adc_range_na) < 0 || AverageCode(c.sample_average) < 0)
-		return -MXRT_EINVAL;
+		return Error(-MXRT_EINVAL);
 	if (!RateAllowed(c.mode, u32(sr), u32(pw)))
-		return -MXRT_EINVAL;
-	if (c.fifo_almost_full < 17 || c.fifo_almost_full > 32)
-		return -MXRT_EINVAL;
-	return LedCurrentValid(c.red_current_ua) && LedCurrentValid(c.ir_current_ua) ? 0 : -MXRT_EINVAL;
+		return Error(-MXRT_EINVAL);
+	if (c.fifo_almost_full < 17 || c.fifo_almost_full > MAX30102_FIFO_DEPTH)
+		return Error(-MXRT_EINVAL);
+	if (!LedCurrentValid(c.red_current_ua) || !LedCurrentValid(c.ir_current_ua))
+		return Error(-MXRT_EINVAL);
+	return {};
 }
 
 // Register values for a valid Config. Multi-LED mode uses slot 1 = red, slot 2 = IR.
 constexpr ConfigRegs Encode(const Config &c) {
 	ConfigRegs r{};
-	r.fifo_config = u8((AverageCode(c.sample_average) << MAX30102_FIFO_SMP_AVE_SHIFT) |
-			   ((32 - c.fifo_almost_full) & MAX30102_FIFO_A_FULL_MASK));
-	r.mode_config = u8(c.mode);
-	r.spo2_config = u8((AdcRangeCode(c.adc_range_na) << MAX30102_SPO2_ADC_RGE_SHIFT) |
-			   (SampleRateCode(c.sample_rate_hz) << MAX30102_SPO2_SR_SHIFT) |
-			   PulseWidthCode(c.pulse_width_us));
+	r.fifo_config = u8(SmpAve::Prep(u32(AverageCode(c.sample_average))) |
+			   AFull::Prep(MAX30102_FIFO_DEPTH - c.fifo_almost_full));
+	r.mode_config = ModeBits::Prep(c.mode);
+	r.spo2_config = u8(AdcRge::Prep(u32(AdcRangeCode(c.adc_range_na))) |
+			   SampleRate::Prep(u32(SampleRateCode(c.sample_rate_hz))) |
+			   LedPw::Prep(u32(PulseWidthCode(c.pulse_width_us))));
 	r.led1_pa = u8(c.red_current_ua / kLedStepUa);
 	r.led2_pa = u8(c.ir_current_ua / kLedStepUa);
-	r.multi1 = u8((MAX30102_SLOT_IR << 4) | MAX30102_SLOT_RED);
+	r.multi1 = u8(SlotOdd::Prep(MAX30102_SLOT_RED) | SlotEven::Prep(MAX30102_SLOT_IR));
 	r.multi2 = 0;
 	return r;
 }
 
-// FIFO samples per second (the ADC rate divided by the averaging).
-constexpr u32 OutputRateMilliHz(const Config &c) { return c.sample_rate_hz * 1000 / c.sample_average; }
+// The time between two FIFO samples: `average` ADC conversions at `sample_rate_hz`. The one place
+// the driver and the simulator compute it (the driver's poll and watchdog intervals derive from it).
 constexpr u64 SamplePeriodNs(u32 sample_rate_hz, u32 average) {
 	return u64(average) * 1000000000ull / sample_rate_hz;
 }

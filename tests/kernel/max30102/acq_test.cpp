@@ -1,35 +1,54 @@
 // SPDX-License-Identifier: GPL-2.0
 //
-// Runs in: user space. Config validation against the datasheet tables, FIFO decoding at every
-// resolution, and the acquisition bookkeeping: sequence numbers, timestamps, overflow accounting.
+// Runs in: user space. The driver's decisions, as the glue asks for them: configuration (validation,
+// one field at a time, the register writes, checked against the simulator), FIFO decoding at every
+// resolution, the full/empty decision, the timestamp anchor, sequence numbers and overflow
+// accounting, the poll and watchdog intervals, the stuck- and lost-interrupt detectors, the priority
+// boost, the chip's power state after suspend and resume, and the die temperature (against the
+// simulator's encoding).
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <cstring>
+#include <string>
 #include <vector>
 
 #include <max30102/chip.hpp>
 #include <max30102/acq.h>
+#include <max30102/sim/sim.h>
 
 namespace {
 
 using namespace mxrt::max30102;
+constexpr uint64_t kMs = 1'000'000;
 
 TEST(Max30102Config, DefaultsAreValidAndEncodeToTheDatasheetBits) {
 	Config c;
-	ASSERT_EQ(Validate(c), 0);
+	ASSERT_TRUE(Validate(c).Ok());
 	ConfigRegs r = Encode(c);
 	EXPECT_EQ(r.mode_config, 0x03);
 	EXPECT_EQ(r.spo2_config, (3 << 5) | (1 << 2) | 3); // 16384 nA, 100 Hz, 411 us
 	EXPECT_EQ(r.fifo_config, 0x0f);                     // no averaging, A_FULL at 17 unread
 	EXPECT_EQ(r.led1_pa, 32);                           // 6.4 mA / 0.2 mA
+	EXPECT_EQ(r.multi1, 0x21);                          // slot 2 IR, slot 1 red
+	c.sample_average = 32;
+	c.fifo_almost_full = 32;
+	c.adc_range_na = 2048;
+	c.sample_rate_hz = 50;
+	c.pulse_width_us = 69;
+	r = Encode(c);
+	EXPECT_EQ(r.fifo_config, 5 << 5) << "SMP_AVE 5 = 32, A_FULL 0 = at 32 unread";
+	EXPECT_EQ(r.spo2_config, 0);
 }
 
 TEST(Max30102Config, RejectsWhatTheChipDoesNotHave) {
-	auto with = [](auto f) { Config c; f(c); return Validate(c); };
+	auto with = [](auto f) { Config c; f(c); return Validate(c).ErrorCode(); };
 	EXPECT_EQ(with([](Config &c) { c.sample_rate_hz = 150; }), -MXRT_EINVAL);
 	EXPECT_EQ(with([](Config &c) { c.pulse_width_us = 100; }), -MXRT_EINVAL);
 	EXPECT_EQ(with([](Config &c) { c.adc_range_na = 1000; }), -MXRT_EINVAL);
 	EXPECT_EQ(with([](Config &c) { c.sample_average = 3; }), -MXRT_EINVAL);
 	EXPECT_EQ(with([](Config &c) { c.fifo_almost_full = 16; }), -MXRT_EINVAL);
+	EXPECT_EQ(with([](Config &c) { c.fifo_almost_full = 33; }), -MXRT_EINVAL);
 	EXPECT_EQ(with([](Config &c) { c.red_current_ua = 51200; }), -MXRT_EINVAL);
 	EXPECT_EQ(with([](Config &c) { c.ir_current_ua = 150; }), -MXRT_EINVAL);
 	EXPECT_EQ(with([](Config &c) { c.mode = 5; }), -MXRT_EINVAL);
@@ -46,9 +65,84 @@ TEST(Max30102Config, AllowedRateTableMatchesTheDatasheet) {
 		}
 	Config c;
 	c.sample_rate_hz = 1000;
-	EXPECT_EQ(Validate(c), -MXRT_EINVAL) << "1000 Hz needs a pulse width of 215 us or less";
+	EXPECT_EQ(Validate(c).ErrorCode(), -MXRT_EINVAL) << "1000 Hz needs a pulse width of 215 us or less";
 	c.pulse_width_us = 215;
-	EXPECT_EQ(Validate(c), 0);
+	EXPECT_TRUE(Validate(c).Ok());
+}
+
+// sysfs sets one field at a time: a valid result replaces the configuration, anything else changes
+// nothing (not even the field).
+TEST(Max30102Config, OneFieldAtATime) {
+	mxrt_max30102_config c;
+	mxrt_max30102_config_default(&c);
+	ASSERT_EQ(mxrt_max30102_config_set(&c, MXRT_MAX30102_RED_CURRENT, 12800), 0);
+	EXPECT_EQ(c.red_current_ua, 12800u);
+	EXPECT_EQ(mxrt_max30102_config_get(&c, MXRT_MAX30102_RED_CURRENT), 12800u);
+	const mxrt_max30102_config before = c;
+	EXPECT_EQ(mxrt_max30102_config_set(&c, MXRT_MAX30102_SAMPLE_RATE, 1000), -MXRT_EINVAL) << "411 us";
+	EXPECT_EQ(mxrt_max30102_config_set(&c, MXRT_MAX30102_RED_CURRENT, 310), -MXRT_EINVAL);
+	EXPECT_EQ(mxrt_max30102_config_set(&c, 99, 1), -MXRT_EINVAL);
+	EXPECT_EQ(mxrt_max30102_config_get(&c, 99), 0u);
+	EXPECT_EQ(std::memcmp(&c, &before, sizeof(c)), 0);
+	// every field reaches its own member
+	const struct { mxrt_max30102_field f; uint32_t v; uint32_t mxrt_max30102_config::*m; } all[] = {
+		{MXRT_MAX30102_MODE, MAX30102_MODE_HR, &mxrt_max30102_config::mode},
+		{MXRT_MAX30102_PULSE_WIDTH, 215, &mxrt_max30102_config::pulse_width_us},
+		{MXRT_MAX30102_SAMPLE_RATE, 1000, &mxrt_max30102_config::sample_rate_hz},
+		{MXRT_MAX30102_ADC_RANGE, 4096, &mxrt_max30102_config::adc_range_na},
+		{MXRT_MAX30102_SAMPLE_AVERAGE, 8, &mxrt_max30102_config::sample_average},
+		{MXRT_MAX30102_FIFO_ALMOST_FULL, 30, &mxrt_max30102_config::fifo_almost_full},
+		{MXRT_MAX30102_IR_CURRENT, 200, &mxrt_max30102_config::ir_current_ua},
+	};
+	for (const auto &x : all) {
+		ASSERT_EQ(mxrt_max30102_config_set(&c, x.f, x.v), 0) << x.f;
+		EXPECT_EQ(c.*x.m, x.v);
+		EXPECT_EQ(mxrt_max30102_config_get(&c, x.f), x.v);
+	}
+}
+
+// The register writes, applied to the simulated chip the way regmap_multi_reg_write does (one
+// transfer each) after the shutdown write: the chip samples at the configured rate, with the
+// configured channels and resolution, and raises A_FULL at the configured threshold.
+TEST(Max30102Config, WritesConfigureTheSimulatedChip) {
+	mxrt_max30102_config c;
+	mxrt_max30102_config_default(&c);
+	ASSERT_EQ(mxrt_max30102_config_set(&c, MXRT_MAX30102_SAMPLE_RATE, 200), 0);
+	ASSERT_EQ(mxrt_max30102_config_set(&c, MXRT_MAX30102_FIFO_ALMOST_FULL, 20), 0);
+	mxrt_reg_write w[MXRT_MAX30102_CONFIG_WRITES];
+	ASSERT_EQ(mxrt_max30102_config_writes(&c, 1, w), unsigned(MXRT_MAX30102_CONFIG_WRITES));
+	EXPECT_EQ(w[MXRT_MAX30102_CONFIG_WRITES - 1].reg, MAX30102_REG_MODE_CONFIG) << "sampling starts last";
+	EXPECT_EQ(w[MXRT_MAX30102_CONFIG_WRITES - 1].val, MAX30102_MODE_SPO2);
+	EXPECT_EQ(mxrt_max30102_shutdown_value(&c), MAX30102_MODE_SHDN | MAX30102_MODE_SPO2);
+
+	const uint64_t t0 = 1'000'000'000;
+	mxrt_sim *sim = mxrt_sim_create(t0);
+	ASSERT_NE(sim, nullptr);
+	mxrt_u64 bus;
+	auto write = [&](uint8_t reg, uint8_t val) {
+		uint8_t b[2] = {reg, val};
+		mxrt_sim_msg m{MAX30102_I2C_ADDR, 0, 2, b};
+		return mxrt_sim_xfer(sim, &m, 1, t0, &bus);
+	};
+	ASSERT_EQ(write(MAX30102_REG_MODE_CONFIG, mxrt_max30102_shutdown_value(&c)), 1);
+	for (const mxrt_reg_write &x : w)
+		ASSERT_EQ(write(x.reg, x.val), 1);
+	EXPECT_EQ(mxrt_sim_peek(sim, MAX30102_REG_SPO2_CONFIG), 0x6b) << "16384 nA, 200 Hz, 411 us";
+	EXPECT_EQ(mxrt_sim_peek(sim, MAX30102_REG_FIFO_CONFIG), MAX30102_FIFO_ROLLOVER_EN | 12);
+	EXPECT_EQ(mxrt_sim_peek(sim, MAX30102_REG_INT_ENABLE1), MAX30102_INT_A_FULL);
+	mxrt_sim_advance(sim, t0 + 95 * kMs); // 19 samples at 200 Hz
+	EXPECT_EQ(mxrt_sim_peek(sim, MAX30102_REG_FIFO_WR_PTR), 19);
+	EXPECT_EQ(mxrt_sim_peek(sim, MAX30102_REG_INT_STATUS1) & MAX30102_INT_A_FULL, 0);
+	mxrt_sim_advance(sim, t0 + 100 * kMs);
+	EXPECT_EQ(mxrt_sim_peek(sim, MAX30102_REG_INT_STATUS1) & MAX30102_INT_A_FULL, MAX30102_INT_A_FULL);
+	mxrt_reg_write nirq[MXRT_MAX30102_CONFIG_WRITES];
+	mxrt_max30102_config_writes(&c, 0, nirq);
+	for (const mxrt_reg_write &x : nirq) {
+		if (x.reg == MAX30102_REG_INT_ENABLE1) {
+			EXPECT_EQ(x.val, 0) << "polling: no interrupt enabled";
+		}
+	}
+	mxrt_sim_destroy(sim);
 }
 
 TEST(Max30102Fifo, DecodesEveryResolution) {
@@ -64,6 +158,59 @@ TEST(Max30102Fifo, DecodesEveryResolution) {
 	EXPECT_EQ(FifoUnread(3, 5, false), 30u);
 	EXPECT_EQ(FifoUnread(7, 7, false), 0u);
 	EXPECT_EQ(FifoUnread(7, 7, true), 32u);
+	EXPECT_EQ(FifoUnread(0xe7, 0x07, false), 0u) << "bits 7:5 of a pointer are not the pointer";
+}
+
+// WR == RD: full when samples overflowed or A_FULL fired at a threshold of 32, empty otherwise.
+TEST(Max30102Fifo, FullOrEmptyDecision) {
+	mxrt_acq acq{};
+	mxrt_max30102_config c;
+	mxrt_max30102_config_default(&c); // A_FULL at 17
+	ASSERT_EQ(mxrt_acq_applied(&acq, &c, 0), 0);
+	EXPECT_EQ(mxrt_acq_unread(&acq, 0, 9, 0, 9), 0u);
+	EXPECT_EQ(mxrt_acq_unread(&acq, MAX30102_INT_A_FULL, 9, 0, 9), 0u) << "A_FULL at 17 says nothing about 32";
+	EXPECT_EQ(mxrt_acq_unread(&acq, 0, 9, 1, 9), 32u) << "an overflow means full";
+	EXPECT_EQ(mxrt_acq_unread(&acq, 0, 9, 0x20, 9), 0u) << "OVF_COUNTER is 5 bits";
+	EXPECT_EQ(mxrt_acq_unread(&acq, 0, 12, 0, 9), 3u);
+	c.fifo_almost_full = 32;
+	ASSERT_EQ(mxrt_acq_applied(&acq, &c, 0), 0);
+	EXPECT_EQ(mxrt_acq_unread(&acq, MAX30102_INT_A_FULL, 9, 0, 9), 32u) << "A_FULL at 32: full";
+	EXPECT_EQ(mxrt_acq_unread(&acq, MAX30102_INT_PPG_RDY, 9, 0, 9), 0u);
+}
+
+TEST(Max30102Acq, AnchorIsTheIrqSampleOrTheNewest) {
+	mxrt_acq acq{};
+	mxrt_max30102_config c;
+	mxrt_max30102_config_default(&c); // A_FULL at 17
+	ASSERT_EQ(mxrt_acq_applied(&acq, &c, 0), 0);
+	const uint64_t irq = 5'000'000'000, read = 5'003'000'000;
+	auto a = mxrt_acq_choose_anchor(&acq, 18, MAX30102_INT_A_FULL, irq, read);
+	EXPECT_EQ(a.index, 16u) << "the 17th unread sample raised A_FULL";
+	EXPECT_EQ(a.ts, irq);
+	EXPECT_EQ(a.is_irq, 1u);
+	a = mxrt_acq_choose_anchor(&acq, 18, MAX30102_INT_A_FULL, 0, read); // the poll thread
+	EXPECT_EQ(a.index, 17u);
+	EXPECT_EQ(a.ts, read);
+	EXPECT_EQ(a.is_irq, 0u);
+	a = mxrt_acq_choose_anchor(&acq, 18, MAX30102_INT_PPG_RDY, irq, read); // an IRQ, but not A_FULL
+	EXPECT_EQ(a.index, 17u);
+	EXPECT_EQ(a.is_irq, 0u);
+	a = mxrt_acq_choose_anchor(&acq, 5, MAX30102_INT_A_FULL, irq, read); // its sample was read before
+	EXPECT_EQ(a.index, 4u);
+	EXPECT_EQ(a.ts, read);
+	EXPECT_EQ(a.is_irq, 0u);
+	// the burst a driver reads after an A_FULL interrupt: the IRQ sample carries the IRQ time
+	std::vector<uint8_t> buf(6 * 18);
+	mxrt_max30102_record out[18];
+	mxrt_acq_burst(&acq, buf.data(), 18, MAX30102_INT_A_FULL, 0, irq, read, out);
+	EXPECT_EQ(out[16].timestamp_ns, irq);
+	EXPECT_TRUE(out[16].flags & MXRT_MAX30102_REC_IRQ);
+	EXPECT_EQ(out[17].timestamp_ns, irq + 10 * kMs);
+	for (int i = 0; i < 18; i++) {
+		if (i != 16) {
+			EXPECT_FALSE(out[i].flags & MXRT_MAX30102_REC_IRQ) << i;
+		}
+	}
 }
 
 TEST(Max30102Acq, NumbersAndStampsOnASampleClock) {
@@ -89,6 +236,7 @@ TEST(Max30102Acq, NumbersAndStampsOnASampleClock) {
 	EXPECT_EQ(out[0].timestamp_ns, 1'010'000'000u);
 	EXPECT_EQ(out[3].timestamp_ns, 1'040'000'000u);
 	EXPECT_EQ(acq.reanchors, 0u);
+	EXPECT_EQ(acq.max_backlog, 4u);
 }
 
 TEST(Max30102Acq, OverflowBecomesACountedGap) {
@@ -119,6 +267,248 @@ TEST(Max30102Acq, HrModeIsRedOnly) {
 	EXPECT_EQ(out[0].red, 0x10000u >> 3);
 	EXPECT_EQ(out[0].ir, 0u);
 	EXPECT_EQ(out[0].adc_bits, 15);
+}
+
+// The sample period and everything timed from it (one function for the period, shared with the
+// simulator): the poll interval without an IRQ, the lost-interrupt window and how often it is
+// checked.
+TEST(Max30102Acq, IntervalsFollowThePeriod) {
+	EXPECT_EQ(SamplePeriodNs(100, 1), 10 * kMs);
+	EXPECT_EQ(SamplePeriodNs(100, 4), 40 * kMs) << "averaging slows the FIFO down";
+	EXPECT_EQ(SamplePeriodNs(3200, 1), 312'500u);
+	mxrt_acq acq{};
+	mxrt_max30102_config c;
+	mxrt_max30102_config_default(&c); // 100 Hz, A_FULL at 17
+	ASSERT_EQ(mxrt_acq_applied(&acq, &c, 0), 0);
+	EXPECT_EQ(acq.period_ns, 10 * kMs);
+	EXPECT_EQ(acq.poll_ms, 85u) << "half of the 170 ms the FIFO takes to reach almost-full";
+	EXPECT_EQ(acq.window_ns, 212'500'000u) << "1.25 almost-full periods";
+	EXPECT_EQ(acq.watchdog_ms, 53u) << "four checks per window";
+	c.sample_rate_hz = 3200;
+	c.pulse_width_us = 69;
+	ASSERT_EQ(mxrt_acq_applied(&acq, &c, 0), 0);
+	EXPECT_EQ(acq.poll_ms, 2u);
+	EXPECT_EQ(acq.window_ns, 6'640'625u);
+	EXPECT_EQ(acq.watchdog_ms, 2u) << "never below 2 ms";
+	c.sample_rate_hz = 50;
+	c.sample_average = 32;
+	c.fifo_almost_full = 32;
+	ASSERT_EQ(mxrt_acq_applied(&acq, &c, 0), 0);
+	EXPECT_EQ(acq.period_ns, 640 * kMs);
+	EXPECT_EQ(acq.poll_ms, 10240u);
+}
+
+// The stuck-interrupt detector: 1000 interrupts in a row without a status bit turn the line off
+// and the thread polls for 1 s, then turns it back on. A status bit ends the run.
+TEST(Max30102Irq, StuckLineIsTurnedOffThenOnAgain) {
+	mxrt_acq acq{};
+	mxrt_max30102_config c;
+	mxrt_max30102_config_default(&c);
+	ASSERT_EQ(mxrt_acq_applied(&acq, &c, 0), 0);
+	mxrt_irq_health h{};
+	const uint64_t t = 7'000'000'000;
+	for (int i = 0; i < 999; i++)
+		ASSERT_EQ(mxrt_irq_health_irq(&h, 0, 0, t), MXRT_IRQ_VERDICT_NONE) << i;
+	EXPECT_EQ(mxrt_irq_health_irq(&h, MAX30102_INT_A_FULL, 17, t), MXRT_IRQ_VERDICT_HANDLED);
+	for (int i = 0; i < 999; i++)
+		ASSERT_EQ(mxrt_irq_health_irq(&h, 0, 0, t), MXRT_IRQ_VERDICT_NONE) << "the run started again";
+	EXPECT_EQ(h.spurious, 1998u);
+	EXPECT_EQ(h.stuck, 0u);
+	EXPECT_EQ(mxrt_irq_health_irq(&h, 0, 0, t), MXRT_IRQ_VERDICT_DISABLE);
+	EXPECT_EQ(h.stuck, 1u);
+	EXPECT_EQ(h.off, 1u);
+	EXPECT_EQ(h.irqs, 2000u);
+	// the thread polls while the line is off, and turns it on after the back-off
+	EXPECT_EQ(mxrt_irq_health_sleep_ms(&h, &acq, 1), acq.poll_ms);
+	EXPECT_EQ(mxrt_irq_health_thread(&h, &acq, 1, t + 999 * kMs), unsigned(MXRT_THREAD_ACQUIRE));
+	EXPECT_EQ(mxrt_irq_health_thread(&h, &acq, 1, t + 1000 * kMs),
+		  unsigned(MXRT_THREAD_ACQUIRE | MXRT_THREAD_ENABLE_IRQ));
+	EXPECT_EQ(h.off, 0u);
+	EXPECT_EQ(h.polls, 2u);
+	EXPECT_EQ(mxrt_irq_health_sleep_ms(&h, &acq, 1), acq.watchdog_ms);
+}
+
+// Samples found on the way do not make an interrupt the chip's; a bus that fails every transfer
+// (the status cannot be read) keeps a level-triggered line firing and is turned off the same way.
+TEST(Max30102Irq, SamplesOrErrorsWithoutStatusAreNotTheChips) {
+	mxrt_irq_health h{};
+	EXPECT_EQ(mxrt_irq_health_irq(&h, 0, 3, 0), MXRT_IRQ_VERDICT_HANDLED);
+	EXPECT_EQ(h.spurious, 1u);
+	EXPECT_EQ(h.unhandled_run, 1u);
+	for (int i = 0; i < 998; i++)
+		ASSERT_EQ(mxrt_irq_health_irq(&h, 0, -MXRT_ENXIO, 0), MXRT_IRQ_VERDICT_HANDLED);
+	EXPECT_EQ(h.spurious, 1u) << "an error is not a spurious interrupt";
+	EXPECT_EQ(mxrt_irq_health_irq(&h, 0, -MXRT_ENXIO, 0), MXRT_IRQ_VERDICT_DISABLE);
+	EXPECT_EQ(h.stuck, 1u);
+}
+
+// The chip sets every status bit on its event whether or not it is enabled (PPG_RDY at each
+// sample; PWR_RDY at power-up): only the interrupts the driver enables can have asked. A stuck line
+// with a sample now and then must still be found stuck.
+TEST(Max30102Irq, OnlyEnabledStatusBitsMeanTheChipAsked) {
+	mxrt_irq_health h{};
+	const uint8_t not_enabled = MAX30102_INT_PPG_RDY | MAX30102_INT_ALC_OVF | MAX30102_INT_PWR_RDY;
+	for (int i = 0; i < 999; i++)
+		ASSERT_EQ(mxrt_irq_health_irq(&h, i % 3 ? 0 : not_enabled, i % 3 ? 0 : 1, 0),
+			  i % 3 ? MXRT_IRQ_VERDICT_NONE : MXRT_IRQ_VERDICT_HANDLED)
+			<< i;
+	EXPECT_EQ(mxrt_irq_health_irq(&h, MAX30102_INT_PPG_RDY, 1, 0), MXRT_IRQ_VERDICT_DISABLE);
+	EXPECT_EQ(h.stuck, 1u);
+	mxrt_irq_health g{};
+	EXPECT_EQ(mxrt_irq_health_irq(&g, MAX30102_INT_A_FULL | MAX30102_INT_PPG_RDY, 17, 0), MXRT_IRQ_VERDICT_HANDLED);
+	EXPECT_EQ(g.unhandled_run, 0u);
+}
+
+// The lost-interrupt detector: with an IRQ, the thread reads the FIFO when nothing was acquired
+// for 1.25 almost-full periods, and counts a missed interrupt only if it found samples.
+TEST(Max30102Irq, LostInterruptsAreFoundByTheWatchdog) {
+	mxrt_acq acq{};
+	mxrt_max30102_config c;
+	mxrt_max30102_config_default(&c); // window 212.5 ms
+	ASSERT_EQ(mxrt_acq_applied(&acq, &c, 0), 0);
+	mxrt_irq_health h{};
+	const uint64_t t = 3'000'000'000;
+	mxrt_irq_health_looked(&h, t);
+	EXPECT_EQ(mxrt_irq_health_thread(&h, &acq, 1, t + 212 * kMs), 0u);
+	EXPECT_EQ(mxrt_irq_health_thread(&h, &acq, 1, t - 1 * kMs), 0u) << "looked after `now` was read";
+	const uint32_t a = mxrt_irq_health_thread(&h, &acq, 1, t + 213 * kMs);
+	EXPECT_EQ(a, unsigned(MXRT_THREAD_ACQUIRE | MXRT_THREAD_WATCHDOG));
+	mxrt_irq_health_thread_done(&h, a, 0);
+	EXPECT_EQ(h.missed, 0u) << "nothing there: the chip was quiet, no interrupt was lost";
+	mxrt_irq_health_thread_done(&h, a, -MXRT_EIO);
+	EXPECT_EQ(h.missed, 0u);
+	mxrt_irq_health_thread_done(&h, a, 21);
+	EXPECT_EQ(h.missed, 1u);
+	mxrt_irq_health_thread_done(&h, MXRT_THREAD_ACQUIRE, 21);
+	EXPECT_EQ(h.missed, 1u) << "a poll is no lost interrupt";
+	EXPECT_EQ(h.polls, 0u);
+	// without an IRQ the thread polls at every wake-up
+	EXPECT_EQ(mxrt_irq_health_thread(&h, &acq, 0, t), unsigned(MXRT_THREAD_ACQUIRE));
+	EXPECT_EQ(mxrt_irq_health_sleep_ms(&h, &acq, 0), 85u);
+	EXPECT_EQ(h.polls, 1u);
+}
+
+// Raised above the threshold, lowered once the backlog halves; only the raised thread lowers
+// itself; a raise the scheduler refused is not remembered; the parameters refuse values that
+// would never lower (threshold < 2) or are no SCHED_FIFO priority.
+TEST(Max30102Boost, Hysteresis) {
+	mxrt_boost b{};
+	int irq_thread = 0, poll_thread = 0; // only their addresses matter
+	auto step = mxrt_boost_decide(&b, 28, 28, 80, &irq_thread, 50);
+	EXPECT_EQ(step.action, unsigned(MXRT_BOOST_NONE)) << "at the threshold";
+	step = mxrt_boost_decide(&b, 29, 28, 80, &irq_thread, 80);
+	EXPECT_EQ(step.action, unsigned(MXRT_BOOST_NONE)) << "already that high";
+	step = mxrt_boost_decide(&b, 29, 28, 80, &irq_thread, 50);
+	ASSERT_EQ(step.action, unsigned(MXRT_BOOST_RAISE));
+	EXPECT_EQ(step.fifo, 1u);
+	EXPECT_EQ(step.prio, 80u);
+	mxrt_boost_done(&b, &step, &irq_thread, -MXRT_EPERM);
+	EXPECT_EQ(b.boosted, 0u) << "refused";
+	mxrt_boost_done(&b, &step, &irq_thread, 0);
+	EXPECT_EQ(b.boosted, 1u);
+	EXPECT_EQ(b.boosts, 1u);
+	EXPECT_EQ(mxrt_boost_decide(&b, 15, 28, 80, &irq_thread, 80).action, unsigned(MXRT_BOOST_NONE));
+	EXPECT_EQ(mxrt_boost_decide(&b, 14, 28, 80, &poll_thread, 50).action, unsigned(MXRT_BOOST_NONE))
+		<< "not the raised thread";
+	step = mxrt_boost_decide(&b, 14, 28, 80, &irq_thread, 80);
+	ASSERT_EQ(step.action, unsigned(MXRT_BOOST_LOWER));
+	EXPECT_EQ(step.fifo, 1u);
+	EXPECT_EQ(step.prio, 50u);
+	mxrt_boost_done(&b, &step, &irq_thread, 0);
+	EXPECT_EQ(b.boosted, 0u);
+	// a SCHED_NORMAL thread goes back to SCHED_NORMAL
+	step = mxrt_boost_decide(&b, 32, 28, 80, &poll_thread, 0);
+	mxrt_boost_done(&b, &step, &poll_thread, 0);
+	step = mxrt_boost_decide(&b, 1, 28, 80, &poll_thread, 80);
+	EXPECT_EQ(step.action, unsigned(MXRT_BOOST_LOWER));
+	EXPECT_EQ(step.fifo, 0u);
+	mxrt_boost_forget(&b, &irq_thread);
+	EXPECT_EQ(b.boosted, 1u);
+	mxrt_boost_forget(&b, &poll_thread);
+	EXPECT_EQ(b.boosted, 0u);
+	for (uint32_t v : {0u, 1u, 33u, 1000u})
+		EXPECT_EQ(mxrt_boost_check_threshold(v), -MXRT_EINVAL) << v;
+	for (uint32_t v : {2u, 28u, 32u})
+		EXPECT_EQ(mxrt_boost_check_threshold(v), 0) << v;
+	for (uint32_t v : {0u, 100u})
+		EXPECT_EQ(mxrt_boost_check_prio(v), -MXRT_EINVAL) << v;
+	for (uint32_t v : {1u, 80u, 99u})
+		EXPECT_EQ(mxrt_boost_check_prio(v), 0) << v;
+	// the smallest threshold still lowers
+	mxrt_boost m{};
+	step = mxrt_boost_decide(&m, 3, MXRT_BOOST_THRESHOLD_MIN, 80, &irq_thread, 50);
+	mxrt_boost_done(&m, &step, &irq_thread, 0);
+	EXPECT_EQ(mxrt_boost_decide(&m, 1, MXRT_BOOST_THRESHOLD_MIN, 80, &irq_thread, 80).action,
+		  unsigned(MXRT_BOOST_LOWER));
+}
+
+// Power: a failed write while suspending leaves the chip to be configured again and asks the PM
+// core to retry (runtime) or lets system sleep go on; a failed resume never reaches the PM core
+// (it would stick) but makes the next acquisition apply the configuration first.
+TEST(Max30102Pm, BusErrorsNeverStick) {
+	mxrt_acq acq{};
+	EXPECT_EQ(mxrt_acq_begin(&acq), MXRT_ACQ_SKIP) << "off until configured";
+	EXPECT_FALSE(mxrt_acq_drain_needed(&acq)) << "nothing to decode yet";
+	mxrt_max30102_config c;
+	mxrt_max30102_config_default(&c);
+	EXPECT_EQ(mxrt_acq_applied(&acq, &c, -MXRT_ENXIO), -MXRT_ENXIO);
+	EXPECT_EQ(mxrt_acq_begin(&acq), MXRT_ACQ_APPLY);
+	ASSERT_EQ(mxrt_acq_applied(&acq, &c, 0), 0);
+	EXPECT_EQ(mxrt_acq_begin(&acq), MXRT_ACQ_READ);
+	EXPECT_TRUE(mxrt_acq_drain_needed(&acq));
+	EXPECT_EQ(mxrt_acq_suspended(&acq, MXRT_PM_RUNTIME, -MXRT_ENXIO), -MXRT_EAGAIN);
+	EXPECT_EQ(mxrt_acq_begin(&acq), MXRT_ACQ_APPLY) << "half shut down: configure again";
+	EXPECT_EQ(mxrt_acq_suspended(&acq, MXRT_PM_RUNTIME, 0), 0);
+	EXPECT_EQ(mxrt_acq_begin(&acq), MXRT_ACQ_SKIP);
+	EXPECT_FALSE(mxrt_acq_drain_needed(&acq)) << "drained when it was shut down";
+	EXPECT_EQ(mxrt_acq_applied(&acq, &c, -MXRT_ETIMEDOUT), -MXRT_ETIMEDOUT);
+	EXPECT_EQ(mxrt_acq_resumed(&acq, -MXRT_ETIMEDOUT), 0);
+	EXPECT_EQ(mxrt_acq_begin(&acq), MXRT_ACQ_APPLY);
+	EXPECT_EQ(mxrt_acq_suspended(&acq, MXRT_PM_SYSTEM, -MXRT_ENXIO), 0) << "system sleep goes on";
+	EXPECT_EQ(mxrt_acq_begin(&acq), MXRT_ACQ_SKIP);
+}
+
+TEST(Max30102Temperature, DecodesTwosComplementAndSixteenths) {
+	EXPECT_EQ(mxrt_max30102_temp_millic(0x24, 0x08), 36500);
+	EXPECT_EQ(mxrt_max30102_temp_millic(0x00, 0x01), 62) << "1/16 degree, rounded down";
+	EXPECT_EQ(mxrt_max30102_temp_millic(0xff, 0x00), -1000);
+	EXPECT_EQ(mxrt_max30102_temp_millic(0xfe, 0x08), -1500) << "-2 + 8/16";
+	EXPECT_EQ(mxrt_max30102_temp_millic(0x80, 0x00), -128000);
+	EXPECT_EQ(mxrt_max30102_temp_millic(0x7f, 0x0f), 127937);
+	EXPECT_EQ(mxrt_max30102_temp_millic(0x19, 0xf3), 25187) << "TEMP_FRAC bits 7:4 are not data";
+}
+
+// The decode against the simulator's encoding (its TEMP_INT/TEMP_FRAC after a conversion), over
+// the chip's whole range: the result is the temperature rounded down to 1/16 degree.
+TEST(Max30102Temperature, MatchesTheSimulatorsEncoding) {
+	const uint64_t t0 = 1'000'000'000;
+	mxrt_sim *sim = mxrt_sim_create(t0);
+	ASSERT_NE(sim, nullptr);
+	uint64_t now = t0;
+	int checked = 0;
+	for (int32_t milli = -40000; milli <= 85000; milli += 37) {
+		char word[32];
+		const int32_t a = milli < 0 ? -milli : milli;
+		std::snprintf(word, sizeof(word), "temp=%s%d.%03d", milli < 0 ? "-" : "", a / 1000, a % 1000);
+		ASSERT_EQ(mxrt_sim_control(sim, word, std::strlen(word), now), 0) << word;
+		uint8_t start[2] = {MAX30102_REG_TEMP_CONFIG, MAX30102_TEMP_EN};
+		mxrt_sim_msg m{MAX30102_I2C_ADDR, 0, 2, start};
+		mxrt_u64 bus;
+		ASSERT_EQ(mxrt_sim_xfer(sim, &m, 1, now, &bus), 1);
+		now += 30 * kMs; // the conversion takes 29 ms
+		mxrt_sim_advance(sim, now);
+		ASSERT_EQ(mxrt_sim_peek(sim, MAX30102_REG_TEMP_CONFIG) & MAX30102_TEMP_EN, 0) << word;
+		const int32_t got = mxrt_max30102_temp_millic(mxrt_sim_peek(sim, MAX30102_REG_TEMP_INT),
+							      mxrt_sim_peek(sim, MAX30102_REG_TEMP_FRAC));
+		// floor(milli / 62.5) sixteenths, in m°C rounded down
+		const int64_t sixteenths = (int64_t(milli) * 16 - (milli < 0 ? 999 : 0)) / 1000;
+		EXPECT_EQ(got, int32_t(sixteenths * 625 / 10 - (sixteenths < 0 && (sixteenths * 625) % 10 ? 1 : 0))) << word;
+		EXPECT_LE(got, milli) << word;
+		EXPECT_GT(got, milli - 63) << word;
+		checked++;
+	}
+	EXPECT_GT(checked, 3000);
+	mxrt_sim_destroy(sim);
 }
 
 } // namespace
