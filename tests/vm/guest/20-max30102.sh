@@ -13,6 +13,12 @@ sim_reg() { sed -n "s/.* $1=\([0-9a-f]*\).*/\1/p" "$SIM/state" | head -1; }
 sim_counter() { tr ' ' '\n' <"$SIM/state" | sed -n "s/^$1=//p" | head -1; }
 read_dev() { mxrt-max30102-read "$@" "$DEV"; }
 field() { echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
+# runtime_status reaches suspended within 5 s (autosuspend is 1 s after the last close)
+wait_suspended() {
+	i=0
+	while [ "$(cat $SYS/power/runtime_status)" != suspended ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	[ "$(cat $SYS/power/runtime_status)" = suspended ]
+}
 
 insmod "$M/mxrt_max30102_sim.ko" || { echo "FAIL: cannot load the simulator"; exit 1; }
 insmod "$M/mxrt_max30102.ko" || { echo "FAIL: cannot load the driver"; exit 1; }
@@ -75,7 +81,8 @@ else
 	bad stalled-reader-overrun "$out"
 fi
 echo 4096 >$SYS/ring_size
-check ring-resize '[ "$(cat $SYS/ring_size)" = 4096 ] && [ "$(stat_of ring_resizes)" -ge 2 ]'
+resized() { [ "$(cat $SYS/ring_size)" = 4096 ] && [ "$(stat_of ring_resizes)" -ge 2 ]; }
+check ring-resize resized
 
 # 3. sysfs reaches the chip, invalid writes change nothing
 setcfg 200 411
@@ -86,7 +93,8 @@ sleep 0.3
 spo2=$(sim_reg 0a)
 led1=$(sim_reg 0c)
 wait $rp
-check sysfs-reaches-registers '[ "$spo2" = "6b" ] && [ "$led1" = "40" ]' # 16384 nA, 200 Hz, 411 us; 64 x 0.2 mA
+regs_written() { [ "$spo2" = "6b" ] && [ "$led1" = "40" ]; } # 16384 nA, 200 Hz, 411 us; 64 x 0.2 mA
+check sysfs-reaches-registers regs_written
 before=$(cat $SYS/sample_rate)
 if echo 150 >$SYS/sample_rate 2>/dev/null || echo 3200 >$SYS/sample_rate 2>/dev/null ||
 	echo banana >$SYS/mode 2>/dev/null || echo 51001 >$SYS/led_ir_current 2>/dev/null; then
@@ -95,6 +103,90 @@ else
 	check sysfs-invalid-rejected [ "$(cat $SYS/sample_rate)" = "$before" ]
 fi
 if echo 100 >$SYS/ring_size 2>/dev/null; then bad ring-size-invalid; else ok ring-size-invalid; fi
+# numbers are decimal: 0310 is 310 (not a multiple of 200), not octal 200; 0x.. is no number;
+# a leading zero is still decimal (020 is 20)
+decimal_only() {
+	red=$(cat $SYS/led_red_current) rate=$(cat $SYS/sample_rate) ring=$(cat $SYS/ring_size)
+	for w in "0310 led_red_current" "0x64 sample_rate" "0x40 ring_size" "0x20 fifo_almost_full"; do
+		set -- $w
+		if echo "$1" >"$SYS/$2" 2>/dev/null; then
+			echo "accepted '$1' for $2: now $(cat $SYS/$2)"
+			return 1
+		fi
+	done
+	[ "$(cat $SYS/led_red_current)" = "$red" ] && [ "$(cat $SYS/sample_rate)" = "$rate" ] &&
+		[ "$(cat $SYS/ring_size)" = "$ring" ] && echo 020 >$SYS/fifo_almost_full &&
+		[ "$(cat $SYS/fifo_almost_full)" = 20 ] && echo 17 >$SYS/fifo_almost_full
+}
+check sysfs-decimal-only decimal_only
+# two writers of two attributes at once: each raises its LED current step by step from 0 to
+# 51000 uA while a watcher per attribute reads it as fast as it can. A write that another write's
+# stale copy undid shows as a value going down; both must end at 51000.
+sweep() { # ATTR
+	v=0
+	while [ $v -le 51000 ]; do
+		echo $v >"$SYS/$1" || return 1
+		v=$((v + 200))
+	done
+}
+watch_rising() { # ATTR STOPFILE: prints how often the value went down
+	down=0 prev=0
+	while [ ! -e "$2" ]; do
+		read -r cur <"$SYS/$1"
+		[ "$cur" -lt "$prev" ] && down=$((down + 1))
+		prev=$cur
+	done
+	echo $down
+}
+sysfs_writes_atomic() {
+	mxrt-max30102-read -n 1000000 $DEV >/dev/null 2>&1 & # running: every write reaches the chip
+	rp=$!
+	sleep 0.3
+	good=1
+	for run in 1 2 3; do
+		echo 0 >$SYS/led_red_current
+		echo 0 >$SYS/led_ir_current
+		rm -f /tmp/stop
+		watch_rising led_red_current /tmp/stop >/tmp/down_red &
+		w1=$!
+		watch_rising led_ir_current /tmp/stop >/tmp/down_ir &
+		w2=$!
+		sweep led_red_current &
+		wa=$!
+		sweep led_ir_current &
+		wb=$!
+		wait $wa && wait $wb || good=0
+		touch /tmp/stop
+		wait $w1
+		wait $w2
+		echo "run $run: red went down $(cat /tmp/down_red) times, ir $(cat /tmp/down_ir);" \
+			"final red $(cat $SYS/led_red_current) ir $(cat $SYS/led_ir_current)"
+		[ "$(cat /tmp/down_red)" = 0 ] && [ "$(cat /tmp/down_ir)" = 0 ] &&
+			[ "$(cat $SYS/led_red_current)" = 51000 ] && [ "$(cat $SYS/led_ir_current)" = 51000 ] || good=0
+	done
+	kill $rp 2>/dev/null
+	wait $rp 2>/dev/null
+	echo 6400 >$SYS/led_red_current
+	echo 6400 >$SYS/led_ir_current
+	[ $good = 1 ]
+}
+check sysfs-concurrent-writes-atomic sysfs_writes_atomic
+# module parameters: only values that work are accepted, anything else fails and changes nothing
+P=/sys/module/mxrt_max30102/parameters
+params_validated() {
+	for w in "0 boost_threshold" "1 boost_threshold" "33 boost_threshold" "0x10 boost_threshold" \
+		"0 boost_prio" "100 boost_prio" "-1 boost_prio" "x boost_prio"; do
+		set -- $w
+		if echo "$1" >"$P/$2" 2>/dev/null; then
+			echo "accepted $2=$1: now $(cat $P/$2)"
+			return 1
+		fi
+	done
+	[ "$(cat $P/boost_threshold)" = 28 ] && [ "$(cat $P/boost_prio)" = 80 ] &&
+		echo 20 >$P/boost_threshold && [ "$(cat $P/boost_threshold)" = 20 ] &&
+		echo 28 >$P/boost_threshold && echo 90 >$P/boost_prio && echo 80 >$P/boost_prio
+}
+check module-params-validated params_validated
 
 # 4. hwmon and i2cdetect
 echo "temp=36.5" >$SIM/control
@@ -149,13 +241,63 @@ check recovers-after-stuck-irq [ $? -eq 0 ]
 echo "bus_khz=400" >$SIM/control
 out=$(read_dev -n 800)
 echo "400 kHz bus: $out"
-check bus-400khz '[ "$(field violations "$out")" = 0 ] && [ "$(field records "$out")" = 800 ]'
+continuous() { [ "$(field violations "$1")" = 0 ] && [ "$(field records "$1")" = "$2" ]; }
+check bus-400khz continuous "$out" 800
 echo "bus_khz=0" >$SIM/control
 cat $DBG/stats
 
+# 5b. readers that misuse the file: nothing is consumed by a failed read, and threads sharing one
+# open file each get different records, in order
+out=$(read_dev -n 400 -E)
+echo "read into a bad buffer, then on: $out"
+check read-efault-consumes-nothing continuous "$out" 400
+shared_ok() {
+	[ "$(field violations "$1")" = 0 ] && [ "$(field records "$1")" -ge 2000 ] &&
+		[ "$(field duplicates "$1")" = 0 ] && [ "$(field out_of_order "$1")" = 0 ]
+}
+out=$(read_dev -n 2000 -b 4 -t 4)
+echo "4 threads, one file: $out"
+check one-file-many-threads shared_ok "$out"
+
 # 6. runtime suspend when nobody reads
-sleep 1.5
-check runtime-suspend-when-idle '[ "$(cat $SYS/power/runtime_status)" = suspended ] && [ "$(sim_reg 09 | cut -c1)" = 8 ]'
+shut_down() {
+	wait_suspended
+	r=$?
+	echo "idle: runtime_status $(cat $SYS/power/runtime_status), MODE_CONFIG $(sim_reg 09)"
+	[ $r = 0 ] && [ "$(sim_reg 09 | cut -c1)" = 8 ]
+}
+check runtime-suspend-when-idle shut_down
+
+# 6a. a bus error in a runtime-PM transition is retried or reported, and never sticks
+TEMP=$(dirname "$HW")/temp1_input
+pm_nak_at_open() { # the first transfer of the resume at open is NAKed
+	wait_suspended || return 1
+	echo nak=1 >$SIM/control
+	out=$(read_dev -n 200)
+	rc=$?
+	echo "open with a NAK at resume: rc $rc, $out; runtime_status $(cat $SYS/power/runtime_status)"
+	[ "$(cat $SYS/power/runtime_status)" != error ] && wait_suspended && out=$(read_dev -n 100) &&
+		continuous "$out" 100
+}
+check pm-nak-at-resume-recovers pm_nak_at_open
+pm_nak_at_hwmon() { # the same from a hwmon temperature read
+	wait_suspended || return 1
+	echo nak=1 >$SIM/control
+	t=$(cat "$TEMP" 2>&1)
+	echo "temperature with a NAK at resume: $t; runtime_status $(cat $SYS/power/runtime_status)"
+	[ "$(cat $SYS/power/runtime_status)" != error ] && wait_suspended &&
+		[ "$(cat "$TEMP")" = 36500 ] && out=$(read_dev -n 100) && continuous "$out" 100
+}
+check pm-nak-at-hwmon-resume-recovers pm_nak_at_hwmon
+pm_nak_at_autosuspend() { # every transfer fails from the close until after the autosuspend write
+	read_dev -n 50 >/dev/null || return 1
+	echo nak=1000000 >$SIM/control
+	sleep 1.5
+	echo nak=0 >$SIM/control
+	echo "after a NAKed autosuspend: runtime_status $(cat $SYS/power/runtime_status)"
+	shut_down && out=$(read_dev -n 100) && continuous "$out" 100
+}
+check pm-nak-at-autosuspend-recovers pm_nak_at_autosuspend
 
 # 6b. acquisition CPUs: the IRQ thread and the watchdog thread move; bad lists change nothing
 irq=$(stat_of irq)
@@ -207,12 +349,41 @@ if [ -w /sys/power/pm_test ] && grep -qw freeze /sys/power/state; then
 	rrc=$?
 	out=$(cat /tmp/susp.out)
 	echo "across suspend: $out; system_suspends $(stat_of system_suspends) resumes $(stat_of system_resumes)"
-	check system-suspend-resume '[ $src -eq 0 ] && [ $rrc -eq 0 ] && [ "$(stat_of system_suspends)" = $((s0 + 1)) ] &&
-		[ "$(stat_of system_resumes)" = $((s0 + 1)) ] && [ "$(field violations "$out")" = 0 ] &&
-		[ "$(cat $SYS/sample_rate)" = 400 ]'
+	suspended_and_resumed() {
+		[ $src -eq 0 ] && [ $rrc -eq 0 ] && [ "$(stat_of system_suspends)" = $((s0 + 1)) ] &&
+			[ "$(stat_of system_resumes)" = $((s0 + 1)) ] && [ "$(field violations "$out")" = 0 ] &&
+			[ "$(cat $SYS/sample_rate)" = 400 ]
+	}
+	check system-suspend-resume suspended_and_resumed
 else
 	echo "@@MXRT result SKIP max30102:system-suspend-resume (no pm_test or freeze state)"
 fi
+
+# 6d. every sample the chip produced reached the driver or was counted lost: reconfigurations
+# under a reader, the suspend after it and the resume before it discard nothing uncounted. From
+# rest to rest (chip shut down) at 100 Hz, where the simulator never has to catch up.
+every_sample_accounted() {
+	setcfg 100 411
+	wait_suspended || return 1
+	p0=$(sim_counter samples) o0=$(sim_counter fifo_overflows) d0=$(stat_of samples) l0=$(stat_of fifo_lost)
+	mxrt-max30102-read -n 300 $DEV >/tmp/acc.out 2>&1 &
+	rp=$!
+	for w in "9600 led_red_current" "215 pulse_width" "3200 led_ir_current" "411 pulse_width" \
+		"6400 led_red_current" "6400 led_ir_current"; do
+		sleep 0.3
+		set -- $w
+		echo "$1" >"$SYS/$2"
+	done
+	wait $rp
+	rrc=$?
+	wait_suspended || return 1
+	produced=$(($(sim_counter samples) - p0)) overflowed=$(($(sim_counter fifo_overflows) - o0))
+	decoded=$(($(stat_of samples) - d0)) counted=$(($(stat_of fifo_lost) - l0))
+	echo "chip: $produced samples, $overflowed overflowed; driver: $decoded decoded, $counted counted lost;" \
+		"reader: $(cat /tmp/acc.out)"
+	[ $rrc = 0 ] && [ $decoded = $((produced - overflowed)) ] && [ $counted = $overflowed ]
+}
+check every-sample-accounted every_sample_accounted
 
 # 7. unbind with a blocked reader, rebind
 echo 50 >$SYS/sample_rate
@@ -221,10 +392,28 @@ rp=$!
 sleep 0.5
 echo "$CLIENT" >/sys/bus/i2c/drivers/mxrt_max30102/unbind
 wait $rp
-check unbind-wakes-blocked-reader 'grep -q "No such device" /tmp/blocked.out && [ ! -e $DEV ]'
+woken_and_gone() { grep -q "No such device" /tmp/blocked.out && [ ! -e $DEV ]; }
+check unbind-wakes-blocked-reader woken_and_gone
 echo "$CLIENT" >/sys/bus/i2c/drivers/mxrt_max30102/bind
 out=$(read_dev -n 100)
 check rebind-works [ $? -eq 0 ]
+# a file still open from a previous binding does not keep the new binding awake once the new
+# binding's own reader is gone, and closing it later does not touch the new binding's power state
+stale_file_lets_device_sleep() {
+	wait_suspended || return 1
+	exec 3<$DEV
+	[ "$(cat $SYS/power/runtime_status)" = active ] || { exec 3<&-; return 1; }
+	echo "$CLIENT" >/sys/bus/i2c/drivers/mxrt_max30102/unbind
+	echo "$CLIENT" >/sys/bus/i2c/drivers/mxrt_max30102/bind
+	read_dev -n 50 >/dev/null
+	wait_suspended
+	r=$?
+	echo "new binding, its reader gone, an old file open: runtime_status $(cat $SYS/power/runtime_status)"
+	exec 3<&-
+	[ $r -eq 0 ] && [ "$(cat $SYS/power/runtime_status)" = suspended ] && out=$(read_dev -n 100) &&
+		continuous "$out" 100 && wait_suspended
+}
+check old-binding-file-lets-new-binding-sleep stale_file_lets_device_sleep
 
 # 8. removal: the driver module is in use while a file is open; the device itself can go
 mxrt-max30102-read -n 1000000 $DEV >/tmp/blocked.out 2>&1 &
