@@ -7,13 +7,16 @@
  *
  * Reading: read() returns whole records only (a buffer smaller than one record gets -EINVAL); it
  * blocks until at least one record is there unless O_NONBLOCK (then -EAGAIN); poll() reports POLLIN.
- * Each open file is an independent reader that starts at the newest sample.
+ * Each open file is an independent reader that starts at the newest sample; threads sharing a file
+ * share its reader (each record goes to one of them). A read() that fails (EFAULT) consumes nothing.
  *
  * Continuity: for two records a, b returned one after the other to the same reader,
  *     b.seq == a.seq + 1 + b.lost
  * always holds. lost > 0 says why in flags: this reader fell behind the ring (READER_OVERRUN), the
- * sensor's FIFO overflowed before the driver could read it (FIFO_OVERFLOW), or both. Nothing is lost
- * without being counted in lost.
+ * sensor's FIFO overflowed before the driver could read it (FIFO_OVERFLOW), or both. Every sample
+ * the sensor took reaches the reader or is counted in lost, with one exception: samples that a FIFO
+ * read failing part-way (a bus timeout mid-transfer) had already taken out of the chip. A restart
+ * (RESTART) loses nothing. See docs/max30102.md, "What is counted as lost".
  */
 #ifndef MXRT_UAPI_MAX30102_H
 #define MXRT_UAPI_MAX30102_H
@@ -32,7 +35,12 @@ typedef __u64 mxrt_uapi_u64;
 /* record.flags */
 #define MXRT_MAX30102_REC_READER_OVERRUN 0x0001 /* this reader was overtaken by the producer */
 #define MXRT_MAX30102_REC_FIFO_OVERFLOW 0x0002  /* the sensor FIFO overflowed (OVF_COUNTER) */
-#define MXRT_MAX30102_REC_RESTART 0x0004 /* first sample after (re)configuration or resume */
+/*
+ * The chip was (re)started before this sample: resume, a configuration change, or the configuration
+ * written again after a bus error. Nothing is discarded by a restart (the FIFO is read out before
+ * the chip stops), so seq continues; the time since the previous record was not sampled.
+ */
+#define MXRT_MAX30102_REC_RESTART 0x0004
 #define MXRT_MAX30102_REC_IRQ 0x0008 /* this sample raised the interrupt: its timestamp is the IRQ's */
 
 struct mxrt_max30102_record {
