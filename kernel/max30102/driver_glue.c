@@ -572,13 +572,14 @@ static ssize_t mx_read(struct file *file, char __user *ubuf, size_t count, loff_
 			return ret;
 	}
 	now = ktime_get_ns();
-	for (i = 0; i < n; i++)
-		if (mf->buf[i].flags & MXRT_MAX30102_REC_IRQ && now > mf->buf[i].timestamp_ns)
-			mxrt_log2_hist_add(&sh->lat, now - mf->buf[i].timestamp_ns);
 	if (copy_to_user(ubuf, mf->buf, n * sizeof(mf->buf[0]))) {
-		ret = -EFAULT; /* nothing consumed */
+		ret = -EFAULT; /* nothing consumed, nothing measured: the records come again */
 	} else {
 		mxrt_ring_reader_commit(&mf->rd, &next);
+		/* IRQ-to-reader latency of the records delivered, each once */
+		for (i = 0; i < n; i++)
+			if (mf->buf[i].flags & MXRT_MAX30102_REC_IRQ && now > mf->buf[i].timestamp_ns)
+				mxrt_log2_hist_add(&sh->lat, now - mf->buf[i].timestamp_ns);
 		ret = n * sizeof(mf->buf[0]);
 	}
 	mutex_unlock(&mf->lock);
