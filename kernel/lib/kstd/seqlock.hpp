@@ -52,20 +52,6 @@ inline void SeqReaderFence() {
 #endif
 }
 
-// The writer's copy inside a section: `bytes` (a multiple of 8) from src into the shared dst
-// (8-byte aligned).
-[[gnu::always_inline]] inline void SeqStore(void *dst, const void *src, usize bytes) {
-#ifdef MXRT_HOSTED
-	typedef u64 __attribute__((may_alias)) Word;
-	Word *d = static_cast<Word *>(dst);
-	const Word *s = static_cast<const Word *>(src);
-	for (usize k = 0; k < bytes / 8; k++)
-		__atomic_store_n(&d[k], s[k], __ATOMIC_RELEASE); // pairs with SeqLoad's acquire loads
-#else
-	__builtin_memcpy(dst, src, bytes);
-#endif
-}
-
 // One word of the writer's section (for data built in registers rather than copied).
 [[gnu::always_inline]] inline void SeqStoreWord(u64 *dst, u64 v) {
 #ifdef MXRT_HOSTED
@@ -75,17 +61,33 @@ inline void SeqReaderFence() {
 #endif
 }
 
-// The reader's copy inside a section: `bytes` (a multiple of 8) from the shared src into dst.
-[[gnu::always_inline]] inline void SeqLoad(void *dst, const void *src, usize bytes) {
+enum class SeqSide { kWriter, kReader };
+
+// A copy inside a section: `bytes` (a multiple of 8) between 8-byte aligned buffers. The writer
+// copies into the shared data, the reader out of it; in the user-space build the shared side's
+// words are stored with release (writer) or loaded with acquire (reader), which pair.
+template <SeqSide kSide> [[gnu::always_inline]] inline void SeqCopy(void *dst, const void *src, usize bytes) {
 #ifdef MXRT_HOSTED
 	typedef u64 __attribute__((may_alias)) Word;
 	Word *d = static_cast<Word *>(dst);
 	const Word *s = static_cast<const Word *>(src);
-	for (usize k = 0; k < bytes / 8; k++)
-		d[k] = __atomic_load_n(&s[k], __ATOMIC_ACQUIRE); // pairs with SeqStore's release stores
+	for (usize k = 0; k < bytes / 8; k++) {
+		if constexpr (kSide == SeqSide::kWriter)
+			__atomic_store_n(&d[k], s[k], __ATOMIC_RELEASE);
+		else
+			d[k] = __atomic_load_n(&s[k], __ATOMIC_ACQUIRE);
+	}
 #else
 	__builtin_memcpy(dst, src, bytes);
 #endif
+}
+
+// The writer's copy into the shared data, and the reader's copy out of it.
+[[gnu::always_inline]] inline void SeqStore(void *dst, const void *src, usize bytes) {
+	SeqCopy<SeqSide::kWriter>(dst, src, bytes);
+}
+[[gnu::always_inline]] inline void SeqLoad(void *dst, const void *src, usize bytes) {
+	SeqCopy<SeqSide::kReader>(dst, src, bytes);
 }
 
 // A sequence count kept in a u64 that lives elsewhere (a field of a struct the C glue shares).
