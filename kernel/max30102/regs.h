@@ -83,15 +83,4 @@
 #define MAX30102_TEMP_FRAC 0x0f /* [3:0] */
 #define MAX30102_TEMP_EN 0x01
 
-/*
- * The shift/mask spellings the simulator (kernel/max30102/sim/) still uses; new code uses the
- * masks above.
- */
-#define MAX30102_FIFO_SMP_AVE_SHIFT 5
-#define MAX30102_FIFO_A_FULL_MASK MAX30102_FIFO_A_FULL
-#define MAX30102_MODE_MASK MAX30102_MODE
-#define MAX30102_SPO2_ADC_RGE_SHIFT 5
-#define MAX30102_SPO2_SR_SHIFT 2
-#define MAX30102_SPO2_LED_PW_MASK MAX30102_SPO2_LED_PW
-
 #endif /* MXRT_MAX30102_REGS_H */

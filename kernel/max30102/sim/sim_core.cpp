@@ -297,7 +297,7 @@ private:
 	}
 
 	// Field k (0-based) of a comma-separated line.
-	static bool Field(const char *line, usize n, u32 k, const char **f, usize *fn) {
+	static bool CsvField(const char *line, usize n, u32 k, const char **f, usize *fn) {
 		usize i = 0;
 		for (u32 c = 0; c < k; c++) {
 			while (i < n && line[i] != ',')
@@ -349,7 +349,7 @@ private:
 		int ts = -1, ir = -1, red = -1;
 		const char *f;
 		usize fn;
-		for (u32 k = 0; k < kMaxLine && Field(l, n, k, &f, &fn); k++) {
+		for (u32 k = 0; k < kMaxLine && CsvField(l, n, k, &f, &fn); k++) {
 			if (Eq(f, fn, "timestamp") && ts < 0)
 				ts = int(k);
 			else if (Eq(f, fn, "LEDC1") && ir < 0)
@@ -401,7 +401,7 @@ private:
 		    const char *not_number, const char *range) {
 		const char *f;
 		usize fn;
-		if (!Field(l, n, k, &f, &fn)) {
+		if (!CsvField(l, n, k, &f, &fn)) {
 			Fail(-MXRT_EINVAL, line_, missing);
 			return false;
 		}
@@ -713,7 +713,7 @@ public:
 
 	bool Shutdown() const { return (reg_[MAX30102_REG_MODE_CONFIG] & MAX30102_MODE_SHDN) != 0; }
 
-	u32 Threshold() const { return 32 - (reg_[MAX30102_REG_FIFO_CONFIG] & MAX30102_FIFO_A_FULL_MASK); }
+	u32 Threshold() const { return 32 - AFull::Get(reg_[MAX30102_REG_FIFO_CONFIG]); }
 
 	// The next sample that can change the pin (only enabled interrupts drive it).
 	u64 NextSampleEvent() const {
@@ -729,9 +729,9 @@ public:
 	void UpdateSampling(u64 now) {
 		const u8 mode = reg_[MAX30102_REG_MODE_CONFIG];
 		const u8 spo2 = reg_[MAX30102_REG_SPO2_CONFIG];
-		const u32 sr = (spo2 >> MAX30102_SPO2_SR_SHIFT) & 7, pw = spo2 & MAX30102_SPO2_LED_PW_MASK;
-		const u32 avg = AverageFromCode(reg_[MAX30102_REG_FIFO_CONFIG] >> MAX30102_FIFO_SMP_AVE_SHIFT);
-		const u32 m = mode & MAX30102_MODE_MASK;
+		const u32 sr = SampleRate::Get(spo2), pw = LedPw::Get(spo2);
+		const u32 avg = AverageFromCode(SmpAve::Get(reg_[MAX30102_REG_FIFO_CONFIG]));
+		const u32 m = ModeBits::Get(mode);
 		const u32 ch = Channels(m, reg_[MAX30102_REG_MULTI_LED1], reg_[MAX30102_REG_MULTI_LED2]);
 		bool on = !(mode & MAX30102_MODE_SHDN) && ch != 0;
 		if (on && !RateAllowed(m, sr, pw)) {
@@ -779,7 +779,7 @@ public:
 		}
 		u8 *s = fifo_[wr_];
 		for (u32 c = 0; c < channels_; c++) {
-			const u32 slot = (reg_[MAX30102_REG_MODE_CONFIG] & 7) == MAX30102_MODE_MULTI ?
+			const u32 slot = ModeBits::Get(reg_[MAX30102_REG_MODE_CONFIG]) == MAX30102_MODE_MULTI ?
 				SlotOf(reg_[MAX30102_REG_MULTI_LED1], reg_[MAX30102_REG_MULTI_LED2], c) :
 				c + 1;
 			u32 v = code[slot == MAX30102_SLOT_IR ? 1 : 0];
@@ -857,7 +857,7 @@ public:
 		const s64 mod = 1'000'000 + wander + noise * sig_.noise_milli / 100 + motion_offset_; // ppm
 		const s64 i_ir = (dc_ir - ac_ir * shape / 1000) * mod / 1'000'000;
 		const s64 i_red = (dc_red - ac_red * shape / 1000) * mod / 1'000'000;
-		const u32 rge = (reg_[MAX30102_REG_SPO2_CONFIG] >> MAX30102_SPO2_ADC_RGE_SHIFT) & 3;
+		const u32 rge = AdcRge::Get(reg_[MAX30102_REG_SPO2_CONFIG]);
 		const s64 full_scale_pa = s64(kAdcRanges[rge]) * 1000;
 		bool sat = false;
 		const s64 in[2] = {i_red, i_ir};
@@ -878,7 +878,7 @@ public:
 		s64 t = sig_.temp_milli;
 		s64 whole = t >= 0 ? t / 1000 : -((-t + 999) / 1000); // floor
 		reg_[MAX30102_REG_TEMP_INT] = u8(s32(whole));
-		reg_[MAX30102_REG_TEMP_FRAC] = u8(((t - whole * 1000) * 16 / 1000) & 0x0f);
+		reg_[MAX30102_REG_TEMP_FRAC] = TempFrac::Prep(u64((t - whole * 1000) * 16 / 1000));
 		reg_[MAX30102_REG_TEMP_CONFIG] = 0;
 		if (!Shutdown()) // DS p.17: in shutdown "all interrupts are cleared to zero"
 			reg_[MAX30102_REG_INT_STATUS2] |= MAX30102_INT_DIE_TEMP_RDY;
@@ -963,7 +963,7 @@ public:
 				temp_done_ = keep_temp;
 				return;
 			}
-			reg_[r] = v & (MAX30102_MODE_SHDN | MAX30102_MODE_MASK);
+			reg_[r] = v & (MAX30102_MODE_SHDN | MAX30102_MODE);
 			if (v & MAX30102_MODE_SHDN) {
 				// DS p.17 (SHDN): "While in power-save mode, all registers retain their
 				// values ... All interrupts are cleared to zero in this mode."
@@ -977,7 +977,7 @@ public:
 			reg_[r] = v;
 			return;
 		case MAX30102_REG_TEMP_CONFIG:
-			if ((v & 1) && temp_done_ == kNever) {
+			if ((v & MAX30102_TEMP_EN) && temp_done_ == kNever) {
 				reg_[r] = 1;
 				temp_done_ = now + kTempConversionNs;
 			}
