@@ -1,0 +1,710 @@
+// SPDX-License-Identifier: GPL-2.0
+//
+// Runs in: kernel (the driver's acquisition path) and user space (tests, mxrt-vitals-eval, the
+// benchmark). Implements kernel/max30102/vitals.h; docs/vitals.md explains the algorithm, the
+// reason for every constant and the accuracy.
+//
+// Fixed point throughout (no floating point in the kernel): signals are 18-bit ADC codes x 256
+// (Q8), filter coefficients and ratios Q16. The pipeline:
+//
+//  1. Records are averaged to an internal rate of 50..100 Hz (a box-car of D records,
+//     D = 20 ms / period): a pulse has nothing of interest above ~10 Hz, so whatever the output
+//     rate the rest runs at most 100 times a second, and a record costs two adds and 1/D of an
+//     internal sample.
+//  2. Finger on/off from the IR level (hysteresis, debounce) and pulsatility (beats keep coming);
+//     clipping from codes at full scale.
+//  3. Per channel a band-pass of 0.5..4 Hz (30..240 bpm): two one-pole high-passes (x minus a
+//     low-pass) and two one-pole low-passes, each the backward-Euler RC filter
+//     y += (x - y) T / (tau + T). A step larger than 1/16 of the DC (motion, a pressed finger, the
+//     LEDs settling after a restart) re-seeds the filters instead of ringing through them.
+//  4. Beats on the slope of the band-passed IR: light falls steepest at the systolic upstroke of
+//     the blood volume (the "maximum slope point" used as a fiducial in pulse-timing work). The
+//     threshold adapts as in Pan and Tompkins' QRS detector (IEEE TBME 1985) and its adaptation
+//     to PPG by Shin et al. (Comput. Biol. Med. 2009): half of a peak envelope that decays between
+//     beats, a refractory period, and the largest peak within the refractory window wins. The
+//     peak is placed between samples by parabolic interpolation.
+//  5. HR from the last 8 beat-to-beat intervals: the median is the reference, intervals more than
+//     20 % away from it (a missed or an extra beat) are rejected, HR = 60 / mean of the rest.
+//  6. SpO2 from the ratio of ratios R = (AC_red / DC_red) / (AC_ir / DC_ir) (Webster, "Design of
+//     Pulse Oximeters", 1997; Maxim application note 6409), with AC_red / AC_ir the total
+//     least-squares slope of the red slope on the IR slope over whole beats (every sample counts,
+//     not only a peak and a trough), per beat; beats whose R is an outlier (motion pulls R towards
+//     1) are dropped, the rest of the last 8 pooled; then the line SpO2 = a - b R.
+//  7. Confidence from the red/IR correlation of the pulsatile parts and the share of accepted
+//     intervals.
+#include <max30102/vitals.h>
+#include <lib/kstd/kstd.hpp>
+
+namespace mxrt::max30102 {
+namespace {
+
+using namespace kstd;
+
+// --- constants (docs/vitals.md gives the reasons) -----------------------------------------
+constexpr u64 kMinPeriodNs = 312'500;		// 3200 Hz, the chip's fastest
+constexpr u64 kMaxPeriodNs = 1'000'000'000;	// 1 Hz (the driver's slowest is 1.5625 Hz)
+constexpr u64 kInternalPeriodNs = 20'000'000;	// records are averaged down to >= 50 Hz
+constexpr u64 kMaxMeasurePeriodNs = 80'000'000; // below 12.5 Hz: finger only
+constexpr u64 kMaxBridgeNs = 100'000'000;	// longer gaps start over
+constexpr u64 kHighPassTauNs = 318'000'000;	// 0.5 Hz: below 30 bpm
+constexpr u64 kLowPassTauNs = 40'000'000;	// 4 Hz: above 240 bpm
+constexpr u64 kEnvelopeTauNs = 1'500'000'000;	// the beat threshold's decay
+constexpr u64 kWarmupNs = 250'000'000;		// no beats while the filters settle
+constexpr u64 kRefractoryNs = 240'000'000;	// 250 bpm
+constexpr u64 kMotionHoldNs = 500'000'000;	// after motion, before beats count again
+constexpr u64 kMinIntervalNs = 240'000'000;	// 250 bpm
+constexpr u64 kMaxIntervalNs = 2'000'000'000;	// 30 bpm
+constexpr u64 kStaleNs = 3'000'000'000;		// no accepted beat for this long: values expire
+constexpr u64 kFingerDebounceNs = 100'000'000;	// a finger level must hold this long
+constexpr u64 kNoPulseNs = 6'000'000'000;	// a "finger" that never pulses is none
+constexpr u64 kSystoleNs = 150'000'000;		// a systolic upstroke takes about this long
+constexpr u64 kMinPerfusionDiv = 2000;		// a pulse is at least 1/2000 (0.05 %) of the DC
+constexpr u32 kRing = 8;			// intervals and beats kept
+constexpr u32 kStepShift = 4;			// a step: |x - baseline| > DC / 16
+constexpr s64 kBeatAmpRatio = 3;		// an interval joins beats of similar strength
+constexpr s64 kMotionSlopeFactor = 4;		// a slope 4x the beats' is motion
+constexpr u32 kFullScaleShift = 7;		// clipping: within 1/128 of full scale
+constexpr u32 kIntervalTolerance = 5;		// an interval within 1/5 of the median
+constexpr s64 kRatioTolerance = 5;		// a beat's R within 1/5 of the median
+constexpr s64 kMinCorrQ16 = 32768;		// red/IR correlation^2 >= 0.5 for SpO2
+constexpr s64 kFirstCorrQ16 = 39322;		// >= 0.6 for a value from one interval
+constexpr s64 kMinSpo2Milli = 50'000;		// below: outside any calibration
+constexpr s64 kMaxRatioQ16 = s64(4) << 16;	// R above 4: not a pulse oximetry signal
+
+constexpr u32 kQ = 16;
+constexpr s64 kOneQ16 = s64(1) << kQ;
+
+// y += (x - y) a, a in Q16: the backward-Euler RC low-pass.
+inline void LowPass(s64 &y, s64 x, s64 a) { y += ((x - y) * a) >> kQ; }
+
+// T / (tau + T) in Q16.
+constexpr s64 Alpha(u64 t_ns, u64 tau_ns) { return s64((t_ns << kQ) / (tau_ns + t_ns)); }
+
+// ceil(ns / t): a duration in internal samples.
+constexpr u64 Samples(u64 ns, u64 t) { return (ns + t - 1) / t; }
+
+inline u32 BitLength(u64 v) { return v == 0 ? 0 : 64 - u32(__builtin_clzll(v)); }
+inline u64 Abs(s64 v) { return v < 0 ? u64(-v) : u64(v); }
+
+// The shift that brings v into `bits` bits.
+inline u32 FitShift(u64 v, u32 bits) {
+	const u32 b = BitLength(v);
+	return b > bits ? b - bits : 0;
+}
+
+// floor(sqrt(v)), bit by bit (32 rounds).
+inline u64 ISqrt(u64 v) {
+	u64 r = 0;
+	for (u64 bit = u64(1) << 62; bit != 0; bit >>= 2) {
+		if (v >= r + bit) {
+			v -= r + bit;
+			r = (r >> 1) + bit;
+		} else {
+			r >>= 1;
+		}
+	}
+	return r;
+}
+
+// Sorts v[0..n) (n <= kRing) into out and returns the median (the lower one for even n).
+template <typename T> T Median(const T *v, u32 n, T *out) {
+	for (u32 i = 0; i < n; i++) {
+		u32 j = i;
+		for (; j > 0 && out[j - 1] > v[i]; j--)
+			out[j] = out[j - 1];
+		out[j] = v[i];
+	}
+	return out[(n - 1) / 2];
+}
+
+// One beat's worth of SpO2 data: sums of products of the IR (x) and red (y) slopes, Q8 codes
+// each, and of the levels (Q8 codes).
+struct Segment {
+	s64 sxx, sxy, syy;
+	s64 dc_ir, dc_red;
+	u32 n;		// samples
+	s64 ratio_q16;	// this beat's R alone (0: none), set when it closes
+};
+
+// The ratio of ratios R (Q16; 0 if there is none): the slope of red on IR, each normalised by its
+// DC, by total least squares (Deming regression with equal noise in the two normalised channels;
+// ordinary least squares would bias R low by the IR noise, a ratio of RMS values high by the red
+// noise).
+s64 Ratio(const Segment &p) {
+	if (p.sxx <= 0 || p.syy <= 0 || p.sxy <= 0 || p.dc_ir <= 0 || p.dc_red <= 0)
+		return 0;
+	const u32 shd = FitShift(u64(Max(p.dc_ir, p.dc_red)), 31);
+	const s64 di = p.dc_ir >> shd, dr = p.dc_red >> shd;
+	if (dr == 0)
+		return 0;
+	const s64 q = (di << 12) / dr; // DC_ir / DC_red, Q12: red brought to the IR's DC
+	if (q <= 0 || q >= (s64(64) << 12))
+		return 0;
+	const u32 s1 = FitShift(u64(Max(p.sxx, Max(p.syy, p.sxy))), 30);
+	const s64 a = p.sxx >> s1;
+	const s64 b = ((p.syy >> s1) * ((q * q) >> 12)) >> 12;
+	const s64 c = ((p.sxy >> s1) * q) >> 12;
+	const u32 s2 = FitShift(u64(Max(a, Max(b, c))), 30);
+	const s64 xx = a >> s2, yy = b >> s2, xy = c >> s2;
+	if (xy <= 0)
+		return 0;
+	// (yy - xx + sqrt((yy - xx)^2 + 4 xy^2)) / (2 xy); every term below 2^62
+	const s64 d = yy - xx;
+	const s64 root = s64(ISqrt(u64(d * d + 4 * xy * xy)));
+	const s64 r = ((d + root) << kQ) / (2 * xy);
+	return r <= kMaxRatioQ16 ? r : 0;
+}
+
+// The squared correlation of the red and IR slopes, Q16.
+s64 CorrelationSq(const Segment &p) {
+	if (p.sxx <= 0 || p.syy <= 0 || p.sxy <= 0)
+		return 0;
+	const u32 sh = FitShift(u64(Max(p.sxx, p.syy)), 30);
+	const s64 xx = p.sxx >> sh, yy = p.syy >> sh, xy = p.sxy >> sh;
+	if (xx == 0 || yy == 0)
+		return 0;
+	return Min<s64>(((xy * xy / xx) << kQ) / yy, kOneQ16);
+}
+
+enum class Finger : u8 { kUnknown, kOff, kOn };
+
+// A channel's band-pass (Q8 codes).
+struct Channel {
+	s64 hp1 = 0, hp2 = 0, lp1 = 0, lp2 = 0;
+	void Seed(s64 x) {
+		hp1 = x; // the DC: the band-passed output starts at 0
+		hp2 = lp1 = lp2 = 0;
+	}
+	s64 Filter(s64 x, s64 a_hp, s64 a_lp) {
+		LowPass(hp1, x, a_hp);
+		const s64 h1 = x - hp1;
+		LowPass(hp2, h1, a_hp);
+		LowPass(lp1, h1 - hp2, a_lp);
+		LowPass(lp2, lp1, a_lp);
+		return lp2;
+	}
+};
+
+class Estimator {
+public:
+	explicit Estimator(const mxrt_vitals_config &c) : cfg_(c) {}
+
+	// As after construction; the trace counters go on.
+	void Reset() {
+		const u64 beats = beats_;
+		const u32 restarts = restarts_;
+		*this = Estimator(cfg_);
+		beats_ = beats;
+		restarts_ = restarts;
+	}
+
+	int Push(const mxrt_max30102_record &r, u64 period_ns) {
+		if (period_ns < kMinPeriodNs || period_ns > kMaxPeriodNs || r.adc_bits < 15 || r.adc_bits > 18 ||
+		    (r.red >> r.adc_bits) != 0 || (r.ir >> r.adc_bits) != 0 || (started_ && r.seq <= last_seq_))
+			return -MXRT_EINVAL;
+		const mxrt_vitals_out before = out_;
+		const u64 internal = n_;
+		if (!started_ || (r.flags & MXRT_MAX30102_REC_RESTART) || period_ns != period_ns_ ||
+		    r.adc_bits != adc_bits_) {
+			Start(period_ns, r.adc_bits);
+		} else if (r.seq != last_seq_ + 1) {
+			if (r.seq - last_seq_ - 1 <= max_bridge_)
+				Bridge(u32(r.seq - last_seq_ - 1));
+			else
+				Start(period_ns, r.adc_bits);
+		}
+		last_seq_ = r.seq;
+		rec_ts_ = r.timestamp_ns;
+		last_red_ = r.red << shift_;
+		last_ir_ = r.ir << shift_;
+		sum_red_ += last_red_;
+		sum_ir_ += last_ir_;
+		block_clipped_ |= r.red >= clip_code_ || r.ir >= clip_code_;
+		if (++count_ == decim_)
+			Internal(r.seq);
+		return n_ == internal && restarted_ == 0 ? 0 : Changes(before);
+	}
+
+	void Get(mxrt_vitals_out *o) const { *o = out_; }
+
+	void Trace(mxrt_vitals_trace *t) const {
+		*t = {};
+		t->internal_samples = n_;
+		t->internal_period_ns = t_ns_;
+		t->ir_filtered = ir_.lp2;
+		t->red_filtered = red_.lp2;
+		t->slope_threshold = env_ / 2;
+		t->slope = s1_;
+		t->beats = beats_;
+		t->last_beat_seq_q8 = last_beat_seq_q8_;
+		t->last_beat_accepted = last_beat_accepted_;
+		t->ratio_milli = u32((ratio_q16_ * 1000) >> kQ);
+		t->restarts = restarts_;
+	}
+
+private:
+	// (Re)starts the stream: everything measured is dropped, the configuration stays.
+	void Start(u64 period_ns, u32 adc_bits) {
+		Reset();
+		restarts_++;
+		restarted_ = 1;
+		started_ = true;
+		period_ns_ = period_ns;
+		adc_bits_ = adc_bits;
+		shift_ = 18 - adc_bits;
+		clip_code_ = (1u << adc_bits) - (1u << (adc_bits - kFullScaleShift));
+		decim_ = u32(kInternalPeriodNs / period_ns);
+		if (decim_ == 0)
+			decim_ = 1;
+		t_ns_ = u64(decim_) * period_ns;
+		low_rate_ = t_ns_ > kMaxMeasurePeriodNs;
+		max_bridge_ = kMaxBridgeNs / period_ns;
+		a_hp_ = Alpha(t_ns_, kHighPassTauNs);
+		a_lp_ = Alpha(t_ns_, kLowPassTauNs);
+		a_env_ = Alpha(t_ns_, kEnvelopeTauNs);
+		warmup_n_ = Samples(kWarmupNs, t_ns_);
+		refractory_q8_ = min_refractory_q8_ = (kRefractoryNs << 8) / t_ns_;
+		motion_hold_n_ = Samples(kMotionHoldNs, t_ns_);
+		min_iv_q8_ = (kMinIntervalNs << 8) / t_ns_;
+		max_iv_q8_ = (kMaxIntervalNs << 8) / t_ns_;
+		max_segment_n_ = Samples(kMaxIntervalNs, t_ns_) + 1;
+		stale_n_ = Samples(kStaleNs, t_ns_);
+		debounce_n_ = Samples(kFingerDebounceNs, t_ns_);
+		no_pulse_n_ = Samples(kNoPulseNs, t_ns_);
+		min_slope_q24_ = s64((t_ns_ << 24) / (kMinPerfusionDiv * kSystoleNs));
+		Publish();
+	}
+
+	// A short gap (at most kMaxBridgeNs): the filters see the last sample held for the lost
+	// ones (at most a few internal samples); beats go on and intervals count the lost time; the
+	// current beat's SpO2 sums are dropped.
+	void Bridge(u32 lost) {
+		u64 seq = last_seq_;
+		while (lost > 0) {
+			const u32 take = Min(lost, decim_ - count_);
+			sum_red_ += u64(last_red_) * take;
+			sum_ir_ += u64(last_ir_) * take;
+			count_ += take;
+			lost -= take;
+			seq += take;
+			DropSegment();
+			if (count_ == decim_)
+				Internal(seq);
+		}
+	}
+
+	// One internal sample: the block of decim_ records that ended with record `seq`.
+	void Internal(u64 seq) {
+		const s64 x_red = decim_ == 1 ? s64(sum_red_) << 8 : s64((sum_red_ << 8) / decim_);
+		const s64 x_ir = decim_ == 1 ? s64(sum_ir_) << 8 : s64((sum_ir_ << 8) / decim_);
+		clipping_ = block_clipped_;
+		sum_red_ = sum_ir_ = 0;
+		count_ = 0;
+		block_clipped_ = false;
+		n_++;
+		// the middle of the block, in record seq x 256
+		center_q8_ = (seq << 8) - u64(decim_ - 1) * 128;
+		UpdateFinger(x_ir);
+		if (finger_ == Finger::kOn && !low_rate_)
+			Measure(x_ir, x_red);
+		Expire();
+		Publish();
+	}
+
+	// Finger on/off from the IR level: on at finger_on_level, off below finger_off_level (the
+	// hysteresis), each only once the level has held for kFingerDebounceNs.
+	void UpdateFinger(s64 x_ir) {
+		const u64 level = u64(x_ir >> 8);
+		switch (finger_) {
+		case Finger::kUnknown:
+			if (++finger_count_ >= debounce_n_) {
+				finger_count_ = 0;
+				finger_ = level >= cfg_.finger_on_level ? Finger::kOn : Finger::kOff;
+				if (finger_ == Finger::kOn)
+					FingerOn();
+			}
+			break;
+		case Finger::kOn:
+			finger_count_ = level < cfg_.finger_off_level ? finger_count_ + 1 : 0;
+			if (finger_count_ >= debounce_n_) {
+				finger_count_ = 0;
+				finger_ = Finger::kOff;
+				ClearMeasurement();
+			}
+			break;
+		case Finger::kOff:
+			finger_count_ = level >= cfg_.finger_on_level ? finger_count_ + 1 : 0;
+			if (finger_count_ >= debounce_n_) {
+				finger_count_ = 0;
+				finger_ = Finger::kOn;
+				FingerOn();
+			}
+			break;
+		}
+	}
+
+	void FingerOn() {
+		ClearMeasurement();
+		on_n_ = n_;
+	}
+
+	// Drops what was measured (values, intervals, beats); the filters re-seed on the next sample.
+	void ClearMeasurement() {
+		iv_count_ = iv_accepted_ = seg_count_ = 0;
+		hr_valid_ = spo2_valid_ = false;
+		ratio_q16_ = corr_q16_ = 0;
+		beat_env_ = 0;
+		refractory_q8_ = min_refractory_q8_;
+		have_beat_ = pending_ = false;
+		DropSegment();
+		seeded_ = false;
+	}
+
+	void Seed(s64 x_ir, s64 x_red) {
+		ir_.Seed(x_ir);
+		red_.Seed(x_red);
+		seed_n_ = n_;
+		env_ = s0_ = s1_ = 0;
+		have_beat_ = pending_ = false;
+		DropSegment();
+		seeded_ = true;
+	}
+
+	// The current beat's SpO2 data is not to be trusted.
+	void DropSegment() {
+		seg_ = {};
+		seg_dirty_ = true;
+	}
+
+	void Motion() {
+		motion_until_ = n_ + motion_hold_n_;
+		have_beat_ = pending_ = false;
+		DropSegment();
+	}
+
+	void Measure(s64 x_ir, s64 x_red) {
+		if (!seeded_) {
+			Seed(x_ir, x_red);
+			return;
+		}
+		// A step (motion, a pressed finger, the LEDs settling): start the filters again there.
+		// This also bounds every band-passed value below 2^23 and every slope below 2^24.
+		if (Abs(x_ir - ir_.hp1) > u64(ir_.hp1 >> kStepShift) || Abs(x_red - red_.hp1) > u64(red_.hp1 >> kStepShift)) {
+			restarts_++;
+			Seed(x_ir, x_red);
+			Motion();
+			return;
+		}
+		const s64 prev_ir = ir_.lp2, prev_red = red_.lp2;
+		const s64 ac_ir = ir_.Filter(x_ir, a_hp_, a_lp_);
+		const s64 ac_red = red_.Filter(x_red, a_hp_, a_lp_);
+		const s64 s = prev_ir - ac_ir; // falling IR light: the systolic upstroke
+		const s64 s_red = prev_red - ac_red;
+
+		// Motion: clipping, or (once a rhythm is established) a slope far steeper than the beats'.
+		if (clipping_ || (hr_valid_ && Abs(s) > u64(beat_env_ * kMotionSlopeFactor)))
+			Motion();
+
+		// The current beat's SpO2 sums, on the slopes: a difference is one more filter, the same
+		// for both channels (the ratio does not change), and it suppresses breathing wander,
+		// which is common to both channels and would pull R towards 1. Slopes are below 2^24, a
+		// beat at most max_segment_n_ (< 256) samples: the sums stay below 2^56.
+		if (!seg_dirty_) {
+			seg_.sxx += s * s;
+			seg_.sxy += s * s_red;
+			seg_.syy += s_red * s_red;
+			seg_.dc_ir += x_ir;
+			seg_.dc_red += x_red;
+			if (++seg_.n > max_segment_n_)
+				DropSegment();
+		}
+
+		// A beat is committed once no larger slope peak followed it within the refractory time.
+		if (pending_ && (n_ << 8) > pending_t_q8_ + refractory_q8_)
+			Commit();
+		env_ -= (env_ * a_env_) >> kQ;
+		if (s > env_)
+			env_ = s;
+		const bool quiet = n_ >= motion_until_ && n_ - seed_n_ > warmup_n_;
+		if (quiet && s0_ <= s1_ && s1_ > s && s1_ * 2 >= env_ && s1_ >= ((ir_.hp1 * min_slope_q24_) >> 24))
+			Candidate(s);
+		s0_ = s1_;
+		s1_ = s;
+	}
+
+	// s1_ (the slope between the last two samples but one) is a peak: a beat if it is the
+	// largest in its refractory window.
+	void Candidate(s64 s) {
+		const s64 den = s0_ - 2 * s1_ + s; // < 0 at a peak
+		const s64 off = den < 0 ? ((s0_ - s) * 128) / den : 0; // -128..128, x 1/256 sample
+		// s1_ is the slope from sample n-2 to n-1: it sits at n - 1.5
+		const u64 t = u64(s64((n_ - 1) << 8) - 128 + off);
+		if (have_beat_ && t < last_beat_t_q8_ + refractory_q8_)
+			return;
+		if (pending_ && s1_ <= pending_amp_)
+			return;
+		pending_ = true;
+		pending_t_q8_ = t;
+		pending_amp_ = s1_;
+		pending_seq_q8_ = u64(s64(center_q8_) - s64(decim_) * 384 + off * s64(decim_));
+	}
+
+	void Commit() {
+		pending_ = false;
+		beats_++;
+		last_beat_seq_q8_ = pending_seq_q8_;
+		last_beat_accepted_ = 0;
+		// An interval joins two beats of similar strength (a noise peak next to a real beat
+		// is no interval) and has a plausible length.
+		const bool similar = pending_amp_ <= kBeatAmpRatio * last_beat_amp_ && last_beat_amp_ <= kBeatAmpRatio * pending_amp_;
+		if (have_beat_ && similar) {
+			const u64 iv = pending_t_q8_ - last_beat_t_q8_;
+			if (iv >= min_iv_q8_ && iv <= max_iv_q8_) {
+				AddInterval(u32(iv));
+				if (!seg_dirty_)
+					AddSegment();
+			}
+		}
+		beat_env_ = beat_env_ == 0 ? pending_amp_ : (3 * beat_env_ + pending_amp_) / 4;
+		prev_beat_amp_ = last_beat_amp_;
+		last_beat_amp_ = pending_amp_;
+		have_beat_ = true;
+		last_beat_t_q8_ = pending_t_q8_;
+		last_commit_n_ = n_;
+		seg_ = {};
+		seg_dirty_ = false;
+		Evaluate();
+	}
+
+	void AddInterval(u32 iv) {
+		iv_[iv_head_] = iv;
+		iv_head_ = (iv_head_ + 1) % kRing;
+		if (iv_count_ < kRing)
+			iv_count_++;
+		u32 sorted[kRing];
+		const u32 med = Median(iv_, iv_count_, sorted);
+		u64 sum = 0;
+		u32 acc = 0;
+		for (u32 i = 0; i < iv_count_; i++) {
+			const u32 d = iv_[i] > med ? iv_[i] - med : med - iv_[i];
+			if (d * kIntervalTolerance <= med) {
+				sum += iv_[i];
+				acc++;
+			}
+		}
+		const u32 d = iv > med ? iv - med : med - iv;
+		last_beat_accepted_ = d * kIntervalTolerance <= med;
+		iv_accepted_ = acc;
+		// 60 s in mbpm x 256 (Q8 intervals) / (mean interval x T); sum * t_ns_ < 2^50
+		hr_mbpm_ = u32((60'000'000'000'000ull * 256 * acc + sum * t_ns_ / 2) / (sum * t_ns_));
+		// Once the rhythm is known, a peak within 3/8 of an interval of a beat is not the next.
+		refractory_q8_ = Max<u64>(min_refractory_q8_, u64(med) * 3 / 8);
+	}
+
+	void AddSegment() {
+		seg_.ratio_q16 = Ratio(seg_);
+		seg_ring_[seg_head_] = seg_;
+		seg_head_ = (seg_head_ + 1) % kRing;
+		if (seg_count_ < kRing)
+			seg_count_++;
+	}
+
+	// HR, SpO2 and confidence after a beat.
+	void Evaluate() {
+		// SpO2: beats whose own R is far from the median hold an artifact; the rest are pooled.
+		s64 rs[kRing], sorted[kRing];
+		u32 nr = 0;
+		for (u32 i = 0; i < seg_count_; i++)
+			if (seg_ring_[i].ratio_q16 > 0)
+				rs[nr++] = seg_ring_[i].ratio_q16;
+		const s64 med = nr > 0 ? Median(rs, nr, sorted) : 0;
+		Segment p = {};
+		for (u32 i = 0; i < seg_count_; i++) {
+			const Segment &g = seg_ring_[i];
+			const s64 dev = g.ratio_q16 > med ? g.ratio_q16 - med : med - g.ratio_q16;
+			if (g.ratio_q16 == 0 || dev * kRatioTolerance > med)
+				continue;
+			p.sxx += g.sxx;
+			p.sxy += g.sxy;
+			p.syy += g.syy;
+			p.dc_ir += g.dc_ir;
+			p.dc_red += g.dc_red;
+		}
+		corr_q16_ = CorrelationSq(p);
+		ratio_q16_ = Ratio(p);
+		// HR: two or more agreeing intervals, the majority of those kept; or the first interval
+		// alone when its two beats are alike and red and IR pulse together.
+		const bool first = iv_count_ == 1 && iv_accepted_ == 1 && last_beat_amp_ <= 2 * prev_beat_amp_ &&
+				   prev_beat_amp_ <= 2 * last_beat_amp_ && corr_q16_ >= kFirstCorrQ16;
+		hr_valid_ = first || (iv_accepted_ >= 2 && iv_accepted_ * 2 >= iv_count_);
+		s64 spo2 = 0;
+		if (ratio_q16_ > 0)
+			spo2 = s64(cfg_.spo2_a_milli) - ((s64(cfg_.spo2_b_milli) * ratio_q16_) >> kQ);
+		spo2_valid_ = hr_valid_ && corr_q16_ >= kMinCorrQ16 && spo2 >= kMinSpo2Milli;
+		spo2_mpct_ = u32(spo2_valid_ ? Min<s64>(spo2, 100'000) : 0);
+		confidence_ = hr_valid_ ? u32((corr_q16_ * 100 * iv_accepted_ / iv_count_) >> kQ) : 0;
+		if (hr_valid_)
+			last_valid_n_ = n_;
+	}
+
+	// Beats that stop coming end the interval chain, then the values; a "finger" that never
+	// pulses is no finger.
+	void Expire() {
+		if (finger_ != Finger::kOn)
+			return;
+		if (have_beat_ && n_ - last_commit_n_ > max_segment_n_) {
+			have_beat_ = false; // too long for an interval: the next beat starts a new chain
+			DropSegment();
+		}
+		if (hr_valid_ && n_ - last_valid_n_ > stale_n_) {
+			const u64 on = on_n_;
+			ClearMeasurement();
+			seeded_ = true; // the filters are fine
+			on_n_ = on;
+		}
+		pulse_ = n_ - Max(on_n_, last_commit_n_) <= no_pulse_n_;
+	}
+
+	// out_ from the state; its timestamp and seq move only when something in it changes.
+	void Publish() {
+		mxrt_vitals_out o = {};
+		const bool on = finger_ == Finger::kOn;
+		if (finger_ != Finger::kUnknown)
+			o.flags |= MXRT_VITALS_FINGER_VALID;
+		if (on && pulse_)
+			o.flags |= MXRT_VITALS_FINGER;
+		if (on && hr_valid_) {
+			o.flags |= MXRT_VITALS_HR_VALID;
+			o.hr_mbpm = hr_mbpm_;
+			o.confidence = confidence_;
+			if (spo2_valid_) {
+				o.flags |= MXRT_VITALS_SPO2_VALID;
+				o.spo2_mpct = spo2_mpct_;
+			}
+		}
+		if (on && n_ < motion_until_)
+			o.flags |= MXRT_VITALS_MOTION;
+		if (clipping_)
+			o.flags |= MXRT_VITALS_CLIPPING;
+		if (low_rate_)
+			o.flags |= MXRT_VITALS_LOW_RATE;
+		if (o.hr_mbpm != out_.hr_mbpm || o.spo2_mpct != out_.spo2_mpct || o.confidence != out_.confidence ||
+		    o.flags != out_.flags) {
+			o.timestamp_ns = rec_ts_;
+			o.seq = last_seq_;
+			out_ = o;
+		}
+	}
+
+	int Changes(const mxrt_vitals_out &b) {
+		restarted_ = 0;
+		const u32 f = b.flags ^ out_.flags;
+		int c = 0;
+		if (b.hr_mbpm != out_.hr_mbpm || (f & MXRT_VITALS_HR_VALID))
+			c |= MXRT_VITALS_CHANGED_HR;
+		if (b.spo2_mpct != out_.spo2_mpct || (f & MXRT_VITALS_SPO2_VALID))
+			c |= MXRT_VITALS_CHANGED_SPO2;
+		if (f & (MXRT_VITALS_FINGER | MXRT_VITALS_FINGER_VALID))
+			c |= MXRT_VITALS_CHANGED_FINGER;
+		if (b.confidence != out_.confidence || (f & (MXRT_VITALS_MOTION | MXRT_VITALS_CLIPPING | MXRT_VITALS_LOW_RATE)))
+			c |= MXRT_VITALS_CHANGED_OTHER;
+		return c;
+	}
+
+	mxrt_vitals_config cfg_;
+	mxrt_vitals_out out_ = {};
+
+	// the stream and the averaging to the internal rate
+	bool started_ = false, low_rate_ = false, clipping_ = false, block_clipped_ = false;
+	u32 restarted_ = 0; // Start ran during this push
+	u32 adc_bits_ = 0, shift_ = 0, clip_code_ = 0, decim_ = 1, count_ = 0;
+	u32 last_red_ = 0, last_ir_ = 0; // the last record, 18-bit codes (held over a gap)
+	u64 period_ns_ = 0, t_ns_ = 0, last_seq_ = 0, rec_ts_ = 0, max_bridge_ = 0;
+	u64 sum_red_ = 0, sum_ir_ = 0;
+	u64 n_ = 0, center_q8_ = 0; // internal samples since the start; the newest one's middle seq
+	// coefficients (Q16) and durations in internal samples (or Q8 internal samples)
+	s64 a_hp_ = 0, a_lp_ = 0, a_env_ = 0, min_slope_q24_ = 0;
+	u64 warmup_n_ = 0, min_refractory_q8_ = 0, refractory_q8_ = 0, motion_hold_n_ = 0;
+	u64 min_iv_q8_ = 0, max_iv_q8_ = 0, max_segment_n_ = 0, stale_n_ = 0, debounce_n_ = 0, no_pulse_n_ = 0;
+	// finger
+	Finger finger_ = Finger::kUnknown;
+	bool pulse_ = true;
+	u64 finger_count_ = 0, on_n_ = 0;
+	// filters and beats
+	bool seeded_ = false, have_beat_ = false, pending_ = false, seg_dirty_ = true;
+	Channel ir_, red_;
+	u64 seed_n_ = 0, motion_until_ = 0;
+	s64 s0_ = 0, s1_ = 0, env_ = 0, beat_env_ = 0, pending_amp_ = 0, last_beat_amp_ = 0, prev_beat_amp_ = 0;
+	u64 pending_t_q8_ = 0, pending_seq_q8_ = 0, last_beat_t_q8_ = 0, last_commit_n_ = 0, last_valid_n_ = 0;
+	u64 beats_ = 0, last_beat_seq_q8_ = 0;
+	u32 last_beat_accepted_ = 0, restarts_ = 0;
+	// intervals (Q8 internal samples) and beats' SpO2 data
+	u32 iv_[kRing] = {}, iv_head_ = 0, iv_count_ = 0, iv_accepted_ = 0;
+	Segment seg_ = {}, seg_ring_[kRing] = {};
+	u32 seg_head_ = 0, seg_count_ = 0;
+	// results
+	bool hr_valid_ = false, spo2_valid_ = false;
+	u32 hr_mbpm_ = 0, spo2_mpct_ = 0, confidence_ = 0;
+	s64 corr_q16_ = 0, ratio_q16_ = 0;
+};
+
+static_assert(sizeof(Estimator) <= sizeof(mxrt_vitals), "raise MXRT_VITALS_STATE_BYTES");
+static_assert(alignof(Estimator) <= alignof(mxrt_vitals));
+
+Estimator *State(mxrt_vitals *v) { return reinterpret_cast<Estimator *>(v->opaque); }
+const Estimator *State(const mxrt_vitals *v) { return reinterpret_cast<const Estimator *>(v->opaque); }
+
+} // namespace
+} // namespace mxrt::max30102
+
+using mxrt::max30102::Estimator;
+using mxrt::max30102::State;
+
+extern "C" {
+
+void mxrt_vitals_config_default(mxrt_vitals_config *c) noexcept {
+	// The calibration line: docs/vitals.md, "Calibration".
+	c->spo2_a_milli = 110'000;
+	c->spo2_b_milli = 31'700;
+	// 1/16 and 1/32 of the 18-bit full scale: a fingertip returns far more, air far less.
+	c->finger_on_level = 16384;
+	c->finger_off_level = 8192;
+}
+
+int mxrt_vitals_config_validate(const mxrt_vitals_config *c) noexcept {
+	if (c->spo2_a_milli < 50'000 || c->spo2_a_milli > 200'000 || c->spo2_b_milli < 1 || c->spo2_b_milli > 100'000 ||
+	    c->finger_on_level > (1u << 18) || c->finger_off_level >= c->finger_on_level)
+		return -MXRT_EINVAL;
+	return 0;
+}
+
+int mxrt_vitals_init(mxrt_vitals *v, const mxrt_vitals_config *c) noexcept {
+	if (mxrt_vitals_config_validate(c) != 0)
+		return -MXRT_EINVAL;
+	new (v->opaque) Estimator(*c);
+	return 0;
+}
+
+void mxrt_vitals_reset(mxrt_vitals *v) noexcept { State(v)->Reset(); }
+
+int mxrt_vitals_push(mxrt_vitals *v, const mxrt_max30102_record *rec, mxrt_u64 period_ns) noexcept {
+	return State(v)->Push(*rec, period_ns);
+}
+
+int mxrt_vitals_push_n(mxrt_vitals *v, const mxrt_max30102_record *rec, mxrt_u32 n, mxrt_u64 period_ns) noexcept {
+	Estimator *e = State(v);
+	int changed = 0;
+	for (mxrt_u32 i = 0; i < n; i++) {
+		const int c = e->Push(rec[i], period_ns);
+		if (c < 0)
+			return c;
+		changed |= c;
+	}
+	return changed;
+}
+
+void mxrt_vitals_get(const mxrt_vitals *v, mxrt_vitals_out *out) noexcept { State(v)->Get(out); }
+
+void mxrt_vitals_get_trace(const mxrt_vitals *v, mxrt_vitals_trace *t) noexcept { State(v)->Trace(t); }
+
+} // extern "C"

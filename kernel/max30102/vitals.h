@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Runs in: kernel (the driver's acquisition path, or a per-device thread; implemented by
+ * kernel/max30102/vitals.cpp) and user space (tests, mxrt-vitals-eval, the benchmark).
+ *
+ * Heart rate and SpO2 from the driver's records, streaming and in fixed point: a record in,
+ * O(1) work, nothing allocated, memory fixed per device (struct mxrt_vitals, which the caller
+ * owns: embed it in the device struct). The algorithm, its constants and its accuracy are in
+ * docs/vitals.md.
+ *
+ * Contexts: every function may be called from any context (hard IRQ included: no sleeping, no
+ * locks, no allocation). One struct mxrt_vitals is used by one thread at a time: the caller
+ * serialises push, reset and get on the same struct (the driver's acquisition lock); different
+ * structs share nothing.
+ *
+ * Example (a driver's burst path, under its acquisition lock):
+ *
+ *	mxrt_acq_decode(&d->acq, buf, n, ovf, anchor, ts, 1, recs);
+ *	changed = mxrt_vitals_push_n(&d->vitals, recs, n, d->acq.period_ns);
+ *	if (changed > 0) {
+ *		struct mxrt_vitals_out out;
+ *		mxrt_vitals_get(&d->vitals, &out);
+ *		... report out (input events, the latest-vitals snapshot) ...
+ *	}
+ */
+#ifndef MXRT_MAX30102_VITALS_H
+#define MXRT_MAX30102_VITALS_H
+
+#include <lib/abi.h>
+#include <mxrt/max30102.h>
+
+MXRT_EXTERN_C_BEGIN
+
+/*
+ * Calibration and finger thresholds. SpO2 = a - b * R (R = ratio of ratios), clamped to 100 %.
+ * The defaults (mxrt_vitals_config_default) are the fit to the OxiWear recordings described in
+ * docs/vitals.md; a sensor with other LEDs or optics needs its own a and b.
+ */
+struct mxrt_vitals_config {
+	mxrt_s32 spo2_a_milli;	    /* SpO2 at R = 0, in 1/1000 %: 50000..200000 */
+	mxrt_s32 spo2_b_milli;	    /* SpO2 lost per unit of R, in 1/1000 %: 1..100000 */
+	mxrt_u32 finger_on_level;   /* IR level (18-bit codes) at or above which a finger is on */
+	mxrt_u32 finger_off_level;  /* IR level below which it is off (< finger_on_level) */
+};
+
+/* The estimator's state: opaque, MXRT_VITALS_STATE_BYTES, 8-byte aligned, owned by the caller. */
+#define MXRT_VITALS_STATE_BYTES 1280
+struct mxrt_vitals {
+	mxrt_u64 opaque[MXRT_VITALS_STATE_BYTES / 8];
+};
+
+/* mxrt_vitals_out.flags */
+#define MXRT_VITALS_HR_VALID 0x0001	/* hr_mbpm is a measurement */
+#define MXRT_VITALS_SPO2_VALID 0x0002	/* spo2_mpct is a measurement */
+#define MXRT_VITALS_FINGER_VALID 0x0004 /* enough samples to say whether a finger is there */
+#define MXRT_VITALS_FINGER 0x0008	/* a finger is on the sensor (with FINGER_VALID) */
+#define MXRT_VITALS_MOTION 0x0010	/* motion or a step in the signal: beats are not trusted now */
+#define MXRT_VITALS_CLIPPING 0x0020	/* a channel is at the ADC's full scale */
+#define MXRT_VITALS_LOW_RATE 0x0040	/* output rate below 12.5 Hz: no HR or SpO2 at this rate */
+
+struct mxrt_vitals_out {
+	mxrt_u64 timestamp_ns; /* the record that last changed these values (its timestamp_ns) */
+	mxrt_u64 seq;	       /* ... and its seq */
+	mxrt_u32 hr_mbpm;      /* heart rate in 1/1000 beats per minute (0 unless HR_VALID) */
+	mxrt_u32 spo2_mpct;    /* SpO2 in 1/1000 % (0 unless SPO2_VALID), at most 100000 */
+	mxrt_u32 confidence;   /* 0..100: how much the values can be trusted (0 if none is valid) */
+	mxrt_u32 flags;	       /* MXRT_VITALS_* */
+};
+
+/* What mxrt_vitals_push reports as changed (a bit mask, >= 0). */
+#define MXRT_VITALS_CHANGED_HR 0x1     /* hr_mbpm or HR_VALID */
+#define MXRT_VITALS_CHANGED_SPO2 0x2   /* spo2_mpct or SPO2_VALID */
+#define MXRT_VITALS_CHANGED_FINGER 0x4 /* FINGER or FINGER_VALID */
+#define MXRT_VITALS_CHANGED_OTHER 0x8  /* confidence, MOTION, CLIPPING or LOW_RATE */
+
+void mxrt_vitals_config_default(struct mxrt_vitals_config *c) MXRT_NOEXCEPT;
+/* 0, or -MXRT_EINVAL if a field is out of its range. */
+int mxrt_vitals_config_validate(const struct mxrt_vitals_config *c) MXRT_NOEXCEPT;
+
+/*
+ * Sets v up with configuration c: nothing valid, no finger known. 0, or -MXRT_EINVAL for a bad
+ * configuration (v is then left as it was). The sample period and ADC resolution come with the
+ * records; the first record (or a change of either) starts the estimator over.
+ */
+int mxrt_vitals_init(struct mxrt_vitals *v, const struct mxrt_vitals_config *c) MXRT_NOEXCEPT;
+
+/* Forgets everything measured (keeps the configuration): as after init. */
+void mxrt_vitals_reset(struct mxrt_vitals *v) MXRT_NOEXCEPT;
+
+/*
+ * Feeds one record, taken period_ns after the previous one (the configured sample period: what
+ * mxrt_acq.period_ns holds). Records must come in seq order; a seq gap (lost samples, flagged or
+ * not) is bridged when it is short (at most 100 ms: the filters see the last sample held) and
+ * starts the estimator over when longer; MXRT_MAX30102_REC_RESTART, a new period or a new
+ * adc_bits start it over too.
+ * Returns the MXRT_VITALS_CHANGED_* mask (0: nothing a reader would see changed), or
+ * -MXRT_EINVAL for a record that cannot be a sample (seq not after the previous one, adc_bits
+ * outside 15..18, a value wider than adc_bits, period_ns outside 312500..1000000000 ns):
+ * such a record changes nothing.
+ */
+int mxrt_vitals_push(struct mxrt_vitals *v, const struct mxrt_max30102_record *rec,
+		     mxrt_u64 period_ns) MXRT_NOEXCEPT;
+
+/* mxrt_vitals_push for n records in order; returns the union of the masks, or the first error
+ * (the records before it are taken, the ones after it are not). */
+int mxrt_vitals_push_n(struct mxrt_vitals *v, const struct mxrt_max30102_record *rec, mxrt_u32 n,
+		       mxrt_u64 period_ns) MXRT_NOEXCEPT;
+
+/* The current values. */
+void mxrt_vitals_get(const struct mxrt_vitals *v, struct mxrt_vitals_out *out) MXRT_NOEXCEPT;
+
+/*
+ * A look inside, for plots and tests (not for the driver): the newest internal sample (records are
+ * averaged to an internal rate of 50..100 Hz first, see docs/vitals.md) and the newest beat.
+ */
+struct mxrt_vitals_trace {
+	mxrt_u64 internal_samples;  /* internal samples since the estimator (re)started */
+	mxrt_u64 internal_period_ns; /* their period (0 before the first record) */
+	mxrt_s64 ir_filtered;	    /* the band-passed IR of the newest internal sample (18-bit codes x 256) */
+	mxrt_s64 red_filtered;	    /* the same for red */
+	mxrt_s64 slope_threshold;   /* the adaptive beat threshold on the IR slope (same units per sample) */
+	mxrt_s64 slope;		    /* the IR slope (falling = positive) of the newest internal sample */
+	mxrt_u64 beats;		    /* beats detected since init (never reset: a change means a new beat) */
+	mxrt_u64 last_beat_seq_q8;  /* when the newest beat happened: record seq, x 256 (fractional) */
+	mxrt_u32 last_beat_accepted; /* its interval agreed with the others */
+	mxrt_u32 ratio_milli;	    /* the ratio of ratios R x 1000 behind the SpO2 (0: none) */
+	mxrt_u32 restarts;	    /* times the estimator started over (restart, gap, step, finger on) */
+	mxrt_u32 pad;
+};
+void mxrt_vitals_get_trace(const struct mxrt_vitals *v, struct mxrt_vitals_trace *t) MXRT_NOEXCEPT;
+
+MXRT_EXTERN_C_END
+
+#endif /* MXRT_MAX30102_VITALS_H */
