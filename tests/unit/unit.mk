@@ -14,12 +14,14 @@ B := build/unit
 CORE_SRCS := $(shell find kernel -name '*.cpp' | sort)
 FAKE_SRCS := $(wildcard tests/kernel/lib/platform/*.cpp)
 TEST_SRCS := $(shell find tests/kernel -name '*_test.cpp' | sort)
-SRCS := $(CORE_SRCS) $(FAKE_SRCS) $(TEST_SRCS)
+# mxrt-vitals-eval's recording readers, simulated PPG and scoring: the estimator's tests use them too
+EVAL_SRCS := user/vitals-eval/recording.cpp user/vitals-eval/ppg_sim.cpp user/vitals-eval/evaluate.cpp
+SRCS := $(CORE_SRCS) $(FAKE_SRCS) $(EVAL_SRCS) $(TEST_SRCS)
 VARIANTS := asan tsan clang
 # libFuzzer targets (rules below); defined before the rules that list them, which make expands at once
 FUZZERS := $(B)/fuzz/sim_fuzz
 
-COMMON := -std=gnu++20 -DMXRT_HOSTED -Ikernel -Iinclude/uapi -Wall -Wextra -Werror -Wno-unused-parameter \
+COMMON := -std=gnu++20 -DMXRT_HOSTED -Ikernel -Iinclude/uapi -Iuser -Wall -Wextra -Werror -Wno-unused-parameter \
 	-Wno-missing-field-initializers -g -O1 -fno-omit-frame-pointer -MMD -MP
 CXX_asan := g++-12
 FLAGS_asan := -fsanitize=address,undefined -fno-sanitize-recover=all
@@ -64,7 +66,7 @@ GTEST_SRC := /usr/src/googletest/googletest
 GUEST_FILTER := -WatchdogTest.FullTableSaysNoSpaceThenReusesRemovedSlots:SimFuzz.*
 CXX_x86_64 := g++-12
 CXX_aarch64 := aarch64-linux-gnu-g++-12
-GUEST_FLAGS := -std=gnu++20 -DMXRT_HOSTED -Ikernel -Iinclude/uapi -O2 -Wall -Wextra -Werror -Wno-unused-parameter \
+GUEST_FLAGS := -std=gnu++20 -DMXRT_HOSTED -Ikernel -Iinclude/uapi -Iuser -O2 -Wall -Wextra -Werror -Wno-unused-parameter \
 	-Wno-missing-field-initializers -MMD -MP -DMXRT_GUEST_FILTER='"$(GUEST_FILTER)"'
 
 guest: build/guest/x86_64/bin/mxrt_unit_test build/guest/aarch64/bin/mxrt_unit_test
@@ -118,3 +120,9 @@ build/host/bin/mxrt-max30102-read: user/max30102-read/max30102_read.cpp include/
 build/host/bin/mxrt-lat: user/lat/lat_cli.cpp | $(CLI11_DIR)/CLI
 	@mkdir -p $(dir $@)
 	g++-12 $(TOOL_FLAGS) -o $@ $<
+# The evaluator runs the estimator's own source (kernel/max30102/vitals.cpp) in user space.
+VITALS_EVAL_SRCS := user/vitals-eval/main.cpp $(EVAL_SRCS) kernel/max30102/vitals.cpp
+build/host/bin/mxrt-vitals-eval: $(VITALS_EVAL_SRCS) $(wildcard user/vitals-eval/*.hpp) kernel/max30102/vitals.h \
+		include/uapi/mxrt/max30102.h
+	@mkdir -p $(dir $@)
+	g++-12 $(TOOL_FLAGS) -DMXRT_HOSTED -Ikernel -Iuser -o $@ $(VITALS_EVAL_SRCS)

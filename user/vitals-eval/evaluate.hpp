@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: GPL-2.0
+//
+// Runs in: user space (mxrt-vitals-eval, the unit tests, the benchmark).
+//
+// Runs the estimator (kernel/max30102/vitals.cpp, the code the driver runs) over a recording and
+// scores it: what it reported over time, the file's estimate, and summary statistics.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <max30102/vitals.h>
+
+#include "recording.hpp"
+
+namespace mxrt::vitals_eval {
+
+struct Output { // the estimator's values after one record
+	double t_s;		      // from the recording's first record (by seq and period)
+	std::optional<double> hr, spo2; // when valid
+	unsigned confidence;
+	unsigned flags;
+};
+
+struct Beat {
+	double t_s;
+	bool accepted;
+};
+
+struct Run {
+	std::vector<Output> outputs; // one per record
+	std::vector<Beat> beats;
+	// per internal sample (with Trace::kYes): time, band-passed IR and the beat threshold
+	std::vector<double> trace_t, trace_ir, trace_threshold, trace_slope;
+	// The file's estimate: the last valid value in the file (what a user read last).
+	std::optional<double> hr, spo2;
+	std::optional<double> ratio;	     // R behind that SpO2
+	double valid_share = 0;		     // records with both HR and SpO2 valid / records
+	std::optional<double> first_valid_s; // first record with both valid
+	int rejected = 0;		     // records the estimator refused (-EINVAL)
+};
+
+enum class Trace { kNo, kYes };
+
+Run Evaluate(const Recording &rec, const mxrt_vitals_config &cal, Trace trace = Trace::kNo);
+
+// Error statistics of estimates against references (pairs with both present).
+struct Stats {
+	size_t n = 0, missing = 0; // scored pairs; references without an estimate
+	double mae = 0, bias = 0, within = 0; // within: share with |error| <= the tolerance
+};
+Stats Score(const std::vector<std::optional<double>> &est, const std::vector<std::optional<double>> &ref,
+	    double tolerance);
+
+// SpO2 = a - b R fitted by least squares to (R, reference) pairs.
+struct Line {
+	double a = 0, b = 0;
+};
+std::optional<Line> FitLine(const std::vector<double> &r, const std::vector<double> &spo2);
+
+} // namespace mxrt::vitals_eval

@@ -1,0 +1,402 @@
+// SPDX-License-Identifier: GPL-2.0
+//
+// Runs in: user space (the build host, or a Raspberry Pi). mxrt-vitals-eval: runs the driver's
+// heart-rate and SpO2 estimator (kernel/max30102/vitals.cpp, compiled in) over recordings or
+// simulated signals and scores it against the references. docs/vitals.md has the walkthrough.
+//
+//   mxrt-vitals-eval FILE...             per file: estimate vs reference; then MAE, bias, within
+//   mxrt-vitals-eval --csv FILE...       file,ref_spo2,ref_hr,spo2,hr,valid_share (for scripts)
+//   mxrt-vitals-eval --plot P.png FILE...  signal, beats, HR and SpO2 over time (gnuplot)
+//   mxrt-vitals-eval --fit FILE...       the least-squares calibration line, and leave-one-out
+//   mxrt-vitals-eval --sim hr=72,spo2=97,rate=400,seconds=30   a simulated recording
+//   mxrt-vitals-eval --sweep             the simulated benchmark grid (bench/vitals/run.sh)
+// FILE: *.csv in the OxiWear format (reference from the name <time>-<SpO2>-<HR>.csv), anything
+// else a stream of struct mxrt_max30102_record as read from /dev/max30102-N.
+// Exit: 0 done, 1 a file could not be used (the message says why), 2 usage.
+#include <CLI/CLI.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+#include <unistd.h>
+
+#include "evaluate.hpp"
+#include "ppg_sim.hpp"
+#include "recording.hpp"
+
+using namespace mxrt::vitals_eval;
+
+namespace {
+
+std::string Cell(const std::optional<double> &v, int decimals) {
+	if (!v)
+		return "";
+	char b[32];
+	std::snprintf(b, sizeof(b), "%.*f", decimals, *v);
+	return b;
+}
+
+std::string Field(const std::optional<double> &v, int decimals) {
+	const std::string c = Cell(v, decimals);
+	return c.empty() ? "-" : c;
+}
+
+struct Scored {
+	Recording rec;
+	Run run;
+};
+
+void PrintTable(const std::vector<Scored> &all) {
+	std::printf("%-22s %8s %6s %7s %6s %6s %6s %6s %11s %8s\n", "file", "ref_spo2", "ref_hr", "spo2", "err",
+		    "hr", "err", "R", "valid_share", "first_s");
+	for (const auto &s : all) {
+		auto err = [](const std::optional<double> &e, const std::optional<double> &r) {
+			return e && r ? std::optional<double>(*e - *r) : std::nullopt;
+		};
+		std::printf("%-22s %8s %6s %7s %6s %6s %6s %6s %11.2f %8s\n", s.rec.name.c_str(),
+			    Field(s.rec.ref.spo2, 1).c_str(), Field(s.rec.ref.hr, 1).c_str(), Field(s.run.spo2, 1).c_str(),
+			    Field(err(s.run.spo2, s.rec.ref.spo2), 1).c_str(), Field(s.run.hr, 1).c_str(),
+			    Field(err(s.run.hr, s.rec.ref.hr), 1).c_str(), Field(s.run.ratio, 3).c_str(), s.run.valid_share,
+			    Field(s.run.first_valid_s, 2).c_str());
+	}
+	std::vector<std::optional<double>> es, rs, eh, rh;
+	for (const auto &s : all) {
+		es.push_back(s.run.spo2);
+		rs.push_back(s.rec.ref.spo2);
+		eh.push_back(s.run.hr);
+		rh.push_back(s.rec.ref.hr);
+	}
+	const Stats sp = Score(es, rs, 2), hr = Score(eh, rh, 3);
+	std::printf("spo2: files=%zu scored=%zu no_value=%zu MAE=%.2f %% bias=%+.2f %% within_2%%=%.0f %%\n", all.size(),
+		    sp.n, sp.missing, sp.mae, sp.bias, sp.within * 100);
+	std::printf("hr:   files=%zu scored=%zu no_value=%zu MAE=%.2f bpm bias=%+.2f bpm within_3bpm=%.0f %%\n",
+		    all.size(), hr.n, hr.missing, hr.mae, hr.bias, hr.within * 100);
+}
+
+void PrintCsv(const std::vector<Scored> &all) {
+	std::printf("file,ref_spo2,ref_hr,spo2,hr,valid_share\n");
+	for (const auto &s : all)
+		std::printf("%s,%s,%s,%s,%s,%.3f\n", s.rec.name.c_str(), Cell(s.rec.ref.spo2, 1).c_str(),
+			    Cell(s.rec.ref.hr, 1).c_str(), Cell(s.run.spo2, 1).c_str(), Cell(s.run.hr, 1).c_str(),
+			    s.run.valid_share);
+}
+
+// The calibration line from the files' ratios and references, and how it does on a file it was
+// not fitted to (leave-one-out).
+int PrintFit(const std::vector<Scored> &all, const mxrt_vitals_config &cal) {
+	std::vector<double> r, y;
+	std::vector<const Scored *> used;
+	for (const auto &s : all)
+		if (s.run.ratio && s.rec.ref.spo2) {
+			r.push_back(*s.run.ratio);
+			y.push_back(*s.rec.ref.spo2);
+			used.push_back(&s);
+		}
+	const auto line = FitLine(r, y);
+	if (!line || r.size() < 3) {
+		std::fprintf(stderr, "mxrt-vitals-eval: --fit needs 3 or more files with a ratio and a reference SpO2\n");
+		return 1;
+	}
+	std::printf("%-22s %6s %8s %9s %6s %8s %6s\n", "file", "R", "ref_spo2", "fit_spo2", "err", "loo_spo2", "err");
+	std::vector<std::optional<double>> fit, loo, ref;
+	for (size_t i = 0; i < r.size(); i++) {
+		std::vector<double> r2, y2;
+		for (size_t j = 0; j < r.size(); j++)
+			if (j != i) {
+				r2.push_back(r[j]);
+				y2.push_back(y[j]);
+			}
+		const auto l = FitLine(r2, y2);
+		const double f = std::min(100.0, line->a - line->b * r[i]);
+		const double o = std::min(100.0, l->a - l->b * r[i]);
+		fit.push_back(f);
+		loo.push_back(o);
+		ref.push_back(y[i]);
+		std::printf("%-22s %6.3f %8.1f %9.2f %+6.2f %8.2f %+6.2f\n", used[i]->rec.name.c_str(), r[i], y[i], f,
+			    f - y[i], o, o - y[i]);
+	}
+	const Stats fs = Score(fit, ref, 2), ls = Score(loo, ref, 2);
+	std::printf("fit: SpO2 = %.2f - %.2f R on %zu files: MAE=%.2f %% bias=%+.2f %% within_2%%=%.0f %%\n", line->a,
+		    line->b, r.size(), fs.mae, fs.bias, fs.within * 100);
+	std::printf("leave-one-out: MAE=%.2f %% bias=%+.2f %% within_2%%=%.0f %%\n", ls.mae, ls.bias, ls.within * 100);
+	std::printf("configured: SpO2 = %.2f - %.2f R\n", cal.spo2_a_milli / 1000.0, cal.spo2_b_milli / 1000.0);
+	return 0;
+}
+
+// gnuplot, fed a script on stdin; the data in a temporary directory.
+int Plot(const std::vector<Scored> &all, const std::string &png) {
+	char tmpl[] = "/tmp/mxrt-vitals-plot.XXXXXX";
+	if (!mkdtemp(tmpl)) {
+		std::perror("mxrt-vitals-eval: mkdtemp");
+		return 1;
+	}
+	const std::filesystem::path dir(tmpl);
+	std::ostringstream gp;
+	const size_t rows = all.size();
+	gp << "set terminal pngcairo size 1400," << std::max<size_t>(300, 260 * rows) << " font 'sans,9'\n"
+	   << "set output '" << png << "'\n"
+	   << "set multiplot layout " << rows << ",2\n"
+	   << "set key top left horizontal\nset grid\n";
+	for (size_t i = 0; i < rows; i++) {
+		const auto &s = all[i];
+		const auto sig = dir / ("sig" + std::to_string(i)), beats = dir / ("beats" + std::to_string(i)),
+			   vals = dir / ("vals" + std::to_string(i));
+		{
+			std::ofstream f(sig);
+			for (size_t k = 0; k < s.run.trace_t.size(); k++)
+				f << s.run.trace_t[k] << ' ' << s.run.trace_ir[k] << '\n';
+			std::ofstream b(beats);
+			for (const auto &bt : s.run.beats)
+				b << bt.t_s << ' ' << (bt.accepted ? 1 : 0) << '\n';
+			std::ofstream v(vals);
+			for (const auto &o : s.run.outputs)
+				v << o.t_s << ' ' << Cell(o.hr, 2).c_str() << (o.hr ? "" : "NaN") << ' '
+				  << Cell(o.spo2, 2).c_str() << (o.spo2 ? "" : "NaN") << '\n';
+		}
+		gp << "set title '" << s.rec.name << ": band-passed IR and beats' noenhanced\n"
+		   << "set xlabel 's'\nset ylabel 'codes'\nunset y2tics\nunset y2label\n"
+		   << "plot '" << sig.string() << "' u 1:2 w l lc rgb '#1f77b4' t 'IR (band-passed)', '"
+		   << beats.string() << "' u 1:(0):($2>0?7:6) w p pt var ps 1.2 lc rgb '#d62728' t 'beats (open: interval rejected)'\n";
+		gp << "set title '" << s.rec.name << ": estimates" << (s.rec.ref.hr ? " (dashed: reference)" : "")
+		   << "' noenhanced\nset ylabel 'bpm'\nset y2label '%'\nset y2tics\nset ytics nomirror\n"
+		   << "plot '" << vals.string() << "' u 1:2 w l lw 2 lc rgb '#2ca02c' t 'HR', '" << vals.string()
+		   << "' u 1:3 axes x1y2 w l lw 2 lc rgb '#9467bd' t 'SpO2'";
+		if (s.rec.ref.hr)
+			gp << ", " << *s.rec.ref.hr << " w l dt 2 lc rgb '#2ca02c' t '', " << *s.rec.ref.spo2
+			   << " axes x1y2 w l dt 2 lc rgb '#9467bd' t ''";
+		gp << "\nset ytics mirror\n";
+	}
+	gp << "unset multiplot\n";
+	const auto script = dir / "plot.gp";
+	std::ofstream(script) << gp.str();
+	const std::string cmd = "gnuplot '" + script.string() + "' 2>&1";
+	FILE *p = popen(cmd.c_str(), "r");
+	std::string msg;
+	if (p) {
+		char buf[256];
+		while (std::fgets(buf, sizeof(buf), p))
+			msg += buf;
+	}
+	const int st = p ? pclose(p) : -1;
+	std::filesystem::remove_all(dir);
+	if (st != 0) {
+		std::fprintf(stderr, "mxrt-vitals-eval: gnuplot failed (is gnuplot-nox installed? scripts/setup.sh installs it)%s%s\n",
+			     msg.empty() ? "" : ": ", msg.c_str());
+		return 1;
+	}
+	return 0;
+}
+
+// --- the simulated benchmark grid ---------------------------------------------------------
+
+struct SweepResult {
+	double hr_err = 0, spo2_err = 0; // mean |error| over the settled part, per run
+	double valid = 0;		 // share of the settled part with both valid
+};
+
+SweepResult Settled(const SimParams &p, const Run &run, double from_s) {
+	SweepResult r;
+	size_t n = 0, nh = 0, ns = 0;
+	double next = from_s;
+	for (const auto &o : run.outputs) {
+		if (o.t_s < next)
+			continue;
+		next += 1; // once a second
+		n++;
+		const SimStep truth = TruthAt(p, o.t_s);
+		if (o.hr) {
+			r.hr_err += std::fabs(*o.hr - truth.hr_bpm);
+			nh++;
+		}
+		if (o.spo2) {
+			r.spo2_err += std::fabs(*o.spo2 - truth.spo2);
+			ns++;
+		}
+		r.valid += o.hr && o.spo2;
+	}
+	r.hr_err = nh ? r.hr_err / double(nh) : NAN;
+	r.spo2_err = ns ? r.spo2_err / double(ns) : NAN;
+	r.valid = n ? r.valid / double(n) : 0;
+	return r;
+}
+
+double Percentile(std::vector<double> v, double q) {
+	if (v.empty())
+		return NAN;
+	std::sort(v.begin(), v.end());
+	return v[std::min(v.size() - 1, size_t(q * double(v.size())))];
+}
+
+int Sweep(const mxrt_vitals_config &cal, double seconds, bool verbose) {
+	const double rates[] = {50, 100, 400, 1000};
+	const double hrs[] = {40, 50, 60, 72, 85, 100, 120, 140, 160, 180, 200};
+	const double spo2s[] = {80, 85, 90, 95, 100};
+	double worst_hr = 0, worst_spo2 = 0;
+	uint64_t seed = 1;
+	std::vector<double> first_valid, finger_off;
+	size_t never_valid = 0, never_cleared = 0;
+	for (const double rate : rates) {
+		double hr_sum = 0, spo2_sum = 0, valid_sum = 0;
+		size_t runs = 0, hr_runs = 0, spo2_runs = 0;
+		for (const double hr : hrs)
+			for (const double spo2 : spo2s) {
+				SimParams p;
+				p.hr_bpm = hr;
+				p.spo2 = spo2;
+				p.rate_hz = rate;
+				p.seconds = seconds;
+				p.noise = 0.05;
+				p.wander = 1.0;
+				p.motion_per_min = 2;
+				p.seed = seed++;
+				const Run run = Evaluate(Simulate(p, cal), cal);
+				const SweepResult r = Settled(p, run, 10);
+				if (verbose)
+					std::printf("# run rate=%g hr=%g spo2=%g seed=%llu: hr_err=%.2f spo2_err=%.2f valid=%.2f end_hr=%s end_spo2=%s\n",
+						    rate, hr, spo2, (unsigned long long)p.seed, r.hr_err, r.spo2_err, r.valid,
+						    Field(run.hr, 1).c_str(), Field(run.spo2, 1).c_str());
+				runs++;
+				valid_sum += r.valid;
+				if (!std::isnan(r.hr_err)) {
+					hr_sum += r.hr_err;
+					hr_runs++;
+				}
+				if (!std::isnan(r.spo2_err)) {
+					spo2_sum += r.spo2_err;
+					spo2_runs++;
+				}
+			}
+		const double hr_mae = hr_runs ? hr_sum / double(hr_runs) : NAN, spo2_mae = spo2_runs ? spo2_sum / double(spo2_runs) : NAN;
+		std::printf("sweep: rate=%g Hz runs=%zu hr_mae=%.2f bpm spo2_mae=%.2f %% valid=%.0f %% (noise 0.05, wander 1, 2 motion bursts/min; after 10 s)\n",
+			    rate, runs, hr_mae, spo2_mae, 100 * valid_sum / double(runs));
+		worst_hr = std::max(worst_hr, std::isnan(hr_mae) ? 1e9 : hr_mae);
+		worst_spo2 = std::max(worst_spo2, std::isnan(spo2_mae) ? 1e9 : spo2_mae);
+		// finger on at 3 s, off at 20 s, no motion: how soon values come and go
+		for (const double hr : hrs) {
+			SimParams p;
+			p.hr_bpm = hr;
+			p.spo2 = 95;
+			p.rate_hz = rate;
+			p.seconds = 24;
+			p.noise = 0.05;
+			p.finger_on_s = 3;
+			p.finger_off_s = 20;
+			p.seed = seed++;
+			const Run run = Evaluate(Simulate(p, cal), cal);
+			std::optional<double> on, off;
+			for (const auto &o : run.outputs) {
+				if (!on && o.t_s >= 3 && o.hr && o.spo2)
+					on = o.t_s - 3;
+				if (!off && o.t_s >= 20 && !(o.flags & MXRT_VITALS_FINGER) && !o.hr && !o.spo2)
+					off = o.t_s - 20;
+			}
+			if (on)
+				first_valid.push_back(*on);
+			else
+				never_valid++;
+			if (off)
+				finger_off.push_back(*off);
+			else
+				never_cleared++;
+		}
+	}
+	std::printf("# first valid HR+SpO2 after finger-on (all rates, HR 40..200): p50=%.2f s p90=%.2f s max=%.2f s, never: %zu\n",
+		    Percentile(first_valid, 0.5), Percentile(first_valid, 0.9), Percentile(first_valid, 1.0), never_valid);
+	std::vector<double> typical; // 60..100 bpm
+	std::printf("# finger-off cleared: p50=%.2f s max=%.2f s, never: %zu\n", Percentile(finger_off, 0.5),
+		    Percentile(finger_off, 1.0), never_cleared);
+	std::printf("bench: vitals_sim_hr_mae_worst_rate = %.2f bpm (goal <= 1)\n", worst_hr);
+	std::printf("bench: vitals_sim_spo2_mae_worst_rate = %.2f %% (goal <= 1)\n", worst_spo2);
+	std::printf("bench: vitals_first_valid_after_finger_on_p90 = %.2f s (goal <= 2.5)\n", Percentile(first_valid, 0.9));
+	std::printf("bench: vitals_finger_off_cleared_max = %.2f s (goal <= 1)\n",
+		    never_cleared ? 1e9 : Percentile(finger_off, 1.0));
+	return 0;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+	CLI::App app{"mxrt-vitals-eval: the driver's heart-rate and SpO2 estimator on recordings or simulated signals",
+		     "mxrt-vitals-eval"};
+	std::vector<std::string> files, sims;
+	bool csv = false, fit = false, sweep = false, verbose = false;
+	std::string plot;
+	double rate = 0, sweep_seconds = 60;
+	std::vector<double> cal_ab;
+	app.add_option("files", files, "recordings: OxiWear *.csv, or record streams saved from /dev/max30102-N");
+	app.add_flag("--csv", csv, "print file,ref_spo2,ref_hr,spo2,hr,valid_share (one row per file)");
+	app.add_option("--plot", plot, "draw every recording's signal, beats, HR and SpO2 into this PNG (gnuplot)");
+	app.add_flag("--fit", fit, "fit SpO2 = a - b R to the files' references and show leave-one-out errors");
+	app.add_option("--rate", rate, "sample rate of the files in Hz (CSV: 64; record streams: from the timestamps)")
+		->check(CLI::Range(1.0, 3200.0));
+	app.add_option("--cal", cal_ab, "calibration A,B: SpO2 = A - B R (default: the built-in line)")
+		->delimiter(',')
+		->expected(2);
+	app.add_option("--sim", sims, "a simulated recording: hr=72,spo2=97,rate=100,seconds=30,noise=0.03,"
+				      "wander=1,motion=0,bits=18,perfusion=0.02,finger_on=0,finger_off=S,step=AT:HR:SPO2,seed=1");
+	app.add_flag("--sweep", sweep, "the simulated benchmark: HR 40..200 x SpO2 80..100 x 50/100/400/1000 Hz");
+	app.add_option("--sweep-seconds", sweep_seconds, "length of each sweep run")->check(CLI::Range(12.0, 3600.0));
+	app.add_flag("-v,--verbose", verbose, "--sweep: a line per run");
+	try {
+		app.parse(argc, argv);
+	} catch (const CLI::ParseError &e) {
+		const int rc = app.exit(e);
+		return rc == 0 ? 0 : 2;
+	}
+
+	mxrt_vitals_config cal;
+	mxrt_vitals_config_default(&cal);
+	if (!cal_ab.empty()) {
+		cal.spo2_a_milli = int32_t(std::lround(cal_ab[0] * 1000));
+		cal.spo2_b_milli = int32_t(std::lround(cal_ab[1] * 1000));
+		if (mxrt_vitals_config_validate(&cal) != 0) {
+			std::fprintf(stderr, "mxrt-vitals-eval: --cal: A must be in 50..200 and B in 0.001..100\n");
+			return 2;
+		}
+	}
+	if (sweep)
+		return Sweep(cal, sweep_seconds, verbose);
+	if (files.empty() && sims.empty()) {
+		std::fprintf(stderr, "mxrt-vitals-eval: no FILE and no --sim\n%s", app.help().c_str());
+		return 2;
+	}
+	if (csv && fit) {
+		std::fprintf(stderr, "mxrt-vitals-eval: --csv and --fit print different tables: choose one\n");
+		return 2;
+	}
+	std::vector<Scored> all;
+	try {
+		for (const auto &f : files) {
+			Recording rec = Read(f, rate > 0 ? uint64_t(std::llround(1e9 / rate)) : 0);
+			all.push_back({std::move(rec), {}});
+		}
+		for (const auto &s : sims)
+			all.push_back({Simulate(SimParams::Parse(s), cal), {}});
+	} catch (const BadInput &e) {
+		std::fprintf(stderr, "mxrt-vitals-eval: %s\n", e.what());
+		return 1;
+	}
+	for (auto &s : all) {
+		s.run = Evaluate(s.rec, cal, plot.empty() ? Trace::kNo : Trace::kYes);
+		if (s.run.rejected > 0)
+			std::fprintf(stderr, "mxrt-vitals-eval: %s: %d records refused by the estimator\n", s.rec.name.c_str(),
+				     s.run.rejected);
+	}
+	int rc = 0;
+	if (csv)
+		PrintCsv(all);
+	else if (fit)
+		rc = PrintFit(all, cal);
+	else
+		PrintTable(all);
+	if (!plot.empty() && rc == 0)
+		rc = Plot(all, plot);
+	return rc;
+}

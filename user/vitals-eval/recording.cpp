@@ -1,0 +1,224 @@
+// SPDX-License-Identifier: GPL-2.0
+//
+// Runs in: user space (mxrt-vitals-eval and the unit tests). Implements recording.hpp.
+#include "recording.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+namespace mxrt::vitals_eval {
+namespace {
+
+constexpr uint64_t kOxiwearPeriodNs = 15'625'000; // 64 Hz
+constexpr uint32_t kCsvAdcBits = 18;
+
+std::string BaseName(const std::string &path) {
+	const auto slash = path.find_last_of('/');
+	return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+std::vector<std::string> Split(const std::string &line) {
+	std::vector<std::string> out;
+	std::string cell;
+	std::istringstream in(line);
+	while (std::getline(in, cell, ','))
+		out.push_back(cell);
+	if (!line.empty() && line.back() == ',')
+		out.emplace_back();
+	return out;
+}
+
+std::string Trim(std::string s) {
+	while (!s.empty() && (s.back() == '\r' || s.back() == ' ' || s.back() == '\t'))
+		s.pop_back();
+	size_t i = 0;
+	while (i < s.size() && (s[i] == ' ' || s[i] == '\t'))
+		i++;
+	return s.substr(i);
+}
+
+// A decimal number, all of the cell; nullopt otherwise.
+std::optional<double> Number(const std::string &cell) {
+	const std::string s = Trim(cell);
+	if (s.empty())
+		return std::nullopt;
+	char *end = nullptr;
+	errno = 0;
+	const double v = std::strtod(s.c_str(), &end);
+	if (errno != 0 || end != s.c_str() + s.size() || !std::isfinite(v))
+		return std::nullopt;
+	return v;
+}
+
+[[noreturn]] void Fail(const std::string &path, const std::string &why) { throw BadInput(path + ": " + why); }
+
+std::string ReadAll(const std::string &path) {
+	std::ifstream f(path, std::ios::binary);
+	if (!f)
+		Fail(path, std::strerror(errno));
+	std::ostringstream ss;
+	ss << f.rdbuf();
+	if (f.bad())
+		Fail(path, "read error");
+	return ss.str();
+}
+
+} // namespace
+
+Reference ReferenceFromName(const std::string &base_name) {
+	// <time>-<SpO2>-<HR>, then any '-'/'_', then an optional .extension
+	std::string s = base_name;
+	if (const auto dot = s.find_last_of('.'); dot != std::string::npos && dot > 0)
+		s.resize(dot);
+	while (!s.empty() && (s.back() == '-' || s.back() == '_'))
+		s.pop_back();
+	std::vector<std::string> parts;
+	std::istringstream in(s);
+	for (std::string p; std::getline(in, p, '-');)
+		parts.push_back(p);
+	auto decimal = [](const std::string &p, bool whole) {
+		bool digit = false, dot = false;
+		for (const char c : p) {
+			if (c >= '0' && c <= '9')
+				digit = true;
+			else if (c == '.' && !dot && !whole && digit)
+				dot = true;
+			else
+				return false;
+		}
+		return digit && p.back() != '.';
+	};
+	Reference r;
+	if (parts.size() == 3 && decimal(parts[0], true) && decimal(parts[1], false) && decimal(parts[2], false)) {
+		r.spo2 = std::stod(parts[1]);
+		r.hr = std::stod(parts[2]);
+	}
+	return r;
+}
+
+Recording ReadCsv(const std::string &path, uint64_t period_ns) {
+	const std::string text = ReadAll(path);
+	if (text.empty())
+		Fail(path, "empty file");
+	Recording rec;
+	rec.name = BaseName(path);
+	rec.ref = ReferenceFromName(rec.name);
+	rec.period_ns = period_ns ? period_ns : kOxiwearPeriodNs;
+
+	std::istringstream in(text);
+	std::string line;
+	size_t lineno = 0;
+	int c_ts = -1, c_num = -1, c_ir = -1, c_red = -1;
+	bool header = false;
+	uint64_t next_seq = 0;
+	while (std::getline(in, line)) {
+		lineno++;
+		const auto cells = Split(Trim(line));
+		if (!header) {
+			if (cells.empty() || Trim(cells[0]) != "timestamp")
+				continue;
+			for (size_t i = 0; i < cells.size(); i++) {
+				const std::string c = Trim(cells[i]);
+				if (c == "timestamp") c_ts = int(i);
+				else if (c == "sampleNum") c_num = int(i);
+				else if (c == "LEDC1") c_ir = int(i);
+				else if (c == "LEDC2") c_red = int(i);
+			}
+			if (c_num < 0 || c_ir < 0 || c_red < 0)
+				Fail(path, "line " + std::to_string(lineno) +
+					   ": the column row lacks sampleNum, LEDC1 (IR) or LEDC2 (red)");
+			header = true;
+			continue;
+		}
+		// The trailer ("elapsed capture time", ...) ends the samples.
+		if (cells.empty() || !Number(cells[0]))
+			break;
+		const int need = std::max({c_ts, c_num, c_ir, c_red});
+		if (int(cells.size()) <= need)
+			Fail(path, "line " + std::to_string(lineno) + ": " + std::to_string(cells.size()) +
+				   " columns, the header names " + std::to_string(need + 1) + " or more");
+		const auto ts = Number(cells[c_ts]), num = Number(cells[c_num]), ir = Number(cells[c_ir]),
+			   red = Number(cells[c_red]);
+		if (!ts || !num || !ir || !red)
+			Fail(path, "line " + std::to_string(lineno) + ": a timestamp, sampleNum, LEDC1 or LEDC2 cell is not a number");
+		const double max_code = double((1u << kCsvAdcBits) - 1);
+		if (*ir < 0 || *red < 0 || *ir > max_code || *red > max_code)
+			Fail(path, "line " + std::to_string(lineno) + ": LEDC1/LEDC2 outside 0.." +
+				   std::to_string(uint32_t(max_code)) + " (18-bit codes)");
+		if (*num < 1 || *num != std::floor(*num) || *ts < 0)
+			Fail(path, "line " + std::to_string(lineno) + ": sampleNum must be a whole number from 1, timestamp >= 0");
+		const uint64_t seq = uint64_t(*num) - 1;
+		if (!rec.records.empty() && seq < next_seq)
+			Fail(path, "line " + std::to_string(lineno) + ": sampleNum goes backwards");
+		mxrt_max30102_record r = {};
+		r.seq = seq;
+		r.timestamp_ns = uint64_t(std::llround(*ts * 1e6));
+		r.red = uint32_t(std::lround(*red));
+		r.ir = uint32_t(std::lround(*ir));
+		r.adc_bits = kCsvAdcBits;
+		if (rec.records.empty()) {
+			r.flags = MXRT_MAX30102_REC_RESTART;
+		} else if (seq > next_seq) { // missed samples
+			r.flags = MXRT_MAX30102_REC_FIFO_OVERFLOW;
+			r.lost = uint32_t(std::min<uint64_t>(seq - next_seq, UINT32_MAX));
+		}
+		next_seq = seq + 1;
+		rec.records.push_back(r);
+	}
+	if (!header)
+		Fail(path, "no column row starting with 'timestamp' (not an OxiWear CSV)");
+	if (rec.records.empty())
+		Fail(path, "no samples after the column row");
+	return rec;
+}
+
+Recording ReadRecords(const std::string &path, uint64_t period_ns) {
+	const std::string bytes = ReadAll(path);
+	if (bytes.empty())
+		Fail(path, "empty file");
+	if (bytes.size() % sizeof(mxrt_max30102_record) != 0)
+		Fail(path, std::to_string(bytes.size()) + " bytes is not a whole number of " +
+			   std::to_string(sizeof(mxrt_max30102_record)) + "-byte records");
+	Recording rec;
+	rec.name = BaseName(path);
+	rec.ref = ReferenceFromName(rec.name);
+	rec.records.resize(bytes.size() / sizeof(mxrt_max30102_record));
+	std::memcpy(rec.records.data(), bytes.data(), bytes.size());
+	std::vector<double> periods;
+	for (size_t i = 0; i < rec.records.size(); i++) {
+		const auto &r = rec.records[i];
+		const std::string at = "record " + std::to_string(i) + " (seq " + std::to_string(r.seq) + ")";
+		if (r.adc_bits < 15 || r.adc_bits > 18)
+			Fail(path, at + ": adc_bits " + std::to_string(r.adc_bits) + " is not 15..18 (not a record stream?)");
+		if ((r.red >> r.adc_bits) != 0 || (r.ir >> r.adc_bits) != 0)
+			Fail(path, at + ": a value wider than adc_bits");
+		if (i > 0) {
+			const auto &p = rec.records[i - 1];
+			if (r.seq <= p.seq)
+				Fail(path, at + ": seq does not increase");
+			if (!(r.flags & MXRT_MAX30102_REC_RESTART) && r.timestamp_ns > p.timestamp_ns)
+				periods.push_back(double(r.timestamp_ns - p.timestamp_ns) / double(r.seq - p.seq));
+		}
+	}
+	if (period_ns) {
+		rec.period_ns = period_ns;
+	} else {
+		if (periods.empty())
+			Fail(path, "too few records to tell the sample period: give --rate");
+		std::nth_element(periods.begin(), periods.begin() + periods.size() / 2, periods.end());
+		rec.period_ns = uint64_t(std::llround(periods[periods.size() / 2]));
+	}
+	return rec;
+}
+
+Recording Read(const std::string &path, uint64_t period_ns) {
+	const bool csv = path.size() >= 4 && path.compare(path.size() - 4, 4, ".csv") == 0;
+	return csv ? ReadCsv(path, period_ns) : ReadRecords(path, period_ns);
+}
+
+} // namespace mxrt::vitals_eval

@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: GPL-2.0
+//
+// Runs in: user space (mxrt-vitals-eval and the unit tests).
+//
+// A recording as the estimator sees it: records (struct mxrt_max30102_record, as the driver
+// delivers them) at a sample period, with the reference values when there are some. Read from
+// the OxiWear CSV format (../shared/data/ppg-oxiwear/README.md) or from a stream of records saved
+// from /dev/max30102-N.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <mxrt/max30102.h>
+
+namespace mxrt::vitals_eval {
+
+struct Reference {
+	std::optional<double> spo2; // %
+	std::optional<double> hr;   // bpm
+};
+
+struct Recording {
+	std::string name; // the file's base name
+	Reference ref;
+	uint64_t period_ns = 0;
+	std::vector<mxrt_max30102_record> records;
+};
+
+// What a bad file gets: the message names the file and, where it helps, the line.
+struct BadInput : std::runtime_error {
+	using std::runtime_error::runtime_error;
+};
+
+// "<time>-<SpO2>-<HR>[_-]*.<ext>" (the OxiWear naming) -> the reference; anything else -> none.
+Reference ReferenceFromName(const std::string &base_name);
+
+// The OxiWear CSV: header rows, then a row naming the columns (timestamp, sampleNum, LEDC1 = IR,
+// LEDC2 = red are required), then one row per sample, then a trailer. The ADC values are taken as
+// 18-bit codes; period_ns 0 means the recordings' 64 Hz. Throws BadInput.
+Recording ReadCsv(const std::string &path, uint64_t period_ns = 0);
+
+// Records as read() returns them from /dev/max30102-N (32 bytes each, host byte order), e.g.
+// saved with `dd if=/dev/max30102-0 of=FILE bs=32 count=N`. period_ns 0: from the timestamps.
+// Throws BadInput.
+Recording ReadRecords(const std::string &path, uint64_t period_ns = 0);
+
+// By the name: *.csv is CSV, anything else a record stream.
+Recording Read(const std::string &path, uint64_t period_ns = 0);
+
+} // namespace mxrt::vitals_eval
