@@ -304,9 +304,17 @@ private:
 		n_++;
 		// the middle of the block, in record seq x 256
 		center_q8_ = (seq << 8) - u64(decim_ - 1) * 128;
-		UpdateFinger(x_ir);
+		// HR mode (red LED only: IR is 0 in every record): the red channel carries the pulse,
+		// and there is no SpO2. A switch between the two starts the measurement over.
+		const bool red_only = x_ir == 0 && x_red > 0;
+		if (red_only != red_only_) {
+			red_only_ = red_only;
+			ClearMeasurement();
+		}
+		const s64 pulse = red_only ? x_red : x_ir, second = red_only ? 0 : x_red;
+		UpdateFinger(pulse);
 		if (finger_ == Finger::kOn && !low_rate_)
-			Measure(x_ir, x_red);
+			Measure(pulse, second);
 		Expire();
 		Publish();
 	}
@@ -545,6 +553,7 @@ private:
 		confidence_ = hr_valid_ ? u32((corr_q16_ * 100 * iv_accepted_ / iv_count_) >> kQ) : 0;
 		if (hr_valid_)
 			last_valid_n_ = n_;
+		evaluated_ = true;
 	}
 
 	// Beats that stop coming end the interval chain, then the values; a "finger" that never
@@ -552,6 +561,10 @@ private:
 	void Expire() {
 		if (finger_ != Finger::kOn)
 			return;
+		if (low_rate_) { // no beats at this rate: pulsatility cannot be judged
+			pulse_ = true;
+			return;
+		}
 		if (have_beat_ && n_ - last_commit_n_ > max_segment_n_) {
 			have_beat_ = false; // too long for an interval: the next beat starts a new chain
 			DropSegment();
@@ -565,7 +578,8 @@ private:
 		pulse_ = n_ - Max(on_n_, last_commit_n_) <= no_pulse_n_;
 	}
 
-	// out_ from the state; its timestamp and seq move only when something in it changes.
+	// out_ from the state; its timestamp and seq are those of the record at which the values were
+	// last evaluated (a beat) or changed.
 	void Publish() {
 		mxrt_vitals_out o = {};
 		const bool on = finger_ == Finger::kOn;
@@ -588,12 +602,13 @@ private:
 			o.flags |= MXRT_VITALS_CLIPPING;
 		if (low_rate_)
 			o.flags |= MXRT_VITALS_LOW_RATE;
-		if (o.hr_mbpm != out_.hr_mbpm || o.spo2_mpct != out_.spo2_mpct || o.confidence != out_.confidence ||
-		    o.flags != out_.flags) {
+		if (evaluated_ || o.hr_mbpm != out_.hr_mbpm || o.spo2_mpct != out_.spo2_mpct ||
+		    o.confidence != out_.confidence || o.flags != out_.flags) {
 			o.timestamp_ns = rec_ts_;
 			o.seq = last_seq_;
 			out_ = o;
 		}
+		evaluated_ = false;
 	}
 
 	int Changes(const mxrt_vitals_out &b) {
@@ -615,7 +630,7 @@ private:
 	mxrt_vitals_out out_ = {};
 
 	// the stream and the averaging to the internal rate
-	bool started_ = false, low_rate_ = false, clipping_ = false, block_clipped_ = false;
+	bool started_ = false, low_rate_ = false, clipping_ = false, block_clipped_ = false, red_only_ = false;
 	u32 restarted_ = 0; // Start ran during this push
 	u32 adc_bits_ = 0, shift_ = 0, clip_code_ = 0, decim_ = 1, count_ = 0;
 	u32 last_red_ = 0, last_ir_ = 0; // the last record, 18-bit codes (held over a gap)
@@ -643,7 +658,7 @@ private:
 	Segment seg_ = {}, seg_ring_[kRing] = {};
 	u32 seg_head_ = 0, seg_count_ = 0;
 	// results
-	bool hr_valid_ = false, spo2_valid_ = false;
+	bool hr_valid_ = false, spo2_valid_ = false, evaluated_ = false;
 	u32 hr_mbpm_ = 0, spo2_mpct_ = 0, confidence_ = 0;
 	s64 corr_q16_ = 0, ratio_q16_ = 0;
 };

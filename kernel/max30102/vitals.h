@@ -59,7 +59,8 @@ struct mxrt_vitals {
 #define MXRT_VITALS_LOW_RATE 0x0040	/* output rate below 12.5 Hz: no HR or SpO2 at this rate */
 
 struct mxrt_vitals_out {
-	mxrt_u64 timestamp_ns; /* the record that last changed these values (its timestamp_ns) */
+	mxrt_u64 timestamp_ns; /* the record at which these values were last evaluated (at a beat)
+				* or changed: its timestamp_ns */
 	mxrt_u64 seq;	       /* ... and its seq */
 	mxrt_u32 hr_mbpm;      /* heart rate in 1/1000 beats per minute (0 unless HR_VALID) */
 	mxrt_u32 spo2_mpct;    /* SpO2 in 1/1000 % (0 unless SPO2_VALID), at most 100000 */
@@ -93,7 +94,9 @@ void mxrt_vitals_reset(struct mxrt_vitals *v) MXRT_NOEXCEPT;
  * not) is bridged when it is short (at most 100 ms: the filters see the last sample held) and
  * starts the estimator over when longer; MXRT_MAX30102_REC_RESTART, a new period or a new
  * adc_bits start it over too.
- * Returns the MXRT_VITALS_CHANGED_* mask (0: nothing a reader would see changed), or
+ * In HR mode (IR 0 in every record) the red channel carries the pulse: HR, no SpO2.
+ * Returns the MXRT_VITALS_CHANGED_* mask (0: no value or flag changed; the timestamp and seq of
+ * mxrt_vitals_out also move at every beat, which is not reported as a change), or
  * -MXRT_EINVAL for a record that cannot be a sample (seq not after the previous one, adc_bits
  * outside 15..18, a value wider than adc_bits, period_ns outside 312500..1000000000 ns):
  * such a record changes nothing.
