@@ -7,8 +7,8 @@
 
 namespace mxrt::vitals_eval {
 
-Run Evaluate(const Recording &rec, const mxrt_vitals_config &cal, Trace trace) {
-	Run run;
+Estimates Evaluate(const Recording &rec, const mxrt_vitals_config &cal, Trace trace) {
+	Estimates run;
 	mxrt_vitals v;
 	if (mxrt_vitals_init(&v, &cal) != 0)
 		throw BadInput("the calibration is out of range");

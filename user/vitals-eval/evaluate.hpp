@@ -28,7 +28,7 @@ struct Beat {
 	bool accepted;
 };
 
-struct Run {
+struct Estimates {
 	std::vector<Output> outputs; // one per record
 	std::vector<Beat> beats;
 	// per internal sample (with Trace::kYes): time, band-passed IR and the beat threshold
@@ -43,7 +43,7 @@ struct Run {
 
 enum class Trace { kNo, kYes };
 
-Run Evaluate(const Recording &rec, const mxrt_vitals_config &cal, Trace trace = Trace::kNo);
+Estimates Evaluate(const Recording &rec, const mxrt_vitals_config &cal, Trace trace = Trace::kNo);
 
 // Error statistics of estimates against references (pairs with both present).
 struct Stats {

@@ -50,7 +50,7 @@ std::string Field(const std::optional<double> &v, int decimals) {
 
 struct Scored {
 	Recording rec;
-	Run run;
+	Estimates run;
 };
 
 void PrintTable(const std::vector<Scored> &all) {
@@ -201,7 +201,7 @@ struct SweepResult {
 	double valid = 0;		 // share of the settled part with both valid
 };
 
-SweepResult Settled(const SimParams &p, const Run &run, double from_s) {
+SweepResult Settled(const SimParams &p, const Estimates &run, double from_s) {
 	SweepResult r;
 	size_t n = 0, nh = 0, ns = 0;
 	double next = from_s;
@@ -256,7 +256,7 @@ int Sweep(const mxrt_vitals_config &cal, double seconds, bool verbose) {
 				p.wander = 1.0;
 				p.motion_per_min = 2;
 				p.seed = seed++;
-				const Run run = Evaluate(Simulate(p, cal), cal);
+				const Estimates run = Evaluate(Simulate(p, cal), cal);
 				const SweepResult r = Settled(p, run, 10);
 				if (verbose)
 					std::printf("# run rate=%g hr=%g spo2=%g seed=%llu: hr_err=%.2f spo2_err=%.2f valid=%.2f end_hr=%s end_spo2=%s\n",
@@ -289,7 +289,7 @@ int Sweep(const mxrt_vitals_config &cal, double seconds, bool verbose) {
 			p.finger_on_s = 3;
 			p.finger_off_s = 20;
 			p.seed = seed++;
-			const Run run = Evaluate(Simulate(p, cal), cal);
+			const Estimates run = Evaluate(Simulate(p, cal), cal);
 			std::optional<double> on, off;
 			for (const auto &o : run.outputs) {
 				if (!on && o.t_s >= 3 && o.hr && o.spo2)

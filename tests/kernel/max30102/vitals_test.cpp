@@ -1,0 +1,751 @@
+// SPDX-License-Identifier: GPL-2.0
+//
+// Runs in: user space. The heart-rate and SpO2 estimator (kernel/max30102/vitals.cpp) on
+// simulated signals with a known truth at the driver's rates, on the edges of its input (bad
+// records, extreme codes, gaps, restarts, clipping, flat lines, finger off), over an hour at
+// 3200 Hz, in parallel instances, and on the real recordings in ../shared/data when they are
+// there (skipped with a message otherwise).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstddef>
+#include <cstring>
+#include <filesystem>
+#include <functional>
+#include <random>
+#include <thread>
+#include <unistd.h>
+#include <vector>
+
+#include <max30102/vitals.h>
+#include <vitals-eval/evaluate.hpp>
+#include <vitals-eval/ppg_sim.hpp>
+#include <vitals-eval/recording.hpp>
+
+namespace {
+
+using namespace mxrt::vitals_eval;
+
+mxrt_vitals_config DefaultConfig() {
+	mxrt_vitals_config c;
+	mxrt_vitals_config_default(&c);
+	return c;
+}
+
+struct Vitals {
+	mxrt_vitals v;
+	explicit Vitals(const mxrt_vitals_config &c = DefaultConfig()) {
+		std::memset(&v, 0xa5, sizeof(v)); // init must not depend on zeroed memory
+		EXPECT_EQ(mxrt_vitals_init(&v, &c), 0);
+	}
+	int Push(const mxrt_max30102_record &r, uint64_t period_ns) { return mxrt_vitals_push(&v, &r, period_ns); }
+	mxrt_vitals_out Out() const {
+		mxrt_vitals_out o;
+		mxrt_vitals_get(&v, &o);
+		return o;
+	}
+	mxrt_vitals_trace Trace() const {
+		mxrt_vitals_trace t;
+		mxrt_vitals_get_trace(&v, &t);
+		return t;
+	}
+};
+
+mxrt_max30102_record Rec(uint64_t seq, uint32_t red, uint32_t ir, uint16_t bits = 18, uint16_t flags = 0) {
+	mxrt_max30102_record r = {};
+	r.seq = seq;
+	r.timestamp_ns = 1'000'000'000 + seq * 10'000'000;
+	r.red = red;
+	r.ir = ir;
+	r.adc_bits = bits;
+	r.flags = flags;
+	return r;
+}
+
+SimParams Sim(double hr, double spo2, double rate, double seconds) {
+	SimParams p;
+	p.hr_bpm = hr;
+	p.spo2 = spo2;
+	p.rate_hz = rate;
+	p.seconds = seconds;
+	return p;
+}
+
+// The outputs in [from_s, to_s): all valid, and within the tolerances of the truth.
+void ExpectTracks(const SimParams &p, const Estimates &run, double from_s, double hr_tol, double spo2_tol,
+		  double to_s = 1e300) {
+	size_t checked = 0, bad = 0;
+	for (const auto &o : run.outputs) {
+		if (o.t_s < from_s || o.t_s >= to_s)
+			continue;
+		checked++;
+		const SimStep truth = TruthAt(p, o.t_s);
+		if (!o.hr || !o.spo2 || std::fabs(*o.hr - truth.hr_bpm) > hr_tol || std::fabs(*o.spo2 - truth.spo2) > spo2_tol) {
+			if (bad++ < 3)
+				ADD_FAILURE() << p.Name() << " at " << o.t_s << " s: hr " << (o.hr ? *o.hr : -1) << " (truth "
+					      << truth.hr_bpm << "), spo2 " << (o.spo2 ? *o.spo2 : -1) << " (truth " << truth.spo2
+					      << "), flags " << o.flags;
+		}
+	}
+	EXPECT_GT(checked, 0u);
+	EXPECT_EQ(bad, 0u) << p.Name() << ": " << bad << " of " << checked << " outputs off";
+}
+
+// --- configuration and bad input ------------------------------------------------------------
+
+TEST(VitalsConfig, DefaultsAreValidAndBadFieldsAreRefused) {
+	mxrt_vitals_config c = DefaultConfig();
+	EXPECT_EQ(mxrt_vitals_config_validate(&c), 0);
+	auto with = [](auto f) {
+		mxrt_vitals_config c = DefaultConfig();
+		f(c);
+		return mxrt_vitals_config_validate(&c);
+	};
+	EXPECT_EQ(with([](auto &c) { c.spo2_a_milli = 49'999; }), -MXRT_EINVAL);
+	EXPECT_EQ(with([](auto &c) { c.spo2_a_milli = 200'001; }), -MXRT_EINVAL);
+	EXPECT_EQ(with([](auto &c) { c.spo2_b_milli = 0; }), -MXRT_EINVAL);
+	EXPECT_EQ(with([](auto &c) { c.spo2_b_milli = -5; }), -MXRT_EINVAL);
+	EXPECT_EQ(with([](auto &c) { c.spo2_b_milli = 100'001; }), -MXRT_EINVAL);
+	EXPECT_EQ(with([](auto &c) { c.finger_off_level = c.finger_on_level; }), -MXRT_EINVAL);
+	EXPECT_EQ(with([](auto &c) { c.finger_on_level = (1u << 18) + 1; }), -MXRT_EINVAL);
+	EXPECT_EQ(with([](auto &c) { c.spo2_a_milli = 110'000; c.spo2_b_milli = 25'000; }), 0);
+}
+
+TEST(VitalsConfig, InitWithABadConfigurationLeavesTheStateAlone) {
+	mxrt_vitals v;
+	std::memset(&v, 0x3c, sizeof(v));
+	const mxrt_vitals before = v;
+	mxrt_vitals_config c = DefaultConfig();
+	c.spo2_b_milli = 0;
+	EXPECT_EQ(mxrt_vitals_init(&v, &c), -MXRT_EINVAL);
+	EXPECT_EQ(std::memcmp(&v, &before, sizeof(v)), 0);
+}
+
+TEST(VitalsInput, RecordsThatCannotBeSamplesAreRefusedAndChangeNothing) {
+	Vitals e;
+	for (uint64_t i = 0; i < 300; i++)
+		ASSERT_GE(e.Push(Rec(100 + i, 80'000, 100'000), 10'000'000), 0);
+	const mxrt_vitals before = e.v;
+	const uint64_t next = 400;
+	EXPECT_EQ(e.Push(Rec(next, 80'000, 100'000, 14), 10'000'000), -MXRT_EINVAL);		// adc_bits
+	EXPECT_EQ(e.Push(Rec(next, 80'000, 100'000, 19), 10'000'000), -MXRT_EINVAL);
+	EXPECT_EQ(e.Push(Rec(next, 1u << 15, 100, 15), 10'000'000), -MXRT_EINVAL);		// wider than 15 bits
+	EXPECT_EQ(e.Push(Rec(next, 100, 1u << 18, 18), 10'000'000), -MXRT_EINVAL);
+	EXPECT_EQ(e.Push(Rec(next, 80'000, 100'000), 0), -MXRT_EINVAL);				// period
+	EXPECT_EQ(e.Push(Rec(next, 80'000, 100'000), 312'499), -MXRT_EINVAL);
+	EXPECT_EQ(e.Push(Rec(next, 80'000, 100'000), 1'000'000'001), -MXRT_EINVAL);
+	EXPECT_EQ(e.Push(Rec(next - 1, 80'000, 100'000), 10'000'000), -MXRT_EINVAL);		// repeated seq
+	EXPECT_EQ(e.Push(Rec(50, 80'000, 100'000), 10'000'000), -MXRT_EINVAL);			// older seq
+	EXPECT_EQ(std::memcmp(&e.v, &before, sizeof(before)), 0);
+	EXPECT_GE(e.Push(Rec(next, 80'000, 100'000), 10'000'000), 0);
+	mxrt_max30102_record bad[3] = {Rec(next + 1, 1, 1), Rec(next + 2, 1, 1, 20), Rec(next + 3, 1, 1)};
+	EXPECT_EQ(mxrt_vitals_push_n(&e.v, bad, 3, 10'000'000), -MXRT_EINVAL);
+	// the first was taken, the third not: the next in order is next + 2
+	EXPECT_EQ(e.Push(Rec(next + 1, 1, 1), 10'000'000), -MXRT_EINVAL);
+	EXPECT_GE(e.Push(Rec(next + 2, 1, 1), 10'000'000), 0);
+}
+
+// --- accuracy on simulated signals ----------------------------------------------------------
+
+TEST(VitalsSim, FollowsHrAndSpo2AtEveryRateTheDriverUses) {
+	const mxrt_vitals_config cal = DefaultConfig();
+	for (const double rate : {25.0, 50.0, 64.0, 100.0, 200.0, 400.0, 1000.0, 3200.0})
+		for (const auto &[hr, spo2] : {std::pair{45.0, 99.0}, {72.0, 97.0}, {110.0, 88.0}, {190.0, 82.0}}) {
+			SimParams p = Sim(hr, spo2, rate, 25);
+			p.seed = uint64_t(rate) * 1000 + uint64_t(hr);
+			const Estimates run = Evaluate(Simulate(p, cal), cal);
+			// 25 Hz times a beat to +-20 ms before interpolation: looser there
+			ExpectTracks(p, run, 8, rate < 50 ? 2.5 : 1.0, 1.0);
+			EXPECT_EQ(run.rejected, 0);
+		}
+}
+
+TEST(VitalsSim, NoiseWanderAndMotionBurstsStayWithinTheGoals) {
+	const mxrt_vitals_config cal = DefaultConfig();
+	for (const double rate : {50.0, 400.0}) {
+		SimParams p = Sim(80, 92, rate, 90);
+		p.noise = 0.05;
+		p.wander = 1.5;
+		p.motion_per_min = 3;
+		p.seed = 7;
+		const Estimates run = Evaluate(Simulate(p, cal), cal);
+		double hr_err = 0, spo2_err = 0;
+		size_t n = 0, motion = 0;
+		for (const auto &o : run.outputs) {
+			if (o.t_s < 10)
+				continue;
+			motion += (o.flags & MXRT_VITALS_MOTION) != 0;
+			if (!o.hr || !o.spo2)
+				continue;
+			hr_err += std::fabs(*o.hr - 80);
+			spo2_err += std::fabs(*o.spo2 - 92);
+			n++;
+		}
+		ASSERT_GT(n, run.outputs.size() / 2) << "valid most of the time";
+		EXPECT_LE(hr_err / double(n), 1.0) << rate;
+		EXPECT_LE(spo2_err / double(n), 1.0) << rate;
+		EXPECT_GT(motion, 0u) << "the bursts were seen as motion";
+	}
+}
+
+TEST(VitalsSim, StepsInHrAndSpo2AreFollowedWithinTenSeconds) {
+	const mxrt_vitals_config cal = DefaultConfig();
+	SimParams p = Sim(72, 97, 100, 60);
+	p.steps = {{30, 120, 88}};
+	const Estimates run = Evaluate(Simulate(p, cal), cal);
+	ExpectTracks(p, run, 8, 1.0, 1.0, 30); // before the step
+	ExpectTracks(p, run, 40, 1.0, 1.5);    // ten seconds after it
+}
+
+// The goals in signal time (deterministic, not timing): values within 2.5 s of finger-on at a
+// resting heart rate, gone within 1 s of finger-off.
+TEST(VitalsSim, ValuesComeSoonAfterFingerOnAndGoSoonAfterFingerOff) {
+	const mxrt_vitals_config cal = DefaultConfig();
+	for (const double rate : {50.0, 100.0, 400.0}) {
+		SimParams p = Sim(72, 97, rate, 20);
+		p.finger_on_s = 2;
+		p.finger_off_s = 15;
+		const Estimates run = Evaluate(Simulate(p, cal), cal);
+		std::optional<double> first, cleared;
+		for (const auto &o : run.outputs) {
+			if (o.t_s < 2) {
+				EXPECT_FALSE(o.hr || o.spo2 || (o.flags & MXRT_VITALS_FINGER)) << "no finger at " << o.t_s;
+				continue;
+			}
+			if (!first && o.hr && o.spo2)
+				first = o.t_s - 2;
+			if (o.t_s >= 15 && !cleared && !o.hr && !o.spo2 && !(o.flags & MXRT_VITALS_FINGER) &&
+			    (o.flags & MXRT_VITALS_FINGER_VALID))
+				cleared = o.t_s - 15;
+		}
+		ASSERT_TRUE(first) << rate;
+		EXPECT_LE(*first, 2.5) << rate;
+		ASSERT_TRUE(cleared) << rate;
+		EXPECT_LE(*cleared, 1.0) << rate;
+		EXPECT_FALSE(run.outputs.back().hr);
+	}
+}
+
+TEST(VitalsSim, BelowTwelveAndAHalfHertzOnlyTheFingerIsReported) {
+	const mxrt_vitals_config cal = DefaultConfig();
+	const Estimates run = Evaluate(Simulate(Sim(72, 97, 10, 30), cal), cal);
+	for (const auto &o : run.outputs) {
+		EXPECT_TRUE(o.flags & MXRT_VITALS_LOW_RATE);
+		EXPECT_FALSE(o.hr || o.spo2);
+	}
+	EXPECT_TRUE(run.outputs.back().flags & MXRT_VITALS_FINGER);
+}
+
+TEST(VitalsSim, InHrModeTheRedChannelGivesTheHeartRate) {
+	const mxrt_vitals_config cal = DefaultConfig();
+	SimParams p = Sim(84, 97, 100, 25);
+	Recording rec = Simulate(p, cal);
+	for (auto &r : rec.records) // HR mode: the red LED only, IR reads 0
+		r.ir = 0;
+	const Estimates run = Evaluate(rec, cal);
+	for (const auto &o : run.outputs) {
+		EXPECT_FALSE(o.spo2);
+		if (o.t_s >= 8) {
+			ASSERT_TRUE(o.hr) << o.t_s;
+			EXPECT_NEAR(*o.hr, 84, 1) << o.t_s;
+			EXPECT_TRUE(o.flags & MXRT_VITALS_FINGER);
+		}
+	}
+}
+
+TEST(VitalsSim, AnyAdcResolutionGivesTheSameValues) {
+	const mxrt_vitals_config cal = DefaultConfig();
+	for (const unsigned bits : {15u, 16u, 17u, 18u}) {
+		SimParams p = Sim(66, 95, 100, 25);
+		p.adc_bits = bits;
+		ExpectTracks(p, Evaluate(Simulate(p, cal), cal), 8, 1.0, 1.0);
+	}
+}
+
+// --- no finger, no pulse, clipping ----------------------------------------------------------
+
+TEST(VitalsEdge, NoFingerGivesAValidFingerOffAndNothingElse) {
+	Vitals e;
+	for (uint64_t i = 0; i < 1000; i++)
+		ASSERT_GE(e.Push(Rec(i, 2000 + (i % 7), 2500 + (i % 5)), 10'000'000), 0);
+	const auto o = e.Out();
+	EXPECT_EQ(o.flags & (MXRT_VITALS_FINGER_VALID | MXRT_VITALS_FINGER | MXRT_VITALS_HR_VALID | MXRT_VITALS_SPO2_VALID),
+		  unsigned(MXRT_VITALS_FINGER_VALID));
+	EXPECT_EQ(o.hr_mbpm, 0u);
+	EXPECT_EQ(o.spo2_mpct, 0u);
+	EXPECT_EQ(o.confidence, 0u);
+}
+
+TEST(VitalsEdge, AFlatLineIsNoPulseAndNoFingerAfterSixSeconds) {
+	for (const int noise : {0, 1, 3}) { // a flat line, and one with ADC noise of a few codes
+		Vitals e;
+		std::mt19937 rng(noise);
+		std::optional<uint64_t> finger_gone;
+		for (uint64_t i = 0; i < 2000; i++) {
+			const uint32_t d = noise ? uint32_t(rng() % (2 * noise + 1)) : 0;
+			ASSERT_GE(e.Push(Rec(i, 90'000 + d, 120'000 + d), 10'000'000), 0);
+			const auto o = e.Out();
+			ASSERT_FALSE(o.flags & (MXRT_VITALS_HR_VALID | MXRT_VITALS_SPO2_VALID)) << "noise " << noise << " at " << i;
+			if (i == 300) {
+				EXPECT_TRUE(o.flags & MXRT_VITALS_FINGER) << "a finger until it has had time to pulse";
+			}
+			if (!finger_gone && !(o.flags & MXRT_VITALS_FINGER) && i > 10)
+				finger_gone = i;
+		}
+		ASSERT_TRUE(finger_gone);
+		EXPECT_NEAR(double(*finger_gone), 610, 15) << "6 s after the finger came";
+	}
+}
+
+TEST(VitalsEdge, ClippingIsFlaggedAndGivesNoValues) {
+	const mxrt_vitals_config cal = DefaultConfig();
+	SimParams p = Sim(72, 97, 100, 20);
+	p.dc = 1.02; // the top of every pulse is cut at full scale
+	p.perfusion = 0.04;
+	const Estimates run = Evaluate(Simulate(p, cal), cal);
+	size_t clipped = 0;
+	for (const auto &o : run.outputs) {
+		EXPECT_FALSE(o.hr || o.spo2) << o.t_s;
+		clipped += (o.flags & MXRT_VITALS_CLIPPING) != 0;
+	}
+	EXPECT_GT(clipped, run.outputs.size() / 4);
+}
+
+TEST(VitalsEdge, AClippedBurstIsRiddenOutAndValuesComeBack) {
+	const mxrt_vitals_config cal = DefaultConfig();
+	Recording rec = Simulate(Sim(72, 97, 100, 40), cal);
+	for (size_t i = 2000; i < 2100; i++) // one second at full scale
+		rec.records[i].red = rec.records[i].ir = (1u << 18) - 1;
+	const Estimates run = Evaluate(rec, cal);
+	bool flagged = false;
+	for (const auto &o : run.outputs)
+		flagged |= o.t_s >= 20 && o.t_s < 21 && (o.flags & MXRT_VITALS_CLIPPING);
+	EXPECT_TRUE(flagged);
+	SimParams p = Sim(72, 97, 100, 40);
+	std::vector<Output> late;
+	for (const auto &o : run.outputs)
+		if (o.t_s >= 30)
+			late.push_back(o);
+	Estimates tail;
+	tail.outputs = late;
+	ExpectTracks(p, tail, 30, 1.0, 1.0);
+}
+
+// --- fixed-point edges: extreme codes, no UB (the asan build traps any signed overflow) --------
+
+TEST(VitalsEdge, ExtremeCodesAtEveryResolutionStayInRangeAndDefined) {
+	for (const uint16_t bits : {15, 16, 17, 18}) {
+		const uint32_t max = (1u << bits) - 1;
+		const std::vector<std::pair<const char *, std::function<std::pair<uint32_t, uint32_t>(uint64_t)>>> cases = {
+			{"max", [&](uint64_t) { return std::pair{max, max}; }},
+			{"zero", [&](uint64_t) { return std::pair{0u, 0u}; }},
+			{"alternating extremes", [&](uint64_t i) { return i % 2 ? std::pair{max, 0u} : std::pair{0u, max}; }},
+			{"square at 1.2 Hz", [&](uint64_t i) { return (i / 42) % 2 ? std::pair{max, max} : std::pair{max / 2, max / 2}; }},
+			{"one channel dark", [&](uint64_t i) { return std::pair{0u, max / 2 + uint32_t(i % 50) * 40}; }},
+			{"random", [&](uint64_t i) { const uint32_t h = uint32_t(i * 2654435761u); return std::pair{h & max, (h >> 7) & max}; }},
+		};
+		for (const auto &[name, f] : cases) {
+			Vitals e;
+			for (uint64_t i = 0; i < 6000; i++) {
+				const auto [red, ir] = f(i);
+				ASSERT_GE(e.Push(Rec(i, red, ir, bits), 5'000'000), 0) << name;
+				const auto o = e.Out();
+				ASSERT_LE(o.confidence, 100u) << name;
+				ASSERT_LE(o.spo2_mpct, 100'000u) << name;
+				if (o.flags & MXRT_VITALS_HR_VALID) {
+					ASSERT_TRUE(o.hr_mbpm >= 30'000 && o.hr_mbpm <= 250'000) << name << " " << o.hr_mbpm;
+				}
+				if (o.flags & MXRT_VITALS_SPO2_VALID) {
+					ASSERT_GE(o.spo2_mpct, 50'000u) << name;
+				}
+			}
+			const auto o = e.Out();
+			if (std::string(name) == "max" || std::string(name) == "alternating extremes") {
+				EXPECT_TRUE(o.flags & MXRT_VITALS_CLIPPING) << name << " bits " << bits;
+			}
+			if (std::string(name) == "one channel dark") { // a 240 bpm sawtooth on IR: HR, but no SpO2 without red
+				EXPECT_FALSE(o.flags & MXRT_VITALS_SPO2_VALID) << name << " bits " << bits;
+			} else if (std::string(name) != "random") {
+				EXPECT_FALSE(o.flags & (MXRT_VITALS_HR_VALID | MXRT_VITALS_SPO2_VALID)) << name << " bits " << bits;
+			}
+		}
+	}
+}
+
+// An hour at 3200 Hz (11.5 million records) of one repeated beat: the values at the end are the
+// values at the start (no drift, no counter or sum that grows with time), and the record counts
+// near 2^64 do not matter.
+TEST(VitalsLong, AnHourAt3200HzStaysAccurateAndBounded) {
+	const mxrt_vitals_config cal = DefaultConfig();
+	SimParams p = Sim(75, 96, 3200, 0.8); // 75 bpm: one beat is exactly 2560 records
+	p.noise = 0;
+	p.wander = 0;
+	const Recording beat = Simulate(p, cal);
+	ASSERT_EQ(beat.records.size(), 2560u);
+	Vitals e;
+	const uint64_t start = ~0ull - 3600ull * 3200 - 10; // seq ends just below 2^64
+	uint64_t beats_seen = 0;
+	for (uint64_t i = 0; i < 3600ull * 3200; i++) {
+		mxrt_max30102_record r = beat.records[i % 2560];
+		r.seq = start + i;
+		r.timestamp_ns = ~0ull - 4'000'000'000'000ull + i * 312'500; // wraps: only reported
+		r.flags = i == 0 ? MXRT_MAX30102_REC_RESTART : 0;
+		ASSERT_GE(e.Push(r, 312'500), 0);
+		if (i % (600 * 3200) == 600 * 3200 - 1) { // every 10 minutes
+			const auto o = e.Out();
+			ASSERT_TRUE(o.flags & MXRT_VITALS_HR_VALID) << i;
+			ASSERT_TRUE(o.flags & MXRT_VITALS_SPO2_VALID) << i;
+			EXPECT_NEAR(o.hr_mbpm / 1000.0, 75, 0.2) << i;
+			EXPECT_NEAR(o.spo2_mpct / 1000.0, 96, 0.3) << i;
+			EXPECT_GT(o.seq, start + i - 3200) << "updated within the last second";
+			const auto t = e.Trace();
+			EXPECT_GT(t.beats, beats_seen);
+			beats_seen = t.beats;
+			EXPECT_EQ(t.restarts, 1u);
+		}
+	}
+	const auto t = e.Trace();
+	EXPECT_EQ(t.internal_samples, 3600ull * 50); // 64 records each
+	EXPECT_NEAR(double(t.beats), 3600 * 75 / 60, 2);
+}
+
+// --- gaps and restarts ------------------------------------------------------------------------
+
+Recording WithGap(const Recording &in, size_t at, size_t lost, uint16_t flag) {
+	Recording out = in;
+	out.records.erase(out.records.begin() + long(at), out.records.begin() + long(at + lost));
+	out.records[at].flags |= flag;
+	out.records[at].lost = uint32_t(lost);
+	return out;
+}
+
+TEST(VitalsGaps, AShortGapIsBridgedAndTheValuesStay) {
+	const mxrt_vitals_config cal = DefaultConfig();
+	const SimParams p = Sim(72, 97, 100, 40);
+	const Recording rec = Simulate(p, cal);
+	for (const uint16_t flag : {uint16_t(MXRT_MAX30102_REC_FIFO_OVERFLOW), uint16_t(MXRT_MAX30102_REC_READER_OVERRUN), uint16_t(0)}) {
+		const Recording gap = WithGap(rec, 2000, 8, flag); // 80 ms lost
+		const Estimates run = Evaluate(gap, cal);
+		ExpectTracks(p, run, 8, 1.0, 1.0); // valid and right before, across and after the gap
+		Vitals e;
+		for (const auto &r : gap.records)
+			ASSERT_GE(e.Push(r, gap.period_ns), 0);
+		EXPECT_EQ(e.Trace().restarts, 1u) << "bridged, not restarted (flag " << flag << ")";
+	}
+}
+
+TEST(VitalsGaps, ALongGapOrARestartStartsOverAndRecovers) {
+	const mxrt_vitals_config cal = DefaultConfig();
+	const SimParams p = Sim(72, 97, 100, 40);
+	const Recording rec = Simulate(p, cal);
+	Recording restart = rec;
+	restart.records[2000].flags |= MXRT_MAX30102_REC_RESTART;
+	for (const Recording &r : {WithGap(rec, 2000, 50, MXRT_MAX30102_REC_FIFO_OVERFLOW), restart}) {
+		Vitals e;
+		bool invalid_after = false;
+		for (size_t i = 0; i < r.records.size(); i++) {
+			ASSERT_GE(e.Push(r.records[i], r.period_ns), 0);
+			if (i == 2000) {
+				EXPECT_FALSE(e.Out().flags & (MXRT_VITALS_HR_VALID | MXRT_VITALS_SPO2_VALID));
+				invalid_after = true;
+			}
+		}
+		EXPECT_TRUE(invalid_after);
+		EXPECT_EQ(e.Trace().restarts, 2u);
+		const auto o = e.Out();
+		ASSERT_TRUE(o.flags & MXRT_VITALS_HR_VALID);
+		EXPECT_NEAR(o.hr_mbpm / 1000.0, 72, 1);
+		EXPECT_NEAR(o.spo2_mpct / 1000.0, 97, 1);
+	}
+}
+
+TEST(VitalsGaps, ANewPeriodOrResolutionStartsOver) {
+	const mxrt_vitals_config cal = DefaultConfig();
+	const Recording rec = Simulate(Sim(72, 97, 100, 20), cal);
+	Vitals e;
+	for (size_t i = 0; i < 1500; i++)
+		ASSERT_GE(e.Push(rec.records[i], rec.period_ns), 0);
+	ASSERT_TRUE(e.Out().flags & MXRT_VITALS_HR_VALID);
+	ASSERT_GE(e.Push(rec.records[1500], rec.period_ns / 2), 0);
+	EXPECT_FALSE(e.Out().flags & MXRT_VITALS_HR_VALID);
+	EXPECT_EQ(e.Trace().restarts, 2u);
+	mxrt_max30102_record r = rec.records[1501];
+	r.adc_bits = 17;
+	r.red >>= 1;
+	r.ir >>= 1;
+	ASSERT_GE(e.Push(r, rec.period_ns / 2), 0);
+	EXPECT_EQ(e.Trace().restarts, 3u);
+}
+
+TEST(VitalsApi, ChangesAreReportedWithTheRecordThatMadeThem) {
+	const mxrt_vitals_config cal = DefaultConfig();
+	const Recording rec = Simulate(Sim(90, 95, 400, 15), cal);
+	Vitals e;
+	mxrt_vitals_out last = e.Out();
+	int hr_changes = 0, evaluations = 0;
+	for (const auto &r : rec.records) {
+		const int c = e.Push(r, rec.period_ns);
+		ASSERT_GE(c, 0);
+		const auto o = e.Out();
+		const bool differs = o.hr_mbpm != last.hr_mbpm || o.spo2_mpct != last.spo2_mpct ||
+				     o.confidence != last.confidence || o.flags != last.flags;
+		EXPECT_EQ(c != 0, differs) << r.seq;
+		if (differs || o.seq != last.seq) { // changed, or evaluated again at a beat
+			EXPECT_EQ(o.seq, r.seq);
+			EXPECT_EQ(o.timestamp_ns, r.timestamp_ns);
+		}
+		evaluations += o.seq != last.seq;
+		if (c & MXRT_VITALS_CHANGED_HR) {
+			EXPECT_TRUE(o.hr_mbpm != last.hr_mbpm || ((o.flags ^ last.flags) & MXRT_VITALS_HR_VALID));
+			hr_changes++;
+		}
+		last = o;
+	}
+	EXPECT_GT(hr_changes, 5);
+	EXPECT_GE(evaluations, 15 * 90 / 60 - 3) << "about one per beat";
+	// reset: nothing valid, and the next record starts a new stream
+	mxrt_vitals_reset(&e.v);
+	EXPECT_EQ(e.Out().flags, 0u);
+	const uint32_t restarts = e.Trace().restarts;
+	EXPECT_GE(e.Push(Rec(rec.records.back().seq + 1, 80'000, 100'000, 18), rec.period_ns), 0);
+	EXPECT_EQ(e.Trace().restarts, restarts + 1);
+}
+
+TEST(VitalsApi, PushNIsPushOneByOne) {
+	const mxrt_vitals_config cal = DefaultConfig();
+	const Recording rec = Simulate(Sim(72, 97, 400, 10), cal);
+	Vitals one, burst;
+	int mask_one = 0, mask_burst = 0;
+	for (size_t i = 0; i < rec.records.size(); i += 16) {
+		const uint32_t n = uint32_t(std::min<size_t>(16, rec.records.size() - i));
+		for (uint32_t k = 0; k < n; k++)
+			mask_one |= one.Push(rec.records[i + k], rec.period_ns);
+		mask_burst |= mxrt_vitals_push_n(&burst.v, &rec.records[i], n, rec.period_ns);
+	}
+	const auto a = one.Out(), b = burst.Out();
+	EXPECT_EQ(std::memcmp(&a, &b, sizeof(a)), 0);
+	const auto ta = one.Trace(), tb = burst.Trace();
+	EXPECT_EQ(std::memcmp(&ta, &tb, sizeof(ta)), 0);
+	EXPECT_EQ(mask_one, mask_burst);
+	EXPECT_TRUE(a.flags & MXRT_VITALS_SPO2_VALID);
+}
+
+// Estimators share nothing: four threads, four devices, the results of a sequential run.
+TEST(VitalsThreads, IndependentInstancesInParallelGiveTheSequentialResults) {
+	const mxrt_vitals_config cal = DefaultConfig();
+	std::vector<Recording> recs;
+	for (int i = 0; i < 4; i++)
+		recs.push_back(Simulate(Sim(60 + 20 * i, 90 + 2 * i, 100, 15), cal));
+	std::vector<mxrt_vitals_out> seq(4), par(4);
+	for (int i = 0; i < 4; i++) {
+		Vitals e;
+		for (const auto &r : recs[size_t(i)].records)
+			e.Push(r, recs[size_t(i)].period_ns);
+		seq[size_t(i)] = e.Out();
+	}
+	std::vector<std::thread> threads;
+	for (int i = 0; i < 4; i++)
+		threads.emplace_back([&, i] {
+			Vitals e;
+			for (const auto &r : recs[size_t(i)].records)
+				e.Push(r, recs[size_t(i)].period_ns);
+			par[size_t(i)] = e.Out();
+		});
+	for (auto &t : threads)
+		t.join();
+	for (int i = 0; i < 4; i++) {
+		EXPECT_EQ(std::memcmp(&seq[size_t(i)], &par[size_t(i)], sizeof(mxrt_vitals_out)), 0);
+		EXPECT_TRUE(par[size_t(i)].flags & MXRT_VITALS_SPO2_VALID);
+	}
+}
+
+// --- the evaluator's readers ------------------------------------------------------------------
+
+TEST(VitalsEval, ReferenceComesFromTheOxiwearFileName) {
+	auto ref = ReferenceFromName("1516-95-73.csv");
+	ASSERT_TRUE(ref.spo2 && ref.hr);
+	EXPECT_EQ(*ref.spo2, 95);
+	EXPECT_EQ(*ref.hr, 73);
+	ref = ReferenceFromName("1605-75-77__.csv");
+	ASSERT_TRUE(ref.spo2 && ref.hr);
+	EXPECT_EQ(*ref.hr, 77);
+	ref = ReferenceFromName("1529-90-73-.csv");
+	EXPECT_EQ(*ref.spo2, 90);
+	ref = ReferenceFromName("capture-97.5-61.bin");
+	EXPECT_FALSE(ref.spo2);
+	ref = ReferenceFromName("12-97.5-61.bin");
+	ASSERT_TRUE(ref.spo2);
+	EXPECT_EQ(*ref.spo2, 97.5);
+	EXPECT_FALSE(ReferenceFromName("recording.csv").spo2);
+	EXPECT_FALSE(ReferenceFromName("1-2.csv").spo2);
+	EXPECT_FALSE(ReferenceFromName("1-2-3-4.csv").spo2);
+	EXPECT_FALSE(ReferenceFromName("1-95.-70.csv").spo2);
+}
+
+// A file of that name, alone in a directory of its own.
+struct TempFile {
+	std::filesystem::path dir;
+	std::string path;
+	explicit TempFile(const std::string &name, const std::string &bytes) {
+		static int n = 0;
+		dir = std::filesystem::temp_directory_path() /
+		      ("mxrt-vitals-test-" + std::to_string(::getpid()) + "-" + std::to_string(n++));
+		std::filesystem::create_directories(dir);
+		path = (dir / name).string();
+		FILE *f = std::fopen(path.c_str(), "wb");
+		std::fwrite(bytes.data(), 1, bytes.size(), f);
+		std::fclose(f);
+	}
+	~TempFile() { std::filesystem::remove_all(dir); }
+};
+
+const char *kCsvHead = "MAXM86161reg0x0D,x\n0x02,0x00\nstart time,1596743748320\n"
+		       "timestamp,sampleNum,tagLEDC1,tagLEDC2,tagLEDC3,LEDC1,LEDC2,LEDC3,ACCX\n";
+
+TEST(VitalsEval, CsvIsReadAndBadCsvGetsAClearError) {
+	{
+		TempFile f("1-90-70.csv", std::string(kCsvHead) + "1000.5,1,0,0,0,78000.000000,99000.000000,1200,5\n"
+								   "1016.1,2,0,0,0,78010,99020,1200,5\n1047.4,4,0,0,0,78020,99030,1,1\n"
+								   "elapsed capture time: 0h00m04s\nmissed packet count: 0\n");
+		const Recording r = ReadCsv(f.path);
+		ASSERT_EQ(r.records.size(), 3u);
+		EXPECT_EQ(r.period_ns, 15'625'000u);
+		EXPECT_EQ(r.records[0].ir, 78000u);
+		EXPECT_EQ(r.records[0].red, 99000u);
+		EXPECT_EQ(r.records[0].timestamp_ns, 1'000'500'000u);
+		EXPECT_EQ(r.records[0].flags, MXRT_MAX30102_REC_RESTART);
+		EXPECT_EQ(r.records[2].seq, 3u);
+		EXPECT_EQ(r.records[2].lost, 1u);
+		EXPECT_EQ(r.records[2].flags, MXRT_MAX30102_REC_FIFO_OVERFLOW);
+		EXPECT_EQ(*r.ref.spo2, 90);
+	}
+	auto error = [](const std::string &text) {
+		TempFile f("bad.csv", text);
+		try {
+			ReadCsv(f.path);
+		} catch (const BadInput &e) {
+			return std::string(e.what());
+		}
+		return std::string("no error");
+	};
+	EXPECT_NE(error("").find("empty file"), std::string::npos);
+	EXPECT_NE(error("a,b,c\n1,2,3\n").find("no column row"), std::string::npos);
+	EXPECT_NE(error("timestamp,sampleNum,LEDC2\n1,1,5\n").find("lacks sampleNum, LEDC1"), std::string::npos);
+	EXPECT_NE(error(std::string(kCsvHead)).find("no samples"), std::string::npos);
+	EXPECT_NE(error(std::string(kCsvHead) + "1000,1,0,0,0,78000\n").find("line 5: 6 columns"), std::string::npos);
+	EXPECT_NE(error(std::string(kCsvHead) + "1000,1,0,0,0,7x8,9,1,1\n").find("not a number"), std::string::npos);
+	EXPECT_NE(error(std::string(kCsvHead) + "1000,1,0,0,0,300000,9,1,1\n").find("outside 0..262143"), std::string::npos);
+	EXPECT_NE(error(std::string(kCsvHead) + "1000,1,0,0,0,-1,9,1,1\n").find("outside"), std::string::npos);
+	EXPECT_NE(error(std::string(kCsvHead) + "1000,2,0,0,0,1,9,1,1\n1001,1,0,0,0,1,9,1,1\n").find("backwards"),
+		  std::string::npos);
+	EXPECT_NE(error(std::string(kCsvHead) + "1000,0,0,0,0,1,9,1,1\n").find("sampleNum"), std::string::npos);
+	try {
+		ReadCsv("/nonexistent/x.csv");
+		ADD_FAILURE();
+	} catch (const BadInput &e) {
+		EXPECT_NE(std::string(e.what()).find("No such file"), std::string::npos);
+	}
+}
+
+TEST(VitalsEval, RecordStreamsAreReadAndTheirPeriodFound) {
+	std::string bytes;
+	for (uint64_t i = 0; i < 10; i++) {
+		mxrt_max30102_record r = Rec(100 + i + (i >= 5 ? 3 : 0), 1000, 2000, 17);
+		r.timestamp_ns = 5'000'000'000 + (r.seq - 100) * 2'500'000;
+		if (i == 5) {
+			r.flags = MXRT_MAX30102_REC_FIFO_OVERFLOW;
+			r.lost = 3;
+		}
+		bytes.append(reinterpret_cast<const char *>(&r), sizeof(r));
+	}
+	{
+		TempFile f("rec.bin", bytes);
+		const Recording r = ReadRecords(f.path);
+		EXPECT_EQ(r.records.size(), 10u);
+		EXPECT_EQ(r.period_ns, 2'500'000u);
+		EXPECT_EQ(ReadRecords(f.path, 1'000'000).period_ns, 1'000'000u);
+		EXPECT_FALSE(r.ref.spo2);
+	}
+	auto error = [](const std::string &b) {
+		TempFile f("bad.bin", b);
+		try {
+			ReadRecords(f.path);
+		} catch (const BadInput &e) {
+			return std::string(e.what());
+		}
+		return std::string("no error");
+	};
+	EXPECT_NE(error("").find("empty file"), std::string::npos);
+	EXPECT_NE(error(bytes.substr(0, 40)).find("not a whole number"), std::string::npos);
+	std::string wide = bytes;
+	wide[sizeof(mxrt_max30102_record) + offsetof(mxrt_max30102_record, adc_bits)] = 14; // record 1
+	EXPECT_NE(error(wide).find("adc_bits 14"), std::string::npos);
+	std::string back = bytes.substr(0, 64);
+	back += bytes.substr(0, 32);
+	EXPECT_NE(error(back).find("seq does not increase"), std::string::npos);
+	EXPECT_NE(error(bytes.substr(0, 32)).find("give --rate"), std::string::npos);
+}
+
+// --- the real recordings ----------------------------------------------------------------------
+
+std::filesystem::path SharedData() {
+	for (auto p : {"../shared/data/ppg-oxiwear", "../../shared/data/ppg-oxiwear"})
+		if (std::filesystem::is_directory(p))
+			return p;
+	if (const char *d = getenv("MXRT_SHARED"); d && *d) {
+		const auto p = std::filesystem::path(d) / "data/ppg-oxiwear";
+		if (std::filesystem::is_directory(p))
+			return p;
+	}
+	return {};
+}
+
+// Every recording gets a valid HR and SpO2, even the 2.6 s ones; the SpO2 error stays within its
+// goal with the built-in calibration and with a calibration fitted without the file scored
+// (leave-one-out). HR is held to a guard above today's figure: the references are spot readings
+// that often disagree with the recording's own pulse (docs/vitals.md).
+TEST(VitalsRecordings, EveryFileGetsValuesWithinTheGoals) {
+	const auto dir = SharedData();
+	if (dir.empty())
+		GTEST_SKIP() << "../shared/data/ppg-oxiwear is absent: the real-recording test is skipped";
+	const mxrt_vitals_config cal = DefaultConfig();
+	std::vector<std::optional<double>> spo2, hr, ref_spo2, ref_hr;
+	std::vector<double> ratio, ratio_ref;
+	for (const auto &e : std::filesystem::directory_iterator(dir)) {
+		if (e.path().extension() != ".csv")
+			continue;
+		const Recording rec = ReadCsv(e.path().string());
+		const Estimates run = Evaluate(rec, cal);
+		EXPECT_TRUE(run.hr && run.spo2 && run.ratio) << rec.name << ": no valid value";
+		EXPECT_EQ(run.rejected, 0) << rec.name;
+		spo2.push_back(run.spo2);
+		hr.push_back(run.hr);
+		ref_spo2.push_back(rec.ref.spo2);
+		ref_hr.push_back(rec.ref.hr);
+		if (run.ratio) {
+			ratio.push_back(*run.ratio);
+			ratio_ref.push_back(*rec.ref.spo2);
+		}
+	}
+	ASSERT_GE(spo2.size(), 20u);
+	const Stats s = Score(spo2, ref_spo2, 2), h = Score(hr, ref_hr, 3);
+	EXPECT_EQ(s.missing, 0u);
+	EXPECT_LE(s.mae, 3.0);
+	EXPECT_LE(h.mae, 4.0);
+	std::vector<std::optional<double>> loo, ref;
+	for (size_t i = 0; i < ratio.size(); i++) {
+		std::vector<double> r, y;
+		for (size_t j = 0; j < ratio.size(); j++)
+			if (j != i) {
+				r.push_back(ratio[j]);
+				y.push_back(ratio_ref[j]);
+			}
+		const auto line = FitLine(r, y);
+		ASSERT_TRUE(line);
+		loo.push_back(std::min(100.0, line->a - line->b * ratio[i]));
+		ref.push_back(ratio_ref[i]);
+	}
+	EXPECT_LE(Score(loo, ref, 2).mae, 3.0) << "leave-one-out";
+}
+
+} // namespace
