@@ -202,27 +202,37 @@ public:
 		if (period_ns < kMinPeriodNs || period_ns > kMaxPeriodNs || r.adc_bits < 15 || r.adc_bits > 18 ||
 		    (r.red >> r.adc_bits) != 0 || (r.ir >> r.adc_bits) != 0 || (started_ && r.seq <= last_seq_))
 			return -MXRT_EINVAL;
+		if (Continues(r, period_ns))
+			return Take(&r, 1);
+		// a new stream or a gap
 		const mxrt_vitals_out before = out_;
-		const u64 internal = n_;
-		if (!started_ || (r.flags & MXRT_MAX30102_REC_RESTART) || period_ns != period_ns_ ||
-		    r.adc_bits != adc_bits_) {
-			Start(period_ns, r.adc_bits);
-		} else if (r.seq != last_seq_ + 1) {
-			if (r.seq - last_seq_ - 1 <= max_bridge_)
-				Bridge(u32(r.seq - last_seq_ - 1));
-			else
-				Start(period_ns, r.adc_bits);
+		if (!started_ || (r.flags & MXRT_MAX30102_REC_RESTART) || period_ns != period_ns_ || r.adc_bits != adc_bits_)
+			Start(r, period_ns);
+		else if (r.seq - last_seq_ - 1 <= max_bridge_)
+			Bridge(r);
+		else
+			Start(r, period_ns);
+		return Changes(before, out_) | Take(&r, 1);
+	}
+
+	// A burst: runs of records that continue the stream are checked and added in one pass (a
+	// driver's burst is one run); a record that does not continue it goes through Push.
+	int PushN(const mxrt_max30102_record *r, u32 n, u64 period_ns) {
+		int changed = 0;
+		for (u32 i = 0; i < n;) {
+			if (started_ && period_ns == period_ns_) {
+				const u32 took = TakeRun(r + i, n - i, &changed);
+				i += took;
+				if (i == n)
+					break;
+			}
+			const int c = Push(r[i], period_ns);
+			if (c < 0)
+				return c;
+			changed |= c;
+			i++;
 		}
-		last_seq_ = r.seq;
-		rec_ts_ = r.timestamp_ns;
-		last_red_ = r.red << shift_;
-		last_ir_ = r.ir << shift_;
-		sum_red_ += last_red_;
-		sum_ir_ += last_ir_;
-		block_clipped_ |= r.red >= clip_code_ || r.ir >= clip_code_;
-		if (++count_ == decim_)
-			Internal(r.seq);
-		return n_ == internal && restarted_ == 0 ? 0 : Changes(before);
+		return changed;
 	}
 
 	void Get(mxrt_vitals_out *o) const { *o = out_; }
@@ -243,11 +253,11 @@ public:
 	}
 
 private:
-	// (Re)starts the stream: everything measured is dropped, the configuration stays.
-	void Start(u64 period_ns, u32 adc_bits) {
+	// (Re)starts the stream at record r: everything measured is dropped, the configuration stays.
+	void Start(const mxrt_max30102_record &r, u64 period_ns) {
+		const u32 adc_bits = r.adc_bits;
 		Reset();
 		restarts_++;
-		restarted_ = 1;
 		started_ = true;
 		period_ns_ = period_ns;
 		adc_bits_ = adc_bits;
@@ -256,6 +266,7 @@ private:
 		decim_ = u32(kInternalPeriodNs / period_ns);
 		if (decim_ == 0)
 			decim_ = 1;
+		inv_decim_ = ((u64(1) << 32) + decim_ / 2) / decim_; // decim_ <= 64: sum x inv < 2^56
 		t_ns_ = u64(decim_) * period_ns;
 		low_rate_ = t_ns_ > kMaxMeasurePeriodNs;
 		max_bridge_ = kMaxBridgeNs / period_ns;
@@ -272,35 +283,121 @@ private:
 		debounce_n_ = Samples(kFingerDebounceNs, t_ns_);
 		no_pulse_n_ = Samples(kNoPulseNs, t_ns_);
 		min_slope_q24_ = s64((t_ns_ << 24) / (kMinPerfusionDiv * kSystoleNs));
-		Publish();
+		last_seq_ = r.seq - 1;
+		evaluated_ = true; // the values (none) are as of this record
+		Publish(r.seq, r.timestamp_ns);
 	}
 
-	// A short gap (at most kMaxBridgeNs): the filters see the last sample held for the lost
-	// ones (at most a few internal samples); beats go on and intervals count the lost time; the
-	// current beat's SpO2 sums are dropped.
-	void Bridge(u32 lost) {
+	bool Continues(const mxrt_max30102_record &r, u64 period_ns) const {
+		return started_ && r.seq == last_seq_ + 1 && period_ns == period_ns_ && r.adc_bits == adc_bits_ &&
+		       !(r.flags & MXRT_MAX30102_REC_RESTART);
+	}
+
+	// Adds m valid records that continue the stream to the running blocks: two adds and a
+	// maximum per record; a full block is an internal sample.
+	int Take(const mxrt_max30102_record *r, u32 m) {
+		int changed = 0;
+		while (m > 0) {
+			const u32 take = Min(m, decim_ - count_);
+			u64 red = 0, ir = 0;
+			u32 top = 0;
+			for (u32 k = 0; k < take; k++) {
+				red += r[k].red;
+				ir += r[k].ir;
+				top = Max(top, Max(r[k].red, r[k].ir));
+			}
+			r += take;
+			m -= take;
+			changed |= AddToBlock(red, ir, top, take, r[-1]);
+		}
+		return changed;
+	}
+
+	// Takes the longest run of r[0..m) that continues the stream with valid records, checking
+	// them as it adds them up; returns how many it took.
+	u32 TakeRun(const mxrt_max30102_record *r, u32 m, int *changed) {
+		// flags other than RESTART come with a seq gap, or do not matter here
+		const u32 want = u32(adc_bits_) << 16, mask = 0xffff0000u | MXRT_MAX30102_REC_RESTART;
+		u32 done = 0;
+		while (done < m) {
+			const u32 room = Min(m - done, decim_ - count_);
+			const mxrt_max30102_record *x = r + done;
+			const u64 seq = last_seq_ + 1;
+			u64 red = 0, ir = 0;
+			u32 top = 0, k = 0;
+			for (; k < room; k++) {
+				if (x[k].seq != seq + k || ((u32(x[k].adc_bits) << 16 | x[k].flags) & mask) != want)
+					break;
+				red += x[k].red;
+				ir += x[k].ir;
+				top = Max(top, Max(x[k].red, x[k].ir));
+			}
+			if ((top >> adc_bits_) != 0) { // a value too wide: take what comes before it (rare)
+				u32 w = 0;
+				red = ir = top = 0;
+				for (; ((x[w].red | x[w].ir) >> adc_bits_) == 0; w++) {
+					red += x[w].red;
+					ir += x[w].ir;
+					top = Max(top, Max(x[w].red, x[w].ir));
+				}
+				k = w;
+			}
+			if (k == 0)
+				break;
+			*changed |= AddToBlock(red, ir, top, k, x[k - 1]);
+			done += k;
+			if (k < room)
+				break;
+		}
+		return done;
+	}
+
+	// Adds the sums of `take` records, the last of them `last`, to the running block.
+	int AddToBlock(u64 red, u64 ir, u32 top, u32 take, const mxrt_max30102_record &last) {
+		sum_red_ += red;
+		sum_ir_ += ir;
+		max_code_ = Max(max_code_, top);
+		count_ += take;
+		last_seq_ = last.seq;
+		if (count_ < decim_)
+			return 0;
+		return Internal(last.seq, last.seq, last.timestamp_ns);
+	}
+
+	// A short gap (at most kMaxBridgeNs): the filters see the last level held for the lost
+	// records (at most a few internal samples); beats go on and intervals count the lost time;
+	// the current beat's SpO2 sums are dropped.
+	void Bridge(const mxrt_max30102_record &r) {
+		u32 lost = u32(r.seq - last_seq_ - 1);
 		u64 seq = last_seq_;
+		const u64 hold_red = last_sum_red_ / decim_, hold_ir = last_sum_ir_ / decim_;
 		while (lost > 0) {
 			const u32 take = Min(lost, decim_ - count_);
-			sum_red_ += u64(last_red_) * take;
-			sum_ir_ += u64(last_ir_) * take;
+			sum_red_ += hold_red * take;
+			sum_ir_ += hold_ir * take;
 			count_ += take;
 			lost -= take;
 			seq += take;
 			DropSegment();
 			if (count_ == decim_)
-				Internal(seq);
+				Internal(seq, r.seq, r.timestamp_ns);
 		}
+		last_seq_ = seq;
 	}
 
-	// One internal sample: the block of decim_ records that ended with record `seq`.
-	void Internal(u64 seq) {
-		const s64 x_red = decim_ == 1 ? s64(sum_red_) << 8 : s64((sum_red_ << 8) / decim_);
-		const s64 x_ir = decim_ == 1 ? s64(sum_ir_) << 8 : s64((sum_ir_ << 8) / decim_);
-		clipping_ = block_clipped_;
+	// One internal sample: the block of decim_ records that ended with record `seq`; a change
+	// is stamped with record `stamp_seq` taken at `stamp_ts`.
+	int Internal(u64 seq, u64 stamp_seq, u64 stamp_ts) {
+		// the block's mean, 18-bit codes x 256: sum x 2^shift x 256 / decim_ (a reciprocal:
+		// no division per sample)
+		const s64 x_red = s64((sum_red_ * inv_decim_) >> (24 - shift_));
+		const s64 x_ir = s64((sum_ir_ * inv_decim_) >> (24 - shift_));
+		clipping_ = max_code_ >= clip_code_;
+		last_sum_red_ = sum_red_; // a gap holds this block's mean
+		last_sum_ir_ = sum_ir_;
 		sum_red_ = sum_ir_ = 0;
+		max_code_ = 0;
 		count_ = 0;
-		block_clipped_ = false;
 		n_++;
 		// the middle of the block, in record seq x 256
 		center_q8_ = (seq << 8) - u64(decim_ - 1) * 128;
@@ -316,7 +413,7 @@ private:
 		if (finger_ == Finger::kOn && !low_rate_)
 			Measure(pulse, second);
 		Expire();
-		Publish();
+		return Publish(stamp_seq, stamp_ts);
 	}
 
 	// Finger on/off from the IR level: on at finger_on_level, off below finger_off_level (the
@@ -580,7 +677,8 @@ private:
 
 	// out_ from the state; its timestamp and seq are those of the record at which the values were
 	// last evaluated (a beat) or changed.
-	void Publish() {
+	// Returns what changed (MXRT_VITALS_CHANGED_*).
+	int Publish(u64 seq, u64 ts) {
 		mxrt_vitals_out o = {};
 		const bool on = finger_ == Finger::kOn;
 		if (finger_ != Finger::kUnknown)
@@ -602,26 +700,29 @@ private:
 			o.flags |= MXRT_VITALS_CLIPPING;
 		if (low_rate_)
 			o.flags |= MXRT_VITALS_LOW_RATE;
-		if (evaluated_ || o.hr_mbpm != out_.hr_mbpm || o.spo2_mpct != out_.spo2_mpct ||
-		    o.confidence != out_.confidence || o.flags != out_.flags) {
-			o.timestamp_ns = rec_ts_;
-			o.seq = last_seq_;
+		int changed = 0;
+		if (o.hr_mbpm != out_.hr_mbpm || o.spo2_mpct != out_.spo2_mpct || o.confidence != out_.confidence ||
+		    o.flags != out_.flags)
+			changed = Changes(out_, o);
+		if (changed || evaluated_) {
+			o.timestamp_ns = ts;
+			o.seq = seq;
 			out_ = o;
 		}
 		evaluated_ = false;
+		return changed;
 	}
 
-	int Changes(const mxrt_vitals_out &b) {
-		restarted_ = 0;
-		const u32 f = b.flags ^ out_.flags;
+	static int Changes(const mxrt_vitals_out &b, const mxrt_vitals_out &a) {
+		const u32 f = b.flags ^ a.flags;
 		int c = 0;
-		if (b.hr_mbpm != out_.hr_mbpm || (f & MXRT_VITALS_HR_VALID))
+		if (b.hr_mbpm != a.hr_mbpm || (f & MXRT_VITALS_HR_VALID))
 			c |= MXRT_VITALS_CHANGED_HR;
-		if (b.spo2_mpct != out_.spo2_mpct || (f & MXRT_VITALS_SPO2_VALID))
+		if (b.spo2_mpct != a.spo2_mpct || (f & MXRT_VITALS_SPO2_VALID))
 			c |= MXRT_VITALS_CHANGED_SPO2;
 		if (f & (MXRT_VITALS_FINGER | MXRT_VITALS_FINGER_VALID))
 			c |= MXRT_VITALS_CHANGED_FINGER;
-		if (b.confidence != out_.confidence || (f & (MXRT_VITALS_MOTION | MXRT_VITALS_CLIPPING | MXRT_VITALS_LOW_RATE)))
+		if (b.confidence != a.confidence || (f & (MXRT_VITALS_MOTION | MXRT_VITALS_CLIPPING | MXRT_VITALS_LOW_RATE)))
 			c |= MXRT_VITALS_CHANGED_OTHER;
 		return c;
 	}
@@ -630,12 +731,12 @@ private:
 	mxrt_vitals_out out_ = {};
 
 	// the stream and the averaging to the internal rate
-	bool started_ = false, low_rate_ = false, clipping_ = false, block_clipped_ = false, red_only_ = false;
-	u32 restarted_ = 0; // Start ran during this push
+	bool started_ = false, low_rate_ = false, clipping_ = false, red_only_ = false;
 	u32 adc_bits_ = 0, shift_ = 0, clip_code_ = 0, decim_ = 1, count_ = 0;
-	u32 last_red_ = 0, last_ir_ = 0; // the last record, 18-bit codes (held over a gap)
-	u64 period_ns_ = 0, t_ns_ = 0, last_seq_ = 0, rec_ts_ = 0, max_bridge_ = 0;
-	u64 sum_red_ = 0, sum_ir_ = 0;
+	u32 max_code_ = 0;		 // the largest code of the running block (clipping)
+	u64 period_ns_ = 0, t_ns_ = 0, last_seq_ = 0, max_bridge_ = 0, inv_decim_ = 0;
+	u64 sum_red_ = 0, sum_ir_ = 0;	 // the running block, codes as recorded
+	u64 last_sum_red_ = 0, last_sum_ir_ = 0; // the last full block (held over a gap)
 	u64 n_ = 0, center_q8_ = 0; // internal samples since the start; the newest one's middle seq
 	// coefficients (Q16) and durations in internal samples (or Q8 internal samples)
 	s64 a_hp_ = 0, a_lp_ = 0, a_env_ = 0, min_slope_q24_ = 0;
@@ -707,15 +808,7 @@ int mxrt_vitals_push(mxrt_vitals *v, const mxrt_max30102_record *rec, mxrt_u64 p
 }
 
 int mxrt_vitals_push_n(mxrt_vitals *v, const mxrt_max30102_record *rec, mxrt_u32 n, mxrt_u64 period_ns) noexcept {
-	Estimator *e = State(v);
-	int changed = 0;
-	for (mxrt_u32 i = 0; i < n; i++) {
-		const int c = e->Push(rec[i], period_ns);
-		if (c < 0)
-			return c;
-		changed |= c;
-	}
-	return changed;
+	return State(v)->PushN(rec, n, period_ns);
 }
 
 void mxrt_vitals_get(const mxrt_vitals *v, mxrt_vitals_out *out) noexcept { State(v)->Get(out); }
