@@ -126,3 +126,22 @@ build/host/bin/mxrt-vitals-eval: $(VITALS_EVAL_SRCS) $(wildcard user/vitals-eval
 		include/uapi/mxrt/max30102.h
 	@mkdir -p $(dir $@)
 	g++-12 $(TOOL_FLAGS) -DMXRT_HOSTED -Ikernel -Iuser -o $@ $(VITALS_EVAL_SRCS)
+
+# The estimator's cost benchmark (bench/vitals/run.sh): the cores compiled as in the kernel (no
+# MXRT_HOSTED: plain copies and fences in the ring), -O2, over the user-space platform for the
+# ring's memory.
+BENCH_CORE := kernel/max30102/acq.cpp kernel/max30102/ring.cpp kernel/max30102/vitals.cpp
+BENCH_FLAGS := -std=gnu++20 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers \
+	-Ikernel -Iinclude/uapi -MMD -MP
+build/bench/vitals/core/%.o: %.cpp
+	@mkdir -p $(dir $@)
+	g++-12 $(BENCH_FLAGS) -fno-exceptions -fno-rtti -c -o $@ $<
+build/bench/vitals/hosted/%.o: %.cpp
+	@mkdir -p $(dir $@)
+	g++-12 $(BENCH_FLAGS) -DMXRT_HOSTED -c -o $@ $<
+BENCH_OBJS := $(patsubst %.cpp,build/bench/vitals/core/%.o,bench/vitals/vitals_bench.cpp $(BENCH_CORE)) \
+	$(patsubst %.cpp,build/bench/vitals/hosted/%.o,$(FAKE_SRCS))
+build/host/bin/mxrt-vitals-bench: $(BENCH_OBJS)
+	@mkdir -p $(dir $@)
+	g++-12 -o $@ $^ -pthread
+-include $(BENCH_OBJS:.o=.d)

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Runs on: the build host (no VM: the estimator's cost and accuracy are the same code in user
+# space). The heart-rate and SpO2 estimator's benchmark, every goal of docs/vitals.md:
+#  - cost: instructions per record of the estimator (kernel/max30102/vitals.cpp) against the
+#    acquisition core's (mxrt_acq_burst + mxrt_ring_push_n of a 16-record burst), counted by
+#    callgrind in one run of bench/vitals/vitals_bench.cpp; and ns per record of both, timed in
+#    alternating batches on one CPU (noisy on a shared machine: the instruction counts are the
+#    figure of record);
+#  - accuracy on simulated signals (mxrt-vitals-eval --sweep), and on the real recordings in
+#    ../shared/data/ppg-oxiwear when they are there (with leave-one-out calibration).
+# Ends each goal with a "bench: <name> = <value> <unit> (goal <op> <target>)" line.
+#   bench/vitals/run.sh            everything
+#   bench/vitals/run.sh --cost     the cost only
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+make --no-print-directory -s -f tests/unit/unit.mk build/host/bin/mxrt-vitals-bench build/host/bin/mxrt-vitals-eval
+bench=build/host/bin/mxrt-vitals-bench
+eval_bin=build/host/bin/mxrt-vitals-eval
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+if ! command -v valgrind >/dev/null || ! command -v callgrind_annotate >/dev/null; then
+	echo "bench/vitals: valgrind (callgrind) is not installed: scripts/setup.sh installs it" >&2
+	exit 1
+fi
+pin=()
+command -v taskset >/dev/null && pin=(taskset -c "$(($(nproc) - 1))")
+
+bursts=4000
+ratio_400=
+for rate in 64 100 400 1000 3200; do
+	valgrind --tool=callgrind --callgrind-out-file="$tmp/cg.$rate" "$bench" count "$rate" "$bursts" >"$tmp/out.$rate" 2>/dev/null
+	callgrind_annotate --inclusive=yes "$tmp/cg.$rate" >"$tmp/ann.$rate" 2>/dev/null
+	ir() { grep -m1 -E "::$1\(\(anonymous namespace\)::Sides" "$tmp/ann.$rate" | awk '{gsub(",", "", $1); print $1}'; }
+	acq=$(ir Acquire) est=$(ir Estimate) cpy=$(ir Copy)
+	read -r acq_per vit_per ratio < <(awk -v a="$acq" -v e="$est" -v c="$cpy" -v n=$((bursts * 16)) \
+		'BEGIN { printf "%.1f %.1f %.3f\n", a / n, (e - c) / n, (e - c) / a }')
+	timed=$("${pin[@]}" "$bench" time "$rate")
+	ns_acq=$(sed -n 's/.*acquisition=\([0-9.]*\).*/\1/p' <<<"$timed")
+	ns_vit=$(sed -n 's/.*vitals=\([0-9.]*\).*/\1/p' <<<"$timed")
+	ns_ratio=$(sed -n 's/.*ratio=\([0-9.]*\).*/\1/p' <<<"$timed")
+	echo "# vitals at $rate Hz: $vit_per instructions ($ns_vit ns) per record; acquisition $acq_per instructions ($ns_acq ns); ratio $ratio (time: $ns_ratio); $(cat "$tmp/out.$rate")"
+	[ "$rate" = 400 ] && ratio_400=$ratio
+done
+echo "bench: vitals per-sample vs acquisition = $ratio_400 (goal <= 0.25)"
+[ "${1:-}" = --cost ] && exit 0
+
+"$eval_bin" --sweep | grep -E '^(bench: |# |sweep: )' | sed 's/^sweep: /# sweep: /'
+
+data=../shared/data/ppg-oxiwear
+if [ -d "$data" ]; then
+	"$eval_bin" "$data"/*.csv >"$tmp/rec"
+	"$eval_bin" --fit "$data"/*.csv >"$tmp/fit"
+	spo2=$(sed -n 's/^spo2: .* MAE=\([0-9.]*\) %.*/\1/p' "$tmp/rec")
+	hr=$(sed -n 's/^hr: .* MAE=\([0-9.]*\) bpm.*/\1/p' "$tmp/rec")
+	novalue=$(sed -n 's/^spo2: .* no_value=\([0-9]*\) .*/\1/p' "$tmp/rec")
+	loo=$(sed -n 's/^leave-one-out: MAE=\([0-9.]*\) %.*/\1/p' "$tmp/fit")
+	grep -E '^(spo2|hr):' "$tmp/rec" | sed 's/^/# recordings: /'
+	grep -E '^(fit|leave-one-out):' "$tmp/fit" | sed 's/^/# recordings: /'
+	echo "bench: vitals_recordings_without_value = $novalue files (goal <= 0)"
+	echo "bench: vitals_recordings_spo2_mae = $spo2 % (goal <= 3.0)"
+	echo "bench: vitals_recordings_spo2_mae_leave_one_out = $loo % (goal <= 3.0)"
+	echo "bench: vitals_recordings_hr_mae = $hr bpm (goal <= 3)"
+else
+	echo "# recordings: $data is absent: the real-recording goals are not measured"
+fi
