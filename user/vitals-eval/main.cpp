@@ -329,16 +329,14 @@ int main(int argc, char **argv) {
 	bool csv = false, fit = false, sweep = false, verbose = false;
 	std::string plot;
 	double rate = 0, sweep_seconds = 60;
-	std::vector<double> cal_ab;
+	std::string cal_ab;
 	app.add_option("files", files, "recordings: OxiWear *.csv, or record streams saved from /dev/max30102-N");
 	app.add_flag("--csv", csv, "print file,ref_spo2,ref_hr,spo2,hr,valid_share (one row per file)");
 	app.add_option("--plot", plot, "draw every recording's signal, beats, HR and SpO2 into this PNG (gnuplot)");
 	app.add_flag("--fit", fit, "fit SpO2 = a - b R to the files' references and show leave-one-out errors");
 	app.add_option("--rate", rate, "sample rate of the files in Hz (CSV: 64; record streams: from the timestamps)")
 		->check(CLI::Range(1.0, 3200.0));
-	app.add_option("--cal", cal_ab, "calibration A,B: SpO2 = A - B R (default: the built-in line)")
-		->delimiter(',')
-		->expected(2);
+	app.add_option("--cal", cal_ab, "calibration A,B: SpO2 = A - B R (default: the built-in line)");
 	app.add_option("--sim", sims, "a simulated recording: hr=72,spo2=97,rate=100,seconds=30,noise=0.03,"
 				      "wander=1,motion=0,bits=18,perfusion=0.02,finger_on=0,finger_off=S,step=AT:HR:SPO2,seed=1");
 	app.add_flag("--sweep", sweep, "the simulated benchmark: HR 40..200 x SpO2 80..100 x 50/100/400/1000 Hz");
@@ -354,8 +352,14 @@ int main(int argc, char **argv) {
 	mxrt_vitals_config cal;
 	mxrt_vitals_config_default(&cal);
 	if (!cal_ab.empty()) {
-		cal.spo2_a_milli = int32_t(std::lround(cal_ab[0] * 1000));
-		cal.spo2_b_milli = int32_t(std::lround(cal_ab[1] * 1000));
+		double a = 0, b = 0;
+		char comma = 0, rest = 0;
+		if (std::sscanf(cal_ab.c_str(), "%lf %c %lf %c", &a, &comma, &b, &rest) != 3 || comma != ',') {
+			std::fprintf(stderr, "mxrt-vitals-eval: --cal takes A,B (SpO2 = A - B R), not '%s'\n", cal_ab.c_str());
+			return 2;
+		}
+		cal.spo2_a_milli = int32_t(std::lround(std::clamp(a, -1e6, 1e6) * 1000));
+		cal.spo2_b_milli = int32_t(std::lround(std::clamp(b, -1e6, 1e6) * 1000));
 		if (mxrt_vitals_config_validate(&cal) != 0) {
 			std::fprintf(stderr, "mxrt-vitals-eval: --cal: A must be in 50..200 and B in 0.001..100\n");
 			return 2;

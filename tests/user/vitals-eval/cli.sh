@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Runs on: the build host. mxrt-vitals-eval's own checks: bad options are refused with a usage
+# message (exit 2); bad, empty and wrongly shaped files get a clear error naming the file (exit 1);
+# good OxiWear CSVs, record streams and simulated signals are scored, --csv prints exactly the
+# header and one row per file (empty cells where there is no value), --fit shows leave-one-out,
+# --plot writes a PNG with gnuplot. The real recordings in ../shared/data are used when present.
+# Ends with "tools: N passed, N failed, N skipped".
+set -uo pipefail
+cd "$(dirname "$0")/../../.."
+bin=build/host/bin/mxrt-vitals-eval
+make --no-print-directory -s -f tests/unit/unit.mk "$bin" || { echo "tools: 0 passed, 1 failed, 0 skipped"; exit 1; }
+t=$(mktemp -d)
+trap 'rm -rf "$t"' EXIT
+suite=vitals-eval-cli
+skip=0
+. tests/user/lib.bash
+skipped() { echo "SKIP: $suite:$1 ($2)"; skip=$((skip + 1)); }
+
+# csv FILE HR SPO2 SECONDS [flat]: an OxiWear-format recording at 64 Hz, R from the default line
+csv() {
+	python3 - "$@" <<'PY'
+import math, sys
+path, hr, spo2, seconds = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
+flat = len(sys.argv) > 5
+r = (110 - spo2) / 31.7
+with open(path, "w") as f:
+    f.write("MAXM86161reg0x0D,MAXM86161reg0x10\n0x02,0x00\nstart time,1596743748320\nexpected tags,1,2,3,\n")
+    f.write("timestamp,sampleNum,tagLEDC1,tagLEDC2,tagLEDC3,LEDC1,LEDC2,LEDC3,ACCX,ACCY,ACCZ\n")
+    for i in range(int(seconds * 64)):
+        t = i / 64.0
+        ph = (t * hr / 60) % 1
+        p = 0 if flat else (0.5 * (1 - math.cos(math.pi * ph / 0.15)) if ph < 0.15 else math.exp(-(ph - 0.15) / 0.3))
+        ir = 78000 * (1 - 0.01 * p)
+        red = 99000 * (1 - 0.01 * r * p)
+        f.write("%.6f,%d,0,0,0,%.6f,%.6f,1200.000000,10,10,-1000\n" % (1596743748400 + t * 1000, i + 1, ir, red))
+    f.write("elapsed capture time: 0h00m05s\nmissed packet count: 0\n")
+PY
+}
+# records FILE HR RATE SECONDS: struct mxrt_max30102_record, 18-bit, SpO2 97 % by the default line
+records() {
+	python3 - "$@" <<'PY'
+import math, struct, sys
+path, hr, rate, seconds = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
+r = (110 - 97) / 31.7
+with open(path, "wb") as f:
+    for i in range(int(seconds * rate)):
+        t = i / rate
+        ph = (t * hr / 60) % 1
+        p = 0.5 * (1 - math.cos(math.pi * ph / 0.15)) if ph < 0.15 else math.exp(-(ph - 0.15) / 0.3)
+        ir, red = int(100000 * (1 - 0.02 * p)), int(90000 * (1 - 0.02 * r * p))
+        f.write(struct.pack("<QQIIHHI", 1000 + i, 5 * 10**9 + int(i * 1e9 / rate), red, ir, 4 if i == 0 else 0, 18, 0))
+PY
+}
+
+# --- usage (exit 2)
+expect no-arguments 2 'no FILE and no --sim'
+expect unknown-option 2 'not expected|unknown|Usage' --frobnicate x.csv
+expect rate-zero 2 'rate' --rate 0 x.csv
+expect rate-text 2 'rate' --rate fast x.csv
+expect cal-out-of-range 2 '--cal: A must be in 50..200' --cal 10,1 x.csv
+expect cal-one-number 2 "--cal takes A,B .*not '110'" --cal 110 x.csv
+expect cal-three-numbers 2 "--cal takes A,B" --cal 110,30,1 x.csv
+expect csv-and-fit 2 'choose one' --csv --fit x.csv
+
+# --- bad files (exit 1, the file named)
+expect missing-file 1 "/nonexistent/1-2-3.csv: No such file" /nonexistent/1-2-3.csv
+: >"$t/empty.csv"
+expect empty-csv 1 "empty.csv: empty file" "$t/empty.csv"
+printf 'a,b,c\n1,2,3\n' >"$t/other.csv"
+expect not-oxiwear 1 "other.csv: no column row starting with 'timestamp'" "$t/other.csv"
+printf 'timestamp,sampleNum,LEDC2,LEDC3\n1,1,5,6\n' >"$t/columns.csv"
+expect wrong-columns 1 'columns.csv: line 1: the column row lacks sampleNum, LEDC1 \(IR\) or LEDC2 \(red\)' "$t/columns.csv"
+printf 'timestamp,sampleNum,tagLEDC1,tagLEDC2,tagLEDC3,LEDC1,LEDC2\n1000,1,0,0,0,78000\n' >"$t/short.csv"
+expect short-row 1 'short.csv: line 2: 6 columns' "$t/short.csv"
+printf 'timestamp,sampleNum,tagLEDC1,tagLEDC2,tagLEDC3,LEDC1,LEDC2\n1000,1,0,0,0,78000,abc\n' >"$t/text.csv"
+expect not-a-number 1 'text.csv: line 2: .* not a number' "$t/text.csv"
+printf 'timestamp,sampleNum,tagLEDC1,tagLEDC2,tagLEDC3,LEDC1,LEDC2\n1000,1,0,0,0,300000,1\n' >"$t/range.csv"
+expect code-out-of-range 1 'range.csv: line 2: LEDC1/LEDC2 outside 0..262143' "$t/range.csv"
+: >"$t/empty.bin"
+expect empty-stream 1 'empty.bin: empty file' "$t/empty.bin"
+printf 'partial' >"$t/torn.bin"
+expect torn-stream 1 'torn.bin: 7 bytes is not a whole number of 32-byte records' "$t/torn.bin"
+records "$t/bits.bin" 72 100 1
+python3 -c "import sys; b=bytearray(open(sys.argv[1],'rb').read()); b[32+26]=20; open(sys.argv[1],'wb').write(b)" "$t/bits.bin"
+expect stream-bad-bits 1 'bits.bin: record 1 \(seq 1001\): adc_bits 20 is not 15..18' "$t/bits.bin"
+expect bad-sim 1 "--sim: unknown key 'pulse'" --sim pulse=3
+expect bad-sim-value 1 '--sim: hr must be a number' --sim hr=fast
+csv "$t/1700-97-72.csv" 72 97 8
+expect fit-needs-three 1 '--fit needs 3 or more files' --fit "$t/1700-97-72.csv"
+
+# --- good input
+expect csv-scored 0 '1700-97-72.csv +97\.0 +72\.0 +9[67]\.[0-9] +-?[0-9.]+ +7[1-3]\.[0-9]' "$t/1700-97-72.csv"
+csv "$t/1701-95-70.csv" 70 95 5 flat
+out=$("$bin" --csv "$t/1700-97-72.csv" "$t/1701-95-70.csv" 2>&1)
+rc=$?
+if [ $rc -eq 0 ] && [ "$(head -n1 <<<"$out")" = "file,ref_spo2,ref_hr,spo2,hr,valid_share" ] &&
+	[ "$(wc -l <<<"$out")" -eq 3 ] &&
+	grep -qE '^1700-97-72\.csv,97\.0,72\.0,9[67]\.[0-9],7[1-3]\.[0-9],0\.[0-9]{3}$' <<<"$out" &&
+	grep -qxE '1701-95-70\.csv,95\.0,70\.0,,,0\.000' <<<"$out"; then
+	res PASS csv-exact-format
+else res FAIL csv-exact-format "exit $rc: $(head -c 300 <<<"$out")"; fi
+records "$t/capture.bin" 90 400 12
+expect record-stream 0 'capture\.bin +- +- +9[67]\.[0-9] +- +(89|90|91)\.[0-9]' "$t/capture.bin"
+expect record-stream-rate 0 'capture\.bin +- +- +9[67]\.[0-9] +- +(89|90|91)\.[0-9]' --rate 400 "$t/capture.bin"
+expect sim 0 'sim-hr72-spo97-100hz +97\.0 +72\.0 +9[6-8]\.[0-9] .* +7[1-3]\.[0-9] ' --sim hr=72,spo2=97,rate=100,seconds=20
+two_sims=(--sim hr=72,spo2=97,rate=100,seconds=20 --sim hr=120,spo2=88,rate=400,seconds=20)
+expect summary-spo2 0 '^spo2: files=2 scored=2 no_value=0 MAE=0\.[0-9]+ % bias=[-+][0-9.]+ % within_2%=100 %' "${two_sims[@]}"
+expect summary-hr 0 '^hr: +files=2 scored=2 no_value=0 MAE=0\.[0-9]+ bpm bias=[-+][0-9.]+ bpm within_3bpm=100 %' "${two_sims[@]}"
+expect cal-option 0 '1700-97-72\.csv +97\.0 +72\.0 +9[12]\.[0-9] ' --cal 105,31.7 "$t/1700-97-72.csv"
+csv "$t/1702-90-80.csv" 80 90 8
+csv "$t/1703-85-100.csv" 100 85 8
+expect fit 0 'leave-one-out: MAE=[0-9.]+ %' --fit "$t/1700-97-72.csv" "$t/1702-90-80.csv" "$t/1703-85-100.csv"
+if command -v gnuplot >/dev/null; then
+	if "$bin" --plot "$t/p.png" "$t/1700-97-72.csv" --sim hr=72,spo2=97,seconds=10 >/dev/null 2>&1 &&
+		[ "$(head -c 4 "$t/p.png" | od -An -c | tr -d ' ')" = "211PNG" ]; then res PASS plot-png
+	else res FAIL plot-png "no PNG at $t/p.png"; fi
+	expect plot-unwritable 1 'gnuplot failed' --plot /nonexistent/dir/p.png "$t/1700-97-72.csv"
+else
+	skipped plot-png "gnuplot is not installed (scripts/setup.sh installs gnuplot-nox)"
+fi
+
+# --- the real recordings, when ../shared is there
+data=../shared/data/ppg-oxiwear
+if [ -d "$data" ]; then
+	out=$("$bin" --csv "$data"/*.csv 2>&1)
+	n=$(find "$data" -maxdepth 1 -name '*.csv' | wc -l)
+	if [ "$(wc -l <<<"$out")" -eq $((n + 1)) ] && ! grep -qE ',,|,$' <<<"$(tail -n +2 <<<"$out" | cut -d, -f1-5)"; then
+		res PASS recordings-all-valued
+	else res FAIL recordings-all-valued "$(grep -E ',,' <<<"$out" | head -3)"; fi
+else
+	skipped recordings-all-valued "$data is absent"
+fi
+echo "tools: $pass passed, $fail failed, $skip skipped"
+[ "$fail" -eq 0 ]
