@@ -454,8 +454,10 @@ private:
 	}
 
 	// Drops what was measured (values, intervals, beats); the filters re-seed on the next sample.
+	// The rings start again at their first slot (they are read as slots [0, count) until full).
 	void ClearMeasurement() {
-		iv_count_ = iv_accepted_ = seg_count_ = 0;
+		iv_count_ = iv_head_ = iv_accepted_ = 0;
+		seg_count_ = seg_head_ = 0;
 		hr_valid_ = spo2_valid_ = false;
 		ratio_q16_ = corr_q16_ = 0;
 		beat_env_ = 0;

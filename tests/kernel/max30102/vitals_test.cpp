@@ -226,6 +226,45 @@ TEST(VitalsSim, ValuesComeSoonAfterFingerOnAndGoSoonAfterFingerOff) {
 	}
 }
 
+// A finger lifted after a few beats and put back at another heart rate: the values after it
+// returns are the new rate's, never the old one's (what was measured before is forgotten).
+TEST(VitalsSim, AFingerPutBackStartsAFreshRhythm) {
+	const mxrt_vitals_config cal = DefaultConfig();
+	for (const double first_s : {3.5, 4.5, 6.0}) { // a few intervals kept before the finger goes
+		Recording a = Simulate(Sim(60, 97, 100, first_s), cal);
+		SimParams off = Sim(60, 97, 100, 2);
+		off.finger_on_s = 10; // no finger throughout
+		const Recording gap = Simulate(off, cal);
+		SimParams bp = Sim(125, 90, 100, 15);
+		bp.seed = 9;
+		const Recording b = Simulate(bp, cal);
+		Recording rec = a;
+		for (const Recording *part : {&gap, &b})
+			for (auto r : part->records) {
+				r.seq = rec.records.back().seq + 1;
+				r.timestamp_ns = rec.records.back().timestamp_ns + rec.period_ns;
+				r.flags = 0;
+				rec.records.push_back(r);
+			}
+		const Estimates run = Evaluate(rec, cal);
+		const double back = first_s + 2;
+		bool valid_before = false, valid_after = false;
+		for (const auto &o : run.outputs) {
+			if (o.t_s < first_s && o.hr)
+				valid_before = true;
+			if (o.t_s >= back && o.hr) {
+				valid_after = true;
+				ASSERT_NEAR(*o.hr, 125, 2) << "first " << first_s << " s, at " << o.t_s << " s";
+			}
+			if (o.t_s >= back + 4) {
+				ASSERT_TRUE(o.hr && o.spo2) << "first " << first_s << " s, at " << o.t_s << " s";
+			}
+		}
+		EXPECT_TRUE(valid_before) << first_s;
+		EXPECT_TRUE(valid_after) << first_s;
+	}
+}
+
 TEST(VitalsSim, BelowTwelveAndAHalfHertzOnlyTheFingerIsReported) {
 	const mxrt_vitals_config cal = DefaultConfig();
 	const Estimates run = Evaluate(Simulate(Sim(72, 97, 10, 30), cal), cal);
