@@ -48,7 +48,7 @@ constexpr u64 kMaxMeasurePeriodNs = 80'000'000; // below 12.5 Hz: finger only
 constexpr u64 kMaxBridgeNs = 100'000'000;	// longer gaps start over
 constexpr u64 kHighPassTauNs = 318'000'000;	// 0.5 Hz: below 30 bpm
 constexpr u64 kLowPassTauNs = 40'000'000;	// 4 Hz: above 240 bpm
-constexpr u64 kEnvelopeTauNs = 1'500'000'000;	// the beat threshold's decay
+constexpr u64 kEnvelopeTauNs = 2'500'000'000;	// the beat threshold's decay
 constexpr u64 kWarmupNs = 250'000'000;		// no beats while the filters settle
 constexpr u64 kRefractoryNs = 240'000'000;	// 250 bpm
 constexpr u64 kMotionHoldNs = 500'000'000;	// after motion, before beats count again
@@ -62,6 +62,7 @@ constexpr u64 kMinPerfusionDiv = 2000;		// a pulse is at least 1/2000 (0.05 %) o
 constexpr u32 kRing = 8;			// intervals and beats kept
 constexpr u32 kStepShift = 4;			// a step: |x - baseline| > DC / 16
 constexpr s64 kBeatAmpRatio = 3;		// an interval joins beats of similar strength
+constexpr u32 kConfirmIntervals = 4;		// agreeing intervals that confirm a rhythm
 constexpr s64 kMotionSlopeFactor = 4;		// a slope 4x the beats' is motion
 constexpr u32 kFullScaleShift = 7;		// clipping: within 1/128 of full scale
 constexpr u32 kIntervalTolerance = 5;		// an interval within 1/5 of the median
@@ -454,17 +455,24 @@ private:
 	}
 
 	// Drops what was measured (values, intervals, beats); the filters re-seed on the next sample.
-	// The rings start again at their first slot (they are read as slots [0, count) until full).
 	void ClearMeasurement() {
-		iv_count_ = iv_head_ = iv_accepted_ = 0;
-		seg_count_ = seg_head_ = 0;
+		ClearRhythm();
 		hr_valid_ = spo2_valid_ = false;
 		ratio_q16_ = corr_q16_ = 0;
-		beat_env_ = 0;
-		refractory_q8_ = min_refractory_q8_;
-		have_beat_ = pending_ = false;
+		pending_ = false;
 		DropSegment();
 		seeded_ = false;
+	}
+
+	// Forgets the intervals and beats kept (the rings start again at their first slot: they
+	// are read as slots [0, count) until full).
+	void ClearRhythm() {
+		iv_count_ = iv_head_ = iv_accepted_ = 0;
+		iv_covered_ = false;
+		seg_count_ = seg_head_ = 0;
+		refractory_q8_ = min_refractory_q8_;
+		have_beat_ = false;
+		beat_env_ = 0;
 	}
 
 	void Seed(s64 x_ir, s64 x_red) {
@@ -508,8 +516,8 @@ private:
 		const s64 s = prev_ir - ac_ir; // falling IR light: the systolic upstroke
 		const s64 s_red = prev_red - ac_red;
 
-		// Motion: clipping, or (once a rhythm is established) a slope far steeper than the beats'.
-		if (clipping_ || (hr_valid_ && Abs(s) > u64(beat_env_ * kMotionSlopeFactor)))
+		// Motion: clipping, or (once a rhythm is confirmed) a slope far steeper than the beats'.
+		if (clipping_ || (Confirmed() && Abs(s) > u64(beat_env_ * kMotionSlopeFactor)))
 			Motion();
 
 		// The current beat's SpO2 sums, on the slopes: a difference is one more filter, the same
@@ -529,11 +537,15 @@ private:
 		// A beat is committed once no larger slope peak followed it within the refractory time.
 		if (pending_ && (n_ << 8) > pending_t_q8_ + refractory_q8_)
 			Commit();
-		env_ -= (env_ * a_env_) >> kQ;
-		if (s > env_)
-			env_ = s;
 		const bool quiet = n_ >= motion_until_ && n_ - seed_n_ > warmup_n_;
-		if (quiet && s0_ <= s1_ && s1_ > s && s1_ * 2 >= env_ && s1_ >= ((ir_.hp1 * min_slope_q24_) >> 24))
+		env_ -= (env_ * a_env_) >> kQ;
+		if (s > env_ && n_ >= motion_until_) // motion does not raise the threshold
+			env_ = s;
+		// A peak is a candidate above half the envelope, above the pulsatility floor, and once a
+		// rhythm is known above 2/5 of the beats' typical slope (a dicrotic or diastolic wave
+		// late in a slow beat is not the next beat, however far the envelope has decayed).
+		if (quiet && s0_ <= s1_ && s1_ > s && s1_ * 2 >= env_ && s1_ >= ((ir_.hp1 * min_slope_q24_) >> 24) &&
+		    (!Confirmed() || s1_ * 5 >= beat_env_ * 2))
 			Candidate(s);
 		s0_ = s1_;
 		s1_ = s;
@@ -561,6 +573,11 @@ private:
 		beats_++;
 		last_beat_seq_q8_ = pending_seq_q8_;
 		last_beat_accepted_ = 0;
+		// Before a rhythm is confirmed, a beat far stronger than the beats so far shows that
+		// those were noise (the first seconds after a finger lands): the rhythm starts here.
+		// (Once it is confirmed, such a slope is motion and never gets here.)
+		if (!Confirmed() && beat_env_ > 0 && pending_amp_ > kBeatAmpRatio * beat_env_)
+			ClearRhythm();
 		// An interval joins two beats of similar strength (a noise peak next to a real beat
 		// is no interval) and has a plausible length.
 		const bool similar = pending_amp_ <= kBeatAmpRatio * last_beat_amp_ && last_beat_amp_ <= kBeatAmpRatio * pending_amp_;
@@ -583,6 +600,9 @@ private:
 		Evaluate();
 	}
 
+	// Enough agreeing intervals that the beats' strength can judge motion.
+	bool Confirmed() const { return iv_accepted_ >= kConfirmIntervals; }
+
 	void AddInterval(u32 iv) {
 		iv_[iv_head_] = iv;
 		iv_head_ = (iv_head_ + 1) % kRing;
@@ -590,15 +610,20 @@ private:
 			iv_count_++;
 		u32 sorted[kRing];
 		const u32 med = Median(iv_, iv_count_, sorted);
-		u64 sum = 0;
+		u64 sum = 0, all = 0;
 		u32 acc = 0;
 		for (u32 i = 0; i < iv_count_; i++) {
+			all += iv_[i];
 			const u32 d = iv_[i] > med ? iv_[i] - med : med - iv_[i];
 			if (d * kIntervalTolerance <= med) {
 				sum += iv_[i];
 				acc++;
 			}
 		}
+		// The accepted intervals must cover most of the time the kept ones span: a missed beat
+		// (one double interval) leaves most of it covered, a beat detected twice (short and long
+		// intervals in turn, which can agree among themselves) does not.
+		iv_covered_ = sum * 3 >= all * 2;
 		const u32 d = iv > med ? iv - med : med - iv;
 		last_beat_accepted_ = d * kIntervalTolerance <= med;
 		iv_accepted_ = acc;
@@ -643,7 +668,7 @@ private:
 		// alone when its two beats are alike and red and IR pulse together.
 		const bool first = iv_count_ == 1 && iv_accepted_ == 1 && last_beat_amp_ <= 2 * prev_beat_amp_ &&
 				   prev_beat_amp_ <= 2 * last_beat_amp_ && corr_q16_ >= kFirstCorrQ16;
-		hr_valid_ = first || (iv_accepted_ >= 2 && iv_accepted_ * 2 >= iv_count_);
+		hr_valid_ = first || (iv_accepted_ >= 2 && iv_accepted_ * 2 >= iv_count_ && iv_covered_);
 		s64 spo2 = 0;
 		if (ratio_q16_ > 0)
 			spo2 = s64(cfg_.spo2_a_milli) - ((s64(cfg_.spo2_b_milli) * ratio_q16_) >> kQ);
@@ -758,6 +783,7 @@ private:
 	u32 last_beat_accepted_ = 0, restarts_ = 0;
 	// intervals (Q8 internal samples) and beats' SpO2 data
 	u32 iv_[kRing] = {}, iv_head_ = 0, iv_count_ = 0, iv_accepted_ = 0;
+	bool iv_covered_ = false;
 	Segment seg_ = {}, seg_ring_[kRing] = {};
 	u32 seg_head_ = 0, seg_count_ = 0;
 	// results

@@ -151,7 +151,8 @@ int Plot(const std::vector<Scored> &all, const std::string &png) {
 		{
 			std::ofstream f(sig);
 			for (size_t k = 0; k < s.run.trace_t.size(); k++)
-				f << s.run.trace_t[k] << ' ' << s.run.trace_ir[k] << '\n';
+				f << s.run.trace_t[k] << ' ' << s.run.trace_ir[k] << ' ' << s.run.trace_slope[k] << ' '
+				  << s.run.trace_threshold[k] << '\n';
 			std::ofstream b(beats);
 			for (const auto &bt : s.run.beats)
 				b << bt.t_s << ' ' << (bt.accepted ? 1 : 0) << '\n';
@@ -160,9 +161,11 @@ int Plot(const std::vector<Scored> &all, const std::string &png) {
 				v << o.t_s << ' ' << Cell(o.hr, 2).c_str() << (o.hr ? "" : "NaN") << ' '
 				  << Cell(o.spo2, 2).c_str() << (o.spo2 ? "" : "NaN") << '\n';
 		}
-		gp << "set title '" << s.rec.name << ": band-passed IR and beats' noenhanced\n"
-		   << "set xlabel 's'\nset ylabel 'codes'\nunset y2tics\nunset y2label\n"
+		gp << "set title '" << s.rec.name << ": band-passed IR, its falling slope, the beat threshold and the beats' noenhanced\n"
+		   << "set xlabel 's'\nset ylabel 'codes'\nset y2label 'codes per sample'\nset y2tics\nset ytics nomirror\n"
 		   << "plot '" << sig.string() << "' u 1:2 w l lc rgb '#1f77b4' t 'IR (band-passed)', '"
+		   << sig.string() << "' u 1:3 axes x1y2 w l lc rgb '#aec7e8' t 'slope', '"
+		   << sig.string() << "' u 1:4 axes x1y2 w l dt 2 lc rgb '#ff7f0e' t 'threshold', '"
 		   << beats.string() << "' u 1:(0):($2>0?7:6) w p pt var ps 1.2 lc rgb '#d62728' t 'beats (open: interval rejected)'\n";
 		gp << "set title '" << s.rec.name << ": estimates" << (s.rec.ref.hr ? " (dashed: reference)" : "")
 		   << "' noenhanced\nset ylabel 'bpm'\nset y2label '%'\nset y2tics\nset ytics nomirror\n"
