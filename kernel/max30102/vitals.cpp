@@ -68,7 +68,6 @@ constexpr u32 kFullScaleShift = 7;		// clipping: within 1/128 of full scale
 constexpr u32 kIntervalTolerance = 5;		// an interval within 1/5 of the median
 constexpr s64 kRatioTolerance = 5;		// a beat's R within 1/5 of the median
 constexpr s64 kMinCorrQ16 = 32768;		// red/IR correlation^2 >= 0.5 for SpO2
-constexpr s64 kFirstCorrQ16 = 39322;		// >= 0.6 for a value from one interval
 constexpr s64 kMinSpo2Milli = 50'000;		// below: outside any calibration
 constexpr s64 kMaxRatioQ16 = s64(4) << 16;	// R above 4: not a pulse oximetry signal
 
@@ -590,7 +589,6 @@ private:
 			}
 		}
 		beat_env_ = beat_env_ == 0 ? pending_amp_ : (3 * beat_env_ + pending_amp_) / 4;
-		prev_beat_amp_ = last_beat_amp_;
 		last_beat_amp_ = pending_amp_;
 		have_beat_ = true;
 		last_beat_t_q8_ = pending_t_q8_;
@@ -664,17 +662,20 @@ private:
 		}
 		corr_q16_ = CorrelationSq(p);
 		ratio_q16_ = Ratio(p);
-		// HR: two or more agreeing intervals, the majority of those kept; or the first interval
-		// alone when its two beats are alike and red and IR pulse together.
-		const bool first = iv_count_ == 1 && iv_accepted_ == 1 && last_beat_amp_ <= 2 * prev_beat_amp_ &&
-				   prev_beat_amp_ <= 2 * last_beat_amp_ && corr_q16_ >= kFirstCorrQ16;
-		hr_valid_ = first || (iv_accepted_ >= 2 && iv_accepted_ * 2 >= iv_count_ && iv_covered_);
+		// HR: two or more agreeing intervals, the majority of those kept, covering most of their
+		// time. (One interval is not enough: two beats can be a systole and a smaller wave of the
+		// same beat, and nothing in the first second tells them apart.)
+		hr_valid_ = iv_accepted_ >= 2 && iv_accepted_ * 2 >= iv_count_ && iv_covered_;
 		s64 spo2 = 0;
 		if (ratio_q16_ > 0)
 			spo2 = s64(cfg_.spo2_a_milli) - ((s64(cfg_.spo2_b_milli) * ratio_q16_) >> kQ);
 		spo2_valid_ = hr_valid_ && corr_q16_ >= kMinCorrQ16 && spo2 >= kMinSpo2Milli;
 		spo2_mpct_ = u32(spo2_valid_ ? Min<s64>(spo2, 100'000) : 0);
-		confidence_ = hr_valid_ ? u32((corr_q16_ * 100 * iv_accepted_ / iv_count_) >> kQ) : 0;
+		// Confidence: the red/IR correlation, times the share of accepted intervals, times how
+		// many agree (full from kConfirmIntervals on).
+		confidence_ = hr_valid_ ? u32((corr_q16_ * 100 * iv_accepted_ * Min(iv_accepted_, kConfirmIntervals) /
+					       (iv_count_ * kConfirmIntervals)) >> kQ)
+					: 0;
 		if (hr_valid_)
 			last_valid_n_ = n_;
 		evaluated_ = true;
@@ -777,7 +778,7 @@ private:
 	bool seeded_ = false, have_beat_ = false, pending_ = false, seg_dirty_ = true;
 	Channel ir_, red_;
 	u64 seed_n_ = 0, motion_until_ = 0;
-	s64 s0_ = 0, s1_ = 0, env_ = 0, beat_env_ = 0, pending_amp_ = 0, last_beat_amp_ = 0, prev_beat_amp_ = 0;
+	s64 s0_ = 0, s1_ = 0, env_ = 0, beat_env_ = 0, pending_amp_ = 0, last_beat_amp_ = 0;
 	u64 pending_t_q8_ = 0, pending_seq_q8_ = 0, last_beat_t_q8_ = 0, last_commit_n_ = 0, last_valid_n_ = 0;
 	u64 beats_ = 0, last_beat_seq_q8_ = 0;
 	u32 last_beat_accepted_ = 0, restarts_ = 0;

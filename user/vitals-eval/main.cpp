@@ -8,6 +8,7 @@
 //   mxrt-vitals-eval --csv FILE...       file,ref_spo2,ref_hr,spo2,hr,valid_share (for scripts)
 //   mxrt-vitals-eval --plot P.png FILE...  signal, beats, HR and SpO2 over time (gnuplot)
 //   mxrt-vitals-eval --fit FILE...       the least-squares calibration line, and leave-one-out
+//   mxrt-vitals-eval --timeline FILE...  every change of the output
 //   mxrt-vitals-eval --sim hr=72,spo2=97,rate=400,seconds=30   a simulated recording
 //   mxrt-vitals-eval --sweep             the simulated benchmark grid (bench/vitals/run.sh)
 // FILE: *.csv in the OxiWear format (reference from the name <time>-<SpO2>-<HR>.csv), anything
@@ -78,6 +79,24 @@ void PrintTable(const std::vector<Scored> &all) {
 		    sp.n, sp.missing, sp.mae, sp.bias, sp.within * 100);
 	std::printf("hr:   files=%zu scored=%zu no_value=%zu MAE=%.2f bpm bias=%+.2f bpm within_3bpm=%.0f %%\n",
 		    all.size(), hr.n, hr.missing, hr.mae, hr.bias, hr.within * 100);
+}
+
+// Every change of the estimator's output, per recording.
+void PrintTimeline(const std::vector<Scored> &all) {
+	for (const auto &s : all) {
+		std::printf("# %s\n# t_s hr_bpm spo2_pct confidence flags\n", s.rec.name.c_str());
+		const Output *last = nullptr;
+		for (const auto &o : s.run.outputs) {
+			if (last && last->hr == o.hr && last->spo2 == o.spo2 && last->confidence == o.confidence &&
+			    last->flags == o.flags)
+				continue;
+			std::printf("%.3f %s %s %u 0x%02x%s%s%s%s\n", o.t_s, Field(o.hr, 2).c_str(), Field(o.spo2, 2).c_str(),
+				    o.confidence, o.flags, o.flags & MXRT_VITALS_FINGER ? " finger" : "",
+				    o.flags & MXRT_VITALS_MOTION ? " motion" : "", o.flags & MXRT_VITALS_CLIPPING ? " clipping" : "",
+				    o.flags & MXRT_VITALS_LOW_RATE ? " low-rate" : "");
+			last = &o;
+		}
+	}
 }
 
 void PrintCsv(const std::vector<Scored> &all) {
@@ -244,7 +263,8 @@ int Sweep(const mxrt_vitals_config &cal, double seconds, bool verbose) {
 	double worst_hr = 0, worst_spo2 = 0;
 	uint64_t seed = 1;
 	std::vector<double> first_valid, finger_off;
-	size_t never_valid = 0, never_cleared = 0;
+	size_t never_valid = 0, never_cleared = 0, early_wrong = 0, grid_wrong = 0, grid_runs = 0;
+	std::map<double, std::vector<double>> by_hr; // first-valid times per heart rate
 	for (const double rate : rates) {
 		double hr_sum = 0, spo2_sum = 0, valid_sum = 0;
 		size_t runs = 0, hr_runs = 0, spo2_runs = 0;
@@ -261,6 +281,14 @@ int Sweep(const mxrt_vitals_config &cal, double seconds, bool verbose) {
 				p.seed = seed++;
 				const Estimates run = Evaluate(Simulate(p, cal), cal);
 				const SweepResult r = Settled(p, run, 10);
+				bool wrong = false;
+				for (const auto &o : run.outputs)
+					wrong |= o.hr && std::fabs(*o.hr - hr) > 0.1 * hr;
+				grid_wrong += wrong;
+				grid_runs++;
+				if (verbose && wrong)
+					std::printf("# grid run rate=%g hr=%g spo2=%g seed=%llu: an HR more than 10 %% off\n", rate, hr,
+						    spo2, (unsigned long long)p.seed);
 				if (verbose)
 					std::printf("# run rate=%g hr=%g spo2=%g seed=%llu: hr_err=%.2f spo2_err=%.2f valid=%.2f end_hr=%s end_spo2=%s\n",
 						    rate, hr, spo2, (unsigned long long)p.seed, r.hr_err, r.spo2_err, r.valid,
@@ -294,14 +322,22 @@ int Sweep(const mxrt_vitals_config &cal, double seconds, bool verbose) {
 			p.seed = seed++;
 			const Estimates run = Evaluate(Simulate(p, cal), cal);
 			std::optional<double> on, off;
+			bool wrong = false;
 			for (const auto &o : run.outputs) {
+				wrong |= o.t_s >= 3 && o.t_s < 20 && o.hr && std::fabs(*o.hr - hr) > 0.1 * hr;
 				if (!on && o.t_s >= 3 && o.hr && o.spo2)
 					on = o.t_s - 3;
 				if (!off && o.t_s >= 20 && !(o.flags & MXRT_VITALS_FINGER) && !o.hr && !o.spo2)
 					off = o.t_s - 20;
 			}
-			if (on)
+			early_wrong += wrong;
+			if (verbose && wrong)
+				std::printf("# finger-on run rate=%g hr=%g seed=%llu: an HR more than 10 %% off\n", rate, hr,
+					    (unsigned long long)p.seed);
+			if (on) {
 				first_valid.push_back(*on);
+				by_hr[hr].push_back(*on);
+			}
 			else
 				never_valid++;
 			if (off)
@@ -312,7 +348,11 @@ int Sweep(const mxrt_vitals_config &cal, double seconds, bool verbose) {
 	}
 	std::printf("# first valid HR+SpO2 after finger-on (all rates, HR 40..200): p50=%.2f s p90=%.2f s max=%.2f s, never: %zu\n",
 		    Percentile(first_valid, 0.5), Percentile(first_valid, 0.9), Percentile(first_valid, 1.0), never_valid);
-	std::vector<double> typical; // 60..100 bpm
+	std::printf("# runs with an HR more than 10 %% off the truth at any time: %zu of %zu (grid), %zu of %zu (finger-on)\n",
+		    grid_wrong, grid_runs, early_wrong, first_valid.size() + never_valid);
+	std::printf("# first valid, worst of the rates, per heart rate:");
+	for (const auto &[hr, v] : by_hr)
+		std::printf(" %g bpm %.2f s%s", hr, Percentile(v, 1.0), hr == by_hr.rbegin()->first ? "\n" : ",");
 	std::printf("# finger-off cleared: p50=%.2f s max=%.2f s, never: %zu\n", Percentile(finger_off, 0.5),
 		    Percentile(finger_off, 1.0), never_cleared);
 	std::printf("bench: vitals_sim_hr_mae_worst_rate = %.2f bpm (goal <= 1)\n", worst_hr);
@@ -329,13 +369,14 @@ int main(int argc, char **argv) {
 	CLI::App app{"mxrt-vitals-eval: the driver's heart-rate and SpO2 estimator on recordings or simulated signals",
 		     "mxrt-vitals-eval"};
 	std::vector<std::string> files, sims;
-	bool csv = false, fit = false, sweep = false, verbose = false;
+	bool csv = false, fit = false, sweep = false, verbose = false, timeline = false;
 	std::string plot;
 	double rate = 0, sweep_seconds = 60;
 	std::string cal_ab;
 	app.add_option("files", files, "recordings: OxiWear *.csv, or record streams saved from /dev/max30102-N");
 	app.add_flag("--csv", csv, "print file,ref_spo2,ref_hr,spo2,hr,valid_share (one row per file)");
 	app.add_option("--plot", plot, "draw every recording's signal, beats, HR and SpO2 into this PNG (gnuplot)");
+	app.add_flag("--timeline", timeline, "print every change of the output (time, HR, SpO2, confidence, flags)");
 	app.add_flag("--fit", fit, "fit SpO2 = a - b R to the files' references and show leave-one-out errors");
 	app.add_option("--rate", rate, "sample rate of the files in Hz (CSV: 64; record streams: from the timestamps)")
 		->check(CLI::Range(1.0, 3200.0));
@@ -374,8 +415,8 @@ int main(int argc, char **argv) {
 		std::fprintf(stderr, "mxrt-vitals-eval: no FILE and no --sim\n%s", app.help().c_str());
 		return 2;
 	}
-	if (csv && fit) {
-		std::fprintf(stderr, "mxrt-vitals-eval: --csv and --fit print different tables: choose one\n");
+	if (int(csv) + int(fit) + int(timeline) > 1) {
+		std::fprintf(stderr, "mxrt-vitals-eval: --csv, --fit and --timeline print different tables: choose one\n");
 		return 2;
 	}
 	std::vector<Scored> all;
@@ -399,6 +440,8 @@ int main(int argc, char **argv) {
 	int rc = 0;
 	if (csv)
 		PrintCsv(all);
+	else if (timeline)
+		PrintTimeline(all);
 	else if (fit)
 		rc = PrintFit(all, cal);
 	else

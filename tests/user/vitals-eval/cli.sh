@@ -62,6 +62,7 @@ expect cal-out-of-range 2 '--cal: A must be in 50..200' --cal 10,1 x.csv
 expect cal-one-number 2 "--cal takes A,B .*not '110'" --cal 110 x.csv
 expect cal-three-numbers 2 "--cal takes A,B" --cal 110,30,1 x.csv
 expect csv-and-fit 2 'choose one' --csv --fit x.csv
+expect csv-and-timeline 2 'choose one' --csv --timeline x.csv
 
 # --- bad files (exit 1, the file named)
 expect missing-file 1 "/nonexistent/1-2-3.csv: No such file" /nonexistent/1-2-3.csv
