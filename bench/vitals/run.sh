@@ -55,9 +55,9 @@ if [ -d "$data" ]; then
 	spo2=$(sed -n 's/^spo2: .* MAE=\([0-9.]*\) %.*/\1/p' "$tmp/rec")
 	hr=$(sed -n 's/^hr: .* MAE=\([0-9.]*\) bpm.*/\1/p' "$tmp/rec")
 	novalue=$(sed -n 's/^spo2: .* no_value=\([0-9]*\) .*/\1/p' "$tmp/rec")
-	loo=$(sed -n 's/^leave-one-out: MAE=\([0-9.]*\) %.*/\1/p' "$tmp/fit")
+	loo=$(sed -n 's/^leave-one-out through a = [0-9.]*: MAE=\([0-9.]*\) %.*/\1/p' "$tmp/fit")
 	grep -E '^(spo2|hr):' "$tmp/rec" | sed 's/^/# recordings: /'
-	grep -E '^(fit|leave-one-out):' "$tmp/fit" | sed 's/^/# recordings: /'
+	grep -E '^(fit|leave-one-out)' "$tmp/fit" | sed 's/^/# recordings: /'
 	echo "bench: vitals_recordings_without_value = $novalue files (goal <= 0)"
 	echo "bench: vitals_recordings_spo2_mae = $spo2 % (goal <= 3.0)"
 	echo "bench: vitals_recordings_spo2_mae_leave_one_out = $loo % (goal <= 3.0)"

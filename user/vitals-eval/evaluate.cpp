@@ -110,4 +110,16 @@ std::optional<Line> FitLine(const std::vector<double> &r, const std::vector<doub
 	return Line{my - slope * mx, -slope};
 }
 
+std::optional<Line> FitSlope(const std::vector<double> &r, const std::vector<double> &spo2, double a) {
+	// minimise sum (a - b r - y)^2: b = sum r (a - y) / sum r^2
+	double num = 0, den = 0;
+	for (size_t i = 0; i < r.size() && i < spo2.size(); i++) {
+		num += r[i] * (a - spo2[i]);
+		den += r[i] * r[i];
+	}
+	if (r.empty() || r.size() != spo2.size() || den <= 0)
+		return std::nullopt;
+	return Line{a, num / den};
+}
+
 } // namespace mxrt::vitals_eval

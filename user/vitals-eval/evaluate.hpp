@@ -58,5 +58,7 @@ struct Line {
 	double a = 0, b = 0;
 };
 std::optional<Line> FitLine(const std::vector<double> &r, const std::vector<double> &spo2);
+// The same with a fixed: only the slope b is fitted.
+std::optional<Line> FitSlope(const std::vector<double> &r, const std::vector<double> &spo2, double a);
 
 } // namespace mxrt::vitals_eval

@@ -108,7 +108,8 @@ void PrintCsv(const std::vector<Scored> &all) {
 }
 
 // The calibration line from the files' ratios and references, and how it does on a file it was
-// not fitted to (leave-one-out).
+// not fitted to (leave-one-out): a free line SpO2 = a - b R, and a line through the configured
+// intercept with only b fitted (how the built-in calibration was made: docs/vitals.md).
 int PrintFit(const std::vector<Scored> &all, const mxrt_vitals_config &cal) {
 	std::vector<double> r, y;
 	std::vector<const Scored *> used;
@@ -118,13 +119,16 @@ int PrintFit(const std::vector<Scored> &all, const mxrt_vitals_config &cal) {
 			y.push_back(*s.rec.ref.spo2);
 			used.push_back(&s);
 		}
+	const double a = cal.spo2_a_milli / 1000.0;
 	const auto line = FitLine(r, y);
-	if (!line || r.size() < 3) {
+	const auto slope = FitSlope(r, y, a);
+	if (!line || !slope || r.size() < 3) {
 		std::fprintf(stderr, "mxrt-vitals-eval: --fit needs 3 or more files with a ratio and a reference SpO2\n");
 		return 1;
 	}
-	std::printf("%-22s %6s %8s %9s %6s %8s %6s\n", "file", "R", "ref_spo2", "fit_spo2", "err", "loo_spo2", "err");
-	std::vector<std::optional<double>> fit, loo, ref;
+	std::printf("%-22s %6s %8s %9s %6s %8s %6s %9s %6s\n", "file", "R", "ref_spo2", "fit_spo2", "err", "loo_spo2",
+		    "err", "loo_fix_a", "err");
+	std::vector<std::optional<double>> fit, loo, loo_a, ref;
 	for (size_t i = 0; i < r.size(); i++) {
 		std::vector<double> r2, y2;
 		for (size_t j = 0; j < r.size(); j++)
@@ -132,20 +136,25 @@ int PrintFit(const std::vector<Scored> &all, const mxrt_vitals_config &cal) {
 				r2.push_back(r[j]);
 				y2.push_back(y[j]);
 			}
-		const auto l = FitLine(r2, y2);
+		const auto l = FitLine(r2, y2), la = FitSlope(r2, y2, a);
 		const double f = std::min(100.0, line->a - line->b * r[i]);
 		const double o = std::min(100.0, l->a - l->b * r[i]);
+		const double oa = std::min(100.0, la->a - la->b * r[i]);
 		fit.push_back(f);
 		loo.push_back(o);
+		loo_a.push_back(oa);
 		ref.push_back(y[i]);
-		std::printf("%-22s %6.3f %8.1f %9.2f %+6.2f %8.2f %+6.2f\n", used[i]->rec.name.c_str(), r[i], y[i], f,
-			    f - y[i], o, o - y[i]);
+		std::printf("%-22s %6.3f %8.1f %9.2f %+6.2f %8.2f %+6.2f %9.2f %+6.2f\n", used[i]->rec.name.c_str(), r[i],
+			    y[i], f, f - y[i], o, o - y[i], oa, oa - y[i]);
 	}
-	const Stats fs = Score(fit, ref, 2), ls = Score(loo, ref, 2);
+	const Stats fs = Score(fit, ref, 2), ls = Score(loo, ref, 2), las = Score(loo_a, ref, 2);
 	std::printf("fit: SpO2 = %.2f - %.2f R on %zu files: MAE=%.2f %% bias=%+.2f %% within_2%%=%.0f %%\n", line->a,
 		    line->b, r.size(), fs.mae, fs.bias, fs.within * 100);
 	std::printf("leave-one-out: MAE=%.2f %% bias=%+.2f %% within_2%%=%.0f %%\n", ls.mae, ls.bias, ls.within * 100);
-	std::printf("configured: SpO2 = %.2f - %.2f R\n", cal.spo2_a_milli / 1000.0, cal.spo2_b_milli / 1000.0);
+	std::printf("fit through a = %.2f: SpO2 = %.2f - %.2f R\n", a, a, slope->b);
+	std::printf("leave-one-out through a = %.2f: MAE=%.2f %% bias=%+.2f %% within_2%%=%.0f %%\n", a, las.mae, las.bias,
+		    las.within * 100);
+	std::printf("configured: SpO2 = %.2f - %.2f R\n", a, cal.spo2_b_milli / 1000.0);
 	return 0;
 }
 
