@@ -24,14 +24,15 @@
 //     beats, a refractory period, and the largest peak within the refractory window wins. The
 //     peak is placed between samples by parabolic interpolation.
 //  5. HR from the last 8 beat-to-beat intervals: the median is the reference, intervals more than
-//     20 % away from it (a missed or an extra beat) are rejected, HR = 60 / mean of the rest.
+//     20 % away from it (a missed or an extra beat) are rejected, HR = 60 / mean of the rest; a
+//     value needs two agreeing intervals at least.
 //  6. SpO2 from the ratio of ratios R = (AC_red / DC_red) / (AC_ir / DC_ir) (Webster, "Design of
-//     Pulse Oximeters", 1997; Maxim application note 6409), with AC_red / AC_ir the total
-//     least-squares slope of the red slope on the IR slope over whole beats (every sample counts,
-//     not only a peak and a trough), per beat; beats whose R is an outlier (motion pulls R towards
-//     1) are dropped, the rest of the last 8 pooled; then the line SpO2 = a - b R.
-//  7. Confidence from the red/IR correlation of the pulsatile parts and the share of accepted
-//     intervals.
+//     Pulse Oximeters", 1997; Maxim user guide 6409), with AC_red / AC_ir the total least-squares
+//     slope of the red slope on the IR slope over whole beats (every sample counts, not only a
+//     peak and a trough), per beat; beats whose R is an outlier (motion pulls R towards 1) are
+//     dropped, the rest of the last 8 pooled; then the line SpO2 = a - b R.
+//  7. Confidence from the red/IR correlation of the pulsatile parts, the share of accepted
+//     intervals and their number.
 #include <max30102/vitals.h>
 #include <lib/kstd/kstd.hpp>
 

@@ -33,8 +33,9 @@ MXRT_EXTERN_C_BEGIN
 
 /*
  * Calibration and finger thresholds. SpO2 = a - b * R (R = ratio of ratios), clamped to 100 %.
- * The defaults (mxrt_vitals_config_default) are the fit to the OxiWear recordings described in
- * docs/vitals.md; a sensor with other LEDs or optics needs its own a and b.
+ * The defaults (mxrt_vitals_config_default: a = 110 %, b = 31.7 %) are a line through 110 %
+ * fitted to the OxiWear recordings (docs/vitals.md, "Calibration"); a sensor with other LEDs or
+ * optics needs its own a and b.
  */
 struct mxrt_vitals_config {
 	mxrt_s32 spo2_a_milli;	    /* SpO2 at R = 0, in 1/1000 %: 50000..200000 */
