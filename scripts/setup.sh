@@ -31,7 +31,7 @@ HOST_PKGS=(
 	qemu-system-x86 qemu-system-arm busybox-static
 	googletest libgtest-dev libbenchmark-dev libcli11-dev
 	device-tree-compiler dt-schema
-	libcli11-dev gnuplot-nox valgrind # mxrt-vitals-eval (options, --plot) and bench/vitals (callgrind)
+	gnuplot-nox valgrind # mxrt-vitals-eval --plot, bench/vitals (callgrind)
 )
 
 log() { printf 'setup: %s\n' "$*" >&2; }

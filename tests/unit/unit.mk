@@ -123,7 +123,7 @@ build/host/bin/mxrt-lat: user/lat/lat_cli.cpp | $(CLI11_DIR)/CLI
 # The evaluator runs the estimator's own source (kernel/max30102/vitals.cpp) in user space.
 VITALS_EVAL_SRCS := user/vitals-eval/main.cpp $(EVAL_SRCS) kernel/max30102/vitals.cpp
 build/host/bin/mxrt-vitals-eval: $(VITALS_EVAL_SRCS) $(wildcard user/vitals-eval/*.hpp) kernel/max30102/vitals.h \
-		include/uapi/mxrt/max30102.h
+		include/uapi/mxrt/max30102.h | $(CLI11_DIR)/CLI
 	@mkdir -p $(dir $@)
 	g++-12 $(TOOL_FLAGS) -DMXRT_HOSTED -Ikernel -Iuser -o $@ $(VITALS_EVAL_SRCS)
 
