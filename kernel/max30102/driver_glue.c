@@ -79,6 +79,7 @@
 #include <max30102/acq.h>
 #include <max30102/regs.h>
 #include <max30102/ring.h>
+#include <max30102/vitals.h>
 #include <mxrt/max30102.h>
 
 static_assert(sizeof(struct mxrt_max30102_record) == MXRT_MAX30102_RECORD_SIZE);
@@ -179,7 +180,30 @@ struct mx_dev {
 	struct mxrt_max30102_record *recs;
 	struct dentry *dbg;
 	struct device *hwmon;
+	/*
+	 * Heart rate and SpO2 (kernel/max30102/vitals.h): the estimator is fed by the acquisition
+	 * path under md->lock; its latest output is published to vitals_snap (written under
+	 * md->lock with preemption off, read lock-free: mx_vitals_latest).
+	 */
+	struct mxrt_vitals vitals;                /* md->lock */
+	struct mxrt_vitals_snapshot vitals_snap; /* written under md->lock; read: mx_vitals_latest */
 };
+
+/*
+ * The latest heart rate, SpO2, confidence and finger state, with the timestamp and seq of the
+ * record at which they were evaluated: what the acquisition path last published. Lock-free for
+ * the reader (the project's seqlock: a reader retries while a publication is being copied, never
+ * blocks the acquisition path); any number of readers, in process or softirq context, any lock
+ * held or none (not from hard IRQ: see mxrt_vitals_snapshot in kernel/max30102/vitals.h).
+ * Returns false (and *out zeroed) while there is no value yet: vitals are off, or nothing was
+ * measured since they were switched on or the device was bound. true otherwise, with the
+ * validity of each value in out->flags (MXRT_VITALS_HR_VALID, _SPO2_VALID, _FINGER_VALID,
+ * _FINGER, ...): after finger-off, say, the published values are "no HR, no SpO2, no finger".
+ */
+static bool __maybe_unused mx_vitals_latest(struct mx_dev *md, struct mxrt_vitals_out *out)
+{
+	return mxrt_vitals_snapshot_read(&md->vitals_snap, out);
+}
 
 /* ---- shared state ------------------------------------------------------------------------------- */
 

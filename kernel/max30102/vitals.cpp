@@ -35,6 +35,7 @@
 //     intervals and their number.
 #include <max30102/vitals.h>
 #include <lib/kstd/kstd.hpp>
+#include <lib/kstd/seqlock.hpp>
 
 namespace mxrt::max30102 {
 namespace {
@@ -844,5 +845,56 @@ int mxrt_vitals_push_n(mxrt_vitals *v, const mxrt_max30102_record *rec, mxrt_u32
 void mxrt_vitals_get(const mxrt_vitals *v, mxrt_vitals_out *out) noexcept { State(v)->Get(out); }
 
 void mxrt_vitals_get_trace(const mxrt_vitals *v, mxrt_vitals_trace *t) noexcept { State(v)->Trace(t); }
+
+// --- the latest-values snapshot: the project's seqlock (kernel/lib/kstd/seqlock.hpp) ---------
+// The data section is `present` and `out` (5 words), copied with SeqStore/SeqLoad between the
+// count's WriteBegin/WriteEnd and ReadBegin/ReadRetry.
+
+static_assert(sizeof(mxrt_vitals_out) % 8 == 0 && alignof(mxrt_vitals_snapshot) == 8);
+static_assert(__builtin_offsetof(mxrt_vitals_snapshot, out) == __builtin_offsetof(mxrt_vitals_snapshot, present) + 8);
+
+namespace {
+
+struct SnapshotData {
+	mxrt_u64 present;
+	mxrt_vitals_out out;
+};
+static_assert(sizeof(SnapshotData) == sizeof(mxrt_vitals_snapshot) - __builtin_offsetof(mxrt_vitals_snapshot, present));
+
+void SnapshotWrite(mxrt_vitals_snapshot *s, const SnapshotData &d) {
+	const kstd::SeqCountRef seq(s->seq);
+	seq.WriteBegin();
+	kstd::SeqStore(&s->present, &d, sizeof(d));
+	seq.WriteEnd();
+}
+
+} // namespace
+
+void mxrt_vitals_snapshot_init(mxrt_vitals_snapshot *s) noexcept { *s = {}; }
+
+int mxrt_vitals_snapshot_differs(const mxrt_vitals_snapshot *s, const mxrt_vitals_out *out) noexcept {
+	// the writer's own data: plain reads (no other thread writes it)
+	const mxrt_vitals_out &o = s->out;
+	return !s->present || o.timestamp_ns != out->timestamp_ns || o.seq != out->seq || o.hr_mbpm != out->hr_mbpm ||
+	       o.spo2_mpct != out->spo2_mpct || o.confidence != out->confidence || o.flags != out->flags;
+}
+
+void mxrt_vitals_snapshot_publish(mxrt_vitals_snapshot *s, const mxrt_vitals_out *out) noexcept {
+	SnapshotWrite(s, SnapshotData{1, *out});
+}
+
+void mxrt_vitals_snapshot_clear(mxrt_vitals_snapshot *s) noexcept { SnapshotWrite(s, SnapshotData{}); }
+
+int mxrt_vitals_snapshot_read(const mxrt_vitals_snapshot *s, mxrt_vitals_out *out) noexcept {
+	const kstd::SeqCountRef seq(const_cast<mxrt_u64 &>(s->seq));
+	SnapshotData d;
+	mxrt_u64 begin;
+	do {
+		begin = seq.ReadBegin();
+		kstd::SeqLoad(&d, &s->present, sizeof(d));
+	} while (seq.ReadRetry(begin));
+	*out = d.present ? d.out : mxrt_vitals_out{};
+	return d.present ? 1 : 0;
+}
 
 } // extern "C"

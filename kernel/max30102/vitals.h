@@ -114,6 +114,52 @@ int mxrt_vitals_push_n(struct mxrt_vitals *v, const struct mxrt_max30102_record 
 void mxrt_vitals_get(const struct mxrt_vitals *v, struct mxrt_vitals_out *out) MXRT_NOEXCEPT;
 
 /*
+ * The latest values, for readers that must not wait for the acquisition path (sysfs, an ioctl):
+ * one writer (the caller serialises it: the driver's acquisition lock) publishes a copy of
+ * mxrt_vitals_out; any number of readers copy it out without a lock and retry while a write is
+ * in progress (the project's seqlock, kernel/lib/kstd/seqlock.hpp). A reader never blocks the
+ * writer. The write section is a 40-byte copy; a reader spins only while the writer is inside it,
+ * so the writer must not be preempted there (the driver disables preemption around
+ * mxrt_vitals_snapshot_publish/_clear) and a reader must not interrupt the writer on its own CPU
+ * (no reader in hard IRQ or NMI context).
+ *
+ *	writer (acquisition lock held)           reader (process context, any lock or none)
+ *	  preempt_disable();                       struct mxrt_vitals_out v;
+ *	  mxrt_vitals_snapshot_publish(s, &out);   if (mxrt_vitals_snapshot_read(s, &v)) ...
+ *	  preempt_enable();
+ */
+struct mxrt_vitals_snapshot {
+	mxrt_u64 seq;		    /* the sequence count: odd while a write is in progress */
+	mxrt_u64 present;	    /* 1: out holds published values; 0: none since the last clear */
+	struct mxrt_vitals_out out; /* the values as mxrt_vitals_get gave them */
+};
+
+/* Nothing published (a zeroed struct is the same). Before any reader or writer runs. */
+void mxrt_vitals_snapshot_init(struct mxrt_vitals_snapshot *s) MXRT_NOEXCEPT;
+
+/*
+ * Writer: whether *out differs from what s holds (the writer reads its own data without the
+ * protocol: it is the only one that changes it). The driver publishes only then: once per change
+ * or evaluated beat, not per burst.
+ */
+int mxrt_vitals_snapshot_differs(const struct mxrt_vitals_snapshot *s,
+				 const struct mxrt_vitals_out *out) MXRT_NOEXCEPT;
+/* Writer: publishes *out. */
+void mxrt_vitals_snapshot_publish(struct mxrt_vitals_snapshot *s,
+				  const struct mxrt_vitals_out *out) MXRT_NOEXCEPT;
+/* Writer: nothing published any more (vitals switched off or restarted). */
+void mxrt_vitals_snapshot_clear(struct mxrt_vitals_snapshot *s) MXRT_NOEXCEPT;
+
+/*
+ * Reader: copies the latest published values into *out and returns 1, or returns 0 (and zeroes
+ * *out) while nothing is published. Any number of readers, no lock; see above for the contexts.
+ * A published value carries its own validity in out->flags (after finger-off, say, no HR or SpO2
+ * is valid, and that is what is published).
+ */
+int mxrt_vitals_snapshot_read(const struct mxrt_vitals_snapshot *s,
+			      struct mxrt_vitals_out *out) MXRT_NOEXCEPT;
+
+/*
  * A look inside, for plots and tests (not for the driver): the newest internal sample (records are
  * averaged to an internal rate of 50..100 Hz first, see docs/vitals.md) and the newest beat.
  */

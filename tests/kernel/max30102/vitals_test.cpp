@@ -7,6 +7,7 @@
 // there (skipped with a message otherwise).
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cmath>
 #include <cstddef>
 #include <cstring>
@@ -626,6 +627,95 @@ TEST(VitalsThreads, IndependentInstancesInParallelGiveTheSequentialResults) {
 		EXPECT_EQ(std::memcmp(&seq[size_t(i)], &par[size_t(i)], sizeof(mxrt_vitals_out)), 0);
 		EXPECT_TRUE(par[size_t(i)].flags & MXRT_VITALS_SPO2_VALID);
 	}
+}
+
+// --- the latest-values snapshot (the driver's lock-free readers) --------------------------------
+
+TEST(VitalsSnapshot, NothingUntilPublishedThenTheValuesUntilCleared) {
+	mxrt_vitals_snapshot s;
+	std::memset(&s, 0xa5, sizeof(s));
+	mxrt_vitals_snapshot_init(&s);
+	mxrt_vitals_out o;
+	std::memset(&o, 0xa5, sizeof(o));
+	EXPECT_EQ(mxrt_vitals_snapshot_read(&s, &o), 0);
+	const mxrt_vitals_out zero = {};
+	EXPECT_EQ(std::memcmp(&o, &zero, sizeof(o)), 0); // "no value" reads as zeroes
+	mxrt_vitals_out v = {};
+	EXPECT_TRUE(mxrt_vitals_snapshot_differs(&s, &v)); // nothing published: even zeroes differ
+	v.timestamp_ns = 123456789;
+	v.seq = 4242;
+	v.hr_mbpm = 72'000;
+	v.spo2_mpct = 97'000;
+	v.confidence = 88;
+	v.flags = MXRT_VITALS_HR_VALID | MXRT_VITALS_SPO2_VALID | MXRT_VITALS_FINGER_VALID | MXRT_VITALS_FINGER;
+	mxrt_vitals_snapshot_publish(&s, &v);
+	EXPECT_FALSE(mxrt_vitals_snapshot_differs(&s, &v));
+	ASSERT_EQ(mxrt_vitals_snapshot_read(&s, &o), 1);
+	EXPECT_EQ(std::memcmp(&o, &v, sizeof(o)), 0);
+	// every field counts as a difference
+	for (size_t off = 0; off < sizeof(v); off += 4) {
+		mxrt_vitals_out w = v;
+		reinterpret_cast<uint32_t *>(&w)[off / 4] ^= 1;
+		EXPECT_TRUE(mxrt_vitals_snapshot_differs(&s, &w)) << "byte offset " << off;
+	}
+	EXPECT_EQ(s.seq % 2, 0u);
+	mxrt_vitals_snapshot_clear(&s);
+	EXPECT_EQ(mxrt_vitals_snapshot_read(&s, &o), 0);
+	EXPECT_EQ(std::memcmp(&o, &zero, sizeof(o)), 0);
+	EXPECT_EQ(s.seq % 2, 0u);
+}
+
+// One writer publishing as fast as it can, three readers: every read is one whole published
+// value (its fields agree with each other), never older than a value read before it by the same
+// reader. Run under TSan too, which checks the seqlock's memory ordering.
+TEST(VitalsSnapshot, ReadersSeeWholeValuesWhileTheWriterPublishes) {
+	mxrt_vitals_snapshot s;
+	mxrt_vitals_snapshot_init(&s);
+	constexpr uint64_t kWrites = 200'000;
+	std::atomic<bool> done{false};
+	auto make = [](uint64_t i) {
+		mxrt_vitals_out v = {};
+		v.seq = i;
+		v.timestamp_ns = i * 2'500'000 + 7;
+		v.hr_mbpm = uint32_t(i * 2654435761u);
+		v.spo2_mpct = uint32_t(i ^ 0x5a5a5a5a);
+		v.confidence = uint32_t(i % 101);
+		v.flags = uint32_t(i >> 3);
+		return v;
+	};
+	std::vector<std::thread> readers;
+	std::atomic<uint64_t> reads{0}, torn{0}, backwards{0};
+	for (int k = 0; k < 3; k++)
+		readers.emplace_back([&] {
+			uint64_t last = 0, n = 0;
+			while (!done.load(std::memory_order_acquire)) {
+				mxrt_vitals_out o;
+				if (!mxrt_vitals_snapshot_read(&s, &o))
+					continue;
+				const mxrt_vitals_out want = make(o.seq);
+				if (std::memcmp(&o, &want, sizeof(o)) != 0)
+					torn.fetch_add(1, std::memory_order_relaxed);
+				if (o.seq < last)
+					backwards.fetch_add(1, std::memory_order_relaxed);
+				last = o.seq;
+				n++;
+			}
+			reads.fetch_add(n, std::memory_order_relaxed);
+		});
+	for (uint64_t i = 1; i <= kWrites; i++) {
+		const mxrt_vitals_out v = make(i);
+		if (mxrt_vitals_snapshot_differs(&s, &v))
+			mxrt_vitals_snapshot_publish(&s, &v);
+	}
+	done.store(true, std::memory_order_release);
+	for (auto &t : readers)
+		t.join();
+	EXPECT_EQ(torn.load(), 0u);
+	EXPECT_EQ(backwards.load(), 0u);
+	EXPECT_GT(reads.load(), 0u);
+	mxrt_vitals_out o;
+	ASSERT_EQ(mxrt_vitals_snapshot_read(&s, &o), 1);
+	EXPECT_EQ(o.seq, kWrites);
 }
 
 // --- the evaluator's readers ------------------------------------------------------------------
