@@ -45,6 +45,7 @@ typedef __UINTPTR_TYPE__ mxrt_uptr;
 #define MXRT_EFBIG 27
 #define MXRT_ENOSPC 28
 #define MXRT_ERANGE 34
+#define MXRT_ENODATA 61
 #define MXRT_EOPNOTSUPP 95
 #define MXRT_ETIMEDOUT 110
 #define MXRT_EALREADY 114

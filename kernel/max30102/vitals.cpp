@@ -34,6 +34,7 @@
 //  7. Confidence from the red/IR correlation of the pulsatile parts, the share of accepted
 //     intervals and their number.
 #include <max30102/vitals.h>
+#include <max30102/acq.h>
 #include <lib/kstd/kstd.hpp>
 #include <lib/kstd/seqlock.hpp>
 
@@ -190,6 +191,14 @@ struct Channel {
 class Estimator {
 public:
 	explicit Estimator(const mxrt_vitals_config &c) : cfg_(c) {}
+
+	const mxrt_vitals_config &Config() const { return cfg_; }
+
+	// Another configuration, as after construction with it; the trace counters go on.
+	void Reconfigure(const mxrt_vitals_config &c) {
+		cfg_ = c;
+		Reset();
+	}
 
 	// As after construction; the trace counters go on.
 	void Reset() {
@@ -811,8 +820,8 @@ extern "C" {
 
 void mxrt_vitals_config_default(mxrt_vitals_config *c) noexcept {
 	// The calibration line: docs/vitals.md, "Calibration".
-	c->spo2_a_milli = 110'000;
-	c->spo2_b_milli = 31'700;
+	c->spo2_a_milli = MXRT_VITALS_SPO2_A_MILLI;
+	c->spo2_b_milli = MXRT_VITALS_SPO2_B_MILLI;
 	// 1/16 and 1/32 of the 18-bit full scale: a fingertip returns far more, air far less.
 	c->finger_on_level = 16384;
 	c->finger_off_level = 8192;
@@ -832,7 +841,69 @@ int mxrt_vitals_init(mxrt_vitals *v, const mxrt_vitals_config *c) noexcept {
 	return 0;
 }
 
+void mxrt_vitals_config_finger(mxrt_vitals_config *c, mxrt_u32 led_ua, mxrt_u32 adc_range_na) noexcept {
+	// codes = nA per mA x mA / range x 2^18 (u64: at most 40 x 2^32 x 2^18)
+	const mxrt_u64 range = adc_range_na ? adc_range_na : 1;
+	mxrt_u64 on = (mxrt_u64(MXRT_VITALS_FINGER_ON_NA_PER_MA) * led_ua << 18) / (1000 * range);
+	if (on < MXRT_VITALS_FINGER_MIN_CODES)
+		on = MXRT_VITALS_FINGER_MIN_CODES;
+	if (on > (1u << 17))
+		on = 1u << 17;
+	c->finger_on_level = mxrt_u32(on);
+	c->finger_off_level = mxrt_u32(on / 2);
+}
+
+int mxrt_vitals_set_sensor(mxrt_vitals *v, const mxrt_max30102_config *chip) noexcept {
+	mxrt_vitals_config c = State(v)->Config();
+	const bool hr_mode = (chip->mode & MAX30102_MODE) == MAX30102_MODE_HR;
+	mxrt_vitals_config_finger(&c, hr_mode ? chip->red_current_ua : chip->ir_current_ua, chip->adc_range_na);
+	const mxrt_vitals_config &old = State(v)->Config();
+	if (c.finger_on_level == old.finger_on_level && c.finger_off_level == old.finger_off_level)
+		return 0;
+	State(v)->Reconfigure(c);
+	return 1;
+}
+
+void mxrt_vitals_get_config(const mxrt_vitals *v, mxrt_vitals_config *c) noexcept { *c = State(v)->Config(); }
+
 void mxrt_vitals_reset(mxrt_vitals *v) noexcept { State(v)->Reset(); }
+
+int mxrt_vitals_field(const mxrt_vitals_out *o, int present, mxrt_u32 field, mxrt_u32 *value) noexcept {
+	*value = 0;
+	if (!present)
+		return -MXRT_ENODATA;
+	switch (field) {
+	case MXRT_VITALS_FIELD_HR:
+		if (!(o->flags & MXRT_VITALS_HR_VALID))
+			return -MXRT_ENODATA;
+		*value = o->hr_mbpm;
+		return 0;
+	case MXRT_VITALS_FIELD_SPO2:
+		if (!(o->flags & MXRT_VITALS_SPO2_VALID))
+			return -MXRT_ENODATA;
+		*value = o->spo2_mpct;
+		return 0;
+	case MXRT_VITALS_FIELD_CONFIDENCE:
+		*value = (o->flags & MXRT_VITALS_HR_VALID) ? o->confidence : 0;
+		return 0;
+	case MXRT_VITALS_FIELD_FINGER:
+		if (!(o->flags & MXRT_VITALS_FINGER_VALID))
+			return -MXRT_ENODATA;
+		*value = (o->flags & MXRT_VITALS_FINGER) ? 1 : 0;
+		return 0;
+	default:
+		return -MXRT_EINVAL;
+	}
+}
+
+void mxrt_vitals_event_values(const mxrt_vitals_out *o, mxrt_s32 ev[MXRT_VITALS_EVENTS]) noexcept {
+	const bool hr = o->flags & MXRT_VITALS_HR_VALID, spo2 = o->flags & MXRT_VITALS_SPO2_VALID;
+	const mxrt_u32 hr_d = hr ? (o->hr_mbpm + 50) / 100 : 0, spo2_d = spo2 ? (o->spo2_mpct + 50) / 100 : 0;
+	ev[MXRT_VITALS_EV_HR] = mxrt_s32(hr_d < MXRT_VITALS_EV_HR_MAX ? hr_d : MXRT_VITALS_EV_HR_MAX);
+	ev[MXRT_VITALS_EV_SPO2] = mxrt_s32(spo2_d < MXRT_VITALS_EV_SPO2_MAX ? spo2_d : MXRT_VITALS_EV_SPO2_MAX);
+	ev[MXRT_VITALS_EV_CONFIDENCE] = hr ? mxrt_s32(o->confidence) : 0;
+	ev[MXRT_VITALS_EV_FINGER] = (o->flags & MXRT_VITALS_FINGER_VALID) && (o->flags & MXRT_VITALS_FINGER) ? 1 : 0;
+}
 
 int mxrt_vitals_push(mxrt_vitals *v, const mxrt_max30102_record *rec, mxrt_u64 period_ns) noexcept {
 	return State(v)->Push(*rec, period_ns);

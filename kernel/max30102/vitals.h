@@ -35,8 +35,10 @@ MXRT_EXTERN_C_BEGIN
  * Calibration and finger thresholds. SpO2 = a - b * R (R = ratio of ratios), clamped to 100 %.
  * The defaults (mxrt_vitals_config_default: a = 110 %, b = 31.7 %) are a line through 110 %
  * fitted to the OxiWear recordings (docs/vitals.md, "Calibration"); a sensor with other LEDs or
- * optics needs its own a and b.
+ * optics needs its own a and b. The simulator's finger follows the same line (sim_core.cpp).
  */
+#define MXRT_VITALS_SPO2_A_MILLI 110000 /* the default calibration line's a, 1/1000 % */
+#define MXRT_VITALS_SPO2_B_MILLI 31700	/* ... and its b */
 struct mxrt_vitals_config {
 	mxrt_s32 spo2_a_milli;	    /* SpO2 at R = 0, in 1/1000 %: 50000..200000 */
 	mxrt_s32 spo2_b_milli;	    /* SpO2 lost per unit of R, in 1/1000 %: 1..100000 */
@@ -76,6 +78,34 @@ struct mxrt_vitals_out {
 #define MXRT_VITALS_CHANGED_OTHER 0x8  /* confidence, MOTION, CLIPPING or LOW_RATE */
 
 void mxrt_vitals_config_default(struct mxrt_vitals_config *c) MXRT_NOEXCEPT;
+
+/*
+ * The finger thresholds for a chip configuration: the IR level a finger gives grows with the LED
+ * current and shrinks with the ADC range, so fixed codes would take a finger lit at a low current
+ * for none (or air at a high current and a small range for a finger). The thresholds are
+ * photocurrents per LED current: on at MXRT_VITALS_FINGER_ON_NA_PER_MA, off below half of it
+ * (a fingertip returns about 300 nA per mA of IR, no finger about 6: docs/vitals.md), converted
+ * to 18-bit codes for @led_ua (the pulse channel's LED: IR, red in HR mode) and @adc_range_na,
+ * and kept within [MXRT_VITALS_FINGER_MIN_CODES, 2^17] so that ADC noise never reads as a finger
+ * and a threshold stays below full scale. At 6.4 mA and the 4096 nA range this gives the
+ * defaults (16384 and 8192). Leaves the calibration alone.
+ */
+#define MXRT_VITALS_FINGER_ON_NA_PER_MA 40
+#define MXRT_VITALS_FINGER_MIN_CODES 64
+void mxrt_vitals_config_finger(struct mxrt_vitals_config *c, mxrt_u32 led_ua,
+			       mxrt_u32 adc_range_na) MXRT_NOEXCEPT;
+
+/*
+ * The driver's step: the finger thresholds for this chip configuration (mode, LED currents, ADC
+ * range; mxrt_vitals_config_finger) with v's calibration. If they differ from v's, v starts over
+ * with them (as after init; a configuration change restarts the record stream anyway). Returns 1
+ * if v changed, 0 if not.
+ */
+struct mxrt_max30102_config;
+int mxrt_vitals_set_sensor(struct mxrt_vitals *v, const struct mxrt_max30102_config *chip) MXRT_NOEXCEPT;
+
+/* v's configuration (calibration and finger thresholds), for debugging and the evaluator. */
+void mxrt_vitals_get_config(const struct mxrt_vitals *v, struct mxrt_vitals_config *c) MXRT_NOEXCEPT;
 /* 0, or -MXRT_EINVAL if a field is out of its range. */
 int mxrt_vitals_config_validate(const struct mxrt_vitals_config *c) MXRT_NOEXCEPT;
 
@@ -158,6 +188,31 @@ void mxrt_vitals_snapshot_clear(struct mxrt_vitals_snapshot *s) MXRT_NOEXCEPT;
  */
 int mxrt_vitals_snapshot_read(const struct mxrt_vitals_snapshot *s,
 			      struct mxrt_vitals_out *out) MXRT_NOEXCEPT;
+
+/*
+ * One value of a published output for a reader (sysfs): the value in its unit (HR: 1/1000 bpm,
+ * SPO2: 1/1000 %, CONFIDENCE: 0..100, FINGER: 1 present, 0 absent) and 0, or -MXRT_ENODATA when
+ * there is none: nothing published (@present 0), or the value is not valid (HR, SPO2: no valid
+ * measurement; FINGER: not enough samples yet to tell). CONFIDENCE is 0 without a valid HR.
+ */
+enum mxrt_vitals_field {
+	MXRT_VITALS_FIELD_HR,
+	MXRT_VITALS_FIELD_SPO2,
+	MXRT_VITALS_FIELD_CONFIDENCE,
+	MXRT_VITALS_FIELD_FINGER,
+};
+int mxrt_vitals_field(const struct mxrt_vitals_out *o, int present, mxrt_u32 field,
+		      mxrt_u32 *value) MXRT_NOEXCEPT;
+
+/*
+ * The input device's values for an output (docs/max30102.md, "Input events"): HR in 0.1 bpm,
+ * SpO2 in 0.1 % (rounded to nearest; 0: no valid value), confidence 0..100, finger 1/0 (0 also
+ * when not known). A zeroed output (nothing published) gives all zeroes.
+ */
+enum { MXRT_VITALS_EV_HR, MXRT_VITALS_EV_SPO2, MXRT_VITALS_EV_CONFIDENCE, MXRT_VITALS_EV_FINGER, MXRT_VITALS_EVENTS };
+#define MXRT_VITALS_EV_HR_MAX 2500   /* 250 bpm: the longest accepted interval's rate, x 10 */
+#define MXRT_VITALS_EV_SPO2_MAX 1000 /* 100 % x 10 */
+void mxrt_vitals_event_values(const struct mxrt_vitals_out *o, mxrt_s32 ev[MXRT_VITALS_EVENTS]) MXRT_NOEXCEPT;
 
 /*
  * A look inside, for plots and tests (not for the driver): the newest internal sample (records are

@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include <vector>
 
+#include <max30102/acq.h>
 #include <max30102/vitals.h>
 #include <vitals-eval/evaluate.hpp>
 #include <vitals-eval/ppg_sim.hpp>
@@ -627,6 +628,128 @@ TEST(VitalsThreads, IndependentInstancesInParallelGiveTheSequentialResults) {
 		EXPECT_EQ(std::memcmp(&seq[size_t(i)], &par[size_t(i)], sizeof(mxrt_vitals_out)), 0);
 		EXPECT_TRUE(par[size_t(i)].flags & MXRT_VITALS_SPO2_VALID);
 	}
+}
+
+// --- the driver's side: the sensor's finger thresholds, sysfs fields, input values ------------
+
+TEST(VitalsSensor, FingerThresholdsFollowTheLedCurrentAndTheAdcRange) {
+	mxrt_vitals_config c = DefaultConfig();
+	mxrt_vitals_config_finger(&c, 6400, 4096); // what the defaults were chosen for
+	EXPECT_EQ(c.finger_on_level, 16384u);
+	EXPECT_EQ(c.finger_off_level, 8192u);
+	EXPECT_EQ(c.spo2_a_milli, MXRT_VITALS_SPO2_A_MILLI); // the calibration is left alone
+	mxrt_vitals_config_finger(&c, 6400, 16384); // the driver's default configuration
+	EXPECT_EQ(c.finger_on_level, 4096u);
+	EXPECT_EQ(c.finger_off_level, 2048u);
+	// A fingertip returns ~300 nA per mA of IR, no finger ~6 (the simulator's model): at every
+	// current and range the thresholds lie between the two, where they are not clamped.
+	for (uint32_t range : {2048u, 4096u, 8192u, 16384u})
+		for (uint32_t ua = 200; ua <= 51000; ua += 200) {
+			mxrt_vitals_config f = DefaultConfig();
+			mxrt_vitals_config_finger(&f, ua, range);
+			ASSERT_EQ(mxrt_vitals_config_validate(&f), 0) << ua << " uA, " << range << " nA";
+			const double finger = 300.0 * ua / 1000 / range * 262144, air = 6.0 * ua / 1000 / range * 262144;
+			EXPECT_GE(f.finger_on_level, uint32_t(MXRT_VITALS_FINGER_MIN_CODES));
+			EXPECT_LE(f.finger_on_level, 1u << 17);
+			if (finger < 1 << 17 && f.finger_on_level > MXRT_VITALS_FINGER_MIN_CODES) {
+				EXPECT_LT(f.finger_on_level, finger) << ua << " uA, " << range << " nA";
+				EXPECT_GT(f.finger_off_level, air) << ua << " uA, " << range << " nA";
+			}
+		}
+	mxrt_vitals_config_finger(&c, 0, 0); // no current, a nonsense range: still a valid config
+	EXPECT_EQ(c.finger_on_level, uint32_t(MXRT_VITALS_FINGER_MIN_CODES));
+	EXPECT_EQ(mxrt_vitals_config_validate(&c), 0);
+	mxrt_vitals_config_finger(&c, 51000, 2048); // 1 mA of light... above half scale: clamped
+	EXPECT_EQ(c.finger_on_level, 1u << 17);
+}
+
+TEST(VitalsSensor, TheChipConfigurationPicksThePulseLedAndRestartsOnlyOnAChange) {
+	mxrt_max30102_config chip;
+	mxrt_max30102_config_default(&chip);
+	chip.ir_current_ua = 6400;
+	chip.red_current_ua = 3200;
+	chip.adc_range_na = 4096;
+	Vitals e;
+	EXPECT_EQ(mxrt_vitals_set_sensor(&e.v, &chip), 0) << "6.4 mA at 4096 nA: the default thresholds";
+	chip.adc_range_na = 8192;
+	EXPECT_EQ(mxrt_vitals_set_sensor(&e.v, &chip), 1);
+	mxrt_vitals_config c;
+	mxrt_vitals_get_config(&e.v, &c);
+	EXPECT_EQ(c.finger_on_level, 8192u); // IR's current
+	// some values, then the same sensor configuration again: nothing restarts
+	const auto rec = Simulate(Sim(72, 97, 100, 12), c);
+	for (const auto &r : rec.records)
+		e.Push(r, rec.period_ns);
+	const mxrt_vitals_out before = e.Out();
+	ASSERT_TRUE(before.flags & MXRT_VITALS_HR_VALID);
+	EXPECT_EQ(mxrt_vitals_set_sensor(&e.v, &chip), 0);
+	mxrt_vitals_out after = e.Out();
+	EXPECT_EQ(std::memcmp(&before, &after, sizeof(after)), 0);
+	chip.mode = MAX30102_MODE_HR; // red only: red's current
+	EXPECT_EQ(mxrt_vitals_set_sensor(&e.v, &chip), 1);
+	mxrt_vitals_get_config(&e.v, &c);
+	EXPECT_EQ(c.finger_on_level, 4096u);
+	EXPECT_EQ(c.spo2_b_milli, MXRT_VITALS_SPO2_B_MILLI);
+	after = e.Out();
+	EXPECT_EQ(after.flags, 0u) << "a new configuration starts over";
+}
+
+TEST(VitalsSensor, FieldsSayNoDataUnlessPublishedAndValid) {
+	mxrt_vitals_out o = {};
+	uint32_t v = 7;
+	for (uint32_t f = MXRT_VITALS_FIELD_HR; f <= MXRT_VITALS_FIELD_FINGER; f++) {
+		EXPECT_EQ(mxrt_vitals_field(&o, 0, f, &v), -MXRT_ENODATA) << f;
+		EXPECT_EQ(v, 0u);
+	}
+	EXPECT_EQ(mxrt_vitals_field(&o, 1, 99, &v), -MXRT_EINVAL);
+	// published, finger known absent: no HR, no SpO2, confidence 0, finger 0
+	o.flags = MXRT_VITALS_FINGER_VALID;
+	o.confidence = 55; // never shown without a valid HR
+	EXPECT_EQ(mxrt_vitals_field(&o, 1, MXRT_VITALS_FIELD_HR, &v), -MXRT_ENODATA);
+	EXPECT_EQ(mxrt_vitals_field(&o, 1, MXRT_VITALS_FIELD_SPO2, &v), -MXRT_ENODATA);
+	EXPECT_EQ(mxrt_vitals_field(&o, 1, MXRT_VITALS_FIELD_CONFIDENCE, &v), 0);
+	EXPECT_EQ(v, 0u);
+	EXPECT_EQ(mxrt_vitals_field(&o, 1, MXRT_VITALS_FIELD_FINGER, &v), 0);
+	EXPECT_EQ(v, 0u);
+	o = {};
+	o.flags = MXRT_VITALS_FINGER_VALID | MXRT_VITALS_FINGER | MXRT_VITALS_HR_VALID | MXRT_VITALS_SPO2_VALID;
+	o.hr_mbpm = 72'345;
+	o.spo2_mpct = 96'950;
+	o.confidence = 91;
+	EXPECT_EQ(mxrt_vitals_field(&o, 1, MXRT_VITALS_FIELD_HR, &v), 0);
+	EXPECT_EQ(v, 72'345u);
+	EXPECT_EQ(mxrt_vitals_field(&o, 1, MXRT_VITALS_FIELD_SPO2, &v), 0);
+	EXPECT_EQ(v, 96'950u);
+	EXPECT_EQ(mxrt_vitals_field(&o, 1, MXRT_VITALS_FIELD_CONFIDENCE, &v), 0);
+	EXPECT_EQ(v, 91u);
+	EXPECT_EQ(mxrt_vitals_field(&o, 1, MXRT_VITALS_FIELD_FINGER, &v), 0);
+	EXPECT_EQ(v, 1u);
+}
+
+TEST(VitalsSensor, InputValuesAreTenthsRoundedWithZeroForNoValue) {
+	mxrt_vitals_out o = {};
+	mxrt_s32 ev[MXRT_VITALS_EVENTS];
+	mxrt_vitals_event_values(&o, ev);
+	for (int i = 0; i < MXRT_VITALS_EVENTS; i++)
+		EXPECT_EQ(ev[i], 0) << i;
+	o.flags = MXRT_VITALS_FINGER_VALID | MXRT_VITALS_FINGER | MXRT_VITALS_HR_VALID | MXRT_VITALS_SPO2_VALID;
+	o.hr_mbpm = 72'349;
+	o.spo2_mpct = 96'950;
+	o.confidence = 91;
+	mxrt_vitals_event_values(&o, ev);
+	EXPECT_EQ(ev[MXRT_VITALS_EV_HR], 723);
+	EXPECT_EQ(ev[MXRT_VITALS_EV_SPO2], 970);
+	EXPECT_EQ(ev[MXRT_VITALS_EV_CONFIDENCE], 91);
+	EXPECT_EQ(ev[MXRT_VITALS_EV_FINGER], 1);
+	o.hr_mbpm = 999'999; // out of any range: clamped to the advertised maximum
+	o.spo2_mpct = 100'000;
+	mxrt_vitals_event_values(&o, ev);
+	EXPECT_EQ(ev[MXRT_VITALS_EV_HR], MXRT_VITALS_EV_HR_MAX);
+	EXPECT_EQ(ev[MXRT_VITALS_EV_SPO2], MXRT_VITALS_EV_SPO2_MAX);
+	o.flags = MXRT_VITALS_FINGER; // finger not known: 0; values without validity: 0
+	mxrt_vitals_event_values(&o, ev);
+	for (int i = 0; i < MXRT_VITALS_EVENTS; i++)
+		EXPECT_EQ(ev[i], 0) << i;
 }
 
 // --- the latest-values snapshot (the driver's lock-free readers) --------------------------------
