@@ -34,7 +34,9 @@
  *
  * Record flow: INT -> hard handler (timestamp) -> IRQ thread: status, pointers, one burst read of
  * the whole FIFO (FIFO_DATA does not auto-increment, so regmap_noinc_read) -> records -> ring ->
- * wake readers. Without an IRQ the poll thread does the same on a timer; with one, the same thread
+ * wake readers -> the heart-rate/SpO2 estimator (kernel/max30102/vitals.h), inline: about 0.1 us
+ * of a burst that spends milliseconds on the bus (docs/max30102.md, "Heart rate and SpO2"), whose
+ * changes go to the latest-vitals snapshot and the input device. Without an IRQ the poll thread does the same on a timer; with one, the same thread
  * is the lost-interrupt watchdog (the core says when: mxrt_irq_health_thread).
  *
  * Nothing is discarded on a restart: before the chip is reconfigured or shut down, sampling stops
@@ -54,6 +56,7 @@
 #include <linux/hwmon.h>
 #include <linux/i2c.h>
 #include <linux/idr.h>
+#include <linux/input.h>
 #include <linux/interrupt.h>
 #include <linux/irq.h>
 #include <linux/kref.h>
@@ -83,6 +86,8 @@
 #include <mxrt/max30102.h>
 
 static_assert(sizeof(struct mxrt_max30102_record) == MXRT_MAX30102_RECORD_SIZE);
+static_assert(MXRT_MAX30102_ABS_HEART_RATE == ABS_MISC && MXRT_MAX30102_ABS_SPO2 == ABS_MISC + 1 &&
+	      MXRT_MAX30102_ABS_CONFIDENCE == ABS_MISC + 2);
 
 /*
  * Module parameters. The writable ones are checked by the core (a threshold below 2 would never
@@ -187,6 +192,9 @@ struct mx_dev {
 	 */
 	struct mxrt_vitals vitals;                /* md->lock */
 	struct mxrt_vitals_snapshot vitals_snap; /* written under md->lock; read: mx_vitals_latest */
+	bool vitals_on;        /* sysfs vitals_enable: written under md->lock, read with READ_ONCE */
+	struct input_dev *input; /* heart rate, SpO2, confidence, finger (devm) */
+	atomic64_t vitals_refused; /* records the estimator refused (none expected: counted) */
 };
 
 /*
@@ -200,7 +208,7 @@ struct mx_dev {
  * validity of each value in out->flags (MXRT_VITALS_HR_VALID, _SPO2_VALID, _FINGER_VALID,
  * _FINGER, ...): after finger-off, say, the published values are "no HR, no SpO2, no finger".
  */
-static bool __maybe_unused mx_vitals_latest(struct mx_dev *md, struct mxrt_vitals_out *out)
+static bool mx_vitals_latest(struct mx_dev *md, struct mxrt_vitals_out *out)
 {
 	return mxrt_vitals_snapshot_read(&md->vitals_snap, out);
 }
@@ -236,6 +244,58 @@ static int mx_io(struct mx_dev *md, int err)
 /* ---- acquisition ------------------------------------------------------------------------------- */
 
 /*
+ * Sends an output to the input device (docs/max30102.md, "Input events"): the input core passes
+ * on only what changed, with the time of the record at which the values were evaluated.
+ */
+static void mx_vitals_report(struct mx_dev *md, const struct mxrt_vitals_out *out)
+{
+	s32 ev[MXRT_VITALS_EVENTS];
+
+	mxrt_vitals_event_values(out, ev);
+	if (out->timestamp_ns)
+		input_set_timestamp(md->input, ns_to_ktime(out->timestamp_ns));
+	input_report_abs(md->input, MXRT_MAX30102_ABS_HEART_RATE, ev[MXRT_VITALS_EV_HR]);
+	input_report_abs(md->input, MXRT_MAX30102_ABS_SPO2, ev[MXRT_VITALS_EV_SPO2]);
+	input_report_abs(md->input, MXRT_MAX30102_ABS_CONFIDENCE, ev[MXRT_VITALS_EV_CONFIDENCE]);
+	input_report_key(md->input, BTN_TOUCH, ev[MXRT_VITALS_EV_FINGER]);
+	input_sync(md->input);
+}
+
+/* Publishes @out (NULL: nothing) to the snapshot's readers and the input device. md->lock held. */
+static void mx_vitals_publish_locked(struct mx_dev *md, const struct mxrt_vitals_out *out)
+{
+	static const struct mxrt_vitals_out none;
+
+	lockdep_assert_held(&md->lock);
+	/* a reader spins while a publication is copied: the writer must not be preempted there */
+	preempt_disable();
+	if (out)
+		mxrt_vitals_snapshot_publish(&md->vitals_snap, out);
+	else
+		mxrt_vitals_snapshot_clear(&md->vitals_snap);
+	preempt_enable();
+	mx_vitals_report(md, out ?: &none);
+}
+
+/*
+ * The records of one burst (md->recs[0..n)) to the estimator, in the order the ring got them;
+ * its output is published when it moved (a change, or a beat evaluated). md->lock held.
+ */
+static void mx_vitals_feed_locked(struct mx_dev *md, u32 n)
+{
+	struct mxrt_vitals_out out;
+
+	lockdep_assert_held(&md->lock);
+	if (!md->vitals_on)
+		return;
+	if (mxrt_vitals_push_n(&md->vitals, md->recs, n, md->acq.period_ns) < 0)
+		atomic64_inc(&md->vitals_refused); /* the records before the bad one were taken */
+	mxrt_vitals_get(&md->vitals, &out);
+	if (mxrt_vitals_snapshot_differs(&md->vitals_snap, &out))
+		mx_vitals_publish_locked(md, &out);
+}
+
+/*
  * Reads everything the FIFO holds and publishes it. md->lock held. @irq_ts: the hard-IRQ
  * timestamp, 0 otherwise. *status: INT_STATUS1 as read (0 if it could not be read).
  * Returns the number of samples, or a negative errno (the samples stay in the FIFO).
@@ -268,6 +328,7 @@ static int mx_read_fifo_locked(struct mx_dev *md, u64 irq_ts, u8 *status)
 	ring = rcu_dereference_protected(md->sh->ring, lockdep_is_held(&md->lock));
 	mxrt_ring_push_n(ring, md->recs, n);
 	wake_up_interruptible_poll(&md->sh->wq, EPOLLIN | EPOLLRDNORM);
+	mx_vitals_feed_locked(md, n);
 	return n;
 
 io_error:
@@ -312,8 +373,10 @@ static int mx_apply_locked(struct mx_dev *md, const struct mxrt_max30102_config 
 			seq[i] = (struct reg_sequence){ .reg = w[i].reg, .def = w[i].val };
 		err = mx_io(md, regmap_multi_reg_write(md->map, seq, n));
 	}
-	if (!err)
+	if (!err) {
 		mxrt_irq_health_looked(&md->health, ktime_get_ns()); /* the watchdog's window starts */
+		mxrt_vitals_set_sensor(&md->vitals, c); /* finger thresholds for these LEDs and range */
+	}
 	return mxrt_acq_applied(&md->acq, c, err);
 }
 
@@ -818,12 +881,87 @@ static ssize_t status_show(struct device *dev, struct device_attribute *a, char 
 }
 static DEVICE_ATTR_RO(status);
 
+/*
+ * Heart rate and SpO2 (docs/max30102.md): the latest published values, lock-free. No value (vitals
+ * off, nothing measured yet, or not valid now) reads as -ENODATA, as hwmon does.
+ */
+static ssize_t mx_vitals_show(struct device *dev, char *buf, u32 field)
+{
+	struct mxrt_vitals_out out;
+	bool present = mx_vitals_latest(dev_get_drvdata(dev), &out);
+	u32 v;
+	int err = mxrt_vitals_field(&out, present, field, &v);
+
+	return err ?: sysfs_emit(buf, "%u\n", v);
+}
+
+static ssize_t heart_rate_show(struct device *dev, struct device_attribute *a, char *buf)
+{
+	return mx_vitals_show(dev, buf, MXRT_VITALS_FIELD_HR);
+}
+static DEVICE_ATTR_RO(heart_rate);
+
+static ssize_t spo2_show(struct device *dev, struct device_attribute *a, char *buf)
+{
+	return mx_vitals_show(dev, buf, MXRT_VITALS_FIELD_SPO2);
+}
+static DEVICE_ATTR_RO(spo2);
+
+static ssize_t confidence_show(struct device *dev, struct device_attribute *a, char *buf)
+{
+	return mx_vitals_show(dev, buf, MXRT_VITALS_FIELD_CONFIDENCE);
+}
+static DEVICE_ATTR_RO(confidence);
+
+static ssize_t finger_show(struct device *dev, struct device_attribute *a, char *buf)
+{
+	struct mxrt_vitals_out out;
+	bool present = mx_vitals_latest(dev_get_drvdata(dev), &out);
+	u32 v;
+	int err = mxrt_vitals_field(&out, present, MXRT_VITALS_FIELD_FINGER, &v);
+
+	return err ?: sysfs_emit(buf, "%s\n", v ? "present" : "absent");
+}
+static DEVICE_ATTR_RO(finger);
+
+static ssize_t vitals_enable_show(struct device *dev, struct device_attribute *a, char *buf)
+{
+	struct mx_dev *md = dev_get_drvdata(dev);
+
+	return sysfs_emit(buf, "%u\n", READ_ONCE(md->vitals_on) ? 1 : 0);
+}
+
+/*
+ * 1: the estimator runs on every record from the next burst on, from scratch; 0: it stops and
+ * its values are withdrawn (sysfs reads -ENODATA, the input device reports 0). Decimal 0 or 1
+ * only; anything else is -EINVAL and changes nothing.
+ */
+static ssize_t vitals_enable_store(struct device *dev, struct device_attribute *a, const char *buf,
+				   size_t len)
+{
+	struct mx_dev *md = dev_get_drvdata(dev);
+	u32 v;
+
+	if (kstrtou32(buf, 10, &v) || v > 1)
+		return -EINVAL;
+	rt_mutex_lock(&md->lock);
+	if (v != md->vitals_on) {
+		mxrt_vitals_reset(&md->vitals);
+		mx_vitals_publish_locked(md, NULL);
+		WRITE_ONCE(md->vitals_on, v);
+	}
+	rt_mutex_unlock(&md->lock);
+	return len;
+}
+static DEVICE_ATTR_RW(vitals_enable);
+
 static struct attribute *mx_attrs[] = {
 	&dev_attr_mode.attr, &dev_attr_sample_rate.attr, &dev_attr_pulse_width.attr,
 	&dev_attr_adc_range.attr, &dev_attr_sample_average.attr, &dev_attr_fifo_almost_full.attr,
 	&dev_attr_led_red_current.attr, &dev_attr_led_ir_current.attr, &dev_attr_ring_size.attr,
 	&dev_attr_acq_cpus.attr,
-	&dev_attr_status.attr, NULL,
+	&dev_attr_status.attr, &dev_attr_heart_rate.attr, &dev_attr_spo2.attr,
+	&dev_attr_confidence.attr, &dev_attr_finger.attr, &dev_attr_vitals_enable.attr, NULL,
 };
 ATTRIBUTE_GROUPS(mx);
 
@@ -890,6 +1028,10 @@ static int mx_stats_show(struct seq_file *s, void *unused)
 	struct mxrt_irq_health *h = &md->health;
 	struct mxrt_ring *ring;
 	struct mxrt_acq acq;
+	struct mxrt_vitals_config vcfg;
+	struct mxrt_vitals_trace vtr;
+	struct mxrt_vitals_out vout;
+	bool vpresent;
 	u64 boosts, head;
 	u32 size;
 	int b;
@@ -900,7 +1042,10 @@ static int mx_stats_show(struct seq_file *s, void *unused)
 	head = mxrt_ring_head(ring);
 	acq = md->acq;
 	boosts = md->boost.boosts;
+	mxrt_vitals_get_config(&md->vitals, &vcfg);
+	mxrt_vitals_get_trace(&md->vitals, &vtr);
 	rt_mutex_unlock(&md->lock);
+	vpresent = mx_vitals_latest(md, &vout);
 	seq_printf(s, "irq: %d%s\nirqs: %llu\nirq_spurious: %llu\nirq_missed: %llu\nirq_stuck: %llu\n",
 		   md->irq, READ_ONCE(h->off) ? " (disabled: stuck)" : "", READ_ONCE(h->irqs),
 		   READ_ONCE(h->spurious), READ_ONCE(h->missed), READ_ONCE(h->stuck));
@@ -923,6 +1068,14 @@ static int mx_stats_show(struct seq_file *s, void *unused)
 	seq_printf(s, "rcu_gp_cookie: %lu\nring_syncs: %lld\nring_last_sync_ns: %lld\ntemp_reads: %lld\n",
 		   get_state_synchronize_rcu(), atomic64_read(&md->st.ring_syncs),
 		   atomic64_read(&md->st.ring_last_sync_ns), atomic64_read(&md->st.temp_reads));
+	/* the estimator: its configuration (mxrt-vitals-eval --cal A,B --finger ON,OFF) and output */
+	seq_printf(s, "vitals_enable: %d\nvitals_config: cal=%d,%d finger=%u,%u\n"
+		   "vitals_beats: %llu\nvitals_restarts: %u\nvitals_refused: %lld\n",
+		   READ_ONCE(md->vitals_on), vcfg.spo2_a_milli, vcfg.spo2_b_milli, vcfg.finger_on_level,
+		   vcfg.finger_off_level, vtr.beats, vtr.restarts, atomic64_read(&md->vitals_refused));
+	seq_printf(s, "vitals: present=%d seq=%llu timestamp_ns=%llu hr_mbpm=%u spo2_mpct=%u confidence=%u flags=0x%x\n",
+		   vpresent, vout.seq, vout.timestamp_ns, vout.hr_mbpm, vout.spo2_mpct, vout.confidence,
+		   vout.flags);
 	seq_printf(s, "irq_to_reader_ns: count=%llu p50=%llu p99=%llu max=%llu\n", READ_ONCE(sh->lat.count),
 		   mxrt_log2_hist_percentile(&sh->lat, 500), mxrt_log2_hist_percentile(&sh->lat, 990),
 		   READ_ONCE(sh->lat.max));
@@ -1083,6 +1236,44 @@ static void mx_ida_free(void *data)
 	ida_free(&mx_ida, (long)data);
 }
 
+/* Opening the input device keeps the sensor running, as an open /dev/max30102-N does. */
+static int mx_input_open(struct input_dev *in)
+{
+	struct mx_dev *md = input_get_drvdata(in);
+
+	return mx_pm_get(md->sh, md->dev);
+}
+
+static void mx_input_close(struct input_dev *in)
+{
+	struct mx_dev *md = input_get_drvdata(in);
+
+	mx_pm_put(md->sh, md->dev);
+}
+
+/* The input device's events and ranges: docs/max30102.md, "Input events". */
+static int mx_input_alloc(struct mx_dev *md)
+{
+	struct input_dev *in = devm_input_allocate_device(md->dev);
+
+	if (!in)
+		return -ENOMEM;
+	in->name = "MAX30102 pulse oximeter";
+	in->phys = md->name; /* "max30102-N", written before the device is registered */
+	in->id.bustype = BUS_I2C;
+	in->open = mx_input_open;
+	in->close = mx_input_close;
+	input_set_abs_params(in, MXRT_MAX30102_ABS_HEART_RATE, 0, MXRT_VITALS_EV_HR_MAX, 0, 0);
+	input_abs_set_res(in, MXRT_MAX30102_ABS_HEART_RATE, 10); /* units per bpm */
+	input_set_abs_params(in, MXRT_MAX30102_ABS_SPO2, 0, MXRT_VITALS_EV_SPO2_MAX, 0, 0);
+	input_abs_set_res(in, MXRT_MAX30102_ABS_SPO2, 10); /* units per % */
+	input_set_abs_params(in, MXRT_MAX30102_ABS_CONFIDENCE, 0, 100, 0, 0);
+	input_set_capability(in, EV_KEY, BTN_TOUCH);
+	input_set_drvdata(in, md);
+	md->input = in;
+	return 0;
+}
+
 static int mx_probe(struct i2c_client *client)
 {
 	struct device *dev = &client->dev;
@@ -1151,6 +1342,19 @@ static int mx_probe(struct i2c_client *client)
 		kfree(md->sh);
 		return -ENOMEM;
 	}
+	{
+		struct mxrt_vitals_config vc;
+
+		mxrt_vitals_config_default(&vc);
+		err = mxrt_vitals_init(&md->vitals, &vc);
+		if (err) {
+			kfree(md->sh);
+			return err;
+		}
+		mxrt_vitals_set_sensor(&md->vitals, &md->cfg);
+		mxrt_vitals_snapshot_init(&md->vitals_snap);
+		md->vitals_on = true;
+	}
 	kref_init(&md->sh->ref);
 	init_waitqueue_head(&md->sh->wq);
 	mxrt_log2_hist_init(&md->sh->lat);
@@ -1162,6 +1366,14 @@ static int mx_probe(struct i2c_client *client)
 	}
 	RCU_INIT_POINTER(md->sh->ring, ring);
 	err = devm_add_action_or_reset(dev, mx_teardown_shared, md);
+	if (err)
+		return err;
+
+	/*
+	 * The input device exists before anything acquires (the acquisition path reports to it);
+	 * it is registered last, once opening it can resume the chip.
+	 */
+	err = mx_input_alloc(md);
 	if (err)
 		return err;
 
@@ -1228,6 +1440,10 @@ static int mx_probe(struct i2c_client *client)
 	err = devm_add_action_or_reset(dev, mx_misc_deregister, &md->misc);
 	if (err)
 		return err;
+	/* after mx_unbind_readers: unregistered (and closed) before the readers' references go */
+	err = input_register_device(md->input);
+	if (err)
+		return dev_err_probe(dev, err, "input device\n");
 	dev_info(dev, "MAX30102 as /dev/%s: %s, %u Hz, %u us, ring %u, %s\n", md->name,
 		 mx_mode_names[FIELD_GET(MAX30102_MODE, md->cfg.mode)], md->cfg.sample_rate_hz,
 		 md->cfg.pulse_width_us, ring_size, md->irq > 0 ? "interrupt" : "polling");
@@ -1251,6 +1467,10 @@ static int mx_runtime_suspend(struct device *dev)
 	if (err)
 		dev_warn(dev, "shutdown failed: %d\n", err);
 	err = mxrt_acq_suspended(&md->acq, READ_ONCE(md->pm_kind), err);
+	if (!err) { /* the sensor is off: no values until it runs again */
+		mxrt_vitals_reset(&md->vitals);
+		mx_vitals_publish_locked(md, NULL);
+	}
 	rt_mutex_unlock(&md->lock);
 	if (err) {
 		pm_runtime_mark_last_busy(dev);

@@ -56,4 +56,18 @@ struct mxrt_max30102_record {
 
 #define MXRT_MAX30102_RECORD_SIZE 32
 
+/*
+ * The input device "MAX30102 pulse oximeter" (/dev/input/eventN; docs/max30102.md, "Input
+ * events"). EV_ABS codes from ABS_MISC up, as HID numbers usages that have no code of their own
+ * (ABS_MISC + n); each value is sent when it changes, with the time of the record at which it
+ * was evaluated, and 0 means "no valid value":
+ *   MXRT_MAX30102_ABS_HEART_RATE  heart rate in 0.1 bpm, 0..2500
+ *   MXRT_MAX30102_ABS_SPO2        SpO2 in 0.1 %, 0..1000
+ *   MXRT_MAX30102_ABS_CONFIDENCE  0..100 (0 without a valid heart rate)
+ * and EV_KEY BTN_TOUCH: 1 while a finger is on the sensor.
+ */
+#define MXRT_MAX30102_ABS_HEART_RATE 0x28 /* ABS_MISC */
+#define MXRT_MAX30102_ABS_SPO2 0x29	  /* ABS_MISC + 1 */
+#define MXRT_MAX30102_ABS_CONFIDENCE 0x2a /* ABS_MISC + 2 */
+
 #endif /* MXRT_UAPI_MAX30102_H */

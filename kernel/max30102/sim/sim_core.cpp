@@ -23,6 +23,7 @@
 // The signal is a physiological PPG model or a recorded file; faults are injected at run time.
 #include <max30102/chip.hpp>
 #include <max30102/sim/sim.h>
+#include <max30102/vitals.h> /* the default calibration line only */
 #include <lib/platform/platform.hpp>
 
 namespace mxrt::max30102 {
@@ -844,8 +845,10 @@ public:
 		// DC photocurrent in pA (see kIrPaPerUa for the calibration).
 		s64 dc_ir = s64(led_ir) * (sig_.finger ? kIrPaPerUa : kNoFingerPaPerUa);
 		s64 dc_red = s64(led_red) * (sig_.finger ? kRedPaPerUa : kNoFingerPaPerUa);
-		// R = (AC/DC)red / (AC/DC)ir from the empirical SpO2 = 110 - 25 R (in thousandths)
-		const s64 r_milli = (110'000 - sig_.spo2_milli) / 25;
+		// R = (AC/DC)red / (AC/DC)ir, in thousandths, from the driver's default calibration line
+		// SpO2 = a - b R (kernel/max30102/vitals.h): the simulated finger reads back as the
+		// SpO2 it was given through a driver that uses that line
+		const s64 r_milli = (MXRT_VITALS_SPO2_A_MILLI - sig_.spo2_milli) * 1000 / MXRT_VITALS_SPO2_B_MILLI;
 		s64 ac_ir = sig_.finger ? dc_ir * sig_.perfusion_milli / 100'000 : 0;
 		s64 ac_red = sig_.finger ? dc_red * sig_.perfusion_milli / 100'000 * r_milli / 1000 : 0;
 		const s64 wander = Triangle(wander_phase_) * sig_.wander_milli / 100; // ppm
