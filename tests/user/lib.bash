@@ -13,3 +13,9 @@ expect() {
 	if [ "$got" = "$rc" ] && grep -qE -- "$pat" <<<"$out"; then res PASS "$name"
 	else res FAIL "$name" "exit $got, wanted $rc and /$pat/: $(head -c 300 <<<"$out")"; fi
 }
+# check NAME CMD...: CMD (one command) succeeds
+check() {
+	local name=$1
+	shift
+	if "$@" >/dev/null 2>&1; then res PASS "$name"; else res FAIL "$name" "$*"; fi
+}

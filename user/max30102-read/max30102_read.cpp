@@ -5,7 +5,7 @@
 // records, b.seq == a.seq + 1 + b.lost, with lost > 0 only when flagged.
 //
 // usage: mxrt-max30102-read [-n RECORDS] [-s STALL_MS] [-b BATCH] [-N] [-v] [-l] [-p PRIO] [-c CPU]
-//                            [-t THREADS] [-E] DEVICE
+//                            [-t THREADS] [-E] [-o FILE] DEVICE
 //   -n  stop after this many records (default 1000)
 //   -s  after the first record, sleep this long (a stalled reader: expect an overrun)
 //   -b  records per read() (default 16)
@@ -20,6 +20,8 @@
 //       exactly one thread, each thread's records in order; judged on all records sorted by seq
 //   -E  after the first record, one read() into a buffer the process cannot write: it must fail
 //       with EFAULT and consume nothing (the stream then continues with nothing lost uncounted)
+//   -o  save the records read to FILE as read() returned them (struct mxrt_max30102_record, the
+//       stream mxrt-vitals-eval reads), flushed after every read(); not with -t
 // Prints one summary line: records=.. first_seq=.. last_seq=.. lost=.. reader_overruns=..
 // fifo_overflows=.. violations=.. rate_hz=..  Exit: 0 ok, 1 a violation or read error, 2 usage,
 // 3 the scheduling request (-p, -c) was refused.
@@ -44,7 +46,7 @@
 namespace {
 
 [[noreturn]] void Usage(const char *why) {
-	std::fprintf(stderr, "mxrt-max30102-read: %s\nusage: mxrt-max30102-read [-n RECORDS] [-s STALL_MS] [-b BATCH] [-N] [-v] [-l] [-p PRIO] [-c CPU] [-t THREADS] [-E] DEVICE\n", why);
+	std::fprintf(stderr, "mxrt-max30102-read: %s\nusage: mxrt-max30102-read [-n RECORDS] [-s STALL_MS] [-b BATCH] [-N] [-v] [-l] [-p PRIO] [-c CPU] [-t THREADS] [-E] [-o FILE] DEVICE\n", why);
 	std::exit(2);
 }
 
@@ -222,7 +224,8 @@ int main(int argc, char **argv) {
 	long want = 1000, stall_ms = 0, batch = 16;
 	long prio = 0, cpu = -1, threads = 1;
 	bool nonblock = false, verbose = false, latency = false, bad_buffer = false;
-	for (int c; (c = getopt(argc, argv, "n:s:b:Nvlp:c:t:Eh")) != -1;) {
+	const char *save = nullptr;
+	for (int c; (c = getopt(argc, argv, "n:s:b:Nvlp:c:t:Eo:h")) != -1;) {
 		switch (c) {
 		case 'n': want = Number(optarg, 1, 100'000'000, "-n"); break;
 		case 's': stall_ms = Number(optarg, 0, 3'600'000, "-s"); break;
@@ -234,14 +237,20 @@ int main(int argc, char **argv) {
 		case 'c': cpu = Number(optarg, 0, CPU_SETSIZE - 1, "-c"); break;
 		case 't': threads = Number(optarg, 2, 64, "-t"); break;
 		case 'E': bad_buffer = true; break;
+		case 'o': save = optarg; break;
 		case 'h': Usage("help");
 		default: Usage("unknown option");
 		}
 	}
 	if (optind + 1 != argc)
 		Usage("one DEVICE expected");
-	if (threads > 1 && (stall_ms || latency || bad_buffer))
-		Usage("-t cannot be combined with -s, -l or -E");
+	if (threads > 1 && (stall_ms || latency || bad_buffer || save))
+		Usage("-t cannot be combined with -s, -l, -E or -o");
+	FILE *out = nullptr;
+	if (save && !(out = std::fopen(save, "wb"))) {
+		std::fprintf(stderr, "mxrt-max30102-read: -o %s: %s\n", save, std::strerror(errno));
+		return 1;
+	}
 	if (cpu >= 0) {
 		cpu_set_t set;
 		CPU_ZERO(&set);
@@ -289,6 +298,14 @@ int main(int argc, char **argv) {
 			break;
 		}
 		const unsigned long long returned = NowNs();
+		if (out) {
+			const size_t keep = size_t(std::min(n, want - j.got));
+			if (std::fwrite(buf.data(), sizeof(buf[0]), keep, out) != keep || std::fflush(out)) {
+				std::fprintf(stderr, "mxrt-max30102-read: -o %s: %s\n", save, std::strerror(errno));
+				rc = 1;
+				break;
+			}
+		}
 		for (long i = 0; i < n && j.got < want; i++) {
 			const mxrt_max30102_record &r = buf[i];
 			if (j.got == 0)
@@ -307,6 +324,10 @@ int main(int argc, char **argv) {
 		    t1 > t0 && j.got > 1 ? (j.last - j.first) / (t1 - t0) : 0.0);
 	if (latency)
 		PrintLatency(lat);
+	if (out && std::fclose(out)) {
+		std::fprintf(stderr, "mxrt-max30102-read: -o %s: %s\n", save, std::strerror(errno));
+		rc = 1;
+	}
 	close(fd);
 	return rc || j.violations ? 1 : 0;
 }

@@ -61,5 +61,12 @@ records "$t/dup" 0:0:0:100:18 1:0:0:101:18 1:0:0:101:18 2:0:0:102:18 3:0:0:103:1
 expect threads-duplicate-seq 1 'violation: seq 1 reached two readers' -t 2 -b 1 -n 5 "$t/dup"
 # -E: a read into an unwritable buffer fails with EFAULT and a file keeps its offset
 expect bad-buffer-consumes-nothing 0 'records=5 first_seq=0 last_seq=4 lost=0 .*violations=0' -E -n 5 -b 2 "$t/long"
+# -o: the records read, as read() returned them (the bytes of the stream, -n of them)
+expect save-records 0 'records=5 first_seq=0 last_seq=9 .*violations=0' -o "$t/saved" -n 5 "$t/good"
+check save-records-bytes cmp "$t/saved" "$t/good"
+expect save-stops-at-n 0 'records=3 first_seq=0 last_seq=2' -o "$t/saved3" -b 4 -n 3 "$t/good"
+check save-stops-at-n-bytes cmp "$t/saved3" <(head -c 96 "$t/good")
+expect save-unwritable 1 '-o /nonexistent/dir/x: No such file or directory' -o /nonexistent/dir/x -n 1 "$t/good"
+expect save-with-threads 2 '-t cannot be combined with -s, -l, -E or -o' -t 2 -o "$t/x" /dev/null
 echo "tools: $pass passed, $fail failed, 0 skipped"
 [ "$fail" -eq 0 ]
