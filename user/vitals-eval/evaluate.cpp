@@ -3,6 +3,8 @@
 // Runs in: user space. Implements evaluate.hpp.
 #include "evaluate.hpp"
 
+#include <cstring>
+
 #include <cmath>
 
 namespace mxrt::vitals_eval {
@@ -26,6 +28,8 @@ Estimates Evaluate(const Recording &rec, const mxrt_vitals_config &cal, Trace tr
 		}
 		mxrt_vitals_out o;
 		mxrt_vitals_get(&v, &o);
+		if (run.published.empty() || std::memcmp(&run.published.back(), &o, sizeof(o)) != 0)
+			run.published.push_back(o);
 		mxrt_vitals_trace tr;
 		mxrt_vitals_get_trace(&v, &tr);
 		Output out{double(r.seq - seq0) * period_s, {}, {}, o.confidence, o.flags};

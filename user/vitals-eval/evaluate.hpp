@@ -39,6 +39,9 @@ struct Estimates {
 	double valid_share = 0;		     // records with both HR and SpO2 valid / records
 	std::optional<double> first_valid_s; // first record with both valid
 	int rejected = 0;		     // records the estimator refused (-EINVAL)
+	// Every distinct output in order, as mxrt_vitals_get gave it (what the driver can publish:
+	// it publishes the output after a burst whenever it moved).
+	std::vector<mxrt_vitals_out> published;
 };
 
 enum class Trace { kNo, kYes };

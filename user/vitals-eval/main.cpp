@@ -9,6 +9,7 @@
 //   mxrt-vitals-eval --plot P.png FILE...  signal, beats, HR and SpO2 over time (gnuplot)
 //   mxrt-vitals-eval --fit FILE...       the least-squares calibration line, and leave-one-out
 //   mxrt-vitals-eval --timeline FILE...  every change of the output
+//   mxrt-vitals-eval --published FILE... every distinct output, in the driver's debugfs format
 //   mxrt-vitals-eval --sim hr=72,spo2=97,rate=400,seconds=30   a simulated recording
 //   mxrt-vitals-eval --sweep             the simulated benchmark grid (bench/vitals/run.sh)
 // FILE: *.csv in the OxiWear format (reference from the name <time>-<SpO2>-<HR>.csv), anything
@@ -17,6 +18,7 @@
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -96,6 +98,18 @@ void PrintTimeline(const std::vector<Scored> &all) {
 				    o.flags & MXRT_VITALS_LOW_RATE ? " low-rate" : "");
 			last = &o;
 		}
+	}
+}
+
+// Every distinct output, exactly as the driver's debugfs "vitals:" line prints a published one
+// (the end-to-end test looks the driver's lines up in this list).
+void PrintPublished(const std::vector<Scored> &all) {
+	for (const auto &s : all) {
+		std::printf("# %s\n", s.rec.name.c_str());
+		for (const auto &o : s.run.published)
+			std::printf("vitals: present=1 seq=%llu timestamp_ns=%llu hr_mbpm=%u spo2_mpct=%u confidence=%u flags=0x%x\n",
+				    (unsigned long long)o.seq, (unsigned long long)o.timestamp_ns, o.hr_mbpm, o.spo2_mpct,
+				    o.confidence, o.flags);
 	}
 }
 
@@ -378,18 +392,21 @@ int main(int argc, char **argv) {
 	CLI::App app{"mxrt-vitals-eval: the driver's heart-rate and SpO2 estimator on recordings or simulated signals",
 		     "mxrt-vitals-eval"};
 	std::vector<std::string> files, sims;
-	bool csv = false, fit = false, sweep = false, verbose = false, timeline = false;
+	bool csv = false, fit = false, sweep = false, verbose = false, timeline = false, published = false;
 	std::string plot;
 	double rate = 0, sweep_seconds = 60;
-	std::string cal_ab;
+	std::string cal_ab, finger;
 	app.add_option("files", files, "recordings: OxiWear *.csv, or record streams saved from /dev/max30102-N");
 	app.add_flag("--csv", csv, "print file,ref_spo2,ref_hr,spo2,hr,valid_share (one row per file)");
 	app.add_option("--plot", plot, "draw every recording's signal, beats, HR and SpO2 into this PNG (gnuplot)");
 	app.add_flag("--timeline", timeline, "print every change of the output (time, HR, SpO2, confidence, flags)");
+	app.add_flag("--published", published, "print every distinct output as the driver's debugfs 'vitals:' line");
 	app.add_flag("--fit", fit, "fit SpO2 = a - b R to the files' references and show leave-one-out errors");
 	app.add_option("--rate", rate, "sample rate of the files in Hz (CSV: 64; record streams: from the timestamps)")
 		->check(CLI::Range(1.0, 3200.0));
 	app.add_option("--cal", cal_ab, "calibration A,B: SpO2 = A - B R (default: the built-in line)");
+	app.add_option("--finger", finger, "finger thresholds ON,OFF in 18-bit IR codes (default 16384,8192; the "
+					   "driver's: its debugfs vitals_config line)");
 	app.add_option("--sim", sims, "a simulated recording: hr=72,spo2=97,rate=100,seconds=30,noise=0.03,"
 				      "wander=1,motion=0,bits=18,perfusion=0.02,finger_on=0,finger_off=S,step=AT:HR:SPO2,seed=1");
 	app.add_flag("--sweep", sweep, "the simulated benchmark: HR 40..200 x SpO2 80..100 x 50/100/400/1000 Hz");
@@ -418,14 +435,30 @@ int main(int argc, char **argv) {
 			return 2;
 		}
 	}
+	if (!finger.empty()) {
+		unsigned long on = 0, off = 0;
+		int used = 0;
+		if (std::sscanf(finger.c_str(), "%lu,%lu%n", &on, &off, &used) != 2 || size_t(used) != finger.size() ||
+		    !std::isdigit(static_cast<unsigned char>(finger[0])) || on > (1ul << 18)) {
+			std::fprintf(stderr, "mxrt-vitals-eval: --finger takes ON,OFF (decimal IR codes), not '%s'\n",
+				     finger.c_str());
+			return 2;
+		}
+		cal.finger_on_level = uint32_t(on);
+		cal.finger_off_level = uint32_t(off);
+		if (mxrt_vitals_config_validate(&cal) != 0) {
+			std::fprintf(stderr, "mxrt-vitals-eval: --finger: ON must be at most 262144 and OFF below ON\n");
+			return 2;
+		}
+	}
 	if (sweep)
 		return Sweep(cal, sweep_seconds, verbose);
 	if (files.empty() && sims.empty()) {
 		std::fprintf(stderr, "mxrt-vitals-eval: no FILE and no --sim\n%s", app.help().c_str());
 		return 2;
 	}
-	if (int(csv) + int(fit) + int(timeline) > 1) {
-		std::fprintf(stderr, "mxrt-vitals-eval: --csv, --fit and --timeline print different tables: choose one\n");
+	if (int(csv) + int(fit) + int(timeline) + int(published) > 1) {
+		std::fprintf(stderr, "mxrt-vitals-eval: --csv, --fit, --timeline and --published print different tables: choose one\n");
 		return 2;
 	}
 	std::vector<Scored> all;
@@ -451,6 +484,8 @@ int main(int argc, char **argv) {
 		PrintCsv(all);
 	else if (timeline)
 		PrintTimeline(all);
+	else if (published)
+		PrintPublished(all);
 	else if (fit)
 		rc = PrintFit(all, cal);
 	else

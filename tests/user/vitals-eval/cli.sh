@@ -63,6 +63,11 @@ expect cal-one-number 2 "--cal takes A,B .*not '110'" --cal 110 x.csv
 expect cal-three-numbers 2 "--cal takes A,B" --cal 110,30,1 x.csv
 expect csv-and-fit 2 'choose one' --csv --fit x.csv
 expect csv-and-timeline 2 'choose one' --csv --timeline x.csv
+expect timeline-and-published 2 'choose one' --timeline --published x.csv
+expect finger-one-number 2 "--finger takes ON,OFF .*not '16384'" --finger 16384 x.csv
+expect finger-hex 2 "--finger takes ON,OFF .*not '0x40,0x20'" --finger 0x40,0x20 x.csv
+expect finger-trailing 2 "--finger takes ON,OFF" --finger 100,50x x.csv
+expect finger-off-above-on 2 '--finger: ON must be at most 262144 and OFF below ON' --finger 100,200 x.csv
 
 # --- bad files (exit 1, the file named)
 expect missing-file 1 "/nonexistent/1-2-3.csv: No such file" /nonexistent/1-2-3.csv
@@ -104,6 +109,16 @@ else res FAIL csv-exact-format "exit $rc: $(head -c 300 <<<"$out")"; fi
 records "$t/capture.bin" 90 400 12
 expect record-stream 0 'capture\.bin +- +- +9[67]\.[0-9] +- +(89|90|91)\.[0-9]' "$t/capture.bin"
 expect record-stream-rate 0 'capture\.bin +- +- +9[67]\.[0-9] +- +(89|90|91)\.[0-9]' --rate 400 "$t/capture.bin"
+# --published: every distinct output, in the driver's debugfs format, ending with valid values
+out=$("$bin" --published --rate 400 "$t/capture.bin" 2>&1)
+rc=$?
+if [ $rc -eq 0 ] && [ "$(head -n1 <<<"$out")" = "# capture.bin" ] &&
+	[ "$(grep -cvE '^vitals: present=1 seq=[0-9]+ timestamp_ns=[0-9]+ hr_mbpm=[0-9]+ spo2_mpct=[0-9]+ confidence=[0-9]+ flags=0x[0-9a-f]+$' <<<"$out")" -eq 1 ] &&
+	tail -n1 <<<"$out" | grep -qE 'hr_mbpm=(89|90|91)[0-9]{3} spo2_mpct=9[67][0-9]{3} .*flags=0xf$'; then
+	res PASS published-format
+else res FAIL published-format "exit $rc: $(head -c 300 <<<"$out")"; fi
+# --finger: thresholds above what the recording reaches: no finger, no values
+expect finger-option 0 'capture\.bin +- +- +- +- +- +- +- +0\.00 ' --finger 262144,262000 "$t/capture.bin"
 expect sim 0 'sim-hr72-spo97-100hz +97\.0 +72\.0 +9[6-8]\.[0-9] .* +7[1-3]\.[0-9] ' --sim hr=72,spo2=97,rate=100,seconds=20
 two_sims=(--sim hr=72,spo2=97,rate=100,seconds=20 --sim hr=120,spo2=88,rate=400,seconds=20)
 expect summary-spo2 0 '^spo2: files=2 scored=2 no_value=0 MAE=0\.[0-9]+ % bias=[-+][0-9.]+ % within_2%=100 %' "${two_sims[@]}"
