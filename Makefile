@@ -68,7 +68,7 @@ modules: $(KDIR)/Makefile
 TOOLS_CXX ?= $(if $(CROSS_COMPILE),$(CROSS_COMPILE)g++,g++)
 TOOLS_FLAGS := -std=gnu++20 -O2 -Wall -Wextra -Iinclude/uapi -isystem $(BUILD)/include/cli11
 TOOLS_DIR := $(BUILD)/tools/$(FLAVOUR)
-TOOLS := $(TOOLS_DIR)/mxrt-max30102-read $(TOOLS_DIR)/mxrt-lat
+TOOLS := $(TOOLS_DIR)/mxrt-max30102-read $(TOOLS_DIR)/mxrt-lat $(TOOLS_DIR)/mxrt-vitals-eval
 tools: $(TOOLS)
 $(TOOLS_DIR)/mxrt-max30102-read: user/max30102-read/max30102_read.cpp include/uapi/mxrt/max30102.h
 	@mkdir -p $(dir $@)
@@ -79,6 +79,13 @@ $(BUILD)/include/cli11/CLI: # CLI11 (libcli11-dev) alone, so that a cross compil
 $(TOOLS_DIR)/mxrt-lat: user/lat/lat_cli.cpp | $(BUILD)/include/cli11/CLI
 	@mkdir -p $(dir $@)
 	$(TOOLS_CXX) $(TOOLS_FLAGS) -o $@ $<
+# the heart-rate/SpO2 evaluator: the driver's estimator (kernel/max30102/vitals.cpp) in user space
+VITALS_EVAL_SRCS := user/vitals-eval/main.cpp user/vitals-eval/recording.cpp user/vitals-eval/ppg_sim.cpp \
+	user/vitals-eval/evaluate.cpp kernel/max30102/vitals.cpp
+$(TOOLS_DIR)/mxrt-vitals-eval: $(VITALS_EVAL_SRCS) $(wildcard user/vitals-eval/*.hpp) kernel/max30102/vitals.h \
+		include/uapi/mxrt/max30102.h | $(BUILD)/include/cli11/CLI
+	@mkdir -p $(dir $@)
+	$(TOOLS_CXX) $(TOOLS_FLAGS) -DMXRT_HOSTED -Ikernel -Iuser -o $@ $(VITALS_EVAL_SRCS)
 
 # The Raspberry Pi 4 overlay (dts/mxrt-max30102-rpi.dtso), compiled with its symbols.
 DTBO := $(BUILD)/dts/mxrt-max30102-rpi.dtbo

@@ -16,6 +16,7 @@ FAKE_SRCS := $(wildcard tests/kernel/lib/platform/*.cpp)
 TEST_SRCS := $(shell find tests/kernel -name '*_test.cpp' | sort)
 # mxrt-vitals-eval's recording readers, simulated PPG and scoring: the estimator's tests use them too
 EVAL_SRCS := user/vitals-eval/recording.cpp user/vitals-eval/ppg_sim.cpp user/vitals-eval/evaluate.cpp
+VITALS_EVAL_SRCS := user/vitals-eval/main.cpp $(EVAL_SRCS) kernel/max30102/vitals.cpp
 SRCS := $(CORE_SRCS) $(FAKE_SRCS) $(EVAL_SRCS) $(TEST_SRCS)
 VARIANTS := asan tsan clang
 # libFuzzer targets (rules below); defined before the rules that list them, which make expands at once
@@ -97,7 +98,7 @@ $(CLI11_DIR)/CLI:
 	@mkdir -p $(dir $@)
 	@test -d /usr/include/CLI || { echo "CLI11 is missing: scripts/setup.sh installs libcli11-dev" >&2; exit 1; }
 	ln -sfn /usr/include/CLI $@
-GUEST_TOOLS := mxrt-max30102-read mxrt-lat mxrt-lat-workload
+GUEST_TOOLS := mxrt-max30102-read mxrt-lat mxrt-lat-workload mxrt-vitals-eval
 TOOL_FLAGS := -std=gnu++20 -O2 -Wall -Wextra -Werror -Iinclude/uapi -isystem $(CLI11_DIR)
 build/guest/%/bin/mxrt-max30102-read: user/max30102-read/max30102_read.cpp include/uapi/mxrt/max30102.h
 	@mkdir -p $(dir $@)
@@ -108,6 +109,12 @@ build/guest/%/bin/mxrt-lat: user/lat/lat_cli.cpp | $(CLI11_DIR)/CLI
 build/guest/%/bin/mxrt-lat-workload: tests/vm/lat_workload.cpp
 	@mkdir -p $(dir $@)
 	$(CXX_$*) $(TOOL_FLAGS) -static -pthread -o $@ $<
+# The evaluator in the guests replays what the driver's estimator saw (tests/vm/guest/25-vitals.sh):
+# the estimator's own source, as on the host.
+build/guest/%/bin/mxrt-vitals-eval: $(VITALS_EVAL_SRCS) $(wildcard user/vitals-eval/*.hpp) kernel/max30102/vitals.h \
+		include/uapi/mxrt/max30102.h | $(CLI11_DIR)/CLI
+	@mkdir -p $(dir $@)
+	$(CXX_$*) $(TOOL_FLAGS) -DMXRT_HOSTED -Ikernel -Iuser -static -o $@ $(VITALS_EVAL_SRCS)
 GUEST_TOOL_BINS := $(foreach a,x86_64 aarch64,$(addprefix build/guest/$(a)/bin/,$(GUEST_TOOLS)))
 guest: $(GUEST_TOOL_BINS)
 .PHONY: guest-tools
@@ -121,7 +128,6 @@ build/host/bin/mxrt-lat: user/lat/lat_cli.cpp | $(CLI11_DIR)/CLI
 	@mkdir -p $(dir $@)
 	g++-12 $(TOOL_FLAGS) -o $@ $<
 # The evaluator runs the estimator's own source (kernel/max30102/vitals.cpp) in user space.
-VITALS_EVAL_SRCS := user/vitals-eval/main.cpp $(EVAL_SRCS) kernel/max30102/vitals.cpp
 build/host/bin/mxrt-vitals-eval: $(VITALS_EVAL_SRCS) $(wildcard user/vitals-eval/*.hpp) kernel/max30102/vitals.h \
 		include/uapi/mxrt/max30102.h | $(CLI11_DIR)/CLI
 	@mkdir -p $(dir $@)
