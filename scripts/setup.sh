@@ -16,6 +16,7 @@
 #   kernels/<flavour>/release      the kernel release string (uname -r)
 #   busybox/<arch>/busybox          static busybox for the guest initramfs
 #   sensors/<arch>/root             lm-sensors, libsensors and libc6, unpacked (the guests' `sensors`)
+#   evtest/<arch>/root              evtest and libc6, unpacked (the guests' `evtest`)
 #   benchtools/<arch>/root          rt-tests' hackbench, libbpf-tools' runqlat and their libraries
 #   deb/linux-source-6.12_*.deb     the 6.12 kernel source, for the mainline IIO MAX30102 driver that
 #                                   tests/vm/build-mainline-iio.sh builds (one file is extracted)
@@ -215,6 +216,8 @@ main() {
 	for a in amd64 arm64; do
 		# lm-sensors' `sensors` (the MAX30102 hwmon test)
 		setup_guest_pkgs sensors $a lm-sensors libsensors5 libsensors-config! libc6
+		# evtest (the heart-rate/SpO2 input device test and the demo)
+		setup_guest_pkgs evtest $a evtest libc6
 		# hackbench and libbpf-tools' CO-RE runqlat (the latency tracer's overhead benchmark)
 		setup_guest_pkgs benchtools $a rt-tests libbpf-tools libelf1 zlib1g libnuma1 libc6
 	done

@@ -158,6 +158,20 @@ guest_sensors() {
 	cp -a "$src"/lib/ld-linux-* "$ir/lib/" 2>/dev/null || true # aarch64's
 }
 
+# guest_evtest: Debian's evtest (reads the heart-rate/SpO2 input device; from scripts/setup.sh)
+guest_evtest() {
+	local src=$CACHE/evtest/$([ "$arch" = x86_64 ] && echo amd64 || echo arm64)/root t=$arch-linux-gnu
+	if [ ! -x "$src/usr/bin/evtest" ]; then
+		echo "vm($flavour): no evtest in $CACHE (run scripts/setup.sh): guests have no 'evtest'"
+		return 0
+	fi
+	mkdir -p "$ir/usr/bin" "$ir/lib/$t"
+	cp "$src/usr/bin/evtest" "$ir/usr/bin/"
+	cp -a "$src/lib/$t"/libc.so.6 "$src/lib/$t"/ld-linux-* "$ir/lib/$t/"
+	if [ -d "$src/lib64" ]; then cp -a "$src/lib64" "$ir/"; fi  # x86_64's loader path
+	cp -a "$src"/lib/ld-linux-* "$ir/lib/" 2>/dev/null || true # aarch64's
+}
+
 # guest_benchtools: hackbench (rt-tests) and runqlat (libbpf-tools) with their libraries, for the
 # benchmarks only (bench/run.sh sets MXRT_BENCHTOOLS=1; from scripts/setup.sh's cache)
 guest_benchtools() {
@@ -213,6 +227,7 @@ build_initramfs() {
 	fi
 	cp "$VMDIR/test-env.sh" "$ir/opt/mxrt/test-env.sh"
 	guest_sensors
+	guest_evtest
 	guest_benchtools
 
 	# our modules: every *.ko under build/FLAVOUR, flat
