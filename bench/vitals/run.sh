@@ -3,7 +3,8 @@
 # Runs on: the build host (no VM: the estimator's cost and accuracy are the same code in user
 # space). The heart-rate and SpO2 estimator's benchmark, every goal of docs/vitals.md:
 #  - cost: instructions per record of the estimator (kernel/max30102/vitals.cpp) against the
-#    acquisition core's (mxrt_acq_burst + mxrt_ring_push_n of a 16-record burst), counted by
+#    acquisition core's (mxrt_acq_burst + mxrt_ring_push_n of a 16-record burst: CPU work only;
+#    the goal's ratio, against the whole IRQ thread, is bench/guest/45-vitals-cost.sh's), counted by
 #    callgrind in one run of bench/vitals/vitals_bench.cpp; and ns per record of both, timed in
 #    alternating batches on one CPU (noisy on a shared machine: the instruction counts are the
 #    figure of record);
@@ -43,7 +44,10 @@ for rate in 64 100 400 1000 3200; do
 	echo "# vitals at $rate Hz: $vit_per instructions ($ns_vit ns) per record; acquisition $acq_per instructions ($ns_acq ns); ratio $ratio (time: $ns_ratio); $(cat "$tmp/out.$rate")"
 	[ "$rate" = 400 ] && ratio_400=$ratio
 done
-echo "bench: vitals per-sample vs acquisition = $ratio_400 (goal <= 0.25)"
+# The goal's ratio (the estimator's share of the IRQ thread's time per burst) is measured in the
+# VMs (bench/guest/45-vitals-cost.sh); this one compares against the acquisition core's CPU work
+# alone (decode and ring push, no I2C, no locking, no wake-ups)
+echo "# vitals per record vs the acquisition core at 400 Hz = $ratio_400 (instructions; the goal line, the IRQ thread's share, comes from the VMs)"
 [ "${1:-}" = --cost ] && exit 0
 
 "$eval_bin" --sweep | grep -E '^(bench: |# |sweep: )' | sed 's/^sweep: /# sweep: /'
