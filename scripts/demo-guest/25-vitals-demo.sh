@@ -1,0 +1,63 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Runs in: the VM guest (busybox sh), from scripts/demo.sh. Heart rate and SpO2 from the driver:
+# the simulator's finger at 72 bpm / 97 %, then 120 bpm / 88 %, then taken off; the values in
+# sysfs once a second, and the input device's events as evtest prints them.
+set -u
+M=${MXRT_MODDIR:?}
+say() { printf '\n### %s\n' "$*"; }
+insmod "$M/mxrt_max30102_sim.ko" || exit 1
+insmod "$M/mxrt_max30102.ko" || exit 1
+DEV=/dev/max30102-0
+i=0
+while [ ! -c $DEV ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+SYS=/sys/class/misc/max30102-0/device
+SIM=$(ls -d /sys/kernel/debug/mxrt_max30102_sim/i2c-* | head -1)
+EV=
+for d in /sys/class/input/event*; do
+	[ "$(cat "$d/device/name" 2>/dev/null)" = "MAX30102 pulse oximeter" ] && EV=/dev/input/${d##*/}
+done
+echo 411 >$SYS/pulse_width
+echo 400 >$SYS/sample_rate
+
+# milli ATTR: the attribute in its unit with three decimals, or "-" (no value: ENODATA)
+milli() { v=$(cat "$SYS/$1" 2>/dev/null) && awk -v v="$v" 'BEGIN { printf "%.1f", v / 1000 }' || printf -- -; }
+# watch SECONDS: the sysfs values once a second
+watch() {
+	s=0
+	while [ $s -lt "$1" ]; do
+		sleep 1
+		s=$((s + 1))
+		printf '  %2d s   heart_rate %6s bpm   spo2 %5s %%   confidence %3s   finger %s\n' $s \
+			"$(milli heart_rate)" "$(milli spo2)" "$(cat $SYS/confidence 2>/dev/null || echo -)" \
+			"$(cat $SYS/finger 2>/dev/null || echo -)"
+	done
+}
+
+say "the driver's input device ${EV:-(none)}: evtest opens it, which starts the sensor; a finger at 72 bpm, 97 % SpO2"
+echo "hr=72 spo2=97 finger=1" >$SIM/control
+if command -v evtest >/dev/null && [ -n "$EV" ]; then
+	evtest "$EV" >/tmp/ev.log 2>&1 &
+else
+	exec 3<$DEV # no evtest: an open /dev/max30102-0 keeps the sensor running too
+fi
+watch 6
+
+say "the simulated heart speeds up to 120 bpm and the SpO2 falls to 88 %"
+echo "hr=120 spo2=88" >$SIM/control
+watch 8
+
+say "the finger is taken off"
+echo "finger=0" >$SIM/control
+watch 2
+
+if [ -s /tmp/ev.log ]; then
+	say "the input device, as evtest shows it (ABS_MISC: HR in 0.1 bpm, 41: SpO2 in 0.1 %, 42: confidence, BTN_TOUCH: finger)"
+	sed -n '/^Input device name/p; /Event code 4[0-2]/p; /Event code 330/p' /tmp/ev.log
+	echo "  ..."
+	grep '^Event:.*code \(40\|41\|330\) ' /tmp/ev.log | tail -n 8
+	kill %1 2>/dev/null
+	wait 2>/dev/null
+fi
+exec 3<&- 2>/dev/null
+rmmod mxrt_max30102 mxrt_max30102_sim
