@@ -109,7 +109,7 @@ build/guest/%/bin/mxrt-lat: user/lat/lat_cli.cpp | $(CLI11_DIR)/CLI
 build/guest/%/bin/mxrt-lat-workload: tests/vm/lat_workload.cpp
 	@mkdir -p $(dir $@)
 	$(CXX_$*) $(TOOL_FLAGS) -static -pthread -o $@ $<
-# The evaluator in the guests replays what the driver's estimator saw (tests/vm/guest/25-vitals.sh):
+# The evaluator in the guests replays what the driver's estimator saw (tests/vm/guest/24-vitals.sh):
 # the estimator's own source, as on the host.
 build/guest/%/bin/mxrt-vitals-eval: $(VITALS_EVAL_SRCS) $(wildcard user/vitals-eval/*.hpp) kernel/max30102/vitals.h \
 		include/uapi/mxrt/max30102.h | $(CLI11_DIR)/CLI
