@@ -33,11 +33,29 @@ GTEST_LIBS := -lgtest -lgtest_main -pthread
 
 objs = $(patsubst %.cpp,$(B)/$(1)/%.o,$(SRCS))
 
-.PHONY: run build guest clean $(addprefix run-,$(VARIANTS))
+.PHONY: run build guest clean abi $(addprefix run-,$(VARIANTS))
 run: build
 	@tests/unit/run-variants.sh $(addprefix $(B)/,$(addsuffix /unit_test,$(VARIANTS))) $(FUZZERS)
 
-build: $(addprefix $(B)/,$(addsuffix /unit_test,$(VARIANTS))) $(FUZZERS)
+build: $(addprefix $(B)/,$(addsuffix /unit_test,$(VARIANTS))) $(FUZZERS) $(B)/abi/max30102.ok
+
+# --- the UAPI's layout (include/uapi/mxrt/): every size, offset and ioctl number checked at build
+# time (tests/include/uapi/mxrt/max30102_abi.c, _Static_assert only) by every compiler a program
+# using it may be built with: C for x86_64, i386, arm64 and armhf (Debian's cross compilers), C++,
+# BPF (with <linux/types.h>, and as a vmlinux.h program sees it), and the kernel's C++ core.
+ABI_SRC := tests/include/uapi/mxrt/max30102_abi.c
+ABI_C := gcc-12 i686-linux-gnu-gcc aarch64-linux-gnu-gcc arm-linux-gnueabihf-gcc
+ABI_FLAGS := -Iinclude/uapi -Wall -Wextra -Werror -fsyntax-only
+abi: $(B)/abi/max30102.ok
+$(B)/abi/max30102.ok: $(ABI_SRC) include/uapi/mxrt/max30102.h
+	@mkdir -p $(dir $@)
+	@set -e; for cc in $(ABI_C); do $$cc -std=c11 $(ABI_FLAGS) $<; done
+	@g++-12 -x c++ -std=c++17 $(ABI_FLAGS) $<
+	@g++-12 -x c++ -std=gnu++20 -DMXRT_FREESTANDING -ffreestanding -nostdinc $(ABI_FLAGS) $<
+	@clang -target bpf -I/usr/include/$(shell gcc -print-multiarch) $(ABI_FLAGS) $<
+	@clang -target bpf -D__VMLINUX_H__ -nostdinc $(ABI_FLAGS) $<
+	@echo "abi: include/uapi/mxrt/max30102.h has one layout for x86_64, i386, arm64, armhf, C++, BPF and the kernel core"
+	@touch $@
 
 define variant
 $(B)/$(1)/%.o: %.cpp
