@@ -1304,7 +1304,8 @@ DEFINE_SHOW_ATTRIBUTE(mx_stats);
  * before md->lock in this mode), while the writer does MS ms of CPU work (udelay in 100 us steps,
  * with cond_resched so that a kernel without forced preemption can preempt it too). Meanwhile it
  * records its own priority: the base one, the highest it ran at (a waiter's, once it was boosted)
- * and how long it ran boosted. Reading shows the last hold. One hold at a time (-EBUSY).
+ * and how long it ran boosted. "sleep MS" holds md->lock while sleeping, as an I2C transfer does.
+ * Reading shows the last hold. One hold at a time (-EBUSY).
  */
 static int mx_rt_prio(int prio)
 {
@@ -1322,14 +1323,24 @@ static ssize_t mx_test_hold_write(struct file *file, const char __user *ubuf, si
 		return -EINVAL;
 	buf[len] = 0;
 	if (sscanf(buf, "%7s %u", mode, &ms) != 2 || ms == 0 || ms > 5000 ||
-	    (strcmp(mode, "pi") && strcmp(mode, "nopi")))
+	    (strcmp(mode, "pi") && strcmp(mode, "nopi") && strcmp(mode, "sleep")))
 		return -EINVAL;
 	if (!mutex_trylock(&md->test_hold_mutex))
 		return -EBUSY;
 	base = mx_rt_prio(current->normal_prio);
-	WRITE_ONCE(md->test_mode, mode[0] == 'p' ? "pi" : "nopi");
+	WRITE_ONCE(md->test_mode, mode[0] == 'p' ? "pi" : mode[0] == 's' ? "sleep" : "nopi");
 	WRITE_ONCE(md->test_base_prio, base);
 	WRITE_ONCE(md->test_max_prio, base);
+	WRITE_ONCE(md->test_boosted_us, 0);
+	if (mode[0] == 's') {
+		rt_mutex_lock(&md->lock);
+		WRITE_ONCE(md->test_holding, 1);
+		msleep(ms);
+		WRITE_ONCE(md->test_holding, 0);
+		rt_mutex_unlock(&md->lock);
+		mutex_unlock(&md->test_hold_mutex);
+		return len;
+	}
 	if (mode[0] == 'p')
 		rt_mutex_lock(&md->lock);
 	else
