@@ -115,7 +115,7 @@ $(CLI11_DIR)/CLI:
 	@mkdir -p $(dir $@)
 	@test -d /usr/include/CLI || { echo "CLI11 is missing: scripts/setup.sh installs libcli11-dev" >&2; exit 1; }
 	ln -sfn /usr/include/CLI $@
-GUEST_TOOLS := mxrt-max30102-read mxrt-lat mxrt-lat-workload
+GUEST_TOOLS := mxrt-max30102-read mxrt-lat mxrt-lat-workload mxrt-max30102-ctl
 TOOL_FLAGS := -std=gnu++20 -O2 -Wall -Wextra -Werror -Iinclude/uapi -isystem $(CLI11_DIR)
 build/guest/%/bin/mxrt-max30102-read: user/max30102-read/max30102_read.cpp include/uapi/mxrt/max30102.h
 	@mkdir -p $(dir $@)
@@ -123,9 +123,29 @@ build/guest/%/bin/mxrt-max30102-read: user/max30102-read/max30102_read.cpp inclu
 build/guest/%/bin/mxrt-lat: user/lat/lat_cli.cpp | $(CLI11_DIR)/CLI
 	@mkdir -p $(dir $@)
 	$(CXX_$*) $(TOOL_FLAGS) -static -o $@ $<
+# mxrt-max30102-ctl takes the chip's value tables from the driver's core (kernel/max30102/chip.hpp)
+CTL_FLAGS := -DMXRT_HOSTED -Ikernel
+CTL_DEPS := user/max30102-ctl/max30102_ctl.cpp include/uapi/mxrt/max30102.h kernel/max30102/chip.hpp
+build/guest/%/bin/mxrt-max30102-ctl: $(CTL_DEPS) | $(CLI11_DIR)/CLI
+	@mkdir -p $(dir $@)
+	$(CXX_$*) $(TOOL_FLAGS) $(CTL_FLAGS) -static -o $@ $<
 build/guest/%/bin/mxrt-lat-workload: tests/vm/lat_workload.cpp
 	@mkdir -p $(dir $@)
 	$(CXX_$*) $(TOOL_FLAGS) -static -pthread -o $@ $<
+# The ioctl test program (tests/vm/max30102_ioctl_test.c), plain C: for each guest's own ABI, and
+# as a 32-bit program on the same kernel (i386 on x86_64, armhf on arm64: compat_ioctl)
+CC_x86_64 := gcc-12
+CC_aarch64 := aarch64-linux-gnu-gcc
+CC32_x86_64 := i686-linux-gnu-gcc
+CC32_aarch64 := arm-linux-gnueabihf-gcc
+IOCTL_TEST_FLAGS := -std=gnu11 -O2 -Wall -Wextra -Werror -Iinclude/uapi -static -pthread
+build/guest/%/bin/mxrt-max30102-ioctl-test: tests/vm/max30102_ioctl_test.c include/uapi/mxrt/max30102.h
+	@mkdir -p $(dir $@)
+	$(CC_$*) $(IOCTL_TEST_FLAGS) -o $@ $<
+build/guest/%/bin/mxrt-max30102-ioctl-test32: tests/vm/max30102_ioctl_test.c include/uapi/mxrt/max30102.h
+	@mkdir -p $(dir $@)
+	$(CC32_$*) $(IOCTL_TEST_FLAGS) -o $@ $<
+GUEST_TOOLS += mxrt-max30102-ioctl-test mxrt-max30102-ioctl-test32
 GUEST_TOOL_BINS := $(foreach a,x86_64 aarch64,$(addprefix build/guest/$(a)/bin/,$(GUEST_TOOLS)))
 guest: $(GUEST_TOOL_BINS)
 .PHONY: guest-tools
@@ -138,6 +158,9 @@ build/host/bin/mxrt-max30102-read: user/max30102-read/max30102_read.cpp include/
 build/host/bin/mxrt-lat: user/lat/lat_cli.cpp | $(CLI11_DIR)/CLI
 	@mkdir -p $(dir $@)
 	g++-12 $(TOOL_FLAGS) -o $@ $<
+build/host/bin/mxrt-max30102-ctl: $(CTL_DEPS) | $(CLI11_DIR)/CLI
+	@mkdir -p $(dir $@)
+	g++-12 $(TOOL_FLAGS) $(CTL_FLAGS) -o $@ $<
 # The evaluator runs the estimator's own source (kernel/max30102/vitals.cpp) in user space.
 VITALS_EVAL_SRCS := user/vitals-eval/main.cpp $(EVAL_SRCS) kernel/max30102/vitals.cpp
 build/host/bin/mxrt-vitals-eval: $(VITALS_EVAL_SRCS) $(wildcard user/vitals-eval/*.hpp) kernel/max30102/vitals.h \
