@@ -470,14 +470,16 @@ static int mx_thread_fn(void *data)
  * waiter of md->lock, so the holder inherits its priority exactly as with rt_mutex_lock(), and
  * its wait loop (rt_mutex_slowlock_block) gives up when signal_pending_state() says a signal is
  * pending. An hrtimer at the deadline makes that happen: it sets TIF_SIGPENDING on the waiter and
- * wakes it, the freezer's fake-signal technique (kernel/freezer.c, fake_signal_wake_up). The waiter
- * then cancels the timer (hrtimer_cancel waits for a running callback, so nothing sets the flag
- * again) and recomputes the flag from its real pending signals under its siglock with
- * recalc_sigpending(), so no signal is ever seen by user space; a real signal that came meanwhile
- * keeps the flag and the call fails with -EINTR. HARD mode: the callback only sets a bit
- * atomically and wakes a task, both fine in hard-IRQ context, and on PREEMPT_RT a soft timer would
- * expire in ksoftirqd (SCHED_OTHER), which any real-time task on that CPU could starve past the
- * deadline. Alternatives and what each loses: docs/max30102.md, "Waiting for the device lock".
+ * wakes it, the freezer's fake-signal technique (fake_signal_wake_up() in the kernel's
+ * freezer.c). The waiter then cancels the timer (hrtimer_cancel waits for a running callback, so
+ * nothing sets the flag again) and recomputes the flag from its real pending signals under its
+ * siglock with recalc_sigpending(), so no signal is ever seen by user space; a real signal that
+ * came meanwhile keeps the flag and the call fails with -EINTR. HARD mode: the callback only sets
+ * a bit atomically and wakes a task, both fine in hard-IRQ context, and on PREEMPT_RT a soft timer
+ * would expire in ksoftirqd (SCHED_OTHER), which any real-time task on that CPU could starve past
+ * the deadline. Not bounded: while the holder runs on another CPU the waiter spins on it and
+ * notices the deadline when the holder stops running (as FUTEX_LOCK_PI with a timeout does).
+ * Alternatives and what each loses: docs/max30102.md, "Waiting for the device lock".
  */
 struct mx_lock_waiter {
 	struct hrtimer timer;

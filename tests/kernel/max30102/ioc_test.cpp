@@ -28,7 +28,7 @@ int Decode(unsigned long cmd, mxrt_ioc_cmd *c) {
 	return mxrt_ioc_decode(_IOC_TYPE(cmd), _IOC_NR(cmd), dir, _IOC_SIZE(cmd), c);
 }
 
-// copy_struct_from_user as include/linux/uaccess.h (6.12) defines it, on plain memory.
+// copy_struct_from_user as <linux/uaccess.h> (6.12) defines it, on plain memory.
 int CopyStructFromUser(void *dst, size_t ksize, const void *src, size_t usize) {
 	const size_t size = std::min(ksize, usize), rest = std::max(ksize, usize) - size;
 	if (usize < ksize) {
