@@ -1163,6 +1163,7 @@ static int mx_ioc_run(struct mx_dev *md, struct mx_file *mf, const struct mxrt_i
 	struct mxrt_vitals_out v;
 	int err;
 
+	lockdep_assert_held(&md->sh->md_sem); /* for reading: md stays bound meanwhile */
 	switch (c->op) {
 	case MXRT_MAX30102_NR_GET_INFO:
 		mx_ioc_info(md, &k->info);
