@@ -11,10 +11,11 @@
  * Locking (outermost first):
  *   sh->pm_lock (mutex): the runtime-PM references of this binding's open files (pm_refs) and
  *     sh->dead, so that an unbind gives every file's reference back exactly once.
- *   sh->md_sem (rw_semaphore): the device behind the open files (sh->md). An ioctl holds it for
- *     reading while it runs; unbind takes it for writing and clears sh->md, so no ioctl touches a
- *     device that is going away (they get -ENODEV) and unbind waits for the ones running (each
- *     waits for md->lock at most its file's lock timeout).
+ *   sh->md_srcu (SRCU, not a lock: its read side never blocks): the device behind the open files
+ *     (sh->md). An ioctl runs inside its read side; unbind clears sh->md and waits for the ioctls
+ *     that run (synchronize_srcu; each waits for md->lock at most its file's lock timeout), so no
+ *     ioctl touches a device that is going away, later ones get -ENODEV, and no ioctl ever waits
+ *     behind an unbind.
  *   mf->lock (mutex, per open file): the file's reader state and bounce buffer; one read() of a
  *     file at a time (threads sharing a file would otherwise get records twice); flush and the
  *     file's counters. Never held together with md->lock.
@@ -80,12 +81,12 @@
 #include <linux/regmap.h>
 #include <linux/regulator/consumer.h>
 #include <linux/rtmutex.h>
-#include <linux/rwsem.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <uapi/linux/sched/types.h>
 #include <linux/semaphore.h>
 #include <linux/slab.h>
+#include <linux/srcu.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 #include <linux/wait.h>
@@ -166,8 +167,8 @@ struct mx_shared {
 	struct mxrt_log2_hist lat; /* IRQ -> reader (kernel/lib/hist/log2_hist.h) */
 	atomic_t readers;
 	atomic64_t overruns, overrun_lost;
-	struct rw_semaphore md_sem;
-	struct mx_dev *md; /* md_sem; NULL once unbound */
+	struct srcu_struct md_srcu;
+	struct mx_dev __rcu *md; /* md_srcu; NULL once unbound */
 };
 
 /* Counters bumped from several contexts (IRQ thread, poll thread, sysfs, hwmon, PM): atomics. */
@@ -219,6 +220,7 @@ static void mx_shared_free(struct kref *ref)
 {
 	struct mx_shared *sh = container_of(ref, struct mx_shared, ref);
 
+	cleanup_srcu_struct(&sh->md_srcu); /* the last file is closed: no ioctl runs */
 	mutex_destroy(&sh->pm_lock);
 	kfree(sh);
 }
@@ -499,7 +501,7 @@ static enum hrtimer_restart mx_lock_deadline(struct hrtimer *t)
 
 /*
  * md->lock, waiting until @deadline (CLOCK_MONOTONIC ns) at most. Process context, no other lock
- * of this driver held but sh->md_sem and md->test_sem. Returns 0 with md->lock held, -ETIMEDOUT
+ * of this driver held but md->test_sem. Returns 0 with md->lock held, -ETIMEDOUT
  * (not held: the deadline passed first, or had passed), -EINTR (not held: a signal).
  */
 static int mx_lock_until(struct mx_dev *md, u64 deadline)
@@ -1155,7 +1157,7 @@ static int mx_ioc_flush(struct mx_file *mf, u64 *flushed)
 	return 0;
 }
 
-/* One decoded command on a bound device (sh->md_sem held for reading). */
+/* One decoded command on a bound device (inside sh->md_srcu's read side). */
 static int mx_ioc_run(struct mx_dev *md, struct mx_file *mf, const struct mxrt_ioc_cmd *c,
 		      union mx_ioc_arg *k, u32 usize)
 {
@@ -1163,7 +1165,7 @@ static int mx_ioc_run(struct mx_dev *md, struct mx_file *mf, const struct mxrt_i
 	struct mxrt_vitals_out v;
 	int err;
 
-	lockdep_assert_held(&md->sh->md_sem); /* for reading: md stays bound meanwhile */
+	RCU_LOCKDEP_WARN(!srcu_read_lock_held(&md->sh->md_srcu), "md used outside md_srcu");
 	switch (c->op) {
 	case MXRT_MAX30102_NR_GET_INFO:
 		mx_ioc_info(md, &k->info);
@@ -1206,8 +1208,9 @@ static long mx_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	void __user *uarg = (void __user *)arg;
 	struct mxrt_ioc_cmd c;
 	union mx_ioc_arg k;
+	struct mx_dev *md;
 	u32 dir = 0, usize = 0, n, clear;
-	int err;
+	int err, idx;
 
 	if (_IOC_DIR(cmd) & _IOC_WRITE)
 		dir |= MXRT_IOC_DIR_WRITE;
@@ -1234,9 +1237,10 @@ static long mx_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return -EFAULT;
 	}
 
-	down_read(&sh->md_sem);
-	err = sh->md ? mx_ioc_run(sh->md, mf, &c, &k, usize) : -ENODEV;
-	up_read(&sh->md_sem);
+	idx = srcu_read_lock(&sh->md_srcu);
+	md = srcu_dereference(sh->md, &sh->md_srcu);
+	err = md ? mx_ioc_run(md, mf, &c, &k, usize) : -ENODEV;
+	srcu_read_unlock(&sh->md_srcu, idx);
 	if (err || !c.out)
 		return err;
 	if (!c.sized)
@@ -1481,11 +1485,13 @@ static int mx_supply(struct mx_dev *md, const char *name)
  * (-ENODEV, EPOLLHUP), the files' runtime-PM references are given back, and the chip is shut down
  * while runtime PM still works.
  */
+/* Unbind (devm actions, one thread): later ioctls get -ENODEV, the running ones finish first. */
 static void mx_forget_device(struct mx_shared *sh)
 {
-	down_write(&sh->md_sem); /* the ioctls that run finish first; later ones get -ENODEV */
-	sh->md = NULL;
-	up_write(&sh->md_sem);
+	if (!rcu_access_pointer(sh->md))
+		return;
+	rcu_assign_pointer(sh->md, NULL);
+	synchronize_srcu(&sh->md_srcu);
 }
 
 static void mx_unbind_readers(void *data)
@@ -1620,9 +1626,13 @@ static int mx_probe(struct i2c_client *client)
 		kfree(md->sh);
 		return -ENOMEM;
 	}
+	err = init_srcu_struct(&md->sh->md_srcu);
+	if (err) {
+		kfree(md->sh);
+		return err;
+	}
 	kref_init(&md->sh->ref);
-	init_rwsem(&md->sh->md_sem);
-	md->sh->md = md;
+	RCU_INIT_POINTER(md->sh->md, md);
 	init_waitqueue_head(&md->sh->wq);
 	mxrt_log2_hist_init(&md->sh->lat);
 	mutex_init(&md->sh->pm_lock);

@@ -20,6 +20,9 @@
  *        mxrt-max30102-ioctl-test unbound DEV UNBIND CLIENT
  *          opens DEV, unbinds the device (CLIENT written to the driver's UNBIND file) and calls
  *          ioctls on the open file: each must fail with ENODEV.
+ *        mxrt-max30102-ioctl-test unbind-race DEV TEST_HOLD UNBIND CLIENT
+ *          an ioctl waiting for the device lock (held 1500 ms through TEST_HOLD) while the device
+ *          is unbound: the unbind waits for it, the call succeeds, later calls get ENODEV.
  *        mxrt-max30102-ioctl-test pi DEV TEST_HOLD pi|nopi HOLD_MS HOG_MS
  *          priority inheritance: on CPU 1, a SCHED_FIFO 10 task holds the lock (pi) or the
  *          test's semaphore (nopi) for HOLD_MS ms of work, a SCHED_FIFO 60 hog spins HOG_MS ms,
@@ -738,6 +741,54 @@ static int unbound_test(const char *dev, const char *unbind, const char *client)
 	return failures ? 1 : 0;
 }
 
+static int race_fd;
+static volatile int race_err = -1;
+
+static void *race_caller(void *arg)
+{
+	struct mxrt_max30102_ioc_config c;
+
+	(void)arg;
+	race_err = get_config(race_fd, &c);
+	return NULL;
+}
+
+static int unbind_race(const char *dev, const char *hold, const char *unbind, const char *client)
+{
+	struct mxrt_max30102_ioc_config c;
+	pthread_t h, r;
+	uint32_t ms = 10000;
+	uint64_t t0, took;
+	int u, err;
+
+	hold_path = hold;
+	race_fd = open(dev, O_RDONLY);
+	u = open(unbind, O_WRONLY);
+	if (race_fd < 0 || u < 0 || call(race_fd, MXRT_MAX30102_IOC_SET_LOCK_TIMEOUT, &ms)) {
+		perror(dev);
+		return 2;
+	}
+	pthread_create(&h, NULL, holder, "sleep 1500");
+	if (wait_holding()) {
+		result(0, "unbind-race-holder", "test_hold never held the lock");
+		return 1;
+	}
+	pthread_create(&r, NULL, race_caller, NULL);
+	usleep(200 * 1000); /* the caller waits for the lock now */
+	t0 = now_ns();
+	err = write(u, client, strlen(client)) == (ssize_t)strlen(client) ? 0 : errno;
+	took = (now_ns() - t0) / 1000000;
+	close(u);
+	pthread_join(r, NULL);
+	pthread_join(h, NULL);
+	result(err == 0 && race_err == 0, "unbind-race-waiting-call-completes",
+	       "unbind=%s after %llu ms, the waiting call: %s", ename(err), (unsigned long long)took, ename(race_err));
+	err = get_config(race_fd, &c);
+	result(err == ENODEV, "unbind-race-later-call-enodev", "errno=%s", ename(err));
+	close(race_fd);
+	return failures ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -751,9 +802,12 @@ int main(int argc, char **argv)
 		return timeout_test(argv[2], argv[3]);
 	if (argc == 5 && !strcmp(argv[1], "unbound"))
 		return unbound_test(argv[2], argv[3], argv[4]);
+	if (argc == 6 && !strcmp(argv[1], "unbind-race"))
+		return unbind_race(argv[2], argv[3], argv[4], argv[5]);
 	if (argc == 7 && !strcmp(argv[1], "pi"))
 		return pi_test(argv[2], argv[3], argv[4], atoi(argv[5]), atoi(argv[6]));
 	fprintf(stderr, "usage: %s table DEV | fuzz DEV N SEED | timeout DEV TEST_HOLD |\n"
-			"       unbound DEV UNBIND CLIENT | pi DEV TEST_HOLD pi|nopi HOLD_MS HOG_MS\n", argv[0]);
+			"       unbound DEV UNBIND CLIENT | unbind-race DEV TEST_HOLD UNBIND CLIENT |\n"
+			"       pi DEV TEST_HOLD pi|nopi HOLD_MS HOG_MS\n", argv[0]);
 	return 2;
 }

@@ -6,9 +6,10 @@
 # from a 64-bit program and from the same program built 32-bit (compat_ioctl: the same answers,
 # line for line); a bounded random ioctl fuzz with the device working afterwards; lock timeouts
 # (ETIMEDOUT after the timeout, nothing changed, no signal left behind, a real signal is EINTR);
-# and priority inheritance: a SCHED_FIFO 90 caller waits for a SCHED_FIFO 10 holder while a
-# SCHED_FIFO 60 hog runs on the same CPU, against a control run whose lock has no priority
-# inheritance. mxrt-max30102-ctl on the real device. Each check is a result of its own.
+# an unbind racing a waiting ioctl and ENODEV after it; and priority inheritance: a SCHED_FIFO 90
+# caller waits for a SCHED_FIFO 10 holder while a SCHED_FIFO 60 hog runs on the same CPU, against
+# a control run whose lock has no priority inheritance. mxrt-max30102-ctl on the real device.
+# Each check is a result of its own.
 set -u
 M=${MXRT_MODDIR:?}
 SUITE=max30102-ioctl # ok, bad, check: tests/vm/test-env.sh
@@ -139,7 +140,13 @@ else
 	bad ctl-present "mxrt-max30102-ctl is not in the guest"
 fi
 
-# 7. without test_hooks the test file does not exist; after unbind, ioctls on an open file get ENODEV
+# 7. an unbind while an ioctl waits for the lock: the unbind waits, the call completes
+$T unbind-race $DEV $HOLD $DRV/unbind "$CLIENT" >/tmp/race 2>&1
+report "" /tmp/race
+echo "$CLIENT" >$DRV/bind
+wait_dev
+
+# 8. without test_hooks the test file does not exist; after unbind, ioctls on an open file get ENODEV
 rmmod mxrt_max30102 || bad rmmod
 insmod "$M/mxrt_max30102.ko" || bad insmod
 wait_dev
