@@ -68,7 +68,7 @@ modules: $(KDIR)/Makefile
 TOOLS_CXX ?= $(if $(CROSS_COMPILE),$(CROSS_COMPILE)g++,g++)
 TOOLS_FLAGS := -std=gnu++20 -O2 -Wall -Wextra -Iinclude/uapi -isystem $(BUILD)/include/cli11
 TOOLS_DIR := $(BUILD)/tools/$(FLAVOUR)
-TOOLS := $(TOOLS_DIR)/mxrt-max30102-read $(TOOLS_DIR)/mxrt-lat $(TOOLS_DIR)/mxrt-vitals-eval
+TOOLS := $(TOOLS_DIR)/mxrt-max30102-read $(TOOLS_DIR)/mxrt-lat $(TOOLS_DIR)/mxrt-vitals-eval $(TOOLS_DIR)/mxrt-max30102-ctl
 tools: $(TOOLS)
 $(TOOLS_DIR)/mxrt-max30102-read: user/max30102-read/max30102_read.cpp include/uapi/mxrt/max30102.h
 	@mkdir -p $(dir $@)
@@ -86,6 +86,12 @@ $(TOOLS_DIR)/mxrt-vitals-eval: $(VITALS_EVAL_SRCS) $(wildcard user/vitals-eval/*
 		include/uapi/mxrt/max30102.h | $(BUILD)/include/cli11/CLI
 	@mkdir -p $(dir $@)
 	$(TOOLS_CXX) $(TOOLS_FLAGS) -DMXRT_HOSTED -Ikernel -Iuser -o $@ $(VITALS_EVAL_SRCS)
+
+# mxrt-max30102-ctl takes the chip's value tables from the driver's core (kernel/max30102/chip.hpp)
+$(TOOLS_DIR)/mxrt-max30102-ctl: user/max30102-ctl/max30102_ctl.cpp include/uapi/mxrt/max30102.h \
+		kernel/max30102/chip.hpp | $(BUILD)/include/cli11/CLI
+	@mkdir -p $(dir $@)
+	$(TOOLS_CXX) $(TOOLS_FLAGS) -DMXRT_HOSTED -Ikernel -o $@ $<
 
 # The Raspberry Pi 4 overlay (dts/mxrt-max30102-rpi.dtso), compiled with its symbols.
 DTBO := $(BUILD)/dts/mxrt-max30102-rpi.dtbo

@@ -29,6 +29,8 @@ HOST_PKGS=(
 	build-essential gcc-12 g++-12 clang lld llvm make bc bison flex kmod cpio xz-utils zstd
 	libelf-dev libssl-dev dwarves
 	gcc-aarch64-linux-gnu g++-aarch64-linux-gnu
+	# 32-bit programs: the UAPI layout check and the compat-ioctl test binaries (i386, armhf)
+	gcc-i686-linux-gnu libc6-dev-i386-cross gcc-arm-linux-gnueabihf libc6-dev-armhf-cross
 	qemu-system-x86 qemu-system-arm busybox-static
 	googletest libgtest-dev libbenchmark-dev libcli11-dev
 	device-tree-compiler dt-schema

@@ -36,12 +36,16 @@ typedef __UINTPTR_TYPE__ mxrt_uptr;
 #define MXRT_EINTR 4
 #define MXRT_EIO 5
 #define MXRT_ENXIO 6
+#define MXRT_E2BIG 7
+#define MXRT_EBADF 9
 #define MXRT_EAGAIN 11
 #define MXRT_ENOMEM 12
+#define MXRT_EFAULT 14
 #define MXRT_EBUSY 16
 #define MXRT_EEXIST 17
 #define MXRT_ENODEV 19
 #define MXRT_EINVAL 22
+#define MXRT_ENOTTY 25
 #define MXRT_EFBIG 27
 #define MXRT_ENOSPC 28
 #define MXRT_ERANGE 34

@@ -11,12 +11,23 @@
  * Locking (outermost first):
  *   sh->pm_lock (mutex): the runtime-PM references of this binding's open files (pm_refs) and
  *     sh->dead, so that an unbind gives every file's reference back exactly once.
+ *   sh->md_srcu (SRCU, not a lock: its read side never blocks): the device behind the open files
+ *     (sh->md). An ioctl runs inside its read side; unbind clears sh->md and waits for the ioctls
+ *     that run (synchronize_srcu; each waits for md->lock at most its file's lock timeout), so no
+ *     ioctl touches a device that is going away, later ones get -ENODEV, and no ioctl ever waits
+ *     behind an unbind.
  *   mf->lock (mutex, per open file): the file's reader state and bounce buffer; one read() of a
- *     file at a time (threads sharing a file would otherwise get records twice).
+ *     file at a time (threads sharing a file would otherwise get records twice); flush and the
+ *     file's counters. Never held together with md->lock.
+ *   md->test_sem (semaphore, no priority inheritance): only with the test_hooks module parameter,
+ *     the VM tests' control for priority inheritance (mx_test_hold_write); ioctl callers take it
+ *     before md->lock.
  *   md->lock (rt_mutex, priority inheritance): the configuration, the core's acquisition state
  *     and every I2C sequence that must not interleave (status + pointers + FIFO burst; temperature
  *     start/read; configuration writes). The acquisition path is the ring's only producer because
- *     it holds md->lock.
+ *     it holds md->lock. ioctl callers wait for it at most their file's lock timeout, with
+ *     priority inheritance while they wait (mx_lock_until; docs/max30102.md, "Waiting for the
+ *     device lock").
  *   RCU: the ring's lifetime. read()/poll() look at the ring inside rcu_read_lock() and never
  *     sleep there: a read copies a batch into the file's bounce buffer, leaves the read side and
  *     only then copies to user space (where it may fault and sleep). resize and unbind publish a
@@ -55,6 +66,7 @@
 #include <linux/delay.h>
 #include <linux/fs.h>
 #include <linux/gpio/consumer.h>
+#include <linux/hrtimer.h>
 #include <linux/hwmon.h>
 #include <linux/i2c.h>
 #include <linux/idr.h>
@@ -75,17 +87,24 @@
 #include <linux/regulator/consumer.h>
 #include <linux/rtmutex.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <uapi/linux/sched/types.h>
+#include <linux/semaphore.h>
 #include <linux/slab.h>
+#include <linux/srcu.h>
+#include <linux/string.h>
 #include <linux/uaccess.h>
 #include <linux/wait.h>
 
 #include <lib/hist/log2_hist.h>
 #include <max30102/acq.h>
+#include <max30102/ioc.h>
 #include <max30102/regs.h>
 #include <max30102/ring.h>
 #include <max30102/vitals.h>
 #include <mxrt/max30102.h>
+
+#define MX_DRIVER_VERSION "1.0.0" /* MXRT_MAX30102_IOC_GET_INFO, modinfo */
 
 static_assert(sizeof(struct mxrt_max30102_record) == MXRT_MAX30102_RECORD_SIZE);
 static_assert(MXRT_MAX30102_ABS_HEART_RATE == ABS_MISC && MXRT_MAX30102_ABS_SPO2 == ABS_MISC + 1 &&
@@ -134,6 +153,10 @@ MODULE_PARM_DESC(boost_prio, "SCHED_FIFO priority while boosted, 1..99 (default 
 static unsigned int autosuspend_ms = 1000;
 module_param(autosuspend_ms, uint, 0444);
 MODULE_PARM_DESC(autosuspend_ms, "Runtime-PM autosuspend delay after the last reader closes (default 1000)");
+/* Read-only: fixed for the module's lifetime, so every path sees the same value. */
+static bool test_hooks;
+module_param(test_hooks, bool, 0444);
+MODULE_PARM_DESC(test_hooks, "Tests only: debugfs test_hold holds the device lock on request (default off)");
 
 #define MX_READ_BATCH 64 /* records per read() round */
 
@@ -151,6 +174,8 @@ struct mx_shared {
 	struct mxrt_log2_hist lat; /* IRQ -> reader (kernel/lib/hist/log2_hist.h) */
 	atomic_t readers;
 	atomic64_t overruns, overrun_lost;
+	struct srcu_struct md_srcu;
+	struct mx_dev __rcu *md; /* md_srcu; NULL once unbound */
 };
 
 /* Counters bumped from several contexts (IRQ thread, poll thread, sysfs, hwmon, PM): atomics. */
@@ -197,6 +222,13 @@ struct mx_dev {
 	bool vitals_on;        /* sysfs vitals_enable: written under md->lock, read with READ_ONCE */
 	struct input_dev *input; /* heart rate, SpO2, confidence, finger (devm) */
 	atomic64_t vitals_refused; /* records the estimator refused (none expected: counted) */
+	unsigned int rev_id; /* REV_ID, read at probe */
+	/* test_hooks only (mx_test_hold_write): the lock without PI, and what the last hold saw */
+	struct semaphore test_sem;
+	struct mutex test_hold_mutex; /* one hold at a time */
+	int test_holding, test_base_prio, test_max_prio; /* WRITE_ONCE by the holder, READ_ONCE */
+	u64 test_boosted_us;
+	const char *test_mode;
 };
 
 /*
@@ -222,6 +254,7 @@ static void mx_shared_free(struct kref *ref)
 {
 	struct mx_shared *sh = container_of(ref, struct mx_shared, ref);
 
+	cleanup_srcu_struct(&sh->md_srcu); /* the last file is closed: no ioctl runs */
 	mutex_destroy(&sh->pm_lock);
 	kfree(sh);
 }
@@ -521,6 +554,110 @@ static int mx_thread_fn(void *data)
 	return 0;
 }
 
+/* ---- the device lock for ioctl callers: bounded, with priority inheritance while waiting ---------- */
+
+/*
+ * 6.12 exports no timed rt_mutex lock. rt_mutex_lock_interruptible() enqueues the caller as a
+ * waiter of md->lock, so the holder inherits its priority exactly as with rt_mutex_lock(), and
+ * its wait loop (rt_mutex_slowlock_block) gives up when signal_pending_state() says a signal is
+ * pending. An hrtimer at the deadline makes that happen: it sets TIF_SIGPENDING on the waiter and
+ * wakes it, the freezer's fake-signal technique (fake_signal_wake_up() in the kernel's
+ * freezer.c). The waiter then cancels the timer (hrtimer_cancel waits for a running callback, so
+ * nothing sets the flag again) and recomputes the flag from its real pending signals under its
+ * siglock with recalc_sigpending(), so no signal is ever seen by user space; a real signal that
+ * came meanwhile keeps the flag and the call fails with -EINTR. HARD mode: the callback only sets
+ * a bit atomically and wakes a task, both fine in hard-IRQ context, and on PREEMPT_RT a soft timer
+ * would expire in ksoftirqd (SCHED_OTHER), which any real-time task on that CPU could starve past
+ * the deadline. Not bounded: while the holder runs on another CPU the waiter spins on it and
+ * notices the deadline when the holder stops running (as FUTEX_LOCK_PI with a timeout does).
+ * Alternatives and what each loses: docs/max30102.md, "Waiting for the device lock".
+ */
+struct mx_lock_waiter {
+	struct hrtimer timer;
+	struct task_struct *task;
+	bool fired; /* WRITE_ONCE in the callback, READ_ONCE after hrtimer_cancel */
+};
+
+static enum hrtimer_restart mx_lock_deadline(struct hrtimer *t)
+{
+	struct mx_lock_waiter *w = container_of(t, struct mx_lock_waiter, timer);
+
+	WRITE_ONCE(w->fired, true);
+	set_tsk_thread_flag(w->task, TIF_SIGPENDING); /* ends an interruptible wait, as a signal would */
+	wake_up_process(w->task);
+	return HRTIMER_NORESTART;
+}
+
+/*
+ * md->lock, waiting until @deadline (CLOCK_MONOTONIC ns) at most. Process context, no other lock
+ * of this driver held but md->test_sem. Returns 0 with md->lock held, -ETIMEDOUT
+ * (not held: the deadline passed first, or had passed), -EINTR (not held: a signal).
+ */
+static int mx_lock_until(struct mx_dev *md, u64 deadline)
+{
+	struct mx_lock_waiter w = { .task = current };
+	int err;
+
+	if (rt_mutex_trylock(&md->lock))
+		return 0;
+	if (ktime_get_ns() >= deadline)
+		return -ETIMEDOUT;
+	hrtimer_init_on_stack(&w.timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_HARD);
+	w.timer.function = mx_lock_deadline;
+	hrtimer_start(&w.timer, ns_to_ktime(deadline), HRTIMER_MODE_ABS_HARD);
+	err = rt_mutex_lock_interruptible(&md->lock);
+	hrtimer_cancel(&w.timer); /* before anything that may sleep: the flag must not linger */
+	destroy_hrtimer_on_stack(&w.timer);
+	if (READ_ONCE(w.fired)) {
+		/* clear what the timer set, unless a real signal (or the freezer) wants it */
+		spin_lock_irq(&current->sighand->siglock);
+		recalc_sigpending();
+		spin_unlock_irq(&current->sighand->siglock);
+		if (err && !signal_pending(current))
+			return -ETIMEDOUT;
+	}
+	return err ? -EINTR : 0;
+}
+
+/* The test hook's semaphore (test_hooks only), until @deadline: 0, or -ETIMEDOUT. */
+static int mx_test_sem_until(struct mx_dev *md, u64 deadline)
+{
+	u64 now = ktime_get_ns();
+
+	if (!down_trylock(&md->test_sem))
+		return 0;
+	if (now >= deadline)
+		return -ETIMEDOUT;
+	return down_timeout(&md->test_sem, nsecs_to_jiffies(deadline - now) + 1) ? -ETIMEDOUT : 0;
+}
+
+/*
+ * md->lock for an ioctl caller by @deadline (see mx_lock_until); with test_hooks, the test's
+ * semaphore first. Unlock with mx_ioc_unlock.
+ */
+static int mx_ioc_lock(struct mx_dev *md, u64 deadline)
+{
+	int err;
+
+	if (test_hooks) {
+		err = mx_test_sem_until(md, deadline);
+		if (err)
+			return err;
+	}
+	err = mx_lock_until(md, deadline);
+	if (err && test_hooks)
+		up(&md->test_sem);
+	return err;
+}
+
+static void mx_ioc_unlock(struct mx_dev *md)
+{
+	lockdep_assert_held(&md->lock);
+	rt_mutex_unlock(&md->lock);
+	if (test_hooks)
+		up(&md->test_sem);
+}
+
 /* ---- /dev/max30102-N ------------------------------------------------------------------------------ */
 
 struct mx_file {
@@ -529,6 +666,7 @@ struct mx_file {
 	struct mutex lock;  /* one read() at a time: rd and buf are the file's */
 	struct mxrt_ring_reader rd;
 	struct mxrt_max30102_record buf[MX_READ_BATCH];
+	u32 lock_timeout_ms; /* ioctl callers' wait for md->lock: WRITE_ONCE/READ_ONCE */
 };
 
 /*
@@ -586,6 +724,7 @@ static int mx_open(struct inode *inode, struct file *file)
 		mxrt_ring_reader_init(ring, &mf->rd);
 	rcu_read_unlock();
 	atomic_inc(&mf->sh->readers);
+	mf->lock_timeout_ms = MXRT_MAX30102_LOCK_TIMEOUT_DEFAULT_MS;
 	file->private_data = mf;
 	return stream_open(inode, file);
 }
@@ -686,12 +825,16 @@ static __poll_t mx_poll(struct file *file, poll_table *wait)
 	return mx_readable(mf) ? EPOLLIN | EPOLLRDNORM : 0;
 }
 
+static long mx_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
+
 static const struct file_operations mx_fops = {
 	.owner = THIS_MODULE,
 	.open = mx_open,
 	.release = mx_release,
 	.read = mx_read,
 	.poll = mx_poll,
+	.unlocked_ioctl = mx_ioctl,
+	.compat_ioctl = compat_ptr_ioctl, /* one layout for 32- and 64-bit programs (UAPI) */
 };
 
 /* ---- ring resize ---------------------------------------------------------------------------------- */
@@ -970,7 +1113,31 @@ ATTRIBUTE_GROUPS(mx);
 
 /* ---- hwmon: die temperature ------------------------------------------------------------------- */
 
-static int mx_read_temp(struct mx_dev *md, long *millic)
+#define MX_NO_DEADLINE U64_MAX
+
+/* md->lock for the temperature read: hwmon waits (MX_NO_DEADLINE), an ioctl until its deadline. */
+static int mx_temp_lock(struct mx_dev *md, u64 deadline)
+{
+	if (deadline != MX_NO_DEADLINE)
+		return mx_ioc_lock(md, deadline);
+	rt_mutex_lock(&md->lock);
+	return 0;
+}
+
+static void mx_temp_unlock(struct mx_dev *md, u64 deadline)
+{
+	if (deadline != MX_NO_DEADLINE)
+		mx_ioc_unlock(md);
+	else
+		rt_mutex_unlock(&md->lock);
+}
+
+/*
+ * The die temperature in m°C. Each step takes md->lock by @deadline (MX_NO_DEADLINE: waits):
+ * -ETIMEDOUT or -EINTR from an ioctl caller's wait, a bus error, or -ETIMEDOUT if the chip never
+ * finishes the conversion. A conversion that was started stays harmless (TEMP_EN clears itself).
+ */
+static int mx_read_temp(struct mx_dev *md, long *millic, u64 deadline)
 {
 	unsigned int busy = MAX30102_TEMP_EN, ti, tf;
 	int err, tries;
@@ -978,19 +1145,23 @@ static int mx_read_temp(struct mx_dev *md, long *millic)
 	err = pm_runtime_resume_and_get(md->dev);
 	if (err)
 		return err;
-	rt_mutex_lock(&md->lock);
-	err = mx_io(md, regmap_write(md->map, MAX30102_REG_TEMP_CONFIG, MAX30102_TEMP_EN));
-	rt_mutex_unlock(&md->lock);
+	err = mx_temp_lock(md, deadline);
+	if (!err) {
+		err = mx_io(md, regmap_write(md->map, MAX30102_REG_TEMP_CONFIG, MAX30102_TEMP_EN));
+		mx_temp_unlock(md, deadline);
+	}
 	/* The conversion takes 29 ms; the lock is not held meanwhile, acquisition goes on. */
 	for (tries = 0; !err && busy && tries < 10; tries++) {
 		msleep(tries ? 5 : 30);
-		rt_mutex_lock(&md->lock);
+		err = mx_temp_lock(md, deadline);
+		if (err)
+			break;
 		err = regmap_read(md->map, MAX30102_REG_TEMP_CONFIG, &busy);
 		if (!err && !FIELD_GET(MAX30102_TEMP_EN, busy)) {
 			err = regmap_read(md->map, MAX30102_REG_TEMP_INT, &ti);
 			err = err ?: regmap_read(md->map, MAX30102_REG_TEMP_FRAC, &tf);
 		}
-		rt_mutex_unlock(&md->lock);
+		mx_temp_unlock(md, deadline);
 		mx_io(md, err);
 		busy = FIELD_GET(MAX30102_TEMP_EN, busy);
 	}
@@ -1013,7 +1184,7 @@ static umode_t mx_hwmon_visible(const void *data, enum hwmon_sensor_types type, 
 static int mx_hwmon_read(struct device *dev, enum hwmon_sensor_types type, u32 attr, int ch,
 			 long *val)
 {
-	return mx_read_temp(dev_get_drvdata(dev), val);
+	return mx_read_temp(dev_get_drvdata(dev), val, MX_NO_DEADLINE);
 }
 
 static const struct hwmon_channel_info *const mx_hwmon_info[] = {
@@ -1021,6 +1192,218 @@ static const struct hwmon_channel_info *const mx_hwmon_info[] = {
 };
 static const struct hwmon_ops mx_hwmon_ops = { .is_visible = mx_hwmon_visible, .read = mx_hwmon_read };
 static const struct hwmon_chip_info mx_hwmon_chip = { .ops = &mx_hwmon_ops, .info = mx_hwmon_info };
+
+/* ---- ioctl (include/uapi/mxrt/max30102.h; the decisions are kernel/max30102/ioc.cpp) ------------ */
+
+/* The argument of any command, in the driver's layout (sized structs start with their size). */
+union mx_ioc_arg {
+	u32 size;
+	struct mxrt_max30102_ioc_info info;
+	struct mxrt_max30102_ioc_config config;
+	struct mxrt_max30102_ioc_stats stats;
+	struct mxrt_max30102_ioc_vitals vitals;
+	struct mxrt_max30102_ioc_temp temp;
+	u64 u64;
+	u32 u32;
+};
+
+static void mx_ioc_info(struct mx_dev *md, struct mxrt_max30102_ioc_info *i)
+{
+	i->abi_version = MXRT_MAX30102_ABI_VERSION;
+	i->part_id = MAX30102_PART_ID_VALUE; /* probe refuses any other */
+	i->revision_id = md->rev_id;
+	i->device_index = md->id;
+	i->flags = md->irq > 0 ? MXRT_MAX30102_INFO_IRQ : 0;
+	strscpy(i->driver_version, MX_DRIVER_VERSION, sizeof(i->driver_version));
+}
+
+/* As a sysfs write, for the whole configuration at once (mx_set_field). */
+static int mx_ioc_set_config(struct mx_dev *md, const struct mxrt_max30102_ioc_config *u, u32 usize,
+			     u64 deadline)
+{
+	struct mxrt_max30102_config c;
+	int err;
+
+	err = mxrt_ioc_config_in(u, usize, &c);
+	err = err ?: mx_ioc_lock(md, deadline);
+	if (err)
+		return err;
+	err = mx_reconfigure_locked(md, &c);
+	mx_ioc_unlock(md);
+	if (!err)
+		mx_kick_thread(md); /* the poll and watchdog intervals may have changed */
+	return err;
+}
+
+static int mx_ioc_get_config(struct mx_dev *md, struct mxrt_max30102_ioc_config *u, u64 deadline)
+{
+	int err = mx_ioc_lock(md, deadline);
+
+	if (err)
+		return err;
+	mxrt_ioc_config_out(&md->cfg, u);
+	mx_ioc_unlock(md);
+	return 0;
+}
+
+/* What debugfs `stats` shows, and this file's reader counters. */
+static int mx_ioc_stats(struct mx_dev *md, struct mx_file *mf, struct mxrt_max30102_ioc_stats *s,
+			u64 deadline)
+{
+	struct mx_shared *sh = md->sh;
+	struct mxrt_ring *ring;
+	int err;
+
+	if (mutex_lock_interruptible(&mf->lock))
+		return -EINTR;
+	mxrt_ioc_stats_file(&mf->rd, s);
+	mutex_unlock(&mf->lock);
+	err = mx_ioc_lock(md, deadline);
+	if (err)
+		return err;
+	ring = rcu_dereference_protected(sh->ring, lockdep_is_held(&md->lock));
+	s->ring_size = mxrt_ring_size(ring);
+	s->ring_head = mxrt_ring_head(ring);
+	mxrt_ioc_stats_acq(&md->acq, &md->health, md->irq > 0, s);
+	s->boosts = md->boost.boosts;
+	mx_ioc_unlock(md);
+	s->readers = atomic_read(&sh->readers);
+	s->i2c_errors = atomic64_read(&md->st.i2c_errors);
+	s->temp_reads = atomic64_read(&md->st.temp_reads);
+	s->system_suspends = atomic64_read(&md->st.sys_suspends);
+	s->system_resumes = atomic64_read(&md->st.sys_resumes);
+	s->ring_resizes = atomic64_read(&md->st.resizes);
+	s->ring_syncs = atomic64_read(&md->st.ring_syncs);
+	s->ring_last_sync_ns = atomic64_read(&md->st.ring_last_sync_ns);
+	s->reader_overruns_closed = atomic64_read(&sh->overruns);
+	s->reader_lost_closed = atomic64_read(&sh->overrun_lost);
+	s->latency_count = READ_ONCE(sh->lat.count);
+	s->latency_p50_ns = mxrt_log2_hist_percentile(&sh->lat, 500);
+	s->latency_p99_ns = mxrt_log2_hist_percentile(&sh->lat, 990);
+	s->latency_max_ns = READ_ONCE(sh->lat.max);
+	return 0;
+}
+
+static int mx_ioc_temp(struct mx_dev *md, struct mxrt_max30102_ioc_temp *t, u64 deadline)
+{
+	long millic;
+	int err = mx_read_temp(md, &millic, deadline);
+
+	if (err)
+		return err;
+	t->millicelsius = millic;
+	t->timestamp_ns = ktime_get_ns();
+	return 0;
+}
+
+/* Under the file's reader lock, as a read(): the ring's cursor is the reader's. */
+static int mx_ioc_flush(struct mx_file *mf, u64 *flushed)
+{
+	struct mxrt_ring *ring;
+
+	if (mutex_lock_interruptible(&mf->lock))
+		return -EINTR;
+	rcu_read_lock();
+	ring = rcu_dereference(mf->sh->ring);
+	*flushed = ring ? mxrt_ring_reader_flush(ring, &mf->rd) : 0;
+	rcu_read_unlock();
+	mutex_unlock(&mf->lock);
+	return 0;
+}
+
+/* One decoded command on a bound device (inside sh->md_srcu's read side). */
+static int mx_ioc_run(struct mx_dev *md, struct mx_file *mf, const struct mxrt_ioc_cmd *c,
+		      union mx_ioc_arg *k, u32 usize)
+{
+	u64 deadline = ktime_get_ns() + (u64)READ_ONCE(mf->lock_timeout_ms) * NSEC_PER_MSEC;
+	struct mxrt_vitals_out v;
+	int err;
+
+	RCU_LOCKDEP_WARN(!srcu_read_lock_held(&md->sh->md_srcu), "md used outside md_srcu");
+	switch (c->op) {
+	case MXRT_MAX30102_NR_GET_INFO:
+		mx_ioc_info(md, &k->info);
+		return 0;
+	case MXRT_MAX30102_NR_GET_CONFIG:
+		return mx_ioc_get_config(md, &k->config, deadline);
+	case MXRT_MAX30102_NR_SET_CONFIG:
+		return mx_ioc_set_config(md, &k->config, usize, deadline);
+	case MXRT_MAX30102_NR_GET_STATS:
+		return mx_ioc_stats(md, mf, &k->stats, deadline);
+	case MXRT_MAX30102_NR_GET_VITALS:
+		mxrt_ioc_vitals_out(&v, mx_vitals_latest(md, &v), &k->vitals);
+		return 0;
+	case MXRT_MAX30102_NR_GET_TEMP:
+		return mx_ioc_temp(md, &k->temp, deadline);
+	case MXRT_MAX30102_NR_FLUSH:
+		return mx_ioc_flush(mf, &k->u64);
+	case MXRT_MAX30102_NR_GET_LOCK_TIMEOUT:
+		k->u32 = READ_ONCE(mf->lock_timeout_ms);
+		return 0;
+	case MXRT_MAX30102_NR_SET_LOCK_TIMEOUT:
+		err = mxrt_ioc_check_lock_timeout(k->u32);
+		if (!err)
+			WRITE_ONCE(mf->lock_timeout_ms, k->u32);
+		return err;
+	}
+	return -ENOTTY;
+}
+
+/*
+ * Copies the argument in as the core says (a sized struct: its size, then copy_struct_from_user
+ * for input; a scalar: its bytes), runs the command on the device if it is still bound, copies the
+ * result out. An output scalar's buffer is checked writable before the command runs, so a bad
+ * pointer gets -EFAULT with nothing done (FLUSH discards nothing).
+ */
+static long mx_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct mx_file *mf = file->private_data;
+	struct mx_shared *sh = mf->sh;
+	void __user *uarg = (void __user *)arg;
+	struct mxrt_ioc_cmd c;
+	union mx_ioc_arg k;
+	struct mx_dev *md;
+	u32 dir = 0, usize = 0, n, clear;
+	int err, idx;
+
+	if (_IOC_DIR(cmd) & _IOC_WRITE)
+		dir |= MXRT_IOC_DIR_WRITE;
+	if (_IOC_DIR(cmd) & _IOC_READ)
+		dir |= MXRT_IOC_DIR_READ;
+	err = mxrt_ioc_decode(_IOC_TYPE(cmd), _IOC_NR(cmd), dir, _IOC_SIZE(cmd), &c);
+	if (err)
+		return err;
+	if (c.needs_write && !(file->f_mode & FMODE_WRITE))
+		return -EBADF;
+	memset(&k, 0, sizeof(k));
+	if (c.sized) {
+		if (get_user(usize, (u32 __user *)uarg))
+			return -EFAULT;
+		err = mxrt_ioc_check_size(&c, _IOC_SIZE(cmd), usize);
+		if (!err && c.in)
+			err = copy_struct_from_user(&k, c.ksize, uarg, usize);
+		if (err)
+			return err;
+	} else if (c.in) {
+		if (copy_from_user(&k, uarg, c.ksize))
+			return -EFAULT;
+	} else if (c.out && clear_user(uarg, c.ksize)) {
+		return -EFAULT;
+	}
+
+	idx = srcu_read_lock(&sh->md_srcu);
+	md = srcu_dereference(sh->md, &sh->md_srcu);
+	err = md ? mx_ioc_run(md, mf, &c, &k, usize) : -ENODEV;
+	srcu_read_unlock(&sh->md_srcu, idx);
+	if (err || !c.out)
+		return err;
+	if (!c.sized)
+		return copy_to_user(uarg, &k, c.ksize) ? -EFAULT : 0;
+	n = mxrt_ioc_out(&c, usize, &k, &clear);
+	if (copy_to_user(uarg, &k, n) || clear_user(uarg + n, clear))
+		return -EFAULT;
+	return 0;
+}
 
 /* ---- debugfs ---------------------------------------------------------------------------------- */
 
@@ -1089,6 +1472,95 @@ static int mx_stats_show(struct seq_file *s, void *unused)
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(mx_stats);
+
+/*
+ * test_hold (only with the test_hooks module parameter, for the VM tests of priority inheritance
+ * and lock timeouts: tests/vm/guest/27-max30102-ioctl.sh). A write of "pi MS" holds md->lock, one
+ * of "nopi MS" holds md->test_sem (a semaphore: no priority inheritance; ioctl callers take it
+ * before md->lock in this mode), while the writer does MS ms of CPU work (udelay in 100 us steps,
+ * with cond_resched so that a kernel without forced preemption can preempt it too). Meanwhile it
+ * records its own priority: the base one, the highest it ran at (a waiter's, once it was boosted)
+ * and how long it ran boosted. "sleep MS" holds md->lock while sleeping, as an I2C transfer does.
+ * Reading shows the last hold. One hold at a time (-EBUSY).
+ */
+static int mx_rt_prio(int prio)
+{
+	return prio < MAX_RT_PRIO ? MAX_RT_PRIO - 1 - prio : 0;
+}
+
+static ssize_t mx_test_hold_write(struct file *file, const char __user *ubuf, size_t len, loff_t *ppos)
+{
+	struct mx_dev *md = file->private_data;
+	char buf[32], mode[8];
+	unsigned int ms, i;
+	int base, prio, boosted = 0;
+
+	if (len >= sizeof(buf) || copy_from_user(buf, ubuf, len))
+		return -EINVAL;
+	buf[len] = 0;
+	if (sscanf(buf, "%7s %u", mode, &ms) != 2 || ms == 0 || ms > 5000 ||
+	    (strcmp(mode, "pi") && strcmp(mode, "nopi") && strcmp(mode, "sleep")))
+		return -EINVAL;
+	if (!mutex_trylock(&md->test_hold_mutex))
+		return -EBUSY;
+	base = mx_rt_prio(current->normal_prio);
+	WRITE_ONCE(md->test_mode, mode[0] == 'p' ? "pi" : mode[0] == 's' ? "sleep" : "nopi");
+	WRITE_ONCE(md->test_base_prio, base);
+	WRITE_ONCE(md->test_max_prio, base);
+	WRITE_ONCE(md->test_boosted_us, 0);
+	if (mode[0] == 's') {
+		rt_mutex_lock(&md->lock);
+		WRITE_ONCE(md->test_holding, 1);
+		msleep(ms);
+		WRITE_ONCE(md->test_holding, 0);
+		rt_mutex_unlock(&md->lock);
+		mutex_unlock(&md->test_hold_mutex);
+		return len;
+	}
+	if (mode[0] == 'p')
+		rt_mutex_lock(&md->lock);
+	else
+		down(&md->test_sem);
+	WRITE_ONCE(md->test_holding, 1);
+	for (i = 0; i < ms * 10; i++) {
+		udelay(100);
+		prio = mx_rt_prio(READ_ONCE(current->prio)); /* the effective priority, with PI */
+		if (prio > base)
+			boosted++;
+		if (prio > READ_ONCE(md->test_max_prio))
+			WRITE_ONCE(md->test_max_prio, prio);
+		cond_resched();
+	}
+	WRITE_ONCE(md->test_boosted_us, boosted * 100ull);
+	WRITE_ONCE(md->test_holding, 0);
+	if (mode[0] == 'p')
+		rt_mutex_unlock(&md->lock);
+	else
+		up(&md->test_sem);
+	mutex_unlock(&md->test_hold_mutex);
+	return len;
+}
+
+static ssize_t mx_test_hold_read(struct file *file, char __user *ubuf, size_t len, loff_t *ppos)
+{
+	struct mx_dev *md = file->private_data;
+	const char *mode = READ_ONCE(md->test_mode);
+	char buf[128];
+	int n;
+
+	n = scnprintf(buf, sizeof(buf), "holding=%d mode=%s base_rt_prio=%d max_rt_prio=%d boosted_us=%llu\n",
+		      READ_ONCE(md->test_holding), mode ? mode : "none", READ_ONCE(md->test_base_prio),
+		      READ_ONCE(md->test_max_prio), READ_ONCE(md->test_boosted_us));
+	return simple_read_from_buffer(ubuf, len, ppos, buf, n);
+}
+
+static const struct file_operations mx_test_hold_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.read = mx_test_hold_read,
+	.write = mx_test_hold_write,
+	.llseek = default_llseek,
+};
 
 /* ---- probe / remove --------------------------------------------------------------------------- */
 
@@ -1182,12 +1654,22 @@ static int mx_supply(struct mx_dev *md, const char *name)
  * (-ENODEV, EPOLLHUP), the files' runtime-PM references are given back, and the chip is shut down
  * while runtime PM still works.
  */
+/* Unbind (devm actions, one thread): later ioctls get -ENODEV, the running ones finish first. */
+static void mx_forget_device(struct mx_shared *sh)
+{
+	if (!rcu_access_pointer(sh->md))
+		return;
+	rcu_assign_pointer(sh->md, NULL);
+	synchronize_srcu(&sh->md_srcu);
+}
+
 static void mx_unbind_readers(void *data)
 {
 	struct mx_dev *md = data;
 	struct mx_shared *sh = md->sh;
 	unsigned int refs;
 
+	mx_forget_device(sh);
 	mutex_lock(&sh->pm_lock);
 	WRITE_ONCE(sh->dead, true);
 	refs = sh->pm_refs;
@@ -1207,6 +1689,7 @@ static void mx_teardown_shared(void *data)
 	struct mxrt_ring *old;
 
 	WRITE_ONCE(sh->dead, true); /* already, unless probe failed before mx_unbind_readers */
+	mx_forget_device(sh);       /* the same */
 	wake_up_interruptible_all(&sh->wq);
 	old = rcu_replace_pointer(sh->ring, NULL, true);
 	synchronize_rcu(); /* readers in the ring leave it */
@@ -1294,6 +1777,8 @@ static int mx_probe(struct i2c_client *client)
 	md->irq = client->irq;
 	md->pm_kind = MXRT_PM_RUNTIME;
 	rt_mutex_init(&md->lock);
+	sema_init(&md->test_sem, 1);
+	mutex_init(&md->test_hold_mutex);
 	init_waitqueue_head(&md->thread_wq);
 	cpumask_copy(&md->acq_cpus, cpu_possible_mask);
 	i2c_set_clientdata(client, md);
@@ -1321,6 +1806,9 @@ static int mx_probe(struct i2c_client *client)
 	if (part != MAX30102_PART_ID_VALUE)
 		return dev_err_probe(dev, -ENODEV, "part ID 0x%02x, not a MAX30102 (0x%02x)\n", part,
 				     MAX30102_PART_ID_VALUE);
+	err = regmap_read(md->map, MAX30102_REG_REV_ID, &md->rev_id);
+	if (err)
+		return dev_err_probe(dev, err, "revision ID\n");
 	/* Reset: every register to its power-on value; the bit clears itself within 1 ms. */
 	err = regmap_write(md->map, MAX30102_REG_MODE_CONFIG, MAX30102_MODE_RESET);
 	if (!err) {
@@ -1358,7 +1846,13 @@ static int mx_probe(struct i2c_client *client)
 		mxrt_vitals_snapshot_init(&md->vitals_snap);
 		md->vitals_on = true;
 	}
+	err = init_srcu_struct(&md->sh->md_srcu);
+	if (err) {
+		kfree(md->sh);
+		return err;
+	}
 	kref_init(&md->sh->ref);
+	RCU_INIT_POINTER(md->sh->md, md);
 	init_waitqueue_head(&md->sh->wq);
 	mxrt_log2_hist_init(&md->sh->lat);
 	mutex_init(&md->sh->pm_lock);
@@ -1429,6 +1923,8 @@ static int mx_probe(struct i2c_client *client)
 	snprintf(md->name, sizeof(md->name), "max30102-%d", md->id);
 	md->dbg = debugfs_create_dir(md->name, mx_dbg_root);
 	debugfs_create_file("stats", 0444, md->dbg, md, &mx_stats_fops);
+	if (test_hooks)
+		debugfs_create_file("test_hold", 0600, md->dbg, md, &mx_test_hold_fops);
 	err = devm_add_action_or_reset(dev, mx_dbg_remove, md->dbg);
 	if (err)
 		return err;
@@ -1578,4 +2074,5 @@ static void __exit mx_exit(void)
 module_init(mx_init);
 module_exit(mx_exit);
 MODULE_DESCRIPTION("MAX30102 pulse oximeter: real-time acquisition into a lock-free multi-reader ring");
+MODULE_VERSION(MX_DRIVER_VERSION);
 MODULE_LICENSE("GPL");

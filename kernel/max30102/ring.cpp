@@ -128,7 +128,19 @@ struct Ring {
 	// The first record of a batch carries any gap the reader caused: within a batch the records
 	// are consecutive ring entries, whose gaps are the sensor's own (b.seq == a.seq + 1 + b.lost).
 	static void Account(mxrt_ring_reader *rd, Record &rec, u64 skipped) {
-		if (rd->started) {
+		if (rd->flushed_since) {
+			// The whole gap since the last record returned: what the flush discarded, any
+			// sensor loss in it or right before this record, and what the producer lapped
+			// after the flush (then an overrun too, counted in ring entries).
+			rd->flushed_since = 0;
+			rec.flags |= MXRT_MAX30102_REC_FLUSHED;
+			if (skipped > 0) {
+				rec.flags |= MXRT_MAX30102_REC_READER_OVERRUN;
+				rd->overruns++;
+				rd->lost += skipped;
+			}
+			rec.lost = u32(Min<u64>(rec.seq - rd->last_seq - 1, 0xffffffffull));
+		} else if (rd->started) {
 			const u64 gap = rec.seq - rd->last_seq - 1;
 			if (gap != rec.lost) { // some of the gap is ours, not the sensor's
 				rec.flags |= MXRT_MAX30102_REC_READER_OVERRUN;
@@ -211,19 +223,37 @@ mxrt_u32 mxrt_ring_peek(const mxrt_ring *ring, const mxrt_ring_reader *rd, mxrt_
 	next->cursor = kstd::AtomicRef<const mxrt_u64>(rd->cursor).Load(kstd::MemoryOrder::kRelaxed);
 	next->last_seq = rd->last_seq;
 	next->started = rd->started;
-	next->pad = 0;
+	next->flushed_since = rd->flushed_since;
 	next->overruns = rd->overruns;
 	next->lost = rd->lost;
+	next->flushes = rd->flushes;
+	next->flushed = rd->flushed;
 	return R(ring)->Read(next, out, max);
 }
 
 void mxrt_ring_reader_commit(mxrt_ring_reader *rd, const mxrt_ring_reader *next) noexcept {
 	rd->last_seq = next->last_seq;
 	rd->started = next->started;
+	rd->flushed_since = next->flushed_since;
 	rd->overruns = next->overruns;
 	rd->lost = next->lost;
+	// flushes/flushed: a read never changes them
 	// readable() of another thread may load it meanwhile: one atomic store.
 	kstd::AtomicRef<mxrt_u64>(rd->cursor).Store(next->cursor, kstd::MemoryOrder::kRelaxed);
+}
+
+mxrt_u64 mxrt_ring_reader_flush(const mxrt_ring *ring, mxrt_ring_reader *rd) noexcept {
+	const mxrt_u64 h = R(ring)->head.Load(kstd::MemoryOrder::kAcquire); // pairs with Push's head store
+	const mxrt_u64 c = kstd::AtomicRef<mxrt_u64>(rd->cursor).Load(kstd::MemoryOrder::kRelaxed);
+	if (h <= c)
+		return 0;
+	if (rd->started)
+		rd->flushed_since = 1;
+	rd->flushes++;
+	rd->flushed += h - c;
+	// readable() of another thread may load it meanwhile: one atomic store.
+	kstd::AtomicRef<mxrt_u64>(rd->cursor).Store(h, kstd::MemoryOrder::kRelaxed);
+	return h - c;
 }
 
 int mxrt_ring_readable(const mxrt_ring *ring, const mxrt_ring_reader *rd) noexcept {

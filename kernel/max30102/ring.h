@@ -36,9 +36,11 @@ struct mxrt_ring_reader {
 	mxrt_u64 cursor;   /* index of the next record to read */
 	mxrt_u64 last_seq; /* seq of the last record returned */
 	mxrt_u32 started;  /* a record has been returned (last_seq is valid) */
-	mxrt_u32 pad;
+	mxrt_u32 flushed_since; /* a flush discarded records after last_seq: the next one says so */
 	mxrt_u64 overruns; /* times this reader was lapped */
 	mxrt_u64 lost;     /* records it lost to that */
+	mxrt_u64 flushes;  /* flushes that discarded something (mxrt_ring_reader_flush) */
+	mxrt_u64 flushed;  /* records they discarded */
 };
 
 /* 0 if `records` is a ring size (a power of two in [MIN, MAX]), else -MXRT_EINVAL. */
@@ -83,6 +85,15 @@ mxrt_u32 mxrt_ring_peek(const struct mxrt_ring *ring, const struct mxrt_ring_rea
 			struct mxrt_ring_reader *next, struct mxrt_max30102_record *out,
 			mxrt_u32 max) MXRT_NOEXCEPT;
 void mxrt_ring_reader_commit(struct mxrt_ring_reader *rd, const struct mxrt_ring_reader *next) MXRT_NOEXCEPT;
+/*
+ * Discards what the reader has not read yet: its cursor moves to the head. Returns how many
+ * records that was (0: nothing to discard, and nothing changes); counted in flushes/flushed. If
+ * the reader had returned a record before, the next record it gets is flagged
+ * MXRT_MAX30102_REC_FLUSHED and its lost covers the whole gap, so b.seq == a.seq + 1 + b.lost
+ * still holds (READER_OVERRUN is added if the producer laps the reader after the flush as well).
+ * The same rules as read: one thread at a time per reader struct.
+ */
+mxrt_u64 mxrt_ring_reader_flush(const struct mxrt_ring *ring, struct mxrt_ring_reader *rd) MXRT_NOEXCEPT;
 /* Whether read would return something now. */
 int mxrt_ring_readable(const struct mxrt_ring *ring, const struct mxrt_ring_reader *rd) MXRT_NOEXCEPT;
 

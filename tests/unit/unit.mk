@@ -34,11 +34,29 @@ GTEST_LIBS := -lgtest -lgtest_main -pthread
 
 objs = $(patsubst %.cpp,$(B)/$(1)/%.o,$(SRCS))
 
-.PHONY: run build guest clean $(addprefix run-,$(VARIANTS))
+.PHONY: run build guest clean abi $(addprefix run-,$(VARIANTS))
 run: build
 	@tests/unit/run-variants.sh $(addprefix $(B)/,$(addsuffix /unit_test,$(VARIANTS))) $(FUZZERS)
 
-build: $(addprefix $(B)/,$(addsuffix /unit_test,$(VARIANTS))) $(FUZZERS)
+build: $(addprefix $(B)/,$(addsuffix /unit_test,$(VARIANTS))) $(FUZZERS) $(B)/abi/max30102.ok
+
+# --- the UAPI's layout (include/uapi/mxrt/): every size, offset and ioctl number checked at build
+# time (tests/include/uapi/mxrt/max30102_abi.c, _Static_assert only) by every compiler a program
+# using it may be built with: C for x86_64, i386, arm64 and armhf (Debian's cross compilers), C++,
+# BPF (with <linux/types.h>, and as a vmlinux.h program sees it), and the kernel's C++ core.
+ABI_SRC := tests/include/uapi/mxrt/max30102_abi.c
+ABI_C := gcc-12 i686-linux-gnu-gcc aarch64-linux-gnu-gcc arm-linux-gnueabihf-gcc
+ABI_FLAGS := -Iinclude/uapi -Wall -Wextra -Werror -fsyntax-only
+abi: $(B)/abi/max30102.ok
+$(B)/abi/max30102.ok: $(ABI_SRC) include/uapi/mxrt/max30102.h
+	@mkdir -p $(dir $@)
+	@set -e; for cc in $(ABI_C); do $$cc -std=c11 $(ABI_FLAGS) $<; done
+	@g++-12 -x c++ -std=c++17 $(ABI_FLAGS) $<
+	@g++-12 -x c++ -std=gnu++20 -DMXRT_FREESTANDING -ffreestanding -nostdinc $(ABI_FLAGS) $<
+	@clang -target bpf -I/usr/include/$(shell gcc -print-multiarch) $(ABI_FLAGS) $<
+	@clang -target bpf -D__VMLINUX_H__ -nostdinc $(ABI_FLAGS) $<
+	@echo "abi: include/uapi/mxrt/max30102.h has one layout for x86_64, i386, arm64, armhf, C++, BPF and the kernel core"
+	@touch $@
 
 define variant
 $(B)/$(1)/%.o: %.cpp
@@ -98,7 +116,7 @@ $(CLI11_DIR)/CLI:
 	@mkdir -p $(dir $@)
 	@test -d /usr/include/CLI || { echo "CLI11 is missing: scripts/setup.sh installs libcli11-dev" >&2; exit 1; }
 	ln -sfn /usr/include/CLI $@
-GUEST_TOOLS := mxrt-max30102-read mxrt-lat mxrt-lat-workload mxrt-vitals-eval
+GUEST_TOOLS := mxrt-max30102-read mxrt-lat mxrt-lat-workload mxrt-vitals-eval mxrt-max30102-ctl
 TOOL_FLAGS := -std=gnu++20 -O2 -Wall -Wextra -Werror -Iinclude/uapi -isystem $(CLI11_DIR)
 build/guest/%/bin/mxrt-max30102-read: user/max30102-read/max30102_read.cpp include/uapi/mxrt/max30102.h
 	@mkdir -p $(dir $@)
@@ -106,6 +124,12 @@ build/guest/%/bin/mxrt-max30102-read: user/max30102-read/max30102_read.cpp inclu
 build/guest/%/bin/mxrt-lat: user/lat/lat_cli.cpp | $(CLI11_DIR)/CLI
 	@mkdir -p $(dir $@)
 	$(CXX_$*) $(TOOL_FLAGS) -static -o $@ $<
+# mxrt-max30102-ctl takes the chip's value tables from the driver's core (kernel/max30102/chip.hpp)
+CTL_FLAGS := -DMXRT_HOSTED -Ikernel
+CTL_DEPS := user/max30102-ctl/max30102_ctl.cpp include/uapi/mxrt/max30102.h kernel/max30102/chip.hpp
+build/guest/%/bin/mxrt-max30102-ctl: $(CTL_DEPS) | $(CLI11_DIR)/CLI
+	@mkdir -p $(dir $@)
+	$(CXX_$*) $(TOOL_FLAGS) $(CTL_FLAGS) -static -o $@ $<
 build/guest/%/bin/mxrt-lat-workload: tests/vm/lat_workload.cpp
 	@mkdir -p $(dir $@)
 	$(CXX_$*) $(TOOL_FLAGS) -static -pthread -o $@ $<
@@ -115,6 +139,20 @@ build/guest/%/bin/mxrt-vitals-eval: $(VITALS_EVAL_SRCS) $(wildcard user/vitals-e
 		include/uapi/mxrt/max30102.h | $(CLI11_DIR)/CLI
 	@mkdir -p $(dir $@)
 	$(CXX_$*) $(TOOL_FLAGS) -DMXRT_HOSTED -Ikernel -Iuser -static -o $@ $(VITALS_EVAL_SRCS)
+# The ioctl test program (tests/vm/max30102_ioctl_test.c), plain C: for each guest's own ABI, and
+# as a 32-bit program on the same kernel (i386 on x86_64, armhf on arm64: compat_ioctl)
+CC_x86_64 := gcc-12
+CC_aarch64 := aarch64-linux-gnu-gcc
+CC32_x86_64 := i686-linux-gnu-gcc
+CC32_aarch64 := arm-linux-gnueabihf-gcc
+IOCTL_TEST_FLAGS := -std=gnu11 -O2 -Wall -Wextra -Werror -Iinclude/uapi -static -pthread
+build/guest/%/bin/mxrt-max30102-ioctl-test: tests/vm/max30102_ioctl_test.c include/uapi/mxrt/max30102.h
+	@mkdir -p $(dir $@)
+	$(CC_$*) $(IOCTL_TEST_FLAGS) -o $@ $<
+build/guest/%/bin/mxrt-max30102-ioctl-test32: tests/vm/max30102_ioctl_test.c include/uapi/mxrt/max30102.h
+	@mkdir -p $(dir $@)
+	$(CC32_$*) $(IOCTL_TEST_FLAGS) -o $@ $<
+GUEST_TOOLS += mxrt-max30102-ioctl-test mxrt-max30102-ioctl-test32
 GUEST_TOOL_BINS := $(foreach a,x86_64 aarch64,$(addprefix build/guest/$(a)/bin/,$(GUEST_TOOLS)))
 guest: $(GUEST_TOOL_BINS)
 .PHONY: guest-tools
@@ -127,6 +165,9 @@ build/host/bin/mxrt-max30102-read: user/max30102-read/max30102_read.cpp include/
 build/host/bin/mxrt-lat: user/lat/lat_cli.cpp | $(CLI11_DIR)/CLI
 	@mkdir -p $(dir $@)
 	g++-12 $(TOOL_FLAGS) -o $@ $<
+build/host/bin/mxrt-max30102-ctl: $(CTL_DEPS) | $(CLI11_DIR)/CLI
+	@mkdir -p $(dir $@)
+	g++-12 $(TOOL_FLAGS) $(CTL_FLAGS) -o $@ $<
 # The evaluator runs the estimator's own source (kernel/max30102/vitals.cpp) in user space.
 build/host/bin/mxrt-vitals-eval: $(VITALS_EVAL_SRCS) $(wildcard user/vitals-eval/*.hpp) kernel/max30102/vitals.h \
 		include/uapi/mxrt/max30102.h | $(CLI11_DIR)/CLI

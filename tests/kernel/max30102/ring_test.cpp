@@ -163,6 +163,65 @@ TEST(SampleRing, SensorGapsPassThroughAndAddToReaderGaps) {
 	mxrt_ring_destroy(r);
 }
 
+// A flush discards what the reader has not read; the next record still satisfies
+// b.seq == a.seq + 1 + b.lost, flagged FLUSHED (and READER_OVERRUN if lapped after the flush).
+TEST(SampleRing, FlushReportsTheGapItMade) {
+	mxrt_ring *r = Make(16);
+	mxrt_ring_reader rd, next;
+	mxrt_ring_reader_init(r, &rd);
+	mxrt_max30102_record out[64];
+	// before the first record: nothing to report afterwards, but counted
+	for (uint64_t i = 0; i < 3; i++)
+		{ auto x = Rec(i); mxrt_ring_push(r, &x); }
+	EXPECT_EQ(mxrt_ring_reader_flush(r, &rd), 3u);
+	EXPECT_FALSE(mxrt_ring_readable(r, &rd));
+	{ auto x = Rec(3); mxrt_ring_push(r, &x); }
+	ASSERT_EQ(mxrt_ring_read(r, &rd, out, 64), 1u);
+	EXPECT_EQ(out[0].seq, 3u);
+	EXPECT_EQ(out[0].flags, 0) << "no previous record: no gap";
+	EXPECT_EQ(rd.flushes, 1u);
+	EXPECT_EQ(rd.flushed, 3u);
+	// nothing to discard: nothing changes
+	EXPECT_EQ(mxrt_ring_reader_flush(r, &rd), 0u);
+	EXPECT_EQ(rd.flushes, 1u);
+	// 4..9 discarded, the sensor lost 10..11 before 12 as well
+	for (uint64_t i = 4; i < 10; i++)
+		{ auto x = Rec(i); mxrt_ring_push(r, &x); }
+	EXPECT_EQ(mxrt_ring_reader_flush(r, &rd), 6u);
+	{ auto x = Rec(12, 2); mxrt_ring_push(r, &x); }
+	{ auto x = Rec(13); mxrt_ring_push(r, &x); }
+	// a failed delivery (not committed) keeps the report for the next read
+	ASSERT_EQ(mxrt_ring_peek(r, &rd, &next, out, 64), 2u);
+	ASSERT_EQ(mxrt_ring_peek(r, &rd, &next, out, 64), 2u);
+	EXPECT_EQ(out[0].seq, 12u);
+	EXPECT_EQ(out[0].lost, 8u) << "3 + 1 + 8 == 12";
+	EXPECT_EQ(out[0].flags, MXRT_MAX30102_REC_FLUSHED | MXRT_MAX30102_REC_FIFO_OVERFLOW);
+	EXPECT_EQ(out[1].flags, 0);
+	mxrt_ring_reader_commit(&rd, &next);
+	EXPECT_EQ(rd.flushes, 2u);
+	EXPECT_EQ(rd.flushed, 9u);
+	EXPECT_EQ(rd.overruns, 0u) << "a flush is not an overrun";
+	EXPECT_EQ(rd.lost, 0u);
+	// flushed, then lapped: both flags, the overrun counted in ring entries
+	for (uint64_t i = 14; i < 20; i++)
+		{ auto x = Rec(i); mxrt_ring_push(r, &x); }
+	EXPECT_EQ(mxrt_ring_reader_flush(r, &rd), 6u);
+	for (uint64_t i = 20; i < 60; i++)
+		{ auto x = Rec(i); mxrt_ring_push(r, &x); }
+	ASSERT_EQ(mxrt_ring_read(r, &rd, out, 64), 16u);
+	EXPECT_EQ(out[0].seq, 44u);
+	EXPECT_EQ(out[0].lost, 30u) << "13 + 1 + 30 == 44";
+	EXPECT_EQ(out[0].flags, MXRT_MAX30102_REC_FLUSHED | MXRT_MAX30102_REC_READER_OVERRUN);
+	EXPECT_EQ(rd.overruns, 1u);
+	EXPECT_EQ(rd.lost, 24u) << "20..43 were lapped; 14..19 were flushed";
+	EXPECT_EQ(rd.flushed, 15u);
+	// and then reading goes on as before
+	{ auto x = Rec(60); mxrt_ring_push(r, &x); }
+	ASSERT_EQ(mxrt_ring_read(r, &rd, out, 64), 1u);
+	EXPECT_EQ(out[0].flags, 0);
+	mxrt_ring_destroy(r);
+}
+
 TEST(SampleRing, ContinueKeepsCursorsValidAcrossResize) {
 	mxrt_ring *small = Make(16), *big = Make(64);
 	mxrt_ring_reader rd;

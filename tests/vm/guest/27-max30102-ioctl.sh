@@ -1,0 +1,161 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Runs in: the VM guest (busybox sh), as root, from tests/vm/run.sh.
+# The MAX30102 driver's ioctl interface against the simulator (tests/vm/max30102_ioctl_test.c does
+# the calls): the bad-input table, each case with its exact errno and the configuration unchanged,
+# from a 64-bit program and from the same program built 32-bit (compat_ioctl: the same answers,
+# line for line); a bounded random ioctl fuzz with the device working afterwards; lock timeouts
+# (ETIMEDOUT after the timeout, nothing changed, no signal left behind, a real signal is EINTR);
+# an unbind racing a waiting ioctl and ENODEV after it; and priority inheritance: a SCHED_FIFO 90
+# caller waits for a SCHED_FIFO 10 holder while a SCHED_FIFO 60 hog runs on the same CPU, against
+# a control run whose lock has no priority inheritance. mxrt-max30102-ctl on the real device.
+# Each check is a result of its own.
+set -u
+M=${MXRT_MODDIR:?}
+SUITE=max30102-ioctl # ok, bad, check: tests/vm/test-env.sh
+T=mxrt-max30102-ioctl-test
+field() { echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
+# report PREFIX FILE: the program's "ok NAME detail" / "bad NAME detail" lines as results
+report() {
+	while read -r verdict name detail; do
+		case $verdict in
+		ok) ok "$1$name" "$detail" ;;
+		bad) bad "$1$name" "$detail" ;;
+		*) echo "$verdict $name $detail" ;;
+		esac
+	done <"$2"
+}
+wait_dev() {
+	i=0
+	while [ ! -c $DEV ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	[ -c $DEV ]
+}
+
+insmod "$M/mxrt_max30102_sim.ko" || { echo "FAIL: cannot load the simulator"; exit 1; }
+insmod "$M/mxrt_max30102.ko" test_hooks=1 || { echo "FAIL: cannot load the driver"; exit 1; }
+DEV=/dev/max30102-0
+wait_dev || { echo "FAIL: $DEV missing"; dmesg | tail -20; exit 1; }
+DBG=/sys/kernel/debug/mxrt_max30102/max30102-0
+HOLD=$DBG/test_hold
+CLIENT=$(basename "$(readlink -f /sys/class/misc/max30102-0/device)")
+SYS=/sys/bus/i2c/devices/$CLIENT
+DRV=/sys/bus/i2c/drivers/mxrt_max30102
+echo "client $CLIENT; $(cat $SYS/status)"
+
+# 1. the bad-input table, 64-bit
+$T table $DEV >/tmp/t64 2>&1
+echo "64-bit table: exit $?"
+report "" /tmp/t64
+
+# 2. the same calls from a 32-bit program (i386 on x86_64, armhf on arm64)
+if out=$(${T}32 table $DEV 2>&1 >/tmp/t32); then
+	report "32bit:" /tmp/t32
+	same_answers() {
+		if cmp -s /tmp/t64 /tmp/t32; then return 0; fi
+		diff /tmp/t64 /tmp/t32
+		return 1
+	}
+	check compat-32bit-same-answers same_answers
+elif [ ! -s /tmp/t32 ]; then
+	# the program did not run at all: the kernel (or the CPU) cannot run 32-bit code
+	bad compat-32bit-runs "$(uname -m): ${T}32 did not start: $out"
+else
+	report "32bit:" /tmp/t32
+	bad compat-32bit-same-answers "exit status non-zero"
+fi
+
+# 3. the random fuzz, 64-bit (100000 calls) and 32-bit (20000); then the device still works and
+# the kernel log is clean
+$T fuzz $DEV 100000 0x15 >/tmp/fuzz 2>&1
+report "" /tmp/fuzz
+${T}32 fuzz $DEV 20000 0x32 >/tmp/fuzz32 2>&1
+report "32bit:" /tmp/fuzz32
+out=$(mxrt-max30102-read -n 300 $DEV)
+echo "after the fuzz: $out"
+works_after_fuzz() {
+	[ "$(field records "$out")" = 300 ] && [ "$(field violations "$out")" = 0 ] &&
+		grep -q '^running' $SYS/status
+}
+check fuzz-device-still-works works_after_fuzz
+dmesg_clean() {
+	if dmesg | grep -E 'Oops|BUG:|WARNING:|Call Trace|general protection|Unable to handle'; then return 1; fi
+	return 0
+}
+check fuzz-dmesg-clean dmesg_clean
+
+# 4. lock timeouts (with the device lock held through test_hold), 64- and 32-bit
+$T timeout $DEV $HOLD >/tmp/to 2>&1
+report "" /tmp/to
+${T}32 timeout $DEV $HOLD >/tmp/to32 2>&1
+report "32bit:" /tmp/to32
+
+# 5. priority inheritance: everything on CPU 1, acquisition moved to CPU 0 out of the way
+echo 0 >$SYS/acq_cpus
+pi=$($T pi $DEV $HOLD pi 300 1500)
+echo "with PI:    $pi"
+nopi=$($T pi $DEV $HOLD nopi 300 1500)
+echo "without PI: $nopi"
+echo 0-1 >$SYS/acq_cpus
+# With PI the SCHED_FIFO 90 caller gets the lock once the holder, boosted to 90 above the hog,
+# finished its work: before the hog ends, and test_hold saw the holder run at priority 90.
+pi_boosted() {
+	[ "$(field result "$pi")" = ok ] && [ "$(field done_before_hog_end "$pi")" = 1 ] &&
+		[ "$(field base_rt_prio "$pi")" = 10 ] && [ "$(field max_rt_prio "$pi")" = 90 ] &&
+		[ "$(field boosted_us "$pi")" -gt 0 ]
+}
+check pi-holder-boosted-caller-done-before-hog pi_boosted
+# Without it (a semaphore) the holder is never boosted and the caller waits for the hog.
+nopi_waits() {
+	[ "$(field result "$nopi")" = ok ] && [ "$(field done_before_hog_end "$nopi")" = 0 ] &&
+		[ "$(field max_rt_prio "$nopi")" = 10 ] && [ "$(field boosted_us "$nopi")" = 0 ]
+}
+check nopi-control-caller-waits-for-hog nopi_waits
+echo "measured: the SCHED_FIFO 90 caller waited $(field waited_ms "$pi") ms with priority inheritance," \
+	"$(field waited_ms "$nopi") ms without (holder 300 ms of work, hog 1500 ms)"
+
+# 6. the command-line tool on the real device
+if command -v mxrt-max30102-ctl >/dev/null; then
+	out=$(mxrt-max30102-ctl -d $DEV info)
+	echo "ctl info: $out"
+	check ctl-info 'echo "$out" | grep -q "part_id: 0x15"'
+	out=$(mxrt-max30102-ctl -d $DEV set --sample-rate 1000 --pulse-width 215 2>&1)
+	check ctl-set-pair-at-once '[ "$(cat $SYS/sample_rate)" = 1000 ] && [ "$(cat $SYS/pulse_width)" = 215 ]'
+	out=$(mxrt-max30102-ctl -d $DEV set --sample-rate 3200 2>&1)
+	rc=$?
+	check ctl-set-invalid-refused '[ $rc = 1 ] && [ "$(cat $SYS/sample_rate)" = 1000 ]'
+	echo "ctl set 3200: $out"
+	mxrt-max30102-ctl -d $DEV set --sample-rate 100 --pulse-width 411 >/dev/null
+	json=$(mxrt-max30102-ctl -d $DEV --json get)
+	echo "ctl --json get: $json"
+	check ctl-json-config 'echo "$json" | grep -q "\"sample_rate_hz\": 100"'
+	json=$(mxrt-max30102-ctl -d $DEV --json stats)
+	check ctl-json-stats 'echo "$json" | grep -q "\"samples\": [0-9]"'
+	out=$(mxrt-max30102-ctl -d $DEV temp)
+	echo "ctl temp: $out"
+	check ctl-temp 'echo "$out" | grep -qE "^-?[0-9]+\.[0-9]{3} C$"'
+	out=$(mxrt-max30102-ctl -d $DEV vitals)
+	echo "ctl vitals: $out"
+	check ctl-vitals 'echo "$out" | grep -qE "^(none yet|hr )"'
+else
+	bad ctl-present "mxrt-max30102-ctl is not in the guest"
+fi
+
+# 7. an unbind while an ioctl waits for the lock: the unbind waits, the call completes
+$T unbind-race $DEV $HOLD $DRV/unbind "$CLIENT" >/tmp/race 2>&1
+report "" /tmp/race
+echo "$CLIENT" >$DRV/bind
+wait_dev
+
+# 8. without test_hooks the test file does not exist; after unbind, ioctls on an open file get ENODEV
+rmmod mxrt_max30102 || bad rmmod
+insmod "$M/mxrt_max30102.ko" || bad insmod
+wait_dev
+check test-hook-off-by-default '[ ! -e $HOLD ]'
+$T unbound $DEV $DRV/unbind "$CLIENT" >/tmp/unbound 2>&1
+report "" /tmp/unbound
+echo "$CLIENT" >$DRV/bind
+wait_dev
+check rebind-works 'mxrt-max30102-ctl -d $DEV info >/dev/null'
+rmmod mxrt_max30102 || bad rmmod
+rmmod mxrt_max30102_sim || bad rmmod
+exit $fail

@@ -1,0 +1,813 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Runs in: the VM guests (static, as root), from tests/vm/guest/27-max30102-ioctl.sh; built by
+ * tests/unit/unit.mk for x86_64 and aarch64 (mxrt-max30102-ioctl-test) and, as a 32-bit program on
+ * the same kernels, for i386 and armhf (mxrt-max30102-ioctl-test32). Plain C on purpose: the same
+ * source is what a 32-bit C program would be, and 32-bit C cross compilers are all Debian ships.
+ *
+ * usage: mxrt-max30102-ioctl-test table DEV
+ *          the bad-input table: each case's errno against the one it must be, and the configuration
+ *          unchanged after it; one line per case, "ok NAME detail" or "bad NAME detail". The
+ *          lines name no address or value that differs between runs or ABIs, so the outputs of the
+ *          64- and 32-bit builds must be identical.
+ *        mxrt-max30102-ioctl-test fuzz DEV N SEED
+ *          N random ioctls (random numbers, sizes, contents and pointers, bad ones included); then
+ *          the configuration is put back and must read back. "ok fuzz ..." or "bad fuzz ...".
+ *        mxrt-max30102-ioctl-test timeout DEV TEST_HOLD
+ *          with the device lock held (sleeping) through debugfs TEST_HOLD (test_hooks=1): a 100 ms timeout
+ *          ends in ETIMEDOUT after at least 100 ms with nothing changed, timeout 0 never waits,
+ *          a signal ends the wait with EINTR, and no signal state is left behind.
+ *        mxrt-max30102-ioctl-test unbound DEV UNBIND CLIENT
+ *          opens DEV, unbinds the device (CLIENT written to the driver's UNBIND file) and calls
+ *          ioctls on the open file: each must fail with ENODEV.
+ *        mxrt-max30102-ioctl-test unbind-race DEV TEST_HOLD UNBIND CLIENT
+ *          an ioctl waiting for the device lock (held 1500 ms through TEST_HOLD) while the device
+ *          is unbound: the unbind waits for it, the call succeeds, later calls get ENODEV.
+ *        mxrt-max30102-ioctl-test pi DEV TEST_HOLD pi|nopi HOLD_MS HOG_MS
+ *          priority inheritance: on CPU 1, a SCHED_FIFO 10 task holds the lock (pi) or the
+ *          test's semaphore (nopi) for HOLD_MS ms of work, a SCHED_FIFO 60 hog spins HOG_MS ms,
+ *          and a SCHED_FIFO 90 task calls GET_CONFIG. Prints one line of measurements.
+ * Exit: 0 all ok, 1 a case failed, 2 usage or setup error.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <mxrt/max30102.h>
+
+static int failures;
+
+static const char *ename(int e)
+{
+	switch (e) {
+	case 0: return "ok";
+	case ENOTTY: return "ENOTTY";
+	case EINVAL: return "EINVAL";
+	case E2BIG: return "E2BIG";
+	case EFAULT: return "EFAULT";
+	case EBADF: return "EBADF";
+	case ETIMEDOUT: return "ETIMEDOUT";
+	case EINTR: return "EINTR";
+	case ENODEV: return "ENODEV";
+	case EIO: return "EIO";
+	}
+	static char buf[16];
+	snprintf(buf, sizeof(buf), "errno%d", e);
+	return buf;
+}
+
+static void result(int good, const char *name, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void result(int good, const char *name, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%s %s ", good ? "ok" : "bad", name);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+	failures += !good;
+}
+
+/* ioctl's errno (0 on success) */
+static int call(int fd, unsigned long cmd, void *arg)
+{
+	return ioctl(fd, cmd, arg) == 0 ? 0 : errno;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
+}
+
+static int get_config(int fd, struct mxrt_max30102_ioc_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->size = sizeof(*c);
+	return call(fd, MXRT_MAX30102_IOC_GET_CONFIG, c);
+}
+
+static int same_config(const struct mxrt_max30102_ioc_config *a, const struct mxrt_max30102_ioc_config *b)
+{
+	return memcmp(a, b, sizeof(*a)) == 0;
+}
+
+static struct mxrt_max30102_ioc_config saved;
+
+/* A case: the call's errno must be `want`, and the configuration must be what it was. */
+static void expect(int fd, const char *name, int got, int want)
+{
+	struct mxrt_max30102_ioc_config now;
+	int err = get_config(fd, &now), unchanged = !err && same_config(&now, &saved);
+
+	result(got == want && unchanged, name, "errno=%s want=%s config=%s", ename(got), ename(want),
+	       unchanged ? "unchanged" : "CHANGED");
+}
+
+#define CMD(dir, nr, size) _IOC(dir, MXRT_MAX30102_IOC_MAGIC, nr, size)
+
+static long page;
+static char *guard;    /* a PROT_NONE page */
+static char *rdonly;   /* a read-only page whose first word is a valid size */
+static char *edge;     /* a writable page followed by guard */
+
+static int setup_pages(void)
+{
+	char *m;
+
+	page = sysconf(_SC_PAGESIZE);
+	m = mmap(NULL, 4 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (m == MAP_FAILED)
+		return -1;
+	edge = m;
+	guard = m + page;
+	rdonly = m + 2 * page;
+	((uint32_t *)rdonly)[0] = sizeof(struct mxrt_max30102_ioc_config);
+	if (mprotect(guard, page, PROT_NONE) || mprotect(rdonly, page, PROT_READ))
+		return -1;
+	return 0;
+}
+
+static int table(const char *dev)
+{
+	struct mxrt_max30102_ioc_config c, want;
+	struct mxrt_max30102_ioc_info info;
+	struct mxrt_max30102_ioc_stats st;
+	struct mxrt_max30102_ioc_vitals v;
+	struct mxrt_max30102_ioc_temp t;
+	unsigned char big[5000];
+	uint32_t u32;
+	uint64_t u64;
+	int fd = open(dev, O_RDWR), ro = open(dev, O_RDONLY), err, i;
+
+	if (fd < 0 || ro < 0 || setup_pages()) {
+		perror(dev);
+		return 2;
+	}
+	err = get_config(fd, &saved);
+	result(!err && saved.size == sizeof(saved) && saved.flags == 0, "get-config", "errno=%s size=%u",
+	       ename(err), saved.size);
+
+	memset(&info, 0, sizeof(info));
+	info.size = sizeof(info);
+	err = call(ro, MXRT_MAX30102_IOC_GET_INFO, &info);
+	result(!err && info.size == sizeof(info) && info.abi_version == MXRT_MAX30102_ABI_VERSION &&
+		       info.part_id == 0x15 && info.driver_version[0] && memchr(info.driver_version, 0, 32),
+	       "get-info", "errno=%s abi=%u part=0x%02x version=%s", ename(err), info.abi_version, info.part_id,
+	       info.driver_version);
+
+	/* unknown commands */
+	expect(fd, "unknown-zero", call(fd, 0, &c), ENOTTY);
+	expect(fd, "unknown-tcgets", call(fd, 0x5401, &c), ENOTTY);
+	expect(fd, "unknown-number-0x1f", call(fd, CMD(_IOC_READ | _IOC_WRITE, 0x1f, sizeof(c)), &c), ENOTTY);
+	expect(fd, "unknown-number-0x09", call(fd, CMD(_IOC_READ, 0x09, 4), &u32), ENOTTY);
+	expect(fd, "other-magic", call(fd, _IOC(_IOC_READ | _IOC_WRITE, 'd', MXRT_MAX30102_NR_GET_CONFIG, sizeof(c)), &c),
+	       ENOTTY);
+	expect(fd, "get-config-as-ior", call(fd, CMD(_IOC_READ, MXRT_MAX30102_NR_GET_CONFIG, sizeof(c)), &c), ENOTTY);
+	expect(fd, "set-config-as-iowr", call(fd, CMD(_IOC_READ | _IOC_WRITE, MXRT_MAX30102_NR_SET_CONFIG, sizeof(c)), &c),
+	       ENOTTY);
+	expect(fd, "flush-as-io", call(fd, CMD(_IOC_NONE, MXRT_MAX30102_NR_FLUSH, 0), NULL), ENOTTY);
+	expect(fd, "flush-size-4", call(fd, CMD(_IOC_READ, MXRT_MAX30102_NR_FLUSH, 4), &u64), ENOTTY);
+	expect(fd, "timeout-size-8", call(fd, CMD(_IOC_WRITE, MXRT_MAX30102_NR_SET_LOCK_TIMEOUT, 8), &u64), ENOTTY);
+
+	/* wrong sizes */
+	c = saved;
+	c.size = 0;
+	expect(fd, "size-zero", call(fd, MXRT_MAX30102_IOC_SET_CONFIG, &c), EINVAL);
+	c.size = 36;
+	expect(fd, "size-below-ver0", call(fd, CMD(_IOC_WRITE, MXRT_MAX30102_NR_SET_CONFIG, 36), &c), EINVAL);
+	c.size = 48;
+	expect(fd, "size-field-not-the-numbers", call(fd, MXRT_MAX30102_IOC_SET_CONFIG, &c), EINVAL);
+	memset(big, 0, sizeof(big));
+	memcpy(big, &saved, sizeof(saved));
+	((struct mxrt_max30102_ioc_config *)big)->size = 4097;
+	expect(fd, "size-above-max", call(fd, CMD(_IOC_WRITE, MXRT_MAX30102_NR_SET_CONFIG, 4097), big), E2BIG);
+	memset(&st, 0, sizeof(st));
+	st.size = 8;
+	expect(fd, "stats-size-8", call(fd, CMD(_IOC_READ | _IOC_WRITE, MXRT_MAX30102_NR_GET_STATS, 8), &st), EINVAL);
+
+	/* bad pointers */
+	expect(fd, "null-get-config", call(fd, MXRT_MAX30102_IOC_GET_CONFIG, NULL), EFAULT);
+	expect(fd, "null-set-config", call(fd, MXRT_MAX30102_IOC_SET_CONFIG, NULL), EFAULT);
+	expect(fd, "null-get-stats", call(fd, MXRT_MAX30102_IOC_GET_STATS, NULL), EFAULT);
+	expect(fd, "null-flush", call(fd, MXRT_MAX30102_IOC_FLUSH, NULL), EFAULT);
+	expect(fd, "null-set-timeout", call(fd, MXRT_MAX30102_IOC_SET_LOCK_TIMEOUT, NULL), EFAULT);
+	expect(fd, "address-1", call(fd, MXRT_MAX30102_IOC_GET_INFO, (void *)1), EFAULT);
+	expect(fd, "guard-page-get", call(fd, MXRT_MAX30102_IOC_GET_CONFIG, guard), EFAULT);
+	expect(fd, "guard-page-set", call(fd, MXRT_MAX30102_IOC_SET_CONFIG, guard), EFAULT);
+	expect(fd, "kernel-or-top-address", call(fd, MXRT_MAX30102_IOC_GET_CONFIG,
+						 (void *)(uintptr_t)(sizeof(void *) == 8 ? 0xffff888000000000ull : 0xfffff000u)),
+	       EFAULT);
+	expect(fd, "read-only-get-config", call(fd, MXRT_MAX30102_IOC_GET_CONFIG, rdonly), EFAULT);
+	expect(fd, "read-only-flush", call(fd, MXRT_MAX30102_IOC_FLUSH, rdonly), EFAULT);
+	/* a struct whose tail (past the driver's) runs into the guard page */
+	{
+		struct mxrt_max30102_ioc_config *e = (void *)(guard - sizeof(*e) - 4);
+
+		*e = saved;
+		e->size = sizeof(*e) + 8;
+		memset((char *)e + sizeof(*e), 0, 4);
+		expect(fd, "tail-in-guard-page", call(fd, CMD(_IOC_WRITE, MXRT_MAX30102_NR_SET_CONFIG, sizeof(*e) + 8), e),
+		       EFAULT);
+	}
+
+	/* non-zero bytes past the driver's struct (a newer tool asking for more) */
+	memset(big, 0, sizeof(big));
+	memcpy(big, &saved, sizeof(saved));
+	((struct mxrt_max30102_ioc_config *)big)->size = sizeof(saved) + 16;
+	((struct mxrt_max30102_ioc_config *)big)->sample_rate_hz = 200;
+	big[sizeof(saved) + 3] = 1;
+	expect(fd, "trailing-nonzero", call(fd, CMD(_IOC_WRITE, MXRT_MAX30102_NR_SET_CONFIG, sizeof(saved) + 16), big),
+	       E2BIG);
+	big[sizeof(saved) + 3] = 0;
+	big[sizeof(saved) + 15] = 0x80;
+	expect(fd, "trailing-nonzero-last", call(fd, CMD(_IOC_WRITE, MXRT_MAX30102_NR_SET_CONFIG, sizeof(saved) + 16), big),
+	       E2BIG);
+
+	/* out-of-range values, one at a time */
+	{
+		static const struct {
+			const char *name;
+			size_t off;
+			uint32_t value;
+		} bad[] = {
+			{"mode-0", offsetof(struct mxrt_max30102_ioc_config, mode), 0},
+			{"mode-5", offsetof(struct mxrt_max30102_ioc_config, mode), 5},
+			{"rate-150", offsetof(struct mxrt_max30102_ioc_config, sample_rate_hz), 150},
+			{"rate-3200-with-411us", offsetof(struct mxrt_max30102_ioc_config, sample_rate_hz), 3200},
+			{"pulse-width-100", offsetof(struct mxrt_max30102_ioc_config, pulse_width_us), 100},
+			{"adc-range-1000", offsetof(struct mxrt_max30102_ioc_config, adc_range_na), 1000},
+			{"average-3", offsetof(struct mxrt_max30102_ioc_config, sample_average), 3},
+			{"almost-full-16", offsetof(struct mxrt_max30102_ioc_config, fifo_almost_full), 16},
+			{"almost-full-33", offsetof(struct mxrt_max30102_ioc_config, fifo_almost_full), 33},
+			{"red-51200", offsetof(struct mxrt_max30102_ioc_config, red_current_ua), 51200},
+			{"ir-150", offsetof(struct mxrt_max30102_ioc_config, ir_current_ua), 150},
+			{"ir-max", offsetof(struct mxrt_max30102_ioc_config, ir_current_ua), 0xffffffffu},
+			{"flags-1", offsetof(struct mxrt_max30102_ioc_config, flags), 1},
+		};
+		for (i = 0; i < (int)(sizeof(bad) / sizeof(bad[0])); i++) {
+			char name[48];
+
+			c = saved;
+			c.pulse_width_us = 411;
+			memcpy((char *)&c + bad[i].off, &bad[i].value, 4);
+			snprintf(name, sizeof(name), "value-%s", bad[i].name);
+			expect(fd, name, call(fd, MXRT_MAX30102_IOC_SET_CONFIG, &c), EINVAL);
+		}
+	}
+	u32 = MXRT_MAX30102_LOCK_TIMEOUT_MAX_MS + 1;
+	expect(fd, "timeout-above-max", call(fd, MXRT_MAX30102_IOC_SET_LOCK_TIMEOUT, &u32), EINVAL);
+	c = saved;
+	c.sample_rate_hz = 1000;
+	c.pulse_width_us = 215;
+	expect(fd, "set-config-read-only-file", call(ro, MXRT_MAX30102_IOC_SET_CONFIG, &c), EBADF);
+
+	/* what works: a pair only valid together, at once; then back */
+	err = call(fd, MXRT_MAX30102_IOC_SET_CONFIG, &c);
+	get_config(fd, &want);
+	c.size = sizeof(c);
+	result(!err && same_config(&want, &c), "set-config-rate-and-pulse-width-at-once", "errno=%s now %u Hz %u us",
+	       ename(err), want.sample_rate_hz, want.pulse_width_us);
+	err = call(fd, MXRT_MAX30102_IOC_SET_CONFIG, &saved);
+	get_config(fd, &want);
+	result(!err && same_config(&want, &saved), "set-config-back", "errno=%s", ename(err));
+	/* a newer tool's zero tail is fine */
+	memset(big, 0, sizeof(big));
+	memcpy(big, &saved, sizeof(saved));
+	((struct mxrt_max30102_ioc_config *)big)->size = sizeof(saved) + 16;
+	expect(fd, "newer-tool-zero-tail", call(fd, CMD(_IOC_WRITE, MXRT_MAX30102_NR_SET_CONFIG, sizeof(saved) + 16), big),
+	       0);
+	/* a newer tool's GET: the driver's size back, the rest cleared */
+	memset(big, 0xee, 64);
+	((struct mxrt_max30102_ioc_config *)big)->size = 64;
+	err = call(fd, CMD(_IOC_READ | _IOC_WRITE, MXRT_MAX30102_NR_GET_CONFIG, 64), big);
+	{
+		int zero = 1;
+
+		for (i = sizeof(saved); i < 64; i++)
+			zero &= big[i] == 0;
+		memcpy(&want, big, sizeof(want));
+		result(!err && want.size == sizeof(saved) && zero && want.sample_rate_hz == saved.sample_rate_hz,
+		       "newer-tool-get-config", "errno=%s size=%u tail=%s", ename(err), want.size, zero ? "zero" : "NOT ZERO");
+	}
+	/* the other commands */
+	memset(&st, 0, sizeof(st));
+	st.size = sizeof(st);
+	err = call(ro, MXRT_MAX30102_IOC_GET_STATS, &st);
+	result(!err && st.size == sizeof(st) && st.ring_size >= 16 && st.readers >= 2 && st.chip_state <= 2 &&
+		       st.irq_mode <= 2 && st.pad == 0,
+	       "get-stats", "errno=%s size=%u", ename(err), st.size);
+	memset(&v, 0xee, sizeof(v));
+	v.size = sizeof(v);
+	err = call(ro, MXRT_MAX30102_IOC_GET_VITALS, &v);
+	result(!err && v.size == sizeof(v) && v.pad == 0 &&
+		       (!(v.flags & MXRT_MAX30102_VITALS_NONE) ||
+			(v.flags == MXRT_MAX30102_VITALS_NONE && !v.hr_mbpm && !v.spo2_mpct && !v.seq && !v.timestamp_ns)),
+	       "get-vitals", "errno=%s size=%u", ename(err), v.size);
+	memset(&t, 0, sizeof(t));
+	t.size = sizeof(t);
+	err = call(ro, MXRT_MAX30102_IOC_GET_TEMP, &t);
+	result(!err && t.size == sizeof(t) && t.millicelsius > -40000 && t.millicelsius < 86000 && t.timestamp_ns > 0,
+	       "get-temp", "errno=%s size=%u", ename(err), t.size);
+	err = call(ro, MXRT_MAX30102_IOC_FLUSH, &u64);
+	result(!err, "flush", "errno=%s", ename(err));
+	err = call(ro, MXRT_MAX30102_IOC_GET_LOCK_TIMEOUT, &u32);
+	result(!err && u32 == MXRT_MAX30102_LOCK_TIMEOUT_DEFAULT_MS, "lock-timeout-default", "errno=%s ms=%u", ename(err), u32);
+	u32 = 250;
+	err = call(ro, MXRT_MAX30102_IOC_SET_LOCK_TIMEOUT, &u32);
+	u32 = 0;
+	err = err ?: call(ro, MXRT_MAX30102_IOC_GET_LOCK_TIMEOUT, &u32);
+	result(!err && u32 == 250, "lock-timeout-per-file", "errno=%s ms=%u", ename(err), u32);
+	err = call(fd, MXRT_MAX30102_IOC_GET_LOCK_TIMEOUT, &u32);
+	result(!err && u32 == MXRT_MAX30102_LOCK_TIMEOUT_DEFAULT_MS, "lock-timeout-other-file-unchanged", "errno=%s ms=%u",
+	       ename(err), u32);
+	close(ro);
+	close(fd);
+	return failures ? 1 : 0;
+}
+
+/* ---- fuzz ------------------------------------------------------------------------------------- */
+
+static uint64_t rng_state;
+
+static uint64_t rnd(void)
+{
+	uint64_t x = rng_state; /* xorshift64* */
+
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	rng_state = x;
+	return x * 0x2545f4914f6cdd1dull;
+}
+
+static int fuzz(const char *dev, long n, uint64_t seed)
+{
+	static const uint32_t sizes[] = {0, 4, 8, 16, 36, 40, 48, 56, 64, 280, 288, 4096, 4097, 16383};
+	struct mxrt_max30102_ioc_config now;
+	unsigned char *buf;
+	long i, ok = 0, temps = 0, byerr[8] = {0};
+	int fd = open(dev, O_RDWR), err;
+
+	rng_state = seed ? seed : 1;
+	buf = mmap(NULL, 2 * 4096 + page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (fd < 0 || buf == MAP_FAILED || setup_pages()) {
+		perror(dev);
+		return 2;
+	}
+	if (get_config(fd, &saved)) {
+		perror("GET_CONFIG");
+		return 2;
+	}
+	for (i = 0; i < n; i++) {
+		uint32_t dir = rnd() & 3, nr, size, r = rnd() % 16;
+		unsigned long cmd;
+		void *arg;
+		uint32_t j, len;
+
+		/* the number: mostly the driver's magic with a plausible number */
+		nr = (rnd() & 7) == 0 ? (uint32_t)rnd() & 0xff : (uint32_t)rnd() % 12;
+		size = (rnd() & 3) == 0 ? (uint32_t)rnd() & 0x3fff : sizes[rnd() % (sizeof(sizes) / sizeof(sizes[0]))];
+		if ((rnd() & 15) == 0)
+			cmd = (unsigned long)(uint32_t)rnd();
+		else
+			cmd = _IOC(dir, (rnd() & 15) == 0 ? (uint32_t)rnd() & 0xff : MXRT_MAX30102_IOC_MAGIC, nr, size);
+		/* the contents: random bytes, the size field often matching the number */
+		len = (uint32_t)rnd() % (2 * 4096);
+		for (j = 0; j < len; j += 8) {
+			uint64_t x = rnd();
+			memcpy(buf + j, &x, 8);
+		}
+		if (rnd() & 1) {
+			uint32_t s = _IOC_SIZE(cmd);
+			memcpy(buf, &s, 4);
+		}
+		if ((rnd() & 3) == 0) /* a plausible configuration */
+			memcpy(buf + 8, (char *)&saved + 8, sizeof(saved) - 8);
+		/* the pointer: the buffer, its end, NULL, small numbers, the guard and read-only pages,
+		 * the top of the address space */
+		switch (r) {
+		case 0: arg = NULL; break;
+		case 1: arg = (void *)(uintptr_t)(rnd() & 0xffff); break;
+		case 2: arg = guard + (rnd() % page); break;
+		case 3: arg = rdonly + (rnd() % 64); break;
+		case 4: arg = guard - (rnd() % 300); break;
+		case 5: arg = (void *)(uintptr_t)(sizeof(void *) == 8 ? 0xffff800000000000ull + (rnd() & 0xffffff)
+							      : 0xfffff000u + (rnd() & 0xfff)); break;
+		default: arg = buf + (rnd() & 7); break;
+		}
+		/* a temperature read takes 30 ms: at most 40 of them */
+		if (_IOC_TYPE(cmd) == MXRT_MAX30102_IOC_MAGIC && _IOC_NR(cmd) == MXRT_MAX30102_NR_GET_TEMP && ++temps > 40)
+			continue;
+		err = ioctl(fd, cmd, arg) == 0 ? 0 : errno;
+		ok += !err;
+		switch (err) {
+		case 0: byerr[0]++; break;
+		case ENOTTY: byerr[1]++; break;
+		case EINVAL: byerr[2]++; break;
+		case EFAULT: byerr[3]++; break;
+		case E2BIG: byerr[4]++; break;
+		default: byerr[5]++; break;
+		}
+		if (err && err != ENOTTY && err != EINVAL && err != EFAULT && err != E2BIG && err != ETIMEDOUT) {
+			result(0, "fuzz", "call %ld: cmd 0x%lx gave %s", i, cmd, ename(err));
+			return 1;
+		}
+	}
+	/* put the configuration back (a random call may have set a valid one) and check it */
+	{
+		uint32_t ms = MXRT_MAX30102_LOCK_TIMEOUT_DEFAULT_MS;
+
+		err = call(fd, MXRT_MAX30102_IOC_SET_LOCK_TIMEOUT, &ms);
+	}
+	saved.size = sizeof(saved);
+	err = err ?: call(fd, MXRT_MAX30102_IOC_SET_CONFIG, &saved);
+	err = err ?: get_config(fd, &now);
+	result(!err && same_config(&now, &saved), "fuzz",
+	       "%ld calls: ok=%ld ENOTTY=%ld EINVAL=%ld EFAULT=%ld E2BIG=%ld other=%ld; configuration restored: %s", n,
+	       byerr[0], byerr[1], byerr[2], byerr[3], byerr[4], byerr[5], ename(err));
+	close(fd);
+	return failures ? 1 : 0;
+}
+
+/* ---- lock timeouts ------------------------------------------------------------------------------ */
+
+static const char *hold_path;
+
+static int hold_write(const char *what)
+{
+	int fd = open(hold_path, O_WRONLY), err = 0;
+
+	if (fd < 0)
+		return errno;
+	if (write(fd, what, strlen(what)) != (ssize_t)strlen(what))
+		err = errno;
+	close(fd);
+	return err;
+}
+
+static void *holder(void *what)
+{
+	return (void *)(intptr_t)hold_write(what);
+}
+
+/* waits until test_hold says the lock is held (at most 5 s) */
+static int wait_holding(void)
+{
+	char buf[160];
+	int i;
+
+	for (i = 0; i < 5000; i++) {
+		int fd = open(hold_path, O_RDONLY);
+		ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+
+		if (fd >= 0)
+			close(fd);
+		if (n > 0) {
+			buf[n] = 0;
+			if (strstr(buf, "holding=1"))
+				return 0;
+		}
+		usleep(1000);
+	}
+	return -1;
+}
+
+static volatile sig_atomic_t usr1_seen;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	usr1_seen++;
+}
+
+static pthread_t main_thread;
+
+static void *poke(void *arg)
+{
+	usleep(*(int *)arg * 1000);
+	pthread_kill(main_thread, SIGUSR1);
+	return NULL;
+}
+
+static int timeout_test(const char *dev, const char *hold)
+{
+	struct mxrt_max30102_ioc_config c, now;
+	struct mxrt_max30102_ioc_temp t;
+	struct sigaction sa;
+	struct timespec ten_ms = {0, 10 * 1000 * 1000};
+	pthread_t h, p;
+	sigset_t pending;
+	uint32_t ms;
+	uint64_t t0, took;
+	int fd = open(dev, O_RDWR), err, delay = 150;
+
+	hold_path = hold;
+	if (fd < 0 || get_config(fd, &saved)) {
+		perror(dev);
+		return 2;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_usr1; /* no SA_RESTART */
+	sigaction(SIGUSR1, &sa, NULL);
+	main_thread = pthread_self();
+
+	/* 1. 100 ms against a 600 ms hold (sleeping, as an I2C transfer does): ETIMEDOUT after
+	 * >= 100 ms, before the hold ends */
+	pthread_create(&h, NULL, holder, "sleep 600");
+	if (wait_holding()) {
+		result(0, "timeout-holder", "test_hold never held the lock");
+		return 1;
+	}
+	ms = 100;
+	call(fd, MXRT_MAX30102_IOC_SET_LOCK_TIMEOUT, &ms);
+	c = saved;
+	c.sample_rate_hz = saved.sample_rate_hz == 200 ? 100 : 200;
+	t0 = now_ns();
+	err = call(fd, MXRT_MAX30102_IOC_SET_CONFIG, &c);
+	took = (now_ns() - t0) / 1000000;
+	result(err == ETIMEDOUT && took >= 100, "timeout-100ms", "errno=%s after %llu ms", ename(err),
+	       (unsigned long long)took);
+	/* the same for a temperature read, and timeout 0 never waits */
+	memset(&t, 0, sizeof(t));
+	t.size = sizeof(t);
+	err = call(fd, MXRT_MAX30102_IOC_GET_TEMP, &t);
+	result(err == ETIMEDOUT, "timeout-get-temp", "errno=%s", ename(err));
+	ms = 0;
+	call(fd, MXRT_MAX30102_IOC_SET_LOCK_TIMEOUT, &ms);
+	t0 = now_ns();
+	err = get_config(fd, &now);
+	took = (now_ns() - t0) / 1000000;
+	result(err == ETIMEDOUT, "timeout-zero", "errno=%s after %llu ms", ename(err), (unsigned long long)took);
+	/* no signal state left behind: nothing pending, a sleep is not interrupted */
+	sigpending(&pending);
+	err = nanosleep(&ten_ms, NULL) ? errno : 0;
+	result(!sigismember(&pending, SIGUSR1) && err == 0 && usr1_seen == 0, "timeout-leaves-no-signal",
+	       "sleep=%s handler_ran=%d", ename(err), (int)usr1_seen);
+	pthread_join(h, NULL);
+	ms = MXRT_MAX30102_LOCK_TIMEOUT_DEFAULT_MS; /* 0 would race the acquisition thread */
+	call(fd, MXRT_MAX30102_IOC_SET_LOCK_TIMEOUT, &ms);
+	err = get_config(fd, &now);
+	result(!err && same_config(&now, &saved), "timeout-config-unchanged", "errno=%s", ename(err));
+
+	/* 2. a real signal during the wait: EINTR, and the handler ran */
+	pthread_create(&h, NULL, holder, "sleep 600");
+	if (wait_holding()) {
+		result(0, "signal-holder", "test_hold never held the lock");
+		return 1;
+	}
+	ms = 5000;
+	call(fd, MXRT_MAX30102_IOC_SET_LOCK_TIMEOUT, &ms);
+	pthread_create(&p, NULL, poke, &delay);
+	t0 = now_ns();
+	err = call(fd, MXRT_MAX30102_IOC_SET_CONFIG, &c);
+	took = (now_ns() - t0) / 1000000;
+	pthread_join(p, NULL);
+	result(err == EINTR && usr1_seen == 1, "signal-interrupts-wait", "errno=%s after %llu ms, handler ran %d time(s)",
+	       ename(err), (unsigned long long)took, (int)usr1_seen);
+	pthread_join(h, NULL);
+	err = get_config(fd, &now);
+	result(!err && same_config(&now, &saved), "signal-config-unchanged", "errno=%s", ename(err));
+
+	/* 3. the lock comes free within the timeout: the call succeeds */
+	pthread_create(&h, NULL, holder, "sleep 200");
+	if (wait_holding()) {
+		result(0, "wait-holder", "test_hold never held the lock");
+		return 1;
+	}
+	ms = 5000;
+	call(fd, MXRT_MAX30102_IOC_SET_LOCK_TIMEOUT, &ms);
+	err = get_config(fd, &now);
+	pthread_join(h, NULL);
+	result(!err && same_config(&now, &saved), "wait-then-succeed", "errno=%s", ename(err));
+	close(fd);
+	return failures ? 1 : 0;
+}
+
+/* ---- priority inheritance ------------------------------------------------------------------------- */
+
+static int pin_fifo(int cpu, int prio)
+{
+	struct sched_param sp = {.sched_priority = prio};
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (pthread_setaffinity_np(pthread_self(), sizeof(set), &set))
+		return -1;
+	return pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp) ? -1 : 0;
+}
+
+static char hold_cmd[32];
+static int hog_ms;
+static volatile uint64_t hog_end_ns;
+static int pi_fd;
+static volatile int high_err = -1;
+static volatile uint64_t high_start_ns, high_end_ns;
+
+static void *pi_holder(void *arg)
+{
+	(void)arg;
+	if (pin_fifo(1, 10))
+		return (void *)(intptr_t)-1;
+	return (void *)(intptr_t)hold_write(hold_cmd);
+}
+
+static void *pi_hog(void *arg)
+{
+	uint64_t end;
+
+	(void)arg;
+	if (pin_fifo(1, 60))
+		return (void *)(intptr_t)-1;
+	end = now_ns() + (uint64_t)hog_ms * 1000000;
+	while (now_ns() < end)
+		;
+	hog_end_ns = now_ns();
+	return NULL;
+}
+
+static void *pi_high(void *arg)
+{
+	struct mxrt_max30102_ioc_config c;
+
+	(void)arg;
+	if (pin_fifo(1, 90))
+		return (void *)(intptr_t)-1;
+	high_start_ns = now_ns();
+	high_err = get_config(pi_fd, &c);
+	high_end_ns = now_ns();
+	return NULL;
+}
+
+static int pi_test(const char *dev, const char *hold, const char *mode, int hold_ms, int hog)
+{
+	pthread_t h, g, hi;
+	uint32_t ms = 20000;
+	char buf[160] = "";
+	void *rh = NULL, *rg = NULL, *rhi = NULL;
+	int fd;
+	ssize_t n;
+
+	hold_path = hold;
+	hog_ms = hog;
+	snprintf(hold_cmd, sizeof(hold_cmd), "%s %d", mode, hold_ms);
+	pi_fd = open(dev, O_RDONLY);
+	if (pi_fd < 0 || call(pi_fd, MXRT_MAX30102_IOC_SET_LOCK_TIMEOUT, &ms)) {
+		perror(dev);
+		return 2;
+	}
+	if (pin_fifo(0, 95)) { /* the coordinator stays on CPU 0, above everything on CPU 1 */
+		perror("sched_setscheduler");
+		return 2;
+	}
+	pthread_create(&h, NULL, pi_holder, NULL);
+	if (wait_holding()) {
+		result(0, "pi-holder", "test_hold never held the lock");
+		return 1;
+	}
+	pthread_create(&g, NULL, pi_hog, NULL);
+	usleep(50 * 1000); /* the hog now owns CPU 1: the holder cannot run at its own priority */
+	pthread_create(&hi, NULL, pi_high, NULL);
+	pthread_join(hi, &rhi);
+	pthread_join(g, &rg);
+	pthread_join(h, &rh);
+	fd = open(hold, O_RDONLY);
+	n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+	if (fd >= 0)
+		close(fd);
+	if (n > 0)
+		buf[n - 1] = 0;
+	if (rh || rg || rhi) {
+		result(0, "pi-setup", "a thread could not be placed or the hold failed");
+		return 2;
+	}
+	/* one line the guest script judges: the caller's wait, whether it ended before the hog did,
+	 * and what test_hold saw of the holder's priority */
+	printf("mode=%s result=%s waited_ms=%llu done_before_hog_end=%d %s\n", mode, ename(high_err),
+	       (unsigned long long)((high_end_ns - high_start_ns) / 1000000), high_end_ns < hog_end_ns, buf);
+	return 0;
+}
+
+/* ---- after unbind ------------------------------------------------------------------------------ */
+
+static int unbound_test(const char *dev, const char *unbind, const char *client)
+{
+	struct mxrt_max30102_ioc_config c;
+	struct mxrt_max30102_ioc_info info = {.size = sizeof(info)};
+	uint64_t n;
+	uint32_t ms = 100;
+	int fd = open(dev, O_RDWR), u = open(unbind, O_WRONLY), err;
+
+	if (fd < 0 || u < 0 || get_config(fd, &saved)) {
+		perror(dev);
+		return 2;
+	}
+	if (write(u, client, strlen(client)) != (ssize_t)strlen(client)) {
+		perror(unbind);
+		return 2;
+	}
+	close(u);
+	err = get_config(fd, &c);
+	result(err == ENODEV, "unbound-get-config", "errno=%s", ename(err));
+	err = call(fd, MXRT_MAX30102_IOC_SET_CONFIG, &saved);
+	result(err == ENODEV, "unbound-set-config", "errno=%s", ename(err));
+	err = call(fd, MXRT_MAX30102_IOC_GET_INFO, &info);
+	result(err == ENODEV, "unbound-get-info", "errno=%s", ename(err));
+	err = call(fd, MXRT_MAX30102_IOC_FLUSH, &n);
+	result(err == ENODEV, "unbound-flush", "errno=%s", ename(err));
+	err = call(fd, MXRT_MAX30102_IOC_SET_LOCK_TIMEOUT, &ms);
+	result(err == ENODEV, "unbound-set-lock-timeout", "errno=%s", ename(err));
+	err = call(fd, 0, NULL);
+	result(err == ENOTTY, "unbound-unknown-still-enotty", "errno=%s", ename(err));
+	close(fd);
+	return failures ? 1 : 0;
+}
+
+static int race_fd;
+static volatile int race_err = -1;
+
+static void *race_caller(void *arg)
+{
+	struct mxrt_max30102_ioc_config c;
+
+	(void)arg;
+	race_err = get_config(race_fd, &c);
+	return NULL;
+}
+
+static int unbind_race(const char *dev, const char *hold, const char *unbind, const char *client)
+{
+	struct mxrt_max30102_ioc_config c;
+	pthread_t h, r;
+	uint32_t ms = 10000;
+	uint64_t t0, took;
+	int u, err;
+
+	hold_path = hold;
+	race_fd = open(dev, O_RDONLY);
+	u = open(unbind, O_WRONLY);
+	if (race_fd < 0 || u < 0 || call(race_fd, MXRT_MAX30102_IOC_SET_LOCK_TIMEOUT, &ms)) {
+		perror(dev);
+		return 2;
+	}
+	pthread_create(&h, NULL, holder, "sleep 1500");
+	if (wait_holding()) {
+		result(0, "unbind-race-holder", "test_hold never held the lock");
+		return 1;
+	}
+	pthread_create(&r, NULL, race_caller, NULL);
+	usleep(200 * 1000); /* the caller waits for the lock now */
+	t0 = now_ns();
+	err = write(u, client, strlen(client)) == (ssize_t)strlen(client) ? 0 : errno;
+	took = (now_ns() - t0) / 1000000;
+	close(u);
+	pthread_join(r, NULL);
+	pthread_join(h, NULL);
+	result(err == 0 && race_err == 0, "unbind-race-waiting-call-completes",
+	       "unbind=%s after %llu ms, the waiting call: %s", ename(err), (unsigned long long)took, ename(race_err));
+	err = get_config(race_fd, &c);
+	result(err == ENODEV, "unbind-race-later-call-enodev", "errno=%s", ename(err));
+	close(race_fd);
+	return failures ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc == 3 && !strcmp(argv[1], "table"))
+		return table(argv[2]);
+	if (argc == 5 && !strcmp(argv[1], "fuzz")) {
+		page = sysconf(_SC_PAGESIZE);
+		return fuzz(argv[2], atol(argv[3]), strtoull(argv[4], NULL, 0));
+	}
+	if (argc == 4 && !strcmp(argv[1], "timeout"))
+		return timeout_test(argv[2], argv[3]);
+	if (argc == 5 && !strcmp(argv[1], "unbound"))
+		return unbound_test(argv[2], argv[3], argv[4]);
+	if (argc == 6 && !strcmp(argv[1], "unbind-race"))
+		return unbind_race(argv[2], argv[3], argv[4], argv[5]);
+	if (argc == 7 && !strcmp(argv[1], "pi"))
+		return pi_test(argv[2], argv[3], argv[4], atoi(argv[5]), atoi(argv[6]));
+	fprintf(stderr, "usage: %s table DEV | fuzz DEV N SEED | timeout DEV TEST_HOLD |\n"
+			"       unbound DEV UNBIND CLIENT | unbind-race DEV TEST_HOLD UNBIND CLIENT |\n"
+			"       pi DEV TEST_HOLD pi|nopi HOLD_MS HOG_MS\n", argv[0]);
+	return 2;
+}
