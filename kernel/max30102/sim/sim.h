@@ -75,8 +75,12 @@ void mxrt_sim_destroy(struct mxrt_sim *sim) MXRT_NOEXCEPT;
 int mxrt_sim_xfer(struct mxrt_sim *sim, struct mxrt_sim_msg *msgs, int n, mxrt_u64 now,
 		  mxrt_u64 *bus_ns) MXRT_NOEXCEPT;
 
-/* The adapter's bus recovery ran (i2c_recover_bus): it frees a stuck bus. Counted. */
-void mxrt_sim_bus_recovery(struct mxrt_sim *sim) MXRT_NOEXCEPT;
+/*
+ * The adapter's bus recovery ran (i2c_recover_bus). 0: it freed a stuck bus (a hung transfer
+ * ends); -MXRT_EBUSY: it could not (the recovery_fails fault: SCL held low), nothing is freed.
+ * Counted either way.
+ */
+int mxrt_sim_bus_recovery(struct mxrt_sim *sim) MXRT_NOEXCEPT;
 
 /*
  * A hung transfer ended, freed by a bus recovery (@recovered) or given up after the adapter's

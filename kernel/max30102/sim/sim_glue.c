@@ -294,14 +294,17 @@ static int sim_recover_bus(struct i2c_adapter *adap)
 {
 	struct sim_dev *sd = i2c_get_adapdata(adap);
 	unsigned long flags;
+	int err;
 
 	raw_spin_lock_irqsave(&sd->lock, flags);
-	mxrt_sim_bus_recovery(sd->sim);
-	WRITE_ONCE(sd->recover_gen, sd->recover_gen + 1);
+	err = mxrt_sim_bus_recovery(sd->sim);
+	if (!err)
+		WRITE_ONCE(sd->recover_gen, sd->recover_gen + 1);
 	raw_spin_unlock_irqrestore(&sd->lock, flags);
-	wake_up_all(&sd->recover_wq);
-	dev_info(&adap->dev, "bus recovery\n");
-	return 0;
+	if (!err)
+		wake_up_all(&sd->recover_wq);
+	dev_info(&adap->dev, "bus recovery: %d\n", err);
+	return err;
 }
 
 static int sim_xfer(struct i2c_adapter *adap, struct i2c_msg *msgs, int num)

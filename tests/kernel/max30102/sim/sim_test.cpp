@@ -231,7 +231,7 @@ TEST_F(SimTest, HungTransfersWaitForBusRecovery) {
 	EXPECT_EQ(mxrt_sim_xfer(sim_, &m, 1, kT0, &bus), -MXRT_ETIMEDOUT);
 	EXPECT_EQ(bus, MXRT_SIM_BUS_HANG);
 	EXPECT_EQ(mxrt_sim_peek(sim_, MAX30102_REG_LED1_PA), Encode(Config{}).led1_pa) << "nothing reached the chip";
-	mxrt_sim_bus_recovery(sim_);
+	EXPECT_EQ(mxrt_sim_bus_recovery(sim_), 0);
 	EXPECT_EQ(mxrt_sim_hang_ended(sim_, 1), -MXRT_ETIMEDOUT);
 	mxrt_sim_advance(sim_, kT0 + 100 * kMs);
 	const uint8_t wr = mxrt_sim_peek(sim_, MAX30102_REG_FIFO_WR_PTR);
@@ -245,7 +245,14 @@ TEST_F(SimTest, HungTransfersWaitForBusRecovery) {
 	EXPECT_EQ(mxrt_sim_peek(sim_, MAX30102_REG_LED1_PA), 0x7f);
 	const std::string st = Show();
 	EXPECT_NE(st.find("hang=0"), std::string::npos) << st;
-	EXPECT_NE(st.find("hangs=2 hangs_recovered=1 hangs_timed_out=1 bus_recoveries=1"), std::string::npos) << st;
+	EXPECT_NE(st.find("hangs=2 hangs_recovered=1 hangs_timed_out=1 bus_recoveries=1 bus_recovery_failures=0"),
+		  std::string::npos) << st;
+	// SCL held low: the next recoveries fail and free nothing
+	ASSERT_EQ(Control("recovery_fails=2"), 0);
+	EXPECT_EQ(mxrt_sim_bus_recovery(sim_), -MXRT_EBUSY);
+	EXPECT_EQ(mxrt_sim_bus_recovery(sim_), -MXRT_EBUSY);
+	EXPECT_EQ(mxrt_sim_bus_recovery(sim_), 0);
+	EXPECT_NE(Show().find("bus_recoveries=2 bus_recovery_failures=2"), std::string::npos) << Show();
 	// after a NAK and a timeout fault, in that order; bounded like them
 	ASSERT_EQ(Control("nak=1 timeout=1 hang=1"), 0);
 	EXPECT_EQ(Write(MAX30102_REG_LED1_PA, {1}, kT0 + 100 * kMs), -MXRT_ENXIO);
