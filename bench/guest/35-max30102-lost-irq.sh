@@ -13,9 +13,8 @@
 #     around the lost one is 2 * almost_full + the samples that came after the lost interrupt.
 set -u
 M=${MXRT_MODDIR:?}
-[ -e "$M/mxrt_watchdog.ko" ] && ! grep -q '^mxrt_watchdog ' /proc/modules && insmod "$M/mxrt_watchdog.ko"
 insmod "$M/mxrt_max30102_sim.ko" || exit 1
-insmod "$M/mxrt_max30102.ko" || exit 1
+load_driver || exit 1
 DEV=/dev/max30102-0
 i=0
 while [ ! -c $DEV ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
@@ -84,6 +83,5 @@ for spec in "400 411" "3200 69"; do
 	echo "# $1 Hz: lost interrupt found after (ms):$lat"
 done
 cat /sys/kernel/debug/mxrt_max30102/max30102-0/stats | grep -E '^irq_(missed|stuck)'
-rmmod mxrt_max30102 mxrt_max30102_sim
-grep -q '^mxrt_watchdog ' /proc/modules && rmmod mxrt_watchdog
+rmmod mxrt_max30102 mxrt_max30102_sim mxrt_watchdog
 exit 0

@@ -8,7 +8,7 @@ say() { printf '\n### %s\n' "$*"; }
 
 say "load the simulator (a virtual I2C bus with a MAX30102 at 0x57) and the driver"
 insmod "$M/mxrt_max30102_sim.ko" || exit 1
-insmod "$M/mxrt_max30102.ko" || exit 1
+load_driver || exit 1
 DEV=/dev/max30102-0
 i=0
 while [ ! -c $DEV ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
@@ -51,4 +51,4 @@ echo 4096 >$SYS/ring_size
 
 say "debugfs: $DBG/stats"
 cat $DBG/stats
-rmmod mxrt_max30102 mxrt_max30102_sim
+rmmod mxrt_max30102 mxrt_max30102_sim mxrt_watchdog
