@@ -574,7 +574,9 @@ public:
 		u64 due = (now - next_sample_) / period_ + 1;
 		if (due > kMaxCatchUp) {
 			// Far behind (the timer was held off): older samples would have been pushed out.
+			// The chip took them all the same: counted as taken and as lost.
 			const u64 skipped = due - kMaxCatchUp;
+			cnt_.samples += skipped;
 			Overflowed(skipped);
 			next_sample_ += skipped * period_;
 			due = kMaxCatchUp;
