@@ -263,17 +263,19 @@ ms_now() { awk '{ printf "%d", $1 * 1000 }' /proc/uptime; }
 bus_before() {
 	b_stuck=$(cat $SYS/bus_stuck) b_exp=$(stat_of bus_watchdog_expiries) b_rec=$(stat_of bus_recoveries)
 	b_err=$(stat_of bus_recovery_errors) b_ri=$(stat_of bus_reinits) b_lost=$(stat_of fifo_lost)
-	s_rec=$(sim_counter hangs_recovered) s_to=$(sim_counter hangs_timed_out) s_ovf=$(sim_counter fifo_overflows)
+	b_dec=$(stat_of samples) s_rec=$(sim_counter hangs_recovered) s_to=$(sim_counter hangs_timed_out)
+	s_ovf=$(sim_counter fifo_overflows) s_smp=$(sim_counter samples)
 }
 bus_after() {
 	d_stuck=$(($(cat $SYS/bus_stuck) - b_stuck)) d_exp=$(($(stat_of bus_watchdog_expiries) - b_exp))
 	d_rec=$(($(stat_of bus_recoveries) - b_rec)) d_err=$(($(stat_of bus_recovery_errors) - b_err))
 	d_ri=$(($(stat_of bus_reinits) - b_ri)) d_lost=$(($(stat_of fifo_lost) - b_lost))
-	ds_rec=$(($(sim_counter hangs_recovered) - s_rec)) ds_to=$(($(sim_counter hangs_timed_out) - s_to))
-	ds_ovf=$(($(sim_counter fifo_overflows) - s_ovf))
+	d_dec=$(($(stat_of samples) - b_dec)) ds_rec=$(($(sim_counter hangs_recovered) - s_rec))
+	ds_to=$(($(sim_counter hangs_timed_out) - s_to)) ds_ovf=$(($(sim_counter fifo_overflows) - s_ovf))
+	ds_smp=$(($(sim_counter samples) - s_smp))
 	echo "driver: stuck +$d_stuck, watchdog expiries +$d_exp, recoveries +$d_rec, recovery errors +$d_err," \
-		"re-initialisations +$d_ri, fifo_lost +$d_lost; simulator: hangs recovered +$ds_rec," \
-		"timed out +$ds_to, samples overflowed +$ds_ovf"
+		"re-initialisations +$d_ri, decoded +$d_dec, fifo_lost +$d_lost; simulator: hangs recovered" \
+		"+$ds_rec, timed out +$ds_to, samples +$ds_smp, overflowed +$ds_ovf"
 }
 # the records of a -v run: a FIFO_OVERFLOW record with lost > 0, then a RESTART record
 flagged_loss_then_restart() {
@@ -285,14 +287,9 @@ flagged_loss_then_restart() {
 			if (ovf && int(v / 4) % 2) restart = 1 }
 		END { exit !(ovf && restart) }' "$1"
 }
-# the chip's lost samples, the driver's count and the reader's: equal up to OVF_COUNTER's 31,
-# the driver's estimate within one sample beyond
-loss_counted() { # READER-LOST
-	[ "$ds_ovf" -gt 0 ] && [ "$1" = "$d_lost" ] && {
-		[ "$d_lost" = "$ds_ovf" ] || { [ "$ds_ovf" -gt 31 ] && [ $((d_lost - ds_ovf)) -le 1 ] && [ $((ds_ovf - d_lost)) -le 1 ]; }; }
-}
 stuck_bus_recovered() {
 	setcfg 100 411
+	wait_suspended || return 1 # from rest to rest: every sample the chip took is accounted for
 	bus_before
 	mxrt-max30102-read -v -n 400 $DEV >/tmp/stuck.out 2>&1 &
 	rp=$!
@@ -309,6 +306,7 @@ stuck_bus_recovered() {
 	rrc=$?
 	sum=$(tail -1 /tmp/stuck.out)
 	echo "during the hang: $(cat /tmp/stuck.sysfs); $(cat /tmp/stuck.hwmon); reader (rc $rrc): $sum"
+	wait_suspended || return 1
 	bus_after
 	sysfs_ms=$(field sysfs_ms "$(cat /tmp/stuck.sysfs)") hwmon_ms=$(field hwmon_ms "$(cat /tmp/stuck.hwmon)")
 	[ $rrc = 0 ] && continuous "$sum" 400 && [ "$d_stuck" = 1 ] && [ "$d_rec" = 1 ] && [ "$d_err" = 0 ] &&
@@ -317,9 +315,16 @@ stuck_bus_recovered() {
 		[ "$(cat $SYS/led_red_current)" = 6400 ] && dmesg | grep -q 'I2C sequence stuck for 400 ms: bus recovered'
 }
 check stuck-bus-recovered-nobody-blocked stuck_bus_recovered
-stuck_bus_loss() { loss_counted "$(field lost "$sum")" && flagged_loss_then_restart /tmp/stuck.out; }
+# every sample the chip took from rest to rest was decoded or counted lost: exactly (OVF_COUNTER)
+# up to 31, within one sample beyond (estimated from the time); the reader saw the loss flagged
+stuck_bus_loss() {
+	[ "$ds_ovf" -gt 0 ] && [ "$d_dec" = $((ds_smp - ds_ovf)) ] && {
+		[ "$d_lost" = "$ds_ovf" ] || { [ "$ds_ovf" -gt 31 ] && [ $((d_lost - ds_ovf)) -le 1 ] && [ $((ds_ovf - d_lost)) -le 1 ]; }; } &&
+		[ "$(field lost "$sum")" -gt 0 ] && flagged_loss_then_restart /tmp/stuck.out
+}
 check stuck-bus-loss-counted-and-flagged stuck_bus_loss
-# stuck: run a reader at 100 Hz while CONTROL makes the bus hang
+# stuck: run a reader at 100 Hz while CONTROL makes the bus hang; its stream stays continuous,
+# the stall's loss flagged
 stuck() {
 	setcfg 100 411
 	bus_before
@@ -332,7 +337,7 @@ stuck() {
 	sum=$(tail -1 /tmp/stuck.out)
 	echo "$1: reader (rc $rrc): $sum"
 	bus_after
-	[ $rrc = 0 ] && continuous "$sum" 500 && loss_counted "$(field lost "$sum")"
+	[ $rrc = 0 ] && continuous "$sum" 500 && [ "$(field fifo_overflows "$sum")" -ge 1 ]
 }
 # the first bus recovery fails (SCL held low), the watchdog's repeat one budget later frees it
 stuck_recovery_repeats() {
@@ -352,17 +357,19 @@ stuck_three() { stuck "hang=3" && [ "$d_stuck" = 3 ] && [ "$d_rec" = 3 ] && [ "$
 check stuck-bus-three-in-a-row stuck_three
 cat $DBG/stats | grep -E '^bus_'
 
-# 5a'. the lost-interrupt check is a watchdog of the library: its timeout follows the
+# 5a'. the lost-interrupt check is a watchdog of the library: its timeout follows the applied
 # configuration (the window: 1.25 almost-full periods, in whole ms rounded up), and while
 # interrupts come the driver's thread sleeps (it used to look four times per window)
 WDL=/sys/kernel/debug/mxrt_watchdog/watchdogs
 irq_wd_ms() { awk -v n="max30102@$CLIENT:irq" '$2 == n { print $4 }' $WDL; }
 irq_wd_follows() {
+	exec 3<$DEV # open: every change is applied to the running chip at once
 	setcfg 100 411
 	a=$(irq_wd_ms)
 	setcfg 400 411
 	b=$(irq_wd_ms)
-	echo "lost-interrupt watchdog: $a ms at 100 Hz, $b ms at 400 Hz; $(grep "max30102@$CLIENT:" $WDL | tr -s ' ')"
+	exec 3<&-
+	echo "lost-interrupt watchdog: $a ms at 100 Hz, $b ms at 400 Hz;" $(grep "max30102@$CLIENT:" $WDL)
 	[ "$a" = 213 ] && [ "$b" = 54 ] && grep -q "max30102@$CLIENT:bus .* 400 " $WDL
 }
 check irq-watchdog-follows-configuration irq_wd_follows
