@@ -320,8 +320,10 @@ mxrt_u32 mxrt_irq_health_thread(mxrt_irq_health *h, const mxrt_bus_health *bus, 
 	// `last` may be later than `now` (an acquisition ran since `now` was read): not overdue.
 	// An expiry without an overdue window is an interrupt that came after the deadline, before
 	// this thread ran: nothing was lost.
-	if (expired && now > last && now - last > window)
+	if (expired && now > last && now - last > window) {
+		h->overdue_gap_ns = now - last; // this thread's alone
 		return MXRT_THREAD_ACQUIRE | MXRT_THREAD_WATCHDOG;
+	}
 	// A chip to configure (a failed write, a resume that failed) or to re-initialise (a stuck bus
 	// was recovered) gets it without waiting for an interrupt, which it may never raise.
 	if (mxrt_bus_reinit_pending(bus) ||
@@ -331,8 +333,13 @@ mxrt_u32 mxrt_irq_health_thread(mxrt_irq_health *h, const mxrt_bus_health *bus, 
 }
 
 void mxrt_irq_health_thread_done(mxrt_irq_health *h, mxrt_u32 actions, int n) noexcept {
-	if ((actions & MXRT_THREAD_WATCHDOG) && n > 0)
+	if ((actions & MXRT_THREAD_WATCHDOG) && n > 0) {
 		Bump(h->missed);
+		// One writer (this thread); read by debugfs.
+		AtomicRef<u64>(h->missed_gap_ns).Store(h->overdue_gap_ns, MemoryOrder::kRelaxed);
+		if (h->overdue_gap_ns > h->missed_gap_max_ns)
+			AtomicRef<u64>(h->missed_gap_max_ns).Store(h->overdue_gap_ns, MemoryOrder::kRelaxed);
+	}
 }
 
 /* ---- the bus ---- */

@@ -206,7 +206,11 @@ struct mxrt_irq_health {
 	mxrt_u64 off_until;
 	mxrt_u64 last_look_ns;
 	mxrt_u32 overdue; /* the lost-interrupt watchdog expired: the thread looks */
+	mxrt_u64 overdue_gap_ns; /* the thread's: time since the last look when it decided to look */
 	mxrt_u64 irqs, spurious, stuck, polls, missed, expiries;
+	/* of the last and of the longest missed interrupt: time from the last acquisition to the
+	 * read that found the samples (the window plus how late the check came) */
+	mxrt_u64 missed_gap_ns, missed_gap_max_ns;
 };
 
 /* The interrupts the driver enables (INT_ENABLE1 with an IRQ, see mxrt_max30102_config_writes). */

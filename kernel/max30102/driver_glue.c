@@ -1058,10 +1058,11 @@ static int mx_stats_show(struct seq_file *s, void *unused)
 	boosts = md->boost.boosts;
 	rt_mutex_unlock(&md->lock);
 	seq_printf(s, "irq: %d%s\nirqs: %llu\nirq_spurious: %llu\nirq_missed: %llu\nirq_stuck: %llu\n"
-		   "irq_watchdog_expiries: %llu\nirq_watchdog_ms: %u\n",
+		   "irq_watchdog_expiries: %llu\nirq_watchdog_ms: %u\nirq_missed_gap_us: last=%llu max=%llu\n",
 		   md->irq, READ_ONCE(h->off) ? " (disabled: stuck)" : "", READ_ONCE(h->irqs),
 		   READ_ONCE(h->spurious), READ_ONCE(h->missed), READ_ONCE(h->stuck),
-		   READ_ONCE(h->expiries), md->irq > 0 ? acq.watchdog_ms : 0);
+		   READ_ONCE(h->expiries), md->irq > 0 ? acq.watchdog_ms : 0,
+		   READ_ONCE(h->missed_gap_ns) / 1000, READ_ONCE(h->missed_gap_max_ns) / 1000);
 	seq_printf(s, "bus_timeout_ms: %u\nbus_stuck: %llu\nbus_watchdog_expiries: %llu\n"
 		   "bus_recoveries: %llu\nbus_recovery_errors: %llu\nbus_no_recovery: %llu\nbus_reinits: %llu\n",
 		   bus_timeout_ms, READ_ONCE(md->bus.stuck), READ_ONCE(md->bus.expiries),

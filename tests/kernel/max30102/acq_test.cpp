@@ -390,9 +390,16 @@ TEST(Max30102Irq, LostInterruptsAreFoundByTheWatchdog) {
 	EXPECT_EQ(h.missed, 0u);
 	mxrt_irq_health_thread_done(&h, a, 21);
 	EXPECT_EQ(h.missed, 1u);
+	EXPECT_EQ(h.missed_gap_ns, 213 * kMs) << "from the last look to the read that found them";
+	EXPECT_EQ(h.missed_gap_max_ns, 213 * kMs);
 	mxrt_irq_health_thread_done(&h, MXRT_THREAD_ACQUIRE, 21);
 	EXPECT_EQ(h.missed, 1u) << "a poll is no lost interrupt";
 	EXPECT_EQ(h.polls, 0u);
+	mxrt_irq_health_expired(&h);
+	ASSERT_EQ(mxrt_irq_health_thread(&h, &bus, &acq, 1, t + 250 * kMs), unsigned(MXRT_THREAD_ACQUIRE | MXRT_THREAD_WATCHDOG));
+	mxrt_irq_health_thread_done(&h, MXRT_THREAD_ACQUIRE | MXRT_THREAD_WATCHDOG, 1);
+	EXPECT_EQ(h.missed_gap_ns, 250 * kMs);
+	EXPECT_EQ(h.missed_gap_max_ns, 250 * kMs);
 	// a chip whose configuration failed is configured again at the next wake-up: it raises no
 	// interrupt, and the lost-interrupt watchdog (armed by the failed attempt) wakes the thread
 	EXPECT_EQ(mxrt_acq_applied(&acq, &c, -MXRT_ENXIO), -MXRT_ENXIO);
@@ -403,6 +410,7 @@ TEST(Max30102Irq, LostInterruptsAreFoundByTheWatchdog) {
 	EXPECT_EQ(mxrt_irq_health_thread(&h, &bus, &acq, 0, t), unsigned(MXRT_THREAD_ACQUIRE));
 	EXPECT_EQ(mxrt_irq_health_sleep_ms(&h, &acq, 0), 85u);
 	EXPECT_EQ(h.polls, 1u);
+	EXPECT_EQ(h.missed, 2u);
 }
 
 TEST(Max30102Bus, TimeoutParameter) {
