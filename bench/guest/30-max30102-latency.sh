@@ -9,7 +9,7 @@ set -u
 M=${MXRT_MODDIR:?}
 N=${MXRT_BENCH_RECORDS:-4000} # 10 s at 400 Hz
 insmod "$M/mxrt_max30102_sim.ko" || exit 1
-insmod "$M/mxrt_max30102.ko" || exit 1
+load_driver || exit 1
 DEV=/dev/max30102-0
 i=0
 while [ ! -c $DEV ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
@@ -43,7 +43,7 @@ hog50=$p50 hog99=$p99 hogmax=$max
 run hog-other
 kill $hogs
 wait 2>/dev/null
-rmmod mxrt_max30102 mxrt_max30102_sim
+rmmod mxrt_max30102 mxrt_max30102_sim mxrt_watchdog
 echo "# $cpus CPU hog(s) (busy shell loops, SCHED_OTHER); the IRQ thread runs at SCHED_FIFO 50"
 echo "bench: max30102_irq_to_reader_400hz_hog_p50 = $hog50 us (goal <= 2500)"
 echo "bench: max30102_irq_to_reader_400hz_hog_p99 = $hog99 us (goal <= 2500)"

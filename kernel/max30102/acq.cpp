@@ -60,17 +60,23 @@ Result<Config> With(Config k, u32 f, u32 v) {
 	return k;
 }
 
-// The poll/watchdog thread's timing, all from the sample period and the almost-full threshold.
-// Without an interrupt: look at the FIFO twice per almost-full period (at least every 1 ms).
+// The poll thread's and the lost-interrupt watchdog's timing, all from the sample period and the
+// almost-full threshold. Without an interrupt: look at the FIFO twice per almost-full period (at
+// least every 1 ms).
 constexpr u32 PollIntervalMs(u64 period_ns, u32 almost_full) {
 	return u32(Max<u64>(1, period_ns * almost_full / 2 / 1'000'000));
 }
-// With one: an interrupt is overdue when nothing was acquired for 1.25 almost-full periods; the
-// watchdog checks four times per window (at least every 2 ms).
+// With one: an interrupt is overdue when nothing was acquired for 1.25 almost-full periods: the
+// lost-interrupt watchdog's timeout, in whole ms rounded up (never before the window is over; the
+// thread checks the exact window before it counts a lost interrupt).
 constexpr u64 WatchdogWindowNs(u64 period_ns, u32 almost_full) { return period_ns * almost_full * 5 / 4; }
-constexpr u32 WatchdogCheckMs(u64 window_ns) { return u32(Max<u64>(2, window_ns / 4 / 1'000'000)); }
+constexpr u32 WatchdogTimeoutMs(u64 window_ns) { return u32(Max<u64>(1, (window_ns + 999'999) / 1'000'000)); }
 
 template <typename T> void Bump(T &counter) { AtomicRef<T>(counter).AddSingleWriter(1, MemoryOrder::kRelaxed); }
+
+// The chip's state: written under the device lock, read by the poll thread without it (relaxed:
+// a value of its own; the thread acts on it under the lock, where it is read again).
+void SetState(mxrt_acq *acq, mxrt_chip_state st) { AtomicRef<u32>(acq->state).Store(st, MemoryOrder::kRelaxed); }
 
 } // namespace
 
@@ -145,16 +151,16 @@ void mxrt_acq_configure(mxrt_acq *acq, mxrt_u32 mode, mxrt_u32 sample_rate_hz, m
 
 int mxrt_acq_applied(mxrt_acq *acq, const mxrt_max30102_config *c, int err) noexcept {
 	if (err != 0) {
-		acq->state = MXRT_CHIP_STALE;
+		SetState(acq, MXRT_CHIP_STALE);
 		return err;
 	}
 	mxrt_acq_configure(acq, c->mode, c->sample_rate_hz, c->sample_average, c->pulse_width_us);
 	acq->almost_full = c->fifo_almost_full;
-	acq->state = MXRT_CHIP_RUNNING;
+	SetState(acq, MXRT_CHIP_RUNNING);
 	// Read by the poll/watchdog thread without the device lock: each is a value of its own.
 	const u64 window = WatchdogWindowNs(acq->period_ns, acq->almost_full);
 	AtomicRef<u32>(acq->poll_ms).Store(PollIntervalMs(acq->period_ns, acq->almost_full), MemoryOrder::kRelaxed);
-	AtomicRef<u32>(acq->watchdog_ms).Store(WatchdogCheckMs(window), MemoryOrder::kRelaxed);
+	AtomicRef<u32>(acq->watchdog_ms).Store(WatchdogTimeoutMs(window), MemoryOrder::kRelaxed);
 	AtomicRef<u64>(acq->window_ns).Store(window, MemoryOrder::kRelaxed);
 	return 0;
 }
@@ -282,13 +288,22 @@ void mxrt_irq_health_looked(mxrt_irq_health *h, mxrt_u64 now) noexcept {
 	AtomicRef<u64>(h->last_look_ns).Store(now, MemoryOrder::kRelaxed);
 }
 
-mxrt_u32 mxrt_irq_health_sleep_ms(const mxrt_irq_health *h, const mxrt_acq *acq, int has_irq) noexcept {
-	const bool polling = !has_irq || AtomicRef<const u32>(h->off).Load(MemoryOrder::kRelaxed);
-	const u32 ms = AtomicRef<const u32>(polling ? acq->poll_ms : acq->watchdog_ms).Load(MemoryOrder::kRelaxed);
-	return Max<u32>(ms, 1);
+void mxrt_irq_health_expired(mxrt_irq_health *h) noexcept {
+	Bump(h->expiries); // the mxrt_wd thread: one recovery at a time
+	// Relaxed: the flag publishes nothing (the thread reads last_look_ns and the window itself);
+	// the wake-up that follows it (a wait queue) orders it before the thread's look.
+	AtomicRef<u32>(h->overdue).Store(1, MemoryOrder::kRelaxed);
 }
 
-mxrt_u32 mxrt_irq_health_thread(mxrt_irq_health *h, const mxrt_acq *acq, int has_irq, mxrt_u64 now) noexcept {
+mxrt_u32 mxrt_irq_health_sleep_ms(const mxrt_irq_health *h, const mxrt_acq *acq, int has_irq) noexcept {
+	const bool polling = !has_irq || AtomicRef<const u32>(h->off).Load(MemoryOrder::kRelaxed);
+	if (!polling)
+		return 0; // until woken: the lost-interrupt watchdog looks after the IRQ
+	return Max<u32>(AtomicRef<const u32>(acq->poll_ms).Load(MemoryOrder::kRelaxed), 1);
+}
+
+mxrt_u32 mxrt_irq_health_thread(mxrt_irq_health *h, const mxrt_bus_health *bus, const mxrt_acq *acq,
+				int has_irq, mxrt_u64 now) noexcept {
 	// Pairs with the release in _irq: off_until is the one stored with it.
 	if (!has_irq || AtomicRef<u32>(h->off).Load(MemoryOrder::kAcquire)) {
 		Bump(h->polls);
@@ -298,17 +313,79 @@ mxrt_u32 mxrt_irq_health_thread(mxrt_irq_health *h, const mxrt_acq *acq, int has
 		}
 		return MXRT_THREAD_ACQUIRE;
 	}
+	// Relaxed: see _expired.
+	const bool expired = AtomicRef<u32>(h->overdue).Exchange(0, MemoryOrder::kRelaxed) != 0;
 	const u64 last = AtomicRef<u64>(h->last_look_ns).Load(MemoryOrder::kRelaxed);
 	const u64 window = AtomicRef<const u64>(acq->window_ns).Load(MemoryOrder::kRelaxed);
 	// `last` may be later than `now` (an acquisition ran since `now` was read): not overdue.
-	if (now > last && now - last > window)
+	// An expiry without an overdue window is an interrupt that came after the deadline, before
+	// this thread ran: nothing was lost.
+	if (expired && now > last && now - last > window) {
+		h->overdue_gap_ns = now - last; // this thread's alone
 		return MXRT_THREAD_ACQUIRE | MXRT_THREAD_WATCHDOG;
+	}
+	// A chip to configure (a failed write, a resume that failed) or to re-initialise (a stuck bus
+	// was recovered) gets it without waiting for an interrupt, which it may never raise.
+	if (mxrt_bus_reinit_pending(bus) ||
+	    AtomicRef<const u32>(acq->state).Load(MemoryOrder::kRelaxed) == MXRT_CHIP_STALE)
+		return MXRT_THREAD_ACQUIRE;
 	return 0;
 }
 
 void mxrt_irq_health_thread_done(mxrt_irq_health *h, mxrt_u32 actions, int n) noexcept {
-	if ((actions & MXRT_THREAD_WATCHDOG) && n > 0)
+	if ((actions & MXRT_THREAD_WATCHDOG) && n > 0) {
 		Bump(h->missed);
+		// One writer (this thread); read by debugfs.
+		AtomicRef<u64>(h->missed_gap_ns).Store(h->overdue_gap_ns, MemoryOrder::kRelaxed);
+		if (h->overdue_gap_ns > h->missed_gap_max_ns)
+			AtomicRef<u64>(h->missed_gap_max_ns).Store(h->overdue_gap_ns, MemoryOrder::kRelaxed);
+	}
+}
+
+/* ---- the bus ---- */
+
+int mxrt_bus_check_timeout(mxrt_u32 ms) noexcept {
+	return ms >= MXRT_BUS_TIMEOUT_MS_MIN && ms <= MXRT_BUS_TIMEOUT_MS_MAX ? 0 : -MXRT_EINVAL;
+}
+
+mxrt_u32 mxrt_bus_stuck(mxrt_bus_health *b, mxrt_u32 count, int adapter_can_recover) noexcept {
+	u32 steps = 0;
+	Bump(b->expiries);
+	if (count <= 1) {
+		Bump(b->stuck);
+		steps |= MXRT_BUS_FIRST;
+	}
+	// At every expiry while the sequence is stuck: one recovery may not be enough (a device that
+	// holds SDA low again), and it costs nothing on a bus that is not stuck. Without one, the
+	// adapter's own timeout ends the transfer (1 s on most controllers).
+	if (adapter_can_recover)
+		steps |= MXRT_BUS_RECOVER;
+	else
+		Bump(b->no_recovery);
+	return steps;
+}
+
+void mxrt_bus_recovered(mxrt_bus_health *b, mxrt_u32 steps, int err) noexcept {
+	if (steps & MXRT_BUS_RECOVER)
+		Bump(err == 0 ? b->recoveries : b->recovery_errors);
+	// Whatever the bus did meanwhile (a transfer aborted part-way, a write that half happened),
+	// the chip's state is unknown. Release: pairs with the acquire in _take_reinit/_pending, so
+	// that whoever takes the request also sees the counts of the recovery that made it.
+	AtomicRef<u32>(b->reinit).Store(1, MemoryOrder::kRelease);
+}
+
+int mxrt_bus_reinit_pending(const mxrt_bus_health *b) noexcept {
+	return AtomicRef<const u32>(b->reinit).Load(MemoryOrder::kAcquire) != 0;
+}
+
+int mxrt_bus_take_reinit(mxrt_bus_health *b, mxrt_acq *acq) noexcept {
+	// Acquire: pairs with the release in _recovered.
+	if (AtomicRef<u32>(b->reinit).Exchange(0, MemoryOrder::kAcquire) == 0)
+		return 0;
+	Bump(b->reinits); // under the device lock: one writer at a time
+	if (acq->state != MXRT_CHIP_OFF)
+		SetState(acq, MXRT_CHIP_STALE);
+	return 1;
 }
 
 /* ---- priority boost ---- */
@@ -352,12 +429,12 @@ void mxrt_boost_forget(mxrt_boost *b, const void *task) noexcept {
 
 int mxrt_acq_suspended(mxrt_acq *acq, mxrt_pm_kind kind, int err) noexcept {
 	if (err == 0 || kind == MXRT_PM_SYSTEM) {
-		acq->state = MXRT_CHIP_OFF;
+		SetState(acq, MXRT_CHIP_OFF);
 		return 0;
 	}
 	// The chip may be half shut down: whoever acquires next configures it again (STALE), and the
 	// PM core retries the suspend without latching an error.
-	acq->state = MXRT_CHIP_STALE;
+	SetState(acq, MXRT_CHIP_STALE);
 	return -MXRT_EAGAIN;
 }
 

@@ -8,7 +8,10 @@
  *   - one FIFO burst: how many samples the pointers mean (full or empty), which timestamp anchors
  *     the sample clock, decoding, numbering, overflow accounting;
  *   - the interrupt's health: a stuck line (interrupts without a status bit) and lost interrupts
- *     (nothing acquired for too long), with the poll and watchdog intervals;
+ *     (nothing acquired for too long, found by a watchdog of the mxrt_watchdog library), with the
+ *     poll interval and the lost-interrupt window;
+ *   - the bus's health: an I2C sequence that overran its budget (a stuck bus, found by a second
+ *     watchdog), what its recovery does, and the chip's re-initialisation after it;
  *   - the priority boost of an acquisition thread that falls behind, and its module parameters;
  *   - what the chip's power state is after a suspend or resume attempt, and what the PM core hears;
  *   - the die temperature.
@@ -87,8 +90,8 @@ mxrt_s32 mxrt_max30102_temp_millic(mxrt_u8 temp_int, mxrt_u8 temp_frac) MXRT_NOE
 enum mxrt_chip_state { MXRT_CHIP_OFF = 0, MXRT_CHIP_RUNNING = 1, MXRT_CHIP_STALE = 2 };
 
 /*
- * The acquisition state. Written under the device lock only; poll_ms, watchdog_ms and window_ns
- * are also read by the poll/watchdog thread without it (relaxed atomics: each is a value of its
+ * The acquisition state. Written under the device lock only; state, poll_ms, watchdog_ms and
+ * window_ns are also read by the poll thread without it (relaxed atomics: each is a value of its
  * own). The counters are read under the device lock.
  */
 struct mxrt_acq {
@@ -98,9 +101,10 @@ struct mxrt_acq {
 	mxrt_u32 configured; /* a configuration was applied once: there is something to decode */
 	mxrt_u32 restart;    /* the next record gets MXRT_MAX30102_REC_RESTART */
 	mxrt_u32 state;      /* enum mxrt_chip_state */
-	/* the poll/watchdog thread's timing, from the period and the almost-full threshold */
+	/* the poll thread's and the lost-interrupt watchdog's timing, from the period and the
+	 * almost-full threshold */
 	mxrt_u32 poll_ms;     /* without an interrupt: look at the FIFO this often */
-	mxrt_u32 watchdog_ms; /* with one: check for lost interrupts this often */
+	mxrt_u32 watchdog_ms; /* with one: the lost-interrupt watchdog's timeout (window_ns rounded up) */
 	mxrt_u64 window_ns;   /* nothing acquired for this long: an interrupt was lost */
 	/* state */
 	mxrt_u64 next_seq;
@@ -183,18 +187,30 @@ void mxrt_acq_burst(struct mxrt_acq *acq, const mxrt_u8 *buf, mxrt_u32 n, mxrt_u
 #define MXRT_IRQ_STUCK_BACKOFF_MS 1000 /* then the IRQ is off and the thread polls this long */
 
 /*
- * Shared by the interrupt thread and the poll/watchdog thread; no lock. unhandled_run is the
- * interrupt thread's alone. off/off_until: the interrupt thread sets them (release on off), the
- * poll thread reads (acquire) and clears them. last_look_ns: stored by whichever thread read the
- * FIFO pointers (under the device lock), read by the watchdog. Every counter has one writer and is
- * read with READ_ONCE (relaxed atomics here).
+ * Shared by the interrupt thread, the poll thread and the lost-interrupt watchdog's recovery; no
+ * lock. unhandled_run is the interrupt thread's alone. off/off_until: the interrupt thread sets
+ * them (release on off), the poll thread reads (acquire) and clears them. last_look_ns: stored by
+ * whichever thread read the FIFO pointers (under the device lock), read by the poll thread.
+ * overdue: set by the lost-interrupt watchdog's recovery, taken by the poll thread (relaxed: a
+ * flag that publishes nothing; the wake-up orders it). Every counter has one writer and is read with READ_ONCE (relaxed atomics here).
+ *
+ * Lost interrupts: with an IRQ, every acquisition that read the FIFO pointers kicks a watchdog
+ * (mxrt_wd_kick_at, the pointers' read time) whose timeout is the window (acq->watchdog_ms). When
+ * it expires, its recovery (mxrt_irq_health_expired: no lock, no I2C) wakes the thread, which
+ * reads the FIFO if nothing was acquired for the window meanwhile. So the thread sleeps until
+ * woken while interrupts come, instead of looking four times per window.
  */
 struct mxrt_irq_health {
 	mxrt_u32 unhandled_run;
 	mxrt_u32 off; /* the line was disabled as stuck; the thread polls */
 	mxrt_u64 off_until;
 	mxrt_u64 last_look_ns;
-	mxrt_u64 irqs, spurious, stuck, polls, missed;
+	mxrt_u32 overdue; /* the lost-interrupt watchdog expired: the thread looks */
+	mxrt_u64 overdue_gap_ns; /* the thread's: time since the last look when it decided to look */
+	mxrt_u64 irqs, spurious, stuck, polls, missed, expiries;
+	/* of the last and of the longest missed interrupt: time from the last acquisition to the
+	 * read that found the samples (the window plus how late the check came) */
+	mxrt_u64 missed_gap_ns, missed_gap_max_ns;
 };
 
 /* The interrupts the driver enables (INT_ENABLE1 with an IRQ, see mxrt_max30102_config_writes). */
@@ -216,22 +232,91 @@ enum mxrt_irq_verdict {
  */
 enum mxrt_irq_verdict mxrt_irq_health_irq(struct mxrt_irq_health *h, mxrt_u8 status, int n,
 					  mxrt_u64 now) MXRT_NOEXCEPT;
-/* An acquisition read the FIFO pointers at @now (device lock held). */
+/*
+ * An acquisition read the FIFO pointers at @now (device lock held). The glue kicks the
+ * lost-interrupt watchdog with the same time.
+ */
 void mxrt_irq_health_looked(struct mxrt_irq_health *h, mxrt_u64 now) MXRT_NOEXCEPT;
+/* The lost-interrupt watchdog's recovery (the mxrt_wd thread; no lock): the thread is to look. */
+void mxrt_irq_health_expired(struct mxrt_irq_health *h) MXRT_NOEXCEPT;
 
-/* What the poll/watchdog thread does when it wakes up (bits). */
+struct mxrt_bus_health;
+
+/* What the poll thread does when it wakes up (bits). */
 #define MXRT_THREAD_ACQUIRE 0x1    /* read the FIFO */
 #define MXRT_THREAD_WATCHDOG 0x2   /* ... because interrupts stopped coming: tell _thread_done */
 #define MXRT_THREAD_ENABLE_IRQ 0x4 /* after reading: the stuck back-off is over, enable_irq() */
-/* How long the thread sleeps before it looks again: poll_ms while polling (no IRQ, or off), else
- * watchdog_ms. */
+/* How long the thread sleeps before it looks again: poll_ms while polling (no IRQ, or off);
+ * 0 with a working IRQ: until woken (by the lost-interrupt watchdog, a stuck bus's recovery,
+ * a configuration change). */
 mxrt_u32 mxrt_irq_health_sleep_ms(const struct mxrt_irq_health *h, const struct mxrt_acq *acq,
 				  int has_irq) MXRT_NOEXCEPT;
-/* What to do at @now (MXRT_THREAD_* bits, 0: nothing). Clears off when it says ENABLE_IRQ. */
-mxrt_u32 mxrt_irq_health_thread(struct mxrt_irq_health *h, const struct mxrt_acq *acq, int has_irq,
-				mxrt_u64 now) MXRT_NOEXCEPT;
+/*
+ * What to do at @now (MXRT_THREAD_* bits, 0: nothing). Polling: always acquire (and ENABLE_IRQ
+ * once the stuck back-off is over, clearing off). With an IRQ: acquire when the lost-interrupt
+ * watchdog expired and nothing was acquired for the window since (WATCHDOG), when a stuck bus was
+ * recovered and the chip waits to be re-initialised (@bus), or when the chip is STALE (a write
+ * failed: the configuration is written again; an unconfigured chip raises no interrupt).
+ */
+mxrt_u32 mxrt_irq_health_thread(struct mxrt_irq_health *h, const struct mxrt_bus_health *bus,
+				const struct mxrt_acq *acq, int has_irq, mxrt_u64 now) MXRT_NOEXCEPT;
 /* After the thread's acquisition found @n samples (or an errno): counts a lost interrupt. */
 void mxrt_irq_health_thread_done(struct mxrt_irq_health *h, mxrt_u32 actions, int n) MXRT_NOEXCEPT;
+
+/* ---- the bus: a stuck I2C sequence ---------------------------------------------------------- */
+
+/*
+ * Every I2C sequence under the device lock (an acquisition: status, pointers and FIFO burst; a
+ * configuration; a shutdown; a temperature step) is guarded by a watchdog (mxrt_watchdog) armed
+ * before it and cancelled after it, with a budget of bus_timeout_ms (module parameter). When a
+ * sequence overruns it (a transfer hangs on a stuck bus), the watchdog's recovery runs in the
+ * mxrt_wd thread while the stuck sequence still holds the device lock, and inside the transfer
+ * the adapter's bus lock: it takes neither and does no I2C of its own. It asks the core what to do
+ * (mxrt_bus_stuck), runs the adapter's bus recovery if it has one (which ends a hung transfer: the
+ * sequence fails and releases the lock), reports the outcome (mxrt_bus_recovered) and wakes the
+ * poll thread. The next acquisition re-initialises the chip (mxrt_bus_take_reinit: the chip is
+ * STALE, so the whole configuration is written again after the FIFO was read out).
+ */
+#define MXRT_BUS_TIMEOUT_MS_DEFAULT 200
+#define MXRT_BUS_TIMEOUT_MS_MIN 50 /* the longest sequence (a configuration at 100 kHz) takes ~25 ms */
+#define MXRT_BUS_TIMEOUT_MS_MAX 60000
+int mxrt_bus_check_timeout(mxrt_u32 ms) MXRT_NOEXCEPT; /* 0, or -MXRT_EINVAL */
+
+/*
+ * reinit: set by the recovery (release), taken under the device lock (acquire). The counters
+ * other than reinits are the recovery's (one writer: the mxrt_wd thread runs one recovery at a
+ * time); reinits is written under the device lock. All are read with READ_ONCE (no lock).
+ */
+struct mxrt_bus_health {
+	mxrt_u32 reinit;
+	mxrt_u64 stuck;           /* sequences that overran their budget */
+	mxrt_u64 expiries;        /* watchdog expiries (a sequence still stuck repeats every budget) */
+	mxrt_u64 recoveries;      /* the adapter's bus recovery ran and succeeded */
+	mxrt_u64 recovery_errors; /* ... ran and failed */
+	mxrt_u64 no_recovery;     /* expiries on an adapter without a bus recovery */
+	mxrt_u64 reinits;         /* chip re-initialisations after a stuck sequence */
+};
+
+/* What the bus watchdog's recovery does (bits). */
+#define MXRT_BUS_FIRST 0x1   /* the sequence's first expiry: log it */
+#define MXRT_BUS_RECOVER 0x2 /* run the adapter's bus recovery (i2c_recover_bus) */
+/*
+ * The recovery, at the @count-th expiry of one guarded sequence (struct mxrt_wd_expiry's count;
+ * 1 for the first): whether the adapter's bus recovery runs (@adapter_can_recover: the root
+ * adapter has a bus_recovery_info) at every expiry while the sequence is stuck. Counts.
+ */
+mxrt_u32 mxrt_bus_stuck(struct mxrt_bus_health *b, mxrt_u32 count, int adapter_can_recover) MXRT_NOEXCEPT;
+/* After the steps: @err from the bus recovery (if it ran). The chip is to be re-initialised. */
+void mxrt_bus_recovered(struct mxrt_bus_health *b, mxrt_u32 steps, int err) MXRT_NOEXCEPT;
+/* Whether a re-initialisation is waiting (any thread, no lock). */
+int mxrt_bus_reinit_pending(const struct mxrt_bus_health *b) MXRT_NOEXCEPT;
+/*
+ * Device lock held, before an acquisition: takes a waiting re-initialisation. Returns 1 if there
+ * was one: a chip that is not OFF becomes STALE (the acquisition writes the whole configuration,
+ * after reading out the FIFO, and the next record is flagged RESTART); an OFF chip is configured
+ * at its resume anyway.
+ */
+int mxrt_bus_take_reinit(struct mxrt_bus_health *b, struct mxrt_acq *acq) MXRT_NOEXCEPT;
 
 /* ---- priority boost -------------------------------------------------------------------------- */
 

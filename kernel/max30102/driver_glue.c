@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Runs in: kernel, module mxrt_max30102. The MAX30102 acquisition driver's kernel side: I2C
- * (regmap), the threaded interrupt, the polling/lost-interrupt thread, the RCU-protected sample
- * ring behind /dev/max30102-N, sysfs, hwmon, debugfs and runtime PM. Plumbing only: every decision
- * (configuration rules and register writes, the FIFO's full/empty state, timestamps, overflow
- * accounting, the stuck- and lost-interrupt detectors, the priority boost, the chip's power state
+ * (regmap), the threaded interrupt, the polling thread, two watchdogs of mxrt_watchdog.ko (a stuck
+ * I2C sequence, a lost interrupt), the RCU-protected sample ring behind /dev/max30102-N, sysfs,
+ * hwmon, debugfs and runtime PM. Plumbing only: every decision (configuration rules and register
+ * writes, the FIFO's full/empty state, timestamps, overflow accounting, the stuck- and
+ * lost-interrupt detectors, the stuck bus's recovery, the priority boost, the chip's power state
  * after a failed write, the ring itself) is the C++ core's: kernel/max30102/acq.cpp and
  * kernel/max30102/ring.cpp, where the unit tests reach it.
  *
@@ -25,9 +26,16 @@
  *   md->lock (rt_mutex, priority inheritance): the configuration, the core's acquisition state
  *     and every I2C sequence that must not interleave (status + pointers + FIFO burst; temperature
  *     start/read; configuration writes). The acquisition path is the ring's only producer because
- *     it holds md->lock. ioctl callers wait for it at most their file's lock timeout, with
+ *     it holds md->lock. Each I2C sequence under it is guarded by the bus watchdog (below).
+ *     ioctl callers wait for it at most their file's lock timeout, with
  *     priority inheritance while they wait (mx_lock_until; docs/max30102.md, "Waiting for the
  *     device lock").
+ *   Inside md->lock, regmap/i2c_transfer take the I2C adapter's bus lock (the root adapter's
+ *     rt_mutex), and an adapter its own locks (the simulator: its raw spinlock).
+ *   mxrt_watchdog's locks: start/kick/cancel/set_timeout are lock-free and may be called under any
+ *     of the above; add/remove take the library's table and expiry mutexes and are called with no
+ *     driver lock held (probe, and devm at unbind). The library runs recovery functions in its
+ *     mxrt_wd thread under its expiry mutex.
  *   RCU: the ring's lifetime. read()/poll() look at the ring inside rcu_read_lock() and never
  *     sleep there: a read copies a batch into the file's bounce buffer, leaves the read side and
  *     only then copies to user space (where it may fault and sleep). resize and unbind publish a
@@ -43,14 +51,39 @@
  *     3200 samples/s. The read side: rcu_read_lock+unlock 22 ns (arm64: 1.5) against 34 (44) for
  *     SRCU's, and no per-CPU srcu_struct per device.
  *
+ * The two recovery functions (mx_bus_recover, mx_irq_lost) run in the mxrt_wd thread while, for a
+ * stuck bus, a sequence holds md->lock and the adapter's bus lock: they take NEITHER (nor sh->*,
+ * mf->lock), do no I2C through regmap and never wait for this driver; they touch atomics, the
+ * adapter's bus recovery (which must not need the bus lock: the simulator's does not) and
+ * md->thread_wq's wait-queue lock (mx_kick_thread). So the holder of md->lock can always be freed:
+ * the recovery ends its transfer, the transfer fails, the holder releases md->lock. Were a
+ * recovery to wait for md->lock, it would wait for the very sequence it is there to end, and it
+ * would hold up every other watchdog's recovery in the shared thread meanwhile.
+ *
+ * The bus watchdog (md->bus_wd, bus_timeout_ms): armed before each I2C sequence under md->lock
+ * (mx_guard_at: on the interrupt path with the hard IRQ's timestamp, so no clock read) and cancelled
+ * after it. Guards do not nest: the sequences are guarded at their top (an acquisition, a
+ * reconfiguration, a suspend, a resume, a temperature step, probe's configuration), never inside
+ * mx_read_fifo_locked/mx_stop_locked/mx_apply_locked. On expiry its recovery runs the root
+ * adapter's bus recovery where it has one (i2c_recover_bus: it ends a hung transfer), counts, and
+ * wakes the thread; the next acquisition re-initialises the chip (the configuration written
+ * again after the FIFO was read out: RESTART, and FIFO_OVERFLOW with lost for what the stall cost).
+ * Without a bus recovery the adapter's own timeout ends the transfer (1 s on most controllers).
+ *
+ * The lost-interrupt watchdog (md->irq_wd, with an IRQ only): kicked with the pointers' read time
+ * by every acquisition that read them; its timeout is the lost-interrupt window, which follows the
+ * configuration (mxrt_wd_set_timeout). Its recovery wakes the thread, which reads the FIFO if
+ * nothing was acquired for the window. Cancelled while the chip is shut down.
+ *
  * Record flow: INT -> hard handler (timestamp) -> IRQ thread: status, pointers, one burst read of
  * the whole FIFO (FIFO_DATA does not auto-increment, so regmap_noinc_read) -> records -> ring ->
  * wake readers -> the heart-rate/SpO2 estimator (kernel/max30102/vitals.h), inline, whose changes
  * go to the latest-vitals snapshot and the input device. Inline because it costs the IRQ thread
  * about a tenth of its CPU time per burst at 400 Hz, less than handing the burst to a thread of
  * its own would on PREEMPT_RT (measured: docs/max30102.md, "Heart rate and SpO2"). Without an IRQ
- * the poll thread does the same on a timer; with one, the same thread is the lost-interrupt
- * watchdog (the core says when: mxrt_irq_health_thread).
+ * the poll thread does the same on a timer; with one, the same thread sleeps until the
+ * lost-interrupt watchdog, a stuck bus's recovery or a change wakes it (the core says what to
+ * do then: mxrt_irq_health_thread).
  *
  * Nothing is discarded on a restart: before the chip is reconfigured or shut down, sampling stops
  * and whatever the FIFO still holds is read out (mx_stop_locked). A failed write to the chip never
@@ -58,8 +91,10 @@
  * failed runtime suspend is retried by the PM core.
  *
  * Unbind, in this order (devm): no more opens (misc), the files' runtime-PM references given back
- * and the chip shut down (mx_unbind_readers), runtime PM off, hwmon, the thread, the IRQ, then the
- * ring and its readers (mx_teardown_shared).
+ * and the chip shut down (mx_unbind_readers), runtime PM off, hwmon, the thread, the IRQ, the
+ * watchdogs (after everything that may run an I2C sequence, so a stuck one is still recovered;
+ * mxrt_wd_remove waits for a recovery that is running), then the ring and its readers
+ * (mx_teardown_shared).
  */
 #include <linux/bitfield.h>
 #include <linux/debugfs.h>
@@ -97,6 +132,7 @@
 #include <linux/wait.h>
 
 #include <lib/hist/log2_hist.h>
+#include <watchdog/watchdog.h>
 #include <max30102/acq.h>
 #include <max30102/ioc.h>
 #include <max30102/regs.h>
@@ -158,6 +194,17 @@ static bool test_hooks;
 module_param(test_hooks, bool, 0444);
 MODULE_PARM_DESC(test_hooks, "Tests only: debugfs test_hold holds the device lock on request (default off)");
 
+static unsigned int bus_timeout_ms = MXRT_BUS_TIMEOUT_MS_DEFAULT;
+
+static int mx_bus_timeout_set(const char *val, const struct kernel_param *kp)
+{
+	return mx_param_set(val, kp, mxrt_bus_check_timeout);
+}
+
+static const struct kernel_param_ops mx_bus_timeout_ops = { .set = mx_bus_timeout_set, .get = mx_param_get };
+module_param_cb(bus_timeout_ms, &mx_bus_timeout_ops, &bus_timeout_ms, 0444);
+MODULE_PARM_DESC(bus_timeout_ms, "An I2C sequence that takes longer is a stuck bus: recovered and counted, 50..60000 (default 200)");
+
 #define MX_READ_BATCH 64 /* records per read() round */
 
 static DEFINE_IDA(mx_ida);
@@ -192,13 +239,16 @@ struct mx_dev {
 	struct mxrt_max30102_config cfg; /* what the user asked for (md->lock); applied on resume */
 	struct mxrt_acq acq;             /* md->lock */
 	struct mxrt_boost boost;         /* md->lock */
-	struct mxrt_irq_health health;   /* IRQ thread + poll thread, see acq.h */
+	struct mxrt_irq_health health;   /* IRQ thread + poll thread + irq_wd's recovery, see acq.h */
+	struct mxrt_bus_health bus;      /* bus_wd's recovery + md->lock holders, see acq.h */
+	mxrt_wd_t bus_wd;                /* guards each I2C sequence under md->lock */
+	mxrt_wd_t irq_wd;                /* lost interrupts (0: no IRQ) */
 	enum mxrt_pm_kind pm_kind;       /* PM callbacks only: a system suspend is under way */
 	struct mx_shared *sh;
 	int irq, id;
 	char name[24];
 	struct miscdevice misc;
-	struct task_struct *thread; /* polling, or the lost-interrupt watchdog */
+	struct task_struct *thread; /* polling, or reading when the lost-interrupt watchdog says */
 	wait_queue_head_t thread_wq;
 	atomic_t thread_kick; /* bumped to make the thread look again now (new intervals, CPUs) */
 	u64 irq_ts;           /* hard handler -> thread: WRITE_ONCE/READ_ONCE */
@@ -277,6 +327,95 @@ static int mx_io(struct mx_dev *md, int err)
 	return err;
 }
 
+/* ---- the watchdogs ---------------------------------------------------------------------------- */
+
+/*
+ * Arms the bus watchdog for one I2C sequence under md->lock, due @now + bus_timeout_ms: @now is a
+ * time the caller holds (the hard IRQ's on the interrupt path: the budget then also covers the
+ * IRQ thread's wake-up). Every guard is at the top of a sequence, so the start always arms.
+ */
+static void mx_guard_at(struct mx_dev *md, u64 now)
+{
+	lockdep_assert_held(&md->lock);
+	WARN_ON_ONCE(mxrt_wd_start_at(md->bus_wd, now) != 1);
+}
+
+static void mx_guard(struct mx_dev *md)
+{
+	mx_guard_at(md, ktime_get_ns());
+}
+
+static void mx_unguard(struct mx_dev *md)
+{
+	lockdep_assert_held(&md->lock);
+	mxrt_wd_cancel(md->bus_wd);
+}
+
+/*
+ * md->lock for an acquisition, and the time its guard counts from: @ts (the hard IRQ's time, or
+ * when the poll thread woke) if the lock was free, else when it was obtained, so that waiting for
+ * a sequence that was itself stuck does not count against this one.
+ */
+static u64 mx_lock_at(struct mx_dev *md, u64 ts)
+{
+	if (rt_mutex_trylock(&md->lock))
+		return ts;
+	rt_mutex_lock(&md->lock);
+	return ktime_get_ns();
+}
+
+/* An acquisition read the FIFO pointers at @now: the lost-interrupt window starts again. */
+static void mx_looked(struct mx_dev *md, u64 now)
+{
+	mxrt_irq_health_looked(&md->health, now);
+	if (md->irq_wd > 0)
+		mxrt_wd_kick_at(md->irq_wd, now);
+}
+
+/* The root of the adapter tree (behind I2C muxes): where the wires and their bus recovery are. */
+static struct i2c_adapter *mx_root_adapter(struct i2c_adapter *adap)
+{
+	struct i2c_adapter *parent;
+
+	while ((parent = i2c_parent_is_i2c_adapter(adap)))
+		adap = parent;
+	return adap;
+}
+
+/*
+ * The bus watchdog's recovery: an I2C sequence under md->lock overran bus_timeout_ms. The mxrt_wd
+ * thread, while the sequence holds md->lock: no driver lock here (see the lock order above). The
+ * core says what to do; the adapter's bus recovery ends a transfer hung on the bus (the sequence
+ * then fails and releases md->lock); the thread re-initialises the chip.
+ */
+static void mx_bus_recover(void *data, const struct mxrt_wd_expiry *e)
+{
+	struct mx_dev *md = data;
+	struct i2c_adapter *root = mx_root_adapter(md->client->adapter);
+	u32 steps = mxrt_bus_stuck(&md->bus, e->count, root->bus_recovery_info != NULL);
+	int err = 0;
+
+	if (steps & MXRT_BUS_RECOVER)
+		err = i2c_recover_bus(root);
+	mxrt_bus_recovered(&md->bus, steps, err);
+	if (steps & MXRT_BUS_FIRST)
+		dev_warn_ratelimited(md->dev, "I2C sequence stuck for %u ms: %s\n", bus_timeout_ms,
+				     !(steps & MXRT_BUS_RECOVER) ? "no bus recovery on this adapter, waiting for its timeout" :
+				     err ? "bus recovery failed" : "bus recovered");
+	else if (steps & MXRT_BUS_RECOVER)
+		dev_warn_ratelimited(md->dev, "I2C sequence still stuck: bus recovery again (%d)\n", err);
+	mx_kick_thread(md); /* the chip is re-initialised from the thread */
+}
+
+/* The lost-interrupt watchdog's recovery (the mxrt_wd thread, no lock): the thread looks. */
+static void mx_irq_lost(void *data, const struct mxrt_wd_expiry *e)
+{
+	struct mx_dev *md = data;
+
+	mxrt_irq_health_expired(&md->health);
+	mx_kick_thread(md);
+}
+
 /* ---- acquisition ------------------------------------------------------------------------------- */
 
 /*
@@ -332,8 +471,9 @@ static void mx_vitals_feed_locked(struct mx_dev *md, u32 n)
 }
 
 /*
- * Reads everything the FIFO holds and publishes it. md->lock held. @irq_ts: the hard-IRQ
- * timestamp, 0 otherwise. *status: INT_STATUS1 as read (0 if it could not be read).
+ * Reads everything the FIFO holds and publishes it. md->lock held; the caller guards the sequence
+ * (as for mx_stop_locked and mx_apply_locked). @irq_ts: the hard-IRQ timestamp, 0 otherwise.
+ * *status: INT_STATUS1 as read (0 if it could not be read).
  * Returns the number of samples, or a negative errno (the samples stay in the FIFO).
  */
 static int mx_read_fifo_locked(struct mx_dev *md, u64 irq_ts, u8 *status)
@@ -352,7 +492,7 @@ static int mx_read_fifo_locked(struct mx_dev *md, u64 irq_ts, u8 *status)
 		goto io_error;
 	*status = st[0]; /* which bits mean "the chip asked": mxrt_irq_health_irq */
 	now = ktime_get_ns();
-	mxrt_irq_health_looked(&md->health, now);
+	mx_looked(md, now);
 	n = mxrt_acq_unread(&md->acq, st[0], ptr[0], ptr[1], ptr[2]);
 	if (n == 0)
 		return 0;
@@ -398,6 +538,7 @@ static int mx_apply_locked(struct mx_dev *md, const struct mxrt_max30102_config 
 {
 	struct mxrt_reg_write w[MXRT_MAX30102_CONFIG_WRITES];
 	struct reg_sequence seq[MXRT_MAX30102_CONFIG_WRITES];
+	u64 now;
 	u32 i, n;
 	int err;
 
@@ -409,11 +550,22 @@ static int mx_apply_locked(struct mx_dev *md, const struct mxrt_max30102_config 
 			seq[i] = (struct reg_sequence){ .reg = w[i].reg, .def = w[i].val };
 		err = mx_io(md, regmap_multi_reg_write(md->map, seq, n));
 	}
+	err = mxrt_acq_applied(&md->acq, c, err);
+	now = ktime_get_ns();
 	if (!err) {
-		mxrt_irq_health_looked(&md->health, ktime_get_ns()); /* the watchdog's window starts */
+		mxrt_irq_health_looked(&md->health, now); /* the lost-interrupt window starts */
 		mxrt_vitals_set_sensor(&md->vitals, c); /* finger thresholds for these LEDs and range */
 	}
-	return mxrt_acq_applied(&md->acq, c, err);
+	if (md->irq_wd > 0) {
+		/*
+		 * The window follows the configuration. Armed after a failed write too: the
+		 * thread then writes the configuration again one window later, and again at every
+		 * repeat, until it succeeds.
+		 */
+		mxrt_wd_set_timeout(md->irq_wd, md->acq.watchdog_ms);
+		mxrt_wd_kick_at(md->irq_wd, now);
+	}
+	return err;
 }
 
 /*
@@ -425,33 +577,44 @@ static int mx_reconfigure_locked(struct mx_dev *md, const struct mxrt_max30102_c
 {
 	int err = 0;
 
-	if (mxrt_acq_begin(&md->acq) != MXRT_ACQ_SKIP)
+	if (mxrt_acq_begin(&md->acq) != MXRT_ACQ_SKIP) {
+		mx_guard(md);
 		err = mx_apply_locked(md, c);
+		mx_unguard(md);
+	}
 	if (!err)
 		md->cfg = *c;
 	return err;
 }
 
-/* One acquisition, as the core says: nothing (off), or the configuration first (stale), then the FIFO. */
-static int mx_acquire_locked(struct mx_dev *md, u64 irq_ts, u8 *status)
+/*
+ * One acquisition, as the core says: nothing (off), or the configuration first (stale, or a stuck
+ * bus was recovered), then the FIFO. Guarded from @guard_ts (mx_lock_at). @irq_ts: the hard-IRQ
+ * timestamp, 0 otherwise.
+ */
+static int mx_acquire_locked(struct mx_dev *md, u64 guard_ts, u64 irq_ts, u8 *status)
 {
-	int err;
+	int err = 0;
 
 	*status = 0;
+	mxrt_bus_take_reinit(&md->bus, &md->acq);
 	switch (mxrt_acq_begin(&md->acq)) {
 	case MXRT_ACQ_SKIP:
 		return 0;
 	case MXRT_ACQ_APPLY:
+		mx_guard_at(md, guard_ts);
 		err = mx_apply_locked(md, &md->cfg);
-		if (err) {
+		if (err)
 			dev_warn_ratelimited(md->dev, "configuration after a bus error failed again: %d\n", err);
-			return err;
-		}
 		break;
 	case MXRT_ACQ_READ:
+		mx_guard_at(md, guard_ts);
 		break;
 	}
-	return mx_read_fifo_locked(md, irq_ts, status);
+	if (!err)
+		err = mx_read_fifo_locked(md, irq_ts, status);
+	mx_unguard(md);
+	return err;
 }
 
 /* The calling acquisition thread's priority, as the core decides from the backlog. md->lock held. */
@@ -498,12 +661,14 @@ static void mx_apply_cpus(struct mx_dev *md, int *applied)
 static irqreturn_t mx_irq_thread(int irq, void *data)
 {
 	struct mx_dev *md = data;
+	u64 irq_ts, guard_ts;
 	u8 status;
 	int n;
 
 	mx_apply_cpus(md, &md->irq_cpus_applied); /* only this thread touches it */
-	rt_mutex_lock(&md->lock);
-	n = mx_acquire_locked(md, READ_ONCE(md->irq_ts), &status);
+	irq_ts = READ_ONCE(md->irq_ts);
+	guard_ts = mx_lock_at(md, irq_ts);
+	n = mx_acquire_locked(md, guard_ts, irq_ts, &status);
 	if (n > 0)
 		mx_boost_locked(md, n);
 	rt_mutex_unlock(&md->lock);
@@ -522,28 +687,32 @@ static irqreturn_t mx_irq_thread(int irq, void *data)
 	return IRQ_NONE;
 }
 
-/* Polls without an IRQ; with one, reads the FIFO when interrupts stopped coming. */
+/*
+ * Polls without an IRQ (and while a stuck IRQ is off); with one, sleeps until woken and reads the
+ * FIFO when the core says: interrupts stopped coming, or a stuck bus wants the chip re-initialised.
+ */
 static int mx_thread_fn(void *data)
 {
 	struct mx_dev *md = data;
 	int applied = 0, kick, n;
-	u32 actions;
+	u32 actions, ms;
+	u64 now;
 	u8 status;
 
 	while (!kthread_should_stop()) {
 		kick = atomic_read(&md->thread_kick);
+		ms = mxrt_irq_health_sleep_ms(&md->health, &md->acq, md->irq > 0);
 		wait_event_interruptible_timeout(md->thread_wq, kthread_should_stop() ||
 						 atomic_read(&md->thread_kick) != kick,
-						 msecs_to_jiffies(mxrt_irq_health_sleep_ms(&md->health, &md->acq,
-											   md->irq > 0)));
+						 ms ? msecs_to_jiffies(ms) : MAX_SCHEDULE_TIMEOUT);
 		if (kthread_should_stop())
 			break;
 		mx_apply_cpus(md, &applied);
-		actions = mxrt_irq_health_thread(&md->health, &md->acq, md->irq > 0, ktime_get_ns());
+		now = ktime_get_ns();
+		actions = mxrt_irq_health_thread(&md->health, &md->bus, &md->acq, md->irq > 0, now);
 		if (!actions)
 			continue;
-		rt_mutex_lock(&md->lock);
-		n = mx_acquire_locked(md, 0, &status);
+		n = mx_acquire_locked(md, mx_lock_at(md, now), 0, &status);
 		if (n > 0)
 			mx_boost_locked(md, n);
 		rt_mutex_unlock(&md->lock);
@@ -1101,12 +1270,21 @@ static ssize_t vitals_enable_store(struct device *dev, struct device_attribute *
 }
 static DEVICE_ATTR_RW(vitals_enable);
 
+/* I2C sequences that overran bus_timeout_ms (a stuck bus). No lock: readable while one is stuck. */
+static ssize_t bus_stuck_show(struct device *dev, struct device_attribute *a, char *buf)
+{
+	struct mx_dev *md = dev_get_drvdata(dev);
+
+	return sysfs_emit(buf, "%llu\n", READ_ONCE(md->bus.stuck));
+}
+static DEVICE_ATTR_RO(bus_stuck);
+
 static struct attribute *mx_attrs[] = {
 	&dev_attr_mode.attr, &dev_attr_sample_rate.attr, &dev_attr_pulse_width.attr,
 	&dev_attr_adc_range.attr, &dev_attr_sample_average.attr, &dev_attr_fifo_almost_full.attr,
 	&dev_attr_led_red_current.attr, &dev_attr_led_ir_current.attr, &dev_attr_ring_size.attr,
 	&dev_attr_acq_cpus.attr,
-	&dev_attr_status.attr, &dev_attr_heart_rate.attr, &dev_attr_spo2.attr,
+	&dev_attr_status.attr, &dev_attr_bus_stuck.attr, &dev_attr_heart_rate.attr, &dev_attr_spo2.attr,
 	&dev_attr_confidence.attr, &dev_attr_finger.attr, &dev_attr_vitals_enable.attr, NULL,
 };
 ATTRIBUTE_GROUPS(mx);
@@ -1115,17 +1293,26 @@ ATTRIBUTE_GROUPS(mx);
 
 #define MX_NO_DEADLINE U64_MAX
 
-/* md->lock for the temperature read: hwmon waits (MX_NO_DEADLINE), an ioctl until its deadline. */
+/*
+ * md->lock for one step of the temperature read, and its bus guard: hwmon waits (MX_NO_DEADLINE),
+ * an ioctl until its deadline.
+ */
 static int mx_temp_lock(struct mx_dev *md, u64 deadline)
 {
+	int err = 0;
+
 	if (deadline != MX_NO_DEADLINE)
-		return mx_ioc_lock(md, deadline);
-	rt_mutex_lock(&md->lock);
-	return 0;
+		err = mx_ioc_lock(md, deadline);
+	else
+		rt_mutex_lock(&md->lock);
+	if (!err)
+		mx_guard(md); /* each step is one guarded I2C sequence */
+	return err;
 }
 
 static void mx_temp_unlock(struct mx_dev *md, u64 deadline)
 {
+	mx_unguard(md);
 	if (deadline != MX_NO_DEADLINE)
 		mx_ioc_unlock(md);
 	else
@@ -1432,9 +1619,17 @@ static int mx_stats_show(struct seq_file *s, void *unused)
 	mxrt_vitals_get_trace(&md->vitals, &vtr);
 	rt_mutex_unlock(&md->lock);
 	vpresent = mx_vitals_latest(md, &vout);
-	seq_printf(s, "irq: %d%s\nirqs: %llu\nirq_spurious: %llu\nirq_missed: %llu\nirq_stuck: %llu\n",
+	seq_printf(s, "irq: %d%s\nirqs: %llu\nirq_spurious: %llu\nirq_missed: %llu\nirq_stuck: %llu\n"
+		   "irq_watchdog_expiries: %llu\nirq_watchdog_ms: %u\nirq_missed_gap_us: last=%llu max=%llu\n",
 		   md->irq, READ_ONCE(h->off) ? " (disabled: stuck)" : "", READ_ONCE(h->irqs),
-		   READ_ONCE(h->spurious), READ_ONCE(h->missed), READ_ONCE(h->stuck));
+		   READ_ONCE(h->spurious), READ_ONCE(h->missed), READ_ONCE(h->stuck),
+		   READ_ONCE(h->expiries), md->irq > 0 ? acq.watchdog_ms : 0,
+		   READ_ONCE(h->missed_gap_ns) / 1000, READ_ONCE(h->missed_gap_max_ns) / 1000);
+	seq_printf(s, "bus_timeout_ms: %u\nbus_stuck: %llu\nbus_watchdog_expiries: %llu\n"
+		   "bus_recoveries: %llu\nbus_recovery_errors: %llu\nbus_no_recovery: %llu\nbus_reinits: %llu\n",
+		   bus_timeout_ms, READ_ONCE(md->bus.stuck), READ_ONCE(md->bus.expiries),
+		   READ_ONCE(md->bus.recoveries), READ_ONCE(md->bus.recovery_errors),
+		   READ_ONCE(md->bus.no_recovery), READ_ONCE(md->bus.reinits));
 	seq_printf(s, "system_suspends: %lld\nsystem_resumes: %lld\n", atomic64_read(&md->st.sys_suspends),
 		   atomic64_read(&md->st.sys_resumes));
 	seq_printf(s, "acq_cpus: %*pbl\nirq_affinity: %s (%d)\n", cpumask_pr_args(&md->acq_cpus),
@@ -1563,6 +1758,43 @@ static const struct file_operations mx_test_hold_fops = {
 };
 
 /* ---- probe / remove --------------------------------------------------------------------------- */
+
+/* The chip is shut down: the lost-interrupt watchdog rests until the next configuration. */
+static void mx_irq_watch_off(struct mx_dev *md)
+{
+	if (md->irq_wd > 0)
+		mxrt_wd_cancel(md->irq_wd);
+}
+
+/* After everything that may run an I2C sequence is gone: waits for a recovery that is running. */
+static void mx_remove_watchdogs(void *data)
+{
+	struct mx_dev *md = data;
+
+	if (md->irq_wd > 0)
+		mxrt_wd_remove(md->irq_wd);
+	mxrt_wd_remove(md->bus_wd);
+}
+
+/* The bus watchdog, and with an IRQ the lost-interrupt watchdog (its timeout is set at each apply). */
+static int mx_add_watchdogs(struct mx_dev *md)
+{
+	char name[MXRT_WD_NAME_LEN];
+
+	snprintf(name, sizeof(name), "max30102@%s:bus", dev_name(md->dev));
+	md->bus_wd = mxrt_wd_add(bus_timeout_ms, mx_bus_recover, md, name);
+	if (md->bus_wd < 0)
+		return dev_err_probe(md->dev, md->bus_wd, "bus watchdog\n");
+	if (md->irq > 0) {
+		snprintf(name, sizeof(name), "max30102@%s:irq", dev_name(md->dev));
+		md->irq_wd = mxrt_wd_add(MXRT_WD_MAX_TIMEOUT_MS, mx_irq_lost, md, name);
+		if (md->irq_wd < 0) {
+			mxrt_wd_remove(md->bus_wd);
+			return dev_err_probe(md->dev, md->irq_wd, "lost-interrupt watchdog\n");
+		}
+	}
+	return devm_add_action_or_reset(md->dev, mx_remove_watchdogs, md);
+}
 
 static bool mx_precious(struct device *dev, unsigned int reg)
 {
@@ -1866,6 +2098,10 @@ static int mx_probe(struct i2c_client *client)
 	if (err)
 		return err;
 
+	err = mx_add_watchdogs(md);
+	if (err)
+		return err;
+
 	/*
 	 * The input device exists before anything acquires (the acquisition path reports to it);
 	 * it is registered last, once opening it can resume the chip.
@@ -1876,13 +2112,16 @@ static int mx_probe(struct i2c_client *client)
 
 	/* Configure once (errors show now), then shut down until somebody reads (runtime PM resumes). */
 	rt_mutex_lock(&md->lock);
+	mx_guard(md);
 	err = mx_apply_locked(md, &md->cfg);
 	err = err ?: mx_stop_locked(md);
+	mx_unguard(md);
 	if (!err)
 		mxrt_acq_suspended(&md->acq, MXRT_PM_RUNTIME, 0);
 	rt_mutex_unlock(&md->lock);
 	if (err)
 		return dev_err_probe(dev, err, "configure\n");
+	mx_irq_watch_off(md); /* shut down: no interrupt expected */
 
 	if (md->irq > 0) {
 		err = devm_request_threaded_irq(dev, md->irq, mx_hardirq, mx_irq_thread,
@@ -1962,7 +2201,9 @@ static int mx_runtime_suspend(struct device *dev)
 	int err;
 
 	rt_mutex_lock(&md->lock);
+	mx_guard(md);
 	err = mx_stop_locked(md);
+	mx_unguard(md);
 	if (err)
 		dev_warn(dev, "shutdown failed: %d\n", err);
 	err = mxrt_acq_suspended(&md->acq, READ_ONCE(md->pm_kind), err);
@@ -1975,6 +2216,7 @@ static int mx_runtime_suspend(struct device *dev)
 		pm_runtime_mark_last_busy(dev);
 		return err;
 	}
+	mx_irq_watch_off(md);
 	if (md->irq > 0)
 		disable_irq(md->irq);
 	return 0;
@@ -1991,7 +2233,9 @@ static int mx_runtime_resume(struct device *dev)
 	int err;
 
 	rt_mutex_lock(&md->lock);
+	mx_guard(md);
 	err = mx_apply_locked(md, &md->cfg);
+	mx_unguard(md);
 	if (err)
 		dev_warn(dev, "configuration at resume failed (%d): retrying\n", err);
 	err = mxrt_acq_resumed(&md->acq, err);

@@ -21,6 +21,9 @@
  *	... the guarded operation ...
  *	mxrt_wd_cancel(d->wd);		// any context
  *	mxrt_wd_remove(d->wd);		// remove, sleepable
+ *
+ * A caller that holds a fresh CLOCK_MONOTONIC time anyway (an interrupt's timestamp, a time it
+ * read for its own use) passes it and saves the clock read: mxrt_wd_start_at(d->wd, irq_ts).
  */
 #ifndef MXRT_WATCHDOG_H
 #define MXRT_WATCHDOG_H
@@ -35,7 +38,7 @@ typedef s64 mxrt_wd_t;
 
 /*
  * Registers a watchdog. Sleepable context. Allocates (GFP_KERNEL) only when the table grows.
- * @timeout_ms: MXRT_WD_MIN_TIMEOUT_MS (100) .. MXRT_WD_MAX_TIMEOUT_MS; also the repeat interval.
+ * @timeout_ms: MXRT_WD_MIN_TIMEOUT_MS (1) .. MXRT_WD_MAX_TIMEOUT_MS (24 h); also the repeat interval.
  * @fn: recovery, called in the mxrt_wd thread; may sleep; may call any mxrt_wd_* function,
  *      including mxrt_wd_remove() on its own watchdog.
  * Returns a handle > 0, or -EINVAL (bad timeout or no fn, with a message in the kernel log),
@@ -62,6 +65,14 @@ int mxrt_wd_remove(mxrt_wd_t wd);
 int mxrt_wd_start(mxrt_wd_t wd);
 
 /*
+ * mxrt_wd_start() with the caller's clock reading: due at @now_ns + timeout, where @now_ns is a
+ * ktime_get_ns() value the caller read at or before this call (an IRQ timestamp, say): an older
+ * time only makes the deadline earlier. Saves the clock read, the larger part of a start. Same
+ * contexts and returns as mxrt_wd_start(), and -EINVAL for a @now_ns above 2^62 (no clock reading).
+ */
+int mxrt_wd_start_at(mxrt_wd_t wd, u64 now_ns);
+
+/*
  * Disarms; a pending or repeating recovery stops. Any context; lock-free; no allocation.
  * Returns 1 if it was armed (or expired), 0 if it was idle, -ENOENT, -EINVAL.
  * A recovery callback already running is not waited for (use mxrt_wd_remove() for that).
@@ -73,5 +84,14 @@ int mxrt_wd_cancel(mxrt_wd_t wd);
  * expired. Any context; lock-free. Returns 1 if it was idle, 0 if it was armed/expired, -ENOENT, -EINVAL.
  */
 int mxrt_wd_kick(mxrt_wd_t wd);
+/* mxrt_wd_kick() due at @now_ns + timeout (see mxrt_wd_start_at() for @now_ns). */
+int mxrt_wd_kick_at(mxrt_wd_t wd, u64 now_ns);
+
+/*
+ * A new timeout (MXRT_WD_MIN_TIMEOUT_MS .. MXRT_WD_MAX_TIMEOUT_MS) for the next start, kick and
+ * repeat; a deadline already armed stays where it is (kick to move it). Any context; lock-free.
+ * Returns 0, -EINVAL (timeout out of range, or not a handle), -ENOENT.
+ */
+int mxrt_wd_set_timeout(mxrt_wd_t wd, u32 timeout_ms);
 
 #endif /* MXRT_WATCHDOG_H */

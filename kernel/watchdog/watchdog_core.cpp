@@ -61,6 +61,9 @@ constexpr u32 kNoSlot = ~u32{0};
 constexpr u64 kExpiredBit = 1;
 constexpr u64 kNever = MXRT_WD_NEVER;
 constexpr u64 kNsPerMs = 1000000;
+// A caller's `now` beyond this (146 years of uptime) is no clock reading: refused, so that
+// now + timeout can neither wrap nor reach kNever.
+constexpr u64 kMaxNowNs = u64{1} << 62;
 
 static_assert(MXRT_WD_MAX_ITEMS % kSlotsPerChunk == 0);
 static_assert(MXRT_WD_MAX_ITEMS <= kIndexMask);
@@ -81,10 +84,12 @@ struct alignas(kCacheLine) Slot {
 	Atomic<u32> tag_;             // generation << 2 | SlotState
 	u32 next_free_;               // free list / limbo link; table mutex
 	u64 gp_cookie_;               // in limbo: the grace period to wait for; table mutex
-	// Written by add() before tag_ goes live, constant while live.
-	u64 timeout_ns_;
-	u32 timeout_ms_;
+	// Written by add() before tag_ goes live; set_timeout() may change them while live (each is
+	// a value of its own: relaxed, read once per start, kick or expiry).
+	Atomic<u64> timeout_ns_;
+	Atomic<u32> timeout_ms_;
 	u32 count_;                   // consecutive expiries since start; expiry thread only
+	// Written by add() before tag_ goes live, constant while live.
 	mxrt_wd_recovery_fn fn_;
 	void *data_;
 	const void *owner_;
@@ -128,7 +133,7 @@ public:
 			mxrt_shim_log(MXRT_LOG_ERR, "watchdog '%s': no recovery function\n", name);
 			return -MXRT_EINVAL;
 		}
-		if (p.timeout_ms < MXRT_WD_MIN_TIMEOUT_MS || p.timeout_ms > MXRT_WD_MAX_TIMEOUT_MS) {
+		if (!TimeoutValid(p.timeout_ms)) {
 			mxrt_shim_log(MXRT_LOG_ERR,
 				      "watchdog '%s': timeout %u ms is outside %u..%u ms; refused\n", name,
 				      p.timeout_ms, MXRT_WD_MIN_TIMEOUT_MS, MXRT_WD_MAX_TIMEOUT_MS);
@@ -141,8 +146,8 @@ public:
 		const u32 index = taken.Value();
 		Slot *s = SlotAt(index);
 		s->deadline_.Store(0, MemoryOrder::kRelaxed);
-		s->timeout_ms_ = p.timeout_ms;
-		s->timeout_ns_ = u64{p.timeout_ms} * kNsPerMs;
+		s->timeout_ms_.Store(p.timeout_ms, MemoryOrder::kRelaxed);
+		s->timeout_ns_.Store(u64{p.timeout_ms} * kNsPerMs, MemoryOrder::kRelaxed);
 		s->count_ = 0;
 		s->fn_ = p.fn;
 		s->data_ = p.data;
@@ -218,8 +223,10 @@ public:
 		Result<Slot *> found = Lookup(wd);
 		if (!found.Ok())
 			return found.ErrorCode();
+		if (now > kMaxNowNs)
+			return -MXRT_EINVAL;
 		Slot *s = found.Value();
-		u64 due = Due(now, s->timeout_ns_);
+		u64 due = Due(now, s->timeout_ns_.Load(MemoryOrder::kRelaxed));
 		u64 idle = 0;
 		// (A) seq_cst: pairs with the seq_cst store of earliest_ and load of deadline_ in Expire().
 		if (!s->deadline_.CompareExchange(idle, due, MemoryOrder::kSeqCst, MemoryOrder::kRelaxed))
@@ -231,8 +238,10 @@ public:
 		Result<Slot *> found = Lookup(wd);
 		if (!found.Ok())
 			return found.ErrorCode();
+		if (now > kMaxNowNs)
+			return -MXRT_EINVAL;
 		Slot *s = found.Value();
-		u64 due = Due(now, s->timeout_ns_);
+		u64 due = Due(now, s->timeout_ns_.Load(MemoryOrder::kRelaxed));
 		// (A) as in Start().
 		u64 old = s->deadline_.Exchange(due, MemoryOrder::kSeqCst);
 		// Whether it was idle and whether the timer must move are separate answers: an armed
@@ -248,6 +257,21 @@ public:
 		// Relaxed is enough: cancel publishes nothing, and a pass that still sees the old
 		// deadline re-checks it with a CAS before running the callback.
 		return s->deadline_.Exchange(0, MemoryOrder::kRelaxed) != 0 ? 1 : 0;
+	}
+
+	// A new timeout for the next start, kick and repeat; an armed deadline stays where it is.
+	int SetTimeout(s64 wd, u32 timeout_ms) {
+		Result<Slot *> found = Lookup(wd);
+		if (!found.Ok())
+			return found.ErrorCode();
+		if (!TimeoutValid(timeout_ms))
+			return -MXRT_EINVAL;
+		Slot *s = found.Value();
+		// Relaxed: each field is a value of its own; a start racing this call uses the old or
+		// the new timeout, either of which the caller asked for.
+		s->timeout_ms_.Store(timeout_ms, MemoryOrder::kRelaxed);
+		s->timeout_ns_.Store(u64{timeout_ms} * kNsPerMs, MemoryOrder::kRelaxed);
+		return 0;
 	}
 
 	u64 Earliest() const { return earliest_.value.Load(MemoryOrder::kSeqCst); }
@@ -274,7 +298,7 @@ public:
 				next = Min(next, due);
 				continue;
 			}
-			u64 repeat = NextOnGrid(due, s->timeout_ns_, now);
+			u64 repeat = NextOnGrid(due, s->timeout_ns_.Load(MemoryOrder::kRelaxed), now);
 			// A concurrent cancel or kick wins: then nothing is due here.
 			if (!s->deadline_.CompareExchange(d, repeat | kExpiredBit, MemoryOrder::kSeqCst,
 							  MemoryOrder::kSeqCst)) {
@@ -309,7 +333,7 @@ public:
 		out->wd = MakeHandle(TagGen(tag), index);
 		CopyString(out->name, sizeof(out->name), s->name_);
 		CopyString(out->owner_name, sizeof(out->owner_name), s->owner_name_);
-		out->timeout_ms = s->timeout_ms_;
+		out->timeout_ms = s->timeout_ms_.Load(MemoryOrder::kRelaxed);
 		out->state = d == 0 ? MXRT_WD_IDLE : (d & kExpiredBit) ? MXRT_WD_EXPIRED : MXRT_WD_ARMED;
 		out->deadline_ns = d & ~kExpiredBit;
 		out->expiries = s->expiries_.Load(MemoryOrder::kRelaxed);
@@ -329,6 +353,8 @@ public:
 	}
 
 private:
+	static bool TimeoutValid(u32 ms) { return ms >= MXRT_WD_MIN_TIMEOUT_MS && ms <= MXRT_WD_MAX_TIMEOUT_MS; }
+
 	// The first point of the grid from + k * t (k >= 1) after now: missed intervals are skipped.
 	static u64 NextOnGrid(u64 from, u64 t, u64 now) {
 		u64 next = from + t;
@@ -348,7 +374,7 @@ private:
 			return kNever; // removed (perhaps by itself)
 		u64 d = s->deadline_.Load(MemoryOrder::kSeqCst);
 		if (d == (repeat | kExpiredBit) && repeat <= now) {
-			u64 moved = NextOnGrid(repeat, s->timeout_ns_, now);
+			u64 moved = NextOnGrid(repeat, s->timeout_ns_.Load(MemoryOrder::kRelaxed), now);
 			// Lost to a concurrent cancel or kick: then d holds their value.
 			if (s->deadline_.CompareExchange(d, moved | kExpiredBit, MemoryOrder::kSeqCst,
 							 MemoryOrder::kSeqCst))
@@ -482,6 +508,9 @@ mxrt_u32 mxrt_wdcore_remove_owner(mxrt_wdcore *core, const void *owner, int in_e
 int mxrt_wdcore_start(mxrt_wdcore *core, mxrt_s64 wd, mxrt_u64 now_ns) { return T(core)->Start(wd, now_ns); }
 int mxrt_wdcore_kick(mxrt_wdcore *core, mxrt_s64 wd, mxrt_u64 now_ns) { return T(core)->Kick(wd, now_ns); }
 int mxrt_wdcore_cancel(mxrt_wdcore *core, mxrt_s64 wd) { return T(core)->Cancel(wd); }
+int mxrt_wdcore_set_timeout(mxrt_wdcore *core, mxrt_s64 wd, mxrt_u32 timeout_ms) {
+	return T(core)->SetTimeout(wd, timeout_ms);
+}
 mxrt_u64 mxrt_wdcore_earliest(mxrt_wdcore *core) { return T(core)->Earliest(); }
 mxrt_u64 mxrt_wdcore_expire(mxrt_wdcore *core, mxrt_u64 (*now)(void)) { return T(core)->Expire(now); }
 int mxrt_wdcore_info(mxrt_wdcore *core, mxrt_u32 index, mxrt_wd_info *out) { return T(core)->Info(index, out); }

@@ -14,7 +14,11 @@
 
 MXRT_EXTERN_C_BEGIN
 
-#define MXRT_WD_MIN_TIMEOUT_MS 100u
+/*
+ * 1 ms: short enough for a driver's lost-interrupt window at a high sample rate (a MAX30102 at
+ * 3200 Hz fills its almost-full threshold in about 5 ms). The timeout is also the repeat interval.
+ */
+#define MXRT_WD_MIN_TIMEOUT_MS 1u
 #define MXRT_WD_MAX_TIMEOUT_MS (24u * 3600u * 1000u)
 #define MXRT_WD_NAME_LEN 32u
 #define MXRT_WD_MAX_ITEMS 65536u
@@ -35,7 +39,7 @@ struct mxrt_wd_expiry {
 typedef void (*mxrt_wd_recovery_fn)(void *data, const struct mxrt_wd_expiry *e);
 
 struct mxrt_wd_params {
-	mxrt_u32 timeout_ms;      /* >= MXRT_WD_MIN_TIMEOUT_MS; also the recovery repeat interval */
+	mxrt_u32 timeout_ms;      /* MXRT_WD_MIN_TIMEOUT_MS..MAX; also the recovery repeat interval */
 	mxrt_wd_recovery_fn fn;   /* required */
 	void *data;               /* passed to fn */
 	const char *name;         /* copied (truncated to MXRT_WD_NAME_LEN - 1) */
@@ -90,6 +94,8 @@ mxrt_u32 mxrt_wdcore_remove_owner(struct mxrt_wdcore *core, const void *owner, i
  * Any context, lock-free, allocation-free. The caller must be inside an RCU read-side critical
  * section (rcu_read_lock(), or any region with preemption disabled, which RCU treats as one):
  * remove() relies on it to know when a slot can be reused.
+ * now_ns: a CLOCK_MONOTONIC time at or before the call (the deadline is now_ns + timeout); above
+ *        2^62 it is no clock reading: -EINVAL (after the handle checks).
  * start: MXRT_WD_WAS_IDLE = armed now, 0 = already armed (deadline unchanged); with
  *        MXRT_WD_REPROGRAM or-ed in when the timer must be re-armed at mxrt_wdcore_earliest();
  *        -ENOENT stale handle, -EINVAL malformed handle.
@@ -97,10 +103,13 @@ mxrt_u32 mxrt_wdcore_remove_owner(struct mxrt_wdcore *core, const void *owner, i
  *        idle, 0 if not, MXRT_WD_REPROGRAM or-ed in as for start (the two are independent: a
  *        kick during an expiry pass re-arms the timer for a watchdog that was armed).
  * cancel: 1 = was armed or expired (now idle), 0 = was idle; -ENOENT, -EINVAL.
+ * set_timeout: the timeout of the next start, kick and repeat (a deadline already armed stays);
+ *        0, -EINVAL (outside MXRT_WD_MIN/MAX_TIMEOUT_MS, or not a handle), -ENOENT.
  */
 int mxrt_wdcore_start(struct mxrt_wdcore *core, mxrt_s64 wd, mxrt_u64 now_ns);
 int mxrt_wdcore_kick(struct mxrt_wdcore *core, mxrt_s64 wd, mxrt_u64 now_ns);
 int mxrt_wdcore_cancel(struct mxrt_wdcore *core, mxrt_s64 wd);
+int mxrt_wdcore_set_timeout(struct mxrt_wdcore *core, mxrt_s64 wd, mxrt_u32 timeout_ms);
 
 /* Earliest armed deadline known to the timer, or MXRT_WD_NEVER. Any context. */
 mxrt_u64 mxrt_wdcore_earliest(struct mxrt_wdcore *core);

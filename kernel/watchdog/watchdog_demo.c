@@ -19,7 +19,7 @@
 
 static unsigned int timeout_ms = 100;
 module_param(timeout_ms, uint, 0444);
-MODULE_PARM_DESC(timeout_ms, "transfer timeout (100 .. 86400000)");
+MODULE_PARM_DESC(timeout_ms, "transfer timeout (1 .. 86400000)");
 static unsigned int period_ms = 20;
 module_param(period_ms, uint, 0444);
 MODULE_PARM_DESC(period_ms, "time between transfers (1 .. 60000)");
@@ -77,7 +77,7 @@ static int __init demo_init(void)
 	}
 	demo_wd = mxrt_wd_add(timeout_ms, demo_recover, NULL, "demo bus transfer");
 	if (demo_wd < 0)
-		return demo_wd;	/* e.g. -EINVAL for timeout_ms < 100, explained in the log */
+		return demo_wd;	/* e.g. -EINVAL for timeout_ms=0, explained in the log */
 	demo_task = kthread_run(demo_thread, NULL, "mxrt_wd_demo");
 	if (IS_ERR(demo_task)) {
 		mxrt_wd_remove(demo_wd);

@@ -8,7 +8,8 @@
  * (kernel/watchdog/watchdog_core.cpp, kernel/watchdog/watchdog_core.h).
  *
  * Contexts:
- *   start/kick/cancel   any; the core uses atomics in an RCU read-side section; a start that makes
+ *   start/kick/cancel   any (also their _at forms and set_timeout); the core uses atomics in an
+ *                       RCU read-side section; a start that makes
  *                       the deadline the earliest queues program_work (irq_work, hard IRQ).
  *   program_work        hard IRQ (IRQ_WORK_INIT_HARD, also on PREEMPT_RT): hrtimer_start().
  *   expiry_timer        hard IRQ (HRTIMER_MODE_ABS_HARD): queues expire_work.
@@ -122,25 +123,37 @@ static int wd_arm_result(int ret)
  * counter where rcu_read_lock() is an out-of-line call. The region is a few atomics long, so it
  * adds no measurable preemption latency.
  */
-int mxrt_wd_start(mxrt_wd_t wd)
+int mxrt_wd_start_at(mxrt_wd_t wd, u64 now_ns)
 {
 	int ret;
 
 	preempt_disable();
-	ret = mxrt_wdcore_start(wd_core, wd, ktime_get_ns());
+	ret = mxrt_wdcore_start(wd_core, wd, now_ns);
 	preempt_enable();
 	return wd_arm_result(ret);
 }
+EXPORT_SYMBOL_GPL(mxrt_wd_start_at);
+
+int mxrt_wd_start(mxrt_wd_t wd)
+{
+	return mxrt_wd_start_at(wd, ktime_get_ns());
+}
 EXPORT_SYMBOL_GPL(mxrt_wd_start);
 
-int mxrt_wd_kick(mxrt_wd_t wd)
+int mxrt_wd_kick_at(mxrt_wd_t wd, u64 now_ns)
 {
 	int ret;
 
 	preempt_disable();
-	ret = mxrt_wdcore_kick(wd_core, wd, ktime_get_ns());
+	ret = mxrt_wdcore_kick(wd_core, wd, now_ns);
 	preempt_enable();
 	return wd_arm_result(ret);
+}
+EXPORT_SYMBOL_GPL(mxrt_wd_kick_at);
+
+int mxrt_wd_kick(mxrt_wd_t wd)
+{
+	return mxrt_wd_kick_at(wd, ktime_get_ns());
 }
 EXPORT_SYMBOL_GPL(mxrt_wd_kick);
 
@@ -154,6 +167,17 @@ int mxrt_wd_cancel(mxrt_wd_t wd)
 	return ret;
 }
 EXPORT_SYMBOL_GPL(mxrt_wd_cancel);
+
+int mxrt_wd_set_timeout(mxrt_wd_t wd, u32 timeout_ms)
+{
+	int ret;
+
+	preempt_disable();
+	ret = mxrt_wdcore_set_timeout(wd_core, wd, timeout_ms);
+	preempt_enable();
+	return ret;
+}
+EXPORT_SYMBOL_GPL(mxrt_wd_set_timeout);
 
 static const char *const wd_state_names[] = {
 	[MXRT_WD_IDLE] = "idle",

@@ -1,14 +1,15 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # Runs in: the VM guest (busybox sh), from scripts/demo.sh. The MAX30102 driver against the
-# simulator: samples, sysfs, hwmon, a fault, a stalled reader, and what debugfs says about it.
+# simulator: samples, sysfs, hwmon, faults, a stuck bus, a stalled reader, and what debugfs says
+# about it.
 set -u
 M=${MXRT_MODDIR:?}
 say() { printf '\n### %s\n' "$*"; }
 
 say "load the simulator (a virtual I2C bus with a MAX30102 at 0x57) and the driver"
 insmod "$M/mxrt_max30102_sim.ko" || exit 1
-insmod "$M/mxrt_max30102.ko" || exit 1
+load_driver || exit 1
 DEV=/dev/max30102-0
 i=0
 while [ ! -c $DEV ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
@@ -37,12 +38,21 @@ say "hwmon: the die temperature, as lm-sensors shows it"
 echo "temp=36.5" >$SIM/control
 if command -v sensors >/dev/null; then sensors 'max30102-*'; else cat /sys/class/hwmon/hwmon*/temp1_input; fi
 
-say "faults: 20 lost interrupts (the watchdog thread reads late: the FIFO overflows) and an injected overflow of 12 samples; every lost sample is flagged and counted"
+say "faults: 20 lost interrupts (the lost-interrupt watchdog reads late: the FIFO overflows) and an injected overflow of 12 samples; every lost sample is flagged and counted"
 mxrt-max30102-read -n 1500 $DEV &
 rp=$!
 sleep 1
 echo "lose_irq=20 overflow=12" >$SIM/control
 wait $rp
+
+say "a stuck bus: a transfer hangs; the bus watchdog (bus_timeout_ms=$(cat /sys/module/mxrt_max30102/parameters/bus_timeout_ms)) runs the adapter's bus recovery, the chip is re-initialised, the stall's loss is flagged"
+mxrt-max30102-read -n 800 $DEV &
+rp=$!
+sleep 1
+echo "hang=1" >$SIM/control
+wait $rp
+dmesg | grep -E 'I2C sequence stuck|bus recovery' | sed 's/^\[[^]]*\] //' | tail -n 2
+echo "bus_stuck: $(cat $SYS/bus_stuck)"
 
 say "a reader that stalls for 1 s on a 64-record ring gets an explicit overrun, then continues"
 echo 64 >$SYS/ring_size
@@ -51,4 +61,4 @@ echo 4096 >$SYS/ring_size
 
 say "debugfs: $DBG/stats"
 cat $DBG/stats
-rmmod mxrt_max30102 mxrt_max30102_sim
+rmmod mxrt_max30102 mxrt_max30102_sim mxrt_watchdog

@@ -23,7 +23,7 @@ say "the worst wake-up, and who kept it waiting"
 mxrt-lat traces "$victim" | sed -n '/wakeup worst/,/response worst/p' | grep -v 'response worst'
 
 say "the MAX30102 driver's threaded IRQ handler, 400 samples at 100 Hz"
-insmod "$M/mxrt_max30102_sim.ko" && insmod "$M/mxrt_max30102.ko" || exit 1
+insmod "$M/mxrt_max30102_sim.ko" && load_driver || exit 1
 i=0
 while [ ! -c /dev/max30102-0 ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 client=$(basename "$(readlink -f /sys/class/misc/max30102-0/device)")
@@ -32,6 +32,6 @@ mxrt-lat track "$irqt"
 mxrt-max30102-read -n 400 /dev/max30102-0 >/dev/null
 mxrt-lat show "$irqt"
 mxrt-lat status | grep -E 'tracking|memory|events'
-rmmod mxrt_max30102 mxrt_max30102_sim
+rmmod mxrt_max30102 mxrt_max30102_sim mxrt_watchdog
 rmmod mxrt_lat
 dmesg | grep 'final report' | sed 's/^\[[^]]*\] //' | tail -n 2

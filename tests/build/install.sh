@@ -3,11 +3,13 @@
 # Runs on: the build host (tests/run-all.sh). `make install` as a Raspberry Pi user runs it, staged
 # into a throw-away root (DESTDIR) for Debian's 6.12 arm64 kernel, with the tools cross-built:
 # exactly the modules a user needs (no test or benchmark modules) under updates/ with that
-# kernel's vermagic and the device-tree alias, aarch64 tools, the overlay, the blacklist.
+# kernel's vermagic and the device-tree alias, modprobe loading the watchdog library before the
+# driver, aarch64 tools, the overlay, the blacklist.
 # Ends with "install: N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 CACHE=${MXRT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mxrt}
+PATH=$PATH:/usr/sbin:/sbin # depmod, modprobe
 flavour=arm64-6.12
 kdir=$CACHE/kernels/$flavour/kdir
 p=0 f=0
@@ -41,6 +43,13 @@ info=$(modinfo -F vermagic "$ko" 2>&1; modinfo -F alias "$ko" 2>&1)
 if grep -q "^$release " <<<"$info" && grep -q 'of:N\*T\*Cmaxim,max30102' <<<"$info"; then
 	res PASS module-for-the-kernel "vermagic $release, binds maxim,max30102"
 else res FAIL module-for-the-kernel "$info"; fi
+# modprobe loads what the driver needs first: depmod on the staged tree (as make install runs it on
+# the Pi), then modprobe's own plan
+depmod -b "$stage" "$release" 2>>build/logs/install-make.log
+plan=$(modprobe -d "$stage" -S "$release" --show-depends mxrt_max30102 2>&1)
+if [ "$(sed -n 's|^insmod .*/updates/\([a-z0-9_]*\)\.ko\.xz.*|\1|p' <<<"$plan" | tr '\n' ' ')" = "mxrt_watchdog mxrt_max30102 " ]
+then res PASS modprobe-loads-the-watchdog-first
+else res FAIL modprobe-loads-the-watchdog-first "$plan"; fi
 if file -L "$stage"/usr/local/bin/* | grep -v 'ARM aarch64' | grep -q .; then
 	res FAIL tools-aarch64 "$(file -L "$stage"/usr/local/bin/*)"
 else res PASS tools-aarch64; fi

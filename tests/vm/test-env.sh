@@ -12,6 +12,18 @@ if command -v mxrt-insmod >/dev/null 2>&1; then
 	insmod() { mxrt-insmod "$@"; }
 fi
 
+# load_driver [PARAM=VALUE...]: mxrt_max30102.ko after the module it needs, mxrt_watchdog.ko (loaded
+# unless it is), each with one insmod attempt. unload_driver: the driver, then the library if
+# nothing else uses it. (modprobe does the same from modules.dep; 20-max30102.sh checks that.)
+load_driver() {
+	grep -q '^mxrt_watchdog ' /proc/modules || insmod "${MXRT_MODDIR:?}/mxrt_watchdog.ko" || return 1
+	insmod "$MXRT_MODDIR/mxrt_max30102.ko" "$@"
+}
+unload_driver() {
+	rmmod mxrt_max30102 || return 1
+	rmmod mxrt_watchdog 2>/dev/null || true
+}
+
 # Results of a guest test that reports each check (tests/vm/init counts them). Set SUITE first:
 #   ok NAME [DETAIL] | bad NAME [DETAIL] (sets fail=1)
 #   check NAME 'CONDITION'     ok if the shell condition (one string, any && || !) holds

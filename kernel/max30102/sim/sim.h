@@ -58,16 +58,35 @@ enum mxrt_sim_irq_action {
 struct mxrt_sim *mxrt_sim_create(mxrt_u64 now) MXRT_NOEXCEPT;
 void mxrt_sim_destroy(struct mxrt_sim *sim) MXRT_NOEXCEPT;
 
+/* *bus_ns of a transfer that hangs: see mxrt_sim_xfer. */
+#define MXRT_SIM_BUS_HANG MXRT_SIM_NEVER
+
 /*
  * One I2C transaction (the messages of one i2c_transfer) addressed to the bus. Returns the number
  * of messages done, -MXRT_EOPNOTSUPP for a message the adapter does not do (a 10-bit address, an
  * SMBus block-length read, protocol mangling: it advertises none of them) before anything reaches
  * the bus, -MXRT_ENXIO for a NAK (no device at the address, or an injected NAK), -MXRT_ETIMEDOUT
- * for an injected bus timeout. *bus_ns is how long the transfer takes on the wire at the
+ * for an injected bus timeout or hang. *bus_ns is how long the transfer takes on the wire at the
  * configured bus speed (0 = instant); the caller waits that long after dropping its lock.
+ * *bus_ns == MXRT_SIM_BUS_HANG: the bus is stuck (the hang fault; nothing reached the chip). The
+ * caller, after dropping its lock, waits until a bus recovery (mxrt_sim_bus_recovery) that comes
+ * after this call, or until its adapter's timeout, then returns mxrt_sim_hang_ended(recovered).
  */
 int mxrt_sim_xfer(struct mxrt_sim *sim, struct mxrt_sim_msg *msgs, int n, mxrt_u64 now,
 		  mxrt_u64 *bus_ns) MXRT_NOEXCEPT;
+
+/*
+ * The adapter's bus recovery ran (i2c_recover_bus). 0: it freed a stuck bus (a hung transfer
+ * ends); -MXRT_EBUSY: it could not (the recovery_fails fault: SCL held low), nothing is freed.
+ * Counted either way.
+ */
+int mxrt_sim_bus_recovery(struct mxrt_sim *sim) MXRT_NOEXCEPT;
+
+/*
+ * A hung transfer ended, freed by a bus recovery (@recovered) or given up after the adapter's
+ * timeout. Counted; returns what the transfer returns (-MXRT_ETIMEDOUT: it was aborted).
+ */
+int mxrt_sim_hang_ended(struct mxrt_sim *sim, int recovered) MXRT_NOEXCEPT;
 
 /* Brings the chip up to `now` (samples, conversions). */
 void mxrt_sim_advance(struct mxrt_sim *sim, mxrt_u64 now) MXRT_NOEXCEPT;

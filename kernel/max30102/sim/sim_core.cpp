@@ -184,6 +184,8 @@ struct SignalParams {
 
 struct Faults {
 	u64 nak = 0, timeout = 0;     // next N transfers
+	u64 hang = 0;                 // next N transfers hang (a stuck bus) until a bus recovery
+	u64 recovery_fails = 0;       // next N bus recoveries fail (SCL held low)
 	u64 storm = 0, lose_irq = 0;  // next N interrupts
 	bool stuck_irq = false;
 	u64 overflow = 0;             // the last overflow asked for (shown)
@@ -194,6 +196,7 @@ struct Faults {
 struct Counters {
 	u64 xfers, xfer_bytes, naks, timeouts, samples, fifo_overflows, irqs_raised, irqs_lost,
 		irqs_storm, invalid_config, empty_fifo_reads, temp_conversions, xfers_refused;
+	u64 hangs, hangs_recovered, hangs_timed_out, bus_recoveries, bus_recovery_failures;
 };
 
 // The last replay upload's outcome, for Show.
@@ -513,6 +516,14 @@ public:
 			*bus_ns = kTimeoutNs;
 			return -MXRT_ETIMEDOUT;
 		}
+		// A stuck bus (SDA held low): the start condition never reaches the chip, and the
+		// transfer waits until the bus is recovered or the adapter gives up (HangEnded).
+		if (faults_.hang != 0) {
+			faults_.hang--;
+			cnt_.hangs++;
+			*bus_ns = MXRT_SIM_BUS_HANG;
+			return -MXRT_ETIMEDOUT;
+		}
 		for (int i = 0; i < n; i++) {
 			mxrt_sim_msg &m = msgs[i];
 			cnt_.xfer_bytes += m.len;
@@ -532,6 +543,30 @@ public:
 		return n;
 	}
 
+	// The adapter's bus recovery (nine SCL pulses and a STOP): it frees a stuck bus; the chip
+	// abandons any transaction in progress, which between transfers is none (its register
+	// pointer stays, as a STOP leaves it). The recovery_fails fault: SCL is held low, the pulses
+	// cannot be clocked and nothing is freed; -EBUSY, as i2c_generic_scl_recovery says then.
+	int BusRecovery() {
+		if (faults_.recovery_fails != 0) {
+			faults_.recovery_fails--;
+			cnt_.bus_recovery_failures++;
+			return -MXRT_EBUSY;
+		}
+		cnt_.bus_recoveries++;
+		return 0;
+	}
+
+	// A hung transfer ended: freed by a bus recovery (recovered) or given up by the adapter
+	// after its timeout. Either way it was aborted: what the transfer returns.
+	int HangEnded(bool recovered) {
+		if (recovered)
+			cnt_.hangs_recovered++;
+		else
+			cnt_.hangs_timed_out++;
+		return -MXRT_ETIMEDOUT;
+	}
+
 	void Advance(u64 now) {
 		if (temp_done_ != kNever && now >= temp_done_)
 			FinishTemperature();
@@ -540,7 +575,9 @@ public:
 		u64 due = (now - next_sample_) / period_ + 1;
 		if (due > kMaxCatchUp) {
 			// Far behind (the timer was held off): older samples would have been pushed out.
+			// The chip took them all the same: counted as taken and as lost.
 			const u64 skipped = due - kMaxCatchUp;
+			cnt_.samples += skipped;
 			Overflowed(skipped);
 			next_sample_ += skipped * period_;
 			due = kMaxCatchUp;
@@ -1018,6 +1055,8 @@ static const ControlWord kControls[] = {
 	{"motion", 0, 1, false, false, [](Sim &s, s64 v, u64) { s.sig_.motion = v != 0; }},
 	{"nak", 0, 1'000'000, false, false, MXRT_FAULT(nak)},
 	{"timeout", 0, 1'000, false, false, MXRT_FAULT(timeout)},
+	{"hang", 0, 1'000, false, false, MXRT_FAULT(hang)},
+	{"recovery_fails", 0, 1'000, false, false, MXRT_FAULT(recovery_fails)},
 	{"storm", 0, 1'000'000, false, false, MXRT_FAULT(storm)},
 	{"lose_irq", 0, 1'000'000, false, false, MXRT_FAULT(lose_irq)},
 	{"stuck_irq", 0, 1, false, false, [](Sim &s, s64 v, u64) { s.faults_.stuck_irq = v != 0; }},
@@ -1107,16 +1146,18 @@ usize Sim::Show(char *buf, usize size) const {
 	OUT("upload: result=%s", kResults[u32(upload_.result)]);
 	if (upload_.result == UploadOutcome::Result::kRejected)
 		OUT(" errno=%d line=%u reason: %s", -upload_.err, upload_.line, upload_.why);
-	OUT("\nfaults: nak=%llu timeout=%llu storm=%llu lose_irq=%llu stuck_irq=%d overflow=%llu "
-	    "part_id=0x%02llx bus_khz=%llu\n",
-	    faults_.nak, faults_.timeout, faults_.storm, faults_.lose_irq, faults_.stuck_irq ? 1 : 0,
-	    faults_.overflow, faults_.part_id, faults_.bus_khz);
+	OUT("\nfaults: nak=%llu timeout=%llu hang=%llu recovery_fails=%llu storm=%llu lose_irq=%llu "
+	    "stuck_irq=%d overflow=%llu part_id=0x%02llx bus_khz=%llu\n",
+	    faults_.nak, faults_.timeout, faults_.hang, faults_.recovery_fails, faults_.storm,
+	    faults_.lose_irq, faults_.stuck_irq ? 1 : 0, faults_.overflow, faults_.part_id, faults_.bus_khz);
 	OUT("counters: xfers=%llu xfer_bytes=%llu naks=%llu timeouts=%llu samples=%llu "
 	    "fifo_overflows=%llu irqs_raised=%llu irqs_lost=%llu irqs_storm=%llu invalid_config=%llu "
-	    "empty_fifo_reads=%llu temp_conversions=%llu xfers_refused=%llu\n",
+	    "empty_fifo_reads=%llu temp_conversions=%llu xfers_refused=%llu hangs=%llu "
+	    "hangs_recovered=%llu hangs_timed_out=%llu bus_recoveries=%llu bus_recovery_failures=%llu\n",
 	    cnt_.xfers, cnt_.xfer_bytes, cnt_.naks, cnt_.timeouts, cnt_.samples, cnt_.fifo_overflows,
 	    cnt_.irqs_raised, cnt_.irqs_lost, cnt_.irqs_storm, cnt_.invalid_config,
-	    cnt_.empty_fifo_reads, cnt_.temp_conversions, cnt_.xfers_refused);
+	    cnt_.empty_fifo_reads, cnt_.temp_conversions, cnt_.xfers_refused, cnt_.hangs,
+	    cnt_.hangs_recovered, cnt_.hangs_timed_out, cnt_.bus_recoveries, cnt_.bus_recovery_failures);
 #undef OUT
 	return n;
 }
@@ -1143,6 +1184,10 @@ void mxrt_sim_destroy(mxrt_sim *sim) noexcept { mxrt::Delete(S(sim)); }
 int mxrt_sim_xfer(mxrt_sim *sim, mxrt_sim_msg *msgs, int n, mxrt_u64 now, mxrt_u64 *bus_ns) noexcept {
 	return S(sim)->Xfer(msgs, n, now, bus_ns);
 }
+
+int mxrt_sim_bus_recovery(mxrt_sim *sim) noexcept { return S(sim)->BusRecovery(); }
+
+int mxrt_sim_hang_ended(mxrt_sim *sim, int recovered) noexcept { return S(sim)->HangEnded(recovered != 0); }
 
 void mxrt_sim_advance(mxrt_sim *sim, mxrt_u64 now) noexcept { S(sim)->Advance(now); }
 

@@ -19,6 +19,10 @@
  * level) or an edge (handle_edge_irq; the core latches an edge only on a transition of the pin,
  * and keeps it while masked). The core decides what the line does; this file delivers it.
  *
+ * The adapter has a bus recovery (bus_recovery_info, i2c_recover_bus()), which is what ends a
+ * transfer that the hang fault keeps on a stuck bus (or the adapter's timeout does, as on a real
+ * controller).
+ *
  * Control and inspection (debugfs, mxrt_max30102_sim/<adapter>/): "state" shows registers, signal,
  * faults, the last replay upload's outcome and counters; "control" takes key=value words (see
  * docs/max30102.md, "The simulator"); "replay" takes a recorded CSV or "off" (back to the
@@ -83,6 +87,16 @@ struct sim_dev {
 	 */
 	bool masked;
 	unsigned long flags; /* SIM_REPLAY_BUSY */
+	/*
+	 * A stuck bus (the hang fault): a hung transfer waits on recover_wq until recover_gen moves
+	 * on from the value it saw (a bus recovery: recover_bus), the adapter's timeout passes, or
+	 * the simulator goes away (dying). Both words are written under sd->lock (WRITE_ONCE) and
+	 * read by the waiter's condition with READ_ONCE.
+	 */
+	wait_queue_head_t recover_wq;
+	u32 recover_gen;
+	bool dying;
+	struct i2c_bus_recovery_info recovery;
 	struct i2c_client *client; /* instantiated by us (no device tree) */
 	struct dentry *dbg;
 	/* the messages of the transfer in progress: serialised by the adapter's bus lock */
@@ -250,6 +264,49 @@ static u16 sim_msg_flags(u16 f)
 	       (f & ~plain ? MXRT_SIM_MSG_MANGLE : 0); /* NOSTART, IGNORE_NAK, ..., or unknown */
 }
 
+/*
+ * A hung transfer (the hang fault): the bus lock stays held, as on a stuck bus, until a bus
+ * recovery that comes after @gen, the adapter's timeout (adap->timeout, 1 s unless set with
+ * i2c-dev's I2C_TIMEOUT, as for any controller), or the simulator's removal. What the transfer
+ * returns is the core's.
+ */
+static int sim_hang(struct sim_dev *sd, u32 gen)
+{
+	unsigned long flags;
+	long left;
+	int rc;
+
+	left = wait_event_timeout(sd->recover_wq,
+				  READ_ONCE(sd->recover_gen) != gen || READ_ONCE(sd->dying),
+				  sd->adap.timeout);
+	raw_spin_lock_irqsave(&sd->lock, flags);
+	rc = mxrt_sim_hang_ended(sd->sim, left > 0);
+	raw_spin_unlock_irqrestore(&sd->lock, flags);
+	return rc;
+}
+
+/*
+ * The adapter's bus recovery (struct i2c_bus_recovery_info, run by i2c_recover_bus()): frees a
+ * stuck bus. It takes only the model's lock, never the adapter's bus lock, which a hung transfer
+ * holds: any thread can call it while a transfer hangs.
+ */
+static int sim_recover_bus(struct i2c_adapter *adap)
+{
+	struct sim_dev *sd = i2c_get_adapdata(adap);
+	unsigned long flags;
+	int err;
+
+	raw_spin_lock_irqsave(&sd->lock, flags);
+	err = mxrt_sim_bus_recovery(sd->sim);
+	if (!err)
+		WRITE_ONCE(sd->recover_gen, sd->recover_gen + 1);
+	raw_spin_unlock_irqrestore(&sd->lock, flags);
+	if (!err)
+		wake_up_all(&sd->recover_wq);
+	dev_info(&adap->dev, "bus recovery: %d\n", err);
+	return err;
+}
+
 static int sim_xfer(struct i2c_adapter *adap, struct i2c_msg *msgs, int num)
 {
 	struct sim_dev *sd = i2c_get_adapdata(adap);
@@ -257,6 +314,7 @@ static int sim_xfer(struct i2c_adapter *adap, struct i2c_msg *msgs, int num)
 	unsigned long flags;
 	u64 bus_ns = 0, next;
 	bool raise;
+	u32 gen;
 	int i, rc;
 
 	lockdep_assert_held(&adap->bus_lock); /* the I2C core serialises transfers: sd->msgs */
@@ -269,13 +327,16 @@ static int sim_xfer(struct i2c_adapter *adap, struct i2c_msg *msgs, int num)
 					      .buf = msgs[i].buf };
 	raw_spin_lock_irqsave(&sd->lock, flags);
 	rc = mxrt_sim_xfer(sd->sim, m, num, ktime_get_ns(), &bus_ns);
+	gen = sd->recover_gen; /* a hang waits for a recovery after this point */
 	raise = sim_poll_locked(sd, ktime_get_ns(), &next);
 	raw_spin_unlock_irqrestore(&sd->lock, flags);
 	sim_arm(sd, next);
 	if (raise)
 		irq_work_queue(&sd->kick);
+	if (bus_ns == MXRT_SIM_BUS_HANG)
+		return sim_hang(sd, gen);
 	if (bus_ns)
-		fsleep(DIV_ROUND_UP_ULL(bus_ns, NSEC_PER_USEC)); /* the wire time, or a hung bus */
+		fsleep(DIV_ROUND_UP_ULL(bus_ns, NSEC_PER_USEC)); /* the wire time, or a timeout */
 	return rc;
 }
 
@@ -528,6 +589,13 @@ static int sim_instantiate_client(struct sim_dev *sd)
 
 static void sim_teardown(struct sim_dev *sd)
 {
+	unsigned long flags;
+
+	/* a hung transfer ends now: nothing below waits for the adapter's timeout */
+	raw_spin_lock_irqsave(&sd->lock, flags);
+	WRITE_ONCE(sd->dying, true);
+	raw_spin_unlock_irqrestore(&sd->lock, flags);
+	wake_up_all(&sd->recover_wq);
 	debugfs_remove_recursive(sd->dbg);
 	if (sd->client)
 		i2c_unregister_device(sd->client);
@@ -557,6 +625,7 @@ static int sim_probe(struct platform_device *pdev)
 		return -ENOMEM;
 	sd->pdev = pdev;
 	raw_spin_lock_init(&sd->lock);
+	init_waitqueue_head(&sd->recover_wq);
 	hrtimer_init(&sd->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_HARD);
 	sd->timer.function = sim_timer_fn;
 	sd->kick = IRQ_WORK_INIT_HARD(sim_kick_fn);
@@ -580,6 +649,8 @@ static int sim_probe(struct platform_device *pdev)
 
 	sd->adap.owner = THIS_MODULE;
 	sd->adap.algo = &sim_algo;
+	sd->recovery.recover_bus = sim_recover_bus;
+	sd->adap.bus_recovery_info = &sd->recovery;
 	sd->adap.dev.parent = dev;
 	device_set_node(&sd->adap.dev, dev_fwnode(dev)); /* DT children become clients */
 	strscpy(sd->adap.name, "mxrt-max30102-sim", sizeof(sd->adap.name));

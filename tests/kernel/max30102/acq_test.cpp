@@ -3,9 +3,9 @@
 // Runs in: user space. The driver's decisions, as the glue asks for them: configuration (validation,
 // one field at a time, the register writes, checked against the simulator), FIFO decoding at every
 // resolution, the full/empty decision, the timestamp anchor, sequence numbers and overflow
-// accounting, the poll and watchdog intervals, the stuck- and lost-interrupt detectors, the priority
-// boost, the chip's power state after suspend and resume, and the die temperature (against the
-// simulator's encoding).
+// accounting, the poll and watchdog intervals, the stuck- and lost-interrupt detectors, the stuck
+// bus's recovery and the chip's re-initialisation, the priority boost, the chip's power state after
+// suspend and resume, and the die temperature (against the simulator's encoding).
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -270,8 +270,8 @@ TEST(Max30102Acq, HrModeIsRedOnly) {
 }
 
 // The sample period and everything timed from it (one function for the period, shared with the
-// simulator): the poll interval without an IRQ, the lost-interrupt window and how often it is
-// checked.
+// simulator): the poll interval without an IRQ, the lost-interrupt window and the timeout of the
+// watchdog that looks after it.
 TEST(Max30102Acq, IntervalsFollowThePeriod) {
 	EXPECT_EQ(SamplePeriodNs(100, 1), 10 * kMs);
 	EXPECT_EQ(SamplePeriodNs(100, 4), 40 * kMs) << "averaging slows the FIFO down";
@@ -283,19 +283,20 @@ TEST(Max30102Acq, IntervalsFollowThePeriod) {
 	EXPECT_EQ(acq.period_ns, 10 * kMs);
 	EXPECT_EQ(acq.poll_ms, 85u) << "half of the 170 ms the FIFO takes to reach almost-full";
 	EXPECT_EQ(acq.window_ns, 212'500'000u) << "1.25 almost-full periods";
-	EXPECT_EQ(acq.watchdog_ms, 53u) << "four checks per window";
+	EXPECT_EQ(acq.watchdog_ms, 213u) << "the window, rounded up to whole ms";
 	c.sample_rate_hz = 3200;
 	c.pulse_width_us = 69;
 	ASSERT_EQ(mxrt_acq_applied(&acq, &c, 0), 0);
 	EXPECT_EQ(acq.poll_ms, 2u);
 	EXPECT_EQ(acq.window_ns, 6'640'625u);
-	EXPECT_EQ(acq.watchdog_ms, 2u) << "never below 2 ms";
+	EXPECT_EQ(acq.watchdog_ms, 7u) << "6.64 ms rounded up: never before the window is over";
 	c.sample_rate_hz = 50;
 	c.sample_average = 32;
 	c.fifo_almost_full = 32;
 	ASSERT_EQ(mxrt_acq_applied(&acq, &c, 0), 0);
 	EXPECT_EQ(acq.period_ns, 640 * kMs);
 	EXPECT_EQ(acq.poll_ms, 10240u);
+	EXPECT_EQ(acq.watchdog_ms, 25600u);
 }
 
 // The stuck-interrupt detector: 1000 interrupts in a row without a status bit turn the line off
@@ -319,13 +320,14 @@ TEST(Max30102Irq, StuckLineIsTurnedOffThenOnAgain) {
 	EXPECT_EQ(h.off, 1u);
 	EXPECT_EQ(h.irqs, 2000u);
 	// the thread polls while the line is off, and turns it on after the back-off
+	const mxrt_bus_health bus{};
 	EXPECT_EQ(mxrt_irq_health_sleep_ms(&h, &acq, 1), acq.poll_ms);
-	EXPECT_EQ(mxrt_irq_health_thread(&h, &acq, 1, t + 999 * kMs), unsigned(MXRT_THREAD_ACQUIRE));
-	EXPECT_EQ(mxrt_irq_health_thread(&h, &acq, 1, t + 1000 * kMs),
+	EXPECT_EQ(mxrt_irq_health_thread(&h, &bus, &acq, 1, t + 999 * kMs), unsigned(MXRT_THREAD_ACQUIRE));
+	EXPECT_EQ(mxrt_irq_health_thread(&h, &bus, &acq, 1, t + 1000 * kMs),
 		  unsigned(MXRT_THREAD_ACQUIRE | MXRT_THREAD_ENABLE_IRQ));
 	EXPECT_EQ(h.off, 0u);
 	EXPECT_EQ(h.polls, 2u);
-	EXPECT_EQ(mxrt_irq_health_sleep_ms(&h, &acq, 1), acq.watchdog_ms);
+	EXPECT_EQ(mxrt_irq_health_sleep_ms(&h, &acq, 1), 0u) << "the IRQ is back: sleep until woken";
 }
 
 // Samples found on the way do not make an interrupt the chip's; a bus that fails every transfer
@@ -359,33 +361,124 @@ TEST(Max30102Irq, OnlyEnabledStatusBitsMeanTheChipAsked) {
 	EXPECT_EQ(g.unhandled_run, 0u);
 }
 
-// The lost-interrupt detector: with an IRQ, the thread reads the FIFO when nothing was acquired
-// for 1.25 almost-full periods, and counts a missed interrupt only if it found samples.
+// The lost-interrupt detector: with an IRQ the thread sleeps until the lost-interrupt watchdog
+// expires (its recovery marks the health overdue), then reads the FIFO if nothing was acquired for
+// the window meanwhile, and counts a missed interrupt only if it found samples.
 TEST(Max30102Irq, LostInterruptsAreFoundByTheWatchdog) {
 	mxrt_acq acq{};
 	mxrt_max30102_config c;
 	mxrt_max30102_config_default(&c); // window 212.5 ms
 	ASSERT_EQ(mxrt_acq_applied(&acq, &c, 0), 0);
 	mxrt_irq_health h{};
+	const mxrt_bus_health bus{};
 	const uint64_t t = 3'000'000'000;
+	EXPECT_EQ(mxrt_irq_health_sleep_ms(&h, &acq, 1), 0u) << "no periodic look with an IRQ";
 	mxrt_irq_health_looked(&h, t);
-	EXPECT_EQ(mxrt_irq_health_thread(&h, &acq, 1, t + 212 * kMs), 0u);
-	EXPECT_EQ(mxrt_irq_health_thread(&h, &acq, 1, t - 1 * kMs), 0u) << "looked after `now` was read";
-	const uint32_t a = mxrt_irq_health_thread(&h, &acq, 1, t + 213 * kMs);
+	EXPECT_EQ(mxrt_irq_health_thread(&h, &bus, &acq, 1, t + 213 * kMs), 0u) << "woken, but not by the watchdog";
+	mxrt_irq_health_expired(&h);
+	EXPECT_EQ(mxrt_irq_health_thread(&h, &bus, &acq, 1, t + 212 * kMs), 0u) << "the window is not over";
+	EXPECT_EQ(mxrt_irq_health_thread(&h, &bus, &acq, 1, t + 213 * kMs), 0u) << "the expiry was taken";
+	mxrt_irq_health_expired(&h);
+	EXPECT_EQ(mxrt_irq_health_thread(&h, &bus, &acq, 1, t - 1 * kMs), 0u) << "looked after `now` was read";
+	mxrt_irq_health_expired(&h);
+	const uint32_t a = mxrt_irq_health_thread(&h, &bus, &acq, 1, t + 213 * kMs);
 	EXPECT_EQ(a, unsigned(MXRT_THREAD_ACQUIRE | MXRT_THREAD_WATCHDOG));
+	EXPECT_EQ(h.expiries, 3u);
 	mxrt_irq_health_thread_done(&h, a, 0);
 	EXPECT_EQ(h.missed, 0u) << "nothing there: the chip was quiet, no interrupt was lost";
 	mxrt_irq_health_thread_done(&h, a, -MXRT_EIO);
 	EXPECT_EQ(h.missed, 0u);
 	mxrt_irq_health_thread_done(&h, a, 21);
 	EXPECT_EQ(h.missed, 1u);
+	EXPECT_EQ(h.missed_gap_ns, 213 * kMs) << "from the last look to the read that found them";
+	EXPECT_EQ(h.missed_gap_max_ns, 213 * kMs);
 	mxrt_irq_health_thread_done(&h, MXRT_THREAD_ACQUIRE, 21);
 	EXPECT_EQ(h.missed, 1u) << "a poll is no lost interrupt";
 	EXPECT_EQ(h.polls, 0u);
+	mxrt_irq_health_expired(&h);
+	ASSERT_EQ(mxrt_irq_health_thread(&h, &bus, &acq, 1, t + 250 * kMs), unsigned(MXRT_THREAD_ACQUIRE | MXRT_THREAD_WATCHDOG));
+	mxrt_irq_health_thread_done(&h, MXRT_THREAD_ACQUIRE | MXRT_THREAD_WATCHDOG, 1);
+	EXPECT_EQ(h.missed_gap_ns, 250 * kMs);
+	EXPECT_EQ(h.missed_gap_max_ns, 250 * kMs);
+	// a chip whose configuration failed is configured again at the next wake-up: it raises no
+	// interrupt, and the lost-interrupt watchdog (armed by the failed attempt) wakes the thread
+	EXPECT_EQ(mxrt_acq_applied(&acq, &c, -MXRT_ENXIO), -MXRT_ENXIO);
+	EXPECT_EQ(mxrt_irq_health_thread(&h, &bus, &acq, 1, t + 300 * kMs), unsigned(MXRT_THREAD_ACQUIRE));
+	ASSERT_EQ(mxrt_acq_applied(&acq, &c, 0), 0);
+	EXPECT_EQ(mxrt_irq_health_thread(&h, &bus, &acq, 1, t + 300 * kMs), 0u);
 	// without an IRQ the thread polls at every wake-up
-	EXPECT_EQ(mxrt_irq_health_thread(&h, &acq, 0, t), unsigned(MXRT_THREAD_ACQUIRE));
+	EXPECT_EQ(mxrt_irq_health_thread(&h, &bus, &acq, 0, t), unsigned(MXRT_THREAD_ACQUIRE));
 	EXPECT_EQ(mxrt_irq_health_sleep_ms(&h, &acq, 0), 85u);
 	EXPECT_EQ(h.polls, 1u);
+	EXPECT_EQ(h.missed, 2u);
+}
+
+TEST(Max30102Bus, TimeoutParameter) {
+	EXPECT_EQ(mxrt_bus_check_timeout(MXRT_BUS_TIMEOUT_MS_DEFAULT), 0);
+	EXPECT_EQ(mxrt_bus_check_timeout(50), 0);
+	EXPECT_EQ(mxrt_bus_check_timeout(49), -MXRT_EINVAL) << "shorter than a configuration at 100 kHz";
+	EXPECT_EQ(mxrt_bus_check_timeout(60000), 0);
+	EXPECT_EQ(mxrt_bus_check_timeout(60001), -MXRT_EINVAL);
+	EXPECT_EQ(mxrt_bus_check_timeout(0), -MXRT_EINVAL);
+}
+
+// A stuck sequence: counted once however often its watchdog repeats; the adapter's bus recovery
+// at every expiry where the adapter has one; either way the chip is re-initialised once, by the
+// next acquisition (STALE: the whole configuration after the FIFO was read out), and the thread
+// is told to acquire meanwhile even with a working IRQ.
+TEST(Max30102Bus, StuckSequenceIsRecoveredThenTheChipReinitialised) {
+	mxrt_acq acq{};
+	mxrt_max30102_config c;
+	mxrt_max30102_config_default(&c);
+	ASSERT_EQ(mxrt_acq_applied(&acq, &c, 0), 0);
+	mxrt_bus_health b{};
+	mxrt_irq_health h{};
+	const uint64_t t = 5'000'000'000;
+	mxrt_irq_health_looked(&h, t);
+	EXPECT_FALSE(mxrt_bus_reinit_pending(&b));
+	EXPECT_EQ(mxrt_bus_take_reinit(&b, &acq), 0);
+	EXPECT_EQ(mxrt_acq_begin(&acq), MXRT_ACQ_READ) << "nothing happened yet";
+
+	uint32_t steps = mxrt_bus_stuck(&b, 1, 1);
+	EXPECT_EQ(steps, unsigned(MXRT_BUS_FIRST | MXRT_BUS_RECOVER));
+	mxrt_bus_recovered(&b, steps, 0);
+	steps = mxrt_bus_stuck(&b, 2, 1); // still stuck one budget later: recover again, no new count
+	EXPECT_EQ(steps, unsigned(MXRT_BUS_RECOVER));
+	mxrt_bus_recovered(&b, steps, -MXRT_EIO);
+	EXPECT_EQ(b.stuck, 1u);
+	EXPECT_EQ(b.expiries, 2u);
+	EXPECT_EQ(b.recoveries, 1u);
+	EXPECT_EQ(b.recovery_errors, 1u);
+	EXPECT_EQ(b.no_recovery, 0u);
+	EXPECT_TRUE(mxrt_bus_reinit_pending(&b));
+	EXPECT_EQ(mxrt_irq_health_thread(&h, &b, &acq, 1, t + 1 * kMs), unsigned(MXRT_THREAD_ACQUIRE))
+		<< "the thread re-initialises the chip without waiting for an interrupt";
+
+	EXPECT_EQ(mxrt_bus_take_reinit(&b, &acq), 1);
+	EXPECT_EQ(mxrt_acq_begin(&acq), MXRT_ACQ_APPLY) << "the whole configuration again";
+	EXPECT_TRUE(mxrt_acq_drain_needed(&acq)) << "after the FIFO was read out";
+	EXPECT_EQ(mxrt_bus_take_reinit(&b, &acq), 0) << "once";
+	EXPECT_EQ(b.reinits, 1u);
+	EXPECT_EQ(mxrt_irq_health_thread(&h, &b, &acq, 1, t + 2 * kMs), unsigned(MXRT_THREAD_ACQUIRE))
+		<< "stale until configured";
+	ASSERT_EQ(mxrt_acq_applied(&acq, &c, 0), 0);
+	EXPECT_EQ(mxrt_irq_health_thread(&h, &b, &acq, 1, t + 2 * kMs), 0u);
+	mxrt_max30102_record r[1];
+	const uint8_t sample[6] = {};
+	mxrt_acq_decode(&acq, sample, 1, 0, 0, t, 0, r);
+	EXPECT_TRUE(r[0].flags & MXRT_MAX30102_REC_RESTART) << "readers see the chip was restarted";
+
+	// an adapter without a bus recovery: counted, the adapter's own timeout ends the transfer
+	steps = mxrt_bus_stuck(&b, 1, 0);
+	EXPECT_EQ(steps, unsigned(MXRT_BUS_FIRST));
+	mxrt_bus_recovered(&b, steps, 0);
+	EXPECT_EQ(b.no_recovery, 1u);
+	EXPECT_EQ(b.recoveries, 1u);
+	EXPECT_EQ(b.stuck, 2u);
+	// a suspended chip stays off: its resume writes everything anyway
+	EXPECT_EQ(mxrt_acq_suspended(&acq, MXRT_PM_RUNTIME, 0), 0);
+	EXPECT_EQ(mxrt_bus_take_reinit(&b, &acq), 1);
+	EXPECT_EQ(mxrt_acq_begin(&acq), MXRT_ACQ_SKIP);
 }
 
 // Raised above the threshold, lowered once the backlog halves; only the raised thread lowers

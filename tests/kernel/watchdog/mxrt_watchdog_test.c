@@ -111,7 +111,6 @@ static void test_bad_arguments(void)
 	struct rec r = {};
 	mxrt_wd_t wd;
 
-	CHECK_EQ(mxrt_wd_add(99, rec_fn, &r, "too short"), -EINVAL);
 	CHECK_EQ(mxrt_wd_add(0, rec_fn, &r, "zero"), -EINVAL);
 	CHECK_EQ(mxrt_wd_add(MXRT_WD_MAX_TIMEOUT_MS + 1, rec_fn, &r, "too long"), -EINVAL);
 	CHECK_EQ(mxrt_wd_add(100, NULL, &r, "no fn"), -EINVAL);
@@ -122,9 +121,86 @@ static void test_bad_arguments(void)
 	CHECK_EQ(mxrt_wd_remove(0), -EINVAL);
 	CHECK_EQ(mxrt_wd_start(0x7fffffffffffffffll), -EINVAL);
 	CHECK_EQ(mxrt_wd_start(0xfffff), -ENOENT); /* index never allocated */
-	wd = mxrt_wd_add(100, rec_fn, &r, "minimum");
+	CHECK_EQ(mxrt_wd_start_at(0, ktime_get_ns()), -EINVAL);
+	CHECK_EQ(mxrt_wd_kick_at(-3, ktime_get_ns()), -EINVAL);
+	CHECK_EQ(mxrt_wd_set_timeout(0, 100), -EINVAL);
+	wd = mxrt_wd_add(MXRT_WD_MIN_TIMEOUT_MS, rec_fn, &r, "minimum");
 	if (CHECK(wd > 0))
 		CHECK_EQ(mxrt_wd_remove(wd), 0);
+}
+
+/*
+ * start_at/kick_at: due at the caller's time + timeout, however old that time; a time that is no
+ * clock reading is refused and arms nothing.
+ */
+static void test_start_at(void)
+{
+	struct rec r = {};
+	u64 t0, t1;
+
+	r.wd = mxrt_wd_add(100, rec_fn, &r, "start_at");
+	if (!CHECK(r.wd > 0))
+		return;
+	t0 = ktime_get_ns();
+	msleep(30);
+	CHECK_EQ(mxrt_wd_start_at(r.wd, t0), 1);
+	CHECK(wait_calls(&r, 1, 3000));
+	/* deadlines are even (bit 0 is the library's expired flag): at most 1 ns later */
+	CHECK(r.deadline[0] >= t0 + 100 * MS && r.deadline[0] <= t0 + 100 * MS + 1);
+	t1 = ktime_get_ns();
+	CHECK_EQ(mxrt_wd_kick_at(r.wd, t1 - 60 * MS), 0); /* expired -> due 40 ms from now */
+	CHECK(wait_calls(&r, 2, 3000));
+	CHECK(r.deadline[1] >= t1 + 40 * MS && r.deadline[1] <= t1 + 40 * MS + 1);
+	CHECK_EQ(r.count[1], 1);
+	CHECK_EQ(mxrt_wd_cancel(r.wd), 1);
+	CHECK_EQ(mxrt_wd_start_at(r.wd, U64_MAX), -EINVAL);
+	CHECK_EQ(mxrt_wd_kick_at(r.wd, (1ull << 62) + 1), -EINVAL);
+	CHECK_EQ(mxrt_wd_cancel(r.wd), 0);
+	CHECK(!r.bad_context);
+	CHECK_EQ(mxrt_wd_remove(r.wd), 0);
+	CHECK_EQ(mxrt_wd_start_at(r.wd, ktime_get_ns()), -ENOENT);
+	CHECK_EQ(mxrt_wd_kick_at(r.wd, ktime_get_ns()), -ENOENT);
+}
+
+/* set_timeout: the next start and every repeat use it; out-of-range values change nothing. */
+static void test_set_timeout(void)
+{
+	struct rec r = {};
+	u64 t0, t1;
+
+	r.wd = mxrt_wd_add(5000, rec_fn, &r, "set_timeout");
+	if (!CHECK(r.wd > 0))
+		return;
+	CHECK_EQ(mxrt_wd_set_timeout(r.wd, 50), 0);
+	CHECK_EQ(mxrt_wd_set_timeout(r.wd, 0), -EINVAL);
+	CHECK_EQ(mxrt_wd_set_timeout(r.wd, MXRT_WD_MAX_TIMEOUT_MS + 1), -EINVAL);
+	t0 = ktime_get_ns();
+	CHECK_EQ(mxrt_wd_start(r.wd), 1);
+	t1 = ktime_get_ns();
+	CHECK(wait_calls(&r, 2, 3000));
+	CHECK_EQ(mxrt_wd_cancel(r.wd), 1);
+	CHECK(r.deadline[0] >= t0 + 50 * MS && r.deadline[0] <= t1 + 50 * MS + 1);
+	CHECK_EQ(r.deadline[1] - r.deadline[0], 50 * MS);
+	CHECK_EQ(mxrt_wd_remove(r.wd), 0);
+	CHECK_EQ(mxrt_wd_set_timeout(r.wd, 100), -ENOENT);
+}
+
+/* The shortest timeout really fires every millisecond (on the grid), in the recovery thread. */
+static void test_one_millisecond(void)
+{
+	struct rec r = {};
+	int i;
+
+	r.wd = mxrt_wd_add(1, rec_fn, &r, "1 ms");
+	if (!CHECK(r.wd > 0))
+		return;
+	CHECK_EQ(mxrt_wd_start(r.wd), 1);
+	CHECK(wait_calls(&r, 4, 3000));
+	CHECK_EQ(mxrt_wd_cancel(r.wd), 1);
+	CHECK(!r.bad_context);
+	for (i = 1; i < 4; i++) /* a repeat the thread missed is skipped: a multiple of 1 ms */
+		CHECK(r.deadline[i] > r.deadline[i - 1] && (r.deadline[i] - r.deadline[i - 1]) % MS == 0);
+	CHECK_EQ(mxrt_wd_remove(r.wd), 0);
 }
 
 static void test_stale_handles(void)
@@ -263,10 +339,12 @@ static void test_remove_from_own_recovery(void)
 }
 
 /* start/cancel from hard-IRQ context: an hrtimer in HRTIMER_MODE_REL_HARD (hard IRQ on PREEMPT_RT). */
+enum irq_call_op { IRQ_START, IRQ_CANCEL, IRQ_START_AT };
+
 struct irq_ctx {
 	struct hrtimer timer;
 	mxrt_wd_t wd;
-	bool do_cancel;
+	enum irq_call_op op;
 	int ret;
 	bool was_hardirq;
 	struct completion done;
@@ -277,14 +355,24 @@ static enum hrtimer_restart irq_ctx_fn(struct hrtimer *t)
 	struct irq_ctx *c = container_of(t, struct irq_ctx, timer);
 
 	c->was_hardirq = in_hardirq();
-	c->ret = c->do_cancel ? mxrt_wd_cancel(c->wd) : mxrt_wd_start(c->wd);
+	switch (c->op) {
+	case IRQ_START:
+		c->ret = mxrt_wd_start(c->wd);
+		break;
+	case IRQ_CANCEL:
+		c->ret = mxrt_wd_cancel(c->wd);
+		break;
+	case IRQ_START_AT:
+		c->ret = mxrt_wd_start_at(c->wd, ktime_get_ns());
+		break;
+	}
 	complete(&c->done);
 	return HRTIMER_NORESTART;
 }
 
-static int irq_call(struct irq_ctx *c, bool cancel)
+static int irq_call(struct irq_ctx *c, enum irq_call_op op)
 {
-	c->do_cancel = cancel;
+	c->op = op;
 	reinit_completion(&c->done);
 	hrtimer_start(&c->timer, ms_to_ktime(1), HRTIMER_MODE_REL_HARD);
 	wait_for_completion(&c->done);
@@ -305,16 +393,18 @@ static void test_hardirq_context(void)
 	c.wd = r.wd;
 
 	/* Started in hard IRQ and cancelled in hard IRQ before the deadline: no recovery. */
-	CHECK_EQ(irq_call(&c, false), 1);
+	CHECK_EQ(irq_call(&c, IRQ_START), 1);
 	CHECK(c.was_hardirq);
-	CHECK_EQ(irq_call(&c, true), 1);
+	CHECK_EQ(irq_call(&c, IRQ_CANCEL), 1);
+	CHECK_EQ(irq_call(&c, IRQ_START_AT), 1);
+	CHECK_EQ(irq_call(&c, IRQ_CANCEL), 1);
 	msleep(250);
 	CHECK_EQ(atomic_read(&r.calls), 0);
 	/* Started in hard IRQ and left: recovery runs in the sleepable thread. */
-	CHECK_EQ(irq_call(&c, false), 1);
+	CHECK_EQ(irq_call(&c, IRQ_START_AT), 1);
 	CHECK(wait_calls(&r, 1, 3000));
 	CHECK(!r.bad_context);
-	CHECK_EQ(irq_call(&c, true), 1);
+	CHECK_EQ(irq_call(&c, IRQ_CANCEL), 1);
 	hrtimer_cancel(&c.timer);
 	CHECK_EQ(mxrt_wd_remove(r.wd), 0);
 }
@@ -541,6 +631,9 @@ static const struct test tests[] = {
 	{ "start_once_and_repeat", test_start_once_and_repeat },
 	{ "cancel_before_deadline", test_cancel_before_deadline },
 	{ "kick", test_kick },
+	{ "start_at", test_start_at },
+	{ "set_timeout", test_set_timeout },
+	{ "one_millisecond", test_one_millisecond },
 	{ "kick-armed-during-pass", test_kick_armed_during_pass },
 	{ "remove_from_own_recovery", test_remove_from_own_recovery },
 	{ "hardirq_context", test_hardirq_context },

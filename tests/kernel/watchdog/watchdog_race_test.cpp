@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 //
 // Runs in: user space (Google Test; meant for the TSan build, also run under ASan/UBSan).
-// Threads do to the core what CPUs do to it in the kernel: start/cancel/kick from several threads,
+// Threads do to the core what CPUs do to it in the kernel: start/cancel/kick/set_timeout from several threads,
 // one expiry thread with the clock moving, and remove/add churn, checking invariants that any lost
 // update, torn state or use after remove would break.
 #include <watchdog/watchdog_core.h>
@@ -91,6 +91,16 @@ TEST(WatchdogRace, StartCancelKickRemoveAndExpireConcurrently) {
 			passes++;
 		}
 	});
+	// set_timeout while the others start, kick and expire the same watchdogs (TSan: the timeout
+	// words are atomics; every call must succeed on a live handle).
+	std::atomic<long> timeouts_set{0};
+	threads.emplace_back([&] {
+		for (uint32_t i = 0; !stop.load(std::memory_order_relaxed); i++) {
+			errors += WdSetTimeout(core, shared, 50 + i % 4 * 25) != 0;
+			errors += WdSetTimeout(core, own[i % kThreads], 1 + i % 200) != 0;
+			timeouts_set++;
+		}
+	});
 	// Remove/add churn: a removed watchdog's callback must never run after remove() returned,
 	// while another thread keeps using its (now stale) handle.
 	std::atomic<long> churn{0}, stale_refused{0};
@@ -136,6 +146,7 @@ TEST(WatchdogRace, StartCancelKickRemoveAndExpireConcurrently) {
 	EXPECT_GT(passes.load(), 0);
 	EXPECT_GT(churn.load(), 0);
 	EXPECT_GT(stale_refused.load(), 0);
+	EXPECT_GT(timeouts_set.load(), 0);
 	mxrt_wdcore_remove(core, shared, 0);
 	for (mxrt_s64 h : own)
 		mxrt_wdcore_remove(core, h, 0);

@@ -80,9 +80,9 @@ protected:
 
 TEST_F(WatchdogTest, AddRefusesBadParameters) {
 	Recorder r;
-	EXPECT_EQ(Add(99, &r, "too short"), -MXRT_EINVAL);
-	EXPECT_NE(mxrt::fake::TakeLog().find("watchdog 'too short': timeout 99 ms"), std::string::npos);
-	EXPECT_EQ(Add(0, &r), -MXRT_EINVAL);
+	EXPECT_EQ(Add(0, &r, "too short"), -MXRT_EINVAL);
+	EXPECT_NE(mxrt::fake::TakeLog().find("watchdog 'too short': timeout 0 ms is outside 1..86400000 ms"),
+		  std::string::npos);
 	EXPECT_EQ(Add(MXRT_WD_MAX_TIMEOUT_MS + 1, &r), -MXRT_EINVAL);
 	mxrt_wd_params p = {100, nullptr, &r, "no fn", nullptr, nullptr};
 	EXPECT_EQ(mxrt_wdcore_add(core_, &p), -MXRT_EINVAL);
@@ -90,8 +90,78 @@ TEST_F(WatchdogTest, AddRefusesBadParameters) {
 	mxrt_wd_stats st;
 	mxrt_wdcore_stats(core_, &st);
 	EXPECT_EQ(st.registered, 0u);
-	EXPECT_GT(Add(100, &r), 0);
+	EXPECT_GT(Add(MXRT_WD_MIN_TIMEOUT_MS, &r), 0);
 	EXPECT_GT(Add(MXRT_WD_MAX_TIMEOUT_MS, &r), 0);
+}
+
+// start/kick with the caller's time (the kernel's mxrt_wd_start_at/kick_at): the deadline is that
+// time + timeout, however long ago it was read; a time that is no clock reading changes nothing.
+TEST_F(WatchdogTest, StartAndKickAtTheCallersTime) {
+	Recorder r;
+	mxrt_s64 wd = Add(100, &r);
+	const uint64_t t0 = mxrt::fake::Now();
+	mxrt::fake::Advance(30 * kMs); // the caller's timestamp is 30 ms old
+	EXPECT_EQ(WdStart(core_, wd, t0), kArmedAndTimer);
+	EXPECT_EQ(mxrt_wdcore_earliest(core_), t0 + 100 * kMs);
+	ExpireAt(t0 + 100 * kMs);
+	ASSERT_EQ(r.calls.size(), 1u);
+	EXPECT_EQ(r.calls[0].deadline, t0 + 100 * kMs);
+	EXPECT_EQ(WdKick(core_, wd, t0 + 150 * kMs), 0);
+	ExpireAt(t0 + 250 * kMs);
+	ASSERT_EQ(r.calls.size(), 2u);
+	EXPECT_EQ(r.calls[1].deadline, t0 + 250 * kMs);
+	EXPECT_EQ(r.calls[1].count, 1u); // a kick restarts the count
+	EXPECT_EQ(Cancel(wd), 1);
+	for (uint64_t bad : {(1ull << 62) + 1, ~0ull, MXRT_WD_NEVER - 100 * kMs}) {
+		EXPECT_EQ(WdStart(core_, wd, bad), -MXRT_EINVAL) << bad;
+		EXPECT_EQ(WdKick(core_, wd, bad), -MXRT_EINVAL) << bad;
+	}
+	EXPECT_EQ(Cancel(wd), 0); // nothing was armed by the refused calls
+	EXPECT_EQ(WdStart(core_, wd, 1ull << 62) & MXRT_WD_WAS_IDLE, MXRT_WD_WAS_IDLE); // the largest time accepted
+	EXPECT_EQ(WdStart(core_, wd + (1ll << 20), 1ull << 63), -MXRT_ENOENT); // the handle first
+}
+
+TEST_F(WatchdogTest, SetTimeoutAppliesFromTheNextStartAndRepeat) {
+	Recorder r;
+	mxrt_s64 wd = Add(100, &r);
+	const uint64_t t0 = mxrt::fake::Now();
+	EXPECT_EQ(Start(wd), kArmedAndTimer);
+	EXPECT_EQ(WdSetTimeout(core_, wd, 30), 0);
+	ExpireAt(t0 + 99 * kMs);
+	EXPECT_TRUE(r.calls.empty()); // the armed deadline stayed at 100 ms
+	ExpireAt(t0 + 100 * kMs);
+	ASSERT_EQ(r.calls.size(), 1u);
+	EXPECT_EQ(ExpireAt(t0 + 130 * kMs), t0 + 160 * kMs); // repeats every 30 ms now
+	EXPECT_EQ(r.calls.size(), 2u);
+	EXPECT_EQ(Kick(wd), 0);
+	EXPECT_EQ(mxrt_wdcore_earliest(core_), t0 + 160 * kMs); // the timer's, not yet moved
+	mxrt_wd_info info;
+	ASSERT_EQ(mxrt_wdcore_info(core_, (wd & 0xfffff) - 1, &info), 1);
+	EXPECT_EQ(info.timeout_ms, 30u);
+	EXPECT_EQ(info.deadline_ns, t0 + 160 * kMs);
+	EXPECT_EQ(Cancel(wd), 1);
+	EXPECT_EQ(Start(wd), 1);
+	ASSERT_EQ(mxrt_wdcore_info(core_, (wd & 0xfffff) - 1, &info), 1);
+	EXPECT_EQ(info.deadline_ns, mxrt::fake::Now() + 30 * kMs);
+	// Refused: out of range (nothing changes), stale and malformed handles.
+	EXPECT_EQ(WdSetTimeout(core_, wd, 0), -MXRT_EINVAL);
+	EXPECT_EQ(WdSetTimeout(core_, wd, MXRT_WD_MAX_TIMEOUT_MS + 1), -MXRT_EINVAL);
+	ASSERT_EQ(mxrt_wdcore_info(core_, (wd & 0xfffff) - 1, &info), 1);
+	EXPECT_EQ(info.timeout_ms, 30u);
+	EXPECT_EQ(WdSetTimeout(core_, 0, 100), -MXRT_EINVAL);
+	EXPECT_EQ(mxrt_wdcore_remove(core_, wd, 0), 0);
+	EXPECT_EQ(WdSetTimeout(core_, wd, 100), -MXRT_ENOENT);
+}
+
+TEST_F(WatchdogTest, OneMillisecondTimeout) {
+	Recorder r;
+	mxrt_s64 wd = Add(1, &r);
+	const uint64_t t0 = mxrt::fake::Now();
+	EXPECT_EQ(Start(wd), kArmedAndTimer);
+	EXPECT_EQ(ExpireAt(t0 + 1 * kMs), t0 + 2 * kMs);
+	ASSERT_EQ(r.calls.size(), 1u);
+	EXPECT_EQ(r.calls[0].deadline, t0 + 1 * kMs);
+	EXPECT_EQ(Cancel(wd), 1);
 }
 
 TEST_F(WatchdogTest, MalformedAndUnknownHandles) {

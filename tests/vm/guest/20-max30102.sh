@@ -3,7 +3,8 @@
 # Runs in: the VM guest (busybox sh), as root, from tests/vm/run.sh.
 # The MAX30102 driver end to end against the simulator: continuous samples at 100/400/1000 Hz, a
 # stalled reader's overrun, sysfs reaching the chip's registers, hwmon, i2cdetect, every injected
-# fault counted with acquisition recovering, unbind/rebind and removal with blocked readers,
+# fault counted with acquisition recovering, a stuck bus recovered by the bus watchdog with nobody
+# left blocked, the lost-interrupt watchdog, unbind/rebind and removal with blocked readers,
 # runtime suspend. Each check is reported as a result of its own (@@MXRT result ...).
 set -u
 M=${MXRT_MODDIR:?}
@@ -21,7 +22,11 @@ wait_suspended() {
 }
 
 insmod "$M/mxrt_max30102_sim.ko" || { echo "FAIL: cannot load the simulator"; exit 1; }
-insmod "$M/mxrt_max30102.ko" || { echo "FAIL: cannot load the driver"; exit 1; }
+# modprobe loads what the driver needs (mxrt_watchdog.ko) from modules.dep first. A stuck-bus
+# budget of 400 ms: at 100 Hz a stall then always overflows the FIFO (section 5a).
+modprobe mxrt_max30102 bus_timeout_ms=400 || { echo "FAIL: cannot load the driver"; exit 1; }
+check modprobe-loads-the-watchdog-library grep -q '^mxrt_watchdog ' /proc/modules
+if rmmod mxrt_watchdog 2>/dev/null; then bad watchdog-library-in-use; else ok watchdog-library-in-use; fi
 DEV=/dev/max30102-0
 i=0
 while [ ! -c $DEV ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done # deferred probe (supplies)
@@ -246,6 +251,144 @@ check bus-400khz continuous "$out" 800
 echo "bus_khz=0" >$SIM/control
 cat $DBG/stats
 
+# 5a. a stuck bus (the simulator's hang fault: a transfer holds the adapter, and the device lock
+# of whoever started it, until a bus recovery or the adapter's 1 s timeout). The bus watchdog
+# (400 ms) finds the stuck sequence, the simulator's bus recovery ends it, the chip is
+# re-initialised; what the stall cost is counted and flagged for readers; a reader, a sysfs writer
+# and a hwmon reader that come during the hang all return. At 100 Hz the stall (>= 40 samples)
+# overflows the FIFO: counted exactly by OVF_COUNTER up to 31, estimated from the time beyond.
+HW=$(grep -l '^max30102$' /sys/class/hwmon/hwmon*/name | head -1)
+TEMP=$(dirname "$HW")/temp1_input
+ms_now() { awk '{ printf "%d", $1 * 1000 }' /proc/uptime; }
+bus_before() {
+	b_stuck=$(cat $SYS/bus_stuck) b_exp=$(stat_of bus_watchdog_expiries) b_rec=$(stat_of bus_recoveries)
+	b_err=$(stat_of bus_recovery_errors) b_ri=$(stat_of bus_reinits) b_lost=$(stat_of fifo_lost)
+	b_dec=$(stat_of samples) s_rec=$(sim_counter hangs_recovered) s_to=$(sim_counter hangs_timed_out)
+	s_ovf=$(sim_counter fifo_overflows) s_smp=$(sim_counter samples)
+}
+bus_after() {
+	d_stuck=$(($(cat $SYS/bus_stuck) - b_stuck)) d_exp=$(($(stat_of bus_watchdog_expiries) - b_exp))
+	d_rec=$(($(stat_of bus_recoveries) - b_rec)) d_err=$(($(stat_of bus_recovery_errors) - b_err))
+	d_ri=$(($(stat_of bus_reinits) - b_ri)) d_lost=$(($(stat_of fifo_lost) - b_lost))
+	d_dec=$(($(stat_of samples) - b_dec)) ds_rec=$(($(sim_counter hangs_recovered) - s_rec))
+	ds_to=$(($(sim_counter hangs_timed_out) - s_to)) ds_ovf=$(($(sim_counter fifo_overflows) - s_ovf))
+	ds_smp=$(($(sim_counter samples) - s_smp))
+	echo "driver: stuck +$d_stuck, watchdog expiries +$d_exp, recoveries +$d_rec, recovery errors +$d_err," \
+		"re-initialisations +$d_ri, decoded +$d_dec, fifo_lost +$d_lost; simulator: hangs recovered" \
+		"+$ds_rec, timed out +$ds_to, samples +$ds_smp, overflowed +$ds_ovf"
+}
+# the records of a -v run: a FIFO_OVERFLOW record with lost > 0, then a RESTART record
+flagged_loss_then_restart() {
+	awk 'function hex(x,   i, v) { v = 0; sub("^0x", "", x)
+			for (i = 1; i <= length(x); i++) v = v * 16 + index("0123456789abcdef", substr(x, i, 1)) - 1
+			return v }
+		/ flags=/ { f = $5; sub("flags=", "", f); l = $6; sub("lost=", "", l); v = hex(f)
+			if (int(v / 2) % 2 && l + 0 > 0) ovf = 1
+			if (ovf && int(v / 4) % 2) restart = 1 }
+		END { exit !(ovf && restart) }' "$1"
+}
+stuck_bus_recovered() {
+	setcfg 100 411
+	wait_suspended || return 1 # from rest to rest: every sample the chip took is accounted for
+	bus_before
+	mxrt-max30102-read -v -n 400 $DEV >/tmp/stuck.out 2>&1 &
+	rp=$!
+	sleep 1
+	t0=$(ms_now)
+	echo hang=1 >$SIM/control
+	{ echo 6400 >$SYS/led_red_current; echo "sysfs_rc=$? sysfs_ms=$(($(ms_now) - t0))"; } >/tmp/stuck.sysfs 2>&1 &
+	wp=$!
+	{ t=$(cat "$TEMP"); echo "hwmon_rc=$? hwmon=$t hwmon_ms=$(($(ms_now) - t0))"; } >/tmp/stuck.hwmon 2>&1 &
+	hp=$!
+	wait $wp
+	wait $hp
+	wait $rp
+	rrc=$?
+	sum=$(tail -1 /tmp/stuck.out)
+	echo "during the hang: $(cat /tmp/stuck.sysfs); $(cat /tmp/stuck.hwmon); reader (rc $rrc): $sum"
+	wait_suspended || return 1
+	bus_after
+	sysfs_ms=$(field sysfs_ms "$(cat /tmp/stuck.sysfs)") hwmon_ms=$(field hwmon_ms "$(cat /tmp/stuck.hwmon)")
+	[ $rrc = 0 ] && continuous "$sum" 400 && [ "$d_stuck" = 1 ] && [ "$d_rec" = 1 ] && [ "$d_err" = 0 ] &&
+		[ "$d_ri" -ge 1 ] && [ "$ds_rec" = 1 ] && [ "$ds_to" = 0 ] && [ -n "$sysfs_ms" ] &&
+		[ -n "$hwmon_ms" ] && [ "$sysfs_ms" -lt 5000 ] && [ "$hwmon_ms" -lt 5000 ] &&
+		[ "$(cat $SYS/led_red_current)" = 6400 ] && dmesg | grep -q 'I2C sequence stuck for 400 ms: bus recovered'
+}
+check stuck-bus-recovered-nobody-blocked stuck_bus_recovered
+# every sample the chip took from rest to rest was decoded or counted lost: exactly (OVF_COUNTER)
+# up to 31, within one sample beyond (estimated from the time); the reader saw the loss flagged
+stuck_bus_loss() {
+	[ "$ds_ovf" -gt 0 ] && [ "$d_dec" = $((ds_smp - ds_ovf)) ] && {
+		[ "$d_lost" = "$ds_ovf" ] || { [ "$ds_ovf" -gt 31 ] && [ $((d_lost - ds_ovf)) -le 1 ] && [ $((ds_ovf - d_lost)) -le 1 ]; }; } &&
+		[ "$(field lost "$sum")" -gt 0 ] && flagged_loss_then_restart /tmp/stuck.out
+}
+check stuck-bus-loss-counted-and-flagged stuck_bus_loss
+# stuck: run a reader at 100 Hz while CONTROL makes the bus hang; its stream stays continuous,
+# the stall's loss flagged
+stuck() {
+	setcfg 100 411
+	bus_before
+	mxrt-max30102-read -n 500 $DEV >/tmp/stuck.out 2>&1 &
+	rp=$!
+	sleep 1
+	echo "$1" >$SIM/control
+	wait $rp
+	rrc=$?
+	sum=$(tail -1 /tmp/stuck.out)
+	echo "$1: reader (rc $rrc): $sum"
+	bus_after
+	[ $rrc = 0 ] && continuous "$sum" 500 && [ "$(field fifo_overflows "$sum")" -ge 1 ]
+}
+# the first bus recovery fails (SCL held low), the watchdog's repeat one budget later frees it
+stuck_recovery_repeats() {
+	stuck "hang=1 recovery_fails=1" && [ "$d_stuck" = 1 ] && [ "$d_exp" = 2 ] && [ "$d_err" = 1 ] &&
+		[ "$d_rec" = 1 ] && [ "$ds_rec" = 1 ] && [ "$ds_to" = 0 ]
+}
+check stuck-bus-recovery-repeats stuck_recovery_repeats
+# no recovery succeeds: the adapter's own timeout (1 s) ends the transfer, the holder releases
+stuck_adapter_timeout() {
+	stuck "hang=1 recovery_fails=5" && [ "$d_stuck" = 1 ] && [ "$d_err" -ge 2 ] && [ "$d_rec" = 0 ] &&
+		[ "$ds_to" = 1 ] && [ "$ds_rec" = 0 ] && [ "$d_ri" -ge 1 ]
+}
+check stuck-bus-adapter-timeout-ends-it stuck_adapter_timeout
+echo "recovery_fails=0" >$SIM/control
+# three transfers in a row hang (the re-initialisation too): each found and recovered
+stuck_three() { stuck "hang=3" && [ "$d_stuck" = 3 ] && [ "$d_rec" = 3 ] && [ "$ds_rec" = 3 ] && [ "$ds_to" = 0 ]; }
+check stuck-bus-three-in-a-row stuck_three
+cat $DBG/stats | grep -E '^bus_'
+
+# 5a'. the lost-interrupt check is a watchdog of the library: its timeout follows the applied
+# configuration (the window: 1.25 almost-full periods, in whole ms rounded up), and while
+# interrupts come the driver's thread sleeps (it used to look four times per window)
+WDL=/sys/kernel/debug/mxrt_watchdog/watchdogs
+irq_wd_ms() { awk -v n="max30102@$CLIENT:irq" '$2 == n { print $4 }' $WDL; }
+irq_wd_follows() {
+	exec 3<$DEV # open: every change is applied to the running chip at once
+	setcfg 100 411
+	a=$(irq_wd_ms)
+	setcfg 400 411
+	b=$(irq_wd_ms)
+	exec 3<&-
+	echo "lost-interrupt watchdog: $a ms at 100 Hz, $b ms at 400 Hz;" $(grep "max30102@$CLIENT:" $WDL)
+	[ "$a" = 213 ] && [ "$b" = 54 ] && grep -q "max30102@$CLIENT:bus .* 400 " $WDL
+}
+check irq-watchdog-follows-configuration irq_wd_follows
+thread_sleeps() {
+	setcfg 100 411
+	wd=$(for st in /proc/[0-9]*/status; do [ "$(sed -n 's/^Name:\t//p' "$st")" = max30102-wd ] && echo "${st%/status}"; done | head -1)
+	read_dev -n 400 >/dev/null &
+	rp=$!
+	sleep 1
+	w0=$(awk '/ctxt_switches/ { s += $2 } END { print s }' "$wd/status")
+	sleep 2
+	w1=$(awk '/ctxt_switches/ { s += $2 } END { print s }' "$wd/status")
+	wait $rp
+	echo "max30102-wd woke $((w1 - w0)) times in 2 s at 100 Hz with interrupts coming"
+	[ $((w1 - w0)) -le 4 ]
+}
+check wd-thread-sleeps-while-interrupts-come thread_sleeps
+setcfg 400 411 # what the sections below expect
+
 # 5b. readers that misuse the file: nothing is consumed by a failed read, and threads sharing one
 # open file each get different records, in order
 out=$(read_dev -n 400 -E)
@@ -425,7 +568,7 @@ wait $rp
 check device-gone-under-blocked-reader grep -q "No such device" /tmp/blocked.out
 rmmod mxrt_max30102 || bad rmmod-driver
 
-# 9. a wrong part ID is refused at probe
+# 9. a wrong part ID is refused at probe; a stuck-bus budget out of range at load
 insmod "$M/mxrt_max30102_sim.ko"
 SIM=$(ls -d /sys/kernel/debug/mxrt_max30102_sim/i2c-* | head -1)
 echo "part_id=0x11" >$SIM/control
@@ -433,5 +576,16 @@ insmod "$M/mxrt_max30102.ko"
 refused() { dmesg | grep -q "part ID 0x11, not a MAX30102" && [ ! -e $DEV ]; }
 check wrong-part-id-refused refused
 rmmod mxrt_max30102
+bad_budget_refused() {
+	for v in 49 60001 0x100 abc; do
+		if insmod "$M/mxrt_max30102.ko" bus_timeout_ms=$v 2>/dev/null; then
+			echo "bus_timeout_ms=$v accepted"
+			rmmod mxrt_max30102
+			return 1
+		fi
+	done
+}
+check bus-timeout-out-of-range-refused bad_budget_refused
 rmmod mxrt_max30102_sim
+check watchdog-library-unloads rmmod mxrt_watchdog
 exit $fail

@@ -147,7 +147,7 @@ cat /tmp/run.out | grep -v '^cycle'
 t cli-run "[ $rc = 0 ] && grep -q 'mxrt-victim .*wakeup' /tmp/run.out"
 
 # 5. an IRQ thread (the MAX30102 driver's, against the simulator)
-if insmod "$M/mxrt_max30102_sim.ko" && insmod "$M/mxrt_max30102.ko"; then
+if insmod "$M/mxrt_max30102_sim.ko" && load_driver; then
 	i=0; while [ ! -c /dev/max30102-0 ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 	client=$(basename "$(readlink -f /sys/class/misc/max30102-0/device)")
 	irqt=$(grep -l "^irq/.*-$client" /proc/[0-9]*/comm 2>/dev/null | head -1 | cut -d/ -f3)
@@ -161,7 +161,7 @@ if insmod "$M/mxrt_max30102_sim.ko" && insmod "$M/mxrt_max30102.ko"; then
 	else
 		bad irq-thread-run-time "no IRQ thread for $client"
 	fi
-	rmmod mxrt_max30102 && rmmod mxrt_max30102_sim
+	unload_driver && rmmod mxrt_max30102_sim
 else
 	bad irq-thread-run-time "cannot load the MAX30102 simulator and driver"
 fi

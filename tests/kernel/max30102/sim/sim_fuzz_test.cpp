@@ -182,7 +182,7 @@ TEST(SimFuzz, ReplayUploadsInPiecesOrWholeNeverCrashAndAgree) {
 // Control words from a small grammar: known and unknown keys, numbers around every limit, junk.
 std::string ControlCase(std::mt19937 &g) {
 	static const char *const kKeys[] = {"hr", "spo2", "perfusion", "noise", "wander", "temp",
-					    "finger", "motion", "nak", "timeout", "storm", "lose_irq",
+					    "finger", "motion", "nak", "timeout", "hang", "recovery_fails", "storm", "lose_irq",
 					    "stuck_irq", "overflow", "part_id", "bus_khz", "power_on",
 					    "hrr", "", "=", "HR"};
 	static const char *const kValues[] = {"0", "1", "-1", "31", "32", "97.5", "-3.25", "85",
@@ -225,7 +225,7 @@ TEST(SimFuzz, ControlWritesAreAllOrNothing) {
 		}
 		accepted += err == 0;
 		// keep the chip usable: faults that block the bus go away again
-		mxrt_sim_control(sim, "nak=0 timeout=0 storm=0 bus_khz=0", 33, kT0);
+		mxrt_sim_control(sim, "nak=0 timeout=0 hang=0 storm=0 bus_khz=0", 40, kT0);
 	}
 	mxrt_sim_destroy(sim);
 	EXPECT_GT(accepted, n / 50);

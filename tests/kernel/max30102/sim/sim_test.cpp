@@ -219,6 +219,52 @@ TEST_F(SimTest, InjectedBusFaults) {
 	EXPECT_EQ(bus, (9u * 2 + 2) * 1'000'000u / 400) << "20 bit times at 400 kHz";
 }
 
+// The hang fault: a stuck bus. Each of the next N transfers hangs before it reaches the chip (a
+// write changes nothing, a read pops nothing), the caller is told to wait for a bus recovery, and
+// whatever ends the wait, the transfer fails with ETIMEDOUT. Then the bus works again.
+TEST_F(SimTest, HungTransfersWaitForBusRecovery) {
+	Configure();
+	ASSERT_EQ(Control("hang=2"), 0);
+	EXPECT_NE(Show().find("hang=2"), std::string::npos);
+	uint8_t w[2] = {MAX30102_REG_LED1_PA, 0x7f};
+	mxrt_sim_msg m{MAX30102_I2C_ADDR, 0, 2, w};
+	mxrt_u64 bus = 0;
+	EXPECT_EQ(mxrt_sim_xfer(sim_, &m, 1, kT0, &bus), -MXRT_ETIMEDOUT);
+	EXPECT_EQ(bus, MXRT_SIM_BUS_HANG);
+	EXPECT_EQ(mxrt_sim_peek(sim_, MAX30102_REG_LED1_PA), Encode(Config{}).led1_pa) << "nothing reached the chip";
+	EXPECT_EQ(mxrt_sim_bus_recovery(sim_), 0);
+	EXPECT_EQ(mxrt_sim_hang_ended(sim_, 1), -MXRT_ETIMEDOUT);
+	mxrt_sim_advance(sim_, kT0 + 100 * kMs);
+	const uint8_t wr = mxrt_sim_peek(sim_, MAX30102_REG_FIFO_WR_PTR);
+	ASSERT_NE(wr, 0) << "sampling went on";
+	int rc;
+	Read(MAX30102_REG_FIFO_DATA, 6, kT0 + 100 * kMs, &rc); // the second hang: pops nothing
+	EXPECT_EQ(rc, -MXRT_ETIMEDOUT);
+	EXPECT_EQ(mxrt_sim_peek(sim_, MAX30102_REG_FIFO_RD_PTR), 0);
+	EXPECT_EQ(mxrt_sim_hang_ended(sim_, 0), -MXRT_ETIMEDOUT); // the adapter gave up
+	EXPECT_EQ(Write(MAX30102_REG_LED1_PA, {0x7f}, kT0 + 100 * kMs), 1) << "the bus works again";
+	EXPECT_EQ(mxrt_sim_peek(sim_, MAX30102_REG_LED1_PA), 0x7f);
+	const std::string st = Show();
+	EXPECT_NE(st.find("hang=0"), std::string::npos) << st;
+	EXPECT_NE(st.find("hangs=2 hangs_recovered=1 hangs_timed_out=1 bus_recoveries=1 bus_recovery_failures=0"),
+		  std::string::npos) << st;
+	// SCL held low: the next recoveries fail and free nothing
+	ASSERT_EQ(Control("recovery_fails=2"), 0);
+	EXPECT_EQ(mxrt_sim_bus_recovery(sim_), -MXRT_EBUSY);
+	EXPECT_EQ(mxrt_sim_bus_recovery(sim_), -MXRT_EBUSY);
+	EXPECT_EQ(mxrt_sim_bus_recovery(sim_), 0);
+	EXPECT_NE(Show().find("bus_recoveries=2 bus_recovery_failures=2"), std::string::npos) << Show();
+	// after a NAK and a timeout fault, in that order; bounded like them
+	ASSERT_EQ(Control("nak=1 timeout=1 hang=1"), 0);
+	EXPECT_EQ(Write(MAX30102_REG_LED1_PA, {1}, kT0 + 100 * kMs), -MXRT_ENXIO);
+	EXPECT_EQ(mxrt_sim_xfer(sim_, &m, 1, kT0, &bus), -MXRT_ETIMEDOUT);
+	EXPECT_EQ(bus, 25 * kMs);
+	EXPECT_EQ(mxrt_sim_xfer(sim_, &m, 1, kT0, &bus), -MXRT_ETIMEDOUT);
+	EXPECT_EQ(bus, MXRT_SIM_BUS_HANG);
+	EXPECT_EQ(Control("hang=1001"), -MXRT_EINVAL);
+	EXPECT_EQ(Control("hang=1000"), 0);
+}
+
 TEST_F(SimTest, LostAndStormInterrupts) {
 	Configure();
 	Write(MAX30102_REG_INT_ENABLE1, {MAX30102_INT_PPG_RDY});
@@ -333,6 +379,17 @@ TEST_F(SimTest, ReadPointerMovesAfterTheFirstByteOfASample) {
 	const auto s1 = Read(MAX30102_REG_FIFO_DATA, 6, kT0 + 405 * kMs);
 	Write(MAX30102_REG_FIFO_RD_PTR, {1}, kT0 + 405 * kMs);
 	EXPECT_EQ(Read(MAX30102_REG_FIFO_DATA, 6, kT0 + 405 * kMs), s1);
+}
+
+// Far behind (nothing advanced the model for over 64 samples: a long stall of the host, a hung
+// bus), the chip still took every sample: each is in the FIFO or counted lost, so that
+// samples - fifo_overflows is what a host can read.
+TEST_F(SimTest, CatchUpCountsEverySampleTaken) {
+	Configure(); // 100 Hz, no rollover
+	mxrt_sim_advance(sim_, kT0 + 2000 * kMs + 1); // 200 samples due at once
+	const std::string st = Show();
+	EXPECT_NE(st.find("fifo: unread=32 "), std::string::npos) << st;
+	EXPECT_NE(st.find(" samples=200 fifo_overflows=168 "), std::string::npos) << st;
 }
 
 TEST_F(SimTest, OverflowFaultLosesExactlyWhatItSays) {
