@@ -17,7 +17,7 @@ ROUNDS=${MXRT_BENCH_ROUNDS:-5}
 WINDOW=${MXRT_BENCH_WINDOW:-4}
 insmod "$M/mxrt_lat.ko" || exit 1
 insmod "$M/mxrt_max30102_sim.ko" || exit 1
-insmod "$M/mxrt_max30102.ko" || exit 1
+load_driver || exit 1
 DEV=/dev/max30102-0
 i=0
 while [ ! -c $DEV ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
@@ -65,4 +65,4 @@ awk -v on="$m_on" -v off="$m_off" -v spb="$m_spb" 'BEGIN {
 	d = on - off
 	printf "# estimator per burst %.0f ns, per sample %.1f ns; acquisition (IRQ thread without it) per sample %.1f ns\n", d, d / spb, off / spb
 	printf "bench: vitals per-sample vs acquisition = %.3f (goal <= 0.25)\n", d / off }'
-rmmod mxrt_max30102 mxrt_max30102_sim mxrt_lat
+unload_driver; rmmod mxrt_max30102_sim mxrt_lat

@@ -7,7 +7,7 @@ set -u
 M=${MXRT_MODDIR:?}
 say() { printf '\n### %s\n' "$*"; }
 insmod "$M/mxrt_max30102_sim.ko" || exit 1
-insmod "$M/mxrt_max30102.ko" || exit 1
+load_driver || exit 1
 DEV=/dev/max30102-0
 i=0
 while [ ! -c $DEV ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
@@ -60,4 +60,4 @@ if [ -s /tmp/ev.log ]; then
 	wait 2>/dev/null
 fi
 exec 3<&- 2>/dev/null
-rmmod mxrt_max30102 mxrt_max30102_sim
+unload_driver; rmmod mxrt_max30102_sim

@@ -13,7 +13,7 @@ SUITE=vitals # ok, bad, check: tests/vm/test-env.sh
 RATE=400
 
 insmod "$M/mxrt_max30102_sim.ko" || { echo "FAIL: cannot load the simulator"; exit 1; }
-insmod "$M/mxrt_max30102.ko" || { echo "FAIL: cannot load the driver"; exit 1; }
+load_driver || { echo "FAIL: cannot load the driver"; exit 1; }
 DEV=/dev/max30102-0
 i=0
 while [ ! -c $DEV ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done # deferred probe (supplies)
@@ -191,6 +191,6 @@ eval_truth() {
 check evaluator-on-the-stream-72bpm-97pct eval_truth
 check no-records-refused '[ "$(sed -n "s/^vitals_refused: //p" "$DBG/stats")" = 0 ]'
 
-rmmod mxrt_max30102
+unload_driver
 rmmod mxrt_max30102_sim
 exit $fail

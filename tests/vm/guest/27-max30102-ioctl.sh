@@ -32,7 +32,7 @@ wait_dev() {
 }
 
 insmod "$M/mxrt_max30102_sim.ko" || { echo "FAIL: cannot load the simulator"; exit 1; }
-insmod "$M/mxrt_max30102.ko" test_hooks=1 || { echo "FAIL: cannot load the driver"; exit 1; }
+load_driver test_hooks=1 || { echo "FAIL: cannot load the driver"; exit 1; }
 DEV=/dev/max30102-0
 wait_dev || { echo "FAIL: $DEV missing"; dmesg | tail -20; exit 1; }
 DBG=/sys/kernel/debug/mxrt_max30102/max30102-0
@@ -148,7 +148,7 @@ wait_dev
 
 # 8. without test_hooks the test file does not exist; after unbind, ioctls on an open file get ENODEV
 rmmod mxrt_max30102 || bad rmmod
-insmod "$M/mxrt_max30102.ko" || bad insmod
+load_driver || bad insmod
 wait_dev
 check test-hook-off-by-default '[ ! -e $HOLD ]'
 $T unbound $DEV $DRV/unbind "$CLIENT" >/tmp/unbound 2>&1
@@ -156,6 +156,6 @@ report "" /tmp/unbound
 echo "$CLIENT" >$DRV/bind
 wait_dev
 check rebind-works 'mxrt-max30102-ctl -d $DEV info >/dev/null'
-rmmod mxrt_max30102 || bad rmmod
+unload_driver || bad rmmod
 rmmod mxrt_max30102_sim || bad rmmod
 exit $fail
