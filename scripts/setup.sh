@@ -16,7 +16,10 @@
 #   kernels/<flavour>/release      the kernel release string (uname -r)
 #   busybox/<arch>/busybox          static busybox for the guest initramfs
 #   sensors/<arch>/root             lm-sensors, libsensors and libc6, unpacked (the guests' `sensors`)
-#   benchtools/<arch>/root          rt-tests' hackbench, libbpf-tools' runqlat and their libraries
+#   benchtools/<arch>/root          rt-tests' hackbench and cyclictest, libbpf-tools' runqlat, and their
+#                                   libraries
+#   liburing/arm64/root             liburing-dev for arm64 (mxrtd's static aarch64 build links its
+#                                   liburing.a; the host's liburing-dev serves x86_64)
 #   deb/linux-source-6.12_*.deb     the 6.12 kernel source, for the mainline IIO MAX30102 driver that
 #                                   tests/vm/build-mainline-iio.sh builds (one file is extracted)
 # Flavours: x86_64-rt-6.12 (PREEMPT_RT, default), arm64-6.12, x86_64-rt-6.1 and arm64-rt-6.12
@@ -32,6 +35,7 @@ HOST_PKGS=(
 	googletest libgtest-dev libbenchmark-dev libcli11-dev
 	device-tree-compiler dt-schema
 	gnuplot-nox valgrind # mxrt-vitals-eval --plot, bench/vitals (callgrind)
+	liburing-dev libtomlplusplus-dev # mxrtd (liburing linked statically; toml++ is header-only)
 )
 
 log() { printf 'setup: %s\n' "$*" >&2; }
@@ -218,6 +222,8 @@ main() {
 		# hackbench and libbpf-tools' CO-RE runqlat (the latency tracer's overhead benchmark)
 		setup_guest_pkgs benchtools $a rt-tests libbpf-tools libelf1 zlib1g libnuma1 libc6
 	done
+	# liburing for the static aarch64 mxrtd (unpacked, not installed: no multi-arch dependencies)
+	setup_guest_pkgs liburing arm64 liburing-dev liburing2
 	log "done (cache: $CACHE)"
 }
 main "$@"

@@ -13,15 +13,21 @@
 B := build/unit
 CORE_SRCS := $(shell find kernel -name '*.cpp' | sort)
 FAKE_SRCS := $(wildcard tests/kernel/lib/platform/*.cpp)
-TEST_SRCS := $(shell find tests/kernel -name '*_test.cpp' | sort)
+TEST_SRCS := $(shell find tests/kernel tests/user -name '*_test.cpp' | sort)
 # mxrt-vitals-eval's recording readers, simulated PPG and scoring: the estimator's tests use them too
 EVAL_SRCS := user/vitals-eval/recording.cpp user/vitals-eval/ppg_sim.cpp user/vitals-eval/evaluate.cpp
-SRCS := $(CORE_SRCS) $(FAKE_SRCS) $(EVAL_SRCS) $(TEST_SRCS)
+# mxrtd's library parts (configuration, shared memory, futex_waitv, messages): tests/user/mxrtd/
+DAEMON_LIB := user/mxrtd/config.cpp user/mxrtd/shm.cpp user/mxrtd/futex.cpp user/mxrtd/messages.cpp
+SRCS := $(CORE_SRCS) $(FAKE_SRCS) $(EVAL_SRCS) $(DAEMON_LIB) $(TEST_SRCS)
 VARIANTS := asan tsan clang
 # libFuzzer targets (rules below); defined before the rules that list them, which make expands at once
 FUZZERS := $(B)/fuzz/sim_fuzz
 
-COMMON := -std=gnu++20 -DMXRT_HOSTED -Ikernel -Iinclude/uapi -Iuser -Wall -Wextra -Werror -Wno-unused-parameter \
+# CLI11 and toml++ (header-only, Debian's libcli11-dev and libtomlplusplus-dev) from directories that
+# hold just them, so that a cross compiler does not search the host's /usr/include
+HDR_LIBS := build/include/cli11/CLI build/include/tomlplusplus/toml++
+COMMON := -std=gnu++20 -DMXRT_HOSTED -Ikernel -Iinclude/uapi -Iuser -isystem build/include/cli11 \
+	-isystem build/include/tomlplusplus -Wall -Wextra -Werror -Wno-unused-parameter \
 	-Wno-missing-field-initializers -g -O1 -fno-omit-frame-pointer -MMD -MP
 CXX_asan := g++-12
 FLAGS_asan := -fsanitize=address,undefined -fno-sanitize-recover=all
@@ -40,7 +46,7 @@ run: build
 build: $(addprefix $(B)/,$(addsuffix /unit_test,$(VARIANTS))) $(FUZZERS)
 
 define variant
-$(B)/$(1)/%.o: %.cpp
+$(B)/$(1)/%.o: %.cpp | $(HDR_LIBS)
 	@mkdir -p $$(dir $$@)
 	$$(CXX_$(1)) $$(COMMON) $$(FLAGS_$(1)) -c -o $$@ $$<
 $(B)/$(1)/unit_test: $(call objs,$(1))
@@ -66,7 +72,8 @@ GTEST_SRC := /usr/src/googletest/googletest
 GUEST_FILTER := -WatchdogTest.FullTableSaysNoSpaceThenReusesRemovedSlots:SimFuzz.*
 CXX_x86_64 := g++-12
 CXX_aarch64 := aarch64-linux-gnu-g++-12
-GUEST_FLAGS := -std=gnu++20 -DMXRT_HOSTED -Ikernel -Iinclude/uapi -Iuser -O2 -Wall -Wextra -Werror -Wno-unused-parameter \
+GUEST_FLAGS := -std=gnu++20 -DMXRT_HOSTED -Ikernel -Iinclude/uapi -Iuser -isystem build/include/cli11 \
+	-isystem build/include/tomlplusplus -O2 -Wall -Wextra -Werror -Wno-unused-parameter \
 	-Wno-missing-field-initializers -MMD -MP -DMXRT_GUEST_FILTER='"$(GUEST_FILTER)"'
 
 guest: build/guest/x86_64/bin/mxrt_unit_test build/guest/aarch64/bin/mxrt_unit_test
@@ -75,7 +82,7 @@ define guest
 $(B)/guest-$(1)/gtest/%.o: $(GTEST_SRC)/src/%.cc
 	@mkdir -p $$(dir $$@)
 	$$(CXX_$(1)) -std=gnu++17 -O2 -I$(GTEST_SRC)/include -I$(GTEST_SRC) -c -o $$@ $$<
-$(B)/guest-$(1)/%.o: %.cpp
+$(B)/guest-$(1)/%.o: %.cpp | $(HDR_LIBS)
 	@mkdir -p $$(dir $$@)
 	$$(CXX_$(1)) $$(GUEST_FLAGS) -c -o $$@ $$<
 build/guest/$(1)/bin/mxrt_unit_test: $(patsubst %.cpp,$(B)/guest-$(1)/%.o,$(SRCS) tests/unit/guest_main.cpp) $(B)/guest-$(1)/gtest/gtest-all.o
@@ -97,7 +104,12 @@ $(CLI11_DIR)/CLI:
 	@mkdir -p $(dir $@)
 	@test -d /usr/include/CLI || { echo "CLI11 is missing: scripts/setup.sh installs libcli11-dev" >&2; exit 1; }
 	ln -sfn /usr/include/CLI $@
-GUEST_TOOLS := mxrt-max30102-read mxrt-lat mxrt-lat-workload
+TOML_DIR := build/include/tomlplusplus
+$(TOML_DIR)/toml++:
+	@mkdir -p $(dir $@)
+	@test -d /usr/include/toml++ || { echo "toml++ is missing: scripts/setup.sh installs libtomlplusplus-dev" >&2; exit 1; }
+	ln -sfn /usr/include/toml++ $@
+GUEST_TOOLS := mxrt-max30102-read mxrt-lat mxrt-lat-workload mxrtd mxrt-top mxrt-restrict
 TOOL_FLAGS := -std=gnu++20 -O2 -Wall -Wextra -Werror -Iinclude/uapi -isystem $(CLI11_DIR)
 build/guest/%/bin/mxrt-max30102-read: user/max30102-read/max30102_read.cpp include/uapi/mxrt/max30102.h
 	@mkdir -p $(dir $@)
@@ -108,6 +120,33 @@ build/guest/%/bin/mxrt-lat: user/lat/lat_cli.cpp | $(CLI11_DIR)/CLI
 build/guest/%/bin/mxrt-lat-workload: tests/vm/lat_workload.cpp
 	@mkdir -p $(dir $@)
 	$(CXX_$*) $(TOOL_FLAGS) -static -pthread -o $@ $<
+
+# mxrtd and mxrt-top, static, with liburing (Debian's liburing-dev 2.3): the host's for x86_64, the
+# arm64 package unpacked by scripts/setup.sh (apt-get download + dpkg -x, no multi-arch install) for
+# aarch64. toml++ is header-only.
+MXRT_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/mxrt
+URING_x86_64 :=
+URING_aarch64 := -isystem $(MXRT_CACHE)/liburing/arm64/root/usr/include -L$(MXRT_CACHE)/liburing/arm64/root/usr/lib/aarch64-linux-gnu
+URING_host :=
+DAEMON_SRCS := $(DAEMON_LIB) user/mxrtd/log.cpp user/mxrtd/sched.cpp user/mxrtd/device.cpp user/mxrtd/acquire.cpp \
+	user/mxrtd/consumers.cpp user/mxrtd/main.cpp user/mxrtd/contract.cpp kernel/lib/hist/log2_hist.cpp
+TOP_SRCS := user/mxrt-top/main.cpp user/mxrtd/shm.cpp user/mxrtd/futex.cpp user/mxrtd/messages.cpp \
+	user/mxrtd/contract.cpp kernel/lib/hist/log2_hist.cpp
+DAEMON_DEPS := $(wildcard user/mxrtd/*.hpp) include/uapi/mxrt/mxrtd.h include/uapi/mxrt/max30102.h | $(HDR_LIBS)
+DAEMON_FLAGS := -DMXRT_HOSTED -Ikernel -isystem $(TOML_DIR)
+URING_LIB_aarch64 := $(MXRT_CACHE)/liburing/arm64/root/usr/lib/aarch64-linux-gnu/liburing.a
+build/guest/%/bin/mxrtd: $(DAEMON_SRCS) $(DAEMON_DEPS)
+	@mkdir -p $(dir $@)
+	@test -z "$(URING_LIB_$*)" || test -f "$(URING_LIB_$*)" || \
+		{ echo "no $* liburing ($(URING_LIB_$*)): run scripts/setup.sh" >&2; exit 1; }
+	$(CXX_$*) $(TOOL_FLAGS) $(DAEMON_FLAGS) $(URING_$*) -static -pthread -o $@ $(DAEMON_SRCS) -l:liburing.a
+build/guest/%/bin/mxrt-top: $(TOP_SRCS) $(DAEMON_DEPS)
+	@mkdir -p $(dir $@)
+	$(CXX_$*) $(TOOL_FLAGS) $(DAEMON_FLAGS) -static -pthread -o $@ $(TOP_SRCS)
+# the VM tests' stand-in for an older kernel or a daemon without privileges (tests/vm/restrict.cpp)
+build/guest/%/bin/mxrt-restrict: tests/vm/restrict.cpp
+	@mkdir -p $(dir $@)
+	$(CXX_$*) $(TOOL_FLAGS) -static -o $@ $<
 GUEST_TOOL_BINS := $(foreach a,x86_64 aarch64,$(addprefix build/guest/$(a)/bin/,$(GUEST_TOOLS)))
 guest: $(GUEST_TOOL_BINS)
 .PHONY: guest-tools
@@ -120,6 +159,12 @@ build/host/bin/mxrt-max30102-read: user/max30102-read/max30102_read.cpp include/
 build/host/bin/mxrt-lat: user/lat/lat_cli.cpp | $(CLI11_DIR)/CLI
 	@mkdir -p $(dir $@)
 	g++-12 $(TOOL_FLAGS) -o $@ $<
+build/host/bin/mxrtd: $(DAEMON_SRCS) $(DAEMON_DEPS)
+	@mkdir -p $(dir $@)
+	g++-12 $(TOOL_FLAGS) $(DAEMON_FLAGS) -pthread -o $@ $(DAEMON_SRCS) -l:liburing.a
+build/host/bin/mxrt-top: $(TOP_SRCS) $(DAEMON_DEPS)
+	@mkdir -p $(dir $@)
+	g++-12 $(TOOL_FLAGS) $(DAEMON_FLAGS) -pthread -o $@ $(TOP_SRCS)
 # The evaluator runs the estimator's own source (kernel/max30102/vitals.cpp) in user space.
 VITALS_EVAL_SRCS := user/vitals-eval/main.cpp $(EVAL_SRCS) kernel/max30102/vitals.cpp
 build/host/bin/mxrt-vitals-eval: $(VITALS_EVAL_SRCS) $(wildcard user/vitals-eval/*.hpp) kernel/max30102/vitals.h \
