@@ -17,8 +17,8 @@ TEST_SRCS := $(shell find tests/kernel tests/user -name '*_test.cpp' | sort)
 # mxrt-vitals-eval's recording readers, simulated PPG and scoring: the estimator's tests use them too
 EVAL_SRCS := user/vitals-eval/recording.cpp user/vitals-eval/ppg_sim.cpp user/vitals-eval/evaluate.cpp
 # mxrtd's library parts (configuration, shared memory, futex_waitv, messages): tests/user/mxrtd/
-DAEMON_LIB := user/mxrtd/config.cpp user/mxrtd/shm.cpp user/mxrtd/futex.cpp user/mxrtd/messages.cpp
-SRCS := $(CORE_SRCS) $(FAKE_SRCS) $(EVAL_SRCS) $(DAEMON_LIB) $(TEST_SRCS)
+include user/mxrtd/sources.mk
+SRCS := $(CORE_SRCS) $(FAKE_SRCS) $(EVAL_SRCS) $(MXRTD_LIB) $(TEST_SRCS)
 VARIANTS := asan tsan clang
 # libFuzzer targets (rules below); defined before the rules that list them, which make expands at once
 FUZZERS := $(B)/fuzz/sim_fuzz
@@ -109,7 +109,8 @@ $(TOML_DIR)/toml++:
 	@mkdir -p $(dir $@)
 	@test -d /usr/include/toml++ || { echo "toml++ is missing: scripts/setup.sh installs libtomlplusplus-dev" >&2; exit 1; }
 	ln -sfn /usr/include/toml++ $@
-GUEST_TOOLS := mxrt-max30102-read mxrt-lat mxrt-lat-workload mxrtd mxrt-top mxrt-restrict
+GUEST_TOOLS := mxrt-max30102-read mxrt-lat mxrt-lat-workload mxrtd mxrt-top mxrt-restrict mxrt-uring-probe \
+	mxrt-stall-meter
 TOOL_FLAGS := -std=gnu++20 -O2 -Wall -Wextra -Werror -Iinclude/uapi -isystem $(CLI11_DIR)
 build/guest/%/bin/mxrt-max30102-read: user/max30102-read/max30102_read.cpp include/uapi/mxrt/max30102.h
 	@mkdir -p $(dir $@)
@@ -128,11 +129,9 @@ MXRT_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/mxrt
 URING_x86_64 :=
 URING_aarch64 := -isystem $(MXRT_CACHE)/liburing/arm64/root/usr/include -L$(MXRT_CACHE)/liburing/arm64/root/usr/lib/aarch64-linux-gnu
 URING_host :=
-DAEMON_SRCS := $(DAEMON_LIB) user/mxrtd/log.cpp user/mxrtd/sched.cpp user/mxrtd/device.cpp user/mxrtd/acquire.cpp \
-	user/mxrtd/consumers.cpp user/mxrtd/main.cpp user/mxrtd/contract.cpp kernel/lib/hist/log2_hist.cpp
-TOP_SRCS := user/mxrt-top/main.cpp user/mxrtd/shm.cpp user/mxrtd/futex.cpp user/mxrtd/messages.cpp \
-	user/mxrtd/contract.cpp kernel/lib/hist/log2_hist.cpp
-DAEMON_DEPS := $(wildcard user/mxrtd/*.hpp) include/uapi/mxrt/mxrtd.h include/uapi/mxrt/max30102.h | $(HDR_LIBS)
+DAEMON_SRCS := $(MXRTD_SRCS)
+TOP_SRCS := $(MXRT_TOP_SRCS)
+DAEMON_DEPS := $(MXRTD_HDRS) | $(HDR_LIBS)
 DAEMON_FLAGS := -DMXRT_HOSTED -Ikernel -isystem $(TOML_DIR)
 URING_LIB_aarch64 := $(MXRT_CACHE)/liburing/arm64/root/usr/lib/aarch64-linux-gnu/liburing.a
 build/guest/%/bin/mxrtd: $(DAEMON_SRCS) $(DAEMON_DEPS)
@@ -147,6 +146,14 @@ build/guest/%/bin/mxrt-top: $(TOP_SRCS) $(DAEMON_DEPS)
 build/guest/%/bin/mxrt-restrict: tests/vm/restrict.cpp
 	@mkdir -p $(dir $@)
 	$(CXX_$*) $(TOOL_FLAGS) -static -o $@ $<
+# whether the emulated machine stood still during a test (tests/vm/stall_meter.cpp)
+build/guest/%/bin/mxrt-stall-meter: tests/vm/stall_meter.cpp
+	@mkdir -p $(dir $@)
+	$(CXX_$*) $(TOOL_FLAGS) -static -pthread -o $@ $<
+# how the driver serves io_uring and RWF_NOWAIT readers (tests/vm/uring_probe.cpp)
+build/guest/%/bin/mxrt-uring-probe: tests/vm/uring_probe.cpp include/uapi/mxrt/max30102.h
+	@mkdir -p $(dir $@)
+	$(CXX_$*) $(TOOL_FLAGS) $(URING_$*) -static -o $@ $< -l:liburing.a
 GUEST_TOOL_BINS := $(foreach a,x86_64 aarch64,$(addprefix build/guest/$(a)/bin/,$(GUEST_TOOLS)))
 guest: $(GUEST_TOOL_BINS)
 .PHONY: guest-tools

@@ -338,7 +338,20 @@ int main(int argc, char **argv) {
 	app.add_option("--timeout-ms", timeout_ms, "with --messages: give up after this long without one (default 10000)")
 		->check(CLI::PositiveNumber);
 	app.add_option("--prefix", prefix, "the daemon's shm_prefix (default mxrtd)");
-	CLI11_PARSE(app, argc, argv);
+	try {
+		app.parse(argc, argv);
+	} catch (const CLI::CallForHelp &) {
+		std::fputs(app.help().c_str(), stdout);
+		return 0;
+	} catch (const CLI::ParseError &e) {
+		std::fprintf(stderr, "mxrt-top: %s\nusage: mxrt-top [--json] [-i S] [-n N] [--records N [--stall MS]] [--messages N] [DEVICE...]\n",
+			     e.what());
+		return 2;
+	}
+	if (records > 0 && messages > 0) {
+		std::fprintf(stderr, "mxrt-top: --records or --messages, not both\n");
+		return 2;
+	}
 
 	signal(SIGINT, OnSignal);
 	signal(SIGTERM, OnSignal);

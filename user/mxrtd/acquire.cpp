@@ -86,6 +86,10 @@ void Acquisition::Stop() {
 		thread_.join();
 	}
 	if (ring_) {
+		// the device first, synchronously: a registered file is otherwise released (and its
+		// flock with it) by the ring's asynchronous teardown, after this process has gone
+		io_uring_unregister_files(ring_);
+		io_uring_unregister_buffers(ring_);
 		io_uring_queue_exit(ring_);
 		delete ring_;
 		ring_ = nullptr;
@@ -113,14 +117,14 @@ void Acquisition::Reschedule(const Config &cfg) {
 int Acquisition::Schedule(const Config &c, bool at_start) {
 	const char *dev = dev_->path().c_str();
 	int err = 0;
-	if (!at_start && policy_ != MXRTD_POLICY_OTHER)
+	if (!at_start && policy() != MXRTD_POLICY_OTHER)
 		SetOther(); // SIGHUP: out of the real-time class first (a deadline thread cannot move)
 	if (c.policy == Policy::kDeadline) {
 		// Pinning first: a deadline thread cannot change its CPUs (EBUSY) unless they are a root domain.
 		const int aff = SetAffinity(c.cpus);
 		err = aff ? aff : SetDeadline(c.runtime_ns, c.deadline_ns, c.period_ns, true);
 		if (err == 0) {
-			policy_ = MXRTD_POLICY_DEADLINE;
+			policy_.store(MXRTD_POLICY_DEADLINE, std::memory_order_relaxed);
 			LOG_I("%s: acquisition under SCHED_DEADLINE, runtime %llu us, deadline %llu us, period %llu us%s%s", dev,
 			      (unsigned long long)(c.runtime_ns / 1000), (unsigned long long)(c.deadline_ns / 1000),
 			      (unsigned long long)(c.period_ns / 1000), c.cpus.empty() ? "" : ", CPUs ",
@@ -137,7 +141,7 @@ int Acquisition::Schedule(const Config &c, bool at_start) {
 	} else if (c.policy == Policy::kOther) {
 		SetAffinity(c.cpus);
 		SetOther();
-		policy_ = MXRTD_POLICY_OTHER;
+		policy_.store(MXRTD_POLICY_OTHER, std::memory_order_relaxed);
 		LOG_W("%s: acquisition under SCHED_OTHER (policy = \"other\"): no real-time guarantee", dev);
 		return 0;
 	}
@@ -145,7 +149,7 @@ int Acquisition::Schedule(const Config &c, bool at_start) {
 	if (err == 0)
 		err = SetFifo(c.priority);
 	if (err == 0) {
-		policy_ = MXRTD_POLICY_FIFO;
+		policy_.store(MXRTD_POLICY_FIFO, std::memory_order_relaxed);
 		LOG_I("%s: acquisition under SCHED_FIFO %u%s%s", dev, c.priority, c.cpus.empty() ? "" : ", CPUs ",
 		      FormatCpuList(c.cpus).c_str());
 		return 0;

@@ -58,7 +58,7 @@ public:
 	// Whether the thread ended on its own (the device went away): then the daemon stops.
 	bool Failed() const { return failed_.load(std::memory_order_acquire); }
 
-	std::uint32_t policy() const { return policy_; }
+	std::uint32_t policy() const { return policy_.load(std::memory_order_relaxed); }
 	IoMethod io() const { return io_; }
 
 private:
@@ -89,7 +89,7 @@ private:
 	bool started_ = false;
 	int start_status_ = 0;
 
-	std::uint32_t policy_ = 0;
+	std::atomic<std::uint32_t> policy_{0}; // the thread's, read by the main thread
 	IoMethod io_ = IoMethod::kUring;
 	struct io_uring *ring_ = nullptr;
 	Record *buf_ = nullptr;

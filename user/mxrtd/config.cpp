@@ -188,7 +188,8 @@ public:
 
 	// Every key of a table must be one we know: a typo is an error, not a silently ignored line.
 	void OnlyKeys(const toml::table &t, const std::string &section, std::initializer_list<const char *> keys) const {
-		for (auto &&[k, v] : t) {
+		for (auto &&kv : t) {
+			const toml::key &k = kv.first; // (clang 14 cannot capture a structured binding)
 			if (std::none_of(keys.begin(), keys.end(), [&](const char *n) { return k.str() == n; }))
 				throw FileError{Where(file_, k.source()) + ": unknown key '" + std::string(k.str()) + "' in [" +
 						section + "]"};

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <fstream>
 #include <sstream>
+#include <csignal>
 #include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
@@ -104,13 +105,23 @@ static int FlockHolder(const struct stat &st) {
 
 int Device::LockExclusive(int *holder) {
 	*holder = 0;
-	if (flock(fd_, LOCK_EX | LOCK_NB) == 0)
-		return 0;
-	if (errno != EWOULDBLOCK)
-		return -errno;
 	struct stat st;
-	if (fstat(fd_, &st) == 0)
+	if (fstat(fd_, &st) != 0)
+		return -errno;
+	// A daemon that just ended can hold the lock a little longer than it lives: its io_uring
+	// (with the device as a registered file) is torn down by a kernel worker after the process
+	// is gone. Wait for that (3 s at most); a live holder is refused at once.
+	for (int i = 0; i < 60; i++) {
+		if (flock(fd_, LOCK_EX | LOCK_NB) == 0)
+			return 0;
+		if (errno != EWOULDBLOCK)
+			return -errno;
 		*holder = FlockHolder(st);
+		if (*holder > 0 && kill(*holder, 0) == 0)
+			return -EBUSY;
+		usleep(50000);
+	}
+	*holder = 0;
 	return -EBUSY;
 }
 

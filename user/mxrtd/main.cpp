@@ -73,6 +73,7 @@ struct Pipeline {
 	std::string mq_name;
 	std::unique_ptr<Acquisition> acq;
 	std::uint64_t reloads = 0;
+	std::uint32_t published_policy = MXRTD_POLICY_OTHER; // what the segment says
 };
 
 class Daemon {
@@ -182,6 +183,7 @@ void Daemon::PublishConfig(Pipeline *p) {
 	c.mlocked = mlocked_;
 	c.batch = cfg_.batch;
 	c.reloads = p->reloads;
+	p->published_policy = c.sched_policy;
 	ShmWriter(p->seg.shm()).PublishConfig(c);
 }
 
@@ -353,9 +355,12 @@ int Daemon::Run() {
 			Reload();
 			next_temp = cfg_.temp_interval_ms ? NowNs() + cfg_.temp_interval_ms * 1000000ull : 0;
 		}
-		for (auto &p : pipes_)
+		for (auto &p : pipes_) {
 			if (p->acq && p->acq->Failed())
 				return 1;
+			if (p->acq && p->acq->policy() != p->published_policy)
+				PublishConfig(p.get()); // the thread rescheduled itself (SIGHUP)
+		}
 		if (next_temp && NowNs() >= next_temp) {
 			ReadTemperatures();
 			next_temp = NowNs() + cfg_.temp_interval_ms * 1000000ull;
