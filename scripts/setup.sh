@@ -18,6 +18,7 @@
 #   sensors/<arch>/root             lm-sensors, libsensors and libc6, unpacked (the guests' `sensors`)
 #   benchtools/<arch>/root          rt-tests' hackbench and cyclictest, libbpf-tools' runqlat, and their
 #                                   libraries
+#   perf/<arch>/root                Debian's perf (linux-perf) and the libraries it loads
 #   liburing/arm64/root             liburing-dev for arm64 (mxrtd's static aarch64 build links its
 #                                   liburing.a; the host's liburing-dev serves x86_64)
 #   deb/linux-source-6.12_*.deb     the 6.12 kernel source, for the mainline IIO MAX30102 driver that
@@ -221,6 +222,11 @@ main() {
 		setup_guest_pkgs sensors $a lm-sensors libsensors5 libsensors-config! libc6
 		# hackbench and libbpf-tools' CO-RE runqlat (the latency tracer's overhead benchmark)
 		setup_guest_pkgs benchtools $a rt-tests libbpf-tools libelf1 zlib1g libnuma1 libc6
+		# Debian 12's perf (linux-perf, 6.1) and the libraries it loads (ldd /usr/bin/perf), for
+		# mxrtd's benchmark (bench/guest/50-mxrtd-latency.sh: perf stat, perf sched, perf trace)
+		setup_guest_pkgs perf $a linux-perf libbabeltrace1 libbz2-1.0 libc6 libcap2 libcrypt1 libdw1 libelf1 \
+			libexpat1 libgcc-s1 libglib2.0-0 liblzma5 libnuma1 libopencsd1 libpcre2-8-0 libperl5.36 \
+			libpython3.11 libslang2 libstdc++6 libunwind8 libuuid1 libzstd1 zlib1g
 	done
 	# liburing for the static aarch64 mxrtd (unpacked, not installed: no multi-arch dependencies)
 	setup_guest_pkgs liburing arm64 liburing-dev liburing2

@@ -110,7 +110,7 @@ $(TOML_DIR)/toml++:
 	@test -d /usr/include/toml++ || { echo "toml++ is missing: scripts/setup.sh installs libtomlplusplus-dev" >&2; exit 1; }
 	ln -sfn /usr/include/toml++ $@
 GUEST_TOOLS := mxrt-max30102-read mxrt-lat mxrt-lat-workload mxrtd mxrt-top mxrt-restrict mxrt-uring-probe \
-	mxrt-stall-meter
+	mxrt-stall-meter mxrt-wake-bench
 TOOL_FLAGS := -std=gnu++20 -O2 -Wall -Wextra -Werror -Iinclude/uapi -isystem $(CLI11_DIR)
 build/guest/%/bin/mxrt-max30102-read: user/max30102-read/max30102_read.cpp include/uapi/mxrt/max30102.h
 	@mkdir -p $(dir $@)
@@ -146,6 +146,12 @@ build/guest/%/bin/mxrt-top: $(TOP_SRCS) $(DAEMON_DEPS)
 build/guest/%/bin/mxrt-restrict: tests/vm/restrict.cpp
 	@mkdir -p $(dir $@)
 	$(CXX_$*) $(TOOL_FLAGS) -static -o $@ $<
+# the consumers' wake-up latency benchmark (bench/guest/50-mxrtd-latency.sh)
+WAKE_BENCH_SRCS := bench/daemon/wake_bench.cpp user/mxrtd/shm.cpp user/mxrtd/futex.cpp user/mxrtd/contract.cpp \
+	kernel/lib/hist/log2_hist.cpp
+build/guest/%/bin/mxrt-wake-bench: $(WAKE_BENCH_SRCS) $(DAEMON_DEPS)
+	@mkdir -p $(dir $@)
+	$(CXX_$*) $(TOOL_FLAGS) $(DAEMON_FLAGS) -Iuser $(URING_$*) -static -pthread -o $@ $(WAKE_BENCH_SRCS) -l:liburing.a
 # whether the emulated machine stood still during a test (tests/vm/stall_meter.cpp)
 build/guest/%/bin/mxrt-stall-meter: tests/vm/stall_meter.cpp
 	@mkdir -p $(dir $@)
