@@ -165,11 +165,14 @@ void Consumers::Monitor() {
 		for (std::size_t d = 0; d < outs_.size(); d++) {
 			ShmWriter w(outs_[d]->seg->shm());
 			const mxrt::Log2Hist lat = w.MonLatency();
+			// what the driver queued before the daemon started reading is no wake-up delay: measured
+			// from when the acquisition thread measures too (it has caught up with the backlog)
+			const bool measure = ReadLatency(outs_[d]->seg->shm()->acq_latency).count > 0;
 			const std::uint64_t overruns = cur[d].overruns, lost = cur[d].lost;
 			std::uint32_t n;
 			while ((n = ReadRing(outs_[d]->seg->shm(), &cur[d], buf, 64)) > 0) {
 				got = true;
-				for (std::uint32_t i = 0; i < n; i++)
+				for (std::uint32_t i = 0; measure && i < n; i++)
 					if ((buf[i].flags & MXRT_MAX30102_REC_IRQ) && now > buf[i].timestamp_ns)
 						lat.AddSingleWriter(now - buf[i].timestamp_ns);
 				w.Add(&mxrtd_shm_stats::mon_records, n);
