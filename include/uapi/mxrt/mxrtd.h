@@ -9,7 +9,7 @@
  *   - a POSIX message queue of the same name: one struct mxrtd_vitals_msg per vitals update;
  *   - a FIFO, <fifo_dir>/<device>.fifo: one text line per vitals update (format below).
  * Every field has a fixed size and offset on every architecture (64-bit fields are 8-aligned,
- * padding is explicit; checked at build time by the daemon, tests/user/mxrtd/abi_test.cpp).
+ * padding is explicit; checked at build time by the daemon, tests/user/mxrtd/shm_test.cpp).
  *
  * Compatibility: a reader checks magic and version. The version changes only when a field moves
  * or changes meaning; fields are added in the reserved space (header_size says how much of the
