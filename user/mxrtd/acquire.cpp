@@ -86,10 +86,6 @@ void Acquisition::Stop() {
 		thread_.join();
 	}
 	if (ring_) {
-		// the device first, synchronously: a registered file is otherwise released (and its
-		// flock with it) by the ring's asynchronous teardown, after this process has gone
-		io_uring_unregister_files(ring_);
-		io_uring_unregister_buffers(ring_);
 		io_uring_queue_exit(ring_);
 		delete ring_;
 		ring_ = nullptr;
@@ -245,7 +241,14 @@ void Acquisition::Run() {
 	ShmWriter w(seg_->shm());
 	w.Add(&mxrtd_shm_stats::acq_wakeups, 0);
 	switch (io_) {
-	case IoMethod::kUring: LoopUring(); break;
+	case IoMethod::kUring:
+		LoopUring();
+		// The device first, synchronously and from this thread (a SINGLE_ISSUER ring takes
+		// registrations from its submitter only): a registered file is otherwise released, and
+		// its flock with it, by the ring's asynchronous teardown after the process has gone.
+		io_uring_unregister_files(ring_);
+		io_uring_unregister_buffers(ring_);
+		break;
 	case IoMethod::kPoll: LoopPoll(); break;
 	case IoMethod::kRead: LoopRead(); break;
 	}
