@@ -17,8 +17,10 @@
 #   make demo                 boots the PREEMPT_RT VM and shows the suite at work
 #   make bench                benchmarks (in the VMs)
 #   make install              on the target (as root): modules into /lib/modules/<release>/updates
-#                             (+ depmod), tools into $(PREFIX)/bin, the Raspberry Pi overlay into
-#                             $(OVERLAYDIR), the in-tree max30102 blacklist into /etc/modprobe.d;
+#                             (+ depmod), tools (mxrtd and mxrt-top too) into $(PREFIX)/bin, the
+#                             Raspberry Pi overlay into $(OVERLAYDIR), the in-tree max30102 blacklist
+#                             into /etc/modprobe.d, mxrtd's systemd unit into /etc/systemd/system and
+#                             its example config into /etc/mxrtd (if there is none yet);
 #                             DESTDIR=/some/root installs into a staging tree instead
 #   make clean
 
@@ -68,7 +70,8 @@ modules: $(KDIR)/Makefile
 TOOLS_CXX ?= $(if $(CROSS_COMPILE),$(CROSS_COMPILE)g++,g++)
 TOOLS_FLAGS := -std=gnu++20 -O2 -Wall -Wextra -Iinclude/uapi -isystem $(BUILD)/include/cli11
 TOOLS_DIR := $(BUILD)/tools/$(FLAVOUR)
-TOOLS := $(TOOLS_DIR)/mxrt-max30102-read $(TOOLS_DIR)/mxrt-lat $(TOOLS_DIR)/mxrt-vitals-eval $(TOOLS_DIR)/mxrt-max30102-ctl
+TOOLS := $(TOOLS_DIR)/mxrt-max30102-read $(TOOLS_DIR)/mxrt-lat $(TOOLS_DIR)/mxrt-vitals-eval $(TOOLS_DIR)/mxrt-max30102-ctl \
+	$(TOOLS_DIR)/mxrtd $(TOOLS_DIR)/mxrt-top
 tools: $(TOOLS)
 $(TOOLS_DIR)/mxrt-max30102-read: user/max30102-read/max30102_read.cpp include/uapi/mxrt/max30102.h
 	@mkdir -p $(dir $@)
@@ -93,6 +96,27 @@ $(TOOLS_DIR)/mxrt-max30102-ctl: user/max30102-ctl/max30102_ctl.cpp include/uapi/
 	@mkdir -p $(dir $@)
 	$(TOOLS_CXX) $(TOOLS_FLAGS) -DMXRT_HOSTED -Ikernel -o $@ $<
 
+# mxrtd and mxrt-top: toml++ (libtomlplusplus-dev, header-only) and liburing (liburing-dev, linked
+# statically, so the Pi needs no liburing at run time). Cross-built for arm64, liburing comes from
+# Debian's arm64 package that scripts/setup.sh unpacks into the cache.
+include user/mxrtd/sources.mk
+$(BUILD)/include/tomlplusplus/toml++:
+	@test -d /usr/include/toml++ || { echo "toml++ is missing: apt install libtomlplusplus-dev" >&2; exit 1; }
+	@mkdir -p $(dir $@) && ln -sfn /usr/include/toml++ $@
+MXRTD_FLAGS := -DMXRT_HOSTED -Ikernel -isystem $(BUILD)/include/tomlplusplus -pthread
+URING_FLAGS := $(if $(CROSS_COMPILE),-isystem $(MXRT_CACHE)/liburing/arm64/root/usr/include \
+	-L$(MXRT_CACHE)/liburing/arm64/root/usr/lib/aarch64-linux-gnu)
+$(TOOLS_DIR)/mxrtd: $(MXRTD_SRCS) $(MXRTD_HDRS) | $(BUILD)/include/cli11/CLI $(BUILD)/include/tomlplusplus/toml++
+	@mkdir -p $(dir $@)
+	$(TOOLS_CXX) $(TOOLS_FLAGS) $(MXRTD_FLAGS) $(URING_FLAGS) -o $@ $(MXRTD_SRCS) -l:liburing.a
+$(TOOLS_DIR)/mxrt-top: $(MXRT_TOP_SRCS) $(MXRTD_HDRS) | $(BUILD)/include/cli11/CLI $(BUILD)/include/tomlplusplus/toml++
+	@mkdir -p $(dir $@)
+	$(TOOLS_CXX) $(TOOLS_FLAGS) $(MXRTD_FLAGS) -o $@ $(MXRT_TOP_SRCS)
+# the systemd unit, with the path the daemon is installed at
+$(BUILD)/mxrtd.service: user/mxrtd/mxrtd.service.in
+	@mkdir -p $(dir $@)
+	sed 's|@BINDIR@|$(PREFIX)/bin|g' $< >$@
+
 # The Raspberry Pi 4 overlay (dts/mxrt-max30102-rpi.dtso), compiled with its symbols.
 DTBO := $(BUILD)/dts/mxrt-max30102-rpi.dtbo
 dtbo: $(DTBO)
@@ -108,13 +132,16 @@ $(DTBO): dts/mxrt-max30102-rpi.dtso
 PREFIX ?= /usr/local
 OVERLAYDIR ?= /boot/firmware/overlays
 KRELEASE = $(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null)
-install: modules tools dtbo tools dtbo
+install: modules tools dtbo $(BUILD)/mxrtd.service
 	$(MAKE) -C $(KDIR) M=$(BUILD)/$(FLAVOUR)/kernel INSTALL_MOD_DIR=updates \
 		CONFIG_MODULE_SIG_ALL= $(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR) DEPMOD=true) modules_install
 	$(if $(DESTDIR),,depmod -a $(KRELEASE))
 	install -D -m 0755 -t $(DESTDIR)$(PREFIX)/bin $(TOOLS)
 	install -D -m 0644 -t $(DESTDIR)$(OVERLAYDIR) $(DTBO)
 	install -D -m 0644 kernel/max30102/mxrt-max30102.conf $(DESTDIR)/etc/modprobe.d/mxrt-max30102.conf
+	install -D -m 0644 $(BUILD)/mxrtd.service $(DESTDIR)/etc/systemd/system/mxrtd.service
+	@# the configuration is the user's once installed: never overwritten
+	test -e $(DESTDIR)/etc/mxrtd/mxrtd.toml || install -D -m 0644 user/mxrtd/mxrtd.toml $(DESTDIR)/etc/mxrtd/mxrtd.toml
 
 modules-all:
 	@for f in $(FLAVOURS); do $(MAKE) --no-print-directory modules FLAVOUR=$$f KDIR=$(MXRT_CACHE)/kernels/$$f/kdir || exit 1; done

@@ -17,7 +17,11 @@
 #   busybox/<arch>/busybox          static busybox for the guest initramfs
 #   sensors/<arch>/root             lm-sensors, libsensors and libc6, unpacked (the guests' `sensors`)
 #   evtest/<arch>/root              evtest and libc6, unpacked (the guests' `evtest`)
-#   benchtools/<arch>/root          rt-tests' hackbench, libbpf-tools' runqlat and their libraries
+#   benchtools/<arch>/root          rt-tests' hackbench and cyclictest, libbpf-tools' runqlat, and their
+#                                   libraries
+#   perf/<arch>/root                Debian's perf (linux-perf) and the libraries it loads
+#   liburing/arm64/root             liburing-dev for arm64 (mxrtd's static aarch64 build links its
+#                                   liburing.a; the host's liburing-dev serves x86_64)
 #   deb/linux-source-6.12_*.deb     the 6.12 kernel source, for the mainline IIO MAX30102 driver that
 #                                   tests/vm/build-mainline-iio.sh builds (one file is extracted)
 # Flavours: x86_64-rt-6.12 (PREEMPT_RT, default), arm64-6.12, x86_64-rt-6.1 and arm64-rt-6.12
@@ -35,6 +39,7 @@ HOST_PKGS=(
 	googletest libgtest-dev libbenchmark-dev libcli11-dev
 	device-tree-compiler dt-schema
 	gnuplot-nox valgrind # mxrt-vitals-eval --plot, bench/vitals (callgrind)
+	liburing-dev libtomlplusplus-dev # mxrtd (liburing linked statically; toml++ is header-only)
 )
 
 log() { printf 'setup: %s\n' "$*" >&2; }
@@ -222,7 +227,14 @@ main() {
 		setup_guest_pkgs evtest $a evtest libc6
 		# hackbench and libbpf-tools' CO-RE runqlat (the latency tracer's overhead benchmark)
 		setup_guest_pkgs benchtools $a rt-tests libbpf-tools libelf1 zlib1g libnuma1 libc6
+		# Debian 12's perf (linux-perf, 6.1) and the libraries it loads (ldd /usr/bin/perf), for
+		# mxrtd's benchmark (bench/guest/50-mxrtd-latency.sh: perf stat, perf sched, perf trace)
+		setup_guest_pkgs perf $a linux-perf libbabeltrace1 libbz2-1.0 libc6 libcap2 libcrypt1 libdw1 libelf1 \
+			libexpat1 libgcc-s1 libglib2.0-0 liblzma5 libnuma1 libopencsd1 libpcre2-8-0 libperl5.36 \
+			libpython3.11 libslang2 libstdc++6 libunwind8 libuuid1 libzstd1 zlib1g
 	done
+	# liburing for the static aarch64 mxrtd (unpacked, not installed: no multi-arch dependencies)
+	setup_guest_pkgs liburing arm64 liburing-dev liburing2
 	log "done (cache: $CACHE)"
 }
 main "$@"

@@ -44,7 +44,7 @@
  *     Why a bounce buffer and plain RCU, not a copy straight from the ring under SRCU: the bounce
  *     buffer is where the ring's seqlock check drops records the producer overwrote during the
  *     copy and where the first record gets its overrun flag, before user space sees anything, and
- *     it lets a read that fails in copy_to_user consume nothing. What the extra copy costs
+ *     it lets a read that fails in the copy to user space consume nothing. What the extra copy costs
  *     (bench/kmod/ring_bench.c, 64-record reads into user memory, guests under TCG): x86_64 PREEMPT_RT
  *     66 ns per record against 58 ns for the lower bound of a direct copy under SRCU (no fix-ups at
  *     all), arm64 23 against 15: at most 8 ns per record, 26 us of CPU per second per reader at
@@ -129,6 +129,7 @@
 #include <linux/srcu.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
+#include <linux/uio.h>
 #include <linux/wait.h>
 
 #include <lib/hist/log2_hist.h>
@@ -895,6 +896,12 @@ static int mx_open(struct inode *inode, struct file *file)
 	atomic_inc(&mf->sh->readers);
 	mf->lock_timeout_ms = MXRT_MAX30102_LOCK_TIMEOUT_DEFAULT_MS;
 	file->private_data = mf;
+	/*
+	 * read_iter honours IOCB_NOWAIT: io_uring tries the read in the submitter's context and,
+	 * when nothing is there, waits for poll (our wq) and retries, instead of a blocking read
+	 * parked in an io-wq worker. RWF_NOWAIT works for preadv2() as well.
+	 */
+	file->f_mode |= FMODE_NOWAIT;
 	return stream_open(inode, file);
 }
 
@@ -929,26 +936,30 @@ static bool mx_readable(struct mx_file *mf)
 
 /*
  * Whole records, at most MX_READ_BATCH per call. The file's lock is held from the ring to the user
- * copy, not while waiting for data; O_NONBLOCK never waits for it either (-EAGAIN: another thread
- * is reading this file). The records are consumed only once copy_to_user succeeded: a read into a
- * bad buffer fails with -EFAULT and the next read returns the same records (or reports the ones
- * the producer overwrote meanwhile as lost).
+ * copy, not while waiting for data; a non-blocking read (O_NONBLOCK, or IOCB_NOWAIT from io_uring
+ * and RWF_NOWAIT) never waits for it either (-EAGAIN: another thread is reading this file). The
+ * records are consumed only once the copy to user space succeeded: a read into a bad buffer fails
+ * with -EFAULT and the next read returns the same records (or reports the ones the producer
+ * overwrote meanwhile as lost).
  */
-static ssize_t mx_read(struct file *file, char __user *ubuf, size_t count, loff_t *ppos)
+static ssize_t mx_read_iter(struct kiocb *iocb, struct iov_iter *to)
 {
+	struct file *file = iocb->ki_filp;
 	struct mx_file *mf = file->private_data;
 	struct mx_shared *sh = mf->sh;
 	struct mxrt_ring_reader next;
 	struct mxrt_ring *ring;
-	u32 max = min_t(size_t, count / sizeof(struct mxrt_max30102_record), MX_READ_BATCH);
+	u32 max = min_t(size_t, iov_iter_count(to) / sizeof(struct mxrt_max30102_record), MX_READ_BATCH);
+	bool nowait = (file->f_flags & O_NONBLOCK) || (iocb->ki_flags & IOCB_NOWAIT);
 	ssize_t ret;
+	size_t bytes;
 	u32 n, i;
 	u64 now;
 
 	if (max == 0)
 		return -EINVAL; /* whole records only */
 	for (;;) {
-		if (file->f_flags & O_NONBLOCK) {
+		if (nowait) {
 			if (!mutex_trylock(&mf->lock))
 				return -EAGAIN;
 		} else if (mutex_lock_interruptible(&mf->lock)) {
@@ -963,14 +974,15 @@ static ssize_t mx_read(struct file *file, char __user *ubuf, size_t count, loff_
 		mutex_unlock(&mf->lock);
 		if (READ_ONCE(sh->dead))
 			return -ENODEV;
-		if (file->f_flags & O_NONBLOCK)
+		if (nowait)
 			return -EAGAIN;
 		ret = wait_event_interruptible(sh->wq, READ_ONCE(sh->dead) || mx_readable(mf));
 		if (ret)
 			return ret;
 	}
 	now = ktime_get_ns();
-	if (copy_to_user(ubuf, mf->buf, n * sizeof(mf->buf[0]))) {
+	bytes = n * sizeof(mf->buf[0]);
+	if (copy_to_iter(mf->buf, bytes, to) != bytes) {
 		ret = -EFAULT; /* nothing consumed, nothing measured: the records come again */
 	} else {
 		mxrt_ring_reader_commit(&mf->rd, &next);
@@ -978,7 +990,7 @@ static ssize_t mx_read(struct file *file, char __user *ubuf, size_t count, loff_
 		for (i = 0; i < n; i++)
 			if (mf->buf[i].flags & MXRT_MAX30102_REC_IRQ && now > mf->buf[i].timestamp_ns)
 				mxrt_log2_hist_add(&sh->lat, now - mf->buf[i].timestamp_ns);
-		ret = n * sizeof(mf->buf[0]);
+		ret = bytes;
 	}
 	mutex_unlock(&mf->lock);
 	return ret;
@@ -1000,7 +1012,7 @@ static const struct file_operations mx_fops = {
 	.owner = THIS_MODULE,
 	.open = mx_open,
 	.release = mx_release,
-	.read = mx_read,
+	.read_iter = mx_read_iter,
 	.poll = mx_poll,
 	.unlocked_ioctl = mx_ioctl,
 	.compat_ioctl = compat_ptr_ioctl, /* one layout for 32- and 64-bit programs (UAPI) */

@@ -13,16 +13,22 @@
 B := build/unit
 CORE_SRCS := $(shell find kernel -name '*.cpp' | sort)
 FAKE_SRCS := $(wildcard tests/kernel/lib/platform/*.cpp)
-TEST_SRCS := $(shell find tests/kernel -name '*_test.cpp' | sort)
+TEST_SRCS := $(shell find tests/kernel tests/user -name '*_test.cpp' | sort)
 # mxrt-vitals-eval's recording readers, simulated PPG and scoring: the estimator's tests use them too
 EVAL_SRCS := user/vitals-eval/recording.cpp user/vitals-eval/ppg_sim.cpp user/vitals-eval/evaluate.cpp
 VITALS_EVAL_SRCS := user/vitals-eval/main.cpp $(EVAL_SRCS) kernel/max30102/vitals.cpp
-SRCS := $(CORE_SRCS) $(FAKE_SRCS) $(EVAL_SRCS) $(TEST_SRCS)
+# mxrtd's library parts (configuration, shared memory, futex_waitv, messages): tests/user/mxrtd/
+include user/mxrtd/sources.mk
+SRCS := $(CORE_SRCS) $(FAKE_SRCS) $(EVAL_SRCS) $(MXRTD_LIB) $(TEST_SRCS)
 VARIANTS := asan tsan clang
 # libFuzzer targets (rules below); defined before the rules that list them, which make expands at once
 FUZZERS := $(B)/fuzz/sim_fuzz
 
-COMMON := -std=gnu++20 -DMXRT_HOSTED -Ikernel -Iinclude/uapi -Iuser -Wall -Wextra -Werror -Wno-unused-parameter \
+# CLI11 and toml++ (header-only, Debian's libcli11-dev and libtomlplusplus-dev) from directories that
+# hold just them, so that a cross compiler does not search the host's /usr/include
+HDR_LIBS := build/include/cli11/CLI build/include/tomlplusplus/toml++
+COMMON := -std=gnu++20 -DMXRT_HOSTED -Ikernel -Iinclude/uapi -Iuser -isystem build/include/cli11 \
+	-isystem build/include/tomlplusplus -Wall -Wextra -Werror -Wno-unused-parameter \
 	-Wno-missing-field-initializers -g -O1 -fno-omit-frame-pointer -MMD -MP
 CXX_asan := g++-12
 FLAGS_asan := -fsanitize=address,undefined -fno-sanitize-recover=all
@@ -59,7 +65,7 @@ $(B)/abi/max30102.ok: $(ABI_SRC) include/uapi/mxrt/max30102.h
 	@touch $@
 
 define variant
-$(B)/$(1)/%.o: %.cpp
+$(B)/$(1)/%.o: %.cpp | $(HDR_LIBS)
 	@mkdir -p $$(dir $$@)
 	$$(CXX_$(1)) $$(COMMON) $$(FLAGS_$(1)) -c -o $$@ $$<
 $(B)/$(1)/unit_test: $(call objs,$(1))
@@ -85,7 +91,8 @@ GTEST_SRC := /usr/src/googletest/googletest
 GUEST_FILTER := -WatchdogTest.FullTableSaysNoSpaceThenReusesRemovedSlots:SimFuzz.*
 CXX_x86_64 := g++-12
 CXX_aarch64 := aarch64-linux-gnu-g++-12
-GUEST_FLAGS := -std=gnu++20 -DMXRT_HOSTED -Ikernel -Iinclude/uapi -Iuser -O2 -Wall -Wextra -Werror -Wno-unused-parameter \
+GUEST_FLAGS := -std=gnu++20 -DMXRT_HOSTED -Ikernel -Iinclude/uapi -Iuser -isystem build/include/cli11 \
+	-isystem build/include/tomlplusplus -O2 -Wall -Wextra -Werror -Wno-unused-parameter \
 	-Wno-missing-field-initializers -MMD -MP -DMXRT_GUEST_FILTER='"$(GUEST_FILTER)"'
 
 guest: build/guest/x86_64/bin/mxrt_unit_test build/guest/aarch64/bin/mxrt_unit_test
@@ -94,7 +101,7 @@ define guest
 $(B)/guest-$(1)/gtest/%.o: $(GTEST_SRC)/src/%.cc
 	@mkdir -p $$(dir $$@)
 	$$(CXX_$(1)) -std=gnu++17 -O2 -I$(GTEST_SRC)/include -I$(GTEST_SRC) -c -o $$@ $$<
-$(B)/guest-$(1)/%.o: %.cpp
+$(B)/guest-$(1)/%.o: %.cpp | $(HDR_LIBS)
 	@mkdir -p $$(dir $$@)
 	$$(CXX_$(1)) $$(GUEST_FLAGS) -c -o $$@ $$<
 build/guest/$(1)/bin/mxrt_unit_test: $(patsubst %.cpp,$(B)/guest-$(1)/%.o,$(SRCS) tests/unit/guest_main.cpp) $(B)/guest-$(1)/gtest/gtest-all.o
@@ -116,7 +123,13 @@ $(CLI11_DIR)/CLI:
 	@mkdir -p $(dir $@)
 	@test -d /usr/include/CLI || { echo "CLI11 is missing: scripts/setup.sh installs libcli11-dev" >&2; exit 1; }
 	ln -sfn /usr/include/CLI $@
-GUEST_TOOLS := mxrt-max30102-read mxrt-lat mxrt-lat-workload mxrt-vitals-eval mxrt-max30102-ctl
+TOML_DIR := build/include/tomlplusplus
+$(TOML_DIR)/toml++:
+	@mkdir -p $(dir $@)
+	@test -d /usr/include/toml++ || { echo "toml++ is missing: scripts/setup.sh installs libtomlplusplus-dev" >&2; exit 1; }
+	ln -sfn /usr/include/toml++ $@
+GUEST_TOOLS := mxrt-max30102-read mxrt-lat mxrt-lat-workload mxrt-vitals-eval mxrt-max30102-ctl mxrtd mxrt-top mxrt-restrict mxrt-uring-probe \
+	mxrt-stall-meter mxrt-wake-bench
 TOOL_FLAGS := -std=gnu++20 -O2 -Wall -Wextra -Werror -Iinclude/uapi -isystem $(CLI11_DIR)
 build/guest/%/bin/mxrt-max30102-read: user/max30102-read/max30102_read.cpp include/uapi/mxrt/max30102.h
 	@mkdir -p $(dir $@)
@@ -153,6 +166,45 @@ build/guest/%/bin/mxrt-max30102-ioctl-test32: tests/vm/max30102_ioctl_test.c inc
 	@mkdir -p $(dir $@)
 	$(CC32_$*) $(IOCTL_TEST_FLAGS) -o $@ $<
 GUEST_TOOLS += mxrt-max30102-ioctl-test mxrt-max30102-ioctl-test32
+
+# mxrtd and mxrt-top, static, with liburing (Debian's liburing-dev 2.3): the host's for x86_64, the
+# arm64 package unpacked by scripts/setup.sh (apt-get download + dpkg -x, no multi-arch install) for
+# aarch64. toml++ is header-only.
+MXRT_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/mxrt
+URING_x86_64 :=
+URING_aarch64 := -isystem $(MXRT_CACHE)/liburing/arm64/root/usr/include -L$(MXRT_CACHE)/liburing/arm64/root/usr/lib/aarch64-linux-gnu
+URING_host :=
+DAEMON_SRCS := $(MXRTD_SRCS)
+TOP_SRCS := $(MXRT_TOP_SRCS)
+DAEMON_DEPS := $(MXRTD_HDRS) | $(HDR_LIBS)
+DAEMON_FLAGS := -DMXRT_HOSTED -Ikernel -isystem $(TOML_DIR)
+URING_LIB_aarch64 := $(MXRT_CACHE)/liburing/arm64/root/usr/lib/aarch64-linux-gnu/liburing.a
+build/guest/%/bin/mxrtd: $(DAEMON_SRCS) $(DAEMON_DEPS)
+	@mkdir -p $(dir $@)
+	@test -z "$(URING_LIB_$*)" || test -f "$(URING_LIB_$*)" || \
+		{ echo "no $* liburing ($(URING_LIB_$*)): run scripts/setup.sh" >&2; exit 1; }
+	$(CXX_$*) $(TOOL_FLAGS) $(DAEMON_FLAGS) $(URING_$*) -static -pthread -o $@ $(DAEMON_SRCS) -l:liburing.a
+build/guest/%/bin/mxrt-top: $(TOP_SRCS) $(DAEMON_DEPS)
+	@mkdir -p $(dir $@)
+	$(CXX_$*) $(TOOL_FLAGS) $(DAEMON_FLAGS) -static -pthread -o $@ $(TOP_SRCS)
+# the VM tests' stand-in for an older kernel or a daemon without privileges (tests/vm/restrict.cpp)
+build/guest/%/bin/mxrt-restrict: tests/vm/restrict.cpp
+	@mkdir -p $(dir $@)
+	$(CXX_$*) $(TOOL_FLAGS) -static -o $@ $<
+# the consumers' wake-up latency benchmark (bench/guest/50-mxrtd-latency.sh)
+WAKE_BENCH_SRCS := bench/daemon/wake_bench.cpp user/mxrtd/shm.cpp user/mxrtd/futex.cpp user/mxrtd/contract.cpp \
+	kernel/lib/hist/log2_hist.cpp
+build/guest/%/bin/mxrt-wake-bench: $(WAKE_BENCH_SRCS) $(DAEMON_DEPS)
+	@mkdir -p $(dir $@)
+	$(CXX_$*) $(TOOL_FLAGS) $(DAEMON_FLAGS) -Iuser $(URING_$*) -static -pthread -o $@ $(WAKE_BENCH_SRCS) -l:liburing.a
+# whether the emulated machine stood still during a test (tests/vm/stall_meter.cpp)
+build/guest/%/bin/mxrt-stall-meter: tests/vm/stall_meter.cpp
+	@mkdir -p $(dir $@)
+	$(CXX_$*) $(TOOL_FLAGS) -static -pthread -o $@ $<
+# how the driver serves io_uring and RWF_NOWAIT readers (tests/vm/uring_probe.cpp)
+build/guest/%/bin/mxrt-uring-probe: tests/vm/uring_probe.cpp include/uapi/mxrt/max30102.h
+	@mkdir -p $(dir $@)
+	$(CXX_$*) $(TOOL_FLAGS) $(URING_$*) -static -o $@ $< -l:liburing.a
 GUEST_TOOL_BINS := $(foreach a,x86_64 aarch64,$(addprefix build/guest/$(a)/bin/,$(GUEST_TOOLS)))
 guest: $(GUEST_TOOL_BINS)
 .PHONY: guest-tools
@@ -168,6 +220,12 @@ build/host/bin/mxrt-lat: user/lat/lat_cli.cpp | $(CLI11_DIR)/CLI
 build/host/bin/mxrt-max30102-ctl: $(CTL_DEPS) | $(CLI11_DIR)/CLI
 	@mkdir -p $(dir $@)
 	g++-12 $(TOOL_FLAGS) $(CTL_FLAGS) -o $@ $<
+build/host/bin/mxrtd: $(DAEMON_SRCS) $(DAEMON_DEPS)
+	@mkdir -p $(dir $@)
+	g++-12 $(TOOL_FLAGS) $(DAEMON_FLAGS) -pthread -o $@ $(DAEMON_SRCS) -l:liburing.a
+build/host/bin/mxrt-top: $(TOP_SRCS) $(DAEMON_DEPS)
+	@mkdir -p $(dir $@)
+	g++-12 $(TOOL_FLAGS) $(DAEMON_FLAGS) -pthread -o $@ $(TOP_SRCS)
 # The evaluator runs the estimator's own source (kernel/max30102/vitals.cpp) in user space.
 build/host/bin/mxrt-vitals-eval: $(VITALS_EVAL_SRCS) $(wildcard user/vitals-eval/*.hpp) kernel/max30102/vitals.h \
 		include/uapi/mxrt/max30102.h | $(CLI11_DIR)/CLI

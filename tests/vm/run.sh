@@ -172,25 +172,35 @@ guest_evtest() {
 	cp -a "$src"/lib/ld-linux-* "$ir/lib/" 2>/dev/null || true # aarch64's
 }
 
-# guest_benchtools: hackbench (rt-tests) and runqlat (libbpf-tools) with their libraries, for the
-# benchmarks only (bench/run.sh sets MXRT_BENCHTOOLS=1; from scripts/setup.sh's cache)
+# guest_benchtools: hackbench and cyclictest (rt-tests), runqlat (libbpf-tools) and Debian's perf
+# (linux-perf) with their libraries, for the benchmarks only (bench/run.sh sets MXRT_BENCHTOOLS=1;
+# from scripts/setup.sh's cache)
 guest_benchtools() {
-	local src=$CACHE/benchtools/$([ "$arch" = x86_64 ] && echo amd64 || echo arm64)/root t=$arch-linux-gnu d
+	local deb=$([ "$arch" = x86_64 ] && echo amd64 || echo arm64) t=$arch-linux-gnu d src
 	[ "${MXRT_BENCHTOOLS:-0}" = 1 ] || return 0
+	src=$CACHE/benchtools/$deb/root
 	if [ ! -x "$src/usr/sbin/runqlat" ] || [ ! -x "$src/usr/bin/hackbench" ]; then
 		echo "vm($flavour): no hackbench/runqlat in $CACHE (run scripts/setup.sh)"
 		return 0
 	fi
 	mkdir -p "$ir/usr/bin" "$ir/usr/sbin"
-	cp "$src/usr/bin/hackbench" "$ir/usr/bin/"
+	cp "$src/usr/bin/hackbench" "$src/usr/bin/cyclictest" "$ir/usr/bin/"
 	cp "$src/usr/sbin/runqlat" "$ir/usr/sbin/"
-	for d in lib/$t usr/lib/$t; do # the libraries themselves, not gconv and friends
-		[ -d "$src/$d" ] || continue
-		mkdir -p "$ir/$d"
-		find "$src/$d" -maxdepth 1 -name '*.so*' -exec cp -a {} "$ir/$d/" \;
+	for src in "$CACHE/benchtools/$deb/root" "$CACHE/perf/$deb/root"; do
+		[ -d "$src" ] || continue
+		for d in lib/$t usr/lib/$t; do # the libraries themselves, not gconv and friends
+			[ -d "$src/$d" ] || continue
+			mkdir -p "$ir/$d"
+			find "$src/$d" -maxdepth 1 -name '*.so*' -exec cp -a {} "$ir/$d/" \;
+		done
+		if [ -d "$src/lib64" ]; then cp -a "$src/lib64" "$ir/"; fi
+		cp -a "$src"/lib/ld-linux-* "$ir/lib/" 2>/dev/null || true
 	done
-	if [ -d "$src/lib64" ]; then cp -a "$src/lib64" "$ir/"; fi
-	cp -a "$src"/lib/ld-linux-* "$ir/lib/" 2>/dev/null || true
+	if [ -x "$CACHE/perf/$deb/root/usr/bin/perf" ]; then
+		cp "$CACHE/perf/$deb/root/usr/bin/perf" "$ir/usr/bin/"
+	else
+		echo "vm($flavour): no perf in $CACHE (run scripts/setup.sh): the benchmark runs without it"
+	fi
 }
 
 build_initramfs() {

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Runs on: the build host. mxrtd's and mxrt-top's command lines without a sensor: bad flags and
+# files are refused (exit 2) with the key, flag or line named and before anything is touched; the
+# effective configuration is printed (and parses to the same); a missing device is explained (exit
+# 1) with nothing left in /dev/shm; mxrt-top without a daemon says so (exit 1). The daemon itself
+# runs in the VM guests (tests/vm/guest/40-mxrtd.sh).
+# Ends with "tools: N passed, N failed, N skipped".
+set -uo pipefail
+cd "$(dirname "$0")/../../.."
+make --no-print-directory -s -f tests/unit/unit.mk build/host/bin/mxrtd build/host/bin/mxrt-top ||
+	{ echo "tools: 0 passed, 1 failed, 0 skipped"; exit 1; }
+t=$(mktemp -d)
+trap 'rm -rf "$t"' EXIT
+suite=mxrtd-cli
+. tests/user/lib.bash
+
+bin=build/host/bin/mxrtd
+expect help 0 'Acquisition:' --help
+expect version 0 'shared-memory ABI 1' --version
+expect no-device 2 'no device: name one' --check-config
+expect unknown-flag 2 'usage: mxrtd' --frobnicate /dev/max30102-0
+expect bad-policy 2 "--policy must be one of deadline, fifo, other, not 'rr'" --policy rr /dev/max30102-0
+expect bad-rate 2 '--rate 123 is not a value the MAX30102 has' --rate 123 /dev/max30102-0
+expect bad-pair 2 '1000 Hz with 411 us pulses is not allowed in spo2 mode' --rate 1000 --pulse-width 411 /dev/max30102-0
+expect bad-deadline 2 'runtime <= deadline <= period' --runtime-us 3000 /dev/max30102-0
+expect relative-device 2 'give the absolute path' max30102-0
+expect missing-config 2 'nope.toml: No such file or directory' -c "$t/nope.toml"
+printf '[[device]]\npath = "/dev/max30102-0"\n\n[acquisition]\nperiod_us = "2ms"\n' >"$t/bad.toml"
+expect bad-config-line 2 "bad.toml:5:13: period_us must be a whole number" -c "$t/bad.toml"
+printf '[[device]]\npath = "/dev/max30102-0"\nsample_rate = 200\n[outputs]\nring_records = 1024\n' >"$t/good.toml"
+expect check-config 0 '^sample_rate = 1600$' -c "$t/good.toml" --rate 1600 --pulse-width 118 --check-config
+expect check-config-file-kept 0 '^ring_records = 1024$' -c "$t/good.toml" --check-config
+# the printed configuration is itself a valid file that gives the same configuration
+"$bin" -c "$t/good.toml" --policy fifo --cpus 1 --strict --check-config >"$t/eff.toml" 2>&1
+if "$bin" -c "$t/eff.toml" --check-config | cmp -s - "$t/eff.toml"; then res PASS check-config-round-trip
+else res FAIL check-config-round-trip "$(diff <("$bin" -c "$t/eff.toml" --check-config 2>&1) "$t/eff.toml" | head -5)"; fi
+expect example-config 0 '^policy = "deadline"$' -c user/mxrtd/mxrtd.toml --check-config
+expect missing-device 1 '/dev/max30102-9: No such file or directory \(is the driver loaded' \
+	--lock-memory off --shm-prefix "mxrtd-clitest-$$" /dev/max30102-9
+expect not-a-device 1 '/dev/null: not a character device|/tmp.*not a character device' \
+	--lock-memory off --shm-prefix "mxrtd-clitest-$$" "$t/good.toml"
+if ls /dev/shm | grep -q "mxrtd-clitest-$$"; then res FAIL nothing-left-after-refusal "$(ls /dev/shm)"
+else res PASS nothing-left-after-refusal; fi
+
+bin=build/host/bin/mxrt-top
+expect top-help 0 '--records' --help
+expect top-bad-flag 2 'usage: mxrt-top' --frobnicate
+expect top-both-modes 2 '--records or --messages, not both' --records 10 --messages 1
+expect top-no-daemon 1 'no mxrtd segment in /dev/shm' --prefix "mxrtd-none-$$" --json
+expect top-no-such-device 1 'no such segment \(is mxrtd running\?\)' --prefix "mxrtd-none-$$" --json max30102-7
+echo "tools: $pass passed, $fail failed, 0 skipped"
+[ "$fail" -eq 0 ]

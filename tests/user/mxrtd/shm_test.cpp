@@ -1,0 +1,331 @@
+// SPDX-License-Identifier: GPL-2.0
+//
+// Runs in: user space (also under TSan). mxrtd's shared-memory segment: the ABI's layout, creating
+// and opening it, a live owner refused and a dead one's segment replaced, shutdown leaving nothing,
+// the ring's order, wrap-around and overrun reports, and one writer racing many readers over the
+// ring and the vitals seqlock without a torn record or an unreported gap.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstddef>
+#include <sys/mman.h>
+#include <thread>
+#include <unistd.h>
+#include <vector>
+
+#include <mxrtd/futex.hpp>
+#include <mxrtd/shm.hpp>
+
+namespace mxrtd {
+namespace {
+
+// The ABI is fixed: these are the numbers a C reader compiled elsewhere relies on.
+static_assert(sizeof(mxrtd_shm) == 4096);
+static_assert(offsetof(mxrtd_shm, events) == 128 && sizeof(mxrtd_shm_events) == 512);
+static_assert(offsetof(mxrtd_shm, ring) == 640 && sizeof(mxrtd_shm_ring) == 64);
+static_assert(offsetof(mxrtd_shm, vitals) == 704 && sizeof(mxrtd_shm_vitals) == 64);
+static_assert(offsetof(mxrtd_shm, temp) == 768 && sizeof(mxrtd_shm_temp) == 64);
+static_assert(offsetof(mxrtd_shm, config) == 832 && sizeof(mxrtd_shm_config) == 128);
+static_assert(offsetof(mxrtd_shm, stats) == 960 && sizeof(mxrtd_shm_stats) == 256);
+static_assert(offsetof(mxrtd_shm, acq_latency) == 1216 && sizeof(mxrtd_shm_latency) == 352);
+static_assert(offsetof(mxrtd_shm, mon_latency) == 1568);
+static_assert(offsetof(mxrtd_vitals_msg, update) == 8 && offsetof(mxrtd_vitals_msg, temp_millicelsius) == 48);
+static_assert(sizeof(mxrtd_vitals_msg) == 56);
+// every futex word on its own cache line
+static_assert(offsetof(mxrtd_shm_events, vitals) - offsetof(mxrtd_shm_events, samples) == 64);
+
+std::string Name(const char *what) { return "/mxrtd-test-" + std::to_string(getpid()) + "-" + what; }
+
+Record Rec(u64 seq, u32 lost = 0) {
+	Record r{};
+	r.seq = seq;
+	r.timestamp_ns = seq * 2500000;
+	r.red = u32(seq * 7 + 1);
+	r.ir = u32(seq * 13 + 2);
+	r.lost = lost;
+	r.flags = lost ? MXRT_MAX30102_REC_FIFO_OVERFLOW : 0;
+	r.adc_bits = 18;
+	return r;
+}
+
+bool Intact(const Record &r) { return r.red == u32(r.seq * 7 + 1) && r.ir == u32(r.seq * 13 + 2) && r.adc_bits == 18; }
+
+// A segment in memory of our own (no /dev/shm) for the ring and seqlock tests.
+struct Mem {
+	explicit Mem(u32 records) : size(MXRTD_SHM_HEADER_SIZE + records * sizeof(Record)) {
+		p = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		InitHeader(shm(), records, 1, 0, "/dev/max30102-0");
+	}
+	~Mem() { munmap(p, size); }
+	mxrtd_shm *shm() { return static_cast<mxrtd_shm *>(p); }
+	std::size_t size;
+	void *p;
+};
+
+TEST(MxrtdShm, CreateOpenShutdownLeaveNothing) {
+	const std::string name = Name("life");
+	int err = 1;
+	Segment::Found found;
+	Segment w = Segment::Create(name, 64, 0644, &err, &found);
+	ASSERT_EQ(err, 0);
+	EXPECT_EQ(found, Segment::Found::kNothing);
+	EXPECT_EQ(w.size(), 4096u + 64 * 32);
+	// not ready before InitHeader
+	Segment r = Segment::Open(name, &err);
+	EXPECT_EQ(err, -EAGAIN);
+	InitHeader(w.shm(), 64, u32(getpid()), 3, "/dev/max30102-3");
+	r = Segment::Open(name, &err);
+	ASSERT_EQ(err, 0);
+	EXPECT_EQ(r.shm()->device_index, 3u);
+	EXPECT_STREQ(r.shm()->device, "/dev/max30102-3");
+	EXPECT_EQ(r.shm()->ring_records, 64u);
+	EXPECT_TRUE(r.OwnerAlive());
+	EXPECT_EQ(LoadWord(&r.shm()->events.state.value), u32(MXRTD_STATE_STARTING));
+	w.Shutdown();
+	EXPECT_EQ(LoadWord(&r.shm()->events.state.value), u32(MXRTD_STATE_STOPPED)); // the reader's view
+	EXPECT_FALSE(r.OwnerAlive());
+	Segment gone = Segment::Open(name, &err);
+	EXPECT_EQ(err, -ENOENT); // unlinked
+	EXPECT_NE(access(("/dev/shm" + name).c_str(), F_OK), 0);
+}
+
+TEST(MxrtdShm, ALiveOwnerIsRefusedADeadOnesSegmentReplaced) {
+	const std::string name = Name("owner");
+	int err = 1;
+	Segment a = Segment::Create(name, 64, 0644, &err);
+	ASSERT_EQ(err, 0);
+	InitHeader(a.shm(), 64, 4242, 0, "/dev/max30102-0");
+	u32 owner = 0;
+	Segment b = Segment::Create(name, 64, 0644, &err, nullptr, &owner);
+	EXPECT_EQ(err, -EBUSY);
+	EXPECT_FALSE(b.valid());
+	EXPECT_EQ(owner, 4242u); // the pid the live segment names
+	// "crash": the owner goes away without Shutdown (its lock goes with its file)
+	a.Close();
+	ASSERT_EQ(access(("/dev/shm" + name).c_str(), F_OK), 0) << "a crash leaves the name behind";
+	Segment::Found found;
+	Segment c = Segment::Create(name, 128, 0644, &err, &found, &owner);
+	ASSERT_EQ(err, 0);
+	EXPECT_EQ(found, Segment::Found::kStale);
+	EXPECT_EQ(owner, 4242u);
+	EXPECT_EQ(c.size(), 4096u + 128 * 32); // a new segment, not the old one reused
+	c.Shutdown();
+}
+
+TEST(MxrtdShm, OpenRefusesWhatIsNotThisAbi) {
+	const std::string name = Name("abi");
+	int err = 1;
+	Segment w = Segment::Create(name, 64, 0644, &err);
+	ASSERT_EQ(err, 0);
+	InitHeader(w.shm(), 64, 1, 0, "/dev/max30102-0");
+	w.shm()->version = 2;
+	Segment r = Segment::Open(name, &err);
+	EXPECT_EQ(err, -EPROTO);
+	w.shm()->version = MXRTD_SHM_VERSION;
+	w.shm()->ring_records = 128; // larger than the file
+	r = Segment::Open(name, &err);
+	EXPECT_EQ(err, -EPROTO);
+	w.Shutdown();
+	EXPECT_EQ(ShmNameFor("mxrtd", "/dev/max30102-0"), "/mxrtd-max30102-0");
+	EXPECT_EQ(ShmNameFor("p", "max30102-1"), "/p-max30102-1");
+	EXPECT_EQ(ShmNameFor("p", "/dev/"), "");
+}
+
+TEST(MxrtdShm, RingOrderWrapAndOverruns) {
+	Mem m(16);
+	ShmWriter w(m.shm());
+	RingCursor c = RingCursor::AtHead(m.shm());
+	Record out[64];
+	EXPECT_EQ(ReadRing(m.shm(), &c, out, 64), 0u);
+	u64 seq = 100;
+	for (int round = 0; round < 5; round++) { // 5 x 12 records through a ring of 16: wraps
+		Record in[12];
+		for (auto &r : in)
+			r = Rec(seq++);
+		w.PublishRecords(in, 12);
+		ASSERT_EQ(ReadRing(m.shm(), &c, out, 64), 12u);
+		for (u32 i = 0; i < 12; i++) {
+			EXPECT_EQ(out[i].seq, in[i].seq);
+			EXPECT_TRUE(Intact(out[i]));
+			EXPECT_FALSE(out[i].flags & MXRT_MAX30102_REC_READER_OVERRUN);
+		}
+	}
+	EXPECT_EQ(c.overruns, 0u);
+	// a sensor loss in the stream is the sensor's, not the reader's
+	Record ovf[2] = {Rec(seq + 3, 3), Rec(seq + 4)};
+	seq += 5;
+	w.PublishRecords(ovf, 2);
+	ASSERT_EQ(ReadRing(m.shm(), &c, out, 64), 2u);
+	EXPECT_EQ(out[0].lost, 3u);
+	EXPECT_FALSE(out[0].flags & MXRT_MAX30102_REC_READER_OVERRUN);
+	EXPECT_EQ(c.overruns, 0u);
+	// a stalled reader: 40 records into a ring of 16: it gets the newest 16 and is told of 24
+	for (int i = 0; i < 40; i++) {
+		const Record r = Rec(seq++);
+		w.PublishRecords(&r, 1);
+	}
+	ASSERT_EQ(ReadRing(m.shm(), &c, out, 64), 16u);
+	EXPECT_TRUE(out[0].flags & MXRT_MAX30102_REC_READER_OVERRUN);
+	EXPECT_EQ(out[0].lost, 24u);
+	EXPECT_EQ(out[0].seq, seq - 16);
+	EXPECT_EQ(c.overruns, 1u);
+	EXPECT_EQ(c.lost, 24u);
+	EXPECT_EQ(RingPending(m.shm(), c), 0u);
+	// reads of a few at a time continue in order
+	for (int i = 0; i < 5; i++) {
+		const Record r = Rec(seq++);
+		w.PublishRecords(&r, 1);
+	}
+	EXPECT_EQ(RingPending(m.shm(), c), 5u);
+	ASSERT_EQ(ReadRing(m.shm(), &c, out, 2), 2u);
+	ASSERT_EQ(ReadRing(m.shm(), &c, out + 2, 64), 3u);
+	for (u32 i = 0; i < 5; i++)
+		EXPECT_EQ(out[i].seq, seq - 5 + i);
+	// a burst larger than the ring keeps its newest records
+	std::vector<Record> big;
+	for (int i = 0; i < 20; i++)
+		big.push_back(Rec(seq++));
+	w.PublishRecords(big.data(), 20);
+	ASSERT_EQ(ReadRing(m.shm(), &c, out, 64), 16u);
+	EXPECT_EQ(out[0].seq, seq - 16);
+	EXPECT_EQ(out[0].lost, 4u);
+	EXPECT_EQ(c.lost, 28u);
+}
+
+TEST(MxrtdShm, SeqlockSectionsAndStatistics) {
+	Mem m(16);
+	ShmWriter w(m.shm());
+	mxrtd_shm_vitals v{};
+	ASSERT_TRUE(ReadVitals(m.shm(), &v));
+	EXPECT_EQ(v.flags, u32(MXRTD_VITALS_NONE));
+	EXPECT_EQ(v.updates, 0u);
+	mxrtd_shm_vitals in{};
+	in.hr_mbpm = 72000;
+	in.spo2_mpct = 97000;
+	in.confidence = 85;
+	in.flags = 0x0f;
+	in.sample_seq = 1234;
+	w.PublishVitals(in);
+	w.PublishVitals(in);
+	ASSERT_TRUE(ReadVitals(m.shm(), &v));
+	EXPECT_EQ(v.updates, 2u);
+	EXPECT_EQ(v.hr_mbpm, 72000u);
+	EXPECT_EQ(v.sample_seq, 1234u);
+	EXPECT_EQ(v.seq % 2, 0u);
+	mxrtd_shm_temp t{};
+	t.millicelsius = -12500;
+	t.flags = MXRTD_TEMP_VALID;
+	w.PublishTemp(t);
+	mxrtd_shm_temp tt{};
+	ASSERT_TRUE(ReadTemp(m.shm(), &tt));
+	EXPECT_EQ(tt.millicelsius, -12500);
+	EXPECT_EQ(tt.updates, 1u);
+	w.Add(&mxrtd_shm_stats::acq_records, 10);
+	w.Add(&mxrtd_shm_stats::acq_records, 5);
+	w.Set(&mxrtd_shm_stats::acq_last_seq, 99);
+	const mxrtd_shm_stats s = ReadStats(m.shm());
+	EXPECT_EQ(s.acq_records, 15u);
+	EXPECT_EQ(s.acq_last_seq, 99u);
+	w.AcqLatency().AddSingleWriter(1000);
+	w.AcqLatency().AddSingleWriter(3000);
+	const mxrt::Log2Snapshot h = ReadLatency(m.shm()->acq_latency);
+	EXPECT_EQ(h.count, 2u);
+	EXPECT_EQ(h.max, 3000u);
+	EXPECT_LE(mxrt::Log2Percentile(h, 990), 3000u);
+}
+
+// One writer (the acquisition thread's role) publishing bursts into a small ring and vitals under
+// the seqlock; many readers (other processes' role) reading both at once. Every record a reader
+// gets is intact and in order, every gap is one it was told of (its overrun count and lost sum
+// match the sequence numbers exactly), and every vitals copy is one whole update.
+TEST(MxrtdShm, OneWriterManyReadersRace) {
+	constexpr int kReaders = 6;
+	constexpr u64 kRecords = 200000;
+	Mem m(64);
+	ShmWriter w(m.shm());
+	std::atomic<bool> done{false};
+	std::atomic<int> raced{0};
+	struct Result {
+		u64 got = 0, first = 0, last = 0, overruns = 0, lost = 0, told_lost = 0, bad = 0, vitals = 0;
+	};
+	std::vector<Result> res(kReaders);
+	std::vector<std::thread> readers;
+	for (int i = 0; i < kReaders; i++) {
+		readers.emplace_back([&, i] {
+			Result &r = res[i];
+			RingCursor c; // from index 0: the writer starts after every reader exists
+			Record buf[64];
+			bool counted = false;
+			u64 prev = 0;
+			for (;;) {
+				const bool end = done.load(std::memory_order_acquire);
+				u32 n;
+				while ((n = ReadRing(m.shm(), &c, buf, 1 + (i * 7) % 64)) > 0) {
+					if (!counted && !done.load(std::memory_order_relaxed)) {
+						raced.fetch_add(1, std::memory_order_relaxed);
+						counted = true;
+					}
+					for (u32 k = 0; k < n; k++) {
+						const Record &x = buf[k];
+						if (!Intact(x))
+							r.bad++;
+						if (r.got == 0)
+							r.first = x.seq;
+						else if (x.seq != prev + 1 + x.lost)
+							r.bad++;
+						if (x.flags & MXRT_MAX30102_REC_READER_OVERRUN)
+							r.told_lost += x.lost;
+						prev = x.seq;
+						r.got++;
+					}
+				}
+				mxrtd_shm_vitals v;
+				if (ReadVitals(m.shm(), &v)) {
+					// one whole update: the fields agree with each other
+					if (v.hr_mbpm != v.sample_seq * 3 || v.spo2_mpct != v.sample_seq * 5 || v.confidence != v.sample_seq % 101)
+						r.bad++;
+					r.vitals++;
+				}
+				if (end)
+					break;
+			}
+			r.last = prev;
+			r.overruns = c.overruns;
+			r.lost = c.lost;
+		});
+	}
+	u64 seq = 0;
+	Record burst[33];
+	for (u64 i = 0; seq < kRecords; i++) {
+		const u32 n = 1 + u32(i % 33);
+		for (u32 k = 0; k < n; k++)
+			burst[k] = Rec(seq++);
+		w.PublishRecords(burst, n);
+		mxrtd_shm_vitals v{};
+		v.sample_seq = seq;
+		v.hr_mbpm = u32(seq * 3);
+		v.spo2_mpct = u32(seq * 5);
+		v.confidence = u32(seq % 101);
+		w.PublishVitals(v);
+		if (i % 64 == 0)
+			std::this_thread::yield();
+	}
+	done.store(true, std::memory_order_release);
+	for (auto &t : readers)
+		t.join();
+	for (int i = 0; i < kReaders; i++) {
+		const Result &r = res[i];
+		EXPECT_EQ(r.bad, 0u) << "reader " << i;
+		EXPECT_GT(r.got, 0u) << "reader " << i;
+		EXPECT_EQ(r.last, seq - 1) << "reader " << i << " ends at the newest record";
+		// every record from index 0 (seq 0) to the last: read, or lost and told so
+		EXPECT_EQ(r.got + r.lost, r.last + 1) << "reader " << i;
+		EXPECT_EQ(r.told_lost, r.lost) << "reader " << i;
+		EXPECT_GT(r.vitals, 0u);
+	}
+	EXPECT_GT(raced.load(), 0) << "no reader read while the writer wrote: the test raced nothing";
+}
+
+} // namespace
+} // namespace mxrtd

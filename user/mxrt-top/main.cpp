@@ -1,0 +1,381 @@
+// SPDX-License-Identifier: GPL-2.0
+//
+// Runs in: user space (the Pi; the VM guests' tests and demo). mxrt-top: the live view of what mxrtd
+// publishes, read from its shared-memory segments (include/uapi/mxrt/mxrtd.h), and a consumer of
+// its ring and message queue for scripts and tests.
+//
+//   mxrt-top                       every running daemon's devices, refreshed in place every second
+//   mxrt-top --json                one JSON array, one object per device, then exit
+//   mxrt-top --records N [--stall MS] [--priority P] [--cpu C] [DEVICE]
+//                                  consume N records from the shared ring (futex_waitv on the
+//                                  segment's words), print one summary line: records, lost,
+//                                  overruns, violations, wake-up latency
+//   mxrt-top --messages N [DEVICE] read N vitals messages from the message queue, print each as
+//                                  the FIFO's line
+// DEVICE: /dev/max30102-N or max30102-N (default: every segment in /dev/shm with the prefix).
+// Exit: 0; 1 no daemon / an error / a violation in --records; 2 usage.
+#include <algorithm>
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <dirent.h>
+#include <fcntl.h>
+#include <mqueue.h>
+#include <sched.h>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "../mxrtd/futex.hpp"
+#include "../mxrtd/messages.hpp"
+#include "../mxrtd/shm.hpp"
+
+using namespace mxrtd;
+
+namespace {
+
+volatile sig_atomic_t g_stop = 0;
+void OnSignal(int) { g_stop = 1; }
+
+std::uint64_t NowNs() {
+	timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return std::uint64_t(ts.tv_sec) * 1000000000ull + std::uint64_t(ts.tv_nsec);
+}
+
+// The segment names to show: those of the given devices, or every /dev/shm/<prefix>-*.
+std::vector<std::string> Names(const std::string &prefix, const std::vector<std::string> &devices) {
+	std::vector<std::string> out;
+	for (const std::string &d : devices)
+		out.push_back(ShmNameFor(prefix, d));
+	if (!devices.empty())
+		return out;
+	if (DIR *dir = opendir("/dev/shm")) {
+		const std::string p = prefix + "-";
+		while (dirent *e = readdir(dir))
+			if (std::strncmp(e->d_name, p.c_str(), p.size()) == 0)
+				out.push_back(std::string("/") + e->d_name);
+		closedir(dir);
+	}
+	std::sort(out.begin(), out.end());
+	return out;
+}
+
+// The sample rate now, from the timestamps of the newest records in the ring (no waiting).
+double RingRate(const mxrtd_shm *shm) {
+	RingCursor c;
+	const std::uint64_t head = RingCursor::AtHead(shm).next;
+	if (head < 2)
+		return 0;
+	const std::uint64_t n = std::min<std::uint64_t>(head, 256);
+	c.next = head - n;
+	std::vector<Record> buf(n);
+	const std::uint32_t got = ReadRing(shm, &c, buf.data(), std::uint32_t(n));
+	if (got < 2)
+		return 0;
+	// only the stretch after the last restart or gap counts
+	std::uint32_t first = 0;
+	for (std::uint32_t i = 1; i < got; i++)
+		if (buf[i].lost || (buf[i].flags & MXRT_MAX30102_REC_RESTART))
+			first = i;
+	if (got - first < 2 || buf[got - 1].timestamp_ns <= buf[first].timestamp_ns)
+		return 0;
+	return double(got - 1 - first) * 1e9 / double(buf[got - 1].timestamp_ns - buf[first].timestamp_ns);
+}
+
+std::string Lat(const mxrt::Log2Snapshot &h) {
+	if (h.count == 0)
+		return "no samples yet";
+	char b[128];
+	std::snprintf(b, sizeof(b), "p50 %7.1f us  p99 %7.1f us  max %7.1f us  (n=%llu)", mxrt::Log2Percentile(h, 500) / 1e3,
+		      mxrt::Log2Percentile(h, 990) / 1e3, double(h.max) / 1e3, (unsigned long long)h.count);
+	return b;
+}
+
+std::string Text(const Snapshot &s) {
+	const mxrtd_shm_vitals &v = s.vitals;
+	const mxrtd_shm_config &c = s.config;
+	const mxrtd_shm_stats &st = s.stats;
+	char b[2048];
+	std::string sched = PolicyName(c.sched_policy);
+	if (c.sched_policy == MXRTD_POLICY_DEADLINE)
+		sched += " " + std::to_string(c.runtime_ns / 1000) + "/" + std::to_string(c.deadline_ns / 1000) + "/" +
+			 std::to_string(c.period_ns / 1000) + " us";
+	else if (c.sched_policy == MXRTD_POLICY_FIFO)
+		sched += " " + std::to_string(c.sched_priority);
+	const std::uint64_t up = s.uptime_ns / 1000000000ull;
+	const bool none = v.flags & kVitalsNone;
+	const std::string hr = !none && (v.flags & kVitalsHrValid) ? FormatMilli(v.hr_mbpm, 1) : "--";
+	const std::string spo2 = !none && (v.flags & kVitalsSpo2Valid) ? FormatMilli(v.spo2_mpct, 1) : "--";
+	const char *finger = none || !(v.flags & kVitalsFingerValid) ? "?" : (v.flags & kVitalsFinger) ? "on" : "off";
+	char temp[32] = "--";
+	if (s.temp.flags & MXRTD_TEMP_VALID)
+		std::snprintf(temp, sizeof(temp), "%.2f C", s.temp.millicelsius / 1000.0);
+	const char *state = !s.alive ? "NOT RUNNING (stale segment)" : s.state == MXRTD_STATE_RUNNING ? "running" : "starting";
+	std::snprintf(b, sizeof(b),
+		      "%s  %s  pid %u  up %02llu:%02llu:%02llu  %s  %s  %s%s\n"
+		      "  HR %6s bpm   SpO2 %6s %%   confidence %3s   finger %-3s   temperature %s\n"
+		      "  samples %7.1f/s (configured %u Hz)  records %llu  lost %llu  FIFO overflows %llu  overruns %llu  violations %llu\n"
+		      "  wake-up latency, IRQ -> consumer: %s\n"
+		      "  acquisition,     IRQ -> daemon:   %s\n"
+		      "  outputs: message queue %llu sent, %llu dropped; FIFO %llu lines, %llu dropped, %llu without reader; "
+		      "consumer overruns %llu; deadline overruns %llu\n",
+		      s.device.c_str(), state, s.pid, (unsigned long long)(up / 3600), (unsigned long long)(up / 60 % 60),
+		      (unsigned long long)(up % 60), sched.c_str(), IoName(c.io_method), WaitName(c.wait_method),
+		      c.mlocked ? "  mlocked" : "", hr.c_str(), spo2.c_str(), none ? "--" : std::to_string(v.confidence).c_str(),
+		      finger, temp, s.rate_hz, c.sample_rate_hz, (unsigned long long)st.acq_records,
+		      (unsigned long long)st.acq_lost, (unsigned long long)st.acq_fifo_overflows,
+		      (unsigned long long)st.acq_overruns, (unsigned long long)st.acq_violations, Lat(s.mon_latency).c_str(),
+		      Lat(s.acq_latency).c_str(), (unsigned long long)st.mq_sent, (unsigned long long)st.mq_dropped,
+		      (unsigned long long)st.fifo_lines, (unsigned long long)st.fifo_dropped,
+		      (unsigned long long)st.fifo_no_reader, (unsigned long long)st.mon_overruns,
+		      (unsigned long long)st.dl_overruns);
+	return b;
+}
+
+bool OpenAll(const std::vector<std::string> &names, std::vector<Segment> *segs, bool quiet) {
+	segs->clear();
+	for (const std::string &n : names) {
+		int err = 0;
+		Segment s = Segment::Open(n, &err);
+		if (err != 0) {
+			if (!quiet)
+				std::fprintf(stderr, "mxrt-top: /dev/shm%s: %s\n", n.c_str(),
+					     err == -ENOENT   ? "no such segment (is mxrtd running?)"
+					     : err == -EPROTO ? "not a segment of this ABI version"
+					     : err == -EAGAIN ? "still being set up"
+							      : std::strerror(-err));
+			continue;
+		}
+		segs->push_back(std::move(s));
+	}
+	return !segs->empty();
+}
+
+int View(const std::string &prefix, const std::vector<std::string> &devices, bool json, double interval, int count) {
+	std::vector<Segment> segs;
+	const std::vector<std::string> names = Names(prefix, devices);
+	if (names.empty()) {
+		std::fprintf(stderr, "mxrt-top: no mxrtd segment in /dev/shm (is mxrtd running?)\n");
+		return 1;
+	}
+	if (json) {
+		if (!OpenAll(names, &segs, false))
+			return 1;
+		std::string out = "[";
+		for (std::size_t i = 0; i < segs.size(); i++) {
+			Snapshot s = TakeSnapshot(segs[i]);
+			s.rate_hz = RingRate(segs[i].shm());
+			out += (i ? "," : "") + SnapshotJson(s);
+		}
+		std::printf("%s]\n", out.c_str());
+		return 0;
+	}
+	const bool tty = isatty(STDOUT_FILENO);
+	for (int i = 0; (count <= 0 || i < count) && !g_stop; i++) {
+		if (segs.empty() || std::any_of(segs.begin(), segs.end(), [](const Segment &s) {
+			    return LoadWord(&s.shm()->events.state.value) == MXRTD_STATE_STOPPED;
+		    }))
+			OpenAll(Names(prefix, devices), &segs, true); // the daemon restarted
+		std::string screen;
+		char head[128];
+		time_t t = time(nullptr);
+		std::strftime(head, sizeof(head), "mxrt-top  %H:%M:%S", localtime(&t));
+		screen += std::string(head) + "  (every " + std::to_string(int(interval * 1000)) + " ms; Ctrl-C quits)\n\n";
+		if (segs.empty())
+			screen += "no mxrtd segment in /dev/shm (is mxrtd running?)\n";
+		for (const Segment &seg : segs) {
+			Snapshot s = TakeSnapshot(seg);
+			s.rate_hz = RingRate(seg.shm());
+			screen += Text(s) + "\n";
+		}
+		// in place: home and clear to the end on a terminal; a separator otherwise
+		std::fputs(tty ? ("\033[H\033[J" + screen).c_str() : (screen + "--\n").c_str(), stdout);
+		std::fflush(stdout);
+		if (count > 0 && i + 1 >= count)
+			break;
+		usleep(useconds_t(interval * 1e6));
+	}
+	return 0;
+}
+
+int Consume(const std::string &prefix, const std::vector<std::string> &devices, std::uint64_t want, int stall_ms) {
+	const std::vector<std::string> names = Names(prefix, devices);
+	std::vector<Segment> segs;
+	if (names.empty() || !OpenAll({names[0]}, &segs, false))
+		return 1;
+	const mxrtd_shm *shm = segs[0].shm();
+	RingCursor cur = RingCursor::AtHead(shm);
+	const std::uint32_t *words[2] = {&shm->events.samples.value, &shm->events.state.value};
+	const bool waitv = ProbeFutexWaitv() == 0;
+	std::uint64_t got = 0, lost = 0, fifo_ovf = 0, violations = 0, last = 0, first = 0;
+	std::uint64_t t0 = 0, t1 = 0;
+	bool have = false, stalled = false;
+	std::vector<std::uint64_t> lat;
+	Record buf[64];
+	while (got < want && !g_stop) {
+		const std::uint32_t seen[2] = {LoadWord(words[0]), LoadWord(words[1])};
+		if (seen[1] == MXRTD_STATE_STOPPED) {
+			std::fprintf(stderr, "mxrt-top: the daemon stopped\n");
+			break;
+		}
+		const std::uint64_t now = NowNs();
+		std::uint32_t n = ReadRing(shm, &cur, buf, 64);
+		if (n == 0) {
+			if (waitv)
+				WaitAny(words, seen, 2, nullptr);
+			else
+				WaitOne(&shm->events.any.value, LoadWord(&shm->events.any.value), nullptr);
+			continue;
+		}
+		for (std::uint32_t i = 0; i < n && got < want; i++) {
+			const Record &r = buf[i];
+			if (!have) {
+				first = r.seq;
+				t0 = r.timestamp_ns;
+			} else if (r.seq != last + 1 + r.lost) {
+				violations++;
+			}
+			if (r.lost && !(r.flags & (MXRT_MAX30102_REC_READER_OVERRUN | MXRT_MAX30102_REC_FIFO_OVERFLOW)))
+				violations++; // a gap without a reason
+			if (have)
+				lost += r.lost;
+			fifo_ovf += (r.flags & MXRT_MAX30102_REC_FIFO_OVERFLOW) != 0;
+			if ((r.flags & MXRT_MAX30102_REC_IRQ) && now > r.timestamp_ns)
+				lat.push_back(now - r.timestamp_ns);
+			have = true;
+			last = r.seq;
+			t1 = r.timestamp_ns;
+			got++;
+		}
+		if (stall_ms > 0 && !stalled) {
+			stalled = true;
+			usleep(useconds_t(stall_ms) * 1000);
+		}
+	}
+	const double secs = t1 > t0 ? double(t1 - t0) / 1e9 : 0;
+	std::printf("records=%llu first_seq=%llu last_seq=%llu lost=%llu reader_overruns=%llu reader_lost=%llu "
+		    "fifo_overflows=%llu violations=%llu rate_hz=%.1f wait=%s\n",
+		    (unsigned long long)got, (unsigned long long)first, (unsigned long long)last, (unsigned long long)lost,
+		    (unsigned long long)cur.overruns, (unsigned long long)cur.lost, (unsigned long long)fifo_ovf,
+		    (unsigned long long)violations, secs > 0 ? double(got - 1) / secs : 0.0, waitv ? "futex_waitv" : "futex");
+	if (!lat.empty()) {
+		std::sort(lat.begin(), lat.end());
+		auto at = [&](std::size_t pm) { return lat[std::min(lat.size() - 1, lat.size() * pm / 1000)] / 1e3; };
+		std::printf("latency_us: n=%zu p50=%.1f p99=%.1f max=%.1f\n", lat.size(), at(500), at(990), lat.back() / 1e3);
+	}
+	return violations || got < want ? 1 : 0;
+}
+
+int Messages(const std::string &prefix, const std::vector<std::string> &devices, int want, int timeout_ms) {
+	const std::vector<std::string> names = Names(prefix, devices);
+	if (names.empty()) {
+		std::fprintf(stderr, "mxrt-top: no mxrtd segment in /dev/shm (is mxrtd running?)\n");
+		return 1;
+	}
+	mqd_t q = mq_open(names[0].c_str(), O_RDONLY | O_CLOEXEC);
+	if (q == mqd_t(-1)) {
+		std::fprintf(stderr, "mxrt-top: message queue %s: %s\n", names[0].c_str(), std::strerror(errno));
+		return 1;
+	}
+	const std::string dev = names[0].substr(prefix.size() + 2);
+	int got = 0;
+	while (got < want && !g_stop) {
+		char buf[8192];
+		timespec t;
+		clock_gettime(CLOCK_REALTIME, &t);
+		t.tv_sec += timeout_ms / 1000;
+		t.tv_nsec += long(timeout_ms % 1000) * 1000000;
+		if (t.tv_nsec >= 1000000000) {
+			t.tv_sec++;
+			t.tv_nsec -= 1000000000;
+		}
+		const ssize_t n = mq_timedreceive(q, buf, sizeof(buf), nullptr, &t);
+		if (n < 0) {
+			std::fprintf(stderr, "mxrt-top: %s: %s after %d message(s)\n", names[0].c_str(),
+				     errno == ETIMEDOUT ? "no message in time" : std::strerror(errno), got);
+			mq_close(q);
+			return 1;
+		}
+		mxrtd_vitals_msg m;
+		if (!CheckVitalsMsg(buf, std::size_t(n), &m)) {
+			std::fprintf(stderr, "mxrt-top: a message of %zd bytes that is not a vitals message\n", n);
+			mq_close(q);
+			return 1;
+		}
+		std::fputs(FifoLine(dev, m).c_str(), stdout);
+		std::fflush(stdout);
+		got++;
+	}
+	mq_close(q);
+	return 0;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+	CLI::App app{"mxrt-top: the live view of mxrtd (shared memory), and a consumer of its ring and message queue", "mxrt-top"};
+	std::vector<std::string> devices;
+	bool json = false;
+	double interval = 1.0;
+	int count = 0, stall_ms = 0, priority = 0, cpu = -1, messages = 0, timeout_ms = 10000;
+	std::uint64_t records = 0;
+	std::string prefix = MXRTD_SHM_PREFIX;
+	app.add_option("devices", devices, "devices (/dev/max30102-N or max30102-N); default: every running one");
+	app.add_flag("--json", json, "print one JSON array (one object per device) and exit");
+	app.add_option("-i,--interval", interval, "refresh interval, s (default 1)")->check(CLI::Range(0.05, 3600.0));
+	app.add_option("-n,--count", count, "refresh this many times, then exit (default: until Ctrl-C)")->check(CLI::NonNegativeNumber);
+	app.add_option("--records", records, "consume this many records from the shared ring and summarise them");
+	app.add_option("--stall", stall_ms, "with --records: stop reading for this long after the first batch (ms)")
+		->check(CLI::Range(0, 600000));
+	app.add_option("--priority", priority, "with --records: run as SCHED_FIFO at this priority")->check(CLI::Range(1, 99));
+	app.add_option("--cpu", cpu, "with --records: pin to this CPU")->check(CLI::Range(0, 1023));
+	app.add_option("--messages", messages, "read this many vitals messages from the message queue")->check(CLI::PositiveNumber);
+	app.add_option("--timeout-ms", timeout_ms, "with --messages: give up after this long without one (default 10000)")
+		->check(CLI::PositiveNumber);
+	app.add_option("--prefix", prefix, "the daemon's shm_prefix (default mxrtd)");
+	try {
+		app.parse(argc, argv);
+	} catch (const CLI::CallForHelp &) {
+		std::fputs(app.help().c_str(), stdout);
+		return 0;
+	} catch (const CLI::ParseError &e) {
+		std::fprintf(stderr, "mxrt-top: %s\nusage: mxrt-top [--json] [-i S] [-n N] [--records N [--stall MS]] [--messages N] [DEVICE...]\n",
+			     e.what());
+		return 2;
+	}
+	if (records > 0 && messages > 0) {
+		std::fprintf(stderr, "mxrt-top: --records or --messages, not both\n");
+		return 2;
+	}
+
+	signal(SIGINT, OnSignal);
+	signal(SIGTERM, OnSignal);
+	if (records > 0) {
+		if (cpu >= 0) {
+			cpu_set_t set;
+			CPU_ZERO(&set);
+			CPU_SET(cpu, &set);
+			if (sched_setaffinity(0, sizeof(set), &set) != 0) {
+				std::fprintf(stderr, "mxrt-top: CPU %d: %s\n", cpu, std::strerror(errno));
+				return 1;
+			}
+		}
+		if (priority > 0) {
+			sched_param sp{};
+			sp.sched_priority = priority;
+			if (sched_setscheduler(0, SCHED_FIFO, &sp) != 0) {
+				std::fprintf(stderr, "mxrt-top: SCHED_FIFO %d: %s\n", priority, std::strerror(errno));
+				return 1;
+			}
+		}
+		return Consume(prefix, devices, records, stall_ms);
+	}
+	if (messages > 0)
+		return Messages(prefix, devices, messages, timeout_ms);
+	return View(prefix, devices, json, interval, count);
+}

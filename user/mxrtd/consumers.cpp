@@ -1,0 +1,271 @@
+// SPDX-License-Identifier: GPL-2.0
+//
+// Runs in: user space (mxrtd). See consumers.hpp.
+#include "consumers.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "futex.hpp"
+#include "log.hpp"
+#include "messages.hpp"
+#include "sched.hpp"
+
+namespace mxrtd {
+
+static std::uint64_t NowNs() {
+	timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return std::uint64_t(ts.tv_sec) * 1000000000ull + std::uint64_t(ts.tv_nsec);
+}
+
+int OpenMessageQueue(const std::string &name, std::uint32_t maxmsg, unsigned mode, mqd_t *out, std::string *why) {
+	// The device's lock is ours: a queue of this name is a crashed daemon's. Start afresh.
+	mq_unlink(name.c_str());
+	mq_attr attr{};
+	attr.mq_maxmsg = long(maxmsg);
+	attr.mq_msgsize = sizeof(mxrtd_vitals_msg);
+	const mode_t old = umask(0);
+	*out = mq_open(name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NONBLOCK | O_CLOEXEC, mode, &attr);
+	umask(old);
+	if (*out == mqd_t(-1)) {
+		const int e = errno;
+		*why = "mq_open " + name + ": " + std::strerror(e);
+		if (e == EINVAL || e == EMFILE || e == ENOMEM)
+			*why += " (mqueue_maxmsg " + std::to_string(maxmsg) +
+				" above /proc/sys/fs/mqueue/msg_max, or the user's RLIMIT_MSGQUEUE?)";
+		return -e;
+	}
+	return 0;
+}
+
+int MakeFifo(const std::string &dir, const std::string &device_name, std::string *path, std::string *why) {
+	if (mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
+		const int e = errno;
+		*why = "mkdir " + dir + ": " + std::strerror(e);
+		return -e;
+	}
+	*path = dir + "/" + device_name + ".fifo";
+	struct stat st;
+	if (lstat(path->c_str(), &st) == 0) {
+		if (S_ISFIFO(st.st_mode))
+			return 0; // a crashed daemon's: the same FIFO serves again
+		*why = *path + " exists and is not a FIFO: not touching it";
+		return -EEXIST;
+	}
+	const mode_t old = umask(0);
+	const int r = mkfifo(path->c_str(), 0644);
+	umask(old);
+	if (r != 0) {
+		const int e = errno;
+		*why = "mkfifo " + *path + ": " + std::strerror(e);
+		return -e;
+	}
+	return 0;
+}
+
+void Consumers::Setup(const char *name) {
+	pthread_setname_np(pthread_self(), name);
+	SetAffinity(cfg_.consumer_cpus);
+	if (rt_)
+		SetFifo(cfg_.consumer_priority); // checked in Start
+}
+
+int Consumers::Start(std::vector<Outputs *> outs, const Config &cfg) {
+	outs_ = outs;
+	cfg_ = cfg;
+	method_ = cfg.wait;
+	if (method_ == WaitMethod::kFutexWaitv) {
+		const int r = ProbeFutexWaitv();
+		if (r != 0) {
+			const std::string why = "futex_waitv unavailable (" + std::string(std::strerror(-r)) + ")" +
+						(r == -ENOSYS ? ": the kernel is older than 5.16, or a seccomp filter forbids it" : "");
+			if (cfg.wait_fallback == WaitFallback::kNone) {
+				LOG_E("%s; no fallback configured (wait_fallback = \"none\"): exiting", why.c_str());
+				return 3;
+			}
+			LOG_W("%s; consumers fall back to FUTEX_WAIT on one word per device as configured", why.c_str());
+			method_ = WaitMethod::kFutex;
+		}
+	}
+	if (cfg.consumer_priority > 0) {
+		// Check once here, where a refusal can still stop the start.
+		std::thread probe([&] { rt_ = SetFifo(cfg.consumer_priority) == 0; });
+		probe.join();
+		if (!rt_) {
+			if (cfg.sched_fallback == SchedFallback::kNone) {
+				LOG_E("consumer threads: SCHED_FIFO %u refused (CAP_SYS_NICE or LimitRTPRIO needed); no fallback: exiting",
+				      cfg.consumer_priority);
+				return 3;
+			}
+			LOG_W("consumer threads: SCHED_FIFO %u refused (CAP_SYS_NICE or LimitRTPRIO needed); they run under SCHED_OTHER",
+			      cfg.consumer_priority);
+		}
+	}
+	LOG_I("consumer threads wait with %s%s", method_ == WaitMethod::kFutexWaitv ? "futex_waitv" : "FUTEX_WAIT",
+	      rt_ ? (", SCHED_FIFO " + std::to_string(cfg.consumer_priority)).c_str() : ", SCHED_OTHER");
+	monitor_ = std::thread([this] { Monitor(); });
+	publisher_ = std::thread([this] { Publisher(); });
+	return 0;
+}
+
+void Consumers::Join() {
+	if (monitor_.joinable())
+		monitor_.join();
+	if (publisher_.joinable())
+		publisher_.join();
+}
+
+void Consumers::Wait(const std::vector<const std::uint32_t *> &words, const std::vector<std::uint32_t> &seen,
+		     const std::vector<const std::uint32_t *> &any, const std::vector<std::uint32_t> &any_seen) {
+	if (method_ == WaitMethod::kFutexWaitv) {
+		WaitAny(words.data(), seen.data(), unsigned(words.size()), nullptr);
+		return;
+	}
+	// One word per device: with several devices, a short timeout so that the others are looked
+	// at too (the fallback costs latency on all but the first device; the log said so).
+	timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	t.tv_nsec += 10000000;
+	if (t.tv_nsec >= 1000000000) {
+		t.tv_sec++;
+		t.tv_nsec -= 1000000000;
+	}
+	WaitOne(any[0], any_seen[0], any.size() > 1 ? &t : nullptr);
+}
+
+void Consumers::Monitor() {
+	Setup("mxrtd-monitor");
+	std::vector<RingCursor> cur;
+	for (Outputs *o : outs_)
+		cur.push_back(RingCursor::AtHead(o->seg->shm()));
+	std::vector<const std::uint32_t *> words, any;
+	for (Outputs *o : outs_) {
+		words.push_back(&o->seg->shm()->events.samples.value);
+		words.push_back(&o->seg->shm()->events.state.value);
+		any.push_back(&o->seg->shm()->events.any.value);
+	}
+	std::vector<std::uint32_t> seen(words.size()), any_seen(any.size());
+	Record buf[64];
+	for (;;) {
+		for (std::size_t i = 0; i < words.size(); i++)
+			seen[i] = LoadWord(words[i]);
+		for (std::size_t i = 0; i < any.size(); i++)
+			any_seen[i] = LoadWord(any[i]);
+		bool stopping = false;
+		for (std::size_t d = 0; d < outs_.size(); d++)
+			stopping |= seen[2 * d + 1] == MXRTD_STATE_STOPPED;
+		if (stopping)
+			return;
+		const std::uint64_t now = NowNs(); // the wake-up (or the look after it)
+		bool got = false;
+		for (std::size_t d = 0; d < outs_.size(); d++) {
+			ShmWriter w(outs_[d]->seg->shm());
+			const mxrt::Log2Hist lat = w.MonLatency();
+			// what the driver queued before the daemon started reading is no wake-up delay: measured
+			// from when the acquisition thread measures too (it has caught up with the backlog)
+			const bool measure = ReadLatency(outs_[d]->seg->shm()->acq_latency).count > 0;
+			const std::uint64_t overruns = cur[d].overruns, lost = cur[d].lost;
+			std::uint32_t n;
+			while ((n = ReadRing(outs_[d]->seg->shm(), &cur[d], buf, 64)) > 0) {
+				got = true;
+				for (std::uint32_t i = 0; measure && i < n; i++)
+					if ((buf[i].flags & MXRT_MAX30102_REC_IRQ) && now > buf[i].timestamp_ns)
+						lat.AddSingleWriter(now - buf[i].timestamp_ns);
+				w.Add(&mxrtd_shm_stats::mon_records, n);
+			}
+			if (cur[d].overruns != overruns) {
+				w.Add(&mxrtd_shm_stats::mon_overruns, cur[d].overruns - overruns);
+				w.Add(&mxrtd_shm_stats::mon_lost, cur[d].lost - lost);
+				LOG_W("%s: the daemon's consumer fell behind the shared ring: %llu records lost",
+				      outs_[d]->device_name.c_str(), (unsigned long long)(cur[d].lost - lost));
+			}
+		}
+		if (got)
+			continue; // look again before sleeping: the words were read before the ring
+		Wait(words, seen, any, any_seen);
+		for (Outputs *o : outs_)
+			ShmWriter(o->seg->shm()).Add(&mxrtd_shm_stats::mon_wakeups, 1);
+	}
+}
+
+void Consumers::Publish(Outputs *o, const mxrtd_shm_vitals &v) {
+	ShmWriter w(o->seg->shm());
+	mxrtd_shm_temp t{};
+	const bool have_temp = ReadTemp(o->seg->shm(), &t);
+	const mxrtd_vitals_msg m = MakeVitalsMsg(o->device_index, v, have_temp ? &t : nullptr);
+	if (o->mq != mqd_t(-1)) {
+		if (mq_send(o->mq, reinterpret_cast<const char *>(&m), sizeof(m), 0) == 0) {
+			w.Add(&mxrtd_shm_stats::mq_sent, 1);
+			o->mq_full_reported = false;
+		} else {
+			w.Add(&mxrtd_shm_stats::mq_dropped, 1);
+			if (!o->mq_full_reported)
+				LOG_W("%s: message queue %s: %s: vitals updates are dropped (and counted) until someone reads it",
+				      o->device_name.c_str(), o->seg->name().c_str(), std::strerror(errno));
+			o->mq_full_reported = true;
+		}
+	}
+	if (o->fifo_path.empty())
+		return;
+	if (o->fifo_fd < 0) {
+		o->fifo_fd = open(o->fifo_path.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+		if (o->fifo_fd < 0) {
+			w.Add(&mxrtd_shm_stats::fifo_no_reader, 1); // ENXIO: nobody has it open for reading
+			return;
+		}
+	}
+	const std::string line = FifoLine(o->device_name, m);
+	const ssize_t n = write(o->fifo_fd, line.data(), line.size()); // < PIPE_BUF: all or nothing
+	if (n == ssize_t(line.size())) {
+		w.Add(&mxrtd_shm_stats::fifo_lines, 1);
+	} else if (n < 0 && errno == EAGAIN) {
+		w.Add(&mxrtd_shm_stats::fifo_dropped, 1); // the reader is not keeping up
+	} else {
+		w.Add(&mxrtd_shm_stats::fifo_no_reader, 1); // EPIPE: the reader went away
+		close(o->fifo_fd);
+		o->fifo_fd = -1;
+	}
+}
+
+void Consumers::Publisher() {
+	Setup("mxrtd-publish");
+	std::vector<const std::uint32_t *> words, any;
+	for (Outputs *o : outs_) {
+		words.push_back(&o->seg->shm()->events.vitals.value);
+		words.push_back(&o->seg->shm()->events.temp.value);
+		words.push_back(&o->seg->shm()->events.state.value);
+		any.push_back(&o->seg->shm()->events.any.value);
+	}
+	std::vector<std::uint32_t> seen(words.size()), any_seen(any.size());
+	std::vector<std::uint64_t> done(outs_.size(), 0); // vitals updates published, per device
+	for (std::size_t d = 0; d < outs_.size(); d++) {
+		mxrtd_shm_vitals v{};
+		ReadVitals(outs_[d]->seg->shm(), &v);
+		done[d] = v.updates;
+	}
+	for (;;) {
+		for (std::size_t i = 0; i < words.size(); i++)
+			seen[i] = LoadWord(words[i]);
+		for (std::size_t i = 0; i < any.size(); i++)
+			any_seen[i] = LoadWord(any[i]);
+		bool stopping = false;
+		for (std::size_t d = 0; d < outs_.size(); d++)
+			stopping |= seen[3 * d + 2] == MXRTD_STATE_STOPPED;
+		if (stopping)
+			return;
+		for (std::size_t d = 0; d < outs_.size(); d++) {
+			mxrtd_shm_vitals v{};
+			if (ReadVitals(outs_[d]->seg->shm(), &v) && v.updates != done[d]) {
+				done[d] = v.updates;
+				Publish(outs_[d], v);
+			}
+		}
+		Wait(words, seen, any, any_seen);
+	}
+}
+
+} // namespace mxrtd

@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: GPL-2.0
+//
+// Runs in: user space (mxrtd).
+//
+// The daemon's consumer threads. Each sleeps on several events of every device's segment at once
+// (futex_waitv on the segment's futex words: FUTEX_WAIT on the `any` word as the fallback of a
+// kernel without futex_waitv), and never blocks the acquisition thread:
+//   monitor    new samples + shutdown: reads the sample ring as any consumer does and measures
+//              its own wake-up latency (the sample's interrupt timestamp to its wake-up), the
+//              daemon's "consumer wake-up latency" (mon_latency); counts overruns if it falls
+//              behind.
+//   publisher  new vitals + temperature + shutdown: one message per vitals update to the POSIX
+//              message queue and one line to the FIFO. Neither blocks: a full queue or FIFO drops
+//              the update and counts it (mq_dropped, fifo_dropped, fifo_no_reader).
+#pragma once
+
+#include <cstdint>
+#include <mqueue.h>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "config.hpp"
+#include "shm.hpp"
+
+namespace mxrtd {
+
+// One device's outputs, as the consumers see them.
+struct Outputs {
+	std::string device_name; // max30102-0
+	std::uint32_t device_index = 0;
+	Segment *seg = nullptr;
+	mqd_t mq = mqd_t(-1);
+	std::string fifo_path;
+	int fifo_fd = -1; // open while a reader has the FIFO open
+	bool mq_full_reported = false;
+};
+
+// The message queue "/<prefix>-<device>": a stale one (a crashed daemon's) is replaced. -errno.
+int OpenMessageQueue(const std::string &name, std::uint32_t maxmsg, unsigned mode, mqd_t *out, std::string *why);
+// The FIFO <dir>/<device>.fifo (the directory is made; an existing FIFO is reused). -errno.
+int MakeFifo(const std::string &dir, const std::string &device_name, std::string *path, std::string *why);
+
+class Consumers {
+public:
+	Consumers() = default;
+	Consumers(const Consumers &) = delete;
+	Consumers &operator=(const Consumers &) = delete;
+	~Consumers() { Join(); }
+
+	// Starts both threads over these outputs (which must outlive them). 0 or the exit status
+	// (3: the configured wait method or priority is unavailable and no fallback allowed).
+	int Start(std::vector<Outputs *> outs, const Config &cfg);
+	// After every segment's state went to STOPPED (which wakes them).
+	void Join();
+	WaitMethod method() const { return method_; }
+
+private:
+	void Monitor();
+	void Publisher();
+	void Setup(const char *name);
+	// Waits on `words` (or the `any` words in fallback mode) with the values `seen`.
+	void Wait(const std::vector<const std::uint32_t *> &words, const std::vector<std::uint32_t> &seen,
+		  const std::vector<const std::uint32_t *> &any, const std::vector<std::uint32_t> &any_seen);
+	void Publish(Outputs *o, const mxrtd_shm_vitals &v);
+
+	std::vector<Outputs *> outs_;
+	Config cfg_;
+	WaitMethod method_ = WaitMethod::kFutexWaitv;
+	bool rt_ = false;
+	std::thread monitor_, publisher_;
+};
+
+} // namespace mxrtd

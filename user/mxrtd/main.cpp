@@ -1,0 +1,446 @@
+// SPDX-License-Identifier: GPL-2.0
+//
+// Runs in: user space (the Pi, as a systemd service; the VM guests' tests, the demo and the
+// benchmark). mxrtd: the real-time daemon. docs/daemon.md is its manual.
+//
+//   mxrtd [OPTIONS] [DEVICE...]          (mxrtd --help lists the options)
+//   mxrtd -c /etc/mxrtd/mxrtd.toml
+//
+// Start: configuration (file, then flags) validated -> memory locked -> per device: opened,
+// locked against a second daemon, configured, its segment, message queue and FIFO made -> the
+// consumer threads -> one acquisition thread per device, scheduled and reading -> the segments
+// RUNNING, READY=1 to systemd. Then the main thread waits for signals and reads the temperature
+// every temp_interval_ms. SIGHUP reloads the configuration file; SIGINT/SIGTERM stop: the
+// acquisition threads end, the segments go STOPPED (which wakes every consumer), and the
+// segments, queues and FIFOs are removed. Nothing is left in /dev/shm or /dev/mqueue.
+//
+// Exit status: 0 after SIGINT/SIGTERM; 1 an error (a device, a resource); 2 a bad configuration
+// or command line; 3 something configured is unavailable (SCHED_DEADLINE, io_uring, futex_waitv,
+// locked memory) and no fallback is allowed; 4 another mxrtd serves one of the devices.
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "acquire.hpp"
+#include "config.hpp"
+#include "consumers.hpp"
+#include "device.hpp"
+#include "futex.hpp"
+#include "log.hpp"
+#include "messages.hpp"
+#include "sched.hpp"
+#include "shm.hpp"
+
+namespace mxrtd {
+namespace {
+
+// systemd's readiness protocol (sd_notify(3)): one datagram to $NOTIFY_SOCKET, when set.
+void Notify(const char *state) {
+	const char *path = std::getenv("NOTIFY_SOCKET");
+	if (!path || (path[0] != '/' && path[0] != '@') || std::strlen(path) >= sizeof(sockaddr_un::sun_path))
+		return;
+	const int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	sockaddr_un sa{};
+	sa.sun_family = AF_UNIX;
+	std::strcpy(sa.sun_path, path);
+	if (path[0] == '@')
+		sa.sun_path[0] = 0; // abstract namespace
+	const socklen_t len = socklen_t(offsetof(sockaddr_un, sun_path) + std::strlen(path));
+	if (sendto(fd, state, std::strlen(state), MSG_NOSIGNAL, reinterpret_cast<sockaddr *>(&sa), len) < 0)
+		LOG_D("sd_notify: %s", std::strerror(errno));
+	close(fd);
+}
+
+std::uint64_t NowNs() {
+	timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return std::uint64_t(ts.tv_sec) * 1000000000ull + std::uint64_t(ts.tv_nsec);
+}
+
+// One device: its file, segment, outputs and acquisition thread.
+struct Pipeline {
+	DeviceSettings settings;
+	Device dev;
+	Segment seg;
+	Outputs out;
+	std::string mq_name;
+	std::unique_ptr<Acquisition> acq;
+	std::uint64_t reloads = 0;
+	std::uint32_t published_policy = MXRTD_POLICY_OTHER; // what the segment says
+};
+
+class Daemon {
+public:
+	Daemon(const CommandLine &cl, const Config &cfg) : cl_(cl), cfg_(cfg) {}
+	~Daemon() { Shutdown(); }
+	int Start();
+	int Run(); // until SIGINT/SIGTERM (0) or a failed device (1)
+
+private:
+	int OpenDevice(Pipeline *p);
+	void PublishConfig(Pipeline *p);
+	void ReadTemperatures();
+	void Reload();
+	void Shutdown();
+
+	CommandLine cl_;
+	Config cfg_;
+	std::vector<std::unique_ptr<Pipeline>> pipes_;
+	Consumers consumers_;
+	bool mlocked_ = false;
+	bool partition_ = false;
+	bool shut_ = false;
+};
+
+int Daemon::OpenDevice(Pipeline *p) {
+	std::string err;
+	if (p->dev.Open(p->settings.path, &err) != 0) {
+		LOG_E("%s", err.c_str());
+		return 1;
+	}
+	int holder = 0;
+	const int lr = p->dev.LockExclusive(&holder);
+	if (lr == -EBUSY) {
+		LOG_E("%s is already served by another mxrtd%s: not starting a second instance", p->dev.path().c_str(),
+		      holder ? (" (pid " + std::to_string(holder) + ")").c_str() : "");
+		return 4;
+	}
+	if (lr != 0) {
+		LOG_E("%s: flock: %s", p->dev.path().c_str(), std::strerror(-lr));
+		return 1;
+	}
+	if (const int r = p->dev.Apply(p->settings, &err)) {
+		LOG_E("%s", err.c_str());
+		return r == -EINVAL ? 2 : 1; // a configuration the chip does not allow, or a device error
+	}
+	if (!p->dev.HasVitals())
+		LOG_W("%s: the driver offers no vitals interface (MXRT_MAX30102_IOC_GET_VITALS): publishing samples and "
+		      "temperature only, no vitals messages",
+		      p->dev.path().c_str());
+	const std::string name = ShmNameFor(cfg_.shm_prefix, p->dev.path());
+	if (name.empty()) {
+		LOG_E("%s: no device name to name the shared memory after", p->dev.path().c_str());
+		return 1;
+	}
+	Segment::Found found;
+	std::uint32_t owner = 0;
+	int e = 0;
+	p->seg = Segment::Create(name, cfg_.ring_records, cfg_.shm_mode, &e, &found, &owner);
+	if (e == -EBUSY) {
+		LOG_E("/dev/shm%s is held by a running process%s: not starting a second instance", name.c_str(),
+		      owner ? (" (pid " + std::to_string(owner) + ")").c_str() : "");
+		return 4;
+	}
+	if (e != 0) {
+		LOG_E("shared memory /dev/shm%s: %s", name.c_str(), std::strerror(-e));
+		return 1;
+	}
+	if (found == Segment::Found::kStale)
+		LOG_W("/dev/shm%s was left by a daemon that is no longer running%s: replaced", name.c_str(),
+		      owner ? (" (pid " + std::to_string(owner) + ")").c_str() : "");
+	InitHeader(p->seg.shm(), cfg_.ring_records, std::uint32_t(getpid()), p->dev.index(), p->dev.path());
+	p->out.device_name = p->dev.name();
+	p->out.device_index = p->dev.index();
+	p->out.seg = &p->seg;
+	if (cfg_.mqueue) {
+		p->mq_name = name;
+		if (OpenMessageQueue(name, cfg_.mqueue_maxmsg, cfg_.shm_mode, &p->out.mq, &err) != 0) {
+			LOG_E("%s", err.c_str());
+			return 1;
+		}
+	}
+	if (cfg_.fifo && MakeFifo(cfg_.fifo_dir, p->dev.name(), &p->out.fifo_path, &err) != 0) {
+		LOG_E("%s", err.c_str());
+		return 1;
+	}
+	return 0;
+}
+
+void Daemon::PublishConfig(Pipeline *p) {
+	mxrtd_shm_config c{};
+	if (p->dev.ReadConfig(&c) != 0)
+		LOG_W("%s: cannot read the driver's configuration back", p->dev.path().c_str());
+	c.sched_policy = p->acq ? p->acq->policy() : MXRTD_POLICY_OTHER;
+	c.sched_priority = c.sched_policy == MXRTD_POLICY_FIFO ? cfg_.priority : 0;
+	if (c.sched_policy == MXRTD_POLICY_DEADLINE) {
+		c.runtime_ns = cfg_.runtime_ns;
+		c.deadline_ns = cfg_.deadline_ns;
+		c.period_ns = cfg_.period_ns;
+	}
+	for (int cpu : cfg_.cpus)
+		if (cpu < 64)
+			c.cpus |= 1ull << cpu;
+	const IoMethod io = p->acq ? p->acq->io() : cfg_.io;
+	c.io_method = io == IoMethod::kUring ? MXRTD_IO_URING : io == IoMethod::kPoll ? MXRTD_IO_POLL : MXRTD_IO_READ;
+	c.wait_method = consumers_.method() == WaitMethod::kFutexWaitv ? MXRTD_WAIT_FUTEX_WAITV : MXRTD_WAIT_FUTEX;
+	c.mlocked = mlocked_;
+	c.batch = cfg_.batch;
+	c.reloads = p->reloads;
+	p->published_policy = c.sched_policy;
+	ShmWriter(p->seg.shm()).PublishConfig(c);
+}
+
+int Daemon::Start() {
+	// Memory first: everything after this (threads' stacks, buffers, the segments) is locked.
+	if (cfg_.lock_memory != LockMemory::kOff) {
+		std::string why;
+		if (LockMemory(&why) == 0) {
+			mlocked_ = true;
+		} else if (cfg_.lock_memory == LockMemory::kRequired) {
+			LOG_E("%s; memory locking is required (lock = \"required\"): exiting", why.c_str());
+			return 3;
+		} else {
+			LOG_W("%s; running with memory that can be paged out (lock = \"try\")", why.c_str());
+		}
+	}
+	if (!cfg_.cpuset_partition.empty()) {
+		std::string why;
+		if (MakeCpusetPartition(cfg_.cpuset_partition, cfg_.cpus, &why) != 0) {
+			LOG_E("cpuset partition %s: %s", cfg_.cpuset_partition.c_str(), why.c_str());
+			return 1;
+		}
+		partition_ = true;
+		LOG_I("CPUs %s are the cpuset partition /sys/fs/cgroup/%s, with the daemon in it", FormatCpuList(cfg_.cpus).c_str(),
+		      cfg_.cpuset_partition.c_str());
+	}
+	for (const DeviceSettings &s : cfg_.devices) {
+		auto p = std::make_unique<Pipeline>();
+		p->settings = s;
+		pipes_.push_back(std::move(p));
+		if (const int r = OpenDevice(pipes_.back().get()))
+			return r;
+	}
+	std::vector<Outputs *> outs;
+	for (auto &p : pipes_)
+		outs.push_back(&p->out);
+	if (const int r = consumers_.Start(outs, cfg_))
+		return r;
+	for (auto &p : pipes_) {
+		p->acq = std::make_unique<Acquisition>(&p->dev, &p->seg, cfg_);
+		if (const int r = p->acq->Start()) {
+			p->acq.reset();
+			return r;
+		}
+	}
+	for (auto &p : pipes_) {
+		PublishConfig(p.get());
+		StoreAndWake(&p->seg.shm()->events.state.value, MXRTD_STATE_RUNNING);
+		Bump(&p->seg.shm()->events.any.value);
+		mxrtd_shm_config c{};
+		ReadConfig(p->seg.shm(), &c);
+		LOG_I("%s: running (%s %u Hz, configured through %s; shared memory /dev/shm%s%s%s%s%s%s)", p->dev.path().c_str(),
+		      ModeName(c.mode), c.sample_rate_hz, p->dev.ConfigInterface(), p->seg.name().c_str(),
+		      p->out.mq != mqd_t(-1) ? ", message queue " : "", p->out.mq != mqd_t(-1) ? p->mq_name.c_str() : "",
+		      p->out.fifo_path.empty() ? "" : ", FIFO ", p->out.fifo_path.c_str(), mlocked_ ? ", memory locked" : "");
+	}
+	ReadTemperatures();
+	Notify("READY=1\nSTATUS=reading");
+	return 0;
+}
+
+void Daemon::ReadTemperatures() {
+	for (auto &p : pipes_) {
+		std::int32_t mc = 0;
+		const int r = p->dev.ReadTemp(&mc);
+		mxrtd_shm_temp t{};
+		ReadTemp(p->seg.shm(), &t);
+		if (r == 0) {
+			t.millicelsius = mc;
+			t.flags |= MXRTD_TEMP_VALID;
+			t.timestamp_ns = NowNs();
+		} else {
+			if (t.errors == 0)
+				LOG_W("%s: reading the temperature (%s): %s", p->dev.path().c_str(), p->dev.TempInterface(),
+				      std::strerror(-r));
+			t.errors++;
+		}
+		ShmWriter(p->seg.shm()).PublishTemp(t);
+		Bump(&p->seg.shm()->events.temp.value);
+		Bump(&p->seg.shm()->events.any.value);
+	}
+}
+
+void Daemon::Reload() {
+	Notify("RELOADING=1");
+	Config c;
+	std::string err;
+	if (!cl_.config_file.empty() && !LoadTomlFile(cl_.config_file, &c, &err)) {
+		LOG_E("reload: %s: keeping the running configuration", err.c_str());
+		Notify("READY=1");
+		return;
+	}
+	if (!ApplyCommandLine(cl_, &c, &err) || !Validate(c, &err)) {
+		LOG_E("reload: %s: keeping the running configuration", err.c_str());
+		Notify("READY=1");
+		return;
+	}
+	std::string changed;
+	// What needs a restart is said, not half-done.
+	std::vector<std::string> now, want;
+	for (auto &p : pipes_)
+		now.push_back(p->settings.path);
+	for (const DeviceSettings &d : c.devices)
+		want.push_back(d.path);
+	if (now != want)
+		LOG_W("reload: the list of devices changed: that takes a restart (systemctl restart mxrtd)");
+	if (c.ring_records != cfg_.ring_records || c.shm_prefix != cfg_.shm_prefix || c.mqueue != cfg_.mqueue ||
+	    c.fifo != cfg_.fifo || c.fifo_dir != cfg_.fifo_dir || c.io != cfg_.io || c.batch != cfg_.batch ||
+	    c.wait != cfg_.wait || c.lock_memory != cfg_.lock_memory || c.cpuset_partition != cfg_.cpuset_partition)
+		LOG_W("reload: outputs, I/O, wait method, memory locking and partition settings take a restart; kept as they are");
+	for (auto &p : pipes_) {
+		for (const DeviceSettings &d : c.devices) {
+			if (d.path != p->settings.path || d == p->settings)
+				continue;
+			if (p->dev.Apply(d, &err) != 0) {
+				LOG_E("reload: %s: keeping the device's configuration", err.c_str());
+				continue;
+			}
+			p->settings = d;
+			changed += " " + p->dev.name();
+		}
+	}
+	const bool resched = c.policy != cfg_.policy || c.runtime_ns != cfg_.runtime_ns || c.deadline_ns != cfg_.deadline_ns ||
+			     c.period_ns != cfg_.period_ns || c.priority != cfg_.priority || c.cpus != cfg_.cpus ||
+			     c.sched_fallback != cfg_.sched_fallback;
+	cfg_.policy = c.policy;
+	cfg_.runtime_ns = c.runtime_ns;
+	cfg_.deadline_ns = c.deadline_ns;
+	cfg_.period_ns = c.period_ns;
+	cfg_.priority = c.priority;
+	cfg_.cpus = c.cpus;
+	cfg_.sched_fallback = c.sched_fallback;
+	cfg_.temp_interval_ms = c.temp_interval_ms;
+	cfg_.log_level = c.log_level;
+	LogSetLevel(c.log_level);
+	for (auto &p : pipes_) {
+		if (resched)
+			p->acq->Reschedule(cfg_);
+		p->reloads++;
+		PublishConfig(p.get());
+	}
+	LOG_I("reloaded the configuration%s%s%s", cl_.config_file.empty() ? "" : (" from " + cl_.config_file).c_str(),
+	      changed.empty() ? "" : ": applied to", changed.c_str());
+	if (resched)
+		LOG_I("reload: the acquisition threads reschedule themselves at their next wake-up");
+	Notify("READY=1");
+}
+
+int Daemon::Run() {
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	std::uint64_t next_temp = cfg_.temp_interval_ms ? NowNs() + cfg_.temp_interval_ms * 1000000ull : 0;
+	for (;;) {
+		// at most 200 ms, so that a device that went away is noticed
+		std::uint64_t wait_ns = 200000000;
+		const std::uint64_t now = NowNs();
+		if (next_temp && next_temp > now && next_temp - now < wait_ns)
+			wait_ns = next_temp - now;
+		timespec ts{time_t(wait_ns / 1000000000ull), long(wait_ns % 1000000000ull)};
+		const int sig = sigtimedwait(&set, nullptr, &ts);
+		if (sig == SIGINT || sig == SIGTERM) {
+			LOG_I("%s: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+			return 0;
+		}
+		if (sig == SIGHUP) {
+			Reload();
+			next_temp = cfg_.temp_interval_ms ? NowNs() + cfg_.temp_interval_ms * 1000000ull : 0;
+		}
+		for (auto &p : pipes_) {
+			if (p->acq && p->acq->Failed())
+				return 1;
+			if (p->acq && p->acq->policy() != p->published_policy)
+				PublishConfig(p.get()); // the thread rescheduled itself (SIGHUP)
+		}
+		if (next_temp && NowNs() >= next_temp) {
+			ReadTemperatures();
+			next_temp = NowNs() + cfg_.temp_interval_ms * 1000000ull;
+		}
+	}
+}
+
+void Daemon::Shutdown() {
+	if (shut_)
+		return;
+	shut_ = true;
+	Notify("STOPPING=1");
+	for (auto &p : pipes_)
+		if (p->acq)
+			p->acq->Stop();
+	// STOPPED wakes every consumer, ours and other programs'
+	for (auto &p : pipes_)
+		if (p->seg.valid()) {
+			StoreAndWake(&p->seg.shm()->events.state.value, MXRTD_STATE_STOPPED);
+			Bump(&p->seg.shm()->events.any.value);
+		}
+	consumers_.Join();
+	for (auto &p : pipes_) {
+		if (p->out.mq != mqd_t(-1)) {
+			mq_close(p->out.mq);
+			mq_unlink(p->mq_name.c_str());
+		}
+		if (p->out.fifo_fd >= 0)
+			close(p->out.fifo_fd);
+		if (!p->out.fifo_path.empty())
+			unlink(p->out.fifo_path.c_str());
+		p->seg.Shutdown();
+	}
+	pipes_.clear();
+	if (partition_)
+		RemoveCpusetPartition(cfg_.cpuset_partition);
+}
+
+} // namespace
+} // namespace mxrtd
+
+int main(int argc, char **argv) {
+	using namespace mxrtd;
+	CommandLine cl;
+	std::string text;
+	const int pr = ParseCommandLine(argc, argv, &cl, &text);
+	if (pr >= 0) {
+		std::fputs(text.c_str(), pr == 0 ? stdout : stderr);
+		return pr;
+	}
+	Config cfg;
+	std::string err;
+	if ((!cl.config_file.empty() && !LoadTomlFile(cl.config_file, &cfg, &err)) || !ApplyCommandLine(cl, &cfg, &err) ||
+	    !Validate(cfg, &err)) {
+		std::fprintf(stderr, "mxrtd: %s\n", err.c_str());
+		return 2;
+	}
+	if (cl.check_config) {
+		std::fputs(ToToml(cfg).c_str(), stdout);
+		return 0;
+	}
+	LogInit(cfg.log_target, cfg.log_level);
+	// Every thread inherits this mask: INT/TERM/HUP are the main thread's (sigtimedwait), SIGUSR1
+	// and SIGXCPU the acquisition threads' (they unblock them), SIGPIPE nobody's (a FIFO reader
+	// that goes away is an EPIPE).
+	sigset_t set;
+	sigemptyset(&set);
+	for (int s : {SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGXCPU})
+		sigaddset(&set, s);
+	pthread_sigmask(SIG_BLOCK, &set, nullptr);
+	signal(SIGPIPE, SIG_IGN);
+	InstallAcquisitionSignals();
+
+	int status;
+	{
+		Daemon d(cl, cfg);
+		status = d.Start();
+		if (status == 0)
+			status = d.Run();
+	}
+	LOG_I("stopped%s", status ? (" (exit status " + std::to_string(status) + ")").c_str() : "");
+	return status;
+}

@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: GPL-2.0
+//
+// Runs in: user space (mxrtd).
+//
+// Scheduling the calling thread (sched_setattr(2): glibc 2.36 has no wrapper), CPU affinity,
+// locking memory, and the cgroup v2 cpuset partition that lets a SCHED_DEADLINE thread be pinned.
+//
+// A SCHED_DEADLINE thread may only run on a whole root domain (the kernel's admission control is
+// per root domain): pinning one to a CPU subset fails (EPERM at sched_setattr, EBUSY at
+// sched_setaffinity) unless those CPUs are a root domain of their own: an exclusive cpuset
+// partition, or CPUs isolated at boot (isolcpus=domain,N). DescribeRefusal says which applies.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "config.hpp"
+
+namespace mxrtd {
+
+// 0 or -errno. SCHED_FLAG_DL_OVERRUN: SIGXCPU when the thread overruns its runtime.
+int SetDeadline(std::uint64_t runtime_ns, std::uint64_t deadline_ns, std::uint64_t period_ns, bool overrun_signal);
+int SetFifo(std::uint32_t priority);
+int SetOther();
+int SetAffinity(const std::vector<int> &cpus); // the calling thread; empty: nothing to do
+// The calling thread's policy, as MXRTD_POLICY_*.
+std::uint32_t CurrentPolicy();
+
+// One line: why the kernel refused SCHED_DEADLINE (err from SetDeadline).
+std::string DescribeDeadlineRefusal(int err, const std::vector<int> &cpus);
+
+// mlockall(MCL_CURRENT | MCL_FUTURE): 0 or -errno, with *why saying what to change.
+int LockMemory(std::string *why);
+
+// The kernel's io_uring switch (/proc/sys/kernel/io_uring_disabled, 6.6+): -1 if absent.
+int IoUringDisabledSysctl();
+
+// A cpuset partition /sys/fs/cgroup/<name> holding exactly `cpus` (made if needed), with this whole
+// process moved into it: 0 or -errno, *why saying what failed. RemoveCpusetPartition undoes it
+// (the process goes back to the cgroup it came from).
+int MakeCpusetPartition(const std::string &name, const std::vector<int> &cpus, std::string *why);
+void RemoveCpusetPartition(const std::string &name);
+
+} // namespace mxrtd

@@ -1,0 +1,417 @@
+// SPDX-License-Identifier: GPL-2.0
+//
+// Runs in: user space. See shm.hpp and include/uapi/mxrt/mxrtd.h.
+#include "shm.hpp"
+
+#include <cerrno>
+#include <cstddef>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <lib/kstd/atomic.hpp>
+#include <lib/kstd/seqlock.hpp>
+
+#include "futex.hpp"
+
+namespace mxrtd {
+
+using kstd::AtomicRef;
+using kstd::MemoryOrder;
+
+static_assert(sizeof(mxrtd_shm) == MXRTD_SHM_HEADER_SIZE);
+static_assert(offsetof(mxrtd_shm, events) == MXRTD_OFF_EVENTS);
+static_assert(offsetof(mxrtd_shm, ring) == MXRTD_OFF_RING);
+static_assert(offsetof(mxrtd_shm, vitals) == MXRTD_OFF_VITALS);
+static_assert(offsetof(mxrtd_shm, temp) == MXRTD_OFF_TEMP);
+static_assert(offsetof(mxrtd_shm, config) == MXRTD_OFF_CONFIG);
+static_assert(offsetof(mxrtd_shm, stats) == MXRTD_OFF_STATS);
+static_assert(offsetof(mxrtd_shm, acq_latency) == MXRTD_OFF_ACQ_LATENCY);
+static_assert(offsetof(mxrtd_shm, mon_latency) == MXRTD_OFF_MON_LATENCY);
+static_assert(sizeof(mxrtd_vitals_msg) == MXRTD_MSG_SIZE);
+static_assert(sizeof(Record) == MXRT_MAX30102_RECORD_SIZE);
+static_assert(MXRTD_LAT_BUCKETS == mxrt::kLog2Buckets, "the segment's histogram is the project's log2 histogram");
+// Seqlock payloads are copied in 8-byte words after `seq`.
+static_assert(sizeof(mxrtd_shm_vitals) % 8 == 0 && offsetof(mxrtd_shm_vitals, seq) == 0);
+static_assert(sizeof(mxrtd_shm_temp) % 8 == 0 && offsetof(mxrtd_shm_temp, seq) == 0);
+static_assert(sizeof(mxrtd_shm_config) % 8 == 0 && offsetof(mxrtd_shm_config, seq) == 0);
+
+// ---- the segment -------------------------------------------------------------------------------
+
+Segment &Segment::operator=(Segment &&o) noexcept {
+	if (this != &o) {
+		Close();
+		shm_ = o.shm_;
+		size_ = o.size_;
+		fd_ = o.fd_;
+		owner_ = o.owner_;
+		name_ = static_cast<std::string &&>(o.name_);
+		o.shm_ = nullptr;
+		o.fd_ = -1;
+		o.owner_ = false;
+	}
+	return *this;
+}
+
+std::string ShmNameFor(const std::string &prefix, const std::string &device) {
+	const std::size_t slash = device.find_last_of('/');
+	const std::string base = slash == std::string::npos ? device : device.substr(slash + 1);
+	if (base.empty() || base == "." || base == "..")
+		return "";
+	return "/" + prefix + "-" + base;
+}
+
+static u32 PidOf(int fd) {
+	struct stat st;
+	if (fstat(fd, &st) != 0 || st.st_size < off_t(MXRTD_SHM_HEADER_SIZE))
+		return 0;
+	void *p = mmap(nullptr, MXRTD_SHM_HEADER_SIZE, PROT_READ, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		return 0;
+	const auto *shm = static_cast<const mxrtd_shm *>(p);
+	const u32 pid = AtomicRef<const u64>(shm->magic).Load(MemoryOrder::kAcquire) == MXRTD_SHM_MAGIC
+					  ? shm->pid : 0;
+	munmap(p, MXRTD_SHM_HEADER_SIZE);
+	return pid;
+}
+
+// LOCK_EX|LOCK_NB, retried for a while: a reader checking liveness holds LOCK_SH for an instant.
+static bool LockExclusive(int fd) {
+	for (int i = 0; i < 50; i++) {
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+			return true;
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			return false;
+		usleep(10000);
+	}
+	return false;
+}
+
+Segment Segment::Create(const std::string &name, u32 ring_records, unsigned mode, int *err, Found *found,
+			u32 *owner_pid) {
+	Segment s;
+	if (found)
+		*found = Found::kNothing;
+	if (ring_records < 16 || (ring_records & (ring_records - 1)) != 0) {
+		*err = -EINVAL;
+		return s;
+	}
+	const std::size_t size = MXRTD_SHM_HEADER_SIZE + std::size_t(ring_records) * sizeof(Record);
+	for (int attempt = 0; attempt < 5; attempt++) {
+		int fd = shm_open(name.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+		if (fd < 0 && errno == EEXIST) {
+			// Someone's: alive if it holds the lock, else left by a daemon that died.
+			fd = shm_open(name.c_str(), O_RDWR | O_CLOEXEC, 0);
+			if (fd < 0) {
+				if (errno == ENOENT)
+					continue; // unlinked meanwhile
+				*err = -errno;
+				return s;
+			}
+			const u32 pid = PidOf(fd);
+			if (owner_pid)
+				*owner_pid = pid;
+			if (!LockExclusive(fd)) {
+				close(fd);
+				*err = -EBUSY;
+				return s;
+			}
+			if (found)
+				*found = Found::kStale;
+			shm_unlink(name.c_str()); // ours now: replace it (readers of the old one see it unlocked)
+			close(fd);
+			continue;
+		}
+		if (fd < 0) {
+			*err = -errno;
+			return s;
+		}
+		// fchmod: the umask must not narrow what readers were promised
+		if (flock(fd, LOCK_EX | LOCK_NB) != 0 || fchmod(fd, mode) != 0 || ftruncate(fd, off_t(size)) != 0) {
+			*err = -errno;
+			shm_unlink(name.c_str());
+			close(fd);
+			return s;
+		}
+		void *p = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		if (p == MAP_FAILED) {
+			*err = -errno;
+			shm_unlink(name.c_str());
+			close(fd);
+			return s;
+		}
+		s.shm_ = static_cast<mxrtd_shm *>(p);
+		s.size_ = size;
+		s.fd_ = fd;
+		s.owner_ = true;
+		s.name_ = name;
+		*err = 0;
+		return s;
+	}
+	*err = -EBUSY; // created and replaced under us, again and again
+	return s;
+}
+
+int CheckHeader(const mxrtd_shm *shm, std::size_t size) {
+	if (size < MXRTD_SHM_HEADER_SIZE)
+		return -EAGAIN; // being created (ftruncate not done yet)
+	if (AtomicRef<const u64>(shm->magic).Load(MemoryOrder::kAcquire) != MXRTD_SHM_MAGIC) // pairs with InitHeader
+		return -EAGAIN;
+	if (shm->version != MXRTD_SHM_VERSION || shm->header_size < MXRTD_SHM_HEADER_SIZE ||
+	    shm->record_size != sizeof(Record) || shm->ring_records < 16 ||
+	    (shm->ring_records & (shm->ring_records - 1)) != 0 ||
+	    shm->total_size != shm->header_size + u64(shm->ring_records) * shm->record_size ||
+	    shm->total_size > size)
+		return -EPROTO;
+	return 0;
+}
+
+Segment Segment::Open(const std::string &name, int *err) {
+	Segment s;
+	int fd = shm_open(name.c_str(), O_RDONLY | O_CLOEXEC, 0);
+	if (fd < 0) {
+		*err = -errno;
+		return s;
+	}
+	struct stat st;
+	if (fstat(fd, &st) != 0) {
+		*err = -errno;
+		close(fd);
+		return s;
+	}
+	const std::size_t size = std::size_t(st.st_size);
+	if (size < MXRTD_SHM_HEADER_SIZE) {
+		*err = -EAGAIN;
+		close(fd);
+		return s;
+	}
+	void *p = mmap(nullptr, size, PROT_READ, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED) {
+		*err = -errno;
+		close(fd);
+		return s;
+	}
+	const int check = CheckHeader(static_cast<const mxrtd_shm *>(p), size);
+	if (check != 0) {
+		munmap(p, size);
+		close(fd);
+		*err = check;
+		return s;
+	}
+	s.shm_ = static_cast<mxrtd_shm *>(p);
+	s.size_ = size;
+	s.fd_ = fd;
+	s.name_ = name;
+	*err = 0;
+	return s;
+}
+
+bool Segment::OwnerAlive() const {
+	if (fd_ < 0)
+		return false;
+	if (owner_)
+		return true;
+	if (flock(fd_, LOCK_SH | LOCK_NB) == 0) {
+		flock(fd_, LOCK_UN);
+		return false;
+	}
+	return errno == EWOULDBLOCK;
+}
+
+void Segment::Shutdown() {
+	if (shm_ && owner_) {
+		StoreAndWake(&shm_->events.state.value, MXRTD_STATE_STOPPED);
+		Bump(&shm_->events.any.value);
+		shm_unlink(name_.c_str());
+	}
+	Close();
+}
+
+void Segment::Close() {
+	if (shm_)
+		munmap(shm_, size_);
+	if (fd_ >= 0)
+		close(fd_); // releases the lock
+	shm_ = nullptr;
+	fd_ = -1;
+	owner_ = false;
+}
+
+// ---- the writer --------------------------------------------------------------------------------
+
+void InitHeader(mxrtd_shm *shm, u32 ring_records, u32 pid, u32 device_index,
+		const std::string &device) {
+	std::memset(static_cast<void *>(shm), 0, sizeof(*shm));
+	shm->version = MXRTD_SHM_VERSION;
+	shm->header_size = MXRTD_SHM_HEADER_SIZE;
+	shm->ring_records = ring_records;
+	shm->record_size = sizeof(Record);
+	shm->total_size = MXRTD_SHM_HEADER_SIZE + u64(ring_records) * sizeof(Record);
+	shm->pid = pid;
+	shm->device_index = device_index;
+	timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	shm->started_ns = u64(ts.tv_sec) * 1000000000ull + u64(ts.tv_nsec);
+	std::strncpy(shm->device, device.c_str(), sizeof(shm->device) - 1);
+	shm->ring.records = ring_records;
+	shm->ring.record_size = sizeof(Record);
+	ShmWriter::Hist(shm->acq_latency).Init();
+	ShmWriter::Hist(shm->mon_latency).Init();
+	shm->temp.millicelsius = 0;
+	shm->vitals.flags = MXRTD_VITALS_NONE;
+	shm->events.state.value = MXRTD_STATE_STARTING;
+	// Last, with release: a reader that sees the magic sees everything above (pairs with
+	// CheckHeader's acquire load).
+	AtomicRef<u64>(shm->magic).Store(MXRTD_SHM_MAGIC, MemoryOrder::kRelease);
+}
+
+void ShmWriter::PublishRecords(const Record *rec, u32 n) {
+	if (n == 0)
+		return;
+	const u64 size = shm_->ring.records, mask = size - 1;
+	const u64 i = AtomicRef<u64>(shm_->ring.head).Load(MemoryOrder::kRelaxed);
+	const u64 end = i + n;
+	if (n > size) { // only the newest `size` can be kept
+		rec += n - size;
+		n = u32(size);
+	}
+	AtomicRef<u64>(shm_->ring.writing).Store(end, MemoryOrder::kRelaxed);
+	kstd::SeqWriterFence(); // the claim before the slots: pairs with SeqReaderFence in ReadRing
+	const u64 first = end - n;
+	const u32 at = u32(first & mask);
+	const u32 part = u32(size - at) < n ? u32(size - at) : n;
+	kstd::SeqStore(&slots_[at], rec, std::size_t(part) * sizeof(Record));
+	if (part < n)
+		kstd::SeqStore(&slots_[0], rec + part, std::size_t(n - part) * sizeof(Record));
+	AtomicRef<u64>(shm_->ring.head).Store(end, MemoryOrder::kRelease); // pairs with ReadRing's head load
+}
+
+// A seqlock section: `seq` first, then the payload, copied in words.
+template <typename T> static void SeqWrite(T *dst, const T &src) {
+	kstd::SeqCountRef seq(dst->seq);
+	seq.WriteBegin();
+	kstd::SeqStore(reinterpret_cast<char *>(dst) + 8, reinterpret_cast<const char *>(&src) + 8, sizeof(T) - 8);
+	seq.WriteEnd();
+}
+
+template <typename T> static bool SeqRead(const T *src, T *out) {
+	kstd::SeqCountRef seq(const_cast<u64 &>(src->seq));
+	for (int tries = 0; tries < 1000; tries++) {
+		const u64 s = seq.ReadBegin();
+		kstd::SeqLoad(reinterpret_cast<char *>(out) + 8, reinterpret_cast<const char *>(src) + 8, sizeof(T) - 8);
+		if (!seq.ReadRetry(s)) {
+			out->seq = s;
+			return true;
+		}
+	}
+	return false;
+}
+
+void ShmWriter::PublishVitals(const mxrtd_shm_vitals &v) {
+	mxrtd_shm_vitals c = v;
+	c.updates = shm_->vitals.updates + 1; // the only writer: a plain read of its own field
+	SeqWrite(&shm_->vitals, c);
+}
+
+void ShmWriter::PublishTemp(const mxrtd_shm_temp &t) {
+	mxrtd_shm_temp c = t;
+	c.updates = shm_->temp.updates + 1;
+	SeqWrite(&shm_->temp, c);
+}
+
+void ShmWriter::PublishConfig(const mxrtd_shm_config &c) { SeqWrite(&shm_->config, c); }
+
+void ShmWriter::Add(u64 mxrtd_shm_stats::*field, u64 d) {
+	AtomicRef<u64>(shm_->stats.*field).AddSingleWriter(d, MemoryOrder::kRelaxed);
+}
+
+void ShmWriter::Set(u64 mxrtd_shm_stats::*field, u64 v) {
+	AtomicRef<u64>(shm_->stats.*field).Store(v, MemoryOrder::kRelaxed);
+}
+
+// ---- readers -----------------------------------------------------------------------------------
+
+RingCursor RingCursor::AtHead(const mxrtd_shm *shm) {
+	RingCursor c;
+	c.next = AtomicRef<const u64>(shm->ring.head).Load(MemoryOrder::kAcquire);
+	return c;
+}
+
+u64 RingPending(const mxrtd_shm *shm, const RingCursor &c) {
+	const u64 h = AtomicRef<const u64>(shm->ring.head).Load(MemoryOrder::kAcquire);
+	return h > c.next ? h - c.next : 0;
+}
+
+u32 ReadRing(const mxrtd_shm *shm, RingCursor *c, Record *out, u32 max) {
+	if (max == 0)
+		return 0;
+	const u64 size = shm->ring.records, mask = size - 1;
+	const Record *slots = reinterpret_cast<const Record *>(reinterpret_cast<const char *>(shm) + MXRTD_SHM_HEADER_SIZE);
+	auto oldest = [size](u64 end) { return end > size ? end - size : 0; };
+	for (;;) {
+		const u64 h = AtomicRef<const u64>(shm->ring.head).Load(MemoryOrder::kAcquire); // pairs with PublishRecords
+		if (c->next >= h)
+			return 0;
+		u64 lo = c->next > oldest(h) ? c->next : oldest(h);
+		u32 n = u32(h - lo < max ? h - lo : max);
+		const u32 at = u32(lo & mask);
+		const u32 part = u32(size - at) < n ? u32(size - at) : n;
+		kstd::SeqLoad(out, &slots[at], std::size_t(part) * sizeof(Record));
+		if (part < n)
+			kstd::SeqLoad(out + part, &slots[0], std::size_t(n - part) * sizeof(Record));
+		kstd::SeqReaderFence(); // the copy before the claim check: pairs with SeqWriterFence
+		const u64 valid = oldest(AtomicRef<const u64>(shm->ring.writing).Load(MemoryOrder::kRelaxed));
+		if (lo < valid) { // lapped during the copy: drop what the writer may have reached
+			if (valid >= lo + n)
+				continue;
+			const u32 drop = u32(valid - lo);
+			std::memmove(out, out + drop, std::size_t(n - drop) * sizeof(Record));
+			lo = valid;
+			n -= drop;
+		}
+		// The first record carries the gap this reader caused (within a batch, gaps are the
+		// sensor's own: b.seq == a.seq + 1 + b.lost).
+		const u64 skipped = lo - c->next;
+		if (c->started) {
+			const u64 gap = out[0].seq - c->last_seq - 1;
+			if (gap != out[0].lost) { // some of the gap is ours, not the sensor's
+				out[0].flags |= MXRT_MAX30102_REC_READER_OVERRUN;
+				c->overruns++;
+				c->lost += gap - out[0].lost;
+				out[0].lost = u32(gap < 0xffffffffull ? gap : 0xffffffffull);
+			}
+		} else if (skipped > 0) {
+			out[0].flags |= MXRT_MAX30102_REC_READER_OVERRUN;
+			c->overruns++;
+			c->lost += skipped;
+			const u64 l = u64(out[0].lost) + skipped;
+			out[0].lost = u32(l < 0xffffffffull ? l : 0xffffffffull);
+		}
+		c->next = lo + n;
+		c->started = true;
+		c->last_seq = out[n - 1].seq;
+		return n;
+	}
+}
+
+bool ReadVitals(const mxrtd_shm *shm, mxrtd_shm_vitals *out) { return SeqRead(&shm->vitals, out); }
+bool ReadTemp(const mxrtd_shm *shm, mxrtd_shm_temp *out) { return SeqRead(&shm->temp, out); }
+bool ReadConfig(const mxrtd_shm *shm, mxrtd_shm_config *out) { return SeqRead(&shm->config, out); }
+
+mxrtd_shm_stats ReadStats(const mxrtd_shm *shm) {
+	mxrtd_shm_stats s;
+	const u64 *src = reinterpret_cast<const u64 *>(&shm->stats);
+	u64 *dst = reinterpret_cast<u64 *>(&s);
+	for (std::size_t i = 0; i < sizeof(s) / 8; i++)
+		dst[i] = AtomicRef<const u64>(src[i]).Load(MemoryOrder::kRelaxed);
+	return s;
+}
+
+mxrt::Log2Snapshot ReadLatency(const mxrtd_shm_latency &h) {
+	return ShmWriter::Hist(const_cast<mxrtd_shm_latency &>(h)).Snapshot();
+}
+
+} // namespace mxrtd
