@@ -16,7 +16,7 @@ M=${MXRT_MODDIR:?}
 S=${MXRT_BENCH_SECONDS:-60}
 PRIO=40
 insmod "$M/mxrt_max30102_sim.ko" || exit 1
-insmod "$M/mxrt_max30102.ko" || exit 1
+load_driver || exit 1
 DEV=/dev/max30102-0
 i=0
 while [ ! -c $DEV ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done

@@ -10,7 +10,7 @@ say() { printf '\n### %s\n' "$*"; }
 
 say "load the simulator and the driver; a finger at 72 bpm, 97 % SpO2, the die at 36.5 C"
 insmod "$M/mxrt_max30102_sim.ko" || exit 1
-insmod "$M/mxrt_max30102.ko" || exit 1
+load_driver || exit 1
 DEV=/dev/max30102-0
 i=0
 while [ ! -c $DEV ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
@@ -62,4 +62,4 @@ kill -TERM $DPID
 wait $DPID
 echo "exit status $?; /dev/shm: [$(ls /dev/shm)] /dev/mqueue: [$(ls /dev/mqueue)] /run/mxrtd: [$(ls /run/mxrtd 2>/dev/null)]"
 tail -n 2 /tmp/mxrtd.log
-rmmod mxrt_max30102 mxrt_max30102_sim
+unload_driver; rmmod mxrt_max30102_sim

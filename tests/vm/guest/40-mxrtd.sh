@@ -14,17 +14,15 @@ M=${MXRT_MODDIR:?}
 SUITE=mxrtd # ok, bad, check: tests/vm/test-env.sh
 
 insmod "$M/mxrt_max30102_sim.ko" || { echo "FAIL: cannot load the simulator"; exit 1; }
-insmod "$M/mxrt_max30102.ko" || { echo "FAIL: cannot load the driver"; exit 1; }
+load_driver || { echo "FAIL: cannot load the driver"; exit 1; }
 DEV=/dev/max30102-0
 i=0
 while [ ! -c $DEV ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 [ -c $DEV ] || { echo "FAIL: $DEV missing"; exit 1; }
 SYS=/sys/class/misc/max30102-0/device
 SIM=$(ls -d /sys/kernel/debug/mxrt_max30102_sim/i2c-* | head -1)
-# what a Debian system has: /dev/shm, /dev/mqueue and /run
-mkdir -p /dev/shm /dev/mqueue /run
-mount -t tmpfs tmpfs /dev/shm
-mount -t mqueue mqueue /dev/mqueue
+# /dev/shm, /dev/mqueue and /run are mounted by the guest's init, as on a Debian system
+check shm-and-mqueue-mounted sh -c 'grep -q " /dev/shm tmpfs " /proc/mounts && grep -q " /dev/mqueue mqueue " /proc/mounts'
 SHM=/dev/shm/mxrtd-max30102-0
 MQ=/dev/mqueue/mxrtd-max30102-0
 FIFO=/run/mxrtd/max30102-0.fifo
@@ -270,5 +268,5 @@ if [ "$(nproc)" -ge 2 ]; then
 fi
 
 check finally-nothing-left nothing_left
-rmmod mxrt_max30102 mxrt_max30102_sim
+unload_driver; rmmod mxrt_max30102_sim
 exit $fail
