@@ -109,6 +109,8 @@ build/guest/$(1)/bin/mxrt_unit_test: $(patsubst %.cpp,$(B)/guest-$(1)/%.o,$(SRCS
 	@mkdir -p $$(dir $$@)
 	$$(CXX_$(1)) -static -pthread -o $$@ $$^
 -include $(patsubst %.cpp,$(B)/guest-$(1)/%.d,$(SRCS) tests/unit/guest_main.cpp)
+# GUEST_FILTER is compiled into guest_main: a change to it (here) rebuilds that one file
+$(B)/guest-$(1)/tests/unit/guest_main.o: tests/unit/unit.mk
 endef
 $(eval $(call guest,x86_64))
 $(eval $(call guest,aarch64))
