@@ -1468,6 +1468,9 @@ static int mx_ioc_stats(struct mx_dev *md, struct mx_file *mf, struct mxrt_max30
 	mx_ioc_unlock(md);
 	s->readers = atomic_read(&sh->readers);
 	s->i2c_errors = atomic64_read(&md->st.i2c_errors);
+	s->bus_stuck = READ_ONCE(md->bus.stuck);
+	s->bus_recoveries = READ_ONCE(md->bus.recoveries);
+	s->bus_reinits = READ_ONCE(md->bus.reinits);
 	s->temp_reads = atomic64_read(&md->st.temp_reads);
 	s->system_suspends = atomic64_read(&md->st.sys_suspends);
 	s->system_resumes = atomic64_read(&md->st.sys_resumes);

@@ -164,6 +164,7 @@ void mxrt_ioc_stats_acq(const mxrt_acq *acq, const mxrt_irq_health *h, int has_i
 	s->irq_missed = Relaxed(h->missed);
 	s->irq_stuck = Relaxed(h->stuck);
 	s->polls = Relaxed(h->polls);
+	s->irq_watchdog_expiries = Relaxed(h->expiries);
 	switch (acq->state) {
 	case MXRT_CHIP_RUNNING: s->chip_state = MXRT_MAX30102_CHIP_RUNNING; break;
 	case MXRT_CHIP_STALE: s->chip_state = MXRT_MAX30102_CHIP_RETRYING; break;

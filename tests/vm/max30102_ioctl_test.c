@@ -360,7 +360,7 @@ static uint64_t rnd(void)
 
 static int fuzz(const char *dev, long n, uint64_t seed)
 {
-	static const uint32_t sizes[] = {0, 4, 8, 16, 36, 40, 48, 56, 64, 280, 288, 4096, 4097, 16383};
+	static const uint32_t sizes[] = {0, 4, 8, 16, 36, 40, 48, 56, 64, 280, 312, 320, 4096, 4097, 16383};
 	struct mxrt_max30102_ioc_config now;
 	unsigned char *buf;
 	long i, ok = 0, temps = 0, byerr[8] = {0};

@@ -310,6 +310,10 @@ int Stats(int fd) {
 		{"file_lost", s.file_lost},
 		{"file_flushes", s.file_flushes},
 		{"file_flushed", s.file_flushed},
+		{"bus_stuck", s.bus_stuck},
+		{"bus_recoveries", s.bus_recoveries},
+		{"bus_reinits", s.bus_reinits},
+		{"irq_watchdog_expiries", s.irq_watchdog_expiries},
 	};
 	for (const auto &[k, v] : n)
 		o.Num(k, v);

@@ -209,8 +209,13 @@ struct mxrt_max30102_ioc_stats {
 	mxrt_uapi_u32 chip_state; /* MXRT_MAX30102_CHIP_* */
 	mxrt_uapi_u32 irq_mode;   /* MXRT_MAX30102_IRQ_* */
 	mxrt_uapi_u32 pad;        /* 0 */
+	/* the stuck-bus guard and the lost-interrupt watchdog (debugfs `stats`, sysfs `bus_stuck`) */
+	mxrt_uapi_aligned_u64 bus_stuck;             /* I2C sequences that overran bus_timeout_ms */
+	mxrt_uapi_aligned_u64 bus_recoveries;        /* bus recoveries that freed the bus */
+	mxrt_uapi_aligned_u64 bus_reinits;           /* chip re-initialisations after a stuck bus */
+	mxrt_uapi_aligned_u64 irq_watchdog_expiries; /* windows without an interrupt that were looked into */
 };
-#define MXRT_MAX30102_STATS_SIZE_VER0 280
+#define MXRT_MAX30102_STATS_SIZE_VER0 312
 
 /* The latest vitals (docs/vitals.md). flags: */
 #define MXRT_MAX30102_VITALS_HR_VALID 0x0001     /* hr_mbpm is a measurement */

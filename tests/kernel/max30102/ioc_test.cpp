@@ -360,9 +360,11 @@ TEST(Max30102Ioctl, StatsStateAndInterruptMode) {
 	acq.next_seq = 13;
 	h.irqs = 7;
 	h.missed = 2;
+	h.expiries = 5;
 	mxrt_max30102_ioc_stats s{};
 	acq.state = MXRT_CHIP_RUNNING;
 	mxrt_ioc_stats_acq(&acq, &h, 1, &s);
+	EXPECT_EQ(s.irq_watchdog_expiries, 5u);
 	EXPECT_EQ(s.samples, 10u);
 	EXPECT_EQ(s.fifo_lost, 3u);
 	EXPECT_EQ(s.next_seq, 13u);

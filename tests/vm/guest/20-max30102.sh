@@ -356,6 +356,16 @@ echo "recovery_fails=0" >$SIM/control
 stuck_three() { stuck "hang=3" && [ "$d_stuck" = 3 ] && [ "$d_rec" = 3 ] && [ "$ds_rec" = 3 ] && [ "$ds_to" = 0 ]; }
 check stuck-bus-three-in-a-row stuck_three
 cat $DBG/stats | grep -E '^bus_'
+# the same counters through MXRT_MAX30102_IOC_GET_STATS (nothing is stuck now: they stand still)
+ioctl_bus_counters() {
+	j=$(mxrt-max30102-ctl -d $DEV --json stats) || return 1
+	echo "GET_STATS: $(echo "$j" | grep -o '"bus_[a-z]*": [0-9]*' | tr '\n' ' ')"
+	[ "$(echo "$j" | sed -n 's/.*"bus_stuck": \([0-9]*\).*/\1/p')" = "$(cat $SYS/bus_stuck)" ] &&
+		[ "$(echo "$j" | sed -n 's/.*"bus_recoveries": \([0-9]*\).*/\1/p')" = "$(stat_of bus_recoveries)" ] &&
+		[ "$(echo "$j" | sed -n 's/.*"bus_reinits": \([0-9]*\).*/\1/p')" = "$(stat_of bus_reinits)" ] &&
+		[ "$(cat $SYS/bus_stuck)" -ge 5 ]
+}
+check stuck-bus-counters-in-get-stats ioctl_bus_counters
 
 # 5a'. the lost-interrupt check is a watchdog of the library: its timeout follows the applied
 # configuration (the window: 1.25 almost-full periods, in whole ms rounded up), and while

@@ -58,7 +58,7 @@ OFF(mxrt_max30102_ioc_config, red_current_ua, 32);
 OFF(mxrt_max30102_ioc_config, ir_current_ua, 36);
 
 SIZE(mxrt_max30102_ioc_stats, MXRT_MAX30102_STATS_SIZE_VER0);
-SIZE(mxrt_max30102_ioc_stats, 280);
+SIZE(mxrt_max30102_ioc_stats, 312);
 ALIGN(mxrt_max30102_ioc_stats, 8);
 OFF(mxrt_max30102_ioc_stats, size, 0);
 OFF(mxrt_max30102_ioc_stats, readers, 4);
@@ -98,6 +98,10 @@ OFF(mxrt_max30102_ioc_stats, ring_size, 264);
 OFF(mxrt_max30102_ioc_stats, chip_state, 268);
 OFF(mxrt_max30102_ioc_stats, irq_mode, 272);
 OFF(mxrt_max30102_ioc_stats, pad, 276);
+OFF(mxrt_max30102_ioc_stats, bus_stuck, 280);
+OFF(mxrt_max30102_ioc_stats, bus_recoveries, 288);
+OFF(mxrt_max30102_ioc_stats, bus_reinits, 296);
+OFF(mxrt_max30102_ioc_stats, irq_watchdog_expiries, 304);
 
 SIZE(mxrt_max30102_ioc_vitals, MXRT_MAX30102_VITALS_SIZE_VER0);
 SIZE(mxrt_max30102_ioc_vitals, 40);
@@ -125,7 +129,7 @@ ABI_ASSERT(MXRT_MAX30102_IOC_MAX_SIZE < (1 << 14), "a size fits _IOC_SIZE on eve
 ABI_ASSERT(MXRT_MAX30102_IOC_GET_INFO == 0xc038b900u, "GET_INFO");
 ABI_ASSERT(MXRT_MAX30102_IOC_GET_CONFIG == 0xc028b901u, "GET_CONFIG");
 ABI_ASSERT(MXRT_MAX30102_IOC_SET_CONFIG == 0x4028b902u, "SET_CONFIG");
-ABI_ASSERT(MXRT_MAX30102_IOC_GET_STATS == 0xc118b903u, "GET_STATS");
+ABI_ASSERT(MXRT_MAX30102_IOC_GET_STATS == 0xc138b903u, "GET_STATS");
 ABI_ASSERT(MXRT_MAX30102_IOC_GET_VITALS == 0xc028b904u, "GET_VITALS");
 ABI_ASSERT(MXRT_MAX30102_IOC_GET_TEMP == 0xc010b905u, "GET_TEMP");
 ABI_ASSERT(MXRT_MAX30102_IOC_FLUSH == 0x8008b906u, "FLUSH");
