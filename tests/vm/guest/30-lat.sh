@@ -67,8 +67,15 @@ t wakeup-max-at-least-the-hog "[ ${max:-0} -ge $min_ns ]" "max=$max ns, hog keep
 worst_free=$(sed -n 's/.*worst_free_ns=\([0-9]*\).*/\1/p' /tmp/w1)
 if [ "${worst_free:-0}" -lt $((SLO_NS / 2)) ]; then
 	t wakeup-violations-exact '[ "${viol:-x}" = "$HOGGED" ]' "violations=$viol, hogged cycles=$HOGGED"
-else # the machine itself kept a free cycle waiting: then the count cannot be known in advance
-	bad wakeup-violations-exact "a free cycle waited $worst_free ns in user space: machine too slow"
+else
+	# The machine itself kept a free cycle waiting (a loaded host stalls the emulated one): the
+	# exact count cannot be known in advance, only its bounds. Every hogged cycle violates; a free
+	# one can only if user space saw it wait longer than the SLO (user space measures from the
+	# timer's expiry, so it sees at least the wake-up latency the tracer measures).
+	slow_free=$(awk -v slo=$SLO_NS '$1 == "cycle" && $3 == "free" && $4 > slo { n++ } END { print n + 0 }' /tmp/w1)
+	t wakeup-violations-bounded '[ "${viol:-0}" -ge "$HOGGED" ] && [ "${viol:-0}" -le $((HOGGED + slow_free)) ]' \
+		"violations=$viol, hogged cycles=$HOGGED, free cycles that waited over the SLO in user space=$slow_free"
+	echo "@@MXRT result SKIP $SUITE:wakeup-violations-exact (a free cycle waited $worst_free ns in user space: the machine stood still, so only the bounds above can be checked)"
 fi
 t response-and-relief-measured "[ $(lstat "$victim" response count) -ge $CYCLES ] && [ $(lstat "$victim" relief count) -ge $((CYCLES - 1)) ]"
 t relief-covers-the-work "[ $(lstat "$victim" relief min) -ge 200000 ]" "a cycle works 200 us before its timer sleep"
