@@ -16,9 +16,7 @@ i=0
 while [ ! -c $DEV ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 SIM=$(ls -d /sys/kernel/debug/mxrt_max30102_sim/i2c-* | head -1)
 echo "hr=72 spo2=97 finger=1 temp=36.5" >"$SIM/control"
-mkdir -p /dev/shm /dev/mqueue /run
-mount -t tmpfs tmpfs /dev/shm
-mount -t mqueue mqueue /dev/mqueue
+# /dev/shm, /dev/mqueue and /run: mounted by the guest's init (tests/vm/init)
 
 say "start mxrtd at 400 Hz: SCHED_DEADLINE 1/2/2 ms, io_uring, memory locked (its log follows)"
 mxrtd --rate 400 --pulse-width 411 $DEV 2>/tmp/mxrtd.log &
