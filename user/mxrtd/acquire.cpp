@@ -41,7 +41,7 @@ static std::uint64_t NowNs() {
 }
 
 // user_data of the two reads in the ring
-constexpr std::uint64_t kTagDevice = 1, kTagStop = 2;
+constexpr std::uint64_t kTagDevice = 1, kTagStop = 2, kTagCancel = 3;
 constexpr int kExitUnavailable = 3;
 
 int Acquisition::Start() {
@@ -270,6 +270,7 @@ void Acquisition::LoopUring() {
 	io_uring_prep_read(sqe, 1 /* the stop eventfd */, &stop_val, sizeof(stop_val), 0);
 	sqe->flags |= IOSQE_FIXED_FILE;
 	io_uring_sqe_set_data64(sqe, kTagStop);
+	bool device_pending = true, stop_pending = true; // queued or in flight
 	queue_read();
 	while (!stop_.load(std::memory_order_acquire)) {
 		// submits the pending read (if any) and sleeps until at least one completion
@@ -277,6 +278,7 @@ void Acquisition::LoopUring() {
 		if (r < 0 && r != -EINTR && r != -EAGAIN && r != -EBUSY) {
 			LOG_E("%s: io_uring_enter: %s", dev_->path().c_str(), std::strerror(-r));
 			failed_.store(true, std::memory_order_release);
+			CancelPending(device_pending, stop_pending);
 			return;
 		}
 		const std::uint64_t now = NowNs();
@@ -286,8 +288,11 @@ void Acquisition::LoopUring() {
 		bool requeue = false;
 		io_uring_for_each_cqe(ring_, head, cqe) { // reaped from the shared ring, no syscall
 			seen++;
-			if (io_uring_cqe_get_data64(cqe) == kTagStop)
+			if (io_uring_cqe_get_data64(cqe) == kTagStop) {
+				stop_pending = false;
 				continue; // stop_ is set: the loop ends
+			}
+			device_pending = false;
 			if (cqe->res > 0)
 				Handle(buf_, std::uint32_t(cqe->res / sizeof(Record)), now);
 			else if (cqe->res < 0)
@@ -295,14 +300,65 @@ void Acquisition::LoopUring() {
 			requeue = true;
 		}
 		io_uring_cq_advance(ring_, seen);
-		if (failed_.load(std::memory_order_relaxed))
+		if (failed_.load(std::memory_order_relaxed)) {
+			CancelPending(device_pending, stop_pending);
 			return;
+		}
 		if (resched_.exchange(false, std::memory_order_acq_rel)) {
 			std::lock_guard<std::mutex> g(resched_mu_);
 			Schedule(resched_cfg_, false);
 		}
-		if (requeue)
+		if (requeue) {
 			queue_read();
+			device_pending = true;
+		}
+	}
+	CancelPending(device_pending, stop_pending);
+}
+
+// Ends the reads still queued or in flight (the device's, the stop eventfd's) before the files are
+// unregistered: a read the driver could not take at once may wait in an io-wq worker (always on
+// kernels whose io_uring does not retry it on the driver's wake-up), and 6.1's io_uring waits for
+// every request on a registered file when the files are unregistered, which would hang the
+// daemon's stop until a sample came. The cancel interrupts the worker's wait; the completions
+// (-ECANCELED, -EINTR, or data read meanwhile, dropped: the daemon is stopping) are waited for at
+// most 1 s each.
+void Acquisition::CancelPending(bool device, bool stop) {
+	if (!device && !stop)
+		return;
+	io_uring_sqe *sqe = io_uring_get_sqe(ring_);
+	if (sqe == nullptr) {
+		io_uring_submit(ring_);
+		sqe = io_uring_get_sqe(ring_);
+	}
+	if (sqe == nullptr)
+		return;
+	io_uring_prep_cancel64(sqe, 0, IORING_ASYNC_CANCEL_ANY); // every request of this ring
+	io_uring_sqe_set_data64(sqe, kTagCancel);
+	io_uring_submit(ring_);
+	while (device || stop) {
+		__kernel_timespec ts{1, 0};
+		io_uring_cqe *cqe;
+		if (io_uring_wait_cqe_timeout(ring_, &cqe, &ts) != 0) {
+			LOG_W("%s: a pending read did not end within 1 s of its cancellation", dev_->path().c_str());
+			return;
+		}
+		const std::uint64_t tag = io_uring_cqe_get_data64(cqe);
+		const int res = cqe->res;
+		io_uring_cqe_seen(ring_, cqe);
+		if (tag == kTagDevice)
+			device = false;
+		else if (tag == kTagStop)
+			stop = false;
+		else if (tag == kTagCancel && res == -EINVAL) { // before 5.19 (no CANCEL_ANY): one by one
+			for (std::uint64_t t : {kTagDevice, kTagStop}) {
+				if (!(t == kTagDevice ? device : stop) || (sqe = io_uring_get_sqe(ring_)) == nullptr)
+					continue;
+				io_uring_prep_cancel64(sqe, t, 0);
+				io_uring_sqe_set_data64(sqe, kTagCancel + 1);
+			}
+			io_uring_submit(ring_);
+		}
 	}
 }
 

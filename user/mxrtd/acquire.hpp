@@ -65,6 +65,7 @@ private:
 	void Run();
 	int Schedule(const Config &cfg, bool at_start); // 0 or exit status
 	int SetupIo();                                  // 0 or exit status
+	void CancelPending(bool device, bool stop);
 	void LoopUring();
 	void LoopPoll();
 	void LoopRead();
