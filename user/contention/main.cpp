@@ -356,31 +356,18 @@ int main(int argc, char **argv) {
 	}
 
 	libbpf_set_print(LibbpfPrint);
-	// what the kernel must have, checked first so the message says what is missing
-	if (access("/sys/kernel/btf/vmlinux", R_OK) != 0)
-		return Fail("this kernel has no BTF (/sys/kernel/btf/vmlinux: %s): it needs CONFIG_DEBUG_INFO_BTF=y",
-			    std::strerror(errno));
-	btf *vmlinux = btf__load_vmlinux_btf();
-	if (!vmlinux)
+	// what the kernel must have, checked first so that the message says what is missing
+	const bool has_btf = access("/sys/kernel/btf/vmlinux", R_OK) == 0;
+	btf *vmlinux = has_btf ? btf__load_vmlinux_btf() : nullptr;
+	if (has_btf && !vmlinux)
 		return Fail("cannot read the kernel's BTF (/sys/kernel/btf/vmlinux): %s", std::strerror(errno));
-	bool locks = !opt.no_locks, i2c = !opt.no_i2c;
-	if (locks && !(HasTracepoint(vmlinux, "contention_begin") && HasTracepoint(vmlinux, "contention_end"))) {
-		btf__free(vmlinux);
-		return Fail("%s", "this kernel has no lock:contention_begin/end tracepoints (Linux 5.19 or later); "
-				  "--no-locks traces I2C only");
-	}
-	if (i2c) {
-		const char *tps[] = {"i2c_write", "i2c_read", "i2c_result", "smbus_result"};
-		for (const char *t : tps) {
-			if (!HasTracepoint(vmlinux, t)) {
-				btf__free(vmlinux);
-				std::fprintf(stderr, "mxrt-contention: the tracepoint i2c:%s is missing (no I2C core: load i2c-core, or "
-						     "--no-i2c)\n", t);
-				return 1;
-			}
-		}
-	}
+	const bool locks = !opt.no_locks, i2c = !opt.no_i2c;
+	const Trace what = locks && i2c ? Trace::kBoth : locks ? Trace::kLocks : Trace::kI2c;
+	std::string problem =
+		KernelProblem(has_btf, what, [&](const std::string &t) { return HasTracepoint(vmlinux, t.c_str()); });
 	btf__free(vmlinux);
+	if (!problem.empty())
+		return Fail("%s", problem.c_str());
 
 	Skeleton skel;
 	if (!skel.Open())
@@ -404,21 +391,15 @@ int main(int argc, char **argv) {
 	// kernels before 5.11 charge BPF maps to RLIMIT_MEMLOCK
 	rlimit rl = {RLIM_INFINITY, RLIM_INFINITY};
 	setrlimit(RLIMIT_MEMLOCK, &rl);
-	if (int err = contention_bpf__load(skel.get())) {
-		if (err == -EPERM || err == -EACCES)
-			return Fail("%s", "BPF is not permitted: run as root (CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN); "
-					  "kernel.unprivileged_bpf_disabled does not matter for root, a lockdown or seccomp policy may");
-		return Fail("cannot load the BPF programs: %s (MXRT_CONTENTION_DEBUG=1 shows libbpf's log)", std::strerror(-err));
-	}
+	if (int err = contention_bpf__load(skel.get()))
+		return Fail("%s", LoadProblem(err, false).c_str());
 	int stats_fd = -1;
 	if (opt.prog_stats && (stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME)) < 0)
 		std::fprintf(stderr, "mxrt-contention: cannot enable BPF run-time statistics: %s\n", std::strerror(errno));
 	if (int err = contention_bpf__attach(skel.get())) {
 		if (stats_fd >= 0)
 			close(stats_fd);
-		if (err == -EPERM || err == -EACCES)
-			return Fail("%s", "attaching the tracepoint programs is not permitted: run as root (CAP_PERFMON)");
-		return Fail("cannot attach the BPF programs: %s", std::strerror(-err));
+		return Fail("%s", LoadProblem(err, true).c_str());
 	}
 
 	Symbols syms;

@@ -13,6 +13,25 @@
 
 namespace contention {
 
+// ---- what the kernel must have ------------------------------------------------------------------
+
+std::vector<std::string> NeededTracepoints(Trace what) {
+	std::vector<std::string> out;
+	if (int(what) & int(Trace::kLocks))
+		out.insert(out.end(), {"contention_begin", "contention_end"});
+	if (int(what) & int(Trace::kI2c))
+		out.insert(out.end(), {"i2c_write", "i2c_read", "i2c_result", "smbus_result"});
+	return out;
+}
+
+std::string LoadProblem(int err, bool attaching) {
+	if (err == -EPERM || err == -EACCES)
+		return attaching ? "attaching the tracepoint programs is not permitted: run as root (CAP_PERFMON and CAP_BPF)"
+				 : "BPF is not permitted: run as root (CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN)";
+	return std::string(attaching ? "cannot attach the BPF programs: " : "cannot load the BPF programs: ") +
+	       std::strerror(-err) + " (MXRT_CONTENTION_DEBUG=1 shows libbpf's log)";
+}
+
 // ---- kernel symbols ---------------------------------------------------------------------------
 
 void Symbols::Parse(const std::string &text) {

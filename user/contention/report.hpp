@@ -17,6 +17,18 @@
 
 namespace contention {
 
+// ---- what the kernel must have ------------------------------------------------------------------
+// The tracepoints each half needs (BTF-typed: the kernel's btf_trace_<name> typedefs).
+enum class Trace { kLocks = 1, kI2c = 2, kBoth = 3 };
+std::vector<std::string> NeededTracepoints(Trace what);
+// The message for a kernel that cannot run what was asked (empty: nothing missing). @has_btf:
+// /sys/kernel/btf/vmlinux is readable; @has_tracepoint: whether the kernel or a loaded module has
+// that tracepoint.
+template <typename HasTracepoint>
+std::string KernelProblem(bool has_btf, Trace what, HasTracepoint has_tracepoint);
+// The message for a failed load or attach (libbpf's negative errno).
+std::string LoadProblem(int err, bool attaching);
+
 // ---- kernel symbols ---------------------------------------------------------------------------
 struct Symbol {
 	std::uint64_t addr;
@@ -183,5 +195,20 @@ std::string RenderTable(const Report &r, std::size_t max_rows);
 std::string RenderHistograms(const Report &r, std::size_t max_locks);
 std::string RenderJson(const Report &r);
 std::string JsonString(const std::string &s);
+
+template <typename HasTracepoint>
+std::string KernelProblem(bool has_btf, Trace what, HasTracepoint has_tracepoint) {
+	if (!has_btf)
+		return "this kernel has no BTF (/sys/kernel/btf/vmlinux): it needs CONFIG_DEBUG_INFO_BTF=y";
+	for (const std::string &t : NeededTracepoints(what)) {
+		if (has_tracepoint(t))
+			continue;
+		if (t.rfind("contention_", 0) == 0)
+			return "this kernel has no lock:" + t + " tracepoint (Linux 5.19 or later has it); --no-locks traces I2C only";
+		return "the tracepoint " + std::string(t.rfind("smbus_", 0) == 0 ? "smbus:" : "i2c:") + t +
+		       " is missing (the I2C core is not loaded: modprobe i2c-core, or --no-i2c)";
+	}
+	return "";
+}
 
 } // namespace contention

@@ -3,6 +3,7 @@
 # Runs in: the VM guest (busybox sh), as root, from tests/vm/run.sh.
 # mxrt-contention (bpf/contention.bpf.c + user/contention/) on the guest's kernel: contention made
 # on purpose, attributed by name, and I2C counts equal to the simulator's and the driver's own.
+#   - without CAP_BPF/CAP_SYS_ADMIN/CAP_PERFMON (mxrt-restrict) the load is refused with a message
 #   - attached once for the whole test (every attach switches tracepoints on; few switches per
 #     boot keep clear of the x86_64 TCG text-patching crash, docs/testing.md)
 #   - with acquisition at 1000 Hz: configuration writes through sysfs and through the ioctl
@@ -47,6 +48,12 @@ cat "$DBG/locks"
 check locks-file-names-the-device-lock grep -q ' max30102-0\.lock$' "$DBG/locks"
 check locks-file-names-the-bus-lock grep -q " i2c-$BUS\.bus_lock\$" "$DBG/locks"
 check locks-file-is-root-only '[ "$(stat -c %a "$DBG/locks")" = 400 ]'
+
+# without the capabilities, loading is refused and the message says why (nothing is attached)
+out=$(mxrt-restrict --drop-cap bpf --drop-cap sys_admin --drop-cap perfmon -- mxrt-contention -d 1 2>&1)
+rc=$?
+echo "without CAP_BPF, CAP_SYS_ADMIN, CAP_PERFMON: exit $rc: $out"
+check not-permitted-explained '[ $rc = 1 ] && echo "$out" | grep -q "BPF is not permitted: run as root"'
 
 echo 215 >"$SYS/pulse_width" && echo 1000 >"$SYS/sample_rate" || bad config-1000hz
 check quiet-before wait_suspended
