@@ -18,7 +18,7 @@
 #define MXRT_CON_MAX_ERRNO 4095  /* an I2C result below -4095 is not an errno: counted as 4095 */
 
 /*
- * The lock tracepoints' flags (include/trace/events/lock.h, since 5.19 when lock:contention_begin
+ * The lock tracepoints' flags (the kernel's trace/events/lock.h, since 5.19 when lock:contention_begin
  * was added; stable since): macros, so not in BTF.
  */
 #define MXRT_LCB_F_SPIN (1U << 0)

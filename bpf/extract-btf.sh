@@ -9,7 +9,7 @@
 # x86_64's bzImage holds a compressed ELF (zstd on Debian 12's 6.12 kernels; xz and gzip too): the
 # payload is found by its magic, as the kernel's scripts/extract-vmlinux does. arm64's Image is
 # the kernel itself, uncompressed (a gzip'd Image is unpacked first). The BTF blob starts with its
-# header (magic 0xeb9f, version 1, header length 24; include/uapi/linux/btf.h): the first such
+# header (magic 0xeb9f, version 1, header length 24: the kernel's uapi linux/btf.h): the first such
 # header whose type and string sections follow each other is carved out, exactly its length.
 set -euo pipefail
 [ $# -eq 2 ] || { echo "usage: $0 VMLINUZ OUT.btf" >&2; exit 2; }
