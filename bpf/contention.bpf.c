@@ -58,8 +58,12 @@ struct i2c_inflight {
 	__u32 bytes;
 };
 
+/*
+ * LRU: an entry stays after its task's waits end (the last wait links a transfer to its bus-lock
+ * wait) and tasks come and go; the least recently used are dropped instead of the map filling up.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16384);
 	__type(key, __u32);
 	__type(value, struct task_state);
@@ -80,7 +84,7 @@ struct {
 } stacks SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 4096);
 	__type(key, __u32);
 	__type(value, struct i2c_inflight);
