@@ -16,6 +16,7 @@
 #   - between two quiet points (the chip runtime-suspended, nothing on the bus) the tool's
 #     transfers to 0x57 equal the simulator's count of transfers (xfers), its NAKs and timeouts the
 #     simulator's, and its errors on the driver's own tasks the driver's i2c_errors
+#   - on PREEMPT_RT, contended spinlock_t (rtlock: an rt_mutex underneath) seen as such
 #   - the JSON is complete (duration, counters) and nothing was dropped
 # Each check is a result of its own.
 set -u
@@ -118,6 +119,12 @@ check device-lock-waits-by-name '[ "${DLN:-0}" -gt 0 ]'
 check device-lock-is-an-rt-mutex '[ "$(lock_kind "$DL")" = rt_mutex ]'
 check bus-lock-waits-by-name '[ "${BLN:-0}" -gt 0 ]'
 check bus-lock-is-an-rt-mutex '[ "$(lock_kind "$BL")" = rt_mutex ]'
+# PREEMPT_RT: spinlock_t sleeps on an rt_mutex (rtlock); a few are always contended in this run
+if uname -v | grep -q PREEMPT_RT; then
+	rtlocks=$(echo "$J" | sed 's/{"lock":/\n&/g' | grep -c '"kind":"spinlock_t (rtlock)"')
+	echo "contended sleeping spinlocks (spinlock_t as rtlock): $rtlocks"
+	check rt-sleeping-spinlocks-seen '[ "$rtlocks" -gt 0 ]'
+fi
 # the waiters: the acquisition's IRQ thread (irq/N-max30102) or the writers wait for the device lock
 waiters() { echo "$J" | sed 's/{"lock":/\n&/g' | grep "\"name\":\"$1\"" | head -1 | grep -o '"comm":"[^"]*"' | sort -u | tr '\n' ' '; }
 echo "device lock waiters: $(waiters "$DL")"
