@@ -17,7 +17,7 @@
 #   make demo                 boots the PREEMPT_RT VM and shows the suite at work
 #   make bench                benchmarks (in the VMs)
 #   make install              on the target (as root): modules into /lib/modules/<release>/updates
-#                             (+ depmod), tools (mxrtd and mxrt-top too) into $(PREFIX)/bin, the
+#                             (+ depmod), tools (mxrtd, mxrt-top, mxrt-contention too) into $(PREFIX)/bin, the
 #                             Raspberry Pi overlay into $(OVERLAYDIR), the in-tree max30102 blacklist
 #                             into /etc/modprobe.d, mxrtd's systemd unit into /etc/systemd/system and
 #                             its example config into /etc/mxrtd (if there is none yet);
@@ -71,7 +71,7 @@ TOOLS_CXX ?= $(if $(CROSS_COMPILE),$(CROSS_COMPILE)g++,g++)
 TOOLS_FLAGS := -std=gnu++20 -O2 -Wall -Wextra -Iinclude/uapi -isystem $(BUILD)/include/cli11
 TOOLS_DIR := $(BUILD)/tools/$(FLAVOUR)
 TOOLS := $(TOOLS_DIR)/mxrt-max30102-read $(TOOLS_DIR)/mxrt-lat $(TOOLS_DIR)/mxrt-vitals-eval $(TOOLS_DIR)/mxrt-max30102-ctl \
-	$(TOOLS_DIR)/mxrtd $(TOOLS_DIR)/mxrt-top
+	$(TOOLS_DIR)/mxrtd $(TOOLS_DIR)/mxrt-top $(TOOLS_DIR)/mxrt-contention
 tools: $(TOOLS)
 $(TOOLS_DIR)/mxrt-max30102-read: user/max30102-read/max30102_read.cpp include/uapi/mxrt/max30102.h
 	@mkdir -p $(dir $@)
@@ -112,6 +112,19 @@ $(TOOLS_DIR)/mxrtd: $(MXRTD_SRCS) $(MXRTD_HDRS) | $(BUILD)/include/cli11/CLI $(B
 $(TOOLS_DIR)/mxrt-top: $(MXRT_TOP_SRCS) $(MXRTD_HDRS) | $(BUILD)/include/cli11/CLI $(BUILD)/include/tomlplusplus/toml++
 	@mkdir -p $(dir $@)
 	$(TOOLS_CXX) $(TOOLS_FLAGS) $(MXRTD_FLAGS) -o $@ $(MXRT_TOP_SRCS)
+# mxrt-contention: BPF programs built with clang for the target's architecture (vmlinux.h from the
+# BTF of the cached kernel of that architecture; user/contention/sources.mk), libbpf, libelf and
+# zlib linked statically (so the Pi needs no libbpf at run time); cross-built for arm64 with
+# Debian's arm64 packages that scripts/setup.sh unpacks into the cache.
+include user/contention/sources.mk
+CONTENTION_BPF_ARCH := $(if $(filter aarch64% arm64%,$(CROSS_COMPILE) $(ARCH) $(FLAVOUR) $(shell uname -m)),arm64,x86)
+BPFLIB_FLAGS := $(if $(CROSS_COMPILE),-isystem $(MXRT_CACHE)/bpflibs/arm64/root/usr/include \
+	-L$(MXRT_CACHE)/bpflibs/arm64/root/usr/lib/aarch64-linux-gnu)
+$(TOOLS_DIR)/mxrt-contention: $(CONTENTION_SRCS) $(CONTENTION_HDRS) $(BPF_OUT)/$(CONTENTION_BPF_ARCH)/contention.skel.h \
+		| $(BUILD)/include/cli11/CLI
+	@mkdir -p $(dir $@)
+	$(TOOLS_CXX) $(TOOLS_FLAGS) -I$(BPF_OUT)/$(CONTENTION_BPF_ARCH) $(BPFLIB_FLAGS) -o $@ $(CONTENTION_SRCS) \
+		-Wl,-Bstatic -lbpf -lelf -lz -Wl,-Bdynamic
 # the systemd unit, with the path the daemon is installed at
 $(BUILD)/mxrtd.service: user/mxrtd/mxrtd.service.in
 	@mkdir -p $(dir $@)

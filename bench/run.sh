@@ -18,6 +18,10 @@ for flavour in x86_64-rt-6.12 arm64-6.12; do
 	# guest time, most of it idle between runs (skipped at once under icount)
 	MXRT_BENCHTOOLS=1 MXRT_ICOUNT=0 tests/vm/run.sh --guest-dir bench/guest --no-guest-bins \
 		--test-timeout 900 --timeout 1200 --filter '4[0-9]-*' "$flavour" >>"$log" 2>&1 || rc=1
+	# mxrt-contention against klockstat: what each sees on the pipeline under contention, and what
+	# each costs a lock-heavy workload, in a guest whose clock counts instructions
+	MXRT_BENCHTOOLS=1 MXRT_ICOUNT=0 tests/vm/run.sh --guest-dir bench/guest --no-guest-bins \
+		--test-timeout 900 --timeout 1200 --filter '55-*' "$flavour" >>"$log" 2>&1 || rc=1
 	# mxrtd's consumers against poll/read/io_uring and cyclictest, and the daemon under perf: real
 	# time (no icount: wake-up latency is what is measured), with cyclictest and perf in the guest
 	MXRT_BENCHTOOLS=1 tests/vm/run.sh --guest-dir bench/guest --no-guest-bins \

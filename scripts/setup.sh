@@ -22,6 +22,8 @@
 #   perf/<arch>/root                Debian's perf (linux-perf) and the libraries it loads
 #   liburing/arm64/root             liburing-dev for arm64 (mxrtd's static aarch64 build links its
 #                                   liburing.a; the host's liburing-dev serves x86_64)
+#   bpflibs/arm64/root              libbpf, libelf, zlib and libzstd (-dev) for arm64: the static aarch64
+#                                   mxrt-contention links their .a (the host's packages serve x86_64)
 #   deb/linux-source-6.12_*.deb     the 6.12 kernel source, for the mainline IIO MAX30102 driver that
 #                                   tests/vm/build-mainline-iio.sh builds (one file is extracted)
 # Flavours: x86_64-rt-6.12 (PREEMPT_RT, default), arm64-6.12, x86_64-rt-6.1 and arm64-rt-6.12
@@ -40,6 +42,8 @@ HOST_PKGS=(
 	device-tree-compiler dt-schema
 	gnuplot-nox valgrind # mxrt-vitals-eval --plot, bench/vitals (callgrind)
 	liburing-dev libtomlplusplus-dev # mxrtd (liburing linked statically; toml++ is header-only)
+	# mxrt-contention: BPF programs (clang/llvm above), their skeleton and loader (libbpf, static)
+	libbpf-dev bpftool zlib1g-dev libzstd-dev
 )
 
 log() { printf 'setup: %s\n' "$*" >&2; }
@@ -235,6 +239,8 @@ main() {
 	done
 	# liburing for the static aarch64 mxrtd (unpacked, not installed: no multi-arch dependencies)
 	setup_guest_pkgs liburing arm64 liburing-dev liburing2
+	# libbpf and what it needs for the static aarch64 mxrt-contention (unpacked, the same way)
+	setup_guest_pkgs bpflibs arm64 libbpf-dev libelf-dev zlib1g-dev libzstd-dev
 	log "done (cache: $CACHE)"
 }
 main "$@"

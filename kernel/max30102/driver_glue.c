@@ -1684,6 +1684,26 @@ static int mx_stats_show(struct seq_file *s, void *unused)
 DEFINE_SHOW_ATTRIBUTE(mx_stats);
 
 /*
+ * locks (0400): the addresses of the locks this device waits on, one "ADDRESS NAME" line each, so
+ * that a lock-contention tool (mxrt-contention, docs/contention.md) names them: the device lock,
+ * the test semaphore (only with test_hooks) and the root I2C adapter's bus lock, which every
+ * transfer of this device takes. Kernel addresses, deliberately unhashed (%px): root-only, like
+ * /proc/kallsyms to root; the addresses are what the kernel's lock:contention_* tracepoints report.
+ */
+static int mx_locks_show(struct seq_file *s, void *unused)
+{
+	struct mx_dev *md = s->private;
+	struct i2c_adapter *root = mx_root_adapter(md->client->adapter);
+
+	seq_printf(s, "%px %s.lock\n", &md->lock, md->name);
+	if (test_hooks)
+		seq_printf(s, "%px %s.test_sem\n", &md->test_sem, md->name);
+	seq_printf(s, "%px i2c-%d.bus_lock\n", &root->bus_lock, root->nr);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(mx_locks);
+
+/*
  * test_hold (only with the test_hooks module parameter, for the VM tests of priority inheritance
  * and lock timeouts: tests/vm/guest/27-max30102-ioctl.sh). A write of "pi MS" holds md->lock, one
  * of "nopi MS" holds md->test_sem (a semaphore: no priority inheritance; ioctl callers take it
@@ -2177,6 +2197,7 @@ static int mx_probe(struct i2c_client *client)
 	snprintf(md->name, sizeof(md->name), "max30102-%d", md->id);
 	md->dbg = debugfs_create_dir(md->name, mx_dbg_root);
 	debugfs_create_file("stats", 0444, md->dbg, md, &mx_stats_fops);
+	debugfs_create_file("locks", 0400, md->dbg, md, &mx_locks_fops);
 	if (test_hooks)
 		debugfs_create_file("test_hold", 0600, md->dbg, md, &mx_test_hold_fops);
 	err = devm_add_action_or_reset(dev, mx_dbg_remove, md->dbg);

@@ -32,6 +32,7 @@ lib/modules/$release/updates/mxrt_max30102.ko.xz
 lib/modules/$release/updates/mxrt_max30102_sim.ko.xz
 lib/modules/$release/updates/mxrt_watchdog.ko.xz
 lib/modules/$release/updates/mxrt_watchdog_demo.ko.xz
+usr/local/bin/mxrt-contention
 usr/local/bin/mxrt-lat
 usr/local/bin/mxrt-max30102-ctl
 usr/local/bin/mxrt-max30102-read

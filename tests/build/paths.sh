@@ -18,7 +18,7 @@ while IFS=: read -r file line word; do
 		echo "FAIL: paths:$file:$line names $word, which does not exist"
 		bad=$((bad + 1))
 	fi
-done < <(git ls-files -z | xargs -0 grep -I -noE "(^|[^A-Za-z0-9_./-])($roots)/[A-Za-z0-9_./,+-]*\.($exts)\b" 2>/dev/null |
+done < <(git ls-files -z | xargs -0 grep -I -noE "(^|[^<A-Za-z0-9_./-])($roots)/[A-Za-z0-9_./,+-]*\.($exts)\b" 2>/dev/null |
 	awk -F: '{
 		w = $0; sub(/^[^:]*:[0-9]*:/, "", w); sub(/^[^A-Za-z.]*/, "", w); print $1 ":" $2 ":" w }' | sort -u)
 [ "$bad" -gt 0 ] || echo "PASS: paths:all-$n-named-files-exist"

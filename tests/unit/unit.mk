@@ -19,7 +19,9 @@ EVAL_SRCS := user/vitals-eval/recording.cpp user/vitals-eval/ppg_sim.cpp user/vi
 VITALS_EVAL_SRCS := user/vitals-eval/main.cpp $(EVAL_SRCS) kernel/max30102/vitals.cpp
 # mxrtd's library parts (configuration, shared memory, futex_waitv, messages): tests/user/mxrtd/
 include user/mxrtd/sources.mk
-SRCS := $(CORE_SRCS) $(FAKE_SRCS) $(EVAL_SRCS) $(MXRTD_LIB) $(TEST_SRCS)
+# mxrt-contention's user-space parts (symbols, lock names, aggregation, output): tests/user/contention/
+include user/contention/sources.mk
+SRCS := $(CORE_SRCS) $(FAKE_SRCS) $(EVAL_SRCS) $(MXRTD_LIB) $(CONTENTION_LIB) $(TEST_SRCS)
 VARIANTS := asan tsan clang
 # libFuzzer targets (rules below); defined before the rules that list them, which make expands at once
 FUZZERS := $(B)/fuzz/sim_fuzz
@@ -132,7 +134,7 @@ $(TOML_DIR)/toml++:
 	@test -d /usr/include/toml++ || { echo "toml++ is missing: scripts/setup.sh installs libtomlplusplus-dev" >&2; exit 1; }
 	ln -sfn /usr/include/toml++ $@
 GUEST_TOOLS := mxrt-max30102-read mxrt-lat mxrt-lat-workload mxrt-vitals-eval mxrt-max30102-ctl mxrtd mxrt-top mxrt-restrict mxrt-uring-probe \
-	mxrt-stall-meter mxrt-wake-bench
+	mxrt-stall-meter mxrt-wake-bench mxrt-contention
 TOOL_FLAGS := -std=gnu++20 -O2 -Wall -Wextra -Werror -Iinclude/uapi -isystem $(CLI11_DIR)
 build/guest/%/bin/mxrt-max30102-read: user/max30102-read/max30102_read.cpp include/uapi/mxrt/max30102.h
 	@mkdir -p $(dir $@)
@@ -200,6 +202,21 @@ WAKE_BENCH_SRCS := bench/daemon/wake_bench.cpp user/mxrtd/shm.cpp user/mxrtd/fut
 build/guest/%/bin/mxrt-wake-bench: $(WAKE_BENCH_SRCS) $(DAEMON_DEPS)
 	@mkdir -p $(dir $@)
 	$(CXX_$*) $(TOOL_FLAGS) $(DAEMON_FLAGS) -Iuser $(URING_$*) -static -pthread -o $@ $(WAKE_BENCH_SRCS) -l:liburing.a
+# mxrt-contention, static, with libbpf, libelf and zlib (Debian's -dev packages: the host's for x86_64,
+# the arm64 ones unpacked by scripts/setup.sh for aarch64) and its skeleton for that architecture
+BPF_ARCH_x86_64 := x86
+BPF_ARCH_aarch64 := arm64
+BPFLIBS_aarch64 := $(MXRT_CACHE)/bpflibs/arm64/root
+BPFLIB_FLAGS_x86_64 :=
+BPFLIB_FLAGS_aarch64 := -isystem $(BPFLIBS_aarch64)/usr/include -L$(BPFLIBS_aarch64)/usr/lib/aarch64-linux-gnu
+BPF_LIBS := -lbpf -lelf -lz
+.SECONDEXPANSION:
+build/guest/%/bin/mxrt-contention: $(CONTENTION_SRCS) $(CONTENTION_HDRS) $(BPF_OUT)/$$(BPF_ARCH_$$*)/contention.skel.h \
+		| $(CLI11_DIR)/CLI
+	@mkdir -p $(dir $@)
+	@test "$*" != aarch64 || test -f "$(BPFLIBS_aarch64)/usr/lib/aarch64-linux-gnu/libbpf.a" || \
+		{ echo "no aarch64 libbpf ($(BPFLIBS_aarch64)): run scripts/setup.sh" >&2; exit 1; }
+	$(CXX_$*) $(TOOL_FLAGS) -I$(BPF_OUT)/$(BPF_ARCH_$*) $(BPFLIB_FLAGS_$*) -static -o $@ $(CONTENTION_SRCS) $(BPF_LIBS)
 # whether the emulated machine stood still during a test (tests/vm/stall_meter.cpp)
 build/guest/%/bin/mxrt-stall-meter: tests/vm/stall_meter.cpp
 	@mkdir -p $(dir $@)
@@ -229,6 +246,9 @@ build/host/bin/mxrtd: $(DAEMON_SRCS) $(DAEMON_DEPS)
 build/host/bin/mxrt-top: $(TOP_SRCS) $(DAEMON_DEPS)
 	@mkdir -p $(dir $@)
 	g++-12 $(TOOL_FLAGS) $(DAEMON_FLAGS) -pthread -o $@ $(TOP_SRCS)
+build/host/bin/mxrt-contention: $(CONTENTION_SRCS) $(CONTENTION_HDRS) $(BPF_OUT)/x86/contention.skel.h | $(CLI11_DIR)/CLI
+	@mkdir -p $(dir $@)
+	g++-12 $(TOOL_FLAGS) -I$(BPF_OUT)/x86 -o $@ $(CONTENTION_SRCS) $(BPF_LIBS)
 # The evaluator runs the estimator's own source (kernel/max30102/vitals.cpp) in user space.
 build/host/bin/mxrt-vitals-eval: $(VITALS_EVAL_SRCS) $(wildcard user/vitals-eval/*.hpp) kernel/max30102/vitals.h \
 		include/uapi/mxrt/max30102.h | $(CLI11_DIR)/CLI

@@ -3,8 +3,10 @@
 // Runs in: the VM guests (tests/vm/guest/40-mxrtd.sh). mxrt-restrict: runs a command the way a
 // machine that lacks something would, so that mxrtd's fallbacks can be tested on the guests' 6.12
 // kernels:
-//   --drop-cap sys_nice|ipc_lock   drops the capability from the bounding set (so a root command
-//                                  exec'd from here does not have it: SCHED_DEADLINE is refused)
+//   --drop-cap sys_nice|ipc_lock|bpf|perfmon|sys_admin
+//                                  drops the capability from the bounding set (so a root command
+//                                  exec'd from here does not have it: SCHED_DEADLINE is refused;
+//                                  without bpf and sys_admin, loading BPF is: mxrt-contention)
 //   --rtprio N, --memlock KIB      RLIMIT_RTPRIO / RLIMIT_MEMLOCK (what systemd's LimitRTPRIO= and
 //                                  LimitMEMLOCK= set)
 //   --enosys futex_waitv|io_uring_setup
@@ -35,7 +37,7 @@
 #endif
 
 static int Usage() {
-	std::fprintf(stderr, "usage: mxrt-restrict [--drop-cap sys_nice|ipc_lock] [--rtprio N] [--memlock KIB] "
+	std::fprintf(stderr, "usage: mxrt-restrict [--drop-cap sys_nice|ipc_lock|bpf|perfmon|sys_admin] [--rtprio N] [--memlock KIB] "
 			     "[--enosys futex_waitv|io_uring_setup] -- COMMAND [ARGS...]\n");
 	return 2;
 }
@@ -55,6 +57,12 @@ int main(int argc, char **argv) {
 				caps.push_back(CAP_SYS_NICE);
 			else if (!std::strcmp(v, "ipc_lock"))
 				caps.push_back(CAP_IPC_LOCK);
+			else if (!std::strcmp(v, "bpf"))
+				caps.push_back(CAP_BPF);
+			else if (!std::strcmp(v, "perfmon"))
+				caps.push_back(CAP_PERFMON);
+			else if (!std::strcmp(v, "sys_admin"))
+				caps.push_back(CAP_SYS_ADMIN);
 			else
 				return Usage();
 		} else if (!std::strcmp(a, "--rtprio") || !std::strcmp(a, "--memlock")) {

@@ -172,7 +172,7 @@ guest_evtest() {
 	cp -a "$src"/lib/ld-linux-* "$ir/lib/" 2>/dev/null || true # aarch64's
 }
 
-# guest_benchtools: hackbench and cyclictest (rt-tests), runqlat (libbpf-tools) and Debian's perf
+# guest_benchtools: hackbench and cyclictest (rt-tests), runqlat and klockstat (libbpf-tools) and Debian's perf
 # (linux-perf) with their libraries, for the benchmarks only (bench/run.sh sets MXRT_BENCHTOOLS=1;
 # from scripts/setup.sh's cache)
 guest_benchtools() {
@@ -185,7 +185,7 @@ guest_benchtools() {
 	fi
 	mkdir -p "$ir/usr/bin" "$ir/usr/sbin"
 	cp "$src/usr/bin/hackbench" "$src/usr/bin/cyclictest" "$ir/usr/bin/"
-	cp "$src/usr/sbin/runqlat" "$ir/usr/sbin/"
+	cp "$src/usr/sbin/runqlat" "$src/usr/sbin/klockstat" "$ir/usr/sbin/"
 	for src in "$CACHE/benchtools/$deb/root" "$CACHE/perf/$deb/root"; do
 		[ -d "$src" ] || continue
 		for d in lib/$t usr/lib/$t; do # the libraries themselves, not gconv and friends

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Runs on: the build host. mxrt-contention's own checks, without loading anything: bad command lines
+# are refused with a message (exit 2) before the tool looks at the kernel. Every case here must be
+# refused: a valid command line would go on to load BPF programs, which the build host never does
+# (they run in the VM guests: tests/vm/guest/50-contention.sh). The messages for a kernel without
+# BTF or a tracepoint, and for BPF not permitted, are unit-tested (tests/user/contention/) and the
+# latter is also seen in the guests.
+# Ends with "tools: N passed, N failed, N skipped".
+set -uo pipefail
+cd "$(dirname "$0")/../../.."
+bin=build/host/bin/mxrt-contention
+make --no-print-directory -s -f tests/unit/unit.mk "$bin" || { echo "tools: 0 passed, 1 failed, 0 skipped"; exit 1; }
+suite=contention-cli
+. tests/user/lib.bash
+
+expect help 0 'mxrt-contention: lock waits and I2C transfers' --help
+expect help-names-the-filters 0 '--tgid' --help
+expect pid-and-tgid 2 'excludes' -p 5 -t 6
+expect bad-pid 2 'pid' -p 12x
+expect zero-pid 2 'pid' -p 0
+expect bad-lock-address 2 "'0xzz' is not a lock address" -l 0xzz
+expect empty-lock-address 2 "'0x' is not a lock address" -l 0x
+expect zero-lock-address 2 "'0x0' is not a lock address" -l 0x0
+expect nothing-to-trace 2 'nothing to trace' --no-locks --no-i2c
+expect unknown-option 2 'not expected|extra' --frobnicate
+expect negative-duration 2 'duration' -d -1
+expect zero-duration 2 'duration' -d 0
+expect bad-interval 2 'interval' -i 0
+expect negative-min-wait 2 'min-wait' -m -5
+expect negative-slow 2 'slow' -s -1
+expect top-zero 2 'top' --top 0
+expect stray-argument 2 'not expected|extra' 42
+
+echo "tools: $pass passed, $fail failed, 0 skipped"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,164 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Runs in: the VM guest (busybox sh), as root, from tests/vm/run.sh.
+# mxrt-contention (bpf/contention.bpf.c + user/contention/) on the guest's kernel: contention made
+# on purpose, attributed by name, and I2C counts equal to the simulator's and the driver's own.
+#   - without CAP_BPF/CAP_SYS_ADMIN/CAP_PERFMON (mxrt-restrict) the load is refused with a message
+#   - attached once for the whole test (every attach switches tracepoints on; few switches per
+#     boot keep clear of the x86_64 TCG text-patching crash, docs/testing.md)
+#   - with acquisition at 1000 Hz: configuration writes through sysfs and through the ioctl
+#     (mxrt-max30102-ctl set), a second client of the simulator's bus (busybox i2cget through
+#     i2c-dev), and the device lock held 30 ms at a time (test_hold "sleep"): waits on the device
+#     lock (max30102-0.lock, named from the driver's debugfs "locks") and on the adapter's bus lock
+#     (i2c-N.bus_lock), both rt_mutexes, each with the waiting tasks
+#   - then 3 NAKs and 2 timeouts injected with only the driver on the bus: errors ENXIO=3 and
+#     ETIMEDOUT=2 on the simulator's adapter at 0x57, and nowhere else
+#   - between two quiet points (the chip runtime-suspended, nothing on the bus) the tool's
+#     transfers to 0x57 equal the simulator's count of transfers (xfers), its NAKs and timeouts the
+#     simulator's, and its errors on the driver's own tasks the driver's i2c_errors
+#   - on PREEMPT_RT, contended spinlock_t (rtlock: an rt_mutex underneath) seen as such
+#   - the JSON is complete (duration, counters) and nothing was dropped
+# Each check is a result of its own.
+set -u
+M=${MXRT_MODDIR:?}
+SUITE=contention # ok, bad, check: tests/vm/test-env.sh
+
+command -v mxrt-contention >/dev/null || { echo "FAIL: no mxrt-contention in the guest"; exit 1; }
+insmod "$M/mxrt_max30102_sim.ko" || { echo "FAIL: cannot load the simulator"; exit 1; }
+load_driver test_hooks=1 || { echo "FAIL: cannot load the driver"; exit 1; }
+DEV=/dev/max30102-0
+i=0
+while [ ! -c $DEV ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done # deferred probe (supplies)
+[ -c $DEV ] || { echo "FAIL: $DEV missing"; dmesg | tail -20; exit 1; }
+SIM=$(ls -d /sys/kernel/debug/mxrt_max30102_sim/i2c-* | head -1)
+DBG=/sys/kernel/debug/mxrt_max30102/max30102-0
+CLIENT=$(basename "$(readlink -f /sys/class/misc/max30102-0/device)")
+SYS=/sys/bus/i2c/devices/$CLIENT
+BUS=${CLIENT%%-*}
+echo "client $CLIENT on i2c-$BUS, simulator $SIM"
+sim_counter() { tr ' ' '\n' <"$SIM/state" | sed -n "s/^$1=//p" | head -1; }
+stat_of() { sed -n "s/^$1: //p" "$DBG/stats" | cut -d' ' -f1; }
+wait_suspended() {
+	i=0
+	while [ "$(cat $SYS/power/runtime_status)" != suspended ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	[ "$(cat $SYS/power/runtime_status)" = suspended ]
+}
+
+# the driver names its locks
+cat "$DBG/locks"
+check locks-file-names-the-device-lock grep -q ' max30102-0\.lock$' "$DBG/locks"
+check locks-file-names-the-bus-lock grep -q " i2c-$BUS\.bus_lock\$" "$DBG/locks"
+check locks-file-is-root-only '[ "$(stat -c %a "$DBG/locks")" = 400 ]'
+
+# without the capabilities, loading is refused and the message says why (nothing is attached)
+out=$(mxrt-restrict --drop-cap bpf --drop-cap sys_admin --drop-cap perfmon -- mxrt-contention -d 1 2>&1)
+rc=$?
+echo "without CAP_BPF, CAP_SYS_ADMIN, CAP_PERFMON: exit $rc: $out"
+check not-permitted-explained '[ $rc = 1 ] && echo "$out" | grep -q "BPF is not permitted: run as root"'
+
+echo 215 >"$SYS/pulse_width" && echo 1000 >"$SYS/sample_rate" || bad config-1000hz
+check quiet-before wait_suspended
+
+mxrt-contention --json -s 20 --prog-stats >/tmp/con.json 2>/tmp/con.err &
+CON=$!
+i=0
+while ! grep -q attached /tmp/con.err && kill -0 $CON 2>/dev/null && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+cat /tmp/con.err
+check attached grep -q 'mxrt-contention: attached (lock waits, I2C)' /tmp/con.err
+
+X0=$(sim_counter xfers) N0=$(sim_counter naks) T0=$(sim_counter timeouts) E0=$(stat_of i2c_errors)
+echo "before: xfers=$X0 naks=$N0 timeouts=$T0 i2c_errors=$E0"
+
+# 1. contention on purpose, while a reader keeps the chip sampling at 1000 Hz
+# transfers at 400 kHz wire time: each holds the bus long enough for i2cget and the driver to meet
+echo "bus_khz=400" >"$SIM/control"
+mxrt-max30102-read -n 3000 $DEV >/tmp/read1.out 2>&1 &
+RD=$!
+sleep 0.5
+(for k in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15; do
+	i2cget -f -y "$BUS" 0x57 0xff >/dev/null 2>&1
+	i2cget -f -y "$BUS" 0x57 0xfe >/dev/null 2>&1
+done) &
+I2C=$!
+for k in 1 2 3 4 5 6; do
+	echo $((6000 + k * 200)) >"$SYS/led_ir_current"
+	mxrt-max30102-ctl -d $DEV set --red-current $((6000 + k * 200)) >/dev/null || echo "ioctl set $k failed"
+	echo "sleep 30" >"$DBG/test_hold"
+done
+wait $I2C
+wait $RD
+echo "reader: $(cat /tmp/read1.out)"
+check reader-1000hz-continuous grep -q 'violations=0' /tmp/read1.out
+
+# 2. faults with only the driver on the bus
+echo "bus_khz=0 nak=3 timeout=2" >"$SIM/control"
+mxrt-max30102-read -n 1000 $DEV >/tmp/read2.out 2>&1
+echo "reader: $(cat /tmp/read2.out)"
+check quiet-after wait_suspended
+X1=$(sim_counter xfers) N1=$(sim_counter naks) T1=$(sim_counter timeouts) E1=$(stat_of i2c_errors)
+echo "after: xfers=$X1 naks=$N1 timeouts=$T1 i2c_errors=$E1"
+check faults-all-used '[ $((N1 - N0)) = 3 ] && [ $((T1 - T0)) = 2 ]'
+
+kill -INT $CON
+wait $CON
+echo "mxrt-contention exit $?, $(wc -c </tmp/con.json) bytes of JSON"
+cat /tmp/con.err
+J=$(cat /tmp/con.json)
+check json-complete 'echo "$J" | grep -q "\"programs\":\[.*\]}\$"'
+
+# the lock table: name, kind, count of each lock
+lock_field() { # lock_field NAME FIELD
+	echo "$J" | sed 's/{"lock":/\n&/g' | grep "\"name\":\"$1\"" | head -1 | sed -n "s/^[^[]*\"$2\":\([0-9]*\).*/\1/p"
+}
+lock_kind() { echo "$J" | sed 's/{"lock":/\n&/g' | grep "\"name\":\"$1\"" | head -1 | sed -n 's/.*"kind":"\([^"]*\)".*/\1/p'; }
+echo "$J" | sed 's/{"lock":/\n&/g' | sed -n 's/^{"lock":"\(0x[0-9a-f]*\)","name":"\([^"]*\)","name_source":"\([^"]*\)","kind":"\([^"]*\)","count":\([0-9]*\),"total_ns":\([0-9]*\),"max_ns":\([0-9]*\).*/lock \2 (\3) \4: \5 waits, total \6 ns, max \7 ns/p' | head -15
+DL=max30102-0.lock BL=i2c-$BUS.bus_lock
+DLN=$(lock_field "$DL" count) BLN=$(lock_field "$BL" count)
+echo "device lock: ${DLN:-none} waits ($(lock_kind "$DL")), bus lock: ${BLN:-none} waits ($(lock_kind "$BL"))"
+check device-lock-waits-by-name '[ "${DLN:-0}" -gt 0 ]'
+check device-lock-is-an-rt-mutex '[ "$(lock_kind "$DL")" = rt_mutex ]'
+check bus-lock-waits-by-name '[ "${BLN:-0}" -gt 0 ]'
+check bus-lock-is-an-rt-mutex '[ "$(lock_kind "$BL")" = rt_mutex ]'
+# PREEMPT_RT: spinlock_t sleeps on an rt_mutex (rtlock); a few are always contended in this run
+if uname -v | grep -q PREEMPT_RT; then
+	rtlocks=$(echo "$J" | sed 's/{"lock":/\n&/g' | grep -c '"kind":"spinlock_t (rtlock)"')
+	echo "contended sleeping spinlocks (spinlock_t as rtlock): $rtlocks"
+	check rt-sleeping-spinlocks-seen '[ "$rtlocks" -gt 0 ]'
+fi
+# the waiters: the acquisition's IRQ thread (irq/N-max30102) or the writers wait for the device lock
+waiters() { echo "$J" | sed 's/{"lock":/\n&/g' | grep "\"name\":\"$1\"" | head -1 | grep -o '"comm":"[^"]*"' | sort -u | tr '\n' ' '; }
+echo "device lock waiters: $(waiters "$DL")"
+echo "bus lock waiters: $(waiters "$BL")"
+check device-lock-waiters-have-stacks 'echo "$J" | sed "s/{\"lock\":/\n&/g" | grep "\"name\":\"$DL\"" | grep -q "\"frames\":\[\"[a-z_]"'
+
+# I2C: the simulator's adapter at 0x57
+i2c_obj() { echo "$J" | sed 's/{"adapter":/\n&/g' | grep "^{\"adapter\":$1,.*\"addr\":\"$2\"" | head -1; }
+O=$(i2c_obj "$BUS" 0x57)
+i2c_field() { echo "$O" | sed -n "s/^[^[]*\"$1\":\([0-9]*\).*/\1/p"; }
+XF=$(i2c_field xfers) ER=$(i2c_field errors)
+BW=$(echo "$O" | sed -n 's/.*\],"bus_waits":\([0-9]*\).*/\1/p')
+ENXIO=$(echo "$O" | sed -n 's/.*"errno":{[^}]*"ENXIO":\([0-9]*\).*/\1/p')
+ETIMEDOUT=$(echo "$O" | sed -n 's/.*"errno":{[^}]*"ETIMEDOUT":\([0-9]*\).*/\1/p')
+echo "tool: i2c-$BUS 0x57 xfers=$XF errors=$ER ENXIO=$ENXIO ETIMEDOUT=$ETIMEDOUT bus_waits=$BW"
+echo "simulator: xfers=$((X1 - X0)) naks=$((N1 - N0)) timeouts=$((T1 - T0)); driver: i2c_errors=$((E1 - E0))"
+check i2c-transfers-equal-the-simulators '[ "${XF:-x}" = $((X1 - X0)) ]'
+check i2c-naks-on-the-right-address '[ "${ENXIO:-0}" = $((N1 - N0)) ]'
+check i2c-timeouts-on-the-right-address '[ "${ETIMEDOUT:-0}" = $((T1 - T0)) ]'
+# the driver's i2c_errors: the errors of the driver's own tasks (not i2cget's)
+drv_errors() {
+	echo "$O" | grep -o '{"tid":[^}]*}' | grep -v '"comm":"i2cget"' | sed -n 's/.*"errors":\([0-9]*\).*/\1/p' |
+		awk '{ s += $1 } END { print s + 0 }'
+}
+echo "errors of the driver's tasks: $(drv_errors)"
+check i2c-errors-equal-the-drivers '[ "$(drv_errors)" = $((E1 - E0)) ]'
+check i2c-bus-waits-linked-to-tasks '[ "${BW:-0}" -gt 0 ]'
+check i2cget-seen-as-a-client 'echo "$O" | grep -q "\"comm\":\"i2cget\""'
+other_errors() { echo "$J" | sed 's/{"adapter":/\n&/g' | grep '^{"adapter":' | grep -v "^{\"adapter\":$BUS,.*\"addr\":\"0x57\"" | grep -v '"errors":0,' ; }
+check no-errors-elsewhere '[ -z "$(other_errors)" ]'
+check nothing-dropped 'echo "$J" | grep -q "\"lock_map_full\":0,\"i2c_map_full\":0,\"ring_full\":0,\"nested_too_deep\":0,\"task_map_full\":0"'
+echo "counters: $(echo "$J" | sed -n 's/.*"counters":\({[^}]*}\).*/\1/p')"
+echo "programs: $(echo "$J" | sed -n 's/.*"programs":\(\[.*\]\)}$/\1/p')"
+
+unload_driver
+rmmod mxrt_max30102_sim
+exit $fail

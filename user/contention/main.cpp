@@ -1,0 +1,471 @@
+// SPDX-License-Identifier: GPL-2.0
+//
+// Runs in: user space, as root (CAP_BPF + CAP_PERFMON), on the Pi and in the VM guests.
+// mxrt-contention: what blocks whom, lock waits and I2C transfers, from the kernel's own
+// tracepoints (lock:contention_begin/end, i2c:*, smbus:smbus_result) through the BPF programs in
+// bpf/contention.bpf.c (CO-RE, a libbpf skeleton). See docs/contention.md.
+//
+//   mxrt-contention                    live table, refreshed in place every second; histograms,
+//                                      waiters and stacks on exit (Ctrl-C)
+//   mxrt-contention -d 10 --json       10 s, then one JSON object
+//   mxrt-contention -p PID | -t TGID   only waits and transfers of that thread / process
+//   mxrt-contention -l LOCK            one lock: a name (max30102-0.lock, i2c-1.bus_lock, a static
+//                                      lock's symbol) or an address (0xffff...)
+//   mxrt-contention -m US              ignore waits shorter than US microseconds
+//   mxrt-contention -s MS              print each wait of MS ms or more as it ends, with its stack
+//                                      (ring buffer; default 10 ms, 0: off)
+//   --no-locks / --no-i2c              attach only the other half
+//   --prog-stats                       the programs' own run count and time (kernel.bpf_stats)
+// Exit: 0; 1 cannot attach (not permitted, no BTF, a tracepoint missing: the message says which);
+// 2 usage.
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <dirent.h>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <sys/resource.h>
+#include <unistd.h>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "contention.skel.h"
+#include "report.hpp"
+
+using namespace contention;
+
+namespace {
+
+volatile sig_atomic_t g_stop = 0;
+void OnSignal(int) { g_stop = 1; }
+
+std::uint64_t NowNs() {
+	timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return std::uint64_t(ts.tv_sec) * 1000000000ull + std::uint64_t(ts.tv_nsec);
+}
+
+// The skeleton, owned: destroyed (programs detached, maps freed) however we leave.
+class Skeleton {
+public:
+	Skeleton() = default;
+	Skeleton(const Skeleton &) = delete;
+	Skeleton &operator=(const Skeleton &) = delete;
+	~Skeleton() { contention_bpf__destroy(skel_); }
+	bool Open() { return (skel_ = contention_bpf__open()) != nullptr; }
+	contention_bpf *operator->() { return skel_; }
+	contention_bpf *get() { return skel_; }
+
+private:
+	contention_bpf *skel_ = nullptr;
+};
+
+class RingBuffer {
+public:
+	RingBuffer(const RingBuffer &) = delete;
+	RingBuffer &operator=(const RingBuffer &) = delete;
+	RingBuffer(int fd, ring_buffer_sample_fn fn, void *ctx) : rb_(ring_buffer__new(fd, fn, ctx, nullptr)) {}
+	~RingBuffer() { ring_buffer__free(rb_); }
+	ring_buffer *get() { return rb_; }
+
+private:
+	ring_buffer *rb_;
+};
+
+// Whether the kernel (or a loaded module) has the BTF-typed tracepoint NAME: its btf_trace_NAME.
+bool HasTracepoint(btf *vmlinux, const char *name) {
+	std::string t = std::string("btf_trace_") + name;
+	if (btf__find_by_name_kind(vmlinux, t.c_str(), BTF_KIND_TYPEDEF) > 0)
+		return true;
+	DIR *d = opendir("/sys/kernel/btf");
+	if (!d)
+		return false;
+	bool found = false;
+	while (dirent *e = readdir(d)) {
+		if (e->d_name[0] == '.' || std::strcmp(e->d_name, "vmlinux") == 0)
+			continue;
+		btf *m = btf__load_module_btf(e->d_name, vmlinux);
+		if (!m)
+			continue;
+		found = btf__find_by_name_kind(m, t.c_str(), BTF_KIND_TYPEDEF) > 0;
+		btf__free(m);
+		if (found)
+			break;
+	}
+	closedir(d);
+	return found;
+}
+
+std::string ReadFile(const std::string &path) {
+	std::ifstream f(path);
+	std::stringstream ss;
+	ss << f.rdbuf();
+	return ss.str();
+}
+
+// The driver's lock names: /sys/kernel/debug/mxrt_max30102/*/locks
+void LoadDriverLocks(LockNames &names) {
+	const std::string root = "/sys/kernel/debug/mxrt_max30102";
+	DIR *d = opendir(root.c_str());
+	if (!d)
+		return;
+	while (dirent *e = readdir(d)) {
+		if (e->d_name[0] == '.')
+			continue;
+		names.ParseLocksFile(ReadFile(root + "/" + e->d_name + "/locks"));
+	}
+	closedir(d);
+}
+
+struct Options {
+	double duration = 0;
+	double interval = 1;
+	int pid = 0, tgid = 0;
+	std::string lock;
+	double min_wait_us = 0;
+	double slow_ms = 10;
+	bool json = false, no_locks = false, no_i2c = false, no_stacks = false, prog_stats = false, live = false;
+	std::size_t top = 3, rows = 20, max_slow = 100;
+};
+
+struct Ctx {
+	Symbols *syms;
+	LockNames *names;
+	Report *report;
+	const Options *opt;
+};
+
+int OnEvent(void *vctx, void *data, size_t size) {
+	Ctx *c = static_cast<Ctx *>(vctx);
+	if (size < sizeof(mxrt_con_event))
+		return 0;
+	SlowWait w;
+	std::memcpy(&w.ev, data, sizeof(w.ev));
+	std::vector<std::uint64_t> frames(w.ev.frames, w.ev.frames + std::min<std::uint32_t>(w.ev.nr_frames, MXRT_CON_STACK_DEPTH));
+	w.name = c->names->Name(w.ev.lock, *c->syms, frames);
+	std::vector<std::string> fn;
+	for (std::uint64_t f : frames) {
+		w.frames.push_back(c->syms->Format(f));
+		const Symbol *s = c->syms->Find(f);
+		fn.push_back(s ? s->name : "");
+	}
+	w.kind = LockKind(w.ev.flags, fn);
+	c->report->slow_total++;
+	if (!c->opt->json) {
+		std::printf("slow wait: %s (%s) %s by %.16s tid %u%s\n", w.name.c_str(), w.kind.c_str(),
+			    FormatNs(w.ev.wait_ns).c_str(), w.ev.comm, w.ev.tid, w.ev.ret ? " (given up)" : "");
+		for (const std::string &f : w.frames)
+			std::printf("    %s\n", f.c_str());
+		std::fflush(stdout);
+	}
+	if (c->report->slow.size() < c->opt->max_slow)
+		c->report->slow.push_back(std::move(w));
+	return 0;
+}
+
+// Everything the maps hold now, aggregated.
+void Collect(contention_bpf *skel, const Options &opt, const Symbols &syms, LockNames &names, Report &r) {
+	int ncpu = libbpf_num_possible_cpus();
+	if (ncpu < 1)
+		ncpu = 1;
+	// adapters first: they name bus locks
+	{
+		int fd = bpf_map__fd(skel->maps.adapters);
+		__u64 key, next;
+		__u64 *prev = nullptr;
+		while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+			mxrt_con_adapter a;
+			if (bpf_map_lookup_elem(fd, &next, &a) == 0)
+				names.AddAdapter(next, a.nr, std::string(a.name, strnlen(a.name, sizeof(a.name))));
+			key = next;
+			prev = &key;
+		}
+	}
+	std::vector<LockRecord> locks;
+	StackTable stacks;
+	{
+		int fd = bpf_map__fd(skel->maps.lock_stats), sfd = bpf_map__fd(skel->maps.stacks);
+		auto vals = std::vector<mxrt_con_lock_val>(static_cast<std::size_t>(ncpu));
+		mxrt_con_lock_key key, next;
+		mxrt_con_lock_key *prev = nullptr;
+		while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+			if (bpf_map_lookup_elem(fd, &next, vals.data()) == 0) {
+				LockRecord rec{};
+				rec.key = next;
+				for (const auto &v : vals) {
+					rec.val.count += v.count;
+					rec.val.total_ns += v.total_ns;
+					rec.val.max_ns = std::max(rec.val.max_ns, v.max_ns);
+					for (int b = 0; b < MXRT_CON_HIST_BUCKETS; b++)
+						rec.val.hist[b] += v.hist[b];
+					if (v.comm[0])
+						std::memcpy(rec.val.comm, v.comm, sizeof(v.comm));
+				}
+				locks.push_back(rec);
+				if (next.stack_id >= 0 && !stacks.count(next.stack_id)) {
+					__u64 ips[MXRT_CON_STACK_DEPTH] = {};
+					std::vector<std::uint64_t> fr;
+					if (bpf_map_lookup_elem(sfd, &next.stack_id, ips) == 0)
+						for (__u64 ip : ips)
+							if (ip)
+								fr.push_back(ip);
+					stacks[next.stack_id] = fr;
+				}
+			}
+			key = next;
+			prev = &key;
+		}
+	}
+	std::vector<I2cRecord> i2c;
+	{
+		int fd = bpf_map__fd(skel->maps.i2c_stats);
+		auto vals = std::vector<mxrt_con_i2c_val>(static_cast<std::size_t>(ncpu));
+		mxrt_con_i2c_key key, next;
+		mxrt_con_i2c_key *prev = nullptr;
+		while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+			if (bpf_map_lookup_elem(fd, &next, vals.data()) == 0) {
+				I2cRecord rec{};
+				rec.key = next;
+				for (const auto &v : vals) {
+					rec.val.xfers += v.xfers;
+					rec.val.msgs += v.msgs;
+					rec.val.bytes += v.bytes;
+					rec.val.errors += v.errors;
+					rec.val.smbus += v.smbus;
+					rec.val.total_ns += v.total_ns;
+					rec.val.max_ns = std::max(rec.val.max_ns, v.max_ns);
+					rec.val.bus_waits += v.bus_waits;
+					rec.val.bus_wait_ns += v.bus_wait_ns;
+					rec.val.bus_wait_max_ns = std::max(rec.val.bus_wait_max_ns, v.bus_wait_max_ns);
+					for (int b = 0; b < MXRT_CON_HIST_BUCKETS; b++) {
+						rec.val.hist[b] += v.hist[b];
+						rec.val.wait_hist[b] += v.wait_hist[b];
+					}
+					if (v.comm[0])
+						std::memcpy(rec.val.comm, v.comm, sizeof(v.comm));
+				}
+				i2c.push_back(rec);
+			}
+			key = next;
+			prev = &key;
+		}
+	}
+	std::vector<I2cErrRecord> errs;
+	{
+		int fd = bpf_map__fd(skel->maps.i2c_errors);
+		mxrt_con_i2c_err_key key, next;
+		mxrt_con_i2c_err_key *prev = nullptr;
+		while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+			__u64 c = 0;
+			if (bpf_map_lookup_elem(fd, &next, &c) == 0)
+				errs.push_back({next, c});
+			key = next;
+			prev = &key;
+		}
+	}
+	{
+		int fd = bpf_map__fd(skel->maps.counters);
+		auto vals = std::vector<__u64>(static_cast<std::size_t>(ncpu));
+		for (__u32 i = 0; i < MXRT_CON_NR_COUNTERS; i++) {
+			r.counters[i] = 0;
+			if (bpf_map_lookup_elem(fd, &i, vals.data()) == 0)
+				for (__u64 v : vals)
+					r.counters[i] += v;
+		}
+	}
+	LockFilter filter;
+	if (!opt.lock.empty() && skel->rodata->targ_lock == 0)
+		filter.name = opt.lock;
+	r.locks = AggregateLocks(locks, stacks, syms, names, opt.top, filter);
+	r.i2c = AggregateI2c(i2c, errs, names);
+	r.progs.clear();
+	if (opt.prog_stats) {
+		bpf_program *p;
+		bpf_object__for_each_program(p, skel->obj) {
+			bpf_prog_info info{};
+			__u32 len = sizeof(info);
+			if (bpf_program__fd(p) < 0 || bpf_obj_get_info_by_fd(bpf_program__fd(p), &info, &len))
+				continue;
+			r.progs.push_back({bpf_program__name(p), info.run_cnt, info.run_time_ns});
+		}
+	}
+}
+
+int Fail(const char *fmt, const char *arg = "") {
+	std::fprintf(stderr, "mxrt-contention: ");
+	std::fprintf(stderr, fmt, arg);
+	std::fprintf(stderr, "\n");
+	return 1;
+}
+
+int LibbpfPrint(enum libbpf_print_level level, const char *fmt, va_list ap) {
+	if (level == LIBBPF_DEBUG || !getenv("MXRT_CONTENTION_DEBUG"))
+		return 0;
+	return std::vfprintf(stderr, fmt, ap);
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+	Options opt;
+	CLI::App app{"mxrt-contention: lock waits and I2C transfers, from the kernel's tracepoints (BPF)"};
+	app.add_option("-d,--duration", opt.duration, "seconds to trace, then report (default: until Ctrl-C)")
+		->check(CLI::PositiveNumber);
+	app.add_option("-i,--interval", opt.interval, "seconds between live-table refreshes")->check(CLI::PositiveNumber);
+	auto *pid_opt = app.add_option("-p,--pid", opt.pid, "only this thread (tid)")->check(CLI::PositiveNumber);
+	app.add_option("-t,--tgid", opt.tgid, "only this process")->check(CLI::PositiveNumber)->excludes(pid_opt);
+	app.add_option("-l,--lock", opt.lock, "only this lock: a name or an address (0x...)");
+	app.add_option("-m,--min-wait", opt.min_wait_us, "ignore waits shorter than this many microseconds")
+		->check(CLI::NonNegativeNumber);
+	app.add_option("-s,--slow", opt.slow_ms, "report each wait of this many ms or more with its stack (0: off)")
+		->check(CLI::NonNegativeNumber);
+	app.add_option("--top", opt.top, "stacks kept per lock")->check(CLI::Range(1, 100));
+	app.add_option("--rows", opt.rows, "locks in the table")->check(CLI::Range(1, 10000));
+	app.add_flag("--json", opt.json, "one JSON object at the end instead of the table and histograms");
+	app.add_flag("--live", opt.live, "refresh the table even when the output is not a terminal");
+	app.add_flag("--no-locks", opt.no_locks, "do not trace lock waits");
+	app.add_flag("--no-i2c", opt.no_i2c, "do not trace I2C transfers");
+	app.add_flag("--no-stacks", opt.no_stacks, "do not collect waiters' stacks");
+	app.add_flag("--prog-stats", opt.prog_stats, "report the programs' run count and time (enables kernel.bpf_stats)");
+	try {
+		app.parse(argc, argv);
+	} catch (const CLI::ParseError &e) {
+		return app.exit(e) == 0 ? 0 : 2;
+	}
+	if (opt.no_locks && opt.no_i2c) {
+		std::fprintf(stderr, "mxrt-contention: --no-locks and --no-i2c leave nothing to trace\n");
+		return 2;
+	}
+	std::uint64_t lock_addr = 0;
+	if (!opt.lock.empty() && opt.lock.rfind("0x", 0) == 0) {
+		char *end = nullptr;
+		errno = 0;
+		lock_addr = std::strtoull(opt.lock.c_str() + 2, &end, 16);
+		if (errno || *end || opt.lock.size() == 2 || lock_addr == 0) {
+			std::fprintf(stderr, "mxrt-contention: '%s' is not a lock address (0x and hex digits)\n", opt.lock.c_str());
+			return 2;
+		}
+	}
+
+	libbpf_set_print(LibbpfPrint);
+	// what the kernel must have, checked first so that the message says what is missing
+	const bool has_btf = access("/sys/kernel/btf/vmlinux", R_OK) == 0;
+	btf *vmlinux = has_btf ? btf__load_vmlinux_btf() : nullptr;
+	if (has_btf && !vmlinux)
+		return Fail("cannot read the kernel's BTF (/sys/kernel/btf/vmlinux): %s", std::strerror(errno));
+	const bool locks = !opt.no_locks, i2c = !opt.no_i2c;
+	const Trace what = locks && i2c ? Trace::kBoth : locks ? Trace::kLocks : Trace::kI2c;
+	std::string problem =
+		KernelProblem(has_btf, what, [&](const std::string &t) { return HasTracepoint(vmlinux, t.c_str()); });
+	btf__free(vmlinux);
+	if (!problem.empty())
+		return Fail("%s", problem.c_str());
+
+	Skeleton skel;
+	if (!skel.Open())
+		return Fail("cannot open the BPF object: %s", std::strerror(errno));
+	skel->rodata->targ_tgid = std::uint32_t(opt.tgid);
+	skel->rodata->targ_pid = std::uint32_t(opt.pid);
+	skel->rodata->targ_lock = lock_addr;
+	skel->rodata->min_wait_ns = std::uint64_t(opt.min_wait_us * 1000);
+	skel->rodata->slow_ns = std::uint64_t(opt.slow_ms * 1e6);
+	skel->rodata->with_stacks = !opt.no_stacks;
+	if (!locks) {
+		bpf_program__set_autoload(skel->progs.mxrt_contention_begin, false);
+		bpf_program__set_autoload(skel->progs.mxrt_contention_end, false);
+	}
+	if (!i2c) {
+		bpf_program__set_autoload(skel->progs.mxrt_i2c_write, false);
+		bpf_program__set_autoload(skel->progs.mxrt_i2c_read, false);
+		bpf_program__set_autoload(skel->progs.mxrt_i2c_result, false);
+		bpf_program__set_autoload(skel->progs.mxrt_smbus_result, false);
+	}
+	// kernels before 5.11 charge BPF maps to RLIMIT_MEMLOCK
+	rlimit rl = {RLIM_INFINITY, RLIM_INFINITY};
+	setrlimit(RLIMIT_MEMLOCK, &rl);
+	if (int err = contention_bpf__load(skel.get()))
+		return Fail("%s", LoadProblem(err, false).c_str());
+	int stats_fd = -1;
+	if (opt.prog_stats && (stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME)) < 0)
+		std::fprintf(stderr, "mxrt-contention: cannot enable BPF run-time statistics: %s\n", std::strerror(errno));
+	if (int err = contention_bpf__attach(skel.get())) {
+		if (stats_fd >= 0)
+			close(stats_fd);
+		return Fail("%s", LoadProblem(err, true).c_str());
+	}
+
+	Symbols syms;
+	syms.Load();
+	LockNames names;
+	LoadDriverLocks(names);
+	Report report;
+	Ctx ctx{&syms, &names, &report, &opt};
+	RingBuffer rb(bpf_map__fd(skel->maps.events), OnEvent, &ctx);
+	if (!rb.get())
+		return Fail("cannot open the ring buffer: %s", std::strerror(errno));
+
+	std::signal(SIGINT, OnSignal);
+	std::signal(SIGTERM, OnSignal);
+	std::fprintf(stderr, "mxrt-contention: attached (%s%s%s)\n", locks ? "lock waits" : "", locks && i2c ? ", " : "",
+		     i2c ? "I2C" : "");
+	const bool live = !opt.json && (opt.live || isatty(STDOUT_FILENO));
+	const std::uint64_t start = NowNs();
+	const std::uint64_t end = opt.duration > 0 ? start + std::uint64_t(opt.duration * 1e9) : 0;
+	std::uint64_t next_refresh = start + std::uint64_t(opt.interval * 1e9);
+	while (!g_stop) {
+		std::uint64_t now = NowNs();
+		if (end && now >= end)
+			break;
+		std::uint64_t until = next_refresh;
+		if (end && end < until)
+			until = end;
+		int ms = int(until > now ? (until - now) / 1000000 : 0);
+		int n = ring_buffer__poll(rb.get(), std::max(1, std::min(ms, 200)));
+		if (n < 0 && n != -EINTR) {
+			std::fprintf(stderr, "mxrt-contention: ring buffer: %s\n", std::strerror(-n));
+			break;
+		}
+		if (live && NowNs() >= next_refresh) {
+			next_refresh += std::uint64_t(opt.interval * 1e9);
+			Collect(skel.get(), opt, syms, names, report);
+			std::printf("\x1b[H\x1b[J%s", RenderTable(report, opt.rows).c_str());
+			std::fflush(stdout);
+		}
+	}
+	ring_buffer__consume(rb.get());
+	report.duration_s = double(NowNs() - start) / 1e9;
+	// module symbols may have come meanwhile, and the driver's devices
+	syms.Load();
+	LoadDriverLocks(names);
+	Collect(skel.get(), opt, syms, names, report);
+	if (stats_fd >= 0)
+		close(stats_fd);
+	if (opt.json) {
+		std::fputs(RenderJson(report).c_str(), stdout);
+	} else {
+		if (live)
+			std::printf("\x1b[H\x1b[J");
+		std::printf("%.1f s\n%s\n%s", report.duration_s, RenderTable(report, opt.rows).c_str(),
+			    RenderHistograms(report, opt.rows).c_str());
+		std::uint64_t dropped = 0;
+		for (int i = 0; i < MXRT_CON_EVENTS; i++)
+			dropped += report.counters[i];
+		if (dropped)
+			std::printf("not recorded: %llu (map full %llu/%llu/%llu, ring full %llu, nesting %llu, unmatched %llu)\n",
+				    (unsigned long long)dropped, (unsigned long long)report.counters[MXRT_CON_DROP_LOCK_MAP],
+				    (unsigned long long)report.counters[MXRT_CON_DROP_I2C_MAP],
+				    (unsigned long long)report.counters[MXRT_CON_DROP_TASK_MAP],
+				    (unsigned long long)report.counters[MXRT_CON_DROP_RING],
+				    (unsigned long long)report.counters[MXRT_CON_DROP_NEST],
+				    (unsigned long long)report.counters[MXRT_CON_DROP_UNMATCHED]);
+	}
+	return 0;
+}
