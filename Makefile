@@ -22,6 +22,10 @@
 #                             into /etc/modprobe.d, mxrtd's systemd unit into /etc/systemd/system and
 #                             its example config into /etc/mxrtd (if there is none yet);
 #                             DESTDIR=/some/root installs into a staging tree instead
+#   make dkms                 on the target (as root): the modules through DKMS (built for the running
+#                             kernel and rebuilt on every kernel update), the rest as make install
+#   make dkms-source          the DKMS source tree into $(DESTDIR)/usr/src/mxrt-max30102-<version>
+#   make deb                  the Debian packages (dpkg-buildpackage) into build/deb/
 #   make clean
 
 MXRT_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/mxrt
@@ -40,7 +44,7 @@ BUILD := $(CURDIR)/build
 KSRC := Kbuild kernel include tests/kernel/watchdog bench/kmod scripts
 export MXRT_CACHE
 
-.PHONY: all modules modules-all mainline-iio install tools dtbo setup unit guest-bins test vm-test demo bench clean help
+.PHONY: all modules modules-all mainline-iio install install-modules install-files dkms dkms-source deb tools dtbo setup unit guest-bins test vm-test demo bench clean help
 all: modules tools dtbo
 
 help:
@@ -132,16 +136,41 @@ $(DTBO): dts/mxrt-max30102-rpi.dtso
 PREFIX ?= /usr/local
 OVERLAYDIR ?= /boot/firmware/overlays
 KRELEASE = $(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null)
-install: modules tools dtbo $(BUILD)/mxrtd.service
+install: install-modules install-files
+install-modules: modules
 	$(MAKE) -C $(KDIR) M=$(BUILD)/$(FLAVOUR)/kernel INSTALL_MOD_DIR=updates \
 		CONFIG_MODULE_SIG_ALL= $(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR) DEPMOD=true) modules_install
 	$(if $(DESTDIR),,depmod -a $(KRELEASE))
+# everything but the modules (make dkms installs those through DKMS)
+install-files: tools dtbo $(BUILD)/mxrtd.service
 	install -D -m 0755 -t $(DESTDIR)$(PREFIX)/bin $(TOOLS)
 	install -D -m 0644 -t $(DESTDIR)$(OVERLAYDIR) $(DTBO)
 	install -D -m 0644 kernel/max30102/mxrt-max30102.conf $(DESTDIR)/etc/modprobe.d/mxrt-max30102.conf
 	install -D -m 0644 $(BUILD)/mxrtd.service $(DESTDIR)/etc/systemd/system/mxrtd.service
 	@# the configuration is the user's once installed: never overwritten
 	test -e $(DESTDIR)/etc/mxrtd/mxrtd.toml || install -D -m 0644 user/mxrtd/mxrtd.toml $(DESTDIR)/etc/mxrtd/mxrtd.toml
+
+# DKMS (docs/install.md): the source tree DKMS builds from, /usr/src/mxrt-max30102-<version>/ (the
+# version is debian/changelog's), with dkms.conf; `make dkms` (as root, on the target) installs it,
+# has DKMS build and install the modules for the running kernel (and, from then on, for every
+# kernel installed later), and installs everything else as make install does.
+DKMS_NAME := mxrt-max30102
+lparen := (
+rparen := )
+VERSION := $(shell sed -n '1{s/^[^$(lparen)]*[$(lparen)]//;s/[-$(rparen)].*//;p;}' debian/changelog)
+DKMS_SRC = $(DESTDIR)/usr/src/$(DKMS_NAME)-$(VERSION)
+dkms-source:
+	@test -n "$(VERSION)" || { echo "no version in debian/changelog" >&2; exit 1; }
+	rm -rf $(DKMS_SRC)
+	mkdir -p $(DKMS_SRC)/include $(DKMS_SRC)/scripts
+	cp -r kernel $(DKMS_SRC)/
+	cp -r include/uapi $(DKMS_SRC)/include/
+	install -m 0755 scripts/check-cxx-object.sh $(DKMS_SRC)/scripts/
+	install -m 0644 LICENSE $(DKMS_SRC)/
+	sed 's/#MODULE_VERSION#/$(VERSION)/' dkms.conf >$(DKMS_SRC)/dkms.conf
+dkms: dkms-source install-files
+	-dkms remove $(DKMS_NAME)/$(VERSION) --all >/dev/null 2>&1
+	dkms install $(DKMS_NAME)/$(VERSION)
 
 modules-all:
 	@for f in $(FLAVOURS); do $(MAKE) --no-print-directory modules FLAVOUR=$$f KDIR=$(MXRT_CACHE)/kernels/$$f/kdir || exit 1; done
