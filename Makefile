@@ -19,7 +19,7 @@
 #   make install              on the target (as root): modules into /lib/modules/<release>/updates
 #                             (+ depmod), tools (mxrtd and mxrt-top too) into $(PREFIX)/bin, the
 #                             Raspberry Pi overlay into $(OVERLAYDIR), the in-tree max30102 blacklist
-#                             into /etc/modprobe.d, mxrtd's systemd unit into /etc/systemd/system and
+#                             into /etc/modprobe.d, mxrtd's systemd unit into $(UNITDIR) and
 #                             its example config into /etc/mxrtd (if there is none yet);
 #                             DESTDIR=/some/root installs into a staging tree instead
 #   make dkms                 on the target (as root): the modules through DKMS (built for the running
@@ -72,7 +72,9 @@ modules: $(KDIR)/Makefile
 # The tools, built with the C++ compiler of the machine the modules are for: native (g++), or
 # $(CROSS_COMPILE)g++ when cross-building (make ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- tools).
 TOOLS_CXX ?= $(if $(CROSS_COMPILE),$(CROSS_COMPILE)g++,g++)
-TOOLS_FLAGS := -std=gnu++20 -O2 -Wall -Wextra -Iinclude/uapi -isystem $(BUILD)/include/cli11
+# CPPFLAGS, CXXFLAGS and LDFLAGS from the environment come last (the Debian package build passes
+# its hardening flags that way)
+TOOLS_FLAGS := -std=gnu++20 -O2 -Wall -Wextra -Iinclude/uapi -isystem $(BUILD)/include/cli11 $(CPPFLAGS) $(CXXFLAGS) $(LDFLAGS)
 TOOLS_DIR := $(BUILD)/tools/$(FLAVOUR)
 TOOLS := $(TOOLS_DIR)/mxrt-max30102-read $(TOOLS_DIR)/mxrt-lat $(TOOLS_DIR)/mxrt-vitals-eval $(TOOLS_DIR)/mxrt-max30102-ctl \
 	$(TOOLS_DIR)/mxrtd $(TOOLS_DIR)/mxrt-top
@@ -135,6 +137,7 @@ $(DTBO): dts/mxrt-max30102-rpi.dtso
 # (packaging, tests) and then skips depmod.
 PREFIX ?= /usr/local
 OVERLAYDIR ?= /boot/firmware/overlays
+UNITDIR ?= /etc/systemd/system
 KRELEASE = $(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null)
 install: install-modules install-files
 install-modules: modules
@@ -146,7 +149,7 @@ install-files: tools dtbo $(BUILD)/mxrtd.service
 	install -D -m 0755 -t $(DESTDIR)$(PREFIX)/bin $(TOOLS)
 	install -D -m 0644 -t $(DESTDIR)$(OVERLAYDIR) $(DTBO)
 	install -D -m 0644 kernel/max30102/mxrt-max30102.conf $(DESTDIR)/etc/modprobe.d/mxrt-max30102.conf
-	install -D -m 0644 $(BUILD)/mxrtd.service $(DESTDIR)/etc/systemd/system/mxrtd.service
+	install -D -m 0644 $(BUILD)/mxrtd.service $(DESTDIR)$(UNITDIR)/mxrtd.service
 	@# the configuration is the user's once installed: never overwritten
 	test -e $(DESTDIR)/etc/mxrtd/mxrtd.toml || install -D -m 0644 user/mxrtd/mxrtd.toml $(DESTDIR)/etc/mxrtd/mxrtd.toml
 
@@ -171,6 +174,15 @@ dkms-source:
 dkms: dkms-source install-files
 	-dkms remove $(DKMS_NAME)/$(VERSION) --all >/dev/null 2>&1
 	dkms install $(DKMS_NAME)/$(VERSION)
+
+# The Debian packages (debian/), built from a copy of the sources (the files git tracks or would
+# track) in build/deb/src, so that the package build's clean step never touches this checkout's
+# build/: mxrt-max30102-dkms and mxrt-max30102 land in build/deb/.
+DEB_FLAGS ?=
+deb:
+	rm -rf $(BUILD)/deb && mkdir -p $(BUILD)/deb/src
+	git ls-files -z --cached --others --exclude-standard | xargs -0 cp --parents -t $(BUILD)/deb/src
+	cd $(BUILD)/deb/src && dpkg-buildpackage -b -us -uc $(DEB_FLAGS)
 
 modules-all:
 	@for f in $(FLAVOURS); do $(MAKE) --no-print-directory modules FLAVOUR=$$f KDIR=$(MXRT_CACHE)/kernels/$$f/kdir || exit 1; done

@@ -41,6 +41,7 @@ HOST_PKGS=(
 	device-tree-compiler dt-schema
 	gnuplot-nox valgrind # mxrt-vitals-eval --plot, bench/vitals (callgrind)
 	liburing-dev libtomlplusplus-dev # mxrtd (liburing linked statically; toml++ is header-only)
+	dkms dh-dkms debhelper # the DKMS build test and the Debian packages (make deb)
 )
 
 log() { printf 'setup: %s\n' "$*" >&2; }
