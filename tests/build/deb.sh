@@ -96,9 +96,10 @@ else res FAIL dpkg-unpack "$(tail -n 3 "$t/unpack.log" | tr '\n' ' ')"; fi
 cmp -s "$root/$src/dkms.conf" <(sed "s/#MODULE_VERSION#/$version/" dkms.conf) &&
 	res PASS dkms-conf "the dkms.conf tests/build/dkms.sh builds with" || res FAIL dkms-conf "differs from dkms.conf"
 
-# the daemon as installed: it accepts the configuration the package installs, and the unit runs it
-if [ "$arch" = "$(dpkg --print-architecture)" ] &&
-	"$root/usr/bin/mxrtd" -c "$root/etc/mxrtd/mxrtd.toml" --check-config >"$t/mxrtd.log" 2>&1; then
+# the daemon as installed: it accepts the configuration the package installs (unpacked, a conffile
+# waits as .dpkg-new until the package is configured), and the unit runs it
+conf=$root/etc/mxrtd/mxrtd.toml.dpkg-new
+if "$root/usr/bin/mxrtd" -c "$conf" --check-config >"$t/mxrtd.log" 2>&1; then
 	res PASS mxrtd-config
 else res FAIL mxrtd-config "$(cat "$t/mxrtd.log")"; fi
 if grep -qx 'ExecStart=/usr/bin/mxrtd -c /etc/mxrtd/mxrtd.toml' "$root/lib/systemd/system/mxrtd.service"; then
