@@ -6,10 +6,11 @@
 #
 #   make                      modules for the 6.12 PREEMPT_RT x86_64 kernel (FLAVOUR=x86_64-rt-6.12)
 #   make ARCH=arm64           modules for the 6.12 arm64 kernel (cross-built, aarch64-linux-gnu-)
-#   make FLAVOUR=x86_64-rt-6.1     Debian 12's own 6.1 (what builds there: see README)
+#   make FLAVOUR=x86_64-rt-6.1     Debian 12's own 6.1 PREEMPT_RT kernel
+#   make FLAVOUR=arm64-6.1         Debian 12's own 6.1 arm64 kernel (a Raspberry Pi's by default)
 #   make FLAVOUR=arm64-rt-6.12     Debian's PREEMPT_RT arm64 kernel (what a Raspberry Pi runs)
 #   make KDIR=/path/to/headers   any other kernel tree (FLAVOUR defaults to "native" then)
-#   make modules-all          all four flavours
+#   make modules-all          all five flavours
 #   make tools                the command-line tools, for the machine the modules are for
 #   make mainline-iio         the mainline IIO max30102 driver, for the VM conformance test
 #   make unit                 user-space unit tests (ASan+UBSan, TSan, clang)
@@ -22,6 +23,7 @@
 #                             into /etc/modprobe.d, mxrtd's systemd unit into $(UNITDIR) and
 #                             its example config into /etc/mxrtd (if there is none yet);
 #                             DESTDIR=/some/root installs into a staging tree instead
+#   make uninstall            removes what make install installed (not /etc/mxrtd/mxrtd.toml)
 #   make dkms                 on the target (as root): the modules through DKMS (built for the running
 #                             kernel and rebuilt on every kernel update), the rest as make install
 #   make dkms-source          the DKMS source tree into $(DESTDIR)/usr/src/mxrt-max30102-<version>
@@ -29,7 +31,7 @@
 #   make clean
 
 MXRT_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/mxrt
-FLAVOURS := x86_64-rt-6.12 arm64-6.12 x86_64-rt-6.1 arm64-rt-6.12
+FLAVOURS := x86_64-rt-6.12 arm64-6.12 x86_64-rt-6.1 arm64-6.1 arm64-rt-6.12
 ifneq ($(origin KDIR),undefined) # a kernel tree of your own (the Pi's headers)
 FLAVOUR ?= native
 endif
@@ -44,7 +46,7 @@ BUILD := $(CURDIR)/build
 KSRC := Kbuild kernel include tests/kernel/watchdog bench/kmod scripts
 export MXRT_CACHE
 
-.PHONY: all modules modules-all mainline-iio install install-modules install-files dkms dkms-source deb tools dtbo setup unit guest-bins test vm-test demo bench clean help
+.PHONY: all modules modules-all mainline-iio install install-modules install-files uninstall dkms dkms-source deb tools dtbo setup unit guest-bins test vm-test demo bench clean help
 all: modules tools dtbo
 
 help:
@@ -152,6 +154,17 @@ install-files: tools dtbo $(BUILD)/mxrtd.service
 	install -D -m 0644 $(BUILD)/mxrtd.service $(DESTDIR)$(UNITDIR)/mxrtd.service
 	@# the configuration is the user's once installed: never overwritten
 	test -e $(DESTDIR)/etc/mxrtd/mxrtd.toml || install -D -m 0644 user/mxrtd/mxrtd.toml $(DESTDIR)/etc/mxrtd/mxrtd.toml
+
+# make uninstall: what make install put there, with the same KDIR/PREFIX/OVERLAYDIR/UNITDIR (then
+# depmod); /etc/mxrtd/mxrtd.toml stays, it is the user's
+MODULE_NAMES := mxrt_watchdog mxrt_watchdog_demo mxrt_max30102 mxrt_max30102_sim mxrt_lat
+uninstall:
+	@test -n "$(KRELEASE)" || { echo "error: no kernel release in $(KDIR) (set KDIR as for make install)" >&2; exit 1; }
+	rm -f $(foreach m,$(MODULE_NAMES),$(DESTDIR)/lib/modules/$(KRELEASE)/updates/$(m).ko*)
+	$(if $(DESTDIR),,depmod -a $(KRELEASE))
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(notdir $(TOOLS)))
+	rm -f $(DESTDIR)$(OVERLAYDIR)/mxrt-max30102-rpi.dtbo $(DESTDIR)/etc/modprobe.d/mxrt-max30102.conf \
+		$(DESTDIR)$(UNITDIR)/mxrtd.service
 
 # DKMS (docs/install.md): the source tree DKMS builds from, /usr/src/mxrt-max30102-<version>/ (the
 # version is debian/changelog's), with dkms.conf; `make dkms` (as root, on the target) installs it,
