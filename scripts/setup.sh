@@ -24,9 +24,9 @@
 #                                   liburing.a; the host's liburing-dev serves x86_64)
 #   deb/linux-source-6.12_*.deb     the 6.12 kernel source, for the mainline IIO MAX30102 driver that
 #                                   tests/vm/build-mainline-iio.sh builds (one file is extracted)
-# Flavours: x86_64-rt-6.12 (PREEMPT_RT, default), arm64-6.12, x86_64-rt-6.1 (Debian 12's own
-# kernel, PREEMPT_RT; these three boot in the VM tests) and arm64-rt-6.12 (headers only: a build
-# check).
+# Flavours: x86_64-rt-6.12 (PREEMPT_RT, default), arm64-6.12, x86_64-rt-6.1 and arm64-6.1 (Debian
+# 12's own kernel, PREEMPT_RT on x86_64; these four boot in the VM tests) and arm64-rt-6.12 (headers
+# only: a build check).
 set -euo pipefail
 
 CACHE=${MXRT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mxrt}
@@ -236,6 +236,8 @@ main() {
 	setup_kernel arm64-6.12 linux-headers-6.12-arm64:arm64 arm64 yes
 	# Debian 12's own kernel (6.1 LTS), PREEMPT_RT: built for and booted in the VM tests too
 	setup_kernel x86_64-rt-6.1 linux-headers-rt-amd64 amd64 yes
+	# Debian 12's own arm64 kernel (6.1 LTS): what Debian on a Raspberry Pi 4 runs by default
+	setup_kernel arm64-6.1 linux-headers-arm64:arm64 arm64 yes
 	# what a Raspberry Pi runs: Debian's PREEMPT_RT arm64 kernel (a build check; the VM boots arm64-6.12)
 	setup_kernel arm64-rt-6.12 linux-headers-6.12-rt-arm64:arm64 arm64 no
 	setup_busybox x86_64

@@ -3,11 +3,13 @@
 # Runs on: the build host (tests/run-all.sh). DKMS (Debian's dkms, installed by scripts/setup.sh)
 # builds the suite from the source tree `make dkms-source` makes (what the mxrt-max30102-dkms
 # package ships), against the cached Debian headers, as it would on a user's machine:
-#   - `dkms build` for Debian's 6.12 PREEMPT_RT x86_64, Debian 12's own 6.1 PREEMPT_RT x86_64 and
-#     (cross-built) Debian's 6.12 PREEMPT_RT arm64 (a Raspberry Pi's): the five modules, each with
-#     that kernel's vermagic and architecture, the driver depending on the watchdog library;
-#   - `dkms autoinstall` for a kernel that appears later (what the kernel packages' postinst hook
-#     runs): the modules land in <kernel>/updates/dkms and modprobe loads the library first;
+#   - `dkms build` for Debian 12's own 6.1 PREEMPT_RT x86_64 and (cross-built) 6.1 arm64 (what
+#     Debian 12 runs on a Raspberry Pi 4 by default) and Debian's 6.12 PREEMPT_RT arm64: the five
+#     modules, each with that kernel's vermagic and architecture, the driver depending on the
+#     watchdog library;
+#   - `dkms autoinstall` for a kernel that appears later (Debian's 6.12 PREEMPT_RT x86_64; what the
+#     kernel packages' postinst hook runs): the modules land in <kernel>/updates/dkms and modprobe
+#     loads the library first;
 #   - a kernel older than 6.1 is refused by BUILD_EXCLUSIVE_KERNEL (exit 77), not built.
 # Everything happens in a throw-away DKMS tree (--dkmstree, --sourcetree, --installtree under a
 # temporary directory, no depmod, no signing key): the host's /var/lib/dkms, /usr/src and
@@ -78,7 +80,7 @@ check_modules() {
 }
 
 # --- dkms build for each kernel --------------------------------------------------------------------
-for fa in x86_64-rt-6.1:x86_64 arm64-rt-6.12:aarch64; do
+for fa in x86_64-rt-6.1:x86_64 arm64-6.1:aarch64 arm64-rt-6.12:aarch64; do
 	flavour=${fa%:*} arch=${fa#*:}
 	kdir=$CACHE/kernels/$flavour/kdir
 	[ -e "$kdir/Makefile" ] || { res FAIL "build-$flavour" "no $kdir: run scripts/setup.sh"; continue; }
