@@ -3,8 +3,8 @@
 # Runs on: the build host (Debian 12). The README's test command and what CI runs (.ci/run).
 #
 # 1. setup (idempotent: packages + Debian kernels in the cache)
-# 2. warning-free module builds for 6.12 PREEMPT_RT x86_64, 6.12 arm64, 6.1 PREEMPT_RT x86_64 and
-#    6.12 PREEMPT_RT arm64 (the Raspberry Pi's)
+# 2. warning-free module builds for 6.12 PREEMPT_RT x86_64, 6.12 arm64, 6.1 PREEMPT_RT x86_64, 6.1
+#    arm64 (Debian 12's own kernels) and 6.12 PREEMPT_RT arm64 (the Raspberry Pi's)
 #    (compiler, modpost, objtool and the C++ object checks), and of the mainline IIO MAX30102
 #    driver for the two 6.12 x86_64/arm64 kernels the VMs boot (tests/vm/build-mainline-iio.sh)
 #    and negative builds proving the C++ rules are enforced (tests/build/cxx-rules.sh)
@@ -48,7 +48,7 @@ step "setup"
 scripts/setup.sh
 record setup $?
 
-for flavour in x86_64-rt-6.12 arm64-6.12 x86_64-rt-6.1 arm64-rt-6.12; do
+for flavour in x86_64-rt-6.12 arm64-6.12 x86_64-rt-6.1 arm64-6.1 arm64-rt-6.12; do
 	step "build $flavour"
 	log=$logdir/build-$flavour.log
 	make --no-print-directory -j"$JOBS" modules FLAVOUR="$flavour" \
@@ -99,7 +99,7 @@ st=$?
 grep -E '^(PASS|FAIL)' "$log"
 add_counts "kver" "$log" $st '^kver: [0-9]+ passed'
 
-step "DKMS: dkms build/autoinstall against Debian's headers (6.1 and 6.12 RT x86_64, 6.12 RT arm64)"
+step "DKMS: dkms build/autoinstall against Debian's headers (6.1 RT and 6.12 RT x86_64, 6.1 and 6.12 RT arm64)"
 log=$logdir/dkms.log
 tests/build/dkms.sh >"$log" 2>&1
 st=$?
