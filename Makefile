@@ -67,9 +67,16 @@ define shadow
 	done
 endef
 
+# The arm64 flavours are cross-built on an x86_64 host. Debian's 6.12 arm64 headers name the cross
+# compiler themselves; its 6.1 headers only inside a Debian package build, so it is named here.
+ifneq ($(filter arm64-%,$(FLAVOUR)),)
+ifneq ($(shell uname -m),aarch64)
+KBUILD_CROSS := ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-
+endif
+endif
 modules: $(KDIR)/Makefile
 	$(call shadow,$(FLAVOUR))
-	$(MAKE) -C $(KDIR) M=$(BUILD)/$(FLAVOUR) modules
+	$(MAKE) -C $(KDIR) M=$(BUILD)/$(FLAVOUR) $(KBUILD_CROSS) modules
 
 # The tools, built with the C++ compiler of the machine the modules are for: native (g++), or
 # $(CROSS_COMPILE)g++ when cross-building (make ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- tools).

@@ -25,8 +25,8 @@
 #   deb/linux-source-6.12_*.deb     the 6.12 kernel source, for the mainline IIO MAX30102 driver that
 #                                   tests/vm/build-mainline-iio.sh builds (one file is extracted)
 # Flavours: x86_64-rt-6.12 (PREEMPT_RT, default), arm64-6.12, x86_64-rt-6.1 and arm64-6.1 (Debian
-# 12's own kernel, PREEMPT_RT on x86_64; these four boot in the VM tests) and arm64-rt-6.12 (headers
-# only: a build check).
+# 12's own kernels, PREEMPT_RT on x86_64; these four boot in the VM tests) and arm64-rt-6.12
+# (headers only: a build check).
 set -euo pipefail
 
 CACHE=${MXRT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mxrt}

@@ -13,7 +13,7 @@
 # 3. user-space unit tests: ASan+UBSan, TSan, clang -Wthread-safety, and a bounded libFuzzer run
 # 4. the same unit tests, cross-built static, plus the in-kernel tests, in QEMU guests running
 #    Debian's 6.12 PREEMPT_RT x86_64 kernel, 6.12 arm64 kernel (cortex-a72) and Debian 12's own
-#    6.1 PREEMPT_RT x86_64 kernel
+#    6.1 kernels (PREEMPT_RT x86_64, arm64)
 # Ends with one line "total: N passed, N failed" and exits non-zero if anything failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -146,7 +146,7 @@ make --no-print-directory -j"$JOBS" -f tests/unit/unit.mk guest >"$logdir/guest.
 st=$?; [ $st -eq 0 ] || tail -n 30 "$logdir/guest.log"
 record "guest binaries" $st
 
-for flavour in x86_64-rt-6.12 arm64-6.12 x86_64-rt-6.1; do
+for flavour in x86_64-rt-6.12 arm64-6.12 x86_64-rt-6.1 arm64-6.1; do
 	step "VM tests on $flavour"
 	log=$logdir/vm-$flavour.log
 	tests/vm/run.sh "$flavour" 2>&1 | tee "$log"
