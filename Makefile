@@ -6,10 +6,11 @@
 #
 #   make                      modules for the 6.12 PREEMPT_RT x86_64 kernel (FLAVOUR=x86_64-rt-6.12)
 #   make ARCH=arm64           modules for the 6.12 arm64 kernel (cross-built, aarch64-linux-gnu-)
-#   make FLAVOUR=x86_64-rt-6.1     Debian 12's own 6.1 (what builds there: see README)
+#   make FLAVOUR=x86_64-rt-6.1     Debian 12's own 6.1 PREEMPT_RT kernel
+#   make FLAVOUR=arm64-6.1         Debian 12's own 6.1 arm64 kernel (a Raspberry Pi's by default)
 #   make FLAVOUR=arm64-rt-6.12     Debian's PREEMPT_RT arm64 kernel (what a Raspberry Pi runs)
 #   make KDIR=/path/to/headers   any other kernel tree (FLAVOUR defaults to "native" then)
-#   make modules-all          all four flavours
+#   make modules-all          all five flavours
 #   make tools                the command-line tools, for the machine the modules are for
 #   make mainline-iio         the mainline IIO max30102 driver, for the VM conformance test
 #   make unit                 user-space unit tests (ASan+UBSan, TSan, clang)
@@ -19,13 +20,18 @@
 #   make install              on the target (as root): modules into /lib/modules/<release>/updates
 #                             (+ depmod), tools (mxrtd, mxrt-top, mxrt-contention too) into $(PREFIX)/bin, the
 #                             Raspberry Pi overlay into $(OVERLAYDIR), the in-tree max30102 blacklist
-#                             into /etc/modprobe.d, mxrtd's systemd unit into /etc/systemd/system and
+#                             into /etc/modprobe.d, mxrtd's systemd unit into $(UNITDIR) and
 #                             its example config into /etc/mxrtd (if there is none yet);
 #                             DESTDIR=/some/root installs into a staging tree instead
+#   make uninstall            removes what make install installed (not /etc/mxrtd/mxrtd.toml)
+#   make dkms                 on the target (as root): the modules through DKMS (built for the running
+#                             kernel and rebuilt on every kernel update), the rest as make install
+#   make dkms-source          the DKMS source tree into $(DESTDIR)/usr/src/mxrt-max30102-<version>
+#   make deb                  the Debian packages (dpkg-buildpackage) into build/deb/
 #   make clean
 
 MXRT_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/mxrt
-FLAVOURS := x86_64-rt-6.12 arm64-6.12 x86_64-rt-6.1 arm64-rt-6.12
+FLAVOURS := x86_64-rt-6.12 arm64-6.12 x86_64-rt-6.1 arm64-6.1 arm64-rt-6.12
 ifneq ($(origin KDIR),undefined) # a kernel tree of your own (the Pi's headers)
 FLAVOUR ?= native
 endif
@@ -40,7 +46,7 @@ BUILD := $(CURDIR)/build
 KSRC := Kbuild kernel include tests/kernel/watchdog bench/kmod scripts
 export MXRT_CACHE
 
-.PHONY: all modules modules-all mainline-iio install tools dtbo setup unit guest-bins test vm-test demo bench clean help
+.PHONY: all modules modules-all mainline-iio install install-modules install-files uninstall dkms dkms-source deb tools dtbo setup unit guest-bins test vm-test demo bench clean help
 all: modules tools dtbo
 
 help:
@@ -61,14 +67,23 @@ define shadow
 	done
 endef
 
+# The arm64 flavours are cross-built on an x86_64 host. Debian's 6.12 arm64 headers name the cross
+# compiler themselves; its 6.1 headers only inside a Debian package build, so it is named here.
+ifneq ($(filter arm64-%,$(FLAVOUR)),)
+ifneq ($(shell uname -m),aarch64)
+KBUILD_CROSS := ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-
+endif
+endif
 modules: $(KDIR)/Makefile
 	$(call shadow,$(FLAVOUR))
-	$(MAKE) -C $(KDIR) M=$(BUILD)/$(FLAVOUR) modules
+	$(MAKE) -C $(KDIR) M=$(BUILD)/$(FLAVOUR) $(KBUILD_CROSS) modules
 
 # The tools, built with the C++ compiler of the machine the modules are for: native (g++), or
 # $(CROSS_COMPILE)g++ when cross-building (make ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- tools).
 TOOLS_CXX ?= $(if $(CROSS_COMPILE),$(CROSS_COMPILE)g++,g++)
-TOOLS_FLAGS := -std=gnu++20 -O2 -Wall -Wextra -Iinclude/uapi -isystem $(BUILD)/include/cli11
+# CPPFLAGS, CXXFLAGS and LDFLAGS from the environment come last (the Debian package build passes
+# its hardening flags that way)
+TOOLS_FLAGS := -std=gnu++20 -O2 -Wall -Wextra -Iinclude/uapi -isystem $(BUILD)/include/cli11 $(CPPFLAGS) $(CXXFLAGS) $(LDFLAGS)
 TOOLS_DIR := $(BUILD)/tools/$(FLAVOUR)
 TOOLS := $(TOOLS_DIR)/mxrt-max30102-read $(TOOLS_DIR)/mxrt-lat $(TOOLS_DIR)/mxrt-vitals-eval $(TOOLS_DIR)/mxrt-max30102-ctl \
 	$(TOOLS_DIR)/mxrtd $(TOOLS_DIR)/mxrt-top $(TOOLS_DIR)/mxrt-contention
@@ -144,17 +159,63 @@ $(DTBO): dts/mxrt-max30102-rpi.dtso
 # (packaging, tests) and then skips depmod.
 PREFIX ?= /usr/local
 OVERLAYDIR ?= /boot/firmware/overlays
+UNITDIR ?= /etc/systemd/system
 KRELEASE = $(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null)
-install: modules tools dtbo $(BUILD)/mxrtd.service
+install: install-modules install-files
+install-modules: modules
 	$(MAKE) -C $(KDIR) M=$(BUILD)/$(FLAVOUR)/kernel INSTALL_MOD_DIR=updates \
 		CONFIG_MODULE_SIG_ALL= $(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR) DEPMOD=true) modules_install
 	$(if $(DESTDIR),,depmod -a $(KRELEASE))
+# everything but the modules (make dkms installs those through DKMS)
+install-files: tools dtbo $(BUILD)/mxrtd.service
 	install -D -m 0755 -t $(DESTDIR)$(PREFIX)/bin $(TOOLS)
 	install -D -m 0644 -t $(DESTDIR)$(OVERLAYDIR) $(DTBO)
 	install -D -m 0644 kernel/max30102/mxrt-max30102.conf $(DESTDIR)/etc/modprobe.d/mxrt-max30102.conf
-	install -D -m 0644 $(BUILD)/mxrtd.service $(DESTDIR)/etc/systemd/system/mxrtd.service
+	install -D -m 0644 $(BUILD)/mxrtd.service $(DESTDIR)$(UNITDIR)/mxrtd.service
 	@# the configuration is the user's once installed: never overwritten
 	test -e $(DESTDIR)/etc/mxrtd/mxrtd.toml || install -D -m 0644 user/mxrtd/mxrtd.toml $(DESTDIR)/etc/mxrtd/mxrtd.toml
+
+# make uninstall: what make install put there, with the same KDIR/PREFIX/OVERLAYDIR/UNITDIR (then
+# depmod); /etc/mxrtd/mxrtd.toml stays, it is the user's
+MODULE_NAMES := mxrt_watchdog mxrt_watchdog_demo mxrt_max30102 mxrt_max30102_sim mxrt_lat
+uninstall:
+	@test -n "$(KRELEASE)" || { echo "error: no kernel release in $(KDIR) (set KDIR as for make install)" >&2; exit 1; }
+	rm -f $(foreach m,$(MODULE_NAMES),$(DESTDIR)/lib/modules/$(KRELEASE)/updates/$(m).ko*)
+	$(if $(DESTDIR),,depmod -a $(KRELEASE))
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(notdir $(TOOLS)))
+	rm -f $(DESTDIR)$(OVERLAYDIR)/mxrt-max30102-rpi.dtbo $(DESTDIR)/etc/modprobe.d/mxrt-max30102.conf \
+		$(DESTDIR)$(UNITDIR)/mxrtd.service
+
+# DKMS (docs/install.md): the source tree DKMS builds from, /usr/src/mxrt-max30102-<version>/ (the
+# version is debian/changelog's), with dkms.conf; `make dkms` (as root, on the target) installs it,
+# has DKMS build and install the modules for the running kernel (and, from then on, for every
+# kernel installed later), and installs everything else as make install does.
+DKMS_NAME := mxrt-max30102
+lparen := (
+rparen := )
+VERSION := $(shell sed -n '1{s/^[^$(lparen)]*[$(lparen)]//;s/[-$(rparen)].*//;p;}' debian/changelog)
+DKMS_SRC = $(DESTDIR)/usr/src/$(DKMS_NAME)-$(VERSION)
+dkms-source:
+	@test -n "$(VERSION)" || { echo "no version in debian/changelog" >&2; exit 1; }
+	rm -rf $(DKMS_SRC)
+	mkdir -p $(DKMS_SRC)/include $(DKMS_SRC)/scripts
+	cp -r kernel $(DKMS_SRC)/
+	cp -r include/uapi $(DKMS_SRC)/include/
+	install -m 0755 scripts/check-cxx-object.sh $(DKMS_SRC)/scripts/
+	install -m 0644 LICENSE $(DKMS_SRC)/
+	sed 's/#MODULE_VERSION#/$(VERSION)/' dkms.conf >$(DKMS_SRC)/dkms.conf
+dkms: dkms-source install-files
+	-dkms remove $(DKMS_NAME)/$(VERSION) --all >/dev/null 2>&1
+	dkms install $(DKMS_NAME)/$(VERSION)
+
+# The Debian packages (debian/), built from a copy of the sources (the files git tracks or would
+# track) in build/deb/src, so that the package build's clean step never touches this checkout's
+# build/: mxrt-max30102-dkms and mxrt-max30102 land in build/deb/.
+DEB_FLAGS ?=
+deb:
+	rm -rf $(BUILD)/deb && mkdir -p $(BUILD)/deb/src
+	git ls-files -z --cached --others --exclude-standard | xargs -0 cp --parents -t $(BUILD)/deb/src
+	cd $(BUILD)/deb/src && dpkg-buildpackage -b -us -uc $(DEB_FLAGS)
 
 modules-all:
 	@for f in $(FLAVOURS); do $(MAKE) --no-print-directory modules FLAVOUR=$$f KDIR=$(MXRT_CACHE)/kernels/$$f/kdir || exit 1; done

@@ -26,8 +26,9 @@
 #                                   mxrt-contention links their .a (the host's packages serve x86_64)
 #   deb/linux-source-6.12_*.deb     the 6.12 kernel source, for the mainline IIO MAX30102 driver that
 #                                   tests/vm/build-mainline-iio.sh builds (one file is extracted)
-# Flavours: x86_64-rt-6.12 (PREEMPT_RT, default), arm64-6.12, x86_64-rt-6.1 and arm64-rt-6.12
-# (headers only: build checks).
+# Flavours: x86_64-rt-6.12 (PREEMPT_RT, default), arm64-6.12, x86_64-rt-6.1 and arm64-6.1 (Debian
+# 12's own kernels, PREEMPT_RT on x86_64; these four boot in the VM tests) and arm64-rt-6.12
+# (headers only: a build check).
 set -euo pipefail
 
 CACHE=${MXRT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mxrt}
@@ -44,6 +45,7 @@ HOST_PKGS=(
 	liburing-dev libtomlplusplus-dev # mxrtd (liburing linked statically; toml++ is header-only)
 	# mxrt-contention: BPF programs (clang/llvm above), their skeleton and loader (libbpf, static)
 	libbpf-dev bpftool zlib1g-dev libzstd-dev
+	dkms dh-dkms debhelper # the DKMS build test and the Debian packages (make deb)
 )
 
 log() { printf 'setup: %s\n' "$*" >&2; }
@@ -106,11 +108,32 @@ extract() { # extract ROOT PKG...
 	done
 }
 
+# add_image DIR ARCH: the kernel image and modules of DIR's release into DIR/root, for the VM tests
+add_image() {
+	local dir=$1 arch=$2 release pkg
+	release=$(cat "$dir/release")
+	pkg=linux-image-$release-unsigned
+	[ "$arch" = amd64 ] || pkg=$pkg:$arch
+	download "$pkg"
+	extract "$dir/root" "$pkg"
+	ln_image "$dir"
+	log "$(basename "$dir"): added the $release image"
+}
+
+ln_image() { # ln_image DIR: the vmlinuz and modules links the VM tests boot
+	ln -sfn "$(ls "$1"/root/boot/vmlinuz-* | head -n1)" "$1/vmlinuz"
+	ln -sfn "$(ls -d "$1"/root/lib/modules/* | head -n1)" "$1/modules"
+}
+
 # setup_kernel FLAVOUR HEADERS_META ARCH WITH_IMAGE
 setup_kernel() {
 	local flavour=$1 meta=$2 arch=$3 image=$4
 	local dir="$CACHE/kernels/$flavour"
-	if [ -e "$dir/.done" ]; then return 0; fi
+	if [ -e "$dir/.done" ]; then
+		# a cache made when this flavour was headers-only: add the image of the same release
+		if [ "$image" = yes ] && [ ! -e "$dir/vmlinuz" ]; then add_image "$dir" "$arch"; fi
+		return 0
+	fi
 	local hdr; hdr=$(resolve_meta "$meta")
 	[ -n "$hdr" ] || { log "cannot resolve $meta (apt-get update?)"; exit 1; }
 	local release=${hdr#linux-headers-}; release=${release%%:*}
@@ -148,10 +171,7 @@ setup_kernel() {
 	done
 	ln -sfn "$kdir" "$dir/kdir"
 	echo "$release" > "$dir/release"
-	if [ "$image" = yes ]; then
-		ln -sfn "$(ls "$dir"/root/boot/vmlinuz-* | head -n1)" "$dir/vmlinuz"
-		ln -sfn "$(ls -d "$dir"/root/lib/modules/* | head -n1)" "$dir/modules"
-	fi
+	if [ "$image" = yes ]; then ln_image "$dir"; fi
 	touch "$dir/.done"
 	log "$flavour: $release ready in $dir"
 }
@@ -218,7 +238,10 @@ main() {
 	install_host_packages
 	setup_kernel x86_64-rt-6.12 linux-headers-6.12-rt-amd64 amd64 yes
 	setup_kernel arm64-6.12 linux-headers-6.12-arm64:arm64 arm64 yes
-	setup_kernel x86_64-rt-6.1 linux-headers-rt-amd64 amd64 no
+	# Debian 12's own kernel (6.1 LTS), PREEMPT_RT: built for and booted in the VM tests too
+	setup_kernel x86_64-rt-6.1 linux-headers-rt-amd64 amd64 yes
+	# Debian 12's own arm64 kernel (6.1 LTS): what Debian on a Raspberry Pi 4 runs by default
+	setup_kernel arm64-6.1 linux-headers-arm64:arm64 arm64 yes
 	# what a Raspberry Pi runs: Debian's PREEMPT_RT arm64 kernel (a build check; the VM boots arm64-6.12)
 	setup_kernel arm64-rt-6.12 linux-headers-6.12-rt-arm64:arm64 arm64 no
 	setup_busybox x86_64

@@ -3,14 +3,17 @@
 # Runs on: the build host (Debian 12). The README's test command and what CI runs (.ci/run).
 #
 # 1. setup (idempotent: packages + Debian kernels in the cache)
-# 2. warning-free module builds for 6.12 PREEMPT_RT x86_64, 6.12 arm64, 6.1 PREEMPT_RT x86_64 and
-#    6.12 PREEMPT_RT arm64 (the Raspberry Pi's)
+# 2. warning-free module builds for 6.12 PREEMPT_RT x86_64, 6.12 arm64, 6.1 PREEMPT_RT x86_64, 6.1
+#    arm64 (Debian 12's own kernels) and 6.12 PREEMPT_RT arm64 (the Raspberry Pi's)
 #    (compiler, modpost, objtool and the C++ object checks), and of the mainline IIO MAX30102
 #    driver for the two 6.12 x86_64/arm64 kernels the VMs boot (tests/vm/build-mainline-iio.sh)
 #    and negative builds proving the C++ rules are enforced (tests/build/cxx-rules.sh)
+#    and the install paths: make install staged, the too-old-kernel message, DKMS builds in a
+#    throw-away tree (tests/build/dkms.sh) and the Debian packages (tests/build/deb.sh)
 # 3. user-space unit tests: ASan+UBSan, TSan, clang -Wthread-safety, and a bounded libFuzzer run
 # 4. the same unit tests, cross-built static, plus the in-kernel tests, in QEMU guests running
-#    Debian's 6.12 PREEMPT_RT x86_64 kernel and 6.12 arm64 kernel (cortex-a72)
+#    Debian's 6.12 PREEMPT_RT x86_64 kernel, 6.12 arm64 kernel (cortex-a72) and Debian 12's own
+#    6.1 kernels (PREEMPT_RT x86_64, arm64)
 # Ends with one line "total: N passed, N failed" and exits non-zero if anything failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -45,7 +48,7 @@ step "setup"
 scripts/setup.sh
 record setup $?
 
-for flavour in x86_64-rt-6.12 arm64-6.12 x86_64-rt-6.1 arm64-rt-6.12; do
+for flavour in x86_64-rt-6.12 arm64-6.12 x86_64-rt-6.1 arm64-6.1 arm64-rt-6.12; do
 	step "build $flavour"
 	log=$logdir/build-$flavour.log
 	make --no-print-directory -j"$JOBS" modules FLAVOUR="$flavour" \
@@ -89,6 +92,27 @@ st=$?
 grep -E '^(PASS|FAIL)' "$log"
 add_counts "install" "$log" $st '^install: [0-9]+ passed'
 
+step "kernel versions: a too-old kernel is told which modules it cannot get"
+log=$logdir/kver.log
+tests/build/kver.sh >"$log" 2>&1
+st=$?
+grep -E '^(PASS|FAIL)' "$log"
+add_counts "kver" "$log" $st '^kver: [0-9]+ passed'
+
+step "DKMS: dkms build/autoinstall against Debian's headers (6.1 RT and 6.12 RT x86_64, 6.1 and 6.12 RT arm64)"
+log=$logdir/dkms.log
+tests/build/dkms.sh >"$log" 2>&1
+st=$?
+grep -E '^(PASS|FAIL)' "$log"
+add_counts "dkms" "$log" $st '^dkms: [0-9]+ passed'
+
+step "Debian packages: dpkg-buildpackage, files, apt, a throw-away root, maintainer scripts"
+log=$logdir/deb.log
+tests/build/deb.sh >"$log" 2>&1
+st=$?
+grep -E '^(PASS|FAIL)' "$log"
+add_counts "deb" "$log" $st '^deb: [0-9]+ passed'
+
 step "device tree: overlays compile warning-free and apply, binding validates"
 log=$logdir/dts.log
 scripts/check-dts.sh build/dts >"$log" 2>&1
@@ -122,7 +146,7 @@ make --no-print-directory -j"$JOBS" -f tests/unit/unit.mk guest >"$logdir/guest.
 st=$?; [ $st -eq 0 ] || tail -n 30 "$logdir/guest.log"
 record "guest binaries" $st
 
-for flavour in x86_64-rt-6.12 arm64-6.12; do
+for flavour in x86_64-rt-6.12 arm64-6.12 x86_64-rt-6.1 arm64-6.1; do
 	step "VM tests on $flavour"
 	log=$logdir/vm-$flavour.log
 	tests/vm/run.sh "$flavour" 2>&1 | tee "$log"

@@ -132,6 +132,7 @@
 #include <linux/uio.h>
 #include <linux/wait.h>
 
+#include <lib/platform/compat.h>
 #include <lib/hist/log2_hist.h>
 #include <watchdog/watchdog.h>
 #include <max30102/acq.h>
@@ -1386,7 +1387,7 @@ static int mx_hwmon_read(struct device *dev, enum hwmon_sensor_types type, u32 a
 	return mx_read_temp(dev_get_drvdata(dev), val, MX_NO_DEADLINE);
 }
 
-static const struct hwmon_channel_info *const mx_hwmon_info[] = {
+static const struct hwmon_channel_info *MXRT_HWMON_INFO_CONST mx_hwmon_info[] = {
 	HWMON_CHANNEL_INFO(temp, HWMON_T_INPUT), NULL,
 };
 static const struct hwmon_ops mx_hwmon_ops = { .is_visible = mx_hwmon_visible, .read = mx_hwmon_read };
@@ -2330,7 +2331,7 @@ static struct i2c_driver mx_driver = {
 		.dev_groups = mx_groups,
 		.pm = pm_ptr(&mx_pm),
 	},
-	.probe = mx_probe,
+	.MXRT_I2C_PROBE = mx_probe,
 	.id_table = mx_id,
 };
 

@@ -4,7 +4,8 @@
 # into a throw-away root (DESTDIR) for Debian's 6.12 arm64 kernel, with the tools cross-built:
 # exactly the modules a user needs (no test or benchmark modules) under updates/ with that
 # kernel's vermagic and the device-tree alias, modprobe loading the watchdog library before the
-# driver, aarch64 tools, the overlay, the blacklist.
+# driver, aarch64 tools, the overlay, the blacklist; then `make uninstall` removes it all again but
+# the configuration.
 # Ends with "install: N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -14,7 +15,13 @@ flavour=arm64-6.12
 kdir=$CACHE/kernels/$flavour/kdir
 p=0 f=0
 res() { echo "$1: install:$2${3:+ ($3)}"; if [ "$1" = PASS ]; then p=$((p + 1)); else f=$((f + 1)); fi; }
-[ -e "$kdir/Makefile" ] || { res FAIL headers "no $kdir: run scripts/setup.sh"; echo "install: $p passed, $f failed"; exit 1; }
+[ -e "$kdir/Makefile" ] || { res FAIL headers "no $kdir: run scripts/setup.sh"; # make uninstall takes it all away again, except the configuration (the user's) and depmod's index
+make --no-print-directory uninstall FLAVOUR=$flavour KDIR="$kdir" CROSS_COMPILE=aarch64-linux-gnu- DESTDIR="$stage" \
+	>>build/logs/install-make.log 2>&1
+left=$(cd "$stage" && find . -type f ! -path "./lib/modules/$release/modules.*" | sed 's|^\./||')
+if [ "$left" = etc/mxrtd/mxrtd.toml ]; then res PASS uninstall "only etc/mxrtd/mxrtd.toml is left"
+else res FAIL uninstall "left: $(tr '\n' ' ' <<<"$left")"; fi
+echo "install: $p passed, $f failed"; exit 1; }
 release=$(cat "$kdir/include/config/kernel.release")
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
@@ -78,5 +85,11 @@ if make --no-print-directory -s -f tests/unit/unit.mk build/host/bin/mxrtd >/dev
 	build/host/bin/mxrtd -c "$stage/etc/mxrtd/mxrtd.toml" --check-config >/dev/null 2>build/logs/install-config.log; then
 	res PASS mxrtd-config
 else res FAIL mxrtd-config "$(cat build/logs/install-config.log)"; fi
+# make uninstall takes it all away again, except the configuration (the user's) and depmod's index
+make --no-print-directory uninstall FLAVOUR=$flavour KDIR="$kdir" CROSS_COMPILE=aarch64-linux-gnu- DESTDIR="$stage" \
+	>>build/logs/install-make.log 2>&1
+left=$(cd "$stage" && find . -type f ! -path "./lib/modules/$release/modules.*" | sed 's|^\./||')
+if [ "$left" = etc/mxrtd/mxrtd.toml ]; then res PASS uninstall "only etc/mxrtd/mxrtd.toml is left"
+else res FAIL uninstall "left: $(tr '\n' ' ' <<<"$left")"; fi
 echo "install: $p passed, $f failed"
 [ "$f" -eq 0 ]

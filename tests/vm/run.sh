@@ -4,7 +4,7 @@
 # with a busybox initramfs holding the freshly built modules and the guest tests, runs the tests,
 # and judges the results and the guest kernel log. Nothing is ever loaded into the host's kernel.
 #
-# usage: tests/vm/run.sh [options] FLAVOUR         FLAVOUR: x86_64-rt-6.12 | arm64-6.12
+# usage: tests/vm/run.sh [options] FLAVOUR   FLAVOUR: x86_64-rt-6.12 | arm64-6.12 | x86_64-rt-6.1 | arm64-6.1
 #   --timeout S        kill the guest after S seconds (default 600)
 #   --test-timeout S   kill one guest test after S seconds (default 300); the other tests still run
 #   --filter GLOB      only the guest tests whose name matches GLOB (e.g. '10-*', 'watchdog_*')
@@ -63,7 +63,7 @@ case "$flavour" in
 x86_64-*) arch=x86_64 bbarch=x86_64 qemu=qemu-system-x86_64 console=ttyS0 machine=(-cpu max) ;;
 arm64-*) arch=aarch64 bbarch=arm64 qemu=qemu-system-aarch64 console=ttyAMA0
 	machine=(-M virt -cpu cortex-a72) ;;
-*) die "unknown flavour '$flavour' (x86_64-rt-6.12 or arm64-6.12)" ;;
+*) die "unknown flavour '$flavour' (x86_64-rt-6.12, arm64-6.12, x86_64-rt-6.1 or arm64-6.1)" ;;
 esac
 kdir=$CACHE/kernels/$flavour
 out=$ROOT/build/vm/$flavour

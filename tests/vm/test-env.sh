@@ -12,6 +12,12 @@ if command -v mxrt-insmod >/dev/null 2>&1; then
 	insmod() { mxrt-insmod "$@"; }
 fi
 
+# skip REASON: the whole test does not apply to this guest; exits 77 with REASON on its SKIP line
+skip() {
+	echo "skip: $*"
+	echo "$*" >/tmp/.mxrt-skip
+	exit 77
+}
 # load_driver [PARAM=VALUE...]: mxrt_max30102.ko after the module it needs, mxrt_watchdog.ko (loaded
 # unless it is), each with one insmod attempt. unload_driver: the driver, then the library if
 # nothing else uses it. (modprobe does the same from modules.dep; 20-max30102.sh checks that.)

@@ -48,6 +48,7 @@
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
 
+#include <lib/platform/compat.h>
 #include <max30102/regs.h>
 #include <max30102/sim/sim.h>
 
@@ -684,6 +685,7 @@ static void sim_remove(struct platform_device *pdev)
 {
 	sim_teardown(platform_get_drvdata(pdev));
 }
+MXRT_PLATFORM_REMOVE_DEFINE(sim_remove)
 
 static const struct of_device_id sim_of_match[] = {
 	{ .compatible = "mxrt,max30102-sim" },
@@ -697,7 +699,7 @@ static struct platform_driver sim_driver = {
 		.of_match_table = sim_of_match,
 	},
 	.probe = sim_probe,
-	.remove = sim_remove,
+	.remove = MXRT_PLATFORM_REMOVE(sim_remove),
 };
 
 static int bound_count(struct device *dev, void *data)

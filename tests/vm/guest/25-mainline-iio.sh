@@ -13,6 +13,15 @@
 # "finding:" lines (see docs/max30102.md, "The mainline IIO driver"), not judged.
 set -u
 M=${MXRT_MODDIR:?}
+# Only 6.12's driver: 6.1's takes the interrupt the chip raises at power-on (PWR_RDY) with its
+# buffer off, reads its scan mask before the FIFO count and dereferences that NULL mask, which
+# crashes the kernel (seen on Debian's 6.1.192 under this test; 6.12's handler reads the count
+# first). Debian's 6.1 kernels do not ship the driver, so it is not built for them.
+case "$(uname -r)" in
+[0-5].*|6.[0-9].*|6.1[01].*)
+	skip "the mainline IIO max30102 driver is tested on 6.12 and newer only (6.1's crashes on the" \
+		"interrupt the chip raises at power-on: docs/max30102.md)" ;;
+esac
 SUITE=mainline-iio # ok, bad, check: tests/vm/test-env.sh
 sim_reg() { sed -n "s/.* $1=\([0-9a-f]*\).*/\1/p" "$SIM/state" | head -1; }
 sim_counter() { tr ' ' '\n' <"$SIM/state" | sed -n "s/^$1=//p" | head -1; }

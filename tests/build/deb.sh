@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Runs on: the build host (tests/run-all.sh). The Debian packages as a user gets them: `make deb`
+# (dpkg-buildpackage on a copy of the sources; no kernel is built) must give mxrt-max30102-dkms
+# (arch all: the DKMS source tree, dkms.conf, the blacklist) and mxrt-max30102 (the tools, mxrtd
+# with its unit and example configuration, the Raspberry Pi overlay). Then, with nothing installed
+# on the host and no container:
+#   - each package's file list, conffiles and dependencies;
+#   - apt would install both (`apt-get install --simulate ./...deb`: dependencies resolvable);
+#   - dpkg unpacks both into a throw-away root with its own dpkg database (--root, no configure);
+#   - the installed daemon accepts the installed configuration, and the unit starts it;
+#   - the maintainer scripts: the tools' postinst, run against that root (DPKG_ROOT) with a stub
+#     deb-systemd-helper, copies the overlay into the firmware's folder only where there is one
+#     and does not enable mxrtd, and its postrm removes the copy; the -dkms postinst hands the
+#     right name and version to DKMS and its prerm removes them.
+# Ends with "deb: N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+p=0 f=0
+res() { echo "$1: deb:$2${3:+ ($3)}"; if [ "$1" = PASS ]; then p=$((p + 1)); else f=$((f + 1)); fi; }
+finish() { echo "deb: $p passed, $f failed"; [ "$f" -eq 0 ] && [ "$p" -gt 0 ]; exit $?; }
+version=$(dpkg-parsechangelog -S Version)
+arch=$(dpkg --print-architecture)
+mkdir -p build/logs
+log=$PWD/build/logs/deb-build.log
+t=$(mktemp -d)
+trap 'rm -rf "$t"' EXIT
+
+start=$(date +%s)
+if make --no-print-directory deb >"$log" 2>&1; then
+	res PASS build "dpkg-buildpackage in $(($(date +%s) - start)) s"
+else
+	res FAIL build "see $log: $(tail -n 3 "$log" | tr '\n' ' ')"
+	finish
+fi
+dkms_deb=build/deb/mxrt-max30102-dkms_${version}_all.deb
+tools_deb=build/deb/mxrt-max30102_${version}_${arch}.deb
+for d in "$dkms_deb" "$tools_deb"; do [ -f "$d" ] || { res FAIL packages "no $d"; finish; }; done
+# the build compiled no kernel code and warned about nothing
+if grep -qE '\.ko\b|warning:' "$log"; then res FAIL no-kernel-build-no-warnings "$(grep -E '\.ko\b|warning:' "$log" | head -n 3)"
+else res PASS no-kernel-build-no-warnings; fi
+
+# files DEB: the regular files and symlinks the package holds, sorted
+files() { dpkg-deb -c "$1" | awk '$1 !~ /^d/ { print $6 }' | sed 's|^\./||' | LC_ALL=C sort; }
+
+src=usr/src/mxrt-max30102-$version
+want=$( (echo etc/modprobe.d/mxrt-max30102.conf; echo usr/share/doc/mxrt-max30102-dkms/changelog.gz
+	echo usr/share/doc/mxrt-max30102-dkms/copyright
+	git ls-files kernel include/uapi | sed "s|^|$src/|"
+	echo "$src/scripts/check-cxx-object.sh"; echo "$src/LICENSE"; echo "$src/dkms.conf") | LC_ALL=C sort)
+got=$(files "$dkms_deb")
+if [ "$got" = "$want" ]; then res PASS dkms-files "$(wc -l <<<"$got") files"
+else res FAIL dkms-files "$(diff <(echo "$want") <(echo "$got") | grep '^[<>]' | head -n 5 | tr '\n' ' ')"; fi
+
+want="etc/mxrtd/mxrtd.toml
+lib/systemd/system/mxrtd.service
+usr/bin/mxrt-lat
+usr/bin/mxrt-max30102-ctl
+usr/bin/mxrt-max30102-read
+usr/bin/mxrt-top
+usr/bin/mxrt-vitals-eval
+usr/bin/mxrtd
+usr/lib/mxrt-max30102/overlays/mxrt-max30102-rpi.dtbo
+usr/share/doc/mxrt-max30102/changelog.gz
+usr/share/doc/mxrt-max30102/copyright"
+got=$(files "$tools_deb")
+if [ "$got" = "$want" ]; then res PASS tools-files "$(wc -l <<<"$got") files"
+else res FAIL tools-files "$(diff <(echo "$want") <(echo "$got") | grep '^[<>]' | head -n 5 | tr '\n' ' ')"; fi
+
+# control data: what dpkg keeps of a user's edits, and what each package needs
+ctl() { dpkg-deb -e "$1" "$t/ctl-$2"; }
+ctl "$dkms_deb" dkms && ctl "$tools_deb" tools
+dep=$(dpkg-deb -f "$dkms_deb" Depends)
+if [ "$(cat "$t/ctl-dkms/conffiles")" = /etc/modprobe.d/mxrt-max30102.conf ] &&
+	[ "$(cat "$t/ctl-tools/conffiles")" = /etc/mxrtd/mxrtd.toml ] &&
+	grep -q 'dkms' <<<"$dep" && grep -q 'g++' <<<"$dep" && grep -q 'make' <<<"$dep"; then
+	res PASS control "conffiles; -dkms depends on $dep"
+else res FAIL control "conffiles $(cat "$t"/ctl-*/conffiles | tr '\n' ' '), depends $dep"; fi
+
+# apt would install both from the files, with Debian 12's packages for the dependencies
+if out=$(apt-get install --simulate --no-install-recommends "./$dkms_deb" "./$tools_deb" 2>&1) &&
+	grep -q '^Inst mxrt-max30102-dkms ' <<<"$out" && grep -q '^Inst mxrt-max30102 ' <<<"$out"; then
+	res PASS apt-installable "$(grep -c '^Inst ' <<<"$out") packages would be installed"
+else res FAIL apt-installable "$(grep -E '^E:|Depends|Inst' <<<"$out" | head -n 5 | tr '\n' ' ')"; fi
+
+# dpkg unpacks both into a root of their own (its own database). Unpacking runs the preinst only,
+# which does nothing under DPKG_ROOT; the postinst is judged below, against the same root.
+root=$t/root
+mkdir -p "$root/var/lib/dpkg/info" "$root/var/lib/dpkg/updates" "$root/boot/firmware/overlays"
+touch "$root/var/lib/dpkg/status" "$root/var/lib/dpkg/available"
+if dpkg --root="$root" --force-script-chrootless --force-depends --force-not-root --unpack "$dkms_deb" "$tools_deb" \
+	>"$t/unpack.log" 2>&1 && [ "$(dpkg-query --admindir="$root/var/lib/dpkg" -W -f='${db:Status-Status} ' \
+	mxrt-max30102-dkms mxrt-max30102)" = "unpacked unpacked " ]; then
+	res PASS dpkg-unpack "both unpacked into a throw-away root"
+else res FAIL dpkg-unpack "$(tail -n 3 "$t/unpack.log" | tr '\n' ' ')"; fi
+cmp -s "$root/$src/dkms.conf" <(sed "s/#MODULE_VERSION#/$version/" dkms.conf) &&
+	res PASS dkms-conf "the dkms.conf tests/build/dkms.sh builds with" || res FAIL dkms-conf "differs from dkms.conf"
+
+# the daemon as installed: it accepts the configuration the package installs (unpacked, a conffile
+# waits as .dpkg-new until the package is configured), and the unit runs it
+conf=$root/etc/mxrtd/mxrtd.toml.dpkg-new
+if "$root/usr/bin/mxrtd" -c "$conf" --check-config >"$t/mxrtd.log" 2>&1; then
+	res PASS mxrtd-config
+else res FAIL mxrtd-config "$(cat "$t/mxrtd.log")"; fi
+if grep -qx 'ExecStart=/usr/bin/mxrtd -c /etc/mxrtd/mxrtd.toml' "$root/lib/systemd/system/mxrtd.service"; then
+	res PASS unit "ExecStart=/usr/bin/mxrtd -c /etc/mxrtd/mxrtd.toml"
+else res FAIL unit "$(grep ExecStart "$root/lib/systemd/system/mxrtd.service")"; fi
+
+# the tools' maintainer scripts against the throw-away root, with deb-systemd-helper and systemctl
+# stubbed (they record their arguments): the overlay lands in the firmware's folder, mxrtd is not
+# enabled, and removing the package takes the overlay away again
+mkdir -p "$t/stub"
+for s in deb-systemd-helper deb-systemd-invoke systemctl; do
+	printf '#!/bin/sh\necho "%s $*" >>"%s/stub.log"\n[ "$1" != debian-installed ] && [ "$1" != --quiet ]\n' "$s" "$t" >"$t/stub/$s"
+	chmod +x "$t/stub/$s"
+done
+: >"$t/stub.log"
+ovl=$root/boot/firmware/overlays/mxrt-max30102-rpi.dtbo
+if PATH=$t/stub:$PATH DPKG_ROOT=$root sh "$t/ctl-tools/postinst" configure >"$t/postinst.log" 2>&1 &&
+	cmp -s "$ovl" "$root/usr/lib/mxrt-max30102/overlays/mxrt-max30102-rpi.dtbo" &&
+	! grep -qE ' enable|invoke start' "$t/stub.log"; then
+	res PASS postinst-overlay "$(head -n 1 "$t/postinst.log" | sed "s|$root||")"
+else res FAIL postinst-overlay "$(cat "$t/postinst.log" "$t/stub.log" | tr '\n' ' ')"; fi
+# a machine that is not a Pi: no firmware folder, nothing made
+rmdir -p --ignore-fail-on-non-empty "$root/boot/firmware/overlays" 2>/dev/null; rm -rf "$root/boot"
+if PATH=$t/stub:$PATH DPKG_ROOT=$root sh "$t/ctl-tools/postinst" configure >"$t/postinst2.log" 2>&1 &&
+	[ ! -e "$root/boot" ]; then
+	res PASS postinst-not-a-pi "no /boot/firmware/overlays: nothing copied"
+else res FAIL postinst-not-a-pi "$(cat "$t/postinst2.log") $(find "$root/boot" 2>/dev/null)"; fi
+mkdir -p "$root/boot/firmware/overlays"
+PATH=$t/stub:$PATH DPKG_ROOT=$root sh "$t/ctl-tools/postinst" configure >/dev/null 2>&1
+if [ -e "$ovl" ] && PATH=$t/stub:$PATH DPKG_ROOT=$root sh "$t/ctl-tools/postrm" remove >"$t/postrm.log" 2>&1 &&
+	[ ! -e "$ovl" ] && [ -d "$root/boot/firmware/overlays" ]; then
+	res PASS postrm-overlay "the copy is removed, the folder stays"
+else res FAIL postrm-overlay "$(cat "$t/postrm.log") $(ls "$root/boot/firmware/overlays" 2>&1)"; fi
+
+# the -dkms scripts (dh_dkms's): they name this package's DKMS module and version
+if grep -qx "DKMS_NAME=mxrt-max30102" "$t/ctl-dkms/postinst" && grep -qx "DKMS_VERSION=$version" "$t/ctl-dkms/postinst" &&
+	grep -q 'common.postinst' "$t/ctl-dkms/postinst" && grep -qx "DKMS_VERSION=$version" "$t/ctl-dkms/prerm" &&
+	grep -q 'dkms remove -m $DKMS_NAME -v $DKMS_VERSION --all' "$t/ctl-dkms/prerm"; then
+	res PASS dkms-scripts "postinst: dkms add/build/install mxrt-max30102/$version; prerm: dkms remove"
+else res FAIL dkms-scripts "$(grep -E '^DKMS_' "$t/ctl-dkms/postinst" | tr '\n' ' ')"; fi
+finish
