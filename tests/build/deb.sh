@@ -54,6 +54,7 @@ else res FAIL dkms-files "$(diff <(echo "$want") <(echo "$got") | grep '^[<>]' |
 
 want="etc/mxrtd/mxrtd.toml
 lib/systemd/system/mxrtd.service
+usr/bin/mxrt-contention
 usr/bin/mxrt-lat
 usr/bin/mxrt-max30102-ctl
 usr/bin/mxrt-max30102-read
