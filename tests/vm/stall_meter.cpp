@@ -5,12 +5,17 @@
 // absolute) for SECONDS and records how late each wake-up was. Nothing in the guest preempts it for
 // long (only SCHED_DEADLINE tasks, within their runtime), so a wake-up late by more than a few ms
 // means the host did not run the virtual CPU: a stall of the machine, not of the software in it.
-// Prints "stall_max_us=N late_over_10ms=N wakeups=N". usage: mxrt-stall-meter SECONDS
+// Several short stalls close together hurt a FIFO as much as one long one, so it also sums, per
+// CPU, the time stood still within any WINDOW_MS (default 32: the sensor's FIFO at 1 kHz).
+// Prints "stall_max_us=N late_over_10ms=N wakeups=N stall_window_us=N window_ms=N".
+// usage: mxrt-stall-meter SECONDS [WINDOW_MS]
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <deque>
+#include <utility>
 #include <pthread.h>
 #include <sched.h>
 #include <thread>
@@ -19,8 +24,9 @@
 
 int main(int argc, char **argv) {
 	const long secs = argc > 1 ? std::atol(argv[1]) : 10;
+	const long long window = (argc > 2 ? std::atol(argv[2]) : 32) * 1000000ll;
 	const int cpus = int(sysconf(_SC_NPROCESSORS_ONLN));
-	std::atomic<long long> worst{0}, over{0}, wakeups{0};
+	std::atomic<long long> worst{0}, over{0}, wakeups{0}, worst_window{0};
 	std::vector<std::thread> ts;
 	for (int c = 0; c < cpus; c++) {
 		ts.emplace_back([&, c] {
@@ -34,7 +40,8 @@ int main(int argc, char **argv) {
 			timespec t, now;
 			clock_gettime(CLOCK_MONOTONIC, &t);
 			const long long end = (t.tv_sec + secs) * 1000000000ll + t.tv_nsec;
-			long long w = 0, o = 0, n = 0;
+			long long w = 0, o = 0, n = 0, ww = 0;
+			std::deque<std::pair<long long, long long>> stalls; // [expected, woke) in the last window
 			for (;;) {
 				t.tv_nsec += 1000000;
 				if (t.tv_nsec >= 1000000000) {
@@ -47,13 +54,25 @@ int main(int argc, char **argv) {
 				w = std::max(w, late);
 				o += late > 10000000;
 				n++;
-				if (late > 1000000) // after a stall, start again from now instead of catching up
-					t = now;
+				if (late > 1000000) { // a stall: sum those within the window that ends now
+					const long long woke = now.tv_sec * 1000000000ll + now.tv_nsec;
+					stalls.emplace_back(woke - late, woke);
+					while (stalls.front().second <= woke - window)
+						stalls.pop_front();
+					long long sum = 0;
+					for (const auto &[from, to] : stalls)
+						sum += to - std::max(from, woke - window);
+					ww = std::max(ww, sum);
+					t = now; // start again from now instead of catching up
+				}
 				if (now.tv_sec * 1000000000ll + now.tv_nsec >= end)
 					break;
 			}
 			long long cur = worst.load();
 			while (w > cur && !worst.compare_exchange_weak(cur, w)) {
+			}
+			cur = worst_window.load();
+			while (ww > cur && !worst_window.compare_exchange_weak(cur, ww)) {
 			}
 			over += o;
 			wakeups += n;
@@ -61,6 +80,7 @@ int main(int argc, char **argv) {
 	}
 	for (auto &t : ts)
 		t.join();
-	std::printf("stall_max_us=%lld late_over_10ms=%lld wakeups=%lld\n", worst.load() / 1000, over.load(), wakeups.load());
+	std::printf("stall_max_us=%lld late_over_10ms=%lld wakeups=%lld stall_window_us=%lld window_ms=%lld\n",
+		    worst.load() / 1000, over.load(), wakeups.load(), worst_window.load() / 1000, window / 1000000);
 	return 0;
 }

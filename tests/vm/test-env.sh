@@ -47,3 +47,14 @@ check() {
 		if eval "$1"; then ok "$name"; else bad "$name" "$1"; fi
 	elif "$@"; then ok "$name"; else bad "$name"; fi
 }
+
+# stood_still STALL HEADROOM_US: whether the emulated machine stood still long enough to overflow a
+# FIFO that holds HEADROOM_US, by the figures STALL of mxrt-stall-meter (tests/vm/stall_meter.cpp)
+# run meanwhile: one stall longer than that, or stalls of one CPU adding up to more within the
+# meter's window. The tests that see samples lost at the chip call it a skip only then, and only
+# when every loss was flagged; a loss without such a stall fails.
+stood_still() {
+	_s=$(echo "$1" | sed -n 's/.*stall_max_us=\([0-9]*\).*/\1/p')
+	_w=$(echo "$1" | sed -n 's/.*stall_window_us=\([0-9]*\).*/\1/p')
+	[ "${_s:-0}" -gt "$2" ] || [ "${_w:-0}" -gt "$2" ]
+}

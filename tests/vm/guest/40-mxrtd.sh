@@ -92,13 +92,14 @@ if start /tmp/long.log mxrtd --rate 1000 --pulse-width 215 $DEV; then
 	check long-daemon-kept-up '[ "$(json overruns)" = 0 ] && [ "$(json violations)" = 0 ] && [ "$(json consumer_overruns)" = 0 ]'
 	# and nothing lost at the sensor. The sensor's FIFO holds 15 ms past its interrupt at 1 kHz:
 	# if the emulated machine itself stood still longer than that (the host did not run it, seen
-	# by the stall meter's FIFO 99 threads), samples overflow at the chip whatever runs in the guest:
+	# by the stall meter's FIFO 99 threads: once, or in stalls adding up within 32 ms, the FIFO's
+	# depth), samples overflow at the chip whatever runs in the guest:
 	# that is reported as a skip with the figures, never as a pass.
 	lost=$(json lost)
 	if [ "$lost" = 0 ] && [ "$(field lost "$consumer")" = 0 ]; then
 		ok long-no-sample-lost "60 s at 1 kHz, $stall"
-	elif [ "$(field stall_max_us "$stall")" -gt 15000 ] && [ "$(json overruns)" = 0 ] && [ "$(json fifo_overflows)" -gt 0 ]; then
-		echo "@@MXRT result SKIP $SUITE:long-no-sample-lost ($lost samples lost at the sensor's FIFO ($(json fifo_overflows) overflows) while the emulated machine stood still up to $(field stall_max_us "$stall") us ($stall): the host's load, not the daemon)"
+	elif stood_still "$stall" 15000 && [ "$(json overruns)" = 0 ] && [ "$(json fifo_overflows)" -gt 0 ]; then
+		echo "@@MXRT result SKIP $SUITE:long-no-sample-lost ($lost samples lost at the sensor's FIFO ($(json fifo_overflows) overflows) while the emulated machine stood still longer than the FIFO's 15 ms ($stall): the host's load, not the daemon)"
 	else
 		bad long-no-sample-lost "lost=$lost fifo_overflows=$(json fifo_overflows), $stall"
 	fi
