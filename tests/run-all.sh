@@ -12,8 +12,9 @@
 #    throw-away tree (tests/build/dkms.sh) and the Debian packages (tests/build/deb.sh)
 # 3. user-space unit tests: ASan+UBSan, TSan, clang -Wthread-safety, and a bounded libFuzzer run
 # 4. the same unit tests, cross-built static, plus the in-kernel tests, in QEMU guests running
-#    Debian's 6.12 PREEMPT_RT x86_64 kernel, 6.12 arm64 kernel (cortex-a72) and Debian 12's own
-#    6.1 kernels (PREEMPT_RT x86_64, arm64)
+#    Debian's 6.12 PREEMPT_RT x86_64 kernel, 6.12 arm64 kernel (cortex-a72), Debian 12's own
+#    6.1 kernels (PREEMPT_RT x86_64, arm64), and with MXRT_DEBUG_KERNEL=1 the debug kernel built
+#    from Debian's 6.12 source (scripts/build-debug-kernel.sh: lockdep, KASAN, UBSAN, kmemleak)
 # Ends with one line "total: N passed, N failed" and exits non-zero if anything failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -48,23 +49,44 @@ step "setup"
 scripts/setup.sh
 record setup $?
 
-for flavour in x86_64-rt-6.12 arm64-6.12 x86_64-rt-6.1 arm64-6.1 arm64-rt-6.12; do
-	step "build $flavour"
-	log=$logdir/build-$flavour.log
-	make --no-print-directory -j"$JOBS" modules FLAVOUR="$flavour" \
-		KDIR="${MXRT_CACHE:-$HOME/.cache/mxrt}/kernels/$flavour/kdir" >"$log" 2>&1
+build_modules() { # build_modules FLAVOUR
+	step "build $1"
+	log=$logdir/build-$1.log
+	make --no-print-directory -j"$JOBS" modules FLAVOUR="$1" \
+		KDIR="${MXRT_CACHE:-$HOME/.cache/mxrt}/kernels/$1/kdir" >"$log" 2>&1
 	st=$?
 	# zero warnings: compiler, modpost ("WARNING: modpost"), objtool ("warning: objtool")
 	if grep -inE 'warning|error' "$log" | grep -v 'Skipping BTF generation' >"$log.warnings"; then
 		cat "$log.warnings"; st=1
 	fi
 	[ $st -eq 0 ] || tail -n 30 "$log"
-	record "build $flavour (warning-free)" $st
+	record "build $1 (warning-free)" $st
+}
+for flavour in x86_64-rt-6.12 arm64-6.12 x86_64-rt-6.1 arm64-6.1 arm64-rt-6.12; do
+	build_modules "$flavour"
 done
+
+# The debug kernel (MXRT_DEBUG_KERNEL=1; not yet in CI's default run: docs/testing.md, "The debug
+# kernel"): built here from Debian's linux-source-6.12 (cached; the build's time is printed), then
+# our modules for it and the mainline IIO driver, like the others, and the VM suite on it
+vm_flavours="x86_64-rt-6.12 arm64-6.12 x86_64-rt-6.1 arm64-6.1"
+debug_kernel=1
+if [ "${MXRT_DEBUG_KERNEL:-0}" = 1 ]; then
+	step "debug kernel x86_64-rt-6.12-debug: lockdep, KASAN, UBSAN, kmemleak, KFENCE (scripts/build-debug-kernel.sh)"
+	log=$logdir/debug-kernel.log
+	scripts/build-debug-kernel.sh x86_64-rt-6.12-debug >"$log" 2>&1
+	debug_kernel=$?
+	cat "$log"
+	record "debug kernel x86_64-rt-6.12-debug" $debug_kernel
+	if [ $debug_kernel -eq 0 ]; then
+		build_modules x86_64-rt-6.12-debug
+		vm_flavours="$vm_flavours x86_64-rt-6.12-debug"
+	fi
+fi
 
 step "mainline IIO max30102 driver from Debian's linux-source (for the conformance VM test)"
 log=$logdir/mainline-iio.log
-tests/vm/build-mainline-iio.sh x86_64-rt-6.12 arm64-6.12 >"$log" 2>&1
+tests/vm/build-mainline-iio.sh x86_64-rt-6.12 arm64-6.12 $([ $debug_kernel -eq 0 ] && echo x86_64-rt-6.12-debug) >"$log" 2>&1
 st=$?
 cat "$log"
 record "build mainline IIO max30102 (warning-free)" $st
@@ -146,7 +168,7 @@ make --no-print-directory -j"$JOBS" -f tests/unit/unit.mk guest >"$logdir/guest.
 st=$?; [ $st -eq 0 ] || tail -n 30 "$logdir/guest.log"
 record "guest binaries" $st
 
-for flavour in x86_64-rt-6.12 arm64-6.12 x86_64-rt-6.1 arm64-6.1; do
+for flavour in $vm_flavours; do
 	step "VM tests on $flavour"
 	log=$logdir/vm-$flavour.log
 	tests/vm/run.sh "$flavour" 2>&1 | tee "$log"

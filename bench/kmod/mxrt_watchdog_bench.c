@@ -118,7 +118,7 @@ static int bench_start_cancel(void)
 		ret = wd < 0 ? wd : ret;
 		goto out;
 	}
-	hrtimer_init(&t, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+	hrtimer_init_on_stack(&t, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
 	t.function = noop_timer;
 	/* warm-up: caches, the first start's timer programming */
 	for (i = 0; i < pairs; i++) {
@@ -162,6 +162,7 @@ static int bench_start_cancel(void)
 		cond_resched();
 	}
 	hrtimer_cancel(&t);
+	destroy_hrtimer_on_stack(&t);
 	bench_breakdown();
 	for (s = 0; s < SIDES; s++)
 		med[s] = median_of(ns[s]);

@@ -302,6 +302,13 @@ static bool mx_vitals_latest(struct mx_dev *md, struct mxrt_vitals_out *out)
 
 /* ---- shared state ------------------------------------------------------------------------------- */
 
+/*
+ * The lock classes, named for lockdep (/proc/lockdep, and its reports), one per lock of the
+ * order above: on the debug kernel lockdep checks that order at run time, and
+ * tests/vm/guest/60-debug-kernel.sh checks the edges it recorded against the documented ones.
+ */
+static struct lock_class_key mx_pm_lock_key, mx_dev_lock_key, mx_file_lock_key;
+
 static void mx_shared_free(struct kref *ref)
 {
 	struct mx_shared *sh = container_of(ref, struct mx_shared, ref);
@@ -885,7 +892,7 @@ static int mx_open(struct inode *inode, struct file *file)
 		kfree(mf);
 		return err;
 	}
-	mutex_init(&mf->lock);
+	__mutex_init(&mf->lock, "mxrt_max30102:file_lock", &mx_file_lock_key);
 	mf->dev = get_device(md->dev);
 	kref_get(&md->sh->ref);
 	mf->sh = md->sh;
@@ -2044,7 +2051,7 @@ static int mx_probe(struct i2c_client *client)
 	md->dev = dev;
 	md->irq = client->irq;
 	md->pm_kind = MXRT_PM_RUNTIME;
-	rt_mutex_init(&md->lock);
+	__rt_mutex_init(&md->lock, "mxrt_max30102:dev_lock", &mx_dev_lock_key);
 	sema_init(&md->test_sem, 1);
 	mutex_init(&md->test_hold_mutex);
 	init_waitqueue_head(&md->thread_wq);
@@ -2123,7 +2130,7 @@ static int mx_probe(struct i2c_client *client)
 	RCU_INIT_POINTER(md->sh->md, md);
 	init_waitqueue_head(&md->sh->wq);
 	mxrt_log2_hist_init(&md->sh->lat);
-	mutex_init(&md->sh->pm_lock);
+	__mutex_init(&md->sh->pm_lock, "mxrt_max30102:pm_lock", &mx_pm_lock_key);
 	err = mxrt_ring_create(ring_size, node, &ring);
 	if (err) {
 		mx_shared_put(md->sh);

@@ -5,8 +5,10 @@
 # and judges the results and the guest kernel log. Nothing is ever loaded into the host's kernel.
 #
 # usage: tests/vm/run.sh [options] FLAVOUR   FLAVOUR: x86_64-rt-6.12 | arm64-6.12 | x86_64-rt-6.1 | arm64-6.1
-#   --timeout S        kill the guest after S seconds (default 600)
-#   --test-timeout S   kill one guest test after S seconds (default 300); the other tests still run
+#                                            | x86_64-rt-6.12-debug (scripts/build-debug-kernel.sh)
+#   --timeout S        kill the guest after S seconds (default 600; 1800 for the debug kernel)
+#   --test-timeout S   kill one guest test after S seconds (default 300; 900 for the debug kernel);
+#                      the other tests still run
 #   --filter GLOB      only the guest tests whose name matches GLOB (e.g. '10-*', 'watchdog_*')
 #   --keep             keep the unpacked initramfs tree (build/vm/FLAVOUR/initramfs/) to inspect
 #   --guest-dir DIR    guest test scripts (default tests/vm/guest); every DIR/*.sh is a test
@@ -36,9 +38,9 @@ PATH=$PATH:/usr/sbin:/sbin # depmod
 
 die() { echo "run.sh: $*" >&2; exit 2; }
 trap 'echo "run.sh: line $LINENO failed: $BASH_COMMAND" >&2' ERR
-usage() { sed -n '7,19p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '7,21p' "$0" | sed 's/^# \{0,1\}//'; }
 
-timeout_s=600 test_timeout=300 filter='*' keep=0 guest_dir=tests/vm/guest guest_bins=1 judge= classify=
+timeout_s= test_timeout= filter='*' keep=0 guest_dir=tests/vm/guest guest_bins=1 judge= classify=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--timeout) timeout_s=${2:?--timeout needs seconds}; shift 2 ;;
@@ -56,6 +58,11 @@ while [ $# -gt 0 ]; do
 done
 [ $# -eq 1 ] || { usage >&2; exit 2; }
 flavour=$1
+# the debug kernel is several times slower (KASAN, lockdep, kmemleak): longer default timeouts
+case "$flavour" in
+*-debug) timeout_s=${timeout_s:-1800} test_timeout=${test_timeout:-900} ;;
+*) timeout_s=${timeout_s:-600} test_timeout=${test_timeout:-300} ;;
+esac
 for n in "$timeout_s" "$test_timeout"; do
 	case "$n" in ''|*[!0-9]*|0) die "timeouts are whole seconds > 0, not '$n'" ;; esac
 done
@@ -63,7 +70,7 @@ case "$flavour" in
 x86_64-*) arch=x86_64 bbarch=x86_64 qemu=qemu-system-x86_64 console=ttyS0 machine=(-cpu max) ;;
 arm64-*) arch=aarch64 bbarch=arm64 qemu=qemu-system-aarch64 console=ttyAMA0
 	machine=(-M virt -cpu cortex-a72) ;;
-*) die "unknown flavour '$flavour' (x86_64-rt-6.12, arm64-6.12, x86_64-rt-6.1 or arm64-6.1)" ;;
+*) die "unknown flavour '$flavour' (x86_64-rt-6.12, arm64-6.12, x86_64-rt-6.1, arm64-6.1 or x86_64-rt-6.12-debug)" ;;
 esac
 kdir=$CACHE/kernels/$flavour
 out=$ROOT/build/vm/$flavour
@@ -428,10 +435,14 @@ boot_guest() {
 # The kernel's reports. Judged: the dmesg dump and every timestamped kernel line on the console (a
 # guest that crashed has no dump), wherever it starts in a console line; not test output or markers.
 bad='Oops|BUG:|kernel BUG at|WARNING:|sleeping function called from invalid context'
-bad+='|scheduling while atomic|lockdep|possible circular locking|possible recursive locking'
+bad+='|scheduling while atomic|possible circular locking|possible recursive locking'
+# lockdep's reports (on the debug kernel; its banner "RCU lockdep checking is enabled" is not one)
+bad+='|lockdep is turned off|suspicious RCU usage|inconsistent lock state|bad unlock balance'
+bad+='|held lock freed|lock held when returning'
 bad+='|KASAN|UBSAN|KFENCE|Call [Tt]race:|[Kk]ernel panic|general protection fault'
 bad+='|Unable to handle kernel|Internal error:|refcount_t:|list_add corruption|list_del corruption'
 bad+='|stack-protector|soft lockup|hard LOCKUP|detected stalls? on CPU|blocked for more than'
+bad+='|suspected memory leak|ODEBUG:|INFO: trying to register non-static key'
 kernel_lines() { # kernel_lines LOG
 	sed -n '/^@@MXRT dmesg-begin$/,/^@@MXRT dmesg-end$/{/^@@MXRT /d;p;}' "$1"
 	grep -oE '\[ *[0-9]+\.[0-9]+\] .*' "$1" || true

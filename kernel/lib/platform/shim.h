@@ -55,7 +55,9 @@ void mxrt_shim_rcu_gp_wait(mxrt_u64 cookie) MXRT_NOEXCEPT;
  * @key: static storage of MXRT_LOCK_CLASS_KEY_SIZE bytes, one per init site (see Mutex in
  * platform.hpp), so lockdep gives every lock its own class.
  */
-#define MXRT_MUTEX_SIZE 64
+/* 64 bytes in a production kernel; lockdep adds a lockdep_map to the mutex and to its rt_mutex base
+ * (the debug kernel flavour, scripts/build-debug-kernel.sh) */
+#define MXRT_MUTEX_SIZE 192
 #define MXRT_LOCK_CLASS_KEY_SIZE 128
 struct mxrt_shim_mutex {
 	unsigned char __attribute__((aligned(8))) opaque[MXRT_MUTEX_SIZE];
@@ -78,7 +80,7 @@ void mxrt_shim_mutex_destroy(struct mxrt_shim_mutex *m) MXRT_NOEXCEPT;
  * the shim at build time; @key as for the mutex (one lockdep class per init site). Lock returns
  * the interrupt flags that unlock restores.
  */
-#define MXRT_SPINLOCK_SIZE 64
+#define MXRT_SPINLOCK_SIZE 128 /* with lockdep and DEBUG_SPINLOCK: about 80 */
 struct mxrt_shim_spinlock {
 	unsigned char __attribute__((aligned(8))) opaque[MXRT_SPINLOCK_SIZE];
 };

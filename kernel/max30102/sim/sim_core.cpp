@@ -184,6 +184,7 @@ struct SignalParams {
 
 struct Faults {
 	u64 nak = 0, timeout = 0;     // next N transfers
+	u64 fault_after = 0;          // the transfer faults above wait for N more good transfers
 	u64 hang = 0;                 // next N transfers hang (a stuck bus) until a bus recovery
 	u64 recovery_fails = 0;       // next N bus recoveries fail (SCL held low)
 	u64 storm = 0, lose_irq = 0;  // next N interrupts
@@ -505,20 +506,22 @@ public:
 			}
 		}
 		cnt_.xfers++;
-		if (faults_.nak != 0) {
+		// fault_after=K delays the armed transfer faults by K transfers: with nak=1 it fails
+		// exactly the (K+1)-th, so a test can fail each step of a driver's probe in turn
+		if (faults_.fault_after != 0 && (faults_.nak | faults_.timeout | faults_.hang) != 0) {
+			faults_.fault_after--;
+		} else if (faults_.nak != 0) {
 			faults_.nak--;
 			cnt_.naks++;
 			return -MXRT_ENXIO;
-		}
-		if (faults_.timeout != 0) {
+		} else if (faults_.timeout != 0) {
 			faults_.timeout--;
 			cnt_.timeouts++;
 			*bus_ns = kTimeoutNs;
 			return -MXRT_ETIMEDOUT;
-		}
-		// A stuck bus (SDA held low): the start condition never reaches the chip, and the
-		// transfer waits until the bus is recovered or the adapter gives up (HangEnded).
-		if (faults_.hang != 0) {
+		} else if (faults_.hang != 0) {
+			// A stuck bus (SDA held low): the start condition never reaches the chip, and the
+			// transfer waits until the bus is recovered or the adapter gives up (HangEnded).
 			faults_.hang--;
 			cnt_.hangs++;
 			*bus_ns = MXRT_SIM_BUS_HANG;
@@ -1055,6 +1058,7 @@ static const ControlWord kControls[] = {
 	{"motion", 0, 1, false, false, [](Sim &s, s64 v, u64) { s.sig_.motion = v != 0; }},
 	{"nak", 0, 1'000'000, false, false, MXRT_FAULT(nak)},
 	{"timeout", 0, 1'000, false, false, MXRT_FAULT(timeout)},
+	{"fault_after", 0, 1'000'000, false, false, MXRT_FAULT(fault_after)},
 	{"hang", 0, 1'000, false, false, MXRT_FAULT(hang)},
 	{"recovery_fails", 0, 1'000, false, false, MXRT_FAULT(recovery_fails)},
 	{"storm", 0, 1'000'000, false, false, MXRT_FAULT(storm)},
@@ -1147,9 +1151,10 @@ usize Sim::Show(char *buf, usize size) const {
 	if (upload_.result == UploadOutcome::Result::kRejected)
 		OUT(" errno=%d line=%u reason: %s", -upload_.err, upload_.line, upload_.why);
 	OUT("\nfaults: nak=%llu timeout=%llu hang=%llu recovery_fails=%llu storm=%llu lose_irq=%llu "
-	    "stuck_irq=%d overflow=%llu part_id=0x%02llx bus_khz=%llu\n",
+	    "stuck_irq=%d overflow=%llu part_id=0x%02llx bus_khz=%llu fault_after=%llu\n",
 	    faults_.nak, faults_.timeout, faults_.hang, faults_.recovery_fails, faults_.storm,
-	    faults_.lose_irq, faults_.stuck_irq ? 1 : 0, faults_.overflow, faults_.part_id, faults_.bus_khz);
+	    faults_.lose_irq, faults_.stuck_irq ? 1 : 0, faults_.overflow, faults_.part_id, faults_.bus_khz,
+	    faults_.fault_after);
 	OUT("counters: xfers=%llu xfer_bytes=%llu naks=%llu timeouts=%llu samples=%llu "
 	    "fifo_overflows=%llu irqs_raised=%llu irqs_lost=%llu irqs_storm=%llu invalid_config=%llu "
 	    "empty_fifo_reads=%llu temp_conversions=%llu xfers_refused=%llu hangs=%llu "

@@ -114,6 +114,8 @@ struct sim_upload_file {
 };
 
 static struct dentry *sim_dbg_root;
+/* the model's lock, named for lockdep (tests/vm/guest/60-debug-kernel.sh) */
+static struct lock_class_key sim_chip_lock_key;
 static struct platform_device *sim_own_pdev;
 
 /* Called with sd->lock held: what the INT line does now, and when to look again. */
@@ -598,8 +600,17 @@ static void sim_teardown(struct sim_dev *sd)
 	raw_spin_unlock_irqrestore(&sd->lock, flags);
 	wake_up_all(&sd->recover_wq);
 	debugfs_remove_recursive(sd->dbg);
-	if (sd->client)
+	if (sd->client) {
+		/*
+		 * Unbind the client's driver first. i2c_unregister_device() drops the client's
+		 * software node (sim_client_swnode) before device_unregister() unbinds the driver,
+		 * so a driver whose own devices share that node would touch it after it was freed:
+		 * the mainline IIO driver's IIO device takes its parent's fwnode (KASAN on the debug
+		 * kernel: slab-use-after-free in software_node_notify_remove, 6.12).
+		 */
+		device_release_driver(&sd->client->dev);
 		i2c_unregister_device(sd->client);
+	}
 	if (sd->adap.algo)
 		i2c_del_adapter(&sd->adap); /* unbinds the clients (and their IRQ users) first */
 	hrtimer_cancel(&sd->timer);
@@ -626,6 +637,7 @@ static int sim_probe(struct platform_device *pdev)
 		return -ENOMEM;
 	sd->pdev = pdev;
 	raw_spin_lock_init(&sd->lock);
+	lockdep_set_class_and_name(&sd->lock, &sim_chip_lock_key, "mxrt_max30102_sim:chip_lock");
 	init_waitqueue_head(&sd->recover_wq);
 	hrtimer_init(&sd->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_HARD);
 	sd->timer.function = sim_timer_fn;

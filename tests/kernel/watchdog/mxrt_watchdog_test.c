@@ -388,7 +388,7 @@ static void test_hardirq_context(void)
 	if (!CHECK(r.wd > 0))
 		return;
 	init_completion(&c.done);
-	hrtimer_init(&c.timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+	hrtimer_init_on_stack(&c.timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
 	c.timer.function = irq_ctx_fn;
 	c.wd = r.wd;
 
@@ -406,6 +406,7 @@ static void test_hardirq_context(void)
 	CHECK(!r.bad_context);
 	CHECK_EQ(irq_call(&c, IRQ_CANCEL), 1);
 	hrtimer_cancel(&c.timer);
+	destroy_hrtimer_on_stack(&c.timer); /* on the stack: debugobjects must be told */
 	CHECK_EQ(mxrt_wd_remove(r.wd), 0);
 }
 

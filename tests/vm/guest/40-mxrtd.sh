@@ -88,8 +88,10 @@ if start /tmp/long.log mxrtd --rate 1000 --pulse-width 215 $DEV; then
 	mxrt-top -n 1
 	check long-deadline '[ "$(json policy)" = SCHED_DEADLINE ] && [ "$(json io)" = io_uring ] && [ "$(json wait)" = futex_waitv ]'
 	# the daemon and its consumers: nothing lost between the driver and the consumer
-	check long-consumer-kept-up '[ "$(field records "$consumer")" = 60000 ] && [ "$(field reader_overruns "$consumer")" = 0 ] && [ "$(field violations "$consumer")" = 0 ]'
-	check long-daemon-kept-up '[ "$(json overruns)" = 0 ] && [ "$(json violations)" = 0 ] && [ "$(json consumer_overruns)" = 0 ]'
+	timing_check long-consumer-kept-up '[ "$(field records "$consumer")" = 60000 ] && [ "$(field reader_overruns "$consumer")" = 0 ]'
+	timing_check long-daemon-kept-up '[ "$(json overruns)" = 0 ] && [ "$(json consumer_overruns)" = 0 ]'
+	# whatever the speed: no record twice or out of order, at the daemon or its consumer
+	check long-no-violations '[ "$(field violations "$consumer")" = 0 ] && [ "$(json violations)" = 0 ]'
 	# and nothing lost at the sensor. The sensor's FIFO holds 15 ms past its interrupt at 1 kHz:
 	# if the emulated machine itself stood still longer than that (the host did not run it, seen
 	# by the stall meter's FIFO 99 threads: once, or in stalls adding up within 32 ms, the FIFO's
@@ -101,7 +103,7 @@ if start /tmp/long.log mxrtd --rate 1000 --pulse-width 215 $DEV; then
 	elif stood_still "$stall" 15000 && [ "$(json overruns)" = 0 ] && [ "$(json fifo_overflows)" -gt 0 ]; then
 		echo "@@MXRT result SKIP $SUITE:long-no-sample-lost ($lost samples lost at the sensor's FIFO ($(json fifo_overflows) overflows) while the emulated machine stood still longer than the FIFO's 15 ms ($stall): the host's load, not the daemon)"
 	else
-		bad long-no-sample-lost "lost=$lost fifo_overflows=$(json fifo_overflows), $stall"
+		timing_check long-no-sample-lost "false # lost=$lost fifo_overflows=$(json fifo_overflows), $stall"
 	fi
 	check long-records '[ "$(json records)" -ge 60000 ]'
 	check long-rate '[ "$(json sample_rate_hz | cut -d. -f1)" -ge 950 ] && [ "$(json sample_rate_hz | cut -d. -f1)" -le 1050 ]'
@@ -146,7 +148,7 @@ if start /tmp/stall.log mxrtd --rate 1000 --pulse-width 215 --ring 256 $DEV; the
 	rc=$?
 	echo "stalled consumer: $out"
 	check stalled-consumer-overrun '[ $rc = 0 ] && [ "$(field reader_overruns "$out")" -ge 1 ] && [ "$(field reader_lost "$out")" -ge 1000 ] && [ "$(field violations "$out")" = 0 ]'
-	check stalled-consumer-daemon-unaffected '[ "$(json overruns)" = 0 ] && [ "$(json consumer_overruns)" = 0 ]'
+	timing_check stalled-consumer-daemon-unaffected '[ "$(json overruns)" = 0 ] && [ "$(json consumer_overruns)" = 0 ]'
 	# 5. a second instance on the same device is refused, with who holds it
 	mxrtd $DEV 2>/tmp/second.log
 	rc=$?

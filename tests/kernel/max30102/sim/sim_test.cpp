@@ -219,6 +219,30 @@ TEST_F(SimTest, InjectedBusFaults) {
 	EXPECT_EQ(bus, (9u * 2 + 2) * 1'000'000u / 400) << "20 bit times at 400 kHz";
 }
 
+// fault_after=K lets K transfers through before the armed faults start, so a test can fail the
+// 1st, 2nd, ... transfer of a probe in turn; it waits only while a fault is armed.
+TEST_F(SimTest, FaultAfterDelaysTheArmedFaults) {
+	int rc;
+	ASSERT_EQ(Control("fault_after=2"), 0);
+	Read(MAX30102_REG_PART_ID, 1, kT0, &rc);
+	EXPECT_EQ(rc, 2) << "nothing armed: the count does not run";
+	EXPECT_NE(Show().find("fault_after=2"), std::string::npos);
+	ASSERT_EQ(Control("nak=1 timeout=1"), 0);
+	for (int i = 0; i < 2; i++) {
+		EXPECT_EQ(Read(MAX30102_REG_PART_ID, 1, kT0, &rc)[0], MAX30102_PART_ID_VALUE);
+		EXPECT_EQ(rc, 2) << "transfer " << i << " is let through";
+	}
+	Read(MAX30102_REG_PART_ID, 1, kT0, &rc);
+	EXPECT_EQ(rc, -MXRT_ENXIO) << "the third is NAKed";
+	Read(MAX30102_REG_PART_ID, 1, kT0, &rc);
+	EXPECT_EQ(rc, -MXRT_ETIMEDOUT) << "then the timeout, at once";
+	Read(MAX30102_REG_PART_ID, 1, kT0, &rc);
+	EXPECT_EQ(rc, 2);
+	EXPECT_NE(Show().find("nak=0 timeout=0"), std::string::npos);
+	EXPECT_NE(Show().find("fault_after=0"), std::string::npos);
+	EXPECT_EQ(Control("fault_after=1000001"), -MXRT_EINVAL);
+}
+
 // The hang fault: a stuck bus. Each of the next N transfers hangs before it reaches the chip (a
 // write changes nothing, a read pops nothing), the caller is told to wait for a bus recovery, and
 // whatever ends the wait, the transfer fails with ETIMEDOUT. Then the bus works again.

@@ -1,0 +1,170 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Runs in: the VM guest (busybox sh), as root, from tests/vm/run.sh; on the debug kernel flavour
+# (scripts/build-debug-kernel.sh: lockdep, KASAN, UBSAN, kmemleak, KFENCE), skipped on a kernel
+# without kmemleak. What only such a kernel can check, each followed by a kmemleak scan:
+#   1. load/unload cycles of every module, with the device used in between;
+#   2. failing allocations at each step of probe (failslab through /proc/self/fail-nth);
+#   3. a failing I2C transfer at each step of probe (the simulator's fault_after=K nak=1);
+#   4. unbind with readers blocked in read() and in poll(), and ring resizes under readers.
+# Any lockdep, KASAN, UBSAN or KFENCE report on the way fails the run (tests/vm/run.sh judges the
+# kernel log); a leak fails here, with kmemleak's report.
+set -u
+M=${MXRT_MODDIR:?}
+SUITE=debug # ok, bad, check: tests/vm/test-env.sh
+KML=/sys/kernel/debug/kmemleak
+[ -e $KML ] || skip "this kernel has no kmemleak: the debug flavour (x86_64-rt-6.12-debug) runs these checks"
+DRV=/sys/bus/i2c/drivers/mxrt_max30102
+DEV=/dev/max30102-0
+
+# leak_check NAME: kmemleak finds nothing new since the last "clear" (two scans: an object
+# must stay unreferenced over a whole scan to be reported)
+leak_check() {
+	echo scan >$KML
+	sleep 1
+	echo scan >$KML
+	if [ -s $KML ]; then
+		bad "$1" "kmemleak: $(grep -c unreferenced $KML) unreferenced objects"
+		head -n 40 $KML
+	else
+		ok "$1"
+	fi
+	echo clear >$KML
+}
+sim_dir() { ls -d /sys/kernel/debug/mxrt_max30102_sim/i2c-* | head -1; }
+client() { basename "$(readlink -f /sys/class/misc/max30102-0/device)"; }
+fault() { tr ' ' '\n' <"$(sim_dir)/state" | sed -n "s/^$1=//p" | head -1; }
+
+# what the boot and earlier tests left is not ours to judge here
+echo clear >$KML
+
+# 1. load/unload cycles, the device used in between
+cycles_ok=1
+for i in 1 2 3; do
+	insmod "$M/mxrt_max30102_sim.ko" || cycles_ok=0
+	load_driver || cycles_ok=0
+	mxrt-max30102-read -n 200 $DEV >/dev/null || cycles_ok=0
+	cat /sys/class/hwmon/hwmon*/temp1_input >/dev/null 2>&1
+	mxrt-max30102-ctl -d $DEV info >/dev/null
+	unload_driver || cycles_ok=0
+	rmmod mxrt_max30102_sim || cycles_ok=0
+	insmod "$M/mxrt_lat.ko" && echo "pid $$" >/sys/kernel/debug/mxrt_lat/control 2>/dev/null
+	sleep 0.2
+	rmmod mxrt_lat || cycles_ok=0
+done
+check load-unload-cycles '[ $cycles_ok = 1 ]'
+leak_check no-leak-after-load-unload-cycles
+
+# 2. failing allocations at each step of probe. fail-nth makes the Nth fault-injection point of
+# this task fail; probe runs in the task that writes "bind", here the shell itself (echo is a
+# builtin) through a descriptor opened beforehand, so that the first injection points are the
+# sysfs write's buffer and then probe's own allocations. GFP_KERNEL allocations are exempt unless
+# ignore-gfp-wait is off; verbose=0 keeps the injections' stacks off the console.
+insmod "$M/mxrt_max30102_sim.ko"
+load_driver
+CLIENT=$(client)
+echo "$CLIENT" >$DRV/unbind
+FS=/sys/kernel/debug/failslab
+echo N >$FS/ignore-gfp-wait
+echo 0 >$FS/verbose
+enomem0=$(dmesg | grep -c 'mxrt_max30102 .*failed with error -12')
+exec 4>$DRV/bind
+n=1 last=
+while [ $n -le 400 ]; do
+	echo $n >/proc/self/fail-nth
+	if echo "$CLIENT" >&4 2>/dev/null; then
+		left=$(cat /proc/self/fail-nth)
+		echo 0 >/proc/self/fail-nth
+		if [ "$left" != 0 ]; then last=$n; break; fi # probe made fewer than n allocations
+		echo "$CLIENT" >$DRV/unbind # the failure was survived: bound anyway
+	else
+		echo 0 >/proc/self/fail-nth
+	fi
+	n=$((n + 1))
+done
+exec 4>&-
+echo Y >$FS/ignore-gfp-wait
+refused=$(($(dmesg | grep -c 'mxrt_max30102 .*failed with error -12') - enomem0))
+echo "failslab: $((n - 1)) runs, probe refused with ENOMEM $refused times, bound at the last ($last)"
+check failslab-probe-covered '[ -n "$last" ] && [ $refused -ge 1 ]'
+check failslab-then-works 'mxrt-max30102-read -n 100 $DEV >/dev/null'
+echo "$CLIENT" >$DRV/unbind
+leak_check no-leak-after-failed-allocations
+
+# 3. a failing I2C transfer at each step of probe
+SIM=$(sim_dir)
+k=0 failed=0 last=
+while [ $k -le 200 ]; do
+	echo "fault_after=$k nak=1" >$SIM/control
+	if echo "$CLIENT" >$DRV/bind 2>/dev/null; then
+		bound=1
+	else
+		bound=0 failed=$((failed + 1))
+	fi
+	armed=$(fault nak)
+	echo "nak=0 fault_after=0" >$SIM/control
+	[ $bound = 1 ] && echo "$CLIENT" >$DRV/unbind
+	if [ "$armed" = 1 ]; then last=$k; break; fi # probe made fewer than k+1 transfers
+	k=$((k + 1))
+done
+echo "I2C: probe makes $last transfers; a NAK at one of them made it fail $failed times"
+check nak-probe-covered '[ -n "$last" ] && [ $failed -ge 1 ]'
+echo "$CLIENT" >$DRV/bind
+check nak-then-works 'mxrt-max30102-read -n 100 $DEV >/dev/null'
+leak_check no-leak-after-failed-transfers
+
+# 4. unbind under readers blocked in read() and poll(), ring resizes under readers
+SYS=/sys/bus/i2c/devices/$CLIENT
+echo 50 >$SYS/sample_rate
+pids=
+for mode in "" -N ""; do # blocking read(), O_NONBLOCK + poll(), blocking read()
+	mxrt-max30102-read $mode -n 1000000 $DEV >/dev/null 2>&1 &
+	pids="$pids $!"
+done
+# shellcheck disable=SC2016 # expanded by that shell
+sh -c 'exec 3<'$DEV' && while :; do sleep 1; done' &
+holder=$!
+for size in 64 4096 128 2048 256; do
+	echo $size >$SYS/ring_size || bad ring-resize-under-readers "size $size refused"
+	sleep 0.3
+done
+ok ring-resize-under-readers
+echo "$CLIENT" >$DRV/unbind
+gone=1
+for p in $pids; do wait $p; [ $? -ne 0 ] || gone=0; done
+check unbind-ends-blocked-readers '[ $gone = 1 ]'
+kill $holder
+wait $holder 2>/dev/null
+echo "$CLIENT" >$DRV/bind
+check rebind-after-blocked-readers 'mxrt-max30102-read -n 100 $DEV >/dev/null'
+unload_driver
+rmmod mxrt_max30102_sim
+leak_check no-leak-after-unbind-under-readers
+
+# 5. the documented lock order (kernel/max30102/driver_glue.c, "Locking") against what lockdep
+# recorded over this whole boot (every test before this one included): our lock classes are known
+# to it by name, the device lock was seen taken before the I2C adapter's bus lock and the chip
+# model's lock after it, and no edge goes against the order or joins locks documented as never
+# held together. /proc/lockdep lists each class and the classes taken while it was held.
+edges() {
+	awk '/^[0-9a-f]+ .*: / { n = split($0, f, ": "); cur = f[n]; next }
+	     /^ -> \[/ { n = $0; sub(/^ -> \[[0-9a-f]+\] */, "", n); print cur " -> " n }' /proc/lockdep
+}
+edges >/tmp/lockdep.edges
+grep mxrt /tmp/lockdep.edges | sort -u
+classes_known() {
+	for c in mxrt_max30102:dev_lock mxrt_max30102:file_lock mxrt_max30102:pm_lock mxrt_max30102_sim:chip_lock; do
+		grep -q ": $c\$" /proc/lockdep || { echo "lockdep does not know $c"; return 1; }
+	done
+}
+# lockdep turns itself off after its first report (or any other taint that makes it unreliable)
+check lockdep-still-on 'grep -qE "debug_locks: +1" /proc/lockdep_stats'
+check lockdep-knows-our-classes classes_known
+check lockdep-dev-lock-before-bus-lock 'grep -qE "^mxrt_max30102:dev_lock -> .*(bus_lock|adap)" /tmp/lockdep.edges'
+check lockdep-bus-lock-before-chip-lock 'grep -qE "(bus_lock|adap).* -> mxrt_max30102_sim:chip_lock\$" /tmp/lockdep.edges'
+against_order() {
+	grep -E "^mxrt_max30102:dev_lock -> mxrt_max30102:(pm_lock|file_lock)|^mxrt_max30102:file_lock -> mxrt_max30102:(dev_lock|pm_lock)|^mxrt_max30102_sim:chip_lock -> mxrt" /tmp/lockdep.edges
+}
+check lockdep-no-edge-against-the-order '! against_order'
+
+exit $fail
