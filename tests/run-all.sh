@@ -67,13 +67,13 @@ for flavour in x86_64-rt-6.12 arm64-6.12 x86_64-rt-6.1 arm64-6.1 arm64-rt-6.12; 
 	build_modules "$flavour"
 done
 
-# The debug kernel (MXRT_DEBUG_KERNEL=1; not yet in CI's default run: docs/testing.md, "The debug
-# kernel"): built here from Debian's linux-source-6.12 (cached; the build's time is printed), then
-# our modules for it and the mainline IIO driver, like the others, and the VM suite on it
 # CI's budget (a warm run under 30 minutes on 2 cores) holds three VM suites by default: Debian
 # 12's 6.1 arm64 kernel is built for (above, and by DKMS) but booted only with MXRT_ALL_VMS=1
 vm_flavours="x86_64-rt-6.12 arm64-6.12 x86_64-rt-6.1"
 [ "${MXRT_ALL_VMS:-0}" = 1 ] && vm_flavours="$vm_flavours arm64-6.1"
+# The debug kernel (MXRT_DEBUG_KERNEL=1; not yet in CI's default run: docs/testing.md, "The debug
+# kernel"): built here from Debian's linux-source-6.12 (cached; the build's time is printed), then
+# our modules for it and the mainline IIO driver, like the others, and the VM suite on it
 debug_kernel=1
 if [ "${MXRT_DEBUG_KERNEL:-0}" = 1 ]; then
 	step "debug kernel x86_64-rt-6.12-debug: lockdep, KASAN, UBSAN, kmemleak, KFENCE (scripts/build-debug-kernel.sh)"

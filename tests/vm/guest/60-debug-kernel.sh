@@ -13,7 +13,7 @@ set -u
 M=${MXRT_MODDIR:?}
 SUITE=debug # ok, bad, check: tests/vm/test-env.sh
 KML=/sys/kernel/debug/kmemleak
-[ -e $KML ] || skip "this kernel has no kmemleak: the debug flavour (x86_64-rt-6.12-debug) runs these checks"
+debug_kernel || skip "this kernel has no kmemleak: the debug flavour (x86_64-rt-6.12-debug) runs these checks"
 DRV=/sys/bus/i2c/drivers/mxrt_max30102
 DEV=/dev/max30102-0
 
