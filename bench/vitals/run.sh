@@ -50,7 +50,7 @@ done
 echo "# vitals per record vs the acquisition core at 400 Hz = $ratio_400 (instructions; the goal line, the IRQ thread's share, comes from the VMs)"
 [ "${1:-}" = --cost ] && exit 0
 
-"$eval_bin" --sweep | grep -E '^(bench: |# |sweep: )' | sed 's/^sweep: /# sweep: /'
+"$eval_bin" --sweep --sweep-seeds 10 | grep -E '^(bench: |# |sweep: )' | sed 's/^sweep: /# sweep: /'
 
 data=../shared/data/ppg-oxiwear
 if [ -d "$data" ]; then
@@ -66,6 +66,10 @@ if [ -d "$data" ]; then
 	echo "bench: vitals_recordings_spo2_mae = $spo2 % (goal <= 3.0)"
 	echo "bench: vitals_recordings_spo2_mae_leave_one_out = $loo % (goal <= 3.0)"
 	echo "bench: vitals_recordings_hr_mae = $hr bpm (goal <= 3)"
+	# the first valid value's time into each file (the last column; "-" when there is none)
+	soon=$(awk '$1 ~ /\.csv$/ && $NF != "-" && $NF + 0 <= 2.5' "$tmp/rec" | wc -l)
+	files=$(awk '$1 ~ /\.csv$/' "$tmp/rec" | wc -l)
+	echo "bench: vitals_recordings_first_valid_within_2.5s = $soon of $files files (goal: all)"
 else
 	echo "# recordings: $data is absent: the real-recording goals are not measured"
 fi

@@ -25,7 +25,9 @@
 //     peak is placed between samples by parabolic interpolation.
 //  5. HR from the last 8 beat-to-beat intervals: the median is the reference, intervals more than
 //     20 % away from it (a missed or an extra beat) are rejected, HR = 60 / mean of the rest; a
-//     value needs two agreeing intervals at least.
+//     value needs two agreeing intervals, or a first interval alone between two beats that look
+//     like a pulse (similar strength, red and IR together, a fast rise, and a waveform that
+//     repeats one interval later).
 //  6. SpO2 from the ratio of ratios R = (AC_red / DC_red) / (AC_ir / DC_ir) (Webster, "Design of
 //     Pulse Oximeters", 1997; Maxim user guide 6409), with AC_red / AC_ir the total least-squares
 //     slope of the red slope on the IR slope over whole beats (every sample counts, not only a
@@ -65,6 +67,10 @@ constexpr u64 kMinPerfusionDiv = 2000;		// a pulse is at least 1/2000 (0.05 %) o
 constexpr u32 kRing = 8;			// intervals and beats kept
 constexpr u32 kStepShift = 4;			// a step: |x - baseline| > DC / 16
 constexpr s64 kBeatAmpRatio = 3;		// an interval joins beats of similar strength
+constexpr s64 kRepeatCorrQ16 = 45875;		// ... and the pulse repeats: correlation^2 >= 0.7
+constexpr u32 kWave = 96;			// band-passed IR kept to see the pulse repeat
+constexpr u64 kWavePeriodNs = 31'250'000;	// ... at 32 Hz or a little less (3 s or more)
+constexpr u32 kRepeatMin = 12;			// ... compared over 12 stored samples at least
 constexpr u32 kConfirmIntervals = 4;		// agreeing intervals that confirm a rhythm
 constexpr s64 kMotionSlopeFactor = 4;		// a slope 4x the beats' is motion
 constexpr u32 kFullScaleShift = 7;		// clipping: within 1/128 of full scale
@@ -281,6 +287,7 @@ private:
 		t_ns_ = u64(decim_) * period_ns;
 		low_rate_ = t_ns_ > kMaxMeasurePeriodNs;
 		max_bridge_ = kMaxBridgeNs / period_ns;
+		wave_stride_ = u32(Samples(kWavePeriodNs, t_ns_));
 		a_hp_ = Alpha(t_ns_, kHighPassTauNs);
 		a_lp_ = Alpha(t_ns_, kLowPassTauNs);
 		a_env_ = Alpha(t_ns_, kEnvelopeTauNs);
@@ -478,7 +485,7 @@ private:
 	// are read as slots [0, count) until full).
 	void ClearRhythm() {
 		iv_count_ = iv_head_ = iv_accepted_ = 0;
-		iv_covered_ = false;
+		iv_covered_ = first_ok_ = false;
 		seg_count_ = seg_head_ = 0;
 		refractory_q8_ = min_refractory_q8_;
 		have_beat_ = false;
@@ -492,12 +499,15 @@ private:
 		env_ = s0_ = s1_ = 0;
 		have_beat_ = pending_ = false;
 		DropSegment();
+		wave_count_ = wave_head_ = wave_phase_ = 0;
+		wave_last_ = 0;
 		seeded_ = true;
 	}
 
 	// The current beat's SpO2 data is not to be trusted.
 	void DropSegment() {
 		seg_ = {};
+		seg_rise_ = seg_fall_ = 0;
 		seg_dirty_ = true;
 	}
 
@@ -524,6 +534,14 @@ private:
 		const s64 ac_ir = ir_.Filter(x_ir, a_hp_, a_lp_);
 		const s64 ac_red = red_.Filter(x_red, a_hp_, a_lp_);
 		const s64 s = prev_ir - ac_ir; // falling IR light: the systolic upstroke
+		if (++wave_phase_ >= wave_stride_) { // band-passed values are below 2^23 (above)
+			wave_phase_ = 0;
+			wave_[wave_head_] = s32((wave_last_ - ac_ir) >> 3);
+			wave_last_ = ac_ir;
+			wave_head_ = (wave_head_ + 1) % kWave;
+			if (wave_count_ < kWave)
+				wave_count_++;
+		}
 		const s64 s_red = prev_red - ac_red;
 
 		// Motion: clipping, or (once a rhythm is confirmed) a slope far steeper than the beats'.
@@ -540,6 +558,8 @@ private:
 			seg_.syy += s_red * s_red;
 			seg_.dc_ir += x_ir;
 			seg_.dc_red += x_red;
+			seg_rise_ = Max(seg_rise_, s);
+			seg_fall_ = Max(seg_fall_, -s);
 			if (++seg_.n > max_segment_n_)
 				DropSegment();
 		}
@@ -595,6 +615,15 @@ private:
 			const u64 iv = pending_t_q8_ - last_beat_t_q8_;
 			if (iv >= min_iv_q8_ && iv <= max_iv_q8_) {
 				AddInterval(u32(iv));
+				// The first interval of a rhythm counts alone only between two beats that look
+				// like a pulse: of similar strength (within 2:1), with the beat between them
+				// clean, red and IR pulsing together (r^2 >= 0.5, as for SpO2), light falling
+				// faster at the upstroke than it rises in the run-off (by 1.2: a motion burst
+				// is as steep both ways), and a waveform that repeats one interval later (noise
+				// peaks do not, a systole and its own late wave do not at their distance).
+				first_ok_ = iv_count_ == 1 && !seg_dirty_ && !red_only_ &&
+					    Max(pending_amp_, last_beat_amp_) <= 2 * Min(pending_amp_, last_beat_amp_) &&
+					    CorrelationSq(seg_) >= kMinCorrQ16 && seg_rise_ * 5 >= seg_fall_ * 6 && Repeats(iv);
 				if (!seg_dirty_)
 					AddSegment();
 			}
@@ -605,8 +634,43 @@ private:
 		last_beat_t_q8_ = pending_t_q8_;
 		last_commit_n_ = n_;
 		seg_ = {};
+		seg_rise_ = seg_fall_ = 0;
 		seg_dirty_ = false;
 		Evaluate();
+	}
+
+	// Whether the band-passed IR repeats itself after `iv_q8` (an interval, Q8 internal samples):
+	// the correlation of its newest stretch with the stretch one interval earlier (at the two
+	// stored lags nearest the interval). A pulse repeats, noise and a beat's own late wave do not.
+	// Needs the stretch to span at least half an interval since the filters were seeded; at
+	// most kWave stored samples are read, once per first interval.
+	bool Repeats(u64 iv_q8) const {
+		const u64 lag_q8 = iv_q8 / wave_stride_;
+		for (u32 lag = u32(lag_q8 >> 8); lag <= u32((lag_q8 + 255) >> 8); lag++) {
+			if (lag == 0 || lag >= wave_count_)
+				continue;
+			const u32 w = Min(wave_count_ - lag, Max(lag, kRepeatMin));
+			if (2 * w < lag || w < kRepeatMin)
+				continue;
+			s64 sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0;
+			for (u32 k = 0; k < w; k++) { // values below 2^21: sums below 2^49
+				const s64 y = wave_[(wave_head_ + kWave - 1 - k) % kWave];
+				const s64 x = wave_[(wave_head_ + kWave - 1 - k - lag) % kWave];
+				sx += x;
+				sy += y;
+				sxx += x * x;
+				syy += y * y;
+				sxy += x * y;
+			}
+			// w x the (co)variances: w < 2^7, so below 2^56
+			Segment c = {};
+			c.sxx = s64(w) * sxx - sx * sx;
+			c.syy = s64(w) * syy - sy * sy;
+			c.sxy = s64(w) * sxy - sx * sy;
+			if (CorrelationSq(c) >= kRepeatCorrQ16)
+				return true;
+		}
+		return false;
 	}
 
 	// Enough agreeing intervals that the beats' strength can judge motion.
@@ -674,9 +738,10 @@ private:
 		corr_q16_ = CorrelationSq(p);
 		ratio_q16_ = Ratio(p);
 		// HR: two or more agreeing intervals, the majority of those kept, covering most of their
-		// time. (One interval is not enough: two beats can be a systole and a smaller wave of the
-		// same beat, and nothing in the first second tells them apart.)
-		hr_valid_ = iv_accepted_ >= 2 && iv_accepted_ * 2 >= iv_count_ && iv_covered_;
+		// time; or the first interval alone when its beats look like a pulse (first_ok_: two
+		// beats alone can be a systole and a smaller wave of the same beat, or noise, and the
+		// checks in Commit tell those apart).
+		hr_valid_ = (iv_accepted_ >= 2 && iv_accepted_ * 2 >= iv_count_ && iv_covered_) || (iv_count_ == 1 && first_ok_);
 		s64 spo2 = 0;
 		if (ratio_q16_ > 0)
 			spo2 = s64(cfg_.spo2_a_milli) - ((s64(cfg_.spo2_b_milli) * ratio_q16_) >> kQ);
@@ -795,8 +860,14 @@ private:
 	u32 last_beat_accepted_ = 0, restarts_ = 0;
 	// intervals (Q8 internal samples) and beats' SpO2 data
 	u32 iv_[kRing] = {}, iv_head_ = 0, iv_count_ = 0, iv_accepted_ = 0;
-	bool iv_covered_ = false;
+	bool iv_covered_ = false, first_ok_ = false;
+	// the band-passed IR's change over each wave_stride_ internal samples (Q8 codes / 8), since
+	// the last seed: what Repeats compares
+	s32 wave_[kWave] = {};
+	u32 wave_head_ = 0, wave_count_ = 0, wave_stride_ = 1, wave_phase_ = 0;
+	s64 wave_last_ = 0;
 	Segment seg_ = {}, seg_ring_[kRing] = {};
+	s64 seg_rise_ = 0, seg_fall_ = 0; // the current beat's largest IR slope either way
 	u32 seg_head_ = 0, seg_count_ = 0;
 	// results
 	bool hr_valid_ = false, spo2_valid_ = false, evaluated_ = false;

@@ -47,7 +47,7 @@ struct mxrt_vitals_config {
 };
 
 /* The estimator's state: opaque, MXRT_VITALS_STATE_BYTES, 8-byte aligned, owned by the caller. */
-#define MXRT_VITALS_STATE_BYTES 1280
+#define MXRT_VITALS_STATE_BYTES 1536
 struct mxrt_vitals {
 	mxrt_u64 opaque[MXRT_VITALS_STATE_BYTES / 8];
 };

@@ -279,7 +279,7 @@ double Percentile(std::vector<double> v, double q) {
 	return v[std::min(v.size() - 1, size_t(q * double(v.size())))];
 }
 
-int Sweep(const mxrt_vitals_config &cal, double seconds, bool verbose) {
+int Sweep(const mxrt_vitals_config &cal, double seconds, unsigned seeds, bool verbose) {
 	const double rates[] = {50, 100, 400, 1000};
 	const double hrs[] = {40, 50, 60, 72, 85, 100, 120, 140, 160, 180, 200};
 	const double spo2s[] = {80, 85, 90, 95, 100};
@@ -291,6 +291,7 @@ int Sweep(const mxrt_vitals_config &cal, double seconds, bool verbose) {
 	for (const double rate : rates) {
 		double hr_sum = 0, spo2_sum = 0, valid_sum = 0;
 		size_t runs = 0, hr_runs = 0, spo2_runs = 0;
+		for (unsigned rep = 0; rep < seeds; rep++)
 		for (const double hr : hrs)
 			for (const double spo2 : spo2s) {
 				SimParams p;
@@ -333,6 +334,7 @@ int Sweep(const mxrt_vitals_config &cal, double seconds, bool verbose) {
 		worst_hr = std::max(worst_hr, std::isnan(hr_mae) ? 1e9 : hr_mae);
 		worst_spo2 = std::max(worst_spo2, std::isnan(spo2_mae) ? 1e9 : spo2_mae);
 		// finger on at 3 s, off at 20 s, no motion: how soon values come and go
+		for (unsigned rep = 0; rep < seeds; rep++)
 		for (const double hr : hrs) {
 			SimParams p;
 			p.hr_bpm = hr;
@@ -395,6 +397,7 @@ int main(int argc, char **argv) {
 	bool csv = false, fit = false, sweep = false, verbose = false, timeline = false, published = false;
 	std::string plot;
 	double rate = 0, sweep_seconds = 60;
+	unsigned sweep_seeds = 1;
 	std::string cal_ab, finger;
 	app.add_option("files", files, "recordings: OxiWear *.csv, or record streams saved from /dev/max30102-N");
 	app.add_flag("--csv", csv, "print file,ref_spo2,ref_hr,spo2,hr,valid_share (one row per file)");
@@ -411,6 +414,7 @@ int main(int argc, char **argv) {
 				      "wander=1,motion=0,bits=18,perfusion=0.02,finger_on=0,finger_off=S,step=AT:HR:SPO2,seed=1");
 	app.add_flag("--sweep", sweep, "the simulated benchmark: HR 40..200 x SpO2 80..100 x 50/100/400/1000 Hz");
 	app.add_option("--sweep-seconds", sweep_seconds, "length of each sweep run")->check(CLI::Range(12.0, 3600.0));
+	app.add_option("--sweep-seeds", sweep_seeds, "--sweep: runs per grid point, each with its own noise, phase and motion")->check(CLI::Range(1, 1000));
 	app.add_flag("-v,--verbose", verbose, "--sweep: a line per run");
 	try {
 		app.parse(argc, argv);
@@ -452,7 +456,7 @@ int main(int argc, char **argv) {
 		}
 	}
 	if (sweep)
-		return Sweep(cal, sweep_seconds, verbose);
+		return Sweep(cal, sweep_seconds, sweep_seeds, verbose);
 	if (files.empty() && sims.empty()) {
 		std::fprintf(stderr, "mxrt-vitals-eval: no FILE and no --sim\n%s", app.help().c_str());
 		return 2;

@@ -229,6 +229,66 @@ TEST(VitalsSim, NoHeartRateFarFromTheTruthIsEverValid) {
 	}
 }
 
+// The first value may rest on one interval (two beats): that is what brings it within 2.5 s of
+// finger-on at a resting rate. It comes with a low confidence (one interval of the four that give
+// full confidence), and more beats raise it.
+TEST(VitalsSim, AFirstValueRestsOnTwoBeatsWithALowConfidence) {
+	const mxrt_vitals_config cal = DefaultConfig();
+	for (const double rate : {50.0, 100.0, 400.0}) {
+		SimParams p = Sim(72, 97, rate, 15);
+		p.finger_on_s = 2;
+		p.noise = 0.05;
+		const Estimates run = Evaluate(Simulate(p, cal), cal, Trace::kYes);
+		const Output *first = nullptr;
+		unsigned best = 0;
+		for (const auto &o : run.outputs) {
+			if (o.hr && !first)
+				first = &o;
+			if (o.hr)
+				best = std::max(best, o.confidence);
+		}
+		ASSERT_TRUE(first) << rate;
+		size_t beats = 0;
+		for (const auto &b : run.beats)
+			beats += b.t_s >= 2 && b.t_s <= first->t_s;
+		EXPECT_EQ(beats, 2u) << rate << " Hz: beats before the first value";
+		EXPECT_NEAR(*first->hr, 72, 72 * 0.05) << rate;
+		EXPECT_GT(first->confidence, 0u) << rate;
+		EXPECT_LE(first->confidence, 25u) << rate;
+		EXPECT_GE(best, 75u) << rate;
+	}
+}
+
+// Two beats alone are a value only if they look like a pulse: each of these runs reported a wrong
+// rate for a moment with the first interval trusted on its own. Noise peaks in the first second
+// after a finger lands (40 bpm, 400 Hz: 167 bpm) do not repeat one interval later; a motion burst
+// at the start (72 bpm, 100 Hz: 102 bpm) repeats but rises as slowly as it falls, where a pulse
+// rises (light falls) faster than it runs off.
+TEST(VitalsSim, TwoBeatsThatAreNotAPulseGiveNoValue) {
+	const mxrt_vitals_config cal = DefaultConfig();
+	SimParams noisy = Sim(40, 95, 400, 24);
+	noisy.noise = 0.05;
+	noisy.finger_on_s = 3;
+	noisy.finger_off_s = 20;
+	noisy.seed = 188;
+	SimParams moving = Sim(72, 100, 100, 60);
+	moving.noise = 0.05;
+	moving.wander = 1;
+	moving.motion_per_min = 2;
+	moving.seed = 86;
+	for (const SimParams &p : {noisy, moving}) {
+		const Estimates run = Evaluate(Simulate(p, cal), cal);
+		size_t valid = 0;
+		for (const auto &o : run.outputs) {
+			if (!o.hr)
+				continue;
+			valid++;
+			ASSERT_NEAR(*o.hr, p.hr_bpm, 0.1 * p.hr_bpm) << p.Name() << " seed " << p.seed << " at " << o.t_s << " s";
+		}
+		EXPECT_GT(valid, run.outputs.size() / 3) << p.Name();
+	}
+}
+
 // The goals in signal time (deterministic, not timing): values within 2.5 s of finger-on at a
 // resting heart rate, gone within 1 s of finger-off.
 TEST(VitalsSim, ValuesComeSoonAfterFingerOnAndGoSoonAfterFingerOff) {
@@ -993,6 +1053,7 @@ TEST(VitalsRecordings, EveryFileGetsValuesWithinTheGoals) {
 	const mxrt_vitals_config cal = DefaultConfig();
 	std::vector<std::optional<double>> spo2, hr, ref_spo2, ref_hr;
 	std::vector<double> ratio, ratio_ref;
+	size_t soon = 0;
 	for (const auto &e : std::filesystem::directory_iterator(dir)) {
 		if (e.path().extension() != ".csv")
 			continue;
@@ -1000,6 +1061,7 @@ TEST(VitalsRecordings, EveryFileGetsValuesWithinTheGoals) {
 		const Estimates run = Evaluate(rec, cal);
 		EXPECT_TRUE(run.hr && run.spo2 && run.ratio) << rec.name << ": no valid value";
 		EXPECT_EQ(run.rejected, 0) << rec.name;
+		soon += run.first_valid_s && *run.first_valid_s <= 2.5;
 		spo2.push_back(run.spo2);
 		hr.push_back(run.hr);
 		ref_spo2.push_back(rec.ref.spo2);
@@ -1010,6 +1072,8 @@ TEST(VitalsRecordings, EveryFileGetsValuesWithinTheGoals) {
 		}
 	}
 	ASSERT_GE(spo2.size(), 20u);
+	// first values within 2.5 s of the file's start: 27 of 29 files today (docs/vitals.md)
+	EXPECT_GE(soon * 10, spo2.size() * 9) << soon << " of " << spo2.size() << " files have a value within 2.5 s";
 	const Stats s = Score(spo2, ref_spo2, 2), h = Score(hr, ref_hr, 3);
 	EXPECT_EQ(s.missing, 0u);
 	EXPECT_LE(s.mae, 3.0);

@@ -58,6 +58,8 @@ expect no-arguments 2 'no FILE and no --sim'
 expect unknown-option 2 'not expected|unknown|Usage' --frobnicate x.csv
 expect rate-zero 2 'rate' --rate 0 x.csv
 expect rate-text 2 'rate' --rate fast x.csv
+expect sweep-seeds-zero 2 'sweep-seeds' --sweep --sweep-seeds 0
+expect sweep-seeds-text 2 'sweep-seeds' --sweep --sweep-seeds many
 expect cal-out-of-range 2 '--cal: A must be in 50..200' --cal 10,1 x.csv
 expect cal-one-number 2 "--cal takes A,B .*not '110'" --cal 110 x.csv
 expect cal-three-numbers 2 "--cal takes A,B" --cal 110,30,1 x.csv
