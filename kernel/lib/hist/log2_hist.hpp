@@ -105,7 +105,8 @@ public:
 
 	// One writer at a time (the caller serialises adds): loads and stores, no read-modify-write
 	// instructions. The count is stored last with release, after the value it counts is in
-	// min/max/sum/bucket (pairs with Snapshot's acquire load of count).
+	// min/max/sum/bucket (pairs with Snapshot's acquire load of count); the bucket after min and
+	// max, with release too, so that a reader that sees a value's bucket sees its max (Snapshot).
 	[[gnu::always_inline]] void AddSingleWriter(u64 v) const {
 		constexpr kstd::MemoryOrder r = kstd::MemoryOrder::kRelaxed;
 		const kstd::AtomicRef<u64> min(min_), max(max_);
@@ -114,32 +115,37 @@ public:
 		if (v > max.Load(r))
 			max.Store(v, r);
 		kstd::AtomicRef<u64>(sum_).AddSingleWriter(v, r);
-		kstd::AtomicRef<u64>(bucket_[Log2Bucket(v)]).AddSingleWriter(1, r);
+		kstd::AtomicRef<u64>(bucket_[Log2Bucket(v)]).AddSingleWriter(1, kstd::MemoryOrder::kRelease);
 		kstd::AtomicRef<u64>(count_).AddSingleWriter(1, kstd::MemoryOrder::kRelease);
 	}
 
-	// Any number of writers at once: relaxed read-modify-writes (nothing else is published).
+	// Any number of writers at once: read-modify-writes, relaxed but for the bucket.
 	void AddShared(u64 v) const {
 		constexpr kstd::MemoryOrder r = kstd::MemoryOrder::kRelaxed;
-		kstd::AtomicRef<u64>(bucket_[Log2Bucket(v)]).FetchAdd(1, r);
+		// min and max before the bucket, which is added with release: a reader that sees the
+		// value's bucket sees its max too (Snapshot), so a percentile never lands above the
+		// largest value added
 		kstd::AtomicRef<u64>(sum_).FetchAdd(v, r);
 		kstd::AtomicRef<u64>(min_).FetchMin(v, r);
 		kstd::AtomicRef<u64>(max_).FetchMax(v, r);
+		kstd::AtomicRef<u64>(bucket_[Log2Bucket(v)]).FetchAdd(1, kstd::MemoryOrder::kRelease);
 		kstd::AtomicRef<u64>(count_).FetchAdd(1, r);
 	}
 
 	// A copy for readers: count first (acquire: with AddSingleWriter, what follows includes the
-	// values it counts), then the rest (acquire loads, so a reset bracketed by a SeqCount is seen
-	// whole by a reader that re-checks it).
+	// values it counts), then the buckets, then min, max and sum (acquire loads: a value whose
+	// bucket is seen has its min and max seen too, and a reset bracketed by a SeqCount is seen
+	// whole by a reader that re-checks it). Concurrent adds can still make max or sum run ahead
+	// of the buckets, never behind them.
 	Log2Snapshot Snapshot() const {
 		constexpr kstd::MemoryOrder a = kstd::MemoryOrder::kAcquire;
 		Log2Snapshot s;
 		s.count = kstd::AtomicRef<u64>(count_).Load(a);
+		for (u32 b = 0; b < kLog2Buckets; b++)
+			s.bucket[b] = kstd::AtomicRef<u64>(bucket_[b]).Load(a);
 		s.min = kstd::AtomicRef<u64>(min_).Load(a);
 		s.max = kstd::AtomicRef<u64>(max_).Load(a);
 		s.sum = kstd::AtomicRef<u64>(sum_).Load(a);
-		for (u32 b = 0; b < kLog2Buckets; b++)
-			s.bucket[b] = kstd::AtomicRef<u64>(bucket_[b]).Load(a);
 		return s;
 	}
 
