@@ -34,6 +34,8 @@ set -euo pipefail
 CACHE=${MXRT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mxrt}
 HOST_PKGS=(
 	build-essential gcc-12 g++-12 clang lld llvm make bc bison flex kmod cpio xz-utils zstd
+	# compiles of a clean checkout hit the cache (tests/unit/unit.mk)
+	ccache
 	libelf-dev libssl-dev dwarves
 	gcc-aarch64-linux-gnu g++-aarch64-linux-gnu
 	# 32-bit programs: the UAPI layout check and the compat-ioctl test binaries (i386, armhf)

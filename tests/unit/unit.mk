@@ -32,11 +32,17 @@ HDR_LIBS := build/include/cli11/CLI build/include/tomlplusplus/toml++
 COMMON := -std=gnu++20 -DMXRT_HOSTED -Ikernel -Iinclude/uapi -Iuser -isystem build/include/cli11 \
 	-isystem build/include/tomlplusplus -Wall -Wextra -Werror -Wno-unused-parameter \
 	-Wno-missing-field-initializers -g -O1 -fno-omit-frame-pointer -MMD -MP
-CXX_asan := g++-12
+# Compiles go through ccache when it is there (scripts/setup.sh installs it; MXRT_CCACHE=0 turns it
+# off): CI checks out a clean tree every time, and the unit and guest objects are most of what it
+# compiles. Paths are hashed relative to the tree, so any checkout of the same sources hits.
+CCACHE := $(if $(filter 0,$(MXRT_CCACHE)),,$(shell command -v ccache 2>/dev/null))
+export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_NOHASHDIR := 1
+CXX_asan := $(CCACHE) g++-12
 FLAGS_asan := -fsanitize=address,undefined -fno-sanitize-recover=all
-CXX_tsan := g++-12
+CXX_tsan := $(CCACHE) g++-12
 FLAGS_tsan := -fsanitize=thread
-CXX_clang := clang++
+CXX_clang := $(CCACHE) clang++
 FLAGS_clang := -Wthread-safety -fsanitize=address,undefined -fno-sanitize-recover=all
 GTEST_LIBS := -lgtest -lgtest_main -pthread
 
@@ -81,7 +87,7 @@ $(foreach v,$(VARIANTS),$(eval $(call variant,$(v))))
 FUZZ_FLAGS := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 $(B)/fuzz/%.o: %.cpp
 	@mkdir -p $(dir $@)
-	clang++ $(COMMON) $(FUZZ_FLAGS) -c -o $@ $<
+	$(CCACHE) clang++ $(COMMON) $(FUZZ_FLAGS) -c -o $@ $<
 $(B)/fuzz/sim_fuzz: $(patsubst %.cpp,$(B)/fuzz/%.o,$(CORE_SRCS) $(FAKE_SRCS) tests/kernel/max30102/sim/sim_fuzz.cpp)
 	clang++ $(FUZZ_FLAGS) -o $@ $^ -pthread
 -include $(patsubst %.cpp,$(B)/fuzz/%.d,$(CORE_SRCS) $(FAKE_SRCS) tests/kernel/max30102/sim/sim_fuzz.cpp)
@@ -92,8 +98,8 @@ $(B)/fuzz/sim_fuzz: $(patsubst %.cpp,$(B)/fuzz/%.o,$(CORE_SRCS) $(FAKE_SRCS) tes
 # and so is the check of mxrtd's example configuration file (the guests hold no source tree).
 GTEST_SRC := /usr/src/googletest/googletest
 GUEST_FILTER := -WatchdogTest.FullTableSaysNoSpaceThenReusesRemovedSlots:SimFuzz.*:MxrtdConfig.TheExampleFileParsesAndValidates
-CXX_x86_64 := g++-12
-CXX_aarch64 := aarch64-linux-gnu-g++-12
+CXX_x86_64 := $(CCACHE) g++-12
+CXX_aarch64 := $(CCACHE) aarch64-linux-gnu-g++-12
 GUEST_FLAGS := -std=gnu++20 -DMXRT_HOSTED -Ikernel -Iinclude/uapi -Iuser -isystem build/include/cli11 \
 	-isystem build/include/tomlplusplus -O2 -Wall -Wextra -Werror -Wno-unused-parameter \
 	-Wno-missing-field-initializers -MMD -MP -DMXRT_GUEST_FILTER='"$(GUEST_FILTER)"'
@@ -263,10 +269,10 @@ BENCH_FLAGS := -std=gnu++20 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -
 	-Ikernel -Iinclude/uapi -MMD -MP
 build/bench/vitals/core/%.o: %.cpp
 	@mkdir -p $(dir $@)
-	g++-12 $(BENCH_FLAGS) -fno-exceptions -fno-rtti -c -o $@ $<
+	$(CCACHE) g++-12 $(BENCH_FLAGS) -fno-exceptions -fno-rtti -c -o $@ $<
 build/bench/vitals/hosted/%.o: %.cpp
 	@mkdir -p $(dir $@)
-	g++-12 $(BENCH_FLAGS) -DMXRT_HOSTED -c -o $@ $<
+	$(CCACHE) g++-12 $(BENCH_FLAGS) -DMXRT_HOSTED -c -o $@ $<
 BENCH_OBJS := $(patsubst %.cpp,build/bench/vitals/core/%.o,bench/vitals/vitals_bench.cpp $(BENCH_CORE)) \
 	$(patsubst %.cpp,build/bench/vitals/hosted/%.o,$(FAKE_SRCS))
 build/host/bin/mxrt-vitals-bench: $(BENCH_OBJS)
