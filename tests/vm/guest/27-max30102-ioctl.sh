@@ -72,9 +72,12 @@ ${T}32 fuzz $DEV 20000 0x32 >/tmp/fuzz32 2>&1
 report "32bit:" /tmp/fuzz32
 out=$(mxrt-max30102-read -n 300 $DEV)
 echo "after the fuzz: $out"
+# the device is not left retrying (a write to the chip failed); with the reader gone it may have
+# suspended already (autosuspend: on a slow guest before this check)
 works_after_fuzz() {
+	echo "status: $(head -n 1 $SYS/status)"
 	[ "$(field records "$out")" = 300 ] && [ "$(field violations "$out")" = 0 ] &&
-		grep -q '^running' $SYS/status
+		grep -qE '^(running|suspended)' $SYS/status
 }
 check fuzz-device-still-works works_after_fuzz
 dmesg_clean() {
