@@ -38,6 +38,8 @@ COMMON := -std=gnu++20 -DMXRT_HOSTED -Ikernel -Iinclude/uapi -Iuser -isystem bui
 CCACHE := $(if $(filter 0,$(MXRT_CCACHE)),,$(shell command -v ccache 2>/dev/null))
 export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := 1
+# beside the kernel cache (scripts/setup.sh), which a warm CI keeps
+export CCACHE_DIR ?= $(or $(MXRT_CACHE),$(XDG_CACHE_HOME),$(HOME)/.cache)$(if $(MXRT_CACHE),,/mxrt)/ccache
 CXX_asan := $(CCACHE) g++-12
 FLAGS_asan := -fsanitize=address,undefined -fno-sanitize-recover=all
 CXX_tsan := $(CCACHE) g++-12

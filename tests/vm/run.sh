@@ -9,7 +9,8 @@
 #   --timeout S        kill the guest after S seconds (default 600; 1800 for the debug kernel)
 #   --test-timeout S   kill one guest test after S seconds (default 300; 900 for the debug kernel);
 #                      the other tests still run
-#   --filter GLOB      only the guest tests whose name matches GLOB (e.g. '10-*', 'watchdog_*')
+#   --filter GLOB      only the guest tests whose name matches GLOB (e.g. '10-*', 'watchdog_*'); a
+#                      comma-separated list matches any of its globs ('22-*,27-*,60-*')
 #   --keep             keep the unpacked initramfs tree (build/vm/FLAVOUR/initramfs/) to inspect
 #   --guest-dir DIR    guest test scripts (default tests/vm/guest); every DIR/*.sh is a test
 #   --no-guest-bins    do not run build/guest/<arch>/bin/*_test (static Google Test binaries)
@@ -276,22 +277,29 @@ build_initramfs() {
 
 	# guest programs (all of them; the *_test ones that match --filter run as tests) and scripts
 	local b t
+	filtered() { # filtered NAME: NAME matches one of --filter's comma-separated globs
+		local g globs
+		IFS=, read -ra globs <<<"$filter"
+		for g in "${globs[@]}"; do
+			# shellcheck disable=SC2254 # the filter is a glob
+			case "$1" in $g) return 0 ;; esac
+		done
+		return 1
+	}
 	if [ -d "build/guest/$arch/bin" ]; then
 		for b in build/guest/"$arch"/bin/*; do
 			if [ ! -f "$b" ] || [ ! -x "$b" ]; then continue; fi
 			name=${b##*/}
 			case "$name" in
 			*_test) [ "$guest_bins" = 1 ] || continue
-				# shellcheck disable=SC2254 # the filter is a glob
-				case "$name" in $filter) nbins=$((nbins + 1)) ;; *) continue ;; esac ;;
+				if filtered "$name"; then nbins=$((nbins + 1)); else continue; fi ;;
 			esac
 			cp "$b" "$ir/opt/mxrt/bin/"
 		done
 	fi
 	for t in "$guest_dir"/*.sh; do
 		[ -f "$t" ] || continue
-		# shellcheck disable=SC2254
-		case "${t##*/}" in $filter) cp "$t" "$ir/opt/mxrt/tests/"; ntests=$((ntests + 1)) ;; esac
+		if filtered "${t##*/}"; then cp "$t" "$ir/opt/mxrt/tests/"; ntests=$((ntests + 1)); fi
 	done
 
 	cat >"$ir/opt/mxrt/config" <<-EOF
