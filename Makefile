@@ -212,10 +212,11 @@ dkms: dkms-source install-files
 # track) in build/deb/src, so that the package build's clean step never touches this checkout's
 # build/: mxrt-max30102-dkms and mxrt-max30102 land in build/deb/.
 DEB_FLAGS ?=
+DEB_JOBS ?= $(shell nproc)
 deb:
 	rm -rf $(BUILD)/deb && mkdir -p $(BUILD)/deb/src
 	git ls-files -z --cached --others --exclude-standard | xargs -0 cp --parents -t $(BUILD)/deb/src
-	cd $(BUILD)/deb/src && dpkg-buildpackage -b -us -uc $(DEB_FLAGS)
+	cd $(BUILD)/deb/src && dpkg-buildpackage -b -us -uc -j$(DEB_JOBS) $(DEB_FLAGS)
 
 modules-all:
 	@for f in $(FLAVOURS); do $(MAKE) --no-print-directory modules FLAVOUR=$$f KDIR=$(MXRT_CACHE)/kernels/$$f/kdir || exit 1; done
