@@ -160,7 +160,7 @@ add_counts "dts" "$log" $st '^dts: [0-9]+ passed'
 
 step "unit tests (ASan+UBSan, TSan, clang thread-safety)"
 log=$logdir/unit.log
-make --no-print-directory -j"$JOBS" -f tests/unit/unit.mk run 2>&1 | tee "$log" | grep -E '^(unit|\[  (FAILED|PASSED) )|Sanitizer|error' 
+make --no-print-directory -j"$JOBS" -f tests/unit/unit.mk run 2>&1 | tee "$log" | grep -E '^(unit|\[  (FAILED|PASSED) )|Sanitizer|error:|Error [0-9]' 
 add_counts "unit tests" "$log" "${PIPESTATUS[0]}" '^unit: [0-9]+ passed'
 
 step "user tools: command lines and judgements (tests/user/)"
