@@ -76,7 +76,7 @@ vm_flavours="x86_64-rt-6.12 arm64-6.12 x86_64-rt-6.1"
 # The debug kernel (docs/testing.md, "The debug kernel"): built here from Debian's
 # linux-source-6.12 (cached; the build's time is printed), then our modules for it and the mainline
 # IIO driver, like the others, and VM tests on it. CI's budget holds the checks only it can make,
-# the simulator's and the ioctl fuzz (MXRT_DEBUG_KERNEL=checks, the default: about 5 minutes); the
+# the simulator's and the ioctl fuzz (MXRT_DEBUG_KERNEL=checks, the default: about 3.5 minutes); the
 # whole suite takes about 20 (MXRT_DEBUG_KERNEL=full); MXRT_DEBUG_KERNEL=0 leaves it out.
 debug_mode=${MXRT_DEBUG_KERNEL:-checks}
 case "$debug_mode" in
