@@ -185,10 +185,10 @@ st=$?; [ $st -eq 0 ] || tail -n 30 "$logdir/guest.log"
 record "guest binaries" $st
 
 for flavour in $vm_flavours; do
-	step "VM tests on $flavour$([ "$flavour" = x86_64-rt-6.12-debug ] && [ "$debug_filter" != '*' ] && echo " (only $debug_filter: MXRT_DEBUG_KERNEL=full for all)")"
-	log=$logdir/vm-$flavour.log
 	filter='*'
 	[ "$flavour" = x86_64-rt-6.12-debug ] && filter=$debug_filter
+	step "VM tests on $flavour$([ "$filter" != '*' ] && echo " (only $filter: MXRT_DEBUG_KERNEL=full for all)")"
+	log=$logdir/vm-$flavour.log
 	tests/vm/run.sh --filter "$filter" "$flavour" 2>&1 | tee "$log"
 	add_counts "vm $flavour" "$log" "${PIPESTATUS[0]}" '^vm\([^)]*\): [0-9]+ passed'
 done

@@ -505,10 +505,13 @@ private:
 	}
 
 	// The current beat's SpO2 data is not to be trusted.
-	void DropSegment() {
+	void DropSegment() { NewSegment(true); }
+
+	// A new beat's SpO2 data and slope extremes start here; `dirty`: not to be trusted.
+	void NewSegment(bool dirty) {
 		seg_ = {};
 		seg_rise_ = seg_fall_ = 0;
-		seg_dirty_ = true;
+		seg_dirty_ = dirty;
 	}
 
 	void Motion() {
@@ -633,9 +636,7 @@ private:
 		have_beat_ = true;
 		last_beat_t_q8_ = pending_t_q8_;
 		last_commit_n_ = n_;
-		seg_ = {};
-		seg_rise_ = seg_fall_ = 0;
-		seg_dirty_ = false;
+		NewSegment(false);
 		Evaluate();
 	}
 

@@ -73,6 +73,22 @@ SimParams Sim(double hr, double spo2, double rate, double seconds) {
 	return p;
 }
 
+// How many outputs of a run have a valid HR; a failure at the first that is more than 10 % off
+// the truth (p.hr_bpm), and no further counting.
+size_t ValidHrsNearTheTruth(const SimParams &p, const Estimates &run) {
+	size_t valid = 0;
+	for (const auto &o : run.outputs) {
+		if (!o.hr)
+			continue;
+		valid++;
+		if (std::fabs(*o.hr - p.hr_bpm) > 0.1 * p.hr_bpm) {
+			ADD_FAILURE() << p.Name() << " seed " << p.seed << " at " << o.t_s << " s: HR " << *o.hr;
+			break;
+		}
+	}
+	return valid;
+}
+
 // The outputs in [from_s, to_s): all valid, and within the tolerances of the truth.
 void ExpectTracks(const SimParams &p, const Estimates &run, double from_s, double hr_tol, double spo2_tol,
 		  double to_s = 1e300) {
@@ -218,14 +234,7 @@ TEST(VitalsSim, NoHeartRateFarFromTheTruthIsEverValid) {
 		p.motion_per_min = 2;
 		p.seed = c.seed;
 		const Estimates run = Evaluate(Simulate(p, cal), cal);
-		size_t valid = 0;
-		for (const auto &o : run.outputs) {
-			if (!o.hr)
-				continue;
-			valid++;
-			ASSERT_NEAR(*o.hr, c.hr, 0.1 * c.hr) << p.Name() << " seed " << c.seed << " at " << o.t_s << " s";
-		}
-		EXPECT_GT(valid, run.outputs.size() * 3 / 4) << p.Name() << " seed " << c.seed;
+		EXPECT_GT(ValidHrsNearTheTruth(p, run), run.outputs.size() * 3 / 4) << p.Name() << " seed " << c.seed;
 	}
 }
 
@@ -278,14 +287,7 @@ TEST(VitalsSim, TwoBeatsThatAreNotAPulseGiveNoValue) {
 	moving.seed = 86;
 	for (const SimParams &p : {noisy, moving}) {
 		const Estimates run = Evaluate(Simulate(p, cal), cal);
-		size_t valid = 0;
-		for (const auto &o : run.outputs) {
-			if (!o.hr)
-				continue;
-			valid++;
-			ASSERT_NEAR(*o.hr, p.hr_bpm, 0.1 * p.hr_bpm) << p.Name() << " seed " << p.seed << " at " << o.t_s << " s";
-		}
-		EXPECT_GT(valid, run.outputs.size() / 3) << p.Name();
+		EXPECT_GT(ValidHrsNearTheTruth(p, run), run.outputs.size() / 3) << p.Name();
 	}
 }
 
