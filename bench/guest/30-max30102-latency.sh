@@ -11,9 +11,7 @@ N=${MXRT_BENCH_RECORDS:-4000} # 10 s at 400 Hz
 insmod "$M/mxrt_max30102_sim.ko" || exit 1
 load_driver || exit 1
 DEV=/dev/max30102-0
-i=0
-while [ ! -c $DEV ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-[ -c $DEV ] || { echo "$DEV missing"; exit 1; }
+wait_device $DEV || { echo "$DEV missing"; exit 1; }
 SYS=/sys/class/misc/max30102-0/device
 echo 411 >$SYS/pulse_width
 echo 400 >$SYS/sample_rate

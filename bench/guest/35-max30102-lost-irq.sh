@@ -17,9 +17,7 @@ insmod "$M/mxrt_max30102_sim.ko" || exit 1
 if command -v load_driver >/dev/null 2>&1; then load_driver || exit 1
 else insmod "$M/mxrt_max30102.ko" || exit 1; fi
 DEV=/dev/max30102-0
-i=0
-while [ ! -c $DEV ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-[ -c $DEV ] || { echo "$DEV missing"; exit 1; }
+wait_device $DEV || { echo "$DEV missing"; exit 1; }
 SYS=/sys/class/misc/max30102-0/device
 SIM=$(ls -d /sys/kernel/debug/mxrt_max30102_sim/i2c-* | head -1)
 DBG=/sys/kernel/debug/mxrt_max30102/max30102-0/stats

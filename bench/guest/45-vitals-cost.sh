@@ -19,9 +19,7 @@ insmod "$M/mxrt_lat.ko" || exit 1
 insmod "$M/mxrt_max30102_sim.ko" || exit 1
 load_driver || exit 1
 DEV=/dev/max30102-0
-i=0
-while [ ! -c $DEV ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-[ -c $DEV ] || { echo "# $DEV missing"; exit 1; }
+wait_device $DEV || { echo "# $DEV missing"; exit 1; }
 SYS=/sys/class/misc/max30102-0/device
 DBG=/sys/kernel/debug/mxrt_max30102/max30102-0
 D=/sys/kernel/debug/mxrt_lat

@@ -54,8 +54,7 @@ insmod "$M/mxrt_max30102_sim.ko" || exit 1
 grep -q '^mxrt_watchdog ' /proc/modules || insmod "$M/mxrt_watchdog.ko" || exit 1
 insmod "$M/mxrt_max30102.ko" test_hooks=1 || exit 1
 DEV=/dev/max30102-0
-i=0
-while [ ! -c $DEV ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+wait_device $DEV || { echo "$DEV missing"; exit 1; }
 SIM=$(ls -d /sys/kernel/debug/mxrt_max30102_sim/i2c-* | head -1)
 DBG=/sys/kernel/debug/mxrt_max30102/max30102-0
 CLIENT=$(basename "$(readlink -f /sys/class/misc/max30102-0/device)")

@@ -11,8 +11,7 @@ say "load the simulator (a virtual I2C bus with a MAX30102 at 0x57) and the driv
 insmod "$M/mxrt_max30102_sim.ko" || exit 1
 load_driver || exit 1
 DEV=/dev/max30102-0
-i=0
-while [ ! -c $DEV ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+wait_device $DEV || { echo "$DEV missing"; exit 1; }
 dmesg | grep -i 'max30102' | sed 's/^\[[^]]*\] //' | tail -n 3
 SYS=/sys/class/misc/max30102-0/device
 SIM=$(ls -d /sys/kernel/debug/mxrt_max30102_sim/i2c-* | head -1)

@@ -9,8 +9,7 @@ say() { printf '\n### %s\n' "$*"; }
 insmod "$M/mxrt_max30102_sim.ko" || exit 1
 load_driver || exit 1
 DEV=/dev/max30102-0
-i=0
-while [ ! -c $DEV ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+wait_device $DEV || { echo "$DEV missing"; exit 1; }
 SYS=/sys/class/misc/max30102-0/device
 SIM=$(ls -d /sys/kernel/debug/mxrt_max30102_sim/i2c-* | head -1)
 EV=

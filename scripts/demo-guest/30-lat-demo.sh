@@ -24,8 +24,7 @@ mxrt-lat traces "$victim" | sed -n '/wakeup worst/,/response worst/p' | grep -v 
 
 say "the MAX30102 driver's threaded IRQ handler, 400 samples at 100 Hz"
 insmod "$M/mxrt_max30102_sim.ko" && load_driver || exit 1
-i=0
-while [ ! -c /dev/max30102-0 ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+wait_device /dev/max30102-0 || { echo "/dev/max30102-0 missing"; exit 1; }
 client=$(basename "$(readlink -f /sys/class/misc/max30102-0/device)")
 irqt=$(grep -l "^irq/.*-$client" /proc/[0-9]*/comm | head -1 | cut -d/ -f3)
 mxrt-lat track "$irqt"

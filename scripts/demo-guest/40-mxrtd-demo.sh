@@ -12,8 +12,7 @@ say "load the simulator and the driver; a finger at 72 bpm, 97 % SpO2, the die a
 insmod "$M/mxrt_max30102_sim.ko" || exit 1
 load_driver || exit 1
 DEV=/dev/max30102-0
-i=0
-while [ ! -c $DEV ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+wait_device $DEV || { echo "$DEV missing"; exit 1; }
 SIM=$(ls -d /sys/kernel/debug/mxrt_max30102_sim/i2c-* | head -1)
 echo "hr=72 spo2=97 finger=1 temp=36.5" >"$SIM/control"
 # /dev/shm, /dev/mqueue and /run: mounted by the guest's init (tests/vm/init)

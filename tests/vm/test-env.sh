@@ -29,6 +29,16 @@ unload_driver() {
 	rmmod mxrt_max30102 || return 1
 	rmmod mxrt_watchdog 2>/dev/null || true
 }
+# wait_device [DEV]: waits up to 5 s for the driver's character device (default /dev/max30102-0;
+# its probe is deferred until its supplies are there); fails if it does not come
+wait_device() {
+	_wd=0
+	while [ ! -c "${1:-/dev/max30102-0}" ] && [ $_wd -lt 50 ]; do sleep 0.1; _wd=$((_wd + 1)); done
+	[ -c "${1:-/dev/max30102-0}" ]
+}
+# sim_counter NAME [DIR]: the value of NAME=... in the simulator's state file (DIR: $SIM, the
+# simulator's debugfs directory of the adapter)
+sim_counter() { tr ' ' '\n' <"${2:-${SIM:?}}/state" | sed -n "s/^$1=//p" | head -1; }
 
 # Results of a guest test that reports each check (tests/vm/init counts them). Set SUITE first:
 #   ok NAME [DETAIL] | bad NAME [DETAIL] (sets fail=1)

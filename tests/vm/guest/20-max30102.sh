@@ -11,7 +11,6 @@ M=${MXRT_MODDIR:?}
 SUITE=max30102 # ok, bad, check: tests/vm/test-env.sh
 stat_of() { sed -n "s/^$1: //p" "$DBG/stats" | cut -d' ' -f1; }
 sim_reg() { sed -n "s/.* $1=\([0-9a-f]*\).*/\1/p" "$SIM/state" | head -1; }
-sim_counter() { tr ' ' '\n' <"$SIM/state" | sed -n "s/^$1=//p" | head -1; }
 read_dev() { mxrt-max30102-read "$@" "$DEV"; }
 field() { echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
 # runtime_status reaches suspended within 5 s (autosuspend is 1 s after the last close)
@@ -28,9 +27,7 @@ modprobe mxrt_max30102 bus_timeout_ms=400 || { echo "FAIL: cannot load the drive
 check modprobe-loads-the-watchdog-library grep -q '^mxrt_watchdog ' /proc/modules
 if rmmod mxrt_watchdog 2>/dev/null; then bad watchdog-library-in-use; else ok watchdog-library-in-use; fi
 DEV=/dev/max30102-0
-i=0
-while [ ! -c $DEV ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done # deferred probe (supplies)
-[ -c $DEV ] || { echo "FAIL: $DEV missing"; dmesg | tail -20; exit 1; }
+wait_device $DEV || { echo "FAIL: $DEV missing"; dmesg | tail -20; exit 1; }
 SIM=$(ls -d /sys/kernel/debug/mxrt_max30102_sim/i2c-* | head -1)
 DBG=/sys/kernel/debug/mxrt_max30102/max30102-0
 CLIENT=$(basename "$(readlink -f /sys/class/misc/max30102-0/device)")

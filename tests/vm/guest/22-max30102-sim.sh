@@ -8,7 +8,6 @@
 set -u
 M=${MXRT_MODDIR:?}
 SUITE=max30102-sim # ok, bad, check: tests/vm/test-env.sh
-sim_counter() { tr ' ' '\n' <"$SIM/state" | sed -n "s/^$1=//p" | head -1; }
 upload_line() { sed -n 's/^upload: //p' "$SIM/state"; }
 
 insmod "$M/mxrt_max30102_sim.ko" || { echo "FAIL: cannot load the simulator"; exit 1; }

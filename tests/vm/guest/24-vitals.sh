@@ -15,9 +15,7 @@ RATE=400
 insmod "$M/mxrt_max30102_sim.ko" || { echo "FAIL: cannot load the simulator"; exit 1; }
 load_driver || { echo "FAIL: cannot load the driver"; exit 1; }
 DEV=/dev/max30102-0
-i=0
-while [ ! -c $DEV ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done # deferred probe (supplies)
-[ -c $DEV ] || { echo "FAIL: $DEV missing"; dmesg | tail -20; exit 1; }
+wait_device $DEV || { echo "FAIL: $DEV missing"; dmesg | tail -20; exit 1; }
 SIM=$(ls -d /sys/kernel/debug/mxrt_max30102_sim/i2c-* | head -1)
 DBG=/sys/kernel/debug/mxrt_max30102/max30102-0
 SYS=$(readlink -f /sys/class/misc/max30102-0/device)

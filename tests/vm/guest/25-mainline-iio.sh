@@ -24,7 +24,6 @@ case "$(uname -r)" in
 esac
 SUITE=mainline-iio # ok, bad, check: tests/vm/test-env.sh
 sim_reg() { sed -n "s/.* $1=\([0-9a-f]*\).*/\1/p" "$SIM/state" | head -1; }
-sim_counter() { tr ' ' '\n' <"$SIM/state" | sed -n "s/^$1=//p" | head -1; }
 # find_iio: the driver's IIO device and client, the simulator's debugfs directory
 find_iio() {
 	IIO= CLIENT=

@@ -25,16 +25,11 @@ report() {
 		esac
 	done <"$2"
 }
-wait_dev() {
-	i=0
-	while [ ! -c $DEV ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-	[ -c $DEV ]
-}
 
 insmod "$M/mxrt_max30102_sim.ko" || { echo "FAIL: cannot load the simulator"; exit 1; }
 load_driver test_hooks=1 || { echo "FAIL: cannot load the driver"; exit 1; }
 DEV=/dev/max30102-0
-wait_dev || { echo "FAIL: $DEV missing"; dmesg | tail -20; exit 1; }
+wait_device $DEV || { echo "FAIL: $DEV missing"; dmesg | tail -20; exit 1; }
 DBG=/sys/kernel/debug/mxrt_max30102/max30102-0
 HOLD=$DBG/test_hold
 CLIENT=$(basename "$(readlink -f /sys/class/misc/max30102-0/device)")
@@ -147,17 +142,17 @@ fi
 $T unbind-race $DEV $HOLD $DRV/unbind "$CLIENT" >/tmp/race 2>&1
 report "" /tmp/race
 echo "$CLIENT" >$DRV/bind
-wait_dev
+wait_device $DEV
 
 # 8. without test_hooks the test file does not exist; after unbind, ioctls on an open file get ENODEV
 rmmod mxrt_max30102 || bad rmmod
 load_driver || bad insmod
-wait_dev
+wait_device $DEV
 check test-hook-off-by-default '[ ! -e $HOLD ]'
 $T unbound $DEV $DRV/unbind "$CLIENT" >/tmp/unbound 2>&1
 report "" /tmp/unbound
 echo "$CLIENT" >$DRV/bind
-wait_dev
+wait_device $DEV
 check rebind-works 'mxrt-max30102-ctl -d $DEV info >/dev/null'
 unload_driver || bad rmmod
 rmmod mxrt_max30102_sim || bad rmmod

@@ -155,7 +155,7 @@ t cli-run "[ $rc = 0 ] && grep -q 'mxrt-victim .*wakeup' /tmp/run.out"
 
 # 5. an IRQ thread (the MAX30102 driver's, against the simulator)
 if insmod "$M/mxrt_max30102_sim.ko" && load_driver; then
-	i=0; while [ ! -c /dev/max30102-0 ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	wait_device /dev/max30102-0 || echo "/dev/max30102-0 missing: the IRQ thread check below fails"
 	client=$(basename "$(readlink -f /sys/class/misc/max30102-0/device)")
 	irqt=$(grep -l "^irq/.*-$client" /proc/[0-9]*/comm 2>/dev/null | head -1 | cut -d/ -f3)
 	if [ -n "$irqt" ]; then

@@ -16,9 +16,7 @@ SUITE=mxrtd # ok, bad, check: tests/vm/test-env.sh
 insmod "$M/mxrt_max30102_sim.ko" || { echo "FAIL: cannot load the simulator"; exit 1; }
 load_driver || { echo "FAIL: cannot load the driver"; exit 1; }
 DEV=/dev/max30102-0
-i=0
-while [ ! -c $DEV ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-[ -c $DEV ] || { echo "FAIL: $DEV missing"; exit 1; }
+wait_device $DEV || { echo "FAIL: $DEV missing"; exit 1; }
 SYS=/sys/class/misc/max30102-0/device
 SIM=$(ls -d /sys/kernel/debug/mxrt_max30102_sim/i2c-* | head -1)
 # /dev/shm, /dev/mqueue and /run are mounted by the guest's init, as on a Debian system

@@ -27,16 +27,13 @@ command -v mxrt-contention >/dev/null || { echo "FAIL: no mxrt-contention in the
 insmod "$M/mxrt_max30102_sim.ko" || { echo "FAIL: cannot load the simulator"; exit 1; }
 load_driver test_hooks=1 || { echo "FAIL: cannot load the driver"; exit 1; }
 DEV=/dev/max30102-0
-i=0
-while [ ! -c $DEV ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done # deferred probe (supplies)
-[ -c $DEV ] || { echo "FAIL: $DEV missing"; dmesg | tail -20; exit 1; }
+wait_device $DEV || { echo "FAIL: $DEV missing"; dmesg | tail -20; exit 1; }
 SIM=$(ls -d /sys/kernel/debug/mxrt_max30102_sim/i2c-* | head -1)
 DBG=/sys/kernel/debug/mxrt_max30102/max30102-0
 CLIENT=$(basename "$(readlink -f /sys/class/misc/max30102-0/device)")
 SYS=/sys/bus/i2c/devices/$CLIENT
 BUS=${CLIENT%%-*}
 echo "client $CLIENT on i2c-$BUS, simulator $SIM"
-sim_counter() { tr ' ' '\n' <"$SIM/state" | sed -n "s/^$1=//p" | head -1; }
 stat_of() { sed -n "s/^$1: //p" "$DBG/stats" | cut -d' ' -f1; }
 wait_suspended() {
 	i=0

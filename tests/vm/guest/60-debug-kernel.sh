@@ -33,7 +33,6 @@ leak_check() {
 }
 sim_dir() { ls -d /sys/kernel/debug/mxrt_max30102_sim/i2c-* | head -1; }
 client() { basename "$(readlink -f /sys/class/misc/max30102-0/device)"; }
-fault() { tr ' ' '\n' <"$(sim_dir)/state" | sed -n "s/^$1=//p" | head -1; }
 
 # what the boot and earlier tests left is not ours to judge here
 echo clear >$KML
@@ -102,7 +101,7 @@ while [ $k -le 200 ]; do
 	else
 		bound=0 failed=$((failed + 1))
 	fi
-	armed=$(fault nak)
+	armed=$(sim_counter nak "$(sim_dir)")
 	echo "nak=0 fault_after=0" >$SIM/control
 	[ $bound = 1 ] && echo "$CLIENT" >$DRV/unbind
 	if [ "$armed" = 1 ]; then last=$k; break; fi # probe made fewer than k+1 transfers
