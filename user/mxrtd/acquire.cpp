@@ -110,6 +110,14 @@ void Acquisition::Reschedule(const Config &cfg) {
 
 // ---- scheduling ------------------------------------------------------------------------------------
 
+// On the acquisition thread, between batches: a configuration Reschedule() left for it.
+void Acquisition::ApplyReschedule() {
+	if (!resched_.exchange(false, std::memory_order_acq_rel))
+		return;
+	std::lock_guard<std::mutex> g(resched_mu_);
+	Schedule(resched_cfg_, false);
+}
+
 int Acquisition::Schedule(const Config &c, bool at_start) {
 	const char *dev = dev_->path().c_str();
 	int err = 0;
@@ -304,10 +312,7 @@ void Acquisition::LoopUring() {
 			CancelPending(device_pending, stop_pending);
 			return;
 		}
-		if (resched_.exchange(false, std::memory_order_acq_rel)) {
-			std::lock_guard<std::mutex> g(resched_mu_);
-			Schedule(resched_cfg_, false);
-		}
+		ApplyReschedule();
 		if (requeue) {
 			queue_read();
 			device_pending = true;
@@ -375,38 +380,33 @@ void Acquisition::LoopPoll() {
 		}
 		ShmWriter(seg_->shm()).Add(&mxrtd_shm_stats::acq_wakeups, 1);
 		if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) {
-			const ssize_t n = read(dev_->fd(), buf_, cfg_.batch * sizeof(Record));
-			const std::uint64_t now = NowNs();
-			if (n > 0)
-				Handle(buf_, std::uint32_t(std::size_t(n) / sizeof(Record)), now);
-			else if (n < 0 && errno != EAGAIN && errno != EINTR)
-				HandleError(-errno);
+			ReadBatch();
 			if (failed_.load(std::memory_order_relaxed))
 				break;
 		}
-		if (resched_.exchange(false, std::memory_order_acq_rel)) {
-			std::lock_guard<std::mutex> g(resched_mu_);
-			Schedule(resched_cfg_, false);
-		}
+		ApplyReschedule();
 	}
 	fcntl(dev_->fd(), F_SETFL, fl);
 }
 
+// One read() of up to a batch (poll and read loops): records handled, an error other than EAGAIN or
+// EINTR reported.
+void Acquisition::ReadBatch() {
+	const ssize_t n = read(dev_->fd(), buf_, cfg_.batch * sizeof(Record));
+	const std::uint64_t now = NowNs();
+	if (n > 0)
+		Handle(buf_, std::uint32_t(std::size_t(n) / sizeof(Record)), now);
+	else if (n < 0 && errno != EAGAIN && errno != EINTR)
+		HandleError(-errno);
+}
+
 void Acquisition::LoopRead() {
 	while (!stop_.load(std::memory_order_acquire)) {
-		const ssize_t n = read(dev_->fd(), buf_, cfg_.batch * sizeof(Record));
-		const std::uint64_t now = NowNs();
+		ReadBatch();
 		ShmWriter(seg_->shm()).Add(&mxrtd_shm_stats::acq_wakeups, 1);
-		if (n > 0)
-			Handle(buf_, std::uint32_t(std::size_t(n) / sizeof(Record)), now);
-		else if (n < 0 && errno != EAGAIN && errno != EINTR)
-			HandleError(-errno);
 		if (failed_.load(std::memory_order_relaxed))
 			break;
-		if (resched_.exchange(false, std::memory_order_acq_rel)) {
-			std::lock_guard<std::mutex> g(resched_mu_);
-			Schedule(resched_cfg_, false);
-		}
+		ApplyReschedule();
 	}
 }
 

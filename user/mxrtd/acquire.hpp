@@ -72,6 +72,8 @@ private:
 	// A batch of records just read: check, count, publish, wake consumers, look at vitals.
 	void Handle(const Record *rec, std::uint32_t n, std::uint64_t now_ns);
 	void HandleError(int err);
+	void ReadBatch();       // poll and read loops: one read() of up to a batch
+	void ApplyReschedule(); // a pending Reschedule(), on the acquisition thread
 	void CheckVitals();
 
 	Device *dev_;

@@ -141,9 +141,9 @@ static void sim_raise(struct sim_dev *sd)
 	generic_handle_domain_irq(sd->domain, 0);
 }
 
-static enum hrtimer_restart sim_timer_fn(struct hrtimer *t)
+/* Hard IRQ context: bring the chip model up to now, raise INT if it asserts; when to look again. */
+static u64 sim_step(struct sim_dev *sd)
 {
-	struct sim_dev *sd = container_of(t, struct sim_dev, timer);
 	unsigned long flags;
 	bool raise;
 	u64 next;
@@ -153,6 +153,14 @@ static enum hrtimer_restart sim_timer_fn(struct hrtimer *t)
 	raw_spin_unlock_irqrestore(&sd->lock, flags);
 	if (raise)
 		sim_raise(sd);
+	return next;
+}
+
+static enum hrtimer_restart sim_timer_fn(struct hrtimer *t)
+{
+	struct sim_dev *sd = container_of(t, struct sim_dev, timer);
+	u64 next = sim_step(sd);
+
 	if (next == MXRT_SIM_NEVER)
 		return HRTIMER_NORESTART;
 	hrtimer_set_expires(t, ns_to_ktime(next));
@@ -162,16 +170,8 @@ static enum hrtimer_restart sim_timer_fn(struct hrtimer *t)
 static void sim_kick_fn(struct irq_work *w)
 {
 	struct sim_dev *sd = container_of(w, struct sim_dev, kick);
-	unsigned long flags;
-	bool raise;
-	u64 next;
 
-	raw_spin_lock_irqsave(&sd->lock, flags);
-	raise = sim_poll_locked(sd, ktime_get_ns(), &next);
-	raw_spin_unlock_irqrestore(&sd->lock, flags);
-	if (raise)
-		sim_raise(sd);
-	sim_arm(sd, next);
+	sim_arm(sd, sim_step(sd));
 }
 
 /* ---- the interrupt controller ---------------------------------------------------------------- */
