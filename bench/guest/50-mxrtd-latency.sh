@@ -18,14 +18,16 @@ PRIO=40
 insmod "$M/mxrt_max30102_sim.ko" || exit 1
 load_driver || exit 1
 DEV=/dev/max30102-0
-i=0
-while [ ! -c $DEV ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-[ -c $DEV ] || { echo "$DEV missing"; exit 1; }
+wait_device $DEV || { echo "$DEV missing"; exit 1; }
 # /dev/shm, /dev/mqueue and /run: mounted by the guest's init (tests/vm/init)
 cpus=$(nproc)
 field() { echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
 
-mxrtd --rate 400 --pulse-width 411 --consumer-priority $PRIO --fifo-dir /tmp/mxrtd $DEV 2>/tmp/mxrtd.log &
+# MXRT_BENCH_MXRTD_ARGS (tests/vm/run.sh): more options, e.g. the acquisition thread's policy
+[ -z "${MXRT_BENCH_MXRTD_ARGS:-}" ] || echo "# mxrtd with: $MXRT_BENCH_MXRTD_ARGS"
+# shellcheck disable=SC2086 # the extra options are split on purpose
+mxrtd --rate 400 --pulse-width 411 --consumer-priority $PRIO --fifo-dir /tmp/mxrtd ${MXRT_BENCH_MXRTD_ARGS:-} $DEV \
+	2>/tmp/mxrtd.log &
 DPID=$!
 i=0
 while ! mxrt-top --json 2>/dev/null | grep -q '"running":true' && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done

@@ -20,6 +20,8 @@
 #   MXRT_KVM=1         try KVM (falls back to TCG if the guest cannot start); default TCG
 #   MXRT_ICOUNT=N      TCG with -icount shift=N on one host thread: guest time counts instructions
 #   MXRT_CACHE=DIR     the setup.sh cache (default ~/.cache/mxrt)
+#   MXRT_BENCH_MXRTD_ARGS="..."  more mxrtd options for bench/guest/50-mxrtd-latency.sh (e.g.
+#                      "--policy fifo --priority 80"); letters, digits, spaces, - , = and . only
 #
 # The initramfs (build/vm/FLAVOUR/initramfs.cpio.gz) holds busybox, every *.ko under build/FLAVOUR/
 # (flat, in /lib/modules/<release>/extra = $MXRT_MODDIR, with a modules.dep), the Debian modules named
@@ -38,6 +40,8 @@ CACHE=${MXRT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mxrt}
 PATH=$PATH:/usr/sbin:/sbin # depmod
 
 die() { echo "run.sh: $*" >&2; exit 2; }
+[[ "${MXRT_BENCH_MXRTD_ARGS:-}" =~ ^[-A-Za-z0-9\ ,=.]*$ ]] ||
+	die "MXRT_BENCH_MXRTD_ARGS: letters, digits, spaces, '-', ',', '=' and '.' only, not '$MXRT_BENCH_MXRTD_ARGS'"
 trap 'echo "run.sh: line $LINENO failed: $BASH_COMMAND" >&2' ERR
 usage() { sed -n '7,21p' "$0" | sed 's/^# \{0,1\}//'; }
 
@@ -307,6 +311,7 @@ build_initramfs() {
 	MXRT_FLAVOUR=$flavour
 	MXRT_ARCH=$arch
 	MXRT_TEST_TIMEOUT=$test_timeout
+	MXRT_BENCH_MXRTD_ARGS="${MXRT_BENCH_MXRTD_ARGS:-}"
 	EOF
 	echo "$release" >"$ir/opt/mxrt/expected-release"
 	echo "$flavour" >"$ir/opt/mxrt/flavour"
