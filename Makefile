@@ -80,36 +80,42 @@ modules: $(KDIR)/Makefile
 
 # The tools, built with the C++ compiler of the machine the modules are for: native (g++), or
 # $(CROSS_COMPILE)g++ when cross-building (make ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- tools).
-TOOLS_CXX ?= $(if $(CROSS_COMPILE),$(CROSS_COMPILE)g++,g++)
+# They compile through ccache when it is there, as the unit tests do (tests/unit/unit.mk; MXRT_CCACHE=0
+# turns it off): CI builds them from a clean checkout for make install and again for make deb.
+CCACHE := $(if $(filter 0,$(MXRT_CCACHE)),,$(shell command -v ccache 2>/dev/null))
+export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_NOHASHDIR := 1
+export CCACHE_DIR ?= $(MXRT_CACHE)/ccache
+TOOLS_CXX ?= $(CCACHE) $(if $(CROSS_COMPILE),$(CROSS_COMPILE)g++,g++)
 # CPPFLAGS, CXXFLAGS and LDFLAGS from the environment come last (the Debian package build passes
 # its hardening flags that way)
 TOOLS_FLAGS := -std=gnu++20 -O2 -Wall -Wextra -Iinclude/uapi -isystem $(BUILD)/include/cli11 $(CPPFLAGS) $(CXXFLAGS) $(LDFLAGS)
 TOOLS_DIR := $(BUILD)/tools/$(FLAVOUR)
+comma := ,
 TOOLS := $(TOOLS_DIR)/mxrt-max30102-read $(TOOLS_DIR)/mxrt-lat $(TOOLS_DIR)/mxrt-vitals-eval $(TOOLS_DIR)/mxrt-max30102-ctl \
 	$(TOOLS_DIR)/mxrtd $(TOOLS_DIR)/mxrt-top $(TOOLS_DIR)/mxrt-contention
 tools: $(TOOLS)
-$(TOOLS_DIR)/mxrt-max30102-read: user/max30102-read/max30102_read.cpp include/uapi/mxrt/max30102.h
-	@mkdir -p $(dir $@)
-	$(TOOLS_CXX) $(TOOLS_FLAGS) -o $@ $<
+# tool NAME,SOURCES,FLAGS,LIBS,ORDER-ONLY: each source compiles on its own (so that ccache can keep
+# it; -MMD: a changed header rebuilds what includes it) into $(TOOLS_DIR)/obj/NAME/, then they link
+define tool
+$(TOOLS_DIR)/obj/$(1)/%.o: %.cpp | $(BUILD)/include/cli11/CLI $(5)
+	@mkdir -p $$(dir $$@)
+	$$(TOOLS_CXX) $$(TOOLS_FLAGS) $(3) -MMD -MP -c -o $$@ $$<
+$(TOOLS_DIR)/$(1): $(patsubst %.cpp,$(TOOLS_DIR)/obj/$(1)/%.o,$(2))
+	$$(TOOLS_CXX) $$(TOOLS_FLAGS) $(3) -o $$@ $$^ $(4)
+endef
+-include $(shell find $(TOOLS_DIR)/obj -name '*.d' 2>/dev/null)
 $(BUILD)/include/cli11/CLI: # CLI11 (libcli11-dev) alone, so that a cross compiler can use it
 	@test -d /usr/include/CLI || { echo "CLI11 is missing: apt install libcli11-dev" >&2; exit 1; }
 	@mkdir -p $(dir $@) && ln -sfn /usr/include/CLI $@
-$(TOOLS_DIR)/mxrt-lat: user/lat/lat_cli.cpp | $(BUILD)/include/cli11/CLI
-	@mkdir -p $(dir $@)
-	$(TOOLS_CXX) $(TOOLS_FLAGS) -o $@ $<
+$(eval $(call tool,mxrt-max30102-read,user/max30102-read/max30102_read.cpp))
+$(eval $(call tool,mxrt-lat,user/lat/lat_cli.cpp))
 # the heart-rate/SpO2 evaluator: the driver's estimator (kernel/max30102/vitals.cpp) in user space
 VITALS_EVAL_SRCS := user/vitals-eval/main.cpp user/vitals-eval/recording.cpp user/vitals-eval/ppg_sim.cpp \
 	user/vitals-eval/evaluate.cpp kernel/max30102/vitals.cpp
-$(TOOLS_DIR)/mxrt-vitals-eval: $(VITALS_EVAL_SRCS) $(wildcard user/vitals-eval/*.hpp) kernel/max30102/vitals.h \
-		include/uapi/mxrt/max30102.h | $(BUILD)/include/cli11/CLI
-	@mkdir -p $(dir $@)
-	$(TOOLS_CXX) $(TOOLS_FLAGS) -DMXRT_HOSTED -Ikernel -Iuser -o $@ $(VITALS_EVAL_SRCS)
-
+$(eval $(call tool,mxrt-vitals-eval,$(VITALS_EVAL_SRCS),-DMXRT_HOSTED -Ikernel -Iuser))
 # mxrt-max30102-ctl takes the chip's value tables from the driver's core (kernel/max30102/chip.hpp)
-$(TOOLS_DIR)/mxrt-max30102-ctl: user/max30102-ctl/max30102_ctl.cpp include/uapi/mxrt/max30102.h \
-		kernel/max30102/chip.hpp | $(BUILD)/include/cli11/CLI
-	@mkdir -p $(dir $@)
-	$(TOOLS_CXX) $(TOOLS_FLAGS) -DMXRT_HOSTED -Ikernel -o $@ $<
+$(eval $(call tool,mxrt-max30102-ctl,user/max30102-ctl/max30102_ctl.cpp,-DMXRT_HOSTED -Ikernel))
 
 # mxrtd and mxrt-top: toml++ (libtomlplusplus-dev, header-only) and liburing (liburing-dev, linked
 # statically, so the Pi needs no liburing at run time). Cross-built for arm64, liburing comes from
@@ -121,12 +127,8 @@ $(BUILD)/include/tomlplusplus/toml++:
 MXRTD_FLAGS := -DMXRT_HOSTED -Ikernel -isystem $(BUILD)/include/tomlplusplus -pthread
 URING_FLAGS := $(if $(CROSS_COMPILE),-isystem $(MXRT_CACHE)/liburing/arm64/root/usr/include \
 	-L$(MXRT_CACHE)/liburing/arm64/root/usr/lib/aarch64-linux-gnu)
-$(TOOLS_DIR)/mxrtd: $(MXRTD_SRCS) $(MXRTD_HDRS) | $(BUILD)/include/cli11/CLI $(BUILD)/include/tomlplusplus/toml++
-	@mkdir -p $(dir $@)
-	$(TOOLS_CXX) $(TOOLS_FLAGS) $(MXRTD_FLAGS) $(URING_FLAGS) -o $@ $(MXRTD_SRCS) -l:liburing.a
-$(TOOLS_DIR)/mxrt-top: $(MXRT_TOP_SRCS) $(MXRTD_HDRS) | $(BUILD)/include/cli11/CLI $(BUILD)/include/tomlplusplus/toml++
-	@mkdir -p $(dir $@)
-	$(TOOLS_CXX) $(TOOLS_FLAGS) $(MXRTD_FLAGS) -o $@ $(MXRT_TOP_SRCS)
+$(eval $(call tool,mxrtd,$(MXRTD_SRCS),$(MXRTD_FLAGS) $(URING_FLAGS),-l:liburing.a,$(BUILD)/include/tomlplusplus/toml++))
+$(eval $(call tool,mxrt-top,$(MXRT_TOP_SRCS),$(MXRTD_FLAGS),,$(BUILD)/include/tomlplusplus/toml++))
 # mxrt-contention: BPF programs built with clang for the target's architecture (vmlinux.h from the
 # BTF of the cached kernel of that architecture; user/contention/sources.mk), libbpf, libelf and
 # zlib linked statically (so the Pi needs no libbpf at run time); cross-built for arm64 with
@@ -135,11 +137,8 @@ include user/contention/sources.mk
 CONTENTION_BPF_ARCH := $(if $(filter aarch64% arm64%,$(CROSS_COMPILE) $(ARCH) $(FLAVOUR) $(shell uname -m)),arm64,x86)
 BPFLIB_FLAGS := $(if $(CROSS_COMPILE),-isystem $(MXRT_CACHE)/bpflibs/arm64/root/usr/include \
 	-L$(MXRT_CACHE)/bpflibs/arm64/root/usr/lib/aarch64-linux-gnu)
-$(TOOLS_DIR)/mxrt-contention: $(CONTENTION_SRCS) $(CONTENTION_HDRS) $(BPF_OUT)/$(CONTENTION_BPF_ARCH)/contention.skel.h \
-		| $(BUILD)/include/cli11/CLI
-	@mkdir -p $(dir $@)
-	$(TOOLS_CXX) $(TOOLS_FLAGS) -I$(BPF_OUT)/$(CONTENTION_BPF_ARCH) $(BPFLIB_FLAGS) -o $@ $(CONTENTION_SRCS) \
-		-Wl,-Bstatic -lbpf -lelf -lz -Wl,-Bdynamic
+$(eval $(call tool,mxrt-contention,$(CONTENTION_SRCS),-I$(BPF_OUT)/$(CONTENTION_BPF_ARCH) $(BPFLIB_FLAGS),\
+	-Wl$(comma)-Bstatic -lbpf -lelf -lz -Wl$(comma)-Bdynamic,$(BPF_OUT)/$(CONTENTION_BPF_ARCH)/contention.skel.h))
 # the systemd unit, with the path the daemon is installed at
 $(BUILD)/mxrtd.service: user/mxrtd/mxrtd.service.in
 	@mkdir -p $(dir $@)
@@ -210,13 +209,15 @@ dkms: dkms-source install-files
 
 # The Debian packages (debian/), built from a copy of the sources (the files git tracks or would
 # track) in build/deb/src, so that the package build's clean step never touches this checkout's
-# build/: mxrt-max30102-dkms and mxrt-max30102 land in build/deb/.
+# build/: the source package (mxrt-max30102_<version>.dsc and .tar.xz, which any Debian machine
+# rebuilds with dpkg-source -x and dpkg-buildpackage) and the binary packages mxrt-max30102-dkms
+# and mxrt-max30102 land in build/deb/. DEB_FLAGS=-b: the binary packages only.
 DEB_FLAGS ?=
 DEB_JOBS ?= $(shell nproc)
 deb:
 	rm -rf $(BUILD)/deb && mkdir -p $(BUILD)/deb/src
 	git ls-files -z --cached --others --exclude-standard | xargs -0 cp --parents -t $(BUILD)/deb/src
-	cd $(BUILD)/deb/src && dpkg-buildpackage -b -us -uc -j$(DEB_JOBS) $(DEB_FLAGS)
+	cd $(BUILD)/deb/src && dpkg-buildpackage -us -uc -j$(DEB_JOBS) $(DEB_FLAGS)
 
 modules-all:
 	@for f in $(FLAVOURS); do $(MAKE) --no-print-directory modules FLAVOUR=$$f KDIR=$(MXRT_CACHE)/kernels/$$f/kdir || exit 1; done

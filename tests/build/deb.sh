@@ -6,13 +6,15 @@
 # with its unit and example configuration, the Raspberry Pi overlay). Then, with nothing installed
 # on the host and no container:
 #   - each package's file list, conffiles and dependencies;
-#   - apt would install both (`apt-get install --simulate ./...deb`: dependencies resolvable);
+#   - apt finds the build dependencies (`apt-get build-dep --simulate ./`, as docs/install.md has
+#     a Pi user run) and would install both packages (`apt-get install --simulate ./...deb`);
 #   - dpkg unpacks both into a throw-away root with its own dpkg database (--root, no configure);
 #   - the installed daemon accepts the installed configuration, and the unit starts it;
 #   - the maintainer scripts: the tools' postinst, run against that root (DPKG_ROOT) with a stub
 #     deb-systemd-helper, copies the overlay into the firmware's folder only where there is one
 #     and does not enable mxrtd, and its postrm removes the copy; the -dkms postinst hands the
 #     right name and version to DKMS and its prerm removes them.
+#   - the source package (.dsc, .tar.xz) unpacks to exactly the files git tracks.
 # Ends with "deb: N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -36,6 +38,11 @@ fi
 dkms_deb=build/deb/mxrt-max30102-dkms_${version}_all.deb
 tools_deb=build/deb/mxrt-max30102_${version}_${arch}.deb
 for d in "$dkms_deb" "$tools_deb"; do [ -f "$d" ] || { res FAIL packages "no $d"; finish; }; done
+# what docs/install.md has a Raspberry Pi user run before `make deb`: apt finds every build
+# dependency in Debian 12 (simulated; its own list, not one in the docs that could fall behind)
+if out=$(apt-get build-dep --simulate ./ 2>&1); then
+	res PASS build-dep "apt-get build-dep ./ resolves: $(grep -c '^Inst ' <<<"$out") packages to install here"
+else res FAIL build-dep "$(grep -E '^E:' <<<"$out" | head -n 3 | tr '\n' ' ')"; fi
 # the build compiled no kernel code and warned about nothing
 if grep -qE '\.ko\b|warning:' "$log"; then res FAIL no-kernel-build-no-warnings "$(grep -E '\.ko\b|warning:' "$log" | head -n 3)"
 else res PASS no-kernel-build-no-warnings; fi
@@ -67,6 +74,19 @@ usr/share/doc/mxrt-max30102/copyright"
 got=$(files "$tools_deb")
 if [ "$got" = "$want" ]; then res PASS tools-files "$(wc -l <<<"$got") files"
 else res FAIL tools-files "$(diff <(echo "$want") <(echo "$got") | grep '^[<>]' | head -n 5 | tr '\n' ' ')"; fi
+
+# the source package: dpkg-source unpacks it to exactly the files git tracks (none left out, no
+# build product taken in), and its Build-Depends are debian/control's
+dsc=build/deb/mxrt-max30102_${version}.dsc
+if [ -f "$dsc" ] && dpkg-source -x "$dsc" "$t/src" >"$t/src.log" 2>&1; then
+	want=$(git ls-files --cached --others --exclude-standard | LC_ALL=C sort)
+	got=$(cd "$t/src" && find . -type f -o -type l | sed 's|^\./||' | LC_ALL=C sort)
+	bd=$(sed -n 's/^Build-Depends: //p' "$dsc")
+	if [ "$got" = "$want" ] && grep -q 'dh-sequence-dkms' <<<"$bd" && grep -q 'liburing-dev' <<<"$bd"; then
+		res PASS source-package "$(wc -l <<<"$got") files, $(basename "$dsc")"
+	else res FAIL source-package "$(diff <(echo "$want") <(echo "$got") | grep '^[<>]' | head -n 5 | tr '\n' ' ') build-depends: $bd"; fi
+	rm -rf "$t/src"
+else res FAIL source-package "no $dsc or dpkg-source -x failed: $(tail -n 2 "$t/src.log" 2>/dev/null | tr '\n' ' ')"; fi
 
 # control data: what dpkg keeps of a user's edits, and what each package needs
 ctl() { dpkg-deb -e "$1" "$t/ctl-$2"; }
