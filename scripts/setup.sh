@@ -89,16 +89,18 @@ resolve_meta() {
 	apt-cache depends "$1" 2>/dev/null | awk '/^ *Depends: linux-/{print $2; exit}'
 }
 
-# download PKG... into $CACHE/deb (skips what is already there)
+# download PKG... into $CACHE/deb (skips what is already there), all in one apt-get call: one
+# start-up of apt's cache, the files fetched back to back
 download() {
 	mkdir -p "$CACHE/deb"
 	( cd "$CACHE/deb"
+	  missing=()
 	  for p in "$@"; do
-		local base=${p%%:*}
-		ls "${base}"_*.deb >/dev/null 2>&1 && continue
-		log "downloading $p"
-		apt-get download -qq "$p" >/dev/null
-	  done )
+		ls "${p%%:*}"_*.deb >/dev/null 2>&1 || missing+=("$p")
+	  done
+	  [ ${#missing[@]} -gt 0 ] || exit 0
+	  log "downloading ${missing[*]}"
+	  apt-get download -qq "${missing[@]}" >/dev/null )
 }
 
 extract() { # extract ROOT PKG...
@@ -208,9 +210,11 @@ setup_guest_pkgs() {
 	done
 	# libc6 is in the cache per architecture: download by the full name
 	( mkdir -p "$CACHE/deb/$arch" && cd "$CACHE/deb/$arch" &&
+	  missing=() &&
 	  for p in "${pkgs[@]}"; do
-		ls "${p%%:*}"_*.deb >/dev/null 2>&1 || { log "downloading $p"; apt-get download -qq "$p" >/dev/null 2>&1; }
-	  done )
+		ls "${p%%:*}"_*.deb >/dev/null 2>&1 || missing+=("$p")
+	  done &&
+	  { [ ${#missing[@]} -eq 0 ] || { log "downloading ${missing[*]}"; apt-get download -qq "${missing[@]}" >/dev/null 2>&1; }; } )
 	rm -rf "$dir"; mkdir -p "$dir/root"
 	for p in "${pkgs[@]}"; do
 		dpkg -x "$(ls "$CACHE/deb/$arch/${p%%:*}"_*.deb | head -n1)" "$dir/root"

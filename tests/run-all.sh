@@ -17,7 +17,10 @@
 #    the debug kernel built from Debian's 6.12 source (scripts/build-debug-kernel.sh: lockdep,
 #    KASAN, UBSAN, kmemleak): by default the checks only it can make, the simulator's and the
 #    ioctl fuzz (60-, 22-, 27-*); the whole suite with MXRT_DEBUG_KERNEL=full (about 20 minutes
-#    more); nothing with MXRT_DEBUG_KERNEL=0
+#    more); nothing with MXRT_DEBUG_KERNEL=0. When it is not cached, the debug kernel is built in
+#    the background from the end of the setup on, at the host's idle priority (SCHED_IDLE): it
+#    takes only the CPU time the other steps leave, and the VM suites on the Debian kernels come
+#    first
 # Ends with one line "total: N passed, N failed" and exits non-zero if anything failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -52,6 +55,34 @@ step "setup"
 scripts/setup.sh
 record setup $?
 
+# The debug kernel (docs/testing.md, "The debug kernel"): built here from Debian's
+# linux-source-6.12 (cached; the build's time is printed), then our modules for it and the mainline
+# IIO driver, like the others, and VM tests on it. CI's budget holds the checks only it can make,
+# the simulator's and the ioctl fuzz (MXRT_DEBUG_KERNEL=checks, the default: about 3.5 minutes); the
+# whole suite takes about 20 (MXRT_DEBUG_KERNEL=full); MXRT_DEBUG_KERNEL=0 leaves it out.
+debug_mode=${MXRT_DEBUG_KERNEL:-checks}
+case "$debug_mode" in
+0|checks|full) ;;
+1) debug_mode=full ;;
+*) echo "MXRT_DEBUG_KERNEL: 0, checks or full, not '$debug_mode'" >&2; exit 2 ;;
+esac
+debug_filter='*'
+[ "$debug_mode" = checks ] && debug_filter='22-*,27-*,60-*'
+# A cold build takes 6..16 minutes of both CPUs: it runs in the background under SCHED_IDLE, on
+# the CPU time the steps below leave (single-threaded steps, and the VM guests' spare CPU: a guest
+# keeps about 1.2 of 2 CPUs busy; an idle-priority task gives way to it at once), and is waited
+# for after the Debian kernels' VM suites. Cached, it is done in a second.
+debug_kernel_pid=
+if [ "$debug_mode" != 0 ]; then
+	echo "debug kernel x86_64-rt-6.12-debug: building in the background at idle priority (log: $logdir/debug-kernel.log)"
+	idle=()
+	command -v chrt >/dev/null && idle=(chrt --idle 0)
+	# its own process group, so that an interrupted run stops the whole build
+	setsid -w "${idle[@]}" scripts/build-debug-kernel.sh x86_64-rt-6.12-debug >"$logdir/debug-kernel.log" 2>&1 &
+	debug_kernel_pid=$!
+	trap '[ -z "$debug_kernel_pid" ] || kill -- -"$debug_kernel_pid" 2>/dev/null' EXIT
+fi
+
 build_modules() { # build_modules FLAVOUR
 	step "build $1"
 	log=$logdir/build-$1.log
@@ -73,36 +104,10 @@ done
 # 12's 6.1 arm64 kernel is built for (above, and by DKMS) but booted only with MXRT_ALL_VMS=1
 vm_flavours="x86_64-rt-6.12 arm64-6.12 x86_64-rt-6.1"
 [ "${MXRT_ALL_VMS:-0}" = 1 ] && vm_flavours="$vm_flavours arm64-6.1"
-# The debug kernel (docs/testing.md, "The debug kernel"): built here from Debian's
-# linux-source-6.12 (cached; the build's time is printed), then our modules for it and the mainline
-# IIO driver, like the others, and VM tests on it. CI's budget holds the checks only it can make,
-# the simulator's and the ioctl fuzz (MXRT_DEBUG_KERNEL=checks, the default: about 3.5 minutes); the
-# whole suite takes about 20 (MXRT_DEBUG_KERNEL=full); MXRT_DEBUG_KERNEL=0 leaves it out.
-debug_mode=${MXRT_DEBUG_KERNEL:-checks}
-case "$debug_mode" in
-0|checks|full) ;;
-1) debug_mode=full ;;
-*) echo "MXRT_DEBUG_KERNEL: 0, checks or full, not '$debug_mode'" >&2; exit 2 ;;
-esac
-debug_filter='*'
-[ "$debug_mode" = checks ] && debug_filter='22-*,27-*,60-*'
-debug_kernel=1
-if [ "$debug_mode" != 0 ]; then
-	step "debug kernel x86_64-rt-6.12-debug: lockdep, KASAN, UBSAN, kmemleak, KFENCE (scripts/build-debug-kernel.sh)"
-	log=$logdir/debug-kernel.log
-	scripts/build-debug-kernel.sh x86_64-rt-6.12-debug >"$log" 2>&1
-	debug_kernel=$?
-	cat "$log"
-	record "debug kernel x86_64-rt-6.12-debug" $debug_kernel
-	if [ $debug_kernel -eq 0 ]; then
-		build_modules x86_64-rt-6.12-debug
-		vm_flavours="$vm_flavours x86_64-rt-6.12-debug"
-	fi
-fi
 
 step "mainline IIO max30102 driver from Debian's linux-source (for the conformance VM test)"
 log=$logdir/mainline-iio.log
-tests/vm/build-mainline-iio.sh x86_64-rt-6.12 arm64-6.12 $([ $debug_kernel -eq 0 ] && echo x86_64-rt-6.12-debug) >"$log" 2>&1
+tests/vm/build-mainline-iio.sh x86_64-rt-6.12 arm64-6.12 >"$log" 2>&1
 st=$?
 cat "$log"
 record "build mainline IIO max30102 (warning-free)" $st
@@ -184,14 +189,33 @@ make --no-print-directory -j"$JOBS" -f tests/unit/unit.mk guest >"$logdir/guest.
 st=$?; [ $st -eq 0 ] || tail -n 30 "$logdir/guest.log"
 record "guest binaries" $st
 
+vm_suite() { # vm_suite FLAVOUR FILTER
+	step "VM tests on $1$([ "$2" != '*' ] && echo " (only $2: MXRT_DEBUG_KERNEL=full for all)")"
+	log=$logdir/vm-$1.log
+	tests/vm/run.sh --filter "$2" "$1" 2>&1 | tee "$log"
+	add_counts "vm $1" "$log" "${PIPESTATUS[0]}" '^vm\([^)]*\): [0-9]+ passed'
+}
 for flavour in $vm_flavours; do
-	filter='*'
-	[ "$flavour" = x86_64-rt-6.12-debug ] && filter=$debug_filter
-	step "VM tests on $flavour$([ "$filter" != '*' ] && echo " (only $filter: MXRT_DEBUG_KERNEL=full for all)")"
-	log=$logdir/vm-$flavour.log
-	tests/vm/run.sh --filter "$filter" "$flavour" 2>&1 | tee "$log"
-	add_counts "vm $flavour" "$log" "${PIPESTATUS[0]}" '^vm\([^)]*\): [0-9]+ passed'
+	vm_suite "$flavour" '*'
 done
+
+if [ -n "$debug_kernel_pid" ]; then
+	step "debug kernel x86_64-rt-6.12-debug: lockdep, KASAN, UBSAN, kmemleak, KFENCE (scripts/build-debug-kernel.sh, in the background since the setup)"
+	wait "$debug_kernel_pid"
+	debug_kernel=$?
+	debug_kernel_pid=
+	cat "$logdir/debug-kernel.log"
+	record "debug kernel x86_64-rt-6.12-debug" $debug_kernel
+	if [ $debug_kernel -eq 0 ]; then
+		build_modules x86_64-rt-6.12-debug
+		log=$logdir/mainline-iio-debug.log
+		tests/vm/build-mainline-iio.sh x86_64-rt-6.12-debug >"$log" 2>&1
+		st=$?
+		cat "$log"
+		record "build mainline IIO max30102 for x86_64-rt-6.12-debug (warning-free)" $st
+		vm_suite x86_64-rt-6.12-debug "$debug_filter"
+	fi
+fi
 
 echo
 if [ ${#failures[@]} -gt 0 ]; then

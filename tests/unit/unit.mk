@@ -29,9 +29,12 @@ FUZZERS := $(B)/fuzz/sim_fuzz
 # CLI11 and toml++ (header-only, Debian's libcli11-dev and libtomlplusplus-dev) from directories that
 # hold just them, so that a cross compiler does not search the host's /usr/include
 HDR_LIBS := build/include/cli11/CLI build/include/tomlplusplus/toml++
+# -g1: line tables, which is what a sanitizer report or a backtrace needs (file:line for every
+# frame) at a fraction of -g's compile time; UNIT_DEBUG=-g for a debugger's view of variables
+UNIT_DEBUG ?= -g1
 COMMON := -std=gnu++20 -DMXRT_HOSTED -Ikernel -Iinclude/uapi -Iuser -isystem build/include/cli11 \
 	-isystem build/include/tomlplusplus -Wall -Wextra -Werror -Wno-unused-parameter \
-	-Wno-missing-field-initializers -g -O1 -fno-omit-frame-pointer -MMD -MP
+	-Wno-missing-field-initializers $(UNIT_DEBUG) -O1 -fno-omit-frame-pointer -MMD -MP
 # Compiles go through ccache when it is there (scripts/setup.sh installs it; MXRT_CCACHE=0 turns it
 # off): CI checks out a clean tree every time, and the unit and guest objects are most of what it
 # compiles. Paths are hashed relative to the tree, so any checkout of the same sources hits.
