@@ -76,10 +76,11 @@ if [ "$got" = "$want" ]; then res PASS tools-files "$(wc -l <<<"$got") files"
 else res FAIL tools-files "$(diff <(echo "$want") <(echo "$got") | grep '^[<>]' | head -n 5 | tr '\n' ' ')"; fi
 
 # the source package: dpkg-source unpacks it to exactly the files git tracks (none left out, no
-# build product taken in), and its Build-Depends are debian/control's
+# build product taken in) but git's own (.gitignore: dpkg-source leaves version-control files out
+# of a 3.0 (native) tarball by default), and its Build-Depends are debian/control's
 dsc=build/deb/mxrt-max30102_${version}.dsc
 if [ -f "$dsc" ] && dpkg-source -x "$dsc" "$t/src" >"$t/src.log" 2>&1; then
-	want=$(git ls-files --cached --others --exclude-standard | LC_ALL=C sort)
+	want=$(git ls-files --cached --others --exclude-standard | grep -vE '(^|/)\.git(ignore|attributes|modules)$' | LC_ALL=C sort)
 	got=$(cd "$t/src" && find . -type f -o -type l | sed 's|^\./||' | LC_ALL=C sort)
 	bd=$(sed -n 's/^Build-Depends: //p' "$dsc")
 	if [ "$got" = "$want" ] && grep -q 'dh-sequence-dkms' <<<"$bd" && grep -q 'liburing-dev' <<<"$bd"; then
