@@ -146,11 +146,26 @@ fi
 
 # 4. a stalled consumer (1.5 s asleep at 1 kHz over a ring of 256) is told what it lost
 if start /tmp/stall.log mxrtd --rate 1000 --pulse-width 215 --ring 256 $DEV; then
+	mxrt-stall-meter 5 >/tmp/stall2 &
+	meter=$!
 	out=$(mxrt-top --records 1500 --stall 1500)
 	rc=$?
+	wait $meter
+	stall=$(cat /tmp/stall2)
 	echo "stalled consumer: $out"
+	echo "machine: $stall"
 	check stalled-consumer-overrun '[ $rc = 0 ] && [ "$(field reader_overruns "$out")" -ge 1 ] && [ "$(field reader_lost "$out")" -ge 1000 ] && [ "$(field violations "$out")" = 0 ]'
-	timing_check stalled-consumer-daemon-unaffected '[ "$(json overruns)" = 0 ] && [ "$(json consumer_overruns)" = 0 ]'
+	# the daemon and its own consumer threads keep up meanwhile. Their ring holds 256 ms at 1 kHz:
+	# if the emulated machine itself stood still longer than that (the stall meter's FIFO 99
+	# threads saw it), a consumer thread overruns whatever the daemon does: a skip with the
+	# figures, never a pass
+	if [ "$(json overruns)" = 0 ] && [ "$(json consumer_overruns)" = 0 ]; then
+		ok stalled-consumer-daemon-unaffected
+	elif [ "$(json overruns)" = 0 ] && stood_still "$stall" 256000; then
+		echo "@@MXRT result SKIP $SUITE:stalled-consumer-daemon-unaffected ($(json consumer_overruns) overruns of the daemon's consumer threads while the emulated machine stood still longer than their ring's 256 ms ($stall): the host's load, not the daemon)"
+	else
+		timing_miss stalled-consumer-daemon-unaffected "overruns=$(json overruns) consumer_overruns=$(json consumer_overruns), $stall"
+	fi
 	# 5. a second instance on the same device is refused, with who holds it
 	mxrtd $DEV 2>/tmp/second.log
 	rc=$?
