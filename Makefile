@@ -80,12 +80,9 @@ modules: $(KDIR)/Makefile
 
 # The tools, built with the C++ compiler of the machine the modules are for: native (g++), or
 # $(CROSS_COMPILE)g++ when cross-building (make ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- tools).
-# They compile through ccache when it is there, as the unit tests do (tests/unit/unit.mk; MXRT_CCACHE=0
-# turns it off): CI builds them from a clean checkout for make install and again for make deb.
-CCACHE := $(if $(filter 0,$(MXRT_CCACHE)),,$(shell command -v ccache 2>/dev/null))
-export CCACHE_BASEDIR := $(CURDIR)
-export CCACHE_NOHASHDIR := 1
-export CCACHE_DIR ?= $(MXRT_CACHE)/ccache
+# They compile through ccache ($(CCACHE)), as the unit tests do: CI builds them from a clean
+# checkout for make install and again for make deb.
+include scripts/ccache.mk
 TOOLS_CXX ?= $(CCACHE) $(if $(CROSS_COMPILE),$(CROSS_COMPILE)g++,g++)
 # CPPFLAGS, CXXFLAGS and LDFLAGS from the environment come last (the Debian package build passes
 # its hardening flags that way)

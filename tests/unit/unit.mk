@@ -35,14 +35,8 @@ UNIT_DEBUG ?= -g1
 COMMON := -std=gnu++20 -DMXRT_HOSTED -Ikernel -Iinclude/uapi -Iuser -isystem build/include/cli11 \
 	-isystem build/include/tomlplusplus -Wall -Wextra -Werror -Wno-unused-parameter \
 	-Wno-missing-field-initializers $(UNIT_DEBUG) -O1 -fno-omit-frame-pointer -MMD -MP
-# Compiles go through ccache when it is there (scripts/setup.sh installs it; MXRT_CCACHE=0 turns it
-# off): CI checks out a clean tree every time, and the unit and guest objects are most of what it
-# compiles. Paths are hashed relative to the tree, so any checkout of the same sources hits.
-CCACHE := $(if $(filter 0,$(MXRT_CCACHE)),,$(shell command -v ccache 2>/dev/null))
-export CCACHE_BASEDIR := $(CURDIR)
-export CCACHE_NOHASHDIR := 1
-# beside the kernel cache (scripts/setup.sh), which a warm CI keeps
-export CCACHE_DIR ?= $(or $(MXRT_CACHE),$(XDG_CACHE_HOME),$(HOME)/.cache)$(if $(MXRT_CACHE),,/mxrt)/ccache
+# the unit and guest objects are most of what CI compiles: through ccache ($(CCACHE))
+include scripts/ccache.mk
 CXX_asan := $(CCACHE) g++-12
 FLAGS_asan := -fsanitize=address,undefined -fno-sanitize-recover=all
 CXX_tsan := $(CCACHE) g++-12
