@@ -89,11 +89,11 @@ resolve_meta() {
 	apt-cache depends "$1" 2>/dev/null | awk '/^ *Depends: linux-/{print $2; exit}'
 }
 
-# download PKG... into $CACHE/deb (skips what is already there), all in one apt-get call: one
-# start-up of apt's cache, the files fetched back to back
-download() {
-	mkdir -p "$CACHE/deb"
-	( cd "$CACHE/deb"
+# download_to DIR PKG... (skips what is already there), all in one apt-get call: one start-up of
+# apt's cache, the files fetched back to back. download PKG...: into $CACHE/deb
+download_to() {
+	mkdir -p "$1"
+	( cd "$1" && shift
 	  missing=()
 	  for p in "$@"; do
 		ls "${p%%:*}"_*.deb >/dev/null 2>&1 || missing+=("$p")
@@ -102,6 +102,7 @@ download() {
 	  log "downloading ${missing[*]}"
 	  apt-get download -qq "${missing[@]}" >/dev/null )
 }
+download() { download_to "$CACHE/deb" "$@"; }
 
 extract() { # extract ROOT PKG...
 	local root=$1; shift
@@ -209,12 +210,7 @@ setup_guest_pkgs() {
 		esac
 	done
 	# libc6 is in the cache per architecture: download by the full name
-	( mkdir -p "$CACHE/deb/$arch" && cd "$CACHE/deb/$arch" &&
-	  missing=() &&
-	  for p in "${pkgs[@]}"; do
-		ls "${p%%:*}"_*.deb >/dev/null 2>&1 || missing+=("$p")
-	  done &&
-	  { [ ${#missing[@]} -eq 0 ] || { log "downloading ${missing[*]}"; apt-get download -qq "${missing[@]}" >/dev/null 2>&1; }; } )
+	download_to "$CACHE/deb/$arch" "${pkgs[@]}"
 	rm -rf "$dir"; mkdir -p "$dir/root"
 	for p in "${pkgs[@]}"; do
 		dpkg -x "$(ls "$CACHE/deb/$arch/${p%%:*}"_*.deb | head -n1)" "$dir/root"
