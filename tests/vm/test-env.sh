@@ -41,7 +41,7 @@ wait_device() {
 sim_counter() { tr ' ' '\n' <"${2:-${SIM:?}}/state" | sed -n "s/^$1=//p" | head -1; }
 
 # Results of a guest test that reports each check (tests/vm/init counts them). Set SUITE first:
-#   ok NAME [DETAIL] | bad NAME [DETAIL] (sets fail=1)
+#   ok NAME [DETAIL] | bad NAME [DETAIL] (sets fail=1) | skipped NAME REASON (counted apart)
 #   check NAME 'CONDITION'     ok if the shell condition (one string, any && || !) holds
 #   check NAME COMMAND ARGS... ok if the command succeeds
 # The condition must be ONE argument: in  check x [ a ] && [ b ]  the shell gives check only
@@ -49,6 +49,7 @@ sim_counter() { tr ' ' '\n' <"${2:-${SIM:?}}/state" | sed -n "s/^$1=//p" | head 
 # guest script with a && or || outside the quotes of a check line before it boots anything.
 fail=0
 ok() { echo "@@MXRT result PASS ${SUITE:?}:$1${2:+ ($2)}"; }
+skipped() { echo "@@MXRT result SKIP ${SUITE:?}:$1 ($2)"; } # skipped NAME REASON: never a pass
 bad() { echo "@@MXRT result FAIL ${SUITE:?}:$1${2:+ ($2)}"; fail=1; }
 check() {
 	name=$1
@@ -78,7 +79,7 @@ stood_still() {
 debug_kernel() { [ -e /sys/kernel/debug/kmemleak ]; }
 timing_miss() {
 	if debug_kernel; then
-		echo "@@MXRT result SKIP ${SUITE:?}:$1 (not met on the debug kernel, several times slower under KASAN and lockdep; real-time figures are judged on the production kernels: $2)"
+		skipped "$1" "not met on the debug kernel, several times slower under KASAN and lockdep; real-time figures are judged on the production kernels: $2"
 	else
 		bad "$1" "$2"
 	fi

@@ -77,7 +77,7 @@ for spec in "100 411 1000" "400 411 2000" "1000 215 3000"; do
 		[ "$(field fifo_overflows "$out")" -gt 0 ] && stood_still "$stall" $headroom_us; then
 		# every loss flagged, at the chip, while the machine stood still longer than the FIFO
 		# lasts: the host's load, not the driver (a loss without such a stall still fails)
-		echo "@@MXRT result SKIP $SUITE:rate-$1Hz (lost=$(field lost "$out") in $(field fifo_overflows "$out") flagged FIFO overflows while the emulated machine stood still longer than the FIFO's $headroom_us us ($stall): the host's load)"
+		skipped rate-$1Hz "lost=$(field lost "$out") in $(field fifo_overflows "$out") flagged FIFO overflows while the emulated machine stood still longer than the FIFO's $headroom_us us ($stall): the host's load"
 	else
 		bad "rate-$1Hz" "$out; machine: $stall"
 	fi
@@ -492,7 +492,7 @@ if [ "$last" -ge 1 ]; then
 	echo "after restore: acq_cpus $(cat $SYS/acq_cpus), irq thread $(thread_cpus "irq/$irq-")"
 	check acq-cpus-restore [ "$(thread_cpus "irq/$irq-")" = 0-$last ]
 else
-	echo "@@MXRT result SKIP max30102:acq-cpus (one CPU)"
+	skipped acq-cpus "one CPU"
 fi
 
 # 6c. system suspend/resume (s2idle, pm_test=devices: every device really suspends and resumes)
@@ -518,7 +518,7 @@ if [ -w /sys/power/pm_test ] && grep -qw freeze /sys/power/state; then
 	}
 	check system-suspend-resume suspended_and_resumed
 else
-	echo "@@MXRT result SKIP max30102:system-suspend-resume (no pm_test or freeze state)"
+	skipped system-suspend-resume "no pm_test or freeze state"
 fi
 
 # 6d. every sample the chip produced reached the driver or was counted lost: reconfigurations

@@ -103,7 +103,7 @@ if start /tmp/long.log mxrtd --rate 1000 --pulse-width 215 $DEV; then
 	if [ "$lost" = 0 ] && [ "$(field lost "$consumer")" = 0 ]; then
 		ok long-no-sample-lost "$long_s s at 1 kHz, $stall"
 	elif stood_still "$stall" 15000 && [ "$(json overruns)" = 0 ] && [ "$(json fifo_overflows)" -gt 0 ]; then
-		echo "@@MXRT result SKIP $SUITE:long-no-sample-lost ($lost samples lost at the sensor's FIFO ($(json fifo_overflows) overflows) while the emulated machine stood still longer than the FIFO's 15 ms ($stall): the host's load, not the daemon)"
+		skipped long-no-sample-lost "$lost samples lost at the sensor's FIFO ($(json fifo_overflows) overflows) while the emulated machine stood still longer than the FIFO's 15 ms ($stall): the host's load, not the daemon"
 	else
 		timing_miss long-no-sample-lost "lost=$lost fifo_overflows=$(json fifo_overflows), $stall"
 	fi
@@ -125,7 +125,7 @@ wait $hogs 2>/dev/null
 # 3. vitals: one message per update to the queue, one line to the FIFO (needs the driver's vitals ioctl)
 if start /tmp/vitals.log mxrtd --rate 100 $DEV; then
 	if grep -q 'no vitals interface' /tmp/vitals.log; then
-		echo "@@MXRT result SKIP $SUITE:vitals-messages (the driver has no MXRT_MAX30102_IOC_GET_VITALS yet: $(grep 'no vitals' /tmp/vitals.log))"
+		skipped vitals-messages "the driver has no MXRT_MAX30102_IOC_GET_VITALS yet: $(grep 'no vitals' /tmp/vitals.log)"
 		check vitals-said-unavailable '[ "$(lines /tmp/vitals.log "no vitals interface")" = 1 ] && [ "$(json mq_sent)" = 0 ]'
 	else
 		# the configuration change restarts the chip and the estimator: the first updates can say
@@ -162,7 +162,7 @@ if start /tmp/stall.log mxrtd --rate 1000 --pulse-width 215 --ring 256 $DEV; the
 	if [ "$(json overruns)" = 0 ] && [ "$(json consumer_overruns)" = 0 ]; then
 		ok stalled-consumer-daemon-unaffected
 	elif [ "$(json overruns)" = 0 ] && stood_still "$stall" 256000; then
-		echo "@@MXRT result SKIP $SUITE:stalled-consumer-daemon-unaffected ($(json consumer_overruns) overruns of the daemon's consumer threads while the emulated machine stood still longer than their ring's 256 ms ($stall): the host's load, not the daemon)"
+		skipped stalled-consumer-daemon-unaffected "$(json consumer_overruns) overruns of the daemon's consumer threads while the emulated machine stood still longer than their ring's 256 ms ($stall): the host's load, not the daemon"
 	else
 		timing_miss stalled-consumer-daemon-unaffected "overruns=$(json overruns) consumer_overruns=$(json consumer_overruns), $stall"
 	fi
@@ -249,8 +249,8 @@ if [ -e /proc/sys/kernel/io_uring_disabled ]; then
 		io poll --
 	echo 0 >/proc/sys/kernel/io_uring_disabled
 else # the sysctl came with 6.6; the io_uring fallback is still checked below (ENOSYS)
-	echo "@@MXRT result SKIP $SUITE:fallback-io-uring (this kernel has no kernel.io_uring_disabled, added in 6.6)"
-	echo "@@MXRT result SKIP $SUITE:strict-io-uring (this kernel has no kernel.io_uring_disabled, added in 6.6)"
+	skipped fallback-io-uring "this kernel has no kernel.io_uring_disabled, added in 6.6"
+	skipped strict-io-uring "this kernel has no kernel.io_uring_disabled, added in 6.6"
 fi
 fallback io-uring-read "io_uring unavailable \(io_uring_setup: Function not implemented\).*falling back to read" \
 	io read --enosys io_uring_setup -- --io-fallback read
@@ -290,7 +290,7 @@ if [ "$(nproc)" -ge 2 ]; then
 		fi
 		umount /sys/fs/cgroup
 	else
-		echo "@@MXRT result SKIP $SUITE:partition-deadline-pinned (no cgroup2 in this kernel)"
+		skipped partition-deadline-pinned "no cgroup2 in this kernel"
 	fi
 fi
 
