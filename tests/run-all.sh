@@ -18,9 +18,8 @@
 #    KASAN, UBSAN, kmemleak): by default the checks only it can make, the simulator's and the
 #    ioctl fuzz (60-, 22-, 27-*); the whole suite with MXRT_DEBUG_KERNEL=full (about 20 minutes
 #    more); nothing with MXRT_DEBUG_KERNEL=0. When it is not cached, the debug kernel is built in
-#    the background from the end of the setup on, at the host's idle priority (SCHED_IDLE): it
-#    takes only the CPU time the other steps leave, and the VM suites on the Debian kernels come
-#    first
+#    the background from the end of the setup on, at the host's idle priority (SCHED_IDLE), and
+#    waited for after the VM suites on the Debian kernels
 # Ends with one line "total: N passed, N failed" and exits non-zero if anything failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -58,7 +57,7 @@ record setup $?
 # The debug kernel (docs/testing.md, "The debug kernel"): built here from Debian's
 # linux-source-6.12 (cached; the build's time is printed), then our modules for it and the mainline
 # IIO driver, like the others, and VM tests on it. CI's budget holds the checks only it can make,
-# the simulator's and the ioctl fuzz (MXRT_DEBUG_KERNEL=checks, the default: about 3.5 minutes); the
+# the simulator's and the ioctl fuzz (MXRT_DEBUG_KERNEL=checks, the default: 3.5 to 8.6 minutes); the
 # whole suite takes about 20 (MXRT_DEBUG_KERNEL=full); MXRT_DEBUG_KERNEL=0 leaves it out.
 debug_mode=${MXRT_DEBUG_KERNEL:-checks}
 case "$debug_mode" in
@@ -68,10 +67,10 @@ case "$debug_mode" in
 esac
 debug_filter='*'
 [ "$debug_mode" = checks ] && debug_filter='22-*,27-*,60-*'
-# A cold build takes 6..16 minutes of both CPUs: it runs in the background under SCHED_IDLE, on
-# the CPU time the steps below leave (single-threaded steps, and the VM guests' spare CPU: a guest
-# keeps about 1.2 of 2 CPUs busy; an idle-priority task gives way to it at once), and is waited
-# for after the Debian kernels' VM suites. Cached, it is done in a second.
+# A cold build takes 6..16 minutes of both CPUs: it runs in the background under SCHED_IDLE beside
+# the steps below and is waited for after the Debian kernels' VM suites. It is not free: the
+# foreground compiles slow down while it runs (a cold run measured 63 min against 73 with it in
+# line, docs/testing.md). Cached, it is done in a second.
 debug_kernel_pid=
 if [ "$debug_mode" != 0 ]; then
 	echo "debug kernel x86_64-rt-6.12-debug: building in the background at idle priority (log: $logdir/debug-kernel.log)"
