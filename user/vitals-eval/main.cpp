@@ -356,6 +356,10 @@ int Sweep(const mxrt_vitals_config &cal, double seconds, unsigned seeds, bool ve
 					off = o.t_s - 20;
 			}
 			early_wrong += wrong;
+			if (verbose)
+				std::printf("# finger-on run rate=%g hr=%g seed=%llu: first_valid=%s cleared=%s\n", rate, hr,
+					    (unsigned long long)p.seed, on ? std::to_string(*on).c_str() : "-",
+					    off ? std::to_string(*off).c_str() : "-");
 			if (verbose && wrong)
 				std::printf("# finger-on run rate=%g hr=%g seed=%llu: an HR more than 10 %% off\n", rate, hr,
 					    (unsigned long long)p.seed);
