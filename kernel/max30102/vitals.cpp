@@ -428,23 +428,34 @@ private:
 		}
 		const s64 pulse = red_only ? x_red : x_ir, second = red_only ? 0 : x_red;
 		UpdateFinger(pulse);
-		if (finger_ == Finger::kOn && !low_rate_)
+		if ((finger_ == Finger::kOn || landing_) && !low_rate_)
 			Measure(pulse, second);
 		Expire();
 		return Publish(stamp_seq, stamp_ts);
 	}
 
 	// Finger on/off from the IR level: on at finger_on_level, off below finger_off_level (the
-	// hysteresis), each only once the level has held for kFingerDebounceNs.
+	// hysteresis), each only once the level has held for kFingerDebounceNs. The measurement
+	// starts afresh at the level's first sample at finger_on_level (the finger landing), not
+	// once it has held, so that the filters' warm-up and the first beat overlap the debounce;
+	// nothing is reported before the finger is on.
 	void UpdateFinger(s64 x_ir) {
 		const u64 level = u64(x_ir >> 8);
+		const bool above = level >= cfg_.finger_on_level;
+		if (finger_ != Finger::kOn) {
+			if (!above)
+				landing_ = false;
+			else if (!landing_) {
+				landing_ = true;
+				FingerOn();
+			}
+		}
 		switch (finger_) {
 		case Finger::kUnknown:
 			if (++finger_count_ >= debounce_n_) {
 				finger_count_ = 0;
-				finger_ = level >= cfg_.finger_on_level ? Finger::kOn : Finger::kOff;
-				if (finger_ == Finger::kOn)
-					FingerOn();
+				finger_ = above ? Finger::kOn : Finger::kOff;
+				landing_ = false;
 			}
 			break;
 		case Finger::kOn:
@@ -456,16 +467,17 @@ private:
 			}
 			break;
 		case Finger::kOff:
-			finger_count_ = level >= cfg_.finger_on_level ? finger_count_ + 1 : 0;
+			finger_count_ = above ? finger_count_ + 1 : 0;
 			if (finger_count_ >= debounce_n_) {
 				finger_count_ = 0;
 				finger_ = Finger::kOn;
-				FingerOn();
+				landing_ = false;
 			}
 			break;
 		}
 	}
 
+	// A finger lands: the measurement starts afresh.
 	void FingerOn() {
 		ClearMeasurement();
 		on_n_ = n_;
@@ -485,7 +497,7 @@ private:
 	// are read as slots [0, count) until full).
 	void ClearRhythm() {
 		iv_count_ = iv_head_ = iv_accepted_ = 0;
-		iv_covered_ = first_ok_ = false;
+		iv_covered_ = first_ok_ = repeats_ = false;
 		seg_count_ = seg_head_ = 0;
 		refractory_q8_ = min_refractory_q8_;
 		have_beat_ = false;
@@ -495,6 +507,7 @@ private:
 	void Seed(s64 x_ir, s64 x_red) {
 		ir_.Seed(x_ir);
 		red_.Seed(x_red);
+		shape1_ = shape2_ = x_ir;
 		seed_n_ = n_;
 		env_ = s0_ = s1_ = 0;
 		have_beat_ = pending_ = false;
@@ -527,10 +540,13 @@ private:
 		}
 		// A step (motion, a pressed finger, the LEDs settling): start the filters again there.
 		// This also bounds every band-passed value below 2^23 and every slope below 2^24.
+		// While the finger lands (before it is on), a step is the landing, not motion: the
+		// warm-up after the seed is enough.
 		if (Abs(x_ir - ir_.hp1) > u64(ir_.hp1 >> kStepShift) || Abs(x_red - red_.hp1) > u64(red_.hp1 >> kStepShift)) {
 			restarts_++;
 			Seed(x_ir, x_red);
-			Motion();
+			if (finger_ == Finger::kOn)
+				Motion();
 			return;
 		}
 		const s64 prev_ir = ir_.lp2, prev_red = red_.lp2;
@@ -546,6 +562,13 @@ private:
 				wave_count_++;
 		}
 		const s64 s_red = prev_red - ac_red;
+		// The pulse's shape (its rise against its run-off) on the IR low-passed alone: the
+		// high-passes, near a slow pulse's rate, would steepen its run-off (at 40 bpm to nearly
+		// the rise's slope).
+		const s64 prev_shape = shape2_;
+		LowPass(shape1_, x_ir, a_lp_);
+		LowPass(shape2_, shape1_, a_lp_);
+		const s64 s_shape = prev_shape - shape2_;
 
 		// Motion: clipping, or (once a rhythm is confirmed) a slope far steeper than the beats'.
 		if (clipping_ || (Confirmed() && Abs(s) > u64(beat_env_ * kMotionSlopeFactor)))
@@ -561,15 +584,12 @@ private:
 			seg_.syy += s_red * s_red;
 			seg_.dc_ir += x_ir;
 			seg_.dc_red += x_red;
-			seg_rise_ = Max(seg_rise_, s);
-			seg_fall_ = Max(seg_fall_, -s);
+			seg_rise_ = Max(seg_rise_, s_shape);
+			seg_fall_ = Max(seg_fall_, -s_shape);
 			if (++seg_.n > max_segment_n_)
 				DropSegment();
 		}
 
-		// A beat is committed once no larger slope peak followed it within the refractory time.
-		if (pending_ && (n_ << 8) > pending_t_q8_ + refractory_q8_)
-			Commit();
 		const bool quiet = n_ >= motion_until_ && n_ - seed_n_ > warmup_n_;
 		env_ -= (env_ * a_env_) >> kQ;
 		if (s > env_ && n_ >= motion_until_) // motion does not raise the threshold
@@ -580,6 +600,11 @@ private:
 		if (quiet && s0_ <= s1_ && s1_ > s && s1_ * 2 >= env_ && s1_ >= ((ir_.hp1 * min_slope_q24_) >> 24) &&
 		    (!Confirmed() || s1_ * 5 >= beat_env_ * 2))
 			Candidate(s);
+		// A beat is committed once its refractory time has passed with no larger slope peak in
+		// it. After the candidate check: a peak seen in this very sample may still fall within
+		// that time and replace it.
+		if (pending_ && (n_ << 8) > pending_t_q8_ + refractory_q8_)
+			Commit();
 		s0_ = s1_;
 		s1_ = s;
 	}
@@ -591,6 +616,8 @@ private:
 		const s64 off = den < 0 ? ((s0_ - s) * 128) / den : 0; // -128..128, x 1/256 sample
 		// s1_ is the slope from sample n-2 to n-1: it sits at n - 1.5
 		const u64 t = u64(s64((n_ - 1) << 8) - 128 + off);
+		if (pending_ && t > pending_t_q8_ + refractory_q8_)
+			Commit(); // a peak after the pending beat's refractory time: the next beat
 		if (have_beat_ && t < last_beat_t_q8_ + refractory_q8_)
 			return;
 		if (pending_ && s1_ <= pending_amp_)
@@ -618,6 +645,12 @@ private:
 			const u64 iv = pending_t_q8_ - last_beat_t_q8_;
 			if (iv >= min_iv_q8_ && iv <= max_iv_q8_) {
 				AddInterval(u32(iv));
+				// Until the rhythm is confirmed, the newest interval must see the waveform
+				// repeat (Repeats) for a value: the filters settling after a finger lands on a
+				// pulse's run-off (a ramp with noise on it) give evenly spaced slope peaks, and
+				// a slow beat's late wave pairs with the systoles into half-length intervals;
+				// both agree among themselves.
+				repeats_ = Confirmed() || Repeats(iv);
 				// The first interval of a rhythm counts alone only between two beats that look
 				// like a pulse: of similar strength (within 2:1), with the beat between them
 				// clean, red and IR pulsing together (r^2 >= 0.5, as for SpO2), light falling
@@ -626,7 +659,7 @@ private:
 				// peaks do not, a systole and its own late wave do not at their distance).
 				first_ok_ = iv_count_ == 1 && !seg_dirty_ && !red_only_ &&
 					    Max(pending_amp_, last_beat_amp_) <= 2 * Min(pending_amp_, last_beat_amp_) &&
-					    CorrelationSq(seg_) >= kMinCorrQ16 && seg_rise_ * 5 >= seg_fall_ * 6 && Repeats(iv);
+					    CorrelationSq(seg_) >= kMinCorrQ16 && seg_rise_ * 5 >= seg_fall_ * 6 && repeats_;
 				if (!seg_dirty_)
 					AddSegment();
 			}
@@ -643,15 +676,16 @@ private:
 	// Whether the band-passed IR repeats itself after `iv_q8` (an interval, Q8 internal samples):
 	// the correlation of its newest stretch with the stretch one interval earlier (at the two
 	// stored lags nearest the interval). A pulse repeats, noise and a beat's own late wave do not.
-	// Needs the stretch to span at least half an interval since the filters were seeded; at
-	// most kWave stored samples are read, once per first interval.
+	// Needs the stretch to span at least a third of an interval (and kRepeatMin values) since
+	// the filters were seeded: at 40 bpm a first beat 0.5 s after the seed can be checked. At
+	// most kWave stored values are read, once per interval until the rhythm is confirmed.
 	bool Repeats(u64 iv_q8) const {
 		const u64 lag_q8 = iv_q8 / wave_stride_;
 		for (u32 lag = u32(lag_q8 >> 8); lag <= u32((lag_q8 + 255) >> 8); lag++) {
 			if (lag == 0 || lag >= wave_count_)
 				continue;
 			const u32 w = Min(wave_count_ - lag, Max(lag, kRepeatMin));
-			if (2 * w < lag || w < kRepeatMin)
+			if (3 * w < lag || w < kRepeatMin)
 				continue;
 			s64 sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0;
 			for (u32 k = 0; k < w; k++) { // values below 2^21: sums below 2^49
@@ -742,7 +776,8 @@ private:
 		// time; or the first interval alone when its beats look like a pulse (first_ok_: two
 		// beats alone can be a systole and a smaller wave of the same beat, or noise, and the
 		// checks in Commit tell those apart).
-		hr_valid_ = (iv_accepted_ >= 2 && iv_accepted_ * 2 >= iv_count_ && iv_covered_) || (iv_count_ == 1 && first_ok_);
+		hr_valid_ = (iv_accepted_ >= 2 && iv_accepted_ * 2 >= iv_count_ && iv_covered_ && repeats_) ||
+			    (iv_count_ == 1 && first_ok_);
 		s64 spo2 = 0;
 		if (ratio_q16_ > 0)
 			spo2 = s64(cfg_.spo2_a_milli) - ((s64(cfg_.spo2_b_milli) * ratio_q16_) >> kQ);
@@ -849,7 +884,7 @@ private:
 	u64 min_iv_q8_ = 0, max_iv_q8_ = 0, max_segment_n_ = 0, stale_n_ = 0, debounce_n_ = 0, no_pulse_n_ = 0;
 	// finger
 	Finger finger_ = Finger::kUnknown;
-	bool pulse_ = true;
+	bool pulse_ = true, landing_ = false; // landing_: measuring before the finger is on
 	u64 finger_count_ = 0, on_n_ = 0;
 	// filters and beats
 	bool seeded_ = false, have_beat_ = false, pending_ = false, seg_dirty_ = true;
@@ -861,14 +896,15 @@ private:
 	u32 last_beat_accepted_ = 0, restarts_ = 0;
 	// intervals (Q8 internal samples) and beats' SpO2 data
 	u32 iv_[kRing] = {}, iv_head_ = 0, iv_count_ = 0, iv_accepted_ = 0;
-	bool iv_covered_ = false, first_ok_ = false;
+	bool iv_covered_ = false, first_ok_ = false, repeats_ = false;
 	// the band-passed IR's change over each wave_stride_ internal samples (Q8 codes / 8), since
 	// the last seed: what Repeats compares
 	s32 wave_[kWave] = {};
 	u32 wave_head_ = 0, wave_count_ = 0, wave_stride_ = 1, wave_phase_ = 0;
 	s64 wave_last_ = 0;
 	Segment seg_ = {}, seg_ring_[kRing] = {};
-	s64 seg_rise_ = 0, seg_fall_ = 0; // the current beat's largest IR slope either way
+	s64 shape1_ = 0, shape2_ = 0;	  // the IR low-passed alone (Q8 codes)
+	s64 seg_rise_ = 0, seg_fall_ = 0; // the current beat's largest slope of it either way
 	u32 seg_head_ = 0, seg_count_ = 0;
 	// results
 	bool hr_valid_ = false, spo2_valid_ = false, evaluated_ = false;
