@@ -50,7 +50,7 @@ done
 echo "# vitals per record vs the acquisition core at 400 Hz = $ratio_400 (instructions; the goal line, the IRQ thread's share, comes from the VMs)"
 [ "${1:-}" = --cost ] && exit 0
 
-"$eval_bin" --sweep --sweep-seeds 10 | grep -E '^(bench: |# |sweep: )' | sed 's/^sweep: /# sweep: /'
+"$eval_bin" --sweep --sweep-seeds 40 | grep -E '^(bench: |# |sweep: )' | sed 's/^sweep: /# sweep: /'
 
 data=../shared/data/ppg-oxiwear
 if [ -d "$data" ]; then
