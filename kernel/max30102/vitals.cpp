@@ -496,12 +496,18 @@ private:
 	// Forgets the intervals and beats kept (the rings start again at their first slot: they
 	// are read as slots [0, count) until full).
 	void ClearRhythm() {
+		ForgetIntervals();
+		verified_ = false;
+		have_beat_ = false;
+		beat_env_ = 0;
+	}
+
+	// Forgets the intervals and the beats' SpO2 data; the last beat stays.
+	void ForgetIntervals() {
 		iv_count_ = iv_head_ = iv_accepted_ = 0;
 		iv_covered_ = first_ok_ = repeats_ = false;
 		seg_count_ = seg_head_ = 0;
 		refractory_q8_ = min_refractory_q8_;
-		have_beat_ = false;
-		beat_env_ = 0;
 	}
 
 	void Seed(s64 x_ir, s64 x_red) {
@@ -644,13 +650,20 @@ private:
 		if (have_beat_ && similar) {
 			const u64 iv = pending_t_q8_ - last_beat_t_q8_;
 			if (iv >= min_iv_q8_ && iv <= max_iv_q8_) {
-				AddInterval(u32(iv));
 				// Until the rhythm is confirmed, the newest interval must see the waveform
 				// repeat (Repeats) for a value: the filters settling after a finger lands on a
 				// pulse's run-off (a ramp with noise on it) give evenly spaced slope peaks, and
 				// a slow beat's late wave pairs with the systoles into half-length intervals;
 				// both agree among themselves.
-				repeats_ = Confirmed() || Repeats(iv);
+				const bool repeats = Confirmed() || Repeats(iv);
+				// The first interval that repeats, far from the median of those kept before it
+				// (none of which repeated), shows that those were no rhythm: it starts one.
+				// Otherwise they would outvote it until they left the last kRing.
+				if (repeats && !verified_ && iv_count_ > 0 && !NearMedian(u32(iv)))
+					ForgetIntervals();
+				repeats_ = repeats;
+				verified_ = verified_ || repeats;
+				AddInterval(u32(iv));
 				// The first interval of a rhythm counts alone only between two beats that look
 				// like a pulse: of similar strength (within 2:1), with the beat between them
 				// clean, red and IR pulsing together (r^2 >= 0.5, as for SpO2), light falling
@@ -710,6 +723,14 @@ private:
 
 	// Enough agreeing intervals that the beats' strength can judge motion.
 	bool Confirmed() const { return iv_accepted_ >= kConfirmIntervals; }
+
+	// Whether iv is within kIntervalTolerance of the median of the intervals kept.
+	bool NearMedian(u32 iv) const {
+		u32 sorted[kRing];
+		const u32 med = Median(iv_, iv_count_, sorted);
+		const u32 d = iv > med ? iv - med : med - iv;
+		return d * kIntervalTolerance <= med;
+	}
 
 	void AddInterval(u32 iv) {
 		iv_[iv_head_] = iv;
@@ -897,6 +918,7 @@ private:
 	// intervals (Q8 internal samples) and beats' SpO2 data
 	u32 iv_[kRing] = {}, iv_head_ = 0, iv_count_ = 0, iv_accepted_ = 0;
 	bool iv_covered_ = false, first_ok_ = false, repeats_ = false;
+	bool verified_ = false; // an interval of this rhythm has repeated the waveform
 	// the band-passed IR's change over each wave_stride_ internal samples (Q8 codes / 8), since
 	// the last seed: what Repeats compares
 	s32 wave_[kWave] = {};

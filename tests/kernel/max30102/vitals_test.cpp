@@ -312,6 +312,23 @@ TEST(VitalsSim, FiltersSettlingAfterTheFingerLandsAreNoRhythm) {
 	}
 }
 
+// Late-wave pairs right after finger-on (40 bpm, with breathing wander) kept four agreeing
+// intervals that did not repeat the waveform; the first interval that did, 1.5 s long, was outvoted
+// by them until they left the last eight (11.3 s after finger-on). It now starts the rhythm.
+TEST(VitalsSim, ARepeatingIntervalIsNotOutvotedByOnesThatDidNot) {
+	const mxrt_vitals_config cal = DefaultConfig();
+	SimParams p = Sim(40, 95, 50, 24);
+	p.noise = 0.05;
+	p.finger_on_s = 3;
+	p.finger_off_s = 20;
+	p.seed = 2443;
+	const Estimates run = Evaluate(Simulate(p, cal), cal);
+	const auto first = std::find_if(run.outputs.begin(), run.outputs.end(), [](const Output &o) { return o.hr && o.spo2; });
+	ASSERT_NE(first, run.outputs.end());
+	EXPECT_LE(first->t_s - 3, 5.5);
+	EXPECT_GT(ValidHrsNearTheTruth(p, run), 0u);
+}
+
 // At a slow rate too the first value rests on the rhythm's first interval (its confidence says one
 // interval of four): the first interval's pulse checks read the pulse's shape (a fast rise, a
 // slower run-off) from the IR low-passed alone, since the high-passes near 40 bpm steepen the
