@@ -138,30 +138,77 @@ $(TOML_DIR)/toml++:
 	@mkdir -p $(dir $@)
 	@test -d /usr/include/toml++ || { echo "toml++ is missing: scripts/setup.sh installs libtomlplusplus-dev" >&2; exit 1; }
 	ln -sfn /usr/include/toml++ $@
-GUEST_TOOLS := mxrt-max30102-read mxrt-lat mxrt-lat-workload mxrt-vitals-eval mxrt-max30102-ctl mxrtd mxrt-top mxrt-restrict mxrt-uring-probe \
-	mxrt-stall-meter mxrt-wake-bench mxrt-contention
 TOOL_FLAGS := -std=gnu++20 -O2 -Wall -Wextra -Werror -Iinclude/uapi -isystem $(CLI11_DIR)
-build/guest/%/bin/mxrt-max30102-read: user/max30102-read/max30102_read.cpp include/uapi/mxrt/max30102.h
-	@mkdir -p $(dir $@)
-	$(CXX_$*) $(TOOL_FLAGS) -static -o $@ $<
-build/guest/%/bin/mxrt-lat: user/lat/lat_cli.cpp | $(CLI11_DIR)/CLI
-	@mkdir -p $(dir $@)
-	$(CXX_$*) $(TOOL_FLAGS) -static -o $@ $<
+# tool ARCH,NAME,SOURCES,FLAGS,LIBS,PREREQUISITES: each source compiles on its own through ccache
+# (as the unit objects do: a tool compiled and linked in one command cannot be cached, and CI builds
+# these from a clean checkout) into $(B)/tools-ARCH/NAME/, then they link: static for the guests
+# (x86_64, aarch64), dynamic for the build host (host: tests/user/ checks their command lines).
+# PREREQUISITES (generated headers, cross libraries) must exist before the first compile.
+TOOLS_BIN_x86_64 := build/guest/x86_64/bin
+TOOLS_BIN_aarch64 := build/guest/aarch64/bin
+TOOLS_BIN_host := build/host/bin
+CXX_host := $(CCACHE) g++-12
+LINK_x86_64 := -static
+LINK_aarch64 := -static
+LINK_host :=
+define tool
+$(B)/tools-$(1)/$(2)/%.o: %.cpp | $(HDR_LIBS) $(6)
+	@mkdir -p $$(dir $$@)
+	$$(CXX_$(1)) $$(TOOL_FLAGS) $(4) -MMD -MP -c -o $$@ $$<
+$(TOOLS_BIN_$(1))/$(2): $(patsubst %.cpp,$(B)/tools-$(1)/$(2)/%.o,$(3)) | $(6)
+	@mkdir -p $$(dir $$@)
+	$$(CXX_$(1)) $(4) $$(LINK_$(1)) -o $$@ $$(filter %.o,$$^) $(5)
+-include $(patsubst %.cpp,$(B)/tools-$(1)/$(2)/%.d,$(3))
+endef
+# the C++ tools, for each of x86_64, aarch64 and host that NAME is built for (3rd argument)
+# tools NAME,SOURCES,ARCHES,FLAGS,LIBS,PREREQUISITES (ARCH is $$(a) in FLAGS, LIBS and PREREQUISITES)
+tools = $(foreach a,$(3),$(eval $(call tool,$(a),$(1),$(2),$(4),$(5),$(6))))
+ALL := x86_64 aarch64 host
+GUESTS := x86_64 aarch64
+$(call tools,mxrt-max30102-read,user/max30102-read/max30102_read.cpp,$(ALL))
+$(call tools,mxrt-lat,user/lat/lat_cli.cpp,$(ALL))
 # mxrt-max30102-ctl takes the chip's value tables from the driver's core (kernel/max30102/chip.hpp)
-CTL_FLAGS := -DMXRT_HOSTED -Ikernel
-CTL_DEPS := user/max30102-ctl/max30102_ctl.cpp include/uapi/mxrt/max30102.h kernel/max30102/chip.hpp
-build/guest/%/bin/mxrt-max30102-ctl: $(CTL_DEPS) | $(CLI11_DIR)/CLI
-	@mkdir -p $(dir $@)
-	$(CXX_$*) $(TOOL_FLAGS) $(CTL_FLAGS) -static -o $@ $<
-build/guest/%/bin/mxrt-lat-workload: tests/vm/lat_workload.cpp
-	@mkdir -p $(dir $@)
-	$(CXX_$*) $(TOOL_FLAGS) -static -pthread -o $@ $<
-# The evaluator in the guests replays what the driver's estimator saw (tests/vm/guest/24-vitals.sh):
-# the estimator's own source, as on the host.
-build/guest/%/bin/mxrt-vitals-eval: $(VITALS_EVAL_SRCS) $(wildcard user/vitals-eval/*.hpp) kernel/max30102/vitals.h \
-		include/uapi/mxrt/max30102.h | $(CLI11_DIR)/CLI
-	@mkdir -p $(dir $@)
-	$(CXX_$*) $(TOOL_FLAGS) -DMXRT_HOSTED -Ikernel -Iuser -static -o $@ $(VITALS_EVAL_SRCS)
+$(call tools,mxrt-max30102-ctl,user/max30102-ctl/max30102_ctl.cpp,$(ALL),-DMXRT_HOSTED -Ikernel)
+$(call tools,mxrt-lat-workload,tests/vm/lat_workload.cpp,$(GUESTS),-pthread)
+# The evaluator runs the estimator's own source (kernel/max30102/vitals.cpp) in user space; in the
+# guests it replays what the driver's estimator saw (tests/vm/guest/24-vitals.sh).
+$(call tools,mxrt-vitals-eval,$(VITALS_EVAL_SRCS),$(ALL),-DMXRT_HOSTED -Ikernel -Iuser)
+
+# mxrtd and mxrt-top, with liburing (Debian's liburing-dev 2.3, linked statically): the host's for
+# x86_64 and the host, the arm64 package unpacked by scripts/setup.sh (apt-get download + dpkg -x, no
+# multi-arch install) for aarch64. toml++ is header-only.
+URING_aarch64 := -isystem $(MXRT_CACHE)/liburing/arm64/root/usr/include -L$(MXRT_CACHE)/liburing/arm64/root/usr/lib/aarch64-linux-gnu
+URING_LIB_aarch64 := $(MXRT_CACHE)/liburing/arm64/root/usr/lib/aarch64-linux-gnu/liburing.a
+$(URING_LIB_aarch64):
+	@echo "no aarch64 liburing ($@): run scripts/setup.sh" >&2; exit 1
+DAEMON_FLAGS := -DMXRT_HOSTED -Ikernel -isystem $(TOML_DIR) -pthread
+$(foreach a,$(ALL),$(call tools,mxrtd,$(MXRTD_SRCS),$(a),$(DAEMON_FLAGS) $(URING_$(a)),-l:liburing.a,$(URING_LIB_$(a))))
+$(call tools,mxrt-top,$(MXRT_TOP_SRCS),$(ALL),$(DAEMON_FLAGS))
+# the consumers' wake-up latency benchmark (bench/guest/50-mxrtd-latency.sh)
+WAKE_BENCH_SRCS := bench/daemon/wake_bench.cpp user/mxrtd/shm.cpp user/mxrtd/futex.cpp user/mxrtd/contract.cpp \
+	kernel/lib/hist/log2_hist.cpp
+$(foreach a,$(GUESTS),$(call tools,mxrt-wake-bench,$(WAKE_BENCH_SRCS),$(a),$(DAEMON_FLAGS) -Iuser $(URING_$(a)),-l:liburing.a,$(URING_LIB_$(a))))
+# how the driver serves io_uring and RWF_NOWAIT readers (tests/vm/uring_probe.cpp)
+$(foreach a,$(GUESTS),$(call tools,mxrt-uring-probe,tests/vm/uring_probe.cpp,$(a),$(URING_$(a)),-l:liburing.a,$(URING_LIB_$(a))))
+# the VM tests' stand-in for an older kernel or a daemon without privileges (tests/vm/restrict.cpp)
+$(call tools,mxrt-restrict,tests/vm/restrict.cpp,$(GUESTS))
+# whether the emulated machine stood still during a test (tests/vm/stall_meter.cpp)
+$(call tools,mxrt-stall-meter,tests/vm/stall_meter.cpp,$(GUESTS),-pthread)
+
+# mxrt-contention, with libbpf, libelf and zlib (Debian's -dev packages: the host's for x86_64 and the
+# host, the arm64 ones unpacked by scripts/setup.sh for aarch64) and its skeleton for that architecture
+BPF_ARCH_x86_64 := x86
+BPF_ARCH_aarch64 := arm64
+BPF_ARCH_host := x86
+BPFLIBS_aarch64 := $(MXRT_CACHE)/bpflibs/arm64/root
+BPFLIB_FLAGS_aarch64 := -isystem $(BPFLIBS_aarch64)/usr/include -L$(BPFLIBS_aarch64)/usr/lib/aarch64-linux-gnu
+BPFLIB_aarch64 := $(BPFLIBS_aarch64)/usr/lib/aarch64-linux-gnu/libbpf.a
+$(BPFLIB_aarch64):
+	@echo "no aarch64 libbpf ($@): run scripts/setup.sh" >&2; exit 1
+BPF_LIBS := -lbpf -lelf -lz
+$(foreach a,$(ALL),$(call tools,mxrt-contention,$(CONTENTION_SRCS),$(a),-I$(BPF_OUT)/$(BPF_ARCH_$(a)) $(BPFLIB_FLAGS_$(a)),\
+	$(BPF_LIBS),$(BPF_OUT)/$(BPF_ARCH_$(a))/contention.skel.h $(BPFLIB_$(a))))
+
 # The ioctl test program (tests/vm/max30102_ioctl_test.c), plain C: for each guest's own ABI, and
 # as a 32-bit program on the same kernel (i386 on x86_64, armhf on arm64: compat_ioctl)
 CC_x86_64 := gcc-12
@@ -175,90 +222,12 @@ build/guest/%/bin/mxrt-max30102-ioctl-test: tests/vm/max30102_ioctl_test.c inclu
 build/guest/%/bin/mxrt-max30102-ioctl-test32: tests/vm/max30102_ioctl_test.c include/uapi/mxrt/max30102.h
 	@mkdir -p $(dir $@)
 	$(CC32_$*) $(IOCTL_TEST_FLAGS) -o $@ $<
-GUEST_TOOLS += mxrt-max30102-ioctl-test mxrt-max30102-ioctl-test32
-
-# mxrtd and mxrt-top, static, with liburing (Debian's liburing-dev 2.3): the host's for x86_64, the
-# arm64 package unpacked by scripts/setup.sh (apt-get download + dpkg -x, no multi-arch install) for
-# aarch64. toml++ is header-only.
-MXRT_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/mxrt
-URING_x86_64 :=
-URING_aarch64 := -isystem $(MXRT_CACHE)/liburing/arm64/root/usr/include -L$(MXRT_CACHE)/liburing/arm64/root/usr/lib/aarch64-linux-gnu
-URING_host :=
-DAEMON_SRCS := $(MXRTD_SRCS)
-TOP_SRCS := $(MXRT_TOP_SRCS)
-DAEMON_DEPS := $(MXRTD_HDRS) | $(HDR_LIBS)
-DAEMON_FLAGS := -DMXRT_HOSTED -Ikernel -isystem $(TOML_DIR)
-URING_LIB_aarch64 := $(MXRT_CACHE)/liburing/arm64/root/usr/lib/aarch64-linux-gnu/liburing.a
-build/guest/%/bin/mxrtd: $(DAEMON_SRCS) $(DAEMON_DEPS)
-	@mkdir -p $(dir $@)
-	@test -z "$(URING_LIB_$*)" || test -f "$(URING_LIB_$*)" || \
-		{ echo "no $* liburing ($(URING_LIB_$*)): run scripts/setup.sh" >&2; exit 1; }
-	$(CXX_$*) $(TOOL_FLAGS) $(DAEMON_FLAGS) $(URING_$*) -static -pthread -o $@ $(DAEMON_SRCS) -l:liburing.a
-build/guest/%/bin/mxrt-top: $(TOP_SRCS) $(DAEMON_DEPS)
-	@mkdir -p $(dir $@)
-	$(CXX_$*) $(TOOL_FLAGS) $(DAEMON_FLAGS) -static -pthread -o $@ $(TOP_SRCS)
-# the VM tests' stand-in for an older kernel or a daemon without privileges (tests/vm/restrict.cpp)
-build/guest/%/bin/mxrt-restrict: tests/vm/restrict.cpp
-	@mkdir -p $(dir $@)
-	$(CXX_$*) $(TOOL_FLAGS) -static -o $@ $<
-# the consumers' wake-up latency benchmark (bench/guest/50-mxrtd-latency.sh)
-WAKE_BENCH_SRCS := bench/daemon/wake_bench.cpp user/mxrtd/shm.cpp user/mxrtd/futex.cpp user/mxrtd/contract.cpp \
-	kernel/lib/hist/log2_hist.cpp
-build/guest/%/bin/mxrt-wake-bench: $(WAKE_BENCH_SRCS) $(DAEMON_DEPS)
-	@mkdir -p $(dir $@)
-	$(CXX_$*) $(TOOL_FLAGS) $(DAEMON_FLAGS) -Iuser $(URING_$*) -static -pthread -o $@ $(WAKE_BENCH_SRCS) -l:liburing.a
-# mxrt-contention, static, with libbpf, libelf and zlib (Debian's -dev packages: the host's for x86_64,
-# the arm64 ones unpacked by scripts/setup.sh for aarch64) and its skeleton for that architecture
-BPF_ARCH_x86_64 := x86
-BPF_ARCH_aarch64 := arm64
-BPFLIBS_aarch64 := $(MXRT_CACHE)/bpflibs/arm64/root
-BPFLIB_FLAGS_x86_64 :=
-BPFLIB_FLAGS_aarch64 := -isystem $(BPFLIBS_aarch64)/usr/include -L$(BPFLIBS_aarch64)/usr/lib/aarch64-linux-gnu
-BPF_LIBS := -lbpf -lelf -lz
-.SECONDEXPANSION:
-build/guest/%/bin/mxrt-contention: $(CONTENTION_SRCS) $(CONTENTION_HDRS) $(BPF_OUT)/$$(BPF_ARCH_$$*)/contention.skel.h \
-		| $(CLI11_DIR)/CLI
-	@mkdir -p $(dir $@)
-	@test "$*" != aarch64 || test -f "$(BPFLIBS_aarch64)/usr/lib/aarch64-linux-gnu/libbpf.a" || \
-		{ echo "no aarch64 libbpf ($(BPFLIBS_aarch64)): run scripts/setup.sh" >&2; exit 1; }
-	$(CXX_$*) $(TOOL_FLAGS) -I$(BPF_OUT)/$(BPF_ARCH_$*) $(BPFLIB_FLAGS_$*) -static -o $@ $(CONTENTION_SRCS) $(BPF_LIBS)
-# whether the emulated machine stood still during a test (tests/vm/stall_meter.cpp)
-build/guest/%/bin/mxrt-stall-meter: tests/vm/stall_meter.cpp
-	@mkdir -p $(dir $@)
-	$(CXX_$*) $(TOOL_FLAGS) -static -pthread -o $@ $<
-# how the driver serves io_uring and RWF_NOWAIT readers (tests/vm/uring_probe.cpp)
-build/guest/%/bin/mxrt-uring-probe: tests/vm/uring_probe.cpp include/uapi/mxrt/max30102.h
-	@mkdir -p $(dir $@)
-	$(CXX_$*) $(TOOL_FLAGS) $(URING_$*) -static -o $@ $< -l:liburing.a
-GUEST_TOOL_BINS := $(foreach a,x86_64 aarch64,$(addprefix build/guest/$(a)/bin/,$(GUEST_TOOLS)))
+GUEST_TOOLS := mxrt-max30102-read mxrt-lat mxrt-lat-workload mxrt-vitals-eval mxrt-max30102-ctl mxrtd mxrt-top mxrt-restrict \
+	mxrt-uring-probe mxrt-stall-meter mxrt-wake-bench mxrt-contention mxrt-max30102-ioctl-test mxrt-max30102-ioctl-test32
+GUEST_TOOL_BINS := $(foreach a,$(GUESTS),$(addprefix build/guest/$(a)/bin/,$(GUEST_TOOLS)))
 guest: $(GUEST_TOOL_BINS)
 .PHONY: guest-tools
 guest-tools: $(GUEST_TOOL_BINS)
-
-# --- the same tools for the build host (tests/user/ checks their command lines and judgements)
-build/host/bin/mxrt-max30102-read: user/max30102-read/max30102_read.cpp include/uapi/mxrt/max30102.h
-	@mkdir -p $(dir $@)
-	g++-12 $(TOOL_FLAGS) -o $@ $<
-build/host/bin/mxrt-lat: user/lat/lat_cli.cpp | $(CLI11_DIR)/CLI
-	@mkdir -p $(dir $@)
-	g++-12 $(TOOL_FLAGS) -o $@ $<
-build/host/bin/mxrt-max30102-ctl: $(CTL_DEPS) | $(CLI11_DIR)/CLI
-	@mkdir -p $(dir $@)
-	g++-12 $(TOOL_FLAGS) $(CTL_FLAGS) -o $@ $<
-build/host/bin/mxrtd: $(DAEMON_SRCS) $(DAEMON_DEPS)
-	@mkdir -p $(dir $@)
-	g++-12 $(TOOL_FLAGS) $(DAEMON_FLAGS) -pthread -o $@ $(DAEMON_SRCS) -l:liburing.a
-build/host/bin/mxrt-top: $(TOP_SRCS) $(DAEMON_DEPS)
-	@mkdir -p $(dir $@)
-	g++-12 $(TOOL_FLAGS) $(DAEMON_FLAGS) -pthread -o $@ $(TOP_SRCS)
-build/host/bin/mxrt-contention: $(CONTENTION_SRCS) $(CONTENTION_HDRS) $(BPF_OUT)/x86/contention.skel.h | $(CLI11_DIR)/CLI
-	@mkdir -p $(dir $@)
-	g++-12 $(TOOL_FLAGS) -I$(BPF_OUT)/x86 -o $@ $(CONTENTION_SRCS) $(BPF_LIBS)
-# The evaluator runs the estimator's own source (kernel/max30102/vitals.cpp) in user space.
-build/host/bin/mxrt-vitals-eval: $(VITALS_EVAL_SRCS) $(wildcard user/vitals-eval/*.hpp) kernel/max30102/vitals.h \
-		include/uapi/mxrt/max30102.h | $(CLI11_DIR)/CLI
-	@mkdir -p $(dir $@)
-	g++-12 $(TOOL_FLAGS) -DMXRT_HOSTED -Ikernel -Iuser -o $@ $(VITALS_EVAL_SRCS)
 
 # The estimator's cost benchmark (bench/vitals/run.sh): the cores compiled as in the kernel (no
 # MXRT_HOSTED: plain copies and fences in the ring), -O2, over the user-space platform for the
