@@ -157,11 +157,11 @@ $(B)/tools-$(1)/$(2)/%.o: %.cpp | $(HDR_LIBS) $(6)
 	$$(CXX_$(1)) $$(TOOL_FLAGS) $(4) -MMD -MP -c -o $$@ $$<
 $(TOOLS_BIN_$(1))/$(2): $(patsubst %.cpp,$(B)/tools-$(1)/$(2)/%.o,$(3)) | $(6)
 	@mkdir -p $$(dir $$@)
-	$$(CXX_$(1)) $(4) $$(LINK_$(1)) -o $$@ $$(filter %.o,$$^) $(5)
+	$$(CXX_$(1)) $(4) $$(LINK_$(1)) -o $$@ $$^ $(5)
 -include $(patsubst %.cpp,$(B)/tools-$(1)/$(2)/%.d,$(3))
 endef
-# the C++ tools, for each of x86_64, aarch64 and host that NAME is built for (3rd argument)
-# tools NAME,SOURCES,ARCHES,FLAGS,LIBS,PREREQUISITES (ARCH is $$(a) in FLAGS, LIBS and PREREQUISITES)
+# tools NAME,SOURCES,ARCHES,FLAGS,LIBS,PREREQUISITES: NAME for each of ARCHES (x86_64, aarch64, host)
+# with the same FLAGS, LIBS and PREREQUISITES; a tool whose differ by ARCH is called once per ARCH
 tools = $(foreach a,$(3),$(eval $(call tool,$(a),$(1),$(2),$(4),$(5),$(6))))
 ALL := x86_64 aarch64 host
 GUESTS := x86_64 aarch64
