@@ -106,6 +106,14 @@ int mxrt_sim_irq_set_trigger(struct mxrt_sim *sim, mxrt_u32 trigger) MXRT_NOEXCE
 enum mxrt_sim_irq_action mxrt_sim_irq_poll(struct mxrt_sim *sim, mxrt_u64 now,
 					   int masked) MXRT_NOEXCEPT;
 
+/*
+ * Whether mxrt_sim_irq_poll would act now (deliver an interrupt, or drop one by the lose_irq
+ * fault), without consuming anything: a latched edge stays latched. For a caller that cannot
+ * deliver an interrupt in its own context (a transfer, a control write) and hands the poll to one
+ * that can; whoever polls must deliver what the poll says, or the edge is gone.
+ */
+int mxrt_sim_irq_due(struct mxrt_sim *sim, int masked) MXRT_NOEXCEPT;
+
 /* When something next changes the interrupt line (MXRT_SIM_NEVER = nothing scheduled). */
 mxrt_u64 mxrt_sim_next_event(struct mxrt_sim *sim, mxrt_u64 now) MXRT_NOEXCEPT;
 

@@ -664,6 +664,18 @@ public:
 		return MXRT_SIM_IRQ_RAISE;
 	}
 
+	// Whether IrqPoll would act now (deliver, or drop by the lose_irq fault), without doing it:
+	// for a caller that cannot deliver in its own context and hands the poll to one that can.
+	bool IrqDue(bool masked) const {
+		if (masked)
+			return false;
+		if (faults_.storm != 0)
+			return true;
+		if (Edge())
+			return edge_pending_;
+		return LevelActive() && !suppressed_;
+	}
+
 	u64 NextEvent(u64 now) const {
 		u64 next = temp_done_;
 		if (faults_.storm != 0)
@@ -1203,6 +1215,8 @@ int mxrt_sim_irq_set_trigger(mxrt_sim *sim, mxrt_u32 trigger) noexcept {
 mxrt_sim_irq_action mxrt_sim_irq_poll(mxrt_sim *sim, mxrt_u64 now, int masked) noexcept {
 	return S(sim)->IrqPoll(now, masked != 0);
 }
+
+int mxrt_sim_irq_due(mxrt_sim *sim, int masked) noexcept { return S(sim)->IrqDue(masked != 0); }
 
 mxrt_u64 mxrt_sim_next_event(mxrt_sim *sim, mxrt_u64 now) noexcept { return S(sim)->NextEvent(now); }
 

@@ -12,7 +12,16 @@
  * same properties (module parameters below).
  *
  * Time: a hard hrtimer brings the model up to date when something is due (a sample that raises an
- * interrupt, the end of a temperature conversion, a storm tick); every transfer does too.
+ * interrupt, the end of a temperature conversion, a storm tick); every transfer does too. The
+ * timer is armed in one place, under the model's lock, from the state just computed: a transfer
+ * and the timer's callback on two CPUs cannot leave a deadline of an older state armed (the
+ * callback used to re-arm itself after the lock was dropped, which could put back the deadline of
+ * a temperature conversion over a transfer's sooner almost-full one: the interrupt came late).
+ *
+ * Interrupts are delivered in hard IRQ context only (the timer, or the irq_work "kick"). A
+ * transfer or a control write that finds one due only asks (mxrt_sim_irq_due) and queues the
+ * kick, whose poll consumes the edge and delivers it: a poll in the transfer consumed a latched
+ * edge that the kick's poll then no longer saw, so an edge-triggered requester lost it.
  *
  * The interrupt controller senses the INT pin (low-active, open drain) as the requester asks: a
  * level (handle_level_irq masks the line while a threaded handler runs; unmasking re-checks the
@@ -79,6 +88,7 @@ struct sim_dev {
 	struct mxrt_sim *sim;
 	struct hrtimer timer;
 	struct irq_work kick; /* delivers an interrupt found due outside hard IRQ context */
+	bool timer_off;       /* under lock: set at removal, the timer is no longer armed */
 	struct irq_domain *domain;
 	struct fwnode_handle *own_fwnode; /* x86: the domain's name, no firmware node */
 	/*
@@ -118,21 +128,33 @@ static struct dentry *sim_dbg_root;
 static struct lock_class_key sim_chip_lock_key;
 static struct platform_device *sim_own_pdev;
 
-/* Called with sd->lock held: what the INT line does now, and when to look again. */
-static bool sim_poll_locked(struct sim_dev *sd, u64 now, u64 *next)
+/*
+ * Called with sd->lock held, after the model was brought up to @now: arms the timer for the
+ * model's next event. The only place that arms it, so the deadline armed last is always that of
+ * the newest state (hrtimer_start() from the timer's own callback is allowed; the callback then
+ * returns HRTIMER_NORESTART). A deadline left from an older state when nothing is due any more
+ * costs one step that finds nothing.
+ */
+static void sim_arm_locked(struct sim_dev *sd, u64 now)
 {
-	bool raise;
+	u64 next = mxrt_sim_next_event(sd->sim, now);
 
-	mxrt_sim_advance(sd->sim, now);
-	raise = mxrt_sim_irq_poll(sd->sim, now, READ_ONCE(sd->masked)) == MXRT_SIM_IRQ_RAISE;
-	*next = mxrt_sim_next_event(sd->sim, now);
-	return raise;
+	lockdep_assert_held(&sd->lock);
+	if (next != MXRT_SIM_NEVER && !sd->timer_off)
+		hrtimer_start(&sd->timer, ns_to_ktime(next), HRTIMER_MODE_ABS_HARD);
 }
 
-static void sim_arm(struct sim_dev *sd, u64 next)
+/*
+ * Called with sd->lock held outside hard IRQ context (a transfer, a control write): brings the
+ * model up to now and re-arms the timer; true if an interrupt is due, for the kick to deliver.
+ */
+static bool sim_update_locked(struct sim_dev *sd)
 {
-	if (next != MXRT_SIM_NEVER)
-		hrtimer_start(&sd->timer, ns_to_ktime(next), HRTIMER_MODE_ABS_HARD);
+	u64 now = ktime_get_ns();
+
+	mxrt_sim_advance(sd->sim, now);
+	sim_arm_locked(sd, now);
+	return mxrt_sim_irq_due(sd->sim, READ_ONCE(sd->masked));
 }
 
 /* Hard IRQ context (timer or irq_work): deliver the interrupt to whoever requested it. */
@@ -141,37 +163,34 @@ static void sim_raise(struct sim_dev *sd)
 	generic_handle_domain_irq(sd->domain, 0);
 }
 
-/* Hard IRQ context: bring the chip model up to now, raise INT if it asserts; when to look again. */
-static u64 sim_step(struct sim_dev *sd)
+/*
+ * Hard IRQ context: brings the chip model up to now, re-arms the timer, and delivers the
+ * interrupt if the poll says so (the poll consumes a latched edge: it is delivered right here).
+ */
+static void sim_step(struct sim_dev *sd)
 {
 	unsigned long flags;
+	u64 now = ktime_get_ns();
 	bool raise;
-	u64 next;
 
 	raw_spin_lock_irqsave(&sd->lock, flags);
-	raise = sim_poll_locked(sd, ktime_get_ns(), &next);
+	mxrt_sim_advance(sd->sim, now);
+	raise = mxrt_sim_irq_poll(sd->sim, now, READ_ONCE(sd->masked)) == MXRT_SIM_IRQ_RAISE;
+	sim_arm_locked(sd, now);
 	raw_spin_unlock_irqrestore(&sd->lock, flags);
 	if (raise)
 		sim_raise(sd);
-	return next;
 }
 
 static enum hrtimer_restart sim_timer_fn(struct hrtimer *t)
 {
-	struct sim_dev *sd = container_of(t, struct sim_dev, timer);
-	u64 next = sim_step(sd);
-
-	if (next == MXRT_SIM_NEVER)
-		return HRTIMER_NORESTART;
-	hrtimer_set_expires(t, ns_to_ktime(next));
-	return HRTIMER_RESTART;
+	sim_step(container_of(t, struct sim_dev, timer));
+	return HRTIMER_NORESTART; /* sim_arm_locked() armed it again if something is due */
 }
 
 static void sim_kick_fn(struct irq_work *w)
 {
-	struct sim_dev *sd = container_of(w, struct sim_dev, kick);
-
-	sim_arm(sd, sim_step(sd));
+	sim_step(container_of(w, struct sim_dev, kick));
 }
 
 /* ---- the interrupt controller ---------------------------------------------------------------- */
@@ -315,7 +334,7 @@ static int sim_xfer(struct i2c_adapter *adap, struct i2c_msg *msgs, int num)
 	struct sim_dev *sd = i2c_get_adapdata(adap);
 	struct mxrt_sim_msg *m = sd->msgs;
 	unsigned long flags;
-	u64 bus_ns = 0, next;
+	u64 bus_ns = 0;
 	bool raise;
 	u32 gen;
 	int i, rc;
@@ -331,9 +350,8 @@ static int sim_xfer(struct i2c_adapter *adap, struct i2c_msg *msgs, int num)
 	raw_spin_lock_irqsave(&sd->lock, flags);
 	rc = mxrt_sim_xfer(sd->sim, m, num, ktime_get_ns(), &bus_ns);
 	gen = sd->recover_gen; /* a hang waits for a recovery after this point */
-	raise = sim_poll_locked(sd, ktime_get_ns(), &next);
+	raise = sim_update_locked(sd);
 	raw_spin_unlock_irqrestore(&sd->lock, flags);
-	sim_arm(sd, next);
 	if (raise)
 		irq_work_queue(&sd->kick);
 	if (bus_ns == MXRT_SIM_BUS_HANG)
@@ -391,7 +409,6 @@ static ssize_t control_write(struct file *f, const char __user *ubuf, size_t cou
 {
 	struct sim_dev *sd = file_inode(f)->i_private;
 	unsigned long flags;
-	u64 next;
 	bool raise;
 	char *buf;
 	int rc;
@@ -404,10 +421,9 @@ static ssize_t control_write(struct file *f, const char __user *ubuf, size_t cou
 	raw_spin_lock_irqsave(&sd->lock, flags);
 	mxrt_sim_advance(sd->sim, ktime_get_ns());
 	rc = mxrt_sim_control(sd->sim, buf, count, ktime_get_ns());
-	raise = sim_poll_locked(sd, ktime_get_ns(), &next);
+	raise = sim_update_locked(sd);
 	raw_spin_unlock_irqrestore(&sd->lock, flags);
 	kfree(buf);
-	sim_arm(sd, next);
 	if (raise)
 		irq_work_queue(&sd->kick);
 	if (rc)
@@ -613,6 +629,9 @@ static void sim_teardown(struct sim_dev *sd)
 	}
 	if (sd->adap.algo)
 		i2c_del_adapter(&sd->adap); /* unbinds the clients (and their IRQ users) first */
+	raw_spin_lock_irqsave(&sd->lock, flags);
+	sd->timer_off = true; /* a kick still pending below must not arm it again */
+	raw_spin_unlock_irqrestore(&sd->lock, flags);
 	hrtimer_cancel(&sd->timer);
 	irq_work_sync(&sd->kick);
 	if (sd->domain) {

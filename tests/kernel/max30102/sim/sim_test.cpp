@@ -541,6 +541,35 @@ TEST_F(SimTest, FallingEdgeIsOneInterruptPerHighToLowTransition) {
 	EXPECT_NE(Show().find("irqs_raised=2 irqs_lost=1"), std::string::npos) << Show();
 }
 
+// A transfer that finds an interrupt due only asks (the kernel glue cannot deliver one there) and
+// hands the poll to hard IRQ context: asking must leave the edge latched for that poll.
+TEST_F(SimTest, AskingWhetherAnInterruptIsDueConsumesNothing) {
+	ASSERT_EQ(mxrt_sim_irq_set_trigger(sim_, MXRT_SIM_TRIGGER_EDGE_FALLING), 0);
+	Config c;
+	c.fifo_almost_full = 20;
+	Configure(c);
+	Write(MAX30102_REG_INT_ENABLE1, {MAX30102_INT_A_FULL});
+	Reg(MAX30102_REG_INT_STATUS1); // INT goes high
+	EXPECT_EQ(mxrt_sim_irq_due(sim_, 0), 0) << "no edge yet";
+	mxrt_sim_advance(sim_, kT0 + 200 * kMs); // the 20th sample: INT low, an edge latched
+	EXPECT_EQ(mxrt_sim_irq_due(sim_, 1), 0) << "masked: nothing to do now";
+	EXPECT_EQ(mxrt_sim_irq_due(sim_, 0), 1);
+	EXPECT_EQ(mxrt_sim_irq_due(sim_, 0), 1) << "asking twice still leaves it latched";
+	EXPECT_EQ(mxrt_sim_irq_poll(sim_, kT0 + 200 * kMs, 0), MXRT_SIM_IRQ_RAISE);
+	EXPECT_EQ(mxrt_sim_irq_due(sim_, 0), 0) << "the poll consumed it";
+	// a level stays due until the status read releases the pin; a lost one is due once (the poll
+	// that drops it)
+	ASSERT_EQ(mxrt_sim_irq_set_trigger(sim_, MXRT_SIM_TRIGGER_LEVEL_LOW), 0);
+	EXPECT_EQ(mxrt_sim_irq_due(sim_, 0), 1);
+	EXPECT_EQ(mxrt_sim_irq_poll(sim_, kT0 + 200 * kMs, 0), MXRT_SIM_IRQ_RAISE);
+	EXPECT_EQ(mxrt_sim_irq_due(sim_, 0), 1) << "the pin is still low";
+	ASSERT_EQ(mxrt_sim_control(sim_, "lose_irq=1", 10, kT0 + 200 * kMs), 0);
+	EXPECT_EQ(mxrt_sim_irq_poll(sim_, kT0 + 200 * kMs, 0), MXRT_SIM_IRQ_NONE) << "lost";
+	EXPECT_EQ(mxrt_sim_irq_due(sim_, 0), 0) << "suppressed until the pin is released";
+	Reg(MAX30102_REG_INT_STATUS1, kT0 + 200 * kMs);
+	EXPECT_EQ(mxrt_sim_irq_due(sim_, 0), 0) << "released";
+}
+
 TEST_F(SimTest, StuckLineIsOneEdgeButEndlessLevel) {
 	Reg(MAX30102_REG_INT_STATUS1);
 	ASSERT_EQ(mxrt_sim_irq_set_trigger(sim_, MXRT_SIM_TRIGGER_EDGE_FALLING), 0);
