@@ -77,9 +77,13 @@ for c in $(seq 1 "$(nproc)"); do
 	sh -c 'while :; do :; done' &
 	hogs="$hogs $!"
 done
+DSTATS=/sys/kernel/debug/mxrt_max30102/max30102-0/stats
+dstat() { sed -n "s/^$1: //p" $DSTATS; }
+echo "driver before the daemon: fifo_lost=$(dstat fifo_lost) irq_missed=$(dstat irq_missed) $(grep irq_missed_gap $DSTATS)"
+mxrt-stall-meter $((long_s + 6)) >/tmp/stall &
+meter=$!
 if start /tmp/long.log mxrtd --rate 1000 --pulse-width 215 $DEV; then
-	mxrt-stall-meter $((long_s + 2)) >/tmp/stall &
-	meter=$!
+	echo "driver with the daemon up: fifo_lost=$(dstat fifo_lost) irq_missed=$(dstat irq_missed) lost=$(json lost) $(grep irq_missed_gap $DSTATS)"
 	consumer=$(mxrt-top --records $long_n --priority 30)
 	echo "consumer: $consumer"
 	wait $meter
@@ -88,6 +92,8 @@ if start /tmp/long.log mxrtd --rate 1000 --pulse-width 215 $DEV; then
 	js=$(mxrt-top --json)
 	echo "mxrt-top --json: $js"
 	mxrt-top -n 1
+	# the driver's own counters (debugfs `stats`, docs/max30102.md): a loss below says where it began
+	echo "driver stats: $(tr '\n' ' ' <$DSTATS)"
 	check long-deadline '[ "$(json policy)" = SCHED_DEADLINE ] && [ "$(json io)" = io_uring ] && [ "$(json wait)" = futex_waitv ]'
 	# the daemon and its consumers: nothing lost between the driver and the consumer
 	timing_check long-consumer-kept-up '[ "$(field records "$consumer")" = $long_n ] && [ "$(field reader_overruns "$consumer")" = 0 ]'
@@ -118,6 +124,7 @@ if start /tmp/long.log mxrtd --rate 1000 --pulse-width 215 $DEV; then
 	check long-nothing-left nothing_left
 else
 	bad long-start
+	kill $meter
 fi
 kill $hogs
 wait $hogs 2>/dev/null
