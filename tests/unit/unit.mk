@@ -161,7 +161,8 @@ $(TOOLS_BIN_$(1))/$(2): $(patsubst %.cpp,$(B)/tools-$(1)/$(2)/%.o,$(3)) | $(6)
 -include $(patsubst %.cpp,$(B)/tools-$(1)/$(2)/%.d,$(3))
 endef
 # tools NAME,SOURCES,ARCHES,FLAGS,LIBS,PREREQUISITES: NAME for each of ARCHES (x86_64, aarch64, host)
-# with the same FLAGS, LIBS and PREREQUISITES; a tool whose differ by ARCH is called once per ARCH
+# with the same FLAGS, LIBS and PREREQUISITES; a tool whose FLAGS, LIBS or PREREQUISITES differ by
+# ARCH is called once per ARCH
 tools = $(foreach a,$(3),$(eval $(call tool,$(a),$(1),$(2),$(4),$(5),$(6))))
 ALL := x86_64 aarch64 host
 GUESTS := x86_64 aarch64
