@@ -39,6 +39,9 @@ wait_device() {
 # sim_counter NAME [DIR]: the value of NAME=... in the simulator's state file (DIR: $SIM, the
 # simulator's debugfs directory of the adapter)
 sim_counter() { tr ' ' '\n' <"${2:-${SIM:?}}/state" | sed -n "s/^$1=//p" | head -1; }
+# stat_of NAME: the first word of the driver's counter NAME in its debugfs stats (DBG: the
+# device's debugfs directory, max30102-0's unless the script sets it)
+stat_of() { sed -n "s/^$1: //p" "${DBG:-/sys/kernel/debug/mxrt_max30102/max30102-0}/stats" | cut -d' ' -f1; }
 
 # Results of a guest test that reports each check (tests/vm/init counts them). Set SUITE first:
 #   ok NAME [DETAIL] | bad NAME [DETAIL] (sets fail=1) | skipped NAME REASON (counted apart)

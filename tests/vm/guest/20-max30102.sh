@@ -9,7 +9,6 @@
 set -u
 M=${MXRT_MODDIR:?}
 SUITE=max30102 # ok, bad, check: tests/vm/test-env.sh
-stat_of() { sed -n "s/^$1: //p" "$DBG/stats" | cut -d' ' -f1; }
 sim_reg() { sed -n "s/.* $1=\([0-9a-f]*\).*/\1/p" "$SIM/state" | head -1; }
 read_dev() { mxrt-max30102-read "$@" "$DEV"; }
 field() { echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }

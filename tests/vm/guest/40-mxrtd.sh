@@ -77,13 +77,14 @@ for c in $(seq 1 "$(nproc)"); do
 	sh -c 'while :; do :; done' &
 	hogs="$hogs $!"
 done
-DSTATS=/sys/kernel/debug/mxrt_max30102/max30102-0/stats
-dstat() { sed -n "s/^$1: //p" $DSTATS; }
-echo "driver before the daemon: fifo_lost=$(dstat fifo_lost) irq_missed=$(dstat irq_missed) $(grep irq_missed_gap $DSTATS)"
+DBG=/sys/kernel/debug/mxrt_max30102/max30102-0
+# losses_at WHEN: the driver's losses and missed interrupts so far, so that a loss says where it began
+losses_at() { echo "driver $1: fifo_lost=$(stat_of fifo_lost) irq_missed=$(stat_of irq_missed) $(grep irq_missed_gap "$DBG/stats")"; }
+losses_at "before the daemon"
 mxrt-stall-meter $((long_s + 6)) >/tmp/stall &
 meter=$!
 if start /tmp/long.log mxrtd --rate 1000 --pulse-width 215 $DEV; then
-	echo "driver with the daemon up: fifo_lost=$(dstat fifo_lost) irq_missed=$(dstat irq_missed) lost=$(json lost) $(grep irq_missed_gap $DSTATS)"
+	losses_at "with the daemon up (its lost=$(json lost))"
 	consumer=$(mxrt-top --records $long_n --priority 30)
 	echo "consumer: $consumer"
 	wait $meter
@@ -93,7 +94,7 @@ if start /tmp/long.log mxrtd --rate 1000 --pulse-width 215 $DEV; then
 	echo "mxrt-top --json: $js"
 	mxrt-top -n 1
 	# the driver's own counters (debugfs `stats`, docs/max30102.md): a loss below says where it began
-	echo "driver stats: $(tr '\n' ' ' <$DSTATS)"
+	echo "driver stats: $(tr '\n' ' ' <"$DBG/stats")"
 	check long-deadline '[ "$(json policy)" = SCHED_DEADLINE ] && [ "$(json io)" = io_uring ] && [ "$(json wait)" = futex_waitv ]'
 	# the daemon and its consumers: nothing lost between the driver and the consumer
 	timing_check long-consumer-kept-up '[ "$(field records "$consumer")" = $long_n ] && [ "$(field reader_overruns "$consumer")" = 0 ]'

@@ -34,7 +34,6 @@ CLIENT=$(basename "$(readlink -f /sys/class/misc/max30102-0/device)")
 SYS=/sys/bus/i2c/devices/$CLIENT
 BUS=${CLIENT%%-*}
 echo "client $CLIENT on i2c-$BUS, simulator $SIM"
-stat_of() { sed -n "s/^$1: //p" "$DBG/stats" | cut -d' ' -f1; }
 wait_suspended() {
 	i=0
 	while [ "$(cat $SYS/power/runtime_status)" != suspended ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
