@@ -188,6 +188,10 @@ void Daemon::PublishConfig(Pipeline *p) {
 }
 
 int Daemon::Start() {
+	// Small stacks before the first thread: under MCL_FUTURE each is faulted in at creation.
+	if (const int r = SetThreadStacks())
+		LOG_W("threads keep glibc's default stack size (%s): each is locked whole at creation",
+		      std::strerror(-r));
 	// Memory first: everything after this (threads' stacks, buffers, the segments) is locked.
 	if (cfg_.lock_memory != LockMemory::kOff) {
 		std::string why;

@@ -11,6 +11,7 @@
 // partition, or CPUs isolated at boot (isolcpus=domain,N). DescribeRefusal says which applies.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -32,6 +33,15 @@ std::string DescribeDeadlineRefusal(int err, const std::vector<int> &cpus);
 
 // mlockall(MCL_CURRENT | MCL_FUTURE): 0 or -errno, with *why saying what to change.
 int LockMemory(std::string *why);
+
+// The stack of every thread created after this call (std::thread included): kThreadStackBytes
+// instead of glibc's default, RLIMIT_STACK (8 MiB on Debian). Under MCL_FUTURE a new thread's
+// stack is faulted in whole by the thread that creates it; 8 MiB took about 90 ms under QEMU while
+// a real-time consumer spun behind it on the other CPU, which kept the driver's interrupt thread
+// off the CPUs long enough to overflow the sensor's FIFO at 1 kHz (docs/daemon.md, "Memory").
+// 0 or -errno.
+inline constexpr std::size_t kThreadStackBytes = 256 * 1024;
+int SetThreadStacks();
 
 // The kernel's io_uring switch (/proc/sys/kernel/io_uring_disabled, 6.6+): -1 if absent.
 int IoUringDisabledSysctl();
