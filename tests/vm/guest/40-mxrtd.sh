@@ -57,6 +57,8 @@ nothing_left() { [ -z "$(ls /dev/shm)" ] && [ -z "$(ls /dev/mqueue)" ] && [ ! -e
 # lines LOG PATTERN: how many lines of the log match
 lines() { grep -cE "$2" "$1"; }
 iou_workers() { cat /proc/"$1"/task/*/comm 2>/dev/null | grep -c '^iou-wrk'; }
+# locked_kb PID: the memory a process has locked in RAM, in KiB (the Locked: lines of its smaps)
+locked_kb() { awk '/^Locked:/ { kb += $2 } END { print kb + 0 }' /proc/"$1"/smaps; }
 
 # 1. the driver's non-blocking path: a blocking file (no O_NONBLOCK) answers RWF_NOWAIT with
 # EAGAIN, and io_uring reads complete without an io-wq worker (read_iter + FMODE_NOWAIT)
@@ -85,6 +87,14 @@ mxrt-stall-meter $((long_s + 6)) >/tmp/stall &
 meter=$!
 if start /tmp/long.log mxrtd --rate 1000 --pulse-width 215 $DEV; then
 	losses_at "with the daemon up (its lost=$(json lost))"
+	# its threads' stacks are 256 KiB: under mlockall each is locked whole at creation, and 8 MiB
+	# stacks (glibc's default) took long enough to overflow the sensor's FIFO (docs/daemon.md)
+	locked=$(locked_kb $DPID)
+	if [ "$locked" -lt 16384 ]; then
+		ok long-locked-memory-small "$locked KiB locked"
+	else
+		bad long-locked-memory-small "$locked KiB locked, 16 MiB at most"
+	fi
 	consumer=$(mxrt-top --records $long_n --priority 30)
 	echo "consumer: $consumer"
 	wait $meter
