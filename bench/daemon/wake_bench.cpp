@@ -33,6 +33,7 @@
 #include <vector>
 
 #include <mxrtd/futex.hpp>
+#include <mxrtd/sched.hpp>
 #include <mxrtd/shm.hpp>
 
 using namespace mxrtd;
@@ -228,6 +229,10 @@ int main(int argc, char **argv) {
 		std::fprintf(stderr, "mxrt-wake-bench: the daemon's segment for %s: %s\n", dev, std::strerror(-err));
 		return 1;
 	}
+	// the daemon's small stacks: 8 MiB ones, locked whole as each thread starts, stall the machine
+	// while the first readers already measure (docs/daemon.md, "Memory")
+	if (const int r = SetThreadStacks())
+		std::fprintf(stderr, "mxrt-wake-bench: thread stacks: %s\n", std::strerror(-r));
 	if (mlockall(MCL_CURRENT | MCL_FUTURE) != 0)
 		std::fprintf(stderr, "mxrt-wake-bench: mlockall: %s\n", std::strerror(errno));
 	std::vector<Method> m(4 + std::size_t(fanout));

@@ -7,7 +7,6 @@
 #include <cstring>
 #include <fcntl.h>
 #include <fstream>
-#include <pthread.h>
 #include <sched.h>
 #include <sstream>
 #include <sys/mman.h>
@@ -136,18 +135,6 @@ int LockMemory(std::string *why) {
 	else
 		*why = "mlockall: " + std::string(std::strerror(err));
 	return -err;
-}
-
-int SetThreadStacks() {
-	pthread_attr_t a;
-	int r = pthread_attr_init(&a);
-	if (r == 0) {
-		r = pthread_attr_setstacksize(&a, kThreadStackBytes);
-		if (r == 0)
-			r = pthread_setattr_default_np(&a); // GNU: every later pthread_create without attributes
-		pthread_attr_destroy(&a);
-	}
-	return -r;
 }
 
 int IoUringDisabledSysctl() {

@@ -13,6 +13,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <pthread.h>
 #include <string>
 #include <vector>
 
@@ -40,8 +41,19 @@ int LockMemory(std::string *why);
 // a real-time consumer spun behind it on the other CPU, which kept the driver's interrupt thread
 // off the CPUs long enough to overflow the sensor's FIFO at 1 kHz (docs/daemon.md, "Memory").
 // 0 or -errno.
+// Inline: the wake-up benchmark (bench/daemon/wake_bench.cpp) uses it without the rest of this file.
 inline constexpr std::size_t kThreadStackBytes = 256 * 1024;
-int SetThreadStacks();
+inline int SetThreadStacks() {
+	pthread_attr_t a;
+	int r = pthread_attr_init(&a);
+	if (r == 0) {
+		r = pthread_attr_setstacksize(&a, kThreadStackBytes);
+		if (r == 0)
+			r = pthread_setattr_default_np(&a); // GNU: every later pthread_create without attributes
+		pthread_attr_destroy(&a);
+	}
+	return -r;
+}
 
 // The kernel's io_uring switch (/proc/sys/kernel/io_uring_disabled, 6.6+): -1 if absent.
 int IoUringDisabledSysctl();
