@@ -92,21 +92,10 @@ comma := ,
 TOOLS := $(TOOLS_DIR)/mxrt-max30102-read $(TOOLS_DIR)/mxrt-lat $(TOOLS_DIR)/mxrt-vitals-eval $(TOOLS_DIR)/mxrt-max30102-ctl \
 	$(TOOLS_DIR)/mxrtd $(TOOLS_DIR)/mxrt-top $(TOOLS_DIR)/mxrt-contention
 tools: $(TOOLS)
-# tool NAME,SOURCES,FLAGS,LIBS,ORDER-ONLY: each source compiles on its own (so that ccache can keep
-# it; -MMD: a changed header rebuilds what includes it) into $(TOOLS_OBJ)/NAME/, then they link.
-# The objects are named relative to the tree, as the .d files name them: ccache's base directory
-# (scripts/ccache.mk) rewrites the absolute paths in a .d file to relative ones, and a rule for
-# /abs/build/x.o never sees the headers that a .d lists for build/x.o (a changed header rebuilt
-# nothing, and mxrtd linked against an object compiled with the old one).
-TOOLS_OBJ := $(patsubst $(CURDIR)/%,%,$(TOOLS_DIR))/obj
-define tool
-$(TOOLS_OBJ)/$(1)/%.o: %.cpp | $(BUILD)/include/cli11/CLI $(5)
-	@mkdir -p $$(dir $$@)
-	$$(TOOLS_CXX) $$(TOOLS_FLAGS) $(3) -MMD -MP -c -o $$@ $$<
-$(TOOLS_DIR)/$(1): $(patsubst %.cpp,$(TOOLS_OBJ)/$(1)/%.o,$(2))
-	$$(TOOLS_CXX) $$(TOOLS_FLAGS) $(3) -o $$@ $$^ $(4)
-endef
--include $(shell find $(TOOLS_OBJ) -name '*.d' 2>/dev/null)
+# tool NAME,SOURCES,FLAGS,LIBS,ORDER-ONLY: NAME into $(TOOLS_DIR), its objects in
+# $(TOOLS_DIR)/obj/NAME/ (scripts/tools.mk)
+include scripts/tools.mk
+tool = $(call mxrt-cxx-tool,$(TOOLS_DIR)/obj/$(1),$(TOOLS_DIR)/$(1),$(TOOLS_CXX),$(TOOLS_FLAGS) $(3),$(TOOLS_FLAGS) $(3),$(2),$(4),$(BUILD)/include/cli11/CLI $(5))
 $(BUILD)/include/cli11/CLI: # CLI11 (libcli11-dev) alone, so that a cross compiler can use it
 	@test -d /usr/include/CLI || { echo "CLI11 is missing: apt install libcli11-dev" >&2; exit 1; }
 	@mkdir -p $(dir $@) && ln -sfn /usr/include/CLI $@

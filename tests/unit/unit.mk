@@ -139,11 +139,10 @@ $(TOML_DIR)/toml++:
 	@test -d /usr/include/toml++ || { echo "toml++ is missing: scripts/setup.sh installs libtomlplusplus-dev" >&2; exit 1; }
 	ln -sfn /usr/include/toml++ $@
 TOOL_FLAGS := -std=gnu++20 -O2 -Wall -Wextra -Werror -Iinclude/uapi -isystem $(CLI11_DIR)
-# tool ARCH,NAME,SOURCES,FLAGS,LIBS,PREREQUISITES: each source compiles on its own through ccache
-# (as the unit objects do: a tool compiled and linked in one command cannot be cached, and CI builds
-# these from a clean checkout) into $(B)/tools-ARCH/NAME/, then they link: static for the guests
-# (x86_64, aarch64), dynamic for the build host (host: tests/user/ checks their command lines).
-# PREREQUISITES (generated headers, cross libraries) must exist before the first compile.
+# tool ARCH,NAME,SOURCES,FLAGS,LIBS,PREREQUISITES: NAME for ARCH (scripts/tools.mk), its objects in
+# $(B)/tools-ARCH/NAME/: static for the guests (x86_64, aarch64), dynamic for the build host (host:
+# tests/user/ checks their command lines). PREREQUISITES (generated headers, cross libraries) must
+# exist before the first compile.
 TOOLS_BIN_x86_64 := build/guest/x86_64/bin
 TOOLS_BIN_aarch64 := build/guest/aarch64/bin
 TOOLS_BIN_host := build/host/bin
@@ -151,15 +150,8 @@ CXX_host := $(CCACHE) g++-12
 LINK_x86_64 := -static
 LINK_aarch64 := -static
 LINK_host :=
-define tool
-$(B)/tools-$(1)/$(2)/%.o: %.cpp | $(HDR_LIBS) $(6)
-	@mkdir -p $$(dir $$@)
-	$$(CXX_$(1)) $$(TOOL_FLAGS) $(4) -MMD -MP -c -o $$@ $$<
-$(TOOLS_BIN_$(1))/$(2): $(patsubst %.cpp,$(B)/tools-$(1)/$(2)/%.o,$(3)) | $(6)
-	@mkdir -p $$(dir $$@)
-	$$(CXX_$(1)) $(4) $$(LINK_$(1)) -o $$@ $$^ $(5)
--include $(patsubst %.cpp,$(B)/tools-$(1)/$(2)/%.d,$(3))
-endef
+include scripts/tools.mk
+tool = $(call mxrt-cxx-tool,$(B)/tools-$(1)/$(2),$(TOOLS_BIN_$(1))/$(2),$(CXX_$(1)),$(TOOL_FLAGS) $(4),$(4) $(LINK_$(1)),$(3),$(5),$(HDR_LIBS) $(6))
 # tools NAME,SOURCES,ARCHES,FLAGS,LIBS,PREREQUISITES: NAME for each of ARCHES (x86_64, aarch64, host)
 # with the same FLAGS, LIBS and PREREQUISITES; a tool whose FLAGS, LIBS or PREREQUISITES differ by
 # ARCH is called once per ARCH
