@@ -95,7 +95,7 @@ tools: $(TOOLS)
 # tool NAME,SOURCES,FLAGS,LIBS,ORDER-ONLY: NAME into $(TOOLS_DIR), its objects in
 # $(TOOLS_DIR)/obj/NAME/ (scripts/tools.mk)
 include scripts/tools.mk
-tool = $(call mxrt-cxx-tool,$(TOOLS_DIR)/obj/$(1),$(TOOLS_DIR)/$(1),$(TOOLS_CXX),$(TOOLS_FLAGS) $(3),$(TOOLS_FLAGS) $(3),$(2),$(4),$(BUILD)/include/cli11/CLI $(5))
+tool = $(call mxrt-cxx-tool,$(TOOLS_DIR)/obj/$(1),$(TOOLS_DIR)/$(1),$$(TOOLS_CXX),$$(TOOLS_FLAGS) $(3),$$(TOOLS_FLAGS) $(3),$(2),$(4),$(BUILD)/include/cli11/CLI $(5))
 $(BUILD)/include/cli11/CLI: # CLI11 (libcli11-dev) alone, so that a cross compiler can use it
 	@test -d /usr/include/CLI || { echo "CLI11 is missing: apt install libcli11-dev" >&2; exit 1; }
 	@mkdir -p $(dir $@) && ln -sfn /usr/include/CLI $@

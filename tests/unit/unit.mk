@@ -151,7 +151,7 @@ LINK_x86_64 := -static
 LINK_aarch64 := -static
 LINK_host :=
 include scripts/tools.mk
-tool = $(call mxrt-cxx-tool,$(B)/tools-$(1)/$(2),$(TOOLS_BIN_$(1))/$(2),$(CXX_$(1)),$(TOOL_FLAGS) $(4),$(4) $(LINK_$(1)),$(3),$(5),$(HDR_LIBS) $(6))
+tool = $(call mxrt-cxx-tool,$(B)/tools-$(1)/$(2),$(TOOLS_BIN_$(1))/$(2),$$(CXX_$(1)),$$(TOOL_FLAGS) $(4),$(4) $$(LINK_$(1)),$(3),$(5),$(HDR_LIBS) $(6))
 # tools NAME,SOURCES,ARCHES,FLAGS,LIBS,PREREQUISITES: NAME for each of ARCHES (x86_64, aarch64, host)
 # with the same FLAGS, LIBS and PREREQUISITES; a tool whose FLAGS, LIBS or PREREQUISITES differ by
 # ARCH is called once per ARCH
