@@ -27,7 +27,7 @@ else res FAIL make-install "$(tail -n 5 build/logs/install-make.log)"; fi
 # the tools just built track their headers: were user/mxrtd/sched.hpp changed (make -W pretends,
 # touching nothing), exactly the four sources that include it would compile again
 again=$(make --no-print-directory -n -W user/mxrtd/sched.hpp tools FLAVOUR=$flavour KDIR="$kdir" \
-	CROSS_COMPILE=aarch64-linux-gnu- 2>&1 | grep -oE ' -c -o [^ ]+ user/mxrtd/[a-z_]+\.cpp' | sed 's|.* ||' | sort | tr '\n' ' ')
+	CROSS_COMPILE=aarch64-linux-gnu- 2>&1 | grep -oE ' -c -o [^ ]+ [^ ]+\.cpp' | sed 's|.* ||' | sort | tr '\n' ' ')
 if [ "$again" = "user/mxrtd/acquire.cpp user/mxrtd/consumers.cpp user/mxrtd/main.cpp user/mxrtd/sched.cpp " ]; then
 	res PASS header-rebuilds-includers "$again"
 else res FAIL header-rebuilds-includers "would compile: ${again:-nothing}"; fi
