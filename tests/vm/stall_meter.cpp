@@ -7,7 +7,8 @@
 // means the host did not run the virtual CPU: a stall of the machine, not of the software in it.
 // Several short stalls close together hurt a FIFO as much as one long one, so it also sums, per
 // CPU, the time stood still within any WINDOW_MS (default 32: the sensor's FIFO at 1 kHz).
-// Prints "stall_max_us=N late_over_10ms=N wakeups=N stall_window_us=N window_ms=N".
+// Prints "stall_max_us=N late_over_10ms=N wakeups=N stall_window_us=N window_ms=N", and on stderr
+// each stall longer than 20 ms as it ends: its CPU, length and end (CLOCK_MONOTONIC).
 // usage: mxrt-stall-meter SECONDS [WINDOW_MS]
 #include <algorithm>
 #include <atomic>
@@ -56,6 +57,9 @@ int main(int argc, char **argv) {
 				n++;
 				if (late > 1000000) { // a stall: sum those within the window that ends now
 					const long long woke = now.tv_sec * 1000000000ll + now.tv_nsec;
+					if (late > 20000000) // when and where, to look it up (a trace, the kernel log)
+						std::fprintf(stderr, "mxrt-stall-meter: CPU %d stood still %lld us, until %lld.%06lld s (CLOCK_MONOTONIC)\n",
+							     c, late / 1000, woke / 1000000000, woke % 1000000000 / 1000);
 					stalls.emplace_back(woke - late, woke);
 					while (stalls.front().second <= woke - window)
 						stalls.pop_front();

@@ -59,7 +59,7 @@ for spec in "100 411 1000" "400 411 2000" "1000 215 3000"; do
 	set -- $spec
 	setcfg "$1" "$2" || bad "rate-$1" "sysfs refused"
 	# whether the emulated machine itself stood still meanwhile (tests/vm/stall_meter.cpp)
-	mxrt-stall-meter $(($3 / $1 + 1)) $((32000 / $1 + 1)) >/tmp/stall.rate 2>&1 &
+	mxrt-stall-meter $(($3 / $1 + 1)) $((32000 / $1 + 1)) >/tmp/stall.rate &
 	sp=$!
 	out=$(read_dev -n "$3" -b 32)
 	rc=$?
