@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 //
-// Runs in: user space (skipped under TSan, whose pthread_create needs 1 MiB of stack). The daemon's thread stacks: after SetThreadStacks, a
-// thread made the way the daemon makes them (std::thread, no attributes) has kThreadStackBytes of
-// stack, not glibc's default of RLIMIT_STACK. Under mlockall(MCL_FUTURE) that stack is faulted in
-// whole at creation (docs/daemon.md, "Memory").
+// Runs in: user space (skipped under TSan, whose pthread_create needs 1 MiB of stack). The
+// daemon's thread stacks: after SetThreadStacks, a thread made the way the daemon makes them
+// (std::thread, no attributes) has kThreadStackBytes of stack, not glibc's default of
+// RLIMIT_STACK. Under mlockall(MCL_FUTURE) that stack is faulted in whole at creation
+// (docs/daemon.md, "Memory").
 #include <gtest/gtest.h>
 
 #include <pthread.h>
