@@ -41,7 +41,8 @@ int LockMemory(std::string *why);
 // a real-time consumer spun behind it on the other CPU, which kept the driver's interrupt thread
 // off the CPUs long enough to overflow the sensor's FIFO at 1 kHz (docs/daemon.md, "Memory").
 // 0 or -errno.
-// Inline: the wake-up benchmark (bench/daemon/wake_bench.cpp) uses it without the rest of this file.
+// Inline: the wake-up benchmark (bench/daemon/wake_bench.cpp) uses it without the rest of this
+// file.
 inline constexpr std::size_t kThreadStackBytes = 256 * 1024;
 inline int SetThreadStacks() {
 	pthread_attr_t a;

@@ -29,8 +29,8 @@ std::size_t NewThreadStack() {
 
 TEST(SchedTest, ThreadsMadeAfterSetThreadStacksHaveTheSmallStack) {
 #if defined(__SANITIZE_THREAD__)
-	GTEST_SKIP() << "ThreadSanitizer's pthread_create refuses stacks under 1 MiB (EINVAL): the asan and clang "
-			"builds run this test";
+	GTEST_SKIP() << "ThreadSanitizer's pthread_create refuses stacks under 1 MiB (EINVAL): "
+			"the asan and clang builds run this test";
 #endif
 	const std::size_t before = NewThreadStack();
 	if (before <= kThreadStackBytes)
