@@ -60,7 +60,8 @@ if [ -d "$data" ]; then
 	hr=$(sed -n 's/^hr: .* MAE=\([0-9.]*\) bpm.*/\1/p' "$tmp/rec")
 	novalue=$(sed -n 's/^spo2: .* no_value=\([0-9]*\) .*/\1/p' "$tmp/rec")
 	loo=$(sed -n 's/^leave-one-out through a = [0-9.]*: MAE=\([0-9.]*\) %.*/\1/p' "$tmp/fit")
-	grep -E '^(spo2|hr):' "$tmp/rec" | sed 's/^/# recordings: /'
+	# hr_vs_own_pulse, own_pulse_vs_ref: the HR error split into the estimator's and the references'
+	grep -E '^(spo2|hr|hr_vs_own_pulse|own_pulse_vs_ref):' "$tmp/rec" | sed 's/^/# recordings: /'
 	grep -E '^(fit|leave-one-out)' "$tmp/fit" | sed 's/^/# recordings: /'
 	echo "bench: vitals_recordings_without_value = $novalue files (goal <= 0)"
 	echo "bench: vitals_recordings_spo2_mae = $spo2 % (goal <= 3.0)"

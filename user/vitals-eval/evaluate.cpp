@@ -5,6 +5,7 @@
 
 #include <cstring>
 
+#include <algorithm>
 #include <cmath>
 
 namespace mxrt::vitals_eval {
@@ -90,6 +91,144 @@ Stats Score(const std::vector<std::optional<double>> &est, const std::vector<std
 		s.within = double(within) / double(s.n);
 	}
 	return s;
+}
+
+namespace {
+
+// OwnPulseRate's constants (docs/vitals.md, "The recordings")
+constexpr double kSettleS = 0.125;    // a file's first samples can settle (the data's README)
+constexpr double kWarmupS = 0.625;    // filter output dropped: two time constants at 0.5 Hz
+constexpr double kMinSpanS = 1.5;     // left after both: about two beats at 80 bpm
+constexpr double kLevelS = 1.0;       // the window of the amplitude normalisation (below)
+constexpr double kMaxGapS = 0.1;      // a longer gap in seq (or finger off) splits the file
+constexpr double kMinLagS = 0.24;     // 250 bpm ...
+constexpr double kMaxLagS = 2.0;      // ... 30 bpm, the estimator's range
+constexpr double kMinOverlapS = 0.5;  // a lag is compared over at least this and at least itself
+constexpr double kMinRepeat = 0.5;    // the best correlation: a pulse that repeats
+constexpr double kNearBest = 0.9;     // the shortest lag this near the best: a pulse repeats at 2T
+
+// One backward-Euler pole, as the estimator's (there in fixed point)
+struct Pole {
+	double y, a;
+	double operator()(double x) { return y += (x - y) * a; }
+};
+
+} // namespace
+
+std::optional<double> OwnPulseRate(const Recording &rec, const mxrt_vitals_config &cal) {
+	if (rec.records.empty() || rec.period_ns == 0)
+		return std::nullopt;
+	const double t = double(rec.period_ns) * 1e-9;
+	const bool red_only = std::all_of(rec.records.begin(), rec.records.end(),
+					  [](const mxrt_max30102_record &r) { return r.ir == 0; });
+	auto level = [&](const mxrt_max30102_record &r) { // 18-bit codes
+		const uint32_t v = red_only ? r.red : r.ir;
+		return r.adc_bits >= 15 && r.adc_bits <= 18 ? v << (18 - r.adc_bits) : 0u;
+	};
+	// The longest stretch with the finger on (the estimator's thresholds, with their hysteresis)
+	// and no gap over kMaxGapS (gaps filled by holding)
+	const uint64_t max_gap = uint64_t(kMaxGapS / t);
+	std::vector<double> best, cur;
+	bool finger = false;
+	for (size_t i = 0; i < rec.records.size(); i++) {
+		const auto &r = rec.records[i];
+		const bool back = i > 0 && r.seq <= rec.records[i - 1].seq; // Read() refuses these
+		const uint64_t gap = i == 0 || back ? 0 : r.seq - rec.records[i - 1].seq - 1;
+		const bool was = finger;
+		finger = level(r) >= (finger ? cal.finger_off_level : cal.finger_on_level);
+		if (!finger || !was || gap > max_gap || back) {
+			if (cur.size() > best.size())
+				best.swap(cur);
+			cur.clear();
+			if (!finger)
+				continue;
+		}
+		for (uint64_t k = 0; k < gap && !cur.empty(); k++)
+			cur.push_back(cur.back());
+		cur.push_back(double(level(r)));
+	}
+	if (cur.size() > best.size())
+		best.swap(cur);
+	// Averaged to 50 Hz or more, as the estimator does: the pulse has nothing above ~10 Hz
+	const size_t d = std::max<size_t>(1, size_t(0.02 / t));
+	const double ti = t * double(d);
+	if (ti > 1 / 12.5)
+		return std::nullopt; // under 4 samples a beat at 200 bpm
+	std::vector<double> x;
+	for (size_t i = size_t(kSettleS / t); i + d <= best.size(); i += d) {
+		double sum = 0;
+		for (size_t k = 0; k < d; k++)
+			sum += best[i + k];
+		x.push_back(sum / double(d));
+	}
+	if (x.empty())
+		return std::nullopt;
+	// Band-pass 0.5..4 Hz (two poles each way), the estimator's band, seeded at the first value
+	const double a_hp = ti / (1 / (2 * M_PI * 0.5) + ti), a_lp = ti / (1 / (2 * M_PI * 4.0) + ti);
+	Pole hp1{x[0], a_hp}, hp2{0, a_hp}, lp1{0, a_lp}, lp2{0, a_lp};
+	const size_t warmup = size_t(kWarmupS / ti);
+	std::vector<double> y;
+	for (size_t i = 0; i < x.size(); i++) {
+		const double h1 = x[i] - hp1(x[i]);
+		const double v = lp2(lp1(h1 - hp2(h1)));
+		if (i >= warmup)
+			y.push_back(v);
+	}
+	const size_t n = y.size();
+	if (double(n) * ti < kMinSpanS)
+		return std::nullopt;
+	// Each value over the RMS of the kLevelS around it, so that a motion burst (large, and not
+	// repeating) weighs no more than any other second of the file
+	std::vector<double> sq(n + 1, 0);
+	for (size_t i = 0; i < n; i++)
+		sq[i + 1] = sq[i] + y[i] * y[i];
+	const size_t half = size_t(kLevelS / 2 / ti);
+	std::vector<double> z(n, 0);
+	for (size_t i = 0; i < n; i++) {
+		const size_t a = i > half ? i - half : 0, b = std::min(n, i + half + 1);
+		const double ms = (sq[b] - sq[a]) / double(b - a);
+		z[i] = ms > 0 ? y[i] / std::sqrt(ms) : 0;
+	}
+	y.swap(z);
+	// Pearson correlation of the file with itself shifted by each lag
+	const size_t lo = size_t(std::ceil(kMinLagS / ti)), hi = size_t(kMaxLagS / ti);
+	const size_t min_overlap = size_t(std::ceil(kMinOverlapS / ti));
+	std::vector<double> r(hi + 2, -2);
+	for (size_t lag = lo > 0 ? lo - 1 : 0; lag <= hi + 1 && lag < n; lag++) {
+		const size_t m = n - lag;
+		if (m < std::max(lag, min_overlap))
+			break;
+		double sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0;
+		for (size_t i = 0; i < m; i++) {
+			const double a = y[i], b = y[i + lag];
+			sa += a;
+			sb += b;
+			saa += a * a;
+			sbb += b * b;
+			sab += a * b;
+		}
+		const double va = saa - sa * sa / double(m), vb = sbb - sb * sb / double(m);
+		if (va > 0 && vb > 0)
+			r[lag] = (sab - sa * sb / double(m)) / std::sqrt(va * vb);
+	}
+	// The peaks (local maxima with both neighbours computed); the shortest near the best
+	double top = -2;
+	auto peak = [&](size_t l) {
+		return r[l] > -2 && r[l - 1] > -2 && r[l + 1] > -2 && r[l] >= r[l - 1] && r[l] >= r[l + 1];
+	};
+	for (size_t l = std::max<size_t>(lo, 1); l <= hi; l++)
+		if (peak(l))
+			top = std::max(top, r[l]);
+	if (top < kMinRepeat)
+		return std::nullopt;
+	for (size_t l = std::max<size_t>(lo, 1); l <= hi; l++) {
+		if (!peak(l) || r[l] < kNearBest * top)
+			continue;
+		const double den = r[l - 1] - 2 * r[l] + r[l + 1]; // a parabola through the three
+		const double off = den < 0 ? std::clamp(0.5 * (r[l - 1] - r[l + 1]) / den, -0.5, 0.5) : 0;
+		return 60 / ((double(l) + off) * ti);
+	}
+	return std::nullopt;
 }
 
 std::optional<Line> FitLine(const std::vector<double> &r, const std::vector<double> &spo2) {

@@ -48,6 +48,14 @@ enum class Trace { kNo, kYes };
 
 Estimates Evaluate(const Recording &rec, const mxrt_vitals_config &cal, Trace trace = Trace::kNo);
 
+// The recording's own pulse rate in bpm, found without the estimator: the lag at which the
+// band-passed IR (red in HR mode) of the whole recording best repeats itself (autocorrelation),
+// in floating point over every sample at once. It says how far the estimator's HR is from the
+// pulse in the file, apart from how far the file's reference is from it (docs/vitals.md, "The
+// recordings"). None without 1.5 s of finger (cal's thresholds) and a pulse that repeats
+// (correlation >= 0.5).
+std::optional<double> OwnPulseRate(const Recording &rec, const mxrt_vitals_config &cal);
+
 // Error statistics of estimates against references (pairs with both present).
 struct Stats {
 	size_t n = 0, missing = 0; // scored pairs; references without an estimate

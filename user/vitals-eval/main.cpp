@@ -56,21 +56,20 @@ struct Scored {
 	Estimates run;
 };
 
-void PrintTable(const std::vector<Scored> &all) {
-	std::printf("%-22s %8s %6s %7s %6s %6s %6s %6s %11s %8s\n", "file", "ref_spo2", "ref_hr", "spo2", "err",
-		    "hr", "err", "R", "valid_share", "first_s");
+void PrintTable(const std::vector<Scored> &all, const mxrt_vitals_config &cal) {
+	std::printf("%-22s %8s %6s %7s %6s %6s %6s %6s %6s %11s %8s\n", "file", "ref_spo2", "ref_hr", "spo2", "err",
+		    "hr", "err", "own_hr", "R", "valid_share", "first_s");
+	std::vector<std::optional<double>> es, rs, eh, rh, own;
 	for (const auto &s : all) {
 		auto err = [](const std::optional<double> &e, const std::optional<double> &r) {
 			return e && r ? std::optional<double>(*e - *r) : std::nullopt;
 		};
-		std::printf("%-22s %8s %6s %7s %6s %6s %6s %6s %11.2f %8s\n", s.rec.name.c_str(),
+		own.push_back(OwnPulseRate(s.rec, cal));
+		std::printf("%-22s %8s %6s %7s %6s %6s %6s %6s %6s %11.2f %8s\n", s.rec.name.c_str(),
 			    Field(s.rec.ref.spo2, 1).c_str(), Field(s.rec.ref.hr, 1).c_str(), Field(s.run.spo2, 1).c_str(),
 			    Field(err(s.run.spo2, s.rec.ref.spo2), 1).c_str(), Field(s.run.hr, 1).c_str(),
-			    Field(err(s.run.hr, s.rec.ref.hr), 1).c_str(), Field(s.run.ratio, 3).c_str(), s.run.valid_share,
-			    Field(s.run.first_valid_s, 2).c_str());
-	}
-	std::vector<std::optional<double>> es, rs, eh, rh;
-	for (const auto &s : all) {
+			    Field(err(s.run.hr, s.rec.ref.hr), 1).c_str(), Field(own.back(), 1).c_str(),
+			    Field(s.run.ratio, 3).c_str(), s.run.valid_share, Field(s.run.first_valid_s, 2).c_str());
 		es.push_back(s.run.spo2);
 		rs.push_back(s.rec.ref.spo2);
 		eh.push_back(s.run.hr);
@@ -81,6 +80,13 @@ void PrintTable(const std::vector<Scored> &all) {
 		    sp.n, sp.missing, sp.mae, sp.bias, sp.within * 100);
 	std::printf("hr:   files=%zu scored=%zu no_value=%zu MAE=%.2f bpm bias=%+.2f bpm within_3bpm=%.0f %%\n",
 		    all.size(), hr.n, hr.missing, hr.mae, hr.bias, hr.within * 100);
+	// The two halves of the HR error: the estimator against the pulse in the file, and the
+	// file's pulse against its reference (own_hr: OwnPulseRate, which does not use the estimator)
+	const Stats eo = Score(eh, own, 3), orf = Score(own, rh, 3);
+	std::printf("hr_vs_own_pulse: files=%zu scored=%zu no_value=%zu MAE=%.2f bpm bias=%+.2f bpm within_3bpm=%.0f %%\n",
+		    all.size(), eo.n, eo.missing, eo.mae, eo.bias, eo.within * 100);
+	std::printf("own_pulse_vs_ref: files=%zu scored=%zu no_value=%zu MAE=%.2f bpm bias=%+.2f bpm within_3bpm=%.0f %%\n",
+		    all.size(), orf.n, orf.missing, orf.mae, orf.bias, orf.within * 100);
 }
 
 // Every change of the estimator's output, per recording.
@@ -497,7 +503,7 @@ int main(int argc, char **argv) {
 	else if (fit)
 		rc = PrintFit(all, cal);
 	else
-		PrintTable(all);
+		PrintTable(all, cal);
 	if (!plot.empty() && rc == 0)
 		rc = Plot(all, plot);
 	return rc;

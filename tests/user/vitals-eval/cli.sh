@@ -109,7 +109,8 @@ if [ $rc -eq 0 ] && [ "$(head -n1 <<<"$out")" = "file,ref_spo2,ref_hr,spo2,hr,va
 	res PASS csv-exact-format
 else res FAIL csv-exact-format "exit $rc: $(head -c 300 <<<"$out")"; fi
 records "$t/capture.bin" 90 400 12
-expect record-stream 0 'capture\.bin +- +- +9[67]\.[0-9] +- +(89|90|91)\.[0-9]' "$t/capture.bin"
+# ... and own_hr (the stream's own pulse rate, without the estimator) near the simulated 90 bpm
+expect record-stream 0 'capture\.bin +- +- +9[67]\.[0-9] +- +(89|90|91)\.[0-9] +- +(89|90|91)\.[0-9] ' "$t/capture.bin"
 expect record-stream-rate 0 'capture\.bin +- +- +9[67]\.[0-9] +- +(89|90|91)\.[0-9]' --rate 400 "$t/capture.bin"
 # --published: every distinct output, in the driver's debugfs format, ending with valid values
 out=$("$bin" --published --rate 400 "$t/capture.bin" 2>&1)
@@ -120,11 +121,14 @@ if [ $rc -eq 0 ] && [ "$(head -n1 <<<"$out")" = "# capture.bin" ] &&
 	res PASS published-format
 else res FAIL published-format "exit $rc: $(head -c 300 <<<"$out")"; fi
 # --finger: thresholds above what the recording reaches: no finger, no values
-expect finger-option 0 'capture\.bin +- +- +- +- +- +- +- +0\.00 ' --finger 262144,262000 "$t/capture.bin"
+expect finger-option 0 'capture\.bin +- +- +- +- +- +- +- +- +0\.00 ' --finger 262144,262000 "$t/capture.bin"
 expect sim 0 'sim-hr72-spo97-100hz +97\.0 +72\.0 +9[6-8]\.[0-9] .* +7[1-3]\.[0-9] ' --sim hr=72,spo2=97,rate=100,seconds=20
 two_sims=(--sim hr=72,spo2=97,rate=100,seconds=20 --sim hr=120,spo2=88,rate=400,seconds=20)
 expect summary-spo2 0 '^spo2: files=2 scored=2 no_value=0 MAE=0\.[0-9]+ % bias=[-+][0-9.]+ % within_2%=100 %' "${two_sims[@]}"
 expect summary-hr 0 '^hr: +files=2 scored=2 no_value=0 MAE=0\.[0-9]+ bpm bias=[-+][0-9.]+ bpm within_3bpm=100 %' "${two_sims[@]}"
+# the HR error in two: the estimator against each file's own pulse, that pulse against the truth
+expect summary-own-pulse 0 '^hr_vs_own_pulse: files=2 scored=2 no_value=0 MAE=0\.[0-9]+ bpm .*' "${two_sims[@]}"
+expect summary-own-pulse-ref 0 '^own_pulse_vs_ref: files=2 scored=2 no_value=0 MAE=0\.[0-9]+ bpm .*within_3bpm=100 %' "${two_sims[@]}"
 expect cal-option 0 '1700-97-72\.csv +97\.0 +72\.0 +9[12]\.[0-9] ' --cal 105,31.7 "$t/1700-97-72.csv"
 csv "$t/1702-90-80.csv" 80 90 8
 csv "$t/1703-85-100.csv" 100 85 8
