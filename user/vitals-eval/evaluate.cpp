@@ -96,16 +96,19 @@ Stats Score(const std::vector<std::optional<double>> &est, const std::vector<std
 namespace {
 
 // OwnPulseRate's constants (docs/vitals.md, "The recordings")
-constexpr double kSettleS = 0.125;    // a file's first samples can settle (the data's README)
-constexpr double kWarmupS = 0.625;    // filter output dropped: two time constants at 0.5 Hz
-constexpr double kMinSpanS = 1.5;     // left after both: about two beats at 80 bpm
-constexpr double kLevelS = 1.0;       // the window of the amplitude normalisation (below)
-constexpr double kMaxGapS = 0.1;      // a longer gap in seq (or finger off) splits the file
-constexpr double kMinLagS = 0.24;     // 250 bpm ...
-constexpr double kMaxLagS = 2.0;      // ... 30 bpm, the estimator's range
-constexpr double kMinOverlapS = 0.5;  // a lag is compared over at least this and at least itself
-constexpr double kMinRepeat = 0.5;    // the best correlation: a pulse that repeats
-constexpr double kNearBest = 0.9;     // the shortest lag this near the best: a pulse repeats at 2T
+constexpr double kInternalS = 0.02;  // averaged to 50 Hz or more: the pulse has nothing above ~10 Hz
+constexpr double kSettleS = 0.125;   // a file's first samples can settle (the data's README)
+constexpr double kWarmupS = 0.625;   // filter output dropped: two time constants at 0.5 Hz
+constexpr double kMinSpanS = 1.5;    // left after both: about two beats at 80 bpm
+constexpr double kLevelS = 1.0;      // the window of the amplitude normalisation (below)
+constexpr double kMaxGapS = 0.1;     // a longer gap in seq splits the file, as in the estimator
+constexpr double kFingerHoldS = 0.1; // the finger is off once its level stayed under off this long
+constexpr double kMinLagS = 0.24;    // 250 bpm ...
+constexpr double kMaxLagS = 2.0;     // ... 30 bpm, the estimator's range
+constexpr double kMinOverlapS = 0.5; // a lag is compared over at least this and at least itself
+constexpr double kMinRepeat = 0.5;   // a peak's correlation: a pulse that repeats
+constexpr unsigned kMaxMultiple = 4; // the best peak may be up to 4 periods (below) ...
+constexpr double kMultipleShare = 0.5; // ... when the period's own peak is at least half as high
 
 // One backward-Euler pole, as the estimator's (there in fixed point)
 struct Pole {
@@ -113,10 +116,76 @@ struct Pole {
 	double operator()(double x) { return y += (x - y) * a; }
 };
 
+// The longest stretch of a recording with the finger on and no gap over kMaxGapS, averaged to
+// the internal rate as it is read (held values fill shorter gaps without being stored one by
+// one, so no input makes it larger than the records it came from)
+class Stretches {
+public:
+	Stretches(size_t d, uint64_t max_gap, size_t hold) : d_(d), max_gap_(max_gap), hold_(hold) {}
+	// A sample at `level`, after `gap` lost ones; `finger` says whether the finger is on
+	void Add(double level, uint64_t gap, bool finger) {
+		if (!finger) {
+			End(true);
+			return;
+		}
+		if (gap > max_gap_)
+			End(false);
+		else if (!cur_.empty() || fill_ > 0)
+			Put(last_, gap);
+		Put(level, 1);
+		last_ = level;
+	}
+	// A sample under the finger-off level, with the finger (still) on: held over like a lost
+	// one (a step that deep would ring through the filters) unless the level stays under it for
+	// the hold time, which ends the stretch before the first such sample
+	void Dip(uint64_t gap) {
+		if (dip_ == 0)
+			dip_start_ = cur_.size();
+		dip_ += gap + 1;
+		Add(last_, gap, true);
+	}
+	void Steady() { dip_ = 0; }
+	bool Dipped() const { return dip_ > hold_; }
+	void End(bool dipped) {
+		if (dipped && dip_ > 0)
+			cur_.resize(std::min(cur_.size(), dip_start_));
+		if (cur_.size() > best_.size())
+			best_.swap(cur_);
+		cur_.clear();
+		sum_ = 0;
+		fill_ = 0;
+		dip_ = 0;
+	}
+	const std::vector<double> &Best() { return End(false), best_; }
+
+private:
+	void Put(double v, uint64_t n) { // n samples at v
+		while (n > 0) {
+			const uint64_t m = std::min<uint64_t>(n, d_ - fill_);
+			sum_ += v * double(m);
+			fill_ += m;
+			n -= m;
+			if (fill_ == d_) {
+				cur_.push_back(sum_ / double(d_));
+				sum_ = 0;
+				fill_ = 0;
+			}
+		}
+	}
+	const size_t d_;
+	const uint64_t max_gap_;
+	const size_t hold_;
+	std::vector<double> best_, cur_;
+	double sum_ = 0, last_ = 0;
+	uint64_t fill_ = 0, dip_ = 0;
+	size_t dip_start_ = 0;
+};
+
 } // namespace
 
 std::optional<double> OwnPulseRate(const Recording &rec, const mxrt_vitals_config &cal) {
-	if (rec.records.empty() || rec.period_ns == 0)
+	// the estimator's bounds on the period (312.5 us..1 s) and its measuring floor (12.5 Hz)
+	if (rec.records.empty() || rec.period_ns < 312'500 || rec.period_ns > 80'000'000)
 		return std::nullopt;
 	const double t = double(rec.period_ns) * 1e-9;
 	const bool red_only = std::all_of(rec.records.begin(), rec.records.end(),
@@ -125,53 +194,46 @@ std::optional<double> OwnPulseRate(const Recording &rec, const mxrt_vitals_confi
 		const uint32_t v = red_only ? r.red : r.ir;
 		return r.adc_bits >= 15 && r.adc_bits <= 18 ? v << (18 - r.adc_bits) : 0u;
 	};
-	// The longest stretch with the finger on (the estimator's thresholds, with their hysteresis)
-	// and no gap over kMaxGapS (gaps filled by holding)
-	const uint64_t max_gap = uint64_t(kMaxGapS / t);
-	std::vector<double> best, cur;
+	const size_t d = std::max<size_t>(1, size_t(kInternalS / t));
+	const double ti = t * double(d);
+	// The finger by the estimator's thresholds: on at finger_on_level, off once under
+	// finger_off_level for kFingerHoldS (a shorter dip stays in the stretch)
+	Stretches st(d, uint64_t(kMaxGapS / t), size_t(kFingerHoldS / t));
 	bool finger = false;
 	for (size_t i = 0; i < rec.records.size(); i++) {
 		const auto &r = rec.records[i];
 		const bool back = i > 0 && r.seq <= rec.records[i - 1].seq; // Read() refuses these
 		const uint64_t gap = i == 0 || back ? 0 : r.seq - rec.records[i - 1].seq - 1;
-		const bool was = finger;
-		finger = level(r) >= (finger ? cal.finger_off_level : cal.finger_on_level);
-		if (!finger || !was || gap > max_gap || back) {
-			if (cur.size() > best.size())
-				best.swap(cur);
-			cur.clear();
-			if (!finger)
-				continue;
+		if (back)
+			st.End(false);
+		const uint32_t v = level(r);
+		if (!finger) {
+			finger = v >= cal.finger_on_level;
+			st.Add(double(v), gap, finger);
+		} else if (v < cal.finger_off_level) {
+			st.Dip(gap);
+			if (st.Dipped()) {
+				st.End(true);
+				finger = false;
+			}
+		} else {
+			st.Steady();
+			st.Add(double(v), gap, true);
 		}
-		for (uint64_t k = 0; k < gap && !cur.empty(); k++)
-			cur.push_back(cur.back());
-		cur.push_back(double(level(r)));
 	}
-	if (cur.size() > best.size())
-		best.swap(cur);
-	// Averaged to 50 Hz or more, as the estimator does: the pulse has nothing above ~10 Hz
-	const size_t d = std::max<size_t>(1, size_t(0.02 / t));
-	const double ti = t * double(d);
-	if (ti > 1 / 12.5)
-		return std::nullopt; // under 4 samples a beat at 200 bpm
-	std::vector<double> x;
-	for (size_t i = size_t(kSettleS / t); i + d <= best.size(); i += d) {
-		double sum = 0;
-		for (size_t k = 0; k < d; k++)
-			sum += best[i + k];
-		x.push_back(sum / double(d));
-	}
-	if (x.empty())
+	const std::vector<double> &x = st.Best();
+	const size_t settle = size_t(kSettleS / ti);
+	if (x.size() <= settle)
 		return std::nullopt;
 	// Band-pass 0.5..4 Hz (two poles each way), the estimator's band, seeded at the first value
 	const double a_hp = ti / (1 / (2 * M_PI * 0.5) + ti), a_lp = ti / (1 / (2 * M_PI * 4.0) + ti);
-	Pole hp1{x[0], a_hp}, hp2{0, a_hp}, lp1{0, a_lp}, lp2{0, a_lp};
+	Pole hp1{x[settle], a_hp}, hp2{0, a_hp}, lp1{0, a_lp}, lp2{0, a_lp};
 	const size_t warmup = size_t(kWarmupS / ti);
 	std::vector<double> y;
-	for (size_t i = 0; i < x.size(); i++) {
+	for (size_t i = settle; i < x.size(); i++) {
 		const double h1 = x[i] - hp1(x[i]);
 		const double v = lp2(lp1(h1 - hp2(h1)));
-		if (i >= warmup)
+		if (i - settle >= warmup)
 			y.push_back(v);
 	}
 	const size_t n = y.size();
@@ -189,18 +251,17 @@ std::optional<double> OwnPulseRate(const Recording &rec, const mxrt_vitals_confi
 		const double ms = (sq[b] - sq[a]) / double(b - a);
 		z[i] = ms > 0 ? y[i] / std::sqrt(ms) : 0;
 	}
-	y.swap(z);
 	// Pearson correlation of the file with itself shifted by each lag
-	const size_t lo = size_t(std::ceil(kMinLagS / ti)), hi = size_t(kMaxLagS / ti);
+	const size_t lo = std::max<size_t>(2, size_t(std::ceil(kMinLagS / ti))), hi = size_t(kMaxLagS / ti);
 	const size_t min_overlap = size_t(std::ceil(kMinOverlapS / ti));
 	std::vector<double> r(hi + 2, -2);
-	for (size_t lag = lo > 0 ? lo - 1 : 0; lag <= hi + 1 && lag < n; lag++) {
+	for (size_t lag = lo - 1; lag <= hi + 1 && lag < n; lag++) {
 		const size_t m = n - lag;
 		if (m < std::max(lag, min_overlap))
 			break;
 		double sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0;
 		for (size_t i = 0; i < m; i++) {
-			const double a = y[i], b = y[i + lag];
+			const double a = z[i], b = z[i + lag];
 			sa += a;
 			sb += b;
 			saa += a * a;
@@ -211,24 +272,31 @@ std::optional<double> OwnPulseRate(const Recording &rec, const mxrt_vitals_confi
 		if (va > 0 && vb > 0)
 			r[lag] = (sab - sa * sb / double(m)) / std::sqrt(va * vb);
 	}
-	// The peaks (local maxima with both neighbours computed); the shortest near the best
-	double top = -2;
-	auto peak = [&](size_t l) {
-		return r[l] > -2 && r[l - 1] > -2 && r[l + 1] > -2 && r[l] >= r[l - 1] && r[l] >= r[l + 1];
+	// The peaks: local maxima with both neighbours computed, at `floor` or more
+	auto peak = [&](size_t l, double floor) {
+		return l >= lo && l <= hi && r[l] >= floor && r[l - 1] > -2 && r[l + 1] > -2 &&
+		       r[l] >= r[l - 1] && r[l] >= r[l + 1];
 	};
-	for (size_t l = std::max<size_t>(lo, 1); l <= hi; l++)
-		if (peak(l))
-			top = std::max(top, r[l]);
-	if (top < kMinRepeat)
+	size_t best = 0;
+	for (size_t l = lo; l <= hi; l++)
+		if (peak(l, kMinRepeat) && (best == 0 || r[l] > r[best]))
+			best = l;
+	if (best == 0)
 		return std::nullopt;
-	for (size_t l = std::max<size_t>(lo, 1); l <= hi; l++) {
-		if (!peak(l) || r[l] < kNearBest * top)
-			continue;
-		const double den = r[l - 1] - 2 * r[l] + r[l + 1]; // a parabola through the three
-		const double off = den < 0 ? std::clamp(0.5 * (r[l - 1] - r[l + 1]) / den, -0.5, 0.5) : 0;
-		return 60 / ((double(l) + off) * ti);
+	// A pulse repeats at every multiple of its period, and motion or a changing beat can make a
+	// multiple the best peak: the period is the shortest best / k (k up to kMaxMultiple) with a
+	// peak of its own of at least half the best one's correlation. (For a pulse of period best,
+	// best / 2 and best / 3 fall on its troughs: the correlation there is negative, no peak.)
+	size_t lag = best;
+	for (unsigned k = kMaxMultiple; k >= 2 && lag == best; k--) {
+		const double c = double(best) / k, w = std::max(1.0, 0.1 * c);
+		for (size_t l = size_t(std::max(0.0, std::ceil(c - w))); l <= size_t(c + w); l++)
+			if (peak(l, kMultipleShare * r[best]) && (lag == best || r[l] > r[lag]))
+				lag = l;
 	}
-	return std::nullopt;
+	const double den = r[lag - 1] - 2 * r[lag] + r[lag + 1]; // a parabola through the three
+	const double off = den < 0 ? std::clamp(0.5 * (r[lag - 1] - r[lag + 1]) / den, -0.5, 0.5) : 0;
+	return 60 / ((double(lag) + off) * ti);
 }
 
 std::optional<Line> FitLine(const std::vector<double> &r, const std::vector<double> &spo2) {

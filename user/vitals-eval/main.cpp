@@ -75,18 +75,18 @@ void PrintTable(const std::vector<Scored> &all, const mxrt_vitals_config &cal) {
 		eh.push_back(s.run.hr);
 		rh.push_back(s.rec.ref.hr);
 	}
-	const Stats sp = Score(es, rs, 2), hr = Score(eh, rh, 3);
-	std::printf("spo2: files=%zu scored=%zu no_value=%zu MAE=%.2f %% bias=%+.2f %% within_2%%=%.0f %%\n", all.size(),
-		    sp.n, sp.missing, sp.mae, sp.bias, sp.within * 100);
-	std::printf("hr:   files=%zu scored=%zu no_value=%zu MAE=%.2f bpm bias=%+.2f bpm within_3bpm=%.0f %%\n",
-		    all.size(), hr.n, hr.missing, hr.mae, hr.bias, hr.within * 100);
+	auto line = [&](const char *name, const Stats &st, const char *unit, const char *within, const char *extra) {
+		std::printf("%s files=%zu scored=%zu no_value=%zu%s MAE=%.2f %s bias=%+.2f %s %s=%.0f %%\n", name,
+			    all.size(), st.n, st.missing, extra, st.mae, unit, st.bias, unit, within, st.within * 100);
+	};
+	line("spo2:", Score(es, rs, 2), "%", "within_2%", "");
+	line("hr:  ", Score(eh, rh, 3), "bpm", "within_3bpm", "");
 	// The two halves of the HR error: the estimator against the pulse in the file, and the
 	// file's pulse against its reference (own_hr: OwnPulseRate, which does not use the estimator)
-	const Stats eo = Score(eh, own, 3), orf = Score(own, rh, 3);
-	std::printf("hr_vs_own_pulse: files=%zu scored=%zu no_value=%zu MAE=%.2f bpm bias=%+.2f bpm within_3bpm=%.0f %%\n",
-		    all.size(), eo.n, eo.missing, eo.mae, eo.bias, eo.within * 100);
-	std::printf("own_pulse_vs_ref: files=%zu scored=%zu no_value=%zu MAE=%.2f bpm bias=%+.2f bpm within_3bpm=%.0f %%\n",
-		    all.size(), orf.n, orf.missing, orf.mae, orf.bias, orf.within * 100);
+	const size_t no_own = size_t(std::count(own.begin(), own.end(), std::nullopt));
+	const std::string own_missing = " no_own_pulse=" + std::to_string(no_own);
+	line("hr_vs_own_pulse:", Score(eh, own, 3), "bpm", "within_3bpm", own_missing.c_str());
+	line("own_pulse_vs_ref:", Score(own, rh, 3), "bpm", "within_3bpm", "");
 }
 
 // Every change of the estimator's output, per recording.

@@ -1112,31 +1112,112 @@ TEST(VitalsEval, RecordStreamsAreReadAndTheirPeriodFound) {
 }
 
 // OwnPulseRate (the evaluator's independent reading of a file's pulse) finds the simulated rate at
-// every heart rate and output rate, through motion bursts and with the finger on for part of
-// the run only; in HR mode (no IR) it reads the red channel.
+// every heart rate and output rate (64 Hz: a beat is no whole number of samples), through motion
+// bursts, with the finger on for part of the run only, and in HR mode (no IR: the red channel).
 TEST(VitalsOwnPulse, FindsTheSimulatedRate) {
 	const mxrt_vitals_config cal = DefaultConfig();
-	for (const double rate : {50.0, 400.0, 3200.0})
-		for (const double hr : {40.0, 72.0, 120.0, 200.0}) {
-			SimParams p = Sim(hr, 95, rate, 20);
-			p.motion_per_min = 2;
-			p.seed = uint64_t(hr) + uint64_t(rate);
-			const auto own = OwnPulseRate(Simulate(p, cal), cal);
-			ASSERT_TRUE(own) << "hr " << hr << " rate " << rate;
-			EXPECT_NEAR(*own, hr, 1.5) << "rate " << rate; // up to 1.4 bpm off over ten seeds
-		}
+	for (const double rate : {50.0, 64.0, 400.0, 3200.0})
+		for (const double hr : {40.0, 73.0, 120.0, 200.0})
+			for (uint64_t seed = 1; seed <= 3; seed++) {
+				SimParams p = Sim(hr, 95, rate, 20);
+				p.motion_per_min = 2;
+				p.seed = seed;
+				const auto own = OwnPulseRate(Simulate(p, cal), cal);
+				ASSERT_TRUE(own) << "hr " << hr << " rate " << rate << " seed " << seed;
+				// 1980 runs at 30..240 bpm and 25..3200 Hz: off by at most 1.8 bpm with two
+				// motion bursts a minute (docs/vitals.md)
+				EXPECT_NEAR(*own, hr, 2.0) << "rate " << rate << " seed " << seed;
+			}
 	SimParams p = Sim(85, 95, 100, 20);
 	p.finger_on_s = 4;
 	p.finger_off_s = 14;
 	Recording rec = Simulate(p, cal);
 	const auto own = OwnPulseRate(rec, cal);
 	ASSERT_TRUE(own);
-	EXPECT_NEAR(*own, 85, 1.0);
+	EXPECT_NEAR(*own, 85, 2.0);
 	for (auto &r : rec.records)
 		r.ir = 0;
 	const auto red = OwnPulseRate(rec, cal);
 	ASSERT_TRUE(red) << "HR mode";
-	EXPECT_NEAR(*red, 85, 1.0) << "HR mode";
+	EXPECT_NEAR(*red, 85, 2.0) << "HR mode";
+}
+
+// Motion can make a multiple of the period the best-correlated lag (two or three beats later):
+// runs in which it did, and the rate was read as a half or a third, until the period's own peak
+// was preferred.
+TEST(VitalsOwnPulse, AMultipleOfThePeriodIsNotTakenForIt) {
+	const mxrt_vitals_config cal = DefaultConfig();
+	struct Case {
+		double hr, rate, seconds, motion;
+	};
+	for (const Case c : {Case{200, 100, 10, 2}, Case{150, 25, 10, 2}, Case{235, 50, 10, 2}, Case{85, 100, 5, 6},
+			     Case{130, 3200, 5, 6}}) {
+		SimParams p = Sim(c.hr, 95, c.rate, c.seconds);
+		p.motion_per_min = c.motion;
+		p.seed = 5;
+		const auto own = OwnPulseRate(Simulate(p, cal), cal);
+		ASSERT_TRUE(own) << c.hr << " bpm at " << c.rate << " Hz";
+		EXPECT_NEAR(*own, c.hr, 3.0) << c.rate << " Hz, " << c.seconds << " s, motion " << c.motion;
+	}
+}
+
+// Lost samples: gaps up to 100 ms are held over, as in the estimator; a longer gap splits the
+// recording and the longest part is used. A dip under the finger-off level shorter than the
+// estimator's 100 ms hold does not split it either.
+TEST(VitalsOwnPulse, GapsAndShortDipsAreBridged) {
+	const mxrt_vitals_config cal = DefaultConfig();
+	const Recording whole = Simulate(Sim(72, 95, 400, 20), cal);
+	Recording holes = whole, split = whole;
+	holes.records.clear();
+	split.records.clear();
+	for (const auto &r : whole.records) {
+		if (r.seq % 400 >= 20) // 50 ms lost every second
+			holes.records.push_back(r);
+		if (r.seq < 3200 || r.seq >= 3600) // 1 s lost after 8 s: 12 s left after it
+			split.records.push_back(r);
+	}
+	for (const Recording *rec : {&holes, &split}) {
+		const auto own = OwnPulseRate(*rec, cal);
+		ASSERT_TRUE(own);
+		EXPECT_NEAR(*own, 72, 2.0);
+	}
+	// 3.5 s in all: the halves around a split would be under the 1.5 s needed after the settling
+	// and the warm-up, the whole is not
+	Recording dip = Simulate(Sim(72, 95, 400, 3.5), cal);
+	for (auto &r : dip.records)
+		if (r.seq >= 700 && r.seq < 720) // 50 ms
+			r.ir = 1000;
+	const auto own = OwnPulseRate(dip, cal);
+	ASSERT_TRUE(own) << "a 50 ms dip split the recording";
+	EXPECT_NEAR(*own, 72, 3.0);
+	for (auto &r : dip.records)
+		if (r.seq >= 700 && r.seq < 760) // 150 ms: the finger was off
+			r.ir = 1000;
+	EXPECT_FALSE(OwnPulseRate(dip, cal)) << "a 150 ms dip is the finger off";
+}
+
+// A record stream's period comes from its timestamps: outside the estimator's bounds
+// (312.5 us..1 s, and its 12.5 Hz measuring floor) there is no rate. Held gaps are added up
+// per 20 ms, not stored sample by sample: a 1 ns period with seq gaps once asked for 528 MB
+// from a 480-byte file.
+TEST(VitalsOwnPulse, PeriodsOutsideTheEstimatorsBoundsGiveNothing) {
+	const mxrt_vitals_config cal = DefaultConfig();
+	Recording fast = Simulate(Sim(72, 95, 3200, 10), cal), slow = Simulate(Sim(72, 95, 12.5, 30), cal);
+	ASSERT_EQ(fast.period_ns, 312'500u);
+	EXPECT_TRUE(OwnPulseRate(fast, cal));
+	fast.period_ns = 312'499;
+	EXPECT_FALSE(OwnPulseRate(fast, cal)) << "312 499 ns";
+	ASSERT_EQ(slow.period_ns, 80'000'000u);
+	EXPECT_TRUE(OwnPulseRate(slow, cal));
+	slow.period_ns = 80'000'001;
+	EXPECT_FALSE(OwnPulseRate(slow, cal)) << "80 000 001 ns";
+	Recording gaps = Simulate(Sim(72, 95, 100, 20), cal);
+	for (size_t i = 0; i < gaps.records.size(); i++)
+		gaps.records[i].seq = uint64_t(i) * 50'000'000; // gaps of 49 999 999 samples
+	for (const uint64_t period : {uint64_t(1), uint64_t(1) << 40}) {
+		gaps.period_ns = period;
+		EXPECT_FALSE(OwnPulseRate(gaps, cal)) << period << " ns";
+	}
 }
 
 // Without a pulse that repeats, or without enough of it, it says so rather than guess.
@@ -1217,7 +1298,7 @@ TEST(VitalsRecordings, EveryFileGetsValuesWithinTheGoals) {
 	EXPECT_EQ(s.missing, 0u);
 	EXPECT_LE(s.mae, 3.0);
 	EXPECT_LE(h.mae, 4.0);
-	// ... while the estimator follows the pulse in the file itself: 0.95 bpm today
+	// ... while the estimator follows the pulse in the file itself: 0.83 bpm today
 	const Stats o = Score(hr, own, 3);
 	EXPECT_EQ(o.n, spo2.size()) << "files without an own pulse rate or an HR";
 	EXPECT_LE(o.mae, 1.5) << "HR against each file's own pulse rate";
