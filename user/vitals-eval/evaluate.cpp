@@ -122,12 +122,8 @@ struct Pole {
 class Stretches {
 public:
 	Stretches(size_t d, uint64_t max_gap, size_t hold) : d_(d), max_gap_(max_gap), hold_(hold) {}
-	// A sample at `level`, after `gap` lost ones; `finger` says whether the finger is on
-	void Add(double level, uint64_t gap, bool finger) {
-		if (!finger) {
-			End(true);
-			return;
-		}
+	// A sample at `level` with the finger on, after `gap` lost ones
+	void Add(double level, uint64_t gap) {
 		if (gap > max_gap_)
 			End(false);
 		else if (!cur_.empty() || fill_ > 0)
@@ -142,7 +138,7 @@ public:
 		if (dip_ == 0)
 			dip_start_ = cur_.size();
 		dip_ += gap + 1;
-		Add(last_, gap, true);
+		Add(last_, gap);
 	}
 	void Steady() { dip_ = 0; }
 	bool Dipped() const { return dip_ > hold_; }
@@ -209,7 +205,10 @@ std::optional<double> OwnPulseRate(const Recording &rec, const mxrt_vitals_confi
 		const uint32_t v = level(r);
 		if (!finger) {
 			finger = v >= cal.finger_on_level;
-			st.Add(double(v), gap, finger);
+			if (finger)
+				st.Add(double(v), gap);
+			else
+				st.End(false);
 		} else if (v < cal.finger_off_level) {
 			st.Dip(gap);
 			if (st.Dipped()) {
@@ -218,7 +217,7 @@ std::optional<double> OwnPulseRate(const Recording &rec, const mxrt_vitals_confi
 			}
 		} else {
 			st.Steady();
-			st.Add(double(v), gap, true);
+			st.Add(double(v), gap);
 		}
 	}
 	const std::vector<double> &x = st.Best();
