@@ -213,15 +213,42 @@ int Plot(const std::vector<Scored> &all, const std::string &png) {
 		   << "set xlabel 's'\nset ylabel 'codes'\nset y2label 'codes per sample'\nset y2tics\nset ytics nomirror\n"
 		   << "plot '" << sig.string() << "' u 1:2 w l lc rgb '#1f77b4' t 'IR (band-passed)', '"
 		   << sig.string() << "' u 1:3 axes x1y2 w l lc rgb '#aec7e8' t 'slope', '"
-		   << sig.string() << "' u 1:4 axes x1y2 w l dt 2 lc rgb '#ff7f0e' t 'threshold', '"
-		   << beats.string() << "' u 1:(0):($2>0?7:6) w p pt var ps 1.2 lc rgb '#d62728' t 'beats (open: interval rejected)'\n";
+		   << sig.string() << "' u 1:4 axes x1y2 w l dt 2 lc rgb '#ff7f0e' t 'threshold'";
+		if (!s.run.beats.empty())
+			gp << ", '" << beats.string()
+			   << "' u 1:(0):($2>0?7:6) w p pt var ps 1.2 lc rgb '#d62728' t 'beats (open: interval rejected)'";
+		gp << "\n";
 		gp << "set title '" << s.rec.name << ": estimates" << (s.rec.ref.hr ? " (dashed: reference)" : "")
-		   << "' noenhanced\nset ylabel 'bpm'\nset y2label '%'\nset y2tics\nset ytics nomirror\n"
-		   << "plot '" << vals.string() << "' u 1:2 w l lw 2 lc rgb '#2ca02c' t 'HR', '" << vals.string()
-		   << "' u 1:3 axes x1y2 w l lw 2 lc rgb '#9467bd' t 'SpO2'";
-		if (s.rec.ref.hr)
-			gp << ", " << *s.rec.ref.hr << " w l dt 2 lc rgb '#2ca02c' t '', " << *s.rec.ref.spo2
+		   << "' noenhanced\nset ylabel 'bpm'\nset y2label '%'\nset y2tics\nset ytics nomirror\n";
+		// gnuplot refuses a plot with no defined point, and a file with no valid HR or SpO2 is
+		// worth a look: its panel spans the file's time, with a note
+		const auto has = [&](std::optional<double> Output::*v) {
+			return std::any_of(s.run.outputs.begin(), s.run.outputs.end(), [v](const Output &o) { return (o.*v).has_value(); });
+		};
+		const bool any_hr = has(&Output::hr), any_spo2 = has(&Output::spo2);
+		if (!any_hr || !any_spo2)
+			gp << "set label 1 '" << (any_hr ? "no valid SpO2" : "no valid HR or SpO2") << "' at graph 0.5,0.5 center\n";
+		gp << "plot ";
+		if (!any_hr && !any_spo2)
+			gp << "[0:" << (s.run.outputs.empty() ? 1.0 : std::max(s.run.outputs.back().t_s, 0.1)) << "]"
+			   << (s.rec.ref.hr ? "" : "[0:1]") << " ";
+		const char *sep = "";
+		if (any_hr) {
+			gp << "'" << vals.string() << "' u 1:2 w l lw 2 lc rgb '#2ca02c' t 'HR'";
+			sep = ", ";
+		}
+		if (any_spo2) {
+			gp << sep << "'" << vals.string() << "' u 1:3 axes x1y2 w l lw 2 lc rgb '#9467bd' t 'SpO2'";
+			sep = ", ";
+		}
+		if (s.rec.ref.hr) {
+			gp << sep << *s.rec.ref.hr << " w l dt 2 lc rgb '#2ca02c' t '', " << *s.rec.ref.spo2
 			   << " axes x1y2 w l dt 2 lc rgb '#9467bd' t ''";
+			sep = ", ";
+		}
+		if (!*sep)
+			gp << "NaN t ''";
+		gp << "\nunset label 1";
 		gp << "\nset ytics mirror\n";
 	}
 	gp << "unset multiplot\n";

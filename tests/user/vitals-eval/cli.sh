@@ -138,6 +138,13 @@ if command -v gnuplot >/dev/null; then
 		[ "$(head -c 4 "$t/p.png" | od -An -c | tr -d ' ')" = "211PNG" ]; then res PASS plot-png
 	else res FAIL plot-png "no PNG at $t/p.png"; fi
 	expect plot-unwritable 1 'gnuplot failed' --plot /nonexistent/dir/p.png "$t/1700-97-72.csv"
+	# files with no valid value (a flat line; a name without a reference; no finger at all)
+	# still get their panels: gnuplot refuses a curve with no point, so the tool must not draw one
+	cp "$t/1701-95-70.csv" "$t/flat.csv"
+	if "$bin" --plot "$t/p2.png" "$t/1701-95-70.csv" "$t/flat.csv" --sim hr=72,spo2=97,seconds=5,finger_on=10 \
+		>/dev/null 2>"$t/p2.err" && [ "$(head -c 4 "$t/p2.png" | od -An -c | tr -d ' ')" = "211PNG" ]; then
+		res PASS plot-no-value
+	else res FAIL plot-no-value "$(head -c 300 "$t/p2.err")"; fi
 else
 	skipped plot-png "gnuplot is not installed (scripts/setup.sh installs gnuplot-nox)"
 fi
