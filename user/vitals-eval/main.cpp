@@ -178,6 +178,20 @@ int PrintFit(const std::vector<Scored> &all, const mxrt_vitals_config &cal) {
 	return 0;
 }
 
+// s as the text of a gnuplot single-quoted string: a quote is doubled (a file named "a'b.csv"
+// must neither break the script nor add commands to it); line breaks, which no string can hold,
+// are shown as '?' (only names are passed here: the PNG's path is refused with one).
+std::string GpQuoted(const std::string &s) {
+	std::string q = "'";
+	for (const char c : s) {
+		if (c == '\'')
+			q += "''";
+		else
+			q += (c == '\n' || c == '\r') ? '?' : c;
+	}
+	return q + "'";
+}
+
 // gnuplot, fed a script on stdin; the data in a temporary directory.
 int Plot(const std::vector<Scored> &all, const std::string &png) {
 	char tmpl[] = "/tmp/mxrt-vitals-plot.XXXXXX";
@@ -189,7 +203,7 @@ int Plot(const std::vector<Scored> &all, const std::string &png) {
 	std::ostringstream gp;
 	const size_t rows = all.size();
 	gp << "set terminal pngcairo size 1400," << std::max<size_t>(300, 260 * rows) << " font 'sans,9'\n"
-	   << "set output '" << png << "'\n"
+	   << "set output " << GpQuoted(png) << "\n"
 	   << "set multiplot layout " << rows << ",2\n"
 	   << "set key top left horizontal\nset grid\n";
 	for (size_t i = 0; i < rows; i++) {
@@ -209,7 +223,8 @@ int Plot(const std::vector<Scored> &all, const std::string &png) {
 				v << o.t_s << ' ' << Cell(o.hr, 2).c_str() << (o.hr ? "" : "NaN") << ' '
 				  << Cell(o.spo2, 2).c_str() << (o.spo2 ? "" : "NaN") << '\n';
 		}
-		gp << "set title '" << s.rec.name << ": band-passed IR, its falling slope, the beat threshold and the beats' noenhanced\n"
+		gp << "set title " << GpQuoted(s.rec.name + ": band-passed IR, its falling slope, the beat threshold and the beats")
+		   << " noenhanced\n"
 		   << "set xlabel 's'\nset ylabel 'codes'\nset y2label 'codes per sample'\nset y2tics\nset ytics nomirror\n"
 		   << "plot '" << sig.string() << "' u 1:2 w l lc rgb '#1f77b4' t 'IR (band-passed)', '"
 		   << sig.string() << "' u 1:3 axes x1y2 w l lc rgb '#aec7e8' t 'slope', '"
@@ -218,8 +233,8 @@ int Plot(const std::vector<Scored> &all, const std::string &png) {
 			gp << ", '" << beats.string()
 			   << "' u 1:(0):($2>0?7:6) w p pt var ps 1.2 lc rgb '#d62728' t 'beats (open: interval rejected)'";
 		gp << "\n";
-		gp << "set title '" << s.rec.name << ": estimates" << (s.rec.ref.hr ? " (dashed: reference)" : "")
-		   << "' noenhanced\nset ylabel 'bpm'\nset y2label '%'\nset y2tics\nset ytics nomirror\n";
+		gp << "set title " << GpQuoted(s.rec.name + ": estimates" + (s.rec.ref.hr ? " (dashed: reference)" : ""))
+		   << " noenhanced\nset ylabel 'bpm'\nset y2label '%'\nset y2tics\nset ytics nomirror\n";
 		// gnuplot refuses a plot with no defined point, and a file with no valid HR or SpO2 is
 		// worth a look: its panel spans the file's time, with a note
 		const auto has = [&](std::optional<double> Output::*v) {
@@ -438,7 +453,10 @@ int main(int argc, char **argv) {
 	std::string cal_ab, finger;
 	app.add_option("files", files, "recordings: OxiWear *.csv, or record streams saved from /dev/max30102-N");
 	app.add_flag("--csv", csv, "print file,ref_spo2,ref_hr,spo2,hr,valid_share (one row per file)");
-	app.add_option("--plot", plot, "draw every recording's signal, beats, HR and SpO2 into this PNG (gnuplot)");
+	app.add_option("--plot", plot, "draw every recording's signal, beats, HR and SpO2 into this PNG (gnuplot)")
+		->check([](const std::string &p) {
+			return p.find_first_of("\n\r") == std::string::npos ? std::string() : std::string("a line break in the path");
+		});
 	app.add_flag("--timeline", timeline, "print every change of the output (time, HR, SpO2, confidence, flags)");
 	app.add_flag("--published", published, "print every distinct output as the driver's debugfs 'vitals:' line");
 	app.add_flag("--fit", fit, "fit SpO2 = a - b R to the files' references and show leave-one-out errors");

@@ -145,6 +145,15 @@ if command -v gnuplot >/dev/null; then
 		>/dev/null 2>"$t/p2.err" && [ "$(head -c 4 "$t/p2.png" | od -An -c | tr -d ' ')" = "211PNG" ]; then
 		res PASS plot-no-value
 	else res FAIL plot-no-value "$(head -c 300 "$t/p2.err")"; fi
+	# names end up in gnuplot's script: a quote must neither break it nor add a command to it
+	mkdir "$t/q"
+	q="x'; system('touch ran'); set output 'y.csv"
+	cp "$t/1700-97-72.csv" "$t/q/$q"
+	if (cd "$t/q" && "$OLDPWD/$bin" --plot "o'k.png" "$q") >/dev/null 2>"$t/q.err" && [ ! -e "$t/q/ran" ] &&
+		[ "$(head -c 4 "$t/q/o'k.png" | od -An -c | tr -d ' ')" = "211PNG" ]; then res PASS plot-quoted-names
+	else res FAIL plot-quoted-names "$(ls "$t/q"; head -c 300 "$t/q.err")"; fi
+	expect plot-path-line-break 2 'line break' --plot "$t/a
+b.png" "$t/1700-97-72.csv"
 else
 	skipped plot-png "gnuplot is not installed (scripts/setup.sh installs gnuplot-nox)"
 fi
