@@ -54,6 +54,7 @@ std::string Field(const std::optional<double> &v, int decimals) {
 struct Scored {
 	Recording rec;
 	Estimates run;
+	bool unreadable = false; // the file could not be read (said on stderr): no records, no value
 };
 
 void PrintTable(const std::vector<Scored> &all, const mxrt_vitals_config &cal) {
@@ -64,12 +65,15 @@ void PrintTable(const std::vector<Scored> &all, const mxrt_vitals_config &cal) {
 		auto err = [](const std::optional<double> &e, const std::optional<double> &r) {
 			return e && r ? std::optional<double>(*e - *r) : std::nullopt;
 		};
-		own.push_back(OwnPulseRate(s.rec, cal));
-		std::printf("%-22s %8s %6s %7s %6s %6s %6s %6s %6s %11.2f %8s\n", s.rec.name.c_str(),
+		own.push_back(s.unreadable ? std::nullopt : OwnPulseRate(s.rec, cal));
+		char share[16] = "-";
+		if (!s.unreadable)
+			std::snprintf(share, sizeof(share), "%.2f", s.run.valid_share);
+		std::printf("%-22s %8s %6s %7s %6s %6s %6s %6s %6s %11s %8s\n", s.rec.name.c_str(),
 			    Field(s.rec.ref.spo2, 1).c_str(), Field(s.rec.ref.hr, 1).c_str(), Field(s.run.spo2, 1).c_str(),
 			    Field(err(s.run.spo2, s.rec.ref.spo2), 1).c_str(), Field(s.run.hr, 1).c_str(),
 			    Field(err(s.run.hr, s.rec.ref.hr), 1).c_str(), Field(own.back(), 1).c_str(),
-			    Field(s.run.ratio, 3).c_str(), s.run.valid_share, Field(s.run.first_valid_s, 2).c_str());
+			    Field(s.run.ratio, 3).c_str(), share, Field(s.run.first_valid_s, 2).c_str());
 		es.push_back(s.run.spo2);
 		rs.push_back(s.rec.ref.spo2);
 		eh.push_back(s.run.hr);
@@ -92,6 +96,8 @@ void PrintTable(const std::vector<Scored> &all, const mxrt_vitals_config &cal) {
 // Every change of the estimator's output, per recording.
 void PrintTimeline(const std::vector<Scored> &all) {
 	for (const auto &s : all) {
+		if (s.unreadable)
+			continue;
 		std::printf("# %s\n# t_s hr_bpm spo2_pct confidence flags\n", s.rec.name.c_str());
 		const Output *last = nullptr;
 		for (const auto &o : s.run.outputs) {
@@ -111,6 +117,8 @@ void PrintTimeline(const std::vector<Scored> &all) {
 // (the end-to-end test looks the driver's lines up in this list).
 void PrintPublished(const std::vector<Scored> &all) {
 	for (const auto &s : all) {
+		if (s.unreadable)
+			continue;
 		std::printf("# %s\n", s.rec.name.c_str());
 		for (const auto &o : s.run.published)
 			std::printf("vitals: present=1 seq=%llu timestamp_ns=%llu hr_mbpm=%u spo2_mpct=%u confidence=%u flags=0x%x\n",
@@ -121,10 +129,10 @@ void PrintPublished(const std::vector<Scored> &all) {
 
 void PrintCsv(const std::vector<Scored> &all) {
 	std::printf("file,ref_spo2,ref_hr,spo2,hr,valid_share\n");
-	for (const auto &s : all)
-		std::printf("%s,%s,%s,%s,%s,%.3f\n", s.rec.name.c_str(), Cell(s.rec.ref.spo2, 1).c_str(),
+	for (const auto &s : all) // an unreadable file's row: its name and reference, empty cells
+		std::printf("%s,%s,%s,%s,%s,%s\n", s.rec.name.c_str(), Cell(s.rec.ref.spo2, 1).c_str(),
 			    Cell(s.rec.ref.hr, 1).c_str(), Cell(s.run.spo2, 1).c_str(), Cell(s.run.hr, 1).c_str(),
-			    s.run.valid_share);
+			    s.unreadable ? "" : Cell(s.run.valid_share, 3).c_str());
 }
 
 // The calibration line from the files' ratios and references, and how it does on a file it was
@@ -520,25 +528,42 @@ int main(int argc, char **argv) {
 		std::fprintf(stderr, "mxrt-vitals-eval: --csv, --fit, --timeline and --published print different tables: choose one\n");
 		return 2;
 	}
-	std::vector<Scored> all;
+	// A --sim that cannot be parsed stops everything before any output; a file that cannot be
+	// read is said on stderr and scored as a file without a value, as grep or md5sum go on past
+	// a bad file (one torn file must not cost the rows of all the others), and the exit is 1.
+	std::vector<Scored> sim_runs;
 	try {
-		for (const auto &f : files) {
-			Recording rec = Read(f, rate > 0 ? uint64_t(std::llround(1e9 / rate)) : 0);
-			all.push_back({std::move(rec), {}});
-		}
 		for (const auto &s : sims)
-			all.push_back({Simulate(SimParams::Parse(s), cal), {}});
+			sim_runs.push_back({Simulate(SimParams::Parse(s), cal), {}});
 	} catch (const BadInput &e) {
 		std::fprintf(stderr, "mxrt-vitals-eval: %s\n", e.what());
 		return 1;
 	}
+	std::vector<Scored> all;
+	int rc = 0;
+	for (const auto &f : files) {
+		try {
+			all.push_back({Read(f, rate > 0 ? uint64_t(std::llround(1e9 / rate)) : 0), {}});
+		} catch (const BadInput &e) {
+			std::fprintf(stderr, "mxrt-vitals-eval: %s\n", e.what());
+			Scored bad;
+			bad.rec.name = std::filesystem::path(f).filename().string();
+			bad.rec.ref = ReferenceFromName(bad.rec.name);
+			bad.unreadable = true;
+			all.push_back(std::move(bad));
+			rc = 1;
+		}
+	}
+	for (auto &s : sim_runs)
+		all.push_back(std::move(s));
 	for (auto &s : all) {
+		if (s.unreadable)
+			continue;
 		s.run = Evaluate(s.rec, cal, plot.empty() ? Trace::kNo : Trace::kYes);
 		if (s.run.rejected > 0)
 			std::fprintf(stderr, "mxrt-vitals-eval: %s: %d records refused by the estimator\n", s.rec.name.c_str(),
 				     s.run.rejected);
 	}
-	int rc = 0;
 	if (csv)
 		PrintCsv(all);
 	else if (timeline)
@@ -546,10 +571,18 @@ int main(int argc, char **argv) {
 	else if (published)
 		PrintPublished(all);
 	else if (fit)
-		rc = PrintFit(all, cal);
+		rc = PrintFit(all, cal) ? 1 : rc;
 	else
 		PrintTable(all, cal);
-	if (!plot.empty() && rc == 0)
-		rc = Plot(all, plot);
+	if (!plot.empty()) { // the files that were read
+		std::vector<Scored> shown;
+		for (auto &s : all)
+			if (!s.unreadable)
+				shown.push_back(std::move(s));
+		if (shown.empty())
+			std::fprintf(stderr, "mxrt-vitals-eval: --plot: no file could be read, nothing drawn\n");
+		else if (Plot(shown, plot) != 0)
+			rc = 1;
+	}
 	return rc;
 }

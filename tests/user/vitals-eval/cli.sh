@@ -96,6 +96,20 @@ expect bad-sim 1 "--sim: unknown key 'pulse'" --sim pulse=3
 expect bad-sim-value 1 '--sim: hr must be a number' --sim hr=fast
 csv "$t/1700-97-72.csv" 72 97 8
 expect fit-needs-three 1 '--fit needs 3 or more files' --fit "$t/1700-97-72.csv"
+# A bad file among good ones is said and scored as a file with no value; the others keep their
+# rows (one torn file must not cost a batch all its rows), and the exit is still 1.
+cp "$t/short.csv" "$t/1704-95-70.csv"
+out=$("$bin" --csv "$t/1700-97-72.csv" "$t/1704-95-70.csv" /nonexistent/1705-90-60.csv 2>"$t/batch.err")
+rc=$?
+want='file,ref_spo2,ref_hr,spo2,hr,valid_share
+1700-97-72\.csv,97\.0,72\.0,9[6-8]\.[0-9],7[1-3]\.[0-9],0\.[0-9]{3}
+1704-95-70\.csv,95\.0,70\.0,,,
+1705-90-60\.csv,90\.0,60\.0,,,'
+if [ "$rc" = 1 ] && [ "$(grep -cE "^($(paste -sd'|' <<<"$want"))\$" <<<"$out")" = 4 ] && [ "$(wc -l <<<"$out")" = 4 ] &&
+	grep -q '1704-95-70.csv: line 2: 6 columns' "$t/batch.err" && grep -q '1705-90-60.csv: No such file' "$t/batch.err"; then
+	res PASS batch-goes-past-bad-files
+else res FAIL batch-goes-past-bad-files "exit $rc: $out $(cat "$t/batch.err")"; fi
+expect batch-table-scores-bad-as-no-value 1 '^spo2: files=3 scored=1 no_value=2 ' "$t/1700-97-72.csv" "$t/1704-95-70.csv" /nonexistent/1705-90-60.csv
 
 # --- good input
 expect csv-scored 0 '1700-97-72.csv +97\.0 +72\.0 +9[67]\.[0-9] +-?[0-9.]+ +7[1-3]\.[0-9]' "$t/1700-97-72.csv"
