@@ -127,10 +127,21 @@ void PrintPublished(const std::vector<Scored> &all) {
 	}
 }
 
+// A CSV field (RFC 4180): as it is, or in double quotes (doubled inside) when it holds a comma,
+// a quote or a line break, so that any file name stays one cell of one row.
+std::string CsvField(const std::string &v) {
+	if (v.find_first_of(",\"\r\n") == std::string::npos)
+		return v;
+	std::string q = "\"";
+	for (const char c : v)
+		q += c == '"' ? std::string("\"\"") : std::string(1, c);
+	return q + "\"";
+}
+
 void PrintCsv(const std::vector<Scored> &all) {
 	std::printf("file,ref_spo2,ref_hr,spo2,hr,valid_share\n");
 	for (const auto &s : all) // an unreadable file's row: its name and reference, empty cells
-		std::printf("%s,%s,%s,%s,%s,%s\n", s.rec.name.c_str(), Cell(s.rec.ref.spo2, 1).c_str(),
+		std::printf("%s,%s,%s,%s,%s,%s\n", CsvField(s.rec.name).c_str(), Cell(s.rec.ref.spo2, 1).c_str(),
 			    Cell(s.rec.ref.hr, 1).c_str(), Cell(s.run.spo2, 1).c_str(), Cell(s.run.hr, 1).c_str(),
 			    s.unreadable ? "" : Cell(s.run.valid_share, 3).c_str());
 }
@@ -211,7 +222,8 @@ int Plot(const std::vector<Scored> &all, const std::string &png) {
 	std::ostringstream gp;
 	const size_t rows = all.size();
 	gp << "set terminal pngcairo size 1400," << std::max<size_t>(300, 260 * rows) << " font 'sans,9'\n"
-	   << "set output " << GpQuoted(png) << "\n"
+	   // gnuplot takes an output name starting with '|' for a command to pipe into: a file here
+	   << "set output " << GpQuoted(png[0] == '|' ? "./" + png : png) << "\n"
 	   << "set multiplot layout " << rows << ",2\n"
 	   << "set key top left horizontal\nset grid\n";
 	for (size_t i = 0; i < rows; i++) {
@@ -233,24 +245,30 @@ int Plot(const std::vector<Scored> &all, const std::string &png) {
 		}
 		gp << "set title " << GpQuoted(s.rec.name + ": band-passed IR, its falling slope, the beat threshold and the beats")
 		   << " noenhanced\n"
-		   << "set xlabel 's'\nset ylabel 'codes'\nset y2label 'codes per sample'\nset y2tics\nset ytics nomirror\n"
-		   << "plot '" << sig.string() << "' u 1:2 w l lc rgb '#1f77b4' t 'IR (band-passed)', '"
-		   << sig.string() << "' u 1:3 axes x1y2 w l lc rgb '#aec7e8' t 'slope', '"
-		   << sig.string() << "' u 1:4 axes x1y2 w l dt 2 lc rgb '#ff7f0e' t 'threshold'";
-		if (!s.run.beats.empty())
-			gp << ", '" << beats.string()
-			   << "' u 1:(0):($2>0?7:6) w p pt var ps 1.2 lc rgb '#d62728' t 'beats (open: interval rejected)'";
-		gp << "\n";
+		   << "set xlabel 's'\nset ylabel 'codes'\nset y2label 'codes per sample'\nset y2tics\nset ytics nomirror\n";
+		// gnuplot refuses a plot with no defined point: what has none is left out, with a note
+		if (s.run.trace_t.empty()) { // every record refused (say, a rate the chip does not have)
+			gp << "set label 1 'no record reached the filters' at graph 0.5,0.5 center\n"
+			   << "plot [0:1][0:1] NaN t ''\nunset label 1\n";
+		} else {
+			gp << "plot '" << sig.string() << "' u 1:2 w l lc rgb '#1f77b4' t 'IR (band-passed)', '"
+			   << sig.string() << "' u 1:3 axes x1y2 w l lc rgb '#aec7e8' t 'slope', '"
+			   << sig.string() << "' u 1:4 axes x1y2 w l dt 2 lc rgb '#ff7f0e' t 'threshold'";
+			if (!s.run.beats.empty())
+				gp << ", '" << beats.string()
+				   << "' u 1:(0):($2>0?7:6) w p pt var ps 1.2 lc rgb '#d62728' t 'beats (open: interval rejected)'";
+			gp << "\n";
+		}
 		gp << "set title " << GpQuoted(s.rec.name + ": estimates" + (s.rec.ref.hr ? " (dashed: reference)" : ""))
 		   << " noenhanced\nset ylabel 'bpm'\nset y2label '%'\nset y2tics\nset ytics nomirror\n";
-		// gnuplot refuses a plot with no defined point, and a file with no valid HR or SpO2 is
-		// worth a look: its panel spans the file's time, with a note
+		// a file with no valid HR or SpO2 is worth a look: its panel spans the file's time
 		const auto has = [&](std::optional<double> Output::*v) {
 			return std::any_of(s.run.outputs.begin(), s.run.outputs.end(), [v](const Output &o) { return (o.*v).has_value(); });
 		};
 		const bool any_hr = has(&Output::hr), any_spo2 = has(&Output::spo2);
 		if (!any_hr || !any_spo2)
-			gp << "set label 1 '" << (any_hr ? "no valid SpO2" : "no valid HR or SpO2") << "' at graph 0.5,0.5 center\n";
+			gp << "set label 1 '" << (any_hr ? "no valid SpO2" : any_spo2 ? "no valid HR" : "no valid HR or SpO2")
+			   << "' at graph 0.5,0.5 center\n";
 		gp << "plot ";
 		if (!any_hr && !any_spo2)
 			gp << "[0:" << (s.run.outputs.empty() ? 1.0 : std::max(s.run.outputs.back().t_s, 0.1)) << "]"
@@ -548,6 +566,8 @@ int main(int argc, char **argv) {
 			std::fprintf(stderr, "mxrt-vitals-eval: %s\n", e.what());
 			Scored bad;
 			bad.rec.name = std::filesystem::path(f).filename().string();
+			if (bad.rec.name.empty()) // a directory ("data/"): its path names it
+				bad.rec.name = f;
 			bad.rec.ref = ReferenceFromName(bad.rec.name);
 			bad.unreadable = true;
 			all.push_back(std::move(bad));

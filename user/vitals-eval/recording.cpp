@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -58,6 +59,9 @@ std::optional<double> Number(const std::string &cell) {
 [[noreturn]] void Fail(const std::string &path, const std::string &why) { throw BadInput(path + ": " + why); }
 
 std::string ReadAll(const std::string &path) {
+	std::error_code ec;
+	if (std::filesystem::is_directory(path, ec))
+		Fail(path, "a directory, not a recording");
 	std::ifstream f(path, std::ios::binary);
 	if (!f)
 		Fail(path, std::strerror(errno));
@@ -95,8 +99,12 @@ Reference ReferenceFromName(const std::string &base_name) {
 	};
 	Reference r;
 	if (parts.size() == 3 && decimal(parts[0], true) && decimal(parts[1], false) && decimal(parts[2], false)) {
-		r.spo2 = std::stod(parts[1]);
-		r.hr = std::stod(parts[2]);
+		// strtod, not stod: a name is anyone's, and 400 digits must not throw out_of_range
+		const double spo2 = std::strtod(parts[1].c_str(), nullptr), hr = std::strtod(parts[2].c_str(), nullptr);
+		if (std::isfinite(spo2) && std::isfinite(hr)) {
+			r.spo2 = spo2;
+			r.hr = hr;
+		}
 	}
 	return r;
 }

@@ -105,11 +105,22 @@ want='file,ref_spo2,ref_hr,spo2,hr,valid_share
 1700-97-72\.csv,97\.0,72\.0,9[6-8]\.[0-9],7[1-3]\.[0-9],0\.[0-9]{3}
 1704-95-70\.csv,95\.0,70\.0,,,
 1705-90-60\.csv,90\.0,60\.0,,,'
-if [ "$rc" = 1 ] && [ "$(grep -cE "^($(paste -sd'|' <<<"$want"))\$" <<<"$out")" = 4 ] && [ "$(wc -l <<<"$out")" = 4 ] &&
+# line by line, in order
+same=1
+[ "$(wc -l <<<"$out")" = "$(wc -l <<<"$want")" ] || same=0
+while IFS= read -r -u 3 w && IFS= read -r -u 4 o; do grep -qE "^$w\$" <<<"$o" || same=0; done 3<<<"$want" 4<<<"$out"
+if [ "$rc" = 1 ] && [ "$same" = 1 ] &&
 	grep -q '1704-95-70.csv: line 2: 6 columns' "$t/batch.err" && grep -q '1705-90-60.csv: No such file' "$t/batch.err"; then
 	res PASS batch-goes-past-bad-files
 else res FAIL batch-goes-past-bad-files "exit $rc: $out $(cat "$t/batch.err")"; fi
 expect batch-table-scores-bad-as-no-value 1 '^spo2: files=3 scored=1 no_value=2 ' "$t/1700-97-72.csv" "$t/1704-95-70.csv" /nonexistent/1705-90-60.csv
+expect directory-named 1 "^$t/,,,,,\$" --csv "$t/"
+expect directory-said 1 "$t/: a directory, not a recording" --csv "$t/"
+# a name is anyone's: 400 digits must not throw out of the reference parser (it crashed, exit 134)
+expect name-huge-number 1 "No such file" --csv "/nonexistent/1-$(printf '9%.0s' {1..400})-70.csv"
+# names stay one cell of one row in --csv (RFC 4180 quoting)
+cp "$t/1700-97-72.csv" "$t/a,\"b.csv"
+expect csv-quotes-names 0 '^"a,""b\.csv",,,9[6-8]\.[0-9],7[1-3]\.[0-9],0\.[0-9]{3}$' --csv "$t/a,\"b.csv"
 
 # --- good input
 expect csv-scored 0 '1700-97-72.csv +97\.0 +72\.0 +9[67]\.[0-9] +-?[0-9.]+ +7[1-3]\.[0-9]' "$t/1700-97-72.csv"
@@ -168,6 +179,18 @@ if command -v gnuplot >/dev/null; then
 	else res FAIL plot-quoted-names "$(ls "$t/q"; head -c 300 "$t/q.err")"; fi
 	expect plot-path-line-break 2 'line break' --plot "$t/a
 b.png" "$t/1700-97-72.csv"
+	# gnuplot pipes an output name starting with '|' into a shell: here it is a file name
+	mkdir "$t/pipe"
+	if (cd "$t/pipe" && "$OLDPWD/$bin" --plot '|touch ran; cat' "$t/1700-97-72.csv") >/dev/null 2>"$t/pipe.err" &&
+		[ ! -e "$t/pipe/ran" ] && [ "$(head -c 4 "$t/pipe/|touch ran; cat" | od -An -c | tr -d ' ')" = "211PNG" ]; then
+		res PASS plot-pipe-name-is-a-file
+	else res FAIL plot-pipe-name-is-a-file "$(ls "$t/pipe"; head -c 300 "$t/pipe.err")"; fi
+	# a stream at 10 kHz (no such chip rate): every record refused, nothing reaches the filters
+	records "$t/fast.bin" 72 10000 0.05
+	if "$bin" --plot "$t/p3.png" "$t/fast.bin" "$t/1700-97-72.csv" >/dev/null 2>"$t/p3.err" &&
+		grep -q 'fast.bin: 500 records refused' "$t/p3.err" &&
+		[ "$(head -c 4 "$t/p3.png" | od -An -c | tr -d ' ')" = "211PNG" ]; then res PASS plot-nothing-accepted
+	else res FAIL plot-nothing-accepted "$(head -c 300 "$t/p3.err")"; fi
 else
 	skipped plot-png "gnuplot is not installed (scripts/setup.sh installs gnuplot-nox)"
 fi
