@@ -53,53 +53,61 @@ echo "# vitals per record vs the acquisition core at 400 Hz = $ratio_400 (instru
 "$eval_bin" --sweep --sweep-seeds 40 | grep -E '^(bench: |# |sweep: )' | sed 's/^sweep: /# sweep: /'
 
 data=../shared/data/ppg-oxiwear
+# The table's rows (between its header and the summaries): a name may hold spaces, so the
+# columns are counted from the end (the last is first_s, "-" when there is no value).
+rows() { awk 'NR > 1 && /^spo2: / { exit } NR > 1' "$1"; }
 if [ -d "$data" ]; then
-	"$eval_bin" "$data"/*.csv >"$tmp/rec"
-	"$eval_bin" --fit "$data"/*.csv >"$tmp/fit"
+	# exit 1: a file could not be read (said on stderr; it is scored as a file without a value)
+	"$eval_bin" "$data"/*.csv >"$tmp/rec" || [ $? = 1 ]
+	"$eval_bin" --fit "$data"/*.csv >"$tmp/fit" || [ $? = 1 ]
 	spo2=$(sed -n 's/^spo2: .* MAE=\([0-9.]*\) %.*/\1/p' "$tmp/rec")
 	hr=$(sed -n 's/^hr: .* MAE=\([0-9.]*\) bpm.*/\1/p' "$tmp/rec")
 	novalue=$(sed -n 's/^spo2: .* no_value=\([0-9]*\) .*/\1/p' "$tmp/rec")
 	loo=$(sed -n 's/^leave-one-out through a = [0-9.]*: MAE=\([0-9.]*\) %.*/\1/p' "$tmp/fit")
 	# hr_vs_own_pulse, own_pulse_vs_ref: the HR error split into the estimator's and the references'
 	grep -E '^(spo2|hr|hr_vs_own_pulse|own_pulse_vs_ref):' "$tmp/rec" | sed 's/^/# recordings: /'
-	grep -E '^(fit|leave-one-out)' "$tmp/fit" | sed 's/^/# recordings: /'
+	grep -E '^(fit|leave-one-out)' "$tmp/fit" | sed 's/^/# recordings: /' || true # none: too few files
 	echo "bench: vitals_recordings_without_value = $novalue files (goal <= 0)"
 	echo "bench: vitals_recordings_spo2_mae = $spo2 % (goal <= 3.0)"
-	echo "bench: vitals_recordings_spo2_mae_leave_one_out = $loo % (goal <= 3.0)"
+	echo "bench: vitals_recordings_spo2_mae_leave_one_out = ${loo:-none} % (goal <= 3.0)"
 	echo "bench: vitals_recordings_hr_mae = $hr bpm (goal <= 3)"
-	# the first valid value's time into each file (the last column; "-" when there is none)
-	late=$(awk '$1 ~ /\.csv$/ && ($NF == "-" || $NF + 0 > 2.5)' "$tmp/rec" | wc -l)
-	files=$(awk '$1 ~ /\.csv$/' "$tmp/rec" | wc -l)
+	# the first valid value's time into each file
+	late=$(rows "$tmp/rec" | awk '$NF == "-" || $NF + 0 > 2.5' | wc -l)
+	files=$(rows "$tmp/rec" | wc -l)
 	echo "# recordings: first valid value within 2.5 s in $((files - late)) of $files files"
 	echo "bench: vitals_recordings_first_valid_after_2.5s = $late files (goal <= 0)"
 	# Half of the recordings are held back, and the goal wants a value for every file "even the
 	# shortest": every file cut into windows as long as the shortest one (166 records, 2.6 s),
 	# one every 0.5 s, each run as a recording of its own (its first record the finger-on; no
 	# settling transient, the pulse in any phase). Shows how often a file that short gets no value.
+	# A file shorter than 166 records gives no window (none here is).
 	mkdir "$tmp/win"
 	for f in "$data"/*.csv; do
-		awk -v dir="$tmp/win" -v base="$(basename "$f" .csv)" -v len=166 -v step=32 '
+		# the names through the environment: awk -v would expand backslashes in them
+		DIR="$tmp/win" BASE="$(basename "$f" .csv)" awk -v len=166 -v step=32 '
 			!body { head = head $0 "\n"; if ($0 ~ /^timestamp,sampleNum,/) body = 1; next }
 			/^[0-9.]+,/ { rows[n++] = $0 }
 			END {
 				for (o = 0; o + len <= n; o += step) {
-					out = dir "/" base "@" o ".csv"
+					out = ENVIRON["DIR"] "/" ENVIRON["BASE"] "@" o ".csv"
 					printf "%s", head > out
 					for (k = o; k < o + len; k++) print rows[k] > out
 					close(out)
 				}
 			}' "$f"
 	done
-	"$eval_bin" "$tmp/win"/*.csv >"$tmp/win.out"
-	windows=$(awk '$1 ~ /\.csv$/' "$tmp/win.out" | wc -l)
-	awk '$1 ~ /\.csv$/ && $NF != "-" { print $NF }' "$tmp/win.out" | sort -n >"$tmp/win.first"
+	"$eval_bin" "$tmp/win"/*.csv >"$tmp/win.out" || [ $? = 1 ]
+	windows=$(rows "$tmp/win.out" | wc -l)
+	rows "$tmp/win.out" | awk '$NF != "-" { print $NF }' | sort -n >"$tmp/win.first"
 	awk -v n="$windows" '{ t[NR] = $1 } $1 > 2.5 { over++ }
 		END {
 			printf "# recordings, 2.6 s windows (each file from every 0.5 s): %d windows, %d without a value;", n, n - NR
 			printf " first valid value p50 %.2f s, p90 %.2f s, max %.2f s, %d over 2.5 s\n",
 				t[int((NR + 1) * 0.5)], t[int((NR + 1) * 0.9)], t[NR], over
 		}' "$tmp/win.first"
-	awk '$1 ~ /\.csv$/ && $NF == "-" { s = s " " $1 } END { if (s != "") print "# recordings, windows without a value:" s }' "$tmp/win.out"
+	# the names of the windows without a value (the row less its 10 value columns)
+	rows "$tmp/win.out" | awk '$NF == "-" { for (k = 0; k < 10; k++) sub(/ +[^ ]+ *$/, ""); s = s sep $0; sep = ", " }
+		END { if (s != "") print "# recordings, windows without a value: " s }'
 else
 	echo "# recordings: $data is absent: the real-recording goals are not measured"
 fi
