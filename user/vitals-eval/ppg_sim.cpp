@@ -32,6 +32,8 @@ double Pulse(double phase, double period_s) {
 
 } // namespace
 
+constexpr double kMaxSimRecords = 3600.0 * 3200;
+
 SimParams SimParams::Parse(const std::string &spec) {
 	SimParams p;
 	std::istringstream in(spec);
@@ -69,10 +71,21 @@ SimParams SimParams::Parse(const std::string &spec) {
 			std::istringstream sv(v);
 			if (!(sv >> s.at_s >> c1 >> s.hr_bpm >> c2 >> s.spo2) || c1 != ':' || c2 != ':' || !sv.eof())
 				throw BadInput("--sim: step must be AT:HR:SPO2, not '" + v + "'");
+			// the same ranges as seconds, hr and spo2 (a step to 0 or 1e9 bpm is no signal)
+			if (!(s.at_s >= 0 && s.at_s <= 86400) || !(s.hr_bpm >= 20 && s.hr_bpm <= 300) ||
+			    !(s.spo2 >= 50 && s.spo2 <= 100))
+				throw BadInput("--sim: step AT:HR:SPO2 needs AT in [0, 86400] s, HR in [20, 300] bpm and SpO2 in "
+					       "[50, 100] %, not '" + v + "'");
 			p.steps.push_back(s);
 		} else
 			throw BadInput("--sim: unknown key '" + k + "'");
 	}
+	// The tool keeps every record and every output of a run (about 80 bytes a record): a day at
+	// 3200 Hz would take 22 GB. An hour at the fastest rate is the most a run may hold.
+	if (p.seconds * p.rate_hz > kMaxSimRecords)
+		throw BadInput("--sim: seconds x rate is " + std::to_string(uint64_t(p.seconds * p.rate_hz)) +
+			       " records, more than " + std::to_string(uint64_t(kMaxSimRecords)) +
+			       " (an hour at 3200 Hz; each is kept in memory)");
 	std::sort(p.steps.begin(), p.steps.end(), [](auto &a, auto &b) { return a.at_s < b.at_s; });
 	return p;
 }

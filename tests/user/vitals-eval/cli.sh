@@ -94,6 +94,11 @@ python3 -c "import sys; b=bytearray(open(sys.argv[1],'rb').read()); b[32+26]=20;
 expect stream-bad-bits 1 'bits.bin: record 1 \(seq 1001\): adc_bits 20 is not 15..18' "$t/bits.bin"
 expect bad-sim 1 "--sim: unknown key 'pulse'" --sim pulse=3
 expect bad-sim-value 1 '--sim: hr must be a number' --sim hr=fast
+# a step takes the ranges of hr and spo2 (it took 1e9 bpm and -50 %, and simulated them)
+expect bad-sim-step-hr 1 "--sim: step AT:HR:SPO2 needs .* not '1:1e9:97'" --sim step=1:1e9:97
+expect bad-sim-step-spo2 1 "--sim: step AT:HR:SPO2 needs .* not '1:72:-50'" --sim step=1:72:-50
+# every record is kept: a day at 3200 Hz (22 GB) is refused before anything is made
+expect sim-too-long 1 '--sim: seconds x rate is 276480000 records, more than 11520000' --sim seconds=86400,rate=3200
 csv "$t/1700-97-72.csv" 72 97 8
 expect fit-needs-three 1 '--fit needs 3 or more files' --fit "$t/1700-97-72.csv"
 # A bad file among good ones is said and scored as a file with no value; the others keep their
