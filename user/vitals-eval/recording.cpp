@@ -58,18 +58,32 @@ std::optional<double> Number(const std::string &cell) {
 
 [[noreturn]] void Fail(const std::string &path, const std::string &why) { throw BadInput(path + ": " + why); }
 
+// A recording is a file (or a pipe) of at most kMaxFileBytes: a device would be read for ever
+// (/dev/zero filling the memory; /dev/max30102-N never ending), and an hour of records at
+// 3200 Hz is 369 MB.
+constexpr size_t kMaxFileBytes = size_t(1) << 30;
+
 std::string ReadAll(const std::string &path) {
 	std::error_code ec;
-	if (std::filesystem::is_directory(path, ec))
+	const auto st = std::filesystem::status(path, ec);
+	if (std::filesystem::is_directory(st))
 		Fail(path, "a directory, not a recording");
+	if (std::filesystem::is_character_file(st) || std::filesystem::is_block_file(st))
+		Fail(path, "a device, not a recording: save its records first "
+			   "(mxrt-max30102-read -n 4000 -o capture.bin /dev/max30102-0)");
 	std::ifstream f(path, std::ios::binary);
 	if (!f)
 		Fail(path, std::strerror(errno));
-	std::ostringstream ss;
-	ss << f.rdbuf();
+	std::string out;
+	char buf[1 << 16];
+	while (f.read(buf, sizeof(buf)) || f.gcount() > 0) {
+		out.append(buf, size_t(f.gcount()));
+		if (out.size() > kMaxFileBytes)
+			Fail(path, "more than 1 GiB: not a recording this tool holds (cut it into parts)");
+	}
 	if (f.bad())
 		Fail(path, "read error");
-	return ss.str();
+	return out;
 }
 
 } // namespace

@@ -121,6 +121,8 @@ else res FAIL batch-goes-past-bad-files "exit $rc: $out $(cat "$t/batch.err")"; 
 expect batch-table-scores-bad-as-no-value 1 '^spo2: files=3 scored=1 no_value=2 ' "$t/1700-97-72.csv" "$t/1704-95-70.csv" /nonexistent/1705-90-60.csv
 expect directory-named 1 "^$t/,,,,,\$" --csv "$t/"
 expect directory-said 1 "$t/: a directory, not a recording" --csv "$t/"
+# a device would be read for ever (/dev/zero filled the memory; /dev/max30102-N never ends)
+expect device-refused 1 '/dev/zero: a device, not a recording: save its records first' /dev/zero
 # a name is anyone's: 400 digits must not throw out of the reference parser (it crashed, exit 134)
 expect name-huge-number 1 "No such file" --csv "/nonexistent/1-$(printf '9%.0s' {1..400})-70.csv"
 # names stay one cell of one row in --csv (RFC 4180 quoting)
