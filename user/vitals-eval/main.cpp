@@ -481,6 +481,8 @@ int main(int argc, char **argv) {
 	app.add_flag("--csv", csv, "print file,ref_spo2,ref_hr,spo2,hr,valid_share (one row per file)");
 	app.add_option("--plot", plot, "draw every recording's signal, beats, HR and SpO2 into this PNG (gnuplot)")
 		->check([](const std::string &p) {
+			if (p.empty())
+				return std::string("an empty path");
 			return p.find_first_of("\n\r") == std::string::npos ? std::string() : std::string("a line break in the path");
 		});
 	app.add_flag("--timeline", timeline, "print every change of the output (time, HR, SpO2, confidence, flags)");
@@ -549,10 +551,17 @@ int main(int argc, char **argv) {
 	// A --sim that cannot be parsed stops everything before any output; a file that cannot be
 	// read is said on stderr and scored as a file without a value, as grep or md5sum go on past
 	// a bad file (one torn file must not cost the rows of all the others), and the exit is 1.
-	std::vector<Scored> sim_runs;
-	try {
-		for (const auto &s : sims)
-			sim_runs.push_back({Simulate(SimParams::Parse(s), cal), {}});
+	// All runs together hold at most kMaxRecords records (each is kept, with its output).
+	uint64_t held = 0;
+	std::vector<SimParams> sim_params;
+	try { // every --sim checked before any is made
+		for (const auto &s : sims) {
+			sim_params.push_back(SimParams::Parse(s));
+			held += sim_params.back().Records();
+			if (held > kMaxRecords)
+				throw BadInput("--sim: the runs together would hold " + std::to_string(held) +
+					       " records, more than " + std::to_string(kMaxRecords) + " (an hour at 3200 Hz)");
+		}
 	} catch (const BadInput &e) {
 		std::fprintf(stderr, "mxrt-vitals-eval: %s\n", e.what());
 		return 1;
@@ -561,7 +570,14 @@ int main(int argc, char **argv) {
 	int rc = 0;
 	for (const auto &f : files) {
 		try {
-			all.push_back({Read(f, rate > 0 ? uint64_t(std::llround(1e9 / rate)) : 0), {}});
+			Recording rec = Read(f, rate > 0 ? uint64_t(std::llround(1e9 / rate)) : 0);
+			const uint64_t n = rec.records.size();
+			if (held + n > kMaxRecords)
+				throw BadInput(f + ": " + std::to_string(n) + " records, which would bring this run to " +
+					       std::to_string(held + n) + ", more than the " + std::to_string(kMaxRecords) +
+					       " it holds (an hour at 3200 Hz): evaluate it in another run");
+			held += n;
+			all.push_back({std::move(rec), {}});
 		} catch (const BadInput &e) {
 			std::fprintf(stderr, "mxrt-vitals-eval: %s\n", e.what());
 			Scored bad;
@@ -574,8 +590,8 @@ int main(int argc, char **argv) {
 			rc = 1;
 		}
 	}
-	for (auto &s : sim_runs)
-		all.push_back(std::move(s));
+	for (const auto &p : sim_params)
+		all.push_back({Simulate(p, cal), {}});
 	for (auto &s : all) {
 		if (s.unreadable)
 			continue;

@@ -32,8 +32,6 @@ double Pulse(double phase, double period_s) {
 
 } // namespace
 
-constexpr double kMaxSimRecords = 3600.0 * 3200;
-
 SimParams SimParams::Parse(const std::string &spec) {
 	SimParams p;
 	std::istringstream in(spec);
@@ -80,14 +78,21 @@ SimParams SimParams::Parse(const std::string &spec) {
 		} else
 			throw BadInput("--sim: unknown key '" + k + "'");
 	}
-	// The tool keeps every record and every output of a run (about 80 bytes a record): a day at
-	// 3200 Hz would take 22 GB. An hour at the fastest rate is the most a run may hold.
-	if (p.seconds * p.rate_hz > kMaxSimRecords)
-		throw BadInput("--sim: seconds x rate is " + std::to_string(uint64_t(p.seconds * p.rate_hz)) +
-			       " records, more than " + std::to_string(uint64_t(kMaxSimRecords)) +
-			       " (an hour at 3200 Hz; each is kept in memory)");
-	std::sort(p.steps.begin(), p.steps.end(), [](auto &a, auto &b) { return a.at_s < b.at_s; });
+	// Every record and output is kept: at most kMaxRecords (the caller holds all runs together to
+	// it too), and at least one record.
+	if (p.Records() > kMaxRecords)
+		throw BadInput("--sim: seconds x rate is " + std::to_string(p.Records()) + " records, more than " +
+			       std::to_string(kMaxRecords) + " (an hour at 3200 Hz; each is kept in memory)");
+	if (p.Records() == 0)
+		throw BadInput("--sim: seconds x rate is less than one record");
+	// stable: of two steps at the same time, the later one given wins
+	std::stable_sort(p.steps.begin(), p.steps.end(), [](auto &a, auto &b) { return a.at_s < b.at_s; });
 	return p;
+}
+
+uint64_t SimParams::Records() const {
+	const double dt = double(uint64_t(std::llround(1e9 / rate_hz))) * 1e-9;
+	return uint64_t(seconds / dt);
 }
 
 std::string SimParams::Name() const {
@@ -116,7 +121,7 @@ Recording Simulate(const SimParams &p, const mxrt_vitals_config &cal) {
 	std::uniform_real_distribution<double> uni(0, 1);
 	const double full = double((1u << p.adc_bits) - 1);
 	const double dt = double(rec.period_ns) * 1e-9;
-	const size_t n = size_t(p.seconds / dt);
+	const size_t n = size_t(p.Records());
 	double phase = uni(rng), wander_phase = uni(rng);
 	// motion: bursts at random times (a Poisson process), each a few random slow swings
 	double next_motion = p.motion_per_min > 0 ? -std::log(1 - uni(rng)) * 60 / p.motion_per_min : 1e300;

@@ -44,6 +44,8 @@ struct SimParams {
 	// _bpm/_hz/_s; steps as step=AT:HR:SPO2, repeatable). Throws BadInput.
 	static SimParams Parse(const std::string &spec);
 	std::string Name() const;
+	// The records Simulate makes: seconds over the period rounded to whole ns.
+	uint64_t Records() const;
 };
 
 // The truth at time t (seconds from the start).

@@ -58,9 +58,9 @@ std::optional<double> Number(const std::string &cell) {
 
 [[noreturn]] void Fail(const std::string &path, const std::string &why) { throw BadInput(path + ": " + why); }
 
-// A recording is a file (or a pipe) of at most kMaxFileBytes: a device would be read for ever
-// (/dev/zero filling the memory; /dev/max30102-N never ending), and an hour of records at
-// 3200 Hz is 369 MB.
+// A recording is a file (or a pipe, read until its writer closes it) of at most kMaxFileBytes: a
+// device would be read for ever (/dev/zero filling the memory; /dev/max30102-N never ending).
+// kMaxRecords records are 369 MB as a record stream, about 1 GB as CSV.
 constexpr size_t kMaxFileBytes = size_t(1) << 30;
 
 std::string ReadAll(const std::string &path) {
@@ -74,12 +74,20 @@ std::string ReadAll(const std::string &path) {
 	std::ifstream f(path, std::ios::binary);
 	if (!f)
 		Fail(path, std::strerror(errno));
+	auto too_big = [&] { Fail(path, "more than 1 GiB: not a recording this tool holds (cut it into parts)"); };
 	std::string out;
+	if (std::filesystem::is_regular_file(st)) { // known size: refused before anything is read
+		const auto size = std::filesystem::file_size(path, ec);
+		if (!ec && size > kMaxFileBytes)
+			too_big();
+		if (!ec)
+			out.reserve(size_t(size));
+	}
 	char buf[1 << 16];
 	while (f.read(buf, sizeof(buf)) || f.gcount() > 0) {
+		if (out.size() + size_t(f.gcount()) > kMaxFileBytes) // checked before the string grows
+			too_big();
 		out.append(buf, size_t(f.gcount()));
-		if (out.size() > kMaxFileBytes)
-			Fail(path, "more than 1 GiB: not a recording this tool holds (cut it into parts)");
 	}
 	if (f.bad())
 		Fail(path, "read error");
@@ -190,6 +198,9 @@ Recording ReadCsv(const std::string &path, uint64_t period_ns) {
 			r.lost = uint32_t(std::min<uint64_t>(seq - next_seq, UINT32_MAX));
 		}
 		next_seq = seq + 1;
+		if (rec.records.size() >= kMaxRecords)
+			Fail(path, "line " + std::to_string(lineno) + ": more than " + std::to_string(kMaxRecords) +
+				   " samples, the most one run holds (an hour at 3200 Hz)");
 		rec.records.push_back(r);
 	}
 	if (!header)
@@ -206,6 +217,9 @@ Recording ReadRecords(const std::string &path, uint64_t period_ns) {
 	if (bytes.size() % sizeof(mxrt_max30102_record) != 0)
 		Fail(path, std::to_string(bytes.size()) + " bytes is not a whole number of " +
 			   std::to_string(sizeof(mxrt_max30102_record)) + "-byte records");
+	if (bytes.size() / sizeof(mxrt_max30102_record) > kMaxRecords)
+		Fail(path, std::to_string(bytes.size() / sizeof(mxrt_max30102_record)) + " records, more than the " +
+			   std::to_string(kMaxRecords) + " one run holds (an hour at 3200 Hz)");
 	Recording rec;
 	rec.name = BaseName(path);
 	rec.ref = ReferenceFromName(rec.name);

@@ -30,6 +30,11 @@ struct Recording {
 	std::vector<mxrt_max30102_record> records;
 };
 
+// The most records one run of the tool holds, all recordings and simulations together: an hour
+// at 3200 Hz. It keeps every record and every output (about 80 bytes a record), so this is about
+// 1 GB; a day at 3200 Hz would be 22 GB.
+constexpr uint64_t kMaxRecords = 3600ull * 3200;
+
 // What a bad file gets: the message names the file and, where it helps, the line.
 struct BadInput : std::runtime_error {
 	using std::runtime_error::runtime_error;

@@ -99,6 +99,13 @@ expect bad-sim-step-hr 1 "--sim: step AT:HR:SPO2 needs .* not '1:1e9:97'" --sim 
 expect bad-sim-step-spo2 1 "--sim: step AT:HR:SPO2 needs .* not '1:72:-50'" --sim step=1:72:-50
 # every record is kept: a day at 3200 Hz (22 GB) is refused before anything is made
 expect sim-too-long 1 '--sim: seconds x rate is 276480000 records, more than 11520000' --sim seconds=86400,rate=3200
+# ... and so are the runs together (an hour at 3200 Hz, given 27 times, was 24 GB), counted as
+# Simulate counts them (3840 s at 3000 Hz, a period of 333333 ns, is 11 520 011 records)
+expect sims-together-too-long 1 '--sim: the runs together would hold 11520100 records, more than 11520000' \
+	--sim seconds=3600,rate=3200 --sim seconds=1,rate=100
+expect sim-rounded-period 1 '--sim: seconds x rate is 11520011 records' --sim seconds=3840,rate=3000
+# a run of no record was scored as a file without a value (exit 0)
+expect sim-no-record 1 '--sim: seconds x rate is less than one record' --sim seconds=0.1,rate=5
 csv "$t/1700-97-72.csv" 72 97 8
 expect fit-needs-three 1 '--fit needs 3 or more files' --fit "$t/1700-97-72.csv"
 # A bad file among good ones is said and scored as a file with no value; the others keep their
@@ -184,6 +191,7 @@ if command -v gnuplot >/dev/null; then
 	if (cd "$t/q" && "$OLDPWD/$bin" --plot "o'k.png" "$q") >/dev/null 2>"$t/q.err" && [ ! -e "$t/q/ran" ] &&
 		[ "$(head -c 4 "$t/q/o'k.png" | od -An -c | tr -d ' ')" = "211PNG" ]; then res PASS plot-quoted-names
 	else res FAIL plot-quoted-names "$(ls "$t/q"; head -c 300 "$t/q.err")"; fi
+	expect plot-empty-path 2 '--plot: an empty path' --plot '' "$t/1700-97-72.csv"
 	expect plot-path-line-break 2 'line break' --plot "$t/a
 b.png" "$t/1700-97-72.csv"
 	# gnuplot pipes an output name starting with '|' into a shell: here it is a file name
