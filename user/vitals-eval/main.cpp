@@ -581,9 +581,7 @@ int main(int argc, char **argv) {
 		} catch (const BadInput &e) {
 			std::fprintf(stderr, "mxrt-vitals-eval: %s\n", e.what());
 			Scored bad;
-			bad.rec.name = std::filesystem::path(f).filename().string();
-			if (bad.rec.name.empty()) // a directory ("data/"): its path names it
-				bad.rec.name = f;
+			bad.rec.name = RecordingName(f);
 			bad.rec.ref = ReferenceFromName(bad.rec.name);
 			bad.unreadable = true;
 			all.push_back(std::move(bad));

@@ -90,10 +90,9 @@ SimParams SimParams::Parse(const std::string &spec) {
 	return p;
 }
 
-uint64_t SimParams::Records() const {
-	const double dt = double(uint64_t(std::llround(1e9 / rate_hz))) * 1e-9;
-	return uint64_t(seconds / dt);
-}
+uint64_t SimParams::PeriodNs() const { return uint64_t(std::llround(1e9 / rate_hz)); }
+
+uint64_t SimParams::Records() const { return uint64_t(seconds / (double(PeriodNs()) * 1e-9)); }
 
 std::string SimParams::Name() const {
 	std::ostringstream s;
@@ -112,7 +111,7 @@ SimStep TruthAt(const SimParams &p, double t_s) {
 Recording Simulate(const SimParams &p, const mxrt_vitals_config &cal) {
 	Recording rec;
 	rec.name = p.Name();
-	rec.period_ns = uint64_t(std::llround(1e9 / p.rate_hz));
+	rec.period_ns = p.PeriodNs();
 	const auto end = TruthAt(p, p.seconds);
 	rec.ref.hr = end.hr_bpm;
 	rec.ref.spo2 = end.spo2;

@@ -44,7 +44,8 @@ struct SimParams {
 	// _bpm/_hz/_s; steps as step=AT:HR:SPO2, repeatable). Throws BadInput.
 	static SimParams Parse(const std::string &spec);
 	std::string Name() const;
-	// The records Simulate makes: seconds over the period rounded to whole ns.
+	// The period of the records (1 / rate, rounded to whole ns) and how many Simulate makes.
+	uint64_t PeriodNs() const;
 	uint64_t Records() const;
 };
 

@@ -18,11 +18,6 @@ namespace {
 constexpr uint64_t kOxiwearPeriodNs = 15'625'000; // 64 Hz
 constexpr uint32_t kCsvAdcBits = 18;
 
-std::string BaseName(const std::string &path) {
-	const auto slash = path.find_last_of('/');
-	return slash == std::string::npos ? path : path.substr(slash + 1);
-}
-
 std::vector<std::string> Split(const std::string &line) {
 	std::vector<std::string> out;
 	std::string cell;
@@ -96,6 +91,12 @@ std::string ReadAll(const std::string &path) {
 
 } // namespace
 
+std::string RecordingName(const std::string &path) {
+	const auto slash = path.find_last_of('/');
+	const std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
+	return base.empty() ? path : base; // "data/": the path names it
+}
+
 Reference ReferenceFromName(const std::string &base_name) {
 	// <time>-<SpO2>-<HR>, then any '-'/'_', then an optional .extension
 	std::string s = base_name;
@@ -136,7 +137,7 @@ Recording ReadCsv(const std::string &path, uint64_t period_ns) {
 	if (text.empty())
 		Fail(path, "empty file");
 	Recording rec;
-	rec.name = BaseName(path);
+	rec.name = RecordingName(path);
 	rec.ref = ReferenceFromName(rec.name);
 	rec.period_ns = period_ns ? period_ns : kOxiwearPeriodNs;
 
@@ -221,7 +222,7 @@ Recording ReadRecords(const std::string &path, uint64_t period_ns) {
 		Fail(path, std::to_string(bytes.size() / sizeof(mxrt_max30102_record)) + " records, more than the " +
 			   std::to_string(kMaxRecords) + " one run holds (an hour at 3200 Hz)");
 	Recording rec;
-	rec.name = BaseName(path);
+	rec.name = RecordingName(path);
 	rec.ref = ReferenceFromName(rec.name);
 	rec.records.resize(bytes.size() / sizeof(mxrt_max30102_record));
 	std::memcpy(rec.records.data(), bytes.data(), bytes.size());

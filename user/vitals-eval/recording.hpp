@@ -40,6 +40,10 @@ struct BadInput : std::runtime_error {
 	using std::runtime_error::runtime_error;
 };
 
+// The name a recording is shown and scored by: the file's base name (the path as given when it
+// has none, as for "data/"). A file that cannot be read keeps it too.
+std::string RecordingName(const std::string &path);
+
 // "<time>-<SpO2>-<HR>[_-]*.<ext>" (the OxiWear naming) -> the reference; anything else -> none.
 Reference ReferenceFromName(const std::string &base_name);
 
