@@ -781,6 +781,13 @@ void mxrt_lat_stat_read(const mxrt_lat_task *t, mxrt_lat_metric m, mxrt_lat_stat
 		if (!stat_seq.ReadRetry(seq))
 			return;
 	}
+	// Every attempt overlapped a reset (only resets move stat_seq): the copy may mix the two
+	// sides, so it is not returned. The empty statistics are what the metric held right after
+	// the first of those resets began, a state it really had during this call, so they are the
+	// answer (slo_ns survives resets). A writer stopped inside a reset gets here too.
+	*out = {};
+	out->min_ns = kNone;
+	out->slo_ns = AtomicRef(s->slo_ns).Load(acq);
 }
 
 int mxrt_lat_trace_read(const mxrt_lat_task *t, mxrt_lat_metric m, mxrt_lat_trace *out) noexcept {

@@ -297,7 +297,9 @@ mxrt_s32 mxrt_lat_wait_cpu(const struct mxrt_lat_task *t) MXRT_NOEXCEPT;
  * Readers: any context, concurrently with events.
  * stat_read: an atomic-word snapshot; count is read first, so min <= max whenever count > 0 and
  * the other fields are at least as recent as count (sum and hist may include a few later values).
- * A snapshot never mixes values from before and after a reset (it retries, up to a bound).
+ * A snapshot never mixes values from before and after a reset: it retries, up to a bound, and
+ * when every attempt overlapped a reset it answers the empty statistics that reset left (count 0,
+ * min_ns all ones, slo_ns kept), a state the metric had during the call.
  */
 void mxrt_lat_stat_read(const struct mxrt_lat_task *t, enum mxrt_lat_metric m,
 			struct mxrt_lat_stat *out) MXRT_NOEXCEPT;

@@ -878,6 +878,39 @@ TEST(LatRace, RequestedResetsDuringReads) {
 	EXPECT_GT(n, 0);
 }
 
+// A reader that overlaps a reset on every attempt (here: the writer stopped half-way through one,
+// as a preempted thread or a stalled vCPU can be) gets the empty statistics the reset leaves, never
+// the half-cleared fields (a count with min > max). CI's TSan build once saw exactly that torn copy
+// in RequestedResetsDuringReads, when the writer thread was descheduled inside a reset.
+TEST(LatRace, ReaderOfAResetCutShortGetsTheEmptyStatistics) {
+	Task t;
+	mxrt_lat_set_slo(t.get(), MXRT_LAT_WAKEUP, 1234);
+	for (uint64_t i = 0; i < 10; i++)
+		t.Cycle(1000 * (i + 1), 100 + i);
+	ASSERT_EQ(t.Stat(MXRT_LAT_WAKEUP).count, 10u);
+	// What ResetNow leaves half done: the count odd, max cleared, count and min not yet.
+	const uint64_t max = t->stat[MXRT_LAT_WAKEUP].max_ns;
+	t->stat_seq++;
+	t->stat[MXRT_LAT_WAKEUP].max_ns = 0;
+	const mxrt_lat_stat s = t.Stat(MXRT_LAT_WAKEUP);
+	EXPECT_EQ(s.count, 0u);
+	EXPECT_EQ(s.min_ns, ~0ull);
+	EXPECT_EQ(s.max_ns, 0u);
+	EXPECT_EQ(s.sum_ns, 0u);
+	EXPECT_EQ(s.violations, 0u);
+	for (uint64_t h : s.hist)
+		EXPECT_EQ(h, 0u);
+	EXPECT_EQ(s.slo_ns, 1234u) << "a reset keeps the SLO";
+	std::vector<char> text(8192);
+	mxrt_lat_format_stats(t.get(), text.data(), text.size());
+	EXPECT_NE(std::string(text.data()).find(" wakeup 0 - "), std::string::npos) << text.data();
+	// The writer finishes (here: the fields put back): the reader sees them again.
+	t->stat[MXRT_LAT_WAKEUP].max_ns = max;
+	t->stat_seq++;
+	EXPECT_EQ(t.Stat(MXRT_LAT_WAKEUP).count, 10u);
+	EXPECT_EQ(t.Stat(MXRT_LAT_WAKEUP).max_ns, max);
+}
+
 // --- CPU logs: who kept the task waiting, read from the CPUs' own switch logs -----------------------
 
 TEST(LatCpuLog, TraceDrawsTheWaitCpusSwitchesInTimeOrder) {
