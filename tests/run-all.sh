@@ -22,7 +22,7 @@
 #    waited for after the VM suites on the Debian kernels
 # Ends with one line "total: N passed, N failed" and exits non-zero if anything failed.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 JOBS=${JOBS:-$(nproc)}
 passed=0 failed=0 skipped=0
 failures=()
@@ -47,7 +47,17 @@ add_counts() { # add_counts NAME LOGFILE STATUS PATTERN
 	if [ "${f:-0}" -gt 0 ] || [ "$3" -ne 0 ]; then
 		failures+=("$1")
 		[ "${f:-0}" -gt 0 ] || failed=$((failed + 1))
+		digest "$1" "$2"
 	fi
+}
+# The failing checks of a sub-run, kept for the end of the output: CI may keep only its tail, and
+# a suite's name alone does not say what to look at. FAIL: lines with the two lines after them (a
+# reason), Google Test's failure sites and FAILED lines; at most 40 lines a suite.
+digests=()
+digest() { # digest NAME LOGFILE
+	local lines
+	lines=$(grep -E -A2 '^FAIL: |: Failure$|^\[  FAILED  \] [^0-9]' "$2" | grep -v '^--$' | head -n 40)
+	if [ -n "$lines" ]; then digests+=("--- $1:"$'\n'"$lines"); fi
 }
 
 step "setup"
@@ -218,6 +228,9 @@ fi
 
 echo
 if [ ${#failures[@]} -gt 0 ]; then
+	for d in "${digests[@]}"; do
+		printf '%s\n' "$d"
+	done
 	echo "failed: ${failures[*]}"
 fi
 echo "time: $((SECONDS / 60))m$((SECONDS % 60))s"
