@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstring>
 #include <functional>
@@ -589,7 +590,12 @@ TEST_F(LatTableTest, LookupsRaceWithCommandsAndForks) {
 			mxrt_lat_table_exit(tb_, &forked[i], false);
 		}
 	});
-	for (int round = 0; round < 20; round++) {
+	// 20 rounds, and more until the reader has found a tracked task: on a loaded machine (CI runs
+	// the variants side by side on 2 cores) the reader may not be scheduled during the first 20.
+	// The bound only ends the loop if lookups never find anything, which then fails below.
+	const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+	for (int round = 0; round < 20 || (found.load() == 0 && std::chrono::steady_clock::now() < give_up);
+	     round++) {
 		for (int32_t p = 1; p <= kPids; p++)
 			(void)Cmd("pid " + std::to_string(p % 2 ? p : p + MXRT_LAT_INDEX));
 		for (int32_t p = 1; p <= kPids; p++)
