@@ -9,6 +9,7 @@
 #include <algorithm>
 
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -851,16 +852,23 @@ TEST(LatRace, ReaderSeesConsistentSnapshotsWhileEventsRun) {
 TEST(LatRace, RequestedResetsDuringReads) {
 	Task t;
 	std::atomic<bool> done{false};
+	std::atomic<int> n{0};
 	std::thread writer([&] {
+		// 20000 cycles, and more until the reader has read 200 times: on a loaded machine
+		// it may not be scheduled in the few ms the first 20000 take (30 s bound; then the
+		// check below fails)
+		const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
 		uint64_t ts = 0;
-		for (int i = 0; i < 20000; i++, ts += 1000)
+		auto more = [&] {
+			return n.load(std::memory_order_relaxed) < 200 && std::chrono::steady_clock::now() < give_up;
+		};
+		for (int i = 0; i < 20000 || more(); i++, ts += 1000)
 			t.Cycle(ts, 1 + i % 500, 20);
 		done.store(true, std::memory_order_release);
 	});
-	int n = 0;
 	auto reader = [&] {
 		while (!done.load(std::memory_order_acquire)) {
-			if (n++ % 50 == 0)
+			if (n.fetch_add(1, std::memory_order_relaxed) % 50 == 0)
 				mxrt_lat_request_reset(t.get());
 			mxrt_lat_stat s;
 			mxrt_lat_stat_read(t.get(), MXRT_LAT_WAKEUP, &s);
@@ -875,7 +883,7 @@ TEST(LatRace, RequestedResetsDuringReads) {
 	};
 	reader();
 	writer.join();
-	EXPECT_GT(n, 0);
+	EXPECT_GE(n.load(), 200) << "the reader read while the writer ran";
 }
 
 // A reader that overlaps a reset on every attempt (here: the writer stopped half-way through one,

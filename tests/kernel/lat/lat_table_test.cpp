@@ -594,8 +594,7 @@ TEST_F(LatTableTest, LookupsRaceWithCommandsAndForks) {
 	// the variants side by side on 2 cores) the reader may not be scheduled during the first 20.
 	// The bound only ends the loop if lookups never find anything, which then fails below.
 	const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-	for (int round = 0; round < 20 || (found.load() == 0 && std::chrono::steady_clock::now() < give_up);
-	     round++) {
+	for (int round = 0; round < 20 || (found.load() == 0 && std::chrono::steady_clock::now() < give_up); round++) {
 		for (int32_t p = 1; p <= kPids; p++)
 			(void)Cmd("pid " + std::to_string(p % 2 ? p : p + MXRT_LAT_INDEX));
 		for (int32_t p = 1; p <= kPids; p++)
