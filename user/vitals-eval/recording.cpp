@@ -146,6 +146,7 @@ Recording ReadCsv(const std::string &path, uint64_t period_ns) {
 	size_t lineno = 0;
 	int c_ts = -1, c_num = -1, c_ir = -1, c_red = -1;
 	bool header = false;
+	size_t trailer = 0; // the line the trailer begins at
 	uint64_t next_seq = 0;
 	while (std::getline(in, line)) {
 		lineno++;
@@ -166,9 +167,17 @@ Recording ReadCsv(const std::string &path, uint64_t period_ns) {
 			header = true;
 			continue;
 		}
-		// The trailer ("elapsed capture time", ...) ends the samples.
-		if (cells.empty() || !Number(cells[0]))
-			break;
+		// Blank lines carry nothing; the trailer ("elapsed capture time", ...) ends the samples.
+		// A sample after it would be dropped without a word, so it is an error.
+		if (cells.empty() || (cells.size() == 1 && Trim(cells[0]).empty()))
+			continue;
+		if (!Number(cells[0])) {
+			trailer = trailer ? trailer : lineno;
+			continue;
+		}
+		if (trailer)
+			Fail(path, "line " + std::to_string(lineno) + ": a sample row after the trailer that begins at line " +
+				   std::to_string(trailer));
 		const int need = std::max({c_ts, c_num, c_ir, c_red});
 		if (int(cells.size()) <= need)
 			Fail(path, "line " + std::to_string(lineno) + ": " + std::to_string(cells.size()) +

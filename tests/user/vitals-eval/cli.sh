@@ -135,6 +135,17 @@ expect name-huge-number 1 "No such file" --csv "/nonexistent/1-$(printf '9%.0s' 
 # names stay one cell of one row in --csv (RFC 4180 quoting)
 cp "$t/1700-97-72.csv" "$t/a,\"b.csv"
 expect csv-quotes-names 0 '^"a,""b\.csv",,,9[6-8]\.[0-9],7[1-3]\.[0-9],0\.[0-9]{3}$' --csv "$t/a,\"b.csv"
+# a sample after the trailer would be dropped without a word (it used to be): an error
+awk '/^elapsed/{print; print "1596743760000.000000,999,0,0,0,78000,99000,1200,10,10,-1000"; next} 1' \
+	"$t/1700-97-72.csv" >"$t/after.csv"
+expect sample-after-trailer 1 'after.csv: line [0-9]+: a sample row after the trailer that begins at line [0-9]+' "$t/after.csv"
+# blank lines (after the column row, among the samples, CRLF ones) carry nothing: the same scores
+awk '{print} /^timestamp/{print ""} NR == 100 {print "\r"}' "$t/1700-97-72.csv" >"$t/blank.csv"
+plain=$("$bin" --csv "$t/1700-97-72.csv" 2>&1 | sed -n 2p | cut -d, -f4-)
+blank=$("$bin" --csv "$t/blank.csv" 2>&1 | sed -n 2p | cut -d, -f4-)
+if [ -n "$plain" ] && [ "$plain" = "$blank" ] && [ "$(awk '$0 == "" || $0 == "\r"' "$t/blank.csv" | wc -l)" = 2 ]; then
+	res PASS blank-lines-skipped
+else res FAIL blank-lines-skipped "without: '$plain', with blank lines: '$blank'"; fi
 
 # --- good input
 expect csv-scored 0 '1700-97-72.csv +97\.0 +72\.0 +9[67]\.[0-9] +-?[0-9.]+ +7[1-3]\.[0-9]' "$t/1700-97-72.csv"
