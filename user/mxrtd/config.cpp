@@ -6,10 +6,13 @@
 #include <algorithm>
 #include <cerrno>
 #include <climits>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <set>
 #include <sstream>
+
+#include <sys/stat.h>
 
 #include <CLI/CLI.hpp>
 #include <toml++/toml.h>
@@ -363,7 +366,7 @@ bool ParseToml(const std::string &text, const std::string &file, Config *out, st
 				char *end = nullptr;
 				errno = 0;
 				const unsigned long m = std::strtoul(mode.c_str(), &end, 8);
-				if (mode.empty() || *end || errno || m > 0777)
+				if (mode.empty() || mode.find_first_not_of("01234567") != std::string::npos || *end || errno || m > 0777)
 					r.Fail(*t->get("shm_mode"), "shm_mode must be an octal mode such as \"0644\", not '" + mode + "'");
 				c.shm_mode = std::uint32_t(m);
 			}
@@ -391,6 +394,13 @@ bool ParseToml(const std::string &text, const std::string &file, Config *out, st
 }
 
 bool LoadTomlFile(const std::string &path, Config *c, std::string *err) {
+	// A directory opens as an ifstream and reads as nothing, which parses as "no settings": the
+	// defaults would be taken (and, on SIGHUP, reloaded) without a word.
+	struct stat st;
+	if (stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+		*err = path + ": a directory, not a config file";
+		return false;
+	}
 	std::ifstream in(path, std::ios::binary);
 	if (!in) {
 		*err = path + ": " + std::strerror(errno);
@@ -460,6 +470,19 @@ bool Validate(const Config &c, std::string *err) {
 		*err = "batch must be in [1, 64] records";
 		return false;
 	}
+	// The file's reader checks these ranges too; here they hold for the flags as well.
+	if (c.mqueue_maxmsg < 1 || c.mqueue_maxmsg > 65536) {
+		*err = "mqueue_maxmsg must be in [1, 65536], not " + std::to_string(c.mqueue_maxmsg);
+		return false;
+	}
+	if (c.temp_interval_ms > 3600000) {
+		*err = "temp_interval_ms must be in [0, 3600000] (0: never), not " + std::to_string(c.temp_interval_ms);
+		return false;
+	}
+	if (c.shm_mode > 0777) {
+		*err = "shm_mode must be at most 0777";
+		return false;
+	}
 	if (!IsPow2(c.ring_records) || c.ring_records < 16 || c.ring_records > (1u << 20)) {
 		*err = "ring_records must be a power of two in [16, 1048576], not " + std::to_string(c.ring_records);
 		return false;
@@ -482,16 +505,51 @@ bool Validate(const Config &c, std::string *err) {
 	return true;
 }
 
+std::vector<std::string> RestartOnlyChanges(const Config &a, const Config &b) {
+	const std::pair<const char *, bool> keys[] = {
+		{"[acquisition] io", a.io != b.io},
+		{"[acquisition] io_fallback", a.io_fallback != b.io_fallback},
+		{"[acquisition] batch", a.batch != b.batch},
+		{"[acquisition] cpuset_partition", a.cpuset_partition != b.cpuset_partition},
+		{"[consumers] wait", a.wait != b.wait},
+		{"[consumers] wait_fallback", a.wait_fallback != b.wait_fallback},
+		{"[consumers] priority", a.consumer_priority != b.consumer_priority},
+		{"[consumers] cpus", a.consumer_cpus != b.consumer_cpus},
+		{"[memory] lock", a.lock_memory != b.lock_memory},
+		{"[outputs] shm_prefix", a.shm_prefix != b.shm_prefix},
+		{"[outputs] shm_mode", a.shm_mode != b.shm_mode},
+		{"[outputs] ring_records", a.ring_records != b.ring_records},
+		{"[outputs] mqueue", a.mqueue != b.mqueue},
+		{"[outputs] mqueue_maxmsg", a.mqueue_maxmsg != b.mqueue_maxmsg},
+		{"[outputs] fifo", a.fifo != b.fifo},
+		{"[outputs] fifo_dir", a.fifo_dir != b.fifo_dir},
+		{"[log] target", a.log_target != b.log_target},
+	};
+	std::vector<std::string> out;
+	for (const auto &[key, changed] : keys)
+		if (changed)
+			out.push_back(key);
+	return out;
+}
+
 // ---- the effective configuration as TOML ---------------------------------------------------------
 
 std::string ToToml(const Config &c) {
 	std::ostringstream o;
 	auto q = [](const std::string &s) {
 		std::string r = "\"";
-		for (char ch : s) {
-			if (ch == '"' || ch == '\\')
+		for (const char ch : s) {
+			const auto u = static_cast<unsigned char>(ch);
+			if (ch == '"' || ch == '\\') {
 				r += '\\';
-			r += ch;
+				r += ch;
+			} else if (u < 0x20 || u == 0x7f) { // TOML strings hold no raw control characters
+				char esc[8];
+				std::snprintf(esc, sizeof(esc), "\\u%04X", unsigned(u));
+				r += esc;
+			} else {
+				r += ch;
+			}
 		}
 		return r + "\"";
 	};
@@ -599,7 +657,7 @@ int ParseCommandLine(int argc, char **argv, CommandLine *cl, std::string *out_te
 		*out_text = "mxrtd: " + std::string(e.what()) + "\nusage: mxrtd [OPTIONS] [DEVICE...] (mxrtd --help)\n";
 		return 2;
 	}
-	if (!mode.empty()) {
+	if (app.count("--mode")) {
 		std::uint32_t m;
 		if (!ParseMode(mode, &m)) {
 			*out_text = "mxrtd: --mode must be hr, spo2 or multi, not '" + mode + "'\n";

@@ -106,6 +106,12 @@ const char *Name(LockMemory m);
 const char *ModeName(std::uint32_t mode); // "hr", "spo2", "multi"
 bool ParseMode(const std::string &s, std::uint32_t *mode);
 
+// The keys whose change a reload (SIGHUP) cannot apply while running, changed from `running` to
+// `loaded` ("[outputs] shm_mode", ...): the outputs, I/O, waiting, memory locking, the partition,
+// the consumers' scheduling and the log target. Devices and the acquisition thread's scheduling,
+// the temperature interval and the log level are applied; they are not listed.
+std::vector<std::string> RestartOnlyChanges(const Config &running, const Config &loaded);
+
 // The effective configuration as a TOML document (mxrtd --check-config prints it); parsing it
 // again gives the same Config.
 std::string ToToml(const Config &c);

@@ -331,6 +331,7 @@ TEST(MxrtdConfig, BadFlagsAreRefused) {
 		{{"mxrtd", "--frobnicate"}, 2, "usage: mxrtd"},
 		{{"mxrtd", "--rate", "fast"}, 2, "usage: mxrtd"},
 		{{"mxrtd", "--mode", "red"}, 2, "--mode must be hr, spo2 or multi"},
+		{{"mxrtd", "--mode", ""}, 2, "--mode must be hr, spo2 or multi, not ''"}, // was ignored
 		{{"mxrtd", "--policy", "rr"}, -1, "--policy must be one of deadline, fifo, other"},
 		{{"mxrtd", "--io", "aio"}, -1, "--io must be one of uring, poll, read"},
 		{{"mxrtd", "--rate", "123"}, -1, "--rate 123 is not a value the MAX30102 has"},
@@ -356,11 +357,72 @@ TEST(MxrtdConfig, BadFlagsAreRefused) {
 			EXPECT_NE(text.find(k.want), std::string::npos) << text;
 		}
 	}
+	// Flags whose range the file's reader checks: Validate checks them whatever their source (the
+	// flags were taken unchecked: --mqueue-maxmsg 0 failed only at mq_open).
+	for (const auto &[words, want] : {std::pair{std::vector<std::string>{"mxrtd", "--mqueue-maxmsg", "0"},
+						    "mqueue_maxmsg must be in [1, 65536], not 0"},
+					  std::pair{std::vector<std::string>{"mxrtd", "--temp-interval-ms", "3600001"},
+						    "temp_interval_ms must be in [0, 3600000] (0: never), not 3600001"}}) {
+		Argv a(words);
+		CommandLine cl;
+		std::string text, err;
+		ASSERT_EQ(ParseCommandLine(a.argc(), a.argv(), &cl, &text), -1) << text;
+		Config c = OneDevice();
+		ASSERT_TRUE(ApplyCommandLine(cl, &c, &err)) << err;
+		EXPECT_EQ(Invalid(c), want);
+	}
 	Argv help({"mxrtd", "--help"});
 	CommandLine cl;
 	std::string text;
 	EXPECT_EQ(ParseCommandLine(help.argc(), help.argv(), &cl, &text), 0);
 	EXPECT_NE(text.find("--policy"), std::string::npos);
+}
+
+// The printed configuration parses back to itself, whatever bytes a path or name holds: TOML
+// strings take no raw control characters (a device path with a line break printed a file that
+// did not parse).
+TEST(MxrtdConfig, PrintedStringsWithControlCharactersParseBack) {
+	Config c = OneDevice();
+	c.devices[0].path = std::string("/dev/max\n30102-\x01\x7f\"0\\");
+	c.fifo_dir = "/run/\tmxrtd";
+	c.cpus = {1};
+	c.cpuset_partition = "rt\r";
+	const std::string printed = ToToml(c);
+	EXPECT_EQ(printed.find('\n' + std::string("30102")), std::string::npos) << printed;
+	Config back;
+	std::string err;
+	ASSERT_TRUE(ParseToml(printed, "printed.toml", &back, &err)) << err << "\n" << printed;
+	EXPECT_EQ(back.devices, c.devices);
+	EXPECT_EQ(back.fifo_dir, c.fifo_dir);
+	EXPECT_EQ(back.cpuset_partition, c.cpuset_partition);
+	EXPECT_EQ(ToToml(back), printed);
+}
+
+// A reload names every setting it cannot apply while running, and only those.
+TEST(MxrtdConfig, RestartOnlyChangesNameEveryKeptSetting) {
+	const Config a = OneDevice();
+	EXPECT_TRUE(RestartOnlyChanges(a, a).empty());
+	Config b = a; // what a reload applies: not listed
+	b.policy = Policy::kFifo;
+	b.priority = 50;
+	b.cpus = {1};
+	b.temp_interval_ms = 0;
+	b.log_level = LogLevel::kDebug;
+	b.devices[0].sample_rate_hz = 200;
+	EXPECT_TRUE(RestartOnlyChanges(a, b).empty());
+	Config k = a; // what it cannot: each listed (six of these used to go unsaid)
+	k.shm_mode = 0600;
+	k.mqueue_maxmsg = 20;
+	k.consumer_priority = 10;
+	k.consumer_cpus = {0};
+	k.wait_fallback = WaitFallback::kNone;
+	k.io_fallback = IoFallback::kRead;
+	k.log_target = LogTarget::kSyslog;
+	k.ring_records = 1024;
+	EXPECT_EQ(RestartOnlyChanges(a, k),
+		  (std::vector<std::string>{"[acquisition] io_fallback", "[consumers] wait_fallback", "[consumers] priority",
+					    "[consumers] cpus", "[outputs] shm_mode", "[outputs] ring_records",
+					    "[outputs] mqueue_maxmsg", "[log] target"}));
 }
 
 } // namespace
