@@ -59,7 +59,7 @@ int Acquisition::Start() {
 	buf_ = static_cast<Record *>(p);
 	thread_ = std::thread([this] { Run(); });
 	std::unique_lock<std::mutex> lk(mu_);
-	cv_.wait(lk, [this] { return started_; });
+	cv_.wait(lk, [this] { return start_done_; });
 	if (start_status_ != 0) {
 		lk.unlock();
 		thread_.join();
@@ -80,7 +80,7 @@ void Acquisition::Stop() {
 				break;
 			pthread_kill(pthread_, SIGUSR1);
 			std::unique_lock<std::mutex> lk(mu_);
-			if (cv_.wait_for(lk, std::chrono::milliseconds(20), [this] { return !started_; }))
+			if (cv_.wait_for(lk, std::chrono::milliseconds(20), [this] { return !running_; }))
 				break;
 		}
 		thread_.join();
@@ -115,18 +115,32 @@ void Acquisition::ApplyReschedule() {
 	if (!resched_.exchange(false, std::memory_order_acq_rel))
 		return;
 	std::lock_guard<std::mutex> g(resched_mu_);
-	Schedule(resched_cfg_, false);
+	if (Schedule(resched_cfg_, false) == 0) {
+		cfg_ = resched_cfg_; // only scheduling differs: the rest takes a restart (Daemon::Reload)
+		return;
+	}
+	// Refused (said above): the thread is under SCHED_OTHER now. Back to what ran before.
+	LOG_W("%s: reload: back to the scheduling in force before it", dev_->path().c_str());
+	if (Schedule(cfg_, false) != 0) {
+		LOG_E("%s: the scheduling in force before the reload is refused now too: stopping", dev_->path().c_str());
+		failed_.store(true, std::memory_order_release);
+	}
 }
 
 int Acquisition::Schedule(const Config &c, bool at_start) {
 	const char *dev = dev_->path().c_str();
+	const char *outcome = at_start ? "exiting" : "not applied"; // a reload keeps the daemon running
 	int err = 0;
 	if (!at_start && policy() != MXRTD_POLICY_OTHER)
 		SetOther(); // SIGHUP: out of the real-time class first (a deadline thread cannot move)
 	if (c.policy == Policy::kDeadline) {
 		// Pinning first: a deadline thread cannot change its CPUs (EBUSY) unless they are a root domain.
 		const int aff = SetAffinity(c.cpus);
-		err = aff ? aff : SetDeadline(c.runtime_ns, c.deadline_ns, c.period_ns, true);
+		if (aff != 0) {
+			LOG_E("%s: %s; %s", dev, DescribeAffinityRefusal(aff, c.cpus).c_str(), outcome);
+			return kExitUnavailable;
+		}
+		err = SetDeadline(c.runtime_ns, c.deadline_ns, c.period_ns, true);
 		if (err == 0) {
 			policy_.store(MXRTD_POLICY_DEADLINE, std::memory_order_relaxed);
 			LOG_I("%s: acquisition under SCHED_DEADLINE, runtime %llu us, deadline %llu us, period %llu us%s%s", dev,
@@ -137,29 +151,35 @@ int Acquisition::Schedule(const Config &c, bool at_start) {
 		}
 		const std::string why = DescribeDeadlineRefusal(err, c.cpus);
 		if (c.sched_fallback == SchedFallback::kNone) {
-			LOG_E("%s: %s; no fallback configured (fallback = \"none\"): exiting", dev, why.c_str());
+			LOG_E("%s: %s; no fallback configured (fallback = \"none\"): %s", dev, why.c_str(), outcome);
 			return kExitUnavailable;
 		}
 		LOG_W("%s: %s; falling back to SCHED_FIFO %u as configured", dev, why.c_str(), c.priority);
 		SetAffinity(c.cpus); // a refused sched_setattr left the affinity as set above
 	} else if (c.policy == Policy::kOther) {
-		SetAffinity(c.cpus);
+		if (const int aff = SetAffinity(c.cpus)) {
+			LOG_E("%s: %s; %s", dev, DescribeAffinityRefusal(aff, c.cpus).c_str(), outcome);
+			return kExitUnavailable;
+		}
 		SetOther();
 		policy_.store(MXRTD_POLICY_OTHER, std::memory_order_relaxed);
 		LOG_W("%s: acquisition under SCHED_OTHER (policy = \"other\"): no real-time guarantee", dev);
 		return 0;
 	}
 	err = SetAffinity(c.cpus);
-	if (err == 0)
-		err = SetFifo(c.priority);
+	if (err != 0) {
+		LOG_E("%s: %s; %s", dev, DescribeAffinityRefusal(err, c.cpus).c_str(), outcome);
+		return kExitUnavailable;
+	}
+	err = SetFifo(c.priority);
 	if (err == 0) {
 		policy_.store(MXRTD_POLICY_FIFO, std::memory_order_relaxed);
 		LOG_I("%s: acquisition under SCHED_FIFO %u%s%s", dev, c.priority, c.cpus.empty() ? "" : ", CPUs ",
 		      FormatCpuList(c.cpus).c_str());
 		return 0;
 	}
-	LOG_E("%s: SCHED_FIFO %u refused (%s): give the daemon CAP_SYS_NICE or LimitRTPRIO=%u; exiting", dev, c.priority,
-	      std::strerror(-err), c.priority);
+	LOG_E("%s: SCHED_FIFO %u refused (%s): give the daemon CAP_SYS_NICE or LimitRTPRIO=%u; %s", dev, c.priority,
+	      std::strerror(-err), c.priority, outcome);
 	return kExitUnavailable;
 }
 
@@ -240,7 +260,8 @@ void Acquisition::Run() {
 		status = Schedule(cfg_, true);
 	{
 		std::lock_guard<std::mutex> g(mu_);
-		started_ = true;
+		start_done_ = true;
+		running_ = status == 0;
 		start_status_ = status;
 	}
 	cv_.notify_all();
@@ -261,7 +282,7 @@ void Acquisition::Run() {
 	case IoMethod::kRead: LoopRead(); break;
 	}
 	std::lock_guard<std::mutex> g(mu_);
-	started_ = false;
+	running_ = false;
 	cv_.notify_all();
 }
 
@@ -301,10 +322,7 @@ void Acquisition::LoopUring() {
 				continue; // stop_ is set: the loop ends
 			}
 			device_pending = false;
-			if (cqe->res > 0)
-				Handle(buf_, std::uint32_t(cqe->res / sizeof(Record)), now);
-			else if (cqe->res < 0)
-				HandleError(cqe->res);
+			HandleRead(cqe->res, now);
 			requeue = true;
 		}
 		io_uring_cq_advance(ring_, seen);
@@ -394,10 +412,29 @@ void Acquisition::LoopPoll() {
 void Acquisition::ReadBatch() {
 	const ssize_t n = read(dev_->fd(), buf_, cfg_.batch * sizeof(Record));
 	const std::uint64_t now = NowNs();
-	if (n > 0)
-		Handle(buf_, std::uint32_t(std::size_t(n) / sizeof(Record)), now);
-	else if (n < 0 && errno != EAGAIN && errno != EINTR)
+	if (n >= 0)
+		HandleRead(n, now);
+	else if (errno != EAGAIN && errno != EINTR)
 		HandleError(-errno);
+}
+
+// What one read returned (bytes, or -errno from io_uring). The driver returns whole records and
+// never 0 (it blocks, or says EAGAIN or ENODEV): end of file or a torn record means the file is
+// not a MAX30102 (say, /dev/null named by mistake), which would otherwise spin this thread on
+// empty reads or publish garbage.
+void Acquisition::HandleRead(long res, std::uint64_t now) {
+	if (res < 0) {
+		HandleError(int(res));
+	} else if (res == 0 || std::size_t(res) % sizeof(Record) != 0) {
+		ShmWriter(seg_->shm()).Add(&mxrtd_shm_stats::acq_read_errors, 1);
+		LOG_E("%s: a read returned %s, which /dev/max30102-N never does: not a MAX30102 record device? stopping",
+		      dev_->path().c_str(),
+		      res == 0 ? "end of file" : (std::to_string(res) + " bytes, not whole " + std::to_string(sizeof(Record)) +
+						  "-byte records").c_str());
+		failed_.store(true, std::memory_order_release);
+	} else {
+		Handle(buf_, std::uint32_t(std::size_t(res) / sizeof(Record)), now);
+	}
 }
 
 void Acquisition::LoopRead() {
@@ -423,7 +460,7 @@ void Acquisition::HandleError(int err) {
 void Acquisition::Handle(const Record *rec, std::uint32_t n, std::uint64_t now) {
 	mxrtd_shm *shm = seg_->shm();
 	ShmWriter w(shm);
-	std::uint64_t lost = 0, ovf = 0, ovr = 0, restarts = 0, violations = 0;
+	std::uint64_t lost = 0, ovr_lost = 0, ovf = 0, ovr = 0, restarts = 0, violations = 0;
 	const mxrt::Log2Hist lat = w.AcqLatency();
 	// The first reads return what the driver queued since the device was opened: not a
 	// wake-up's latency. Measured from the first read that found less than it asked for.
@@ -440,7 +477,10 @@ void Acquisition::Handle(const Record *rec, std::uint32_t n, std::uint64_t now) 
 		last_seq_ = r.seq;
 		lost += r.lost;
 		ovf += (r.flags & MXRT_MAX30102_REC_FIFO_OVERFLOW) != 0;
-		ovr += (r.flags & MXRT_MAX30102_REC_READER_OVERRUN) != 0;
+		if (r.flags & MXRT_MAX30102_REC_READER_OVERRUN) {
+			ovr++;
+			ovr_lost += r.lost; // the daemon's own losses; the rest are the sensor's (FIFO overflow)
+		}
 		restarts += (r.flags & MXRT_MAX30102_REC_RESTART) != 0;
 		if (measure && (r.flags & MXRT_MAX30102_REC_IRQ) && now > r.timestamp_ns)
 			lat.AddSingleWriter(now - r.timestamp_ns);
@@ -455,7 +495,7 @@ void Acquisition::Handle(const Record *rec, std::uint32_t n, std::uint64_t now) 
 	if (ovr) {
 		w.Add(&mxrtd_shm_stats::acq_overruns, ovr);
 		LOG_W("%s: the daemon fell behind the driver's ring: %llu records lost", dev_->path().c_str(),
-		      (unsigned long long)lost);
+		      (unsigned long long)ovr_lost);
 	}
 	if (restarts)
 		w.Add(&mxrtd_shm_stats::acq_restarts, restarts);

@@ -72,6 +72,7 @@ private:
 	// A batch of records just read: check, count, publish, wake consumers, look at vitals.
 	void Handle(const Record *rec, std::uint32_t n, std::uint64_t now_ns);
 	void HandleError(int err);
+	void HandleRead(long res, std::uint64_t now_ns); // bytes read, or -errno
 	void ReadBatch();       // poll and read loops: one read() of up to a batch
 	void ApplyReschedule(); // a pending Reschedule(), on the acquisition thread
 	void CheckVitals();
@@ -89,7 +90,11 @@ private:
 	// the start handshake
 	std::mutex mu_;
 	std::condition_variable cv_;
-	bool started_ = false;
+	// The start handshake is its own flag: a loop that fails at once (a device gone, a file that
+	// is no MAX30102) ends running_ before Start() may have looked, which left Start() waiting for
+	// ever when one flag did both.
+	bool start_done_ = false;
+	bool running_ = false;
 	int start_status_ = 0;
 
 	std::atomic<std::uint32_t> policy_{0}; // the thread's, read by the main thread

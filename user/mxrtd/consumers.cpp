@@ -91,6 +91,13 @@ int Consumers::Start(std::vector<Outputs *> outs, const Config &cfg) {
 			method_ = WaitMethod::kFutex;
 		}
 	}
+	// The CPUs, checked once here where a refusal can still stop the start (Setup sets them).
+	int aff = 0;
+	std::thread([&] { aff = SetAffinity(cfg.consumer_cpus); }).join();
+	if (aff != 0) {
+		LOG_E("consumer threads: %s; exiting", DescribeAffinityRefusal(aff, cfg.consumer_cpus).c_str());
+		return 3;
+	}
 	if (cfg.consumer_priority > 0) {
 		// Check once here, where a refusal can still stop the start.
 		std::thread probe([&] { rt_ = SetFifo(cfg.consumer_priority) == 0; });
@@ -192,11 +199,15 @@ void Consumers::Monitor() {
 	}
 }
 
-void Consumers::Publish(Outputs *o, const mxrtd_shm_vitals &v) {
+void Consumers::Publish(Outputs *o, const mxrtd_shm_vitals &v, std::uint64_t superseded) {
 	ShmWriter w(o->seg->shm());
 	mxrtd_shm_temp t{};
 	const bool have_temp = ReadTemp(o->seg->shm(), &t);
 	const mxrtd_vitals_msg m = MakeVitalsMsg(o->device_index, v, have_temp ? &t : nullptr);
+	// Updates a newer one replaced before this thread ran (it runs below the acquisition thread)
+	// get no message: dropped like those a full queue or a slow FIFO reader has no room for.
+	if (o->mq != mqd_t(-1) && superseded)
+		w.Add(&mxrtd_shm_stats::mq_dropped, superseded);
 	if (o->mq != mqd_t(-1)) {
 		if (mq_send(o->mq, reinterpret_cast<const char *>(&m), sizeof(m), 0) == 0) {
 			w.Add(&mxrtd_shm_stats::mq_sent, 1);
@@ -218,6 +229,8 @@ void Consumers::Publish(Outputs *o, const mxrtd_shm_vitals &v) {
 			return;
 		}
 	}
+	if (superseded)
+		w.Add(&mxrtd_shm_stats::fifo_dropped, superseded);
 	const std::string line = FifoLine(o->device_name, m);
 	const ssize_t n = write(o->fifo_fd, line.data(), line.size()); // < PIPE_BUF: all or nothing
 	if (n == ssize_t(line.size())) {
@@ -260,8 +273,9 @@ void Consumers::Publisher() {
 		for (std::size_t d = 0; d < outs_.size(); d++) {
 			mxrtd_shm_vitals v{};
 			if (ReadVitals(outs_[d]->seg->shm(), &v) && v.updates != done[d]) {
+				const std::uint64_t superseded = v.updates > done[d] ? v.updates - done[d] - 1 : 0;
 				done[d] = v.updates;
-				Publish(outs_[d], v);
+				Publish(outs_[d], v, superseded);
 			}
 		}
 		Wait(words, seen, any, any_seen);

@@ -62,7 +62,8 @@ private:
 	// Waits on `words` (or the `any` words in fallback mode) with the values `seen`.
 	void Wait(const std::vector<const std::uint32_t *> &words, const std::vector<std::uint32_t> &seen,
 		  const std::vector<const std::uint32_t *> &any, const std::vector<std::uint32_t> &any_seen);
-	void Publish(Outputs *o, const mxrtd_shm_vitals &v);
+	// superseded: updates since the last one published that a newer one replaced (counted as dropped)
+	void Publish(Outputs *o, const mxrtd_shm_vitals &v, std::uint64_t superseded);
 
 	std::vector<Outputs *> outs_;
 	Config cfg_;

@@ -107,6 +107,11 @@ int Daemon::OpenDevice(Pipeline *p) {
 	}
 	int holder = 0;
 	const int lr = p->dev.LockExclusive(&holder);
+	if (lr == -EBUSY && holder == getpid()) { // this daemon's own lock: one device under two names
+		LOG_E("%s is a device this mxrtd already serves under another name: name each device once",
+		      p->dev.path().c_str());
+		return 2;
+	}
 	if (lr == -EBUSY) {
 		LOG_E("%s is already served by another mxrtd%s: not starting a second instance", p->dev.path().c_str(),
 		      holder ? (" (pid " + std::to_string(holder) + ")").c_str() : "");
@@ -188,6 +193,7 @@ void Daemon::PublishConfig(Pipeline *p) {
 }
 
 int Daemon::Start() {
+	RememberInheritedAffinity(); // what "not pinned" means, before any thread is moved
 	// Small stacks before the first thread: under MCL_FUTURE each is faulted in at creation.
 	if (const int r = SetThreadStacks())
 		LOG_W("threads keep glibc's default stack size (%s): each is locked whole at creation",
@@ -244,7 +250,8 @@ int Daemon::Start() {
 		      p->out.mq != mqd_t(-1) ? ", message queue " : "", p->out.mq != mqd_t(-1) ? p->mq_name.c_str() : "",
 		      p->out.fifo_path.empty() ? "" : ", FIFO ", p->out.fifo_path.c_str(), mlocked_ ? ", memory locked" : "");
 	}
-	ReadTemperatures();
+	if (cfg_.temp_interval_ms) // 0: never (a conversion takes the chip about 30 ms)
+		ReadTemperatures();
 	Notify("READY=1\nSTATUS=reading");
 	return 0;
 }
@@ -294,10 +301,12 @@ void Daemon::Reload() {
 		want.push_back(d.path);
 	if (now != want)
 		LOG_W("reload: the list of devices changed: that takes a restart (systemctl restart mxrtd)");
-	if (c.ring_records != cfg_.ring_records || c.shm_prefix != cfg_.shm_prefix || c.mqueue != cfg_.mqueue ||
-	    c.fifo != cfg_.fifo || c.fifo_dir != cfg_.fifo_dir || c.io != cfg_.io || c.batch != cfg_.batch ||
-	    c.wait != cfg_.wait || c.lock_memory != cfg_.lock_memory || c.cpuset_partition != cfg_.cpuset_partition)
-		LOG_W("reload: outputs, I/O, wait method, memory locking and partition settings take a restart; kept as they are");
+	if (const std::vector<std::string> kept = RestartOnlyChanges(cfg_, c); !kept.empty()) {
+		std::string keys;
+		for (const std::string &k : kept)
+			keys += (keys.empty() ? "" : ", ") + k;
+		LOG_W("reload: %s changed: that takes a restart; kept as it is", keys.c_str());
+	}
 	for (auto &p : pipes_) {
 		for (const DeviceSettings &d : c.devices) {
 			if (d.path != p->settings.path || d == p->settings)

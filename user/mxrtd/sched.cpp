@@ -70,14 +70,47 @@ int SetOther() {
 	return SetAttr(a);
 }
 
+namespace {
+cpu_set_t g_inherited; // the daemon's CPUs at start (taskset, systemd's CPUAffinity=)
+bool g_have_inherited = false;
+} // namespace
+
+void RememberInheritedAffinity() {
+	CPU_ZERO(&g_inherited);
+	g_have_inherited = sched_getaffinity(0, sizeof(g_inherited), &g_inherited) == 0;
+}
+
 int SetAffinity(const std::vector<int> &cpus) {
+	cpu_set_t set;
+	if (cpus.empty()) {
+		// Not pinned: the CPUs the daemon started with, so that a reload dropping `cpus` unpins.
+		if (!g_have_inherited)
+			return 0;
+		set = g_inherited;
+	} else {
+		CPU_ZERO(&set);
+		for (int c : cpus)
+			CPU_SET(c, &set);
+	}
+	if (sched_setaffinity(0, sizeof(set), &set) != 0)
+		return -errno;
 	if (cpus.empty())
 		return 0;
-	cpu_set_t set;
-	CPU_ZERO(&set);
-	for (int c : cpus)
-		CPU_SET(c, &set);
-	return sched_setaffinity(0, sizeof(set), &set) == 0 ? 0 : -errno;
+	// The kernel drops CPUs that are offline or outside the cpuset as long as one is left: the
+	// thread would run where it was not asked to.
+	cpu_set_t got;
+	CPU_ZERO(&got);
+	if (sched_getaffinity(0, sizeof(got), &got) != 0)
+		return -errno;
+	return CPU_EQUAL(&got, &set) ? 0 : -EINVAL;
+}
+
+std::string DescribeAffinityRefusal(int err, const std::vector<int> &cpus) {
+	std::ifstream in("/sys/devices/system/cpu/online");
+	std::string online;
+	std::getline(in, online);
+	return "CPUs " + FormatCpuList(cpus) + " refused (" + std::strerror(-err) +
+	       "): each must be online and in the daemon's cpuset" + (online.empty() ? "" : " (online: " + online + ")");
 }
 
 std::uint32_t CurrentPolicy() {

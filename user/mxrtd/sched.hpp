@@ -25,7 +25,13 @@ namespace mxrtd {
 int SetDeadline(std::uint64_t runtime_ns, std::uint64_t deadline_ns, std::uint64_t period_ns, bool overrun_signal);
 int SetFifo(std::uint32_t priority);
 int SetOther();
-int SetAffinity(const std::vector<int> &cpus); // the calling thread; empty: nothing to do
+// The calling thread's CPUs: 0, or -errno (-EINVAL also when the kernel would leave out some of
+// them: offline, or outside the cpuset). Empty: the CPUs the daemon started with, as
+// RememberInheritedAffinity() saw them (call it at start, before any thread moves).
+int SetAffinity(const std::vector<int> &cpus);
+void RememberInheritedAffinity();
+// One line: why SetAffinity refused `cpus`.
+std::string DescribeAffinityRefusal(int err, const std::vector<int> &cpus);
 // The calling thread's policy, as MXRTD_POLICY_*.
 std::uint32_t CurrentPolicy();
 

@@ -40,6 +40,24 @@ expect missing-device 1 '/dev/max30102-9: No such file or directory \(is the dri
 	--lock-memory off --shm-prefix "mxrtd-clitest-$$" /dev/max30102-9
 expect not-a-device 1 '/dev/null: not a character device|/tmp.*not a character device' \
 	--lock-memory off --shm-prefix "mxrtd-clitest-$$" "$t/good.toml"
+expect config-directory 2 "$t: a directory, not a config file" -c "$t" --check-config /dev/max30102-0
+expect flag-mqueue-maxmsg 2 'mqueue_maxmsg must be in \[1, 65536\], not 0' --mqueue-maxmsg 0 --check-config /dev/max30102-0
+expect flag-mode-empty 2 "--mode must be hr, spo2 or multi, not ''" --mode "" --check-config /dev/max30102-0
+# a device path with a line break prints as an escape, and the printed file parses to itself
+"$bin" --check-config $'/dev/max\n30102-0' >"$t/ctl.toml" 2>&1
+if "$bin" -c "$t/ctl.toml" --check-config 2>&1 | cmp -s - "$t/ctl.toml" && grep -q '^path = "/dev/max\\u000A30102-0"$' "$t/ctl.toml"; then
+	res PASS check-config-escapes-control-characters
+else res FAIL check-config-escapes-control-characters "$(head -3 "$t/ctl.toml")"; fi
+# what a read of /dev/null gives (end of file) the driver never gives: stop, not spin on it
+run=(--lock-memory off --policy other --io read --no-mqueue --no-fifo --consumer-priority 0 --shm-prefix "mxrtd-clitest-$$")
+printf '#!/bin/sh\nexec timeout 30 "%s" "$@"\n' "$PWD/$bin" >"$t/mxrtd-timeout" # the old daemon spun for ever
+chmod +x "$t/mxrtd-timeout"
+bin=$t/mxrtd-timeout
+expect not-a-max30102 1 '/dev/null: a read returned end of file, which /dev/max30102-N never does' "${run[@]}" /dev/null
+expect one-device-two-names 2 '/dev//null is a device this mxrtd already serves under another name' "${run[@]}" /dev/null /dev//null
+expect cpus-offline 3 '/dev/null: CPUs 1023 refused \(Invalid argument\): each must be online' "${run[@]}" --cpus 1023 /dev/null
+expect consumer-cpus-offline 3 'consumer threads: CPUs 1023 refused' "${run[@]}" --consumer-cpus 1023 /dev/null
+bin=build/host/bin/mxrtd
 if ls /dev/shm | grep -q "mxrtd-clitest-$$"; then res FAIL nothing-left-after-refusal "$(ls /dev/shm)"
 else res PASS nothing-left-after-refusal; fi
 
