@@ -21,7 +21,8 @@
 //   -E  after the first record, one read() into a buffer the process cannot write: it must fail
 //       with EFAULT and consume nothing (the stream then continues with nothing lost uncounted)
 //   -o  save the records read to FILE as read() returned them (struct mxrt_max30102_record, the
-//       stream mxrt-vitals-eval reads), flushed after every read(); not with -t
+//       stream mxrt-vitals-eval reads), flushed after every read(); not with -t. FILE is created
+//       (emptied) only once the device is open and -p/-c took effect; not DEVICE itself (exit 2)
 // Prints one summary line: records=.. first_seq=.. last_seq=.. lost=.. reader_overruns=..
 // fifo_overflows=.. violations=.. rate_hz=..  Exit: 0 ok, 1 a violation or read error, 2 usage,
 // 3 the scheduling request (-p, -c) was refused.
@@ -36,7 +37,9 @@
 #include <getopt.h>
 #include <poll.h>
 #include <sched.h>
+#include <string>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <thread>
 #include <unistd.h>
 #include <vector>
@@ -246,11 +249,6 @@ int main(int argc, char **argv) {
 		Usage("one DEVICE expected");
 	if (threads > 1 && (stall_ms || latency || bad_buffer || save))
 		Usage("-t cannot be combined with -s, -l, -E or -o");
-	FILE *out = nullptr;
-	if (save && !(out = std::fopen(save, "wb"))) {
-		std::fprintf(stderr, "mxrt-max30102-read: -o %s: %s\n", save, std::strerror(errno));
-		return 1;
-	}
 	if (cpu >= 0) {
 		cpu_set_t set;
 		CPU_ZERO(&set);
@@ -272,6 +270,23 @@ int main(int argc, char **argv) {
 	if (fd < 0) {
 		std::fprintf(stderr, "mxrt-max30102-read: %s: %s\n", argv[optind], std::strerror(errno));
 		return 1;
+	}
+	// -o is created (an existing file emptied) only now, when nothing before the first read can
+	// fail any more: a refused -c or -p or a missing device leaves it as it was
+	FILE *out = nullptr;
+	if (save) {
+		struct stat in_st, out_st;
+		if (fstat(fd, &in_st) == 0 && stat(save, &out_st) == 0 && in_st.st_dev == out_st.st_dev &&
+		    in_st.st_ino == out_st.st_ino) {
+			close(fd);
+			Usage((std::string("-o ") + save + " is " + argv[optind] +
+			       " itself: saving would empty the stream before it is read").c_str());
+		}
+		if (!(out = std::fopen(save, "wb"))) {
+			std::fprintf(stderr, "mxrt-max30102-read: -o %s: %s\n", save, std::strerror(errno));
+			close(fd);
+			return 1;
+		}
 	}
 	if (threads > 1) {
 		const int rc = ReadShared(fd, want, batch, int(threads), verbose);

@@ -67,6 +67,18 @@ check save-records-bytes cmp "$t/saved" "$t/good"
 expect save-stops-at-n 0 'records=3 first_seq=0 last_seq=2' -o "$t/saved3" -b 4 -n 3 "$t/good"
 check save-stops-at-n-bytes cmp "$t/saved3" <(head -c 96 "$t/good")
 expect save-unwritable 1 '-o /nonexistent/dir/x: No such file or directory' -o /nonexistent/dir/x -n 1 "$t/good"
+# -o is emptied only when the run can read: not by a missing device or a refused -c, nor when
+# it is the input itself (a hard link too)
+cp "$t/good" "$t/keep"
+expect save-missing-device-keeps-file 1 'No such file or directory' -o "$t/keep" -n 1 /nonexistent/max30102-9
+check save-missing-device-kept-bytes cmp "$t/keep" "$t/good"
+expect save-refused-cpu-keeps-file 3 '-c 1023: ' -o "$t/keep" -c 1023 -n 1 "$t/good"
+check save-refused-cpu-kept-bytes cmp "$t/keep" "$t/good"
+expect save-to-input 2 "-o $t/keep is $t/keep itself" -o "$t/keep" -n 1 "$t/keep"
+check save-to-input-kept-bytes cmp "$t/keep" "$t/good"
+ln "$t/keep" "$t/keep-link"
+expect save-to-input-link 2 'itself' -o "$t/keep-link" -n 1 "$t/keep"
+check save-to-input-link-kept-bytes cmp "$t/keep" "$t/good"
 expect save-with-threads 2 '-t cannot be combined with -s, -l, -E or -o' -t 2 -o "$t/x" /dev/null
 echo "tools: $pass passed, $fail failed, 0 skipped"
 [ "$fail" -eq 0 ]
