@@ -48,9 +48,31 @@
 
 namespace {
 
+constexpr const char *kUsage = "usage: mxrt-max30102-read [-n RECORDS] [-s STALL_MS] [-b BATCH] [-N] [-v] [-l] "
+				"[-p PRIO] [-c CPU] [-t THREADS] [-E] [-o FILE] DEVICE\n";
+
 [[noreturn]] void Usage(const char *why) {
-	std::fprintf(stderr, "mxrt-max30102-read: %s\nusage: mxrt-max30102-read [-n RECORDS] [-s STALL_MS] [-b BATCH] [-N] [-v] [-l] [-p PRIO] [-c CPU] [-t THREADS] [-E] [-o FILE] DEVICE\n", why);
+	std::fprintf(stderr, "mxrt-max30102-read: %s\n%s", why, kUsage);
 	std::exit(2);
+}
+
+// -h: asked for, so on stdout and exit 0
+[[noreturn]] void Help() {
+	std::printf("%s"
+		    "  -n  stop after this many records (default 1000)\n"
+		    "  -s  after the first record, sleep this many ms (a stalled reader)\n"
+		    "  -b  records per read() (default 16)\n"
+		    "  -N  O_NONBLOCK + poll()\n"
+		    "  -v  print every record\n"
+		    "  -l  IRQ-to-reader latency of the records flagged IRQ\n"
+		    "  -p  SCHED_FIFO at this priority (1..99)\n"
+		    "  -c  pin to this CPU\n"
+		    "  -t  read the one open file from this many threads (2..64)\n"
+		    "  -E  one read() into an unwritable buffer: it must fail with EFAULT\n"
+		    "  -o  save the records read to FILE (not with -t)\n"
+		    "Exit: 0 ok, 1 a violation or read error, 2 usage, 3 -p or -c refused.\n",
+		    kUsage);
+	std::exit(std::fflush(stdout) == 0 && !std::ferror(stdout) ? 0 : 1);
 }
 
 long Number(const char *s, long min, long max, const char *what) {
@@ -241,7 +263,7 @@ int main(int argc, char **argv) {
 		case 't': threads = Number(optarg, 2, 64, "-t"); break;
 		case 'E': bad_buffer = true; break;
 		case 'o': save = optarg; break;
-		case 'h': Usage("help");
+		case 'h': Help();
 		default: Usage("unknown option");
 		}
 	}

@@ -30,6 +30,9 @@ PY
 expect no-device 2 'one DEVICE expected' 
 expect two-devices 2 'one DEVICE expected' a b
 expect unknown-option 2 'usage:' -x /dev/null
+expect help 0 '^usage: mxrt-max30102-read .*-o FILE\] DEVICE' -h
+if "$bin" -h 2>&1 >/dev/null | grep -q .; then res FAIL help-on-stdout "$("$bin" -h 2>&1 >/dev/null)"
+else res PASS help-on-stdout; fi
 expect n-zero 2 '-n must be a number in \[1, ' -n 0 /dev/null
 expect n-text 2 "-n must be a number.*not 'abc'" -n abc /dev/null
 expect n-trailing 2 "not '10x'" -n 10x /dev/null
