@@ -18,6 +18,8 @@
 //   run [-s METRIC=NS]... -- COMMAND [ARGS...]
 //                            runs COMMAND with every thread of it tracked, prints its table when
 //                            it exits, and exits with its status
+// Numbers as the module takes them: a pid 1..2147483647, NS 1..2^64-1 (decimal, no sign), every one
+// checked before the first command is written.
 // Exit: 0 ok, 1 the tracer refused or is missing (with the reason), 2 usage. The command line is
 // parsed with CLI11 (Debian's libcli11-dev); --help lists the commands.
 #include <CLI/CLI.hpp>
@@ -56,10 +58,27 @@ const char *const kMetrics[] = {"wakeup", "response", "relief", "irqthread"};
 	std::exit(1);
 }
 
-bool IsNumber(const std::string &s, bool allow_zero = false) {
-	if (s.empty() || s.size() > 19 || s.find_first_not_of("0123456789") != std::string::npos)
+// What the module takes (kernel/lat/lat_table.cpp, ParsePid): a pid is 1..2^31-1.
+constexpr unsigned long long kMaxPid = 2147483647;
+
+// Decimal digits only (no sign, no blank), min..max, as the module's ParseU64 reads them: the
+// value, or false when s is not such a number (a value that does not fit 64 bits included).
+bool Decimal(const std::string &s, unsigned long long min, unsigned long long max, unsigned long long *v) {
+	if (s.empty())
 		return false;
-	return allow_zero || std::strtoull(s.c_str(), nullptr, 10) > 0;
+	unsigned long long x = 0;
+	for (const char c : s) {
+		if (c < '0' || c > '9')
+			return false;
+		const unsigned d = unsigned(c - '0');
+		if (x > (~0ull - d) / 10)
+			return false;
+		x = x * 10 + d;
+	}
+	if (x < min || x > max)
+		return false;
+	*v = x;
+	return true;
 }
 
 bool IsMetric(const std::string &m) {
@@ -117,10 +136,11 @@ std::vector<std::string> Fields(const std::string &line) {
 
 // ns -> "123.4" us, "-" stays
 std::string Us(const std::string &ns) {
-	if (!IsNumber(ns, true))
+	unsigned long long v;
+	if (!Decimal(ns, 0, ~0ull, &v))
 		return ns;
 	char b[32];
-	std::snprintf(b, sizeof(b), "%.1f", std::strtoull(ns.c_str(), nullptr, 10) / 1000.0);
+	std::snprintf(b, sizeof(b), "%.1f", v / 1000.0);
 	return b;
 }
 
@@ -192,19 +212,25 @@ int Blocks(const char *file, long id, bool bars) {
 	return 0;
 }
 
+// A pid as the module takes it (1..2147483647), or a usage error before anything is written.
 long Id(const std::string &s) {
-	if (!IsNumber(s))
-		Usage("'" + s + "' is not a pid");
-	return std::strtol(s.c_str(), nullptr, 10);
+	unsigned long long v;
+	if (!Decimal(s, 1, kMaxPid, &v))
+		Usage("'" + s + "' is not a pid (1.." + std::to_string(kMaxPid) + ")");
+	return long(v);
 }
+
+// An SLO bound in ns as the module takes it: 1..2^64-1.
+bool Bound(const std::string &s, unsigned long long *v) { return Decimal(s, 1, ~0ull, v); }
 
 int Run(const std::vector<std::string> &slo_args, std::vector<std::string> command) {
 	std::vector<std::string> slos;
 	for (const std::string &kv : slo_args) {
 		const size_t eq = kv.find('=');
-		if (eq == std::string::npos || !IsMetric(kv.substr(0, eq)) || !IsNumber(kv.substr(eq + 1)))
-			Usage("run: -s wants METRIC=NS, not '" + kv + "'");
-		slos.push_back("slo " + kv.substr(0, eq) + " " + kv.substr(eq + 1));
+		unsigned long long ns;
+		if (eq == std::string::npos || !IsMetric(kv.substr(0, eq)) || !Bound(kv.substr(eq + 1), &ns))
+			Usage("run: -s wants METRIC=NS (NS 1..18446744073709551615), not '" + kv + "'");
+		slos.push_back("slo " + kv.substr(0, eq) + " " + std::to_string(ns));
 	}
 	if (command.empty())
 		Usage("run: no command after --");
@@ -305,10 +331,11 @@ int main(int argc, char **argv) {
 		}
 		if (pids.empty())
 			Usage("track: which pid?");
+		std::vector<long> ids;
 		for (const std::string &p : pids)
-			Id(p); // all valid before the first is tracked
-		for (const std::string &p : pids)
-			Control("pid " + p);
+			ids.push_back(Id(p)); // all valid before the first is tracked
+		for (const long p : ids)
+			Control("pid " + std::to_string(p));
 		return 0;
 	}
 	if (cmd == untrack) {
@@ -318,9 +345,12 @@ int main(int argc, char **argv) {
 	if (cmd == slo) {
 		if (!IsMetric(metric))
 			Usage("slo: unknown metric '" + metric + "'");
-		if (bound != "off" && !IsNumber(bound))
-			Usage("slo: bound must be a positive number of ns or 'off', not '" + bound + "'");
-		Control("slo " + metric + " " + bound + (id.empty() ? "" : " " + std::to_string(Id(id))));
+		unsigned long long ns = 0;
+		if (bound != "off" && !Bound(bound, &ns))
+			Usage("slo: bound must be a positive number of ns (1..18446744073709551615) or 'off', not '" +
+			      bound + "'");
+		const std::string pid = id.empty() ? "" : " " + std::to_string(Id(id));
+		Control("slo " + metric + " " + (bound == "off" ? bound : std::to_string(ns)) + pid);
 		return 0;
 	}
 	if (cmd == capture) {

@@ -24,6 +24,12 @@ expect track-pids-and-group 2 'PIDs or -g TGID, not both' -d "$d" track 5 -g 6
 expect unknown-command 2 'unknown command' -d "$d" frobnicate
 expect track-needs-pid 2 'which pid' -d "$d" track
 expect track-bad-pid 2 "'12x' is not a pid" -d "$d" track 5 12x
+# a pid is 1..2147483647 (the module's range), checked for every argument before the first is written
+expect track-pid-over-int 2 "'2147483648' is not a pid \(1\.\.2147483647\)" -d "$d" track 5 2147483648
+expect track-pid-huge 2 "'99999999999999999999' is not a pid" -d "$d" track 99999999999999999999
+expect untrack-pid-over-int 2 "'2147483648' is not a pid" -d "$d" untrack 2147483648
+expect slo-pid-over-int 2 "'4294967297' is not a pid" -d "$d" slo wakeup 100 4294967297
+expect run-slo-over-u64 2 'METRIC=NS' -d "$d" run -s wakeup=18446744073709551616 -- true
 expect slo-bad-metric 2 "unknown metric 'latency'" -d "$d" slo latency 100
 expect slo-bad-bound 2 'positive number of ns' -d "$d" slo wakeup 10ms
 expect slo-zero-bound 2 'positive number of ns' -d "$d" slo wakeup 0
@@ -44,6 +50,16 @@ else res FAIL writes-one-command "$(cat "$d/control")"; fi
 "$bin" -d "$d" track -g 42
 if [ "$(cat "$d/control")" = "tgid 42" ]; then res PASS track-group-command
 else res FAIL track-group-command "$(cat "$d/control")"; fi
+# the largest pid and the largest bound the module takes (docs/lat.md: 1..2^31-1, 1..2^64-1)
+: >"$d/control"
+"$bin" -d "$d" track 2147483647
+if [ "$(cat "$d/control")" = "pid 2147483647" ]; then res PASS track-largest-pid
+else res FAIL track-largest-pid "$(cat "$d/control")"; fi
+: >"$d/control"
+"$bin" -d "$d" slo wakeup 18446744073709551615
+if [ "$(cat "$d/control")" = "slo wakeup 18446744073709551615" ]; then res PASS slo-largest-bound
+else res FAIL slo-largest-bound "$(cat "$d/control")"; fi
+expect slo-bound-over-u64 2 'positive number of ns' -d "$d" slo wakeup 18446744073709551616
 
 cat >"$d/tasks" <<'T'
 # pid tgid comm state irq_thread tracked_ms
