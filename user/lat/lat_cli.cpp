@@ -17,13 +17,15 @@
 //   status                   slots, memory, counters
 //   run [-s METRIC=NS]... -- COMMAND [ARGS...]
 //                            runs COMMAND with every thread of it tracked, prints its table when
-//                            it exits, and exits with its status
+//                            it exits, and exits with its status (128 + N when signal N killed
+//                            it); Ctrl-C and Ctrl-\ go to COMMAND, mxrt-lat waits for it
 // Numbers as the module takes them: a pid 1..2147483647, NS 1..2^64-1 (decimal, no sign), every one
 // checked before the first command is written.
 // Exit: 0 ok, 1 the tracer refused or is missing (with the reason), 2 usage. The command line is
 // parsed with CLI11 (Debian's libcli11-dev); --help lists the commands.
 #include <CLI/CLI.hpp>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -240,10 +242,20 @@ int Run(const std::vector<std::string> &slo_args, std::vector<std::string> comma
 	int go[2];
 	if (pipe(go) != 0)
 		Fail(std::string("pipe: ") + std::strerror(errno));
+	// As system(3) does: Ctrl-C and Ctrl-\ (sent to the whole process group) are for the command;
+	// this process waits for it and then prints its table and its status. The child gets the
+	// dispositions back before exec.
+	struct sigaction ignore {}, old_int, old_quit;
+	ignore.sa_handler = SIG_IGN;
+	sigemptyset(&ignore.sa_mask);
+	sigaction(SIGINT, &ignore, &old_int);
+	sigaction(SIGQUIT, &ignore, &old_quit);
 	const pid_t child = fork();
 	if (child < 0)
 		Fail(std::string("fork: ") + std::strerror(errno));
 	if (child == 0) { // waits until it is tracked, then becomes the command
+		sigaction(SIGINT, &old_int, nullptr);
+		sigaction(SIGQUIT, &old_quit, nullptr);
 		close(go[1]);
 		char c;
 		if (read(go[0], &c, 1) != 1)
@@ -262,10 +274,21 @@ int Run(const std::vector<std::string> &slo_args, std::vector<std::string> comma
 		Fail("cannot start the command");
 	close(go[1]);
 	int status = 0;
-	while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
+	pid_t waited;
+	while ((waited = waitpid(child, &status, 0)) < 0 && errno == EINTR) {
 	}
+	if (waited < 0)
+		Fail(std::string("waitpid: ") + std::strerror(errno));
+	sigaction(SIGINT, &old_int, nullptr);
+	sigaction(SIGQUIT, &old_quit, nullptr);
 	Show(child);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	if (WIFSIGNALED(status)) {
+		std::fflush(stdout); // the table first, then why it ends early
+		std::fprintf(stderr, "mxrt-lat: %s was killed by signal %d (%s)\n", command[0].c_str(), WTERMSIG(status),
+			     strsignal(WTERMSIG(status)));
+		return 128 + WTERMSIG(status);
+	}
+	return WEXITSTATUS(status);
 }
 
 } // namespace
