@@ -19,6 +19,8 @@
 //                            runs COMMAND with every thread of it tracked, prints its table when
 //                            it exits, and exits with its status (128 + N when signal N killed
 //                            it); Ctrl-C and Ctrl-\ go to COMMAND, mxrt-lat waits for it
+//                            -s METRIC=NS is `slo METRIC NS` before COMMAND starts: a global SLO
+//                            (every tracked task, and later ones), still set after the run
 // Numbers as the module takes them: a pid 1..2147483647, NS 1..2^64-1 (decimal, no sign), every one
 // checked before the first command is written.
 // Exit: 0 ok, 1 the tracer refused or is missing (with the reason), 2 usage. The command line is
@@ -238,7 +240,7 @@ int Run(const std::vector<std::string> &slo_args, std::vector<std::string> comma
 		Usage("run: no command after --");
 	CheckLoaded();
 	for (const auto &s : slos)
-		Control(s); // for tasks tracked from now on
+		Control(s); // global, as `slo METRIC NS`: not undone after the run (docs/lat.md)
 	int go[2];
 	if (pipe(go) != 0)
 		Fail(std::string("pipe: ") + std::strerror(errno));
@@ -324,7 +326,9 @@ int main(int argc, char **argv) {
 	traces->add_option("pid", id);
 	CLI::App *status = app.add_subcommand("status", "slots, memory, counters");
 	CLI::App *run = app.add_subcommand("run", "run a command with all its threads tracked; its table when it exits");
-	run->add_option("-s", slo_args, "METRIC=NS: an SLO for the run (repeatable)");
+	run->add_option("-s", slo_args,
+			"METRIC=NS: 'slo METRIC NS' before the command starts: global (every tracked task, later "
+			"ones too) and kept after the run (repeatable)");
 	run->add_option("command", run_cmd, "-- COMMAND [ARGS...]");
 	run->positionals_at_end(); // everything after the command's name is the command's
 	for (CLI::App *sub : app.get_subcommands({}))

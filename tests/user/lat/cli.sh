@@ -37,6 +37,7 @@ expect capture-bad 2 'metrics with an SLO., all or off' -d "$d" capture maybe
 expect show-too-many 2 'too many arguments' -d "$d" show 1 2
 expect run-no-command 2 'no command after --' -d "$d" run --
 expect run-bad-slo 2 'METRIC=NS' -d "$d" run -s wakeup -- true
+expect run-help-says-global-slo 0 "global .* kept after the run" -d "$d" run --help
 if [ -s "$d/control" ]; then res FAIL nothing-written-on-bad-input "$(cat "$d/control")"
 else res PASS nothing-written-on-bad-input; fi
 expect missing-tracer 1 'load mxrt_lat.ko' -d "$t/none" status
