@@ -192,7 +192,8 @@ int Blocks(const char *file, long id, bool bars) {
 	}
 	for (const auto &l : lines) {
 		if (l.rfind("# pid ", 0) == 0) {
-			keep = id == 0 || Fields(l)[2] == std::to_string(id);
+			const auto head_fields = Fields(l); // "# pid N ...": a line without N names no pid
+			keep = id == 0 || (head_fields.size() > 2 && head_fields[2] == std::to_string(id));
 			std::string head = l.substr(2);
 			const size_t ns = head.find("lo_ns hi_ns count");
 			if (bars && ns != std::string::npos) // the bars print microseconds

@@ -93,6 +93,13 @@ cat >"$d/hist" <<'T'
 T
 expect hist-bars 0 '8\.2 \.\. 16\.4 +2 #{41}' -d "$d" hist 100
 expect hist-header-in-us 0 'pid 100 ctl wakeup: from \.\. below \(us\), count' -d "$d" hist 100
+# a hand-made file with a "# pid" line that names no pid: that block belongs to no pid
+printf '# pid \n1024 2048 5\n# pid 100 ctl wakeup: lo_ns hi_ns count\n1024 2048 1\n' >"$d/hist"
+out=$("$bin" -d "$d" hist 100 2>&1)
+got=$?
+if [ "$got" = 0 ] && grep -q 'pid 100 ctl wakeup' <<<"$out" && ! grep -q ' 5 #' <<<"$out"; then
+	res PASS hist-pid-line-without-pid
+else res FAIL hist-pid-line-without-pid "exit $got: $(head -c 300 <<<"$out")"; fi
 cat >"$d/traces" <<'T'
 # pid 100 ctl wakeup worst case
 value_ns=25000 start_ns=10 end_ns=25010 events=2 dropped=0
