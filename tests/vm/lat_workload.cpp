@@ -12,8 +12,8 @@
 //
 //   mxrt-lat-workload [-c CYCLES] [-k EVERY] [-p PERIOD_MS] [-H HOG_MS] [-o OFFSET_MS] [-C CPU]
 //                     [-g GO_FILE] [-l]
-//   -k EVERY: every EVERY-th cycle (starting with cycle 1) is hogged; -l: create the threads only
-//   after the go file appears (tests of thread-group tracking).
+//   -k EVERY: every EVERY-th cycle (starting with cycle 1; -k 1: every cycle) is hogged;
+//   -l: create the threads only after the go file appears (tests of thread-group tracking).
 //
 //   mxrt-lat-workload -P ROUNDS [-C CPU]
 //   ping-pong: two threads on one CPU hand a byte back and forth over pipes ROUNDS times (each
@@ -67,7 +67,8 @@ void SleepUntil(long long ns) {
 	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &t, nullptr) == EINTR) {
 	}
 }
-bool Hogged(int i) { return cfg.every > 0 && i % cfg.every == 1; }
+// Cycles 1, 1 + every, 1 + 2 * every, ...; every cycle for -k 1 (1 % 1 is 0: "== 1" never held)
+bool Hogged(int i) { return cfg.every > 0 && i % cfg.every == 1 % cfg.every; }
 long long WakeAt(int i) { return Ns(start) + (i + 1) * cfg.period_ms * 1000000ll; }
 
 int Setup(const char *name, int prio) {
