@@ -18,6 +18,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <dirent.h>
@@ -206,7 +207,11 @@ int View(const std::string &prefix, const std::vector<std::string> &devices, boo
 int Consume(const std::string &prefix, const std::vector<std::string> &devices, std::uint64_t want, int stall_ms) {
 	const std::vector<std::string> names = Names(prefix, devices);
 	std::vector<Segment> segs;
-	if (names.empty() || !OpenAll({names[0]}, &segs, false))
+	if (names.empty()) {
+		std::fprintf(stderr, "mxrt-top: no mxrtd segment in /dev/shm (is mxrtd running?)\n");
+		return 1;
+	}
+	if (!OpenAll({names[0]}, &segs, false))
 		return 1;
 	const mxrtd_shm *shm = segs[0].shm();
 	RingCursor cur = RingCursor::AtHead(shm);
@@ -315,6 +320,32 @@ int Messages(const std::string &prefix, const std::vector<std::string> &devices,
 	return 0;
 }
 
+// -i: seconds in [lo, hi], a finite number (CLI::Range lets NaN through: every comparison with it
+// is false, and int(NaN) later is undefined).
+CLI::Validator Seconds(double lo, double hi) {
+	const std::string range = "[" + CLI::detail::to_string(lo) + ", " + CLI::detail::to_string(hi) + "]";
+	return CLI::Validator(
+		[lo, hi, range](std::string &s) -> std::string {
+			char *end = nullptr;
+			errno = 0;
+			const double v = std::strtod(s.c_str(), &end);
+			if (!s.empty() && end && *end == '\0' && errno == 0 && v >= lo && v <= hi)
+				return {};
+			return "'" + s + "' is not a number of seconds in " + range;
+		},
+		"SECONDS in " + range);
+}
+
+// --records: a whole number of records, 1 or more (not -5, which would be read as 2^64 - 5).
+const CLI::Validator kRecords(
+	[](std::string &s) -> std::string {
+		if (!s.empty() && s.size() <= 19 && s.find_first_not_of("0123456789") == std::string::npos &&
+		    std::strtoull(s.c_str(), nullptr, 10) > 0)
+			return {};
+		return "'" + s + "' is not a whole number of records, 1 or more";
+	},
+	"N >= 1");
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -327,9 +358,10 @@ int main(int argc, char **argv) {
 	std::string prefix = MXRTD_SHM_PREFIX;
 	app.add_option("devices", devices, "devices (/dev/max30102-N or max30102-N); default: every running one");
 	app.add_flag("--json", json, "print one JSON array (one object per device) and exit");
-	app.add_option("-i,--interval", interval, "refresh interval, s (default 1)")->check(CLI::Range(0.05, 3600.0));
+	app.add_option("-i,--interval", interval, "refresh interval, s (default 1)")->check(Seconds(0.05, 3600.0));
 	app.add_option("-n,--count", count, "refresh this many times, then exit (default: until Ctrl-C)")->check(CLI::NonNegativeNumber);
-	app.add_option("--records", records, "consume this many records from the shared ring and summarise them");
+	app.add_option("--records", records, "consume this many records from the shared ring and summarise them")
+		->check(kRecords);
 	app.add_option("--stall", stall_ms, "with --records: stop reading for this long after the first batch (ms)")
 		->check(CLI::Range(0, 600000));
 	app.add_option("--priority", priority, "with --records: run as SCHED_FIFO at this priority")->check(CLI::Range(1, 99));

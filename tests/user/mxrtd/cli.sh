@@ -66,6 +66,10 @@ expect top-help 0 '--records' --help
 expect top-bad-flag 2 'usage: mxrt-top' --frobnicate
 expect top-both-modes 2 '--records or --messages, not both' --records 10 --messages 1
 expect top-no-daemon 1 'no mxrtd segment in /dev/shm' --prefix "mxrtd-none-$$" --json
+expect top-interval-nan 2 "--interval: 'nan' is not a number of seconds" -i nan --prefix "mxrtd-none-$$" --json
+expect top-records-negative 2 "--records: '-5' is not a whole number of records" --records -5 --prefix "mxrtd-none-$$"
+expect top-records-zero 2 "--records: '0' is not a whole number" --records 0 -n 1 --prefix "mxrtd-none-$$"
+expect top-records-no-daemon 1 'no mxrtd segment in /dev/shm' --records 1 --prefix "mxrtd-none-$$"
 expect top-no-such-device 1 'no such segment \(is mxrtd running\?\)' --prefix "mxrtd-none-$$" --json max30102-7
 echo "tools: $pass passed, $fail failed, 0 skipped"
 [ "$fail" -eq 0 ]
