@@ -23,6 +23,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <dirent.h>
 #include <fstream>
@@ -312,21 +313,48 @@ int LibbpfPrint(enum libbpf_print_level level, const char *fmt, va_list ap) {
 	return std::vfprintf(stderr, fmt, ap);
 }
 
+// The longest time an option may give: 10^18 ns (31 years), so that every conversion to ns fits the
+// u64 it goes into (a double out of a u64's range converts to anything: -m 1e17 gave 0) and adding
+// it to the clock cannot wrap.
+constexpr double kMaxNs = 1e18;
+
+// -d, -i, -m, -s: a finite number of `unit` (ns_per_unit ns each) above 0 (Bound::kPositive) or
+// from 0, and at most kMaxNs. CLI::PositiveNumber and NonNegativeNumber let NaN through (every
+// comparison with it is false) and have no upper bound.
+enum class Bound { kPositive, kNonNegative };
+CLI::Validator Time(Bound bound, double ns_per_unit, const std::string &unit) {
+	const double max = kMaxNs / ns_per_unit;
+	char range[64];
+	std::snprintf(range, sizeof(range), "%s0, %g] %s", bound == Bound::kPositive ? "(" : "[", max, unit.c_str());
+	return CLI::Validator(
+		[bound, max, r = std::string(range)](std::string &s) -> std::string {
+			char *end = nullptr;
+			errno = 0;
+			const double v = std::strtod(s.c_str(), &end);
+			const bool low_ok = bound == Bound::kPositive ? v > 0 : v >= 0;
+			if (!s.empty() && *end == '\0' && errno == 0 && low_ok && v <= max)
+				return {};
+			return "'" + s + "' is not a number in " + r;
+		},
+		std::string(range));
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
 	Options opt;
 	CLI::App app{"mxrt-contention: lock waits and I2C transfers, from the kernel's tracepoints (BPF)"};
 	app.add_option("-d,--duration", opt.duration, "seconds to trace, then report (default: until Ctrl-C)")
-		->check(CLI::PositiveNumber);
-	app.add_option("-i,--interval", opt.interval, "seconds between live-table refreshes")->check(CLI::PositiveNumber);
+		->check(Time(Bound::kPositive, 1e9, "s"));
+	app.add_option("-i,--interval", opt.interval, "seconds between live-table refreshes")
+		->check(Time(Bound::kPositive, 1e9, "s"));
 	auto *pid_opt = app.add_option("-p,--pid", opt.pid, "only this thread (tid)")->check(CLI::PositiveNumber);
 	app.add_option("-t,--tgid", opt.tgid, "only this process")->check(CLI::PositiveNumber)->excludes(pid_opt);
 	app.add_option("-l,--lock", opt.lock, "only this lock: a name or an address (0x...)");
 	app.add_option("-m,--min-wait", opt.min_wait_us, "ignore waits shorter than this many microseconds")
-		->check(CLI::NonNegativeNumber);
+		->check(Time(Bound::kNonNegative, 1e3, "us"));
 	app.add_option("-s,--slow", opt.slow_ms, "report each wait of this many ms or more with its stack (0: off)")
-		->check(CLI::NonNegativeNumber);
+		->check(Time(Bound::kNonNegative, 1e6, "ms"));
 	app.add_option("--top", opt.top, "stacks kept per lock")->check(CLI::Range(1, 100));
 	app.add_option("--rows", opt.rows, "locks in the table")->check(CLI::Range(1, 10000));
 	app.add_flag("--json", opt.json, "one JSON object at the end instead of the table and histograms");

@@ -30,6 +30,14 @@ expect bad-interval 2 'interval' -i 0
 expect negative-min-wait 2 'min-wait' -m -5
 expect negative-slow 2 'slow' -s -1
 expect top-zero 2 'top' --top 0
+# NaN and infinity are refused, and so is a time whose ns do not fit (-m 1e17 us became 0 ns)
+expect nan-min-wait 2 "min-wait: 'nan' is not a number" -m nan
+expect huge-min-wait 2 "min-wait: '1e17' is not a number in \[0, 1e\+15\] us" -m 1e17
+expect inf-duration 2 "duration: 'inf' is not a number" -d inf
+expect huge-duration 2 "duration: '1e10' is not a number in \(0, 1e\+09\] s" -d 1e10
+expect nan-interval 2 "interval: 'nan' is not a number" -i nan
+expect nan-slow 2 "slow: 'nan' is not a number" -s nan
+expect huge-slow 2 "slow: '1e13' is not a number in \[0, 1e\+12\] ms" -s 1e13
 expect stray-argument 2 'not expected|extra' 42
 
 echo "tools: $pass passed, $fail failed, 0 skipped"
