@@ -181,32 +181,39 @@ mxrt_max30102_ioc_config GetConfig(int fd) {
 
 // `set`: every option is checked before the device is opened; then one SET_CONFIG with all of them
 // on top of the current configuration.
+// Each value with its option: given or not is the option's count(), so that an empty value
+// (--mode "") is refused like any other value the chip does not have, not taken for "not given".
+struct SetValue {
+	std::string text;
+	const CLI::Option *opt = nullptr;
+	bool Given() const { return opt != nullptr && opt->count() > 0; }
+};
 struct SetOptions {
-	std::string mode, rate, pw, range, avg, afull, red, ir;
+	SetValue mode, rate, pw, range, avg, afull, red, ir;
 };
 using Changes = std::vector<std::pair<uint32_t mxrt_max30102_ioc_config::*, uint32_t>>;
 
 Changes ParseSet(const SetOptions &s) {
 	Changes ch;
-	if (!s.mode.empty()) {
+	if (s.mode.Given()) {
 		uint32_t m = 0;
-		if (s.mode == "hr")
+		if (s.mode.text == "hr")
 			m = MXRT_MAX30102_MODE_HR;
-		else if (s.mode == "spo2")
+		else if (s.mode.text == "spo2")
 			m = MXRT_MAX30102_MODE_SPO2;
-		else if (s.mode == "multi")
+		else if (s.mode.text == "multi")
 			m = MXRT_MAX30102_MODE_MULTI;
 		else
-			Usage("set: --mode is hr, spo2 or multi, not '" + s.mode + "'");
+			Usage("set: --mode is hr, spo2 or multi, not '" + s.mode.text + "'");
 		ch.push_back({&mxrt_max30102_ioc_config::mode, m});
 	}
-	auto number = [&](const std::string &text, const char *opt, auto ok, const std::string &allowed,
+	auto number = [&](const SetValue &value, const char *opt, auto ok, const std::string &allowed,
 			  uint32_t mxrt_max30102_ioc_config::*field) {
-		if (text.empty())
+		if (!value.Given())
 			return;
 		uint32_t v;
-		if (!Decimal(text, &v) || !ok(v))
-			Usage(std::string("set: ") + opt + " takes " + allowed + ", not '" + text + "'");
+		if (!Decimal(value.text, &v) || !ok(v))
+			Usage(std::string("set: ") + opt + " takes " + allowed + ", not '" + value.text + "'");
 		ch.push_back({field, v});
 	};
 	number(s.rate, "--sample-rate", [](uint32_t v) { return chip::SampleRateCode(v) >= 0; },
@@ -386,21 +393,22 @@ int main(int argc, char **argv) {
 	std::string timeout;
 	app.add_option("-d,--device", dev, "the device")->capture_default_str();
 	app.add_flag("--json", json, "one JSON object instead of name: value lines");
-	app.add_option("--lock-timeout", timeout, "ms this run's calls wait for the device lock (0..60000)");
+	const CLI::Option *timeout_opt =
+		app.add_option("--lock-timeout", timeout, "ms this run's calls wait for the device lock (0..60000)");
 	app.require_subcommand(0, 1);
 	app.fallthrough(false);
 	SetOptions so;
 	CLI::App *info = app.add_subcommand("info", "driver and chip: versions, IDs, interrupt");
 	CLI::App *get = app.add_subcommand("get", "the configuration");
 	CLI::App *set = app.add_subcommand("set", "change the configuration, all options at once");
-	set->add_option("--mode", so.mode, "hr, spo2 or multi");
-	set->add_option("--sample-rate", so.rate, "Hz");
-	set->add_option("--pulse-width", so.pw, "us");
-	set->add_option("--adc-range", so.range, "nA full scale");
-	set->add_option("--average", so.avg, "samples averaged");
-	set->add_option("--almost-full", so.afull, "unread samples that raise the interrupt");
-	set->add_option("--red-current", so.red, "uA");
-	set->add_option("--ir-current", so.ir, "uA");
+	so.mode.opt = set->add_option("--mode", so.mode.text, "hr, spo2 or multi");
+	so.rate.opt = set->add_option("--sample-rate", so.rate.text, "Hz");
+	so.pw.opt = set->add_option("--pulse-width", so.pw.text, "us");
+	so.range.opt = set->add_option("--adc-range", so.range.text, "nA full scale");
+	so.avg.opt = set->add_option("--average", so.avg.text, "samples averaged");
+	so.afull.opt = set->add_option("--almost-full", so.afull.text, "unread samples that raise the interrupt");
+	so.red.opt = set->add_option("--red-current", so.red.text, "uA");
+	so.ir.opt = set->add_option("--ir-current", so.ir.text, "uA");
 	CLI::App *stats = app.add_subcommand("stats", "the driver's counters and this open file's");
 	CLI::App *vitals = app.add_subcommand("vitals", "the latest heart rate and SpO2");
 	CLI::App *temp = app.add_subcommand("temp", "the die temperature");
@@ -421,7 +429,8 @@ int main(int argc, char **argv) {
 	if (app.get_subcommands().empty())
 		Usage("no command");
 	uint32_t ms = MXRT_MAX30102_LOCK_TIMEOUT_DEFAULT_MS;
-	if (!timeout.empty() && (!Decimal(timeout, &ms) || ms > MXRT_MAX30102_LOCK_TIMEOUT_MAX_MS))
+	const bool timeout_given = timeout_opt->count() > 0; // --lock-timeout "" is refused, not ignored
+	if (timeout_given && (!Decimal(timeout, &ms) || ms > MXRT_MAX30102_LOCK_TIMEOUT_MAX_MS))
 		Usage("--lock-timeout takes 0.." + std::to_string(MXRT_MAX30102_LOCK_TIMEOUT_MAX_MS) + " (ms), not '" +
 		      timeout + "'");
 	const CLI::App *cmd = app.get_subcommands()[0];
@@ -429,7 +438,7 @@ int main(int argc, char **argv) {
 	if (cmd == set)
 		changes = ParseSet(so);
 	const int fd = Open(cmd == set ? O_RDWR : O_RDONLY);
-	if (!timeout.empty())
+	if (timeout_given)
 		Ioctl(fd, MXRT_MAX30102_IOC_SET_LOCK_TIMEOUT, &ms, "--lock-timeout");
 	if (cmd == info)
 		return Info(fd);

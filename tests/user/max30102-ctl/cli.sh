@@ -34,6 +34,10 @@ expect set-bad-mode 2 'mode is hr, spo2 or multi' -d $none set --mode ir
 expect set-one-bad-of-two 2 'pulse-width takes' -d $none set --sample-rate 100 --pulse-width 1
 expect bad-lock-timeout 2 'lock-timeout takes 0..60000' -d $none --lock-timeout 60001 get
 expect bad-lock-timeout-text 2 'lock-timeout takes 0..60000' -d $none --lock-timeout 1s get
+# an empty value is refused like any other the chip does not have, not taken for "not given"
+expect set-empty-mode 2 "mode is hr, spo2 or multi, not ''" -d $none set --mode "" --sample-rate 100
+expect set-empty-rate 2 "sample-rate takes .*, not ''" -d $none set --sample-rate "" --mode hr
+expect empty-lock-timeout 2 "lock-timeout takes 0..60000 \(ms\), not ''" -d $none --lock-timeout "" get
 expect missing-device 1 'no such device \(is mxrt_max30102 loaded' -d $none info
 expect missing-device-set 1 'no such device' -d $none set --sample-rate 100
 expect not-the-driver 1 '/dev/null does not answer MAX30102 ioctls' -d /dev/null info
