@@ -16,8 +16,9 @@
 //   lock-timeout         this open file's lock timeout (--lock-timeout sets it for this run)
 // -d: the device (default /dev/max30102-0); --json: one JSON object instead of "name: value" lines;
 // --lock-timeout: how long this run's calls wait for the device lock, 0..60000 ms (default 1000).
-// Numbers are decimal. Exit: 0 ok, 1 the driver refused or failed (with the reason), 2 usage or a
-// value the chip does not have (nothing is sent to the driver then). `set` opens the device for
+// Numbers are decimal. Exit: 0 ok, 1 the driver refused or failed (with the reason; also `set` whose
+// change was applied but could not be read back, which it says), 2 usage or a value the chip does
+// not have (nothing is sent to the driver then). `set` opens the device for
 // writing (root, as the node is 0444).
 #include <CLI/CLI.hpp>
 #include <fcntl.h>
@@ -150,8 +151,18 @@ private:
 		std::string j = v;
 		if (quote) {
 			j = "\"";
-			for (char c : v)
-				j += (c == '"' || c == '\\') ? std::string("\\") + c : std::string(1, c);
+			for (char c : v) {
+				if (c == '"' || c == '\\') {
+					j += '\\';
+					j += c;
+				} else if (static_cast<unsigned char>(c) < 0x20) { // JSON allows no raw control character
+					char u[8];
+					std::snprintf(u, sizeof(u), "\\u%04x", unsigned(static_cast<unsigned char>(c)));
+					j += u;
+				} else {
+					j += c;
+				}
+			}
 			j += "\"";
 		}
 		fields_.push_back({k, text.empty() ? v : text, j});
@@ -250,7 +261,13 @@ int Set(int fd, const Changes &ch) {
 			     " mode: the chip does not allow that pair (docs/max30102.md, sysfs); nothing changed");
 		Fail(Why(errno, "set"));
 	}
-	PrintConfig(GetConfig(fd));
+	// The change is made: a failing read-back must not look like a refused set. Still exit 1, as
+	// the configuration this command prints is missing (a script that parses it gets nothing).
+	mxrt_max30102_ioc_config now{};
+	now.size = sizeof(now);
+	if (ioctl(fd, MXRT_MAX30102_IOC_GET_CONFIG, &now) != 0)
+		Fail(Why(errno, "set: the configuration was applied, but reading it back failed"));
+	PrintConfig(now);
 	return 0;
 }
 
