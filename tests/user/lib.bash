@@ -19,3 +19,13 @@ check() {
 	shift
 	if "$@" >/dev/null 2>&1; then res PASS "$name"; else res FAIL "$name" "$*"; fi
 }
+# full-stdout NAME ARGS...: with stdout on /dev/full (every write fails with ENOSPC) the tool says so
+# on stderr and exits 1, instead of exiting 0 with its output lost
+full-stdout() {
+	local name=$1 err got
+	shift
+	err=$("$bin" "$@" 2>&1 >/dev/full)
+	got=$?
+	if [ "$got" = 1 ] && grep -q 'standard output: No space left on device' <<<"$err"; then res PASS "$name"
+	else res FAIL "$name" "exit $got, wanted 1 and a write error: $(head -c 300 <<<"$err")"; fi
+}

@@ -40,6 +40,7 @@
 
 #include "contention.skel.h"
 #include "report.hpp"
+#include "../lib/stdout_check.hpp"
 
 using namespace contention;
 
@@ -341,7 +342,9 @@ CLI::Validator Time(Bound bound, double ns_per_unit, const std::string &unit) {
 
 } // namespace
 
-int main(int argc, char **argv) {
+namespace {
+
+int Main(int argc, char **argv) {
 	Options opt;
 	CLI::App app{"mxrt-contention: lock waits and I2C transfers, from the kernel's tracepoints (BPF)"};
 	app.add_option("-d,--duration", opt.duration, "seconds to trace, then report (default: until Ctrl-C)")
@@ -497,3 +500,7 @@ int main(int argc, char **argv) {
 	}
 	return 0;
 }
+
+} // namespace
+
+int main(int argc, char **argv) { return mxrt::cli::StdoutChecked("mxrt-contention", Main(argc, argv)); }

@@ -40,6 +40,8 @@
 #include <string>
 #include <vector>
 
+#include "../lib/stdout_check.hpp"
+
 namespace {
 
 std::string dir = "/sys/kernel/debug/mxrt_lat";
@@ -296,7 +298,9 @@ int Run(const std::vector<std::string> &slo_args, std::vector<std::string> comma
 
 } // namespace
 
-int main(int argc, char **argv) {
+namespace {
+
+int Main(int argc, char **argv) {
 	CLI::App app{"mxrt-lat: the per-PID scheduling-latency tracer's command line"};
 	app.set_help_flag("-h,--help", "this help");
 	app.add_option("-d", dir, "the tracer's debugfs directory")->capture_default_str();
@@ -409,3 +413,7 @@ int main(int argc, char **argv) {
 	}
 	return Run(slo_args, run_cmd);
 }
+
+} // namespace
+
+int main(int argc, char **argv) { return mxrt::cli::StdoutChecked("mxrt-lat", Main(argc, argv)); }

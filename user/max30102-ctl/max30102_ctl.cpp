@@ -37,6 +37,8 @@
 #include <max30102/chip.hpp>
 #include <mxrt/max30102.h>
 
+#include "../lib/stdout_check.hpp"
+
 // kstd's contract checks (chip.hpp's Result) end up here in user space.
 extern "C" void mxrt_contract_failed(const char *what) noexcept {
 	std::fprintf(stderr, "mxrt-max30102-ctl: internal error: %s\n", what);
@@ -404,7 +406,9 @@ int Temp(int fd) {
 
 } // namespace
 
-int main(int argc, char **argv) {
+namespace {
+
+int Main(int argc, char **argv) {
 	CLI::App app{"mxrt-max30102-ctl: the MAX30102 driver's configuration, statistics, vitals and temperature"};
 	app.set_help_flag("-h,--help", "this help");
 	std::string timeout;
@@ -489,3 +493,7 @@ int main(int argc, char **argv) {
 	}
 	Usage("no command");
 }
+
+} // namespace
+
+int main(int argc, char **argv) { return mxrt::cli::StdoutChecked("mxrt-max30102-ctl", Main(argc, argv)); }

@@ -46,6 +46,8 @@
 
 #include <mxrt/max30102.h>
 
+#include "../lib/stdout_check.hpp"
+
 namespace {
 
 constexpr const char *kUsage = "usage: mxrt-max30102-read [-n RECORDS] [-s STALL_MS] [-b BATCH] [-N] [-v] [-l] "
@@ -72,7 +74,7 @@ constexpr const char *kUsage = "usage: mxrt-max30102-read [-n RECORDS] [-s STALL
 		    "  -o  save the records read to FILE (not with -t)\n"
 		    "Exit: 0 ok, 1 a violation or read error, 2 usage, 3 -p or -c refused.\n",
 		    kUsage);
-	std::exit(std::fflush(stdout) == 0 && !std::ferror(stdout) ? 0 : 1);
+	std::exit(mxrt::cli::StdoutChecked("mxrt-max30102-read", 0));
 }
 
 long Number(const char *s, long min, long max, const char *what) {
@@ -245,7 +247,9 @@ int ReadShared(int fd, long want, long batch, int threads, bool verbose) {
 
 } // namespace
 
-int main(int argc, char **argv) {
+namespace {
+
+int Main(int argc, char **argv) {
 	long want = 1000, stall_ms = 0, batch = 16;
 	long prio = 0, cpu = -1, threads = 1;
 	bool nonblock = false, verbose = false, latency = false, bad_buffer = false;
@@ -368,3 +372,7 @@ int main(int argc, char **argv) {
 	close(fd);
 	return rc || j.violations ? 1 : 0;
 }
+
+} // namespace
+
+int main(int argc, char **argv) { return mxrt::cli::StdoutChecked("mxrt-max30102-read", Main(argc, argv)); }

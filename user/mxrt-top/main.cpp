@@ -34,6 +34,7 @@
 #include "../mxrtd/futex.hpp"
 #include "../mxrtd/messages.hpp"
 #include "../mxrtd/shm.hpp"
+#include "../lib/stdout_check.hpp"
 
 using namespace mxrtd;
 
@@ -348,7 +349,9 @@ const CLI::Validator kRecords(
 
 } // namespace
 
-int main(int argc, char **argv) {
+namespace {
+
+int Main(int argc, char **argv) {
 	CLI::App app{"mxrt-top: the live view of mxrtd (shared memory), and a consumer of its ring and message queue", "mxrt-top"};
 	std::vector<std::string> devices;
 	bool json = false;
@@ -411,3 +414,7 @@ int main(int argc, char **argv) {
 		return Messages(prefix, devices, messages, timeout_ms);
 	return View(prefix, devices, json, interval, count);
 }
+
+} // namespace
+
+int main(int argc, char **argv) { return mxrt::cli::StdoutChecked("mxrt-top", Main(argc, argv)); }

@@ -40,5 +40,6 @@ expect nan-slow 2 "slow: 'nan' is not a number" -s nan
 expect huge-slow 2 "slow: '1e13' is not a number in \[0, 1e\+12\] ms" -s 1e13
 expect stray-argument 2 'not expected|extra' 42
 
+full-stdout help-stdout-full --help
 echo "tools: $pass passed, $fail failed, 0 skipped"
 [ "$fail" -eq 0 ]

@@ -110,5 +110,7 @@ T
 out=$("$bin" -d "$d" traces 100)
 if grep -q 'hog/7/39' <<<"$out" && ! grep -q 'pid 200' <<<"$out"; then res PASS traces-of-one-pid
 else res FAIL traces-of-one-pid "$out"; fi
+full-stdout show-stdout-full -d "$d" show
+full-stdout help-stdout-full --help
 echo "tools: $pass passed, $fail failed, 0 skipped"
 [ "$fail" -eq 0 ]

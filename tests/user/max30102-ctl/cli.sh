@@ -42,5 +42,6 @@ expect missing-device 1 'no such device \(is mxrt_max30102 loaded' -d $none info
 expect missing-device-set 1 'no such device' -d $none set --sample-rate 100
 expect not-the-driver 1 '/dev/null does not answer MAX30102 ioctls' -d /dev/null info
 expect not-the-driver-json 1 'does not answer MAX30102 ioctls' -d /dev/null --json stats
+full-stdout help-stdout-full --help
 echo "tools: $pass passed, $fail failed, 0 skipped"
 [ "$fail" -eq 0 ]

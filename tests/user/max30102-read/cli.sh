@@ -83,5 +83,7 @@ ln "$t/keep" "$t/keep-link"
 expect save-to-input-link 2 'itself' -o "$t/keep-link" -n 1 "$t/keep"
 check save-to-input-link-kept-bytes cmp "$t/keep" "$t/good"
 expect save-with-threads 2 '-t cannot be combined with -s, -l, -E or -o' -t 2 -o "$t/x" /dev/null
+full-stdout stdout-full -n 5 "$t/good"
+full-stdout help-stdout-full -h
 echo "tools: $pass passed, $fail failed, 0 skipped"
 [ "$fail" -eq 0 ]

@@ -71,5 +71,6 @@ expect top-records-negative 2 "--records: '-5' is not a whole number of records"
 expect top-records-zero 2 "--records: '0' is not a whole number" --records 0 -n 1 --prefix "mxrtd-none-$$"
 expect top-records-no-daemon 1 'no mxrtd segment in /dev/shm' --records 1 --prefix "mxrtd-none-$$"
 expect top-no-such-device 1 'no such segment \(is mxrtd running\?\)' --prefix "mxrtd-none-$$" --json max30102-7
+full-stdout top-help-stdout-full --help
 echo "tools: $pass passed, $fail failed, 0 skipped"
 [ "$fail" -eq 0 ]
