@@ -1733,8 +1733,10 @@ static ssize_t mx_test_hold_write(struct file *file, const char __user *ubuf, si
 	unsigned int ms, i;
 	int base, prio, boosted = 0;
 
-	if (len >= sizeof(buf) || copy_from_user(buf, ubuf, len))
+	if (len >= sizeof(buf))
 		return -EINVAL;
+	if (copy_from_user(buf, ubuf, len))
+		return -EFAULT;
 	buf[len] = 0;
 	if (sscanf(buf, "%7s %u", mode, &ms) != 2 || ms == 0 || ms > 5000 ||
 	    (strcmp(mode, "pi") && strcmp(mode, "nopi") && strcmp(mode, "sleep")))
