@@ -1055,6 +1055,7 @@ struct ControlWord {
 	bool milli;
 	bool needs_sampling; // a non-zero value needs a sampling chip (else EINVAL)
 	void (*apply)(Sim &, s64 v, u64 now);
+	bool (*allowed)(s64 v) = nullptr; // within min..max, only these values (else EINVAL)
 };
 
 #define MXRT_SIG(field) [](Sim &s, s64 v, u64) { s.sig_.field = v; }
@@ -1078,7 +1079,9 @@ static const ControlWord kControls[] = {
 	{"stuck_irq", 0, 1, false, false, [](Sim &s, s64 v, u64) { s.faults_.stuck_irq = v != 0; }},
 	{"overflow", 0, 31, false, true, [](Sim &s, s64 v, u64 now) { s.InjectOverflow(u64(v), now); }},
 	{"part_id", 0, 255, false, false, MXRT_FAULT(part_id)},
-	{"bus_khz", 0, 3400, false, false, MXRT_FAULT(bus_khz)},
+	// Only the chip's own speeds (standard and fast mode): a slow bus sleeps for the wire time
+	// with the adapter's bus lock held (1 kHz would keep a FIFO burst on the bus for 1 s).
+	{"bus_khz", 0, 400, false, false, MXRT_FAULT(bus_khz), [](s64 v) { return v == 0 || v == 100 || v == 400; }},
 	{"power_on", 1, 1, false, false, [](Sim &s, s64, u64 now) { s.PowerOn(now); }},
 };
 #undef MXRT_SIG
@@ -1118,7 +1121,7 @@ int Sim::Control(const char *text, usize len, u64 now) {
 					return -MXRT_EINVAL;
 				v = s64(u);
 			}
-			if (v < w->min || v > w->max)
+			if (v < w->min || v > w->max || (w->allowed != nullptr && !w->allowed(v)))
 				return -MXRT_EINVAL;
 			if (pass == 0 && w->needs_sampling && v != 0 && !sampling_)
 				return -MXRT_EINVAL;

@@ -85,5 +85,20 @@ echo off >"$SIM/replay"
 back_to_model() { upload_line | grep -q 'result=off' && grep -q 'source=model' "$SIM/state"; }
 check replay-off-back-to-model back_to_model
 
+# 6. bus_khz takes only the chip's speeds (0, 100, 400): a slower bus kept the adapter's bus lock
+# for seconds per transfer (minutes for a long I2C_RDWR). Anything else is refused, changes nothing.
+echo "bus_khz=400" >"$SIM/control" || bad bus-khz-400
+bus_khz_refused() {
+	for v in 1 99 401 1000 3400; do
+		if echo "bus_khz=$v" >"$SIM/control" 2>/dev/null; then
+			echo "bus_khz=$v accepted"
+			return 1
+		fi
+	done
+	grep -q ' bus_khz=400 ' "$SIM/state"
+}
+check control-refuses-other-bus-speeds bus_khz_refused
+echo "bus_khz=0" >"$SIM/control" || bad bus-khz-0
+
 rmmod mxrt_max30102_sim || bad rmmod
 exit $fail

@@ -211,7 +211,11 @@ TEST_F(SimTest, InjectedBusFaults) {
 	EXPECT_EQ(rc, -MXRT_ETIMEDOUT);
 	EXPECT_EQ(Read(MAX30102_REG_PART_ID, 1, kT0, &rc)[0], 0x11);
 	EXPECT_EQ(rc, 2);
+	ASSERT_EQ(Control("bus_khz=100"), 0);
 	ASSERT_EQ(Control("bus_khz=400"), 0);
+	// only the chip's speeds: a slow bus would hold the adapter for seconds per transfer
+	for (const char *bad : {"bus_khz=1", "bus_khz=99", "bus_khz=401", "bus_khz=1000", "bus_khz=3400"})
+		EXPECT_EQ(Control(bad), -MXRT_EINVAL) << bad << ": only 0, 100 and 400 kHz";
 	uint8_t reg = 0;
 	mxrt_sim_msg m{MAX30102_I2C_ADDR, 0, 1, &reg};
 	mxrt_u64 bus;
