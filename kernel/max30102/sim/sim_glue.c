@@ -39,6 +39,13 @@
  * that write(). What can only be judged at the end (no header, fewer than 2 rows) fails the last
  * close() (->flush), and the recording replaces the signal only then; the outcome of every upload
  * is in "state" and the kernel log.
+ *
+ * Removal: debugfs_remove_recursive() waits for handlers running under debugfs_file_get() (the
+ * full proxy's), but not for open files, whose ->release comes whenever they are closed. The
+ * platform device therefore goes only at module exit (suppress_bind_attrs: no sysfs unbind), and
+ * an open debugfs file holds a reference on this module (.owner, taken by the debugfs open
+ * proxies): struct sim_dev and its model outlive every open file, which is what replay_release
+ * relies on. The files are created last in probe, so a failed probe has none open.
  */
 #include <linux/debugfs.h>
 #include <linux/delay.h>
@@ -547,6 +554,11 @@ static int replay_flush(struct file *f, fl_owner_t id)
 	return err;
 }
 
+/*
+ * The last reference is gone (after a flush, or without one: a descriptor passed on and dropped).
+ * Not under debugfs_file_get(), which fails once the file was removed: sd is still there because
+ * it goes only at module exit, which this open file holds off (see "Removal" at the top).
+ */
 static int replay_release(struct inode *inode, struct file *f)
 {
 	struct sim_upload_file *uf = f->private_data;
@@ -564,7 +576,7 @@ static int replay_release(struct inode *inode, struct file *f)
 }
 
 static const struct file_operations replay_fops = {
-	.owner = THIS_MODULE,
+	.owner = THIS_MODULE, /* an open file pins the module, and so sd: see "Removal" at the top */
 	.open = replay_open,
 	.write = replay_write,
 	.flush = replay_flush,
@@ -693,17 +705,18 @@ static int sim_probe(struct platform_device *pdev)
 		goto fail;
 	}
 	platform_set_drvdata(pdev, sd);
-	snprintf(name, sizeof(name), "i2c-%d", sd->adap.nr);
-	sd->dbg = debugfs_create_dir(name, sim_dbg_root);
-	debugfs_create_file("state", 0444, sd->dbg, sd, &state_fops);
-	debugfs_create_file("control", 0200, sd->dbg, sd, &control_fops);
-	debugfs_create_file("replay", 0200, sd->dbg, sd, &replay_fops);
 
 	if (!dev_fwnode(dev) && instantiate) {
 		err = sim_instantiate_client(sd);
 		if (err)
 			goto fail;
 	}
+	/* last: nothing below fails, so no file is open when a failed probe frees sd (devm) */
+	snprintf(name, sizeof(name), "i2c-%d", sd->adap.nr);
+	sd->dbg = debugfs_create_dir(name, sim_dbg_root);
+	debugfs_create_file("state", 0444, sd->dbg, sd, &state_fops);
+	debugfs_create_file("control", 0200, sd->dbg, sd, &control_fops);
+	debugfs_create_file("replay", 0200, sd->dbg, sd, &replay_fops);
 	dev_info(dev, "MAX30102 simulator on %s (i2c-%d), INT on irq domain %s\n", sd->adap.name,
 		 sd->adap.nr, sd->own_fwnode ? "mxrt-max30102-sim" : "from the device tree");
 	return 0;
@@ -728,6 +741,11 @@ static struct platform_driver sim_driver = {
 	.driver = {
 		.name = "mxrt-max30102-sim",
 		.of_match_table = sim_of_match,
+		/*
+		 * The device goes only at module exit: an open debugfs file (replay's release
+		 * uses sd) pins the module, but a sysfs unbind would free sd under it.
+		 */
+		.suppress_bind_attrs = true,
 	},
 	.probe = sim_probe,
 	.remove = MXRT_PLATFORM_REMOVE(sim_remove),

@@ -100,5 +100,28 @@ bus_khz_refused() {
 check control-refuses-other-bus-speeds bus_khz_refused
 echo "bus_khz=0" >"$SIM/control" || bad bus-khz-0
 
+# 7. the simulator's device goes only with the module: a sysfs unbind freed the state that an
+# open replay file's close then used (a use-after-free). With the file open, the unbind is
+# refused (the driver has no unbind file) and so is unloading (the file holds the module).
+DRV=/sys/bus/platform/drivers/mxrt-max30102-sim
+DEV=
+for d in "$DRV"/*; do
+	[ -L "$d" ] && [ "${d##*/}" != module ] && DEV=${d##*/}
+done
+echo "simulator device: ${DEV:-none}"
+exec 3>"$SIM/replay"
+printf off >&3
+unbind_refused() {
+	if echo "$DEV" 2>/dev/null >"$DRV/unbind"; then
+		echo "unbind of $DEV accepted"
+		return 1
+	fi
+	[ -n "$DEV" ] && [ ! -e "$DRV/unbind" ] && [ -e "$SIM/state" ]
+}
+check sim-unbind-refused unbind_refused
+check sim-unload-refused-while-open '! rmmod mxrt_max30102_sim 2>/dev/null'
+exec 3>&-
+check sim-close-after-refused-unbind grep -q 'source=model' "$SIM/state"
+
 rmmod mxrt_max30102_sim || bad rmmod
 exit $fail
