@@ -38,14 +38,16 @@
  * physiological model). A replay upload is checked line by line as it is written: a bad line fails
  * that write(). What can only be judged at the end (no header, fewer than 2 rows) fails the last
  * close() (->flush), and the recording replaces the signal only then; the outcome of every upload
- * is in "state" and the kernel log.
+ * is in "state" and the kernel log. "replay" is made with debugfs_create_file_unsafe(): the full
+ * proxy of debugfs_create_file() forwards no ->flush (6.12 passes on release, llseek, read, write,
+ * poll and unlocked_ioctl only), so a rejected upload could not fail close().
  *
  * Removal: debugfs_remove_recursive() waits for handlers running under debugfs_file_get() (the
- * full proxy's), but not for open files, whose ->release comes whenever they are closed. The
- * platform device therefore goes only at module exit (suppress_bind_attrs: no sysfs unbind), and
- * an open debugfs file holds a reference on this module (.owner, taken by the debugfs open
- * proxies): struct sim_dev and its model outlive every open file, which is what replay_release
- * relies on. The files are created last in probe, so a failed probe has none open.
+ * full proxy's, and replay's own), but not for open files, whose ->release comes whenever they
+ * are closed. The platform device therefore goes only at module exit (suppress_bind_attrs: no
+ * sysfs unbind), and an open debugfs file holds a reference on this module (.owner, taken by the
+ * debugfs open proxies): struct sim_dev and its model outlive every open file, which is what
+ * replay_release relies on. The files are created last in probe, so a failed probe has none open.
  */
 #include <linux/debugfs.h>
 #include <linux/delay.h>
@@ -484,13 +486,21 @@ static void replay_log_rejected(struct sim_upload_file *uf, int err)
 		dev_warn(&uf->sd->pdev->dev, "replay upload rejected: %s (%d)\n", why, err);
 }
 
-/* Each line is checked as it arrives: a bad one fails this write, and every later one. */
+/*
+ * Each line is checked as it arrives: a bad one fails this write, and every later one.
+ * Sleepable. The file is not proxied (debugfs_create_file_unsafe): debugfs_file_get() keeps a
+ * removal from passing this handler, as the full proxy does for the other files (none comes while
+ * the file is open: see "Removal" at the top; -EIO if one ever did).
+ */
 static ssize_t replay_write(struct file *f, const char __user *ubuf, size_t count, loff_t *ppos)
 {
 	struct sim_upload_file *uf = f->private_data;
 	size_t done = 0;
-	int err = 0;
+	int err;
 
+	err = debugfs_file_get(f->f_path.dentry);
+	if (err)
+		return err;
 	mutex_lock(&uf->lock);
 	while (done < count) {
 		size_t n = min(count - done, sizeof(uf->chunk));
@@ -511,6 +521,7 @@ static ssize_t replay_write(struct file *f, const char __user *ubuf, size_t coun
 		done += n;
 	}
 	mutex_unlock(&uf->lock);
+	debugfs_file_put(f->f_path.dentry);
 	if (err && !(err == -EFAULT && done))
 		return err;
 	return done;
@@ -539,18 +550,26 @@ static int replay_finish_locked(struct sim_upload_file *uf)
 	return err;
 }
 
-/* close(): the last descriptor's close ends the upload and returns its outcome to the caller. */
+/*
+ * close(): the last descriptor's close ends the upload and returns its outcome to the caller
+ * (EINVAL: no header, fewer than 2 rows, an "off" look-alike; or the write's error again).
+ * Sleepable; under debugfs_file_get() like replay_write.
+ */
 static int replay_flush(struct file *f, fl_owner_t id)
 {
 	struct sim_upload_file *uf = f->private_data;
-	int err = 0;
+	int err;
 
 	if (file_count(f) > 1)
 		return 0; /* another descriptor (a dup, a fork) may still write */
+	err = debugfs_file_get(f->f_path.dentry);
+	if (err)
+		return err;
 	mutex_lock(&uf->lock);
 	if (!uf->finished)
 		err = replay_finish_locked(uf);
 	mutex_unlock(&uf->lock);
+	debugfs_file_put(f->f_path.dentry);
 	return err;
 }
 
@@ -716,7 +735,8 @@ static int sim_probe(struct platform_device *pdev)
 	sd->dbg = debugfs_create_dir(name, sim_dbg_root);
 	debugfs_create_file("state", 0444, sd->dbg, sd, &state_fops);
 	debugfs_create_file("control", 0200, sd->dbg, sd, &control_fops);
-	debugfs_create_file("replay", 0200, sd->dbg, sd, &replay_fops);
+	/* unproxied: the full proxy would drop ->flush, and close() could not fail */
+	debugfs_create_file_unsafe("replay", 0200, sd->dbg, sd, &replay_fops);
 	dev_info(dev, "MAX30102 simulator on %s (i2c-%d), INT on irq domain %s\n", sd->adap.name,
 		 sd->adap.nr, sd->own_fwnode ? "mxrt-max30102-sim" : "from the device tree");
 	return 0;

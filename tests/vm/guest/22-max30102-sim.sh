@@ -85,7 +85,26 @@ echo off >"$SIM/replay"
 back_to_model() { upload_line | grep -q 'result=off' && grep -q 'source=model' "$SIM/state"; }
 check replay-off-back-to-model back_to_model
 
-# 6. bus_khz takes only the chip's speeds (0, 100, 400): a slower bus kept the adapter's bus lock
+# 6. close() reports what only the end of an upload can judge (no header, fewer than 2 rows, an
+# "off" look-alike), for a program that checks it, as dd does (busybox ash does not: a redirection's
+# close, even "exec 3>&-", ends with status 0). The old file went through the debugfs full proxy,
+# which forwards no ->flush: every close() succeeded.
+printf 'offset-is-not-off' >/tmp/lookalike.txt
+csv 20.000 | head -n 3 >/tmp/one-row.csv
+for f in lookalike.txt one-row.csv; do
+	if dd if="/tmp/$f" of="$SIM/replay" 2>/tmp/dd.err; then
+		bad "replay-close-fails-$f" "dd succeeded: $(upload_line)"
+	elif grep -q 'replay: Invalid argument' /tmp/dd.err; then
+		ok "replay-close-fails-$f" "$(tail -n 1 /tmp/dd.err)"
+	else
+		bad "replay-close-fails-$f" "$(cat /tmp/dd.err)"
+	fi
+done
+check replay-close-fails-and-changes-nothing 'grep -q "source=model" "$SIM/state"'
+check replay-close-succeeds-for-good-upload 'dd if=/tmp/good.csv of="$SIM/replay" 2>/dev/null'
+check replay-good-upload-applied-at-close 'grep -q "source=replay" "$SIM/state"'
+
+# 7. bus_khz takes only the chip's speeds (0, 100, 400): a slower bus kept the adapter's bus lock
 # for seconds per transfer (minutes for a long I2C_RDWR). Anything else is refused, changes nothing.
 echo "bus_khz=400" >"$SIM/control" || bad bus-khz-400
 bus_khz_refused() {
@@ -100,7 +119,7 @@ bus_khz_refused() {
 check control-refuses-other-bus-speeds bus_khz_refused
 echo "bus_khz=0" >"$SIM/control" || bad bus-khz-0
 
-# 7. the simulator's device goes only with the module: a sysfs unbind freed the state that an
+# 8. the simulator's device goes only with the module: a sysfs unbind freed the state that an
 # open replay file's close then used (a use-after-free). With the file open, the unbind is
 # refused (the driver has no unbind file) and so is unloading (the file holds the module).
 DRV=/sys/bus/platform/drivers/mxrt-max30102-sim
