@@ -16,7 +16,8 @@
  *        mxrt-max30102-ioctl-test timeout DEV TEST_HOLD
  *          with the device lock held (sleeping) through debugfs TEST_HOLD (test_hooks=1): a 100 ms timeout
  *          ends in ETIMEDOUT after at least 100 ms with nothing changed, timeout 0 never waits,
- *          a signal ends the wait with EINTR, and no signal state is left behind.
+ *          a signal ends the wait with EINTR, and no signal state is left behind; test_hold
+ *          itself says EFAULT for a command it cannot read, EINVAL for one too long.
  *        mxrt-max30102-ioctl-test unbound DEV UNBIND CLIENT
  *          opens DEV, unbinds the device (CLIENT written to the driver's UNBIND file) and calls
  *          ioctls on the open file: each must fail with ENODEV.
@@ -528,6 +529,24 @@ static int timeout_test(const char *dev, const char *hold)
 	sa.sa_handler = on_usr1; /* no SA_RESTART */
 	sigaction(SIGUSR1, &sa, NULL);
 	main_thread = pthread_self();
+
+	/* 0. test_hold itself: a command it cannot read is EFAULT (it used to say EINVAL), one
+	 * longer than its buffer EINVAL */
+	{
+		char *none = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		char longer[64];
+		int hfd = open(hold, O_WRONLY), efault, einval;
+
+		memset(longer, 'x', sizeof(longer));
+		efault = hfd < 0 || none == MAP_FAILED || write(hfd, none, 9) >= 0 ? 0 : errno;
+		einval = hfd < 0 || write(hfd, longer, sizeof(longer)) >= 0 ? 0 : errno;
+		result(efault == EFAULT, "test-hold-unreadable-efault", "errno=%s", ename(efault));
+		result(einval == EINVAL, "test-hold-too-long-einval", "errno=%s", ename(einval));
+		if (hfd >= 0)
+			close(hfd);
+		if (none != MAP_FAILED)
+			munmap(none, 4096);
+	}
 
 	/* 1. 100 ms against a 600 ms hold (sleeping, as an I2C transfer does): ETIMEDOUT after
 	 * >= 100 ms, before the hold ends */
