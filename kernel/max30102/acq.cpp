@@ -169,6 +169,24 @@ int mxrt_acq_drain_needed(const mxrt_acq *acq) noexcept {
 	return acq->configured && acq->state != MXRT_CHIP_OFF;
 }
 
+int mxrt_acq_status_seen(mxrt_acq *acq, mxrt_u8 status1) noexcept {
+	if (!(status1 & MAX30102_INT_PWR_RDY) || acq->state != MXRT_CHIP_RUNNING)
+		return 0;
+	// The samples the FIFO held when the power went are gone, and how many is not known: the
+	// RESTART record's timestamp gap says how long the chip was not delivering (docs/max30102.md).
+	acq->chip_resets++;
+	SetState(acq, MXRT_CHIP_STALE);
+	return 1;
+}
+
+int mxrt_acq_mode_seen(mxrt_acq *acq, const mxrt_max30102_config *c, mxrt_u8 mode_config) noexcept {
+	if (acq->state != MXRT_CHIP_RUNNING || mode_config == Encode(FromC(c)).mode_config)
+		return 0;
+	acq->chip_resets++;
+	SetState(acq, MXRT_CHIP_STALE);
+	return 1;
+}
+
 mxrt_acq_step mxrt_acq_begin(const mxrt_acq *acq) noexcept {
 	switch (acq->state) {
 	case MXRT_CHIP_RUNNING: return MXRT_ACQ_READ;
@@ -267,8 +285,9 @@ mxrt_irq_verdict mxrt_irq_health_irq(mxrt_irq_health *h, mxrt_u8 status, int n, 
 	Bump(h->irqs);
 	// Only the interrupts we enable can have asked (INT follows the enabled status bits), though
 	// the chip sets every status bit on its event, enabled or not (PPG_RDY at each sample): a
-	// line stuck low must not look serviced whenever a sample happens to fall in.
-	if ((status & MXRT_ACQ_INTERRUPTS) != 0) {
+	// line stuck low must not look serviced whenever a sample happens to fall in. PWR_RDY cannot
+	// be disabled and asserts INT: a power-on reset, which the acquisition acted upon.
+	if ((status & (MXRT_ACQ_INTERRUPTS | MAX30102_INT_PWR_RDY)) != 0) {
 		h->unhandled_run = 0;
 		return MXRT_IRQ_VERDICT_HANDLED;
 	}
@@ -340,6 +359,10 @@ void mxrt_irq_health_thread_done(mxrt_irq_health *h, mxrt_u32 actions, int n) no
 		if (h->overdue_gap_ns > h->missed_gap_max_ns)
 			AtomicRef<u64>(h->missed_gap_max_ns).Store(h->overdue_gap_ns, MemoryOrder::kRelaxed);
 	}
+}
+
+int mxrt_irq_health_check_chip(const mxrt_acq *acq, mxrt_u32 actions, int n) noexcept {
+	return (actions & MXRT_THREAD_WATCHDOG) && n == 0 && acq->state == MXRT_CHIP_RUNNING;
 }
 
 /* ---- the bus ---- */

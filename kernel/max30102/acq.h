@@ -14,6 +14,7 @@
  *     watchdog), what its recovery does, and the chip's re-initialisation after it;
  *   - the priority boost of an acquisition thread that falls behind, and its module parameters;
  *   - what the chip's power state is after a suspend or resume attempt, and what the PM core hears;
+ *   - a chip that lost power and came back reset (PWR_RDY, or MODE_CONFIG at the watchdog's look);
  *   - the die temperature.
  * Errors are negative MXRT_E* values (the kernel's errno values).
  */
@@ -111,6 +112,7 @@ struct mxrt_acq {
 	mxrt_u64 last_ts; /* timestamp of the last record, 0 = none since restart */
 	/* counters */
 	mxrt_u64 samples, bursts, fifo_overflows, lost, lost_estimated, reanchors, max_backlog;
+	mxrt_u64 chip_resets; /* power-on resets found while RUNNING (mxrt_acq_status_seen, _mode_seen) */
 };
 
 /*
@@ -133,6 +135,30 @@ int mxrt_acq_applied(struct mxrt_acq *acq, const struct mxrt_max30102_config *c,
  * reads the FIFO as for an interrupt without a timestamp.
  */
 int mxrt_acq_drain_needed(const struct mxrt_acq *acq) MXRT_NOEXCEPT;
+
+/*
+ * A chip that lost power (a power cycle, a brown-out) comes back with every register at its
+ * power-on value: not sampling, no interrupt enabled but PWR_RDY, which cannot be masked and
+ * asserts INT until INT_STATUS1 is read. Nothing it sampled before is left in its FIFO.
+ *
+ * mxrt_acq_status_seen: INT_STATUS1 as an acquisition read it (device lock held; every status
+ * read goes through it, so no PWR_RDY is read and ignored). PWR_RDY while the chip is RUNNING is
+ * a power-on reset since the previous read: the chip becomes STALE (the configuration is written
+ * again, as after a bus error, and the next record is flagged RESTART), chip_resets counts it,
+ * and 1 is returned: the glue logs it and reads nothing more (the FIFO pointers are the power-on
+ * chip's). Otherwise 0: a PWR_RDY while the chip is OFF or STALE is answered by the
+ * configuration written anyway (at the resume, by the retry).
+ */
+int mxrt_acq_status_seen(struct mxrt_acq *acq, mxrt_u8 status1) MXRT_NOEXCEPT;
+/*
+ * mxrt_acq_mode_seen: MODE_CONFIG as read when a reset may have gone unseen
+ * (mxrt_irq_health_check_chip: its PWR_RDY was read by someone else, or the read failed
+ * part-way). Anything but what @c (the configuration applied) writes there, SHDN clear, is a
+ * chip that was reset: as for mxrt_acq_status_seen (STALE, counted, 1). 0 otherwise, and while
+ * the chip is not RUNNING.
+ */
+int mxrt_acq_mode_seen(struct mxrt_acq *acq, const struct mxrt_max30102_config *c,
+		       mxrt_u8 mode_config) MXRT_NOEXCEPT;
 
 /* What an acquisition does first (mxrt_acq_begin). */
 enum mxrt_acq_step {
@@ -224,8 +250,9 @@ enum mxrt_irq_verdict {
 /*
  * Interrupt thread, after its acquisition: @status = INT_STATUS1 as read (0 if it could not be
  * read), @n = samples acquired or a negative errno. A status bit of an interrupt the driver enables
- * (MXRT_ACQ_INTERRUPTS) means the chip asked; the others (PPG_RDY, set at every sample whether
- * enabled or not; PWR_RDY) do not. No such bit (whatever samples were found on the way) or a
+ * (MXRT_ACQ_INTERRUPTS) or PWR_RDY (which cannot be masked: a power-on reset, acted upon by
+ * mxrt_acq_status_seen) means the chip asked; the others (PPG_RDY, set at every sample whether
+ * enabled or not; ALC_OVF) do not. No such bit (whatever samples were found on the way) or a
  * failed read counts towards the stuck run: a
  * line that keeps firing (stuck, or level-triggered on a bus that fails every transfer) is turned
  * off for MXRT_IRQ_STUCK_BACKOFF_MS after MXRT_IRQ_STUCK_RUN of them in a row.
@@ -262,6 +289,15 @@ mxrt_u32 mxrt_irq_health_thread(struct mxrt_irq_health *h, const struct mxrt_bus
 				const struct mxrt_acq *acq, int has_irq, mxrt_u64 now) MXRT_NOEXCEPT;
 /* After the thread's acquisition found @n samples (or an errno): counts a lost interrupt. */
 void mxrt_irq_health_thread_done(struct mxrt_irq_health *h, mxrt_u32 actions, int n) MXRT_NOEXCEPT;
+/*
+ * After the thread's acquisition (device lock still held): 1 if the glue is to read MODE_CONFIG
+ * and give it to mxrt_acq_mode_seen. Only when the lost-interrupt watchdog's look (WATCHDOG in
+ * @actions) found nothing (@n == 0) in a chip that should be sampling (RUNNING): after a whole
+ * window a sampling chip has samples, so one that has none may have been reset with its PWR_RDY
+ * unseen (if that acquisition saw PWR_RDY and configured the chip again, the read just finds the
+ * configuration). One register read per expiry at most, never on the interrupt path.
+ */
+int mxrt_irq_health_check_chip(const struct mxrt_acq *acq, mxrt_u32 actions, int n) MXRT_NOEXCEPT;
 
 /* ---- the bus: a stuck I2C sequence ---------------------------------------------------------- */
 

@@ -3,9 +3,10 @@
 // Runs in: user space. The driver's decisions, as the glue asks for them: configuration (validation,
 // one field at a time, the register writes, checked against the simulator), FIFO decoding at every
 // resolution, the full/empty decision, the timestamp anchor, sequence numbers and overflow
-// accounting, the poll and watchdog intervals, the stuck- and lost-interrupt detectors, the stuck
-// bus's recovery and the chip's re-initialisation, the priority boost, the chip's power state after
-// suspend and resume, and the die temperature (against the simulator's encoding).
+// accounting, the poll and watchdog intervals, the stuck- and lost-interrupt detectors, a chip
+// found reset by a power cycle (against the simulator), the stuck bus's recovery and the chip's
+// re-initialisation, the priority boost, the chip's power state after suspend and resume, and the
+// die temperature (against the simulator's encoding).
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -345,11 +346,11 @@ TEST(Max30102Irq, SamplesOrErrorsWithoutStatusAreNotTheChips) {
 }
 
 // The chip sets every status bit on its event whether or not it is enabled (PPG_RDY at each
-// sample; PWR_RDY at power-up): only the interrupts the driver enables can have asked. A stuck line
-// with a sample now and then must still be found stuck.
+// sample): only the interrupts the driver enables can have asked, and PWR_RDY, which cannot be
+// disabled (below). A stuck line with a sample now and then must still be found stuck.
 TEST(Max30102Irq, OnlyEnabledStatusBitsMeanTheChipAsked) {
 	mxrt_irq_health h{};
-	const uint8_t not_enabled = MAX30102_INT_PPG_RDY | MAX30102_INT_ALC_OVF | MAX30102_INT_PWR_RDY;
+	const uint8_t not_enabled = MAX30102_INT_PPG_RDY | MAX30102_INT_ALC_OVF;
 	for (int i = 0; i < 999; i++)
 		ASSERT_EQ(mxrt_irq_health_irq(&h, i % 3 ? 0 : not_enabled, i % 3 ? 0 : 1, 0),
 			  i % 3 ? MXRT_IRQ_VERDICT_NONE : MXRT_IRQ_VERDICT_HANDLED)
@@ -359,6 +360,13 @@ TEST(Max30102Irq, OnlyEnabledStatusBitsMeanTheChipAsked) {
 	mxrt_irq_health g{};
 	EXPECT_EQ(mxrt_irq_health_irq(&g, MAX30102_INT_A_FULL | MAX30102_INT_PPG_RDY, 17, 0), MXRT_IRQ_VERDICT_HANDLED);
 	EXPECT_EQ(g.unhandled_run, 0u);
+	// a power-on reset asserts INT through PWR_RDY with nothing in the FIFO: the chip's interrupt
+	// (acted upon: Max30102PowerCycle below), not a spurious one
+	mxrt_irq_health p{};
+	p.unhandled_run = 5;
+	EXPECT_EQ(mxrt_irq_health_irq(&p, MAX30102_INT_PWR_RDY, 0, 0), MXRT_IRQ_VERDICT_HANDLED);
+	EXPECT_EQ(p.spurious, 0u);
+	EXPECT_EQ(p.unhandled_run, 0u);
 }
 
 // The lost-interrupt detector: with an IRQ the thread sleeps until the lost-interrupt watchdog
@@ -411,6 +419,158 @@ TEST(Max30102Irq, LostInterruptsAreFoundByTheWatchdog) {
 	EXPECT_EQ(mxrt_irq_health_sleep_ms(&h, &acq, 0), 85u);
 	EXPECT_EQ(h.polls, 1u);
 	EXPECT_EQ(h.missed, 2u);
+}
+
+// A chip driven the way the glue drives it: the configuration writes, then acquisitions that read
+// INT_STATUS1 + INT_STATUS2, the three FIFO pointers and the FIFO, each through the core.
+class Max30102PowerCycle : public ::testing::Test {
+protected:
+	static constexpr uint64_t kT0 = 1'000'000'000;
+	void SetUp() override {
+		mxrt_max30102_config_default(&c_); // SpO2, 100 Hz, A_FULL at 17
+		sim_ = mxrt_sim_create(kT0);
+		ASSERT_NE(sim_, nullptr);
+		Read(MAX30102_REG_INT_STATUS1, 1, kT0); // PWR_RDY of the first power-up (probe reads it)
+		ASSERT_EQ(Apply(kT0), 0);
+	}
+	void TearDown() override { mxrt_sim_destroy(sim_); }
+	int Write(uint8_t reg, uint8_t val, uint64_t now) {
+		uint8_t b[2] = {reg, val};
+		mxrt_sim_msg m{MAX30102_I2C_ADDR, 0, 2, b};
+		mxrt_u64 bus;
+		return mxrt_sim_xfer(sim_, &m, 1, now, &bus) == 1 ? 0 : -MXRT_EIO;
+	}
+	std::vector<uint8_t> Read(uint8_t reg, uint32_t len, uint64_t now) {
+		std::vector<uint8_t> out(len);
+		uint8_t r = reg;
+		mxrt_sim_msg m[2] = {{MAX30102_I2C_ADDR, 0, 1, &r},
+				     {MAX30102_I2C_ADDR, MXRT_SIM_MSG_READ, uint16_t(len), out.data()}};
+		mxrt_u64 bus;
+		EXPECT_EQ(mxrt_sim_xfer(sim_, m, 2, now, &bus), 2);
+		return out;
+	}
+	// mx_apply_locked: shutdown, (drain), the configuration writes, then the core's verdict
+	int Apply(uint64_t now) {
+		int err = Write(MAX30102_REG_MODE_CONFIG, mxrt_max30102_shutdown_value(&c_), now);
+		mxrt_reg_write w[MXRT_MAX30102_CONFIG_WRITES];
+		const uint32_t n = mxrt_max30102_config_writes(&c_, 1, w);
+		for (uint32_t i = 0; i < n && err == 0; i++)
+			err = Write(w[i].reg, w[i].val, now);
+		return mxrt_acq_applied(&acq_, &c_, err);
+	}
+	// mx_read_fifo_locked: the samples decoded into recs_ (0 if the chip was found reset)
+	int Acquire(uint64_t now, uint8_t *status) {
+		const std::vector<uint8_t> st = Read(MAX30102_REG_INT_STATUS1, 2, now);
+		const std::vector<uint8_t> ptr = Read(MAX30102_REG_FIFO_WR_PTR, 3, now);
+		*status = st[0];
+		if (mxrt_acq_status_seen(&acq_, st[0]))
+			return 0;
+		const uint32_t n = mxrt_acq_unread(&acq_, st[0], ptr[0], ptr[1], ptr[2]);
+		if (n == 0)
+			return 0;
+		const std::vector<uint8_t> buf = Read(MAX30102_REG_FIFO_DATA, n * mxrt_acq_sample_bytes(&acq_), now);
+		recs_.assign(n, mxrt_max30102_record{});
+		mxrt_acq_burst(&acq_, buf.data(), n, st[0], ptr[1], 0, now, recs_.data());
+		return int(n);
+	}
+	mxrt_max30102_config c_;
+	mxrt_acq acq_{};
+	mxrt_sim *sim_ = nullptr;
+	std::vector<mxrt_max30102_record> recs_;
+};
+
+// A power cycle while the driver reads: the next status read has PWR_RDY (its interrupt is the
+// chip's), the chip is counted and made STALE, the configuration is written again, and sampling
+// goes on with a RESTART record whose seq continues the stream (what the FIFO held is gone,
+// uncounted: nothing is made up for it).
+TEST_F(Max30102PowerCycle, PwrRdyInTheStatusRestartsTheChip) {
+	uint8_t status;
+	ASSERT_EQ(Acquire(kT0 + 200 * kMs, &status), 20);
+	EXPECT_TRUE(recs_[0].flags & MXRT_MAX30102_REC_RESTART);
+	const uint64_t next = recs_.back().seq + 1;
+	EXPECT_EQ(mxrt_acq_begin(&acq_), MXRT_ACQ_READ);
+
+	ASSERT_EQ(mxrt_sim_control(sim_, "power_on=1", 10, kT0 + 250 * kMs), 0);
+	EXPECT_EQ(mxrt_sim_peek(sim_, MAX30102_REG_MODE_CONFIG), 0) << "power-on: not sampling";
+	EXPECT_EQ(Acquire(kT0 + 260 * kMs, &status), 0) << "nothing of ours in a power-on FIFO";
+	EXPECT_EQ(status & MAX30102_INT_PWR_RDY, MAX30102_INT_PWR_RDY);
+	mxrt_irq_health h{};
+	EXPECT_EQ(mxrt_irq_health_irq(&h, status, 0, kT0), MXRT_IRQ_VERDICT_HANDLED) << "the chip asked";
+	EXPECT_EQ(h.spurious, 0u);
+	EXPECT_EQ(acq_.chip_resets, 1u);
+	EXPECT_EQ(mxrt_acq_begin(&acq_), MXRT_ACQ_APPLY) << "configured again, as after a bus error";
+	EXPECT_TRUE(mxrt_acq_drain_needed(&acq_));
+	EXPECT_EQ(mxrt_acq_status_seen(&acq_, MAX30102_INT_PWR_RDY), 0) << "already STALE: counted once";
+	EXPECT_EQ(acq_.chip_resets, 1u);
+
+	ASSERT_EQ(Apply(kT0 + 260 * kMs), 0);
+	EXPECT_EQ(mxrt_sim_peek(sim_, MAX30102_REG_MODE_CONFIG), MAX30102_MODE_SPO2) << "sampling again";
+	ASSERT_EQ(Acquire(kT0 + 430 * kMs, &status), 17);
+	EXPECT_EQ(status & MAX30102_INT_PWR_RDY, 0);
+	EXPECT_EQ(recs_[0].seq, next) << "seq continues";
+	EXPECT_EQ(recs_[0].lost, 0u);
+	EXPECT_EQ(recs_[0].flags & (MXRT_MAX30102_REC_RESTART | MXRT_MAX30102_REC_FIFO_OVERFLOW),
+		  MXRT_MAX30102_REC_RESTART);
+	EXPECT_FALSE(recs_[1].flags & MXRT_MAX30102_REC_RESTART);
+	EXPECT_EQ(acq_.chip_resets, 1u);
+	EXPECT_EQ(acq_.lost, 0u);
+}
+
+// PWR_RDY read away (by someone else, or by a status read whose pointer read then failed) and the
+// interrupt lost: the lost-interrupt watchdog's look finds an empty FIFO in a chip that should be
+// sampling, and only then asks for MODE_CONFIG, which shows the power-on value.
+TEST_F(Max30102PowerCycle, UnseenResetIsFoundByTheWatchdogsLook) {
+	uint8_t status;
+	ASSERT_EQ(Acquire(kT0 + 200 * kMs, &status), 20);
+	const uint64_t next = recs_.back().seq + 1;
+	EXPECT_EQ(mxrt_acq_mode_seen(&acq_, &c_, mxrt_sim_peek(sim_, MAX30102_REG_MODE_CONFIG)), 0)
+		<< "configured as applied";
+	const uint32_t wd = MXRT_THREAD_ACQUIRE | MXRT_THREAD_WATCHDOG;
+	EXPECT_EQ(mxrt_irq_health_check_chip(&acq_, wd, 3), 0) << "samples: the chip samples";
+	EXPECT_EQ(mxrt_irq_health_check_chip(&acq_, wd, -MXRT_EIO), 0) << "a bus error is retried as such";
+	EXPECT_EQ(mxrt_irq_health_check_chip(&acq_, MXRT_THREAD_ACQUIRE, 0), 0) << "no look on the IRQ path";
+
+	ASSERT_EQ(mxrt_sim_control(sim_, "power_on=1", 10, kT0 + 250 * kMs), 0);
+	Read(MAX30102_REG_INT_STATUS1, 1, kT0 + 251 * kMs); // PWR_RDY gone, unseen by the core
+	EXPECT_EQ(Acquire(kT0 + 470 * kMs, &status), 0);
+	EXPECT_EQ(status, 0);
+	EXPECT_EQ(acq_.chip_resets, 0u) << "nothing in the status says so";
+	ASSERT_EQ(mxrt_irq_health_check_chip(&acq_, wd, 0), 1) << "an empty FIFO after a whole window";
+	EXPECT_EQ(mxrt_acq_mode_seen(&acq_, &c_, mxrt_sim_peek(sim_, MAX30102_REG_MODE_CONFIG)), 1);
+	EXPECT_EQ(acq_.chip_resets, 1u);
+	EXPECT_EQ(mxrt_acq_begin(&acq_), MXRT_ACQ_APPLY);
+	EXPECT_EQ(mxrt_irq_health_check_chip(&acq_, wd, 0), 0) << "STALE: the retry path has it";
+	EXPECT_EQ(mxrt_acq_mode_seen(&acq_, &c_, 0), 0) << "counted once";
+
+	ASSERT_EQ(Apply(kT0 + 470 * kMs), 0);
+	ASSERT_EQ(Acquire(kT0 + 640 * kMs, &status), 17);
+	EXPECT_EQ(recs_[0].seq, next);
+	EXPECT_TRUE(recs_[0].flags & MXRT_MAX30102_REC_RESTART);
+	EXPECT_EQ(acq_.chip_resets, 1u);
+}
+
+// Every other MODE_CONFIG than the one applied is a reset chip (SHDN set, another mode, the
+// power-on 0); a chip that is OFF or STALE is configured anyway and is not counted.
+TEST(Max30102ChipReset, OnlyARunningChipIsJudged) {
+	mxrt_acq acq{};
+	mxrt_max30102_config c;
+	mxrt_max30102_config_default(&c);
+	EXPECT_EQ(mxrt_acq_status_seen(&acq, MAX30102_INT_PWR_RDY), 0) << "OFF: the resume configures it";
+	EXPECT_EQ(mxrt_acq_mode_seen(&acq, &c, 0), 0);
+	EXPECT_EQ(mxrt_irq_health_check_chip(&acq, MXRT_THREAD_WATCHDOG, 0), 0);
+	ASSERT_EQ(mxrt_acq_applied(&acq, &c, 0), 0);
+	EXPECT_EQ(mxrt_acq_status_seen(&acq, MAX30102_INT_A_FULL | MAX30102_INT_PPG_RDY), 0);
+	EXPECT_EQ(mxrt_acq_mode_seen(&acq, &c, MAX30102_MODE_SPO2), 0);
+	for (uint8_t m : {uint8_t(0), uint8_t(MAX30102_MODE_SHDN | MAX30102_MODE_SPO2), uint8_t(MAX30102_MODE_HR)}) {
+		ASSERT_EQ(mxrt_acq_applied(&acq, &c, 0), 0);
+		EXPECT_EQ(mxrt_acq_mode_seen(&acq, &c, m), 1) << int(m);
+	}
+	EXPECT_EQ(acq.chip_resets, 3u);
+	EXPECT_EQ(mxrt_acq_applied(&acq, &c, -MXRT_ENXIO), -MXRT_ENXIO);
+	EXPECT_EQ(mxrt_acq_status_seen(&acq, MAX30102_INT_PWR_RDY), 0) << "STALE: written again anyway";
+	ASSERT_EQ(mxrt_acq_applied(&acq, &c, 0), 0);
+	EXPECT_EQ(mxrt_acq_status_seen(&acq, MAX30102_INT_PWR_RDY | MAX30102_INT_A_FULL), 1);
+	EXPECT_EQ(acq.chip_resets, 4u);
 }
 
 TEST(Max30102Bus, TimeoutParameter) {
