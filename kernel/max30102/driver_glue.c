@@ -88,7 +88,10 @@
  * Nothing is discarded on a restart: before the chip is reconfigured or shut down, sampling stops
  * and whatever the FIFO still holds is read out (mx_stop_locked). A failed write to the chip never
  * sticks: the chip is STALE and the configuration is written again from the acquisition path; a
- * failed runtime suspend is retried by the PM core.
+ * failed runtime suspend is retried by the PM core. A chip that lost power (PWR_RDY in a status an
+ * acquisition read, or MODE_CONFIG not as configured when the lost-interrupt watchdog's look found
+ * an empty FIFO: mxrt_acq_status_seen, mxrt_acq_mode_seen) is made STALE by the core and configured
+ * again at once (mx_reset_found_locked); what its FIFO held is gone with the power.
  *
  * Unbind, in this order (devm): no more opens (misc), the files' runtime-PM references given back
  * and the chip shut down (mx_unbind_readers), runtime PM off, hwmon, the thread, the IRQ, the
@@ -502,6 +505,11 @@ static int mx_read_fifo_locked(struct mx_dev *md, u64 irq_ts, u8 *status)
 	*status = st[0]; /* which bits mean "the chip asked": mxrt_irq_health_irq */
 	now = ktime_get_ns();
 	mx_looked(md, now);
+	if (mxrt_acq_status_seen(&md->acq, st[0])) {
+		/* PWR_RDY: nothing of ours is left in the FIFO; the caller configures the chip */
+		dev_warn_ratelimited(md->dev, "chip was reset (power-on, PWR_RDY): configuring it again\n");
+		return 0;
+	}
 	n = mxrt_acq_unread(&md->acq, st[0], ptr[0], ptr[1], ptr[2]);
 	if (n == 0)
 		return 0;
@@ -597,9 +605,23 @@ static int mx_reconfigure_locked(struct mx_dev *md, const struct mxrt_max30102_c
 }
 
 /*
+ * The chip was found reset (power-on values: mxrt_acq_status_seen, mxrt_acq_mode_seen), so the
+ * core made it STALE: the configuration is written now, in the caller's guarded sequence, and if
+ * that fails the acquisition path retries as after any bus error. md->lock held.
+ */
+static int mx_reset_found_locked(struct mx_dev *md)
+{
+	int err = mx_apply_locked(md, &md->cfg);
+
+	if (err)
+		dev_warn_ratelimited(md->dev, "configuration after a chip reset failed: %d, retrying\n", err);
+	return err;
+}
+
+/*
  * One acquisition, as the core says: nothing (off), or the configuration first (stale, or a stuck
- * bus was recovered), then the FIFO. Guarded from @guard_ts (mx_lock_at). @irq_ts: the hard-IRQ
- * timestamp, 0 otherwise.
+ * bus was recovered), then the FIFO; and the configuration again if that read found the chip reset
+ * (PWR_RDY). Guarded from @guard_ts (mx_lock_at). @irq_ts: the hard-IRQ timestamp, 0 otherwise.
  */
 static int mx_acquire_locked(struct mx_dev *md, u64 guard_ts, u64 irq_ts, u8 *status)
 {
@@ -622,6 +644,28 @@ static int mx_acquire_locked(struct mx_dev *md, u64 guard_ts, u64 irq_ts, u8 *st
 	}
 	if (!err)
 		err = mx_read_fifo_locked(md, irq_ts, status);
+	if (!err && mxrt_acq_begin(&md->acq) == MXRT_ACQ_APPLY) /* the read found PWR_RDY */
+		err = mx_reset_found_locked(md);
+	mx_unguard(md);
+	return err;
+}
+
+/*
+ * The lost-interrupt watchdog's look found an empty FIFO in a chip that should be sampling: was
+ * it reset with its PWR_RDY unseen? One read of MODE_CONFIG (guarded), and the configuration
+ * again if the core says so. Returns 0 or a negative errno. md->lock held.
+ */
+static int mx_check_chip_locked(struct mx_dev *md)
+{
+	unsigned int mode;
+	int err;
+
+	mx_guard(md);
+	err = mx_io(md, regmap_read(md->map, MAX30102_REG_MODE_CONFIG, &mode));
+	if (!err && mxrt_acq_mode_seen(&md->acq, &md->cfg, mode)) {
+		dev_warn_ratelimited(md->dev, "chip was reset (MODE_CONFIG 0x%02x): configuring it again\n", mode);
+		err = mx_reset_found_locked(md);
+	}
 	mx_unguard(md);
 	return err;
 }
@@ -724,6 +768,8 @@ static int mx_thread_fn(void *data)
 		n = mx_acquire_locked(md, mx_lock_at(md, now), 0, &status);
 		if (n > 0)
 			mx_boost_locked(md, n);
+		else if (mxrt_irq_health_check_chip(&md->acq, actions, n))
+			n = mx_check_chip_locked(md);
 		rt_mutex_unlock(&md->lock);
 		mxrt_irq_health_thread_done(&md->health, actions, n);
 		if (actions & MXRT_THREAD_ENABLE_IRQ)
@@ -1662,8 +1708,8 @@ static int mx_stats_show(struct seq_file *s, void *unused)
 		   READ_ONCE(h->polls), atomic64_read(&md->st.i2c_errors), acq.bursts, acq.max_backlog,
 		   boosts);
 	seq_printf(s, "samples: %llu\nfifo_overflows: %llu\nfifo_lost: %llu\nfifo_lost_estimated: %llu\n"
-		   "reanchors: %llu\nnext_seq: %llu\n", acq.samples, acq.fifo_overflows, acq.lost,
-		   acq.lost_estimated, acq.reanchors, acq.next_seq);
+		   "reanchors: %llu\nnext_seq: %llu\nchip_resets: %llu\n", acq.samples, acq.fifo_overflows,
+		   acq.lost, acq.lost_estimated, acq.reanchors, acq.next_seq, acq.chip_resets);
 	seq_printf(s, "ring_size: %u\nring_head: %llu\nring_resizes: %lld\nreaders: %d\n"
 		   "reader_overruns_closed: %lld\nreader_lost_closed: %lld\n", size, head,
 		   atomic64_read(&md->st.resizes), atomic_read(&sh->readers), atomic64_read(&sh->overruns),
