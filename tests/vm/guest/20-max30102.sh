@@ -316,6 +316,20 @@ for try in 1 2 3; do
 	grep -q '^0x01' /tmp/pc.cmd && break
 done
 check power-cycle-unseen-found-by-watchdog 'grep -q "^0x01" /tmp/pc.cmd && power_cycle_recovered 300'
+# a chip that lost power while suspended (no reader: shut down, its interrupt disabled) latched
+# PWR_RDY: the FIFO read-out before resume's configuration reads it away, so that power-up is not
+# taken for a reset later (which would count it and throw away the samples the FIFO held since
+# the resume: a second RESTART in the new reader's stream)
+power_lost_while_suspended() {
+	wait_suspended || return 1
+	r0=$(stat_of chip_resets)
+	echo "power_on=1" >"$SIM/control"
+	read_dev -v -n 300 >/tmp/pc.out 2>&1 || return 1
+	pc_out=$(tail -1 /tmp/pc.out)
+	echo "power lost while suspended: $pc_out; chip_resets +$(($(stat_of chip_resets) - r0))"
+	[ "$(stat_of chip_resets)" = "$r0" ] && continuous "$pc_out" 300 && ! restart_in_stream
+}
+check power-lost-while-suspended-is-no-reset power_lost_while_suspended
 setcfg 400 411
 cat $DBG/stats
 
