@@ -63,10 +63,10 @@ constexpr CmdSpec Spec(u32 nr) {
 	return {0, {}};
 }
 
-// Every sized structure: its first version is what the driver has now, it starts with a u32 size.
+// Every sized structure: its newest version is what the driver has now, it starts with a u32 size.
 static_assert(sizeof(mxrt_max30102_ioc_info) == MXRT_MAX30102_INFO_SIZE_VER0 &&
 	      sizeof(mxrt_max30102_ioc_config) == MXRT_MAX30102_CONFIG_SIZE_VER0 &&
-	      sizeof(mxrt_max30102_ioc_stats) == MXRT_MAX30102_STATS_SIZE_VER0 &&
+	      sizeof(mxrt_max30102_ioc_stats) == MXRT_MAX30102_STATS_SIZE_VER1 &&
 	      sizeof(mxrt_max30102_ioc_vitals) == MXRT_MAX30102_VITALS_SIZE_VER0 &&
 	      sizeof(mxrt_max30102_ioc_temp) == MXRT_MAX30102_TEMP_SIZE_VER0);
 
@@ -165,6 +165,7 @@ void mxrt_ioc_stats_acq(const mxrt_acq *acq, const mxrt_irq_health *h, int has_i
 	s->irq_stuck = Relaxed(h->stuck);
 	s->polls = Relaxed(h->polls);
 	s->irq_watchdog_expiries = Relaxed(h->expiries);
+	s->chip_resets = acq->chip_resets;
 	switch (acq->state) {
 	case MXRT_CHIP_RUNNING: s->chip_state = MXRT_MAX30102_CHIP_RUNNING; break;
 	case MXRT_CHIP_STALE: s->chip_state = MXRT_MAX30102_CHIP_RETRYING; break;

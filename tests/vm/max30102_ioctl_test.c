@@ -315,6 +315,13 @@ static int table(const char *dev)
 	result(!err && st.size == sizeof(st) && st.ring_size >= 16 && st.readers >= 2 && st.chip_state <= 2 &&
 		       st.irq_mode <= 2 && st.pad == 0,
 	       "get-stats", "errno=%s size=%u", ename(err), st.size);
+	/* a tool built before chip_resets (the first version, 312 bytes): served, and told so */
+	memset(&st, 0xee, sizeof(st));
+	st.size = MXRT_MAX30102_STATS_SIZE_VER0;
+	err = call(ro, CMD(_IOC_READ | _IOC_WRITE, MXRT_MAX30102_NR_GET_STATS, MXRT_MAX30102_STATS_SIZE_VER0), &st);
+	result(!err && st.size == MXRT_MAX30102_STATS_SIZE_VER0 && st.chip_resets == 0xeeeeeeeeeeeeeeeeull,
+	       "get-stats-first-version", "errno=%s size=%u chip_resets=%llx (must be left alone)", ename(err),
+	       st.size, (unsigned long long)st.chip_resets);
 	memset(&v, 0xee, sizeof(v));
 	v.size = sizeof(v);
 	err = call(ro, MXRT_MAX30102_IOC_GET_VITALS, &v);

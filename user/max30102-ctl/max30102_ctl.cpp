@@ -343,6 +343,8 @@ int Stats(int fd) {
 	};
 	for (const auto &[k, v] : n)
 		o.Num(k, v);
+	if (s.size >= MXRT_MAX30102_STATS_SIZE_VER1) // an older driver does not count them: not shown
+		o.Num("chip_resets", s.chip_resets);
 	o.Print();
 	return 0;
 }

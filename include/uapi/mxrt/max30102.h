@@ -214,8 +214,11 @@ struct mxrt_max30102_ioc_stats {
 	mxrt_uapi_aligned_u64 bus_recoveries;        /* bus recoveries that freed the bus */
 	mxrt_uapi_aligned_u64 bus_reinits;           /* chip re-initialisations after a stuck bus */
 	mxrt_uapi_aligned_u64 irq_watchdog_expiries; /* windows without an interrupt that were looked into */
+	/* since VER1 (an older driver fills up to VER0 and says so in size) */
+	mxrt_uapi_aligned_u64 chip_resets; /* power-on resets found while sampling (PWR_RDY, MODE_CONFIG) */
 };
 #define MXRT_MAX30102_STATS_SIZE_VER0 312
+#define MXRT_MAX30102_STATS_SIZE_VER1 320
 
 /* The latest vitals (docs/vitals.md). flags: */
 #define MXRT_MAX30102_VITALS_HR_VALID 0x0001     /* hr_mbpm is a measurement */

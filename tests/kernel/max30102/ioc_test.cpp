@@ -118,8 +118,9 @@ TEST(Max30102Ioctl, DecodesEveryCommandAndNothingElse) {
 		EXPECT_EQ(c.in, w.in);
 		EXPECT_EQ(c.out, w.out);
 		EXPECT_EQ(c.needs_write, w.needs_write);
-		if (c.sized) {
-			EXPECT_EQ(c.min_size, c.ksize) << "version 0 is all there is";
+		if (c.sized) { // the first version's size: only the statistics have grown (chip_resets)
+			const uint32_t first = w.op == MXRT_MAX30102_NR_GET_STATS ? MXRT_MAX30102_STATS_SIZE_VER0 : c.ksize;
+			EXPECT_EQ(c.min_size, first) << std::hex << w.cmd;
 		}
 		// another magic, another direction: not ours
 		mxrt_ioc_cmd untouched{};
@@ -150,7 +151,10 @@ TEST(Max30102Ioctl, SizeRules) {
 	const uint32_t k = sizeof(mxrt_max30102_ioc_stats);
 	EXPECT_EQ(mxrt_ioc_check_size(&c, k, k), 0);
 	EXPECT_EQ(mxrt_ioc_check_size(&c, k + 64, k + 64), 0) << "a newer tool's longer struct";
-	EXPECT_EQ(mxrt_ioc_check_size(&c, k - 8, k - 8), -EINVAL) << "shorter than the first version";
+	constexpr uint32_t v0 = MXRT_MAX30102_STATS_SIZE_VER0;
+	EXPECT_LT(v0, k) << "stats grew after its first version (chip_resets)";
+	EXPECT_EQ(mxrt_ioc_check_size(&c, v0, v0), 0) << "an older tool's first-version struct";
+	EXPECT_EQ(mxrt_ioc_check_size(&c, v0 - 8, v0 - 8), -EINVAL) << "shorter than the first version";
 	EXPECT_EQ(mxrt_ioc_check_size(&c, 0, 0), -EINVAL) << "size left 0";
 	EXPECT_EQ(mxrt_ioc_check_size(&c, k, k + 8), -EINVAL) << "the number and the field disagree";
 	EXPECT_EQ(mxrt_ioc_check_size(&c, k + 8, k), -EINVAL);
@@ -361,10 +365,12 @@ TEST(Max30102Ioctl, StatsStateAndInterruptMode) {
 	h.irqs = 7;
 	h.missed = 2;
 	h.expiries = 5;
+	acq.chip_resets = 4;
 	mxrt_max30102_ioc_stats s{};
 	acq.state = MXRT_CHIP_RUNNING;
 	mxrt_ioc_stats_acq(&acq, &h, 1, &s);
 	EXPECT_EQ(s.irq_watchdog_expiries, 5u);
+	EXPECT_EQ(s.chip_resets, 4u);
 	EXPECT_EQ(s.samples, 10u);
 	EXPECT_EQ(s.fifo_lost, 3u);
 	EXPECT_EQ(s.next_seq, 13u);

@@ -57,8 +57,9 @@ OFF(mxrt_max30102_ioc_config, fifo_almost_full, 28);
 OFF(mxrt_max30102_ioc_config, red_current_ua, 32);
 OFF(mxrt_max30102_ioc_config, ir_current_ua, 36);
 
-SIZE(mxrt_max30102_ioc_stats, MXRT_MAX30102_STATS_SIZE_VER0);
-SIZE(mxrt_max30102_ioc_stats, 312);
+ABI_ASSERT(MXRT_MAX30102_STATS_SIZE_VER0 == 312, "stats: the first version's size never changes");
+SIZE(mxrt_max30102_ioc_stats, MXRT_MAX30102_STATS_SIZE_VER1);
+SIZE(mxrt_max30102_ioc_stats, 320);
 ALIGN(mxrt_max30102_ioc_stats, 8);
 OFF(mxrt_max30102_ioc_stats, size, 0);
 OFF(mxrt_max30102_ioc_stats, readers, 4);
@@ -102,6 +103,7 @@ OFF(mxrt_max30102_ioc_stats, bus_stuck, 280);
 OFF(mxrt_max30102_ioc_stats, bus_recoveries, 288);
 OFF(mxrt_max30102_ioc_stats, bus_reinits, 296);
 OFF(mxrt_max30102_ioc_stats, irq_watchdog_expiries, 304);
+OFF(mxrt_max30102_ioc_stats, chip_resets, 312);
 
 SIZE(mxrt_max30102_ioc_vitals, MXRT_MAX30102_VITALS_SIZE_VER0);
 SIZE(mxrt_max30102_ioc_vitals, 40);
@@ -129,7 +131,7 @@ ABI_ASSERT(MXRT_MAX30102_IOC_MAX_SIZE < (1 << 14), "a size fits _IOC_SIZE on eve
 ABI_ASSERT(MXRT_MAX30102_IOC_GET_INFO == 0xc038b900u, "GET_INFO");
 ABI_ASSERT(MXRT_MAX30102_IOC_GET_CONFIG == 0xc028b901u, "GET_CONFIG");
 ABI_ASSERT(MXRT_MAX30102_IOC_SET_CONFIG == 0x4028b902u, "SET_CONFIG");
-ABI_ASSERT(MXRT_MAX30102_IOC_GET_STATS == 0xc138b903u, "GET_STATS");
+ABI_ASSERT(MXRT_MAX30102_IOC_GET_STATS == 0xc140b903u, "GET_STATS (VER1; VER0's 0xc138b903 still works)");
 ABI_ASSERT(MXRT_MAX30102_IOC_GET_VITALS == 0xc028b904u, "GET_VITALS");
 ABI_ASSERT(MXRT_MAX30102_IOC_GET_TEMP == 0xc010b905u, "GET_TEMP");
 ABI_ASSERT(MXRT_MAX30102_IOC_FLUSH == 0x8008b906u, "FLUSH");
