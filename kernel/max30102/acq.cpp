@@ -371,6 +371,10 @@ int mxrt_bus_check_timeout(mxrt_u32 ms) noexcept {
 	return ms >= MXRT_BUS_TIMEOUT_MS_MIN && ms <= MXRT_BUS_TIMEOUT_MS_MAX ? 0 : -MXRT_EINVAL;
 }
 
+int mxrt_pm_check_autosuspend(mxrt_u32 ms) noexcept {
+	return ms <= MXRT_AUTOSUSPEND_MS_MAX ? 0 : -MXRT_EINVAL;
+}
+
 mxrt_u32 mxrt_bus_stuck(mxrt_bus_health *b, mxrt_u32 count, int adapter_can_recover) noexcept {
 	u32 steps = 0;
 	Bump(b->expiries);

@@ -319,6 +319,14 @@ int mxrt_irq_health_check_chip(const struct mxrt_acq *acq, mxrt_u32 actions, int
 int mxrt_bus_check_timeout(mxrt_u32 ms) MXRT_NOEXCEPT; /* 0, or -MXRT_EINVAL */
 
 /*
+ * The runtime-PM autosuspend delay (module parameter autosuspend_ms): the PM core takes an int,
+ * and a negative one means "never suspend" (so the chip would not be shut down at unbind either):
+ * a value of 2^31 or more must not reach it. Up to an hour; 0: at once.
+ */
+#define MXRT_AUTOSUSPEND_MS_MAX 3600000
+int mxrt_pm_check_autosuspend(mxrt_u32 ms) MXRT_NOEXCEPT; /* 0, or -MXRT_EINVAL */
+
+/*
  * reinit: set by the recovery (release), taken under the device lock (acquire). The counters
  * other than reinits are the recovery's (one writer: the mxrt_wd thread runs one recovery at a
  * time); reinits is written under the device lock. All are read with READ_ONCE (no lock).

@@ -192,8 +192,15 @@ MODULE_PARM_DESC(boost_threshold, "FIFO backlog (samples) above which the acquis
 module_param_cb(boost_prio, &mx_prio_ops, &boost_prio, 0644);
 MODULE_PARM_DESC(boost_prio, "SCHED_FIFO priority while boosted, 1..99 (default 80)");
 static unsigned int autosuspend_ms = 1000;
-module_param(autosuspend_ms, uint, 0444);
-MODULE_PARM_DESC(autosuspend_ms, "Runtime-PM autosuspend delay after the last reader closes (default 1000)");
+
+static int mx_autosuspend_set(const char *val, const struct kernel_param *kp)
+{
+	return mx_param_set(val, kp, mxrt_pm_check_autosuspend);
+}
+
+static const struct kernel_param_ops mx_autosuspend_ops = { .set = mx_autosuspend_set, .get = mx_param_get };
+module_param_cb(autosuspend_ms, &mx_autosuspend_ops, &autosuspend_ms, 0444);
+MODULE_PARM_DESC(autosuspend_ms, "Runtime-PM autosuspend delay after the last reader closes, 0..3600000 (default 1000)");
 /* Read-only: fixed for the module's lifetime, so every path sees the same value. */
 static bool test_hooks;
 module_param(test_hooks, bool, 0444);

@@ -582,6 +582,14 @@ TEST(Max30102Bus, TimeoutParameter) {
 	EXPECT_EQ(mxrt_bus_check_timeout(0), -MXRT_EINVAL);
 }
 
+TEST(Max30102Pm, AutosuspendParameter) {
+	EXPECT_EQ(mxrt_pm_check_autosuspend(0), 0);
+	EXPECT_EQ(mxrt_pm_check_autosuspend(1000), 0);
+	EXPECT_EQ(mxrt_pm_check_autosuspend(MXRT_AUTOSUSPEND_MS_MAX), 0);
+	EXPECT_EQ(mxrt_pm_check_autosuspend(MXRT_AUTOSUSPEND_MS_MAX + 1), -MXRT_EINVAL);
+	EXPECT_EQ(mxrt_pm_check_autosuspend(0x80000000u), -MXRT_EINVAL) << "a negative int: never suspend";
+}
+
 // A stuck sequence: counted once however often its watchdog repeats; the adapter's bus recovery
 // at every expiry where the adapter has one; either way the chip is re-initialised once, by the
 // next acquisition (STALE: the whole configuration after the FIFO was read out), and the thread

@@ -678,6 +678,18 @@ bad_budget_refused() {
 	done
 }
 check bus-timeout-out-of-range-refused bad_budget_refused
+# autosuspend_ms: 2^31 and more reached the PM core as a negative delay (never suspend)
+bad_autosuspend_refused() {
+	for v in 3600001 2147483648 4294967295 -1 abc; do
+		if insmod "$M/mxrt_max30102.ko" autosuspend_ms=$v 2>/dev/null; then
+			echo "autosuspend_ms=$v accepted"
+			rmmod mxrt_max30102
+			return 1
+		fi
+	done
+	insmod "$M/mxrt_max30102.ko" autosuspend_ms=3600000 && rmmod mxrt_max30102
+}
+check autosuspend-out-of-range-refused bad_autosuspend_refused
 rmmod mxrt_max30102_sim
 check watchdog-library-unloads rmmod mxrt_watchdog
 exit $fail
