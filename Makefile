@@ -91,7 +91,6 @@ TOOLS_DIR := $(BUILD)/tools/$(FLAVOUR)
 comma := ,
 TOOLS := $(TOOLS_DIR)/mxrt-max30102-read $(TOOLS_DIR)/mxrt-lat $(TOOLS_DIR)/mxrt-vitals-eval $(TOOLS_DIR)/mxrt-max30102-ctl \
 	$(TOOLS_DIR)/mxrtd $(TOOLS_DIR)/mxrt-top $(TOOLS_DIR)/mxrt-contention
-tools: $(TOOLS)
 # tool NAME,SOURCES,FLAGS,LIBS,ORDER-ONLY: NAME into $(TOOLS_DIR), its objects in
 # $(TOOLS_DIR)/obj/NAME/ (scripts/tools.mk)
 include scripts/tools.mk
@@ -130,6 +129,19 @@ BPFLIB_FLAGS := $(if $(CROSS_COMPILE),-isystem $(MXRT_CACHE)/bpflibs/arm64/root/
 	-L$(MXRT_CACHE)/bpflibs/arm64/root/usr/lib/aarch64-linux-gnu)
 $(eval $(call tool,mxrt-contention,$(CONTENTION_SRCS),-I$(BPF_OUT)/$(CONTENTION_BPF_ARCH) $(BPFLIB_FLAGS),\
 	-Wl$(comma)-Bstatic -lbpf -lelf -lz -Wl$(comma)-Bdynamic,$(BPF_OUT)/$(CONTENTION_BPF_ARCH)/contention.skel.h))
+# It needs BTF to build (vmlinux.h) and to run (CO-RE): where there is none (Raspberry Pi OS's
+# kernels are built without CONFIG_DEBUG_INFO_BTF, and no scripts/setup.sh cache), `make tools`
+# builds the other tools and says so; make install and the package then have no mxrt-contention.
+CONTENTION_BTF ?= $(wildcard $(MXRT_CACHE)/kernels/$(BTF_KERNEL_$(CONTENTION_BPF_ARCH))/vmlinuz /sys/kernel/btf/vmlinux)
+ifeq ($(CONTENTION_BTF),)
+TOOLS := $(filter-out %/mxrt-contention,$(TOOLS))
+tools: no-contention-note
+no-contention-note:
+	@echo "note: mxrt-contention is not built: no BTF for $(CONTENTION_BPF_ARCH) (no /sys/kernel/btf/vmlinux, no" \
+		"scripts/setup.sh cache); it could not run on this kernel either (docs/contention.md)" >&2
+.PHONY: no-contention-note
+endif
+tools: $(TOOLS)
 # the systemd unit, with the path the daemon is installed at
 $(BUILD)/mxrtd.service: user/mxrtd/mxrtd.service.in
 	@mkdir -p $(dir $@)
@@ -150,7 +162,10 @@ $(DTBO): dts/mxrt-max30102-rpi.dtso
 PREFIX ?= /usr/local
 OVERLAYDIR ?= /boot/firmware/overlays
 UNITDIR ?= /etc/systemd/system
-KRELEASE = $(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null)
+# The release the kernel calls itself (uname -r), which names /lib/modules/<release>: UTS_RELEASE.
+# Not include/config/kernel.release: Debian's 6.1 headers hold the upstream version there
+# ("6.1.192" for 6.1.0-57-arm64), which made depmod fail and uninstall miss the modules.
+KRELEASE = $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"$$/\1/p' $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
 install: install-modules install-files
 install-modules: modules
 	$(MAKE) -C $(KDIR) M=$(BUILD)/$(FLAVOUR)/kernel INSTALL_MOD_DIR=updates \

@@ -33,7 +33,10 @@ set -euo pipefail
 
 CACHE=${MXRT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mxrt}
 HOST_PKGS=(
-	build-essential gcc-12 g++-12 clang lld llvm make bc bison flex kmod cpio xz-utils zstd
+	build-essential gcc-12 g++-12 clang lld llvm make bc bison flex kmod cpio xz-utils zstd git
+	# clang's sanitizer and libFuzzer runtimes (the clang unit variant, sim_fuzz): only Recommended
+	# by clang's own packages, which --no-install-recommends leaves out
+	libclang-rt-14-dev
 	# compiles of a clean checkout hit the cache (tests/unit/unit.mk)
 	ccache
 	libelf-dev libssl-dev dwarves

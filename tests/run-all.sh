@@ -96,7 +96,7 @@ build_modules() { # build_modules FLAVOUR
 	step "build $1"
 	log=$logdir/build-$1.log
 	make --no-print-directory -j"$JOBS" modules FLAVOUR="$1" \
-		KDIR="${MXRT_CACHE:-$HOME/.cache/mxrt}/kernels/$1/kdir" >"$log" 2>&1
+		KDIR="${MXRT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mxrt}/kernels/$1/kdir" >"$log" 2>&1
 	st=$?
 	# zero warnings: compiler, modpost ("WARNING: modpost"), objtool ("warning: objtool")
 	if grep -inE 'warning|error' "$log" | grep -v 'Skipping BTF generation' >"$log.warnings"; then
