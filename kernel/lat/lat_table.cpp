@@ -796,10 +796,14 @@ private:
 	// --- files ---
 
 	void FormatStatusLocked(char *buf, usize len) MXRT_REQUIRES(ctl_) {
+		// One load per slot: the probes change states meanwhile (a task exits, a thread is
+		// created), and a slot loaded twice could count as both tracking and finished, wrapping
+		// `free` below. So the three counts always add up to max_tasks.
 		u32 active = 0, done = 0;
 		for (u32 i = 0; i < max_tasks_; i++) {
-			active += StateOf(i) == State::kActive;
-			done += StateOf(i) == State::kDone;
+			const State st = StateOf(i);
+			active += st == State::kActive;
+			done += st == State::kDone;
 		}
 		u64 switches = 0;
 		for (u32 c = 0; c < ncpus_; c++) // the logs count them anyway: no counter on the event path
