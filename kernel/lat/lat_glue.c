@@ -282,8 +282,7 @@ static ssize_t lat_control_write(struct file *file, const char __user *ubuf, siz
 		return -EINVAL;
 	if (copy_from_user(buf, ubuf, len))
 		return -EFAULT;
-	buf[len] = '\0';
-	err = mxrt_lat_table_command(lat_table, buf);
+	err = mxrt_lat_table_command(lat_table, buf, len); /* all len bytes: a NUL among them is EINVAL */
 	return err ?: len;
 }
 

@@ -170,11 +170,17 @@ public:
 
 	// --- control commands ------------------------------------------------------------------------
 
-	int Command(const char *cmd) {
+	int Command(const char *cmd, usize len) {
 		mxrt_shim_might_sleep();
+		const char *const end = cmd + len;
+		// A NUL byte is refused, not taken as the end: "untrack 5\0 6" must not succeed as
+		// "untrack 5" (the write says it consumed all of it).
+		for (const char *p = cmd; p < end; p++)
+			if (*p == '\0')
+				return -MXRT_EINVAL;
 		Token tok[kTokens];
 		u32 n = 0;
-		for (const char *p = cmd; *p != '\0';) {
+		for (const char *p = cmd; p < end;) {
 			if (Blank(*p)) {
 				p++;
 				continue;
@@ -182,7 +188,7 @@ public:
 			if (n == kTokens)
 				return -MXRT_EINVAL;
 			tok[n].s = p;
-			while (*p != '\0' && !Blank(*p))
+			while (p < end && !Blank(*p))
 				p++;
 			tok[n].n = usize(p - tok[n].s);
 			n++;
@@ -928,7 +934,9 @@ int mxrt_lat_table_create(mxrt_lat_table **out, mxrt_lat_index *ix, mxrt_u32 max
 
 void mxrt_lat_table_destroy(mxrt_lat_table *tb) noexcept { mxrt::Delete(T(tb)); }
 mxrt_lat_cpu_log *mxrt_lat_table_logs(mxrt_lat_table *tb) noexcept { return T(tb)->Logs(); }
-int mxrt_lat_table_command(mxrt_lat_table *tb, const char *cmd) noexcept { return T(tb)->Command(cmd); }
+int mxrt_lat_table_command(mxrt_lat_table *tb, const char *cmd, mxrt_size len) noexcept {
+	return T(tb)->Command(cmd, len);
+}
 void mxrt_lat_table_fork(mxrt_lat_table *tb, const void *task) noexcept { T(tb)->Fork(task); }
 mxrt_s64 mxrt_lat_table_exec(mxrt_lat_table *tb, const void *task, mxrt_s32 old_pid) noexcept {
 	return T(tb)->Exec(task, old_pid);

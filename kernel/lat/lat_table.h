@@ -38,7 +38,8 @@
  *   reset [PID]             zero statistics and traces (-ENOENT)
  *   clear                   forget finished tasks (their reports are printed first)
  * Numbers are decimal without sign; a pid is 1..2147483647, a bound 1..2^64-1. Tokens are
- * separated by blanks or tabs, a trailing newline is ignored, at most four tokens.
+ * separated by blanks or tabs, a trailing newline is ignored, at most four tokens. A write with a
+ * NUL byte anywhere in it (also a trailing one) is -EINVAL.
  *
  * Exec: a thread that calls exec in a multi-threaded process takes over the leader's pid
  * (de_thread; the leader has exited). Its slot under the old pid stops matching (reported as
@@ -180,8 +181,11 @@ void mxrt_lat_table_destroy(struct mxrt_lat_table *tb) MXRT_NOEXCEPT;
 /* The CPU logs (ncpus of them; logs[cpu] for the switches of cpu), for the switch probe. */
 struct mxrt_lat_cpu_log *mxrt_lat_table_logs(struct mxrt_lat_table *tb) MXRT_NOEXCEPT;
 
-/* Sleepable. One control command (see above), cmd NUL-terminated. 0 or a negative errno. */
-int mxrt_lat_table_command(struct mxrt_lat_table *tb, const char *cmd) MXRT_NOEXCEPT;
+/*
+ * Sleepable. One control command (see above): the len bytes at cmd, as written (no terminating NUL
+ * needed; a NUL byte among them is -EINVAL). 0 or a negative errno.
+ */
+int mxrt_lat_table_command(struct mxrt_lat_table *tb, const char *cmd, mxrt_size len) MXRT_NOEXCEPT;
 
 /*
  * Probes (tracepoint context, preemption disabled; may take the table lock).

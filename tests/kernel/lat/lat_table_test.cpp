@@ -106,7 +106,7 @@ protected:
 		}
 	}
 
-	int Cmd(const std::string &c) { return mxrt_lat_table_command(tb_, c.c_str()); }
+	int Cmd(const std::string &c) { return mxrt_lat_table_command(tb_, c.data(), c.size()); }
 	mxrt_lat_task *Find(int32_t pid) { return mxrt_lat_find(ix_.get(), pid); }
 	std::string Show(mxrt_lat_file f) {
 		std::string out;
@@ -208,7 +208,14 @@ TEST_F(LatTableTest, BadCommandsGetEinvalAndChangeNothing) {
 	      "reset 99999999999", "clear now", "pid 1 2 3 4 5", "PID 100", "pidd 100", "pi 100"}) {
 		EXPECT_EQ(Cmd(c), -MXRT_EINVAL) << "'" << c << "'";
 	}
+	// A NUL byte is not the end of the command: the rest would be ignored while the write says it
+	// consumed all of it. Refused anywhere, also trailing.
+	using namespace std::string_literals;
+	for (const std::string &c : {"untrack 100\0 6"s, "pid 100\0"s, "\0pid 100"s, "pid 1\0"s "00"s, "\0"s})
+		EXPECT_EQ(Cmd(c), -MXRT_EINVAL) << "NUL at " << c.find('\0') << " of " << c.size();
 	EXPECT_EQ(Status(), before);
+	EXPECT_EQ(mxrt_lat_table_command(tb_, "untrack 100 and more", 11), 0) << "only len bytes count";
+	ASSERT_EQ(Cmd("pid 100"), 0);
 	EXPECT_EQ(Cmd("pid 2147483647"), -MXRT_ESRCH) << "the largest pid is a pid";
 	EXPECT_EQ(Cmd("slo wakeup 18446744073709551615"), 0) << "the largest bound is a bound";
 }
