@@ -655,6 +655,7 @@ private:
 		bool single; // a pid command: its one task must be added
 		int err = 0;
 		u32 added = 0;
+		u32 live = 0; // tasks visited that are not exiting (tracked now, or already)
 	};
 
 	// Adds task with the next claimed slot, or one it claims now (threads created meanwhile).
@@ -667,6 +668,7 @@ private:
 				a->err = -MXRT_ESRCH;
 			return;
 		}
+		a->live++;
 		if (mxrt_lat_find(tb->ix_, Field(task, tb->layout_.pid)) != nullptr)
 			return; // tracked already (by pid, or by the fork probe since the group was added)
 		u32 i = c->used < c->n ? c->slot[c->used] : kNoSlot;
@@ -736,6 +738,12 @@ private:
 		int err = host_.visit(tgid, 1, AddFn, &add);
 		if (err == 0)
 			err = add.err;
+		// Its last thread may have exited since the census, before the group was added: its exit
+		// probe found no group to forget, and nothing would forget it later (a reused tgid's
+		// threads would be tracked). A thread this visit saw alive exits after the group was
+		// added (it sets PF_EXITING before its exit probe takes lock_), so that probe forgets it.
+		if (err == 0 && add.live == 0)
+			err = -MXRT_ESRCH; // only zombies left: as for a process that is gone
 		ReleaseAll(&claim);
 		if (err != 0)
 			TakeBack(tgid, seq0);

@@ -25,7 +25,8 @@
  *   pid N                   track thread N. -ESRCH no such task (or it is exiting), -EEXIST
  *                           tracked already, -ENOSPC no slot (free, or finished and reported)
  *   tgid N                  track every thread of process N, and threads it creates later.
- *                           -ESRCH, -EINVAL (N is a thread, not a process), -EEXIST group tracked
+ *                           -ESRCH (also when its last thread exits meanwhile), -EINVAL (N is a
+ *                           thread, not a process), -EEXIST group tracked
  *                           already, -ENOSPC (not every thread fits, or MXRT_LAT_MAX_GROUPS
  *                           groups): then no thread of it is tracked. Threads tracked already
  *                           (by pid) stay as they are and count as its.

@@ -38,6 +38,7 @@ struct Task {
 struct World {
 	std::map<int32_t, Task> tasks;
 	std::function<void()> between; // runs after a visit's first task (a thread appears, ...)
+	std::function<void()> after;   // runs after the next visit (a task exits between two visits)
 	int visits = 0;
 
 	Task &Spawn(int32_t pid, int32_t tgid, const char *comm, uint32_t flags = 0) {
@@ -77,6 +78,11 @@ int Visit(int32_t id, int group, void (*fn)(void *, const void *), void *arg) {
 			w.between = nullptr;
 			between();
 		}
+	}
+	if (w.after) {
+		auto after = std::move(w.after);
+		w.after = nullptr;
+		after();
 	}
 	return 0;
 }
@@ -334,6 +340,41 @@ TEST_F(LatTableTest, GroupTracksItsThreadsAndThreadsCreatedLater) {
 	mxrt_lat_table_fork(tb_, &world_.Spawn(301, 300, "t"));
 	EXPECT_EQ(Find(301), nullptr);
 	EXPECT_EQ(Tracking(), 3);
+}
+
+// The last threads of a process exit after the command counted them, before it added the group:
+// their exit probes find no group to forget, and the command's second visit finds only zombies.
+// It fails as for a process that is gone, and forgets the group: otherwise it stayed tracked
+// forever (a slot of MXRT_LAT_MAX_GROUPS lost, and a process reusing the tgid tracked by accident).
+TEST_F(LatTableTest, AGroupWhoseLastThreadsExitDuringTheCommandIsNotTracked) {
+	for (bool by_pid : {false, true}) {
+		SCOPED_TRACE(by_pid ? "a thread tracked by pid before" : "no thread tracked before");
+		Destroy();
+		world_ = World();
+		Make(8);
+		world_.Spawn(100, 100, "main");
+		world_.Spawn(101, 100, "t1");
+		if (by_pid) {
+			ASSERT_EQ(Cmd("pid 101"), 0);
+		}
+		world_.after = [this] { // after the census: both exit (zombies until reaped)
+			for (int32_t p : {101, 100}) {
+				Task &t = world_.tasks[p];
+				t.flags |= kExiting;
+				mxrt_lat_table_exit(tb_, &t, p == 100);
+			}
+		};
+		EXPECT_EQ(Cmd("tgid 100"), -MXRT_ESRCH);
+		EXPECT_NE(Status().find("groups:\n"), std::string::npos) << Status();
+		EXPECT_EQ(Tracking(), 0);
+		EXPECT_EQ(StateOf(100), "");
+		// Reaped; a new process gets the tgid: its threads are not tracked.
+		world_.tasks.clear();
+		world_.Spawn(100, 100, "reused");
+		mxrt_lat_table_fork(tb_, &world_.Spawn(102, 100, "t"));
+		EXPECT_EQ(Find(102), nullptr);
+		EXPECT_EQ(Count("free: "), by_pid ? 7 : 8) << "(101's report stays, finished)";
+	}
 }
 
 // untrack of a tracked group's tgid stops the group; of a thread, only that thread, whatever the
