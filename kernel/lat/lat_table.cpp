@@ -390,9 +390,14 @@ private:
 			SetState(i, State::kFree);
 	}
 
+	// Who adds a task: a pid or tgid command (ctl_ held), or the fork and exec probes for a thread
+	// of a tracked group (no ctl_: the group may be forgotten meanwhile).
+	enum class Origin { kCommand, kGroup };
+
 	// Sets up slot i (INIT, held by the caller) for task and publishes it. 0; -EEXIST the pid is
-	// tracked already (slot i stays INIT); -ESRCH the task is exiting (slot i is taken back).
-	Result<void> Add(u32 i, const void *task) {
+	// tracked already, -ENOENT (kGroup) its group is no longer tracked (slot i stays INIT in both);
+	// -ESRCH the task is exiting (slot i is taken back).
+	Result<void> Add(u32 i, const void *task, Origin origin) {
 		const s32 pid = Field(task, layout_.pid);
 		mxrt_lat_task *t = &pool_[i];
 		char comm[MXRT_LAT_COMM_LEN];
@@ -412,6 +417,12 @@ private:
 		Guard<IrqSpinLock> g(lock_);
 		if (ActiveSlotLocked(pid) != kNoSlot)
 			return Error(-MXRT_EEXIST);
+		// The probe saw the group tracked before it dropped lock_ to set the slot up: an untrack of
+		// the group (or a failed tgid command's TakeBack) may have run since, and retired all it
+		// knew of. Checked here, under the lock those take too, so no thread of a group is
+		// published once the group is forgotten.
+		if (origin == Origin::kGroup && GroupLocked(Field(task, layout_.tgid)) == kNoSlot)
+			return Error(-MXRT_ENOENT);
 		PublishLocked(i, pid);
 		// A task that started exiting may have passed its exit probe before it was published: it
 		// would never stop matching. PF_EXITING is set before that probe runs, and the probe takes
@@ -434,8 +445,8 @@ private:
 			table_full_.FetchAdd(1, MemoryOrder::kRelaxed); // statistics only
 			return;
 		}
-		if (!Add(i, task).Ok())
-			Release(i); // tracked already (or exiting: then it is no longer INIT)
+		if (!Add(i, task, Origin::kGroup).Ok())
+			Release(i); // tracked already, group forgotten (or exiting: then it is no longer INIT)
 	}
 
 	// --- groups ---
@@ -681,7 +692,7 @@ private:
 			}
 			c->slot[c->n++] = i; // n <= max_tasks: each slot is claimed once
 		}
-		const Result<void> r = tb->Add(i, task);
+		const Result<void> r = tb->Add(i, task, Origin::kCommand);
 		if (r.ErrorCode() == -MXRT_EEXIST)
 			return; // the fork probe was quicker: the slot stays claimed for the next one
 		c->used++;

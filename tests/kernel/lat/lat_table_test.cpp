@@ -417,6 +417,41 @@ TEST_F(LatTableTest, UntrackOfAGroupStopsAllItsThreads) {
 	EXPECT_EQ(Find(103), nullptr) << "the group is no longer tracked";
 }
 
+// The fork and exec probes see the group tracked, then set up the new thread's slot without the
+// table lock: an untrack of the group that runs in between must not leave the thread tracked
+// after it returned (nothing would ever untrack it: the group is gone).
+TEST_F(LatTableTest, AThreadAddedByAProbeWhileItsGroupIsUntrackedIsNotTracked) {
+	for (bool exec : {false, true}) {
+		SCOPED_TRACE(exec ? "exec" : "fork");
+		Destroy();
+		world_ = World();
+		Make(8);
+		world_.Spawn(100, 100, "main");
+		world_.Spawn(101, 100, "t1");
+		ASSERT_EQ(Cmd("tgid 100"), 0);
+		// The probe reads the clock while it sets up the slot, after its group check (and for
+		// exec, as 101 is no longer tracked, reads it nowhere before).
+		const auto untrack_group = [this] { EXPECT_EQ(Cmd("untrack 100"), 0); };
+		if (exec) {
+			ASSERT_EQ(Cmd("untrack 101"), 0); // only the thread: the group stays
+			Exit(100);                        // 101 exec's and takes over pid 100
+			Task t = world_.tasks[101];
+			world_.tasks.erase(101);
+			t.pid = 100;
+			world_.tasks[100] = t;
+			mxrt::fake::AtNextClockRead(untrack_group);
+			mxrt_lat_table_exec(tb_, &world_.tasks[100], 101);
+		} else {
+			mxrt::fake::AtNextClockRead(untrack_group);
+			mxrt_lat_table_fork(tb_, &world_.Spawn(102, 100, "t2"));
+		}
+		EXPECT_EQ(Find(exec ? 100 : 102), nullptr) << "tracked after its group was untracked";
+		EXPECT_EQ(Tracking(), 0);
+		EXPECT_NE(Status().find("groups:\n"), std::string::npos);
+		EXPECT_EQ(Count("free: "), 6) << "100 and 101 finished; the slot it claimed is free again";
+	}
+}
+
 // A thread that exec's in a multi-threaded process takes over the leader's pid (de_thread).
 TEST_F(LatTableTest, ExecInATrackedGroupFollowsTheThreadToItsNewPid) {
 	world_.Spawn(100, 100, "main");

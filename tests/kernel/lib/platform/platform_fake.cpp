@@ -32,6 +32,9 @@
 namespace {
 
 std::atomic<uint64_t> g_now{1000000000ull};
+std::atomic<bool> g_clock_hook_set{false}; // the clock's fast path: one relaxed load
+std::mutex g_clock_hook_mu;
+std::function<void()> g_clock_hook; // g_clock_hook_mu
 std::atomic<long> g_alloc_budget{-1}; // -1: unlimited
 std::atomic<long> g_live_allocs{0};
 std::mutex g_log_mu;
@@ -67,6 +70,11 @@ namespace mxrt::fake {
 void SetNow(uint64_t ns) { g_now.store(ns, std::memory_order_relaxed); }
 uint64_t Now() { return g_now.load(std::memory_order_relaxed); }
 void Advance(uint64_t ns) { g_now.fetch_add(ns, std::memory_order_relaxed); }
+void AtNextClockRead(std::function<void()> fn) {
+	std::lock_guard<std::mutex> g(g_clock_hook_mu);
+	g_clock_hook = std::move(fn);
+	g_clock_hook_set.store(true, std::memory_order_relaxed);
+}
 void FailAllocAfter(long n) { g_alloc_budget.store(n); }
 void ResetAllocFailures() { g_alloc_budget.store(-1); }
 long LiveAllocations() { return g_live_allocs.load(); }
@@ -107,7 +115,19 @@ void mxrt_shim_free(void *p) noexcept {
 	std::free(p);
 }
 
-mxrt_u64 mxrt_shim_now_ns(void) noexcept { return g_now.load(std::memory_order_relaxed); }
+mxrt_u64 mxrt_shim_now_ns(void) noexcept {
+	if (g_clock_hook_set.load(std::memory_order_relaxed)) {
+		std::function<void()> fn;
+		{
+			std::lock_guard<std::mutex> g(g_clock_hook_mu);
+			fn = std::exchange(g_clock_hook, nullptr);
+			g_clock_hook_set.store(false, std::memory_order_relaxed);
+		}
+		if (fn)
+			fn(); // without the mutex: fn may read the clock
+	}
+	return g_now.load(std::memory_order_relaxed);
+}
 
 void mxrt_shim_rcu_read_lock(void) noexcept {
 	if (t_rcu_nesting++ == 0)

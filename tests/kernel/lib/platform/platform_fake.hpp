@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 namespace mxrt::fake {
@@ -12,6 +13,10 @@ namespace mxrt::fake {
 void SetNow(uint64_t ns);
 uint64_t Now();
 void Advance(uint64_t ns);
+// Runs fn once, at the next read of the fake clock (by whichever thread reads it first): a test
+// steps in at that point of the code under test (a command between a probe's two steps, ...).
+// fn may read the clock itself; it does not run again.
+void AtNextClockRead(std::function<void()> fn);
 
 // Allocation failure injection: the next `n` allocations succeed, then all fail, until Reset.
 void FailAllocAfter(long n);
