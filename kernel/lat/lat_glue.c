@@ -157,6 +157,15 @@ static void lat_probe_exec(void *data, struct task_struct *p, pid_t old_pid, str
 
 static void lat_probe_exit(void *data, struct task_struct *p)
 {
+	/*
+	 * do_exit() set PF_EXITING before this probe. A command may be publishing p right now: it
+	 * stores p's pid into the index, a full fence, then loads p->flags (lat_table.cpp, Add). This
+	 * barrier, between our PF_EXITING store and our index loads, pairs with that fence: either the
+	 * command sees PF_EXITING and takes p back, or the lookup below finds p and the table retires
+	 * it. (do_exit()'s atomic_dec_and_test(&signal->live) is a full barrier there too, but that is
+	 * its business: one smp_mb() per exit does not depend on it.)
+	 */
+	smp_mb();
 	if (lat_find(p->pid) || mxrt_lat_groups_tracked(&lat_index))
 		lat_report_after(mxrt_lat_table_exit(lat_table, p, atomic_read(&p->signal->live) == 0));
 }

@@ -15,6 +15,9 @@
 //     until_ns for DONE; the set-up fields for ACTIVE), loaded with acquire by readers that do not
 //     hold lock_ (the control path, debugfs). Those fields do not change while DONE, except from
 //     the control path, which readers exclude with ctl_.
+//   - A task's exit against its publication: Add stores the index, a full fence, then loads the
+//     task's PF_EXITING; the exit probe runs after PF_EXITING is set and a full barrier, then loads
+//     the index (store buffering, see Add). One of them sees the other.
 //   - Settings for tasks tracked later (slo_, capture_) and the counters are atomics: the fork and
 //     exec probes read the settings, several probes bump the counters (relaxed: no ordering with
 //     anything else is needed, they are statistics).
@@ -425,8 +428,15 @@ private:
 			return Error(-MXRT_ENOENT);
 		PublishLocked(i, pid);
 		// A task that started exiting may have passed its exit probe before it was published: it
-		// would never stop matching. PF_EXITING is set before that probe runs, and the probe takes
-		// lock_: so either it is seen set here, or the probe runs later and finds the slot.
+		// would never stop matching. The probe does not always take lock_ (only if it finds the
+		// pid in the index, or groups are tracked), so the lock orders nothing here: it is store
+		// buffering. We store the pid and bucket (above), then load the task's flags; the exiting
+		// task stores PF_EXITING, then its exit probe loads the index without a lock. A full
+		// barrier on each side, this fence and the smp_mb() in the glue's exit probe
+		// (lat_probe_exit), makes at least one see the other's store: PF_EXITING is seen here (and
+		// the slot taken back), or the probe finds the slot and retires it under lock_ (after this
+		// section). Release and acquire alone would let both miss.
+		ThreadFence(MemoryOrder::kSeqCst); // pairs with smp_mb() in lat_probe_exit
 		if (Exiting(task)) {
 			DropLocked(i);
 			return Error(-MXRT_ESRCH);

@@ -93,6 +93,20 @@ private:
 	T v_;
 };
 
+// A fence of order mo; kSeqCst is the kernel's smp_mb(): it also orders earlier stores before later
+// loads, which no release or acquire does (the store-buffering pattern: each side stores, fences,
+// then loads what the other stored; at least one of them sees the other's store). Comment at each
+// call what it pairs with. gcc's ThreadSanitizer does not model fences (and warns, -Wtsan): there it
+// is only a compiler barrier, and a test of such a protocol under TSan checks the rest of it.
+inline void ThreadFence(MemoryOrder mo) {
+#ifdef __SANITIZE_THREAD__
+	(void)mo;
+	__asm__ __volatile__("" ::: "memory");
+#else
+	__atomic_thread_fence(static_cast<int>(mo));
+#endif
+}
+
 // A value alone on its cache line, so that a hot shared index does not false-share with neighbours.
 inline constexpr usize kCacheLine = 64;
 template <typename T> struct alignas(kCacheLine) CacheLinePadded {
