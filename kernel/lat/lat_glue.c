@@ -36,6 +36,7 @@
 #include <linux/kernel.h>
 #include <linux/module.h>
 #include <linux/pid.h>
+#include <linux/pid_namespace.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
@@ -207,14 +208,18 @@ static void lat_find_tp(struct tracepoint *tp, void *priv)
 
 /* ---- the table's kernel services --------------------------------------------------------------- */
 
-/* struct mxrt_lat_host.visit: task id, or every thread of process id, in one RCU read side. */
+/*
+ * struct mxrt_lat_host.visit: task id, or every thread of process id, in one RCU read side. Ids are
+ * pids of the initial pid namespace, as the table keeps them (task->pid, task->tgid) and every
+ * file shows them; lat_control_write refuses writers that see other numbers.
+ */
 static int lat_visit(s32 id, int group, void (*fn)(void *arg, const void *task), void *arg)
 {
 	struct task_struct *p, *t;
 	int err = 0;
 
 	rcu_read_lock();
-	p = pid_task(find_vpid(id), PIDTYPE_PID);
+	p = pid_task(find_pid_ns(id, &init_pid_ns), PIDTYPE_PID);
 	if (!p)
 		err = -ESRCH;
 	else if (group && p->tgid != id)
@@ -287,6 +292,13 @@ static ssize_t lat_control_write(struct file *file, const char __user *ubuf, siz
 	char buf[96];
 	int err;
 
+	/*
+	 * The commands' pids are the initial pid namespace's (the files show those too). A writer in
+	 * another pid namespace (a container) knows its tasks by other numbers: "pid 1" would name
+	 * another task, so it is refused rather than tracking the wrong one.
+	 */
+	if (task_active_pid_ns(current) != &init_pid_ns)
+		return -EPERM;
 	if (len == 0 || len >= sizeof(buf))
 		return -EINVAL;
 	if (copy_from_user(buf, ubuf, len))

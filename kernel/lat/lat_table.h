@@ -159,7 +159,8 @@ struct mxrt_lat_table_layout {
  * visit: sleepable; calls fn(arg, task) for task `id` (group == 0) or for every thread of the
  *   process whose tgid is `id` (group != 0), all in one RCU read-side section (fn does not sleep;
  *   a task record is valid during its fn call). Returns 0, -ESRCH no such task, -EINVAL (group)
- *   id is a thread, not a process.
+ *   id is a thread, not a process. `id` is a pid of the initial pid namespace, as the records'
+ *   pid and tgid are (the glue refuses commands written from another pid namespace: -EPERM).
  * log: sleepable; one line (with its newline) into the kernel log as the module's own message
  *   (error != 0: an error, else information): final reports and refusals at load.
  */

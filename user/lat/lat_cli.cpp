@@ -117,6 +117,7 @@ void Control(const std::string &cmd) {
 	case ENOENT: why = "not tracked"; break;
 	case ENOSPC: why = "no free task slot (max_tasks; 'mxrt-lat clear' forgets finished tasks)"; break;
 	case EINVAL: why = "refused as invalid"; break;
+	case EPERM: why = "refused: only a process in the initial pid namespace may write commands (pids are the host's)"; break;
 	}
 	Fail("'" + cmd + "': " + why);
 }
