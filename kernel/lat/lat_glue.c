@@ -146,6 +146,13 @@ static void lat_probe_hrtimer_start(void *data, struct hrtimer *timer, enum hrti
 
 static void lat_probe_fork(void *data, struct task_struct *parent, struct task_struct *child)
 {
+	/*
+	 * child is on its group's thread list (copy_process). A tgid command may be adding the
+	 * group right now: it stores the group, a full fence, then walks the thread list
+	 * (lat_table.cpp, TrackGroup). This barrier, between the list's store and our load of
+	 * nr_groups, pairs with that fence: the walk finds child, or we see the group.
+	 */
+	smp_mb();
 	if (mxrt_lat_groups_tracked(&lat_index))
 		mxrt_lat_table_fork(lat_table, child);
 }
@@ -163,8 +170,10 @@ static void lat_probe_exit(void *data, struct task_struct *p)
 	 * stores p's pid into the index, a full fence, then loads p->flags (lat_table.cpp, Add). This
 	 * barrier, between our PF_EXITING store and our index loads, pairs with that fence: either the
 	 * command sees PF_EXITING and takes p back, or the lookup below finds p and the table retires
-	 * it. (do_exit()'s atomic_dec_and_test(&signal->live) is a full barrier there too, but that is
-	 * its business: one smp_mb() per exit does not depend on it.)
+	 * it. The same for a tgid command adding p's group (TrackGroup's fence before its walk): it
+	 * sees p exiting, or we see the group (and forget it with the last thread). (do_exit()'s
+	 * atomic_dec_and_test(&signal->live) is a full barrier there too, but that is its business:
+	 * one smp_mb() per exit does not depend on it.)
 	 */
 	smp_mb();
 	if (lat_find(p->pid) || mxrt_lat_groups_tracked(&lat_index))

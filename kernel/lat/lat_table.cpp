@@ -17,7 +17,10 @@
 //     the control path, which readers exclude with ctl_.
 //   - A task's exit against its publication: Add stores the index, a full fence, then loads the
 //     task's PF_EXITING; the exit probe runs after PF_EXITING is set and a full barrier, then loads
-//     the index (store buffering, see Add). One of them sees the other.
+//     the index (store buffering, see Add). One of them sees the other. Likewise a group's
+//     addition (TrackGroup: the group, a full fence, then the walk of its threads) against a new
+//     thread's fork probe and an exiting one's exit probe (list link or PF_EXITING, a full
+//     barrier, then nr_groups).
 //   - Settings for tasks tracked later (slo_, capture_) and the counters are atomics: the fork and
 //     exec probes read the settings, several probes bump the counters (relaxed: no ordering with
 //     anything else is needed, they are statistics).
@@ -755,6 +758,13 @@ private:
 			AtomicRef<u32>(ix_->nr_groups).Store(ix_->nr_groups + 1, MemoryOrder::kRelaxed); // read by probes
 			seq0 = seq_;
 		}
+		// Store buffering again (see Add): we stored the group, then read the thread list and the
+		// threads' PF_EXITING in the visit; a new thread is linked into the list, an exiting one
+		// sets PF_EXITING, and then their fork or exit probe loads nr_groups without a lock. With a
+		// full barrier on both sides (this one; smp_mb() in lat_probe_fork and lat_probe_exit) a
+		// thread the visit misses (or sees exiting) has a probe that sees the group: it is added,
+		// or the group is forgotten with the last thread.
+		ThreadFence(MemoryOrder::kSeqCst); // pairs with smp_mb() in lat_probe_fork, lat_probe_exit
 		AddCtx add{this, &claim, false};
 		int err = host_.visit(tgid, 1, AddFn, &add);
 		if (err == 0)
