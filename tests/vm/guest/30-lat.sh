@@ -7,7 +7,8 @@
 # wake-ups wait about 20 ms): wake-up latency at least that long, the exact number of SLO
 # violations, a worst-case trace naming the hog, thread-group tracking of threads created later,
 # a zombie refused, exec from a thread of a tracked group, untrack of a thread or of a group, the
-# command-line tool, the IRQ thread of the MAX30102 driver, bad input refused (EINVAL), a full
+# command-line tool, the IRQ thread of the MAX30102 driver, bad input refused (EINVAL; also a NUL
+# byte in a write), a writer in another pid namespace refused (EPERM), a full
 # table counted, and unloading while tracking. Each check is a result of its own (@@MXRT result ...).
 set -u
 M=${MXRT_MODDIR:?}
@@ -46,6 +47,18 @@ mxrt-lat slo wakeup 12ms >/dev/null 2>&1; rc2=$?
 mxrt-lat track 999999 >/dev/null 2>/tmp/err; rc3=$?
 check cli-bad-input-exit-codes [ "$rc1-$rc2-$rc3" = "2-2-1" ]
 check cli-explains-refusal grep -q "no such process" /tmp/err
+# a NUL byte does not end a command: the whole write is refused, not run as the part before it
+sleep 100 &
+sl=$!
+echo "pid $sl" >$D/control
+check nul-byte-refused sh -c "echo -ne 'untrack $sl\\0 6' 2>&1 >$D/control | grep -q 'Invalid argument' && grep -q '^$sl .* tracking ' $D/tasks"
+# a writer in another pid namespace is refused: its "pid 1" is not the files' (the host's) pid 1
+tasks_before=$(cut -d' ' -f1-4 $D/tasks) # pid tgid comm state (tracked_ms goes on)
+check other-pid-namespace-refused sh -c "unshare -p -f sh -c 'echo pid 1 >$D/control' 2>&1 | grep -q 'Operation not permitted'"
+check other-pid-namespace-changes-nothing [ "$tasks_before" = "$(cut -d' ' -f1-4 $D/tasks)" ]
+echo "untrack $sl" >$D/control
+kill $sl
+wait $sl 2>/dev/null
 
 # 2. PID tracking: wake-up latency, exact SLO violations, the worst-case trace names the hog
 rm -f /tmp/go1
