@@ -1506,18 +1506,13 @@ static int mx_ioc_get_config(struct mx_dev *md, struct mxrt_max30102_ioc_config 
 	return 0;
 }
 
-/* What debugfs `stats` shows, and this file's reader counters. */
-static int mx_ioc_stats(struct mx_dev *md, struct mx_file *mf, struct mxrt_max30102_ioc_stats *s,
-			u64 deadline)
+/* What debugfs `stats` shows (this file's reader counters: mx_ioctl, before md_srcu). */
+static int mx_ioc_stats(struct mx_dev *md, struct mxrt_max30102_ioc_stats *s, u64 deadline)
 {
 	struct mx_shared *sh = md->sh;
 	struct mxrt_ring *ring;
 	int err;
 
-	if (mutex_lock_interruptible(&mf->lock))
-		return -EINTR;
-	mxrt_ioc_stats_file(&mf->rd, s);
-	mutex_unlock(&mf->lock);
 	err = mx_ioc_lock(md, deadline);
 	if (err)
 		return err;
@@ -1559,13 +1554,20 @@ static int mx_ioc_temp(struct mx_dev *md, struct mxrt_max30102_ioc_temp *t, u64 
 	return 0;
 }
 
-/* Under the file's reader lock, as a read(): the ring's cursor is the reader's. */
+/*
+ * Under the file's reader lock, as a read(): the ring's cursor is the reader's. Not inside
+ * md_srcu (it needs no device): mx_ioctl says why. -ENODEV once the device is gone.
+ */
 static int mx_ioc_flush(struct mx_file *mf, u64 *flushed)
 {
 	struct mxrt_ring *ring;
 
 	if (mutex_lock_interruptible(&mf->lock))
 		return -EINTR;
+	if (READ_ONCE(mf->sh->dead)) {
+		mutex_unlock(&mf->lock);
+		return -ENODEV;
+	}
 	rcu_read_lock();
 	ring = rcu_dereference(mf->sh->ring);
 	*flushed = ring ? mxrt_ring_reader_flush(ring, &mf->rd) : 0;
@@ -1592,14 +1594,12 @@ static int mx_ioc_run(struct mx_dev *md, struct mx_file *mf, const struct mxrt_i
 	case MXRT_MAX30102_NR_SET_CONFIG:
 		return mx_ioc_set_config(md, &k->config, usize, deadline);
 	case MXRT_MAX30102_NR_GET_STATS:
-		return mx_ioc_stats(md, mf, &k->stats, deadline);
+		return mx_ioc_stats(md, &k->stats, deadline);
 	case MXRT_MAX30102_NR_GET_VITALS:
 		mxrt_ioc_vitals_out(&v, mx_vitals_latest(md, &v), &k->vitals);
 		return 0;
 	case MXRT_MAX30102_NR_GET_TEMP:
 		return mx_ioc_temp(md, &k->temp, deadline);
-	case MXRT_MAX30102_NR_FLUSH:
-		return mx_ioc_flush(mf, &k->u64);
 	case MXRT_MAX30102_NR_GET_LOCK_TIMEOUT:
 		k->u32 = READ_ONCE(mf->lock_timeout_ms);
 		return 0;
@@ -1654,10 +1654,27 @@ static long mx_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return -EFAULT;
 	}
 
-	idx = srcu_read_lock(&sh->md_srcu);
-	md = srcu_dereference(sh->md, &sh->md_srcu);
-	err = md ? mx_ioc_run(md, mf, &c, &k, usize) : -ENODEV;
-	srcu_read_unlock(&sh->md_srcu, idx);
+	/*
+	 * This file's reader lock is taken outside md_srcu, whose readers unbind waits for: a read()
+	 * holds it across its copy to user space, which can wait on a page fault for as long as
+	 * user space likes (a FUSE or userfaultfd mapping), and an ioctl waiting for it inside
+	 * md_srcu would hold unbind up as long. Inside md_srcu only md->lock is waited for, bounded
+	 * by the file's lock timeout.
+	 */
+	if (c.op == MXRT_MAX30102_NR_FLUSH) {
+		err = mx_ioc_flush(mf, &k.u64);
+	} else {
+		if (c.op == MXRT_MAX30102_NR_GET_STATS) {
+			if (mutex_lock_interruptible(&mf->lock))
+				return -EINTR;
+			mxrt_ioc_stats_file(&mf->rd, &k.stats);
+			mutex_unlock(&mf->lock);
+		}
+		idx = srcu_read_lock(&sh->md_srcu);
+		md = srcu_dereference(sh->md, &sh->md_srcu);
+		err = md ? mx_ioc_run(md, mf, &c, &k, usize) : -ENODEV;
+		srcu_read_unlock(&sh->md_srcu, idx);
+	}
 	if (err || !c.out)
 		return err;
 	if (!c.sized)
