@@ -24,11 +24,19 @@
  *        mxrt-max30102-ioctl-test unbind-race DEV TEST_HOLD UNBIND CLIENT
  *          an ioctl waiting for the device lock (held 1500 ms through TEST_HOLD) while the device
  *          is unbound: the unbind waits for it, the call succeeds, later calls get ENODEV.
+ *        mxrt-max30102-ioctl-test uffd-unbind DEV UNBIND CLIENT
+ *          a read() stuck in its copy to user space (a userfaultfd page whose fault is never
+ *          resolved), holding the file's lock; FLUSH and GET_STATS on the same file wait for that
+ *          lock; the unbind must still finish within 10 s (before 47fc06b they waited for the lock
+ *          inside md_srcu and the unbind waited for them until the fault was resolved). Then the
+ *          fault is released (the userfaultfd closed): both calls get ENODEV, the read returns.
+ *          Exit 77 with a "skip" line if the kernel has no userfaultfd for us (ENOSYS, EPERM),
+ *          2 if the rest cannot be set up: the device is then still bound; unbound otherwise.
  *        mxrt-max30102-ioctl-test pi DEV TEST_HOLD pi|nopi HOLD_MS HOG_MS
  *          priority inheritance: on CPU 1, a SCHED_FIFO 10 task holds the lock (pi) or the
  *          test's semaphore (nopi) for HOLD_MS ms of work, a SCHED_FIFO 60 hog spins HOG_MS ms,
  *          and a SCHED_FIFO 90 task calls GET_CONFIG. Prints one line of measurements.
- * Exit: 0 all ok, 1 a case failed, 2 usage or setup error.
+ * Exit: 0 all ok, 1 a case failed, 2 usage or setup error, 77 skipped (uffd-unbind only).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -44,8 +52,11 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/userfaultfd.h>
+#include <poll.h>
 
 #include <mxrt/max30102.h>
 
@@ -815,6 +826,224 @@ static int unbind_race(const char *dev, const char *hold, const char *unbind, co
 	return failures ? 1 : 0;
 }
 
+/* ---- an unbind while a read() is stuck in its copy to user space --------------------------------- */
+
+/*
+ * Thread A reads into a page registered with a userfaultfd whose faults nobody resolves: the
+ * driver's copy_to_iter waits in the fault with the file's lock (mf->lock) held. Threads B and C
+ * call FLUSH and GET_STATS on the same file and wait for that lock. The unbind must not wait for
+ * them: before 47fc06b they waited for mf->lock inside md_srcu's read side, which unbind's
+ * synchronize_srcu waits for, so the unbind lasted as long as the fault (for ever, for a user
+ * who never resolves it). The unbind runs in a thread of its own, so that a stuck one is seen
+ * (10 s) and then freed by closing the userfaultfd: the read's page is then an ordinary anonymous
+ * page, the copy completes, and everything unwinds (on the old driver too: no guest left hung).
+ */
+#define UF_UNBIND_LIMIT_MS 10000
+
+static int uf_fd = -1;            /* the device, open for reading */
+static char *uf_page;             /* registered with the userfaultfd, never touched by us */
+static const char *uf_unbind, *uf_client;
+static ssize_t uf_read_ret;       /* thread A's */
+static int uf_read_err;
+static int uf_flush_err = -1, uf_stats_err = -1;
+static pid_t uf_tid[2];           /* B's and C's thread ids, for /proc/self/task */
+static int uf_unbind_err = -1;
+static uint64_t uf_unbind_ms;
+static int uf_done[4];            /* A, B, C, unbind: set (release) once returned */
+
+static void uf_set_done(int i)
+{
+	__atomic_store_n(&uf_done[i], 1, __ATOMIC_RELEASE); /* pairs with uf_is_done's acquire */
+}
+
+static int uf_is_done(int i)
+{
+	return __atomic_load_n(&uf_done[i], __ATOMIC_ACQUIRE); /* pairs with uf_set_done */
+}
+
+static void *uf_reader(void *arg)
+{
+	(void)arg;
+	uf_read_ret = read(uf_fd, uf_page, (size_t)page);
+	uf_read_err = uf_read_ret < 0 ? errno : 0;
+	uf_set_done(0);
+	return NULL;
+}
+
+static void *uf_flusher(void *arg)
+{
+	uint64_t n;
+
+	(void)arg;
+	__atomic_store_n(&uf_tid[0], (pid_t)syscall(SYS_gettid), __ATOMIC_RELAXED); /* read after a join or a done */
+	uf_flush_err = call(uf_fd, MXRT_MAX30102_IOC_FLUSH, &n);
+	uf_set_done(1);
+	return NULL;
+}
+
+static void *uf_stats(void *arg)
+{
+	struct mxrt_max30102_ioc_stats st;
+
+	(void)arg;
+	__atomic_store_n(&uf_tid[1], (pid_t)syscall(SYS_gettid), __ATOMIC_RELAXED);
+	memset(&st, 0, sizeof(st));
+	st.size = sizeof(st);
+	uf_stats_err = call(uf_fd, MXRT_MAX30102_IOC_GET_STATS, &st);
+	uf_set_done(2);
+	return NULL;
+}
+
+static void *uf_unbinder(void *arg)
+{
+	int u = open(uf_unbind, O_WRONLY);
+	uint64_t t0 = now_ns();
+
+	(void)arg;
+	if (u < 0)
+		uf_unbind_err = errno;
+	else
+		uf_unbind_err = write(u, uf_client, strlen(uf_client)) == (ssize_t)strlen(uf_client) ? 0 : errno;
+	uf_unbind_ms = (now_ns() - t0) / 1000000;
+	if (u >= 0)
+		close(u);
+	uf_set_done(3);
+	return NULL;
+}
+
+/* the scheduler state of thread `tid` of this process ('S', 'D', 'R', ...; '?' unknown), and its
+ * wait channel into `wchan` */
+static char task_state(pid_t tid, char *wchan, size_t len)
+{
+	char path[64], buf[512], *p, state = '?';
+	ssize_t n;
+	int f;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", (int)tid);
+	f = open(path, O_RDONLY);
+	n = f < 0 ? -1 : read(f, buf, sizeof(buf) - 1);
+	if (f >= 0)
+		close(f);
+	if (n > 0) {
+		buf[n] = 0;
+		p = strrchr(buf, ')');
+		if (p && p[1] == ' ')
+			state = p[2];
+	}
+	snprintf(path, sizeof(path), "/proc/self/task/%d/wchan", (int)tid);
+	f = open(path, O_RDONLY);
+	n = f < 0 ? -1 : read(f, wchan, len - 1);
+	if (f >= 0)
+		close(f);
+	wchan[n > 0 ? n : 0] = 0;
+	if (n <= 0)
+		snprintf(wchan, len, "?");
+	return state;
+}
+
+/* waits up to `ms` of CLOCK_MONOTONIC (not a count of sleeps: under emulation a 1 ms sleep can
+ * last several) for thread `i` to be done; whether it is */
+static int uf_wait_done(int i, int ms)
+{
+	uint64_t end = now_ns() + (uint64_t)ms * 1000000;
+
+	while (!uf_is_done(i) && now_ns() < end)
+		usleep(1000);
+	return uf_is_done(i);
+}
+
+static int uffd_unbind(const char *dev, const char *unbind, const char *client)
+{
+	static const char name[] = "unbind-not-held-by-a-stuck-read";
+	struct uffdio_api api = {.api = UFFD_API};
+	struct uffdio_register reg;
+	struct uffd_msg msg;
+	struct pollfd pfd;
+	pthread_t a, b, c, u;
+	char wchan[2][64] = {"?", "?"}, state[2] = {'?', '?'};
+	int uffd, faulted = 0, waiting = 0, in_time;
+	uint64_t end, released, after_ms;
+	ssize_t got;
+
+	page = sysconf(_SC_PAGESIZE);
+	uf_unbind = unbind;
+	uf_client = client;
+	uffd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	if (uffd < 0 && (errno == ENOSYS || errno == EPERM)) {
+		printf("skip %s userfaultfd: %s (a kernel without it, or not allowed: vm.unprivileged_userfaultfd)\n",
+		       name, ename(errno));
+		return 77;
+	}
+	uf_page = mmap(NULL, (size_t)page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	memset(&reg, 0, sizeof(reg));
+	reg.range.start = (uintptr_t)uf_page;
+	reg.range.len = (uint64_t)page;
+	reg.mode = UFFDIO_REGISTER_MODE_MISSING;
+	uf_fd = open(dev, O_RDONLY);
+	if (uffd < 0 || uf_page == MAP_FAILED || ioctl(uffd, UFFDIO_API, &api) || ioctl(uffd, UFFDIO_REGISTER, &reg) ||
+	    uf_fd < 0) {
+		result(0, name, "setup: userfaultfd, mmap, UFFDIO_API/REGISTER or open %s: %s", dev, ename(errno));
+		return 2;
+	}
+
+	/* A: the read waits for records (the open started sampling), then copies them into the page
+	 * and faults there with the file's lock held; the userfaultfd tells us when */
+	pthread_create(&a, NULL, uf_reader, NULL);
+	pfd.fd = uffd;
+	pfd.events = POLLIN;
+	if (poll(&pfd, 1, 10000) == 1 && read(uffd, &msg, sizeof(msg)) == (ssize_t)sizeof(msg) &&
+	    msg.event == UFFD_EVENT_PAGEFAULT && msg.arg.pagefault.address - (uintptr_t)uf_page < (uint64_t)page)
+		faulted = 1;
+
+	/* B and C: wait for the file's lock (in 'S', mutex_lock_interruptible) behind A */
+	pthread_create(&b, NULL, uf_flusher, NULL);
+	pthread_create(&c, NULL, uf_stats, NULL);
+	for (end = now_ns() + 5000000000ull; !waiting && now_ns() < end;) {
+		usleep(1000);
+		waiting = 1;
+		for (int t = 0; t < 2; t++) {
+			pid_t tid = __atomic_load_n(&uf_tid[t], __ATOMIC_RELAXED);
+
+			state[t] = tid ? task_state(tid, wchan[t], sizeof(wchan[t])) : '?';
+			waiting &= state[t] == 'S' || state[t] == 'D';
+		}
+	}
+	usleep(500 * 1000); /* B and C are well inside the driver, past any state seen on the way */
+	waiting &= !uf_is_done(1) && !uf_is_done(2) && !uf_is_done(0);
+	for (int t = 0; t < 2; t++)
+		state[t] = task_state(uf_tid[t], wchan[t], sizeof(wchan[t]));
+
+	/* the unbind: on time, or still stuck after UF_UNBIND_LIMIT_MS */
+	pthread_create(&u, NULL, uf_unbinder, NULL);
+	in_time = uf_wait_done(3, UF_UNBIND_LIMIT_MS);
+
+	/* release the fault: with the userfaultfd closed the page is an ordinary one, A's copy
+	 * completes, A gives the lock to B and C, and (old driver) the unbind then finishes too */
+	released = now_ns();
+	close(uffd);
+	pthread_join(a, NULL);
+	pthread_join(b, NULL);
+	pthread_join(c, NULL);
+	pthread_join(u, NULL);
+	after_ms = (now_ns() - released) / 1000000; /* all four returned within this after the release */
+
+	result(faulted && waiting && in_time && uf_unbind_err == 0, name,
+	       "read stuck in its copy: %s; FLUSH and GET_STATS waiting: %s (%c %s, %c %s); unbind=%s after %llu ms%s; "
+	       "all returned %llu ms after the fault was released",
+	       faulted ? "yes" : "NO (no userfault within 10 s)", waiting ? "yes" : "NO", state[0], wchan[0], state[1],
+	       wchan[1], ename(uf_unbind_err), (unsigned long long)uf_unbind_ms,
+	       in_time ? "" : ", over the 10 s limit: held up by the stuck read", (unsigned long long)after_ms);
+	/* B and C got the lock after the unbind (A released it only then): the device was gone */
+	result(uf_flush_err == ENODEV && uf_stats_err == ENODEV, "stuck-read-waiting-calls-enodev",
+	       "FLUSH: %s, GET_STATS: %s (want ENODEV)", ename(uf_flush_err), ename(uf_stats_err));
+	got = uf_read_ret;
+	result((got > 0 && got % MXRT_MAX30102_RECORD_SIZE == 0) || (got < 0 && uf_read_err == EFAULT),
+	       "stuck-read-returns", "read=%zd %s", got, ename(uf_read_err));
+	close(uf_fd);
+	munmap(uf_page, (size_t)page);
+	return failures ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -830,10 +1059,13 @@ int main(int argc, char **argv)
 		return unbound_test(argv[2], argv[3], argv[4]);
 	if (argc == 6 && !strcmp(argv[1], "unbind-race"))
 		return unbind_race(argv[2], argv[3], argv[4], argv[5]);
+	if (argc == 5 && !strcmp(argv[1], "uffd-unbind"))
+		return uffd_unbind(argv[2], argv[3], argv[4]);
 	if (argc == 7 && !strcmp(argv[1], "pi"))
 		return pi_test(argv[2], argv[3], argv[4], atoi(argv[5]), atoi(argv[6]));
 	fprintf(stderr, "usage: %s table DEV | fuzz DEV N SEED | timeout DEV TEST_HOLD |\n"
 			"       unbound DEV UNBIND CLIENT | unbind-race DEV TEST_HOLD UNBIND CLIENT |\n"
+			"       uffd-unbind DEV UNBIND CLIENT |\n"
 			"       pi DEV TEST_HOLD pi|nopi HOLD_MS HOG_MS\n", argv[0]);
 	return 2;
 }
