@@ -16,9 +16,15 @@
  *   adapter's bus_lock). smbus:smbus_result counts SMBus operations.
  *
  * The contention tracepoints nest: an rt_mutex waiter retakes the lock's raw wait_lock while it
- * waits, and a mutex reports its optimistic spin (MUTEX|SPIN) and then its sleep (MUTEX) without
- * an end between. Each task keeps a short stack of open waits; a begin for the lock already on
- * top only updates its flags (the wait started at the first begin), as perf lock contention does.
+ * waits (rt_mutex_slowlock_block(), rtlock_slowlock_locked()), and a mutex reports its optimistic
+ * spin (MUTEX|SPIN) and then its sleep (MUTEX) without an end between. Each task keeps a short
+ * stack of open waits. A begin for the lock already on top is usually the same wait in its next
+ * phase: it only updates the flags (the wait started at the first begin), as perf lock contention
+ * does. But struct rt_mutex_base and struct semaphore start with their raw spinlock, so the inner
+ * wait_lock/lock has the sleeping lock's address: a raw-spinlock begin (LCB_F_SPIN alone) on top of
+ * a sleeping wait (no LCB_F_SPIN) is a wait of its own, pushed; its end pops it (an end pops the
+ * innermost open wait for its address), and the sleeping wait goes on. A mutex's wait_lock is not at
+ * the mutex's address (it follows the owner word), so its spin and sleep phases stay one wait.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -149,6 +155,17 @@ static __always_inline __u32 bucket_of(__u64 v)
 	return r < MXRT_CON_HIST_BUCKETS ? r : MXRT_CON_HIST_BUCKETS - 1;
 }
 
+/*
+ * Whether a begin at the address of the task's innermost open wait (flags @top) is a new wait
+ * nested in it rather than that wait's next phase: a raw spinlock (qspinlock reports LCB_F_SPIN
+ * alone) inside a sleeping lock (no LCB_F_SPIN: rt_mutex and rtlock LCB_F_RT, semaphore 0, rwsem
+ * READ/WRITE, mutex sleeping LCB_F_MUTEX). A mutex going back to spinning (MUTEX|SPIN) is a phase.
+ */
+static __always_inline bool nested_spin(__u32 top, __u32 flags)
+{
+	return flags == MXRT_LCB_F_SPIN && !(top & MXRT_LCB_F_SPIN);
+}
+
 static __always_inline bool task_wanted(__u64 pid_tgid)
 {
 	if (targ_tgid && (__u32)(pid_tgid >> 32) != targ_tgid)
@@ -176,7 +193,8 @@ int BPF_PROG(mxrt_contention_begin, void *lock, unsigned int flags)
 		}
 	}
 	d = st->depth;
-	if (d > 0 && d <= MAX_NEST && st->lock[(d - 1) & (MAX_NEST - 1)] == (__u64)lock) {
+	if (d > 0 && d <= MAX_NEST && st->lock[(d - 1) & (MAX_NEST - 1)] == (__u64)lock &&
+	    !nested_spin(st->flags[(d - 1) & (MAX_NEST - 1)], flags)) {
 		/* the same wait, in its next phase (a mutex's spin, then its sleep) */
 		st->flags[(d - 1) & (MAX_NEST - 1)] = flags;
 		return 0;

@@ -11,6 +11,8 @@
 #     i2c-dev), and the device lock held 30 ms at a time (test_hold "sleep"): waits on the device
 #     lock (max30102-0.lock, named from the driver's debugfs "locks") and on the adapter's bus lock
 #     (i2c-N.bus_lock), both rt_mutexes, each with the waiting tasks
+#   - two waits of known length (a sysfs write while test_hold holds the device lock 300 ms, asleep
+#     and busy): the device lock's max wait about that long, none as long on its inner wait_lock
 #   - then 3 NAKs and 2 timeouts injected with only the driver on the bus: errors ENXIO=3 and
 #     ETIMEDOUT=2 on the simulator's adapter at 0x57, and nowhere else
 #   - between two quiet points (the chip runtime-suspended, nothing on the bus) the tool's
@@ -86,6 +88,22 @@ wait $RD
 echo "reader: $(cat /tmp/read1.out)"
 check reader-1000hz-continuous grep -q 'violations=0' /tmp/read1.out
 
+# waits of known length: the device lock held 300 ms (asleep, then busy on the CPU as "pi"), a
+# sysfs write that needs it started once the hold is seen: it waits 200-300 ms and must be counted
+# as one rt_mutex wait of the device lock of about that length, not as its inner wait_lock (which
+# the waiter retakes, at the same address, when it wakes or stops spinning on the owner)
+known_wait() { # known_wait MODE
+	echo "$1 300" >"$DBG/test_hold" &
+	h=$!
+	i=0
+	while ! grep -q holding=1 "$DBG/test_hold" && [ $i -lt 100 ]; do sleep 0.01; i=$((i + 1)); done
+	sleep 0.05
+	echo 6000 >"$SYS/led_ir_current" || echo "known wait ($1): write failed"
+	wait $h
+}
+known_wait sleep
+known_wait pi
+
 # 2. faults with only the driver on the bus
 echo "bus_khz=0 nak=3 timeout=2" >"$SIM/control"
 mxrt-max30102-read -n 1000 $DEV >/tmp/read2.out 2>&1
@@ -115,6 +133,12 @@ check device-lock-waits-by-name '[ "${DLN:-0}" -gt 0 ]'
 check device-lock-is-an-rt-mutex '[ "$(lock_kind "$DL")" = rt_mutex ]'
 check bus-lock-waits-by-name '[ "${BLN:-0}" -gt 0 ]'
 check bus-lock-is-an-rt-mutex '[ "$(lock_kind "$BL")" = rt_mutex ]'
+# the known waits (200-300 ms each): the device lock's longest wait is about that long; its inner
+# wait_lock (a row of its own when contended) is held for microseconds, so no long wait lands there
+DLMAX=$(lock_field "$DL" max_ns) DLIMAX=$(lock_field "$DL (inner spinlock)" max_ns)
+echo "device lock: max wait ${DLMAX:-none} ns; its inner spinlock: max ${DLIMAX:-none} ns"
+check device-lock-known-wait-measured '[ "${DLMAX:-0}" -ge 150000000 ] && [ "${DLMAX:-0}" -le 2000000000 ]'
+check device-lock-inner-spinlock-short '[ "${DLIMAX:-0}" -lt 100000000 ]'
 # PREEMPT_RT: spinlock_t sleeps on an rt_mutex (rtlock); a few are always contended in this run
 if uname -v | grep -q PREEMPT_RT; then
 	rtlocks=$(echo "$J" | sed 's/{"lock":/\n&/g' | grep -c '"kind":"spinlock_t (rtlock)"')
