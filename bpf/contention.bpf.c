@@ -166,6 +166,22 @@ static __always_inline bool nested_spin(__u32 top, __u32 flags)
 	return flags == MXRT_LCB_F_SPIN && !(top & MXRT_LCB_F_SPIN);
 }
 
+/*
+ * The key of the current context's state (tasks, i2c_inflight): its thread id, except for tid 0.
+ * Every CPU's idle task has tid 0, and interrupts and softirqs taken while a CPU idles run as it:
+ * one entry for all of them would be updated from several CPUs at once, without atomics, and pair
+ * one CPU's begin with another's end. Each CPU has its own idle task, so tid 0 is keyed per CPU
+ * (as perf lock contention keeps per-CPU state): thread ids are below PID_MAX_LIMIT (2^22), so
+ * 0x80000000 | cpu is no task's. An interrupt on a busy CPU shares its task's entry; it begins and
+ * ends its waits before the task runs on, so they nest on the task's stack of open waits.
+ */
+static __always_inline __u32 task_key(__u64 pid_tgid)
+{
+	__u32 tid = (__u32)pid_tgid;
+
+	return tid ? tid : 0x80000000U | bpf_get_smp_processor_id();
+}
+
 static __always_inline bool task_wanted(__u64 pid_tgid)
 {
 	if (targ_tgid && (__u32)(pid_tgid >> 32) != targ_tgid)
@@ -178,15 +194,15 @@ static __always_inline bool task_wanted(__u64 pid_tgid)
 SEC("tp_btf/contention_begin")
 int BPF_PROG(mxrt_contention_begin, void *lock, unsigned int flags)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	__u32 tk = task_key(bpf_get_current_pid_tgid());
 	struct task_state *st;
 	__u32 d;
 
 	count(MXRT_CON_EVENTS);
-	st = bpf_map_lookup_elem(&tasks, &tid);
+	st = bpf_map_lookup_elem(&tasks, &tk);
 	if (!st) {
-		bpf_map_update_elem(&tasks, &tid, &zero_task, BPF_NOEXIST);
-		st = bpf_map_lookup_elem(&tasks, &tid);
+		bpf_map_update_elem(&tasks, &tk, &zero_task, BPF_NOEXIST);
+		st = bpf_map_lookup_elem(&tasks, &tk);
 		if (!st) {
 			count(MXRT_CON_DROP_TASK_MAP);
 			return 0;
@@ -214,13 +230,13 @@ SEC("tp_btf/contention_end")
 int BPF_PROG(mxrt_contention_end, void *lock, int ret)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid(), now = bpf_ktime_get_ns(), wait, ts;
-	__u32 tid = (__u32)pid_tgid, d, flags, i, found = MAX_NEST;
+	__u32 tid = (__u32)pid_tgid, tk = task_key(pid_tgid), d, flags, i, found = MAX_NEST;
 	struct mxrt_con_lock_key key = {};
 	struct mxrt_con_lock_val *v;
 	struct task_state *st;
 
 	count(MXRT_CON_EVENTS);
-	st = bpf_map_lookup_elem(&tasks, &tid);
+	st = bpf_map_lookup_elem(&tasks, &tk);
 	if (!st || st->depth == 0)
 		return 0; /* a wait that began before we attached */
 	d = st->depth;
@@ -238,6 +254,11 @@ int BPF_PROG(mxrt_contention_end, void *lock, int ret)
 	ts = st->ts[found];
 	flags = st->flags[found];
 	st->depth = found; /* waits opened inside it and never ended are dropped with it */
+	if (now < ts) {
+		/* cannot happen with per-context entries; counted rather than a wait of ~2^64 ns */
+		count(MXRT_CON_DROP_NEGATIVE);
+		return 0;
+	}
 	wait = now - ts;
 	st->last_lock = (__u64)lock;
 	st->last_wait_ns = wait;
@@ -300,7 +321,7 @@ static __always_inline void i2c_msg_start(const struct i2c_adapter *adap, const 
 					  int nr)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid(), bus_lock;
-	__u32 tid = (__u32)pid_tgid;
+	__u32 tid = task_key(pid_tgid);
 	struct i2c_inflight *f, nf = {};
 	struct task_state *st;
 
@@ -379,7 +400,7 @@ SEC("tp_btf/i2c_result")
 int BPF_PROG(mxrt_i2c_result, const struct i2c_adapter *adap, int num, int ret)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid(), now = bpf_ktime_get_ns(), dur;
-	__u32 tid = (__u32)pid_tgid;
+	__u32 tid = task_key(pid_tgid);
 	struct mxrt_con_i2c_val *v;
 	struct i2c_inflight *f;
 	struct i2c_inflight fl;
@@ -390,7 +411,7 @@ int BPF_PROG(mxrt_i2c_result, const struct i2c_adapter *adap, int num, int ret)
 		return 0; /* began before we attached, or a task filtered out */
 	fl = *f;
 	bpf_map_delete_elem(&i2c_inflight, &tid);
-	dur = now - fl.ts;
+	dur = now > fl.ts ? now - fl.ts : 0;
 	v = i2c_val(fl.adapter, fl.addr, pid_tgid);
 	if (!v)
 		return 0;
