@@ -237,8 +237,11 @@ int BPF_PROG(mxrt_contention_end, void *lock, int ret)
 
 	count(MXRT_CON_EVENTS);
 	st = bpf_map_lookup_elem(&tasks, &tk);
-	if (!st || st->depth == 0)
-		return 0; /* a wait that began before we attached */
+	if (!st || st->depth == 0) {
+		/* a wait that began before we attached, or whose entry the LRU dropped */
+		count(MXRT_CON_DROP_UNMATCHED);
+		return 0;
+	}
 	d = st->depth;
 	/* the innermost open wait for this lock (normally the top) */
 	for (i = 0; i < MAX_NEST; i++) {
