@@ -11,7 +11,8 @@
 #include <linux/types.h>
 #endif
 
-#define MXRT_CON_HIST_BUCKETS 32 /* log2 buckets of ns: bucket b counts [2^b, 2^(b+1)) (0: < 2) */
+/* log2 buckets of ns: bucket b counts [2^b, 2^(b+1)) (0: < 2); the last is open-ended: >= 2^31 */
+#define MXRT_CON_HIST_BUCKETS 32
 #define MXRT_CON_COMM_LEN 16
 #define MXRT_CON_STACK_DEPTH 24  /* frames kept per stack (the stack map and ring events) */
 #define MXRT_CON_ADAPTER_NAME 48 /* struct i2c_adapter's name[48] */

@@ -268,7 +268,7 @@ std::uint64_t Hist::Percentile(int permille, std::uint64_t max) const {
 	for (int b = 0; b < MXRT_CON_HIST_BUCKETS; b++) {
 		seen += bucket[b];
 		if (seen >= rank)
-			return std::min(High(b), max);
+			return std::min(High(b, max), max);
 	}
 	return max;
 }
@@ -519,7 +519,7 @@ std::string RenderTable(const Report &r, std::size_t max_rows) {
 }
 
 namespace {
-void RenderHist(std::string &out, const Hist &h, const char *unit_title) {
+void RenderHist(std::string &out, const Hist &h, std::uint64_t max, const char *unit_title) {
 	std::uint64_t most = 0;
 	int first = -1, last = -1;
 	for (int b = 0; b < MXRT_CON_HIST_BUCKETS; b++) {
@@ -540,7 +540,7 @@ void RenderHist(std::string &out, const Hist &h, const char *unit_title) {
 	for (int b = first; b <= last; b++) {
 		int stars = int(h.bucket[b] * 40 / most);
 		std::snprintf(line, sizeof(line), "    %10" PRIu64 " -> %-10" PRIu64 " : %-10" PRIu64 " |%-40s|\n",
-			      Hist::Low(b), Hist::High(b), h.bucket[b], std::string(std::size_t(stars), '*').c_str());
+			      Hist::Low(b), Hist::High(b, max), h.bucket[b], std::string(std::size_t(stars), '*').c_str());
 		out += line;
 	}
 }
@@ -554,7 +554,7 @@ std::string RenderHistograms(const Report &r, std::size_t max_locks) {
 			break;
 		out += "lock " + l.name + " (" + l.kind + "): " + std::to_string(l.count) + " waits, total " +
 		       FormatNs(l.total_ns) + ", max " + FormatNs(l.max_ns) + "\n";
-		RenderHist(out, l.hist, "wait ns");
+		RenderHist(out, l.hist, l.max_ns, "wait ns");
 		for (const TaskWait &t : l.tasks)
 			out += "    waiter " + t.comm + " tid " + std::to_string(t.tid) + ": " + std::to_string(t.count) +
 			       " waits, total " + FormatNs(t.total_ns) + ", max " + FormatNs(t.max_ns) + "\n";
@@ -569,10 +569,10 @@ std::string RenderHistograms(const Report &r, std::size_t max_locks) {
 		std::snprintf(addr, sizeof(addr), "0x%02x", s.addr);
 		out += "i2c-" + std::to_string(s.adapter) + " " + addr + " (" + s.adapter_name + "): " +
 		       std::to_string(s.xfers) + " transfers, transfer time\n";
-		RenderHist(out, s.hist, "transfer ns");
+		RenderHist(out, s.hist, s.max_ns, "transfer ns");
 		if (s.bus_waits) {
 			out += "    waited for the bus lock before " + std::to_string(s.bus_waits) + " transfers:\n";
-			RenderHist(out, s.wait_hist, "bus wait ns");
+			RenderHist(out, s.wait_hist, s.bus_wait_max_ns, "bus wait ns");
 		}
 		for (const I2cTask &t : s.tasks)
 			out += "    task " + t.comm + " tid " + std::to_string(t.tid) + ": " + std::to_string(t.xfers) +
@@ -610,13 +610,13 @@ std::string Hex(std::uint64_t v) {
 	std::snprintf(buf, sizeof(buf), "\"0x%" PRIx64 "\"", v);
 	return buf;
 }
-std::string HistJson(const Hist &h) {
+std::string HistJson(const Hist &h, std::uint64_t max) {
 	std::string out = "[";
 	bool first = true;
 	for (int b = 0; b < MXRT_CON_HIST_BUCKETS; b++) {
 		if (!h.bucket[b])
 			continue;
-		out += std::string(first ? "" : ",") + "{\"lo_ns\":" + U(Hist::Low(b)) + ",\"hi_ns\":" + U(Hist::High(b)) +
+		out += std::string(first ? "" : ",") + "{\"lo_ns\":" + U(Hist::Low(b)) + ",\"hi_ns\":" + U(Hist::High(b, max)) +
 		       ",\"count\":" + U(h.bucket[b]) + "}";
 		first = false;
 	}
@@ -646,7 +646,7 @@ std::string RenderJson(const Report &r) {
 		     ",\"name_source\":" + JsonString(NameSourceName(l.source)) + ",\"kind\":" + JsonString(l.kind) +
 		     ",\"count\":" + U(l.count) + ",\"total_ns\":" + U(l.total_ns) + ",\"max_ns\":" + U(l.max_ns) +
 		     ",\"p50_ns\":" + U(l.hist.Percentile(500, l.max_ns)) +
-		     ",\"p99_ns\":" + U(l.hist.Percentile(990, l.max_ns)) + ",\"hist\":" + HistJson(l.hist) + ",\"tasks\":[";
+		     ",\"p99_ns\":" + U(l.hist.Percentile(990, l.max_ns)) + ",\"hist\":" + HistJson(l.hist, l.max_ns) + ",\"tasks\":[";
 		for (std::size_t j = 0; j < l.tasks.size(); j++) {
 			const TaskWait &t = l.tasks[j];
 			o += std::string(j ? "," : "") + "{\"tid\":" + U(t.tid) + ",\"tgid\":" + U(t.tgid) +
@@ -675,9 +675,9 @@ std::string RenderJson(const Report &r) {
 			first = false;
 		}
 		o += "},\"smbus\":" + U(s.smbus) + ",\"total_ns\":" + U(s.total_ns) + ",\"max_ns\":" + U(s.max_ns) +
-		     ",\"hist\":" + HistJson(s.hist) + ",\"bus_waits\":" + U(s.bus_waits) +
+		     ",\"hist\":" + HistJson(s.hist, s.max_ns) + ",\"bus_waits\":" + U(s.bus_waits) +
 		     ",\"bus_wait_ns\":" + U(s.bus_wait_ns) + ",\"bus_wait_max_ns\":" + U(s.bus_wait_max_ns) +
-		     ",\"wait_hist\":" + HistJson(s.wait_hist) + ",\"tasks\":[";
+		     ",\"wait_hist\":" + HistJson(s.wait_hist, s.bus_wait_max_ns) + ",\"tasks\":[";
 		for (std::size_t j = 0; j < s.tasks.size(); j++) {
 			const I2cTask &t = s.tasks[j];
 			o += std::string(j ? "," : "") + "{\"tid\":" + U(t.tid) + ",\"tgid\":" + U(t.tgid) +

@@ -97,10 +97,15 @@ struct Hist {
 	std::uint64_t bucket[MXRT_CON_HIST_BUCKETS] = {};
 	void Add(const __u64 (&b)[MXRT_CON_HIST_BUCKETS]);
 	std::uint64_t Count() const;
+	static constexpr int kLast = MXRT_CON_HIST_BUCKETS - 1;
 	static std::uint64_t Low(int b) { return b == 0 ? 0 : 1ull << b; }
-	static std::uint64_t High(int b) { return (2ull << b) - 1; }
+	// The upper bound of bucket @b: 2^(b+1) - 1, but the last bucket is open-ended (the programs
+	// put every wait of 2^31 ns or more there, 10 s as well as 2.2 s): its bound is @max, the
+	// largest value the histogram's owner saw.
+	static std::uint64_t High(int b, std::uint64_t max) { return b == kLast ? max : (2ull << b) - 1; }
 	// The bucket holding the @permille-th value, as its upper bound clamped to @max (a percentile
-	// is never above the largest value seen); 0 for an empty histogram.
+	// is never above the largest value seen; in the open-ended last bucket it is @max); 0 for an
+	// empty histogram.
 	std::uint64_t Percentile(int permille, std::uint64_t max) const;
 };
 

@@ -172,9 +172,39 @@ TEST(ContentionHist, PercentilesAreBucketBoundsNeverAboveTheMax) {
 	EXPECT_EQ(h.Percentile(980, 1500000), 2047u);
 	EXPECT_EQ(h.Percentile(990, 1500000), 1500000u); // the bucket's bound is above the max seen
 	EXPECT_EQ(Hist::Low(0), 0u);
-	EXPECT_EQ(Hist::High(0), 1u);
+	EXPECT_EQ(Hist::High(0, 1500000), 1u);
 	EXPECT_EQ(Hist::Low(10), 1024u);
-	EXPECT_EQ(Hist::High(10), 2047u);
+	EXPECT_EQ(Hist::High(10, 1500000), 2047u);
+}
+
+// The programs put every wait of 2^31 ns or more in the last bucket: 10 s is not [2^31, 2^32).
+TEST(ContentionHist, LastBucketIsOpenEnded) {
+	const std::uint64_t ten_s = 10000000000ull;
+	Hist h;
+	__u64 b[MXRT_CON_HIST_BUCKETS] = {};
+	b[MXRT_CON_HIST_BUCKETS - 1] = 3;
+	h.Add(b);
+	EXPECT_EQ(Hist::Low(Hist::kLast), 1ull << 31);
+	EXPECT_EQ(Hist::High(Hist::kLast, ten_s), ten_s);
+	EXPECT_EQ(h.Percentile(500, ten_s), ten_s);
+	EXPECT_EQ(h.Percentile(990, ten_s), ten_s);
+
+	Report r;
+	LockSummary l;
+	l.lock = 0xffff888004a26040ull;
+	l.name = "max30102-0.lock";
+	l.kind = "rt_mutex";
+	l.count = 3;
+	l.total_ns = 3 * ten_s;
+	l.max_ns = ten_s;
+	l.hist = h;
+	r.locks.push_back(l);
+	const std::string j = RenderJson(r);
+	EXPECT_NE(j.find("\"p50_ns\":10000000000,\"p99_ns\":10000000000"), std::string::npos) << j;
+	EXPECT_NE(j.find("{\"lo_ns\":2147483648,\"hi_ns\":10000000000,\"count\":3}"), std::string::npos) << j;
+	EXPECT_EQ(j.find("4294967295"), std::string::npos) << j;
+	const std::string t = RenderHistograms(r, 10);
+	EXPECT_NE(t.find("2147483648 -> 10000000000"), std::string::npos) << t;
 }
 
 TEST(ContentionAggregate, MergesTasksAndStacksPerLockLongestFirst) {
