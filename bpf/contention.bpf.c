@@ -54,6 +54,16 @@ struct task_state {
 	__u64 last_wait_ns;
 };
 
+/*
+ * A transfer in flight, per context (task_key()) and adapter: behind an I2C mux, the transfer on
+ * the child adapter calls the parent's __i2c_transfer() from inside (i2c_mux_master_xfer), so one
+ * task has two in flight, the parent's inside the child's, and each ends with its own i2c_result.
+ */
+struct i2c_flight_key {
+	__u32 ctx;
+	__u32 adapter;
+};
+
 struct i2c_inflight {
 	__u64 ts;
 	__u64 bus_wait_ns;
@@ -92,7 +102,7 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 4096);
-	__type(key, __u32);
+	__type(key, struct i2c_flight_key);
 	__type(value, struct i2c_inflight);
 } i2c_inflight SEC(".maps");
 
@@ -325,12 +335,13 @@ static __always_inline void i2c_msg_start(const struct i2c_adapter *adap, const 
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid(), bus_lock;
 	__u32 tid = task_key(pid_tgid);
+	struct i2c_flight_key fk = { .ctx = tid, .adapter = BPF_CORE_READ(adap, nr) };
 	struct i2c_inflight *f, nf = {};
 	struct task_state *st;
 
 	count(MXRT_CON_I2C_EVENTS);
 	if (nr != 0) {
-		f = bpf_map_lookup_elem(&i2c_inflight, &tid);
+		f = bpf_map_lookup_elem(&i2c_inflight, &fk);
 		if (f) {
 			f->msgs++;
 			f->bytes += BPF_CORE_READ(msg, len);
@@ -341,7 +352,7 @@ static __always_inline void i2c_msg_start(const struct i2c_adapter *adap, const 
 		return;
 	bus_lock = (__u64)__builtin_preserve_access_index(&adap->bus_lock);
 	nf.ts = bpf_ktime_get_ns();
-	nf.adapter = BPF_CORE_READ(adap, nr);
+	nf.adapter = fk.adapter;
 	nf.addr = BPF_CORE_READ(msg, addr);
 	nf.msgs = 1;
 	nf.bytes = BPF_CORE_READ(msg, len);
@@ -352,7 +363,7 @@ static __always_inline void i2c_msg_start(const struct i2c_adapter *adap, const 
 		nf.waited = 1;
 		st->last_lock = 0;
 	}
-	if (bpf_map_update_elem(&i2c_inflight, &tid, &nf, BPF_ANY))
+	if (bpf_map_update_elem(&i2c_inflight, &fk, &nf, BPF_ANY))
 		count(MXRT_CON_DROP_I2C_MAP);
 	if (!bpf_map_lookup_elem(&adapters, &bus_lock)) {
 		struct mxrt_con_adapter a = {};
@@ -403,17 +414,17 @@ SEC("tp_btf/i2c_result")
 int BPF_PROG(mxrt_i2c_result, const struct i2c_adapter *adap, int num, int ret)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid(), now = bpf_ktime_get_ns(), dur;
-	__u32 tid = task_key(pid_tgid);
+	struct i2c_flight_key fk = { .ctx = task_key(pid_tgid), .adapter = BPF_CORE_READ(adap, nr) };
 	struct mxrt_con_i2c_val *v;
 	struct i2c_inflight *f;
 	struct i2c_inflight fl;
 
 	count(MXRT_CON_I2C_EVENTS);
-	f = bpf_map_lookup_elem(&i2c_inflight, &tid);
+	f = bpf_map_lookup_elem(&i2c_inflight, &fk);
 	if (!f)
 		return 0; /* began before we attached, or a task filtered out */
 	fl = *f;
-	bpf_map_delete_elem(&i2c_inflight, &tid);
+	bpf_map_delete_elem(&i2c_inflight, &fk);
 	dur = now > fl.ts ? now - fl.ts : 0;
 	v = i2c_val(fl.adapter, fl.addr, pid_tgid);
 	if (!v)
