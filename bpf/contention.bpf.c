@@ -287,7 +287,13 @@ int BPF_PROG(mxrt_contention_end, void *lock, int ret)
 	key.flags = flags;
 	key.tid = tid;
 	key.tgid = pid_tgid >> 32;
-	key.stack_id = with_stacks ? bpf_get_stackid(ctx, &stacks, 0) : -17 /* -EEXIST */;
+	key.stack_id = -17; /* -EEXIST: not collected */
+	if (with_stacks) {
+		key.stack_id = bpf_get_stackid(ctx, &stacks, 0);
+		/* a hash bucket held another stack (-EEXIST), or none could be taken: counted */
+		if (key.stack_id < 0)
+			count(MXRT_CON_DROP_STACK);
+	}
 	v = bpf_map_lookup_elem(&lock_stats, &key);
 	if (!v) {
 		bpf_map_update_elem(&lock_stats, &key, &zero_lock, BPF_NOEXIST);

@@ -111,6 +111,7 @@ enum mxrt_con_drop {
 	MXRT_CON_DROP_TASK_MAP,   /* per-task state map full */
 	MXRT_CON_DROP_UNMATCHED,  /* contention_end without its begin (attached mid-wait, entry evicted) */
 	MXRT_CON_DROP_NEGATIVE,   /* contention_end before its begin's time (would be a wait of ~2^64 ns) */
+	MXRT_CON_DROP_STACK,      /* a wait recorded without its stack (bpf_get_stackid failed: -EEXIST) */
 	MXRT_CON_EVENTS,          /* not a drop: traced lock events (begin + end), for the cost */
 	MXRT_CON_I2C_EVENTS,      /* not a drop: traced I2C events */
 	MXRT_CON_NR_COUNTERS,

@@ -490,14 +490,15 @@ int Main(int argc, char **argv) {
 		for (int i = 0; i < MXRT_CON_EVENTS; i++)
 			dropped += report.counters[i];
 		if (dropped)
-			std::printf("not recorded: %llu (map full %llu/%llu/%llu, ring full %llu, nesting %llu, unmatched %llu, negative %llu)\n",
+			std::printf("not recorded: %llu (map full %llu/%llu/%llu, ring full %llu, nesting %llu, unmatched %llu, negative %llu, stack lost %llu)\n",
 				    (unsigned long long)dropped, (unsigned long long)report.counters[MXRT_CON_DROP_LOCK_MAP],
 				    (unsigned long long)report.counters[MXRT_CON_DROP_I2C_MAP],
 				    (unsigned long long)report.counters[MXRT_CON_DROP_TASK_MAP],
 				    (unsigned long long)report.counters[MXRT_CON_DROP_RING],
 				    (unsigned long long)report.counters[MXRT_CON_DROP_NEST],
 				    (unsigned long long)report.counters[MXRT_CON_DROP_UNMATCHED],
-				    (unsigned long long)report.counters[MXRT_CON_DROP_NEGATIVE]);
+				    (unsigned long long)report.counters[MXRT_CON_DROP_NEGATIVE],
+				    (unsigned long long)report.counters[MXRT_CON_DROP_STACK]);
 	}
 	return 0;
 }

@@ -630,7 +630,7 @@ std::string FramesJson(const std::vector<std::string> &frames) {
 }
 const char *const kCounterNames[MXRT_CON_NR_COUNTERS] = {
 	"lock_map_full", "i2c_map_full", "ring_full", "nested_too_deep", "task_map_full", "unmatched_end",
-	"negative_wait",
+	"negative_wait", "stack_lost",
 	"lock_events", "i2c_events",
 };
 } // namespace
