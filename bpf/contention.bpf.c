@@ -25,12 +25,15 @@
  * a sleeping wait (no LCB_F_SPIN) is a wait of its own, pushed; its end pops it (an end pops the
  * innermost open wait for its address), and the sleeping wait goes on. A mutex's wait_lock is not at
  * the mutex's address (it follows the owner word), so its spin and sleep phases stay one wait.
+ * That stack logic is in contention_stack.h, which the unit tests run on the host
+ * (tests/user/contention/stack_test.cpp); this file adds the maps, the clock and the counters.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "contention.h"
+#include "contention_stack.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -42,14 +45,8 @@ const volatile __u64 min_wait_ns = 0;  /* shorter waits are not aggregated */
 const volatile __u64 slow_ns = 0;      /* 0: no ring-buffer events */
 const volatile bool with_stacks = true;
 
-#define MAX_NEST 4
-
 struct task_state {
-	__u64 ts[MAX_NEST];
-	__u64 lock[MAX_NEST];
-	__u32 flags[MAX_NEST];
-	__u32 depth;
-	__u32 pad;
+	struct mxrt_con_stack open; /* the open lock waits (contention_stack.h) */
 	__u64 last_lock;  /* the last completed wait: its lock and length (for the I2C bus wait) */
 	__u64 last_wait_ns;
 };
@@ -166,17 +163,6 @@ static __always_inline __u32 bucket_of(__u64 v)
 }
 
 /*
- * Whether a begin at the address of the task's innermost open wait (flags @top) is a new wait
- * nested in it rather than that wait's next phase: a raw spinlock (qspinlock reports LCB_F_SPIN
- * alone) inside a sleeping lock (no LCB_F_SPIN: rt_mutex and rtlock LCB_F_RT, semaphore 0, rwsem
- * READ/WRITE, mutex sleeping LCB_F_MUTEX). A mutex going back to spinning (MUTEX|SPIN) is a phase.
- */
-static __always_inline bool nested_spin(__u32 top, __u32 flags)
-{
-	return flags == MXRT_LCB_F_SPIN && !(top & MXRT_LCB_F_SPIN);
-}
-
-/*
  * The key of the current context's state (tasks, i2c_inflight): its thread id, except for tid 0.
  * Every CPU's idle task has tid 0, and interrupts and softirqs taken while a CPU idles run as it:
  * one entry for all of them would be updated from several CPUs at once, without atomics, and pair
@@ -206,7 +192,6 @@ int BPF_PROG(mxrt_contention_begin, void *lock, unsigned int flags)
 {
 	__u32 tk = task_key(bpf_get_current_pid_tgid());
 	struct task_state *st;
-	__u32 d;
 
 	count(MXRT_CON_EVENTS);
 	st = bpf_map_lookup_elem(&tasks, &tk);
@@ -218,21 +203,16 @@ int BPF_PROG(mxrt_contention_begin, void *lock, unsigned int flags)
 			return 0;
 		}
 	}
-	d = st->depth;
-	if (d > 0 && d <= MAX_NEST && st->lock[(d - 1) & (MAX_NEST - 1)] == (__u64)lock &&
-	    !nested_spin(st->flags[(d - 1) & (MAX_NEST - 1)], flags)) {
-		/* the same wait, in its next phase (a mutex's spin, then its sleep) */
-		st->flags[(d - 1) & (MAX_NEST - 1)] = flags;
-		return 0;
-	}
-	if (d >= MAX_NEST) {
+	switch (mxrt_con_begin(&st->open, (__u64)lock, flags)) {
+	case MXRT_CON_BEGIN_PHASE: /* the same wait, in its next phase (a mutex's spin, then its sleep) */
+		break;
+	case MXRT_CON_BEGIN_TOO_DEEP:
 		count(MXRT_CON_DROP_NEST);
-		return 0;
+		break;
+	case MXRT_CON_BEGIN_NEW:
+		mxrt_con_push(&st->open, (__u64)lock, flags, bpf_ktime_get_ns());
+		break;
 	}
-	st->ts[d & (MAX_NEST - 1)] = bpf_ktime_get_ns();
-	st->lock[d & (MAX_NEST - 1)] = (__u64)lock;
-	st->flags[d & (MAX_NEST - 1)] = flags;
-	st->depth = d + 1;
 	return 0;
 }
 
@@ -240,33 +220,22 @@ SEC("tp_btf/contention_end")
 int BPF_PROG(mxrt_contention_end, void *lock, int ret)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid(), now = bpf_ktime_get_ns(), wait, ts;
-	__u32 tid = (__u32)pid_tgid, tk = task_key(pid_tgid), d, flags, i, found = MAX_NEST;
+	__u32 tid = (__u32)pid_tgid, tk = task_key(pid_tgid), flags;
 	struct mxrt_con_lock_key key = {};
 	struct mxrt_con_lock_val *v;
+	struct mxrt_con_ended w;
 	struct task_state *st;
 
 	count(MXRT_CON_EVENTS);
 	st = bpf_map_lookup_elem(&tasks, &tk);
-	if (!st || st->depth == 0) {
+	/* pops the innermost open wait for this lock (normally the top) and any left open inside it */
+	if (!st || !mxrt_con_end(&st->open, (__u64)lock, &w)) {
 		/* a wait that began before we attached, or whose entry the LRU dropped */
 		count(MXRT_CON_DROP_UNMATCHED);
 		return 0;
 	}
-	d = st->depth;
-	/* the innermost open wait for this lock (normally the top) */
-	for (i = 0; i < MAX_NEST; i++) {
-		if (i < d && st->lock[(d - 1 - i) & (MAX_NEST - 1)] == (__u64)lock) {
-			found = (d - 1 - i) & (MAX_NEST - 1);
-			break;
-		}
-	}
-	if (found == MAX_NEST) {
-		count(MXRT_CON_DROP_UNMATCHED);
-		return 0;
-	}
-	ts = st->ts[found];
-	flags = st->flags[found];
-	st->depth = found; /* waits opened inside it and never ended are dropped with it */
+	ts = w.ts;
+	flags = w.flags;
 	if (now < ts) {
 		/* cannot happen with per-context entries; counted rather than a wait of ~2^64 ns */
 		count(MXRT_CON_DROP_NEGATIVE);

@@ -19,7 +19,8 @@ EVAL_SRCS := user/vitals-eval/recording.cpp user/vitals-eval/ppg_sim.cpp user/vi
 VITALS_EVAL_SRCS := user/vitals-eval/main.cpp $(EVAL_SRCS) kernel/max30102/vitals.cpp
 # mxrtd's library parts (configuration, shared memory, futex_waitv, messages): tests/user/mxrtd/
 include user/mxrtd/sources.mk
-# mxrt-contention's user-space parts (symbols, lock names, aggregation, output): tests/user/contention/
+# mxrt-contention's user-space parts (symbols, lock names, aggregation, output) and its BPF program's
+# stack of open waits (bpf/contention_stack.h, header-only): tests/user/contention/
 include user/contention/sources.mk
 SRCS := $(CORE_SRCS) $(FAKE_SRCS) $(EVAL_SRCS) $(MXRTD_LIB) $(CONTENTION_LIB) $(TEST_SRCS)
 VARIANTS := asan tsan clang

@@ -11,7 +11,7 @@
 #   contention.skel.h  bpftool gen skeleton
 CONTENTION_LIB := user/contention/report.cpp
 CONTENTION_SRCS := user/contention/main.cpp $(CONTENTION_LIB)
-CONTENTION_HDRS := user/contention/report.hpp bpf/contention.h
+CONTENTION_HDRS := user/contention/report.hpp bpf/contention.h bpf/contention_stack.h
 BPF_OUT := build/bpf
 BTF_KERNEL_x86 ?= x86_64-rt-6.12
 BTF_KERNEL_arm64 ?= arm64-6.12
@@ -25,7 +25,7 @@ $(BPF_OUT)/%/vmlinux.h: bpf/extract-btf.sh
 	bpftool btf dump file $@.btf format c >$@.tmp
 	@rm -f $@.btf
 	@mv $@.tmp $@
-$(BPF_OUT)/%/contention.bpf.o: bpf/contention.bpf.c bpf/contention.h $(BPF_OUT)/%/vmlinux.h
+$(BPF_OUT)/%/contention.bpf.o: bpf/contention.bpf.c bpf/contention.h bpf/contention_stack.h $(BPF_OUT)/%/vmlinux.h
 	$(BPF_CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$* -I$(BPF_OUT)/$* -Ibpf -Wall -Werror -c -o $@ $<
 	llvm-strip -g $@
 $(BPF_OUT)/%/contention.skel.h: $(BPF_OUT)/%/contention.bpf.o
