@@ -239,6 +239,9 @@ int Daemon::Start() {
 			return r;
 		}
 	}
+	for (auto &p : pipes_)
+		if (p->acq->Failed()) // its first read failed already (said above): not "running"
+			return 1;
 	for (auto &p : pipes_) {
 		PublishConfig(p.get());
 		StoreAndWake(&p->seg.shm()->events.state.value, MXRTD_STATE_RUNNING);

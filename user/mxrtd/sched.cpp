@@ -219,30 +219,33 @@ int MakeCpusetPartition(const std::string &name, const std::vector<int> &cpus, s
 		*why = "cannot enable the cpuset controller in " + root + ": " + std::strerror(-err);
 		return err;
 	}
-	if (mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
-		err = -errno;
-		*why = "mkdir " + dir + ": " + std::strerror(-err);
-		return err;
+	bool made = true;
+	if (mkdir(dir.c_str(), 0755) != 0) {
+		if (errno != EEXIST) {
+			err = -errno;
+			*why = "mkdir " + dir + ": " + std::strerror(-err);
+			return err;
+		}
+		made = false; // someone's: left as it is whatever happens
 	}
+	// A cgroup this call made is not left behind when the partition cannot be had.
+	auto fail = [&](int e, const std::string &msg) {
+		*why = msg;
+		if (made)
+			rmdir(dir.c_str());
+		return e;
+	};
 	const std::string list = FormatCpuList(cpus);
-	if ((err = WriteFile(dir + "/cpuset.cpus", list)) != 0) {
-		*why = "cpuset.cpus " + list + " of " + dir + ": " + std::strerror(-err);
-		return err;
-	}
-	if ((err = WriteFile(dir + "/cpuset.cpus.partition", "root")) != 0) {
-		*why = "cpuset.cpus.partition of " + dir + ": " + std::strerror(-err);
-		return err;
-	}
+	if ((err = WriteFile(dir + "/cpuset.cpus", list)) != 0)
+		return fail(err, "cpuset.cpus " + list + " of " + dir + ": " + std::strerror(-err));
+	if ((err = WriteFile(dir + "/cpuset.cpus.partition", "root")) != 0)
+		return fail(err, "cpuset.cpus.partition of " + dir + ": " + std::strerror(-err));
 	const std::string state = ReadFile(dir + "/cpuset.cpus.partition");
-	if (state != "root") {
-		*why = dir + " is not a valid partition (" + state + "): CPUs " + list +
-		       " must be free of other partitions and not all of the parent's";
-		return -EINVAL;
-	}
-	if ((err = WriteFile(dir + "/cgroup.procs", std::to_string(getpid()))) != 0) {
-		*why = "moving the daemon into " + dir + ": " + std::strerror(-err);
-		return err;
-	}
+	if (state != "root")
+		return fail(-EINVAL, dir + " is not a valid partition (" + state + "): CPUs " + list +
+					     " must be free of other partitions and not all of the parent's");
+	if ((err = WriteFile(dir + "/cgroup.procs", std::to_string(getpid()))) != 0)
+		return fail(err, "moving the daemon into " + dir + ": " + std::strerror(-err));
 	return 0;
 }
 

@@ -307,6 +307,13 @@ if [ "$(nproc)" -ge 2 ]; then
 		else
 			bad partition-deadline-pinned "did not start"
 		fi
+		# every CPU of the root is no valid partition: refused (exit 1), and the cgroup the daemon
+		# made for it is not left behind (it was)
+		mxrtd --cpus 0-$(($(nproc) - 1)) --cpuset-partition mxrtd-bad $DEV 2>/tmp/badpart.log
+		RC=$?
+		cat /tmp/badpart.log
+		check partition-refused-leaves-nothing '[ "$RC" = 1 ] && grep -q "mxrtd-bad is not a valid partition" /tmp/badpart.log && [ ! -d /sys/fs/cgroup/mxrtd-bad ] && nothing_left'
+		rmdir /sys/fs/cgroup/mxrtd-bad 2>/dev/null
 		umount /sys/fs/cgroup
 	else
 		skipped partition-deadline-pinned "no cgroup2 in this kernel"
