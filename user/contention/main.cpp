@@ -40,6 +40,7 @@
 
 #include "contention.skel.h"
 #include "report.hpp"
+#include "../lib/cli_number.hpp"
 #include "../lib/stdout_check.hpp"
 
 using namespace contention;
@@ -327,17 +328,7 @@ CLI::Validator Time(Bound bound, double ns_per_unit, const std::string &unit) {
 	const double max = kMaxNs / ns_per_unit;
 	char range[64];
 	std::snprintf(range, sizeof(range), "%s0, %g] %s", bound == Bound::kPositive ? "(" : "[", max, unit.c_str());
-	return CLI::Validator(
-		[bound, max, r = std::string(range)](std::string &s) -> std::string {
-			char *end = nullptr;
-			errno = 0;
-			const double v = std::strtod(s.c_str(), &end);
-			const bool low_ok = bound == Bound::kPositive ? v > 0 : v >= 0;
-			if (!s.empty() && *end == '\0' && errno == 0 && low_ok && v <= max)
-				return {};
-			return "'" + s + "' is not a number in " + r;
-		},
-		std::string(range));
+	return mxrt::cli::FiniteNumber(0, bound == Bound::kPositive, max, "a number", range, range);
 }
 
 } // namespace

@@ -40,6 +40,7 @@
 #include <string>
 #include <vector>
 
+#include "../lib/cli_number.hpp"
 #include "../lib/stdout_check.hpp"
 
 namespace {
@@ -67,25 +68,8 @@ const char *const kMetrics[] = {"wakeup", "response", "relief", "irqthread"};
 // What the module takes (kernel/lat/lat_table.cpp, ParsePid): a pid is 1..2^31-1.
 constexpr unsigned long long kMaxPid = 2147483647;
 
-// Decimal digits only (no sign, no blank), min..max, as the module's ParseU64 reads them: the
-// value, or false when s is not such a number (a value that does not fit 64 bits included).
-bool Decimal(const std::string &s, unsigned long long min, unsigned long long max, unsigned long long *v) {
-	if (s.empty())
-		return false;
-	unsigned long long x = 0;
-	for (const char c : s) {
-		if (c < '0' || c > '9')
-			return false;
-		const unsigned d = unsigned(c - '0');
-		if (x > (~0ull - d) / 10)
-			return false;
-		x = x * 10 + d;
-	}
-	if (x < min || x > max)
-		return false;
-	*v = x;
-	return true;
-}
+// Numbers as the module's ParseU64 reads them: decimal digits only, min..max.
+using mxrt::cli::Decimal;
 
 bool IsMetric(const std::string &m) {
 	for (const char *k : kMetrics)

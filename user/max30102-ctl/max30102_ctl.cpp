@@ -37,6 +37,7 @@
 #include <max30102/chip.hpp>
 #include <mxrt/max30102.h>
 
+#include "../lib/cli_number.hpp"
 #include "../lib/stdout_check.hpp"
 
 // kstd's contract checks (chip.hpp's Result) end up here in user space.
@@ -70,10 +71,8 @@ bool json = false;
 
 // A decimal number that fits 32 bits, or nothing.
 bool Decimal(const std::string &s, uint32_t *v) {
-	if (s.empty() || s.size() > 10 || s.find_first_not_of("0123456789") != std::string::npos)
-		return false;
-	const unsigned long long x = std::strtoull(s.c_str(), nullptr, 10);
-	if (x > 0xffffffffull)
+	unsigned long long x;
+	if (s.size() > 10 || !mxrt::cli::Decimal(s, 0, 0xffffffffull, &x))
 		return false;
 	*v = uint32_t(x);
 	return true;

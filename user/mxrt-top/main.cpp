@@ -34,6 +34,7 @@
 #include "../mxrtd/futex.hpp"
 #include "../mxrtd/messages.hpp"
 #include "../mxrtd/shm.hpp"
+#include "../lib/cli_number.hpp"
 #include "../lib/stdout_check.hpp"
 
 using namespace mxrtd;
@@ -325,23 +326,15 @@ int Messages(const std::string &prefix, const std::vector<std::string> &devices,
 // is false, and int(NaN) later is undefined).
 CLI::Validator Seconds(double lo, double hi) {
 	const std::string range = "[" + CLI::detail::to_string(lo) + ", " + CLI::detail::to_string(hi) + "]";
-	return CLI::Validator(
-		[lo, hi, range](std::string &s) -> std::string {
-			char *end = nullptr;
-			errno = 0;
-			const double v = std::strtod(s.c_str(), &end);
-			if (!s.empty() && end && *end == '\0' && errno == 0 && v >= lo && v <= hi)
-				return {};
-			return "'" + s + "' is not a number of seconds in " + range;
-		},
-		"SECONDS in " + range);
+	return mxrt::cli::FiniteNumber(lo, false, hi, "a number of seconds", range, "SECONDS in " + range);
 }
 
-// --records: a whole number of records, 1 or more (not -5, which would be read as 2^64 - 5).
+// --records: a whole number of records, 1 or more (not -5, which would be read as 2^64 - 5); at
+// most 19 digits.
 const CLI::Validator kRecords(
 	[](std::string &s) -> std::string {
-		if (!s.empty() && s.size() <= 19 && s.find_first_not_of("0123456789") == std::string::npos &&
-		    std::strtoull(s.c_str(), nullptr, 10) > 0)
+		unsigned long long n;
+		if (s.size() <= 19 && mxrt::cli::Decimal(s, 1, ~0ull, &n))
 			return {};
 		return "'" + s + "' is not a whole number of records, 1 or more";
 	},
