@@ -38,6 +38,7 @@
 #include <mxrt/max30102.h>
 
 #include "../lib/cli_number.hpp"
+#include "../lib/json_string.hpp"
 #include "../lib/stdout_check.hpp"
 
 // kstd's contract checks (chip.hpp's Result) end up here in user space.
@@ -149,24 +150,7 @@ private:
 		std::string key, text, json;
 	};
 	void Add(const char *k, const std::string &v, bool quote, const std::string &text = "") {
-		std::string j = v;
-		if (quote) {
-			j = "\"";
-			for (char c : v) {
-				if (c == '"' || c == '\\') {
-					j += '\\';
-					j += c;
-				} else if (static_cast<unsigned char>(c) < 0x20) { // JSON allows no raw control character
-					char u[8];
-					std::snprintf(u, sizeof(u), "\\u%04x", unsigned(static_cast<unsigned char>(c)));
-					j += u;
-				} else {
-					j += c;
-				}
-			}
-			j += "\"";
-		}
-		fields_.push_back({k, text.empty() ? v : text, j});
+		fields_.push_back({k, text.empty() ? v : text, quote ? mxrt::cli::JsonString(v) : v});
 	}
 	std::vector<Field> fields_;
 };

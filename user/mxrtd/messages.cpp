@@ -4,6 +4,7 @@
 #include "messages.hpp"
 
 #include "futex.hpp"
+#include "../lib/json_string.hpp"
 
 #include <cinttypes>
 #include <cstdio>
@@ -134,22 +135,7 @@ static std::string LatencyJson(const mxrt::Log2Snapshot &h) {
 	       ",\"p99_us\":" + Us(mxrt::Log2Percentile(h, 990)) + ",\"max_us\":" + Us(h.max) + "}";
 }
 
-static std::string JsonString(const std::string &s) {
-	std::string r = "\"";
-	for (unsigned char c : s) {
-		if (c == '"' || c == '\\') {
-			r += '\\';
-			r += char(c);
-		} else if (c < 0x20) {
-			char b[8];
-			std::snprintf(b, sizeof(b), "\\u%04x", c);
-			r += b;
-		} else {
-			r += char(c);
-		}
-	}
-	return r + "\"";
-}
+using mxrt::cli::JsonString;
 
 std::string SnapshotJson(const Snapshot &s) {
 	const mxrtd_shm_vitals &v = s.vitals;
