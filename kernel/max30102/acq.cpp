@@ -169,22 +169,24 @@ int mxrt_acq_drain_needed(const mxrt_acq *acq) noexcept {
 	return acq->configured && acq->state != MXRT_CHIP_OFF;
 }
 
-int mxrt_acq_status_seen(mxrt_acq *acq, mxrt_u8 status1) noexcept {
-	if (!(status1 & MAX30102_INT_PWR_RDY) || acq->state != MXRT_CHIP_RUNNING)
+// A running chip found reset (mxrt_acq_status_seen, mxrt_acq_mode_seen): counted, and STALE so that
+// the configuration is written again. The samples the FIFO held when the power went are gone, and
+// how many is not known: the RESTART record's timestamp gap says how long the chip was not
+// delivering (docs/max30102.md). 1, or 0 when the chip is not RUNNING.
+static int ResetFound(mxrt_acq *acq) {
+	if (acq->state != MXRT_CHIP_RUNNING)
 		return 0;
-	// The samples the FIFO held when the power went are gone, and how many is not known: the
-	// RESTART record's timestamp gap says how long the chip was not delivering (docs/max30102.md).
 	acq->chip_resets++;
 	SetState(acq, MXRT_CHIP_STALE);
 	return 1;
 }
 
+int mxrt_acq_status_seen(mxrt_acq *acq, mxrt_u8 status1) noexcept {
+	return (status1 & MAX30102_INT_PWR_RDY) ? ResetFound(acq) : 0;
+}
+
 int mxrt_acq_mode_seen(mxrt_acq *acq, const mxrt_max30102_config *c, mxrt_u8 mode_config) noexcept {
-	if (acq->state != MXRT_CHIP_RUNNING || mode_config == Encode(FromC(c)).mode_config)
-		return 0;
-	acq->chip_resets++;
-	SetState(acq, MXRT_CHIP_STALE);
-	return 1;
+	return mode_config != Encode(FromC(c)).mode_config ? ResetFound(acq) : 0;
 }
 
 mxrt_acq_step mxrt_acq_begin(const mxrt_acq *acq) noexcept {

@@ -133,13 +133,13 @@ int Acquisition::Schedule(const Config &c, bool at_start) {
 	int err = 0;
 	if (!at_start && policy() != MXRTD_POLICY_OTHER)
 		SetOther(); // SIGHUP: out of the real-time class first (a deadline thread cannot move)
+	// Pinning first, whatever the policy: a deadline thread cannot change its CPUs (EBUSY) unless
+	// they are a root domain. A refused sched_setattr below leaves them as set here.
+	if (const int aff = SetAffinity(c.cpus)) {
+		LOG_E("%s: %s; %s", dev, DescribeAffinityRefusal(aff, c.cpus).c_str(), outcome);
+		return kExitUnavailable;
+	}
 	if (c.policy == Policy::kDeadline) {
-		// Pinning first: a deadline thread cannot change its CPUs (EBUSY) unless they are a root domain.
-		const int aff = SetAffinity(c.cpus);
-		if (aff != 0) {
-			LOG_E("%s: %s; %s", dev, DescribeAffinityRefusal(aff, c.cpus).c_str(), outcome);
-			return kExitUnavailable;
-		}
 		err = SetDeadline(c.runtime_ns, c.deadline_ns, c.period_ns, true);
 		if (err == 0) {
 			policy_.store(MXRTD_POLICY_DEADLINE, std::memory_order_relaxed);
@@ -155,21 +155,11 @@ int Acquisition::Schedule(const Config &c, bool at_start) {
 			return kExitUnavailable;
 		}
 		LOG_W("%s: %s; falling back to SCHED_FIFO %u as configured", dev, why.c_str(), c.priority);
-		SetAffinity(c.cpus); // a refused sched_setattr left the affinity as set above
 	} else if (c.policy == Policy::kOther) {
-		if (const int aff = SetAffinity(c.cpus)) {
-			LOG_E("%s: %s; %s", dev, DescribeAffinityRefusal(aff, c.cpus).c_str(), outcome);
-			return kExitUnavailable;
-		}
 		SetOther();
 		policy_.store(MXRTD_POLICY_OTHER, std::memory_order_relaxed);
 		LOG_W("%s: acquisition under SCHED_OTHER (policy = \"other\"): no real-time guarantee", dev);
 		return 0;
-	}
-	err = SetAffinity(c.cpus);
-	if (err != 0) {
-		LOG_E("%s: %s; %s", dev, DescribeAffinityRefusal(err, c.cpus).c_str(), outcome);
-		return kExitUnavailable;
 	}
 	err = SetFifo(c.priority);
 	if (err == 0) {
