@@ -338,9 +338,33 @@ boot_once() {
 	qrc=0
 	wait "$qpid" 2>/dev/null || qrc=$? # (no "Aborted" job notice: the verdict reports it)
 	qpid=
-	# drop the CRs and the firmware's terminal escapes
-	sed -e 's/\r//g' -e 's/\x1b\[[0-9;?]*[A-Za-z]//g' -e 's/\x1bc//g' "$log.raw" >"$log"
+	# drop the CRs and the firmware's terminal escapes; put back the marker lines a kernel message
+	# cut in two
+	sed -e 's/\r//g' -e 's/\x1b\[[0-9;?]*[A-Za-z]//g' -e 's/\x1bc//g' "$log.raw" | rejoin_markers >"$log"
 	rm -f "$log.raw"
+}
+
+# rejoin_markers <LOG >LOG: the guest's lines and the kernel's console messages share one serial
+# line, and a kernel message can come in the middle of a line the guest is writing: "@@MXRT result
+# P[  144.12] sim: replay upload rejected ...\nASS 22-max30102-sim.sh:..." (seen in CI: the result
+# was read as a FAIL of a test named "144.12]"). The kernel's message always ends its line, so a
+# marker cut by one (the part before the timestamp starts "@@MXRT ", or is the start of it) goes on
+# with the next line that is not itself a kernel message. Kernel lines stay whole, on lines of their
+# own. Other output is left as it is: only the markers decide a verdict.
+rejoin_markers() {
+	awk '
+	function marker_start(s) { return s != "" && (index(s, "@@MXRT ") == 1 || index("@@MXRT ", s) == 1) }
+	{
+		if (match($0, /\[ *[0-9]+\.[0-9]+\] /) && RSTART > 1 &&
+		    (carry != "" || marker_start(substr($0, 1, RSTART - 1)))) {
+			carry = carry substr($0, 1, RSTART - 1)
+			print substr($0, RSTART)
+			next
+		}
+		if (carry != "" && $0 !~ /^\[ *[0-9]+\.[0-9]+\] /) { print carry $0; carry = ""; next }
+		print
+	}
+	END { if (carry != "") print carry }'
 }
 
 # make_dtb: arm64 boots with QEMU's own device tree plus dts/mxrt-max30102-qemu-virt.dtso (the
@@ -519,8 +543,9 @@ if [ -n "$classify" ]; then
 	exit 0
 elif [ -n "$judge" ]; then
 	[ -f "$judge" ] || die "no console log $judge"
-	log=$judge
 	out=$(mktemp -d)
+	log=$out/console.log
+	rejoin_markers <"$judge" >"$log"
 	judge
 	rm -rf "$out"
 else

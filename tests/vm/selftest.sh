@@ -4,7 +4,8 @@
 #   - lint-checks.sh flags a check whose compound condition is not quoted, and nothing else;
 #   - run.sh --classify calls a guest crash the known text-patching crash (which it retries) only
 #     when it is one: an "Oops: int3" whose faulting instruction is an int3 (or what text_poke_bp()
-#     writes over it: the patch completed meanwhile) on x86_64, alone.
+#     writes over it: the patch completed meanwhile) on x86_64, alone;
+#   - run.sh --judge reads a marker line a kernel message cut in two as the marker it was.
 # Ends with "harness: N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -47,5 +48,34 @@ for c in "poke:x86_64-rt-6.12:text-poke" "poke2:x86_64-rt-6.12:text-poke" "poke-
 	if [ "$got" = "$want" ]; then res PASS "classify-$name-$flavour" "$got"
 	else res FAIL "classify-$name-$flavour" "wanted $want, got $got"; fi
 done
+
+# a kernel message in the middle of a marker line (as CI saw it on x86_64-rt-6.12): the verdict is
+# the marker's, the kernel line is judged as a kernel line, and nothing else changes
+cut='@@MXRT boot 6.12.117+deb12-rt-amd64 cpus=2 uptime=2.0
+@@MXRT begin 22-max30102-sim.sh
+samples 10 -> 61
+@@MXRT result P[  144.126661] mxrt-max30102-sim mxrt-max30102-sim: replay upload rejected (-22)
+[  144.126700] second message
+ASS max30102-sim:kernel-alive-and-sampling
+output [  144.2] that is not a marker
+@@MXRT result PASS 22-max30102-sim.sh (3 s)
+@@MXRT result SKIP x:y (z)
+@@[  150.000000] third message
+MXRT dmesg-begin
+[  144.126661] mxrt-max30102-sim mxrt-max30102-sim: replay upload rejected (-22)
+@@MXRT dmesg-end
+@@MXRT done'
+printf '%s\n' "$cut" >"$t/cut.log"
+got=$(tests/vm/run.sh --judge "$t/cut.log" x86_64-rt-6.12 2>&1 | tail -n 1)
+want='vm(x86_64-rt-6.12): 2 passed, 0 failed, 1 skipped'
+if [ "$got" = "$want" ]; then res PASS judge-marker-cut-by-kernel-message "$got"
+else res FAIL judge-marker-cut-by-kernel-message "wanted '$want', got '$got'"; fi
+# the same log with a kernel WARNING in the cut: still found
+printf '%s\n' "$cut" | sed 's#second message#WARNING: CPU: 1 PID: 7 at x.c:1 f+0x1/0x2#' >"$t/cut-warn.log"
+got=$(tests/vm/run.sh --judge "$t/cut-warn.log" x86_64-rt-6.12 2>&1)
+if grep -q '^FAIL: kernel: \[  144.126700\] WARNING: CPU: 1' <<<"$got" &&
+	grep -q '^vm(x86_64-rt-6.12): 2 passed, 1 failed, 1 skipped$' <<<"$got"; then
+	res PASS judge-kernel-warning-in-a-cut-found
+else res FAIL judge-kernel-warning-in-a-cut-found "$(tail -n 3 <<<"$got")"; fi
 echo "harness: $p passed, $f failed"
 [ "$f" -eq 0 ]
