@@ -340,8 +340,11 @@ int Main(int argc, char **argv) {
 	CLI::App app{"mxrt-contention: lock waits and I2C transfers, from the kernel's tracepoints (BPF)"};
 	app.add_option("-d,--duration", opt.duration, "seconds to trace, then report (default: until Ctrl-C)")
 		->check(Time(Bound::kPositive, 1e9, "s"));
-	app.add_option("-i,--interval", opt.interval, "seconds between live-table refreshes")
-		->check(Time(Bound::kPositive, 1e9, "s"));
+	// at least 0.05 s, as in mxrt-top: a tinier interval (1e-300 s is 0 ns) redrew the table
+	// every millisecond, for ever
+	app.add_option("-i,--interval", opt.interval, "seconds between live-table refreshes (0.05 or more)")
+		->check(mxrt::cli::FiniteNumber(0.05, false, kMaxNs / 1e9, "a number", "[0.05, 1e+09] s",
+						"[0.05, 1e+09] s"));
 	auto *pid_opt = app.add_option("-p,--pid", opt.pid, "only this thread (tid)")->check(CLI::PositiveNumber);
 	app.add_option("-t,--tgid", opt.tgid, "only this process")->check(CLI::PositiveNumber)->excludes(pid_opt);
 	app.add_option("-l,--lock", opt.lock, "only this lock: a name or an address (0x...)");

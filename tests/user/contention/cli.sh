@@ -36,6 +36,9 @@ expect huge-min-wait 2 "min-wait: '1e17' is not a number in \[0, 1e\+15\] us" -m
 expect inf-duration 2 "duration: 'inf' is not a number" -d inf
 expect huge-duration 2 "duration: '1e10' is not a number in \(0, 1e\+09\] s" -d 1e10
 expect nan-interval 2 "interval: 'nan' is not a number" -i nan
+# a refresh faster than 0.05 s is refused, as in mxrt-top (1e-300 s redrew the table every ms)
+expect tiny-interval 2 "interval: '1e-300' is not a number in \[0.05, 1e\+09\] s" -i 1e-300
+expect small-interval 2 "interval: '0.01' is not a number in \[0.05, 1e\+09\] s" -i 0.01
 expect nan-slow 2 "slow: 'nan' is not a number" -s nan
 expect huge-slow 2 "slow: '1e13' is not a number in \[0, 1e\+12\] ms" -s 1e13
 expect stray-argument 2 'not expected|extra' 42
