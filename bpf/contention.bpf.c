@@ -47,8 +47,7 @@ const volatile bool with_stacks = true;
 
 struct task_state {
 	struct mxrt_con_stack open; /* the open lock waits (contention_stack.h) */
-	__u64 last_lock;  /* the last completed wait: its lock and length (for the I2C bus wait) */
-	__u64 last_wait_ns;
+	struct mxrt_con_link link; /* the last sleeping wait, for the I2C bus wait (contention_stack.h) */
 };
 
 /*
@@ -242,8 +241,7 @@ int BPF_PROG(mxrt_contention_end, void *lock, int ret)
 		return 0;
 	}
 	wait = now - ts;
-	st->last_lock = (__u64)lock;
-	st->last_wait_ns = wait;
+	mxrt_con_link_note(&st->link, (__u64)lock, flags, wait);
 
 	if (!task_wanted(pid_tgid))
 		return 0;
@@ -333,11 +331,8 @@ static __always_inline void i2c_msg_start(const struct i2c_adapter *adap, const 
 	nf.bytes = BPF_CORE_READ(msg, len);
 	/* the task's last lock wait, if it was for this adapter's bus (i2c_transfer's lock_bus) */
 	st = bpf_map_lookup_elem(&tasks, &tid);
-	if (st && st->last_lock == bus_lock) {
-		nf.bus_wait_ns = st->last_wait_ns;
+	if (st && mxrt_con_link_take(&st->link, bus_lock, &nf.bus_wait_ns))
 		nf.waited = 1;
-		st->last_lock = 0;
-	}
 	if (bpf_map_update_elem(&i2c_inflight, &fk, &nf, BPF_ANY))
 		count(MXRT_CON_DROP_I2C_MAP);
 	if (!bpf_map_lookup_elem(&adapters, &bus_lock)) {

@@ -3,7 +3,8 @@
  * Used by: the BPF programs (bpf/contention.bpf.c, kernel) and the unit tests
  * (tests/user/contention/stack_test.cpp, user space). A task's stack of open lock waits: what a
  * lock:contention_begin does to it (the next phase of the innermost wait, or a new wait pushed)
- * and what a lock:contention_end does (pops the innermost open wait for its lock). Pure logic: no
+ * and what a lock:contention_end does (pops the innermost open wait for its lock), and the link from
+ * a bus-lock wait to the I2C transfer after it (struct mxrt_con_link). Pure logic: no
  * helpers, no maps, no clock (the caller passes the time), fixed-size arrays with masked indices
  * that the verifier bounds, so the tests run the code the kernel runs.
  *
@@ -136,6 +137,46 @@ static __always_inline bool mxrt_con_end(struct mxrt_con_stack *s, __u64 lock, s
 	w->flags = s->flags[found];
 	w->pad = 0;
 	s->depth = found;
+	return true;
+}
+
+/*
+ * The link from a task's wait for an I2C adapter's bus lock (an rt_mutex) to the transfer that
+ * follows it: contention_end notes the wait (mxrt_con_link_note), the transfer's first message
+ * takes it if it was for that adapter's bus lock (mxrt_con_link_take). Only a wait that can sleep
+ * is noted: an interrupt shares its task's state (task_key()) and may end a spinning wait between
+ * the task's bus-lock wait and its transfer, which used to overwrite the link (the transfer then
+ * showed no bus wait). A sleeping lock (no MXRT_LCB_F_SPIN, or a mutex in its spinning phase) is
+ * never taken in an interrupt; on PREEMPT_RT a spinlock_t is an rtlock (MXRT_LCB_F_RT), taken by
+ * threads only, and an interrupt's raw spinlock reports MXRT_LCB_F_SPIN alone.
+ */
+struct mxrt_con_link {
+	__u64 lock;    /* the last sleeping wait's lock (0: none, or taken) */
+	__u64 wait_ns; /* and its length */
+};
+
+/* Whether a wait with (last-phase) @flags can only be a task's: a sleeping lock's. */
+static __always_inline bool mxrt_con_task_only(__u32 flags)
+{
+	return !(flags & MXRT_LCB_F_SPIN) || (flags & MXRT_LCB_F_MUTEX);
+}
+
+/* A wait for @lock (@flags, @wait_ns long) ended: noted if it can be a bus-lock wait. */
+static __always_inline void mxrt_con_link_note(struct mxrt_con_link *l, __u64 lock, __u32 flags, __u64 wait_ns)
+{
+	if (!mxrt_con_task_only(flags))
+		return;
+	l->lock = lock;
+	l->wait_ns = wait_ns;
+}
+
+/* A transfer on the adapter whose bus lock is @bus_lock starts: the wait noted for that lock, once. */
+static __always_inline bool mxrt_con_link_take(struct mxrt_con_link *l, __u64 bus_lock, __u64 *wait_ns)
+{
+	if (l->lock == 0 || l->lock != bus_lock)
+		return false;
+	*wait_ns = l->wait_ns;
+	l->lock = 0;
 	return true;
 }
 

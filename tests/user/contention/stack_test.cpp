@@ -260,3 +260,39 @@ TEST(ContentionStack, NestedSpinIsARawSpinlockInsideASleepingWait) {
 	EXPECT_FALSE(mxrt_con_nested_spin(kRt, kRt));
 	EXPECT_FALSE(mxrt_con_nested_spin(kSpin | kRead, kSpin)); // an rwlock's reader spinning
 }
+
+// The link from a task's bus-lock wait (an rt_mutex) to its next I2C transfer. An interrupt on the
+// task's CPU shares the task's state and may end a spinning wait in between; before the link took
+// only sleeping waits, that wait replaced the bus wait and the transfer showed none.
+TEST(ContentionLink, AnInterruptsSpinningWaitDoesNotReplaceTheBusWait) {
+	constexpr std::uint64_t kBus = 0xffff888004a1d000ull, kIrqLock = 0xffff888004a1d100ull;
+	mxrt_con_link l{};
+	mxrt_con_link_note(&l, kBus, kRt, 40000);
+	mxrt_con_link_note(&l, kIrqLock, kSpin, 700); // a raw spinlock in the interrupt
+	mxrt_con_link_note(&l, kIrqLock, kSpin | kRead, 500); // an rwlock_t (not PREEMPT_RT)
+	__u64 wait = 0;
+	ASSERT_TRUE(mxrt_con_link_take(&l, kBus, &wait));
+	EXPECT_EQ(wait, 40000u);
+	// taken once: the next transfer did not wait
+	EXPECT_FALSE(mxrt_con_link_take(&l, kBus, &wait));
+}
+
+TEST(ContentionLink, ASleepingWaitReplacesTheLinkAndOnlyTheBusLockTakesIt) {
+	constexpr std::uint64_t kBus = 0xffff888004a1d000ull, kOtherBus = 0xffff888004a1e000ull;
+	mxrt_con_link l{};
+	__u64 wait = 0;
+	EXPECT_FALSE(mxrt_con_link_take(&l, 0, &wait)); // nothing noted: not even address 0 matches
+	mxrt_con_link_note(&l, kBus, kRt, 40000);
+	mxrt_con_link_note(&l, kMutexLock, kMutex | kSpin, 900); // a mutex acquired while spinning
+	EXPECT_FALSE(mxrt_con_link_take(&l, kBus, &wait));
+	mxrt_con_link_note(&l, kOtherBus, kRt, 1234);
+	EXPECT_FALSE(mxrt_con_link_take(&l, kBus, &wait)); // another adapter's bus
+	ASSERT_TRUE(mxrt_con_link_take(&l, kOtherBus, &wait));
+	EXPECT_EQ(wait, 1234u);
+	// a semaphore (flags 0) and an rwsem are sleeping waits too
+	mxrt_con_link_note(&l, kSem, 0, 5);
+	ASSERT_TRUE(mxrt_con_link_take(&l, kSem, &wait));
+	mxrt_con_link_note(&l, kRwsem, kRead, 6);
+	ASSERT_TRUE(mxrt_con_link_take(&l, kRwsem, &wait));
+	EXPECT_EQ(wait, 6u);
+}
