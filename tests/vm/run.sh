@@ -349,11 +349,13 @@ boot_once() {
 # P[  144.12] sim: replay upload rejected ...\nASS 22-max30102-sim.sh:..." (seen in CI: the result
 # was read as a FAIL of a test named "144.12]"). The kernel's message always ends its line, so a
 # marker cut by one (the part before the timestamp starts "@@MXRT ", or is the start of it) goes on
-# with the next line that is not itself a kernel message. Kernel lines stay whole, on lines of their
-# own. Other output is left as it is: only the markers decide a verdict.
+# with the next line that is not itself a kernel message; so does a "bench: " line, which
+# bench/run.sh reads. Kernel lines stay whole, on lines of their own. Other output is left as it
+# is: a test may print a kernel line after some text of its own.
 rejoin_markers() {
 	awk '
-	function marker_start(s) { return s != "" && (index(s, "@@MXRT ") == 1 || index("@@MXRT ", s) == 1) }
+	function starts(s, m) { return index(s, m) == 1 || index(m, s) == 1 }
+	function marker_start(s) { return s != "" && (starts(s, "@@MXRT ") || starts(s, "bench: ")) }
 	{
 		if (match($0, /\[ *[0-9]+\.[0-9]+\] /) && RSTART > 1 &&
 		    (carry != "" || marker_start(substr($0, 1, RSTART - 1)))) {

@@ -58,6 +58,8 @@ samples 10 -> 61
 [  144.126700] second message
 ASS max30102-sim:kernel-alive-and-sampling
 output [  144.2] that is not a marker
+bench: x_vs_y = 1.[  144.3] fourth message
+05 ratio (goal <= 2)
 @@MXRT result PASS 22-max30102-sim.sh (3 s)
 @@MXRT result SKIP x:y (z)
 @@[  150.000000] third message
@@ -70,6 +72,11 @@ got=$(tests/vm/run.sh --judge "$t/cut.log" x86_64-rt-6.12 2>&1 | tail -n 1)
 want='vm(x86_64-rt-6.12): 2 passed, 0 failed, 1 skipped'
 if [ "$got" = "$want" ]; then res PASS judge-marker-cut-by-kernel-message "$got"
 else res FAIL judge-marker-cut-by-kernel-message "wanted '$want', got '$got'"; fi
+got=$(tests/vm/run.sh --judge "$t/cut.log" x86_64-rt-6.12 2>&1 | grep -E '^bench: |that is not')
+want='output [  144.2] that is not a marker
+bench: x_vs_y = 1.05 ratio (goal <= 2)'
+if [ "$got" = "$want" ]; then res PASS judge-bench-line-cut-by-kernel-message
+else res FAIL judge-bench-line-cut-by-kernel-message "got '$got'"; fi
 # the same log with a kernel WARNING in the cut: still found
 printf '%s\n' "$cut" | sed 's#second message#WARNING: CPU: 1 PID: 7 at x.c:1 f+0x1/0x2#' >"$t/cut-warn.log"
 got=$(tests/vm/run.sh --judge "$t/cut-warn.log" x86_64-rt-6.12 2>&1)
