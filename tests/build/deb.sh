@@ -149,6 +149,13 @@ if PATH=$t/stub:$PATH DPKG_ROOT=$root sh "$t/ctl-tools/postinst" configure >"$t/
 	[ ! -e "$root/boot" ]; then
 	res PASS postinst-not-a-pi "no /boot/firmware/overlays: nothing copied"
 else res FAIL postinst-not-a-pi "$(cat "$t/postinst2.log") $(find "$root/boot" 2>/dev/null)"; fi
+# Debian's raspi-firmware: a firmware folder with the config.txt it writes, but no overlays folder
+mkdir -p "$root/boot/firmware" && echo 'kernel=vmlinuz-6.12.118+deb12-rt-arm64' >"$root/boot/firmware/config.txt"
+if PATH=$t/stub:$PATH DPKG_ROOT=$root sh "$t/ctl-tools/postinst" configure >"$t/postinst3.log" 2>&1 &&
+	cmp -s "$ovl" "$root/usr/lib/mxrt-max30102/overlays/mxrt-max30102-rpi.dtbo"; then
+	res PASS postinst-debian-raspi-firmware "no overlays folder beside config.txt: made, overlay copied"
+else res FAIL postinst-debian-raspi-firmware "$(cat "$t/postinst3.log") $(find "$root/boot" 2>/dev/null)"; fi
+rm -rf "$root/boot"
 mkdir -p "$root/boot/firmware/overlays"
 PATH=$t/stub:$PATH DPKG_ROOT=$root sh "$t/ctl-tools/postinst" configure >/dev/null 2>&1
 if [ -e "$ovl" ] && PATH=$t/stub:$PATH DPKG_ROOT=$root sh "$t/ctl-tools/postrm" remove >"$t/postrm.log" 2>&1 &&
