@@ -9,7 +9,8 @@
  * a platform device; its child nodes become I2C clients the normal OF way and its interrupt
  * specifiers resolve through our irq domain. Without such a node (x86_64) the module makes its own
  * platform device and instantiates the client "max30102" at 0x57 with a software node carrying the
- * same properties (module parameters below).
+ * same properties (module parameters below), unless client=N: then user space makes the client
+ * (echo max30102 0x57 > .../i2c-N/new_device), with no properties and no interrupt.
  *
  * Time: a hard hrtimer brings the model up to date when something is due (a sample that raises an
  * interrupt, the end of a temperature conversion, a storm tick); every transfer does too. The
@@ -73,6 +74,10 @@
 static bool instantiate = true;
 module_param(instantiate, bool, 0444);
 MODULE_PARM_DESC(instantiate, "Without a device-tree node: create the adapter and a max30102 client at 0x57 (default Y)");
+static bool client = true;
+module_param(client, bool, 0444);
+MODULE_PARM_DESC(client, "Without a device-tree node: also create the max30102 client at 0x57; N = the adapter only, "
+		 "for a client made from user space (new_device), as on a board whose device tree has no node for it (default Y)");
 static bool client_irq = true;
 module_param(client_irq, bool, 0444);
 MODULE_PARM_DESC(client_irq, "Instantiated client gets the INT line as its IRQ; N = no IRQ, the driver polls (default Y)");
@@ -725,7 +730,7 @@ static int sim_probe(struct platform_device *pdev)
 	}
 	platform_set_drvdata(pdev, sd);
 
-	if (!dev_fwnode(dev) && instantiate) {
+	if (!dev_fwnode(dev) && instantiate && client) {
 		err = sim_instantiate_client(sd);
 		if (err)
 			goto fail;
