@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <ostream>
 
 #include "../../../bpf/contention_stack.h"
 
@@ -28,7 +29,11 @@ constexpr std::uint64_t kRwsem = 0xffff888004a1c300ull;
 struct Wait {
 	std::uint64_t ns;
 	std::uint32_t flags;
+	bool operator==(const Wait &) const = default;
 };
+
+// for gtest's messages: "{ns=300, flags=0x1}"
+void PrintTo(const Wait &w, std::ostream *os) { *os << "{ns=" << w.ns << ", flags=0x" << std::hex << w.flags << std::dec << "}"; }
 
 // One task's state, driven as contention.bpf.c drives it: a begin reads the clock only for a new
 // wait, an end's length is its time minus the start the stack kept.
@@ -69,16 +74,10 @@ TEST(ContentionStack, RtMutexInnerWaitLockIsANestedWait) {
 	EXPECT_EQ(t.Begin(kRtMutex, kSpin, 5000), MXRT_CON_BEGIN_NEW);
 	EXPECT_EQ(t.Depth(), 2u);
 
-	std::optional<Wait> inner = t.End(kRtMutex, 5300);
-	ASSERT_TRUE(inner);
-	EXPECT_EQ(inner->ns, 300u);
-	EXPECT_EQ(inner->flags, kSpin);
+	EXPECT_EQ(t.End(kRtMutex, 5300), (Wait{300u, kSpin}));
 	EXPECT_EQ(t.Depth(), 1u);
 
-	std::optional<Wait> outer = t.End(kRtMutex, 301000);
-	ASSERT_TRUE(outer);
-	EXPECT_EQ(outer->ns, 300000u);
-	EXPECT_EQ(outer->flags, kRt);
+	EXPECT_EQ(t.End(kRtMutex, 301000), (Wait{300000u, kRt}));
 	EXPECT_EQ(t.Depth(), 0u);
 	EXPECT_FALSE(t.End(kRtMutex, 302000));
 }
@@ -89,15 +88,9 @@ TEST(ContentionStack, RepeatedWaitLockRetakesEachNestInTheSameRtMutexWait) {
 	t.Begin(kRtMutex, kRt, 0);
 	for (std::uint64_t k = 1; k <= 3; k++) {
 		EXPECT_EQ(t.Begin(kRtMutex, kSpin, k * 1000), MXRT_CON_BEGIN_NEW);
-		std::optional<Wait> inner = t.End(kRtMutex, k * 1000 + 10 * k);
-		ASSERT_TRUE(inner);
-		EXPECT_EQ(inner->ns, 10 * k);
-		EXPECT_EQ(inner->flags, kSpin);
+		EXPECT_EQ(t.End(kRtMutex, k * 1000 + 10 * k), (Wait{10 * k, kSpin}));
 	}
-	std::optional<Wait> outer = t.End(kRtMutex, 9000);
-	ASSERT_TRUE(outer);
-	EXPECT_EQ(outer->ns, 9000u);
-	EXPECT_EQ(outer->flags, kRt);
+	EXPECT_EQ(t.End(kRtMutex, 9000), (Wait{9000u, kRt}));
 }
 
 // a mutex spins on its owner (MUTEX|SPIN), then sleeps (MUTEX), with no end between: one wait from
@@ -108,10 +101,7 @@ TEST(ContentionStack, MutexSpinThenSleepIsOneWait) {
 	EXPECT_EQ(t.Begin(kMutexLock, kMutex, 4000), MXRT_CON_BEGIN_PHASE);
 	EXPECT_EQ(t.Depth(), 1u);
 
-	std::optional<Wait> w = t.End(kMutexLock, 11000);
-	ASSERT_TRUE(w);
-	EXPECT_EQ(w->ns, 10000u);
-	EXPECT_EQ(w->flags, kMutex);
+	EXPECT_EQ(t.End(kMutexLock, 11000), (Wait{10000u, kMutex}));
 	EXPECT_EQ(t.Depth(), 0u);
 	EXPECT_FALSE(t.End(kMutexLock, 12000));
 }
@@ -123,10 +113,7 @@ TEST(ContentionStack, MutexBackToSpinningIsAPhase) {
 	t.Begin(kMutexLock, kMutex, 100);
 	EXPECT_EQ(t.Begin(kMutexLock, kMutex | kSpin, 200), MXRT_CON_BEGIN_PHASE);
 	EXPECT_EQ(t.Begin(kMutexLock, kMutex, 300), MXRT_CON_BEGIN_PHASE);
-	std::optional<Wait> w = t.End(kMutexLock, 1000);
-	ASSERT_TRUE(w);
-	EXPECT_EQ(w->ns, 1000u);
-	EXPECT_EQ(w->flags, kMutex);
+	EXPECT_EQ(t.End(kMutexLock, 1000), (Wait{1000u, kMutex}));
 	EXPECT_EQ(t.Depth(), 0u);
 }
 
@@ -137,15 +124,9 @@ TEST(ContentionStack, SemaphoreInnerSpinlockIsANestedWait) {
 	EXPECT_EQ(t.Begin(kSem, 0, 100), MXRT_CON_BEGIN_NEW);
 	EXPECT_EQ(t.Begin(kSem, kSpin, 700), MXRT_CON_BEGIN_NEW);
 
-	std::optional<Wait> inner = t.End(kSem, 750);
-	ASSERT_TRUE(inner);
-	EXPECT_EQ(inner->ns, 50u);
-	EXPECT_EQ(inner->flags, kSpin);
+	EXPECT_EQ(t.End(kSem, 750), (Wait{50u, kSpin}));
 
-	std::optional<Wait> outer = t.End(kSem, 2100);
-	ASSERT_TRUE(outer);
-	EXPECT_EQ(outer->ns, 2000u);
-	EXPECT_EQ(outer->flags, 0u);
+	EXPECT_EQ(t.End(kSem, 2100), (Wait{2000u, 0u}));
 	EXPECT_EQ(t.Depth(), 0u);
 }
 
@@ -154,13 +135,8 @@ TEST(ContentionStack, RwsemInnerSpinlockIsANestedWait) {
 	Task t;
 	t.Begin(kRwsem, kRead, 0);
 	EXPECT_EQ(t.Begin(kRwsem, kSpin, 10), MXRT_CON_BEGIN_NEW);
-	std::optional<Wait> inner = t.End(kRwsem, 15);
-	ASSERT_TRUE(inner);
-	EXPECT_EQ(inner->flags, kSpin);
-	std::optional<Wait> outer = t.End(kRwsem, 100);
-	ASSERT_TRUE(outer);
-	EXPECT_EQ(outer->ns, 100u);
-	EXPECT_EQ(outer->flags, kRead);
+	EXPECT_EQ(t.End(kRwsem, 15), (Wait{5, kSpin}));
+	EXPECT_EQ(t.End(kRwsem, 100), (Wait{100u, kRead}));
 }
 
 // a spinning wait reported again is the same wait (only a sleeping wait has a spinlock inside it)
@@ -168,9 +144,7 @@ TEST(ContentionStack, SpinOnASpinningWaitIsAPhase) {
 	Task t;
 	t.Begin(kRtMutex, kSpin, 0);
 	EXPECT_EQ(t.Begin(kRtMutex, kSpin, 50), MXRT_CON_BEGIN_PHASE);
-	std::optional<Wait> w = t.End(kRtMutex, 80);
-	ASSERT_TRUE(w);
-	EXPECT_EQ(w->ns, 80u);
+	EXPECT_EQ(t.End(kRtMutex, 80), (Wait{80, kSpin}));
 	EXPECT_EQ(t.Depth(), 0u);
 }
 
@@ -183,9 +157,7 @@ TEST(ContentionStack, EndWithNothingOpenIsUnmatched) {
 	t.Begin(kSem, 0, 200);
 	EXPECT_FALSE(t.End(kRtMutex, 300)); // another lock's end
 	EXPECT_EQ(t.Depth(), 1u);
-	std::optional<Wait> w = t.End(kSem, 400);
-	ASSERT_TRUE(w);
-	EXPECT_EQ(w->ns, 200u);
+	EXPECT_EQ(t.End(kSem, 400), (Wait{200, 0}));
 }
 
 // an end closes the innermost open wait for its lock, and the waits opened inside it that never
@@ -195,10 +167,7 @@ TEST(ContentionStack, EndBelowTheTopDropsTheWaitsInsideIt) {
 	t.Begin(kRtMutex, kRt, 0);
 	t.Begin(kSem, 0, 10);
 	t.Begin(kMutexLock, kMutex, 20);
-	std::optional<Wait> w = t.End(kRtMutex, 1000);
-	ASSERT_TRUE(w);
-	EXPECT_EQ(w->ns, 1000u);
-	EXPECT_EQ(w->flags, kRt);
+	EXPECT_EQ(t.End(kRtMutex, 1000), (Wait{1000u, kRt}));
 	EXPECT_EQ(t.Depth(), 0u);
 	EXPECT_FALSE(t.End(kMutexLock, 1100));
 	EXPECT_FALSE(t.End(kSem, 1200));
@@ -221,10 +190,7 @@ TEST(ContentionStack, BeyondTheDepthAWaitIsDroppedAndTheOthersKept) {
 	EXPECT_FALSE(t.End(0x9000, 1200));
 
 	for (int i = MXRT_CON_MAX_NEST - 1; i >= 0; i--) {
-		std::optional<Wait> w = t.End(lock[i], 10000);
-		ASSERT_TRUE(w) << "wait " << i;
-		EXPECT_EQ(w->ns, 10000u - 100 * i);
-		EXPECT_EQ(w->flags, kRt);
+		EXPECT_EQ(t.End(lock[i], 10000), (Wait{10000u - 100 * i, kRt})) << "wait " << i;
 		EXPECT_EQ(t.Depth(), unsigned(i));
 	}
 	// room again
@@ -240,10 +206,7 @@ TEST(ContentionStack, BeyondTheDepthAnInnerWaitLockEndClosesItsRtMutexWait) {
 		t.Begin(0x1000 + 0x100 * i, kRt, 0);
 	t.Begin(kRtMutex, kRt, 100);
 	EXPECT_EQ(t.Begin(kRtMutex, kSpin, 500), MXRT_CON_BEGIN_TOO_DEEP);
-	std::optional<Wait> w = t.End(kRtMutex, 600);
-	ASSERT_TRUE(w);
-	EXPECT_EQ(w->ns, 500u);
-	EXPECT_EQ(w->flags, kRt);
+	EXPECT_EQ(t.End(kRtMutex, 600), (Wait{500u, kRt}));
 	EXPECT_FALSE(t.End(kRtMutex, 5000));
 	EXPECT_EQ(t.Depth(), unsigned{MXRT_CON_MAX_NEST - 1});
 }
