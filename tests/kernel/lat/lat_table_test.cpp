@@ -111,6 +111,12 @@ protected:
 			tb_ = nullptr;
 		}
 	}
+	// A new table over an empty world: each round of a test that loops over its cases.
+	void Restart(uint32_t max_tasks) {
+		Destroy();
+		world_ = World();
+		Make(max_tasks);
+	}
 
 	int Cmd(const std::string &c) { return mxrt_lat_table_command(tb_, c.data(), c.size()); }
 	mxrt_lat_task *Find(int32_t pid) { return mxrt_lat_find(ix_.get(), pid); }
@@ -349,9 +355,7 @@ TEST_F(LatTableTest, GroupTracksItsThreadsAndThreadsCreatedLater) {
 TEST_F(LatTableTest, AGroupWhoseLastThreadsExitDuringTheCommandIsNotTracked) {
 	for (bool by_pid : {false, true}) {
 		SCOPED_TRACE(by_pid ? "a thread tracked by pid before" : "no thread tracked before");
-		Destroy();
-		world_ = World();
-		Make(8);
+		Restart(8);
 		world_.Spawn(100, 100, "main");
 		world_.Spawn(101, 100, "t1");
 		if (by_pid) {
@@ -382,9 +386,7 @@ TEST_F(LatTableTest, AGroupWhoseLastThreadsExitDuringTheCommandIsNotTracked) {
 TEST_F(LatTableTest, UntrackOfAThreadStopsOnlyThatThreadInAnySlotOrder) {
 	for (bool leader_first : {true, false}) {
 		SCOPED_TRACE(leader_first ? "leader in the lower slot" : "sibling in the lower slot");
-		Destroy();
-		world_ = World();
-		Make(8);
+		Restart(8);
 		world_.Spawn(100, 100, "main");
 		world_.Spawn(101, 100, "t1");
 		world_.Spawn(102, 100, "t2");
@@ -423,9 +425,7 @@ TEST_F(LatTableTest, UntrackOfAGroupStopsAllItsThreads) {
 TEST_F(LatTableTest, AThreadAddedByAProbeWhileItsGroupIsUntrackedIsNotTracked) {
 	for (bool exec : {false, true}) {
 		SCOPED_TRACE(exec ? "exec" : "fork");
-		Destroy();
-		world_ = World();
-		Make(8);
+		Restart(8);
 		world_.Spawn(100, 100, "main");
 		world_.Spawn(101, 100, "t1");
 		ASSERT_EQ(Cmd("tgid 100"), 0);
