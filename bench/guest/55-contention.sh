@@ -60,7 +60,7 @@ DBG=/sys/kernel/debug/mxrt_max30102/max30102-0
 CLIENT=$(basename "$(readlink -f /sys/class/misc/max30102-0/device)")
 SYS=/sys/bus/i2c/devices/$CLIENT
 BUS=${CLIENT%%-*}
-echo 215 >"$SYS/pulse_width" && echo 1000 >"$SYS/sample_rate"
+echo 118 >"$SYS/pulse_width" && echo 1000 >"$SYS/sample_rate"
 echo "bus_khz=400" >"$SIM/control"
 attach_ours /tmp/seen.json -s 0
 ours=$tool

@@ -288,7 +288,7 @@ static int table(const char *dev)
 	expect(fd, "timeout-above-max", call(fd, MXRT_MAX30102_IOC_SET_LOCK_TIMEOUT, &u32), EINVAL);
 	c = saved;
 	c.sample_rate_hz = 1000;
-	c.pulse_width_us = 215;
+	c.pulse_width_us = 118;
 	expect(fd, "set-config-read-only-file", call(ro, MXRT_MAX30102_IOC_SET_CONFIG, &c), EBADF);
 
 	/* what works: a pair only valid together, at once; then back */

@@ -56,9 +56,10 @@ TEST(Max30102Config, RejectsWhatTheChipDoesNotHave) {
 }
 
 TEST(Max30102Config, AllowedRateTableMatchesTheDatasheet) {
-	// SpO2 mode: 411 us up to 400 Hz, 215 up to 1000, 118 up to 1600, 69 up to 3200
-	const uint32_t max_spo2[4] = {3200, 1600, 1000, 400};
-	const uint32_t max_hr[4] = {3200, 3200, 1600, 1000};
+	// SpO2 mode: 411 us up to 400 Hz, 215 up to 800, 118 up to 1000, 69 up to 1600 (no SpO2 at
+	// 3200 Hz: table 14 puts the two pulses at least 427 us apart); HR mode: 3200 only with 69 us
+	const uint32_t max_spo2[4] = {1600, 1000, 800, 400};
+	const uint32_t max_hr[4] = {3200, 1600, 1600, 1000};
 	for (uint32_t pw = 0; pw < 4; pw++)
 		for (uint32_t sr = 0; sr < 8; sr++) {
 			EXPECT_EQ(RateAllowed(MAX30102_MODE_SPO2, sr, pw), kSampleRates[sr] <= max_spo2[pw]);
@@ -66,9 +67,16 @@ TEST(Max30102Config, AllowedRateTableMatchesTheDatasheet) {
 		}
 	Config c;
 	c.sample_rate_hz = 1000;
-	EXPECT_EQ(Validate(c).ErrorCode(), -MXRT_EINVAL) << "1000 Hz needs a pulse width of 215 us or less";
+	EXPECT_EQ(Validate(c).ErrorCode(), -MXRT_EINVAL) << "1000 Hz needs a pulse width of 118 us or less";
 	c.pulse_width_us = 215;
+	EXPECT_EQ(Validate(c).ErrorCode(), -MXRT_EINVAL) << "215 us allows at most 800 Hz in SpO2 mode";
+	c.pulse_width_us = 118;
 	EXPECT_TRUE(Validate(c).Ok());
+	c.sample_rate_hz = 3200;
+	c.pulse_width_us = 69;
+	EXPECT_EQ(Validate(c).ErrorCode(), -MXRT_EINVAL) << "no SpO2 at 3200 Hz";
+	c.mode = MAX30102_MODE_HR;
+	EXPECT_TRUE(Validate(c).Ok()) << "3200 Hz in HR mode with 69 us";
 }
 
 // sysfs sets one field at a time: a valid result replaces the configuration, anything else changes

@@ -205,10 +205,10 @@ TEST(Max30102Ioctl, SetConfigAcrossVersions) {
 	mxrt_max30102_config want;
 	mxrt_max30102_config_default(&want);
 	want.sample_rate_hz = 1000;
-	want.pulse_width_us = 215;
+	want.pulse_width_us = 118;
 	mxrt_max30102_ioc_config u = UserConfig();
 	u.sample_rate_hz = 1000;
-	u.pulse_width_us = 215;
+	u.pulse_width_us = 118;
 
 	// this version
 	Outcome o = SetConfig(MXRT_MAX30102_IOC_SET_CONFIG, Bytes(u, sizeof(u)));
@@ -274,10 +274,10 @@ TEST(Max30102Ioctl, SetConfigValidatesAsSysfsDoes) {
 		for (size_t i = 0; i < sizeof(out); i++)
 			ASSERT_EQ(reinterpret_cast<uint8_t *>(&out)[i], 0x77) << "output changed for " << b.value;
 	}
-	// A pair that is only valid together: 1000 Hz with 215 us, set at once (sysfs cannot).
+	// A pair that is only valid together: 1000 Hz with 118 us, set at once (sysfs cannot).
 	mxrt_max30102_ioc_config u = UserConfig();
 	u.sample_rate_hz = 1000;
-	u.pulse_width_us = 215;
+	u.pulse_width_us = 118;
 	mxrt_max30102_config out;
 	EXPECT_EQ(mxrt_ioc_config_in(&u, sizeof(u), &out), 0);
 	// Random configurations: the ioctl accepts exactly what sysfs's validation accepts.

@@ -29,7 +29,10 @@ expect missing-config 2 'nope.toml: No such file or directory' -c "$t/nope.toml"
 printf '[[device]]\npath = "/dev/max30102-0"\n\n[acquisition]\nperiod_us = "2ms"\n' >"$t/bad.toml"
 expect bad-config-line 2 "bad.toml:5:13: period_us must be a whole number" -c "$t/bad.toml"
 printf '[[device]]\npath = "/dev/max30102-0"\nsample_rate = 200\n[outputs]\nring_records = 1024\n' >"$t/good.toml"
-expect check-config 0 '^sample_rate = 1600$' -c "$t/good.toml" --rate 1600 --pulse-width 118 --check-config
+expect check-config 0 '^sample_rate = 1000$' -c "$t/good.toml" --rate 1000 --pulse-width 118 --check-config
+# datasheet table 11: SpO2 needs both pulses in one period (no 3200 Hz), HR mode allows 3200 Hz
+expect bad-pair-3200-spo2 2 '3200 Hz with 69 us pulses is not allowed in spo2 mode' --rate 3200 --pulse-width 69 /dev/max30102-0
+expect hr-3200 0 '^sample_rate = 3200$' --mode hr --rate 3200 --pulse-width 69 --check-config /dev/max30102-0
 expect check-config-file-kept 0 '^ring_records = 1024$' -c "$t/good.toml" --check-config
 # the printed configuration is itself a valid file that gives the same configuration
 "$bin" -c "$t/good.toml" --policy fifo --cpus 1 --strict --check-config >"$t/eff.toml" 2>&1

@@ -286,7 +286,7 @@ struct Argv {
 TEST(MxrtdConfig, CommandLineOverridesTheFile) {
 	Config c = Parse("[[device]]\npath = \"/dev/max30102-0\"\nsample_rate = 400\npulse_width = 411\n"
 			 "[acquisition]\npolicy = \"deadline\"\nruntime_us = 800\n");
-	Argv a({"mxrtd", "--rate", "1000", "--pulse-width", "215", "--policy", "fifo", "--priority", "60", "--cpus",
+	Argv a({"mxrtd", "--rate", "1000", "--pulse-width", "118", "--policy", "fifo", "--priority", "60", "--cpus",
 		"1", "--io", "read", "--strict", "--no-fifo", "--ring", "256"});
 	CommandLine cl;
 	std::string text, err;
@@ -294,7 +294,7 @@ TEST(MxrtdConfig, CommandLineOverridesTheFile) {
 	ASSERT_TRUE(ApplyCommandLine(cl, &c, &err)) << err;
 	ASSERT_TRUE(Validate(c, &err)) << err;
 	EXPECT_EQ(c.devices[0].sample_rate_hz, 1000u);
-	EXPECT_EQ(c.devices[0].pulse_width_us, 215u);
+	EXPECT_EQ(c.devices[0].pulse_width_us, 118u);
 	EXPECT_EQ(c.policy, Policy::kFifo);
 	EXPECT_EQ(c.priority, 60u);
 	EXPECT_EQ(c.runtime_ns, 800000u); // the file's, not overridden

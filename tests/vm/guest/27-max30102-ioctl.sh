@@ -121,8 +121,8 @@ if command -v mxrt-max30102-ctl >/dev/null; then
 	out=$(mxrt-max30102-ctl -d $DEV info)
 	echo "ctl info: $out"
 	check ctl-info 'echo "$out" | grep -q "part_id: 0x15"'
-	out=$(mxrt-max30102-ctl -d $DEV set --sample-rate 1000 --pulse-width 215 2>&1)
-	check ctl-set-pair-at-once '[ "$(cat $SYS/sample_rate)" = 1000 ] && [ "$(cat $SYS/pulse_width)" = 215 ]'
+	out=$(mxrt-max30102-ctl -d $DEV set --sample-rate 1000 --pulse-width 118 2>&1)
+	check ctl-set-pair-at-once '[ "$(cat $SYS/sample_rate)" = 1000 ] && [ "$(cat $SYS/pulse_width)" = 118 ]'
 	out=$(mxrt-max30102-ctl -d $DEV set --sample-rate 3200 2>&1)
 	rc=$?
 	check ctl-set-invalid-refused '[ $rc = 1 ] && [ "$(cat $SYS/sample_rate)" = 1000 ]'

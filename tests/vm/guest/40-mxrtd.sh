@@ -85,7 +85,7 @@ losses_at() { echo "driver $1: fifo_lost=$(stat_of fifo_lost) irq_missed=$(stat_
 losses_at "before the daemon"
 mxrt-stall-meter $((long_s + 6)) >/tmp/stall &
 meter=$!
-if start /tmp/long.log mxrtd --rate 1000 --pulse-width 215 $DEV; then
+if start /tmp/long.log mxrtd --rate 1000 --pulse-width 118 $DEV; then
 	losses_at "with the daemon up (its lost=$(json lost))"
 	# its threads' stacks are 256 KiB: under mlockall each is locked whole at creation, and 8 MiB
 	# stacks (glibc's default) took long enough to overflow the sensor's FIFO (docs/daemon.md)
@@ -164,7 +164,7 @@ else
 fi
 
 # 4. a stalled consumer (1.5 s asleep at 1 kHz over a ring of 256) is told what it lost
-if start /tmp/stall.log mxrtd --rate 1000 --pulse-width 215 --ring 256 $DEV; then
+if start /tmp/stall.log mxrtd --rate 1000 --pulse-width 118 --ring 256 $DEV; then
 	mxrt-stall-meter 5 >/tmp/stall2 &
 	meter=$!
 	out=$(mxrt-top --records 1500 --stall 1500)

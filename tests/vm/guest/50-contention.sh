@@ -54,7 +54,7 @@ rc=$?
 echo "without CAP_BPF, CAP_SYS_ADMIN, CAP_PERFMON: exit $rc: $out"
 check not-permitted-explained '[ $rc = 1 ] && echo "$out" | grep -q "BPF is not permitted: run as root"'
 
-echo 215 >"$SYS/pulse_width" && echo 1000 >"$SYS/sample_rate" || bad config-1000hz
+echo 118 >"$SYS/pulse_width" && echo 1000 >"$SYS/sample_rate" || bad config-1000hz
 check quiet-before wait_suspended
 
 mxrt-contention --json -s 20 --prog-stats >/tmp/con.json 2>/tmp/con.err &
