@@ -469,11 +469,18 @@ public:
 	explicit Sim(u64 now) { PowerOn(now); }
 	~Sim() { mxrt_sim_replay_free(reinterpret_cast<mxrt_sim_replay *>(replay_)); }
 
-	void PowerOn(u64 now) {
+	// Whether a reset raises PWR_RDY: a power cycle does, the RESET bit does not.
+	enum class PwrRdy : u8 { kNo, kYes };
+
+	// Every register to its power-on value. The pin is looked at once, at the end: the RESET bit
+	// (PwrRdy::kNo) must not pull INT low on the way, or an edge-triggered host would get an
+	// interrupt the chip never gives.
+	void PowerOn(u64 now, PwrRdy pwr_rdy = PwrRdy::kYes) {
 		for (u8 &r : reg_)
 			r = 0;
 		// DS p.12: PWR_RDY on power-up; it cannot be disabled.
-		reg_[MAX30102_REG_INT_STATUS1] = MAX30102_INT_PWR_RDY;
+		if (pwr_rdy == PwrRdy::kYes)
+			reg_[MAX30102_REG_INT_STATUS1] = MAX30102_INT_PWR_RDY;
 		ResetFifo();
 		sampling_ = false;
 		ovf_hold_ = false;
@@ -1013,8 +1020,7 @@ public:
 				// Every register to its power-on value; the bit clears itself. DS p.17:
 				// "Setting the RESET bit does not trigger a PWR_RDY interrupt event."
 				const u64 keep_temp = temp_done_;
-				PowerOn(now);
-				reg_[MAX30102_REG_INT_STATUS1] = 0;
+				PowerOn(now, PwrRdy::kNo);
 				temp_done_ = keep_temp;
 				return;
 			}

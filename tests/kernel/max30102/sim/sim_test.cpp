@@ -95,6 +95,18 @@ TEST_F(SimTest, ResetRestoresPowerOnValuesAndSelfClears) {
 	EXPECT_EQ(Reg(MAX30102_REG_LED1_PA), 0);
 }
 
+// DS p.17 (RESET): "Setting the RESET bit does not trigger a PWR_RDY interrupt event": INT does not
+// move, so a host sensing a falling edge (the mainline driver's trigger) gets no interrupt from it.
+TEST_F(SimTest, ResetMovesNoInterruptLine) {
+	ASSERT_EQ(mxrt_sim_irq_set_trigger(sim_, MXRT_SIM_TRIGGER_EDGE_FALLING), 0);
+	Reg(MAX30102_REG_INT_STATUS1); // PWR_RDY read: INT high
+	Write(MAX30102_REG_MODE_CONFIG, {MAX30102_MODE_RESET});
+	EXPECT_EQ(Reg(MAX30102_REG_INT_STATUS1), 0) << "no PWR_RDY";
+	EXPECT_EQ(mxrt_sim_irq_poll(sim_, kT0, 0), MXRT_SIM_IRQ_NONE) << "and no edge on the way";
+	ASSERT_EQ(Control("power_on=1"), 0); // a power cycle does pull INT low
+	EXPECT_EQ(mxrt_sim_irq_poll(sim_, kT0, 0), MXRT_SIM_IRQ_RAISE);
+}
+
 TEST_F(SimTest, SamplesArriveInRealTimeAndPointersWrap) {
 	Configure(); // 100 Hz
 	mxrt_sim_advance(sim_, kT0 + 95 * kMs);
