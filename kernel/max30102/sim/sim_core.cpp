@@ -782,6 +782,12 @@ public:
 			return next_sample_;
 		if (en & MAX30102_INT_A_FULL && count_ < Threshold())
 			return next_sample_ + (Threshold() - count_ - 1) * period_;
+		// Full with rollover: each sample overwrites the oldest and leaves the count at 32, which
+		// is the threshold again when FIFO_A_FULL is 0 (PushSample sets A_FULL for it).
+		if (en & MAX30102_INT_A_FULL && count_ == MAX30102_FIFO_DEPTH &&
+		    Threshold() == MAX30102_FIFO_DEPTH &&
+		    (reg_[MAX30102_REG_FIFO_CONFIG] & MAX30102_FIFO_ROLLOVER_EN))
+			return next_sample_;
 		return kNever;
 	}
 

@@ -148,6 +148,29 @@ TEST_F(SimTest, AlmostFullInterruptAtThresholdAndLineFollowsStatus) {
 	EXPECT_EQ(mxrt_sim_irq_poll(sim_, kT0 + 200 * kMs, 0), MXRT_SIM_IRQ_NONE) << "status read clears INT";
 }
 
+// With rollover and a threshold of 32 unread, a full FIFO stays at 32 and every new sample sets
+// A_FULL again: the timer must come for it, or the pin stays high until the host's next transfer
+// (an interrupt-driven host that read the status but not the data waits for ever).
+TEST_F(SimTest, AlmostFullAt32WithRolloverComesAgainOnTime) {
+	Config c;
+	c.fifo_almost_full = 32;
+	Configure(c);
+	Write(MAX30102_REG_FIFO_CONFIG, {uint8_t(Encode(c).fifo_config | MAX30102_FIFO_ROLLOVER_EN)});
+	Write(MAX30102_REG_INT_ENABLE1, {MAX30102_INT_A_FULL});
+	Reg(MAX30102_REG_INT_STATUS1); // PWR_RDY
+	EXPECT_EQ(mxrt_sim_next_event(sim_, kT0), kT0 + 320 * kMs) << "the 32nd sample";
+	mxrt_sim_advance(sim_, kT0 + 320 * kMs);
+	EXPECT_EQ(Reg(MAX30102_REG_INT_STATUS1, kT0 + 320 * kMs) & MAX30102_INT_A_FULL, MAX30102_INT_A_FULL);
+	// the status read releases INT; the data stay unread
+	EXPECT_EQ(mxrt_sim_next_event(sim_, kT0 + 320 * kMs), kT0 + 330 * kMs) << "the 33rd sample";
+	mxrt_sim_advance(sim_, kT0 + 330 * kMs);
+	EXPECT_EQ(mxrt_sim_irq_poll(sim_, kT0 + 330 * kMs, 0), MXRT_SIM_IRQ_RAISE);
+	EXPECT_EQ(Reg(MAX30102_REG_INT_STATUS1, kT0 + 330 * kMs) & MAX30102_INT_A_FULL, MAX30102_INT_A_FULL);
+	// without rollover the full FIFO takes nothing more: no event to wait for
+	Write(MAX30102_REG_FIFO_CONFIG, {Encode(c).fifo_config}, kT0 + 330 * kMs);
+	EXPECT_EQ(mxrt_sim_next_event(sim_, kT0 + 330 * kMs), MXRT_SIM_NEVER);
+}
+
 TEST_F(SimTest, FifoDataAtEveryResolutionIsLeftJustified) {
 	for (uint32_t pw : kPulseWidths) {
 		SCOPED_TRACE(pw);
