@@ -14,7 +14,7 @@
 //   mxrt-vitals-eval --sweep             the simulated benchmark grid (bench/vitals/run.sh)
 // FILE: *.csv in the OxiWear format (reference from the name <time>-<SpO2>-<HR>.csv), anything
 // else a stream of struct mxrt_max30102_record as read from /dev/max30102-N.
-// Exit: 0 done, 1 a file could not be used (the message says why), 2 usage.
+// Exit: 0 done, 1 a file could not be used or stdout not written (the message says why), 2 usage.
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
@@ -30,6 +30,7 @@
 #include <vector>
 #include <unistd.h>
 
+#include "../lib/stdout_check.hpp"
 #include "evaluate.hpp"
 #include "ppg_sim.hpp"
 #include "recording.hpp"
@@ -466,9 +467,7 @@ int Sweep(const mxrt_vitals_config &cal, double seconds, unsigned seeds, bool ve
 	return 0;
 }
 
-} // namespace
-
-int main(int argc, char **argv) {
+int Main(int argc, char **argv) {
 	CLI::App app{"mxrt-vitals-eval: the driver's heart-rate and SpO2 estimator on recordings or simulated signals",
 		     "mxrt-vitals-eval"};
 	std::vector<std::string> files, sims;
@@ -620,3 +619,8 @@ int main(int argc, char **argv) {
 	}
 	return rc;
 }
+
+} // namespace
+
+// Rows that never reached stdout (a full disk, a closed pipe with SIGPIPE ignored) are exit 1
+int main(int argc, char **argv) { return mxrt::cli::StdoutChecked("mxrt-vitals-eval", Main(argc, argv)); }

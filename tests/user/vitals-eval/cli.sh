@@ -221,6 +221,11 @@ else
 	skipped plot-png "gnuplot is not installed (scripts/setup.sh installs gnuplot-nox)"
 fi
 
+# output that cannot be written (a full disk, a closed pipe with SIGPIPE ignored) is an error, not
+# exit 0 with the rows lost
+full-stdout stdout-full --csv "$t/1700-97-72.csv"
+full-stdout help-stdout-full --help
+
 # --- the real recordings, when ../shared is there
 data=../shared/data/ppg-oxiwear
 if [ -d "$data" ]; then
