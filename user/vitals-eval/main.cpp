@@ -30,6 +30,7 @@
 #include <vector>
 #include <unistd.h>
 
+#include "../lib/cli_number.hpp"
 #include "../lib/stdout_check.hpp"
 #include "evaluate.hpp"
 #include "ppg_sim.hpp"
@@ -488,14 +489,14 @@ int Main(int argc, char **argv) {
 	app.add_flag("--published", published, "print every distinct output as the driver's debugfs 'vitals:' line");
 	app.add_flag("--fit", fit, "fit SpO2 = a - b R to the files' references and show leave-one-out errors");
 	app.add_option("--rate", rate, "sample rate of the files in Hz (CSV: 64; record streams: from the timestamps)")
-		->check(CLI::Range(1.0, 3200.0));
+		->check(mxrt::cli::FiniteNumber(1, false, 3200, "a rate", "[1, 3200] Hz", "in [1, 3200] Hz"));
 	app.add_option("--cal", cal_ab, "calibration A,B: SpO2 = A - B R (default: the built-in line)");
 	app.add_option("--finger", finger, "finger thresholds ON,OFF in 18-bit IR codes (default 16384,8192; the "
 					   "driver's: its debugfs vitals_config line)");
 	app.add_option("--sim", sims, "a simulated recording: hr=72,spo2=97,rate=100,seconds=30,noise=0.03,"
 				      "wander=1,motion=0,bits=18,perfusion=0.02,finger_on=0,finger_off=S,step=AT:HR:SPO2,seed=1");
 	app.add_flag("--sweep", sweep, "the simulated benchmark: HR 40..200 x SpO2 80..100 x 50/100/400/1000 Hz");
-	app.add_option("--sweep-seconds", sweep_seconds, "length of each sweep run")->check(CLI::Range(12.0, 3600.0));
+	app.add_option("--sweep-seconds", sweep_seconds, "length of each sweep run")->check(mxrt::cli::FiniteNumber(12, false, 3600, "a number of seconds", "[12, 3600]", "in [12, 3600] s"));
 	app.add_option("--sweep-seeds", sweep_seeds, "--sweep: runs per grid point, each with its own noise, phase and motion")->check(CLI::Range(1, 1000));
 	app.add_flag("-v,--verbose", verbose, "--sweep: a line per run");
 	try {
@@ -510,7 +511,9 @@ int Main(int argc, char **argv) {
 	if (!cal_ab.empty()) {
 		double a = 0, b = 0;
 		char comma = 0, rest = 0;
-		if (std::sscanf(cal_ab.c_str(), "%lf %c %lf %c", &a, &comma, &b, &rest) != 3 || comma != ',') {
+		// NaN or inf: lround(NaN) is undefined (the range check below would see whatever it gives)
+		if (std::sscanf(cal_ab.c_str(), "%lf %c %lf %c", &a, &comma, &b, &rest) != 3 || comma != ',' ||
+		    !std::isfinite(a) || !std::isfinite(b)) {
 			std::fprintf(stderr, "mxrt-vitals-eval: --cal takes A,B (SpO2 = A - B R), not '%s'\n", cal_ab.c_str());
 			return 2;
 		}

@@ -58,6 +58,11 @@ expect no-arguments 2 'no FILE and no --sim'
 expect unknown-option 2 'not expected|unknown|Usage' --frobnicate x.csv
 expect rate-zero 2 'rate' --rate 0 x.csv
 expect rate-text 2 'rate' --rate fast x.csv
+# NaN passes CLI11's Range (every comparison with it is false): --rate nan was taken and ignored,
+# --sweep-seconds nan aborted (exit 134) in vector::reserve
+expect rate-nan 2 "--rate: 'nan' is not a rate in \\[1, 3200\\] Hz" --rate nan x.csv
+expect sweep-seconds-nan 2 "--sweep-seconds: 'nan' is not a number of seconds" --sweep --sweep-seconds nan
+expect cal-nan 2 "--cal takes A,B .*not 'nan,31.7'" --cal nan,31.7 x.csv
 expect sweep-seeds-zero 2 'sweep-seeds' --sweep --sweep-seeds 0
 expect sweep-seeds-text 2 'sweep-seeds' --sweep --sweep-seeds many
 expect cal-out-of-range 2 '--cal: A must be in 50..200' --cal 10,1 x.csv
