@@ -525,16 +525,18 @@ int Main(int argc, char **argv) {
 		}
 	}
 	if (!finger.empty()) {
-		unsigned long on = 0, off = 0;
-		int used = 0;
-		if (std::sscanf(finger.c_str(), "%lu,%lu%n", &on, &off, &used) != 2 || size_t(used) != finger.size() ||
-		    !std::isdigit(static_cast<unsigned char>(finger[0])) || on > (1ul << 18)) {
+		// decimal digits only (%lu took "-5" as 2^64 - 5), each checked before the cut to 32 bits
+		// (4294967346 was taken as 50)
+		unsigned long long on = 0, off = 0;
+		const size_t comma = finger.find(',');
+		if (comma == std::string::npos || !mxrt::cli::Decimal(finger.substr(0, comma), 0, ~0ull, &on) ||
+		    !mxrt::cli::Decimal(finger.substr(comma + 1), 0, ~0ull, &off)) {
 			std::fprintf(stderr, "mxrt-vitals-eval: --finger takes ON,OFF (decimal IR codes), not '%s'\n",
 				     finger.c_str());
 			return 2;
 		}
-		cal.finger_on_level = uint32_t(on);
-		cal.finger_off_level = uint32_t(off);
+		cal.finger_on_level = uint32_t(std::min(on, 1ull << 19)); // above 2^18: refused below
+		cal.finger_off_level = uint32_t(std::min(off, 1ull << 19));
 		if (mxrt_vitals_config_validate(&cal) != 0) {
 			std::fprintf(stderr, "mxrt-vitals-eval: --finger: ON must be at most 262144 and OFF below ON\n");
 			return 2;

@@ -75,6 +75,10 @@ expect finger-one-number 2 "--finger takes ON,OFF .*not '16384'" --finger 16384 
 expect finger-hex 2 "--finger takes ON,OFF .*not '0x40,0x20'" --finger 0x40,0x20 x.csv
 expect finger-trailing 2 "--finger takes ON,OFF" --finger 100,50x x.csv
 expect finger-off-above-on 2 '--finger: ON must be at most 262144 and OFF below ON' --finger 100,200 x.csv
+# OFF was read as an unsigned long and cut to 32 bits: 4294967346 was taken as 50
+expect finger-off-wraps 2 '--finger: ON must be at most 262144 and OFF below ON' --finger 100,4294967346 x.csv
+expect finger-off-overflows 2 "--finger takes ON,OFF .*not '100,9+'" --finger 100,99999999999999999999999 x.csv
+expect finger-off-negative 2 "--finger takes ON,OFF .*not '100,-5'" --finger 100,-5 x.csv
 
 # --- bad files (exit 1, the file named)
 expect missing-file 1 "/nonexistent/1-2-3.csv: No such file" /nonexistent/1-2-3.csv
