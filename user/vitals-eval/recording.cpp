@@ -4,6 +4,7 @@
 #include "recording.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -263,7 +264,12 @@ Recording ReadRecords(const std::string &path, uint64_t period_ns) {
 }
 
 Recording Read(const std::string &path, uint64_t period_ns) {
-	const bool csv = path.size() >= 4 && path.compare(path.size() - 4, 4, ".csv") == 0;
+	// .csv in any case (1515-97-74.CSV, as a copy from another system may be named, was read as
+	// a record stream and refused)
+	const bool csv = path.size() >= 4 && path[path.size() - 4] == '.' &&
+			 std::tolower(static_cast<unsigned char>(path[path.size() - 3])) == 'c' &&
+			 std::tolower(static_cast<unsigned char>(path[path.size() - 2])) == 's' &&
+			 std::tolower(static_cast<unsigned char>(path[path.size() - 1])) == 'v';
 	return csv ? ReadCsv(path, period_ns) : ReadRecords(path, period_ns);
 }
 

@@ -57,7 +57,7 @@ Recording ReadCsv(const std::string &path, uint64_t period_ns = 0);
 // Throws BadInput.
 Recording ReadRecords(const std::string &path, uint64_t period_ns = 0);
 
-// By the name: *.csv is CSV, anything else a record stream.
+// By the name: *.csv (any case: *.CSV too) is CSV, anything else a record stream.
 Recording Read(const std::string &path, uint64_t period_ns = 0);
 
 } // namespace mxrt::vitals_eval

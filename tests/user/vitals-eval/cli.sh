@@ -158,6 +158,9 @@ else res FAIL blank-lines-skipped "without: '$plain', with blank lines: '$blank'
 
 # --- good input
 expect csv-scored 0 '1700-97-72.csv +97\.0 +72\.0 +9[67]\.[0-9] +-?[0-9.]+ +7[1-3]\.[0-9]' "$t/1700-97-72.csv"
+# the extension in any case: 1706-97-72.CSV was read as a record stream and refused
+cp "$t/1700-97-72.csv" "$t/1706-97-72.CSV"
+expect csv-extension-uppercase 0 '^1706-97-72\.CSV,97\.0,72\.0,9[67]\.[0-9],7[1-3]\.[0-9],0\.[0-9]{3}$' --csv "$t/1706-97-72.CSV"
 csv "$t/1701-95-70.csv" 70 95 5 flat
 out=$("$bin" --csv "$t/1700-97-72.csv" "$t/1701-95-70.csv" 2>&1)
 rc=$?
