@@ -151,6 +151,9 @@ Recording ReadCsv(const std::string &path, uint64_t period_ns) {
 	uint64_t next_seq = 0;
 	while (std::getline(in, line)) {
 		lineno++;
+		// a UTF-8 byte order mark, as editors and spreadsheets save, is not part of the first cell
+		if (lineno == 1 && line.compare(0, 3, "\xEF\xBB\xBF") == 0)
+			line.erase(0, 3);
 		const auto cells = Split(Trim(line));
 		if (!header) {
 			if (cells.empty() || Trim(cells[0]) != "timestamp")

@@ -161,6 +161,11 @@ expect csv-scored 0 '1700-97-72.csv +97\.0 +72\.0 +9[67]\.[0-9] +-?[0-9.]+ +7[1-
 # the extension in any case: 1706-97-72.CSV was read as a record stream and refused
 cp "$t/1700-97-72.csv" "$t/1706-97-72.CSV"
 expect csv-extension-uppercase 0 '^1706-97-72\.CSV,97\.0,72\.0,9[67]\.[0-9],7[1-3]\.[0-9],0\.[0-9]{3}$' --csv "$t/1706-97-72.CSV"
+# a UTF-8 byte order mark (as editors and spreadsheets save) before a column row that is the first
+# line: the file was "not an OxiWear CSV"
+mkdir "$t/bom"
+{ printf '\357\273\277'; tail -n +5 "$t/1700-97-72.csv"; } >"$t/bom/1700-97-72.csv"
+expect csv-bom 0 '^1700-97-72\.csv,97\.0,72\.0,9[67]\.[0-9],7[1-3]\.[0-9],0\.[0-9]{3}$' --csv "$t/bom/1700-97-72.csv"
 csv "$t/1701-95-70.csv" 70 95 5 flat
 out=$("$bin" --csv "$t/1700-97-72.csv" "$t/1701-95-70.csv" 2>&1)
 rc=$?
