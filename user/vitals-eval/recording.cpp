@@ -175,14 +175,19 @@ Recording ReadCsv(const std::string &path, uint64_t period_ns) {
 		// A sample after it would be dropped without a word, so it is an error.
 		if (cells.empty() || (cells.size() == 1 && Trim(cells[0]).empty()))
 			continue;
+		const int need = std::max({c_ts, c_num, c_ir, c_red});
 		if (!Number(cells[0])) {
+			// The trailer's rows are short ("stop time,1596741385181"). A row with every column and
+			// numbers for sampleNum, LEDC1 and LEDC2 is a sample whose timestamp is broken: as the
+			// trailer's start it was dropped without a word when it was the last one
+			if (int(cells.size()) > need && Number(cells[c_num]) && Number(cells[c_ir]) && Number(cells[c_red]))
+				Fail(path, "line " + std::to_string(lineno) + ": a sample row with a timestamp that is not a number");
 			trailer = trailer ? trailer : lineno;
 			continue;
 		}
 		if (trailer)
 			Fail(path, "line " + std::to_string(lineno) + ": a sample row after the trailer that begins at line " +
 				   std::to_string(trailer));
-		const int need = std::max({c_ts, c_num, c_ir, c_red});
 		if (int(cells.size()) <= need)
 			Fail(path, "line " + std::to_string(lineno) + ": " + std::to_string(cells.size()) +
 				   " columns, the header names " + std::to_string(need + 1) + " or more");

@@ -148,6 +148,11 @@ expect csv-quotes-names 0 '^"a,""b\.csv",,,9[6-8]\.[0-9],7[1-3]\.[0-9],0\.[0-9]{
 awk '/^elapsed/{print; print "1596743760000.000000,999,0,0,0,78000,99000,1200,10,10,-1000"; next} 1' \
 	"$t/1700-97-72.csv" >"$t/after.csv"
 expect sample-after-trailer 1 'after.csv: line [0-9]+: a sample row after the trailer that begins at line [0-9]+' "$t/after.csv"
+# ... and a sample row whose timestamp is missing or broken is a bad row, not the trailer's start
+# (the last sample's was dropped without a word)
+awk -F, -v OFS=, 'NR == FNR { if ($2 ~ /^[0-9]+$/ && $1 ~ /^[0-9.]+$/) last = FNR; next }
+	FNR == last { $1 = "" } {print}' "$t/1700-97-72.csv" "$t/1700-97-72.csv" >"$t/nots.csv"
+expect sample-without-timestamp 1 'nots.csv: line 517: a sample row with a timestamp that is not a number' "$t/nots.csv"
 # blank lines (after the column row, among the samples, CRLF ones) carry nothing: the same scores
 awk '{print} /^timestamp/{print ""} NR == 100 {print "\r"}' "$t/1700-97-72.csv" >"$t/blank.csv"
 plain=$("$bin" --csv "$t/1700-97-72.csv" 2>&1 | sed -n 2p | cut -d, -f4-)
