@@ -18,6 +18,8 @@ namespace {
 
 constexpr uint64_t kOxiwearPeriodNs = 15'625'000; // 64 Hz
 constexpr uint32_t kCsvAdcBits = 18;
+constexpr double kMaxSampleNum = 9007199254740992.0; // 2^53: every whole number up to it is exact
+constexpr double kMaxTimestampMs = 9.2e12;	     // x 1e6 still fits an int64 (llround), year 2261
 
 std::vector<std::string> Split(const std::string &line) {
 	std::vector<std::string> out;
@@ -199,8 +201,11 @@ Recording ReadCsv(const std::string &path, uint64_t period_ns) {
 		if (*ir < 0 || *red < 0 || *ir > max_code || *red > max_code)
 			Fail(path, "line " + std::to_string(lineno) + ": LEDC1/LEDC2 outside 0.." +
 				   std::to_string(uint32_t(max_code)) + " (18-bit codes)");
-		if (*num < 1 || *num != std::floor(*num) || *ts < 0)
-			Fail(path, "line " + std::to_string(lineno) + ": sampleNum must be a whole number from 1, timestamp >= 0");
+		// Both become u64 (seq, timestamp_ns): a value past what that holds is undefined there
+		if (*num < 1 || *num != std::floor(*num) || *num > kMaxSampleNum)
+			Fail(path, "line " + std::to_string(lineno) + ": sampleNum must be a whole number from 1 to 2^53");
+		if (*ts < 0 || *ts > kMaxTimestampMs)
+			Fail(path, "line " + std::to_string(lineno) + ": timestamp must be in 0..9.2e12 ms");
 		const uint64_t seq = uint64_t(*num) - 1;
 		if (!rec.records.empty() && seq < next_seq)
 			Fail(path, "line " + std::to_string(lineno) + ": sampleNum goes backwards");

@@ -153,6 +153,12 @@ expect sample-after-trailer 1 'after.csv: line [0-9]+: a sample row after the tr
 awk -F, -v OFS=, 'NR == FNR { if ($2 ~ /^[0-9]+$/ && $1 ~ /^[0-9.]+$/) last = FNR; next }
 	FNR == last { $1 = "" } {print}' "$t/1700-97-72.csv" "$t/1700-97-72.csv" >"$t/nots.csv"
 expect sample-without-timestamp 1 'nots.csv: line 517: a sample row with a timestamp that is not a number' "$t/nots.csv"
+# numbers beyond what a record holds: sampleNum 1e300 (cut to u64, undefined) had every record
+# refused with exit 0; a timestamp of 1e300 ms went through llround, undefined as well
+awk -F, -v OFS=, '/^timestamp/ { h = NR } h && NR == h + 1 { $2 = "1e300" } {print}' "$t/1700-97-72.csv" >"$t/bignum.csv"
+expect sample-num-too-big 1 'bignum.csv: line 6: sampleNum must be a whole number from 1 to 2\^53' "$t/bignum.csv"
+awk -F, -v OFS=, '/^timestamp/ { h = NR } h && NR == h + 3 { $1 = "1e300" } {print}' "$t/1700-97-72.csv" >"$t/bigts.csv"
+expect timestamp-too-big 1 'bigts.csv: line 8: timestamp must be in 0\.\.9\.2e12 ms' "$t/bigts.csv"
 # blank lines (after the column row, among the samples, CRLF ones) carry nothing: the same scores
 awk '{print} /^timestamp/{print ""} NR == 100 {print "\r"}' "$t/1700-97-72.csv" >"$t/blank.csv"
 plain=$("$bin" --csv "$t/1700-97-72.csv" 2>&1 | sed -n 2p | cut -d, -f4-)
