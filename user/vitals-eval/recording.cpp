@@ -7,6 +7,7 @@
 #include <cctype>
 #include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -90,6 +91,30 @@ std::string ReadAll(const std::string &path) {
 	if (f.bad())
 		Fail(path, "read error");
 	return out;
+}
+
+// A CSV is read at 64 Hz unless --rate says otherwise. A file whose timestamps say another rate
+// would be read at 64 Hz without a word, every heart rate off by the ratio: refused. The median
+// interval (per sample, across seq gaps) of kMinIntervals or more increasing timestamps, within
+// kRateTolerance: the recordings read 15.6..15.8 ms, single intervals 11..120 ms.
+constexpr size_t kMinIntervals = 8;
+constexpr double kRateTolerance = 0.1;
+
+void CheckTimestamps(const std::string &path, const std::vector<mxrt_max30102_record> &recs) {
+	std::vector<double> iv;
+	for (size_t i = 1; i < recs.size(); i++)
+		if (recs[i].timestamp_ns > recs[i - 1].timestamp_ns)
+			iv.push_back(double(recs[i].timestamp_ns - recs[i - 1].timestamp_ns) / double(recs[i].seq - recs[i - 1].seq));
+	if (iv.size() < kMinIntervals)
+		return; // too few to tell (equal or backward timestamps carry no rate)
+	std::nth_element(iv.begin(), iv.begin() + iv.size() / 2, iv.end());
+	const double median = iv[iv.size() / 2];
+	if (std::fabs(median / double(kOxiwearPeriodNs) - 1) <= kRateTolerance)
+		return;
+	char why[160];
+	std::snprintf(why, sizeof(why), "the timestamps (ms) say a sample every %.3f ms (%.1f Hz), not %.3f ms (%.0f Hz): give --rate "
+		      "if that is the file's rate", median * 1e-6, 1e9 / median, kOxiwearPeriodNs * 1e-6, 1e9 / kOxiwearPeriodNs);
+	Fail(path, why);
 }
 
 } // namespace
@@ -231,6 +256,8 @@ Recording ReadCsv(const std::string &path, uint64_t period_ns) {
 		Fail(path, "no column row starting with 'timestamp' (not an OxiWear CSV)");
 	if (rec.records.empty())
 		Fail(path, "no samples after the column row");
+	if (!period_ns)
+		CheckTimestamps(path, rec.records);
 	return rec;
 }
 

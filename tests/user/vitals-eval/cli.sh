@@ -159,6 +159,14 @@ awk -F, -v OFS=, '/^timestamp/ { h = NR } h && NR == h + 1 { $2 = "1e300" } {pri
 expect sample-num-too-big 1 'bignum.csv: line 6: sampleNum must be a whole number from 1 to 2\^53' "$t/bignum.csv"
 awk -F, -v OFS=, '/^timestamp/ { h = NR } h && NR == h + 3 { $1 = "1e300" } {print}' "$t/1700-97-72.csv" >"$t/bigts.csv"
 expect timestamp-too-big 1 'bigts.csv: line 8: timestamp must be in 0\.\.9\.2e12 ms' "$t/bigts.csv"
+# timestamps that say another rate than the 64 Hz a CSV is read at: every HR would be off by the
+# ratio without a word; refused unless --rate says the rate (jitter and gaps are no reason: the
+# real recordings below read at 15.6..15.8 ms)
+awk -F, -v OFS=, '/^timestamp/ { h = NR; print; next } h && $2 ~ /^[0-9]+$/ { $1 = sprintf("%.6f", 1596743748400 + ($2 - 1) * 10) } {print}' \
+	"$t/1700-97-72.csv" >"$t/100hz.csv"
+expect csv-timestamps-other-rate 1 '100hz.csv: the timestamps \(ms\) say a sample every 10\.000 ms \(100\.0 Hz\), not 15\.625 ms \(64 Hz\): give --rate' \
+	"$t/100hz.csv"
+expect csv-timestamps-other-rate-given 0 '^100hz\.csv,,,[0-9.]+,1[01][0-9]\.[0-9],' --csv --rate 100 "$t/100hz.csv"
 # blank lines (after the column row, among the samples, CRLF ones) carry nothing: the same scores
 awk '{print} /^timestamp/{print ""} NR == 100 {print "\r"}' "$t/1700-97-72.csv" >"$t/blank.csv"
 plain=$("$bin" --csv "$t/1700-97-72.csv" 2>&1 | sed -n 2p | cut -d, -f4-)
