@@ -22,17 +22,6 @@ constexpr uint32_t kCsvAdcBits = 18;
 constexpr double kMaxSampleNum = 9007199254740992.0; // 2^53: every whole number up to it is exact
 constexpr double kMaxTimestampMs = 9.2e12;	     // x 1e6 still fits an int64 (llround), year 2261
 
-std::vector<std::string> Split(const std::string &line) {
-	std::vector<std::string> out;
-	std::string cell;
-	std::istringstream in(line);
-	while (std::getline(in, cell, ','))
-		out.push_back(cell);
-	if (!line.empty() && line.back() == ',')
-		out.emplace_back();
-	return out;
-}
-
 std::string Trim(std::string s) {
 	while (!s.empty() && (s.back() == '\r' || s.back() == ' ' || s.back() == '\t'))
 		s.pop_back();
@@ -40,6 +29,34 @@ std::string Trim(std::string s) {
 	while (i < s.size() && (s[i] == ' ' || s[i] == '\t'))
 		i++;
 	return s.substr(i);
+}
+
+// fn(i, cell) for each cell of a CSV line (trimmed) in order, while it returns true; the count of
+// cells ("" has none, "a," two). No cell is kept: a line of a billion commas (a file well under
+// the 1 GiB limit) must not become a billion strings, 32 bytes a byte of input.
+template <typename Fn> size_t ForEachCell(const std::string &line, Fn fn) {
+	if (line.empty())
+		return 0;
+	size_t n = 0, start = 0;
+	bool more = true;
+	for (;;) {
+		const size_t comma = line.find(',', start);
+		if (more)
+			more = fn(n, Trim(line.substr(start, comma == std::string::npos ? std::string::npos : comma - start)));
+		n++;
+		if (comma == std::string::npos)
+			return n;
+		start = comma + 1;
+	}
+}
+
+// The first `keep` cells of a line in out; the count of all of them.
+size_t Cells(const std::string &line, size_t keep, std::vector<std::string> &out) {
+	out.clear();
+	return ForEachCell(line, [&](size_t, std::string cell) {
+		out.push_back(std::move(cell));
+		return out.size() < keep;
+	});
 }
 
 // A decimal number, all of the cell; nullopt otherwise.
@@ -169,45 +186,50 @@ Recording ReadCsv(const std::string &path, uint64_t period_ns) {
 	rec.ref = ReferenceFromName(rec.name);
 	rec.period_ns = period_ns ? period_ns : kOxiwearPeriodNs;
 
-	std::istringstream in(text);
 	std::string line;
-	size_t lineno = 0;
-	int c_ts = -1, c_num = -1, c_ir = -1, c_red = -1;
+	std::vector<std::string> cells; // the row's cells up to the last column read
+	size_t lineno = 0, pos = 0;
+	int c_ts = -1, c_num = -1, c_ir = -1, c_red = -1, need = 0;
 	bool header = false;
 	size_t trailer = 0; // the line the trailer begins at
 	uint64_t next_seq = 0;
-	while (std::getline(in, line)) {
+	while (pos < text.size()) {
+		const size_t nl = text.find('\n', pos);
+		line.assign(text, pos, nl == std::string::npos ? std::string::npos : nl - pos);
+		pos = nl == std::string::npos ? text.size() : nl + 1;
 		lineno++;
 		// a UTF-8 byte order mark, as editors and spreadsheets save, is not part of the first cell
 		if (lineno == 1 && line.compare(0, 3, "\xEF\xBB\xBF") == 0)
 			line.erase(0, 3);
-		const auto cells = Split(Trim(line));
+		while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t'))
+			line.pop_back(); // CRLF
 		if (!header) {
-			if (cells.empty() || Trim(cells[0]) != "timestamp")
+			if (Cells(line, 1, cells) == 0 || cells[0] != "timestamp")
 				continue;
-			for (size_t i = 0; i < cells.size(); i++) {
-				const std::string c = Trim(cells[i]);
+			ForEachCell(line, [&](size_t i, const std::string &c) {
 				if (c == "timestamp") c_ts = int(i);
 				else if (c == "sampleNum") c_num = int(i);
 				else if (c == "LEDC1") c_ir = int(i);
 				else if (c == "LEDC2") c_red = int(i);
-			}
+				return true;
+			});
 			if (c_num < 0 || c_ir < 0 || c_red < 0)
 				Fail(path, "line " + std::to_string(lineno) +
 					   ": the column row lacks sampleNum, LEDC1 (IR) or LEDC2 (red)");
+			need = std::max({c_ts, c_num, c_ir, c_red});
 			header = true;
 			continue;
 		}
 		// Blank lines carry nothing; the trailer ("elapsed capture time", ...) ends the samples.
 		// A sample after it would be dropped without a word, so it is an error.
-		if (cells.empty() || (cells.size() == 1 && Trim(cells[0]).empty()))
+		const size_t count = Cells(line, size_t(need) + 1, cells);
+		if (count == 0 || (count == 1 && cells[0].empty()))
 			continue;
-		const int need = std::max({c_ts, c_num, c_ir, c_red});
 		if (!Number(cells[0])) {
 			// The trailer's rows are short ("stop time,1596741385181"). A row with every column and
 			// numbers for sampleNum, LEDC1 and LEDC2 is a sample whose timestamp is broken: as the
 			// trailer's start it was dropped without a word when it was the last one
-			if (int(cells.size()) > need && Number(cells[c_num]) && Number(cells[c_ir]) && Number(cells[c_red]))
+			if (int(count) > need && Number(cells[c_num]) && Number(cells[c_ir]) && Number(cells[c_red]))
 				Fail(path, "line " + std::to_string(lineno) + ": a sample row with a timestamp that is not a number");
 			trailer = trailer ? trailer : lineno;
 			continue;
@@ -215,8 +237,8 @@ Recording ReadCsv(const std::string &path, uint64_t period_ns) {
 		if (trailer)
 			Fail(path, "line " + std::to_string(lineno) + ": a sample row after the trailer that begins at line " +
 				   std::to_string(trailer));
-		if (int(cells.size()) <= need)
-			Fail(path, "line " + std::to_string(lineno) + ": " + std::to_string(cells.size()) +
+		if (int(count) <= need)
+			Fail(path, "line " + std::to_string(lineno) + ": " + std::to_string(count) +
 				   " columns, the header names " + std::to_string(need + 1) + " or more");
 		const auto ts = Number(cells[c_ts]), num = Number(cells[c_num]), ir = Number(cells[c_ir]),
 			   red = Number(cells[c_red]);
