@@ -19,9 +19,11 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -213,7 +215,28 @@ std::string GpQuoted(const std::string &s) {
 	return q + "'";
 }
 
-// gnuplot, fed a script on stdin; the data in a temporary directory.
+// The most recordings one --plot draws: a row is 260 pixels, and cairo makes no image taller
+// than 32767 (gnuplot then fails).
+constexpr size_t kPlotRowPx = 260, kMaxPlotRows = 32767 / kPlotRowPx;
+
+// The PNG gnuplot drew, to where --plot says (a file, /dev/stdout, a pipe): only once it is made,
+// so that a plot that fails leaves what was there.
+bool CopyOut(const std::filesystem::path &from, const std::string &to) {
+	std::ifstream in(from, std::ios::binary);
+	std::fflush(stdout); // --plot /dev/stdout: after what was printed
+	errno = 0;
+	std::ofstream out(to, std::ios::binary | std::ios::trunc);
+	if (in && out) {
+		out << in.rdbuf();
+		out.close();
+	}
+	if (in && out)
+		return true;
+	std::fprintf(stderr, "mxrt-vitals-eval: --plot %s: %s\n", to.c_str(), errno ? std::strerror(errno) : "write error");
+	return false;
+}
+
+// gnuplot, fed a script on stdin; the data and the PNG in a temporary directory.
 int Plot(const std::vector<Scored> &all, const std::string &png) {
 	char tmpl[] = "/tmp/mxrt-vitals-plot.XXXXXX";
 	if (!mkdtemp(tmpl)) {
@@ -223,9 +246,12 @@ int Plot(const std::vector<Scored> &all, const std::string &png) {
 	const std::filesystem::path dir(tmpl);
 	std::ostringstream gp;
 	const size_t rows = all.size();
-	gp << "set terminal pngcairo size 1400," << std::max<size_t>(300, 260 * rows) << " font 'sans,9'\n"
-	   // gnuplot takes an output name starting with '|' for a command to pipe into: a file here
-	   << "set output " << GpQuoted(png[0] == '|' ? "./" + png : png) << "\n"
+	// gnuplot writes into the directory: its stdout is the pipe its messages come back on (a PNG
+	// to /dev/stdout was lost there), a failed plot had already emptied the file at the path, and
+	// a name starting with '|' is a command to gnuplot
+	const auto drawn = dir / "plot.png";
+	gp << "set terminal pngcairo size 1400," << std::max<size_t>(300, kPlotRowPx * rows) << " font 'sans,9'\n"
+	   << "set output " << GpQuoted(drawn.string()) << "\n"
 	   << "set multiplot layout " << rows << ",2\n"
 	   << "set key top left horizontal\nset grid\n";
 	for (size_t i = 0; i < rows; i++) {
@@ -306,13 +332,15 @@ int Plot(const std::vector<Scored> &all, const std::string &png) {
 			msg += buf;
 	}
 	const int st = p ? pclose(p) : -1;
-	std::filesystem::remove_all(dir);
 	if (st != 0) {
+		std::filesystem::remove_all(dir);
 		std::fprintf(stderr, "mxrt-vitals-eval: gnuplot failed (is gnuplot-nox installed? scripts/setup.sh installs it)%s%s\n",
 			     msg.empty() ? "" : ": ", msg.c_str());
 		return 1;
 	}
-	return 0;
+	const bool copied = CopyOut(drawn, png);
+	std::filesystem::remove_all(dir);
+	return copied ? 0 : 1;
 }
 
 // --- the simulated benchmark grid ---------------------------------------------------------
@@ -546,6 +574,11 @@ int Main(int argc, char **argv) {
 		return Sweep(cal, sweep_seconds, sweep_seeds, verbose);
 	if (files.empty() && sims.empty()) {
 		std::fprintf(stderr, "mxrt-vitals-eval: no FILE and no --sim\n%s", app.help().c_str());
+		return 2;
+	}
+	if (!plot.empty() && files.size() + sims.size() > kMaxPlotRows) {
+		std::fprintf(stderr, "mxrt-vitals-eval: --plot: %zu recordings, more than the %zu one PNG holds (%zu pixels "
+			     "each, at most 32767): plot them in parts\n", files.size() + sims.size(), kMaxPlotRows, kPlotRowPx);
 		return 2;
 	}
 	if (int(csv) + int(fit) + int(timeline) + int(published) > 1) {

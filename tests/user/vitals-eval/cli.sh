@@ -235,7 +235,7 @@ if command -v gnuplot >/dev/null; then
 	if "$bin" --plot "$t/p.png" "$t/1700-97-72.csv" --sim hr=72,spo2=97,seconds=10 >/dev/null 2>&1 &&
 		[ "$(head -c 4 "$t/p.png" | od -An -c | tr -d ' ')" = "211PNG" ]; then res PASS plot-png
 	else res FAIL plot-png "no PNG at $t/p.png"; fi
-	expect plot-unwritable 1 'gnuplot failed' --plot /nonexistent/dir/p.png "$t/1700-97-72.csv"
+	expect plot-unwritable 1 '--plot /nonexistent/dir/p\.png: No such file or directory' --plot /nonexistent/dir/p.png "$t/1700-97-72.csv"
 	# files with no valid value (a flat line; a name without a reference; no finger at all)
 	# still get their panels: gnuplot refuses a curve with no point, so the tool must not draw one
 	cp "$t/1701-95-70.csv" "$t/flat.csv"
@@ -251,6 +251,22 @@ if command -v gnuplot >/dev/null; then
 		[ "$(head -c 4 "$t/q/o'k.png" | od -An -c | tr -d ' ')" = "211PNG" ]; then res PASS plot-quoted-names
 	else res FAIL plot-quoted-names "$(ls "$t/q"; head -c 300 "$t/q.err")"; fi
 	expect plot-empty-path 2 '--plot: an empty path' --plot '' "$t/1700-97-72.csv"
+	# a plot that cannot be made changes nothing: 127 recordings are taller than cairo's 32767
+	# pixels, and gnuplot, failing, had already emptied the PNG that was there
+	many=()
+	for i in $(seq 127); do many+=("$t/1700-97-72.csv"); done
+	echo "an older plot" >"$t/kept.png"
+	if "$bin" --plot "$t/kept.png" "${many[@]}" >/dev/null 2>"$t/many.err"; then rc=0; else rc=$?; fi
+	if [ "$rc" = 2 ] && [ "$(cat "$t/kept.png")" = "an older plot" ] &&
+		grep -q -- '--plot: 127 recordings, more than the 126 one PNG holds' "$t/many.err"; then
+		res PASS plot-too-many-changes-nothing
+	else res FAIL plot-too-many-changes-nothing "exit $rc, $(head -c 40 "$t/kept.png"): $(head -c 300 "$t/many.err")"; fi
+	# the PNG to stdout (a pipe): gnuplot's stdout was the pipe the tool reads its messages from,
+	# so the image was swallowed and the exit was 0
+	if "$bin" --plot /dev/stdout --csv "$t/1700-97-72.csv" 2>"$t/stdout.err" | cat >"$t/stdout.out" &&
+		[ "${PIPESTATUS[0]}" = 0 ] && grep -qa '^1700-97-72\.csv,' "$t/stdout.out" && grep -qa 'IEND' "$t/stdout.out"; then
+		res PASS plot-to-stdout
+	else res FAIL plot-to-stdout "$(head -c 300 "$t/stdout.err")"; fi
 	expect plot-path-line-break 2 'line break' --plot "$t/a
 b.png" "$t/1700-97-72.csv"
 	# gnuplot pipes an output name starting with '|' into a shell: here it is a file name
