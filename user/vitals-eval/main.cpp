@@ -614,6 +614,9 @@ int Main(int argc, char **argv) {
 					       std::to_string(held + n) + ", more than the " + std::to_string(kMaxRecords) +
 					       " it holds (an hour at 3200 Hz): evaluate it in another run");
 			held += n;
+			if (rec.clipped)
+				std::fprintf(stderr, "mxrt-vitals-eval: %s: %llu sample%s past 18 bits (262143) taken as 262143, clipped\n",
+					     f.c_str(), (unsigned long long)rec.clipped, rec.clipped == 1 ? "" : "s");
 			all.push_back({std::move(rec), {}});
 		} catch (const BadInput &e) {
 			std::fprintf(stderr, "mxrt-vitals-eval: %s\n", e.what());

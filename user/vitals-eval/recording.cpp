@@ -18,7 +18,8 @@ namespace mxrt::vitals_eval {
 namespace {
 
 constexpr uint64_t kOxiwearPeriodNs = 15'625'000; // 64 Hz
-constexpr uint32_t kCsvAdcBits = 18;
+constexpr uint32_t kCsvAdcBits = 18;  // the records': the estimator's full scale
+constexpr uint32_t kChipAdcBits = 19; // the recordings' chip, MAXM86161
 constexpr double kMaxSampleNum = 9007199254740992.0; // 2^53: every whole number up to it is exact
 constexpr double kMaxTimestampMs = 9.2e12;	     // x 1e6 still fits an int64 (llround), year 2261
 
@@ -244,10 +245,14 @@ Recording ReadCsv(const std::string &path, uint64_t period_ns) {
 			   red = Number(cells[c_red]);
 		if (!ts || !num || !ir || !red)
 			Fail(path, "line " + std::to_string(lineno) + ": a timestamp, sampleNum, LEDC1 or LEDC2 cell is not a number");
-		const double max_code = double((1u << kCsvAdcBits) - 1);
-		if (*ir < 0 || *red < 0 || *ir > max_code || *red > max_code)
+		// The recordings' MAXM86161 has a 19-bit ADC; the estimator takes 18-bit codes (the
+		// MAX30102's). A code past 18 bits is a valid sample (it refused the whole file): taken at
+		// the estimator's full scale, where it reads as clipping (motion), and counted
+		const double max_code = double((1u << kCsvAdcBits) - 1), max_chip = double((1u << kChipAdcBits) - 1);
+		if (*ir < 0 || *red < 0 || *ir > max_chip || *red > max_chip)
 			Fail(path, "line " + std::to_string(lineno) + ": LEDC1/LEDC2 outside 0.." +
-				   std::to_string(uint32_t(max_code)) + " (18-bit codes)");
+				   std::to_string(uint32_t(max_chip)) + " (the MAXM86161's 19-bit codes)");
+		rec.clipped += (*ir > max_code) + (*red > max_code);
 		// Both become u64 (seq, timestamp_ns): a value past what that holds is undefined there
 		if (*num < 1 || *num != std::floor(*num) || *num > kMaxSampleNum)
 			Fail(path, "line " + std::to_string(lineno) + ": sampleNum must be a whole number from 1 to 2^53");
@@ -259,8 +264,8 @@ Recording ReadCsv(const std::string &path, uint64_t period_ns) {
 		mxrt_max30102_record r = {};
 		r.seq = seq;
 		r.timestamp_ns = uint64_t(std::llround(*ts * 1e6));
-		r.red = uint32_t(std::lround(*red));
-		r.ir = uint32_t(std::lround(*ir));
+		r.red = uint32_t(std::lround(std::min(*red, max_code)));
+		r.ir = uint32_t(std::lround(std::min(*ir, max_code)));
 		r.adc_bits = kCsvAdcBits;
 		if (rec.records.empty()) {
 			r.flags = MXRT_MAX30102_REC_RESTART;

@@ -28,6 +28,7 @@ struct Recording {
 	Reference ref;
 	uint64_t period_ns = 0;
 	std::vector<mxrt_max30102_record> records;
+	uint64_t clipped = 0; // CSV: LEDC1/LEDC2 cells past 18 bits, taken as 262143 (ReadCsv)
 };
 
 // The most records one run of the tool holds, all recordings and simulations together: an hour
@@ -48,8 +49,10 @@ std::string RecordingName(const std::string &path);
 Reference ReferenceFromName(const std::string &base_name);
 
 // The OxiWear CSV: header rows, then a row naming the columns (timestamp, sampleNum, LEDC1 = IR,
-// LEDC2 = red are required), then one row per sample, then a trailer. The ADC values are taken as
-// 18-bit codes; period_ns 0 means the recordings' 64 Hz. Throws BadInput.
+// LEDC2 = red are required), then one row per sample, then a trailer. The ADC values are the
+// MAXM86161's 19-bit codes, taken as 18-bit ones (the estimator's): a value past 18 bits is taken
+// as 262143 and counted in `clipped`. period_ns 0 means the recordings' 64 Hz (the timestamps
+// must agree). Throws BadInput.
 Recording ReadCsv(const std::string &path, uint64_t period_ns = 0);
 
 // Records as read() returns them from /dev/max30102-N (32 bytes each, host byte order), e.g.

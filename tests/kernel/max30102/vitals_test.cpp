@@ -1054,6 +1054,16 @@ TEST(VitalsEval, CsvIsReadAndBadCsvGetsAClearError) {
 		EXPECT_EQ(r.records[2].lost, 1u);
 		EXPECT_EQ(r.records[2].flags, MXRT_MAX30102_REC_FIFO_OVERFLOW);
 		EXPECT_EQ(*r.ref.spo2, 90);
+		EXPECT_EQ(r.clipped, 0u);
+	}
+	{ // the MAXM86161's 19-bit codes: past 18 bits, clipped to the estimator's full scale and counted
+		TempFile f("1-90-70.csv", std::string(kCsvHead) + "1000,1,0,0,0,300000,99000,1,1\n1015.6,2,0,0,0,78000,524287,1,1\n");
+		const Recording r = ReadCsv(f.path);
+		ASSERT_EQ(r.records.size(), 2u);
+		EXPECT_EQ(r.records[0].ir, 262143u);
+		EXPECT_EQ(r.records[0].red, 99000u);
+		EXPECT_EQ(r.records[1].red, 262143u);
+		EXPECT_EQ(r.clipped, 2u);
 	}
 	auto error = [](const std::string &text) {
 		TempFile f("bad.csv", text);
@@ -1070,7 +1080,7 @@ TEST(VitalsEval, CsvIsReadAndBadCsvGetsAClearError) {
 	EXPECT_NE(error(std::string(kCsvHead)).find("no samples"), std::string::npos);
 	EXPECT_NE(error(std::string(kCsvHead) + "1000,1,0,0,0,78000\n").find("line 5: 6 columns"), std::string::npos);
 	EXPECT_NE(error(std::string(kCsvHead) + "1000,1,0,0,0,7x8,9,1,1\n").find("not a number"), std::string::npos);
-	EXPECT_NE(error(std::string(kCsvHead) + "1000,1,0,0,0,300000,9,1,1\n").find("outside 0..262143"), std::string::npos);
+	EXPECT_NE(error(std::string(kCsvHead) + "1000,1,0,0,0,600000,9,1,1\n").find("outside 0..524287"), std::string::npos);
 	EXPECT_NE(error(std::string(kCsvHead) + "1000,1,0,0,0,-1,9,1,1\n").find("outside"), std::string::npos);
 	EXPECT_NE(error(std::string(kCsvHead) + "1000,2,0,0,0,1,9,1,1\n1001,1,0,0,0,1,9,1,1\n").find("backwards"),
 		  std::string::npos);

@@ -92,8 +92,8 @@ printf 'timestamp,sampleNum,tagLEDC1,tagLEDC2,tagLEDC3,LEDC1,LEDC2\n1000,1,0,0,0
 expect short-row 1 'short.csv: line 2: 6 columns' "$t/short.csv"
 printf 'timestamp,sampleNum,tagLEDC1,tagLEDC2,tagLEDC3,LEDC1,LEDC2\n1000,1,0,0,0,78000,abc\n' >"$t/text.csv"
 expect not-a-number 1 'text.csv: line 2: .* not a number' "$t/text.csv"
-printf 'timestamp,sampleNum,tagLEDC1,tagLEDC2,tagLEDC3,LEDC1,LEDC2\n1000,1,0,0,0,300000,1\n' >"$t/range.csv"
-expect code-out-of-range 1 'range.csv: line 2: LEDC1/LEDC2 outside 0..262143' "$t/range.csv"
+printf 'timestamp,sampleNum,tagLEDC1,tagLEDC2,tagLEDC3,LEDC1,LEDC2\n1000,1,0,0,0,600000,1\n' >"$t/range.csv"
+expect code-out-of-range 1 'range.csv: line 2: LEDC1/LEDC2 outside 0\.\.524287 \(the MAXM86161.s 19-bit codes\)' "$t/range.csv"
 : >"$t/empty.bin"
 expect empty-stream 1 'empty.bin: empty file' "$t/empty.bin"
 printf 'partial' >"$t/torn.bin"
@@ -179,6 +179,16 @@ got=$( (ulimit -v 1000000; "$bin" --csv "$t/long.csv" 2>&1) | sed -n 2p | cut -d
 if [ "$(stat -c %s "$t/long.csv")" -gt 128000000 ] && [ -n "$want" ] && [ "$got" = "$want" ]; then
 	res PASS long-lines
 else res FAIL long-lines "$(stat -c %s "$t/long.csv") bytes, wanted '$want', got '$got'"; fi
+# the recordings' chip (MAXM86161) has a 19-bit ADC: a code past 18 bits is a valid sample, which
+# refused the whole file; it is clipped to the estimator's full scale (motion, as a saturated
+# MAX30102 would show it), and said
+awk -F, -v OFS=, '/^timestamp/ { h = NR } h && NR == h + 200 { $6 = "300000.000000" } {print}' "$t/1700-97-72.csv" >"$t/1707-97-72.csv"
+out=$("$bin" --csv "$t/1707-97-72.csv" 2>"$t/19bit.err")
+rc=$?
+if [ "$rc" = 0 ] && grep -qE '^1707-97-72\.csv,97\.0,72\.0,9[67]\.[0-9],7[1-3]\.[0-9],0\.[0-9]{3}$' <<<"$out" &&
+	grep -q '1707-97-72.csv: 1 sample past 18 bits (262143) taken as 262143, clipped' "$t/19bit.err"; then
+	res PASS csv-19-bit-code-clipped
+else res FAIL csv-19-bit-code-clipped "exit $rc: $out $(cat "$t/19bit.err")"; fi
 # blank lines (after the column row, among the samples, CRLF ones) carry nothing: the same scores
 awk '{print} /^timestamp/{print ""} NR == 100 {print "\r"}' "$t/1700-97-72.csv" >"$t/blank.csv"
 plain=$("$bin" --csv "$t/1700-97-72.csv" 2>&1 | sed -n 2p | cut -d, -f4-)
