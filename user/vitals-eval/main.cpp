@@ -524,9 +524,9 @@ int Main(int argc, char **argv) {
 	app.add_option("--sim", sims, "a simulated recording: hr=72,spo2=97,rate=100,seconds=30,noise=0.03,"
 				      "wander=1,motion=0,bits=18,perfusion=0.02,finger_on=0,finger_off=S,step=AT:HR:SPO2,seed=1");
 	app.add_flag("--sweep", sweep, "the simulated benchmark: HR 40..200 x SpO2 80..100 x 50/100/400/1000 Hz");
-	app.add_option("--sweep-seconds", sweep_seconds, "length of each sweep run")->check(mxrt::cli::FiniteNumber(12, false, 3600, "a number of seconds", "[12, 3600]", "in [12, 3600] s"));
-	app.add_option("--sweep-seeds", sweep_seeds, "--sweep: runs per grid point, each with its own noise, phase and motion")->check(CLI::Range(1, 1000));
-	app.add_flag("-v,--verbose", verbose, "--sweep: a line per run");
+	auto *sweep_seconds_opt = app.add_option("--sweep-seconds", sweep_seconds, "length of each sweep run")->check(mxrt::cli::FiniteNumber(12, false, 3600, "a number of seconds", "[12, 3600]", "in [12, 3600] s"));
+	auto *sweep_seeds_opt = app.add_option("--sweep-seeds", sweep_seeds, "--sweep: runs per grid point, each with its own noise, phase and motion")->check(CLI::Range(1, 1000));
+	auto *verbose_opt = app.add_flag("-v,--verbose", verbose, "--sweep: a line per run");
 	try {
 		app.parse(argc, argv);
 	} catch (const CLI::ParseError &e) {
@@ -569,6 +569,16 @@ int Main(int argc, char **argv) {
 			std::fprintf(stderr, "mxrt-vitals-eval: --finger: ON must be at most 262144 and OFF below ON\n");
 			return 2;
 		}
+	}
+	// what would be dropped without a word: --sweep makes its own runs and prints its own lines
+	if (sweep && (!files.empty() || !sims.empty() || csv || fit || timeline || published || !plot.empty())) {
+		std::fprintf(stderr, "mxrt-vitals-eval: --sweep runs the simulated grid alone: no FILE, --sim, --csv, --fit, "
+				     "--timeline, --published or --plot with it\n");
+		return 2;
+	}
+	if (!sweep && (sweep_seconds_opt->count() || sweep_seeds_opt->count() || verbose_opt->count())) {
+		std::fprintf(stderr, "mxrt-vitals-eval: --sweep-seconds, --sweep-seeds and -v are for --sweep\n");
+		return 2;
 	}
 	if (sweep)
 		return Sweep(cal, sweep_seconds, sweep_seeds, verbose);

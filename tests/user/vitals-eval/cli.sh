@@ -69,6 +69,12 @@ expect cal-out-of-range 2 '--cal: A must be in 50..200' --cal 10,1 x.csv
 expect cal-one-number 2 "--cal takes A,B .*not '110'" --cal 110 x.csv
 expect cal-three-numbers 2 "--cal takes A,B" --cal 110,30,1 x.csv
 expect csv-and-fit 2 'choose one' --csv --fit x.csv
+# --sweep runs the simulated grid only: files, --sim and the output choices were dropped without a
+# word (exit 0); the sweep's own options mean nothing without it
+expect sweep-with-file 2 '--sweep runs the simulated grid alone' --sweep x.csv
+expect sweep-with-csv 2 '--sweep runs the simulated grid alone' --sweep --csv
+expect sweep-with-plot 2 '--sweep runs the simulated grid alone' --sweep --plot p.png
+expect sweep-seeds-without-sweep 2 '--sweep-seconds, --sweep-seeds and -v are for --sweep' --sweep-seeds 3 x.csv
 expect csv-and-timeline 2 'choose one' --csv --timeline x.csv
 expect timeline-and-published 2 'choose one' --timeline --published x.csv
 expect finger-one-number 2 "--finger takes ON,OFF .*not '16384'" --finger 16384 x.csv
