@@ -631,7 +631,9 @@ private:
 		pending_ = true;
 		pending_t_q8_ = t;
 		pending_amp_ = s1_;
-		pending_seq_q8_ = u64(s64(center_q8_) - s64(decim_) * 384 + off * s64(decim_));
+		// seq x 256 wraps as seq does (modulo 2^64): unsigned, since as an s64 the centre can sit
+		// at its minimum (seq near 2^55) and the 1.5 samples back would overflow
+		pending_seq_q8_ = center_q8_ - u64(decim_) * 384 + u64(off * s64(decim_));
 	}
 
 	void Commit() {
