@@ -206,11 +206,14 @@ public:
 		Reset();
 	}
 
-	// As after construction; the trace counters go on.
+	// As after construction; the trace counters go on. Built in place: `*this = Estimator(cfg_)`
+	// would build the whole state (1.5 KB) as a temporary on the kernel stack first, and this runs
+	// on the IRQ thread (a restart in a burst), in sysfs and in runtime suspend.
 	void Reset() {
+		const mxrt_vitals_config cfg = cfg_;
 		const u64 beats = beats_;
 		const u32 restarts = restarts_;
-		*this = Estimator(cfg_);
+		new (this) Estimator(cfg); // trivially destructible: nothing to end first
 		beats_ = beats;
 		restarts_ = restarts;
 	}
