@@ -297,8 +297,10 @@ struct mx_dev {
  * The latest heart rate, SpO2, confidence and finger state, with the timestamp and seq of the
  * record at which they were evaluated: what the acquisition path last published. Lock-free for
  * the reader (the project's seqlock: a reader retries while a publication is being copied, never
- * blocks the acquisition path); any number of readers, in process or softirq context, any lock
- * held or none (not from hard IRQ: see mxrt_vitals_snapshot in kernel/max30102/vitals.h).
+ * blocks the acquisition path); any number of readers, in process context, any lock held or
+ * none (not from hard IRQ, and not from softirq: on a kernel without PREEMPT_RT a softirq can run
+ * on top of the publisher's preempt_disable() section and would spin there for ever; see
+ * mxrt_vitals_snapshot in kernel/max30102/vitals.h).
  * Returns false (and *out zeroed) while there is no value yet: vitals are off, the sensor is
  * suspended (nobody reads it), or nothing was measured since it resumed, vitals were switched on
  * or the device was bound. true otherwise, with the

@@ -150,8 +150,9 @@ void mxrt_vitals_get(const struct mxrt_vitals *v, struct mxrt_vitals_out *out) M
  * in progress (the project's seqlock, kernel/lib/kstd/seqlock.hpp). A reader never blocks the
  * writer. The write section is a 40-byte copy; a reader spins only while the writer is inside it,
  * so the writer must not be preempted there (the driver disables preemption around
- * mxrt_vitals_snapshot_publish/_clear) and a reader must not interrupt the writer on its own CPU
- * (no reader in hard IRQ or NMI context).
+ * mxrt_vitals_snapshot_publish/_clear) and a reader must not interrupt the writer on its own CPU:
+ * no reader in hard IRQ, NMI or softirq context (without PREEMPT_RT a softirq runs at the end of a
+ * hard IRQ even inside preempt_disable(), and would spin on top of the writer it waits for).
  *
  *	writer (acquisition lock held)           reader (process context, any lock or none)
  *	  preempt_disable();                       struct mxrt_vitals_out v;
