@@ -47,9 +47,24 @@ ifdef CONFIG_ARM64
 mxrt-cxx-rules += $(call cc-option,-mno-outline-atomics)
 endif
 
+# A debug kernel's sanitizers: Kbuild adds KASAN's and UBSAN's flags to each C object
+# (scripts/Makefile.lib), not to KBUILD_CFLAGS, so the C++ objects take them here, or a debug
+# kernel would check only the C glue. KASAN's global-variable redzones are left out
+# (asan-globals=0): they are registered by a constructor, which C++ objects may not have
+# (scripts/check-cxx-object.sh); heap, stack and every load and store are still checked.
+ifdef CONFIG_KASAN
+ifndef CONFIG_KASAN_HW_TAGS
+mxrt-cxx-sanitize += $(CFLAGS_KASAN) $(if $(LLVM),-mllvm -asan-globals=0,--param asan-globals=0)
+endif
+endif
+ifdef CONFIG_UBSAN
+mxrt-cxx-sanitize += $(CFLAGS_UBSAN)
+endif
+
 mxrt_cxx_flags = -Wp,-MMD,$(depfile) \
 	$(filter-out $(mxrt-c-only-flags) -I% -include %.h, $(mxrt-kernel-cflags)) \
 	$(modkern_cflags) $(basename_flags) $(modname_flags) \
+	$(filter-out $(mxrt-c-only-flags), $(mxrt-cxx-sanitize)) \
 	$(mxrt-cxx-rules) $(mxrt-includes)
 
 quiet_cmd_cxx_o_cpp = CXX $(quiet_modtag) $@

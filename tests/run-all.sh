@@ -217,6 +217,11 @@ if [ -n "$debug_kernel_pid" ]; then
 	record "debug kernel x86_64-rt-6.12-debug" $debug_kernel
 	if [ $debug_kernel -eq 0 ]; then
 		build_modules x86_64-rt-6.12-debug
+		log=$logdir/cxx-rules-x86_64-rt-6.12-debug.log
+		tests/build/cxx-rules.sh x86_64-rt-6.12-debug >"$log" 2>&1
+		st=$?
+		grep -E '^(PASS|FAIL|SKIP)' "$log"
+		add_counts "cxx-rules x86_64-rt-6.12-debug" "$log" $st '^cxx-rules\([^)]*\): [0-9]+ passed'
 		log=$logdir/mainline-iio-debug.log
 		tests/vm/build-mainline-iio.sh x86_64-rt-6.12-debug >"$log" 2>&1
 		st=$?

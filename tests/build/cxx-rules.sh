@@ -4,6 +4,7 @@
 # each case is a one-file C++ module built through the real Kbuild rule against a kernel tree, and
 # must FAIL with the expected message; a control case must build. Prints PASS/FAIL per case and
 # "cxx-rules(<flavour>): N passed, N failed".
+# On a kernel with KASAN (the debug kernel) it also checks that KASAN and UBSAN instrument C++.
 # usage: tests/build/cxx-rules.sh [FLAVOUR]     (default x86_64-rt-6.12)
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -101,6 +102,25 @@ CPP
 else
 	echo "SKIP: cold-function (this kernel has no CONFIG_FUNCTION_ALIGNMENT)"
 	skipped=$((skipped + 1))
+fi
+
+# A debug kernel's KASAN and UBSAN reach the C++ objects, not only the C glue: Kbuild adds their
+# flags per C object, so kernel/Kbuild.cxx must add them itself
+if grep -q '^CONFIG_KASAN=y' "$kdir/.config"; then
+	case_ sanitizers ok '' <<'CPP'
+__attribute__((noinline)) int load(const int *p);
+__attribute__((noinline)) int load(const int *p) { return *p; }
+__attribute__((noinline)) int shift_by(int x, int n);
+__attribute__((noinline)) int shift_by(int x, int n) { return x << n; }
+extern "C" int mxrt_probe(void) { int v = 0; return load(&v) * shift_by(1, 3); }
+CPP
+	obj=$work/sanitizers/kernel/probe.o
+	want=__asan_load4
+	grep -q '^CONFIG_UBSAN_SHIFT=y' "$kdir/.config" && want="$want __ubsan_handle_shift_out_of_bounds"
+	missing=
+	for s in $want; do nm -u "$obj" 2>/dev/null | grep -q "$s" || missing="$missing $s"; done
+	if [ -z "$missing" ]; then passed=$((passed + 1)); echo "PASS: sanitizers reach C++ ($want)"
+	else failed=$((failed + 1)); echo "FAIL: sanitizers reach C++: probe.o does not call$missing"; fi
 fi
 
 echo "cxx-rules($flavour): $passed passed, $failed failed, $skipped skipped"
