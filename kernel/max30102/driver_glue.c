@@ -473,6 +473,13 @@ static void mx_vitals_publish_locked(struct mx_dev *md, const struct mxrt_vitals
 	mx_vitals_report(md, out ?: &none);
 }
 
+/* The sensor stopped or vitals were switched: the estimator starts afresh, no values meanwhile. */
+static void mx_vitals_withdraw_locked(struct mx_dev *md)
+{
+	mxrt_vitals_reset(&md->vitals);
+	mx_vitals_publish_locked(md, NULL);
+}
+
 /*
  * The records of one burst (md->recs[0..n)) to the estimator, in the order the ring got them;
  * its output is published when it moved (a change, or a beat evaluated). md->lock held.
@@ -1336,8 +1343,7 @@ static ssize_t vitals_enable_store(struct device *dev, struct device_attribute *
 		return -EINVAL;
 	rt_mutex_lock(&md->lock);
 	if (v != md->vitals_on) {
-		mxrt_vitals_reset(&md->vitals);
-		mx_vitals_publish_locked(md, NULL);
+		mx_vitals_withdraw_locked(md);
 		WRITE_ONCE(md->vitals_on, v);
 	}
 	rt_mutex_unlock(&md->lock);
@@ -2233,8 +2239,11 @@ static int mx_probe(struct i2c_client *client)
 	err = mx_apply_locked(md, &md->cfg);
 	err = err ?: mx_stop_locked(md);
 	mx_unguard(md);
-	if (!err)
+	if (!err) {
 		mxrt_acq_suspended(&md->acq, MXRT_PM_RUNTIME, 0);
+		/* what the FIFO held at the stop was fed to the estimator: off means no values */
+		mx_vitals_withdraw_locked(md);
+	}
 	rt_mutex_unlock(&md->lock);
 	if (err)
 		return dev_err_probe(dev, err, "configure\n");
@@ -2325,10 +2334,8 @@ static int mx_runtime_suspend(struct device *dev)
 	if (err)
 		dev_warn(dev, "shutdown failed: %d\n", err);
 	err = mxrt_acq_suspended(&md->acq, READ_ONCE(md->pm_kind), err);
-	if (!err) { /* the sensor is off: no values until it runs again */
-		mxrt_vitals_reset(&md->vitals);
-		mx_vitals_publish_locked(md, NULL);
-	}
+	if (!err) /* the sensor is off: no values until it runs again */
+		mx_vitals_withdraw_locked(md);
 	rt_mutex_unlock(&md->lock);
 	if (err) {
 		pm_runtime_mark_last_busy(dev);
