@@ -48,22 +48,26 @@ int MakeFifo(const std::string &dir, const std::string &device_name, std::string
 		*why = "mkdir " + dir + ": " + std::strerror(e);
 		return -e;
 	}
-	*path = dir + "/" + device_name + ".fifo";
+	// *path is set only for a FIFO that is the daemon's: the daemon removes *path at exit.
+	const std::string p = dir + "/" + device_name + ".fifo";
 	struct stat st;
-	if (lstat(path->c_str(), &st) == 0) {
-		if (S_ISFIFO(st.st_mode))
-			return 0; // a crashed daemon's: the same FIFO serves again
-		*why = *path + " exists and is not a FIFO: not touching it";
-		return -EEXIST;
+	if (lstat(p.c_str(), &st) == 0) {
+		if (!S_ISFIFO(st.st_mode)) {
+			*why = p + " exists and is not a FIFO: not touching it";
+			return -EEXIST;
+		}
+		*path = p; // a crashed daemon's: the same FIFO serves again
+		return 0;
 	}
 	const mode_t old = umask(0);
-	const int r = mkfifo(path->c_str(), 0644);
+	const int r = mkfifo(p.c_str(), 0644);
 	umask(old);
 	if (r != 0) {
 		const int e = errno;
-		*why = "mkfifo " + *path + ": " + std::strerror(e);
+		*why = "mkfifo " + p + ": " + std::strerror(e);
 		return -e;
 	}
+	*path = p;
 	return 0;
 }
 

@@ -39,6 +39,8 @@ struct Outputs {
 // The message queue "/<prefix>-<device>": a stale one (a crashed daemon's) is replaced. -errno.
 int OpenMessageQueue(const std::string &name, std::uint32_t maxmsg, unsigned mode, mqd_t *out, std::string *why);
 // The FIFO <dir>/<device>.fifo (the directory is made; an existing FIFO is reused). -errno.
+// *path is set only on success: anything else at that path (a file, a symlink) is not the
+// daemon's, is refused (-EEXIST), and is not removed at exit.
 int MakeFifo(const std::string &dir, const std::string &device_name, std::string *path, std::string *why);
 
 class Consumers {

@@ -58,6 +58,13 @@ chmod +x "$t/mxrtd-timeout"
 bin=$t/mxrtd-timeout
 expect not-a-max30102 1 '/dev/null: a read returned end of file, which /dev/max30102-N never does' "${run[@]}" /dev/null
 expect one-device-two-names 2 '/dev//null is a device this mxrtd already serves under another name' "${run[@]}" /dev/null /dev//null
+# a FIFO path that is already something else is refused, and left as it was (not removed at exit)
+mkdir "$t/fifo" && echo keep >"$t/fifo/null.fifo"
+expect fifo-path-taken 1 "$t/fifo/null.fifo exists and is not a FIFO: not touching it" \
+	--lock-memory off --policy other --io read --no-mqueue --consumer-priority 0 --shm-prefix "mxrtd-clitest-$$" \
+	--fifo-dir "$t/fifo" /dev/null
+if [ "$(cat "$t/fifo/null.fifo" 2>/dev/null)" = keep ]; then res PASS fifo-path-taken-left-alone
+else res FAIL fifo-path-taken-left-alone "$(ls -la "$t/fifo")"; fi
 expect cpus-offline 3 '/dev/null: CPUs 1023 refused \(Invalid argument\): each must be online' "${run[@]}" --cpus 1023 /dev/null
 expect consumer-cpus-offline 3 'consumer threads: CPUs 1023 refused' "${run[@]}" --consumer-cpus 1023 /dev/null
 bin=build/host/bin/mxrtd
