@@ -8,11 +8,12 @@
 #include <climits>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <set>
 #include <sstream>
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <toml++/toml.h>
@@ -394,25 +395,49 @@ bool ParseToml(const std::string &text, const std::string &file, Config *out, st
 }
 
 bool LoadTomlFile(const std::string &path, Config *c, std::string *err) {
-	// A directory opens as an ifstream and reads as nothing, which parses as "no settings": the
-	// defaults would be taken (and, on SIGHUP, reloaded) without a word.
-	struct stat st;
-	if (stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
-		*err = path + ": a directory, not a config file";
-		return false;
-	}
-	std::ifstream in(path, std::ios::binary);
-	if (!in) {
+	// Only a regular file is a configuration file. A directory opens and reads as nothing, which
+	// parses as "no settings": the defaults would be taken (and, on SIGHUP, reloaded) without a
+	// word. A FIFO without a writer blocks the open for ever (at SIGHUP: the main thread, which
+	// then no longer stops at SIGTERM), a device such as /dev/zero never ends. O_NONBLOCK: the
+	// open of a FIFO returns at once, so that fstat can refuse it.
+	const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0) {
 		*err = path + ": " + std::strerror(errno);
 		return false;
 	}
-	std::stringstream ss;
-	ss << in.rdbuf();
-	if (in.bad()) {
-		*err = path + ": read error";
+	struct stat st;
+	const char *why = nullptr;
+	if (fstat(fd, &st) != 0)
+		why = std::strerror(errno);
+	else if (S_ISDIR(st.st_mode))
+		why = "a directory, not a config file";
+	else if (!S_ISREG(st.st_mode))
+		why = "not a regular file (a FIFO, a device or a socket), not a config file";
+	else if (st.st_size > kMaxConfigBytes)
+		why = "larger than 1 MiB, not a config file";
+	if (why) {
+		*err = path + ": " + why;
+		close(fd);
 		return false;
 	}
-	return ParseToml(ss.str(), path, c, err);
+	std::string text(std::size_t(st.st_size), '\0');
+	std::size_t got = 0;
+	while (got < text.size()) {
+		const ssize_t n = read(fd, &text[got], text.size() - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			*err = path + ": " + std::strerror(errno);
+			close(fd);
+			return false;
+		}
+		if (n == 0)
+			break; // truncated meanwhile: parse what there is
+		got += std::size_t(n);
+	}
+	close(fd);
+	text.resize(got);
+	return ParseToml(text, path, c, err);
 }
 
 // ---- validation ----------------------------------------------------------------------------------

@@ -87,7 +87,9 @@ struct Config {
 // The file's settings over *c (which holds the defaults, or what came before). On error: false,
 // *err = "FILE:LINE:COL: message", *c unchanged.
 bool ParseToml(const std::string &text, const std::string &file, Config *c, std::string *err);
-// Reads and parses a file (ENOENT and friends are errors too).
+// Reads and parses a file (ENOENT and friends are errors too). Only a regular file of at most
+// kMaxConfigBytes: a directory, a FIFO, a device or a socket is refused at once (never waited on).
+constexpr long kMaxConfigBytes = 1 << 20;
 bool LoadTomlFile(const std::string &path, Config *c, std::string *err);
 
 // Every value in range, every combination allowed (the MAX30102's rate/pulse-width table where a

@@ -67,6 +67,10 @@ if [ "$(cat "$t/fifo/null.fifo" 2>/dev/null)" = keep ]; then res PASS fifo-path-
 else res FAIL fifo-path-taken-left-alone "$(ls -la "$t/fifo")"; fi
 expect cpus-offline 3 '/dev/null: CPUs 1023 refused \(Invalid argument\): each must be online' "${run[@]}" --cpus 1023 /dev/null
 expect consumer-cpus-offline 3 'consumer threads: CPUs 1023 refused' "${run[@]}" --consumer-cpus 1023 /dev/null
+# a config "file" that is a FIFO nobody writes, or a device, is refused at once (it hung in open)
+mkfifo "$t/cfg.fifo"
+expect config-fifo 2 "cfg.fifo: not a regular file" -c "$t/cfg.fifo" --check-config /dev/max30102-0
+expect config-device 2 "/dev/zero: not a regular file" -c /dev/zero --check-config /dev/max30102-0
 bin=build/host/bin/mxrtd
 if ls /dev/shm | grep -q "mxrtd-clitest-$$"; then res FAIL nothing-left-after-refusal "$(ls /dev/shm)"
 else res PASS nothing-left-after-refusal; fi

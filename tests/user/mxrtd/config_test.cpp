@@ -6,7 +6,10 @@
 // the same thing.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <string>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <vector>
 
 #include <max30102/regs.h>
@@ -75,6 +78,46 @@ TEST(MxrtdConfig, TheExampleFileParsesAndValidates) {
 	Config d = OneDevice();
 	d.devices = c.devices;
 	EXPECT_EQ(ToToml(c), ToToml(d));
+}
+
+// Only a regular file is read: a device reads as an empty file (the defaults, taken without a
+// word) or never ends (/dev/zero), a FIFO without a writer never opens; a huge file is no
+// configuration either. The configuration passed in is left as it was.
+TEST(MxrtdConfig, OnlyARegularFileIsAConfigFile) {
+	Config c = OneDevice();
+	c.ring_records = 1024;
+	const std::string before = ToToml(c);
+	std::string err;
+	EXPECT_FALSE(LoadTomlFile("/dev/null", &c, &err));
+	EXPECT_NE(err.find("/dev/null: not a regular file"), std::string::npos) << err;
+	err.clear();
+	EXPECT_FALSE(LoadTomlFile("/dev/zero", &c, &err));
+	EXPECT_NE(err.find("/dev/zero: not a regular file"), std::string::npos) << err;
+	char dir[] = "/tmp/mxrtd-config-test-XXXXXX";
+	ASSERT_NE(mkdtemp(dir), nullptr);
+	const std::string fifo = std::string(dir) + "/fifo.toml", big = std::string(dir) + "/big.toml";
+	ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+	err.clear();
+	EXPECT_FALSE(LoadTomlFile(fifo, &c, &err)); // at once: nobody writes it
+	EXPECT_NE(err.find("fifo.toml: not a regular file"), std::string::npos) << err;
+	err.clear();
+	EXPECT_FALSE(LoadTomlFile(dir, &c, &err));
+	EXPECT_NE(err.find("a directory, not a config file"), std::string::npos) << err;
+	{
+		std::FILE *f = std::fopen(big.c_str(), "w");
+		ASSERT_NE(f, nullptr);
+		const std::string comment(1023, '#');
+		for (int i = 0; i < 1025; i++) // 1 MiB + 1 KiB of comments: a valid TOML file
+			std::fprintf(f, "%s\n", comment.c_str());
+		std::fclose(f);
+	}
+	err.clear();
+	EXPECT_FALSE(LoadTomlFile(big, &c, &err));
+	EXPECT_NE(err.find("big.toml: larger than 1 MiB"), std::string::npos) << err;
+	EXPECT_EQ(ToToml(c), before);
+	unlink(fifo.c_str());
+	unlink(big.c_str());
+	rmdir(dir);
 }
 
 TEST(MxrtdConfig, EveryKeyIsRead) {
