@@ -35,6 +35,7 @@
 #include "messages.hpp"
 #include "sched.hpp"
 #include "shm.hpp"
+#include "../lib/stdout_check.hpp"
 
 namespace mxrtd {
 namespace {
@@ -425,7 +426,7 @@ int main(int argc, char **argv) {
 	const int pr = ParseCommandLine(argc, argv, &cl, &text);
 	if (pr >= 0) {
 		std::fputs(text.c_str(), pr == 0 ? stdout : stderr);
-		return pr;
+		return mxrt::cli::StdoutChecked("mxrtd", pr); // --help, --version: lost output is an error
 	}
 	Config cfg;
 	std::string err;
@@ -436,7 +437,7 @@ int main(int argc, char **argv) {
 	}
 	if (cl.check_config) {
 		std::fputs(ToToml(cfg).c_str(), stdout);
-		return 0;
+		return mxrt::cli::StdoutChecked("mxrtd", 0); // a script must not take a lost print for a valid file
 	}
 	LogInit(cfg.log_target, cfg.log_level);
 	// Every thread inherits this mask: INT/TERM/HUP are the main thread's (sigtimedwait), SIGUSR1

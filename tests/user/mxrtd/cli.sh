@@ -75,6 +75,10 @@ bin=build/host/bin/mxrtd
 if ls /dev/shm | grep -q "mxrtd-clitest-$$"; then res FAIL nothing-left-after-refusal "$(ls /dev/shm)"
 else res PASS nothing-left-after-refusal; fi
 
+full-stdout help-stdout-full --help
+full-stdout version-stdout-full --version
+full-stdout check-config-stdout-full --check-config /dev/max30102-0
+
 bin=build/host/bin/mxrt-top
 expect top-help 0 '--records' --help
 expect top-bad-flag 2 'usage: mxrt-top' --frobnicate
