@@ -219,6 +219,10 @@ public:
 			return false;
 		if (!n->is_string())
 			Fail(*n, std::string(key) + " must be a string");
+		// TOML allows "\u0000"; the paths and names here go to the kernel as C strings, which would
+		// end at it ("/dev/null\u0000x" would open /dev/null)
+		if (n->as_string()->get().find('\0') != std::string::npos)
+			Fail(*n, std::string(key) + " must not contain a NUL character (\\u0000)");
 		*out = n->as_string()->get();
 		return true;
 	}
