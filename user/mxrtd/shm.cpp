@@ -166,6 +166,10 @@ int CheckHeader(const mxrtd_shm *shm, std::size_t size) {
 	    shm->total_size != shm->header_size + u64(shm->ring_records) * shm->record_size ||
 	    shm->total_size > size)
 		return -EPROTO;
+	// ReadRing indexes by the ring's own copies: they must say what was checked above (0 slots
+	// would make the mask all ones, more the index run past the mapping).
+	if (shm->ring.records != shm->ring_records || shm->ring.record_size != shm->record_size)
+		return -EPROTO;
 	return 0;
 }
 

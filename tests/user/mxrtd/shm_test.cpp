@@ -126,6 +126,22 @@ TEST(MxrtdShm, OpenRefusesWhatIsNotThisAbi) {
 	w.shm()->ring_records = 128; // larger than the file
 	r = Segment::Open(name, &err);
 	EXPECT_EQ(err, -EPROTO);
+	w.shm()->ring_records = 64;
+	// the ring's own copy of its size, which the readers index by, disagreeing with the header:
+	// 0 slots (the index mask all ones: mxrt-top read far past the mapping, SIGSEGV), or more
+	for (const u32 bad : {0u, 128u, 1u << 20}) {
+		w.shm()->ring.records = bad;
+		r = Segment::Open(name, &err);
+		EXPECT_EQ(err, -EPROTO) << "ring.records " << bad;
+	}
+	w.shm()->ring.records = 64;
+	w.shm()->ring.record_size = 16;
+	r = Segment::Open(name, &err);
+	EXPECT_EQ(err, -EPROTO);
+	w.shm()->ring.record_size = sizeof(Record);
+	r = Segment::Open(name, &err);
+	EXPECT_EQ(err, 0); // as the daemon made it again
+	r.Close();
 	w.Shutdown();
 	EXPECT_EQ(ShmNameFor("mxrtd", "/dev/max30102-0"), "/mxrtd-max30102-0");
 	EXPECT_EQ(ShmNameFor("p", "max30102-1"), "/p-max30102-1");
