@@ -215,7 +215,8 @@ int Consume(const std::string &prefix, const std::vector<std::string> &devices, 
 	}
 	if (!OpenAll({names[0]}, &segs, false))
 		return 1;
-	const mxrtd_shm *shm = segs[0].shm();
+	const Segment &seg = segs[0];
+	const mxrtd_shm *shm = seg.shm();
 	RingCursor cur = RingCursor::AtHead(shm);
 	const std::uint32_t *words[2] = {&shm->events.samples.value, &shm->events.state.value};
 	const bool waitv = ProbeFutexWaitv() == 0;
@@ -233,10 +234,22 @@ int Consume(const std::string &prefix, const std::vector<std::string> &devices, 
 		const std::uint64_t now = NowNs();
 		std::uint32_t n = ReadRing(shm, &cur, buf, 64);
 		if (n == 0) {
-			if (waitv)
-				WaitAny(words, seen, 2, nullptr);
-			else
-				WaitOne(&shm->events.any.value, LoadWord(&shm->events.any.value), nullptr);
+			// Not for ever: a daemon that died never says STOPPED, so a wait that times out looks
+			// at its lock. The timeout also bounds a Ctrl-C that lands just before the wait (the
+			// handler has no SA_RESTART: one during the wait ends it at once).
+			timespec until;
+			clock_gettime(CLOCK_MONOTONIC, &until);
+			until.tv_nsec += 250000000;
+			if (until.tv_nsec >= 1000000000) {
+				until.tv_sec++;
+				until.tv_nsec -= 1000000000;
+			}
+			const WaitResult w = waitv ? WaitAny(words, seen, 2, &until)
+						   : WaitOne(&shm->events.any.value, LoadWord(&shm->events.any.value), &until);
+			if (w.error == -ETIMEDOUT && !seg.OwnerAlive()) {
+				std::fprintf(stderr, "mxrt-top: the daemon is no longer running (stale segment, pid %u)\n", shm->pid);
+				break;
+			}
 			continue;
 		}
 		for (std::uint32_t i = 0; i < n && got < want; i++) {
@@ -381,8 +394,13 @@ int Main(int argc, char **argv) {
 		return 2;
 	}
 
-	signal(SIGINT, OnSignal);
-	signal(SIGTERM, OnSignal);
+	// Without SA_RESTART (signal() sets it): a futex wait that a signal interrupts returns EINTR
+	// instead of going back to sleep, so that Ctrl-C ends --records while no sample comes.
+	struct sigaction sa {};
+	sa.sa_handler = OnSignal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, nullptr);
+	sigaction(SIGTERM, &sa, nullptr);
 	if (records > 0) {
 		if (cpu >= 0) {
 			cpu_set_t set;

@@ -11,7 +11,7 @@ cd "$(dirname "$0")/../../.."
 make --no-print-directory -s -f tests/unit/unit.mk build/host/bin/mxrtd build/host/bin/mxrt-top ||
 	{ echo "tools: 0 passed, 1 failed, 0 skipped"; exit 1; }
 t=$(mktemp -d)
-trap 'rm -rf "$t"' EXIT
+trap 'rm -rf "$t"; rm -f /dev/shm/mxrtd-clitest-$$-*' EXIT
 suite=mxrtd-cli
 . tests/user/lib.bash
 
@@ -90,5 +90,46 @@ expect top-records-zero 2 "--records: '0' is not a whole number" --records 0 -n 
 expect top-records-no-daemon 1 'no mxrtd segment in /dev/shm' --records 1 --prefix "mxrtd-none-$$"
 expect top-no-such-device 1 'no such segment \(is mxrtd running\?\)' --prefix "mxrtd-none-$$" --json max30102-7
 full-stdout top-help-stdout-full --help
+
+# A segment as a daemon leaves it (header, ring of 16, state RUNNING, this helper's pid); with
+# "hold", locked as a running daemon holds it, until the helper is killed. exec: in the background
+# ($!), the helper itself, so that killing it leaves nothing behind; run it in a subshell otherwise.
+mkseg() {
+	exec python3 - "$@" <<'PY'
+import fcntl, os, signal, struct, sys
+name, hold = sys.argv[1], sys.argv[2:] == ["hold"]
+buf = bytearray(4096 + 16 * 32)
+struct.pack_into("<QIIQIIII", buf, 0, 0x314853544452584D, 1, 4096, len(buf), 16, 32, os.getpid(), 0)
+buf[48:63] = b"/dev/max30102-0"
+struct.pack_into("<I", buf, 128 + 3 * 64, 1)       # events.state: MXRTD_STATE_RUNNING
+struct.pack_into("<QQII", buf, 640, 0, 0, 16, 32)  # ring: head, writing, records, record_size
+with open("/dev/shm/" + name, "wb") as f:
+    f.write(buf)
+if hold:
+    fd = os.open("/dev/shm/" + name, os.O_RDONLY)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    print("held", flush=True)
+    signal.pause()
+PY
+}
+# a crashed daemon's segment (RUNNING, nobody holds it): --records says so instead of waiting for ever
+(mkseg "mxrtd-clitest-$$-stale-max30102-0")
+printf '#!/bin/sh\nexec timeout -k 2 10 "%s" "$@"\n' "$PWD/$bin" >"$t/top-timeout"
+chmod +x "$t/top-timeout"
+bin=$t/top-timeout
+expect top-records-stale 1 'the daemon is no longer running \(stale segment' --prefix "mxrtd-clitest-$$-stale" --records 5
+bin=build/host/bin/mxrt-top
+rm -f "/dev/shm/mxrtd-clitest-$$-stale-max30102-0"
+# a running daemon with no samples: Ctrl-C (SIGINT) ends --records at once, with its summary
+mkseg "mxrtd-clitest-$$-live-max30102-0" hold >"$t/held" 2>&1 &
+holder=$!
+for _ in $(seq 50); do grep -q held "$t/held" && break; sleep 0.1; done
+out=$(timeout --preserve-status -k 3 -s INT 1 "$bin" --prefix "mxrtd-clitest-$$-live" --records 5 2>&1)
+got=$?
+if [ "$got" = 1 ] && grep -q '^records=0 ' <<<"$out"; then res PASS top-records-sigint
+else res FAIL top-records-sigint "exit $got, wanted 1 and the summary: $(head -c 300 <<<"$out")"; fi
+kill "$holder"
+wait "$holder" 2>/dev/null
+rm -f "/dev/shm/mxrtd-clitest-$$-live-max30102-0"
 echo "tools: $pass passed, $fail failed, 0 skipped"
 [ "$fail" -eq 0 ]
