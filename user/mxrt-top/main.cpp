@@ -180,10 +180,12 @@ int View(const std::string &prefix, const std::vector<std::string> &devices, boo
 	}
 	const bool tty = isatty(STDOUT_FILENO);
 	for (int i = 0; (count <= 0 || i < count) && !g_stop; i++) {
+		// A daemon that stopped, or died (its segment unlocked: it never says STOPPED), may have
+		// been started again under the same name with a new segment: look the names up again.
 		if (segs.empty() || std::any_of(segs.begin(), segs.end(), [](const Segment &s) {
-			    return LoadWord(&s.shm()->events.state.value) == MXRTD_STATE_STOPPED;
+			    return LoadWord(&s.shm()->events.state.value) == MXRTD_STATE_STOPPED || !s.OwnerAlive();
 		    }))
-			OpenAll(Names(prefix, devices), &segs, true); // the daemon restarted
+			OpenAll(Names(prefix, devices), &segs, true);
 		std::string screen;
 		char head[128];
 		time_t t = time(nullptr);

@@ -131,5 +131,20 @@ else res FAIL top-records-sigint "exit $got, wanted 1 and the summary: $(head -c
 kill "$holder"
 wait "$holder" 2>/dev/null
 rm -f "/dev/shm/mxrtd-clitest-$$-live-max30102-0"
+# the live view on a crashed daemon's segment follows the daemon started again in its place
+(mkseg "mxrtd-clitest-$$-again-max30102-0")
+"$bin" --prefix "mxrtd-clitest-$$-again" -i 0.1 -n 25 >"$t/view" 2>&1 &
+viewer=$!
+sleep 0.6
+rm -f "/dev/shm/mxrtd-clitest-$$-again-max30102-0" # as the new daemon does: a new segment, same name
+mkseg "mxrtd-clitest-$$-again-max30102-0" hold >"$t/held2" 2>&1 &
+holder=$!
+wait "$viewer"
+last=$(tac "$t/view" | sed -n '2,/^--$/p' | grep '^/dev/max30102-0 ')
+if grep -q "^/dev/max30102-0  running  pid $holder " <<<"$last"; then res PASS top-view-follows-restart
+else res FAIL top-view-follows-restart "last screen: $last (new pid $holder)"; fi
+kill "$holder"
+wait "$holder" 2>/dev/null
+rm -f "/dev/shm/mxrtd-clitest-$$-again-max30102-0"
 echo "tools: $pass passed, $fail failed, 0 skipped"
 [ "$fail" -eq 0 ]
