@@ -171,6 +171,24 @@ std::string FormatCpuList(const std::vector<int> &cpus) {
 	return s;
 }
 
+// ---- single values, checked where they are read (the file, with the line) and again in Validate
+// (the flags) -----------------------------------------------------------------------------------------
+
+static bool ShmPrefixOk(const std::string &p) {
+	return !p.empty() && p.size() <= 64 &&
+	       p.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == std::string::npos;
+}
+static std::string ShmPrefixError(const std::string &p) {
+	return "shm_prefix must be 1..64 letters, digits, '_', '.' or '-', not '" + p + "'";
+}
+static bool CgroupNameOk(const std::string &n) { return n.find('/') == std::string::npos && (n.empty() || n[0] != '.'); }
+static std::string CgroupNameError(const std::string &n) {
+	return "cpuset_partition is a cgroup name (no '/', not starting with '.'), not '" + n + "'";
+}
+static std::string DevicePathError(const std::string &p) {
+	return "device path must be absolute (/dev/max30102-N), not '" + p + "'";
+}
+
 // ---- the TOML file ---------------------------------------------------------------------------------
 
 namespace {
@@ -264,6 +282,8 @@ void ReadDevice(const Reader &r, const toml::table &t, DeviceSettings *d) {
 				   "fifo_almost_full", "led_red_ua", "led_ir_ua"});
 	if (!r.Str(t, "path", &d->path))
 		throw FileError{"a [[device]] without path"};
+	if (d->path.empty() || d->path[0] != '/')
+		r.Fail(*t.get("path"), DevicePathError(d->path));
 	std::string mode;
 	if (r.Str(t, "mode", &mode)) {
 		std::uint32_t m;
@@ -312,11 +332,14 @@ bool ParseToml(const std::string &text, const std::string &file, Config *out, st
 			if (!arr)
 				r.Fail(*dev, "device must be an array of tables: [[device]]");
 			c.devices.clear();
+			std::set<std::string> paths;
 			for (const toml::node &n : *arr) {
 				if (!n.is_table())
 					r.Fail(n, "each device must be a table: [[device]]");
 				DeviceSettings d;
 				ReadDevice(r, *n.as_table(), &d);
+				if (!paths.insert(d.path).second)
+					r.Fail(*n.as_table()->get("path"), "device " + d.path + " is named twice");
 				c.devices.push_back(d);
 			}
 		}
@@ -339,7 +362,8 @@ bool ParseToml(const std::string &text, const std::string &file, Config *out, st
 				else if (!ParseCpuList(s, &c.cpus))
 					r.Fail(*t->get("cpus"), "cpus must be a CPU list such as \"1\" or \"0-1,3\", not '" + s + "'");
 			}
-			r.Str(*t, "cpuset_partition", &c.cpuset_partition);
+			if (r.Str(*t, "cpuset_partition", &c.cpuset_partition) && !CgroupNameOk(c.cpuset_partition))
+				r.Fail(*t->get("cpuset_partition"), CgroupNameError(c.cpuset_partition));
 			r.Word(*t, "fallback", kSchedFallbacks, &c.sched_fallback);
 			r.Word(*t, "io", kIoMethods, &c.io);
 			r.Word(*t, "io_fallback", kIoFallbacks, &c.io_fallback);
@@ -365,7 +389,8 @@ bool ParseToml(const std::string &text, const std::string &file, Config *out, st
 		if (const toml::table *t = r.Section(root, "outputs")) {
 			r.OnlyKeys(*t, "outputs", {"shm_prefix", "shm_mode", "ring_records", "mqueue", "mqueue_maxmsg", "fifo",
 						   "fifo_dir", "temp_interval_ms"});
-			r.Str(*t, "shm_prefix", &c.shm_prefix);
+			if (r.Str(*t, "shm_prefix", &c.shm_prefix) && !ShmPrefixOk(c.shm_prefix))
+				r.Fail(*t->get("shm_prefix"), ShmPrefixError(c.shm_prefix));
 			std::string mode;
 			if (r.Str(*t, "shm_mode", &mode)) {
 				char *end = nullptr;
@@ -456,7 +481,7 @@ bool Validate(const Config &c, std::string *err) {
 	std::set<std::string> seen;
 	for (const DeviceSettings &d : c.devices) {
 		if (d.path.empty() || d.path[0] != '/') {
-			*err = "device '" + d.path + "': give the absolute path (/dev/max30102-N)";
+			*err = DevicePathError(d.path);
 			return false;
 		}
 		if (!seen.insert(d.path).second) {
@@ -477,7 +502,8 @@ bool Validate(const Config &c, std::string *err) {
 	}
 	if (c.policy == Policy::kDeadline) {
 		if (c.runtime_ns < 10000) {
-			*err = "acquisition runtime_us must be at least 10";
+			*err = "[acquisition] runtime_us must be at least 10 under SCHED_DEADLINE, not " +
+			       std::to_string(c.runtime_ns / 1000);
 			return false;
 		}
 		if (!(c.runtime_ns <= c.deadline_ns && c.deadline_ns <= c.period_ns)) {
@@ -516,19 +542,20 @@ bool Validate(const Config &c, std::string *err) {
 		*err = "ring_records must be a power of two in [16, 1048576], not " + std::to_string(c.ring_records);
 		return false;
 	}
-	if (c.shm_prefix.empty() || c.shm_prefix.size() > 64 ||
-	    c.shm_prefix.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") != std::string::npos) {
-		*err = "shm_prefix must be 1..64 letters, digits, '_', '.' or '-', not '" + c.shm_prefix + "'";
+	if (!ShmPrefixOk(c.shm_prefix)) {
+		*err = ShmPrefixError(c.shm_prefix);
 		return false;
 	}
 	if (c.fifo && (c.fifo_dir.empty() || c.fifo_dir[0] != '/')) {
-		*err = "fifo_dir must be an absolute directory, not '" + c.fifo_dir + "'";
+		*err = "[outputs] fifo_dir must be an absolute directory (with fifo = true), not '" + c.fifo_dir + "'";
 		return false;
 	}
-	if (!c.cpuset_partition.empty() &&
-	    (c.cpus.empty() || c.cpuset_partition.find_first_of("/") != std::string::npos || c.cpuset_partition[0] == '.')) {
-		*err = c.cpus.empty() ? "cpuset_partition needs cpus (the CPUs to give the partition)"
-				      : "cpuset_partition is a cgroup name (no '/'), not '" + c.cpuset_partition + "'";
+	if (!CgroupNameOk(c.cpuset_partition)) {
+		*err = CgroupNameError(c.cpuset_partition);
+		return false;
+	}
+	if (!c.cpuset_partition.empty() && c.cpus.empty()) {
+		*err = "[acquisition] cpuset_partition needs cpus (the CPUs to give the partition)";
 		return false;
 	}
 	return true;

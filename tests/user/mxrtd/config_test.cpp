@@ -227,6 +227,13 @@ TEST(MxrtdConfig, BadFilesAreRefusedWithTheKeyAndLine) {
 		{"[[device]]\npath = \"/dev/x\"\nsample_rat = 400\n", "t.toml:3:1: unknown key 'sample_rat' in [[device]]"},
 		{"[[device]]\nmode = \"hr\"\n", "a [[device]] without path"},
 		{"[[device]]\npath = 3\n", "path must be a string"},
+		{"[[device]]\npath = \"max30102-0\"\n", "t.toml:2:8: device path must be absolute (/dev/max30102-N)"},
+		{"[[device]]\npath = \"\"\n", "t.toml:2:8: device path must be absolute"},
+		{"[[device]]\npath = \"/dev/x\"\n[[device]]\npath = \"/dev/x\"\n", "t.toml:4:8: device /dev/x is named twice"},
+		{"[outputs]\nshm_prefix = \"/mxrtd\"\n", "t.toml:2:14: shm_prefix must be 1..64 letters"},
+		{"[outputs]\nshm_prefix = \"\"\n", "t.toml:2:14: shm_prefix must be 1..64 letters"},
+		{"[acquisition]\ncpuset_partition = \"a/b\"\n", "t.toml:2:20: cpuset_partition is a cgroup name"},
+		{"[acquisition]\ncpuset_partition = \"..\"\n", "t.toml:2:20: cpuset_partition is a cgroup name"},
 		{"[[device]]\npath = \"/dev/null\\u0000x\"\n", "t.toml:2:8: path must not contain a NUL character"},
 		{"[outputs]\nfifo_dir = \"/run\\u0000/x\"\n", "t.toml:2:12: fifo_dir must not contain a NUL"},
 		{"[acquisition]\ncpuset_partition = \"a\\u0000\"\n", "cpuset_partition must not contain a NUL"},
@@ -286,7 +293,7 @@ TEST(MxrtdConfig, ValidateChecksTheCombinations) {
 	EXPECT_NE(Invalid(c).find("named twice"), std::string::npos);
 	c = OneDevice();
 	c.devices[0].path = "max30102-0";
-	EXPECT_NE(Invalid(c).find("absolute path"), std::string::npos);
+	EXPECT_NE(Invalid(c).find("device path must be absolute"), std::string::npos);
 	c = OneDevice();
 	c.ring_records = 1000;
 	EXPECT_NE(Invalid(c).find("power of two"), std::string::npos);
