@@ -458,6 +458,16 @@ void Acquisition::Handle(const Record *rec, std::uint32_t n, std::uint64_t now) 
 	caught_up_ = caught_up_ || n < cfg_.batch;
 	for (std::uint32_t i = 0; i < n; i++) {
 		const Record &r = rec[i];
+		// seq counts samples since the device was bound: it never stands still or goes back. A
+		// file that reads as whole records of anything (/dev/zero) is no MAX30102: stop, as for
+		// end of file, rather than publish it and log a violation per record, without end.
+		if (have_last_ && r.seq <= last_seq_) {
+			w.Add(&mxrtd_shm_stats::acq_read_errors, 1);
+			LOG_E("%s: record seq %llu after %llu: a MAX30102's seq only grows; not a MAX30102 record device? stopping",
+			      dev_->path().c_str(), (unsigned long long)r.seq, (unsigned long long)last_seq_);
+			failed_.store(true, std::memory_order_release);
+			return;
+		}
 		if (have_last_ && r.seq != last_seq_ + 1 + r.lost) {
 			violations++;
 			LOG_E("%s: sequence violation: seq %llu after %llu with lost %u", dev_->path().c_str(),

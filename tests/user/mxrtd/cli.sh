@@ -57,6 +57,13 @@ printf '#!/bin/sh\nexec timeout 30 "%s" "$@"\n' "$PWD/$bin" >"$t/mxrtd-timeout" 
 chmod +x "$t/mxrtd-timeout"
 bin=$t/mxrtd-timeout
 expect not-a-max30102 1 '/dev/null: a read returned end of file, which /dev/max30102-N never does' "${run[@]}" /dev/null
+# whole records of zeros (/dev/zero): a seq that does not advance is no MAX30102 either; it was
+# published, with an error line per record, for ever (hence the bounded output here)
+out=$(timeout 10 "$bin" "${run[@]}" /dev/zero 2>&1 | head -c 20000)
+got=${PIPESTATUS[0]}
+if [ "$got" = 1 ] && grep -q '/dev/zero: record seq 0 after 0: a MAX30102.s seq only grows; not a MAX30102 record device[?] stopping' <<<"$out" &&
+	[ "$(grep -c 'sequence violation' <<<"$out")" = 0 ]; then res PASS not-a-max30102-zeros
+else res FAIL not-a-max30102-zeros "exit $got, wanted 1: $(grep -v 'sequence violation' <<<"$out" | tail -3)"; fi
 expect one-device-two-names 2 '/dev//null is a device this mxrtd already serves under another name' "${run[@]}" /dev/null /dev//null
 # a FIFO path that is already something else is refused, and left as it was (not removed at exit)
 mkdir "$t/fifo" && echo keep >"$t/fifo/null.fifo"
