@@ -16,6 +16,7 @@
 // Exit: 0; 1 no daemon / an error / a violation in --records; 2 usage.
 #include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -355,6 +356,21 @@ const CLI::Validator kRecords(
 	},
 	"N >= 1");
 
+// A whole number in [lo, hi], decimal digits only, for the int options. CLI11's
+// NonNegativeNumber and PositiveNumber refused 0 with "Value 0 not in range 0.000000 to
+// 17976931348623157081...", a bound of 309 digits that does not even exclude the 0.
+CLI::Validator Whole(unsigned long long lo, unsigned long long hi, const std::string &what) {
+	const std::string range = "[" + std::to_string(lo) + ", " + std::to_string(hi) + "]";
+	return CLI::Validator(
+		[=](std::string &s) -> std::string {
+			unsigned long long n;
+			if (s.size() <= 19 && mxrt::cli::Decimal(s, lo, hi, &n))
+				return {};
+			return "'" + s + "' is not " + what + " in " + range;
+		},
+		"N in " + range);
+}
+
 } // namespace
 
 namespace {
@@ -370,16 +386,18 @@ int Main(int argc, char **argv) {
 	app.add_option("devices", devices, "devices (/dev/max30102-N or max30102-N); default: every running one");
 	app.add_flag("--json", json, "print one JSON array (one object per device) and exit");
 	app.add_option("-i,--interval", interval, "refresh interval, s (default 1)")->check(Seconds(0.05, 3600.0));
-	app.add_option("-n,--count", count, "refresh this many times, then exit (default: until Ctrl-C)")->check(CLI::NonNegativeNumber);
+	app.add_option("-n,--count", count, "refresh this many times, then exit (default: until Ctrl-C)")
+		->check(Whole(0, INT_MAX, "a number of refreshes"));
 	app.add_option("--records", records, "consume this many records from the shared ring and summarise them")
 		->check(kRecords);
 	app.add_option("--stall", stall_ms, "with --records: stop reading for this long after the first batch (ms)")
 		->check(CLI::Range(0, 600000));
 	app.add_option("--priority", priority, "with --records: run as SCHED_FIFO at this priority")->check(CLI::Range(1, 99));
 	app.add_option("--cpu", cpu, "with --records: pin to this CPU")->check(CLI::Range(0, 1023));
-	app.add_option("--messages", messages, "read this many vitals messages from the message queue")->check(CLI::PositiveNumber);
+	app.add_option("--messages", messages, "read this many vitals messages from the message queue")
+		->check(Whole(1, INT_MAX, "a number of messages"));
 	app.add_option("--timeout-ms", timeout_ms, "with --messages: give up after this long without one (default 10000)")
-		->check(CLI::PositiveNumber);
+		->check(Whole(1, INT_MAX, "a number of milliseconds"));
 	app.add_option("--prefix", prefix, "the daemon's shm_prefix (default mxrtd)");
 	try {
 		app.parse(argc, argv);

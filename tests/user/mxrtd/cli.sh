@@ -94,6 +94,9 @@ expect top-no-daemon 1 'no mxrtd segment in /dev/shm' --prefix "mxrtd-none-$$" -
 expect top-interval-nan 2 "--interval: 'nan' is not a number of seconds" -i nan --prefix "mxrtd-none-$$" --json
 expect top-records-negative 2 "--records: '-5' is not a whole number of records" --records -5 --prefix "mxrtd-none-$$"
 expect top-records-zero 2 "--records: '0' is not a whole number" --records 0 -n 1 --prefix "mxrtd-none-$$"
+expect top-count-negative 2 "--count: '-1' is not a number of refreshes in \\[0, 2147483647\\]$" -n -1 --prefix "mxrtd-none-$$"
+expect top-messages-zero 2 "--messages: '0' is not a number of messages in \\[1, 2147483647\\]$" --messages 0 --prefix "mxrtd-none-$$"
+expect top-timeout-zero 2 "--timeout-ms: '0' is not a number of milliseconds in \\[1, " --timeout-ms 0 --messages 1 --prefix "mxrtd-none-$$"
 expect top-records-no-daemon 1 'no mxrtd segment in /dev/shm' --records 1 --prefix "mxrtd-none-$$"
 expect top-no-such-device 1 'no such segment \(is mxrtd running\?\)' --prefix "mxrtd-none-$$" --json max30102-7
 full-stdout top-help-stdout-full --help
