@@ -185,6 +185,14 @@ static bool CgroupNameOk(const std::string &n) { return n.find('/') == std::stri
 static std::string CgroupNameError(const std::string &n) {
 	return "cpuset_partition is a cgroup name (no '/', not starting with '.'), not '" + n + "'";
 }
+// Group and others only read what the daemon publishes. Write access to the segment would let
+// any of them change the ring's geometry under the daemon (ring.records = 0: the root daemon's
+// next batch is written out of bounds, SIGSEGV), and to the queue, send forged vitals.
+constexpr std::uint32_t kShmModeNoWrite = 0022;
+static std::string ShmModeWriteError(const std::string &mode) {
+	return "shm_mode must not let the group or others write (readers only read; the segment and the queue are "
+	       "the daemon's to write), not '" + mode + "'";
+}
 static std::string DevicePathError(const std::string &p) {
 	return "device path must be absolute (/dev/max30102-N), not '" + p + "'";
 }
@@ -398,6 +406,8 @@ bool ParseToml(const std::string &text, const std::string &file, Config *out, st
 				const unsigned long m = std::strtoul(mode.c_str(), &end, 8);
 				if (mode.empty() || mode.find_first_not_of("01234567") != std::string::npos || *end || errno || m > 0777)
 					r.Fail(*t->get("shm_mode"), "shm_mode must be an octal mode such as \"0644\", not '" + mode + "'");
+				if (m & kShmModeNoWrite)
+					r.Fail(*t->get("shm_mode"), ShmModeWriteError(mode));
 				c.shm_mode = std::uint32_t(m);
 			}
 			r.Uint<std::uint32_t>(*t, "ring_records", 16, 1u << 20, &c.ring_records);
@@ -536,6 +546,12 @@ bool Validate(const Config &c, std::string *err) {
 	}
 	if (c.shm_mode > 0777) {
 		*err = "shm_mode must be at most 0777";
+		return false;
+	}
+	if (c.shm_mode & kShmModeNoWrite) {
+		char mode[16];
+		std::snprintf(mode, sizeof(mode), "%04o", c.shm_mode);
+		*err = ShmModeWriteError(mode);
 		return false;
 	}
 	if (!IsPow2(c.ring_records) || c.ring_records < 16 || c.ring_records > (1u << 20)) {

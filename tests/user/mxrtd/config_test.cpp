@@ -253,6 +253,8 @@ TEST(MxrtdConfig, BadFilesAreRefusedWithTheKeyAndLine) {
 		{"[memory]\nlock = \"yes\"\n", "lock must be one of required, try, off"},
 		{"[memory]\nlocked = true\n", "unknown key 'locked' in [memory]"},
 		{"[outputs]\nshm_mode = \"0999\"\n", "shm_mode must be an octal mode"},
+		{"[outputs]\nshm_mode = \"0666\"\n", "t.toml:2:12: shm_mode must not let the group or others write"},
+		{"[outputs]\nshm_mode = \"0620\"\n", "t.toml:2:12: shm_mode must not let the group or others write"},
 		{"[outputs]\nring_records = 8\n", "ring_records must be in [16, 1048576]"},
 		{"[outputs]\nmqueue = \"yes\"\n", "mqueue must be true or false"},
 		{"[log]\nlevel = \"trace\"\n", "level must be one of error, warning, info, debug"},
@@ -297,6 +299,13 @@ TEST(MxrtdConfig, ValidateChecksTheCombinations) {
 	c = OneDevice();
 	c.ring_records = 1000;
 	EXPECT_NE(Invalid(c).find("power of two"), std::string::npos);
+	c = OneDevice();
+	c.shm_mode = 0646;
+	const std::string werr = Invalid(c);
+	EXPECT_NE(werr.find("shm_mode must not let the group or others write"), std::string::npos) << werr;
+	EXPECT_NE(werr.find("not '0646'"), std::string::npos) << werr;
+	c.shm_mode = 0640; // the group reads, nobody else
+	EXPECT_TRUE(Validate(c, &err)) << err;
 	c = OneDevice();
 	c.shm_prefix = "a/b";
 	EXPECT_NE(Invalid(c).find("shm_prefix"), std::string::npos);
