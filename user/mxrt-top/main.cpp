@@ -141,18 +141,25 @@ std::string Text(const Snapshot &s) {
 	return b;
 }
 
-bool OpenAll(const std::vector<std::string> &names, std::vector<Segment> *segs, bool quiet) {
+// Opens the segments; a name that cannot be opened is said on stderr, or, with `refused`, in
+// that string (the live view shows it on its screen).
+bool OpenAll(const std::vector<std::string> &names, std::vector<Segment> *segs, std::string *refused = nullptr) {
 	segs->clear();
+	if (refused)
+		refused->clear();
 	for (const std::string &n : names) {
 		int err = 0;
 		Segment s = Segment::Open(n, &err);
 		if (err != 0) {
-			if (!quiet)
-				std::fprintf(stderr, "mxrt-top: /dev/shm%s: %s\n", n.c_str(),
-					     err == -ENOENT   ? "no such segment (is mxrtd running?)"
-					     : err == -EPROTO ? "not a segment of this ABI version"
-					     : err == -EAGAIN ? "still being set up"
-							      : std::strerror(-err));
+			const std::string line = "/dev/shm" + n + ": " +
+						 (err == -ENOENT   ? "no such segment (is mxrtd running?)"
+						  : err == -EPROTO ? "not a segment of this ABI version"
+						  : err == -EAGAIN ? "still being set up"
+								   : std::strerror(-err));
+			if (refused)
+				*refused += line + "\n";
+			else
+				std::fprintf(stderr, "mxrt-top: %s\n", line.c_str());
 			continue;
 		}
 		segs->push_back(std::move(s));
@@ -168,7 +175,7 @@ int View(const std::string &prefix, const std::vector<std::string> &devices, boo
 		return 1;
 	}
 	if (json) {
-		if (!OpenAll(names, &segs, false))
+		if (!OpenAll(names, &segs))
 			return 1;
 		std::string out = "[";
 		for (std::size_t i = 0; i < segs.size(); i++) {
@@ -180,19 +187,22 @@ int View(const std::string &prefix, const std::vector<std::string> &devices, boo
 		return 0;
 	}
 	const bool tty = isatty(STDOUT_FILENO);
+	std::string refused; // names found but not opened: said on every screen, not taken for "no segment"
 	for (int i = 0; (count <= 0 || i < count) && !g_stop; i++) {
 		// A daemon that stopped, or died (its segment unlocked: it never says STOPPED), may have
 		// been started again under the same name with a new segment: look the names up again.
-		if (segs.empty() || std::any_of(segs.begin(), segs.end(), [](const Segment &s) {
+		// A name refused last time (still being set up, say) is tried again too.
+		if (segs.empty() || !refused.empty() || std::any_of(segs.begin(), segs.end(), [](const Segment &s) {
 			    return LoadWord(&s.shm()->events.state.value) == MXRTD_STATE_STOPPED || !s.OwnerAlive();
 		    }))
-			OpenAll(Names(prefix, devices), &segs, true);
+			OpenAll(Names(prefix, devices), &segs, &refused);
 		std::string screen;
 		char head[128];
 		time_t t = time(nullptr);
 		std::strftime(head, sizeof(head), "mxrt-top  %H:%M:%S", localtime(&t));
 		screen += std::string(head) + "  (every " + std::to_string(int(interval * 1000)) + " ms; Ctrl-C quits)\n\n";
-		if (segs.empty())
+		screen += refused;
+		if (segs.empty() && refused.empty())
 			screen += "no mxrtd segment in /dev/shm (is mxrtd running?)\n";
 		for (const Segment &seg : segs) {
 			Snapshot s = TakeSnapshot(seg);
@@ -216,7 +226,7 @@ int Consume(const std::string &prefix, const std::vector<std::string> &devices, 
 		std::fprintf(stderr, "mxrt-top: no mxrtd segment in /dev/shm (is mxrtd running?)\n");
 		return 1;
 	}
-	if (!OpenAll({names[0]}, &segs, false))
+	if (!OpenAll({names[0]}, &segs))
 		return 1;
 	const Segment &seg = segs[0];
 	const mxrtd_shm *shm = seg.shm();

@@ -122,6 +122,14 @@ if hold:
     signal.pause()
 PY
 }
+# a segment of another ABI version: the live view says so, not "no mxrtd segment"
+(mkseg "mxrtd-clitest-$$-v2-max30102-0")
+printf '\002' | dd of="/dev/shm/mxrtd-clitest-$$-v2-max30102-0" bs=1 seek=8 conv=notrunc status=none # version 2
+expect top-view-other-version 0 "^/dev/shm/mxrtd-clitest-$$-v2-max30102-0: not a segment of this ABI version$" \
+	--prefix "mxrtd-clitest-$$-v2" -n 1
+expect top-json-other-version 1 "/dev/shm/mxrtd-clitest-$$-v2-max30102-0: not a segment of this ABI version" \
+	--prefix "mxrtd-clitest-$$-v2" --json
+rm -f "/dev/shm/mxrtd-clitest-$$-v2-max30102-0"
 # a crashed daemon's segment (RUNNING, nobody holds it): --records says so instead of waiting for ever
 (mkseg "mxrtd-clitest-$$-stale-max30102-0")
 printf '#!/bin/sh\nexec timeout -k 2 10 "%s" "$@"\n' "$PWD/$bin" >"$t/top-timeout"
