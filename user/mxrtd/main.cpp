@@ -136,18 +136,26 @@ int Daemon::OpenDevice(Pipeline *p) {
 		return 1;
 	}
 	Segment::Found found;
-	std::uint32_t owner = 0;
+	std::uint32_t owner = 0, owner_uid = 0;
 	int e = 0;
-	p->seg = Segment::Create(name, cfg_.ring_records, cfg_.shm_mode, &e, &found, &owner);
+	p->seg = Segment::Create(name, cfg_.ring_records, cfg_.shm_mode, &e, &found, &owner, &owner_uid);
 	if (e == -EBUSY) {
 		LOG_E("/dev/shm%s is held by a running process%s: not starting a second instance", name.c_str(),
 		      owner ? (" (pid " + std::to_string(owner) + ")").c_str() : "");
 		return 4;
 	}
+	if (e != 0 && found == Segment::Found::kForeign) {
+		LOG_E("/dev/shm%s belongs to another user (uid %u) and cannot be replaced: %s", name.c_str(), owner_uid,
+		      std::strerror(-e));
+		return 1;
+	}
 	if (e != 0) {
 		LOG_E("shared memory /dev/shm%s: %s", name.c_str(), std::strerror(-e));
 		return 1;
 	}
+	if (found == Segment::Found::kForeign)
+		LOG_W("/dev/shm%s belonged to another user (uid %u), not to a daemon of this one: replaced", name.c_str(),
+		      owner_uid);
 	if (found == Segment::Found::kStale)
 		LOG_W("/dev/shm%s was left by a daemon that is no longer running%s: replaced", name.c_str(),
 		      owner ? (" (pid " + std::to_string(owner) + ")").c_str() : "");

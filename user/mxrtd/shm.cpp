@@ -91,7 +91,7 @@ static bool LockExclusive(int fd) {
 }
 
 Segment Segment::Create(const std::string &name, u32 ring_records, unsigned mode, int *err, Found *found,
-			u32 *owner_pid) {
+			u32 *owner_pid, u32 *owner_uid) {
 	Segment s;
 	if (found)
 		*found = Found::kNothing;
@@ -110,6 +110,22 @@ Segment Segment::Create(const std::string &name, u32 ring_records, unsigned mode
 					continue; // unlinked meanwhile
 				*err = -errno;
 				return s;
+			}
+			// Another user's file (/dev/shm is world-writable): nothing it says or locks is a
+			// daemon's. Trusting it let any user keep the daemon from starting, with a lock on a
+			// file of this name and a made-up pid in it.
+			struct stat st;
+			if (fstat(fd, &st) == 0 && st.st_uid != geteuid()) {
+				if (found)
+					*found = Found::kForeign;
+				if (owner_uid)
+					*owner_uid = u32(st.st_uid);
+				close(fd);
+				if (shm_unlink(name.c_str()) != 0 && errno != ENOENT) {
+					*err = -errno;
+					return s;
+				}
+				continue;
 			}
 			const u32 pid = PidOf(fd);
 			if (owner_pid)

@@ -46,14 +46,18 @@ public:
 	~Segment() { Close(); }
 
 	// What Create found under the name before it made its own.
-	enum class Found { kNothing, kStale };
+	enum class Found { kNothing, kStale, kForeign };
 	// Creates the segment `name` ("/mxrtd-max30102-0") for a ring of `ring_records` (a power of
 	// two), locked (flock) by this process, in state STARTING. A segment of that name whose owner
 	// is alive (it holds the lock) is refused with -EBUSY (*owner_pid says who, when the segment
-	// says); one whose owner died is replaced (*found = kStale, *owner_pid = the dead pid).
-	// Other errors: -errno of shm_open/ftruncate/mmap. mode: the segment's permissions.
+	// says); one whose owner died is replaced (*found = kStale, *owner_pid = the dead pid). A file
+	// of that name that belongs to another user is no daemon's (a daemon's segment belongs to the
+	// daemon's user), whatever it says or whoever locks it: replaced too (*found = kForeign,
+	// *owner_uid = its owner), so that no other user can keep the daemon from starting.
+	// Other errors: -errno of shm_open/ftruncate/mmap (-EPERM: a foreign file this process may not
+	// remove). mode: the segment's permissions.
 	static Segment Create(const std::string &name, u32 ring_records, unsigned mode, int *err,
-			      Found *found = nullptr, u32 *owner_pid = nullptr);
+			      Found *found = nullptr, u32 *owner_pid = nullptr, u32 *owner_uid = nullptr);
 	// Maps an existing segment read-only: -ENOENT (no daemon), -EPROTO (not a segment of this
 	// ABI: magic, version or sizes), -EAGAIN (still starting), or -errno.
 	static Segment Open(const std::string &name, int *err);

@@ -9,7 +9,10 @@
 #include <atomic>
 #include <cerrno>
 #include <cstddef>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <thread>
 #include <unistd.h>
 #include <vector>
@@ -111,6 +114,44 @@ TEST(MxrtdShm, ALiveOwnerIsRefusedADeadOnesSegmentReplaced) {
 	EXPECT_EQ(owner, 4242u);
 	EXPECT_EQ(c.size(), 4096u + 128 * 32); // a new segment, not the old one reused
 	c.Shutdown();
+}
+
+// /dev/shm is world-writable: another user's file of the segment's name, locked, with a pid in
+// it, is not a running daemon. It kept the daemon from starting (-EBUSY: exit 4, which
+// systemd does not restart), naming whatever pid the file said.
+TEST(MxrtdShm, AnotherUsersFileIsNoDaemonsSegment) {
+	if (geteuid() != 0)
+		GTEST_SKIP() << "needs root, to give a file to another user";
+	const std::string name = Name("foreign");
+	struct Unlink {
+		std::string n;
+		~Unlink() { shm_unlink(n.c_str()); } // whatever is left under the name, if a check fails
+	} unlink_at_end{name};
+	const int fd = shm_open(name.c_str(), O_RDWR | O_CREAT | O_EXCL, 0644);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(ftruncate(fd, 4096 + 16 * 32), 0);
+	void *p = mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ASSERT_NE(p, MAP_FAILED);
+	InitHeader(static_cast<mxrtd_shm *>(p), 16, 1 /* a made-up pid */, 0, "/dev/max30102-0");
+	munmap(p, 4096);
+	ASSERT_EQ(fchown(fd, 65534, 65534), 0);
+	ASSERT_EQ(flock(fd, LOCK_EX), 0); // held, as by a running daemon (another open file: it conflicts)
+	int err = 1;
+	Segment::Found found = Segment::Found::kNothing;
+	u32 pid = 0, uid = 0;
+	Segment s = Segment::Create(name, 64, 0644, &err, &found, &pid, &uid);
+	ASSERT_EQ(err, 0);
+	EXPECT_EQ(found, Segment::Found::kForeign);
+	EXPECT_EQ(uid, 65534u);
+	struct stat st;
+	const int now = shm_open(name.c_str(), O_RDONLY, 0);
+	ASSERT_GE(now, 0);
+	ASSERT_EQ(fstat(now, &st), 0);
+	close(now);
+	EXPECT_EQ(st.st_uid, geteuid()); // the daemon's own, new segment
+	EXPECT_EQ(st.st_size, off_t(4096 + 64 * 32));
+	close(fd);
+	s.Shutdown();
 }
 
 TEST(MxrtdShm, OpenRefusesWhatIsNotThisAbi) {
