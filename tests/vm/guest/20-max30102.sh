@@ -286,8 +286,9 @@ pc_read() {
 	pc_rc=$?
 	pc_out=$(tail -1 /tmp/pc.out)
 	pc_resets=$(($(stat_of chip_resets || echo 0) - ${r0:-0}))
+	pc_status=$(cat $SYS/status) # before the autosuspend that follows the reader's close
 	echo "power cycle ($ctl at $rate Hz): reader rc $pc_rc: $pc_out; chip_resets +$pc_resets;" \
-		"status: $(cat $SYS/status); $(dmesg | grep 'chip was reset' | tail -1)"
+		"status: $pc_status; $(dmesg | grep 'chip was reset' | tail -1)"
 }
 # a RESTART record after the first record of a -v run, with lost=0 (the power cycle's loss is
 # not counted, and nothing else is made up for it)
@@ -300,8 +301,11 @@ restart_in_stream() {
 		END { exit !restart }' /tmp/pc.out
 }
 power_cycle_recovered() {
-	[ $pc_rc = 0 ] && continuous "$pc_out" "$1" && restart_in_stream && [ "$pc_resets" = 1 ] &&
-		grep -q '^running' $SYS/status
+	[ $pc_rc = 0 ] || { echo "power cycle: reader rc $pc_rc"; return 1; }
+	continuous "$pc_out" "$1" || { echo "power cycle: not $1 continuous records"; return 1; }
+	restart_in_stream || { echo "power cycle: no RESTART record with lost=0 after the first"; return 1; }
+	[ "$pc_resets" = 1 ] || { echo "power cycle: chip_resets +$pc_resets"; return 1; }
+	case $pc_status in running*) ;; *) echo "power cycle: status $pc_status"; return 1 ;; esac
 }
 pc_read 600 400 "power_on=1"
 check power-cycle-restarts-the-chip 'power_cycle_recovered 600'
