@@ -54,8 +54,12 @@ echo "pid $sl" >$D/control
 check nul-byte-refused sh -c "echo -ne 'untrack $sl\\0 6' 2>&1 >$D/control | grep -q 'Invalid argument' && grep -q '^$sl .* tracking ' $D/tasks"
 # a writer in another pid namespace is refused: its "pid 1" is not the files' (the host's) pid 1
 tasks_before=$(cut -d' ' -f1-4 $D/tasks) # pid tgid comm state (tracked_ms goes on)
-check other-pid-namespace-refused sh -c "unshare -p -f sh -c 'echo pid 1 >$D/control' 2>&1 | grep -q 'Operation not permitted'"
-check other-pid-namespace-changes-nothing [ "$tasks_before" = "$(cut -d' ' -f1-4 $D/tasks)" ]
+if unshare -p -f true 2>/dev/null; then
+	check other-pid-namespace-refused sh -c "unshare -p -f sh -c 'echo pid 1 >$D/control' 2>&1 | grep -q 'Operation not permitted'"
+	check other-pid-namespace-changes-nothing [ "$tasks_before" = "$(cut -d' ' -f1-4 $D/tasks)" ]
+else # the debug kernel (tinyconfig based) has no namespaces
+	skipped other-pid-namespace-refused "this kernel has no pid namespaces (unshare -p: $(unshare -p -f true 2>&1 | head -1))"
+fi
 echo "untrack $sl" >$D/control
 kill $sl
 wait $sl 2>/dev/null
