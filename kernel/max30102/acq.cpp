@@ -108,6 +108,8 @@ mxrt_u32 mxrt_max30102_config_writes(const mxrt_max30102_config *c, int has_irq,
 				     mxrt_reg_write out[MXRT_MAX30102_CONFIG_WRITES]) noexcept {
 	const ConfigRegs r = Encode(FromC(c));
 	const mxrt_reg_write w[MXRT_MAX30102_CONFIG_WRITES] = {
+		// the new mode, shut down: SPO2_CONFIG below is taken under its mode's rate table
+		{MAX30102_REG_MODE_CONFIG, u8(r.mode_config | MAX30102_MODE_SHDN)},
 		{MAX30102_REG_FIFO_CONFIG, u8(r.fifo_config | MAX30102_FIFO_ROLLOVER_EN)},
 		{MAX30102_REG_SPO2_CONFIG, r.spo2_config},
 		{MAX30102_REG_LED1_PA, r.led1_pa},

@@ -65,12 +65,15 @@ int mxrt_max30102_config_set(struct mxrt_max30102_config *c, mxrt_u32 f, mxrt_u3
 struct mxrt_reg_write {
 	mxrt_u8 reg, val;
 };
-#define MXRT_MAX30102_CONFIG_WRITES 12
+#define MXRT_MAX30102_CONFIG_WRITES 13
 /*
  * The writes that apply a valid configuration to a chip that is shut down (MODE_CONFIG with SHDN,
- * see mxrt_max30102_shutdown_value): every configuration register, the FIFO pointers and overflow
- * counter cleared, the interrupt enables (A_FULL only with an IRQ), and last MODE_CONFIG without
- * SHDN, which starts sampling. Returns the number of writes (MXRT_MAX30102_CONFIG_WRITES).
+ * see mxrt_max30102_shutdown_value): first the new mode, still shut down, so that SPO2_CONFIG is
+ * written under the mode it is for (the chip lowers a rate too high for the pulse width, and the
+ * highest rate depends on the mode: datasheet tables 11 and 12); every configuration register,
+ * the FIFO pointers and overflow counter cleared, the interrupt enables (A_FULL only with an
+ * IRQ), and last MODE_CONFIG without SHDN, which starts sampling. Returns the number of writes
+ * (MXRT_MAX30102_CONFIG_WRITES).
  */
 mxrt_u32 mxrt_max30102_config_writes(const struct mxrt_max30102_config *c, int has_irq,
 				     struct mxrt_reg_write out[MXRT_MAX30102_CONFIG_WRITES]) MXRT_NOEXCEPT;

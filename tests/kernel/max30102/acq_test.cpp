@@ -123,6 +123,24 @@ TEST(Max30102Config, WritesConfigureTheSimulatedChip) {
 	EXPECT_EQ(w[MXRT_MAX30102_CONFIG_WRITES - 1].reg, MAX30102_REG_MODE_CONFIG) << "sampling starts last";
 	EXPECT_EQ(w[MXRT_MAX30102_CONFIG_WRITES - 1].val, MAX30102_MODE_SPO2);
 	EXPECT_EQ(mxrt_max30102_shutdown_value(&c), MAX30102_MODE_SHDN | MAX30102_MODE_SPO2);
+	// the chip lowers a rate too high for the pulse width by its mode's table: the new mode is
+	// written (shut down) before SPO2_CONFIG, so that HR mode's 3200 Hz survives a switch from SpO2
+	ASSERT_EQ(mxrt_max30102_config_set(&c, MXRT_MAX30102_MODE, MAX30102_MODE_HR), 0);
+	ASSERT_EQ(mxrt_max30102_config_set(&c, MXRT_MAX30102_PULSE_WIDTH, 69), 0);
+	ASSERT_EQ(mxrt_max30102_config_set(&c, MXRT_MAX30102_SAMPLE_RATE, 3200), 0);
+	mxrt_reg_write hr[MXRT_MAX30102_CONFIG_WRITES];
+	mxrt_max30102_config_writes(&c, 1, hr);
+	EXPECT_EQ(hr[0].reg, MAX30102_REG_MODE_CONFIG);
+	EXPECT_EQ(hr[0].val, MAX30102_MODE_SHDN | MAX30102_MODE_HR) << "the new mode first, shut down";
+	uint32_t spo2_at = 0;
+	while (spo2_at < MXRT_MAX30102_CONFIG_WRITES && hr[spo2_at].reg != MAX30102_REG_SPO2_CONFIG)
+		spo2_at++;
+	EXPECT_GT(spo2_at, 0u) << "SPO2_CONFIG after the mode";
+	EXPECT_LT(spo2_at, unsigned(MXRT_MAX30102_CONFIG_WRITES - 1)) << "and before sampling starts";
+	EXPECT_EQ(hr[spo2_at].val & MAX30102_SPO2_SR, 0x1c) << "3200 Hz";
+	mxrt_max30102_config_default(&c);
+	ASSERT_EQ(mxrt_max30102_config_set(&c, MXRT_MAX30102_SAMPLE_RATE, 200), 0);
+	ASSERT_EQ(mxrt_max30102_config_set(&c, MXRT_MAX30102_FIFO_ALMOST_FULL, 20), 0);
 
 	const uint64_t t0 = 1'000'000'000;
 	mxrt_sim *sim = mxrt_sim_create(t0);
