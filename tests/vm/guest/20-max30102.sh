@@ -48,15 +48,26 @@ if [ -d /proc/device-tree/max30102-sim ]; then
 	check device-tree-binding dt_bound
 fi
 
-# 1. continuous samples at 100, 400 and 1000 Hz
+# 1. continuous samples at 100, 400 and 1000 Hz (SpO2 mode) and 3200 Hz (HR mode: the datasheet
+# allows no SpO2 at 3200 Hz; 3 bytes a sample instead of 6)
 # rate and pulse width are separate files but only some pairs are allowed: change them in the
-# order that keeps every intermediate pair valid
-setcfg() {
+# order that keeps every intermediate pair valid (HR mode allows every pair SpO2 mode does)
+setcfg() { # RATE PW
 	{ echo "$2" >$SYS/pulse_width && echo "$1" >$SYS/sample_rate; } 2>/dev/null ||
 		{ echo "$1" >$SYS/sample_rate && echo "$2" >$SYS/pulse_width; }
 }
-for spec in "100 411 1000" "400 411 2000" "1000 118 3000"; do
+for spec in "100 411 1000" "400 411 2000" "1000 118 3000" "3200 69 9600 hr"; do
 	set -- $spec
+	if [ "${4:-}" = hr ]; then
+		echo hr >$SYS/mode || bad "rate-$1" "mode hr refused"
+		# SpO2 at 3200 Hz is refused, and the refusal changes nothing
+		if echo 69 >$SYS/pulse_width && echo 3200 >$SYS/sample_rate && ! echo spo2 >$SYS/mode 2>/dev/null &&
+			[ "$(cat $SYS/mode)" = hr ] && [ "$(cat $SYS/sample_rate)" = 3200 ]; then
+			ok spo2-3200hz-refused
+		else
+			bad spo2-3200hz-refused "mode $(cat $SYS/mode), $(cat $SYS/sample_rate) Hz"
+		fi
+	fi
 	setcfg "$1" "$2" || bad "rate-$1" "sysfs refused"
 	# whether the emulated machine itself stood still meanwhile (tests/vm/stall_meter.cpp)
 	mxrt-stall-meter $(($3 / $1 + 1)) $((32000 / $1 + 1)) >/tmp/stall.rate &
@@ -85,6 +96,7 @@ done
 # 2. a stalled reader gets an explicit overrun and then continues
 echo 64 >$SYS/ring_size
 setcfg 400 411
+echo spo2 >$SYS/mode || bad mode-spo2-again "sysfs refused"
 out=$(read_dev -n 200 -s 1000)
 echo "stalled: $out"
 if [ "$(field reader_overruns "$out")" -ge 1 ] && [ "$(field lost "$out")" -gt 0 ] &&
