@@ -250,13 +250,7 @@ int Consume(const std::string &prefix, const std::vector<std::string> &devices, 
 			// Not for ever: a daemon that died never says STOPPED, so a wait that times out looks
 			// at its lock. The timeout also bounds a Ctrl-C that lands just before the wait (the
 			// handler has no SA_RESTART: one during the wait ends it at once).
-			timespec until;
-			clock_gettime(CLOCK_MONOTONIC, &until);
-			until.tv_nsec += 250000000;
-			if (until.tv_nsec >= 1000000000) {
-				until.tv_sec++;
-				until.tv_nsec -= 1000000000;
-			}
+			const timespec until = AbsoluteIn(CLOCK_MONOTONIC, 250000000);
 			const WaitResult w = waitv ? WaitAny(words, seen, 2, &until)
 						   : WaitOne(&shm->events.any.value, LoadWord(&shm->events.any.value), &until);
 			if (w.error == -ETIMEDOUT && !seg.OwnerAlive()) {
@@ -319,14 +313,7 @@ int Messages(const std::string &prefix, const std::vector<std::string> &devices,
 	int got = 0;
 	while (got < want && !g_stop) {
 		char buf[8192];
-		timespec t;
-		clock_gettime(CLOCK_REALTIME, &t);
-		t.tv_sec += timeout_ms / 1000;
-		t.tv_nsec += long(timeout_ms % 1000) * 1000000;
-		if (t.tv_nsec >= 1000000000) {
-			t.tv_sec++;
-			t.tv_nsec -= 1000000000;
-		}
+		const timespec t = AbsoluteIn(CLOCK_REALTIME, std::uint64_t(timeout_ms) * 1000000);
 		const ssize_t n = mq_timedreceive(q, buf, sizeof(buf), nullptr, &t);
 		if (n < 0) {
 			std::fprintf(stderr, "mxrt-top: %s: %s after %d message(s)\n", names[0].c_str(),

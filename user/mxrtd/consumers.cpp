@@ -138,13 +138,7 @@ void Consumers::Wait(const std::vector<const std::uint32_t *> &words, const std:
 	}
 	// One word per device: with several devices, a short timeout so that the others are looked
 	// at too (the fallback costs latency on all but the first device; the log said so).
-	timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	t.tv_nsec += 10000000;
-	if (t.tv_nsec >= 1000000000) {
-		t.tv_sec++;
-		t.tv_nsec -= 1000000000;
-	}
+	const timespec t = AbsoluteIn(CLOCK_MONOTONIC, 10000000);
 	WaitOne(any[0], any_seen[0], any.size() > 1 ? &t : nullptr);
 }
 

@@ -49,6 +49,15 @@ WaitResult WaitAny(const std::uint32_t *const *words, const std::uint32_t *expec
 	return res;
 }
 
+timespec AbsoluteIn(clockid_t clock, std::uint64_t ns) {
+	timespec t;
+	clock_gettime(clock, &t);
+	const std::uint64_t nsec = std::uint64_t(t.tv_nsec) + ns % 1000000000u;
+	t.tv_sec += time_t(ns / 1000000000u + nsec / 1000000000u);
+	t.tv_nsec = long(nsec % 1000000000u);
+	return t;
+}
+
 WaitResult WaitOne(const std::uint32_t *word, std::uint32_t expected, const timespec *abs_timeout) {
 	WaitResult res;
 	// FUTEX_WAIT_BITSET takes an absolute timeout; FUTEX_CLOCK_REALTIME unset: CLOCK_MONOTONIC.

@@ -45,6 +45,10 @@ WaitResult WaitAny(const std::uint32_t *const *words, const std::uint32_t *expec
 // CLOCK_MONOTONIC timeout (nullptr: forever). Same results (woken = 0).
 WaitResult WaitOne(const std::uint32_t *word, std::uint32_t expected, const timespec *abs_timeout);
 
+// The absolute time ns from now on clock, as the waits above (CLOCK_MONOTONIC) and
+// mq_timedreceive (CLOCK_REALTIME) take their timeouts.
+timespec AbsoluteIn(clockid_t clock, std::uint64_t ns);
+
 // Loads a futex word (acquire: pairs with Bump's release; what was published before the bump is
 // visible after seeing the new value).
 inline std::uint32_t LoadWord(const std::uint32_t *word) { return __atomic_load_n(word, __ATOMIC_ACQUIRE); }

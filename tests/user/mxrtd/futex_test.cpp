@@ -22,17 +22,7 @@
 namespace mxrtd {
 namespace {
 
-timespec In(long ms) {
-	timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	t.tv_sec += ms / 1000;
-	t.tv_nsec += (ms % 1000) * 1000000;
-	if (t.tv_nsec >= 1000000000) {
-		t.tv_sec++;
-		t.tv_nsec -= 1000000000;
-	}
-	return t;
-}
+timespec In(long ms) { return AbsoluteIn(CLOCK_MONOTONIC, std::uint64_t(ms) * 1000000); }
 
 // Whether thread tid sleeps (state S in /proc): then it is in the futex call.
 bool Sleeping(pid_t tid) {
@@ -57,6 +47,22 @@ protected:
 	alignas(64) std::uint32_t w_[4] = {0, 0, 0, 0};
 	const std::uint32_t *words_[4] = {&w_[0], &w_[1], &w_[2], &w_[3]};
 };
+
+// A whole second and the nanoseconds past it carry into tv_sec, and tv_nsec stays below 1e9.
+TEST(MxrtdAbsoluteIn, CarriesIntoTheSeconds) {
+	for (const std::uint64_t ns : {0ull, 999999999ull, 1000000000ull, 2500000001ull}) {
+		timespec before;
+		clock_gettime(CLOCK_MONOTONIC, &before);
+		const timespec t = AbsoluteIn(CLOCK_MONOTONIC, ns);
+		timespec after;
+		clock_gettime(CLOCK_MONOTONIC, &after);
+		auto at = [](const timespec &x) { return std::uint64_t(x.tv_sec) * 1000000000u + std::uint64_t(x.tv_nsec); };
+		EXPECT_GE(t.tv_nsec, 0) << ns;
+		EXPECT_LT(t.tv_nsec, 1000000000) << ns;
+		EXPECT_GE(at(t), at(before) + ns) << ns;
+		EXPECT_LE(at(t), at(after) + ns) << ns;
+	}
+}
 
 TEST_F(MxrtdFutex, AnOutdatedValueReturnsAtOnce) {
 	const std::uint32_t expected[4] = {0, 0, 7, 0}; // w_[2] is 0, not 7
