@@ -4,7 +4,6 @@
 #include "recording.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -13,6 +12,8 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+
+#include <strings.h>
 
 namespace mxrt::vitals_eval {
 namespace {
@@ -202,8 +203,7 @@ Recording ReadCsv(const std::string &path, uint64_t period_ns) {
 		// a UTF-8 byte order mark, as editors and spreadsheets save, is not part of the first cell
 		if (lineno == 1 && line.compare(0, 3, "\xEF\xBB\xBF") == 0)
 			line.erase(0, 3);
-		while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t'))
-			line.pop_back(); // CRLF
+		line = Trim(std::move(line)); // CRLF
 		if (!header) {
 			if (Cells(line, 1, cells) == 0 || cells[0] != "timestamp")
 				continue;
@@ -333,10 +333,7 @@ Recording ReadRecords(const std::string &path, uint64_t period_ns) {
 Recording Read(const std::string &path, uint64_t period_ns) {
 	// .csv in any case (1515-97-74.CSV, as a copy from another system may be named, was read as
 	// a record stream and refused)
-	const bool csv = path.size() >= 4 && path[path.size() - 4] == '.' &&
-			 std::tolower(static_cast<unsigned char>(path[path.size() - 3])) == 'c' &&
-			 std::tolower(static_cast<unsigned char>(path[path.size() - 2])) == 's' &&
-			 std::tolower(static_cast<unsigned char>(path[path.size() - 1])) == 'v';
+	const bool csv = path.size() >= 4 && strcasecmp(path.c_str() + path.size() - 4, ".csv") == 0;
 	return csv ? ReadCsv(path, period_ns) : ReadRecords(path, period_ns);
 }
 
