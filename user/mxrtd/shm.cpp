@@ -176,7 +176,9 @@ int CheckHeader(const mxrtd_shm *shm, std::size_t size) {
 		return -EAGAIN; // being created (ftruncate not done yet)
 	if (AtomicRef<const u64>(shm->magic).Load(MemoryOrder::kAcquire) != MXRTD_SHM_MAGIC) // pairs with InitHeader
 		return -EAGAIN;
+	// The ring starts at header_size (a later daemon's header may be larger), on a record's alignment
 	if (shm->version != MXRTD_SHM_VERSION || shm->header_size < MXRTD_SHM_HEADER_SIZE ||
+	    shm->header_size % 8 != 0 ||
 	    shm->record_size != sizeof(Record) || shm->ring_records < 16 ||
 	    (shm->ring_records & (shm->ring_records - 1)) != 0 ||
 	    shm->total_size != shm->header_size + u64(shm->ring_records) * shm->record_size ||
@@ -369,7 +371,7 @@ u32 ReadRing(const mxrtd_shm *shm, RingCursor *c, Record *out, u32 max) {
 	if (max == 0)
 		return 0;
 	const u64 size = shm->ring.records, mask = size - 1;
-	const Record *slots = reinterpret_cast<const Record *>(reinterpret_cast<const char *>(shm) + MXRTD_SHM_HEADER_SIZE);
+	const Record *slots = reinterpret_cast<const Record *>(reinterpret_cast<const char *>(shm) + shm->header_size);
 	auto oldest = [size](u64 end) { return end > size ? end - size : 0; };
 	for (;;) {
 		const u64 h = AtomicRef<const u64>(shm->ring.head).Load(MemoryOrder::kAcquire); // pairs with PublishRecords

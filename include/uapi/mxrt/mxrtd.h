@@ -12,8 +12,10 @@
  * padding is explicit; checked at build time by the daemon, tests/user/mxrtd/shm_test.cpp).
  *
  * Compatibility: a reader checks magic and version. The version changes only when a field moves
- * or changes meaning; fields are added in the reserved space (header_size says how much of the
- * fixed part the daemon fills), so a reader built for version 1 reads any version-1 segment.
+ * or changes meaning; fields are added in the reserved space (a daemon that does not fill one
+ * leaves it 0), and should that run out the header grows: the ring starts at header_size (4096
+ * from this daemon, never less), so a reader built for version 1 that finds the ring there reads
+ * any version-1 segment.
  *
  * Concurrency. The daemon is the only writer; readers map the segment read-only (mode 0644 by
  * default) and never block the daemon.
@@ -48,7 +50,7 @@
 
 #define MXRTD_SHM_MAGIC 0x314853544452584dULL /* "MXRTDSH1" in memory on little-endian */
 #define MXRTD_SHM_VERSION 1
-#define MXRTD_SHM_HEADER_SIZE 4096 /* the fixed part; the ring starts here */
+#define MXRTD_SHM_HEADER_SIZE 4096 /* the fixed part; the ring starts at header_size (>= this) */
 #define MXRTD_SHM_PREFIX "mxrtd"   /* default name prefix: "/mxrtd-max30102-0" */
 
 /* mxrtd_shm.events.state */
@@ -178,7 +180,7 @@ struct mxrtd_shm {
 	/* 0: identity (written before state becomes RUNNING, then constant) */
 	__u64 magic;        /* MXRTD_SHM_MAGIC, stored last at creation (release) */
 	__u32 version;      /* MXRTD_SHM_VERSION */
-	__u32 header_size;  /* MXRTD_SHM_HEADER_SIZE */
+	__u32 header_size;  /* where the ring starts: MXRTD_SHM_HEADER_SIZE or more, 8-aligned */
 	__u64 total_size;   /* header_size + ring_records * record_size */
 	__u32 ring_records; /* a power of two */
 	__u32 record_size;  /* 32 */
@@ -205,7 +207,7 @@ struct mxrtd_shm {
 	struct mxrtd_shm_latency mon_latency; /* sample's IRQ -> the daemon's consumer woke up */
 	/* 1920 */
 	__u64 reserved[272];
-	/* 4096: struct mxrt_max30102_record ring[ring_records] */
+	/* 4096 (header_size): struct mxrt_max30102_record ring[ring_records] */
 };
 
 #define MXRTD_OFF_EVENTS 128

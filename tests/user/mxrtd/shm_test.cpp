@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstddef>
+#include <cstring>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/mman.h>
@@ -248,6 +249,42 @@ TEST(MxrtdShm, RingOrderWrapAndOverruns) {
 	EXPECT_EQ(out[0].seq, seq - 16);
 	EXPECT_EQ(out[0].lost, 4u);
 	EXPECT_EQ(c.lost, 28u);
+}
+
+// A later version-1 daemon whose header outgrew its reserved space: the ring starts at
+// header_size, where the ABI (and the C example in docs/daemon.md) says. The reader took it at
+// 4096 and returned the new header's bytes as records.
+TEST(MxrtdShm, TheRingStartsAtHeaderSize) {
+	constexpr u32 kRecords = 16, kHeader = 8192;
+	const std::size_t size = kHeader + kRecords * sizeof(Record);
+	void *p = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(p, MAP_FAILED);
+	mxrtd_shm *shm = static_cast<mxrtd_shm *>(p);
+	InitHeader(shm, kRecords, 1, 0, "/dev/max30102-0");
+	shm->header_size = kHeader;
+	shm->total_size = size;
+	EXPECT_EQ(CheckHeader(shm, size), 0);
+	// what a writer that knows the larger header does: records at 8192, then head
+	Record *slots = reinterpret_cast<Record *>(static_cast<char *>(p) + kHeader);
+	for (u32 i = 0; i < 3; i++)
+		slots[i] = Rec(50 + i);
+	std::memset(static_cast<char *>(p) + MXRTD_SHM_HEADER_SIZE, 0xa5, kHeader - MXRTD_SHM_HEADER_SIZE);
+	shm->ring.writing = 3;
+	shm->ring.head = 3;
+	RingCursor c;
+	Record out[8];
+	ASSERT_EQ(ReadRing(shm, &c, out, 8), 3u);
+	for (u32 i = 0; i < 3; i++) {
+		EXPECT_EQ(out[i].seq, 50u + i);
+		EXPECT_TRUE(Intact(out[i]));
+	}
+	// a ring off a record's alignment, or inside the fixed part, is no segment of this ABI
+	for (const u32 bad : {kHeader + 4, u32(MXRTD_SHM_HEADER_SIZE - 8)}) {
+		shm->header_size = bad;
+		shm->total_size = bad + u64(kRecords) * sizeof(Record);
+		EXPECT_EQ(CheckHeader(shm, size), -EPROTO) << "header_size " << bad;
+	}
+	munmap(p, size);
 }
 
 TEST(MxrtdShm, SeqlockSectionsAndStatistics) {
