@@ -42,7 +42,10 @@ int OpenMessageQueue(const std::string &name, std::uint32_t maxmsg, unsigned mod
 	return 0;
 }
 
-int MakeFifo(const std::string &dir, const std::string &device_name, std::string *path, std::string *why) {
+int MakeFifo(const std::string &dir, const std::string &device_name, std::string *path, std::string *why,
+	     long *replaced_uid) {
+	if (replaced_uid)
+		*replaced_uid = -1;
 	if (mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
 		const int e = errno;
 		*why = "mkdir " + dir + ": " + std::strerror(e);
@@ -56,8 +59,18 @@ int MakeFifo(const std::string &dir, const std::string &device_name, std::string
 			*why = p + " exists and is not a FIFO: not touching it";
 			return -EEXIST;
 		}
-		*path = p; // a crashed daemon's: the same FIFO serves again
-		return 0;
+		if (st.st_uid == geteuid()) {
+			*path = p; // a crashed daemon's: the same FIFO serves again
+			return 0;
+		}
+		if (unlink(p.c_str()) != 0) {
+			const int e = errno;
+			*why = p + " is a FIFO of uid " + std::to_string(st.st_uid) +
+			       ", which could write lines into it as the daemon's, and cannot be removed: " + std::strerror(e);
+			return -e;
+		}
+		if (replaced_uid)
+			*replaced_uid = long(st.st_uid);
 	}
 	const mode_t old = umask(0);
 	const int r = mkfifo(p.c_str(), 0644);

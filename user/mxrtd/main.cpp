@@ -170,10 +170,14 @@ int Daemon::OpenDevice(Pipeline *p) {
 			return 1;
 		}
 	}
-	if (cfg_.fifo && MakeFifo(cfg_.fifo_dir, p->dev.name(), &p->out.fifo_path, &err) != 0) {
+	long foreign = -1;
+	if (cfg_.fifo && MakeFifo(cfg_.fifo_dir, p->dev.name(), &p->out.fifo_path, &err, &foreign) != 0) {
 		LOG_E("%s", err.c_str());
 		return 1;
 	}
+	if (foreign >= 0)
+		LOG_W("%s was a FIFO of uid %ld, who could write lines into it as the daemon's: replaced",
+		      p->out.fifo_path.c_str(), foreign);
 	return 0;
 }
 

@@ -72,6 +72,20 @@ expect fifo-path-taken 1 "$t/fifo/null.fifo exists and is not a FIFO: not touchi
 	--fifo-dir "$t/fifo" /dev/null
 if [ "$(cat "$t/fifo/null.fifo" 2>/dev/null)" = keep ]; then res PASS fifo-path-taken-left-alone
 else res FAIL fifo-path-taken-left-alone "$(ls -la "$t/fifo")"; fi
+# a FIFO of another user at the path (fifo_dir world-writable, or made so): its owner could write
+# lines into it that readers take for the daemon's. It was reused; now it is replaced, and said
+skipped=0
+if [ "$(id -u)" = 0 ]; then
+	mkdir -m 1777 "$t/fifo2" && mkfifo -m 0666 "$t/fifo2/null.fifo" && chown 65534 "$t/fifo2/null.fifo"
+	expect fifo-of-another-user-replaced 1 "$t/fifo2/null.fifo was a FIFO of uid 65534, who could write lines into it as the daemon's: replaced" \
+		--lock-memory off --policy other --io read --no-mqueue --consumer-priority 0 --shm-prefix "mxrtd-clitest-$$" \
+		--fifo-dir "$t/fifo2" /dev/null
+	if [ ! -e "$t/fifo2/null.fifo" ]; then res PASS fifo-of-another-user-removed-at-exit
+	else res FAIL fifo-of-another-user-removed-at-exit "$(ls -la "$t/fifo2")"; fi
+else
+	echo "SKIP: $suite:fifo-of-another-user-replaced (needs root, to give a FIFO to another user)"
+	skipped=$((skipped + 1))
+fi
 expect cpus-offline 3 '/dev/null: CPUs 1023 refused \(Invalid argument\): each must be online' "${run[@]}" --cpus 1023 /dev/null
 expect consumer-cpus-offline 3 'consumer threads: CPUs 1023 refused' "${run[@]}" --consumer-cpus 1023 /dev/null
 # a config "file" that is a FIFO nobody writes, or a device, is refused at once (it hung in open)
@@ -164,5 +178,5 @@ else res FAIL top-view-follows-restart "last screen: $last (new pid $holder)"; f
 kill "$holder"
 wait "$holder" 2>/dev/null
 rm -f "/dev/shm/mxrtd-clitest-$$-again-max30102-0"
-echo "tools: $pass passed, $fail failed, 0 skipped"
+echo "tools: $pass passed, $fail failed, $skipped skipped"
 [ "$fail" -eq 0 ]
