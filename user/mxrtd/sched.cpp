@@ -210,6 +210,21 @@ int MakeCpusetPartition(const std::string &name, const std::vector<int> &cpus, s
 		*why = "no writable cgroup v2 hierarchy at " + root + " (mount -t cgroup2 none " + root + ")";
 		return -ENOENT;
 	}
+	// A cgroup of that name with processes or cgroups in it is someone's: making it a partition
+	// would confine its processes to the daemon's CPUs, beside the real-time thread. An empty one
+	// (a killed daemon's, or made for it) is taken, and removed at exit like one made here.
+	struct stat st;
+	if (stat(dir.c_str(), &st) == 0) {
+		const std::string procs = ReadFile(dir + "/cgroup.procs"), stat_text = ReadFile(dir + "/cgroup.stat");
+		const bool children = stat_text.find("nr_descendants 0") == std::string::npos;
+		if (!S_ISDIR(st.st_mode) || !procs.empty() || children) {
+			*why = dir + (!S_ISDIR(st.st_mode) ? " is not a cgroup"
+				      : !procs.empty()   ? " holds processes (pid " + procs.substr(0, procs.find('\n')) + " and maybe more)"
+							 : " holds cgroups") +
+			       ": someone else's, not the daemon's to make a partition of; name another cpuset_partition";
+			return -EBUSY;
+		}
+	}
 	// the process's cgroup, to go back to at exit ("0::/path")
 	std::string self = ReadFile("/proc/self/cgroup");
 	const std::size_t p = self.find("0::");
@@ -226,7 +241,7 @@ int MakeCpusetPartition(const std::string &name, const std::vector<int> &cpus, s
 			*why = "mkdir " + dir + ": " + std::strerror(-err);
 			return err;
 		}
-		made = false; // someone's: left as it is whatever happens
+		made = false; // an empty one (checked above): left as it is if the partition cannot be had
 	}
 	// A cgroup this call made is not left behind when the partition cannot be had.
 	auto fail = [&](int e, const std::string &msg) {

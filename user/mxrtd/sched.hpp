@@ -66,8 +66,10 @@ inline int SetThreadStacks() {
 int IoUringDisabledSysctl();
 
 // A cpuset partition /sys/fs/cgroup/<name> holding exactly `cpus` (made if needed), with this whole
-// process moved into it: 0 or -errno, *why saying what failed. RemoveCpusetPartition undoes it
-// (the process goes back to the cgroup it came from).
+// process moved into it: 0 or -errno, *why saying what failed. A cgroup of that name that holds
+// processes or cgroups is someone else's: -EBUSY, and nothing is written anywhere. An empty one is
+// taken. RemoveCpusetPartition undoes it (the process goes back to the cgroup it came from, and
+// the cgroup is removed).
 int MakeCpusetPartition(const std::string &name, const std::vector<int> &cpus, std::string *why);
 void RemoveCpusetPartition(const std::string &name);
 

@@ -319,6 +319,20 @@ if [ "$(nproc)" -ge 2 ]; then
 			skipped partition-refused-leaves-nothing "this kernel made every CPU a partition (exit $RC)"
 		fi
 		rmdir /sys/fs/cgroup/mxrtd-bad 2>/dev/null
+		# a cgroup of that name with a process in it is someone else's: refused, nothing changed
+		# (it was made a partition, its process confined to the daemon's CPU, and removed at exit
+		# once empty)
+		mkdir /sys/fs/cgroup/mxrtd-busy
+		sleep 120 &
+		SLEEPER=$!
+		echo $SLEEPER >/sys/fs/cgroup/mxrtd-busy/cgroup.procs
+		timeout 20 mxrtd --cpus 1 --cpuset-partition mxrtd-busy $DEV 2>/tmp/busypart.log
+		RC=$?
+		cat /tmp/busypart.log
+		check partition-someone-elses-refused '[ "$RC" = 1 ] && grep -q "mxrtd-busy holds processes (pid $SLEEPER" /tmp/busypart.log && [ "$(cat /sys/fs/cgroup/mxrtd-busy/cgroup.procs)" = "$SLEEPER" ] && [ "$(cat /sys/fs/cgroup/mxrtd-busy/cpuset.cpus 2>/dev/null)" = "" ] && grep -qE "^Cpus_allowed_list:\s+$(cat /sys/devices/system/cpu/online)$" /proc/$SLEEPER/status && nothing_left'
+		kill $SLEEPER
+		wait $SLEEPER 2>/dev/null
+		rmdir /sys/fs/cgroup/mxrtd-busy
 		umount /sys/fs/cgroup
 	else
 		skipped partition-deadline-pinned "no cgroup2 in this kernel"
