@@ -75,14 +75,18 @@ constexpr u32 AdcBits(u32 pw_code) { return 15 + LedPw::Get(u8(pw_code)); }
 // conversions of all active LEDs must fit in one sample period. Multi-LED follows the SpO2 table.
 // SpO2 needs both pulses in one period, and table 14 puts the IR pulse's rising edge 427..1107 us
 // after the red one's (69..411 us): so no SpO2 at 3200 Hz (312.5 us), nor 118 us at 1600 Hz
-// (625 us). A pair the chip does not allow is not refused by it: it samples at the highest
-// rate it allows instead, and every timestamp and loss estimate would be wrong, silently.
-constexpr bool RateAllowed(u32 mode, u32 sr_code, u32 pw_code) {
+// (625 us). A pair the chip does not allow is not refused by it: "the highest possible sample
+// rate is programmed instead into the register" (DS, SPO2_SR), and every timestamp and loss
+// estimate would be wrong, silently.
+constexpr u32 MaxSampleRateCode(u32 mode, u32 pw_code) {
 	constexpr u8 kMaxSrSpo2[4] = {6, 5, 4, 3}; // 69us: 1600, 118: 1000, 215: 800, 411: 400
 	constexpr u8 kMaxSrHr[4] = {7, 6, 6, 5};   // 69us: 3200, 118: 1600, 215: 1600, 411: 1000
+	return (mode == MAX30102_MODE_HR ? kMaxSrHr : kMaxSrSpo2)[pw_code & 3];
+}
+constexpr bool RateAllowed(u32 mode, u32 sr_code, u32 pw_code) {
 	if (sr_code > 7 || pw_code > 3)
 		return false;
-	return sr_code <= (mode == MAX30102_MODE_HR ? kMaxSrHr : kMaxSrSpo2)[pw_code];
+	return sr_code <= MaxSampleRateCode(mode, pw_code);
 }
 
 // Channels per FIFO sample for a MODE_CONFIG mode and the multi-LED slot registers: HR = red,

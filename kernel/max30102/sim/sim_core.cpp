@@ -196,7 +196,7 @@ struct Faults {
 
 struct Counters {
 	u64 xfers, xfer_bytes, naks, timeouts, samples, fifo_overflows, irqs_raised, irqs_lost,
-		irqs_storm, invalid_config, empty_fifo_reads, temp_conversions, xfers_refused;
+		irqs_storm, rate_clamped, empty_fifo_reads, temp_conversions, xfers_refused;
 	u64 hangs, hangs_recovered, hangs_timed_out, bus_recoveries, bus_recovery_failures;
 };
 
@@ -751,6 +751,7 @@ public:
 	u32 popped_len_ = 0;
 	u8 reg_ptr_ = 0;
 	bool sampling_ = false, ovf_hold_ = false;
+	bool rate_capped_ = false; // sampling below SPO2_SR: the mode changed after it (UpdateSampling)
 	u64 period_ = 0, next_sample_ = kNever, temp_done_ = kNever;
 	u32 channels_ = 0, adc_bits_ = 18;
 	u32 trigger_ = MXRT_SIM_TRIGGER_LEVEL_LOW;
@@ -791,6 +792,24 @@ public:
 		return kNever;
 	}
 
+	// DS, SPO2_SR: "If the user selects a sample rate that is too high for the selected LED_PW
+	// setting, the highest possible sample rate is programmed instead into the register" (tables
+	// 11 and 12: the limit depends on the mode). Judged by the mode set now; with no sampling
+	// mode set (000 after a reset) there is no table to judge by, and the value is kept.
+	void WriteSpo2Config(u8 v, u64 now) {
+		u8 val = v & 0x7f;
+		const u32 m = ModeBits::Get(reg_[MAX30102_REG_MODE_CONFIG]);
+		if (m == MAX30102_MODE_HR || m == MAX30102_MODE_SPO2 || m == MAX30102_MODE_MULTI) {
+			const u32 max_sr = MaxSampleRateCode(m, LedPw::Get(val));
+			if (SampleRate::Get(val) > max_sr) {
+				val = SampleRate::Set(val, max_sr);
+				cnt_.rate_clamped++;
+			}
+		}
+		reg_[MAX30102_REG_SPO2_CONFIG] = val;
+		UpdateSampling(now);
+	}
+
 	// Re-derives whether and how fast the chip samples after a configuration write.
 	void UpdateSampling(u64 now) {
 		const u8 mode = reg_[MAX30102_REG_MODE_CONFIG];
@@ -799,12 +818,16 @@ public:
 		const u32 avg = AverageFromCode(SmpAve::Get(reg_[MAX30102_REG_FIFO_CONFIG]));
 		const u32 m = ModeBits::Get(mode);
 		const u32 ch = Channels(m, reg_[MAX30102_REG_MULTI_LED1], reg_[MAX30102_REG_MULTI_LED2]);
-		bool on = !(mode & MAX30102_MODE_SHDN) && ch != 0;
-		if (on && !RateAllowed(m, sr, pw)) {
-			cnt_.invalid_config++;
-			on = false;
-		}
-		const u64 period = SamplePeriodNs(kSampleRates[sr], avg);
+		const bool on = !(mode & MAX30102_MODE_SHDN) && ch != 0;
+		// A mode changed after SPO2_CONFIG can make its rate too high for the pulse width: the
+		// datasheet does not say what happens then; the model samples at the highest rate the
+		// mode allows, as the chip does for a rate written too high (WriteSpo2Config), and counts
+		// the change into that state.
+		const u32 max_sr = MaxSampleRateCode(m, pw), eff_sr = Min(sr, max_sr);
+		if (on && eff_sr < sr && !(sampling_ && rate_capped_))
+			cnt_.rate_clamped++;
+		rate_capped_ = on && eff_sr < sr;
+		const u64 period = SamplePeriodNs(kSampleRates[eff_sr], avg);
 		if (on && (!sampling_ || ovf_hold_ || period != period_ || ch != channels_))
 			next_sample_ = now + period; // a new configuration starts a new sample
 		if (!on)
@@ -1013,12 +1036,13 @@ public:
 		case MAX30102_REG_OVF_COUNTER:
 			ovf_ = v & 31;
 			return;
-		case MAX30102_REG_FIFO_CONFIG:
 		case MAX30102_REG_SPO2_CONFIG:
+			WriteSpo2Config(v, now);
+			return;
+		case MAX30102_REG_FIFO_CONFIG:
 		case MAX30102_REG_MULTI_LED1:
 		case MAX30102_REG_MULTI_LED2:
-			reg_[r] = v & (r == MAX30102_REG_SPO2_CONFIG ? 0x7f :
-				       r == MAX30102_REG_FIFO_CONFIG ? 0xff : 0x77);
+			reg_[r] = v & (r == MAX30102_REG_FIFO_CONFIG ? 0xff : 0x77);
 			UpdateSampling(now);
 			return;
 		case MAX30102_REG_MODE_CONFIG:
@@ -1183,11 +1207,11 @@ usize Sim::Show(char *buf, usize size) const {
 	    faults_.lose_irq, faults_.stuck_irq ? 1 : 0, faults_.overflow, faults_.part_id, faults_.bus_khz,
 	    faults_.fault_after);
 	OUT("counters: xfers=%llu xfer_bytes=%llu naks=%llu timeouts=%llu samples=%llu "
-	    "fifo_overflows=%llu irqs_raised=%llu irqs_lost=%llu irqs_storm=%llu invalid_config=%llu "
+	    "fifo_overflows=%llu irqs_raised=%llu irqs_lost=%llu irqs_storm=%llu rate_clamped=%llu "
 	    "empty_fifo_reads=%llu temp_conversions=%llu xfers_refused=%llu hangs=%llu "
 	    "hangs_recovered=%llu hangs_timed_out=%llu bus_recoveries=%llu bus_recovery_failures=%llu\n",
 	    cnt_.xfers, cnt_.xfer_bytes, cnt_.naks, cnt_.timeouts, cnt_.samples, cnt_.fifo_overflows,
-	    cnt_.irqs_raised, cnt_.irqs_lost, cnt_.irqs_storm, cnt_.invalid_config,
+	    cnt_.irqs_raised, cnt_.irqs_lost, cnt_.irqs_storm, cnt_.rate_clamped,
 	    cnt_.empty_fifo_reads, cnt_.temp_conversions, cnt_.xfers_refused, cnt_.hangs,
 	    cnt_.hangs_recovered, cnt_.hangs_timed_out, cnt_.bus_recoveries, cnt_.bus_recovery_failures);
 #undef OUT

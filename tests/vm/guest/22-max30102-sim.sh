@@ -72,6 +72,18 @@ sleep 0.5
 s1=$(sim_counter samples)
 echo "samples $s0 -> $s1"
 check kernel-alive-and-sampling [ "$s1" -gt $((s0 + 20)) ]
+# as another driver might: 3200 Hz with 411 us pulses in SpO2 mode (0x3f). The datasheet: "the
+# highest possible sample rate is programmed instead into the register" (400 Hz: 0x2f); the
+# simulator stopped sampling instead
+i2cset -f -y "$BUS" 0x57 0x0a 0x3f || bad i2cset
+spo2_cfg=$(i2cget -f -y "$BUS" 0x57 0x0a)
+s2=$(sim_counter samples)
+sleep 0.5
+s3=$(sim_counter samples)
+echo "SPO2_CONFIG 0x3f reads $spo2_cfg; samples $s2 -> $s3; rate_clamped=$(sim_counter rate_clamped)"
+clamped() { [ "$spo2_cfg" = 0x2f ] && [ "$s3" -gt $((s2 + 20)) ] && [ "$(sim_counter rate_clamped)" = 1 ]; }
+check too-fast-rate-becomes-the-highest-allowed clamped
+i2cset -f -y "$BUS" 0x57 0x0a 0x27 || bad i2cset
 
 # 5. "off" means exactly "off": a look-alike is refused (at close) and changes nothing
 printf 'offset-is-not-off' >"$SIM/replay"
