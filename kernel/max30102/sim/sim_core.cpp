@@ -1092,6 +1092,7 @@ struct ControlWord {
 	bool needs_sampling; // a non-zero value needs a sampling chip (else EINVAL)
 	void (*apply)(Sim &, s64 v, u64 now);
 	bool (*allowed)(s64 v) = nullptr; // within min..max, only these values (else EINVAL)
+	bool stops_sampling = false; // applied, the chip samples no more (words after it see that)
 };
 
 #define MXRT_SIG(field) [](Sim &s, s64 v, u64) { s.sig_.field = v; }
@@ -1118,15 +1119,17 @@ static const ControlWord kControls[] = {
 	// Only the chip's own speeds (standard and fast mode): a slow bus sleeps for the wire time
 	// with the adapter's bus lock held (1 kHz would keep a FIFO burst on the bus for 1 s).
 	{"bus_khz", 0, 400, false, false, MXRT_FAULT(bus_khz), [](s64 v) { return v == 0 || v == 100 || v == 400; }},
-	{"power_on", 1, 1, false, false, [](Sim &s, s64, u64 now) { s.PowerOn(now); }},
+	{"power_on", 1, 1, false, false, [](Sim &s, s64, u64 now) { s.PowerOn(now); }, nullptr, true},
 };
 #undef MXRT_SIG
 #undef MXRT_FAULT
 
 int Sim::Control(const char *text, usize len, u64 now) {
-	// Two passes: validate every word, then apply, so a bad word changes nothing.
+	// Two passes: validate every word, then apply, so a bad word changes nothing. The words apply
+	// in order, so the first pass judges each one by the state the words before it leave.
 	for (int pass = 0; pass < 2; pass++) {
 		usize i = 0, words = 0;
+		bool sampling = sampling_;
 		while (i < len) {
 			while (i < len && (text[i] == ' ' || text[i] == '\n' || text[i] == '\t' || text[i] == '\0'))
 				i++;
@@ -1159,8 +1162,10 @@ int Sim::Control(const char *text, usize len, u64 now) {
 			}
 			if (v < w->min || v > w->max || (w->allowed != nullptr && !w->allowed(v)))
 				return -MXRT_EINVAL;
-			if (pass == 0 && w->needs_sampling && v != 0 && !sampling_)
+			if (pass == 0 && w->needs_sampling && v != 0 && !sampling)
 				return -MXRT_EINVAL;
+			if (w->stops_sampling)
+				sampling = false;
 			if (pass == 1)
 				w->apply(*this, v, now);
 		}

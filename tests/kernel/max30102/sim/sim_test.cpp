@@ -502,6 +502,18 @@ TEST_F(SimTest, OverflowFaultLosesExactlyWhatItSays) {
 	EXPECT_EQ(Control("overflow=3"), -MXRT_EINVAL);
 }
 
+TEST_F(SimTest, OverflowAfterAPowerCycleInTheSameWriteIsRefused) {
+	Configure(); // sampling
+	mxrt_sim_advance(sim_, kT0 + 55 * kMs);
+	const std::string before = Show();
+	// the words apply in order: after power_on=1 the chip does not sample, so there is nothing to
+	// overflow, and the whole write is refused (not a power cycle with the overflow dropped)
+	EXPECT_EQ(Control("power_on=1 overflow=3"), -MXRT_EINVAL);
+	EXPECT_EQ(Show(), before) << "nothing changed";
+	// the other way round each word finds a sampling chip: the overflow, then the power cycle
+	EXPECT_EQ(Control("overflow=3 power_on=1"), 0);
+}
+
 TEST_F(SimTest, OverflowFaultWithRolloverIsExactToo) {
 	Config c;
 	Configure(c);
