@@ -6,7 +6,8 @@
 # Checks the device-tree material in dts/: both overlays compile with dtc -@ without a single
 # warning; the Raspberry Pi overlay applies with fdtoverlay onto the bcm2711-rpi-4-b.dtb Debian's
 # arm64 kernel ships and puts an enabled maxim,max30102 at 0x57 on i2c1; the QEMU overlay applies
-# onto QEMU's own virt DTB; the YAML binding (dts/schemas/: dt-schema wants "schemas/" in the path) passes dt-doc-validate.
+# onto QEMU's own virt DTB; the YAML binding (dts/schemas/: dt-schema wants "schemas/" in the path) passes dt-doc-validate,
+# and refuses exactly the rate x pulse-width pairs the datasheet's SpO2 table does.
 # Prints PASS/FAIL per check and ends with "dts: N passed, N failed, N skipped"; exit 1 on a failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -75,6 +76,28 @@ if command -v dt-doc-validate >/dev/null; then
 			res FAIL "binding-$(basename "$y" .yaml)" "$msg"
 		fi
 	done
+	# The binding's rate x pulse-width constraints against the datasheet's table 11 (SpO2 mode, which
+	# the driver starts in): at most 1600, 1000, 800, 400 Hz for 69, 118, 215, 411 us (411 when the
+	# pulse width is absent). Every pair, in a node dt-validate checks against the binding.
+	if dt-mk-schema -j -o "$OUT/schema.json" dts/schemas/ 2>"$OUT/schema.log"; then
+		wrong=""
+		for pw in 69:1600 118:1000 215:800 411:400 absent:400; do
+			for hz in 50 100 200 400 800 1000 1600 3200; do
+				prop=""
+				[ "${pw%:*}" = absent ] || prop="mxrt,pulse-width-us = <${pw%:*}>;"
+				printf '/dts-v1/;\n/ { #address-cells = <1>; #size-cells = <1>; compatible = "x,y"; model = "t";\n  i2c@0 { compatible = "x,i2c"; reg = <0 1>; #address-cells = <1>; #size-cells = <0>;\n    max30102@57 { compatible = "maxim,max30102"; reg = <0x57>; mxrt,sample-rate-hz = <%s>; %s };\n  };\n};\n' \
+					"$hz" "$prop" >"$OUT/pair.dts"
+				dtc -q -I dts -O dtb -o "$OUT/pair.dtb" "$OUT/pair.dts"
+				if [ -n "$(dt-validate -s "$OUT/schema.json" -l max30102 "$OUT/pair.dtb" 2>&1)" ]; then got=refused; else got=valid; fi
+				if [ "$hz" -le "${pw#*:}" ]; then want=valid; else want=refused; fi
+				[ "$got" = "$want" ] || wrong="$wrong ${hz}Hz/${pw%:*}us:$got"
+			done
+		done
+		if [ -z "$wrong" ]; then res PASS binding-rate-pulse-width-pairs
+		else res FAIL binding-rate-pulse-width-pairs "wrong:$wrong"; fi
+	else
+		res FAIL binding-rate-pulse-width-pairs "dt-mk-schema: $(head -c 300 "$OUT/schema.log")"
+	fi
 else
 	res FAIL binding "dt-doc-validate missing: run scripts/setup.sh (Debian package dt-schema)"
 fi
