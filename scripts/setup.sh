@@ -83,7 +83,7 @@ install_host_packages() {
 	fi
 	if [ "${#missing[@]}" -gt 0 ]; then
 		log "installing: ${missing[*]}"
-		DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+		$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 	fi
 }
 
