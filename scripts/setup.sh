@@ -76,6 +76,16 @@ install_host_packages() {
 		$SUDO dpkg --add-architecture arm64
 		need_update=1
 	fi
+	# Debian's 6.12 kernels and linux-source-6.12 are only in bookworm-security, which a system made
+	# by debootstrap does not list
+	local suites; suites=$(apt-get indextargets --no-release-info --format '$(RELEASE)')
+	if ! grep -qx bookworm-security <<<"$suites"; then
+		log "adding bookworm-security (Debian's 6.12 kernels) to apt's sources"
+		printf '%s\n' 'Types: deb' 'URIs: http://deb.debian.org/debian-security' 'Suites: bookworm-security' \
+			'Components: main' 'Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg' |
+			$SUDO tee /etc/apt/sources.list.d/mxrt-bookworm-security.sources >/dev/null
+		need_update=1
+	fi
 	if [ "${#missing[@]}" -gt 0 ] || [ "$need_update" = 1 ] || [ ! -e "$CACHE/.apt-updated" ]; then
 		log "apt-get update"
 		$SUDO apt-get update -qq
