@@ -51,6 +51,8 @@ HOST_PKGS=(
 	# mxrt-contention: BPF programs (clang/llvm above), their skeleton and loader (libbpf, static)
 	libbpf-dev bpftool zlib1g-dev libzstd-dev
 	dkms dh-dkms debhelper # the DKMS build test and the Debian packages (make deb)
+	# used by the tests themselves; each also comes with a package above, but not by design
+	python3 file # tests/user/*/cli.sh (standard library only); tests/build/install.sh
 )
 
 log() { printf 'setup: %s\n' "$*" >&2; }
