@@ -56,9 +56,14 @@ dkms_run() {
 	local arch=$1; shift
 	local env=(sign_file=/nonexistent)
 	[ "$arch" != aarch64 ] || env+=(ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- PATH="$t/bin:$PATH")
-	env "${env[@]}" dkms "$@" --dkmstree "$t/tree" --sourcetree "$t/root/usr/src" \
+	${AS_ROOT:-} env "${env[@]}" dkms "$@" --dkmstree "$t/tree" --sourcetree "$t/root/usr/src" \
 		--installtree "$t/sys/lib/modules" -j "${JOBS:-2}"
 }
+# dkms autoinstall refuses to run without root ("You must be root to use this command"), even in a
+# throw-away tree: as a user it runs through sudo (which scripts/setup.sh needed too), and what it
+# wrote under $t is given back to the user
+SUDO=
+[ "$(id -u)" = 0 ] || SUDO=sudo
 
 # check_modules FLAVOUR RELEASE ARCH DIR: the five modules in DIR, built for that kernel
 check_modules() {
@@ -99,8 +104,8 @@ flavour=x86_64-rt-6.12 arch=x86_64
 kdir=$CACHE/kernels/$flavour/kdir
 release=$(cat "$CACHE/kernels/$flavour/release" 2>/dev/null)
 mkdir -p "$t/sys/lib/modules/$release"
-if [ -e "$kdir/Makefile" ] && dkms_run "$arch" autoinstall -k "$release/$arch" --kernelsourcedir "$kdir" --no-depmod >>"$log" 2>&1 &&
-	[ -d "$t/sys/lib/modules/$release/updates/dkms" ]; then
+if [ -e "$kdir/Makefile" ] && AS_ROOT=$SUDO dkms_run "$arch" autoinstall -k "$release/$arch" --kernelsourcedir "$kdir" --no-depmod >>"$log" 2>&1 &&
+	{ [ -z "$SUDO" ] || sudo chown -R "$(id -u):$(id -g)" "$t"; } && [ -d "$t/sys/lib/modules/$release/updates/dkms" ]; then
 	res PASS "autoinstall-$flavour"
 	check_modules "$flavour" "$release" "$arch" "$t/sys/lib/modules/$release/updates/dkms"
 	depmod -b "$t/sys" "$release" 2>>"$log"
