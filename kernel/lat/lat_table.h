@@ -39,8 +39,8 @@
  *   reset [PID]             zero statistics and traces (-ENOENT)
  *   clear                   forget finished tasks (their reports are printed first)
  * Numbers are decimal without sign; a pid is 1..2147483647, a bound 1..2^64-1. Tokens are
- * separated by blanks or tabs, a trailing newline is ignored, at most four tokens. A write with a
- * NUL byte anywhere in it (also a trailing one) is -EINVAL.
+ * separated by blanks, tabs or newlines (so a trailing newline is ignored), at most four
+ * tokens. A write with a NUL byte anywhere in it (also a trailing one) is -EINVAL.
  *
  * Exec: a thread that calls exec in a multi-threaded process takes over the leader's pid
  * (de_thread; the leader has exited). Its slot under the old pid stops matching (reported as
