@@ -99,9 +99,20 @@ install_host_packages() {
 	fi
 }
 
+# apt_refresh: apt-get update, once per run, when a lookup or download fails on package lists that
+# may be stale: install_host_packages skips the update on a machine that already has every package
+# ($CACHE/.apt-updated), and the security archive drops a kernel's packages when the next comes
+APT_REFRESHED=0
+apt_refresh() {
+	[ "$APT_REFRESHED" = 0 ] || return 1
+	APT_REFRESHED=1
+	log "apt-get update (the package lists may be stale)"
+	$SUDO apt-get update -qq && touch "$CACHE/.apt-updated"
+}
+
 # resolve_meta META -> the versioned package a meta-package depends on
-resolve_meta() {
-	apt-cache depends "$1" 2>/dev/null | awk '/^ *Depends: linux-/{print $2; exit}'
+resolve_meta() { # "" when apt does not know META (under pipefail its exit 100 ended setup silently)
+	{ apt-cache depends "$1" 2>/dev/null || true; } | awk '/^ *Depends: linux-/{print $2; exit}'
 }
 
 # download_to DIR PKG... (skips what is already there), all in one apt-get call: one start-up of
@@ -115,7 +126,8 @@ download_to() {
 	  done
 	  [ ${#missing[@]} -gt 0 ] || exit 0
 	  log "downloading ${missing[*]}"
-	  apt-get download -qq "${missing[@]}" >/dev/null )
+	  apt-get download -qq "${missing[@]}" >/dev/null ||
+		{ apt_refresh && apt-get download -qq "${missing[@]}" >/dev/null; } )
 }
 download() { download_to "$CACHE/deb" "$@"; }
 
@@ -155,7 +167,8 @@ setup_kernel() {
 		return 0
 	fi
 	local hdr; hdr=$(resolve_meta "$meta")
-	[ -n "$hdr" ] || { log "cannot resolve $meta (apt-get update?)"; exit 1; }
+	[ -n "$hdr" ] || ! apt_refresh || hdr=$(resolve_meta "$meta")
+	[ -n "$hdr" ] || { log "cannot resolve $meta (after apt-get update: is bookworm-security in apt's sources?)"; exit 1; }
 	local release=${hdr#linux-headers-}; release=${release%%:*}
 	local deps; deps=$(apt-cache depends "$hdr" | awk '/^ *Depends: <?linux-(headers|kbuild|compiler)-/{gsub(/[<>]/, "", $2); print $2}' | sort -u)
 	local pkgs=("$hdr") kbuild=
