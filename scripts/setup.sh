@@ -89,9 +89,7 @@ install_host_packages() {
 		need_update=1
 	fi
 	if [ "${#missing[@]}" -gt 0 ] || [ "$need_update" = 1 ] || [ ! -e "$CACHE/.apt-updated" ]; then
-		log "apt-get update"
-		$SUDO apt-get update -qq
-		mkdir -p "$CACHE" && touch "$CACHE/.apt-updated"
+		apt_update
 	fi
 	if [ "${#missing[@]}" -gt 0 ]; then
 		log "installing: ${missing[*]}"
@@ -99,15 +97,16 @@ install_host_packages() {
 	fi
 }
 
-# apt_refresh: apt-get update, once per run, when a lookup or download fails on package lists that
-# may be stale: install_host_packages skips the update on a machine that already has every package
-# ($CACHE/.apt-updated), and the security archive drops a kernel's packages when the next comes
-APT_REFRESHED=0
-apt_refresh() {
-	[ "$APT_REFRESHED" = 0 ] || return 1
-	APT_REFRESHED=1
-	log "apt-get update (the package lists may be stale)"
-	$SUDO apt-get update -qq && touch "$CACHE/.apt-updated"
+# apt_update [WHY]: apt-get update, at most once per run (1 when it already ran). install_host_packages
+# runs it when packages are missing or the lists were never updated; a kernel lookup or download
+# that fails runs it too, since lists skipped as up to date ($CACHE/.apt-updated) may be stale: the
+# security archive drops a kernel's packages when the next comes
+APT_UPDATED=0
+apt_update() {
+	[ "$APT_UPDATED" = 0 ] || return 1
+	APT_UPDATED=1
+	log "apt-get update${1:+ ($1)}"
+	$SUDO apt-get update -qq && mkdir -p "$CACHE" && touch "$CACHE/.apt-updated"
 }
 
 # resolve_meta META -> the versioned package a meta-package depends on
@@ -127,7 +126,7 @@ download_to() {
 	  [ ${#missing[@]} -gt 0 ] || exit 0
 	  log "downloading ${missing[*]}"
 	  apt-get download -qq "${missing[@]}" >/dev/null ||
-		{ apt_refresh && apt-get download -qq "${missing[@]}" >/dev/null; } )
+		{ apt_update "the package lists may be stale" && apt-get download -qq "${missing[@]}" >/dev/null; } )
 }
 download() { download_to "$CACHE/deb" "$@"; }
 
@@ -167,7 +166,7 @@ setup_kernel() {
 		return 0
 	fi
 	local hdr; hdr=$(resolve_meta "$meta")
-	[ -n "$hdr" ] || ! apt_refresh || hdr=$(resolve_meta "$meta")
+	[ -n "$hdr" ] || ! apt_update "the package lists may be stale" || hdr=$(resolve_meta "$meta")
 	[ -n "$hdr" ] || { log "cannot resolve $meta (after apt-get update: is bookworm-security in apt's sources?)"; exit 1; }
 	local release=${hdr#linux-headers-}; release=${release%%:*}
 	local deps; deps=$(apt-cache depends "$hdr" | awk '/^ *Depends: <?linux-(headers|kbuild|compiler)-/{gsub(/[<>]/, "", $2); print $2}' | sort -u)
