@@ -220,9 +220,9 @@ TEST_F(SimTest, ARateTooHighForThePulseWidthBecomesTheHighestAllowed) {
 	c.mode = MAX30102_MODE_HR;
 	c.sample_rate_hz = 1000;
 	r = Encode(c);
-	Write(MAX30102_REG_MODE_CONFIG, {r.mode_config}, kT0 + 50 * kMs);
-	Write(MAX30102_REG_SPO2_CONFIG, {r.spo2_config}, kT0 + 50 * kMs);
-	EXPECT_EQ(SampleRate::Get(Reg(MAX30102_REG_SPO2_CONFIG, kT0 + 50 * kMs)), u32(SampleRateCode(1000)));
+	Write(MAX30102_REG_MODE_CONFIG, {r.mode_config}, kT0 + 52 * kMs);
+	Write(MAX30102_REG_SPO2_CONFIG, {r.spo2_config}, kT0 + 52 * kMs);
+	EXPECT_EQ(SampleRate::Get(Reg(MAX30102_REG_SPO2_CONFIG, kT0 + 52 * kMs)), u32(SampleRateCode(1000)));
 	EXPECT_NE(Show().find("period_ns=1000000 "), std::string::npos) << Show();
 	// SpO2 mode set after it: the datasheet does not say; the model samples at SpO2 mode's
 	// highest (400 Hz) with the register as written, and counts it
