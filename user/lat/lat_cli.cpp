@@ -112,8 +112,13 @@ std::vector<std::string> Lines(const std::string &file) {
 	if (!in)
 		Fail(dir + "/" + file + ": " + std::strerror(errno));
 	std::vector<std::string> out;
+	errno = 0;
 	for (std::string l; std::getline(in, l);)
 		out.push_back(l);
+	// a read that fails (the file gone with the module, EIO) ends getline as the end of the file
+	// would: without this, what was read so far (often nothing) is shown as the whole table, exit 0
+	if (in.bad())
+		Fail(dir + "/" + file + ": " + (errno ? std::strerror(errno) : "read error"));
 	return out;
 }
 
@@ -143,10 +148,11 @@ int Show(long id) {
 		if (f.size() >= 4 && f[0][0] != '#')
 			states.push_back(f[0] + " " + f[3]);
 	}
+	const auto stats = Lines("stats"); // before the header: a file that cannot be read prints no table
 	std::printf("%7s %7s %-15s %-9s %-9s %8s %10s %10s %10s %10s %10s %10s %6s\n", "PID", "TGID", "COMM",
 		    "STATE", "METRIC", "COUNT", "MIN_us", "AVG_us", "P50_us", "P99_us", "MAX_us", "SLO_us", "VIOL");
 	int rows = 0;
-	for (const auto &l : Lines("stats")) {
+	for (const auto &l : stats) {
 		auto f = Fields(l);
 		if (f.size() != 12 || f[0][0] == '#')
 			continue;

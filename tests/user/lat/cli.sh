@@ -110,6 +110,19 @@ T
 out=$("$bin" -d "$d" traces 100)
 if grep -q 'hog/7/39' <<<"$out" && ! grep -q 'pid 200' <<<"$out"; then res PASS traces-of-one-pid
 else res FAIL traces-of-one-pid "$out"; fi
+# a tracer file whose read fails is an error, not an empty table (exit 0 with nothing shown)
+e=$t/unreadable
+mkdir -p "$e/stats" "$e/hist"
+: >"$e/control"
+cp "$d/tasks" "$e/tasks"
+ln -s /proc/self/mem "$e/status" # read at offset 0: EIO
+out=$("$bin" -d "$e" show 2>&1)
+got=$?
+if [ "$got" = 1 ] && grep -q "$e/stats: Is a directory" <<<"$out" && ! grep -q 'PID' <<<"$out"; then
+	res PASS show-read-error
+else res FAIL show-read-error "exit $got: $(head -c 300 <<<"$out")"; fi
+expect hist-read-error 1 "$e/hist: Is a directory" -d "$e" hist
+expect status-read-error 1 "$e/status: Input/output error" -d "$e" status
 full-stdout show-stdout-full -d "$d" show
 full-stdout help-stdout-full --help
 echo "tools: $pass passed, $fail failed, 0 skipped"
