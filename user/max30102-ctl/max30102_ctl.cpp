@@ -109,10 +109,17 @@ std::string Why(int err, const std::string &what) {
 	return what + ": " + std::strerror(err);
 }
 
+// O_NONBLOCK only for open(): a FIFO (or a tty waiting for its carrier) given as -d would block
+// open() until a writer came, and the run would hang instead of saying it is not the device. The
+// ioctls then run as without it (the driver's ioctls do not look at it today; they must not start).
 int Open(int flags) {
-	const int fd = open(dev.c_str(), flags);
-	if (fd >= 0)
+	const int fd = open(dev.c_str(), flags | O_NONBLOCK);
+	if (fd >= 0) {
+		const int fl = fcntl(fd, F_GETFL);
+		if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) != 0)
+			Fail(dev + ": " + std::strerror(errno));
 		return fd;
+	}
 	const int err = errno;
 	if (err == ENOENT)
 		Fail(dev + ": no such device (is mxrt_max30102 loaded and the chip found? dmesg | grep max30102)");

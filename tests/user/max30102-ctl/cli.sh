@@ -42,6 +42,18 @@ expect missing-device 1 'no such device \(is mxrt_max30102 loaded' -d $none info
 expect missing-device-set 1 'no such device' -d $none set --sample-rate 100
 expect not-the-driver 1 '/dev/null does not answer MAX30102 ioctls' -d /dev/null info
 expect not-the-driver-json 1 'does not answer MAX30102 ioctls' -d /dev/null --json stats
+# a FIFO is not the device either: said at once, not a hang in open() waiting for a writer
+t=$(mktemp -d)
+trap 'rm -rf "$t"' EXIT
+mkfifo "$t/fifo"
+for cmd in info "set --mode hr"; do
+	# shellcheck disable=SC2086 # cmd is the command's words
+	out=$(timeout 10 "$bin" -d "$t/fifo" $cmd 2>&1)
+	got=$?
+	if [ "$got" = 1 ] && grep -q "$t/fifo does not answer MAX30102 ioctls" <<<"$out"; then
+		res PASS "not-the-driver-fifo-${cmd%% *}"
+	else res FAIL "not-the-driver-fifo-${cmd%% *}" "exit $got (124: it hung): $(head -c 300 <<<"$out")"; fi
+done
 full-stdout help-stdout-full --help
 echo "tools: $pass passed, $fail failed, 0 skipped"
 [ "$fail" -eq 0 ]
