@@ -175,10 +175,11 @@ void PrintConfig(const mxrt_max30102_ioc_config &c) {
 	o.Print();
 }
 
-mxrt_max30102_ioc_config GetConfig(int fd) {
+// what: the command it is done for, which its error message names
+mxrt_max30102_ioc_config GetConfig(int fd, const char *what) {
 	mxrt_max30102_ioc_config c{};
 	c.size = sizeof(c);
-	Ioctl(fd, MXRT_MAX30102_IOC_GET_CONFIG, &c, "get");
+	Ioctl(fd, MXRT_MAX30102_IOC_GET_CONFIG, &c, what);
 	return c;
 }
 
@@ -241,7 +242,7 @@ Changes ParseSet(const SetOptions &s) {
 // The current configuration with the changes, in one SET_CONFIG (a writer that changes the
 // configuration between the two calls is overwritten for the fields given, not for the others).
 int Set(int fd, const Changes &ch) {
-	mxrt_max30102_ioc_config c = GetConfig(fd);
+	mxrt_max30102_ioc_config c = GetConfig(fd, "set"); // its failure is set's: nothing changed
 	for (const auto &[field, v] : ch)
 		c.*field = v;
 	c.size = sizeof(c);
@@ -456,7 +457,7 @@ int Main(int argc, char **argv) {
 	if (cmd == info)
 		return Info(fd);
 	if (cmd == get) {
-		PrintConfig(GetConfig(fd));
+		PrintConfig(GetConfig(fd, "get"));
 		return 0;
 	}
 	if (cmd == set)

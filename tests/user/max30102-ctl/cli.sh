@@ -41,6 +41,8 @@ expect empty-lock-timeout 2 "lock-timeout takes 0..60000 \(ms\), not ''" -d $non
 expect missing-device 1 'no such device \(is mxrt_max30102 loaded' -d $none info
 expect missing-device-set 1 'no such device' -d $none set --sample-rate 100
 expect not-the-driver 1 '/dev/null does not answer MAX30102 ioctls' -d /dev/null info
+# set reads the configuration first: a failure there is set's (the command the user ran), not "get"'s
+expect not-the-driver-set 1 '^mxrt-max30102-ctl: set: /dev/null does not answer MAX30102 ioctls' -d /dev/null set --mode hr
 expect not-the-driver-json 1 'does not answer MAX30102 ioctls' -d /dev/null --json stats
 # a FIFO is not the device either: said at once, not a hang in open() waiting for a writer
 t=$(mktemp -d)
