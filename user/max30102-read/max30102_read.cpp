@@ -254,7 +254,8 @@ int Main(int argc, char **argv) {
 	long prio = 0, cpu = -1, threads = 1;
 	bool nonblock = false, verbose = false, latency = false, bad_buffer = false;
 	const char *save = nullptr;
-	for (int c; (c = getopt(argc, argv, "n:s:b:Nvlp:c:t:Eo:h")) != -1;) {
+	// the leading ':' tells a missing value (':') from an unknown option ('?'); getopt prints neither
+	for (int c; (c = getopt(argc, argv, ":n:s:b:Nvlp:c:t:Eo:h")) != -1;) {
 		switch (c) {
 		case 'n': want = Number(optarg, 1, 100'000'000, "-n"); break;
 		case 's': stall_ms = Number(optarg, 0, 3'600'000, "-s"); break;
@@ -268,7 +269,8 @@ int Main(int argc, char **argv) {
 		case 'E': bad_buffer = true; break;
 		case 'o': save = optarg; break;
 		case 'h': Help();
-		default: Usage("unknown option");
+		case ':': Usage((std::string("-") + char(optopt) + " needs a value").c_str());
+		default: Usage((std::string("unknown option -") + char(optopt)).c_str());
 		}
 	}
 	if (optind + 1 != argc)

@@ -29,7 +29,13 @@ PY
 
 expect no-device 2 'one DEVICE expected' 
 expect two-devices 2 'one DEVICE expected' a b
-expect unknown-option 2 'usage:' -x /dev/null
+expect unknown-option 2 'unknown option -x' -x /dev/null
+# a missing value is said as such, not as an unknown option
+out=$("$bin" /dev/null -n 2>&1)
+got=$?
+if [ "$got" = 2 ] && grep -q 'mxrt-max30102-read: -n needs a value' <<<"$out" && ! grep -q 'unknown option' <<<"$out"; then
+	res PASS missing-value
+else res FAIL missing-value "exit $got: $(head -c 300 <<<"$out")"; fi
 expect help 0 '^usage: mxrt-max30102-read .*-o FILE\] DEVICE' -h
 if "$bin" -h 2>&1 >/dev/null | grep -q .; then res FAIL help-on-stdout "$("$bin" -h 2>&1 >/dev/null)"
 else res PASS help-on-stdout; fi
