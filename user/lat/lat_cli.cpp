@@ -335,9 +335,15 @@ int Main(int argc, char **argv) {
 	} catch (const CLI::CallForHelp &e) {
 		return app.exit(e);
 	} catch (const CLI::ExtrasError &e) {
-		// what CLI11 could not place: an unknown command, or one argument too many
-		Usage(app.get_subcommands().empty() ? "unknown command or wrong arguments: " + std::string(e.what())
-						    : std::string(app.get_subcommands()[0]->get_name()) + ": too many arguments");
+		// what CLI11 could not place: an unknown command, an option the command does not have (a
+		// global one given after it too), or one argument too many
+		if (app.get_subcommands().empty())
+			Usage("unknown command or wrong arguments: " + std::string(e.what()));
+		const CLI::App *sub = app.get_subcommands()[0];
+		const std::vector<std::string> rest = sub->remaining();
+		if (!rest.empty() && rest[0].size() > 1 && rest[0][0] == '-')
+			Usage(sub->get_name() + ": unknown option '" + rest[0] + "' (the global option -d goes before the command)");
+		Usage(sub->get_name() + ": too many arguments");
 	} catch (const CLI::ParseError &e) {
 		Usage(e.what());
 	}

@@ -35,6 +35,8 @@ expect slo-bad-bound 2 'positive number of ns' -d "$d" slo wakeup 10ms
 expect slo-zero-bound 2 'positive number of ns' -d "$d" slo wakeup 0
 expect capture-bad 2 'metrics with an SLO., all or off' -d "$d" capture maybe
 expect show-too-many 2 'too many arguments' -d "$d" show 1 2
+# an option the command does not have is named, not taken for "too many arguments"
+expect global-option-after-command 2 "show: unknown option '-d' \(the global option -d goes before" show -d "$d"
 expect run-no-command 2 'no command after --' -d "$d" run --
 expect run-bad-slo 2 'METRIC=NS' -d "$d" run -s wakeup -- true
 expect run-help-says-global-slo 0 "global .* kept after the run" -d "$d" run --help

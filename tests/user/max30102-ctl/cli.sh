@@ -18,7 +18,9 @@ expect help 0 'Subcommands:' --help
 expect set-help 0 '--sample-rate' set --help
 expect unknown-command 2 'unknown command' -d $none frobnicate
 expect too-many-arguments 2 'get: too many arguments' -d $none get 5
-expect unknown-option 2 'usage:' -d $none get --rate 5
+expect unknown-option 2 "get: unknown option '--rate'" -d $none get --rate 5
+# a global option after the command is named, not taken for "too many arguments"
+expect global-option-after-command 2 "get: unknown option '--json' \(the global options -d, --json and --lock-timeout go before" -d $none get --json
 expect set-nothing 2 'nothing to set' -d $none set
 expect set-bad-rate 2 "sample-rate takes 50, 100, 200, 400, 800, 1000, 1600, 3200 \(Hz\), not '150'" -d $none set --sample-rate 150
 expect set-rate-not-decimal 2 "not '0x64'" -d $none set --sample-rate 0x64
