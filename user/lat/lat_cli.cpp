@@ -4,7 +4,8 @@
 // per-PID latency tracer (mxrt_lat.ko), over its debugfs files (/sys/kernel/debug/mxrt_lat).
 //
 // usage: mxrt-lat [-d DIR] COMMAND
-//   track PID...             track these threads
+//   track PID...             track these threads (all or none: the tracer refusing one untracks
+//                            those this command tracked before it)
 //   track -g TGID            track every thread of a process, also threads it creates later
 //   untrack ID               stop tracking a thread, or a tracked process (final report in dmesg)
 //   slo METRIC NS|off [PID]  SLO bound for wakeup|response|relief|irqthread (all tasks, or PID)
@@ -83,18 +84,19 @@ void CheckLoaded() {
 		Fail(dir + " not found: load mxrt_lat.ko and mount debugfs (mount -t debugfs none /sys/kernel/debug)");
 }
 
-// One command per write, as the module wants; its errno explained.
-void Control(const std::string &cmd) {
+// One command per write, as the module wants: "" once written, else why not (its errno explained).
+std::string TryControl(const std::string &cmd) {
 	CheckLoaded();
 	const int fd = open((dir + "/control").c_str(), O_WRONLY);
 	if (fd < 0)
 		Fail(dir + "/control: " + std::strerror(errno));
+	errno = 0;
 	const ssize_t n = write(fd, cmd.data(), cmd.size());
 	const int err = errno;
 	close(fd);
 	if (n == ssize_t(cmd.size()))
-		return;
-	std::string why = std::strerror(err);
+		return {};
+	std::string why = err ? std::strerror(err) : "short write";
 	switch (err) {
 	case ESRCH: why = "no such process"; break;
 	case EEXIST: why = "already tracked"; break;
@@ -103,7 +105,13 @@ void Control(const std::string &cmd) {
 	case EINVAL: why = "refused as invalid"; break;
 	case EPERM: why = "refused: only a process in the initial pid namespace may write commands (pids are the host's)"; break;
 	}
-	Fail("'" + cmd + "': " + why);
+	return "'" + cmd + "': " + why;
+}
+
+void Control(const std::string &cmd) {
+	const std::string why = TryControl(cmd);
+	if (!why.empty())
+		Fail(why);
 }
 
 std::vector<std::string> Lines(const std::string &file) {
@@ -363,8 +371,21 @@ int Main(int argc, char **argv) {
 		std::vector<long> ids;
 		for (const std::string &p : pids)
 			ids.push_back(Id(p)); // all valid before the first is tracked
-		for (const long p : ids)
-			Control("pid " + std::to_string(p));
+		// all or none: a pid the tracer refuses (gone, already tracked, no free slot) untracks the
+		// ones this command tracked before it, newest first, so a failed command leaves them as
+		// they were (finished, with their final reports, until `clear`) and can simply be rerun
+		for (size_t i = 0; i < ids.size(); i++) {
+			std::string why = TryControl("pid " + std::to_string(ids[i]));
+			if (why.empty())
+				continue;
+			if (i > 0)
+				why += "; untracked again what this command tracked:";
+			for (size_t k = i; k-- > 0;) {
+				const std::string undo = TryControl("untrack " + std::to_string(ids[k]));
+				why += " " + std::to_string(ids[k]) + (undo.empty() ? "" : " (failed: " + undo + ")");
+			}
+			Fail(why);
+		}
 		return 0;
 	}
 	if (cmd == untrack) {

@@ -64,6 +64,25 @@ if [ "$(cat "$d/control")" = "slo wakeup 18446744073709551615" ]; then res PASS 
 else res FAIL slo-largest-bound "$(cat "$d/control")"; fi
 expect slo-bound-over-u64 2 'positive number of ns' -d "$d" slo wakeup 18446744073709551616
 
+# track PID...: all or none. A pid the tracer refuses untracks, newest first, the ones the same
+# command tracked before it (the shim logs every command and refuses "pid 7" with ESRCH)
+if ${CC:-cc} -shared -fPIC -o "$t/control_shim.so" tests/user/lat/control_shim.c -ldl; then
+	out=$(MXRT_LAT_LOG=$t/commands MXRT_LAT_REFUSE='pid 7' LD_PRELOAD=$t/control_shim.so "$bin" -d "$d" track 5 6 7 8 2>&1)
+	got=$?
+	log=$(tr '\n' , <"$t/commands")
+	if [ "$got" = 1 ] && [ "$log" = "pid 5,pid 6,refused pid 7,untrack 6,untrack 5," ] &&
+		grep -q "'pid 7': no such process; untracked again what this command tracked: 6 5" <<<"$out"; then
+		res PASS track-refused-pid-undoes-the-others
+	else res FAIL track-refused-pid-undoes-the-others "exit $got, commands $log: $(head -c 300 <<<"$out")"; fi
+	rm -f "$t/commands"
+	out=$(MXRT_LAT_LOG=$t/commands MXRT_LAT_REFUSE='pid 5' LD_PRELOAD=$t/control_shim.so "$bin" -d "$d" track 5 6 2>&1)
+	got=$?
+	log=$(tr '\n' , <"$t/commands")
+	if [ "$got" = 1 ] && [ "$log" = "refused pid 5," ] && grep -q "^mxrt-lat: 'pid 5': no such process$" <<<"$out"; then
+		res PASS track-first-pid-refused
+	else res FAIL track-first-pid-refused "exit $got, commands $log: $(head -c 300 <<<"$out")"; fi
+else res FAIL track-refused-pid-undoes-the-others "the control shim does not build"; fi
+
 cat >"$d/tasks" <<'T'
 # pid tgid comm state irq_thread tracked_ms
 100 100 ctl tracking 0 5
