@@ -175,9 +175,16 @@ bool BadBufferRead(int fd, size_t records) {
 		return false;
 	}
 	ssize_t n;
-	do
-		n = read(fd, p, bytes);
-	while (n < 0 && errno == EAGAIN); // -N: the stream is continuous, data comes within a period
+	// -N: wait for data with poll() as ReadRecords does, not by calling read() again at once: a
+	// stream that pauses (or stops) would have this spin on a CPU, without end if it stops
+	while ((n = read(fd, p, bytes)) < 0 && errno == EAGAIN) {
+		pollfd pf{fd, POLLIN, 0};
+		if (poll(&pf, 1, 5000) <= 0 || (pf.revents & (POLLERR | POLLHUP))) {
+			std::fprintf(stderr, "mxrt-max30102-read: poll: no data (revents %#x)\n", pf.revents);
+			munmap(p, bytes);
+			return false;
+		}
+	}
 	const int e = errno;
 	munmap(p, bytes);
 	if (n >= 0 || e != EFAULT) {

@@ -70,6 +70,22 @@ records "$t/dup" 0:0:0:100:18 1:0:0:101:18 1:0:0:101:18 2:0:0:102:18 3:0:0:103:1
 expect threads-duplicate-seq 1 'violation: seq 1 reached two readers' -t 2 -b 1 -n 5 "$t/dup"
 # -E: a read into an unwritable buffer fails with EFAULT and a file keeps its offset
 expect bad-buffer-consumes-nothing 0 'records=5 first_seq=0 last_seq=4 lost=0 .*violations=0' -E -n 5 -b 2 "$t/long"
+# -E with -N waits for data with poll(), also for the bad-buffer read: a stream that pauses for
+# 2 s (a FIFO that stays open for writing on fd 3) costs no CPU time while it waits
+mkfifo "$t/fifo"
+exec 3<>"$t/fifo"
+head -c 32 "$t/long" >&3
+(sleep 2; tail -c +33 "$t/long" | head -c 128 >&3) &
+TIMEFORMAT=%U+%S
+{ time out=$("$bin" -N -E -b 1 -n 3 "$t/fifo" 2>&1 3<&-); } 2>"$t/cpu"
+got=$?
+wait
+exec 3<&-
+cpu=$(tail -1 "$t/cpu")
+if [ "$got" = 0 ] && grep -q 'EFAULT, as it should' <<<"$out" && grep -q 'records=3 first_seq=0 last_seq=2 .*violations=0' <<<"$out" &&
+	python3 -c "import sys; sys.exit(not eval(sys.argv[1]) < 0.5)" "$cpu"; then
+	res PASS bad-buffer-nonblocking-waits-in-poll "cpu ${cpu}s"
+else res FAIL bad-buffer-nonblocking-waits-in-poll "exit $got, cpu ${cpu}s: $(head -c 300 <<<"$out")"; fi
 # -o: the records read, as read() returned them (the bytes of the stream, -n of them)
 expect save-records 0 'records=5 first_seq=0 last_seq=9 .*violations=0' -o "$t/saved" -n 5 "$t/good"
 check save-records-bytes cmp "$t/saved" "$t/good"
