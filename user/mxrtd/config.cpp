@@ -8,6 +8,7 @@
 #include <climits>
 #include <cstdio>
 #include <cstring>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -489,6 +490,7 @@ bool Validate(const Config &c, std::string *err) {
 		return false;
 	}
 	std::set<std::string> seen;
+	std::map<std::string, std::string> names; // base name -> the device path that has it
 	for (const DeviceSettings &d : c.devices) {
 		if (d.path.empty() || d.path[0] != '/') {
 			*err = DevicePathError(d.path);
@@ -496,6 +498,19 @@ bool Validate(const Config &c, std::string *err) {
 		}
 		if (!seen.insert(d.path).second) {
 			*err = "device " + d.path + " is named twice";
+			return false;
+		}
+		// The base name names the device's segment, queue and FIFO (/dev/shm/<prefix>-<name>,
+		// <fifo_dir>/<name>.fifo): two devices with one name would share them (the second was
+		// refused at start as "held by a running process", exit 4, after the first's were made).
+		const std::string base = d.path.substr(d.path.find_last_of('/') + 1);
+		if (base.empty() || base == "." || base == "..") {
+			*err = "device path " + d.path + " has no file name to name its shared memory, queue and FIFO after";
+			return false;
+		}
+		if (const auto [it, added] = names.emplace(base, d.path); !added) {
+			*err = "devices " + it->second + " and " + d.path + " have the same name '" + base +
+			       "', which names each device's shared memory, queue and FIFO: rename one (a symlink will do)";
 			return false;
 		}
 		// The combination, where the device's settings decide it: rate x pulse width x mode.

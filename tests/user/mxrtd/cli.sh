@@ -64,7 +64,11 @@ got=${PIPESTATUS[0]}
 if [ "$got" = 1 ] && grep -q '/dev/zero: record seq 0 after 0: a MAX30102.s seq only grows; not a MAX30102 record device[?] stopping' <<<"$out" &&
 	[ "$(grep -c 'sequence violation' <<<"$out")" = 0 ]; then res PASS not-a-max30102-zeros
 else res FAIL not-a-max30102-zeros "exit $got, wanted 1: $(grep -v 'sequence violation' <<<"$out" | tail -3)"; fi
-expect one-device-two-names 2 '/dev//null is a device this mxrtd already serves under another name' "${run[@]}" /dev/null /dev//null
+ln -s /dev/null "$t/other-null"
+expect one-device-two-names 2 "$t/other-null is a device this mxrtd already serves under another name" "${run[@]}" /dev/null "$t/other-null"
+# two devices of one base name would share a segment, queue and FIFO: the second was refused as
+# "held by a running process (pid <its own>)", exit 4, after the first's outputs were made
+expect two-devices-one-name 2 "devices /dev/null and /dev//null have the same name 'null'" "${run[@]}" /dev/null /dev//null
 # a FIFO path that is already something else is refused, and left as it was (not removed at exit)
 mkdir "$t/fifo" && echo keep >"$t/fifo/null.fifo"
 expect fifo-path-taken 1 "$t/fifo/null.fifo exists and is not a FIFO: not touching it" \

@@ -293,6 +293,16 @@ TEST(MxrtdConfig, ValidateChecksTheCombinations) {
 	c = OneDevice();
 	c.devices.push_back(c.devices[0]);
 	EXPECT_NE(Invalid(c).find("named twice"), std::string::npos);
+	// two devices of one base name would share one segment, queue and FIFO
+	c = OneDevice();
+	c.devices.push_back(c.devices[0]);
+	c.devices[1].path = "/dev/other/" + c.devices[0].path.substr(c.devices[0].path.find_last_of('/') + 1);
+	EXPECT_NE(Invalid(c).find("have the same name"), std::string::npos) << c.devices[1].path;
+	for (const char *nameless : {"/dev/", "/dev/.", "/dev/..", "/"}) {
+		c = OneDevice();
+		c.devices[0].path = nameless;
+		EXPECT_NE(Invalid(c).find("has no file name"), std::string::npos) << nameless;
+	}
 	c = OneDevice();
 	c.devices[0].path = "max30102-0";
 	EXPECT_NE(Invalid(c).find("device path must be absolute"), std::string::npos);
