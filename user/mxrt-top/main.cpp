@@ -70,15 +70,15 @@ std::vector<std::string> Names(const std::string &prefix, const std::vector<std:
 }
 
 // The sample rate now, from the timestamps of the newest records in the ring (no waiting).
-double RingRate(const mxrtd_shm *shm) {
+double RingRate(const Segment &seg) {
 	RingCursor c;
-	const std::uint64_t head = RingCursor::AtHead(shm).next;
+	const std::uint64_t head = RingCursor::AtHead(seg.shm()).next;
 	if (head < 2)
 		return 0;
 	const std::uint64_t n = std::min<std::uint64_t>(head, 256);
 	c.next = head - n;
 	std::vector<Record> buf(n);
-	const std::uint32_t got = ReadRing(shm, &c, buf.data(), std::uint32_t(n));
+	const std::uint32_t got = ReadRing(seg, &c, buf.data(), std::uint32_t(n));
 	if (got < 2)
 		return 0;
 	// only the stretch after the last restart or gap counts
@@ -180,7 +180,7 @@ int View(const std::string &prefix, const std::vector<std::string> &devices, boo
 		std::string out = "[";
 		for (std::size_t i = 0; i < segs.size(); i++) {
 			Snapshot s = TakeSnapshot(segs[i]);
-			s.rate_hz = RingRate(segs[i].shm());
+			s.rate_hz = RingRate(segs[i]);
 			out += (i ? "," : "") + SnapshotJson(s);
 		}
 		std::printf("%s]\n", out.c_str());
@@ -206,7 +206,7 @@ int View(const std::string &prefix, const std::vector<std::string> &devices, boo
 			screen += "no mxrtd segment in /dev/shm (is mxrtd running?)\n";
 		for (const Segment &seg : segs) {
 			Snapshot s = TakeSnapshot(seg);
-			s.rate_hz = RingRate(seg.shm());
+			s.rate_hz = RingRate(seg);
 			screen += Text(s) + "\n";
 		}
 		// in place: home and clear to the end on a terminal; a separator otherwise
@@ -245,7 +245,7 @@ int Consume(const std::string &prefix, const std::vector<std::string> &devices, 
 			break;
 		}
 		const std::uint64_t now = NowNs();
-		std::uint32_t n = ReadRing(shm, &cur, buf, 64);
+		std::uint32_t n = ReadRing(seg, &cur, buf, 64);
 		if (n == 0) {
 			// Not for ever: a daemon that died never says STOPPED, so a wait that times out looks
 			// at its lock. The timeout also bounds a Ctrl-C that lands just before the wait (the

@@ -46,6 +46,8 @@ Segment &Segment::operator=(Segment &&o) noexcept {
 		Close();
 		shm_ = o.shm_;
 		size_ = o.size_;
+		ring_records_ = o.ring_records_;
+		header_size_ = o.header_size_;
 		fd_ = o.fd_;
 		owner_ = o.owner_;
 		name_ = static_cast<std::string &&>(o.name_);
@@ -161,6 +163,8 @@ Segment Segment::Create(const std::string &name, u32 ring_records, unsigned mode
 		}
 		s.shm_ = static_cast<mxrtd_shm *>(p);
 		s.size_ = size;
+		s.ring_records_ = ring_records;
+		s.header_size_ = MXRTD_SHM_HEADER_SIZE;
 		s.fd_ = fd;
 		s.owner_ = true;
 		s.name_ = name;
@@ -171,23 +175,29 @@ Segment Segment::Create(const std::string &name, u32 ring_records, unsigned mode
 	return s;
 }
 
-int CheckHeader(const mxrtd_shm *shm, std::size_t size) {
+int CheckHeader(const mxrtd_shm *shm, std::size_t size, u32 *ring_records, u32 *header_size) {
 	if (size < MXRTD_SHM_HEADER_SIZE)
 		return -EAGAIN; // being created (ftruncate not done yet)
 	if (AtomicRef<const u64>(shm->magic).Load(MemoryOrder::kAcquire) != MXRTD_SHM_MAGIC) // pairs with InitHeader
 		return -EAGAIN;
+	// Each field once: the segment's owner may change it between two reads, and what the
+	// caller indexes by must be what was checked.
+	auto load32 = [](const u32 &f) { return AtomicRef<const u32>(f).Load(MemoryOrder::kRelaxed); };
+	const u32 version = load32(shm->version), hsize = load32(shm->header_size), rsize = load32(shm->record_size);
+	const u32 records = load32(shm->ring_records);
+	const u64 total = AtomicRef<const u64>(shm->total_size).Load(MemoryOrder::kRelaxed);
 	// The ring starts at header_size (a later daemon's header may be larger), on a record's alignment
-	if (shm->version != MXRTD_SHM_VERSION || shm->header_size < MXRTD_SHM_HEADER_SIZE ||
-	    shm->header_size % 8 != 0 ||
-	    shm->record_size != sizeof(Record) || shm->ring_records < 16 ||
-	    (shm->ring_records & (shm->ring_records - 1)) != 0 ||
-	    shm->total_size != shm->header_size + u64(shm->ring_records) * shm->record_size ||
-	    shm->total_size > size)
+	if (version != MXRTD_SHM_VERSION || hsize < MXRTD_SHM_HEADER_SIZE || hsize % 8 != 0 || rsize != sizeof(Record) ||
+	    records < 16 || (records & (records - 1)) != 0 || total != hsize + u64(records) * rsize || total > size)
 		return -EPROTO;
-	// ReadRing indexes by the ring's own copies: they must say what was checked above (0 slots
-	// would make the mask all ones, more the index run past the mapping).
-	if (shm->ring.records != shm->ring_records || shm->ring.record_size != shm->record_size)
+	// The ring's own copies must say what was checked above (0 slots would make the mask all
+	// ones, more the index run past the mapping); ReadRing(Segment) indexes by the checked values.
+	if (load32(shm->ring.records) != records || load32(shm->ring.record_size) != rsize)
 		return -EPROTO;
+	if (ring_records)
+		*ring_records = records;
+	if (header_size)
+		*header_size = hsize;
 	return 0;
 }
 
@@ -216,7 +226,7 @@ Segment Segment::Open(const std::string &name, int *err) {
 		close(fd);
 		return s;
 	}
-	const int check = CheckHeader(static_cast<const mxrtd_shm *>(p), size);
+	const int check = CheckHeader(static_cast<const mxrtd_shm *>(p), size, &s.ring_records_, &s.header_size_);
 	if (check != 0) {
 		munmap(p, size);
 		close(fd);
@@ -367,13 +377,13 @@ u64 RingPending(const mxrtd_shm *shm, const RingCursor &c) {
 	return h > c.next ? h - c.next : 0;
 }
 
-u32 ReadRing(const mxrtd_shm *shm, RingCursor *c, Record *out, u32 max) {
+// The ring of `size` slots (a power of two) at `slots`.
+static u32 ReadRingAt(const mxrtd_shm *shm, const Record *slots, u64 size, RingCursor *c, Record *out, u32 max) {
 	if (max == 0)
 		return 0;
-	const u64 size = shm->ring.records, mask = size - 1;
-	const Record *slots = reinterpret_cast<const Record *>(reinterpret_cast<const char *>(shm) + shm->header_size);
+	const u64 mask = size - 1;
 	auto oldest = [size](u64 end) { return end > size ? end - size : 0; };
-	for (;;) {
+	for (int tries = 0; tries < 1000; tries++) {
 		const u64 h = AtomicRef<const u64>(shm->ring.head).Load(MemoryOrder::kAcquire); // pairs with PublishRecords
 		if (c->next >= h)
 			return 0;
@@ -417,6 +427,19 @@ u32 ReadRing(const mxrtd_shm *shm, RingCursor *c, Record *out, u32 max) {
 		c->last_seq = out[n - 1].seq;
 		return n;
 	}
+	return 0; // `writing` ahead of every copy: no daemon's segment (nothing is counted as read)
+}
+
+u32 ReadRing(const Segment &seg, RingCursor *c, Record *out, u32 max) {
+	if (!seg.valid() || seg.ring_records() == 0)
+		return 0;
+	const auto *slots = reinterpret_cast<const Record *>(reinterpret_cast<const char *>(seg.shm()) + seg.header_size());
+	return ReadRingAt(seg.shm(), slots, seg.ring_records(), c, out, max);
+}
+
+u32 ReadRing(const mxrtd_shm *shm, RingCursor *c, Record *out, u32 max) {
+	const auto *slots = reinterpret_cast<const Record *>(reinterpret_cast<const char *>(shm) + shm->header_size);
+	return ReadRingAt(shm, slots, shm->ring.records, c, out, max);
 }
 
 bool ReadVitals(const mxrtd_shm *shm, mxrtd_shm_vitals *out) { return SeqRead(&shm->vitals, out); }

@@ -70,6 +70,10 @@ public:
 
 	bool valid() const { return shm_ != nullptr; }
 	mxrtd_shm *shm() const { return shm_; }
+	// The ring's geometry as Create made it, or as Open checked it against the mapping. A reader
+	// indexes by these, never by the segment's fields, which its owner may change at any time.
+	u32 ring_records() const { return ring_records_; }
+	u32 header_size() const { return header_size_; }
 	Record *slots() const { return reinterpret_cast<Record *>(reinterpret_cast<char *>(shm_) + MXRTD_SHM_HEADER_SIZE); }
 	const std::string &name() const { return name_; }
 	std::size_t size() const { return size_; }
@@ -77,6 +81,7 @@ public:
 private:
 	mxrtd_shm *shm_ = nullptr;
 	std::size_t size_ = 0;
+	u32 ring_records_ = 0, header_size_ = 0;
 	int fd_ = -1;
 	bool owner_ = false;
 	std::string name_;
@@ -87,8 +92,9 @@ private:
 std::string ShmNameFor(const std::string &prefix, const std::string &device);
 
 // Checks that a segment the size of `size` bytes holds this ABI: 0 or -EPROTO (-EAGAIN while it
-// is still being created).
-int CheckHeader(const mxrtd_shm *shm, std::size_t size);
+// is still being created). Each field is read once: *ring_records and *header_size (when given)
+// are the values checked.
+int CheckHeader(const mxrtd_shm *shm, std::size_t size, u32 *ring_records = nullptr, u32 *header_size = nullptr);
 
 // ---- the writer --------------------------------------------------------------------------------
 
@@ -134,7 +140,12 @@ struct RingCursor {
 
 // Up to `max` records from the cursor on, every one intact. The first record of a batch that
 // follows an overrun carries MXRT_MAX30102_REC_READER_OVERRUN and the gap in `lost` (as the
-// driver reports its own readers' overruns), and the cursor counts it. 0 if nothing is new.
+// driver reports its own readers' overruns), and the cursor counts it. 0 if nothing is new, or
+// if `writing` stays ahead of every copy (a writer lapping the reader 1000 times in a row: no
+// daemon's; a reader does not spin on it).
+// A segment opened with Segment::Open (another process's): indexed by the geometry Open checked.
+u32 ReadRing(const Segment &seg, RingCursor *c, Record *out, u32 max);
+// A segment whose geometry fields are trusted (this process made it: the daemon, the tests).
 u32 ReadRing(const mxrtd_shm *shm, RingCursor *c, Record *out, u32 max);
 // Records published and not read yet (0..ring_records, more if the reader is lapped).
 u64 RingPending(const mxrtd_shm *shm, const RingCursor &c);

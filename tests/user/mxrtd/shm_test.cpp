@@ -287,6 +287,63 @@ TEST(MxrtdShm, TheRingStartsAtHeaderSize) {
 	munmap(p, size);
 }
 
+// The segment's owner (any user can make /dev/shm/mxrtd-*, which mxrt-top maps) may change the
+// geometry after Open checked it. The reader indexed by the live fields: ring.records doubled,
+// or header_size moved, read slots past the ring (past the mapping for a larger change: SIGSEGV).
+TEST(MxrtdShm, AReaderIndexesByTheGeometryOpenChecked) {
+	const std::string name = Name("geometry");
+	int err = 1;
+	Segment w = Segment::Create(name, 16, 0644, &err);
+	ASSERT_EQ(err, 0);
+	InitHeader(w.shm(), 16, 1, 0, "/dev/max30102-0");
+	Segment r = Segment::Open(name, &err);
+	ASSERT_EQ(err, 0);
+	EXPECT_EQ(r.ring_records(), 16u);
+	EXPECT_EQ(r.header_size(), u32(MXRTD_SHM_HEADER_SIZE));
+	for (u32 i = 0; i < 20; i++) // 20 records through the 16 slots the reader checked
+		w.slots()[i % 16] = Rec(100 + i);
+	w.shm()->ring.writing = 20;
+	w.shm()->ring.head = 20;
+	mxrtd_shm *shm = w.shm();
+	for (int change = 0; change < 2; change++) {
+		if (change == 0) { // twice the slots, all fields agreeing
+			shm->ring_records = shm->ring.records = 32;
+		} else { // the ring moved by two records
+			shm->ring_records = shm->ring.records = 16;
+			shm->header_size = MXRTD_SHM_HEADER_SIZE + 64;
+		}
+		shm->total_size = shm->header_size + u64(shm->ring_records) * sizeof(Record);
+		RingCursor c;
+		Record out[64];
+		ASSERT_EQ(ReadRing(r, &c, out, 64), 16u) << "change " << change;
+		for (u32 i = 0; i < 16; i++) {
+			EXPECT_EQ(out[i].seq, 104u + i) << "change " << change;
+			EXPECT_TRUE(Intact(out[i])) << "change " << change;
+		}
+	}
+	r.Close();
+	w.Shutdown();
+}
+
+// `writing` far ahead of `head`, for ever: no daemon writes that, and the reader retried for ever
+// (mxrt-top spun at 100% CPU on such a segment). It gives up: nothing read.
+TEST(MxrtdShm, AWriterThatNeverFinishesDoesNotHangTheReader) {
+	Mem m(16);
+	for (u32 i = 0; i < 16; i++)
+		reinterpret_cast<Record *>(static_cast<char *>(m.p) + MXRTD_SHM_HEADER_SIZE)[i] = Rec(i);
+	m.shm()->ring.head = 16;
+	m.shm()->ring.writing = 1ull << 40;
+	EXPECT_EXIT(
+		{
+			alarm(10);
+			RingCursor c;
+			Record out[8];
+			const u32 n = ReadRing(m.shm(), &c, out, 8);
+			_exit(n == 0 && c.next == 0 && c.overruns == 0 ? 0 : 3);
+		},
+		testing::ExitedWithCode(0), "");
+}
+
 TEST(MxrtdShm, SeqlockSectionsAndStatistics) {
 	Mem m(16);
 	ShmWriter w(m.shm());
