@@ -104,7 +104,12 @@ const char *WaitName(std::uint32_t w) {
 Snapshot TakeSnapshot(const Segment &seg) {
 	Snapshot s;
 	const mxrtd_shm *shm = seg.shm();
-	s.device = shm->device;
+	// Bounded and printable: a segment is anyone's to write (a hand-made one need not end the
+	// name with a NUL, and the view prints it to a terminal, where ESC would be a command).
+	s.device.assign(shm->device, strnlen(shm->device, sizeof(shm->device)));
+	for (char &ch : s.device)
+		if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f)
+			ch = '?';
 	s.shm_name = seg.name();
 	s.pid = shm->pid;
 	s.state = LoadWord(&shm->events.state.value);

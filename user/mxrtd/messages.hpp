@@ -24,7 +24,7 @@ std::string FifoLine(const std::string &device_name, const mxrtd_vitals_msg &m);
 
 // Everything the live view shows about one device.
 struct Snapshot {
-	std::string device;       // /dev/max30102-0
+	std::string device;       // /dev/max30102-0 (at most 64 bytes; control characters as '?')
 	std::string shm_name;     // /mxrtd-max30102-0
 	std::uint32_t pid = 0;
 	std::uint32_t state = MXRTD_STATE_STOPPED;

@@ -6,6 +6,7 @@
 
 #include <cstring>
 #include <string>
+#include <unistd.h>
 
 #include <mxrtd/messages.hpp>
 
@@ -119,6 +120,26 @@ TEST(MxrtdMessages, TheLiveViewsJson) {
 	// a device path that needs escaping stays one JSON string
 	s.device = "/dev/a\"b\\c";
 	EXPECT_NE(SnapshotJson(s).find("\"device\":\"/dev/a\\\"b\\\\c\""), std::string::npos);
+}
+
+// The device name as a segment holds it: a hand-made segment need not end it with a NUL (the
+// view read on into the fields after it, and past the mapping if nothing stopped it), and may put
+// terminal escapes into it that the live view would print.
+TEST(MxrtdMessages, TheSnapshotsDeviceNameIsBoundedAndPrintable) {
+	const std::string name = "/mxrtd-test-" + std::to_string(getpid()) + "-snapdev";
+	int err = 1;
+	Segment w = Segment::Create(name, 16, 0644, &err);
+	ASSERT_EQ(err, 0);
+	InitHeader(w.shm(), 16, 1, 0, "/dev/max30102-0");
+	Segment r = Segment::Open(name, &err);
+	ASSERT_EQ(err, 0);
+	std::memset(w.shm()->device, 'A', sizeof(w.shm()->device));
+	std::memset(static_cast<void *>(w.shm()->pad0), 'B', sizeof(w.shm()->pad0));
+	EXPECT_EQ(TakeSnapshot(r).device, std::string(64, 'A'));
+	std::strcpy(w.shm()->device, "/dev/\x1b]2;owned\x07\x1b[2J\x7f\n");
+	EXPECT_EQ(TakeSnapshot(r).device, "/dev/?]2;owned??[2J??");
+	r.Close();
+	w.Shutdown();
 }
 
 } // namespace
