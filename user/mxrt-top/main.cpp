@@ -192,8 +192,11 @@ int View(const std::string &prefix, const std::vector<std::string> &devices, boo
 		// A daemon that stopped, or died (its segment unlocked: it never says STOPPED), may have
 		// been started again under the same name with a new segment: look the names up again.
 		// A name refused last time (still being set up, say) is tried again too.
+		// One whose file shrank (no daemon's: a read past its end would be SIGBUS) too: Open then
+		// refuses it (its sizes no longer fit the file).
 		if (segs.empty() || !refused.empty() || std::any_of(segs.begin(), segs.end(), [](const Segment &s) {
-			    return LoadWord(&s.shm()->events.state.value) == MXRTD_STATE_STOPPED || !s.OwnerAlive();
+			    return !s.Intact() || LoadWord(&s.shm()->events.state.value) == MXRTD_STATE_STOPPED ||
+				   !s.OwnerAlive();
 		    }))
 			OpenAll(Names(prefix, devices), &segs, &refused);
 		std::string screen;
@@ -205,6 +208,10 @@ int View(const std::string &prefix, const std::vector<std::string> &devices, boo
 		if (segs.empty() && refused.empty())
 			screen += "no mxrtd segment in /dev/shm (is mxrtd running?)\n";
 		for (const Segment &seg : segs) {
+			if (!seg.Intact()) { // shrank since the look above: the next refresh opens it again
+				screen += "/dev/shm" + seg.name() + ": the file shrank under the reader (no daemon's segment)\n";
+				continue;
+			}
 			Snapshot s = TakeSnapshot(seg);
 			s.rate_hz = RingRate(seg);
 			screen += Text(s) + "\n";
@@ -239,6 +246,11 @@ int Consume(const std::string &prefix, const std::vector<std::string> &devices, 
 	std::vector<std::uint64_t> lat;
 	Record buf[64];
 	while (got < want && !g_stop) {
+		if (!seg.Intact()) {
+			std::fprintf(stderr, "mxrt-top: /dev/shm%s: the file shrank under the reader (no daemon's segment)\n",
+				     seg.name().c_str());
+			break; // fewer records than asked for: exit 1
+		}
 		const std::uint32_t seen[2] = {LoadWord(words[0]), LoadWord(words[1])};
 		if (seen[1] == MXRTD_STATE_STOPPED) {
 			std::fprintf(stderr, "mxrt-top: the daemon stopped\n");

@@ -253,6 +253,11 @@ bool Segment::OwnerAlive() const {
 	return errno == EWOULDBLOCK;
 }
 
+bool Segment::Intact() const {
+	struct stat st;
+	return shm_ && fd_ >= 0 && fstat(fd_, &st) == 0 && st.st_size >= 0 && std::size_t(st.st_size) >= size_;
+}
+
 void Segment::Shutdown() {
 	if (shm_ && owner_) {
 		StoreAndWake(&shm_->events.state.value, MXRTD_STATE_STOPPED);

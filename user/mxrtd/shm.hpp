@@ -63,6 +63,10 @@ public:
 	static Segment Open(const std::string &name, int *err);
 	// Whether a daemon holds the segment's lock now (a reader's liveness check).
 	bool OwnerAlive() const;
+	// Whether the file still holds every byte mapped: a read past a shrunken file's end is SIGBUS.
+	// The daemon never shrinks its segment; the owner of a hand-made one can, at any time, so a
+	// reader asks before each look (a shrink racing with the look itself is not caught).
+	bool Intact() const;
 
 	// The daemon: marks the segment stopped (wakes every waiter), unlinks the name, unmaps.
 	void Shutdown();

@@ -182,5 +182,29 @@ else res FAIL top-view-follows-restart "last screen: $last (new pid $holder)"; f
 kill "$holder"
 wait "$holder" 2>/dev/null
 rm -f "/dev/shm/mxrtd-clitest-$$-again-max30102-0"
+# a segment whose file shrinks under the reader (its owner truncates it: no daemon does, anyone can
+# make one): reading the mapping past the file's end was SIGBUS, which killed the view (exit 135)
+mkseg "mxrtd-clitest-$$-shrink-max30102-0" hold >"$t/held3" 2>&1 &
+holder=$!
+for _ in $(seq 50); do grep -q held "$t/held3" && break; sleep 0.1; done
+"$bin" --prefix "mxrtd-clitest-$$-shrink" -i 0.1 -n 15 >"$t/view3" 2>&1 &
+viewer=$!
+"$bin" --prefix "mxrtd-clitest-$$-shrink" --records 5 >"$t/records3" 2>&1 &
+consumer=$!
+sleep 0.5
+truncate -s 0 "/dev/shm/mxrtd-clitest-$$-shrink-max30102-0"
+wait "$viewer"
+got=$?
+if [ "$got" = 0 ] && grep -q "mxrtd-clitest-$$-shrink-max30102-0: .*\(shrank\|still being set up\)" "$t/view3"; then
+	res PASS top-view-segment-shrinks
+else res FAIL top-view-segment-shrinks "exit $got, wanted 0: $(tail -c 300 "$t/view3")"; fi
+wait "$consumer"
+got=$?
+if [ "$got" = 1 ] && grep -q "the file shrank under the reader" "$t/records3" && grep -q '^records=0 ' "$t/records3"; then
+	res PASS top-records-segment-shrinks
+else res FAIL top-records-segment-shrinks "exit $got, wanted 1: $(tail -c 300 "$t/records3")"; fi
+kill "$holder"
+wait "$holder" 2>/dev/null
+rm -f "/dev/shm/mxrtd-clitest-$$-shrink-max30102-0"
 echo "tools: $pass passed, $fail failed, $skipped skipped"
 [ "$fail" -eq 0 ]

@@ -325,6 +325,30 @@ TEST(MxrtdShm, AReaderIndexesByTheGeometryOpenChecked) {
 	w.Shutdown();
 }
 
+// A file that shrank under the mapping: a read past its end is SIGBUS, so a reader asks first.
+TEST(MxrtdShm, IntactSaysWhetherTheFileStillHoldsTheMapping) {
+	const std::string name = Name("shrink");
+	int err = 1;
+	Segment w = Segment::Create(name, 16, 0644, &err);
+	ASSERT_EQ(err, 0);
+	InitHeader(w.shm(), 16, 1, 0, "/dev/max30102-0");
+	Segment r = Segment::Open(name, &err);
+	ASSERT_EQ(err, 0);
+	EXPECT_TRUE(r.Intact());
+	const int fd = shm_open(name.c_str(), O_RDWR, 0);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(ftruncate(fd, 1 << 16), 0); // grown: still holds every mapped byte
+	EXPECT_TRUE(r.Intact());
+	ASSERT_EQ(ftruncate(fd, 100), 0);
+	EXPECT_FALSE(r.Intact());
+	Segment again = Segment::Open(name, &err);
+	EXPECT_EQ(err, -EAGAIN); // smaller than a header: as while being created
+	close(fd);
+	r.Close();
+	EXPECT_FALSE(r.Intact());
+	w.Shutdown();
+}
+
 // `writing` far ahead of `head`, for ever: no daemon writes that, and the reader retried for ever
 // (mxrt-top spun at 100% CPU on such a segment). It gives up: nothing read.
 TEST(MxrtdShm, AWriterThatNeverFinishesDoesNotHangTheReader) {
