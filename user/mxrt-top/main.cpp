@@ -51,6 +51,15 @@ std::uint64_t NowNs() {
 	return std::uint64_t(ts.tv_sec) * 1000000000ull + std::uint64_t(ts.tv_nsec);
 }
 
+// A name as it is printed: /dev/shm is anyone's to make files in, and a name's control
+// characters (ESC ...) would be commands to the terminal. Each shows as '?'.
+std::string Printable(std::string s) {
+	for (char &ch : s)
+		if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f)
+			ch = '?';
+	return s;
+}
+
 // The segment names to show: those of the given devices, or every /dev/shm/<prefix>-*.
 std::vector<std::string> Names(const std::string &prefix, const std::vector<std::string> &devices) {
 	std::vector<std::string> out;
@@ -151,7 +160,7 @@ bool OpenAll(const std::vector<std::string> &names, std::vector<Segment> *segs, 
 		int err = 0;
 		Segment s = Segment::Open(n, &err);
 		if (err != 0) {
-			const std::string line = "/dev/shm" + n + ": " +
+			const std::string line = "/dev/shm" + Printable(n) + ": " +
 						 (err == -ENOENT   ? "no such segment (is mxrtd running?)"
 						  : err == -EPROTO ? "not a segment of this ABI version"
 						  : err == -EAGAIN ? "still being set up"
@@ -209,7 +218,7 @@ int View(const std::string &prefix, const std::vector<std::string> &devices, boo
 			screen += "no mxrtd segment in /dev/shm (is mxrtd running?)\n";
 		for (const Segment &seg : segs) {
 			if (!seg.Intact()) { // shrank since the look above: the next refresh opens it again
-				screen += "/dev/shm" + seg.name() + ": the file shrank under the reader (no daemon's segment)\n";
+				screen += "/dev/shm" + Printable(seg.name()) + ": the file shrank under the reader (no daemon's segment)\n";
 				continue;
 			}
 			Snapshot s = TakeSnapshot(seg);
@@ -248,7 +257,7 @@ int Consume(const std::string &prefix, const std::vector<std::string> &devices, 
 	while (got < want && !g_stop) {
 		if (!seg.Intact()) {
 			std::fprintf(stderr, "mxrt-top: /dev/shm%s: the file shrank under the reader (no daemon's segment)\n",
-				     seg.name().c_str());
+				     Printable(seg.name()).c_str());
 			break; // fewer records than asked for: exit 1
 		}
 		const std::uint32_t seen[2] = {LoadWord(words[0]), LoadWord(words[1])};
@@ -318,17 +327,17 @@ int Messages(const std::string &prefix, const std::vector<std::string> &devices,
 	}
 	mqd_t q = mq_open(names[0].c_str(), O_RDONLY | O_CLOEXEC);
 	if (q == mqd_t(-1)) {
-		std::fprintf(stderr, "mxrt-top: message queue %s: %s\n", names[0].c_str(), std::strerror(errno));
+		std::fprintf(stderr, "mxrt-top: message queue %s: %s\n", Printable(names[0]).c_str(), std::strerror(errno));
 		return 1;
 	}
-	const std::string dev = names[0].substr(prefix.size() + 2);
+	const std::string dev = Printable(names[0].substr(prefix.size() + 2));
 	int got = 0;
 	while (got < want && !g_stop) {
 		char buf[8192];
 		const timespec t = AbsoluteIn(CLOCK_REALTIME, std::uint64_t(timeout_ms) * 1000000);
 		const ssize_t n = mq_timedreceive(q, buf, sizeof(buf), nullptr, &t);
 		if (n < 0) {
-			std::fprintf(stderr, "mxrt-top: %s: %s after %d message(s)\n", names[0].c_str(),
+			std::fprintf(stderr, "mxrt-top: %s: %s after %d message(s)\n", Printable(names[0]).c_str(),
 				     errno == ETIMEDOUT ? "no message in time" : std::strerror(errno), got);
 			mq_close(q);
 			return 1;

@@ -148,6 +148,16 @@ expect top-view-other-version 0 "^/dev/shm/mxrtd-clitest-$$-v2-max30102-0: not a
 expect top-json-other-version 1 "/dev/shm/mxrtd-clitest-$$-v2-max30102-0: not a segment of this ABI version" \
 	--prefix "mxrtd-clitest-$$-v2" --json
 rm -f "/dev/shm/mxrtd-clitest-$$-v2-max30102-0"
+# a name in /dev/shm (anyone's to make files in) with a terminal escape in it: printed as '?', not
+# sent to the terminal (ESC [2J cleared the screen; other sequences do worse)
+esc=$'mxrtd-clitest-'$$$'-esc-\e[2J'
+(mkseg "$esc")
+printf '\002' | dd of="/dev/shm/$esc" bs=1 seek=8 conv=notrunc status=none # refused: the name is printed
+"$bin" --prefix "mxrtd-clitest-$$-esc" -n 1 >"$t/esc" 2>&1
+if ! grep -q $'\e' "$t/esc" && grep -q "mxrtd-clitest-$$-esc-?\[2J: not a segment of this ABI version" "$t/esc"; then
+	res PASS top-name-escape-not-printed
+else res FAIL top-name-escape-not-printed "$(od -c "$t/esc" | head -5)"; fi
+rm -f "/dev/shm/$esc"
 # a crashed daemon's segment (RUNNING, nobody holds it): --records says so instead of waiting for ever
 (mkseg "mxrtd-clitest-$$-stale-max30102-0")
 printf '#!/bin/sh\nexec timeout -k 2 10 "%s" "$@"\n' "$PWD/$bin" >"$t/top-timeout"
