@@ -353,6 +353,13 @@ TEST(ContentionKernel, SaysWhatIsMissing) {
 
 TEST(ContentionOutput, JsonEscapesAndCarriesEverything) {
 	EXPECT_EQ(JsonString("a\"b\\c\nd\x01"), "\"a\\\"b\\\\c\\nd\\u0001\"");
+	// JSON is UTF-8: well-formed characters pass, any other byte (a comm is any bytes, cut at 15 by
+	// the kernel, maybe inside a character) is U+FFFD, not a byte that makes the document invalid
+	EXPECT_EQ(JsonString("p\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"), "\"p\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"");
+	EXPECT_EQ(JsonString("ab\xe2\x82"), "\"ab\\ufffd\\ufffd\"");           // cut inside a character
+	EXPECT_EQ(JsonString("\xff\xfe\x80x"), "\"\\ufffd\\ufffd\\ufffdx\"");  // never valid
+	EXPECT_EQ(JsonString("\xc0\xaf\xed\xa0\x80"), "\"\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\""); // overlong, surrogate
+	EXPECT_EQ(JsonString("\xf4\x90\x80\x80"), "\"\\ufffd\\ufffd\\ufffd\\ufffd\"");       // above U+10FFFF
 	Report r;
 	r.duration_s = 1.5;
 	LockSummary l;
