@@ -370,11 +370,19 @@ int Main(int argc, char **argv) {
 		return 2;
 	}
 	std::uint64_t lock_addr = 0;
+	if (app.count("--lock") && opt.lock.empty()) {
+		std::fprintf(stderr, "mxrt-contention: --lock: an empty name is no lock\n");
+		return 2;
+	}
 	if (!opt.lock.empty() && opt.lock.rfind("0x", 0) == 0) {
+		// hex digits only: strtoull alone also takes blanks, a sign ("0x-1" was 0xffffffffffffffff)
+		// and a second 0x
+		const std::string digits = opt.lock.substr(2);
 		char *end = nullptr;
 		errno = 0;
-		lock_addr = std::strtoull(opt.lock.c_str() + 2, &end, 16);
-		if (errno || *end || opt.lock.size() == 2 || lock_addr == 0) {
+		lock_addr = std::strtoull(digits.c_str(), &end, 16);
+		if (digits.empty() || digits.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos || errno ||
+		    *end || lock_addr == 0) {
 			std::fprintf(stderr, "mxrt-contention: '%s' is not a lock address (0x and hex digits)\n", opt.lock.c_str());
 			return 2;
 		}

@@ -22,6 +22,13 @@ expect zero-pid 2 'pid' -p 0
 expect bad-lock-address 2 "'0xzz' is not a lock address" -l 0xzz
 expect empty-lock-address 2 "'0x' is not a lock address" -l 0x
 expect zero-lock-address 2 "'0x0' is not a lock address" -l 0x0
+# hex digits only (strtoull took a sign, blanks and a second 0x: -l 0x-1 traced 0xffffffffffffffff)
+expect negative-lock-address 2 "'0x-1' is not a lock address" -l 0x-1
+expect blank-lock-address 2 "'0x 5' is not a lock address" -l '0x 5'
+expect double-0x-lock-address 2 "'0x0x10' is not a lock address" -l 0x0x10
+expect overflowing-lock-address 2 "'0x1ffffffffffffffff' is not a lock address" -l 0x1ffffffffffffffff
+# an empty name filtered nothing, silently
+expect empty-lock 2 'empty name' -l ''
 expect nothing-to-trace 2 'nothing to trace' --no-locks --no-i2c
 expect unknown-option 2 'not expected|extra' --frobnicate
 expect negative-duration 2 'duration' -d -1
