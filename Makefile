@@ -91,6 +91,7 @@ TOOLS_DIR := $(BUILD)/tools/$(FLAVOUR)
 comma := ,
 TOOLS := $(TOOLS_DIR)/mxrt-max30102-read $(TOOLS_DIR)/mxrt-lat $(TOOLS_DIR)/mxrt-vitals-eval $(TOOLS_DIR)/mxrt-max30102-ctl \
 	$(TOOLS_DIR)/mxrtd $(TOOLS_DIR)/mxrt-top $(TOOLS_DIR)/mxrt-contention
+TOOL_NAMES := $(notdir $(TOOLS))
 # tool NAME,SOURCES,FLAGS,LIBS,ORDER-ONLY: NAME into $(TOOLS_DIR), its objects in
 # $(TOOLS_DIR)/obj/NAME/ (scripts/tools.mk)
 include scripts/tools.mk
@@ -181,13 +182,15 @@ install-files: tools dtbo $(BUILD)/mxrtd.service
 	test -e $(DESTDIR)/etc/mxrtd/mxrtd.toml || install -D -m 0644 user/mxrtd/mxrtd.toml $(DESTDIR)/etc/mxrtd/mxrtd.toml
 
 # make uninstall: what make install put there, with the same KDIR/PREFIX/OVERLAYDIR/UNITDIR (then
-# depmod); /etc/mxrtd/mxrtd.toml stays, it is the user's
+# depmod); /etc/mxrtd/mxrtd.toml stays, it is the user's. Every tool's name, whether or not this
+# make would build it: mxrt-contention installed while there was BTF stays installed when uninstall
+# runs without (another HOME under sudo, the setup cache gone).
 MODULE_NAMES := mxrt_watchdog mxrt_watchdog_demo mxrt_max30102 mxrt_max30102_sim mxrt_lat
 uninstall:
 	@test -n "$(KRELEASE)" || { echo "error: no kernel release in $(KDIR) (set KDIR as for make install)" >&2; exit 1; }
 	rm -f $(foreach m,$(MODULE_NAMES),$(DESTDIR)/lib/modules/$(KRELEASE)/updates/$(m).ko*)
 	$(if $(DESTDIR),,depmod -a $(KRELEASE))
-	rm -f $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(notdir $(TOOLS)))
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(TOOL_NAMES))
 	rm -f $(DESTDIR)$(OVERLAYDIR)/mxrt-max30102-rpi.dtbo $(DESTDIR)/etc/modprobe.d/mxrt-max30102.conf \
 		$(DESTDIR)$(UNITDIR)/mxrtd.service
 

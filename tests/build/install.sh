@@ -118,5 +118,10 @@ if grep -q 'note: mxrt-contention is not built: no BTF' <<<"$plan" && ! grep -q 
 	grep -q 'user/mxrtd/main.cpp\|mxrtd' <<<"$plan"; then
 	res PASS no-btf-builds-the-rest
 else res FAIL no-btf-builds-the-rest "$(head -c 300 <<<"$plan")"; fi
+# make uninstall removes mxrt-contention also where this make would not build it (no BTF now: root's
+# HOME under sudo has no setup cache, or the cache is gone), when an earlier make install put it there
+plan=$(make --no-print-directory -n uninstall FLAVOUR=$flavour KDIR="$kdir" DESTDIR=/stage CONTENTION_BTF= 2>&1)
+if grep -q ' /stage/usr/local/bin/mxrt-contention\b' <<<"$plan"; then res PASS uninstall-without-btf
+else res FAIL uninstall-without-btf "$(grep '/bin/' <<<"$plan" | head -c 300)"; fi
 echo "install: $p passed, $f failed"
 [ "$f" -eq 0 ]
