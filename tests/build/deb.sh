@@ -163,6 +163,32 @@ if [ -e "$ovl" ] && PATH=$t/stub:$PATH DPKG_ROOT=$root sh "$t/ctl-tools/postrm" 
 	res PASS postrm-overlay "the copy is removed, the folder stays"
 else res FAIL postrm-overlay "$(cat "$t/postrm.log") $(ls "$root/boot/firmware/overlays" 2>&1)"; fi
 
+# mxrtd under a running systemd (the scripts' test for /run/systemd/system pointed at a folder of
+# ours; this host need not run systemd): an upgrade (old prerm, new preinst, new postinst) leaves a
+# running mxrtd restarted, not stopped (with dh_installsystemd --no-start the preinst stopped it and
+# nothing started it again); removing the package stops it (with --no-start nothing did); a first
+# install enables nothing. The preinst and prerm act only without DPKG_ROOT: run so, they touch
+# nothing but the stubs; the postinst, which copies the overlay, runs against the throw-away root.
+mkdir -p "$t/run/systemd/system"
+for s in preinst postinst prerm; do
+	if [ -f "$t/ctl-tools/$s" ]; then sed "s|/run/systemd/system|$t/run/systemd/system|g" "$t/ctl-tools/$s" >"$t/sd-$s"
+	else printf '#!/bin/sh\nexit 0\n' >"$t/sd-$s"; fi
+done
+invoked() { grep -oE 'deb-systemd-invoke [a-z-]+' "$t/stub.log" | sed 's/deb-systemd-invoke //' | tr '\n' ' '; }
+: >"$t/stub.log"
+PATH=$t/stub:$PATH sh "$t/sd-prerm" upgrade "$version" >/dev/null 2>&1
+PATH=$t/stub:$PATH sh "$t/sd-preinst" upgrade "$version" >/dev/null 2>&1
+PATH=$t/stub:$PATH DPKG_ROOT=$root sh "$t/sd-postinst" configure "$version" >/dev/null 2>&1
+upgrade=$(invoked)
+: >"$t/stub.log"
+PATH=$t/stub:$PATH sh "$t/sd-prerm" remove >/dev/null 2>&1
+remove=$(invoked)
+: >"$t/stub.log"
+PATH=$t/stub:$PATH DPKG_ROOT=$root sh "$t/sd-postinst" configure >/dev/null 2>&1
+if grep -qE '(^| )(restart|try-restart) $' <<<"$upgrade" && [ "$remove" = "stop " ] && ! grep -q ' enable' "$t/stub.log"; then
+	res PASS mxrtd-upgrade-remove "upgrade: ${upgrade}; remove: ${remove}"
+else res FAIL mxrtd-upgrade-remove "upgrade: ${upgrade:-nothing}; remove: ${remove:-nothing}; install: $(tr '\n' ' ' <"$t/stub.log")"; fi
+
 # the -dkms scripts (dh_dkms's): they name this package's DKMS module and version
 if grep -qx "DKMS_NAME=mxrt-max30102" "$t/ctl-dkms/postinst" && grep -qx "DKMS_VERSION=$version" "$t/ctl-dkms/postinst" &&
 	grep -q 'common.postinst' "$t/ctl-dkms/postinst" && grep -qx "DKMS_VERSION=$version" "$t/ctl-dkms/prerm" &&
