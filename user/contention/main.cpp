@@ -163,8 +163,10 @@ int OnEvent(void *vctx, void *data, size_t size) {
 	w.kind = LockKind(w.ev.flags, fn);
 	c->report->slow_total++;
 	if (!c->opt->json) {
-		std::printf("slow wait: %s (%s) %s by %.16s tid %u%s\n", w.name.c_str(), w.kind.c_str(),
-			    FormatNs(w.ev.wait_ns).c_str(), w.ev.comm, w.ev.tid, w.ev.ret ? " (given up)" : "");
+		std::printf("slow wait: %s (%s) %s by %s tid %u%s\n", w.name.c_str(), w.kind.c_str(),
+			    FormatNs(w.ev.wait_ns).c_str(),
+			    Printable(std::string(w.ev.comm, strnlen(w.ev.comm, sizeof(w.ev.comm)))).c_str(), w.ev.tid,
+			    w.ev.ret ? " (given up)" : "");
 		for (const std::string &f : w.frames)
 			std::printf("    %s\n", f.c_str());
 		std::fflush(stdout);

@@ -487,7 +487,7 @@ std::string RenderTable(const Report &r, std::size_t max_rows) {
 			break;
 		std::string top;
 		if (!l.tasks.empty())
-			top = l.tasks[0].comm + "/" + std::to_string(l.tasks[0].tid);
+			top = Printable(l.tasks[0].comm) + "/" + std::to_string(l.tasks[0].tid);
 		std::snprintf(line, sizeof(line), "%-40.40s %-20.20s %9" PRIu64 " %10s %10s %10s %10s  %s\n", l.name.c_str(),
 			      l.kind.c_str(), l.count, FormatNs(l.total_ns).c_str(),
 			      FormatNs(l.count ? l.total_ns / l.count : 0).c_str(),
@@ -556,7 +556,7 @@ std::string RenderHistograms(const Report &r, std::size_t max_locks) {
 		       FormatNs(l.total_ns) + ", max " + FormatNs(l.max_ns) + "\n";
 		RenderHist(out, l.hist, l.max_ns, "wait ns");
 		for (const TaskWait &t : l.tasks)
-			out += "    waiter " + t.comm + " tid " + std::to_string(t.tid) + ": " + std::to_string(t.count) +
+			out += "    waiter " + Printable(t.comm) + " tid " + std::to_string(t.tid) + ": " + std::to_string(t.count) +
 			       " waits, total " + FormatNs(t.total_ns) + ", max " + FormatNs(t.max_ns) + "\n";
 		for (const StackWait &s : l.stacks) {
 			out += "    stack (" + std::to_string(s.count) + " waits, total " + FormatNs(s.total_ns) + "):\n";
@@ -575,7 +575,7 @@ std::string RenderHistograms(const Report &r, std::size_t max_locks) {
 			RenderHist(out, s.wait_hist, s.bus_wait_max_ns, "bus wait ns");
 		}
 		for (const I2cTask &t : s.tasks)
-			out += "    task " + t.comm + " tid " + std::to_string(t.tid) + ": " + std::to_string(t.xfers) +
+			out += "    task " + Printable(t.comm) + " tid " + std::to_string(t.tid) + ": " + std::to_string(t.xfers) +
 			       " transfers, " + std::to_string(t.errors) + " errors, " + std::to_string(t.bus_waits) +
 			       " bus waits (" + FormatNs(t.bus_wait_ns) + ")\n";
 	}
@@ -645,6 +645,26 @@ std::string JsonString(const std::string &s) {
 		}
 	}
 	return out + "\"";
+}
+
+std::string Printable(const std::string &s) {
+	std::string out;
+	for (std::size_t i = 0; i < s.size(); i++) {
+		const unsigned char c = static_cast<unsigned char>(s[i]);
+		if (c >= 0x20 && c < 0x7f) {
+			out += char(c);
+			continue;
+		}
+		const std::size_t n = c >= 0x80 ? Utf8Length(s, i) : 0;
+		// U+0080..U+009F (0xc2 0x80..0x9f) are the C1 controls: CSI, OSC, ...
+		if (n && !(c == 0xc2 && static_cast<unsigned char>(s[i + 1]) < 0xa0)) {
+			out.append(s, i, n);
+			i += n - 1;
+		} else {
+			out += '?';
+		}
+	}
+	return out;
 }
 
 namespace {

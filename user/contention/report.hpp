@@ -200,6 +200,10 @@ std::string RenderTable(const Report &r, std::size_t max_rows);
 std::string RenderHistograms(const Report &r, std::size_t max_locks);
 std::string RenderJson(const Report &r);
 std::string JsonString(const std::string &s);
+// s for a terminal: a control character (C0, DEL, C1) or a byte that is not well-formed UTF-8 as
+// '?', as ps does. A task names itself (prctl(PR_SET_NAME)), so its comm may hold escape sequences
+// that would otherwise drive the terminal of whoever runs the tool (root).
+std::string Printable(const std::string &s);
 
 template <typename HasTracepoint>
 std::string KernelProblem(bool has_btf, Trace what, HasTracepoint has_tracepoint) {

@@ -431,3 +431,38 @@ TEST(ContentionOutput, JsonEscapesAndCarriesEverything) {
 	EXPECT_EQ(FormatNs(2500000), "2.50ms");
 	EXPECT_EQ(FormatNs(3000000000ull), "3.00s");
 }
+
+// A task names itself (prctl(PR_SET_NAME)): its comm must not reach the terminal of whoever runs the
+// tool as escape sequences (a title change, a cleared screen, worse on some terminals).
+TEST(ContentionOutput, TextShowsNoControlCharacters) {
+	EXPECT_EQ(Printable("irq/24-0-0057"), "irq/24-0-0057");
+	EXPECT_EQ(Printable("p\xc3\xa9 \xe2\x82\xac"), "p\xc3\xa9 \xe2\x82\xac"); // UTF-8 stays
+	EXPECT_EQ(Printable("\x1b]0;x\x07\x7f"), "?]0;x??");
+	EXPECT_EQ(Printable("a\xc2\x9b" "2J\x9b"), "a??2J?"); // C1 CSI, as UTF-8 and as a raw byte
+	EXPECT_EQ(Printable("ab\xe2\x82"), "ab??");            // cut inside a character
+	Report r;
+	LockSummary l;
+	l.lock = 0xffff888004a26040ull;
+	l.name = "max30102-0.lock";
+	l.kind = "rt_mutex";
+	l.count = 1;
+	l.total_ns = l.max_ns = 2000;
+	l.hist.bucket[10] = 1;
+	l.tasks.push_back({7, 7, "\x1b]0;owned\x07", 1, 2000, 2000});
+	r.locks.push_back(l);
+	I2cSummary s;
+	s.xfers = 1;
+	I2cTask t;
+	t.tid = 8;
+	t.comm = "\x1b[2J";
+	t.xfers = 1;
+	s.tasks.push_back(t);
+	r.i2c.push_back(s);
+	const std::string text = RenderTable(r, 10) + RenderHistograms(r, 10);
+	EXPECT_EQ(text.find('\x1b'), std::string::npos) << text;
+	EXPECT_EQ(text.find('\x07'), std::string::npos) << text;
+	EXPECT_NE(text.find("?]0;owned?/7"), std::string::npos) << text;
+	EXPECT_NE(text.find("task ?[2J tid 8"), std::string::npos) << text;
+	// the JSON keeps the bytes, escaped
+	EXPECT_NE(RenderJson(r).find("\"comm\":\"\\u001b]0;owned\\u0007\""), std::string::npos);
+}
