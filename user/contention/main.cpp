@@ -411,7 +411,7 @@ int Main(int argc, char **argv) {
 	skel->rodata->targ_pid = std::uint32_t(opt.pid);
 	skel->rodata->targ_lock = lock_addr;
 	skel->rodata->min_wait_ns = std::uint64_t(opt.min_wait_us * 1000);
-	skel->rodata->slow_ns = std::uint64_t(opt.slow_ms * 1e6);
+	skel->rodata->slow_ns = SlowNs(opt.slow_ms);
 	skel->rodata->with_stacks = !opt.no_stacks;
 	if (!locks) {
 		bpf_program__set_autoload(skel->progs.mxrt_contention_begin, false);

@@ -647,6 +647,13 @@ std::string JsonString(const std::string &s) {
 	return out + "\"";
 }
 
+std::uint64_t SlowNs(double ms) {
+	if (!(ms > 0))
+		return 0;
+	const std::uint64_t ns = std::uint64_t(ms * 1e6);
+	return ns ? ns : 1;
+}
+
 std::string Printable(const std::string &s) {
 	std::string out;
 	for (std::size_t i = 0; i < s.size(); i++) {

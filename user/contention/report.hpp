@@ -196,6 +196,10 @@ struct Report {
 
 std::string ErrnoName(std::uint32_t err);
 std::string FormatNs(std::uint64_t ns); // "12.3us", "4.56ms", "1.20s"
+// -s MS as the programs' slow_ns (0: off): a threshold above 0 is at least 1 ns, never 0 (-s 1e-7
+// truncated to 0 ns, which turned the slow waits off instead of reporting every one). MS is checked
+// by the command line: finite, 0..1e12.
+std::uint64_t SlowNs(double ms);
 std::string RenderTable(const Report &r, std::size_t max_rows);
 std::string RenderHistograms(const Report &r, std::size_t max_locks);
 std::string RenderJson(const Report &r);

@@ -466,3 +466,12 @@ TEST(ContentionOutput, TextShowsNoControlCharacters) {
 	// the JSON keeps the bytes, escaped
 	EXPECT_NE(RenderJson(r).find("\"comm\":\"\\u001b]0;owned\\u0007\""), std::string::npos);
 }
+
+// -s: 0 is off, and any threshold above 0 is one (1e-7 ms truncated to 0 ns, which was off)
+TEST(ContentionOptions, SlowThresholdAboveZeroIsNeverOff) {
+	EXPECT_EQ(SlowNs(0), 0u);
+	EXPECT_EQ(SlowNs(1e-7), 1u);
+	EXPECT_EQ(SlowNs(1e-300), 1u);
+	EXPECT_EQ(SlowNs(10), 10000000u);
+	EXPECT_EQ(SlowNs(1e12), 1000000000000000000u);
+}
