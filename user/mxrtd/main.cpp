@@ -86,6 +86,7 @@ public:
 
 private:
 	int OpenDevice(Pipeline *p);
+	int ConfigureDevice(Pipeline *p);
 	void PublishConfig(Pipeline *p);
 	void ReadTemperatures();
 	void Reload();
@@ -122,14 +123,6 @@ int Daemon::OpenDevice(Pipeline *p) {
 		LOG_E("%s: flock: %s", p->dev.path().c_str(), std::strerror(-lr));
 		return 1;
 	}
-	if (const int r = p->dev.Apply(p->settings, &err)) {
-		LOG_E("%s", err.c_str());
-		return r == -EINVAL ? 2 : 1; // a configuration the chip does not allow, or a device error
-	}
-	if (!p->dev.HasVitals())
-		LOG_W("%s: the driver offers no vitals interface (MXRT_MAX30102_IOC_GET_VITALS): publishing samples and "
-		      "temperature only, no vitals messages",
-		      p->dev.path().c_str());
 	const std::string name = ShmNameFor(cfg_.shm_prefix, p->dev.path());
 	if (name.empty()) {
 		LOG_E("%s: no device name to name the shared memory after", p->dev.path().c_str());
@@ -178,6 +171,22 @@ int Daemon::OpenDevice(Pipeline *p) {
 	if (foreign >= 0)
 		LOG_W("%s was a FIFO of uid %ld, who could write lines into it as the daemon's: replaced",
 		      p->out.fifo_path.c_str(), foreign);
+	return 0;
+}
+
+// The device's configuration, once every device's outputs are made (OpenDevice): a start that fails
+// there (a device served by another daemon, a segment held, a queue or FIFO that cannot be made)
+// has reconfigured no device.
+int Daemon::ConfigureDevice(Pipeline *p) {
+	std::string err;
+	if (const int r = p->dev.Apply(p->settings, &err)) {
+		LOG_E("%s", err.c_str());
+		return r == -EINVAL ? 2 : 1; // a configuration the chip does not allow, or a device error
+	}
+	if (!p->dev.HasVitals())
+		LOG_W("%s: the driver offers no vitals interface (MXRT_MAX30102_IOC_GET_VITALS): publishing samples and "
+		      "temperature only, no vitals messages",
+		      p->dev.path().c_str());
 	return 0;
 }
 
@@ -240,6 +249,9 @@ int Daemon::Start() {
 		if (const int r = OpenDevice(pipes_.back().get()))
 			return r;
 	}
+	for (auto &p : pipes_)
+		if (const int r = ConfigureDevice(p.get()))
+			return r;
 	std::vector<Outputs *> outs;
 	for (auto &p : pipes_)
 		outs.push_back(&p->out);

@@ -68,6 +68,15 @@ echo "uring-probe: $out"
 check driver-rwf-nowait '[ "$(field rwf_nowait "$out")" = EAGAIN ]'
 check driver-uring-no-io-wq '[ "$(field uring_reads "$out")" = 40 ] && [ "$(field iou_wrk "$out")" = 0 ]'
 
+# a start that fails while making its outputs (here: a file that is no FIFO where the FIFO goes)
+# reconfigures no device and leaves nothing behind: the device is configured once every output is made
+mkdir -p /tmp/fifo-taken && echo x >/tmp/fifo-taken/max30102-0.fifo
+mxrtd --rate 100 --fifo-dir /tmp/fifo-taken $DEV 2>/tmp/fifo-taken.log
+rc=$?
+cat /tmp/fifo-taken.log
+check failed-start-device-unchanged '[ $rc = 1 ] && grep -q "max30102-0.fifo exists and is not a FIFO: not touching it" /tmp/fifo-taken.log && [ "$(cat $SYS/sample_rate)" = 400 ] && nothing_left'
+rm -rf /tmp/fifo-taken
+
 # 2. 60 s at 1 kHz under SCHED_DEADLINE, a CPU hog on every CPU, a real-time consumer of the
 # shared ring: not one sample lost anywhere. On the debug kernel, which judges no real-time
 # figure (timing_miss), 15 s run the same code paths under its checkers in a quarter of the time.
