@@ -582,96 +582,11 @@ std::string RenderHistograms(const Report &r, std::size_t max_locks) {
 	return out;
 }
 
-namespace {
-// The length of the well-formed UTF-8 sequence at s[i] (RFC 3629: no overlong form, no surrogate,
-// nothing above U+10FFFF), or 0.
-std::size_t Utf8Length(const std::string &s, std::size_t i) {
-	const unsigned char c = static_cast<unsigned char>(s[i]);
-	std::size_t n;
-	unsigned char lo = 0x80, hi = 0xbf; // the second byte's range
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2;
-	else if (c >= 0xe0 && c <= 0xef) {
-		n = 3;
-		lo = c == 0xe0 ? 0xa0 : 0x80;
-		hi = c == 0xed ? 0x9f : 0xbf;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		n = 4;
-		lo = c == 0xf0 ? 0x90 : 0x80;
-		hi = c == 0xf4 ? 0x8f : 0xbf;
-	} else
-		return 0;
-	if (s.size() - i < n)
-		return 0;
-	for (std::size_t k = 1; k < n; k++) {
-		const unsigned char b = static_cast<unsigned char>(s[i + k]);
-		if (b < (k == 1 ? lo : 0x80) || b > (k == 1 ? hi : 0xbf))
-			return 0;
-	}
-	return n;
-}
-} // namespace
-
-std::string JsonString(const std::string &s) {
-	std::string out = "\"";
-	for (std::size_t i = 0; i < s.size(); i++) {
-		const unsigned char c = static_cast<unsigned char>(s[i]);
-		if (c >= 0x80) {
-			// a task's comm is whatever bytes prctl(PR_SET_NAME) was given, and the kernel cuts it
-			// at 15 bytes, maybe inside a character: JSON must be UTF-8, so a byte that is not part
-			// of a well-formed sequence becomes U+FFFD (as Go's encoding/json does)
-			const std::size_t n = Utf8Length(s, i);
-			if (n) {
-				out.append(s, i, n);
-				i += n - 1;
-			} else {
-				out += "\\ufffd";
-			}
-			continue;
-		}
-		switch (c) {
-		case '"': out += "\\\""; break;
-		case '\\': out += "\\\\"; break;
-		case '\n': out += "\\n"; break;
-		case '\t': out += "\\t"; break;
-		default:
-			if (c < 0x20) {
-				char buf[8];
-				std::snprintf(buf, sizeof(buf), "\\u%04x", c);
-				out += buf;
-			} else {
-				out += char(c);
-			}
-		}
-	}
-	return out + "\"";
-}
-
 std::uint64_t SlowNs(double ms) {
 	if (!(ms > 0))
 		return 0;
 	const std::uint64_t ns = std::uint64_t(ms * 1e6);
 	return ns ? ns : 1;
-}
-
-std::string Printable(const std::string &s) {
-	std::string out;
-	for (std::size_t i = 0; i < s.size(); i++) {
-		const unsigned char c = static_cast<unsigned char>(s[i]);
-		if (c >= 0x20 && c < 0x7f) {
-			out += char(c);
-			continue;
-		}
-		const std::size_t n = c >= 0x80 ? Utf8Length(s, i) : 0;
-		// U+0080..U+009F (0xc2 0x80..0x9f) are the C1 controls: CSI, OSC, ...
-		if (n && !(c == 0xc2 && static_cast<unsigned char>(s[i + 1]) < 0xa0)) {
-			out.append(s, i, n);
-			i += n - 1;
-		} else {
-			out += '?';
-		}
-	}
-	return out;
 }
 
 namespace {

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "../../bpf/contention.h" // the maps' records
+#include "../lib/text.hpp"
 
 namespace contention {
 
@@ -203,11 +204,11 @@ std::uint64_t SlowNs(double ms);
 std::string RenderTable(const Report &r, std::size_t max_rows);
 std::string RenderHistograms(const Report &r, std::size_t max_locks);
 std::string RenderJson(const Report &r);
-std::string JsonString(const std::string &s);
-// s for a terminal: a control character (C0, DEL, C1) or a byte that is not well-formed UTF-8 as
-// '?', as ps does. A task names itself (prctl(PR_SET_NAME)), so its comm may hold escape sequences
-// that would otherwise drive the terminal of whoever runs the tool (root).
-std::string Printable(const std::string &s);
+// Text from elsewhere on its way out (../lib/text.hpp): a task names itself (prctl(PR_SET_NAME)),
+// so its comm may hold any bytes, escape sequences for the terminal of whoever runs the tool (root)
+// among them: Printable for the text output, JsonString (valid UTF-8 whatever the bytes) for JSON.
+using mxrt::cli::JsonString;
+using mxrt::cli::Printable;
 
 template <typename HasTracepoint>
 std::string KernelProblem(bool has_btf, Trace what, HasTracepoint has_tracepoint) {

@@ -38,7 +38,7 @@
 #include <mxrt/max30102.h>
 
 #include "../lib/cli_number.hpp"
-#include "../lib/json_string.hpp"
+#include "../lib/text.hpp"
 #include "../lib/stdout_check.hpp"
 
 // kstd's contract checks (chip.hpp's Result) end up here in user space.

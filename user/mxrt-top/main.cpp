@@ -35,10 +35,12 @@
 #include "../mxrtd/futex.hpp"
 #include "../mxrtd/messages.hpp"
 #include "../mxrtd/shm.hpp"
+#include "../lib/text.hpp"
 #include "../lib/cli_number.hpp"
 #include "../lib/stdout_check.hpp"
 
 using namespace mxrtd;
+using mxrt::cli::Printable; // a name from /dev/shm (anyone's to make) shown without its control characters
 
 namespace {
 
@@ -49,15 +51,6 @@ std::uint64_t NowNs() {
 	timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return std::uint64_t(ts.tv_sec) * 1000000000ull + std::uint64_t(ts.tv_nsec);
-}
-
-// A name as it is printed: /dev/shm is anyone's to make files in, and a name's control
-// characters (ESC ...) would be commands to the terminal. Each shows as '?'.
-std::string Printable(std::string s) {
-	for (char &ch : s)
-		if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f)
-			ch = '?';
-	return s;
 }
 
 // The segment names to show: those of the given devices, or every /dev/shm/<prefix>-*.

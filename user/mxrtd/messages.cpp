@@ -4,7 +4,7 @@
 #include "messages.hpp"
 
 #include "futex.hpp"
-#include "../lib/json_string.hpp"
+#include "../lib/text.hpp"
 
 #include <cinttypes>
 #include <cstdio>
@@ -106,10 +106,7 @@ Snapshot TakeSnapshot(const Segment &seg) {
 	const mxrtd_shm *shm = seg.shm();
 	// Bounded and printable: a segment is anyone's to write (a hand-made one need not end the
 	// name with a NUL, and the view prints it to a terminal, where ESC would be a command).
-	s.device.assign(shm->device, strnlen(shm->device, sizeof(shm->device)));
-	for (char &ch : s.device)
-		if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f)
-			ch = '?';
+	s.device = mxrt::cli::Printable(std::string(shm->device, strnlen(shm->device, sizeof(shm->device))));
 	s.shm_name = seg.name();
 	s.pid = shm->pid;
 	s.state = LoadWord(&shm->events.state.value);

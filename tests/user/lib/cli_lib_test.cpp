@@ -3,13 +3,13 @@
 // Runs in: user space. The tools' shared checks (user/lib/): Decimal takes decimal digits only and
 // refuses what does not fit 64 bits or the range; FiniteNumber refuses NaN, infinity and what is
 // outside its range, with the caller's wording; JsonString escapes quotes, backslashes and every
-// control character.
+// control character, and keeps the document UTF-8; Printable leaves no control character.
 #include <gtest/gtest.h>
 
 #include <string>
 
 #include <lib/cli_number.hpp>
-#include <lib/json_string.hpp>
+#include <lib/text.hpp>
 
 namespace mxrt::cli {
 namespace {
@@ -48,6 +48,27 @@ TEST(CliLib, JsonStringEscapesQuotesBackslashesAndControlCharacters) {
 	EXPECT_EQ(JsonString("a\"b\\c"), "\"a\\\"b\\\\c\"");
 	EXPECT_EQ(JsonString(std::string("x\ny\x01z\x1f", 6)), "\"x\\u000ay\\u0001z\\u001f\"");
 	EXPECT_EQ(JsonString("caf\xc3\xa9"), "\"caf\xc3\xa9\"") << "UTF-8 bytes pass through";
+}
+
+// JSON is UTF-8: well-formed characters pass, any other byte (a comm is any bytes, cut at 15 by the
+// kernel, maybe inside a character) is U+FFFD, not a byte that makes the document invalid.
+TEST(CliLib, JsonStringIsUtf8WhateverTheBytes) {
+	EXPECT_EQ(JsonString("p\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"), "\"p\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"");
+	EXPECT_EQ(JsonString("ab\xe2\x82"), "\"ab\\ufffd\\ufffd\"");		      // cut inside a character
+	EXPECT_EQ(JsonString("\xff\xfe\x80x"), "\"\\ufffd\\ufffd\\ufffdx\""); // never valid
+	EXPECT_EQ(JsonString("\xc0\xaf\xed\xa0\x80"), "\"\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\""); // overlong, surrogate
+	EXPECT_EQ(JsonString("\xf4\x90\x80\x80"), "\"\\ufffd\\ufffd\\ufffd\\ufffd\"");	      // above U+10FFFF
+}
+
+// For a terminal: names from elsewhere (a task's comm, a file in /dev/shm) must not reach it as
+// escape sequences (a title change, a cleared screen, worse on some terminals).
+TEST(CliLib, PrintableLeavesNoControlCharacter) {
+	EXPECT_EQ(Printable("irq/24-0-0057"), "irq/24-0-0057");
+	EXPECT_EQ(Printable("p\xc3\xa9 \xe2\x82\xac"), "p\xc3\xa9 \xe2\x82\xac"); // UTF-8 stays
+	EXPECT_EQ(Printable("\x1b]0;x\x07\x7f"), "?]0;x??");
+	EXPECT_EQ(Printable("a\xc2\x9b" "2J\x9b"), "a??2J?"); // C1 CSI, as UTF-8 and as a raw byte
+	EXPECT_EQ(Printable("ab\xe2\x82"), "ab??");		  // cut inside a character
+	EXPECT_EQ(Printable(std::string("a\0b\n", 4)), "a?b?");
 }
 
 } // namespace

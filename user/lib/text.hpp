@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: GPL-2.0
+//
+// Runs in: user space (mxrtd's JSON snapshot and mxrt-top, mxrt-max30102-ctl --json,
+// mxrt-contention). Text that came from elsewhere (a device path, a task's comm, a name in
+// /dev/shm, which any user can make) on its way out:
+//   - JsonString: as a JSON string literal: quotes and backslashes escaped, control characters as
+//     \u00xx (JSON allows none raw: a device path with a line break must not break the document),
+//     and a byte that is not part of well-formed UTF-8 as U+FFFD (JSON is UTF-8; a comm is any
+//     bytes, cut at 15 by the kernel, maybe inside a character), as Go's encoding/json does;
+//   - Printable: for a terminal: a control character (C0, DEL, C1) or a byte that is not
+//     well-formed UTF-8 as '?', as ps does (ESC ] sets a window title, ESC [2J clears the screen).
+// Header-only, so that each tool still builds from its own sources.
+#pragma once
+
+#include <cstddef>
+#include <cstdio>
+#include <string>
+
+namespace mxrt::cli {
+
+// The length of the well-formed UTF-8 sequence at s[i] (RFC 3629: no overlong form, no surrogate,
+// nothing above U+10FFFF), or 0.
+inline std::size_t Utf8Length(const std::string &s, std::size_t i) {
+	const unsigned char c = static_cast<unsigned char>(s[i]);
+	std::size_t n;
+	unsigned char lo = 0x80, hi = 0xbf; // the second byte's range
+	if (c >= 0xc2 && c <= 0xdf) {
+		n = 2;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		n = 3;
+		lo = c == 0xe0 ? 0xa0 : 0x80;
+		hi = c == 0xed ? 0x9f : 0xbf;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		n = 4;
+		lo = c == 0xf0 ? 0x90 : 0x80;
+		hi = c == 0xf4 ? 0x8f : 0xbf;
+	} else {
+		return 0;
+	}
+	if (s.size() - i < n)
+		return 0;
+	for (std::size_t k = 1; k < n; k++) {
+		const unsigned char b = static_cast<unsigned char>(s[i + k]);
+		if (b < (k == 1 ? lo : 0x80) || b > (k == 1 ? hi : 0xbf))
+			return 0;
+	}
+	return n;
+}
+
+inline std::string JsonString(const std::string &s) {
+	std::string r = "\"";
+	for (std::size_t i = 0; i < s.size(); i++) {
+		const unsigned char c = static_cast<unsigned char>(s[i]);
+		if (c >= 0x80) {
+			const std::size_t n = Utf8Length(s, i);
+			if (n) {
+				r.append(s, i, n);
+				i += n - 1;
+			} else {
+				r += "\\ufffd";
+			}
+		} else if (c == '"' || c == '\\') {
+			r += '\\';
+			r += char(c);
+		} else if (c < 0x20) {
+			char b[8];
+			std::snprintf(b, sizeof(b), "\\u%04x", c);
+			r += b;
+		} else {
+			r += char(c);
+		}
+	}
+	return r + "\"";
+}
+
+inline std::string Printable(const std::string &s) {
+	std::string out;
+	for (std::size_t i = 0; i < s.size(); i++) {
+		const unsigned char c = static_cast<unsigned char>(s[i]);
+		if (c >= 0x20 && c < 0x7f) {
+			out += char(c);
+			continue;
+		}
+		const std::size_t n = c >= 0x80 ? Utf8Length(s, i) : 0;
+		// U+0080..U+009F (0xc2 0x80..0x9f) are the C1 controls: CSI, OSC, ...
+		if (n && !(c == 0xc2 && static_cast<unsigned char>(s[i + 1]) < 0xa0)) {
+			out.append(s, i, n);
+			i += n - 1;
+		} else {
+			out += '?';
+		}
+	}
+	return out;
+}
+
+} // namespace mxrt::cli
