@@ -455,6 +455,7 @@ int Main(int argc, char **argv) {
 	const std::uint64_t start = NowNs();
 	const std::uint64_t end = opt.duration > 0 ? start + std::uint64_t(opt.duration * 1e9) : 0;
 	std::uint64_t next_refresh = start + std::uint64_t(opt.interval * 1e9);
+	bool ring_failed = false;
 	while (!g_stop) {
 		std::uint64_t now = NowNs();
 		if (end && now >= end)
@@ -465,7 +466,9 @@ int Main(int argc, char **argv) {
 		int ms = int(until > now ? (until - now) / 1000000 : 0);
 		int n = ring_buffer__poll(rb.get(), std::max(1, std::min(ms, 200)));
 		if (n < 0 && n != -EINTR) {
-			std::fprintf(stderr, "mxrt-contention: ring buffer: %s\n", std::strerror(-n));
+			// the report up to here is still printed, and the exit status says it is cut short
+			std::fprintf(stderr, "mxrt-contention: ring buffer: %s: the run ends here\n", std::strerror(-n));
+			ring_failed = true;
 			break;
 		}
 		if (live && NowNs() >= next_refresh) {
@@ -504,7 +507,7 @@ int Main(int argc, char **argv) {
 				    (unsigned long long)report.counters[MXRT_CON_DROP_NEGATIVE],
 				    (unsigned long long)report.counters[MXRT_CON_DROP_STACK]);
 	}
-	return 0;
+	return ring_failed ? 1 : 0;
 }
 
 } // namespace
