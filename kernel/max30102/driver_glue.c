@@ -440,8 +440,8 @@ static void mx_irq_lost(void *data, const struct mxrt_wd_expiry *e)
 /* ---- acquisition ------------------------------------------------------------------------------- */
 
 /*
- * Sends an output to the input device (docs/max30102.md, "Input events"): the input core passes
- * on only what changed, with the time of the record at which the values were evaluated.
+ * Sends an output to the input device (docs/max30102.md, "Heart rate and SpO2"): the input core
+ * passes on only what changed, with the time of the record at which the values were evaluated.
  */
 static void mx_vitals_report(struct mx_dev *md, const struct mxrt_vitals_out *out)
 {
@@ -2092,7 +2092,7 @@ static void mx_input_close(struct input_dev *in)
 	mx_pm_put(md->sh, md->dev);
 }
 
-/* The input device's events and ranges: docs/max30102.md, "Input events". */
+/* The input device's events and ranges: docs/max30102.md, "Heart rate and SpO2". */
 static int mx_input_alloc(struct mx_dev *md)
 {
 	struct input_dev *in = devm_input_allocate_device(md->dev);

@@ -206,9 +206,9 @@ int mxrt_vitals_field(const struct mxrt_vitals_out *o, int present, mxrt_u32 fie
 		      mxrt_u32 *value) MXRT_NOEXCEPT;
 
 /*
- * The input device's values for an output (docs/max30102.md, "Input events"): HR in 0.1 bpm,
- * SpO2 in 0.1 % (rounded to nearest; 0: no valid value), confidence 0..100, finger 1/0 (0 also
- * when not known). A zeroed output (nothing published) gives all zeroes.
+ * The input device's values for an output (docs/max30102.md, "Heart rate and SpO2"): HR in
+ * 0.1 bpm, SpO2 in 0.1 % (rounded to nearest; 0: no valid value), confidence 0..100, finger 1/0
+ * (0 also when not known). A zeroed output (nothing published) gives all zeroes.
  */
 enum { MXRT_VITALS_EV_HR, MXRT_VITALS_EV_SPO2, MXRT_VITALS_EV_CONFIDENCE, MXRT_VITALS_EV_FINGER, MXRT_VITALS_EVENTS };
 #define MXRT_VITALS_EV_HR_MAX 2500   /* 250 bpm: the longest accepted interval's rate, x 10 */

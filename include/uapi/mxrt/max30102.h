@@ -80,8 +80,8 @@ struct mxrt_max30102_record {
 #define MXRT_MAX30102_RECORD_SIZE 32
 
 /*
- * The input device "MAX30102 pulse oximeter" (/dev/input/eventN; docs/max30102.md, "Input
- * events"). EV_ABS codes from ABS_MISC up, as HID numbers usages that have no code of their own
+ * The input device "MAX30102 pulse oximeter" (/dev/input/eventN; docs/max30102.md, "Heart rate
+ * and SpO2"). EV_ABS codes from ABS_MISC up, as HID numbers usages that have no code of their own
  * (ABS_MISC + n); each value is sent when it changes, with the time of the record at which it
  * was evaluated, and 0 means "no valid value":
  *   MXRT_MAX30102_ABS_HEART_RATE  heart rate in 0.1 bpm, 0..2500
