@@ -261,9 +261,21 @@ setup_linux_source() {
 	    apt-get download -qq linux-source-6.12 >/dev/null; } )
 }
 
+# lock_cache: one setup.sh at a time on a cache. Two at once (two checkouts, or run-all.sh and demo.sh
+# started together) each removed and unpacked the same kernel tree under the other, and edited its
+# Makefile twice; the second waits instead
+lock_cache() {
+	mkdir -p "$CACHE"
+	exec 9>"$CACHE/.setup.lock"
+	flock -n 9 && return 0
+	log "waiting for another setup.sh on $CACHE to finish"
+	flock 9
+}
+
 main() {
 	if [ "${1:-}" = --print ]; then find "$CACHE/kernels" -maxdepth 2 -name '*' -newer /dev/null -printf '%p -> %l\n'; exit 0; fi
 	need_root
+	lock_cache
 	install_host_packages
 	setup_kernel x86_64-rt-6.12 linux-headers-6.12-rt-amd64 amd64 yes
 	setup_kernel arm64-6.12 linux-headers-6.12-arm64:arm64 arm64 yes
@@ -295,4 +307,5 @@ main() {
 	setup_guest_pkgs bpflibs arm64 libbpf-dev libelf-dev zlib1g-dev libzstd-dev
 	log "done (cache: $CACHE)"
 }
-main "$@"
+# tests/build/setup-cache.sh sources this file for its functions
+[ "${BASH_SOURCE[0]}" != "$0" ] || main "$@"

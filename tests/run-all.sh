@@ -8,6 +8,7 @@
 #    (compiler, modpost, objtool and the C++ object checks), and of the mainline IIO MAX30102
 #    driver for the two 6.12 x86_64/arm64 kernels the VMs boot (tests/vm/build-mainline-iio.sh)
 #    and negative builds proving the C++ rules are enforced (tests/build/cxx-rules.sh)
+#    and setup.sh's cache kept sound (tests/build/setup-cache.sh)
 #    and the install paths: make install staged, the too-old-kernel message, DKMS builds in a
 #    throw-away tree (tests/build/dkms.sh) and the Debian packages (tests/build/deb.sh)
 # 3. user-space unit tests: ASan+UBSan, TSan, clang -Wthread-safety, and a bounded libFuzzer run
@@ -136,6 +137,13 @@ tests/build/paths.sh >"$log" 2>&1
 st=$?
 grep -E '^(PASS|FAIL)' "$log"
 add_counts "paths" "$log" $st '^paths: [0-9]+ passed'
+
+step "setup.sh's cache: a second run at once waits"
+log=$logdir/setup-cache.log
+tests/build/setup-cache.sh >"$log" 2>&1
+st=$?
+grep -E '^(PASS|FAIL)' "$log"
+add_counts "setup-cache" "$log" $st '^setup-cache: [0-9]+ passed'
 
 step "make install, staged: what a Raspberry Pi user gets (arm64)"
 log=$logdir/install.log
