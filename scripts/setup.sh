@@ -114,6 +114,21 @@ resolve_meta() { # "" when apt does not know META (under pipefail its exit 100 e
 	{ apt-cache depends "$1" 2>/dev/null || true; } | awk '/^ *Depends: linux-/{print $2; exit}'
 }
 
+# apt_download ARG...: apt-get download ARG... into the current directory, through a directory of
+# its own whose .debs move in once apt-get has fetched and checked them all. apt-get writes
+# straight to the final name: a download cut short (Ctrl-C, a lost connection) left a truncated
+# .deb that every later run took as downloaded. What an interrupted run left behind is removed
+# first (setup.sh holds the cache's lock)
+apt_download() {
+	local tmp st=0
+	rm -rf .download.*
+	tmp=$(mktemp -d .download.XXXXXX) && chmod 755 "$tmp" || return 1
+	( cd "$tmp" && apt-get download -qq "$@" >/dev/null ) || st=$?
+	[ "$st" != 0 ] || mv -f "$tmp"/*.deb . || st=$?
+	rm -rf "$tmp"
+	return "$st"
+}
+
 # download_to DIR PKG... (skips what is already there), all in one apt-get call: one start-up of
 # apt's cache, the files fetched back to back. download PKG...: into $CACHE/deb
 download_to() {
@@ -125,17 +140,28 @@ download_to() {
 	  done
 	  [ ${#missing[@]} -gt 0 ] || exit 0
 	  log "downloading ${missing[*]}"
-	  apt-get download -qq "${missing[@]}" >/dev/null ||
-		{ apt_update "the package lists may be stale" && apt-get download -qq "${missing[@]}" >/dev/null; } )
+	  apt_download "${missing[@]}" ||
+		{ apt_update "the package lists may be stale" && apt_download "${missing[@]}"; } )
 }
 download() { download_to "$CACHE/deb" "$@"; }
+
+# unpack DIR PKG ROOT: dpkg -x PKG's .deb in DIR into ROOT. A .deb that does not unpack (one an
+# older setup.sh left truncated when its download was cut short) is removed and fetched again, once
+unpack() {
+	local deb
+	deb=$(ls "$1/${2%%:*}"_*.deb | head -n1)
+	dpkg -x "$deb" "$3" && return 0
+	log "$deb does not unpack (a download cut short?): fetching it again"
+	rm -f "$deb"
+	download_to "$1" "$2"
+	dpkg -x "$(ls "$1/${2%%:*}"_*.deb | head -n1)" "$3"
+}
 
 extract() { # extract ROOT PKG...
 	local root=$1; shift
 	mkdir -p "$root"
 	for p in "$@"; do
-		local base=${p%%:*}
-		dpkg -x "$(ls "$CACHE/deb/${base}"_*.deb | head -n1)" "$root"
+		unpack "$CACHE/deb" "$p" "$root"
 	done
 }
 
@@ -212,13 +238,15 @@ setup_busybox() {
 	local arch=$1 dir="$CACHE/busybox/$1"
 	[ -x "$dir/busybox" ] && return 0
 	mkdir -p "$dir"
+	# copied under another name first: a copy cut short would be an executable busybox
 	if [ "$arch" = x86_64 ]; then
-		cp /bin/busybox "$dir/busybox"
+		cp /bin/busybox "$dir/busybox.tmp"
 	else
 		download "busybox-static:arm64"
 		local t; t=$(mktemp -d); extract "$t" busybox-static
-		cp "$t/bin/busybox" "$dir/busybox"; rm -rf "$t"
+		cp "$t/bin/busybox" "$dir/busybox.tmp"; rm -rf "$t"
 	fi
+	mv -f "$dir/busybox.tmp" "$dir/busybox"
 }
 
 # setup_guest_pkgs NAME ARCH PACKAGE...: Debian packages unpacked into $CACHE/NAME/ARCH/root for the
@@ -240,7 +268,7 @@ setup_guest_pkgs() {
 	download_to "$CACHE/deb/$arch" "${pkgs[@]}"
 	rm -rf "$dir"; mkdir -p "$dir/root"
 	for p in "${pkgs[@]}"; do
-		dpkg -x "$(ls "$CACHE/deb/$arch/${p%%:*}"_*.deb | head -n1)" "$dir/root"
+		unpack "$CACHE/deb/$arch" "$p" "$dir/root"
 	done
 	touch "$dir/.done"
 }
@@ -256,9 +284,9 @@ setup_linux_source() {
 	mkdir -p "$CACHE/deb"
 	log "downloading linux-source-6.12${ver:+ $ver} (about 150 MB)"
 	( cd "$CACHE/deb" &&
-	  { [ -n "$ver" ] && apt-get download -qq "linux-source-6.12=$ver" >/dev/null 2>&1; } ||
+	  { [ -n "$ver" ] && apt_download "linux-source-6.12=$ver" 2>/dev/null; } ||
 	  { log "linux-source-6.12 ${ver:-?} is not in the archive: using the newest";
-	    apt-get download -qq linux-source-6.12 >/dev/null; } )
+	    apt_download linux-source-6.12; } )
 }
 
 # lock_cache: one setup.sh at a time on a cache. Two at once (two checkouts, or run-all.sh and demo.sh

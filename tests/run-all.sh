@@ -138,7 +138,7 @@ st=$?
 grep -E '^(PASS|FAIL)' "$log"
 add_counts "paths" "$log" $st '^paths: [0-9]+ passed'
 
-step "setup.sh's cache: a second run at once waits"
+step "setup.sh's cache: a second run at once waits, a download cut short is fetched again"
 log=$logdir/setup-cache.log
 tests/build/setup-cache.sh >"$log" 2>&1
 st=$?

@@ -2,8 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 # Runs on: the build host (tests/run-all.sh). What scripts/setup.sh leaves in its cache when a run
 # is cut short or meets another, without the network or the real cache: its functions run in a
-# scratch cache.
+# scratch cache, with a fake apt-get on PATH that serves a small .deb built here.
 #   - a second setup.sh on the same cache waits for the first;
+#   - a download cut short leaves no .deb that a later run takes as downloaded, and a truncated
+#     .deb already in the cache (left by an older setup.sh) is fetched again;
 # Ends with "setup-cache: N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -19,10 +21,29 @@ if ! grep -q '^\[ "${BASH_SOURCE\[0\]}" != "$0" \] || main "$@"$' scripts/setup.
 	exit 1
 fi
 
+# a fake apt-get: "download PKG..." copies PKG's .deb from $t/debs into the current directory;
+# with FAKE_CUT=1 it writes the first 500 bytes and dies of SIGINT, as a Ctrl-C leaves it
+mkdir -p "$t/bin" "$t/debs" "$t/pkg/DEBIAN" "$t/pkg/usr/share/mxrt-fake"
+cat >"$t/bin/apt-get" <<'EOF'
+#!/usr/bin/env bash
+case "$1" in update) exit 0 ;; download) shift ;; *) exit 100 ;; esac
+for a in "$@"; do
+	case "$a" in -*) continue ;; esac
+	src=$(ls "$FAKE_DEBS/${a%%:*}"_*.deb) || exit 100
+	if [ "${FAKE_CUT:-0}" = 1 ]; then head -c 500 "$src" >"${src##*/}"; kill -INT $$; fi
+	cp "$src" .
+done
+EOF
+chmod +x "$t/bin/apt-get"
+printf '%s\n' 'Package: mxrt-fake' 'Version: 1.0' 'Architecture: all' 'Maintainer: mxrt <mxrt@example.org>' \
+	'Description: a package for tests/build/setup-cache.sh' >"$t/pkg/DEBIAN/control"
+head -c 16384 /dev/urandom >"$t/pkg/usr/share/mxrt-fake/data"
+dpkg-deb -Zgzip --build "$t/pkg" "$t/debs/mxrt-fake_1.0_all.deb" >/dev/null
+
 # setup FUNCTION ARGS...: run one of setup.sh's functions in a shell of its own, on the scratch cache
 # (for at most $tmo seconds)
 setup() {
-	MXRT_CACHE=$t/cache timeout "${tmo:-60}" bash -c 'source "$1"; SUDO=; shift; "$@"' setup \
+	PATH=$t/bin:$PATH FAKE_DEBS=$t/debs MXRT_CACHE=$t/cache timeout "${tmo:-60}" bash -c 'source "$1"; SUDO=; shift; "$@"' setup \
 		"$ROOT/scripts/setup.sh" "$@"
 }
 
@@ -39,6 +60,31 @@ if [ "$st" = 124 ] && grep -q "waiting for another setup.sh on $t/cache" "$t/out
 else res FAIL second-run-waits "exit $st: $(head -n 3 "$t/out" | tr '\n' ' ')"; fi
 if setup lock_cache >"$t/out" 2>&1; then res PASS lock-free-after-the-first
 else res FAIL lock-free-after-the-first "$(head -n 3 "$t/out" | tr '\n' ' ')"; fi
+
+# unpacked: the package's file, whole
+unpacked() { cmp -s "$t/pkg/usr/share/mxrt-fake/data" "$t/cache/$1/amd64/root/usr/share/mxrt-fake/data"; }
+
+# a download cut short: the run fails, and the next one fetches the package again
+FAKE_CUT=1 setup setup_guest_pkgs cut amd64 mxrt-fake >"$t/out" 2>&1
+st=$?
+left=$(cd "$t/cache/deb/amd64" && find . -name '*.deb')
+if [ "$st" != 0 ] && [ -z "$left" ]; then res PASS cut-download-leaves-no-deb
+else res FAIL cut-download-leaves-no-deb "exit $st, left: $left"; fi
+# what a setup.sh interrupted itself leaves in its download directory goes too
+mkdir -p "$t/cache/deb/amd64/.download.old"
+head -c 500 "$t/debs/mxrt-fake_1.0_all.deb" >"$t/cache/deb/amd64/.download.old/mxrt-fake_1.0_all.deb"
+if setup setup_guest_pkgs cut amd64 mxrt-fake >"$t/out" 2>&1 && unpacked cut &&
+	[ ! -e "$t/cache/deb/amd64/.download.old" ]; then
+	res PASS next-run-fetches-again
+else res FAIL next-run-fetches-again "$(grep -v '^setup: downloading' "$t/out" | head -n 3 | tr '\n' ' ')"; fi
+
+# a truncated .deb an older setup.sh left in the cache: fetched again when it does not unpack
+rm -rf "$t/cache/deb/amd64"; mkdir -p "$t/cache/deb/amd64"
+head -c 500 "$t/debs/mxrt-fake_1.0_all.deb" >"$t/cache/deb/amd64/mxrt-fake_1.0_all.deb"
+if setup setup_guest_pkgs old amd64 mxrt-fake >"$t/out" 2>&1 && unpacked old &&
+	grep -q 'mxrt-fake_1.0_all.deb does not unpack (a download cut short?): fetching it again' "$t/out"; then
+	res PASS truncated-deb-in-cache-fetched-again
+else res FAIL truncated-deb-in-cache-fetched-again "$(head -n 3 "$t/out" | tr '\n' ' ')"; fi
 
 echo "setup-cache: $p passed, $f failed"
 [ "$f" -eq 0 ]
