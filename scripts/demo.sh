@@ -7,6 +7,8 @@
 # latency tracer on a hogged control loop, and mxrtd reading the simulator under SCHED_DEADLINE
 # with its live view (scripts/demo-guest/*.sh run in the guest).
 set -euo pipefail
+# a relative MXRT_CACHE is relative to where the demo was started, for every script below
+if [ -n "${MXRT_CACHE:-}" ]; then MXRT_CACHE=$(realpath -ms -- "$MXRT_CACHE"); export MXRT_CACHE; fi
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 make --no-print-directory -j"$(nproc)" modules FLAVOUR=x86_64-rt-6.12 >/dev/null

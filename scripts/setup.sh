@@ -31,7 +31,9 @@
 # (headers only: a build check).
 set -euo pipefail
 
-CACHE=${MXRT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mxrt}
+# absolute: the cache's paths go into its symlinks and a Makefile (a relative MXRT_CACHE made links
+# that pointed nowhere, in kernel trees marked done)
+CACHE=$(realpath -ms -- "${MXRT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mxrt}")
 HOST_PKGS=(
 	build-essential gcc-12 g++-12 clang lld llvm make bc bison flex kmod cpio xz-utils zstd git
 	# clang's sanitizer and libFuzzer runtimes (the clang unit variant, sim_fuzz): only Recommended
@@ -300,8 +302,23 @@ lock_cache() {
 	flock 9
 }
 
+# check_paths: make and Kbuild split paths at spaces: with one in the checkout's or the cache's path
+# nothing built, and make blamed a missing kernel tree ("run scripts/setup.sh")
+check_paths() {
+	local checkout; checkout=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+	case "$checkout" in *[[:space:]]*)
+		log "the checkout '$checkout' has a space in its path, which make and Kbuild cannot build in: move it"
+		exit 1 ;;
+	esac
+	case "$CACHE" in *[[:space:]]*)
+		log "the cache '$CACHE' has a space in its path, which make and Kbuild cannot build with: set MXRT_CACHE"
+		exit 1 ;;
+	esac
+}
+
 main() {
 	if [ "${1:-}" = --print ]; then find "$CACHE/kernels" -maxdepth 2 -name '*' -newer /dev/null -printf '%p -> %l\n'; exit 0; fi
+	check_paths
 	need_root
 	lock_cache
 	install_host_packages

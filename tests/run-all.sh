@@ -23,6 +23,8 @@
 #    waited for after the VM suites on the Debian kernels
 # Ends with one line "total: N passed, N failed" and exits non-zero if anything failed.
 set -uo pipefail
+# a relative MXRT_CACHE is relative to where the run was started, for every script below
+if [ -n "${MXRT_CACHE:-}" ]; then MXRT_CACHE=$(realpath -ms -- "$MXRT_CACHE"); export MXRT_CACHE; fi
 cd "$(dirname "$0")/.." || exit 1
 JOBS=${JOBS:-$(nproc)}
 passed=0 failed=0 skipped=0
@@ -138,7 +140,7 @@ st=$?
 grep -E '^(PASS|FAIL)' "$log"
 add_counts "paths" "$log" $st '^paths: [0-9]+ passed'
 
-step "setup.sh's cache: a second run at once waits, a download cut short is fetched again"
+step "setup.sh's cache: a second run at once waits, a download cut short is fetched again, odd paths"
 log=$logdir/setup-cache.log
 tests/build/setup-cache.sh >"$log" 2>&1
 st=$?

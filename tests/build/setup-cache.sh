@@ -6,6 +6,8 @@
 #   - a second setup.sh on the same cache waits for the first;
 #   - a download cut short leaves no .deb that a later run takes as downloaded, and a truncated
 #     .deb already in the cache (left by an older setup.sh) is fetched again;
+#   - a relative MXRT_CACHE makes links that point into the cache, and a cache path with a space
+#     in it is refused before anything is done.
 # Ends with "setup-cache: N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -41,9 +43,9 @@ head -c 16384 /dev/urandom >"$t/pkg/usr/share/mxrt-fake/data"
 dpkg-deb -Zgzip --build "$t/pkg" "$t/debs/mxrt-fake_1.0_all.deb" >/dev/null
 
 # setup FUNCTION ARGS...: run one of setup.sh's functions in a shell of its own, on the scratch cache
-# (for at most $tmo seconds)
+# (or on $cache; for at most $tmo seconds)
 setup() {
-	PATH=$t/bin:$PATH FAKE_DEBS=$t/debs MXRT_CACHE=$t/cache timeout "${tmo:-60}" bash -c 'source "$1"; SUDO=; shift; "$@"' setup \
+	PATH=$t/bin:$PATH FAKE_DEBS=$t/debs MXRT_CACHE=${cache:-$t/cache} timeout "${tmo:-60}" bash -c 'source "$1"; SUDO=; shift; "$@"' setup \
 		"$ROOT/scripts/setup.sh" "$@"
 }
 
@@ -85,6 +87,22 @@ if setup setup_guest_pkgs old amd64 mxrt-fake >"$t/out" 2>&1 && unpacked old &&
 	grep -q 'mxrt-fake_1.0_all.deb does not unpack (a download cut short?): fetching it again' "$t/out"; then
 	res PASS truncated-deb-in-cache-fetched-again
 else res FAIL truncated-deb-in-cache-fetched-again "$(head -n 3 "$t/out" | tr '\n' ' ')"; fi
+
+# a relative MXRT_CACHE: the kernel's links (ln_image) point into the cache from wherever they are read
+mkdir -p "$t/work/rel/kernels/k/root/boot" "$t/work/rel/kernels/k/root/lib/modules/1.0"
+echo kernel >"$t/work/rel/kernels/k/root/boot/vmlinuz-1.0"
+(cd "$t/work" && MXRT_CACHE=rel bash -c 'source "$1"; ln_image "$CACHE/kernels/k"' setup "$ROOT/scripts/setup.sh") \
+	>"$t/out" 2>&1
+if [ "$(cat "$t/work/rel/kernels/k/vmlinuz" 2>/dev/null)" = kernel ] && [ -d "$t/work/rel/kernels/k/modules" ]; then
+	res PASS relative-cache-links-resolve
+else res FAIL relative-cache-links-resolve "vmlinuz -> $(readlink "$t/work/rel/kernels/k/vmlinuz") $(head -n 2 "$t/out")"; fi
+
+# a space in the cache's path: refused, saying why
+cache="$t/a b" setup check_paths >"$t/out" 2>&1
+st=$?
+if [ "$st" = 1 ] && grep -q "the cache '$t/a b' has a space in its path" "$t/out" && [ ! -e "$t/a b" ]; then
+	res PASS cache-path-with-space-refused
+else res FAIL cache-path-with-space-refused "exit $st: $(head -n 2 "$t/out" | tr '\n' ' ')"; fi
 
 echo "setup-cache: $p passed, $f failed"
 [ "$f" -eq 0 ]

@@ -33,10 +33,10 @@
 # KASAN, UBSAN or similar report. The console is kept in build/vm/FLAVOUR/console.log.
 # Ends with exactly one line:  vm(<flavour>): N passed, N failed, N skipped
 set -euo pipefail
+CACHE=$(realpath -ms -- "${MXRT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mxrt}") # relative: to where run.sh started
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
 VMDIR=$ROOT/tests/vm
-CACHE=${MXRT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mxrt}
 PATH=$PATH:/usr/sbin:/sbin # depmod
 
 die() { echo "run.sh: $*" >&2; exit 2; }
