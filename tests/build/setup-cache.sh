@@ -51,9 +51,10 @@ setup() {
 
 # one setup.sh at a time on a cache: the second waits
 mkdir -p "$t/cache"
-flock "$t/cache/.setup.lock" sleep 3 &
+# the holder says when it has the lock (a fixed sleep before the check would race a loaded host)
+flock "$t/cache/.setup.lock" sh -c 'touch "$1"; sleep 3' holder "$t/held" &
 holder=$!
-sleep 0.5
+for _ in $(seq 100); do [ -e "$t/held" ] && break; sleep 0.1; done
 tmo=1 setup lock_cache >"$t/out" 2>&1
 st=$?
 wait "$holder"
