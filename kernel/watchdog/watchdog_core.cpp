@@ -213,9 +213,13 @@ public:
 						wd = MakeHandle(TagGen(tag), i);
 				}
 			}
-			if (wd == 0 || Remove(wd, in_expiry_thread) < 0)
+			if (wd == 0)
 				return removed;
-			removed++;
+			// -ENOENT: someone else removed it after the scan (its owner, on another CPU).
+			// Not the end of the sweep: the owner's other watchdogs must go too, and the
+			// scan does not find this one again (it is no longer live).
+			if (Remove(wd, in_expiry_thread) == 0)
+				removed++;
 		}
 	}
 

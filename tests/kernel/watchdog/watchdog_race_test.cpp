@@ -154,3 +154,55 @@ TEST(WatchdogRace, StartCancelKickRemoveAndExpireConcurrently) {
 }
 
 } // namespace
+
+namespace {
+
+void Nothing(void *, const mxrt_wd_expiry *) {}
+
+// The module notifier's remove_owner runs while the module's own code may still be removing its
+// watchdogs (a driver's unbind on another CPU). A watchdog that the other side removes between
+// remove_owner's scan and its remove() must not end the sweep: the owner's other watchdogs would
+// stay registered, with recovery functions in a module that is being freed. The window (between
+// the scan's unlock and remove()'s lock) is narrow: this stress test catches it only now and then.
+TEST(WatchdogRace, RemoveOwnerRacingTheOwnersOwnRemovesRemovesEveryOne) {
+	mxrt_wdcore *core;
+	ASSERT_EQ(mxrt_wdcore_create(&core), 0);
+	static const int kOwner = 0;
+	constexpr int kPerOwner = 64;
+	int left_behind = 0;
+	for (int round = 0; round < 200 && left_behind == 0; round++) {
+		std::vector<mxrt_s64> hs(kPerOwner);
+		for (auto &h : hs) {
+			mxrt_wd_params p = {100, Nothing, nullptr, "owned", &kOwner, "owner"};
+			h = mxrt_wdcore_add(core, &p);
+			ASSERT_GT(h, 0);
+		}
+		constexpr int kRemovers = 3;
+		std::atomic<int> ready{0};
+		std::atomic<bool> go{false};
+		std::vector<std::thread> owner_side;
+		for (int k = 0; k < kRemovers; k++)
+			owner_side.emplace_back([&] {
+				ready.fetch_add(1, std::memory_order_release);
+				while (!go.load(std::memory_order_acquire)) {
+				}
+				for (mxrt_s64 h : hs) // remove_owner's scan order: they collide often
+					mxrt_wdcore_remove(core, h, 0);
+			});
+		while (ready.load(std::memory_order_acquire) < kRemovers) {
+		}
+		go.store(true, std::memory_order_release);
+		mxrt_wdcore_remove_owner(core, &kOwner, 0);
+		for (auto &t : owner_side)
+			t.join();
+		mxrt_wd_stats st;
+		mxrt_wdcore_stats(core, &st);
+		left_behind = int(st.registered);
+		for (mxrt_s64 h : hs) // clean up whatever was left, so the next round starts empty
+			mxrt_wdcore_remove(core, h, 0);
+	}
+	EXPECT_EQ(left_behind, 0) << "remove_owner stopped early and left watchdogs registered";
+	mxrt_wdcore_destroy(core);
+}
+
+} // namespace
