@@ -237,6 +237,12 @@ bool LogRead(const mxrt_lat_cpu_log *log, u64 i, mxrt_lat_event *out) {
 	return AtomicRef<const u64>(log->head).Load(MemoryOrder::kRelaxed) - i < MXRT_LAT_CPU_LOG_EVENTS;
 }
 
+// One more dropped event, saturating at ~0u as Append does (a relief period can drop billions).
+inline void CountDropped(u32 *dropped) {
+	if (*dropped != ~0u)
+		++*dropped;
+}
+
 // Puts the task's own wake-ups and timer arms (tr) and the switches of the CPUs it was on (waits:
 // its own and everybody else's) into t->scratch, in time order, the newest switches first when
 // they do not all fit. Only when a new worst is published.
@@ -245,7 +251,7 @@ mxrt_lat_trace *BuildTrace(mxrt_lat_task *t, const mxrt_lat_trace *tr, u64 first
 	const u32 own = Min(tr->n, kEvents);
 	u32 room = kEvents - own, nc = 0, dropped = tr->dropped;
 	if (t->nwaits - first > MXRT_LAT_WAITS) { // its oldest stretches were overwritten
-		dropped++;
+		CountDropped(&dropped);
 		first = t->nwaits - MXRT_LAT_WAITS;
 	}
 	// Candidates go to the end of out->ev, newest at the top, so [kEvents - nc, kEvents) ascends
@@ -270,7 +276,7 @@ mxrt_lat_trace *BuildTrace(mxrt_lat_task *t, const mxrt_lat_trace *tr, u64 first
 				break;
 			}
 			if (room == 0) {
-				dropped++;
+				CountDropped(&dropped);
 				continue;
 			}
 			e.type = MXRT_LAT_EV_SWITCH;
@@ -279,7 +285,7 @@ mxrt_lat_trace *BuildTrace(mxrt_lat_task *t, const mxrt_lat_trace *tr, u64 first
 			room--;
 		}
 		if (!reached_start && oldest > 0)
-			dropped++; // the log no longer reaches back to the start of this wait
+			CountDropped(&dropped); // the log no longer reaches back to the start of this wait
 	}
 	// Merge from the front: the write position never passes the unread candidates.
 	u32 i = 0, j = kEvents - nc, k = 0;

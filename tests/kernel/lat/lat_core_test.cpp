@@ -554,6 +554,27 @@ TEST(LatTrace, LongReliefKeepsItsStartTheNewestAndTheEndAndCountsDropped) {
 		EXPECT_LT(tr.ev[i - 1].ts_ns, tr.ev[i].ts_ns);
 }
 
+// A relief period with billions of wake-ups (a thread that armed a timer once, then waits on a
+// futex forever) saturates its trace's dropped count at ~0u; putting the trace together adds the
+// switches that did not fit, and that count must stay saturated, not wrap to a small number.
+TEST(LatTrace, DroppedCountSaturatesInsteadOfWrapping) {
+	Task t;
+	uint64_t ts = 1000;
+	for (int i = 0; i < 5; i++, ts += 1000)
+		t.Cycle(ts, 10, 100);
+	// Stands for the ~2^32 wake-ups that did not fit (the event path saturates it at ~0u).
+	t->relief_cur.dropped = ~0u - 1;
+	for (int i = 0; i < 35; i++, ts += 1000)
+		t.Cycle(ts, 10, 100);
+	t.Wake(ts);
+	t.In(ts + 10);
+	t.Arm(ts + 50);
+	t.Sleep(ts + 100);
+	const mxrt_lat_trace tr = t.Worst(MXRT_LAT_RELIEF);
+	ASSERT_EQ(tr.n, uint32_t(MXRT_LAT_TRACE_EVENTS));
+	EXPECT_EQ(tr.dropped, ~0u) << "wrapped";
+}
+
 TEST(LatCore, ResetZeroesStatisticsAndTracesButKeepsSlosAndIdentity) {
 	Task t;
 	mxrt_lat_set_slo(t.get(), MXRT_LAT_RESPONSE, 50);
