@@ -7,7 +7,8 @@
 // sample clock runs at the configured period from the last record; each burst checks it against
 // the anchor (the IRQ timestamp of a known sample) and re-anchors when they differ by more than
 // half a period, so timestamps are jitter-free while the clocks agree and never more than half a
-// period wrong. A gap (FIFO overflow) is always re-anchored.
+// period wrong. A gap (FIFO overflow) is always re-anchored. Timestamps only increase: a re-anchor
+// never puts a sample at or before the previous record.
 #include <max30102/chip.hpp>
 #include <max30102/acq.h>
 #include <lib/kstd/atomic.hpp>
@@ -251,6 +252,13 @@ void mxrt_acq_decode(mxrt_acq *acq, const mxrt_u8 *buf, mxrt_u32 n, mxrt_u32 ovf
 		else
 			acq->reanchors++;
 	}
+	// The samples are in order, so are their timestamps: an anchor that puts this burst at or
+	// before the previous record (that one was stamped late: anchored at the time its pointers
+	// were read, or an IRQ came late) starts it right after that record. Only then: a clamp any
+	// wider would keep the clock from following a chip whose period is a few percent short
+	// (each burst would keep part of its drift, and the error would grow without bound).
+	if (acq->last_ts != 0 && first <= acq->last_ts)
+		first = acq->last_ts + 1;
 	acq->bursts++;
 	acq->samples += n;
 	acq->max_backlog = Max<u64>(acq->max_backlog, n);

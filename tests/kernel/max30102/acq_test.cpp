@@ -284,6 +284,77 @@ TEST(Max30102Acq, OverflowBecomesACountedGap) {
 	EXPECT_EQ(acq.lost_estimated, 1u);
 }
 
+// A burst's anchor may put its first sample before the previous burst's last one: that burst was
+// anchored at the time its pointers were read (polling, the watchdog), up to a period or more after
+// its newest sample was taken, and this one at an accurate IRQ time. Samples are in order, and so
+// must their timestamps be: the burst starts right after the previous record then.
+TEST(Max30102Acq, TimestampsNeverGoBackwards) {
+	constexpr uint64_t kP = 10 * kMs;
+	std::vector<uint8_t> buf(6 * 32);
+	mxrt_max30102_record out[32];
+	uint64_t prev;
+	{
+		mxrt_acq acq{};
+		mxrt_acq_configure(&acq, MAX30102_MODE_SPO2, 100, 1, 411);
+		mxrt_acq_decode(&acq, buf.data(), 4, 0, 3, 1'000'000'000, 0, out); // polled: read time
+		prev = out[3].timestamp_ns;
+		// the next 17, A_FULL at the 17th, whose IRQ time says the first came 5 ms before `prev`
+		mxrt_acq_decode(&acq, buf.data(), 17, 0, 16, prev - 5 * kMs + 16 * kP, 1, out);
+		EXPECT_EQ(out[0].seq, 4u);
+		EXPECT_GT(out[0].timestamp_ns, prev) << "re-anchored before the previous record";
+		EXPECT_EQ(out[0].timestamp_ns, prev + 1) << "right after it";
+		EXPECT_EQ(acq.reanchors, 1u);
+		for (int i = 1; i < 17; i++)
+			EXPECT_GT(out[i].timestamp_ns, out[i - 1].timestamp_ns) << i;
+	}
+	{
+		// the same after an overflow (one sample lost), the anchor two periods early
+		mxrt_acq acq{};
+		mxrt_acq_configure(&acq, MAX30102_MODE_SPO2, 100, 1, 411);
+		mxrt_acq_decode(&acq, buf.data(), 4, 0, 3, 1'000'000'000, 0, out);
+		prev = out[3].timestamp_ns;
+		mxrt_acq_decode(&acq, buf.data(), 32, 1, 31, prev + 31 * kP, 0, out);
+		EXPECT_EQ(out[0].lost, 1u);
+		EXPECT_GT(out[0].timestamp_ns, prev);
+	}
+	{
+		// an anchor earlier than the burst's length (the first seconds after boot): not time 0
+		mxrt_acq acq{};
+		mxrt_acq_configure(&acq, MAX30102_MODE_SPO2, 100, 1, 411);
+		mxrt_acq_decode(&acq, buf.data(), 2, 0, 1, 50 * kMs, 0, out);
+		prev = out[1].timestamp_ns;
+		mxrt_acq_decode(&acq, buf.data(), 32, 0, 31, 100 * kMs, 0, out);
+		EXPECT_GT(out[0].timestamp_ns, prev);
+	}
+}
+
+// A chip clock a few percent off the nominal period: each burst drifts from the sample clock,
+// the anchor pulls it back. Keeping timestamps increasing must not stop that pull: the error
+// stays within a burst's drift, whatever the number of bursts.
+TEST(Max30102Acq, ClockDriftStaysBoundedWhileTimestampsIncrease) {
+	constexpr uint64_t kP = 10 * kMs;
+	for (const uint64_t q : {9'700'000ull, 10'300'000ull}) { // the chip's true period: 3% off
+		mxrt_acq acq{};
+		mxrt_acq_configure(&acq, MAX30102_MODE_SPO2, 100, 1, 411);
+		std::vector<uint8_t> buf(6 * 32);
+		mxrt_max30102_record out[32];
+		uint64_t t = 1'000'000'000, prev = 0, worst = 0; // t: when the next sample is taken
+		for (int b = 0; b < 2000; b++) {
+			const uint64_t newest = t + 31 * q;
+			mxrt_acq_decode(&acq, buf.data(), 32, 0, 31, newest, 0, out); // anchored at the truth
+			for (int i = 0; i < 32; i++) {
+				ASSERT_GT(out[i].timestamp_ns, prev) << q << " burst " << b << " sample " << i;
+				prev = out[i].timestamp_ns;
+				const uint64_t truth = t + uint64_t(i) * q;
+				const uint64_t err = prev > truth ? prev - truth : truth - prev;
+				worst = err > worst ? err : worst;
+			}
+			t = newest + q;
+		}
+		EXPECT_LE(worst, 32 * kP / 10) << "period " << q << ": the error grew";
+	}
+}
+
 TEST(Max30102Acq, HrModeIsRedOnly) {
 	mxrt_acq acq{};
 	mxrt_acq_configure(&acq, MAX30102_MODE_HR, 100, 1, 69);
