@@ -239,7 +239,8 @@ void mxrt_acq_decode(mxrt_acq *acq, const mxrt_u8 *buf, mxrt_u32 n, mxrt_u32 ovf
 		const u64 span = first_by_anchor > acq->last_ts ? first_by_anchor - acq->last_ts : 0;
 		const u64 by_time = (span + p / 2) / p;
 		if (ovf >= 31 && by_time > 1 && by_time - 1 > lost) {
-			lost = by_time - 1;
+			// A record's lost is 32 bits: seq skips what it says (b.seq == a.seq + 1 + b.lost)
+			lost = Min<u64>(by_time - 1, 0xffffffffull);
 			acq->lost_estimated++;
 		}
 	}
@@ -273,7 +274,7 @@ void mxrt_acq_decode(mxrt_acq *acq, const mxrt_u8 *buf, mxrt_u32 n, mxrt_u32 ovf
 		r = {};
 		if (i == 0 && lost > 0) {
 			acq->next_seq += lost;
-			r.lost = u32(lost > 0xffffffffull ? 0xffffffffull : lost);
+			r.lost = u32(lost);
 			r.flags |= MXRT_MAX30102_REC_FIFO_OVERFLOW;
 		}
 		if (acq->restart) {

@@ -355,6 +355,23 @@ TEST(Max30102Acq, ClockDriftStaysBoundedWhileTimestampsIncrease) {
 	}
 }
 
+// A gap estimated past what a record's 32-bit lost can say (2^32 samples: 15.5 days at 3200 Hz of
+// a bus that failed every read) still keeps b.seq == a.seq + 1 + b.lost.
+TEST(Max30102Acq, EstimatedGapPastTwoToThe32KeepsTheSequenceRule) {
+	mxrt_acq acq{};
+	mxrt_acq_configure(&acq, MAX30102_MODE_SPO2, 100, 1, 411);
+	std::vector<uint8_t> buf(6 * 32);
+	mxrt_max30102_record out[32];
+	mxrt_acq_decode(&acq, buf.data(), 1, 0, 0, 1'000'000'000, 0, out);
+	const mxrt_max30102_record a = out[0];
+	const uint64_t gap = (1ull << 32) + 100; // samples not read
+	mxrt_acq_decode(&acq, buf.data(), 32, 31, 31, a.timestamp_ns + (gap + 32) * 10 * kMs, 0, out);
+	EXPECT_EQ(out[0].lost, 0xffffffffu);
+	EXPECT_EQ(out[0].seq, a.seq + 1 + out[0].lost);
+	EXPECT_EQ(acq.lost, uint64_t(out[0].lost)) << "the counter says what the records say";
+	EXPECT_EQ(acq.next_seq, out[31].seq + 1);
+}
+
 TEST(Max30102Acq, HrModeIsRedOnly) {
 	mxrt_acq acq{};
 	mxrt_acq_configure(&acq, MAX30102_MODE_HR, 100, 1, 69);
