@@ -159,6 +159,7 @@ int mxrt_acq_applied(mxrt_acq *acq, const mxrt_max30102_config *c, int err) noex
 	}
 	mxrt_acq_configure(acq, c->mode, c->sample_rate_hz, c->sample_average, c->pulse_width_us);
 	acq->almost_full = c->fifo_almost_full;
+	acq->undrained = 0; // the caller read the FIFO out before it wrote the configuration
 	SetState(acq, MXRT_CHIP_RUNNING);
 	// Read by the poll/watchdog thread without the device lock: each is a value of its own.
 	const u64 window = WatchdogWindowNs(acq->period_ns, acq->almost_full);
@@ -169,7 +170,7 @@ int mxrt_acq_applied(mxrt_acq *acq, const mxrt_max30102_config *c, int err) noex
 }
 
 int mxrt_acq_drain_needed(const mxrt_acq *acq) noexcept {
-	return acq->configured && acq->state != MXRT_CHIP_OFF;
+	return acq->configured && (acq->state != MXRT_CHIP_OFF || acq->undrained);
 }
 
 // A running chip found reset (mxrt_acq_status_seen, mxrt_acq_mode_seen): counted, and STALE so that
@@ -469,6 +470,9 @@ void mxrt_boost_forget(mxrt_boost *b, const void *task) noexcept {
 
 int mxrt_acq_suspended(mxrt_acq *acq, mxrt_pm_kind kind, int err) noexcept {
 	if (err == 0 || kind == MXRT_PM_SYSTEM) {
+		// A system suspend that failed to read the FIFO out leaves it to the resume: what the
+		// chip holds (if it keeps power) is read before the configuration clears it.
+		acq->undrained = err != 0;
 		SetState(acq, MXRT_CHIP_OFF);
 		return 0;
 	}

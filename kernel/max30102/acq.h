@@ -105,6 +105,8 @@ struct mxrt_acq {
 	mxrt_u32 configured; /* a configuration was applied once: there is something to decode */
 	mxrt_u32 restart;    /* the next record gets MXRT_MAX30102_REC_RESTART */
 	mxrt_u32 state;      /* enum mxrt_chip_state */
+	mxrt_u32 undrained;  /* OFF, but a system suspend could not read the FIFO out: the next
+			      * configuration does (mxrt_acq_drain_needed) */
 	/* the poll thread's and the lost-interrupt watchdog's timing, from the period and the
 	 * almost-full threshold */
 	mxrt_u32 poll_ms;     /* without an interrupt: look at the FIFO this often */
@@ -134,8 +136,9 @@ int mxrt_acq_applied(struct mxrt_acq *acq, const struct mxrt_max30102_config *c,
 /*
  * Whether the FIFO holds samples of the current decoder that must be read out before the chip is
  * reconfigured or shut down (so that a restart discards nothing): the decoder is configured and
- * the chip not OFF. The caller writes mxrt_max30102_shutdown_value first (no new samples), then
- * reads the FIFO as for an interrupt without a timestamp.
+ * the chip not OFF, or OFF after a system suspend that could not read it out (mxrt_acq_suspended:
+ * the resume's configuration reads it first). The caller writes mxrt_max30102_shutdown_value
+ * first (no new samples), then reads the FIFO as for an interrupt without a timestamp.
  */
 int mxrt_acq_drain_needed(const struct mxrt_acq *acq) MXRT_NOEXCEPT;
 
@@ -408,7 +411,8 @@ enum mxrt_pm_kind { MXRT_PM_RUNTIME = 0, MXRT_PM_SYSTEM = 1 };
  * returns 0. A bus error: a runtime suspend returns -MXRT_EAGAIN (the PM core keeps the device
  * active without latching an error and tries again at the next autosuspend expiry: the caller
  * marks it busy first); a system suspend is not held up by a sensor: the chip is taken as OFF
- * (resume writes everything again) and 0 returned.
+ * (resume writes everything again, after reading out what the FIFO still holds: the samples are
+ * the sensor's, and the configuration clears the FIFO) and 0 returned.
  */
 int mxrt_acq_suspended(struct mxrt_acq *acq, enum mxrt_pm_kind kind, int err) MXRT_NOEXCEPT;
 /*

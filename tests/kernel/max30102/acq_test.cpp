@@ -843,6 +843,30 @@ TEST(Max30102Pm, BusErrorsNeverStick) {
 	EXPECT_EQ(mxrt_acq_begin(&acq), MXRT_ACQ_SKIP);
 }
 
+// A system suspend goes on when the FIFO could not be read out (a bus error), but what the FIFO
+// held is still the sensor's: the resume's configuration, which clears the FIFO, reads it out
+// first (if the chip kept power), instead of discarding it uncounted.
+TEST(Max30102Pm, SystemSuspendThatCouldNotDrainDrainsAtResume) {
+	mxrt_acq acq{};
+	mxrt_max30102_config c;
+	mxrt_max30102_config_default(&c);
+	ASSERT_EQ(mxrt_acq_applied(&acq, &c, 0), 0);
+	EXPECT_EQ(mxrt_acq_suspended(&acq, MXRT_PM_SYSTEM, -MXRT_EIO), 0) << "system sleep goes on";
+	EXPECT_EQ(mxrt_acq_begin(&acq), MXRT_ACQ_SKIP) << "off: nothing acquires while asleep";
+	EXPECT_TRUE(mxrt_acq_drain_needed(&acq)) << "the resume reads out what the suspend could not";
+	EXPECT_EQ(mxrt_acq_applied(&acq, &c, -MXRT_EIO), -MXRT_EIO); // the resume's drain failed too
+	EXPECT_TRUE(mxrt_acq_drain_needed(&acq));
+	ASSERT_EQ(mxrt_acq_applied(&acq, &c, 0), 0); // drained, configured afresh
+	EXPECT_EQ(mxrt_acq_suspended(&acq, MXRT_PM_SYSTEM, 0), 0);
+	EXPECT_FALSE(mxrt_acq_drain_needed(&acq)) << "drained when it was shut down";
+	// and a runtime suspend after the undrained system one was resumed: nothing left over
+	ASSERT_EQ(mxrt_acq_applied(&acq, &c, 0), 0);
+	EXPECT_EQ(mxrt_acq_suspended(&acq, MXRT_PM_SYSTEM, -MXRT_EIO), 0);
+	ASSERT_EQ(mxrt_acq_applied(&acq, &c, 0), 0);
+	EXPECT_EQ(mxrt_acq_suspended(&acq, MXRT_PM_RUNTIME, 0), 0);
+	EXPECT_FALSE(mxrt_acq_drain_needed(&acq));
+}
+
 TEST(Max30102Temperature, DecodesTwosComplementAndSixteenths) {
 	EXPECT_EQ(mxrt_max30102_temp_millic(0x24, 0x08), 36500);
 	EXPECT_EQ(mxrt_max30102_temp_millic(0x00, 0x01), 62) << "1/16 degree, rounded down";
