@@ -150,6 +150,7 @@ void mxrt_acq_configure(mxrt_acq *acq, mxrt_u32 mode, mxrt_u32 sample_rate_hz, m
 	acq->configured = 1;
 	acq->restart = 1;
 	acq->last_ts = 0;
+	acq->start_ts = 0; // mxrt_acq_started says when, once the configuration was written
 }
 
 int mxrt_acq_applied(mxrt_acq *acq, const mxrt_max30102_config *c, int err) noexcept {
@@ -168,6 +169,8 @@ int mxrt_acq_applied(mxrt_acq *acq, const mxrt_max30102_config *c, int err) noex
 	AtomicRef<u64>(acq->window_ns).Store(window, MemoryOrder::kRelaxed);
 	return 0;
 }
+
+void mxrt_acq_started(mxrt_acq *acq, mxrt_u64 now) noexcept { acq->start_ts = now; }
 
 int mxrt_acq_drain_needed(const mxrt_acq *acq) noexcept {
 	return acq->configured && (acq->state != MXRT_CHIP_OFF || acq->undrained);
@@ -235,9 +238,12 @@ void mxrt_acq_decode(mxrt_acq *acq, const mxrt_u8 *buf, mxrt_u32 n, mxrt_u32 ovf
 	const u64 back = u64(anchor) * p;
 	const u64 first_by_anchor = anchor_ts > back ? anchor_ts - back : 0;
 	u64 lost = ovf;
-	if (ovf > 0 && acq->last_ts != 0) {
+	// The sample before this burst's first: the last record, or right after a restart the start
+	// of sampling (as if a sample had been taken then: the first comes one period later).
+	const u64 before = acq->last_ts != 0 ? acq->last_ts : acq->start_ts;
+	if (ovf > 0 && before != 0) {
 		// OVF_COUNTER stops at 31: estimate longer gaps from the time between the bursts.
-		const u64 span = first_by_anchor > acq->last_ts ? first_by_anchor - acq->last_ts : 0;
+		const u64 span = first_by_anchor > before ? first_by_anchor - before : 0;
 		const u64 by_time = (span + p / 2) / p;
 		if (ovf >= 31 && by_time > 1 && by_time - 1 > lost) {
 			// A record's lost is 32 bits: seq skips what it says (b.seq == a.seq + 1 + b.lost)

@@ -115,6 +115,7 @@ struct mxrt_acq {
 	/* state */
 	mxrt_u64 next_seq;
 	mxrt_u64 last_ts; /* timestamp of the last record, 0 = none since restart */
+	mxrt_u64 start_ts; /* when the restart started sampling (mxrt_acq_started), 0 = not known */
 	/* counters */
 	mxrt_u64 samples, bursts, fifo_overflows, lost, lost_estimated, reanchors, max_backlog;
 	mxrt_u64 chip_resets; /* power-on resets found while RUNNING (mxrt_acq_status_seen, _mode_seen) */
@@ -133,6 +134,12 @@ void mxrt_acq_configure(struct mxrt_acq *acq, mxrt_u32 mode, mxrt_u32 sample_rat
  * configuration stays what it was). Returns @err.
  */
 int mxrt_acq_applied(struct mxrt_acq *acq, const struct mxrt_max30102_config *c, int err) MXRT_NOEXCEPT;
+/*
+ * The configuration applied (mxrt_acq_applied, success) started sampling at @now, the time its
+ * last write returned: the reference for an overflow past OVF_COUNTER's saturation in the first
+ * burst after the restart, when there is no previous record to measure the gap from.
+ */
+void mxrt_acq_started(struct mxrt_acq *acq, mxrt_u64 now) MXRT_NOEXCEPT;
 /*
  * Whether the FIFO holds samples of the current decoder that must be read out before the chip is
  * reconfigured or shut down (so that a restart discards nothing): the decoder is configured and

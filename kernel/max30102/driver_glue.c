@@ -586,6 +586,7 @@ static int mx_apply_locked(struct mx_dev *md, const struct mxrt_max30102_config 
 	err = mxrt_acq_applied(&md->acq, c, err);
 	now = ktime_get_ns();
 	if (!err) {
+		mxrt_acq_started(&md->acq, now); /* sampling started: an early overflow counts from here */
 		mxrt_irq_health_looked(&md->health, now); /* the lost-interrupt window starts */
 		mxrt_vitals_set_sensor(&md->vitals, c); /* finger thresholds for these LEDs and range */
 	}

@@ -372,6 +372,36 @@ TEST(Max30102Acq, EstimatedGapPastTwoToThe32KeepsTheSequenceRule) {
 	EXPECT_EQ(acq.next_seq, out[31].seq + 1);
 }
 
+// OVF_COUNTER saturated in the first burst after a restart (a stall right after the chip was
+// configured: a stuck bus, a late first interrupt at a high rate): no previous record to measure
+// from, but the chip started sampling when its configuration was written (mxrt_acq_started).
+TEST(Max30102Acq, OverflowPast31RightAfterARestartIsEstimatedFromTheStart) {
+	mxrt_acq acq{};
+	mxrt_max30102_config c;
+	mxrt_max30102_config_default(&c); // 100 Hz
+	ASSERT_EQ(mxrt_acq_applied(&acq, &c, 0), 0);
+	const uint64_t start = 1'000'000'000;
+	mxrt_acq_started(&acq, start);
+	std::vector<uint8_t> buf(6 * 32);
+	mxrt_max30102_record out[32];
+	// 132 samples taken (the first one period after the start): 100 lost, the newest 32 read
+	mxrt_acq_decode(&acq, buf.data(), 32, 31, 31, start + 132 * 10 * kMs, 0, out);
+	EXPECT_EQ(out[0].lost, 100u);
+	EXPECT_EQ(out[0].seq, 100u);
+	EXPECT_EQ(out[0].flags, MXRT_MAX30102_REC_FIFO_OVERFLOW | MXRT_MAX30102_REC_RESTART);
+	EXPECT_EQ(acq.lost_estimated, 1u);
+	// below the saturation the counter is exact, and the start says nothing more
+	ASSERT_EQ(mxrt_acq_applied(&acq, &c, 0), 0);
+	mxrt_acq_started(&acq, start);
+	mxrt_acq_decode(&acq, buf.data(), 32, 5, 31, start + 37 * 10 * kMs, 0, out);
+	EXPECT_EQ(out[0].lost, 5u);
+	EXPECT_EQ(acq.lost_estimated, 1u);
+	// the start is the last configuration's only: a restart without one estimates nothing
+	mxrt_acq_configure(&acq, MAX30102_MODE_SPO2, 100, 1, 411);
+	mxrt_acq_decode(&acq, buf.data(), 32, 31, 31, start + 500 * 10 * kMs, 0, out);
+	EXPECT_EQ(out[0].lost, 31u);
+}
+
 TEST(Max30102Acq, HrModeIsRedOnly) {
 	mxrt_acq acq{};
 	mxrt_acq_configure(&acq, MAX30102_MODE_HR, 100, 1, 69);
