@@ -154,6 +154,7 @@ void mxrt_acq_configure(mxrt_acq *acq, mxrt_u32 mode, mxrt_u32 sample_rate_hz, m
 }
 
 int mxrt_acq_applied(mxrt_acq *acq, const mxrt_max30102_config *c, int err) noexcept {
+	acq->stopping = 0;
 	if (err != 0) {
 		SetState(acq, MXRT_CHIP_STALE);
 		return err;
@@ -171,6 +172,8 @@ int mxrt_acq_applied(mxrt_acq *acq, const mxrt_max30102_config *c, int err) noex
 }
 
 void mxrt_acq_started(mxrt_acq *acq, mxrt_u64 now) noexcept { acq->start_ts = now; }
+
+void mxrt_acq_stopping(mxrt_acq *acq) noexcept { acq->stopping = 1; }
 
 int mxrt_acq_drain_needed(const mxrt_acq *acq) noexcept {
 	return acq->configured && (acq->state != MXRT_CHIP_OFF || acq->undrained);
@@ -204,8 +207,29 @@ mxrt_acq_step mxrt_acq_begin(const mxrt_acq *acq) noexcept {
 	}
 }
 
-mxrt_u32 mxrt_acq_unread(const mxrt_acq *acq, mxrt_u8 status1, mxrt_u8 wr, mxrt_u8 ovf, mxrt_u8 rd) noexcept {
-	return FifoUnread(wr, rd, FifoKnownFull(ovf, status1, acq->almost_full));
+// The drain after a shutdown, WR == RD, and OVF_COUNTER says nothing (A_FULL was cleared by the
+// shutdown): a chip that was sampling until the shutdown took about (read_ts - the last sample
+// read) / period since, and holds 0 or 32. Half a FIFO decides, far from either (the clocks agree
+// to a few percent; read_ts is a few periods after the shutdown at 3200 Hz); past 1.5 FIFOs it
+// would have overflowed, so it was not sampling: empty, as before. Only in the drain: on the
+// acquisition path an exactly full FIFO overflows next and is counted, and an empty one there may
+// be a chip reset with its PWR_RDY unseen, which the lost-interrupt watchdog's look must see as
+// empty (mxrt_irq_health_check_chip).
+static bool FullByTime(const mxrt_acq *acq, mxrt_u64 read_ts) {
+	const u64 before = acq->last_ts != 0 ? acq->last_ts : acq->start_ts;
+	if (!acq->stopping || acq->state != MXRT_CHIP_RUNNING || before == 0 || read_ts <= before ||
+	    acq->period_ns == 0)
+		return false;
+	const u64 taken = (read_ts - before) / acq->period_ns;
+	return taken >= MAX30102_FIFO_DEPTH / 2 && taken < MAX30102_FIFO_DEPTH * 3 / 2;
+}
+
+mxrt_u32 mxrt_acq_unread(const mxrt_acq *acq, mxrt_u8 status1, mxrt_u8 wr, mxrt_u8 ovf, mxrt_u8 rd,
+			 mxrt_u64 read_ts) noexcept {
+	const bool full = FifoKnownFull(ovf, status1, acq->almost_full);
+	if (!full && FifoPtr::Get(u8(wr - rd)) == 0 && FullByTime(acq, read_ts))
+		return MAX30102_FIFO_DEPTH;
+	return FifoUnread(wr, rd, full);
 }
 
 mxrt_u32 mxrt_acq_sample_bytes(const mxrt_acq *acq) noexcept {
@@ -475,6 +499,7 @@ void mxrt_boost_forget(mxrt_boost *b, const void *task) noexcept {
 /* ---- power management ---- */
 
 int mxrt_acq_suspended(mxrt_acq *acq, mxrt_pm_kind kind, int err) noexcept {
+	acq->stopping = 0;
 	if (err == 0 || kind == MXRT_PM_SYSTEM) {
 		// A system suspend that failed to read the FIFO out leaves it to the resume: what the
 		// chip holds (if it keeps power) is read before the configuration clears it.

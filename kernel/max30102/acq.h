@@ -107,6 +107,7 @@ struct mxrt_acq {
 	mxrt_u32 state;      /* enum mxrt_chip_state */
 	mxrt_u32 undrained;  /* OFF, but a system suspend could not read the FIFO out: the next
 			      * configuration does (mxrt_acq_drain_needed) */
+	mxrt_u32 stopping;   /* the shutdown before a drain was written (mxrt_acq_stopping) */
 	/* the poll thread's and the lost-interrupt watchdog's timing, from the period and the
 	 * almost-full threshold */
 	mxrt_u32 poll_ms;     /* without an interrupt: look at the FIFO this often */
@@ -140,6 +141,13 @@ int mxrt_acq_applied(struct mxrt_acq *acq, const struct mxrt_max30102_config *c,
  * burst after the restart, when there is no previous record to measure the gap from.
  */
 void mxrt_acq_started(struct mxrt_acq *acq, mxrt_u64 now) MXRT_NOEXCEPT;
+/*
+ * The shutdown before a drain (mx_stop_locked) was written: it cleared every interrupt status
+ * (DS p.17), A_FULL too, so the drain's mxrt_acq_unread tells a FIFO of exactly 32 from an empty
+ * one by the time (else the configuration or shutdown after it would discard the 32 uncounted).
+ * Until mxrt_acq_applied or mxrt_acq_suspended records what followed.
+ */
+void mxrt_acq_stopping(struct mxrt_acq *acq) MXRT_NOEXCEPT;
 /*
  * Whether the FIFO holds samples of the current decoder that must be read out before the chip is
  * reconfigured or shut down (so that a restart discards nothing): the decoder is configured and
@@ -183,10 +191,14 @@ enum mxrt_acq_step mxrt_acq_begin(const struct mxrt_acq *acq) MXRT_NOEXCEPT;
 
 /*
  * Samples to read, from INT_STATUS1 and FIFO_WR_PTR, OVF_COUNTER, FIFO_RD_PTR (read in that order,
- * in one go): WR == RD is a full FIFO when samples overflowed or A_FULL fired at 32 unread.
+ * in one go, the pointers at @read_ts; 0: not known): WR == RD is a full FIFO when samples
+ * overflowed, A_FULL fired at 32 unread, or, in the drain after a shutdown (mxrt_acq_stopping:
+ * the shutdown cleared A_FULL), when the RUNNING chip took 16 to 47 samples since the last one
+ * read (from last_ts, or start_ts after a restart) by the time: then it holds 32, not 0 (more
+ * than 47 periods without an overflow: the chip was not sampling).
  */
 mxrt_u32 mxrt_acq_unread(const struct mxrt_acq *acq, mxrt_u8 status1, mxrt_u8 wr, mxrt_u8 ovf,
-			 mxrt_u8 rd) MXRT_NOEXCEPT;
+			 mxrt_u8 rd, mxrt_u64 read_ts) MXRT_NOEXCEPT;
 
 /* Bytes one sample takes in the FIFO for the current configuration. */
 mxrt_u32 mxrt_acq_sample_bytes(const struct mxrt_acq *acq) MXRT_NOEXCEPT;

@@ -526,7 +526,7 @@ static int mx_read_fifo_locked(struct mx_dev *md, u64 irq_ts, u8 *status)
 		dev_warn_ratelimited(md->dev, "chip was reset (power-on, PWR_RDY): configuring it again\n");
 		return 0;
 	}
-	n = mxrt_acq_unread(&md->acq, st[0], ptr[0], ptr[1], ptr[2]);
+	n = mxrt_acq_unread(&md->acq, st[0], ptr[0], ptr[1], ptr[2], now);
 	if (n == 0)
 		return 0;
 	err = regmap_noinc_read(md->map, MAX30102_REG_FIFO_DATA, md->burst,
@@ -558,6 +558,8 @@ static int mx_stop_locked(struct mx_dev *md)
 
 	err = mx_io(md, regmap_write(md->map, MAX30102_REG_MODE_CONFIG,
 				     mxrt_max30102_shutdown_value(&md->cfg)));
+	if (!err)
+		mxrt_acq_stopping(&md->acq); /* A_FULL is cleared: a full FIFO is told by the time */
 	if (!err && mxrt_acq_drain_needed(&md->acq))
 		err = min(mx_read_fifo_locked(md, 0, &status), 0);
 	return err;

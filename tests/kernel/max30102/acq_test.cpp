@@ -194,15 +194,34 @@ TEST(Max30102Fifo, FullOrEmptyDecision) {
 	mxrt_max30102_config c;
 	mxrt_max30102_config_default(&c); // A_FULL at 17
 	ASSERT_EQ(mxrt_acq_applied(&acq, &c, 0), 0);
-	EXPECT_EQ(mxrt_acq_unread(&acq, 0, 9, 0, 9), 0u);
-	EXPECT_EQ(mxrt_acq_unread(&acq, MAX30102_INT_A_FULL, 9, 0, 9), 0u) << "A_FULL at 17 says nothing about 32";
-	EXPECT_EQ(mxrt_acq_unread(&acq, 0, 9, 1, 9), 32u) << "an overflow means full";
-	EXPECT_EQ(mxrt_acq_unread(&acq, 0, 9, 0x20, 9), 0u) << "OVF_COUNTER is 5 bits";
-	EXPECT_EQ(mxrt_acq_unread(&acq, 0, 12, 0, 9), 3u);
+	EXPECT_EQ(mxrt_acq_unread(&acq, 0, 9, 0, 9, 0), 0u);
+	EXPECT_EQ(mxrt_acq_unread(&acq, MAX30102_INT_A_FULL, 9, 0, 9, 0), 0u) << "A_FULL at 17 says nothing about 32";
+	EXPECT_EQ(mxrt_acq_unread(&acq, 0, 9, 1, 9, 0), 32u) << "an overflow means full";
+	EXPECT_EQ(mxrt_acq_unread(&acq, 0, 9, 0x20, 9, 0), 0u) << "OVF_COUNTER is 5 bits";
+	EXPECT_EQ(mxrt_acq_unread(&acq, 0, 12, 0, 9, 0), 3u);
 	c.fifo_almost_full = 32;
 	ASSERT_EQ(mxrt_acq_applied(&acq, &c, 0), 0);
-	EXPECT_EQ(mxrt_acq_unread(&acq, MAX30102_INT_A_FULL, 9, 0, 9), 32u) << "A_FULL at 32: full";
-	EXPECT_EQ(mxrt_acq_unread(&acq, MAX30102_INT_PPG_RDY, 9, 0, 9), 0u);
+	EXPECT_EQ(mxrt_acq_unread(&acq, MAX30102_INT_A_FULL, 9, 0, 9, 0), 32u) << "A_FULL at 32: full";
+	EXPECT_EQ(mxrt_acq_unread(&acq, MAX30102_INT_PPG_RDY, 9, 0, 9, 0), 0u);
+	// and, in the drain after a shutdown (which cleared A_FULL), by the time a running chip has
+	// been sampling since the last sample read (10 ms periods here)
+	c.fifo_almost_full = 17;
+	ASSERT_EQ(mxrt_acq_applied(&acq, &c, 0), 0);
+	std::vector<uint8_t> buf(6);
+	mxrt_max30102_record r[1];
+	mxrt_acq_decode(&acq, buf.data(), 1, 0, 0, 1'000'000'000, 0, r);
+	EXPECT_EQ(mxrt_acq_unread(&acq, 0, 9, 0, 9, 1'000'000'000 + 32 * 10 * kMs), 0u)
+		<< "not in a drain: an exactly full FIFO overflows next and is counted";
+	mxrt_acq_stopping(&acq);
+	EXPECT_EQ(mxrt_acq_unread(&acq, 0, 9, 0, 9, 1'000'000'000 + 15 * 10 * kMs), 0u) << "15 periods: empty";
+	EXPECT_EQ(mxrt_acq_unread(&acq, 0, 9, 0, 9, 1'000'000'000 + 16 * 10 * kMs), 32u) << "16: full";
+	EXPECT_EQ(mxrt_acq_unread(&acq, 0, 9, 0, 9, 1'000'000'000 + 47 * 10 * kMs), 32u);
+	EXPECT_EQ(mxrt_acq_unread(&acq, 0, 9, 0, 9, 1'000'000'000 + 48 * 10 * kMs), 0u)
+		<< "would have overflowed: the chip was not sampling";
+	EXPECT_EQ(mxrt_acq_unread(&acq, 0, 12, 0, 9, 1'000'000'000 + 32 * 10 * kMs), 3u) << "pointers first";
+	EXPECT_EQ(mxrt_acq_applied(&acq, &c, -MXRT_EIO), -MXRT_EIO);
+	mxrt_acq_stopping(&acq);
+	EXPECT_EQ(mxrt_acq_unread(&acq, 0, 9, 0, 9, 1'000'000'000 + 32 * 10 * kMs), 0u) << "STALE: unknown";
 }
 
 TEST(Max30102Acq, AnchorIsTheIrqSampleOrTheNewest) {
@@ -593,14 +612,25 @@ protected:
 		EXPECT_EQ(mxrt_sim_xfer(sim_, m, 2, now, &bus), 2);
 		return out;
 	}
-	// mx_apply_locked: shutdown, (drain), the configuration writes, then the core's verdict
+	// mx_apply_locked: shutdown, (drain), the configuration writes, then the core's verdict and
+	// (on success) when sampling started
 	int Apply(uint64_t now) {
 		int err = Write(MAX30102_REG_MODE_CONFIG, mxrt_max30102_shutdown_value(&c_), now);
 		mxrt_reg_write w[MXRT_MAX30102_CONFIG_WRITES];
 		const uint32_t n = mxrt_max30102_config_writes(&c_, 1, w);
 		for (uint32_t i = 0; i < n && err == 0; i++)
 			err = Write(w[i].reg, w[i].val, now);
-		return mxrt_acq_applied(&acq_, &c_, err);
+		err = mxrt_acq_applied(&acq_, &c_, err);
+		if (err == 0)
+			mxrt_acq_started(&acq_, now);
+		return err;
+	}
+	// mx_stop_locked's shutdown (its drain is an Acquire)
+	int Stop(uint64_t now) {
+		const int err = Write(MAX30102_REG_MODE_CONFIG, mxrt_max30102_shutdown_value(&c_), now);
+		if (err == 0)
+			mxrt_acq_stopping(&acq_);
+		return err;
 	}
 	// mx_read_fifo_locked: the samples decoded into recs_ (0 if the chip was found reset)
 	int Acquire(uint64_t now, uint8_t *status) {
@@ -609,7 +639,7 @@ protected:
 		*status = st[0];
 		if (mxrt_acq_status_seen(&acq_, st[0]))
 			return 0;
-		const uint32_t n = mxrt_acq_unread(&acq_, st[0], ptr[0], ptr[1], ptr[2]);
+		const uint32_t n = mxrt_acq_unread(&acq_, st[0], ptr[0], ptr[1], ptr[2], now);
 		if (n == 0)
 			return 0;
 		const std::vector<uint8_t> buf = Read(MAX30102_REG_FIFO_DATA, n * mxrt_acq_sample_bytes(&acq_), now);
@@ -622,6 +652,36 @@ protected:
 	mxrt_sim *sim_ = nullptr;
 	std::vector<mxrt_max30102_record> recs_;
 };
+
+// WR == RD with OVF_COUNTER 0 is empty or exactly full, and the shutdown before a drain clears
+// A_FULL (DS p.17: "All interrupts are cleared to zero in this mode"), so a stop that lands while
+// the FIFO holds exactly 32 (its A_FULL interrupt waiting for the lock the stop holds) must not
+// take it for empty: the configuration or shutdown after it clears the FIFO, and those 32 would
+// be gone uncounted. A chip that sampled since the last sample read tells which by the time.
+TEST_F(Max30102PowerCycle, DrainTellsAnExactlyFullFifoFromAnEmptyOne) {
+	uint8_t status;
+	ASSERT_EQ(Acquire(kT0 + 200 * kMs, &status), 20);
+	const uint64_t next = recs_.back().seq + 1;
+	// 32 more by +520 ms, the 33rd at +530: at +525 the pointers are equal and nothing overflowed
+	EXPECT_EQ(Stop(kT0 + 525 * kMs), 0);
+	EXPECT_EQ(mxrt_sim_peek(sim_, MAX30102_REG_OVF_COUNTER), 0);
+	EXPECT_EQ(mxrt_sim_peek(sim_, MAX30102_REG_FIFO_WR_PTR), mxrt_sim_peek(sim_, MAX30102_REG_FIFO_RD_PTR));
+	EXPECT_EQ(Acquire(kT0 + 526 * kMs, &status), 32) << "the drain before a restart";
+	EXPECT_EQ(recs_[0].seq, next);
+	EXPECT_EQ(recs_[0].lost, 0u);
+	EXPECT_EQ(Acquire(kT0 + 527 * kMs, &status), 0) << "and then it is empty";
+	// the first fill after a restart (pointers at 0, no record yet): measured from the start
+	ASSERT_EQ(Apply(kT0 + 600 * kMs), 0);
+	EXPECT_EQ(Stop(kT0 + 925 * kMs), 0);
+	EXPECT_EQ(Acquire(kT0 + 926 * kMs, &status), 32);
+	EXPECT_EQ(recs_[0].seq, next + 32);
+	EXPECT_EQ(recs_[0].flags, MXRT_MAX30102_REC_RESTART);
+	// a stop soon after a read finds what is there
+	ASSERT_EQ(Apply(kT0 + 1000 * kMs), 0);
+	ASSERT_EQ(Acquire(kT0 + 1200 * kMs, &status), 20);
+	EXPECT_EQ(Stop(kT0 + 1201 * kMs), 0);
+	EXPECT_EQ(Acquire(kT0 + 1202 * kMs, &status), 0);
+}
 
 // A power cycle while the driver reads: the next status read has PWR_RDY (its interrupt is the
 // chip's), the chip is counted and made STALE, the configuration is written again, and sampling
