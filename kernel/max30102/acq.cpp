@@ -162,6 +162,7 @@ int mxrt_acq_applied(mxrt_acq *acq, const mxrt_max30102_config *c, int err) noex
 	mxrt_acq_configure(acq, c->mode, c->sample_rate_hz, c->sample_average, c->pulse_width_us);
 	acq->almost_full = c->fifo_almost_full;
 	acq->undrained = 0; // the caller read the FIFO out before it wrote the configuration
+	acq->drained = 0;   // sampling again
 	SetState(acq, MXRT_CHIP_RUNNING);
 	// Read by the poll/watchdog thread without the device lock: each is a value of its own.
 	const u64 window = WatchdogWindowNs(acq->period_ns, acq->almost_full);
@@ -175,8 +176,10 @@ void mxrt_acq_started(mxrt_acq *acq, mxrt_u64 now) noexcept { acq->start_ts = no
 
 void mxrt_acq_stopping(mxrt_acq *acq) noexcept { acq->stopping = 1; }
 
+void mxrt_acq_drained(mxrt_acq *acq) noexcept { acq->drained = 1; }
+
 int mxrt_acq_drain_needed(const mxrt_acq *acq) noexcept {
-	return acq->configured && (acq->state != MXRT_CHIP_OFF || acq->undrained);
+	return acq->configured && !acq->drained && (acq->state != MXRT_CHIP_OFF || acq->undrained);
 }
 
 // A running chip found reset (mxrt_acq_status_seen, mxrt_acq_mode_seen): counted, and STALE so that

@@ -108,6 +108,7 @@ struct mxrt_acq {
 	mxrt_u32 undrained;  /* OFF, but a system suspend could not read the FIFO out: the next
 			      * configuration does (mxrt_acq_drain_needed) */
 	mxrt_u32 stopping;   /* the shutdown before a drain was written (mxrt_acq_stopping) */
+	mxrt_u32 drained;    /* ... and the FIFO read out since (mxrt_acq_drained) */
 	/* the poll thread's and the lost-interrupt watchdog's timing, from the period and the
 	 * almost-full threshold */
 	mxrt_u32 poll_ms;     /* without an interrupt: look at the FIFO this often */
@@ -149,10 +150,18 @@ void mxrt_acq_started(struct mxrt_acq *acq, mxrt_u64 now) MXRT_NOEXCEPT;
  */
 void mxrt_acq_stopping(struct mxrt_acq *acq) MXRT_NOEXCEPT;
 /*
+ * The drain after the shutdown read the FIFO out (or had nothing to read): nothing of the decoder
+ * is left in it, and none comes until a configuration starts sampling (mxrt_acq_applied,
+ * success). A configuration whose writes fail part-way may leave the FIFO pointers apart
+ * (FIFO_WR_PTR written, FIFO_RD_PTR not): the retry must not drain what they seem to hold.
+ */
+void mxrt_acq_drained(struct mxrt_acq *acq) MXRT_NOEXCEPT;
+/*
  * Whether the FIFO holds samples of the current decoder that must be read out before the chip is
- * reconfigured or shut down (so that a restart discards nothing): the decoder is configured and
- * the chip not OFF, or OFF after a system suspend that could not read it out (mxrt_acq_suspended:
- * the resume's configuration reads it first). The caller writes mxrt_max30102_shutdown_value
+ * reconfigured or shut down (so that a restart discards nothing): the decoder is configured, it
+ * was not read out since the chip last stopped sampling (mxrt_acq_drained), and the chip is not
+ * OFF, or OFF after a system suspend that could not read it out (mxrt_acq_suspended: the resume's
+ * configuration reads it first). The caller writes mxrt_max30102_shutdown_value
  * first (no new samples), then reads the FIFO as for an interrupt without a timestamp.
  */
 int mxrt_acq_drain_needed(const struct mxrt_acq *acq) MXRT_NOEXCEPT;

@@ -562,6 +562,8 @@ static int mx_stop_locked(struct mx_dev *md)
 		mxrt_acq_stopping(&md->acq); /* A_FULL is cleared: a full FIFO is told by the time */
 	if (!err && mxrt_acq_drain_needed(&md->acq))
 		err = min(mx_read_fifo_locked(md, 0, &status), 0);
+	if (!err) /* nothing of ours is left: a retry after failed writes does not drain again */
+		mxrt_acq_drained(&md->acq);
 	return err;
 }
 

@@ -625,6 +625,24 @@ protected:
 			mxrt_acq_started(&acq_, now);
 		return err;
 	}
+	// mx_apply_locked as the glue runs it: the shutdown, the drain, then the configuration writes,
+	// of which only the first @ok succeed
+	int ApplyFailingAfter(uint64_t now, uint32_t ok) {
+		uint8_t status;
+		int err = Stop(now);
+		if (err == 0 && mxrt_acq_drain_needed(&acq_))
+			err = Acquire(now, &status) < 0 ? -MXRT_EIO : 0;
+		if (err == 0)
+			mxrt_acq_drained(&acq_);
+		mxrt_reg_write w[MXRT_MAX30102_CONFIG_WRITES];
+		const uint32_t n = mxrt_max30102_config_writes(&c_, 1, w);
+		for (uint32_t i = 0; i < n && err == 0; i++)
+			err = i < ok ? Write(w[i].reg, w[i].val, now) : -MXRT_EIO;
+		err = mxrt_acq_applied(&acq_, &c_, err);
+		if (err == 0)
+			mxrt_acq_started(&acq_, now);
+		return err;
+	}
 	// mx_stop_locked's shutdown (its drain is an Acquire)
 	int Stop(uint64_t now) {
 		const int err = Write(MAX30102_REG_MODE_CONFIG, mxrt_max30102_shutdown_value(&c_), now);
@@ -681,6 +699,35 @@ TEST_F(Max30102PowerCycle, DrainTellsAnExactlyFullFifoFromAnEmptyOne) {
 	ASSERT_EQ(Acquire(kT0 + 1200 * kMs, &status), 20);
 	EXPECT_EQ(Stop(kT0 + 1201 * kMs), 0);
 	EXPECT_EQ(Acquire(kT0 + 1202 * kMs, &status), 0);
+}
+
+// A configuration whose writes failed part-way leaves the chip STALE and shut down, its FIFO read
+// out before the writes. If they stopped between FIFO_WR_PTR = 0 and FIFO_RD_PTR = 0, the
+// pointers say the FIFO holds (0 - RD) % 32 samples: old bytes, not samples. The retry must not
+// read them out as records: nothing was sampled since the drain.
+TEST_F(Max30102PowerCycle, ConfigurationFailedPartWayLeavesNothingToDrain) {
+	uint8_t status;
+	ASSERT_EQ(Acquire(kT0 + 55 * kMs, &status), 5); // the pointers at 5
+	uint32_t wr_ptr = 0;
+	mxrt_reg_write w[MXRT_MAX30102_CONFIG_WRITES];
+	mxrt_max30102_config_writes(&c_, 1, w);
+	while (w[wr_ptr].reg != MAX30102_REG_FIFO_WR_PTR)
+		wr_ptr++;
+	EXPECT_EQ(ApplyFailingAfter(kT0 + 60 * kMs, wr_ptr + 1), -MXRT_EIO) << "stops after FIFO_WR_PTR";
+	const uint64_t next = acq_.next_seq; // the drain read the sample taken at +60 ms
+	EXPECT_EQ(mxrt_acq_begin(&acq_), MXRT_ACQ_APPLY);
+	EXPECT_NE(mxrt_sim_peek(sim_, MAX30102_REG_FIFO_WR_PTR), mxrt_sim_peek(sim_, MAX30102_REG_FIFO_RD_PTR));
+	EXPECT_FALSE(mxrt_acq_drain_needed(&acq_)) << "read out before the writes";
+	recs_.clear();
+	ASSERT_EQ(ApplyFailingAfter(kT0 + 100 * kMs, MXRT_MAX30102_CONFIG_WRITES), 0) << "the retry";
+	EXPECT_TRUE(recs_.empty()) << recs_.size() << " records made up from old FIFO bytes";
+	ASSERT_EQ(Acquire(kT0 + 300 * kMs, &status), 20);
+	EXPECT_EQ(recs_[0].seq, next);
+	EXPECT_EQ(recs_[0].flags, MXRT_MAX30102_REC_RESTART);
+	// a drain that failed (no mxrt_acq_drained) is still needed at the retry
+	EXPECT_EQ(Stop(kT0 + 310 * kMs), 0);
+	EXPECT_EQ(mxrt_acq_applied(&acq_, &c_, -MXRT_EIO), -MXRT_EIO);
+	EXPECT_TRUE(mxrt_acq_drain_needed(&acq_));
 }
 
 // A power cycle while the driver reads: the next status read has PWR_RDY (its interrupt is the
