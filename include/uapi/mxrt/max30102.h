@@ -12,7 +12,9 @@
  *
  * Continuity: for two records a, b returned one after the other to the same reader,
  *     b.seq == a.seq + 1 + b.lost
- * always holds. lost > 0 says why in flags: this reader fell behind the ring (READER_OVERRUN), the
+ * always holds, but for one limit: lost is 32 bits and stops at 0xffffffff, so a reader that
+ * stopped reading for more than 2^32 - 1 samples (15.5 days at 3200 Hz) gets that, and seq (64 bits)
+ * tells the whole gap. lost > 0 says why in flags: this reader fell behind the ring (READER_OVERRUN), the
  * sensor's FIFO overflowed before the driver could read it (FIFO_OVERFLOW), or both. Every sample
  * the sensor took reaches the reader or is counted in lost, with one exception: samples that a FIFO
  * read failing part-way (a bus timeout mid-transfer) had already taken out of the chip. A restart
