@@ -121,7 +121,8 @@ mxrt_u64 mxrt_wdcore_earliest(struct mxrt_wdcore *core);
  */
 mxrt_u64 mxrt_wdcore_expire(struct mxrt_wdcore *core, mxrt_u64 (*now)(void));
 
-/* Snapshot of slot @index (0 .. capacity-1): 1 if it holds a watchdog, 0 if free. Sleepable. */
+/* Snapshot of slot @index (0 .. capacity-1): 1 if it holds a watchdog, 0 if free, -MXRT_ENOENT past
+ * the capacity (the table grew no further). Sleepable. */
 int mxrt_wdcore_info(struct mxrt_wdcore *core, mxrt_u32 index, struct mxrt_wd_info *out);
 void mxrt_wdcore_stats(struct mxrt_wdcore *core, struct mxrt_wd_stats *out);
 
