@@ -167,7 +167,8 @@ std::string SnapshotJson(const Snapshot &s) {
 	j += ",\"consumer_overruns\":" + std::to_string(st.mon_overruns);
 	j += ",\"consumer_lost\":" + std::to_string(st.mon_lost);
 	j += ",\"mq_sent\":" + std::to_string(st.mq_sent) + ",\"mq_dropped\":" + std::to_string(st.mq_dropped);
-	j += ",\"fifo_lines\":" + std::to_string(st.fifo_lines) + ",\"fifo_dropped\":" + std::to_string(st.fifo_dropped);
+	j += ",\"fifo_lines\":" + std::to_string(st.fifo_lines) + ",\"fifo_dropped\":" + std::to_string(st.fifo_dropped) +
+	     ",\"fifo_no_reader\":" + std::to_string(st.fifo_no_reader);
 	j += ",\"dl_overruns\":" + std::to_string(st.dl_overruns);
 	j += ",\"policy\":" + JsonString(PolicyName(s.config.sched_policy));
 	j += ",\"io\":" + JsonString(IoName(s.config.io_method));

@@ -91,6 +91,9 @@ TEST(MxrtdMessages, TheLiveViewsJson) {
 	s.config.wait_method = MXRTD_WAIT_FUTEX_WAITV;
 	s.stats.acq_records = 1000;
 	s.stats.mon_overruns = 2;
+	s.stats.fifo_lines = 5;
+	s.stats.fifo_dropped = 6;
+	s.stats.fifo_no_reader = 7; // the view shows it, and so does --json
 	s.rate_hz = 399.96;
 	s.mon_latency.count = 3;
 	s.mon_latency.min = 100000;
@@ -104,7 +107,7 @@ TEST(MxrtdMessages, TheLiveViewsJson) {
 	     {"{\"device\":\"/dev/max30102-0\",\"shm\":\"/mxrtd-max30102-0\",\"pid\":77,\"running\":true,\"uptime_s\":65,",
 	      "\"hr_bpm\":72.0,\"spo2_pct\":97.5,\"confidence\":85,\"finger\":true,\"vitals_updates\":12,",
 	      "\"temp_c\":36.50,\"sample_rate_hz\":400.0,\"configured_rate_hz\":400,\"records\":1000,",
-	      "\"consumer_overruns\":2,", "\"policy\":\"SCHED_DEADLINE\",\"io\":\"io_uring\",\"wait\":\"futex_waitv\",",
+	      "\"consumer_overruns\":2,", "\"fifo_lines\":5,\"fifo_dropped\":6,\"fifo_no_reader\":7,", "\"policy\":\"SCHED_DEADLINE\",\"io\":\"io_uring\",\"wait\":\"futex_waitv\",",
 	      "\"acq_latency\":{\"count\":0,\"p50_us\":null,\"p99_us\":null,\"max_us\":null}",
 	      "\"wakeup_latency\":{\"count\":3,", "\"max_us\":300.0}}"})
 		EXPECT_NE(j.find(want), std::string::npos) << want << "\nin " << j;
