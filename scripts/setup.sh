@@ -317,7 +317,10 @@ check_paths() {
 }
 
 main() {
-	if [ "${1:-}" = --print ]; then find "$CACHE/kernels" -maxdepth 2 -name '*' -newer /dev/null -printf '%p -> %l\n'; exit 0; fi
+	if [ "${1:-}" = --print ]; then
+		[ -d "$CACHE/kernels" ] || { log "no kernels in $CACHE yet: run scripts/setup.sh"; exit 1; }
+		find "$CACHE/kernels" -maxdepth 2 -name '*' -newer /dev/null -printf '%p -> %l\n'; exit 0
+	fi
 	check_paths
 	need_root
 	lock_cache

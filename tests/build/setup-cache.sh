@@ -105,5 +105,12 @@ if [ "$st" = 1 ] && grep -q "the cache '$t/a b' has a space in its path" "$t/out
 	res PASS cache-path-with-space-refused
 else res FAIL cache-path-with-space-refused "exit $st: $(head -n 2 "$t/out" | tr '\n' ' ')"; fi
 
+# --print without a cache: says so and fails (it printed find's error and exited 0)
+MXRT_CACHE=$t/none scripts/setup.sh --print >"$t/out" 2>&1
+st=$?
+if [ "$st" = 1 ] && grep -q "no kernels in $t/none yet: run scripts/setup.sh" "$t/out"; then
+	res PASS print-without-cache-fails
+else res FAIL print-without-cache-fails "exit $st: $(head -n 2 "$t/out" | tr '\n' ' ')"; fi
+
 echo "setup-cache: $p passed, $f failed"
 [ "$f" -eq 0 ]
