@@ -347,8 +347,17 @@ int Main(int argc, char **argv) {
 	app.add_option("-i,--interval", opt.interval, "seconds between live-table refreshes (0.05 or more)")
 		->check(mxrt::cli::FiniteNumber(0.05, false, kMaxNs / 1e9, "a number", "[0.05, 1e+09] s",
 						"[0.05, 1e+09] s"));
-	auto *pid_opt = app.add_option("-p,--pid", opt.pid, "only this thread (tid)")->check(CLI::PositiveNumber);
-	app.add_option("-t,--tgid", opt.tgid, "only this process")->check(CLI::PositiveNumber)->excludes(pid_opt);
+	// a pid in decimal, at most the kernel's PID_MAX_LIMIT (4194304): CLI11's PositiveNumber took
+	// 0x10 (16), +5 and pids no task can have, which then matched nothing for the whole run
+	const CLI::Validator pid_number(
+		[](std::string &s) {
+			unsigned long long v;
+			return mxrt::cli::Decimal(s, 1, 4194304, &v) ? std::string()
+								 : "'" + s + "' is not a pid (decimal, 1..4194304)";
+		},
+		"PID");
+	auto *pid_opt = app.add_option("-p,--pid", opt.pid, "only this thread (tid)")->check(pid_number);
+	app.add_option("-t,--tgid", opt.tgid, "only this process")->check(pid_number)->excludes(pid_opt);
 	app.add_option("-l,--lock", opt.lock, "only this lock: a name or an address (0x...)");
 	app.add_option("-m,--min-wait", opt.min_wait_us, "ignore waits shorter than this many microseconds")
 		->check(Time(Bound::kNonNegative, 1e3, "us"));
