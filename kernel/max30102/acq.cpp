@@ -210,6 +210,11 @@ mxrt_acq_step mxrt_acq_begin(const mxrt_acq *acq) noexcept {
 	}
 }
 
+// When the sample before the next one read was taken: the last record's time, or right after a
+// restart the start of sampling (as if a sample had been taken then: the first comes one period
+// later); 0 if neither is known.
+static u64 SampleBefore(const mxrt_acq *acq) { return acq->last_ts != 0 ? acq->last_ts : acq->start_ts; }
+
 // The drain after a shutdown, WR == RD, and OVF_COUNTER says nothing (A_FULL was cleared by the
 // shutdown): a chip that was sampling until the shutdown took about (read_ts - the last sample
 // read) / period since, and holds 0 or 32. Half a FIFO decides, far from either (the clocks agree
@@ -219,7 +224,7 @@ mxrt_acq_step mxrt_acq_begin(const mxrt_acq *acq) noexcept {
 // be a chip reset with its PWR_RDY unseen, which the lost-interrupt watchdog's look must see as
 // empty (mxrt_irq_health_check_chip).
 static bool FullByTime(const mxrt_acq *acq, mxrt_u64 read_ts) {
-	const u64 before = acq->last_ts != 0 ? acq->last_ts : acq->start_ts;
+	const u64 before = SampleBefore(acq);
 	if (!acq->stopping || acq->state != MXRT_CHIP_RUNNING || before == 0 || read_ts <= before ||
 	    acq->period_ns == 0)
 		return false;
@@ -265,9 +270,7 @@ void mxrt_acq_decode(mxrt_acq *acq, const mxrt_u8 *buf, mxrt_u32 n, mxrt_u32 ovf
 	const u64 back = u64(anchor) * p;
 	const u64 first_by_anchor = anchor_ts > back ? anchor_ts - back : 0;
 	u64 lost = ovf;
-	// The sample before this burst's first: the last record, or right after a restart the start
-	// of sampling (as if a sample had been taken then: the first comes one period later).
-	const u64 before = acq->last_ts != 0 ? acq->last_ts : acq->start_ts;
+	const u64 before = SampleBefore(acq);
 	if (ovf > 0 && before != 0) {
 		// OVF_COUNTER stops at 31: estimate longer gaps from the time between the bursts.
 		const u64 span = first_by_anchor > before ? first_by_anchor - before : 0;

@@ -141,17 +141,26 @@ struct Judge {
 	}
 };
 
+// After a read() that gave EAGAIN (-N): waits with poll() until the file is readable. false after
+// printing why not (nothing within 5 s, an error or a hang-up): calling read() again at once would
+// spin on a CPU while the stream pauses, without end if it stops.
+bool WaitReadable(int fd) {
+	pollfd p{fd, POLLIN, 0};
+	if (poll(&p, 1, 5000) <= 0 || (p.revents & (POLLERR | POLLHUP))) {
+		std::fprintf(stderr, "mxrt-max30102-read: poll: no data (revents %#x)\n", p.revents);
+		return false;
+	}
+	return true;
+}
+
 // One read() of up to buf.size() records; waits with poll() on EAGAIN. Returns the number of
 // records, or -1 after printing why (an error, end of file, or a partial record: a violation).
 long ReadRecords(int fd, std::vector<mxrt_max30102_record> &buf, long &violations) {
 	for (;;) {
 		ssize_t n = read(fd, buf.data(), buf.size() * sizeof(buf[0]));
 		if (n < 0 && errno == EAGAIN) {
-			pollfd p{fd, POLLIN, 0};
-			if (poll(&p, 1, 5000) <= 0 || (p.revents & (POLLERR | POLLHUP))) {
-				std::fprintf(stderr, "mxrt-max30102-read: poll: no data (revents %#x)\n", p.revents);
+			if (!WaitReadable(fd))
 				return -1;
-			}
 			continue;
 		}
 		if (n <= 0) {
@@ -175,16 +184,11 @@ bool BadBufferRead(int fd, size_t records) {
 		return false;
 	}
 	ssize_t n;
-	// -N: wait for data with poll() as ReadRecords does, not by calling read() again at once: a
-	// stream that pauses (or stops) would have this spin on a CPU, without end if it stops
-	while ((n = read(fd, p, bytes)) < 0 && errno == EAGAIN) {
-		pollfd pf{fd, POLLIN, 0};
-		if (poll(&pf, 1, 5000) <= 0 || (pf.revents & (POLLERR | POLLHUP))) {
-			std::fprintf(stderr, "mxrt-max30102-read: poll: no data (revents %#x)\n", pf.revents);
+	while ((n = read(fd, p, bytes)) < 0 && errno == EAGAIN) // -N: as ReadRecords
+		if (!WaitReadable(fd)) {
 			munmap(p, bytes);
 			return false;
 		}
-	}
 	const int e = errno;
 	munmap(p, bytes);
 	if (n >= 0 || e != EFAULT) {

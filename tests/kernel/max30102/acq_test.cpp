@@ -615,15 +615,8 @@ protected:
 	// mx_apply_locked: shutdown, (drain), the configuration writes, then the core's verdict and
 	// (on success) when sampling started
 	int Apply(uint64_t now) {
-		int err = Write(MAX30102_REG_MODE_CONFIG, mxrt_max30102_shutdown_value(&c_), now);
-		mxrt_reg_write w[MXRT_MAX30102_CONFIG_WRITES];
-		const uint32_t n = mxrt_max30102_config_writes(&c_, 1, w);
-		for (uint32_t i = 0; i < n && err == 0; i++)
-			err = Write(w[i].reg, w[i].val, now);
-		err = mxrt_acq_applied(&acq_, &c_, err);
-		if (err == 0)
-			mxrt_acq_started(&acq_, now);
-		return err;
+		return Configure(now, Write(MAX30102_REG_MODE_CONFIG, mxrt_max30102_shutdown_value(&c_), now),
+				 MXRT_MAX30102_CONFIG_WRITES);
 	}
 	// mx_apply_locked as the glue runs it: the shutdown, the drain, then the configuration writes,
 	// of which only the first @ok succeed
@@ -634,6 +627,11 @@ protected:
 			err = Acquire(now, &status) < 0 ? -MXRT_EIO : 0;
 		if (err == 0)
 			mxrt_acq_drained(&acq_);
+		return Configure(now, err, ok);
+	}
+	// The configuration writes after the shutdown (err: how that went), of which only the first
+	// @ok succeed, then the core's verdict and (on success) when sampling started
+	int Configure(uint64_t now, int err, uint32_t ok) {
 		mxrt_reg_write w[MXRT_MAX30102_CONFIG_WRITES];
 		const uint32_t n = mxrt_max30102_config_writes(&c_, 1, w);
 		for (uint32_t i = 0; i < n && err == 0; i++)
