@@ -260,9 +260,14 @@ fault lost-irq "lose_irq=1" stat_of irq_missed
 fault storm "storm=200" stat_of irq_spurious
 sim_ovf=$(sim_counter fifo_overflows)
 fault overflow "overflow=20" stat_of fifo_lost
-overflow_exact() { # the chip lost, the driver counted and the reader saw exactly the 20 asked for
-	echo "overflow: chip $((${1:?} - sim_ovf)), driver fifo_lost $((after - before)), reader lost $(field lost "$out")"
-	[ $(($1 - sim_ovf)) = 20 ] && [ $((after - before)) = 20 ] && [ "$(field lost "$out")" = 20 ]
+# The driver counted and the reader saw exactly what the chip lost: the 20 asked for, plus any
+# the chip lost afterwards because the guest did not read its FIFO for 32 periods (80 ms; TCG
+# has stood the guest still that long when the host was busy), which are losses like any other.
+overflow_exact() {
+	chip=$((${1:?} - sim_ovf))
+	echo "overflow: chip $chip, driver fifo_lost $((after - before)), reader lost $(field lost "$out")"
+	[ "$chip" -gt 20 ] && echo "overflow: the chip lost $((chip - 20)) more than the 20 asked for: a late FIFO read"
+	[ "$chip" -ge 20 ] && [ $((after - before)) = "$chip" ] && [ "$(field lost "$out")" = "$chip" ]
 }
 check overflow-exact overflow_exact "$(sim_counter fifo_overflows)"
 fault stuck-irq "stuck_irq=1" stat_of irq_stuck
