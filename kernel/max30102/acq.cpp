@@ -244,18 +244,22 @@ mxrt_u32 mxrt_acq_sample_bytes(const mxrt_acq *acq) noexcept {
 	return acq->channels * MAX30102_BYTES_PER_CHANNEL;
 }
 
-mxrt_acq_anchor mxrt_acq_choose_anchor(const mxrt_acq *acq, mxrt_u32 n, mxrt_u8 status1, mxrt_u64 irq_ts,
-				mxrt_u64 read_ts) noexcept {
+mxrt_acq_anchor mxrt_acq_choose_anchor(const mxrt_acq *acq, mxrt_u32 n, mxrt_u8 status1, mxrt_u32 ovf,
+				mxrt_u64 irq_ts, mxrt_u64 read_ts) noexcept {
 	// A_FULL fired when the almost_full-th unread sample arrived. If fewer are here now, that
 	// sample was read before (the watchdog raced the interrupt): the IRQ time says nothing here.
-	if (irq_ts != 0 && (status1 & MAX30102_INT_A_FULL) && acq->almost_full >= 1 && n >= acq->almost_full)
-		return {irq_ts, acq->almost_full - 1, 1};
+	// The FIFO rolls over: each of the ovf samples lost since pushed the oldest out, so that
+	// sample now sits ovf places earlier, or is gone. OVF_COUNTER stops at 31: at 31 how many
+	// went is unknown, and only the newest sample's time (the read's) places the burst.
+	const u32 af = acq->almost_full;
+	if (irq_ts != 0 && (status1 & MAX30102_INT_A_FULL) && af >= 1 && n >= af && ovf < af && ovf < 31)
+		return {irq_ts, af - 1 - ovf, 1};
 	return {read_ts, n > 0 ? n - 1 : 0, 0};
 }
 
 void mxrt_acq_burst(mxrt_acq *acq, const mxrt_u8 *buf, mxrt_u32 n, mxrt_u8 status1, mxrt_u8 ovf,
 		    mxrt_u64 irq_ts, mxrt_u64 read_ts, mxrt_max30102_record *out) noexcept {
-	const mxrt_acq_anchor a = mxrt_acq_choose_anchor(acq, n, status1, irq_ts, read_ts);
+	const mxrt_acq_anchor a = mxrt_acq_choose_anchor(acq, n, status1, FifoPtr::Get(ovf), irq_ts, read_ts);
 	mxrt_acq_decode(acq, buf, n, FifoPtr::Get(ovf), a.index, a.ts, int(a.is_irq), out);
 }
 

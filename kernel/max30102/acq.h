@@ -215,8 +215,10 @@ mxrt_u32 mxrt_acq_sample_bytes(const struct mxrt_acq *acq) MXRT_NOEXCEPT;
 /*
  * The timestamp that anchors the sample clock for a burst of n samples. With an interrupt
  * timestamp and A_FULL in @status1, the sample that reached the threshold was taken at @irq_ts
- * (is_irq: that record is flagged MXRT_MAX30102_REC_IRQ); otherwise (polling, the watchdog, a
- * status without A_FULL) the newest sample was taken at @read_ts, when the pointers were read.
+ * (is_irq: that record is flagged MXRT_MAX30102_REC_IRQ); @ovf samples lost since (OVF_COUNTER's
+ * count) moved it @ovf places towards the oldest, as the FIFO rolls over. Otherwise (polling,
+ * the watchdog, a status without A_FULL, that sample pushed out, or @ovf saturated at 31) the
+ * newest sample was taken at @read_ts, when the pointers were read.
  */
 struct mxrt_acq_anchor {
 	mxrt_u64 ts;
@@ -224,7 +226,7 @@ struct mxrt_acq_anchor {
 	mxrt_u32 is_irq;
 };
 struct mxrt_acq_anchor mxrt_acq_choose_anchor(const struct mxrt_acq *acq, mxrt_u32 n, mxrt_u8 status1,
-				       mxrt_u64 irq_ts, mxrt_u64 read_ts) MXRT_NOEXCEPT;
+				       mxrt_u32 ovf, mxrt_u64 irq_ts, mxrt_u64 read_ts) MXRT_NOEXCEPT;
 
 /*
  * Decodes n samples from buf (n * sample_bytes), oldest first, into out[n]: numbers them, stamps

@@ -230,21 +230,35 @@ TEST(Max30102Acq, AnchorIsTheIrqSampleOrTheNewest) {
 	mxrt_max30102_config_default(&c); // A_FULL at 17
 	ASSERT_EQ(mxrt_acq_applied(&acq, &c, 0), 0);
 	const uint64_t irq = 5'000'000'000, read = 5'003'000'000;
-	auto a = mxrt_acq_choose_anchor(&acq, 18, MAX30102_INT_A_FULL, irq, read);
+	auto a = mxrt_acq_choose_anchor(&acq, 18, MAX30102_INT_A_FULL, 0, irq, read);
 	EXPECT_EQ(a.index, 16u) << "the 17th unread sample raised A_FULL";
 	EXPECT_EQ(a.ts, irq);
 	EXPECT_EQ(a.is_irq, 1u);
-	a = mxrt_acq_choose_anchor(&acq, 18, MAX30102_INT_A_FULL, 0, read); // the poll thread
+	a = mxrt_acq_choose_anchor(&acq, 18, MAX30102_INT_A_FULL, 0, 0, read); // the poll thread
 	EXPECT_EQ(a.index, 17u);
 	EXPECT_EQ(a.ts, read);
 	EXPECT_EQ(a.is_irq, 0u);
-	a = mxrt_acq_choose_anchor(&acq, 18, MAX30102_INT_PPG_RDY, irq, read); // an IRQ, but not A_FULL
+	a = mxrt_acq_choose_anchor(&acq, 18, MAX30102_INT_PPG_RDY, 0, irq, read); // an IRQ, but not A_FULL
 	EXPECT_EQ(a.index, 17u);
 	EXPECT_EQ(a.is_irq, 0u);
-	a = mxrt_acq_choose_anchor(&acq, 5, MAX30102_INT_A_FULL, irq, read); // its sample was read before
+	a = mxrt_acq_choose_anchor(&acq, 5, MAX30102_INT_A_FULL, 0, irq, read); // its sample was read before
 	EXPECT_EQ(a.index, 4u);
 	EXPECT_EQ(a.ts, read);
 	EXPECT_EQ(a.is_irq, 0u);
+	// the FIFO rolled over 5 times since A_FULL: the 17th unread sample is now the 12th
+	a = mxrt_acq_choose_anchor(&acq, 32, MAX30102_INT_A_FULL, 5, irq, read);
+	EXPECT_EQ(a.index, 11u);
+	EXPECT_EQ(a.ts, irq);
+	EXPECT_EQ(a.is_irq, 1u);
+	a = mxrt_acq_choose_anchor(&acq, 32, MAX30102_INT_A_FULL, 16, irq, read); // now the oldest
+	EXPECT_EQ(a.index, 0u);
+	EXPECT_EQ(a.is_irq, 1u);
+	for (uint32_t ovf : {17u, 30u, 31u}) { // pushed out, or how many went is unknown (31)
+		a = mxrt_acq_choose_anchor(&acq, 32, MAX30102_INT_A_FULL, ovf, irq, read);
+		EXPECT_EQ(a.index, 31u) << ovf;
+		EXPECT_EQ(a.ts, read) << ovf;
+		EXPECT_EQ(a.is_irq, 0u) << ovf;
+	}
 	// the burst a driver reads after an A_FULL interrupt: the IRQ sample carries the IRQ time
 	std::vector<uint8_t> buf(6 * 18);
 	mxrt_max30102_record out[18];
@@ -301,6 +315,47 @@ TEST(Max30102Acq, OverflowBecomesACountedGap) {
 	mxrt_acq_decode(&acq, buf.data(), 32, 31, 31, t_last + 132 * 10'000'000ull, 0, out);
 	EXPECT_EQ(out[0].lost, 100u);
 	EXPECT_EQ(acq.lost_estimated, 1u);
+}
+
+// The common real-time failure: the hard IRQ comes on time (A_FULL at the 17th unread sample),
+// its thread runs late, and the FIFO, rolling over, keeps only the newest 32 samples. The burst is
+// stamped where its samples were taken, the gap before it is exactly what was lost, and beyond
+// OVF_COUNTER's 31 the estimate from the time still finds all of it (it was 31: the IRQ sample,
+// pushed out long before, was taken as the 17th of the burst, which put the burst L samples early).
+TEST(Max30102Acq, LateIrqThreadAfterAnOnTimeIrqStampsAndCountsWhatTheFifoKept) {
+	for (uint64_t lost : {5ull, 16ull, 30ull, 31ull, 100ull, 1000ull}) {
+		mxrt_acq acq{};
+		mxrt_max30102_config c;
+		mxrt_max30102_config_default(&c); // A_FULL at 17
+		ASSERT_EQ(mxrt_acq_applied(&acq, &c, 0), 0);
+		const uint64_t p = acq.period_ns, t0 = 7'000'000'000;
+		auto t = [&](uint64_t k) { return t0 + k * p; }; // sample k of the chip's clock
+		std::vector<uint8_t> buf(6 * 32);
+		mxrt_max30102_record out[32];
+		// samples 0..16, read on time
+		mxrt_acq_burst(&acq, buf.data(), 17, MAX30102_INT_A_FULL, 0, t(16), t(16) + p / 10, out);
+		ASSERT_EQ(out[16].seq, 16u);
+		ASSERT_EQ(out[16].timestamp_ns, t(16));
+		// A_FULL at sample 33, on time; the thread reads after sample 17 + lost + 31
+		const uint64_t first = 17 + lost;
+		mxrt_acq_burst(&acq, buf.data(), 32, MAX30102_INT_A_FULL, uint8_t(lost < 31 ? lost : 31), t(33),
+			       t(first + 31) + p / 10, out);
+		EXPECT_EQ(out[0].lost, lost) << lost;
+		EXPECT_EQ(out[0].seq, first) << lost;
+		if (lost < 17) { // at the IRQ's time
+			EXPECT_EQ(out[0].timestamp_ns, t(first)) << lost;
+		} else { // at the read's: late by the read's delay (p / 10) at most
+			EXPECT_GE(out[0].timestamp_ns, t(first)) << lost;
+			EXPECT_LE(out[0].timestamp_ns, t(first) + p / 10) << lost;
+		}
+		EXPECT_EQ(out[31].timestamp_ns - out[0].timestamp_ns, 31 * p) << lost;
+		for (int i = 0; i < 32; i++) {
+			const bool irq = lost < 17 && uint64_t(i) == 16 - lost; // the sample that raised A_FULL
+			EXPECT_EQ(bool(out[i].flags & MXRT_MAX30102_REC_IRQ), irq) << lost << " " << i;
+		}
+		EXPECT_EQ(acq.lost, lost);
+		EXPECT_EQ(acq.lost_estimated, lost > 31 ? 1u : 0u) << lost; // 31: exactly what OVF_COUNTER says
+	}
 }
 
 // A burst's anchor may put its first sample before the previous burst's last one: that burst was
