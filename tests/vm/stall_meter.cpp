@@ -8,7 +8,9 @@
 // Several short stalls close together hurt a FIFO as much as one long one, so it also sums, per
 // CPU, the time stood still within any WINDOW_MS (default 32: the sensor's FIFO at 1 kHz).
 // Prints "stall_max_us=N late_over_10ms=N wakeups=N stall_window_us=N window_ms=N", and on stderr
-// each stall longer than 20 ms as it ends: its CPU, length and end (CLOCK_MONOTONIC).
+// each stall longer than 20 ms as it ends: its CPU, length and end (CLOCK_MONOTONIC). SECONDS 0:
+// until SIGTERM or SIGINT (then it prints its figures and exits 0), to cover a span whose end
+// the caller only knows when it comes.
 // usage: mxrt-stall-meter SECONDS [WINDOW_MS]
 #include <algorithm>
 #include <atomic>
@@ -17,11 +19,17 @@
 #include <ctime>
 #include <deque>
 #include <utility>
+#include <csignal>
 #include <pthread.h>
 #include <sched.h>
 #include <thread>
 #include <unistd.h>
 #include <vector>
+
+namespace {
+std::atomic<bool> stop{false};
+void Stop(int) { stop.store(true); } // lock-free: safe in a handler
+} // namespace
 
 int main(int argc, char **argv) {
 	const long secs = argc > 1 ? std::atol(argv[1]) : 10;
@@ -29,6 +37,9 @@ int main(int argc, char **argv) {
 	const int cpus = int(sysconf(_SC_NPROCESSORS_ONLN));
 	std::atomic<long long> worst{0}, over{0}, wakeups{0}, worst_window{0};
 	std::vector<std::thread> ts;
+	static_assert(std::atomic<bool>::is_always_lock_free);
+	std::signal(SIGTERM, Stop);
+	std::signal(SIGINT, Stop);
 	for (int c = 0; c < cpus; c++) {
 		ts.emplace_back([&, c] {
 			cpu_set_t set;
@@ -69,7 +80,7 @@ int main(int argc, char **argv) {
 					ww = std::max(ww, sum);
 					t = now; // start again from now instead of catching up
 				}
-				if (now.tv_sec * 1000000000ll + now.tv_nsec >= end)
+				if ((secs > 0 && now.tv_sec * 1000000000ll + now.tv_nsec >= end) || stop.load())
 					break;
 			}
 			long long cur = worst.load();
