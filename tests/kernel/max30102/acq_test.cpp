@@ -703,8 +703,9 @@ protected:
 			mxrt_acq_stopping(&acq_);
 		return err;
 	}
-	// mx_read_fifo_locked: the samples decoded into recs_ (0 if the chip was found reset)
-	int Acquire(uint64_t now, uint8_t *status) {
+	// mx_read_fifo_locked: the samples decoded into recs_ (0 if the chip was found reset);
+	// irq_ts: the hard IRQ's timestamp (0: polled, the watchdog)
+	int Acquire(uint64_t now, uint8_t *status, uint64_t irq_ts = 0) {
 		const std::vector<uint8_t> st = Read(MAX30102_REG_INT_STATUS1, 2, now);
 		const std::vector<uint8_t> ptr = Read(MAX30102_REG_FIFO_WR_PTR, 3, now);
 		*status = st[0];
@@ -715,7 +716,7 @@ protected:
 			return 0;
 		const std::vector<uint8_t> buf = Read(MAX30102_REG_FIFO_DATA, n * mxrt_acq_sample_bytes(&acq_), now);
 		recs_.assign(n, mxrt_max30102_record{});
-		mxrt_acq_burst(&acq_, buf.data(), n, st[0], ptr[1], 0, now, recs_.data());
+		mxrt_acq_burst(&acq_, buf.data(), n, st[0], ptr[1], irq_ts, now, recs_.data());
 		return int(n);
 	}
 	mxrt_max30102_config c_;
@@ -752,6 +753,33 @@ TEST_F(Max30102PowerCycle, DrainTellsAnExactlyFullFifoFromAnEmptyOne) {
 	ASSERT_EQ(Acquire(kT0 + 1200 * kMs, &status), 20);
 	EXPECT_EQ(Stop(kT0 + 1201 * kMs), 0);
 	EXPECT_EQ(Acquire(kT0 + 1202 * kMs, &status), 0);
+}
+
+// The chip's A_FULL interrupt on time, the thread that reads the FIFO late: the FIFO rolls over
+// and keeps the newest 32. Whatever the delay, every record is stamped when the chip took it and
+// the gap says exactly how many the chip dropped (OVF_COUNTER, or past its 31 the time).
+TEST_F(Max30102PowerCycle, LateReadAfterAnOnTimeInterruptLosesNothingUncounted) {
+	for (uint64_t late_ms : {0ull, 200ull, 330ull, 500ull, 2000ull}) {
+		SCOPED_TRACE(late_ms);
+		const uint64_t t0 = kT0 + 10'000 * kMs * (late_ms + 1); // each run from a fresh start
+		ASSERT_EQ(Apply(t0), 0);
+		auto taken = [&](uint64_t k) { return t0 + k * 10 * kMs; }; // sample k (from 1), 100 Hz
+		uint8_t status;
+		// A_FULL at the 17th sample, read on time
+		ASSERT_EQ(Acquire(taken(17), &status, taken(17)), 17);
+		ASSERT_TRUE(status & MAX30102_INT_A_FULL);
+		const uint64_t next = recs_.back().seq + 1;
+		EXPECT_EQ(recs_.back().timestamp_ns, taken(17));
+		// the next A_FULL at sample 34, its thread late_ms later: samples 18..34 + late_ms / 10
+		const uint64_t newest = 34 + late_ms / 10, lost = newest - 17 > 32 ? newest - 17 - 32 : 0;
+		ASSERT_EQ(Acquire(taken(newest), &status, taken(34)), int(newest - 17 - lost));
+		EXPECT_EQ(recs_[0].lost, lost);
+		EXPECT_EQ(recs_[0].seq, next + lost);
+		EXPECT_EQ(recs_[0].timestamp_ns, taken(18 + lost)) << "stamped when the chip took it";
+		EXPECT_EQ(recs_.back().timestamp_ns, taken(newest));
+		ASSERT_EQ(Stop(taken(newest) + kMs), 0);
+		ASSERT_EQ(Acquire(taken(newest) + 2 * kMs, &status), 0);
+	}
 }
 
 // A configuration whose writes failed part-way leaves the chip STALE and shut down, its FIFO read
