@@ -121,12 +121,10 @@ check ring-resize resized
 # 3. sysfs reaches the chip, invalid writes change nothing
 setcfg 200 411
 echo 12800 >$SYS/led_red_current
-read_dev -n 5 >/dev/null &
-rp=$!
-sleep 0.3
+exec 3<$DEV # open: the chip is resumed and configured before open returns (no sleep to guess)
 spo2=$(sim_reg 0a)
 led1=$(sim_reg 0c)
-wait $rp
+exec 3<&-
 regs_written() { [ "$spo2" = "6b" ] && [ "$led1" = "40" ]; } # 16384 nA, 200 Hz, 411 us; 64 x 0.2 mA
 check sysfs-reaches-registers regs_written
 before=$(cat $SYS/sample_rate)

@@ -230,7 +230,9 @@ if start /tmp/hup.log mxrtd -c /tmp/mxrtd.toml; then
 	printf '[acquisition]\npolicy = "fifo"\npriority = 60\n' >>/tmp/mxrtd.toml
 	kill -HUP $DPID
 	i=0
-	while [ "$(json policy)" != SCHED_FIFO ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	# the policy can change before the reload's log line is written: wait for both
+	while { [ "$(json policy)" != SCHED_FIFO ] || ! grep -q "reloaded the configuration" /tmp/hup.log; } &&
+		[ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 	cat /tmp/hup.log
 	check sighup-reload '[ "$(cat $SYS/sample_rate)" = 200 ] && [ "$(json configured_rate_hz)" = 200 ] && grep -q "reloaded the configuration from /tmp/mxrtd.toml: applied to max30102-0" /tmp/hup.log'
 	check sighup-reschedules '[ "$(json policy)" = SCHED_FIFO ]'
