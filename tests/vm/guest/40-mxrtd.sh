@@ -137,7 +137,11 @@ if start /tmp/long.log mxrtd --rate 1000 --pulse-width 118 $DEV; then
 		timing_miss long-no-sample-lost "lost=$lost fifo_overflows=$ovfs, $stall"
 	fi
 	check long-records '[ "$(json records)" -ge $long_n ]'
-	check long-rate '[ "$(json sample_rate_hz | cut -d. -f1)" -ge 950 ] && [ "$(json sample_rate_hz | cut -d. -f1)" -le 1050 ]'
+	# the rate over the consumer's 60 s of timestamps; the live view's (its newest 256 records,
+	# 0.26 s) is a glimpse: after a late interrupt the stamps catch up over a few bursts (the
+	# driver's clamp that keeps them increasing), which moves it by a few per cent
+	check long-rate '[ "$(field rate_hz "$consumer" | cut -d. -f1)" -ge 950 ] && [ "$(field rate_hz "$consumer" | cut -d. -f1)" -le 1050 ]'
+	check long-live-rate '[ "$(json sample_rate_hz | cut -d. -f1)" -ge 800 ] && [ "$(json sample_rate_hz | cut -d. -f1)" -le 1250 ]'
 	check long-no-io-wq-workers '[ "$(iou_workers $DPID)" = 0 ]'
 	check long-temperature '[ "$(json temp_c)" = 36.50 ]'
 	check long-latency-measured 'mxrt-top --json | grep -q "\"wakeup_latency\":{\"count\":[1-9]"'
