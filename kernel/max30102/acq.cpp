@@ -215,27 +215,47 @@ mxrt_acq_step mxrt_acq_begin(const mxrt_acq *acq) noexcept {
 // later); 0 if neither is known.
 static u64 SampleBefore(const mxrt_acq *acq) { return acq->last_ts != 0 ? acq->last_ts : acq->start_ts; }
 
-// The drain after a shutdown, WR == RD, and OVF_COUNTER says nothing (A_FULL was cleared by the
-// shutdown): a chip that was sampling until the shutdown took about (read_ts - the last sample
-// read) / period since, and holds 0 or 32. Half a FIFO decides, far from either (the clocks agree
-// to a few percent; read_ts is a few periods after the shutdown at 3200 Hz); past 1.5 FIFOs it
-// would have overflowed, so it was not sampling: empty, as before. Only in the drain: on the
-// acquisition path an exactly full FIFO overflows next and is counted, and an empty one there may
-// be a chip reset with its PWR_RDY unseen, which the lost-interrupt watchdog's look must see as
-// empty (mxrt_irq_health_check_chip).
-static bool FullByTime(const mxrt_acq *acq, mxrt_u64 read_ts) {
+// Whole periods from the sample before the next one read (SampleBefore) to @read_ts: about how
+// many samples a sampling chip took since the last one read. 0 if that is not known.
+static u64 TakenSince(const mxrt_acq *acq, mxrt_u64 read_ts) {
 	const u64 before = SampleBefore(acq);
-	if (!acq->stopping || acq->state != MXRT_CHIP_RUNNING || before == 0 || read_ts <= before ||
-	    acq->period_ns == 0)
+	if (before == 0 || read_ts <= before || acq->period_ns == 0)
+		return 0;
+	return (read_ts - before) / acq->period_ns;
+}
+
+// WR == RD and OVF_COUNTER says nothing: the FIFO holds 0 or exactly 32, and A_FULL at a
+// threshold of 32 is not there to say which (FifoKnownFull). Half a FIFO of samples taken since
+// the last one read decides, far from either (the clocks agree to a few percent).
+//  - A_FULL in the status (a threshold below 32): since the last status read the chip took the
+//    sample that brought the count to the threshold. Empty now only if the read after that status
+//    read took it (it came between the status and the pointers), which left nothing and was at
+//    most a period or two ago; otherwise the FIFO is full. Taken for empty it would be left there:
+//    the status read cleared A_FULL, which does not come again while the FIFO rolls over at 32,
+//    so the next look is the lost-interrupt watchdog's and 1.25 almost-full periods of samples
+//    the driver had in hand would be lost (an IRQ thread 32 - threshold periods late; the
+//    watchdog's own look after a lost interrupt at thresholds 25 and 26, whose window of 1.25
+//    almost-full periods, 31.25 and 32.5, ends when about 32 are there).
+//  - The drain after a shutdown (mxrt_acq_stopping), which cleared A_FULL: a chip that was
+//    sampling until the shutdown (read_ts is a few periods after it at 3200 Hz) holds 32 from 16
+//    periods on; past 1.5 FIFOs it would have overflowed, so it was not sampling: empty, as before.
+// Otherwise empty: on the acquisition path without A_FULL an exactly full FIFO overflows next and
+// is counted, and an empty one there may be a chip reset with its PWR_RDY unseen (a reset chip
+// does not sample, so it sets no A_FULL), which the lost-interrupt watchdog's look must see as
+// empty (mxrt_irq_health_check_chip).
+static bool FullByTime(const mxrt_acq *acq, mxrt_u8 status1, mxrt_u64 read_ts) {
+	const u64 taken = TakenSince(acq, read_ts);
+	if (status1 & MAX30102_INT_A_FULL)
+		return taken >= MAX30102_FIFO_DEPTH / 2;
+	if (!acq->stopping || acq->state != MXRT_CHIP_RUNNING)
 		return false;
-	const u64 taken = (read_ts - before) / acq->period_ns;
 	return taken >= MAX30102_FIFO_DEPTH / 2 && taken < MAX30102_FIFO_DEPTH * 3 / 2;
 }
 
 mxrt_u32 mxrt_acq_unread(const mxrt_acq *acq, mxrt_u8 status1, mxrt_u8 wr, mxrt_u8 ovf, mxrt_u8 rd,
 			 mxrt_u64 read_ts) noexcept {
 	const bool full = FifoKnownFull(ovf, status1, acq->almost_full);
-	if (!full && FifoPtr::Get(u8(wr - rd)) == 0 && FullByTime(acq, read_ts))
+	if (!full && FifoPtr::Get(u8(wr - rd)) == 0 && FullByTime(acq, status1, read_ts))
 		return MAX30102_FIFO_DEPTH;
 	return FifoUnread(wr, rd, full);
 }

@@ -201,10 +201,11 @@ enum mxrt_acq_step mxrt_acq_begin(const struct mxrt_acq *acq) MXRT_NOEXCEPT;
 /*
  * Samples to read, from INT_STATUS1 and FIFO_WR_PTR, OVF_COUNTER, FIFO_RD_PTR (read in that order,
  * in one go, the pointers at @read_ts; 0: not known): WR == RD is a full FIFO when samples
- * overflowed, A_FULL fired at 32 unread, or, in the drain after a shutdown (mxrt_acq_stopping:
- * the shutdown cleared A_FULL), when the RUNNING chip took 16 to 47 samples since the last one
- * read (from last_ts, or start_ts after a restart) by the time: then it holds 32, not 0 (more
- * than 47 periods without an overflow: the chip was not sampling).
+ * overflowed, A_FULL fired at 32 unread, A_FULL (a lower threshold) is set and the chip took 16
+ * or more samples since the last one read (from last_ts, or start_ts after a restart) by the
+ * time, or, in the drain after a shutdown (mxrt_acq_stopping: the shutdown cleared A_FULL), when
+ * the RUNNING chip took 16 to 47 samples since: then it holds 32, not 0 (more than 47 periods
+ * without an overflow: the chip was not sampling).
  */
 mxrt_u32 mxrt_acq_unread(const struct mxrt_acq *acq, mxrt_u8 status1, mxrt_u8 wr, mxrt_u8 ovf,
 			 mxrt_u8 rd, mxrt_u64 read_ts) MXRT_NOEXCEPT;

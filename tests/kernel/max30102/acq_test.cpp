@@ -705,7 +705,9 @@ protected:
 	}
 	// mx_read_fifo_locked: the samples decoded into recs_ (0 if the chip was found reset);
 	// irq_ts: the hard IRQ's timestamp (0: polled, the watchdog)
-	int Acquire(uint64_t now, uint8_t *status, uint64_t irq_ts = 0) {
+	// @data_at: when the FIFO data read starts (0: at @now, with the pointers), later when the
+	// thread was held off between the two transfers (preempted, a slow bus)
+	int Acquire(uint64_t now, uint8_t *status, uint64_t irq_ts = 0, uint64_t data_at = 0) {
 		const std::vector<uint8_t> st = Read(MAX30102_REG_INT_STATUS1, 2, now);
 		const std::vector<uint8_t> ptr = Read(MAX30102_REG_FIFO_WR_PTR, 3, now);
 		*status = st[0];
@@ -714,15 +716,60 @@ protected:
 		const uint32_t n = mxrt_acq_unread(&acq_, st[0], ptr[0], ptr[1], ptr[2], now);
 		if (n == 0)
 			return 0;
-		const std::vector<uint8_t> buf = Read(MAX30102_REG_FIFO_DATA, n * mxrt_acq_sample_bytes(&acq_), now);
+		const std::vector<uint8_t> buf = Read(MAX30102_REG_FIFO_DATA, n * mxrt_acq_sample_bytes(&acq_),
+						      data_at ? data_at : now);
 		recs_.assign(n, mxrt_max30102_record{});
 		mxrt_acq_burst(&acq_, buf.data(), n, st[0], ptr[1], irq_ts, now, recs_.data());
+		all_.insert(all_.end(), recs_.begin(), recs_.end());
 		return int(n);
+	}
+	// A ramp for a signal, from @start (the configuration's): the chip's k-th sample after it reads
+	// k in red and IR, so every record says which sample it is and when the chip took it.
+	void Ramp(uint64_t start, uint32_t samples) {
+		std::string s = "preamble\ntimestamp,sampleNum,tagLEDC1,tagLEDC2,tagLEDC3,LEDC1,LEDC2,LEDC3\n";
+		const uint64_t p_us = acq_.period_ns / 1000;
+		for (uint32_t k = 0; k <= samples; k++) {
+			const uint64_t us = k * p_us;
+			s += std::to_string(us / 1000) + "." + std::to_string(1000 + us % 1000).substr(1) + "," +
+			     std::to_string(k + 1) + ",0,0,0," + std::to_string(k) + "," + std::to_string(k) + ",0\n";
+		}
+		int err = 1;
+		mxrt_sim_replay *r = mxrt_sim_replay_parse(s.data(), s.size(), &err);
+		ASSERT_NE(r, nullptr) << err;
+		mxrt_sim_replay_free(mxrt_sim_replay_swap(sim_, r, start));
+		ramp_start_ = start;
+		all_.clear();
+	}
+	// Every record since the ramp started against the chip's truth: its sample number k (the ramp's
+	// value), taken at ramp_start_ + k periods. The gap before it is what `lost` says (and seq
+	// skips), and it is stamped within a period of when the chip took it, in increasing order.
+	void ExpectRecordsTrue() {
+		const uint64_t p = acq_.period_ns;
+		uint64_t prev_k = 0;
+		int wrong = 0;
+		for (size_t i = 0; i < all_.size() && wrong < 3; i++) { // the first few say it
+			const mxrt_max30102_record &r = all_[i];
+			const uint64_t k = r.red, truth = ramp_start_ + k * p;
+			const uint64_t err = r.timestamp_ns > truth ? r.timestamp_ns - truth : truth - r.timestamp_ns;
+			const bool ok = r.ir == k && uint64_t(r.lost) == k - prev_k - 1 && err < p &&
+					(i == 0 || (r.seq == all_[i - 1].seq + 1 + r.lost &&
+						    r.timestamp_ns > all_[i - 1].timestamp_ns));
+			if (!ok) {
+				ADD_FAILURE() << "record " << i << " (seq " << r.seq << ") is sample " << k << ", "
+					      << k - prev_k - 1 << " lost before it, lost says " << r.lost
+					      << "; stamped " << (r.timestamp_ns > truth ? "late" : "early") << " by "
+					      << err / 1000 << " us (period " << p / 1000 << " us)";
+				wrong++;
+			}
+			prev_k = k;
+		}
 	}
 	mxrt_max30102_config c_;
 	mxrt_acq acq_{};
 	mxrt_sim *sim_ = nullptr;
 	std::vector<mxrt_max30102_record> recs_;
+	std::vector<mxrt_max30102_record> all_; // every record since the ramp started
+	uint64_t ramp_start_ = 0;
 };
 
 // WR == RD with OVF_COUNTER 0 is empty or exactly full, and the shutdown before a drain clears
@@ -779,6 +826,60 @@ TEST_F(Max30102PowerCycle, LateReadAfterAnOnTimeInterruptLosesNothingUncounted) 
 		EXPECT_EQ(recs_.back().timestamp_ns, taken(newest));
 		ASSERT_EQ(Stop(taken(newest) + kMs), 0);
 		ASSERT_EQ(Acquire(taken(newest) + 2 * kMs, &status), 0);
+	}
+}
+
+// The judge (a ramp for a signal, so each record says which sample it is) on the usual run: A_FULL
+// on time, the thread a millisecond later.
+TEST_F(Max30102PowerCycle, RampJudgesTheUsualRun) {
+	const uint64_t t0 = kT0 + 1000 * kMs, p = acq_.period_ns;
+	ASSERT_EQ(Apply(t0), 0);
+	Ramp(t0, 1000);
+	uint8_t status;
+	for (uint64_t newest = 17; newest < 200; newest += 17)
+		ASSERT_EQ(Acquire(t0 + newest * p + kMs, &status, t0 + newest * p), 17);
+	EXPECT_EQ(all_.size(), 187u);
+	ExpectRecordsTrue();
+}
+
+// WR == RD with OVF_COUNTER 0 and A_FULL in the status, on the acquisition path: A_FULL says the
+// chip took a sample since the last status read that brought the count to the threshold (17..32),
+// so the FIFO is exactly full, not empty (empty only if the previous read took that sample, right
+// before). Read as empty, nothing is read, A_FULL is cleared and does not come again while the
+// FIFO rolls over at 32: the next look is the lost-interrupt watchdog's, 1.25 almost-full periods
+// later, and that many samples are lost that the driver had in hand.
+TEST_F(Max30102PowerCycle, AnExactlyFullFifoIsNotTakenForEmpty) {
+	uint8_t status;
+	const uint64_t p = acq_.period_ns;
+	{
+		SCOPED_TRACE("the IRQ thread 15 periods late");
+		const uint64_t t0 = kT0 + 1000 * kMs;
+		ASSERT_EQ(Apply(t0), 0);
+		Ramp(t0, 1000);
+		auto taken = [&](uint64_t k) { return t0 + k * p; };
+		ASSERT_EQ(Acquire(taken(17), &status, taken(17)), 17);
+		// A_FULL at sample 34, the thread after sample 49: 32 unread, none lost yet
+		EXPECT_EQ(Acquire(taken(49) + 5 * kMs, &status, taken(34)), 32);
+		EXPECT_TRUE(status & MAX30102_INT_A_FULL);
+		EXPECT_EQ(Acquire(taken(66), &status, taken(66)), 17) << "A_FULL comes again";
+		ExpectRecordsTrue();
+		EXPECT_EQ(acq_.lost, 0u);
+	}
+	{
+		SCOPED_TRACE("an interrupt lost at A_FULL 26: the watchdog's look");
+		c_.fifo_almost_full = 26;
+		const uint64_t t0 = kT0 + 5000 * kMs;
+		ASSERT_EQ(Apply(t0), 0);
+		Ramp(t0, 1000);
+		auto taken = [&](uint64_t k) { return t0 + k * p; };
+		ASSERT_EQ(Acquire(taken(26) + kMs, &status, taken(26)), 26);
+		// the next A_FULL (sample 52) is lost; the watchdog looks once the window (325 ms) is over
+		EXPECT_EQ(acq_.window_ns, 325 * kMs);
+		const uint64_t look = taken(26) + kMs + acq_.window_ns + kMs;
+		EXPECT_EQ(Acquire(look, &status), 32) << "32 unread";
+		EXPECT_TRUE(status & MAX30102_INT_A_FULL);
+		ExpectRecordsTrue();
+		EXPECT_EQ(acq_.lost, 0u);
 	}
 }
 
