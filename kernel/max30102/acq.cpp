@@ -272,8 +272,25 @@ mxrt_acq_anchor mxrt_acq_choose_anchor(const mxrt_acq *acq, mxrt_u32 n, mxrt_u8 
 	// sample now sits ovf places earlier, or is gone. OVF_COUNTER stops at 31: at 31 how many
 	// went is unknown, and only the newest sample's time (the read's) places the burst.
 	const u32 af = acq->almost_full;
-	if (irq_ts != 0 && (status1 & MAX30102_INT_A_FULL) && af >= 1 && n >= af && ovf < af && ovf < 31)
-		return {irq_ts, af - 1 - ovf, 1};
+	const u64 p = acq->period_ns;
+	if (irq_ts != 0 && (status1 & MAX30102_INT_A_FULL) && af >= 1 && n >= af && ovf < af && ovf < 31) {
+		const u32 index = af - 1 - ovf;
+		// The interrupt must be this A_FULL's. One that came before an earlier burst's status
+		// and pointers were read (or before the restart) is of a sample that burst read or the
+		// restart discarded: the watchdog's look, a drain or a reconfiguration took the lock
+		// while this thread waited, and the chip set A_FULL again since, for another sample,
+		// up to almost_full periods later. Its time would put the burst that much early, and
+		// with an overflow (no clock continuity to pull it back) the gap out of sight.
+		const bool fresh = irq_ts > Max(acq->last_read_ts, acq->start_ts);
+		// The newest sample was in the pointers read at read_ts, so it was taken by then. An
+		// IRQ time that puts it later came late (the hard IRQ was held off, or the level was
+		// delivered at unmask after the thread's own read): the read's time is closer for every
+		// sample, and the bursts after it, anchored on time, could come back only a period per
+		// burst (timestamps never go backwards).
+		const bool in_time = read_ts == 0 || irq_ts + u64(n - 1 - index) * p <= read_ts;
+		if (fresh && in_time)
+			return {irq_ts, index, 1};
+	}
 	return {read_ts, n > 0 ? n - 1 : 0, 0};
 }
 
@@ -281,6 +298,7 @@ void mxrt_acq_burst(mxrt_acq *acq, const mxrt_u8 *buf, mxrt_u32 n, mxrt_u8 statu
 		    mxrt_u64 irq_ts, mxrt_u64 read_ts, mxrt_max30102_record *out) noexcept {
 	const mxrt_acq_anchor a = mxrt_acq_choose_anchor(acq, n, status1, FifoPtr::Get(ovf), irq_ts, read_ts);
 	mxrt_acq_decode(acq, buf, n, FifoPtr::Get(ovf), a.index, a.ts, int(a.is_irq), out);
+	acq->last_read_ts = Max(acq->last_read_ts, read_ts); // an interrupt before it is not the next one's
 }
 
 void mxrt_acq_decode(mxrt_acq *acq, const mxrt_u8 *buf, mxrt_u32 n, mxrt_u32 ovf, mxrt_u32 anchor,

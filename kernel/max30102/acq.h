@@ -118,6 +118,7 @@ struct mxrt_acq {
 	mxrt_u64 next_seq;
 	mxrt_u64 last_ts; /* timestamp of the last record, 0 = none since restart */
 	mxrt_u64 start_ts; /* when the restart started sampling (mxrt_acq_started), 0 = not known */
+	mxrt_u64 last_read_ts; /* when the last burst's pointers were read (mxrt_acq_burst), 0 = none */
 	/* counters */
 	mxrt_u64 samples, bursts, fifo_overflows, lost, lost_estimated, reanchors, max_backlog;
 	mxrt_u64 chip_resets; /* power-on resets found while RUNNING (mxrt_acq_status_seen, _mode_seen) */
@@ -218,8 +219,10 @@ mxrt_u32 mxrt_acq_sample_bytes(const struct mxrt_acq *acq) MXRT_NOEXCEPT;
  * timestamp and A_FULL in @status1, the sample that reached the threshold was taken at @irq_ts
  * (is_irq: that record is flagged MXRT_MAX30102_REC_IRQ); @ovf samples lost since (OVF_COUNTER's
  * count) moved it @ovf places towards the oldest, as the FIFO rolls over. Otherwise (polling,
- * the watchdog, a status without A_FULL, that sample pushed out, or @ovf saturated at 31) the
- * newest sample was taken at @read_ts, when the pointers were read.
+ * the watchdog, a status without A_FULL, that sample pushed out, @ovf saturated at 31, an
+ * interrupt from before the last burst's read or the restart, or an interrupt time that would put
+ * the newest sample after @read_ts) the newest sample was taken at @read_ts, when the pointers
+ * were read.
  */
 struct mxrt_acq_anchor {
 	mxrt_u64 ts;

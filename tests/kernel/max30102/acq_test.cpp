@@ -229,7 +229,8 @@ TEST(Max30102Acq, AnchorIsTheIrqSampleOrTheNewest) {
 	mxrt_max30102_config c;
 	mxrt_max30102_config_default(&c); // A_FULL at 17
 	ASSERT_EQ(mxrt_acq_applied(&acq, &c, 0), 0);
-	const uint64_t irq = 5'000'000'000, read = 5'003'000'000;
+	// read after the newest sample of every burst below (the IRQ sample at index 0 of 32: 310 ms)
+	const uint64_t irq = 5'000'000'000, read = 5'313'000'000;
 	auto a = mxrt_acq_choose_anchor(&acq, 18, MAX30102_INT_A_FULL, 0, irq, read);
 	EXPECT_EQ(a.index, 16u) << "the 17th unread sample raised A_FULL";
 	EXPECT_EQ(a.ts, irq);
@@ -259,6 +260,20 @@ TEST(Max30102Acq, AnchorIsTheIrqSampleOrTheNewest) {
 		EXPECT_EQ(a.ts, read) << ovf;
 		EXPECT_EQ(a.is_irq, 0u) << ovf;
 	}
+	// an IRQ time that puts the newest sample after the pointers were read came late: the read's
+	a = mxrt_acq_choose_anchor(&acq, 18, MAX30102_INT_A_FULL, 0, irq, irq + 10 * kMs - 1);
+	EXPECT_EQ(a.index, 17u);
+	EXPECT_EQ(a.ts, irq + 10 * kMs - 1);
+	EXPECT_EQ(a.is_irq, 0u);
+	EXPECT_EQ(mxrt_acq_choose_anchor(&acq, 18, MAX30102_INT_A_FULL, 0, irq, irq + 10 * kMs).is_irq, 1u);
+	// an interrupt from before the restart, or before an earlier burst was read, is not this A_FULL's
+	mxrt_acq_started(&acq, irq);
+	EXPECT_EQ(mxrt_acq_choose_anchor(&acq, 18, MAX30102_INT_A_FULL, 0, irq, read).is_irq, 0u);
+	mxrt_acq_started(&acq, irq - 1);
+	acq.last_read_ts = irq;
+	EXPECT_EQ(mxrt_acq_choose_anchor(&acq, 18, MAX30102_INT_A_FULL, 0, irq, read).is_irq, 0u);
+	acq.last_read_ts = irq - 1;
+	EXPECT_EQ(mxrt_acq_choose_anchor(&acq, 18, MAX30102_INT_A_FULL, 0, irq, read).is_irq, 1u);
 	// the burst a driver reads after an A_FULL interrupt: the IRQ sample carries the IRQ time
 	std::vector<uint8_t> buf(6 * 18);
 	mxrt_max30102_record out[18];
@@ -881,6 +896,74 @@ TEST_F(Max30102PowerCycle, AnExactlyFullFifoIsNotTakenForEmpty) {
 		ExpectRecordsTrue();
 		EXPECT_EQ(acq_.lost, 0u);
 	}
+}
+
+// The hard IRQ of an A_FULL came on time (sample 17), its thread did not run; the lost-interrupt
+// watchdog's thread read the FIFO meanwhile (the sample that raised A_FULL with it) and cleared
+// A_FULL, which the chip set again at sample 38. When the IRQ thread runs at last, INT_STATUS1
+// has A_FULL, but its timestamp is of a sample already read: anchored there, the burst was put
+// right after the watchdog's records, early by the samples taken meanwhile and lost since.
+TEST_F(Max30102PowerCycle, AnInterruptWhoseSampleWasReadAlreadyAnchorsNothing) {
+	const uint64_t p = acq_.period_ns;
+	for (uint64_t newest : {45ull, 52ull, 58ull, 68ull}) {
+		SCOPED_TRACE(newest);
+		const uint64_t t0 = kT0 + 1000 * kMs * newest;
+		ASSERT_EQ(Apply(t0), 0);
+		Ramp(t0, 1000);
+		auto taken = [&](uint64_t k) { return t0 + k * p; };
+		uint8_t status;
+		// the window (212.5 ms) from the start is over: the watchdog reads samples 1..21
+		ASSERT_EQ(Acquire(t0 + 213 * kMs, &status), 21);
+		ASSERT_TRUE(status & MAX30102_INT_A_FULL);
+		const uint64_t unread = newest - 21;
+		EXPECT_EQ(Acquire(taken(newest) + kMs, &status, taken(17)), int(unread < 32 ? unread : 32));
+		EXPECT_TRUE(status & MAX30102_INT_A_FULL);
+		ExpectRecordsTrue();
+	}
+}
+
+// The same across a restart: the A_FULL interrupt's thread waited for the lock while a
+// reconfiguration (sysfs) stopped the chip, drained the FIFO (that sample with it) and started it
+// again. When the thread runs, the new configuration's first A_FULL is in the status; the old
+// interrupt's time put the new burst before the drained records (no previous record after a
+// restart to keep it after them): timestamps went backwards.
+TEST_F(Max30102PowerCycle, AnInterruptFromBeforeARestartAnchorsNothingAfterIt) {
+	const uint64_t t0 = kT0 + 1000 * kMs, p = acq_.period_ns;
+	ASSERT_EQ(Apply(t0), 0);
+	Ramp(t0, 1000);
+	auto taken = [&](uint64_t k) { return t0 + k * p; };
+	uint8_t status;
+	ASSERT_EQ(Acquire(taken(17), &status, taken(17)), 17);
+	// A_FULL at sample 34; before its thread runs, the reconfiguration: stop, drain, writes
+	const uint64_t restart = taken(34) + 2 * kMs;
+	ASSERT_EQ(ApplyFailingAfter(restart, MXRT_MAX30102_CONFIG_WRITES), 0);
+	ASSERT_EQ(all_.size(), 34u) << "the drain read 18..34";
+	ExpectRecordsTrue();
+	const mxrt_max30102_record last = all_.back();
+	Ramp(restart, 1000);
+	// the thread at last, 20 periods into the new run (its A_FULL at the 17th)
+	ASSERT_EQ(Acquire(restart + 20 * p + kMs, &status, taken(34)), 20);
+	EXPECT_TRUE(status & MAX30102_INT_A_FULL);
+	EXPECT_GT(recs_[0].timestamp_ns, last.timestamp_ns) << "before the drained records";
+	EXPECT_EQ(recs_[0].seq, last.seq + 1);
+	ExpectRecordsTrue();
+}
+
+// The hard IRQ's timestamp is late (the handler was held off: interrupts disabled on its CPU, the
+// line masked while the thread ran): the burst anchored there puts its newest sample after the
+// time its pointers were read, which cannot be. And since timestamps never go backwards, the
+// bursts after it, anchored on time, could only come back one period per burst.
+TEST_F(Max30102PowerCycle, ALateHardIrqTimestampIsBoundedByTheRead) {
+	const uint64_t t0 = kT0 + 1000 * kMs, p = acq_.period_ns;
+	ASSERT_EQ(Apply(t0), 0);
+	Ramp(t0, 1000);
+	auto taken = [&](uint64_t k) { return t0 + k * p; };
+	uint8_t status;
+	// A_FULL at sample 17, its hard IRQ 55 ms late, the thread right after it
+	ASSERT_EQ(Acquire(taken(17) + 56 * kMs, &status, taken(17) + 55 * kMs), 22);
+	for (uint64_t newest = 39; newest < 39 + 17 * 6; newest += 17) // then on time
+		ASSERT_EQ(Acquire(taken(newest) + kMs, &status, taken(newest)), 17);
+	ExpectRecordsTrue();
 }
 
 // A configuration whose writes failed part-way leaves the chip STALE and shut down, its FIFO read
