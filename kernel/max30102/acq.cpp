@@ -77,7 +77,17 @@ template <typename T> void Bump(T &counter) { AtomicRef<T>(counter).AddSingleWri
 
 // The chip's state: written under the device lock, read by the poll thread without it (relaxed:
 // a value of its own; the thread acts on it under the lock, where it is read again).
-void SetState(mxrt_acq *acq, mxrt_chip_state st) { AtomicRef<u32>(acq->state).Store(st, MemoryOrder::kRelaxed); }
+// Every change of state says the chip is not sampling as configured, or is RUNNING (which says
+// it is): `sampling` is set only after it, by mxrt_bus_take_reinit.
+void SetState(mxrt_acq *acq, mxrt_chip_state st) {
+	acq->sampling = 0;
+	AtomicRef<u32>(acq->state).Store(st, MemoryOrder::kRelaxed);
+}
+
+// A chip sampling as configured: RUNNING, or STALE only to be re-initialised after a stuck bus.
+bool Sampling(const mxrt_acq *acq) {
+	return acq->state == MXRT_CHIP_RUNNING || (acq->state == MXRT_CHIP_STALE && acq->sampling);
+}
 
 } // namespace
 
@@ -178,6 +188,8 @@ void mxrt_acq_stopping(mxrt_acq *acq) noexcept { acq->stopping = 1; }
 
 void mxrt_acq_drained(mxrt_acq *acq) noexcept { acq->drained = 1; }
 
+int mxrt_acq_sampling(const mxrt_acq *acq) noexcept { return Sampling(acq); }
+
 int mxrt_acq_drain_needed(const mxrt_acq *acq) noexcept {
 	return acq->configured && !acq->drained && (acq->state != MXRT_CHIP_OFF || acq->undrained);
 }
@@ -185,9 +197,10 @@ int mxrt_acq_drain_needed(const mxrt_acq *acq) noexcept {
 // A running chip found reset (mxrt_acq_status_seen, mxrt_acq_mode_seen): counted, and STALE so that
 // the configuration is written again. The samples the FIFO held when the power went are gone, and
 // how many is not known: the RESTART record's timestamp gap says how long the chip was not
-// delivering (docs/max30102.md). 1, or 0 when the chip is not RUNNING.
+// delivering (docs/max30102.md). 1, or 0 when the chip is not sampling (RUNNING, or STALE for a
+// re-initialisation after a stuck bus).
 static int ResetFound(mxrt_acq *acq) {
-	if (acq->state != MXRT_CHIP_RUNNING)
+	if (!Sampling(acq))
 		return 0;
 	acq->chip_resets++;
 	SetState(acq, MXRT_CHIP_STALE);
@@ -247,7 +260,7 @@ static bool FullByTime(const mxrt_acq *acq, mxrt_u8 status1, mxrt_u64 read_ts) {
 	const u64 taken = TakenSince(acq, read_ts);
 	if (status1 & MAX30102_INT_A_FULL)
 		return taken >= MAX30102_FIFO_DEPTH / 2;
-	if (!acq->stopping || acq->state != MXRT_CHIP_RUNNING)
+	if (!acq->stopping || !Sampling(acq))
 		return false;
 	return taken >= MAX30102_FIFO_DEPTH / 2 && taken < MAX30102_FIFO_DEPTH * 3 / 2;
 }
@@ -502,8 +515,14 @@ int mxrt_bus_take_reinit(mxrt_bus_health *b, mxrt_acq *acq) noexcept {
 	if (AtomicRef<u32>(b->reinit).Exchange(0, MemoryOrder::kAcquire) == 0)
 		return 0;
 	Bump(b->reinits); // under the device lock: one writer at a time
-	if (acq->state != MXRT_CHIP_OFF)
+	if (acq->state != MXRT_CHIP_OFF) {
+		// A running chip goes on sampling through a stuck bus: the drain before its
+		// re-initialisation judges an exactly full FIFO by the time, as for a RUNNING chip
+		// (FullByTime), and a reset found then is one (ResetFound).
+		const bool running = acq->state == MXRT_CHIP_RUNNING;
 		SetState(acq, MXRT_CHIP_STALE);
+		acq->sampling = running;
+	}
 	return 1;
 }
 

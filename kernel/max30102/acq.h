@@ -109,6 +109,8 @@ struct mxrt_acq {
 			      * configuration does (mxrt_acq_drain_needed) */
 	mxrt_u32 stopping;   /* the shutdown before a drain was written (mxrt_acq_stopping) */
 	mxrt_u32 drained;    /* ... and the FIFO read out since (mxrt_acq_drained) */
+	mxrt_u32 sampling;   /* STALE, but the chip still samples as configured: a re-initialisation
+			      * after a stuck bus (mxrt_bus_take_reinit) */
 	/* the poll thread's and the lost-interrupt watchdog's timing, from the period and the
 	 * almost-full threshold */
 	mxrt_u32 poll_ms;     /* without an interrupt: look at the FIFO this often */
@@ -166,6 +168,13 @@ void mxrt_acq_drained(struct mxrt_acq *acq) MXRT_NOEXCEPT;
  * first (no new samples), then reads the FIFO as for an interrupt without a timestamp.
  */
 int mxrt_acq_drain_needed(const struct mxrt_acq *acq) MXRT_NOEXCEPT;
+/*
+ * Whether the chip samples as configured: RUNNING, or STALE only for a re-initialisation after a
+ * stuck bus. Before the shutdown that starts a drain, the caller reads INT_STATUS1 of such a chip
+ * and passes it to mxrt_acq_status_seen: the shutdown clears every interrupt status (DS p.17),
+ * PWR_RDY too, and a reset chip's empty FIFO must not be judged full by the time afterwards.
+ */
+int mxrt_acq_sampling(const struct mxrt_acq *acq) MXRT_NOEXCEPT;
 
 /*
  * A chip that lost power (a power cycle, a brown-out) comes back with every register at its

@@ -553,9 +553,23 @@ io_error:
  */
 static int mx_stop_locked(struct mx_dev *md)
 {
+	unsigned int val;
 	u8 status;
 	int err;
 
+	/*
+	 * A sampling chip is asked first whether it was reset: the shutdown clears every interrupt
+	 * status, PWR_RDY too (DS p.17), and the drain would then judge a reset chip's empty FIFO
+	 * full by the time. (This read clears what the interrupt path would have read; the drain
+	 * reads everything anyway.)
+	 */
+	if (mxrt_acq_sampling(&md->acq)) {
+		err = mx_io(md, regmap_read(md->map, MAX30102_REG_INT_STATUS1, &val));
+		if (err)
+			return err;
+		if (mxrt_acq_status_seen(&md->acq, (u8)val))
+			dev_warn_ratelimited(md->dev, "chip was reset (power-on, PWR_RDY): configuring it again\n");
+	}
 	err = mx_io(md, regmap_write(md->map, MAX30102_REG_MODE_CONFIG,
 				     mxrt_max30102_shutdown_value(&md->cfg)));
 	if (!err)
