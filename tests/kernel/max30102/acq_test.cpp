@@ -758,6 +758,13 @@ protected:
 		ramp_start_ = start;
 		all_.clear();
 	}
+	// The configuration applied at @t0 and the ramp played from it: Taken(k) is when the chip
+	// takes sample k (ASSERT_NO_FATAL_FAILURE around it: Ramp asserts)
+	void StartRamp(uint64_t t0) {
+		ASSERT_EQ(Apply(t0), 0);
+		Ramp(t0, 1000);
+	}
+	uint64_t Taken(uint64_t k) const { return ramp_start_ + k * acq_.period_ns; }
 	// Every record since the ramp started against the chip's truth: its sample number k (the ramp's
 	// value), taken at ramp_start_ + k periods. The gap before it is what `lost` says (and seq
 	// skips), and it is stamped within a period of when the chip took it, in increasing order.
@@ -868,32 +875,25 @@ TEST_F(Max30102PowerCycle, RampJudgesTheUsualRun) {
 // later, and that many samples are lost that the driver had in hand.
 TEST_F(Max30102PowerCycle, AnExactlyFullFifoIsNotTakenForEmpty) {
 	uint8_t status;
-	const uint64_t p = acq_.period_ns;
 	{
 		SCOPED_TRACE("the IRQ thread 15 periods late");
-		const uint64_t t0 = kT0 + 1000 * kMs;
-		ASSERT_EQ(Apply(t0), 0);
-		Ramp(t0, 1000);
-		auto taken = [&](uint64_t k) { return t0 + k * p; };
-		ASSERT_EQ(Acquire(taken(17), &status, taken(17)), 17);
+		ASSERT_NO_FATAL_FAILURE(StartRamp(kT0 + 1000 * kMs));
+		ASSERT_EQ(Acquire(Taken(17), &status, Taken(17)), 17);
 		// A_FULL at sample 34, the thread after sample 49: 32 unread, none lost yet
-		EXPECT_EQ(Acquire(taken(49) + 5 * kMs, &status, taken(34)), 32);
+		EXPECT_EQ(Acquire(Taken(49) + 5 * kMs, &status, Taken(34)), 32);
 		EXPECT_TRUE(status & MAX30102_INT_A_FULL);
-		EXPECT_EQ(Acquire(taken(66), &status, taken(66)), 17) << "A_FULL comes again";
+		EXPECT_EQ(Acquire(Taken(66), &status, Taken(66)), 17) << "A_FULL comes again";
 		ExpectRecordsTrue();
 		EXPECT_EQ(acq_.lost, 0u);
 	}
 	{
 		SCOPED_TRACE("an interrupt lost at A_FULL 26: the watchdog's look");
 		c_.fifo_almost_full = 26;
-		const uint64_t t0 = kT0 + 5000 * kMs;
-		ASSERT_EQ(Apply(t0), 0);
-		Ramp(t0, 1000);
-		auto taken = [&](uint64_t k) { return t0 + k * p; };
-		ASSERT_EQ(Acquire(taken(26) + kMs, &status, taken(26)), 26);
+		ASSERT_NO_FATAL_FAILURE(StartRamp(kT0 + 5000 * kMs));
+		ASSERT_EQ(Acquire(Taken(26) + kMs, &status, Taken(26)), 26);
 		// the next A_FULL (sample 52) is lost; the watchdog looks once the window (325 ms) is over
 		EXPECT_EQ(acq_.window_ns, 325 * kMs);
-		const uint64_t look = taken(26) + kMs + acq_.window_ns + kMs;
+		const uint64_t look = Taken(26) + kMs + acq_.window_ns + kMs;
 		EXPECT_EQ(Acquire(look, &status), 32) << "32 unread";
 		EXPECT_TRUE(status & MAX30102_INT_A_FULL);
 		ExpectRecordsTrue();
@@ -907,19 +907,15 @@ TEST_F(Max30102PowerCycle, AnExactlyFullFifoIsNotTakenForEmpty) {
 // has A_FULL, but its timestamp is of a sample already read: anchored there, the burst was put
 // right after the watchdog's records, early by the samples taken meanwhile and lost since.
 TEST_F(Max30102PowerCycle, AnInterruptWhoseSampleWasReadAlreadyAnchorsNothing) {
-	const uint64_t p = acq_.period_ns;
 	for (uint64_t newest : {45ull, 52ull, 58ull, 68ull}) {
 		SCOPED_TRACE(newest);
-		const uint64_t t0 = kT0 + 1000 * kMs * newest;
-		ASSERT_EQ(Apply(t0), 0);
-		Ramp(t0, 1000);
-		auto taken = [&](uint64_t k) { return t0 + k * p; };
+		ASSERT_NO_FATAL_FAILURE(StartRamp(kT0 + 1000 * kMs * newest));
 		uint8_t status;
 		// the window (212.5 ms) from the start is over: the watchdog reads samples 1..21
-		ASSERT_EQ(Acquire(t0 + 213 * kMs, &status), 21);
+		ASSERT_EQ(Acquire(Taken(0) + 213 * kMs, &status), 21);
 		ASSERT_TRUE(status & MAX30102_INT_A_FULL);
 		const uint64_t unread = newest - 21;
-		EXPECT_EQ(Acquire(taken(newest) + kMs, &status, taken(17)), int(unread < 32 ? unread : 32));
+		EXPECT_EQ(Acquire(Taken(newest) + kMs, &status, Taken(17)), int(unread < 32 ? unread : 32));
 		EXPECT_TRUE(status & MAX30102_INT_A_FULL);
 		ExpectRecordsTrue();
 	}
@@ -931,21 +927,18 @@ TEST_F(Max30102PowerCycle, AnInterruptWhoseSampleWasReadAlreadyAnchorsNothing) {
 // interrupt's time put the new burst before the drained records (no previous record after a
 // restart to keep it after them): timestamps went backwards.
 TEST_F(Max30102PowerCycle, AnInterruptFromBeforeARestartAnchorsNothingAfterIt) {
-	const uint64_t t0 = kT0 + 1000 * kMs, p = acq_.period_ns;
-	ASSERT_EQ(Apply(t0), 0);
-	Ramp(t0, 1000);
-	auto taken = [&](uint64_t k) { return t0 + k * p; };
+	ASSERT_NO_FATAL_FAILURE(StartRamp(kT0 + 1000 * kMs));
 	uint8_t status;
-	ASSERT_EQ(Acquire(taken(17), &status, taken(17)), 17);
+	ASSERT_EQ(Acquire(Taken(17), &status, Taken(17)), 17);
 	// A_FULL at sample 34; before its thread runs, the reconfiguration: stop, drain, writes
-	const uint64_t restart = taken(34) + 2 * kMs;
+	const uint64_t irq = Taken(34), restart = irq + 2 * kMs;
 	ASSERT_EQ(ApplyFailingAfter(restart, MXRT_MAX30102_CONFIG_WRITES), 0);
 	ASSERT_EQ(all_.size(), 34u) << "the drain read 18..34";
 	ExpectRecordsTrue();
 	const mxrt_max30102_record last = all_.back();
 	Ramp(restart, 1000);
 	// the thread at last, 20 periods into the new run (its A_FULL at the 17th)
-	ASSERT_EQ(Acquire(restart + 20 * p + kMs, &status, taken(34)), 20);
+	ASSERT_EQ(Acquire(Taken(20) + kMs, &status, irq), 20);
 	EXPECT_TRUE(status & MAX30102_INT_A_FULL);
 	EXPECT_GT(recs_[0].timestamp_ns, last.timestamp_ns) << "before the drained records";
 	EXPECT_EQ(recs_[0].seq, last.seq + 1);
@@ -957,15 +950,12 @@ TEST_F(Max30102PowerCycle, AnInterruptFromBeforeARestartAnchorsNothingAfterIt) {
 // time its pointers were read, which cannot be. And since timestamps never go backwards, the
 // bursts after it, anchored on time, could only come back one period per burst.
 TEST_F(Max30102PowerCycle, ALateHardIrqTimestampIsBoundedByTheRead) {
-	const uint64_t t0 = kT0 + 1000 * kMs, p = acq_.period_ns;
-	ASSERT_EQ(Apply(t0), 0);
-	Ramp(t0, 1000);
-	auto taken = [&](uint64_t k) { return t0 + k * p; };
+	ASSERT_NO_FATAL_FAILURE(StartRamp(kT0 + 1000 * kMs));
 	uint8_t status;
 	// A_FULL at sample 17, its hard IRQ 55 ms late, the thread right after it
-	ASSERT_EQ(Acquire(taken(17) + 56 * kMs, &status, taken(17) + 55 * kMs), 22);
+	ASSERT_EQ(Acquire(Taken(17) + 56 * kMs, &status, Taken(17) + 55 * kMs), 22);
 	for (uint64_t newest = 39; newest < 39 + 17 * 6; newest += 17) // then on time
-		ASSERT_EQ(Acquire(taken(newest) + kMs, &status, taken(newest)), 17);
+		ASSERT_EQ(Acquire(Taken(newest) + kMs, &status, Taken(newest)), 17);
 	ExpectRecordsTrue();
 }
 
@@ -976,17 +966,14 @@ TEST_F(Max30102PowerCycle, ALateHardIrqTimestampIsBoundedByTheRead) {
 // from 0, and the drain asked it only of a RUNNING chip: the 32 were taken for nothing, and the
 // configuration cleared them, uncounted. A chip STALE for a re-initialisation still samples.
 TEST_F(Max30102PowerCycle, DrainAfterAStuckBusKeepsAnExactlyFullFifo) {
-	const uint64_t t0 = kT0 + 1000 * kMs, p = acq_.period_ns;
-	ASSERT_EQ(Apply(t0), 0);
-	Ramp(t0, 1000);
-	auto taken = [&](uint64_t k) { return t0 + k * p; };
+	ASSERT_NO_FATAL_FAILURE(StartRamp(kT0 + 1000 * kMs));
 	uint8_t status;
-	ASSERT_EQ(Acquire(taken(17), &status, taken(17)), 17);
+	ASSERT_EQ(Acquire(Taken(17), &status, Taken(17)), 17);
 	mxrt_bus_health bus{};
 	mxrt_bus_recovered(&bus, mxrt_bus_stuck(&bus, 1, 1), 0);
 	ASSERT_EQ(mxrt_bus_take_reinit(&bus, &acq_), 1);
 	ASSERT_EQ(mxrt_acq_begin(&acq_), MXRT_ACQ_APPLY);
-	ASSERT_EQ(ApplyFailingAfter(taken(49) + 5 * kMs, MXRT_MAX30102_CONFIG_WRITES), 0);
+	ASSERT_EQ(ApplyFailingAfter(Taken(49) + 5 * kMs, MXRT_MAX30102_CONFIG_WRITES), 0);
 	EXPECT_EQ(all_.size(), 49u) << "the drain read 18..49";
 	ExpectRecordsTrue();
 }
@@ -994,21 +981,18 @@ TEST_F(Max30102PowerCycle, DrainAfterAStuckBusKeepsAnExactlyFullFifo) {
 // ... but a chip that lost power meanwhile does not: its PWR_RDY at the drain is a reset found
 // (counted), and its empty FIFO is not taken for a full one by the time (32 made-up records).
 TEST_F(Max30102PowerCycle, ResetDuringAStuckBusIsFoundAtTheDrain) {
-	const uint64_t t0 = kT0 + 1000 * kMs, p = acq_.period_ns;
-	ASSERT_EQ(Apply(t0), 0);
-	Ramp(t0, 1000);
-	auto taken = [&](uint64_t k) { return t0 + k * p; };
+	ASSERT_NO_FATAL_FAILURE(StartRamp(kT0 + 1000 * kMs));
 	uint8_t status;
-	ASSERT_EQ(Acquire(taken(17), &status, taken(17)), 17);
+	ASSERT_EQ(Acquire(Taken(17), &status, Taken(17)), 17);
 	mxrt_bus_health bus{};
 	mxrt_bus_recovered(&bus, mxrt_bus_stuck(&bus, 1, 1), 0);
 	ASSERT_EQ(mxrt_bus_take_reinit(&bus, &acq_), 1);
-	ASSERT_EQ(mxrt_sim_control(sim_, "power_on=1", 10, taken(30)), 0);
+	ASSERT_EQ(mxrt_sim_control(sim_, "power_on=1", 10, Taken(30)), 0);
 	const uint64_t resets = acq_.chip_resets;
-	ASSERT_EQ(ApplyFailingAfter(taken(49) + 5 * kMs, MXRT_MAX30102_CONFIG_WRITES), 0);
+	ASSERT_EQ(ApplyFailingAfter(Taken(49) + 5 * kMs, MXRT_MAX30102_CONFIG_WRITES), 0);
 	EXPECT_EQ(acq_.chip_resets, resets + 1);
 	EXPECT_EQ(all_.size(), 17u) << "nothing read from the reset chip's FIFO";
-	ASSERT_EQ(Acquire(taken(49) + 5 * kMs + 170 * kMs, &status), 17);
+	ASSERT_EQ(Acquire(Taken(49) + 5 * kMs + 170 * kMs, &status), 17);
 	EXPECT_TRUE(recs_[0].flags & MXRT_MAX30102_REC_RESTART);
 	EXPECT_EQ(recs_[0].lost, 0u) << "the samples the power took are gone unsaid (documented)";
 }
@@ -1018,15 +1002,12 @@ TEST_F(Max30102PowerCycle, ResetDuringAStuckBusIsFoundAtTheDrain) {
 // drain would take the reset chip's empty FIFO, 16..47 periods after the last read, for a full
 // one (32 made-up records). The status is looked at before the shutdown.
 TEST_F(Max30102PowerCycle, ResetBeforeAReconfigurationIsFoundAtItsDrain) {
-	const uint64_t t0 = kT0 + 1000 * kMs, p = acq_.period_ns;
-	ASSERT_EQ(Apply(t0), 0);
-	Ramp(t0, 1000);
-	auto taken = [&](uint64_t k) { return t0 + k * p; };
+	ASSERT_NO_FATAL_FAILURE(StartRamp(kT0 + 1000 * kMs));
 	uint8_t status;
-	ASSERT_EQ(Acquire(taken(17), &status, taken(17)), 17);
-	ASSERT_EQ(mxrt_sim_control(sim_, "power_on=1", 10, taken(25)), 0);
+	ASSERT_EQ(Acquire(Taken(17), &status, Taken(17)), 17);
+	ASSERT_EQ(mxrt_sim_control(sim_, "power_on=1", 10, Taken(25)), 0);
 	const uint64_t resets = acq_.chip_resets;
-	ASSERT_EQ(ApplyFailingAfter(taken(40), MXRT_MAX30102_CONFIG_WRITES), 0);
+	ASSERT_EQ(ApplyFailingAfter(Taken(40), MXRT_MAX30102_CONFIG_WRITES), 0);
 	EXPECT_EQ(acq_.chip_resets, resets + 1);
 	EXPECT_EQ(all_.size(), 17u) << "nothing read from the reset chip's FIFO";
 }
@@ -1036,14 +1017,11 @@ TEST_F(Max30102PowerCycle, ResetBeforeAReconfigurationIsFoundAtItsDrain) {
 // taken up to a period before). Rounded to the nearest period, a read more than half a period
 // after the newest sample counts one sample more than the chip lost.
 TEST_F(Max30102PowerCycle, DISABLED_AnEstimatedGapCountsNoSampleThatWasNotLost) {
-	const uint64_t t0 = kT0 + 1000 * kMs, p = acq_.period_ns;
-	ASSERT_EQ(Apply(t0), 0);
-	Ramp(t0, 1000);
-	auto taken = [&](uint64_t k) { return t0 + k * p; };
+	ASSERT_NO_FATAL_FAILURE(StartRamp(kT0 + 1000 * kMs));
 	uint8_t status;
-	ASSERT_EQ(Acquire(taken(17), &status, taken(17)), 17);
+	ASSERT_EQ(Acquire(Taken(17), &status, Taken(17)), 17);
 	// A_FULL at 34; the thread reads after sample 149, 6 ms after it: 132 taken, 100 lost
-	ASSERT_EQ(Acquire(taken(149) + 6 * kMs, &status, taken(34)), 32);
+	ASSERT_EQ(Acquire(Taken(149) + 6 * kMs, &status, Taken(34)), 32);
 	ExpectRecordsTrue();
 }
 
@@ -1053,14 +1031,11 @@ TEST_F(Max30102PowerCycle, DISABLED_AnEstimatedGapCountsNoSampleThatWasNotLost) 
 // 17 oldest left (samples 6..22), numbered and stamped as samples 1..17, and the 5 lost are
 // counted nowhere. Only a read after the burst can tell (FIFO_RD_PTR moved 5 more than popped).
 TEST_F(Max30102PowerCycle, DISABLED_SamplesRolledOverBeforeTheFirstPopAreCounted) {
-	const uint64_t t0 = kT0 + 1000 * kMs, p = acq_.period_ns;
-	ASSERT_EQ(Apply(t0), 0);
-	Ramp(t0, 1000);
-	auto taken = [&](uint64_t k) { return t0 + k * p; };
+	ASSERT_NO_FATAL_FAILURE(StartRamp(kT0 + 1000 * kMs));
 	uint8_t status;
-	ASSERT_EQ(Acquire(taken(17) + kMs, &status, taken(17), taken(37) + kMs), 17);
+	ASSERT_EQ(Acquire(Taken(17) + kMs, &status, Taken(17), Taken(37) + kMs), 17);
 	// samples 23..37 are left; A_FULL again at 39
-	ASSERT_EQ(Acquire(taken(39) + kMs, &status, taken(39)), 17);
+	ASSERT_EQ(Acquire(Taken(39) + kMs, &status, Taken(39)), 17);
 	ExpectRecordsTrue();
 }
 
