@@ -296,25 +296,39 @@ static void test_start_once_and_repeat(void)
 	CHECK_EQ(mxrt_wd_remove(r.wd), 0);
 }
 
-static void test_cancel_before_deadline(void)
+/*
+ * A fresh watchdog in @r (@timeout_ms, @name), armed by @arm (mxrt_wd_start or mxrt_wd_kick of an
+ * idle one: 1), then @sleep_ms asleep: the caller's next step must come before the deadline. If the
+ * sleep overran by 70 ms (the machine stood still), the watchdog is removed and all of it is tried
+ * again, twice at most. False if the watchdog could not be added.
+ */
+static bool armed_then_slept(struct rec *r, unsigned int timeout_ms, const char *name,
+			     int (*arm)(mxrt_wd_t), unsigned int sleep_ms)
 {
-	struct rec r;
 	int try;
 	u64 t0;
 
 	for (try = 0;; try++) {
-		memset(&r, 0, sizeof(r));
-		r.wd = mxrt_wd_add(100, rec_fn, &r, "cancelled");
-		if (!CHECK(r.wd > 0))
-			return;
+		memset(r, 0, sizeof(*r));
+		r->wd = mxrt_wd_add(timeout_ms, rec_fn, r, name);
+		if (!CHECK(r->wd > 0))
+			return false;
 		t0 = ktime_get_ns();
-		CHECK_EQ(mxrt_wd_start(r.wd), 1);
-		msleep(20);
-		/* the cancel must come before the 100 ms deadline (remove waits for a recovery) */
-		if (try == 2 || !stood_still(t0, 20, 70))
-			break;
-		CHECK_EQ(mxrt_wd_remove(r.wd), 0);
+		CHECK_EQ(arm(r->wd), 1);
+		msleep(sleep_ms);
+		if (try == 2 || !stood_still(t0, sleep_ms, 70))
+			return true;
+		CHECK_EQ(mxrt_wd_remove(r->wd), 0); /* waits for a recovery that ran meanwhile */
 	}
+}
+
+static void test_cancel_before_deadline(void)
+{
+	struct rec r;
+
+	/* the cancel must come before the 100 ms deadline */
+	if (!armed_then_slept(&r, 100, "cancelled", mxrt_wd_start, 20))
+		return;
 	CHECK_EQ(mxrt_wd_cancel(r.wd), 1);
 	msleep(300);
 	CHECK_EQ(atomic_read(&r.calls), 0);
@@ -328,22 +342,11 @@ static void test_cancel_before_deadline(void)
 static void test_kick(void)
 {
 	struct rec r;
-	int try;
-	u64 t0, tk;
+	u64 tk;
 
-	for (try = 0;; try++) {
-		memset(&r, 0, sizeof(r));
-		r.wd = mxrt_wd_add(200, rec_fn, &r, "kicked");
-		if (!CHECK(r.wd > 0))
-			return;
-		t0 = ktime_get_ns();
-		CHECK_EQ(mxrt_wd_kick(r.wd), 1);	/* idle -> armed */
-		msleep(120);
-		/* the second kick must come before the 200 ms deadline */
-		if (try == 2 || !stood_still(t0, 120, 70))
-			break;
-		CHECK_EQ(mxrt_wd_remove(r.wd), 0);
-	}
+	/* kicked idle -> armed; the second kick must come before the 200 ms deadline */
+	if (!armed_then_slept(&r, 200, "kicked", mxrt_wd_kick, 120))
+		return;
 	tk = ktime_get_ns();
 	CHECK_EQ(mxrt_wd_kick(r.wd), 0);	/* armed -> fresh deadline */
 	CHECK(wait_calls(&r, 1, 3000));
