@@ -499,6 +499,19 @@ static void mx_vitals_feed_locked(struct mx_dev *md, u32 n)
 }
 
 /*
+ * INT_STATUS1 as read: true (and said once in a while) if PWR_RDY shows the chip was reset while
+ * sampling. Then nothing of ours is left in its FIFO; the core made it STALE and the caller's
+ * configuration writes it again (mxrt_acq_status_seen).
+ */
+static bool mx_reset_in_status(struct mx_dev *md, u8 status1)
+{
+	if (!mxrt_acq_status_seen(&md->acq, status1))
+		return false;
+	dev_warn_ratelimited(md->dev, "chip was reset (power-on, PWR_RDY): configuring it again\n");
+	return true;
+}
+
+/*
  * Reads everything the FIFO holds and publishes it. md->lock held; the caller guards the sequence
  * (as for mx_stop_locked and mx_apply_locked). @irq_ts: the hard-IRQ timestamp, 0 otherwise.
  * *status: INT_STATUS1 as read (0 if it could not be read).
@@ -521,11 +534,8 @@ static int mx_read_fifo_locked(struct mx_dev *md, u64 irq_ts, u8 *status)
 	*status = st[0]; /* which bits mean "the chip asked": mxrt_irq_health_irq */
 	now = ktime_get_ns();
 	mx_looked(md, now);
-	if (mxrt_acq_status_seen(&md->acq, st[0])) {
-		/* PWR_RDY: nothing of ours is left in the FIFO; the caller configures the chip */
-		dev_warn_ratelimited(md->dev, "chip was reset (power-on, PWR_RDY): configuring it again\n");
-		return 0;
-	}
+	if (mx_reset_in_status(md, st[0]))
+		return 0; /* the caller configures the chip */
 	n = mxrt_acq_unread(&md->acq, st[0], ptr[0], ptr[1], ptr[2], now);
 	if (n == 0)
 		return 0;
@@ -567,8 +577,7 @@ static int mx_stop_locked(struct mx_dev *md)
 		err = mx_io(md, regmap_read(md->map, MAX30102_REG_INT_STATUS1, &val));
 		if (err)
 			return err;
-		if (mxrt_acq_status_seen(&md->acq, (u8)val))
-			dev_warn_ratelimited(md->dev, "chip was reset (power-on, PWR_RDY): configuring it again\n");
+		mx_reset_in_status(md, (u8)val);
 	}
 	err = mx_io(md, regmap_write(md->map, MAX30102_REG_MODE_CONFIG,
 				     mxrt_max30102_shutdown_value(&md->cfg)));
