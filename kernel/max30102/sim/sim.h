@@ -76,6 +76,13 @@ int mxrt_sim_xfer(struct mxrt_sim *sim, struct mxrt_sim_msg *msgs, int n, mxrt_u
 		  mxrt_u64 *bus_ns) MXRT_NOEXCEPT;
 
 /*
+ * How long the bus is held by someone else before this transaction can start (the busy_ms fault,
+ * for the next FIFO_DATA read only; 0 otherwise). The caller waits that long, without its lock,
+ * before mxrt_sim_xfer.
+ */
+mxrt_u64 mxrt_sim_bus_wait(struct mxrt_sim *sim, const struct mxrt_sim_msg *msgs, int n) MXRT_NOEXCEPT;
+
+/*
  * The adapter's bus recovery ran (i2c_recover_bus). 0: it freed a stuck bus (a hung transfer
  * ends); -MXRT_EBUSY: it could not (the recovery_fails fault: SCL held low), nothing is freed.
  * Counted either way.

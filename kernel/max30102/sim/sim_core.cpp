@@ -192,6 +192,7 @@ struct Faults {
 	u64 overflow = 0;             // the last overflow asked for (shown)
 	u64 part_id = MAX30102_PART_ID_VALUE;
 	u64 bus_khz = 0;              // 0: transfers take no time
+	u64 busy_ms = 0;              // the next FIFO_DATA read waits this long for the bus first
 };
 
 struct Counters {
@@ -490,6 +491,18 @@ public:
 		SyncLine();
 	}
 
+	// The busy_ms fault: a FIFO_DATA read (the register address 0x07 written, then a read, in
+	// one transaction) takes it, once.
+	u64 BusWait(const mxrt_sim_msg *msgs, int n) {
+		if (faults_.busy_ms == 0 || n != 2 || msgs[0].addr != MAX30102_I2C_ADDR ||
+		    (msgs[0].flags & MXRT_SIM_MSG_READ) || msgs[0].len != 1 ||
+		    msgs[0].buf[0] != MAX30102_REG_FIFO_DATA || !(msgs[1].flags & MXRT_SIM_MSG_READ))
+			return 0;
+		const u64 ns = faults_.busy_ms * 1'000'000;
+		faults_.busy_ms = 0;
+		return ns;
+	}
+
 	int Xfer(mxrt_sim_msg *msgs, int n, u64 now, u64 *bus_ns) {
 		*bus_ns = 0;
 		// What the adapter does not do is refused before anything reaches the bus, like an
@@ -583,19 +596,46 @@ public:
 		if (!sampling_ || ovf_hold_ || now < next_sample_)
 			return;
 		u64 due = (now - next_sample_) / period_ + 1;
-		if (due > kMaxCatchUp) {
-			// Far behind (the timer was held off): older samples would have been pushed out.
-			// The chip took them all the same: counted as taken and as lost.
-			const u64 skipped = due - kMaxCatchUp;
-			cnt_.samples += skipped;
-			Overflowed(skipped);
-			next_sample_ += skipped * period_;
-			due = kMaxCatchUp;
-		}
+		if (due > kMaxCatchUp)
+			due = SkipTo(due);
 		for (u64 i = 0; i < due; i++) {
 			PushSample(next_sample_);
 			next_sample_ += period_;
 		}
+	}
+
+	// Far behind (nothing advanced the model for a while): the chip took all @due samples, and
+	// what its registers show is as if each had been pushed (PushSample), but only those that
+	// stay in the FIFO are generated. Returns how many are still to push.
+	//  - Without rollover the FIFO keeps the oldest: they are pushed, the rest are lost.
+	//  - With rollover the newest kMaxCatchUp (over a FIFO) are pushed by the caller; each older
+	//    one moved FIFO_WR_PTR, and once the FIFO was full overwrote the oldest sample, moving
+	//    FIFO_RD_PTR and counting in OVF_COUNTER. A_FULL is set if they reached its threshold.
+	u64 SkipTo(u64 due) {
+		if (!(reg_[MAX30102_REG_FIFO_CONFIG] & MAX30102_FIFO_ROLLOVER_EN)) {
+			const u64 keep = MAX30102_FIFO_DEPTH - count_;
+			for (u64 i = 0; i < keep; i++) {
+				PushSample(next_sample_);
+				next_sample_ += period_;
+			}
+			cnt_.samples += due - keep;
+			Overflowed(due - keep);
+			next_sample_ += (due - keep) * period_;
+			return 0;
+		}
+		const u64 skipped = due - kMaxCatchUp;
+		const u64 fill = Min<u64>(skipped, MAX30102_FIFO_DEPTH - count_);
+		if (count_ < Threshold() && count_ + fill >= Threshold())
+			reg_[MAX30102_REG_INT_STATUS1] |= MAX30102_INT_A_FULL;
+		cnt_.samples += skipped;
+		if (skipped > fill)
+			Overflowed(skipped - fill);
+		count_ += u32(fill);
+		wr_ = u8((wr_ + skipped) & 31);
+		rd_ = u8((wr_ - count_) & 31);
+		next_sample_ += skipped * period_;
+		SyncLine();
+		return kMaxCatchUp;
 	}
 
 	// DS p.12: "Whenever an interrupt is triggered, the MAX30102 pulls the active-low interrupt
@@ -918,9 +958,11 @@ public:
 			code[1] = u32((s64(replay_->ir[lo]) * s64(1024 - f) + s64(replay_->ir[hi]) * s64(f)) / 1024);
 			return false;
 		}
-		// Advance the phases by the time since the previous sample (at most 1 s).
+		// Advance the phases by the time since the previous sample, so that a catch-up that
+		// generates only the newest samples (SkipTo) plays the same signal. At most 100 s: the
+		// products below stay in 64 bits (up to 850 s at 300 bpm), and the phase is modular.
 		const u64 dt = Min<u64>(last_signal_t_ == 0 || t < last_signal_t_ ? 0 : t - last_signal_t_,
-					1'000'000'000);
+					100'000'000'000ull);
 		last_signal_t_ = t;
 		// cycles/ns = bpm / 60e9; phase is 2^32 per cycle
 		heart_phase_ += u32((u64(sig_.hr_milli) * 71582ull / 1000) * dt / 1'000'000ull);
@@ -1119,6 +1161,11 @@ static const ControlWord kControls[] = {
 	// Only the chip's own speeds (standard and fast mode): a slow bus sleeps for the wire time
 	// with the adapter's bus lock held (1 kHz would keep a FIFO burst on the bus for 1 s).
 	{"bus_khz", 0, 400, false, false, MXRT_FAULT(bus_khz), [](s64 v) { return v == 0 || v == 100 || v == 400; }},
+	// Another device (or master) holds the bus for this long when the next FIFO_DATA read comes:
+	// the read reaches the chip that much later (mxrt_sim_bus_wait), as a host held off between
+	// its pointer read and its FIFO read would. Once; the bus watchdog of a driver (400 ms by
+	// default) is not meant to fire for it.
+	{"busy_ms", 0, 1'000, false, false, MXRT_FAULT(busy_ms)},
 	{"power_on", 1, 1, false, false, [](Sim &s, s64, u64 now) { s.PowerOn(now); }, nullptr, true},
 };
 #undef MXRT_SIG
@@ -1207,10 +1254,10 @@ usize Sim::Show(char *buf, usize size) const {
 	if (upload_.result == UploadOutcome::Result::kRejected)
 		OUT(" errno=%d line=%u reason: %s", -upload_.err, upload_.line, upload_.why);
 	OUT("\nfaults: nak=%llu timeout=%llu hang=%llu recovery_fails=%llu storm=%llu lose_irq=%llu "
-	    "stuck_irq=%d overflow=%llu part_id=0x%02llx bus_khz=%llu fault_after=%llu\n",
+	    "stuck_irq=%d overflow=%llu part_id=0x%02llx bus_khz=%llu fault_after=%llu busy_ms=%llu\n",
 	    faults_.nak, faults_.timeout, faults_.hang, faults_.recovery_fails, faults_.storm,
 	    faults_.lose_irq, faults_.stuck_irq ? 1 : 0, faults_.overflow, faults_.part_id, faults_.bus_khz,
-	    faults_.fault_after);
+	    faults_.fault_after, faults_.busy_ms);
 	OUT("counters: xfers=%llu xfer_bytes=%llu naks=%llu timeouts=%llu samples=%llu "
 	    "fifo_overflows=%llu irqs_raised=%llu irqs_lost=%llu irqs_storm=%llu rate_clamped=%llu "
 	    "empty_fifo_reads=%llu temp_conversions=%llu xfers_refused=%llu hangs=%llu "
@@ -1244,6 +1291,10 @@ void mxrt_sim_destroy(mxrt_sim *sim) noexcept { mxrt::Delete(S(sim)); }
 
 int mxrt_sim_xfer(mxrt_sim *sim, mxrt_sim_msg *msgs, int n, mxrt_u64 now, mxrt_u64 *bus_ns) noexcept {
 	return S(sim)->Xfer(msgs, n, now, bus_ns);
+}
+
+mxrt_u64 mxrt_sim_bus_wait(mxrt_sim *sim, const mxrt_sim_msg *msgs, int n) noexcept {
+	return S(sim)->BusWait(msgs, n);
 }
 
 int mxrt_sim_bus_recovery(mxrt_sim *sim) noexcept { return S(sim)->BusRecovery(); }

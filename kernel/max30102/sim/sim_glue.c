@@ -348,7 +348,7 @@ static int sim_xfer(struct i2c_adapter *adap, struct i2c_msg *msgs, int num)
 	struct sim_dev *sd = i2c_get_adapdata(adap);
 	struct mxrt_sim_msg *m = sd->msgs;
 	unsigned long flags;
-	u64 bus_ns = 0;
+	u64 bus_ns = 0, wait_ns;
 	bool raise;
 	u32 gen;
 	int i, rc;
@@ -361,6 +361,11 @@ static int sim_xfer(struct i2c_adapter *adap, struct i2c_msg *msgs, int num)
 					      .flags = sim_msg_flags(msgs[i].flags),
 					      .len = msgs[i].len,
 					      .buf = msgs[i].buf };
+	raw_spin_lock_irqsave(&sd->lock, flags);
+	wait_ns = mxrt_sim_bus_wait(sd->sim, m, num);
+	raw_spin_unlock_irqrestore(&sd->lock, flags);
+	if (wait_ns)
+		fsleep(DIV_ROUND_UP_ULL(wait_ns, NSEC_PER_USEC)); /* another device has the bus */
 	raw_spin_lock_irqsave(&sd->lock, flags);
 	rc = mxrt_sim_xfer(sd->sim, m, num, ktime_get_ns(), &bus_ns);
 	gen = sd->recover_gen; /* a hang waits for a recovery after this point */

@@ -383,7 +383,7 @@ TEST_F(SimTest, PpgModelFollowsHeartRateAndSpo2) {
 		mxrt_sim_advance(sim_, t);
 		auto b = Read(MAX30102_REG_FIFO_DATA, 60, t);
 		mxrt_max30102_record rec[10];
-		mxrt_acq_decode(&acq, b.data(), 10, 0, 9, t, 0, rec);
+		mxrt_acq_decode(&acq, b.data(), 10, 0, 0, 9, t, 0, rec);
 		for (auto &r : rec) {
 			red.push_back(r.red);
 			ir.push_back(r.ir);
@@ -477,6 +477,59 @@ TEST_F(SimTest, CatchUpCountsEverySampleTaken) {
 	const std::string st = Show();
 	EXPECT_NE(st.find("fifo: unread=32 "), std::string::npos) << st;
 	EXPECT_NE(st.find(" samples=200 fifo_overflows=168 "), std::string::npos) << st;
+}
+
+// ... and what its registers, its pin and its FIFO show is what sampling one at a time leaves:
+// with rollover each older sample moved FIFO_WR_PTR, and once the FIFO was full overwrote the
+// oldest, moving FIFO_RD_PTR and counting in OVF_COUNTER (a driver reads FIFO_RD_PTR to tell how
+// many rolled over); without rollover the FIFO keeps the oldest samples.
+TEST_F(SimTest, CatchingUpAtOnceLeavesWhatSamplingOneByOneLeaves) {
+	auto run = [&](bool rollover, uint64_t due, bool at_once) {
+		mxrt_sim_destroy(sim_);
+		sim_ = mxrt_sim_create(kT0);
+		EXPECT_EQ(Control("noise=0 wander=0"), 0);
+		Config c;
+		c.fifo_almost_full = 20;
+		Configure(c);
+		Write(MAX30102_REG_FIFO_CONFIG,
+		      {uint8_t(Encode(c).fifo_config | (rollover ? MAX30102_FIFO_ROLLOVER_EN : 0))});
+		Write(MAX30102_REG_INT_ENABLE1, {MAX30102_INT_A_FULL});
+		Reg(MAX30102_REG_INT_STATUS1); // PWR_RDY
+		const uint64_t start = kT0 + 35 * kMs, end = start + due * 10 * kMs; // 3 unread, then due
+		mxrt_sim_advance(sim_, start);
+		for (uint64_t t = start + 10 * kMs; !at_once && t < end; t += 10 * kMs)
+			mxrt_sim_advance(sim_, t);
+		mxrt_sim_advance(sim_, end);
+		std::string out = Show();
+		for (uint8_t b : Read(MAX30102_REG_FIFO_DATA, 32 * 6, end))
+			out += " " + std::to_string(b);
+		return out;
+	};
+	for (bool rollover : {false, true}) {
+		for (uint64_t due : {65u, 66u, 95u, 96u, 100u, 200u, 1000u}) {
+			SCOPED_TRACE(testing::Message() << "rollover " << rollover << ", " << due << " due");
+			const std::string one_by_one = run(rollover, due, false);
+			EXPECT_EQ(run(rollover, due, true), one_by_one);
+		}
+	}
+	EXPECT_NE(run(true, 200, true).find(" 04=0b 05=1f 06=0b"), std::string::npos)
+		<< "203 samples: WR 203 % 32, OVF_COUNTER saturated, full" << run(true, 200, true);
+}
+
+// busy_ms: the next FIFO_DATA read (and only it) waits for a bus another device holds.
+TEST_F(SimTest, BusyFaultHoldsTheNextFifoReadOnly) {
+	ASSERT_EQ(Control("busy_ms=60"), 0);
+	EXPECT_NE(Show().find(" busy_ms=60\n"), std::string::npos) << Show();
+	uint8_t reg = MAX30102_REG_FIFO_WR_PTR, buf[6];
+	mxrt_sim_msg m[2] = {{MAX30102_I2C_ADDR, 0, 1, &reg}, {MAX30102_I2C_ADDR, MXRT_SIM_MSG_READ, 3, buf}};
+	EXPECT_EQ(mxrt_sim_bus_wait(sim_, m, 2), 0u) << "the pointers";
+	reg = MAX30102_REG_FIFO_DATA;
+	EXPECT_EQ(mxrt_sim_bus_wait(sim_, m, 1), 0u) << "the address alone";
+	EXPECT_EQ(mxrt_sim_bus_wait(sim_, m, 2), 60'000'000u);
+	EXPECT_EQ(mxrt_sim_bus_wait(sim_, m, 2), 0u) << "once";
+	EXPECT_NE(Show().find(" busy_ms=0\n"), std::string::npos) << Show();
+	EXPECT_EQ(Control("busy_ms=1001"), -MXRT_EINVAL);
+	EXPECT_EQ(Control("busy_ms=-1"), -MXRT_EINVAL);
 }
 
 TEST_F(SimTest, OverflowFaultLosesExactlyWhatItSays) {
