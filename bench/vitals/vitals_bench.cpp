@@ -106,7 +106,7 @@ struct Sides {
 [[gnu::noinline]] void AcquireBurst(Sides &s, const Input &in) {
 	const unsigned char *buf = &in.fifo[(s.acq_burst % kSignalBursts) * kBurst * 6];
 	s.ts += s.period_ns * kBurst;
-	mxrt_acq_burst(&s.acq, buf, kBurst, MAX30102_INT_A_FULL, 0, s.ts, s.ts + 50'000, s.out);
+	mxrt_acq_burst(&s.acq, buf, kBurst, MAX30102_INT_A_FULL, 0, 0, s.ts, s.ts + 50'000, s.out);
 	mxrt_ring_push_n(s.ring, s.out, kBurst);
 	s.acq_burst++;
 }
@@ -153,7 +153,7 @@ void Decode(Input &in) {
 	acq.period_ns = 1'000'000'000ull / in.rate_hz;
 	in.records.resize(size_t(kSignalBursts) * kBurst);
 	for (unsigned b = 0; b < kSignalBursts; b++)
-		mxrt_acq_decode(&acq, &in.fifo[b * kBurst * 6], kBurst, 0, kBurst - 1,
+		mxrt_acq_decode(&acq, &in.fifo[b * kBurst * 6], kBurst, 0, 0, kBurst - 1,
 				1'000'000'000 + uint64_t(b + 1) * kBurst * acq.period_ns, 1, &in.records[b * kBurst]);
 }
 

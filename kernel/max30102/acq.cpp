@@ -277,17 +277,60 @@ mxrt_u32 mxrt_acq_sample_bytes(const mxrt_acq *acq) noexcept {
 	return acq->channels * MAX30102_BYTES_PER_CHANNEL;
 }
 
+// The chip's clock may run fast by a few percent: a period as short as 15/16 of the nominal one is
+// assumed wherever a count of samples taken must not be underestimated.
+int mxrt_acq_roll_possible(const mxrt_acq *acq, mxrt_u32 n, mxrt_u64 look_ts, mxrt_u64 done_ts) noexcept {
+	if (n == 0 || n > MAX30102_FIFO_DEPTH || acq->stopping || acq->period_ns == 0)
+		return 0; // nothing popped, or the shutdown before a drain stopped sampling
+	const u64 free = MAX30102_FIFO_DEPTH - n;
+	if (free <= 1)
+		return 1; // a full FIFO rolls over at the next sample
+	// The chip took at most elapsed / period + 1 samples between the pointers and the last pop,
+	// the pointers having been read after @look_ts and the last sample popped before @done_ts.
+	const u64 elapsed = done_ts > look_ts ? done_ts - look_ts : 0;
+	return elapsed * 16 > (free - 1) * 15 * acq->period_ns;
+}
+
+mxrt_u32 mxrt_acq_rolled(const mxrt_acq *acq, mxrt_u32 n, mxrt_u8 rd, mxrt_u8 ovf_after, mxrt_u8 rd_after,
+			 mxrt_u64 read_ts, mxrt_u64 done_ts) noexcept {
+	if (n == 0 || n > MAX30102_FIFO_DEPTH)
+		return 0;
+	// FIFO_RD_PTR moved once per sample popped and once per sample rolled over (the oldest is
+	// overwritten). Those rolled over since the last pop are in OVF_COUNTER, which the next
+	// burst reads and counts (nothing pops before it); the rest went before this burst's first
+	// sample was popped, which cleared the counter that had them (DS p.13).
+	const u32 after = FifoPtr::Get(ovf_after);
+	u64 before = FifoPtr::Get(u8(rd_after - rd - n - after));
+	// 32 or more (held off for over a FIFO of periods) wrap the pointer: the time from the pointer
+	// read to the end of the data read says how many times, to the nearest FIFO. So it does when
+	// OVF_COUNTER saturated (31 or more rolled over after the last pop, how many is not known).
+	if (acq->period_ns != 0 && done_ts > read_ts) {
+		const u64 taken = (done_ts - read_ts) / acq->period_ns + 1; // at most
+		const u64 free = MAX30102_FIFO_DEPTH - n;
+		const u64 by_time = taken > free ? taken - free : 0;
+		if (after >= 31)
+			before = by_time;
+		while (by_time > before + MAX30102_FIFO_DEPTH / 2)
+			before += MAX30102_FIFO_DEPTH;
+	}
+	return u32(Min<u64>(before, 0xffffffffull));
+}
+
 mxrt_acq_anchor mxrt_acq_choose_anchor(const mxrt_acq *acq, mxrt_u32 n, mxrt_u8 status1, mxrt_u32 ovf,
-				mxrt_u64 irq_ts, mxrt_u64 read_ts) noexcept {
+				mxrt_u32 rolled, mxrt_u64 irq_ts, mxrt_u64 read_ts) noexcept {
 	// A_FULL fired when the almost_full-th unread sample arrived. If fewer are here now, that
 	// sample was read before (the watchdog raced the interrupt): the IRQ time says nothing here.
 	// The FIFO rolls over: each of the ovf samples lost since pushed the oldest out, so that
-	// sample now sits ovf places earlier, or is gone. OVF_COUNTER stops at 31: at 31 how many
-	// went is unknown, and only the newest sample's time (the read's) places the burst.
+	// sample now sits ovf places earlier, or is gone; the @rolled samples lost after the
+	// pointer read move it (and every sample) that much further. OVF_COUNTER stops at 31: at 31
+	// how many went is unknown, and only the newest sample's time (the read's) places the burst.
+	// The newest sample read is the one that was newest at the read, or @rolled samples later.
 	const u32 af = acq->almost_full;
 	const u64 p = acq->period_ns;
-	if (irq_ts != 0 && (status1 & MAX30102_INT_A_FULL) && af >= 1 && n >= af && ovf < af && ovf < 31) {
-		const u32 index = af - 1 - ovf;
+	const u64 newest_ts = read_ts != 0 ? read_ts + u64(rolled) * p : 0;
+	if (irq_ts != 0 && (status1 & MAX30102_INT_A_FULL) && af >= 1 && n >= af && ovf < 31 &&
+	    u64(ovf) + rolled < af) {
+		const u32 index = af - 1 - ovf - rolled;
 		// The interrupt must be this A_FULL's. One that came before an earlier burst's status
 		// and pointers were read (or before the restart) is of a sample that burst read or the
 		// restart discarded: the watchdog's look, a drain or a reconfiguration took the lock
@@ -300,22 +343,23 @@ mxrt_acq_anchor mxrt_acq_choose_anchor(const mxrt_acq *acq, mxrt_u32 n, mxrt_u8 
 		// delivered at unmask after the thread's own read): the read's time is closer for every
 		// sample, and the bursts after it, anchored on time, could come back only a period per
 		// burst (timestamps never go backwards).
-		const bool in_time = read_ts == 0 || irq_ts + u64(n - 1 - index) * p <= read_ts;
+		const bool in_time = read_ts == 0 || irq_ts + u64(n - 1 - index) * p <= newest_ts;
 		if (fresh && in_time)
 			return {irq_ts, index, 1};
 	}
-	return {read_ts, n > 0 ? n - 1 : 0, 0};
+	return {newest_ts, n > 0 ? n - 1 : 0, 0};
 }
 
 void mxrt_acq_burst(mxrt_acq *acq, const mxrt_u8 *buf, mxrt_u32 n, mxrt_u8 status1, mxrt_u8 ovf,
-		    mxrt_u64 irq_ts, mxrt_u64 read_ts, mxrt_max30102_record *out) noexcept {
-	const mxrt_acq_anchor a = mxrt_acq_choose_anchor(acq, n, status1, FifoPtr::Get(ovf), irq_ts, read_ts);
-	mxrt_acq_decode(acq, buf, n, FifoPtr::Get(ovf), a.index, a.ts, int(a.is_irq), out);
+		    mxrt_u32 rolled, mxrt_u64 irq_ts, mxrt_u64 read_ts, mxrt_max30102_record *out) noexcept {
+	const mxrt_acq_anchor a = mxrt_acq_choose_anchor(acq, n, status1, FifoPtr::Get(ovf), rolled, irq_ts, read_ts);
+	mxrt_acq_decode(acq, buf, n, FifoPtr::Get(ovf), rolled, a.index, a.ts, int(a.is_irq), out);
 	acq->last_read_ts = Max(acq->last_read_ts, read_ts); // an interrupt before it is not the next one's
 }
 
-void mxrt_acq_decode(mxrt_acq *acq, const mxrt_u8 *buf, mxrt_u32 n, mxrt_u32 ovf, mxrt_u32 anchor,
-		     mxrt_u64 anchor_ts, int anchor_is_irq, mxrt_max30102_record *out) noexcept {
+void mxrt_acq_decode(mxrt_acq *acq, const mxrt_u8 *buf, mxrt_u32 n, mxrt_u32 ovf, mxrt_u32 rolled,
+		     mxrt_u32 anchor, mxrt_u64 anchor_ts, int anchor_is_irq,
+		     mxrt_max30102_record *out) noexcept {
 	if (n == 0)
 		return;
 	const u64 p = acq->period_ns;
@@ -324,8 +368,10 @@ void mxrt_acq_decode(mxrt_acq *acq, const mxrt_u8 *buf, mxrt_u32 n, mxrt_u32 ovf
 	// When the first sample of the burst was taken, by the anchor.
 	const u64 back = u64(anchor) * p;
 	const u64 first_by_anchor = anchor_ts > back ? anchor_ts - back : 0;
-	u64 lost = ovf;
+	u64 lost = u64(ovf) + rolled;
 	const u64 before = SampleBefore(acq);
+	if (rolled > 0)
+		acq->late_rollovers++;
 	if (ovf > 0 && before != 0) {
 		// OVF_COUNTER stops at 31: estimate longer gaps from the time between the bursts.
 		const u64 span = first_by_anchor > before ? first_by_anchor - before : 0;
@@ -355,7 +401,7 @@ void mxrt_acq_decode(mxrt_acq *acq, const mxrt_u8 *buf, mxrt_u32 n, mxrt_u32 ovf
 	acq->bursts++;
 	acq->samples += n;
 	acq->max_backlog = Max<u64>(acq->max_backlog, n);
-	if (ovf > 0) {
+	if (lost > 0) {
 		acq->fifo_overflows++;
 		acq->lost += lost;
 	}

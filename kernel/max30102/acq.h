@@ -123,6 +123,7 @@ struct mxrt_acq {
 	mxrt_u64 last_read_ts; /* when the last burst's pointers were read (mxrt_acq_burst), 0 = none */
 	/* counters */
 	mxrt_u64 samples, bursts, fifo_overflows, lost, lost_estimated, reanchors, max_backlog;
+	mxrt_u64 late_rollovers; /* bursts whose FIFO rolled over after its pointers were read */
 	mxrt_u64 chip_resets; /* power-on resets found while RUNNING (mxrt_acq_status_seen, _mode_seen) */
 };
 
@@ -224,14 +225,40 @@ mxrt_u32 mxrt_acq_unread(const struct mxrt_acq *acq, mxrt_u8 status1, mxrt_u8 wr
 mxrt_u32 mxrt_acq_sample_bytes(const struct mxrt_acq *acq) MXRT_NOEXCEPT;
 
 /*
+ * The FIFO can roll over after its pointers were read: the thread held off before the FIFO data
+ * read (preempted, the adapter busy with another device, a slow bus) for longer than the free
+ * space lasts. Each sample taken then overwrites the oldest unread one, which moves FIFO_RD_PTR
+ * (the FIFO stays at 32) and counts in OVF_COUNTER, but popping the burst's first sample clears
+ * the counter (DS p.13): those losses and the shift of every sample read would go unsaid.
+ *
+ * mxrt_acq_roll_possible: whether a burst of n, its pointers read after @look_ts (taken before
+ * the status read) and its data read by @done_ts, may have rolled over: the chip may have taken
+ * more samples meanwhile than the 32 - n places free (with its clock up to 1/16 fast). Always
+ * with n of 31 or 32; never for the drain after a shutdown (nothing is sampled). Then the glue
+ * reads OVF_COUNTER and FIFO_RD_PTR again (one more transfer, only then) and
+ * mxrt_acq_rolled says how many samples rolled over before the burst's last pop (@rd: FIFO_RD_PTR
+ * as read with the pointers at @read_ts; @ovf_after, @rd_after: as read again; @done_ts: when
+ * the data read ended, which bounds the count when the pointer wrapped). Those rolled over
+ * after the last pop are in OVF_COUNTER, left for the next burst. The count goes
+ * to mxrt_acq_burst, which puts it before the burst's first record. (Samples that roll over
+ * during the data read itself, when the bus pops slower than the chip samples, are counted
+ * there too, a few records early.)
+ */
+int mxrt_acq_roll_possible(const struct mxrt_acq *acq, mxrt_u32 n, mxrt_u64 look_ts,
+			   mxrt_u64 done_ts) MXRT_NOEXCEPT;
+mxrt_u32 mxrt_acq_rolled(const struct mxrt_acq *acq, mxrt_u32 n, mxrt_u8 rd, mxrt_u8 ovf_after,
+			 mxrt_u8 rd_after, mxrt_u64 read_ts, mxrt_u64 done_ts) MXRT_NOEXCEPT;
+
+/*
  * The timestamp that anchors the sample clock for a burst of n samples. With an interrupt
  * timestamp and A_FULL in @status1, the sample that reached the threshold was taken at @irq_ts
  * (is_irq: that record is flagged MXRT_MAX30102_REC_IRQ); @ovf samples lost since (OVF_COUNTER's
- * count) moved it @ovf places towards the oldest, as the FIFO rolls over. Otherwise (polling,
+ * count) and @rolled more since the pointers were read (mxrt_acq_rolled) moved it that many
+ * places towards the oldest, as the FIFO rolls over. Otherwise (polling,
  * the watchdog, a status without A_FULL, that sample pushed out, @ovf saturated at 31, an
  * interrupt from before the last burst's read or the restart, or an interrupt time that would put
  * the newest sample after @read_ts) the newest sample was taken at @read_ts, when the pointers
- * were read.
+ * were read, or @rolled periods after it.
  */
 struct mxrt_acq_anchor {
 	mxrt_u64 ts;
@@ -239,21 +266,23 @@ struct mxrt_acq_anchor {
 	mxrt_u32 is_irq;
 };
 struct mxrt_acq_anchor mxrt_acq_choose_anchor(const struct mxrt_acq *acq, mxrt_u32 n, mxrt_u8 status1,
-				       mxrt_u32 ovf, mxrt_u64 irq_ts, mxrt_u64 read_ts) MXRT_NOEXCEPT;
+				       mxrt_u32 ovf, mxrt_u32 rolled, mxrt_u64 irq_ts,
+				       mxrt_u64 read_ts) MXRT_NOEXCEPT;
 
 /*
  * Decodes n samples from buf (n * sample_bytes), oldest first, into out[n]: numbers them, stamps
  * them on the sample clock, accounts for overflow. @ovf: OVF_COUNTER as read with the pointers
- * (beyond its saturation at 31 the gap is estimated from the time that passed). @anchor_ts: a
+ * (beyond its saturation at 31 the gap is estimated from the time that passed); @rolled: lost
+ * after the pointer read (mxrt_acq_rolled), counted with them. @anchor_ts: a
  * timestamp at which sample @anchor (an index into this burst) had just been taken;
  * @anchor_is_irq: flag that sample MXRT_MAX30102_REC_IRQ.
  */
 void mxrt_acq_decode(struct mxrt_acq *acq, const mxrt_u8 *buf, mxrt_u32 n, mxrt_u32 ovf,
-		     mxrt_u32 anchor, mxrt_u64 anchor_ts, int anchor_is_irq,
+		     mxrt_u32 rolled, mxrt_u32 anchor, mxrt_u64 anchor_ts, int anchor_is_irq,
 		     struct mxrt_max30102_record *out) MXRT_NOEXCEPT;
 /* A burst as the driver reads it: mxrt_acq_decode at mxrt_acq_choose_anchor of the same arguments. */
 void mxrt_acq_burst(struct mxrt_acq *acq, const mxrt_u8 *buf, mxrt_u32 n, mxrt_u8 status1,
-		    mxrt_u8 ovf, mxrt_u64 irq_ts, mxrt_u64 read_ts,
+		    mxrt_u8 ovf, mxrt_u32 rolled, mxrt_u64 irq_ts, mxrt_u64 read_ts,
 		    struct mxrt_max30102_record *out) MXRT_NOEXCEPT;
 
 /* ---- the interrupt's health: stuck and lost interrupts ---------------------------------------- */

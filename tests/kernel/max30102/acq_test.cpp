@@ -209,7 +209,7 @@ TEST(Max30102Fifo, FullOrEmptyDecision) {
 	ASSERT_EQ(mxrt_acq_applied(&acq, &c, 0), 0);
 	std::vector<uint8_t> buf(6);
 	mxrt_max30102_record r[1];
-	mxrt_acq_decode(&acq, buf.data(), 1, 0, 0, 1'000'000'000, 0, r);
+	mxrt_acq_decode(&acq, buf.data(), 1, 0, 0, 0, 1'000'000'000, 0, r);
 	EXPECT_EQ(mxrt_acq_unread(&acq, 0, 9, 0, 9, 1'000'000'000 + 32 * 10 * kMs), 0u)
 		<< "not in a drain: an exactly full FIFO overflows next and is counted";
 	mxrt_acq_stopping(&acq);
@@ -231,53 +231,53 @@ TEST(Max30102Acq, AnchorIsTheIrqSampleOrTheNewest) {
 	ASSERT_EQ(mxrt_acq_applied(&acq, &c, 0), 0);
 	// read after the newest sample of every burst below (the IRQ sample at index 0 of 32: 310 ms)
 	const uint64_t irq = 5'000'000'000, read = 5'313'000'000;
-	auto a = mxrt_acq_choose_anchor(&acq, 18, MAX30102_INT_A_FULL, 0, irq, read);
+	auto a = mxrt_acq_choose_anchor(&acq, 18, MAX30102_INT_A_FULL, 0, 0, irq, read);
 	EXPECT_EQ(a.index, 16u) << "the 17th unread sample raised A_FULL";
 	EXPECT_EQ(a.ts, irq);
 	EXPECT_EQ(a.is_irq, 1u);
-	a = mxrt_acq_choose_anchor(&acq, 18, MAX30102_INT_A_FULL, 0, 0, read); // the poll thread
+	a = mxrt_acq_choose_anchor(&acq, 18, MAX30102_INT_A_FULL, 0, 0, 0, read); // the poll thread
 	EXPECT_EQ(a.index, 17u);
 	EXPECT_EQ(a.ts, read);
 	EXPECT_EQ(a.is_irq, 0u);
-	a = mxrt_acq_choose_anchor(&acq, 18, MAX30102_INT_PPG_RDY, 0, irq, read); // an IRQ, but not A_FULL
+	a = mxrt_acq_choose_anchor(&acq, 18, MAX30102_INT_PPG_RDY, 0, 0, irq, read); // an IRQ, but not A_FULL
 	EXPECT_EQ(a.index, 17u);
 	EXPECT_EQ(a.is_irq, 0u);
-	a = mxrt_acq_choose_anchor(&acq, 5, MAX30102_INT_A_FULL, 0, irq, read); // its sample was read before
+	a = mxrt_acq_choose_anchor(&acq, 5, MAX30102_INT_A_FULL, 0, 0, irq, read); // its sample was read before
 	EXPECT_EQ(a.index, 4u);
 	EXPECT_EQ(a.ts, read);
 	EXPECT_EQ(a.is_irq, 0u);
 	// the FIFO rolled over 5 times since A_FULL: the 17th unread sample is now the 12th
-	a = mxrt_acq_choose_anchor(&acq, 32, MAX30102_INT_A_FULL, 5, irq, read);
+	a = mxrt_acq_choose_anchor(&acq, 32, MAX30102_INT_A_FULL, 5, 0, irq, read);
 	EXPECT_EQ(a.index, 11u);
 	EXPECT_EQ(a.ts, irq);
 	EXPECT_EQ(a.is_irq, 1u);
-	a = mxrt_acq_choose_anchor(&acq, 32, MAX30102_INT_A_FULL, 16, irq, read); // now the oldest
+	a = mxrt_acq_choose_anchor(&acq, 32, MAX30102_INT_A_FULL, 16, 0, irq, read); // now the oldest
 	EXPECT_EQ(a.index, 0u);
 	EXPECT_EQ(a.is_irq, 1u);
 	for (uint32_t ovf : {17u, 30u, 31u}) { // pushed out, or how many went is unknown (31)
-		a = mxrt_acq_choose_anchor(&acq, 32, MAX30102_INT_A_FULL, ovf, irq, read);
+		a = mxrt_acq_choose_anchor(&acq, 32, MAX30102_INT_A_FULL, ovf, 0, irq, read);
 		EXPECT_EQ(a.index, 31u) << ovf;
 		EXPECT_EQ(a.ts, read) << ovf;
 		EXPECT_EQ(a.is_irq, 0u) << ovf;
 	}
 	// an IRQ time that puts the newest sample after the pointers were read came late: the read's
-	a = mxrt_acq_choose_anchor(&acq, 18, MAX30102_INT_A_FULL, 0, irq, irq + 10 * kMs - 1);
+	a = mxrt_acq_choose_anchor(&acq, 18, MAX30102_INT_A_FULL, 0, 0, irq, irq + 10 * kMs - 1);
 	EXPECT_EQ(a.index, 17u);
 	EXPECT_EQ(a.ts, irq + 10 * kMs - 1);
 	EXPECT_EQ(a.is_irq, 0u);
-	EXPECT_EQ(mxrt_acq_choose_anchor(&acq, 18, MAX30102_INT_A_FULL, 0, irq, irq + 10 * kMs).is_irq, 1u);
+	EXPECT_EQ(mxrt_acq_choose_anchor(&acq, 18, MAX30102_INT_A_FULL, 0, 0, irq, irq + 10 * kMs).is_irq, 1u);
 	// an interrupt from before the restart, or before an earlier burst was read, is not this A_FULL's
 	mxrt_acq_started(&acq, irq);
-	EXPECT_EQ(mxrt_acq_choose_anchor(&acq, 18, MAX30102_INT_A_FULL, 0, irq, read).is_irq, 0u);
+	EXPECT_EQ(mxrt_acq_choose_anchor(&acq, 18, MAX30102_INT_A_FULL, 0, 0, irq, read).is_irq, 0u);
 	mxrt_acq_started(&acq, irq - 1);
 	acq.last_read_ts = irq;
-	EXPECT_EQ(mxrt_acq_choose_anchor(&acq, 18, MAX30102_INT_A_FULL, 0, irq, read).is_irq, 0u);
+	EXPECT_EQ(mxrt_acq_choose_anchor(&acq, 18, MAX30102_INT_A_FULL, 0, 0, irq, read).is_irq, 0u);
 	acq.last_read_ts = irq - 1;
-	EXPECT_EQ(mxrt_acq_choose_anchor(&acq, 18, MAX30102_INT_A_FULL, 0, irq, read).is_irq, 1u);
+	EXPECT_EQ(mxrt_acq_choose_anchor(&acq, 18, MAX30102_INT_A_FULL, 0, 0, irq, read).is_irq, 1u);
 	// the burst a driver reads after an A_FULL interrupt: the IRQ sample carries the IRQ time
 	std::vector<uint8_t> buf(6 * 18);
 	mxrt_max30102_record out[18];
-	mxrt_acq_burst(&acq, buf.data(), 18, MAX30102_INT_A_FULL, 0, irq, read, out);
+	mxrt_acq_burst(&acq, buf.data(), 18, MAX30102_INT_A_FULL, 0, 0, irq, read, out);
 	EXPECT_EQ(out[16].timestamp_ns, irq);
 	EXPECT_TRUE(out[16].flags & MXRT_MAX30102_REC_IRQ);
 	EXPECT_EQ(out[17].timestamp_ns, irq + 10 * kMs);
@@ -296,7 +296,7 @@ TEST(Max30102Acq, NumbersAndStampsOnASampleClock) {
 	buf[2] = 5; // red of sample 0
 	buf[5] = 9; // ir of sample 0
 	mxrt_max30102_record out[4];
-	mxrt_acq_decode(&acq, buf.data(), 4, 0, 3, 1'000'000'000, 0, out);
+	mxrt_acq_decode(&acq, buf.data(), 4, 0, 0, 3, 1'000'000'000, 0, out);
 	EXPECT_EQ(out[0].seq, 0u);
 	EXPECT_EQ(out[0].red, 5u);
 	EXPECT_EQ(out[0].ir, 9u);
@@ -305,7 +305,7 @@ TEST(Max30102Acq, NumbersAndStampsOnASampleClock) {
 	EXPECT_EQ(out[3].timestamp_ns, 1'000'000'000u);
 	EXPECT_EQ(out[3].flags, 0) << "not an IRQ anchor";
 	// 2 ms of IRQ jitter: the sample clock carries on
-	mxrt_acq_decode(&acq, buf.data(), 4, 0, 3, 1'042'000'000, 0, out);
+	mxrt_acq_decode(&acq, buf.data(), 4, 0, 0, 3, 1'042'000'000, 0, out);
 	EXPECT_EQ(out[0].seq, 4u);
 	EXPECT_EQ(out[0].flags, 0);
 	EXPECT_EQ(out[0].timestamp_ns, 1'010'000'000u);
@@ -319,15 +319,15 @@ TEST(Max30102Acq, OverflowBecomesACountedGap) {
 	mxrt_acq_configure(&acq, MAX30102_MODE_SPO2, 100, 1, 411);
 	std::vector<uint8_t> buf(6 * 32);
 	mxrt_max30102_record out[32];
-	mxrt_acq_decode(&acq, buf.data(), 2, 0, 1, 1'000'000'000, 0, out);
-	mxrt_acq_decode(&acq, buf.data(), 32, 7, 31, 1'000'000'000 + 39 * 10'000'000ull, 0, out);
+	mxrt_acq_decode(&acq, buf.data(), 2, 0, 0, 1, 1'000'000'000, 0, out);
+	mxrt_acq_decode(&acq, buf.data(), 32, 7, 0, 31, 1'000'000'000 + 39 * 10'000'000ull, 0, out);
 	EXPECT_EQ(out[0].seq, 2u + 7);
 	EXPECT_EQ(out[0].lost, 7u);
 	EXPECT_EQ(out[0].flags, MXRT_MAX30102_REC_FIFO_OVERFLOW);
 	EXPECT_EQ(acq.lost, 7u);
 	// OVF_COUNTER saturated at 31: 100 samples lost, known from the time that passed
 	const uint64_t t_last = out[31].timestamp_ns;
-	mxrt_acq_decode(&acq, buf.data(), 32, 31, 31, t_last + 132 * 10'000'000ull, 0, out);
+	mxrt_acq_decode(&acq, buf.data(), 32, 31, 0, 31, t_last + 132 * 10'000'000ull, 0, out);
 	EXPECT_EQ(out[0].lost, 100u);
 	EXPECT_EQ(acq.lost_estimated, 1u);
 }
@@ -348,12 +348,12 @@ TEST(Max30102Acq, LateIrqThreadAfterAnOnTimeIrqStampsAndCountsWhatTheFifoKept) {
 		std::vector<uint8_t> buf(6 * 32);
 		mxrt_max30102_record out[32];
 		// samples 0..16, read on time
-		mxrt_acq_burst(&acq, buf.data(), 17, MAX30102_INT_A_FULL, 0, t(16), t(16) + p / 10, out);
+		mxrt_acq_burst(&acq, buf.data(), 17, MAX30102_INT_A_FULL, 0, 0, t(16), t(16) + p / 10, out);
 		ASSERT_EQ(out[16].seq, 16u);
 		ASSERT_EQ(out[16].timestamp_ns, t(16));
 		// A_FULL at sample 33, on time; the thread reads after sample 17 + lost + 31
 		const uint64_t first = 17 + lost;
-		mxrt_acq_burst(&acq, buf.data(), 32, MAX30102_INT_A_FULL, uint8_t(lost < 31 ? lost : 31), t(33),
+		mxrt_acq_burst(&acq, buf.data(), 32, MAX30102_INT_A_FULL, uint8_t(lost < 31 ? lost : 31), 0, t(33),
 			       t(first + 31) + p / 10, out);
 		EXPECT_EQ(out[0].lost, lost) << lost;
 		EXPECT_EQ(out[0].seq, first) << lost;
@@ -385,10 +385,10 @@ TEST(Max30102Acq, TimestampsNeverGoBackwards) {
 	{
 		mxrt_acq acq{};
 		mxrt_acq_configure(&acq, MAX30102_MODE_SPO2, 100, 1, 411);
-		mxrt_acq_decode(&acq, buf.data(), 4, 0, 3, 1'000'000'000, 0, out); // polled: read time
+		mxrt_acq_decode(&acq, buf.data(), 4, 0, 0, 3, 1'000'000'000, 0, out); // polled: read time
 		prev = out[3].timestamp_ns;
 		// the next 17, A_FULL at the 17th, whose IRQ time says the first came 5 ms before `prev`
-		mxrt_acq_decode(&acq, buf.data(), 17, 0, 16, prev - 5 * kMs + 16 * kP, 1, out);
+		mxrt_acq_decode(&acq, buf.data(), 17, 0, 0, 16, prev - 5 * kMs + 16 * kP, 1, out);
 		EXPECT_EQ(out[0].seq, 4u);
 		EXPECT_GT(out[0].timestamp_ns, prev) << "re-anchored before the previous record";
 		EXPECT_EQ(out[0].timestamp_ns, prev + 1) << "right after it";
@@ -400,9 +400,9 @@ TEST(Max30102Acq, TimestampsNeverGoBackwards) {
 		// the same after an overflow (one sample lost), the anchor two periods early
 		mxrt_acq acq{};
 		mxrt_acq_configure(&acq, MAX30102_MODE_SPO2, 100, 1, 411);
-		mxrt_acq_decode(&acq, buf.data(), 4, 0, 3, 1'000'000'000, 0, out);
+		mxrt_acq_decode(&acq, buf.data(), 4, 0, 0, 3, 1'000'000'000, 0, out);
 		prev = out[3].timestamp_ns;
-		mxrt_acq_decode(&acq, buf.data(), 32, 1, 31, prev + 31 * kP, 0, out);
+		mxrt_acq_decode(&acq, buf.data(), 32, 1, 0, 31, prev + 31 * kP, 0, out);
 		EXPECT_EQ(out[0].lost, 1u);
 		EXPECT_GT(out[0].timestamp_ns, prev);
 	}
@@ -410,9 +410,9 @@ TEST(Max30102Acq, TimestampsNeverGoBackwards) {
 		// an anchor earlier than the burst's length (the first seconds after boot): not time 0
 		mxrt_acq acq{};
 		mxrt_acq_configure(&acq, MAX30102_MODE_SPO2, 100, 1, 411);
-		mxrt_acq_decode(&acq, buf.data(), 2, 0, 1, 50 * kMs, 0, out);
+		mxrt_acq_decode(&acq, buf.data(), 2, 0, 0, 1, 50 * kMs, 0, out);
 		prev = out[1].timestamp_ns;
-		mxrt_acq_decode(&acq, buf.data(), 32, 0, 31, 100 * kMs, 0, out);
+		mxrt_acq_decode(&acq, buf.data(), 32, 0, 0, 31, 100 * kMs, 0, out);
 		EXPECT_GT(out[0].timestamp_ns, prev);
 	}
 }
@@ -430,7 +430,7 @@ TEST(Max30102Acq, ClockDriftStaysBoundedWhileTimestampsIncrease) {
 		uint64_t t = 1'000'000'000, prev = 0, worst = 0; // t: when the next sample is taken
 		for (int b = 0; b < 2000; b++) {
 			const uint64_t newest = t + 31 * q;
-			mxrt_acq_decode(&acq, buf.data(), 32, 0, 31, newest, 0, out); // anchored at the truth
+			mxrt_acq_decode(&acq, buf.data(), 32, 0, 0, 31, newest, 0, out); // anchored at the truth
 			for (int i = 0; i < 32; i++) {
 				ASSERT_GT(out[i].timestamp_ns, prev) << q << " burst " << b << " sample " << i;
 				prev = out[i].timestamp_ns;
@@ -451,10 +451,10 @@ TEST(Max30102Acq, EstimatedGapPastTwoToThe32KeepsTheSequenceRule) {
 	mxrt_acq_configure(&acq, MAX30102_MODE_SPO2, 100, 1, 411);
 	std::vector<uint8_t> buf(6 * 32);
 	mxrt_max30102_record out[32];
-	mxrt_acq_decode(&acq, buf.data(), 1, 0, 0, 1'000'000'000, 0, out);
+	mxrt_acq_decode(&acq, buf.data(), 1, 0, 0, 0, 1'000'000'000, 0, out);
 	const mxrt_max30102_record a = out[0];
 	const uint64_t gap = (1ull << 32) + 100; // samples not read
-	mxrt_acq_decode(&acq, buf.data(), 32, 31, 31, a.timestamp_ns + (gap + 32) * 10 * kMs, 0, out);
+	mxrt_acq_decode(&acq, buf.data(), 32, 31, 0, 31, a.timestamp_ns + (gap + 32) * 10 * kMs, 0, out);
 	EXPECT_EQ(out[0].lost, 0xffffffffu);
 	EXPECT_EQ(out[0].seq, a.seq + 1 + out[0].lost);
 	EXPECT_EQ(acq.lost, uint64_t(out[0].lost)) << "the counter says what the records say";
@@ -474,7 +474,7 @@ TEST(Max30102Acq, OverflowPast31RightAfterARestartIsEstimatedFromTheStart) {
 	std::vector<uint8_t> buf(6 * 32);
 	mxrt_max30102_record out[32];
 	// 132 samples taken (the first one period after the start): 100 lost, the newest 32 read
-	mxrt_acq_decode(&acq, buf.data(), 32, 31, 31, start + 132 * 10 * kMs, 0, out);
+	mxrt_acq_decode(&acq, buf.data(), 32, 31, 0, 31, start + 132 * 10 * kMs, 0, out);
 	EXPECT_EQ(out[0].lost, 100u);
 	EXPECT_EQ(out[0].seq, 100u);
 	EXPECT_EQ(out[0].flags, MXRT_MAX30102_REC_FIFO_OVERFLOW | MXRT_MAX30102_REC_RESTART);
@@ -482,12 +482,12 @@ TEST(Max30102Acq, OverflowPast31RightAfterARestartIsEstimatedFromTheStart) {
 	// below the saturation the counter is exact, and the start says nothing more
 	ASSERT_EQ(mxrt_acq_applied(&acq, &c, 0), 0);
 	mxrt_acq_started(&acq, start);
-	mxrt_acq_decode(&acq, buf.data(), 32, 5, 31, start + 37 * 10 * kMs, 0, out);
+	mxrt_acq_decode(&acq, buf.data(), 32, 5, 0, 31, start + 37 * 10 * kMs, 0, out);
 	EXPECT_EQ(out[0].lost, 5u);
 	EXPECT_EQ(acq.lost_estimated, 1u);
 	// the start is the last configuration's only: a restart without one estimates nothing
 	mxrt_acq_configure(&acq, MAX30102_MODE_SPO2, 100, 1, 411);
-	mxrt_acq_decode(&acq, buf.data(), 32, 31, 31, start + 500 * 10 * kMs, 0, out);
+	mxrt_acq_decode(&acq, buf.data(), 32, 31, 0, 31, start + 500 * 10 * kMs, 0, out);
 	EXPECT_EQ(out[0].lost, 31u);
 }
 
@@ -497,7 +497,7 @@ TEST(Max30102Acq, HrModeIsRedOnly) {
 	EXPECT_EQ(mxrt_acq_sample_bytes(&acq), 3u);
 	const uint8_t b[3] = {0x01, 0x00, 0x00};
 	mxrt_max30102_record out[1];
-	mxrt_acq_decode(&acq, b, 1, 0, 0, 1000, 0, out);
+	mxrt_acq_decode(&acq, b, 1, 0, 0, 0, 1000, 0, out);
 	EXPECT_EQ(out[0].red, 0x10000u >> 3);
 	EXPECT_EQ(out[0].ir, 0u);
 	EXPECT_EQ(out[0].adc_bits, 15);
@@ -724,8 +724,10 @@ protected:
 	// mx_read_fifo_locked: the samples decoded into recs_ (0 if the chip was found reset);
 	// irq_ts: the hard IRQ's timestamp (0: polled, the watchdog)
 	// @data_at: when the FIFO data read starts (0: at @now, with the pointers), later when the
-	// thread was held off between the two transfers (preempted, a slow bus)
-	int Acquire(uint64_t now, uint8_t *status, uint64_t irq_ts = 0, uint64_t data_at = 0) {
+	// thread was held off between the two transfers (preempted, a slow bus); @look_at: when
+	// OVF_COUNTER and FIFO_RD_PTR are read again if mxrt_acq_roll_possible says so (0: then too)
+	int Acquire(uint64_t now, uint8_t *status, uint64_t irq_ts = 0, uint64_t data_at = 0,
+		    uint64_t look_at = 0) {
 		const std::vector<uint8_t> st = Read(MAX30102_REG_INT_STATUS1, 2, now);
 		const std::vector<uint8_t> ptr = Read(MAX30102_REG_FIFO_WR_PTR, 3, now);
 		*status = st[0];
@@ -734,10 +736,17 @@ protected:
 		const uint32_t n = mxrt_acq_unread(&acq_, st[0], ptr[0], ptr[1], ptr[2], now);
 		if (n == 0)
 			return 0;
-		const std::vector<uint8_t> buf = Read(MAX30102_REG_FIFO_DATA, n * mxrt_acq_sample_bytes(&acq_),
-						      data_at ? data_at : now);
+		const uint64_t done = data_at ? data_at : now;
+		const std::vector<uint8_t> buf = Read(MAX30102_REG_FIFO_DATA, n * mxrt_acq_sample_bytes(&acq_), done);
+		uint32_t rolled = 0;
+		if (mxrt_acq_roll_possible(&acq_, n, now, done)) {
+			const uint64_t at = look_at ? look_at : done;
+			const std::vector<uint8_t> again = Read(MAX30102_REG_OVF_COUNTER, 2, at);
+			rolled = mxrt_acq_rolled(&acq_, n, ptr[2], again[0], again[1], now, done);
+			looks_++;
+		}
 		recs_.assign(n, mxrt_max30102_record{});
-		mxrt_acq_burst(&acq_, buf.data(), n, st[0], ptr[1], irq_ts, now, recs_.data());
+		mxrt_acq_burst(&acq_, buf.data(), n, st[0], ptr[1], rolled, irq_ts, now, recs_.data());
 		all_.insert(all_.end(), recs_.begin(), recs_.end());
 		return int(n);
 	}
@@ -795,6 +804,7 @@ protected:
 	std::vector<mxrt_max30102_record> recs_;
 	std::vector<mxrt_max30102_record> all_; // every record since the ramp started
 	uint64_t ramp_start_ = 0;
+	uint32_t looks_ = 0; // FIFO_RD_PTR read again after a burst (mxrt_acq_roll_possible)
 };
 
 // WR == RD with OVF_COUNTER 0 is empty or exactly full, and the shutdown before a drain clears
@@ -1027,16 +1037,101 @@ TEST_F(Max30102PowerCycle, DISABLED_AnEstimatedGapCountsNoSampleThatWasNotLost) 
 
 // The thread read status and pointers (17 unread) and was then held off before the FIFO data read
 // (preempted, or its I2C completion late): 20 more samples came, the FIFO rolled over 5 times and
-// OVF_COUNTER said 5, but popping the first sample cleared it (DS p.13). The burst read is the
-// 17 oldest left (samples 6..22), numbered and stamped as samples 1..17, and the 5 lost are
-// counted nowhere. Only a read after the burst can tell (FIFO_RD_PTR moved 5 more than popped).
-TEST_F(Max30102PowerCycle, DISABLED_SamplesRolledOverBeforeTheFirstPopAreCounted) {
+// OVF_COUNTER said 5, but popping the first sample cleared it (DS p.13). The burst read is the 17
+// oldest left (samples 6..22): without the look after it they were numbered and stamped as
+// samples 1..17 and the 5 lost counted nowhere. FIFO_RD_PTR, read again, moved 5 more than popped.
+TEST_F(Max30102PowerCycle, SamplesRolledOverBeforeTheFirstPopAreCounted) {
 	ASSERT_NO_FATAL_FAILURE(StartRamp(kT0 + 1000 * kMs));
 	uint8_t status;
 	ASSERT_EQ(Acquire(Taken(17) + kMs, &status, Taken(17), Taken(37) + kMs), 17);
+	EXPECT_EQ(looks_, 1u);
+	EXPECT_EQ(recs_[0].lost, 5u);
+	EXPECT_EQ(acq_.late_rollovers, 1u);
 	// samples 23..37 are left; A_FULL again at 39
 	ASSERT_EQ(Acquire(Taken(39) + kMs, &status, Taken(39)), 17);
+	EXPECT_EQ(looks_, 1u) << "a burst read on time costs no second look";
 	ExpectRecordsTrue();
+	EXPECT_EQ(acq_.lost, 5u);
+}
+
+// Held off for more than a FIFO of periods past the free space: FIFO_RD_PTR wrapped (60 rolled
+// over, it moved 28 more than popped); the time since the pointer read says how many FIFOs.
+TEST_F(Max30102PowerCycle, RolledOverMoreThanAFifoAreCountedByTheTime) {
+	uint8_t status;
+	uint64_t t0 = kT0;
+	for (uint32_t rolled : {31u, 32u, 33u, 60u, 100u}) {
+		SCOPED_TRACE(rolled);
+		t0 += 10'000 * kMs;
+		ASSERT_NO_FATAL_FAILURE(StartRamp(t0));
+		ASSERT_EQ(Acquire(Taken(17) + kMs, &status, Taken(17), Taken(32 + rolled) + kMs), 17);
+		EXPECT_EQ(recs_[0].lost, rolled);
+		ASSERT_EQ(Acquire(Taken(32 + rolled + 17) + kMs, &status), 32);
+		ExpectRecordsTrue();
+	}
+}
+
+// Rolled over after the burst's last pop as well (the look came late): those are in OVF_COUNTER,
+// which the next burst reads and counts; the look counts only the ones before the last pop.
+TEST_F(Max30102PowerCycle, RolledOverAfterTheLastPopAreLeftToTheNextBurst) {
+	ASSERT_NO_FATAL_FAILURE(StartRamp(kT0 + 1000 * kMs));
+	uint8_t status;
+	// 5 roll over before the data read; 15 left (23..37); 20 more by the look: 3 roll over
+	ASSERT_EQ(Acquire(Taken(17) + kMs, &status, Taken(17), Taken(37) + kMs, Taken(57) + kMs), 17);
+	EXPECT_EQ(recs_[0].lost, 5u);
+	ASSERT_EQ(Acquire(Taken(59) + kMs, &status, Taken(39)), 32);
+	EXPECT_EQ(recs_[0].lost, 5u) << "3 before the look, 2 after it";
+	ExpectRecordsTrue();
+	EXPECT_EQ(acq_.lost, 10u);
+}
+
+// An overflow burst reads a full FIFO: a sample taken before its first pop rolls over too, and
+// OVF_COUNTER loses it at the pop. A burst of 31 or 32 always looks again; it finds 0 or 1.
+TEST_F(Max30102PowerCycle, AFullFifoIsLookedAtAgainAfterItsRead) {
+	ASSERT_NO_FATAL_FAILURE(StartRamp(kT0 + 1000 * kMs));
+	uint8_t status;
+	ASSERT_EQ(Acquire(Taken(17) + kMs, &status, Taken(17)), 17);
+	ASSERT_EQ(looks_, 0u);
+	// 10 lost by the pointer read; one more before the data read's first pop
+	ASSERT_EQ(Acquire(Taken(59) + kMs, &status, 0, Taken(60) + kMs), 32);
+	EXPECT_EQ(looks_, 1u);
+	EXPECT_EQ(recs_[0].lost, 11u);
+	ASSERT_EQ(Acquire(Taken(92) + kMs, &status, 0, Taken(92) + 2 * kMs), 32);
+	EXPECT_EQ(looks_, 2u);
+	ExpectRecordsTrue();
+}
+
+// When no sample can have rolled over, nothing is read again: the look costs a transfer only
+// when the time from the pointer read to the last pop reaches the free space (the chip's clock
+// taken 1/16 fast), always for 31 or 32, and never in a drain after the shutdown.
+TEST(Max30102Acq, RollOverIsLookedForOnlyWhenTheTimeAllowsIt) {
+	mxrt_acq acq{};
+	mxrt_acq_configure(&acq, MAX30102_MODE_SPO2, 100, 1, 411); // 10 ms
+	const uint64_t t = 1'000'000'000;
+	// 17 read: 15 free, a 16th sample needs 15 periods (14 at least, after the first)
+	EXPECT_FALSE(mxrt_acq_roll_possible(&acq, 17, t, t + 100 * kMs));
+	EXPECT_FALSE(mxrt_acq_roll_possible(&acq, 17, t, t + 131 * kMs));
+	EXPECT_TRUE(mxrt_acq_roll_possible(&acq, 17, t, t + 132 * kMs));
+	EXPECT_FALSE(mxrt_acq_roll_possible(&acq, 1, t, t + 280 * kMs));
+	EXPECT_TRUE(mxrt_acq_roll_possible(&acq, 31, t, t));
+	EXPECT_TRUE(mxrt_acq_roll_possible(&acq, 32, t, t));
+	EXPECT_FALSE(mxrt_acq_roll_possible(&acq, 0, t, t + 1000 * kMs));
+	EXPECT_FALSE(mxrt_acq_roll_possible(&acq, 33, t, t)) << "no such burst";
+	mxrt_acq_stopping(&acq);
+	EXPECT_FALSE(mxrt_acq_roll_possible(&acq, 32, t, t + 1000 * kMs)) << "the shutdown stopped sampling";
+	// the count: FIFO_RD_PTR beyond the pops, less what OVF_COUNTER holds since the last pop
+	EXPECT_EQ(mxrt_acq_rolled(&acq, 17, 3, 0, 20, t, t + 1 * kMs), 0u);
+	EXPECT_EQ(mxrt_acq_rolled(&acq, 17, 3, 0, 25, t, t + 200 * kMs), 5u);
+	EXPECT_EQ(mxrt_acq_rolled(&acq, 17, 3, 2, 25, t, t + 200 * kMs), 3u);
+	EXPECT_EQ(mxrt_acq_rolled(&acq, 17, 20, 0, 10, t, t + 200 * kMs), 5u) << "the pointer wraps at 32";
+	EXPECT_EQ(mxrt_acq_rolled(&acq, 32, 9, 0, 9, t, t + 2 * kMs), 0u);
+	EXPECT_EQ(mxrt_acq_rolled(&acq, 32, 9, 0, 10, t, t + 12 * kMs), 1u);
+	// 28 more than popped after 75 periods: 60 (15 free), not 28 or 92
+	EXPECT_EQ(mxrt_acq_rolled(&acq, 17, 3, 0, 20 + 28, t, t + 750 * kMs), 60u);
+	EXPECT_EQ(mxrt_acq_rolled(&acq, 17, 3, 31, 20 + 28, t, t + 750 * kMs), 61u)
+		<< "31 or more since the pop: by the time, at most";
+	// the time bounds only the samples before the last pop: 3 rolled over before it (5 periods
+	// after the pointers, 15 free), 20 after (OVF_COUNTER)
+	EXPECT_EQ(mxrt_acq_rolled(&acq, 17, 3, 20, 20 + 23, t, t + 170 * kMs), 3u);
 }
 
 // A configuration whose writes failed part-way leaves the chip STALE and shut down, its FIFO read
@@ -1222,7 +1317,7 @@ TEST(Max30102Bus, StuckSequenceIsRecoveredThenTheChipReinitialised) {
 	EXPECT_EQ(mxrt_irq_health_thread(&h, &b, &acq, 1, t + 2 * kMs), 0u);
 	mxrt_max30102_record r[1];
 	const uint8_t sample[6] = {};
-	mxrt_acq_decode(&acq, sample, 1, 0, 0, t, 0, r);
+	mxrt_acq_decode(&acq, sample, 1, 0, 0, 0, t, 0, r);
 	EXPECT_TRUE(r[0].flags & MXRT_MAX30102_REC_RESTART) << "readers see the chip was restarted";
 
 	// an adapter without a bus recovery: counted, the adapter's own timeout ends the transfer
