@@ -161,6 +161,8 @@ void mxrt_acq_configure(mxrt_acq *acq, mxrt_u32 mode, mxrt_u32 sample_rate_hz, m
 	acq->restart = 1;
 	acq->last_ts = 0;
 	acq->start_ts = 0; // mxrt_acq_started says when, once the configuration was written
+	acq->next_rd = 0;  // the configuration writes clear the FIFO pointers
+	acq->next_rd_known = 1;
 }
 
 int mxrt_acq_applied(mxrt_acq *acq, const mxrt_max30102_config *c, int err) noexcept {
@@ -277,6 +279,11 @@ mxrt_u32 mxrt_acq_sample_bytes(const mxrt_acq *acq) noexcept {
 	return acq->channels * MAX30102_BYTES_PER_CHANNEL;
 }
 
+constexpr u32 kGapUnknown = 0xffffffffu;
+static void Decode(mxrt_acq *acq, const mxrt_u8 *buf, mxrt_u32 n, mxrt_u32 ovf, mxrt_u32 rolled,
+		   mxrt_u32 gap_mod, mxrt_u32 anchor, mxrt_u64 anchor_ts, int anchor_is_irq,
+		   mxrt_max30102_record *out);
+
 // The chip's clock may run fast by a few percent: a period as short as 15/16 of the nominal one is
 // assumed wherever a count of samples taken must not be underestimated.
 int mxrt_acq_roll_possible(const mxrt_acq *acq, mxrt_u32 n, mxrt_u64 look_ts, mxrt_u64 done_ts) noexcept {
@@ -351,15 +358,32 @@ mxrt_acq_anchor mxrt_acq_choose_anchor(const mxrt_acq *acq, mxrt_u32 n, mxrt_u8 
 }
 
 void mxrt_acq_burst(mxrt_acq *acq, const mxrt_u8 *buf, mxrt_u32 n, mxrt_u8 status1, mxrt_u8 ovf,
-		    mxrt_u32 rolled, mxrt_u64 irq_ts, mxrt_u64 read_ts, mxrt_max30102_record *out) noexcept {
+		    mxrt_u8 rd, mxrt_u32 rolled, mxrt_u64 irq_ts, mxrt_u64 read_ts,
+		    mxrt_max30102_record *out) noexcept {
+	const bool rolled_known = rolled != MXRT_ACQ_ROLLED_UNKNOWN;
+	if (!rolled_known)
+		rolled = 0;
 	const mxrt_acq_anchor a = mxrt_acq_choose_anchor(acq, n, status1, FifoPtr::Get(ovf), rolled, irq_ts, read_ts);
-	mxrt_acq_decode(acq, buf, n, FifoPtr::Get(ovf), rolled, a.index, a.ts, int(a.is_irq), out);
+	// Since the last burst's last pop FIFO_RD_PTR moved only by roll-overs: their count modulo 32,
+	// whatever OVF_COUNTER (saturated at 31) says.
+	const u32 gap_mod = acq->next_rd_known ? FifoPtr::Get(u8(rd - acq->next_rd)) : kGapUnknown;
+	Decode(acq, buf, n, FifoPtr::Get(ovf), rolled, gap_mod, a.index, a.ts, int(a.is_irq), out);
 	acq->last_read_ts = Max(acq->last_read_ts, read_ts); // an interrupt before it is not the next one's
+	// where the next burst's first sample is, unless a roll-over went uncounted
+	acq->next_rd = FifoPtr::Get(u8(rd + rolled + n));
+	acq->next_rd_known = rolled_known;
 }
 
 void mxrt_acq_decode(mxrt_acq *acq, const mxrt_u8 *buf, mxrt_u32 n, mxrt_u32 ovf, mxrt_u32 rolled,
 		     mxrt_u32 anchor, mxrt_u64 anchor_ts, int anchor_is_irq,
 		     mxrt_max30102_record *out) noexcept {
+	Decode(acq, buf, n, ovf, rolled, kGapUnknown, anchor, anchor_ts, anchor_is_irq, out);
+}
+
+// @gap_mod: the samples lost before the pointer read, modulo 32 (kGapUnknown: not known).
+static void Decode(mxrt_acq *acq, const mxrt_u8 *buf, mxrt_u32 n, mxrt_u32 ovf, mxrt_u32 rolled,
+		   mxrt_u32 gap_mod, mxrt_u32 anchor, mxrt_u64 anchor_ts, int anchor_is_irq,
+		   mxrt_max30102_record *out) {
 	if (n == 0)
 		return;
 	const u64 p = acq->period_ns;
@@ -372,15 +396,36 @@ void mxrt_acq_decode(mxrt_acq *acq, const mxrt_u8 *buf, mxrt_u32 n, mxrt_u32 ovf
 	const u64 before = SampleBefore(acq);
 	if (rolled > 0)
 		acq->late_rollovers++;
-	if (ovf > 0 && before != 0) {
-		// OVF_COUNTER stops at 31: estimate longer gaps from the time between the bursts.
-		const u64 span = first_by_anchor > before ? first_by_anchor - before : 0;
-		const u64 by_time = (span + p / 2) / p;
-		if (ovf >= 31 && by_time > 1 && by_time - 1 > lost) {
-			// A record's lost is 32 bits: seq skips what it says (b.seq == a.seq + 1 + b.lost)
-			lost = Min<u64>(by_time - 1, 0xffffffffull);
-			acq->lost_estimated++;
+	if (ovf < 31 && gap_mod != kGapUnknown) {
+		// FIFO_RD_PTR moved beyond the roll-overs OVF_COUNTER shows: a FIFO read that failed
+		// part-way popped samples (and cleared the counter of those before them), or a
+		// roll-over went uncounted. Lost all the same, and now said.
+		const u32 unseen = FifoPtr::Get(u8(gap_mod - ovf));
+		lost += unseen;
+		acq->lost_unseen += unseen;
+	}
+	if (ovf >= 31) {
+		// OVF_COUNTER stops at 31. With FIFO_RD_PTR's count modulo 32 the time between the
+		// bursts only picks how many FIFOs more (exact while it is off by less than 16 periods);
+		// without it, the time alone says, to the nearest period (one high when the read that
+		// anchors the burst came over half a period after its newest sample).
+		u64 at_ptr = 31;
+		if (gap_mod != kGapUnknown)
+			at_ptr = gap_mod >= 31 ? gap_mod : gap_mod + MAX30102_FIFO_DEPTH;
+		if (before != 0) {
+			const u64 span = first_by_anchor > before ? first_by_anchor - before : 0;
+			const u64 by_time = (span + p / 2) / p; // lost + 1
+			const u64 est = by_time > 1 + rolled ? by_time - 1 - rolled : 0;
+			if (gap_mod == kGapUnknown)
+				at_ptr = Max<u64>(at_ptr, est);
+			else
+				while (est > at_ptr + MAX30102_FIFO_DEPTH / 2)
+					at_ptr += MAX30102_FIFO_DEPTH;
 		}
+		if (at_ptr > 31)
+			acq->lost_estimated++;
+		// A record's lost is 32 bits: seq skips what it says (b.seq == a.seq + 1 + b.lost)
+		lost = Min<u64>(at_ptr + rolled, 0xffffffffull);
 	}
 	u64 first = first_by_anchor;
 	if (acq->last_ts != 0 && lost == 0) {

@@ -121,9 +121,13 @@ struct mxrt_acq {
 	mxrt_u64 last_ts; /* timestamp of the last record, 0 = none since restart */
 	mxrt_u64 start_ts; /* when the restart started sampling (mxrt_acq_started), 0 = not known */
 	mxrt_u64 last_read_ts; /* when the last burst's pointers were read (mxrt_acq_burst), 0 = none */
+	/* FIFO_RD_PTR after the last burst's last pop (the configuration's 0 after a restart), if
+	 * next_rd_known (not after a look that failed: mxrt_acq_burst) */
+	mxrt_u32 next_rd, next_rd_known;
 	/* counters */
 	mxrt_u64 samples, bursts, fifo_overflows, lost, lost_estimated, reanchors, max_backlog;
 	mxrt_u64 late_rollovers; /* bursts whose FIFO rolled over after its pointers were read */
+	mxrt_u64 lost_unseen; /* lost samples OVF_COUNTER did not show: FIFO_RD_PTR moved beyond it */
 	mxrt_u64 chip_resets; /* power-on resets found while RUNNING (mxrt_acq_status_seen, _mode_seen) */
 };
 
@@ -280,10 +284,21 @@ struct mxrt_acq_anchor mxrt_acq_choose_anchor(const struct mxrt_acq *acq, mxrt_u
 void mxrt_acq_decode(struct mxrt_acq *acq, const mxrt_u8 *buf, mxrt_u32 n, mxrt_u32 ovf,
 		     mxrt_u32 rolled, mxrt_u32 anchor, mxrt_u64 anchor_ts, int anchor_is_irq,
 		     struct mxrt_max30102_record *out) MXRT_NOEXCEPT;
-/* A burst as the driver reads it: mxrt_acq_decode at mxrt_acq_choose_anchor of the same arguments. */
+/*
+ * A burst as the driver reads it: mxrt_acq_decode at mxrt_acq_choose_anchor of the same arguments,
+ * @ovf and @rd as read with the pointers, @rolled from mxrt_acq_rolled (0 without a look;
+ * MXRT_ACQ_ROLLED_UNKNOWN: the look failed, counted as 0). Since the last burst's last pop only
+ * roll-overs and the pops of a FIFO read that failed part-way move FIFO_RD_PTR: its move is the
+ * samples lost before this burst, modulo 32. Below OVF_COUNTER's 31 what it moved beyond the
+ * counter is lost too (lost_unseen); at 31 the time between the bursts only says how many FIFOs
+ * more (a FIFO read that failed part-way on a real bus is found so at the next burst). Unknown
+ * after a failed look, until the next burst.
+ */
+#define MXRT_ACQ_ROLLED_UNKNOWN 0xffffffffu
 void mxrt_acq_burst(struct mxrt_acq *acq, const mxrt_u8 *buf, mxrt_u32 n, mxrt_u8 status1,
-		    mxrt_u8 ovf, mxrt_u32 rolled, mxrt_u64 irq_ts, mxrt_u64 read_ts,
+		    mxrt_u8 ovf, mxrt_u8 rd, mxrt_u32 rolled, mxrt_u64 irq_ts, mxrt_u64 read_ts,
 		    struct mxrt_max30102_record *out) MXRT_NOEXCEPT;
+
 
 /* ---- the interrupt's health: stuck and lost interrupts ---------------------------------------- */
 

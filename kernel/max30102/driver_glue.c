@@ -543,22 +543,24 @@ static int mx_read_fifo_locked(struct mx_dev *md, u64 irq_ts, u8 *status)
 	err = regmap_noinc_read(md->map, MAX30102_REG_FIFO_DATA, md->burst,
 				n * mxrt_acq_sample_bytes(&md->acq));
 	if (err)
-		goto io_error;
+		goto io_error; /* what it popped, the next burst finds in FIFO_RD_PTR */
 	/*
 	 * Held off for longer than the free space lasts, the FIFO rolled over before the first pop
 	 * cleared OVF_COUNTER: FIFO_RD_PTR, read again, says how many (mxrt_acq_roll_possible). The
 	 * samples are out of the chip: a failed look is counted as an I/O error, and the burst is
-	 * published as read.
+	 * published as read (the next overflow past 31 is then counted by the time alone).
 	 */
 	done = ktime_get_ns();
 	if (mxrt_acq_roll_possible(&md->acq, n, look, done)) {
 		err = regmap_bulk_read(md->map, MAX30102_REG_OVF_COUNTER, again, 2);
-		if (!err)
+		if (!err) {
 			rolled = mxrt_acq_rolled(&md->acq, n, ptr[2], again[0], again[1], now, done);
-		else
+		} else {
 			mx_io(md, err);
+			rolled = MXRT_ACQ_ROLLED_UNKNOWN;
+		}
 	}
-	mxrt_acq_burst(&md->acq, md->burst, n, st[0], ptr[1], rolled, irq_ts, now, md->recs);
+	mxrt_acq_burst(&md->acq, md->burst, n, st[0], ptr[1], ptr[2], rolled, irq_ts, now, md->recs);
 	ring = rcu_dereference_protected(md->sh->ring, lockdep_is_held(&md->lock));
 	mxrt_ring_push_n(ring, md->recs, n);
 	wake_up_interruptible_poll(&md->sh->wq, EPOLLIN | EPOLLRDNORM);
@@ -1783,9 +1785,9 @@ static int mx_stats_show(struct seq_file *s, void *unused)
 		   READ_ONCE(h->polls), atomic64_read(&md->st.i2c_errors), acq.bursts, acq.max_backlog,
 		   boosts);
 	seq_printf(s, "samples: %llu\nfifo_overflows: %llu\nfifo_lost: %llu\nfifo_lost_estimated: %llu\n"
-		   "fifo_late_rollovers: %llu\nreanchors: %llu\nnext_seq: %llu\nchip_resets: %llu\n",
-		   acq.samples, acq.fifo_overflows, acq.lost, acq.lost_estimated, acq.late_rollovers,
-		   acq.reanchors, acq.next_seq, acq.chip_resets);
+		   "fifo_late_rollovers: %llu\nfifo_lost_unseen: %llu\nreanchors: %llu\nnext_seq: %llu\n"
+		   "chip_resets: %llu\n", acq.samples, acq.fifo_overflows, acq.lost, acq.lost_estimated,
+		   acq.late_rollovers, acq.lost_unseen, acq.reanchors, acq.next_seq, acq.chip_resets);
 	seq_printf(s, "ring_size: %u\nring_head: %llu\nring_resizes: %lld\nreaders: %d\n"
 		   "reader_overruns_closed: %lld\nreader_lost_closed: %lld\n", size, head,
 		   atomic64_read(&md->st.resizes), atomic_read(&sh->readers), atomic64_read(&sh->overruns),

@@ -277,7 +277,7 @@ TEST(Max30102Acq, AnchorIsTheIrqSampleOrTheNewest) {
 	// the burst a driver reads after an A_FULL interrupt: the IRQ sample carries the IRQ time
 	std::vector<uint8_t> buf(6 * 18);
 	mxrt_max30102_record out[18];
-	mxrt_acq_burst(&acq, buf.data(), 18, MAX30102_INT_A_FULL, 0, 0, irq, read, out);
+	mxrt_acq_burst(&acq, buf.data(), 18, MAX30102_INT_A_FULL, 0, 0, 0, irq, read, out);
 	EXPECT_EQ(out[16].timestamp_ns, irq);
 	EXPECT_TRUE(out[16].flags & MXRT_MAX30102_REC_IRQ);
 	EXPECT_EQ(out[17].timestamp_ns, irq + 10 * kMs);
@@ -348,12 +348,13 @@ TEST(Max30102Acq, LateIrqThreadAfterAnOnTimeIrqStampsAndCountsWhatTheFifoKept) {
 		std::vector<uint8_t> buf(6 * 32);
 		mxrt_max30102_record out[32];
 		// samples 0..16, read on time
-		mxrt_acq_burst(&acq, buf.data(), 17, MAX30102_INT_A_FULL, 0, 0, t(16), t(16) + p / 10, out);
+		mxrt_acq_burst(&acq, buf.data(), 17, MAX30102_INT_A_FULL, 0, 0, 0, t(16), t(16) + p / 10, out);
 		ASSERT_EQ(out[16].seq, 16u);
 		ASSERT_EQ(out[16].timestamp_ns, t(16));
 		// A_FULL at sample 33, on time; the thread reads after sample 17 + lost + 31
 		const uint64_t first = 17 + lost;
-		mxrt_acq_burst(&acq, buf.data(), 32, MAX30102_INT_A_FULL, uint8_t(lost < 31 ? lost : 31), 0, t(33),
+		mxrt_acq_burst(&acq, buf.data(), 32, MAX30102_INT_A_FULL, uint8_t(lost < 31 ? lost : 31),
+			       uint8_t((17 + lost) & 31), 0, t(33),
 			       t(first + 31) + p / 10, out);
 		EXPECT_EQ(out[0].lost, lost) << lost;
 		EXPECT_EQ(out[0].seq, first) << lost;
@@ -746,7 +747,7 @@ protected:
 			looks_++;
 		}
 		recs_.assign(n, mxrt_max30102_record{});
-		mxrt_acq_burst(&acq_, buf.data(), n, st[0], ptr[1], rolled, irq_ts, now, recs_.data());
+		mxrt_acq_burst(&acq_, buf.data(), n, st[0], ptr[1], ptr[2], rolled, irq_ts, now, recs_.data());
 		all_.insert(all_.end(), recs_.begin(), recs_.end());
 		return int(n);
 	}
@@ -1022,16 +1023,55 @@ TEST_F(Max30102PowerCycle, ResetBeforeAReconfigurationIsFoundAtItsDrain) {
 	EXPECT_EQ(all_.size(), 17u) << "nothing read from the reset chip's FIFO";
 }
 
-// OVF_COUNTER saturated: the gap is estimated from the time between the last record (here
-// anchored at its IRQ, exact) and the burst, which is anchored at the read (its newest sample
-// taken up to a period before). Rounded to the nearest period, a read more than half a period
-// after the newest sample counts one sample more than the chip lost.
-TEST_F(Max30102PowerCycle, DISABLED_AnEstimatedGapCountsNoSampleThatWasNotLost) {
+// OVF_COUNTER saturated: FIFO_RD_PTR moved once per sample lost since the last burst's last pop,
+// which gives the count modulo 32; the time between the last record (here anchored at its IRQ,
+// exact) and the burst (anchored at the read, its newest sample taken up to a period before)
+// only picks how many FIFOs. Rounded from the time alone, a read more than half a period after
+// the newest sample counted one sample more than the chip lost.
+TEST_F(Max30102PowerCycle, AnEstimatedGapCountsNoSampleThatWasNotLost) {
 	ASSERT_NO_FATAL_FAILURE(StartRamp(kT0 + 1000 * kMs));
 	uint8_t status;
 	ASSERT_EQ(Acquire(Taken(17), &status, Taken(17)), 17);
 	// A_FULL at 34; the thread reads after sample 149, 6 ms after it: 132 taken, 100 lost
 	ASSERT_EQ(Acquire(Taken(149) + 6 * kMs, &status, Taken(34)), 32);
+	ExpectRecordsTrue();
+}
+
+// ... for any number lost past 31 and wherever in the period the read comes.
+TEST_F(Max30102PowerCycle, OverflowPast31IsExactWhateverTheReadsPhase) {
+	uint64_t t0 = kT0;
+	for (uint64_t lost : {31u, 32u, 33u, 47u, 48u, 63u, 64u, 100u, 900u}) { // the ramp has 1000
+		for (uint64_t tenths : {0u, 1u, 4u, 5u, 6u, 9u}) {
+			SCOPED_TRACE(testing::Message() << lost << " lost, read " << tenths << "/10 period late");
+			t0 += 100'000 * kMs;
+			ASSERT_NO_FATAL_FAILURE(StartRamp(t0));
+			uint8_t status;
+			ASSERT_EQ(Acquire(Taken(17) + tenths * kMs, &status, Taken(17)), 17);
+			ASSERT_EQ(Acquire(Taken(17 + lost + 32) + tenths * kMs, &status, Taken(34)), 32);
+			ExpectRecordsTrue();
+			EXPECT_EQ(acq_.lost_unseen, 0u);
+		}
+	}
+}
+
+// A FIFO read that failed part-way (on a real bus: a NAK, a timeout after some bytes) had popped
+// samples, and with the first pop cleared OVF_COUNTER of those rolled over before it. The next
+// burst finds them in FIFO_RD_PTR: lost, counted (lost_unseen), the stream's seq right.
+TEST_F(Max30102PowerCycle, SamplesAFailedReadPoppedAreCounted) {
+	ASSERT_NO_FATAL_FAILURE(StartRamp(kT0 + 1000 * kMs));
+	uint8_t status;
+	ASSERT_EQ(Acquire(Taken(17) + kMs, &status, Taken(17)), 17);
+	Read(MAX30102_REG_FIFO_DATA, 3 * 6, Taken(20) + kMs); // popped 18..20, then failed
+	// 21..37: A_FULL at 17 unread again
+	ASSERT_EQ(Acquire(Taken(37) + kMs, &status, Taken(37)), 17);
+	EXPECT_EQ(recs_[0].lost, 3u);
+	EXPECT_EQ(acq_.lost_unseen, 3u);
+	// late: 5 rolled over (38..42 out, OVF_COUNTER 5), a read popped 43 and 44 and failed (the
+	// counter cleared), 1 more rolled over (45; OVF_COUNTER 1): 8 lost, 1 of them shown
+	Read(MAX30102_REG_FIFO_DATA, 2 * 6, Taken(37 + 32 + 5) + kMs);
+	ASSERT_EQ(Acquire(Taken(37 + 32 + 8) + kMs, &status), 32);
+	EXPECT_EQ(recs_[0].lost, 8u);
+	EXPECT_EQ(acq_.lost_unseen, 10u);
 	ExpectRecordsTrue();
 }
 
@@ -1103,6 +1143,25 @@ TEST_F(Max30102PowerCycle, AFullFifoIsLookedAtAgainAfterItsRead) {
 // When no sample can have rolled over, nothing is read again: the look costs a transfer only
 // when the time from the pointer read to the last pop reaches the free space (the chip's clock
 // taken 1/16 fast), always for 31 or 32, and never in a drain after the shutdown.
+// A look that failed leaves FIFO_RD_PTR after the burst unknown: the next burst counts by
+// OVF_COUNTER and the time only, and knows it again after its own read.
+TEST(Max30102Acq, AFailedLookForgetsTheReadPointerForOneBurst) {
+	mxrt_acq acq{};
+	mxrt_acq_configure(&acq, MAX30102_MODE_SPO2, 100, 1, 411);
+	EXPECT_TRUE(acq.next_rd_known) << "the configuration cleared the pointers";
+	std::vector<uint8_t> buf(6 * 32);
+	mxrt_max30102_record out[32];
+	mxrt_acq_burst(&acq, buf.data(), 17, 0, 0, 0, MXRT_ACQ_ROLLED_UNKNOWN, 0, 1'000'000'000, out);
+	EXPECT_FALSE(acq.next_rd_known);
+	EXPECT_EQ(out[0].lost, 0u) << "counted as 0";
+	mxrt_acq_burst(&acq, buf.data(), 17, 0, 0, 22, 0, 0, 1'170'000'000, out);
+	EXPECT_EQ(out[0].lost, 0u) << "FIFO_RD_PTR says nothing now";
+	EXPECT_TRUE(acq.next_rd_known);
+	EXPECT_EQ(acq.next_rd, 7u);
+	mxrt_acq_burst(&acq, buf.data(), 17, 0, 0, 9, 0, 0, 1'360'000'000, out);
+	EXPECT_EQ(out[0].lost, 2u) << "and again";
+}
+
 TEST(Max30102Acq, RollOverIsLookedForOnlyWhenTheTimeAllowsIt) {
 	mxrt_acq acq{};
 	mxrt_acq_configure(&acq, MAX30102_MODE_SPO2, 100, 1, 411); // 10 ms
