@@ -280,6 +280,15 @@ mxrt_u32 mxrt_acq_sample_bytes(const mxrt_acq *acq) noexcept {
 }
 
 constexpr u32 kGapUnknown = 0xffffffffu;
+
+// @count plus the whole FIFOs (32 each) that bring it nearest to @est, never less than @count: a
+// count known modulo 32 (from FIFO_RD_PTR) and roughly (from the time). No loop: @est can be
+// days of periods.
+static u64 NearestFifo(u64 count, u64 est) {
+	if (est <= count + MAX30102_FIFO_DEPTH / 2)
+		return count;
+	return count + (est - count + MAX30102_FIFO_DEPTH / 2 - 1) / MAX30102_FIFO_DEPTH * MAX30102_FIFO_DEPTH;
+}
 static void Decode(mxrt_acq *acq, const mxrt_u8 *buf, mxrt_u32 n, mxrt_u32 ovf, mxrt_u32 rolled,
 		   mxrt_u32 gap_mod, mxrt_u32 anchor, mxrt_u64 anchor_ts, int anchor_is_irq,
 		   mxrt_max30102_record *out);
@@ -317,8 +326,7 @@ mxrt_u32 mxrt_acq_rolled(const mxrt_acq *acq, mxrt_u32 n, mxrt_u8 rd, mxrt_u8 ov
 		const u64 by_time = taken > free ? taken - free : 0;
 		if (after >= 31)
 			before = by_time;
-		while (by_time > before + MAX30102_FIFO_DEPTH / 2)
-			before += MAX30102_FIFO_DEPTH;
+		before = NearestFifo(before, by_time);
 	}
 	return u32(Min<u64>(before, 0xffffffffull));
 }
@@ -416,11 +424,7 @@ static void Decode(mxrt_acq *acq, const mxrt_u8 *buf, mxrt_u32 n, mxrt_u32 ovf, 
 			const u64 span = first_by_anchor > before ? first_by_anchor - before : 0;
 			const u64 by_time = (span + p / 2) / p; // lost + 1
 			const u64 est = by_time > 1 + rolled ? by_time - 1 - rolled : 0;
-			if (gap_mod == kGapUnknown)
-				at_ptr = Max<u64>(at_ptr, est);
-			else
-				while (est > at_ptr + MAX30102_FIFO_DEPTH / 2)
-					at_ptr += MAX30102_FIFO_DEPTH;
+			at_ptr = gap_mod == kGapUnknown ? Max<u64>(at_ptr, est) : NearestFifo(at_ptr, est);
 		}
 		if (at_ptr > 31)
 			acq->lost_estimated++;

@@ -1162,6 +1162,25 @@ TEST(Max30102Acq, AFailedLookForgetsTheReadPointerForOneBurst) {
 	EXPECT_EQ(out[0].lost, 2u) << "and again";
 }
 
+// A gap of days (reads failing for that long) with FIFO_RD_PTR known: the FIFOs are counted in
+// one step (the kernel must not loop over them), and lost stops at 2^32 - 1, seq following it.
+TEST(Max30102Acq, AGapOfDaysIsCountedInOneStep) {
+	mxrt_acq acq{};
+	mxrt_acq_configure(&acq, MAX30102_MODE_SPO2, 3200, 1, 69);
+	const uint64_t p = acq.period_ns, t0 = 1'000'000'000;
+	std::vector<uint8_t> buf(6 * 32);
+	mxrt_max30102_record out[32];
+	mxrt_acq_burst(&acq, buf.data(), 17, 0, 0, 0, 0, 0, t0 + 16 * p, out);
+	for (uint64_t gap : {1000ull, 5'000'000'000ull}) { // 5e9 periods: 18 days at 3200 Hz
+		const uint64_t seq = out[16].seq, ts = out[16].timestamp_ns;
+		const uint8_t rd = uint8_t((acq.next_rd + gap) & 31);
+		mxrt_acq_burst(&acq, buf.data(), 32, 0, 31, rd, 0, 0, ts + (gap + 32) * p, out);
+		EXPECT_EQ(out[0].lost, std::min<uint64_t>(gap, 0xffffffffull)) << gap;
+		EXPECT_EQ(out[0].seq, seq + 1 + out[0].lost) << gap << ": the sequence rule, with lost capped";
+		mxrt_acq_burst(&acq, buf.data(), 17, 0, 0, uint8_t(acq.next_rd), 0, 0, out[31].timestamp_ns + 17 * p, out);
+	}
+}
+
 TEST(Max30102Acq, RollOverIsLookedForOnlyWhenTheTimeAllowsIt) {
 	mxrt_acq acq{};
 	mxrt_acq_configure(&acq, MAX30102_MODE_SPO2, 100, 1, 411); // 10 ms
