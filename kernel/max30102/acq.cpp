@@ -307,28 +307,33 @@ int mxrt_acq_roll_possible(const mxrt_acq *acq, mxrt_u32 n, mxrt_u64 look_ts, mx
 	return elapsed * 16 > (free - 1) * 15 * acq->period_ns;
 }
 
-mxrt_u32 mxrt_acq_rolled(const mxrt_acq *acq, mxrt_u32 n, mxrt_u8 rd, mxrt_u8 ovf_after, mxrt_u8 rd_after,
-			 mxrt_u64 read_ts, mxrt_u64 done_ts) noexcept {
+mxrt_u32 mxrt_acq_rolled(const mxrt_acq *acq, mxrt_u32 n, mxrt_u8 rd, mxrt_u8 wr_after, mxrt_u8 ovf_after,
+			 mxrt_u8 rd_after, mxrt_u64 read_ts, mxrt_u64 after_ts) noexcept {
 	if (n == 0 || n > MAX30102_FIFO_DEPTH)
 		return 0;
 	// FIFO_RD_PTR moved once per sample popped and once per sample rolled over (the oldest is
 	// overwritten). Those rolled over since the last pop are in OVF_COUNTER, which the next
-	// burst reads and counts (nothing pops before it); the rest went before this burst's first
-	// sample was popped, which cleared the counter that had them (DS p.13).
+	// burst reads and counts (nothing pops before it); the rest went before this burst's last
+	// pop, most before its first, which cleared the counter that had them (DS p.13). At 31 the
+	// counter does not say how many came after the last pop: not known.
 	const u32 after = FifoPtr::Get(ovf_after);
+	if (after >= 31)
+		return MXRT_ACQ_ROLLED_UNKNOWN;
 	u64 before = FifoPtr::Get(u8(rd_after - rd - n - after));
-	// 32 or more (held off for over a FIFO of periods) wrap the pointer: the time from the pointer
-	// read to the end of the data read says how many times, to the nearest FIFO. So it does when
-	// OVF_COUNTER saturated (31 or more rolled over after the last pop, how many is not known).
-	if (acq->period_ns != 0 && done_ts > read_ts) {
-		const u64 taken = (done_ts - read_ts) / acq->period_ns + 1; // at most
-		const u64 free = MAX30102_FIFO_DEPTH - n;
-		const u64 by_time = taken > free ? taken - free : 0;
-		if (after >= 31)
-			before = by_time;
+	// 32 or more (held off for over a FIFO of periods) wrap the pointer. The samples the chip took
+	// from the pointer read to this look, by the time, less those the FIFO holds now (each
+	// sample taken was popped, rolled over, or is still there) say how many times. Held: the
+	// pointers apart, or 32 when equal and full (a roll-over since the last pop, or the chip took
+	// enough meanwhile; an empty FIFO after a sample taken would have that sample).
+	if (acq->period_ns != 0 && after_ts > read_ts) {
+		const u64 taken = (after_ts - read_ts + acq->period_ns / 2) / acq->period_ns;
+		u64 held = FifoPtr::Get(u8(wr_after - rd_after));
+		if (held == 0 && (after > 0 || taken >= MAX30102_FIFO_DEPTH / 2))
+			held = MAX30102_FIFO_DEPTH;
+		const u64 by_time = taken > held + after ? taken - held - after : 0;
 		before = NearestFifo(before, by_time);
 	}
-	return u32(Min<u64>(before, 0xffffffffull));
+	return u32(Min<u64>(before, 0xfffffffeull));
 }
 
 mxrt_acq_anchor mxrt_acq_choose_anchor(const mxrt_acq *acq, mxrt_u32 n, mxrt_u8 status1, mxrt_u32 ovf,

@@ -239,19 +239,23 @@ mxrt_u32 mxrt_acq_sample_bytes(const struct mxrt_acq *acq) MXRT_NOEXCEPT;
  * the status read) and its data read by @done_ts, may have rolled over: the chip may have taken
  * more samples meanwhile than the 32 - n places free (with its clock up to 1/16 fast). Always
  * with n of 31 or 32; never for the drain after a shutdown (nothing is sampled). Then the glue
- * reads OVF_COUNTER and FIFO_RD_PTR again (one more transfer, only then) and
+ * reads FIFO_WR_PTR, OVF_COUNTER and FIFO_RD_PTR again (one more transfer, only then) and
  * mxrt_acq_rolled says how many samples rolled over before the burst's last pop (@rd: FIFO_RD_PTR
- * as read with the pointers at @read_ts; @ovf_after, @rd_after: as read again; @done_ts: when
- * the data read ended, which bounds the count when the pointer wrapped). Those rolled over
- * after the last pop are in OVF_COUNTER, left for the next burst. The count goes
+ * as read with the pointers at @read_ts; @wr_after, @ovf_after, @rd_after: as read again, by
+ * @after_ts). Those rolled over after the last pop are in OVF_COUNTER, left for the next burst;
+ * at 31 it cannot tell them apart: MXRT_ACQ_ROLLED_UNKNOWN (the burst is then stamped as if none
+ * rolled over, and the next burst, its OVF_COUNTER saturated, counts them by the time). FIFO_RD_PTR
+ * gives the count modulo 32; the samples taken since the pointer read (by the time) less those
+ * the FIFO holds now say how many times it wrapped. The count goes
  * to mxrt_acq_burst, which puts it before the burst's first record. (Samples that roll over
  * during the data read itself, when the bus pops slower than the chip samples, are counted
  * there too, a few records early.)
  */
 int mxrt_acq_roll_possible(const struct mxrt_acq *acq, mxrt_u32 n, mxrt_u64 look_ts,
 			   mxrt_u64 done_ts) MXRT_NOEXCEPT;
-mxrt_u32 mxrt_acq_rolled(const struct mxrt_acq *acq, mxrt_u32 n, mxrt_u8 rd, mxrt_u8 ovf_after,
-			 mxrt_u8 rd_after, mxrt_u64 read_ts, mxrt_u64 done_ts) MXRT_NOEXCEPT;
+mxrt_u32 mxrt_acq_rolled(const struct mxrt_acq *acq, mxrt_u32 n, mxrt_u8 rd, mxrt_u8 wr_after,
+			 mxrt_u8 ovf_after, mxrt_u8 rd_after, mxrt_u64 read_ts,
+			 mxrt_u64 after_ts) MXRT_NOEXCEPT;
 
 /*
  * The timestamp that anchors the sample clock for a burst of n samples. With an interrupt

@@ -248,6 +248,10 @@ struct mx_dev {
 	struct device *dev;
 	struct regmap *map;
 	struct rt_mutex lock;
+	/* md->lock's waiters that are not acquisition threads (mx_lock, mx_lock_until), how many
+	 * of them got it, and where an acquisition thread waits for one to (mx_lock_at) */
+	atomic_t lock_waiters, lock_grants;
+	wait_queue_head_t lock_wq;
 	struct mxrt_max30102_config cfg; /* what the user asked for (md->lock); applied on resume */
 	struct mxrt_acq acq;             /* md->lock */
 	struct mxrt_boost boost;         /* md->lock */
@@ -377,8 +381,44 @@ static void mx_unguard(struct mx_dev *md)
  * when the poll thread woke) if the lock was free, else when it was obtained, so that waiting for
  * a sequence that was itself stuck does not count against this one.
  */
+/* A counted waiter (mx_lock, mx_lock_until) got md->lock, or gave up waiting (@granted false). */
+static void mx_lock_done_waiting(struct mx_dev *md, bool granted)
+{
+	atomic_dec(&md->lock_waiters);
+	if (granted)
+		atomic_inc(&md->lock_grants);
+	if (wq_has_sleeper(&md->lock_wq))
+		wake_up(&md->lock_wq);
+}
+
+/*
+ * md->lock for anyone but the acquisition threads (sysfs, debugfs, runtime PM, configuration):
+ * counted as waiting while it waits, so that an acquisition thread lets it have the lock first.
+ */
+static void mx_lock(struct mx_dev *md)
+{
+	atomic_inc(&md->lock_waiters);
+	rt_mutex_lock(&md->lock);
+	mx_lock_done_waiting(md, true);
+}
+
+/*
+ * md->lock for an acquisition thread (the IRQ thread, the poll thread), whose hold starts at @ts
+ * if it gets the lock at once (else when it got it). When others wait for the lock (mx_lock), one
+ * of them has it first, for 10 ms at most: an rt_mutex lets a waiter of higher priority take it
+ * ahead of the woken top waiter, so a thread that is never done (a bus too slow for the rate, each
+ * burst ending with the next A_FULL pending) would take it back at once, forever, and sysfs,
+ * debugfs and runtime PM would never get it. The delay costs samples only at such a rate, where
+ * they are lost and counted anyway.
+ */
 static u64 mx_lock_at(struct mx_dev *md, u64 ts)
 {
+	if (atomic_read(&md->lock_waiters)) {
+		int grants = atomic_read(&md->lock_grants);
+
+		wait_event_timeout(md->lock_wq, atomic_read(&md->lock_grants) != grants ||
+				   !atomic_read(&md->lock_waiters), msecs_to_jiffies(10));
+	}
 	if (rt_mutex_trylock(&md->lock))
 		return ts;
 	rt_mutex_lock(&md->lock);
@@ -520,8 +560,8 @@ static bool mx_reset_in_status(struct mx_dev *md, u8 status1)
 static int mx_read_fifo_locked(struct mx_dev *md, u64 irq_ts, u8 *status)
 {
 	struct mxrt_ring *ring;
-	u8 st[2], ptr[3], again[2];
-	u64 look, now, done;
+	u8 st[2], ptr[3], again[3];
+	u64 look, now;
 	u32 n, rolled = 0;
 	int err;
 
@@ -546,15 +586,15 @@ static int mx_read_fifo_locked(struct mx_dev *md, u64 irq_ts, u8 *status)
 		goto io_error; /* what it popped, the next burst finds in FIFO_RD_PTR */
 	/*
 	 * Held off for longer than the free space lasts, the FIFO rolled over before the first pop
-	 * cleared OVF_COUNTER: FIFO_RD_PTR, read again, says how many (mxrt_acq_roll_possible). The
+	 * cleared OVF_COUNTER: the pointers, read again, say how many (mxrt_acq_roll_possible). The
 	 * samples are out of the chip: a failed look is counted as an I/O error, and the burst is
 	 * published as read (the next overflow past 31 is then counted by the time alone).
 	 */
-	done = ktime_get_ns();
-	if (mxrt_acq_roll_possible(&md->acq, n, look, done)) {
-		err = regmap_bulk_read(md->map, MAX30102_REG_OVF_COUNTER, again, 2);
+	if (mxrt_acq_roll_possible(&md->acq, n, look, ktime_get_ns())) {
+		err = regmap_bulk_read(md->map, MAX30102_REG_FIFO_WR_PTR, again, 3);
 		if (!err) {
-			rolled = mxrt_acq_rolled(&md->acq, n, ptr[2], again[0], again[1], now, done);
+			rolled = mxrt_acq_rolled(&md->acq, n, ptr[2], again[0], again[1], again[2], now,
+						 ktime_get_ns());
 		} else {
 			mx_io(md, err);
 			rolled = MXRT_ACQ_ROLLED_UNKNOWN;
@@ -766,7 +806,7 @@ static void mx_apply_cpus(struct mx_dev *md, int *applied)
 
 	if (likely(gen == *applied))
 		return;
-	rt_mutex_lock(&md->lock);
+	rt_mutex_lock(&md->lock); /* an acquisition thread: not a waiter to let in */
 	set_cpus_allowed_ptr(current, &md->acq_cpus);
 	rt_mutex_unlock(&md->lock);
 	*applied = gen;
@@ -890,7 +930,9 @@ static int mx_lock_until(struct mx_dev *md, u64 deadline)
 	hrtimer_init_on_stack(&w.timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_HARD);
 	w.timer.function = mx_lock_deadline;
 	hrtimer_start(&w.timer, ns_to_ktime(deadline), HRTIMER_MODE_ABS_HARD);
+	atomic_inc(&md->lock_waiters);
 	err = rt_mutex_lock_interruptible(&md->lock);
+	mx_lock_done_waiting(md, !err);
 	hrtimer_cancel(&w.timer); /* before anything that may sleep: the flag must not linger */
 	destroy_hrtimer_on_stack(&w.timer);
 	if (READ_ONCE(w.fired)) {
@@ -1145,7 +1187,7 @@ static int mx_resize(struct mx_dev *md, u32 records)
 	err = mxrt_ring_create(records, dev_to_node(md->dev), &ring);
 	if (err)
 		return err;
-	rt_mutex_lock(&md->lock); /* no producer runs while the new ring takes over */
+	mx_lock(md); /* no producer runs while the new ring takes over */
 	old = rcu_dereference_protected(md->sh->ring, lockdep_is_held(&md->lock));
 	mxrt_ring_continue(ring, old);
 	rcu_assign_pointer(md->sh->ring, ring);
@@ -1171,7 +1213,7 @@ static int mx_set_field(struct mx_dev *md, enum mxrt_max30102_field f, u32 v)
 	struct mxrt_max30102_config c;
 	int err;
 
-	rt_mutex_lock(&md->lock);
+	mx_lock(md);
 	c = md->cfg;
 	err = mxrt_max30102_config_set(&c, f, v);
 	if (!err)
@@ -1186,7 +1228,7 @@ static u32 mx_get_field(struct mx_dev *md, enum mxrt_max30102_field f)
 {
 	u32 v;
 
-	rt_mutex_lock(&md->lock);
+	mx_lock(md);
 	v = mxrt_max30102_config_get(&md->cfg, f);
 	rt_mutex_unlock(&md->lock);
 	return v;
@@ -1240,7 +1282,7 @@ static ssize_t ring_size_show(struct device *dev, struct device_attribute *a, ch
 	struct mx_dev *md = dev_get_drvdata(dev);
 	u32 size;
 
-	rt_mutex_lock(&md->lock);
+	mx_lock(md);
 	size = mxrt_ring_size(rcu_dereference_protected(md->sh->ring, lockdep_is_held(&md->lock)));
 	rt_mutex_unlock(&md->lock);
 	return sysfs_emit(buf, "%u\n", size);
@@ -1267,7 +1309,7 @@ static ssize_t acq_cpus_show(struct device *dev, struct device_attribute *a, cha
 	struct mx_dev *md = dev_get_drvdata(dev);
 	ssize_t n;
 
-	rt_mutex_lock(&md->lock);
+	mx_lock(md);
 	n = sysfs_emit(buf, "%*pbl\n", cpumask_pr_args(&md->acq_cpus));
 	rt_mutex_unlock(&md->lock);
 	return n;
@@ -1289,7 +1331,7 @@ static ssize_t acq_cpus_store(struct device *dev, struct device_attribute *a, co
 		free_cpumask_var(m);
 		return -EINVAL;
 	}
-	rt_mutex_lock(&md->lock);
+	mx_lock(md);
 	cpumask_copy(&md->acq_cpus, m);
 	/* the hard IRQ too, where the chip can; the threads follow regardless */
 	md->irq_aff_err = md->irq > 0 ? irq_set_affinity(md->irq, m) : 0;
@@ -1311,7 +1353,7 @@ static ssize_t status_show(struct device *dev, struct device_attribute *a, char 
 	u64 samples, lost;
 	u32 state;
 
-	rt_mutex_lock(&md->lock);
+	mx_lock(md);
 	state = md->acq.state;
 	samples = md->acq.samples;
 	lost = md->acq.lost;
@@ -1386,7 +1428,7 @@ static ssize_t vitals_enable_store(struct device *dev, struct device_attribute *
 
 	if (kstrtou32(buf, 10, &v) || v > 1)
 		return -EINVAL;
-	rt_mutex_lock(&md->lock);
+	mx_lock(md);
 	if (v != md->vitals_on) {
 		mx_vitals_withdraw_locked(md);
 		WRITE_ONCE(md->vitals_on, v);
@@ -1430,7 +1472,7 @@ static int mx_temp_lock(struct mx_dev *md, u64 deadline)
 	if (deadline != MX_NO_DEADLINE)
 		err = mx_ioc_lock(md, deadline);
 	else
-		rt_mutex_lock(&md->lock);
+		mx_lock(md);
 	if (!err)
 		mx_guard(md); /* each step is one guarded I2C sequence */
 	return err;
@@ -1755,7 +1797,7 @@ static int mx_stats_show(struct seq_file *s, void *unused)
 	u32 size;
 	int b;
 
-	rt_mutex_lock(&md->lock); /* one consistent snapshot of what md->lock guards */
+	mx_lock(md); /* one consistent snapshot of what md->lock guards */
 	ring = rcu_dereference_protected(sh->ring, lockdep_is_held(&md->lock));
 	size = mxrt_ring_size(ring);
 	head = mxrt_ring_head(ring);
@@ -1873,7 +1915,7 @@ static ssize_t mx_test_hold_write(struct file *file, const char __user *ubuf, si
 	WRITE_ONCE(md->test_max_prio, base);
 	WRITE_ONCE(md->test_boosted_us, 0);
 	if (mode[0] == 's') {
-		rt_mutex_lock(&md->lock);
+		mx_lock(md);
 		WRITE_ONCE(md->test_holding, 1);
 		msleep(ms);
 		WRITE_ONCE(md->test_holding, 0);
@@ -1882,7 +1924,7 @@ static ssize_t mx_test_hold_write(struct file *file, const char __user *ubuf, si
 		return len;
 	}
 	if (mode[0] == 'p')
-		rt_mutex_lock(&md->lock);
+		mx_lock(md);
 	else
 		down(&md->test_sem);
 	WRITE_ONCE(md->test_holding, 1);
@@ -2103,7 +2145,7 @@ static void mx_stop_thread(void *data)
 	struct mx_dev *md = data;
 
 	kthread_stop(md->thread);
-	rt_mutex_lock(&md->lock);
+	mx_lock(md);
 	mxrt_boost_forget(&md->boost, md->thread);
 	rt_mutex_unlock(&md->lock);
 }
@@ -2178,6 +2220,7 @@ static int mx_probe(struct i2c_client *client)
 	md->irq = client->irq;
 	md->pm_kind = MXRT_PM_RUNTIME;
 	__rt_mutex_init(&md->lock, "mxrt_max30102:dev_lock", &mx_dev_lock_key);
+	init_waitqueue_head(&md->lock_wq);
 	sema_init(&md->test_sem, 1);
 	mutex_init(&md->test_hold_mutex);
 	init_waitqueue_head(&md->thread_wq);
@@ -2280,7 +2323,7 @@ static int mx_probe(struct i2c_client *client)
 		return err;
 
 	/* Configure once (errors show now), then shut down until somebody reads (runtime PM resumes). */
-	rt_mutex_lock(&md->lock);
+	mx_lock(md);
 	mx_guard(md);
 	err = mx_apply_locked(md, &md->cfg);
 	err = err ?: mx_stop_locked(md);
@@ -2373,7 +2416,7 @@ static int mx_runtime_suspend(struct device *dev)
 	struct mx_dev *md = dev_get_drvdata(dev);
 	int err;
 
-	rt_mutex_lock(&md->lock);
+	mx_lock(md);
 	mx_guard(md);
 	err = mx_stop_locked(md);
 	mx_unguard(md);
@@ -2403,7 +2446,7 @@ static int mx_runtime_resume(struct device *dev)
 	struct mx_dev *md = dev_get_drvdata(dev);
 	int err;
 
-	rt_mutex_lock(&md->lock);
+	mx_lock(md);
 	mx_guard(md);
 	err = mx_apply_locked(md, &md->cfg);
 	mx_unguard(md);

@@ -740,10 +740,10 @@ protected:
 		const uint64_t done = data_at ? data_at : now;
 		const std::vector<uint8_t> buf = Read(MAX30102_REG_FIFO_DATA, n * mxrt_acq_sample_bytes(&acq_), done);
 		uint32_t rolled = 0;
-		if (mxrt_acq_roll_possible(&acq_, n, now, done)) {
-			const uint64_t at = look_at ? look_at : done;
-			const std::vector<uint8_t> again = Read(MAX30102_REG_OVF_COUNTER, 2, at);
-			rolled = mxrt_acq_rolled(&acq_, n, ptr[2], again[0], again[1], now, done);
+		const uint64_t at = look_at ? look_at : done; // the data read ended by then
+		if (mxrt_acq_roll_possible(&acq_, n, now, at)) {
+			const std::vector<uint8_t> again = Read(MAX30102_REG_FIFO_WR_PTR, 3, at);
+			rolled = mxrt_acq_rolled(&acq_, n, ptr[2], again[0], again[1], again[2], now, at);
 			looks_++;
 		}
 		recs_.assign(n, mxrt_max30102_record{});
@@ -1124,6 +1124,24 @@ TEST_F(Max30102PowerCycle, RolledOverAfterTheLastPopAreLeftToTheNextBurst) {
 	EXPECT_EQ(acq_.lost, 10u);
 }
 
+// A slow bus at a high rate (100 kHz, 1600 Hz: 32 samples take 28 periods on the wire): the pops
+// keep up with the chip, which takes 28 more while the burst is read. The look finds FIFO_RD_PTR
+// moved by the pops alone; the time says 28 were taken, and 28 are held: nothing rolled over.
+// (Judged by the time to the end of the read alone, 28 would have made it a FIFO: 32 made up.)
+TEST_F(Max30102PowerCycle, ASlowBusCountsNoRollOverThatDidNotHappen) {
+	ASSERT_NO_FATAL_FAILURE(StartRamp(kT0 + 1000 * kMs));
+	uint8_t status;
+	ASSERT_EQ(Acquire(Taken(17) + kMs, &status, Taken(17)), 17);
+	// A_FULL at 34 unanswered; 32 unread at 49, read at once, the read ends 28 periods later
+	ASSERT_EQ(Acquire(Taken(49) + kMs, &status, 0, 0, Taken(49 + 28) + kMs), 32);
+	EXPECT_EQ(looks_, 1u);
+	EXPECT_EQ(recs_[0].lost, 0u);
+	ASSERT_EQ(Acquire(Taken(49 + 31) + kMs, &status), 31);
+	ExpectRecordsTrue();
+	EXPECT_EQ(acq_.lost, 0u);
+	EXPECT_EQ(acq_.late_rollovers, 0u);
+}
+
 // An overflow burst reads a full FIFO: a sample taken before its first pop rolls over too, and
 // OVF_COUNTER loses it at the pop. A burst of 31 or 32 always looks again; it finds 0 or 1.
 TEST_F(Max30102PowerCycle, AFullFifoIsLookedAtAgainAfterItsRead) {
@@ -1196,20 +1214,25 @@ TEST(Max30102Acq, RollOverIsLookedForOnlyWhenTheTimeAllowsIt) {
 	EXPECT_FALSE(mxrt_acq_roll_possible(&acq, 33, t, t)) << "no such burst";
 	mxrt_acq_stopping(&acq);
 	EXPECT_FALSE(mxrt_acq_roll_possible(&acq, 32, t, t + 1000 * kMs)) << "the shutdown stopped sampling";
-	// the count: FIFO_RD_PTR beyond the pops, less what OVF_COUNTER holds since the last pop
-	EXPECT_EQ(mxrt_acq_rolled(&acq, 17, 3, 0, 20, t, t + 1 * kMs), 0u);
-	EXPECT_EQ(mxrt_acq_rolled(&acq, 17, 3, 0, 25, t, t + 200 * kMs), 5u);
-	EXPECT_EQ(mxrt_acq_rolled(&acq, 17, 3, 2, 25, t, t + 200 * kMs), 3u);
-	EXPECT_EQ(mxrt_acq_rolled(&acq, 17, 20, 0, 10, t, t + 200 * kMs), 5u) << "the pointer wraps at 32";
-	EXPECT_EQ(mxrt_acq_rolled(&acq, 32, 9, 0, 9, t, t + 2 * kMs), 0u);
-	EXPECT_EQ(mxrt_acq_rolled(&acq, 32, 9, 0, 10, t, t + 12 * kMs), 1u);
-	// 28 more than popped after 75 periods: 60 (15 free), not 28 or 92
-	EXPECT_EQ(mxrt_acq_rolled(&acq, 17, 3, 0, 20 + 28, t, t + 750 * kMs), 60u);
-	EXPECT_EQ(mxrt_acq_rolled(&acq, 17, 3, 31, 20 + 28, t, t + 750 * kMs), 61u)
-		<< "31 or more since the pop: by the time, at most";
-	// the time bounds only the samples before the last pop: 3 rolled over before it (5 periods
-	// after the pointers, 15 free), 20 after (OVF_COUNTER)
-	EXPECT_EQ(mxrt_acq_rolled(&acq, 17, 3, 20, 20 + 23, t, t + 170 * kMs), 3u);
+	// the count: FIFO_RD_PTR beyond the pops, less what OVF_COUNTER holds since the last pop;
+	// (n, rd, wr_after, ovf_after, rd_after): 17 read from rd 3, so WR was at 20 then
+	EXPECT_EQ(mxrt_acq_rolled(&acq, 17, 3, 20, 0, 20, t, t + 1 * kMs), 0u);
+	// held off 20 periods before the first pop: 5 rolled over; 15 held at the look
+	EXPECT_EQ(mxrt_acq_rolled(&acq, 17, 3, 8, 0, 25, t, t + 200 * kMs), 5u);
+	// ... and 19 more by a look 39 periods in: full again, 2 rolled over since the last pop
+	EXPECT_EQ(mxrt_acq_rolled(&acq, 17, 3, 27, 2, 27, t, t + 390 * kMs), 5u) << "2 more since the pop";
+	EXPECT_EQ(mxrt_acq_rolled(&acq, 17, 20, 25, 0, 10, t, t + 200 * kMs), 5u) << "the pointer wraps at 32";
+	EXPECT_EQ(mxrt_acq_rolled(&acq, 32, 9, 9, 0, 9, t, t + 2 * kMs), 0u);
+	EXPECT_EQ(mxrt_acq_rolled(&acq, 32, 9, 10, 0, 10, t, t + 12 * kMs), 1u);
+	// 75 periods before the first pop, 15 held: 60 (FIFO_RD_PTR says 28: not 28 or 92)
+	EXPECT_EQ(mxrt_acq_rolled(&acq, 17, 3, 31, 0, 16, t, t + 750 * kMs), 60u);
+	EXPECT_EQ(mxrt_acq_rolled(&acq, 17, 3, 28, 31, 28, t, t + 750 * kMs), MXRT_ACQ_ROLLED_UNKNOWN)
+		<< "31 or more since the last pop: which came before it is not known";
+	// A slow bus at a high rate: 32 read while the chip took 28 more (the pops kept up, nothing
+	// rolled over); the time is 28 periods, all of them held: none rolled over, not 32.
+	EXPECT_EQ(mxrt_acq_rolled(&acq, 32, 9, 9 + 28, 0, 9, t, t + 280 * kMs), 0u);
+	// equal pointers after 40 periods without OVF_COUNTER: the FIFO is full again, none rolled over
+	EXPECT_EQ(mxrt_acq_rolled(&acq, 32, 9, 9, 0, 9, t, t + 320 * kMs), 0u);
 }
 
 // A configuration whose writes failed part-way leaves the chip STALE and shut down, its FIFO read
