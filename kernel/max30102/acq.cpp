@@ -314,12 +314,10 @@ mxrt_u32 mxrt_acq_rolled(const mxrt_acq *acq, mxrt_u32 n, mxrt_u8 rd, mxrt_u8 wr
 	// FIFO_RD_PTR moved once per sample popped and once per sample rolled over (the oldest is
 	// overwritten). Those rolled over since the last pop are in OVF_COUNTER, which the next
 	// burst reads and counts (nothing pops before it); the rest went before this burst's last
-	// pop, most before its first, which cleared the counter that had them (DS p.13). At 31 the
-	// counter does not say how many came after the last pop: not known.
+	// pop, most before its first, which cleared the counter that had them (DS p.13).
 	const u32 after = FifoPtr::Get(ovf_after);
-	if (after >= 31)
-		return MXRT_ACQ_ROLLED_UNKNOWN;
-	u64 before = FifoPtr::Get(u8(rd_after - rd - n - after));
+	const bool saturated = after >= 31; // how many came after the last pop is not known
+	u64 count = FifoPtr::Get(u8(rd_after - rd - n - (saturated ? 0 : after)));
 	// 32 or more (held off for over a FIFO of periods) wrap the pointer. The samples the chip took
 	// from the pointer read to this look, by the time, less those the FIFO holds now (each
 	// sample taken was popped, rolled over, or is still there) say how many times. Held: the
@@ -330,10 +328,18 @@ mxrt_u32 mxrt_acq_rolled(const mxrt_acq *acq, mxrt_u32 n, mxrt_u8 rd, mxrt_u8 wr
 		u64 held = FifoPtr::Get(u8(wr_after - rd_after));
 		if (held == 0 && (after > 0 || taken >= MAX30102_FIFO_DEPTH / 2))
 			held = MAX30102_FIFO_DEPTH;
-		const u64 by_time = taken > held + after ? taken - held - after : 0;
-		before = NearestFifo(before, by_time);
+		const u64 skip = held + (saturated ? 0 : after);
+		count = NearestFifo(count, taken > skip ? taken - skip : 0);
 	}
-	return u32(Min<u64>(before, 0xfffffffeull));
+	if (saturated) {
+		// All that rolled over since the pointer read, 31 or more after the last pop: split as
+		// if 31 came after it. The next burst, whose FIFO_RD_PTR reference follows this count,
+		// counts the rest: the total is exact, the place of the gap off by what is not known.
+		if (count < 31)
+			count += MAX30102_FIFO_DEPTH;
+		count -= 31;
+	}
+	return u32(Min<u64>(count, 0xfffffffeull));
 }
 
 mxrt_acq_anchor mxrt_acq_choose_anchor(const mxrt_acq *acq, mxrt_u32 n, mxrt_u8 status1, mxrt_u32 ovf,

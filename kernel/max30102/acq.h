@@ -243,10 +243,10 @@ mxrt_u32 mxrt_acq_sample_bytes(const struct mxrt_acq *acq) MXRT_NOEXCEPT;
  * mxrt_acq_rolled says how many samples rolled over before the burst's last pop (@rd: FIFO_RD_PTR
  * as read with the pointers at @read_ts; @wr_after, @ovf_after, @rd_after: as read again, by
  * @after_ts). Those rolled over after the last pop are in OVF_COUNTER, left for the next burst;
- * at 31 it cannot tell them apart: MXRT_ACQ_ROLLED_UNKNOWN (the burst is then stamped as if none
- * rolled over, and the next burst, its OVF_COUNTER saturated, counts them by the time). FIFO_RD_PTR
- * gives the count modulo 32; the samples taken since the pointer read (by the time) less those
- * the FIFO holds now say how many times it wrapped. The count goes
+ * at 31 it cannot tell how many: the whole is split as if 31 came after the last pop, and the next
+ * burst (its FIFO_RD_PTR reference follows the split) counts the rest, so the total stays exact.
+ * FIFO_RD_PTR gives the count modulo 32; the samples taken since the pointer read (by the time)
+ * less those the FIFO holds now say how many times it wrapped. The count goes
  * to mxrt_acq_burst, which puts it before the burst's first record. (Samples that roll over
  * during the data read itself, when the bus pops slower than the chip samples, are counted
  * there too, a few records early.)

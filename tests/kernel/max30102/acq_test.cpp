@@ -1142,6 +1142,22 @@ TEST_F(Max30102PowerCycle, ASlowBusCountsNoRollOverThatDidNotHappen) {
 	EXPECT_EQ(acq_.late_rollovers, 0u);
 }
 
+// ... and when 31 or more rolled over after the last pop as well, OVF_COUNTER cannot say how many
+// came before it: the look's count is split as if 31 came after, and the next burst, whose
+// FIFO_RD_PTR reference follows that split, counts the rest. The total is exact.
+TEST_F(Max30102PowerCycle, RolledOverPast31AfterTheLastPopAreCountedInTheTotal) {
+	ASSERT_NO_FATAL_FAILURE(StartRamp(kT0 + 1000 * kMs));
+	uint8_t status;
+	// 5 roll over before the data read; 15 left (23..37); 55 more by the look: 38 roll over
+	ASSERT_EQ(Acquire(Taken(17) + kMs, &status, Taken(17), Taken(37) + kMs, Taken(92) + kMs), 17);
+	EXPECT_EQ(recs_[0].lost, 12u) << "5 before, 38 after: 12 and 31";
+	ASSERT_EQ(Acquire(Taken(94) + kMs, &status), 32); // 2 more: 63..94
+	EXPECT_EQ(recs_[0].lost, 33u);
+	EXPECT_EQ(acq_.lost, 45u);
+	EXPECT_EQ(recs_.back().red, 94u);
+	EXPECT_EQ(recs_.back().seq, 94u - 1) << "sample 94 numbered as the chip's 94th: nothing miscounted";
+}
+
 // An overflow burst reads a full FIFO: a sample taken before its first pop rolls over too, and
 // OVF_COUNTER loses it at the pop. A burst of 31 or 32 always looks again; it finds 0 or 1.
 TEST_F(Max30102PowerCycle, AFullFifoIsLookedAtAgainAfterItsRead) {
@@ -1226,8 +1242,9 @@ TEST(Max30102Acq, RollOverIsLookedForOnlyWhenTheTimeAllowsIt) {
 	EXPECT_EQ(mxrt_acq_rolled(&acq, 32, 9, 10, 0, 10, t, t + 12 * kMs), 1u);
 	// 75 periods before the first pop, 15 held: 60 (FIFO_RD_PTR says 28: not 28 or 92)
 	EXPECT_EQ(mxrt_acq_rolled(&acq, 17, 3, 31, 0, 16, t, t + 750 * kMs), 60u);
-	EXPECT_EQ(mxrt_acq_rolled(&acq, 17, 3, 28, 31, 28, t, t + 750 * kMs), MXRT_ACQ_ROLLED_UNKNOWN)
-		<< "31 or more since the last pop: which came before it is not known";
+	// 5 rolled over before the first pop (20 periods), 38 after the last (75 periods in all):
+	// OVF_COUNTER says 31, so the 43 are split as 12 and 31; the next burst counts the other 7
+	EXPECT_EQ(mxrt_acq_rolled(&acq, 17, 3, 31, 31, 31, t, t + 750 * kMs), 12u);
 	// A slow bus at a high rate: 32 read while the chip took 28 more (the pops kept up, nothing
 	// rolled over); the time is 28 periods, all of them held: none rolled over, not 32.
 	EXPECT_EQ(mxrt_acq_rolled(&acq, 32, 9, 9 + 28, 0, 9, t, t + 280 * kMs), 0u);
