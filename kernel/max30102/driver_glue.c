@@ -252,6 +252,8 @@ struct mx_dev {
 	 * of them got it, and where an acquisition thread waits for one to (mx_lock_at) */
 	atomic_t lock_waiters, lock_grants;
 	wait_queue_head_t lock_wq;
+	struct rt_mutex acq_lock; /* one acquisition thread at a time queues for md->lock (mx_lock_at) */
+	atomic64_t lock_yields, lock_yield_timeouts; /* mx_lock_at let a waiter in / waited in vain */
 	struct mxrt_max30102_config cfg; /* what the user asked for (md->lock); applied on resume */
 	struct mxrt_acq acq;             /* md->lock */
 	struct mxrt_boost boost;         /* md->lock */
@@ -404,25 +406,40 @@ static void mx_lock(struct mx_dev *md)
 
 /*
  * md->lock for an acquisition thread (the IRQ thread, the poll thread), whose hold starts at @ts
- * if it gets the lock at once (else when it got it). When others wait for the lock (mx_lock), one
- * of them has it first, for 10 ms at most: an rt_mutex lets a waiter of higher priority take it
- * ahead of the woken top waiter, so a thread that is never done (a bus too slow for the rate, each
- * burst ending with the next A_FULL pending) would take it back at once, forever, and sysfs,
- * debugfs and runtime PM would never get it. The delay costs samples only at such a rate, where
- * they are lost and counted anyway.
+ * if it gets the lock at once (else when it got it); mx_acq_unlock lets it go. An rt_mutex lets a
+ * waiter of higher priority take it ahead of the woken top waiter, so a thread that is never done
+ * (a bus too slow for the rate, each burst ending with the next A_FULL pending) would take it back
+ * at once, forever, and sysfs, debugfs and runtime PM would never get it. So:
+ *  - the acquisition threads queue for md->acq_lock first: only one of them ever waits for
+ *    md->lock, and the other (real-time too) cannot hand it on to the first past the others;
+ *  - when others wait for md->lock (mx_lock), one of them has it first, for 10 ms at most. The
+ *    cost: up to 10 ms per burst while a waiter the CPU does not run waits (docs/max30102.md,
+ *    "Letting others in").
  */
 static u64 mx_lock_at(struct mx_dev *md, u64 ts)
 {
+	if (!rt_mutex_trylock(&md->acq_lock)) {
+		rt_mutex_lock(&md->acq_lock);
+		ts = 0;
+	}
 	if (atomic_read(&md->lock_waiters)) {
 		int grants = atomic_read(&md->lock_grants);
 
-		wait_event_timeout(md->lock_wq, atomic_read(&md->lock_grants) != grants ||
-				   !atomic_read(&md->lock_waiters), msecs_to_jiffies(10));
+		atomic64_inc(&md->lock_yields);
+		if (!wait_event_timeout(md->lock_wq, atomic_read(&md->lock_grants) != grants ||
+					!atomic_read(&md->lock_waiters), msecs_to_jiffies(10)))
+			atomic64_inc(&md->lock_yield_timeouts);
 	}
-	if (rt_mutex_trylock(&md->lock))
+	if (ts && rt_mutex_trylock(&md->lock))
 		return ts;
 	rt_mutex_lock(&md->lock);
 	return ktime_get_ns();
+}
+
+static void mx_acq_unlock(struct mx_dev *md)
+{
+	rt_mutex_unlock(&md->lock);
+	rt_mutex_unlock(&md->acq_lock);
 }
 
 /* An acquisition read the FIFO pointers at @now: the lost-interrupt window starts again. */
@@ -825,7 +842,7 @@ static irqreturn_t mx_irq_thread(int irq, void *data)
 	n = mx_acquire_locked(md, guard_ts, irq_ts, &status);
 	if (n > 0)
 		mx_boost_locked(md, n);
-	rt_mutex_unlock(&md->lock);
+	mx_acq_unlock(md);
 	switch (mxrt_irq_health_irq(&md->health, status, n, ktime_get_ns())) {
 	case MXRT_IRQ_VERDICT_HANDLED:
 		return IRQ_HANDLED;
@@ -871,7 +888,7 @@ static int mx_thread_fn(void *data)
 			mx_boost_locked(md, n);
 		else if (mxrt_irq_health_check_chip(&md->acq, actions, n))
 			n = mx_check_chip_locked(md);
-		rt_mutex_unlock(&md->lock);
+		mx_acq_unlock(md);
 		mxrt_irq_health_thread_done(&md->health, actions, n);
 		if (actions & MXRT_THREAD_ENABLE_IRQ)
 			enable_irq(md->irq);
@@ -1820,6 +1837,8 @@ static int mx_stats_show(struct seq_file *s, void *unused)
 		   READ_ONCE(md->bus.no_recovery), READ_ONCE(md->bus.reinits));
 	seq_printf(s, "system_suspends: %lld\nsystem_resumes: %lld\n", atomic64_read(&md->st.sys_suspends),
 		   atomic64_read(&md->st.sys_resumes));
+	seq_printf(s, "lock_yields: %lld\nlock_yield_timeouts: %lld\n", atomic64_read(&md->lock_yields),
+		   atomic64_read(&md->lock_yield_timeouts));
 	seq_printf(s, "acq_cpus: %*pbl\nirq_affinity: %s (%d)\n", cpumask_pr_args(&md->acq_cpus),
 		   md->irq <= 0 ? "no irq" : md->irq_aff_err ? "not steerable, threads only" : "follows",
 		   md->irq_aff_err);
@@ -2221,6 +2240,7 @@ static int mx_probe(struct i2c_client *client)
 	md->pm_kind = MXRT_PM_RUNTIME;
 	__rt_mutex_init(&md->lock, "mxrt_max30102:dev_lock", &mx_dev_lock_key);
 	init_waitqueue_head(&md->lock_wq);
+	rt_mutex_init(&md->acq_lock);
 	sema_init(&md->test_sem, 1);
 	mutex_init(&md->test_hold_mutex);
 	init_waitqueue_head(&md->thread_wq);

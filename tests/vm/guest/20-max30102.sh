@@ -311,7 +311,7 @@ slow_bus_exact() {
 	# the autosuspend (1 s after the close) waits for the device lock: up to 30 s here, and said
 	i=0
 	while [ "$(cat $SYS/power/runtime_status)" != suspended ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
-	echo "slow bus: suspended after $((i / 10)).$((i % 10)) s ($(cat $SYS/power/runtime_status))"
+	echo "slow bus: suspended after $((i / 10)).$((i % 10)) s ($(cat $SYS/power/runtime_status)); lock_yields $(stat_of lock_yields), timeouts $(stat_of lock_yield_timeouts)"
 	[ "$(cat $SYS/power/runtime_status)" = suspended ] || { head -40 $DBG/stats; return 1; }
 	c1=$(sim_counter fifo_overflows) d1=$(stat_of fifo_lost)
 	echo "slow bus: $out; chip lost $((c1 - c0)), driver fifo_lost $((d1 - d0)), late roll-overs $(($(stat_of fifo_late_rollovers) - r0))"
