@@ -378,11 +378,6 @@ static void mx_unguard(struct mx_dev *md)
 	mxrt_wd_cancel(md->bus_wd);
 }
 
-/*
- * md->lock for an acquisition, and the time its guard counts from: @ts (the hard IRQ's time, or
- * when the poll thread woke) if the lock was free, else when it was obtained, so that waiting for
- * a sequence that was itself stuck does not count against this one.
- */
 /* A counted waiter (mx_lock, mx_lock_until) got md->lock, or gave up waiting (@granted false). */
 static void mx_lock_done_waiting(struct mx_dev *md, bool granted)
 {
@@ -405,8 +400,10 @@ static void mx_lock(struct mx_dev *md)
 }
 
 /*
- * md->lock for an acquisition thread (the IRQ thread, the poll thread), whose hold starts at @ts
- * if it gets the lock at once (else when it got it); mx_acq_unlock lets it go. An rt_mutex lets a
+ * md->lock for an acquisition thread (the IRQ thread, the poll thread), and the time its guard
+ * counts from: @ts (the hard IRQ's time, or when the poll thread woke) if the lock was free, else
+ * when it was obtained, so that waiting for a sequence that was itself stuck does not count
+ * against this one. mx_acq_unlock lets it go. An rt_mutex lets a
  * waiter of higher priority take it ahead of the woken top waiter, so a thread that is never done
  * (a bus too slow for the rate, each burst ending with the next A_FULL pending) would take it back
  * at once, forever, and sysfs, debugfs and runtime PM would never get it. So:

@@ -598,7 +598,12 @@ public:
 		u64 due = (now - next_sample_) / period_ + 1;
 		if (due > kMaxCatchUp)
 			due = SkipTo(due);
-		for (u64 i = 0; i < due; i++) {
+		PushDue(due);
+	}
+
+	// The next @n samples, taken one period apart.
+	void PushDue(u64 n) {
+		for (u64 i = 0; i < n; i++) {
 			PushSample(next_sample_);
 			next_sample_ += period_;
 		}
@@ -614,10 +619,7 @@ public:
 	u64 SkipTo(u64 due) {
 		if (!(reg_[MAX30102_REG_FIFO_CONFIG] & MAX30102_FIFO_ROLLOVER_EN)) {
 			const u64 keep = MAX30102_FIFO_DEPTH - count_;
-			for (u64 i = 0; i < keep; i++) {
-				PushSample(next_sample_);
-				next_sample_ += period_;
-			}
+			PushDue(keep);
 			cnt_.samples += due - keep;
 			Overflowed(due - keep);
 			next_sample_ += (due - keep) * period_;

@@ -8,6 +8,7 @@
 // re-initialisation, the priority boost, the chip's power state after suspend and resume, and the
 // die temperature (against the simulator's encoding).
 #include <gtest/gtest.h>
+#include <algorithm>
 
 #include <cstdio>
 #include <cstring>
@@ -774,6 +775,9 @@ protected:
 		ASSERT_EQ(Apply(t0), 0);
 		Ramp(t0, 1000);
 	}
+	// A ramp from 100 s after the last one started (a ramp is 1000 samples: 10 s at 100 Hz), for
+	// tests that run several: everything before it is over
+	void StartNextRamp() { StartRamp(std::max(ramp_start_, kT0) + 100'000 * kMs); }
 	uint64_t Taken(uint64_t k) const { return ramp_start_ + k * acq_.period_ns; }
 	// Every record since the ramp started against the chip's truth: its sample number k (the ramp's
 	// value), taken at ramp_start_ + k periods. The gap before it is what `lost` says (and seq
@@ -1039,12 +1043,10 @@ TEST_F(Max30102PowerCycle, AnEstimatedGapCountsNoSampleThatWasNotLost) {
 
 // ... for any number lost past 31 and wherever in the period the read comes.
 TEST_F(Max30102PowerCycle, OverflowPast31IsExactWhateverTheReadsPhase) {
-	uint64_t t0 = kT0;
 	for (uint64_t lost : {31u, 32u, 33u, 47u, 48u, 63u, 64u, 100u, 900u}) { // the ramp has 1000
 		for (uint64_t tenths : {0u, 1u, 4u, 5u, 6u, 9u}) {
 			SCOPED_TRACE(testing::Message() << lost << " lost, read " << tenths << "/10 period late");
-			t0 += 100'000 * kMs;
-			ASSERT_NO_FATAL_FAILURE(StartRamp(t0));
+			ASSERT_NO_FATAL_FAILURE(StartNextRamp());
 			uint8_t status;
 			ASSERT_EQ(Acquire(Taken(17) + tenths * kMs, &status, Taken(17)), 17);
 			ASSERT_EQ(Acquire(Taken(17 + lost + 32) + tenths * kMs, &status, Taken(34)), 32);
@@ -1098,11 +1100,9 @@ TEST_F(Max30102PowerCycle, SamplesRolledOverBeforeTheFirstPopAreCounted) {
 // over, it moved 28 more than popped); the time since the pointer read says how many FIFOs.
 TEST_F(Max30102PowerCycle, RolledOverMoreThanAFifoAreCountedByTheTime) {
 	uint8_t status;
-	uint64_t t0 = kT0;
 	for (uint32_t rolled : {31u, 32u, 33u, 60u, 100u}) {
 		SCOPED_TRACE(rolled);
-		t0 += 10'000 * kMs;
-		ASSERT_NO_FATAL_FAILURE(StartRamp(t0));
+		ASSERT_NO_FATAL_FAILURE(StartNextRamp());
 		ASSERT_EQ(Acquire(Taken(17) + kMs, &status, Taken(17), Taken(32 + rolled) + kMs), 17);
 		EXPECT_EQ(recs_[0].lost, rolled);
 		ASSERT_EQ(Acquire(Taken(32 + rolled + 17) + kMs, &status), 32);
