@@ -2,7 +2,7 @@
 //
 // Runs in: user space, the command-line tools that parse numbers with CLI11 (user/*/). The two
 // number checks those tools share, so that each refuses the same things the same way:
-//   Decimal        decimal digits only (no sign, blank, base prefix), min..max, overflow included
+//   Decimal        (decimal.hpp) decimal digits only (no sign, blank, base prefix), min..max
 //   FiniteNumber   a CLI11 validator for a finite number in a range: CLI11's Range, PositiveNumber
 //                  and NonNegativeNumber let NaN through (every comparison with it is false), and
 //                  int(NaN) or a double beyond a u64 converted to one is undefined
@@ -14,27 +14,9 @@
 #include <cstdlib>
 #include <string>
 
-namespace mxrt::cli {
+#include "decimal.hpp"
 
-// s as decimal digits only, min..max: the value in *v, or false (a value that does not fit 64 bits
-// included). The way the tracer's ParseU64 and the driver read numbers.
-inline bool Decimal(const std::string &s, unsigned long long min, unsigned long long max, unsigned long long *v) {
-	if (s.empty())
-		return false;
-	unsigned long long x = 0;
-	for (const char c : s) {
-		if (c < '0' || c > '9')
-			return false;
-		const unsigned d = unsigned(c - '0');
-		if (x > (~0ull - d) / 10)
-			return false;
-		x = x * 10 + d;
-	}
-	if (x < min || x > max)
-		return false;
-	*v = x;
-	return true;
-}
+namespace mxrt::cli {
 
 // A finite number above lo (lo_open) or from lo, and at most hi. A refused value gets
 // "'<value>' is not <what> in <range>"; description is what --help shows.

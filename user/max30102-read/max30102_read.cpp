@@ -46,6 +46,7 @@
 
 #include <mxrt/max30102.h>
 
+#include "../lib/decimal.hpp"
 #include "../lib/stdout_check.hpp"
 
 namespace {
@@ -77,16 +78,16 @@ constexpr const char *kUsage = "usage: mxrt-max30102-read [-n RECORDS] [-s STALL
 	std::exit(mxrt::cli::StdoutChecked("mxrt-max30102-read", 0));
 }
 
+// decimal digits only, as every other tool here reads numbers: strtol also took " 5", "+5" and
+// "-0"
 long Number(const char *s, long min, long max, const char *what) {
-	char *end;
-	errno = 0;
-	long v = std::strtol(s, &end, 10);
-	if (errno || *end || end == s || v < min || v > max) {
-		char msg[128];
-		std::snprintf(msg, sizeof(msg), "%s must be a number in [%ld, %ld], not '%s'", what, min, max, s);
+	unsigned long long v;
+	if (!mxrt::cli::Decimal(s, (unsigned long long)min, (unsigned long long)max, &v)) {
+		char msg[160];
+		std::snprintf(msg, sizeof(msg), "%s must be a decimal number in [%ld, %ld], not '%s'", what, min, max, s);
 		Usage(msg);
 	}
-	return v;
+	return long(v);
 }
 
 unsigned long long NowNs() {

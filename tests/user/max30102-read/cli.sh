@@ -39,15 +39,20 @@ else res FAIL missing-value "exit $got: $(head -c 300 <<<"$out")"; fi
 expect help 0 '^usage: mxrt-max30102-read .*-o FILE\] DEVICE' -h
 if "$bin" -h 2>&1 >/dev/null | grep -q .; then res FAIL help-on-stdout "$("$bin" -h 2>&1 >/dev/null)"
 else res PASS help-on-stdout; fi
-expect n-zero 2 '-n must be a number in \[1, ' -n 0 /dev/null
-expect n-text 2 "-n must be a number.*not 'abc'" -n abc /dev/null
+expect n-zero 2 '-n must be a decimal number in \[1, ' -n 0 /dev/null
+expect n-text 2 "-n must be a decimal number.*not 'abc'" -n abc /dev/null
 expect n-trailing 2 "not '10x'" -n 10x /dev/null
-expect prio-range 2 '-p must be a number in \[1, 99\]' -p 100 /dev/null
-expect cpu-negative 2 '-c must be a number' -c -1 /dev/null
-expect batch-zero 2 '-b must be a number' -b 0 /dev/null
+expect prio-range 2 '-p must be a decimal number in \[1, 99\]' -p 100 /dev/null
+expect cpu-negative 2 '-c must be a decimal number' -c -1 /dev/null
+expect batch-zero 2 '-b must be a decimal number' -b 0 /dev/null
+# decimal digits only: strtol took these as 5, 5 and 16
+expect n-plus-sign 2 "-n must be a decimal number.*not '\\+5'" -n +5 /dev/null
+expect n-leading-blank 2 "-n must be a decimal number.*not ' 5'" -n ' 5' /dev/null
+expect n-hex 2 "-n must be a decimal number.*not '0x10'" -n 0x10 /dev/null
+expect n-beyond-64-bits 2 "-n must be a decimal number" -n 99999999999999999999999 /dev/null
 expect missing-device 1 'No such file or directory' /nonexistent/max30102-9
 expect empty-stream 1 'end of file' -n 1 /dev/null
-expect threads-range 2 '-t must be a number in \[2, 64\]' -t 1 /dev/null
+expect threads-range 2 '-t must be a decimal number in \[2, 64\]' -t 1 /dev/null
 expect threads-with-stall 2 '-t cannot be combined' -t 2 -s 5 /dev/null
 
 records "$t/good" 0:0:0:100:18 1:0:0:101:18 2:0:0:102:18 5:2:2:103:18 9:1:3:104:18
