@@ -70,10 +70,11 @@ bool json = false;
 	std::exit(1);
 }
 
-// A decimal number that fits 32 bits, or nothing.
+// A decimal number that fits 32 bits, or nothing. Leading zeros of any length, as the driver's
+// sysfs files take them (a length limit refused "00000000100").
 bool Decimal(const std::string &s, uint32_t *v) {
 	unsigned long long x;
-	if (s.size() > 10 || !mxrt::cli::Decimal(s, 0, 0xffffffffull, &x))
+	if (!mxrt::cli::Decimal(s, 0, 0xffffffffull, &x))
 		return false;
 	*v = uint32_t(x);
 	return true;

@@ -32,6 +32,9 @@ expect set-bad-almost-full 2 'almost-full takes 17..32' -d $none set --almost-fu
 expect set-bad-current-step 2 'red-current takes 0..51000 in steps of 200' -d $none set --red-current 150
 expect set-bad-current-max 2 'ir-current takes 0..51000' -d $none set --ir-current 51200
 expect set-bad-current-huge 2 "not '99999999999'" -d $none set --ir-current 99999999999
+expect set-bad-current-past-64-bits 2 "not '99999999999999999999999'" -d $none set --ir-current 99999999999999999999999
+# zero-padded as the sysfs files take it: valid, so it gets as far as the (missing) device
+expect set-zero-padded 1 'no such device' -d $none set --sample-rate 00000000100
 expect set-bad-mode 2 'mode is hr, spo2 or multi' -d $none set --mode ir
 expect set-one-bad-of-two 2 'pulse-width takes' -d $none set --sample-rate 100 --pulse-width 1
 expect bad-lock-timeout 2 'lock-timeout takes 0..60000' -d $none --lock-timeout 60001 get
