@@ -32,6 +32,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -181,17 +182,30 @@ int Show(long id) {
 	return 0;
 }
 
-// hist and traces: blocks that start with "# pid N ..."; keep those of one pid (0: all).
+// hist and traces: blocks that start with "# pid N ..."; keep those of one pid (0: all). Bars are
+// scaled to the largest count of their own block (one pid's one metric): against every block's,
+// a quiet thread's histogram was a column of single #s beside a busy one's.
 int Blocks(const char *file, long id, bool bars) {
 	bool keep = false;
-	unsigned long long peak = 1;
 	auto lines = Lines(file);
-	for (const auto &l : lines) {
-		auto f = Fields(l);
-		if (bars && f.size() == 3 && l[0] != '#')
-			peak = std::max(peak, std::strtoull(f[2].c_str(), nullptr, 10));
+	std::vector<unsigned long long> peak(lines.size(), 1); // per line: its block's largest count
+	size_t start = 0;
+	unsigned long long m = 1;
+	const auto close_block = [&](size_t end) { std::fill(peak.begin() + long(start), peak.begin() + long(end), m); };
+	for (size_t i = 0; i < lines.size(); i++) {
+		if (lines[i].rfind("# pid ", 0) == 0) {
+			close_block(i);
+			start = i;
+			m = 1;
+			continue;
+		}
+		const auto f = Fields(lines[i]);
+		if (bars && f.size() == 3 && lines[i][0] != '#')
+			m = std::max(m, std::strtoull(f[2].c_str(), nullptr, 10));
 	}
-	for (const auto &l : lines) {
+	close_block(lines.size());
+	for (size_t i = 0; i < lines.size(); i++) {
+		const std::string &l = lines[i];
 		if (l.rfind("# pid ", 0) == 0) {
 			const auto head_fields = Fields(l); // "# pid N ...": a line without N names no pid
 			keep = id == 0 || (head_fields.size() > 2 && head_fields[2] == std::to_string(id));
@@ -210,7 +224,7 @@ int Blocks(const char *file, long id, bool bars) {
 			const unsigned long long n = std::strtoull(f[2].c_str(), nullptr, 10);
 			std::printf("  %12s .. %-12s %10llu %s\n", Us(f[0]).c_str(),
 				    f[1] == "18446744073709551615" ? "inf" : Us(f[1]).c_str(), n,
-				    std::string(size_t(1 + n * 40 / peak), '#').c_str());
+				    std::string(size_t(1 + (unsigned __int128)n * 40 / peak[i]), '#').c_str());
 		} else {
 			std::printf("  %s\n", l.c_str());
 		}

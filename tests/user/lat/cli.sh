@@ -114,6 +114,16 @@ cat >"$d/hist" <<'T'
 T
 expect hist-bars 0 '8\.2 \.\. 16\.4 +2 #{41}' -d "$d" hist 100
 expect hist-header-in-us 0 'pid 100 ctl wakeup: from \.\. below \(us\), count' -d "$d" hist 100
+# each block's bars are scaled to its own largest count, not to another pid's or metric's
+cat >"$d/hist" <<'T'
+# pid 100 ctl wakeup: lo_ns hi_ns count
+1024 2048 1000
+# pid 200 w wakeup: lo_ns hi_ns count
+1024 2048 1
+8192 16384 2
+T
+expect hist-bars-per-block 0 '8\.2 \.\. 16\.4 +2 #{41}' -d "$d" hist 200
+expect hist-bars-per-block-all 0 '1\.0 \.\. 2\.0 +1000 #{41}' -d "$d" hist
 # a hand-made file with a "# pid" line that names no pid: that block belongs to no pid
 printf '# pid \n1024 2048 5\n# pid 100 ctl wakeup: lo_ns hi_ns count\n1024 2048 1\n' >"$d/hist"
 out=$("$bin" -d "$d" hist 100 2>&1)
