@@ -385,7 +385,8 @@ int Main(int argc, char **argv) {
 		std::fprintf(stderr, "mxrt-contention: --lock: an empty name is no lock\n");
 		return 2;
 	}
-	if (!opt.lock.empty() && opt.lock.rfind("0x", 0) == 0) {
+	// 0x or 0X: no symbol, so no lock name, starts with a digit
+	if (!opt.lock.empty() && (opt.lock.rfind("0x", 0) == 0 || opt.lock.rfind("0X", 0) == 0)) {
 		// hex digits only: strtoull alone also takes blanks, a sign ("0x-1" was 0xffffffffffffffff)
 		// and a second 0x
 		const std::string digits = opt.lock.substr(2);

@@ -29,6 +29,7 @@ expect zero-lock-address 2 "'0x0' is not a lock address" -l 0x0
 expect negative-lock-address 2 "'0x-1' is not a lock address" -l 0x-1
 expect blank-lock-address 2 "'0x 5' is not a lock address" -l '0x 5'
 expect double-0x-lock-address 2 "'0x0x10' is not a lock address" -l 0x0x10
+expect upper-case-0x-is-an-address 2 "'0Xzz' is not a lock address" -l 0Xzz
 expect overflowing-lock-address 2 "'0x1ffffffffffffffff' is not a lock address" -l 0x1ffffffffffffffff
 # an empty name filtered nothing, silently
 expect empty-lock 2 'empty name' -l ''
