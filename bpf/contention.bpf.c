@@ -340,7 +340,11 @@ static __always_inline void i2c_msg_start(const struct i2c_adapter *adap, const 
 
 		a.nr = nf.adapter;
 		bpf_probe_read_kernel_str(a.name, sizeof(a.name), adap->name);
-		bpf_map_update_elem(&adapters, &bus_lock, &a, BPF_NOEXIST);
+		/* not there after a failed insert (not another CPU's, a full map): this adapter's bus
+		 * lock goes without its name in the report, counted */
+		if (bpf_map_update_elem(&adapters, &bus_lock, &a, BPF_NOEXIST) &&
+		    !bpf_map_lookup_elem(&adapters, &bus_lock))
+			count(MXRT_CON_DROP_I2C_MAP);
 	}
 }
 
@@ -424,8 +428,15 @@ int BPF_PROG(mxrt_i2c_result, const struct i2c_adapter *adap, int num, int ret)
 		c = bpf_map_lookup_elem(&i2c_errors, &ek);
 		if (c)
 			__sync_fetch_and_add(c, 1);
-		else if (bpf_map_update_elem(&i2c_errors, &ek, &one, BPF_NOEXIST))
-			count(MXRT_CON_DROP_I2C_MAP);
+		else if (bpf_map_update_elem(&i2c_errors, &ek, &one, BPF_NOEXIST)) {
+			/* another CPU inserted the same error first (-EEXIST): add to its entry; only a
+			 * full map loses the error's count */
+			c = bpf_map_lookup_elem(&i2c_errors, &ek);
+			if (c)
+				__sync_fetch_and_add(c, 1);
+			else
+				count(MXRT_CON_DROP_I2C_MAP);
+		}
 	}
 	return 0;
 }
