@@ -163,6 +163,7 @@ void mxrt_acq_configure(mxrt_acq *acq, mxrt_u32 mode, mxrt_u32 sample_rate_hz, m
 	acq->start_ts = 0; // mxrt_acq_started says when, once the configuration was written
 	acq->next_rd = 0;  // the configuration writes clear the FIFO pointers
 	acq->next_rd_known = 1;
+	acq->rolled_pending = 0;
 }
 
 int mxrt_acq_applied(mxrt_acq *acq, const mxrt_max30102_config *c, int err) noexcept {
@@ -290,8 +291,8 @@ static u64 NearestFifo(u64 count, u64 est) {
 	return count + (est - count + MAX30102_FIFO_DEPTH / 2 - 1) / MAX30102_FIFO_DEPTH * MAX30102_FIFO_DEPTH;
 }
 static void Decode(mxrt_acq *acq, const mxrt_u8 *buf, mxrt_u32 n, mxrt_u32 ovf, mxrt_u32 rolled,
-		   mxrt_u32 gap_mod, mxrt_u32 anchor, mxrt_u64 anchor_ts, int anchor_is_irq,
-		   mxrt_max30102_record *out);
+		   mxrt_u32 gap_mod, bool rolled_pending, mxrt_u32 anchor, mxrt_u64 anchor_ts,
+		   int anchor_is_irq, mxrt_max30102_record *out);
 
 // The chip's clock may run fast by a few percent: a period as short as 15/16 of the nominal one is
 // assumed wherever a count of samples taken must not be underestimated.
@@ -379,30 +380,36 @@ mxrt_acq_anchor mxrt_acq_choose_anchor(const mxrt_acq *acq, mxrt_u32 n, mxrt_u8 
 void mxrt_acq_burst(mxrt_acq *acq, const mxrt_u8 *buf, mxrt_u32 n, mxrt_u8 status1, mxrt_u8 ovf,
 		    mxrt_u8 rd, mxrt_u32 rolled, mxrt_u64 irq_ts, mxrt_u64 read_ts,
 		    mxrt_max30102_record *out) noexcept {
-	const bool rolled_known = rolled != MXRT_ACQ_ROLLED_UNKNOWN;
-	if (!rolled_known)
+	const bool look_failed = rolled == MXRT_ACQ_ROLLED_UNKNOWN;
+	if (look_failed)
 		rolled = 0;
 	const mxrt_acq_anchor a = mxrt_acq_choose_anchor(acq, n, status1, FifoPtr::Get(ovf), rolled, irq_ts, read_ts);
 	// Since the last burst's last pop FIFO_RD_PTR moved only by roll-overs: their count modulo 32,
 	// whatever OVF_COUNTER (saturated at 31) says.
 	const u32 gap_mod = acq->next_rd_known ? FifoPtr::Get(u8(rd - acq->next_rd)) : kGapUnknown;
-	Decode(acq, buf, n, FifoPtr::Get(ovf), rolled, gap_mod, a.index, a.ts, int(a.is_irq), out);
+	Decode(acq, buf, n, FifoPtr::Get(ovf), rolled, gap_mod, acq->rolled_pending != 0, a.index, a.ts,
+	       int(a.is_irq), out);
 	acq->last_read_ts = Max(acq->last_read_ts, read_ts); // an interrupt before it is not the next one's
-	// where the next burst's first sample is, unless a roll-over went uncounted
+	// where the next burst's first sample is; after a failed look, less the roll-overs before
+	// this burst's first pop, which the next burst then finds in FIFO_RD_PTR's move
 	acq->next_rd = FifoPtr::Get(u8(rd + rolled + n));
-	acq->next_rd_known = rolled_known;
+	acq->next_rd_known = 1;
+	acq->rolled_pending = look_failed;
+	if (look_failed)
+		acq->look_errors++;
 }
 
 void mxrt_acq_decode(mxrt_acq *acq, const mxrt_u8 *buf, mxrt_u32 n, mxrt_u32 ovf, mxrt_u32 rolled,
 		     mxrt_u32 anchor, mxrt_u64 anchor_ts, int anchor_is_irq,
 		     mxrt_max30102_record *out) noexcept {
-	Decode(acq, buf, n, ovf, rolled, kGapUnknown, anchor, anchor_ts, anchor_is_irq, out);
+	Decode(acq, buf, n, ovf, rolled, kGapUnknown, false, anchor, anchor_ts, anchor_is_irq, out);
 }
 
-// @gap_mod: the samples lost before the pointer read, modulo 32 (kGapUnknown: not known).
+// @gap_mod: the samples lost before the pointer read, modulo 32 (kGapUnknown: not known, only
+// through mxrt_acq_decode); @rolled_pending: the last burst's look failed (mxrt_acq_burst).
 static void Decode(mxrt_acq *acq, const mxrt_u8 *buf, mxrt_u32 n, mxrt_u32 ovf, mxrt_u32 rolled,
-		   mxrt_u32 gap_mod, mxrt_u32 anchor, mxrt_u64 anchor_ts, int anchor_is_irq,
-		   mxrt_max30102_record *out) {
+		   mxrt_u32 gap_mod, bool rolled_pending, mxrt_u32 anchor, mxrt_u64 anchor_ts,
+		   int anchor_is_irq, mxrt_max30102_record *out) {
 	if (n == 0)
 		return;
 	const u64 p = acq->period_ns;
@@ -413,28 +420,47 @@ static void Decode(mxrt_acq *acq, const mxrt_u8 *buf, mxrt_u32 n, mxrt_u32 ovf, 
 	const u64 first_by_anchor = anchor_ts > back ? anchor_ts - back : 0;
 	u64 lost = u64(ovf) + rolled;
 	const u64 before = SampleBefore(acq);
+	// The samples lost since the one before, by the time from it to this burst's first: all of
+	// them, those rolled over after the pointer read (@rolled) included; 0 if not known.
+	u64 lost_by_time = 0;
+	if (before != 0) {
+		const u64 span = first_by_anchor > before ? first_by_anchor - before : 0;
+		const u64 periods = (span + p / 2) / p;
+		lost_by_time = periods > 1 ? periods - 1 : 0;
+	}
 	if (rolled > 0)
 		acq->late_rollovers++;
+	const bool pending = rolled_pending && gap_mod != kGapUnknown;
 	if (ovf < 31 && gap_mod != kGapUnknown) {
 		// FIFO_RD_PTR moved beyond the roll-overs OVF_COUNTER shows: a FIFO read that failed
 		// part-way popped samples (and cleared the counter of those before them), or a
 		// roll-over went uncounted. Lost all the same, and now said.
-		const u32 unseen = FifoPtr::Get(u8(gap_mod - ovf));
+		u64 unseen = FifoPtr::Get(u8(gap_mod - ovf));
+		if (pending) {
+			// ... the roll-overs before the last burst's first pop, whose look failed: held off
+			// for a FIFO of periods or more, they wrapped the pointer. The last burst was stamped
+			// early by them, so the time since its last record, less what this burst counts
+			// otherwise, says how many FIFOs. Not in a drain: its newest sample is placed at
+			// the read, but the chip stopped at the shutdown before it.
+			if (before != 0 && !acq->stopping)
+				unseen = NearestFifo(unseen, lost_by_time > ovf + rolled ? lost_by_time - ovf - rolled : 0);
+			if (unseen > 0)
+				acq->late_rollovers++;
+		} else {
+			acq->lost_unseen += unseen;
+		}
 		lost += unseen;
-		acq->lost_unseen += unseen;
 	}
 	if (ovf >= 31) {
 		// OVF_COUNTER stops at 31. With FIFO_RD_PTR's count modulo 32 the time between the
 		// bursts only picks how many FIFOs more (exact while it is off by less than 16 periods);
-		// without it, the time alone says, to the nearest period (one high when the read that
-		// anchors the burst came over half a period after its newest sample).
+		// without it (mxrt_acq_decode), the time alone says, to the nearest period (one high
+		// when the read that anchors the burst came over half a period after its newest sample).
 		u64 at_ptr = 31;
 		if (gap_mod != kGapUnknown)
 			at_ptr = gap_mod >= 31 ? gap_mod : gap_mod + MAX30102_FIFO_DEPTH;
 		if (before != 0) {
-			const u64 span = first_by_anchor > before ? first_by_anchor - before : 0;
-			const u64 by_time = (span + p / 2) / p; // lost + 1
-			const u64 est = by_time > 1 + rolled ? by_time - 1 - rolled : 0;
+			const u64 est = lost_by_time > rolled ? lost_by_time - rolled : 0;
 			at_ptr = gap_mod == kGapUnknown ? Max<u64>(at_ptr, est) : NearestFifo(at_ptr, est);
 		}
 		if (at_ptr > 31)

@@ -122,11 +122,13 @@ struct mxrt_acq {
 	mxrt_u64 start_ts; /* when the restart started sampling (mxrt_acq_started), 0 = not known */
 	mxrt_u64 last_read_ts; /* when the last burst's pointers were read (mxrt_acq_burst), 0 = none */
 	/* FIFO_RD_PTR after the last burst's last pop (the configuration's 0 after a restart), if
-	 * next_rd_known (not after a look that failed: mxrt_acq_burst) */
-	mxrt_u32 next_rd, next_rd_known;
+	 * next_rd_known; rolled_pending: but for the roll-overs before that burst's first pop, which a
+	 * look that failed did not count (mxrt_acq_burst): the next burst finds them there */
+	mxrt_u32 next_rd, next_rd_known, rolled_pending;
 	/* counters */
 	mxrt_u64 samples, bursts, fifo_overflows, lost, lost_estimated, reanchors, max_backlog;
 	mxrt_u64 late_rollovers; /* bursts whose FIFO rolled over after its pointers were read */
+	mxrt_u64 look_errors; /* looks after a burst that failed (MXRT_ACQ_ROLLED_UNKNOWN) */
 	mxrt_u64 lost_unseen; /* lost samples OVF_COUNTER did not show: FIFO_RD_PTR moved beyond it */
 	mxrt_u64 chip_resets; /* power-on resets found while RUNNING (mxrt_acq_status_seen, _mode_seen) */
 };
@@ -291,12 +293,16 @@ void mxrt_acq_decode(struct mxrt_acq *acq, const mxrt_u8 *buf, mxrt_u32 n, mxrt_
 /*
  * A burst as the driver reads it: mxrt_acq_decode at mxrt_acq_choose_anchor of the same arguments,
  * @ovf and @rd as read with the pointers, @rolled from mxrt_acq_rolled (0 without a look;
- * MXRT_ACQ_ROLLED_UNKNOWN: the look failed, counted as 0). Since the last burst's last pop only
- * roll-overs and the pops of a FIFO read that failed part-way move FIFO_RD_PTR: its move is the
- * samples lost before this burst, modulo 32. Below OVF_COUNTER's 31 what it moved beyond the
- * counter is lost too (lost_unseen); at 31 the time between the bursts only says how many FIFOs
- * more (a FIFO read that failed part-way on a real bus is found so at the next burst). Unknown
- * after a failed look, until the next burst.
+ * MXRT_ACQ_ROLLED_UNKNOWN: the look failed). Since the last burst's last pop only roll-overs and
+ * the pops of a FIFO read that failed part-way move FIFO_RD_PTR: its move is the samples lost
+ * before this burst, modulo 32. Below OVF_COUNTER's 31 what it moved beyond the counter is lost
+ * too (lost_unseen); at 31 the time between the bursts only says how many FIFOs more (a FIFO
+ * read that failed part-way on a real bus is found so at the next burst). After a failed look
+ * (look_errors) the roll-overs it would have counted are in that move too: the next burst counts
+ * them (late_rollovers, not lost_unseen; within its pointer-and-time count when OVF_COUNTER is
+ * saturated), the time, less what that burst counts otherwise, picking how many FIFOs (not in a
+ * drain: the chip stopped before its read); this burst is stamped that many periods early, its
+ * records' lost short by them.
  */
 #define MXRT_ACQ_ROLLED_UNKNOWN 0xffffffffu
 void mxrt_acq_burst(struct mxrt_acq *acq, const mxrt_u8 *buf, mxrt_u32 n, mxrt_u8 status1,

@@ -602,7 +602,7 @@ static int mx_read_fifo_locked(struct mx_dev *md, u64 irq_ts, u8 *status)
 	 * Held off for longer than the free space lasts, the FIFO rolled over before the first pop
 	 * cleared OVF_COUNTER: the pointers, read again, say how many (mxrt_acq_roll_possible). The
 	 * samples are out of the chip: a failed look is counted as an I/O error, and the burst is
-	 * published as read (the next overflow past 31 is then counted by the time alone).
+	 * published as read; the next burst finds those roll-overs in FIFO_RD_PTR and counts them.
 	 */
 	if (mxrt_acq_roll_possible(&md->acq, n, look, ktime_get_ns())) {
 		err = regmap_bulk_read(md->map, MAX30102_REG_FIFO_WR_PTR, again, 3);
@@ -1843,9 +1843,10 @@ static int mx_stats_show(struct seq_file *s, void *unused)
 		   READ_ONCE(h->polls), atomic64_read(&md->st.i2c_errors), acq.bursts, acq.max_backlog,
 		   boosts);
 	seq_printf(s, "samples: %llu\nfifo_overflows: %llu\nfifo_lost: %llu\nfifo_lost_estimated: %llu\n"
-		   "fifo_late_rollovers: %llu\nfifo_lost_unseen: %llu\nreanchors: %llu\nnext_seq: %llu\n"
-		   "chip_resets: %llu\n", acq.samples, acq.fifo_overflows, acq.lost, acq.lost_estimated,
-		   acq.late_rollovers, acq.lost_unseen, acq.reanchors, acq.next_seq, acq.chip_resets);
+		   "fifo_late_rollovers: %llu\nfifo_look_errors: %llu\nfifo_lost_unseen: %llu\n"
+		   "reanchors: %llu\nnext_seq: %llu\nchip_resets: %llu\n", acq.samples, acq.fifo_overflows,
+		   acq.lost, acq.lost_estimated, acq.late_rollovers, acq.look_errors, acq.lost_unseen,
+		   acq.reanchors, acq.next_seq, acq.chip_resets);
 	seq_printf(s, "ring_size: %u\nring_head: %llu\nring_resizes: %lld\nreaders: %d\n"
 		   "reader_overruns_closed: %lld\nreader_lost_closed: %lld\n", size, head,
 		   atomic64_read(&md->st.resizes), atomic_read(&sh->readers), atomic64_read(&sh->overruns),

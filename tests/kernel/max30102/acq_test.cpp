@@ -743,9 +743,14 @@ protected:
 		uint32_t rolled = 0;
 		const uint64_t at = look_at ? look_at : done; // the data read ended by then
 		if (mxrt_acq_roll_possible(&acq_, n, now, at)) {
-			const std::vector<uint8_t> again = Read(MAX30102_REG_FIFO_WR_PTR, 3, at);
-			rolled = mxrt_acq_rolled(&acq_, n, ptr[2], again[0], again[1], again[2], now, at);
 			looks_++;
+			if (fail_looks_ > 0) {
+				fail_looks_--; // the transfer failed: the chip saw nothing
+				rolled = MXRT_ACQ_ROLLED_UNKNOWN;
+			} else {
+				const std::vector<uint8_t> again = Read(MAX30102_REG_FIFO_WR_PTR, 3, at);
+				rolled = mxrt_acq_rolled(&acq_, n, ptr[2], again[0], again[1], again[2], now, at);
+			}
 		}
 		recs_.assign(n, mxrt_max30102_record{});
 		mxrt_acq_burst(&acq_, buf.data(), n, st[0], ptr[1], ptr[2], rolled, irq_ts, now, recs_.data());
@@ -810,6 +815,7 @@ protected:
 	std::vector<mxrt_max30102_record> all_; // every record since the ramp started
 	uint64_t ramp_start_ = 0;
 	uint32_t looks_ = 0; // FIFO_RD_PTR read again after a burst (mxrt_acq_roll_possible)
+	uint32_t fail_looks_ = 0; // the next this many looks fail (MXRT_ACQ_ROLLED_UNKNOWN)
 };
 
 // WR == RD with OVF_COUNTER 0 is empty or exactly full, and the shutdown before a drain clears
@@ -1110,6 +1116,105 @@ TEST_F(Max30102PowerCycle, RolledOverMoreThanAFifoAreCountedByTheTime) {
 	}
 }
 
+// The look failed (a NAK on the 3-byte read): the 5 rolled over before the first pop go into this
+// burst's lost unsaid, and the burst is stamped 5 periods early. FIFO_RD_PTR still has them: the
+// next burst finds it 5 further than its own roll-overs and counts them (late_rollovers, not
+// lost_unseen). The total and every seq after are right.
+TEST_F(Max30102PowerCycle, RollOversAFailedLookMissedAreCountedAtTheNextBurst) {
+	ASSERT_NO_FATAL_FAILURE(StartRamp(kT0 + 1000 * kMs));
+	uint8_t status;
+	fail_looks_ = 1;
+	ASSERT_EQ(Acquire(Taken(17) + kMs, &status, Taken(17), Taken(37) + kMs), 17);
+	EXPECT_EQ(looks_, 1u);
+	EXPECT_EQ(recs_[0].lost, 0u) << "not known yet";
+	EXPECT_EQ(acq_.late_rollovers, 0u);
+	// 23..37 left (15); 20 more by 57: 3 roll over before the next read (OVF_COUNTER 3)
+	ASSERT_EQ(Acquire(Taken(57) + kMs, &status), 32);
+	EXPECT_EQ(recs_[0].lost, 8u) << "5 from the failed look, 3 from OVF_COUNTER";
+	EXPECT_EQ(recs_[0].red, 26u);
+	EXPECT_EQ(recs_[0].seq, 26u - 1) << "numbered as the chip's 26th";
+	EXPECT_EQ(acq_.lost, 8u);
+	EXPECT_EQ(acq_.late_rollovers, 1u);
+	EXPECT_EQ(acq_.lost_unseen, 0u);
+	ASSERT_EQ(Acquire(Taken(57 + 17) + kMs, &status, Taken(57 + 17)), 17);
+	EXPECT_EQ(recs_[0].lost, 0u);
+	EXPECT_EQ(recs_.back().seq, 57u + 17 - 1);
+}
+
+// ... and held off for more than a FIFO of periods, the pointer wrapped: the time since the last
+// record (stamped early by as many periods as rolled over) says how many FIFOs. With OVF_COUNTER
+// saturated at the next burst as well, FIFO_RD_PTR and the time count both gaps together.
+TEST_F(Max30102PowerCycle, RollOversPastAFifoAFailedLookMissedAreCountedByTheTime) {
+	uint8_t status;
+	for (uint32_t rolled : {5u, 31u, 32u, 33u, 60u, 100u}) {
+		for (uint32_t between : {0u, 3u, 40u}) {
+			SCOPED_TRACE(testing::Message() << rolled << " rolled over, " << between << " between");
+			ASSERT_NO_FATAL_FAILURE(StartNextRamp());
+			const uint64_t lost_before = acq_.lost, unseen_before = acq_.lost_unseen;
+			ASSERT_EQ(Acquire(Taken(17) + kMs, &status, Taken(17)), 17);
+			ASSERT_EQ(all_.front().red, 1u);
+			fail_looks_ = 1;
+			// A_FULL at 34; pointers read at 35 (18 unread), held off: `rolled` roll over
+			const uint64_t first_pop = 35 + 14 + rolled;
+			ASSERT_EQ(Acquire(Taken(35) + kMs, &status, Taken(34), Taken(first_pop) + kMs), 18);
+			ASSERT_EQ(fail_looks_, 0u) << "the burst looked, and the look failed";
+			// 14 are left unread and 18 free: `between` more roll over by the next read
+			const uint64_t next = first_pop + 18 + between;
+			ASSERT_EQ(Acquire(Taken(next) + kMs, &status), 32);
+			EXPECT_EQ(acq_.lost - lost_before, uint64_t(rolled) + between);
+			EXPECT_EQ(recs_.back().red, next);
+			EXPECT_EQ(recs_.back().seq - all_.front().seq, next - 1)
+				<< "sample " << next << " numbered as the chip's";
+			EXPECT_EQ(acq_.lost_unseen, unseen_before);
+		}
+	}
+}
+
+// ... also in the drain after a shutdown, but by the read pointer alone: the drain places its
+// newest sample at the read, the chip stopped at the shutdown, so the time would be too long by
+// the wait between them (30 periods here: that made up a FIFO).
+TEST_F(Max30102PowerCycle, RollOversAFailedLookMissedAreCountedByTheDrain) {
+	ASSERT_NO_FATAL_FAILURE(StartRamp(kT0 + 1000 * kMs));
+	uint8_t status;
+	fail_looks_ = 1;
+	ASSERT_EQ(Acquire(Taken(17) + kMs, &status, Taken(17), Taken(37) + kMs), 17);
+	ASSERT_EQ(fail_looks_, 0u) << "the burst looked, and the look failed";
+	ASSERT_EQ(Stop(Taken(40) + kMs), 0); // 23..40 held
+	ASSERT_EQ(Acquire(Taken(70) + kMs, &status), 18);
+	EXPECT_EQ(recs_[0].red, 23u);
+	EXPECT_EQ(recs_[0].lost, 5u);
+	EXPECT_EQ(recs_.back().seq, 40u - 1) << "sample 40 numbered as the chip's";
+	EXPECT_EQ(acq_.look_errors, 1u);
+}
+
+// ... and when the next burst is held off too (its own look works and counts its own roll-overs),
+// the time since the early-stamped burst covers both: only what is left after this burst's own
+// count picks FIFOs. Counting by the whole time made up 32 (0 missed, 17 of its own: 32).
+TEST_F(Max30102PowerCycle, AFailedLookAndAHeldOffNextBurstCountEachRollOverOnce) {
+	uint8_t status;
+	for (uint32_t rolled : {0u, 5u, 40u}) {
+		for (uint32_t own : {17u, 20u, 28u}) {
+			SCOPED_TRACE(testing::Message() << rolled << " missed, " << own << " of its own");
+			ASSERT_NO_FATAL_FAILURE(StartNextRamp());
+			const uint64_t lost_before = acq_.lost;
+			ASSERT_EQ(Acquire(Taken(17) + kMs, &status, Taken(17)), 17);
+			fail_looks_ = 1;
+			// 18 unread at 35, `rolled` roll over before the first pop (with 0 the look is
+			// only possible: the time reaches the free space less its 1/16)
+			const uint64_t first_pop = 35 + 14 + rolled;
+			ASSERT_EQ(Acquire(Taken(35) + kMs, &status, Taken(34), Taken(first_pop) + kMs), 18);
+			ASSERT_EQ(fail_looks_, 0u) << "the burst looked, and the look failed";
+			// 14 left, 18 free: the next pointer read sees the FIFO full (A_FULL long past); its
+			// data read is held off until `own` more have rolled over
+			const uint64_t ptr_read = first_pop + 18;
+			ASSERT_EQ(Acquire(Taken(ptr_read) + kMs, &status, 0, Taken(ptr_read + own) + kMs), 32);
+			EXPECT_EQ(acq_.lost - lost_before, uint64_t(rolled) + own);
+			EXPECT_EQ(recs_.back().red, ptr_read + own);
+			EXPECT_EQ(recs_.back().seq - all_.front().seq, ptr_read + own - 1);
+		}
+	}
+}
+
 // Rolled over after the burst's last pop as well (the look came late): those are in OVF_COUNTER,
 // which the next burst reads and counts; the look counts only the ones before the last pop.
 TEST_F(Max30102PowerCycle, RolledOverAfterTheLastPopAreLeftToTheNextBurst) {
@@ -1177,23 +1282,30 @@ TEST_F(Max30102PowerCycle, AFullFifoIsLookedAtAgainAfterItsRead) {
 // When no sample can have rolled over, nothing is read again: the look costs a transfer only
 // when the time from the pointer read to the last pop reaches the free space (the chip's clock
 // taken 1/16 fast), always for 31 or 32, and never in a drain after the shutdown.
-// A look that failed leaves FIFO_RD_PTR after the burst unknown: the next burst counts by
-// OVF_COUNTER and the time only, and knows it again after its own read.
-TEST(Max30102Acq, AFailedLookForgetsTheReadPointerForOneBurst) {
+// A look that failed leaves the roll-overs before the burst's first pop uncounted: FIFO_RD_PTR
+// stays known as if there were none (no pop moves it between bursts), and the next burst counts
+// its move beyond OVF_COUNTER as those roll-overs, not as samples a failed read popped.
+TEST(Max30102Acq, AFailedLookLeavesItsRollOversToTheNextBurst) {
 	mxrt_acq acq{};
 	mxrt_acq_configure(&acq, MAX30102_MODE_SPO2, 100, 1, 411);
 	EXPECT_TRUE(acq.next_rd_known) << "the configuration cleared the pointers";
 	std::vector<uint8_t> buf(6 * 32);
 	mxrt_max30102_record out[32];
 	mxrt_acq_burst(&acq, buf.data(), 17, 0, 0, 0, MXRT_ACQ_ROLLED_UNKNOWN, 0, 1'000'000'000, out);
-	EXPECT_FALSE(acq.next_rd_known);
-	EXPECT_EQ(out[0].lost, 0u) << "counted as 0";
-	mxrt_acq_burst(&acq, buf.data(), 17, 0, 0, 22, 0, 0, 1'170'000'000, out);
-	EXPECT_EQ(out[0].lost, 0u) << "FIFO_RD_PTR says nothing now";
 	EXPECT_TRUE(acq.next_rd_known);
+	EXPECT_TRUE(acq.rolled_pending);
+	EXPECT_EQ(acq.look_errors, 1u);
+	EXPECT_EQ(acq.next_rd, 17u);
+	EXPECT_EQ(out[0].lost, 0u) << "not known yet";
+	mxrt_acq_burst(&acq, buf.data(), 17, 0, 0, 22, 0, 0, 1'220'000'000, out);
+	EXPECT_EQ(out[0].lost, 5u) << "FIFO_RD_PTR moved 5 beyond OVF_COUNTER";
+	EXPECT_EQ(acq.late_rollovers, 1u);
+	EXPECT_EQ(acq.lost_unseen, 0u);
+	EXPECT_FALSE(acq.rolled_pending);
 	EXPECT_EQ(acq.next_rd, 7u);
-	mxrt_acq_burst(&acq, buf.data(), 17, 0, 0, 9, 0, 0, 1'360'000'000, out);
-	EXPECT_EQ(out[0].lost, 2u) << "and again";
+	mxrt_acq_burst(&acq, buf.data(), 17, 0, 0, 9, 0, 0, 1'410'000'000, out);
+	EXPECT_EQ(out[0].lost, 2u) << "and a move beyond it after a look that worked is lost_unseen";
+	EXPECT_EQ(acq.lost_unseen, 2u);
 }
 
 // A gap of days (reads failing for that long) with FIFO_RD_PTR known: the FIFOs are counted in

@@ -285,6 +285,43 @@ late_rollover_exact() {
 	overflow_exact "$1" 9 && [ "$(stat_of fifo_late_rollovers)" -gt "$late0" ]
 }
 check late-rollover-exact late_rollover_exact "$(sim_counter fifo_overflows)"
+# The same, but the look after the burst fails (a NAK): the burst goes out short of what rolled
+# over before its first pop, and the next burst finds them in FIFO_RD_PTR. The bus is held 150 ms
+# (60 periods: about 45 roll over, the pointer wraps, so the time picks the FIFOs); once the FIFO
+# read has taken the wait (busy_ms back at 0), `fault_after=1 nak=1` lets that read through and
+# NAKs the next transfer, the look (fifo_look_errors says it was the look). Armed after the wait
+# could have ended (the guest stood still), the NAK may hit another transfer: said as a skip.
+ms_now() { awk '{ printf "%d", $1 * 1000 }' /proc/uptime; }
+sim_ovf=$(sim_counter fifo_overflows)
+late0=$(stat_of fifo_late_rollovers) look0=$(stat_of fifo_look_errors) before=$(stat_of fifo_lost)
+read_dev -n 600 >/tmp/fault.out 2>&1 &
+rp=$!
+sleep 0.5
+# seen: a time at which busy_ms was still armed (first: before it was), so the wait began after it
+seen=$(ms_now)
+echo "busy_ms=150" >$SIM/control
+i=0
+while t=$(ms_now) && [ "$(sim_counter busy_ms)" != 0 ] && [ $i -lt 500 ]; do seen=$t i=$((i + 1)); done
+echo "fault_after=1 nak=1" >$SIM/control
+armed=$(ms_now)
+wait $rp
+rc=$?
+after=$(stat_of fifo_lost)
+out=$(cat /tmp/fault.out)
+echo "failed look: busy_ms taken after $i looks, NAK armed $((armed - seen)) ms after it was last seen armed, rc $rc;" \
+	"fifo_look_errors $look0 -> $(stat_of fifo_look_errors), fifo_late_rollovers $late0 -> $(stat_of fifo_late_rollovers); $out"
+failed_look_exact() {
+	[ $rc -eq 0 ] && [ "$(field violations "$out")" = 0 ] && overflow_exact "$1" 32 &&
+		[ "$(stat_of fifo_look_errors)" -gt "$look0" ] && [ "$(stat_of fifo_late_rollovers)" -gt "$late0" ]
+}
+if [ $i -ge 500 ]; then
+	bad failed-look-rollovers-exact "the FIFO read never took the bus wait (busy_ms still armed)"
+elif [ $((armed - seen)) -le 120 ]; then
+	check failed-look-rollovers-exact failed_look_exact "$(sim_counter fifo_overflows)"
+else
+	skipped failed-look-rollovers-exact "the NAK was armed $((armed - seen)) ms after the bus wait was last seen armed: it may have missed the look"
+fi
+echo "nak=0 fault_after=0" >$SIM/control
 fault stuck-irq "stuck_irq=1" stat_of irq_stuck
 echo "stuck_irq=0" >$SIM/control
 out=$(read_dev -n 400)
@@ -414,7 +451,6 @@ cat $DBG/stats
 # overflows the FIFO: counted exactly by OVF_COUNTER up to 31, estimated from the time beyond.
 HW=$(grep -l '^max30102$' /sys/class/hwmon/hwmon*/name | head -1)
 TEMP=$(dirname "$HW")/temp1_input
-ms_now() { awk '{ printf "%d", $1 * 1000 }' /proc/uptime; }
 bus_before() {
 	b_stuck=$(cat $SYS/bus_stuck) b_exp=$(stat_of bus_watchdog_expiries) b_rec=$(stat_of bus_recoveries)
 	b_err=$(stat_of bus_recovery_errors) b_ri=$(stat_of bus_reinits) b_lost=$(stat_of fifo_lost)
