@@ -371,6 +371,11 @@ int Main(int argc, char **argv) {
 	app.add_flag("--no-i2c", opt.no_i2c, "do not trace I2C transfers");
 	app.add_flag("--no-stacks", opt.no_stacks, "do not collect waiters' stacks");
 	app.add_flag("--prog-stats", opt.prog_stats, "report the programs' run count and time (enables kernel.bpf_stats)");
+	// whole numbers in decimal: CLI11 reads them in base 0 ("-p 010" was thread 8)
+	for (const char *name : {"--top", "--rows"})
+		app.get_option(name)->transform(mxrt::cli::DecimalDigits());
+	for (const char *name : {"-p", "-t"}) // pid_number says what else it refuses
+		app.get_option(name)->transform(mxrt::cli::DecimalDigits(false));
 	try {
 		app.parse(argc, argv);
 	} catch (const CLI::ParseError &e) {

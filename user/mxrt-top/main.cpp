@@ -410,6 +410,12 @@ int Main(int argc, char **argv) {
 	app.add_option("--timeout-ms", timeout_ms, "with --messages: give up after this long without one (default 10000)")
 		->check(Whole(1, INT_MAX, "a number of milliseconds"));
 	app.add_option("--prefix", prefix, "the daemon's shm_prefix (default mxrtd)");
+	// whole numbers in decimal: CLI11 reads them in base 0 ("--cpu 010" was CPU 8); the options
+	// checked with Decimal say themselves what else they refuse
+	for (const char *name : {"--stall", "--priority", "--cpu"})
+		app.get_option(name)->transform(mxrt::cli::DecimalDigits());
+	for (const char *name : {"-n", "--records", "--messages", "--timeout-ms"})
+		app.get_option(name)->transform(mxrt::cli::DecimalDigits(false));
 	try {
 		app.parse(argc, argv);
 	} catch (const CLI::CallForHelp &) {

@@ -2,6 +2,7 @@
 //
 // Runs in: user space. See config.hpp.
 #include "config.hpp"
+#include "../lib/cli_number.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -732,6 +733,11 @@ int ParseCommandLine(int argc, char **argv, CommandLine *cl, std::string *out_te
 	app.add_option("--almost-full", cl->device.fifo_almost_full, "FIFO almost-full threshold, 17..32")->group(dev);
 	app.add_option("--led-red-ua", cl->device.red_current_ua, "red LED current, uA")->group(dev);
 	app.add_option("--led-ir-ua", cl->device.ir_current_ua, "IR LED current, uA")->group(dev);
+	// whole numbers in decimal: CLI11 reads them in base 0 ("--priority 050" was 40, "0x40" 64)
+	for (const char *name : {"--runtime-us", "--deadline-us", "--period-us", "--priority", "--batch", "--consumer-priority",
+				 "--ring", "--mqueue-maxmsg", "--temp-interval-ms", "--rate", "--pulse-width", "--adc-range",
+				 "--average", "--almost-full", "--led-red-ua", "--led-ir-ua"})
+		app.get_option(name)->transform(mxrt::cli::DecimalDigits());
 	try {
 		app.parse(argc, argv);
 	} catch (const CLI::CallForHelp &e) {

@@ -525,7 +525,7 @@ int Main(int argc, char **argv) {
 				      "wander=1,motion=0,bits=18,perfusion=0.02,finger_on=0,finger_off=S,step=AT:HR:SPO2,seed=1");
 	app.add_flag("--sweep", sweep, "the simulated benchmark: HR 40..200 x SpO2 80..100 x 50/100/400/1000 Hz");
 	auto *sweep_seconds_opt = app.add_option("--sweep-seconds", sweep_seconds, "length of each sweep run")->check(mxrt::cli::FiniteNumber(12, false, 3600, "a number of seconds", "[12, 3600]", "in [12, 3600] s"));
-	auto *sweep_seeds_opt = app.add_option("--sweep-seeds", sweep_seeds, "--sweep: runs per grid point, each with its own noise, phase and motion")->check(CLI::Range(1, 1000));
+	auto *sweep_seeds_opt = app.add_option("--sweep-seeds", sweep_seeds, "--sweep: runs per grid point, each with its own noise, phase and motion")->transform(mxrt::cli::DecimalDigits())->check(CLI::Range(1, 1000));
 	auto *verbose_opt = app.add_flag("-v,--verbose", verbose, "--sweep: a line per run");
 	try {
 		app.parse(argc, argv);

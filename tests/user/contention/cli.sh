@@ -21,6 +21,7 @@ expect bad-pid 2 'pid' -p 12x
 expect zero-pid 2 'pid' -p 0
 expect hex-pid 2 "'0x10' is not a pid \\(decimal, 1..4194304\\)" -p 0x10
 expect signed-tgid 2 "'\\+5' is not a pid" -t +5
+expect top-hex 2 "--top: '0x10' is not a whole decimal number" --top 0x10
 expect pid-above-pid-max 2 "'4194305' is not a pid" -p 4194305
 expect bad-lock-address 2 "'0xzz' is not a lock address" -l 0xzz
 expect empty-lock-address 2 "'0x' is not a lock address" -l 0x

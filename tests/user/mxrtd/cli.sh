@@ -33,6 +33,10 @@ expect check-config 0 '^sample_rate = 1000$' -c "$t/good.toml" --rate 1000 --pul
 # datasheet table 11: SpO2 needs both pulses in one period (no 3200 Hz), HR mode allows 3200 Hz
 expect bad-pair-3200-spo2 2 '3200 Hz with 69 us pulses is not allowed in spo2 mode' --rate 3200 --pulse-width 69 /dev/max30102-0
 expect hr-3200 0 '^sample_rate = 3200$' --mode hr --rate 3200 --pulse-width 69 --check-config /dev/max30102-0
+# whole numbers in decimal: CLI11 alone read them in base 0 (050 was 40, 0x40 64)
+expect priority-leading-zero 0 '^priority = 50$' --priority 050 --check-config /dev/max30102-0
+expect ring-hex 2 "--ring: '0x2000' is not a whole decimal number" --ring 0x2000 --check-config /dev/max30102-0
+expect rate-plus 2 "--rate: '\\+100' is not a whole decimal number" --rate +100 --check-config /dev/max30102-0
 expect check-config-file-kept 0 '^ring_records = 1024$' -c "$t/good.toml" --check-config
 # the printed configuration is itself a valid file that gives the same configuration
 "$bin" -c "$t/good.toml" --policy fifo --cpus 1 --strict --check-config >"$t/eff.toml" 2>&1
@@ -111,6 +115,8 @@ expect top-both-modes 2 '--records or --messages, not both' --records 10 --messa
 expect top-no-daemon 1 'no mxrtd segment in /dev/shm' --prefix "mxrtd-none-$$" --json
 expect top-interval-nan 2 "--interval: 'nan' is not a number of seconds" -i nan --prefix "mxrtd-none-$$" --json
 expect top-records-negative 2 "--records: '-5' is not a whole number of records" --records -5 --prefix "mxrtd-none-$$"
+expect top-cpu-octal-looking 2 "--cpu: '0x10' is not a whole decimal number" --cpu 0x10 --records 1 --prefix "mxrtd-none-$$"
+expect top-count-leading-zero 1 'no mxrtd segment in /dev/shm' -n 010 --prefix "mxrtd-none-$$" --json
 expect top-records-zero 2 "--records: '0' is not a whole number" --records 0 -n 1 --prefix "mxrtd-none-$$"
 expect top-count-negative 2 "--count: '-1' is not a number of refreshes in \\[0, 2147483647\\]$" -n -1 --prefix "mxrtd-none-$$"
 expect top-messages-zero 2 "--messages: '0' is not a number of messages in \\[1, 2147483647\\]$" --messages 0 --prefix "mxrtd-none-$$"

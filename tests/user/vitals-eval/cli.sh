@@ -65,6 +65,7 @@ expect sweep-seconds-nan 2 "--sweep-seconds: 'nan' is not a number of seconds" -
 expect cal-nan 2 "--cal takes A,B .*not 'nan,31.7'" --cal nan,31.7 x.csv
 expect sweep-seeds-zero 2 'sweep-seeds' --sweep --sweep-seeds 0
 expect sweep-seeds-text 2 'sweep-seeds' --sweep --sweep-seeds many
+expect sweep-seeds-hex 2 "--sweep-seeds: '0x10' is not a whole decimal number" --sweep --sweep-seeds 0x10
 expect cal-out-of-range 2 '--cal: A must be in 50..200' --cal 10,1 x.csv
 expect cal-one-number 2 "--cal takes A,B .*not '110'" --cal 110 x.csv
 expect cal-three-numbers 2 "--cal takes A,B" --cal 110,30,1 x.csv
