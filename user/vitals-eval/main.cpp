@@ -179,24 +179,41 @@ int PrintFit(const std::vector<Scored> &all, const mxrt_vitals_config &cal) {
 				r2.push_back(r[j]);
 				y2.push_back(y[j]);
 			}
+		// without file i the rest can have no line (all one R): that file has no leave-one-out
+		// estimate ("-"), and the leave-one-out scores are over the files that have one
 		const auto l = FitLine(r2, y2), la = FitSlope(r2, y2, a);
 		const double f = std::min(100.0, line->a - line->b * r[i]);
-		const double o = std::min(100.0, l->a - l->b * r[i]);
-		const double oa = std::min(100.0, la->a - la->b * r[i]);
+		std::optional<double> o, oa;
+		if (l)
+			o = std::min(100.0, l->a - l->b * r[i]);
+		if (la)
+			oa = std::min(100.0, la->a - la->b * r[i]);
 		fit.push_back(f);
 		loo.push_back(o);
 		loo_a.push_back(oa);
 		ref.push_back(y[i]);
-		std::printf("%-22s %6.3f %8.1f %9.2f %+6.2f %8.2f %+6.2f %9.2f %+6.2f\n", used[i]->rec.name.c_str(), r[i],
-			    y[i], f, f - y[i], o, o - y[i], oa, oa - y[i]);
+		auto cell = [&](const std::optional<double> &v, int width) {
+			char b[64];
+			if (v)
+				std::snprintf(b, sizeof(b), "%*.2f %+6.2f", width, *v, *v - y[i]);
+			else
+				std::snprintf(b, sizeof(b), "%*s %6s", width, "-", "-");
+			return std::string(b);
+		};
+		std::printf("%-22s %6.3f %8.1f %9.2f %+6.2f %s %s\n", used[i]->rec.name.c_str(), r[i], y[i], f, f - y[i],
+			    cell(o, 8).c_str(), cell(oa, 9).c_str());
 	}
 	const Stats fs = Score(fit, ref, 2), ls = Score(loo, ref, 2), las = Score(loo_a, ref, 2);
 	std::printf("fit: SpO2 = %.2f - %.2f R on %zu files: MAE=%.2f %% bias=%+.2f %% within_2%%=%.0f %%\n", line->a,
 		    line->b, r.size(), fs.mae, fs.bias, fs.within * 100);
-	std::printf("leave-one-out: MAE=%.2f %% bias=%+.2f %% within_2%%=%.0f %%\n", ls.mae, ls.bias, ls.within * 100);
+	auto without = [](const Stats &st) {
+		return st.missing ? " (" + std::to_string(st.missing) + " without a leave-one-out line: the others share one R)" : std::string();
+	};
+	std::printf("leave-one-out: MAE=%.2f %% bias=%+.2f %% within_2%%=%.0f %%%s\n", ls.mae, ls.bias, ls.within * 100,
+		    without(ls).c_str());
 	std::printf("fit through a = %.2f: SpO2 = %.2f - %.2f R\n", a, a, slope->b);
-	std::printf("leave-one-out through a = %.2f: MAE=%.2f %% bias=%+.2f %% within_2%%=%.0f %%\n", a, las.mae, las.bias,
-		    las.within * 100);
+	std::printf("leave-one-out through a = %.2f: MAE=%.2f %% bias=%+.2f %% within_2%%=%.0f %%%s\n", a, las.mae,
+		    las.bias, las.within * 100, without(las).c_str());
 	std::printf("configured: SpO2 = %.2f - %.2f R\n", a, cal.spo2_b_milli / 1000.0);
 	return 0;
 }
@@ -609,9 +626,9 @@ int Main(int argc, char **argv) {
 				throw BadInput("--sim: the runs together would hold " + std::to_string(held) +
 					       " records, more than " + std::to_string(kMaxRecords) + " (an hour at 3200 Hz)");
 		}
-	} catch (const BadInput &e) {
+	} catch (const BadInput &e) { // an option, so exit 2 as for any other bad option
 		std::fprintf(stderr, "mxrt-vitals-eval: %s\n", e.what());
-		return 1;
+		return 2;
 	}
 	std::vector<Scored> all;
 	int rc = 0;

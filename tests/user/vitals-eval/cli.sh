@@ -108,20 +108,20 @@ expect torn-stream 1 'torn.bin: 7 bytes is not a whole number of 32-byte records
 records "$t/bits.bin" 72 100 1
 python3 -c "import sys; b=bytearray(open(sys.argv[1],'rb').read()); b[32+26]=20; open(sys.argv[1],'wb').write(b)" "$t/bits.bin"
 expect stream-bad-bits 1 'bits.bin: record 1 \(seq 1001\): adc_bits 20 is not 15..18' "$t/bits.bin"
-expect bad-sim 1 "--sim: unknown key 'pulse'" --sim pulse=3
-expect bad-sim-value 1 '--sim: hr must be a number' --sim hr=fast
+expect bad-sim 2 "--sim: unknown key 'pulse'" --sim pulse=3
+expect bad-sim-value 2 '--sim: hr must be a number' --sim hr=fast
 # a step takes the ranges of hr and spo2 (it took 1e9 bpm and -50 %, and simulated them)
-expect bad-sim-step-hr 1 "--sim: step AT:HR:SPO2 needs .* not '1:1e9:97'" --sim step=1:1e9:97
-expect bad-sim-step-spo2 1 "--sim: step AT:HR:SPO2 needs .* not '1:72:-50'" --sim step=1:72:-50
+expect bad-sim-step-hr 2 "--sim: step AT:HR:SPO2 needs .* not '1:1e9:97'" --sim step=1:1e9:97
+expect bad-sim-step-spo2 2 "--sim: step AT:HR:SPO2 needs .* not '1:72:-50'" --sim step=1:72:-50
 # every record is kept: a day at 3200 Hz (22 GB) is refused before anything is made
-expect sim-too-long 1 '--sim: seconds x rate is 276480000 records, more than 11520000' --sim seconds=86400,rate=3200
+expect sim-too-long 2 '--sim: seconds x rate is 276480000 records, more than 11520000' --sim seconds=86400,rate=3200
 # ... and so are the runs together (an hour at 3200 Hz, given 27 times, was 24 GB), counted as
 # Simulate counts them (3840 s at 3000 Hz, a period of 333333 ns, is 11 520 011 records)
-expect sims-together-too-long 1 '--sim: the runs together would hold 11520100 records, more than 11520000' \
+expect sims-together-too-long 2 '--sim: the runs together would hold 11520100 records, more than 11520000' \
 	--sim seconds=3600,rate=3200 --sim seconds=1,rate=100
-expect sim-rounded-period 1 '--sim: seconds x rate is 11520011 records' --sim seconds=3840,rate=3000
+expect sim-rounded-period 2 '--sim: seconds x rate is 11520011 records' --sim seconds=3840,rate=3000
 # a run of no record was scored as a file without a value (exit 0)
-expect sim-no-record 1 '--sim: seconds x rate is less than one record' --sim seconds=0.1,rate=5
+expect sim-no-record 2 '--sim: seconds x rate is less than one record' --sim seconds=0.1,rate=5
 csv "$t/1700-97-72.csv" 72 97 8
 expect fit-needs-three 1 '--fit needs 3 or more files' --fit "$t/1700-97-72.csv"
 # A bad file among good ones is said and scored as a file with no value; the others keep their
@@ -248,6 +248,10 @@ expect cal-option 0 '1700-97-72\.csv +97\.0 +72\.0 +9[12]\.[0-9] ' --cal 105,31.
 csv "$t/1702-90-80.csv" 80 90 8
 csv "$t/1703-85-100.csv" 100 85 8
 expect fit 0 'leave-one-out: MAE=[0-9.]+ %' --fit "$t/1700-97-72.csv" "$t/1702-90-80.csv" "$t/1703-85-100.csv"
+# two files of one R: without the third, the rest have no line; that file has no leave-one-out
+# estimate ("-", said), not garbage from an empty fit
+cp "$t/1702-90-80.csv" "$t/1704-90-80.csv"
+expect fit-one-r-left 0 'leave-one-out: MAE=[0-9.]+ % .* \(1 without a leave-one-out line' --fit "$t/1700-97-72.csv" "$t/1702-90-80.csv" "$t/1704-90-80.csv"
 if command -v gnuplot >/dev/null; then
 	if "$bin" --plot "$t/p.png" "$t/1700-97-72.csv" --sim hr=72,spo2=97,seconds=10 >/dev/null 2>&1 &&
 		[ "$(head -c 4 "$t/p.png" | od -An -c | tr -d ' ')" = "211PNG" ]; then res PASS plot-png
