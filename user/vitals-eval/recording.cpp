@@ -223,9 +223,10 @@ Recording ReadCsv(const std::string &path, uint64_t period_ns) {
 		}
 		// Blank lines carry nothing; the trailer ("elapsed capture time", ...) ends the samples.
 		// A sample after it would be dropped without a word, so it is an error.
-		const size_t count = Cells(line, size_t(need) + 1, cells);
-		if (count == 0 || (count == 1 && cells[0].empty()))
+		// A row of empty cells only (",,,,": how a spreadsheet saves an empty row) is blank too.
+		if (line.find_first_not_of(", \t\r") == std::string::npos)
 			continue;
+		const size_t count = Cells(line, size_t(need) + 1, cells);
 		if (!Number(cells[0])) {
 			// The trailer's rows are short ("stop time,1596741385181"). A row with every column and
 			// numbers for sampleNum, LEDC1 and LEDC2 is a sample whose timestamp is broken: as the

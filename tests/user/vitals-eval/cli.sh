@@ -203,6 +203,12 @@ blank=$("$bin" --csv "$t/blank.csv" 2>&1 | sed -n 2p | cut -d, -f4-)
 if [ -n "$plain" ] && [ "$plain" = "$blank" ] && [ "$(awk '$0 == "" || $0 == "\r"' "$t/blank.csv" | wc -l)" = 2 ]; then
 	res PASS blank-lines-skipped
 else res FAIL blank-lines-skipped "without: '$plain', with blank lines: '$blank'"; fi
+# ... and so are rows of empty cells (how a spreadsheet saves an empty row): the next sample was
+# "a sample row after the trailer"
+awk '{print} NR == 100 {print ",,,,,,,,,,"} NR == 101 {print ", ,\r"}' "$t/1700-97-72.csv" >"$t/commas.csv"
+commas=$("$bin" --csv "$t/commas.csv" 2>&1 | sed -n 2p | cut -d, -f4-)
+if [ -n "$plain" ] && [ "$plain" = "$commas" ]; then res PASS empty-cell-rows-skipped
+else res FAIL empty-cell-rows-skipped "without: '$plain', with rows of empty cells: '$commas'"; fi
 
 # --- good input
 expect csv-scored 0 '1700-97-72.csv +97\.0 +72\.0 +9[67]\.[0-9] +-?[0-9.]+ +7[1-3]\.[0-9]' "$t/1700-97-72.csv"
