@@ -372,9 +372,13 @@ int Main(int argc, char **argv) {
 	if (app.get_subcommands().empty())
 		Usage("no command");
 	const CLI::App *cmd = app.get_subcommands()[0];
-	auto opt_id = [&]() -> long { return id.empty() ? 0 : Id(id); };
+	// given, even as "" (an unset $PID): refused as no pid, not taken for "all tasks" (reset "" reset
+	// every task's statistics)
+	const CLI::Option *id_opt = cmd->get_option_no_throw(cmd == untrack ? "id" : "pid");
+	const bool id_given = id_opt != nullptr && id_opt->count() > 0 && cmd != track;
+	auto opt_id = [&]() -> long { return id_given ? Id(id) : 0; };
 	if (cmd == track) {
-		if (!tgid.empty()) {
+		if (track->get_option("-g")->count() > 0) {
 			if (!pids.empty())
 				Usage("track: PIDs or -g TGID, not both");
 			Control("tgid " + std::to_string(Id(tgid)));
@@ -413,7 +417,7 @@ int Main(int argc, char **argv) {
 		if (bound != "off" && !Bound(bound, &ns))
 			Usage("slo: bound must be a positive number of ns (1..18446744073709551615) or 'off', not '" +
 			      bound + "'");
-		const std::string pid = id.empty() ? "" : " " + std::to_string(Id(id));
+		const std::string pid = id_given ? " " + std::to_string(Id(id)) : "";
 		Control("slo " + metric + " " + (bound == "off" ? bound : std::to_string(ns)) + pid);
 		return 0;
 	}

@@ -750,6 +750,11 @@ int ParseCommandLine(int argc, char **argv, CommandLine *cl, std::string *out_te
 		*out_text = "mxrtd: " + std::string(e.what()) + "\nusage: mxrtd [OPTIONS] [DEVICE...] (mxrtd --help)\n";
 		return 2;
 	}
+	if (app.count("--config") && cl->config_file.empty()) {
+		// an unset $CONF: refused, not a run on the defaults (and every SIGHUP reloading nothing)
+		*out_text = "mxrtd: --config: '' is no file\n";
+		return 2;
+	}
 	if (app.count("--mode")) {
 		std::uint32_t m;
 		if (!ParseMode(mode, &m)) {

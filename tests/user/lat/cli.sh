@@ -29,6 +29,11 @@ expect track-pid-over-int 2 "'2147483648' is not a pid \(1\.\.2147483647\)" -d "
 expect track-pid-huge 2 "'99999999999999999999' is not a pid" -d "$d" track 99999999999999999999
 expect untrack-pid-over-int 2 "'2147483648' is not a pid" -d "$d" untrack 2147483648
 expect slo-pid-over-int 2 "'4294967297' is not a pid" -d "$d" slo wakeup 100 4294967297
+# an empty pid (an unset $PID) is no pid, not "all tasks": reset "" reset everyone's statistics
+expect reset-empty-pid 2 "'' is not a pid" -d "$d" reset ""
+expect slo-empty-pid 2 "'' is not a pid" -d "$d" slo wakeup 100 ""
+expect track-empty-group 2 "'' is not a pid" -d "$d" track -g ""
+if [ -s "$d/control" ]; then res FAIL empty-pids-write-nothing "$(cat "$d/control")"; else res PASS empty-pids-write-nothing; fi
 expect run-slo-over-u64 2 'METRIC=NS' -d "$d" run -s wakeup=18446744073709551616 -- true
 expect slo-bad-metric 2 "unknown metric 'latency'" -d "$d" slo latency 100
 expect slo-bad-bound 2 'positive number of ns' -d "$d" slo wakeup 10ms

@@ -33,6 +33,7 @@ expect check-config 0 '^sample_rate = 1000$' -c "$t/good.toml" --rate 1000 --pul
 # datasheet table 11: SpO2 needs both pulses in one period (no 3200 Hz), HR mode allows 3200 Hz
 expect bad-pair-3200-spo2 2 '3200 Hz with 69 us pulses is not allowed in spo2 mode' --rate 3200 --pulse-width 69 /dev/max30102-0
 expect hr-3200 0 '^sample_rate = 3200$' --mode hr --rate 3200 --pulse-width 69 --check-config /dev/max30102-0
+expect config-empty-path 2 "--config: '' is no file" -c "" --check-config /dev/max30102-0
 # whole numbers in decimal: CLI11 alone read them in base 0 (050 was 40, 0x40 64)
 expect priority-leading-zero 0 '^priority = 50$' --priority 050 --check-config /dev/max30102-0
 expect ring-hex 2 "--ring: '0x2000' is not a whole decimal number" --ring 0x2000 --check-config /dev/max30102-0
