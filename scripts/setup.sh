@@ -317,6 +317,18 @@ check_paths() {
 }
 
 main() {
+	# anything but no argument or --print (a typo, --help) is refused before the root install runs
+	case "$#:${1:-}" in
+	0: | 1:--print) ;;
+	1:--help | 1:-h)
+		echo "usage: scripts/setup.sh [--print]"
+		exit 0
+		;;
+	*)
+		echo "usage: scripts/setup.sh [--print]" >&2
+		exit 2
+		;;
+	esac
 	if [ "${1:-}" = --print ]; then
 		[ -d "$CACHE/kernels" ] || { log "no kernels in $CACHE yet: run scripts/setup.sh"; exit 1; }
 		find "$CACHE/kernels" -maxdepth 2 -name '*' -newer /dev/null -printf '%p -> %l\n'; exit 0

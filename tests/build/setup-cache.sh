@@ -19,7 +19,14 @@ trap 'rm -rf "$t"' EXIT
 # sourced without its guard, setup.sh would set up the real thing: apt, and 550 MB of downloads
 if ! grep -q '^\[ "${BASH_SOURCE\[0\]}" != "$0" \] || main "$@"$' scripts/setup.sh; then
 	res FAIL sourceable "scripts/setup.sh runs main when sourced: nothing else is checked"
-	echo "setup-cache: $p passed, $f failed"
+	# an unknown argument (a typo of --print, anything else) is refused before the root install runs
+MXRT_CACHE=$t/none scripts/setup.sh --prnt >"$t/out" 2>&1
+st=$?
+if [ "$st" = 2 ] && grep -q "usage: scripts/setup.sh \[--print\]" "$t/out" && [ ! -e "$t/none" ]; then
+	res PASS unknown-argument-refused
+else res FAIL unknown-argument-refused "exit $st: $(head -n 2 "$t/out" | tr '\n' ' ')"; fi
+
+echo "setup-cache: $p passed, $f failed"
 	exit 1
 fi
 
@@ -111,6 +118,13 @@ st=$?
 if [ "$st" = 1 ] && grep -q "no kernels in $t/none yet: run scripts/setup.sh" "$t/out"; then
 	res PASS print-without-cache-fails
 else res FAIL print-without-cache-fails "exit $st: $(head -n 2 "$t/out" | tr '\n' ' ')"; fi
+
+# an unknown argument (a typo of --print, anything else) is refused before the root install runs
+MXRT_CACHE=$t/none scripts/setup.sh --prnt >"$t/out" 2>&1
+st=$?
+if [ "$st" = 2 ] && grep -q "usage: scripts/setup.sh \[--print\]" "$t/out" && [ ! -e "$t/none" ]; then
+	res PASS unknown-argument-refused
+else res FAIL unknown-argument-refused "exit $st: $(head -n 2 "$t/out" | tr '\n' ' ')"; fi
 
 echo "setup-cache: $p passed, $f failed"
 [ "$f" -eq 0 ]
