@@ -121,8 +121,15 @@ enum mxrt_sim_irq_action mxrt_sim_irq_poll(struct mxrt_sim *sim, mxrt_u64 now,
  */
 int mxrt_sim_irq_due(struct mxrt_sim *sim, int masked) MXRT_NOEXCEPT;
 
-/* When something next changes the interrupt line (MXRT_SIM_NEVER = nothing scheduled). */
-mxrt_u64 mxrt_sim_next_event(struct mxrt_sim *sim, mxrt_u64 now) MXRT_NOEXCEPT;
+/*
+ * When something next changes the interrupt line (MXRT_SIM_NEVER = nothing scheduled). @masked:
+ * the host has the line masked, so a storm's glitches wait for the unmask (which polls) instead of
+ * ticking at 50 kHz for nobody (a disabled, or unbound, interrupt).
+ */
+mxrt_u64 mxrt_sim_next_event(struct mxrt_sim *sim, mxrt_u64 now, int masked) MXRT_NOEXCEPT;
+
+/* 1 if @hz is one of the chip's eight sample rates (SPO2_SR), 0 otherwise. */
+int mxrt_sim_sample_rate_known(mxrt_u32 hz) MXRT_NOEXCEPT;
 
 /*
  * Run-time control: "key=value" words separated by blanks or newlines (see docs/max30102.md,

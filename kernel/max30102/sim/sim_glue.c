@@ -151,7 +151,7 @@ static struct platform_device *sim_own_pdev;
  */
 static void sim_arm_locked(struct sim_dev *sd, u64 now)
 {
-	u64 next = mxrt_sim_next_event(sd->sim, now);
+	u64 next = mxrt_sim_next_event(sd->sim, now, READ_ONCE(sd->masked));
 
 	lockdep_assert_held(&sd->lock);
 	if (next != MXRT_SIM_NEVER && !sd->timer_off)
@@ -394,6 +394,19 @@ static u32 sim_functionality(struct i2c_adapter *adap)
 static const struct i2c_algorithm sim_algo = {
 	.master_xfer = sim_xfer,
 	.functionality = sim_functionality,
+};
+
+/*
+ * A transfer is modelled byte by byte under the model's raw spinlock, with interrupts off: an
+ * I2C_RDWR of 42 messages of 8192 bytes (root, through i2c-dev) held them off for milliseconds,
+ * also on PREEMPT_RT. The adapter's limits, which the I2C core enforces (EOPNOTSUPP) before a
+ * transfer reaches sim_xfer, bound that to 16 messages of 256 bytes: the whole register space,
+ * and more than a FIFO's 32 samples of 6 bytes, in one message. Real adapters have such limits.
+ */
+static const struct i2c_adapter_quirks sim_quirks = {
+	.max_num_msgs = 16,
+	.max_write_len = 256,
+	.max_read_len = 256,
 };
 
 /* ---- debugfs --------------------------------------------------------------------------------- */
@@ -722,6 +735,7 @@ static int sim_probe(struct platform_device *pdev)
 
 	sd->adap.owner = THIS_MODULE;
 	sd->adap.algo = &sim_algo;
+	sd->adap.quirks = &sim_quirks;
 	sd->recovery.recover_bus = sim_recover_bus;
 	sd->adap.bus_recovery_info = &sd->recovery;
 	sd->adap.dev.parent = dev;
@@ -791,6 +805,12 @@ static int __init sim_init(void)
 {
 	int err, bound = 0;
 
+	/* said here, not as the driver's probe failing later in another module's log */
+	if (!mxrt_sim_sample_rate_known(sample_rate_hz)) {
+		pr_err("mxrt_max30102_sim: sample_rate_hz=%u is none of the chip's rates (50, 100, 200, 400, 800, 1000, 1600, 3200)\n",
+		       sample_rate_hz);
+		return -EINVAL;
+	}
 	sim_dbg_root = debugfs_create_dir("mxrt_max30102_sim", NULL);
 	err = platform_driver_register(&sim_driver);
 	if (err)

@@ -138,7 +138,7 @@ TEST_F(SimTest, AlmostFullInterruptAtThresholdAndLineFollowsStatus) {
 	Configure(c);
 	Write(MAX30102_REG_INT_ENABLE1, {MAX30102_INT_A_FULL});
 	Reg(MAX30102_REG_INT_STATUS1); // PWR_RDY
-	EXPECT_EQ(mxrt_sim_next_event(sim_, kT0), kT0 + 20 * 10 * kMs) << "the 20th sample raises A_FULL";
+	EXPECT_EQ(mxrt_sim_next_event(sim_, kT0, 0), kT0 + 20 * 10 * kMs) << "the 20th sample raises A_FULL";
 	mxrt_sim_advance(sim_, kT0 + 195 * kMs);
 	EXPECT_EQ(mxrt_sim_irq_poll(sim_, kT0 + 195 * kMs, 0), MXRT_SIM_IRQ_NONE);
 	mxrt_sim_advance(sim_, kT0 + 200 * kMs);
@@ -158,17 +158,17 @@ TEST_F(SimTest, AlmostFullAt32WithRolloverComesAgainOnTime) {
 	Write(MAX30102_REG_FIFO_CONFIG, {uint8_t(Encode(c).fifo_config | MAX30102_FIFO_ROLLOVER_EN)});
 	Write(MAX30102_REG_INT_ENABLE1, {MAX30102_INT_A_FULL});
 	Reg(MAX30102_REG_INT_STATUS1); // PWR_RDY
-	EXPECT_EQ(mxrt_sim_next_event(sim_, kT0), kT0 + 320 * kMs) << "the 32nd sample";
+	EXPECT_EQ(mxrt_sim_next_event(sim_, kT0, 0), kT0 + 320 * kMs) << "the 32nd sample";
 	mxrt_sim_advance(sim_, kT0 + 320 * kMs);
 	EXPECT_EQ(Reg(MAX30102_REG_INT_STATUS1, kT0 + 320 * kMs) & MAX30102_INT_A_FULL, MAX30102_INT_A_FULL);
 	// the status read releases INT; the data stay unread
-	EXPECT_EQ(mxrt_sim_next_event(sim_, kT0 + 320 * kMs), kT0 + 330 * kMs) << "the 33rd sample";
+	EXPECT_EQ(mxrt_sim_next_event(sim_, kT0 + 320 * kMs, 0), kT0 + 330 * kMs) << "the 33rd sample";
 	mxrt_sim_advance(sim_, kT0 + 330 * kMs);
 	EXPECT_EQ(mxrt_sim_irq_poll(sim_, kT0 + 330 * kMs, 0), MXRT_SIM_IRQ_RAISE);
 	EXPECT_EQ(Reg(MAX30102_REG_INT_STATUS1, kT0 + 330 * kMs) & MAX30102_INT_A_FULL, MAX30102_INT_A_FULL);
 	// without rollover the full FIFO takes nothing more: no event to wait for
 	Write(MAX30102_REG_FIFO_CONFIG, {Encode(c).fifo_config}, kT0 + 330 * kMs);
-	EXPECT_EQ(mxrt_sim_next_event(sim_, kT0 + 330 * kMs), MXRT_SIM_NEVER);
+	EXPECT_EQ(mxrt_sim_next_event(sim_, kT0 + 330 * kMs, 0), MXRT_SIM_NEVER);
 }
 
 TEST_F(SimTest, FifoDataAtEveryResolutionIsLeftJustified) {
@@ -241,7 +241,7 @@ TEST_F(SimTest, TemperatureConversion) {
 	Write(MAX30102_REG_INT_ENABLE2, {MAX30102_INT_DIE_TEMP_RDY});
 	Write(MAX30102_REG_TEMP_CONFIG, {1});
 	EXPECT_EQ(Reg(MAX30102_REG_TEMP_CONFIG, kT0 + 10 * kMs), 1) << "busy";
-	EXPECT_EQ(mxrt_sim_next_event(sim_, kT0), kT0 + 29 * kMs);
+	EXPECT_EQ(mxrt_sim_next_event(sim_, kT0, 0), kT0 + 29 * kMs);
 	mxrt_sim_advance(sim_, kT0 + 29 * kMs);
 	EXPECT_EQ(Reg(MAX30102_REG_INT_STATUS2, kT0 + 29 * kMs), MAX30102_INT_DIE_TEMP_RDY);
 	EXPECT_EQ(int8_t(Reg(MAX30102_REG_TEMP_INT, kT0 + 29 * kMs)), -4);
@@ -368,6 +368,19 @@ TEST_F(SimTest, LostAndStormInterrupts) {
 	mxrt_sim_advance(sim_, kT0 + 30 * kMs);
 	EXPECT_EQ(mxrt_sim_irq_poll(sim_, kT0 + 30 * kMs, 0), MXRT_SIM_IRQ_RAISE);
 	EXPECT_NE(Show().find("irqs_lost=1 irqs_storm=3"), std::string::npos) << Show();
+}
+
+// A storm's glitches wait while the host has the line masked (a disabled interrupt, an unbound
+// driver): they ticked at 50 kHz in hard IRQ context for nobody, for ever, since a masked poll
+// consumes none of them. The unmask polls (the glue's kick), and the ticks go on from there.
+TEST_F(SimTest, AStormWaitsWhileTheLineIsMasked) {
+	ASSERT_EQ(Control("storm=2"), 0); // the chip is not sampling: nothing else is due
+	EXPECT_EQ(mxrt_sim_next_event(sim_, kT0, 1), MXRT_SIM_NEVER);
+	EXPECT_EQ(mxrt_sim_irq_poll(sim_, kT0, 1), MXRT_SIM_IRQ_NONE);
+	EXPECT_EQ(mxrt_sim_next_event(sim_, kT0, 0), kT0 + 20'000) << "unmasked: the next glitch";
+	EXPECT_EQ(mxrt_sim_irq_poll(sim_, kT0, 0), MXRT_SIM_IRQ_RAISE);
+	EXPECT_EQ(mxrt_sim_irq_poll(sim_, kT0 + 20'000, 0), MXRT_SIM_IRQ_RAISE);
+	EXPECT_EQ(mxrt_sim_next_event(sim_, kT0 + 20'000, 0), MXRT_SIM_NEVER) << "both delivered";
 }
 
 TEST_F(SimTest, PpgModelFollowsHeartRateAndSpo2) {
@@ -871,6 +884,38 @@ std::filesystem::path SharedData() {
 			return p;
 	}
 	return {};
+}
+
+// A line among the rows that is no data row ended them, and every row after it was dropped unsaid
+// (2 rows kept of many). Blank lines are skipped; a data row after the trailer began is refused.
+TEST_F(SimTest, ReplayRefusesDataRowsAfterTheTrailer) {
+	const std::string head = std::string("x\n") + kHeader;
+	const std::string rows = "1000,1,0,0,0,5,6,0\n1010,2,0,0,0,5,6,0\n";
+	const std::string more = "1020,3,0,0,0,5,6,0\n1030,4,0,0,0,5,6,0\n";
+	EXPECT_EQ(ParseErr(head + rows + "\n" + more + "stop time,1\n"), 0) << "a blank line among the rows";
+	EXPECT_EQ(ParseErr(head + rows + "\r\n" + more), 0) << "a CRLF blank line";
+	EXPECT_EQ(ParseErr(head + rows + " stray\n" + more), -MXRT_EINVAL);
+	EXPECT_EQ(ParseErr(head + rows + ",5,6\n" + more), -MXRT_EINVAL);
+	EXPECT_EQ(ParseErr(head + rows + "stop time,1\n\nmissed packet count: 0\n"), 0) << "a trailer, blank lines";
+	mxrt_sim_upload *u = mxrt_sim_upload_create();
+	ASSERT_NE(u, nullptr);
+	const std::string bad = head + rows + "-3,1,1\n" + more;
+	EXPECT_EQ(mxrt_sim_upload_feed(u, bad.data(), bad.size()), -MXRT_EINVAL);
+	const char *why = nullptr;
+	EXPECT_EQ(mxrt_sim_upload_error(u, &why), 6u) << "the first data row after the trailer's start";
+	EXPECT_NE(std::string(why).find("a data row after the trailer"), std::string::npos) << why;
+	mxrt_sim_upload_destroy(u);
+}
+
+// An upload cut short (a writer killed mid-write still closes the file) ends inside a row: a value
+// such as "2" of "2000" was taken. A last data row without a line end is refused; a last trailer
+// line or "off" without one is not.
+TEST_F(SimTest, ReplayRefusesALastDataRowWithoutLineEnd) {
+	const std::string good = std::string("x\n") + kHeader + "1000,1,0,0,0,5,6,0\n1010,2,0,0,0,5,6,0\n";
+	EXPECT_EQ(ParseErr(good + "1020,3,0,0,0,5,6,2"), -MXRT_EINVAL);
+	EXPECT_EQ(ParseErr(good + "1020,3,0,0,0,5,6,2000\n"), 0);
+	EXPECT_EQ(ParseErr(good + "stop time,1"), 0);
+	EXPECT_EQ(ParseErr("off"), 0);
 }
 
 TEST_F(SimTest, ReplayParsesTheRecordedCsvAndRejectsOtherText) {
