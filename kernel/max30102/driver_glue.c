@@ -1914,14 +1914,15 @@ static ssize_t mx_test_hold_write(struct file *file, const char __user *ubuf, si
 	struct mx_dev *md = file->private_data;
 	char buf[32], mode[8];
 	unsigned int ms, i;
-	int base, prio, boosted = 0;
+	int base, prio, boosted = 0, end = 0;
 
 	if (len >= sizeof(buf))
 		return -EINVAL;
 	if (copy_from_user(buf, ubuf, len))
 		return -EFAULT;
 	buf[len] = 0;
-	if (sscanf(buf, "%7s %u", mode, &ms) != 2 || ms == 0 || ms > 5000 ||
+	/* "MODE MS" and nothing after it but blanks ("pi 10xyz", "sleep 5 9" were taken) */
+	if (sscanf(buf, "%7s %u%n", mode, &ms, &end) != 2 || *skip_spaces(buf + end) || ms == 0 || ms > 5000 ||
 	    (strcmp(mode, "pi") && strcmp(mode, "nopi") && strcmp(mode, "sleep")))
 		return -EINVAL;
 	if (!mutex_trylock(&md->test_hold_mutex))
@@ -2045,6 +2046,26 @@ static const struct regmap_config mx_regmap = {
 	.cache_type = REGCACHE_NONE,
 };
 
+/*
+ * One u32 device property into *val, left as it is when the property is absent. Exactly one cell:
+ * "mxrt,sample-rate-hz = <100 400>;" was read as 100, the rest ignored unsaid.
+ */
+static int mx_prop_u32(struct device *dev, const char *name, u32 *val)
+{
+	int n;
+
+	if (!device_property_present(dev, name))
+		return 0;
+	n = device_property_count_u32(dev, name);
+	if (n != 1)
+		return dev_err_probe(dev, -EINVAL, "property %s: one u32 cell expected, %s%d\n", name,
+				     n < 0 ? "unreadable: " : "found ", n);
+	n = device_property_read_u32(dev, name, val);
+	if (n)
+		return dev_err_probe(dev, n, "property %s unreadable\n", name);
+	return 0;
+}
+
 static int mx_read_props(struct mx_dev *md, u32 *ring_size)
 {
 	struct device *dev = md->dev;
@@ -2067,9 +2088,9 @@ static int mx_read_props(struct mx_dev *md, u32 *ring_size)
 	for (i = 0; i < ARRAY_SIZE(props); i++) {
 		u32 *field = (u32 *)((char *)&c + props[i].off);
 
-		err = device_property_read_u32(dev, props[i].name, field);
-		if (err && err != -EINVAL) /* -EINVAL: absent, keep the default */
-			return dev_err_probe(dev, err, "property %s unreadable\n", props[i].name);
+		err = mx_prop_u32(dev, props[i].name, field);
+		if (err)
+			return err;
 	}
 	/* 400 Hz with 411 us is allowed in SpO2 mode; faster rates need shorter pulses. */
 	if (mxrt_max30102_config_validate(&c))
@@ -2078,9 +2099,9 @@ static int mx_read_props(struct mx_dev *md, u32 *ring_size)
 				     c.sample_rate_hz, c.pulse_width_us, c.adc_range_na, c.sample_average,
 				     c.fifo_almost_full, c.red_current_ua, c.ir_current_ua);
 	*ring_size = 4096;
-	err = device_property_read_u32(dev, "mxrt,ring-size", ring_size);
-	if (err && err != -EINVAL)
-		return dev_err_probe(dev, err, "property mxrt,ring-size unreadable\n");
+	err = mx_prop_u32(dev, "mxrt,ring-size", ring_size);
+	if (err)
+		return err;
 	if (mxrt_ring_check_size(*ring_size))
 		return dev_err_probe(dev, -EINVAL, "mxrt,ring-size %u: a power of two in [%u, %u]\n",
 				     *ring_size, MXRT_RING_MIN_RECORDS, MXRT_RING_MAX_RECORDS);

@@ -42,6 +42,11 @@ SYS=/sys/bus/i2c/devices/$CLIENT
 DRV=/sys/bus/i2c/drivers/mxrt_max30102
 echo "client $CLIENT; $(cat $SYS/status)"
 
+# 0. the test hook takes "MODE MS" and nothing more ("pi 10xyz" and "sleep 5 9" were taken)
+hold_refused() { for w in "pi 10xyz" "sleep 5 9" "pi" "pi 0" "hold 5"; do ! echo "$w" >$HOLD 2>/dev/null || return 1; done; }
+check test-hook-refuses-junk hold_refused
+check test-hook-takes-a-good-line 'echo "sleep 5" >$HOLD'
+
 # 1. the bad-input table, 64-bit
 $T table $DEV >/tmp/t64 2>&1
 echo "64-bit table: exit $?"
