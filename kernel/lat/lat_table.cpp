@@ -118,13 +118,23 @@ Result<s32> ParsePid(const Token &t) {
 	return Ok(s32(v));
 }
 
-// A task name as one field of a table: blanks as '_'.
+// A task name as one field of a table: blanks as '_', other control characters as '?' (a task
+// names itself with any bytes: an ESC reached the tables and the final report's printk raw), "-"
+// when empty (an empty field shifted every column after it).
 void FieldComm(const mxrt_lat_task *t, char out[MXRT_LAT_COMM_LEN]) {
 	mxrt_lat_comm(t, out);
 	out[MXRT_LAT_COMM_LEN - 1] = '\0';
-	for (u32 i = 0; out[i] != '\0'; i++)
-		if (out[i] == ' ' || (out[i] >= '\t' && out[i] <= '\r'))
+	for (u32 i = 0; out[i] != '\0'; i++) {
+		const unsigned char c = static_cast<unsigned char>(out[i]);
+		if (c == ' ' || (c >= '\t' && c <= '\r'))
 			out[i] = '_';
+		else if (c < ' ' || c == 0x7f)
+			out[i] = '?';
+	}
+	if (out[0] == '\0') {
+		out[0] = '-';
+		out[1] = '\0';
+	}
 }
 
 } // namespace

@@ -266,6 +266,20 @@ TEST_F(LatTableTest, IrqThreadsAreKernelThreadsNamedIrq) {
 	EXPECT_EQ(Find(51)->is_irq_thread, 0u) << "a user task may call itself irq/";
 }
 
+// A task names itself with any bytes: in the tables (and the final report) a name is one field,
+// blanks as '_', control characters as '?', "-" for an empty one.
+TEST_F(LatTableTest, TaskNamesAreOneFieldWithoutControlCharacters) {
+	world_.Spawn(60, 60, "a b\x1b[2J\x7f");
+	world_.Spawn(61, 61, "");
+	ASSERT_EQ(Cmd("pid 60"), 0);
+	ASSERT_EQ(Cmd("pid 61"), 0);
+	const std::string tasks = Show(MXRT_LAT_FILE_TASKS);
+	EXPECT_NE(tasks.find("60 60 a_b?[2J? "), std::string::npos) << tasks;
+	EXPECT_NE(tasks.find("61 61 - "), std::string::npos) << tasks;
+	EXPECT_EQ(tasks.find('\x1b'), std::string::npos);
+	EXPECT_EQ(StateOf(61), StateOf(60)) << "the columns after an empty name are where they belong";
+}
+
 // A zombie (exited, not yet reaped) never exits again: tracking it would leave it "tracking".
 TEST_F(LatTableTest, AZombieIsNotTracked) {
 	world_.Spawn(100, 100, "zombie", kExiting);
