@@ -430,6 +430,26 @@ int Main(int argc, char **argv) {
 		std::fprintf(stderr, "mxrt-top: --records or --messages, not both\n");
 		return 2;
 	}
+	// an option the chosen mode does not use is refused, not ignored (--stall without --records
+	// ran the table view as if it were not there; --records used only the first DEVICE)
+	auto given = [&](const char *name) { return app.get_option(name)->count() > 0; };
+	auto refuse = [](const std::string &why) {
+		std::fprintf(stderr, "mxrt-top: %s\n", why.c_str());
+		return 2;
+	};
+	for (const char *name : {"--stall", "--priority", "--cpu"})
+		if (given(name) && records == 0)
+			return refuse(std::string(name) + " is for --records");
+	if (given("--timeout-ms") && messages == 0)
+		return refuse("--timeout-ms is for --messages");
+	if (records > 0 || messages > 0) {
+		const char *mode = records > 0 ? "--records" : "--messages";
+		for (const char *name : {"-i", "-n", "--json"})
+			if (given(name))
+				return refuse(std::string(name) + " is for the table view, not " + mode);
+		if (devices.size() > 1)
+			return refuse(std::string(mode) + " reads one device, not " + std::to_string(devices.size()));
+	}
 
 	// Without SA_RESTART (signal() sets it): a futex wait that a signal interrupts returns EINTR
 	// instead of going back to sleep, so that Ctrl-C ends --records while no sample comes.

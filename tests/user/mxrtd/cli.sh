@@ -118,6 +118,11 @@ expect top-interval-nan 2 "--interval: 'nan' is not a number of seconds" -i nan 
 expect top-records-negative 2 "--records: '-5' is not a whole number of records" --records -5 --prefix "mxrtd-none-$$"
 expect top-cpu-octal-looking 2 "--cpu: '0x10' is not a whole decimal number" --cpu 0x10 --records 1 --prefix "mxrtd-none-$$"
 expect top-count-leading-zero 1 'no mxrtd segment in /dev/shm' -n 010 --prefix "mxrtd-none-$$" --json
+# an option the mode does not use is refused, not ignored
+expect top-stall-without-records 2 '^mxrt-top: --stall is for --records$' --stall 5 --prefix "mxrtd-none-$$" --json
+expect top-timeout-without-messages 2 '^mxrt-top: --timeout-ms is for --messages$' --timeout-ms 5 --prefix "mxrtd-none-$$"
+expect top-json-with-records 2 '^mxrt-top: --json is for the table view, not --records$' --records 5 --json --prefix "mxrtd-none-$$"
+expect top-messages-two-devices 2 '^mxrt-top: --messages reads one device, not 2$' --messages 1 max30102-0 max30102-1
 expect top-records-zero 2 "--records: '0' is not a whole number" --records 0 -n 1 --prefix "mxrtd-none-$$"
 expect top-count-negative 2 "--count: '-1' is not a number of refreshes in \\[0, 2147483647\\]$" -n -1 --prefix "mxrtd-none-$$"
 expect top-messages-zero 2 "--messages: '0' is not a number of messages in \\[1, 2147483647\\]$" --messages 0 --prefix "mxrtd-none-$$"
