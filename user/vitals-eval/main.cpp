@@ -30,6 +30,7 @@
 #include <sstream>
 #include <string>
 #include <vector>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../lib/cli_number.hpp"
@@ -238,18 +239,29 @@ constexpr size_t kPlotRowPx = 260, kMaxPlotRows = 32767 / kPlotRowPx;
 
 // The PNG gnuplot drew, to where --plot says (a file, /dev/stdout, a pipe): only once it is made,
 // so that a plot that fails leaves what was there.
+// A regular file (or a new one) is written beside it and renamed over it, so that a copy that
+// fails half-way (ENOSPC) leaves the old PNG, not a truncated one; anything else (/dev/stdout, a
+// pipe) is written to directly.
 bool CopyOut(const std::filesystem::path &from, const std::string &to) {
 	std::ifstream in(from, std::ios::binary);
 	std::fflush(stdout); // --plot /dev/stdout: after what was printed
+	struct stat st;
+	const bool regular = stat(to.c_str(), &st) != 0 ? errno == ENOENT : S_ISREG(st.st_mode);
+	const std::string tmp = regular ? to + ".tmp-" + std::to_string(getpid()) : to;
 	errno = 0;
-	std::ofstream out(to, std::ios::binary | std::ios::trunc);
+	std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
 	if (in && out) {
 		out << in.rdbuf();
 		out.close();
 	}
-	if (in && out)
+	int err = errno;
+	if (in && out && regular && std::rename(tmp.c_str(), to.c_str()) != 0)
+		err = errno;
+	else if (in && out)
 		return true;
-	std::fprintf(stderr, "mxrt-vitals-eval: --plot %s: %s\n", to.c_str(), errno ? std::strerror(errno) : "write error");
+	if (regular)
+		std::remove(tmp.c_str());
+	std::fprintf(stderr, "mxrt-vitals-eval: --plot %s: %s\n", to.c_str(), err ? std::strerror(err) : "write error");
 	return false;
 }
 
@@ -287,6 +299,14 @@ int Plot(const std::vector<Scored> &all, const std::string &png) {
 			for (const auto &o : s.run.outputs)
 				v << o.t_s << ' ' << Cell(o.hr, 2).c_str() << (o.hr ? "" : "NaN") << ' '
 				  << Cell(o.spo2, 2).c_str() << (o.spo2 ? "" : "NaN") << '\n';
+			f.close();
+			b.close();
+			v.close();
+			if (!f || !b || !v) { // a full /tmp: gnuplot would draw what was cut off
+				std::filesystem::remove_all(dir);
+				std::fprintf(stderr, "mxrt-vitals-eval: --plot: writing the data in %s failed\n", tmpl);
+				return 1;
+			}
 		}
 		gp << "set title " << GpQuoted(s.rec.name + ": band-passed IR, its falling slope, the beat threshold and the beats")
 		   << " noenhanced\n"
@@ -339,7 +359,14 @@ int Plot(const std::vector<Scored> &all, const std::string &png) {
 	}
 	gp << "unset multiplot\n";
 	const auto script = dir / "plot.gp";
-	std::ofstream(script) << gp.str();
+	std::ofstream sf(script);
+	sf << gp.str();
+	sf.close();
+	if (!sf) {
+		std::filesystem::remove_all(dir);
+		std::fprintf(stderr, "mxrt-vitals-eval: --plot: writing the gnuplot script in %s failed\n", tmpl);
+		return 1;
+	}
 	const std::string cmd = "gnuplot '" + script.string() + "' 2>&1";
 	FILE *p = popen(cmd.c_str(), "r");
 	std::string msg;

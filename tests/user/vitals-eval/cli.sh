@@ -288,6 +288,12 @@ if command -v gnuplot >/dev/null; then
 		grep -q -- '--plot: 127 recordings, more than the 126 one PNG holds' "$t/many.err"; then
 		res PASS plot-too-many-changes-nothing
 	else res FAIL plot-too-many-changes-nothing "exit $rc, $(head -c 40 "$t/kept.png"): $(head -c 300 "$t/many.err")"; fi
+	# an existing PNG is replaced whole (written beside it, then renamed: a copy that fails half-way
+	# leaves the old one), and nothing is left beside it
+	if "$bin" --plot "$t/kept.png" "$t/1700-97-72.csv" >/dev/null 2>&1 &&
+		[ "$(head -c 4 "$t/kept.png" | od -An -c | tr -d ' ')" = "211PNG" ] &&
+		[ -z "$(find "$t" -maxdepth 1 -name 'kept.png.tmp-*')" ]; then res PASS plot-replaces-whole
+	else res FAIL plot-replaces-whole "$(ls "$t" | grep kept)"; fi
 	# the PNG to stdout (a pipe): gnuplot's stdout was the pipe the tool reads its messages from,
 	# so the image was swallowed and the exit was 0
 	if "$bin" --plot /dev/stdout --csv "$t/1700-97-72.csv" 2>"$t/stdout.err" | cat >"$t/stdout.out" &&
