@@ -117,14 +117,21 @@ void Acquisition::ApplyReschedule() {
 	std::lock_guard<std::mutex> g(resched_mu_);
 	if (Schedule(resched_cfg_, false) == 0) {
 		cfg_ = resched_cfg_; // only scheduling differs: the rest takes a restart (Daemon::Reload)
-		return;
+	} else {
+		// Refused (said above): the thread is under SCHED_OTHER now. Back to what ran before.
+		LOG_W("%s: reload: back to the scheduling in force before it", dev_->path().c_str());
+		if (Schedule(cfg_, false) != 0) {
+			LOG_E("%s: the scheduling in force before the reload is refused now too: stopping",
+			      dev_->path().c_str());
+			failed_.store(true, std::memory_order_release);
+		}
 	}
-	// Refused (said above): the thread is under SCHED_OTHER now. Back to what ran before.
-	LOG_W("%s: reload: back to the scheduling in force before it", dev_->path().c_str());
-	if (Schedule(cfg_, false) != 0) {
-		LOG_E("%s: the scheduling in force before the reload is refused now too: stopping", dev_->path().c_str());
-		failed_.store(true, std::memory_order_release);
-	}
+	sched_gen_.fetch_add(1, std::memory_order_release); // the daemon publishes what runs now
+}
+
+Config Acquisition::Running() const {
+	std::lock_guard<std::mutex> g(resched_mu_);
+	return cfg_;
 }
 
 int Acquisition::Schedule(const Config &c, bool at_start) {

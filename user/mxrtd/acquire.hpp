@@ -60,6 +60,11 @@ public:
 
 	std::uint32_t policy() const { return policy_.load(std::memory_order_relaxed); }
 	IoMethod io() const { return io_; }
+	// The configuration the thread runs under: its scheduling is the start's or the last reload's
+	// the thread applied (a refused one leaves the one before), for the segment and to judge the
+	// next reload. SchedGen() moves each time the thread has tried a reload's.
+	Config Running() const;
+	std::uint64_t SchedGen() const { return sched_gen_.load(std::memory_order_acquire); }
 
 private:
 	void Run();
@@ -85,7 +90,8 @@ private:
 	int stop_fd_ = -1; // eventfd
 	std::atomic<bool> stop_{false}, failed_{false}, resched_{false};
 	Config resched_cfg_;
-	std::mutex resched_mu_;
+	mutable std::mutex resched_mu_; // resched_cfg_, and cfg_'s scheduling (written by the thread)
+	std::atomic<std::uint64_t> sched_gen_{0};
 
 	// the start handshake
 	std::mutex mu_;

@@ -42,8 +42,9 @@ int OpenMessageQueue(const std::string &name, std::uint32_t maxmsg, unsigned mod
 	return 0;
 }
 
-int MakeFifo(const std::string &dir, const std::string &device_name, std::string *path, std::string *why,
-	     long *replaced_uid) {
+int MakeFifo(const std::string &dir, const std::string &device_name, unsigned mode, std::string *path,
+	     std::string *why, long *replaced_uid) {
+	mode = (mode & 0777) | 0200; // readable as the segment and the queue are; the daemon writes
 	if (replaced_uid)
 		*replaced_uid = -1;
 	if (mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
@@ -60,7 +61,14 @@ int MakeFifo(const std::string &dir, const std::string &device_name, std::string
 			return -EEXIST;
 		}
 		if (st.st_uid == geteuid()) {
-			*path = p; // a crashed daemon's: the same FIFO serves again
+			// a crashed daemon's: the same FIFO serves again, readable as configured now
+			// (made under another shm_mode, it would still let others read the vitals)
+			if ((st.st_mode & 07777) != mode && chmod(p.c_str(), mode) != 0) {
+				const int e = errno;
+				*why = "chmod " + p + ": " + std::strerror(e);
+				return -e;
+			}
+			*path = p;
 			return 0;
 		}
 		if (unlink(p.c_str()) != 0) {
@@ -73,7 +81,7 @@ int MakeFifo(const std::string &dir, const std::string &device_name, std::string
 			*replaced_uid = long(st.st_uid);
 	}
 	const mode_t old = umask(0);
-	const int r = mkfifo(p.c_str(), 0644);
+	const int r = mkfifo(p.c_str(), mode);
 	umask(old);
 	if (r != 0) {
 		const int e = errno;
@@ -236,7 +244,9 @@ void Consumers::Publish(Outputs *o, const mxrtd_shm_vitals &v, std::uint64_t sup
 	if (o->fifo_fd < 0) {
 		o->fifo_fd = open(o->fifo_path.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
 		if (o->fifo_fd < 0) {
-			w.Add(&mxrtd_shm_stats::fifo_no_reader, 1); // ENXIO: nobody has it open for reading
+			// ENXIO: nobody has it open for reading; the updates a newer one replaced would not
+			// have reached anyone either
+			w.Add(&mxrtd_shm_stats::fifo_no_reader, 1 + superseded);
 			return;
 		}
 	}

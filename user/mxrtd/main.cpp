@@ -22,6 +22,7 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -75,6 +76,9 @@ struct Pipeline {
 	std::unique_ptr<Acquisition> acq;
 	std::uint64_t reloads = 0;
 	std::uint32_t published_policy = MXRTD_POLICY_OTHER; // what the segment says
+	std::uint64_t published_sched_gen = 0;               // ... as of this reschedule attempt
+	// the driver's configuration before ConfigureDevice changed it: put back if the start fails
+	std::optional<DeviceSettings> before;
 };
 
 class Daemon {
@@ -87,6 +91,7 @@ public:
 private:
 	int OpenDevice(Pipeline *p);
 	int ConfigureDevice(Pipeline *p);
+	int FailStart(int code);
 	void PublishConfig(Pipeline *p);
 	void ReadTemperatures();
 	void Reload();
@@ -164,7 +169,7 @@ int Daemon::OpenDevice(Pipeline *p) {
 		}
 	}
 	long foreign = -1;
-	if (cfg_.fifo && MakeFifo(cfg_.fifo_dir, p->dev.name(), &p->out.fifo_path, &err, &foreign) != 0) {
+	if (cfg_.fifo && MakeFifo(cfg_.fifo_dir, p->dev.name(), cfg_.shm_mode, &p->out.fifo_path, &err, &foreign) != 0) {
 		LOG_E("%s", err.c_str());
 		return 1;
 	}
@@ -179,6 +184,19 @@ int Daemon::OpenDevice(Pipeline *p) {
 // has reconfigured no device.
 int Daemon::ConfigureDevice(Pipeline *p) {
 	std::string err;
+	mxrtd_shm_config cur{};
+	if (p->settings.AnySet() && p->dev.ReadConfig(&cur) == 0) {
+		DeviceSettings b;
+		b.mode = cur.mode;
+		b.sample_rate_hz = cur.sample_rate_hz;
+		b.pulse_width_us = cur.pulse_width_us;
+		b.adc_range_na = cur.adc_range_na;
+		b.sample_average = cur.sample_average;
+		b.fifo_almost_full = cur.fifo_almost_full;
+		b.red_current_ua = cur.red_current_ua;
+		b.ir_current_ua = cur.ir_current_ua;
+		p->before = b;
+	} // (a device whose configuration cannot be read fails in Apply, which reads it too)
 	if (const int r = p->dev.Apply(p->settings, &err)) {
 		LOG_E("%s", err.c_str());
 		return r == -EINVAL ? 2 : 1; // a configuration the chip does not allow, or a device error
@@ -190,18 +208,42 @@ int Daemon::ConfigureDevice(Pipeline *p) {
 	return 0;
 }
 
+// A start that fails after ConfigureDevice changed a device (an earlier device's configuration,
+// the consumers' CPUs or priority refused, an acquisition thread's scheduling refused with no
+// fallback, a first read failing) puts back what each device had, as a start that fails earlier
+// changes nothing: exit @code.
+int Daemon::FailStart(int code) {
+	for (auto it = pipes_.rbegin(); it != pipes_.rend(); ++it) {
+		Pipeline &p = **it;
+		if (!p.before)
+			continue;
+		std::string err;
+		if (p.dev.Apply(*p.before, &err) == 0)
+			LOG_I("%s: the start failed: its configuration is back as it was", p.dev.path().c_str());
+		else
+			LOG_E("%s: the start failed, and its configuration could not be put back: %s", p.dev.path().c_str(),
+			      err.c_str());
+		p.before.reset();
+	}
+	return code;
+}
+
 void Daemon::PublishConfig(Pipeline *p) {
 	mxrtd_shm_config c{};
 	if (p->dev.ReadConfig(&c) != 0)
 		LOG_W("%s: cannot read the driver's configuration back", p->dev.path().c_str());
+	// the scheduling the thread runs under, not the last reload's: a refused one is not in force
+	if (p->acq)
+		p->published_sched_gen = p->acq->SchedGen();
+	const Config run = p->acq ? p->acq->Running() : cfg_;
 	c.sched_policy = p->acq ? p->acq->policy() : MXRTD_POLICY_OTHER;
-	c.sched_priority = c.sched_policy == MXRTD_POLICY_FIFO ? cfg_.priority : 0;
+	c.sched_priority = c.sched_policy == MXRTD_POLICY_FIFO ? run.priority : 0;
 	if (c.sched_policy == MXRTD_POLICY_DEADLINE) {
-		c.runtime_ns = cfg_.runtime_ns;
-		c.deadline_ns = cfg_.deadline_ns;
-		c.period_ns = cfg_.period_ns;
+		c.runtime_ns = run.runtime_ns;
+		c.deadline_ns = run.deadline_ns;
+		c.period_ns = run.period_ns;
 	}
-	for (int cpu : cfg_.cpus)
+	for (int cpu : run.cpus)
 		if (cpu < 64)
 			c.cpus |= 1ull << cpu;
 	const IoMethod io = p->acq ? p->acq->io() : cfg_.io;
@@ -251,22 +293,24 @@ int Daemon::Start() {
 	}
 	for (auto &p : pipes_)
 		if (const int r = ConfigureDevice(p.get()))
-			return r;
+			return FailStart(r);
 	std::vector<Outputs *> outs;
 	for (auto &p : pipes_)
 		outs.push_back(&p->out);
 	if (const int r = consumers_.Start(outs, cfg_))
-		return r;
+		return FailStart(r);
 	for (auto &p : pipes_) {
 		p->acq = std::make_unique<Acquisition>(&p->dev, &p->seg, cfg_);
 		if (const int r = p->acq->Start()) {
 			p->acq.reset();
-			return r;
+			return FailStart(r);
 		}
 	}
 	for (auto &p : pipes_)
 		if (p->acq->Failed()) // its first read failed already (said above): not "running"
-			return 1;
+			return FailStart(1);
+	for (auto &p : pipes_)
+		p->before.reset(); // running: the configuration stays
 	for (auto &p : pipes_) {
 		PublishConfig(p.get());
 		StoreAndWake(&p->seg.shm()->events.state.value, MXRTD_STATE_RUNNING);
@@ -347,9 +391,25 @@ void Daemon::Reload() {
 			changed += " " + p->dev.name();
 		}
 	}
-	const bool resched = c.policy != cfg_.policy || c.runtime_ns != cfg_.runtime_ns || c.deadline_ns != cfg_.deadline_ns ||
-			     c.period_ns != cfg_.period_ns || c.priority != cfg_.priority || c.cpus != cfg_.cpus ||
-			     c.sched_fallback != cfg_.sched_fallback;
+	// Each thread's scheduling against what it runs under now (a reload it refused left the one
+	// before: the same file again tries again, it is not taken for "nothing changed")
+	bool resched = false;
+	for (auto &p : pipes_) {
+		Config next = p->acq->Running();
+		if (c.policy != next.policy || c.runtime_ns != next.runtime_ns || c.deadline_ns != next.deadline_ns ||
+		    c.period_ns != next.period_ns || c.priority != next.priority || c.cpus != next.cpus ||
+		    c.sched_fallback != next.sched_fallback) {
+			next.policy = c.policy;
+			next.runtime_ns = c.runtime_ns;
+			next.deadline_ns = c.deadline_ns;
+			next.period_ns = c.period_ns;
+			next.priority = c.priority;
+			next.cpus = c.cpus;
+			next.sched_fallback = c.sched_fallback;
+			p->acq->Reschedule(next);
+			resched = true;
+		}
+	}
 	cfg_.policy = c.policy;
 	cfg_.runtime_ns = c.runtime_ns;
 	cfg_.deadline_ns = c.deadline_ns;
@@ -361,10 +421,8 @@ void Daemon::Reload() {
 	cfg_.log_level = c.log_level;
 	LogSetLevel(c.log_level);
 	for (auto &p : pipes_) {
-		if (resched)
-			p->acq->Reschedule(cfg_);
 		p->reloads++;
-		PublishConfig(p.get());
+		PublishConfig(p.get()); // the device's now; the scheduling once the thread has tried it
 	}
 	LOG_I("reloaded the configuration%s%s%s", cl_.config_file.empty() ? "" : (" from " + cl_.config_file).c_str(),
 	      changed.empty() ? "" : ": applied to", changed.c_str());
@@ -399,8 +457,8 @@ int Daemon::Run() {
 		for (auto &p : pipes_) {
 			if (p->acq && p->acq->Failed())
 				return 1;
-			if (p->acq && p->acq->policy() != p->published_policy)
-				PublishConfig(p.get()); // the thread rescheduled itself (SIGHUP)
+			if (p->acq && (p->acq->policy() != p->published_policy || p->acq->SchedGen() != p->published_sched_gen))
+				PublishConfig(p.get()); // the thread rescheduled itself, or kept its scheduling (SIGHUP)
 		}
 		if (next_temp && NowNs() >= next_temp) {
 			ReadTemperatures();

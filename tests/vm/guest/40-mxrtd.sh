@@ -76,6 +76,12 @@ rc=$?
 cat /tmp/fifo-taken.log
 check failed-start-device-unchanged '[ $rc = 1 ] && grep -q "max30102-0.fifo exists and is not a FIFO: not touching it" /tmp/fifo-taken.log && [ "$(cat $SYS/sample_rate)" = 400 ] && nothing_left'
 rm -rf /tmp/fifo-taken
+# a start that fails after the device was configured (the consumer threads' CPUs are refused: this
+# guest has no CPU 7) puts the device's configuration back and leaves nothing behind either
+mxrtd --rate 100 --consumer-cpus 7 $DEV 2>/tmp/late-fail.log
+rc=$?
+cat /tmp/late-fail.log
+check failed-late-start-device-restored '[ $rc = 3 ] && grep -q "max30102-0: the start failed: its configuration is back as it was" /tmp/late-fail.log && [ "$(cat $SYS/sample_rate)" = 400 ] && nothing_left'
 
 # 2. 60 s at 1 kHz under SCHED_DEADLINE, a CPU hog on every CPU, a real-time consumer of the
 # shared ring: not one sample lost anywhere. On the debug kernel, which judges no real-time
@@ -167,6 +173,7 @@ if start /tmp/vitals.log mxrtd --rate 100 $DEV; then
 		msgs=$(mxrt-top --messages 10 --timeout-ms 20000)
 		echo "$msgs"
 		check vitals-messages 'echo "$msgs" | grep -qE "^dev=max30102-0 update=[0-9]+ seq=[0-9]+ t=[0-9.]+ hr=[0-9]"'
+		check fifo-mode-as-shm-mode '[ "$(stat -c %a $FIFO)" = 644 ]'
 		line=$(timeout 20 head -n 1 $FIFO)
 		echo "fifo: $line"
 		check vitals-fifo-line 'echo "$line" | grep -qE "^dev=max30102-0 update=[0-9]+ .* temp=36.50$"'
@@ -222,14 +229,20 @@ else
 fi
 
 # 7. SIGHUP reloads the file; a bad file is refused and the running configuration kept
+# (shm_mode 0600: the FIFO is as private as the segment and the queue, also one left by an
+# earlier run, made 0644)
 cat >/tmp/mxrtd.toml <<EOF
 [[device]]
 path = "$DEV"
 sample_rate = 400
 pulse_width = 411
+[outputs]
+shm_mode = "0600"
 EOF
+mkdir -p /run/mxrtd && mkfifo -m 0644 $FIFO
 if start /tmp/hup.log mxrtd -c /tmp/mxrtd.toml; then
 	check config-applied '[ "$(cat $SYS/sample_rate)" = 400 ] && [ "$(json configured_rate_hz)" = 400 ]'
+	check private-outputs '[ "$(stat -c %a $FIFO)" = 600 ] && [ "$(stat -c %a /dev/shm/mxrtd-max30102-0)" = 600 ]'
 	sed -i 's/sample_rate = 400/sample_rate = 200/' /tmp/mxrtd.toml
 	printf '[acquisition]\npolicy = "fifo"\npriority = 60\n' >>/tmp/mxrtd.toml
 	kill -HUP $DPID
@@ -240,6 +253,24 @@ if start /tmp/hup.log mxrtd -c /tmp/mxrtd.toml; then
 	cat /tmp/hup.log
 	check sighup-reload '[ "$(cat $SYS/sample_rate)" = 200 ] && [ "$(json configured_rate_hz)" = 200 ] && grep -q "reloaded the configuration from /tmp/mxrtd.toml: applied to max30102-0" /tmp/hup.log'
 	check sighup-reschedules '[ "$(json policy)" = SCHED_FIFO ]'
+	# a reload whose scheduling the kernel refuses (SCHED_DEADLINE on CPU 1 alone, no root domain,
+	# no fallback) leaves the one before in force and published; the same file again tries again
+	# (it was taken for "nothing changed", and the segment kept showing the refused one)
+	if [ "$(nproc)" -ge 2 ]; then
+		sed -i 's/^policy = "fifo"$/policy = "deadline"/' /tmp/mxrtd.toml
+		printf 'cpus = "1"\nfallback = "none"\n' >>/tmp/mxrtd.toml # the last table is [acquisition]
+		for n in 1 2; do
+			kill -HUP $DPID
+			i=0
+			while [ "$(lines /tmp/hup.log "reload: back to the scheduling in force before it")" != $n ] && [ $i -lt 50 ]; do
+				sleep 0.1
+				i=$((i + 1))
+			done
+		done
+		sleep 0.3
+		check sighup-refused-schedule-kept-and-retried '[ "$(lines /tmp/hup.log "reload: back to the scheduling in force before it")" = 2 ] && [ "$(json policy)" = SCHED_FIFO ] && kill -0 $DPID'
+		sed -i -e 's/^policy = "deadline"$/policy = "fifo"/' -e '/^cpus = "1"$/d' -e '/^fallback = "none"$/d' /tmp/mxrtd.toml
+	fi
 	sed -i 's/sample_rate = 200/sample_rate = 123/' /tmp/mxrtd.toml
 	kill -HUP $DPID
 	sleep 1
