@@ -344,8 +344,8 @@ private:
 			Fail(-MXRT_EINVAL, line_, "\"off\" must be alone");
 			return;
 		case State::kRows:
-			if (n == 0)
-				return; // blank lines carry nothing
+			if (Blank(l, n))
+				return; // blank lines, and rows of empty cells (",,,,": a spreadsheet's empty row)
 			if (!IsDigit(l[0])) {
 				state_ = State::kTrailer; // the trailer (stop time, counts) ends the rows
 				return;
@@ -355,11 +355,19 @@ private:
 		case State::kTrailer:
 			// a data row after the trailer began: everything from there would be dropped unsaid
 			// (a stray line among the rows ended them: 2 rows kept of 500 000)
-			if (n > 0 && IsDigit(l[0]))
+			if (!Blank(l, n) && IsDigit(l[0]))
 				Fail(-MXRT_EINVAL, line_, "a data row after the trailer (a line that is no data row, "
 				     "not a blank one, ended the rows before it)");
 			return;
 		}
+	}
+
+	// Only commas, blanks and tabs (or nothing): as mxrt-vitals-eval reads the same files.
+	static bool Blank(const char *l, usize n) {
+		for (usize i = 0; i < n; i++)
+			if (l[i] != ',' && l[i] != ' ' && l[i] != '\t')
+				return false;
+		return true;
 	}
 
 	bool Header(const char *l, usize n) {

@@ -894,6 +894,7 @@ TEST_F(SimTest, ReplayRefusesDataRowsAfterTheTrailer) {
 	const std::string more = "1020,3,0,0,0,5,6,0\n1030,4,0,0,0,5,6,0\n";
 	EXPECT_EQ(ParseErr(head + rows + "\n" + more + "stop time,1\n"), 0) << "a blank line among the rows";
 	EXPECT_EQ(ParseErr(head + rows + "\r\n" + more), 0) << "a CRLF blank line";
+	EXPECT_EQ(ParseErr(head + rows + ",,,,,,,\r\n" + more), 0) << "a spreadsheet's empty row";
 	EXPECT_EQ(ParseErr(head + rows + " stray\n" + more), -MXRT_EINVAL);
 	EXPECT_EQ(ParseErr(head + rows + ",5,6\n" + more), -MXRT_EINVAL);
 	EXPECT_EQ(ParseErr(head + rows + "stop time,1\n\nmissed packet count: 0\n"), 0) << "a trailer, blank lines";
