@@ -134,6 +134,11 @@ Config Acquisition::Running() const {
 	return cfg_;
 }
 
+Config Acquisition::Wanted() const {
+	std::lock_guard<std::mutex> g(resched_mu_);
+	return resched_.load(std::memory_order_acquire) ? resched_cfg_ : cfg_;
+}
+
 int Acquisition::Schedule(const Config &c, bool at_start) {
 	const char *dev = dev_->path().c_str();
 	const char *outcome = at_start ? "exiting" : "not applied"; // a reload keeps the daemon running

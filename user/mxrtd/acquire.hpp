@@ -64,6 +64,8 @@ public:
 	// the thread applied (a refused one leaves the one before), for the segment and to judge the
 	// next reload. SchedGen() moves each time the thread has tried a reload's.
 	Config Running() const;
+	// What the thread will run under: a reload's scheduling it has not tried yet, or Running().
+	Config Wanted() const;
 	std::uint64_t SchedGen() const { return sched_gen_.load(std::memory_order_acquire); }
 
 private:

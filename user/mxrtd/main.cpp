@@ -95,6 +95,7 @@ private:
 	void PublishConfig(Pipeline *p);
 	void ReadTemperatures();
 	void Reload();
+	void StopThreads();
 	void Shutdown();
 
 	CommandLine cl_;
@@ -213,6 +214,7 @@ int Daemon::ConfigureDevice(Pipeline *p) {
 // fallback, a first read failing) puts back what each device had, as a start that fails earlier
 // changes nothing: exit @code.
 int Daemon::FailStart(int code) {
+	StopThreads(); // no thread reads, publishes or is woken while the devices change under it
 	for (auto it = pipes_.rbegin(); it != pipes_.rend(); ++it) {
 		Pipeline &p = **it;
 		if (!p.before)
@@ -391,11 +393,13 @@ void Daemon::Reload() {
 			changed += " " + p->dev.name();
 		}
 	}
-	// Each thread's scheduling against what it runs under now (a reload it refused left the one
-	// before: the same file again tries again, it is not taken for "nothing changed")
+	// Each thread's scheduling against what it will run under: a reload it has not tried yet, or
+	// what runs now (a reload it refused left the one before: the same file again tries again,
+	// it is not taken for "nothing changed"; one put back before the thread tried a pending one
+	// replaces that)
 	bool resched = false;
 	for (auto &p : pipes_) {
-		Config next = p->acq->Running();
+		Config next = p->acq->Wanted();
 		if (c.policy != next.policy || c.runtime_ns != next.runtime_ns || c.deadline_ns != next.deadline_ns ||
 		    c.period_ns != next.period_ns || c.priority != next.priority || c.cpus != next.cpus ||
 		    c.sched_fallback != next.sched_fallback) {
@@ -467,11 +471,8 @@ int Daemon::Run() {
 	}
 }
 
-void Daemon::Shutdown() {
-	if (shut_)
-		return;
-	shut_ = true;
-	Notify("STOPPING=1");
+// The acquisition threads stopped, the consumers woken by STOPPED and joined. Again is harmless.
+void Daemon::StopThreads() {
 	for (auto &p : pipes_)
 		if (p->acq)
 			p->acq->Stop();
@@ -482,6 +483,14 @@ void Daemon::Shutdown() {
 			Bump(&p->seg.shm()->events.any.value);
 		}
 	consumers_.Join();
+}
+
+void Daemon::Shutdown() {
+	if (shut_)
+		return;
+	shut_ = true;
+	Notify("STOPPING=1");
+	StopThreads();
 	for (auto &p : pipes_) {
 		if (p->out.mq != mqd_t(-1)) {
 			mq_close(p->out.mq);

@@ -270,6 +270,8 @@ if start /tmp/hup.log mxrtd -c /tmp/mxrtd.toml; then
 		sleep 0.3
 		check sighup-refused-schedule-kept-and-retried '[ "$(lines /tmp/hup.log "reload: back to the scheduling in force before it")" = 2 ] && [ "$(json policy)" = SCHED_FIFO ] && kill -0 $DPID'
 		sed -i -e 's/^policy = "deadline"$/policy = "fifo"/' -e '/^cpus = "1"$/d' -e '/^fallback = "none"$/d' /tmp/mxrtd.toml
+	else
+		skipped sighup-refused-schedule-kept-and-retried "one CPU: no CPU 1 to refuse a deadline thread on"
 	fi
 	sed -i 's/sample_rate = 200/sample_rate = 123/' /tmp/mxrtd.toml
 	kill -HUP $DPID
