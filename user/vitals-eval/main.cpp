@@ -240,26 +240,47 @@ constexpr size_t kPlotRowPx = 260, kMaxPlotRows = 32767 / kPlotRowPx;
 // The PNG gnuplot drew, to where --plot says (a file, /dev/stdout, a pipe): only once it is made,
 // so that a plot that fails leaves what was there.
 // A regular file (or a new one) is written beside it and renamed over it, so that a copy that
-// fails half-way (ENOSPC) leaves the old PNG, not a truncated one; anything else (/dev/stdout, a
-// pipe) is written to directly.
+// fails half-way (ENOSPC) leaves the old PNG, not a truncated one: through a symlink, beside its
+// target; with the old file's mode. Anything else (/dev/stdout, a pipe), or a directory where no
+// file can be made beside it, is written to directly, as before.
 bool CopyOut(const std::filesystem::path &from, const std::string &to) {
 	std::ifstream in(from, std::ios::binary);
 	std::fflush(stdout); // --plot /dev/stdout: after what was printed
 	struct stat st;
-	const bool regular = stat(to.c_str(), &st) != 0 ? errno == ENOENT : S_ISREG(st.st_mode);
-	const std::string tmp = regular ? to + ".tmp-" + std::to_string(getpid()) : to;
+	const bool exists = stat(to.c_str(), &st) == 0;
+	std::string target = to, tmp;
+	if (exists ? S_ISREG(st.st_mode) : errno == ENOENT) {
+		std::error_code ec;
+		if (exists) {
+			const auto real = std::filesystem::canonical(to, ec);
+			if (!ec)
+				target = real.string();
+		}
+		tmp = target + ".tmp-" + std::to_string(getpid());
+	}
 	errno = 0;
-	std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+	std::ofstream out;
+	if (!tmp.empty()) {
+		out.open(tmp, std::ios::binary | std::ios::trunc);
+		if (!out)
+			tmp.clear(); // no file beside it: write to it
+		else if (exists)
+			chmod(tmp.c_str(), st.st_mode & 07777);
+	}
+	if (tmp.empty()) {
+		errno = 0;
+		out.open(to, std::ios::binary | std::ios::trunc);
+	}
 	if (in && out) {
 		out << in.rdbuf();
 		out.close();
 	}
 	int err = errno;
-	if (in && out && regular && std::rename(tmp.c_str(), to.c_str()) != 0)
+	if (in && out && !tmp.empty() && std::rename(tmp.c_str(), target.c_str()) != 0)
 		err = errno;
 	else if (in && out)
 		return true;
-	if (regular)
+	if (!tmp.empty())
 		std::remove(tmp.c_str());
 	std::fprintf(stderr, "mxrt-vitals-eval: --plot %s: %s\n", to.c_str(), err ? std::strerror(err) : "write error");
 	return false;
