@@ -128,6 +128,13 @@ int mxrt_sim_irq_due(struct mxrt_sim *sim, int masked) MXRT_NOEXCEPT;
  */
 mxrt_u64 mxrt_sim_next_event(struct mxrt_sim *sim, mxrt_u64 now, int masked) MXRT_NOEXCEPT;
 
+/*
+ * The adapter's limits: at most this many messages per transfer, each of at most this many bytes
+ * (the whole register space, and more than a full FIFO); more is refused with -MXRT_EOPNOTSUPP.
+ */
+#define MXRT_SIM_MAX_MSGS 16
+#define MXRT_SIM_MAX_MSG_LEN 256
+
 /* 1 if @hz is one of the chip's eight sample rates (SPO2_SR), 0 otherwise. */
 int mxrt_sim_sample_rate_known(mxrt_u32 hz) MXRT_NOEXCEPT;
 

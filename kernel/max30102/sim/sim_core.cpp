@@ -542,6 +542,22 @@ public:
 				return -MXRT_EOPNOTSUPP;
 			}
 		}
+		// The adapter's limits (MXRT_SIM_MAX_MSGS, _MAX_MSG_LEN): a transfer is modelled byte by
+		// byte under the glue's raw spinlock with interrupts off, and i2c-dev's 42 messages of
+		// 8192 bytes held them off for milliseconds. Refused as the I2C core refuses what an
+		// adapter's quirks exclude (not declared as i2c_adapter_quirks: with length limits
+		// regmap-i2c copies its bus for every client, and 6.12 leaks that copy when
+		// __devm_regmap_init's devres_alloc fails, which kmemleak found in the failslab sweep).
+		if (n > MXRT_SIM_MAX_MSGS) {
+			cnt_.xfers_refused++;
+			return -MXRT_EOPNOTSUPP;
+		}
+		for (int i = 0; i < n; i++) {
+			if (msgs[i].len > MXRT_SIM_MAX_MSG_LEN) {
+				cnt_.xfers_refused++;
+				return -MXRT_EOPNOTSUPP;
+			}
+		}
 		Advance(now);
 		u64 bits = 0;
 		for (int i = 0; i < n; i++)

@@ -396,18 +396,6 @@ static const struct i2c_algorithm sim_algo = {
 	.functionality = sim_functionality,
 };
 
-/*
- * A transfer is modelled byte by byte under the model's raw spinlock, with interrupts off: an
- * I2C_RDWR of 42 messages of 8192 bytes (root, through i2c-dev) held them off for milliseconds,
- * also on PREEMPT_RT. The adapter's limits, which the I2C core enforces (EOPNOTSUPP) before a
- * transfer reaches sim_xfer, bound that to 16 messages of 256 bytes: the whole register space,
- * and more than a FIFO's 32 samples of 6 bytes, in one message. Real adapters have such limits.
- */
-static const struct i2c_adapter_quirks sim_quirks = {
-	.max_num_msgs = 16,
-	.max_write_len = 256,
-	.max_read_len = 256,
-};
 
 /* ---- debugfs --------------------------------------------------------------------------------- */
 
@@ -735,7 +723,6 @@ static int sim_probe(struct platform_device *pdev)
 
 	sd->adap.owner = THIS_MODULE;
 	sd->adap.algo = &sim_algo;
-	sd->adap.quirks = &sim_quirks;
 	sd->recovery.recover_bus = sim_recover_bus;
 	sd->adap.bus_recovery_info = &sd->recovery;
 	sd->adap.dev.parent = dev;
