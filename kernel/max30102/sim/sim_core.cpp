@@ -257,7 +257,7 @@ public:
 		if (err_ == 0 && carry_n_ > 0) { // a last line without a line end
 			// ... a data row there may be one cut short ("12,100,2" of "12,100,2000": a writer
 			// killed mid-upload still closes the file): refused. A trailer's line is taken.
-			if (state_ == State::kRows && carry_[0] != '\r' && IsDigit(carry_[0]))
+			if (state_ == State::kRows && IsDigit(carry_[0]))
 				return Fail(-MXRT_EINVAL, line_ + 1, "the last data row has no line end (an upload cut short?)");
 			Line(carry_, carry_n_);
 			carry_n_ = 0;
@@ -306,22 +306,28 @@ private:
 		return err_;
 	}
 
-	// Field k (0-based) of a comma-separated line.
-	static bool CsvField(const char *line, usize n, u32 k, const char **f, usize *fn) {
-		usize i = 0;
-		for (u32 c = 0; c < k; c++) {
-			while (i < n && line[i] != ',')
-				i++;
-			if (i == n)
-				return false;
-			i++;
-		}
+	// The field of a comma-separated line that starts at *at, and *at moved past its comma; false
+	// when the line has no more fields.
+	static bool NextField(const char *line, usize n, usize *at, const char **f, usize *fn) {
+		const usize i = *at;
+		if (i > n)
+			return false;
 		usize j = i;
 		while (j < n && line[j] != ',')
 			j++;
 		*f = line + i;
 		*fn = j - i;
+		*at = j + 1;
 		return true;
+	}
+
+	// Field k (0-based) of a comma-separated line.
+	static bool CsvField(const char *line, usize n, u32 k, const char **f, usize *fn) {
+		usize at = 0;
+		for (u32 c = 0; c < k; c++)
+			if (!NextField(line, n, &at, f, fn))
+				return false;
+		return NextField(line, n, &at, f, fn);
 	}
 
 	void Line(const char *l, usize n) {
@@ -374,22 +380,16 @@ private:
 		int ts = -1, ir = -1, red = -1;
 		// one pass over the fields (looking each up from the line's start was quadratic: 63
 		// preamble lines of 4096 commas took about 5e8 steps in one write())
-		usize i = 0;
-		for (u32 k = 0; k < kMaxLine; k++) {
-			usize j = i;
-			while (j < n && l[j] != ',')
-				j++;
-			const char *f = l + i;
-			const usize fn = j - i;
+		usize at = 0;
+		const char *f;
+		usize fn;
+		for (u32 k = 0; k < kMaxLine && NextField(l, n, &at, &f, &fn); k++) {
 			if (Eq(f, fn, "timestamp") && ts < 0)
 				ts = int(k);
 			else if (Eq(f, fn, "LEDC1") && ir < 0)
 				ir = int(k);
 			else if (Eq(f, fn, "LEDC2") && red < 0)
 				red = int(k);
-			if (j == n)
-				break;
-			i = j + 1;
 		}
 		if (ts != 0 || ir < 0 || red < 0)
 			return false;
@@ -536,27 +536,18 @@ public:
 		// What the adapter does not do is refused before anything reaches the bus, like an
 		// adapter that does not advertise I2C_FUNC_10BIT_ADDR, _SMBUS_READ_BLOCK_DATA or
 		// _PROTOCOL_MANGLING.
-		for (int i = 0; i < n; i++) {
-			if (msgs[i].flags & ~u16(MXRT_SIM_MSG_READ)) {
-				cnt_.xfers_refused++;
-				return -MXRT_EOPNOTSUPP;
-			}
-		}
-		// The adapter's limits (MXRT_SIM_MAX_MSGS, _MAX_MSG_LEN): a transfer is modelled byte by
-		// byte under the glue's raw spinlock with interrupts off, and i2c-dev's 42 messages of
-		// 8192 bytes held them off for milliseconds. Refused as the I2C core refuses what an
-		// adapter's quirks exclude (not declared as i2c_adapter_quirks: with length limits
-		// regmap-i2c copies its bus for every client, and 6.12 leaks that copy when
-		// __devm_regmap_init's devres_alloc fails, which kmemleak found in the failslab sweep).
-		if (n > MXRT_SIM_MAX_MSGS) {
+		// So are transfers past the adapter's limits (MXRT_SIM_MAX_MSGS, _MAX_MSG_LEN): a transfer
+		// is modelled byte by byte under the glue's raw spinlock with interrupts off, and i2c-dev's
+		// 42 messages of 8192 bytes held them off for milliseconds. (Not declared as
+		// i2c_adapter_quirks: with length limits regmap-i2c copies its bus for every client, and
+		// 6.12 leaks that copy when __devm_regmap_init's devres_alloc fails, which kmemleak found
+		// in the failslab sweep.)
+		bool refused = n > MXRT_SIM_MAX_MSGS;
+		for (int i = 0; i < n && !refused; i++)
+			refused = (msgs[i].flags & ~u16(MXRT_SIM_MSG_READ)) || msgs[i].len > MXRT_SIM_MAX_MSG_LEN;
+		if (refused) {
 			cnt_.xfers_refused++;
 			return -MXRT_EOPNOTSUPP;
-		}
-		for (int i = 0; i < n; i++) {
-			if (msgs[i].len > MXRT_SIM_MAX_MSG_LEN) {
-				cnt_.xfers_refused++;
-				return -MXRT_EOPNOTSUPP;
-			}
 		}
 		Advance(now);
 		u64 bits = 0;

@@ -396,7 +396,6 @@ static const struct i2c_algorithm sim_algo = {
 	.functionality = sim_functionality,
 };
 
-
 /* ---- debugfs --------------------------------------------------------------------------------- */
 
 static ssize_t state_read(struct file *f, char __user *ubuf, size_t count, loff_t *ppos)
