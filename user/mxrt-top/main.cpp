@@ -432,7 +432,7 @@ int Main(int argc, char **argv) {
 	}
 	// an option the chosen mode does not use is refused, not ignored (--stall without --records
 	// ran the table view as if it were not there; --records used only the first DEVICE)
-	auto given = [&](const char *name) { return app.get_option(name)->count() > 0; };
+	auto given = [&](const char *name) { return app.count(name) > 0; };
 	auto refuse = [](const std::string &why) {
 		std::fprintf(stderr, "mxrt-top: %s\n", why.c_str());
 		return 2;

@@ -240,6 +240,18 @@ const Attr kAttrs[] = {
 };
 } // namespace
 
+int Device::ReadSettings(DeviceSettings *out) {
+	mxrtd_shm_config c{};
+	if (const int r = ReadConfig(&c))
+		return r;
+	out->mode = c.mode;
+	out->sample_rate_hz = c.sample_rate_hz;
+	out->pulse_width_us = c.pulse_width_us;
+	for (const Attr &a : kAttrs)
+		out->*a.field = c.*a.shm;
+	return 0;
+}
+
 int Device::ReadConfigSysfs(mxrtd_shm_config *out) {
 	auto num = [&](const char *file, std::uint32_t *v) {
 		const std::string s = ReadLine(sysfs_ + "/" + file);

@@ -46,6 +46,8 @@ public:
 	int Apply(const DeviceSettings &s, std::string *err);
 	// The configuration as the driver has it now, into the device fields of *out.
 	int ReadConfig(mxrtd_shm_config *out);
+	// ... as settings with every field set (what Apply takes to put it back).
+	int ReadSettings(DeviceSettings *out);
 	// Which interface Apply/ReadConfig use: "ioctl" or "sysfs".
 	const char *ConfigInterface() const { return have_config_ioctl_ ? "ioctl" : "sysfs"; }
 

@@ -185,19 +185,9 @@ int Daemon::OpenDevice(Pipeline *p) {
 // has reconfigured no device.
 int Daemon::ConfigureDevice(Pipeline *p) {
 	std::string err;
-	mxrtd_shm_config cur{};
-	if (p->settings.AnySet() && p->dev.ReadConfig(&cur) == 0) {
-		DeviceSettings b;
-		b.mode = cur.mode;
-		b.sample_rate_hz = cur.sample_rate_hz;
-		b.pulse_width_us = cur.pulse_width_us;
-		b.adc_range_na = cur.adc_range_na;
-		b.sample_average = cur.sample_average;
-		b.fifo_almost_full = cur.fifo_almost_full;
-		b.red_current_ua = cur.red_current_ua;
-		b.ir_current_ua = cur.ir_current_ua;
-		p->before = b;
-	} // (a device whose configuration cannot be read fails in Apply, which reads it too)
+	DeviceSettings before;
+	if (p->settings.AnySet() && p->dev.ReadSettings(&before) == 0)
+		p->before = before; // (a device whose configuration cannot be read fails in Apply, which reads it too)
 	if (const int r = p->dev.Apply(p->settings, &err)) {
 		LOG_E("%s", err.c_str());
 		return r == -EINVAL ? 2 : 1; // a configuration the chip does not allow, or a device error
