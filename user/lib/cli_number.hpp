@@ -4,7 +4,8 @@
 // number checks those tools share, so that each refuses the same things the same way:
 //   Decimal        (decimal.hpp) decimal digits only (no sign, blank, base prefix), min..max
 //   DecimalDigits  a CLI11 transform: whole-number options in decimal (CLI11 reads base 0)
-//   FiniteNumber   a CLI11 validator for a finite number in a range: CLI11's Range, PositiveNumber
+//   FiniteNumber   a CLI11 validator for a finite decimal number in a range (DecimalReal: strtod,
+//                  under CLI11 too, takes hex floats such as 0x1p-2); CLI11's Range, PositiveNumber
 //                  and NonNegativeNumber let NaN through (every comparison with it is false), and
 //                  int(NaN) or a double beyond a u64 converted to one is undefined
 // Header-only, so that each tool still builds from its own sources.
@@ -43,11 +44,8 @@ inline CLI::Validator FiniteNumber(double lo, bool lo_open, double hi, const std
 				   const std::string &description) {
 	return CLI::Validator(
 		[lo, lo_open, hi, message = " is not " + what + " in " + range](std::string &s) -> std::string {
-			char *end = nullptr;
-			errno = 0;
-			const double v = std::strtod(s.c_str(), &end);
-			const bool low_ok = lo_open ? v > lo : v >= lo;
-			if (!s.empty() && *end == '\0' && errno == 0 && low_ok && v <= hi)
+			double v = 0;
+			if (DecimalReal(s, &v) && (lo_open ? v > lo : v >= lo) && v <= hi)
 				return {};
 			return "'" + s + "'" + message;
 		},

@@ -602,16 +602,15 @@ int Main(int argc, char **argv) {
 	mxrt_vitals_config cal;
 	mxrt_vitals_config_default(&cal);
 	if (!cal_ab.empty()) {
-		double a = 0, b = 0;
-		char comma = 0, rest = 0;
-		// NaN or inf: lround(NaN) is undefined (the range check below would see whatever it gives)
-		if (std::sscanf(cal_ab.c_str(), "%lf %c %lf %c", &a, &comma, &b, &rest) != 3 || comma != ',' ||
-		    !std::isfinite(a) || !std::isfinite(b)) {
+		double ab[2];
+		// decimal and finite only: lround(NaN) is undefined (the range check below would see
+		// whatever it gives), and sscanf took hex floats and blanks
+		if (!mxrt::cli::DecimalReals(cal_ab, ',', 2, ab)) {
 			std::fprintf(stderr, "mxrt-vitals-eval: --cal takes A,B (SpO2 = A - B R), not '%s'\n", cal_ab.c_str());
 			return 2;
 		}
-		cal.spo2_a_milli = int32_t(std::lround(std::clamp(a, -1e6, 1e6) * 1000));
-		cal.spo2_b_milli = int32_t(std::lround(std::clamp(b, -1e6, 1e6) * 1000));
+		cal.spo2_a_milli = int32_t(std::lround(std::clamp(ab[0], -1e6, 1e6) * 1000));
+		cal.spo2_b_milli = int32_t(std::lround(std::clamp(ab[1], -1e6, 1e6) * 1000));
 		if (mxrt_vitals_config_validate(&cal) != 0) {
 			std::fprintf(stderr, "mxrt-vitals-eval: --cal: A must be in 50..200 and B in 0.001..100\n");
 			return 2;

@@ -7,6 +7,7 @@
 // DC * (1 - perfusion * pulse) for IR and DC_red * (1 - perfusion * R * pulse) for red, R from the
 // calibration line, so the set SpO2 is exactly what a perfect estimator reports.
 #include "ppg_sim.hpp"
+#include "../lib/decimal.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -42,9 +43,8 @@ SimParams SimParams::Parse(const std::string &spec) {
 			throw BadInput("--sim: '" + kv + "' is not KEY=VALUE");
 		const std::string k = kv.substr(0, eq), v = kv.substr(eq + 1);
 		auto num = [&](double lo, double hi) {
-			char *end = nullptr;
-			const double d = std::strtod(v.c_str(), &end);
-			if (v.empty() || *end != '\0' || !(d >= lo && d <= hi))
+			double d = 0;
+			if (!mxrt::cli::DecimalReal(v, &d) || !(d >= lo && d <= hi))
 				throw BadInput("--sim: " + k + " must be a number in [" + std::to_string(lo) + ", " +
 					       std::to_string(hi) + "], not '" + v + "'");
 			return d;
@@ -53,7 +53,12 @@ SimParams SimParams::Parse(const std::string &spec) {
 		else if (k == "spo2") p.spo2 = num(50, 100);
 		else if (k == "rate") p.rate_hz = num(1, 3200);
 		else if (k == "seconds") p.seconds = num(0.1, 86400);
-		else if (k == "bits") p.adc_bits = unsigned(num(15, 18));
+		else if (k == "bits") {
+			const double b = num(15, 18);
+			if (b != std::floor(b))
+				throw BadInput("--sim: bits must be 15, 16, 17 or 18, not '" + v + "'");
+			p.adc_bits = unsigned(b);
+		}
 		else if (k == "dc") p.dc = num(0, 1);
 		else if (k == "perfusion") p.perfusion = num(0, 0.5);
 		else if (k == "noise") p.noise = num(0, 100);
@@ -62,13 +67,20 @@ SimParams SimParams::Parse(const std::string &spec) {
 		else if (k == "motion_size") p.motion_size = num(0, 1000);
 		else if (k == "finger_on") p.finger_on_s = num(0, 86400);
 		else if (k == "finger_off") p.finger_off_s = num(0, 86400);
-		else if (k == "seed") p.seed = uint64_t(num(0, 1e15));
+		else if (k == "seed") {
+			unsigned long long seed = 0;
+			if (!mxrt::cli::Decimal(v, 0, 1000000000000000ull, &seed))
+				throw BadInput("--sim: seed must be a whole number in [0, 1e15], not '" + v + "'");
+			p.seed = seed;
+		}
 		else if (k == "step") {
 			SimStep s;
-			char c1 = 0, c2 = 0;
-			std::istringstream sv(v);
-			if (!(sv >> s.at_s >> c1 >> s.hr_bpm >> c2 >> s.spo2) || c1 != ':' || c2 != ':' || !sv.eof())
+			double parts[3];
+			if (!mxrt::cli::DecimalReals(v, ':', 3, parts))
 				throw BadInput("--sim: step must be AT:HR:SPO2, not '" + v + "'");
+			s.at_s = parts[0];
+			s.hr_bpm = parts[1];
+			s.spo2 = parts[2];
 			// the same ranges as seconds, hr and spo2 (a step to 0 or 1e9 bpm is no signal)
 			if (!(s.at_s >= 0 && s.at_s <= 86400) || !(s.hr_bpm >= 20 && s.hr_bpm <= 300) ||
 			    !(s.spo2 >= 50 && s.spo2 <= 100))

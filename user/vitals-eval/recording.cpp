@@ -2,6 +2,7 @@
 //
 // Runs in: user space (mxrt-vitals-eval and the unit tests). Implements recording.hpp.
 #include "recording.hpp"
+#include "../lib/decimal.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -63,13 +64,8 @@ size_t Cells(const std::string &line, size_t keep, std::vector<std::string> &out
 
 // A decimal number, all of the cell; nullopt otherwise.
 std::optional<double> Number(const std::string &cell) {
-	const std::string s = Trim(cell);
-	if (s.empty())
-		return std::nullopt;
-	char *end = nullptr;
-	errno = 0;
-	const double v = std::strtod(s.c_str(), &end);
-	if (errno != 0 || end != s.c_str() + s.size() || !std::isfinite(v))
+	double v = 0;
+	if (!mxrt::cli::DecimalReal(Trim(cell), &v))
 		return std::nullopt;
 	return v;
 }

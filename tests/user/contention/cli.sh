@@ -48,6 +48,7 @@ expect huge-min-wait 2 "min-wait: '1e17' is not a number in \[0, 1e\+15\] us" -m
 expect inf-duration 2 "duration: 'inf' is not a number" -d inf
 expect huge-duration 2 "duration: '1e10' is not a number in \(0, 1e\+09\] s" -d 1e10
 expect nan-interval 2 "interval: 'nan' is not a number" -i nan
+expect hex-interval 2 "interval: '0x1p0' is not a number" -i 0x1p0
 # a refresh faster than 0.05 s is refused, as in mxrt-top (1e-300 s redrew the table every ms)
 expect tiny-interval 2 "interval: '1e-300' is not a number in \[0.05, 1e\+09\] s" -i 1e-300
 expect small-interval 2 "interval: '0.01' is not a number in \[0.05, 1e\+09\] s" -i 0.01

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 //
 // Runs in: user space. The tools' shared checks (user/lib/): Decimal takes decimal digits only and
-// refuses what does not fit 64 bits or the range; FiniteNumber refuses NaN, infinity and what is
-// outside its range, with the caller's wording; JsonString escapes quotes, backslashes and every
+// refuses what does not fit 64 bits or the range; DecimalReal takes decimal notation only (strtod
+// also reads hex floats, inf, nan and leading blanks); FiniteNumber refuses NaN, infinity, hex and
+// what is outside its range, with the caller's wording; JsonString escapes quotes, backslashes and every
 // control character, and keeps the document UTF-8; Printable leaves no control character.
 #include <gtest/gtest.h>
 
@@ -29,13 +30,28 @@ TEST(CliLib, DecimalTakesDigitsInRangeOnly) {
 	EXPECT_EQ(v, 7u) << "a refused number leaves *v alone";
 }
 
+TEST(CliLib, DecimalRealTakesDecimalNotationOnly) {
+	double v = 7;
+	const std::pair<const char *, double> good[] = {{"0", 0},	{"-0.25", -0.25}, {"+3", 3},     {"1.", 1},
+							{".5", 0.5},   {"1e3", 1000},     {"2.5E-1", 0.25}, {"007", 7}};
+	for (const auto &[s, want] : good) {
+		EXPECT_TRUE(DecimalReal(s, &v)) << s;
+		EXPECT_EQ(v, want) << s;
+	}
+	v = 7;
+	for (const char *bad : {"", ".", "-", "+.", "0x1p-2", "0x10", "inf", "nan", "-infinity", " 1", "1 ", "1e", "1e+",
+				"1.2.3", "1e3.5", "e3", "1e400", "--1", "1,5"})
+		EXPECT_FALSE(DecimalReal(bad, &v)) << bad;
+	EXPECT_EQ(v, 7) << "a refused number leaves *v alone";
+}
+
 std::string Check(const CLI::Validator &val, std::string s) { return val(s); }
 
 TEST(CliLib, FiniteNumberRefusesNanInfinityAndOutOfRange) {
 	const CLI::Validator open = FiniteNumber(0, true, 10, "a number", "(0, 10] s", "(0, 10] s");
 	EXPECT_EQ(Check(open, "10"), "");
 	EXPECT_EQ(Check(open, "0.5"), "");
-	for (const char *bad : {"0", "10.01", "nan", "inf", "-inf", "", "1x", "1e400"})
+	for (const char *bad : {"0", "10.01", "nan", "inf", "-inf", "", "1x", "1e400", "0x1p-2", " 5"})
 		EXPECT_EQ(Check(open, bad), "'" + std::string(bad) + "' is not a number in (0, 10] s") << bad;
 	const CLI::Validator closed = FiniteNumber(0, false, 10, "a number of seconds", "[0, 10]", "SECONDS");
 	EXPECT_EQ(Check(closed, "0"), "");

@@ -115,6 +115,7 @@ expect top-bad-flag 2 'usage: mxrt-top' --frobnicate
 expect top-both-modes 2 '--records or --messages, not both' --records 10 --messages 1
 expect top-no-daemon 1 'no mxrtd segment in /dev/shm' --prefix "mxrtd-none-$$" --json
 expect top-interval-nan 2 "--interval: 'nan' is not a number of seconds" -i nan --prefix "mxrtd-none-$$" --json
+expect top-interval-hex 2 "--interval: '0x1p-2' is not a number of seconds" -i 0x1p-2 --prefix "mxrtd-none-$$" --json
 expect top-records-negative 2 "--records: '-5' is not a whole number of records" --records -5 --prefix "mxrtd-none-$$"
 expect top-cpu-octal-looking 2 "--cpu: '0x10' is not a whole decimal number" --cpu 0x10 --records 1 --prefix "mxrtd-none-$$"
 expect top-count-leading-zero 1 'no mxrtd segment in /dev/shm' -n 010 --prefix "mxrtd-none-$$" --json

@@ -99,6 +99,9 @@ printf 'timestamp,sampleNum,tagLEDC1,tagLEDC2,tagLEDC3,LEDC1,LEDC2\n1000,1,0,0,0
 expect short-row 1 'short.csv: line 2: 6 columns' "$t/short.csv"
 printf 'timestamp,sampleNum,tagLEDC1,tagLEDC2,tagLEDC3,LEDC1,LEDC2\n1000,1,0,0,0,78000,abc\n' >"$t/text.csv"
 expect not-a-number 1 'text.csv: line 2: .* not a number' "$t/text.csv"
+# a hex float is no decimal number (strtod read 0x1p16 as 65536)
+printf 'timestamp,sampleNum,tagLEDC1,tagLEDC2,tagLEDC3,LEDC1,LEDC2\n1000,1,0,0,0,78000,0x1p16\n' >"$t/hex.csv"
+expect hex-not-a-number 1 'hex.csv: line 2: .* not a number' "$t/hex.csv"
 printf 'timestamp,sampleNum,tagLEDC1,tagLEDC2,tagLEDC3,LEDC1,LEDC2\n1000,1,0,0,0,600000,1\n' >"$t/range.csv"
 expect code-out-of-range 1 'range.csv: line 2: LEDC1/LEDC2 outside 0\.\.524287 \(the MAXM86161.s 19-bit codes\)' "$t/range.csv"
 : >"$t/empty.bin"
@@ -110,6 +113,14 @@ python3 -c "import sys; b=bytearray(open(sys.argv[1],'rb').read()); b[32+26]=20;
 expect stream-bad-bits 1 'bits.bin: record 1 \(seq 1001\): adc_bits 20 is not 15..18' "$t/bits.bin"
 expect bad-sim 2 "--sim: unknown key 'pulse'" --sim pulse=3
 expect bad-sim-value 2 '--sim: hr must be a number' --sim hr=fast
+# decimal notation only: strtod, sscanf and istream read hex floats and blanks (0x48 was 72 bpm)
+expect sim-hex 2 "--sim: hr must be a number in .* not '0x48'" --sim hr=0x48
+expect sim-blank 2 "--sim: hr must be a number in .* not ' 72'" --sim 'hr= 72'
+expect sim-step-hex 2 "--sim: step must be AT:HR:SPO2, not '1:0x48:97'" --sim step=1:0x48:97
+expect sim-seed-fraction 2 "--sim: seed must be a whole number in \[0, 1e15\], not '1.5'" --sim seed=1.5
+expect sim-bits-fraction 2 "--sim: bits must be 15, 16, 17 or 18, not '15.5'" --sim bits=15.5
+expect cal-hex 2 "--cal takes A,B .*not '0x6e,31.7'" --cal 0x6e,31.7 x.csv
+expect rate-hex 2 "--rate: '0x1p6' is not a rate in \\[1, 3200\\] Hz" --rate 0x1p6 x.csv
 # a step takes the ranges of hr and spo2 (it took 1e9 bpm and -50 %, and simulated them)
 expect bad-sim-step-hr 2 "--sim: step AT:HR:SPO2 needs .* not '1:1e9:97'" --sim step=1:1e9:97
 expect bad-sim-step-spo2 2 "--sim: step AT:HR:SPO2 needs .* not '1:72:-50'" --sim step=1:72:-50
