@@ -473,11 +473,22 @@ bool LoadTomlFile(const std::string &path, Config *c, std::string *err) {
 			return false;
 		}
 		if (n == 0)
-			break; // truncated meanwhile: parse what there is
+			break; // truncated meanwhile: refused below
 		got += std::size_t(n);
 	}
+	// A file rewritten in place while it was read (an editor saving at the moment of a SIGHUP)
+	// would be taken for a whole one: its first half, parsed, is a valid file that means
+	// something else (settings missing fall back to their defaults). Refused instead: the size
+	// or the modification time changed, or the read ended early.
+	struct stat after;
+	const bool changed = fstat(fd, &after) != 0 || got != text.size() || after.st_size != st.st_size ||
+			     after.st_mtim.tv_sec != st.st_mtim.tv_sec || after.st_mtim.tv_nsec != st.st_mtim.tv_nsec;
 	close(fd);
-	text.resize(got);
+	if (changed) {
+		*err = path + ": changed while it was read, not loaded (write a new file and rename it over this one, "
+			      "as editors and install(1) do)";
+		return false;
+	}
 	return ParseToml(text, path, c, err);
 }
 
