@@ -54,7 +54,8 @@ mxrt_wd_t __mxrt_wd_add(struct module *owner, u32 timeout_ms, mxrt_wd_recovery_f
  * Unregisters. Sleepable context: waits for the expiry pass in progress, which may be running
  * other watchdogs' recoveries too (so never call it holding a lock any recovery takes); never for
  * an RCU grace period (the slot is reused only after one has passed on its own). After it
- * returns the recovery function is not running and never runs again. Returns 0 or -ENOENT.
+ * returns the recovery function is not running and never runs again: a concurrent second
+ * remove() of the same handle gets -ENOENT, after the running recovery too. Returns 0 or -ENOENT.
  */
 int mxrt_wd_remove(mxrt_wd_t wd);
 

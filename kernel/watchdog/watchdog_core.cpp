@@ -166,17 +166,32 @@ public:
 
 	int Remove(s64 wd, bool in_expiry_thread) {
 		mxrt_shim_might_sleep();
-		Slot *s;
-		u32 gen;
+		Slot *s = nullptr;
+		u32 gen = 0;
+		int err = 0;
+		bool removing_elsewhere = false;
 		{
 			Guard<Mutex> g(table_mu_);
 			Result<Slot *> found = Lookup(wd);
-			if (!found.Ok())
-				return found.ErrorCode();
-			s = found.Value();
-			gen = TagGen(s->tag_.Load(MemoryOrder::kRelaxed));
-			// New start/kick/cancel calls are refused from here on.
-			s->tag_.Store(MakeTag(gen, SlotState::kDying), MemoryOrder::kRelease);
+			if (!found.Ok()) {
+				err = found.ErrorCode();
+				removing_elsewhere = DyingLocked(wd);
+			} else {
+				s = found.Value();
+				gen = TagGen(s->tag_.Load(MemoryOrder::kRelaxed));
+				// New start/kick/cancel calls are refused from here on.
+				s->tag_.Store(MakeTag(gen, SlotState::kDying), MemoryOrder::kRelease);
+			}
+		}
+		if (err) {
+			// Another remove() of this handle may be waiting for a recovery that is running:
+			// so does this one, so that after either returns the recovery is not running (it
+			// used to return -ENOENT at once, and its caller could free the data under the
+			// running callback).
+			if (removing_elsewhere && !in_expiry_thread) {
+				Guard<Mutex> e(expiry_mu_);
+			}
+			return err;
 		}
 		s->deadline_.Store(0, MemoryOrder::kRelaxed);
 		if (!in_expiry_thread) {
@@ -403,6 +418,19 @@ private:
 	// Caller is inside an RCU read-side section (start/kick/cancel: see watchdog_core.h) or holds
 	// table_mu_.
 	// The live slot of a handle; -EINVAL for a malformed handle, -ENOENT for a stale one.
+	// Whether @wd names a slot another remove() has marked dying and not yet freed.
+	bool DyingLocked(s64 wd) const MXRT_REQUIRES(table_mu_) {
+		const u64 raw = static_cast<u64>(wd);
+		const u64 gen = raw >> kIndexBits;
+		if (wd <= 0 || (raw & kIndexMask) == 0 || gen > kGenMask)
+			return false;
+		const u64 index = (raw & kIndexMask) - 1;
+		if (index >= u64{nchunks_.Load(MemoryOrder::kAcquire)} * kSlotsPerChunk)
+			return false;
+		return SlotAt(static_cast<u32>(index))->tag_.Load(MemoryOrder::kRelaxed) ==
+		       MakeTag(static_cast<u32>(gen), SlotState::kDying);
+	}
+
 	Result<Slot *> Lookup(s64 wd) const {
 		if (wd <= 0)
 			return Error(-MXRT_EINVAL);

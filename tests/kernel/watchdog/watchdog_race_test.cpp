@@ -206,3 +206,66 @@ TEST(WatchdogRace, RemoveOwnerRacingTheOwnersOwnRemovesRemovesEveryOne) {
 }
 
 } // namespace
+
+namespace {
+
+// Two remove() calls of one handle while its recovery runs: the first waits for the recovery, and
+// so must the second (it returns -ENOENT, but only once the recovery is over: its caller may free
+// what the recovery uses). The second used to return -ENOENT at once.
+struct Held {
+	std::atomic<bool> entered{false}, release{false}, finished{false};
+};
+
+void HoldUntilReleased(void *data, const mxrt_wd_expiry *) {
+	auto *h = static_cast<Held *>(data);
+	h->entered.store(true, std::memory_order_release);
+	while (!h->release.load(std::memory_order_acquire))
+		std::this_thread::sleep_for(std::chrono::milliseconds(1));
+	h->finished.store(true, std::memory_order_release);
+}
+
+TEST(WatchdogRace, ASecondRemoveAlsoWaitsForTheRunningRecovery) {
+	mxrt_wdcore *core;
+	ASSERT_EQ(mxrt_wdcore_create(&core), 0);
+	Held held;
+	mxrt_wd_params p = {100, HoldUntilReleased, &held, "held", nullptr, nullptr};
+	const mxrt_s64 h = mxrt_wdcore_add(core, &p);
+	ASSERT_GT(h, 0);
+	ASSERT_GT(WdStart(core, h, mxrt::fake::Now()), 0);
+	mxrt::fake::Advance(200 * kMs);
+	std::thread expiry([&] { mxrt_wdcore_expire(core, Now); });
+	while (!held.entered.load(std::memory_order_acquire))
+		std::this_thread::yield();
+
+	struct Removal {
+		std::atomic<bool> started{false}, returned{false};
+		int result = 1;
+		bool recovery_over = false; // when it returned
+	} r[2];
+	std::vector<std::thread> removers;
+	for (Removal &x : r)
+		removers.emplace_back([&core, &held, &x, h] {
+			x.started.store(true, std::memory_order_release);
+			x.result = mxrt_wdcore_remove(core, h, 0);
+			x.recovery_over = held.finished.load(std::memory_order_acquire);
+			x.returned.store(true, std::memory_order_release);
+		});
+	while (!r[0].started.load(std::memory_order_acquire) || !r[1].started.load(std::memory_order_acquire))
+		std::this_thread::yield();
+	// Long enough for a remove() that does not wait to return (the old code's second one did, in
+	// microseconds); a remove() that waits cannot return before the release below.
+	std::this_thread::sleep_for(std::chrono::milliseconds(50));
+	const bool any_returned_early = r[0].returned.load() || r[1].returned.load();
+	held.release.store(true, std::memory_order_release);
+	for (auto &t : removers)
+		t.join();
+	expiry.join();
+	EXPECT_FALSE(any_returned_early) << "a remove() returned while the recovery was still running";
+	for (const Removal &x : r)
+		EXPECT_TRUE(x.recovery_over) << "remove() returned " << x.result << " before the recovery ended";
+	EXPECT_TRUE((r[0].result == 0 && r[1].result == -MXRT_ENOENT) || (r[1].result == 0 && r[0].result == -MXRT_ENOENT))
+		<< r[0].result << " " << r[1].result;
+	mxrt_wdcore_destroy(core);
+}
+
+} // namespace
