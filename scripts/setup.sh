@@ -304,8 +304,19 @@ lock_cache() {
 
 # check_paths: make and Kbuild split paths at spaces: with one in the checkout's or the cache's path
 # nothing built, and make blamed a missing kernel tree ("run scripts/setup.sh")
+# The first character of $1 that make, Kbuild's recipes (paths reach the shell unquoted) or the
+# headers' Makefile rewrite (sed, in setup_kernel) cannot carry, or nothing.
+odd_char() {
+	local s=$1 c
+	while [ -n "$s" ]; do
+		c=${s:0:1}
+		s=${s:1}
+		case "$c" in [[:space:]\|\&\;\<\>\(\)\$\`\\\"\'\*\?\[\]\#:]) printf '%s' "$c"; return ;; esac
+	done
+}
+
 check_paths() {
-	local checkout; checkout=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+	local checkout c; checkout=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 	case "$checkout" in *[[:space:]]*)
 		log "the checkout '$checkout' has a space in its path, which make and Kbuild cannot build in: move it"
 		exit 1 ;;
@@ -314,6 +325,16 @@ check_paths() {
 		log "the cache '$CACHE' has a space in its path, which make and Kbuild cannot build with: set MXRT_CACHE"
 		exit 1 ;;
 	esac
+	c=$(odd_char "$checkout")
+	if [ -n "$c" ]; then
+		log "the checkout '$checkout' has a '$c' in its path, which make, Kbuild or the shell cannot build in: move it"
+		exit 1
+	fi
+	c=$(odd_char "$CACHE")
+	if [ -n "$c" ]; then
+		log "the cache '$CACHE' has a '$c' in its path, which make, Kbuild or the shell cannot build with: set MXRT_CACHE"
+		exit 1
+	fi
 }
 
 main() {

@@ -6,8 +6,8 @@
 #   - a second setup.sh on the same cache waits for the first;
 #   - a download cut short leaves no .deb that a later run takes as downloaded, and a truncated
 #     .deb already in the cache (left by an older setup.sh) is fetched again;
-#   - a relative MXRT_CACHE makes links that point into the cache, and a cache path with a space
-#     in it is refused before anything is done.
+#   - a relative MXRT_CACHE makes links that point into the cache, and a cache path with a space,
+#     a '|' or a '&' in it is refused before anything is done.
 # Ends with "setup-cache: N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -104,6 +104,16 @@ st=$?
 if [ "$st" = 1 ] && grep -q "the cache '$t/a b' has a space in its path" "$t/out" && [ ! -e "$t/a b" ]; then
 	res PASS cache-path-with-space-refused
 else res FAIL cache-path-with-space-refused "exit $st: $(head -n 2 "$t/out" | tr '\n' ' ')"; fi
+
+# ... and so is a '|' or '&' (the headers' Makefile rewrite broke on them; Kbuild's recipes too)
+for odd in 'pipe|' 'ampersand&'; do
+	c=${odd: -1} name=${odd%?}
+	cache="$t/a${c}b" setup check_paths >"$t/out" 2>&1
+	st=$?
+	if [ "$st" = 1 ] && grep -qF "the cache '$t/a${c}b' has a '$c' in its path" "$t/out" && [ ! -e "$t/a${c}b" ]; then
+		res PASS "cache-path-with-$name-refused"
+	else res FAIL "cache-path-with-$name-refused" "exit $st: $(head -n 2 "$t/out" | tr '\n' ' ')"; fi
+done
 
 # --print without a cache: says so and fails (it printed find's error and exited 0)
 MXRT_CACHE=$t/none scripts/setup.sh --print >"$t/out" 2>&1
