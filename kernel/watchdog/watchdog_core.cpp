@@ -65,6 +65,13 @@ constexpr u64 kNsPerMs = 1000000;
 // now + timeout can neither wrap nor reach kNever.
 constexpr u64 kMaxNowNs = u64{1} << 62;
 
+// The expiry count a recovery sees: 1 at the first expiry after a start, kick or cancel, one more
+// at each repeat, and then it stays at its largest (2^32 - 1, 49.7 days of repeats at 1 ms)
+// rather than wrap to 0 and then 1, which a recovery would take for a fresh start.
+constexpr u32 NextCount(u32 count, bool repeat) { return !repeat ? 1 : count == ~u32{0} ? count : count + 1; }
+static_assert(NextCount(0, false) == 1 && NextCount(7, false) == 1 && NextCount(1, true) == 2);
+static_assert(NextCount(~u32{0} - 1, true) == ~u32{0} && NextCount(~u32{0}, true) == ~u32{0});
+
 static_assert(MXRT_WD_MAX_ITEMS % kSlotsPerChunk == 0);
 static_assert(MXRT_WD_MAX_ITEMS <= kIndexMask);
 
@@ -325,7 +332,7 @@ public:
 					next = Min(next, d & ~kExpiredBit);
 				continue;
 			}
-			s->count_ = (d & kExpiredBit) ? s->count_ + 1 : 1;
+			s->count_ = NextCount(s->count_, (d & kExpiredBit) != 0);
 			u64 delay = now - due;
 			s->expiries_.Store(s->expiries_.Load(MemoryOrder::kRelaxed) + 1, MemoryOrder::kRelaxed);
 			s->last_delay_ns_.Store(delay, MemoryOrder::kRelaxed);

@@ -33,7 +33,8 @@ struct mxrt_wd_expiry {
 	mxrt_s64 wd;          /* the handle that expired */
 	mxrt_u64 deadline_ns; /* when it was due */
 	mxrt_u64 now_ns;      /* when recovery started: now_ns - deadline_ns is the delay */
-	mxrt_u32 count;       /* 1 for the first expiry after start, 2 for the first repeat, ... */
+	mxrt_u32 count;       /* 1 for the first expiry after start, 2 for the first repeat, ...;
+			       * stays at 2^32 - 1 once there (no wrap) */
 };
 
 typedef void (*mxrt_wd_recovery_fn)(void *data, const struct mxrt_wd_expiry *e);
