@@ -55,7 +55,8 @@ mxrt_wd_t __mxrt_wd_add(struct module *owner, u32 timeout_ms, mxrt_wd_recovery_f
  * other watchdogs' recoveries too (so never call it holding a lock any recovery takes); never for
  * an RCU grace period (the slot is reused only after one has passed on its own). After it
  * returns the recovery function is not running and never runs again: a concurrent second
- * remove() of the same handle gets -ENOENT, after the running recovery too. Returns 0 or -ENOENT.
+ * remove() of the same handle gets -ENOENT, after the running recovery too (so a recovery must
+ * never wait for a thread that removes its watchdog). Returns 0 or -ENOENT.
  */
 int mxrt_wd_remove(mxrt_wd_t wd);
 

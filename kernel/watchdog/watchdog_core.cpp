@@ -225,18 +225,30 @@ public:
 		u32 removed = 0;
 		for (;;) {
 			s64 wd = 0;
+			bool dying = false;
 			{
 				Guard<Mutex> g(table_mu_);
 				u32 cap = nchunks_.Load(MemoryOrder::kRelaxed) * kSlotsPerChunk;
 				for (u32 i = 0; i < cap && wd == 0; i++) {
 					Slot *s = SlotAt(i);
 					u32 tag = s->tag_.Load(MemoryOrder::kRelaxed);
-					if (TagState(tag) == SlotState::kLive && s->owner_ == owner)
+					if (s->owner_ != owner)
+						continue;
+					if (TagState(tag) == SlotState::kLive)
 						wd = MakeHandle(TagGen(tag), i);
+					else if (TagState(tag) == SlotState::kDying)
+						dying = true;
 				}
 			}
-			if (wd == 0)
+			if (wd == 0) {
+				// One of the owner's watchdogs is being removed elsewhere (its module's own
+				// remove(), on another CPU), waiting for its running recovery: so does the
+				// sweep, or the module's text could go while that recovery runs in it.
+				if (dying && !in_expiry_thread) {
+					Guard<Mutex> e(expiry_mu_);
+				}
 				return removed;
+			}
 			// -ENOENT: someone else removed it after the scan (its owner, on another CPU).
 			// Not the end of the sweep: the owner's other watchdogs must go too, and the
 			// scan does not find this one again (it is no longer live).
@@ -422,9 +434,6 @@ private:
 		return &c->slots[index % kSlotsPerChunk];
 	}
 
-	// Caller is inside an RCU read-side section (start/kick/cancel: see watchdog_core.h) or holds
-	// table_mu_.
-	// The live slot of a handle; -EINVAL for a malformed handle, -ENOENT for a stale one.
 	// Whether @wd names a slot another remove() has marked dying and not yet freed.
 	bool DyingLocked(s64 wd) const MXRT_REQUIRES(table_mu_) {
 		const u64 raw = static_cast<u64>(wd);
@@ -438,6 +447,9 @@ private:
 		       MakeTag(static_cast<u32>(gen), SlotState::kDying);
 	}
 
+	// Caller is inside an RCU read-side section (start/kick/cancel: see watchdog_core.h) or holds
+	// table_mu_.
+	// The live slot of a handle; -EINVAL for a malformed handle, -ENOENT for a stale one.
 	Result<Slot *> Lookup(s64 wd) const {
 		if (wd <= 0)
 			return Error(-MXRT_EINVAL);

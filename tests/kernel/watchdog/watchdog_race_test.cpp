@@ -224,11 +224,14 @@ void HoldUntilReleased(void *data, const mxrt_wd_expiry *) {
 	h->finished.store(true, std::memory_order_release);
 }
 
-TEST(WatchdogRace, ASecondRemoveAlsoWaitsForTheRunningRecovery) {
+// The second one: remove() of the same handle, or remove_owner() of its module (the module
+// notifier, while the module's own remove() waits).
+void SecondRemoveWaits(bool by_owner) {
+	static const int kOwner = 0;
 	mxrt_wdcore *core;
 	ASSERT_EQ(mxrt_wdcore_create(&core), 0);
 	Held held;
-	mxrt_wd_params p = {100, HoldUntilReleased, &held, "held", nullptr, nullptr};
+	mxrt_wd_params p = {100, HoldUntilReleased, &held, "held", &kOwner, "owner"};
 	const mxrt_s64 h = mxrt_wdcore_add(core, &p);
 	ASSERT_GT(h, 0);
 	ASSERT_GT(WdStart(core, h, mxrt::fake::Now()), 0);
@@ -244,9 +247,17 @@ TEST(WatchdogRace, ASecondRemoveAlsoWaitsForTheRunningRecovery) {
 	} r[2];
 	std::vector<std::thread> removers;
 	for (Removal &x : r)
-		removers.emplace_back([&core, &held, &x, h] {
+		removers.emplace_back([&core, &held, &x, h, by_owner, first = &x == &r[0]] {
 			x.started.store(true, std::memory_order_release);
-			x.result = mxrt_wdcore_remove(core, h, 0);
+			if (by_owner && !first) {
+				// once the first remove() marked it dying (a start is refused; on a live,
+				// expired watchdog it changes nothing), the module goes
+				while (WdStart(core, h, mxrt::fake::Now()) != -MXRT_ENOENT)
+					std::this_thread::yield();
+				x.result = mxrt_wdcore_remove_owner(core, &kOwner, 0) == 0 ? -MXRT_ENOENT : 0;
+			} else {
+				x.result = mxrt_wdcore_remove(core, h, 0);
+			}
 			x.recovery_over = held.finished.load(std::memory_order_acquire);
 			x.returned.store(true, std::memory_order_release);
 		});
@@ -267,5 +278,11 @@ TEST(WatchdogRace, ASecondRemoveAlsoWaitsForTheRunningRecovery) {
 		<< r[0].result << " " << r[1].result;
 	mxrt_wdcore_destroy(core);
 }
+
+TEST(WatchdogRace, ASecondRemoveAlsoWaitsForTheRunningRecovery) { SecondRemoveWaits(false); }
+
+// The module notifier's sweep found the module's last watchdog dying (its own remove() waiting):
+// it returned at once, and the module's text could be freed under the running recovery.
+TEST(WatchdogRace, RemoveOwnerWaitsForARecoveryAnotherRemoveWaitsFor) { SecondRemoveWaits(true); }
 
 } // namespace
