@@ -35,6 +35,7 @@
 
 #include "../lib/cli_number.hpp"
 #include "../lib/stdout_check.hpp"
+#include "../lib/text.hpp"
 #include "evaluate.hpp"
 #include "ppg_sim.hpp"
 #include "recording.hpp"
@@ -74,7 +75,7 @@ void PrintTable(const std::vector<Scored> &all, const mxrt_vitals_config &cal) {
 		char share[16] = "-";
 		if (!s.unreadable)
 			std::snprintf(share, sizeof(share), "%.2f", s.run.valid_share);
-		std::printf("%-22s %8s %6s %7s %6s %6s %6s %6s %6s %11s %8s\n", s.rec.name.c_str(),
+		std::printf("%-22s %8s %6s %7s %6s %6s %6s %6s %6s %11s %8s\n", mxrt::cli::Printable(s.rec.name).c_str(),
 			    Field(s.rec.ref.spo2, 1).c_str(), Field(s.rec.ref.hr, 1).c_str(), Field(s.run.spo2, 1).c_str(),
 			    Field(err(s.run.spo2, s.rec.ref.spo2), 1).c_str(), Field(s.run.hr, 1).c_str(),
 			    Field(err(s.run.hr, s.rec.ref.hr), 1).c_str(), Field(own.back(), 1).c_str(),
@@ -85,6 +86,11 @@ void PrintTable(const std::vector<Scored> &all, const mxrt_vitals_config &cal) {
 		rh.push_back(s.rec.ref.hr);
 	}
 	auto line = [&](const char *name, const Stats &st, const char *unit, const char *within, const char *extra) {
+		if (st.n == 0) { // nothing scored: no figure (0.00 read as a perfect score)
+			std::printf("%s files=%zu scored=0 no_value=%zu%s MAE=- %s bias=- %s %s=- %%\n", name, all.size(),
+				    st.missing, extra, unit, unit, within);
+			return;
+		}
 		std::printf("%s files=%zu scored=%zu no_value=%zu%s MAE=%.2f %s bias=%+.2f %s %s=%.0f %%\n", name,
 			    all.size(), st.n, st.missing, extra, st.mae, unit, st.bias, unit, within, st.within * 100);
 	};
@@ -103,7 +109,7 @@ void PrintTimeline(const std::vector<Scored> &all) {
 	for (const auto &s : all) {
 		if (s.unreadable)
 			continue;
-		std::printf("# %s\n# t_s hr_bpm spo2_pct confidence flags\n", s.rec.name.c_str());
+		std::printf("# %s\n# t_s hr_bpm spo2_pct confidence flags\n", mxrt::cli::Printable(s.rec.name).c_str());
 		const Output *last = nullptr;
 		for (const auto &o : s.run.outputs) {
 			if (last && last->hr == o.hr && last->spo2 == o.spo2 && last->confidence == o.confidence &&
@@ -124,7 +130,7 @@ void PrintPublished(const std::vector<Scored> &all) {
 	for (const auto &s : all) {
 		if (s.unreadable)
 			continue;
-		std::printf("# %s\n", s.rec.name.c_str());
+		std::printf("# %s\n", mxrt::cli::Printable(s.rec.name).c_str());
 		for (const auto &o : s.run.published)
 			std::printf("vitals: present=1 seq=%llu timestamp_ns=%llu hr_mbpm=%u spo2_mpct=%u confidence=%u flags=0x%x\n",
 				    (unsigned long long)o.seq, (unsigned long long)o.timestamp_ns, o.hr_mbpm, o.spo2_mpct,
@@ -243,6 +249,12 @@ constexpr size_t kPlotRowPx = 260, kMaxPlotRows = 32767 / kPlotRowPx;
 // fails half-way (ENOSPC) leaves the old PNG, not a truncated one: through a symlink, beside its
 // target; with the old file's mode. Anything else (/dev/stdout, a pipe), or a directory where no
 // file can be made beside it, is written to directly, as before.
+mode_t CurrentUmask() {
+	const mode_t m = umask(0);
+	umask(m);
+	return m;
+}
+
 bool CopyOut(const std::filesystem::path &from, const std::string &to) {
 	std::ifstream in(from, std::ios::binary);
 	std::fflush(stdout); // --plot /dev/stdout: after what was printed
@@ -256,16 +268,26 @@ bool CopyOut(const std::filesystem::path &from, const std::string &to) {
 			if (!ec)
 				target = real.string();
 		}
-		tmp = target + ".tmp-" + std::to_string(getpid());
+		tmp = target + ".tmp-XXXXXX";
 	}
 	errno = 0;
 	std::ofstream out;
 	if (!tmp.empty()) {
-		out.open(tmp, std::ios::binary | std::ios::trunc);
-		if (!out)
+		// a name of its own, made with O_EXCL (mkstemp): a predictable one (".tmp-<pid>")
+		// truncated whatever was there, or followed a symlink planted in a shared directory
+		const int fd = mkstemp(tmp.data());
+		if (fd < 0) {
 			tmp.clear(); // no file beside it: write to it
-		else if (exists)
-			chmod(tmp.c_str(), st.st_mode & 07777);
+		} else {
+			if (fchmod(fd, exists ? st.st_mode & 07777 : 0666 & ~CurrentUmask()) != 0 ||
+			    (out.open(tmp, std::ios::binary | std::ios::trunc), !out)) {
+				close(fd);
+				std::remove(tmp.c_str());
+				tmp.clear();
+			} else {
+				close(fd);
+			}
+		}
 	}
 	if (tmp.empty()) {
 		errno = 0;
@@ -599,9 +621,20 @@ int Main(int argc, char **argv) {
 		return rc == 0 ? 0 : 2;
 	}
 
+	// given empty (an unset shell variable) is no "not given": the defaults would run unsaid
+	const std::pair<const char *, bool> empties[] = {
+		{"--cal", cal_ab.empty()},
+		{"--finger", finger.empty()},
+		{"--sim", std::find(sims.begin(), sims.end(), "") != sims.end()},
+	};
+	for (const auto &[opt, empty] : empties)
+		if (app.count(opt) && empty) {
+			std::fprintf(stderr, "mxrt-vitals-eval: %s: an empty value\n", opt);
+			return 2;
+		}
 	mxrt_vitals_config cal;
 	mxrt_vitals_config_default(&cal);
-	if (!cal_ab.empty()) {
+	if (app.count("--cal")) {
 		double ab[2];
 		// decimal and finite only: lround(NaN) is undefined (the range check below would see
 		// whatever it gives), and sscanf took hex floats and blanks
@@ -616,7 +649,7 @@ int Main(int argc, char **argv) {
 			return 2;
 		}
 	}
-	if (!finger.empty()) {
+	if (app.count("--finger")) {
 		// decimal digits only (%lu took "-5" as 2^64 - 5), each checked before the cut to 32 bits
 		// (4294967346 was taken as 50)
 		unsigned long long on = 0, off = 0;
@@ -650,6 +683,12 @@ int Main(int argc, char **argv) {
 		std::fprintf(stderr, "mxrt-vitals-eval: no FILE and no --sim\n%s", app.help().c_str());
 		return 2;
 	}
+	// --rate is the files' rate: a --sim has its own (rate=), and it was ignored without a word
+	if (app.count("--rate") && files.empty()) {
+		std::fprintf(stderr, "mxrt-vitals-eval: --rate is the rate of the FILEs, and there is none (a --sim takes "
+				     "rate=HZ)\n");
+		return 2;
+	}
 	if (!plot.empty() && files.size() + sims.size() > kMaxPlotRows) {
 		std::fprintf(stderr, "mxrt-vitals-eval: --plot: %zu recordings, more than the %zu one PNG holds (%zu pixels "
 			     "each, at most 32767): plot them in parts\n", files.size() + sims.size(), kMaxPlotRows, kPlotRowPx);
@@ -674,7 +713,7 @@ int Main(int argc, char **argv) {
 					       " records, more than " + std::to_string(kMaxRecords) + " (an hour at 3200 Hz)");
 		}
 	} catch (const BadInput &e) { // an option, so exit 2 as for any other bad option
-		std::fprintf(stderr, "mxrt-vitals-eval: %s\n", e.what());
+		std::fprintf(stderr, "mxrt-vitals-eval: %s\n", mxrt::cli::Printable(e.what()).c_str());
 		return 2;
 	}
 	std::vector<Scored> all;
@@ -690,10 +729,10 @@ int Main(int argc, char **argv) {
 			held += n;
 			if (rec.clipped)
 				std::fprintf(stderr, "mxrt-vitals-eval: %s: %llu sample%s past 18 bits (262143) taken as 262143, clipped\n",
-					     f.c_str(), (unsigned long long)rec.clipped, rec.clipped == 1 ? "" : "s");
+					     mxrt::cli::Printable(f).c_str(), (unsigned long long)rec.clipped, rec.clipped == 1 ? "" : "s");
 			all.push_back({std::move(rec), {}});
 		} catch (const BadInput &e) {
-			std::fprintf(stderr, "mxrt-vitals-eval: %s\n", e.what());
+			std::fprintf(stderr, "mxrt-vitals-eval: %s\n", mxrt::cli::Printable(e.what()).c_str());
 			Scored bad;
 			bad.rec.name = RecordingName(f);
 			bad.rec.ref = ReferenceFromName(bad.rec.name);
@@ -709,7 +748,8 @@ int Main(int argc, char **argv) {
 			continue;
 		s.run = Evaluate(s.rec, cal, plot.empty() ? Trace::kNo : Trace::kYes);
 		if (s.run.rejected > 0)
-			std::fprintf(stderr, "mxrt-vitals-eval: %s: %d records refused by the estimator\n", s.rec.name.c_str(),
+			std::fprintf(stderr, "mxrt-vitals-eval: %s: %d records refused by the estimator\n",
+				     mxrt::cli::Printable(s.rec.name).c_str(),
 				     s.run.rejected);
 	}
 	if (csv)

@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cmath>
 #include <random>
+#include <set>
 #include <sstream>
 
 namespace mxrt::vitals_eval {
@@ -37,11 +38,18 @@ SimParams SimParams::Parse(const std::string &spec) {
 	SimParams p;
 	std::istringstream in(spec);
 	std::string kv;
+	std::set<std::string> seen;
+	// getline drops a trailing comma's empty item: "hr=72," was taken
+	if (spec.empty() || spec.back() == ',')
+		throw BadInput("--sim: '" + spec + "' has an empty KEY=VALUE");
 	while (std::getline(in, kv, ',')) {
 		const auto eq = kv.find('=');
 		if (eq == std::string::npos)
 			throw BadInput("--sim: '" + kv + "' is not KEY=VALUE");
 		const std::string k = kv.substr(0, eq), v = kv.substr(eq + 1);
+		// a key given twice: the last one won without a word (step is a list: each one counts)
+		if (k != "step" && !seen.insert(k).second)
+			throw BadInput("--sim: " + k + " is given twice in '" + spec + "'");
 		auto num = [&](double lo, double hi) {
 			double d = 0;
 			if (!mxrt::cli::DecimalReal(v, &d) || !(d >= lo && d <= hi))

@@ -322,7 +322,16 @@ Recording ReadRecords(const std::string &path, uint64_t period_ns) {
 		if (periods.empty())
 			Fail(path, "too few records to tell the sample period: give --rate");
 		std::nth_element(periods.begin(), periods.begin() + periods.size() / 2, periods.end());
-		rec.period_ns = uint64_t(std::llround(periods[periods.size() / 2]));
+		const double median = periods[periods.size() / 2];
+		// the rates --rate takes, 1..3200 Hz: timestamps 0 ns apart, or 2^64 - 1 (llround out
+		// of range), were scored as a file without a value
+		if (!(median >= 1e9 / 3200 && median <= 1e9)) {
+			char why[160];
+			std::snprintf(why, sizeof(why), "the timestamps give a sample period of %.6g ms, not one of a rate in "
+							"1..3200 Hz: give --rate", median * 1e-6);
+			Fail(path, why);
+		}
+		rec.period_ns = uint64_t(std::llround(median));
 	}
 	return rec;
 }
