@@ -186,10 +186,11 @@ int View(const std::string &prefix, const std::vector<std::string> &devices, boo
 			out += (i ? "," : "") + SnapshotJson(s);
 		}
 		std::printf("%s]\n", out.c_str());
-		return 0;
+		return segs.size() == names.size() ? 0 : 1; // a DEVICE named and not there: said, and 1
 	}
 	const bool tty = isatty(STDOUT_FILENO);
 	std::string refused; // names found but not opened: said on every screen, not taken for "no segment"
+	bool all_shown = false; // the last screen showed every segment asked for (exit 0), or not (1)
 	for (int i = 0; (count <= 0 || i < count) && !g_stop; i++) {
 		// A daemon that stopped, or died (its segment unlocked: it never says STOPPED), may have
 		// been started again under the same name with a new segment: look the names up again.
@@ -209,9 +210,11 @@ int View(const std::string &prefix, const std::vector<std::string> &devices, boo
 		screen += refused;
 		if (segs.empty() && refused.empty())
 			screen += "no mxrtd segment in /dev/shm (is mxrtd running?)\n";
+		all_shown = !segs.empty() && refused.empty();
 		for (const Segment &seg : segs) {
 			if (!seg.Intact()) { // shrank since the look above: the next refresh opens it again
 				screen += "/dev/shm" + Printable(seg.name()) + ": the file shrank under the reader (no daemon's segment)\n";
+				all_shown = false;
 				continue;
 			}
 			Snapshot s = TakeSnapshot(seg);
@@ -220,10 +223,34 @@ int View(const std::string &prefix, const std::vector<std::string> &devices, boo
 		}
 		// in place: home and clear to the end on a terminal; a separator otherwise
 		std::fputs(tty ? ("\033[H\033[J" + screen).c_str() : (screen + "--\n").c_str(), stdout);
-		std::fflush(stdout);
+		// a reader gone (EPIPE with SIGPIPE ignored), a full disk: nobody sees the view, so stop
+		// (it refreshed into the void for ever)
+		if (std::fflush(stdout) != 0 || std::ferror(stdout)) {
+			std::fprintf(stderr, "mxrt-top: writing the view: %s\n", std::strerror(errno));
+			return 1;
+		}
 		if (count > 0 && i + 1 >= count)
 			break;
 		usleep(useconds_t(interval * 1e6));
+	}
+	return all_shown ? 0 : 1;
+}
+
+// --records and --messages read one device: the one named, or the only one running. Of several
+// running, the first in name order was taken without a word (max30102-10 before max30102-2).
+// 0, or the exit status after saying why.
+int OneName(const std::vector<std::string> &names, const std::vector<std::string> &devices, const char *mode) {
+	if (names.empty()) {
+		std::fprintf(stderr, "mxrt-top: no mxrtd segment in /dev/shm (is mxrtd running?)\n");
+		return 1;
+	}
+	if (devices.empty() && names.size() > 1) {
+		std::string list;
+		for (const std::string &n : names)
+			list += " /dev/shm" + Printable(n);
+		std::fprintf(stderr, "mxrt-top: %s reads one device, and %zu are running (%s ): name one DEVICE\n", mode,
+			     names.size(), list.c_str());
+		return 2;
 	}
 	return 0;
 }
@@ -231,10 +258,8 @@ int View(const std::string &prefix, const std::vector<std::string> &devices, boo
 int Consume(const std::string &prefix, const std::vector<std::string> &devices, std::uint64_t want, int stall_ms) {
 	const std::vector<std::string> names = Names(prefix, devices);
 	std::vector<Segment> segs;
-	if (names.empty()) {
-		std::fprintf(stderr, "mxrt-top: no mxrtd segment in /dev/shm (is mxrtd running?)\n");
-		return 1;
-	}
+	if (const int rc = OneName(names, devices, "--records"))
+		return rc;
 	if (!OpenAll({names[0]}, &segs))
 		return 1;
 	const Segment &seg = segs[0];
@@ -314,10 +339,8 @@ int Consume(const std::string &prefix, const std::vector<std::string> &devices, 
 
 int Messages(const std::string &prefix, const std::vector<std::string> &devices, int want, int timeout_ms) {
 	const std::vector<std::string> names = Names(prefix, devices);
-	if (names.empty()) {
-		std::fprintf(stderr, "mxrt-top: no mxrtd segment in /dev/shm (is mxrtd running?)\n");
-		return 1;
-	}
+	if (const int rc = OneName(names, devices, "--messages"))
+		return rc;
 	mqd_t q = mq_open(names[0].c_str(), O_RDONLY | O_CLOEXEC);
 	if (q == mqd_t(-1)) {
 		std::fprintf(stderr, "mxrt-top: message queue %s: %s\n", Printable(names[0]).c_str(), std::strerror(errno));
@@ -430,6 +453,19 @@ int Main(int argc, char **argv) {
 		std::fprintf(stderr, "mxrt-top: --records or --messages, not both\n");
 		return 2;
 	}
+	// the names a segment is looked up by: what mxrtd would make (a '/' in --prefix, an empty
+	// DEVICE or one ending in '/' were looked up anyway and said "Invalid argument")
+	if (!ShmPrefixOk(prefix)) {
+		std::fprintf(stderr, "mxrt-top: --prefix must be 1..64 letters, digits, '_', '.' or '-' (mxrtd's shm_prefix), "
+				     "not '%s'\n", Printable(prefix).c_str());
+		return 2;
+	}
+	for (const std::string &d : devices)
+		if (ShmNameFor(prefix, d).empty()) {
+			std::fprintf(stderr, "mxrt-top: '%s' names no device (/dev/max30102-N or max30102-N)\n",
+				     Printable(d).c_str());
+			return 2;
+		}
 	// an option the chosen mode does not use is refused, not ignored (--stall without --records
 	// ran the table view as if it were not there; --records used only the first DEVICE)
 	auto given = [&](const char *name) { return app.count(name) > 0; };
@@ -442,6 +478,10 @@ int Main(int argc, char **argv) {
 			return refuse(std::string(name) + " is for --records");
 	if (given("--timeout-ms") && messages == 0)
 		return refuse("--timeout-ms is for --messages");
+	if (json)
+		for (const char *name : {"-i", "-n"})
+			if (given(name))
+				return refuse(std::string(name) + " is for the live table, not --json (one snapshot)");
 	if (records > 0 || messages > 0) {
 		const char *mode = records > 0 ? "--records" : "--messages";
 		for (const char *name : {"-i", "-n", "--json"})

@@ -2,6 +2,7 @@
 //
 // Runs in: user space. See config.hpp.
 #include "config.hpp"
+#include "shm.hpp"
 #include "../lib/cli_number.hpp"
 
 #include <algorithm>
@@ -176,10 +177,6 @@ std::string FormatCpuList(const std::vector<int> &cpus) {
 // ---- single values, checked where they are read (the file, with the line) and again in Validate
 // (the flags) -----------------------------------------------------------------------------------------
 
-static bool ShmPrefixOk(const std::string &p) {
-	return !p.empty() && p.size() <= 64 &&
-	       p.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == std::string::npos;
-}
 static std::string ShmPrefixError(const std::string &p) {
 	return "shm_prefix must be 1..64 letters, digits, '_', '.' or '-', not '" + p + "'";
 }

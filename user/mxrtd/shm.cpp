@@ -58,6 +58,11 @@ Segment &Segment::operator=(Segment &&o) noexcept {
 	return *this;
 }
 
+bool ShmPrefixOk(const std::string &p) {
+	return !p.empty() && p.size() <= 64 &&
+	       p.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == std::string::npos;
+}
+
 std::string ShmNameFor(const std::string &prefix, const std::string &device) {
 	const std::size_t slash = device.find_last_of('/');
 	const std::string base = slash == std::string::npos ? device : device.substr(slash + 1);

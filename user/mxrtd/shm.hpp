@@ -95,6 +95,10 @@ private:
 // has no usable base name.
 std::string ShmNameFor(const std::string &prefix, const std::string &device);
 
+// A shm_prefix the daemon takes (mxrtd's config and mxrt-top's --prefix): 1..64 letters, digits,
+// '_', '.' or '-' (no '/': a shm name has one, at its start).
+bool ShmPrefixOk(const std::string &p);
+
 // Checks that a segment the size of `size` bytes holds this ABI: 0 or -EPROTO (-EAGAIN while it
 // is still being created). Each field is read once: *ring_records and *header_size (when given)
 // are the values checked.

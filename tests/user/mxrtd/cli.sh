@@ -118,7 +118,12 @@ expect top-interval-nan 2 "--interval: 'nan' is not a number of seconds" -i nan 
 expect top-interval-hex 2 "--interval: '0x1p-2' is not a number of seconds" -i 0x1p-2 --prefix "mxrtd-none-$$" --json
 expect top-records-negative 2 "--records: '-5' is not a whole number of records" --records -5 --prefix "mxrtd-none-$$"
 expect top-cpu-octal-looking 2 "--cpu: '0x10' is not a whole decimal number" --cpu 0x10 --records 1 --prefix "mxrtd-none-$$"
-expect top-count-leading-zero 1 'no mxrtd segment in /dev/shm' -n 010 --prefix "mxrtd-none-$$" --json
+expect top-count-leading-zero 1 'no mxrtd segment in /dev/shm' -n 010 --prefix "mxrtd-none-$$"
+# the view's -i and -n mean nothing to --json (one snapshot): refused, as for the other modes
+expect top-json-with-count 2 '-n is for the live table, not --json' -n 1 --prefix "mxrtd-none-$$" --json
+# a --prefix mxrtd would not take, a DEVICE with no file name: refused (they said "Invalid argument")
+expect top-prefix-slash 2 "--prefix must be 1..64 letters" --prefix a/b -n 1
+expect top-device-no-name 2 "'/dev/' names no device" --json /dev/
 # an option the mode does not use is refused, not ignored
 expect top-stall-without-records 2 '^mxrt-top: --stall is for --records$' --stall 5 --prefix "mxrtd-none-$$" --json
 expect top-timeout-without-messages 2 '^mxrt-top: --timeout-ms is for --messages$' --timeout-ms 5 --prefix "mxrtd-none-$$"
@@ -153,14 +158,27 @@ if hold:
     signal.pause()
 PY
 }
+# the view's reader gone with SIGPIPE ignored: it stops (exit 1) instead of refreshing into the void
+st=$( (trap '' PIPE; timeout 20 "$bin" --prefix "mxrtd-none-$$" -i 0.05 2>/dev/null | head -c 10 >/dev/null
+	echo "${PIPESTATUS[0]}") )
+if [ "$st" = 1 ]; then res PASS top-view-stops-when-unread
+else res FAIL top-view-stops-when-unread "exit $st, wanted 1 (124: still refreshing after 20 s)"; fi
 # a segment of another ABI version: the live view says so, not "no mxrtd segment"
 (mkseg "mxrtd-clitest-$$-v2-max30102-0")
 printf '\002' | dd of="/dev/shm/mxrtd-clitest-$$-v2-max30102-0" bs=1 seek=8 conv=notrunc status=none # version 2
-expect top-view-other-version 0 "^/dev/shm/mxrtd-clitest-$$-v2-max30102-0: not a segment of this ABI version$" \
+expect top-view-other-version 1 "^/dev/shm/mxrtd-clitest-$$-v2-max30102-0: not a segment of this ABI version$" \
 	--prefix "mxrtd-clitest-$$-v2" -n 1
 expect top-json-other-version 1 "/dev/shm/mxrtd-clitest-$$-v2-max30102-0: not a segment of this ABI version" \
 	--prefix "mxrtd-clitest-$$-v2" --json
 rm -f "/dev/shm/mxrtd-clitest-$$-v2-max30102-0"
+# --records and --messages without a DEVICE, with two running: refused, naming them (the first by
+# name was taken: max30102-10 before max30102-2)
+(mkseg "mxrtd-clitest-$$-two-max30102-2")
+(mkseg "mxrtd-clitest-$$-two-max30102-10")
+expect top-records-which-device 2 "--records reads one device, and 2 are running .*max30102-10 .*max30102-2 \): name one DEVICE" \
+	--prefix "mxrtd-clitest-$$-two" --records 1
+expect top-messages-which-device 2 "--messages reads one device, and 2 are running" --prefix "mxrtd-clitest-$$-two" --messages 1
+rm -f "/dev/shm/mxrtd-clitest-$$-two-max30102-2" "/dev/shm/mxrtd-clitest-$$-two-max30102-10"
 # a name in /dev/shm (anyone's to make files in) with a terminal escape in it: printed as '?', not
 # sent to the terminal (ESC [2J cleared the screen; other sequences do worse)
 esc=$'mxrtd-clitest-'$$$'-esc-\e[2J'
@@ -218,9 +236,10 @@ sleep 0.5
 truncate -s 0 "/dev/shm/mxrtd-clitest-$$-shrink-max30102-0"
 wait "$viewer"
 got=$?
-if [ "$got" = 0 ] && grep -q "mxrtd-clitest-$$-shrink-max30102-0: .*\(shrank\|still being set up\)" "$t/view3"; then
+# its last screen did not show it: exit 1
+if [ "$got" = 1 ] && grep -q "mxrtd-clitest-$$-shrink-max30102-0: .*\(shrank\|still being set up\)" "$t/view3"; then
 	res PASS top-view-segment-shrinks
-else res FAIL top-view-segment-shrinks "exit $got, wanted 0: $(tail -c 300 "$t/view3")"; fi
+else res FAIL top-view-segment-shrinks "exit $got, wanted 1: $(tail -c 300 "$t/view3")"; fi
 wait "$consumer"
 got=$?
 if [ "$got" = 1 ] && grep -q "the file shrank under the reader" "$t/records3" && grep -q '^records=0 ' "$t/records3"; then
