@@ -390,6 +390,10 @@ int Main(int argc, char **argv) {
 		std::fprintf(stderr, "mxrt-contention: --lock: an empty name is no lock\n");
 		return 2;
 	}
+	if (app.count("--lock") && opt.no_locks) {
+		std::fprintf(stderr, "mxrt-contention: --lock picks a lock, and --no-locks traces none: choose one\n");
+		return 2;
+	}
 	// 0x or 0X: no symbol, so no lock name, starts with a digit
 	if (!opt.lock.empty() && (opt.lock.rfind("0x", 0) == 0 || opt.lock.rfind("0X", 0) == 0)) {
 		// hex digits only: strtoull alone also takes blanks, a sign ("0x-1" was 0xffffffffffffffff)
@@ -398,8 +402,8 @@ int Main(int argc, char **argv) {
 		char *end = nullptr;
 		errno = 0;
 		lock_addr = std::strtoull(digits.c_str(), &end, 16);
-		if (digits.empty() || digits.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos || errno ||
-		    *end || lock_addr == 0) {
+		if (digits.empty() || digits.size() > 16 ||
+		    digits.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos || errno || *end || lock_addr == 0) {
 			std::fprintf(stderr, "mxrt-contention: '%s' is not a lock address (0x and hex digits)\n", opt.lock.c_str());
 			return 2;
 		}
@@ -453,7 +457,13 @@ int Main(int argc, char **argv) {
 	}
 
 	Symbols syms;
-	syms.Load();
+	// without symbols every lock and stack is an address: said, not left to be guessed
+	if (!syms.Load())
+		std::fprintf(stderr, "mxrt-contention: /proc/kallsyms: %s: locks and stacks are shown by address\n",
+			     std::strerror(errno));
+	else if (syms.size() == 0)
+		std::fprintf(stderr, "mxrt-contention: /proc/kallsyms shows no addresses (kernel.kptr_restrict, or not "
+				     "root): locks and stacks are shown by address\n");
 	LockNames names;
 	LoadDriverLocks(names);
 	Report report;
@@ -475,11 +485,14 @@ int Main(int argc, char **argv) {
 		std::uint64_t now = NowNs();
 		if (end && now >= end)
 			break;
-		std::uint64_t until = next_refresh;
+		// Without the live table nothing is due but the end: next_refresh never moved, and once
+		// past it every poll timed out after 1 ms, a thousand wake-ups a second beside the waits
+		// being measured. Clamped in 64 bits (an -i of 2.2e6 s wrapped an int).
+		std::uint64_t until = live ? next_refresh : now + 200 * 1000000ull;
 		if (end && end < until)
 			until = end;
-		int ms = int(until > now ? (until - now) / 1000000 : 0);
-		int n = ring_buffer__poll(rb.get(), std::max(1, std::min(ms, 200)));
+		const std::uint64_t ms = until > now ? (until - now) / 1000000 : 0;
+		int n = ring_buffer__poll(rb.get(), int(std::clamp<std::uint64_t>(ms, 1, 200)));
 		if (n < 0 && n != -EINTR) {
 			// the report up to here is still printed, and the exit status says it is cut short
 			std::fprintf(stderr, "mxrt-contention: ring buffer: %s: the run ends here\n", std::strerror(-n));
@@ -490,7 +503,14 @@ int Main(int argc, char **argv) {
 			next_refresh += std::uint64_t(opt.interval * 1e9);
 			Collect(skel.get(), opt, syms, names, report);
 			std::printf("\x1b[H\x1b[J%s", RenderTable(report, opt.rows).c_str());
-			std::fflush(stdout);
+			// a closed pipe (SIGPIPE ignored), a full disk: nobody sees the table; the run
+			// ends (it refreshed into the void until -d or Ctrl-C)
+			if (std::fflush(stdout) != 0 || std::ferror(stdout)) {
+				std::fprintf(stderr, "mxrt-contention: writing the live table: %s: the run ends here\n",
+					     std::strerror(errno));
+				ring_failed = true;
+				break;
+			}
 		}
 	}
 	ring_buffer__consume(rb.get());
@@ -501,6 +521,11 @@ int Main(int argc, char **argv) {
 	Collect(skel.get(), opt, syms, names, report);
 	if (stats_fd >= 0)
 		close(stats_fd);
+	// an empty table for -l reads as "no contention"; a name that matched no lock looks the same
+	if (!opt.lock.empty() && report.locks.empty())
+		std::fprintf(stderr, "mxrt-contention: no wait for a lock %s '%s' was seen (names as the table shows them: "
+				     "max30102-0.lock, i2c-1.bus_lock, a kernel symbol)\n",
+			     lock_addr ? "at" : "named", Printable(opt.lock).c_str());
 	if (opt.json) {
 		std::fputs(RenderJson(report).c_str(), stdout);
 	} else {

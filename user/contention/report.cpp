@@ -39,15 +39,21 @@ void Symbols::Parse(const std::string &text) {
 	std::istringstream in(text);
 	std::string line;
 	while (std::getline(in, line)) {
-		char addr_s[32], type = 0, name[256], mod[128] = "";
-		int n = std::sscanf(line.c_str(), "%31s %c %255s [%127[^]]]", addr_s, &type, name, mod);
-		if (n < 3)
+		// split by hand: fixed buffers (%255s) cut the longest names (KSYM_NAME_LEN is 512)
+		std::istringstream fields(line);
+		std::string addr_s, type, name, mod;
+		if (!(fields >> addr_s >> type >> name) || type.size() != 1)
 			continue;
+		fields >> mod; // "[module]", or nothing
+		if (mod.size() >= 2 && mod.front() == '[' && mod.back() == ']')
+			mod = mod.substr(1, mod.size() - 2);
+		else
+			mod.clear();
 		char *end = nullptr;
-		std::uint64_t a = std::strtoull(addr_s, &end, 16);
-		if (*end != '\0' || a == 0)
+		std::uint64_t a = std::strtoull(addr_s.c_str(), &end, 16);
+		if (addr_s.empty() || *end != '\0' || a == 0)
 			continue;
-		syms_.push_back({a, type, name, n == 4 ? mod : ""});
+		syms_.push_back({a, type[0], name, mod});
 	}
 	std::stable_sort(syms_.begin(), syms_.end(), [](const Symbol &x, const Symbol &y) { return x.addr < y.addr; });
 }

@@ -34,6 +34,10 @@ expect upper-case-0x-is-an-address 2 "'0Xzz' is not a lock address" -l 0Xzz
 expect overflowing-lock-address 2 "'0x1ffffffffffffffff' is not a lock address" -l 0x1ffffffffffffffff
 # an empty name filtered nothing, silently
 expect empty-lock 2 'empty name' -l ''
+# at most 16 hex digits, as docs/contention.md says (20 with leading zeros were taken)
+expect long-lock-address 2 "'0x00000000000000000001' is not a lock address" -l 0x00000000000000000001
+# a lock picked and none traced: it went on to the kernel checks
+expect lock-without-locks 2 '--lock picks a lock, and --no-locks traces none' -l max30102-0.lock --no-locks
 expect nothing-to-trace 2 'nothing to trace' --no-locks --no-i2c
 expect unknown-option 2 'not expected|extra' --frobnicate
 expect negative-duration 2 'duration' -d -1

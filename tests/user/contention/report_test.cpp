@@ -78,6 +78,19 @@ TEST(ContentionSymbols, ParsesKernelAndModuleSymbolsAndSkipsHiddenOnes) {
 	EXPECT_EQ(s.Format(0xffffffffa0100000ull), "0xffffffffa0100000");
 }
 
+// KSYM_NAME_LEN is 512: a name of 300 characters (a Rust symbol) was cut at 255, and its
+// [module] lost with the rest of the line
+TEST(ContentionSymbols, LongNamesAndTheirModuleAreKeptWhole) {
+	const std::string longname(300, 'r');
+	Symbols s;
+	s.Parse("ffffffffa0000000 t " + longname + "\t[rust_mod]\nffffffffa0001000 T after\t[rust_mod]\n");
+	ASSERT_EQ(s.size(), 2u);
+	const Symbol *f = s.Find(0xffffffffa0000004ull);
+	ASSERT_NE(f, nullptr);
+	EXPECT_EQ(f->name, longname);
+	EXPECT_EQ(f->module, "rust_mod");
+}
+
 TEST(ContentionSymbols, NamesOnlyDataSymbolsAsStaticLocks) {
 	Symbols s = Syms();
 	EXPECT_EQ(s.DataName(0xffffffff82000000ull).value_or(""), "tasklist_lock");
