@@ -204,11 +204,13 @@ int Blocks(const char *file, long id, bool bars) {
 			m = std::max(m, std::strtoull(f[2].c_str(), nullptr, 10));
 	}
 	close_block(lines.size());
+	bool any = false;
 	for (size_t i = 0; i < lines.size(); i++) {
 		const std::string &l = lines[i];
 		if (l.rfind("# pid ", 0) == 0) {
 			const auto head_fields = Fields(l); // "# pid N ...": a line without N names no pid
 			keep = id == 0 || (head_fields.size() > 2 && head_fields[2] == std::to_string(id));
+			any = any || keep;
 			std::string head = l.substr(2);
 			const size_t ns = head.find("lo_ns hi_ns count");
 			if (bars && ns != std::string::npos) // the bars print microseconds
@@ -229,6 +231,8 @@ int Blocks(const char *file, long id, bool bars) {
 			std::printf("  %s\n", l.c_str());
 		}
 	}
+	if (!any) // as show says it: an unknown pid printed nothing at all
+		std::printf("(no tracked or finished task%s)\n", id ? " with that id" : "");
 	return 0;
 }
 
@@ -255,8 +259,6 @@ int Run(const std::vector<std::string> &slo_args, std::vector<std::string> comma
 	if (command.empty())
 		Usage("run: no command after --");
 	CheckLoaded();
-	for (const auto &s : slos)
-		Control(s); // global, as `slo METRIC NS`: not undone after the run (docs/lat.md)
 	int go[2];
 	if (pipe(go) != 0)
 		Fail(std::string("pipe: ") + std::strerror(errno));
@@ -287,7 +289,21 @@ int Run(const std::vector<std::string> &slo_args, std::vector<std::string> comma
 		_exit(127);
 	}
 	close(go[0]);
-	Control("tgid " + std::to_string(child));
+	// Tracked first, the SLOs after: they are global and replace every tracked task's own (not
+	// undone after the run, docs/lat.md), so a run whose tracking is refused (ENOSPC) must not
+	// have set them. One refused after the tracking untracks the command, which never starts.
+	std::string why = TryControl("tgid " + std::to_string(child));
+	for (size_t i = 0; why.empty() && i < slos.size(); i++) {
+		why = TryControl(slos[i]);
+		if (!why.empty())
+			TryControl("untrack " + std::to_string(child));
+	}
+	if (!why.empty()) {
+		close(go[1]); // the child reads end of file and exits without running the command
+		while (waitpid(child, nullptr, 0) < 0 && errno == EINTR) {
+		}
+		Fail(why);
+	}
 	if (write(go[1], "g", 1) != 1)
 		Fail("cannot start the command");
 	close(go[1]);

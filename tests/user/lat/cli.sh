@@ -86,6 +86,26 @@ if ${CC:-cc} -shared -fPIC -o "$t/control_shim.so" tests/user/lat/control_shim.c
 	if [ "$got" = 1 ] && [ "$log" = "refused pid 5," ] && grep -q "^mxrt-lat: 'pid 5': no such process$" <<<"$out"; then
 		res PASS track-first-pid-refused
 	else res FAIL track-first-pid-refused "exit $got, commands $log: $(head -c 300 <<<"$out")"; fi
+	# run -s: the command tracked first, the global SLOs after; a refused tracking sets none (they
+	# were written first, and stayed), a refused SLO untracks the command, which never runs
+	rm -f "$t/commands" "$t/ran"
+	out=$(MXRT_LAT_LOG=$t/commands MXRT_LAT_REFUSE='tgid *' LD_PRELOAD=$t/control_shim.so "$bin" -d "$d" run \
+		-s wakeup=1000 -- touch "$t/ran" 2>&1)
+	got=$?
+	log=$(tr '\n' , <"$t/commands")
+	if [ "$got" = 1 ] && [[ "$log" =~ ^refused\ tgid\ [0-9]+,$ ]] && [ ! -e "$t/ran" ]; then
+		res PASS run-refused-tracking-sets-no-slo
+	else res FAIL run-refused-tracking-sets-no-slo "exit $got, commands $log: $(head -c 300 <<<"$out")"; fi
+	rm -f "$t/commands"
+	out=$(MXRT_LAT_LOG=$t/commands MXRT_LAT_REFUSE='slo wakeup 1000' LD_PRELOAD=$t/control_shim.so "$bin" -d "$d" \
+		run -s wakeup=1000 -- touch "$t/ran" 2>&1)
+	got=$?
+	log=$(tr '\n' , <"$t/commands")
+	if [ "$got" = 1 ] && [[ "$log" =~ ^tgid\ ([0-9]+),refused\ slo\ wakeup\ 1000,untrack\ ([0-9]+),$ ]] &&
+		[ "${BASH_REMATCH[1]}" = "${BASH_REMATCH[2]}" ] && [ ! -e "$t/ran" ]; then
+		res PASS run-refused-slo-untracks-and-runs-nothing
+	else res FAIL run-refused-slo-untracks-and-runs-nothing "exit $got, commands $log: $(head -c 300 <<<"$out")"; fi
+	rm -f "$t/commands"
 else res FAIL track-refused-pid-undoes-the-others "the control shim does not build"; fi
 
 cat >"$d/tasks" <<'T'
@@ -129,6 +149,8 @@ cat >"$d/hist" <<'T'
 T
 expect hist-bars-per-block 0 '8\.2 \.\. 16\.4 +2 #{41}' -d "$d" hist 200
 expect hist-bars-per-block-all 0 '1\.0 \.\. 2\.0 +1000 #{41}' -d "$d" hist
+# a pid with no block: said, as show says it (it printed nothing)
+expect hist-unknown-pid 0 '^\(no tracked or finished task with that id\)$' -d "$d" hist 4242
 # a hand-made file with a "# pid" line that names no pid: that block belongs to no pid
 printf '# pid \n1024 2048 5\n# pid 100 ctl wakeup: lo_ns hi_ns count\n1024 2048 1\n' >"$d/hist"
 out=$("$bin" -d "$d" hist 100 2>&1)
@@ -143,6 +165,7 @@ value_ns=25000 start_ns=10 end_ns=25010 events=2 dropped=0
 # pid 200 other wakeup worst case
 value_ns=1 start_ns=1 end_ns=2 events=0 dropped=0
 T
+expect traces-unknown-pid 0 '^\(no tracked or finished task with that id\)$' -d "$d" traces 4242
 out=$("$bin" -d "$d" traces 100)
 if grep -q 'hog/7/39' <<<"$out" && ! grep -q 'pid 200' <<<"$out"; then res PASS traces-of-one-pid
 else res FAIL traces-of-one-pid "$out"; fi

@@ -4,7 +4,8 @@
 // tracer's refusals, which a plain control file cannot give: every write to a file named
 // ".../control" is appended to $MXRT_LAT_LOG as one line, and the write of exactly
 // $MXRT_LAT_REFUSE fails with ESRCH (logged as "refused <command>"), as the module refuses a
-// pid that names no task.
+// pid that names no task; a $MXRT_LAT_REFUSE ending in '*' refuses every write starting with
+// what comes before it ("tgid *": a pid not known in advance).
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
@@ -28,7 +29,10 @@ ssize_t write(int fd, const void *buf, size_t n)
 	len = readlink(link, path, sizeof(path) - 1);
 	if (!log || len < 8 || memcmp(path + len - 8, "/control", 8) != 0)
 		return real(fd, buf, n);
-	refused = refuse && strlen(refuse) == n && memcmp(refuse, buf, n) == 0;
+	if (refuse && strlen(refuse) > 0 && refuse[strlen(refuse) - 1] == '*')
+		refused = n >= strlen(refuse) - 1 && memcmp(refuse, buf, strlen(refuse) - 1) == 0;
+	else
+		refused = refuse && strlen(refuse) == n && memcmp(refuse, buf, n) == 0;
 	out = open(log, O_WRONLY | O_APPEND | O_CREAT, 0644);
 	if (out >= 0) {
 		if (refused)
