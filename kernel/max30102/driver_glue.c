@@ -909,22 +909,53 @@ static int mx_thread_fn(void *data)
  * would expire in ksoftirqd (SCHED_OTHER), which any real-time task on that CPU could starve past
  * the deadline. Not bounded: while the holder runs on another CPU the waiter spins on it and
  * notices the deadline when the holder stops running (as FUTEX_LOCK_PI with a timeout does).
+ * An ioctl waits for an open file's reader lock (a mutex, whose interruptible wait checks
+ * signal_pending_state() the same way, on PREEMPT_RT too) by the same deadline: mx_file_lock_until.
  * Alternatives and what each loses: docs/max30102.md, "Waiting for the device lock".
  */
-struct mx_lock_waiter {
+struct mx_deadline {
 	struct hrtimer timer;
 	struct task_struct *task;
 	bool fired; /* WRITE_ONCE in the callback, READ_ONCE after hrtimer_cancel */
 };
 
-static enum hrtimer_restart mx_lock_deadline(struct hrtimer *t)
+static enum hrtimer_restart mx_deadline_fire(struct hrtimer *t)
 {
-	struct mx_lock_waiter *w = container_of(t, struct mx_lock_waiter, timer);
+	struct mx_deadline *w = container_of(t, struct mx_deadline, timer);
 
 	WRITE_ONCE(w->fired, true);
 	set_tsk_thread_flag(w->task, TIF_SIGPENDING); /* ends an interruptible wait, as a signal would */
 	wake_up_process(w->task);
 	return HRTIMER_NORESTART;
+}
+
+/* Ends the current task's next interruptible wait at @deadline (CLOCK_MONOTONIC ns). */
+static void mx_deadline_arm(struct mx_deadline *w, u64 deadline)
+{
+	w->task = current;
+	w->fired = false;
+	hrtimer_init_on_stack(&w->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_HARD);
+	w->timer.function = mx_deadline_fire;
+	hrtimer_start(&w->timer, ns_to_ktime(deadline), HRTIMER_MODE_ABS_HARD);
+}
+
+/*
+ * After the wait: @err is what the interruptible wait returned (0: got it). Returns 0,
+ * -ETIMEDOUT (the deadline ended the wait) or -EINTR (a real signal did).
+ */
+static int mx_deadline_disarm(struct mx_deadline *w, int err)
+{
+	hrtimer_cancel(&w->timer); /* before anything that may sleep: the flag must not linger */
+	destroy_hrtimer_on_stack(&w->timer);
+	if (READ_ONCE(w->fired)) {
+		/* clear what the timer set, unless a real signal (or the freezer) wants it */
+		spin_lock_irq(&current->sighand->siglock);
+		recalc_sigpending();
+		spin_unlock_irq(&current->sighand->siglock);
+		if (err && !signal_pending(current))
+			return -ETIMEDOUT;
+	}
+	return err ? -EINTR : 0;
 }
 
 /*
@@ -934,30 +965,18 @@ static enum hrtimer_restart mx_lock_deadline(struct hrtimer *t)
  */
 static int mx_lock_until(struct mx_dev *md, u64 deadline)
 {
-	struct mx_lock_waiter w = { .task = current };
+	struct mx_deadline w;
 	int err;
 
 	if (rt_mutex_trylock(&md->lock))
 		return 0;
 	if (ktime_get_ns() >= deadline)
 		return -ETIMEDOUT;
-	hrtimer_init_on_stack(&w.timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_HARD);
-	w.timer.function = mx_lock_deadline;
-	hrtimer_start(&w.timer, ns_to_ktime(deadline), HRTIMER_MODE_ABS_HARD);
+	mx_deadline_arm(&w, deadline);
 	atomic_inc(&md->lock_waiters);
 	err = rt_mutex_lock_interruptible(&md->lock);
 	mx_lock_done_waiting(md, !err);
-	hrtimer_cancel(&w.timer); /* before anything that may sleep: the flag must not linger */
-	destroy_hrtimer_on_stack(&w.timer);
-	if (READ_ONCE(w.fired)) {
-		/* clear what the timer set, unless a real signal (or the freezer) wants it */
-		spin_lock_irq(&current->sighand->siglock);
-		recalc_sigpending();
-		spin_unlock_irq(&current->sighand->siglock);
-		if (err && !signal_pending(current))
-			return -ETIMEDOUT;
-	}
-	return err ? -EINTR : 0;
+	return mx_deadline_disarm(&w, err);
 }
 
 /* The test hook's semaphore (test_hooks only), until @deadline: 0, or -ETIMEDOUT. */
@@ -1664,15 +1683,33 @@ static int mx_ioc_temp(struct mx_dev *md, struct mxrt_max30102_ioc_temp *t, u64 
 }
 
 /*
+ * The file's reader lock for an ioctl, by @deadline as mx_lock_until: a read() holds it across its
+ * copy to user space, which a page fault can hold up for as long as user space likes (a FUSE or
+ * userfaultfd mapping). 0 with mf->lock held, -ETIMEDOUT, -EINTR.
+ */
+static int mx_file_lock_until(struct mx_file *mf, u64 deadline)
+{
+	struct mx_deadline w;
+
+	if (mutex_trylock(&mf->lock))
+		return 0;
+	if (ktime_get_ns() >= deadline)
+		return -ETIMEDOUT;
+	mx_deadline_arm(&w, deadline);
+	return mx_deadline_disarm(&w, mutex_lock_interruptible(&mf->lock));
+}
+
+/*
  * Under the file's reader lock, as a read(): the ring's cursor is the reader's. Not inside
  * md_srcu (it needs no device): mx_ioctl says why. -ENODEV once the device is gone.
  */
-static int mx_ioc_flush(struct mx_file *mf, u64 *flushed)
+static int mx_ioc_flush(struct mx_file *mf, u64 *flushed, u64 deadline)
 {
 	struct mxrt_ring *ring;
+	int err = mx_file_lock_until(mf, deadline);
 
-	if (mutex_lock_interruptible(&mf->lock))
-		return -EINTR;
+	if (err)
+		return err;
 	if (READ_ONCE(mf->sh->dead)) {
 		mutex_unlock(&mf->lock);
 		return -ENODEV;
@@ -1687,9 +1724,8 @@ static int mx_ioc_flush(struct mx_file *mf, u64 *flushed)
 
 /* One decoded command on a bound device (inside sh->md_srcu's read side). */
 static int mx_ioc_run(struct mx_dev *md, struct mx_file *mf, const struct mxrt_ioc_cmd *c,
-		      union mx_ioc_arg *k, u32 usize)
+		      union mx_ioc_arg *k, u32 usize, u64 deadline)
 {
-	u64 deadline = ktime_get_ns() + (u64)READ_ONCE(mf->lock_timeout_ms) * NSEC_PER_MSEC;
 	struct mxrt_vitals_out v;
 	int err;
 
@@ -1736,6 +1772,7 @@ static long mx_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	union mx_ioc_arg k;
 	struct mx_dev *md;
 	u32 dir = 0, usize = 0, n, clear;
+	u64 deadline;
 	int err, idx;
 
 	if (_IOC_DIR(cmd) & _IOC_WRITE)
@@ -1767,21 +1804,23 @@ static long mx_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	 * This file's reader lock is taken outside md_srcu, whose readers unbind waits for: a read()
 	 * holds it across its copy to user space, which can wait on a page fault for as long as
 	 * user space likes (a FUSE or userfaultfd mapping), and an ioctl waiting for it inside
-	 * md_srcu would hold unbind up as long. Inside md_srcu only md->lock is waited for, bounded
-	 * by the file's lock timeout.
+	 * md_srcu would hold unbind up as long. Inside md_srcu only md->lock is waited for. Both
+	 * waits together end by one deadline: the file's lock timeout from now.
 	 */
+	deadline = ktime_get_ns() + (u64)READ_ONCE(mf->lock_timeout_ms) * NSEC_PER_MSEC;
 	if (c.op == MXRT_MAX30102_NR_FLUSH) {
-		err = mx_ioc_flush(mf, &k.u64);
+		err = mx_ioc_flush(mf, &k.u64, deadline);
 	} else {
 		if (c.op == MXRT_MAX30102_NR_GET_STATS) {
-			if (mutex_lock_interruptible(&mf->lock))
-				return -EINTR;
+			err = mx_file_lock_until(mf, deadline);
+			if (err)
+				return err;
 			mxrt_ioc_stats_file(&mf->rd, &k.stats);
 			mutex_unlock(&mf->lock);
 		}
 		idx = srcu_read_lock(&sh->md_srcu);
 		md = srcu_dereference(sh->md, &sh->md_srcu);
-		err = md ? mx_ioc_run(md, mf, &c, &k, usize) : -ENODEV;
+		err = md ? mx_ioc_run(md, mf, &c, &k, usize, deadline) : -ENODEV;
 		srcu_read_unlock(&sh->md_srcu, idx);
 	}
 	if (err || !c.out)

@@ -30,6 +30,8 @@
  *          lock; the unbind must still finish within 10 s (before 47fc06b they waited for the lock
  *          inside md_srcu and the unbind waited for them until the fault was resolved). Then the
  *          fault is released (the userfaultfd closed): both calls get ENODEV, the read returns.
+ *          Before that, with lock timeouts 0 and 200 ms, both calls end in ETIMEDOUT (an alarm
+ *          after 10 s ends a wait without a limit: EINTR, a failure).
  *          Exit 77 with a "skip" line if the kernel has no userfaultfd for us (ENOSYS, EPERM),
  *          2 if the rest cannot be set up: the device is then still bound; unbound otherwise.
  *        mxrt-max30102-ioctl-test pi DEV TEST_HOLD pi|nopi HOLD_MS HOG_MS
@@ -952,6 +954,11 @@ static int uf_wait_done(int i, int ms)
 	return uf_is_done(i);
 }
 
+static void on_alarm(int sig)
+{
+	(void)sig; /* only ends a wait with EINTR */
+}
+
 static int uffd_unbind(const char *dev, const char *unbind, const char *client)
 {
 	static const char name[] = "unbind-not-held-by-a-stuck-read";
@@ -995,7 +1002,54 @@ static int uffd_unbind(const char *dev, const char *unbind, const char *client)
 	    msg.event == UFFD_EVENT_PAGEFAULT && msg.arg.pagefault.address - (uintptr_t)uf_page < (uint64_t)page)
 		faulted = 1;
 
-	/* B and C: wait for the file's lock (in 'S', mutex_lock_interruptible) behind A */
+	/* FLUSH and GET_STATS wait for the file's lock no longer than the lock timeout (before this
+	 * check they waited without a limit): 0 never waits (well under a second), 200 ms ends in
+	 * ETIMEDOUT after 200 ms (and well within 5 s). An alarm ends a wait that has no limit
+	 * (EINTR, a failure) rather than leave the guest hung: only this thread releases the fault. */
+	if (faulted) {
+		struct mxrt_max30102_ioc_stats st;
+		struct sigaction sa;
+		uint32_t ms = 0;
+		uint64_t n, t0, took[4];
+		int set[2], got[4];
+
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_alarm; /* no SA_RESTART */
+		sigaction(SIGALRM, &sa, NULL);
+		memset(&st, 0, sizeof(st));
+		st.size = sizeof(st);
+		alarm(10);
+		set[0] = call(uf_fd, MXRT_MAX30102_IOC_SET_LOCK_TIMEOUT, &ms);
+		t0 = now_ns();
+		got[0] = call(uf_fd, MXRT_MAX30102_IOC_FLUSH, &n);
+		took[0] = (now_ns() - t0) / 1000000;
+		t0 = now_ns();
+		got[1] = call(uf_fd, MXRT_MAX30102_IOC_GET_STATS, &st);
+		took[1] = (now_ns() - t0) / 1000000;
+		ms = 200;
+		set[1] = call(uf_fd, MXRT_MAX30102_IOC_SET_LOCK_TIMEOUT, &ms);
+		t0 = now_ns();
+		got[2] = call(uf_fd, MXRT_MAX30102_IOC_FLUSH, &n);
+		took[2] = (now_ns() - t0) / 1000000;
+		t0 = now_ns();
+		got[3] = call(uf_fd, MXRT_MAX30102_IOC_GET_STATS, &st);
+		took[3] = (now_ns() - t0) / 1000000;
+		alarm(0);
+		result(set[0] == 0 && set[1] == 0 && got[0] == ETIMEDOUT && took[0] < 1000 && got[1] == ETIMEDOUT &&
+			       took[1] < 1000 && got[2] == ETIMEDOUT && took[2] >= 200 && took[2] < 5000 &&
+			       got[3] == ETIMEDOUT && took[3] >= 200 && took[3] < 5000,
+		       "stuck-read-calls-time-out",
+		       "timeout 0 (set: %s): FLUSH %s after %llu ms, GET_STATS %s after %llu ms; timeout 200 ms (set: "
+		       "%s): FLUSH %s after %llu ms, GET_STATS %s after %llu ms",
+		       ename(set[0]), ename(got[0]), (unsigned long long)took[0], ename(got[1]),
+		       (unsigned long long)took[1], ename(set[1]), ename(got[2]), (unsigned long long)took[2],
+		       ename(got[3]), (unsigned long long)took[3]);
+		ms = MXRT_MAX30102_LOCK_TIMEOUT_MAX_MS; /* B and C below must outlast the unbind */
+		call(uf_fd, MXRT_MAX30102_IOC_SET_LOCK_TIMEOUT, &ms);
+	}
+
+	/* B and C: wait for the file's lock (in 'S', mutex_lock_interruptible) behind A, with the
+	 * longest lock timeout (60 s), past the unbind's 10 s limit */
 	pthread_create(&b, NULL, uf_flusher, NULL);
 	pthread_create(&c, NULL, uf_stats, NULL);
 	for (end = now_ns() + 5000000000ull; !waiting && now_ns() < end;) {

@@ -124,6 +124,9 @@ struct mxrt_max30102_record {
  * Waiting: a command that needs the device lock (configuration, statistics, temperature) waits
  * for it at most this file's lock timeout (MXRT_MAX30102_IOC_SET_LOCK_TIMEOUT, default 1000 ms),
  * with priority inheritance while it waits, and then fails with ETIMEDOUT having changed nothing.
+ * FLUSH and GET_STATS also wait for the file's reader lock (a read() on the same file holds it
+ * while it copies to user space); that wait and the device lock's together end by the same
+ * timeout. The timeout, not O_NONBLOCK, says how long a command may wait: 0 never waits.
  * A signal ends the wait with EINTR (not restarted: the timeout would start again). After the
  * device is unbound every command fails with ENODEV.
  */
