@@ -243,6 +243,12 @@ struct mx_stats {
 		sys_resumes;
 };
 
+/* What an acquisition thread last did about acq_cpus (mx_apply_cpus): only that thread touches it */
+struct mx_cpus_applied {
+	int gen;      /* the acq_cpus_gen it applied */
+	bool latched; /* that move was refused or narrowed: not tried again until the next gen */
+};
+
 struct mx_dev {
 	struct i2c_client *client;
 	struct device *dev;
@@ -274,7 +280,10 @@ struct mx_dev {
 	struct cpumask acq_cpus; /* in the devm-allocated struct: no off-stack mask to free */
 	atomic_t acq_cpus_gen;
 	int irq_aff_err; /* what irq_set_affinity said for the hard IRQ (0: it follows too) */
-	int irq_cpus_applied;
+	struct mx_cpus_applied irq_cpus_applied;
+	atomic_t acq_cpus_errors;   /* moves of an acquisition thread the scheduler refused */
+	atomic_t acq_cpus_narrowed; /* ... it narrowed to the thread's own (taskset) mask */
+	int acq_cpus_err;         /* the last refusal's errno: WRITE_ONCE/READ_ONCE */
 	struct mx_stats st;
 	u8 *burst;
 	struct mxrt_max30102_record *recs;
@@ -813,17 +822,38 @@ static irqreturn_t mx_hardirq(int irq, void *data)
  * the generation it last applied is stale. Doing it from the thread itself needs no task pointer
  * that could outlive the thread, and works on interrupt chips that cannot steer the hard IRQ (the
  * Pi's GPIO chip): the handler's work is all in the thread.
+ * Once acq_cpus was written (gen not 0) it also moves back when it finds itself elsewhere: the
+ * kernel moves an IRQ thread with its IRQ (irq_thread_check_affinity, at the thread's next wake
+ * after the IRQ's affinity changed), so irqbalance or a write to /proc/irq/N/smp_affinity took the
+ * IRQ thread off acq_cpus for good. The check is a few words compared; the move takes md->lock.
+ * A move the scheduler refuses (none of the CPUs online: a kthread ignores cpusets) is counted
+ * in acq_cpus_errors, and one it narrows (a mask set on the thread with taskset since 6.2 is
+ * kept, user_cpus_ptr, and the move gets acq_cpus within it) in acq_cpus_narrowed; neither is
+ * tried again until acq_cpus is written again (the check would never see acq_cpus, and take
+ * md->lock at every burst).
  */
-static void mx_apply_cpus(struct mx_dev *md, int *applied)
+static void mx_apply_cpus(struct mx_dev *md, struct mx_cpus_applied *ap)
 {
 	int gen = atomic_read(&md->acq_cpus_gen);
+	bool narrowed = false;
+	int err;
 
-	if (likely(gen == *applied))
+	if (likely(gen == ap->gen) &&
+	    (gen == 0 || ap->latched || data_race(cpumask_equal(&current->cpus_mask, &md->acq_cpus))))
 		return;
 	rt_mutex_lock(&md->lock); /* an acquisition thread: not a waiter to let in */
-	set_cpus_allowed_ptr(current, &md->acq_cpus);
+	err = set_cpus_allowed_ptr(current, &md->acq_cpus);
+	if (!err)
+		narrowed = !cpumask_equal(&current->cpus_mask, &md->acq_cpus);
 	rt_mutex_unlock(&md->lock);
-	*applied = gen;
+	if (err) {
+		WRITE_ONCE(md->acq_cpus_err, err);
+		atomic_inc(&md->acq_cpus_errors);
+	} else if (narrowed) {
+		atomic_inc(&md->acq_cpus_narrowed);
+	}
+	ap->latched = err || narrowed;
+	ap->gen = gen;
 }
 
 static irqreturn_t mx_irq_thread(int irq, void *data)
@@ -862,7 +892,8 @@ static irqreturn_t mx_irq_thread(int irq, void *data)
 static int mx_thread_fn(void *data)
 {
 	struct mx_dev *md = data;
-	int applied = 0, kick, n;
+	struct mx_cpus_applied applied = {};
+	int kick, n;
 	u32 actions, ms;
 	u64 now;
 	u8 status;
@@ -1835,6 +1866,32 @@ static long mx_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 
 /* ---- debugfs ---------------------------------------------------------------------------------- */
 
+/*
+ * acq_cpus, where the hard IRQ is (it follows acq_cpus where the interrupt chip can steer it,
+ * until irqbalance or /proc/irq/N/smp_affinity sets it elsewhere: the threads stay, the hard
+ * IRQ goes), and the thread moves the scheduler refused or narrowed. Without md->lock (each
+ * takes one from the acquisition thread): the masks are read as they are, a debugfs view.
+ */
+static void mx_show_cpus(struct seq_file *s, struct mx_dev *md)
+{
+	struct irq_data *d = md->irq > 0 ? irq_get_irq_data(md->irq) : NULL;
+	const struct cpumask *eff = d ? irq_data_get_effective_affinity_mask(d) : NULL;
+	bool written = atomic_read(&md->acq_cpus_gen) != 0;
+
+	seq_printf(s, "acq_cpus: %*pbl\n", cpumask_pr_args(&md->acq_cpus));
+	if (!eff)
+		seq_puts(s, "irq_affinity: no irq\n");
+	else if (md->irq_aff_err)
+		seq_printf(s, "irq_affinity: not steerable, threads only (%d)\n", md->irq_aff_err);
+	else if (written && data_race(!cpumask_subset(eff, &md->acq_cpus)))
+		seq_printf(s, "irq_affinity: set elsewhere, %*pbl (irqbalance or /proc/irq/%d/smp_affinity)\n",
+			   cpumask_pr_args(eff), md->irq);
+	else
+		seq_puts(s, "irq_affinity: follows\n");
+	seq_printf(s, "acq_cpus_errors: %d (last %d)\nacq_cpus_narrowed: %d\n", atomic_read(&md->acq_cpus_errors),
+		   READ_ONCE(md->acq_cpus_err), atomic_read(&md->acq_cpus_narrowed));
+}
+
 static int mx_stats_show(struct seq_file *s, void *unused)
 {
 	struct mx_dev *md = s->private;
@@ -1875,9 +1932,7 @@ static int mx_stats_show(struct seq_file *s, void *unused)
 		   atomic64_read(&md->st.sys_resumes));
 	seq_printf(s, "lock_yields: %lld\nlock_yield_timeouts: %lld\n", atomic64_read(&md->lock_yields),
 		   atomic64_read(&md->lock_yield_timeouts));
-	seq_printf(s, "acq_cpus: %*pbl\nirq_affinity: %s (%d)\n", cpumask_pr_args(&md->acq_cpus),
-		   md->irq <= 0 ? "no irq" : md->irq_aff_err ? "not steerable, threads only" : "follows",
-		   md->irq_aff_err);
+	mx_show_cpus(s, md);
 	seq_printf(s, "polls: %llu\ni2c_errors: %lld\nbursts: %llu\nmax_backlog: %llu\nboosts: %llu\n",
 		   READ_ONCE(h->polls), atomic64_read(&md->st.i2c_errors), acq.bursts, acq.max_backlog,
 		   boosts);

@@ -669,6 +669,17 @@ if [ "$last" -ge 1 ]; then
 		if echo "$badlist" >$SYS/acq_cpus 2>/dev/null; then bad "acq-cpus-rejects '$badlist'"; fi
 	done
 	check acq-cpus-bad-lists-change-nothing [ "$(cat $SYS/acq_cpus)" = $last ]
+	# the IRQ set elsewhere, as irqbalance does: the kernel moves the IRQ thread with it at its
+	# next wake; the driver puts the thread back on acq_cpus (it stayed on CPU 0 before) and
+	# debugfs says where the hard IRQ went
+	echo 0 >/proc/irq/$irq/smp_affinity_list
+	read_dev -n 200 >/dev/null
+	aff=$(grep '^irq_affinity:' $DBG/stats)
+	echo "IRQ set to CPU 0: irq thread $(thread_cpus "irq/$irq-"), watchdog thread $(thread_cpus max30102-wd); $aff;" \
+		"$(grep '^acq_cpus_errors:' $DBG/stats)"
+	want="irq_affinity: set elsewhere, 0 (irqbalance or /proc/irq/$irq/smp_affinity)"
+	check acq-cpus-kept-when-irq-moved '[ "$(thread_cpus "irq/$irq-")" = $last ] && [ "$(thread_cpus max30102-wd)" = $last ] && [ "$aff" = "$want" ]'
+	check acq-cpus-no-refused-moves grep -qx 'acq_cpus_errors: 0 (last 0)' $DBG/stats
 	echo 0-$last >$SYS/acq_cpus
 	read_dev -n 200 >/dev/null
 	echo "after restore: acq_cpus $(cat $SYS/acq_cpus), irq thread $(thread_cpus "irq/$irq-")"
