@@ -187,7 +187,16 @@ int mxrt_acq_applied(mxrt_acq *acq, const mxrt_max30102_config *c, int err) noex
 
 void mxrt_acq_started(mxrt_acq *acq, mxrt_u64 now) noexcept { acq->start_ts = now; }
 
-void mxrt_acq_stopping(mxrt_acq *acq) noexcept { acq->stopping = 1; }
+void mxrt_acq_stopping(mxrt_acq *acq, mxrt_u64 stop_ts) noexcept {
+	acq->stopping = 1;
+	acq->stop_ts = stop_ts;
+}
+
+// The time by which the newest sample a read finds was taken: the read's, or in the drain after a
+// shutdown the shutdown's, when that came first (the chip stopped there).
+static u64 NewestBy(const mxrt_acq *acq, u64 read_ts) {
+	return acq->stopping && acq->stop_ts != 0 && read_ts > acq->stop_ts ? acq->stop_ts : read_ts;
+}
 
 void mxrt_acq_drained(mxrt_acq *acq) noexcept { acq->drained = 1; }
 
@@ -260,7 +269,7 @@ static u64 TakenSince(const mxrt_acq *acq, mxrt_u64 read_ts) {
 // does not sample, so it sets no A_FULL), which the lost-interrupt watchdog's look must see as
 // empty (mxrt_irq_health_check_chip).
 static bool FullByTime(const mxrt_acq *acq, mxrt_u8 status1, mxrt_u64 read_ts) {
-	const u64 taken = TakenSince(acq, read_ts);
+	const u64 taken = TakenSince(acq, NewestBy(acq, read_ts));
 	if (status1 & MAX30102_INT_A_FULL)
 		return taken >= MAX30102_FIFO_DEPTH / 2;
 	if (!acq->stopping || !Sampling(acq))
@@ -383,7 +392,8 @@ void mxrt_acq_burst(mxrt_acq *acq, const mxrt_u8 *buf, mxrt_u32 n, mxrt_u8 statu
 	const bool look_failed = rolled == MXRT_ACQ_ROLLED_UNKNOWN;
 	if (look_failed)
 		rolled = 0;
-	const mxrt_acq_anchor a = mxrt_acq_choose_anchor(acq, n, status1, FifoPtr::Get(ovf), rolled, irq_ts, read_ts);
+	const mxrt_acq_anchor a =
+		mxrt_acq_choose_anchor(acq, n, status1, FifoPtr::Get(ovf), rolled, irq_ts, NewestBy(acq, read_ts));
 	// Since the last burst's last pop FIFO_RD_PTR moved only by roll-overs: their count modulo 32,
 	// whatever OVF_COUNTER (saturated at 31) says.
 	const u32 gap_mod = acq->next_rd_known ? FifoPtr::Get(u8(rd - acq->next_rd)) : kGapUnknown;
@@ -440,8 +450,8 @@ static void Decode(mxrt_acq *acq, const mxrt_u8 *buf, mxrt_u32 n, mxrt_u32 ovf, 
 			// ... the roll-overs before the last burst's first pop, whose look failed: held off
 			// for a FIFO of periods or more, they wrapped the pointer. The last burst was stamped
 			// early by them, so the time since its last record, less what this burst counts
-			// otherwise, says how many FIFOs. Not in a drain: its newest sample is placed at
-			// the read, but the chip stopped at the shutdown before it.
+			// otherwise, says how many FIFOs. Not in a drain, where the shutdown's time may be
+			// unknown (mxrt_acq_stopping): the pointer's count modulo 32 stands.
 			if (before != 0 && !acq->stopping)
 				unseen = NearestFifo(unseen, lost_by_time > ovf + rolled ? lost_by_time - ovf - rolled : 0);
 			if (unseen > 0)

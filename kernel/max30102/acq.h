@@ -108,6 +108,7 @@ struct mxrt_acq {
 	mxrt_u32 undrained;  /* OFF, but a system suspend could not read the FIFO out: the next
 			      * configuration does (mxrt_acq_drain_needed) */
 	mxrt_u32 stopping;   /* the shutdown before a drain was written (mxrt_acq_stopping) */
+	mxrt_u64 stop_ts;    /* ... by then (0: not known): the chip took no sample after it */
 	mxrt_u32 drained;    /* ... and the FIFO read out since (mxrt_acq_drained) */
 	mxrt_u32 sampling;   /* STALE, but the chip still samples as configured: a re-initialisation
 			      * after a stuck bus (mxrt_bus_take_reinit) */
@@ -156,9 +157,12 @@ void mxrt_acq_started(struct mxrt_acq *acq, mxrt_u64 now) MXRT_NOEXCEPT;
  * The shutdown before a drain (mx_stop_locked) was written: it cleared every interrupt status
  * (DS p.17), A_FULL too, so the drain's mxrt_acq_unread tells a FIFO of exactly 32 from an empty
  * one by the time (else the configuration or shutdown after it would discard the 32 uncounted).
+ * @stop_ts: when the shutdown's write returned (0: not known). The chip took no sample after
+ * it, so the drain places its newest sample there, not at its own read, however much later that
+ * came (a held-off thread): what was lost, past OVF_COUNTER's 31, is counted from the time to it.
  * Until mxrt_acq_applied or mxrt_acq_suspended records what followed.
  */
-void mxrt_acq_stopping(struct mxrt_acq *acq) MXRT_NOEXCEPT;
+void mxrt_acq_stopping(struct mxrt_acq *acq, mxrt_u64 stop_ts) MXRT_NOEXCEPT;
 /*
  * The drain after the shutdown read the FIFO out (or had nothing to read): nothing of the decoder
  * is left in it, and none comes until a configuration starts sampling (mxrt_acq_applied,

@@ -662,7 +662,7 @@ static int mx_stop_locked(struct mx_dev *md)
 	err = mx_io(md, regmap_write(md->map, MAX30102_REG_MODE_CONFIG,
 				     mxrt_max30102_shutdown_value(&md->cfg)));
 	if (!err)
-		mxrt_acq_stopping(&md->acq); /* A_FULL is cleared: a full FIFO is told by the time */
+		mxrt_acq_stopping(&md->acq, ktime_get_ns()); /* A_FULL is cleared: a full FIFO is told by the time */
 	if (!err && mxrt_acq_drain_needed(&md->acq))
 		err = min(mx_read_fifo_locked(md, 0, &status), 0);
 	if (!err) /* nothing of ours is left: a retry after failed writes does not drain again */

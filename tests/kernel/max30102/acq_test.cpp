@@ -213,7 +213,7 @@ TEST(Max30102Fifo, FullOrEmptyDecision) {
 	mxrt_acq_decode(&acq, buf.data(), 1, 0, 0, 0, 1'000'000'000, 0, r);
 	EXPECT_EQ(mxrt_acq_unread(&acq, 0, 9, 0, 9, 1'000'000'000 + 32 * 10 * kMs), 0u)
 		<< "not in a drain: an exactly full FIFO overflows next and is counted";
-	mxrt_acq_stopping(&acq);
+	mxrt_acq_stopping(&acq, 0);
 	EXPECT_EQ(mxrt_acq_unread(&acq, 0, 9, 0, 9, 1'000'000'000 + 15 * 10 * kMs), 0u) << "15 periods: empty";
 	EXPECT_EQ(mxrt_acq_unread(&acq, 0, 9, 0, 9, 1'000'000'000 + 16 * 10 * kMs), 32u) << "16: full";
 	EXPECT_EQ(mxrt_acq_unread(&acq, 0, 9, 0, 9, 1'000'000'000 + 47 * 10 * kMs), 32u);
@@ -221,7 +221,7 @@ TEST(Max30102Fifo, FullOrEmptyDecision) {
 		<< "would have overflowed: the chip was not sampling";
 	EXPECT_EQ(mxrt_acq_unread(&acq, 0, 12, 0, 9, 1'000'000'000 + 32 * 10 * kMs), 3u) << "pointers first";
 	EXPECT_EQ(mxrt_acq_applied(&acq, &c, -MXRT_EIO), -MXRT_EIO);
-	mxrt_acq_stopping(&acq);
+	mxrt_acq_stopping(&acq, 0);
 	EXPECT_EQ(mxrt_acq_unread(&acq, 0, 9, 0, 9, 1'000'000'000 + 32 * 10 * kMs), 0u) << "STALE: unknown";
 }
 
@@ -720,7 +720,7 @@ protected:
 			mxrt_acq_status_seen(&acq_, Read(MAX30102_REG_INT_STATUS1, 1, now)[0]);
 		const int err = Write(MAX30102_REG_MODE_CONFIG, mxrt_max30102_shutdown_value(&c_), now);
 		if (err == 0)
-			mxrt_acq_stopping(&acq_);
+			mxrt_acq_stopping(&acq_, now);
 		return err;
 	}
 	// mx_read_fifo_locked: the samples decoded into recs_ (0 if the chip was found reset);
@@ -846,6 +846,26 @@ TEST_F(Max30102PowerCycle, DrainTellsAnExactlyFullFifoFromAnEmptyOne) {
 	ASSERT_EQ(Acquire(kT0 + 1200 * kMs, &status), 20);
 	EXPECT_EQ(Stop(kT0 + 1201 * kMs), 0);
 	EXPECT_EQ(Acquire(kT0 + 1202 * kMs, &status), 0);
+}
+
+// The drain after a shutdown places its newest sample at the shutdown, not at its own read: the
+// chip stopped there. A thread held off before the shutdown (40 rolled over, OVF_COUNTER at 31)
+// and again before the drain: from the read's time, the time since the last record picked one
+// FIFO too many once the drain came 17 periods or more after the shutdown (72 lost for 40), and
+// every drained sample was stamped that much late.
+TEST_F(Max30102PowerCycle, ADrainLongAfterTheShutdownCountsAndStampsByTheShutdown) {
+	for (const uint64_t late : {1u, 16u, 17u, 20u, 100u}) {
+		SCOPED_TRACE("the drain " + std::to_string(late) + " periods after the shutdown");
+		ASSERT_NO_FATAL_FAILURE(StartNextRamp());
+		uint8_t status;
+		ASSERT_EQ(Acquire(Taken(17) + kMs, &status, Taken(17)), 17);
+		ASSERT_EQ(Stop(Taken(89) + kMs), 0); // 18..89 taken: the newest 32 kept, 40 rolled over
+		ASSERT_EQ(mxrt_sim_peek(sim_, MAX30102_REG_OVF_COUNTER), 31);
+		ASSERT_EQ(Acquire(Taken(89) + late * acq_.period_ns + kMs / 10, &status), 32);
+		EXPECT_EQ(recs_[0].lost, 40u);
+		EXPECT_EQ(recs_.back().red, 89u);
+		ExpectRecordsTrue();
+	}
 }
 
 // The chip's A_FULL interrupt on time, the thread that reads the FIFO late: the FIFO rolls over
@@ -1340,7 +1360,7 @@ TEST(Max30102Acq, RollOverIsLookedForOnlyWhenTheTimeAllowsIt) {
 	EXPECT_TRUE(mxrt_acq_roll_possible(&acq, 32, t, t));
 	EXPECT_FALSE(mxrt_acq_roll_possible(&acq, 0, t, t + 1000 * kMs));
 	EXPECT_FALSE(mxrt_acq_roll_possible(&acq, 33, t, t)) << "no such burst";
-	mxrt_acq_stopping(&acq);
+	mxrt_acq_stopping(&acq, 0);
 	EXPECT_FALSE(mxrt_acq_roll_possible(&acq, 32, t, t + 1000 * kMs)) << "the shutdown stopped sampling";
 	// the count: FIFO_RD_PTR beyond the pops, less what OVF_COUNTER holds since the last pop;
 	// (n, rd, wr_after, ovf_after, rd_after): 17 read from rd 3, so WR was at 20 then
