@@ -185,14 +185,23 @@ install-files: tools dtbo $(BUILD)/mxrtd.service
 # depmod); /etc/mxrtd/mxrtd.toml stays, it is the user's. Every tool's name, whether or not this
 # make would build it: mxrt-contention installed while there was BTF stays installed when uninstall
 # runs without (another HOME under sudo, the setup cache gone).
+# A file that a Debian package owns stays, with a note: the two ways mixed (the -dkms package owns
+# /etc/modprobe.d/mxrt-max30102.conf; with PREFIX=/usr the tools are mxrt-max30102's), and removing
+# it would break that package. OWNER_QUERY answers for the path without DESTDIR: dpkg-query -S,
+# not asked for a staged uninstall (DESTDIR) unless given.
 MODULE_NAMES := mxrt_watchdog mxrt_watchdog_demo mxrt_max30102 mxrt_max30102_sim mxrt_lat
+UNINSTALL_FILES = $(addprefix $(PREFIX)/bin/,$(TOOL_NAMES)) $(OVERLAYDIR)/mxrt-max30102-rpi.dtbo \
+	/etc/modprobe.d/mxrt-max30102.conf $(UNITDIR)/mxrtd.service
+OWNER_QUERY ?= $(if $(DESTDIR),,dpkg-query -S)
 uninstall:
 	@test -n "$(KRELEASE)" || { echo "error: no kernel release in $(KDIR) (set KDIR as for make install)" >&2; exit 1; }
 	rm -f $(foreach m,$(MODULE_NAMES),$(DESTDIR)/lib/modules/$(KRELEASE)/updates/$(m).ko*)
 	$(if $(DESTDIR),,depmod -a $(KRELEASE))
-	rm -f $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(TOOL_NAMES))
-	rm -f $(DESTDIR)$(OVERLAYDIR)/mxrt-max30102-rpi.dtbo $(DESTDIR)/etc/modprobe.d/mxrt-max30102.conf \
-		$(DESTDIR)$(UNITDIR)/mxrtd.service
+	@for f in $(UNINSTALL_FILES); do \
+		if [ -n "$(OWNER_QUERY)" ] && owner=$$($(OWNER_QUERY) "$$f" 2>/dev/null); then \
+			echo "uninstall: $$f belongs to the Debian package $${owner%%:*}: left (apt remove it to remove it)"; \
+		else echo "rm -f $(DESTDIR)$$f"; rm -f "$(DESTDIR)$$f"; fi; \
+	done
 
 # DKMS (docs/install.md): the source tree DKMS builds from, /usr/src/mxrt-max30102-<version>/ (the
 # version is debian/changelog's), with dkms.conf; `make dkms` (as root, on the target) installs it,

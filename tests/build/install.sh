@@ -93,6 +93,21 @@ make --no-print-directory uninstall FLAVOUR=$flavour KDIR="$kdir" CROSS_COMPILE=
 left=$(cd "$stage" && find . -type f ! -path "./lib/modules/$release/modules.*" | sed 's|^\./||')
 if [ "$left" = etc/mxrtd/mxrtd.toml ]; then res PASS uninstall "only etc/mxrtd/mxrtd.toml is left"
 else res FAIL uninstall "left: $(tr '\n' ' ' <<<"$left")"; fi
+# ... but not a file a Debian package owns (the -dkms package's modprobe.d file, installed too):
+# a stand-in for dpkg-query -S says the package owns it; everything else goes (it used to go too)
+mkdir -p "$stage/etc/modprobe.d" "$stage/usr/local/bin"
+touch "$stage/etc/modprobe.d/mxrt-max30102.conf" "$stage/usr/local/bin/mxrtd"
+owner_query="$stage/owner-query"
+printf '#!/bin/sh\n[ "$1" = /etc/modprobe.d/mxrt-max30102.conf ] && { echo "mxrt-max30102-dkms: $1"; exit 0; }\nexit 1\n' \
+	>"$owner_query"
+chmod +x "$owner_query"
+out=$(make --no-print-directory uninstall FLAVOUR=$flavour KDIR="$kdir" CROSS_COMPILE=aarch64-linux-gnu- DESTDIR="$stage" \
+	OWNER_QUERY="$owner_query" 2>&1)
+if [ -e "$stage/etc/modprobe.d/mxrt-max30102.conf" ] && [ ! -e "$stage/usr/local/bin/mxrtd" ] &&
+	grep -q '^uninstall: /etc/modprobe.d/mxrt-max30102.conf belongs to the Debian package mxrt-max30102-dkms: left' <<<"$out"; then
+	res PASS uninstall-leaves-package-files "the -dkms package's modprobe.d file stays, with a note"
+else res FAIL uninstall-leaves-package-files "$(tail -c 400 <<<"$out")"; fi
+rm -f "$owner_query" "$stage/etc/modprobe.d/mxrt-max30102.conf"
 
 # Debian 12's own 6.1 kernel (the one a Debian Pi boots): its headers' include/config/kernel.release
 # says "6.1.192", not the 6.1.0-N-arm64 that names /lib/modules; depmod after make install failed
@@ -121,7 +136,7 @@ else res FAIL no-btf-builds-the-rest "$(head -c 300 <<<"$plan")"; fi
 # make uninstall removes mxrt-contention also where this make would not build it (no BTF now: root's
 # HOME under sudo has no setup cache, or the cache is gone), when an earlier make install put it there
 plan=$(make --no-print-directory -n uninstall FLAVOUR=$flavour KDIR="$kdir" DESTDIR=/stage CONTENTION_BTF= 2>&1)
-if grep -q ' /stage/usr/local/bin/mxrt-contention\b' <<<"$plan"; then res PASS uninstall-without-btf
+if grep -q ' /usr/local/bin/mxrt-contention\b' <<<"$plan"; then res PASS uninstall-without-btf
 else res FAIL uninstall-without-btf "$(grep '/bin/' <<<"$plan" | head -c 300)"; fi
 echo "install: $p passed, $f failed"
 [ "$f" -eq 0 ]
