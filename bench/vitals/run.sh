@@ -60,8 +60,9 @@ if [ -d "$data" ]; then
 	# exit 1: a file could not be read (said on stderr; it is scored as a file without a value)
 	"$eval_bin" "$data"/*.csv >"$tmp/rec" || [ $? = 1 ]
 	"$eval_bin" --fit "$data"/*.csv >"$tmp/fit" || [ $? = 1 ]
-	spo2=$(sed -n 's/^spo2: .* MAE=\([0-9.]*\) %.*/\1/p' "$tmp/rec")
-	hr=$(sed -n 's/^hr: .* MAE=\([0-9.]*\) bpm.*/\1/p' "$tmp/rec")
+	# "-": nothing scored (said as such, not as 0.00)
+	spo2=$(sed -n 's/^spo2: .* MAE=\([0-9.]*\|-\) %.*/\1/p' "$tmp/rec")
+	hr=$(sed -n 's/^hr: .* MAE=\([0-9.]*\|-\) bpm.*/\1/p' "$tmp/rec")
 	novalue=$(sed -n 's/^spo2: .* no_value=\([0-9]*\) .*/\1/p' "$tmp/rec")
 	loo=$(sed -n 's/^leave-one-out through a = [0-9.]*: MAE=\([0-9.]*\) %.*/\1/p' "$tmp/fit")
 	# hr_vs_own_pulse, own_pulse_vs_ref: the HR error split into the estimator's and the references'

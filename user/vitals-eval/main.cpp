@@ -30,6 +30,7 @@
 #include <sstream>
 #include <string>
 #include <vector>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -255,8 +256,32 @@ mode_t CurrentUmask() {
 	return m;
 }
 
-bool CopyOut(const std::filesystem::path &from, const std::string &to) {
+// All of @from into @fd. false with *err set (0: a read error, "write error").
+bool CopyInto(const std::filesystem::path &from, int fd, int *err) {
 	std::ifstream in(from, std::ios::binary);
+	char buf[1 << 16];
+	*err = 0;
+	if (!in) {
+		*err = errno;
+		return false;
+	}
+	while (in) {
+		in.read(buf, sizeof(buf));
+		for (std::streamsize done = 0, n = in.gcount(); done < n;) {
+			const ssize_t w = write(fd, buf + done, size_t(n - done));
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0) {
+				*err = w < 0 ? errno : EIO;
+				return false;
+			}
+			done += w;
+		}
+	}
+	return !in.bad();
+}
+
+bool CopyOut(const std::filesystem::path &from, const std::string &to) {
 	std::fflush(stdout); // --plot /dev/stdout: after what was printed
 	struct stat st;
 	const bool exists = stat(to.c_str(), &st) == 0;
@@ -270,40 +295,41 @@ bool CopyOut(const std::filesystem::path &from, const std::string &to) {
 		}
 		tmp = target + ".tmp-XXXXXX";
 	}
-	errno = 0;
-	std::ofstream out;
-	if (!tmp.empty()) {
-		// a name of its own, made with O_EXCL (mkstemp): a predictable one (".tmp-<pid>")
-		// truncated whatever was there, or followed a symlink planted in a shared directory
-		const int fd = mkstemp(tmp.data());
+	int err = 0;
+	// A name of its own, made with O_EXCL (mkstemp), and written through that descriptor: a
+	// predictable one (".tmp-<pid>") truncated whatever was there, or followed a symlink planted
+	// in a shared directory. The mode comes last, so that a read-only old PNG is replaced too.
+	const int tfd = tmp.empty() ? -1 : mkstemp(tmp.data());
+	if (tfd >= 0) {
+		bool ok = CopyInto(from, tfd, &err);
+		if (ok && fchmod(tfd, exists ? st.st_mode & 07777 : 0666 & ~CurrentUmask()) != 0) {
+			err = errno;
+			ok = false;
+		}
+		if (close(tfd) != 0 && ok) {
+			err = errno;
+			ok = false;
+		}
+		if (ok && std::rename(tmp.c_str(), target.c_str()) == 0)
+			return true;
+		if (ok)
+			err = errno;
+		std::remove(tmp.c_str());
+	} else {
+		// anything but a regular file (/dev/stdout, a pipe), or no file can be made beside it
+		const int fd = open(to.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
 		if (fd < 0) {
-			tmp.clear(); // no file beside it: write to it
+			err = errno;
 		} else {
-			if (fchmod(fd, exists ? st.st_mode & 07777 : 0666 & ~CurrentUmask()) != 0 ||
-			    (out.open(tmp, std::ios::binary | std::ios::trunc), !out)) {
-				close(fd);
-				std::remove(tmp.c_str());
-				tmp.clear();
-			} else {
-				close(fd);
+			bool ok = CopyInto(from, fd, &err);
+			if (close(fd) != 0 && ok) {
+				err = errno;
+				ok = false;
 			}
+			if (ok)
+				return true;
 		}
 	}
-	if (tmp.empty()) {
-		errno = 0;
-		out.open(to, std::ios::binary | std::ios::trunc);
-	}
-	if (in && out) {
-		out << in.rdbuf();
-		out.close();
-	}
-	int err = errno;
-	if (in && out && !tmp.empty() && std::rename(tmp.c_str(), target.c_str()) != 0)
-		err = errno;
-	else if (in && out)
-		return true;
-	if (!tmp.empty())
-		std::remove(tmp.c_str());
 	std::fprintf(stderr, "mxrt-vitals-eval: --plot %s: %s\n", to.c_str(), err ? std::strerror(err) : "write error");
 	return false;
 }
