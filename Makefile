@@ -200,7 +200,7 @@ uninstall:
 	@for f in $(UNINSTALL_FILES); do \
 		if [ -n "$(OWNER_QUERY)" ] && owner=$$($(OWNER_QUERY) "$$f" 2>/dev/null); then \
 			echo "uninstall: $$f belongs to the Debian package $${owner%%:*}: left (apt remove it to remove it)"; \
-		else echo "rm -f $(DESTDIR)$$f"; rm -f "$(DESTDIR)$$f"; fi; \
+		else echo "rm -f $(DESTDIR)$$f"; rm -f "$(DESTDIR)$$f" || exit 1; fi; \
 	done
 
 # DKMS (docs/install.md): the source tree DKMS builds from, /usr/src/mxrt-max30102-<version>/ (the
