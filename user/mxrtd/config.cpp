@@ -478,7 +478,12 @@ bool LoadTomlFile(const std::string &path, Config *c, std::string *err) {
 	// something else (settings missing fall back to their defaults). Refused instead: the size
 	// or the modification time changed, or the read ended early.
 	struct stat after;
-	const bool changed = fstat(fd, &after) != 0 || got != text.size() || after.st_size != st.st_size ||
+	if (fstat(fd, &after) != 0) {
+		*err = path + ": " + std::strerror(errno);
+		close(fd);
+		return false;
+	}
+	const bool changed = got != text.size() || after.st_size != st.st_size ||
 			     after.st_mtim.tv_sec != st.st_mtim.tv_sec || after.st_mtim.tv_nsec != st.st_mtim.tv_nsec;
 	close(fd);
 	if (changed) {
