@@ -972,7 +972,11 @@ static void mx_deadline_arm(struct mx_deadline *w, u64 deadline)
 
 /*
  * After the wait: @err is what the interruptible wait returned (0: got it). Returns 0,
- * -ETIMEDOUT (the deadline ended the wait) or -EINTR (a real signal did).
+ * -ETIMEDOUT (the deadline ended the wait), -EINTR (a real signal did) or -ERESTARTSYS (a
+ * notification without a signal did: TIF_NOTIFY_SIGNAL, set for io_uring's task work or a
+ * livepatch transition, which signal_pending() counts too; the call is restarted once it is
+ * handled on the way out, as the kernel's own interruptible waits are, with a fresh timeout).
+ * task_sigpending(), not signal_pending(), tells a real signal (or the freezer) from those.
  */
 static int mx_deadline_disarm(struct mx_deadline *w, int err)
 {
@@ -983,16 +987,19 @@ static int mx_deadline_disarm(struct mx_deadline *w, int err)
 		spin_lock_irq(&current->sighand->siglock);
 		recalc_sigpending();
 		spin_unlock_irq(&current->sighand->siglock);
-		if (err && !signal_pending(current))
+		if (err && !task_sigpending(current))
 			return -ETIMEDOUT;
 	}
+	if (err && !task_sigpending(current))
+		return -ERESTARTSYS;
 	return err ? -EINTR : 0;
 }
 
 /*
  * md->lock, waiting until @deadline (CLOCK_MONOTONIC ns) at most. Process context, no other lock
  * of this driver held but md->test_sem. Returns 0 with md->lock held, -ETIMEDOUT
- * (not held: the deadline passed first, or had passed), -EINTR (not held: a signal).
+ * (not held: the deadline passed first, or had passed), -EINTR (not held: a signal),
+ * -ERESTARTSYS (not held: a notification without a signal, mx_deadline_disarm).
  */
 static int mx_lock_until(struct mx_dev *md, u64 deadline)
 {
@@ -1553,8 +1560,9 @@ static void mx_temp_unlock(struct mx_dev *md, u64 deadline)
 
 /*
  * The die temperature in m°C. Each step takes md->lock by @deadline (MX_NO_DEADLINE: waits):
- * -ETIMEDOUT or -EINTR from an ioctl caller's wait, a bus error, or -ETIMEDOUT if the chip never
- * finishes the conversion. A conversion that was started stays harmless (TEMP_EN clears itself).
+ * -ETIMEDOUT, -EINTR or -ERESTARTSYS from an ioctl caller's wait, a bus error, or -ETIMEDOUT if
+ * the chip never finishes the conversion. A conversion that was started stays harmless (TEMP_EN
+ * clears itself).
  */
 static int mx_read_temp(struct mx_dev *md, long *millic, u64 deadline)
 {
@@ -1716,7 +1724,7 @@ static int mx_ioc_temp(struct mx_dev *md, struct mxrt_max30102_ioc_temp *t, u64 
 /*
  * The file's reader lock for an ioctl, by @deadline as mx_lock_until: a read() holds it across its
  * copy to user space, which a page fault can hold up for as long as user space likes (a FUSE or
- * userfaultfd mapping). 0 with mf->lock held, -ETIMEDOUT, -EINTR.
+ * userfaultfd mapping). 0 with mf->lock held, -ETIMEDOUT, -EINTR, -ERESTARTSYS.
  */
 static int mx_file_lock_until(struct mx_file *mf, u64 deadline)
 {

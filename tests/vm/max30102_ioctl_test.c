@@ -16,8 +16,10 @@
  *        mxrt-max30102-ioctl-test timeout DEV TEST_HOLD
  *          with the device lock held (sleeping) through debugfs TEST_HOLD (test_hooks=1): a 100 ms timeout
  *          ends in ETIMEDOUT after at least 100 ms with nothing changed, timeout 0 never waits,
- *          a signal ends the wait with EINTR, and no signal state is left behind; test_hold
- *          itself says EFAULT for a command it cannot read, EINVAL for one too long.
+ *          a signal ends the wait with EINTR, and no signal state is left behind; a wake-up
+ *          without a signal (io_uring's task work, TIF_NOTIFY_SIGNAL) restarts the wait, which
+ *          then gets the lock (a "skip" line without io_uring); test_hold itself says EFAULT
+ *          for a command it cannot read, EINVAL for one too long.
  *        mxrt-max30102-ioctl-test unbound DEV UNBIND CLIENT
  *          opens DEV, unbinds the device (CLIENT written to the driver's UNBIND file) and calls
  *          ioctls on the open file: each must fail with ENODEV.
@@ -57,6 +59,7 @@
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/io_uring.h>
 #include <linux/userfaultfd.h>
 #include <poll.h>
 
@@ -511,6 +514,101 @@ static int wait_holding(void)
 	return -1;
 }
 
+/*
+ * io_uring's task work, without a signal: a read of an empty pipe submitted on a ring made
+ * without COOP_TASKRUN or DEFER_TASKRUN waits by poll; when the pipe is written its completion is
+ * queued as task work for this thread with TWA_SIGNAL, which sets TIF_NOTIFY_SIGNAL and wakes it
+ * from an interruptible wait. Raw system calls: the guests' static C programs have no liburing.
+ */
+static int notify_ring = -1, notify_pipe[2] = {-1, -1};
+
+static void *notify_writer(void *arg)
+{
+	(void)arg;
+	usleep(200 * 1000); /* while the call waits for the lock */
+	return (void *)(intptr_t)(write(notify_pipe[1], "x", 1) == 1 ? 0 : errno);
+}
+
+/* 0 with a read of notify_pipe[0] submitted on notify_ring, or an errno (ENOSYS, EPERM: none) */
+static int notify_submit(char *buf, unsigned **cq_tail)
+{
+	struct io_uring_params p;
+	struct io_uring_sqe *sqes;
+	unsigned *tail, *array, mask, t;
+	size_t sq_len, cq_len;
+	char *sq, *cq;
+
+	memset(&p, 0, sizeof(p));
+	notify_ring = (int)syscall(__NR_io_uring_setup, 4, &p);
+	if (notify_ring < 0 || pipe(notify_pipe) != 0)
+		return errno;
+	sq_len = p.sq_off.array + p.sq_entries * sizeof(unsigned);
+	cq_len = p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe);
+	sq = mmap(NULL, sq_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, notify_ring, IORING_OFF_SQ_RING);
+	cq = mmap(NULL, cq_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, notify_ring, IORING_OFF_CQ_RING);
+	sqes = mmap(NULL, p.sq_entries * sizeof(*sqes), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, notify_ring,
+		    IORING_OFF_SQES);
+	if (sq == MAP_FAILED || cq == MAP_FAILED || sqes == MAP_FAILED)
+		return errno;
+	tail = (unsigned *)(sq + p.sq_off.tail);
+	array = (unsigned *)(sq + p.sq_off.array);
+	mask = *(unsigned *)(sq + p.sq_off.ring_mask);
+	t = *tail;
+	memset(&sqes[t & mask], 0, sizeof(sqes[0]));
+	sqes[t & mask].opcode = IORING_OP_READ;
+	sqes[t & mask].fd = notify_pipe[0];
+	sqes[t & mask].addr = (uint64_t)(uintptr_t)buf;
+	sqes[t & mask].len = 1;
+	array[t & mask] = t & mask;
+	__atomic_store_n(tail, t + 1, __ATOMIC_RELEASE);
+	if (syscall(__NR_io_uring_enter, notify_ring, 1, 0, 0, NULL, 0) != 1)
+		return errno;
+	*cq_tail = (unsigned *)(cq + p.cq_off.tail);
+	return 0;
+}
+
+static void notify_test(int fd)
+{
+	static const char name[] = "notification-without-signal-restarts";
+	struct mxrt_max30102_ioc_config now;
+	unsigned *cq_tail = NULL;
+	pthread_t h, w;
+	uint32_t ms = 5000;
+	uint64_t t0, took;
+	char buf[1];
+	int err;
+
+	err = notify_submit(buf, &cq_tail);
+	if (err == ENOSYS || err == EPERM) {
+		printf("skip %s io_uring: %s (not in this kernel, or kernel.io_uring_disabled)\n", name, ename(err));
+		return;
+	}
+	if (err) {
+		result(0, name, "setup: io_uring, pipe or mmap: %s", ename(err));
+		return;
+	}
+	pthread_create(&h, NULL, holder, "sleep 800");
+	if (wait_holding()) {
+		result(0, name, "test_hold never held the lock");
+		return;
+	}
+	call(fd, MXRT_MAX30102_IOC_SET_LOCK_TIMEOUT, &ms);
+	pthread_create(&w, NULL, notify_writer, NULL);
+	t0 = now_ns();
+	err = get_config(fd, &now);
+	took = (now_ns() - t0) / 1000000;
+	pthread_join(w, NULL);
+	pthread_join(h, NULL);
+	/* the completion was posted: the task work ran (on the way out of the interrupted call) */
+	result(err == 0 && took >= 500 && __atomic_load_n(cq_tail, __ATOMIC_ACQUIRE) == 1, name,
+	       "GET_CONFIG behind an 800 ms hold, io_uring task work for this thread at 200 ms: %s after %llu ms, "
+	       "completions %u (want ok once the hold ended, and 1)",
+	       ename(err), (unsigned long long)took, __atomic_load_n(cq_tail, __ATOMIC_ACQUIRE));
+	close(notify_pipe[0]);
+	close(notify_pipe[1]);
+	close(notify_ring);
+}
+
 static volatile sig_atomic_t usr1_seen;
 
 static void on_usr1(int sig)
@@ -636,6 +734,11 @@ static int timeout_test(const char *dev, const char *hold)
 	err = get_config(fd, &now);
 	pthread_join(h, NULL);
 	result(!err && same_config(&now, &saved), "wait-then-succeed", "errno=%s", ename(err));
+
+	/* 4. a wake-up without a signal: io_uring's task work (TWA_SIGNAL) sets TIF_NOTIFY_SIGNAL,
+	 * which ends an interruptible wait as a signal would. The call is restarted (the kernel's
+	 * own waits are) and gets the lock when the hold ends; it used to fail with EINTR. */
+	notify_test(fd);
 	close(fd);
 	return failures ? 1 : 0;
 }
