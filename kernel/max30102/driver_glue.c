@@ -935,7 +935,8 @@ static int mx_thread_fn(void *data)
  * freezer.c). The waiter then cancels the timer (hrtimer_cancel waits for a running callback, so
  * nothing sets the flag again) and recomputes the flag from its real pending signals under its
  * siglock with recalc_sigpending(), so no signal is ever seen by user space; a real signal that
- * came meanwhile keeps the flag and the call fails with -EINTR. HARD mode: the callback only sets
+ * came meanwhile keeps the flag (the call fails with EINTR once its handler ran:
+ * mx_deadline_disarm; a notification alone does not end the wait: mx_deadline_notified). HARD mode: the callback only sets
  * a bit atomically and wakes a task, both fine in hard-IRQ context, and on PREEMPT_RT a soft timer
  * would expire in ksoftirqd (SCHED_OTHER), which any real-time task on that CPU could starve past
  * the deadline. Not bounded: while the holder runs on another CPU the waiter spins on it and
@@ -947,7 +948,8 @@ static int mx_thread_fn(void *data)
 struct mx_deadline {
 	struct hrtimer timer;
 	struct task_struct *task;
-	bool fired; /* WRITE_ONCE in the callback, READ_ONCE after hrtimer_cancel */
+	bool fired;    /* WRITE_ONCE in the callback, READ_ONCE after hrtimer_cancel */
+	bool notified; /* TIF_NOTIFY_SIGNAL was taken off to go on waiting: put back at the end */
 };
 
 static enum hrtimer_restart mx_deadline_fire(struct hrtimer *t)
@@ -965,18 +967,36 @@ static void mx_deadline_arm(struct mx_deadline *w, u64 deadline)
 {
 	w->task = current;
 	w->fired = false;
+	w->notified = false;
 	hrtimer_init_on_stack(&w->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_HARD);
 	w->timer.function = mx_deadline_fire;
 	hrtimer_start(&w->timer, ns_to_ktime(deadline), HRTIMER_MODE_ABS_HARD);
 }
 
 /*
+ * Whether an interruptible wait that ended with @err should go on: it was ended by a notification
+ * alone (TIF_NOTIFY_SIGNAL: io_uring's task work, a livepatch transition, which signal_pending()
+ * counts too), neither by a signal (TIF_SIGPENDING: also a stop, ptrace, the freezer) nor by the
+ * deadline. The flag is then taken off for the rest of the wait and put back by
+ * mx_deadline_disarm, so that the task work runs when the call returns, as after an
+ * uninterruptible wait. Ending the call instead gave EINTR without a signal, and restarting it
+ * would start the timeout again at every notification (a ring's timer can come more often).
+ */
+static bool mx_deadline_notified(struct mx_deadline *w, int err)
+{
+	if (!err || READ_ONCE(w->fired) || task_sigpending(current) || !test_thread_flag(TIF_NOTIFY_SIGNAL))
+		return false;
+	clear_thread_flag(TIF_NOTIFY_SIGNAL);
+	smp_mb__after_atomic(); /* as clear_notify_signal(): before the wait looks again */
+	w->notified = true;
+	return true;
+}
+
+/*
  * After the wait: @err is what the interruptible wait returned (0: got it). Returns 0,
- * -ETIMEDOUT (the deadline ended the wait), -EINTR (a real signal did) or -ERESTARTSYS (a
- * notification without a signal did: TIF_NOTIFY_SIGNAL, set for io_uring's task work or a
- * livepatch transition, which signal_pending() counts too; the call is restarted once it is
- * handled on the way out, as the kernel's own interruptible waits are, with a fresh timeout).
- * task_sigpending(), not signal_pending(), tells a real signal (or the freezer) from those.
+ * -ETIMEDOUT (the deadline ended the wait) or -ERESTARTNOHAND (a signal did: EINTR once its
+ * handler has run; without one to run, a stop and continue, ptrace or the freezer, the call is
+ * restarted, with a fresh timeout, as the kernel's own waits are).
  */
 static int mx_deadline_disarm(struct mx_deadline *w, int err)
 {
@@ -987,19 +1007,19 @@ static int mx_deadline_disarm(struct mx_deadline *w, int err)
 		spin_lock_irq(&current->sighand->siglock);
 		recalc_sigpending();
 		spin_unlock_irq(&current->sighand->siglock);
-		if (err && !task_sigpending(current))
-			return -ETIMEDOUT;
 	}
-	if (err && !task_sigpending(current))
-		return -ERESTARTSYS;
-	return err ? -EINTR : 0;
+	if (w->notified)
+		set_thread_flag(TIF_NOTIFY_SIGNAL); /* the task work runs on the way out */
+	if (!err)
+		return 0;
+	return READ_ONCE(w->fired) ? -ETIMEDOUT : -ERESTARTNOHAND;
 }
 
 /*
  * md->lock, waiting until @deadline (CLOCK_MONOTONIC ns) at most. Process context, no other lock
  * of this driver held but md->test_sem. Returns 0 with md->lock held, -ETIMEDOUT
- * (not held: the deadline passed first, or had passed), -EINTR (not held: a signal),
- * -ERESTARTSYS (not held: a notification without a signal, mx_deadline_disarm).
+ * (not held: the deadline passed first, or had passed), -ERESTARTNOHAND (not held: a signal,
+ * mx_deadline_disarm).
  */
 static int mx_lock_until(struct mx_dev *md, u64 deadline)
 {
@@ -1012,7 +1032,9 @@ static int mx_lock_until(struct mx_dev *md, u64 deadline)
 		return -ETIMEDOUT;
 	mx_deadline_arm(&w, deadline);
 	atomic_inc(&md->lock_waiters);
-	err = rt_mutex_lock_interruptible(&md->lock);
+	do {
+		err = rt_mutex_lock_interruptible(&md->lock);
+	} while (mx_deadline_notified(&w, err));
 	mx_lock_done_waiting(md, !err);
 	return mx_deadline_disarm(&w, err);
 }
@@ -1560,7 +1582,7 @@ static void mx_temp_unlock(struct mx_dev *md, u64 deadline)
 
 /*
  * The die temperature in m°C. Each step takes md->lock by @deadline (MX_NO_DEADLINE: waits):
- * -ETIMEDOUT, -EINTR or -ERESTARTSYS from an ioctl caller's wait, a bus error, or -ETIMEDOUT if
+ * -ETIMEDOUT or -ERESTARTNOHAND from an ioctl caller's wait, a bus error, or -ETIMEDOUT if
  * the chip never finishes the conversion. A conversion that was started stays harmless (TEMP_EN
  * clears itself).
  */
@@ -1724,18 +1746,22 @@ static int mx_ioc_temp(struct mx_dev *md, struct mxrt_max30102_ioc_temp *t, u64 
 /*
  * The file's reader lock for an ioctl, by @deadline as mx_lock_until: a read() holds it across its
  * copy to user space, which a page fault can hold up for as long as user space likes (a FUSE or
- * userfaultfd mapping). 0 with mf->lock held, -ETIMEDOUT, -EINTR, -ERESTARTSYS.
+ * userfaultfd mapping). 0 with mf->lock held, -ETIMEDOUT, -ERESTARTNOHAND.
  */
 static int mx_file_lock_until(struct mx_file *mf, u64 deadline)
 {
 	struct mx_deadline w;
+	int err;
 
 	if (mutex_trylock(&mf->lock))
 		return 0;
 	if (ktime_get_ns() >= deadline)
 		return -ETIMEDOUT;
 	mx_deadline_arm(&w, deadline);
-	return mx_deadline_disarm(&w, mutex_lock_interruptible(&mf->lock));
+	do {
+		err = mutex_lock_interruptible(&mf->lock);
+	} while (mx_deadline_notified(&w, err));
+	return mx_deadline_disarm(&w, err);
 }
 
 /*

@@ -127,8 +127,9 @@ struct mxrt_max30102_record {
  * FLUSH and GET_STATS also wait for the file's reader lock (a read() on the same file holds it
  * while it copies to user space); that wait and the device lock's together end by the same
  * timeout. The timeout, not O_NONBLOCK, says how long a command may wait: 0 never waits.
- * A signal ends the wait with EINTR (not restarted: the timeout would start again); a wake-up
- * without one (io_uring's task work, a livepatch transition) restarts the call. After the
+ * A signal whose handler runs ends the wait with EINTR (not restarted, even with SA_RESTART:
+ * the timeout would start again); a stop and continue, ptrace or the freezer restart the call;
+ * io_uring's task work does not end the wait (it runs when the call returns). After the
  * device is unbound every command fails with ENODEV.
  */
 #define MXRT_MAX30102_IOC_MAGIC 0xB9
