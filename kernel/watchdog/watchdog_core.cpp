@@ -182,7 +182,7 @@ public:
 			Result<Slot *> found = Lookup(wd);
 			if (!found.Ok()) {
 				err = found.ErrorCode();
-				removing_elsewhere = DyingLocked(wd);
+				removing_elsewhere = Find(wd, SlotState::kDying).Ok();
 			} else {
 				s = found.Value();
 				gen = TagGen(s->tag_.Load(MemoryOrder::kRelaxed));
@@ -434,23 +434,14 @@ private:
 		return &c->slots[index % kSlotsPerChunk];
 	}
 
-	// Whether @wd names a slot another remove() has marked dying and not yet freed.
-	bool DyingLocked(s64 wd) const MXRT_REQUIRES(table_mu_) {
-		const u64 raw = static_cast<u64>(wd);
-		const u64 gen = raw >> kIndexBits;
-		if (wd <= 0 || (raw & kIndexMask) == 0 || gen > kGenMask)
-			return false;
-		const u64 index = (raw & kIndexMask) - 1;
-		if (index >= u64{nchunks_.Load(MemoryOrder::kAcquire)} * kSlotsPerChunk)
-			return false;
-		return SlotAt(static_cast<u32>(index))->tag_.Load(MemoryOrder::kRelaxed) ==
-		       MakeTag(static_cast<u32>(gen), SlotState::kDying);
-	}
-
 	// Caller is inside an RCU read-side section (start/kick/cancel: see watchdog_core.h) or holds
 	// table_mu_.
 	// The live slot of a handle; -EINVAL for a malformed handle, -ENOENT for a stale one.
-	Result<Slot *> Lookup(s64 wd) const {
+	Result<Slot *> Lookup(s64 wd) const { return Find(wd, SlotState::kLive); }
+
+	// The slot of a handle if it is in @state (kDying: another remove() marked it and has not
+	// freed it yet); -EINVAL for a malformed handle, -ENOENT otherwise. Locking as Lookup.
+	Result<Slot *> Find(s64 wd, SlotState state) const {
 		if (wd <= 0)
 			return Error(-MXRT_EINVAL);
 		u64 raw = static_cast<u64>(wd);
@@ -461,7 +452,7 @@ private:
 		if (index >= u64{nchunks_.Load(MemoryOrder::kAcquire)} * kSlotsPerChunk)
 			return Error(-MXRT_ENOENT);
 		Slot *s = SlotAt(static_cast<u32>(index));
-		if (s->tag_.Load(MemoryOrder::kAcquire) != MakeTag(static_cast<u32>(gen), SlotState::kLive))
+		if (s->tag_.Load(MemoryOrder::kAcquire) != MakeTag(static_cast<u32>(gen), state))
 			return Error(-MXRT_ENOENT);
 		return s;
 	}
