@@ -193,6 +193,7 @@ struct Faults {
 	u64 part_id = MAX30102_PART_ID_VALUE;
 	u64 bus_khz = 0;              // 0: transfers take no time
 	u64 busy_ms = 0;              // the next FIFO_DATA read waits this long for the bus first
+	u64 late_us = 0, late_every = 0; // every late_every-th transfer returns late_us late
 };
 
 struct Counters {
@@ -582,6 +583,8 @@ public:
 			*bus_ns = MXRT_SIM_BUS_HANG;
 			return -MXRT_ETIMEDOUT;
 		}
+		if (faults_.late_every != 0 && ++late_count_ % faults_.late_every == 0)
+			*bus_ns += faults_.late_us * 1000;
 		for (int i = 0; i < n; i++) {
 			mxrt_sim_msg &m = msgs[i];
 			cnt_.xfer_bytes += m.len;
@@ -839,6 +842,7 @@ public:
 	s64 motion_offset_ = 0;
 	SignalParams sig_;
 	Faults faults_;
+	u64 late_count_ = 0; // transfers that reached the chip since late_every was set
 	Counters cnt_{};
 	Replay *replay_ = nullptr;
 	u64 replay_start_ = 0;
@@ -1203,6 +1207,11 @@ static const ControlWord kControls[] = {
 	// its pointer read and its FIFO read would. Once; the bus watchdog of a driver (400 ms by
 	// default) is not meant to fire for it.
 	{"busy_ms", 0, 1'000, false, false, MXRT_FAULT(busy_ms)},
+	// Every late_every-th transfer that reaches the chip (0: none) returns late_us after its wire
+	// time, what the chip sent latched at its start: an adapter whose completion interrupt, or
+	// whose caller's wake-up, came late. Up to 20 ms, what fsleep still sleeps with a timer.
+	{"late_us", 0, 20'000, false, false, MXRT_FAULT(late_us)},
+	{"late_every", 0, 1'000, false, false, [](Sim &s, s64 v, u64) { s.faults_.late_every = u64(v); s.late_count_ = 0; }},
 	{"power_on", 1, 1, false, false, [](Sim &s, s64, u64 now) { s.PowerOn(now); }, nullptr, true},
 };
 #undef MXRT_SIG
@@ -1291,10 +1300,11 @@ usize Sim::Show(char *buf, usize size) const {
 	if (upload_.result == UploadOutcome::Result::kRejected)
 		OUT(" errno=%d line=%u reason: %s", -upload_.err, upload_.line, upload_.why);
 	OUT("\nfaults: nak=%llu timeout=%llu hang=%llu recovery_fails=%llu storm=%llu lose_irq=%llu "
-	    "stuck_irq=%d overflow=%llu part_id=0x%02llx bus_khz=%llu fault_after=%llu busy_ms=%llu\n",
+	    "stuck_irq=%d overflow=%llu part_id=0x%02llx bus_khz=%llu fault_after=%llu late_us=%llu "
+	    "late_every=%llu busy_ms=%llu\n",
 	    faults_.nak, faults_.timeout, faults_.hang, faults_.recovery_fails, faults_.storm,
 	    faults_.lose_irq, faults_.stuck_irq ? 1 : 0, faults_.overflow, faults_.part_id, faults_.bus_khz,
-	    faults_.fault_after, faults_.busy_ms);
+	    faults_.fault_after, faults_.late_us, faults_.late_every, faults_.busy_ms);
 	OUT("counters: xfers=%llu xfer_bytes=%llu naks=%llu timeouts=%llu samples=%llu "
 	    "fifo_overflows=%llu irqs_raised=%llu irqs_lost=%llu irqs_storm=%llu rate_clamped=%llu "
 	    "empty_fifo_reads=%llu temp_conversions=%llu xfers_refused=%llu hangs=%llu "

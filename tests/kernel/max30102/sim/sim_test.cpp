@@ -545,6 +545,40 @@ TEST_F(SimTest, BusyFaultHoldsTheNextFifoReadOnly) {
 	EXPECT_EQ(Control("busy_ms=-1"), -MXRT_EINVAL);
 }
 
+// late_us/late_every: every N-th transfer that reaches the chip returns late, counted from when
+// late_every was set; what the chip sent is the same.
+TEST_F(SimTest, LateFaultDelaysEveryNthTransfer) {
+	ASSERT_EQ(Control("bus_khz=100"), 0);
+	uint8_t reg = MAX30102_REG_PART_ID, id = 0;
+	mxrt_sim_msg m[2] = {{MAX30102_I2C_ADDR, 0, 1, &reg}, {MAX30102_I2C_ADDR, MXRT_SIM_MSG_READ, 1, &id}};
+	const auto xfer = [&] {
+		mxrt_u64 bus = 0;
+		EXPECT_EQ(mxrt_sim_xfer(sim_, m, 2, kT0, &bus), 2);
+		EXPECT_EQ(id, MAX30102_PART_ID_VALUE);
+		return bus;
+	};
+	const mxrt_u64 wire = xfer(); // 2 + 9 * 2 + 2 + 9 * 2 bits at 100 kHz
+	EXPECT_EQ(wire, 400'000u);
+	xfer();
+	ASSERT_EQ(Control("late_us=12000 late_every=3"), 0);
+	EXPECT_NE(Show().find(" late_us=12000 late_every=3 "), std::string::npos) << Show();
+	EXPECT_EQ(xfer(), wire);
+	EXPECT_EQ(xfer(), wire);
+	EXPECT_EQ(xfer(), wire + 12'000'000u) << "the third since late_every was set";
+	EXPECT_EQ(xfer(), wire);
+	EXPECT_EQ(xfer(), wire);
+	EXPECT_EQ(xfer(), wire + 12'000'000u);
+	mxrt_sim_msg to_nobody = {0x50, 0, 1, &reg};
+	mxrt_u64 bus = 0;
+	EXPECT_EQ(mxrt_sim_xfer(sim_, &to_nobody, 1, kT0, &bus), -MXRT_ENXIO);
+	EXPECT_EQ(xfer(), wire) << "a transfer nobody answered does not count";
+	EXPECT_EQ(Control("late_us=20001"), -MXRT_EINVAL);
+	EXPECT_EQ(Control("late_every=1001"), -MXRT_EINVAL);
+	ASSERT_EQ(Control("late_every=0"), 0);
+	for (int i = 0; i < 4; i++)
+		EXPECT_EQ(xfer(), wire);
+}
+
 TEST_F(SimTest, OverflowFaultLosesExactlyWhatItSays) {
 	Config c;
 	Configure(c); // 100 Hz, rollover off
