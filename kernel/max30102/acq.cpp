@@ -164,6 +164,7 @@ void mxrt_acq_configure(mxrt_acq *acq, mxrt_u32 mode, mxrt_u32 sample_rate_hz, m
 	acq->next_rd = 0;  // the configuration writes clear the FIFO pointers
 	acq->next_rd_known = 1;
 	acq->rolled_pending = 0;
+	acq->latch_to = 0; // no burst of this configuration yet
 }
 
 int mxrt_acq_applied(mxrt_acq *acq, const mxrt_max30102_config *c, int err) noexcept {
@@ -187,15 +188,23 @@ int mxrt_acq_applied(mxrt_acq *acq, const mxrt_max30102_config *c, int err) noex
 
 void mxrt_acq_started(mxrt_acq *acq, mxrt_u64 now) noexcept { acq->start_ts = now; }
 
-void mxrt_acq_stopping(mxrt_acq *acq, mxrt_u64 stop_ts) noexcept {
+void mxrt_acq_stopping(mxrt_acq *acq, mxrt_u64 from_ts, mxrt_u64 to_ts) noexcept {
 	acq->stopping = 1;
-	acq->stop_ts = stop_ts;
+	acq->stop_from = from_ts;
+	acq->stop_to = to_ts;
 }
 
 // The time by which the newest sample a read finds was taken: the read's, or in the drain after a
-// shutdown the shutdown's, when that came first (the chip stopped there).
+// shutdown the shutdown's, when that came first (the chip stopped there). The middle of the
+// shutdown's write, when its start is known: the thread may have waited for the bus before the
+// chip took it or been woken late after it, and the middle is off by at most half of either.
 static u64 NewestBy(const mxrt_acq *acq, u64 read_ts) {
-	return acq->stopping && acq->stop_ts != 0 && read_ts > acq->stop_ts ? acq->stop_ts : read_ts;
+	if (!acq->stopping || acq->stop_to == 0)
+		return read_ts;
+	const u64 stop = acq->stop_from != 0 && acq->stop_from <= acq->stop_to
+				 ? acq->stop_from + (acq->stop_to - acq->stop_from) / 2
+				 : acq->stop_to;
+	return Min(read_ts, stop);
 }
 
 void mxrt_acq_drained(mxrt_acq *acq) noexcept { acq->drained = 1; }
@@ -299,9 +308,10 @@ static u64 NearestFifo(u64 count, u64 est) {
 		return count;
 	return count + (est - count + MAX30102_FIFO_DEPTH / 2 - 1) / MAX30102_FIFO_DEPTH * MAX30102_FIFO_DEPTH;
 }
+struct Taken;
 static void Decode(mxrt_acq *acq, const mxrt_u8 *buf, mxrt_u32 n, mxrt_u32 ovf, mxrt_u32 rolled,
 		   mxrt_u32 gap_mod, bool rolled_pending, mxrt_u32 anchor, mxrt_u64 anchor_ts,
-		   int anchor_is_irq, mxrt_max30102_record *out);
+		   int anchor_is_irq, const Taken *between, mxrt_max30102_record *out);
 
 // The chip's clock may run fast by a few percent: a period as short as 15/16 of the nominal one is
 // assumed wherever a count of samples taken must not be underestimated.
@@ -317,29 +327,71 @@ int mxrt_acq_roll_possible(const mxrt_acq *acq, mxrt_u32 n, mxrt_u64 look_ts, mx
 	return elapsed * 16 > (free - 1) * 15 * acq->period_ns;
 }
 
-mxrt_u32 mxrt_acq_rolled(const mxrt_acq *acq, mxrt_u32 n, mxrt_u8 rd, mxrt_u8 wr_after, mxrt_u8 ovf_after,
-			 mxrt_u8 rd_after, mxrt_u64 read_ts, mxrt_u64 after_ts) noexcept {
+// The samples a chip takes in @span ns, its clock up to 1/16 slow or fast: at least, at most.
+static u64 TakenAtLeast(u64 span, u64 p) { return span * 16 / (17 * p); }
+static u64 TakenAtMost(u64 span, u64 p) { return span * 16 / (15 * p) + 1; }
+
+// Of the counts @count + 32k, the one in [@lo, @hi] (*@one = true). When several are (the window
+// is over a FIFO of periods wide), the one of them nearest @est; when none is (a clock beyond the
+// 1/16 assumed), the one nearest @est.
+static u64 FifoWithin(u64 count, u64 lo, u64 hi, u64 est, bool *one) {
+	u64 c = count;
+	if (c < lo)
+		c += (lo - c + MAX30102_FIFO_DEPTH - 1) / MAX30102_FIFO_DEPTH * MAX30102_FIFO_DEPTH;
+	*one = c <= hi && hi - c < MAX30102_FIFO_DEPTH;
+	if (c > hi)
+		return NearestFifo(count, est);
+	const u64 top = c + (hi - c) / MAX30102_FIFO_DEPTH * MAX30102_FIFO_DEPTH;
+	return Min(Max(NearestFifo(c, est), c), top);
+}
+
+int mxrt_acq_read_again(mxrt_acq *acq, const mxrt_acq_ptrs *read) noexcept {
+	const bool slow = acq->period_ns != 0 && read->start_ts != 0 &&
+			  read->end_ts - Min(read->start_ts, read->end_ts) > acq->period_ns * (MAX30102_FIFO_DEPTH / 4);
+	if (slow)
+		acq->reads_again++;
+	return slow;
+}
+
+mxrt_u32 mxrt_acq_rolled(mxrt_acq *acq, mxrt_u32 n, const mxrt_acq_ptrs *read, const mxrt_acq_ptrs *again,
+			 int *sure) noexcept {
+	*sure = 1;
 	if (n == 0 || n > MAX30102_FIFO_DEPTH)
 		return 0;
 	// FIFO_RD_PTR moved once per sample popped and once per sample rolled over (the oldest is
 	// overwritten). Those rolled over since the last pop are in OVF_COUNTER, which the next
 	// burst reads and counts (nothing pops before it); the rest went before this burst's last
 	// pop, most before its first, which cleared the counter that had them (DS p.13).
-	const u32 after = FifoPtr::Get(ovf_after);
+	const u32 after = FifoPtr::Get(again->ovf);
 	const bool saturated = after >= 31; // how many came after the last pop is not known
-	u64 count = FifoPtr::Get(u8(rd_after - rd - n - (saturated ? 0 : after)));
+	u64 count = FifoPtr::Get(u8(again->rd - read->rd - n - (saturated ? 0 : after)));
 	// 32 or more (held off for over a FIFO of periods) wrap the pointer. The samples the chip took
-	// from the pointer read to this look, by the time, less those the FIFO holds now (each
-	// sample taken was popped, rolled over, or is still there) say how many times. Held: the
-	// pointers apart, or 32 when equal and full (a roll-over since the last pop, or the chip took
-	// enough meanwhile; an empty FIFO after a sample taken would have that sample).
-	if (acq->period_ns != 0 && after_ts > read_ts) {
-		const u64 taken = (after_ts - read_ts + acq->period_ns / 2) / acq->period_ns;
-		u64 held = FifoPtr::Get(u8(wr_after - rd_after));
+	// between the two reads, less those the FIFO holds now (each sample taken was popped, rolled
+	// over, or is still there) say how many times. Held: the pointers apart, or 32 when equal
+	// and full (a roll-over since the last pop, or the chip took enough meanwhile; an empty FIFO
+	// after a sample taken would have that sample).
+	const u64 p = acq->period_ns;
+	if (p != 0 && again->end_ts > read->end_ts) {
+		// about as many periods as between the two reads' ends (a thread woken late after each
+		// alike)...
+		const u64 taken = (again->end_ts - read->end_ts + p / 2) / p;
+		u64 held = FifoPtr::Get(u8(again->wr - again->rd));
 		if (held == 0 && (after > 0 || taken >= MAX30102_FIFO_DEPTH / 2))
 			held = MAX30102_FIFO_DEPTH;
 		const u64 skip = held + (saturated ? 0 : after);
-		count = NearestFifo(count, taken > skip ? taken - skip : 0);
+		const auto Less = [skip](u64 v) { return v > skip ? v - skip : 0; };
+		// ... and for certain no fewer than from the first read's end to the second's start, no
+		// more than from the first's start to the second's end: with both transfers short beside
+		// a FIFO of periods, one count fits, however late the thread was woken after either
+		// (held off 16 periods after the second, the estimate alone was a FIFO high)
+		const u64 least = again->start_ts > read->end_ts ? TakenAtLeast(again->start_ts - read->end_ts, p) : 0;
+		const u64 most = TakenAtMost(again->end_ts - Min(read->start_ts, read->end_ts), p);
+		bool one;
+		count = FifoWithin(count, Less(least), Less(most), Less(taken), &one);
+		if (!one) {
+			acq->looks_unsure++;
+			*sure = 0;
+		}
 	}
 	if (saturated) {
 		// All that rolled over since the pointer read, 31 or more after the last pop: split as
@@ -386,23 +438,52 @@ mxrt_acq_anchor mxrt_acq_choose_anchor(const mxrt_acq *acq, mxrt_u32 n, mxrt_u8 
 	return {newest_ts, n > 0 ? n - 1 : 0, 0};
 }
 
-void mxrt_acq_burst(mxrt_acq *acq, const mxrt_u8 *buf, mxrt_u32 n, mxrt_u8 status1, mxrt_u8 ovf,
-		    mxrt_u8 rd, mxrt_u32 rolled, mxrt_u64 irq_ts, mxrt_u64 read_ts,
+// The samples the chip took between the last burst's pointer read and @read (in a drain, up to
+// the shutdown, when that came first), for certain no fewer than lo and no more than hi; {0,
+// kNoLimit} when not known.
+constexpr u64 kNoLimit = ~0ull;
+struct Taken {
+	u64 lo, hi;
+	// less @k of them, for a count that excludes k samples
+	Taken Less(u64 k) const { return {lo > k ? lo - k : 0, hi == kNoLimit ? hi : hi > k ? hi - k : 0}; }
+};
+static Taken TakenBetweenReads(const mxrt_acq *acq, const mxrt_acq_ptrs *read) {
+	const u64 p = acq->period_ns;
+	u64 from = read->start_ts, to = read->end_ts;
+	if (acq->stopping) {
+		from = Min(from, acq->stop_from);
+		to = Min(to, acq->stop_to);
+	}
+	if (p == 0 || acq->latch_to == 0 || acq->latch_from == 0 || from == 0 || from > to)
+		return {0, kNoLimit};
+	return {from > acq->latch_to ? TakenAtLeast(from - acq->latch_to, p) : 0,
+		to > acq->latch_from ? TakenAtMost(to - acq->latch_from, p) : 1};
+}
+
+void mxrt_acq_burst(mxrt_acq *acq, const mxrt_u8 *buf, mxrt_u32 n, mxrt_u8 status1,
+		    const mxrt_acq_ptrs *read, mxrt_u32 rolled, mxrt_u64 irq_ts,
 		    mxrt_max30102_record *out) noexcept {
 	const bool look_failed = rolled == MXRT_ACQ_ROLLED_UNKNOWN;
 	if (look_failed)
 		rolled = 0;
-	const mxrt_acq_anchor a =
-		mxrt_acq_choose_anchor(acq, n, status1, FifoPtr::Get(ovf), rolled, irq_ts, NewestBy(acq, read_ts));
+	const u64 read_ts = read->end_ts;
+	const mxrt_acq_anchor a = mxrt_acq_choose_anchor(acq, n, status1, FifoPtr::Get(read->ovf), rolled, irq_ts,
+							 NewestBy(acq, read_ts));
 	// Since the last burst's last pop FIFO_RD_PTR moved only by roll-overs: their count modulo 32,
 	// whatever OVF_COUNTER (saturated at 31) says.
-	const u32 gap_mod = acq->next_rd_known ? FifoPtr::Get(u8(rd - acq->next_rd)) : kGapUnknown;
-	Decode(acq, buf, n, FifoPtr::Get(ovf), rolled, gap_mod, acq->rolled_pending != 0, a.index, a.ts,
-	       int(a.is_irq), out);
+	const u32 gap_mod = acq->next_rd_known ? FifoPtr::Get(u8(read->rd - acq->next_rd)) : kGapUnknown;
+	// From the newest sample at the last burst's read to the newest at this one's: that burst's
+	// roll-overs after its read (its last record), what was lost, and this burst's n.
+	const Taken between = TakenBetweenReads(acq, read).Less(u64(acq->latch_rolled) + n);
+	Decode(acq, buf, n, FifoPtr::Get(read->ovf), rolled, gap_mod, acq->rolled_pending != 0, a.index, a.ts,
+	       int(a.is_irq), &between, out);
 	acq->last_read_ts = Max(acq->last_read_ts, read_ts); // an interrupt before it is not the next one's
+	acq->latch_from = read->start_ts;
+	acq->latch_to = read->start_ts != 0 ? read_ts : 0;
+	acq->latch_rolled = rolled;
 	// where the next burst's first sample is; after a failed look, less the roll-overs before
 	// this burst's first pop, which the next burst then finds in FIFO_RD_PTR's move
-	acq->next_rd = FifoPtr::Get(u8(rd + rolled + n));
+	acq->next_rd = FifoPtr::Get(u8(read->rd + rolled + n));
 	acq->next_rd_known = 1;
 	acq->rolled_pending = look_failed;
 	if (look_failed)
@@ -412,14 +493,16 @@ void mxrt_acq_burst(mxrt_acq *acq, const mxrt_u8 *buf, mxrt_u32 n, mxrt_u8 statu
 void mxrt_acq_decode(mxrt_acq *acq, const mxrt_u8 *buf, mxrt_u32 n, mxrt_u32 ovf, mxrt_u32 rolled,
 		     mxrt_u32 anchor, mxrt_u64 anchor_ts, int anchor_is_irq,
 		     mxrt_max30102_record *out) noexcept {
-	Decode(acq, buf, n, ovf, rolled, kGapUnknown, false, anchor, anchor_ts, anchor_is_irq, out);
+	const Taken unknown{0, kNoLimit};
+	Decode(acq, buf, n, ovf, rolled, kGapUnknown, false, anchor, anchor_ts, anchor_is_irq, &unknown, out);
 }
 
 // @gap_mod: the samples lost before the pointer read, modulo 32 (kGapUnknown: not known, only
-// through mxrt_acq_decode); @rolled_pending: the last burst's look failed (mxrt_acq_burst).
+// through mxrt_acq_decode); @rolled_pending: the last burst's look failed (mxrt_acq_burst);
+// @between: the samples lost before the pointer read, by the times of the two bursts' reads.
 static void Decode(mxrt_acq *acq, const mxrt_u8 *buf, mxrt_u32 n, mxrt_u32 ovf, mxrt_u32 rolled,
 		   mxrt_u32 gap_mod, bool rolled_pending, mxrt_u32 anchor, mxrt_u64 anchor_ts,
-		   int anchor_is_irq, mxrt_max30102_record *out) {
+		   int anchor_is_irq, const Taken *between, mxrt_max30102_record *out) {
 	if (n == 0)
 		return;
 	const u64 p = acq->period_ns;
@@ -452,8 +535,12 @@ static void Decode(mxrt_acq *acq, const mxrt_u8 *buf, mxrt_u32 n, mxrt_u32 ovf, 
 			// early by them, so the time since its last record, less what this burst counts
 			// otherwise, says how many FIFOs. Not in a drain, where the shutdown's time may be
 			// unknown (mxrt_acq_stopping): the pointer's count modulo 32 stands.
-			if (before != 0 && !acq->stopping)
-				unseen = NearestFifo(unseen, lost_by_time > ovf + rolled ? lost_by_time - ovf - rolled : 0);
+			if (before != 0 && !acq->stopping) {
+				const Taken t = between->Less(ovf);
+				bool one;
+				unseen = FifoWithin(unseen, t.lo, t.hi,
+						    lost_by_time > ovf + rolled ? lost_by_time - ovf - rolled : 0, &one);
+			}
 			if (unseen > 0)
 				acq->late_rollovers++;
 		} else {
@@ -471,7 +558,9 @@ static void Decode(mxrt_acq *acq, const mxrt_u8 *buf, mxrt_u32 n, mxrt_u32 ovf, 
 			at_ptr = gap_mod >= 31 ? gap_mod : gap_mod + MAX30102_FIFO_DEPTH;
 		if (before != 0) {
 			const u64 est = lost_by_time > rolled ? lost_by_time - rolled : 0;
-			at_ptr = gap_mod == kGapUnknown ? Max<u64>(at_ptr, est) : NearestFifo(at_ptr, est);
+			bool one;
+			at_ptr = gap_mod == kGapUnknown ? Max<u64>(at_ptr, est)
+							: FifoWithin(at_ptr, between->lo, between->hi, est, &one);
 		}
 		if (at_ptr > 31)
 			acq->lost_estimated++;

@@ -108,7 +108,7 @@ struct mxrt_acq {
 	mxrt_u32 undrained;  /* OFF, but a system suspend could not read the FIFO out: the next
 			      * configuration does (mxrt_acq_drain_needed) */
 	mxrt_u32 stopping;   /* the shutdown before a drain was written (mxrt_acq_stopping) */
-	mxrt_u64 stop_ts;    /* ... by then (0: not known): the chip took no sample after it */
+	mxrt_u64 stop_from, stop_to; /* ... between these (0: not known): no sample after it */
 	mxrt_u32 drained;    /* ... and the FIFO read out since (mxrt_acq_drained) */
 	mxrt_u32 sampling;   /* STALE, but the chip still samples as configured: a re-initialisation
 			      * after a stuck bus (mxrt_bus_take_reinit) */
@@ -122,6 +122,11 @@ struct mxrt_acq {
 	mxrt_u64 last_ts; /* timestamp of the last record, 0 = none since restart */
 	mxrt_u64 start_ts; /* when the restart started sampling (mxrt_acq_started), 0 = not known */
 	mxrt_u64 last_read_ts; /* when the last burst's pointers were read (mxrt_acq_burst), 0 = none */
+	/* the chip latched the last burst's pointers between latch_from and latch_to (latch_to 0: no
+	 * burst since the restart, or not known), and that burst's last record was the sample newest
+	 * then, latch_rolled samples later (its mxrt_acq_rolled count, as used) */
+	mxrt_u64 latch_from, latch_to;
+	mxrt_u32 latch_rolled;
 	/* FIFO_RD_PTR after the last burst's last pop (the configuration's 0 after a restart), if
 	 * next_rd_known; rolled_pending: but for the roll-overs before that burst's first pop, which a
 	 * look that failed did not count (mxrt_acq_burst): the next burst finds them there */
@@ -130,6 +135,8 @@ struct mxrt_acq {
 	mxrt_u64 samples, bursts, fifo_overflows, lost, lost_estimated, reanchors, max_backlog;
 	mxrt_u64 late_rollovers; /* bursts whose FIFO rolled over after its pointers were read */
 	mxrt_u64 look_errors; /* looks after a burst that failed (MXRT_ACQ_ROLLED_UNKNOWN) */
+	mxrt_u64 looks_unsure; /* looks whose times fit more than one roll-over count (mxrt_acq_rolled) */
+	mxrt_u64 reads_again; /* pointer reads too slow to count by, read again (mxrt_acq_read_again) */
 	mxrt_u64 lost_unseen; /* lost samples OVF_COUNTER did not show: FIFO_RD_PTR moved beyond it */
 	mxrt_u64 chip_resets; /* power-on resets found while RUNNING (mxrt_acq_status_seen, _mode_seen) */
 };
@@ -157,12 +164,13 @@ void mxrt_acq_started(struct mxrt_acq *acq, mxrt_u64 now) MXRT_NOEXCEPT;
  * The shutdown before a drain (mx_stop_locked) was written: it cleared every interrupt status
  * (DS p.17), A_FULL too, so the drain's mxrt_acq_unread tells a FIFO of exactly 32 from an empty
  * one by the time (else the configuration or shutdown after it would discard the 32 uncounted).
- * @stop_ts: when the shutdown's write returned (0: not known). The chip took no sample after
- * it, so the drain places its newest sample there, not at its own read, however much later that
- * came (a held-off thread): what was lost, past OVF_COUNTER's 31, is counted from the time to it.
- * Until mxrt_acq_applied or mxrt_acq_suspended records what followed.
+ * The shutdown's write started at @from_ts and returned at @to_ts (0: not known), and the chip
+ * took no sample after it, so the drain places its newest sample there, not at its own read,
+ * however much later that came (a held-off thread): what was lost, past OVF_COUNTER's 31, is
+ * counted from the time to it. Until mxrt_acq_applied or mxrt_acq_suspended records what
+ * followed.
  */
-void mxrt_acq_stopping(struct mxrt_acq *acq, mxrt_u64 stop_ts) MXRT_NOEXCEPT;
+void mxrt_acq_stopping(struct mxrt_acq *acq, mxrt_u64 from_ts, mxrt_u64 to_ts) MXRT_NOEXCEPT;
 /*
  * The drain after the shutdown read the FIFO out (or had nothing to read): nothing of the decoder
  * is left in it, and none comes until a configuration starts sampling (mxrt_acq_applied,
@@ -246,22 +254,45 @@ mxrt_u32 mxrt_acq_sample_bytes(const struct mxrt_acq *acq) MXRT_NOEXCEPT;
  * more samples meanwhile than the 32 - n places free (with its clock up to 1/16 fast). Always
  * with n of 31 or 32; never for the drain after a shutdown (nothing is sampled). Then the glue
  * reads FIFO_WR_PTR, OVF_COUNTER and FIFO_RD_PTR again (one more transfer, only then) and
- * mxrt_acq_rolled says how many samples rolled over before the burst's last pop (@rd: FIFO_RD_PTR
- * as read with the pointers at @read_ts; @wr_after, @ovf_after, @rd_after: as read again, by
- * @after_ts). Those rolled over after the last pop are in OVF_COUNTER, left for the next burst;
- * at 31 it cannot tell how many: the whole is split as if 31 came after the last pop, and the next
- * burst (its FIFO_RD_PTR reference follows the split) counts the rest, so the total stays exact.
- * FIFO_RD_PTR gives the count modulo 32; the samples taken since the pointer read (by the time)
- * less those the FIFO holds now say how many times it wrapped. The count goes
- * to mxrt_acq_burst, which puts it before the burst's first record. (Samples that roll over
- * during the data read itself, when the bus pops slower than the chip samples, are counted
- * there too, a few records early.)
+ * mxrt_acq_rolled says how many samples rolled over before the burst's last pop (@read: the
+ * pointers as read before the burst, @again: as read again). Those rolled over after the last pop
+ * are in OVF_COUNTER, left for the next burst; at 31 it cannot tell how many: the whole is split
+ * as if 31 came after the last pop, and the next burst (its FIFO_RD_PTR reference follows the
+ * split) counts the rest, so the total stays exact. FIFO_RD_PTR gives the count modulo 32; the
+ * samples taken between the two reads (by the time) less those the FIFO holds now say how many
+ * times it wrapped. The count goes to mxrt_acq_burst, which puts it before the burst's first
+ * record. (Samples that roll over during the data read itself, when the bus pops slower than the
+ * chip samples, are counted there too, a few records early.)
  */
 int mxrt_acq_roll_possible(const struct mxrt_acq *acq, mxrt_u32 n, mxrt_u64 look_ts,
 			   mxrt_u64 done_ts) MXRT_NOEXCEPT;
-mxrt_u32 mxrt_acq_rolled(const struct mxrt_acq *acq, mxrt_u32 n, mxrt_u8 rd, mxrt_u8 wr_after,
-			 mxrt_u8 ovf_after, mxrt_u8 rd_after, mxrt_u64 read_ts,
-			 mxrt_u64 after_ts) MXRT_NOEXCEPT;
+/*
+ * FIFO_WR_PTR, OVF_COUNTER and FIFO_RD_PTR as one transfer read them. The chip latched them at
+ * some time between @start_ts, taken before the transfer, and @end_ts, taken after it returned:
+ * the thread can be held off on either side of the latch (waiting for the bus; woken late after
+ * it), so neither time alone says when.
+ */
+struct mxrt_acq_ptrs {
+	mxrt_u64 start_ts, end_ts;
+	mxrt_u8 wr, ovf, rd;
+};
+/*
+ * Whether the pointer read @read took so long (a quarter of a FIFO of periods: waiting for the
+ * bus, or woken late after it) that the times it gives are too loose for the counts that rest on
+ * them (mxrt_acq_rolled; OVF_COUNTER saturated at 31, mxrt_acq_burst): then counted in
+ * reads_again, and the glue reads the pointers again, before the FIFO data read (nothing is popped
+ * yet), a few times at most.
+ */
+int mxrt_acq_read_again(struct mxrt_acq *acq, const struct mxrt_acq_ptrs *read) MXRT_NOEXCEPT;
+/*
+ * *@sure: 1 when one count fits the times of the two reads. 0 (counted in looks_unsure) when
+ * several do: a transfer took about a FIFO of periods or more (the thread waited that long for
+ * the bus, or was woken that late), and the count nearest the time between the two reads' ends
+ * was taken. The glue then reads the pointers again (a few times at most): the samples rolled
+ * over before the last pop are the same, the times of a quick read fit one count.
+ */
+mxrt_u32 mxrt_acq_rolled(struct mxrt_acq *acq, mxrt_u32 n, const struct mxrt_acq_ptrs *read,
+			 const struct mxrt_acq_ptrs *again, int *sure) MXRT_NOEXCEPT;
 
 /*
  * The timestamp that anchors the sample clock for a burst of n samples. With an interrupt
@@ -296,8 +327,12 @@ void mxrt_acq_decode(struct mxrt_acq *acq, const mxrt_u8 *buf, mxrt_u32 n, mxrt_
 		     struct mxrt_max30102_record *out) MXRT_NOEXCEPT;
 /*
  * A burst as the driver reads it: mxrt_acq_decode at mxrt_acq_choose_anchor of the same arguments,
- * @ovf and @rd as read with the pointers, @rolled from mxrt_acq_rolled (0 without a look;
- * MXRT_ACQ_ROLLED_UNKNOWN: the look failed). Since the last burst's last pop only roll-overs and
+ * OVF_COUNTER and FIFO_RD_PTR as @read read them (read_ts: its end_ts), @rolled from
+ * mxrt_acq_rolled (0 without a look; MXRT_ACQ_ROLLED_UNKNOWN: the look failed). Where a count
+ * rests on the time (OVF_COUNTER saturated, a failed look's roll-overs), the samples the chip took
+ * between the two bursts' pointer reads (each between its start and end, and in a drain by the
+ * shutdown) decide when one count fits; otherwise, or without the start times (0), the time from
+ * the last record to this burst's anchor. Since the last burst's last pop only roll-overs and
  * the pops of a FIFO read that failed part-way move FIFO_RD_PTR: its move is the samples lost
  * before this burst, modulo 32. Below OVF_COUNTER's 31 what it moved beyond the counter is lost
  * too (lost_unseen); at 31 the time between the bursts only says how many FIFOs more (a FIFO
@@ -310,7 +345,7 @@ void mxrt_acq_decode(struct mxrt_acq *acq, const mxrt_u8 *buf, mxrt_u32 n, mxrt_
  */
 #define MXRT_ACQ_ROLLED_UNKNOWN 0xffffffffu
 void mxrt_acq_burst(struct mxrt_acq *acq, const mxrt_u8 *buf, mxrt_u32 n, mxrt_u8 status1,
-		    mxrt_u8 ovf, mxrt_u8 rd, mxrt_u32 rolled, mxrt_u64 irq_ts, mxrt_u64 read_ts,
+		    const struct mxrt_acq_ptrs *read, mxrt_u32 rolled, mxrt_u64 irq_ts,
 		    struct mxrt_max30102_record *out) MXRT_NOEXCEPT;
 
 

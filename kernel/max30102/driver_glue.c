@@ -218,6 +218,7 @@ module_param_cb(bus_timeout_ms, &mx_bus_timeout_ops, &bus_timeout_ms, 0444);
 MODULE_PARM_DESC(bus_timeout_ms, "An I2C sequence that takes longer is a stuck bus: recovered and counted, 50..60000 (default 200)");
 
 #define MX_READ_BATCH 64 /* records per read() round */
+#define MX_LOOKS 3 /* pointer reads after a burst, at most, for one roll-over count (mxrt_acq_rolled) */
 
 static DEFINE_IDA(mx_ida);
 static struct dentry *mx_dbg_root;
@@ -583,20 +584,28 @@ static bool mx_reset_in_status(struct mx_dev *md, u8 status1)
 static int mx_read_fifo_locked(struct mx_dev *md, u64 irq_ts, u8 *status)
 {
 	struct mxrt_ring *ring;
+	struct mxrt_acq_ptrs r;
 	u8 st[2], ptr[3], again[3];
-	u64 look, now;
+	u64 look, now, again_ts;
 	u32 n, rolled = 0;
-	int err;
+	int err, reads = 0;
 
 	lockdep_assert_held(&md->lock);
 	*status = 0;
 	look = ktime_get_ns();
 	err = regmap_bulk_read(md->map, MAX30102_REG_INT_STATUS1, st, 2);
-	err = err ?: regmap_bulk_read(md->map, MAX30102_REG_FIFO_WR_PTR, ptr, 3);
 	if (err)
 		goto io_error;
+	/* the pointers, again while a read took too long for its time to count by (nothing popped) */
+	do {
+		r.start_ts = ktime_get_ns();
+		err = regmap_bulk_read(md->map, MAX30102_REG_FIFO_WR_PTR, ptr, 3);
+		if (err)
+			goto io_error;
+		r = (struct mxrt_acq_ptrs){ r.start_ts, ktime_get_ns(), ptr[0], ptr[1], ptr[2] };
+	} while (++reads < MX_LOOKS && mxrt_acq_read_again(&md->acq, &r));
 	*status = st[0]; /* which bits mean "the chip asked": mxrt_irq_health_irq */
-	now = ktime_get_ns();
+	now = r.end_ts;
 	mx_looked(md, now);
 	if (mx_reset_in_status(md, st[0]))
 		return 0; /* the caller configures the chip */
@@ -613,17 +622,26 @@ static int mx_read_fifo_locked(struct mx_dev *md, u64 irq_ts, u8 *status)
 	 * samples are out of the chip: a failed look is counted as an I/O error, and the burst is
 	 * published as read; the next burst finds those roll-overs in FIFO_RD_PTR and counts them.
 	 */
-	if (mxrt_acq_roll_possible(&md->acq, n, look, ktime_get_ns())) {
-		err = regmap_bulk_read(md->map, MAX30102_REG_FIFO_WR_PTR, again, 3);
-		if (!err) {
-			rolled = mxrt_acq_rolled(&md->acq, n, ptr[2], again[0], again[1], again[2], now,
-						 ktime_get_ns());
-		} else {
-			mx_io(md, err);
-			rolled = MXRT_ACQ_ROLLED_UNKNOWN;
-		}
+	again_ts = ktime_get_ns();
+	if (mxrt_acq_roll_possible(&md->acq, n, look, again_ts)) {
+		struct mxrt_acq_ptrs a;
+		int looks = 0, sure;
+
+		/* again while a transfer took too long for one count to fit (mxrt_acq_rolled) */
+		do {
+			err = regmap_bulk_read(md->map, MAX30102_REG_FIFO_WR_PTR, again, 3);
+			if (err) {
+				mx_io(md, err);
+				if (!looks) /* else the last look's count stands */
+					rolled = MXRT_ACQ_ROLLED_UNKNOWN;
+				break;
+			}
+			a = (struct mxrt_acq_ptrs){ again_ts, ktime_get_ns(), again[0], again[1], again[2] };
+			rolled = mxrt_acq_rolled(&md->acq, n, &r, &a, &sure);
+			again_ts = ktime_get_ns();
+		} while (!sure && ++looks < MX_LOOKS);
 	}
-	mxrt_acq_burst(&md->acq, md->burst, n, st[0], ptr[1], ptr[2], rolled, irq_ts, now, md->recs);
+	mxrt_acq_burst(&md->acq, md->burst, n, st[0], &r, rolled, irq_ts, md->recs);
 	ring = rcu_dereference_protected(md->sh->ring, lockdep_is_held(&md->lock));
 	mxrt_ring_push_n(ring, md->recs, n);
 	wake_up_interruptible_poll(&md->sh->wq, EPOLLIN | EPOLLRDNORM);
@@ -644,6 +662,7 @@ io_error:
 static int mx_stop_locked(struct mx_dev *md)
 {
 	unsigned int val;
+	u64 stop_ts;
 	u8 status;
 	int err;
 
@@ -659,10 +678,11 @@ static int mx_stop_locked(struct mx_dev *md)
 			return err;
 		mx_reset_in_status(md, (u8)val);
 	}
+	stop_ts = ktime_get_ns();
 	err = mx_io(md, regmap_write(md->map, MAX30102_REG_MODE_CONFIG,
 				     mxrt_max30102_shutdown_value(&md->cfg)));
-	if (!err)
-		mxrt_acq_stopping(&md->acq, ktime_get_ns()); /* A_FULL is cleared: a full FIFO is told by the time */
+	if (!err) /* A_FULL is cleared: a full FIFO is told by the time */
+		mxrt_acq_stopping(&md->acq, stop_ts, ktime_get_ns());
 	if (!err && mxrt_acq_drain_needed(&md->acq))
 		err = min(mx_read_fifo_locked(md, 0, &status), 0);
 	if (!err) /* nothing of ours is left: a retry after failed writes does not drain again */
@@ -1971,10 +1991,12 @@ static int mx_stats_show(struct seq_file *s, void *unused)
 		   READ_ONCE(h->polls), atomic64_read(&md->st.i2c_errors), acq.bursts, acq.max_backlog,
 		   boosts);
 	seq_printf(s, "samples: %llu\nfifo_overflows: %llu\nfifo_lost: %llu\nfifo_lost_estimated: %llu\n"
-		   "fifo_late_rollovers: %llu\nfifo_look_errors: %llu\nfifo_lost_unseen: %llu\n"
-		   "reanchors: %llu\nnext_seq: %llu\nchip_resets: %llu\n", acq.samples, acq.fifo_overflows,
-		   acq.lost, acq.lost_estimated, acq.late_rollovers, acq.look_errors, acq.lost_unseen,
-		   acq.reanchors, acq.next_seq, acq.chip_resets);
+		   "fifo_late_rollovers: %llu\nfifo_look_errors: %llu\nfifo_looks_unsure: %llu\n"
+		   "fifo_reads_again: %llu\nfifo_lost_unseen: %llu\nreanchors: %llu\nnext_seq: %llu\n"
+		   "chip_resets: %llu\n",
+		   acq.samples, acq.fifo_overflows, acq.lost, acq.lost_estimated, acq.late_rollovers,
+		   acq.look_errors, acq.looks_unsure, acq.reads_again, acq.lost_unseen, acq.reanchors,
+		   acq.next_seq, acq.chip_resets);
 	seq_printf(s, "ring_size: %u\nring_head: %llu\nring_resizes: %lld\nreaders: %d\n"
 		   "reader_overruns_closed: %lld\nreader_lost_closed: %lld\n", size, head,
 		   atomic64_read(&md->st.resizes), atomic_read(&sh->readers), atomic64_read(&sh->overruns),

@@ -24,6 +24,14 @@ namespace {
 using namespace mxrt::max30102;
 constexpr uint64_t kMs = 1'000'000;
 
+// mxrt_acq_burst of pointers read at @read_ts (OVF_COUNTER @ovf, FIFO_RD_PTR @rd) by a transfer
+// that took no time
+void Burst(mxrt_acq *acq, const uint8_t *buf, uint32_t n, uint8_t status1, uint8_t ovf, uint8_t rd, uint32_t rolled,
+	   uint64_t irq_ts, uint64_t read_ts, mxrt_max30102_record *out) {
+	const mxrt_acq_ptrs read{read_ts, read_ts, 0, ovf, rd};
+	mxrt_acq_burst(acq, buf, n, status1, &read, rolled, irq_ts, out);
+}
+
 TEST(Max30102Config, DefaultsAreValidAndEncodeToTheDatasheetBits) {
 	Config c;
 	ASSERT_TRUE(Validate(c).Ok());
@@ -213,7 +221,7 @@ TEST(Max30102Fifo, FullOrEmptyDecision) {
 	mxrt_acq_decode(&acq, buf.data(), 1, 0, 0, 0, 1'000'000'000, 0, r);
 	EXPECT_EQ(mxrt_acq_unread(&acq, 0, 9, 0, 9, 1'000'000'000 + 32 * 10 * kMs), 0u)
 		<< "not in a drain: an exactly full FIFO overflows next and is counted";
-	mxrt_acq_stopping(&acq, 0);
+	mxrt_acq_stopping(&acq, 0, 0);
 	EXPECT_EQ(mxrt_acq_unread(&acq, 0, 9, 0, 9, 1'000'000'000 + 15 * 10 * kMs), 0u) << "15 periods: empty";
 	EXPECT_EQ(mxrt_acq_unread(&acq, 0, 9, 0, 9, 1'000'000'000 + 16 * 10 * kMs), 32u) << "16: full";
 	EXPECT_EQ(mxrt_acq_unread(&acq, 0, 9, 0, 9, 1'000'000'000 + 47 * 10 * kMs), 32u);
@@ -221,7 +229,7 @@ TEST(Max30102Fifo, FullOrEmptyDecision) {
 		<< "would have overflowed: the chip was not sampling";
 	EXPECT_EQ(mxrt_acq_unread(&acq, 0, 12, 0, 9, 1'000'000'000 + 32 * 10 * kMs), 3u) << "pointers first";
 	EXPECT_EQ(mxrt_acq_applied(&acq, &c, -MXRT_EIO), -MXRT_EIO);
-	mxrt_acq_stopping(&acq, 0);
+	mxrt_acq_stopping(&acq, 0, 0);
 	EXPECT_EQ(mxrt_acq_unread(&acq, 0, 9, 0, 9, 1'000'000'000 + 32 * 10 * kMs), 0u) << "STALE: unknown";
 }
 
@@ -278,7 +286,7 @@ TEST(Max30102Acq, AnchorIsTheIrqSampleOrTheNewest) {
 	// the burst a driver reads after an A_FULL interrupt: the IRQ sample carries the IRQ time
 	std::vector<uint8_t> buf(6 * 18);
 	mxrt_max30102_record out[18];
-	mxrt_acq_burst(&acq, buf.data(), 18, MAX30102_INT_A_FULL, 0, 0, 0, irq, read, out);
+	Burst(&acq, buf.data(), 18, MAX30102_INT_A_FULL, 0, 0, 0, irq, read, out);
 	EXPECT_EQ(out[16].timestamp_ns, irq);
 	EXPECT_TRUE(out[16].flags & MXRT_MAX30102_REC_IRQ);
 	EXPECT_EQ(out[17].timestamp_ns, irq + 10 * kMs);
@@ -349,12 +357,12 @@ TEST(Max30102Acq, LateIrqThreadAfterAnOnTimeIrqStampsAndCountsWhatTheFifoKept) {
 		std::vector<uint8_t> buf(6 * 32);
 		mxrt_max30102_record out[32];
 		// samples 0..16, read on time
-		mxrt_acq_burst(&acq, buf.data(), 17, MAX30102_INT_A_FULL, 0, 0, 0, t(16), t(16) + p / 10, out);
+		Burst(&acq, buf.data(), 17, MAX30102_INT_A_FULL, 0, 0, 0, t(16), t(16) + p / 10, out);
 		ASSERT_EQ(out[16].seq, 16u);
 		ASSERT_EQ(out[16].timestamp_ns, t(16));
 		// A_FULL at sample 33, on time; the thread reads after sample 17 + lost + 31
 		const uint64_t first = 17 + lost;
-		mxrt_acq_burst(&acq, buf.data(), 32, MAX30102_INT_A_FULL, uint8_t(lost < 31 ? lost : 31),
+		Burst(&acq, buf.data(), 32, MAX30102_INT_A_FULL, uint8_t(lost < 31 ? lost : 31),
 			       uint8_t((17 + lost) & 31), 0, t(33),
 			       t(first + 31) + p / 10, out);
 		EXPECT_EQ(out[0].lost, lost) << lost;
@@ -720,7 +728,7 @@ protected:
 			mxrt_acq_status_seen(&acq_, Read(MAX30102_REG_INT_STATUS1, 1, now)[0]);
 		const int err = Write(MAX30102_REG_MODE_CONFIG, mxrt_max30102_shutdown_value(&c_), now);
 		if (err == 0)
-			mxrt_acq_stopping(&acq_, now);
+			mxrt_acq_stopping(&acq_, now, now);
 		return err;
 	}
 	// mx_read_fifo_locked: the samples decoded into recs_ (0 if the chip was found reset);
@@ -749,11 +757,15 @@ protected:
 				rolled = MXRT_ACQ_ROLLED_UNKNOWN;
 			} else {
 				const std::vector<uint8_t> again = Read(MAX30102_REG_FIFO_WR_PTR, 3, at);
-				rolled = mxrt_acq_rolled(&acq_, n, ptr[2], again[0], again[1], again[2], now, at);
+				const mxrt_acq_ptrs r{now, now, ptr[0], ptr[1], ptr[2]};
+				const mxrt_acq_ptrs a{at, at, again[0], again[1], again[2]};
+				int sure;
+				rolled = mxrt_acq_rolled(&acq_, n, &r, &a, &sure);
 			}
 		}
 		recs_.assign(n, mxrt_max30102_record{});
-		mxrt_acq_burst(&acq_, buf.data(), n, st[0], ptr[1], ptr[2], rolled, irq_ts, now, recs_.data());
+		const mxrt_acq_ptrs read{now, now, ptr[0], ptr[1], ptr[2]};
+		mxrt_acq_burst(&acq_, buf.data(), n, st[0], &read, rolled, irq_ts, recs_.data());
 		all_.insert(all_.end(), recs_.begin(), recs_.end());
 		return int(n);
 	}
@@ -1311,19 +1323,19 @@ TEST(Max30102Acq, AFailedLookLeavesItsRollOversToTheNextBurst) {
 	EXPECT_TRUE(acq.next_rd_known) << "the configuration cleared the pointers";
 	std::vector<uint8_t> buf(6 * 32);
 	mxrt_max30102_record out[32];
-	mxrt_acq_burst(&acq, buf.data(), 17, 0, 0, 0, MXRT_ACQ_ROLLED_UNKNOWN, 0, 1'000'000'000, out);
+	Burst(&acq, buf.data(), 17, 0, 0, 0, MXRT_ACQ_ROLLED_UNKNOWN, 0, 1'000'000'000, out);
 	EXPECT_TRUE(acq.next_rd_known);
 	EXPECT_TRUE(acq.rolled_pending);
 	EXPECT_EQ(acq.look_errors, 1u);
 	EXPECT_EQ(acq.next_rd, 17u);
 	EXPECT_EQ(out[0].lost, 0u) << "not known yet";
-	mxrt_acq_burst(&acq, buf.data(), 17, 0, 0, 22, 0, 0, 1'220'000'000, out);
+	Burst(&acq, buf.data(), 17, 0, 0, 22, 0, 0, 1'220'000'000, out);
 	EXPECT_EQ(out[0].lost, 5u) << "FIFO_RD_PTR moved 5 beyond OVF_COUNTER";
 	EXPECT_EQ(acq.late_rollovers, 1u);
 	EXPECT_EQ(acq.lost_unseen, 0u);
 	EXPECT_FALSE(acq.rolled_pending);
 	EXPECT_EQ(acq.next_rd, 7u);
-	mxrt_acq_burst(&acq, buf.data(), 17, 0, 0, 9, 0, 0, 1'410'000'000, out);
+	Burst(&acq, buf.data(), 17, 0, 0, 9, 0, 0, 1'410'000'000, out);
 	EXPECT_EQ(out[0].lost, 2u) << "and a move beyond it after a look that worked is lost_unseen";
 	EXPECT_EQ(acq.lost_unseen, 2u);
 }
@@ -1336,15 +1348,25 @@ TEST(Max30102Acq, AGapOfDaysIsCountedInOneStep) {
 	const uint64_t p = acq.period_ns, t0 = 1'000'000'000;
 	std::vector<uint8_t> buf(6 * 32);
 	mxrt_max30102_record out[32];
-	mxrt_acq_burst(&acq, buf.data(), 17, 0, 0, 0, 0, 0, t0 + 16 * p, out);
+	Burst(&acq, buf.data(), 17, 0, 0, 0, 0, 0, t0 + 16 * p, out);
 	for (uint64_t gap : {1000ull, 5'000'000'000ull}) { // 5e9 periods: 18 days at 3200 Hz
 		const uint64_t seq = out[16].seq, ts = out[16].timestamp_ns;
 		const uint8_t rd = uint8_t((acq.next_rd + gap) & 31);
-		mxrt_acq_burst(&acq, buf.data(), 32, 0, 31, rd, 0, 0, ts + (gap + 32) * p, out);
+		Burst(&acq, buf.data(), 32, 0, 31, rd, 0, 0, ts + (gap + 32) * p, out);
 		EXPECT_EQ(out[0].lost, std::min<uint64_t>(gap, 0xffffffffull)) << gap;
 		EXPECT_EQ(out[0].seq, seq + 1 + out[0].lost) << gap << ": the sequence rule, with lost capped";
-		mxrt_acq_burst(&acq, buf.data(), 17, 0, 0, uint8_t(acq.next_rd), 0, 0, out[31].timestamp_ns + 17 * p, out);
+		Burst(&acq, buf.data(), 17, 0, 0, uint8_t(acq.next_rd), 0, 0, out[31].timestamp_ns + 17 * p, out);
 	}
+}
+
+// mxrt_acq_rolled for pointers read at @read_ts (FIFO_RD_PTR @rd) and again at @after_ts, each
+// transfer taking no time
+static uint32_t Rolled(mxrt_acq *acq, uint32_t n, uint8_t rd, uint8_t wr_after, uint8_t ovf_after,
+		       uint8_t rd_after, uint64_t read_ts, uint64_t after_ts) {
+	const mxrt_acq_ptrs r{read_ts, read_ts, 0, 0, rd};
+	const mxrt_acq_ptrs a{after_ts, after_ts, wr_after, ovf_after, rd_after};
+	int sure;
+	return mxrt_acq_rolled(acq, n, &r, &a, &sure);
 }
 
 TEST(Max30102Acq, RollOverIsLookedForOnlyWhenTheTimeAllowsIt) {
@@ -1360,28 +1382,106 @@ TEST(Max30102Acq, RollOverIsLookedForOnlyWhenTheTimeAllowsIt) {
 	EXPECT_TRUE(mxrt_acq_roll_possible(&acq, 32, t, t));
 	EXPECT_FALSE(mxrt_acq_roll_possible(&acq, 0, t, t + 1000 * kMs));
 	EXPECT_FALSE(mxrt_acq_roll_possible(&acq, 33, t, t)) << "no such burst";
-	mxrt_acq_stopping(&acq, 0);
+	mxrt_acq_stopping(&acq, 0, 0);
 	EXPECT_FALSE(mxrt_acq_roll_possible(&acq, 32, t, t + 1000 * kMs)) << "the shutdown stopped sampling";
 	// the count: FIFO_RD_PTR beyond the pops, less what OVF_COUNTER holds since the last pop;
 	// (n, rd, wr_after, ovf_after, rd_after): 17 read from rd 3, so WR was at 20 then
-	EXPECT_EQ(mxrt_acq_rolled(&acq, 17, 3, 20, 0, 20, t, t + 1 * kMs), 0u);
+	EXPECT_EQ(Rolled(&acq, 17, 3, 20, 0, 20, t, t + 1 * kMs), 0u);
 	// held off 20 periods before the first pop: 5 rolled over; 15 held at the look
-	EXPECT_EQ(mxrt_acq_rolled(&acq, 17, 3, 8, 0, 25, t, t + 200 * kMs), 5u);
+	EXPECT_EQ(Rolled(&acq, 17, 3, 8, 0, 25, t, t + 200 * kMs), 5u);
 	// ... and 19 more by a look 39 periods in: full again, 2 rolled over since the last pop
-	EXPECT_EQ(mxrt_acq_rolled(&acq, 17, 3, 27, 2, 27, t, t + 390 * kMs), 5u) << "2 more since the pop";
-	EXPECT_EQ(mxrt_acq_rolled(&acq, 17, 20, 25, 0, 10, t, t + 200 * kMs), 5u) << "the pointer wraps at 32";
-	EXPECT_EQ(mxrt_acq_rolled(&acq, 32, 9, 9, 0, 9, t, t + 2 * kMs), 0u);
-	EXPECT_EQ(mxrt_acq_rolled(&acq, 32, 9, 10, 0, 10, t, t + 12 * kMs), 1u);
+	EXPECT_EQ(Rolled(&acq, 17, 3, 27, 2, 27, t, t + 390 * kMs), 5u) << "2 more since the pop";
+	EXPECT_EQ(Rolled(&acq, 17, 20, 25, 0, 10, t, t + 200 * kMs), 5u) << "the pointer wraps at 32";
+	EXPECT_EQ(Rolled(&acq, 32, 9, 9, 0, 9, t, t + 2 * kMs), 0u);
+	EXPECT_EQ(Rolled(&acq, 32, 9, 10, 0, 10, t, t + 12 * kMs), 1u);
 	// 75 periods before the first pop, 15 held: 60 (FIFO_RD_PTR says 28: not 28 or 92)
-	EXPECT_EQ(mxrt_acq_rolled(&acq, 17, 3, 31, 0, 16, t, t + 750 * kMs), 60u);
+	EXPECT_EQ(Rolled(&acq, 17, 3, 31, 0, 16, t, t + 750 * kMs), 60u);
 	// 5 rolled over before the first pop (20 periods), 38 after the last (75 periods in all):
 	// OVF_COUNTER says 31, so the 43 are split as 12 and 31; the next burst counts the other 7
-	EXPECT_EQ(mxrt_acq_rolled(&acq, 17, 3, 31, 31, 31, t, t + 750 * kMs), 12u);
+	EXPECT_EQ(Rolled(&acq, 17, 3, 31, 31, 31, t, t + 750 * kMs), 12u);
 	// A slow bus at a high rate: 32 read while the chip took 28 more (the pops kept up, nothing
 	// rolled over); the time is 28 periods, all of them held: none rolled over, not 32.
-	EXPECT_EQ(mxrt_acq_rolled(&acq, 32, 9, 9 + 28, 0, 9, t, t + 280 * kMs), 0u);
+	EXPECT_EQ(Rolled(&acq, 32, 9, 9 + 28, 0, 9, t, t + 280 * kMs), 0u);
 	// equal pointers after 40 periods without OVF_COUNTER: the FIFO is full again, none rolled over
-	EXPECT_EQ(mxrt_acq_rolled(&acq, 32, 9, 9, 0, 9, t, t + 320 * kMs), 0u);
+	EXPECT_EQ(Rolled(&acq, 32, 9, 9, 0, 9, t, t + 320 * kMs), 0u);
+}
+
+// The chip latches the pointers somewhere in a transfer; the thread can be woken long after it
+// returns. Read at t, 17 samples from FIFO_RD_PTR 3.
+TEST(Max30102Acq, RollOversAreCountedHoweverLateTheThreadWokeAfterAPointerRead) {
+	mxrt_acq acq{};
+	mxrt_acq_configure(&acq, MAX30102_MODE_SPO2, 100, 1, 411); // 10 ms
+	const uint64_t t = 1'000'000'000;
+	int sure = -1;
+	const mxrt_acq_ptrs read{t, t + 1 * kMs, 20, 0, 3};
+	// Latched again 20 periods in, 5 rolled over and 15 held, the thread woken 17 periods later:
+	// by the ends alone, 37 periods, 22 rolled over: a FIFO more than 5 (so counted before)
+	const mxrt_acq_ptrs late{t + 200 * kMs, t + 370 * kMs, 8, 0, 25};
+	EXPECT_EQ(mxrt_acq_rolled(&acq, 17, &read, &late, &sure), 5u);
+	EXPECT_EQ(sure, 1);
+	// Woken 17 periods late after the first read: latched again 69 periods in, 54 rolled over
+	// (FIFO_RD_PTR says 22) and 15 held; by the ends alone 52 periods, 37 rolled over: 22
+	const mxrt_acq_ptrs read_late{t, t + 170 * kMs, 20, 0, 3};
+	const mxrt_acq_ptrs again{t + 690 * kMs, t + 691 * kMs, 25, 0, 10};
+	EXPECT_EQ(mxrt_acq_rolled(&acq, 17, &read_late, &again, &sure), 54u);
+	EXPECT_EQ(sure, 1);
+	EXPECT_EQ(acq.looks_unsure, 0u);
+	// Held off from 20 periods to 50 on the second read: 5 and 37 both fit; the ends pick
+	// (50 periods, 35 rolled over by them: 37), and the glue is told to look again
+	const mxrt_acq_ptrs wide{t + 200 * kMs, t + 500 * kMs, 8, 0, 25};
+	EXPECT_EQ(mxrt_acq_rolled(&acq, 17, &read, &wide, &sure), 37u);
+	EXPECT_EQ(sure, 0);
+	EXPECT_EQ(acq.looks_unsure, 1u);
+	// ... which, quick this time (50 periods in: 32 held, 13 more rolled over since the last
+	// pop), fits one
+	const mxrt_acq_ptrs quick{t + 501 * kMs, t + 502 * kMs, 6, 13, 6};
+	EXPECT_EQ(mxrt_acq_rolled(&acq, 17, &read, &quick, &sure), 5u);
+	EXPECT_EQ(sure, 1);
+	// without the transfers' start times (0), the ends alone, as before
+	const mxrt_acq_ptrs read_end{0, t + 1 * kMs, 20, 0, 3}, late_end{0, t + 370 * kMs, 8, 0, 25};
+	EXPECT_EQ(mxrt_acq_rolled(&acq, 17, &read_end, &late_end, &sure), 37u);
+	EXPECT_EQ(sure, 0);
+	// a first read that took over 8 periods is read again, before anything is popped
+	EXPECT_FALSE(mxrt_acq_read_again(&acq, &read));
+	const mxrt_acq_ptrs eight{t, t + 80 * kMs, 20, 0, 3}, more{t, t + 81 * kMs, 20, 0, 3};
+	EXPECT_FALSE(mxrt_acq_read_again(&acq, &eight));
+	EXPECT_TRUE(mxrt_acq_read_again(&acq, &more));
+	EXPECT_TRUE(mxrt_acq_read_again(&acq, &read_late));
+	EXPECT_FALSE(mxrt_acq_read_again(&acq, &late_end)) << "without its start, not known";
+	EXPECT_EQ(acq.reads_again, 2u);
+}
+
+// OVF_COUNTER saturated: FIFO_RD_PTR says how many were lost modulo 32, the time how many FIFOs.
+// 17 read at sample 16; the chip then fills the FIFO by sample 48 and rolls over 52 by sample 100.
+// A thread woken 17 periods after the pointer read (or the shutdown's write, for a drain) put the
+// newest sample that late by the read's end alone, and counted 84.
+TEST(Max30102Acq, ASaturatedOverflowIsCountedHoweverLateTheThreadWokeAfterTheRead) {
+	// @starts: the transfers' start times known (0 if not: the ends alone, which count 84)
+	const auto lost = [](bool drain, bool starts) {
+		mxrt_acq acq{};
+		mxrt_acq_configure(&acq, MAX30102_MODE_SPO2, 100, 1, 411); // 10 ms
+		const uint64_t p = acq.period_ns, t0 = 1'000'000'000;
+		auto t = [&](uint64_t k) { return t0 + k * p; };
+		auto start = [&](uint64_t ts) { return starts ? ts : 0; };
+		std::vector<uint8_t> buf(6 * 32);
+		mxrt_max30102_record out[32];
+		const mxrt_acq_ptrs first{start(t(16)), t(16), 17, 0, 0};
+		mxrt_acq_burst(&acq, buf.data(), 17, 0, &first, 0, 0, out);
+		EXPECT_EQ(out[16].seq, 16u);
+		mxrt_acq_ptrs read{start(t(100) - p / 20), t(117), 5, 31, 5};
+		if (drain) { // shut down at sample 100, the drain's read quick and long after
+			mxrt_acq_stopping(&acq, start(t(100) + p / 10), t(117) + p / 10);
+			read = {start(t(130)), t(130) + p / 10, 5, 31, 5};
+		}
+		mxrt_acq_burst(&acq, buf.data(), 32, 0, &read, 0, 0, out);
+		EXPECT_EQ(out[0].seq, 17 + out[0].lost) << "the sequence rule";
+		EXPECT_EQ(acq.lost, out[0].lost);
+		return out[0].lost;
+	};
+	EXPECT_EQ(lost(false, true), 52u);
+	EXPECT_EQ(lost(true, true), 52u) << "the drain";
+	EXPECT_EQ(lost(false, false), 84u) << "by the read's end alone";
+	EXPECT_EQ(lost(true, false), 84u) << "by the shutdown write's end alone";
 }
 
 // A configuration whose writes failed part-way leaves the chip STALE and shut down, its FIFO read
