@@ -165,6 +165,7 @@ void mxrt_acq_configure(mxrt_acq *acq, mxrt_u32 mode, mxrt_u32 sample_rate_hz, m
 	acq->next_rd_known = 1;
 	acq->rolled_pending = 0;
 	acq->latch_to = 0; // no burst of this configuration yet
+	acq->stop_from = acq->stop_to = 0; // sampling again (mxrt_acq_stopping)
 }
 
 int mxrt_acq_applied(mxrt_acq *acq, const mxrt_max30102_config *c, int err) noexcept {
@@ -190,6 +191,8 @@ void mxrt_acq_started(mxrt_acq *acq, mxrt_u64 now) noexcept { acq->start_ts = no
 
 void mxrt_acq_stopping(mxrt_acq *acq, mxrt_u64 from_ts, mxrt_u64 to_ts) noexcept {
 	acq->stopping = 1;
+	if (acq->stop_to != 0)
+		return; // a drain that failed, retried: the chip stopped at the first shutdown
 	acq->stop_from = from_ts;
 	acq->stop_to = to_ts;
 }
@@ -375,9 +378,22 @@ mxrt_u32 mxrt_acq_rolled(mxrt_acq *acq, mxrt_u32 n, const mxrt_acq_ptrs *read, c
 		// about as many periods as between the two reads' ends (a thread woken late after each
 		// alike)...
 		const u64 taken = (again->end_ts - read->end_ts + p / 2) / p;
+		const u64 since_read = again->end_ts - Min(read->start_ts, read->end_ts);
 		u64 held = FifoPtr::Get(u8(again->wr - again->rd));
-		if (held == 0 && (after > 0 || taken >= MAX30102_FIFO_DEPTH / 2))
+		// Equal pointers with a roll-over since the last pop: full. Without one: empty, or full
+		// having filled since the last pop. Full holds 32 samples taken since the first read
+		// (what the FIFO held then was popped or rolled over by the last pop), so it is out
+		// while the time since cannot have allowed 32. Else the time between the reads' ends
+		// picks, not for certain: a FIFO emptied by quick pops after a long hold-off and one
+		// that filled up again on a slow bus look the same.
+		bool held_sure = true;
+		if (held == 0 && after > 0) {
 			held = MAX30102_FIFO_DEPTH;
+		} else if (held == 0 && TakenAtMost(since_read, p) >= MAX30102_FIFO_DEPTH) {
+			held_sure = false;
+			if (taken >= MAX30102_FIFO_DEPTH / 2)
+				held = MAX30102_FIFO_DEPTH;
+		}
 		const u64 skip = held + (saturated ? 0 : after);
 		const auto Less = [skip](u64 v) { return v > skip ? v - skip : 0; };
 		// ... and for certain no fewer than from the first read's end to the second's start, no
@@ -385,10 +401,10 @@ mxrt_u32 mxrt_acq_rolled(mxrt_acq *acq, mxrt_u32 n, const mxrt_acq_ptrs *read, c
 		// a FIFO of periods, one count fits, however late the thread was woken after either
 		// (held off 16 periods after the second, the estimate alone was a FIFO high)
 		const u64 least = again->start_ts > read->end_ts ? TakenAtLeast(again->start_ts - read->end_ts, p) : 0;
-		const u64 most = TakenAtMost(again->end_ts - Min(read->start_ts, read->end_ts), p);
+		const u64 most = TakenAtMost(since_read, p);
 		bool one;
 		count = FifoWithin(count, Less(least), Less(most), Less(taken), &one);
-		if (!one) {
+		if (!one || !held_sure) {
 			acq->looks_unsure++;
 			*sure = 0;
 		}
@@ -401,7 +417,7 @@ mxrt_u32 mxrt_acq_rolled(mxrt_acq *acq, mxrt_u32 n, const mxrt_acq_ptrs *read, c
 			count += MAX30102_FIFO_DEPTH;
 		count -= 31;
 	}
-	return u32(Min<u64>(count, 0xfffffffeull));
+	return u32(Min<u64>(count, 0xfffffffdull)); // not MXRT_ACQ_ROLLED_UNKNOWN, _UNSURE
 }
 
 mxrt_acq_anchor mxrt_acq_choose_anchor(const mxrt_acq *acq, mxrt_u32 n, mxrt_u8 status1, mxrt_u32 ovf,
@@ -464,7 +480,8 @@ void mxrt_acq_burst(mxrt_acq *acq, const mxrt_u8 *buf, mxrt_u32 n, mxrt_u8 statu
 		    const mxrt_acq_ptrs *read, mxrt_u32 rolled, mxrt_u64 irq_ts,
 		    mxrt_max30102_record *out) noexcept {
 	const bool look_failed = rolled == MXRT_ACQ_ROLLED_UNKNOWN;
-	if (look_failed)
+	const bool unsure = rolled == MXRT_ACQ_ROLLED_UNSURE;
+	if (look_failed || unsure)
 		rolled = 0;
 	const u64 read_ts = read->end_ts;
 	const mxrt_acq_anchor a = mxrt_acq_choose_anchor(acq, n, status1, FifoPtr::Get(read->ovf), rolled, irq_ts,
@@ -485,7 +502,7 @@ void mxrt_acq_burst(mxrt_acq *acq, const mxrt_u8 *buf, mxrt_u32 n, mxrt_u8 statu
 	// this burst's first pop, which the next burst then finds in FIFO_RD_PTR's move
 	acq->next_rd = FifoPtr::Get(u8(read->rd + rolled + n));
 	acq->next_rd_known = 1;
-	acq->rolled_pending = look_failed;
+	acq->rolled_pending = look_failed || unsure;
 	if (look_failed)
 		acq->look_errors++;
 }
@@ -532,10 +549,11 @@ static void Decode(mxrt_acq *acq, const mxrt_u8 *buf, mxrt_u32 n, mxrt_u32 ovf, 
 		if (pending) {
 			// ... the roll-overs before the last burst's first pop, whose look failed: held off
 			// for a FIFO of periods or more, they wrapped the pointer. The last burst was stamped
-			// early by them, so the time since its last record, less what this burst counts
-			// otherwise, says how many FIFOs. Not in a drain, where the shutdown's time may be
-			// unknown (mxrt_acq_stopping): the pointer's count modulo 32 stands.
-			if (before != 0 && !acq->stopping) {
+			// early by them, so the times of the two bursts' reads (or, not known, the time since
+			// its last record), less what this burst counts otherwise, say how many FIFOs. Not
+			// in a drain whose shutdown's time is not known (mxrt_acq_stopping): the pointer's
+			// count modulo 32 stands.
+			if (before != 0 && (!acq->stopping || acq->stop_to != 0)) {
 				const Taken t = between->Less(ovf);
 				bool one;
 				unseen = FifoWithin(unseen, t.lo, t.hi,

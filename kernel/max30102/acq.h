@@ -135,7 +135,7 @@ struct mxrt_acq {
 	mxrt_u64 samples, bursts, fifo_overflows, lost, lost_estimated, reanchors, max_backlog;
 	mxrt_u64 late_rollovers; /* bursts whose FIFO rolled over after its pointers were read */
 	mxrt_u64 look_errors; /* looks after a burst that failed (MXRT_ACQ_ROLLED_UNKNOWN) */
-	mxrt_u64 looks_unsure; /* looks whose times fit more than one roll-over count (mxrt_acq_rolled) */
+	mxrt_u64 looks_unsure; /* looks that could not tell the roll-over count (mxrt_acq_rolled) */
 	mxrt_u64 reads_again; /* pointer reads too slow to count by, read again (mxrt_acq_read_again) */
 	mxrt_u64 lost_unseen; /* lost samples OVF_COUNTER did not show: FIFO_RD_PTR moved beyond it */
 	mxrt_u64 chip_resets; /* power-on resets found while RUNNING (mxrt_acq_status_seen, _mode_seen) */
@@ -286,10 +286,14 @@ struct mxrt_acq_ptrs {
 int mxrt_acq_read_again(struct mxrt_acq *acq, const struct mxrt_acq_ptrs *read) MXRT_NOEXCEPT;
 /*
  * *@sure: 1 when one count fits the times of the two reads. 0 (counted in looks_unsure) when
- * several do: a transfer took about a FIFO of periods or more (the thread waited that long for
- * the bus, or was woken that late), and the count nearest the time between the two reads' ends
- * was taken. The glue then reads the pointers again (a few times at most): the samples rolled
- * over before the last pop are the same, the times of a quick read fit one count.
+ * several do (a transfer took about a FIFO of periods or more: the thread waited that long for
+ * the bus, or was woken that late), or when equal pointers may say empty or full (32 samples
+ * could have come since the first read), and the count nearest the time between the two reads'
+ * ends was taken. The glue then reads the pointers again (three looks in all at most): the
+ * samples rolled over before the last pop are the same, the times of a quick read fit one count,
+ * and a sample come meanwhile tells a full FIFO (it rolls over) from an empty one. When the last
+ * look is still unsure the glue passes MXRT_ACQ_ROLLED_UNSURE to mxrt_acq_burst: the next
+ * burst counts them from FIFO_RD_PTR and the times, as after a failed look.
  */
 mxrt_u32 mxrt_acq_rolled(struct mxrt_acq *acq, mxrt_u32 n, const struct mxrt_acq_ptrs *read,
 			 const struct mxrt_acq_ptrs *again, int *sure) MXRT_NOEXCEPT;
@@ -328,7 +332,9 @@ void mxrt_acq_decode(struct mxrt_acq *acq, const mxrt_u8 *buf, mxrt_u32 n, mxrt_
 /*
  * A burst as the driver reads it: mxrt_acq_decode at mxrt_acq_choose_anchor of the same arguments,
  * OVF_COUNTER and FIFO_RD_PTR as @read read them (read_ts: its end_ts), @rolled from
- * mxrt_acq_rolled (0 without a look; MXRT_ACQ_ROLLED_UNKNOWN: the look failed). Where a count
+ * mxrt_acq_rolled (0 without a look; MXRT_ACQ_ROLLED_UNKNOWN: the look failed;
+ * MXRT_ACQ_ROLLED_UNSURE: the looks could not tell, taken as a failed look's but not counted in
+ * look_errors). Where a count
  * rests on the time (OVF_COUNTER saturated, a failed look's roll-overs), the samples the chip took
  * between the two bursts' pointer reads (each between its start and end, and in a drain by the
  * shutdown) decide when one count fits; otherwise, or without the start times (0), the time from
@@ -339,11 +345,12 @@ void mxrt_acq_decode(struct mxrt_acq *acq, const mxrt_u8 *buf, mxrt_u32 n, mxrt_
  * read that failed part-way on a real bus is found so at the next burst). After a failed look
  * (look_errors) the roll-overs it would have counted are in that move too: the next burst counts
  * them (late_rollovers, not lost_unseen; within its pointer-and-time count when OVF_COUNTER is
- * saturated), the time, less what that burst counts otherwise, picking how many FIFOs (not in a
- * drain: the chip stopped before its read); this burst is stamped that many periods early, its
+ * saturated), the times, less what that burst counts otherwise, picking how many FIFOs (not in a
+ * drain whose shutdown's time is not known); this burst is stamped that many periods early, its
  * records' lost short by them.
  */
 #define MXRT_ACQ_ROLLED_UNKNOWN 0xffffffffu
+#define MXRT_ACQ_ROLLED_UNSURE 0xfffffffeu
 void mxrt_acq_burst(struct mxrt_acq *acq, const mxrt_u8 *buf, mxrt_u32 n, mxrt_u8 status1,
 		    const struct mxrt_acq_ptrs *read, mxrt_u32 rolled, mxrt_u64 irq_ts,
 		    struct mxrt_max30102_record *out) MXRT_NOEXCEPT;

@@ -218,7 +218,7 @@ module_param_cb(bus_timeout_ms, &mx_bus_timeout_ops, &bus_timeout_ms, 0444);
 MODULE_PARM_DESC(bus_timeout_ms, "An I2C sequence that takes longer is a stuck bus: recovered and counted, 50..60000 (default 200)");
 
 #define MX_READ_BATCH 64 /* records per read() round */
-#define MX_LOOKS 3 /* pointer reads after a burst, at most, for one roll-over count (mxrt_acq_rolled) */
+#define MX_LOOKS 3 /* reads of the pointers, at most, before a burst and after it (mxrt_acq_rolled) */
 
 static DEFINE_IDA(mx_ida);
 static struct dentry *mx_dbg_root;
@@ -584,8 +584,8 @@ static bool mx_reset_in_status(struct mx_dev *md, u8 status1)
 static int mx_read_fifo_locked(struct mx_dev *md, u64 irq_ts, u8 *status)
 {
 	struct mxrt_ring *ring;
-	struct mxrt_acq_ptrs r;
-	u8 st[2], ptr[3], again[3];
+	struct mxrt_acq_ptrs r = {}, a;
+	u8 st[2], ptr[3];
 	u64 look, now, again_ts;
 	u32 n, rolled = 0;
 	int err, reads = 0;
@@ -596,20 +596,30 @@ static int mx_read_fifo_locked(struct mx_dev *md, u64 irq_ts, u8 *status)
 	err = regmap_bulk_read(md->map, MAX30102_REG_INT_STATUS1, st, 2);
 	if (err)
 		goto io_error;
-	/* the pointers, again while a read took too long for its time to count by (nothing popped) */
+	/*
+	 * The pointers; again while a read took too long for its time to count by (nothing is
+	 * popped yet, so any of the reads will do): the quickest counts.
+	 */
 	do {
-		r.start_ts = ktime_get_ns();
+		a.start_ts = ktime_get_ns();
 		err = regmap_bulk_read(md->map, MAX30102_REG_FIFO_WR_PTR, ptr, 3);
-		if (err)
+		if (err && !reads)
 			goto io_error;
-		r = (struct mxrt_acq_ptrs){ r.start_ts, ktime_get_ns(), ptr[0], ptr[1], ptr[2] };
+		if (err) {
+			mx_io(md, err); /* an earlier read stands */
+			break;
+		}
+		a = (struct mxrt_acq_ptrs){ .start_ts = a.start_ts, .end_ts = ktime_get_ns(),
+					    .wr = ptr[0], .ovf = ptr[1], .rd = ptr[2] };
+		if (!reads || a.end_ts - a.start_ts < r.end_ts - r.start_ts)
+			r = a;
 	} while (++reads < MX_LOOKS && mxrt_acq_read_again(&md->acq, &r));
 	*status = st[0]; /* which bits mean "the chip asked": mxrt_irq_health_irq */
 	now = r.end_ts;
 	mx_looked(md, now);
 	if (mx_reset_in_status(md, st[0]))
 		return 0; /* the caller configures the chip */
-	n = mxrt_acq_unread(&md->acq, st[0], ptr[0], ptr[1], ptr[2], now);
+	n = mxrt_acq_unread(&md->acq, st[0], r.wr, r.ovf, r.rd, now);
 	if (n == 0)
 		return 0;
 	err = regmap_noinc_read(md->map, MAX30102_REG_FIFO_DATA, md->burst,
@@ -621,25 +631,27 @@ static int mx_read_fifo_locked(struct mx_dev *md, u64 irq_ts, u8 *status)
 	 * cleared OVF_COUNTER: the pointers, read again, say how many (mxrt_acq_roll_possible). The
 	 * samples are out of the chip: a failed look is counted as an I/O error, and the burst is
 	 * published as read; the next burst finds those roll-overs in FIFO_RD_PTR and counts them.
+	 * So it does when three looks could not tell how many.
 	 */
 	again_ts = ktime_get_ns();
 	if (mxrt_acq_roll_possible(&md->acq, n, look, again_ts)) {
-		struct mxrt_acq_ptrs a;
-		int looks = 0, sure;
+		int looks = 0, sure = 0;
 
-		/* again while a transfer took too long for one count to fit (mxrt_acq_rolled) */
+		/* again while the look cannot tell the count (mxrt_acq_rolled) */
 		do {
-			err = regmap_bulk_read(md->map, MAX30102_REG_FIFO_WR_PTR, again, 3);
-			if (err) {
+			err = regmap_bulk_read(md->map, MAX30102_REG_FIFO_WR_PTR, ptr, 3);
+			if (err) { /* the next burst counts them (mxrt_acq_burst) */
 				mx_io(md, err);
-				if (!looks) /* else the last look's count stands */
-					rolled = MXRT_ACQ_ROLLED_UNKNOWN;
+				rolled = MXRT_ACQ_ROLLED_UNKNOWN;
 				break;
 			}
-			a = (struct mxrt_acq_ptrs){ again_ts, ktime_get_ns(), again[0], again[1], again[2] };
+			a = (struct mxrt_acq_ptrs){ .start_ts = again_ts, .end_ts = ktime_get_ns(),
+						    .wr = ptr[0], .ovf = ptr[1], .rd = ptr[2] };
 			rolled = mxrt_acq_rolled(&md->acq, n, &r, &a, &sure);
 			again_ts = ktime_get_ns();
 		} while (!sure && ++looks < MX_LOOKS);
+		if (!err && !sure) /* ... from FIFO_RD_PTR and the times, as after a failed look */
+			rolled = MXRT_ACQ_ROLLED_UNSURE;
 	}
 	mxrt_acq_burst(&md->acq, md->burst, n, st[0], &r, rolled, irq_ts, md->recs);
 	ring = rcu_dereference_protected(md->sh->ring, lockdep_is_held(&md->lock));

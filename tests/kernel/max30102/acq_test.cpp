@@ -761,6 +761,8 @@ protected:
 				const mxrt_acq_ptrs a{at, at, again[0], again[1], again[2]};
 				int sure;
 				rolled = mxrt_acq_rolled(&acq_, n, &r, &a, &sure);
+				if (!sure) // the glue's further looks, at the same time, could not tell either
+					rolled = MXRT_ACQ_ROLLED_UNSURE;
 			}
 		}
 		recs_.assign(n, mxrt_max30102_record{});
@@ -1340,6 +1342,32 @@ TEST(Max30102Acq, AFailedLookLeavesItsRollOversToTheNextBurst) {
 	EXPECT_EQ(acq.lost_unseen, 2u);
 }
 
+// Looks that could not tell (MXRT_ACQ_ROLLED_UNSURE) leave the roll-overs to the next burst, as a
+// failed look does, without counting an error; the times of the two bursts' reads then say how
+// many FIFOs. 100 Hz: 17 read at sample 16; 32 at sample 60 (12 rolled over, FIFO_RD_PTR 29);
+// held off 37 periods before the first pop (37 more rolled over), popped at once; 17 at sample
+// 114 (FIFO_RD_PTR 2: 5 beyond where the unsure burst left it, or 37).
+TEST(Max30102Acq, AnUnsureLookLeavesItsRollOversToTheNextBurst) {
+	mxrt_acq acq{};
+	mxrt_acq_configure(&acq, MAX30102_MODE_SPO2, 100, 1, 411);
+	const uint64_t p = acq.period_ns, t0 = 1'000'000'000;
+	auto t = [&](uint64_t k) { return t0 + k * p; };
+	std::vector<uint8_t> buf(6 * 32);
+	mxrt_max30102_record out[32];
+	Burst(&acq, buf.data(), 17, 0, 0, 0, 0, 0, t(16), out);
+	Burst(&acq, buf.data(), 32, 0, 12, 29, MXRT_ACQ_ROLLED_UNSURE, 0, t(60), out);
+	EXPECT_EQ(out[0].lost, 12u) << "OVF_COUNTER's, the rest not known yet";
+	EXPECT_EQ(out[31].seq, 60u);
+	EXPECT_TRUE(acq.rolled_pending);
+	EXPECT_EQ(acq.look_errors, 0u) << "no look failed";
+	Burst(&acq, buf.data(), 17, 0, 0, 2, 0, 0, t(114), out);
+	EXPECT_EQ(out[0].lost, 37u);
+	EXPECT_EQ(out[0].seq, 98u);
+	EXPECT_EQ(acq.lost, 49u);
+	EXPECT_EQ(acq.late_rollovers, 1u);
+	EXPECT_EQ(acq.lost_unseen, 0u);
+}
+
 // A gap of days (reads failing for that long) with FIFO_RD_PTR known: the FIFOs are counted in
 // one step (the kernel must not loop over them), and lost stops at 2^32 - 1, seq following it.
 TEST(Max30102Acq, AGapOfDaysIsCountedInOneStep) {
@@ -1441,6 +1469,27 @@ TEST(Max30102Acq, RollOversAreCountedHoweverLateTheThreadWokeAfterAPointerRead) 
 	const mxrt_acq_ptrs read_end{0, t + 1 * kMs, 20, 0, 3}, late_end{0, t + 370 * kMs, 8, 0, 25};
 	EXPECT_EQ(mxrt_acq_rolled(&acq, 17, &read_end, &late_end, &sure), 37u);
 	EXPECT_EQ(sure, 0);
+	// Equal pointers, nothing rolled over since the last pop: 32 read at t (full), held off 40
+	// periods before the data read (40 rolled over), popped within a period and looked at on
+	// time: empty, 40. But 32 samples could have come since the read: full, 8 (the ends say),
+	// is as likely by the time alone; the glue is told to look again
+	const mxrt_acq_ptrs full_read{t, t + 1 * kMs, 0, 0, 0};
+	const mxrt_acq_ptrs emptied{t + 401 * kMs, t + 402 * kMs, 8, 0, 8};
+	EXPECT_EQ(mxrt_acq_rolled(&acq, 32, &full_read, &emptied, &sure), 8u);
+	EXPECT_EQ(sure, 0);
+	// ... and a period later the sample that came tells: one held, so empty before, 40
+	const mxrt_acq_ptrs later{t + 411 * kMs, t + 412 * kMs, 9, 0, 8};
+	EXPECT_EQ(mxrt_acq_rolled(&acq, 32, &full_read, &later, &sure), 40u);
+	EXPECT_EQ(sure, 1);
+	// Had a slow bus kept up with the chip instead (full again at 32 periods, nothing rolled
+	// over), the sample that came would have rolled over: full, none before the last pop
+	const mxrt_acq_ptrs refilled{t + 331 * kMs, t + 332 * kMs, 1, 1, 1};
+	EXPECT_EQ(mxrt_acq_rolled(&acq, 32, &full_read, &refilled, &sure), 0u);
+	EXPECT_EQ(sure, 1);
+	// fewer than 32 periods since the read (held off 25): it cannot be full again, 25 rolled over
+	const mxrt_acq_ptrs soon{t + 250 * kMs, t + 251 * kMs, 25, 0, 25};
+	EXPECT_EQ(mxrt_acq_rolled(&acq, 32, &full_read, &soon, &sure), 25u);
+	EXPECT_EQ(sure, 1);
 	// a first read that took over 8 periods is read again, before anything is popped
 	EXPECT_FALSE(mxrt_acq_read_again(&acq, &read));
 	const mxrt_acq_ptrs eight{t, t + 80 * kMs, 20, 0, 3}, more{t, t + 81 * kMs, 20, 0, 3};
@@ -1449,6 +1498,20 @@ TEST(Max30102Acq, RollOversAreCountedHoweverLateTheThreadWokeAfterAPointerRead) 
 	EXPECT_TRUE(mxrt_acq_read_again(&acq, &read_late));
 	EXPECT_FALSE(mxrt_acq_read_again(&acq, &late_end)) << "without its start, not known";
 	EXPECT_EQ(acq.reads_again, 2u);
+}
+
+// A drain that failed is retried after a second shutdown write: the chip stopped at the first.
+TEST(Max30102Acq, ARetriedDrainKeepsTheFirstShutdownsTime) {
+	mxrt_acq acq{};
+	mxrt_acq_configure(&acq, MAX30102_MODE_SPO2, 100, 1, 411);
+	mxrt_acq_stopping(&acq, 1000, 2000);
+	mxrt_acq_stopping(&acq, 5000, 6000);
+	EXPECT_EQ(acq.stop_from, 1000u);
+	EXPECT_EQ(acq.stop_to, 2000u);
+	mxrt_acq_configure(&acq, MAX30102_MODE_SPO2, 100, 1, 411); // sampling again
+	mxrt_acq_stopping(&acq, 5000, 6000);
+	EXPECT_EQ(acq.stop_from, 5000u);
+	EXPECT_EQ(acq.stop_to, 6000u);
 }
 
 // OVF_COUNTER saturated: FIFO_RD_PTR says how many were lost modulo 32, the time how many FIFOs.
@@ -1474,8 +1537,12 @@ TEST(Max30102Acq, ASaturatedOverflowIsCountedHoweverLateTheThreadWokeAfterTheRea
 			read = {start(t(130)), t(130) + p / 10, 5, 31, 5};
 		}
 		mxrt_acq_burst(&acq, buf.data(), 32, 0, &read, 0, 0, out);
-		EXPECT_EQ(out[0].seq, 17 + out[0].lost) << "the sequence rule";
 		EXPECT_EQ(acq.lost, out[0].lost);
+		if (drain && starts) { // the newest (sample 100) at the middle of the shutdown's write
+			EXPECT_EQ(out[31].timestamp_ns, t(100) + p / 10 + 17 * p / 2);
+		} else if (drain) { // ... or at its end
+			EXPECT_EQ(out[31].timestamp_ns, t(117) + p / 10);
+		}
 		return out[0].lost;
 	};
 	EXPECT_EQ(lost(false, true), 52u);

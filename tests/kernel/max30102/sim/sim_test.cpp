@@ -546,21 +546,26 @@ TEST_F(SimTest, BusyFaultHoldsTheNextFifoReadOnly) {
 }
 
 // late_us/late_every: every N-th transfer that reaches the chip returns late, counted from when
-// late_every was set; what the chip sent is the same.
+// late_every was set; what the chip sent is what it held at the transfer's start.
 TEST_F(SimTest, LateFaultDelaysEveryNthTransfer) {
+	Configure(); // 100 Hz
 	ASSERT_EQ(Control("bus_khz=100"), 0);
-	uint8_t reg = MAX30102_REG_PART_ID, id = 0;
-	mxrt_sim_msg m[2] = {{MAX30102_I2C_ADDR, 0, 1, &reg}, {MAX30102_I2C_ADDR, MXRT_SIM_MSG_READ, 1, &id}};
+	uint8_t reg = MAX30102_REG_FIFO_WR_PTR, wr = 0xff;
+	mxrt_sim_msg m[2] = {{MAX30102_I2C_ADDR, 0, 1, &reg}, {MAX30102_I2C_ADDR, MXRT_SIM_MSG_READ, 1, &wr}};
+	int k = 0; // transfer k at 10k + 95 ms: FIFO_WR_PTR says k + 9
+	const auto at = [&] { return kT0 + (10 * k + 95) * kMs; }; // also for what comes between
 	const auto xfer = [&] {
 		mxrt_u64 bus = 0;
-		EXPECT_EQ(mxrt_sim_xfer(sim_, m, 2, kT0, &bus), 2);
-		EXPECT_EQ(id, MAX30102_PART_ID_VALUE);
+		EXPECT_EQ(mxrt_sim_xfer(sim_, m, 2, at(), &bus), 2);
+		EXPECT_EQ(wr, (k + 9) % 32) << "transfer " << k << ": as at its start";
+		k++;
 		return bus;
 	};
 	const mxrt_u64 wire = xfer(); // 2 + 9 * 2 + 2 + 9 * 2 bits at 100 kHz
 	EXPECT_EQ(wire, 400'000u);
 	xfer();
-	ASSERT_EQ(Control("late_us=12000 late_every=3"), 0);
+	const char late[] = "late_us=12000 late_every=3";
+	ASSERT_EQ(mxrt_sim_control(sim_, late, strlen(late), at()), 0);
 	EXPECT_NE(Show().find(" late_us=12000 late_every=3 "), std::string::npos) << Show();
 	EXPECT_EQ(xfer(), wire);
 	EXPECT_EQ(xfer(), wire);
@@ -570,11 +575,11 @@ TEST_F(SimTest, LateFaultDelaysEveryNthTransfer) {
 	EXPECT_EQ(xfer(), wire + 12'000'000u);
 	mxrt_sim_msg to_nobody = {0x50, 0, 1, &reg};
 	mxrt_u64 bus = 0;
-	EXPECT_EQ(mxrt_sim_xfer(sim_, &to_nobody, 1, kT0, &bus), -MXRT_ENXIO);
+	EXPECT_EQ(mxrt_sim_xfer(sim_, &to_nobody, 1, at(), &bus), -MXRT_ENXIO);
 	EXPECT_EQ(xfer(), wire) << "a transfer nobody answered does not count";
-	EXPECT_EQ(Control("late_us=20001"), -MXRT_EINVAL);
-	EXPECT_EQ(Control("late_every=1001"), -MXRT_EINVAL);
-	ASSERT_EQ(Control("late_every=0"), 0);
+	EXPECT_EQ(mxrt_sim_control(sim_, "late_us=20001", 13, at()), -MXRT_EINVAL);
+	EXPECT_EQ(mxrt_sim_control(sim_, "late_every=1001", 15, at()), -MXRT_EINVAL);
+	ASSERT_EQ(mxrt_sim_control(sim_, "late_every=0", 12, at()), 0);
 	for (int i = 0; i < 4; i++)
 		EXPECT_EQ(xfer(), wire);
 }
