@@ -558,6 +558,8 @@ static void Decode(mxrt_acq *acq, const mxrt_u8 *buf, mxrt_u32 n, mxrt_u32 ovf, 
 				bool one;
 				unseen = FifoWithin(unseen, t.lo, t.hi,
 						    lost_by_time > ovf + rolled ? lost_by_time - ovf - rolled : 0, &one);
+				if (unseen >= MAX30102_FIFO_DEPTH)
+					acq->lost_estimated++; // FIFOs the time picked
 			}
 			if (unseen > 0)
 				acq->late_rollovers++;

@@ -598,17 +598,14 @@ static int mx_read_fifo_locked(struct mx_dev *md, u64 irq_ts, u8 *status)
 		goto io_error;
 	/*
 	 * The pointers; again while a read took too long for its time to count by (nothing is
-	 * popped yet, so any of the reads will do): the quickest counts.
+	 * popped yet, so any of the reads will do): the quickest counts. A read that fails fails the
+	 * burst, a re-read too: the one before it was too slow to count by.
 	 */
 	do {
 		a.start_ts = ktime_get_ns();
 		err = regmap_bulk_read(md->map, MAX30102_REG_FIFO_WR_PTR, ptr, 3);
-		if (err && !reads)
+		if (err)
 			goto io_error;
-		if (err) {
-			mx_io(md, err); /* an earlier read stands */
-			break;
-		}
 		a = (struct mxrt_acq_ptrs){ .start_ts = a.start_ts, .end_ts = ktime_get_ns(),
 					    .wr = ptr[0], .ovf = ptr[1], .rd = ptr[2] };
 		if (!reads || a.end_ts - a.start_ts < r.end_ts - r.start_ts)

@@ -1362,6 +1362,7 @@ TEST(Max30102Acq, AnUnsureLookLeavesItsRollOversToTheNextBurst) {
 	EXPECT_EQ(acq.look_errors, 0u) << "no look failed";
 	Burst(&acq, buf.data(), 17, 0, 0, 2, 0, 0, t(114), out);
 	EXPECT_EQ(out[0].lost, 37u);
+	EXPECT_EQ(acq.lost_estimated, 1u) << "a FIFO the time picked";
 	EXPECT_EQ(out[0].seq, 98u);
 	EXPECT_EQ(acq.lost, 49u);
 	EXPECT_EQ(acq.late_rollovers, 1u);
