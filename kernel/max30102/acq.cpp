@@ -187,7 +187,14 @@ int mxrt_acq_applied(mxrt_acq *acq, const mxrt_max30102_config *c, int err) noex
 	return 0;
 }
 
-void mxrt_acq_started(mxrt_acq *acq, mxrt_u64 now) noexcept { acq->start_ts = now; }
+void mxrt_acq_started(mxrt_acq *acq, mxrt_u64 from_ts, mxrt_u64 to_ts) noexcept {
+	acq->start_ts = to_ts;
+	// Samples come from the restart on, as after a read that found the sample before the first
+	// one newest (SampleBefore): the first burst's gap is bounded by the writes' times the same way.
+	acq->latch_from = from_ts;
+	acq->latch_to = from_ts != 0 ? to_ts : 0;
+	acq->latch_rolled = 0;
+}
 
 void mxrt_acq_stopping(mxrt_acq *acq, mxrt_u64 from_ts, mxrt_u64 to_ts) noexcept {
 	acq->stopping = 1;

@@ -122,9 +122,10 @@ struct mxrt_acq {
 	mxrt_u64 last_ts; /* timestamp of the last record, 0 = none since restart */
 	mxrt_u64 start_ts; /* when the restart started sampling (mxrt_acq_started), 0 = not known */
 	mxrt_u64 last_read_ts; /* when the last burst's pointers were read (mxrt_acq_burst), 0 = none */
-	/* the chip latched the last burst's pointers between latch_from and latch_to (latch_to 0: no
-	 * burst since the restart, or not known), and that burst's last record was the sample newest
-	 * then, latch_rolled samples later (its mxrt_acq_rolled count, as used) */
+	/* the chip latched the last burst's pointers between latch_from and latch_to (latch_to 0: not
+	 * known), and that burst's last record was the sample newest then, latch_rolled samples later
+	 * (its mxrt_acq_rolled count, as used); before the first burst, the restart's writes
+	 * (mxrt_acq_started), as if a sample had been taken then */
 	mxrt_u64 latch_from, latch_to;
 	mxrt_u32 latch_rolled;
 	/* FIFO_RD_PTR after the last burst's last pop (the configuration's 0 after a restart), if
@@ -155,11 +156,13 @@ void mxrt_acq_configure(struct mxrt_acq *acq, mxrt_u32 mode, mxrt_u32 sample_rat
  */
 int mxrt_acq_applied(struct mxrt_acq *acq, const struct mxrt_max30102_config *c, int err) MXRT_NOEXCEPT;
 /*
- * The configuration applied (mxrt_acq_applied, success) started sampling at @now, the time its
- * last write returned: the reference for an overflow past OVF_COUNTER's saturation in the first
- * burst after the restart, when there is no previous record to measure the gap from.
+ * The configuration applied (mxrt_acq_applied, success) started sampling between @from_ts (before
+ * its writes; 0: not known) and @to_ts, when its last write returned: the reference for an
+ * overflow past OVF_COUNTER's saturation in the first burst after the restart, when there is no
+ * previous record to measure the gap from. The samples taken since are bounded as after a read
+ * of the pointers (mxrt_acq_burst).
  */
-void mxrt_acq_started(struct mxrt_acq *acq, mxrt_u64 now) MXRT_NOEXCEPT;
+void mxrt_acq_started(struct mxrt_acq *acq, mxrt_u64 from_ts, mxrt_u64 to_ts) MXRT_NOEXCEPT;
 /*
  * The shutdown before a drain (mx_stop_locked) was written: it cleared every interrupt status
  * (DS p.17), A_FULL too, so the drain's mxrt_acq_unread tells a FIFO of exactly 32 from an empty

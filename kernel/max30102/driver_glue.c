@@ -707,7 +707,7 @@ static int mx_apply_locked(struct mx_dev *md, const struct mxrt_max30102_config 
 {
 	struct mxrt_reg_write w[MXRT_MAX30102_CONFIG_WRITES];
 	struct reg_sequence seq[MXRT_MAX30102_CONFIG_WRITES];
-	u64 now;
+	u64 now, write_ts = 0;
 	u32 i, n;
 	int err;
 
@@ -717,12 +717,14 @@ static int mx_apply_locked(struct mx_dev *md, const struct mxrt_max30102_config 
 		n = mxrt_max30102_config_writes(c, md->irq > 0, w);
 		for (i = 0; i < n; i++)
 			seq[i] = (struct reg_sequence){ .reg = w[i].reg, .def = w[i].val };
+		write_ts = ktime_get_ns();
 		err = mx_io(md, regmap_multi_reg_write(md->map, seq, n));
 	}
 	err = mxrt_acq_applied(&md->acq, c, err);
 	now = ktime_get_ns();
 	if (!err) {
-		mxrt_acq_started(&md->acq, now); /* sampling started: an early overflow counts from here */
+		/* sampling started at the last write: an early overflow counts from there */
+		mxrt_acq_started(&md->acq, write_ts, now);
 		mxrt_irq_health_looked(&md->health, now); /* the lost-interrupt window starts */
 		mxrt_vitals_set_sensor(&md->vitals, c); /* finger thresholds for these LEDs and range */
 	}

@@ -276,9 +276,9 @@ TEST(Max30102Acq, AnchorIsTheIrqSampleOrTheNewest) {
 	EXPECT_EQ(a.is_irq, 0u);
 	EXPECT_EQ(mxrt_acq_choose_anchor(&acq, 18, MAX30102_INT_A_FULL, 0, 0, irq, irq + 10 * kMs).is_irq, 1u);
 	// an interrupt from before the restart, or before an earlier burst was read, is not this A_FULL's
-	mxrt_acq_started(&acq, irq);
+	mxrt_acq_started(&acq, irq, irq);
 	EXPECT_EQ(mxrt_acq_choose_anchor(&acq, 18, MAX30102_INT_A_FULL, 0, 0, irq, read).is_irq, 0u);
-	mxrt_acq_started(&acq, irq - 1);
+	mxrt_acq_started(&acq, irq - 1, irq - 1);
 	acq.last_read_ts = irq;
 	EXPECT_EQ(mxrt_acq_choose_anchor(&acq, 18, MAX30102_INT_A_FULL, 0, 0, irq, read).is_irq, 0u);
 	acq.last_read_ts = irq - 1;
@@ -480,7 +480,7 @@ TEST(Max30102Acq, OverflowPast31RightAfterARestartIsEstimatedFromTheStart) {
 	mxrt_max30102_config_default(&c); // 100 Hz
 	ASSERT_EQ(mxrt_acq_applied(&acq, &c, 0), 0);
 	const uint64_t start = 1'000'000'000;
-	mxrt_acq_started(&acq, start);
+	mxrt_acq_started(&acq, start, start);
 	std::vector<uint8_t> buf(6 * 32);
 	mxrt_max30102_record out[32];
 	// 132 samples taken (the first one period after the start): 100 lost, the newest 32 read
@@ -491,7 +491,7 @@ TEST(Max30102Acq, OverflowPast31RightAfterARestartIsEstimatedFromTheStart) {
 	EXPECT_EQ(acq.lost_estimated, 1u);
 	// below the saturation the counter is exact, and the start says nothing more
 	ASSERT_EQ(mxrt_acq_applied(&acq, &c, 0), 0);
-	mxrt_acq_started(&acq, start);
+	mxrt_acq_started(&acq, start, start);
 	mxrt_acq_decode(&acq, buf.data(), 32, 5, 0, 31, start + 37 * 10 * kMs, 0, out);
 	EXPECT_EQ(out[0].lost, 5u);
 	EXPECT_EQ(acq.lost_estimated, 1u);
@@ -499,6 +499,24 @@ TEST(Max30102Acq, OverflowPast31RightAfterARestartIsEstimatedFromTheStart) {
 	mxrt_acq_configure(&acq, MAX30102_MODE_SPO2, 100, 1, 411);
 	mxrt_acq_decode(&acq, buf.data(), 32, 31, 0, 31, start + 500 * 10 * kMs, 0, out);
 	EXPECT_EQ(out[0].lost, 31u);
+}
+
+// The restart's writes bound when sampling began, as a pointer read's times do: a thread woken
+// 17 periods after the configuration's last write put the start that late, and the first burst
+// (132 taken at 100 Hz, the newest 32 read: 100 lost past OVF_COUNTER's 31) came out 68.
+TEST(Max30102Acq, TheFirstBurstsGapIsCountedHoweverLateTheRestartWasTimed) {
+	for (const bool known : {true, false}) {
+		mxrt_acq acq{};
+		mxrt_max30102_config c;
+		mxrt_max30102_config_default(&c); // 100 Hz
+		ASSERT_EQ(mxrt_acq_applied(&acq, &c, 0), 0);
+		const uint64_t t0 = 1'000'000'000, p = acq.period_ns;
+		mxrt_acq_started(&acq, known ? t0 : 0, t0 + 17 * p); // sampling from t0
+		std::vector<uint8_t> buf(6 * 32);
+		mxrt_max30102_record out[32];
+		Burst(&acq, buf.data(), 32, 0, 31, 4, 0, 0, t0 + 132 * p, out);
+		EXPECT_EQ(out[0].lost, known ? 100u : 68u) << "the writes' start known: " << known;
+	}
 }
 
 TEST(Max30102Acq, HrModeIsRedOnly) {
@@ -718,7 +736,7 @@ protected:
 			err = i < ok ? Write(w[i].reg, w[i].val, now) : -MXRT_EIO;
 		err = mxrt_acq_applied(&acq_, &c_, err);
 		if (err == 0)
-			mxrt_acq_started(&acq_, now);
+			mxrt_acq_started(&acq_, now, now);
 		return err;
 	}
 	// mx_stop_locked's status look (a sampling chip's PWR_RDY, before the shutdown clears it) and
