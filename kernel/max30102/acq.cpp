@@ -318,7 +318,25 @@ static u64 NearestFifo(u64 count, u64 est) {
 		return count;
 	return count + (est - count + MAX30102_FIFO_DEPTH / 2 - 1) / MAX30102_FIFO_DEPTH * MAX30102_FIFO_DEPTH;
 }
-struct Taken;
+// The samples a chip takes in @span ns, its clock up to 1/16 slow or fast: at least, at most.
+static u64 TakenAtLeast(u64 span, u64 p) { return span * 16 / (17 * p); }
+static u64 TakenAtMost(u64 span, u64 p) { return span * 16 / (15 * p) + 1; }
+
+// Samples taken, for certain no fewer than lo and no more than hi; {0, kNoLimit}: not known.
+constexpr u64 kNoLimit = ~0ull;
+struct Taken {
+	u64 lo, hi;
+	// less @k of them, for a count that excludes k samples
+	Taken Less(u64 k) const { return {lo > k ? lo - k : 0, hi == kNoLimit ? hi : hi > k ? hi - k : 0}; }
+};
+
+// The samples the chip took between a latch in [@a_from, @a_to] and a later one in [@b_from,
+// @b_to] (each a transfer's start and end: the thread may have waited before it or been woken
+// late after it): no fewer than from @a_to to @b_from, no more than from @a_from to @b_to.
+static Taken TakenBetween(u64 a_from, u64 a_to, u64 b_from, u64 b_to, u64 p) {
+	return {b_from > a_to ? TakenAtLeast(b_from - a_to, p) : 0, b_to > a_from ? TakenAtMost(b_to - a_from, p) : 1};
+}
+
 static void Decode(mxrt_acq *acq, const mxrt_u8 *buf, mxrt_u32 n, mxrt_u32 ovf, mxrt_u32 rolled,
 		   mxrt_u32 gap_mod, bool rolled_pending, mxrt_u32 anchor, mxrt_u64 anchor_ts,
 		   int anchor_is_irq, const Taken *between, mxrt_max30102_record *out);
@@ -336,10 +354,6 @@ int mxrt_acq_roll_possible(const mxrt_acq *acq, mxrt_u32 n, mxrt_u64 look_ts, mx
 	const u64 elapsed = done_ts > look_ts ? done_ts - look_ts : 0;
 	return elapsed * 16 > (free - 1) * 15 * acq->period_ns;
 }
-
-// The samples a chip takes in @span ns, its clock up to 1/16 slow or fast: at least, at most.
-static u64 TakenAtLeast(u64 span, u64 p) { return span * 16 / (17 * p); }
-static u64 TakenAtMost(u64 span, u64 p) { return span * 16 / (15 * p) + 1; }
 
 // Of the counts @count + 32k, the one in [@lo, @hi] (*@one = true). When several are (the window
 // is over a FIFO of periods wide), the one of them nearest @est; when none is (a clock beyond the
@@ -385,7 +399,12 @@ mxrt_u32 mxrt_acq_rolled(mxrt_acq *acq, mxrt_u32 n, const mxrt_acq_ptrs *read, c
 		// about as many periods as between the two reads' ends (a thread woken late after each
 		// alike)...
 		const u64 taken = (again->end_ts - read->end_ts + p / 2) / p;
-		const u64 since_read = again->end_ts - Min(read->start_ts, read->end_ts);
+		// ... and for certain no fewer than from the first read's end to the second's start, no
+		// more than from the first's start to the second's end: with both transfers short beside
+		// a FIFO of periods, one count fits, however late the thread was woken after either
+		// (held off 16 periods after the second, the estimate alone was a FIFO high)
+		const Taken between = TakenBetween(Min(read->start_ts, read->end_ts), read->end_ts,
+						   again->start_ts, again->end_ts, p);
 		u64 held = FifoPtr::Get(u8(again->wr - again->rd));
 		// Equal pointers with a roll-over since the last pop: full. Without one: empty, or full
 		// having filled since the last pop. Full holds 32 samples taken since the first read
@@ -396,21 +415,15 @@ mxrt_u32 mxrt_acq_rolled(mxrt_acq *acq, mxrt_u32 n, const mxrt_acq_ptrs *read, c
 		bool held_sure = true;
 		if (held == 0 && after > 0) {
 			held = MAX30102_FIFO_DEPTH;
-		} else if (held == 0 && TakenAtMost(since_read, p) >= MAX30102_FIFO_DEPTH) {
+		} else if (held == 0 && between.hi >= MAX30102_FIFO_DEPTH) {
 			held_sure = false;
 			if (taken >= MAX30102_FIFO_DEPTH / 2)
 				held = MAX30102_FIFO_DEPTH;
 		}
 		const u64 skip = held + (saturated ? 0 : after);
-		const auto Less = [skip](u64 v) { return v > skip ? v - skip : 0; };
-		// ... and for certain no fewer than from the first read's end to the second's start, no
-		// more than from the first's start to the second's end: with both transfers short beside
-		// a FIFO of periods, one count fits, however late the thread was woken after either
-		// (held off 16 periods after the second, the estimate alone was a FIFO high)
-		const u64 least = again->start_ts > read->end_ts ? TakenAtLeast(again->start_ts - read->end_ts, p) : 0;
-		const u64 most = TakenAtMost(since_read, p);
+		const Taken rolled = between.Less(skip);
 		bool one;
-		count = FifoWithin(count, Less(least), Less(most), Less(taken), &one);
+		count = FifoWithin(count, rolled.lo, rolled.hi, taken > skip ? taken - skip : 0, &one);
 		if (!one || !held_sure) {
 			acq->looks_unsure++;
 			*sure = 0;
@@ -462,14 +475,7 @@ mxrt_acq_anchor mxrt_acq_choose_anchor(const mxrt_acq *acq, mxrt_u32 n, mxrt_u8 
 }
 
 // The samples the chip took between the last burst's pointer read and @read (in a drain, up to
-// the shutdown, when that came first), for certain no fewer than lo and no more than hi; {0,
-// kNoLimit} when not known.
-constexpr u64 kNoLimit = ~0ull;
-struct Taken {
-	u64 lo, hi;
-	// less @k of them, for a count that excludes k samples
-	Taken Less(u64 k) const { return {lo > k ? lo - k : 0, hi == kNoLimit ? hi : hi > k ? hi - k : 0}; }
-};
+// the shutdown, when that came first); not known without both reads' times.
 static Taken TakenBetweenReads(const mxrt_acq *acq, const mxrt_acq_ptrs *read) {
 	const u64 p = acq->period_ns;
 	u64 from = read->start_ts, to = read->end_ts;
@@ -479,8 +485,7 @@ static Taken TakenBetweenReads(const mxrt_acq *acq, const mxrt_acq_ptrs *read) {
 	}
 	if (p == 0 || acq->latch_to == 0 || acq->latch_from == 0 || from == 0 || from > to)
 		return {0, kNoLimit};
-	return {from > acq->latch_to ? TakenAtLeast(from - acq->latch_to, p) : 0,
-		to > acq->latch_from ? TakenAtMost(to - acq->latch_from, p) : 1};
+	return TakenBetween(acq->latch_from, acq->latch_to, from, to, p);
 }
 
 void mxrt_acq_burst(mxrt_acq *acq, const mxrt_u8 *buf, mxrt_u32 n, mxrt_u8 status1,

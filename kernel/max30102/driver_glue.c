@@ -576,6 +576,21 @@ static bool mx_reset_in_status(struct mx_dev *md, u8 status1)
 }
 
 /*
+ * FIFO_WR_PTR, OVF_COUNTER and FIFO_RD_PTR into *@p, with the times around the transfer: from
+ * @start_ts, taken before it, to its return (struct mxrt_acq_ptrs). *@p is left alone on an error.
+ */
+static int mx_read_ptrs(struct mx_dev *md, u64 start_ts, struct mxrt_acq_ptrs *p)
+{
+	u8 v[3];
+	int err = regmap_bulk_read(md->map, MAX30102_REG_FIFO_WR_PTR, v, 3);
+
+	if (!err)
+		*p = (struct mxrt_acq_ptrs){ .start_ts = start_ts, .end_ts = ktime_get_ns(),
+					     .wr = v[0], .ovf = v[1], .rd = v[2] };
+	return err;
+}
+
+/*
  * Reads everything the FIFO holds and publishes it. md->lock held; the caller guards the sequence
  * (as for mx_stop_locked and mx_apply_locked). @irq_ts: the hard-IRQ timestamp, 0 otherwise.
  * *status: INT_STATUS1 as read (0 if it could not be read).
@@ -585,7 +600,7 @@ static int mx_read_fifo_locked(struct mx_dev *md, u64 irq_ts, u8 *status)
 {
 	struct mxrt_ring *ring;
 	struct mxrt_acq_ptrs r = {}, a;
-	u8 st[2], ptr[3];
+	u8 st[2];
 	u64 look, now, again_ts;
 	u32 n, rolled = 0;
 	int err, reads = 0;
@@ -602,12 +617,9 @@ static int mx_read_fifo_locked(struct mx_dev *md, u64 irq_ts, u8 *status)
 	 * burst, a re-read too: the one before it was too slow to count by.
 	 */
 	do {
-		a.start_ts = ktime_get_ns();
-		err = regmap_bulk_read(md->map, MAX30102_REG_FIFO_WR_PTR, ptr, 3);
+		err = mx_read_ptrs(md, ktime_get_ns(), &a);
 		if (err)
 			goto io_error;
-		a = (struct mxrt_acq_ptrs){ .start_ts = a.start_ts, .end_ts = ktime_get_ns(),
-					    .wr = ptr[0], .ovf = ptr[1], .rd = ptr[2] };
 		if (!reads || a.end_ts - a.start_ts < r.end_ts - r.start_ts)
 			r = a;
 	} while (++reads < MX_LOOKS && mxrt_acq_read_again(&md->acq, &r));
@@ -636,14 +648,12 @@ static int mx_read_fifo_locked(struct mx_dev *md, u64 irq_ts, u8 *status)
 
 		/* again while the look cannot tell the count (mxrt_acq_rolled) */
 		do {
-			err = regmap_bulk_read(md->map, MAX30102_REG_FIFO_WR_PTR, ptr, 3);
+			err = mx_read_ptrs(md, again_ts, &a);
 			if (err) { /* the next burst counts them (mxrt_acq_burst) */
 				mx_io(md, err);
 				rolled = MXRT_ACQ_ROLLED_UNKNOWN;
 				break;
 			}
-			a = (struct mxrt_acq_ptrs){ .start_ts = again_ts, .end_ts = ktime_get_ns(),
-						    .wr = ptr[0], .ovf = ptr[1], .rd = ptr[2] };
 			rolled = mxrt_acq_rolled(&md->acq, n, &r, &a, &sure);
 			again_ts = ktime_get_ns();
 		} while (!sure && ++looks < MX_LOOKS);
