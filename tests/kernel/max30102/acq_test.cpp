@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <cstring>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <max30102/chip.hpp>
@@ -1459,56 +1460,53 @@ TEST(Max30102Acq, RollOversAreCountedHoweverLateTheThreadWokeAfterAPointerRead) 
 	mxrt_acq acq{};
 	mxrt_acq_configure(&acq, MAX30102_MODE_SPO2, 100, 1, 411); // 10 ms
 	const uint64_t t = 1'000'000'000;
-	int sure = -1;
+	// the count, and whether the look could tell it (mxrt_acq_rolled's *sure)
+	using Look = std::pair<uint32_t, int>;
+	const auto rolled = [&](uint32_t n, const mxrt_acq_ptrs &first, const mxrt_acq_ptrs &again) {
+		int sure = -1;
+		const uint32_t count = mxrt_acq_rolled(&acq, n, &first, &again, &sure);
+		return Look{count, sure};
+	};
 	const mxrt_acq_ptrs read{t, t + 1 * kMs, 20, 0, 3};
 	// Latched again 20 periods in, 5 rolled over and 15 held, the thread woken 17 periods later:
 	// by the ends alone, 37 periods, 22 rolled over: a FIFO more than 5 (so counted before)
 	const mxrt_acq_ptrs late{t + 200 * kMs, t + 370 * kMs, 8, 0, 25};
-	EXPECT_EQ(mxrt_acq_rolled(&acq, 17, &read, &late, &sure), 5u);
-	EXPECT_EQ(sure, 1);
+	EXPECT_EQ(rolled(17, read, late), (Look{5, 1}));
 	// Woken 17 periods late after the first read: latched again 69 periods in, 54 rolled over
 	// (FIFO_RD_PTR says 22) and 15 held; by the ends alone 52 periods, 37 rolled over: 22
 	const mxrt_acq_ptrs read_late{t, t + 170 * kMs, 20, 0, 3};
 	const mxrt_acq_ptrs again{t + 690 * kMs, t + 691 * kMs, 25, 0, 10};
-	EXPECT_EQ(mxrt_acq_rolled(&acq, 17, &read_late, &again, &sure), 54u);
-	EXPECT_EQ(sure, 1);
+	EXPECT_EQ(rolled(17, read_late, again), (Look{54, 1}));
 	EXPECT_EQ(acq.looks_unsure, 0u);
 	// Held off from 20 periods to 50 on the second read: 5 and 37 both fit; the ends pick
 	// (50 periods, 35 rolled over by them: 37), and the glue is told to look again
 	const mxrt_acq_ptrs wide{t + 200 * kMs, t + 500 * kMs, 8, 0, 25};
-	EXPECT_EQ(mxrt_acq_rolled(&acq, 17, &read, &wide, &sure), 37u);
-	EXPECT_EQ(sure, 0);
+	EXPECT_EQ(rolled(17, read, wide), (Look{37, 0}));
 	EXPECT_EQ(acq.looks_unsure, 1u);
 	// ... which, quick this time (50 periods in: 32 held, 13 more rolled over since the last
 	// pop), fits one
 	const mxrt_acq_ptrs quick{t + 501 * kMs, t + 502 * kMs, 6, 13, 6};
-	EXPECT_EQ(mxrt_acq_rolled(&acq, 17, &read, &quick, &sure), 5u);
-	EXPECT_EQ(sure, 1);
+	EXPECT_EQ(rolled(17, read, quick), (Look{5, 1}));
 	// without the transfers' start times (0), the ends alone, as before
 	const mxrt_acq_ptrs read_end{0, t + 1 * kMs, 20, 0, 3}, late_end{0, t + 370 * kMs, 8, 0, 25};
-	EXPECT_EQ(mxrt_acq_rolled(&acq, 17, &read_end, &late_end, &sure), 37u);
-	EXPECT_EQ(sure, 0);
+	EXPECT_EQ(rolled(17, read_end, late_end), (Look{37, 0}));
 	// Equal pointers, nothing rolled over since the last pop: 32 read at t (full), held off 40
 	// periods before the data read (40 rolled over), popped within a period and looked at on
 	// time: empty, 40. But 32 samples could have come since the read: full, 8 (the ends say),
 	// is as likely by the time alone; the glue is told to look again
 	const mxrt_acq_ptrs full_read{t, t + 1 * kMs, 0, 0, 0};
 	const mxrt_acq_ptrs emptied{t + 401 * kMs, t + 402 * kMs, 8, 0, 8};
-	EXPECT_EQ(mxrt_acq_rolled(&acq, 32, &full_read, &emptied, &sure), 8u);
-	EXPECT_EQ(sure, 0);
+	EXPECT_EQ(rolled(32, full_read, emptied), (Look{8, 0}));
 	// ... and a period later the sample that came tells: one held, so empty before, 40
 	const mxrt_acq_ptrs later{t + 411 * kMs, t + 412 * kMs, 9, 0, 8};
-	EXPECT_EQ(mxrt_acq_rolled(&acq, 32, &full_read, &later, &sure), 40u);
-	EXPECT_EQ(sure, 1);
+	EXPECT_EQ(rolled(32, full_read, later), (Look{40, 1}));
 	// Had a slow bus kept up with the chip instead (full again at 32 periods, nothing rolled
 	// over), the sample that came would have rolled over: full, none before the last pop
 	const mxrt_acq_ptrs refilled{t + 331 * kMs, t + 332 * kMs, 1, 1, 1};
-	EXPECT_EQ(mxrt_acq_rolled(&acq, 32, &full_read, &refilled, &sure), 0u);
-	EXPECT_EQ(sure, 1);
+	EXPECT_EQ(rolled(32, full_read, refilled), (Look{0, 1}));
 	// fewer than 32 periods since the read (held off 25): it cannot be full again, 25 rolled over
 	const mxrt_acq_ptrs soon{t + 250 * kMs, t + 251 * kMs, 25, 0, 25};
-	EXPECT_EQ(mxrt_acq_rolled(&acq, 32, &full_read, &soon, &sure), 25u);
-	EXPECT_EQ(sure, 1);
+	EXPECT_EQ(rolled(32, full_read, soon), (Look{25, 1}));
 	// a first read that took over 8 periods is read again, before anything is popped
 	EXPECT_FALSE(mxrt_acq_read_again(&acq, &read));
 	const mxrt_acq_ptrs eight{t, t + 80 * kMs, 20, 0, 3}, more{t, t + 81 * kMs, 20, 0, 3};
