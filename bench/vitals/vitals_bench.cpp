@@ -107,7 +107,7 @@ struct Sides {
 	const unsigned char *buf = &in.fifo[(s.acq_burst % kSignalBursts) * kBurst * 6];
 	s.ts += s.period_ns * kBurst;
 	const mxrt_acq_ptrs read{s.ts + 40'000, s.ts + 50'000, 0, 0, 0};
-	mxrt_acq_burst(&s.acq, buf, kBurst, MAX30102_INT_A_FULL, &read, 0, s.ts, s.out);
+	mxrt_acq_burst(&s.acq, buf, kBurst, MAX30102_INT_A_FULL, &read, 0, s.ts, s.ts + 60'000, s.out);
 	mxrt_ring_push_n(s.ring, s.out, kBurst);
 	s.acq_burst++;
 }

@@ -164,6 +164,7 @@ void mxrt_acq_configure(mxrt_acq *acq, mxrt_u32 mode, mxrt_u32 sample_rate_hz, m
 	acq->next_rd = 0;  // the configuration writes clear the FIFO pointers
 	acq->next_rd_known = 1;
 	acq->rolled_pending = 0;
+	acq->emptied_ts = 0;
 	acq->latch_to = 0; // no burst of this configuration yet
 	acq->stop_from = acq->stop_to = 0; // sampling again (mxrt_acq_stopping)
 }
@@ -254,6 +255,10 @@ mxrt_acq_step mxrt_acq_begin(const mxrt_acq *acq) noexcept {
 	}
 }
 
+// The samples a chip takes in @span ns, its clock up to 1/16 slow or fast: at least, at most.
+static u64 TakenAtLeast(u64 span, u64 p) { return span * 16 / (17 * p); }
+static u64 TakenAtMost(u64 span, u64 p) { return span * 16 / (15 * p) + 1; }
+
 // When the sample before the next one read was taken: the last record's time, or right after a
 // restart the start of sampling (as if a sample had been taken then: the first comes one period
 // later); 0 if neither is known.
@@ -287,12 +292,26 @@ static u64 TakenSince(const mxrt_acq *acq, mxrt_u64 read_ts) {
 // is counted, and an empty one there may be a chip reset with its PWR_RDY unseen (a reset chip
 // does not sample, so it sets no A_FULL), which the lost-interrupt watchdog's look must see as
 // empty (mxrt_irq_health_check_chip).
+//  - ... unless the last burst's roll-overs were left pending (a look that failed or could not
+//    tell): its records were stamped early by them, so the time since its last record says
+//    nothing (16 or more of them took an empty FIFO for full, and 32 records the chip never took,
+//    an empty FIFO's zeros, were published). The FIFO holds what the burst's pops left and what
+//    came since. After a whole FIFO popped (32: nothing left) it is full once a sample came for
+//    certain after the data read returned; after part of one, once a sample came for certain
+//    after the burst's pointer read (it is held, or the FIFO rolled over and its pops left some).
+//    Otherwise empty, and mxrt_acq_found_empty counts from FIFO_RD_PTR and the times whatever
+//    went (a full FIFO's 32 among them, counted lost rather than made up).
 static bool FullByTime(const mxrt_acq *acq, mxrt_u8 status1, mxrt_u64 read_ts) {
 	const u64 taken = TakenSince(acq, NewestBy(acq, read_ts));
 	if (status1 & MAX30102_INT_A_FULL)
 		return taken >= MAX30102_FIFO_DEPTH / 2;
 	if (!acq->stopping || !Sampling(acq))
 		return false;
+	if (acq->rolled_pending) {
+		const u64 since = acq->emptied_ts != 0 ? acq->emptied_ts : acq->latch_to;
+		const u64 sampled = acq->stop_from; // still sampling when the shutdown's write began
+		return since != 0 && sampled > since && TakenAtLeast(sampled - since, acq->period_ns) >= 1;
+	}
 	return taken >= MAX30102_FIFO_DEPTH / 2 && taken < MAX30102_FIFO_DEPTH * 3 / 2;
 }
 
@@ -318,9 +337,6 @@ static u64 NearestFifo(u64 count, u64 est) {
 		return count;
 	return count + (est - count + MAX30102_FIFO_DEPTH / 2 - 1) / MAX30102_FIFO_DEPTH * MAX30102_FIFO_DEPTH;
 }
-// The samples a chip takes in @span ns, its clock up to 1/16 slow or fast: at least, at most.
-static u64 TakenAtLeast(u64 span, u64 p) { return span * 16 / (17 * p); }
-static u64 TakenAtMost(u64 span, u64 p) { return span * 16 / (15 * p) + 1; }
 
 // Samples taken, for certain no fewer than lo and no more than hi; {0, kNoLimit}: not known.
 constexpr u64 kNoLimit = ~0ull;
@@ -489,7 +505,7 @@ static Taken TakenBetweenReads(const mxrt_acq *acq, const mxrt_acq_ptrs *read) {
 }
 
 void mxrt_acq_burst(mxrt_acq *acq, const mxrt_u8 *buf, mxrt_u32 n, mxrt_u8 status1,
-		    const mxrt_acq_ptrs *read, mxrt_u32 rolled, mxrt_u64 irq_ts,
+		    const mxrt_acq_ptrs *read, mxrt_u32 rolled, mxrt_u64 irq_ts, mxrt_u64 popped_ts,
 		    mxrt_max30102_record *out) noexcept {
 	const bool look_failed = rolled == MXRT_ACQ_ROLLED_UNKNOWN;
 	const bool unsure = rolled == MXRT_ACQ_ROLLED_UNSURE;
@@ -515,8 +531,35 @@ void mxrt_acq_burst(mxrt_acq *acq, const mxrt_u8 *buf, mxrt_u32 n, mxrt_u8 statu
 	acq->next_rd = FifoPtr::Get(u8(read->rd + rolled + n));
 	acq->next_rd_known = 1;
 	acq->rolled_pending = look_failed || unsure;
+	acq->emptied_ts = n == MAX30102_FIFO_DEPTH ? popped_ts : 0;
 	if (look_failed)
 		acq->look_errors++;
+}
+
+void mxrt_acq_found_empty(mxrt_acq *acq, const mxrt_acq_ptrs *read) noexcept {
+	if (!acq->stopping || !acq->rolled_pending || !acq->next_rd_known)
+		return; // the next burst counts them
+	// Nothing is held (OVF_COUNTER is 0 with it): FIFO_RD_PTR moved by the roll-overs before the
+	// last burst's first pop alone, and every sample the chip took since that burst's pointer
+	// read rolled over (mxrt_acq_unread took a FIFO that may have been full for empty: its 32
+	// are among them). How many FIFOs: as the next burst would pick them (Decode), by the
+	// times of the two reads, else by the time since the last record (stamped early by them).
+	u64 count = FifoPtr::Get(u8(read->rd - acq->next_rd));
+	if (SampleBefore(acq) != 0 && acq->stop_to != 0) {
+		const Taken t = TakenBetweenReads(acq, read); // (its latch_rolled is 0)
+		bool one;
+		count = FifoWithin(count, t.lo, t.hi, TakenSince(acq, NewestBy(acq, read->end_ts)), &one);
+		if (count >= MAX30102_FIFO_DEPTH)
+			acq->lost_estimated++;
+	}
+	acq->rolled_pending = 0;
+	acq->next_rd = read->rd;
+	if (count == 0)
+		return;
+	acq->late_rollovers++;
+	acq->fifo_overflows++;
+	acq->lost += count;
+	acq->carried_lost += count;
 }
 
 void mxrt_acq_decode(mxrt_acq *acq, const mxrt_u8 *buf, mxrt_u32 n, mxrt_u32 ovf, mxrt_u32 rolled,
@@ -622,14 +665,17 @@ static void Decode(mxrt_acq *acq, const mxrt_u8 *buf, mxrt_u32 n, mxrt_u32 ovf, 
 		acq->fifo_overflows++;
 		acq->lost += lost;
 	}
+	// what was counted before and not reported yet (mxrt_acq_found_empty) goes with it
+	const u64 gap = Min<u64>(lost + acq->carried_lost, 0xffffffffull);
+	acq->carried_lost = 0;
 	const u32 bytes = acq->channels * MAX30102_BYTES_PER_CHANNEL;
 	for (u32 i = 0; i < n; i++) {
 		mxrt_max30102_record &r = out[i];
 		const u8 *s = buf + i * bytes;
 		r = {};
-		if (i == 0 && lost > 0) {
-			acq->next_seq += lost;
-			r.lost = u32(lost);
+		if (i == 0 && gap > 0) {
+			acq->next_seq += gap;
+			r.lost = u32(gap);
 			r.flags |= MXRT_MAX30102_REC_FIFO_OVERFLOW;
 		}
 		if (acq->restart) {

@@ -132,6 +132,13 @@ struct mxrt_acq {
 	 * next_rd_known; rolled_pending: but for the roll-overs before that burst's first pop, which a
 	 * look that failed did not count (mxrt_acq_burst): the next burst finds them there */
 	mxrt_u32 next_rd, next_rd_known, rolled_pending;
+	/* the last burst popped a whole FIFO (32), and its data read had returned by then (0: it did
+	 * not, or not known): a drain after it tells an empty FIFO from a full one by this time when
+	 * its records were stamped early by roll-overs left pending (mxrt_acq_unread) */
+	mxrt_u64 emptied_ts;
+	/* lost samples counted (lost, fifo_overflows) but not reported yet: the next record's lost
+	 * says them (a drain found the FIFO empty after roll-overs left pending: mxrt_acq_found_empty) */
+	mxrt_u64 carried_lost;
 	/* counters */
 	mxrt_u64 samples, bursts, fifo_overflows, lost, lost_estimated, reanchors, max_backlog;
 	mxrt_u64 late_rollovers; /* bursts whose FIFO rolled over after its pointers were read */
@@ -350,13 +357,24 @@ void mxrt_acq_decode(struct mxrt_acq *acq, const mxrt_u8 *buf, mxrt_u32 n, mxrt_
  * them (late_rollovers, not lost_unseen; within its pointer-and-time count when OVF_COUNTER is
  * saturated), the times, less what that burst counts otherwise, picking how many FIFOs (not in a
  * drain whose shutdown's time is not known); this burst is stamped that many periods early, its
- * records' lost short by them.
+ * records' lost short by them. @popped_ts: taken after the FIFO data read returned (0: not
+ * known), so the burst's last pop came before it.
  */
 #define MXRT_ACQ_ROLLED_UNKNOWN 0xffffffffu
 #define MXRT_ACQ_ROLLED_UNSURE 0xfffffffeu
 void mxrt_acq_burst(struct mxrt_acq *acq, const mxrt_u8 *buf, mxrt_u32 n, mxrt_u8 status1,
-		    const struct mxrt_acq_ptrs *read, mxrt_u32 rolled, mxrt_u64 irq_ts,
+		    const struct mxrt_acq_ptrs *read, mxrt_u32 rolled, mxrt_u64 irq_ts, mxrt_u64 popped_ts,
 		    struct mxrt_max30102_record *out) MXRT_NOEXCEPT;
+/*
+ * @read found nothing to read (mxrt_acq_unread said 0). In the drain after a shutdown that
+ * follows a burst whose roll-overs were left pending (a look that failed or could not tell), the
+ * configuration or shutdown after the drain clears FIFO_RD_PTR, which is the only record of them:
+ * they are counted here from its move and the times of the two pointer reads, as the next burst
+ * would have (lost, fifo_overflows, late_rollovers, lost_estimated for whole FIFOs the time
+ * picked), and the next record, the restart's, reports them in its lost (carried_lost).
+ * Elsewhere the next burst counts them.
+ */
+void mxrt_acq_found_empty(struct mxrt_acq *acq, const struct mxrt_acq_ptrs *read) MXRT_NOEXCEPT;
 
 
 /* ---- the interrupt's health: stuck and lost interrupts ---------------------------------------- */

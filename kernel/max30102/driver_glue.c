@@ -601,7 +601,7 @@ static int mx_read_fifo_locked(struct mx_dev *md, u64 irq_ts, u8 *status)
 	struct mxrt_ring *ring;
 	struct mxrt_acq_ptrs r = {}, a;
 	u8 st[2];
-	u64 look, now, again_ts;
+	u64 look, now, again_ts, popped_ts;
 	u32 n, rolled = 0;
 	int err, reads = 0;
 
@@ -629,8 +629,10 @@ static int mx_read_fifo_locked(struct mx_dev *md, u64 irq_ts, u8 *status)
 	if (mx_reset_in_status(md, st[0]))
 		return 0; /* the caller configures the chip */
 	n = mxrt_acq_unread(&md->acq, st[0], r.wr, r.ovf, r.rd, now);
-	if (n == 0)
+	if (n == 0) {
+		mxrt_acq_found_empty(&md->acq, &r); /* a drain counts what a look left pending */
 		return 0;
+	}
 	err = regmap_noinc_read(md->map, MAX30102_REG_FIFO_DATA, md->burst,
 				n * mxrt_acq_sample_bytes(&md->acq));
 	if (err)
@@ -642,7 +644,7 @@ static int mx_read_fifo_locked(struct mx_dev *md, u64 irq_ts, u8 *status)
 	 * published as read; the next burst finds those roll-overs in FIFO_RD_PTR and counts them.
 	 * So it does when three looks could not tell how many.
 	 */
-	again_ts = ktime_get_ns();
+	popped_ts = again_ts = ktime_get_ns();
 	if (mxrt_acq_roll_possible(&md->acq, n, look, again_ts)) {
 		int looks = 0, sure = 0;
 
@@ -660,7 +662,7 @@ static int mx_read_fifo_locked(struct mx_dev *md, u64 irq_ts, u8 *status)
 		if (!err && !sure) /* ... from FIFO_RD_PTR and the times, as after a failed look */
 			rolled = MXRT_ACQ_ROLLED_UNSURE;
 	}
-	mxrt_acq_burst(&md->acq, md->burst, n, st[0], &r, rolled, irq_ts, md->recs);
+	mxrt_acq_burst(&md->acq, md->burst, n, st[0], &r, rolled, irq_ts, popped_ts, md->recs);
 	ring = rcu_dereference_protected(md->sh->ring, lockdep_is_held(&md->lock));
 	mxrt_ring_push_n(ring, md->recs, n);
 	wake_up_interruptible_poll(&md->sh->wq, EPOLLIN | EPOLLRDNORM);

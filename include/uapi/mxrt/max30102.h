@@ -16,9 +16,10 @@
  * stopped reading for more than 2^32 - 1 samples (15.5 days at 3200 Hz) gets that, and seq (64 bits)
  * tells the whole gap. lost > 0 says why in flags: this reader fell behind the ring (READER_OVERRUN), the
  * sensor's FIFO overflowed before the driver could read it (FIFO_OVERFLOW), or both. Every sample
- * the sensor took reaches the reader or is counted in lost, with one exception: samples that a FIFO
- * read failing part-way (a bus timeout mid-transfer) had already taken out of the chip. A restart
- * (RESTART) loses nothing. A flush (MXRT_MAX30102_IOC_FLUSH) discards what this reader had not
+ * the sensor took reaches the reader or is counted in lost, with one exception: the unread samples
+ * of a chip that lost power (no register says how many; the RESTART record's time gap shows how
+ * long). A restart (RESTART) discards nothing; its record may report, with FIFO_OVERFLOW, what the
+ * FIFO lost before it. A flush (MXRT_MAX30102_IOC_FLUSH) discards what this reader had not
  * read yet; the next record reports it (FLUSHED). See docs/max30102.md, "What is counted as lost".
  *
  * Control: the ioctls below (configuration, statistics, vitals, temperature, flush, device

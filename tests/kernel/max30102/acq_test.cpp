@@ -30,7 +30,7 @@ constexpr uint64_t kMs = 1'000'000;
 void Burst(mxrt_acq *acq, const uint8_t *buf, uint32_t n, uint8_t status1, uint8_t ovf, uint8_t rd, uint32_t rolled,
 	   uint64_t irq_ts, uint64_t read_ts, mxrt_max30102_record *out) {
 	const mxrt_acq_ptrs read{read_ts, read_ts, 0, ovf, rd};
-	mxrt_acq_burst(acq, buf, n, status1, &read, rolled, irq_ts, out);
+	mxrt_acq_burst(acq, buf, n, status1, &read, rolled, irq_ts, read_ts, out);
 }
 
 TEST(Max30102Config, DefaultsAreValidAndEncodeToTheDatasheetBits) {
@@ -763,8 +763,11 @@ protected:
 		if (mxrt_acq_status_seen(&acq_, st[0]))
 			return 0;
 		const uint32_t n = mxrt_acq_unread(&acq_, st[0], ptr[0], ptr[1], ptr[2], now);
-		if (n == 0)
+		if (n == 0) {
+			const mxrt_acq_ptrs read{now, now, ptr[0], ptr[1], ptr[2]};
+			mxrt_acq_found_empty(&acq_, &read);
 			return 0;
+		}
 		const uint64_t done = data_at ? data_at : now;
 		const std::vector<uint8_t> buf = Read(MAX30102_REG_FIFO_DATA, n * mxrt_acq_sample_bytes(&acq_), done);
 		uint32_t rolled = 0;
@@ -774,6 +777,9 @@ protected:
 			if (fail_looks_ > 0) {
 				fail_looks_--; // the transfer failed: the chip saw nothing
 				rolled = MXRT_ACQ_ROLLED_UNKNOWN;
+			} else if (unsure_looks_ > 0) {
+				unsure_looks_--; // the looks' times fitted several counts (a thread woken late)
+				rolled = MXRT_ACQ_ROLLED_UNSURE;
 			} else {
 				const std::vector<uint8_t> again = Read(MAX30102_REG_FIFO_WR_PTR, 3, at);
 				const mxrt_acq_ptrs r{now, now, ptr[0], ptr[1], ptr[2]};
@@ -786,7 +792,7 @@ protected:
 		}
 		recs_.assign(n, mxrt_max30102_record{});
 		const mxrt_acq_ptrs read{now, now, ptr[0], ptr[1], ptr[2]};
-		mxrt_acq_burst(&acq_, buf.data(), n, st[0], &read, rolled, irq_ts, recs_.data());
+		mxrt_acq_burst(&acq_, buf.data(), n, st[0], &read, rolled, irq_ts, at, recs_.data());
 		all_.insert(all_.end(), recs_.begin(), recs_.end());
 		return int(n);
 	}
@@ -849,6 +855,7 @@ protected:
 	uint64_t ramp_start_ = 0;
 	uint32_t looks_ = 0; // FIFO_RD_PTR read again after a burst (mxrt_acq_roll_possible)
 	uint32_t fail_looks_ = 0; // the next this many looks fail (MXRT_ACQ_ROLLED_UNKNOWN)
+	uint32_t unsure_looks_ = 0; // the next this many bursts' looks cannot tell (MXRT_ACQ_ROLLED_UNSURE)
 };
 
 // WR == RD with OVF_COUNTER 0 is empty or exactly full, and the shutdown before a drain clears
@@ -1240,6 +1247,103 @@ TEST_F(Max30102PowerCycle, RollOversAFailedLookMissedAreCountedByTheDrain) {
 	EXPECT_EQ(acq_.look_errors, 1u);
 }
 
+// ... and when that drain finds the FIFO empty (the burst popped all of a full FIFO, and the stop
+// came right after), it publishes nothing, and the configuration after it clears the pointers:
+// FIFO_RD_PTR's move is counted there and reported by the next record, the restart's. Before,
+// those roll-overs went uncounted; and with 16 or more of them the drain, measuring from the last
+// record (stamped early by as many), took the empty FIFO for an exactly full one and published 32
+// records the chip never took (an empty FIFO reads as zeros).
+TEST_F(Max30102PowerCycle, RollOversAFailedLookMissedAreCountedWhenTheDrainFindsNothing) {
+	uint8_t status;
+	for (const uint32_t rolled : {5u, 16u, 20u, 31u, 32u, 40u, 70u}) {
+		for (const bool unsure : {false, true}) {
+			SCOPED_TRACE(testing::Message() << rolled << " rolled over, " << (unsure ? "unsure" : "failed")
+							<< " look");
+			ASSERT_NO_FATAL_FAILURE(StartNextRamp());
+			const uint64_t lost_before = acq_.lost, overflows_before = acq_.fifo_overflows;
+			ASSERT_EQ(Acquire(Taken(17) + kMs, &status, Taken(17)), 17);
+			// 18..52 by the pointer read: 3 rolled over (OVF_COUNTER), 21..52 held; `rolled` more
+			// before the first pop, which takes 21 + rolled..52 + rolled: the FIFO is empty
+			const uint64_t newest = 52 + rolled;
+			if (unsure)
+				unsure_looks_ = 1;
+			else
+				fail_looks_ = 1;
+			ASSERT_EQ(Acquire(Taken(52) + kMs, &status, Taken(34), Taken(newest) + kMs), 32);
+			ASSERT_EQ(fail_looks_ + unsure_looks_, 0u) << "the burst looked, and the look did not tell";
+			EXPECT_EQ(recs_[0].lost, 3u);
+			const uint64_t last_seq = recs_.back().seq;
+			ASSERT_EQ(Stop(Taken(newest) + 2 * kMs), 0);
+			EXPECT_EQ(Acquire(Taken(newest) + 3 * kMs, &status), 0) << "the drain finds it empty";
+			EXPECT_EQ(acq_.lost - lost_before, 3u + rolled) << "counted at the drain";
+			EXPECT_EQ(acq_.fifo_overflows - overflows_before, 2u);
+			// the restart, and its first burst: the record after the last says what was lost
+			ASSERT_EQ(Configure(Taken(newest + 10), 0, MXRT_MAX30102_CONFIG_WRITES), 0);
+			ASSERT_EQ(Acquire(Taken(newest + 10 + 17) + kMs, &status), 17);
+			EXPECT_EQ(recs_[0].flags, MXRT_MAX30102_REC_RESTART | MXRT_MAX30102_REC_FIFO_OVERFLOW);
+			EXPECT_EQ(recs_[0].lost, rolled);
+			EXPECT_EQ(recs_[0].seq, last_seq + 1 + rolled) << "numbered on from the chip's " << newest;
+			EXPECT_EQ(acq_.lost - lost_before, 3u + rolled) << "counted once";
+			ASSERT_EQ(Acquire(Taken(newest + 10 + 34) + kMs, &status), 17);
+			EXPECT_EQ(recs_[0].lost, 0u);
+			EXPECT_EQ(recs_[0].flags, 0u);
+		}
+	}
+}
+
+// ... and a drain that finds the pointers equal after such a burst reads a FIFO that filled up
+// again (32 taken since the burst's last pop, none rolled over) and counts the roll-overs from
+// FIFO_RD_PTR; after a burst that left some unread, one sample since is enough to say full.
+TEST_F(Max30102PowerCycle, AfterRollOversLeftPendingTheDrainTellsAFullFifo) {
+	uint8_t status;
+	for (const uint32_t rolled : {5u, 20u, 40u}) {
+		for (const uint32_t popped : {32u, 18u}) {
+			SCOPED_TRACE(testing::Message() << rolled << " rolled over, " << popped << " popped");
+			ASSERT_NO_FATAL_FAILURE(StartNextRamp());
+			ASSERT_EQ(Acquire(Taken(17) + kMs, &status, Taken(17)), 17);
+			// the pointers at 52 (21..52 held) or 35 (18..35); `rolled` more before the first pop
+			const uint64_t at = popped == 32 ? 52 : 35, newest = at + (32 - popped) + rolled;
+			fail_looks_ = 1;
+			ASSERT_EQ(Acquire(Taken(at) + kMs, &status, Taken(34), Taken(newest) + kMs), int(popped));
+			ASSERT_EQ(fail_looks_, 0u);
+			const uint64_t last_seq = recs_.back().seq; // its records are stamped early, lost short
+			// full again, nothing rolled over since the last pop: 32 taken (or 32 - what was left)
+			const uint64_t full = newest + popped;
+			ASSERT_EQ(Stop(Taken(full) + 2 * kMs), 0);
+			ASSERT_EQ(mxrt_sim_peek(sim_, MAX30102_REG_OVF_COUNTER), 0);
+			ASSERT_EQ(mxrt_sim_peek(sim_, MAX30102_REG_FIFO_WR_PTR), mxrt_sim_peek(sim_, MAX30102_REG_FIFO_RD_PTR));
+			ASSERT_EQ(Acquire(Taken(full) + 3 * kMs, &status), 32) << "the drain reads the full FIFO";
+			EXPECT_EQ(recs_[0].red, newest + 1 - (32 - popped)) << "the oldest the pops left";
+			EXPECT_EQ(recs_[0].lost, rolled) << "the roll-overs the look missed";
+			EXPECT_EQ(recs_[0].seq, last_seq + 1 + rolled);
+			EXPECT_NEAR(double(recs_.back().timestamp_ns), double(Taken(full)), double(acq_.period_ns));
+		}
+	}
+}
+
+// ... but a thread woken a FIFO of periods late after that data read cannot see that the FIFO
+// filled up again meanwhile: it takes it for empty, and its 32 are counted lost with the roll-overs
+// (the two pointer reads' times hold them all), not lost unsaid.
+TEST_F(Max30102PowerCycle, AFullFifoTakenForEmptyAfterRollOversLeftPendingIsCountedLost) {
+	ASSERT_NO_FATAL_FAILURE(StartRamp(kT0 + 1000 * kMs));
+	uint8_t status;
+	ASSERT_EQ(Acquire(Taken(17) + kMs, &status, Taken(17)), 17);
+	const uint64_t lost_before = acq_.lost;
+	fail_looks_ = 1;
+	// 21..52 held at the pointer read, 20 roll over before the pops (at 72), the thread woken
+	// after 32 more (at 104)
+	ASSERT_EQ(Acquire(Taken(52) + kMs, &status, Taken(34), Taken(72) + kMs, Taken(104) + kMs), 32);
+	const uint64_t last_seq = recs_.back().seq;
+	ASSERT_EQ(Stop(Taken(104) + 2 * kMs), 0);
+	ASSERT_EQ(mxrt_sim_peek(sim_, MAX30102_REG_FIFO_WR_PTR), mxrt_sim_peek(sim_, MAX30102_REG_FIFO_RD_PTR));
+	EXPECT_EQ(Acquire(Taken(104) + 3 * kMs, &status), 0) << "taken for empty";
+	EXPECT_EQ(acq_.lost - lost_before, 3u + 20 + 32);
+	ASSERT_EQ(Configure(Taken(110), 0, MXRT_MAX30102_CONFIG_WRITES), 0);
+	ASSERT_EQ(Acquire(Taken(110 + 17) + kMs, &status), 17);
+	EXPECT_EQ(recs_[0].lost, 20u + 32);
+	EXPECT_EQ(recs_[0].seq, last_seq + 1 + 20 + 32);
+}
+
 // ... and when the next burst is held off too (its own look works and counts its own roll-overs),
 // the time since the early-stamped burst covers both: only what is left after this burst's own
 // count picks FIFOs. Counting by the whole time made up 32 (0 missed, 17 of its own: 32).
@@ -1546,14 +1650,14 @@ TEST(Max30102Acq, ASaturatedOverflowIsCountedHoweverLateTheThreadWokeAfterTheRea
 		std::vector<uint8_t> buf(6 * 32);
 		mxrt_max30102_record out[32];
 		const mxrt_acq_ptrs first{start(t(16)), t(16), 17, 0, 0};
-		mxrt_acq_burst(&acq, buf.data(), 17, 0, &first, 0, 0, out);
+		mxrt_acq_burst(&acq, buf.data(), 17, 0, &first, 0, 0, t(16), out);
 		EXPECT_EQ(out[16].seq, 16u);
 		mxrt_acq_ptrs read{start(t(100) - p / 20), t(117), 5, 31, 5};
 		if (drain) { // shut down at sample 100, the drain's read quick and long after
 			mxrt_acq_stopping(&acq, start(t(100) + p / 10), t(117) + p / 10);
 			read = {start(t(130)), t(130) + p / 10, 5, 31, 5};
 		}
-		mxrt_acq_burst(&acq, buf.data(), 32, 0, &read, 0, 0, out);
+		mxrt_acq_burst(&acq, buf.data(), 32, 0, &read, 0, 0, read.end_ts, out);
 		EXPECT_EQ(acq.lost, out[0].lost);
 		if (drain && starts) { // the newest (sample 100) at the middle of the shutdown's write
 			EXPECT_EQ(out[31].timestamp_ns, t(100) + p / 10 + 17 * p / 2);
