@@ -164,7 +164,8 @@ void mxrt_acq_configure(mxrt_acq *acq, mxrt_u32 mode, mxrt_u32 sample_rate_hz, m
 	acq->next_rd = 0;  // the configuration writes clear the FIFO pointers
 	acq->next_rd_known = 1;
 	acq->rolled_pending = 0;
-	acq->emptied_ts = 0;
+	acq->pops_unknown = 0;
+	acq->empty_ref_ts = 0;
 	acq->latch_to = 0; // no burst of this configuration yet
 	acq->stop_from = acq->stop_to = 0; // sampling again (mxrt_acq_stopping)
 }
@@ -239,12 +240,22 @@ static int ResetFound(mxrt_acq *acq) {
 	return 1;
 }
 
+// A reset found, sampling or not: it cleared the pointers, and what moved FIFO_RD_PTR before it
+// is gone with the FIFO (roll-overs left pending, the pops of a failed read), not counted from
+// the new ones.
+static int ResetSeen(mxrt_acq *acq) {
+	acq->next_rd_known = 0;
+	acq->rolled_pending = 0;
+	acq->pops_unknown = 0;
+	return ResetFound(acq);
+}
+
 int mxrt_acq_status_seen(mxrt_acq *acq, mxrt_u8 status1) noexcept {
-	return (status1 & MAX30102_INT_PWR_RDY) ? ResetFound(acq) : 0;
+	return (status1 & MAX30102_INT_PWR_RDY) ? ResetSeen(acq) : 0;
 }
 
 int mxrt_acq_mode_seen(mxrt_acq *acq, const mxrt_max30102_config *c, mxrt_u8 mode_config) noexcept {
-	return mode_config != Encode(FromC(c)).mode_config ? ResetFound(acq) : 0;
+	return mode_config != Encode(FromC(c)).mode_config ? ResetSeen(acq) : 0;
 }
 
 mxrt_acq_step mxrt_acq_begin(const mxrt_acq *acq) noexcept {
@@ -292,35 +303,48 @@ static u64 TakenSince(const mxrt_acq *acq, mxrt_u64 read_ts) {
 // is counted, and an empty one there may be a chip reset with its PWR_RDY unseen (a reset chip
 // does not sample, so it sets no A_FULL), which the lost-interrupt watchdog's look must see as
 // empty (mxrt_irq_health_check_chip).
-//  - ... unless the last burst's roll-overs were left pending (a look that failed or could not
-//    tell): its records were stamped early by them, so the time since its last record says
-//    nothing (16 or more of them took an empty FIFO for full, and 32 records the chip never took,
-//    an empty FIFO's zeros, were published). The FIFO holds what the burst's pops left and what
-//    came since. After a whole FIFO popped (32: nothing left) it is full once a sample came for
-//    certain after the data read returned; after part of one, once a sample came for certain
-//    after the burst's pointer read (it is held, or the FIFO rolled over and its pops left some).
-//    Otherwise empty, and mxrt_acq_found_empty counts from FIFO_RD_PTR and the times whatever
-//    went (a full FIFO's 32 among them, counted lost rather than made up).
-static bool FullByTime(const mxrt_acq *acq, mxrt_u8 status1, mxrt_u64 read_ts) {
-	const u64 taken = TakenSince(acq, NewestBy(acq, read_ts));
+//  - Unless the last FIFO data read failed (how many it popped is not known) or its burst's
+//    roll-overs were left pending (a look that failed or could not tell: its records were stamped
+//    early by them): then the time since the last record says nothing. (16 or more pending
+//    roll-overs made an empty FIFO look full, and the drain published 32 records the chip never
+//    took: an empty FIFO reads as zeros.) The FIFO holds what the read's pops left and what came
+//    since: full, in both branches, once a sample came for certain after empty_ref_ts, by the
+//    pointer read's start (or, in a drain, the shutdown's). Otherwise empty, the side that makes
+//    nothing up: the acquisition path's full FIFO overflows and is counted at the next burst, and
+//    a drain counts whatever went, a full FIFO's 32 among them (mxrt_acq_found_empty).
+static bool FullByTime(const mxrt_acq *acq, mxrt_u8 status1, const mxrt_acq_ptrs *read) {
+	if (acq->rolled_pending || acq->pops_unknown) {
+		if (!(status1 & MAX30102_INT_A_FULL) && (!acq->stopping || !Sampling(acq)))
+			return false;
+		// still sampling when the pointer read began, or the shutdown's write
+		const u64 sampled = acq->stopping ? acq->stop_from : read->start_ts;
+		const u64 since = acq->empty_ref_ts;
+		return since != 0 && sampled > since && TakenAtLeast(sampled - since, acq->period_ns) >= 1;
+	}
+	const u64 taken = TakenSince(acq, NewestBy(acq, read->end_ts));
 	if (status1 & MAX30102_INT_A_FULL)
 		return taken >= MAX30102_FIFO_DEPTH / 2;
 	if (!acq->stopping || !Sampling(acq))
 		return false;
-	if (acq->rolled_pending) {
-		const u64 since = acq->emptied_ts != 0 ? acq->emptied_ts : acq->latch_to;
-		const u64 sampled = acq->stop_from; // still sampling when the shutdown's write began
-		return since != 0 && sampled > since && TakenAtLeast(sampled - since, acq->period_ns) >= 1;
-	}
 	return taken >= MAX30102_FIFO_DEPTH / 2 && taken < MAX30102_FIFO_DEPTH * 3 / 2;
 }
 
-mxrt_u32 mxrt_acq_unread(const mxrt_acq *acq, mxrt_u8 status1, mxrt_u8 wr, mxrt_u8 ovf, mxrt_u8 rd,
-			 mxrt_u64 read_ts) noexcept {
-	const bool full = FifoKnownFull(ovf, status1, acq->almost_full);
-	if (!full && FifoPtr::Get(u8(wr - rd)) == 0 && FullByTime(acq, status1, read_ts))
+mxrt_u32 mxrt_acq_unread(const mxrt_acq *acq, mxrt_u8 status1, const mxrt_acq_ptrs *read) noexcept {
+	const bool full = FifoKnownFull(read->ovf, status1, acq->almost_full);
+	if (!full && FifoPtr::Get(u8(read->wr - read->rd)) == 0 && FullByTime(acq, status1, read))
 		return MAX30102_FIFO_DEPTH;
-	return FifoUnread(wr, rd, full);
+	return FifoUnread(read->wr, read->rd, full);
+}
+
+// What the FIFO can hold after a data read of @n whose pointers @read read, which returned (or
+// failed) at @end_ts (mxrt_acq_unread).
+static u64 EmptyRef(mxrt_u32 n, const mxrt_acq_ptrs *read, mxrt_u64 end_ts) {
+	return n == MAX30102_FIFO_DEPTH ? end_ts : read->end_ts;
+}
+
+void mxrt_acq_read_failed(mxrt_acq *acq, mxrt_u32 n, const mxrt_acq_ptrs *read, mxrt_u64 end_ts) noexcept {
+	acq->pops_unknown = 1;
+	acq->empty_ref_ts = EmptyRef(n, read, end_ts);
 }
 
 mxrt_u32 mxrt_acq_sample_bytes(const mxrt_acq *acq) noexcept {
@@ -531,32 +555,39 @@ void mxrt_acq_burst(mxrt_acq *acq, const mxrt_u8 *buf, mxrt_u32 n, mxrt_u8 statu
 	acq->next_rd = FifoPtr::Get(u8(read->rd + rolled + n));
 	acq->next_rd_known = 1;
 	acq->rolled_pending = look_failed || unsure;
-	acq->emptied_ts = n == MAX30102_FIFO_DEPTH ? popped_ts : 0;
+	acq->pops_unknown = 0;
+	acq->empty_ref_ts = EmptyRef(n, read, popped_ts);
 	if (look_failed)
 		acq->look_errors++;
 }
 
 void mxrt_acq_found_empty(mxrt_acq *acq, const mxrt_acq_ptrs *read) noexcept {
-	if (!acq->stopping || !acq->rolled_pending || !acq->next_rd_known)
+	if (!acq->stopping || !acq->next_rd_known)
 		return; // the next burst counts them
-	// Nothing is held (OVF_COUNTER is 0 with it): FIFO_RD_PTR moved by the roll-overs before the
-	// last burst's first pop alone, and every sample the chip took since that burst's pointer
-	// read rolled over (mxrt_acq_unread took a FIFO that may have been full for empty: its 32
-	// are among them). How many FIFOs: as the next burst would pick them (Decode), by the
-	// times of the two reads, else by the time since the last record (stamped early by them).
+	// Nothing is held (OVF_COUNTER is 0 with it): since the last burst's last pop FIFO_RD_PTR
+	// moved by its roll-overs left pending and the pops of a data read that failed part-way.
 	u64 count = FifoPtr::Get(u8(read->rd - acq->next_rd));
-	if (SampleBefore(acq) != 0 && acq->stop_to != 0) {
-		const Taken t = TakenBetweenReads(acq, read); // (its latch_rolled is 0)
-		bool one;
-		count = FifoWithin(count, t.lo, t.hi, TakenSince(acq, NewestBy(acq, read->end_ts)), &one);
-		if (count >= MAX30102_FIFO_DEPTH)
-			acq->lost_estimated++;
+	if (acq->rolled_pending) {
+		// Every sample the chip took since that burst's pointer read rolled over (a full FIFO
+		// that mxrt_acq_unread took for empty too: its 32 are among them), and how many FIFOs is
+		// picked as the next burst would (Decode): by the times of the two reads, else by the
+		// time since the last record (stamped early by them). (Its latch_rolled is 0.)
+		if (SampleBefore(acq) != 0 && acq->stop_to != 0) {
+			const Taken t = TakenBetweenReads(acq, read);
+			bool one;
+			count = FifoWithin(count, t.lo, t.hi, TakenSince(acq, NewestBy(acq, read->end_ts)), &one);
+			if (count >= MAX30102_FIFO_DEPTH)
+				acq->lost_estimated++;
+		}
+		if (count > 0)
+			acq->late_rollovers++;
+	} else {
+		acq->lost_unseen += count; // popped by a data read that failed part-way
 	}
 	acq->rolled_pending = 0;
 	acq->next_rd = read->rd;
 	if (count == 0)
 		return;
-	acq->late_rollovers++;
 	acq->fifo_overflows++;
 	acq->lost += count;
 	acq->carried_lost += count;

@@ -132,12 +132,16 @@ struct mxrt_acq {
 	 * next_rd_known; rolled_pending: but for the roll-overs before that burst's first pop, which a
 	 * look that failed did not count (mxrt_acq_burst): the next burst finds them there */
 	mxrt_u32 next_rd, next_rd_known, rolled_pending;
-	/* the last burst popped a whole FIFO (32), and its data read had returned by then (0: it did
-	 * not, or not known): a drain after it tells an empty FIFO from a full one by this time when
-	 * its records were stamped early by roll-overs left pending (mxrt_acq_unread) */
-	mxrt_u64 emptied_ts;
+	/* after the last FIFO data read the FIFO can be empty only if no sample was taken after
+	 * empty_ref_ts (0: not known): the read's return if it popped all 32 (nothing was left), else
+	 * its pointer read's end (what it left is still there, or rolled over and some are left).
+	 * mxrt_acq_unread tells an empty FIFO from a full one by it instead of by the time since the
+	 * last record while pops_unknown (that read failed: how many it popped is not known,
+	 * mxrt_acq_read_failed) or rolled_pending (the records were stamped early by roll-overs) */
+	mxrt_u64 empty_ref_ts;
+	mxrt_u32 pops_unknown;
 	/* lost samples counted (lost, fifo_overflows) but not reported yet: the next record's lost
-	 * says them (a drain found the FIFO empty after roll-overs left pending: mxrt_acq_found_empty) */
+	 * says them (a drain found the FIFO empty after samples went unseen: mxrt_acq_found_empty) */
 	mxrt_u64 carried_lost;
 	/* counters */
 	mxrt_u64 samples, bursts, fifo_overflows, lost, lost_estimated, reanchors, max_backlog;
@@ -238,16 +242,37 @@ enum mxrt_acq_step {
 enum mxrt_acq_step mxrt_acq_begin(const struct mxrt_acq *acq) MXRT_NOEXCEPT;
 
 /*
+ * FIFO_WR_PTR, OVF_COUNTER and FIFO_RD_PTR as one transfer read them. The chip latched them at
+ * some time between @start_ts, taken before the transfer, and @end_ts, taken after it returned:
+ * the thread can be held off on either side of the latch (waiting for the bus; woken late after
+ * it), so neither time alone says when.
+ */
+struct mxrt_acq_ptrs {
+	mxrt_u64 start_ts, end_ts;
+	mxrt_u8 wr, ovf, rd;
+};
+/*
  * Samples to read, from INT_STATUS1 and FIFO_WR_PTR, OVF_COUNTER, FIFO_RD_PTR (read in that order,
- * in one go, the pointers at @read_ts; 0: not known): WR == RD is a full FIFO when samples
+ * in one go: @read; its times 0: not known): WR == RD is a full FIFO when samples
  * overflowed, A_FULL fired at 32 unread, A_FULL (a lower threshold) is set and the chip took 16
  * or more samples since the last one read (from last_ts, or start_ts after a restart) by the
  * time, or, in the drain after a shutdown (mxrt_acq_stopping: the shutdown cleared A_FULL), when
  * the RUNNING chip took 16 to 47 samples since: then it holds 32, not 0 (more than 47 periods
- * without an overflow: the chip was not sampling).
+ * without an overflow: the chip was not sampling). After a FIFO data read whose pops are not
+ * known (pops_unknown) or whose records were stamped early (rolled_pending), in those two cases
+ * full only once a sample came for certain after empty_ref_ts (by the pointer read's start, or
+ * the shutdown's): a FIFO taken for empty loses nothing unsaid (it overflows and is counted, or
+ * the drain counts it, mxrt_acq_found_empty), one taken for full would make up 32 records.
  */
-mxrt_u32 mxrt_acq_unread(const struct mxrt_acq *acq, mxrt_u8 status1, mxrt_u8 wr, mxrt_u8 ovf,
-			 mxrt_u8 rd, mxrt_u64 read_ts) MXRT_NOEXCEPT;
+mxrt_u32 mxrt_acq_unread(const struct mxrt_acq *acq, mxrt_u8 status1,
+			 const struct mxrt_acq_ptrs *read) MXRT_NOEXCEPT;
+/*
+ * The FIFO data read of a burst of @n, its pointers read by @read, failed at @end_ts: it may have
+ * popped any number of them (a bus timeout mid-transfer), and the next burst counts what it did
+ * from FIFO_RD_PTR (lost_unseen). Until then the FIFO is told empty or full as after such pops.
+ */
+void mxrt_acq_read_failed(struct mxrt_acq *acq, mxrt_u32 n, const struct mxrt_acq_ptrs *read,
+			  mxrt_u64 end_ts) MXRT_NOEXCEPT;
 
 /* Bytes one sample takes in the FIFO for the current configuration. */
 mxrt_u32 mxrt_acq_sample_bytes(const struct mxrt_acq *acq) MXRT_NOEXCEPT;
@@ -276,16 +301,6 @@ mxrt_u32 mxrt_acq_sample_bytes(const struct mxrt_acq *acq) MXRT_NOEXCEPT;
  */
 int mxrt_acq_roll_possible(const struct mxrt_acq *acq, mxrt_u32 n, mxrt_u64 look_ts,
 			   mxrt_u64 done_ts) MXRT_NOEXCEPT;
-/*
- * FIFO_WR_PTR, OVF_COUNTER and FIFO_RD_PTR as one transfer read them. The chip latched them at
- * some time between @start_ts, taken before the transfer, and @end_ts, taken after it returned:
- * the thread can be held off on either side of the latch (waiting for the bus; woken late after
- * it), so neither time alone says when.
- */
-struct mxrt_acq_ptrs {
-	mxrt_u64 start_ts, end_ts;
-	mxrt_u8 wr, ovf, rd;
-};
 /*
  * Whether the pointer read @read took so long (a quarter of a FIFO of periods: waiting for the
  * bus, or woken late after it) that the times it gives are too loose for the counts that rest on
@@ -366,13 +381,14 @@ void mxrt_acq_burst(struct mxrt_acq *acq, const mxrt_u8 *buf, mxrt_u32 n, mxrt_u
 		    const struct mxrt_acq_ptrs *read, mxrt_u32 rolled, mxrt_u64 irq_ts, mxrt_u64 popped_ts,
 		    struct mxrt_max30102_record *out) MXRT_NOEXCEPT;
 /*
- * @read found nothing to read (mxrt_acq_unread said 0). In the drain after a shutdown that
- * follows a burst whose roll-overs were left pending (a look that failed or could not tell), the
- * configuration or shutdown after the drain clears FIFO_RD_PTR, which is the only record of them:
- * they are counted here from its move and the times of the two pointer reads, as the next burst
- * would have (lost, fifo_overflows, late_rollovers, lost_estimated for whole FIFOs the time
- * picked), and the next record, the restart's, reports them in its lost (carried_lost).
- * Elsewhere the next burst counts them.
+ * @read found nothing to read (mxrt_acq_unread said 0). In the drain after a shutdown, the
+ * configuration or shutdown after it clears FIFO_RD_PTR, the only record of what moved it since
+ * the last burst: roll-overs left pending after that burst (a look that failed or could not tell)
+ * and the pops of a FIFO data read that failed part-way. They are counted here as the next burst
+ * would have (roll-overs: late_rollovers, whole FIFOs by the times of the two pointer reads,
+ * lost_estimated when the time picked some; pops: lost_unseen), in lost and fifo_overflows, and
+ * the next record, the restart's, reports them in its lost (carried_lost). Elsewhere the next
+ * burst counts them.
  */
 void mxrt_acq_found_empty(struct mxrt_acq *acq, const struct mxrt_acq_ptrs *read) MXRT_NOEXCEPT;
 

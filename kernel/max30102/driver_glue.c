@@ -628,15 +628,17 @@ static int mx_read_fifo_locked(struct mx_dev *md, u64 irq_ts, u8 *status)
 	mx_looked(md, now);
 	if (mx_reset_in_status(md, st[0]))
 		return 0; /* the caller configures the chip */
-	n = mxrt_acq_unread(&md->acq, st[0], r.wr, r.ovf, r.rd, now);
+	n = mxrt_acq_unread(&md->acq, st[0], &r);
 	if (n == 0) {
 		mxrt_acq_found_empty(&md->acq, &r); /* a drain counts what a look left pending */
 		return 0;
 	}
 	err = regmap_noinc_read(md->map, MAX30102_REG_FIFO_DATA, md->burst,
 				n * mxrt_acq_sample_bytes(&md->acq));
-	if (err)
-		goto io_error; /* what it popped, the next burst finds in FIFO_RD_PTR */
+	if (err) { /* what it popped, the next burst (or the drain) finds in FIFO_RD_PTR */
+		mxrt_acq_read_failed(&md->acq, n, &r, ktime_get_ns());
+		goto io_error;
+	}
 	/*
 	 * Held off for longer than the free space lasts, the FIFO rolled over before the first pop
 	 * cleared OVF_COUNTER: the pointers, read again, say how many (mxrt_acq_roll_possible). The
@@ -690,10 +692,11 @@ static int mx_stop_locked(struct mx_dev *md)
 	/*
 	 * A sampling chip is asked first whether it was reset: the shutdown clears every interrupt
 	 * status, PWR_RDY too (DS p.17), and the drain would then judge a reset chip's empty FIFO
-	 * full by the time. (This read clears what the interrupt path would have read; the drain
-	 * reads everything anyway.)
+	 * full by the time. So is one with a FIFO to drain (a system suspend's failed drain): its
+	 * reset pointers must not be counted against the old ones. (This read clears what the
+	 * interrupt path would have read; the drain reads everything anyway.)
 	 */
-	if (mxrt_acq_sampling(&md->acq)) {
+	if (mxrt_acq_sampling(&md->acq) || mxrt_acq_drain_needed(&md->acq)) {
 		err = mx_io(md, regmap_read(md->map, MAX30102_REG_INT_STATUS1, &val));
 		if (err)
 			return err;

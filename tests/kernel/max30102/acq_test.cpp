@@ -33,6 +33,12 @@ void Burst(mxrt_acq *acq, const uint8_t *buf, uint32_t n, uint8_t status1, uint8
 	mxrt_acq_burst(acq, buf, n, status1, &read, rolled, irq_ts, read_ts, out);
 }
 
+// mxrt_acq_unread of pointers read at @read_ts by a transfer that took no time
+uint32_t Unread(const mxrt_acq *acq, uint8_t status1, uint8_t wr, uint8_t ovf, uint8_t rd, uint64_t read_ts) {
+	const mxrt_acq_ptrs read{read_ts, read_ts, wr, ovf, rd};
+	return mxrt_acq_unread(acq, status1, &read);
+}
+
 TEST(Max30102Config, DefaultsAreValidAndEncodeToTheDatasheetBits) {
 	Config c;
 	ASSERT_TRUE(Validate(c).Ok());
@@ -204,15 +210,15 @@ TEST(Max30102Fifo, FullOrEmptyDecision) {
 	mxrt_max30102_config c;
 	mxrt_max30102_config_default(&c); // A_FULL at 17
 	ASSERT_EQ(mxrt_acq_applied(&acq, &c, 0), 0);
-	EXPECT_EQ(mxrt_acq_unread(&acq, 0, 9, 0, 9, 0), 0u);
-	EXPECT_EQ(mxrt_acq_unread(&acq, MAX30102_INT_A_FULL, 9, 0, 9, 0), 0u) << "A_FULL at 17 says nothing about 32";
-	EXPECT_EQ(mxrt_acq_unread(&acq, 0, 9, 1, 9, 0), 32u) << "an overflow means full";
-	EXPECT_EQ(mxrt_acq_unread(&acq, 0, 9, 0x20, 9, 0), 0u) << "OVF_COUNTER is 5 bits";
-	EXPECT_EQ(mxrt_acq_unread(&acq, 0, 12, 0, 9, 0), 3u);
+	EXPECT_EQ(Unread(&acq, 0, 9, 0, 9, 0), 0u);
+	EXPECT_EQ(Unread(&acq, MAX30102_INT_A_FULL, 9, 0, 9, 0), 0u) << "A_FULL at 17 says nothing about 32";
+	EXPECT_EQ(Unread(&acq, 0, 9, 1, 9, 0), 32u) << "an overflow means full";
+	EXPECT_EQ(Unread(&acq, 0, 9, 0x20, 9, 0), 0u) << "OVF_COUNTER is 5 bits";
+	EXPECT_EQ(Unread(&acq, 0, 12, 0, 9, 0), 3u);
 	c.fifo_almost_full = 32;
 	ASSERT_EQ(mxrt_acq_applied(&acq, &c, 0), 0);
-	EXPECT_EQ(mxrt_acq_unread(&acq, MAX30102_INT_A_FULL, 9, 0, 9, 0), 32u) << "A_FULL at 32: full";
-	EXPECT_EQ(mxrt_acq_unread(&acq, MAX30102_INT_PPG_RDY, 9, 0, 9, 0), 0u);
+	EXPECT_EQ(Unread(&acq, MAX30102_INT_A_FULL, 9, 0, 9, 0), 32u) << "A_FULL at 32: full";
+	EXPECT_EQ(Unread(&acq, MAX30102_INT_PPG_RDY, 9, 0, 9, 0), 0u);
 	// and, in the drain after a shutdown (which cleared A_FULL), by the time a running chip has
 	// been sampling since the last sample read (10 ms periods here)
 	c.fifo_almost_full = 17;
@@ -220,18 +226,18 @@ TEST(Max30102Fifo, FullOrEmptyDecision) {
 	std::vector<uint8_t> buf(6);
 	mxrt_max30102_record r[1];
 	mxrt_acq_decode(&acq, buf.data(), 1, 0, 0, 0, 1'000'000'000, 0, r);
-	EXPECT_EQ(mxrt_acq_unread(&acq, 0, 9, 0, 9, 1'000'000'000 + 32 * 10 * kMs), 0u)
+	EXPECT_EQ(Unread(&acq, 0, 9, 0, 9, 1'000'000'000 + 32 * 10 * kMs), 0u)
 		<< "not in a drain: an exactly full FIFO overflows next and is counted";
 	mxrt_acq_stopping(&acq, 0, 0);
-	EXPECT_EQ(mxrt_acq_unread(&acq, 0, 9, 0, 9, 1'000'000'000 + 15 * 10 * kMs), 0u) << "15 periods: empty";
-	EXPECT_EQ(mxrt_acq_unread(&acq, 0, 9, 0, 9, 1'000'000'000 + 16 * 10 * kMs), 32u) << "16: full";
-	EXPECT_EQ(mxrt_acq_unread(&acq, 0, 9, 0, 9, 1'000'000'000 + 47 * 10 * kMs), 32u);
-	EXPECT_EQ(mxrt_acq_unread(&acq, 0, 9, 0, 9, 1'000'000'000 + 48 * 10 * kMs), 0u)
+	EXPECT_EQ(Unread(&acq, 0, 9, 0, 9, 1'000'000'000 + 15 * 10 * kMs), 0u) << "15 periods: empty";
+	EXPECT_EQ(Unread(&acq, 0, 9, 0, 9, 1'000'000'000 + 16 * 10 * kMs), 32u) << "16: full";
+	EXPECT_EQ(Unread(&acq, 0, 9, 0, 9, 1'000'000'000 + 47 * 10 * kMs), 32u);
+	EXPECT_EQ(Unread(&acq, 0, 9, 0, 9, 1'000'000'000 + 48 * 10 * kMs), 0u)
 		<< "would have overflowed: the chip was not sampling";
-	EXPECT_EQ(mxrt_acq_unread(&acq, 0, 12, 0, 9, 1'000'000'000 + 32 * 10 * kMs), 3u) << "pointers first";
+	EXPECT_EQ(Unread(&acq, 0, 12, 0, 9, 1'000'000'000 + 32 * 10 * kMs), 3u) << "pointers first";
 	EXPECT_EQ(mxrt_acq_applied(&acq, &c, -MXRT_EIO), -MXRT_EIO);
 	mxrt_acq_stopping(&acq, 0, 0);
-	EXPECT_EQ(mxrt_acq_unread(&acq, 0, 9, 0, 9, 1'000'000'000 + 32 * 10 * kMs), 0u) << "STALE: unknown";
+	EXPECT_EQ(Unread(&acq, 0, 9, 0, 9, 1'000'000'000 + 32 * 10 * kMs), 0u) << "STALE: unknown";
 }
 
 TEST(Max30102Acq, AnchorIsTheIrqSampleOrTheNewest) {
@@ -740,10 +746,11 @@ protected:
 			mxrt_acq_started(&acq_, now, now);
 		return err;
 	}
-	// mx_stop_locked's status look (a sampling chip's PWR_RDY, before the shutdown clears it) and
+	// mx_stop_locked's status look (PWR_RDY of a sampling chip or one with a FIFO to drain, before
+	// the shutdown clears it) and
 	// shutdown (its drain is an Acquire)
 	int Stop(uint64_t now) {
-		if (mxrt_acq_sampling(&acq_))
+		if (mxrt_acq_sampling(&acq_) || mxrt_acq_drain_needed(&acq_))
 			mxrt_acq_status_seen(&acq_, Read(MAX30102_REG_INT_STATUS1, 1, now)[0]);
 		const int err = Write(MAX30102_REG_MODE_CONFIG, mxrt_max30102_shutdown_value(&c_), now);
 		if (err == 0)
@@ -762,9 +769,9 @@ protected:
 		*status = st[0];
 		if (mxrt_acq_status_seen(&acq_, st[0]))
 			return 0;
-		const uint32_t n = mxrt_acq_unread(&acq_, st[0], ptr[0], ptr[1], ptr[2], now);
+		const mxrt_acq_ptrs read{now, now, ptr[0], ptr[1], ptr[2]};
+		const uint32_t n = mxrt_acq_unread(&acq_, st[0], &read);
 		if (n == 0) {
-			const mxrt_acq_ptrs read{now, now, ptr[0], ptr[1], ptr[2]};
 			mxrt_acq_found_empty(&acq_, &read);
 			return 0;
 		}
@@ -791,10 +798,21 @@ protected:
 			}
 		}
 		recs_.assign(n, mxrt_max30102_record{});
-		const mxrt_acq_ptrs read{now, now, ptr[0], ptr[1], ptr[2]};
 		mxrt_acq_burst(&acq_, buf.data(), n, st[0], &read, rolled, irq_ts, at, recs_.data());
 		all_.insert(all_.end(), recs_.begin(), recs_.end());
 		return int(n);
+	}
+	// mx_read_fifo_locked whose FIFO data read pops every sample and then fails (a bus timeout at
+	// its end): nothing is published. Returns the samples it popped.
+	uint32_t FailedRead(uint64_t now) {
+		const std::vector<uint8_t> st = Read(MAX30102_REG_INT_STATUS1, 2, now);
+		const std::vector<uint8_t> ptr = Read(MAX30102_REG_FIFO_WR_PTR, 3, now);
+		EXPECT_EQ(mxrt_acq_status_seen(&acq_, st[0]), 0);
+		const mxrt_acq_ptrs read{now, now, ptr[0], ptr[1], ptr[2]};
+		const uint32_t n = mxrt_acq_unread(&acq_, st[0], &read);
+		Read(MAX30102_REG_FIFO_DATA, n * mxrt_acq_sample_bytes(&acq_), now);
+		mxrt_acq_read_failed(&acq_, n, &read, now);
+		return n;
 	}
 	// A ramp for a signal, from @start (the configuration's): the chip's k-th sample after it reads
 	// k in red and IR, so every record says which sample it is and when the chip took it.
@@ -1342,6 +1360,99 @@ TEST_F(Max30102PowerCycle, AFullFifoTakenForEmptyAfterRollOversLeftPendingIsCoun
 	ASSERT_EQ(Acquire(Taken(110 + 17) + kMs, &status), 17);
 	EXPECT_EQ(recs_[0].lost, 20u + 32);
 	EXPECT_EQ(recs_[0].seq, last_seq + 1 + 20 + 32);
+}
+
+// A FIFO data read that popped every sample and then failed publishes nothing: the time since the
+// last record says nothing about what the FIFO holds then. The drain right after found equal
+// pointers and took them for a full FIFO (the last record 60 periods back), publishing 32 records
+// the chip never took. It finds it empty now, and counts what the failed read popped
+// (lost_unseen), and any roll-overs a look left pending before it, in the restart's record.
+TEST_F(Max30102PowerCycle, ADrainAfterAFailedReadThatPoppedEverythingMakesNothingUp) {
+	uint8_t status;
+	for (const bool pending : {false, true}) {
+		SCOPED_TRACE(pending ? "roll-overs left pending before it" : "nothing pending");
+		ASSERT_NO_FATAL_FAILURE(StartNextRamp());
+		ASSERT_EQ(Acquire(Taken(17) + kMs, &status, Taken(17)), 17);
+		const uint64_t lost_before = acq_.lost, unseen_before = acq_.lost_unseen;
+		fail_looks_ = pending ? 1 : 0;
+		// 21..52 held at the pointer read; 5 roll over before the first pop if pending (the look
+		// then fails), else none: popped at once
+		const uint64_t rolled = pending ? 5 : 0;
+		ASSERT_EQ(Acquire(Taken(52) + kMs, &status, Taken(34), Taken(52 + rolled) + kMs), 32);
+		const uint64_t last_seq = recs_.back().seq;
+		const uint64_t lost_shown = acq_.lost - lost_before; // OVF_COUNTER's 3
+		ASSERT_EQ(FailedRead(Taken(72 + rolled) + kMs), 20u) << "popped 20 and failed";
+		ASSERT_EQ(Stop(Taken(72 + rolled) + 2 * kMs), 0);
+		ASSERT_EQ(mxrt_sim_peek(sim_, MAX30102_REG_FIFO_WR_PTR), mxrt_sim_peek(sim_, MAX30102_REG_FIFO_RD_PTR));
+		EXPECT_EQ(Acquire(Taken(72 + rolled) + 3 * kMs, &status), 0) << "the FIFO is empty";
+		EXPECT_EQ(acq_.lost - lost_before, lost_shown + rolled + 20);
+		ASSERT_EQ(Configure(Taken(80 + rolled), 0, MXRT_MAX30102_CONFIG_WRITES), 0);
+		ASSERT_EQ(Acquire(Taken(80 + rolled + 17) + kMs, &status), 17);
+		EXPECT_EQ(recs_[0].lost, rolled + 20);
+		EXPECT_EQ(recs_[0].seq, last_seq + 1 + rolled + 20);
+		if (!pending) {
+			EXPECT_EQ(acq_.lost_unseen - unseen_before, 20u);
+		}
+	}
+}
+
+// A chip reset (PWR_RDY, seen before the shutdown) after a burst whose roll-overs were left
+// pending: the reset cleared the pointers, so the drain must not count its FIFO_RD_PTR against the
+// old one (it made up 12 and 19 lost here); those roll-overs go uncounted, as a reset's samples do.
+// So after a system suspend whose drain failed and whose chip lost power meanwhile: the resume's
+// drain asks the chip too (not sampling, so no reset is counted).
+TEST_F(Max30102PowerCycle, RollOversLeftPendingBeforeAResetAreNotCountedFromItsPointers) {
+	uint8_t status;
+	for (const uint64_t at : {52u, 45u}) {
+		for (const bool suspended : {false, true}) {
+			SCOPED_TRACE(testing::Message() << "pointers at " << at << (suspended ? ", suspended" : ""));
+			ASSERT_NO_FATAL_FAILURE(StartNextRamp());
+			ASSERT_EQ(Acquire(Taken(17) + kMs, &status, Taken(17)), 17);
+			fail_looks_ = 1;
+			ASSERT_GT(Acquire(Taken(at) + kMs, &status, Taken(34), Taken(at + 7) + kMs), 0);
+			ASSERT_EQ(acq_.rolled_pending, 1u);
+			const uint64_t last_seq = recs_.back().seq, lost_before = acq_.lost, resets = acq_.chip_resets;
+			if (suspended) { // the shutdown went through, the drain's read failed
+				ASSERT_EQ(Stop(Taken(at + 10)), 0);
+				ASSERT_EQ(mxrt_acq_suspended(&acq_, MXRT_PM_SYSTEM, -MXRT_EIO), 0);
+				ASSERT_TRUE(mxrt_acq_drain_needed(&acq_));
+			}
+			ASSERT_EQ(mxrt_sim_control(sim_, "power_on=1", 10, Taken(at + 15)), 0);
+			ASSERT_EQ(ApplyFailingAfter(Taken(at + 25), MXRT_MAX30102_CONFIG_WRITES), 0);
+			EXPECT_EQ(acq_.chip_resets, resets + (suspended ? 0 : 1));
+			ASSERT_EQ(Acquire(Taken(at + 25 + 17) + kMs, &status), 17);
+			EXPECT_EQ(recs_[0].lost, 0u);
+			EXPECT_EQ(recs_[0].seq, last_seq + 1);
+			EXPECT_EQ(acq_.lost, lost_before);
+		}
+	}
+}
+
+// A_FULL on the acquisition path after a burst whose roll-overs were left pending: its status
+// was read before A_FULL came, its pointers long after (the FIFO full), 20 rolled over before its
+// pops (the look failed), and the interrupt, still asserted, runs the thread again at once: A_FULL
+// set, the FIFO empty. The time since the last record (stamped 20 early) said full, and 32 records
+// the chip never took were published.
+TEST_F(Max30102PowerCycle, AFullAfterRollOversLeftPendingMakesNothingUp) {
+	ASSERT_NO_FATAL_FAILURE(StartRamp(kT0 + 1000 * kMs));
+	uint8_t status;
+	ASSERT_EQ(Acquire(Taken(17) + kMs, &status, Taken(17)), 17);
+	const std::vector<uint8_t> st = Read(MAX30102_REG_INT_STATUS1, 2, Taken(20) + kMs);
+	ASSERT_FALSE(st[0] & MAX30102_INT_A_FULL);
+	const std::vector<uint8_t> ptr = Read(MAX30102_REG_FIFO_WR_PTR, 3, Taken(55) + kMs);
+	const mxrt_acq_ptrs read{Taken(55) + kMs, Taken(55) + kMs, ptr[0], ptr[1], ptr[2]};
+	ASSERT_EQ(mxrt_acq_unread(&acq_, st[0], &read), 32u);
+	const uint64_t done = Taken(75) + kMs;
+	const std::vector<uint8_t> buf = Read(MAX30102_REG_FIFO_DATA, 32 * 6, done);
+	recs_.assign(32, mxrt_max30102_record{});
+	mxrt_acq_burst(&acq_, buf.data(), 32, st[0], &read, MXRT_ACQ_ROLLED_UNKNOWN, 0, done, recs_.data());
+	EXPECT_EQ(recs_[0].red, 44u);
+	EXPECT_EQ(Acquire(done + kMs, &status), 0) << "the FIFO is empty";
+	EXPECT_TRUE(status & MAX30102_INT_A_FULL);
+	// and when it is full: 32 more, none rolled over
+	EXPECT_EQ(Acquire(Taken(107) + kMs / 2, &status), 32);
+	EXPECT_EQ(recs_[0].red, 76u);
+	EXPECT_EQ(recs_[0].lost, 20u) << "the roll-overs the look missed";
 }
 
 // ... and when the next burst is held off too (its own look works and counts its own roll-overs),
