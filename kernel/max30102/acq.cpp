@@ -244,6 +244,7 @@ static int ResetFound(mxrt_acq *acq) {
 // is gone with the FIFO (roll-overs left pending, the pops of a failed read), not counted from
 // the new ones.
 static int ResetSeen(mxrt_acq *acq) {
+	acq->undrained = 0; // nothing of a system suspend's failed drain is left to read
 	acq->next_rd_known = 0;
 	acq->rolled_pending = 0;
 	acq->pops_unknown = 0;
@@ -313,8 +314,12 @@ static u64 TakenSince(const mxrt_acq *acq, mxrt_u64 read_ts) {
 //    nothing up: the acquisition path's full FIFO overflows and is counted at the next burst, and
 //    a drain counts whatever went, a full FIFO's 32 among them (mxrt_acq_found_empty).
 static bool FullByTime(const mxrt_acq *acq, mxrt_u8 status1, const mxrt_acq_ptrs *read) {
+	// In a drain: the chip was sampling until the shutdown, now or (a system suspend's drain that
+	// failed, its shutdown written) before the suspend, its power kept (a reset seen before the
+	// resume's shutdown clears undrained).
+	const bool sampled_to_stop = Sampling(acq) || (acq->undrained && acq->stop_to != 0);
 	if (acq->rolled_pending || acq->pops_unknown) {
-		if (!(status1 & MAX30102_INT_A_FULL) && (!acq->stopping || !Sampling(acq)))
+		if (!(status1 & MAX30102_INT_A_FULL) && (!acq->stopping || !sampled_to_stop))
 			return false;
 		// still sampling when the pointer read began, or the shutdown's write
 		const u64 sampled = acq->stopping ? acq->stop_from : read->start_ts;
@@ -324,7 +329,7 @@ static bool FullByTime(const mxrt_acq *acq, mxrt_u8 status1, const mxrt_acq_ptrs
 	const u64 taken = TakenSince(acq, NewestBy(acq, read->end_ts));
 	if (status1 & MAX30102_INT_A_FULL)
 		return taken >= MAX30102_FIFO_DEPTH / 2;
-	if (!acq->stopping || !Sampling(acq))
+	if (!acq->stopping || !sampled_to_stop)
 		return false;
 	return taken >= MAX30102_FIFO_DEPTH / 2 && taken < MAX30102_FIFO_DEPTH * 3 / 2;
 }

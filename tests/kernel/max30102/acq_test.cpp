@@ -1455,6 +1455,39 @@ TEST_F(Max30102PowerCycle, AFullAfterRollOversLeftPendingMakesNothingUp) {
 	EXPECT_EQ(recs_[0].lost, 20u) << "the roll-overs the look missed";
 }
 
+// A system suspend whose drain failed after its shutdown went through leaves the FIFO to the
+// resume's drain (the chip kept power). Exactly full (32 since the last read, OVF_COUNTER 0, A_FULL
+// cleared by the shutdown), it was read as empty then, the chip being OFF rather than sampling, and
+// the configuration cleared those 32 uncounted: the shutdown's time tells, as in any drain. A chip
+// that lost power in the suspend shows PWR_RDY at the resume: nothing is left to read (32 zeros).
+TEST_F(Max30102PowerCycle, ASystemSuspendsExactlyFullLeftoverIsReadAtResume) {
+	uint8_t status;
+	for (const bool power_lost : {false, true}) {
+		SCOPED_TRACE(power_lost ? "power lost in the suspend" : "power kept");
+		ASSERT_NO_FATAL_FAILURE(StartNextRamp());
+		ASSERT_EQ(Acquire(Taken(17) + kMs, &status, Taken(17)), 17);
+		const uint64_t last_seq = recs_.back().seq;
+		ASSERT_EQ(Stop(Taken(49) + kMs / 2), 0); // 18..49 held
+		ASSERT_EQ(mxrt_acq_suspended(&acq_, MXRT_PM_SYSTEM, -MXRT_EIO), 0) << "its drain failed";
+		ASSERT_EQ(mxrt_sim_peek(sim_, MAX30102_REG_FIFO_WR_PTR), mxrt_sim_peek(sim_, MAX30102_REG_FIFO_RD_PTR));
+		ASSERT_EQ(mxrt_sim_peek(sim_, MAX30102_REG_OVF_COUNTER), 0);
+		if (power_lost)
+			ASSERT_EQ(mxrt_sim_control(sim_, "power_on=1", 10, Taken(100)), 0);
+		// the resume: shutdown (after the status look), drain, configuration
+		ASSERT_EQ(Stop(Taken(500)), 0);
+		ASSERT_EQ(mxrt_acq_drain_needed(&acq_), !power_lost);
+		if (power_lost) {
+			EXPECT_EQ(acq_.chip_resets, 0u) << "not sampling: no reset counted";
+			continue;
+		}
+		ASSERT_EQ(Acquire(Taken(500) + kMs, &status), 32);
+		EXPECT_EQ(recs_[0].red, 18u);
+		EXPECT_EQ(recs_[0].seq, last_seq + 1);
+		EXPECT_EQ(recs_[0].lost, 0u);
+		EXPECT_NEAR(double(recs_.back().timestamp_ns), double(Taken(49)), double(acq_.period_ns));
+	}
+}
+
 // ... and when the next burst is held off too (its own look works and counts its own roll-overs),
 // the time since the early-stamped burst covers both: only what is left after this burst's own
 // count picks FIFOs. Counting by the whole time made up 32 (0 missed, 17 of its own: 32).
