@@ -7,8 +7,10 @@
 //     \u00xx (JSON allows none raw: a device path with a line break must not break the document),
 //     and a byte that is not part of well-formed UTF-8 as U+FFFD (JSON is UTF-8; a comm is any
 //     bytes, cut at 15 by the kernel, maybe inside a character), as Go's encoding/json does;
-//   - Printable: for a terminal: a control character (C0, DEL, C1) or a byte that is not
-//     well-formed UTF-8 as '?', as ps does (ESC ] sets a window title, ESC [2J clears the screen).
+//   - Printable: for a terminal: a control character (C0, DEL, C1), a bidirectional formatting
+//     character (U+061C, U+200E/F, U+202A..U+202E, U+2066..U+2069: they reorder what the terminal
+//     shows after them, the "Trojan Source" trick) or a byte that is not well-formed UTF-8 as '?',
+//     as ps does for controls (ESC ] sets a window title, ESC [2J clears the screen).
 // Header-only, so that each tool still builds from its own sources.
 #pragma once
 
@@ -73,6 +75,19 @@ inline std::string JsonString(const std::string &s) {
 	return r + "\"";
 }
 
+// Whether the well-formed UTF-8 sequence of @n bytes at s[i] is a C1 control (U+0080..U+009F:
+// CSI, OSC, ...) or a bidirectional formatting character.
+inline bool Utf8Unprintable(const std::string &s, std::size_t i, std::size_t n) {
+	const auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[i + k]); };
+	if (n == 2)
+		return (b(0) == 0xc2 && b(1) < 0xa0) || (b(0) == 0xd8 && b(1) == 0x9c); // C1, U+061C
+	if (n == 3 && b(0) == 0xe2 && b(1) == 0x80)
+		return b(2) == 0x8e || b(2) == 0x8f || (b(2) >= 0xaa && b(2) <= 0xae); // U+200E/F, U+202A..E
+	if (n == 3 && b(0) == 0xe2 && b(1) == 0x81)
+		return b(2) >= 0xa6 && b(2) <= 0xa9; // U+2066..U+2069
+	return false;
+}
+
 inline std::string Printable(const std::string &s) {
 	std::string out;
 	for (std::size_t i = 0; i < s.size(); i++) {
@@ -82,13 +97,12 @@ inline std::string Printable(const std::string &s) {
 			continue;
 		}
 		const std::size_t n = c >= 0x80 ? Utf8Length(s, i) : 0;
-		// U+0080..U+009F (0xc2 0x80..0x9f) are the C1 controls: CSI, OSC, ...
-		if (n && !(c == 0xc2 && static_cast<unsigned char>(s[i + 1]) < 0xa0)) {
+		if (n && !Utf8Unprintable(s, i, n))
 			out.append(s, i, n);
-			i += n - 1;
-		} else {
+		else
 			out += '?';
-		}
+		if (n)
+			i += n - 1; // one '?' for a whole character
 	}
 	return out;
 }

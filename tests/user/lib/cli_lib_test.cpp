@@ -82,9 +82,14 @@ TEST(CliLib, PrintableLeavesNoControlCharacter) {
 	EXPECT_EQ(Printable("irq/24-0-0057"), "irq/24-0-0057");
 	EXPECT_EQ(Printable("p\xc3\xa9 \xe2\x82\xac"), "p\xc3\xa9 \xe2\x82\xac"); // UTF-8 stays
 	EXPECT_EQ(Printable("\x1b]0;x\x07\x7f"), "?]0;x??");
-	EXPECT_EQ(Printable("a\xc2\x9b" "2J\x9b"), "a??2J?"); // C1 CSI, as UTF-8 and as a raw byte
+	EXPECT_EQ(Printable("a\xc2\x9b" "2J\x9b"), "a?2J?"); // C1 CSI, as UTF-8 (one character) and as a raw byte
 	EXPECT_EQ(Printable("ab\xe2\x82"), "ab??");		  // cut inside a character
 	EXPECT_EQ(Printable(std::string("a\0b\n", 4)), "a?b?");
+	// bidirectional formatting (Trojan Source): RLO ... PDF, RLI ... PDI, LRM, RLM, ALM
+	EXPECT_EQ(Printable("max\xe2\x80\xae" "01-txt.csv\xe2\x80\xac"), "max?01-txt.csv?");
+	EXPECT_EQ(Printable("\xe2\x81\xa7x\xe2\x81\xa9 \xe2\x80\x8e\xe2\x80\x8f\xd8\x9c"), "?x? ???");
+	EXPECT_EQ(Printable("\xe2\x80\x90 \xe2\x81\xa0 \xd8\x9d"), "\xe2\x80\x90 \xe2\x81\xa0 \xd8\x9d")
+		<< "their neighbours stay (hyphen, word joiner, an Arabic letter)";
 }
 
 } // namespace
