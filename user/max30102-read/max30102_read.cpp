@@ -18,6 +18,7 @@
 //   -c  pin to this CPU
 //   -t  read the one open file from this many threads at once (2..64): every record must reach
 //       exactly one thread, each thread's records in order; judged on all records sorted by seq
+//       (-n of them between the threads, no more)
 //   -E  after the first record, one read() into a buffer the process cannot write: it must fail
 //       with EFAULT and consume nothing (the stream then continues with nothing lost uncounted)
 //   -o  save the records read to FILE as read() returned them (struct mxrt_max30102_record, the
@@ -201,11 +202,12 @@ bool BadBufferRead(int fd, size_t records) {
 	return true;
 }
 
-// -t: `threads` threads read one open file until `want` records arrived between them. Each
-// thread's records must be in order; sorted by seq, all of them must form one stream in which
-// every seq appears once.
+// -t: `threads` threads read one open file until `want` records arrived between them, no more:
+// each read() asks for at most what no other thread has asked for yet (`claimed`), and gives back
+// what it did not get. Each thread's records must be in order; sorted by seq, all of them must
+// form one stream in which every seq appears once.
 int ReadShared(int fd, long want, long batch, int threads, bool verbose) {
-	std::atomic<long> taken{0};
+	std::atomic<long> claimed{0};
 	std::atomic<bool> failed{false};
 	std::vector<std::vector<mxrt_max30102_record>> per(threads);
 	std::vector<long> partial(threads);
@@ -214,14 +216,21 @@ int ReadShared(int fd, long want, long batch, int threads, bool verbose) {
 	for (int t = 0; t < threads; t++)
 		th.emplace_back([&, t] {
 			std::vector<mxrt_max30102_record> buf(batch);
-			while (taken.load() < want && !failed.load()) {
+			for (;;) {
+				long c = claimed.load(), k;
+				do {
+					k = std::min(batch, want - c);
+				} while (k > 0 && !claimed.compare_exchange_weak(c, c + k));
+				if (k <= 0 || failed.load())
+					break; // the rest is asked for by others (they give back what they miss)
+				buf.resize(size_t(k));
 				long n = ReadRecords(fd, buf, partial[t]);
 				if (n < 0) {
 					failed = true;
 					break;
 				}
 				per[t].insert(per[t].end(), buf.begin(), buf.begin() + n);
-				taken += n;
+				claimed -= k - n;
 			}
 		});
 	for (auto &x : th)

@@ -71,6 +71,8 @@ expect torn-record 1 'not whole records' -n 2 -b 2 "$t/torn"
 spec=(); for i in $(seq 0 39); do spec+=("$i:0:0:$((100 + i)):18"); done
 records "$t/long" "${spec[@]}"
 expect threads-share-a-file 0 'records=[0-9]+ first_seq=0 .*violations=0 .*threads=4 duplicates=0 out_of_order=0' -t 4 -b 1 -n 12 "$t/long"
+# ... and stop at -n between them, however many each read() may take (each asked for up to 8)
+expect threads-stop-at-n 0 'records=12 first_seq=0 last_seq=11 .*violations=0 .*threads=4' -t 4 -b 8 -n 12 "$t/long"
 records "$t/dup" 0:0:0:100:18 1:0:0:101:18 1:0:0:101:18 2:0:0:102:18 3:0:0:103:18 4:0:0:104:18 5:0:0:105:18 6:0:0:106:18 7:0:0:107:18
 expect threads-duplicate-seq 1 'violation: seq 1 reached two readers' -t 2 -b 1 -n 5 "$t/dup"
 # -E: a read into an unwritable buffer fails with EFAULT and a file keeps its offset
