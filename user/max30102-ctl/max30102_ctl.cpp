@@ -451,6 +451,8 @@ int Main(int argc, char **argv) {
 	}
 	if (app.get_subcommands().empty())
 		Usage("no command");
+	if (dev.empty())
+		Usage("-d takes a device path, not ''");
 	uint32_t ms = MXRT_MAX30102_LOCK_TIMEOUT_DEFAULT_MS;
 	const bool timeout_given = timeout_opt->count() > 0; // --lock-timeout "" is refused, not ignored
 	if (timeout_given && (!Decimal(timeout, &ms) || ms > MXRT_MAX30102_LOCK_TIMEOUT_MAX_MS))

@@ -14,6 +14,7 @@ suite=max30102-ctl-cli
 none=/nonexistent/max30102-0 # never opened when the command line is wrong
 
 expect no-command 2 'usage: mxrt-max30102-ctl' -d $none
+expect empty-device 2 "-d takes a device path, not ''" -d "" info
 expect help 0 'Subcommands:' --help
 expect set-help 0 '--sample-rate' set --help
 expect unknown-command 2 'unknown command' -d $none frobnicate
