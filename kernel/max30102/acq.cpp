@@ -383,7 +383,7 @@ static Taken TakenBetween(u64 a_from, u64 a_to, u64 b_from, u64 b_to, u64 p) {
 }
 
 static void Decode(mxrt_acq *acq, const mxrt_u8 *buf, mxrt_u32 n, mxrt_u32 ovf, mxrt_u32 rolled,
-		   mxrt_u32 gap_mod, bool rolled_pending, mxrt_u32 anchor, mxrt_u64 anchor_ts,
+		   mxrt_u32 gap_mod, bool wrapped, mxrt_u32 anchor, mxrt_u64 anchor_ts,
 		   int anchor_is_irq, const Taken *between, mxrt_max30102_record *out);
 
 // The chip's clock may run fast by a few percent: a period as short as 15/16 of the nominal one is
@@ -549,8 +549,8 @@ void mxrt_acq_burst(mxrt_acq *acq, const mxrt_u8 *buf, mxrt_u32 n, mxrt_u8 statu
 	// From the newest sample at the last burst's read to the newest at this one's: that burst's
 	// roll-overs after its read (its last record), what was lost, and this burst's n.
 	const Taken between = TakenBetweenReads(acq, read).Less(u64(acq->latch_rolled) + n);
-	Decode(acq, buf, n, FifoPtr::Get(read->ovf), rolled, gap_mod, acq->rolled_pending != 0, a.index, a.ts,
-	       int(a.is_irq), &between, out);
+	Decode(acq, buf, n, FifoPtr::Get(read->ovf), rolled, gap_mod, acq->rolled_pending || acq->pops_unknown,
+	       a.index, a.ts, int(a.is_irq), &between, out);
 	acq->last_read_ts = Max(acq->last_read_ts, read_ts); // an interrupt before it is not the next one's
 	acq->latch_from = read->start_ts;
 	acq->latch_to = read->start_ts != 0 ? read_ts : 0;
@@ -572,24 +572,27 @@ void mxrt_acq_found_empty(mxrt_acq *acq, const mxrt_acq_ptrs *read) noexcept {
 	// Nothing is held (OVF_COUNTER is 0 with it): since the last burst's last pop FIFO_RD_PTR
 	// moved by its roll-overs left pending and the pops of a data read that failed part-way.
 	u64 count = FifoPtr::Get(u8(read->rd - acq->next_rd));
-	if (acq->rolled_pending) {
-		// Every sample the chip took since that burst's pointer read rolled over (a full FIFO
-		// that mxrt_acq_unread took for empty too: its 32 are among them), and how many FIFOs is
-		// picked as the next burst would (Decode): by the times of the two reads, else by the
-		// time since the last record (stamped early by them). (Its latch_rolled is 0.)
+	if (acq->rolled_pending || acq->pops_unknown) {
+		// Every sample the chip took since that burst's pointer read, but for those its records
+		// took after it (latch_rolled), went: rolled over, popped by the failed read, or held
+		// in a FIFO that mxrt_acq_unread took for empty (a failed read of a whole FIFO leaves
+		// the pointers equal whether it popped all or none: the configuration clears those).
+		// How many FIFOs is picked as the next burst would (Decode): by the times of the two
+		// reads, else by the time since the last record.
 		if (SampleBefore(acq) != 0 && acq->stop_to != 0) {
-			const Taken t = TakenBetweenReads(acq, read);
+			const Taken t = TakenBetweenReads(acq, read).Less(acq->latch_rolled);
 			bool one;
 			count = FifoWithin(count, t.lo, t.hi, TakenSince(acq, NewestBy(acq, read->end_ts)), &one);
 			if (count >= MAX30102_FIFO_DEPTH)
 				acq->lost_estimated++;
 		}
-		if (count > 0)
-			acq->late_rollovers++;
-	} else {
-		acq->lost_unseen += count; // popped by a data read that failed part-way
 	}
+	if (!acq->rolled_pending)
+		acq->lost_unseen += count; // popped by a data read that failed part-way, or left in the FIFO by one
+	else if (count > 0)
+		acq->late_rollovers++;
 	acq->rolled_pending = 0;
+	acq->pops_unknown = 0;
 	acq->next_rd = read->rd;
 	if (count == 0)
 		return;
@@ -606,10 +609,11 @@ void mxrt_acq_decode(mxrt_acq *acq, const mxrt_u8 *buf, mxrt_u32 n, mxrt_u32 ovf
 }
 
 // @gap_mod: the samples lost before the pointer read, modulo 32 (kGapUnknown: not known, only
-// through mxrt_acq_decode); @rolled_pending: the last burst's look failed (mxrt_acq_burst);
+// through mxrt_acq_decode); @wrapped: they may be a FIFO or more beyond that (the last burst's
+// look failed or could not tell, or a FIFO data read failed since: mxrt_acq_burst);
 // @between: the samples lost before the pointer read, by the times of the two bursts' reads.
 static void Decode(mxrt_acq *acq, const mxrt_u8 *buf, mxrt_u32 n, mxrt_u32 ovf, mxrt_u32 rolled,
-		   mxrt_u32 gap_mod, bool rolled_pending, mxrt_u32 anchor, mxrt_u64 anchor_ts,
+		   mxrt_u32 gap_mod, bool wrapped, mxrt_u32 anchor, mxrt_u64 anchor_ts,
 		   int anchor_is_irq, const Taken *between, mxrt_max30102_record *out) {
 	if (n == 0)
 		return;
@@ -631,7 +635,7 @@ static void Decode(mxrt_acq *acq, const mxrt_u8 *buf, mxrt_u32 n, mxrt_u32 ovf, 
 	}
 	if (rolled > 0)
 		acq->late_rollovers++;
-	const bool pending = rolled_pending && gap_mod != kGapUnknown;
+	const bool pending = wrapped && gap_mod != kGapUnknown;
 	if (ovf < 31 && gap_mod != kGapUnknown) {
 		// FIFO_RD_PTR moved beyond the roll-overs OVF_COUNTER shows: a FIFO read that failed
 		// part-way popped samples (and cleared the counter of those before them), or a
@@ -641,7 +645,9 @@ static void Decode(mxrt_acq *acq, const mxrt_u8 *buf, mxrt_u32 n, mxrt_u32 ovf, 
 			// ... the roll-overs before the last burst's first pop, whose look failed: held off
 			// for a FIFO of periods or more, they wrapped the pointer. The last burst was stamped
 			// early by them, so the times of the two bursts' reads (or, not known, the time since
-			// its last record), less what this burst counts otherwise, say how many FIFOs. Not
+			// its last record), less what this burst counts otherwise, say how many FIFOs. So
+			// do they for the pops of a FIFO data read that failed since, which may be a whole
+			// FIFO (32, which the pointer's count modulo 32 showed as none). Not
 			// in a drain whose shutdown's time is not known (mxrt_acq_stopping): the pointer's
 			// count modulo 32 stands.
 			if (before != 0 && (!acq->stopping || acq->stop_to != 0)) {
@@ -652,7 +658,9 @@ static void Decode(mxrt_acq *acq, const mxrt_u8 *buf, mxrt_u32 n, mxrt_u32 ovf, 
 				if (unseen >= MAX30102_FIFO_DEPTH)
 					acq->lost_estimated++; // FIFOs the time picked
 			}
-			if (unseen > 0)
+			if (!acq->rolled_pending)
+				acq->lost_unseen += unseen; // a failed read's pops alone
+			else if (unseen > 0)
 				acq->late_rollovers++;
 		} else {
 			acq->lost_unseen += unseen;

@@ -1396,6 +1396,52 @@ TEST_F(Max30102PowerCycle, ADrainAfterAFailedReadThatPoppedEverythingMakesNothin
 	}
 }
 
+// A failed FIFO data read of a whole FIFO leaves the pointers equal whether it popped all 32 or
+// none, and FIFO_RD_PTR's count modulo 32 says nothing of them: the time between the last burst's
+// pointer read and the next one's (or the drain's) counts them, as for roll-overs left pending.
+// A drain right after takes the FIFO for empty either way (32 zeros if it were wrong), and
+// whatever it held, the configuration clears, so both count 32 lost. Before (a review's
+// reproducers): the drain or the next burst counted only OVF_COUNTER's 3 after all 32 were
+// popped, and the drain, after none was, read nothing and counted nothing.
+TEST_F(Max30102PowerCycle, AFailedReadOfAWholeFifoIsCountedWhateverItPopped) {
+	uint8_t status;
+	for (const int popped : {0, 32}) {
+		for (const bool drain : {true, false}) {
+			SCOPED_TRACE(testing::Message() << popped << " popped, then " << (drain ? "a drain" : "a burst"));
+			ASSERT_NO_FATAL_FAILURE(StartNextRamp());
+			ASSERT_EQ(Acquire(Taken(17) + kMs, &status, Taken(17)), 17);
+			const uint64_t last_seq = recs_.back().seq, lost_before = acq_.lost;
+			// 32 unread at 49 (A_FULL, OVF_COUNTER 0); or at 52, 3 rolled over (OVF_COUNTER 3)
+			const uint64_t at = popped ? 52 : 49, gone = at - 17;
+			if (popped) {
+				ASSERT_EQ(FailedRead(Taken(at) + kMs), 32u);
+			} else {
+				const std::vector<uint8_t> st = Read(MAX30102_REG_INT_STATUS1, 2, Taken(at) + kMs);
+				const std::vector<uint8_t> ptr = Read(MAX30102_REG_FIFO_WR_PTR, 3, Taken(at) + kMs);
+				const mxrt_acq_ptrs read{Taken(at) + kMs, Taken(at) + kMs, ptr[0], ptr[1], ptr[2]};
+				ASSERT_EQ(mxrt_acq_unread(&acq_, st[0], &read), 32u);
+				mxrt_acq_read_failed(&acq_, 32, &read, Taken(at) + kMs + kMs / 2); // refused at once
+			}
+			if (!drain) {
+				// 17 more after what the read left (none, or 32 of which 17 roll over)
+				const uint64_t newest = at + 17;
+				ASSERT_EQ(Acquire(Taken(newest) + kMs, &status), popped ? 17 : 32);
+				EXPECT_EQ(recs_.back().red, newest);
+				EXPECT_EQ(recs_[0].lost, popped ? gone : 17u);
+				ExpectRecordsTrue();
+				continue;
+			}
+			ASSERT_EQ(Stop(Taken(at) + 2 * kMs), 0);
+			EXPECT_EQ(Acquire(Taken(at) + 3 * kMs, &status), 0);
+			EXPECT_EQ(acq_.lost - lost_before, gone);
+			ASSERT_EQ(Configure(Taken(at + 10), 0, MXRT_MAX30102_CONFIG_WRITES), 0);
+			ASSERT_EQ(Acquire(Taken(at + 10 + 17) + kMs, &status), 17);
+			EXPECT_EQ(recs_[0].lost, gone);
+			EXPECT_EQ(recs_[0].seq, last_seq + 1 + gone);
+		}
+	}
+}
+
 // A chip reset (PWR_RDY, seen before the shutdown) after a burst whose roll-overs were left
 // pending: the reset cleared the pointers, so the drain must not count its FIFO_RD_PTR against the
 // old one (it made up 12 and 19 lost here); those roll-overs go uncounted, as a reset's samples do.
