@@ -78,16 +78,16 @@ template <typename T> void Bump(T &counter) { AtomicRef<T>(counter).AddSingleWri
 // The chip's state: written under the device lock, read by the poll thread without it (relaxed:
 // a value of its own; the thread acts on it under the lock, where it is read again).
 // Every change of state says the chip is not sampling as configured, or is RUNNING (which says
-// it is): `sampling` is set only after it, by mxrt_bus_take_reinit.
+// it is): `sampling` is set only after it, by mxrt_bus_take_reinit and Stale.
 void SetState(mxrt_acq *acq, mxrt_chip_state st) {
 	acq->sampling = 0;
 	AtomicRef<u32>(acq->state).Store(st, MemoryOrder::kRelaxed);
 }
 
-// A chip sampling as configured: RUNNING, or STALE only to be re-initialised after a stuck bus.
-bool Sampling(const mxrt_acq *acq) {
-	return acq->state == MXRT_CHIP_RUNNING || (acq->state == MXRT_CHIP_STALE && acq->sampling);
-}
+// A chip sampling as configured: RUNNING, or STALE to be re-initialised after a stuck bus, or
+// STALE or OFF (a system suspend goes on) after a stop that failed before its shutdown (or may
+// have: mxrt_acq_stop_failed).
+bool Sampling(const mxrt_acq *acq) { return acq->state == MXRT_CHIP_RUNNING || acq->sampling; }
 
 } // namespace
 
@@ -168,14 +168,52 @@ void mxrt_acq_configure(mxrt_acq *acq, mxrt_u32 mode, mxrt_u32 sample_rate_hz, m
 	acq->empty_ref_ts = 0;
 	acq->latch_to = 0; // no burst of this configuration yet
 	acq->stop_from = acq->stop_to = 0; // sampling again (mxrt_acq_stopping)
+	acq->stop_sampled = 0;
+	acq->maybe_from = acq->maybe_to = 0;
+	acq->popped_whole = 0;
+}
+
+// The STALE state a failed step leaves: still sampling as configured only after a stop that
+// failed before its shutdown (mxrt_acq_not_stopped).
+static void Stale(mxrt_acq *acq) {
+	const bool sampling = acq->unstopped != 0 || acq->maybe_to != 0;
+	acq->unstopped = 0;
+	SetState(acq, MXRT_CHIP_STALE);
+	acq->sampling = sampling;
+}
+
+void mxrt_acq_not_stopped(mxrt_acq *acq) noexcept { acq->unstopped = Sampling(acq); }
+
+void mxrt_acq_stop_failed(mxrt_acq *acq, mxrt_u64 from_ts, mxrt_u64 to_ts) noexcept {
+	if (!Sampling(acq) || acq->maybe_to != 0)
+		return; // not sampling, or since the first such write, which is the one that may have
+			 // stopped it (a later one stops a stopped chip)
+	acq->maybe_from = from_ts;
+	acq->maybe_to = Max(to_ts, from_ts);
+}
+
+int mxrt_acq_shutdown_unknown(const mxrt_acq *acq) noexcept { return acq->maybe_to != 0 && Sampling(acq); }
+
+void mxrt_acq_mode_before_stop(mxrt_acq *acq, mxrt_u8 mode_config) noexcept {
+	if (acq->maybe_to == 0)
+		return;
+	if ((mode_config & MAX30102_MODE_SHDN) && acq->stop_to == 0) {
+		// it stopped within the failed write: what it holds was taken until then
+		acq->stop_from = acq->maybe_from;
+		acq->stop_to = acq->maybe_to;
+		acq->stop_sampled = 1;
+		acq->sampling = 0;
+	}
+	acq->maybe_from = acq->maybe_to = 0;
 }
 
 int mxrt_acq_applied(mxrt_acq *acq, const mxrt_max30102_config *c, int err) noexcept {
 	acq->stopping = 0;
 	if (err != 0) {
-		SetState(acq, MXRT_CHIP_STALE);
+		Stale(acq);
 		return err;
 	}
+	acq->unstopped = 0;
 	mxrt_acq_configure(acq, c->mode, c->sample_rate_hz, c->sample_average, c->pulse_width_us);
 	acq->almost_full = c->fifo_almost_full;
 	acq->undrained = 0; // the caller read the FIFO out before it wrote the configuration
@@ -204,6 +242,7 @@ void mxrt_acq_stopping(mxrt_acq *acq, mxrt_u64 from_ts, mxrt_u64 to_ts) noexcept
 		return; // a drain that failed, retried: the chip stopped at the first shutdown
 	acq->stop_from = from_ts;
 	acq->stop_to = to_ts;
+	acq->stop_sampled = Sampling(acq);
 }
 
 // The time by which the newest sample a read finds was taken: the read's, or in the drain after a
@@ -245,6 +284,8 @@ static int ResetFound(mxrt_acq *acq) {
 // the new ones.
 static int ResetSeen(mxrt_acq *acq) {
 	acq->undrained = 0; // nothing of a system suspend's failed drain is left to read
+	acq->stop_sampled = 0; // nor is what it took before a shutdown already written
+	acq->maybe_from = acq->maybe_to = 0;
 	acq->next_rd_known = 0;
 	acq->rolled_pending = 0;
 	acq->pops_unknown = 0;
@@ -314,10 +355,11 @@ static u64 TakenSince(const mxrt_acq *acq, mxrt_u64 read_ts) {
 //    nothing up: the acquisition path's full FIFO overflows and is counted at the next burst, and
 //    a drain counts whatever went, a full FIFO's 32 among them (mxrt_acq_found_empty).
 static bool FullByTime(const mxrt_acq *acq, mxrt_u8 status1, const mxrt_acq_ptrs *read) {
-	// In a drain: the chip was sampling until the shutdown, now or (a system suspend's drain that
-	// failed, its shutdown written) before the suspend, its power kept (a reset seen before the
-	// resume's shutdown clears undrained).
-	const bool sampled_to_stop = Sampling(acq) || (acq->undrained && acq->stop_to != 0);
+	// In a drain: the chip was sampling until the shutdown (written now, or before a drain that
+	// failed and is retried: a reconfiguration's, a system suspend's read at the resume), and no
+	// reset was seen since (mxrt_acq_stopping, ResetSeen). Not the state now: a failed drain
+	// leaves it STALE or OFF, and an exactly full FIFO was then taken for empty and cleared.
+	const bool sampled_to_stop = acq->stop_sampled != 0;
 	if (acq->rolled_pending || acq->pops_unknown) {
 		if (!(status1 & MAX30102_INT_A_FULL) && (!acq->stopping || !sampled_to_stop))
 			return false;
@@ -334,8 +376,24 @@ static bool FullByTime(const mxrt_acq *acq, mxrt_u8 status1, const mxrt_acq_ptrs
 	return taken >= MAX30102_FIFO_DEPTH / 2 && taken < MAX30102_FIFO_DEPTH * 3 / 2;
 }
 
+// A_FULL at a threshold of 32 says the FIFO reached 32 since the last status read, not that it
+// holds 32 now: a sample can come between a burst's status read and its first pop (the chip sets
+// A_FULL again as it rolls over), and a burst that then pops the whole FIFO leaves A_FULL set over
+// an empty one (32 records of zeros were published at the next read, which the still asserted
+// line brings at once). A burst that popped fewer left some behind once the FIFO reached 32
+// before its pops, so equal pointers then are full; after a whole FIFO popped (or a failed read
+// of one), only once a sample came for certain after that read, by this pointer read's start.
+static bool AFullAt32Holds(const mxrt_acq *acq, const mxrt_acq_ptrs *read) {
+	if (!acq->popped_whole)
+		return true;
+	const u64 since = acq->empty_ref_ts;
+	return since != 0 && read->start_ts > since && TakenAtLeast(read->start_ts - since, acq->period_ns) >= 1;
+}
+
 mxrt_u32 mxrt_acq_unread(const mxrt_acq *acq, mxrt_u8 status1, const mxrt_acq_ptrs *read) noexcept {
-	const bool full = FifoKnownFull(read->ovf, status1, acq->almost_full);
+	bool full = FifoKnownFull(read->ovf, status1, acq->almost_full);
+	if (full && FifoPtr::Get(read->ovf) == 0)
+		full = AFullAt32Holds(acq, read);
 	if (!full && FifoPtr::Get(u8(read->wr - read->rd)) == 0 && FullByTime(acq, status1, read))
 		return MAX30102_FIFO_DEPTH;
 	return FifoUnread(read->wr, read->rd, full);
@@ -350,6 +408,7 @@ static u64 EmptyRef(mxrt_u32 n, const mxrt_acq_ptrs *read, mxrt_u64 end_ts) {
 void mxrt_acq_read_failed(mxrt_acq *acq, mxrt_u32 n, const mxrt_acq_ptrs *read, mxrt_u64 end_ts) noexcept {
 	acq->pops_unknown = 1;
 	acq->empty_ref_ts = EmptyRef(n, read, end_ts);
+	acq->popped_whole = n == MAX30102_FIFO_DEPTH;
 }
 
 mxrt_u32 mxrt_acq_sample_bytes(const mxrt_acq *acq) noexcept {
@@ -562,6 +621,7 @@ void mxrt_acq_burst(mxrt_acq *acq, const mxrt_u8 *buf, mxrt_u32 n, mxrt_u8 statu
 	acq->rolled_pending = look_failed || unsure;
 	acq->pops_unknown = 0;
 	acq->empty_ref_ts = EmptyRef(n, read, popped_ts);
+	acq->popped_whole = n == MAX30102_FIFO_DEPTH;
 	if (look_failed)
 		acq->look_errors++;
 }
@@ -702,6 +762,10 @@ static void Decode(mxrt_acq *acq, const mxrt_u8 *buf, mxrt_u32 n, mxrt_u32 ovf, 
 	// (each burst would keep part of its drift, and the error would grow without bound).
 	if (acq->last_ts != 0 && first <= acq->last_ts)
 		first = acq->last_ts + 1;
+	// ... and so across a restart: the drain before it stamped its samples by the shutdown's
+	// time, which can put them a few periods late, after the restart's first samples.
+	if (first <= acq->newest_ts)
+		first = acq->newest_ts + 1;
 	acq->bursts++;
 	acq->samples += n;
 	acq->max_backlog = Max<u64>(acq->max_backlog, n);
@@ -734,7 +798,7 @@ static void Decode(mxrt_acq *acq, const mxrt_u8 *buf, mxrt_u32 n, mxrt_u32 ovf, 
 		r.red = acq->channels >= 1 ? DecodeChannel(s, acq->adc_bits) : 0;
 		r.ir = acq->channels >= 2 ? DecodeChannel(s + 3, acq->adc_bits) : 0;
 	}
-	acq->last_ts = out[n - 1].timestamp_ns;
+	acq->last_ts = acq->newest_ts = out[n - 1].timestamp_ns;
 }
 
 /* ---- the interrupt's health ---- */
@@ -872,7 +936,7 @@ int mxrt_bus_take_reinit(mxrt_bus_health *b, mxrt_acq *acq) noexcept {
 		// A running chip goes on sampling through a stuck bus: the drain before its
 		// re-initialisation judges an exactly full FIFO by the time, as for a RUNNING chip
 		// (FullByTime), and a reset found then is one (ResetFound).
-		const bool running = acq->state == MXRT_CHIP_RUNNING;
+		const bool running = Sampling(acq); // RUNNING, or STALE still sampling
 		SetState(acq, MXRT_CHIP_STALE);
 		acq->sampling = running;
 	}
@@ -922,14 +986,18 @@ int mxrt_acq_suspended(mxrt_acq *acq, mxrt_pm_kind kind, int err) noexcept {
 	acq->stopping = 0;
 	if (err == 0 || kind == MXRT_PM_SYSTEM) {
 		// A system suspend that failed to read the FIFO out leaves it to the resume: what the
-		// chip holds (if it keeps power) is read before the configuration clears it.
+		// chip holds (if it keeps power) is read before the configuration clears it. If its
+		// shutdown did not reach the chip, it samples on through the suspend.
+		const bool sampling = err != 0 && (acq->unstopped || acq->maybe_to != 0);
+		acq->unstopped = 0;
 		acq->undrained = err != 0;
 		SetState(acq, MXRT_CHIP_OFF);
+		acq->sampling = sampling;
 		return 0;
 	}
 	// The chip may be half shut down: whoever acquires next configures it again (STALE), and the
 	// PM core retries the suspend without latching an error.
-	SetState(acq, MXRT_CHIP_STALE);
+	Stale(acq);
 	return -MXRT_EAGAIN;
 }
 

@@ -109,9 +109,16 @@ struct mxrt_acq {
 			      * configuration does (mxrt_acq_drain_needed) */
 	mxrt_u32 stopping;   /* the shutdown before a drain was written (mxrt_acq_stopping) */
 	mxrt_u64 stop_from, stop_to; /* ... between these (0: not known): no sample after it */
+	mxrt_u32 stop_sampled; /* ... and the chip was sampling as configured until then (kept with
+				* the times through a retried drain; a reset seen since clears it) */
+	mxrt_u32 unstopped; /* a stop failed before its shutdown: the chip samples on (mxrt_acq_not_stopped) */
+	mxrt_u64 maybe_from, maybe_to; /* a shutdown whose write failed, of a sampling chip, was
+					* written between these, or not at all (0: none such) */
 	mxrt_u32 drained;    /* ... and the FIFO read out since (mxrt_acq_drained) */
-	mxrt_u32 sampling;   /* STALE, but the chip still samples as configured: a re-initialisation
-			      * after a stuck bus (mxrt_bus_take_reinit) */
+	mxrt_u32 sampling;   /* STALE or OFF, but the chip still samples as configured: a
+			      * re-initialisation after a stuck bus (mxrt_bus_take_reinit), a stop that
+			      * failed before its shutdown (mxrt_acq_not_stopped) or may have
+			      * (mxrt_acq_stop_failed) */
 	/* the poll thread's and the lost-interrupt watchdog's timing, from the period and the
 	 * almost-full threshold */
 	mxrt_u32 poll_ms;     /* without an interrupt: look at the FIFO this often */
@@ -120,6 +127,7 @@ struct mxrt_acq {
 	/* state */
 	mxrt_u64 next_seq;
 	mxrt_u64 last_ts; /* timestamp of the last record, 0 = none since restart */
+	mxrt_u64 newest_ts; /* ... kept across restarts: timestamps only increase */
 	mxrt_u64 start_ts; /* when the restart started sampling (mxrt_acq_started), 0 = not known */
 	mxrt_u64 last_read_ts; /* when the last burst's pointers were read (mxrt_acq_burst), 0 = none */
 	/* the chip latched the last burst's pointers between latch_from and latch_to (latch_to 0: not
@@ -140,6 +148,7 @@ struct mxrt_acq {
 	 * mxrt_acq_read_failed) or rolled_pending (the records were stamped early by roll-overs) */
 	mxrt_u64 empty_ref_ts;
 	mxrt_u32 pops_unknown;
+	mxrt_u32 popped_whole; /* ... and that read was of a whole FIFO (32) */
 	/* lost samples counted (lost, fifo_overflows) but not reported yet: the next record's lost
 	 * says them (a drain found the FIFO empty after samples went unseen: mxrt_acq_found_empty) */
 	mxrt_u64 carried_lost;
@@ -185,6 +194,26 @@ void mxrt_acq_started(struct mxrt_acq *acq, mxrt_u64 from_ts, mxrt_u64 to_ts) MX
  * followed.
  */
 void mxrt_acq_stopping(struct mxrt_acq *acq, mxrt_u64 from_ts, mxrt_u64 to_ts) MXRT_NOEXCEPT;
+/*
+ * The stop before a drain failed before its shutdown was written (the status look before it):
+ * a sampling chip samples on as configured, so the STALE state the failure leaves
+ * (mxrt_acq_applied, mxrt_acq_suspended) keeps it sampling (mxrt_acq_sampling), and the retry's
+ * drain tells an exactly full FIFO by the time (it took it for empty, and the configuration
+ * cleared the 32 uncounted: at a threshold of 32 the retrying interrupt comes exactly then).
+ */
+void mxrt_acq_not_stopped(struct mxrt_acq *acq) MXRT_NOEXCEPT;
+/*
+ * The shutdown's write, started at @from_ts and failed at @to_ts, may or may not have reached the
+ * chip. A sampling chip is then taken to sample on (STALE, mxrt_acq_sampling), and
+ * mxrt_acq_shutdown_unknown asks the next stop to read MODE_CONFIG first and pass it to
+ * mxrt_acq_mode_before_stop: with SHDN set the chip stopped within this write (the drain tells a
+ * full FIFO by that time), else it sampled on until the new shutdown. Without that an exactly
+ * full FIFO was taken for empty and cleared uncounted (at a threshold of 32 the retrying
+ * interrupt comes exactly then), or, taken for full, an empty one gave 32 records of zeros.
+ */
+void mxrt_acq_stop_failed(struct mxrt_acq *acq, mxrt_u64 from_ts, mxrt_u64 to_ts) MXRT_NOEXCEPT;
+int mxrt_acq_shutdown_unknown(const struct mxrt_acq *acq) MXRT_NOEXCEPT;
+void mxrt_acq_mode_before_stop(struct mxrt_acq *acq, mxrt_u8 mode_config) MXRT_NOEXCEPT;
 /*
  * The drain after the shutdown read the FIFO out (or had nothing to read): nothing of the decoder
  * is left in it, and none comes until a configuration starts sampling (mxrt_acq_applied,

@@ -611,6 +611,12 @@ static int mx_read_fifo_locked(struct mx_dev *md, u64 irq_ts, u8 *status)
 	err = regmap_bulk_read(md->map, MAX30102_REG_INT_STATUS1, st, 2);
 	if (err)
 		goto io_error;
+	/* PWR_RDY, which this read cleared, is acted on before a later read can fail and lose it */
+	if (mx_reset_in_status(md, st[0])) {
+		*status = st[0];
+		mx_looked(md, ktime_get_ns());
+		return 0; /* the caller configures the chip */
+	}
 	/*
 	 * The pointers; again while a read took too long for its time to count by (nothing is
 	 * popped yet, so any of the reads will do): the quickest counts. A read that fails fails the
@@ -626,8 +632,6 @@ static int mx_read_fifo_locked(struct mx_dev *md, u64 irq_ts, u8 *status)
 	*status = st[0]; /* which bits mean "the chip asked": mxrt_irq_health_irq */
 	now = r.end_ts;
 	mx_looked(md, now);
-	if (mx_reset_in_status(md, st[0]))
-		return 0; /* the caller configures the chip */
 	n = mxrt_acq_unread(&md->acq, st[0], &r);
 	if (n == 0) {
 		mxrt_acq_found_empty(&md->acq, &r); /* a drain counts what a look left pending */
@@ -698,14 +702,25 @@ static int mx_stop_locked(struct mx_dev *md)
 	 */
 	if (mxrt_acq_sampling(&md->acq) || mxrt_acq_drain_needed(&md->acq)) {
 		err = mx_io(md, regmap_read(md->map, MAX30102_REG_INT_STATUS1, &val));
+		if (err) {
+			mxrt_acq_not_stopped(&md->acq); /* it samples on */
+			return err;
+		}
+		mx_reset_in_status(md, (u8)val);
+	}
+	/* did a shutdown whose write failed reach the chip? (mxrt_acq_stop_failed) */
+	if (mxrt_acq_shutdown_unknown(&md->acq)) {
+		err = mx_io(md, regmap_read(md->map, MAX30102_REG_MODE_CONFIG, &val));
 		if (err)
 			return err;
-		mx_reset_in_status(md, (u8)val);
+		mxrt_acq_mode_before_stop(&md->acq, (u8)val);
 	}
 	stop_ts = ktime_get_ns();
 	err = mx_io(md, regmap_write(md->map, MAX30102_REG_MODE_CONFIG,
 				     mxrt_max30102_shutdown_value(&md->cfg)));
-	if (!err) /* A_FULL is cleared: a full FIFO is told by the time */
+	if (err) /* it may or may not have reached the chip */
+		mxrt_acq_stop_failed(&md->acq, stop_ts, ktime_get_ns());
+	else /* A_FULL is cleared: a full FIFO is told by the time */
 		mxrt_acq_stopping(&md->acq, stop_ts, ktime_get_ns());
 	if (!err && mxrt_acq_drain_needed(&md->acq))
 		err = min(mx_read_fifo_locked(md, 0, &status), 0);
