@@ -229,6 +229,8 @@ int mxrt_acq_applied(mxrt_acq *acq, const mxrt_max30102_config *c, int err) noex
 
 void mxrt_acq_started(mxrt_acq *acq, mxrt_u64 from_ts, mxrt_u64 to_ts) noexcept {
 	acq->start_ts = to_ts;
+	// Empty until a sample: sampling starts at the last write, by @to_ts for certain.
+	acq->empty_ref_ts = to_ts;
 	// Samples come from the restart on, as after a read that found the sample before the first
 	// one newest (SampleBefore): the first burst's gap is bounded by the writes' times the same way.
 	acq->latch_from = from_ts;
@@ -373,6 +375,19 @@ static bool FullByTime(const mxrt_acq *acq, mxrt_u8 status1, const mxrt_acq_ptrs
 		return taken >= MAX30102_FIFO_DEPTH / 2;
 	if (!acq->stopping || !sampled_to_stop)
 		return false;
+	// In a drain, by the shutdown's start, not its middle: held off for a FIFO of periods
+	// around the shutdown's write, the middle put an empty FIFO's chip 16 periods further and
+	// made up 32 records. Full once a sample came for certain after what the last read's pops
+	// left (and not 48 for certain since the last record: it would have overflowed, so it was not
+	// sampling after all); else taken for empty.
+	const u64 since = acq->empty_ref_ts, p = acq->period_ns, before = SampleBefore(acq);
+	if (since != 0 && acq->stop_from != 0) {
+		if (before != 0 && acq->stop_from > before &&
+		    TakenAtLeast(acq->stop_from - before, p) >= MAX30102_FIFO_DEPTH * 3 / 2)
+			return false;
+		return acq->stop_from > since && TakenAtLeast(acq->stop_from - since, p) >= 1;
+	}
+	// times not known: by the time since the last record
 	return taken >= MAX30102_FIFO_DEPTH / 2 && taken < MAX30102_FIFO_DEPTH * 3 / 2;
 }
 
@@ -632,20 +647,23 @@ void mxrt_acq_found_empty(mxrt_acq *acq, const mxrt_acq_ptrs *read) noexcept {
 	// Nothing is held (OVF_COUNTER is 0 with it): since the last burst's last pop FIFO_RD_PTR
 	// moved by its roll-overs left pending and the pops of a data read that failed part-way.
 	u64 count = FifoPtr::Get(u8(read->rd - acq->next_rd));
-	if (acq->rolled_pending || acq->pops_unknown) {
-		// Every sample the chip took since that burst's pointer read, but for those its records
-		// took after it (latch_rolled), went: rolled over, popped by the failed read, or held
-		// in a FIFO that mxrt_acq_unread took for empty (a failed read of a whole FIFO leaves
-		// the pointers equal whether it popped all or none: the configuration clears those).
-		// How many FIFOs is picked as the next burst would (Decode): by the times of the two
-		// reads, else by the time since the last record.
-		if (SampleBefore(acq) != 0 && acq->stop_to != 0) {
-			const Taken t = TakenBetweenReads(acq, read).Less(acq->latch_rolled);
-			bool one;
-			count = FifoWithin(count, t.lo, t.hi, TakenSince(acq, NewestBy(acq, read->end_ts)), &one);
-			if (count >= MAX30102_FIFO_DEPTH)
-				acq->lost_estimated++;
-		}
+	// Every sample the chip took since that burst's pointer read, but for those its records took
+	// after it (latch_rolled), went: rolled over, popped by a failed read, or held in a FIFO that
+	// mxrt_acq_unread took for empty (a failed read of a whole FIFO leaves the pointers equal
+	// whether it popped all or none; a full FIFO behind a shutdown whose time is a FIFO of periods
+	// wide): the configuration clears those. How many FIFOs is picked as the next burst would
+	// (Decode): by the times of the two reads, else by the time since the last record.
+	// Without a read whose pops are unsure (a look that could not tell, a failed read), a
+	// window that fits more than one count keeps FIFO_RD_PTR's (the FIFO empty, as FullByTime
+	// took it when no sample came for certain).
+	if (SampleBefore(acq) != 0 && acq->stop_to != 0) {
+		const Taken t = TakenBetweenReads(acq, read).Less(acq->latch_rolled);
+		bool one;
+		const u64 timed = FifoWithin(count, t.lo, t.hi, TakenSince(acq, NewestBy(acq, read->end_ts)), &one);
+		if (one || acq->rolled_pending || acq->pops_unknown)
+			count = timed;
+		if (count >= MAX30102_FIFO_DEPTH)
+			acq->lost_estimated++;
 	}
 	if (!acq->rolled_pending)
 		acq->lost_unseen += count; // popped by a data read that failed part-way, or left in the FIFO by one

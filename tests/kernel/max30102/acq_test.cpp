@@ -749,7 +749,8 @@ protected:
 	// mx_stop_locked's status look (PWR_RDY of a sampling chip or one with a FIFO to drain, before
 	// the shutdown clears it) and
 	// shutdown (its drain is an Acquire)
-	int Stop(uint64_t now) {
+	// (@returned: when the shutdown's write returned, if later: the thread woken late after it)
+	int Stop(uint64_t now, uint64_t returned = 0) {
 		if (mxrt_acq_sampling(&acq_) || mxrt_acq_drain_needed(&acq_)) {
 			if (fail_stop_looks_ > 0) { // the transfer failed: the chip saw nothing
 				fail_stop_looks_--;
@@ -769,7 +770,7 @@ protected:
 		}
 		const int err = Write(MAX30102_REG_MODE_CONFIG, mxrt_max30102_shutdown_value(&c_), now);
 		if (err == 0)
-			mxrt_acq_stopping(&acq_, now, now);
+			mxrt_acq_stopping(&acq_, now, std::max(now, returned));
 		return err;
 	}
 	// mx_read_fifo_locked: the samples decoded into recs_ (0 if the chip was found reset);
@@ -1611,6 +1612,33 @@ TEST_F(Max30102PowerCycle, AChipASuspendCouldNotStopIsDrainedAtResume) {
 	EXPECT_EQ(all_.back().red, 49u);
 	EXPECT_EQ(all_.back().seq, last_seq + 32);
 	EXPECT_EQ(Zeros(all_), 0u);
+}
+
+// ... a drain behind a shutdown whose write returned a FIFO of periods late (the thread woken
+// late after it): the chip stopped at the write's start, but the middle of the write, which the
+// drain's stamps use, put it 20 periods after the last record, and the time since that record
+// took the empty FIFO for full. Full now takes a sample for certain after what the last read
+// left, by the shutdown's start; and a full FIFO behind such a write is read all the same.
+TEST_F(Max30102PowerCycle, ADrainBehindASlowShutdownWriteTellsEmptyFromFull) {
+	uint8_t status;
+	for (const bool full : {false, true}) {
+		SCOPED_TRACE(full ? "full" : "empty");
+		ASSERT_NO_FATAL_FAILURE(StartNextRamp());
+		ASSERT_EQ(Acquire(Taken(17) + kMs, &status, Taken(17)), 17);
+		const uint64_t last_seq = recs_.back().seq, lost_before = acq_.lost;
+		const uint64_t stop = full ? Taken(49) + kMs / 2 : Taken(17) + 2 * kMs;
+		ASSERT_EQ(Stop(stop, stop + 40 * acq_.period_ns), 0);
+		const int got = Acquire(stop + 41 * acq_.period_ns, &status);
+		if (full) {
+			EXPECT_EQ(got, 32);
+			EXPECT_EQ(recs_.back().red, 49u);
+		} else {
+			EXPECT_EQ(got, 0);
+		}
+		EXPECT_EQ(Zeros(all_), 0u);
+		EXPECT_EQ(all_.back().seq, last_seq + (full ? 32 : 0));
+		EXPECT_EQ(acq_.lost, lost_before);
+	}
 }
 
 // ... a system suspend whose stop found the chip reset and whose drain then failed: the resume's
