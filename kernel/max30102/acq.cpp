@@ -194,10 +194,13 @@ void mxrt_acq_stop_failed(mxrt_acq *acq, mxrt_u64 from_ts, mxrt_u64 to_ts) noexc
 
 int mxrt_acq_shutdown_unknown(const mxrt_acq *acq) noexcept { return acq->maybe_to != 0 && Sampling(acq); }
 
-void mxrt_acq_mode_before_stop(mxrt_acq *acq, mxrt_u8 mode_config) noexcept {
-	if (acq->maybe_to == 0)
-		return;
-	if ((mode_config & MAX30102_MODE_SHDN) && acq->stop_to == 0) {
+static int ResetSeen(mxrt_acq *acq);
+
+int mxrt_acq_mode_before_stop(mxrt_acq *acq, const mxrt_max30102_config *c, mxrt_u8 mode_config) noexcept {
+	const u8 want = Encode(FromC(c)).mode_config;
+	if (mode_config != want && mode_config != u8(want | MAX30102_MODE_SHDN))
+		return ResetSeen(acq);
+	if (acq->maybe_to != 0 && (mode_config & MAX30102_MODE_SHDN) && acq->stop_to == 0) {
 		// it stopped within the failed write: what it holds was taken until then
 		acq->stop_from = acq->maybe_from;
 		acq->stop_to = acq->maybe_to;
@@ -205,6 +208,7 @@ void mxrt_acq_mode_before_stop(mxrt_acq *acq, mxrt_u8 mode_config) noexcept {
 		acq->sampling = 0;
 	}
 	acq->maybe_from = acq->maybe_to = 0;
+	return 0;
 }
 
 int mxrt_acq_applied(mxrt_acq *acq, const mxrt_max30102_config *c, int err) noexcept {

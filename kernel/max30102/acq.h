@@ -159,7 +159,8 @@ struct mxrt_acq {
 	mxrt_u64 looks_unsure; /* looks that could not tell the roll-over count (mxrt_acq_rolled) */
 	mxrt_u64 reads_again; /* pointer reads too slow to count by, read again (mxrt_acq_read_again) */
 	mxrt_u64 lost_unseen; /* lost samples OVF_COUNTER did not show: FIFO_RD_PTR moved beyond it */
-	mxrt_u64 chip_resets; /* power-on resets found while RUNNING (mxrt_acq_status_seen, _mode_seen) */
+	mxrt_u64 chip_resets; /* power-on resets found while sampling (mxrt_acq_status_seen, _mode_seen,
+			       * _mode_before_stop) */
 };
 
 /*
@@ -204,16 +205,27 @@ void mxrt_acq_stopping(struct mxrt_acq *acq, mxrt_u64 from_ts, mxrt_u64 to_ts) M
 void mxrt_acq_not_stopped(struct mxrt_acq *acq) MXRT_NOEXCEPT;
 /*
  * The shutdown's write, started at @from_ts and failed at @to_ts, may or may not have reached the
- * chip. A sampling chip is then taken to sample on (STALE, mxrt_acq_sampling), and
- * mxrt_acq_shutdown_unknown asks the next stop to read MODE_CONFIG first and pass it to
- * mxrt_acq_mode_before_stop: with SHDN set the chip stopped within this write (the drain tells a
- * full FIFO by that time), else it sampled on until the new shutdown. Without that an exactly
- * full FIFO was taken for empty and cleared uncounted (at a threshold of 32 the retrying
- * interrupt comes exactly then), or, taken for full, an empty one gave 32 records of zeros.
+ * chip. A sampling chip is then taken to sample on (STALE, mxrt_acq_sampling), and the next stop
+ * reads MODE_CONFIG first (as it does for every sampling chip: mxrt_acq_mode_before_stop): with
+ * SHDN set the chip stopped within this write (the drain tells a full FIFO by that time), else it
+ * sampled on until the new shutdown. Without that an exactly full FIFO was taken for empty and
+ * cleared uncounted (at a threshold of 32 the retrying interrupt comes exactly then), or, taken
+ * for full, an empty one gave 32 records of zeros. mxrt_acq_shutdown_unknown: such a write is
+ * pending (tests).
  */
 void mxrt_acq_stop_failed(struct mxrt_acq *acq, mxrt_u64 from_ts, mxrt_u64 to_ts) MXRT_NOEXCEPT;
 int mxrt_acq_shutdown_unknown(const struct mxrt_acq *acq) MXRT_NOEXCEPT;
-void mxrt_acq_mode_before_stop(struct mxrt_acq *acq, mxrt_u8 mode_config) MXRT_NOEXCEPT;
+/*
+ * MODE_CONFIG of a sampling chip (mxrt_acq_sampling), read before the shutdown that starts a
+ * drain, after its status look: anything but what @c writes there, with or without SHDN, is a
+ * chip that was reset with its PWR_RDY unseen (a status read that cleared it and then failed, or
+ * polling, where no interrupt shows it): as for mxrt_acq_status_seen (STALE, counted, 1), so the
+ * drain does not take the reset chip's empty FIFO for a full one (32 records of zeros) nor count
+ * its pointers against the old ones. SHDN set after a shutdown whose write failed
+ * (mxrt_acq_stop_failed): the chip stopped within that write. 0 otherwise.
+ */
+int mxrt_acq_mode_before_stop(struct mxrt_acq *acq, const struct mxrt_max30102_config *c,
+			      mxrt_u8 mode_config) MXRT_NOEXCEPT;
 /*
  * The drain after the shutdown read the FIFO out (or had nothing to read): nothing of the decoder
  * is left in it, and none comes until a configuration starts sampling (mxrt_acq_applied,
@@ -231,10 +243,13 @@ void mxrt_acq_drained(struct mxrt_acq *acq) MXRT_NOEXCEPT;
  */
 int mxrt_acq_drain_needed(const struct mxrt_acq *acq) MXRT_NOEXCEPT;
 /*
- * Whether the chip samples as configured: RUNNING, or STALE only for a re-initialisation after a
- * stuck bus. Before the shutdown that starts a drain, the caller reads INT_STATUS1 of such a chip
- * and passes it to mxrt_acq_status_seen: the shutdown clears every interrupt status (DS p.17),
- * PWR_RDY too, and a reset chip's empty FIFO must not be judged full by the time afterwards.
+ * Whether the chip samples as configured: RUNNING; STALE for a re-initialisation after a stuck
+ * bus; STALE or OFF (a system suspend goes on) after a stop that failed before its shutdown
+ * (mxrt_acq_not_stopped) or whose shutdown write failed (mxrt_acq_stop_failed). Before the
+ * shutdown that starts a drain, the caller reads INT_STATUS1 of such a chip (and of one with a
+ * FIFO to drain) and passes it to mxrt_acq_status_seen: the shutdown clears every interrupt
+ * status (DS p.17), PWR_RDY too, and a reset chip's empty FIFO must not be judged full by the time
+ * afterwards; then MODE_CONFIG (mxrt_acq_mode_before_stop).
  */
 int mxrt_acq_sampling(const struct mxrt_acq *acq) MXRT_NOEXCEPT;
 
@@ -248,8 +263,9 @@ int mxrt_acq_sampling(const struct mxrt_acq *acq) MXRT_NOEXCEPT;
  * a power-on reset since the previous read: the chip becomes STALE (the configuration is written
  * again, as after a bus error, and the next record is flagged RESTART), chip_resets counts it,
  * and 1 is returned: the glue logs it and reads nothing more (the FIFO pointers are the power-on
- * chip's). Otherwise 0: a PWR_RDY while the chip is OFF or STALE is answered by the
- * configuration written anyway (at the resume, by the retry).
+ * chip's). So while it samples otherwise (mxrt_acq_sampling). Otherwise 0: a PWR_RDY while the
+ * chip is not sampling is answered by the configuration written anyway (at the resume, by the
+ * retry); either way the core forgets where FIFO_RD_PTR stood, and what the FIFO held.
  */
 int mxrt_acq_status_seen(struct mxrt_acq *acq, mxrt_u8 status1) MXRT_NOEXCEPT;
 /*
@@ -257,7 +273,7 @@ int mxrt_acq_status_seen(struct mxrt_acq *acq, mxrt_u8 status1) MXRT_NOEXCEPT;
  * (mxrt_irq_health_check_chip: its PWR_RDY was read by someone else, or the read failed
  * part-way). Anything but what @c (the configuration applied) writes there, SHDN clear, is a
  * chip that was reset: as for mxrt_acq_status_seen (STALE, counted, 1). 0 otherwise, and while
- * the chip is not RUNNING.
+ * the chip is not sampling.
  */
 int mxrt_acq_mode_seen(struct mxrt_acq *acq, const struct mxrt_max30102_config *c,
 		       mxrt_u8 mode_config) MXRT_NOEXCEPT;

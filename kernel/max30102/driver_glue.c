@@ -708,12 +708,20 @@ static int mx_stop_locked(struct mx_dev *md)
 		}
 		mx_reset_in_status(md, (u8)val);
 	}
-	/* did a shutdown whose write failed reach the chip? (mxrt_acq_stop_failed) */
-	if (mxrt_acq_shutdown_unknown(&md->acq)) {
+	/*
+	 * And still sampling as configured? A reset whose PWR_RDY went unseen (a status read that
+	 * cleared it and failed; polling) shows in MODE_CONFIG, as does a shutdown whose write
+	 * failed but reached the chip (mxrt_acq_mode_before_stop).
+	 */
+	if (mxrt_acq_sampling(&md->acq)) {
 		err = mx_io(md, regmap_read(md->map, MAX30102_REG_MODE_CONFIG, &val));
-		if (err)
+		if (err) {
+			mxrt_acq_not_stopped(&md->acq); /* it samples on */
 			return err;
-		mxrt_acq_mode_before_stop(&md->acq, (u8)val);
+		}
+		if (mxrt_acq_mode_before_stop(&md->acq, &md->cfg, (u8)val))
+			dev_warn_ratelimited(md->dev, "chip was reset (MODE_CONFIG 0x%02x): configuring it again\n",
+					     val);
 	}
 	stop_ts = ktime_get_ns();
 	err = mx_io(md, regmap_write(md->map, MAX30102_REG_MODE_CONFIG,

@@ -286,15 +286,16 @@ int Harness::Stop() {
 		if (mxrt_acq_status_seen(&acq_, v))
 			Log("stop: PWR_RDY, reset seen");
 	}
-	if (mxrt_acq_shutdown_unknown(&acq_)) {
+	if (mxrt_acq_sampling(&acq_)) {
 		const Xf xm = Xfer();
 		if (Fails()) {
 			Log("stop: MODE_CONFIG read failed");
+			mxrt_acq_not_stopped(&acq_);
 			return -MXRT_EIO;
 		}
 		const u8 m = SimRead(MAX30102_REG_MODE_CONFIG, 1, xm.latch)[0];
-		Log("stop: MODE_CONFIG 0x%02x before the shutdown", m);
-		mxrt_acq_mode_before_stop(&acq_, m);
+		const int reset = mxrt_acq_mode_before_stop(&acq_, &cfg_, m);
+		Log("stop: MODE_CONFIG 0x%02x before the shutdown%s", m, reset ? ": reset seen" : "");
 	}
 	const u64 stop_ts = now_;
 	const Xf x = Xfer();

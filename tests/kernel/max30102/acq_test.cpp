@@ -717,8 +717,8 @@ protected:
 		EXPECT_EQ(mxrt_sim_xfer(sim_, m, 2, now, &bus), 2);
 		return out;
 	}
-	// mx_apply_locked: shutdown, (drain), the configuration writes, then the core's verdict and
-	// (on success) when sampling started
+	// the configuration written over a shutdown (no status look, no drain: ApplyFailingAfter runs
+	// mx_apply_locked as the glue does), then the core's verdict and when sampling started
 	int Apply(uint64_t now) {
 		return Configure(now, Write(MAX30102_REG_MODE_CONFIG, mxrt_max30102_shutdown_value(&c_), now),
 				 MXRT_MAX30102_CONFIG_WRITES);
@@ -759,8 +759,8 @@ protected:
 			}
 			mxrt_acq_status_seen(&acq_, Read(MAX30102_REG_INT_STATUS1, 1, now)[0]);
 		}
-		if (mxrt_acq_shutdown_unknown(&acq_))
-			mxrt_acq_mode_before_stop(&acq_, Read(MAX30102_REG_MODE_CONFIG, 1, now)[0]);
+		if (mxrt_acq_sampling(&acq_))
+			mxrt_acq_mode_before_stop(&acq_, &c_, Read(MAX30102_REG_MODE_CONFIG, 1, now)[0]);
 		if (fail_shutdowns_ > 0) { // the write fails, having reached the chip or not
 			fail_shutdowns_--;
 			if (shutdown_fails_after_)
@@ -1489,6 +1489,23 @@ TEST_F(Max30102PowerCycle, PwrRdyIsSeenThoughThePointerReadAfterItFails) {
 	ASSERT_EQ(ApplyFailingAfter(Taken(40), MXRT_MAX30102_CONFIG_WRITES), 0);
 	EXPECT_EQ(Zeros(all_), 0u);
 	EXPECT_EQ(all_.size(), 17u);
+}
+
+// ... and a reset whose PWR_RDY a status read cleared and then failed (the driver never saw it):
+// the drain before a reconfiguration took the reset chip's equal pointers for a full FIFO. The
+// stop reads MODE_CONFIG of a sampling chip before its shutdown: the power-on 0 is a reset.
+TEST_F(Max30102PowerCycle, AResetWhosePwrRdyWentUnseenIsFoundBeforeTheDrain) {
+	ASSERT_NO_FATAL_FAILURE(StartRamp(kT0 + 1000 * kMs));
+	uint8_t status;
+	ASSERT_EQ(Acquire(Taken(17) + kMs, &status, Taken(17)), 17);
+	ASSERT_EQ(mxrt_sim_control(sim_, "power_on=1", 10, Taken(20)), 0);
+	ASSERT_TRUE(Read(MAX30102_REG_INT_STATUS1, 2, Taken(21))[0] & MAX30102_INT_PWR_RDY); // read, and lost
+	const uint64_t lost_before = acq_.lost;
+	ASSERT_EQ(ApplyFailingAfter(Taken(40), MXRT_MAX30102_CONFIG_WRITES), 0);
+	EXPECT_EQ(acq_.chip_resets, 1u);
+	EXPECT_EQ(Zeros(all_), 0u);
+	EXPECT_EQ(all_.size(), 17u);
+	EXPECT_EQ(acq_.lost, lost_before) << "the reset chip's pointers are not counted";
 }
 
 // ... at a threshold of 32, A_FULL set again by a sample that came between a burst's status read
