@@ -785,8 +785,11 @@ static void Decode(mxrt_acq *acq, const mxrt_u8 *buf, mxrt_u32 n, mxrt_u32 ovf, 
 	if (acq->last_ts != 0 && first <= acq->last_ts)
 		first = acq->last_ts + 1;
 	// ... and so across a restart: the drain before it stamped its samples by the shutdown's
-	// time, which can put them a few periods late, after the restart's first samples.
-	if (first <= acq->newest_ts)
+	// time, which can put them a few periods late, after the restart's first samples. Not by
+	// more than a FIFO of periods: stamps that far ahead are a chip's clock running fast beyond
+	// what the clamp above can follow (over 1/n fast for bursts of n), and the restart is where
+	// they come back to the truth.
+	if (first <= acq->newest_ts && acq->newest_ts - first < u64(MAX30102_FIFO_DEPTH) * p)
 		first = acq->newest_ts + 1;
 	acq->bursts++;
 	acq->samples += n;

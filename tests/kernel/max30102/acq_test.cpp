@@ -461,6 +461,35 @@ TEST(Max30102Acq, ClockDriftStaysBoundedWhileTimestampsIncrease) {
 	}
 }
 
+// Timestamps go on increasing across a restart (a drain stamped a few periods late by its
+// shutdown's time must not put the restart's first samples before its own), but stamps a chip
+// over 1/32 fast drove ahead of the truth, burst by burst, within one configuration (the clamp
+// above cannot follow it) come back to the truth at a restart rather than staying ahead for good.
+TEST(Max30102Acq, ARestartKeepsTimestampsIncreasingButDropsAFastClocksDrift) {
+	constexpr uint64_t kP = 10 * kMs;
+	std::vector<uint8_t> buf(6 * 32);
+	mxrt_max30102_record out[32];
+	mxrt_acq acq{};
+	mxrt_acq_configure(&acq, MAX30102_MODE_SPO2, 100, 1, 411);
+	const uint64_t t0 = 1'000'000'000;
+	mxrt_acq_decode(&acq, buf.data(), 17, 0, 0, 16, t0 + 16 * kP + 3 * kP, 0, out); // 3 periods late
+	const uint64_t late = out[16].timestamp_ns;
+	mxrt_acq_configure(&acq, MAX30102_MODE_SPO2, 100, 1, 411);
+	mxrt_acq_decode(&acq, buf.data(), 2, 0, 0, 1, t0 + 18 * kP, 0, out); // the restart's, anchored true
+	EXPECT_GT(out[0].timestamp_ns, late) << "after the last record before the restart";
+	// a chip 5 % fast: 32-sample bursts anchored at the truth, stamped further ahead at each
+	const uint64_t q = 9'500'000;
+	uint64_t t = t0 + 100 * kP;
+	for (int b = 0; b < 200; b++) {
+		mxrt_acq_decode(&acq, buf.data(), 32, 0, 0, 31, t + 31 * q, 0, out);
+		t += 32 * q;
+	}
+	ASSERT_GT(out[31].timestamp_ns, t - q + 32 * kP) << "the drift this test is about";
+	mxrt_acq_configure(&acq, MAX30102_MODE_SPO2, 100, 1, 411);
+	mxrt_acq_decode(&acq, buf.data(), 2, 0, 0, 1, t + 2 * q, 0, out); // at once
+	EXPECT_EQ(out[1].timestamp_ns, t + 2 * q) << "back at the truth";
+}
+
 // A gap estimated past what a record's 32-bit lost can say (2^32 samples: 15.5 days at 3200 Hz of
 // a bus that failed every read) still keeps b.seq == a.seq + 1 + b.lost.
 TEST(Max30102Acq, EstimatedGapPastTwoToThe32KeepsTheSequenceRule) {
