@@ -8,7 +8,8 @@
 // the anchor (the IRQ timestamp of a known sample) and re-anchors when they differ by more than
 // half a period, so timestamps are jitter-free while the clocks agree and never more than half a
 // period wrong. A gap (FIFO overflow) is always re-anchored. Timestamps only increase: a re-anchor
-// never puts a sample at or before the previous record.
+// never puts a sample at or before the previous record, nor does a restart (unless the stamps
+// before it ran over a FIFO of periods ahead of the truth: a chip's clock too fast to follow).
 #include <max30102/chip.hpp>
 #include <max30102/acq.h>
 #include <lib/kstd/atomic.hpp>
