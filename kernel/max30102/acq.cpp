@@ -193,8 +193,6 @@ void mxrt_acq_stop_failed(mxrt_acq *acq, mxrt_u64 from_ts, mxrt_u64 to_ts) noexc
 	acq->maybe_to = Max(to_ts, from_ts);
 }
 
-int mxrt_acq_shutdown_unknown(const mxrt_acq *acq) noexcept { return acq->maybe_to != 0 && Sampling(acq); }
-
 static int ResetSeen(mxrt_acq *acq);
 
 int mxrt_acq_mode_before_stop(mxrt_acq *acq, const mxrt_max30102_config *c, mxrt_u8 mode_config) noexcept {
@@ -318,6 +316,8 @@ mxrt_acq_step mxrt_acq_begin(const mxrt_acq *acq) noexcept {
 // The samples a chip takes in @span ns, its clock up to 1/16 slow or fast: at least, at most.
 static u64 TakenAtLeast(u64 span, u64 p) { return span * 16 / (17 * p); }
 static u64 TakenAtMost(u64 span, u64 p) { return span * 16 / (15 * p) + 1; }
+// ... for certain from @from to @to (0 if @from is not known, or not before @to).
+static u64 SurelyTaken(u64 from, u64 to, u64 p) { return from != 0 && to > from ? TakenAtLeast(to - from, p) : 0; }
 
 // When the sample before the next one read was taken: the last record's time, or right after a
 // restart the start of sampling (as if a sample had been taken then: the first comes one period
@@ -372,8 +372,7 @@ static bool FullByTime(const mxrt_acq *acq, mxrt_u8 status1, const mxrt_acq_ptrs
 			return false;
 		// still sampling when the pointer read began, or the shutdown's write
 		const u64 sampled = acq->stopping ? acq->stop_from : read->start_ts;
-		const u64 since = acq->empty_ref_ts;
-		return since != 0 && sampled > since && TakenAtLeast(sampled - since, acq->period_ns) >= 1;
+		return SurelyTaken(acq->empty_ref_ts, sampled, acq->period_ns) >= 1;
 	}
 	const u64 taken = TakenSince(acq, NewestBy(acq, read->end_ts));
 	if (status1 & MAX30102_INT_A_FULL)
@@ -385,13 +384,10 @@ static bool FullByTime(const mxrt_acq *acq, mxrt_u8 status1, const mxrt_acq_ptrs
 	// made up 32 records. Full once a sample came for certain after what the last read's pops
 	// left (and not 48 for certain since the last record: it would have overflowed, so it was not
 	// sampling after all); else taken for empty.
-	const u64 since = acq->empty_ref_ts, p = acq->period_ns, before = SampleBefore(acq);
-	if (since != 0 && acq->stop_from != 0) {
-		if (before != 0 && acq->stop_from > before &&
-		    TakenAtLeast(acq->stop_from - before, p) >= MAX30102_FIFO_DEPTH * 3 / 2)
-			return false;
-		return acq->stop_from > since && TakenAtLeast(acq->stop_from - since, p) >= 1;
-	}
+	const u64 p = acq->period_ns;
+	if (acq->empty_ref_ts != 0 && acq->stop_from != 0)
+		return SurelyTaken(SampleBefore(acq), acq->stop_from, p) < MAX30102_FIFO_DEPTH * 3 / 2 &&
+		       SurelyTaken(acq->empty_ref_ts, acq->stop_from, p) >= 1;
 	// times not known: by the time since the last record
 	return taken >= MAX30102_FIFO_DEPTH / 2 && taken < MAX30102_FIFO_DEPTH * 3 / 2;
 }
@@ -404,10 +400,7 @@ static bool FullByTime(const mxrt_acq *acq, mxrt_u8 status1, const mxrt_acq_ptrs
 // before its pops, so equal pointers then are full; after a whole FIFO popped (or a failed read
 // of one), only once a sample came for certain after that read, by this pointer read's start.
 static bool AFullAt32Holds(const mxrt_acq *acq, const mxrt_acq_ptrs *read) {
-	if (!acq->popped_whole)
-		return true;
-	const u64 since = acq->empty_ref_ts;
-	return since != 0 && read->start_ts > since && TakenAtLeast(read->start_ts - since, acq->period_ns) >= 1;
+	return !acq->popped_whole || SurelyTaken(acq->empty_ref_ts, read->start_ts, acq->period_ns) >= 1;
 }
 
 mxrt_u32 mxrt_acq_unread(const mxrt_acq *acq, mxrt_u8 status1, const mxrt_acq_ptrs *read) noexcept {
@@ -420,15 +413,16 @@ mxrt_u32 mxrt_acq_unread(const mxrt_acq *acq, mxrt_u8 status1, const mxrt_acq_pt
 }
 
 // What the FIFO can hold after a data read of @n whose pointers @read read, which returned (or
-// failed) at @end_ts (mxrt_acq_unread).
-static u64 EmptyRef(mxrt_u32 n, const mxrt_acq_ptrs *read, mxrt_u64 end_ts) {
-	return n == MAX30102_FIFO_DEPTH ? end_ts : read->end_ts;
+// failed) at @end_ts (mxrt_acq_unread): nothing of a whole FIFO after the read, what it left of
+// part of one and what came after the pointer read.
+static void Popped(mxrt_acq *acq, mxrt_u32 n, const mxrt_acq_ptrs *read, mxrt_u64 end_ts) {
+	acq->popped_whole = n == MAX30102_FIFO_DEPTH;
+	acq->empty_ref_ts = acq->popped_whole ? end_ts : read->end_ts;
 }
 
 void mxrt_acq_read_failed(mxrt_acq *acq, mxrt_u32 n, const mxrt_acq_ptrs *read, mxrt_u64 end_ts) noexcept {
 	acq->pops_unknown = 1;
-	acq->empty_ref_ts = EmptyRef(n, read, end_ts);
-	acq->popped_whole = n == MAX30102_FIFO_DEPTH;
+	Popped(acq, n, read, end_ts);
 }
 
 mxrt_u32 mxrt_acq_sample_bytes(const mxrt_acq *acq) noexcept {
@@ -464,6 +458,16 @@ static Taken TakenBetween(u64 a_from, u64 a_to, u64 b_from, u64 b_to, u64 p) {
 static void Decode(mxrt_acq *acq, const mxrt_u8 *buf, mxrt_u32 n, mxrt_u32 ovf, mxrt_u32 rolled,
 		   mxrt_u32 gap_mod, bool wrapped, mxrt_u32 anchor, mxrt_u64 anchor_ts,
 		   int anchor_is_irq, const Taken *between, mxrt_max30102_record *out);
+
+// @count samples FIFO_RD_PTR moved beyond what OVF_COUNTER shows, since the last burst's last pop:
+// the roll-overs its look left pending (late_rollovers), else the pops of a data read that failed
+// part-way, or a FIFO the configuration clears (lost_unseen).
+static void CountUnseen(mxrt_acq *acq, u64 count) {
+	if (!acq->rolled_pending)
+		acq->lost_unseen += count;
+	else if (count > 0)
+		acq->late_rollovers++;
+}
 
 // The chip's clock may run fast by a few percent: a period as short as 15/16 of the nominal one is
 // assumed wherever a count of samples taken must not be underestimated.
@@ -640,8 +644,7 @@ void mxrt_acq_burst(mxrt_acq *acq, const mxrt_u8 *buf, mxrt_u32 n, mxrt_u8 statu
 	acq->next_rd_known = 1;
 	acq->rolled_pending = look_failed || unsure;
 	acq->pops_unknown = 0;
-	acq->empty_ref_ts = EmptyRef(n, read, popped_ts);
-	acq->popped_whole = n == MAX30102_FIFO_DEPTH;
+	Popped(acq, n, read, popped_ts);
 	if (look_failed)
 		acq->look_errors++;
 }
@@ -670,10 +673,7 @@ void mxrt_acq_found_empty(mxrt_acq *acq, const mxrt_acq_ptrs *read) noexcept {
 		if (count >= MAX30102_FIFO_DEPTH)
 			acq->lost_estimated++;
 	}
-	if (!acq->rolled_pending)
-		acq->lost_unseen += count; // popped by a data read that failed part-way, or left in the FIFO by one
-	else if (count > 0)
-		acq->late_rollovers++;
+	CountUnseen(acq, count);
 	acq->rolled_pending = 0;
 	acq->pops_unknown = 0;
 	acq->next_rd = read->rd;
@@ -724,30 +724,22 @@ static void Decode(mxrt_acq *acq, const mxrt_u8 *buf, mxrt_u32 n, mxrt_u32 ovf, 
 		// part-way popped samples (and cleared the counter of those before them), or a
 		// roll-over went uncounted. Lost all the same, and now said.
 		u64 unseen = FifoPtr::Get(u8(gap_mod - ovf));
-		if (pending) {
-			// ... the roll-overs before the last burst's first pop, whose look failed: held off
-			// for a FIFO of periods or more, they wrapped the pointer. The last burst was stamped
-			// early by them, so the times of the two bursts' reads (or, not known, the time since
-			// its last record), less what this burst counts otherwise, say how many FIFOs. So
-			// do they for the pops of a FIFO data read that failed since, which may be a whole
-			// FIFO (32, which the pointer's count modulo 32 showed as none). Not
-			// in a drain whose shutdown's time is not known (mxrt_acq_stopping): the pointer's
-			// count modulo 32 stands.
-			if (before != 0 && (!acq->stopping || acq->stop_to != 0)) {
-				const Taken t = between->Less(ovf);
-				bool one;
-				unseen = FifoWithin(unseen, t.lo, t.hi,
-						    lost_by_time > ovf + rolled ? lost_by_time - ovf - rolled : 0, &one);
-				if (unseen >= MAX30102_FIFO_DEPTH)
-					acq->lost_estimated++; // FIFOs the time picked
-			}
-			if (!acq->rolled_pending)
-				acq->lost_unseen += unseen; // a failed read's pops alone
-			else if (unseen > 0)
-				acq->late_rollovers++;
-		} else {
-			acq->lost_unseen += unseen;
+		// ... the roll-overs before the last burst's first pop, whose look failed: held off for a
+		// FIFO of periods or more, they wrapped the pointer. The last burst was stamped early by
+		// them, so the times of the two bursts' reads (or, not known, the time since its last
+		// record), less what this burst counts otherwise, say how many FIFOs. So do they for the
+		// pops of a FIFO data read that failed since, which may be a whole FIFO (32, which the
+		// pointer's count modulo 32 showed as none). Not in a drain whose shutdown's time is not
+		// known (mxrt_acq_stopping): the pointer's count modulo 32 stands.
+		if (pending && before != 0 && (!acq->stopping || acq->stop_to != 0)) {
+			const Taken t = between->Less(ovf);
+			bool one;
+			unseen = FifoWithin(unseen, t.lo, t.hi, lost_by_time > ovf + rolled ? lost_by_time - ovf - rolled : 0,
+					    &one);
+			if (unseen >= MAX30102_FIFO_DEPTH)
+				acq->lost_estimated++; // FIFOs the time picked
 		}
+		CountUnseen(acq, unseen);
 		lost += unseen;
 	}
 	if (ovf >= 31) {

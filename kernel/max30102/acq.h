@@ -210,11 +210,9 @@ void mxrt_acq_not_stopped(struct mxrt_acq *acq) MXRT_NOEXCEPT;
  * SHDN set the chip stopped within this write (the drain tells a full FIFO by that time), else it
  * sampled on until the new shutdown. Without that an exactly full FIFO was taken for empty and
  * cleared uncounted (at a threshold of 32 the retrying interrupt comes exactly then), or, taken
- * for full, an empty one gave 32 records of zeros. mxrt_acq_shutdown_unknown: such a write is
- * pending (tests).
+ * for full, an empty one gave 32 records of zeros.
  */
 void mxrt_acq_stop_failed(struct mxrt_acq *acq, mxrt_u64 from_ts, mxrt_u64 to_ts) MXRT_NOEXCEPT;
-int mxrt_acq_shutdown_unknown(const struct mxrt_acq *acq) MXRT_NOEXCEPT;
 /*
  * MODE_CONFIG of a sampling chip (mxrt_acq_sampling), read before the shutdown that starts a
  * drain, after its status look: anything but what @c writes there, with or without SHDN, is a
