@@ -38,6 +38,8 @@
 #include <max30102/chip.hpp>
 #include <max30102/sim/sim.h>
 
+#include "sim/sim_regs.hpp"
+
 namespace {
 
 using u64 = uint64_t;
@@ -122,22 +124,24 @@ private:
 	double P(u64 t) const { return double(t - ramp_start_) / double(p_); }
 
 	// ---- the chip ----
-	int SimWrite(u8 reg, u8 val, u64 t) {
-		u8 b[2] = {reg, val};
-		mxrt_sim_msg m{MAX30102_I2C_ADDR, 0, 2, b};
-		mxrt_u64 bus;
-		return mxrt_sim_xfer(sim_, &m, 1, t, &bus) == 1 ? 0 : -MXRT_EIO;
-	}
+	int SimWrite(u8 reg, u8 val, u64 t) { return mxrt::max30102::test::SimWriteReg(sim_, reg, val, t); }
 	std::vector<u8> SimRead(u8 reg, u32 len, u64 t) {
 		std::vector<u8> out(len);
-		if (len == 0)
-			return out;
-		u8 r = reg;
-		mxrt_sim_msg m[2] = {{MAX30102_I2C_ADDR, 0, 1, &r},
-				     {MAX30102_I2C_ADDR, MXRT_SIM_MSG_READ, uint16_t(len), out.data()}};
-		mxrt_u64 bus;
-		EXPECT_EQ(mxrt_sim_xfer(sim_, m, 2, t, &bus), 2);
+		if (len != 0) {
+			EXPECT_EQ(mxrt::max30102::test::SimReadRegs(sim_, reg, out.data(), uint16_t(len), t), 2);
+		}
 		return out;
+	}
+	// The chip loses power now: it stops sampling (the truth's interval ends) and comes back reset.
+	void PowerOnReset(const char *what) {
+		mxrt_sim_advance(sim_, now_);
+		if (chip_sampling_)
+			truth_.back().end = now_;
+		chip_sampling_ = false;
+		mxrt_sim_control(sim_, "power_on=1", 10, now_);
+		reset_times_.push_back(now_);
+		resets_++;
+		Log("%s", what);
 	}
 	// MODE_CONFIG as the chip gets it: the truth follows whether it samples
 	void ModeWritten(u8 val, u64 t) {
@@ -397,14 +401,7 @@ void Harness::Go(u32 steps, Findings *run) {
 			// idle, then resume (or a power loss meanwhile)
 			now_ += R(1, 400) * p_ + R(0, p_);
 			if (Chance(0.2)) {
-				mxrt_sim_advance(sim_, now_);
-				if (chip_sampling_)
-					truth_.back().end = now_;
-				chip_sampling_ = false;
-				mxrt_sim_control(sim_, "power_on=1", 10, now_);
-				reset_times_.push_back(now_);
-				resets_++;
-				Log("POWER-ON RESET (while suspended)");
+				PowerOnReset("POWER-ON RESET (while suspended)");
 				now_ += R(1, 50) * p_;
 			}
 			if (Chance(0.2)) {
@@ -479,14 +476,7 @@ void Harness::Go(u32 steps, Findings *run) {
 			}
 		} else if (dice < 830) {
 			now_ += R(0, 60) * p_ + R(0, p_);
-			mxrt_sim_advance(sim_, now_);
-			if (chip_sampling_)
-				truth_.back().end = now_;
-			chip_sampling_ = false;
-			mxrt_sim_control(sim_, "power_on=1", 10, now_);
-			reset_times_.push_back(now_);
-			resets_++;
-			Log("POWER-ON RESET");
+			PowerOnReset("POWER-ON RESET");
 		} else if (dice < 850) {
 			bus_.reinit = 1;
 			Log("stuck bus recovered: reinit requested");

@@ -20,6 +20,8 @@
 #include <max30102/acq.h>
 #include <max30102/sim/sim.h>
 
+#include "sim/sim_regs.hpp"
+
 namespace {
 
 using namespace mxrt::max30102;
@@ -731,19 +733,10 @@ protected:
 		ASSERT_EQ(Apply(kT0), 0);
 	}
 	void TearDown() override { mxrt_sim_destroy(sim_); }
-	int Write(uint8_t reg, uint8_t val, uint64_t now) {
-		uint8_t b[2] = {reg, val};
-		mxrt_sim_msg m{MAX30102_I2C_ADDR, 0, 2, b};
-		mxrt_u64 bus;
-		return mxrt_sim_xfer(sim_, &m, 1, now, &bus) == 1 ? 0 : -MXRT_EIO;
-	}
+	int Write(uint8_t reg, uint8_t val, uint64_t now) { return test::SimWriteReg(sim_, reg, val, now); }
 	std::vector<uint8_t> Read(uint8_t reg, uint32_t len, uint64_t now) {
 		std::vector<uint8_t> out(len);
-		uint8_t r = reg;
-		mxrt_sim_msg m[2] = {{MAX30102_I2C_ADDR, 0, 1, &r},
-				     {MAX30102_I2C_ADDR, MXRT_SIM_MSG_READ, uint16_t(len), out.data()}};
-		mxrt_u64 bus;
-		EXPECT_EQ(mxrt_sim_xfer(sim_, m, 2, now, &bus), 2);
+		EXPECT_EQ(test::SimReadRegs(sim_, reg, out.data(), uint16_t(len), now), 2);
 		return out;
 	}
 	// the configuration written over a shutdown (no status look, no drain: ApplyFailingAfter runs

@@ -17,6 +17,8 @@
 #include <max30102/sim/sim.h>
 #include <max30102/vitals.h>
 
+#include "sim_regs.hpp"
+
 namespace {
 
 using namespace mxrt::max30102;
@@ -36,10 +38,7 @@ protected:
 	}
 	std::vector<uint8_t> Read(uint8_t reg, size_t n, uint64_t now = kT0, int *rc = nullptr) {
 		std::vector<uint8_t> out(n);
-		mxrt_sim_msg m[2] = {{MAX30102_I2C_ADDR, 0, 1, &reg},
-				     {MAX30102_I2C_ADDR, MXRT_SIM_MSG_READ, uint16_t(n), out.data()}};
-		mxrt_u64 bus;
-		int r = mxrt_sim_xfer(sim_, m, 2, now, &bus);
+		int r = test::SimReadRegs(sim_, reg, out.data(), uint16_t(n), now);
 		if (rc)
 			*rc = r;
 		return out;
