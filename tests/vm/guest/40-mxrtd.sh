@@ -138,7 +138,7 @@ if start /tmp/long.log mxrtd --rate 1000 --pulse-width 118 $DEV; then
 	if [ "$lost" = 0 ] && [ "$(field lost "$consumer")" = 0 ]; then
 		ok long-no-sample-lost "$long_s s at 1 kHz, $stall"
 	elif stood_still "$stall" 15000 && [ "$(json overruns)" = 0 ] && [ "$ovfs" -gt 0 ]; then
-		skipped long-no-sample-lost "$lost samples lost at the sensor's FIFO ($ovfs overflows) while the emulated machine stood still longer than the FIFO's 15 ms ($stall): the host's load, not the daemon"
+		skipped long-no-sample-lost "$lost samples lost at the sensor's FIFO ($ovfs overflows) while the emulated machine stood still about as long as the FIFO's 15 ms ($stall): the host's load, not the daemon"
 	else
 		timing_miss long-no-sample-lost "lost=$lost fifo_overflows=$ovfs, $stall"
 	fi
@@ -203,7 +203,7 @@ if start /tmp/stall.log mxrtd --rate 1000 --pulse-width 118 --ring 256 $DEV; the
 	if [ "$(json overruns)" = 0 ] && [ "$(json consumer_overruns)" = 0 ]; then
 		ok stalled-consumer-daemon-unaffected
 	elif [ "$(json overruns)" = 0 ] && stood_still "$stall" 256000; then
-		skipped stalled-consumer-daemon-unaffected "$(json consumer_overruns) overruns of the daemon's consumer threads while the emulated machine stood still longer than their ring's 256 ms ($stall): the host's load, not the daemon"
+		skipped stalled-consumer-daemon-unaffected "$(json consumer_overruns) overruns of the daemon's consumer threads while the emulated machine stood still about as long as their ring's 256 ms ($stall): the host's load, not the daemon"
 	else
 		timing_miss stalled-consumer-daemon-unaffected "overruns=$(json overruns) consumer_overruns=$(json consumer_overruns), $stall"
 	fi
