@@ -184,7 +184,8 @@ struct SignalParams {
 
 struct Faults {
 	u64 nak = 0, timeout = 0;     // next N transfers
-	u64 fault_after = 0;          // the transfer faults above wait for N more good transfers
+	u64 fault_after = 0;          // the transfer faults here wait for N more good transfers
+	u64 taken_fail = 0;           // next N transfers reach the chip, then report a timeout
 	u64 hang = 0;                 // next N transfers hang (a stuck bus) until a bus recovery
 	u64 recovery_fails = 0;       // next N bus recoveries fail (SCL held low)
 	u64 storm = 0, lose_irq = 0;  // next N interrupts
@@ -197,7 +198,7 @@ struct Faults {
 };
 
 struct Counters {
-	u64 xfers, xfer_bytes, naks, timeouts, samples, fifo_overflows, irqs_raised, irqs_lost,
+	u64 xfers, xfer_bytes, naks, timeouts, taken_fails, samples, fifo_overflows, irqs_raised, irqs_lost,
 		irqs_storm, rate_clamped, empty_fifo_reads, temp_conversions, xfers_refused;
 	u64 hangs, hangs_recovered, hangs_timed_out, bus_recoveries, bus_recovery_failures;
 };
@@ -564,7 +565,9 @@ public:
 		cnt_.xfers++;
 		// fault_after=K delays the armed transfer faults by K transfers: with nak=1 it fails
 		// exactly the (K+1)-th, so a test can fail each step of a driver's probe in turn
-		if (faults_.fault_after != 0 && (faults_.nak | faults_.timeout | faults_.hang) != 0) {
+		const bool delayed = faults_.fault_after != 0 &&
+				     (faults_.nak | faults_.timeout | faults_.hang | faults_.taken_fail) != 0;
+		if (delayed) {
 			faults_.fault_after--;
 		} else if (faults_.nak != 0) {
 			faults_.nak--;
@@ -585,6 +588,16 @@ public:
 		}
 		if (faults_.late_every != 0 && ++late_count_ % faults_.late_every == 0)
 			*bus_ns += faults_.late_us * 1000;
+		// taken_fail: the chip takes the whole transfer (every byte ACKed, a write done, a read
+		// popped), and the adapter still reports a timeout (the STOP or the last ACK lost on
+		// its side): a failed transfer that took effect, which a driver cannot tell from one
+		// that did not
+		const bool taken_fail = !delayed && faults_.taken_fail != 0;
+		if (taken_fail) {
+			faults_.taken_fail--;
+			cnt_.taken_fails++;
+			*bus_ns = kTimeoutNs;
+		}
 		for (int i = 0; i < n; i++) {
 			mxrt_sim_msg &m = msgs[i];
 			cnt_.xfer_bytes += m.len;
@@ -601,7 +614,7 @@ public:
 				}
 			}
 		}
-		return n;
+		return taken_fail ? -MXRT_ETIMEDOUT : n;
 	}
 
 	// The adapter's bus recovery (nine SCL pulses and a STOP): it frees a stuck bus; the chip
@@ -1192,6 +1205,7 @@ static const ControlWord kControls[] = {
 	{"nak", 0, 1'000'000, false, false, MXRT_FAULT(nak)},
 	{"timeout", 0, 1'000, false, false, MXRT_FAULT(timeout)},
 	{"fault_after", 0, 1'000'000, false, false, MXRT_FAULT(fault_after)},
+	{"taken_fail", 0, 1'000, false, false, MXRT_FAULT(taken_fail)},
 	{"hang", 0, 1'000, false, false, MXRT_FAULT(hang)},
 	{"recovery_fails", 0, 1'000, false, false, MXRT_FAULT(recovery_fails)},
 	{"storm", 0, 1'000'000, false, false, MXRT_FAULT(storm)},
@@ -1300,16 +1314,16 @@ usize Sim::Show(char *buf, usize size) const {
 	if (upload_.result == UploadOutcome::Result::kRejected)
 		OUT(" errno=%d line=%u reason: %s", -upload_.err, upload_.line, upload_.why);
 	OUT("\nfaults: nak=%llu timeout=%llu hang=%llu recovery_fails=%llu storm=%llu lose_irq=%llu "
-	    "stuck_irq=%d overflow=%llu part_id=0x%02llx bus_khz=%llu fault_after=%llu late_us=%llu "
-	    "late_every=%llu busy_ms=%llu\n",
+	    "stuck_irq=%d overflow=%llu part_id=0x%02llx bus_khz=%llu fault_after=%llu taken_fail=%llu "
+	    "late_us=%llu late_every=%llu busy_ms=%llu\n",
 	    faults_.nak, faults_.timeout, faults_.hang, faults_.recovery_fails, faults_.storm,
 	    faults_.lose_irq, faults_.stuck_irq ? 1 : 0, faults_.overflow, faults_.part_id, faults_.bus_khz,
-	    faults_.fault_after, faults_.late_us, faults_.late_every, faults_.busy_ms);
-	OUT("counters: xfers=%llu xfer_bytes=%llu naks=%llu timeouts=%llu samples=%llu "
+	    faults_.fault_after, faults_.taken_fail, faults_.late_us, faults_.late_every, faults_.busy_ms);
+	OUT("counters: xfers=%llu xfer_bytes=%llu naks=%llu timeouts=%llu taken_fails=%llu samples=%llu "
 	    "fifo_overflows=%llu irqs_raised=%llu irqs_lost=%llu irqs_storm=%llu rate_clamped=%llu "
 	    "empty_fifo_reads=%llu temp_conversions=%llu xfers_refused=%llu hangs=%llu "
 	    "hangs_recovered=%llu hangs_timed_out=%llu bus_recoveries=%llu bus_recovery_failures=%llu\n",
-	    cnt_.xfers, cnt_.xfer_bytes, cnt_.naks, cnt_.timeouts, cnt_.samples, cnt_.fifo_overflows,
+	    cnt_.xfers, cnt_.xfer_bytes, cnt_.naks, cnt_.timeouts, cnt_.taken_fails, cnt_.samples, cnt_.fifo_overflows,
 	    cnt_.irqs_raised, cnt_.irqs_lost, cnt_.irqs_storm, cnt_.rate_clamped,
 	    cnt_.empty_fifo_reads, cnt_.temp_conversions, cnt_.xfers_refused, cnt_.hangs,
 	    cnt_.hangs_recovered, cnt_.hangs_timed_out, cnt_.bus_recoveries, cnt_.bus_recovery_failures);

@@ -305,6 +305,30 @@ TEST_F(SimTest, FaultAfterDelaysTheArmedFaults) {
 	EXPECT_EQ(Control("fault_after=1000001"), -MXRT_EINVAL);
 }
 
+// taken_fail: the transfer reaches the chip and fails anyway: a write takes effect, a read pops
+// what it read, and the caller is told ETIMEDOUT (the bus held for the timeout's 25 ms).
+TEST_F(SimTest, TakenFailTakesEffectAndFails) {
+	ASSERT_EQ(Control("taken_fail=2"), 0);
+	EXPECT_NE(Show().find("taken_fail=2"), std::string::npos);
+	mxrt_u64 bus = 0;
+	uint8_t w[] = {MAX30102_REG_LED1_PA, 0x40};
+	mxrt_sim_msg m{MAX30102_I2C_ADDR, 0, 2, w};
+	EXPECT_EQ(mxrt_sim_xfer(sim_, &m, 1, kT0, &bus), -MXRT_ETIMEDOUT);
+	EXPECT_EQ(bus, 25'000'000u);
+	int rc;
+	EXPECT_EQ(Read(MAX30102_REG_LED1_PA, 1, kT0, &rc)[0], 0x40) << "the failed write took effect";
+	EXPECT_EQ(rc, -MXRT_ETIMEDOUT) << "and so did this read, reported failed too";
+	EXPECT_EQ(Reg(MAX30102_REG_LED1_PA), 0x40);
+	EXPECT_NE(Show().find("taken_fails=2"), std::string::npos);
+	// with fault_after, exactly the (K+1)-th
+	ASSERT_EQ(Control("fault_after=1 taken_fail=1"), 0);
+	EXPECT_EQ(Write(MAX30102_REG_LED2_PA, {0x11}), 1);
+	EXPECT_EQ(Write(MAX30102_REG_LED2_PA, {0x22}), -MXRT_ETIMEDOUT);
+	EXPECT_EQ(Write(MAX30102_REG_LED2_PA, {0x33}, kT0), 1);
+	EXPECT_EQ(Reg(MAX30102_REG_LED2_PA), 0x33);
+	EXPECT_EQ(Control("taken_fail=1001"), -MXRT_EINVAL);
+}
+
 // The hang fault: a stuck bus. Each of the next N transfers hangs before it reaches the chip (a
 // write changes nothing, a read pops nothing), the caller is told to wait for a bus recovery, and
 // whatever ends the wait, the transfer fails with ETIMEDOUT. Then the bus works again.
