@@ -195,9 +195,35 @@ void mxrt_acq_stop_failed(mxrt_acq *acq, mxrt_u64 from_ts, mxrt_u64 to_ts) noexc
 
 static int ResetSeen(mxrt_acq *acq);
 
-int mxrt_acq_mode_before_stop(mxrt_acq *acq, const mxrt_max30102_config *c, mxrt_u8 mode_config) noexcept {
-	const u8 want = Encode(FromC(c)).mode_config;
-	if (mode_config != want && mode_config != u8(want | MAX30102_MODE_SHDN))
+void mxrt_acq_config_failed(mxrt_acq *acq, const mxrt_max30102_config *c, mxrt_u64 from_ts,
+			    mxrt_u64 to_ts) noexcept {
+	acq->tried = *c;
+	acq->tried_from = from_ts;
+	acq->tried_to = Max<u64>(Max<u64>(to_ts, from_ts), 1);
+}
+
+int mxrt_acq_config_unsure(const mxrt_acq *acq) noexcept { return acq->tried_to != 0; }
+
+int mxrt_acq_mode_before_stop(mxrt_acq *acq, mxrt_u8 mode_config) noexcept {
+	if (acq->tried_to != 0) {
+		const mxrt_max30102_config tried = acq->tried;
+		const u64 from = acq->tried_from, to = acq->tried_to;
+		acq->tried_to = 0;
+		if (mode_config == Encode(FromC(&tried)).mode_config) {
+			// the last write took: sampling as @tried since then, into the FIFO it emptied
+			mxrt_acq_applied(acq, &tried, 0);
+			mxrt_acq_started(acq, from, to);
+			acq->configs_took++;
+			return 0;
+		}
+		// not started: SHDN still set (or a reset chip: nothing of it is left either way)
+	}
+	if (!Sampling(acq))
+		return 0;
+	// SHDN set: a shutdown of ours reached the chip (a reset clears it; the shutdown keeps the
+	// glue's configured mode, which a configuration found started above may not share)
+	const u8 want = u8(ModeBits::Prep(acq->mode));
+	if (!(mode_config & MAX30102_MODE_SHDN) && mode_config != want)
 		return ResetSeen(acq);
 	if (acq->maybe_to != 0 && (mode_config & MAX30102_MODE_SHDN) && acq->stop_to == 0) {
 		// it stopped within the failed write: what it holds was taken until then
@@ -210,12 +236,19 @@ int mxrt_acq_mode_before_stop(mxrt_acq *acq, const mxrt_max30102_config *c, mxrt
 	return 0;
 }
 
+mxrt_u8 mxrt_acq_shutdown_value(const mxrt_acq *acq, const mxrt_max30102_config *c) noexcept {
+	return u8(MAX30102_MODE_SHDN | ModeBits::Prep(acq->configured ? acq->mode : c->mode));
+}
+
 int mxrt_acq_applied(mxrt_acq *acq, const mxrt_max30102_config *c, int err) noexcept {
 	acq->stopping = 0;
 	if (err != 0) {
+		// a failure before the writes (the stop) leaves an earlier configuration that may
+		// have started as unsure as it was; failed writes say so themselves
 		Stale(acq);
 		return err;
 	}
+	acq->tried_to = 0; // these writes restarted the FIFO
 	acq->unstopped = 0;
 	mxrt_acq_configure(acq, c->mode, c->sample_rate_hz, c->sample_average, c->pulse_width_us);
 	acq->almost_full = c->fifo_almost_full;
@@ -291,6 +324,7 @@ static int ResetSeen(mxrt_acq *acq) {
 	acq->undrained = 0; // nothing of a system suspend's failed drain is left to read
 	acq->stop_sampled = 0; // nor is what it took before a shutdown already written
 	acq->maybe_from = acq->maybe_to = 0;
+	acq->tried_to = 0; // what failed configuration writes may have started is gone too
 	acq->next_rd_known = 0;
 	acq->rolled_pending = 0;
 	acq->pops_unknown = 0;

@@ -115,6 +115,11 @@ struct mxrt_acq {
 	mxrt_u64 maybe_from, maybe_to; /* a shutdown whose write failed, of a sampling chip, was
 					* written between these, or not at all (0: none such) */
 	mxrt_u32 drained;    /* ... and the FIFO read out since (mxrt_acq_drained) */
+	/* a configuration whose writes failed after the shutdown before them was written
+	 * (mxrt_acq_config_failed), between tried_from and tried_to (0: none such): its last write,
+	 * the one that starts sampling, may have reached the chip */
+	struct mxrt_max30102_config tried;
+	mxrt_u64 tried_from, tried_to;
 	mxrt_u32 sampling;   /* STALE or OFF, but the chip still samples as configured: a
 			      * re-initialisation after a stuck bus (mxrt_bus_take_reinit), a stop that
 			      * failed before its shutdown (mxrt_acq_not_stopped) or may have
@@ -161,6 +166,8 @@ struct mxrt_acq {
 	mxrt_u64 lost_unseen; /* lost samples OVF_COUNTER did not show: FIFO_RD_PTR moved beyond it */
 	mxrt_u64 chip_resets; /* power-on resets found while sampling (mxrt_acq_status_seen, _mode_seen,
 			       * _mode_before_stop) */
+	mxrt_u64 configs_took; /* configurations whose writes failed but whose last write the chip
+				* took: what it sampled was read out (mxrt_acq_mode_before_stop) */
 };
 
 /*
@@ -214,16 +221,42 @@ void mxrt_acq_not_stopped(struct mxrt_acq *acq) MXRT_NOEXCEPT;
  */
 void mxrt_acq_stop_failed(struct mxrt_acq *acq, mxrt_u64 from_ts, mxrt_u64 to_ts) MXRT_NOEXCEPT;
 /*
- * MODE_CONFIG of a sampling chip (mxrt_acq_sampling), read before the shutdown that starts a
- * drain, after its status look: anything but what @c writes there, with or without SHDN, is a
- * chip that was reset with its PWR_RDY unseen (a status read that cleared it and then failed, or
- * polling, where no interrupt shows it): as for mxrt_acq_status_seen (STALE, counted, 1), so the
- * drain does not take the reset chip's empty FIFO for a full one (32 records of zeros) nor count
- * its pointers against the old ones. SHDN set after a shutdown whose write failed
- * (mxrt_acq_stop_failed): the chip stopped within that write. 0 otherwise.
+ * The configuration writes for @c (mxrt_max30102_config_writes, after a stop that wrote its
+ * shutdown) started at @from_ts and failed at @to_ts; mxrt_acq_applied made the chip STALE. A
+ * transfer that fails may still have reached the chip: if the last write did (MODE_CONFIG, SHDN
+ * clear: every write before it returned success, or the sequence would have stopped there), the
+ * chip samples as @c from then on, into a FIFO the writes emptied, while the driver holds it
+ * stopped. The retry's configuration would clear what it took, uncounted; so the next stop reads
+ * MODE_CONFIG first (mxrt_acq_config_unsure, mxrt_acq_mode_before_stop).
  */
-int mxrt_acq_mode_before_stop(struct mxrt_acq *acq, const struct mxrt_max30102_config *c,
-			      mxrt_u8 mode_config) MXRT_NOEXCEPT;
+void mxrt_acq_config_failed(struct mxrt_acq *acq, const struct mxrt_max30102_config *c,
+			    mxrt_u64 from_ts, mxrt_u64 to_ts) MXRT_NOEXCEPT;
+/* Whether the last configuration's writes failed and may have started sampling (above). */
+int mxrt_acq_config_unsure(const struct mxrt_acq *acq) MXRT_NOEXCEPT;
+/*
+ * MODE_CONFIG read before the shutdown that starts a drain, after its status look: of a sampling
+ * chip (mxrt_acq_sampling), or of one whose configuration writes failed (mxrt_acq_config_unsure).
+ *   - After failed configuration writes: @c's mode with SHDN clear is their last write taken
+ *     (only it clears SHDN): the chip has sampled as @c since those writes, and the decoder and
+ *     the sample clock restart for it as for a configuration applied then (mxrt_acq_applied,
+ *     mxrt_acq_started: the drain reads out what it took, flagged RESTART, and counts what
+ *     overflowed). Anything else: it did not start, and nothing was taken.
+ *   - Of a sampling chip: anything but the decoder's mode (its configuration's), with or without
+ *     SHDN, is a chip that was reset with its PWR_RDY unseen (a status read that cleared it and
+ *     then failed, or polling, where no interrupt shows it): as for mxrt_acq_status_seen (STALE,
+ *     counted, 1), so the drain does not take the reset chip's empty FIFO for a full one (32
+ *     records of zeros) nor count its pointers against the old ones. SHDN set after a shutdown
+ *     whose write failed (mxrt_acq_stop_failed): the chip stopped within that write.
+ * 0 otherwise.
+ */
+int mxrt_acq_mode_before_stop(struct mxrt_acq *acq, mxrt_u8 mode_config) MXRT_NOEXCEPT;
+/*
+ * MODE_CONFIG for the shutdown before a drain: SHDN with the mode the decoder runs, @c's (the
+ * glue's configuration) before any. The chip pops FIFO_DATA in the format its MODE_CONFIG says,
+ * and a configuration found started by mxrt_acq_mode_before_stop may have another mode than @c:
+ * a shutdown with @c's would have the drain read one format as the other.
+ */
+mxrt_u8 mxrt_acq_shutdown_value(const struct mxrt_acq *acq, const struct mxrt_max30102_config *c) MXRT_NOEXCEPT;
 /*
  * The drain after the shutdown read the FIFO out (or had nothing to read): nothing of the decoder
  * is left in it, and none comes until a configuration starts sampling (mxrt_acq_applied,

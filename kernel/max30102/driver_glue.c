@@ -711,21 +711,23 @@ static int mx_stop_locked(struct mx_dev *md)
 	/*
 	 * And still sampling as configured? A reset whose PWR_RDY went unseen (a status read that
 	 * cleared it and failed; polling) shows in MODE_CONFIG, as does a shutdown whose write
-	 * failed but reached the chip (mxrt_acq_mode_before_stop).
+	 * failed but reached the chip. So does a configuration whose last write failed but reached
+	 * it: then it samples as that one, and the drain reads out what it took
+	 * (mxrt_acq_mode_before_stop).
 	 */
-	if (mxrt_acq_sampling(&md->acq)) {
+	if (mxrt_acq_sampling(&md->acq) || mxrt_acq_config_unsure(&md->acq)) {
 		err = mx_io(md, regmap_read(md->map, MAX30102_REG_MODE_CONFIG, &val));
 		if (err) {
 			mxrt_acq_not_stopped(&md->acq); /* it samples on */
 			return err;
 		}
-		if (mxrt_acq_mode_before_stop(&md->acq, &md->cfg, (u8)val))
+		if (mxrt_acq_mode_before_stop(&md->acq, (u8)val))
 			dev_warn_ratelimited(md->dev, "chip was reset (MODE_CONFIG 0x%02x): configuring it again\n",
 					     val);
 	}
 	stop_ts = ktime_get_ns();
 	err = mx_io(md, regmap_write(md->map, MAX30102_REG_MODE_CONFIG,
-				     mxrt_max30102_shutdown_value(&md->cfg)));
+				     mxrt_acq_shutdown_value(&md->acq, &md->cfg)));
 	if (err) /* it may or may not have reached the chip */
 		mxrt_acq_stop_failed(&md->acq, stop_ts, ktime_get_ns());
 	else /* A_FULL is cleared: a full FIFO is told by the time */
@@ -746,6 +748,7 @@ static int mx_apply_locked(struct mx_dev *md, const struct mxrt_max30102_config 
 	struct mxrt_reg_write w[MXRT_MAX30102_CONFIG_WRITES];
 	struct reg_sequence seq[MXRT_MAX30102_CONFIG_WRITES];
 	u64 now, write_ts = 0;
+	bool written = false;
 	u32 i, n;
 	int err;
 
@@ -757,9 +760,12 @@ static int mx_apply_locked(struct mx_dev *md, const struct mxrt_max30102_config 
 			seq[i] = (struct reg_sequence){ .reg = w[i].reg, .def = w[i].val };
 		write_ts = ktime_get_ns();
 		err = mx_io(md, regmap_multi_reg_write(md->map, seq, n));
+		written = true;
 	}
 	err = mxrt_acq_applied(&md->acq, c, err);
 	now = ktime_get_ns();
+	if (err && written) /* its last write may have reached the chip: the retry's stop asks */
+		mxrt_acq_config_failed(&md->acq, c, write_ts, now);
 	if (!err) {
 		/* sampling started at the last write: an early overflow counts from there */
 		mxrt_acq_started(&md->acq, write_ts, now);
@@ -2042,10 +2048,10 @@ static int mx_stats_show(struct seq_file *s, void *unused)
 	seq_printf(s, "samples: %llu\nfifo_overflows: %llu\nfifo_lost: %llu\nfifo_lost_estimated: %llu\n"
 		   "fifo_late_rollovers: %llu\nfifo_look_errors: %llu\nfifo_looks_unsure: %llu\n"
 		   "fifo_reads_again: %llu\nfifo_lost_unseen: %llu\nreanchors: %llu\nnext_seq: %llu\n"
-		   "chip_resets: %llu\n",
+		   "chip_resets: %llu\nconfigs_took: %llu\n",
 		   acq.samples, acq.fifo_overflows, acq.lost, acq.lost_estimated, acq.late_rollovers,
 		   acq.look_errors, acq.looks_unsure, acq.reads_again, acq.lost_unseen, acq.reanchors,
-		   acq.next_seq, acq.chip_resets);
+		   acq.next_seq, acq.chip_resets, acq.configs_took);
 	seq_printf(s, "ring_size: %u\nring_head: %llu\nring_resizes: %lld\nreaders: %d\n"
 		   "reader_overruns_closed: %lld\nreader_lost_closed: %lld\n", size, head,
 		   atomic64_read(&md->st.resizes), atomic_read(&sh->readers), atomic64_read(&sh->overruns),

@@ -3,7 +3,8 @@
 // Runs in: user space (Google Test). The acquisition core driven as driver_glue.c drives it
 // (mx_read_fifo_locked, mx_stop_locked, mx_apply_locked, mx_acquire_locked, the PM callbacks: keep
 // them in step), against the simulator core, with random hold-offs, slow transfers, failed
-// transfers (a FIFO data read that pops 0..n and fails), stops and reconfigurations, runtime and
+// transfers (a FIFO data read that pops 0..n and fails; a register write that fails before or
+// after the chip took it, half and half), stops and reconfigurations, runtime and
 // system suspends, power-on resets and stuck-bus re-initialisations. The signal is a ramp: every
 // sample's red (and IR) value is floor((t - ramp start) / period), so each record names the chip
 // sample it is. The truth (which samples the chip took) is modelled from the sampling intervals
@@ -290,7 +291,7 @@ int Harness::Stop() {
 		if (mxrt_acq_status_seen(&acq_, v))
 			Log("stop: PWR_RDY, reset seen");
 	}
-	if (mxrt_acq_sampling(&acq_)) {
+	if (mxrt_acq_sampling(&acq_) || mxrt_acq_config_unsure(&acq_)) {
 		const Xf xm = Xfer();
 		if (Fails()) {
 			Log("stop: MODE_CONFIG read failed");
@@ -298,17 +299,22 @@ int Harness::Stop() {
 			return -MXRT_EIO;
 		}
 		const u8 m = SimRead(MAX30102_REG_MODE_CONFIG, 1, xm.latch)[0];
-		const int reset = mxrt_acq_mode_before_stop(&acq_, &cfg_, m);
+		const int reset = mxrt_acq_mode_before_stop(&acq_, m);
 		Log("stop: MODE_CONFIG 0x%02x before the shutdown%s", m, reset ? ": reset seen" : "");
 	}
 	const u64 stop_ts = now_;
 	const Xf x = Xfer();
+	const u8 v = mxrt_acq_shutdown_value(&acq_, &cfg_);
 	if (Fails()) {
-		Log("stop: shutdown write failed (did not reach the chip)");
+		const bool took = Chance(0.5); // a transfer that fails may have reached the chip
+		if (took) {
+			SimWrite(MAX30102_REG_MODE_CONFIG, v, x.latch);
+			ModeWritten(v, x.latch);
+		}
+		Log("stop: shutdown write failed (%s the chip)", took ? "after it reached" : "before it reached");
 		mxrt_acq_stop_failed(&acq_, stop_ts, now_);
 		return -MXRT_EIO;
 	}
-	const u8 v = mxrt_max30102_shutdown_value(&cfg_);
 	SimWrite(MAX30102_REG_MODE_CONFIG, v, x.latch);
 	ModeWritten(v, x.latch);
 	Log("stop: shutdown at %.2fp [%.2fp..%.2fp]", P(x.latch), P(x.start), P(x.end));
@@ -327,25 +333,32 @@ int Harness::Stop() {
 int Harness::Apply(const mxrt_max30102_config *c) {
 	int err = Stop();
 	u64 write_ts = 0;
+	bool written = false;
 	if (!err) {
 		mxrt_reg_write w[MXRT_MAX30102_CONFIG_WRITES];
-		const u32 n = mxrt_max30102_config_writes(c, 1, w);
+		const u32 n = std::min<u32>(mxrt_max30102_config_writes(c, 1, w), MXRT_MAX30102_CONFIG_WRITES);
 		write_ts = now_;
 		const Xf x = Xfer();
 		const u32 ok = Fails() ? u32(R(0, n - 1)) : n;
-		for (u32 i = 0; i < ok; i++) {
+		// the failing write may have reached the chip (with the last one, it samples)
+		const u32 took = ok < n && Chance(0.5) ? ok + 1 : ok;
+		for (u32 i = 0; i < took; i++) {
 			SimWrite(w[i].reg, w[i].val, x.latch);
 			if (w[i].reg == MAX30102_REG_MODE_CONFIG)
 				ModeWritten(w[i].val, x.latch);
 		}
 		err = ok < n ? -MXRT_EIO : 0;
-		Log("apply: %u of %u writes at %.2fp (af=%u)", ok, n, P(x.latch), c->fifo_almost_full);
+		Log("apply: %u of %u writes at %.2fp (af=%u)%s", ok, n, P(x.latch), c->fifo_almost_full,
+		    took > ok ? ", the failing one reached the chip" : "");
+		written = true;
 	} else {
 		Log("apply: stop failed");
 	}
 	err = mxrt_acq_applied(&acq_, c, err);
 	if (!err)
 		mxrt_acq_started(&acq_, write_ts, now_);
+	else if (written)
+		mxrt_acq_config_failed(&acq_, c, write_ts, now_);
 	return err;
 }
 
@@ -455,7 +468,9 @@ void Harness::Go(u32 steps, Findings *run) {
 			mxrt_max30102_config c = cfg_;
 			c.fifo_almost_full = Af();
 			c.red_current_ua = u32(R(1, 100)) * 200;
-			Log("sysfs reconfigure af=%u", c.fifo_almost_full);
+			if (Chance(0.3)) // sysfs mode: 3 bytes a sample or 6
+				c.mode = c.mode == MAX30102_MODE_HR ? MAX30102_MODE_SPO2 : MAX30102_MODE_HR;
+			Log("sysfs reconfigure af=%u mode=%u", c.fifo_almost_full, c.mode);
 			if (mxrt_acq_begin(&acq_) != MXRT_ACQ_SKIP) {
 				if (Apply(&c) == 0)
 					cfg_ = c;
@@ -549,7 +564,8 @@ void Harness::Check(Findings *run) {
 		const mxrt_max30102_record &r = pubs_[i].r;
 		const auto it = std::lower_bound(val.begin(), val.end(), u64(r.red));
 		char what[400];
-		if (it == val.end() || *it != r.red || r.ir != r.red) {
+		// (HR mode has no IR: 0; a record of zeros has red 0, which no sample has)
+		if (it == val.end() || *it != r.red || (r.ir != r.red && r.ir != 0)) {
 			snprintf(what, sizeof what, "record seq %llu red=%u ir=%u: a sample the chip never took",
 				 (unsigned long long)r.seq, r.red, r.ir);
 			Note(run, "BUG? made-up record", pubs_[i].log_at, what);

@@ -760,12 +760,18 @@ protected:
 	// @ok succeed, then the core's verdict and (on success) when sampling started
 	int Configure(uint64_t now, int err, uint32_t ok) {
 		mxrt_reg_write w[MXRT_MAX30102_CONFIG_WRITES];
-		const uint32_t n = mxrt_max30102_config_writes(&c_, 1, w);
-		for (uint32_t i = 0; i < n && err == 0; i++)
+		const uint32_t n = std::min<uint32_t>(mxrt_max30102_config_writes(&c_, 1, w), MXRT_MAX30102_CONFIG_WRITES);
+		const bool written = err == 0;
+		for (uint32_t i = 0; i < n && err == 0; i++) {
+			if (i >= ok && writes_fail_after_) // the chip takes it, the transfer fails
+				Write(w[i].reg, w[i].val, now);
 			err = i < ok ? Write(w[i].reg, w[i].val, now) : -MXRT_EIO;
+		}
 		err = mxrt_acq_applied(&acq_, &c_, err);
 		if (err == 0)
 			mxrt_acq_started(&acq_, now, now);
+		else if (written)
+			mxrt_acq_config_failed(&acq_, &c_, now, now);
 		return err;
 	}
 	// mx_stop_locked's status look (PWR_RDY of a sampling chip or one with a FIFO to drain, before
@@ -781,16 +787,16 @@ protected:
 			}
 			mxrt_acq_status_seen(&acq_, Read(MAX30102_REG_INT_STATUS1, 1, now)[0]);
 		}
-		if (mxrt_acq_sampling(&acq_))
-			mxrt_acq_mode_before_stop(&acq_, &c_, Read(MAX30102_REG_MODE_CONFIG, 1, now)[0]);
+		if (mxrt_acq_sampling(&acq_) || mxrt_acq_config_unsure(&acq_))
+			mxrt_acq_mode_before_stop(&acq_, Read(MAX30102_REG_MODE_CONFIG, 1, now)[0]);
 		if (fail_shutdowns_ > 0) { // the write fails, having reached the chip or not
 			fail_shutdowns_--;
 			if (shutdown_fails_after_)
-				Write(MAX30102_REG_MODE_CONFIG, mxrt_max30102_shutdown_value(&c_), now);
+				Write(MAX30102_REG_MODE_CONFIG, mxrt_acq_shutdown_value(&acq_, &c_), now);
 			mxrt_acq_stop_failed(&acq_, now, now);
 			return -MXRT_EIO;
 		}
-		const int err = Write(MAX30102_REG_MODE_CONFIG, mxrt_max30102_shutdown_value(&c_), now);
+		const int err = Write(MAX30102_REG_MODE_CONFIG, mxrt_acq_shutdown_value(&acq_, &c_), now);
 		if (err == 0)
 			mxrt_acq_stopping(&acq_, now, std::max(now, returned));
 		return err;
@@ -920,6 +926,7 @@ protected:
 	uint32_t fail_stop_looks_ = 0;    // the next this many status looks before a shutdown fail
 	uint32_t fail_shutdowns_ = 0;     // the next this many shutdown writes fail ...
 	bool shutdown_fails_after_ = false; // ... after the chip took them (else before)
+	bool writes_fail_after_ = false; // configuration writes that fail (Configure) do so after the chip took them
 };
 
 // WR == RD with OVF_COUNTER 0 is empty or exactly full, and the shutdown before a drain clears
@@ -1633,6 +1640,81 @@ TEST_F(Max30102PowerCycle, AShutdownWhoseWriteFailedIsToldByModeConfig) {
 		EXPECT_EQ(Zeros(all_), 0u);
 		EXPECT_EQ(acq_.lost, lost_before);
 	}
+}
+
+// A configuration whose last write (MODE_CONFIG, which starts sampling) failed after the chip took
+// it: the chip samples as configured while the driver holds it STALE and stopped. The retry's
+// configuration cleared what it took, uncounted (the records jumped with lost 0). Its stop now
+// reads MODE_CONFIG first and drains what the chip took, counting what overflowed; a failure
+// before the last write leaves SHDN set, and nothing was taken.
+TEST_F(Max30102PowerCycle, AConfigurationWhoseLastWriteFailedAfterTheChipTookItIsReadOut) {
+	uint8_t status;
+	struct Case {
+		uint32_t ok;	// configuration writes that succeed (the next fails after the chip took it)
+		uint64_t retry; // the retry, at sample ...
+	};
+	for (const Case k : {Case{MXRT_MAX30102_CONFIG_WRITES - 1, 45}, Case{MXRT_MAX30102_CONFIG_WRITES - 1, 80},
+			     Case{MXRT_MAX30102_CONFIG_WRITES - 2, 45}}) {
+		const bool started = k.ok == MXRT_MAX30102_CONFIG_WRITES - 1;
+		SCOPED_TRACE(testing::Message() << k.ok << " writes succeed, retry at sample " << k.retry);
+		ASSERT_NO_FATAL_FAILURE(StartNextRamp());
+		ASSERT_EQ(Acquire(Taken(17) + kMs, &status, Taken(17)), 17);
+		const uint64_t last_seq = recs_.back().seq, took = acq_.configs_took;
+		writes_fail_after_ = true;
+		ASSERT_EQ(ApplyFailingAfter(Taken(20) + kMs / 2, k.ok), -MXRT_EIO); // 18..20 drained
+		writes_fail_after_ = false;
+		EXPECT_EQ(all_.back().red, 20u);
+		EXPECT_FALSE(mxrt_acq_sampling(&acq_));
+		EXPECT_TRUE(mxrt_acq_config_unsure(&acq_)) << "the next stop reads MODE_CONFIG";
+		ASSERT_EQ(ApplyFailingAfter(Taken(k.retry) + kMs / 2, MXRT_MAX30102_CONFIG_WRITES), 0);
+		EXPECT_FALSE(mxrt_acq_config_unsure(&acq_));
+		EXPECT_EQ(acq_.configs_took, took + started);
+		EXPECT_EQ(all_.back().red, started ? k.retry : 20u);
+		if (started) { // 21..retry, the FIFO's newest 32 of them, the rest counted lost
+			EXPECT_NE(all_[20].flags & MXRT_MAX30102_REC_RESTART, 0u) << "a restart of its own";
+			EXPECT_EQ(all_.back().seq, last_seq + 3 + (k.retry - 20));
+			ExpectRecordsTrue();
+		}
+		ASSERT_EQ(Acquire(Taken(k.retry + 17) + kMs, &status, Taken(k.retry + 17)), 17);
+		EXPECT_EQ(recs_[0].red, k.retry + 1);
+		EXPECT_EQ(recs_[0].lost, 0u);
+		EXPECT_EQ(recs_[0].seq, last_seq + 3 + (started ? k.retry - 20 : 0) + 1);
+		EXPECT_EQ(Zeros(all_), 0u);
+	}
+}
+
+// ... and one of another mode (sysfs `mode`: the glue keeps its old configuration, SpO2, after
+// the failure): the retry's stop finds HR started and its shutdown must keep HR, for the chip
+// pops FIFO_DATA in the format its MODE_CONFIG says. A shutdown with the glue's mode had the
+// drain read SpO2's 6 bytes a sample as HR's 3 (records the chip never took; the rest cleared).
+TEST_F(Max30102PowerCycle, AConfigurationOfAnotherModeFoundStartedIsDrainedInItsFormat) {
+	uint8_t status;
+	ASSERT_NO_FATAL_FAILURE(StartNextRamp()); // SpO2
+	ASSERT_EQ(Acquire(Taken(17) + kMs, &status, Taken(17)), 17);
+	const mxrt_max30102_config glue = c_; // md->cfg
+	// mx_apply_locked(md, HR): the stop with its drain, then HR's writes, the last one taken
+	const uint64_t t1 = Taken(20) + kMs / 2;
+	ASSERT_EQ(Stop(t1), 0);
+	ASSERT_EQ(Acquire(t1, &status), 3);
+	mxrt_acq_drained(&acq_);
+	c_.mode = MAX30102_MODE_HR;
+	writes_fail_after_ = true;
+	ASSERT_EQ(Configure(t1, 0, MXRT_MAX30102_CONFIG_WRITES - 1), -MXRT_EIO);
+	writes_fail_after_ = false;
+	c_ = glue; // the acquisition path's retry writes SpO2 again
+	const size_t before = all_.size();
+	ASSERT_EQ(ApplyFailingAfter(Taken(45) + kMs / 2, MXRT_MAX30102_CONFIG_WRITES), 0);
+	EXPECT_EQ(acq_.configs_took, 1u);
+	ASSERT_EQ(all_.size() - before, 25u) << "samples 21..45, taken as HR";
+	for (size_t i = before; i < all_.size(); i++) {
+		EXPECT_EQ(all_[i].red, 21 + (i - before));
+		EXPECT_EQ(all_[i].ir, 0u) << "HR: no IR";
+	}
+	ASSERT_EQ(Acquire(Taken(45 + 17) + kMs, &status, Taken(45 + 17)), 17);
+	EXPECT_EQ(recs_[0].red, 46u);
+	EXPECT_EQ(recs_[0].ir, 46u) << "SpO2 again";
+	EXPECT_NE(recs_[0].flags & MXRT_MAX30102_REC_RESTART, 0u);
+	EXPECT_EQ(Zeros(all_), 0u);
 }
 
 // ... and a system suspend whose stop failed before its shutdown goes on with the chip sampling:

@@ -475,6 +475,28 @@ power_lost_while_suspended() {
 }
 check power-lost-while-suspended-is-no-reset power_lost_while_suspended
 setcfg 400 411
+# a configuration whose last write (MODE_CONFIG, which starts sampling) the chip took although the
+# transfer failed (the simulator's taken_fail: the adapter reports a timeout after 25 ms): the
+# chip samples while the driver holds it stopped. The retry's stop reads MODE_CONFIG, finds it
+# sampling, and reads out what it took before configuring again (debugfs configs_took); the
+# retry's configuration used to clear those samples uncounted. From a suspended chip the resume
+# at open writes exactly the shutdown and then the 13 configuration writes: the 14th transfer is
+# the last one. Every sample the chip took is then delivered or counted lost, compared once the
+# chip is suspended again.
+config_write_taken_then_failed() {
+	wait_suspended || { echo "config taken: not suspended before"; return 1; }
+	t0=$(sim_counter taken_fails) k0=$(stat_of configs_took) s0=$(sim_counter samples)
+	d0=$(stat_of samples) l0=$(stat_of fifo_lost)
+	echo "fault_after=13 taken_fail=1" >$SIM/control
+	out=$(read_dev -n 400)
+	rc=$?
+	wait_suspended || { echo "config taken: not suspended after"; return 1; }
+	dt=$(($(sim_counter taken_fails) - t0)) dk=$(($(stat_of configs_took) - k0))
+	ds=$(($(sim_counter samples) - s0)) dd=$(($(stat_of samples) - d0)) dl=$(($(stat_of fifo_lost) - l0))
+	echo "config taken: reader rc $rc: $out; taken_fails +$dt, configs_took +$dk; chip took $ds, driver decoded $dd and counted $dl lost"
+	[ $rc = 0 ] && continuous "$out" 400 && [ $dt = 1 ] && [ $dk = 1 ] && [ $ds = $((dd + dl)) ]
+}
+check config-write-taken-then-failed config_write_taken_then_failed
 cat $DBG/stats
 
 # 5a. a stuck bus (the simulator's hang fault: a transfer holds the adapter, and the device lock
