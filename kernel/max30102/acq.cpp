@@ -204,12 +204,18 @@ void mxrt_acq_config_failed(mxrt_acq *acq, const mxrt_max30102_config *c, mxrt_u
 
 int mxrt_acq_config_unsure(const mxrt_acq *acq) noexcept { return acq->tried_to != 0; }
 
-int mxrt_acq_mode_before_stop(mxrt_acq *acq, mxrt_u8 mode_config) noexcept {
+int mxrt_acq_mode_look_needed(const mxrt_acq *acq) noexcept {
+	return Sampling(acq) || acq->tried_to != 0 || mxrt_acq_drain_needed(acq);
+}
+
+int mxrt_acq_mode_before_stop(mxrt_acq *acq, mxrt_u8 fifo_config, mxrt_u8 mode_config) noexcept {
+	// every configuration sets ROLLOVER_EN, and only a power-on reset clears it
+	const bool reset = acq->configured && !(fifo_config & MAX30102_FIFO_ROLLOVER_EN);
 	if (acq->tried_to != 0) {
 		const mxrt_max30102_config tried = acq->tried;
 		const u64 from = acq->tried_from, to = acq->tried_to;
 		acq->tried_to = 0;
-		if (mode_config == Encode(FromC(&tried)).mode_config) {
+		if (!reset && mode_config == Encode(FromC(&tried)).mode_config) {
 			// the last write took: sampling as @tried since then, into the FIFO it emptied
 			mxrt_acq_applied(acq, &tried, 0);
 			mxrt_acq_started(acq, from, to);
@@ -218,6 +224,8 @@ int mxrt_acq_mode_before_stop(mxrt_acq *acq, mxrt_u8 mode_config) noexcept {
 		}
 		// not started: SHDN still set (or a reset chip: nothing of it is left either way)
 	}
+	if (reset)
+		return ResetSeen(acq);
 	if (!Sampling(acq))
 		return 0;
 	// SHDN set: a shutdown of ours reached the chip (a reset clears it; the shutdown keeps the

@@ -234,8 +234,21 @@ void mxrt_acq_config_failed(struct mxrt_acq *acq, const struct mxrt_max30102_con
 /* Whether the last configuration's writes failed and may have started sampling (above). */
 int mxrt_acq_config_unsure(const struct mxrt_acq *acq) MXRT_NOEXCEPT;
 /*
- * MODE_CONFIG read before the shutdown that starts a drain, after its status look: of a sampling
- * chip (mxrt_acq_sampling), or of one whose configuration writes failed (mxrt_acq_config_unsure).
+ * Whether the stop reads FIFO_CONFIG and MODE_CONFIG (one transfer) before its shutdown, after
+ * its status look, for mxrt_acq_mode_before_stop: a sampling chip (mxrt_acq_sampling), one whose
+ * configuration writes failed (mxrt_acq_config_unsure), and one with a FIFO to drain
+ * (mxrt_acq_drain_needed: a drain that failed, retried).
+ */
+int mxrt_acq_mode_look_needed(const struct mxrt_acq *acq) MXRT_NOEXCEPT;
+/*
+ * FIFO_CONFIG and MODE_CONFIG read before the shutdown that starts a drain (above).
+ *   - FIFO_CONFIG without ROLLOVER_EN: every configuration sets it, no shutdown touches it, and a
+ *     power-on reset clears it, so the chip was reset since the last configuration writes,
+ *     whatever MODE_CONFIG says (a shutdown of ours written after the reset sets SHDN again) and
+ *     whether or not a status read saw PWR_RDY (one that failed after the chip took it cleared
+ *     it): as for mxrt_acq_status_seen (the pointers and what the FIFO held are forgotten; STALE
+ *     and counted, 1, if sampling), so the drain does not count the reset pointers against the
+ *     old ones nor take the reset chip's empty FIFO for a full one.
  *   - After failed configuration writes: @c's mode with SHDN clear is their last write taken
  *     (only it clears SHDN): the chip has sampled as @c since those writes, and the decoder and
  *     the sample clock restart for it as for a configuration applied then (mxrt_acq_applied,
@@ -249,7 +262,7 @@ int mxrt_acq_config_unsure(const struct mxrt_acq *acq) MXRT_NOEXCEPT;
  *     whose write failed (mxrt_acq_stop_failed): the chip stopped within that write.
  * 0 otherwise.
  */
-int mxrt_acq_mode_before_stop(struct mxrt_acq *acq, mxrt_u8 mode_config) MXRT_NOEXCEPT;
+int mxrt_acq_mode_before_stop(struct mxrt_acq *acq, mxrt_u8 fifo_config, mxrt_u8 mode_config) MXRT_NOEXCEPT;
 /*
  * MODE_CONFIG for the shutdown before a drain: SHDN with the mode the decoder runs, @c's (the
  * glue's configuration) before any. The chip pops FIFO_DATA in the format its MODE_CONFIG says,

@@ -575,6 +575,12 @@ static bool mx_reset_in_status(struct mx_dev *md, u8 status1)
 	return true;
 }
 
+/* MODE_CONFIG showed a reset (mxrt_acq_mode_before_stop, mxrt_acq_mode_seen): said once in a while. */
+static void mx_reset_in_mode(struct mx_dev *md, unsigned int mode)
+{
+	dev_warn_ratelimited(md->dev, "chip was reset (MODE_CONFIG 0x%02x): configuring it again\n", mode);
+}
+
 /*
  * FIFO_WR_PTR, OVF_COUNTER and FIFO_RD_PTR into *@p, with the times around the transfer: from
  * @start_ts, taken before it, to its return (struct mxrt_acq_ptrs). *@p is left alone on an error.
@@ -689,8 +695,8 @@ io_error:
 static int mx_stop_locked(struct mx_dev *md)
 {
 	unsigned int val;
+	u8 status, regs[2]; /* FIFO_CONFIG, MODE_CONFIG */
 	u64 stop_ts;
-	u8 status;
 	int err;
 
 	/*
@@ -710,20 +716,20 @@ static int mx_stop_locked(struct mx_dev *md)
 	}
 	/*
 	 * And still sampling as configured? A reset whose PWR_RDY went unseen (a status read that
-	 * cleared it and failed; polling) shows in MODE_CONFIG, as does a shutdown whose write
-	 * failed but reached the chip. So does a configuration whose last write failed but reached
-	 * it: then it samples as that one, and the drain reads out what it took
-	 * (mxrt_acq_mode_before_stop).
+	 * cleared it and failed; polling) shows in FIFO_CONFIG (ROLLOVER_EN cleared, even after a
+	 * shutdown of ours rewrote MODE_CONFIG), a shutdown whose write failed but reached the chip
+	 * in MODE_CONFIG. So does a configuration whose last write failed but reached it: then it
+	 * samples as that one, and the drain reads out what it took. Asked too before a retried
+	 * drain (mxrt_acq_mode_before_stop).
 	 */
-	if (mxrt_acq_sampling(&md->acq) || mxrt_acq_config_unsure(&md->acq)) {
-		err = mx_io(md, regmap_read(md->map, MAX30102_REG_MODE_CONFIG, &val));
+	if (mxrt_acq_mode_look_needed(&md->acq)) {
+		err = mx_io(md, regmap_bulk_read(md->map, MAX30102_REG_FIFO_CONFIG, regs, 2));
 		if (err) {
 			mxrt_acq_not_stopped(&md->acq); /* it samples on */
 			return err;
 		}
-		if (mxrt_acq_mode_before_stop(&md->acq, (u8)val))
-			dev_warn_ratelimited(md->dev, "chip was reset (MODE_CONFIG 0x%02x): configuring it again\n",
-					     val);
+		if (mxrt_acq_mode_before_stop(&md->acq, regs[0], regs[1]))
+			mx_reset_in_mode(md, regs[1]);
 	}
 	stop_ts = ktime_get_ns();
 	err = mx_io(md, regmap_write(md->map, MAX30102_REG_MODE_CONFIG,
@@ -862,7 +868,7 @@ static int mx_check_chip_locked(struct mx_dev *md)
 	mx_guard(md);
 	err = mx_io(md, regmap_read(md->map, MAX30102_REG_MODE_CONFIG, &mode));
 	if (!err && mxrt_acq_mode_seen(&md->acq, &md->cfg, mode)) {
-		dev_warn_ratelimited(md->dev, "chip was reset (MODE_CONFIG 0x%02x): configuring it again\n", mode);
+		mx_reset_in_mode(md, mode);
 		err = mx_reset_found_locked(md);
 	}
 	mx_unguard(md);

@@ -3,8 +3,8 @@
 // Runs in: user space (Google Test). The acquisition core driven as driver_glue.c drives it
 // (mx_read_fifo_locked, mx_stop_locked, mx_apply_locked, mx_acquire_locked, the PM callbacks: keep
 // them in step), against the simulator core, with random hold-offs, slow transfers, failed
-// transfers (a FIFO data read that pops 0..n and fails; a register write that fails before or
-// after the chip took it, half and half), stops and reconfigurations, runtime and
+// transfers (a FIFO data read that pops 0..n and fails; a register write, or a status read, that
+// fails before or after the chip took it, half and half), stops and reconfigurations, runtime and
 // system suspends, power-on resets and stuck-bus re-initialisations. The signal is a ramp: every
 // sample's red (and IR) value is floor((t - ramp start) / period), so each record names the chip
 // sample it is. The truth (which samples the chip took) is modelled from the sampling intervals
@@ -190,6 +190,8 @@ int Harness::ReadFifo(u64 irq_ts, u8 *status) {
 	const u64 look = now_;
 	Xf x = Xfer();
 	if (Fails()) {
+		if (Chance(0.5)) // it reached the chip: the status it cleared is gone (PWR_RDY, A_FULL)
+			SimRead(MAX30102_REG_INT_STATUS1, 2, x.latch);
 		Log("status read failed");
 		return -MXRT_EIO;
 	}
@@ -283,6 +285,8 @@ int Harness::Stop() {
 	if (mxrt_acq_sampling(&acq_) || mxrt_acq_drain_needed(&acq_)) {
 		const Xf x = Xfer();
 		if (Fails()) {
+			if (Chance(0.5)) // it reached the chip and cleared what it read
+				SimRead(MAX30102_REG_INT_STATUS1, 1, x.latch);
 			Log("stop: status read failed");
 			mxrt_acq_not_stopped(&acq_);
 			return -MXRT_EIO;
@@ -291,16 +295,17 @@ int Harness::Stop() {
 		if (mxrt_acq_status_seen(&acq_, v))
 			Log("stop: PWR_RDY, reset seen");
 	}
-	if (mxrt_acq_sampling(&acq_) || mxrt_acq_config_unsure(&acq_)) {
+	if (mxrt_acq_mode_look_needed(&acq_)) {
 		const Xf xm = Xfer();
 		if (Fails()) {
 			Log("stop: MODE_CONFIG read failed");
 			mxrt_acq_not_stopped(&acq_);
 			return -MXRT_EIO;
 		}
-		const u8 m = SimRead(MAX30102_REG_MODE_CONFIG, 1, xm.latch)[0];
-		const int reset = mxrt_acq_mode_before_stop(&acq_, m);
-		Log("stop: MODE_CONFIG 0x%02x before the shutdown%s", m, reset ? ": reset seen" : "");
+		const std::vector<u8> r = SimRead(MAX30102_REG_FIFO_CONFIG, 2, xm.latch); // and MODE_CONFIG
+		const int reset = mxrt_acq_mode_before_stop(&acq_, r[0], r[1]);
+		Log("stop: FIFO_CONFIG 0x%02x MODE_CONFIG 0x%02x before the shutdown%s", r[0], r[1],
+		    reset ? ": reset seen" : "");
 	}
 	const u64 stop_ts = now_;
 	const Xf x = Xfer();

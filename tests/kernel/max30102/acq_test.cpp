@@ -787,8 +787,10 @@ protected:
 			}
 			mxrt_acq_status_seen(&acq_, Read(MAX30102_REG_INT_STATUS1, 1, now)[0]);
 		}
-		if (mxrt_acq_sampling(&acq_) || mxrt_acq_config_unsure(&acq_))
-			mxrt_acq_mode_before_stop(&acq_, Read(MAX30102_REG_MODE_CONFIG, 1, now)[0]);
+		if (mxrt_acq_mode_look_needed(&acq_)) {
+			const std::vector<uint8_t> r = Read(MAX30102_REG_FIFO_CONFIG, 2, now); // and MODE_CONFIG
+			mxrt_acq_mode_before_stop(&acq_, r[0], r[1]);
+		}
 		if (fail_shutdowns_ > 0) { // the write fails, having reached the chip or not
 			fail_shutdowns_--;
 			if (shutdown_fails_after_)
@@ -1733,6 +1735,65 @@ TEST_F(Max30102PowerCycle, AChipASuspendCouldNotStopIsDrainedAtResume) {
 	EXPECT_EQ(all_.back().red, 49u);
 	EXPECT_EQ(all_.back().seq, last_seq + 32);
 	EXPECT_EQ(Zeros(all_), 0u);
+}
+
+// ... and a system suspend whose shutdown write failed (the system sleep goes on): the chip may
+// have stopped within that write or sampled on through the suspend. The resume's stop reads
+// MODE_CONFIG and tells which: stopped, what it held until then is read and nothing more is
+// counted; sampling on, the FIFO's newest 32 are read and the rest counted lost.
+TEST_F(Max30102PowerCycle, ASystemSuspendWhoseShutdownWriteFailedIsToldAtResume) {
+	uint8_t status;
+	for (const bool reached : {false, true}) {
+		SCOPED_TRACE(reached ? "the failed write stopped the chip" : "it did not reach the chip");
+		ASSERT_NO_FATAL_FAILURE(StartNextRamp());
+		ASSERT_EQ(Acquire(Taken(17) + kMs, &status, Taken(17)), 17);
+		const uint64_t last_seq = recs_.back().seq, lost_before = acq_.lost;
+		fail_shutdowns_ = 1;
+		shutdown_fails_after_ = reached;
+		ASSERT_EQ(Stop(Taken(20) + kMs / 2), -MXRT_EIO);
+		ASSERT_EQ(mxrt_acq_suspended(&acq_, MXRT_PM_SYSTEM, -MXRT_EIO), 0) << "system sleep goes on";
+		EXPECT_EQ(mxrt_acq_begin(&acq_), MXRT_ACQ_SKIP);
+		ASSERT_EQ(ApplyFailingAfter(Taken(60) + kMs / 2, MXRT_MAX30102_CONFIG_WRITES), 0); // the resume
+		EXPECT_EQ(all_.back().red, reached ? 20u : 60u);
+		EXPECT_EQ(all_.back().seq, last_seq + (reached ? 3 : 43));
+		EXPECT_EQ(acq_.lost - lost_before, reached ? 0u : 11u) << "18..28 overflowed when it sampled on";
+		EXPECT_EQ(Zeros(all_), 0u);
+	}
+}
+
+// ... and a chip reset before a drain's retry, hidden twice: a status read that reached the chip
+// (PWR_RDY cleared) and failed, then a shutdown of ours that set SHDN again in MODE_CONFIG and
+// failed. Found by the model once its failed status reads reached the chip: the retried drain
+// counted the reset pointers against the old ones, or took the empty FIFO for full (32 records
+// of zeros). FIFO_CONFIG, read with MODE_CONFIG before every drain's shutdown, tells: only a
+// power-on reset clears ROLLOVER_EN, which every configuration sets.
+TEST_F(Max30102PowerCycle, AResetHiddenFromStatusAndModeConfigIsFoundByFifoConfig) {
+	uint8_t status;
+	ASSERT_NO_FATAL_FAILURE(StartNextRamp());
+	ASSERT_EQ(Acquire(Taken(17) + kMs, &status, Taken(17)), 17);
+	const uint64_t lost_before = acq_.lost;
+	fail_pointer_reads_ = 1; // the drain after the shutdown fails
+	ASSERT_EQ(ApplyFailingAfter(Taken(24) + kMs / 2, MXRT_MAX30102_CONFIG_WRITES), -MXRT_EIO);
+	ASSERT_TRUE(mxrt_acq_drain_needed(&acq_));
+	ASSERT_EQ(mxrt_sim_control(sim_, "power_on=1", 10, Taken(30)), 0); // 18..24 go with the power
+	// the retry's status look reached the chip, cleared PWR_RDY, and failed
+	Read(MAX30102_REG_INT_STATUS1, 1, Taken(35));
+	mxrt_acq_not_stopped(&acq_);
+	ASSERT_EQ(mxrt_acq_applied(&acq_, &c_, -MXRT_EIO), -MXRT_EIO);
+	// the next retry's shutdown reaches the chip (SHDN again) and fails
+	fail_shutdowns_ = 1;
+	shutdown_fails_after_ = true;
+	ASSERT_EQ(ApplyFailingAfter(Taken(40) + kMs / 2, MXRT_MAX30102_CONFIG_WRITES), -MXRT_EIO);
+	shutdown_fails_after_ = false;
+	EXPECT_EQ(mxrt_sim_peek(sim_, MAX30102_REG_MODE_CONFIG), mxrt_acq_shutdown_value(&acq_, &c_))
+	    << "MODE_CONFIG says nothing of the reset now";
+	ASSERT_EQ(ApplyFailingAfter(Taken(50) + kMs / 2, MXRT_MAX30102_CONFIG_WRITES), 0);
+	EXPECT_EQ(all_.back().red, 17u) << "nothing read from the reset chip";
+	EXPECT_EQ(acq_.lost, lost_before) << "nor counted from its pointers";
+	EXPECT_EQ(Zeros(all_), 0u);
+	ASSERT_EQ(Acquire(Taken(50 + 17) + kMs, &status, Taken(50 + 17)), 17);
+	EXPECT_EQ(recs_[0].red, 51u);
+	EXPECT_NE(recs_[0].flags & MXRT_MAX30102_REC_RESTART, 0u);
 }
 
 // ... a drain behind a shutdown whose write returned a FIFO of periods late (the thread woken
