@@ -114,9 +114,32 @@ uint64_t SimParams::PeriodNs() const { return uint64_t(std::llround(1e9 / rate_h
 
 uint64_t SimParams::Records() const { return uint64_t(seconds / (double(PeriodNs()) * 1e-9)); }
 
+// The truth and the rate, then every other field that is not its default (in the keys' order,
+// steps as given): two runs that differ in anything get different names, so that the rows of
+// --csv say which is which.
 std::string SimParams::Name() const {
+	const SimParams d;
 	std::ostringstream s;
 	s << "sim-hr" << hr_bpm << "-spo" << spo2 << "-" << rate_hz << "hz";
+	auto add = [&](const char *key, double v, double def) {
+		if (v != def)
+			s << "-" << key << v;
+	};
+	if (seconds != d.seconds)
+		s << "-" << seconds << "s";
+	add("bits", adc_bits, d.adc_bits);
+	add("dc", dc, d.dc);
+	add("perfusion", perfusion, d.perfusion);
+	add("noise", noise, d.noise);
+	add("wander", wander, d.wander);
+	add("motion", motion_per_min, d.motion_per_min);
+	add("motion_size", motion_size, d.motion_size);
+	add("finger_on", finger_on_s, d.finger_on_s);
+	add("finger_off", finger_off_s, d.finger_off_s);
+	if (seed != d.seed)
+		s << "-seed" << seed;
+	for (const SimStep &st : steps)
+		s << "-step" << st.at_s << ":" << st.hr_bpm << ":" << st.spo2;
 	return s.str();
 }
 

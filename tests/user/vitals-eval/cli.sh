@@ -269,7 +269,17 @@ if [ $rc -eq 0 ] && [ "$(head -n1 <<<"$out")" = "# capture.bin" ] &&
 else res FAIL published-format "exit $rc: $(head -c 300 <<<"$out")"; fi
 # --finger: thresholds above what the recording reaches: no finger, no values
 expect finger-option 0 'capture\.bin +- +- +- +- +- +- +- +- +0\.00 ' --finger 262144,262000 "$t/capture.bin"
-expect sim 0 'sim-hr72-spo97-100hz +97\.0 +72\.0 +9[6-8]\.[0-9] .* +7[1-3]\.[0-9] ' --sim hr=72,spo2=97,rate=100,seconds=20
+expect sim 0 'sim-hr72-spo97-100hz-20s +97\.0 +72\.0 +9[6-8]\.[0-9] .* +7[1-3]\.[0-9] ' --sim hr=72,spo2=97,rate=100,seconds=20
+# a --sim's name has every field that is not its default: two runs that differ only in the
+# seed, the noise or a step are told apart in the --csv rows (they had one name)
+names=$("$bin" --csv --sim hr=72,spo2=97,seconds=5 --sim hr=72,spo2=97,seconds=5,seed=2 \
+	--sim hr=72,spo2=97,seconds=5,noise=0.1,step=3:90:95 2>&1 | cut -d, -f1)
+want='file
+sim-hr72-spo97-100hz-5s
+sim-hr72-spo97-100hz-5s-seed2
+sim-hr72-spo97-100hz-5s-noise0.1-step3:90:95'
+if [ "$names" = "$want" ]; then res PASS sim-names-differ
+else res FAIL sim-names-differ "names: $(tr '\n' ' ' <<<"$names")"; fi
 two_sims=(--sim hr=72,spo2=97,rate=100,seconds=20 --sim hr=120,spo2=88,rate=400,seconds=20)
 expect summary-spo2 0 '^spo2: files=2 scored=2 no_value=0 MAE=0\.[0-9]+ % bias=[-+][0-9.]+ % within_2%=100 %' "${two_sims[@]}"
 expect summary-hr 0 '^hr: +files=2 scored=2 no_value=0 MAE=0\.[0-9]+ bpm bias=[-+][0-9.]+ bpm within_3bpm=100 %' "${two_sims[@]}"
