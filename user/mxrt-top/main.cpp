@@ -25,7 +25,9 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <mqueue.h>
+#include <pwd.h>
 #include <sched.h>
+#include <sys/stat.h>
 #include <string>
 #include <unistd.h>
 #include <vector>
@@ -45,6 +47,12 @@ using mxrt::cli::Printable; // a name from /dev/shm (anyone's to make) shown wit
 namespace {
 
 volatile sig_atomic_t g_stop = 0;
+// The daemon's user (--owner): segments and queues of anyone else but root are not its (anyone can
+// make them in /dev/shm and /dev/mqueue). -1: this process's own user.
+long g_owner = -1;
+std::string OwnerWords() {
+	return g_owner < 0 ? "root or you" : "root or uid " + std::to_string(g_owner);
+}
 void OnSignal(int) { g_stop = 1; }
 
 std::uint64_t NowNs() {
@@ -151,12 +159,15 @@ bool OpenAll(const std::vector<std::string> &names, std::vector<Segment> *segs, 
 		refused->clear();
 	for (const std::string &n : names) {
 		int err = 0;
-		Segment s = Segment::Open(n, &err);
+		u32 uid = 0;
+		Segment s = Segment::Open(n, &err, g_owner, &uid);
 		if (err != 0) {
 			const std::string line = "/dev/shm" + Printable(n) + ": " +
 						 (err == -ENOENT   ? "no such segment (is mxrtd running?)"
 						  : err == -EPROTO ? "not a segment of this ABI version"
 						  : err == -EAGAIN ? "still being set up"
+						  : err == -EPERM  ? "a file of uid " + std::to_string(uid) + ", not the daemon's user (" +
+									OwnerWords() + "; --owner USER names another): not shown"
 								   : std::strerror(-err));
 			if (refused)
 				*refused += line + "\n";
@@ -346,6 +357,14 @@ int Messages(const std::string &prefix, const std::vector<std::string> &devices,
 		std::fprintf(stderr, "mxrt-top: message queue %s: %s\n", Printable(names[0]).c_str(), std::strerror(errno));
 		return 1;
 	}
+	// on Linux a queue descriptor is a file descriptor: whose queue it is, as for a segment
+	struct stat st;
+	if (fstat(q, &st) != 0 || (st.st_uid != 0 && st.st_uid != (g_owner < 0 ? geteuid() : uid_t(g_owner)))) {
+		std::fprintf(stderr, "mxrt-top: message queue %s: a queue of uid %u, not the daemon's user (%s; --owner USER names another)\n",
+			     Printable(names[0]).c_str(), unsigned(st.st_uid), OwnerWords().c_str());
+		mq_close(q);
+		return 1;
+	}
 	const std::string dev = Printable(names[0].substr(prefix.size() + 2));
 	int got = 0;
 	while (got < want && !g_stop) {
@@ -433,6 +452,9 @@ int Main(int argc, char **argv) {
 	app.add_option("--timeout-ms", timeout_ms, "with --messages: give up after this long without one (default 10000)")
 		->check(Whole(1, INT_MAX, "a number of milliseconds"));
 	app.add_option("--prefix", prefix, "the daemon's shm_prefix (default mxrtd)");
+	std::string owner;
+	app.add_option("--owner", owner, "the user mxrtd runs as, a name or a uid (default: root or you; "
+					 "segments and queues of anyone else are not shown)");
 	// whole numbers in decimal: CLI11 reads them in base 0 ("--cpu 010" was CPU 8); the options
 	// checked with Decimal say themselves what else they refuse
 	for (const char *name : {"--stall", "--priority", "--cpu"})
@@ -452,6 +474,17 @@ int Main(int argc, char **argv) {
 	if (records > 0 && messages > 0) {
 		std::fprintf(stderr, "mxrt-top: --records or --messages, not both\n");
 		return 2;
+	}
+	if (app.count("--owner") > 0) {
+		unsigned long long uid = 0;
+		if (mxrt::cli::Decimal(owner, 0, 0xfffffffeull, &uid)) {
+			g_owner = long(uid);
+		} else if (const passwd *pw = owner.empty() ? nullptr : getpwnam(owner.c_str())) {
+			g_owner = long(pw->pw_uid);
+		} else {
+			std::fprintf(stderr, "mxrt-top: --owner: no user '%s'\n", Printable(owner).c_str());
+			return 2;
+		}
 	}
 	// the names a segment is looked up by: what mxrtd would make (a '/' in --prefix, an empty
 	// DEVICE or one ending in '/' were looked up anyway and said "Invalid argument")

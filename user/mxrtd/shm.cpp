@@ -206,7 +206,7 @@ int CheckHeader(const mxrtd_shm *shm, std::size_t size, u32 *ring_records, u32 *
 	return 0;
 }
 
-Segment Segment::Open(const std::string &name, int *err) {
+Segment Segment::Open(const std::string &name, int *err, long owner, u32 *found_uid) {
 	Segment s;
 	int fd = shm_open(name.c_str(), O_RDONLY | O_CLOEXEC, 0);
 	if (fd < 0) {
@@ -216,6 +216,13 @@ Segment Segment::Open(const std::string &name, int *err) {
 	struct stat st;
 	if (fstat(fd, &st) != 0) {
 		*err = -errno;
+		close(fd);
+		return s;
+	}
+	if (st.st_uid != 0 && st.st_uid != (owner < 0 ? geteuid() : uid_t(owner))) {
+		if (found_uid)
+			*found_uid = u32(st.st_uid);
+		*err = -EPERM;
 		close(fd);
 		return s;
 	}

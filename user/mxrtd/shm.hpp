@@ -59,8 +59,11 @@ public:
 	static Segment Create(const std::string &name, u32 ring_records, unsigned mode, int *err,
 			      Found *found = nullptr, u32 *owner_pid = nullptr, u32 *owner_uid = nullptr);
 	// Maps an existing segment read-only: -ENOENT (no daemon), -EPROTO (not a segment of this
-	// ABI: magic, version or sizes), -EAGAIN (still starting), or -errno.
-	static Segment Open(const std::string &name, int *err);
+	// ABI: magic, version or sizes), -EAGAIN (still starting), or -errno. -EPERM: a file of
+	// another owner than @owner (-1: this process's effective user) or root, its owner in
+	// *found_uid: anyone can make a file in /dev/shm, and a made-up one must not pass for a
+	// daemon's (its device, vitals and pid are whatever its maker wrote).
+	static Segment Open(const std::string &name, int *err, long owner = -1, u32 *found_uid = nullptr);
 	// Whether a daemon holds the segment's lock now (a reader's liveness check).
 	bool OwnerAlive() const;
 	// Whether the file still holds every byte mapped: a read past a shrunken file's end is SIGBUS.

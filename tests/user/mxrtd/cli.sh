@@ -174,6 +174,27 @@ expect top-view-other-version 1 "^/dev/shm/mxrtd-clitest-$$-v2-max30102-0: not a
 expect top-json-other-version 1 "/dev/shm/mxrtd-clitest-$$-v2-max30102-0: not a segment of this ABI version" \
 	--prefix "mxrtd-clitest-$$-v2" --json
 rm -f "/dev/shm/mxrtd-clitest-$$-v2-max30102-0"
+# a segment of another user (anyone can make files in /dev/shm): not taken for the daemon's, whose
+# user is root or the caller unless --owner names another (a made-up one showed its maker's device,
+# vitals and pid as a running daemon's)
+foreign="mxrtd-clitest-$$-foreign-max30102-0"
+if [ "$(id -u)" = 0 ]; then
+	(mkseg "$foreign")
+	chown 65534 "/dev/shm/$foreign"
+	expect top-foreign-segment-not-shown 1 "^/dev/shm/$foreign: a file of uid 65534, not the daemon's user \(root or you; --owner USER names another\): not shown$" \
+		--prefix "mxrtd-clitest-$$-foreign" -n 1
+	expect top-foreign-segment-json 1 "/dev/shm/$foreign: a file of uid 65534, not the daemon's user" \
+		--prefix "mxrtd-clitest-$$-foreign" --json
+	expect top-owner-shows-it 0 '"device":"/dev/max30102-0"' --prefix "mxrtd-clitest-$$-foreign" --json --owner 65534
+	expect top-owner-by-name 0 '"device":"/dev/max30102-0"' --prefix "mxrtd-clitest-$$-foreign" --json \
+		--owner "$(id -nu 65534)"
+	rm -f "/dev/shm/$foreign"
+else
+	for c in top-foreign-segment-not-shown top-foreign-segment-json top-owner-shows-it top-owner-by-name; do
+		echo "SKIP: $suite:$c (needs root, to give a segment to another user)"
+	done
+fi
+expect top-owner-unknown 2 "^mxrt-top: --owner: no user 'nosuchuser-$$'$" --owner "nosuchuser-$$"
 # --records and --messages without a DEVICE, with two running: refused, naming them (the first by
 # name was taken: max30102-10 before max30102-2)
 (mkseg "mxrtd-clitest-$$-two-max30102-2")

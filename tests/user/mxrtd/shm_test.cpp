@@ -155,6 +155,40 @@ TEST(MxrtdShm, AnotherUsersFileIsNoDaemonsSegment) {
 	s.Shutdown();
 }
 
+// ... and a consumer does not take one for a daemon's either: Open refuses a file of anyone but
+// root and the daemon's user (by default its own), and says whose it is.
+TEST(MxrtdShm, OpenRefusesAnotherUsersSegment) {
+	if (geteuid() != 0)
+		GTEST_SKIP() << "needs root, to give a file to another user";
+	const std::string name = Name("foreign-open");
+	struct Unlink {
+		std::string n;
+		~Unlink() { shm_unlink(n.c_str()); }
+	} unlink_at_end{name};
+	const int fd = shm_open(name.c_str(), O_RDWR | O_CREAT | O_EXCL, 0644);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(ftruncate(fd, 4096 + 16 * 32), 0);
+	void *p = mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ASSERT_NE(p, MAP_FAILED);
+	InitHeader(static_cast<mxrtd_shm *>(p), 16, 1, 0, "/dev/max30102-0");
+	munmap(p, 4096);
+	int err = 1;
+	{
+		Segment own = Segment::Open(name, &err);
+		EXPECT_EQ(err, 0) << "root's: a daemon's";
+	}
+	ASSERT_EQ(fchown(fd, 65534, 65534), 0);
+	close(fd);
+	u32 uid = 0;
+	Segment s = Segment::Open(name, &err, -1, &uid);
+	EXPECT_EQ(err, -EPERM);
+	EXPECT_EQ(uid, 65534u);
+	EXPECT_EQ(s.shm(), nullptr);
+	Segment named = Segment::Open(name, &err, 65534);
+	EXPECT_EQ(err, 0) << "the daemon's user named";
+	EXPECT_NE(named.shm(), nullptr);
+}
+
 TEST(MxrtdShm, OpenRefusesWhatIsNotThisAbi) {
 	const std::string name = Name("abi");
 	int err = 1;
