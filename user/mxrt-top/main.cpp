@@ -49,7 +49,7 @@ namespace {
 volatile sig_atomic_t g_stop = 0;
 // The daemon's user (--owner): segments and queues of anyone else but root are not its (anyone can
 // make them in /dev/shm and /dev/mqueue). -1: this process's own user.
-long g_owner = -1;
+long long g_owner = -1; // long long: a uid past 2^31 stays positive on 32-bit user lands
 std::string OwnerWords() {
 	return g_owner < 0 ? "root or you" : "root or uid " + std::to_string(g_owner);
 }
@@ -159,14 +159,14 @@ bool OpenAll(const std::vector<std::string> &names, std::vector<Segment> *segs, 
 		refused->clear();
 	for (const std::string &n : names) {
 		int err = 0;
-		u32 uid = 0;
+		u32 uid = ~u32(0); // set only by the owner check (shm_open and mmap can say EPERM too)
 		Segment s = Segment::Open(n, &err, g_owner, &uid);
 		if (err != 0) {
 			const std::string line = "/dev/shm" + Printable(n) + ": " +
 						 (err == -ENOENT   ? "no such segment (is mxrtd running?)"
 						  : err == -EPROTO ? "not a segment of this ABI version"
 						  : err == -EAGAIN ? "still being set up"
-						  : err == -EPERM  ? "a file of uid " + std::to_string(uid) + ", not the daemon's user (" +
+						  : err == -EPERM && uid != ~u32(0) ? "a file of uid " + std::to_string(uid) + ", not the daemon's user (" +
 									OwnerWords() + "; --owner USER names another): not shown"
 								   : std::strerror(-err));
 			if (refused)
@@ -359,7 +359,12 @@ int Messages(const std::string &prefix, const std::vector<std::string> &devices,
 	}
 	// on Linux a queue descriptor is a file descriptor: whose queue it is, as for a segment
 	struct stat st;
-	if (fstat(q, &st) != 0 || (st.st_uid != 0 && st.st_uid != (g_owner < 0 ? geteuid() : uid_t(g_owner)))) {
+	if (fstat(q, &st) != 0) {
+		std::fprintf(stderr, "mxrt-top: message queue %s: %s\n", Printable(names[0]).c_str(), std::strerror(errno));
+		mq_close(q);
+		return 1;
+	}
+	if (st.st_uid != 0 && st.st_uid != (g_owner < 0 ? geteuid() : uid_t(g_owner))) {
 		std::fprintf(stderr, "mxrt-top: message queue %s: a queue of uid %u, not the daemon's user (%s; --owner USER names another)\n",
 			     Printable(names[0]).c_str(), unsigned(st.st_uid), OwnerWords().c_str());
 		mq_close(q);
@@ -478,9 +483,9 @@ int Main(int argc, char **argv) {
 	if (app.count("--owner") > 0) {
 		unsigned long long uid = 0;
 		if (mxrt::cli::Decimal(owner, 0, 0xfffffffeull, &uid)) {
-			g_owner = long(uid);
+			g_owner = (long long)uid;
 		} else if (const passwd *pw = owner.empty() ? nullptr : getpwnam(owner.c_str())) {
-			g_owner = long(pw->pw_uid);
+			g_owner = (long long)pw->pw_uid;
 		} else {
 			std::fprintf(stderr, "mxrt-top: --owner: no user '%s'\n", Printable(owner).c_str());
 			return 2;

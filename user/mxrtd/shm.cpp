@@ -206,7 +206,7 @@ int CheckHeader(const mxrtd_shm *shm, std::size_t size, u32 *ring_records, u32 *
 	return 0;
 }
 
-Segment Segment::Open(const std::string &name, int *err, long owner, u32 *found_uid) {
+Segment Segment::Open(const std::string &name, int *err, long long owner, u32 *found_uid) {
 	Segment s;
 	int fd = shm_open(name.c_str(), O_RDONLY | O_CLOEXEC, 0);
 	if (fd < 0) {

@@ -63,7 +63,7 @@ public:
 	// another owner than @owner (-1: this process's effective user) or root, its owner in
 	// *found_uid: anyone can make a file in /dev/shm, and a made-up one must not pass for a
 	// daemon's (its device, vitals and pid are whatever its maker wrote).
-	static Segment Open(const std::string &name, int *err, long owner = -1, u32 *found_uid = nullptr);
+	static Segment Open(const std::string &name, int *err, long long owner = -1, u32 *found_uid = nullptr);
 	// Whether a daemon holds the segment's lock now (a reader's liveness check).
 	bool OwnerAlive() const;
 	// Whether the file still holds every byte mapped: a read past a shrunken file's end is SIGBUS.

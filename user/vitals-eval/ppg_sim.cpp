@@ -120,6 +120,7 @@ uint64_t SimParams::Records() const { return uint64_t(seconds / (double(PeriodNs
 std::string SimParams::Name() const {
 	const SimParams d;
 	std::ostringstream s;
+	s.precision(15); // every value given with up to 15 digits apart (0.1 still prints as 0.1)
 	s << "sim-hr" << hr_bpm << "-spo" << spo2 << "-" << rate_hz << "hz";
 	auto add = [&](const char *key, double v, double def) {
 		if (v != def)

@@ -186,8 +186,13 @@ if [ "$(id -u)" = 0 ]; then
 	expect top-foreign-segment-json 1 "/dev/shm/$foreign: a file of uid 65534, not the daemon's user" \
 		--prefix "mxrtd-clitest-$$-foreign" --json
 	expect top-owner-shows-it 0 '"device":"/dev/max30102-0"' --prefix "mxrtd-clitest-$$-foreign" --json --owner 65534
-	expect top-owner-by-name 0 '"device":"/dev/max30102-0"' --prefix "mxrtd-clitest-$$-foreign" --json \
-		--owner "$(id -nu 65534)"
+	user65534=$(getent passwd 65534 | cut -d: -f1)
+	if [ -n "$user65534" ]; then
+		expect top-owner-by-name 0 '"device":"/dev/max30102-0"' --prefix "mxrtd-clitest-$$-foreign" --json \
+			--owner "$user65534"
+	else
+		echo "SKIP: $suite:top-owner-by-name (uid 65534 has no name here)"
+	fi
 	rm -f "/dev/shm/$foreign"
 else
 	for c in top-foreign-segment-not-shown top-foreign-segment-json top-owner-shows-it top-owner-by-name; do

@@ -273,11 +273,12 @@ expect sim 0 'sim-hr72-spo97-100hz-20s +97\.0 +72\.0 +9[6-8]\.[0-9] .* +7[1-3]\.
 # a --sim's name has every field that is not its default: two runs that differ only in the
 # seed, the noise or a step are told apart in the --csv rows (they had one name)
 names=$("$bin" --csv --sim hr=72,spo2=97,seconds=5 --sim hr=72,spo2=97,seconds=5,seed=2 \
-	--sim hr=72,spo2=97,seconds=5,noise=0.1,step=3:90:95 2>&1 | cut -d, -f1)
+	--sim hr=72,spo2=97,seconds=5,noise=0.1,step=3:90:95 --sim hr=72,spo2=97,seconds=5.00000001 2>&1 | cut -d, -f1)
 want='file
 sim-hr72-spo97-100hz-5s
 sim-hr72-spo97-100hz-5s-seed2
-sim-hr72-spo97-100hz-5s-noise0.1-step3:90:95'
+sim-hr72-spo97-100hz-5s-noise0.1-step3:90:95
+sim-hr72-spo97-100hz-5.00000001s'
 if [ "$names" = "$want" ]; then res PASS sim-names-differ
 else res FAIL sim-names-differ "names: $(tr '\n' ' ' <<<"$names")"; fi
 two_sims=(--sim hr=72,spo2=97,rate=100,seconds=20 --sim hr=120,spo2=88,rate=400,seconds=20)
