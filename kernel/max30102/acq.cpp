@@ -245,7 +245,10 @@ int mxrt_acq_mode_before_stop(mxrt_acq *acq, mxrt_u8 fifo_config, mxrt_u8 mode_c
 }
 
 mxrt_u8 mxrt_acq_shutdown_value(const mxrt_acq *acq, const mxrt_max30102_config *c) noexcept {
-	return u8(MAX30102_MODE_SHDN | ModeBits::Prep(acq->configured ? acq->mode : c->mode));
+	mxrt_max30102_config k = *c;
+	if (acq->configured)
+		k.mode = acq->mode; // the decoder's
+	return mxrt_max30102_shutdown_value(&k);
 }
 
 int mxrt_acq_applied(mxrt_acq *acq, const mxrt_max30102_config *c, int err) noexcept {

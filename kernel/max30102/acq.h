@@ -77,7 +77,8 @@ struct mxrt_reg_write {
  */
 mxrt_u32 mxrt_max30102_config_writes(const struct mxrt_max30102_config *c, int has_irq,
 				     struct mxrt_reg_write out[MXRT_MAX30102_CONFIG_WRITES]) MXRT_NOEXCEPT;
-/* MODE_CONFIG that stops sampling and keeps the configuration's mode bits. */
+/* MODE_CONFIG that stops sampling and keeps the configuration's mode bits (the driver's stop
+ * writes it for the mode its decoder runs: mxrt_acq_shutdown_value). */
 mxrt_u8 mxrt_max30102_shutdown_value(const struct mxrt_max30102_config *c) MXRT_NOEXCEPT;
 
 /* The die temperature in m°C (rounded down) from TEMP_INT and TEMP_FRAC. */
@@ -227,7 +228,7 @@ void mxrt_acq_stop_failed(struct mxrt_acq *acq, mxrt_u64 from_ts, mxrt_u64 to_ts
  * clear: every write before it returned success, or the sequence would have stopped there), the
  * chip samples as @c from then on, into a FIFO the writes emptied, while the driver holds it
  * stopped. The retry's configuration would clear what it took, uncounted; so the next stop reads
- * MODE_CONFIG first (mxrt_acq_config_unsure, mxrt_acq_mode_before_stop).
+ * MODE_CONFIG first (mxrt_acq_mode_look_needed, mxrt_acq_mode_before_stop).
  */
 void mxrt_acq_config_failed(struct mxrt_acq *acq, const struct mxrt_max30102_config *c,
 			    mxrt_u64 from_ts, mxrt_u64 to_ts) MXRT_NOEXCEPT;
@@ -254,12 +255,13 @@ int mxrt_acq_mode_look_needed(const struct mxrt_acq *acq) MXRT_NOEXCEPT;
  *     the sample clock restart for it as for a configuration applied then (mxrt_acq_applied,
  *     mxrt_acq_started: the drain reads out what it took, flagged RESTART, and counts what
  *     overflowed). Anything else: it did not start, and nothing was taken.
- *   - Of a sampling chip: anything but the decoder's mode (its configuration's), with or without
- *     SHDN, is a chip that was reset with its PWR_RDY unseen (a status read that cleared it and
- *     then failed, or polling, where no interrupt shows it): as for mxrt_acq_status_seen (STALE,
+ *   - Of a sampling chip: SHDN clear and anything but the decoder's mode (its configuration's)
+ *     is a chip that was reset with its PWR_RDY unseen (a status read that cleared it and then
+ *     failed, or polling, where no interrupt shows it): as for mxrt_acq_status_seen (STALE,
  *     counted, 1), so the drain does not take the reset chip's empty FIFO for a full one (32
- *     records of zeros) nor count its pointers against the old ones. SHDN set after a shutdown
- *     whose write failed (mxrt_acq_stop_failed): the chip stopped within that write.
+ *     records of zeros) nor count its pointers against the old ones. SHDN set is a shutdown of
+ *     ours that reached the chip (a reset clears SHDN; the shutdown may carry the glue's mode):
+ *     after a shutdown whose write failed (mxrt_acq_stop_failed), the chip stopped within it.
  * 0 otherwise.
  */
 int mxrt_acq_mode_before_stop(struct mxrt_acq *acq, mxrt_u8 fifo_config, mxrt_u8 mode_config) MXRT_NOEXCEPT;
@@ -282,7 +284,7 @@ void mxrt_acq_drained(struct mxrt_acq *acq) MXRT_NOEXCEPT;
  * reconfigured or shut down (so that a restart discards nothing): the decoder is configured, it
  * was not read out since the chip last stopped sampling (mxrt_acq_drained), and the chip is not
  * OFF, or OFF after a system suspend that could not read it out (mxrt_acq_suspended: the resume's
- * configuration reads it first). The caller writes mxrt_max30102_shutdown_value
+ * configuration reads it first). The caller writes mxrt_acq_shutdown_value
  * first (no new samples), then reads the FIFO as for an interrupt without a timestamp.
  */
 int mxrt_acq_drain_needed(const struct mxrt_acq *acq) MXRT_NOEXCEPT;
