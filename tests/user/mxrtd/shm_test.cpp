@@ -117,6 +117,30 @@ TEST(MxrtdShm, ALiveOwnerIsRefusedADeadOnesSegmentReplaced) {
 	c.Shutdown();
 }
 
+// A segment file made by hand, as anyone could make one in /dev/shm: a daemon's header (a ring of
+// 16, a made-up pid), read-write, unlinked when the test ends whatever is left under the name.
+struct HandMadeSegment {
+	explicit HandMadeSegment(const std::string &n) : name(n) {
+		fd = shm_open(name.c_str(), O_RDWR | O_CREAT | O_EXCL, 0644);
+		if (fd < 0 || ftruncate(fd, 4096 + 16 * 32) != 0)
+			return;
+		void *p = mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		if (p == MAP_FAILED)
+			return;
+		InitHeader(static_cast<mxrtd_shm *>(p), 16, 1 /* a made-up pid */, 0, "/dev/max30102-0");
+		munmap(p, 4096);
+		made = true;
+	}
+	~HandMadeSegment() {
+		if (fd >= 0)
+			close(fd);
+		shm_unlink(name.c_str());
+	}
+	std::string name;
+	int fd = -1;
+	bool made = false;
+};
+
 // /dev/shm is world-writable: another user's file of the segment's name, locked, with a pid in
 // it, is not a running daemon. It kept the daemon from starting (-EBUSY: exit 4, which
 // systemd does not restart), naming whatever pid the file said.
@@ -124,19 +148,10 @@ TEST(MxrtdShm, AnotherUsersFileIsNoDaemonsSegment) {
 	if (geteuid() != 0)
 		GTEST_SKIP() << "needs root, to give a file to another user";
 	const std::string name = Name("foreign");
-	struct Unlink {
-		std::string n;
-		~Unlink() { shm_unlink(n.c_str()); } // whatever is left under the name, if a check fails
-	} unlink_at_end{name};
-	const int fd = shm_open(name.c_str(), O_RDWR | O_CREAT | O_EXCL, 0644);
-	ASSERT_GE(fd, 0);
-	ASSERT_EQ(ftruncate(fd, 4096 + 16 * 32), 0);
-	void *p = mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	ASSERT_NE(p, MAP_FAILED);
-	InitHeader(static_cast<mxrtd_shm *>(p), 16, 1 /* a made-up pid */, 0, "/dev/max30102-0");
-	munmap(p, 4096);
-	ASSERT_EQ(fchown(fd, 65534, 65534), 0);
-	ASSERT_EQ(flock(fd, LOCK_EX), 0); // held, as by a running daemon (another open file: it conflicts)
+	HandMadeSegment file(name);
+	ASSERT_TRUE(file.made);
+	ASSERT_EQ(fchown(file.fd, 65534, 65534), 0);
+	ASSERT_EQ(flock(file.fd, LOCK_EX), 0); // held, as by a running daemon (another open file: it conflicts)
 	int err = 1;
 	Segment::Found found = Segment::Found::kNothing;
 	u32 pid = 0, uid = 0;
@@ -151,7 +166,6 @@ TEST(MxrtdShm, AnotherUsersFileIsNoDaemonsSegment) {
 	close(now);
 	EXPECT_EQ(st.st_uid, geteuid()); // the daemon's own, new segment
 	EXPECT_EQ(st.st_size, off_t(4096 + 64 * 32));
-	close(fd);
 	s.Shutdown();
 }
 
@@ -161,24 +175,14 @@ TEST(MxrtdShm, OpenRefusesAnotherUsersSegment) {
 	if (geteuid() != 0)
 		GTEST_SKIP() << "needs root, to give a file to another user";
 	const std::string name = Name("foreign-open");
-	struct Unlink {
-		std::string n;
-		~Unlink() { shm_unlink(n.c_str()); }
-	} unlink_at_end{name};
-	const int fd = shm_open(name.c_str(), O_RDWR | O_CREAT | O_EXCL, 0644);
-	ASSERT_GE(fd, 0);
-	ASSERT_EQ(ftruncate(fd, 4096 + 16 * 32), 0);
-	void *p = mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	ASSERT_NE(p, MAP_FAILED);
-	InitHeader(static_cast<mxrtd_shm *>(p), 16, 1, 0, "/dev/max30102-0");
-	munmap(p, 4096);
+	HandMadeSegment file(name);
+	ASSERT_TRUE(file.made);
 	int err = 1;
 	{
 		Segment own = Segment::Open(name, &err);
 		EXPECT_EQ(err, 0) << "root's: a daemon's";
 	}
-	ASSERT_EQ(fchown(fd, 65534, 65534), 0);
-	close(fd);
+	ASSERT_EQ(fchown(file.fd, 65534, 65534), 0);
 	u32 uid = 0;
 	Segment s = Segment::Open(name, &err, -1, &uid);
 	EXPECT_EQ(err, -EPERM);
