@@ -575,10 +575,21 @@ static bool mx_reset_in_status(struct mx_dev *md, u8 status1)
 	return true;
 }
 
-/* MODE_CONFIG showed a reset (mxrt_acq_mode_before_stop, mxrt_acq_mode_seen): said once in a while. */
-static void mx_reset_in_mode(struct mx_dev *md, unsigned int mode)
+/*
+ * MODE_CONFIG or FIFO_CONFIG showed a reset (mxrt_acq_mode_before_stop, mxrt_acq_mode_seen): said
+ * once in a while, with the register that showed it. @fifo_config: as read, or -1 (not read).
+ * FIFO_CONFIG without ROLLOVER_EN is the power-on value; MODE_CONFIG may then be a shutdown of
+ * ours written after the reset, which alone would not say why.
+ */
+static void mx_reset_in_mode(struct mx_dev *md, int fifo_config, unsigned int mode)
 {
-	dev_warn_ratelimited(md->dev, "chip was reset (MODE_CONFIG 0x%02x): configuring it again\n", mode);
+	if (fifo_config >= 0 && !(fifo_config & MAX30102_FIFO_ROLLOVER_EN))
+		dev_warn_ratelimited(md->dev,
+				     "chip was reset (FIFO_CONFIG 0x%02x, MODE_CONFIG 0x%02x): configuring it again\n",
+				     fifo_config, mode);
+	else
+		dev_warn_ratelimited(md->dev, "chip was reset (MODE_CONFIG 0x%02x): configuring it again\n",
+				     mode);
 }
 
 /*
@@ -729,7 +740,7 @@ static int mx_stop_locked(struct mx_dev *md)
 			return err;
 		}
 		if (mxrt_acq_mode_before_stop(&md->acq, regs[0], regs[1]))
-			mx_reset_in_mode(md, regs[1]);
+			mx_reset_in_mode(md, regs[0], regs[1]);
 	}
 	stop_ts = ktime_get_ns();
 	err = mx_io(md, regmap_write(md->map, MAX30102_REG_MODE_CONFIG,
@@ -868,7 +879,7 @@ static int mx_check_chip_locked(struct mx_dev *md)
 	mx_guard(md);
 	err = mx_io(md, regmap_read(md->map, MAX30102_REG_MODE_CONFIG, &mode));
 	if (!err && mxrt_acq_mode_seen(&md->acq, &md->cfg, mode)) {
-		mx_reset_in_mode(md, mode);
+		mx_reset_in_mode(md, -1, mode);
 		err = mx_reset_found_locked(md);
 	}
 	mx_unguard(md);
