@@ -23,6 +23,7 @@
 #include <cstring>
 #include <ctime>
 #include <dirent.h>
+#include <iterator>
 #include <fcntl.h>
 #include <mqueue.h>
 #include <pwd.h>
@@ -247,29 +248,51 @@ int View(const std::string &prefix, const std::vector<std::string> &devices, boo
 	return all_shown ? 0 : 1;
 }
 
+// Whether /dev/shm<name> is a file of root or the daemon's user (--owner), as Segment::Open and
+// the queue check ask; a name that cannot be looked at is left to them to say why.
+bool OwnersFile(const std::string &name) {
+	struct stat st;
+	if (stat(("/dev/shm" + name).c_str(), &st) != 0)
+		return true;
+	return st.st_uid == 0 || st.st_uid == (g_owner < 0 ? geteuid() : uid_t(g_owner));
+}
+
 // --records and --messages read one device: the one named, or the only one running. Of several
 // running, the first in name order was taken without a word (max30102-10 before max30102-2).
-// 0, or the exit status after saying why.
-int OneName(const std::vector<std::string> &names, const std::vector<std::string> &devices, const char *mode) {
-	if (names.empty()) {
+// Another user's segments are not running daemons (anyone can make files in /dev/shm): they
+// neither count among several nor are taken for the only one while a daemon's is there.
+// 0 (*names then starts with the one to read), or the exit status after saying why.
+int OneName(std::vector<std::string> *names, const std::vector<std::string> &devices, const char *mode) {
+	if (names->empty()) {
 		std::fprintf(stderr, "mxrt-top: no mxrtd segment in /dev/shm (is mxrtd running?)\n");
 		return 1;
 	}
-	if (devices.empty() && names.size() > 1) {
+	if (!devices.empty() || names->size() == 1)
+		return 0;
+	std::vector<std::string> own;
+	std::copy_if(names->begin(), names->end(), std::back_inserter(own), OwnersFile);
+	if (own.empty()) {
+		std::fprintf(stderr, "mxrt-top: no mxrtd segment of the daemon's user (%s; --owner USER names another) "
+				     "in /dev/shm: %zu of others\n",
+			     OwnerWords().c_str(), names->size());
+		return 1;
+	}
+	if (own.size() > 1) {
 		std::string list;
-		for (const std::string &n : names)
+		for (const std::string &n : own)
 			list += " /dev/shm" + Printable(n);
 		std::fprintf(stderr, "mxrt-top: %s reads one device, and %zu are running (%s ): name one DEVICE\n", mode,
-			     names.size(), list.c_str());
+			     own.size(), list.c_str());
 		return 2;
 	}
+	*names = own;
 	return 0;
 }
 
 int Consume(const std::string &prefix, const std::vector<std::string> &devices, std::uint64_t want, int stall_ms) {
-	const std::vector<std::string> names = Names(prefix, devices);
+	std::vector<std::string> names = Names(prefix, devices);
 	std::vector<Segment> segs;
-	if (const int rc = OneName(names, devices, "--records"))
+	if (const int rc = OneName(&names, devices, "--records"))
 		return rc;
 	if (!OpenAll({names[0]}, &segs))
 		return 1;
@@ -349,8 +372,8 @@ int Consume(const std::string &prefix, const std::vector<std::string> &devices, 
 }
 
 int Messages(const std::string &prefix, const std::vector<std::string> &devices, int want, int timeout_ms) {
-	const std::vector<std::string> names = Names(prefix, devices);
-	if (const int rc = OneName(names, devices, "--messages"))
+	std::vector<std::string> names = Names(prefix, devices);
+	if (const int rc = OneName(&names, devices, "--messages"))
 		return rc;
 	mqd_t q = mq_open(names[0].c_str(), O_RDONLY | O_CLOEXEC);
 	if (q == mqd_t(-1)) {

@@ -194,8 +194,22 @@ if [ "$(id -u)" = 0 ]; then
 		echo "SKIP: $suite:top-owner-by-name (uid 65534 has no name here)"
 	fi
 	rm -f "/dev/shm/$foreign"
+	# --records and --messages without a DEVICE: another user's segment beside the daemon's is no
+	# second daemon (it was counted: "2 are running"), and alone it is not taken for one
+	(mkseg "mxrtd-clitest-$$-mixed-max30102-0")
+	(mkseg "mxrtd-clitest-$$-mixed-max30102-1")
+	chown 65534 "/dev/shm/mxrtd-clitest-$$-mixed-max30102-1"
+	expect top-records-foreign-not-counted 1 "the daemon is no longer running \(stale segment" \
+		--prefix "mxrtd-clitest-$$-mixed" --records 5
+	rm -f "/dev/shm/mxrtd-clitest-$$-mixed-max30102-0"
+	(mkseg "mxrtd-clitest-$$-mixed-max30102-2")
+	chown 65534 "/dev/shm/mxrtd-clitest-$$-mixed-max30102-2"
+	expect top-records-only-foreign 1 "^mxrt-top: no mxrtd segment of the daemon's user \(root or you; --owner USER names another\) in /dev/shm: 2 of others$" \
+		--prefix "mxrtd-clitest-$$-mixed" --records 5
+	rm -f "/dev/shm/mxrtd-clitest-$$-mixed-max30102-1" "/dev/shm/mxrtd-clitest-$$-mixed-max30102-2"
 else
-	for c in top-foreign-segment-not-shown top-foreign-segment-json top-owner-shows-it top-owner-by-name; do
+	for c in top-foreign-segment-not-shown top-foreign-segment-json top-owner-shows-it top-owner-by-name \
+		top-records-foreign-not-counted top-records-only-foreign; do
 		echo "SKIP: $suite:$c (needs root, to give a segment to another user)"
 	done
 fi
