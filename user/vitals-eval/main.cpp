@@ -208,7 +208,7 @@ int PrintFit(const std::vector<Scored> &all, const mxrt_vitals_config &cal) {
 				std::snprintf(b, sizeof(b), "%*s %6s", width, "-", "-");
 			return std::string(b);
 		};
-		std::printf("%-22s %6.3f %8.1f %9.2f %+6.2f %s %s\n", used[i]->rec.name.c_str(), r[i], y[i], f, f - y[i],
+		std::printf("%-22s %6.3f %8.1f %9.2f %+6.2f %s %s\n", mxrt::cli::Printable(used[i]->rec.name).c_str(), r[i], y[i], f, f - y[i],
 			    cell(o, 8).c_str(), cell(oa, 9).c_str());
 	}
 	const Stats fs = Score(fit, ref, 2), ls = Score(loo, ref, 2), las = Score(loo_a, ref, 2);
