@@ -320,22 +320,29 @@ int Main(int argc, char **argv) {
 		std::fprintf(stderr, "mxrt-max30102-read: %s: %s\n", argv[optind], std::strerror(errno));
 		return 1;
 	}
-	// -o is created (an existing file emptied) only now, when nothing before the first read can
-	// fail any more: a refused -c or -p or a missing device leaves it as it was
+	// -o is opened only now, when a refused -c or -p or a missing device cannot leave it changed,
+	// and an existing file is emptied only when the first records arrive: a DEVICE that opens but
+	// gives none (a directory, /dev/null, a file of no whole records) emptied it. One it made is
+	// removed again if no record came.
 	FILE *out = nullptr;
+	bool out_made = false, out_started = false;
 	if (save) {
 		struct stat in_st, out_st;
-		if (fstat(fd, &in_st) == 0 && stat(save, &out_st) == 0 && in_st.st_dev == out_st.st_dev &&
-		    in_st.st_ino == out_st.st_ino) {
+		const bool existed = stat(save, &out_st) == 0;
+		if (fstat(fd, &in_st) == 0 && existed && in_st.st_dev == out_st.st_dev && in_st.st_ino == out_st.st_ino) {
 			close(fd);
 			Usage((std::string("-o ") + save + " is " + argv[optind] +
 			       " itself: saving would empty the stream before it is read").c_str());
 		}
-		if (!(out = std::fopen(save, "wb"))) {
+		const int ofd = open(save, O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
+		if (ofd < 0 || !(out = fdopen(ofd, "wb"))) {
 			std::fprintf(stderr, "mxrt-max30102-read: -o %s: %s\n", save, std::strerror(errno));
+			if (ofd >= 0)
+				close(ofd);
 			close(fd);
 			return 1;
 		}
+		out_made = !existed;
 	}
 	if (threads > 1) {
 		const int rc = ReadShared(fd, want, batch, int(threads), verbose);
@@ -362,8 +369,17 @@ int Main(int argc, char **argv) {
 			break;
 		}
 		const unsigned long long returned = NowNs();
-		if (out) {
+		if (out && n > 0) {
 			const size_t keep = size_t(std::min(n, want - j.got));
+			struct stat ost;
+			// a regular file's old content goes now (a FIFO or a terminal has none to lose)
+			if (!out_started && fstat(fileno(out), &ost) == 0 && S_ISREG(ost.st_mode) &&
+			    ftruncate(fileno(out), 0) != 0) {
+				std::fprintf(stderr, "mxrt-max30102-read: -o %s: %s\n", save, std::strerror(errno));
+				rc = 1;
+				break;
+			}
+			out_started = true;
 			if (std::fwrite(buf.data(), sizeof(buf[0]), keep, out) != keep || std::fflush(out)) {
 				std::fprintf(stderr, "mxrt-max30102-read: -o %s: %s\n", save, std::strerror(errno));
 				rc = 1;
@@ -392,6 +408,8 @@ int Main(int argc, char **argv) {
 		std::fprintf(stderr, "mxrt-max30102-read: -o %s: %s\n", save, std::strerror(errno));
 		rc = 1;
 	}
+	if (out && out_made && !out_started)
+		unlink(save); // no record came: nothing of this run is left behind
 	close(fd);
 	return rc || j.violations ? 1 : 0;
 }

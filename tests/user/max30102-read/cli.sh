@@ -111,6 +111,17 @@ check save-to-input-kept-bytes cmp "$t/keep" "$t/good"
 ln "$t/keep" "$t/keep-link"
 expect save-to-input-link 2 'itself' -o "$t/keep-link" -n 1 "$t/keep"
 check save-to-input-link-kept-bytes cmp "$t/keep" "$t/good"
+# ... nor by a DEVICE that opens but gives no record (a directory, /dev/null, a file of no whole
+# record): each emptied it; a FILE the run made is not left behind empty
+expect save-directory-keeps-file 1 'Is a directory' -o "$t/keep" -n 1 "$t"
+check save-directory-kept-bytes cmp "$t/keep" "$t/good"
+expect save-eof-keeps-file 1 'end of file' -o "$t/keep" -n 1 /dev/null
+check save-eof-kept-bytes cmp "$t/keep" "$t/good"
+printf 'hello\n' >"$t/notrecords"
+expect save-torn-keeps-file 1 'not whole records' -o "$t/keep" -n 1 "$t/notrecords"
+check save-torn-kept-bytes cmp "$t/keep" "$t/good"
+expect save-eof-makes-nothing 1 'end of file' -o "$t/new" -n 1 /dev/null
+check save-eof-made-nothing [ ! -e "$t/new" ]
 expect save-with-threads 2 '-t cannot be combined with -s, -l, -E or -o' -t 2 -o "$t/x" /dev/null
 full-stdout stdout-full -n 5 "$t/good"
 full-stdout help-stdout-full -h
