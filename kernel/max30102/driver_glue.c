@@ -93,8 +93,9 @@
  * an empty FIFO: mxrt_acq_status_seen, mxrt_acq_mode_seen) is made STALE by the core and configured
  * again at once (mx_reset_found_locked); what its FIFO held is gone with the power.
  *
- * Unbind, in this order (devm): no more opens (misc), the files' runtime-PM references given back
- * and the chip shut down (mx_unbind_readers), runtime PM off, hwmon, the thread, the IRQ, the
+ * Unbind, in this order (devm): no more opens (misc), hwmon (its reads over), the files' runtime-PM
+ * references given back and the chip shut down (mx_unbind_readers), runtime PM off, the chip shut
+ * down if the PM core could not (mx_shutdown_unbound: power/control=on), the thread, the IRQ, the
  * watchdogs (after everything that may run an I2C sequence, so a stuck one is still recovered;
  * mxrt_wd_remove waits for a recovery that is running), then the ring and its readers
  * (mx_teardown_shared).
@@ -2381,7 +2382,25 @@ static void mx_unbind_readers(void *data)
 	wake_up_interruptible_all(&sh->wq);
 	while (refs--)
 		pm_runtime_put_noidle(md->dev);
-	pm_runtime_suspend(md->dev); /* fails harmlessly if someone forced power/control=on */
+	/* refused while power/control=on holds a reference: mx_shutdown_unbound shuts it down then */
+	pm_runtime_suspend(md->dev);
+}
+
+static int mx_runtime_suspend(struct device *dev);
+
+/*
+ * After runtime PM is disabled at unbind (it waits for a callback under way): a chip the PM core
+ * could not suspend (power/control=on, or a reference still held) is shut down here, so that an
+ * unbound chip never samples on with its LEDs lit. Its status says suspended, as it now is.
+ */
+static void mx_shutdown_unbound(void *data)
+{
+	struct mx_dev *md = data;
+
+	if (pm_runtime_status_suspended(md->dev))
+		return;
+	mx_runtime_suspend(md->dev);
+	pm_runtime_set_suspended(md->dev);
 }
 
 /* Last: the ring and its readers (a file may still hold sh: it sees no ring). */
@@ -2615,10 +2634,10 @@ static int mx_probe(struct i2c_client *client)
 	if (err)
 		return err;
 
-	md->hwmon = devm_hwmon_device_register_with_info(dev, "max30102", md, &mx_hwmon_chip, NULL);
-	if (IS_ERR(md->hwmon))
-		return dev_err_probe(dev, PTR_ERR(md->hwmon), "hwmon\n");
-
+	/* runs after runtime PM is disabled (devm: reverse order) */
+	err = devm_add_action_or_reset(dev, mx_shutdown_unbound, md);
+	if (err)
+		return err;
 	pm_runtime_set_suspended(dev);
 	pm_runtime_set_autosuspend_delay(dev, autosuspend_ms);
 	pm_runtime_use_autosuspend(dev);
@@ -2628,6 +2647,13 @@ static int mx_probe(struct i2c_client *client)
 	err = devm_add_action_or_reset(dev, mx_unbind_readers, md); /* runs before runtime PM goes */
 	if (err)
 		return err;
+	/*
+	 * After mx_unbind_readers: gone (its reads over) before the unbind's shutdown. A temperature
+	 * read holds a runtime-PM reference: one under way then kept the chip sampling, unbound.
+	 */
+	md->hwmon = devm_hwmon_device_register_with_info(dev, "max30102", md, &mx_hwmon_chip, NULL);
+	if (IS_ERR(md->hwmon))
+		return dev_err_probe(dev, PTR_ERR(md->hwmon), "hwmon\n");
 
 	md->id = ida_alloc(&mx_ida, GFP_KERNEL);
 	if (md->id < 0)

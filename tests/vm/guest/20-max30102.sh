@@ -808,6 +808,26 @@ check unbind-wakes-blocked-reader woken_and_gone
 echo "$CLIENT" >/sys/bus/i2c/drivers/mxrt_max30102/bind
 out=$(read_dev -n 100)
 check rebind-works [ $? -eq 0 ]
+# an unbind the PM core cannot suspend for (power/control=on holds a reference; so did a hwmon read
+# under way) shuts the chip down all the same: it was left sampling, LEDs lit, with no driver
+unbind_shuts_down_forced_on() {
+	wait_suspended || return 1
+	echo on >$SYS/power/control
+	sleep 0.3
+	before="sampling=$(sim_counter sampling) MODE_CONFIG=$(sim_reg 09) $(cat $SYS/power/runtime_status)"
+	echo "$CLIENT" >/sys/bus/i2c/drivers/mxrt_max30102/unbind
+	sleep 0.5
+	s0=$(sim_counter samples)
+	sleep 0.5
+	after="sampling=$(sim_counter sampling) MODE_CONFIG=$(sim_reg 09), samples +$(($(sim_counter samples) - s0)) in 0.5 s"
+	echo auto >$SYS/power/control
+	echo "$CLIENT" >/sys/bus/i2c/drivers/mxrt_max30102/bind
+	echo "power/control=on: before the unbind $before; after it $after"
+	case $before in sampling=1*active) ;; *) return 1 ;; esac
+	case $after in "sampling=0 MODE_CONFIG=8"*"samples +0 in"*) ;; *) return 1 ;; esac
+	wait_device $DEV && out=$(read_dev -n 100) && continuous "$out" 100
+}
+check unbind-shuts-down-forced-on unbind_shuts_down_forced_on
 # a file still open from a previous binding does not keep the new binding awake once the new
 # binding's own reader is gone, and closing it later does not touch the new binding's power state
 stale_file_lets_device_sleep() {
