@@ -165,20 +165,34 @@ static std::string Describe(const chip::Config &c) {
 	       std::to_string(c.pulse_width_us) + " us";
 }
 
+// @d's configuration with @s merged in, if the chip allows it: 0 or -errno with *err.
+static int Merged(Device &d, const DeviceSettings &s, chip::Config *want, std::string *err) {
+	mxrtd_shm_config cur{};
+	const int r = d.ReadConfig(&cur);
+	if (r != 0) {
+		*err = d.path() + ": cannot read the driver's configuration: " + std::strerror(-r);
+		return r;
+	}
+	*want = Merge(FromShm(cur), s);
+	if (!chip::Validate(*want).Ok()) {
+		*err = d.path() + ": " + Describe(*want) + " is not a configuration the MAX30102 allows (rate/pulse width/mode table, docs/max30102.md)";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int Device::Check(const DeviceSettings &s, std::string *err) {
+	chip::Config want;
+	return s.AnySet() ? Merged(*this, s, &want, err) : 0;
+}
+
 int Device::Apply(const DeviceSettings &s, std::string *err) {
 	if (!s.AnySet())
 		return 0;
-	mxrtd_shm_config cur{};
-	int r = ReadConfig(&cur);
-	if (r != 0) {
-		*err = path_ + ": cannot read the driver's configuration: " + std::strerror(-r);
+	chip::Config want;
+	int r = Merged(*this, s, &want, err);
+	if (r != 0)
 		return r;
-	}
-	const chip::Config want = Merge(FromShm(cur), s);
-	if (!chip::Validate(want).Ok()) {
-		*err = path_ + ": " + Describe(want) + " is not a configuration the MAX30102 allows (rate/pulse width/mode table, docs/max30102.md)";
-		return -EINVAL;
-	}
 #ifdef MXRT_MAX30102_IOC_SET_CONFIG
 	if (have_config_ioctl_) {
 		mxrt_max30102_ioc_config c{};

@@ -44,6 +44,9 @@ public:
 
 	// Applies the settings (unset fields keep the driver's): 0 or -errno, *err says which value.
 	int Apply(const DeviceSettings &s, std::string *err);
+	// Whether Apply would take them, the driver's configuration read now (nothing written): 0 or
+	// -errno with *err, as Apply says it.
+	int Check(const DeviceSettings &s, std::string *err);
 	// The configuration as the driver has it now, into the device fields of *out.
 	int ReadConfig(mxrtd_shm_config *out);
 	// ... as settings with every field set (what Apply takes to put it back).

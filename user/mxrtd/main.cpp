@@ -371,17 +371,48 @@ void Daemon::Reload() {
 			keys += (keys.empty() ? "" : ", ") + k;
 		LOG_W("reload: %s changed: that takes a restart; kept as it is", keys.c_str());
 	}
-	for (auto &p : pipes_) {
-		for (const DeviceSettings &d : c.devices) {
-			if (d.path != p->settings.path || d == p->settings)
-				continue;
-			if (p->dev.Apply(d, &err) != 0) {
-				LOG_E("reload: %s: keeping the device's configuration", err.c_str());
-				continue;
-			}
-			p->settings = d;
-			changed += " " + p->dev.name();
+	// All or nothing, as at start: every device's new settings checked against what its driver
+	// has before any is written. One refused (a rate the pulse width it keeps does not allow, a
+	// configuration that cannot be read) left the others, the scheduling and the log level
+	// changed under "reloaded the configuration".
+	struct Change {
+		Pipeline *p;
+		const DeviceSettings *to;
+		DeviceSettings before;
+	};
+	std::vector<Change> todo;
+	for (auto &p : pipes_)
+		for (const DeviceSettings &d : c.devices)
+			if (d.path == p->settings.path && !(d == p->settings))
+				todo.push_back({p.get(), &d, {}});
+	for (Change &ch : todo) {
+		int r = ch.p->dev.Check(*ch.to, &err);
+		if (r == 0 && (r = ch.p->dev.ReadSettings(&ch.before)) != 0)
+			err = ch.p->dev.path() + ": cannot read the driver's configuration: " + std::strerror(-r);
+		if (r != 0) {
+			LOG_E("reload: %s: keeping the running configuration", err.c_str());
+			Notify("READY=1");
+			return;
 		}
+	}
+	for (std::size_t i = 0; i < todo.size(); i++) {
+		if (todo[i].p->dev.Apply(*todo[i].to, &err) == 0)
+			continue;
+		// a write failed (I/O, or the driver changed meanwhile): the devices written so far, this
+		// one too (sysfs writes one value at a time), go back to what they had
+		LOG_E("reload: %s: keeping the running configuration", err.c_str());
+		for (std::size_t k = i + 1; k-- > 0;) {
+			std::string back_err;
+			if (todo[k].p->dev.Apply(todo[k].before, &back_err) != 0)
+				LOG_E("reload: %s: its configuration could not be put back: %s", todo[k].p->dev.path().c_str(),
+				      back_err.c_str());
+		}
+		Notify("READY=1");
+		return;
+	}
+	for (Change &ch : todo) {
+		ch.p->settings = *ch.to;
+		changed += " " + ch.p->dev.name();
 	}
 	// Each thread's scheduling against what it will run under: a reload it has not tried yet, or
 	// what runs now (a reload it refused left the one before: the same file again tries again,

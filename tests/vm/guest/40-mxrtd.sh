@@ -277,6 +277,20 @@ if start /tmp/hup.log mxrtd -c /tmp/mxrtd.toml; then
 	kill -HUP $DPID
 	sleep 1
 	check sighup-bad-file-refused 'grep -q "reload: /tmp/mxrtd.toml:3:15: sample_rate must be one of .*: keeping the running configuration" /tmp/hup.log && [ "$(cat $SYS/sample_rate)" = 200 ] && kill -0 $DPID'
+	# a file the daemon takes but the driver would not (a rate the pulse width it keeps does not
+	# allow) is refused whole: the new scheduling was applied and "reloaded the configuration" said
+	sed -i -e 's/sample_rate = 123/sample_rate = 1000/' -e '/^pulse_width = 411$/d' -e 's/^policy = "fifo"$/policy = "other"/' \
+		/tmp/mxrtd.toml
+	n0=$(lines /tmp/hup.log "reloaded the configuration")
+	kill -HUP $DPID
+	i=0
+	while [ "$(lines /tmp/hup.log "is not a configuration the MAX30102 allows")" = 0 ] && [ $i -lt 50 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	sleep 0.5
+	tail -3 /tmp/hup.log
+	check sighup-driver-refused-changes-nothing 'grep -q "reload: $DEV: spo2 1000 Hz 411 us is not a configuration the MAX30102 allows .*: keeping the running configuration" /tmp/hup.log && [ "$(lines /tmp/hup.log "reloaded the configuration")" = "$n0" ] && [ "$(json policy)" = SCHED_FIFO ] && [ "$(cat $SYS/sample_rate)" = 200 ] && kill -0 $DPID'
 	stop TERM
 	check sighup-then-clean '[ "$RC" = 0 ] && nothing_left'
 else
