@@ -1674,6 +1674,17 @@ static void mx_temp_unlock(struct mx_dev *md, u64 deadline)
 }
 
 /*
+ * @deadline pushed out by the time since @t0 that the caller spent on its own (a resume, the
+ * conversion's sleeps): an ioctl's lock timeout bounds its waits for the lock, not the driver's
+ * work. It used to count them, so GET_TEMP with a timeout under about 40 ms found the deadline
+ * past after the conversion and failed with -ETIMEDOUT when the lock was busy for a moment.
+ */
+static u64 mx_deadline_past(u64 deadline, u64 t0)
+{
+	return deadline == MX_NO_DEADLINE ? deadline : deadline + (ktime_get_ns() - t0);
+}
+
+/*
  * The die temperature in m°C. Each step takes md->lock by @deadline (MX_NO_DEADLINE: waits):
  * -ETIMEDOUT or -ERESTARTNOHAND from an ioctl caller's wait, a bus error, or -ETIMEDOUT if
  * the chip never finishes the conversion. A conversion that was started stays harmless (TEMP_EN
@@ -1682,11 +1693,13 @@ static void mx_temp_unlock(struct mx_dev *md, u64 deadline)
 static int mx_read_temp(struct mx_dev *md, long *millic, u64 deadline)
 {
 	unsigned int busy = MAX30102_TEMP_EN, ti, tf;
+	u64 t0 = ktime_get_ns();
 	int err, tries;
 
 	err = pm_runtime_resume_and_get(md->dev);
 	if (err)
 		return err;
+	deadline = mx_deadline_past(deadline, t0);
 	err = mx_temp_lock(md, deadline);
 	if (!err) {
 		err = mx_io(md, regmap_write(md->map, MAX30102_REG_TEMP_CONFIG, MAX30102_TEMP_EN));
@@ -1694,7 +1707,9 @@ static int mx_read_temp(struct mx_dev *md, long *millic, u64 deadline)
 	}
 	/* The conversion takes 29 ms; the lock is not held meanwhile, acquisition goes on. */
 	for (tries = 0; !err && busy && tries < 10; tries++) {
+		t0 = ktime_get_ns();
 		msleep(tries ? 5 : 30);
+		deadline = mx_deadline_past(deadline, t0);
 		err = mx_temp_lock(md, deadline);
 		if (err)
 			break;

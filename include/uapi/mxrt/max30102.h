@@ -127,7 +127,9 @@ struct mxrt_max30102_record {
  * with priority inheritance while it waits, and then fails with ETIMEDOUT having changed nothing.
  * FLUSH and GET_STATS also wait for the file's reader lock (a read() on the same file holds it
  * while it copies to user space); that wait and the device lock's together end by the same
- * timeout. The timeout, not O_NONBLOCK, says how long a command may wait: 0 never waits.
+ * timeout. GET_TEMP takes the lock for each step of a conversion; its waits together end by the
+ * timeout, which the conversion's own time (about 30 ms, the lock not held) does not count
+ * against. The timeout, not O_NONBLOCK, says how long a command may wait: 0 never waits.
  * A signal whose handler runs ends the wait with EINTR (not restarted, even with SA_RESTART:
  * the timeout would start again); a stop and continue, ptrace or the freezer restart the call;
  * io_uring's task work does not end the wait (it runs when the call returns). After the
