@@ -49,6 +49,21 @@ inline std::size_t Utf8Length(const std::string &s, std::size_t i) {
 	return n;
 }
 
+// Whether @s is well-formed UTF-8 throughout (what TOML and JSON text must be).
+inline bool WellFormedUtf8(const std::string &s) {
+	for (std::size_t i = 0; i < s.size();) {
+		if (static_cast<unsigned char>(s[i]) < 0x80) {
+			i++;
+			continue;
+		}
+		const std::size_t n = Utf8Length(s, i);
+		if (n == 0)
+			return false;
+		i += n;
+	}
+	return true;
+}
+
 inline std::string JsonString(const std::string &s) {
 	std::string r = "\"";
 	for (std::size_t i = 0; i < s.size(); i++) {

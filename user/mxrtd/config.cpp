@@ -4,6 +4,7 @@
 #include "config.hpp"
 #include "shm.hpp"
 #include "../lib/cli_number.hpp"
+#include "../lib/text.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -503,6 +504,20 @@ bool Validate(const Config &c, std::string *err) {
 		*err = "no device: name one (mxrtd /dev/max30102-0, or [[device]] path = ... in the config file)";
 		return false;
 	}
+	// Text a flag gave (a TOML file is UTF-8 already): --check-config prints the configuration as
+	// TOML, which has no escape for other bytes, and printed a file it then refused to read
+	auto not_utf8 = [&](const std::string &what, const std::string &v) {
+		if (mxrt::cli::WellFormedUtf8(v))
+			return false;
+		*err = what + " '" + mxrt::cli::Printable(v) + "' is not UTF-8 text (a configuration file cannot hold it)";
+		return true;
+	};
+	for (const DeviceSettings &d : c.devices)
+		if (not_utf8("device path", d.path))
+			return false;
+	if (not_utf8("shm_prefix", c.shm_prefix) || not_utf8("fifo_dir", c.fifo_dir) ||
+	    not_utf8("cpuset_partition", c.cpuset_partition))
+		return false;
 	std::set<std::string> seen;
 	std::map<std::string, std::string> names; // base name -> the device path that has it
 	for (const DeviceSettings &d : c.devices) {

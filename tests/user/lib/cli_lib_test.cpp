@@ -76,6 +76,16 @@ TEST(CliLib, JsonStringIsUtf8WhateverTheBytes) {
 	EXPECT_EQ(JsonString("\xf4\x90\x80\x80"), "\"\\ufffd\\ufffd\\ufffd\\ufffd\"");	      // above U+10FFFF
 }
 
+TEST(CliLib, WellFormedUtf8TakesUtf8Only) {
+	EXPECT_TRUE(WellFormedUtf8(""));
+	EXPECT_TRUE(WellFormedUtf8("/dev/max30102-0 p\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"));
+	EXPECT_FALSE(WellFormedUtf8("/dev/max\xff" "30102-0")); // never valid
+	EXPECT_FALSE(WellFormedUtf8("ab\xe2\x82"));		  // cut inside a character
+	EXPECT_FALSE(WellFormedUtf8("\xc0\xaf"));		  // overlong
+	EXPECT_FALSE(WellFormedUtf8("\xed\xa0\x80"));		  // a surrogate
+	EXPECT_FALSE(WellFormedUtf8("\xf4\x90\x80\x80"));	  // above U+10FFFF
+}
+
 // For a terminal: names from elsewhere (a task's comm, a file in /dev/shm) must not reach it as
 // escape sequences (a title change, a cleared screen, worse on some terminals).
 TEST(CliLib, PrintableLeavesNoControlCharacter) {

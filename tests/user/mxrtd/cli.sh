@@ -24,6 +24,9 @@ expect bad-policy 2 "--policy must be one of deadline, fifo, other, not 'rr'" --
 expect bad-rate 2 '--rate 123 is not a value the MAX30102 has' --rate 123 /dev/max30102-0
 expect bad-pair 2 '1000 Hz with 411 us pulses is not allowed in spo2 mode' --rate 1000 --pulse-width 411 /dev/max30102-0
 expect bad-deadline 2 'runtime <= deadline <= period' --runtime-us 3000 /dev/max30102-0
+# --check-config prints TOML, which holds UTF-8 only: a path of other bytes was printed, and the
+# printed file then refused ("invalid utf-8 sequence")
+expect device-path-not-utf8 2 "device path '/dev/max\?30102-0' is not UTF-8 text" $'/dev/max\xff30102-0' --check-config
 expect relative-device 2 'device path must be absolute \(/dev/max30102-N\), not .max30102-0.' max30102-0
 expect missing-config 2 'nope.toml: No such file or directory' -c "$t/nope.toml"
 printf '[[device]]\npath = "/dev/max30102-0"\n\n[acquisition]\nperiod_us = "2ms"\n' >"$t/bad.toml"
