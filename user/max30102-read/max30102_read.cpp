@@ -22,8 +22,9 @@
 //   -E  after the first record, one read() into a buffer the process cannot write: it must fail
 //       with EFAULT and consume nothing (the stream then continues with nothing lost uncounted)
 //   -o  save the records read to FILE as read() returned them (struct mxrt_max30102_record, the
-//       stream mxrt-vitals-eval reads), flushed after every read(); not with -t. FILE is created
-//       (emptied) only once the device is open and -p/-c took effect; not DEVICE itself (exit 2)
+//       stream mxrt-vitals-eval reads), flushed after every read(); not with -t. FILE is opened
+//       only once the device is open and -p/-c took effect, emptied only when the first records
+//       arrive (one the run made is removed if none came); not DEVICE itself (exit 2)
 // Prints one summary line: records=.. first_seq=.. last_seq=.. lost=.. reader_overruns=..
 // fifo_overflows=.. violations=.. rate_hz=..  Exit: 0 ok, 1 a violation or read error, 2 usage,
 // 3 the scheduling request (-p, -c) was refused.
@@ -334,7 +335,12 @@ int Main(int argc, char **argv) {
 			Usage((std::string("-o ") + save + " is " + argv[optind] +
 			       " itself: saving would empty the stream before it is read").c_str());
 		}
-		const int ofd = open(save, O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
+		// made here only if O_EXCL says so: not a file someone made meanwhile, nor a symlink (a
+		// dangling one is followed, as a shell's > does, but was then removed as "made")
+		int ofd = open(save, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+		out_made = ofd >= 0;
+		if (ofd < 0 && errno == EEXIST)
+			ofd = open(save, O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
 		if (ofd < 0 || !(out = fdopen(ofd, "wb"))) {
 			std::fprintf(stderr, "mxrt-max30102-read: -o %s: %s\n", save, std::strerror(errno));
 			if (ofd >= 0)
@@ -342,7 +348,6 @@ int Main(int argc, char **argv) {
 			close(fd);
 			return 1;
 		}
-		out_made = !existed;
 	}
 	if (threads > 1) {
 		const int rc = ReadShared(fd, want, batch, int(threads), verbose);
@@ -404,12 +409,17 @@ int Main(int argc, char **argv) {
 		    t1 > t0 && j.got > 1 ? (j.last - j.first) / (t1 - t0) : 0.0);
 	if (latency)
 		PrintLatency(lat);
+	struct stat made_st, now_st;
+	// no record came: nothing of this run is left behind (the file it made, if the name still is)
+	const bool remove_made = out && out_made && !out_started && fstat(fileno(out), &made_st) == 0 &&
+				 lstat(save, &now_st) == 0 && made_st.st_dev == now_st.st_dev &&
+				 made_st.st_ino == now_st.st_ino;
 	if (out && std::fclose(out)) {
 		std::fprintf(stderr, "mxrt-max30102-read: -o %s: %s\n", save, std::strerror(errno));
 		rc = 1;
 	}
-	if (out && out_made && !out_started)
-		unlink(save); // no record came: nothing of this run is left behind
+	if (remove_made)
+		unlink(save);
 	close(fd);
 	return rc || j.violations ? 1 : 0;
 }

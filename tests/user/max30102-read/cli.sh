@@ -122,6 +122,11 @@ expect save-torn-keeps-file 1 'not whole records' -o "$t/keep" -n 1 "$t/notrecor
 check save-torn-kept-bytes cmp "$t/keep" "$t/good"
 expect save-eof-makes-nothing 1 'end of file' -o "$t/new" -n 1 /dev/null
 check save-eof-made-nothing [ ! -e "$t/new" ]
+# a dangling symlink is someone's name, not a file the run made: it made the target and then
+# removed the link
+ln -s "$t/target" "$t/link"
+expect save-eof-dangling-link 1 'end of file' -o "$t/link" -n 1 /dev/null
+check save-eof-dangling-link-kept [ -L "$t/link" ]
 expect save-with-threads 2 '-t cannot be combined with -s, -l, -E or -o' -t 2 -o "$t/x" /dev/null
 full-stdout stdout-full -n 5 "$t/good"
 full-stdout help-stdout-full -h
