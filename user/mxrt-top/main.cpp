@@ -267,7 +267,7 @@ int OneName(std::vector<std::string> *names, const std::vector<std::string> &dev
 		std::fprintf(stderr, "mxrt-top: no mxrtd segment in /dev/shm (is mxrtd running?)\n");
 		return 1;
 	}
-	if (!devices.empty() || names->size() == 1)
+	if (!devices.empty())
 		return 0;
 	std::vector<std::string> own;
 	std::copy_if(names->begin(), names->end(), std::back_inserter(own), OwnersFile);

@@ -209,10 +209,13 @@ if [ "$(id -u)" = 0 ]; then
 	chown 65534 "/dev/shm/mxrtd-clitest-$$-mixed-max30102-2"
 	expect top-records-only-foreign 1 "^mxrt-top: no mxrtd segment of the daemon's user \(root or you; --owner USER names another\) in /dev/shm: 2 of others$" \
 		--prefix "mxrtd-clitest-$$-mixed" --records 5
-	rm -f "/dev/shm/mxrtd-clitest-$$-mixed-max30102-1" "/dev/shm/mxrtd-clitest-$$-mixed-max30102-2"
+	rm -f "/dev/shm/mxrtd-clitest-$$-mixed-max30102-1"
+	expect top-messages-only-foreign 1 "^mxrt-top: no mxrtd segment of the daemon's user \(root or you; --owner USER names another\) in /dev/shm: 1 of others$" \
+		--prefix "mxrtd-clitest-$$-mixed" --messages 1
+	rm -f "/dev/shm/mxrtd-clitest-$$-mixed-max30102-2"
 else
 	for c in top-foreign-segment-not-shown top-foreign-segment-json top-owner-shows-it top-owner-by-name \
-		top-records-foreign-not-counted top-records-only-foreign; do
+		top-records-foreign-not-counted top-records-only-foreign top-messages-only-foreign; do
 		echo "SKIP: $suite:$c (needs root, to give a segment to another user)"
 	done
 fi
