@@ -186,7 +186,11 @@ int Device::Check(const DeviceSettings &s, std::string *err) {
 	return s.AnySet() ? Merged(*this, s, &want, err) : 0;
 }
 
-int Device::Apply(const DeviceSettings &s, std::string *err) {
+int Device::Apply(const DeviceSettings &s, std::string *err, bool *wrote) {
+	bool any = false;
+	if (!wrote)
+		wrote = &any;
+	*wrote = false;
 	if (!s.AnySet())
 		return 0;
 	chip::Config want;
@@ -211,10 +215,11 @@ int Device::Apply(const DeviceSettings &s, std::string *err) {
 			       (r == -EBADF ? " (the device is open read-only)" : "");
 			return r;
 		}
+		*wrote = true;
 		return 0;
 	}
 #endif
-	return ApplySysfs(s, err);
+	return ApplySysfs(s, err, wrote);
 }
 
 int Device::ReadConfig(mxrtd_shm_config *out) {
@@ -295,7 +300,7 @@ static int WriteAttr(const std::string &path, const std::string &value) {
 
 // One value at a time, each step a configuration the chip allows: a longer pulse needs the lower
 // rate first, a shorter one comes first; SpO2 -> HR (more permissive) first, HR -> SpO2 last.
-int Device::ApplySysfs(const DeviceSettings &s, std::string *err) {
+int Device::ApplySysfs(const DeviceSettings &s, std::string *err, bool *wrote) {
 	mxrtd_shm_config cur{};
 	int r = ReadConfigSysfs(&cur);
 	if (r != 0) {
@@ -306,6 +311,8 @@ int Device::ApplySysfs(const DeviceSettings &s, std::string *err) {
 		const int e = WriteAttr(sysfs_ + "/" + file, v);
 		if (e != 0)
 			*err = path_ + ": " + sysfs_ + "/" + file + " = " + v + ": " + std::strerror(-e);
+		else
+			*wrote = true;
 		return e;
 	};
 	const std::uint32_t mode = s.mode.value_or(cur.mode);

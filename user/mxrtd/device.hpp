@@ -43,7 +43,9 @@ public:
 	const std::string &sysfs() const { return sysfs_; }
 
 	// Applies the settings (unset fields keep the driver's): 0 or -errno, *err says which value.
-	int Apply(const DeviceSettings &s, std::string *err);
+	// *wrote (if given): whether the driver's configuration changed, all or (sysfs, one value at
+	// a time) part of it; a refused SET_CONFIG changes nothing (the driver keeps its own).
+	int Apply(const DeviceSettings &s, std::string *err, bool *wrote = nullptr);
 	// Whether Apply would take them, the driver's configuration read now (nothing written): 0 or
 	// -errno with *err, as Apply says it.
 	int Check(const DeviceSettings &s, std::string *err);
@@ -63,7 +65,7 @@ public:
 	const char *TempInterface() const { return have_temp_ioctl_ ? "ioctl" : "hwmon"; }
 
 private:
-	int ApplySysfs(const DeviceSettings &s, std::string *err);
+	int ApplySysfs(const DeviceSettings &s, std::string *err, bool *wrote);
 	int ReadConfigSysfs(mxrtd_shm_config *out);
 
 	int fd_ = -1;

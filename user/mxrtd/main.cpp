@@ -379,12 +379,13 @@ void Daemon::Reload() {
 		Pipeline *p;
 		const DeviceSettings *to;
 		DeviceSettings before;
+		bool wrote = false; // Apply changed the driver's configuration (all or part of it)
 	};
 	std::vector<Change> todo;
 	for (auto &p : pipes_)
 		for (const DeviceSettings &d : c.devices)
 			if (d.path == p->settings.path && !(d == p->settings))
-				todo.push_back({p.get(), &d, {}});
+				todo.push_back({p.get(), &d, {}, false});
 	for (Change &ch : todo) {
 		int r = ch.p->dev.Check(*ch.to, &err);
 		if (r == 0 && (r = ch.p->dev.ReadSettings(&ch.before)) != 0)
@@ -396,14 +397,14 @@ void Daemon::Reload() {
 		}
 	}
 	for (std::size_t i = 0; i < todo.size(); i++) {
-		if (todo[i].p->dev.Apply(*todo[i].to, &err) == 0)
+		if (todo[i].p->dev.Apply(*todo[i].to, &err, &todo[i].wrote) == 0)
 			continue;
 		// a write failed (I/O, or the driver changed meanwhile): the devices written so far, this
-		// one too (sysfs writes one value at a time), go back to what they had
+		// one too where part of it was (sysfs writes one value at a time), go back to what they had
 		LOG_E("reload: %s: keeping the running configuration", err.c_str());
 		for (std::size_t k = i + 1; k-- > 0;) {
 			std::string back_err;
-			if (todo[k].p->dev.Apply(todo[k].before, &back_err) != 0)
+			if (todo[k].wrote && todo[k].p->dev.Apply(todo[k].before, &back_err) != 0)
 				LOG_E("reload: %s: its configuration could not be put back: %s", todo[k].p->dev.path().c_str(),
 				      back_err.c_str());
 		}

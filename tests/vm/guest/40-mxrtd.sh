@@ -291,6 +291,20 @@ if start /tmp/hup.log mxrtd -c /tmp/mxrtd.toml; then
 	sleep 0.5
 	tail -3 /tmp/hup.log
 	check sighup-driver-refused-changes-nothing 'grep -q "reload: $DEV: spo2 1000 Hz 411 us is not a configuration the MAX30102 allows .*: keeping the running configuration" /tmp/hup.log && [ "$(lines /tmp/hup.log "reloaded the configuration")" = "$n0" ] && [ "$(json policy)" = SCHED_FIFO ] && [ "$(cat $SYS/sample_rate)" = 200 ] && kill -0 $DPID'
+	# a configuration the driver takes but cannot write (every transfer NAKed: it keeps its own):
+	# refused whole as well, and nothing "put back" that was never written
+	sed -i -e 's/sample_rate = 1000/sample_rate = 400/' /tmp/mxrtd.toml
+	echo nak=1000000 >$SIM/control
+	kill -HUP $DPID
+	i=0
+	while [ "$(lines /tmp/hup.log "SET_CONFIG \(spo2 400 Hz 411 us\)")" = 0 ] && [ $i -lt 50 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	sleep 0.5
+	echo nak=0 >$SIM/control
+	tail -3 /tmp/hup.log
+	check sighup-write-failed-changes-nothing 'grep -q "reload: $DEV: MXRT_MAX30102_IOC_SET_CONFIG (spo2 400 Hz 411 us): .*: keeping the running configuration" /tmp/hup.log && ! grep -q "could not be put back" /tmp/hup.log && [ "$(lines /tmp/hup.log "reloaded the configuration")" = "$n0" ] && [ "$(json policy)" = SCHED_FIFO ] && [ "$(cat $SYS/sample_rate)" = 200 ] && kill -0 $DPID'
 	stop TERM
 	check sighup-then-clean '[ "$RC" = 0 ] && nothing_left'
 else
