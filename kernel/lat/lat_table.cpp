@@ -439,6 +439,13 @@ private:
 		// published once the group is forgotten.
 		if (origin == Origin::kGroup && GroupLocked(Field(task, layout_.tgid)) == kNoSlot)
 			return Error(-MXRT_ENOENT);
+		// The settings for every task again, under lock_: a capture or slo command stores its value
+		// under lock_ and then walks the active slots, so it finds this slot published or its value
+		// is read here. Read only above, one stored between that read and the walk was lost for
+		// this task for good (a thread created during `slo wakeup N` kept no SLO, unsaid).
+		mxrt_lat_set_capture(t, int(capture_.Load(MemoryOrder::kRelaxed)));
+		for (u32 m = 0; m < kMetrics; m++)
+			mxrt_lat_set_slo(t, mxrt_lat_metric(m), slo_[m].Load(MemoryOrder::kRelaxed));
 		PublishLocked(i, pid);
 		// A task that started exiting may have passed its exit probe before it was published: it
 		// would never stop matching. The probe does not always take lock_ (only if it finds the
@@ -545,7 +552,7 @@ private:
 		if (tok[0].Is("capture") && n == 2) {
 			for (u32 c = 0; c < ArraySize(kCaptureNames); c++) {
 				if (tok[1].Is(kCaptureNames[c])) {
-					capture_.Store(c, MemoryOrder::kRelaxed); // read by Add
+					StoreSetting(&capture_, c); // read by Add
 					ForEachActive([c](mxrt_lat_task *t) { mxrt_lat_set_capture(t, int(c)); });
 					return {};
 				}
@@ -569,7 +576,7 @@ private:
 				mxrt_lat_set_slo(t, mxrt_lat_metric(m), ns);
 				return {};
 			}
-			slo_[m].Store(ns, MemoryOrder::kRelaxed); // tasks tracked from now on (read by Add)
+			StoreSetting(&slo_[m], ns); // tasks tracked from now on (read by Add)
 			ForEachActive([m, ns](mxrt_lat_task *t) { mxrt_lat_set_slo(t, mxrt_lat_metric(m), ns); });
 			return {};
 		}
@@ -586,6 +593,13 @@ private:
 			return {};
 		}
 		return Error(-MXRT_EINVAL);
+	}
+
+	// A setting for every task (capture_, slo_), stored under lock_ before the caller walks the
+	// active slots: Add reads it under lock_ before it publishes a slot (see there).
+	template <typename T, typename V> void StoreSetting(T *setting, V v) {
+		Guard<IrqSpinLock> g(lock_);
+		setting->Store(v, MemoryOrder::kRelaxed);
 	}
 
 	template <typename F> void ForEachActive(F f) {
@@ -614,10 +628,12 @@ private:
 		c->untracked += mxrt_lat_find(c->tb->ix_, Field(task, c->tb->layout_.pid)) == nullptr;
 	}
 
-	// Slots claimed for a command (INIT), used in order.
+	// Slots claimed for a command (INIT), used in order: free ones first, then finished tasks'
+	// (was: the state each had, given back to those the command did not use).
 	struct Claim {
 		u32 slot[kMaxTasks];
-		u32 n = 0, used = 0;
+		u8 was[kMaxTasks];
+		u32 n = 0, used = 0, counted = 0; // counted: used slots whose eviction was counted
 	};
 
 	// Makes `want` slots the caller's (INIT) or changes nothing: free slots first, then the oldest
@@ -632,9 +648,12 @@ private:
 				room += Evictable(i) || StateOf(i) == State::kFree;
 			if (room < want)
 				return Error(-MXRT_ENOSPC);
-			for (u32 i = 0; i < max_tasks_ && c->n < want; i++)
-				if (StateOf(i) == State::kFree)
+			for (u32 i = 0; i < max_tasks_ && c->n < want; i++) {
+				if (StateOf(i) == State::kFree) {
+					c->was[c->n] = u8(State::kFree);
 					c->slot[c->n++] = ClaimAt(i);
+				}
+			}
 		}
 		// Only the control path (which holds ctl_) turns DONE or DROPPED slots into anything else:
 		// the rest are still there.
@@ -649,15 +668,13 @@ private:
 			}
 			if (old == kNoSlot) // cannot happen (room was counted above): give back and fail
 				break;
-			const bool evicted = StateOf(old) == State::kDone;
 			mxrt_shim_rcu_gp_wait(slots_[old].gp); // no probe still uses it
 			mxrt_lat_detach(&pool_[old]);          // (a task untracked while waiting stops counting there)
 			{
 				Guard<IrqSpinLock> g(lock_);
+				c->was[c->n] = u8(StateOf(old));
 				c->slot[c->n++] = ClaimAt(old);
 			}
-			if (evicted)
-				evicted_.FetchAdd(1, MemoryOrder::kRelaxed); // statistics only
 		}
 		if (c->n < want) {
 			ReleaseAll(c);
@@ -676,11 +693,19 @@ private:
 		return i;
 	}
 
-	// Gives back the claimed slots a command did not use.
+	// Gives back the claimed slots a command did not use: free ones free again, a finished task's
+	// as it was (nothing of it was written: a command that fails before it needs the slot evicts
+	// nothing). The finished tasks whose slots were used are evicted (evicted_finished).
 	void ReleaseAll(Claim *c) {
-		for (u32 k = c->used; k < c->n; k++)
-			Release(c->slot[k]);
-		c->used = c->n;
+		for (u32 k = c->counted; k < c->used; k++)
+			if (State(c->was[k]) == State::kDone)
+				evicted_.FetchAdd(1, MemoryOrder::kRelaxed); // statistics only
+		for (u32 k = c->used; k < c->n; k++) {
+			Guard<IrqSpinLock> g(lock_);
+			if (StateOf(c->slot[k]) == State::kInit)
+				SetState(c->slot[k], State(c->was[k]));
+		}
+		c->counted = c->used = c->n;
 	}
 
 	struct AddCtx {
@@ -713,11 +738,18 @@ private:
 				a->err = -MXRT_ENOSPC;
 				return;
 			}
+			c->was[c->n] = u8(State::kFree);
 			c->slot[c->n++] = i; // n <= max_tasks: each slot is claimed once
 		}
 		const Result<void> r = tb->Add(i, task, Origin::kCommand);
-		if (r.ErrorCode() == -MXRT_EEXIST)
-			return; // the fork probe was quicker: the slot stays claimed for the next one
+		if (r.ErrorCode() == -MXRT_EEXIST) {
+			// the fork probe was quicker: the slot stays claimed for the next one, but Add wrote
+			// it: a finished task's is evicted now, not given back as it was
+			if (State(c->was[c->used]) == State::kDone)
+				tb->evicted_.FetchAdd(1, MemoryOrder::kRelaxed); // statistics only
+			c->was[c->used] = u8(State::kFree);
+			return;
+		}
 		c->used++;
 		if (r.Ok())
 			a->added++;

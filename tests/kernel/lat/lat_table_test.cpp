@@ -536,6 +536,68 @@ TEST_F(LatTableTest, AFailedGroupCommandEvictsNothing) {
 	EXPECT_EQ(Count("evicted_finished: "), 0);
 }
 
+// A command that fails after its reservation gives the finished tasks' slots it did not use back
+// as they were: they were evicted up front, and the failure lost them (a pid command whose task
+// starts exiting after the first look; a tgid command whose threads all exit before the second).
+// One that fails after it used them (threads created meanwhile: no slot left) has evicted those,
+// and counts them.
+TEST_F(LatTableTest, AFailedCommandGivesBackTheFinishedTasksItDidNotUse) {
+	Destroy();
+	Make(1);
+	FillWithFinished(1);
+	world_.Spawn(100, 100, "dying");
+	std::string before = Show(MXRT_LAT_FILE_TASKS);
+	world_.after = [this] { world_.tasks[100].flags |= kExiting; }; // after the first look
+	EXPECT_EQ(Cmd("pid 100"), -MXRT_ESRCH);
+	EXPECT_EQ(Show(MXRT_LAT_FILE_TASKS), before) << "the finished task is listed as it was";
+	EXPECT_EQ(StateOf(9000), "exited");
+	EXPECT_EQ(Count("evicted_finished: "), 0);
+	world_.tasks.erase(100);
+
+	Restart(2);
+	FillWithFinished(2);
+	world_.Spawn(100, 100, "main");
+	world_.Spawn(101, 100, "t1");
+	before = Show(MXRT_LAT_FILE_TASKS);
+	world_.after = [this] { world_.tasks[100].flags |= kExiting, world_.tasks[101].flags |= kExiting; };
+	EXPECT_EQ(Cmd("tgid 100"), -MXRT_ESRCH) << "only exiting threads left";
+	EXPECT_EQ(Show(MXRT_LAT_FILE_TASKS), before);
+	EXPECT_EQ(Count("evicted_finished: "), 0);
+	EXPECT_EQ(Tracking(), 0);
+	// the slots are still usable: a later command evicts them (and counts it)
+	world_.tasks.clear();
+	world_.Spawn(200, 200, "next");
+	EXPECT_EQ(Cmd("pid 200"), 0);
+	EXPECT_EQ(Count("evicted_finished: "), 1);
+
+	Restart(2);
+	FillWithFinished(2);
+	world_.Spawn(100, 100, "main");
+	world_.Spawn(101, 100, "t1");
+	world_.between = [this] { world_.Spawn(102, 100, "t2"); };
+	EXPECT_EQ(Cmd("tgid 100"), -MXRT_ENOSPC);
+	EXPECT_EQ(Tracking(), 0);
+	EXPECT_EQ(StateOf(9000), "") << "its slot was written before the command failed";
+	EXPECT_EQ(Count("evicted_finished: "), 2) << "and that is counted";
+}
+
+// A global slo or capture command while the fork probe adds a thread of a tracked group: the
+// thread reads the settings, then the command stores and walks the tracked ones, then the thread
+// is published. It kept the old settings for good (no SLO, no capture), unsaid.
+TEST_F(LatTableTest, AThreadAddedWhileSloOrCaptureChangesGetsTheNewOnes) {
+	world_.Spawn(100, 100, "main");
+	ASSERT_EQ(Cmd("tgid 100"), 0);
+	mxrt::fake::AtNextClockRead([this] { // Add reads the clock between the two
+		EXPECT_EQ(Cmd("slo wakeup 5000"), 0);
+		EXPECT_EQ(Cmd("capture all"), 0);
+	});
+	mxrt_lat_table_fork(tb_, &world_.Spawn(102, 100, "t2"));
+	ASSERT_NE(Find(102), nullptr);
+	EXPECT_EQ(Find(100)->stat[MXRT_LAT_WAKEUP].slo_ns, 5000u);
+	EXPECT_EQ(Find(102)->stat[MXRT_LAT_WAKEUP].slo_ns, 5000u);
+	EXPECT_EQ(Find(102)->capture, uint32_t(MXRT_LAT_CAPTURE_ALL));
+}
+
 // Threads created while the command runs, with no slot left for them: the command fails and takes
 // back every thread it (or the fork probe) added, without reports.
 TEST_F(LatTableTest, AGroupCommandThatRunsOutOfSlotsHalfwayTakesEverythingBack) {
