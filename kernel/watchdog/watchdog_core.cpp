@@ -208,6 +208,15 @@ public:
 		}
 		Guard<Mutex> g(table_mu_);
 		u32 index = static_cast<u32>((static_cast<u64>(wd) & kIndexMask) - 1);
+		registered_--;
+		if (gen >= last_gen_) {
+			// The last generation a handle can name: reused, the slot's next life would be
+			// generation 0 again, and a stale handle of its first life would name it. Retired
+			// for good instead (one slot in 2^30 lives of it), its tag free: refused.
+			s->tag_.Store(MakeTag(gen, SlotState::kFree), MemoryOrder::kRelease);
+			retired_++;
+			return 0;
+		}
 		s->tag_.Store(MakeTag(gen + 1, SlotState::kFree), MemoryOrder::kRelease);
 		// Calls that saw it live ran in RCU read-side sections: reuse only after a grace period.
 		s->gp_cookie_ = mxrt_shim_rcu_gp_start();
@@ -217,7 +226,6 @@ public:
 		else
 			SlotAt(limbo_tail_)->next_free_ = index;
 		limbo_tail_ = index;
-		registered_--;
 		return 0;
 	}
 
@@ -380,9 +388,15 @@ public:
 		return 1;
 	}
 
+	void TestLastGen(u32 gen) {
+		Guard<Mutex> g(table_mu_);
+		last_gen_ = gen < kGenMask ? gen : kGenMask;
+	}
+
 	void Stats(mxrt_wd_stats *out) {
 		Guard<Mutex> g(table_mu_);
 		out->registered = registered_;
+		out->retired = retired_;
 		out->capacity = nchunks_.Load(MemoryOrder::kRelaxed) * kSlotsPerChunk;
 		out->passes = passes_.Load(MemoryOrder::kRelaxed);
 		out->recoveries = recoveries_.Load(MemoryOrder::kRelaxed);
@@ -510,6 +524,8 @@ private:
 	u32 limbo_head_ MXRT_GUARDED_BY(table_mu_) = kNoSlot; // removed, oldest first
 	u32 limbo_tail_ MXRT_GUARDED_BY(table_mu_) = kNoSlot;
 	u32 registered_ MXRT_GUARDED_BY(table_mu_) = 0;
+	u32 retired_ MXRT_GUARDED_BY(table_mu_) = 0;     // slots whose generations ran out (Remove)
+	u32 last_gen_ MXRT_GUARDED_BY(table_mu_) = kGenMask; // lower only in tests (mxrt_wdcore_test_last_gen)
 	Atomic<u32> nchunks_;
 	Atomic<u64> passes_;
 	Atomic<u64> recoveries_;
@@ -557,5 +573,7 @@ mxrt_u64 mxrt_wdcore_earliest(mxrt_wdcore *core) { return T(core)->Earliest(); }
 mxrt_u64 mxrt_wdcore_expire(mxrt_wdcore *core, mxrt_u64 (*now)(void)) { return T(core)->Expire(now); }
 int mxrt_wdcore_info(mxrt_wdcore *core, mxrt_u32 index, mxrt_wd_info *out) { return T(core)->Info(index, out); }
 void mxrt_wdcore_stats(mxrt_wdcore *core, mxrt_wd_stats *out) { T(core)->Stats(out); }
+
+void mxrt_wdcore_test_last_gen(mxrt_wdcore *core, mxrt_u32 gen) { T(core)->TestLastGen(gen); }
 
 } // extern "C"

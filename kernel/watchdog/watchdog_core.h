@@ -66,6 +66,7 @@ struct mxrt_wd_info {
 struct mxrt_wd_stats {
 	mxrt_u32 registered;
 	mxrt_u32 capacity;
+	mxrt_u32 retired;      /* slots retired: their 2^30 generations were used up (never reused) */
 	mxrt_u64 passes;       /* expiry passes run */
 	mxrt_u64 recoveries;   /* recovery callbacks run */
 	mxrt_u64 reprograms;   /* starts that moved the timer earlier */
@@ -126,6 +127,8 @@ mxrt_u64 mxrt_wdcore_expire(struct mxrt_wdcore *core, mxrt_u64 (*now)(void));
  * the capacity (the table grew no further). Sleepable. */
 int mxrt_wdcore_info(struct mxrt_wdcore *core, mxrt_u32 index, struct mxrt_wd_info *out);
 void mxrt_wdcore_stats(struct mxrt_wdcore *core, struct mxrt_wd_stats *out);
+/* Tests only: the generation after which a slot is retired (2^30 - 1; lower to reach it quickly). */
+void mxrt_wdcore_test_last_gen(struct mxrt_wdcore *core, mxrt_u32 gen);
 
 MXRT_EXTERN_C_END
 

@@ -214,6 +214,7 @@ static int wd_stats_show(struct seq_file *m, void *v)
 	mxrt_wdcore_stats(wd_core, &st);
 	seq_printf(m, "registered: %u\n", st.registered);
 	seq_printf(m, "capacity: %u\n", st.capacity);
+	seq_printf(m, "retired: %u\n", st.retired);
 	seq_printf(m, "timer_fires: %lld\n", (long long)atomic64_read(&wd_timer_fires));
 	seq_printf(m, "expiry_passes: %llu\n", st.passes);
 	seq_printf(m, "recoveries: %llu\n", st.recoveries);

@@ -367,6 +367,38 @@ TEST_F(WatchdogTest, StaleHandlesAreRefusedAfterRemoveAndReuse) {
 	EXPECT_EQ(Start(b), kArmedAndTimer);
 }
 
+// A handle names its slot's generation in 30 bits: after the last one the slot is retired rather
+// than reused, whose next life would be generation 0 again and answer to its first life's stale
+// handles (the limit lowered to 3 here: 2^30 lives take a while).
+TEST_F(WatchdogTest, ASlotWhoseGenerationsRanOutIsRetiredNotReused) {
+	Recorder r;
+	mxrt_wdcore_test_last_gen(core_, 3);
+	std::vector<mxrt_s64> lives;
+	for (int gen = 0; gen <= 3; gen++) {
+		const mxrt_s64 wd = Add(100, &r);
+		ASSERT_GT(wd, 0);
+		if (!lives.empty())
+			ASSERT_EQ(wd & 0xfffff, lives[0] & 0xfffff) << "the slot is reused up to the last generation";
+		lives.push_back(wd);
+		ASSERT_EQ(mxrt_wdcore_remove(core_, wd, 0), 0);
+	}
+	mxrt_wd_stats st;
+	mxrt_wdcore_stats(core_, &st);
+	EXPECT_EQ(st.retired, 1u);
+	EXPECT_EQ(st.registered, 0u);
+	const mxrt_s64 next = Add(100, &r);
+	ASSERT_GT(next, 0);
+	EXPECT_NE(next & 0xfffff, lives[0] & 0xfffff) << "a retired slot is never taken again";
+	for (const mxrt_s64 old : lives) {
+		EXPECT_EQ(Start(old), -MXRT_ENOENT);
+		EXPECT_EQ(mxrt_wdcore_remove(core_, old, 0), -MXRT_ENOENT);
+	}
+	mxrt_wd_info info;
+	EXPECT_EQ(mxrt_wdcore_info(core_, uint32_t((lives[0] & 0xfffff) - 1), &info), 0) << "listed as free";
+	EXPECT_EQ(Start(next), kArmedAndTimer);
+	EXPECT_EQ(mxrt_wdcore_remove(core_, next, 0), 0);
+}
+
 TEST_F(WatchdogTest, RemoveFromItsOwnRecovery) {
 	Recorder r;
 	r.core = core_;
