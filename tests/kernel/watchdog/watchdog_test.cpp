@@ -377,8 +377,9 @@ TEST_F(WatchdogTest, ASlotWhoseGenerationsRanOutIsRetiredNotReused) {
 	for (int gen = 0; gen <= 3; gen++) {
 		const mxrt_s64 wd = Add(100, &r);
 		ASSERT_GT(wd, 0);
-		if (!lives.empty())
+		if (!lives.empty()) {
 			ASSERT_EQ(wd & 0xfffff, lives[0] & 0xfffff) << "the slot is reused up to the last generation";
+		}
 		lives.push_back(wd);
 		ASSERT_EQ(mxrt_wdcore_remove(core_, wd, 0), 0);
 	}
