@@ -91,10 +91,12 @@ constexpr bool RateAllowed(u32 mode, u32 sr_code, u32 pw_code) {
 
 // Channels per FIFO sample for a MODE_CONFIG mode and the multi-LED slot registers: HR = red,
 // SpO2 = red then IR, multi-LED = the slots up to the first empty one. 0 = not a sampling mode.
+// DS table 9: 000 disables the slot; 011 and 100 are slots with no LED ("None, N/A (Off)"), each
+// 3 bytes of the sample like any other; 101..111 are reserved (taken as empty here).
 constexpr u32 SlotOf(u8 multi1, u8 multi2, u32 i) {
 	const u8 r = i < 2 ? multi1 : multi2;
 	const u32 s = (i & 1) ? SlotEven::Get(r) : SlotOdd::Get(r);
-	return s == MAX30102_SLOT_RED || s == MAX30102_SLOT_IR ? s : MAX30102_SLOT_NONE;
+	return s <= MAX30102_SLOT_LED_OFF_B ? s : MAX30102_SLOT_NONE;
 }
 constexpr u32 Channels(u32 mode, u8 multi1, u8 multi2) {
 	switch (mode) {

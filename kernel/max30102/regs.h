@@ -74,10 +74,12 @@
 /* MULTI_LED1/2: two slots each (values below) */
 #define MAX30102_MULTI_SLOT_ODD 0x07  /* [2:0]: slot 1 (MULTI_LED1), slot 3 (MULTI_LED2) */
 #define MAX30102_MULTI_SLOT_EVEN 0x70 /* [6:4]: slot 2, slot 4 */
-/* MULTI_LED slot values on the MAX30102 (3..7 are reserved: the slot is treated as empty) */
+/* MULTI_LED slot values on the MAX30102 (DS table 9; 5..7 are reserved: the slot is treated as empty) */
 #define MAX30102_SLOT_NONE 0
 #define MAX30102_SLOT_RED 1
 #define MAX30102_SLOT_IR 2
+#define MAX30102_SLOT_LED_OFF_A 3 /* "None, N/A (Off)": a slot, 3 bytes, no LED lit */
+#define MAX30102_SLOT_LED_OFF_B 4
 
 /* TEMP_FRAC, TEMP_CONFIG */
 #define MAX30102_TEMP_FRAC 0x0f /* [3:0] */

@@ -949,7 +949,7 @@ public:
 	void PushSample(u64 t) {
 		cnt_.samples++;
 		u32 code[2];
-		bool alc = Measure(t, code);
+		Measure(t, code);
 		if (count_ == MAX30102_FIFO_DEPTH) {
 			// DS p.13 (OVF_COUNTER): "When the FIFO is full, samples are not pushed on to the
 			// FIFO, samples are lost"; p.17 (FIFO_ROLLOVER_EN): with rollover the FIFO keeps
@@ -965,7 +965,8 @@ public:
 			const u32 slot = ModeBits::Get(reg_[MAX30102_REG_MODE_CONFIG]) == MAX30102_MODE_MULTI ?
 				SlotOf(reg_[MAX30102_REG_MULTI_LED1], reg_[MAX30102_REG_MULTI_LED2], c) :
 				c + 1;
-			u32 v = code[slot == MAX30102_SLOT_IR ? 1 : 0];
+			// a slot with its LED off (011, 100) sees no LED light: the dark code
+			u32 v = slot == MAX30102_SLOT_IR ? code[1] : slot == MAX30102_SLOT_RED ? code[0] : 0;
 			v &= 0x3ffffu & ~((1u << (18 - adc_bits_)) - 1); // left-justified at the resolution
 			s[3 * c] = u8(v >> 16);
 			s[3 * c + 1] = u8(v >> 8);
@@ -984,8 +985,10 @@ public:
 		st |= MAX30102_INT_PPG_RDY;
 		if (count_ == Threshold())
 			st |= MAX30102_INT_A_FULL;
-		if (alc)
-			st |= MAX30102_INT_ALC_OVF;
+		// ALC_OVF is not set: DS, "triggers when the ambient light cancellation function ... has
+		// reached its maximum limit, and therefore, ambient light is affecting the output of the
+		// ADC". The model has no ambient light; LED light that saturates the ADC is not that (it
+		// used to set it).
 		SyncLine();
 	}
 
@@ -996,9 +999,8 @@ public:
 		return rng_;
 	}
 
-	// The ADC codes (18-bit) of red [0] and IR [1] at time t. Returns true when the signal
-	// saturates the ADC (reported as ALC overflow).
-	bool Measure(u64 t, u32 code[2]) {
+	// The ADC codes (18-bit) of red [0] and IR [1] at time t, clipped at full scale.
+	void Measure(u64 t, u32 code[2]) {
 		if (replay_ != nullptr && replay_->n > 1 && replay_->duration_us != 0) {
 			const u64 us = ((t > replay_start_ ? t - replay_start_ : 0) / 1000) % replay_->duration_us;
 			u32 lo = 0, hi = replay_->n - 1;
@@ -1010,7 +1012,7 @@ public:
 			const u64 f = t1 > t0 ? (Min(us, t1) - Min(us, t0)) * 1024 / (t1 - t0) : 0;
 			code[0] = u32((s64(replay_->red[lo]) * s64(1024 - f) + s64(replay_->red[hi]) * s64(f)) / 1024);
 			code[1] = u32((s64(replay_->ir[lo]) * s64(1024 - f) + s64(replay_->ir[hi]) * s64(f)) / 1024);
-			return false;
+			return;
 		}
 		// Advance the phases by the time since the previous sample, so that a catch-up that
 		// generates only the newest samples (SkipTo) plays the same signal. At most 100 s: the
@@ -1046,17 +1048,11 @@ public:
 		const s64 i_red = (dc_red - ac_red * shape / 1000) * mod / 1'000'000;
 		const u32 rge = AdcRge::Get(reg_[MAX30102_REG_SPO2_CONFIG]);
 		const s64 full_scale_pa = s64(kAdcRanges[rge]) * 1000;
-		bool sat = false;
 		const s64 in[2] = {i_red, i_ir};
 		for (int c = 0; c < 2; c++) {
-			s64 v = in[c] * 262144 / full_scale_pa;
-			if (v > 262143) {
-				v = 262143;
-				sat = true;
-			}
-			code[c] = u32(v < 0 ? 0 : v);
+			const s64 v = in[c] * 262144 / full_scale_pa;
+			code[c] = u32(v < 0 ? 0 : v > 262143 ? 262143 : v);
 		}
-		return sat;
 	}
 
 	void FinishTemperature() {
@@ -1115,7 +1111,10 @@ public:
 
 	void WriteByte(u8 v, u64 now) {
 		const u8 r = reg_ptr_;
-		reg_ptr_ = r == MAX30102_REG_FIFO_DATA || r == 0xff ? r : u8(r + 1);
+		// DS "Write Data Format": the pointer increments after each byte received ("the entire
+		// register bank can be written by one time"); it stays on FIFO_DATA only when reading. A
+		// burst through FIFO_DATA (a byte written there is ignored) went no further.
+		reg_ptr_ = r == 0xff ? r : u8(r + 1);
 		switch (r) {
 		case MAX30102_REG_INT_ENABLE1:
 			reg_[r] = v & (MAX30102_INT_A_FULL | MAX30102_INT_PPG_RDY | MAX30102_INT_ALC_OVF);
@@ -1123,9 +1122,15 @@ public:
 		case MAX30102_REG_INT_ENABLE2:
 			reg_[r] = v & MAX30102_INT_DIE_TEMP_RDY;
 			return;
-		case MAX30102_REG_FIFO_WR_PTR:
+		case MAX30102_REG_FIFO_WR_PTR: {
+			// DS (FIFO_WR_PTR): "It can also be changed through the I2C interface when
+			// MODE[2:0] is 010, 011, or 111" (SHDN aside): not, say, right after a reset
+			const u32 mode = ModeBits::Get(reg_[MAX30102_REG_MODE_CONFIG]);
+			if (mode != MAX30102_MODE_HR && mode != MAX30102_MODE_SPO2 && mode != MAX30102_MODE_MULTI)
+				return;
 			wr_ = v & 31;
 			break;
+		}
 		case MAX30102_REG_FIFO_RD_PTR:
 			rd_ = v & 31;
 			break;
@@ -1144,10 +1149,11 @@ public:
 		case MAX30102_REG_MODE_CONFIG:
 			if (v & MAX30102_MODE_RESET) {
 				// Every register to its power-on value; the bit clears itself. DS p.17:
-				// "Setting the RESET bit does not trigger a PWR_RDY interrupt event."
-				const u64 keep_temp = temp_done_;
+				// "Setting the RESET bit does not trigger a PWR_RDY interrupt event." A
+				// temperature conversion under way ends with it: TEMP_CONFIG reads 0, and a
+				// TEMP_EN written next starts one (it was ignored while the old one ran on, and
+				// a host polling TEMP_EN read TINT 0 at once).
 				PowerOn(now, PwrRdy::kNo);
-				temp_done_ = keep_temp;
 				return;
 			}
 			reg_[r] = v & (MAX30102_MODE_SHDN | MAX30102_MODE);

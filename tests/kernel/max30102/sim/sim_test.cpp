@@ -696,6 +696,78 @@ TEST_F(SimTest, DefaultFingerSitsInsideFullScale) {
 	}
 }
 
+// Datasheet points another driver relies on (each of these tests failed on the model before):
+
+// "Write Data Format": the pointer increments after each byte received, so one burst can write the
+// pointers and the configuration behind them; the byte that lands on FIFO_DATA is ignored. The
+// model stopped at FIFO_DATA and dropped the rest.
+TEST_F(SimTest, ABurstWriteGoesOnPastFifoData) {
+	Write(MAX30102_REG_MODE_CONFIG, {MAX30102_MODE_SHDN | MAX30102_MODE_SPO2});
+	Write(MAX30102_REG_FIFO_WR_PTR, {0, 0, 0, 0x5a, 0x1f, 0x03, 0x27}); // ptrs, FIFO_DATA, FIFO_CONFIG, MODE, SPO2
+	EXPECT_EQ(mxrt_sim_peek(sim_, MAX30102_REG_FIFO_CONFIG), 0x1f);
+	EXPECT_EQ(mxrt_sim_peek(sim_, MAX30102_REG_MODE_CONFIG), 0x03);
+	EXPECT_EQ(mxrt_sim_peek(sim_, MAX30102_REG_SPO2_CONFIG), 0x27);
+	EXPECT_EQ(Reg(MAX30102_REG_FIFO_WR_PTR), 0);
+}
+
+// Table 9: 011 and 100 are slots with no LED ("None, N/A (Off)"), 3 bytes each like any slot
+// (SparkFun's library writes 011 for a green LED the MAX30102 does not have); 000 ends the list.
+// The model ended the list at them: 6-byte samples where the chip gives 9, every read misaligned.
+TEST_F(SimTest, AMultiLedSlotWithItsLedOffStillTakesThreeBytes) {
+	Write(MAX30102_REG_LED1_PA, {0x20, 0x20});
+	Write(MAX30102_REG_MULTI_LED1, {0x21, 0x03});	  // slot 1 red, 2 IR, 3 LED off
+	Write(MAX30102_REG_FIFO_CONFIG, {0x00, 0x07, 0x07}); // multi-LED, 100 Hz, 411 us
+	mxrt_sim_advance(sim_, kT0 + 25 * kMs);		  // 2 samples
+	const auto b = Read(MAX30102_REG_FIFO_DATA, 9, kT0 + 25 * kMs);
+	EXPECT_EQ(Reg(MAX30102_REG_FIFO_RD_PTR, kT0 + 25 * kMs), 1) << "9 bytes: one sample of 3 slots";
+	EXPECT_GT(DecodeChannel(&b[0], 18), 1000u) << "red lit";
+	EXPECT_GT(DecodeChannel(&b[3], 18), 1000u) << "IR lit";
+	EXPECT_EQ(DecodeChannel(&b[6], 18), 0u) << "no LED: dark";
+	Write(MAX30102_REG_MULTI_LED1, {0x21, 0x05}); // 101: reserved, taken as the end of the list
+	mxrt_sim_advance(sim_, kT0 + 40 * kMs);
+	Read(MAX30102_REG_FIFO_DATA, 6, kT0 + 40 * kMs);
+	EXPECT_EQ(Reg(MAX30102_REG_FIFO_RD_PTR, kT0 + 40 * kMs), 2);
+}
+
+// FIFO_WR_PTR "can also be changed through the I2C interface when MODE[2:0] is 010, 011, or 111":
+// not after a reset (000). The model took it in any mode.
+TEST_F(SimTest, TheWritePointerIsWritableOnlyInASamplingMode) {
+	Write(MAX30102_REG_FIFO_WR_PTR, {5});
+	EXPECT_EQ(Reg(MAX30102_REG_FIFO_WR_PTR), 0);
+	Write(MAX30102_REG_MODE_CONFIG, {MAX30102_MODE_SHDN | MAX30102_MODE_HR});
+	Write(MAX30102_REG_FIFO_WR_PTR, {5});
+	EXPECT_EQ(Reg(MAX30102_REG_FIFO_WR_PTR), 5) << "HR mode, shut down";
+}
+
+// ALC_OVF "triggers when the ambient light cancellation function ... has reached its maximum
+// limit, and therefore, ambient light is affecting the output of the ADC": LED light that
+// saturates the ADC is not that. The model set it on every saturated sample.
+TEST_F(SimTest, AnAdcSaturatedByLedLightIsNoAmbientLightOverflow) {
+	Write(MAX30102_REG_LED1_PA, {0xff, 0xff});
+	Write(MAX30102_REG_FIFO_CONFIG, {0x00, 0x03, 0x07}); // SpO2, 2048 nA, 100 Hz, 411 us
+	Reg(MAX30102_REG_INT_STATUS1);
+	mxrt_sim_advance(sim_, kT0 + 15 * kMs);
+	const uint8_t st = Reg(MAX30102_REG_INT_STATUS1, kT0 + 15 * kMs);
+	const auto f = Read(MAX30102_REG_FIFO_DATA, 3, kT0 + 15 * kMs);
+	EXPECT_EQ(DecodeChannel(f.data(), 18), 0x3ffffu) << "saturated";
+	EXPECT_EQ(st & MAX30102_INT_ALC_OVF, 0);
+}
+
+// RESET sets every register to its power-on value, TEMP_CONFIG too: a conversion under way ends,
+// and TEMP_EN written after it starts one. The model ran the old one on and ignored the new
+// TEMP_EN while TEMP_CONFIG read 0, so a host polling TEMP_EN read TINT 0 at once.
+TEST_F(SimTest, ATemperatureConversionEndsWithAReset) {
+	ASSERT_EQ(Control("temp=31.5"), 0);
+	Write(MAX30102_REG_TEMP_CONFIG, {1});
+	Write(MAX30102_REG_MODE_CONFIG, {MAX30102_MODE_RESET}, kT0 + 1 * kMs);
+	EXPECT_EQ(Reg(MAX30102_REG_TEMP_CONFIG, kT0 + 1 * kMs), 0);
+	EXPECT_EQ(Reg(MAX30102_REG_TEMP_INT, kT0 + 40 * kMs), 0) << "the conversion the reset ended gave nothing";
+	Write(MAX30102_REG_TEMP_CONFIG, {1}, kT0 + 41 * kMs);
+	EXPECT_EQ(Reg(MAX30102_REG_TEMP_CONFIG, kT0 + 41 * kMs), 1) << "a conversion started";
+	EXPECT_EQ(Reg(MAX30102_REG_TEMP_CONFIG, kT0 + 80 * kMs), 0);
+	EXPECT_EQ(Reg(MAX30102_REG_TEMP_INT, kT0 + 80 * kMs), 31);
+}
+
 TEST_F(SimTest, UnsupportedMessagesAreRefusedBeforeTheBus) {
 	uint8_t b[2] = {MAX30102_REG_LED1_PA, 0x33};
 	mxrt_u64 bus;
