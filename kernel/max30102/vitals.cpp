@@ -490,6 +490,7 @@ private:
 	void ClearMeasurement() {
 		ClearRhythm();
 		hr_valid_ = spo2_valid_ = false;
+		bridged_ = false;
 		ratio_q16_ = corr_q16_ = 0;
 		pending_ = false;
 		DropSegment();
@@ -652,6 +653,7 @@ private:
 		// An interval joins two beats of similar strength (a noise peak next to a real beat
 		// is no interval) and has a plausible length.
 		const bool similar = pending_amp_ <= kBeatAmpRatio * last_beat_amp_ && last_beat_amp_ <= kBeatAmpRatio * pending_amp_;
+		bool added = false;
 		if (have_beat_ && similar) {
 			const u64 iv = pending_t_q8_ - last_beat_t_q8_;
 			if (iv >= min_iv_q8_ && iv <= max_iv_q8_) {
@@ -669,6 +671,7 @@ private:
 				repeats_ = repeats;
 				verified_ = verified_ || repeats;
 				AddInterval(u32(iv));
+				added = true;
 				// The first interval of a rhythm counts alone only between two beats that look
 				// like a pulse: of similar strength (within 2:1), with the beat between them
 				// clean, red and IR pulsing together (r^2 >= 0.5, as for SpO2), light falling
@@ -688,7 +691,7 @@ private:
 		last_beat_t_q8_ = pending_t_q8_;
 		last_commit_n_ = n_;
 		NewSegment(false);
-		Evaluate();
+		Evaluate(added);
 	}
 
 	// Whether the band-passed IR repeats itself after `iv_q8` (an interval, Q8 internal samples):
@@ -776,7 +779,12 @@ private:
 	}
 
 	// HR, SpO2 and confidence after a beat.
-	void Evaluate() {
+	// @confirmed: this beat added an interval, and confirms the values (their expiry counts from
+	// it). One beat that adds none (the first after motion or a gap too long for an interval,
+	// where the chain starts again; one of unlike strength) stands in for a confirmation once,
+	// bridging the chain's restart; a second in a row does not. Every such beat used to: values
+	// of a rhythm that had stopped stayed valid for good (72 bpm shown for a pulse down to 24 bpm).
+	void Evaluate(bool confirmed) {
 		// SpO2: beats whose own R is far from the median hold an artifact; the rest are pooled.
 		s64 rs[kRing], sorted[kRing];
 		u32 nr = 0;
@@ -814,8 +822,10 @@ private:
 		confidence_ = hr_valid_ ? u32((corr_q16_ * 100 * iv_accepted_ * Min(iv_accepted_, kConfirmIntervals) /
 					       (iv_count_ * kConfirmIntervals)) >> kQ)
 					: 0;
-		if (hr_valid_)
+		if (hr_valid_ && (confirmed || !bridged_)) {
 			last_valid_n_ = n_;
+			bridged_ = !confirmed;
+		}
 		evaluated_ = true;
 	}
 
@@ -914,6 +924,7 @@ private:
 	u64 finger_count_ = 0, on_n_ = 0;
 	// filters and beats
 	bool seeded_ = false, have_beat_ = false, pending_ = false, seg_dirty_ = true;
+	bool bridged_ = false; // a beat that confirmed nothing has kept the values since the last that did
 	Channel ir_, red_;
 	u64 seed_n_ = 0, motion_until_ = 0;
 	s64 s0_ = 0, s1_ = 0, env_ = 0, beat_env_ = 0, pending_amp_ = 0, last_beat_amp_ = 0;

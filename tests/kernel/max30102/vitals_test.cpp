@@ -217,6 +217,30 @@ TEST(VitalsSim, StepsInHrAndSpo2AreFollowedWithinTenSeconds) {
 	ExpectTracks(p, run, 40, 1.0, 1.5);    // ten seconds after it
 }
 
+// Values expire 3 s after the last beat that confirmed them (one that added an interval). Beats
+// that add none (2.5 s apart: too long for an interval) re-evaluated the old intervals and kept
+// 72 bpm valid, at 98 % confidence, for as long as the slow pulse went on.
+TEST(VitalsSim, ValuesExpireWhileBeatsComeThatConfirmNothing) {
+	const mxrt_vitals_config cal = DefaultConfig();
+	SimParams p = Sim(72, 97, 100, 60);
+	p.steps = {{20, 24, 97}};
+	const Estimates run = Evaluate(Simulate(p, cal), cal);
+	ExpectTracks(p, run, 8, 1.0, 1.0, 20);
+	size_t after = 0, valid = 0;
+	for (const auto &o : run.outputs) {
+		if (o.t_s < 26) // the last 72 bpm beat before 21 s, 3 s of values, a beat's commit time
+			continue;
+		after++;
+		if (o.hr || o.spo2) {
+			if (valid++ < 3)
+				ADD_FAILURE() << "at " << o.t_s << " s: hr " << (o.hr ? *o.hr : -1) << " spo2 "
+					      << (o.spo2 ? *o.spo2 : -1) << " (the pulse is 24 bpm, below the range)";
+		}
+	}
+	EXPECT_GT(after, 0u);
+	EXPECT_EQ(valid, 0u);
+}
+
 // No valid HR is ever far from the truth, not even in the first seconds: two beats alone can be
 // a systole and a smaller wave of the same beat (with the first interval trusted, these runs
 // reported 76..248 bpm for a moment, with 97..99 % confidence). At 40 bpm a beat is long: small
