@@ -299,6 +299,8 @@ struct mx_dev {
 	struct mxrt_vitals vitals;                /* md->lock */
 	struct mxrt_vitals_snapshot vitals_snap; /* written under md->lock; read: mx_vitals_latest */
 	bool vitals_on;        /* sysfs vitals_enable: written under md->lock, read with READ_ONCE */
+	u64 vitals_fed_ns;     /* md->lock: when records last reached the estimator (0: never) */
+	bool vitals_starved;   /* md->lock: withdrawn for want of records since (mx_vitals_starved_locked) */
 	struct input_dev *input; /* heart rate, SpO2, confidence, finger (devm) */
 	atomic64_t vitals_refused; /* records the estimator refused (none expected: counted) */
 	unsigned int rev_id; /* REV_ID, read at probe */
@@ -554,6 +556,10 @@ static void mx_vitals_feed_locked(struct mx_dev *md, u32 n)
 	struct mxrt_vitals_out out;
 
 	lockdep_assert_held(&md->lock);
+	if (n) {
+		md->vitals_fed_ns = ktime_get_ns();
+		md->vitals_starved = false;
+	}
 	if (!md->vitals_on)
 		return;
 	if (mxrt_vitals_push_n(&md->vitals, md->recs, n, md->acq.period_ns) < 0)
@@ -561,6 +567,24 @@ static void mx_vitals_feed_locked(struct mx_dev *md, u32 n)
 	mxrt_vitals_get(&md->vitals, &out);
 	if (mxrt_vitals_snapshot_differs(&md->vitals_snap, &out))
 		mx_vitals_publish_locked(md, &out);
+}
+
+/*
+ * An acquisition that brought no record (a bus error, an empty FIFO): MXRT_VITALS_STALE_MS after
+ * the records should have come (the last ones, and a FIFO's worth of periods: at 1.5625 Hz a
+ * burst comes every 11 s), the values are withdrawn. The estimator's own expiry runs in the
+ * records' time, so with no records (a bus failing every transfer, a chip that stopped) they
+ * stayed published, valid, for good. md->lock held.
+ */
+static void mx_vitals_starved_locked(struct mx_dev *md)
+{
+	lockdep_assert_held(&md->lock);
+	if (md->vitals_starved || !md->vitals_fed_ns ||
+	    ktime_get_ns() - md->vitals_fed_ns <=
+		    (u64)MXRT_VITALS_STALE_MS * NSEC_PER_MSEC + MAX30102_FIFO_DEPTH * md->acq.period_ns)
+		return;
+	md->vitals_starved = true;
+	mx_vitals_withdraw_locked(md);
 }
 
 /*
@@ -790,6 +814,12 @@ static int mx_apply_locked(struct mx_dev *md, const struct mxrt_max30102_config 
 		mxrt_irq_health_looked(&md->health, now); /* the lost-interrupt window starts */
 		mxrt_vitals_set_sensor(&md->vitals, c); /* finger thresholds for these LEDs and range */
 	}
+	/*
+	 * The values of the configuration before are over either way: the estimator starts over at
+	 * the new one's first record (RESTART), and a failed write delivers none until a retry
+	 * succeeds. They stayed published until then (for good while the writes kept failing).
+	 */
+	mx_vitals_withdraw_locked(md);
 	if (md->irq_wd > 0) {
 		/*
 		 * The window follows the configuration. Armed after a failed write too: the
@@ -864,6 +894,8 @@ static int mx_acquire_locked(struct mx_dev *md, u64 guard_ts, u64 irq_ts, u8 *st
 	if (!err && mxrt_acq_begin(&md->acq) == MXRT_ACQ_APPLY) /* the read found PWR_RDY */
 		err = mx_reset_found_locked(md);
 	mx_unguard(md);
+	if (err <= 0)
+		mx_vitals_starved_locked(md);
 	return err;
 }
 

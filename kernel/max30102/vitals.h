@@ -39,6 +39,9 @@ MXRT_EXTERN_C_BEGIN
  */
 #define MXRT_VITALS_SPO2_A_MILLI 110000 /* the default calibration line's a, 1/1000 % */
 #define MXRT_VITALS_SPO2_B_MILLI 31700	/* ... and its b */
+/* Values expire this long after the last beat that confirmed them (in the records' time); a driver
+ * withdraws them after as long without records at all (no record, no time in the estimator). */
+#define MXRT_VITALS_STALE_MS 3000
 struct mxrt_vitals_config {
 	mxrt_s32 spo2_a_milli;	    /* SpO2 at R = 0, in 1/1000 %: 50000..200000 */
 	mxrt_s32 spo2_b_milli;	    /* SpO2 lost per unit of R, in 1/1000 %: 1..100000 */

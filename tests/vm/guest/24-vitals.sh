@@ -116,6 +116,17 @@ echo 1 >"$SYS/vitals_enable"
 wait_for 15 'values_near 120 88'
 check enable-brings-values-back 'values_near 120 88'
 
+# 4'. a bus that fails every transfer: no record comes, and the values of the last ones went with
+# the first failed configuration (they stayed published, valid, for as long as the bus failed);
+# back once it works again
+echo nak=1000000 >"$SIM/control"
+wait_for 5 '[ "$(value heart_rate)" = none ]'
+echo "bus failing: heart_rate=$(value heart_rate) spo2=$(value spo2); $(cat "$SYS/status")"
+check failing-bus-withdraws-values '[ "$(value heart_rate)" = none ] && [ "$(value spo2)" = none ]'
+echo nak=0 >"$SIM/control"
+wait_for 20 'values_near 120 88'
+check values-back-after-the-bus-recovers 'values_near 120 88'
+
 # 5. finger off: values and finger cleared within 1 s of the finger leaving, in the records' time:
 # the driver's published output says at which record (timestamp_ns, CLOCK_MONOTONIC) the finger
 # went; the write's time is CLOCK_MONOTONIC too ("now at" in /proc/timer_list)
