@@ -818,8 +818,11 @@ private:
 		spo2_valid_ = hr_valid_ && corr_q16_ >= kMinCorrQ16 && spo2 >= kMinSpo2Milli;
 		spo2_mpct_ = u32(spo2_valid_ ? Min<s64>(spo2, 100'000) : 0);
 		// Confidence: the red/IR correlation, times the share of accepted intervals, times how
-		// many agree (full from kConfirmIntervals on).
-		confidence_ = hr_valid_ ? u32((corr_q16_ * 100 * iv_accepted_ * Min(iv_accepted_, kConfirmIntervals) /
+		// many agree (full from kConfirmIntervals on). In HR mode there is no IR to correlate
+		// with: the intervals alone say it (the correlation of 0 made every HR-mode value one
+		// of confidence 0, which a reader gating on it threw away).
+		const s64 corr = red_only_ ? kOneQ16 : corr_q16_;
+		confidence_ = hr_valid_ ? u32((corr * 100 * iv_accepted_ * Min(iv_accepted_, kConfirmIntervals) /
 					       (iv_count_ * kConfirmIntervals)) >> kQ)
 					: 0;
 		if (hr_valid_ && (confirmed || !bridged_)) {
