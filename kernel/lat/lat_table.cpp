@@ -400,10 +400,11 @@ private:
 		return kNoSlot;
 	}
 
-	void Release(u32 i) {
+	// Gives back slot i, claimed (INIT), as @to: FREE, or what it was before a claim (ReleaseAll).
+	void Release(u32 i, State to = State::kFree) {
 		Guard<IrqSpinLock> g(lock_);
 		if (StateOf(i) == State::kInit)
-			SetState(i, State::kFree);
+			SetState(i, to);
 	}
 
 	// Who adds a task: a pid or tgid command (ctl_ held), or the fork and exec probes for a thread
@@ -700,11 +701,8 @@ private:
 		for (u32 k = c->counted; k < c->used; k++)
 			if (State(c->was[k]) == State::kDone)
 				evicted_.FetchAdd(1, MemoryOrder::kRelaxed); // statistics only
-		for (u32 k = c->used; k < c->n; k++) {
-			Guard<IrqSpinLock> g(lock_);
-			if (StateOf(c->slot[k]) == State::kInit)
-				SetState(c->slot[k], State(c->was[k]));
-		}
+		for (u32 k = c->used; k < c->n; k++)
+			Release(c->slot[k], State(c->was[k]));
 		c->counted = c->used = c->n;
 	}
 
