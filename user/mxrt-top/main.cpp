@@ -248,13 +248,15 @@ int View(const std::string &prefix, const std::vector<std::string> &devices, boo
 	return all_shown ? 0 : 1;
 }
 
-// Whether /dev/shm<name> is a file of root or the daemon's user (--owner), as Segment::Open and
-// the queue check ask; a name that cannot be looked at is left to them to say why.
+// Whether @uid is root's or the daemon's user's (--owner): whose segments and queues are taken for
+// the daemon's, as Segment::Open asks too.
+bool DaemonsUid(uid_t uid) { return uid == 0 || uid == (g_owner < 0 ? geteuid() : uid_t(g_owner)); }
+
+// Whether /dev/shm<name> is a file of root or the daemon's user; a name that cannot be looked at
+// is left to Segment::Open and the queue check to say why.
 bool OwnersFile(const std::string &name) {
 	struct stat st;
-	if (stat(("/dev/shm" + name).c_str(), &st) != 0)
-		return true;
-	return st.st_uid == 0 || st.st_uid == (g_owner < 0 ? geteuid() : uid_t(g_owner));
+	return stat(("/dev/shm" + name).c_str(), &st) != 0 || DaemonsUid(st.st_uid);
 }
 
 // --records and --messages read one device: the one named, or the only one running. Of several
@@ -387,7 +389,7 @@ int Messages(const std::string &prefix, const std::vector<std::string> &devices,
 		mq_close(q);
 		return 1;
 	}
-	if (st.st_uid != 0 && st.st_uid != (g_owner < 0 ? geteuid() : uid_t(g_owner))) {
+	if (!DaemonsUid(st.st_uid)) {
 		std::fprintf(stderr, "mxrt-top: message queue %s: a queue of uid %u, not the daemon's user (%s; --owner USER names another)\n",
 			     Printable(names[0]).c_str(), unsigned(st.st_uid), OwnerWords().c_str());
 		mq_close(q);
