@@ -346,16 +346,15 @@ void Daemon::Reload() {
 	Notify("RELOADING=1");
 	Config c;
 	std::string err;
-	if (!cl_.config_file.empty() && !LoadTomlFile(cl_.config_file, &c, &err)) {
+	// a reload refused, whatever refused it: said, and nothing of it applied
+	auto keep_running = [&err] {
 		LOG_E("reload: %s: keeping the running configuration", err.c_str());
 		Notify("READY=1");
-		return;
-	}
-	if (!ApplyCommandLine(cl_, &c, &err) || !Validate(c, &err)) {
-		LOG_E("reload: %s: keeping the running configuration", err.c_str());
-		Notify("READY=1");
-		return;
-	}
+	};
+	if (!cl_.config_file.empty() && !LoadTomlFile(cl_.config_file, &c, &err))
+		return keep_running();
+	if (!ApplyCommandLine(cl_, &c, &err) || !Validate(c, &err))
+		return keep_running();
 	std::string changed;
 	// What needs a restart is said, not half-done.
 	std::vector<std::string> now, want;
@@ -390,17 +389,15 @@ void Daemon::Reload() {
 		int r = ch.p->dev.Check(*ch.to, &err);
 		if (r == 0 && (r = ch.p->dev.ReadSettings(&ch.before)) != 0)
 			err = ch.p->dev.path() + ": cannot read the driver's configuration: " + std::strerror(-r);
-		if (r != 0) {
-			LOG_E("reload: %s: keeping the running configuration", err.c_str());
-			Notify("READY=1");
-			return;
-		}
+		if (r != 0)
+			return keep_running();
 	}
 	for (std::size_t i = 0; i < todo.size(); i++) {
 		if (todo[i].p->dev.Apply(*todo[i].to, &err, &todo[i].wrote) == 0)
 			continue;
 		// a write failed (I/O, or the driver changed meanwhile): the devices written so far, this
 		// one too where part of it was (sysfs writes one value at a time), go back to what they had
+		// (READY=1 once they are back)
 		LOG_E("reload: %s: keeping the running configuration", err.c_str());
 		for (std::size_t k = i + 1; k-- > 0;) {
 			std::string back_err;
