@@ -2,11 +2,13 @@
 //
 // Runs in: user space, as a libFuzzer target (clang -fsanitize=fuzzer,address,undefined; built
 // and run for a bounded number of inputs by `make -f tests/unit/unit.mk run`, seeds in
-// fuzz-seeds/, tokens in sim_fuzz.dict). Coverage-guided fuzzing of the simulator's two kernel
-// parsers of user input, the entry points its debugfs files call:
+// fuzz-seeds/, tokens in sim_fuzz.dict). Coverage-guided fuzzing of the simulator's three kernel
+// parsers of user input: the two its debugfs files call, and its I2C adapter's transfer:
 //   first byte odd:  the rest is one control write (mxrt_sim_control) on a sampling chip; a
 //                    refused write must change nothing;
-//   first byte even: the rest is a replay upload, fed in pieces whose sizes come from the first
+//   first byte 4k+2: the rest is a program of I2C transfers, clock steps, interrupt polls and
+//                    faults (xfer_program.h), which checks what every chip shows;
+//   first byte 4k:   the rest is a replay upload, fed in pieces whose sizes come from the first
 //                    byte, then finished, applied and replayed across a day of sample clock.
 #include <cstddef>
 #include <cstdint>
@@ -16,6 +18,8 @@
 
 #include <max30102/chip.hpp>
 #include <max30102/sim/sim.h>
+
+#include "xfer_program.h"
 
 namespace {
 
@@ -43,6 +47,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 	const uint8_t mode = data[0];
 	const char *text = reinterpret_cast<const char *>(data + 1);
 	const size_t len = size - 1;
+	if ((mode & 3) == 2) {
+		if (!mxrt_test::RunXferProgram(data + 1, len, kT0).empty())
+			abort();
+		return 0;
+	}
 	mxrt_sim *sim = mxrt_sim_create(kT0);
 	if (sim == nullptr)
 		abort();
