@@ -25,10 +25,15 @@
 //       stream mxrt-vitals-eval reads), flushed after every read(); not with -t. FILE is opened
 //       only once the device is open and -p/-c took effect, emptied only when the first records
 //       arrive (one the run made is removed if none came); not DEVICE itself (exit 2)
+// SIGINT or SIGTERM (not with -t) ends the run early, as -n would: the summary covers the records
+// read until then, a FILE holds them (or, made by the run and still empty, is removed), and the
+// exit status judges them; a second signal ends the process at once. A SIGINT the shell set to
+// be ignored (a background job) stays ignored.
 // Prints one summary line: records=.. first_seq=.. last_seq=.. lost=.. reader_overruns=..
 // fifo_overflows=.. violations=.. rate_hz=..  Exit: 0 ok, 1 a violation or read error, 2 usage,
 // 3 the scheduling request (-p, -c) was refused.
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -147,9 +152,32 @@ struct Judge {
 // After a read() that gave EAGAIN (-N): waits with poll() until the file is readable. false after
 // printing why not (nothing within 5 s, an error or a hang-up): calling read() again at once would
 // spin on a CPU while the stream pauses, without end if it stops.
+volatile sig_atomic_t g_stop_signal = 0; // SIGINT or SIGTERM asked the run to end
+
+void OnStopSignal(int sig) { g_stop_signal = sig; }
+
+// Without SA_RESTART, so that a blocked read() or poll() returns EINTR; SA_RESETHAND, so that a
+// second signal ends the process even where one came just before a blocking call.
+void CatchStopSignals() {
+	struct sigaction sa{};
+	sa.sa_handler = OnStopSignal;
+	sa.sa_flags = SA_RESETHAND;
+	sigemptyset(&sa.sa_mask);
+	for (int sig : {SIGINT, SIGTERM}) {
+		struct sigaction old{};
+		if (sigaction(sig, nullptr, &old) == 0 && old.sa_handler == SIG_IGN)
+			continue; // ignored by whoever started us (a background job's SIGINT)
+		sigaction(sig, &sa, nullptr);
+	}
+}
+
 bool WaitReadable(int fd) {
 	pollfd p{fd, POLLIN, 0};
-	if (poll(&p, 1, 5000) <= 0 || (p.revents & (POLLERR | POLLHUP))) {
+	int n;
+	while ((n = poll(&p, 1, 5000)) < 0 && errno == EINTR)
+		if (g_stop_signal)
+			return false; // the caller sees g_stop_signal
+	if (n <= 0 || (p.revents & (POLLERR | POLLHUP))) {
 		std::fprintf(stderr, "mxrt-max30102-read: poll: no data (revents %#x)\n", p.revents);
 		return false;
 	}
@@ -157,13 +185,18 @@ bool WaitReadable(int fd) {
 }
 
 // One read() of up to buf.size() records; waits with poll() on EAGAIN. Returns the number of
-// records, or -1 after printing why (an error, end of file, or a partial record: a violation).
+// records, -1 after printing why (an error, end of file, or a partial record: a violation), or
+// -2 when SIGINT or SIGTERM asked the run to end.
 long ReadRecords(int fd, std::vector<mxrt_max30102_record> &buf, long &violations) {
 	for (;;) {
+		if (g_stop_signal)
+			return -2;
 		ssize_t n = read(fd, buf.data(), buf.size() * sizeof(buf[0]));
+		if (n < 0 && errno == EINTR)
+			continue; // a stop signal is seen above; another one is not ours to act on
 		if (n < 0 && errno == EAGAIN) {
 			if (!WaitReadable(fd))
-				return -1;
+				return g_stop_signal ? -2 : -1;
 			continue;
 		}
 		if (n <= 0) {
@@ -187,11 +220,16 @@ bool BadBufferRead(int fd, size_t records) {
 		return false;
 	}
 	ssize_t n;
-	while ((n = read(fd, p, bytes)) < 0 && errno == EAGAIN) // -N: as ReadRecords
-		if (!WaitReadable(fd)) {
+	while ((n = read(fd, p, bytes)) < 0 && (errno == EAGAIN || errno == EINTR)) { // as ReadRecords
+		if (g_stop_signal) {
 			munmap(p, bytes);
-			return false;
+			return true; // not judged: the run ends at the next ReadRecords
 		}
+		if (errno == EAGAIN && !WaitReadable(fd)) {
+			munmap(p, bytes);
+			return g_stop_signal != 0;
+		}
+	}
 	const int e = errno;
 	munmap(p, bytes);
 	if (n >= 0 || e != EFAULT) {
@@ -354,6 +392,7 @@ int Main(int argc, char **argv) {
 		close(fd);
 		return rc;
 	}
+	CatchStopSignals();
 	std::vector<mxrt_max30102_record> buf(batch);
 	Judge j;
 	double t0 = 0, t1 = 0;
@@ -369,6 +408,11 @@ int Main(int argc, char **argv) {
 				j.violations++;
 		}
 		const long n = ReadRecords(fd, buf, j.violations);
+		if (n == -2) {
+			std::fprintf(stderr, "mxrt-max30102-read: stopped by %s after %ld records\n",
+				     g_stop_signal == SIGINT ? "SIGINT" : "SIGTERM", j.got);
+			break;
+		}
 		if (n < 0) {
 			rc = 1;
 			break;

@@ -127,6 +127,35 @@ check save-eof-made-nothing [ ! -e "$t/new" ]
 ln -s "$t/target" "$t/link"
 expect save-eof-dangling-link 1 'end of file' -o "$t/link" -n 1 /dev/null
 check save-eof-dangling-link-kept [ -L "$t/link" ]
+# SIGTERM (or SIGINT) ends the run as -n would: the summary of what was read, the FILE holding it,
+# or, made by the run and still empty, removed. Sent once the handler is in place (SigCgt), to a
+# reader blocked on a FIFO that stays open for writing on fd 3.
+stop-reader() { # NAME EXPECTED-RECORDS FILE BYTES-BEFORE: runs the reader on $t/fifo2, then SIGTERM
+	local name=$1 want=$2 file=$3 pid out got i
+	"$bin" -o "$file" -n 5 "$t/fifo2" >"$t/stop.out" 2>&1 3<&- &
+	pid=$!
+	for i in $(seq 100); do # SIGTERM is bit 15 of the caught-signal mask
+		grep -qE '^SigCgt:.*[4-7c-f][0-9a-f]{3}$' "/proc/$pid/status" 2>/dev/null && break
+		sleep 0.05
+	done
+	sleep 0.2 # into the blocking read
+	kill -TERM "$pid"
+	wait "$pid"
+	got=$?
+	out=$(cat "$t/stop.out")
+	if [ "$got" = 0 ] && grep -q "stopped by SIGTERM after $want records" <<<"$out" &&
+		grep -q "^records=$want " <<<"$out"; then
+		res PASS "$name"
+	else res FAIL "$name" "exit $got: $(head -c 300 <<<"$out")"; fi
+}
+mkfifo "$t/fifo2"
+exec 3<>"$t/fifo2"
+stop-reader sigterm-before-records 0 "$t/stopped-new"
+check sigterm-before-records-made-nothing [ ! -e "$t/stopped-new" ]
+head -c 64 "$t/good" >&3
+stop-reader sigterm-after-records 2 "$t/stopped-some"
+check sigterm-after-records-saved cmp "$t/stopped-some" <(head -c 64 "$t/good")
+exec 3<&-
 expect save-with-threads 2 '-t cannot be combined with -s, -l, -E or -o' -t 2 -o "$t/x" /dev/null
 full-stdout stdout-full -n 5 "$t/good"
 full-stdout help-stdout-full -h
