@@ -141,11 +141,17 @@ struct Ring {
 			}
 			rec.lost = u32(Min<u64>(rec.seq - rd->last_seq - 1, 0xffffffffull));
 		} else if (rd->started) {
+			// The reader missed `skipped` ring entries; the gap is those, the sensor's losses
+			// they carried, and this record's own. Only the entries are the reader's: the
+			// sensor's stay the sensor's (counted in fifo_lost, flagged FIFO_OVERFLOW), or a
+			// lapped reader would be charged twice for a chip overflow and never told of it.
 			const u64 gap = rec.seq - rd->last_seq - 1;
-			if (gap != rec.lost) { // some of the gap is ours, not the sensor's
+			if (skipped > 0) {
 				rec.flags |= MXRT_MAX30102_REC_READER_OVERRUN;
 				rd->overruns++;
-				rd->lost += gap - rec.lost;
+				rd->lost += skipped;
+				if (gap > skipped + rec.lost)
+					rec.flags |= MXRT_MAX30102_REC_FIFO_OVERFLOW;
 				rec.lost = u32(Min<u64>(gap, 0xffffffffull));
 			}
 		} else if (skipped > 0) {

@@ -5,7 +5,8 @@
  *
  * A lock-free ring of sample records with one producer and any number of readers, each with its
  * own cursor. Nothing is ever lost silently: a reader the producer has lapped gets its next record
- * with MXRT_MAX30102_REC_READER_OVERRUN and `lost` = the sequence gap, and never a torn record
+ * with MXRT_MAX30102_REC_READER_OVERRUN and `lost` = the sequence gap (FIFO_OVERFLOW too if the
+ * records it missed carried sensor losses; its own count has only the entries), never a torn record
  * (the ring is one seqlock: a reader re-checks, after copying a batch, how far the producer had
  * got, and drops what it may have overwritten).
  *

@@ -463,6 +463,7 @@ void Acquisition::Handle(const Record *rec, std::uint32_t n, std::uint64_t now) 
 	mxrtd_shm *shm = seg_->shm();
 	ShmWriter w(shm);
 	std::uint64_t lost = 0, ovr_lost = 0, ovf = 0, ovr = 0, restarts = 0, violations = 0;
+	bool ovr_sensor = false;
 	const mxrt::Log2Hist lat = w.AcqLatency();
 	// The first reads return what the driver queued since the device was opened: not a
 	// wake-up's latency. Measured from the first read that found less than it asked for.
@@ -491,7 +492,8 @@ void Acquisition::Handle(const Record *rec, std::uint32_t n, std::uint64_t now) 
 		ovf += (r.flags & MXRT_MAX30102_REC_FIFO_OVERFLOW) != 0;
 		if (r.flags & MXRT_MAX30102_REC_READER_OVERRUN) {
 			ovr++;
-			ovr_lost += r.lost; // the daemon's own losses; the rest are the sensor's (FIFO overflow)
+			ovr_lost += r.lost; // the gap the daemon's lag left: with FIFO_OVERFLOW, the sensor's losses too
+			ovr_sensor = ovr_sensor || (r.flags & MXRT_MAX30102_REC_FIFO_OVERFLOW);
 		}
 		restarts += (r.flags & MXRT_MAX30102_REC_RESTART) != 0;
 		if (measure && (r.flags & MXRT_MAX30102_REC_IRQ) && now > r.timestamp_ns)
@@ -506,8 +508,9 @@ void Acquisition::Handle(const Record *rec, std::uint32_t n, std::uint64_t now) 
 		w.Add(&mxrtd_shm_stats::acq_fifo_overflows, ovf);
 	if (ovr) {
 		w.Add(&mxrtd_shm_stats::acq_overruns, ovr);
-		LOG_W("%s: the daemon fell behind the driver's ring: %llu records lost", dev_->path().c_str(),
-		      (unsigned long long)ovr_lost);
+		LOG_W("%s: the daemon fell behind the driver's ring: %llu records lost%s", dev_->path().c_str(),
+		      (unsigned long long)ovr_lost,
+		      ovr_sensor ? ", with the sensor's own FIFO overflow among them (GET_STATS file_lost has the daemon's share)" : "");
 	}
 	if (restarts)
 		w.Add(&mxrtd_shm_stats::acq_restarts, restarts);

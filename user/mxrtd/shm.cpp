@@ -423,13 +423,15 @@ static u32 ReadRingAt(const mxrtd_shm *shm, const Record *slots, u64 size, RingC
 		}
 		// The first record carries the gap this reader caused (within a batch, gaps are the
 		// sensor's own: b.seq == a.seq + 1 + b.lost).
+		// Only the `skipped` slots are this reader's loss: the losses the records it missed carried
+		// (the sensor's, or the daemon's behind the driver) are in the gap, not in c->lost.
 		const u64 skipped = lo - c->next;
 		if (c->started) {
 			const u64 gap = out[0].seq - c->last_seq - 1;
-			if (gap != out[0].lost) { // some of the gap is ours, not the sensor's
+			if (skipped > 0) {
 				out[0].flags |= MXRT_MAX30102_REC_READER_OVERRUN;
 				c->overruns++;
-				c->lost += gap - out[0].lost;
+				c->lost += skipped;
 				out[0].lost = u32(gap < 0xffffffffull ? gap : 0xffffffffull);
 			}
 		} else if (skipped > 0) {

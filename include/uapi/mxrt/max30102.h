@@ -212,7 +212,7 @@ struct mxrt_max30102_ioc_stats {
 	mxrt_uapi_aligned_u64 latency_count, latency_p50_ns, latency_p99_ns, latency_max_ns;
 	/* this open file */
 	mxrt_uapi_aligned_u64 file_overruns; /* times it fell behind the ring */
-	mxrt_uapi_aligned_u64 file_lost;     /* records it lost to that */
+	mxrt_uapi_aligned_u64 file_lost;     /* records it lost to that (not the sensor's losses among them) */
 	mxrt_uapi_aligned_u64 file_flushes;  /* flushes that discarded something */
 	mxrt_uapi_aligned_u64 file_flushed;  /* records they discarded */
 	mxrt_uapi_u32 ring_size;

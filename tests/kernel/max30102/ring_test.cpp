@@ -163,6 +163,39 @@ TEST(SampleRing, SensorGapsPassThroughAndAddToReaderGaps) {
 	mxrt_ring_destroy(r);
 }
 
+// A reader lapped across a sensor loss: the gap is the ring entries it missed plus the sensor's
+// losses among them; only the entries are the reader's, and the sensor's loss keeps its flag.
+TEST(SampleRing, LappedReaderIsChargedOnlyForTheEntriesItMissed) {
+	mxrt_ring *r = Make(16);
+	mxrt_ring_reader rd;
+	mxrt_ring_reader_init(r, &rd);
+	mxrt_max30102_record out[64];
+	{ auto x = Rec(0); mxrt_ring_push(r, &x); }
+	ASSERT_EQ(mxrt_ring_read(r, &rd, out, 64), 1u);
+	for (uint64_t i = 1; i <= 10; i++)
+		{ auto x = Rec(i); mxrt_ring_push(r, &x); }
+	{ auto x = Rec(20, 9); mxrt_ring_push(r, &x); } // the FIFO overflowed: 11..19 never came
+	for (uint64_t i = 21; i <= 40; i++)
+		{ auto x = Rec(i); mxrt_ring_push(r, &x); }
+	// 31 entries pushed after seq 0, the ring keeps 16 (seq 25..40): 15 entries lapped
+	ASSERT_EQ(mxrt_ring_read(r, &rd, out, 64), 16u);
+	EXPECT_EQ(out[0].seq, 25u);
+	EXPECT_EQ(out[0].lost, 24u) << "the whole gap: b.seq == a.seq + 1 + b.lost";
+	EXPECT_EQ(out[0].flags, MXRT_MAX30102_REC_READER_OVERRUN | MXRT_MAX30102_REC_FIFO_OVERFLOW)
+		<< "the sensor's loss inside the gap is said";
+	EXPECT_EQ(rd.overruns, 1u);
+	EXPECT_EQ(rd.lost, 15u) << "ring entries, not the sensor's 9 as well";
+	// lapped again with no sensor loss in the gap: no FIFO_OVERFLOW
+	for (uint64_t i = 41; i <= 70; i++)
+		{ auto x = Rec(i); mxrt_ring_push(r, &x); }
+	ASSERT_EQ(mxrt_ring_read(r, &rd, out, 64), 16u);
+	EXPECT_EQ(out[0].seq, 55u);
+	EXPECT_EQ(out[0].lost, 14u);
+	EXPECT_EQ(out[0].flags, MXRT_MAX30102_REC_READER_OVERRUN);
+	EXPECT_EQ(rd.lost, 29u);
+	mxrt_ring_destroy(r);
+}
+
 // A flush discards what the reader has not read; the next record still satisfies
 // b.seq == a.seq + 1 + b.lost, flagged FLUSHED (and READER_OVERRUN if lapped after the flush).
 TEST(SampleRing, FlushReportsTheGapItMade) {
