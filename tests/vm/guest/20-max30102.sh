@@ -117,6 +117,24 @@ if [ "$(field reader_overruns "$out")" -ge 1 ] && [ "$(field lost "$out")" -gt 0
 else
 	bad stalled-reader-overrun "$out"
 fi
+# ... and one lapped across a chip overflow is charged only for the records it missed: the
+# chip's 20 stay the chip's (fifo_lost), flagged FIFO_OVERFLOW on the record after the gap (until
+# 2026-12-06 they were added to the reader's reader_lost and their flag dropped)
+lost0=$(stat_of reader_lost_closed)
+read_dev -n 300 -s 1000 >/tmp/lap.out 2>&1 &
+rp=$!
+sleep 0.4 # the reader has its first record and stalls; the ring holds 160 ms
+echo "overflow=20" >$SIM/control
+wait $rp
+out=$(cat /tmp/lap.out)
+own=$(($(stat_of reader_lost_closed) - lost0))
+echo "lapped across an overflow: $out; the reader's own loss $own"
+if [ "$(field reader_overruns "$out")" -ge 1 ] && [ "$(field fifo_overflows "$out")" -ge 1 ] &&
+	[ "$(field violations "$out")" = 0 ] && [ $(($(field lost "$out") - own)) -ge 20 ]; then
+	ok lapped-reader-keeps-chip-loss "the gaps $(field lost "$out"), the reader's own $own"
+else
+	bad lapped-reader-keeps-chip-loss "$out; the reader's own loss $own"
+fi
 echo 4096 >$SYS/ring_size
 resized() { [ "$(cat $SYS/ring_size)" = 4096 ] && [ "$(stat_of ring_resizes)" -ge 2 ]; }
 check ring-resize resized
