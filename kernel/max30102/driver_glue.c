@@ -1412,6 +1412,19 @@ static int mx_resize(struct mx_dev *md, u32 records)
 	atomic64_inc(&md->st.resizes);
 	rt_mutex_unlock(&md->lock);
 	t0 = ktime_get_ns();
+/*
+ * The driver's smallest ring: two full FIFO bursts. A burst is pushed at once, so a ring smaller
+ * than one loses records at every burst with no reader behind (counted as overruns, but the
+ * reader never fell behind); two give a reader waiting in read() a whole burst's time to take one.
+ */
+#define MX_RING_MIN (2 * MAX30102_FIFO_DEPTH)
+
+/* 0 if @records is a ring size this driver takes, else -EINVAL. */
+static int mx_ring_size_check(u32 records)
+{
+	return records < MX_RING_MIN ? -EINVAL : mxrt_ring_check_size(records);
+}
+
 	synchronize_rcu(); /* readers still in the old ring finish first */
 	atomic64_set(&md->st.ring_last_sync_ns, ktime_get_ns() - t0);
 	atomic64_inc(&md->st.ring_syncs);
@@ -1419,6 +1432,9 @@ static int mx_resize(struct mx_dev *md, u32 records)
 	return 0;
 }
 
+	err = mx_ring_size_check(records);
+	if (err)
+		return err;
 /* ---- sysfs ------------------------------------------------------------------------------------ */
 
 static const char *const mx_mode_names[8] = {
@@ -2372,9 +2388,9 @@ static int mx_read_props(struct mx_dev *md, u32 *ring_size)
 	err = mx_prop_u32(dev, "mxrt,ring-size", ring_size);
 	if (err)
 		return err;
-	if (mxrt_ring_check_size(*ring_size))
+	if (mx_ring_size_check(*ring_size))
 		return dev_err_probe(dev, -EINVAL, "mxrt,ring-size %u: a power of two in [%u, %u]\n",
-				     *ring_size, MXRT_RING_MIN_RECORDS, MXRT_RING_MAX_RECORDS);
+				     *ring_size, MX_RING_MIN, MXRT_RING_MAX_RECORDS);
 	md->cfg = c;
 	return 0;
 }

@@ -156,6 +156,11 @@ else
 	check sysfs-invalid-rejected [ "$(cat $SYS/sample_rate)" = "$before" ]
 fi
 if echo 100 >$SYS/ring_size 2>/dev/null; then bad ring-size-invalid; else ok ring-size-invalid; fi
+# a ring smaller than two FIFO bursts is refused: a 32-sample burst is pushed at once
+ring_now=$(cat $SYS/ring_size)
+if echo 32 >$SYS/ring_size 2>/dev/null || [ "$(cat $SYS/ring_size)" != "$ring_now" ]; then
+	bad ring-size-below-two-bursts "$(cat $SYS/ring_size)"
+else ok ring-size-below-two-bursts; fi
 # numbers are decimal: 0310 is 310 (not a multiple of 200), not octal 200; 0x.. is no number;
 # a leading zero is still decimal (020 is 20)
 decimal_only() {
