@@ -161,18 +161,11 @@ int OnEvent(void *vctx, void *data, size_t size) {
 		fn.push_back(s ? s->name : "");
 	}
 	w.kind = LockKind(w.ev.flags, fn);
-	c->report->slow_total++;
 	if (!c->opt->json) {
-		std::printf("slow wait: %s (%s) %s by %s tid %u%s\n", w.name.c_str(), w.kind.c_str(),
-			    FormatNs(w.ev.wait_ns).c_str(),
-			    Printable(std::string(w.ev.comm, strnlen(w.ev.comm, sizeof(w.ev.comm)))).c_str(), w.ev.tid,
-			    w.ev.ret ? " (given up)" : "");
-		for (const std::string &f : w.frames)
-			std::printf("    %s\n", f.c_str());
+		std::fputs(RenderSlowWait(w).c_str(), stdout);
 		std::fflush(stdout);
 	}
-	if (c->report->slow.size() < c->opt->max_slow)
-		c->report->slow.push_back(std::move(w));
+	KeepSlowWait(*c->report, std::move(w), c->opt->max_slow);
 	return 0;
 }
 
@@ -429,7 +422,7 @@ int Main(int argc, char **argv) {
 	skel->rodata->targ_tgid = std::uint32_t(opt.tgid);
 	skel->rodata->targ_pid = std::uint32_t(opt.pid);
 	skel->rodata->targ_lock = lock_addr;
-	skel->rodata->min_wait_ns = std::uint64_t(opt.min_wait_us * 1000);
+	skel->rodata->min_wait_ns = MinWaitNs(opt.min_wait_us);
 	skel->rodata->slow_ns = SlowNs(opt.slow_ms);
 	skel->rodata->with_stacks = !opt.no_stacks;
 	if (!locks) {

@@ -304,6 +304,8 @@ std::vector<std::string> FrameNames(const Symbols &syms, const std::vector<std::
 
 } // namespace
 
+bool LockFilter::Matches(const std::string &n, bool /*inner_spin*/) const { return !name || *name == n; }
+
 std::vector<LockSummary> AggregateLocks(const std::vector<LockRecord> &recs, const StackTable &stacks,
 					const Symbols &syms, const LockNames &names, std::size_t top_stacks,
 					const LockFilter &filter) {
@@ -369,7 +371,7 @@ std::vector<LockSummary> AggregateLocks(const std::vector<LockRecord> &recs, con
 				frames = &it->second;
 		}
 		a.s.name = names.Name(lock, syms, *frames, &a.s.source);
-		if (filter.name && a.s.name != *filter.name)
+		if (!filter.Matches(a.s.name, inner_spin))
 			continue;
 		if (inner_spin)
 			a.s.name += " (inner spinlock)";
@@ -593,6 +595,26 @@ std::uint64_t SlowNs(double ms) {
 		return 0;
 	const std::uint64_t ns = std::uint64_t(ms * 1e6);
 	return ns ? ns : 1;
+}
+
+std::uint64_t MinWaitNs(double us) { return std::uint64_t(us * 1000); }
+
+std::string RenderSlowWait(const SlowWait &w) {
+	char line[512];
+	std::snprintf(line, sizeof(line), "slow wait: %s (%s) %s by %s tid %u%s\n", w.name.c_str(), w.kind.c_str(),
+		      FormatNs(w.ev.wait_ns).c_str(),
+		      Printable(std::string(w.ev.comm, strnlen(w.ev.comm, sizeof(w.ev.comm)))).c_str(), w.ev.tid,
+		      w.ev.ret ? " (given up)" : "");
+	std::string out = line;
+	for (const std::string &f : w.frames)
+		out += "    " + f + "\n";
+	return out;
+}
+
+void KeepSlowWait(Report &r, SlowWait w, std::size_t keep) {
+	r.slow_total++;
+	if (r.slow.size() < keep)
+		r.slow.push_back(std::move(w));
 }
 
 namespace {

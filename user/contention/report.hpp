@@ -166,6 +166,9 @@ using StackTable = std::map<std::int32_t, std::vector<std::uint64_t>>;
 
 struct LockFilter {
 	std::optional<std::string> name; // only locks whose name is this (when no address was known)
+	// Whether the lock named @name (as LockNames::Name gives it) passes. @inner_spin: the wait was
+	// on the raw spinlock inside a sleeping lock at that address.
+	bool Matches(const std::string &name, bool inner_spin) const;
 };
 
 std::vector<LockSummary> AggregateLocks(const std::vector<LockRecord> &recs, const StackTable &stacks,
@@ -201,6 +204,12 @@ std::string FormatNs(std::uint64_t ns); // "12.3us", "4.56ms", "1.20s"
 // truncated to 0 ns, which turned the slow waits off instead of reporting every one). MS is checked
 // by the command line: finite, 0..1e12.
 std::uint64_t SlowNs(double ms);
+// -m US as the programs' min_wait_ns. US is checked by the command line: finite, 0..1e15.
+std::uint64_t MinWaitNs(double us);
+// One slow wait as text: "slow wait: NAME (KIND) WAIT by COMM tid N", then its stack, a frame a line.
+std::string RenderSlowWait(const SlowWait &w);
+// Counts @w in @r (slow_total) and keeps it in r.slow while that holds fewer than @keep.
+void KeepSlowWait(Report &r, SlowWait w, std::size_t keep);
 std::string RenderTable(const Report &r, std::size_t max_rows);
 std::string RenderHistograms(const Report &r, std::size_t max_locks);
 std::string RenderJson(const Report &r);
