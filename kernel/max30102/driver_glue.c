@@ -2163,8 +2163,8 @@ DEFINE_SHOW_ATTRIBUTE(mx_stats);
 /*
  * locks (0400): the addresses of the locks this device waits on, one "ADDRESS NAME" line each, so
  * that a lock-contention tool (mxrt-contention, docs/contention.md) names them: the device lock,
- * the test semaphore (only with test_hooks) and the root I2C adapter's bus lock, which every
- * transfer of this device takes. Kernel addresses, deliberately unhashed (%px): root-only, like
+ * the acquisition threads' queue for it (acq_lock, mx_lock_at), the test semaphore (only with
+ * test_hooks) and the root I2C adapter's bus lock, which every transfer of this device takes. Kernel addresses, deliberately unhashed (%px): root-only, like
  * /proc/kallsyms to root; the addresses are what the kernel's lock:contention_* tracepoints report.
  */
 static int mx_locks_show(struct seq_file *s, void *unused)
@@ -2173,6 +2173,7 @@ static int mx_locks_show(struct seq_file *s, void *unused)
 	struct i2c_adapter *root = mx_root_adapter(md->client->adapter);
 
 	seq_printf(s, "%px %s.lock\n", &md->lock, md->name);
+	seq_printf(s, "%px %s.acq_lock\n", &md->acq_lock, md->name);
 	if (test_hooks)
 		seq_printf(s, "%px %s.test_sem\n", &md->test_sem, md->name);
 	seq_printf(s, "%px i2c-%d.bus_lock\n", &root->bus_lock, root->nr);

@@ -590,14 +590,19 @@ std::string RenderHistograms(const Report &r, std::size_t max_locks) {
 	return out;
 }
 
-std::uint64_t SlowNs(double ms) {
-	if (!(ms > 0))
+namespace {
+// @v units of @ns_per_unit ns each as ns: 0 stays 0 (off), anything above 0 is at least 1 ns
+std::uint64_t ThresholdNs(double v, double ns_per_unit) {
+	if (!(v > 0))
 		return 0;
-	const std::uint64_t ns = std::uint64_t(ms * 1e6);
+	const std::uint64_t ns = std::uint64_t(v * ns_per_unit);
 	return ns ? ns : 1;
 }
+} // namespace
 
-std::uint64_t MinWaitNs(double us) { return std::uint64_t(us * 1000); }
+std::uint64_t SlowNs(double ms) { return ThresholdNs(ms, 1e6); }
+
+std::uint64_t MinWaitNs(double us) { return ThresholdNs(us, 1e3); }
 
 std::string RenderSlowWait(const SlowWait &w) {
 	char line[512];

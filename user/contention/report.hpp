@@ -204,7 +204,8 @@ std::string FormatNs(std::uint64_t ns); // "12.3us", "4.56ms", "1.20s"
 // truncated to 0 ns, which turned the slow waits off instead of reporting every one). MS is checked
 // by the command line: finite, 0..1e12.
 std::uint64_t SlowNs(double ms);
-// -m US as the programs' min_wait_ns. US is checked by the command line: finite, 0..1e15.
+// -m US as the programs' min_wait_ns (0: every wait), the same way: above 0 at least 1 ns (-m 0.0001
+// truncated to 0 ns, which counted every wait). US is checked by the command line: finite, 0..1e15.
 std::uint64_t MinWaitNs(double us);
 // One slow wait as text: "slow wait: NAME (KIND) WAIT by COMM tid N", then its stack, a frame a line.
 std::string RenderSlowWait(const SlowWait &w);

@@ -477,3 +477,13 @@ TEST(ContentionOptions, SlowThresholdAboveZeroIsNeverOff) {
 	EXPECT_EQ(SlowNs(10), 10000000u);
 	EXPECT_EQ(SlowNs(1e12), 1000000000000000000u);
 }
+
+// -m: 0 is off, and any minimum above 0 is one, as with -s (-m 0.0001 truncated to 0 ns: every wait
+// counted, the filter silently off)
+TEST(ContentionOptions, MinWaitAboveZeroIsNeverOff) {
+	EXPECT_EQ(MinWaitNs(0), 0u);
+	EXPECT_EQ(MinWaitNs(0.0001), 1u);
+	EXPECT_EQ(MinWaitNs(1e-300), 1u);
+	EXPECT_EQ(MinWaitNs(100), 100000u);
+	EXPECT_EQ(MinWaitNs(1e15), 1000000000000000000u);
+}
