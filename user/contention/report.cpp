@@ -304,7 +304,14 @@ std::vector<std::string> FrameNames(const Symbols &syms, const std::vector<std::
 
 } // namespace
 
-bool LockFilter::Matches(const std::string &n, bool /*inner_spin*/) const { return !name || *name == n; }
+namespace {
+// what the table adds to the name of a sleeping lock's inner raw spinlock
+const char kInnerSpin[] = " (inner spinlock)";
+} // namespace
+
+bool LockFilter::Matches(const std::string &n, bool inner_spin) const {
+	return !name || *name == n || (inner_spin && *name == n + kInnerSpin);
+}
 
 std::vector<LockSummary> AggregateLocks(const std::vector<LockRecord> &recs, const StackTable &stacks,
 					const Symbols &syms, const LockNames &names, std::size_t top_stacks,
@@ -374,7 +381,7 @@ std::vector<LockSummary> AggregateLocks(const std::vector<LockRecord> &recs, con
 		if (!filter.Matches(a.s.name, inner_spin))
 			continue;
 		if (inner_spin)
-			a.s.name += " (inner spinlock)";
+			a.s.name += kInnerSpin;
 		// the kind: the flags most waits reported, refined by the stacks' functions
 		std::uint32_t flags = 0;
 		std::uint64_t best = 0;

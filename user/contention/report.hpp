@@ -167,7 +167,10 @@ using StackTable = std::map<std::int32_t, std::vector<std::uint64_t>>;
 struct LockFilter {
 	std::optional<std::string> name; // only locks whose name is this (when no address was known)
 	// Whether the lock named @name (as LockNames::Name gives it) passes. @inner_spin: the wait was
-	// on the raw spinlock inside a sleeping lock at that address.
+	// on the raw spinlock inside a sleeping lock at that address, which the table shows as
+	// "<name> (inner spinlock)". The filter takes a name as the table shows it: "<name>" picks the
+	// lock and its inner spinlock (one address, as -l with the address does), "<name> (inner
+	// spinlock)" the inner spinlock alone.
 	bool Matches(const std::string &name, bool inner_spin) const;
 };
 

@@ -286,6 +286,24 @@ TEST(ContentionAggregate, TheSpinlockInsideASleepingLockIsARowOfItsOwn) {
 	EXPECT_EQ(rows, (std::set<std::string>{"max30102-0.lock|rt_mutex|4", "max30102-0.lock (inner spinlock)|spinlock|9",
 						"max30102-0.test_sem|semaphore|1",
 						"max30102-0.test_sem (inner spinlock)|spinlock|1", "0x3000|mutex|3"}));
+
+	// -l takes a name as the table shows it: the inner spinlock's row alone (it was compared before
+	// the suffix was added: no row), or the lock with its inner spinlock (one lock, one address,
+	// as -l with the address shows it)
+	auto rows_of = [&](const char *name) {
+		LockFilter f;
+		f.name = name;
+		std::set<std::string> r;
+		for (const auto &l : AggregateLocks(recs, {}, s, n, 3, f))
+			r.insert(l.name + "|" + std::to_string(l.count));
+		return r;
+	};
+	EXPECT_EQ(rows_of("max30102-0.lock (inner spinlock)"), (std::set<std::string>{"max30102-0.lock (inner spinlock)|9"}));
+	EXPECT_EQ(rows_of("max30102-0.lock"),
+		  (std::set<std::string>{"max30102-0.lock|4", "max30102-0.lock (inner spinlock)|9"}));
+	EXPECT_EQ(rows_of("max30102-0.test_sem (inner spinlock)"),
+		  (std::set<std::string>{"max30102-0.test_sem (inner spinlock)|1"}));
+	EXPECT_TRUE(rows_of("0x3000 (inner spinlock)").empty()); // a mutex has no inner spinlock row
 }
 
 TEST(ContentionAggregate, I2cPerAdapterAndAddressWithErrnosAndTasks) {
