@@ -231,6 +231,10 @@ std::string LockKind(std::uint32_t flags, const std::vector<std::string> &frames
 			return std::string("rwlock_t (rt)") + rw;
 		if (flags & (MXRT_LCB_F_READ | MXRT_LCB_F_WRITE))
 			return std::string("rwbase_rt") + rw;
+		// no stack, or none of it named: an rt_mutex, a mutex or a spinlock_t (or the rt_mutex
+		// inside an rwlock_t or rw_semaphore) report the same flag
+		if (std::all_of(frames.begin(), frames.end(), [](const std::string &f) { return f.empty(); }))
+			return "rt_mutex/spinlock_t";
 		if (has("rt_mutex_lock") || has("__rt_mutex_lock") || has("i2c_adapter_lock_bus"))
 			return "rt_mutex";
 		if (has("mutex_lock") || has("__mutex_lock"))

@@ -90,7 +90,8 @@ std::string Caller(const Symbols &syms, const std::vector<std::uint64_t> &frames
 
 // ---- lock kinds ---------------------------------------------------------------------------------
 // From the contention tracepoint's flags, refined by the waiter's stack where the flags alone do
-// not say (on PREEMPT_RT every sleeping lock is an rt_mutex underneath: LCB_F_RT).
+// not say (on PREEMPT_RT every sleeping lock is an rt_mutex underneath: LCB_F_RT). Without a named
+// frame an LCB_F_RT wait is "rt_mutex/spinlock_t": the flag alone does not tell which.
 std::string LockKind(std::uint32_t flags, const std::vector<std::string> &frame_names);
 
 // ---- histograms ---------------------------------------------------------------------------------
