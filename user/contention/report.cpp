@@ -534,6 +534,15 @@ std::string RenderTable(const Report &r, std::size_t max_rows) {
 	}
 	if (r.i2c.empty())
 		out += "(no I2C transfer seen)\n";
+	if (!r.progs.empty()) { // --prog-stats
+		std::snprintf(line, sizeof(line), "\n%-30s %9s %10s %10s\n", "PROGRAM", "RUNS", "TIME", "AVG");
+		out += line;
+		for (const Report::Prog &p : r.progs) {
+			std::snprintf(line, sizeof(line), "%-30.30s %9" PRIu64 " %10s %10s\n", p.name.c_str(), p.run_cnt,
+				      FormatNs(p.run_time_ns).c_str(), FormatNs(p.run_cnt ? p.run_time_ns / p.run_cnt : 0).c_str());
+			out += line;
+		}
+	}
 	return out;
 }
 

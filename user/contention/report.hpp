@@ -215,6 +215,8 @@ std::uint64_t MinWaitNs(double us);
 std::string RenderSlowWait(const SlowWait &w);
 // Counts @w in @r (slow_total) and keeps it in r.slow while that holds fewer than @keep.
 void KeepSlowWait(Report &r, SlowWait w, std::size_t keep);
+// The lock table (at most @max_rows locks), the I2C table and, with --prog-stats (r.progs), the
+// programs' runs and run time.
 std::string RenderTable(const Report &r, std::size_t max_rows);
 std::string RenderHistograms(const Report &r, std::size_t max_locks);
 std::string RenderJson(const Report &r);

@@ -492,6 +492,18 @@ TEST(ContentionOutput, TextShowsNoControlCharacters) {
 	EXPECT_NE(RenderJson(r).find("\"comm\":\"\\u001b]0;owned\\u0007\""), std::string::npos);
 }
 
+// --prog-stats: the programs' run count and time in the text output too (only the JSON had them)
+TEST(ContentionOutput, TextShowsTheProgramsStatistics) {
+	Report r;
+	EXPECT_EQ(RenderTable(r, 10).find("PROGRAM"), std::string::npos); // none asked for: no section
+	r.progs.push_back({"mxrt_contention_end", 21, 4200});
+	r.progs.push_back({"mxrt_i2c_result", 0, 0});
+	const std::string t = RenderTable(r, 10);
+	EXPECT_NE(t.find("PROGRAM"), std::string::npos) << t;
+	EXPECT_NE(t.find("mxrt_contention_end                   21      4.2us      200ns"), std::string::npos) << t;
+	EXPECT_NE(t.find("mxrt_i2c_result                        0        0ns        0ns"), std::string::npos) << t;
+}
+
 // -s: 0 is off, and any threshold above 0 is one (1e-7 ms truncated to 0 ns, which was off)
 TEST(ContentionOptions, SlowThresholdAboveZeroIsNeverOff) {
 	EXPECT_EQ(SlowNs(0), 0u);
