@@ -13,7 +13,8 @@
 //                                      lock's symbol) or an address (0xffff...)
 //   mxrt-contention -m US              ignore waits shorter than US microseconds
 //   mxrt-contention -s MS              print each wait of MS ms or more as it ends, with its stack
-//                                      (ring buffer; default 10 ms, 0: off)
+//                                      (ring buffer; default 10 ms, 0: off); with the live table:
+//                                      the last ones in each refresh and in the final report
 //   --no-locks / --no-i2c              attach only the other half
 //   --prog-stats                       the programs' own run count and time (kernel.bpf_stats)
 // Exit: 0; 1 cannot attach (not permitted, no BTF, a tracepoint missing: the message says which);
@@ -136,14 +137,34 @@ struct Options {
 	double min_wait_us = 0;
 	double slow_ms = 10;
 	bool json = false, no_locks = false, no_i2c = false, no_stacks = false, prog_stats = false, live = false;
-	std::size_t top = 3, rows = 20, max_slow = 100;
+	std::size_t top = 3, rows = 20;
 };
 
+// Slow waits kept for the final report and the JSON (the last ones), and shown in a live refresh
+// (one line each: the table stays on the screen).
+constexpr std::size_t kKeepSlow = 100, kLiveSlow = 10;
+
+// The adapters the programs have seen, by bus-lock address: they name bus locks.
+void LoadAdapters(contention_bpf *skel, LockNames &names) {
+	int fd = bpf_map__fd(skel->maps.adapters);
+	__u64 key, next;
+	__u64 *prev = nullptr;
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		mxrt_con_adapter a;
+		if (bpf_map_lookup_elem(fd, &next, &a) == 0)
+			names.AddAdapter(next, a.nr, std::string(a.name, strnlen(a.name, sizeof(a.name))));
+		key = next;
+		prev = &key;
+	}
+}
+
 struct Ctx {
+	contention_bpf *skel;
 	Symbols *syms;
 	LockNames *names;
 	Report *report;
-	const Options *opt;
+	const LockFilter *filter;
+	bool print_at_once; // text output without the live table: each slow wait as it ends
 };
 
 int OnEvent(void *vctx, void *data, size_t size) {
@@ -153,7 +174,17 @@ int OnEvent(void *vctx, void *data, size_t size) {
 	SlowWait w;
 	std::memcpy(&w.ev, data, sizeof(w.ev));
 	std::vector<std::uint64_t> frames(w.ev.frames, w.ev.frames + std::min<std::uint32_t>(w.ev.nr_frames, MXRT_CON_STACK_DEPTH));
-	w.name = c->names->Name(w.ev.lock, *c->syms, frames);
+	NameSource src = NameSource::kNone;
+	w.name = c->names->Name(w.ev.lock, *c->syms, frames, &src);
+	// not named yet: it may be the bus lock of an adapter the programs met since the maps were
+	// last read (the -l name filter needs the name the table will show)
+	if (src == NameSource::kCaller || src == NameSource::kNone) {
+		LoadAdapters(c->skel, *c->names);
+		w.name = c->names->Name(w.ev.lock, *c->syms, frames);
+	}
+	// -l NAME: the slow waits as the table's rows (an address given to -l is filtered in the programs)
+	if (!c->filter->Matches(w))
+		return 0;
 	std::vector<std::string> fn;
 	for (std::uint64_t f : frames) {
 		w.frames.push_back(c->syms->Format(f));
@@ -161,32 +192,21 @@ int OnEvent(void *vctx, void *data, size_t size) {
 		fn.push_back(s ? s->name : "");
 	}
 	w.kind = LockKind(w.ev.flags, fn);
-	if (!c->opt->json) {
-		std::fputs(RenderSlowWait(w).c_str(), stdout);
+	if (c->print_at_once) {
+		std::fputs(RenderSlowWait(w, Frames::kYes).c_str(), stdout);
 		std::fflush(stdout);
 	}
-	KeepSlowWait(*c->report, std::move(w), c->opt->max_slow);
+	KeepSlowWait(*c->report, std::move(w), kKeepSlow);
 	return 0;
 }
 
 // Everything the maps hold now, aggregated.
-void Collect(contention_bpf *skel, const Options &opt, const Symbols &syms, LockNames &names, Report &r) {
+void Collect(contention_bpf *skel, const Options &opt, const LockFilter &filter, const Symbols &syms, LockNames &names,
+	     Report &r) {
 	int ncpu = libbpf_num_possible_cpus();
 	if (ncpu < 1)
 		ncpu = 1;
-	// adapters first: they name bus locks
-	{
-		int fd = bpf_map__fd(skel->maps.adapters);
-		__u64 key, next;
-		__u64 *prev = nullptr;
-		while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-			mxrt_con_adapter a;
-			if (bpf_map_lookup_elem(fd, &next, &a) == 0)
-				names.AddAdapter(next, a.nr, std::string(a.name, strnlen(a.name, sizeof(a.name))));
-			key = next;
-			prev = &key;
-		}
-	}
+	LoadAdapters(skel, names); // first: they name bus locks
 	std::vector<LockRecord> locks;
 	StackTable stacks;
 	{
@@ -279,9 +299,6 @@ void Collect(contention_bpf *skel, const Options &opt, const Symbols &syms, Lock
 					r.counters[i] += v;
 		}
 	}
-	LockFilter filter;
-	if (!opt.lock.empty() && skel->rodata->targ_lock == 0)
-		filter.name = opt.lock;
 	r.locks = AggregateLocks(locks, stacks, syms, names, opt.top, filter);
 	r.i2c = AggregateI2c(i2c, errs, names);
 	r.progs.clear();
@@ -424,6 +441,7 @@ int Main(int argc, char **argv) {
 	skel->rodata->targ_lock = lock_addr;
 	skel->rodata->min_wait_ns = MinWaitNs(opt.min_wait_us);
 	skel->rodata->slow_ns = SlowNs(opt.slow_ms);
+	const bool slow = skel->rodata->slow_ns != 0;
 	skel->rodata->with_stacks = !opt.no_stacks;
 	if (!locks) {
 		bpf_program__set_autoload(skel->progs.mxrt_contention_begin, false);
@@ -460,7 +478,12 @@ int Main(int argc, char **argv) {
 	LockNames names;
 	LoadDriverLocks(names);
 	Report report;
-	Ctx ctx{&syms, &names, &report, &opt};
+	// a lock given by name is picked out in user space (an address: in the programs)
+	LockFilter filter;
+	if (!opt.lock.empty() && lock_addr == 0)
+		filter.name = opt.lock;
+	const bool live = !opt.json && (opt.live || isatty(STDOUT_FILENO));
+	Ctx ctx{skel.get(), &syms, &names, &report, &filter, !opt.json && !live};
 	RingBuffer rb(bpf_map__fd(skel->maps.events), OnEvent, &ctx);
 	if (!rb.get())
 		return Fail("cannot open the ring buffer: %s", std::strerror(errno));
@@ -469,7 +492,6 @@ int Main(int argc, char **argv) {
 	std::signal(SIGTERM, OnSignal);
 	std::fprintf(stderr, "mxrt-contention: attached (%s%s%s)\n", locks ? "lock waits" : "", locks && i2c ? ", " : "",
 		     i2c ? "I2C" : "");
-	const bool live = !opt.json && (opt.live || isatty(STDOUT_FILENO));
 	const std::uint64_t start = NowNs();
 	const std::uint64_t end = opt.duration > 0 ? start + std::uint64_t(opt.duration * 1e9) : 0;
 	std::uint64_t next_refresh = start + std::uint64_t(opt.interval * 1e9);
@@ -494,8 +516,10 @@ int Main(int argc, char **argv) {
 		}
 		if (live && NowNs() >= next_refresh) {
 			next_refresh += std::uint64_t(opt.interval * 1e9);
-			Collect(skel.get(), opt, syms, names, report);
-			std::printf("\x1b[H\x1b[J%s", RenderTable(report, opt.rows).c_str());
+			Collect(skel.get(), opt, filter, syms, names, report);
+			// the slow waits in the refresh too: lines printed between refreshes would be cleared
+			std::printf("\x1b[H\x1b[J%s%s", RenderTable(report, opt.rows).c_str(),
+				    slow ? ("\n" + RenderSlowWaits(report, kLiveSlow, Frames::kNo)).c_str() : "");
 			// a closed pipe (SIGPIPE ignored), a full disk: nobody sees the table; the run
 			// ends (it refreshed into the void until -d or Ctrl-C)
 			if (std::fflush(stdout) != 0 || std::ferror(stdout)) {
@@ -511,7 +535,7 @@ int Main(int argc, char **argv) {
 	// module symbols may have come meanwhile, and the driver's devices
 	syms.Load();
 	LoadDriverLocks(names);
-	Collect(skel.get(), opt, syms, names, report);
+	Collect(skel.get(), opt, filter, syms, names, report);
 	if (stats_fd >= 0)
 		close(stats_fd);
 	// an empty table for -l reads as "no contention"; a name that matched no lock looks the same
@@ -526,6 +550,13 @@ int Main(int argc, char **argv) {
 			std::printf("\x1b[H\x1b[J");
 		std::printf("%.1f s\n%s\n%s", report.duration_s, RenderTable(report, opt.rows).c_str(),
 			    RenderHistograms(report, opt.rows).c_str());
+		// the live table's refreshes cleared what was printed before them: the last ones again,
+		// with their stacks; printed as they ended otherwise, so only their count
+		if (slow && live)
+			std::fputs(RenderSlowWaits(report, kKeepSlow, Frames::kYes).c_str(), stdout);
+		else if (slow)
+			std::printf("slow waits: %llu%s\n", (unsigned long long)report.slow_total,
+				    report.slow_total ? " (each printed above as it ended)" : "");
 		std::uint64_t dropped = 0;
 		for (int i = 0; i < MXRT_CON_EVENTS; i++)
 			dropped += report.counters[i];

@@ -624,22 +624,40 @@ std::uint64_t SlowNs(double ms) { return ThresholdNs(ms, 1e6); }
 
 std::uint64_t MinWaitNs(double us) { return ThresholdNs(us, 1e3); }
 
-std::string RenderSlowWait(const SlowWait &w) {
-	char line[512];
-	std::snprintf(line, sizeof(line), "slow wait: %s (%s) %s by %s tid %u%s\n", w.name.c_str(), w.kind.c_str(),
-		      FormatNs(w.ev.wait_ns).c_str(),
-		      Printable(std::string(w.ev.comm, strnlen(w.ev.comm, sizeof(w.ev.comm)))).c_str(), w.ev.tid,
-		      w.ev.ret ? " (given up)" : "");
-	std::string out = line;
-	for (const std::string &f : w.frames)
-		out += "    " + f + "\n";
+bool LockFilter::Matches(const SlowWait &w) const {
+	// a raw spinlock's wait (the flags a sleeping lock's inner wait_lock reports)
+	const bool spin = (w.ev.flags & MXRT_LCB_F_SPIN) && !(w.ev.flags & MXRT_LCB_F_MUTEX);
+	return Matches(w.name, spin);
+}
+
+std::string RenderSlowWait(const SlowWait &w, Frames frames) {
+	std::string out = "slow wait: " + Printable(w.name) + " (" + w.kind + ") " + FormatNs(w.ev.wait_ns) + " by " +
+			  Printable(std::string(w.ev.comm, strnlen(w.ev.comm, sizeof(w.ev.comm)))) + " tid " +
+			  std::to_string(w.ev.tid) + (w.ev.ret ? " (given up)" : "") + "\n";
+	if (frames == Frames::kYes)
+		for (const std::string &f : w.frames)
+			out += "    " + f + "\n";
+	return out;
+}
+
+std::string RenderSlowWaits(const Report &r, std::size_t max_shown, Frames frames) {
+	if (r.slow_total == 0)
+		return "slow waits: none\n";
+	const std::size_t shown = std::min(max_shown, r.slow.size());
+	std::string out = "slow waits: " + std::to_string(r.slow_total);
+	if (shown < r.slow_total)
+		out += " (the last " + std::to_string(shown) + " below)";
+	out += "\n";
+	for (std::size_t i = r.slow.size() - shown; i < r.slow.size(); i++)
+		out += RenderSlowWait(r.slow[i], frames);
 	return out;
 }
 
 void KeepSlowWait(Report &r, SlowWait w, std::size_t keep) {
 	r.slow_total++;
-	if (r.slow.size() < keep)
-		r.slow.push_back(std::move(w));
+	r.slow.push_back(std::move(w));
+	while (r.slow.size() > keep)
+		r.slow.pop_front();
 }
 
 namespace {

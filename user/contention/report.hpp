@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <optional>
 #include <string>
@@ -165,6 +166,12 @@ struct I2cSummary {
 // Stack id -> frames, as the loader read them from the stacks map.
 using StackTable = std::map<std::int32_t, std::vector<std::uint64_t>>;
 
+struct SlowWait { // a ring-buffer event, with its lock named
+	mxrt_con_event ev;
+	std::string name, kind;
+	std::vector<std::string> frames;
+};
+
 struct LockFilter {
 	std::optional<std::string> name; // only locks whose name is this (when no address was known)
 	// Whether the lock named @name (as LockNames::Name gives it) passes. @inner_spin: the wait was
@@ -173,6 +180,9 @@ struct LockFilter {
 	// lock and its inner spinlock (one address, as -l with the address does), "<name> (inner
 	// spinlock)" the inner spinlock alone.
 	bool Matches(const std::string &name, bool inner_spin) const;
+	// The same for a slow wait (its name from its own stack; a raw spinlock's wait counts as the
+	// inner spinlock of the lock at its address).
+	bool Matches(const SlowWait &w) const;
 };
 
 std::vector<LockSummary> AggregateLocks(const std::vector<LockRecord> &recs, const StackTable &stacks,
@@ -182,18 +192,12 @@ std::vector<I2cSummary> AggregateI2c(const std::vector<I2cRecord> &recs, const s
 				     const LockNames &names);
 
 // ---- output -------------------------------------------------------------------------------------
-struct SlowWait { // a ring-buffer event, with its lock named
-	mxrt_con_event ev;
-	std::string name, kind;
-	std::vector<std::string> frames;
-};
-
 struct Report {
 	double duration_s = 0;
 	std::vector<LockSummary> locks;
 	std::vector<I2cSummary> i2c;
-	std::vector<SlowWait> slow;
-	std::uint64_t slow_total = 0; // events seen (slow holds at most a bounded number)
+	std::deque<SlowWait> slow;    // the last ones (KeepSlowWait), oldest first
+	std::uint64_t slow_total = 0; // every one the name filter let through
 	std::uint64_t counters[MXRT_CON_NR_COUNTERS] = {};
 	struct Prog {
 		std::string name;
@@ -211,9 +215,15 @@ std::uint64_t SlowNs(double ms);
 // -m US as the programs' min_wait_ns (0: every wait), the same way: above 0 at least 1 ns (-m 0.0001
 // truncated to 0 ns, which counted every wait). US is checked by the command line: finite, 0..1e15.
 std::uint64_t MinWaitNs(double us);
-// One slow wait as text: "slow wait: NAME (KIND) WAIT by COMM tid N", then its stack, a frame a line.
-std::string RenderSlowWait(const SlowWait &w);
-// Counts @w in @r (slow_total) and keeps it in r.slow while that holds fewer than @keep.
+// One slow wait as text: "slow wait: NAME (KIND) WAIT by COMM tid N[ (given up)]", then (kYes) its
+// stack, a frame a line.
+enum class Frames { kNo, kYes };
+std::string RenderSlowWait(const SlowWait &w, Frames frames);
+// The slow waits of the run: "slow waits: N" (or "none"), "(the last M below)" when not all are
+// shown, then the last @max_shown of r.slow, oldest first.
+std::string RenderSlowWaits(const Report &r, std::size_t max_shown, Frames frames);
+// Counts @w in @r (slow_total) and keeps it in r.slow, which holds the last @keep: a long run's
+// newest, bounded (the oldest beyond @keep are dropped; slow_total still counts them).
 void KeepSlowWait(Report &r, SlowWait w, std::size_t keep);
 // The lock table (at most @max_rows locks), the I2C table and, with --prog-stats (r.progs), the
 // programs' runs and run time.

@@ -492,6 +492,77 @@ TEST(ContentionOutput, TextShowsNoControlCharacters) {
 	EXPECT_NE(RenderJson(r).find("\"comm\":\"\\u001b]0;owned\\u0007\""), std::string::npos);
 }
 
+namespace {
+SlowWait Slow(std::uint64_t lock, std::uint32_t flags, const char *name, std::uint64_t wait_ns, std::uint32_t tid) {
+	SlowWait w{};
+	w.ev.lock = lock;
+	w.ev.flags = flags;
+	w.ev.wait_ns = wait_ns;
+	w.ev.tid = tid;
+	std::strncpy(w.ev.comm, "irq/24-0-0057", sizeof(w.ev.comm));
+	w.name = name;
+	w.kind = LockKind(flags, {"rt_mutex_slowlock", "rt_mutex_lock", "mx_irq_thread"});
+	w.frames = {"rt_mutex_slowlock+0x10", "mx_irq_thread+0x20 [mxrt_max30102]"};
+	return w;
+}
+} // namespace
+
+// -l NAME: the slow waits obey it as the table does (every ring-buffer event was printed and kept,
+// whatever lock it was for: 71 slow waits with -l max30102-0.lock, 13 of them on that lock)
+TEST(ContentionSlowWaits, TheNameFilterPicksThemAsItPicksTheTableRows) {
+	LockFilter all;
+	EXPECT_TRUE(all.Matches(Slow(0x1000, MXRT_LCB_F_RT, "i2c-0.bus_lock", 1, 1)));
+	LockFilter dev;
+	dev.name = "max30102-0.lock";
+	EXPECT_TRUE(dev.Matches(Slow(0x1000, MXRT_LCB_F_RT, "max30102-0.lock", 1, 1)));
+	EXPECT_FALSE(dev.Matches(Slow(0x2000, MXRT_LCB_F_RT, "i2c-0.bus_lock", 1, 1)));
+	EXPECT_FALSE(dev.Matches(Slow(0x3000, MXRT_LCB_F_RT, "0x3000 (prepare_to_wait_event+0x24)", 1, 1)));
+	// the lock's inner raw spinlock (its wait_lock) is picked with it, and alone by its row's name
+	EXPECT_TRUE(dev.Matches(Slow(0x1000, MXRT_LCB_F_SPIN, "max30102-0.lock", 1, 1)));
+	LockFilter inner;
+	inner.name = "max30102-0.lock (inner spinlock)";
+	EXPECT_TRUE(inner.Matches(Slow(0x1000, MXRT_LCB_F_SPIN, "max30102-0.lock", 1, 1)));
+	EXPECT_FALSE(inner.Matches(Slow(0x1000, MXRT_LCB_F_RT, "max30102-0.lock", 1, 1)));
+}
+
+// The text report keeps the slow waits: the live table's refreshes cleared the lines printed as
+// the waits ended, and the final report had none of them. The last ones are kept (the total counts
+// every one), and shown with their stacks at the end, on one line each in a live refresh.
+TEST(ContentionSlowWaits, TheLastOnesAreKeptAndShownWithHowManyMore) {
+	Report r;
+	EXPECT_EQ(RenderSlowWaits(r, 10, Frames::kYes), "slow waits: none\n");
+	for (std::uint32_t i = 1; i <= 5; i++)
+		KeepSlowWait(r, Slow(0x1000, MXRT_LCB_F_RT, "max30102-0.lock", i * 1000000, i), 3);
+	EXPECT_EQ(r.slow_total, 5u);
+	ASSERT_EQ(r.slow.size(), 3u);
+	EXPECT_EQ(r.slow.front().ev.tid, 3u); // the last 3, oldest first
+	EXPECT_EQ(r.slow.back().ev.tid, 5u);
+	std::string t = RenderSlowWaits(r, 10, Frames::kYes);
+	EXPECT_EQ(t.rfind("slow waits: 5 (the last 3 below)\n"
+			  "slow wait: max30102-0.lock (rt_mutex) 3.00ms by irq/24-0-0057 tid 3\n"
+			  "    rt_mutex_slowlock+0x10\n"
+			  "    mx_irq_thread+0x20 [mxrt_max30102]\n"
+			  "slow wait: max30102-0.lock (rt_mutex) 4.00ms by irq/24-0-0057 tid 4\n",
+			  0),
+		  0u)
+		<< t;
+	EXPECT_NE(t.find("tid 5\n"), std::string::npos) << t;
+	// a live refresh: the last 2, one line each
+	t = RenderSlowWaits(r, 2, Frames::kNo);
+	EXPECT_EQ(t, "slow waits: 5 (the last 2 below)\n"
+		     "slow wait: max30102-0.lock (rt_mutex) 4.00ms by irq/24-0-0057 tid 4\n"
+		     "slow wait: max30102-0.lock (rt_mutex) 5.00ms by irq/24-0-0057 tid 5\n")
+		<< t;
+	// the JSON has the same ones, and the total
+	const std::string j = RenderJson(r);
+	EXPECT_NE(j.find("\"slow_waits\":{\"total\":5,\"events\":[{"), std::string::npos) << j;
+	EXPECT_EQ(j.find("\"tid\":1,"), std::string::npos) << j;
+	EXPECT_NE(j.find("\"tid\":5,"), std::string::npos) << j;
+	// a name from the kernel is shown as text, like a comm
+	SlowWait odd = Slow(0x1000, MXRT_LCB_F_RT, "\x1b[2Jx", 1, 1);
+	EXPECT_EQ(RenderSlowWait(odd, Frames::kNo).find('\x1b'), std::string::npos);
+}
+
 // --prog-stats: the programs' run count and time in the text output too (only the JSON had them)
 TEST(ContentionOutput, TextShowsTheProgramsStatistics) {
 	Report r;
