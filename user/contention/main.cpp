@@ -17,6 +17,8 @@
 //                                      the last ones in each refresh and in the final report
 //   --no-locks / --no-i2c              attach only the other half
 //   --prog-stats                       the programs' own run count and time (kernel.bpf_stats)
+// --json with --live, -i or --rows, and -i without the live table (stdout not a terminal, no --live)
+// are refused: they would do nothing.
 // Exit: 0; 1 cannot attach (not permitted, no BTF, a tracepoint missing: the message says which);
 // 2 usage.
 #include <algorithm>
@@ -393,6 +395,20 @@ int Main(int argc, char **argv) {
 	}
 	if (opt.no_locks && opt.no_i2c) {
 		std::fprintf(stderr, "mxrt-contention: --no-locks and --no-i2c leave nothing to trace\n");
+		return 2;
+	}
+	// an option that would do nothing is refused, not silently ignored
+	const char *pointless = nullptr;
+	if (opt.json && opt.live)
+		pointless = "--json and --live: one JSON object at the end or a live table, choose one";
+	else if (opt.json && app.count("--interval"))
+		pointless = "--interval sets the live table's refresh, and --json has no table";
+	else if (opt.json && app.count("--rows"))
+		pointless = "--rows sets the table's length, and --json has no table (it lists every lock)";
+	else if (app.count("--interval") && !opt.json && !opt.live && !isatty(STDOUT_FILENO))
+		pointless = "--interval sets the live table's refresh, and stdout is not a terminal: add --live";
+	if (pointless) {
+		std::fprintf(stderr, "mxrt-contention: %s\n", pointless);
 		return 2;
 	}
 	std::uint64_t lock_addr = 0;

@@ -59,6 +59,12 @@ expect small-interval 2 "interval: '0.01' is not a number in \[0.05, 1e\+09\] s"
 expect nan-slow 2 "slow: 'nan' is not a number" -s nan
 expect huge-slow 2 "slow: '1e13' is not a number in \[0, 1e\+12\] ms" -s 1e13
 expect stray-argument 2 'not expected|extra' 42
+# options that would do nothing are refused, not ignored (--json --live ran without a live table)
+expect json-and-live 2 '--json and --live: one JSON object at the end or a live table, choose one' --json --live
+expect json-and-interval 2 "--interval sets the live table's refresh, and --json has no table" --json -i 2
+expect json-and-rows 2 "--rows sets the table's length, and --json has no table" --json --rows 5
+# stdout is a pipe here (not a terminal): no live table to refresh
+expect interval-without-live-table 2 "--interval sets the live table's refresh, and stdout is not a terminal: add --live" -i 2
 
 full-stdout help-stdout-full --help
 echo "tools: $pass passed, $fail failed, 0 skipped"
