@@ -20,6 +20,9 @@
 #     simulator's, and its errors on the driver's own tasks the driver's i2c_errors
 #   - on PREEMPT_RT, contended spinlock_t (rtlock: an rt_mutex underneath) seen as such
 #   - the JSON is complete (duration, counters) and nothing was dropped
+#   - the driver's acquisition lock named (max30102-0.acq_lock), no lock of the driver by caller
+#   - with -l max30102-0.lock -s 0.001 (JSON, and the live table's text at once): only that lock's
+#     slow waits, in the final live report too, and --prog-stats' programs in the text
 # Each check is a result of its own.
 set -u
 M=${MXRT_MODDIR:?}
@@ -46,6 +49,8 @@ wait_suspended() {
 cat "$DBG/locks"
 check locks-file-names-the-device-lock grep -q ' max30102-0\.lock$' "$DBG/locks"
 check locks-file-names-the-bus-lock grep -q " i2c-$BUS\.bus_lock\$" "$DBG/locks"
+# the acquisition threads' queue for the device lock (mx_lock_at): was shown by address and caller
+check locks-file-names-the-acq-lock grep -q ' max30102-0\.acq_lock$' "$DBG/locks"
 check locks-file-is-root-only '[ "$(stat -c %a "$DBG/locks")" = 400 ]'
 
 # without the capabilities, loading is refused and the message says why (nothing is attached)
@@ -151,6 +156,8 @@ waiters() { echo "$J" | sed 's/{"lock":/\n&/g' | grep "\"name\":\"$1\"" | head -
 echo "device lock waiters: $(waiters "$DL")"
 echo "bus lock waiters: $(waiters "$BL")"
 check device-lock-waiters-have-stacks 'echo "$J" | sed "s/{\"lock\":/\n&/g" | grep "\"name\":\"$DL\"" | grep -q "\"frames\":\[\"[a-z_]"'
+# every lock of the driver's is named: none by address and its caller in the driver's lock path
+check driver-locks-named '! echo "$J" | grep -q "\"name\":\"0x[0-9a-f]* (mx_lock_at+"'
 
 # I2C: the simulator's adapter at 0x57
 i2c_obj() { echo "$J" | sed 's/{"adapter":/\n&/g' | grep "^{\"adapter\":$1,.*\"addr\":\"$2\"" | head -1; }
@@ -179,6 +186,56 @@ check no-errors-elsewhere '[ -z "$(other_errors)" ]'
 check nothing-dropped 'echo "$J" | grep -q "\"lock_map_full\":0,\"i2c_map_full\":0,\"ring_full\":0,\"nested_too_deep\":0,\"task_map_full\":0"'
 echo "counters: $(echo "$J" | sed -n 's/.*"counters":\({[^}]*}\).*/\1/p')"
 echo "programs: $(echo "$J" | sed -n 's/.*"programs":\(\[.*\]\)}$/\1/p')"
+
+# 3. one lock by name (-l), every wait of 1 us or more a slow wait, the same load for two runs at
+# once: JSON, and the live table's text (--live, into a file). The slow waits obey -l (all were
+# kept and printed, whatever their lock: the bus lock's too); the live refreshes clear the screen,
+# so the final report (after the last clear) must have them; --prog-stats shows the programs in
+# the text too (it did in the JSON only).
+echo "bus_khz=400" >"$SIM/control"
+rm -f /tmp/con3.err /tmp/con4.err
+mxrt-contention --json -l "$DL" -s 0.001 >/tmp/con3.json 2>/tmp/con3.err &
+C3=$!
+mxrt-contention --live -i 0.5 -l "$DL" -s 0.001 --prog-stats >/tmp/con4.out 2>/tmp/con4.err &
+C4=$!
+i=0
+while ! { grep -q attached /tmp/con3.err && grep -q attached /tmp/con4.err; } && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+cat /tmp/con3.err /tmp/con4.err
+mxrt-max30102-read -n 1500 $DEV >/tmp/read3.out 2>&1 &
+RD=$!
+sleep 0.3
+(for k in 1 2 3 4 5 6 7 8 9 10; do
+	i2cget -f -y "$BUS" 0x57 0xff >/dev/null 2>&1
+	i2cget -f -y "$BUS" 0x57 0xfe >/dev/null 2>&1
+done) &
+I2C=$!
+for k in 1 2 3 4; do
+	echo "sleep 30" >"$DBG/test_hold" &
+	h=$!
+	sleep 0.01
+	echo $((6000 + k * 200)) >"$SYS/led_ir_current"
+	wait $h
+done
+wait $I2C
+wait $RD
+kill -INT $C3 $C4
+wait $C3
+wait $C4
+J3=$(cat /tmp/con3.json)
+# the slow waits' names in the JSON (each event's "name" follows its "lock")
+slow_names() { echo "$J3" | sed 's/{"ts_ns":/\n&/g' | sed -n 's/^{"ts_ns":[0-9]*,"lock":"[^"]*","name":"\([^"]*\)".*/\1/p'; }
+S3=$(echo "$J3" | sed -n 's/.*"slow_waits":{"total":\([0-9]*\).*/\1/p')
+echo "JSON, -l $DL -s 0.001: slow_waits.total=$S3; by name: $(slow_names | sort | uniq -c | tr '\n' ' ')"
+check slow-waits-json-obey-the-lock-filter '[ "${S3:-0}" -gt 0 ] && [ "$(slow_names | grep -vcx "$DL")" = 0 ] && [ "$(slow_names | wc -l)" = "$S3" ]'
+# the text: the part after the last clear-screen is the final report
+ESC=$(printf '\033')
+awk -v c="$ESC[H$ESC[J" '{ i = index($0, c); if (i) { out = ""; $0 = substr($0, i + length(c)) } out = out $0 "\n" } END { printf "%s", out }' /tmp/con4.out >/tmp/con4.final
+echo "live text: $(grep -c "$ESC\[H" /tmp/con4.out) refreshes; final report:"
+sed -n '/^slow waits:/,$p' /tmp/con4.final | head -8
+sed -n '/^PROGRAM/,/^$/p' /tmp/con4.final
+check slow-waits-text-obey-the-lock-filter '[ "$(grep "^slow wait: " /tmp/con4.out | grep -vc "^slow wait: $DL (")" = 0 ]'
+check slow-waits-in-the-final-live-report 'grep -q "^slow waits: [1-9]" /tmp/con4.final && grep -A1 "^slow wait: $DL (" /tmp/con4.final | grep -q "^    [a-z_]"'
+check prog-stats-in-the-text 'grep -q "^PROGRAM " /tmp/con4.final && grep -q "^mxrt_contention_end  *[1-9]" /tmp/con4.final'
 
 unload_driver
 rmmod mxrt_max30102_sim
