@@ -11,7 +11,7 @@
  *
  * Locking (outermost first):
  *   sh->pm_lock (mutex): the runtime-PM references of this binding's open files (pm_refs) and
- *     sh->dead, so that an unbind gives every file's reference back exactly once.
+ *     sh->refs_gone, so that an unbind gives every file's reference back exactly once.
  *   sh->md_srcu (SRCU, not a lock: its read side never blocks): the device behind the open files
  *     (sh->md). An ioctl runs inside its read side; unbind clears sh->md and waits for the ioctls
  *     that run (synchronize_srcu; each waits for md->lock at most its file's lock timeout), so no
@@ -95,7 +95,8 @@
  *
  * Unbind, in this order (devm): no more opens (misc), hwmon (its reads over), the files' runtime-PM
  * references given back and the chip shut down (mx_unbind_readers), runtime PM off, the chip shut
- * down if the PM core could not (mx_shutdown_unbound: power/control=on), the thread, the IRQ, the
+ * down if the PM core could not (mx_shutdown_unbound: power/control=on), and only then, with the
+ * FIFO's last samples in the ring, readers told the stream has ended (sh->dead), the thread, the
  * watchdogs (after everything that may run an I2C sequence, so a stuck one is still recovered;
  * mxrt_wd_remove waits for a recovery that is running), then the ring and its readers
  * (mx_teardown_shared).
@@ -231,7 +232,13 @@ struct mx_shared {
 	wait_queue_head_t wq;
 	struct mutex pm_lock;
 	unsigned int pm_refs; /* runtime-PM references held by open files (pm_lock) */
-	bool dead;            /* unbound: written under pm_lock, read with READ_ONCE by readers */
+	bool refs_gone;       /* unbind gave pm_refs back (pm_lock) */
+	/*
+	 * No record comes any more (unbound, the chip's last samples in the ring): reads return what
+	 * the ring still holds for them, then -ENODEV. Written with WRITE_ONCE, then a wake-up (again
+	 * by mx_teardown_shared), read with READ_ONCE.
+	 */
+	bool dead;
 	struct mxrt_log2_hist lat; /* IRQ -> reader (kernel/lib/hist/log2_hist.h) */
 	atomic_t readers;
 	atomic64_t overruns, overrun_lost;
@@ -1224,7 +1231,7 @@ static int mx_pm_get(struct mx_shared *sh, struct device *dev)
 	int err = -ENODEV;
 
 	mutex_lock(&sh->pm_lock);
-	if (!sh->dead) {
+	if (!sh->refs_gone) {
 		err = pm_runtime_resume_and_get(dev);
 		if (!err)
 			sh->pm_refs++;
@@ -1236,7 +1243,7 @@ static int mx_pm_get(struct mx_shared *sh, struct device *dev)
 static void mx_pm_put(struct mx_shared *sh, struct device *dev)
 {
 	mutex_lock(&sh->pm_lock);
-	if (!sh->dead) { /* else the unbind gave it back already */
+	if (!sh->refs_gone) { /* else the unbind gave it back already */
 		sh->pm_refs--;
 		pm_runtime_mark_last_busy(dev);
 		pm_runtime_put_autosuspend(dev);
@@ -1334,6 +1341,10 @@ static ssize_t mx_read_iter(struct kiocb *iocb, struct iov_iter *to)
 	if (max == 0)
 		return -EINVAL; /* whole records only */
 	for (;;) {
+		/* the end seen before the ring is looked at: its last records are seen with it */
+		bool ended = READ_ONCE(sh->dead);
+
+		smp_rmb(); /* pairs with mx_end_stream's smp_wmb */
 		if (nowait) {
 			if (!mutex_trylock(&mf->lock))
 				return -EAGAIN;
@@ -1347,8 +1358,8 @@ static ssize_t mx_read_iter(struct kiocb *iocb, struct iov_iter *to)
 		if (n)
 			break; /* with mf->lock held */
 		mutex_unlock(&mf->lock);
-		if (READ_ONCE(sh->dead))
-			return -ENODEV;
+		if (ended)
+			return -ENODEV; /* and nothing left to read */
 		if (nowait)
 			return -EAGAIN;
 		ret = wait_event_interruptible(sh->wq, READ_ONCE(sh->dead) || mx_readable(mf));
@@ -1375,9 +1386,15 @@ static __poll_t mx_poll(struct file *file, poll_table *wait)
 {
 	struct mx_file *mf = file->private_data;
 
+	__poll_t readable;
+
 	poll_wait(file, &mf->sh->wq, wait);
-	if (READ_ONCE(mf->sh->dead))
-		return EPOLLHUP | EPOLLERR;
+	/* dead before readable: records pushed before the end are seen with it */
+	if (READ_ONCE(mf->sh->dead)) {
+		smp_rmb(); /* pairs with mx_end_stream's smp_wmb */
+		readable = mx_readable(mf) ? EPOLLIN | EPOLLRDNORM : 0;
+		return readable | EPOLLHUP | EPOLLERR; /* what the ring holds is still read first */
+	}
 	return mx_readable(mf) ? EPOLLIN | EPOLLRDNORM : 0;
 }
 
@@ -1395,23 +1412,6 @@ static const struct file_operations mx_fops = {
 
 /* ---- ring resize ---------------------------------------------------------------------------------- */
 
-/* -EINVAL for a size that is no ring size, -ENOMEM without memory: nothing changes then. */
-static int mx_resize(struct mx_dev *md, u32 records)
-{
-	struct mxrt_ring *ring, *old;
-	u64 t0;
-	int err;
-
-	err = mxrt_ring_create(records, dev_to_node(md->dev), &ring);
-	if (err)
-		return err;
-	mx_lock(md); /* no producer runs while the new ring takes over */
-	old = rcu_dereference_protected(md->sh->ring, lockdep_is_held(&md->lock));
-	mxrt_ring_continue(ring, old);
-	rcu_assign_pointer(md->sh->ring, ring);
-	atomic64_inc(&md->st.resizes);
-	rt_mutex_unlock(&md->lock);
-	t0 = ktime_get_ns();
 /*
  * The driver's smallest ring: two full FIFO bursts. A burst is pushed at once, so a ring smaller
  * than one loses records at every burst with no reader behind (counted as overruns, but the
@@ -1425,6 +1425,26 @@ static int mx_ring_size_check(u32 records)
 	return records < MX_RING_MIN ? -EINVAL : mxrt_ring_check_size(records);
 }
 
+/* -EINVAL for a size that is no ring size, -ENOMEM without memory: nothing changes then. */
+static int mx_resize(struct mx_dev *md, u32 records)
+{
+	struct mxrt_ring *ring, *old;
+	u64 t0;
+	int err;
+
+	err = mx_ring_size_check(records);
+	if (err)
+		return err;
+	err = mxrt_ring_create(records, dev_to_node(md->dev), &ring);
+	if (err)
+		return err;
+	mx_lock(md); /* no producer runs while the new ring takes over */
+	old = rcu_dereference_protected(md->sh->ring, lockdep_is_held(&md->lock));
+	mxrt_ring_continue(ring, old);
+	rcu_assign_pointer(md->sh->ring, ring);
+	atomic64_inc(&md->st.resizes);
+	rt_mutex_unlock(&md->lock);
+	t0 = ktime_get_ns();
 	synchronize_rcu(); /* readers still in the old ring finish first */
 	atomic64_set(&md->st.ring_last_sync_ns, ktime_get_ns() - t0);
 	atomic64_inc(&md->st.ring_syncs);
@@ -1432,9 +1452,6 @@ static int mx_ring_size_check(u32 records)
 	return 0;
 }
 
-	err = mx_ring_size_check(records);
-	if (err)
-		return err;
 /* ---- sysfs ------------------------------------------------------------------------------------ */
 
 static const char *const mx_mode_names[8] = {
@@ -2439,15 +2456,29 @@ static void mx_unbind_readers(void *data)
 
 	mx_forget_device(sh);
 	mutex_lock(&sh->pm_lock);
-	WRITE_ONCE(sh->dead, true);
+	sh->refs_gone = true;
 	refs = sh->pm_refs;
 	sh->pm_refs = 0;
 	mutex_unlock(&sh->pm_lock);
-	wake_up_interruptible_all(&sh->wq);
 	while (refs--)
 		pm_runtime_put_noidle(md->dev);
-	/* refused while power/control=on holds a reference: mx_shutdown_unbound shuts it down then */
+	/*
+	 * The shutdown reads the FIFO out into the ring: readers are told of the end only after it
+	 * (mx_shutdown_unbound), or one that woke first got -ENODEV while another got those records.
+	 * Refused while power/control=on holds a reference: mx_shutdown_unbound shuts it down then.
+	 */
 	pm_runtime_suspend(md->dev);
+}
+
+/*
+ * No record comes any more: reads return what the ring still holds for them, then -ENODEV (until
+ * mx_teardown_shared takes the ring away).
+ */
+static void mx_end_stream(struct mx_shared *sh)
+{
+	smp_wmb(); /* the ring's last records before dead: pairs with mx_poll's smp_rmb */
+	WRITE_ONCE(sh->dead, true);
+	wake_up_interruptible_all(&sh->wq);
 }
 
 static int mx_runtime_suspend(struct device *dev);
@@ -2461,10 +2492,11 @@ static void mx_shutdown_unbound(void *data)
 {
 	struct mx_dev *md = data;
 
-	if (pm_runtime_status_suspended(md->dev))
-		return;
-	mx_runtime_suspend(md->dev);
-	pm_runtime_set_suspended(md->dev);
+	if (!pm_runtime_status_suspended(md->dev)) {
+		mx_runtime_suspend(md->dev);
+		pm_runtime_set_suspended(md->dev);
+	}
+	mx_end_stream(md->sh);
 }
 
 /* Last: the ring and its readers (a file may still hold sh: it sees no ring). */
@@ -2474,9 +2506,8 @@ static void mx_teardown_shared(void *data)
 	struct mx_shared *sh = md->sh;
 	struct mxrt_ring *old;
 
-	WRITE_ONCE(sh->dead, true); /* already, unless probe failed before mx_unbind_readers */
-	mx_forget_device(sh);       /* the same */
-	wake_up_interruptible_all(&sh->wq);
+	mx_end_stream(sh);    /* already, unless probe failed before mx_shutdown_unbound */
+	mx_forget_device(sh); /* already, unless probe failed before mx_unbind_readers */
 	old = rcu_replace_pointer(sh->ring, NULL, true);
 	synchronize_rcu(); /* readers in the ring leave it */
 	mxrt_ring_destroy(old);

@@ -819,15 +819,34 @@ every_sample_accounted() {
 }
 check every-sample-accounted every_sample_accounted
 
-# 7. unbind with a blocked reader, rebind
+# 7. unbind with a blocked reader, rebind. The unbind reads the chip's FIFO out into the ring
+# before it tells readers the stream has ended: the blocked reader gets those samples, taken up to
+# the unbind, then ENODEV (until 2026-12-06 it was woken with ENODEV first: its last sample was
+# the last burst's, unread samples older than the unbind)
 echo 50 >$SYS/sample_rate
-mxrt-max30102-read -n 1000000 $DEV >/tmp/blocked.out 2>&1 &
+echo 32 >$SYS/fifo_almost_full # a burst every 640 ms: samples wait in the FIFO
+mxrt-max30102-read -v -n 1000000 $DEV >/tmp/blocked.out 2>&1 &
 rp=$!
 sleep 0.5
+i=0 # the unbind comes with 10..20 samples (200..400 ms) in the FIFO
+while u=$(sim_counter unread) && { [ "$u" -lt 10 ] || [ "$u" -gt 20 ]; } && [ $i -lt 300 ]; do
+	sleep 0.01
+	i=$((i + 1))
+done
+t_unbind=$(ms_now)
 echo "$CLIENT" >/sys/bus/i2c/drivers/mxrt_max30102/unbind
 wait $rp
 woken_and_gone() { grep -q "No such device" /tmp/blocked.out && [ ! -e $DEV ]; }
 check unbind-wakes-blocked-reader woken_and_gone
+# the timestamp (CLOCK_MONOTONIC ns; /proc/uptime's clock in a guest that never suspends) of the
+# last record the blocked reader got
+last_ms=$(grep -E '^[0-9]+ [0-9]+ red=' /tmp/blocked.out | tail -n 1 | awk '{ printf "%d", $2 / 1000000 }')
+echo "unbind at ${t_unbind} ms with $u samples in the FIFO; the blocked reader's last sample at ${last_ms:-none} ms; $(tail -n 1 /tmp/blocked.out)"
+if [ "$u" -ge 10 ] && [ "$u" -le 20 ] && [ -n "$last_ms" ] && [ "$last_ms" -ge $((t_unbind - 100)) ]; then
+	ok unbind-blocked-reader-gets-last-samples "last sample $((last_ms - t_unbind)) ms from the unbind, $u were in the FIFO"
+else
+	bad unbind-blocked-reader-gets-last-samples "last sample at ${last_ms:-none} ms, unbind at $t_unbind ms, $u unread"
+fi
 echo "$CLIENT" >/sys/bus/i2c/drivers/mxrt_max30102/bind
 out=$(read_dev -n 100)
 check rebind-works [ $? -eq 0 ]
