@@ -24,9 +24,10 @@
  *        mxrt-max30102-ioctl-test unbound DEV UNBIND CLIENT
  *          opens DEV, unbinds the device (CLIENT written to the driver's UNBIND file) and calls
  *          ioctls on the open file: each must fail with ENODEV.
- *        mxrt-max30102-ioctl-test unbind-race DEV TEST_HOLD UNBIND CLIENT
- *          an ioctl waiting for the device lock (held 1500 ms through TEST_HOLD) while the device
- *          is unbound: the unbind waits for it, the call succeeds, later calls get ENODEV.
+ *        mxrt-max30102-ioctl-test unbind-race DEV SIM UNBIND CLIENT
+ *          GET_TEMP on a slow bus (SIM: the simulator's debugfs directory, for its late_us
+ *          fault), asleep in the driver while the device is unbound: the
+ *          unbind waits for the call, which succeeds; later calls get ENODEV.
  *        mxrt-max30102-ioctl-test uffd-unbind DEV UNBIND CLIENT
  *          a read() stuck in its copy to user space (a userfaultfd page whose fault is never
  *          resolved), holding the file's lock; FLUSH and GET_STATS on the same file wait for that
@@ -932,51 +933,148 @@ static int unbound_test(const char *dev, const char *unbind, const char *client)
 	return failures ? 1 : 0;
 }
 
-static int race_fd;
-static volatile int race_err = -1;
+/*
+ * An unbind while an ioctl is inside the driver, in md_srcu's read side, with nothing the unbind
+ * takes down first (misc, debugfs, hwmon) waiting for it: GET_TEMP on a slow bus (the simulator's
+ * late_us: every transfer 20 ms late), where the acquisition thread holds the device lock for most
+ * of the time and each of the call's steps takes tens of ms. The unbind, at SCHED_FIFO 90, begins
+ * while the call sleeps in the driver; only unbind's synchronize_srcu (mx_forget_device) holds it
+ * until the call is done, so the unbind must return after the call. Without that wait the unbind
+ * takes the lock ahead of the call, shuts the chip down, removes the watchdogs, frees the device
+ * and returns while the call still has a conversion and three slow reads to go, in freed memory.
+ * The version before held the lock through debugfs test_hold, whose removal the unbind waits for
+ * before it comes to md_srcu: it passed with the synchronize_srcu deleted. (A CPU hog under the
+ * caller does not do: on PREEMPT_RT the unbind's synchronize_rcu then waits for the hog too.)
+ */
+#define UR_LATE "late_us=20000 late_every=1"
+#define UR_ON_TIME "late_us=0 late_every=0"
 
-static void *race_caller(void *arg)
+static int ur_fd;
+static int ur_call_err = -1, ur_unbind_err = -1;
+static int32_t ur_millic;
+static pid_t ur_call_tid;
+static uint64_t ur_call_end, ur_unbind_end;
+static const char *ur_unbind, *ur_client;
+
+static int pin_cpu(int cpu)
 {
-	struct mxrt_max30102_ioc_config c;
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return pthread_setaffinity_np(pthread_self(), sizeof(set), &set) ? -1 : 0;
+}
+
+static void *ur_caller(void *arg)
+{
+	struct mxrt_max30102_ioc_temp t;
 
 	(void)arg;
-	race_err = get_config(race_fd, &c);
+	if (pin_cpu(1))
+		return (void *)(intptr_t)-1;
+	__atomic_store_n(&ur_call_tid, (pid_t)syscall(SYS_gettid), __ATOMIC_RELEASE); /* pairs with main's acquire */
+	memset(&t, 0, sizeof(t));
+	t.size = sizeof(t);
+	ur_call_err = call(ur_fd, MXRT_MAX30102_IOC_GET_TEMP, &t);
+	ur_millic = t.millicelsius;
+	ur_call_end = now_ns();
 	return NULL;
 }
 
-static int unbind_race(const char *dev, const char *hold, const char *unbind, const char *client)
+static void *ur_unbinder(void *arg)
+{
+	int u;
+
+	(void)arg;
+	if (pin_fifo(0, 90))
+		return (void *)(intptr_t)-1;
+	u = open(ur_unbind, O_WRONLY);
+	ur_unbind_err = u < 0 ? errno : write(u, ur_client, strlen(ur_client)) == (ssize_t)strlen(ur_client) ? 0 : errno;
+	ur_unbind_end = now_ns();
+	if (u >= 0)
+		close(u);
+	return NULL;
+}
+
+/* one line to the simulator's control file: 0 or an errno */
+static int sim_control(const char *sim, const char *line)
+{
+	char path[256];
+	int f, err;
+
+	snprintf(path, sizeof(path), "%s/control", sim);
+	f = open(path, O_WRONLY);
+	if (f < 0)
+		return errno;
+	err = write(f, line, strlen(line)) == (ssize_t)strlen(line) ? 0 : errno;
+	close(f);
+	return err;
+}
+
+static char task_state(pid_t tid, char *wchan, size_t len);
+
+static int unbind_race(const char *dev, const char *sim, const char *unbind, const char *client)
 {
 	struct mxrt_max30102_ioc_config c;
-	pthread_t h, r;
+	struct timespec limit;
+	char wchan[64] = "?", state = '?';
+	pthread_t ch, uh;
 	uint32_t ms = 10000;
-	uint64_t t0, took;
-	int u, err;
+	uint64_t start, t0;
+	void *rc = NULL, *ru = NULL;
+	int i, err, joined;
+	pid_t tid;
 
-	hold_path = hold;
-	race_fd = open(dev, O_RDONLY);
-	u = open(unbind, O_WRONLY);
-	if (race_fd < 0 || u < 0 || call(race_fd, MXRT_MAX30102_IOC_SET_LOCK_TIMEOUT, &ms)) {
+	ur_unbind = unbind;
+	ur_client = client;
+	ur_fd = open(dev, O_RDONLY); /* sampling while it is open */
+	if (ur_fd < 0 || call(ur_fd, MXRT_MAX30102_IOC_SET_LOCK_TIMEOUT, &ms) || pin_cpu(0)) {
 		perror(dev);
 		return 2;
 	}
-	pthread_create(&h, NULL, holder, "sleep 1500");
-	if (wait_holding()) {
-		result(0, "unbind-race-holder", "test_hold never held the lock");
-		return 1;
+	err = sim_control(sim, UR_LATE);
+	if (err) {
+		result(0, "unbind-race-setup", "%s: %s", UR_LATE, ename(err));
+		return 2;
 	}
-	pthread_create(&r, NULL, race_caller, NULL);
-	usleep(200 * 1000); /* the caller waits for the lock now */
+	usleep(300 * 1000); /* the acquisition thread is on the slow bus now */
+	start = now_ns();
+	pthread_create(&ch, NULL, ur_caller, NULL);
+	/* the call sleeps in the driver: for the lock, in a transfer or in the conversion */
+	for (i = 0; i < 500; i++) {
+		tid = __atomic_load_n(&ur_call_tid, __ATOMIC_ACQUIRE);
+		if (tid && ((state = task_state(tid, wchan, sizeof(wchan))) == 'S' || state == 'D'))
+			break;
+		usleep(1000);
+	}
 	t0 = now_ns();
-	err = write(u, client, strlen(client)) == (ssize_t)strlen(client) ? 0 : errno;
-	took = (now_ns() - t0) / 1000000;
-	close(u);
-	pthread_join(r, NULL);
-	pthread_join(h, NULL);
-	result(err == 0 && race_err == 0, "unbind-race-waiting-call-completes",
-	       "unbind=%s after %llu ms, the waiting call: %s", ename(err), (unsigned long long)took, ename(race_err));
-	err = get_config(race_fd, &c);
+	pthread_create(&uh, NULL, ur_unbinder, NULL);
+	pthread_join(uh, &ru);
+	clock_gettime(CLOCK_REALTIME, &limit);
+	limit.tv_sec += 10;
+	joined = pthread_timedjoin_np(ch, &rc, &limit) == 0;
+	err = sim_control(sim, UR_ON_TIME);
+	if (rc || ru || err) {
+		result(0, "unbind-race-setup", "a thread could not be placed, or %s: %s", UR_ON_TIME, ename(err));
+		return 2;
+	}
+	/* the call had not gone in when the unbind began: the race was not run (no verdict) */
+	if (state != 'S' && state != 'D')
+		result(0, "unbind-race-setup", "the call was not asleep in the driver %llu ms after it began (state %c, %s)",
+		       (unsigned long long)(t0 - start) / 1000000, state, wchan);
+	result(ur_unbind_err == 0 && joined && ur_call_err == 0 && ur_millic > -40000 && ur_millic < 85000 &&
+		       ur_call_end < ur_unbind_end,
+	       "unbind-race-waiting-call-completes",
+	       "GET_TEMP on a slow bus, asleep in the driver (%c %s) when the unbind began: unbind=%s after %llu ms, "
+	       "the call: %s (%d mC), back %s the unbind (want ok, ok, before)",
+	       state, wchan, ename(ur_unbind_err), (unsigned long long)(ur_unbind_end - t0) / 1000000,
+	       joined ? ename(ur_call_err) : "not back after 10 s", (int)ur_millic,
+	       !joined ? "-" : ur_call_end < ur_unbind_end ? "before" : "AFTER");
+	if (!joined)
+		return 1; /* the caller is stuck in the driver: exiting kills it */
+	err = get_config(ur_fd, &c);
 	result(err == ENODEV, "unbind-race-later-call-enodev", "errno=%s", ename(err));
-	close(race_fd);
+	close(ur_fd);
 	return failures ? 1 : 0;
 }
 
@@ -1270,7 +1368,7 @@ int main(int argc, char **argv)
 	if (argc == 7 && !strcmp(argv[1], "pi"))
 		return pi_test(argv[2], argv[3], argv[4], atoi(argv[5]), atoi(argv[6]));
 	fprintf(stderr, "usage: %s table DEV | fuzz DEV N SEED | timeout DEV TEST_HOLD |\n"
-			"       unbound DEV UNBIND CLIENT | unbind-race DEV TEST_HOLD UNBIND CLIENT |\n"
+			"       unbound DEV UNBIND CLIENT | unbind-race DEV SIM UNBIND CLIENT |\n"
 			"       uffd-unbind DEV UNBIND CLIENT |\n"
 			"       pi DEV TEST_HOLD pi|nopi HOLD_MS HOG_MS\n", argv[0]);
 	return 2;
