@@ -193,7 +193,13 @@ struct mxrt_max30102_ioc_config {
 
 /*
  * Statistics: the driver's counters (what debugfs `stats` shows; docs/max30102.md says what each
- * means) and this open file's. One snapshot, taken under the device lock.
+ * means) and this open file's. Not one snapshot, but three reads, one after the other: the file's
+ * counters (file_*) under its reader lock; then, under the device lock, the acquisition's
+ * (samples, bursts, fifo_*, reanchors, max_backlog, next_seq, chip_resets, chip_state), ring_size,
+ * ring_head and boosts, which agree with one another; then the rest, each counter read on its
+ * own. The interrupt's counters (irqs ... polls, irq_watchdog_expiries, irq_mode) are read while
+ * the device lock is held but are bumped without it. So a burst or an interrupt between the
+ * reads shows in one group and not yet in another.
  */
 struct mxrt_max30102_ioc_stats {
 	mxrt_uapi_u32 size; /* in: sizeof(struct); out: bytes filled */
