@@ -602,6 +602,13 @@ bool Validate(const Config &c, std::string *err) {
 		*err = "ring_records must be a power of two in [16, 1048576], not " + std::to_string(c.ring_records);
 		return false;
 	}
+	// A batch is published at once: a ring that cannot hold two loses records at every batch for
+	// every consumer, none of them behind (as the driver's ring holds two FIFO bursts).
+	if (c.ring_records < 2 * c.batch) {
+		*err = "ring_records (" + std::to_string(c.ring_records) + ") must hold two batches (batch = " +
+		       std::to_string(c.batch) + "): at least " + std::to_string(2 * c.batch);
+		return false;
+	}
 	if (!ShmPrefixOk(c.shm_prefix)) {
 		*err = ShmPrefixError(c.shm_prefix);
 		return false;

@@ -309,6 +309,14 @@ TEST(MxrtdConfig, ValidateChecksTheCombinations) {
 	c = OneDevice();
 	c.ring_records = 1000;
 	EXPECT_NE(Invalid(c).find("power of two"), std::string::npos);
+	// a batch is published at once: the ring holds two (16 took every batch of 64 short by 48)
+	c = OneDevice();
+	c.ring_records = 64;
+	c.batch = 64;
+	EXPECT_NE(Invalid(c).find("ring_records (64) must hold two batches (batch = 64): at least 128"), std::string::npos)
+		<< Invalid(c);
+	c.batch = 32;
+	EXPECT_TRUE(Validate(c, &err)) << err;
 	c = OneDevice();
 	c.shm_mode = 0646;
 	const std::string werr = Invalid(c);
