@@ -98,8 +98,8 @@
  * down if the PM core could not (mx_shutdown_unbound: power/control=on), and only then, with the
  * FIFO's last samples in the ring, readers told the stream has ended (sh->dead), the thread, the
  * watchdogs (after everything that may run an I2C sequence, so a stuck one is still recovered;
- * mxrt_wd_remove waits for a recovery that is running), then the ring and its readers
- * (mx_teardown_shared).
+ * mxrt_wd_remove waits for a recovery that is running), then the device's reference to the ring
+ * and its readers (mx_teardown_shared; the ring goes with the last open file).
  */
 #include <linux/bitfield.h>
 #include <linux/debugfs.h>
@@ -236,8 +236,8 @@ struct mx_shared {
 	bool refs_gone;       /* unbind gave pm_refs back (pm_lock) */
 	/*
 	 * No record comes any more (unbound, the chip's last samples in the ring): reads return what
-	 * the ring still holds for them, then -ENODEV. Written with WRITE_ONCE, then a wake-up (again
-	 * by mx_teardown_shared), read with READ_ONCE.
+	 * the ring still holds for them, then -ENODEV (the ring stays until the last file closes).
+	 * Written with WRITE_ONCE, then a wake-up (again by mx_teardown_shared), read with READ_ONCE.
 	 */
 	bool dead;
 	struct mxrt_log2_hist lat; /* IRQ -> reader (kernel/lib/hist/log2_hist.h) */
@@ -354,6 +354,8 @@ static void mx_shared_free(struct kref *ref)
 
 	cleanup_srcu_struct(&sh->md_srcu); /* the last file is closed: no ioctl runs */
 	mutex_destroy(&sh->pm_lock);
+	/* no file and no device left: nobody is in the ring (RCU readers are inside a file's call) */
+	mxrt_ring_destroy(rcu_dereference_protected(sh->ring, true));
 	kfree(sh);
 }
 
@@ -2507,10 +2509,7 @@ static void mx_unbind_readers(void *data)
 	pm_runtime_suspend(md->dev);
 }
 
-/*
- * No record comes any more: reads return what the ring still holds for them, then -ENODEV (until
- * mx_teardown_shared takes the ring away).
- */
+/* No record comes any more: reads return what the ring still holds for them, then -ENODEV. */
 static void mx_end_stream(struct mx_shared *sh)
 {
 	smp_wmb(); /* the ring's last records before dead: pairs with mx_poll's smp_rmb */
@@ -2536,18 +2535,18 @@ static void mx_shutdown_unbound(void *data)
 	mx_end_stream(md->sh);
 }
 
-/* Last: the ring and its readers (a file may still hold sh: it sees no ring). */
+/*
+ * Last: the device's reference to the ring and its readers. The ring stays while a file holds sh,
+ * so that a reader the unbind woke reads the last records whenever it runs, and then gets -ENODEV
+ * (mx_shared_free frees it with the last file).
+ */
 static void mx_teardown_shared(void *data)
 {
 	struct mx_dev *md = data;
 	struct mx_shared *sh = md->sh;
-	struct mxrt_ring *old;
 
 	mx_end_stream(sh);    /* already, unless probe failed before mx_shutdown_unbound */
 	mx_forget_device(sh); /* already, unless probe failed before mx_unbind_readers */
-	old = rcu_replace_pointer(sh->ring, NULL, true);
-	synchronize_rcu(); /* readers in the ring leave it */
-	mxrt_ring_destroy(old);
 	mx_shared_put(sh);
 }
 

@@ -820,33 +820,46 @@ every_sample_accounted() {
 check every-sample-accounted every_sample_accounted
 
 # 7. unbind with a blocked reader, rebind. The unbind reads the chip's FIFO out into the ring
-# before it tells readers the stream has ended: the blocked reader gets those samples, taken up to
-# the unbind, then ENODEV (until 2026-12-06 it was woken with ENODEV first: its last sample was
-# the last burst's, unread samples older than the unbind)
+# before it tells readers the stream has ended, and the ring stays while a file is open: a reader
+# gets those samples, taken up to the unbind, then ENODEV, whether it runs during the unbind or
+# only after it (stopped across it). Until 2026-12-06 a reader was woken with ENODEV before the
+# read-out, and the ring went at the end of the unbind, with the samples a slow reader had not read.
 echo 50 >$SYS/sample_rate
 echo 32 >$SYS/fifo_almost_full # a burst every 640 ms: samples wait in the FIFO
-mxrt-max30102-read -v -n 1000000 $DEV >/tmp/blocked.out 2>&1 &
-rp=$!
-sleep 0.5
-i=0 # the unbind comes with 10..20 samples (200..400 ms) in the FIFO
-while u=$(sim_counter unread) && { [ "$u" -lt 10 ] || [ "$u" -gt 20 ]; } && [ $i -lt 300 ]; do
-	sleep 0.01
-	i=$((i + 1))
-done
-t_unbind=$(ms_now)
-echo "$CLIENT" >/sys/bus/i2c/drivers/mxrt_max30102/unbind
-wait $rp
-woken_and_gone() { grep -q "No such device" /tmp/blocked.out && [ ! -e $DEV ]; }
-check unbind-wakes-blocked-reader woken_and_gone
-# the timestamp (CLOCK_MONOTONIC ns; /proc/uptime's clock in a guest that never suspends) of the
-# last record the blocked reader got
-last_ms=$(grep -E '^[0-9]+ [0-9]+ red=' /tmp/blocked.out | tail -n 1 | awk '{ printf "%d", $2 / 1000000 }')
-echo "unbind at ${t_unbind} ms with $u samples in the FIFO; the blocked reader's last sample at ${last_ms:-none} ms; $(tail -n 1 /tmp/blocked.out)"
-if [ "$u" -ge 10 ] && [ "$u" -le 20 ] && [ -n "$last_ms" ] && [ "$last_ms" -ge $((t_unbind - 100)) ]; then
-	ok unbind-blocked-reader-gets-last-samples "last sample $((last_ms - t_unbind)) ms from the unbind, $u were in the FIFO"
-else
-	bad unbind-blocked-reader-gets-last-samples "last sample at ${last_ms:-none} ms, unbind at $t_unbind ms, $u unread"
-fi
+# unbind_with_reader NAME STOP: a blocked reader (stopped across the unbind if STOP=1), the unbind
+# when 10..20 samples (200..400 ms) wait in the FIFO, then the reader's last sample against it
+unbind_with_reader() {
+	mxrt-max30102-read -v -n 1000000 $DEV >/tmp/blocked.out 2>&1 &
+	rp=$!
+	sleep 0.5
+	i=0
+	while u=$(sim_counter unread) && { [ "$u" -lt 10 ] || [ "$u" -gt 20 ]; } && [ $i -lt 300 ]; do
+		sleep 0.01
+		i=$((i + 1))
+	done
+	[ "$2" = 1 ] && kill -STOP $rp
+	t_unbind=$(ms_now)
+	echo "$CLIENT" >/sys/bus/i2c/drivers/mxrt_max30102/unbind
+	[ "$2" = 1 ] && kill -CONT $rp
+	wait $rp
+	# the timestamp (CLOCK_MONOTONIC ns; /proc/uptime's clock in a guest that never suspends) of
+	# the last record the reader got
+	last_ms=$(grep -E '^[0-9]+ [0-9]+ red=' /tmp/blocked.out | tail -n 1 | awk '{ printf "%d", $2 / 1000000 }')
+	echo "$1: unbind at ${t_unbind} ms with $u samples in the FIFO; the reader's last sample at ${last_ms:-none} ms; $(tail -n 2 /tmp/blocked.out | tr '\n' ' ')"
+	if [ "$u" -ge 10 ] && [ "$u" -le 20 ] && [ -n "$last_ms" ] && [ "$last_ms" -ge $((t_unbind - 100)) ] &&
+		grep -q "No such device" /tmp/blocked.out; then
+		ok "$1" "last sample $((last_ms - t_unbind)) ms from the unbind, $u were in the FIFO, then ENODEV"
+	else
+		bad "$1" "last sample at ${last_ms:-none} ms, unbind at $t_unbind ms, $u unread"
+	fi
+}
+unbind_with_reader unbind-blocked-reader-gets-last-samples 0
+check unbind-wakes-blocked-reader [ ! -e $DEV ]
+echo "$CLIENT" >/sys/bus/i2c/drivers/mxrt_max30102/bind
+wait_device $DEV || bad rebind-after-unbind "$DEV missing"
+echo 50 >$SYS/sample_rate
+echo 32 >$SYS/fifo_almost_full
+unbind_with_reader unbind-stopped-reader-gets-last-samples 1
 echo "$CLIENT" >/sys/bus/i2c/drivers/mxrt_max30102/bind
 out=$(read_dev -n 100)
 check rebind-works [ $? -eq 0 ]
