@@ -27,8 +27,9 @@
 //       arrive (one the run made is removed if none came); not DEVICE itself (exit 2)
 // SIGINT or SIGTERM (not with -t) ends the run early, as -n would: the summary covers the records
 // read until then, a FILE holds them (or, made by the run and still empty, is removed), and the
-// exit status judges them; a second signal ends the process at once. A SIGINT the shell set to
-// be ignored (a background job) stays ignored.
+// exit status judges them; a second signal (either) ends the process at once. They are taken only
+// in read(), poll() and the -s stall, never in a write. A SIGINT the shell set to be ignored (a
+// background job) stays ignored.
 // Prints one summary line: records=.. first_seq=.. last_seq=.. lost=.. reader_overruns=..
 // fifo_overflows=.. violations=.. rate_hz=..  Exit: 0 ok, 1 a violation or read error, 2 usage,
 // 3 the scheduling request (-p, -c) was refused.
@@ -149,34 +150,74 @@ struct Judge {
 	}
 };
 
-// After a read() that gave EAGAIN (-N): waits with poll() until the file is readable. false after
-// printing why not (nothing within 5 s, an error or a hang-up): calling read() again at once would
-// spin on a CPU while the stream pauses, without end if it stops.
+// SIGINT and SIGTERM (those not ignored) end the run. They are blocked except while the reader
+// waits in read() or poll() (StopSignalsOpen), so they never cut a write to stdout or to -o short
+// (EINTR), and a wait they come in returns EINTR (no SA_RESTART). The handler puts both back to
+// their default action: a second one ends the process at once.
 volatile sig_atomic_t g_stop_signal = 0; // SIGINT or SIGTERM asked the run to end
+sigset_t g_stop_set;                     // the ones caught
 
-void OnStopSignal(int sig) { g_stop_signal = sig; }
+void OnStopSignal(int sig) {
+	g_stop_signal = sig;
+	struct sigaction dfl{};
+	dfl.sa_handler = SIG_DFL;
+	for (int s : {SIGINT, SIGTERM})
+		if (sigismember(&g_stop_set, s))
+			sigaction(s, &dfl, nullptr); // async-signal-safe
+}
 
-// Without SA_RESTART, so that a blocked read() or poll() returns EINTR; SA_RESETHAND, so that a
-// second signal ends the process even where one came just before a blocking call.
 void CatchStopSignals() {
 	struct sigaction sa{};
 	sa.sa_handler = OnStopSignal;
-	sa.sa_flags = SA_RESETHAND;
 	sigemptyset(&sa.sa_mask);
+	sigemptyset(&g_stop_set);
 	for (int sig : {SIGINT, SIGTERM}) {
 		struct sigaction old{};
 		if (sigaction(sig, nullptr, &old) == 0 && old.sa_handler == SIG_IGN)
 			continue; // ignored by whoever started us (a background job's SIGINT)
-		sigaction(sig, &sa, nullptr);
+		sigaddset(&g_stop_set, sig);
 	}
+	sa.sa_mask = g_stop_set;
+	sigprocmask(SIG_BLOCK, &g_stop_set, nullptr);
+	for (int sig : {SIGINT, SIGTERM})
+		if (sigismember(&g_stop_set, sig))
+			sigaction(sig, &sa, nullptr);
 }
 
+// The run is over: a signal now has its default action (ends the process), pending ones too.
+void ReleaseStopSignals() {
+	struct sigaction dfl{};
+	dfl.sa_handler = SIG_DFL;
+	for (int sig : {SIGINT, SIGTERM})
+		if (sigismember(&g_stop_set, sig))
+			sigaction(sig, &dfl, nullptr);
+	sigprocmask(SIG_UNBLOCK, &g_stop_set, nullptr);
+}
+
+// The stop signals are let in for one wait; false if one came already (do not start the wait).
+struct StopSignalsOpen {
+	StopSignalsOpen() { sigprocmask(SIG_UNBLOCK, &g_stop_set, nullptr); }
+	~StopSignalsOpen() { sigprocmask(SIG_BLOCK, &g_stop_set, nullptr); }
+	bool Stopped() const { return g_stop_signal != 0; }
+};
+
+// After a read() that gave EAGAIN (-N): waits with poll() until the file is readable. false after
+// printing why not (nothing within 5 s, an error, or a hang-up with nothing left to read): calling
+// read() again at once would spin on a CPU while the stream pauses, without end if it stops. A
+// hang-up with POLLIN (an unbound device's last records) is readable: read() says the rest.
 bool WaitReadable(int fd) {
 	pollfd p{fd, POLLIN, 0};
 	int n;
-	while ((n = poll(&p, 1, 5000)) < 0 && errno == EINTR)
-		if (g_stop_signal)
+	for (;;) {
+		StopSignalsOpen open;
+		if (open.Stopped())
 			return false; // the caller sees g_stop_signal
+		n = poll(&p, 1, 5000);
+		if (n >= 0 || errno != EINTR)
+			break;
+	}
+	if (n > 0 && (p.revents & POLLIN))
+		return true;
 	if (n <= 0 || (p.revents & (POLLERR | POLLHUP))) {
 		std::fprintf(stderr, "mxrt-max30102-read: poll: no data (revents %#x)\n", p.revents);
 		return false;
@@ -189,9 +230,13 @@ bool WaitReadable(int fd) {
 // -2 when SIGINT or SIGTERM asked the run to end.
 long ReadRecords(int fd, std::vector<mxrt_max30102_record> &buf, long &violations) {
 	for (;;) {
-		if (g_stop_signal)
-			return -2;
-		ssize_t n = read(fd, buf.data(), buf.size() * sizeof(buf[0]));
+		ssize_t n;
+		{
+			StopSignalsOpen open;
+			if (open.Stopped())
+				return -2;
+			n = read(fd, buf.data(), buf.size() * sizeof(buf[0]));
+		}
 		if (n < 0 && errno == EINTR)
 			continue; // a stop signal is seen above; another one is not ours to act on
 		if (n < 0 && errno == EAGAIN) {
@@ -220,7 +265,15 @@ bool BadBufferRead(int fd, size_t records) {
 		return false;
 	}
 	ssize_t n;
-	while ((n = read(fd, p, bytes)) < 0 && (errno == EAGAIN || errno == EINTR)) { // as ReadRecords
+	auto read_open = [&] {
+		StopSignalsOpen open;
+		if (open.Stopped()) {
+			errno = EINTR;
+			return ssize_t(-1);
+		}
+		return read(fd, p, bytes);
+	};
+	while ((n = read_open()) < 0 && (errno == EAGAIN || errno == EINTR)) { // as ReadRecords
 		if (g_stop_signal) {
 			munmap(p, bytes);
 			return true; // not judged: the run ends at the next ReadRecords
@@ -442,11 +495,15 @@ int Main(int argc, char **argv) {
 			j.Add(r, verbose);
 			if (latency && (r.flags & MXRT_MAX30102_REC_IRQ) && returned >= r.timestamp_ns)
 				lat.push_back(returned - r.timestamp_ns);
-			if (j.got == 1 && stall_ms)
-				usleep(stall_ms * 1000);
+			if (j.got == 1 && stall_ms) {
+				StopSignalsOpen open; // a stop signal ends the stall
+				if (!open.Stopped())
+					usleep(stall_ms * 1000);
+			}
 		}
 		t1 = Now();
 	}
+	ReleaseStopSignals();
 	std::printf("records=%ld first_seq=%llu last_seq=%llu lost=%llu reader_overruns=%ld fifo_overflows=%ld "
 		    "violations=%ld rate_hz=%.1f\n",
 		    j.got, j.first, j.last, j.lost, j.overruns, j.overflows, j.violations,

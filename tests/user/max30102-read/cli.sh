@@ -156,6 +156,49 @@ head -c 64 "$t/good" >&3
 stop-reader sigterm-after-records 2 "$t/stopped-some"
 check sigterm-after-records-saved cmp "$t/stopped-some" <(head -c 64 "$t/good")
 exec 3<&-
+# a stop signal never cuts a write short: -v into a pipe whose reader waits 1 s (the writes block
+# on a full pipe) and SIGTERM meanwhile: every line is written, then the summary, exit 0 (it used
+# to end in "standard output: write error", exit 1, with lines lost)
+python3 - "$t/many" <<'PY'
+import struct, sys
+with open(sys.argv[1], "wb") as out:
+    for seq in range(6000):
+        out.write(struct.pack("<QQIIHHI", seq, seq * 2500000, 1000 + seq % 100, 500, 0, 18, 0))
+PY
+rm -f "$t/pid"
+sh -c 'echo $$ >"$0"; exec "$@"' "$t/pid" "$bin" -v -n 6000 "$t/many" 2>"$t/pipe.err" | { sleep 1; cat; } >"$t/pipe.out" &
+for i in $(seq 100); do
+	pid=$(cat "$t/pid" 2>/dev/null) && grep -qE '^SigCgt:.*[4-7c-f][0-9a-f]{3}$' "/proc/$pid/status" 2>/dev/null && break
+	sleep 0.05
+done
+sleep 0.2
+kill -TERM "$pid"
+wait
+lines=$(grep -c ' red=' "$t/pipe.out")
+last=$(grep ' red=' "$t/pipe.out" | tail -n 1 | cut -d' ' -f1)
+if grep -q 'stopped by SIGTERM' "$t/pipe.err" && ! grep -q 'write error' "$t/pipe.err" &&
+	[ "$lines" -ge 1 ] && [ "$last" = $((lines - 1)) ] && grep -q "^records=$lines .*violations=0" "$t/pipe.out"; then
+	res PASS sigterm-never-cuts-a-write "$lines lines, then the summary"
+else res FAIL sigterm-never-cuts-a-write "$lines lines, last $last: $(head -c 300 "$t/pipe.err")"; fi
+# -N: a hang-up with records still to read (POLLIN|POLLHUP, as an unbound device's last records)
+# is read to the end: the reader is stopped while the writer writes 4 records and goes away
+mkfifo "$t/fifo3"
+exec 5<>"$t/fifo3"
+"$bin" -N -n 10 "$t/fifo3" >"$t/hup.out" 2>&1 5<&- &
+pid=$!
+for i in $(seq 100); do # into poll(): nothing to read yet
+	grep -q poll "/proc/$pid/wchan" 2>/dev/null && break
+	sleep 0.05
+done
+kill -STOP $pid
+head -c 128 "$t/long" >&5
+exec 5<&-
+kill -CONT $pid
+wait $pid
+got=$?
+if [ "$got" = 1 ] && grep -q 'end of file' "$t/hup.out" && grep -q '^records=4 ' "$t/hup.out"; then
+	res PASS nonblocking-reads-records-left-at-hangup
+else res FAIL nonblocking-reads-records-left-at-hangup "exit $got: $(head -c 300 "$t/hup.out")"; fi
 expect save-with-threads 2 '-t cannot be combined with -s, -l, -E or -o' -t 2 -o "$t/x" /dev/null
 full-stdout stdout-full -n 5 "$t/good"
 full-stdout help-stdout-full -h
