@@ -131,7 +131,13 @@ struct Ring {
 		if (rd->flushed_since) {
 			// The whole gap since the last record returned: what the flush discarded, any
 			// sensor loss in it or right before this record, and what the producer lapped
-			// after the flush (then an overrun too, counted in ring entries).
+			// after the flush (then an overrun too, counted in ring entries). The sensor lost
+			// some of it if the gap holds more than those entries and this record's own loss
+			// (unknown once the count saturated).
+			const u64 gap = rec.seq - rd->last_seq - 1;
+			const u64 entries = u64(rd->flushed_since) + skipped;
+			if (rd->flushed_since != 0xffffffffu && gap > entries + rec.lost)
+				rec.flags |= MXRT_MAX30102_REC_FIFO_OVERFLOW;
 			rd->flushed_since = 0;
 			rec.flags |= MXRT_MAX30102_REC_FLUSHED;
 			if (skipped > 0) {
@@ -139,7 +145,7 @@ struct Ring {
 				rd->overruns++;
 				rd->lost += skipped;
 			}
-			rec.lost = u32(Min<u64>(rec.seq - rd->last_seq - 1, 0xffffffffull));
+			rec.lost = u32(Min<u64>(gap, 0xffffffffull));
 		} else if (rd->started) {
 			// The reader missed `skipped` ring entries; the gap is those, the sensor's losses
 			// they carried, and this record's own. Only the entries are the reader's: the
@@ -253,8 +259,8 @@ mxrt_u64 mxrt_ring_reader_flush(const mxrt_ring *ring, mxrt_ring_reader *rd) noe
 	const mxrt_u64 c = kstd::AtomicRef<mxrt_u64>(rd->cursor).Load(kstd::MemoryOrder::kRelaxed);
 	if (h <= c)
 		return 0;
-	if (rd->started)
-		rd->flushed_since = 1;
+	if (rd->started) // counted for the next record's flags; saturates
+		rd->flushed_since = mxrt_u32(kstd::Min<mxrt_u64>(mxrt_u64(rd->flushed_since) + (h - c), 0xffffffffull));
 	rd->flushes++;
 	rd->flushed += h - c;
 	// readable() of another thread may load it meanwhile: one atomic store.

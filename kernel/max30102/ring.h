@@ -37,7 +37,7 @@ struct mxrt_ring_reader {
 	mxrt_u64 cursor;   /* index of the next record to read */
 	mxrt_u64 last_seq; /* seq of the last record returned */
 	mxrt_u32 started;  /* a record has been returned (last_seq is valid) */
-	mxrt_u32 flushed_since; /* a flush discarded records after last_seq: the next one says so */
+	mxrt_u32 flushed_since; /* records flushes discarded after last_seq (saturating): the next one says so */
 	mxrt_u64 overruns; /* times this reader was lapped */
 	mxrt_u64 lost;     /* records it lost to that */
 	mxrt_u64 flushes;  /* flushes that discarded something (mxrt_ring_reader_flush) */

@@ -196,6 +196,43 @@ TEST(SampleRing, LappedReaderIsChargedOnlyForTheEntriesItMissed) {
 	mxrt_ring_destroy(r);
 }
 
+// After a flush, a sensor loss inside the discarded (or lapped) records is still said:
+// FIFO_OVERFLOW joins FLUSHED when the gap holds more than the entries and the record's own loss.
+TEST(SampleRing, FlushKeepsTheSensorLossInsideTheGap) {
+	mxrt_ring *r = Make(16);
+	mxrt_ring_reader rd;
+	mxrt_ring_reader_init(r, &rd);
+	mxrt_max30102_record out[64];
+	{ auto x = Rec(0); mxrt_ring_push(r, &x); }
+	ASSERT_EQ(mxrt_ring_read(r, &rd, out, 64), 1u);
+	{ auto x = Rec(1); mxrt_ring_push(r, &x); }
+	{ auto x = Rec(11, 9); mxrt_ring_push(r, &x); } // the FIFO overflowed: 2..10 never came
+	EXPECT_EQ(mxrt_ring_reader_flush(r, &rd), 2u);
+	{ auto x = Rec(12); mxrt_ring_push(r, &x); }
+	ASSERT_EQ(mxrt_ring_read(r, &rd, out, 64), 1u);
+	EXPECT_EQ(out[0].lost, 11u);
+	EXPECT_EQ(out[0].flags, MXRT_MAX30102_REC_FLUSHED | MXRT_MAX30102_REC_FIFO_OVERFLOW);
+	// the same, then lapped after the flush: all three said, the reader charged the lapped entries
+	{ auto x = Rec(13); mxrt_ring_push(r, &x); }
+	{ auto x = Rec(20, 6); mxrt_ring_push(r, &x); }
+	EXPECT_EQ(mxrt_ring_reader_flush(r, &rd), 2u);
+	for (uint64_t i = 21; i <= 40; i++)
+		{ auto x = Rec(i); mxrt_ring_push(r, &x); }
+	ASSERT_EQ(mxrt_ring_read(r, &rd, out, 64), 16u);
+	EXPECT_EQ(out[0].seq, 25u);
+	EXPECT_EQ(out[0].lost, 12u);
+	EXPECT_EQ(out[0].flags, MXRT_MAX30102_REC_FLUSHED | MXRT_MAX30102_REC_READER_OVERRUN |
+					MXRT_MAX30102_REC_FIFO_OVERFLOW);
+	EXPECT_EQ(rd.lost, 4u) << "21..24 lapped";
+	// a flush with no sensor loss in the gap: FLUSHED alone
+	{ auto x = Rec(41); mxrt_ring_push(r, &x); }
+	EXPECT_EQ(mxrt_ring_reader_flush(r, &rd), 1u);
+	{ auto x = Rec(42); mxrt_ring_push(r, &x); }
+	ASSERT_EQ(mxrt_ring_read(r, &rd, out, 64), 1u);
+	EXPECT_EQ(out[0].flags, MXRT_MAX30102_REC_FLUSHED);
+	mxrt_ring_destroy(r);
+}
+
 // A flush discards what the reader has not read; the next record still satisfies
 // b.seq == a.seq + 1 + b.lost, flagged FLUSHED (and READER_OVERRUN if lapped after the flush).
 TEST(SampleRing, FlushReportsTheGapItMade) {
