@@ -95,6 +95,23 @@ if command -v dt-doc-validate >/dev/null; then
 		done
 		if [ -z "$wrong" ]; then res PASS binding-rate-pulse-width-pairs
 		else res FAIL binding-rate-pulse-width-pairs "wrong:$wrong"; fi
+		# single properties at and past the driver's limits: LED currents in steps of 200 uA up to
+		# 51000, ring sizes a power of two from 64 (a binding that lets a node through that the
+		# driver then refuses leaves a board without its sensor)
+		wrong=""
+		for case in "maxim,red-led-current-microamp:7200:valid" "maxim,red-led-current-microamp:7100:refused" \
+			"maxim,ir-led-current-microamp:51000:valid" "maxim,ir-led-current-microamp:50999:refused" \
+			"maxim,ir-led-current-microamp:51200:refused" "mxrt,ring-size:64:valid" \
+			"mxrt,ring-size:1048576:valid" "mxrt,ring-size:100:refused" "mxrt,ring-size:32:refused"; do
+			IFS=: read -r prop val want <<<"$case"
+			printf '/dts-v1/;\n/ { #address-cells = <1>; #size-cells = <1>; compatible = "x,y"; model = "t";\n  i2c@0 { compatible = "x,i2c"; reg = <0 1>; #address-cells = <1>; #size-cells = <0>;\n    max30102@57 { compatible = "maxim,max30102"; reg = <0x57>; %s = <%s>; };\n  };\n};\n' \
+				"$prop" "$val" >"$OUT/prop.dts"
+			dtc -q -I dts -O dtb -o "$OUT/prop.dtb" "$OUT/prop.dts"
+			if [ -n "$(dt-validate -s "$OUT/schema.json" -l max30102 "$OUT/prop.dtb" 2>&1)" ]; then got=refused; else got=valid; fi
+			[ "$got" = "$want" ] || wrong="$wrong $prop=$val:$got"
+		done
+		if [ -z "$wrong" ]; then res PASS binding-property-limits
+		else res FAIL binding-property-limits "wrong:$wrong"; fi
 	else
 		res FAIL binding-rate-pulse-width-pairs "dt-mk-schema: $(head -c 300 "$OUT/schema.log")"
 	fi
