@@ -226,7 +226,8 @@ J3=$(cat /tmp/con3.json)
 slow_names() { echo "$J3" | sed 's/{"ts_ns":/\n&/g' | sed -n 's/^{"ts_ns":[0-9]*,"lock":"[^"]*","name":"\([^"]*\)".*/\1/p'; }
 S3=$(echo "$J3" | sed -n 's/.*"slow_waits":{"total":\([0-9]*\).*/\1/p')
 echo "JSON, -l $DL -s 0.001: slow_waits.total=$S3; by name: $(slow_names | sort | uniq -c | tr '\n' ' ')"
-check slow-waits-json-obey-the-lock-filter '[ "${S3:-0}" -gt 0 ] && [ "$(slow_names | grep -vcx "$DL")" = 0 ] && [ "$(slow_names | wc -l)" = "$S3" ]'
+# every event listed is the lock's, and as many as the total (the last 100 of it are kept)
+check slow-waits-json-obey-the-lock-filter '[ "${S3:-0}" -gt 0 ] && [ "$(slow_names | grep -vcx "$DL")" = 0 ] && [ "$(slow_names | wc -l)" = "$((S3 < 100 ? S3 : 100))" ]'
 # the text: the part after the last clear-screen is the final report
 ESC=$(printf '\033')
 awk -v c="$ESC[H$ESC[J" '{ i = index($0, c); if (i) { out = ""; $0 = substr($0, i + length(c)) } out = out $0 "\n" } END { printf "%s", out }' /tmp/con4.out >/tmp/con4.final
