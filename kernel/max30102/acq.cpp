@@ -1012,14 +1012,21 @@ int mxrt_boost_check_threshold(mxrt_u32 v) noexcept {
 	return v >= MXRT_BOOST_THRESHOLD_MIN && v <= MXRT_BOOST_THRESHOLD_MAX ? 0 : -MXRT_EINVAL;
 }
 
-int mxrt_boost_check_prio(mxrt_u32 v) noexcept { return v >= 1 && v <= 99 ? 0 : -MXRT_EINVAL; }
+int mxrt_boost_check_prio(mxrt_u32 v) noexcept {
+	return v > MXRT_ACQ_THREAD_PRIO && v <= 99 ? 0 : -MXRT_EINVAL;
+}
 
-mxrt_boost_step mxrt_boost_decide(const mxrt_boost *b, mxrt_u32 backlog, mxrt_u32 threshold, mxrt_u32 prio,
-				  const void *task, mxrt_u32 task_rt_prio) noexcept {
+mxrt_boost_step mxrt_boost_decide(const mxrt_boost *b, mxrt_u32 backlog, mxrt_u32 threshold, mxrt_u32 expected,
+				  mxrt_u32 prio, const void *task, mxrt_u32 task_rt_prio) noexcept {
 	if (!b->boosted && backlog > threshold && task_rt_prio < prio)
 		return {MXRT_BOOST_RAISE, 1, prio, task_rt_prio};
-	// Hysteresis: back once the backlog halved (only the thread that was raised can lower itself).
-	if (b->boosted && b->task == task && backlog <= threshold / 2)
+	// Hysteresis: back once the backlog's excess over what a prompt read finds halved (only the
+	// thread that was raised can lower itself). Halving the backlog itself never happened where
+	// every read finds fifo_almost_full (17..32) samples: the interrupt kept a thread raised for
+	// good. With a threshold at or below that level every read is over it: no lowering either,
+	// as the threshold asks.
+	const u32 lower_at = expected >= threshold ? threshold : expected + (threshold - expected) / 2;
+	if (b->boosted && b->task == task && backlog <= lower_at)
 		return {MXRT_BOOST_LOWER, b->saved_prio != 0, b->saved_prio, 0};
 	return {MXRT_BOOST_NONE, 0, 0, 0};
 }

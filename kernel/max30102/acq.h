@@ -645,12 +645,19 @@ int mxrt_bus_take_reinit(struct mxrt_bus_health *b, struct mxrt_acq *acq) MXRT_N
 #define MXRT_BOOST_THRESHOLD_MIN 2  /* below, the backlog never halves under it: never lowered */
 #define MXRT_BOOST_THRESHOLD_MAX 32 /* the FIFO depth: 32 never boosts */
 int mxrt_boost_check_threshold(mxrt_u32 v) MXRT_NOEXCEPT;
-int mxrt_boost_check_prio(mxrt_u32 v) MXRT_NOEXCEPT; /* SCHED_FIFO 1..99 */
+/*
+ * The acquisition threads' own SCHED_FIFO priority (sched_set_fifo: MAX_RT_PRIO / 2, as IRQ
+ * threads): a boost to it or below would change nothing.
+ */
+#define MXRT_ACQ_THREAD_PRIO 50
+int mxrt_boost_check_prio(mxrt_u32 v) MXRT_NOEXCEPT; /* SCHED_FIFO 51..99 */
 
 /*
  * A burst larger than the threshold raises the acquiring thread to SCHED_FIFO prio; the thread that
- * was raised goes back to its old priority once a burst is at most half the threshold. Under the
- * device lock. @task identifies the calling thread (an opaque pointer, never dereferenced).
+ * was raised goes back to its old priority once a burst's excess over @expected (what a prompt
+ * read finds: fifo_almost_full when the interrupt drives the reads, a poll period's samples when
+ * the thread polls) is at most half the threshold's. Under the device lock. @task identifies the
+ * calling thread (an opaque pointer, never dereferenced).
  */
 struct mxrt_boost {
 	mxrt_u32 boosted;
@@ -666,8 +673,8 @@ struct mxrt_boost_step {
 	mxrt_u32 saved_prio; /* RAISE: the task's priority now, to go back to */
 };
 struct mxrt_boost_step mxrt_boost_decide(const struct mxrt_boost *b, mxrt_u32 backlog,
-					 mxrt_u32 threshold, mxrt_u32 prio, const void *task,
-					 mxrt_u32 task_rt_prio) MXRT_NOEXCEPT;
+					 mxrt_u32 threshold, mxrt_u32 expected, mxrt_u32 prio,
+					 const void *task, mxrt_u32 task_rt_prio) MXRT_NOEXCEPT;
 /* The glue did the step (sched_setattr returned @err). */
 void mxrt_boost_done(struct mxrt_boost *b, const struct mxrt_boost_step *step, const void *task,
 		     int err) MXRT_NOEXCEPT;

@@ -193,7 +193,7 @@ static const struct kernel_param_ops mx_prio_ops = { .set = mx_prio_set, .get = 
 module_param_cb(boost_threshold, &mx_threshold_ops, &boost_threshold, 0644);
 MODULE_PARM_DESC(boost_threshold, "FIFO backlog (samples) above which the acquisition thread's priority is raised, 2..32 (32: never; default 28)");
 module_param_cb(boost_prio, &mx_prio_ops, &boost_prio, 0644);
-MODULE_PARM_DESC(boost_prio, "SCHED_FIFO priority while boosted, 1..99 (default 80)");
+MODULE_PARM_DESC(boost_prio, "SCHED_FIFO priority while boosted, 51..99, above the threads' own 50 (default 80)");
 static unsigned int autosuspend_ms = 1000;
 
 static int mx_autosuspend_set(const char *val, const struct kernel_param *kp)
@@ -929,14 +929,17 @@ static int mx_check_chip_locked(struct mx_dev *md)
 	return err;
 }
 
-/* The calling acquisition thread's priority, as the core decides from the backlog. md->lock held. */
-static void mx_boost_locked(struct mx_dev *md, u32 backlog)
+/*
+ * The calling acquisition thread's priority, as the core decides from the backlog and what a prompt
+ * read finds (@expected). md->lock held.
+ */
+static void mx_boost_locked(struct mx_dev *md, u32 backlog, u32 expected)
 {
 	struct sched_attr attr = { .size = sizeof(attr) };
 	struct mxrt_boost_step step;
 
-	step = mxrt_boost_decide(&md->boost, backlog, READ_ONCE(boost_threshold), READ_ONCE(boost_prio),
-				 current, current->rt_priority);
+	step = mxrt_boost_decide(&md->boost, backlog, READ_ONCE(boost_threshold), expected,
+				 READ_ONCE(boost_prio), current, current->rt_priority);
 	if (step.action == MXRT_BOOST_NONE)
 		return;
 	attr.sched_policy = step.fifo ? SCHED_FIFO : SCHED_NORMAL;
@@ -1002,8 +1005,8 @@ static irqreturn_t mx_irq_thread(int irq, void *data)
 	irq_ts = READ_ONCE(md->irq_ts);
 	guard_ts = mx_lock_at(md, irq_ts);
 	n = mx_acquire_locked(md, guard_ts, irq_ts, &status);
-	if (n > 0)
-		mx_boost_locked(md, n);
+	if (n > 0) /* a prompt read finds what raised the interrupt */
+		mx_boost_locked(md, n, md->cfg.fifo_almost_full);
 	mx_acq_unlock(md);
 	switch (mxrt_irq_health_irq(&md->health, status, n, ktime_get_ns())) {
 	case MXRT_IRQ_VERDICT_HANDLED:
@@ -1047,8 +1050,10 @@ static int mx_thread_fn(void *data)
 		if (!actions)
 			continue;
 		n = mx_acquire_locked(md, mx_lock_at(md, now), 0, &status);
-		if (n > 0)
-			mx_boost_locked(md, n);
+		if (n > 0) /* a prompt poll finds a period's samples */
+			mx_boost_locked(md, n, min_t(u64, MAX30102_FIFO_DEPTH,
+						     (u64)ms * md->cfg.sample_rate_hz /
+							     (1000 * max(md->cfg.sample_average, 1u))));
 		else if (mxrt_irq_health_check_chip(&md->acq, actions, n))
 			n = mx_check_chip_locked(md);
 		mx_acq_unlock(md);

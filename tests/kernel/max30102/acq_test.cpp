@@ -2465,11 +2465,11 @@ TEST(Max30102Bus, StuckSequenceIsRecoveredThenTheChipReinitialised) {
 TEST(Max30102Boost, Hysteresis) {
 	mxrt_boost b{};
 	int irq_thread = 0, poll_thread = 0; // only their addresses matter
-	auto step = mxrt_boost_decide(&b, 28, 28, 80, &irq_thread, 50);
+	auto step = mxrt_boost_decide(&b, 28, 28, 0, 80, &irq_thread, 50);
 	EXPECT_EQ(step.action, unsigned(MXRT_BOOST_NONE)) << "at the threshold";
-	step = mxrt_boost_decide(&b, 29, 28, 80, &irq_thread, 80);
+	step = mxrt_boost_decide(&b, 29, 28, 0, 80, &irq_thread, 80);
 	EXPECT_EQ(step.action, unsigned(MXRT_BOOST_NONE)) << "already that high";
-	step = mxrt_boost_decide(&b, 29, 28, 80, &irq_thread, 50);
+	step = mxrt_boost_decide(&b, 29, 28, 0, 80, &irq_thread, 50);
 	ASSERT_EQ(step.action, unsigned(MXRT_BOOST_RAISE));
 	EXPECT_EQ(step.fifo, 1u);
 	EXPECT_EQ(step.prio, 80u);
@@ -2478,19 +2478,19 @@ TEST(Max30102Boost, Hysteresis) {
 	mxrt_boost_done(&b, &step, &irq_thread, 0);
 	EXPECT_EQ(b.boosted, 1u);
 	EXPECT_EQ(b.boosts, 1u);
-	EXPECT_EQ(mxrt_boost_decide(&b, 15, 28, 80, &irq_thread, 80).action, unsigned(MXRT_BOOST_NONE));
-	EXPECT_EQ(mxrt_boost_decide(&b, 14, 28, 80, &poll_thread, 50).action, unsigned(MXRT_BOOST_NONE))
+	EXPECT_EQ(mxrt_boost_decide(&b, 15, 28, 0, 80, &irq_thread, 80).action, unsigned(MXRT_BOOST_NONE));
+	EXPECT_EQ(mxrt_boost_decide(&b, 14, 28, 0, 80, &poll_thread, 50).action, unsigned(MXRT_BOOST_NONE))
 		<< "not the raised thread";
-	step = mxrt_boost_decide(&b, 14, 28, 80, &irq_thread, 80);
+	step = mxrt_boost_decide(&b, 14, 28, 0, 80, &irq_thread, 80);
 	ASSERT_EQ(step.action, unsigned(MXRT_BOOST_LOWER));
 	EXPECT_EQ(step.fifo, 1u);
 	EXPECT_EQ(step.prio, 50u);
 	mxrt_boost_done(&b, &step, &irq_thread, 0);
 	EXPECT_EQ(b.boosted, 0u);
 	// a SCHED_NORMAL thread goes back to SCHED_NORMAL
-	step = mxrt_boost_decide(&b, 32, 28, 80, &poll_thread, 0);
+	step = mxrt_boost_decide(&b, 32, 28, 0, 80, &poll_thread, 0);
 	mxrt_boost_done(&b, &step, &poll_thread, 0);
-	step = mxrt_boost_decide(&b, 1, 28, 80, &poll_thread, 80);
+	step = mxrt_boost_decide(&b, 1, 28, 0, 80, &poll_thread, 80);
 	EXPECT_EQ(step.action, unsigned(MXRT_BOOST_LOWER));
 	EXPECT_EQ(step.fifo, 0u);
 	mxrt_boost_forget(&b, &irq_thread);
@@ -2501,16 +2501,41 @@ TEST(Max30102Boost, Hysteresis) {
 		EXPECT_EQ(mxrt_boost_check_threshold(v), -MXRT_EINVAL) << v;
 	for (uint32_t v : {2u, 28u, 32u})
 		EXPECT_EQ(mxrt_boost_check_threshold(v), 0) << v;
-	for (uint32_t v : {0u, 100u})
+	// at or below the threads' own SCHED_FIFO 50 a boost would change nothing
+	for (uint32_t v : {0u, 1u, 50u, 100u})
 		EXPECT_EQ(mxrt_boost_check_prio(v), -MXRT_EINVAL) << v;
-	for (uint32_t v : {1u, 80u, 99u})
+	for (uint32_t v : {51u, 80u, 99u})
 		EXPECT_EQ(mxrt_boost_check_prio(v), 0) << v;
 	// the smallest threshold still lowers
 	mxrt_boost m{};
-	step = mxrt_boost_decide(&m, 3, MXRT_BOOST_THRESHOLD_MIN, 80, &irq_thread, 50);
+	step = mxrt_boost_decide(&m, 3, MXRT_BOOST_THRESHOLD_MIN, 0, 80, &irq_thread, 50);
 	mxrt_boost_done(&m, &step, &irq_thread, 0);
-	EXPECT_EQ(mxrt_boost_decide(&m, 1, MXRT_BOOST_THRESHOLD_MIN, 80, &irq_thread, 80).action,
+	EXPECT_EQ(mxrt_boost_decide(&m, 1, MXRT_BOOST_THRESHOLD_MIN, 0, 80, &irq_thread, 80).action,
 		  unsigned(MXRT_BOOST_LOWER));
+}
+
+// Driven by the interrupt, every read finds at least fifo_almost_full (17..32) samples: a raised
+// thread goes back once the excess over that halved, not the backlog itself (which it never did:
+// one late burst kept the IRQ thread at boost_prio for good). A threshold at or below that level
+// boosts at every read and keeps it, as asked.
+TEST(Max30102Boost, LowersWhereEveryReadFindsAlmostFull) {
+	mxrt_boost b{};
+	int irq_thread = 0;
+	auto step = mxrt_boost_decide(&b, 32, 28, 17, 80, &irq_thread, 50);
+	ASSERT_EQ(step.action, unsigned(MXRT_BOOST_RAISE));
+	mxrt_boost_done(&b, &step, &irq_thread, 0);
+	EXPECT_EQ(mxrt_boost_decide(&b, 23, 28, 17, 80, &irq_thread, 80).action, unsigned(MXRT_BOOST_NONE))
+		<< "the excess (6) is more than half the threshold's (11)";
+	step = mxrt_boost_decide(&b, 18, 28, 17, 80, &irq_thread, 80);
+	ASSERT_EQ(step.action, unsigned(MXRT_BOOST_LOWER)) << "a prompt read";
+	EXPECT_EQ(step.prio, 50u);
+	mxrt_boost_done(&b, &step, &irq_thread, 0);
+	// threshold 16 under almost-full 17: raised at every read, and kept
+	step = mxrt_boost_decide(&b, 17, 16, 17, 80, &irq_thread, 50);
+	ASSERT_EQ(step.action, unsigned(MXRT_BOOST_RAISE));
+	mxrt_boost_done(&b, &step, &irq_thread, 0);
+	EXPECT_EQ(mxrt_boost_decide(&b, 17, 16, 17, 80, &irq_thread, 80).action, unsigned(MXRT_BOOST_NONE));
+	EXPECT_EQ(mxrt_boost_decide(&b, 16, 16, 17, 80, &irq_thread, 80).action, unsigned(MXRT_BOOST_LOWER));
 }
 
 // Power: a failed write while suspending leaves the chip to be configured again and asks the PM
