@@ -83,7 +83,7 @@ module_param(client_irq, bool, 0444);
 MODULE_PARM_DESC(client_irq, "Instantiated client gets the INT line as its IRQ; N = no IRQ, the driver polls (default Y)");
 static unsigned int sample_rate_hz = 100;
 module_param(sample_rate_hz, uint, 0444);
-MODULE_PARM_DESC(sample_rate_hz, "Instantiated client: mxrt,sample-rate-hz property (default 100)");
+MODULE_PARM_DESC(sample_rate_hz, "Instantiated client: mxrt,sample-rate-hz property, with the widest pulse SpO2 mode allows at it (50..1600; default 100)");
 
 static_assert(MXRT_EOPNOTSUPP == EOPNOTSUPP && MXRT_EFBIG == EFBIG);
 /* The trigger bits cross the seam unchanged. */
@@ -283,9 +283,25 @@ static int sim_irq_map(struct irq_domain *d, unsigned int virq, irq_hw_number_t 
 	return 0;
 }
 
+/*
+ * Two cells (line, trigger), as the generic translation, and only the one line the chip has: the
+ * generic one took any number, and the domain then warned (irq_domain_associate) for a device
+ * tree that said <1 8>.
+ */
+static int sim_irq_xlate(struct irq_domain *d, struct device_node *node, const u32 *intspec,
+			 unsigned int intsize, irq_hw_number_t *out_hwirq, unsigned int *out_type)
+{
+	if (intsize == 2 && intspec[0] != 0) {
+		pr_err("mxrt_max30102_sim: %pOF: interrupt line %u, but the chip has one INT pin: <0 TYPE>\n",
+		       node, intspec[0]);
+		return -EINVAL;
+	}
+	return irq_domain_xlate_twocell(d, node, intspec, intsize, out_hwirq, out_type);
+}
+
 static const struct irq_domain_ops sim_irq_ops = {
 	.map = sim_irq_map,
-	.xlate = irq_domain_xlate_twocell,
+	.xlate = sim_irq_xlate,
 };
 
 /* ---- the I2C adapter ------------------------------------------------------------------------- */
@@ -619,9 +635,19 @@ static struct property_entry sim_client_props[] = {
 	PROPERTY_ENTRY_U32("maxim,red-led-current-microamp", 6400),
 	PROPERTY_ENTRY_U32("maxim,ir-led-current-microamp", 6400),
 	PROPERTY_ENTRY_U32("mxrt,sample-rate-hz", 100), /* set from the module parameter */
+	PROPERTY_ENTRY_U32("mxrt,pulse-width-us", 411), /* the widest that rate allows */
 	{}
 };
 static const struct software_node sim_client_swnode = { .properties = sim_client_props };
+
+/*
+ * The widest pulse (the most ADC bits) SpO2 mode allows at @hz (datasheet table 11), which a
+ * driver starts in; 0 for a rate only HR mode has (3200 Hz).
+ */
+static u32 sim_client_pulse_width(u32 hz)
+{
+	return hz <= 400 ? 411 : hz <= 800 ? 215 : hz <= 1000 ? 118 : hz <= 1600 ? 69 : 0;
+}
 
 static int sim_instantiate_client(struct sim_dev *sd)
 {
@@ -629,6 +655,7 @@ static int sim_instantiate_client(struct sim_dev *sd)
 	int irq = 0;
 
 	sim_client_props[2] = PROPERTY_ENTRY_U32("mxrt,sample-rate-hz", sample_rate_hz);
+	sim_client_props[3] = PROPERTY_ENTRY_U32("mxrt,pulse-width-us", sim_client_pulse_width(sample_rate_hz));
 	if (client_irq) {
 		irq = irq_create_mapping(sd->domain, 0);
 		if (!irq)
@@ -794,6 +821,11 @@ static int __init sim_init(void)
 	/* said here, not as the driver's probe failing later in another module's log */
 	if (!mxrt_sim_sample_rate_known(sample_rate_hz)) {
 		pr_err("mxrt_max30102_sim: sample_rate_hz=%u is none of the chip's rates (50, 100, 200, 400, 800, 1000, 1600, 3200)\n",
+		       sample_rate_hz);
+		return -EINVAL;
+	}
+	if (!sim_client_pulse_width(sample_rate_hz)) {
+		pr_err("mxrt_max30102_sim: sample_rate_hz=%u is HR mode's alone, and a driver starts in SpO2 mode (at most 1600 Hz); set it through the driver once bound\n",
 		       sample_rate_hz);
 		return -EINVAL;
 	}

@@ -16,6 +16,29 @@ insmod "$M/mxrt_max30102_sim.ko" sample_rate_hz=123 2>/dev/null
 rc=$?
 [ $rc = 0 ] && rmmod mxrt_max30102_sim
 check sim-bad-rate-refused '[ $rc != 0 ] && dmesg | grep -q "sample_rate_hz=123 is none of the chip"'
+# 3200 Hz is HR mode's alone and a driver starts in SpO2 mode: refused at load, said why
+insmod "$M/mxrt_max30102_sim.ko" sample_rate_hz=3200 2>/dev/null
+rc=$?
+[ $rc = 0 ] && rmmod mxrt_max30102_sim
+check sim-hr-only-rate-refused '[ $rc != 0 ] && dmesg | grep -q "sample_rate_hz=3200 is HR mode.s alone"'
+# a fast rate comes with the widest pulse SpO2 mode allows at it, so the client binds (800 Hz
+# loaded, and no device appeared: the default 411 us allows 400 Hz at most)
+fast_rate_binds() {
+	insmod "$M/mxrt_max30102_sim.ko" sample_rate_hz=800 || return 1
+	modprobe mxrt_max30102 && wait_device /dev/max30102-0
+	fs=$(readlink -f /sys/class/misc/max30102-0/device)
+	echo "sample_rate_hz=800: $(cat "$fs/sample_rate" 2>&1) Hz, $(cat "$fs/pulse_width" 2>&1) us"
+	[ "$(cat "$fs/sample_rate")" = 800 ] && [ "$(cat "$fs/pulse_width")" = 215 ]
+	r=$?
+	rmmod mxrt_max30102
+	rmmod mxrt_max30102_sim
+	return $r
+}
+if [ -d /proc/device-tree/max30102-sim ]; then
+	skipped sim-fast-rate-binds "the device tree's clients have their own properties"
+else
+	check sim-fast-rate-binds fast_rate_binds
+fi
 insmod "$M/mxrt_max30102_sim.ko" || { echo "FAIL: cannot load the simulator"; exit 1; }
 SIM=$(ls -d /sys/kernel/debug/mxrt_max30102_sim/i2c-* | head -1)
 BUS=${SIM##*/i2c-}
