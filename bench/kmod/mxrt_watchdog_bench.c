@@ -30,13 +30,13 @@
 
 static unsigned int batches = 41;
 module_param(batches, uint, 0444);
-MODULE_PARM_DESC(batches, "alternating batches per side for the start/cancel comparison");
+MODULE_PARM_DESC(batches, "alternating batches per side for the start/cancel comparison (3..1001)");
 static unsigned int pairs = 2000;
 module_param(pairs, uint, 0444);
-MODULE_PARM_DESC(pairs, "operation pairs per batch");
+MODULE_PARM_DESC(pairs, "operation pairs per batch (1..1000000)");
 static unsigned int delay_rounds = 8;
 module_param(delay_rounds, uint, 0444);
-MODULE_PARM_DESC(delay_rounds, "rounds of 64 staggered watchdogs for the delay distribution");
+MODULE_PARM_DESC(delay_rounds, "rounds of 64 staggered watchdogs for the delay distribution (1..4096)");
 
 static int cmp_u64(const void *a, const void *b)
 {
@@ -318,8 +318,13 @@ static int __init bench_init(void)
 {
 	int ret;
 
-	if (batches < 3 || pairs < 1 || delay_rounds < 1)
+	/* bounded: delay_rounds * 64 samples are allocated (a wrapped product was a NULL write) */
+	if (batches < 3 || batches > 1001 || pairs < 1 || pairs > 1000000 || delay_rounds < 1 ||
+	    delay_rounds > 4096) {
+		pr_err("batches 3..1001, pairs 1..1000000, delay_rounds 1..4096; not %u, %u, %u\n",
+		       batches, pairs, delay_rounds);
 		return -EINVAL;
+	}
 	ret = bench_start_cancel();
 	if (!ret)
 		ret = bench_delay();

@@ -38,10 +38,10 @@
 
 static unsigned int batches = 41;
 module_param(batches, uint, 0444);
-MODULE_PARM_DESC(batches, "alternating batches per side");
+MODULE_PARM_DESC(batches, "alternating batches per side (3..1001)");
 static unsigned int rounds = 256;
 module_param(rounds, uint, 0444);
-MODULE_PARM_DESC(rounds, "bursts per batch");
+MODULE_PARM_DESC(rounds, "bursts per batch (1..65536)");
 static unsigned int burst = 16;
 module_param(burst, uint, 0444);
 MODULE_PARM_DESC(burst, "records per burst (1..64)");
@@ -316,8 +316,11 @@ static int __init bench_init(void)
 	unsigned int k;
 	int ret = 0;
 
-	if (batches < 3 || !rounds || !burst || burst > 64)
+	/* bounded: rounds * 64 must not wrap (a division by it) */
+	if (batches < 3 || batches > 1001 || !rounds || rounds > 65536 || !burst || burst > 64) {
+		pr_err("batches 3..1001, rounds 1..65536, burst 1..64; not %u, %u, %u\n", batches, rounds, burst);
 		return -EINVAL;
+	}
 	s = kzalloc(sizeof(*s), GFP_KERNEL);
 	if (!s)
 		return -ENOMEM;
