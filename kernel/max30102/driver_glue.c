@@ -2755,6 +2755,16 @@ static int mx_probe(struct i2c_client *client)
 	mx_irq_watch_off(md); /* shut down: no interrupt expected */
 
 	if (md->irq > 0) {
+		u32 trigger = irq_get_trigger_type(md->irq);
+
+		/*
+		 * INT is active low (open drain, held low until the status is read): a rising-edge or
+		 * high-level sense fires for every idle moment, and the driver then sees a "stuck"
+		 * interrupt and polls. Said once, with what to write in the device tree.
+		 */
+		if (trigger & (IRQ_TYPE_EDGE_RISING | IRQ_TYPE_LEVEL_HIGH))
+			dev_warn(dev, "interrupt %d is sensed %s, but INT is active low: give it IRQ_TYPE_EDGE_FALLING or IRQ_TYPE_LEVEL_LOW (interrupts = <... 2> or <... 8>)\n",
+				 md->irq, trigger & IRQ_TYPE_LEVEL_HIGH ? "high" : "on rising edges");
 		err = devm_request_threaded_irq(dev, md->irq, mx_hardirq, mx_irq_thread,
 						IRQF_ONESHOT | IRQF_NO_AUTOEN, dev_name(dev), md);
 		if (err)
