@@ -1956,7 +1956,11 @@ static int mx_ioc_flush(struct mx_file *mf, u64 *flushed, u64 deadline)
 
 	if (err)
 		return err;
-	if (READ_ONCE(mf->sh->dead)) {
+	/*
+	 * -ENODEV from the moment the unbind forgets the device, as for every other ioctl: not only
+	 * once the stream has ended (dead), or a FLUSH in between discarded the FIFO's last read-out.
+	 */
+	if (!rcu_access_pointer(mf->sh->md) || READ_ONCE(mf->sh->dead)) {
 		mutex_unlock(&mf->lock);
 		return -ENODEV;
 	}
