@@ -1039,6 +1039,16 @@ static int mx_thread_fn(void *data)
 	while (!kthread_should_stop()) {
 		kick = atomic_read(&md->thread_kick);
 		ms = mxrt_irq_health_sleep_ms(&md->health, &md->acq, md->irq > 0);
+		/*
+		 * About to sleep until woken (the interrupt reads again): a boost this thread took for
+		 * a late read goes, or the idle thread would keep it at boost_prio, and the IRQ thread
+		 * could not be boosted while it held the one slot.
+		 */
+		if (!ms && READ_ONCE(md->boost.task) == current) {
+			mx_lock(md);
+			mx_boost_locked(md, 0, 0);
+			rt_mutex_unlock(&md->lock);
+		}
 		wait_event_interruptible_timeout(md->thread_wq, kthread_should_stop() ||
 						 atomic_read(&md->thread_kick) != kick,
 						 ms ? msecs_to_jiffies(ms) : MAX_SCHEDULE_TIMEOUT);

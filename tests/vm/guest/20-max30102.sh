@@ -275,6 +275,38 @@ if [ "$(stat_of boosts)" -gt "$b0" ] && [ "$raised" = 80 ] && [ "$prio" = 50 ]; 
 else
 	bad boost-lowered-after-late-burst "boosts $b0 -> $(stat_of boosts), IRQ thread at ${raised:-?} then ${prio:-?}"
 fi
+# a lost interrupt: the watchdog thread reads a full FIFO and is boosted; once the interrupt reads
+# again it sleeps until woken, and goes back to 50 first (it kept boost_prio while idle, and the
+# IRQ thread could not be boosted while it held the one slot)
+wd_thread_prio() {
+	for st in /proc/[0-9]*/stat; do
+		case "$(cut -d' ' -f2 "$st" 2>/dev/null)" in "(max30102-wd)")
+			awk '{ print $40 }' "$st"
+			return ;;
+		esac
+	done
+}
+if [ "$(irq_thread_prio)" ]; then
+	af=$(cat $SYS/fifo_almost_full)
+	echo 28 >$SYS/fifo_almost_full # a prompt read finds 28 (no boost), the watchdog's late one more
+	read_dev -n 1200 >/tmp/boost.out 2>&1 &
+	rp=$!
+	sleep 0.5
+	b0=$(stat_of boosts) m0=$(stat_of irq_missed)
+	echo "lose_irq=1" >$SIM/control
+	i=0
+	while [ "$(stat_of irq_missed)" = "$m0" ] && [ $i -lt 200 ]; do sleep 0.01; i=$((i + 1)); done
+	sleep 0.5
+	prio=$(wd_thread_prio)
+	wait $rp
+	echo "$af" >$SYS/fifo_almost_full
+	echo "lost interrupt: irq_missed $m0 -> $(stat_of irq_missed), boosts $b0 -> $(stat_of boosts), watchdog thread at $prio"
+	if [ "$(stat_of boosts)" -gt "$b0" ] && [ "$prio" = 50 ]; then
+		ok boost-of-idle-watchdog-thread-lowered "boosts $b0 -> $(stat_of boosts), back at 50"
+	else
+		bad boost-of-idle-watchdog-thread-lowered "boosts $b0 -> $(stat_of boosts), watchdog thread at ${prio:-?}"
+	fi
+fi
 
 # 4. hwmon and i2cdetect
 echo "temp=36.5" >$SIM/control
