@@ -128,43 +128,29 @@ struct Ring {
 	// The first record of a batch carries any gap the reader caused: within a batch the records
 	// are consecutive ring entries, whose gaps are the sensor's own (b.seq == a.seq + 1 + b.lost).
 	static void Account(mxrt_ring_reader *rd, Record &rec, u64 skipped) {
-		if (rd->flushed_since) {
-			// The whole gap since the last record returned: what the flush discarded, any
-			// sensor loss in it or right before this record, and what the producer lapped
-			// after the flush (then an overrun too, counted in ring entries). The sensor lost
-			// some of it if the gap holds more than those entries and this record's own loss
-			// (unknown once the count saturated).
+		if (skipped > 0) { // lapped: counted in ring entries, the reader's own loss
+			rec.flags |= MXRT_MAX30102_REC_READER_OVERRUN;
+			rd->overruns++;
+			rd->lost += skipped;
+		}
+		if (rd->started && (skipped > 0 || rd->flushed_since)) {
+			// The whole gap since the last record returned: the entries a flush discarded, those
+			// the producer lapped, the sensor's losses they carried and this record's own. Only
+			// the entries are the reader's: the sensor's stay the sensor's (counted in fifo_lost,
+			// flagged FIFO_OVERFLOW), or a lapped reader would be charged twice for a chip
+			// overflow and never told of it. The sensor lost some if the gap holds more than the
+			// entries and this record's own loss (unknown once the flush count saturated).
 			const u64 gap = rec.seq - rd->last_seq - 1;
 			const u64 entries = u64(rd->flushed_since) + skipped;
 			if (rd->flushed_since != 0xffffffffu && gap > entries + rec.lost)
 				rec.flags |= MXRT_MAX30102_REC_FIFO_OVERFLOW;
+			if (rd->flushed_since)
+				rec.flags |= MXRT_MAX30102_REC_FLUSHED;
 			rd->flushed_since = 0;
-			rec.flags |= MXRT_MAX30102_REC_FLUSHED;
-			if (skipped > 0) {
-				rec.flags |= MXRT_MAX30102_REC_READER_OVERRUN;
-				rd->overruns++;
-				rd->lost += skipped;
-			}
 			rec.lost = u32(Min<u64>(gap, 0xffffffffull));
-		} else if (rd->started) {
-			// The reader missed `skipped` ring entries; the gap is those, the sensor's losses
-			// they carried, and this record's own. Only the entries are the reader's: the
-			// sensor's stay the sensor's (counted in fifo_lost, flagged FIFO_OVERFLOW), or a
-			// lapped reader would be charged twice for a chip overflow and never told of it.
-			const u64 gap = rec.seq - rd->last_seq - 1;
-			if (skipped > 0) {
-				rec.flags |= MXRT_MAX30102_REC_READER_OVERRUN;
-				rd->overruns++;
-				rd->lost += skipped;
-				if (gap > skipped + rec.lost)
-					rec.flags |= MXRT_MAX30102_REC_FIFO_OVERFLOW;
-				rec.lost = u32(Min<u64>(gap, 0xffffffffull));
-			}
 		} else if (skipped > 0) {
-			// Lapped before its first record: the gap is counted in ring entries.
-			rec.flags |= MXRT_MAX30102_REC_READER_OVERRUN;
-			rd->overruns++;
-			rd->lost += skipped;
+			// Lapped before its first record (a flush before it leaves no trace): no previous
+			// seq, so the gap is the entries.
 			rec.lost = u32(Min<u64>(u64(rec.lost) + skipped, 0xffffffffull));
 		}
 	}
