@@ -157,13 +157,18 @@ struct Judge {
 volatile sig_atomic_t g_stop_signal = 0; // SIGINT or SIGTERM asked the run to end
 sigset_t g_stop_set;                     // the ones caught
 
-void OnStopSignal(int sig) {
-	g_stop_signal = sig;
+// The caught ones back to their default action (sigaction is async-signal-safe: the handler too).
+void DefaultStopSignals() {
 	struct sigaction dfl{};
 	dfl.sa_handler = SIG_DFL;
 	for (int s : {SIGINT, SIGTERM})
 		if (sigismember(&g_stop_set, s))
-			sigaction(s, &dfl, nullptr); // async-signal-safe
+			sigaction(s, &dfl, nullptr);
+}
+
+void OnStopSignal(int sig) {
+	g_stop_signal = sig;
+	DefaultStopSignals();
 }
 
 void CatchStopSignals() {
@@ -186,11 +191,7 @@ void CatchStopSignals() {
 
 // The run is over: a signal now has its default action (ends the process), pending ones too.
 void ReleaseStopSignals() {
-	struct sigaction dfl{};
-	dfl.sa_handler = SIG_DFL;
-	for (int sig : {SIGINT, SIGTERM})
-		if (sigismember(&g_stop_set, sig))
-			sigaction(sig, &dfl, nullptr);
+	DefaultStopSignals();
 	sigprocmask(SIG_UNBLOCK, &g_stop_set, nullptr);
 }
 
