@@ -248,14 +248,16 @@ check module-params-validated params_validated
 # late bursts (every transfer 20 ms late: the FIFO fills between bursts at 400 Hz) raise the IRQ
 # thread to SCHED_FIFO boost_prio, and prompt reads (fifo_almost_full each) lower it again: until
 # 2026-12-06 it was lowered only at half the threshold (14), which no interrupt-driven read finds
-irq_thread_prio() { # the rt_priority of the device's IRQ thread (irq/N-<client>)
+thread_rt_prio() { # the rt_priority of the first thread whose comm matches the glob $1
 	for st in /proc/[0-9]*/stat; do
-		case "$(cut -d' ' -f2 "$st" 2>/dev/null)" in "(irq/"*"-$CLIENT)")
+		# shellcheck disable=SC2254 # $1 is a pattern
+		case "$(cut -d' ' -f2 "$st" 2>/dev/null)" in \($1\))
 			awk '{ print $40 }' "$st"
 			return ;;
 		esac
 	done
 }
+irq_thread_prio() { thread_rt_prio "irq/*-$CLIENT"; } # the device's IRQ thread (irq/N-<client>)
 setcfg 400 411
 read_dev -n 2000 >/tmp/boost.out 2>&1 &
 rp=$!
@@ -278,14 +280,6 @@ fi
 # a lost interrupt: the watchdog thread reads a full FIFO and is boosted; once the interrupt reads
 # again it sleeps until woken, and goes back to 50 first (it kept boost_prio while idle, and the
 # IRQ thread could not be boosted while it held the one slot)
-wd_thread_prio() {
-	for st in /proc/[0-9]*/stat; do
-		case "$(cut -d' ' -f2 "$st" 2>/dev/null)" in "(max30102-wd)")
-			awk '{ print $40 }' "$st"
-			return ;;
-		esac
-	done
-}
 if [ "$(irq_thread_prio)" ]; then
 	af=$(cat $SYS/fifo_almost_full)
 	echo 28 >$SYS/fifo_almost_full # a prompt read finds 28 (no boost), the watchdog's late one more
@@ -297,7 +291,7 @@ if [ "$(irq_thread_prio)" ]; then
 	i=0
 	while [ "$(stat_of irq_missed)" = "$m0" ] && [ $i -lt 200 ]; do sleep 0.01; i=$((i + 1)); done
 	sleep 0.5
-	prio=$(wd_thread_prio)
+	prio=$(thread_rt_prio max30102-wd)
 	wait $rp
 	echo "$af" >$SYS/fifo_almost_full
 	echo "lost interrupt: irq_missed $m0 -> $(stat_of irq_missed), boosts $b0 -> $(stat_of boosts), watchdog thread at $prio"
