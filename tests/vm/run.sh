@@ -370,17 +370,19 @@ rejoin_markers() {
 }
 
 # make_dtb: arm64 boots with QEMU's own device tree plus dts/mxrt-max30102-qemu-virt.dtso (the
-# MAX30102 simulator node), so the driver's device-tree path is what the tests exercise
+# MAX30102 simulator node), so the driver's device-tree path is what the tests exercise, and
+# tests/vm/dt/bad-properties.dtso (nodes the driver must refuse, beside the real one)
 dtb_args=()
 make_dtb() {
-	local ovl=$ROOT/dts/mxrt-max30102-qemu-virt.dtso
+	local ovl=$ROOT/dts/mxrt-max30102-qemu-virt.dtso bad=$ROOT/tests/vm/dt/bad-properties.dtso
 	[ "$arch" = aarch64 ] && [ -f "$ovl" ] || return 0
 	command -v fdtoverlay >/dev/null || die "fdtoverlay is missing: run scripts/setup.sh first"
 	"$qemu" "${machine[@]}" -machine dumpdtb="$out/virt.dtb" -smp 2 -m 1024 -nographic \
 		</dev/null >"$out/dumpdtb.log" 2>&1 || die "qemu could not dump its DTB: $(cat "$out/dumpdtb.log")"
 	dtc -@ -q -I dts -O dtb -o "$out/max30102-sim.dtbo" "$ovl" || die "dtc failed on $ovl"
-	fdtoverlay -i "$out/virt.dtb" -o "$out/virt-max30102.dtb" "$out/max30102-sim.dtbo" ||
-		die "fdtoverlay could not apply $ovl"
+	dtc -@ -q -I dts -O dtb -o "$out/bad-properties.dtbo" "$bad" || die "dtc failed on $bad"
+	fdtoverlay -i "$out/virt.dtb" -o "$out/virt-max30102.dtb" "$out/max30102-sim.dtbo" \
+		"$out/bad-properties.dtbo" || die "fdtoverlay could not apply $ovl and $bad"
 	dtb_args=(-dtb "$out/virt-max30102.dtb")
 }
 

@@ -46,6 +46,31 @@ if [ -d /proc/device-tree/max30102-sim ]; then
 		return 1
 	}
 	check device-tree-binding dt_bound
+	# the nodes of tests/vm/dt/bad-properties.dtso, one bad property each, beside the real chip:
+	# each client stays unbound and its probe said what it refused (0x61's properties are valid,
+	# so its probe reaches the bus, where nothing answers: the control)
+	dt_refused() { # ADDR ERE
+		[ -e "/sys/bus/i2c/devices/$BUS-00$1" ] && [ ! -e "/sys/bus/i2c/devices/$BUS-00$1/driver" ] &&
+			dmesg | grep -qE "mxrt_max30102 $BUS-00$1: (error -E[A-Z]+: )?$2"
+	}
+	while read -r addr ere; do
+		check "device-tree-bad-property-$addr" dt_refused "$addr" "$ere"
+	done <<-'EOF'
+	58 property mxrt,sample-rate-hz: one u32 cell expected, found 2$
+	59 property mxrt,pulse-width-us: one u32 cell expected, unreadable: -22$
+	5a property mxrt,adc-range-na: one u32 cell expected, found 0$
+	5b property mxrt,sample-average: one u32 cell expected, unreadable: -22$
+	5c invalid configuration: .*LEDs 51200/6400 uA$
+	5d invalid configuration: 1000 Hz, 411 us,
+	5e invalid configuration: .*almost-full 16,
+	5f mxrt,ring-size 100: a power of two in \[64, [0-9]+\]$
+	60 mxrt,ring-size 32: a power of two in \[64, [0-9]+\]$
+	61 no answer at 0x61$
+	EOF
+	# 0x61's interrupt names line 1: the simulator's domain refuses it with a message (it names
+	# the controller's node: the domain is not told which client asked)
+	check device-tree-sim-refuses-a-second-int-line \
+		'dmesg | grep -q "mxrt_max30102_sim: /max30102-sim: interrupt line 1, but the chip has one INT pin"'
 fi
 
 # 1. continuous samples at 100, 400 and 1000 Hz (SpO2 mode) and 3200 Hz (HR mode: the datasheet
