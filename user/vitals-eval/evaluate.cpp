@@ -17,13 +17,28 @@ Estimates Evaluate(const Recording &rec, const mxrt_vitals_config &cal, Trace tr
 		throw BadInput("the calibration is out of range");
 	if (rec.records.empty())
 		return run;
-	const uint64_t seq0 = rec.records.front().seq;
-	const double period_s = double(rec.period_ns) * 1e-9;
+	// Time from the first record, counted in samples at each segment's own period (a record
+	// stream saved across a change of rate holds several): seg_t0[k] is when segment k's first
+	// sequence number falls, the previous segment's count carried on to it.
+	const std::vector<Segment> segs = SegmentsOf(rec);
+	std::vector<double> seg_t0(segs.size(), 0);
+	for (size_t k = 1; k < segs.size(); k++)
+		seg_t0[k] = seg_t0[k - 1] + double(rec.records[segs[k].first].seq - rec.records[segs[k - 1].first].seq) *
+						    double(segs[k - 1].period_ns) * 1e-9;
+	auto time_of = [&](double seq) { // the segment holding seq: the last that starts at or before it
+		size_t k = segs.size() - 1;
+		while (k > 0 && double(rec.records[segs[k].first].seq) > seq)
+			k--;
+		return seg_t0[k] + (seq - double(rec.records[segs[k].first].seq)) * double(segs[k].period_ns) * 1e-9;
+	};
 	uint64_t beats = 0, internal = 0;
-	size_t both = 0;
+	size_t both = 0, seg = 0;
 	run.outputs.reserve(rec.records.size());
-	for (const auto &r : rec.records) {
-		if (mxrt_vitals_push(&v, &r, rec.period_ns) < 0) {
+	for (size_t i = 0; i < rec.records.size(); i++) {
+		const auto &r = rec.records[i];
+		if (seg + 1 < segs.size() && i == segs[seg + 1].first)
+			seg++;
+		if (mxrt_vitals_push(&v, &r, segs[seg].period_ns) < 0) {
 			run.rejected++;
 			continue;
 		}
@@ -33,7 +48,7 @@ Estimates Evaluate(const Recording &rec, const mxrt_vitals_config &cal, Trace tr
 			run.published.push_back(o);
 		mxrt_vitals_trace tr;
 		mxrt_vitals_get_trace(&v, &tr);
-		Output out{double(r.seq - seq0) * period_s, {}, {}, o.confidence, o.flags};
+		Output out{time_of(double(r.seq)), {}, {}, o.confidence, o.flags};
 		if (o.flags & MXRT_VITALS_HR_VALID)
 			out.hr = o.hr_mbpm / 1000.0;
 		if (o.flags & MXRT_VITALS_SPO2_VALID)
@@ -52,8 +67,7 @@ Estimates Evaluate(const Recording &rec, const mxrt_vitals_config &cal, Trace tr
 		run.outputs.push_back(out);
 		if (tr.beats != beats) {
 			beats = tr.beats;
-			run.beats.push_back({(double(tr.last_beat_seq_q8) / 256 - double(seq0)) * period_s,
-					     tr.last_beat_accepted != 0});
+			run.beats.push_back({time_of(double(tr.last_beat_seq_q8) / 256), tr.last_beat_accepted != 0});
 		}
 		if (trace == Trace::kYes && tr.internal_samples != internal) {
 			internal = tr.internal_samples;
@@ -180,6 +194,21 @@ private:
 } // namespace
 
 std::optional<double> OwnPulseRate(const Recording &rec, const mxrt_vitals_config &cal) {
+	if (rec.segments.size() > 1) { // at several rates: the segment with the most records
+		size_t best = 0, most = 0;
+		for (size_t k = 0; k < rec.segments.size(); k++) {
+			const size_t end = k + 1 < rec.segments.size() ? rec.segments[k + 1].first : rec.records.size();
+			if (end - rec.segments[k].first > most) {
+				most = end - rec.segments[k].first;
+				best = k;
+			}
+		}
+		Recording one;
+		one.period_ns = rec.segments[best].period_ns;
+		one.records.assign(rec.records.begin() + ptrdiff_t(rec.segments[best].first),
+				   rec.records.begin() + ptrdiff_t(rec.segments[best].first + most));
+		return OwnPulseRate(one, cal);
+	}
 	// the estimator's bounds on the period (312.5 us..1 s) and its measuring floor (12.5 Hz)
 	if (rec.records.empty() || rec.period_ns < 312'500 || rec.period_ns > 80'000'000)
 		return std::nullopt;

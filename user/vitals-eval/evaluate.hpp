@@ -17,7 +17,7 @@
 namespace mxrt::vitals_eval {
 
 struct Output { // the estimator's values after one record
-	double t_s;		      // from the recording's first record (by seq and period)
+	double t_s;		      // from the recording's first record (by seq, at each segment's period)
 	std::optional<double> hr, spo2; // when valid
 	unsigned confidence;
 	unsigned flags;
@@ -53,7 +53,7 @@ Estimates Evaluate(const Recording &rec, const mxrt_vitals_config &cal, Trace tr
 // in floating point over every sample at once. It says how far the estimator's HR is from the
 // pulse in the file, apart from how far the file's reference is from it (docs/vitals.md, "The
 // recordings"). None without 1.5 s of finger (cal's thresholds) and a pulse that repeats
-// (correlation >= 0.5).
+// (correlation >= 0.5). A recording at several rates: its segment with the most records.
 std::optional<double> OwnPulseRate(const Recording &rec, const mxrt_vitals_config &cal);
 
 // Error statistics of estimates against references (pairs with both present).

@@ -312,7 +312,9 @@ Recording ReadRecords(const std::string &path, uint64_t period_ns) {
 	rec.ref = ReferenceFromName(rec.name);
 	rec.records.resize(bytes.size() / sizeof(mxrt_max30102_record));
 	std::memcpy(rec.records.data(), bytes.data(), bytes.size());
-	std::vector<double> periods;
+	// the spacing of the stamps in each run between RESTART records (a restart can change the rate)
+	std::vector<std::vector<double>> periods(1);
+	std::vector<size_t> firsts{0};
 	for (size_t i = 0; i < rec.records.size(); i++) {
 		const auto &r = rec.records[i];
 		const std::string at = "record " + std::to_string(i) + " (seq " + std::to_string(r.seq) + ")";
@@ -324,28 +326,57 @@ Recording ReadRecords(const std::string &path, uint64_t period_ns) {
 			const auto &p = rec.records[i - 1];
 			if (r.seq <= p.seq)
 				Fail(path, at + ": seq does not increase");
-			if (!(r.flags & MXRT_MAX30102_REC_RESTART) && r.timestamp_ns > p.timestamp_ns)
-				periods.push_back(double(r.timestamp_ns - p.timestamp_ns) / double(r.seq - p.seq));
+			if (r.flags & MXRT_MAX30102_REC_RESTART) {
+				periods.emplace_back();
+				firsts.push_back(i);
+			} else if (r.timestamp_ns > p.timestamp_ns) {
+				periods.back().push_back(double(r.timestamp_ns - p.timestamp_ns) / double(r.seq - p.seq));
+			}
 		}
 	}
 	if (period_ns) {
 		rec.period_ns = period_ns;
-	} else {
-		if (periods.empty())
-			Fail(path, "too few records to tell the sample period: give --rate");
-		std::nth_element(periods.begin(), periods.begin() + periods.size() / 2, periods.end());
-		const double median = periods[periods.size() / 2];
+		return rec;
+	}
+	std::vector<uint64_t> found(periods.size(), 0);
+	for (size_t k = 0; k < periods.size(); k++) {
+		auto &p = periods[k];
+		if (p.empty())
+			continue;
+		std::nth_element(p.begin(), p.begin() + p.size() / 2, p.end());
+		const double median = p[p.size() / 2];
 		// the rates --rate takes, 1..3200 Hz: timestamps 0 ns apart, or 2^64 - 1 (llround out
 		// of range), were scored as a file without a value
 		if (!(median >= 1e9 / 3200 && median <= 1e9)) {
-			char why[160];
-			std::snprintf(why, sizeof(why), "the timestamps give a sample period of %.6g ms, not one of a rate in "
-							"1..3200 Hz: give --rate", median * 1e-6);
+			char why[200];
+			std::snprintf(why, sizeof(why), "the timestamps give a sample period of %.6g ms from record %zu, not one "
+							"of a rate in 1..3200 Hz: give --rate", median * 1e-6, firsts[k]);
 			Fail(path, why);
 		}
-		rec.period_ns = uint64_t(std::llround(median));
+		found[k] = uint64_t(std::llround(median));
 	}
+	if (std::all_of(found.begin(), found.end(), [](uint64_t p) { return p == 0; }))
+		Fail(path, "too few records to tell the sample period: give --rate");
+	// a run too short to tell: the period of the run before it, or for the first, of the next told
+	for (size_t k = 1; k < found.size(); k++)
+		if (!found[k])
+			found[k] = found[k - 1];
+	for (size_t k = found.size(); k-- > 0;)
+		if (!found[k])
+			found[k] = found[k + 1];
+	for (size_t k = 0; k < found.size(); k++)
+		if (rec.segments.empty() || rec.segments.back().period_ns != found[k])
+			rec.segments.push_back({firsts[k], found[k]});
+	rec.period_ns = rec.segments.front().period_ns;
+	if (rec.segments.size() == 1)
+		rec.segments.clear();
 	return rec;
+}
+
+std::vector<Segment> SegmentsOf(const Recording &rec) {
+	if (!rec.segments.empty())
+		return rec.segments;
+	return {Segment{0, rec.period_ns}};
 }
 
 Recording Read(const std::string &path, uint64_t period_ns) {

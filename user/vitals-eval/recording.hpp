@@ -23,13 +23,26 @@ struct Reference {
 	std::optional<double> hr;   // bpm
 };
 
+// A run of records at one sample period: a record stream saved across a reconfiguration holds
+// one per RESTART record that changed the rate or the averaging (the driver feeds its estimator
+// each record with the period it was taken at, so the evaluator must too).
+struct Segment {
+	size_t first = 0; // index of its first record
+	uint64_t period_ns = 0;
+};
+
 struct Recording {
 	std::string name; // the file's base name
 	Reference ref;
-	uint64_t period_ns = 0;
+	uint64_t period_ns = 0; // the first segment's
 	std::vector<mxrt_max30102_record> records;
 	uint64_t clipped = 0; // CSV: LEDC1/LEDC2 cells past 18 bits, taken as 262143 (ReadCsv)
+	// in order, the first at record 0; empty means one segment at period_ns
+	std::vector<Segment> segments;
 };
+
+// The segments of rec, never empty for a recording with records.
+std::vector<Segment> SegmentsOf(const Recording &rec);
 
 // The most records one run of the tool holds, all recordings and simulations together: an hour
 // at 3200 Hz. It keeps every record and every output (about 80 bytes a record), so this is about
@@ -56,7 +69,9 @@ Reference ReferenceFromName(const std::string &base_name);
 Recording ReadCsv(const std::string &path, uint64_t period_ns = 0);
 
 // Records as read() returns them from /dev/max30102-N (32 bytes each, host byte order), e.g.
-// saved with `dd if=/dev/max30102-0 of=FILE bs=32 count=N`. period_ns 0: from the timestamps.
+// saved with `dd if=/dev/max30102-0 of=FILE bs=32 count=N`. period_ns 0: from the timestamps, for
+// each run between RESTART records of its own (the median spacing; a run with no two stamps to
+// tell it takes the period of the run before it, or else after it); otherwise period_ns for all.
 // Throws BadInput.
 Recording ReadRecords(const std::string &path, uint64_t period_ns = 0);
 

@@ -1251,6 +1251,65 @@ TEST(VitalsEval, RecordStreamsAreReadAndTheirPeriodFound) {
 	EXPECT_NE(error(bytes.substr(0, 32)).find("give --rate"), std::string::npos);
 }
 
+// A stream saved across a change of rate (a RESTART at 100 Hz after 200 Hz): each run is fed at
+// its own period, as the driver feeds its estimator. With one period for the file (the median:
+// 100 Hz) the 200 Hz part read as 36 bpm, marked valid, and the table's own pulse too.
+TEST(VitalsEval, AStreamAcrossARateChangeIsEvaluatedAtEachRunsPeriod) {
+	const mxrt_vitals_config cal = DefaultConfig();
+	SimParams fast = Sim(72, 97, 200, 6), slow = Sim(72, 97, 100, 14);
+	slow.start_seq = 1200 + 40; // what the restart itself lost, 0.2 s at 200 Hz
+	slow.start_ns = fast.start_ns + 6'200'000'000;
+	slow.seed = 2;
+	const Recording a = Simulate(fast, cal), b = Simulate(slow, cal);
+	ASSERT_EQ(a.records.size(), 1200u);
+	std::string bytes;
+	for (const auto &r : a.records)
+		bytes.append(reinterpret_cast<const char *>(&r), sizeof(r));
+	for (size_t i = 0; i < b.records.size(); i++) {
+		mxrt_max30102_record r = b.records[i];
+		if (i == 0)
+			r.flags = MXRT_MAX30102_REC_RESTART;
+		bytes.append(reinterpret_cast<const char *>(&r), sizeof(r));
+	}
+	TempFile f("rate-change.bin", bytes);
+	const Recording rec = ReadRecords(f.path);
+	ASSERT_EQ(rec.segments.size(), 2u);
+	EXPECT_EQ(rec.segments[0].first, 0u);
+	EXPECT_EQ(rec.segments[0].period_ns, 5'000'000u);
+	EXPECT_EQ(rec.segments[1].first, 1200u);
+	EXPECT_EQ(rec.segments[1].period_ns, 10'000'000u);
+	const Estimates run = Evaluate(rec, cal);
+	size_t valid = 0;
+	for (const Output &o : run.outputs)
+		if (o.hr) {
+			valid++;
+			EXPECT_NEAR(*o.hr, 72, 6) << "at " << o.t_s << " s";
+		}
+	EXPECT_GT(valid, rec.records.size() / 2);
+	ASSERT_TRUE(run.hr);
+	EXPECT_NEAR(*run.hr, 72, 2);
+	// time runs on across the restart: the last record is 6.2 + 14 s in, less one period
+	EXPECT_NEAR(run.outputs.back().t_s, 20.19, 1e-6);
+	const auto own = OwnPulseRate(rec, cal);
+	ASSERT_TRUE(own);
+	EXPECT_NEAR(*own, 72, 2);
+	// what the driver would have published, fed the same records at the periods it ran at
+	mxrt_vitals v;
+	ASSERT_EQ(mxrt_vitals_init(&v, &cal), 0);
+	std::vector<mxrt_vitals_out> published;
+	for (size_t i = 0; i < rec.records.size(); i++) {
+		ASSERT_GE(mxrt_vitals_push(&v, &rec.records[i], i < 1200 ? 5'000'000 : 10'000'000), 0);
+		mxrt_vitals_out o;
+		mxrt_vitals_get(&v, &o);
+		if (published.empty() || std::memcmp(&published.back(), &o, sizeof(o)) != 0)
+			published.push_back(o);
+	}
+	ASSERT_EQ(published.size(), run.published.size());
+	EXPECT_EQ(std::memcmp(published.data(), run.published.data(), published.size() * sizeof(published[0])), 0);
+	// --rate still means one period for the whole file
+	EXPECT_TRUE(ReadRecords(f.path, 5'000'000).segments.empty());
+}
+
 // OwnPulseRate (the evaluator's independent reading of a file's pulse) finds the simulated rate at
 // every heart rate and output rate (64 Hz: a beat is no whole number of samples), through motion
 // bursts, with the finger on for part of the run only, and in HR mode (no IR: the red channel).
