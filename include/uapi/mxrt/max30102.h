@@ -241,11 +241,15 @@ struct mxrt_max30102_ioc_stats {
 #define MXRT_MAX30102_VITALS_SPO2_VALID 0x0002   /* spo2_mpct is a measurement */
 #define MXRT_MAX30102_VITALS_FINGER_VALID 0x0004 /* enough samples to say whether a finger is there */
 #define MXRT_MAX30102_VITALS_FINGER 0x0008       /* a finger is on the sensor (with FINGER_VALID) */
-#define MXRT_MAX30102_VITALS_MOTION 0x0010       /* motion: beats are not trusted now */
+#define MXRT_MAX30102_VITALS_MOTION 0x0010       /* motion: no beat is detected now; HR and SpO2
+						  * keep their last values until they expire (3 s
+						  * after the last beat that confirmed them) */
 #define MXRT_MAX30102_VITALS_CLIPPING 0x0020     /* a channel is at the ADC's full scale */
 #define MXRT_MAX30102_VITALS_LOW_RATE 0x0040     /* output rate below 12.5 Hz: no HR or SpO2 */
-/* Nothing measured yet (vitals off, or no value since they were switched on or the device was
- * bound): every other field is 0. */
+/* No output of the estimator since it (re)started: vitals off; never fed since switched on or
+ * bound; or withdrawn, until the next burst, at a runtime suspend, a configuration change, or
+ * when no record came for about 3 s (docs/max30102.md). Every other field is 0. From the
+ * first burst on, the output is there, with flags 0 until 100 ms of samples tell the finger. */
 #define MXRT_MAX30102_VITALS_NONE 0x8000
 struct mxrt_max30102_ioc_vitals {
 	mxrt_uapi_u32 size;                 /* in: sizeof(struct); out: bytes filled */
