@@ -387,11 +387,15 @@ private:
 
 	// A short gap (at most kMaxBridgeNs): the filters see the last level held for the lost
 	// records (at most a few internal samples); beats go on and intervals count the lost time;
-	// the current beat's SpO2 sums are dropped.
+	// the current beat's SpO2 sums are dropped. Before the first block is complete there is no
+	// block to hold, and the records of this one stand in (there is one at least: Start's record
+	// was taken); holding the zero of no block read as "finger absent" for 100 ms.
 	void Bridge(const mxrt_max30102_record &r) {
 		u32 lost = u32(r.seq - last_seq_ - 1);
 		u64 seq = last_seq_;
-		const u64 hold_red = last_sum_red_ / decim_, hold_ir = last_sum_ir_ / decim_;
+		const bool first = n_ == 0 && count_ != 0;
+		const u64 hold_red = first ? sum_red_ / count_ : last_sum_red_ / decim_;
+		const u64 hold_ir = first ? sum_ir_ / count_ : last_sum_ir_ / decim_;
 		while (lost > 0) {
 			const u32 take = Min(lost, decim_ - count_);
 			sum_red_ += hold_red * take;

@@ -703,6 +703,25 @@ TEST(VitalsGaps, AShortGapIsBridgedAndTheValuesStay) {
 	}
 }
 
+// A gap before the first 20 ms block is complete (a FIFO overflow in a stream's first
+// milliseconds: at 3200 Hz the FIFO holds 10 ms) holds the records of that block: the zero of no
+// block held read as "finger absent" with a finger on, for 100 ms, and restarted the stream.
+TEST(VitalsGaps, AGapInTheFirstBlockHoldsWhatCameOfIt) {
+	const mxrt_vitals_config cal = DefaultConfig();
+	const SimParams p = Sim(72, 97, 3200, 4);
+	const Recording rec = Simulate(p, cal);
+	const Recording gap = WithGap(rec, 30, 300, MXRT_MAX30102_REC_FIFO_OVERFLOW); // 94 ms lost
+	Vitals e;
+	for (const auto &r : gap.records) {
+		ASSERT_GE(e.Push(r, gap.period_ns), 0);
+		const mxrt_vitals_out o = e.Out();
+		ASSERT_FALSE((o.flags & MXRT_VITALS_FINGER_VALID) && !(o.flags & MXRT_VITALS_FINGER))
+			<< "finger absent at seq " << r.seq;
+	}
+	EXPECT_EQ(e.Trace().restarts, 1u) << "bridged, not restarted";
+	EXPECT_TRUE(e.Out().flags & MXRT_VITALS_HR_VALID);
+}
+
 TEST(VitalsGaps, ALongGapOrARestartStartsOverAndRecovers) {
 	const mxrt_vitals_config cal = DefaultConfig();
 	const SimParams p = Sim(72, 97, 100, 40);
