@@ -38,6 +38,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -150,14 +151,21 @@ std::string Us(const std::string &ns) {
 }
 
 // The stats table, for one pid or tgid (0: all): "pid tgid comm metric count min max avg p50 p99 slo violations"
+// A pid can be listed more than once (tracked again after untrack; a thread's exec taking its
+// leader's pid; a pid reused): both files list the table's entries in the same order, each entry
+// in stats as a block of lines that starts with the first metric, so the n-th block of a pid has
+// the state of its n-th line in tasks. (The two are read one after the other: an entry that came
+// or went in between can shift them; a block with no line of its own shows "?".)
 int Show(long id) {
-	std::vector<std::string> states;
+	std::map<std::string, std::vector<std::string>> states; // pid -> the states of its entries, in order
 	for (const auto &l : Lines("tasks")) {
 		auto f = Fields(l);
 		if (f.size() >= 4 && f[0][0] != '#')
-			states.push_back(f[0] + " " + f[3]);
+			states[f[0]].push_back(f[3]);
 	}
 	const auto stats = Lines("stats"); // before the header: a file that cannot be read prints no table
+	std::map<std::string, size_t> blocks; // pid -> its blocks so far
+	std::string first_metric;
 	std::printf("%7s %7s %-15s %-9s %-9s %8s %10s %10s %10s %10s %10s %10s %6s\n", "PID", "TGID", "COMM",
 		    "STATE", "METRIC", "COUNT", "MIN_us", "AVG_us", "P50_us", "P99_us", "MAX_us", "SLO_us", "VIOL");
 	int rows = 0;
@@ -165,12 +173,15 @@ int Show(long id) {
 		auto f = Fields(l);
 		if (f.size() != 12 || f[0][0] == '#')
 			continue;
+		if (first_metric.empty())
+			first_metric = f[3];
+		if (f[3] == first_metric)
+			blocks[f[0]]++;
 		if (id && std::to_string(id) != f[0] && std::to_string(id) != f[1])
 			continue;
-		std::string state = "?";
-		for (const auto &s : states)
-			if (s.compare(0, f[0].size() + 1, f[0] + " ") == 0)
-				state = s.substr(f[0].size() + 1);
+		const auto st = states.find(f[0]);
+		const size_t n = blocks[f[0]];
+		const std::string state = st != states.end() && n >= 1 && n <= st->second.size() ? st->second[n - 1] : "?";
 		std::printf("%7s %7s %-15s %-9s %-9s %8s %10s %10s %10s %10s %10s %10s %6s\n", f[0].c_str(),
 			    f[1].c_str(), f[2].c_str(), state.c_str(), f[3].c_str(), f[4].c_str(), Us(f[5]).c_str(),
 			    Us(f[7]).c_str(), Us(f[8]).c_str(), Us(f[9]).c_str(), Us(f[6]).c_str(),

@@ -118,6 +118,33 @@ cat >"$d/stats" <<'T'
 101 100 other wakeup 0 - 0 - - - - 0
 T
 expect show-table 0 ' 100 +100 ctl +tracking +wakeup +3 +1\.5 +9\.0 +4\.1 +32\.8 +25\.0 +10\.0 +1$' -d "$d" show 100
+# a pid listed twice (untracked, then tracked again): each entry's rows show its own state, by
+# the order both files list the entries in (the last line of tasks for every row labelled both
+# "tracking")
+cp "$d/tasks" "$d/tasks.1" && cp "$d/stats" "$d/stats.1"
+cat >"$d/tasks" <<'T'
+# pid tgid comm state irq_thread tracked_ms
+203 203 sleep untracked 0 300
+100 100 ctl tracking 0 5
+203 203 sleep tracking 0 9
+T
+cat >"$d/stats" <<'T'
+# pid tgid comm metric count min_ns max_ns avg_ns p50_ns p99_ns slo_ns violations
+203 203 sleep wakeup 7 1000 2000 1500 1500 2000 - 0
+203 203 sleep irqthread 0 - 0 - - - - 0
+100 100 ctl wakeup 3 1500 25000 9000 4095 32767 10000 1
+100 100 ctl irqthread 0 - 0 - - - - 0
+203 203 sleep wakeup 1 5000 5000 5000 5000 5000 - 0
+203 203 sleep irqthread 0 - 0 - - - - 0
+T
+out=$("$bin" -d "$d" show 203 2>&1)
+got=$?
+if [ "$got" = 0 ] && grep -qE '^ +203 +203 sleep +untracked +wakeup +7 ' <<<"$out" &&
+	grep -qE '^ +203 +203 sleep +tracking +wakeup +1 ' <<<"$out" &&
+	[ "$(grep -c ' untracked ' <<<"$out")" = 2 ] && [ "$(grep -c ' tracking ' <<<"$out")" = 2 ]; then
+	res PASS show-state-of-each-entry-of-a-pid
+else res FAIL show-state-of-each-entry-of-a-pid "exit $got: $(head -c 400 <<<"$out")"; fi
+mv "$d/tasks.1" "$d/tasks" && mv "$d/stats.1" "$d/stats"
 # run: Ctrl-C (SIGINT to the whole process group, here a group of its own, with SIGINT's default
 # action as in a terminal) ends the command, not mxrt-lat: the table and 128 + 2 still come
 group() { python3 -c 'import os, signal, sys
