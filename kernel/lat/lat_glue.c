@@ -18,7 +18,9 @@
  *                                   that CPU's log (who kept them waiting);
  *   sched_migrate_task              a waiting task moves to another CPU;
  *   hrtimer_start                   a tracked task arms its own sleep timer (the relief metric);
- *   sched_process_fork              threads created in a tracked thread group are tracked too;
+ *   task_newtask                    threads created in a tracked thread group are tracked too
+ *                                   (every copy_process(): clone(), and the io_uring and vhost
+ *                                   workers, which fire no sched_process_fork);
  *   sched_process_exec              a thread that exec'd took over its leader's pid;
  *   sched_process_exit              a tracked task exits: final report (printed in a batch by
  *                                   lat_report_work, when the table says);
@@ -144,10 +146,11 @@ static void lat_probe_hrtimer_start(void *data, struct hrtimer *timer, enum hrti
 		mxrt_lat_on_timer_arm(t, lat_now());
 }
 
-static void lat_probe_fork(void *data, struct task_struct *parent, struct task_struct *child)
+static void lat_probe_newtask(void *data, struct task_struct *child, unsigned long clone_flags)
 {
 	/*
-	 * child is on its group's thread list (copy_process). A tgid command may be adding the
+	 * child is on its group's thread list (copy_process fires task_newtask after it linked the
+	 * task and before anything can wake it). A tgid command may be adding the
 	 * group right now: it stores the group, a full fence, then walks the thread list
 	 * (lat_table.cpp, TrackGroup). This barrier, between the list's store and our load of
 	 * nr_groups, pairs with that fence: the walk finds child, or we see the group.
@@ -200,7 +203,7 @@ static struct lat_probe lat_probes[] = {
 	{ "sched_switch", lat_probe_switch },
 	{ "sched_migrate_task", lat_probe_migrate },
 	{ "hrtimer_start", lat_probe_hrtimer_start },
-	{ "sched_process_fork", lat_probe_fork },
+	{ "task_newtask", lat_probe_newtask },
 	{ "sched_process_exec", lat_probe_exec },
 	{ "sched_process_exit", lat_probe_exit },
 	{ "task_rename", lat_probe_rename },

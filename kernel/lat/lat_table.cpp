@@ -801,10 +801,10 @@ private:
 		// Store buffering again (see Add): we stored the group, then read the thread list and the
 		// threads' PF_EXITING in the visit; a new thread is linked into the list, an exiting one
 		// sets PF_EXITING, and then their fork or exit probe loads nr_groups without a lock. With a
-		// full barrier on both sides (this one; smp_mb() in lat_probe_fork and lat_probe_exit) a
+		// full barrier on both sides (this one; smp_mb() in lat_probe_newtask and lat_probe_exit) a
 		// thread the visit misses (or sees exiting) has a probe that sees the group: it is added,
 		// or the group is forgotten with the last thread.
-		ThreadFence(MemoryOrder::kSeqCst); // pairs with smp_mb() in lat_probe_fork, lat_probe_exit
+		ThreadFence(MemoryOrder::kSeqCst); // pairs with smp_mb() in lat_probe_newtask, lat_probe_exit
 		AddCtx add{this, &claim, false};
 		int err = host_.visit(tgid, 1, AddFn, &add);
 		if (err == 0)

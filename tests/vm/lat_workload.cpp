@@ -25,10 +25,16 @@
 //   exec from a thread: prints "main PID" and "mxrt-execer TID", and after the go file appears the
 //   thread calls exec (sleep 2), which gives it the main thread's pid.
 //
+//   mxrt-lat-workload -U [-g GO_FILE]
+//   io_uring: prints "main PID", and after the go file appears sets up a ring with a submission
+//   queue polling thread (the kernel's "iou-sqp-PID": a thread of this process that clone() did
+//   not make), prints "sqpoll ready", and sleeps until killed.
+//
 //   mxrt-lat-workload -Z [-g GO_FILE]
 //   a zombie: forks a child that exits at once, prints "zombie PID" once it has exited, and reaps it
 //   only after the go file appears (then prints "reaped PID").
 #include <fcntl.h>
+#include <linux/io_uring.h>
 #include <pthread.h>
 #include <sched.h>
 #include <sys/prctl.h>
@@ -242,11 +248,29 @@ int Zombie() {
 	return 0;
 }
 
+int UringThread() {
+	std::printf("main %ld\n", long(getpid()));
+	std::fflush(stdout);
+	WaitForGo();
+	io_uring_params p{};
+	p.flags = IORING_SETUP_SQPOLL;
+	p.sq_thread_idle = 60'000; // ms: the thread stays for the test
+	const long fd = syscall(__NR_io_uring_setup, 4, &p);
+	if (fd < 0) {
+		std::fprintf(stderr, "mxrt-lat-workload: io_uring_setup: %s\n", std::strerror(errno));
+		return 3;
+	}
+	std::printf("sqpoll ready\n");
+	std::fflush(stdout);
+	for (;;)
+		pause();
+}
+
 int Usage() {
 	std::fprintf(stderr, "usage: mxrt-lat-workload [-c CYCLES] [-k EVERY] [-p PERIOD_MS] [-H HOG_MS] "
 			     "[-o OFFSET_MS] [-C CPU] [-g GO_FILE] [-l]\n"
 			     "       mxrt-lat-workload -P ROUNDS [-C CPU] [-g GO_FILE]\n"
-			     "       mxrt-lat-workload -X|-Z [-g GO_FILE]\n");
+			     "       mxrt-lat-workload -X|-Z|-U [-g GO_FILE]\n");
 	return 2;
 }
 
@@ -265,7 +289,7 @@ bool Num(const char *s, long lo, long hi, long *out) {
 int main(int argc, char **argv) {
 	int c, mode = 0;
 	long v;
-	while ((c = getopt(argc, argv, "c:k:p:H:o:C:g:lP:XZ")) != -1) {
+	while ((c = getopt(argc, argv, "c:k:p:H:o:C:g:lP:XZU")) != -1) {
 		switch (c) {
 		case 'c': if (!Num(optarg, 1, 100000, &v)) return Usage(); cfg.cycles = int(v); break;
 		case 'k': if (!Num(optarg, 0, 100000, &v)) return Usage(); cfg.every = int(v); break;
@@ -276,7 +300,7 @@ int main(int argc, char **argv) {
 		case 'g': cfg.go = optarg; break;
 		case 'l': cfg.late = true; break;
 		case 'P': if (!Num(optarg, 1, 100000000, &rounds)) return Usage(); break;
-		case 'X': case 'Z': mode = c; break;
+		case 'X': case 'Z': case 'U': mode = c; break;
 		default: return Usage();
 		}
 	}
@@ -290,6 +314,8 @@ int main(int argc, char **argv) {
 		return ExecFromThread();
 	if (mode == 'Z')
 		return Zombie();
+	if (mode == 'U')
+		return UringThread();
 	lat_ns.assign(cfg.cycles, 0);
 	std::printf("main %ld\n", long(getpid()));
 	std::fflush(stdout);

@@ -168,6 +168,21 @@ echo "tgid $main" >$D/control && echo "untrack $main" >$D/control
 check untrack-group-all-threads sh -c "! grep -q ' tracking ' $D/tasks && ! grep -q 'groups:.* $main' $D/status"
 kill $wl
 wait $wl 2>/dev/null
+# a thread the kernel makes in a tracked group without clone(): io_uring's SQPOLL thread
+rm -f /tmp/gor
+mxrt-lat-workload -U -g /tmp/gor >/tmp/wr 2>&1 &
+wl=$!
+wait_line main /tmp/wr
+main=$(tid_of main /tmp/wr)
+echo "tgid $main" >$D/control
+touch /tmp/gor
+wait_line sqpoll /tmp/wr
+sqp=$(grep -l "^iou-sqp-$main\$" /proc/$main/task/*/comm 2>/dev/null | head -1 | cut -d/ -f5)
+echo "io_uring: $(cat /tmp/wr | tr '\n' ' ') sqpoll thread ${sqp:-none}"
+check io-uring-thread-of-group-tracked sh -c "[ -n '$sqp' ] && grep -q '^$sqp $main iou-sqp-$main tracking ' $D/tasks"
+kill $wl
+wait $wl 2>/dev/null
+echo "untrack $main" >$D/control 2>/dev/null
 
 # 4. the tool runs a command and reports on it
 mxrt-lat clear
