@@ -567,11 +567,15 @@ public:
 		}
 	}
 	// A fixed-size comm: blanks as '_', other non-printables as '?', "-" when empty.
+	// A task name as one field, by the rule of every table (lat_table.cpp, FieldComm): blanks as
+	// '_', other control characters as '?', other bytes (UTF-8) as they are, "-" when empty.
+	// Until 2026-12-06 this one made '\n' and every byte from 0x80 '?', so stats and traces named
+	// a task otherwise than tasks and the final report did.
 	void Comm(const char *c) {
 		u32 i = 0;
 		for (; i < MXRT_LAT_COMM_LEN && c[i] != '\0'; i++) {
-			const char x = c[i];
-			Ch(x == ' ' || x == '\t' ? '_' : (x > ' ' && x < 127) ? x : '?');
+			const unsigned char x = static_cast<unsigned char>(c[i]);
+			Ch(x == ' ' || (x >= '\t' && x <= '\r') ? '_' : (x < ' ' || x == 0x7f) ? '?' : char(x));
 		}
 		if (i == 0)
 			Ch('-');

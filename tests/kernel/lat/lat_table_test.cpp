@@ -278,6 +278,14 @@ TEST_F(LatTableTest, TaskNamesAreOneFieldWithoutControlCharacters) {
 	EXPECT_NE(tasks.find("61 61 - "), std::string::npos) << tasks;
 	EXPECT_EQ(tasks.find('\x1b'), std::string::npos);
 	EXPECT_EQ(StateOf(61), StateOf(60)) << "the columns after an empty name are where they belong";
+	// stats names a task as tasks does (it turned '\n' and UTF-8 bytes into '?')
+	world_.Spawn(62, 62, "a\nb\xc3\xa9");
+	ASSERT_EQ(Cmd("pid 62"), 0);
+	EXPECT_NE(Show(MXRT_LAT_FILE_TASKS).find("62 62 a_b\xc3\xa9 "), std::string::npos);
+	const std::string stats = Show(MXRT_LAT_FILE_STATS);
+	EXPECT_NE(stats.find("60 60 a_b?[2J? wakeup "), std::string::npos) << stats;
+	EXPECT_NE(stats.find("62 62 a_b\xc3\xa9 wakeup "), std::string::npos) << stats;
+	EXPECT_NE(stats.find("61 61 - wakeup "), std::string::npos) << stats;
 }
 
 // A zombie (exited, not yet reaped) never exits again: tracking it would leave it "tracking".
