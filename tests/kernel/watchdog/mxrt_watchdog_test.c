@@ -254,7 +254,11 @@ static void test_stale_handles(void)
 	CHECK_EQ(mxrt_wd_cancel(a), -ENOENT);
 	CHECK_EQ(mxrt_wd_kick(a), -ENOENT);
 	CHECK_EQ(mxrt_wd_remove(a), -ENOENT);
-	/* The slot is reused by the next add: the old handle must still be refused. */
+	/*
+	 * The old handle stays refused after another add. That add cannot take a's slot here (a
+	 * removed slot waits for an RCU grace period first); a handle of a reused slot is refused by
+	 * its generation, which the Google Test StaleHandlesAreRefusedAfterRemoveAndReuse checks.
+	 */
 	b = mxrt_wd_add(200, rec_fn, &r, "stale b");
 	if (!CHECK(b > 0))
 		return;
