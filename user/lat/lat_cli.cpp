@@ -425,9 +425,22 @@ int Main(int argc, char **argv) {
 				continue;
 			if (i > 0)
 				why += "; untracked again what this command tracked:";
+			// "untrack N" of a tracked group's tgid forgets the whole group: a pid that names
+			// one (its main thread, tracked alone here after an exec left it out) is left
+			// tracked, and said, rather than take the group's other threads with it
+			std::vector<std::string> groups;
+			std::ifstream status(dir + "/status"); // unreadable: no group known, as before
+			for (std::string l; std::getline(status, l);)
+				if (l.rfind("groups:", 0) == 0)
+					groups = Fields(l.substr(7));
 			for (size_t k = i; k-- > 0;) {
-				const std::string undo = TryControl("untrack " + std::to_string(ids[k]));
-				why += " " + std::to_string(ids[k]) + (undo.empty() ? "" : " (failed: " + undo + ")");
+				const std::string n = std::to_string(ids[k]);
+				if (std::find(groups.begin(), groups.end(), n) != groups.end()) {
+					why += " " + n + " (left tracked: untrack " + n + " would forget its whole tracked group)";
+					continue;
+				}
+				const std::string undo = TryControl("untrack " + n);
+				why += " " + n + (undo.empty() ? "" : " (failed: " + undo + ")");
 			}
 			Fail(why);
 		}

@@ -80,6 +80,17 @@ if ${CC:-cc} -shared -fPIC -o "$t/control_shim.so" tests/user/lat/control_shim.c
 		res PASS track-refused-pid-undoes-the-others
 	else res FAIL track-refused-pid-undoes-the-others "exit $got, commands $log: $(head -c 300 <<<"$out")"; fi
 	rm -f "$t/commands"
+	# a pid that is a tracked group's tgid is not undone: "untrack 5" would forget the group
+	printf 'groups: 9 5\n' >"$d/status"
+	out=$(MXRT_LAT_LOG=$t/commands MXRT_LAT_REFUSE='pid 7' LD_PRELOAD=$t/control_shim.so "$bin" -d "$d" track 5 6 7 2>&1)
+	got=$?
+	log=$(tr '\n' , <"$t/commands")
+	rm -f "$d/status"
+	if [ "$got" = 1 ] && [ "$log" = "pid 5,pid 6,refused pid 7,untrack 6," ] &&
+		grep -q "untracked again what this command tracked: 6 5 (left tracked: untrack 5 would forget its whole tracked group)" <<<"$out"; then
+		res PASS track-undo-keeps-a-tracked-group
+	else res FAIL track-undo-keeps-a-tracked-group "exit $got, commands $log: $(head -c 300 <<<"$out")"; fi
+	rm -f "$t/commands"
 	out=$(MXRT_LAT_LOG=$t/commands MXRT_LAT_REFUSE='pid 5' LD_PRELOAD=$t/control_shim.so "$bin" -d "$d" track 5 6 2>&1)
 	got=$?
 	log=$(tr '\n' , <"$t/commands")
