@@ -466,9 +466,14 @@ void Acquisition::Handle(const Record *rec, std::uint32_t n, std::uint64_t now) 
 	bool ovr_sensor = false;
 	const mxrt::Log2Hist lat = w.AcqLatency();
 	// The first reads return what the driver queued since the device was opened: not a
-	// wake-up's latency. Measured from the first read that found less than it asked for.
+	// wake-up's latency. Measured from the read after one that found less than it asked for,
+	// or whose newest record was taken after the first read returned (all that was queued
+	// before is then behind it). With only the first rule, a batch every read fills (batch 1,
+	// or one burst exactly) never measured, and the consumers, which wait for this, neither.
+	if (!first_read_ns_)
+		first_read_ns_ = now;
 	const bool measure = caught_up_;
-	caught_up_ = caught_up_ || n < cfg_.batch;
+	caught_up_ = caught_up_ || n < cfg_.batch || (n > 0 && rec[n - 1].timestamp_ns > first_read_ns_);
 	for (std::uint32_t i = 0; i < n; i++) {
 		const Record &r = rec[i];
 		// seq counts samples since the device was bound: it never stands still or goes back. A

@@ -112,7 +112,8 @@ private:
 
 	// continuity and vitals (this thread only)
 	bool have_last_ = false;
-	bool caught_up_ = false; // a read returned less than a full batch: the backlog is gone
+	bool caught_up_ = false; // the backlog is gone (Handle): latencies are measured
+	std::uint64_t first_read_ns_ = 0; // when the first read returned
 	std::uint64_t last_seq_ = 0;
 	mxrtd_shm_vitals last_vitals_{};
 	bool vitals_published_ = false;
