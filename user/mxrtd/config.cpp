@@ -543,13 +543,18 @@ bool Validate(const Config &c, std::string *err) {
 			return false;
 		}
 		// The combination, where the device's settings decide it: rate x pulse width x mode.
+		// Without a mode the device keeps its own, which only the driver knows: a pair hr mode
+		// allows (it allows every pair spo2 mode does) is left to the driver, which refuses it
+		// at start if the device is in spo2 mode (the start fails, the device is restored).
+		// Checked as spo2, a device kept in hr mode was refused a pair the chip takes.
 		if (d.sample_rate_hz && d.pulse_width_us) {
-			const std::uint32_t mode = d.mode.value_or(MAX30102_MODE_SPO2);
+			const std::uint32_t mode = d.mode.value_or(MAX30102_MODE_HR);
 			if (!chip::RateAllowed(mode, std::uint32_t(chip::SampleRateCode(*d.sample_rate_hz)),
 					       std::uint32_t(chip::PulseWidthCode(*d.pulse_width_us)))) {
 				*err = "device " + d.path + ": " + std::to_string(*d.sample_rate_hz) + " Hz with " +
-				       std::to_string(*d.pulse_width_us) + " us pulses is not allowed in " + ModeName(mode) +
-				       " mode (the MAX30102's rate/pulse-width table: docs/max30102.md)";
+				       std::to_string(*d.pulse_width_us) + " us pulses is not allowed in " +
+				       (d.mode ? std::string(ModeName(mode)) + " mode" : std::string("either mode")) +
+				       " (the MAX30102's rate/pulse-width table: docs/max30102.md)";
 				return false;
 			}
 		}

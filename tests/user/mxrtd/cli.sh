@@ -22,7 +22,11 @@ expect no-device 2 'no device: name one' --check-config
 expect unknown-flag 2 'usage: mxrtd' --frobnicate /dev/max30102-0
 expect bad-policy 2 "--policy must be one of deadline, fifo, other, not 'rr'" --policy rr /dev/max30102-0
 expect bad-rate 2 '--rate 123 is not a value the MAX30102 has' --rate 123 /dev/max30102-0
-expect bad-pair 2 '1000 Hz with 411 us pulses is not allowed in spo2 mode' --rate 1000 --pulse-width 411 /dev/max30102-0
+expect bad-pair 2 '1000 Hz with 411 us pulses is not allowed in spo2 mode' --mode spo2 --rate 1000 --pulse-width 411 /dev/max30102-0
+expect bad-pair-any-mode 2 '1600 Hz with 411 us pulses is not allowed in either mode' --rate 1600 --pulse-width 411 /dev/max30102-0
+# without --mode the device keeps its own: a pair hr mode takes is the driver's to refuse (it was
+# refused here as if the device were in spo2 mode, exit 2, a service that could not start)
+expect pair-without-mode-left-to-device 0 '^sample_rate = 1000$' --rate 1000 --pulse-width 411 --check-config /dev/max30102-0
 expect bad-deadline 2 'runtime <= deadline <= period' --runtime-us 3000 /dev/max30102-0
 # --check-config prints TOML, which holds UTF-8 only: a path of other bytes was printed, and the
 # printed file then refused ("invalid utf-8 sequence")
@@ -34,7 +38,7 @@ expect bad-config-line 2 "bad.toml:5:13: period_us must be a whole number" -c "$
 printf '[[device]]\npath = "/dev/max30102-0"\nsample_rate = 200\n[outputs]\nring_records = 1024\n' >"$t/good.toml"
 expect check-config 0 '^sample_rate = 1000$' -c "$t/good.toml" --rate 1000 --pulse-width 118 --check-config
 # datasheet table 11: SpO2 needs both pulses in one period (no 3200 Hz), HR mode allows 3200 Hz
-expect bad-pair-3200-spo2 2 '3200 Hz with 69 us pulses is not allowed in spo2 mode' --rate 3200 --pulse-width 69 /dev/max30102-0
+expect bad-pair-3200-spo2 2 '3200 Hz with 69 us pulses is not allowed in spo2 mode' --mode spo2 --rate 3200 --pulse-width 69 /dev/max30102-0
 expect hr-3200 0 '^sample_rate = 3200$' --mode hr --rate 3200 --pulse-width 69 --check-config /dev/max30102-0
 expect config-empty-path 2 "--config: '' is no file" -c "" --check-config /dev/max30102-0
 # whole numbers in decimal: CLI11 alone read them in base 0 (050 was 40, 0x40 64)

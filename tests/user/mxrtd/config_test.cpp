@@ -272,11 +272,18 @@ TEST(MxrtdConfig, ValidateChecksTheCombinations) {
 	Config c = OneDevice();
 	c.devices[0].sample_rate_hz = 1000;
 	c.devices[0].pulse_width_us = 411; // SpO2 at 411 us: 400 Hz at most
+	c.devices[0].mode = MAX30102_MODE_SPO2;
 	EXPECT_NE(Invalid(c).find("1000 Hz with 411 us pulses is not allowed in spo2 mode"), std::string::npos);
 	c.devices[0].mode = MAX30102_MODE_HR; // HR mode allows 1000 Hz at 411 us
 	std::string err;
 	EXPECT_TRUE(Validate(c, &err)) << err;
-	c.devices[0].sample_rate_hz = 1600;
+	// no mode: the device keeps its own, which may be hr: left to the driver (it was refused as
+	// if the device were in spo2 mode)
+	c.devices[0].mode.reset();
+	EXPECT_TRUE(Validate(c, &err)) << err;
+	c.devices[0].sample_rate_hz = 1600; // no mode allows it at 411 us
+	EXPECT_NE(Invalid(c).find("1600 Hz with 411 us pulses is not allowed in either mode"), std::string::npos);
+	c.devices[0].mode = MAX30102_MODE_HR;
 	EXPECT_NE(Invalid(c).find("not allowed in hr mode"), std::string::npos);
 
 	c = OneDevice();

@@ -82,6 +82,12 @@ mxrtd --rate 100 --consumer-cpus 7 $DEV 2>/tmp/late-fail.log
 rc=$?
 cat /tmp/late-fail.log
 check failed-late-start-device-restored '[ $rc = 3 ] && grep -q "max30102-0: the start failed: its configuration is back as it was" /tmp/late-fail.log && [ "$(cat $SYS/sample_rate)" = 400 ] && nothing_left'
+# without --mode the device keeps its own: a pair only hr mode takes passes the load-time check and
+# the driver refuses it at start, the device in spo2 mode (the default), which is then as it was
+mxrtd --rate 1000 --pulse-width 411 $DEV 2>/tmp/pair-fail.log
+rc=$?
+cat /tmp/pair-fail.log
+check pair-without-mode-refused-by-driver '[ $rc = 2 ] && grep -q "spo2 1000 Hz 411 us is not a configuration the MAX30102 allows" /tmp/pair-fail.log && grep -q "max30102-0: the start failed: its configuration is back as it was" /tmp/pair-fail.log && [ "$(cat $SYS/sample_rate)" = 400 ] && [ "$(cat $SYS/pulse_width)" = 411 ] && nothing_left'
 
 # 2. 60 s at 1 kHz under SCHED_DEADLINE, a CPU hog on every CPU, a real-time consumer of the
 # shared ring: not one sample lost anywhere. On the debug kernel, which judges no real-time
