@@ -127,9 +127,16 @@ std::string Text(const Snapshot &s) {
 	const std::string hr = !none && (v.flags & kVitalsHrValid) ? FormatMilli(v.hr_mbpm, 1) : "--";
 	const std::string spo2 = !none && (v.flags & kVitalsSpo2Valid) ? FormatMilli(v.spo2_mpct, 1) : "--";
 	const char *finger = none || !(v.flags & kVitalsFingerValid) ? "?" : (v.flags & kVitalsFinger) ? "on" : "off";
-	char temp[32] = "--";
-	if (s.temp.flags & MXRTD_TEMP_VALID)
+	// once a reading has failed, the one shown says how old it is: a failing read leaves the
+	// last good value (it was shown as if current)
+	char temp[80] = "--";
+	if (s.temp.flags & MXRTD_TEMP_VALID && s.temp.errors)
+		std::snprintf(temp, sizeof(temp), "%.2f C (read %.0f s ago; %u failed)", s.temp.millicelsius / 1000.0,
+			      double(s.temp_age_ns) / 1e9, s.temp.errors);
+	else if (s.temp.flags & MXRTD_TEMP_VALID)
 		std::snprintf(temp, sizeof(temp), "%.2f C", s.temp.millicelsius / 1000.0);
+	else if (s.temp.errors)
+		std::snprintf(temp, sizeof(temp), "-- (%u failed)", s.temp.errors);
 	const char *state = !s.alive ? "NOT RUNNING (stale segment)" : s.state == MXRTD_STATE_RUNNING ? "running" : "starting";
 	std::snprintf(b, sizeof(b),
 		      "%s  %s  pid %u  up %02llu:%02llu:%02llu  %s  %s  %s%s\n"

@@ -117,6 +117,7 @@ Snapshot TakeSnapshot(const Segment &seg) {
 	s.uptime_ns = now > shm->started_ns ? now - shm->started_ns : 0;
 	ReadVitals(shm, &s.vitals);
 	ReadTemp(shm, &s.temp);
+	s.temp_age_ns = now > s.temp.timestamp_ns ? now - s.temp.timestamp_ns : 0;
 	ReadConfig(shm, &s.config);
 	s.stats = ReadStats(shm);
 	s.acq_latency = ReadLatency(shm->acq_latency);
@@ -155,6 +156,11 @@ std::string SnapshotJson(const Snapshot &s) {
 	j += ",\"finger\":" + std::string(none || !(v.flags & kVitalsFingerValid) ? "null" : (v.flags & kVitalsFinger) ? "true" : "false");
 	j += ",\"vitals_updates\":" + std::to_string(v.updates);
 	j += ",\"temp_c\":" + (s.temp.flags & MXRTD_TEMP_VALID ? Celsius(s.temp.millicelsius) : std::string("null"));
+	// a reading that fails leaves the last good one: its age and the failures tell it is stale
+	char age[32];
+	std::snprintf(age, sizeof(age), "%.1f", double(s.temp_age_ns) / 1e9);
+	j += ",\"temp_age_s\":" + std::string(s.temp.flags & MXRTD_TEMP_VALID ? age : "null");
+	j += ",\"temp_errors\":" + std::to_string(s.temp.errors);
 	char rate[32];
 	std::snprintf(rate, sizeof(rate), "%.1f", s.rate_hz);
 	j += ",\"sample_rate_hz\":" + std::string(s.rate_hz > 0 ? rate : "null");

@@ -32,6 +32,7 @@ struct Snapshot {
 	std::uint64_t uptime_ns = 0;
 	mxrtd_shm_vitals vitals{};
 	mxrtd_shm_temp temp{};
+	std::uint64_t temp_age_ns = 0; // how old the temperature is (with MXRTD_TEMP_VALID)
 	mxrtd_shm_config config{};
 	mxrtd_shm_stats stats{};
 	mxrt::Log2Snapshot acq_latency{}, mon_latency{};

@@ -85,6 +85,8 @@ TEST(MxrtdMessages, TheLiveViewsJson) {
 	s.vitals = Vitals();
 	s.temp.flags = MXRTD_TEMP_VALID;
 	s.temp.millicelsius = 36500;
+	s.temp.errors = 3;
+	s.temp_age_ns = 2500000000;
 	s.config.sample_rate_hz = 400;
 	s.config.sched_policy = MXRTD_POLICY_DEADLINE;
 	s.config.io_method = MXRTD_IO_URING;
@@ -106,7 +108,7 @@ TEST(MxrtdMessages, TheLiveViewsJson) {
 	for (const char *want :
 	     {"{\"device\":\"/dev/max30102-0\",\"shm\":\"/mxrtd-max30102-0\",\"pid\":77,\"running\":true,\"uptime_s\":65,",
 	      "\"hr_bpm\":72.0,\"spo2_pct\":97.5,\"confidence\":85,\"finger\":true,\"vitals_updates\":12,",
-	      "\"temp_c\":36.50,\"sample_rate_hz\":400.0,\"configured_rate_hz\":400,\"records\":1000,",
+	      "\"temp_c\":36.50,\"temp_age_s\":2.5,\"temp_errors\":3,\"sample_rate_hz\":400.0,\"configured_rate_hz\":400,\"records\":1000,",
 	      "\"consumer_overruns\":2,", "\"fifo_lines\":5,\"fifo_dropped\":6,\"fifo_no_reader\":7,", "\"policy\":\"SCHED_DEADLINE\",\"io\":\"io_uring\",\"wait\":\"futex_waitv\",",
 	      "\"acq_latency\":{\"count\":0,\"p50_us\":null,\"p99_us\":null,\"max_us\":null}",
 	      "\"wakeup_latency\":{\"count\":3,", "\"max_us\":300.0}}"})
@@ -118,7 +120,7 @@ TEST(MxrtdMessages, TheLiveViewsJson) {
 	s.alive = false;
 	const std::string n = SnapshotJson(s);
 	for (const char *want : {"\"running\":false", "\"hr_bpm\":null", "\"spo2_pct\":null", "\"confidence\":null",
-				 "\"finger\":null", "\"temp_c\":null", "\"sample_rate_hz\":null"})
+				 "\"finger\":null", "\"temp_c\":null", "\"temp_age_s\":null", "\"sample_rate_hz\":null"})
 		EXPECT_NE(n.find(want), std::string::npos) << want << "\nin " << n;
 	// a device path that needs escaping stays one JSON string
 	s.device = "/dev/a\"b\\c";

@@ -181,6 +181,21 @@ else
 	bad batch-one-start
 fi
 
+# 2c. temperature readings that fail leave the last good value, which says how old it is
+if start /tmp/temp-fail.log mxrtd --rate 100 --temp-interval-ms 300 $DEV; then
+	sleep 1
+	echo "nak=1000000" >"$SIM/control"
+	sleep 2
+	js=$(mxrt-top --json)
+	view=$(mxrt-top -n 1 | grep temperature)
+	echo "nak=0" >"$SIM/control"
+	echo "failing temperature: $view; $(echo "$js" | grep -o '"temp_c[^,]*,"temp_age_s[^,]*,"temp_errors[^,]*')"
+	check temp-failing-shows-age 'echo "$js" | grep -qE "\"temp_age_s\":([1-9]|[1-9][0-9])\.[0-9],\"temp_errors\":[1-9]" && echo "$view" | grep -qE "temperature 36\.50 C \(read [0-9]+ s ago; [0-9]+ failed\)"'
+	stop TERM
+else
+	bad temp-failing-start
+fi
+
 # 3. vitals: one message per update to the queue, one line to the FIFO (needs the driver's vitals ioctl)
 if start /tmp/vitals.log mxrtd --rate 100 $DEV; then
 	if grep -q 'no vitals interface' /tmp/vitals.log; then
