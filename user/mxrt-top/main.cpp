@@ -321,7 +321,10 @@ int Consume(const std::string &prefix, const std::vector<std::string> &devices, 
 				     Printable(seg.name()).c_str());
 			break; // fewer records than asked for: exit 1
 		}
+		// every word the wait below may use is read before the ring is looked at: a batch published
+		// between the look and the wait then changes the word, and the wait returns at once
 		const std::uint32_t seen[2] = {LoadWord(words[0]), LoadWord(words[1])};
+		const std::uint32_t any = LoadWord(&shm->events.any.value);
 		if (seen[1] == MXRTD_STATE_STOPPED) {
 			std::fprintf(stderr, "mxrt-top: the daemon stopped\n");
 			break;
@@ -334,7 +337,7 @@ int Consume(const std::string &prefix, const std::vector<std::string> &devices, 
 			// handler has no SA_RESTART: one during the wait ends it at once).
 			const timespec until = AbsoluteIn(CLOCK_MONOTONIC, 250000000);
 			const WaitResult w = waitv ? WaitAny(words, seen, 2, &until)
-						   : WaitOne(&shm->events.any.value, LoadWord(&shm->events.any.value), &until);
+						   : WaitOne(&shm->events.any.value, any, &until);
 			if (w.error == -ETIMEDOUT && !seg.OwnerAlive()) {
 				std::fprintf(stderr, "mxrt-top: the daemon is no longer running (stale segment, pid %u)\n", shm->pid);
 				break;
