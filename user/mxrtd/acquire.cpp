@@ -187,8 +187,9 @@ int Acquisition::Schedule(const Config &c, bool at_start) {
 
 // ---- io ------------------------------------------------------------------------------------------------
 
-static std::string UringRefusal(int err) {
-	std::string s = "io_uring unavailable (io_uring_setup: " + std::string(std::strerror(-err)) + ")";
+// what refused: io_uring_setup, or with a ring made, registering the buffer and files
+static std::string UringRefusal(int err, const char *step) {
+	std::string s = "io_uring unavailable (" + std::string(step) + ": " + std::string(std::strerror(-err)) + ")";
 	const int sysctl = IoUringDisabledSysctl();
 	if (sysctl == 2)
 		s += ": disabled by kernel.io_uring_disabled = 2";
@@ -212,7 +213,9 @@ int Acquisition::SetupIo() {
 			params = {};
 			r = io_uring_queue_init_params(8, ring_, &params);
 		}
+		const char *step = "io_uring_setup";
 		if (r == 0) {
+			step = "registering the buffer and files";
 			iovec iov{buf_, 64 * sizeof(Record)};
 			const int files[2] = {dev_->fd(), stop_fd_};
 			r = io_uring_register_buffers(ring_, &iov, 1);
@@ -229,7 +232,7 @@ int Acquisition::SetupIo() {
 		}
 		delete ring_;
 		ring_ = nullptr;
-		const std::string why = UringRefusal(r);
+		const std::string why = UringRefusal(r, step);
 		if (cfg_.io_fallback == IoFallback::kNone) {
 			LOG_E("%s: %s; no fallback configured (io_fallback = \"none\"): exiting", dev, why.c_str());
 			return kExitUnavailable;

@@ -221,6 +221,7 @@ else
 	for c in top-foreign-segment-not-shown top-foreign-segment-json top-owner-shows-it top-owner-by-name \
 		top-records-foreign-not-counted top-records-only-foreign top-messages-only-foreign; do
 		echo "SKIP: $suite:$c (needs root, to give a segment to another user)"
+		skipped=$((skipped + 1))
 	done
 fi
 expect top-owner-unknown 2 "^mxrt-top: --owner: no user 'nosuchuser-$$'$" --owner "nosuchuser-$$"
