@@ -5,6 +5,7 @@
 set -u
 M=${MXRT_MODDIR:?}
 insmod "$M/mxrt_watchdog.ko" || exit 1
-insmod "$M/mxrt_watchdog_bench.ko" || { dmesg | grep mxrt_bench; exit 1; }
+n0=$(dmesg | wc -l) # only this module's lines (another script's, earlier in the boot, are not ours)
+insmod "$M/mxrt_watchdog_bench.ko" || { dmesg | tail -n +$((n0 + 1)) | grep mxrt_bench; exit 1; }
 rmmod mxrt_watchdog_bench mxrt_watchdog
-dmesg | sed -n 's/^\[[^]]*\] mxrt_bench: //p'
+dmesg | tail -n +$((n0 + 1)) | sed -n 's/^\[[^]]*\] mxrt_bench: //p'

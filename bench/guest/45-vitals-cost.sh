@@ -59,6 +59,15 @@ exec 3<&-
 mxrt-lat untrack "$irqt" >/dev/null
 m_on=$(echo "$on" | median) m_off=$(echo "$off" | median) m_spb=$(echo "$spb" | median)
 echo "# IRQ thread per burst at 400 Hz (median of $ROUNDS windows of ${WINDOW} s, guest ns = instructions): vitals off $m_off, on $m_on; $m_spb samples per burst"
+# a window the tracer saw no burst in gives no figure: then there is no ratio, and the script fails
+# (it used to divide by zero in awk and pass on the rmmod after it, with no goal line printed)
+positive() { awk -v v="$1" 'BEGIN { exit !(v + 0 > 0) }'; }
+if ! positive "$m_on" || ! positive "$m_off" || ! positive "$m_spb"; then
+	echo "# not measured: a median is not a positive number (off '$m_off', on '$m_on', samples per burst '$m_spb')"
+	unload_driver
+	rmmod mxrt_max30102_sim mxrt_lat
+	exit 1
+fi
 awk -v on="$m_on" -v off="$m_off" -v spb="$m_spb" 'BEGIN {
 	d = on - off
 	printf "# estimator per burst %.0f ns, per sample %.1f ns; acquisition (IRQ thread without it) per sample %.1f ns\n", d, d / spb, off / spb

@@ -102,9 +102,16 @@ wait $DPID
 fw=$(p99 futex_waitv)
 pl=$(p99 poll)
 [ -n "$fw" ] && [ -n "$pl" ] || { echo "# no wake-up measured"; exit 1; }
-awk -v a="$fw" -v b="$pl" 'BEGIN { printf "bench: mxrtd_futex_waitv_p99_vs_poll_p99 = %.2f ratio (goal <= 1) [%s vs %s us]\n", a / b, a, b }'
+# a peer with no figure (0: cyclictest made no histogram) is no ratio: the script fails, where the
+# line used to divide by 1 and print microseconds as a ratio
+ratio() { # ratio NAME GOAL A B: "bench: NAME = A/B ratio (goal GOAL) [A vs B us]", or fail
+	awk -v n="$1" -v g="$2" -v a="$3" -v b="$4" 'BEGIN { if (!(b + 0 > 0)) { printf "# %s: the peer has no figure (%s): not measured\n", n, b; exit 1 }
+		printf "bench: %s = %.2f ratio (goal %s) [%s vs %s us]\n", n, a / b, g, a, b }'
+}
+st=0
+ratio mxrtd_futex_waitv_p99_vs_poll_p99 "<= 1" "$fw" "$pl" || st=1
 if [ $have_cyclictest = 1 ]; then
-	cp99=$(field p99_us "$cyc")
-	awk -v a="$fw" -v b="$cp99" 'BEGIN { printf "bench: mxrtd_consumer_p99_vs_cyclictest_p99 = %.2f ratio (goal <= 1.5) [%s vs %s us]\n", a / (b > 0 ? b : 1), a, b }'
+	ratio mxrtd_consumer_p99_vs_cyclictest_p99 "<= 1.5" "$fw" "$(field p99_us "$cyc")" || st=1
 fi
 awk -v a="$(p99 io_uring)" -v b="$(p99 io_uring_iowq)" 'BEGIN { printf "# io_uring p99 with the driver'"'"'s non-blocking path vs every read in an io-wq worker: %s vs %s us\n", a, b }'
+exit $st

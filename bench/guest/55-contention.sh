@@ -150,8 +150,8 @@ awk -v b="$mb" -v m="$mm" -v k="$mk" -v ev="$ev" -v runs="$RUNS" -v pns="$pns" -
 	else
 		printf "# slowdown per traced event: not measurable (slowdown %.1f%% within the runs'"'"' noise)\n", 100 * sm
 	printf "bench: contention cost per traced event = %.0f ns (time in the programs per run, kernel.bpf_stats)\n", pcnt ? pns / pcnt : 0
-	# below 1% the runs cannot tell a tool from nothing: count it as 1% (the ratio is then a floor)
-	if (sk < 0.01) { printf "# klockstat slowdown below the 1%% noise floor: counted as 1%%\n"; sk = 0.01 }
-	if (sm < 0) sm = 0
+	# below 1% the runs cannot tell klockstat from nothing: no ratio to judge (it was counted as 1%)
+	if (sk < 0.01) { printf "# klockstat slowdown below the 1%% noise floor: no ratio (not measured)\n"; exit 1 }
+	if (sm < 0) { printf "# mxrt-contention slowdown negative (within the runs'"'"' noise): counted as 0\n"; sm = 0 }
 	printf "bench: contention probes vs klockstat = %.2f ratio (goal <= 1.0)\n", sm / sk
 }'
