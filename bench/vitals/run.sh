@@ -52,7 +52,8 @@ echo "# vitals per record vs the acquisition core at 400 Hz = $ratio_400 (instru
 
 "$eval_bin" --sweep --sweep-seeds 40 | grep -E '^(bench: |# |sweep: )' | sed 's/^sweep: /# sweep: /'
 
-data=../shared/data/ppg-oxiwear
+data=../shared/data/ppg-oxiwear # beside the checkout, or under $MXRT_SHARED (as the unit tests look)
+[ -d "$data" ] || [ -z "${MXRT_SHARED:-}" ] || data=$MXRT_SHARED/data/ppg-oxiwear
 # The table's rows (between its header and the summaries): a name may hold spaces, so the
 # columns are counted from the end (the last is first_s, "-" when there is no value).
 rows() { awk 'NR > 1 && /^spo2: / { exit } NR > 1' "$1"; }

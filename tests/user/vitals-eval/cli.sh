@@ -377,7 +377,8 @@ full-stdout stdout-full --csv "$t/1700-97-72.csv"
 full-stdout help-stdout-full --help
 
 # --- the real recordings, when ../shared is there
-data=../shared/data/ppg-oxiwear
+data=../shared/data/ppg-oxiwear # beside the checkout, or under $MXRT_SHARED (as the unit tests look)
+[ -d "$data" ] || [ -z "${MXRT_SHARED:-}" ] || data=$MXRT_SHARED/data/ppg-oxiwear
 if [ -d "$data" ]; then
 	out=$("$bin" --csv "$data"/*.csv 2>&1)
 	n=$(find "$data" -maxdepth 1 -name '*.csv' | wc -l)
