@@ -686,6 +686,7 @@ public:
 		count_ += u32(fill);
 		wr_ = u8((wr_ + skipped) & 31);
 		rd_ = u8((wr_ - count_) & 31);
+		wr_written_ = false;
 		next_sample_ += skipped * period_;
 		SyncLine();
 		return kMaxCatchUp;
@@ -839,6 +840,9 @@ public:
 	u8 fifo_[MAX30102_FIFO_DEPTH][MAX30102_MAX_CHANNELS * 3];
 	u8 popped_[MAX30102_MAX_CHANNELS * 3]; // the sample being read out through FIFO_DATA
 	u8 wr_ = 0, rd_ = 0, ovf_ = 0;
+	// the host wrote FIFO_WR_PTR and nothing moved the FIFO since: a FIFO_RD_PTR write that makes
+	// the pointers equal then completes the datasheet's clearing (both to 0x00), not a re-read
+	bool wr_written_ = false;
 	u32 count_ = 0;    // unread samples (0..32): the pointers alone cannot tell full from empty
 	u32 byte_pos_ = 0; // bytes of popped_ already read (0: no sample being read)
 	u32 popped_len_ = 0;
@@ -863,6 +867,7 @@ public:
 
 	void ResetFifo() {
 		wr_ = rd_ = ovf_ = 0;
+		wr_written_ = false;
 		count_ = byte_pos_ = popped_len_ = 0;
 	}
 
@@ -973,6 +978,7 @@ public:
 			s[3 * c + 2] = u8(v);
 		}
 		wr_ = (wr_ + 1) & 31;
+		wr_written_ = false;
 		count_++;
 		// The events set their status bits whether or not the interrupt is enabled: the
 		// enables only gate the pin (DS p.12; Maxim's application note "How do I set up
@@ -1077,8 +1083,11 @@ public:
 			reg_[MAX30102_REG_INT_STATUS1] &= u8(~MAX30102_INT_PPG_RDY);
 			ReleaseOverflowHold(now);
 			if (byte_pos_ == 0) {
-				if (count_ == 0) {
-					// Datasheet-silent: an empty FIFO reads as zeros, the pointers stay.
+				if (count_ == 0 || channels_ == 0) {
+					// Datasheet-silent: an empty FIFO reads as zeros, the pointers stay. So
+					// does one whose samples have no bytes now (mode 000, or multi-LED with
+					// SLOT1 off): every byte read popped a whole sample and returned a stale
+					// byte of an earlier one.
 					cnt_.empty_fifo_reads++;
 					return 0;
 				}
@@ -1089,6 +1098,7 @@ public:
 				for (u32 k = 0; k < popped_len_; k++)
 					popped_[k] = fifo_[rd_][k];
 				rd_ = (rd_ + 1) & 31;
+				wr_written_ = false;
 				count_--;
 				ovf_ = 0;
 			}
@@ -1115,6 +1125,7 @@ public:
 		// register bank can be written by one time"); it stays on FIFO_DATA only when reading. A
 		// burst through FIFO_DATA (a byte written there is ignored) went no further.
 		reg_ptr_ = r == 0xff ? r : u8(r + 1);
+		bool full_after_write = false; // FIFO_RD_PTR below
 		switch (r) {
 		case MAX30102_REG_INT_ENABLE1:
 			reg_[r] = v & (MAX30102_INT_A_FULL | MAX30102_INT_PPG_RDY | MAX30102_INT_ALC_OVF);
@@ -1129,11 +1140,26 @@ public:
 			if (mode != MAX30102_MODE_HR && mode != MAX30102_MODE_SPO2 && mode != MAX30102_MODE_MULTI)
 				return;
 			wr_ = v & 31;
+			wr_written_ = true;
 			break;
 		}
-		case MAX30102_REG_FIFO_RD_PTR:
+		case MAX30102_REG_FIFO_RD_PTR: {
+			// Equal pointers after the write are full or empty (the pointers cannot say). Right
+			// after the host wrote the write pointer, it is the datasheet's clearing (WR, OVF
+			// and RD to 0x00): empty. Otherwise the shorter move decides: moved back onto the
+			// write pointer (the datasheet's re-read, "decrement its value by one and read the
+			// data register again", of a full FIFO after one pop), full again; moved forward
+			// onto it (skipping what was unread), empty; not moved, as it was. Equal pointers
+			// were always read as empty, and that re-read lost 32 samples, uncounted.
+			const u8 old = rd_;
 			rd_ = v & 31;
+			const u32 fwd = FifoPtr::Get(u8(rd_ - old));
+			if (rd_ == wr_ && !wr_written_ &&
+			    (fwd == 0 ? count_ == MAX30102_FIFO_DEPTH : MAX30102_FIFO_DEPTH - fwd < fwd))
+				full_after_write = true;
+			wr_written_ = false;
 			break;
+		}
 		case MAX30102_REG_OVF_COUNTER:
 			ovf_ = v & 31;
 			return;
@@ -1180,7 +1206,7 @@ public:
 		}
 		// A pointer write: the FIFO holds what lies between the pointers, and a sample being
 		// read out is abandoned.
-		count_ = FifoUnread(wr_, rd_, false);
+		count_ = FifoUnread(wr_, rd_, full_after_write);
 		byte_pos_ = 0;
 		ReleaseOverflowHold(now);
 	}

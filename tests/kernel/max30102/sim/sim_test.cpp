@@ -121,6 +121,66 @@ TEST_F(SimTest, SamplesArriveInRealTimeAndPointersWrap) {
 	EXPECT_EQ(Reg(MAX30102_REG_OVF_COUNTER, kT0 + 405 * kMs), 0);
 }
 
+// The datasheet's re-read: "decrement [FIFO_RD_PTR] by one and read the data register again". On a
+// full FIFO after one pop that puts the read pointer on the write pointer: the FIFO is full again
+// and the sample reads the same. Equal pointers after a write were always taken as empty: the
+// re-read returned nothing and the 32 samples were gone, uncounted.
+TEST_F(SimTest, DecrementingTheReadPointerRereadsASampleOfAFullFifo) {
+	Configure(); // 100 Hz, no rollover
+	const uint64_t t = kT0 + 405 * kMs;
+	mxrt_sim_advance(sim_, t); // full: WR = RD = 0
+	const std::vector<uint8_t> first = Read(MAX30102_REG_FIFO_DATA, 6, t);
+	ASSERT_EQ(Reg(MAX30102_REG_FIFO_RD_PTR, t), 1);
+	EXPECT_NE(Show().find("unread=31 "), std::string::npos) << Show();
+	ASSERT_EQ(Write(MAX30102_REG_FIFO_RD_PTR, {0}, t), 1); // back by one, onto WR
+	EXPECT_NE(Show().find("unread=32 "), std::string::npos) << Show();
+	ASSERT_EQ(Write(MAX30102_REG_FIFO_RD_PTR, {0}, t), 1); // written as it is: still full
+	EXPECT_NE(Show().find("unread=32 "), std::string::npos) << Show();
+	EXPECT_EQ(Read(MAX30102_REG_FIFO_DATA, 6, t), first) << "the same sample again";
+	EXPECT_NE(first, std::vector<uint8_t>(6, 0));
+	// forward onto WR over what was unread (one sample left: forward by one, not back by 31): empty
+	Read(MAX30102_REG_FIFO_DATA, 6 * 30, t);
+	ASSERT_EQ(Reg(MAX30102_REG_FIFO_RD_PTR, t), 31);
+	EXPECT_NE(Show().find("unread=1 "), std::string::npos) << Show();
+	ASSERT_EQ(Write(MAX30102_REG_FIFO_RD_PTR, {0}, t), 1);
+	EXPECT_NE(Show().find("unread=0 "), std::string::npos) << Show();
+}
+
+// The datasheet's clearing (FIFO_WR_PTR, OVF_COUNTER and FIFO_RD_PTR to 0x00) empties the FIFO
+// whatever the read pointer was, even where it moves back onto the write pointer, which outside
+// a clearing reads as a re-read of a full FIFO.
+TEST_F(SimTest, ClearingThePointersEmptiesTheFifo) {
+	Configure(); // 100 Hz, no rollover
+	const uint64_t t = kT0 + 405 * kMs;
+	mxrt_sim_advance(sim_, t); // full: WR = RD = 0
+	Read(MAX30102_REG_FIFO_DATA, 6 * 5, t);
+	ASSERT_EQ(Reg(MAX30102_REG_FIFO_RD_PTR, t), 5);
+	ASSERT_EQ(Write(MAX30102_REG_FIFO_WR_PTR, {0, 0, 0}, t), 1); // WR, OVF, RD in one burst
+	EXPECT_NE(Show().find("unread=0 "), std::string::npos) << Show();
+	Read(MAX30102_REG_FIFO_DATA, 6 * 5, t);
+	ASSERT_EQ(Reg(MAX30102_REG_FIFO_RD_PTR, t), 0) << "nothing to pop";
+	// RD first, then WR (another order a driver may use): empty too
+	mxrt_sim_advance(sim_, t + 100 * kMs);
+	Read(MAX30102_REG_FIFO_DATA, 6 * 3, t + 100 * kMs);
+	ASSERT_EQ(Write(MAX30102_REG_FIFO_RD_PTR, {0}, t + 100 * kMs), 1);
+	ASSERT_EQ(Write(MAX30102_REG_FIFO_WR_PTR, {0}, t + 100 * kMs), 1);
+	EXPECT_NE(Show().find("unread=0 "), std::string::npos) << Show();
+}
+
+// With no channel (multi-LED with SLOT1 off) a sample has no bytes: a FIFO_DATA read pops nothing
+// and reads zeros. It popped a whole sample per byte, returning stale bytes of an earlier one.
+TEST_F(SimTest, FifoDataWithNoChannelPopsNothing) {
+	Configure(); // SpO2, 100 Hz
+	const uint64_t t = kT0 + 105 * kMs; // 10 samples
+	mxrt_sim_advance(sim_, t);
+	Read(MAX30102_REG_FIFO_DATA, 6, t);
+	ASSERT_EQ(Reg(MAX30102_REG_FIFO_RD_PTR, t), 1);
+	ASSERT_EQ(Write(MAX30102_REG_MULTI_LED1, {0x00}, t), 1); // SLOT1 off
+	ASSERT_EQ(Write(MAX30102_REG_MODE_CONFIG, {MAX30102_MODE_MULTI}, t), 1);
+	EXPECT_EQ(Read(MAX30102_REG_FIFO_DATA, 6, t), std::vector<uint8_t>(6, 0));
+	EXPECT_EQ(Reg(MAX30102_REG_FIFO_RD_PTR, t), 1) << "nothing popped";
+}
+
 TEST_F(SimTest, RolloverKeepsTheNewestSamples) {
 	Config c;
 	Configure(c);
