@@ -201,6 +201,7 @@ struct Counters {
 	u64 xfers, xfer_bytes, naks, timeouts, taken_fails, samples, fifo_overflows, irqs_raised, irqs_lost,
 		irqs_storm, rate_clamped, empty_fifo_reads, temp_conversions, xfers_refused;
 	u64 hangs, hangs_recovered, hangs_timed_out, bus_recoveries, bus_recovery_failures;
+	u64 shutdowns; // MODE_CONFIG writes that set SHDN on a chip that was not shut down
 };
 
 // The last replay upload's outcome, for Show.
@@ -1182,6 +1183,8 @@ public:
 				PowerOn(now, PwrRdy::kNo);
 				return;
 			}
+			if ((v & MAX30102_MODE_SHDN) && !Shutdown())
+				cnt_.shutdowns++;
 			reg_[r] = v & (MAX30102_MODE_SHDN | MAX30102_MODE);
 			if (v & MAX30102_MODE_SHDN) {
 				// DS p.17 (SHDN): "While in power-save mode, all registers retain their
@@ -1354,11 +1357,13 @@ usize Sim::Show(char *buf, usize size) const {
 	OUT("counters: xfers=%llu xfer_bytes=%llu naks=%llu timeouts=%llu taken_fails=%llu samples=%llu "
 	    "fifo_overflows=%llu irqs_raised=%llu irqs_lost=%llu irqs_storm=%llu rate_clamped=%llu "
 	    "empty_fifo_reads=%llu temp_conversions=%llu xfers_refused=%llu hangs=%llu "
-	    "hangs_recovered=%llu hangs_timed_out=%llu bus_recoveries=%llu bus_recovery_failures=%llu\n",
+	    "hangs_recovered=%llu hangs_timed_out=%llu bus_recoveries=%llu bus_recovery_failures=%llu "
+	    "shutdowns=%llu\n",
 	    cnt_.xfers, cnt_.xfer_bytes, cnt_.naks, cnt_.timeouts, cnt_.taken_fails, cnt_.samples, cnt_.fifo_overflows,
 	    cnt_.irqs_raised, cnt_.irqs_lost, cnt_.irqs_storm, cnt_.rate_clamped,
 	    cnt_.empty_fifo_reads, cnt_.temp_conversions, cnt_.xfers_refused, cnt_.hangs,
-	    cnt_.hangs_recovered, cnt_.hangs_timed_out, cnt_.bus_recoveries, cnt_.bus_recovery_failures);
+	    cnt_.hangs_recovered, cnt_.hangs_timed_out, cnt_.bus_recoveries, cnt_.bus_recovery_failures,
+	    cnt_.shutdowns);
 #undef OUT
 	return n;
 }
