@@ -206,7 +206,21 @@ module_param_cb(autosuspend_ms, &mx_autosuspend_ops, &autosuspend_ms, 0444);
 MODULE_PARM_DESC(autosuspend_ms, "Runtime-PM autosuspend delay after the last reader closes, 0..3600000 (default 1000)");
 /* Read-only: fixed for the module's lifetime, so every path sees the same value. */
 static bool test_hooks;
-module_param(test_hooks, bool, 0444);
+
+/*
+ * Exactly 0, 1, n, y, N or Y (or nothing: on): the kernel's bool parameter reads only the first
+ * character, so "test_hooks=1x" loaded as on and "test_hooks=nonsense" as off, where every other
+ * parameter refuses what it cannot take.
+ */
+static int mx_test_hooks_set(const char *val, const struct kernel_param *kp)
+{
+	if (val && (strlen(val) != 1 || !strchr("01nyNY", val[0]))) /* a bare test_hooks is on */
+		return -EINVAL;
+	return param_set_bool(val, kp);
+}
+
+static const struct kernel_param_ops mx_test_hooks_ops = { .set = mx_test_hooks_set, .get = param_get_bool };
+module_param_cb(test_hooks, &mx_test_hooks_ops, &test_hooks, 0444);
 MODULE_PARM_DESC(test_hooks, "Tests only: debugfs test_hold holds the device lock on request (default off)");
 
 static unsigned int bus_timeout_ms = MXRT_BUS_TIMEOUT_MS_DEFAULT;
@@ -2476,6 +2490,11 @@ static void mx_disable_regulator(void *r)
 	regulator_disable(r);
 }
 
+static void mx_enable_off(void *en)
+{
+	gpiod_set_value_cansleep(en, 0);
+}
+
 static int mx_supply(struct mx_dev *md, const char *name)
 {
 	struct regulator *r = devm_regulator_get_optional(md->dev, name);
@@ -2669,6 +2688,17 @@ static int mx_probe(struct i2c_client *client)
 
 		if (IS_ERR(en))
 			return dev_err_probe(dev, PTR_ERR(en), "enable GPIO\n");
+		/*
+		 * High while bound, as the binding says, and low again at unbind or a failed probe:
+		 * freeing the line leaves it as it was, so the LDO or level shifter stayed on with no
+		 * driver. (A supply with a ramp to wait for is a regulator: vdd-supply, whose
+		 * startup-delay-us the regulator core honours.)
+		 */
+		if (en) {
+			err = devm_add_action_or_reset(dev, mx_enable_off, en);
+			if (err)
+				return err;
+		}
 	}
 
 	md->map = devm_regmap_init_i2c(client, &mx_regmap);
@@ -2845,6 +2875,12 @@ static int mx_probe(struct i2c_client *client)
 	err = input_register_device(md->input);
 	if (err)
 		return dev_err_probe(dev, err, "input device\n");
+	/*
+	 * power/control=on outlives a binding: set before this one, the chip runs now, as it says.
+	 * It stayed suspended (not sampling) until the first open, and was shut down at its close.
+	 */
+	if (!dev->power.runtime_auto)
+		pm_runtime_resume(dev);
 	dev_info(dev, "MAX30102 as /dev/%s: %s, %u Hz, %u us, ring %u, %s\n", md->name,
 		 mx_mode_names[FIELD_GET(MAX30102_MODE, md->cfg.mode)], md->cfg.sample_rate_hz,
 		 md->cfg.pulse_width_us, ring_size, md->irq > 0 ? "interrupt" : "polling");

@@ -968,6 +968,20 @@ unbind_shuts_down_forced_on() {
 	wait_device $DEV && out=$(read_dev -n 100) && continuous "$out" 100
 }
 check unbind-shuts-down-forced-on unbind_shuts_down_forced_on
+# power/control=on outlives the binding: a rebind with it set runs the chip at once, as it says (it
+# stayed suspended, not sampling, until the first open)
+forced_on_after_rebind() {
+	echo on >$SYS/power/control
+	echo "$CLIENT" >/sys/bus/i2c/drivers/mxrt_max30102/unbind
+	echo "$CLIENT" >/sys/bus/i2c/drivers/mxrt_max30102/bind
+	wait_device $DEV || { echo auto >$SYS/power/control; return 1; }
+	sleep 0.3
+	st="$(cat $SYS/power/runtime_status) sampling=$(sim_counter sampling)"
+	echo auto >$SYS/power/control
+	echo "rebound with power/control=on: $st"
+	[ "$st" = "active sampling=1" ]
+}
+check rebind-forced-on-runs forced_on_after_rebind
 # a file still open from a previous binding does not keep the new binding awake once the new
 # binding's own reader is gone, and closing it later does not touch the new binding's power state
 stale_file_lets_device_sleep() {
@@ -1005,6 +1019,7 @@ refused() { dmesg | grep -q "part ID 0x11, not a MAX30102" && [ ! -e $DEV ]; }
 check wrong-part-id-refused refused
 rmmod mxrt_max30102
 bad_budget_refused() {
+	! grep -q '^mxrt_max30102 ' /proc/modules || { echo "the driver is still loaded"; return 1; }
 	for v in 49 60001 0x100 abc; do
 		if insmod "$M/mxrt_max30102.ko" bus_timeout_ms=$v 2>/dev/null; then
 			echo "bus_timeout_ms=$v accepted"
@@ -1012,6 +1027,16 @@ bad_budget_refused() {
 			return 1
 		fi
 	done
+	# test_hooks: exactly one of 0 1 n y N Y (the kernel's bool took "1x" as on)
+	for v in 1x nonsense 2 ""; do
+		if insmod "$M/mxrt_max30102.ko" "test_hooks=$v" 2>/dev/null; then
+			echo "test_hooks=$v accepted"
+			rmmod mxrt_max30102
+			return 1
+		fi
+	done
+	# the control: values in range load (a load that fails for any reason would pass the above)
+	insmod "$M/mxrt_max30102.ko" bus_timeout_ms=60000 test_hooks=Y && rmmod mxrt_max30102
 }
 check bus-timeout-out-of-range-refused bad_budget_refused
 # autosuspend_ms: 2^31 and more reached the PM core as a negative delay (never suspend)
