@@ -148,7 +148,7 @@ expect name-control-characters 0 'esc\?\]0;x\?-97-72' "$t/"$'esc\e]0;x\a-97-72.c
 # timestamps that give no usable period (1 ns apart): refused, not scored as a file without a value
 records "$t/still.bin" 72 100 1
 python3 -c "import sys,struct; b=bytearray(open(sys.argv[1],'rb').read()); [struct.pack_into('<Q', b, i*32+8, 5*10**9+i) for i in range(len(b)//32)]; open(sys.argv[1],'wb').write(b)" "$t/still.bin"
-expect stream-unusable-period 1 'still.bin: the timestamps give a sample period of 1e-06 ms, not one of a rate in 1\.\.3200 Hz: give --rate' "$t/still.bin"
+expect stream-unusable-period 1 'still.bin: the timestamps give a sample period of 1e-06 ms from record 0, not one of a rate in 1\.\.3200 Hz: give --rate' "$t/still.bin"
 expect fit-needs-three 1 '--fit needs 3 or more files' --fit "$t/1700-97-72.csv"
 # A bad file among good ones is said and scored as a file with no value; the others keep their
 # rows (one torn file must not cost a batch all its rows), and the exit is still 1.
@@ -364,7 +364,7 @@ b.png" "$t/1700-97-72.csv"
 	records "$t/fast.bin" 72 10000 0.05
 	"$bin" --plot "$t/p3.png" "$t/fast.bin" "$t/1700-97-72.csv" >/dev/null 2>"$t/p3.err"
 	st=$?
-	if [ "$st" = 1 ] && grep -q 'fast.bin: the timestamps give a sample period of 0.1 ms, not one of a rate in 1..3200 Hz: give --rate' "$t/p3.err" &&
+	if [ "$st" = 1 ] && grep -q 'fast.bin: the timestamps give a sample period of 0.1 ms from record 0, not one of a rate in 1..3200 Hz: give --rate' "$t/p3.err" &&
 		[ "$(head -c 4 "$t/p3.png" | od -An -c | tr -d ' ')" = "211PNG" ]; then res PASS plot-unusable-rate-refused-rest-drawn
 	else res FAIL plot-unusable-rate-refused-rest-drawn "exit $st: $(head -c 300 "$t/p3.err")"; fi
 else
