@@ -687,7 +687,7 @@ public:
 		count_ += u32(fill);
 		wr_ = u8((wr_ + skipped) & 31);
 		rd_ = u8((wr_ - count_) & 31);
-		wr_written_ = false;
+		last_popped_ = -1;
 		next_sample_ += skipped * period_;
 		SyncLine();
 		return kMaxCatchUp;
@@ -841,9 +841,9 @@ public:
 	u8 fifo_[MAX30102_FIFO_DEPTH][MAX30102_MAX_CHANNELS * 3];
 	u8 popped_[MAX30102_MAX_CHANNELS * 3]; // the sample being read out through FIFO_DATA
 	u8 wr_ = 0, rd_ = 0, ovf_ = 0;
-	// the host wrote FIFO_WR_PTR and nothing moved the FIFO since: a FIFO_RD_PTR write that makes
-	// the pointers equal then completes the datasheet's clearing (both to 0x00), not a re-read
-	bool wr_written_ = false;
+	// the slot of the sample the host popped last, while nothing else moved the FIFO since (no
+	// sample taken, no pointer write): a FIFO_RD_PTR write back onto it is the datasheet's re-read
+	s32 last_popped_ = -1;
 	u32 count_ = 0;    // unread samples (0..32): the pointers alone cannot tell full from empty
 	u32 byte_pos_ = 0; // bytes of popped_ already read (0: no sample being read)
 	u32 popped_len_ = 0;
@@ -868,7 +868,7 @@ public:
 
 	void ResetFifo() {
 		wr_ = rd_ = ovf_ = 0;
-		wr_written_ = false;
+		last_popped_ = -1;
 		count_ = byte_pos_ = popped_len_ = 0;
 	}
 
@@ -979,7 +979,7 @@ public:
 			s[3 * c + 2] = u8(v);
 		}
 		wr_ = (wr_ + 1) & 31;
-		wr_written_ = false;
+		last_popped_ = -1;
 		count_++;
 		// The events set their status bits whether or not the interrupt is enabled: the
 		// enables only gate the pin (DS p.12; Maxim's application note "How do I set up
@@ -1098,8 +1098,8 @@ public:
 				popped_len_ = 3 * channels_;
 				for (u32 k = 0; k < popped_len_; k++)
 					popped_[k] = fifo_[rd_][k];
+				last_popped_ = rd_;
 				rd_ = (rd_ + 1) & 31;
-				wr_written_ = false;
 				count_--;
 				ovf_ = 0;
 			}
@@ -1141,24 +1141,20 @@ public:
 			if (mode != MAX30102_MODE_HR && mode != MAX30102_MODE_SPO2 && mode != MAX30102_MODE_MULTI)
 				return;
 			wr_ = v & 31;
-			wr_written_ = true;
 			break;
 		}
 		case MAX30102_REG_FIFO_RD_PTR: {
-			// Equal pointers after the write are full or empty (the pointers cannot say). Right
-			// after the host wrote the write pointer, it is the datasheet's clearing (WR, OVF
-			// and RD to 0x00): empty. Otherwise the shorter move decides: moved back onto the
-			// write pointer (the datasheet's re-read, "decrement its value by one and read the
-			// data register again", of a full FIFO after one pop), full again; moved forward
-			// onto it (skipping what was unread), empty; not moved, as it was. Equal pointers
-			// were always read as empty, and that re-read lost 32 samples, uncounted.
+			// Equal pointers after the write are full or empty (the pointers cannot say):
+			// empty (a skip over what was unread, the datasheet's clearing of all three to
+			// 0x00), except where the write is the datasheet's re-read, "decrement its value by
+			// one and read the data register again": back onto the sample just popped, with
+			// nothing else moving the FIFO in between. A full FIFO after one pop is full again
+			// then; equal pointers were always empty, and that re-read lost 32 samples,
+			// uncounted. A write of the pointer as it is changes nothing.
 			const u8 old = rd_;
 			rd_ = v & 31;
-			const u32 fwd = FifoPtr::Get(u8(rd_ - old));
-			if (rd_ == wr_ && !wr_written_ &&
-			    (fwd == 0 ? count_ == MAX30102_FIFO_DEPTH : MAX30102_FIFO_DEPTH - fwd < fwd))
+			if (rd_ == wr_ && (rd_ == old ? count_ == MAX30102_FIFO_DEPTH : s32(rd_) == last_popped_))
 				full_after_write = true;
-			wr_written_ = false;
 			break;
 		}
 		case MAX30102_REG_OVF_COUNTER:
@@ -1210,6 +1206,7 @@ public:
 		// A pointer write: the FIFO holds what lies between the pointers, and a sample being
 		// read out is abandoned.
 		count_ = FifoUnread(wr_, rd_, full_after_write);
+		last_popped_ = -1;
 		byte_pos_ = 0;
 		ReleaseOverflowHold(now);
 	}

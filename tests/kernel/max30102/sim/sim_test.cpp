@@ -147,8 +147,9 @@ TEST_F(SimTest, DecrementingTheReadPointerRereadsASampleOfAFullFifo) {
 }
 
 // The datasheet's clearing (FIFO_WR_PTR, OVF_COUNTER and FIFO_RD_PTR to 0x00) empties the FIFO
-// whatever the read pointer was, even where it moves back onto the write pointer, which outside
-// a clearing reads as a re-read of a full FIFO.
+// whatever the read pointer was, in either order, and so does a skip of the read pointer onto the
+// write pointer over any number of unread samples (the first version of the re-read rule took a
+// skip over more than 16 for a move back, and left the FIFO full).
 TEST_F(SimTest, ClearingThePointersEmptiesTheFifo) {
 	Configure(); // 100 Hz, no rollover
 	const uint64_t t = kT0 + 405 * kMs;
@@ -164,6 +165,33 @@ TEST_F(SimTest, ClearingThePointersEmptiesTheFifo) {
 	Read(MAX30102_REG_FIFO_DATA, 6 * 3, t + 100 * kMs);
 	ASSERT_EQ(Write(MAX30102_REG_FIFO_RD_PTR, {0}, t + 100 * kMs), 1);
 	ASSERT_EQ(Write(MAX30102_REG_FIFO_WR_PTR, {0}, t + 100 * kMs), 1);
+	EXPECT_NE(Show().find("unread=0 "), std::string::npos) << Show();
+}
+
+TEST_F(SimTest, SkippingTheReadPointerOntoTheWritePointerEmpties) {
+	for (const unsigned n : {10u, 20u, 31u}) {
+		TearDown(); // a fresh chip for each
+		SetUp();
+		Configure(); // 100 Hz, no rollover
+		const uint64_t t = kT0 + (n * 10 + 5) * kMs;
+		mxrt_sim_advance(sim_, t);
+		const uint8_t wr = Reg(MAX30102_REG_FIFO_WR_PTR, t);
+		ASSERT_EQ(wr, n);
+		ASSERT_EQ(Write(MAX30102_REG_FIFO_RD_PTR, {wr}, t), 1);
+		EXPECT_NE(Show().find("unread=0 "), std::string::npos) << n << " unread: " << Show();
+	}
+}
+
+// RD first with rollover on, and a sample taken between the two writes: empty all the same
+TEST_F(SimTest, ClearingReadPointerFirstWithASampleBetween) {
+	Config c;
+	Configure(c);
+	Write(MAX30102_REG_FIFO_CONFIG, {uint8_t(Encode(c).fifo_config | MAX30102_FIFO_ROLLOVER_EN)});
+	const uint64_t t = kT0 + 325 * kMs; // 32 samples: full, WR = RD = 0
+	mxrt_sim_advance(sim_, t);
+	Read(MAX30102_REG_FIFO_DATA, 6 * 3, t); // RD 3, 29 unread
+	ASSERT_EQ(Write(MAX30102_REG_FIFO_RD_PTR, {0}, t), 1);
+	ASSERT_EQ(Write(MAX30102_REG_FIFO_WR_PTR, {0}, t + 10 * kMs), 1); // one sample in between
 	EXPECT_NE(Show().find("unread=0 "), std::string::npos) << Show();
 }
 
