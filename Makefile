@@ -232,9 +232,16 @@ dkms: dkms-source install-files
 # and mxrt-max30102 land in build/deb/. DEB_FLAGS=-b: the binary packages only.
 DEB_FLAGS ?=
 DEB_JOBS ?= $(shell nproc)
+# The packages' version: debian/changelog's, plus the commit count and hash of a git checkout
+# (1.0.0+git812.g9fbc0f4a21b3), so a package built from a later commit upgrades the one installed:
+# with the changelog's alone every build was 1.0.0, and apt kept the old one ("already the newest").
 deb:
 	rm -rf $(BUILD)/deb && mkdir -p $(BUILD)/deb/src
 	git ls-files -z --cached --others --exclude-standard | xargs -0 cp --parents -t $(BUILD)/deb/src
+	if git rev-parse --git-dir >/dev/null 2>&1; then \
+		v=$$(dpkg-parsechangelog -l debian/changelog -S Version)+git$$(git rev-list --count HEAD).g$$(git rev-parse --short=12 HEAD); \
+		sed -i "1s/([^)]*)/($$v)/" $(BUILD)/deb/src/debian/changelog; \
+	fi
 	cd $(BUILD)/deb/src && dpkg-buildpackage -us -uc -j$(DEB_JOBS) $(DEB_FLAGS)
 
 modules-all:

@@ -21,7 +21,6 @@ cd "$(dirname "$0")/../.."
 p=0 f=0
 res() { echo "$1: deb:$2${3:+ ($3)}"; if [ "$1" = PASS ]; then p=$((p + 1)); else f=$((f + 1)); fi; }
 finish() { echo "deb: $p passed, $f failed"; [ "$f" -eq 0 ] && [ "$p" -gt 0 ]; exit $?; }
-version=$(dpkg-parsechangelog -S Version)
 arch=$(dpkg --print-architecture)
 mkdir -p build/logs
 log=$PWD/build/logs/deb-build.log
@@ -35,6 +34,15 @@ else
 	res FAIL build "see $log: $(tail -n 3 "$log" | tr '\n' ' ')"
 	finish
 fi
+# the version make deb gave the copy it built: debian/changelog's plus this commit's count and hash,
+# newer than the changelog's alone and than a build of an earlier commit (a fixed 1.0.0 never upgraded)
+base=$(dpkg-parsechangelog -S Version)
+version=$(dpkg-parsechangelog -l build/deb/src/debian/changelog -S Version)
+want="$base+git$(git rev-list --count HEAD).g$(git rev-parse --short=12 HEAD)"
+older="$base+git$(($(git rev-list --count HEAD) - 1)).g$(git rev-parse --short=12 HEAD~1 2>/dev/null || echo 0)"
+if [ "$version" = "$want" ] && dpkg --compare-versions "$version" gt "$base" && dpkg --compare-versions "$version" gt "$older"; then
+	res PASS version "$version"
+else res FAIL version "$version (want $want, newer than $base and $older)"; fi
 dkms_deb=build/deb/mxrt-max30102-dkms_${version}_all.deb
 tools_deb=build/deb/mxrt-max30102_${version}_${arch}.deb
 for d in "$dkms_deb" "$tools_deb"; do [ -f "$d" ] || { res FAIL packages "no $d"; finish; }; done
