@@ -2864,7 +2864,12 @@ static int mx_probe(struct i2c_client *client)
 	md->misc.name = md->name;
 	md->misc.fops = &mx_fops;
 	md->misc.parent = dev;
-	md->misc.mode = 0444;
+	/*
+	 * Readable by all; writable (SET_CONFIG) by its owner, root. 0444 left writing to
+	 * CAP_DAC_OVERRIDE, which mxrtd.service's bounding set (CAP_SYS_NICE CAP_IPC_LOCK) does not
+	 * hold: the daemon opened it read-only and could not configure the chip (EBADF, exit 1).
+	 */
+	md->misc.mode = 0644;
 	err = misc_register(&md->misc);
 	if (err)
 		return dev_err_probe(dev, err, "misc device\n");

@@ -7,6 +7,8 @@
 //                                  drops the capability from the bounding set (so a root command
 //                                  exec'd from here does not have it: SCHED_DEADLINE is refused;
 //                                  without bpf and sys_admin, loading BPF is: mxrt-contention)
+//   --unit-caps                    keeps only what mxrtd.service's CapabilityBoundingSet= keeps
+//                                  (CAP_SYS_NICE CAP_IPC_LOCK; user/mxrtd/mxrtd.service.in)
 //   --rtprio N, --memlock KIB      RLIMIT_RTPRIO / RLIMIT_MEMLOCK (what systemd's LimitRTPRIO= and
 //                                  LimitMEMLOCK= set)
 //   --enosys futex_waitv|io_uring_setup
@@ -37,7 +39,7 @@
 #endif
 
 static int Usage() {
-	std::fprintf(stderr, "usage: mxrt-restrict [--drop-cap sys_nice|ipc_lock|bpf|perfmon|sys_admin] [--rtprio N] [--memlock KIB] "
+	std::fprintf(stderr, "usage: mxrt-restrict [--drop-cap sys_nice|ipc_lock|bpf|perfmon|sys_admin] [--unit-caps] [--rtprio N] [--memlock KIB] "
 			     "[--enosys futex_waitv|io_uring_setup] -- COMMAND [ARGS...]\n");
 	return 2;
 }
@@ -49,6 +51,18 @@ int main(int argc, char **argv) {
 		const char *a = argv[i];
 		if (!std::strcmp(a, "--"))
 			break;
+		if (!std::strcmp(a, "--unit-caps")) { // every capability but the unit's two
+			int last = CAP_LAST_CAP;
+			if (FILE *f = std::fopen("/proc/sys/kernel/cap_last_cap", "r")) {
+				if (std::fscanf(f, "%d", &last) != 1)
+					last = CAP_LAST_CAP;
+				std::fclose(f);
+			}
+			for (int c = 0; c <= last; c++)
+				if (c != CAP_SYS_NICE && c != CAP_IPC_LOCK)
+					caps.push_back(c);
+			continue;
+		}
 		if (i + 1 >= argc)
 			return Usage();
 		const char *v = argv[++i];

@@ -168,6 +168,18 @@ fi
 kill $hogs
 wait $hogs 2>/dev/null
 
+# 2a. with only the capabilities mxrtd.service leaves it (CAP_SYS_NICE CAP_IPC_LOCK, no
+# CAP_DAC_OVERRIDE) the daemon opens the device for writing and configures it: with the node at
+# 0444 it opened it read-only and SET_CONFIG failed (EBADF, exit 1: a restart loop under systemd)
+ls -l $DEV
+if start /tmp/unitcaps.log mxrt-restrict --unit-caps -- mxrtd --rate 200 --pulse-width 411 $DEV; then
+	check unit-caps-configure '[ "$(cat $SYS/sample_rate)" = 200 ] && grep -q "running (spo2 200 Hz" /tmp/unitcaps.log'
+	stop TERM
+	check unit-caps-clean-exit '[ "$RC" = 0 ]'
+else
+	bad unit-caps-configure "$(cat /tmp/unitcaps.log)"
+fi
+
 # 2b. a batch every read fills (batch 1 at 400 Hz): the latencies are measured all the same (they
 # waited for a read that found less than a batch, which never came: "no samples yet" for good)
 if start /tmp/batch1.log mxrtd --rate 400 --batch 1 $DEV; then
