@@ -195,6 +195,18 @@ UNINSTALL_FILES = $(addprefix $(PREFIX)/bin/,$(TOOL_NAMES)) $(OVERLAYDIR)/mxrt-m
 OWNER_QUERY ?= $(if $(DESTDIR),,dpkg-query -S)
 uninstall:
 	@test -n "$(KRELEASE)" || { echo "error: no kernel release in $(KDIR) (set KDIR as for make install)" >&2; exit 1; }
+	@# the unit make install put there, enabled or running, goes as systemctl disable --now would
+	@# take it: the daemon stopped and the .wants links removed (they dangled, and a running
+	@# daemon ran on from its deleted binary); a unit a package owns is the package's
+	@if [ -f "$(DESTDIR)$(UNITDIR)/mxrtd.service" ] && \
+		! { [ -n "$(OWNER_QUERY)" ] && $(OWNER_QUERY) "$(UNITDIR)/mxrtd.service" >/dev/null 2>&1; }; then \
+		if [ -z "$(DESTDIR)" ] && command -v systemctl >/dev/null; then \
+			echo "systemctl disable --now mxrtd.service"; systemctl disable --now mxrtd.service || true; \
+		fi; \
+		for l in "$(DESTDIR)$(UNITDIR)"/*.wants/mxrtd.service; do \
+			[ -L "$$l" ] && [ "$$(readlink "$$l")" = "$(UNITDIR)/mxrtd.service" ] && { echo "rm -f $$l"; rm -f "$$l"; }; \
+		done; \
+	fi; true
 	rm -f $(foreach m,$(MODULE_NAMES),$(DESTDIR)/lib/modules/$(KRELEASE)/updates/$(m).ko*)
 	$(if $(DESTDIR),,depmod -a $(KRELEASE))
 	@for f in $(UNINSTALL_FILES); do \
@@ -202,6 +214,7 @@ uninstall:
 			echo "uninstall: $$f belongs to the Debian package $${owner%%:*}: left (apt remove it to remove it)"; \
 		else echo "rm -f $(DESTDIR)$$f"; rm -f "$(DESTDIR)$$f" || exit 1; fi; \
 	done
+	$(if $(DESTDIR),,@command -v systemctl >/dev/null && systemctl daemon-reload || true)
 
 # DKMS (docs/install.md): the source tree DKMS builds from, /usr/src/mxrt-max30102-<version>/ (the
 # version is debian/changelog's), with dkms.conf; `make dkms` (as root, on the target) installs it,

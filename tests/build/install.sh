@@ -93,10 +93,13 @@ if make --no-print-directory -s -f tests/unit/unit.mk build/host/bin/mxrtd >/dev
 	build/host/bin/mxrtd -c "$stage/etc/mxrtd/mxrtd.toml" --check-config >/dev/null 2>build/logs/install-config.log; then
 	res PASS mxrtd-config
 else res FAIL mxrtd-config "$(cat build/logs/install-config.log)"; fi
-# make uninstall takes it all away again, except the configuration (the user's) and depmod's index
+# make uninstall takes it all away again, except the configuration (the user's) and depmod's index,
+# and the unit's enable link too (systemctl enable makes it; it was left dangling)
+mkdir -p "$stage/etc/systemd/system/multi-user.target.wants"
+ln -s /etc/systemd/system/mxrtd.service "$stage/etc/systemd/system/multi-user.target.wants/mxrtd.service"
 make --no-print-directory uninstall FLAVOUR=$flavour KDIR="$kdir" CROSS_COMPILE=aarch64-linux-gnu- DESTDIR="$stage" \
 	>>build/logs/install-make.log 2>&1
-left=$(cd "$stage" && find . -type f ! -path "./lib/modules/$release/modules.*" | sed 's|^\./||')
+left=$(cd "$stage" && find . \( -type f -o -type l \) ! -path "./lib/modules/$release/modules.*" | sed 's|^\./||')
 if [ "$left" = etc/mxrtd/mxrtd.toml ]; then res PASS uninstall "only etc/mxrtd/mxrtd.toml is left"
 else res FAIL uninstall "left: $(tr '\n' ' ' <<<"$left")"; fi
 # ... but not a file a Debian package owns (the -dkms package's modprobe.d file, installed too):
