@@ -219,7 +219,11 @@ static int mx_test_hooks_set(const char *val, const struct kernel_param *kp)
 	return param_set_bool(val, kp);
 }
 
-static const struct kernel_param_ops mx_test_hooks_ops = { .set = mx_test_hooks_set, .get = param_get_bool };
+static const struct kernel_param_ops mx_test_hooks_ops = {
+	.flags = KERNEL_PARAM_OPS_FL_NOARG, /* a bare test_hooks, as for the kernel's bool */
+	.set = mx_test_hooks_set,
+	.get = param_get_bool,
+};
 module_param_cb(test_hooks, &mx_test_hooks_ops, &test_hooks, 0444);
 MODULE_PARM_DESC(test_hooks, "Tests only: debugfs test_hold holds the device lock on request (default off)");
 
