@@ -203,7 +203,7 @@ uninstall:
 		if [ -z "$(DESTDIR)" ] && command -v systemctl >/dev/null; then \
 			echo "systemctl disable --now mxrtd.service"; systemctl disable --now mxrtd.service || true; \
 		fi; \
-		for l in "$(DESTDIR)$(UNITDIR)"/*.wants/mxrtd.service; do \
+		for l in "$(DESTDIR)/etc/systemd/system"/*.wants/mxrtd.service; do \
 			[ -L "$$l" ] && [ "$$(readlink "$$l")" = "$(UNITDIR)/mxrtd.service" ] && { echo "rm -f $$l"; rm -f "$$l"; }; \
 		done; \
 	fi; true
@@ -245,14 +245,18 @@ dkms: dkms-source install-files
 # and mxrt-max30102 land in build/deb/. DEB_FLAGS=-b: the binary packages only.
 DEB_FLAGS ?=
 DEB_JOBS ?= $(shell nproc)
-# The packages' version: debian/changelog's, plus the commit count and hash of a git checkout
-# (1.0.0+git812.g9fbc0f4a21b3), so a package built from a later commit upgrades the one installed:
-# with the changelog's alone every build was 1.0.0, and apt kept the old one ("already the newest").
+# The packages' version: debian/changelog's, plus this checkout's commit time (UTC) and hash
+# (1.0.0+git20261206175536.g9fbc0f4a21b3), and with local changes the build's time as well
+# (...+dirty20261206181500), so a package built from a later commit, or from later edits,
+# upgrades the one installed: with the changelog's alone every build was 1.0.0, and apt kept the
+# old one ("already the newest"). The commit time, not a count of commits: a shallow clone counts
+# fewer. Only for this project's own checkout (not a repository that merely contains the tree).
 deb:
 	rm -rf $(BUILD)/deb && mkdir -p $(BUILD)/deb/src
 	git ls-files -z --cached --others --exclude-standard | xargs -0 cp --parents -t $(BUILD)/deb/src
-	if git rev-parse --git-dir >/dev/null 2>&1; then \
-		v=$$(dpkg-parsechangelog -l debian/changelog -S Version)+git$$(git rev-list --count HEAD).g$$(git rev-parse --short=12 HEAD); \
+	if [ "$$(git rev-parse --show-toplevel 2>/dev/null)" = "$(CURDIR)" ]; then \
+		v=$$(dpkg-parsechangelog -l debian/changelog -S Version)+git$$(TZ=UTC git log -1 --format=%cd --date=format-local:%Y%m%d%H%M%S).g$$(git rev-parse --short=12 HEAD); \
+		if [ -n "$$(git status --porcelain --untracked-files=normal)" ]; then v=$$v+dirty$$(date -u +%Y%m%d%H%M%S); fi; \
 		sed -i "1s/([^)]*)/($$v)/" $(BUILD)/deb/src/debian/changelog; \
 	fi
 	cd $(BUILD)/deb/src && dpkg-buildpackage -us -uc -j$(DEB_JOBS) $(DEB_FLAGS)

@@ -34,13 +34,19 @@ else
 	res FAIL build "see $log: $(tail -n 3 "$log" | tr '\n' ' ')"
 	finish
 fi
-# the version make deb gave the copy it built: debian/changelog's plus this commit's count and hash,
-# newer than the changelog's alone and than a build of an earlier commit (a fixed 1.0.0 never upgraded)
+# the version make deb gave the copy it built: debian/changelog's plus this commit's time and hash
+# (and +dirty with the build's time when the tree has local changes), newer than the changelog's
+# alone and than a build of the commit before (a fixed 1.0.0 never upgraded)
 base=$(dpkg-parsechangelog -S Version)
 version=$(dpkg-parsechangelog -l build/deb/src/debian/changelog -S Version)
-want="$base+git$(git rev-list --count HEAD).g$(git rev-parse --short=12 HEAD)"
-older="$base+git$(($(git rev-list --count HEAD) - 1)).g$(git rev-parse --short=12 HEAD~1 2>/dev/null || echo 0)"
-if [ "$version" = "$want" ] && dpkg --compare-versions "$version" gt "$base" && dpkg --compare-versions "$version" gt "$older"; then
+stamp() { TZ=UTC git log -1 --format=%cd --date=format-local:%Y%m%d%H%M%S "$1"; }
+want="$base+git$(stamp HEAD).g$(git rev-parse --short=12 HEAD)"
+older="$base+git$(stamp HEAD~1 2>/dev/null || echo 0).g$(git rev-parse --short=12 HEAD~1 2>/dev/null || echo 0)"
+if [ -n "$(git status --porcelain --untracked-files=normal)" ]; then
+	[[ $version == "$want+dirty"[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9] ]]
+else [ "$version" = "$want" ]; fi
+if [ $? = 0 ] && dpkg --compare-versions "$version" gt "$base" &&
+	dpkg --compare-versions "$version" ge "$older"; then
 	res PASS version "$version"
 else res FAIL version "$version (want $want, newer than $base and $older)"; fi
 dkms_deb=build/deb/mxrt-max30102-dkms_${version}_all.deb
