@@ -47,6 +47,12 @@ void WaitUntilAllRaced(const std::vector<std::atomic<int>> &raced) {
 	}
 }
 
+// Pushes the record Rec(seq, lost) makes.
+void Push(mxrt_ring *r, uint64_t seq, uint32_t lost = 0) {
+	const mxrt_max30102_record x = Rec(seq, lost);
+	mxrt_ring_push(r, &x);
+}
+
 bool Consistent(const mxrt_max30102_record &r) {
 	return r.timestamp_ns == r.seq * 1000 && r.red == uint32_t(r.seq * 7) && r.ir == uint32_t(r.seq * 13);
 }
@@ -84,7 +90,7 @@ TEST(SampleRing, PeekConsumesNothingUntilCommitted) {
 	mxrt_ring_reader_init(r, &rd);
 	mxrt_max30102_record out[16];
 	for (uint64_t i = 0; i < 6; i++)
-		{ auto x = Rec(i); mxrt_ring_push(r, &x); }
+		Push(r, i);
 	ASSERT_EQ(mxrt_ring_peek(r, &rd, &next, out, 4), 4u);
 	EXPECT_EQ(out[0].seq, 0u);
 	EXPECT_EQ(rd.cursor, 0u) << "the delivery failed: nothing consumed";
@@ -98,7 +104,7 @@ TEST(SampleRing, PeekConsumesNothingUntilCommitted) {
 	EXPECT_EQ(out[0].flags, 0) << "continues after the committed records";
 	// not committed, and lapped meanwhile: the next read reports the gap from the last commit
 	for (uint64_t i = 6; i < 40; i++)
-		{ auto x = Rec(i); mxrt_ring_push(r, &x); }
+		Push(r, i);
 	ASSERT_EQ(mxrt_ring_peek(r, &rd, &next, out, 16), 16u);
 	EXPECT_EQ(out[0].seq, 24u);
 	EXPECT_EQ(out[0].lost, 20u) << "4..23";
@@ -114,12 +120,12 @@ TEST(SampleRing, PeekConsumesNothingUntilCommitted) {
 TEST(SampleRing, ReaderStartsAtTheNewestAndReadsInOrder) {
 	mxrt_ring *r = Make(16);
 	for (uint64_t i = 0; i < 5; i++)
-		{ auto x = Rec(i); mxrt_ring_push(r, &x); }
+		Push(r, i);
 	mxrt_ring_reader rd;
 	mxrt_ring_reader_init(r, &rd);
 	EXPECT_FALSE(mxrt_ring_readable(r, &rd));
 	for (uint64_t i = 5; i < 10; i++)
-		{ auto x = Rec(i); mxrt_ring_push(r, &x); }
+		Push(r, i);
 	mxrt_max30102_record out[16];
 	ASSERT_EQ(mxrt_ring_read(r, &rd, out, 16), 5u);
 	for (int i = 0; i < 5; i++) {
@@ -130,15 +136,26 @@ TEST(SampleRing, ReaderStartsAtTheNewestAndReadsInOrder) {
 	mxrt_ring_destroy(r);
 }
 
-TEST(SampleRing, LappedReaderGetsAnExplicitOverrun) {
-	mxrt_ring *r = Make(16);
-	mxrt_ring_reader rd;
-	mxrt_ring_reader_init(r, &rd);
-	mxrt_max30102_record out[64];
-	{ auto x = Rec(0); mxrt_ring_push(r, &x); }
-	ASSERT_EQ(mxrt_ring_read(r, &rd, out, 64), 1u);
+// A reader of a 16-record ring that has read its first record, seq 0: where the tests of the gaps
+// a reader is told of start.
+class StartedReader : public ::testing::Test {
+protected:
+	void SetUp() override {
+		r = Make(16);
+		ASSERT_NE(r, nullptr);
+		mxrt_ring_reader_init(r, &rd);
+		Push(r, 0);
+		ASSERT_EQ(mxrt_ring_read(r, &rd, out, 64), 1u);
+	}
+	void TearDown() override { mxrt_ring_destroy(r); }
+	mxrt_ring *r = nullptr;
+	mxrt_ring_reader rd{};
+	mxrt_max30102_record out[64]{};
+};
+
+TEST_F(StartedReader, LappedReaderGetsAnExplicitOverrun) {
 	for (uint64_t i = 1; i <= 40; i++)
-		{ auto x = Rec(i); mxrt_ring_push(r, &x); }
+		Push(r, i);
 	ASSERT_EQ(mxrt_ring_read(r, &rd, out, 64), 16u);
 	EXPECT_EQ(out[0].seq, 25u);
 	EXPECT_EQ(out[0].lost, 24u);
@@ -146,7 +163,6 @@ TEST(SampleRing, LappedReaderGetsAnExplicitOverrun) {
 	EXPECT_EQ(rd.overruns, 1u);
 	EXPECT_EQ(rd.lost, 24u);
 	EXPECT_EQ(out[1].flags, 0);
-	mxrt_ring_destroy(r);
 }
 
 TEST(SampleRing, SensorGapsPassThroughAndAddToReaderGaps) {
@@ -154,8 +170,8 @@ TEST(SampleRing, SensorGapsPassThroughAndAddToReaderGaps) {
 	mxrt_ring_reader rd;
 	mxrt_ring_reader_init(r, &rd);
 	mxrt_max30102_record out[64];
-	{ auto x = Rec(0); mxrt_ring_push(r, &x); }
-	{ auto x = Rec(5, 4); mxrt_ring_push(r, &x); } // the FIFO overflowed: 1..4 never reached the driver
+	Push(r, 0);
+	Push(r, 5, 4); // the FIFO overflowed: 1..4 never reached the driver
 	ASSERT_EQ(mxrt_ring_read(r, &rd, out, 64), 2u);
 	EXPECT_EQ(out[1].lost, 4u);
 	EXPECT_EQ(out[1].flags, MXRT_MAX30102_REC_FIFO_OVERFLOW) << "not the reader's fault";
@@ -165,18 +181,12 @@ TEST(SampleRing, SensorGapsPassThroughAndAddToReaderGaps) {
 
 // A reader lapped across a sensor loss: the gap is the ring entries it missed plus the sensor's
 // losses among them; only the entries are the reader's, and the sensor's loss keeps its flag.
-TEST(SampleRing, LappedReaderIsChargedOnlyForTheEntriesItMissed) {
-	mxrt_ring *r = Make(16);
-	mxrt_ring_reader rd;
-	mxrt_ring_reader_init(r, &rd);
-	mxrt_max30102_record out[64];
-	{ auto x = Rec(0); mxrt_ring_push(r, &x); }
-	ASSERT_EQ(mxrt_ring_read(r, &rd, out, 64), 1u);
+TEST_F(StartedReader, LappedReaderIsChargedOnlyForTheEntriesItMissed) {
 	for (uint64_t i = 1; i <= 10; i++)
-		{ auto x = Rec(i); mxrt_ring_push(r, &x); }
-	{ auto x = Rec(20, 9); mxrt_ring_push(r, &x); } // the FIFO overflowed: 11..19 never came
+		Push(r, i);
+	Push(r, 20, 9); // the FIFO overflowed: 11..19 never came
 	for (uint64_t i = 21; i <= 40; i++)
-		{ auto x = Rec(i); mxrt_ring_push(r, &x); }
+		Push(r, i);
 	// 31 entries pushed after seq 0, the ring keeps 16 (seq 25..40): 15 entries lapped
 	ASSERT_EQ(mxrt_ring_read(r, &rd, out, 64), 16u);
 	EXPECT_EQ(out[0].seq, 25u);
@@ -187,37 +197,30 @@ TEST(SampleRing, LappedReaderIsChargedOnlyForTheEntriesItMissed) {
 	EXPECT_EQ(rd.lost, 15u) << "ring entries, not the sensor's 9 as well";
 	// lapped again with no sensor loss in the gap: no FIFO_OVERFLOW
 	for (uint64_t i = 41; i <= 70; i++)
-		{ auto x = Rec(i); mxrt_ring_push(r, &x); }
+		Push(r, i);
 	ASSERT_EQ(mxrt_ring_read(r, &rd, out, 64), 16u);
 	EXPECT_EQ(out[0].seq, 55u);
 	EXPECT_EQ(out[0].lost, 14u);
 	EXPECT_EQ(out[0].flags, MXRT_MAX30102_REC_READER_OVERRUN);
 	EXPECT_EQ(rd.lost, 29u);
-	mxrt_ring_destroy(r);
 }
 
 // After a flush, a sensor loss inside the discarded (or lapped) records is still said:
 // FIFO_OVERFLOW joins FLUSHED when the gap holds more than the entries and the record's own loss.
-TEST(SampleRing, FlushKeepsTheSensorLossInsideTheGap) {
-	mxrt_ring *r = Make(16);
-	mxrt_ring_reader rd;
-	mxrt_ring_reader_init(r, &rd);
-	mxrt_max30102_record out[64];
-	{ auto x = Rec(0); mxrt_ring_push(r, &x); }
-	ASSERT_EQ(mxrt_ring_read(r, &rd, out, 64), 1u);
-	{ auto x = Rec(1); mxrt_ring_push(r, &x); }
-	{ auto x = Rec(11, 9); mxrt_ring_push(r, &x); } // the FIFO overflowed: 2..10 never came
+TEST_F(StartedReader, FlushKeepsTheSensorLossInsideTheGap) {
+	Push(r, 1);
+	Push(r, 11, 9); // the FIFO overflowed: 2..10 never came
 	EXPECT_EQ(mxrt_ring_reader_flush(r, &rd), 2u);
-	{ auto x = Rec(12); mxrt_ring_push(r, &x); }
+	Push(r, 12);
 	ASSERT_EQ(mxrt_ring_read(r, &rd, out, 64), 1u);
 	EXPECT_EQ(out[0].lost, 11u);
 	EXPECT_EQ(out[0].flags, MXRT_MAX30102_REC_FLUSHED | MXRT_MAX30102_REC_FIFO_OVERFLOW);
 	// the same, then lapped after the flush: all three said, the reader charged the lapped entries
-	{ auto x = Rec(13); mxrt_ring_push(r, &x); }
-	{ auto x = Rec(20, 6); mxrt_ring_push(r, &x); }
+	Push(r, 13);
+	Push(r, 20, 6);
 	EXPECT_EQ(mxrt_ring_reader_flush(r, &rd), 2u);
 	for (uint64_t i = 21; i <= 40; i++)
-		{ auto x = Rec(i); mxrt_ring_push(r, &x); }
+		Push(r, i);
 	ASSERT_EQ(mxrt_ring_read(r, &rd, out, 64), 16u);
 	EXPECT_EQ(out[0].seq, 25u);
 	EXPECT_EQ(out[0].lost, 12u);
@@ -225,12 +228,11 @@ TEST(SampleRing, FlushKeepsTheSensorLossInsideTheGap) {
 					MXRT_MAX30102_REC_FIFO_OVERFLOW);
 	EXPECT_EQ(rd.lost, 4u) << "21..24 lapped";
 	// a flush with no sensor loss in the gap: FLUSHED alone
-	{ auto x = Rec(41); mxrt_ring_push(r, &x); }
+	Push(r, 41);
 	EXPECT_EQ(mxrt_ring_reader_flush(r, &rd), 1u);
-	{ auto x = Rec(42); mxrt_ring_push(r, &x); }
+	Push(r, 42);
 	ASSERT_EQ(mxrt_ring_read(r, &rd, out, 64), 1u);
 	EXPECT_EQ(out[0].flags, MXRT_MAX30102_REC_FLUSHED);
-	mxrt_ring_destroy(r);
 }
 
 // A flush discards what the reader has not read; the next record still satisfies
@@ -242,10 +244,10 @@ TEST(SampleRing, FlushReportsTheGapItMade) {
 	mxrt_max30102_record out[64];
 	// before the first record: nothing to report afterwards, but counted
 	for (uint64_t i = 0; i < 3; i++)
-		{ auto x = Rec(i); mxrt_ring_push(r, &x); }
+		Push(r, i);
 	EXPECT_EQ(mxrt_ring_reader_flush(r, &rd), 3u);
 	EXPECT_FALSE(mxrt_ring_readable(r, &rd));
-	{ auto x = Rec(3); mxrt_ring_push(r, &x); }
+	Push(r, 3);
 	ASSERT_EQ(mxrt_ring_read(r, &rd, out, 64), 1u);
 	EXPECT_EQ(out[0].seq, 3u);
 	EXPECT_EQ(out[0].flags, 0) << "no previous record: no gap";
@@ -256,10 +258,10 @@ TEST(SampleRing, FlushReportsTheGapItMade) {
 	EXPECT_EQ(rd.flushes, 1u);
 	// 4..9 discarded, the sensor lost 10..11 before 12 as well
 	for (uint64_t i = 4; i < 10; i++)
-		{ auto x = Rec(i); mxrt_ring_push(r, &x); }
+		Push(r, i);
 	EXPECT_EQ(mxrt_ring_reader_flush(r, &rd), 6u);
-	{ auto x = Rec(12, 2); mxrt_ring_push(r, &x); }
-	{ auto x = Rec(13); mxrt_ring_push(r, &x); }
+	Push(r, 12, 2);
+	Push(r, 13);
 	// a failed delivery (not committed) keeps the report for the next read
 	ASSERT_EQ(mxrt_ring_peek(r, &rd, &next, out, 64), 2u);
 	ASSERT_EQ(mxrt_ring_peek(r, &rd, &next, out, 64), 2u);
@@ -274,10 +276,10 @@ TEST(SampleRing, FlushReportsTheGapItMade) {
 	EXPECT_EQ(rd.lost, 0u);
 	// flushed, then lapped: both flags, the overrun counted in ring entries
 	for (uint64_t i = 14; i < 20; i++)
-		{ auto x = Rec(i); mxrt_ring_push(r, &x); }
+		Push(r, i);
 	EXPECT_EQ(mxrt_ring_reader_flush(r, &rd), 6u);
 	for (uint64_t i = 20; i < 60; i++)
-		{ auto x = Rec(i); mxrt_ring_push(r, &x); }
+		Push(r, i);
 	ASSERT_EQ(mxrt_ring_read(r, &rd, out, 64), 16u);
 	EXPECT_EQ(out[0].seq, 44u);
 	EXPECT_EQ(out[0].lost, 30u) << "13 + 1 + 30 == 44";
@@ -286,7 +288,7 @@ TEST(SampleRing, FlushReportsTheGapItMade) {
 	EXPECT_EQ(rd.lost, 24u) << "20..43 were lapped; 14..19 were flushed";
 	EXPECT_EQ(rd.flushed, 15u);
 	// and then reading goes on as before
-	{ auto x = Rec(60); mxrt_ring_push(r, &x); }
+	Push(r, 60);
 	ASSERT_EQ(mxrt_ring_read(r, &rd, out, 64), 1u);
 	EXPECT_EQ(out[0].flags, 0);
 	mxrt_ring_destroy(r);
