@@ -133,7 +133,19 @@ struct Ring {
 			rd->overruns++;
 			rd->lost += skipped;
 		}
-		if (rd->started && (skipped > 0 || rd->flushed_since)) {
+		// lapped before a flush: counted then (mxrt_ring_reader_flush), said now
+		const u32 lapped = rd->lapped_since;
+		rd->lapped_since = 0;
+		if (lapped)
+			rec.flags |= MXRT_MAX30102_REC_READER_OVERRUN;
+		if (!rd->started) {
+			// Lapped before its first record (a flush before it leaves no trace): no previous
+			// seq, so the gap is the entries.
+			if (skipped + lapped > 0)
+				rec.lost = u32(Min<u64>(u64(rec.lost) + skipped + lapped, 0xffffffffull));
+			return;
+		}
+		if (skipped > 0 || lapped || rd->flushed_since) {
 			// The whole gap since the last record returned: the entries a flush discarded, those
 			// the producer lapped, the sensor's losses they carried and this record's own. Only
 			// the entries are the reader's: the sensor's stay the sensor's (counted in fifo_lost,
@@ -141,17 +153,13 @@ struct Ring {
 			// overflow and never told of it. The sensor lost some if the gap holds more than the
 			// entries and this record's own loss (unknown once the flush count saturated).
 			const u64 gap = rec.seq - rd->last_seq - 1;
-			const u64 entries = u64(rd->flushed_since) + skipped;
-			if (rd->flushed_since != 0xffffffffu && gap > entries + rec.lost)
+			const u64 entries = u64(rd->flushed_since) + lapped + skipped;
+			if (rd->flushed_since != 0xffffffffu && lapped != 0xffffffffu && gap > entries + rec.lost)
 				rec.flags |= MXRT_MAX30102_REC_FIFO_OVERFLOW;
 			if (rd->flushed_since)
 				rec.flags |= MXRT_MAX30102_REC_FLUSHED;
 			rd->flushed_since = 0;
 			rec.lost = u32(Min<u64>(gap, 0xffffffffull));
-		} else if (skipped > 0) {
-			// Lapped before its first record (a flush before it leaves no trace): no previous
-			// seq, so the gap is the entries.
-			rec.lost = u32(Min<u64>(u64(rec.lost) + skipped, 0xffffffffull));
 		}
 	}
 };
@@ -222,6 +230,7 @@ mxrt_u32 mxrt_ring_peek(const mxrt_ring *ring, const mxrt_ring_reader *rd, mxrt_
 	next->last_seq = rd->last_seq;
 	next->started = rd->started;
 	next->flushed_since = rd->flushed_since;
+	next->lapped_since = rd->lapped_since;
 	next->overruns = rd->overruns;
 	next->lost = rd->lost;
 	next->flushes = rd->flushes;
@@ -233,6 +242,7 @@ void mxrt_ring_reader_commit(mxrt_ring_reader *rd, const mxrt_ring_reader *next)
 	rd->last_seq = next->last_seq;
 	rd->started = next->started;
 	rd->flushed_since = next->flushed_since;
+	rd->lapped_since = next->lapped_since;
 	rd->overruns = next->overruns;
 	rd->lost = next->lost;
 	// flushes/flushed: a read never changes them
@@ -241,17 +251,30 @@ void mxrt_ring_reader_commit(mxrt_ring_reader *rd, const mxrt_ring_reader *next)
 }
 
 mxrt_u64 mxrt_ring_reader_flush(const mxrt_ring *ring, mxrt_ring_reader *rd) noexcept {
-	const mxrt_u64 h = R(ring)->head.Load(kstd::MemoryOrder::kAcquire); // pairs with Push's head store
+	const Ring *r = R(ring);
+	const mxrt_u64 h = r->head.Load(kstd::MemoryOrder::kAcquire); // pairs with Push's head store
 	const mxrt_u64 c = kstd::AtomicRef<mxrt_u64>(rd->cursor).Load(kstd::MemoryOrder::kRelaxed);
 	if (h <= c)
 		return 0;
-	if (rd->started) // counted for the next record's flags; saturates
-		rd->flushed_since = mxrt_u32(kstd::Min<mxrt_u64>(mxrt_u64(rd->flushed_since) + (h - c), 0xffffffffull));
-	rd->flushes++;
-	rd->flushed += h - c;
+	// What the producer overwrote before the flush came was lost to falling behind, as a read
+	// would have found (READER_OVERRUN, overruns and lost): the flush discards only what the
+	// ring still held. A producer lapping further while this runs is the flush's: it discards
+	// those too.
+	const mxrt_u64 lo = kstd::Max<mxrt_u64>(c, r->Oldest(h));
+	if (lo > c) {
+		rd->overruns++;
+		rd->lost += lo - c;
+		rd->lapped_since = mxrt_u32(kstd::Min<mxrt_u64>(mxrt_u64(rd->lapped_since) + (lo - c), 0xffffffffull));
+	}
+	if (rd->started && h > lo) // counted for the next record's flags; saturates
+		rd->flushed_since = mxrt_u32(kstd::Min<mxrt_u64>(mxrt_u64(rd->flushed_since) + (h - lo), 0xffffffffull));
+	if (h > lo) {
+		rd->flushes++;
+		rd->flushed += h - lo;
+	}
 	// readable() of another thread may load it meanwhile: one atomic store.
 	kstd::AtomicRef<mxrt_u64>(rd->cursor).Store(h, kstd::MemoryOrder::kRelaxed);
-	return h - c;
+	return h - lo;
 }
 
 int mxrt_ring_readable(const mxrt_ring *ring, const mxrt_ring_reader *rd) noexcept {

@@ -38,6 +38,9 @@ struct mxrt_ring_reader {
 	mxrt_u64 last_seq; /* seq of the last record returned */
 	mxrt_u32 started;  /* a record has been returned (last_seq is valid) */
 	mxrt_u32 flushed_since; /* records flushes discarded after last_seq (saturating): the next one says so */
+	mxrt_u32 lapped_since;  /* records the producer had lapped when a flush came (saturating),
+				 * counted in overruns/lost then: the next record says so (READER_OVERRUN) */
+	mxrt_u32 pad;
 	mxrt_u64 overruns; /* times this reader was lapped */
 	mxrt_u64 lost;     /* records it lost to that */
 	mxrt_u64 flushes;  /* flushes that discarded something (mxrt_ring_reader_flush) */
@@ -88,7 +91,9 @@ mxrt_u32 mxrt_ring_peek(const struct mxrt_ring *ring, const struct mxrt_ring_rea
 void mxrt_ring_reader_commit(struct mxrt_ring_reader *rd, const struct mxrt_ring_reader *next) MXRT_NOEXCEPT;
 /*
  * Discards what the reader has not read yet: its cursor moves to the head. Returns how many
- * records that was (0: nothing to discard, and nothing changes); counted in flushes/flushed. If
+ * records that was (0: nothing to discard, and nothing changes); counted in flushes/flushed.
+ * What the producer had already overwritten was not the flush's to discard: it is an overrun
+ * (overruns, lost), said by the next record (READER_OVERRUN), as a read would have found it. If
  * the reader had returned a record before, the next record it gets is flagged
  * MXRT_MAX30102_REC_FLUSHED and its lost covers the whole gap, so b.seq == a.seq + 1 + b.lost
  * still holds (READER_OVERRUN is added if the producer laps the reader after the flush as well).

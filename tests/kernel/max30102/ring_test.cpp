@@ -235,6 +235,62 @@ TEST_F(StartedReader, FlushKeepsTheSensorLossInsideTheGap) {
 	EXPECT_EQ(out[0].flags, MXRT_MAX30102_REC_FLUSHED);
 }
 
+// A reader the producer lapped before it flushed: what was overwritten is an overrun, as a read
+// would have found, and the flush discards (and returns) only what the ring still held.
+TEST_F(StartedReader, FlushAfterBeingLappedCountsTheOverrun) {
+	for (uint64_t i = 1; i <= 100; i++)
+		Push(r, i);
+	// 100 pushed after seq 0, the ring keeps 16 (85..100): 84 lapped
+	EXPECT_EQ(mxrt_ring_reader_flush(r, &rd), 16u) << "only what the ring held";
+	EXPECT_EQ(rd.overruns, 1u);
+	EXPECT_EQ(rd.lost, 84u);
+	EXPECT_EQ(rd.flushes, 1u);
+	EXPECT_EQ(rd.flushed, 16u);
+	Push(r, 101);
+	ASSERT_EQ(mxrt_ring_read(r, &rd, out, 64), 1u);
+	EXPECT_EQ(out[0].seq, 101u);
+	EXPECT_EQ(out[0].lost, 100u) << "the whole gap: b.seq == a.seq + 1 + b.lost";
+	EXPECT_EQ(out[0].flags, MXRT_MAX30102_REC_FLUSHED | MXRT_MAX30102_REC_READER_OVERRUN);
+	EXPECT_EQ(rd.overruns, 1u) << "counted once, at the flush";
+	EXPECT_EQ(rd.lost, 84u);
+	// lapped before the flush and again after it: one flag, two overruns, no sensor loss made up
+	for (uint64_t i = 102; i <= 140; i++)
+		Push(r, i);
+	EXPECT_EQ(mxrt_ring_reader_flush(r, &rd), 16u);
+	for (uint64_t i = 141; i <= 180; i++)
+		Push(r, i);
+	ASSERT_EQ(mxrt_ring_read(r, &rd, out, 64), 16u);
+	EXPECT_EQ(out[0].seq, 165u);
+	EXPECT_EQ(out[0].lost, 63u);
+	EXPECT_EQ(out[0].flags, MXRT_MAX30102_REC_FLUSHED | MXRT_MAX30102_REC_READER_OVERRUN);
+	EXPECT_EQ(rd.overruns, 3u);
+	EXPECT_EQ(rd.lost, 84u + 23u + 24u) << "102..124 before the flush, 141..164 after it";
+	EXPECT_EQ(rd.flushed, 32u);
+	// and then reading goes on as before
+	Push(r, 181);
+	ASSERT_EQ(mxrt_ring_read(r, &rd, out, 64), 1u);
+	EXPECT_EQ(out[0].flags, 0);
+}
+
+// Lapped before its first record, then flushed: no gap to report (no previous record), but the
+// overrun is counted and said, as when such a reader reads.
+TEST(SampleRing, FlushBeforeTheFirstRecordAfterBeingLapped) {
+	mxrt_ring *r = Make(16);
+	mxrt_ring_reader rd;
+	mxrt_ring_reader_init(r, &rd);
+	mxrt_max30102_record out[64];
+	for (uint64_t i = 0; i < 20; i++)
+		Push(r, i);
+	EXPECT_EQ(mxrt_ring_reader_flush(r, &rd), 16u);
+	EXPECT_EQ(rd.overruns, 1u);
+	EXPECT_EQ(rd.lost, 4u);
+	Push(r, 20);
+	ASSERT_EQ(mxrt_ring_read(r, &rd, out, 64), 1u);
+	EXPECT_EQ(out[0].flags, MXRT_MAX30102_REC_READER_OVERRUN);
+	EXPECT_EQ(out[0].lost, 4u) << "the lapped entries, as a lapped first read reports them";
+	mxrt_ring_destroy(r);
+}
+
 // A flush discards what the reader has not read; the next record still satisfies
 // b.seq == a.seq + 1 + b.lost, flagged FLUSHED (and READER_OVERRUN if lapped after the flush).
 TEST(SampleRing, FlushReportsTheGapItMade) {
