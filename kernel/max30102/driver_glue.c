@@ -863,11 +863,18 @@ static int mx_apply_locked(struct mx_dev *md, const struct mxrt_max30102_config 
 /*
  * Makes @c the configuration: written now unless the chip is off (then at the next resume). On a
  * bus error the old configuration stays (and is written again by the acquisition path: the chip
- * is STALE). md->lock held.
+ * is STALE). The configuration the chip already runs is no change: nothing is written, and the
+ * stream goes on without a restart (a write would stop the chip for a FIFO's time, RESTART the
+ * stream and withdraw the vitals for seconds); on a STALE chip it is written, a retry. md->lock
+ * held.
  */
 static int mx_reconfigure_locked(struct mx_dev *md, const struct mxrt_max30102_config *c)
 {
 	int err = 0;
+
+	/* all u32 fields: no padding */
+	if (!memcmp(c, &md->cfg, sizeof(*c)) && mxrt_acq_begin(&md->acq) != MXRT_ACQ_APPLY)
+		return 0;
 
 	if (mxrt_acq_begin(&md->acq) != MXRT_ACQ_SKIP) {
 		mx_guard(md);

@@ -12,6 +12,8 @@ SUITE=max30102 # ok, bad, check: tests/vm/test-env.sh
 sim_reg() { sed -n "s/.* $1=\([0-9a-f]*\).*/\1/p" "$SIM/state" | head -1; }
 read_dev() { mxrt-max30102-read "$@" "$DEV"; }
 field() { echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
+# continuous SUMMARY N: a reader's summary line says N records, no violation
+continuous() { [ "$(field violations "$1")" = 0 ] && [ "$(field records "$1")" = "$2" ]; }
 # runtime_status reaches suspended within 5 s (autosuspend is 1 s after the last close)
 wait_suspended() {
 	i=0
@@ -173,6 +175,37 @@ led1=$(sim_reg 0c)
 exec 3<&-
 regs_written() { [ "$spo2" = "6b" ] && [ "$led1" = "40" ]; } # 16384 nA, 200 Hz, 411 us; 64 x 0.2 mA
 check sysfs-reaches-registers regs_written
+
+# The configuration in force, written again while a reader streams (two sysfs attributes and a
+# SET_CONFIG), is no change: the chip is not shut down, the stream has no RESTART and stays
+# continuous. The control: a changed rate restarts it.
+restarts_in() { # FILE: RESTART records after the first record of a -v run
+	awk 'function hex(x,   i, v) { v = 0; sub("^0x", "", x)
+			for (i = 1; i <= length(x); i++) v = v * 16 + index("0123456789abcdef", substr(x, i, 1)) - 1
+			return v }
+		/ flags=/ { k++; f = $5; sub("flags=", "", f); if (k > 1 && int(hex(f) / 4) % 2) n++ }
+		END { print n + 0 }' "$1"
+}
+rewrite_cfg() { # [change]: sets rw_shutdowns, rw_restarts, rw_out
+	setcfg 200 411
+	read_dev -v -n 400 >/tmp/rw.out 2>&1 &
+	rp=$!
+	sleep 0.5
+	s0=$(sim_counter shutdowns)
+	cat $SYS/sample_rate >$SYS/sample_rate
+	cat $SYS/led_ir_current >$SYS/led_ir_current
+	mxrt-max30102-ctl -d $DEV set --sample-rate 200 --pulse-width 411 >/dev/null
+	[ "${1:-}" = change ] && echo 100 >$SYS/sample_rate
+	rw_shutdowns=$(($(sim_counter shutdowns) - s0))
+	wait $rp
+	rw_out=$(tail -1 /tmp/rw.out)
+	rw_restarts=$(restarts_in /tmp/rw.out)
+	echo "configuration written again${1:+ and changed}: chip shut down $rw_shutdowns times, $rw_restarts RESTART records; $rw_out"
+}
+rewrite_cfg
+check rewriting-the-configuration-changes-nothing '[ $rw_shutdowns = 0 ] && [ $rw_restarts = 0 ] && continuous "$rw_out" 400'
+rewrite_cfg change
+check changing-the-configuration-restarts '[ $rw_shutdowns -ge 1 ] && [ $rw_restarts = 1 ] && continuous "$rw_out" 400'
 before=$(cat $SYS/sample_rate)
 if echo 150 >$SYS/sample_rate 2>/dev/null || echo 3200 >$SYS/sample_rate 2>/dev/null ||
 	echo banana >$SYS/mode 2>/dev/null || echo 51001 >$SYS/led_ir_current 2>/dev/null; then
@@ -436,7 +469,6 @@ check recovers-after-stuck-irq [ $? -eq 0 ]
 echo "bus_khz=400" >$SIM/control
 out=$(read_dev -n 800)
 echo "400 kHz bus: $out"
-continuous() { [ "$(field violations "$1")" = 0 ] && [ "$(field records "$1")" = "$2" ]; }
 check bus-400khz continuous "$out" 800
 # A slow bus at a high rate: at 100 kHz and 1600 Hz a burst of 17 spends about 15 periods on the
 # wire, so the driver reads the pointers again after every burst. The chip loses samples whenever
