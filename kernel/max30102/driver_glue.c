@@ -2262,7 +2262,8 @@ DEFINE_SHOW_ATTRIBUTE(mx_stats);
  * locks (0400): the addresses of the locks this device waits on, one "ADDRESS NAME" line each, so
  * that a lock-contention tool (mxrt-contention, docs/contention.md) names them: the device lock,
  * the acquisition threads' queue for it (acq_lock, mx_lock_at), the test semaphore (only with
- * test_hooks) and the root I2C adapter's bus lock, which every transfer of this device takes. Kernel addresses, deliberately unhashed (%px): root-only, like
+ * test_hooks), the runtime-PM lock of open files, the spinlocks of the three wait queues and the
+ * root I2C adapter's bus lock, which every transfer of this device takes. Kernel addresses, deliberately unhashed (%px): root-only, like
  * /proc/kallsyms to root; the addresses are what the kernel's lock:contention_* tracepoints report.
  */
 static int mx_locks_show(struct seq_file *s, void *unused)
@@ -2274,6 +2275,11 @@ static int mx_locks_show(struct seq_file *s, void *unused)
 	seq_printf(s, "%px %s.acq_lock\n", &md->acq_lock, md->name);
 	if (test_hooks)
 		seq_printf(s, "%px %s.test_sem\n", &md->test_sem, md->name);
+	seq_printf(s, "%px %s.pm_lock\n", &md->sh->pm_lock, md->name);
+	/* the wait queues' own locks: readers' (the ring), waiters for md->lock, the poll thread's */
+	seq_printf(s, "%px %s.readers_wq\n", &md->sh->wq.lock, md->name);
+	seq_printf(s, "%px %s.lock_wq\n", &md->lock_wq.lock, md->name);
+	seq_printf(s, "%px %s.thread_wq\n", &md->thread_wq.lock, md->name);
 	seq_printf(s, "%px i2c-%d.bus_lock\n", &root->bus_lock, root->nr);
 	return 0;
 }

@@ -51,6 +51,15 @@ check locks-file-names-the-device-lock grep -q ' max30102-0\.lock$' "$DBG/locks"
 check locks-file-names-the-bus-lock grep -q " i2c-$BUS\.bus_lock\$" "$DBG/locks"
 # the acquisition threads' queue for the device lock (mx_lock_at): was shown by address and caller
 check locks-file-names-the-acq-lock grep -q ' max30102-0\.acq_lock$' "$DBG/locks"
+# the open files' runtime-PM lock and the spinlocks of the wait queues (readers, md->lock's
+# waiters, the poll thread's): on PREEMPT_RT their waits sleep and are traced like the others
+locks_file_names_the_rest() {
+	for l in pm_lock readers_wq lock_wq thread_wq; do
+		grep -q " max30102-0\.$l\$" "$DBG/locks" || { echo "no $l"; return 1; }
+	done
+	[ "$(cut -d' ' -f1 "$DBG/locks" | sort -u | wc -l)" = "$(wc -l <"$DBG/locks")" ]
+}
+check locks-file-names-pm-lock-and-wait-queues locks_file_names_the_rest
 check locks-file-is-root-only '[ "$(stat -c %a "$DBG/locks")" = 400 ]'
 
 # without the capabilities, loading is refused and the message says why (nothing is attached)
@@ -121,8 +130,11 @@ check faults-all-used '[ $((N1 - N0)) = 3 ] && [ $((T1 - T0)) = 2 ]'
 
 kill -INT $CON
 wait $CON
-echo "mxrt-contention exit $?, $(wc -c </tmp/con.json) bytes of JSON"
+con_rc=$?
+echo "mxrt-contention exit $con_rc, $(wc -c </tmp/con.json) bytes of JSON"
 cat /tmp/con.err
+# a run cut short (its ring buffer or its output failing) prints its report and exits 1
+check exit-0-after-sigint '[ $con_rc = 0 ]'
 J=$(cat /tmp/con.json)
 check json-complete 'echo "$J" | grep -q "\"programs\":\[.*\]}\$"'
 
@@ -220,7 +232,10 @@ wait $I2C
 wait $RD
 kill -INT $C3 $C4
 wait $C3
+c3_rc=$?
 wait $C4
+c4_rc=$?
+check two-runs-at-once-exit-0 '[ $c3_rc = 0 ] && [ $c4_rc = 0 ]'
 J3=$(cat /tmp/con3.json)
 # the slow waits' names in the JSON (each event's "name" follows its "lock")
 slow_names() { echo "$J3" | sed 's/{"ts_ns":/\n&/g' | sed -n 's/^{"ts_ns":[0-9]*,"lock":"[^"]*","name":"\([^"]*\)".*/\1/p'; }
