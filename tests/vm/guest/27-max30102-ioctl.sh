@@ -31,6 +31,18 @@ report() {
 	done <"$2"
 }
 
+# exited NAME FILE RC [OTHER]: a test program's run ended as it should: exit 0, 1 with the
+# failures it printed as bad lines (report turns them into FAILs), or OTHER (77: a skip it said).
+# Anything else, a setup error or a crash, fails NAME: the checks it did not reach would
+# otherwise vanish without a word.
+exited() {
+	case $3 in
+	0 | "${4:-0}") return 0 ;;
+	1) ! grep -q '^bad ' "$2" || return 0 ;;
+	esac
+	bad "$1" "exit status $3: $(tail -n 3 "$2" | tr '\n' ' ')"
+}
+
 insmod "$M/mxrt_max30102_sim.ko" || { echo "FAIL: cannot load the simulator"; exit 1; }
 load_driver test_hooks=1 || { echo "FAIL: cannot load the driver"; exit 1; }
 DEV=/dev/max30102-0
@@ -49,8 +61,10 @@ check test-hook-takes-a-good-line 'echo "sleep 5" >$HOLD'
 
 # 1. the bad-input table, 64-bit
 $T table $DEV >/tmp/t64 2>&1
-echo "64-bit table: exit $?"
+rc=$?
+echo "64-bit table: exit $rc"
 report "" /tmp/t64
+exited table-ran /tmp/t64 $rc
 
 # 2. the same calls from a 32-bit program (i386 on x86_64, armhf on arm64)
 if out=$(${T}32 table $DEV 2>&1 >/tmp/t32); then
@@ -72,9 +86,13 @@ fi
 # 3. the random fuzz, 64-bit (100000 calls) and 32-bit (20000); then the device still works and
 # the kernel log is clean
 $T fuzz $DEV 100000 0x15 >/tmp/fuzz 2>&1
+rc=$?
 report "" /tmp/fuzz
+exited fuzz-ran /tmp/fuzz $rc
 ${T}32 fuzz $DEV 20000 0x32 >/tmp/fuzz32 2>&1
+rc=$?
 report "32bit:" /tmp/fuzz32
+exited 32bit:fuzz-ran /tmp/fuzz32 $rc
 out=$(mxrt-max30102-read -n 300 $DEV)
 echo "after the fuzz: $out"
 # the device is not left retrying (a write to the chip failed); with the reader gone it may have
@@ -93,9 +111,13 @@ check fuzz-dmesg-clean dmesg_clean
 
 # 4. lock timeouts (with the device lock held through test_hold), 64- and 32-bit
 $T timeout $DEV $HOLD >/tmp/to 2>&1
+rc=$?
 report "" /tmp/to
+exited timeout-ran /tmp/to $rc
 ${T}32 timeout $DEV $HOLD >/tmp/to32 2>&1
+rc=$?
 report "32bit:" /tmp/to32
+exited 32bit:timeout-ran /tmp/to32 $rc
 
 # 5. priority inheritance: everything on CPU 1, acquisition moved to CPU 0 out of the way
 echo 0 >$SYS/acq_cpus
@@ -176,7 +198,9 @@ fi
 # 7. an unbind while an ioctl is inside the driver (GET_TEMP on a slow bus): the unbind waits for
 # it, the call completes
 $T unbind-race $DEV "$(ls -d /sys/kernel/debug/mxrt_max30102_sim/i2c-* | head -1)" $DRV/unbind "$CLIENT" >/tmp/race 2>&1
+rc=$?
 report "" /tmp/race
+exited unbind-race-ran /tmp/race $rc
 check unbind-race-dmesg-clean dmesg_clean
 echo "$CLIENT" >$DRV/bind
 wait_device $DEV
@@ -187,8 +211,10 @@ wait_device $DEV
 # First, with lock timeouts 0 and 200 ms, both calls end in ETIMEDOUT (they used to wait without
 # a limit).
 $T uffd-unbind $DEV $DRV/unbind "$CLIENT" >/tmp/uffd 2>&1
-echo "uffd-unbind: exit $?"
+rc=$?
+echo "uffd-unbind: exit $rc"
 report "" /tmp/uffd
+exited uffd-unbind-ran /tmp/uffd $rc 77
 [ -e "$DRV/$CLIENT" ] || echo "$CLIENT" >$DRV/bind
 wait_device $DEV
 
@@ -198,7 +224,9 @@ load_driver || bad insmod
 wait_device $DEV
 check test-hook-off-by-default '[ ! -e $HOLD ]'
 $T unbound $DEV $DRV/unbind "$CLIENT" >/tmp/unbound 2>&1
+rc=$?
 report "" /tmp/unbound
+exited unbound-ran /tmp/unbound $rc
 echo "$CLIENT" >$DRV/bind
 wait_device $DEV
 check rebind-works 'mxrt-max30102-ctl -d $DEV info >/dev/null'
