@@ -1371,6 +1371,59 @@ static int uffd_unbind(const char *dev, const char *unbind, const char *client)
 	return failures ? 1 : 0;
 }
 
+/*
+ * A reader the ring laps before it flushes (the device sampling fast, the reader asleep for more
+ * than a ring's worth of records): FLUSH discards only what the ring still held (at most its
+ * size), what was overwritten is an overrun (file_overruns, file_lost), and the next record has
+ * FLUSHED and READER_OVERRUN with the whole gap in lost. Until 2026-12-06 FLUSH returned the
+ * whole distance to the head and the overrun went unsaid.
+ */
+static int lapflush_test(const char *dev, const char *ring_size)
+{
+	struct mxrt_max30102_ioc_config c;
+	struct mxrt_max30102_ioc_stats st;
+	struct mxrt_max30102_record a, b;
+	uint64_t ring = strtoull(ring_size, NULL, 10), n = 0, ms;
+	int fd = open(dev, O_RDONLY), err;
+
+	if (fd < 0 || get_config(fd, &c) || !c.sample_rate_hz || !ring) {
+		perror(dev);
+		return 2;
+	}
+	if (read(fd, &a, sizeof(a)) != (ssize_t)sizeof(a)) {
+		perror("read");
+		return 2;
+	}
+	/* twice a ring's time, and at least one second: the ring is lapped for sure */
+	ms = 2000 * ring * (c.sample_average ? c.sample_average : 1) / c.sample_rate_hz + 1000;
+	usleep((useconds_t)(ms * 1000));
+	err = call(fd, MXRT_MAX30102_IOC_FLUSH, &n);
+	memset(&st, 0, sizeof(st));
+	st.size = sizeof(st);
+	err = err ?: call(fd, MXRT_MAX30102_IOC_GET_STATS, &st);
+	if (err || read(fd, &b, sizeof(b)) != (ssize_t)sizeof(b)) {
+		result(0, "lapped-flush", "FLUSH/GET_STATS/read: %s", ename(err ?: errno));
+		return 1;
+	}
+	printf("info after %llu ms at %u Hz with ring_size %llu: FLUSH returned %llu; file_overruns %llu "
+	       "file_lost %llu file_flushes %llu file_flushed %llu; next record seq %llu (first %llu) "
+	       "lost %u flags %#x\n",
+	       (unsigned long long)ms, c.sample_rate_hz, (unsigned long long)ring, (unsigned long long)n,
+	       (unsigned long long)st.file_overruns, (unsigned long long)st.file_lost,
+	       (unsigned long long)st.file_flushes, (unsigned long long)st.file_flushed,
+	       (unsigned long long)b.seq, (unsigned long long)a.seq, b.lost, b.flags);
+	result(n > 0 && n <= ring && st.file_flushed == n && st.file_flushes == 1, "lapped-flush-discards-what-the-ring-held",
+	       "returned %llu, ring %llu", (unsigned long long)n, (unsigned long long)ring);
+	result(st.file_overruns == 1 && st.file_lost > 0, "lapped-flush-counts-the-overrun", "file_overruns %llu file_lost %llu",
+	       (unsigned long long)st.file_overruns, (unsigned long long)st.file_lost);
+	result((b.flags & MXRT_MAX30102_REC_FLUSHED) && (b.flags & MXRT_MAX30102_REC_READER_OVERRUN) &&
+		       b.seq == a.seq + 1 + b.lost,
+	       "lapped-flush-next-record-says-both", "flags %#x, seq %llu after %llu with lost %u", b.flags,
+	       (unsigned long long)b.seq, (unsigned long long)a.seq, b.lost);
+	close(fd);
+	return failures ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -1388,11 +1441,13 @@ int main(int argc, char **argv)
 		return unbind_race(argv[2], argv[3], argv[4], argv[5]);
 	if (argc == 5 && !strcmp(argv[1], "uffd-unbind"))
 		return uffd_unbind(argv[2], argv[3], argv[4]);
+	if (argc == 4 && !strcmp(argv[1], "lapflush"))
+		return lapflush_test(argv[2], argv[3]);
 	if (argc == 7 && !strcmp(argv[1], "pi"))
 		return pi_test(argv[2], argv[3], argv[4], atoi(argv[5]), atoi(argv[6]));
 	fprintf(stderr, "usage: %s table DEV | fuzz DEV N SEED | timeout DEV TEST_HOLD |\n"
 			"       unbound DEV UNBIND CLIENT | unbind-race DEV SIM UNBIND CLIENT |\n"
-			"       uffd-unbind DEV UNBIND CLIENT |\n"
+			"       uffd-unbind DEV UNBIND CLIENT | lapflush DEV RING_SIZE |\n"
 			"       pi DEV TEST_HOLD pi|nopi HOLD_MS HOG_MS\n", argv[0]);
 	return 2;
 }

@@ -119,6 +119,24 @@ rc=$?
 report "32bit:" /tmp/to32
 exited 32bit:timeout-ran /tmp/to32 $rc
 
+# 4b. FLUSH by a reader the ring lapped (1024 records at 1000 Hz: lapped within about 1 s; the
+# program sleeps twice a ring's time and 1 s more), 64- and 32-bit
+rs0=$(cat $SYS/ring_size) rate0=$(cat $SYS/sample_rate) pw0=$(cat $SYS/pulse_width)
+echo 118 >$SYS/pulse_width
+echo 1000 >$SYS/sample_rate
+echo 1024 >$SYS/ring_size
+$T lapflush $DEV 1024 >/tmp/lap 2>&1
+rc=$?
+report "" /tmp/lap
+exited lapflush-ran /tmp/lap $rc
+${T}32 lapflush $DEV 1024 >/tmp/lap32 2>&1
+rc=$?
+report "32bit:" /tmp/lap32
+exited 32bit:lapflush-ran /tmp/lap32 $rc
+echo "$rs0" >$SYS/ring_size
+echo "$rate0" >$SYS/sample_rate
+echo "$pw0" >$SYS/pulse_width
+
 # 5. priority inheritance: everything on CPU 1, acquisition moved to CPU 0 out of the way
 echo 0 >$SYS/acq_cpus
 pi=$($T pi $DEV $HOLD pi 300 1500)
