@@ -155,13 +155,16 @@ wait_for 5 '[ "$(cat "$SYS/power/runtime_status")" = suspended ]'
 check suspended-sensor-has-no-values no_values
 
 # 7. the driver and the evaluator agree exactly. The reader starts first (it resumes the sensor);
-# then a configuration write restarts the record stream (RESTART) where the driver's estimator and
-# the evaluator both start over. Meanwhile the driver's published values are sampled from
-# debugfs; each must be one of the outputs the evaluator computes from the saved stream.
+# then a configuration change restarts the record stream (RESTART) where the driver's estimator
+# and the evaluator both start over: the FIFO's almost-full level, which the estimator does not
+# see (the configuration in force written again is no change, and no RESTART). Meanwhile the
+# driver's published values are sampled from debugfs; each must be one of the outputs the
+# evaluator computes from the saved stream.
 mxrt-max30102-read -n $((RATE * 14)) -b 64 -o /tmp/rec.bin $DEV >/tmp/rec.out 2>&1 &
 rp=$!
 sleep 1
-cat "$SYS/led_ir_current" >"$SYS/led_ir_current" # the same configuration again: a RESTART
+af=$(cat "$SYS/fifo_almost_full")
+echo $((af == 32 ? 31 : af + 1)) >"$SYS/fifo_almost_full" # a RESTART
 : >/tmp/drv.txt
 i=0
 while [ $i -lt 16 ]; do # 8 s of the 14 s recorded: the reader still runs after the last sample
