@@ -14,17 +14,24 @@
 //   --enosys futex_waitv|io_uring_setup
 //                                  a seccomp filter answers that system call with ENOSYS, as a
 //                                  kernel without it would (futex_waitv: older than 5.16)
+//   --uid N                        runs the command as user N (gid N too), without capabilities
+//   --flock PATH                   opens PATH read-only (as that user) and holds flock(LOCK_EX) on
+//                                  it while the command runs: a local user holding the lock
+//                                  mxrtd once took on the device node
 // usage: mxrt-restrict [OPTIONS] -- COMMAND [ARGS...]
 #include <cerrno>
 #include <cstddef>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fcntl.h>
+#include <grp.h>
 #include <linux/audit.h>
 #include <linux/capability.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <sys/prctl.h>
+#include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -40,12 +47,14 @@
 
 static int Usage() {
 	std::fprintf(stderr, "usage: mxrt-restrict [--drop-cap sys_nice|ipc_lock|bpf|perfmon|sys_admin] [--unit-caps] [--rtprio N] [--memlock KIB] "
-			     "[--enosys futex_waitv|io_uring_setup] -- COMMAND [ARGS...]\n");
+			     "[--enosys futex_waitv|io_uring_setup] [--uid N] [--flock PATH] -- COMMAND [ARGS...]\n");
 	return 2;
 }
 
 int main(int argc, char **argv) {
 	std::vector<int> caps, nrs;
+	const char *lock_path = nullptr;
+	long uid = -1;
 	int i = 1;
 	for (; i < argc; i++) {
 		const char *a = argv[i];
@@ -87,6 +96,13 @@ int main(int argc, char **argv) {
 				std::perror("mxrt-restrict: setrlimit");
 				return 1;
 			}
+		} else if (!std::strcmp(a, "--uid")) {
+			char *end;
+			uid = std::strtol(v, &end, 10);
+			if (*end || uid < 0)
+				return Usage();
+		} else if (!std::strcmp(a, "--flock")) {
+			lock_path = v;
 		} else if (!std::strcmp(a, "--enosys")) {
 			if (!std::strcmp(v, "futex_waitv"))
 				nrs.push_back(449); // the same number on x86_64 and the generic table (arm64)
@@ -100,6 +116,17 @@ int main(int argc, char **argv) {
 	}
 	if (i + 1 >= argc)
 		return Usage();
+	if (uid >= 0 && (setgroups(0, nullptr) != 0 || setgid(gid_t(uid)) != 0 || setuid(uid_t(uid)) != 0)) {
+		std::perror("mxrt-restrict: setuid");
+		return 1;
+	}
+	if (lock_path) {
+		const int fd = open(lock_path, O_RDONLY); // kept across exec: the lock with it
+		if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) != 0) {
+			std::fprintf(stderr, "mxrt-restrict: flock %s: %s\n", lock_path, std::strerror(errno));
+			return 1;
+		}
+	}
 	for (int c : caps)
 		if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) != 0) {
 			std::perror("mxrt-restrict: PR_CAPBSET_DROP");

@@ -24,6 +24,10 @@ namespace mxrtd {
 namespace chip = mxrt::max30102;
 
 Device::~Device() {
+	if (lock_fd_ >= 0) {
+		unlink(lock_path_.c_str()); // under the lock: a daemon that opened it meanwhile re-checks
+		close(lock_fd_);
+	}
 	if (fd_ >= 0)
 		close(fd_);
 }
@@ -103,19 +107,71 @@ static int FlockHolder(const struct stat &st) {
 	return 0;
 }
 
-int Device::LockExclusive(int *holder) {
-	*holder = 0;
+// The directory for the lock files: /run/mxrtd, made if missing. 0, or the errno why it cannot
+// be had: not a directory of this user's own (or root's) closed to others' writes, or not
+// writable by this user.
+static int LockDir(const char *dir) {
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+		return errno;
 	struct stat st;
-	if (fstat(fd_, &st) != 0)
+	if (lstat(dir, &st) != 0)
+		return errno;
+	if (!S_ISDIR(st.st_mode) || (st.st_uid != geteuid() && st.st_uid != 0) || (st.st_mode & (S_IWGRP | S_IWOTH)))
+		return EPERM;
+	return access(dir, W_OK) == 0 ? 0 : errno;
+}
+
+int Device::LockExclusive(int *holder, std::string *warn) {
+	*holder = 0;
+	struct stat dev;
+	if (fstat(fd_, &dev) != 0)
 		return -errno;
+	// The device node is readable by every user (0644) and flock needs only that: any local
+	// user could hold a lock on it and keep the daemon from starting (exit 4, which systemd
+	// does not retry). So the lock is a file of the daemon's own, named by the device's number.
+	static const char kDir[] = "/run/mxrtd";
+	char name[96];
+	std::snprintf(name, sizeof(name), "%s/lock-%u-%u", kDir, major(dev.st_rdev), minor(dev.st_rdev));
+	const int dir_err = LockDir(kDir);
+	const bool own = dir_err == 0;
+	if (!own)
+		*warn = std::string("cannot make or use ") + kDir + " (" + std::strerror(dir_err) +
+			"): locking the device node itself, which any user who can read it can hold";
 	// A daemon that just ended can hold the lock a little longer than it lives: its io_uring
 	// (with the device as a registered file) is torn down by a kernel worker after the process
-	// is gone. Wait for that (3 s at most); a live holder is refused at once.
+	// is gone (the device node's lock). Wait for that (3 s at most); a live holder is refused
+	// at once.
 	for (int i = 0; i < 60; i++) {
-		if (flock(fd_, LOCK_EX | LOCK_NB) == 0)
-			return 0;
-		if (errno != EWOULDBLOCK)
-			return -errno;
+		int fd = fd_;
+		struct stat st = dev;
+		if (own) {
+			fd = open(name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+			if (fd < 0)
+				return -errno;
+			if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid()) {
+				close(fd);
+				return -EPERM;
+			}
+		}
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+			if (!own)
+				return 0;
+			// Still the file at that path? A daemon that was leaving removes it under its lock:
+			// one that opened it just before then holds a lock on a file nobody else sees.
+			struct stat now;
+			if (stat(name, &now) == 0 && now.st_dev == st.st_dev && now.st_ino == st.st_ino) {
+				lock_fd_ = fd;
+				lock_path_ = name;
+				return 0;
+			}
+			close(fd);
+			continue;
+		}
+		const int e = errno;
+		if (own)
+			close(fd);
+		if (e != EWOULDBLOCK)
+			return -e;
 		*holder = FlockHolder(st);
 		if (*holder > 0 && kill(*holder, 0) == 0)
 			return -EBUSY;

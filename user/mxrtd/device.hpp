@@ -7,7 +7,8 @@
 // with the interface the driver offers:
 //   - configuration: the ioctl path (MXRT_MAX30102_IOC_GET/SET_CONFIG, the whole configuration at
 //     once) when the UAPI header and the driver have it; otherwise the sysfs files, one value at a
-//     time in an order that keeps every step valid (each step restarts the chip: RESTART records);
+//     time in an order that keeps every step valid (each step that changes a value restarts the
+//     chip: RESTART records);
 //   - the die temperature: MXRT_MAX30102_IOC_GET_TEMP, else the hwmon file temp1_input;
 //   - vitals: MXRT_MAX30102_IOC_GET_VITALS (value, confidence, timestamp, sample seq), else none:
 //     the daemon then publishes samples and temperature only, and says so at start.
@@ -32,9 +33,12 @@ public:
 	// Opens the device for reading (and writing, for the configuration ioctl when it can): 0 or
 	// -errno with *err a message.
 	int Open(const std::string &path, std::string *err);
-	// flock(LOCK_EX|LOCK_NB) on the device: 0, or -EBUSY with *holder the pid that holds it
-	// (from /proc/locks; 0 if unknown).
-	int LockExclusive(int *holder);
+	// The lock that keeps a second daemon off this device: flock(LOCK_EX|LOCK_NB) on
+	// /run/mxrtd/lock-<major>-<minor> (the device's number: one device under two names is one
+	// lock), a file only this user can open; where that directory cannot be had (not root, no
+	// RuntimeDirectory), on the device node, with a warning in *warn. 0, or -EBUSY with *holder
+	// the pid that holds it (from /proc/locks; 0 if unknown), or -errno.
+	int LockExclusive(int *holder, std::string *warn);
 
 	int fd() const { return fd_; }
 	const std::string &path() const { return path_; }
@@ -69,6 +73,8 @@ private:
 	int ReadConfigSysfs(mxrtd_shm_config *out);
 
 	int fd_ = -1;
+	int lock_fd_ = -1;      // the lock file, while this daemon holds its lock
+	std::string lock_path_; // removed when the lock goes
 	std::string path_, sysfs_, hwmon_temp_;
 	std::uint32_t index_ = 0;
 	bool have_config_ioctl_ = false, have_vitals_ioctl_ = false, have_temp_ioctl_ = false;

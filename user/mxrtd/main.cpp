@@ -114,7 +114,10 @@ int Daemon::OpenDevice(Pipeline *p) {
 		return 1;
 	}
 	int holder = 0;
-	const int lr = p->dev.LockExclusive(&holder);
+	std::string warn;
+	const int lr = p->dev.LockExclusive(&holder, &warn);
+	if (!warn.empty())
+		LOG_W("%s: %s", p->dev.path().c_str(), warn.c_str());
 	if (lr == -EBUSY && holder == getpid()) { // this daemon's own lock: one device under two names
 		LOG_E("%s is a device this mxrtd already serves under another name: name each device once",
 		      p->dev.path().c_str());
@@ -126,7 +129,7 @@ int Daemon::OpenDevice(Pipeline *p) {
 		return 4;
 	}
 	if (lr != 0) {
-		LOG_E("%s: flock: %s", p->dev.path().c_str(), std::strerror(-lr));
+		LOG_E("%s: the lock against a second daemon: %s", p->dev.path().c_str(), std::strerror(-lr));
 		return 1;
 	}
 	const std::string name = ShmNameFor(cfg_.shm_prefix, p->dev.path());

@@ -276,6 +276,24 @@ if start /tmp/stall.log mxrtd --rate 1000 --pulse-width 118 --ring 256 $DEV; the
 	else
 		bad stale-start
 	fi
+	# 7. a local user holding a flock on the device node (0644: readable by all, and flock needs
+	# no more) does not keep the daemon from starting (it did: exit 4, which systemd does not
+	# retry); the daemon's lock is a file of its own in /run/mxrtd, gone when it stops
+	mxrt-restrict --uid 65534 --flock $DEV -- sleep 30 &
+	holder=$!
+	sleep 0.5
+	if ! kill -0 $holder 2>/dev/null; then
+		bad foreign-flock-setup "the unprivileged lock holder did not start"
+	elif start /tmp/foreign.log mxrtd $DEV; then
+		cat /tmp/foreign.log
+		check foreign-flock-on-node-does-not-block '[ "$(json pid)" = $DPID ] && ls /run/mxrtd | grep -q "^lock-"'
+		stop TERM
+		check foreign-flock-then-clean '[ "$RC" = 0 ] && nothing_left && ! ls /run/mxrtd | grep -q "^lock-"'
+	else
+		bad foreign-flock-on-node-does-not-block "$(cat /tmp/foreign.log)"
+	fi
+	kill $holder 2>/dev/null
+	wait $holder 2>/dev/null
 else
 	bad stall-start
 fi
