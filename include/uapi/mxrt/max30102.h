@@ -63,9 +63,10 @@ typedef __aligned_u64 mxrt_uapi_aligned_u64;
 #define MXRT_MAX30102_REC_IRQ 0x0008 /* this sample raised the interrupt: its timestamp is the IRQ's */
 /*
  * This reader flushed (MXRT_MAX30102_IOC_FLUSH) since its previous record: lost includes the
- * records the flush discarded (and READER_OVERRUN is set as well if the reader also fell behind
- * the ring after the flush). Only on the first record after a flush that discarded something, and
- * only if the reader had returned a record before the flush.
+ * records the flush discarded (and READER_OVERRUN is set as well if the reader fell behind the
+ * ring before or after the flush: what the ring had overwritten before the flush is an overrun,
+ * not the flush's). Only on the first record after a flush that discarded something, and only if
+ * the reader had returned a record before the flush.
  */
 #define MXRT_MAX30102_REC_FLUSHED 0x0010
 
@@ -291,7 +292,10 @@ struct mxrt_max30102_ioc_temp {
 	_IOWR(MXRT_MAX30102_IOC_MAGIC, MXRT_MAX30102_NR_GET_VITALS, struct mxrt_max30102_ioc_vitals)
 #define MXRT_MAX30102_IOC_GET_TEMP \
 	_IOWR(MXRT_MAX30102_IOC_MAGIC, MXRT_MAX30102_NR_GET_TEMP, struct mxrt_max30102_ioc_temp)
-/* Discards what this file's reader has not read yet; out: how many records that was. */
+/*
+ * Discards what this file's reader has not read yet; out: how many records that was, of those the
+ * ring still held (what it had overwritten already is an overrun: file_overruns, file_lost).
+ */
 #define MXRT_MAX30102_IOC_FLUSH _IOR(MXRT_MAX30102_IOC_MAGIC, MXRT_MAX30102_NR_FLUSH, mxrt_uapi_u64)
 #define MXRT_MAX30102_IOC_GET_LOCK_TIMEOUT \
 	_IOR(MXRT_MAX30102_IOC_MAGIC, MXRT_MAX30102_NR_GET_LOCK_TIMEOUT, mxrt_uapi_u32)
