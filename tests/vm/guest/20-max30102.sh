@@ -678,8 +678,15 @@ stuck_bus_recovered() {
 	rp=$!
 	sleep 1
 	t0=$(ms_now)
+	h0=$(sim_counter hangs)
 	echo hang=1 >$SIM/control
-	{ echo 6400 >$SYS/led_red_current; echo "sysfs_rc=$? sysfs_ms=$(($(ms_now) - t0))"; } >/tmp/stuck.sysfs 2>&1 &
+	# the acquisition's sequence is the stuck one (the next burst's, within 0.2 s at 100 Hz): the
+	# write below waits for the lock meanwhile and goes through (had it come first, its own
+	# sequence would be the stuck one, refused with ETIMEDOUT, as documented)
+	i=0
+	while [ "$(sim_counter hangs)" = "$h0" ] && [ $i -lt 200 ]; do sleep 0.01; i=$((i + 1)); done
+	# a change (the configuration in force written again would change nothing and only wait)
+	{ echo 6600 >$SYS/led_red_current; echo "sysfs_rc=$? sysfs_ms=$(($(ms_now) - t0))"; } >/tmp/stuck.sysfs 2>&1 &
 	wp=$!
 	{ t=$(cat "$TEMP"); echo "hwmon_rc=$? hwmon=$t hwmon_ms=$(($(ms_now) - t0))"; } >/tmp/stuck.hwmon 2>&1 &
 	hp=$!
@@ -695,9 +702,10 @@ stuck_bus_recovered() {
 	[ $rrc = 0 ] && continuous "$sum" 400 && [ "$d_stuck" = 1 ] && [ "$d_rec" = 1 ] && [ "$d_err" = 0 ] &&
 		[ "$d_ri" -ge 1 ] && [ "$ds_rec" = 1 ] && [ "$ds_to" = 0 ] && [ -n "$sysfs_ms" ] &&
 		[ -n "$hwmon_ms" ] && [ "$sysfs_ms" -lt 5000 ] && [ "$hwmon_ms" -lt 5000 ] &&
-		[ "$(cat $SYS/led_red_current)" = 6400 ] && dmesg | grep -q 'I2C sequence stuck for 400 ms: bus recovered'
+		[ "$(cat $SYS/led_red_current)" = 6600 ] && dmesg | grep -q 'I2C sequence stuck for 400 ms: bus recovered'
 }
 check stuck-bus-recovered-nobody-blocked stuck_bus_recovered
+echo 6400 >$SYS/led_red_current
 # every sample the chip took from rest to rest was decoded or counted lost: exactly (OVF_COUNTER)
 # up to 31, within one sample beyond (estimated from the time); the reader saw the loss flagged
 stuck_bus_loss() {
