@@ -116,6 +116,16 @@ void Control(const std::string &cmd) {
 		Fail(why);
 }
 
+// A "name: N" line of the status file (0 if it is not there).
+unsigned long long StatusNumber(const char *name) {
+	std::ifstream in(dir + "/status");
+	const std::string prefix = std::string(name) + ": ";
+	for (std::string l; std::getline(in, l);)
+		if (l.rfind(prefix, 0) == 0)
+			return std::strtoull(l.c_str() + prefix.size(), nullptr, 10);
+	return 0;
+}
+
 std::vector<std::string> Lines(const std::string &file) {
 	CheckLoaded();
 	std::ifstream in(dir + "/" + file);
@@ -315,6 +325,9 @@ int Run(const std::vector<std::string> &slo_args, std::vector<std::string> comma
 		}
 		Fail(why);
 	}
+	// Threads the tracer adds by itself take free slots only (finished tasks' slots are freed
+	// by `clear` or reused by a command): those that found none are counted, and said below.
+	const unsigned long long full0 = StatusNumber("not_tracked_table_full");
 	if (write(go[1], "g", 1) != 1)
 		Fail("cannot start the command");
 	close(go[1]);
@@ -327,6 +340,15 @@ int Run(const std::vector<std::string> &slo_args, std::vector<std::string> comma
 	sigaction(SIGINT, &old_int, nullptr);
 	sigaction(SIGQUIT, &old_quit, nullptr);
 	Show(child);
+	const unsigned long long full1 = StatusNumber("not_tracked_table_full");
+	if (full1 > full0) {
+		std::fflush(stdout);
+		std::fprintf(stderr,
+			     "mxrt-lat: %llu new thread(s) of tracked groups (this command's, or another tracked "
+			     "group's) were not tracked during the run: the tracer's table had no free slot "
+			     "(status: not_tracked_table_full, max_tasks); 'mxrt-lat clear' frees finished tasks' slots\n",
+			     full1 - full0);
+	}
 	if (WIFSIGNALED(status)) {
 		std::fflush(stdout); // the table first, then why it ends early
 		std::fprintf(stderr, "mxrt-lat: %s was killed by signal %d (%s)\n", command[0].c_str(), WTERMSIG(status),

@@ -129,6 +129,18 @@ cat >"$d/stats" <<'T'
 101 100 other wakeup 0 - 0 - - - - 0
 T
 expect show-table 0 ' 100 +100 ctl +tracking +wakeup +3 +1\.5 +9\.0 +4\.1 +32\.8 +25\.0 +10\.0 +1$' -d "$d" show 100
+# run: threads of tracked groups that found no slot while the command ran (the status counter
+# grew, here by the command itself: 2 -> 5) are said after the table, not left unsaid
+printf 'not_tracked_table_full: 2\n' >"$d/status"
+out=$("$bin" -d "$d" run -- sh -c "printf 'not_tracked_table_full: 5\\n' >'$d/status'" 2>&1)
+got=$?
+if [ "$got" = 0 ] && grep -q "^mxrt-lat: 3 new thread(s) of tracked groups .* were not tracked during the run" <<<"$out"; then
+	res PASS run-says-threads-not-tracked-for-lack-of-slots
+else res FAIL run-says-threads-not-tracked-for-lack-of-slots "exit $got: $(head -c 300 <<<"$out")"; fi
+out=$("$bin" -d "$d" run -- true 2>&1)
+if ! grep -q "not tracked during the run" <<<"$out"; then res PASS run-quiet-when-every-thread-fit
+else res FAIL run-quiet-when-every-thread-fit "$(head -c 300 <<<"$out")"; fi
+rm -f "$d/status"
 # a pid listed twice (untracked, then tracked again): each entry's rows show its own state, by
 # the order both files list the entries in (the last line of tasks for every row labelled both
 # "tracking")
