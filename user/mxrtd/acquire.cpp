@@ -520,8 +520,10 @@ void Acquisition::Handle(const Record *rec, std::uint32_t n, std::uint64_t now) 
 		      (unsigned long long)ovr_lost,
 		      ovr_sensor ? ", with the sensor's own FIFO overflow among them (GET_STATS file_lost has the daemon's share)" : "");
 	}
-	if (restarts)
+	if (restarts) {
 		w.Add(&mxrtd_shm_stats::acq_restarts, restarts);
+		restarts_.fetch_add(restarts, std::memory_order_relaxed); // the main thread republishes the configuration
+	}
 	if (violations)
 		w.Add(&mxrtd_shm_stats::acq_violations, violations);
 	w.Set(&mxrtd_shm_stats::acq_last_seq, rec[n - 1].seq);

@@ -67,6 +67,8 @@ public:
 	// What the thread will run under: a reload's scheduling it has not tried yet, or Running().
 	Config Wanted() const;
 	std::uint64_t SchedGen() const { return sched_gen_.load(std::memory_order_acquire); }
+	// RESTART records read so far: the device was (re)configured, by anyone (a sysfs write too).
+	std::uint64_t Restarts() const { return restarts_.load(std::memory_order_relaxed); }
 
 private:
 	void Run();
@@ -94,6 +96,7 @@ private:
 	Config resched_cfg_;
 	mutable std::mutex resched_mu_; // resched_cfg_, and cfg_'s scheduling (written by the thread)
 	std::atomic<std::uint64_t> sched_gen_{0};
+	std::atomic<std::uint64_t> restarts_{0};
 
 	// the start handshake
 	std::mutex mu_;

@@ -77,6 +77,7 @@ struct Pipeline {
 	std::uint64_t reloads = 0;
 	std::uint32_t published_policy = MXRTD_POLICY_OTHER; // what the segment says
 	std::uint64_t published_sched_gen = 0;               // ... as of this reschedule attempt
+	std::uint64_t published_restarts = 0;                // ... and as of this many RESTART records
 	// the driver's configuration before ConfigureDevice changed it: put back if the start fails
 	std::optional<DeviceSettings> before;
 };
@@ -224,6 +225,9 @@ int Daemon::FailStart(int code) {
 }
 
 void Daemon::PublishConfig(Pipeline *p) {
+	// counted before the read-back: a RESTART read after it is a configuration this one may miss
+	if (p->acq)
+		p->published_restarts = p->acq->Restarts();
 	mxrtd_shm_config c{};
 	if (p->dev.ReadConfig(&c) != 0)
 		LOG_W("%s: cannot read the driver's configuration back", p->dev.path().c_str());
@@ -377,26 +381,38 @@ void Daemon::Reload() {
 	// has before any is written. One refused (a rate the pulse width it keeps does not allow, a
 	// configuration that cannot be read) left the others, the scheduling and the log level
 	// changed under "reloaded the configuration".
+	// The file's device keys against what each driver has now, not against the last file: a value
+	// changed through sysfs since is put back by a reload of the same file (it was left as it
+	// was, under "reloaded the configuration"). Writing what is in force changes nothing.
 	struct Change {
 		Pipeline *p;
 		const DeviceSettings *to;
 		DeviceSettings before;
-		bool wrote = false; // Apply changed the driver's configuration (all or part of it)
+		bool wrote = false;  // Apply changed the driver's configuration (all or part of it)
+		bool needed = false; // the file says something the driver does not have
 	};
 	std::vector<Change> todo;
 	for (auto &p : pipes_)
 		for (const DeviceSettings &d : c.devices)
-			if (d.path == p->settings.path && !(d == p->settings))
-				todo.push_back({p.get(), &d, {}, false});
+			if (d.path == p->settings.path && (d.AnySet() || !(d == p->settings)))
+				todo.push_back({p.get(), &d, {}, false, false});
+	const auto differs = [](const std::optional<std::uint32_t> &want, const std::optional<std::uint32_t> &has) {
+		return want && (!has || *want != *has);
+	};
 	for (Change &ch : todo) {
 		int r = ch.p->dev.Check(*ch.to, &err);
 		if (r == 0 && (r = ch.p->dev.ReadSettings(&ch.before)) != 0)
 			err = ch.p->dev.path() + ": cannot read the driver's configuration: " + std::strerror(-r);
 		if (r != 0)
 			return keep_running();
+		const DeviceSettings &t = *ch.to, &b = ch.before;
+		ch.needed = differs(t.mode, b.mode) || differs(t.sample_rate_hz, b.sample_rate_hz) ||
+			    differs(t.pulse_width_us, b.pulse_width_us) || differs(t.adc_range_na, b.adc_range_na) ||
+			    differs(t.sample_average, b.sample_average) || differs(t.fifo_almost_full, b.fifo_almost_full) ||
+			    differs(t.red_current_ua, b.red_current_ua) || differs(t.ir_current_ua, b.ir_current_ua);
 	}
 	for (std::size_t i = 0; i < todo.size(); i++) {
-		if (todo[i].p->dev.Apply(*todo[i].to, &err, &todo[i].wrote) == 0)
+		if (!todo[i].needed || todo[i].p->dev.Apply(*todo[i].to, &err, &todo[i].wrote) == 0)
 			continue;
 		// a write failed (I/O, or the driver changed meanwhile): the devices written so far, this
 		// one too where part of it was (sysfs writes one value at a time), go back to what they had
@@ -413,7 +429,8 @@ void Daemon::Reload() {
 	}
 	for (Change &ch : todo) {
 		ch.p->settings = *ch.to;
-		changed += " " + ch.p->dev.name();
+		if (ch.needed)
+			changed += " " + ch.p->dev.name();
 	}
 	// Each thread's scheduling against what it will run under: a reload it has not tried yet, or
 	// what runs now (a reload it refused left the one before: the same file again tries again,
@@ -485,6 +502,8 @@ int Daemon::Run() {
 				return 1;
 			if (p->acq && (p->acq->policy() != p->published_policy || p->acq->SchedGen() != p->published_sched_gen))
 				PublishConfig(p.get()); // the thread rescheduled itself, or kept its scheduling (SIGHUP)
+			else if (p->acq && p->acq->Restarts() != p->published_restarts)
+				PublishConfig(p.get()); // the device was configured anew: by a reload, or through sysfs
 		}
 		if (next_temp && NowNs() >= next_temp) {
 			ReadTemperatures();

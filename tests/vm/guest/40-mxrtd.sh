@@ -323,6 +323,21 @@ if start /tmp/hup.log mxrtd -c /tmp/mxrtd.toml; then
 	cat /tmp/hup.log
 	check sighup-reload '[ "$(cat $SYS/sample_rate)" = 200 ] && [ "$(json configured_rate_hz)" = 200 ] && grep -q "reloaded the configuration from /tmp/mxrtd.toml: applied to max30102-0" /tmp/hup.log'
 	check sighup-reschedules '[ "$(json policy)" = SCHED_FIFO ]'
+	# a value changed through sysfs meanwhile: the segment shows it (the RESTART records say the
+	# device was configured anew; it showed the file's until the next SIGHUP), and a reload of the
+	# same file puts the file's back (it was left as it was, under "reloaded the configuration")
+	echo 100 >$SYS/sample_rate
+	i=0
+	while [ "$(json configured_rate_hz)" != 100 ] && [ $i -lt 30 ]; do sleep 0.1; i=$((i + 1)); done
+	check sysfs-change-published '[ "$(json configured_rate_hz)" = 100 ]'
+	a0=$(lines /tmp/hup.log "reloaded the configuration from /tmp/mxrtd.toml: applied to max30102-0")
+	kill -HUP $DPID
+	i=0
+	while [ "$(lines /tmp/hup.log "reloaded the configuration from /tmp/mxrtd.toml: applied to max30102-0")" = "$a0" ] &&
+		[ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	i=0
+	while [ "$(json configured_rate_hz)" != 200 ] && [ $i -lt 30 ]; do sleep 0.1; i=$((i + 1)); done
+	check sighup-puts-back-a-sysfs-change '[ "$(cat $SYS/sample_rate)" = 200 ] && [ "$(json configured_rate_hz)" = 200 ] && [ "$(lines /tmp/hup.log "reloaded the configuration from /tmp/mxrtd.toml: applied to max30102-0")" = $((a0 + 1)) ]'
 	# a reload whose scheduling the kernel refuses (SCHED_DEADLINE on CPU 1 alone, no root domain,
 	# no fallback) leaves the one before in force and published; the same file again tries again
 	# (it was taken for "nothing changed", and the segment kept showing the refused one)
