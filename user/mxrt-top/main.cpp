@@ -138,10 +138,15 @@ std::string Text(const Snapshot &s) {
 	else if (s.temp.errors)
 		std::snprintf(temp, sizeof(temp), "-- (%u failed)", s.temp.errors);
 	const char *state = !s.alive ? "NOT RUNNING (stale segment)" : s.state == MXRTD_STATE_RUNNING ? "running" : "starting";
+	// with sample averaging the chip delivers one record per N samples: the rate to compare with
+	char avg[64] = "";
+	if (c.sample_average > 1)
+		std::snprintf(avg, sizeof(avg), ", averaging %u: %.1f records/s", c.sample_average,
+			      double(c.sample_rate_hz) / c.sample_average);
 	std::snprintf(b, sizeof(b),
 		      "%s  %s  pid %u  up %02llu:%02llu:%02llu  %s  %s  %s%s\n"
 		      "  HR %6s bpm   SpO2 %6s %%   confidence %3s   finger %-3s   temperature %s\n"
-		      "  samples %7.1f/s (configured %u Hz)  records %llu  lost %llu  FIFO overflows %llu  overruns %llu  violations %llu\n"
+		      "  samples %7.1f/s (configured %u Hz%s)  records %llu  lost %llu  FIFO overflows %llu  overruns %llu  violations %llu\n"
 		      "  wake-up latency, IRQ -> consumer: %s\n"
 		      "  acquisition,     IRQ -> daemon:   %s\n"
 		      "  outputs: message queue %llu sent, %llu dropped; FIFO %llu lines, %llu dropped, %llu without reader; "
@@ -149,7 +154,7 @@ std::string Text(const Snapshot &s) {
 		      s.device.c_str(), state, s.pid, (unsigned long long)(up / 3600), (unsigned long long)(up / 60 % 60),
 		      (unsigned long long)(up % 60), sched.c_str(), IoName(c.io_method), WaitName(c.wait_method),
 		      c.mlocked ? "  mlocked" : "", hr.c_str(), spo2.c_str(), none ? "--" : std::to_string(v.confidence).c_str(),
-		      finger, temp, s.rate_hz, c.sample_rate_hz, (unsigned long long)st.acq_records,
+		      finger, temp, s.rate_hz, c.sample_rate_hz, avg, (unsigned long long)st.acq_records,
 		      (unsigned long long)st.acq_lost, (unsigned long long)st.acq_fifo_overflows,
 		      (unsigned long long)st.acq_overruns, (unsigned long long)st.acq_violations, Lat(s.mon_latency).c_str(),
 		      Lat(s.acq_latency).c_str(), (unsigned long long)st.mq_sent, (unsigned long long)st.mq_dropped,

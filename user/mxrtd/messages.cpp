@@ -165,6 +165,11 @@ std::string SnapshotJson(const Snapshot &s) {
 	std::snprintf(rate, sizeof(rate), "%.1f", s.rate_hz);
 	j += ",\"sample_rate_hz\":" + std::string(s.rate_hz > 0 ? rate : "null");
 	j += ",\"configured_rate_hz\":" + std::to_string(s.config.sample_rate_hz);
+	// records per second the configuration delivers (sample averaging: one per N samples)
+	char rec_rate[32];
+	std::snprintf(rec_rate, sizeof(rec_rate), "%.1f",
+		      double(s.config.sample_rate_hz) / (s.config.sample_average > 1 ? s.config.sample_average : 1));
+	j += ",\"configured_record_rate_hz\":" + std::string(rec_rate);
 	j += ",\"records\":" + std::to_string(st.acq_records);
 	j += ",\"lost\":" + std::to_string(st.acq_lost);
 	j += ",\"fifo_overflows\":" + std::to_string(st.acq_fifo_overflows);

@@ -108,11 +108,16 @@ TEST(MxrtdMessages, TheLiveViewsJson) {
 	for (const char *want :
 	     {"{\"device\":\"/dev/max30102-0\",\"shm\":\"/mxrtd-max30102-0\",\"pid\":77,\"running\":true,\"uptime_s\":65,",
 	      "\"hr_bpm\":72.0,\"spo2_pct\":97.5,\"confidence\":85,\"finger\":true,\"vitals_updates\":12,",
-	      "\"temp_c\":36.50,\"temp_age_s\":2.5,\"temp_errors\":3,\"sample_rate_hz\":400.0,\"configured_rate_hz\":400,\"records\":1000,",
+	      "\"temp_c\":36.50,\"temp_age_s\":2.5,\"temp_errors\":3,\"sample_rate_hz\":400.0,\"configured_rate_hz\":400,"
+	      "\"configured_record_rate_hz\":400.0,\"records\":1000,",
 	      "\"consumer_overruns\":2,", "\"fifo_lines\":5,\"fifo_dropped\":6,\"fifo_no_reader\":7,", "\"policy\":\"SCHED_DEADLINE\",\"io\":\"io_uring\",\"wait\":\"futex_waitv\",",
 	      "\"acq_latency\":{\"count\":0,\"p50_us\":null,\"p99_us\":null,\"max_us\":null}",
 	      "\"wakeup_latency\":{\"count\":3,", "\"max_us\":300.0}}"})
 		EXPECT_NE(j.find(want), std::string::npos) << want << "\nin " << j;
+	// with sample averaging: a record per 4 samples, the rate to compare sample_rate_hz with
+	s.config.sample_average = 4;
+	EXPECT_NE(SnapshotJson(s).find("\"configured_rate_hz\":400,\"configured_record_rate_hz\":100.0,"), std::string::npos);
+	s.config.sample_average = 1;
 	// nothing measured yet: nulls, not zeros
 	s.vitals.flags = kVitalsNone;
 	s.temp.flags = 0;
