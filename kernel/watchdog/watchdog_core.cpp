@@ -321,7 +321,6 @@ public:
 	}
 
 	u64 Earliest() const { return earliest_.value.Load(MemoryOrder::kSeqCst); }
-	void SetOwnerLive(int (*live)(const void *owner)) { owner_live_ = live; }
 
 	u64 Expire(u64 (*now_fn)()) {
 		mxrt_shim_might_sleep();
@@ -359,14 +358,8 @@ public:
 			s->last_delay_ns_.Store(delay, MemoryOrder::kRelaxed);
 			s->max_delay_ns_.FetchMax(delay, MemoryOrder::kRelaxed);
 			mxrt_wd_expiry e = {MakeHandle(TagGen(tag), i), due, now, s->count_};
-			// An owner being unloaded is tearing down what its recovery uses (its exit() runs
-			// before the module notifier removes its watchdogs): no call then.
-			if (owner_live_ == nullptr || owner_live_(s->owner_)) {
-				s->fn_(s->data_, &e);
-				recoveries_.Store(recoveries_.Load(MemoryOrder::kRelaxed) + 1, MemoryOrder::kRelaxed);
-			} else {
-				owner_gone_skips_.Store(owner_gone_skips_.Load(MemoryOrder::kRelaxed) + 1, MemoryOrder::kRelaxed);
-			}
+			s->fn_(s->data_, &e);
+			recoveries_.Store(recoveries_.Load(MemoryOrder::kRelaxed) + 1, MemoryOrder::kRelaxed);
 			now = now_fn();
 			next = Min(next, NextAfterCallback(s, tag, repeat, now));
 		}
@@ -407,7 +400,6 @@ public:
 		out->capacity = nchunks_.Load(MemoryOrder::kRelaxed) * kSlotsPerChunk;
 		out->passes = passes_.Load(MemoryOrder::kRelaxed);
 		out->recoveries = recoveries_.Load(MemoryOrder::kRelaxed);
-		out->owner_gone_skips = owner_gone_skips_.Load(MemoryOrder::kRelaxed);
 		out->reprograms = reprograms_.Load(MemoryOrder::kRelaxed);
 		out->earliest_ns = Earliest();
 	}
@@ -537,9 +529,7 @@ private:
 	Atomic<u32> nchunks_;
 	Atomic<u64> passes_;
 	Atomic<u64> recoveries_;
-	Atomic<u64> owner_gone_skips_;
 	Atomic<u64> reprograms_;
-	int (*owner_live_)(const void *owner) = nullptr; // set once, before any watchdog exists
 	CacheLinePadded<Atomic<u64>> earliest_{Atomic<u64>(kNever)};
 	Atomic<Chunk *> chunks_[kMaxChunks];
 };
@@ -562,8 +552,6 @@ int mxrt_wdcore_create(mxrt_wdcore **out) {
 }
 
 void mxrt_wdcore_destroy(mxrt_wdcore *core) { mxrt::Delete(T(core)); }
-
-void mxrt_wdcore_set_owner_live(mxrt_wdcore *core, int (*live)(const void *owner)) { T(core)->SetOwnerLive(live); }
 
 mxrt_s64 mxrt_wdcore_add(mxrt_wdcore *core, const mxrt_wd_params *p) { return T(core)->Add(*p); }
 

@@ -69,7 +69,6 @@ struct mxrt_wd_stats {
 	mxrt_u32 retired;      /* slots retired: their 2^30 generations were used up (never reused) */
 	mxrt_u64 passes;       /* expiry passes run */
 	mxrt_u64 recoveries;   /* recovery callbacks run */
-	mxrt_u64 owner_gone_skips; /* expiries whose owner was being unloaded: no callback */
 	mxrt_u64 reprograms;   /* starts that moved the timer earlier */
 	mxrt_u64 earliest_ns;  /* MXRT_WD_NEVER when nothing is armed */
 };
@@ -79,12 +78,6 @@ struct mxrt_wdcore;
 /* Sleepable context. */
 int mxrt_wdcore_create(struct mxrt_wdcore **out);
 void mxrt_wdcore_destroy(struct mxrt_wdcore *core);
-/*
- * Once, right after create: @live(owner) says whether a watchdog's owner (mxrt_wd_params.owner)
- * may still have its recovery called; 0 skips the call (counted in owner_gone_skips). The kernel
- * glue answers "not while its module is being unloaded". Without it every owner is live.
- */
-void mxrt_wdcore_set_owner_live(struct mxrt_wdcore *core, int (*live)(const void *owner));
 
 /* Sleepable context. Returns a handle > 0 or -EINVAL (bad params), -ENOSPC, -ENOMEM. */
 mxrt_s64 mxrt_wdcore_add(struct mxrt_wdcore *core, const struct mxrt_wd_params *p);

@@ -218,7 +218,6 @@ static int wd_stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "timer_fires: %lld\n", (long long)atomic64_read(&wd_timer_fires));
 	seq_printf(m, "expiry_passes: %llu\n", st.passes);
 	seq_printf(m, "recoveries: %llu\n", st.recoveries);
-	seq_printf(m, "owner_gone_skips: %llu\n", st.owner_gone_skips);
 	seq_printf(m, "timer_reprograms: %llu\n", st.reprograms);
 	if (st.earliest_ns == MXRT_WD_NEVER)
 		seq_puts(m, "next_deadline_in_us: none\n");
@@ -228,18 +227,6 @@ static int wd_stats_show(struct seq_file *m, void *v)
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(wd_stats);
-
-/*
- * A recovery is not called once its module's unload has begun: delete_module() marks the module
- * GOING before its exit() runs, and the notifier below removes the watchdogs only after exit()
- * returned, so meanwhile the recovery would run on what exit() tears down. (A recovery already
- * running when the unload begins may still run beside exit(): a module removes its watchdogs in
- * its exit() to be sure, which waits for it.)
- */
-static int wd_owner_live(const void *owner)
-{
-	return !owner || module_is_live((struct module *)owner);
-}
 
 static int wd_module_notify(struct notifier_block *nb, unsigned long action, void *data)
 {
@@ -266,7 +253,6 @@ static int __init mxrt_wd_init(void)
 	ret = mxrt_wdcore_create(&wd_core);
 	if (ret)
 		return ret;
-	mxrt_wdcore_set_owner_live(wd_core, wd_owner_live);
 	wd_worker = kthread_create_worker(0, "mxrt_wd");
 	if (IS_ERR(wd_worker)) {
 		ret = PTR_ERR(wd_worker);

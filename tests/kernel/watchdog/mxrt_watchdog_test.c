@@ -741,21 +741,8 @@ static int __init wd_test_init(void)
 	return 0;
 }
 
-/*
- * With leak=1: the watchdog (100 ms, repeating) is still armed while this exit() runs, as in a
- * driver tearing down its data before the library's module notifier removes the watchdog. The
- * library must not call its recovery any more: the module is being unloaded. 300 ms here would
- * see about three calls otherwise.
- */
 static void __exit wd_test_exit(void)
 {
-	int before;
-
-	if (!leak)
-		return;
-	before = atomic_read(&leaked.calls);
-	msleep(300);
-	pr_info("recoveries while unloading: %d\n", atomic_read(&leaked.calls) - before);
 }
 
 module_init(wd_test_init);

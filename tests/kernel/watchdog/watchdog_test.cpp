@@ -442,31 +442,6 @@ TEST_F(WatchdogTest, RemoveOwnerRemovesOnlyThatOwnersWatchdogs) {
 	EXPECT_EQ(mxrt_wdcore_remove_owner(core_, &owner_a, 0), 0u);
 }
 
-// An owner being unloaded (the kernel glue: its module GOING, its exit() running before the
-// notifier removes its watchdogs) gets no recovery call; the others do, and it repeats as before.
-int g_gone_owner_marker;
-int OwnerLive(const void *owner) { return owner != &g_gone_owner_marker; }
-
-TEST_F(WatchdogTest, AnOwnerBeingUnloadedGetsNoRecoveryCall) {
-	mxrt_wdcore_set_owner_live(core_, OwnerLive);
-	Recorder gone, live;
-	int other;
-	mxrt_s64 g = Add(100, &gone, "gone", &g_gone_owner_marker), l = Add(100, &live, "live", &other);
-	ASSERT_GT(g, 0);
-	ASSERT_GT(l, 0);
-	Start(g);
-	Start(l);
-	ExpireAt(mxrt::fake::Now() + 101 * kMs);
-	ExpireAt(mxrt::fake::Now() + 100 * kMs);
-	EXPECT_TRUE(gone.calls.empty());
-	EXPECT_EQ(live.calls.size(), 2u);
-	mxrt_wd_stats st;
-	mxrt_wdcore_stats(core_, &st);
-	EXPECT_EQ(st.recoveries, 2u);
-	EXPECT_EQ(st.owner_gone_skips, 2u);
-	EXPECT_EQ(mxrt_wdcore_remove_owner(core_, &g_gone_owner_marker, 0), 1u);
-}
-
 TEST_F(WatchdogTest, InfoAndStatsDescribeEachWatchdog) {
 	Recorder r;
 	mxrt_s64 wd = Add(150, &r, "a very long watchdog name that will be truncated");

@@ -33,15 +33,9 @@ grep -q 'leaked on purpose' $D/watchdogs || die "leaked watchdog not listed in d
 cat $D/watchdogs
 sleep 1 # let it expire and repeat a few times: recoveries run while the module is loaded
 grep 'leaked on purpose' $D/watchdogs | grep -q expired || die "leaked watchdog did not expire"
-s0=$(sed -n 's/^owner_gone_skips: //p' $D/stats)
 rmmod mxrt_watchdog_test || die "rmmod with a registered watchdog"
 dmesg | grep -q 'module mxrt_watchdog_test went away with 1 watchdog(s) registered; removed them' ||
 	die "no clean-up message for the unloaded module"
-# its exit() sleeps 300 ms with the 100 ms watchdog armed: no recovery call while it unloads
-unloading=$(dmesg | sed -n 's/.*mxrt_watchdog_test: recoveries while unloading: //p' | tail -1)
-s1=$(sed -n 's/^owner_gone_skips: //p' $D/stats)
-echo "recoveries while the owner unloaded: ${unloading:-none}; expiries skipped: $s0 -> $s1"
-[ "$unloading" = 0 ] && [ "$s1" -gt "$s0" ] || die "recoveries ran while the owner unloaded (${unloading:-no line}; skips $s0 -> $s1)"
 grep -q '^registered: 0$' $D/stats || die "leaked watchdog still registered: $(cat $D/stats)"
 r0=$(sed -n 's/^recoveries: //p' $D/stats)
 sleep 1
