@@ -25,7 +25,13 @@ namespace chip = mxrt::max30102;
 
 Device::~Device() {
 	if (lock_fd_ >= 0) {
-		unlink(lock_path_.c_str()); // under the lock: a daemon that opened it meanwhile re-checks
+		// Under the lock: a daemon that opened it meanwhile re-checks. Only if the path still
+		// names this file: /run/mxrtd removed from outside (a unit's RuntimeDirectory= at its
+		// stop) and made again holds another daemon's lock there now.
+		struct stat mine, now;
+		if (fstat(lock_fd_, &mine) == 0 && stat(lock_path_.c_str(), &now) == 0 && mine.st_dev == now.st_dev &&
+		    mine.st_ino == now.st_ino)
+			unlink(lock_path_.c_str());
 		close(lock_fd_);
 	}
 	if (fd_ >= 0)
