@@ -81,12 +81,19 @@ int Device::Open(const std::string &path, std::string *err) {
 	}
 #ifdef MXRT_MAX30102_IOC_GET_CONFIG
 	{
+		// Only ENOTTY (a driver without the command) means the interface is missing. Any other
+		// failure of the probe (the device lock busy past its timeout, the device unbound) says
+		// the command exists: the calls that follow report their own errors and are counted,
+		// where taking it as "absent" would switch the vitals or the ioctl path off for good.
+		const auto present = [this](unsigned long cmd, void *arg) {
+			return ioctl(fd_, cmd, arg) == 0 || errno != ENOTTY;
+		};
 		mxrt_max30102_ioc_config c{};
 		c.size = sizeof(c);
-		have_config_ioctl_ = ioctl(fd_, MXRT_MAX30102_IOC_GET_CONFIG, &c) == 0;
+		have_config_ioctl_ = present(MXRT_MAX30102_IOC_GET_CONFIG, &c);
 		mxrt_max30102_ioc_vitals v{};
 		v.size = sizeof(v);
-		have_vitals_ioctl_ = ioctl(fd_, MXRT_MAX30102_IOC_GET_VITALS, &v) == 0;
+		have_vitals_ioctl_ = present(MXRT_MAX30102_IOC_GET_VITALS, &v);
 		// GET_TEMP converts (30 ms): trust the command exists when the others do
 		have_temp_ioctl_ = have_config_ioctl_;
 	}

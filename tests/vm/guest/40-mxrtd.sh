@@ -214,22 +214,19 @@ else
 	bad temp-failing-start
 fi
 
-# 3. vitals: one message per update to the queue, one line to the FIFO (needs the driver's vitals ioctl)
+# 3. vitals: one message per update to the queue, one line to the FIFO. This tree's driver has the
+# vitals ioctl (27-*'s get-vitals), so mxrtd saying it has none is a failure of its probe, not a skip
 if start /tmp/vitals.log mxrtd --rate 100 $DEV; then
-	if grep -q 'no vitals interface' /tmp/vitals.log; then
-		skipped vitals-messages "the driver has no MXRT_MAX30102_IOC_GET_VITALS yet: $(grep 'no vitals' /tmp/vitals.log)"
-		check vitals-said-unavailable '[ "$(lines /tmp/vitals.log "no vitals interface")" = 1 ] && [ "$(json mq_sent)" = 0 ]'
-	else
-		# the configuration change restarts the chip and the estimator: the first updates can say
-		# "no value yet" (hr=-), a valid heart rate follows within a few beats
-		msgs=$(mxrt-top --messages 10 --timeout-ms 20000)
-		echo "$msgs"
-		check vitals-messages 'echo "$msgs" | grep -qE "^dev=max30102-0 update=[0-9]+ seq=[0-9]+ t=[0-9.]+ hr=[0-9]"'
-		check fifo-mode-as-shm-mode '[ "$(stat -c %a $FIFO)" = 644 ]'
-		line=$(timeout 20 head -n 1 $FIFO)
-		echo "fifo: $line"
-		check vitals-fifo-line 'echo "$line" | grep -qE "^dev=max30102-0 update=[0-9]+ .* temp=36.50$"'
-	fi
+	check vitals-interface-found '! grep -q "no vitals interface" /tmp/vitals.log'
+	# the configuration change restarts the chip and the estimator: the first updates can say
+	# "no value yet" (hr=-), a valid heart rate follows within a few beats
+	msgs=$(mxrt-top --messages 10 --timeout-ms 20000)
+	echo "$msgs"
+	check vitals-messages 'echo "$msgs" | grep -qE "^dev=max30102-0 update=[0-9]+ seq=[0-9]+ t=[0-9.]+ hr=[0-9]"'
+	check fifo-mode-as-shm-mode '[ "$(stat -c %a $FIFO)" = 644 ]'
+	line=$(timeout 20 head -n 1 $FIFO)
+	echo "fifo: $line"
+	check vitals-fifo-line 'echo "$line" | grep -qE "^dev=max30102-0 update=[0-9]+ .* temp=36.50$"'
 	stop INT
 	check sigint-clean-exit '[ "$RC" = 0 ]'
 	check sigint-nothing-left nothing_left
