@@ -92,7 +92,10 @@ check pair-without-mode-refused-by-driver '[ $rc = 2 ] && grep -q "spo2 1000 Hz 
 # 2. 60 s at 1 kHz under SCHED_DEADLINE, a CPU hog on every CPU, a real-time consumer of the
 # shared ring: not one sample lost anywhere. On the debug kernel, which judges no real-time
 # figure (timing_miss), 15 s run the same code paths under its checkers in a quarter of the time.
+# Debian 12's own 6.1 kernel, the third suite of CI's budget (docs/testing.md), runs 20 s: the
+# same code paths and checks, a third of the minute the two 6.12 kernels soak.
 long_s=60
+case $(uname -r) in 6.1.*) long_s=20 ;; esac
 debug_kernel && long_s=15
 long_n=$((long_s * 1000))
 hogs=
