@@ -401,7 +401,22 @@ public:
 		out->passes = passes_.Load(MemoryOrder::kRelaxed);
 		out->recoveries = recoveries_.Load(MemoryOrder::kRelaxed);
 		out->reprograms = reprograms_.Load(MemoryOrder::kRelaxed);
-		out->earliest_ns = Earliest();
+		// The next deadline is the earliest among the armed watchdogs, read from the slots: the
+		// timer's target (earliest_) is not lowered by a cancel or a removal, so after them it
+		// can name a deadline nothing has any more (it fires once, finds nothing, and is not
+		// re-armed). Both are shown. A slow path: one scan of the table.
+		u64 next = kNever;
+		const u32 cap = nchunks_.Load(MemoryOrder::kRelaxed) * kSlotsPerChunk;
+		for (u32 i = 0; i < cap; i++) {
+			Slot *s = SlotAt(i);
+			if (TagState(s->tag_.Load(MemoryOrder::kAcquire)) != SlotState::kLive)
+				continue;
+			const u64 d = s->deadline_.Load(MemoryOrder::kRelaxed);
+			if (d != 0)
+				next = Min(next, d & ~kExpiredBit);
+		}
+		out->earliest_ns = next;
+		out->timer_ns = Earliest();
 	}
 
 private:

@@ -210,6 +210,7 @@ DEFINE_SHOW_ATTRIBUTE(wd_list);
 static int wd_stats_show(struct seq_file *m, void *v)
 {
 	struct mxrt_wd_stats st;
+	u64 now;
 
 	mxrt_wdcore_stats(wd_core, &st);
 	seq_printf(m, "registered: %u\n", st.registered);
@@ -219,11 +220,15 @@ static int wd_stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "expiry_passes: %llu\n", st.passes);
 	seq_printf(m, "recoveries: %llu\n", st.recoveries);
 	seq_printf(m, "timer_reprograms: %llu\n", st.reprograms);
+	now = ktime_get_ns();
 	if (st.earliest_ns == MXRT_WD_NEVER)
 		seq_puts(m, "next_deadline_in_us: none\n");
 	else
-		seq_printf(m, "next_deadline_in_us: %lld\n",
-			   ((s64)st.earliest_ns - (s64)ktime_get_ns()) / 1000);
+		seq_printf(m, "next_deadline_in_us: %lld\n", ((s64)st.earliest_ns - (s64)now) / 1000);
+	if (st.timer_ns == MXRT_WD_NEVER)
+		seq_puts(m, "timer_due_in_us: none\n");
+	else
+		seq_printf(m, "timer_due_in_us: %lld\n", ((s64)st.timer_ns - (s64)now) / 1000);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(wd_stats);

@@ -470,6 +470,44 @@ TEST_F(WatchdogTest, InfoAndStatsDescribeEachWatchdog) {
 	EXPECT_EQ(st.recoveries, 1u);
 }
 
+// stats' next deadline is the armed watchdogs' earliest, not the timer's target: a cancel or a
+// removal does not move the timer (it fires once and finds nothing), so the two differ then.
+TEST_F(WatchdogTest, StatsNextDeadlineIsTheArmedWatchdogsNotTheTimer) {
+	Recorder r;
+	const uint64_t t0 = mxrt::fake::Now();
+	mxrt_s64 a = Add(100, &r), b = Add(300, &r);
+	mxrt_wd_stats st;
+	mxrt_wdcore_stats(core_, &st);
+	EXPECT_EQ(st.earliest_ns, MXRT_WD_NEVER);
+	EXPECT_EQ(st.timer_ns, MXRT_WD_NEVER);
+	ASSERT_EQ(Start(a), kArmedAndTimer);
+	ASSERT_EQ(Start(b), 1);
+	mxrt_wdcore_stats(core_, &st);
+	EXPECT_NEAR(double(st.earliest_ns), double(t0 + 100 * kMs), 2.0);
+	EXPECT_EQ(st.timer_ns, st.earliest_ns);
+	Cancel(a); // the timer stays at a's deadline; the next deadline is b's
+	mxrt_wdcore_stats(core_, &st);
+	EXPECT_NEAR(double(st.earliest_ns), double(t0 + 300 * kMs), 2.0);
+	EXPECT_NEAR(double(st.timer_ns), double(t0 + 100 * kMs), 2.0);
+	ASSERT_EQ(mxrt_wdcore_remove(core_, b, 0), 0); // nothing armed is left
+	mxrt_wdcore_stats(core_, &st);
+	EXPECT_EQ(st.earliest_ns, MXRT_WD_NEVER);
+	EXPECT_NE(st.timer_ns, MXRT_WD_NEVER);
+	ExpireAt(t0 + 100 * kMs); // the timer fires once, finds nothing and is not set again
+	mxrt_wdcore_stats(core_, &st);
+	EXPECT_EQ(st.earliest_ns, MXRT_WD_NEVER);
+	EXPECT_EQ(st.timer_ns, MXRT_WD_NEVER);
+	EXPECT_TRUE(r.calls.empty());
+	// an expired watchdog's next deadline is its next repeat
+	ASSERT_GT(Start(a), 0);
+	ExpireAt(mxrt::fake::Now() + 101 * kMs);
+	ASSERT_EQ(r.calls.size(), 1u);
+	mxrt_wdcore_stats(core_, &st);
+	EXPECT_GT(st.earliest_ns, mxrt::fake::Now());
+	EXPECT_LE(st.earliest_ns, mxrt::fake::Now() + 100 * kMs);
+	EXPECT_EQ(st.timer_ns, st.earliest_ns);
+}
+
 TEST_F(WatchdogTest, OutOfMemoryWhileGrowingLeavesTheTableUsable) {
 	Recorder r;
 	std::vector<mxrt_s64> wds;

@@ -42,6 +42,8 @@ unloading=$(dmesg | sed -n 's/.*mxrt_watchdog_test: recoveries while unloading: 
 echo "recoveries while the owner unloaded: ${unloading:-none}"
 [ "${unloading:-0}" -ge 1 ] || die "the watchdog stopped working while its owner's exit() ran (${unloading:-no line})"
 grep -q '^registered: 0$' $D/stats || die "leaked watchdog still registered: $(cat $D/stats)"
+# with nothing registered there is no next deadline, whatever the timer still waits for
+grep -q '^next_deadline_in_us: none$' $D/stats || die "a next deadline with nothing registered: $(cat $D/stats)"
 r0=$(sed -n 's/^recoveries: //p' $D/stats)
 sleep 1
 r1=$(sed -n 's/^recoveries: //p' $D/stats)
