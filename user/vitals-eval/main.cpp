@@ -150,11 +150,18 @@ std::string CsvField(const std::string &v) {
 	return q + "\"";
 }
 
+// A reference cell: one decimal, or as many as the file name gave (95.25 stays 95.25, 97 is 97.0).
+std::string RefCell(const std::optional<double> &v, const std::string &text) {
+	const auto dot = text.find('.');
+	const int given = dot == std::string::npos ? 0 : int(text.size() - dot - 1);
+	return Cell(v, given > 1 ? (given < 6 ? given : 6) : 1);
+}
+
 void PrintCsv(const std::vector<Scored> &all) {
 	std::printf("file,ref_spo2,ref_hr,spo2,hr,valid_share\n");
 	for (const auto &s : all) // an unreadable file's row: its name and reference, empty cells
-		std::printf("%s,%s,%s,%s,%s,%s\n", CsvField(s.rec.name).c_str(), Cell(s.rec.ref.spo2, 1).c_str(),
-			    Cell(s.rec.ref.hr, 1).c_str(), Cell(s.run.spo2, 1).c_str(), Cell(s.run.hr, 1).c_str(),
+		std::printf("%s,%s,%s,%s,%s,%s\n", CsvField(s.rec.name).c_str(), RefCell(s.rec.ref.spo2, s.rec.ref.spo2_text).c_str(),
+			    RefCell(s.rec.ref.hr, s.rec.ref.hr_text).c_str(), Cell(s.run.spo2, 1).c_str(), Cell(s.run.hr, 1).c_str(),
 			    s.unreadable ? "" : Cell(s.run.valid_share, 3).c_str());
 }
 

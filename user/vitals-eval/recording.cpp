@@ -179,9 +179,14 @@ Reference ReferenceFromName(const std::string &base_name) {
 	if (parts.size() == 3 && decimal(parts[0], true) && decimal(parts[1], false) && decimal(parts[2], false)) {
 		// strtod, not stod: a name is anyone's, and 400 digits must not throw out_of_range
 		const double spo2 = std::strtod(parts[1].c_str(), nullptr), hr = std::strtod(parts[2].c_str(), nullptr);
-		if (std::isfinite(spo2) && std::isfinite(hr)) {
+		// A reading a pulse oximeter can give: SpO2 0..100 %, HR 1..400 bpm. Anything else is
+		// no reference (a name such as 1600-99999999999999999999999-73 would otherwise make the
+		// summaries' MAE whatever it says).
+		if (spo2 >= 0 && spo2 <= 100 && hr >= 1 && hr <= 400) {
 			r.spo2 = spo2;
 			r.hr = hr;
+			r.spo2_text = parts[1];
+			r.hr_text = parts[2];
 		}
 	}
 	return r;

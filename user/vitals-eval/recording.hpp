@@ -21,6 +21,7 @@ namespace mxrt::vitals_eval {
 struct Reference {
 	std::optional<double> spo2; // %
 	std::optional<double> hr;   // bpm
+	std::string spo2_text, hr_text; // as the name spells them (--csv keeps their decimals)
 };
 
 // A run of records at one sample period: a record stream saved across a reconfiguration holds

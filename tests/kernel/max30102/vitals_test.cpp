@@ -1154,6 +1154,18 @@ TEST(VitalsEval, ReferenceComesFromTheOxiwearFileName) {
 	EXPECT_FALSE(ReferenceFromName("1-2.csv").spo2);
 	EXPECT_FALSE(ReferenceFromName("1-2-3-4.csv").spo2);
 	EXPECT_FALSE(ReferenceFromName("1-95.-70.csv").spo2);
+	// what the name says, exactly (the CSV prints it so), and only readings an oximeter can give
+	ref = ReferenceFromName("1600-95.25-73.05.csv");
+	ASSERT_TRUE(ref.spo2 && ref.hr);
+	EXPECT_EQ(ref.spo2_text, "95.25");
+	EXPECT_EQ(ref.hr_text, "73.05");
+	EXPECT_EQ(ReferenceFromName("1516-95-73.csv").spo2_text, "95");
+	EXPECT_FALSE(ReferenceFromName("1600-99999999999999999999999-73.csv").spo2);
+	EXPECT_FALSE(ReferenceFromName("1600-100.5-73.csv").spo2);
+	EXPECT_FALSE(ReferenceFromName("1600-95-0.csv").hr);
+	EXPECT_FALSE(ReferenceFromName("1600-95-401.csv").hr);
+	ASSERT_TRUE(ReferenceFromName("1600-0-400.csv").hr);
+	EXPECT_TRUE(ReferenceFromName("1600-100-1.csv").spo2);
 }
 
 // A file of that name, alone in a directory of its own.

@@ -261,6 +261,12 @@ if [ $rc -eq 0 ] && [ "$(head -n1 <<<"$out")" = "file,ref_spo2,ref_hr,spo2,hr,va
 	grep -qxE '1701-95-70\.csv,95\.0,70\.0,,,0\.000' <<<"$out"; then
 	res PASS csv-exact-format
 else res FAIL csv-exact-format "exit $rc: $(head -c 300 <<<"$out")"; fi
+# the reference keeps the decimals its name gives; a reading no oximeter gives is no reference
+mkdir "$t/refs"
+cp "$t/1700-97-72.csv" "$t/refs/1700-95.25-73.05.csv"
+cp "$t/1700-97-72.csv" "$t/refs/1701-99999999999999999999-72.csv"
+expect csv-reference-decimals-kept 0 '^1700-95\.25-73\.05\.csv,95\.25,73\.05,' --csv "$t/refs/1700-95.25-73.05.csv"
+expect csv-implausible-reference-empty 0 '^1701-99999999999999999999-72\.csv,,,9[67]\.[0-9],' --csv "$t/refs/1701-99999999999999999999-72.csv"
 records "$t/capture.bin" 90 400 12
 # ... and own_hr (the stream's own pulse rate, without the estimator) near the simulated 90 bpm
 expect record-stream 0 'capture\.bin +- +- +9[67]\.[0-9] +- +(89|90|91)\.[0-9] +- +(89|90|91)\.[0-9] ' "$t/capture.bin"
