@@ -552,17 +552,25 @@ public:
 			cnt_.xfers_refused++;
 			return -MXRT_EOPNOTSUPP;
 		}
+		// The messages go on the wire in order: one to another address is NAKed on its address
+		// byte, and the transfer ends there (-ENXIO), after the chip took the messages before it
+		// (a write done, a read popped), as on a real bus. A transfer that starts with another
+		// address never reaches the chip, and is not counted.
+		int upto = n;
+		for (int i = 0; i < n; i++) {
+			if (msgs[i].addr != MAX30102_I2C_ADDR) {
+				upto = i;
+				break;
+			}
+		}
+		if (upto == 0)
+			return -MXRT_ENXIO; // nobody answers: NAK on the address byte
 		Advance(now);
-		u64 bits = 0;
-		for (int i = 0; i < n; i++)
+		u64 bits = upto < n ? 9 + 2 : 0; // the NAKed address byte
+		for (int i = 0; i < upto; i++)
 			bits += 9ull * (msgs[i].len + 1) + 2; // address byte, data bytes, ACKs, start/stop
 		if (faults_.bus_khz != 0)
 			*bus_ns = bits * 1'000'000ull / faults_.bus_khz;
-		for (int i = 0; i < n; i++) {
-			if (msgs[i].addr != MAX30102_I2C_ADDR) {
-				return -MXRT_ENXIO; // nobody answers: NAK on the address byte
-			}
-		}
 		cnt_.xfers++;
 		// fault_after=K delays the armed transfer faults by K transfers: with nak=1 it fails
 		// exactly the (K+1)-th, so a test can fail each step of a driver's probe in turn
@@ -599,7 +607,7 @@ public:
 			cnt_.taken_fails++;
 			*bus_ns = kTimeoutNs;
 		}
-		for (int i = 0; i < n; i++) {
+		for (int i = 0; i < upto; i++) {
 			mxrt_sim_msg &m = msgs[i];
 			cnt_.xfer_bytes += m.len;
 			if (m.flags & MXRT_SIM_MSG_READ) {
@@ -615,7 +623,7 @@ public:
 				}
 			}
 		}
-		return taken_fail ? -MXRT_ETIMEDOUT : n;
+		return taken_fail ? -MXRT_ETIMEDOUT : upto < n ? -MXRT_ENXIO : n;
 	}
 
 	// The adapter's bus recovery (nine SCL pulses and a STOP): it frees a stuck bus; the chip

@@ -55,6 +55,14 @@ i2ctransfer -f -y "$BUS" w1@0x57 0x07 r257 >/tmp/i2ct-long 2>&1
 rc=$?
 check i2c-long-message-refused '[ $rc != 0 ] && grep -q "Operation not supported" /tmp/i2ct-long'
 check i2c-256-bytes-pass i2ctransfer -f -y "$BUS" w1@0x57 0x07 r256
+# messages go on the wire in order: a write to the chip, then a read from an address nobody has
+# (NAKed: the transfer fails with ENXIO), and the write was taken, as on a real bus
+i2ctransfer -f -y "$BUS" w2@0x57 0x0c 0x33 r1@0x50 >/tmp/i2ct-mixed 2>&1
+rc=$?
+led1=$(i2cget -f -y "$BUS" 0x57 0x0c)
+echo "write to 0x57 then read from 0x50: exit $rc, $(cat /tmp/i2ct-mixed); LED1_PA now $led1"
+check i2c-message-before-a-nak-taken '[ $rc != 0 ] && grep -q "No such device or address" /tmp/i2ct-mixed && [ "$led1" = 0x33 ]'
+i2cset -f -y "$BUS" 0x57 0x0c 0x00 || bad i2cset
 
 # 2. the control file: blank writes are refused and change nothing
 echo "hr=81" >"$SIM/control"

@@ -75,6 +75,22 @@ TEST_F(SimTest, OtherAddressesNak) {
 	EXPECT_EQ(mxrt_sim_xfer(sim_, &quick, 1, kT0, &bus), 1);
 }
 
+// Messages go on the wire in order: the chip takes those before one to another address, which is
+// NAKed, and the transfer ends there; the messages after it are not sent.
+TEST_F(SimTest, AMessageToAnotherAddressEndsTheTransferAfterWhatCameBefore) {
+	uint8_t wr[2] = {MAX30102_REG_LED1_PA, 0x33};
+	uint8_t other = 0, wr2[2] = {MAX30102_REG_LED2_PA, 0x44};
+	mxrt_sim_msg m[3] = {{MAX30102_I2C_ADDR, 0, 2, wr}, {0x50, MXRT_SIM_MSG_READ, 1, &other},
+			     {MAX30102_I2C_ADDR, 0, 2, wr2}};
+	ASSERT_EQ(mxrt_sim_control(sim_, "bus_khz=100", 11, kT0), 0);
+	mxrt_u64 bus = 0;
+	EXPECT_EQ(mxrt_sim_xfer(sim_, m, 3, kT0, &bus), -MXRT_ENXIO);
+	EXPECT_EQ(Reg(MAX30102_REG_LED1_PA), 0x33) << "the write before the NAK was taken";
+	EXPECT_EQ(Reg(MAX30102_REG_LED2_PA), 0) << "nothing after the NAK reached the chip";
+	EXPECT_EQ(bus, (9u * 3 + 2 + 9 + 2) * 10'000u) << "the write and the NAKed address byte, at 100 kHz";
+	EXPECT_NE(Show().find(" xfers=3 "), std::string::npos) << "counted, as the two reads after it" << Show();
+}
+
 TEST_F(SimTest, RegistersAutoIncrementAndMasks) {
 	ASSERT_EQ(Write(MAX30102_REG_LED1_PA, {0x11, 0x22}), 1);
 	auto v = Read(MAX30102_REG_LED1_PA, 2);
