@@ -275,6 +275,48 @@ public:
 		}
 		Guard<Mutex> g(ctl_);
 		ReportLocked();
+		KeepRoomLocked();
+	}
+
+	// The threads the probes add (new threads of a tracked group, exec in one) take free slots
+	// only: a probe cannot wait for a finished task's grace period. So that a group that keeps
+	// making threads stays tracked, the report pass (after exits) keeps some slots free while a
+	// group is tracked: while fewer than an eighth of the table (one at least) are, it evicts the
+	// oldest reported finished tasks, as a command does (counted in evicted_finished; their final
+	// reports are in the log). Only the control path (ctl_) turns finished slots into free ones.
+	void KeepRoomLocked() MXRT_REQUIRES(ctl_) {
+		ctl_.AssertHeld();
+		const u32 want = max_tasks_ / 8 > 0 ? max_tasks_ / 8 : 1;
+		u32 room = 0;
+		{
+			Guard<IrqSpinLock> g(lock_);
+			if (ix_->nr_groups == 0)
+				return;
+			for (u32 i = 0; i < max_tasks_; i++)
+				room += StateOf(i) == State::kFree;
+		}
+		while (room < want) {
+			u32 old = kNoSlot;
+			for (u32 i = 0; i < max_tasks_; i++) {
+				if (!Evictable(i))
+					continue;
+				if (old == kNoSlot || StateOf(i) == State::kDropped ||
+				    (StateOf(old) == State::kDone && slots_[i].until_ns < slots_[old].until_ns))
+					old = i;
+			}
+			if (old == kNoSlot)
+				return; // every slot is tracked, or finished and not reported yet
+			const bool finished = StateOf(old) == State::kDone;
+			mxrt_shim_rcu_gp_wait(slots_[old].gp); // no probe still uses it
+			mxrt_lat_detach(&pool_[old]);
+			{
+				Guard<IrqSpinLock> g(lock_);
+				SetState(old, State::kFree);
+			}
+			if (finished)
+				evicted_.FetchAdd(1, MemoryOrder::kRelaxed); // statistics only
+			room++;
+		}
 	}
 
 	void Stop() {

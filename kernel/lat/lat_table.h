@@ -11,7 +11,9 @@
  *   FREE -> INIT (claimed, being set up, invisible) -> ACTIVE (tracked: its pid is in the index)
  *        -> DONE (stopped matching: exited, untracked, exec, unloaded; kept for the reports)
  *        -> FREE (clear, or evicted for a new task: only a grace period after it stopped matching,
- *                 so no probe still uses it; the oldest reported one goes first)
+ *                 so no probe still uses it; the oldest reported one goes first; and while a
+ *                 group is tracked, by the report pass, which keeps max_tasks / 8 (1 at least)
+ *                 slots free for the threads the probes add)
  * and INIT -> FREE when a command gives up a slot it claimed. A slot that was published and must
  * be taken back without a report (a failed command) is DROPPED until its grace period is over.
  *

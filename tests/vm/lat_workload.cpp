@@ -33,6 +33,10 @@
 //   mxrt-lat-workload -Z [-g GO_FILE]
 //   a zombie: forks a child that exits at once, prints "zombie PID" once it has exited, and reaps it
 //   only after the go file appears (then prints "reaped PID").
+//
+//   mxrt-lat-workload -T THREADS
+//   thread churn: THREADS short threads one after another (20 ms each, 400 ms apart), then prints
+//   "threads N done": a process that makes a thread per request, for the tracer's table.
 #include <fcntl.h>
 #include <linux/io_uring.h>
 #include <pthread.h>
@@ -266,10 +270,35 @@ int UringThread() {
 		pause();
 }
 
+// -T N: N short threads one after another (each sleeps 20 ms, 400 ms apart, so the tracer's report
+// pass runs between them), as a server that makes a thread per request: each new one must find a
+// slot in a table that its finished predecessors would fill.
+void *ShortThread(void *) {
+	usleep(20000);
+	return nullptr;
+}
+
+int ThreadChurn(long n) {
+	std::printf("main %ld\n", long(getpid()));
+	std::fflush(stdout);
+	for (long i = 0; i < n; i++) {
+		pthread_t th;
+		if (pthread_create(&th, nullptr, ShortThread, nullptr) != 0) {
+			std::perror("pthread_create");
+			return 1;
+		}
+		pthread_join(th, nullptr);
+		usleep(400000);
+	}
+	std::printf("threads %ld done\n", n);
+	return 0;
+}
+
 int Usage() {
 	std::fprintf(stderr, "usage: mxrt-lat-workload [-c CYCLES] [-k EVERY] [-p PERIOD_MS] [-H HOG_MS] "
 			     "[-o OFFSET_MS] [-C CPU] [-g GO_FILE] [-l]\n"
 			     "       mxrt-lat-workload -P ROUNDS [-C CPU] [-g GO_FILE]\n"
+			     "       mxrt-lat-workload -T THREADS\n"
 			     "       mxrt-lat-workload -X|-Z|-U [-g GO_FILE]\n");
 	return 2;
 }
@@ -288,8 +317,8 @@ bool Num(const char *s, long lo, long hi, long *out) {
 
 int main(int argc, char **argv) {
 	int c, mode = 0;
-	long v;
-	while ((c = getopt(argc, argv, "c:k:p:H:o:C:g:lP:XZU")) != -1) {
+	long v, churn = 0;
+	while ((c = getopt(argc, argv, "c:k:p:H:o:C:g:lP:XZUT:")) != -1) {
 		switch (c) {
 		case 'c': if (!Num(optarg, 1, 100000, &v)) return Usage(); cfg.cycles = int(v); break;
 		case 'k': if (!Num(optarg, 0, 100000, &v)) return Usage(); cfg.every = int(v); break;
@@ -301,6 +330,7 @@ int main(int argc, char **argv) {
 		case 'l': cfg.late = true; break;
 		case 'P': if (!Num(optarg, 1, 100000000, &rounds)) return Usage(); break;
 		case 'X': case 'Z': case 'U': mode = c; break;
+		case 'T': if (!Num(optarg, 1, 10000, &churn)) return Usage(); break;
 		default: return Usage();
 		}
 	}
@@ -308,6 +338,8 @@ int main(int argc, char **argv) {
 	if (optind != argc || (cfg.every > 0 && cfg.hog_ms >= cfg.period_ms * cfg.every) ||
 	    cfg.offset_ms >= cfg.period_ms)
 		return Usage();
+	if (churn > 0)
+		return ThreadChurn(churn);
 	if (rounds > 0)
 		return PingPong();
 	if (mode == 'X')

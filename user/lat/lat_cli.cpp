@@ -326,8 +326,10 @@ int Run(const std::vector<std::string> &slo_args, std::vector<std::string> comma
 		Fail(why);
 	}
 	// Threads the tracer adds by itself take free slots only (finished tasks' slots are freed
-	// by `clear` or reused by a command): those that found none are counted, and said below.
+	// by `clear`, reused by a command, or evicted by the report pass while a group is tracked):
+	// those that found none are counted, and said below, as are the finished tasks evicted.
 	const unsigned long long full0 = StatusNumber("not_tracked_table_full");
+	const unsigned long long evicted0 = StatusNumber("evicted_finished");
 	if (write(go[1], "g", 1) != 1)
 		Fail("cannot start the command");
 	close(go[1]);
@@ -341,6 +343,15 @@ int Run(const std::vector<std::string> &slo_args, std::vector<std::string> comma
 	sigaction(SIGQUIT, &old_quit, nullptr);
 	Show(child);
 	const unsigned long long full1 = StatusNumber("not_tracked_table_full");
+	const unsigned long long evicted1 = StatusNumber("evicted_finished");
+	if (evicted1 > evicted0) {
+		std::fflush(stdout);
+		std::fprintf(stderr,
+			     "mxrt-lat: %llu finished task(s) were evicted during the run to keep slots free for "
+			     "new threads, and are not in the table above: their final reports are in the kernel "
+			     "log (dmesg | grep 'mxrt_lat: final report'; status: evicted_finished, max_tasks)\n",
+			     evicted1 - evicted0);
+	}
 	if (full1 > full0) {
 		std::fflush(stdout);
 		std::fprintf(stderr,

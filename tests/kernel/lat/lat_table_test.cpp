@@ -528,7 +528,7 @@ TEST_F(LatTableTest, AGroupThatDoesNotFitTracksNothing) {
 // A tgid command that cannot succeed changes nothing: no finished task is evicted for it.
 TEST_F(LatTableTest, AFailedGroupCommandEvictsNothing) {
 	Destroy();
-	Make(3);
+	Make(4); // a free slot besides: the report pass keeps one free while a group is tracked
 	world_.Spawn(100, 100, "main");
 	world_.Spawn(101, 100, "t1");
 	ASSERT_EQ(Cmd("tgid 100"), 0);
@@ -539,7 +539,8 @@ TEST_F(LatTableTest, AFailedGroupCommandEvictsNothing) {
 	EXPECT_EQ(Count("evicted_finished: "), 0);
 	world_.Spawn(200, 200, "big");
 	world_.Spawn(201, 200, "big1");
-	EXPECT_EQ(Cmd("tgid 200"), -MXRT_ENOSPC) << "1 finished slot, 2 threads";
+	world_.Spawn(202, 200, "big2");
+	EXPECT_EQ(Cmd("tgid 200"), -MXRT_ENOSPC) << "1 finished and 1 free slot, 3 threads";
 	EXPECT_EQ(Show(MXRT_LAT_FILE_TASKS), before);
 	EXPECT_EQ(Count("evicted_finished: "), 0);
 }
@@ -658,6 +659,41 @@ TEST_F(LatTableTest, AFullTableEvictsTheOldestReportedFinishedTask) {
 	mxrt_lat_table_fork(tb_, &world_.Spawn(104, 103, "g1"));
 	EXPECT_EQ(Find(104), nullptr);
 	EXPECT_EQ(Count("not_tracked_table_full: "), 1);
+}
+
+// The probes add a tracked group's new threads into free slots only; the report pass after exits
+// keeps an eighth of the table (one slot at least) free while a group is tracked, by evicting the
+// oldest reported finished tasks, so that a group that keeps making threads stays tracked.
+TEST_F(LatTableTest, TheReportPassKeepsRoomForATrackedGroupsNewThreads) {
+	Destroy();
+	Make(8);
+	world_.Spawn(100, 100, "main");
+	ASSERT_EQ(Cmd("tgid 100"), 0);
+	for (int32_t p = 101; p <= 107; p++) {
+		mxrt::fake::Advance(1000);
+		mxrt_lat_table_fork(tb_, &world_.Spawn(p, 100, "t"));
+		ASSERT_NE(Find(p), nullptr) << p;
+	}
+	mxrt_lat_table_fork(tb_, &world_.Spawn(200, 100, "late"));
+	EXPECT_EQ(Find(200), nullptr);
+	EXPECT_EQ(Count("not_tracked_table_full: "), 1);
+	Exit(102);
+	mxrt::fake::Advance(1000);
+	Exit(101);
+	mxrt_lat_table_report_due(tb_);
+	EXPECT_EQ(Count("evicted_finished: "), 1);
+	EXPECT_EQ(Count("free: "), 1);
+	EXPECT_EQ(StateOf(102), "") << "the one that finished first went";
+	EXPECT_EQ(StateOf(101), "exited") << "one free slot is the room kept for 8 slots";
+	mxrt_lat_table_fork(tb_, &world_.Spawn(201, 100, "new"));
+	EXPECT_NE(Find(201), nullptr) << "a new thread of the group is tracked";
+	EXPECT_EQ(Count("not_tracked_table_full: "), 1);
+	// Without a tracked group no probe adds anything: finished tasks stay until needed
+	ASSERT_EQ(Cmd("untrack 100"), 0);
+	mxrt_lat_table_report_due(tb_);
+	EXPECT_EQ(Count("evicted_finished: "), 1);
+	EXPECT_EQ(Count("free: "), 0);
+	EXPECT_EQ(StateOf(101), "exited");
 }
 
 TEST_F(LatTableTest, ClearForgetsFinishedTasksAfterReportingThem) {

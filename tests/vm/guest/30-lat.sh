@@ -241,4 +241,21 @@ t group-that-does-not-fit-tracks-nothing "[ $rc = 1 ] && grep -q 'no free task s
 touch /tmp/go3
 wait $wl
 rmmod mxrt_lat
+# 8. a process that makes a thread per request, one after another, in a table of 8: the report
+# pass after each exit evicts the oldest finished threads to keep a slot free, so every new thread
+# is tracked, and mxrt-lat run says how many finished ones left the table (their reports: dmesg)
+insmod "$M/mxrt_lat.ko" max_tasks=8
+mxrt-lat run -- $WL -T 12 >/tmp/churn 2>&1
+rc=$?
+sleep 1.5 # the last exits' reports (100 ms after a burst)
+cat /tmp/churn
+wlp=$(sed -n 's/^main //p' /tmp/churn)
+full=$(sed -n 's/^not_tracked_table_full: //p' $D/status)
+evicted=$(sed -n 's/^evicted_finished: //p' $D/status)
+reports=$(dmesg | grep -c "final report: pid [0-9]* tgid ${wlp:-none} .*exited")
+# main and 12 threads in 8 slots: from the 7th thread on, each needs the slot of an evicted one
+echo "thread churn: not_tracked_table_full=$full evicted_finished=$evicted final reports=$reports"
+t churn-every-thread-tracked "[ $rc = 0 ] && grep -q 'threads 12 done' /tmp/churn && [ '$full' = 0 ] && [ '$evicted' = 6 ] && [ '$reports' = 13 ]"
+t churn-evictions-said "grep -q 'finished task(s) were evicted during the run' /tmp/churn && ! grep -q 'not tracked during the run' /tmp/churn"
+rmmod mxrt_lat
 exit $fail
