@@ -252,8 +252,18 @@ int Blocks(const char *file, long id, bool bars) {
 			std::printf("  %s\n", l.c_str());
 		}
 	}
-	if (!any) // as show says it: an unknown pid printed nothing at all
-		std::printf("(no tracked or finished task%s)\n", id ? " with that id" : "");
+	if (!any) { // as show says it: an unknown pid printed nothing at all
+		// A task with no event yet has no block: it is listed in tasks all the same
+		bool listed = false;
+		if (id != 0)
+			for (const std::string &t : Lines("tasks"))
+				if (t[0] != '#' && !Fields(t).empty() && Fields(t)[0] == std::to_string(id))
+					listed = true;
+		if (listed)
+			std::printf("(task %ld has nothing recorded yet)\n", id);
+		else
+			std::printf("(no tracked or finished task%s)\n", id ? " with that id" : "");
+	}
 	return 0;
 }
 

@@ -209,6 +209,14 @@ expect hist-bars-per-block 0 '8\.2 \.\. 16\.4 +2 #{41}' -d "$d" hist 200
 expect hist-bars-per-block-all 0 '1\.0 \.\. 2\.0 +1000 #{41}' -d "$d" hist
 # a pid with no block: said, as show says it (it printed nothing)
 expect hist-unknown-pid 0 '^\(no tracked or finished task with that id\)$' -d "$d" hist 4242
+# a tracked task with no event yet has no block, but it exists (tasks lists it): not "no task"
+cp "$d/tasks" "$d/tasks.saved" 2>/dev/null
+printf '# pid tgid comm state irq_thread tracked_ms\n100 100 ctl tracking 0 5\n300 300 idle tracking 0 5\n' >"$d/tasks"
+expect hist-tracked-pid-without-events 0 '^\(task 300 has nothing recorded yet\)$' -d "$d" hist 300
+printf '# pid 100 ctl wakeup: worst\n' >"$d/traces"
+expect traces-tracked-pid-without-events 0 '^\(task 300 has nothing recorded yet\)$' -d "$d" traces 300
+rm -f "$d/traces"
+if [ -e "$d/tasks.saved" ]; then mv "$d/tasks.saved" "$d/tasks"; else rm -f "$d/tasks"; fi
 # a hand-made file with a "# pid" line that names no pid: that block belongs to no pid
 printf '# pid \n1024 2048 5\n# pid 100 ctl wakeup: lo_ns hi_ns count\n1024 2048 1\n' >"$d/hist"
 out=$("$bin" -d "$d" hist 100 2>&1)
