@@ -369,7 +369,8 @@ int Main(int argc, char **argv) {
 	bool nonblock = false, verbose = false, latency = false, bad_buffer = false;
 	const char *save = nullptr;
 	// the leading ':' tells a missing value (':') from an unknown option ('?'); getopt prints neither
-	for (int c; (c = getopt(argc, argv, ":n:s:b:Nvlp:c:t:Eo:h")) != -1;) {
+	static const option kLong[] = {{"help", no_argument, nullptr, 'h'}, {nullptr, 0, nullptr, 0}};
+	for (int c; (c = getopt_long(argc, argv, ":n:s:b:Nvlp:c:t:Eo:h", kLong, nullptr)) != -1;) {
 		switch (c) {
 		case 'n': want = Number(optarg, 1, 100'000'000, "-n"); break;
 		case 's': stall_ms = Number(optarg, 0, 3'600'000, "-s"); break;
@@ -384,7 +385,10 @@ int Main(int argc, char **argv) {
 		case 'o': save = optarg; break;
 		case 'h': Help();
 		case ':': Usage((std::string("-") + char(optopt) + " needs a value").c_str());
-		default: Usage((std::string("unknown option -") + char(optopt)).c_str());
+		default: // optopt is 0 for an unknown long option: its word is the one just read
+			Usage((optopt ? std::string("unknown option -") + char(optopt)
+				      : std::string("unknown option ") + argv[optind - 1])
+				      .c_str());
 		}
 	}
 	if (optind + 1 != argc)
