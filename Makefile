@@ -5,7 +5,7 @@
 # build/<flavour>/ (symlinks to the sources), so the three kernels never share objects.
 #
 #   make                      modules for the 6.12 PREEMPT_RT x86_64 kernel (FLAVOUR=x86_64-rt-6.12)
-#   make ARCH=arm64           modules for the 6.12 arm64 kernel (cross-built, aarch64-linux-gnu-)
+#   make ARCH=arm64           for the 6.12 arm64 kernel (modules and tools cross-built, aarch64-linux-gnu-)
 #   make FLAVOUR=x86_64-rt-6.1     Debian 12's own 6.1 PREEMPT_RT kernel
 #   make FLAVOUR=arm64-6.1         Debian 12's own 6.1 arm64 kernel (a Raspberry Pi's by default)
 #   make FLAVOUR=arm64-rt-6.12     Debian's PREEMPT_RT arm64 kernel (what a Raspberry Pi runs)
@@ -72,6 +72,9 @@ endef
 ifneq ($(filter arm64-%,$(FLAVOUR)),)
 ifneq ($(shell uname -m),aarch64)
 KBUILD_CROSS := ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-
+# and the tools with it: host tools would be installed for the arm64 target (make ARCH=arm64 did
+# that until 2026-12-07)
+CROSS_COMPILE ?= aarch64-linux-gnu-
 endif
 endif
 modules: $(KDIR)/Makefile

@@ -36,6 +36,12 @@ if [ "$again" = "user/mxrtd/acquire.cpp user/mxrtd/consumers.cpp user/mxrtd/main
 	res PASS header-rebuilds-includers "$again"
 else res FAIL header-rebuilds-includers "would compile: ${again:-nothing}"; fi
 
+# make ARCH=arm64 alone (docs/building.md) cross-builds the tools too, not just the modules: host
+# tools would be installed for the arm64 target
+cxx=$(make --no-print-directory -n -B ARCH=arm64 "$PWD/build/tools/arm64-6.12/mxrt-max30102-read" 2>&1 | grep -oE '[^ /]*g\+\+ ' | sort -u | tr -d ' ')
+if [ "$cxx" = aarch64-linux-gnu-g++ ]; then res PASS arch-arm64-cross-builds-the-tools
+else res FAIL arch-arm64-cross-builds-the-tools "compiled with: ${cxx:-nothing}"; fi
+
 want="boot/firmware/overlays/mxrt-max30102-rpi.dtbo
 etc/modprobe.d/mxrt-max30102.conf
 etc/mxrtd/mxrtd.toml
