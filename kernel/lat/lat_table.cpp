@@ -296,14 +296,7 @@ public:
 				room += StateOf(i) == State::kFree;
 		}
 		while (room < want) {
-			u32 old = kNoSlot;
-			for (u32 i = 0; i < max_tasks_; i++) {
-				if (!Evictable(i))
-					continue;
-				if (old == kNoSlot || StateOf(i) == State::kDropped ||
-				    (StateOf(old) == State::kDone && slots_[i].until_ns < slots_[old].until_ns))
-					old = i;
-			}
+			const u32 old = OldestEvictable();
 			if (old == kNoSlot)
 				return; // every slot is tracked, or finished and not reported yet
 			const bool finished = StateOf(old) == State::kDone;
@@ -701,14 +694,7 @@ private:
 		// Only the control path (which holds ctl_) turns DONE or DROPPED slots into anything else:
 		// the rest are still there.
 		while (c->n < want) {
-			u32 old = kNoSlot;
-			for (u32 i = 0; i < max_tasks_; i++) {
-				if (!Evictable(i))
-					continue;
-				if (old == kNoSlot || StateOf(i) == State::kDropped ||
-				    (StateOf(old) == State::kDone && slots_[i].until_ns < slots_[old].until_ns))
-					old = i;
-			}
+			const u32 old = OldestEvictable();
 			if (old == kNoSlot) // cannot happen (room was counted above): give back and fail
 				break;
 			mxrt_shim_rcu_gp_wait(slots_[old].gp); // no probe still uses it
@@ -724,6 +710,20 @@ private:
 			return Error(-MXRT_ENOSPC);
 		}
 		return {};
+	}
+
+	// The slot to evict first: a dropped one, else the finished task that finished first (reported:
+	// Evictable). kNoSlot if none. The control path's (ctl_), which alone frees such slots.
+	u32 OldestEvictable() {
+		u32 old = kNoSlot;
+		for (u32 i = 0; i < max_tasks_; i++) {
+			if (!Evictable(i))
+				continue;
+			if (old == kNoSlot || StateOf(i) == State::kDropped ||
+			    (StateOf(old) == State::kDone && slots_[i].until_ns < slots_[old].until_ns))
+				old = i;
+		}
+		return old;
 	}
 
 	bool Evictable(u32 i) {
