@@ -2486,11 +2486,30 @@ static int mx_read_props(struct mx_dev *md, u32 *ring_size)
 			return err;
 	}
 	/* 400 Hz with 411 us is allowed in SpO2 mode; faster rates need shorter pulses. */
-	if (mxrt_max30102_config_validate(&c))
+	if (mxrt_max30102_config_validate(&c)) {
+		/*
+		 * Named: the property whose value alone (on the defaults) is refused, else the
+		 * properties given, whose combination the chip does not allow.
+		 */
+		struct mxrt_max30102_config one;
+		const char *bad = NULL;
+
+		for (i = 0; i < ARRAY_SIZE(props) && !bad; i++) {
+			const size_t off = props[i].off;
+
+			if (!device_property_present(dev, props[i].name))
+				continue;
+			mxrt_max30102_config_default(&one);
+			*(u32 *)((char *)&one + off) = *(const u32 *)((const char *)&c + off);
+			if (mxrt_max30102_config_validate(&one))
+				bad = props[i].name;
+		}
 		return dev_err_probe(dev, -EINVAL,
-				     "invalid configuration: %u Hz, %u us, %u nA, average %u, almost-full %u, LEDs %u/%u uA\n",
-				     c.sample_rate_hz, c.pulse_width_us, c.adc_range_na, c.sample_average,
-				     c.fifo_almost_full, c.red_current_ua, c.ir_current_ua);
+				     "invalid configuration%s%s: %u Hz, %u us, %u nA, average %u, almost-full %u, LEDs %u/%u uA\n",
+				     bad ? ": property " : " (a combination of the properties the chip does not allow)",
+				     bad ? bad : "", c.sample_rate_hz, c.pulse_width_us, c.adc_range_na,
+				     c.sample_average, c.fifo_almost_full, c.red_current_ua, c.ir_current_ua);
+	}
 	*ring_size = 4096;
 	err = mx_prop_u32(dev, "mxrt,ring-size", ring_size);
 	if (err)
@@ -2498,6 +2517,25 @@ static int mx_read_props(struct mx_dev *md, u32 *ring_size)
 	if (mx_ring_size_check(*ring_size))
 		return dev_err_probe(dev, -EINVAL, "mxrt,ring-size %u: a power of two in [%u, %u]\n",
 				     *ring_size, MX_RING_MIN, MXRT_RING_MAX_RECORDS);
+	/*
+	 * An interrupt the firmware describes but the I2C core could not map (a line its controller
+	 * refuses, a parent that is no interrupt controller, a trigger type another device already
+	 * has the line with) leaves client->irq 0, as if none were described: the driver would poll
+	 * without a word. Refused instead, with the mapping's error (the controller's own message,
+	 * when it gave one, comes before this one).
+	 */
+	if (md->irq <= 0 && (device_property_present(dev, "interrupts") ||
+			     device_property_present(dev, "interrupts-extended"))) {
+		int irq = fwnode_irq_get(dev_fwnode(dev), 0);
+
+		if (irq == -EPROBE_DEFER)
+			return dev_err_probe(dev, irq, "interrupt controller\n");
+		if (irq <= 0)
+			return dev_err_probe(dev, -EINVAL,
+					     "property interrupts: described but cannot be used (%d): fix it, or remove it to poll\n",
+					     irq);
+		md->irq = irq;
+	}
 	md->cfg = c;
 	return 0;
 }
