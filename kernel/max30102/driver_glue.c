@@ -139,6 +139,7 @@
 #include <linux/wait.h>
 
 #include <lib/platform/compat.h>
+#include <lib/platform/param.h>
 #include <lib/hist/log2_hist.h>
 #include <watchdog/watchdog.h>
 #include <max30102/acq.h>
@@ -207,23 +208,8 @@ MODULE_PARM_DESC(autosuspend_ms, "Runtime-PM autosuspend delay after the last re
 /* Read-only: fixed for the module's lifetime, so every path sees the same value. */
 static bool test_hooks;
 
-/*
- * Exactly 0, 1, n, y, N or Y (or nothing: on): the kernel's bool parameter reads only the first
- * character, so "test_hooks=1x" loaded as on and "test_hooks=nonsense" as off, where every other
- * parameter refuses what it cannot take.
- */
-static int mx_test_hooks_set(const char *val, const struct kernel_param *kp)
-{
-	if (val && (strlen(val) != 1 || !strchr("01nyNY", val[0]))) /* a bare test_hooks is on */
-		return -EINVAL;
-	return param_set_bool(val, kp);
-}
-
-static const struct kernel_param_ops mx_test_hooks_ops = {
-	.flags = KERNEL_PARAM_OPS_FL_NOARG, /* a bare test_hooks, as for the kernel's bool */
-	.set = mx_test_hooks_set,
-	.get = param_get_bool,
-};
+/* Exactly 0, 1, n, y, N or Y, or nothing (on): kernel/lib/platform/param.h */
+static const struct kernel_param_ops mx_test_hooks_ops = MXRT_PARAM_STRICT_BOOL_OPS;
 module_param_cb(test_hooks, &mx_test_hooks_ops, &test_hooks, 0444);
 MODULE_PARM_DESC(test_hooks, "Tests only: debugfs test_hold holds the device lock on request (default off)");
 

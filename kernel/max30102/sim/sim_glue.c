@@ -68,18 +68,21 @@
 #include <linux/vmalloc.h>
 
 #include <lib/platform/compat.h>
+#include <lib/platform/param.h>
 #include <max30102/regs.h>
 #include <max30102/sim/sim.h>
 
+/* the bools take exactly 0, 1, n, y, N or Y, or nothing (on): kernel/lib/platform/param.h */
+static const struct kernel_param_ops sim_bool_ops = MXRT_PARAM_STRICT_BOOL_OPS;
 static bool instantiate = true;
-module_param(instantiate, bool, 0444);
+module_param_cb(instantiate, &sim_bool_ops, &instantiate, 0444);
 MODULE_PARM_DESC(instantiate, "Without a device-tree node: create the adapter and a max30102 client at 0x57 (default Y)");
 static bool client = true;
-module_param(client, bool, 0444);
+module_param_cb(client, &sim_bool_ops, &client, 0444);
 MODULE_PARM_DESC(client, "Without a device-tree node: also create the max30102 client at 0x57; N = the adapter only, "
 		 "for a client made from user space (new_device), as on a board whose device tree has no node for it (default Y)");
 static bool client_irq = true;
-module_param(client_irq, bool, 0444);
+module_param_cb(client_irq, &sim_bool_ops, &client_irq, 0444);
 MODULE_PARM_DESC(client_irq, "Instantiated client gets the INT line as its IRQ; N = no IRQ, the driver polls (default Y)");
 static unsigned int sample_rate_hz = 100;
 module_param(sample_rate_hz, uint, 0444);

@@ -24,13 +24,16 @@
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 
+#include <lib/platform/param.h>
 #include <watchdog/watchdog.h>
 
+/* the bools take exactly 0, 1, n, y, N or Y, or nothing (on): kernel/lib/platform/param.h */
+static const struct kernel_param_ops test_bool_ops = MXRT_PARAM_STRICT_BOOL_OPS;
 static bool leak;
-module_param(leak, bool, 0444);
+module_param_cb(leak, &test_bool_ops, &leak, 0444);
 MODULE_PARM_DESC(leak, "leave one armed watchdog registered at unload (tests owner clean-up)");
 static bool quick;
-module_param(quick, bool, 0444);
+module_param_cb(quick, &test_bool_ops, &quick, 0444);
 MODULE_PARM_DESC(quick, "run only the fast tests");
 
 #define MS (1000ull * 1000ull)

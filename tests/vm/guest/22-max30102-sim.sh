@@ -21,6 +21,21 @@ insmod "$M/mxrt_max30102_sim.ko" sample_rate_hz=3200 2>/dev/null
 rc=$?
 [ $rc = 0 ] && rmmod mxrt_max30102_sim
 check sim-hr-only-rate-refused '[ $rc != 0 ] && dmesg | grep -q "sample_rate_hz=3200 is HR mode.s alone"'
+# the bool parameters take 0, 1, n, y, N or Y only (the kernel's bool read the first character:
+# client=nonsense loaded as N)
+bools_strict() {
+	for arg in client=nonsense instantiate=yesplease client_irq=0x client=2; do
+		if insmod "$M/mxrt_max30102_sim.ko" "$arg" 2>/dev/null; then
+			echo "$arg loaded"
+			rmmod mxrt_max30102_sim
+			return 1
+		fi
+	done
+	insmod "$M/mxrt_max30102_sim.ko" client=N || return 1
+	[ "$(cat /sys/module/mxrt_max30102_sim/parameters/client)" = N ] || return 1
+	rmmod mxrt_max30102_sim
+}
+check sim-bool-params-strict bools_strict
 # a fast rate comes with the widest pulse SpO2 mode allows at it, so the client binds (800 Hz
 # loaded, and no device appeared: the default 411 us allows 400 Hz at most)
 fast_rate_binds() {
