@@ -289,12 +289,19 @@ static int sim_irq_map(struct irq_domain *d, unsigned int virq, irq_hw_number_t 
 /*
  * Two cells (line, trigger), as the generic translation, and only the one line the chip has: the
  * generic one took any number, and the domain then warned (irq_domain_associate) for a device
- * tree that said <1 8>.
+ * tree that said <1 8>; and it warns itself for a specifier of another number of cells (a node
+ * that says #interrupt-cells = <1>).
  */
 static int sim_irq_xlate(struct irq_domain *d, struct device_node *node, const u32 *intspec,
 			 unsigned int intsize, irq_hw_number_t *out_hwirq, unsigned int *out_type)
 {
-	if (intsize == 2 && intspec[0] != 0) {
+	if (intsize != 2) {
+		/* irq_domain_xlate_twocell would WARN on it */
+		pr_err("mxrt_max30102_sim: %pOF: an interrupt of %u cells, but the simulator's have 2: <0 TYPE>\n",
+		       node, intsize);
+		return -EINVAL;
+	}
+	if (intspec[0] != 0) {
 		pr_err("mxrt_max30102_sim: %pOF: interrupt line %u, but the chip has one INT pin: <0 TYPE>\n",
 		       node, intspec[0]);
 		return -EINVAL;
