@@ -2852,8 +2852,9 @@ static int mx_probe(struct i2c_client *client)
 				 md->irq, trigger & IRQ_TYPE_LEVEL_HIGH ? "high" : "on rising edges");
 		err = devm_request_threaded_irq(dev, md->irq, mx_hardirq, mx_irq_thread,
 						IRQF_ONESHOT | IRQF_NO_AUTOEN, dev_name(dev), md);
-		if (err)
-			return dev_err_probe(dev, err, "irq %d\n", md->irq);
+		if (err) /* -EBUSY: the line is another device's (two chips on one INT line?) */
+			return dev_err_probe(dev, err, "interrupt %d%s\n", md->irq,
+					     err == -EBUSY ? ": another device has it (see genirq's message above): one INT line a chip" : "");
 	}
 	md->thread = kthread_create_on_node(mx_thread_fn, md, node, "max30102-%s",
 					    md->irq > 0 ? "wd" : "poll");
