@@ -357,9 +357,10 @@ int Run(const std::vector<std::string> &slo_args, std::vector<std::string> comma
 	if (evicted1 > evicted0) {
 		std::fflush(stdout);
 		std::fprintf(stderr,
-			     "mxrt-lat: %llu finished task(s) were evicted during the run to keep slots free for "
-			     "new threads, and are not in the table above: their final reports are in the kernel "
-			     "log (dmesg | grep 'mxrt_lat: final report'; status: evicted_finished, max_tasks)\n",
+			     "mxrt-lat: %llu finished task(s) were evicted during the run (to keep slots free for "
+			     "new threads, or for a command), and are not in the table above: their final reports "
+			     "are in the kernel log (dmesg | grep 'mxrt_lat: final report'; status: "
+			     "evicted_finished, max_tasks)\n",
 			     evicted1 - evicted0);
 	}
 	if (full1 > full0) {
