@@ -385,9 +385,10 @@ int Main(int argc, char **argv) {
 		case 'o': save = optarg; break;
 		case 'h': Help();
 		case ':': Usage((std::string("-") + char(optopt) + " needs a value").c_str());
-		default: // optopt is 0 for an unknown long option: its word is the one just read
-			Usage((optopt ? std::string("unknown option -") + char(optopt)
-				      : std::string("unknown option ") + argv[optind - 1])
+		default: // a long option (unknown, or --help=x) is named as written
+			Usage((std::strncmp(argv[optind - 1], "--", 2) == 0
+				       ? std::string("bad option ") + argv[optind - 1]
+				       : std::string("unknown option -") + char(optopt))
 				      .c_str());
 		}
 	}

@@ -38,7 +38,8 @@ if [ "$got" = 2 ] && grep -q 'mxrt-max30102-read: -n needs a value' <<<"$out" &&
 else res FAIL missing-value "exit $got: $(head -c 300 <<<"$out")"; fi
 expect help 0 '^usage: mxrt-max30102-read .*-o FILE\] DEVICE' -h
 expect help-long 0 '^usage: mxrt-max30102-read .*-o FILE\] DEVICE' --help
-expect unknown-long-option 2 'unknown option --bogus' --bogus /dev/null
+expect unknown-long-option 2 'bad option --bogus' --bogus /dev/null
+expect long-option-with-value 2 'bad option --help=x' --help=x /dev/null
 if "$bin" -h 2>&1 >/dev/null | grep -q .; then res FAIL help-on-stdout "$("$bin" -h 2>&1 >/dev/null)"
 else res PASS help-on-stdout; fi
 expect n-zero 2 '-n must be a decimal number in \[1, ' -n 0 /dev/null
