@@ -2474,25 +2474,32 @@ static int mx_read_props(struct mx_dev *md, u32 *ring_size)
 	/* 400 Hz with 411 us is allowed in SpO2 mode; faster rates need shorter pulses. */
 	if (mxrt_max30102_config_validate(&c)) {
 		/*
-		 * Named: the property whose value alone (on the defaults) is refused, else the
-		 * properties given, whose combination the chip does not allow.
+		 * Named: the one property that, put back to its default with the others as given,
+		 * makes the configuration one the chip allows; else (none, or several) the
+		 * combination of the properties given is said to be refused.
 		 */
-		struct mxrt_max30102_config one;
+		struct mxrt_max30102_config def, one;
 		const char *bad = NULL;
+		int culprits = 0;
 
-		for (i = 0; i < ARRAY_SIZE(props) && !bad; i++) {
+		mxrt_max30102_config_default(&def);
+		for (i = 0; i < ARRAY_SIZE(props); i++) {
 			const size_t off = props[i].off;
 
 			if (!device_property_present(dev, props[i].name))
 				continue;
-			mxrt_max30102_config_default(&one);
-			*(u32 *)((char *)&one + off) = *(const u32 *)((const char *)&c + off);
-			if (mxrt_max30102_config_validate(&one))
+			one = c;
+			*(u32 *)((char *)&one + off) = *(const u32 *)((const char *)&def + off);
+			if (!mxrt_max30102_config_validate(&one)) {
 				bad = props[i].name;
+				culprits++;
+			}
 		}
+		if (culprits != 1)
+			bad = NULL;
 		return dev_err_probe(dev, -EINVAL,
 				     "invalid configuration%s%s: %u Hz, %u us, %u nA, average %u, almost-full %u, LEDs %u/%u uA\n",
-				     bad ? ": property " : " (a combination of the properties the chip does not allow)",
+				     bad ? ": property " : " (more than one property, or their combination)",
 				     bad ? bad : "", c.sample_rate_hz, c.pulse_width_us, c.adc_range_na,
 				     c.sample_average, c.fifo_almost_full, c.red_current_ua, c.ir_current_ua);
 	}

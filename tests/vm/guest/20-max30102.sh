@@ -69,6 +69,9 @@ if [ -d /proc/device-tree/max30102-sim ]; then
 	60 mxrt,ring-size 32: a power of two in \[64, [0-9]+\]$
 	61 no answer at 0x61$
 	62 property interrupts: described but cannot be used \(-?[0-9]+\): fix it, or remove it to poll$
+	63 invalid configuration: property mxrt,adc-range-na: 1000 Hz, 118 us, 5 nA,
+	64 invalid configuration: property mxrt,sample-average: 800 Hz, 215 us, [0-9]+ nA, average 3,
+	65 invalid configuration \(more than one property, or their combination\): 100 Hz, 411 us, 5 nA, average 3,
 	EOF
 	# 0x62's interrupt names line 1: the simulator's domain refuses it with a message (it names
 	# the controller's node: the domain is not told which client asked), and the driver refuses
