@@ -147,7 +147,11 @@ else res FAIL unit "$(grep ExecStart "$root/lib/systemd/system/mxrtd.service")";
 # enabled, and removing the package takes the overlay away again
 mkdir -p "$t/stub"
 for s in deb-systemd-helper deb-systemd-invoke systemctl; do
-	printf '#!/bin/sh\necho "%s $*" >>"%s/stub.log"\n[ "$1" != debian-installed ] && [ "$1" != --quiet ]\n' "$s" "$t" >"$t/stub/$s"
+	# as deb-systemd-helper answers on a first install: debian-installed is false (the unit was
+	# never installed), everything else succeeds, "--quiet was-enabled" included (a unit never
+	# seen counts as enabled: deb-systemd-helper(1), which is how a postinst made without
+	# --no-enable enables it on a first install)
+	printf '#!/bin/sh\necho "%s $*" >>"%s/stub.log"\n[ "$1" != debian-installed ]\n' "$s" "$t" >"$t/stub/$s"
 	chmod +x "$t/stub/$s"
 done
 : >"$t/stub.log"
