@@ -164,11 +164,28 @@ static_assert(MXRT_MAX30102_ABS_HEART_RATE == ABS_MISC && MXRT_MAX30102_ABS_SPO2
 static unsigned int boost_threshold = 28;
 static unsigned int boost_prio = 80;
 
+/*
+ * A number from user space: decimal digits only (kstrtou32 also takes a leading '+'), and a sysfs
+ * write is refused whole if it holds a NUL: the parsers stop at the first one, so "400\0junk" was
+ * taken as 400 while the writer was told every byte was.
+ */
+static bool mx_text_ok(const char *buf, size_t len)
+{
+	return !memchr(buf, '\0', len);
+}
+
+static int mx_parse_u32(const char *buf, size_t len, u32 *v)
+{
+	if (!mx_text_ok(buf, len) || buf[0] == '+' || kstrtou32(buf, 10, v))
+		return -EINVAL;
+	return 0;
+}
+
 static int mx_param_set(const char *val, const struct kernel_param *kp, int (*check)(u32))
 {
-	unsigned int v;
+	u32 v;
 
-	if (kstrtouint(val, 10, &v) || check(v))
+	if (mx_parse_u32(val, strlen(val), &v) || check(v))
 		return -EINVAL;
 	WRITE_ONCE(*(unsigned int *)kp->arg, v);
 	return 0;
@@ -1524,7 +1541,7 @@ static u32 mx_get_field(struct mx_dev *md, enum mxrt_max30102_field f)
 				    const char *buf, size_t len)                               \
 	{                                                                                      \
 		u32 v;                                                                         \
-		if (kstrtou32(buf, 10, &v))                                                    \
+		if (mx_parse_u32(buf, len, &v))                                                \
 			return -EINVAL;                                                        \
 		return mx_set_field(dev_get_drvdata(dev), field, v) ?: len;                    \
 	}                                                                                      \
@@ -1550,7 +1567,7 @@ static ssize_t mode_store(struct device *dev, struct device_attribute *a, const 
 {
 	int m;
 
-	for (m = 0; m < ARRAY_SIZE(mx_mode_names); m++)
+	for (m = 0; m < ARRAY_SIZE(mx_mode_names) && mx_text_ok(buf, len); m++)
 		if (mx_mode_names[m] && sysfs_streq(buf, mx_mode_names[m]))
 			return mx_set_field(dev_get_drvdata(dev), MXRT_MAX30102_MODE, m) ?: len;
 	return -EINVAL;
@@ -1573,7 +1590,7 @@ static ssize_t ring_size_store(struct device *dev, struct device_attribute *a, c
 {
 	u32 v;
 
-	if (kstrtou32(buf, 10, &v))
+	if (mx_parse_u32(buf, len, &v))
 		return -EINVAL;
 	return mx_resize(dev_get_drvdata(dev), v) ?: len;
 }
@@ -1602,6 +1619,8 @@ static ssize_t acq_cpus_store(struct device *dev, struct device_attribute *a, co
 	cpumask_var_t m;
 	int err;
 
+	if (!mx_text_ok(buf, len))
+		return -EINVAL;
 	if (!alloc_cpumask_var(&m, GFP_KERNEL))
 		return -ENOMEM;
 	err = cpulist_parse(buf, m);
@@ -1706,7 +1725,7 @@ static ssize_t vitals_enable_store(struct device *dev, struct device_attribute *
 	struct mx_dev *md = dev_get_drvdata(dev);
 	u32 v;
 
-	if (kstrtou32(buf, 10, &v) || v > 1)
+	if (mx_parse_u32(buf, len, &v) || v > 1)
 		return -EINVAL;
 	mx_lock(md);
 	if (v != md->vitals_on) {
@@ -2289,7 +2308,7 @@ static int mx_rt_prio(int prio)
 static ssize_t mx_test_hold_write(struct file *file, const char __user *ubuf, size_t len, loff_t *ppos)
 {
 	struct mx_dev *md = file->private_data;
-	char buf[32], mode[8];
+	char buf[32], mode[8], num[12];
 	unsigned int ms, i;
 	int base, prio, boosted = 0, end = 0;
 
@@ -2298,8 +2317,12 @@ static ssize_t mx_test_hold_write(struct file *file, const char __user *ubuf, si
 	if (copy_from_user(buf, ubuf, len))
 		return -EFAULT;
 	buf[len] = 0;
-	/* "MODE MS" and nothing after it but blanks ("pi 10xyz", "sleep 5 9" were taken) */
-	if (sscanf(buf, "%7s %u%n", mode, &ms, &end) != 2 || *skip_spaces(buf + end) || ms == 0 || ms > 5000 ||
+	/*
+	 * "MODE MS" and nothing after it but blanks ("pi 10xyz", "sleep 5 9" were taken); MS as
+	 * kstrtouint reads it ("%u" wrapped 4294967297 to 1, inside the range check)
+	 */
+	if (sscanf(buf, "%7s %11s%n", mode, num, &end) != 2 || *skip_spaces(buf + end) || num[0] == '+' ||
+	    kstrtouint(num, 10, &ms) || ms == 0 || ms > 5000 ||
 	    (strcmp(mode, "pi") && strcmp(mode, "nopi") && strcmp(mode, "sleep")))
 		return -EINVAL;
 	if (!mutex_trylock(&md->test_hold_mutex))

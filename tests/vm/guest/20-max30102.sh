@@ -249,13 +249,25 @@ if echo 32 >$SYS/ring_size 2>/dev/null || [ "$(cat $SYS/ring_size)" != "$ring_no
 	bad ring-size-below-two-bursts "$(cat $SYS/ring_size)"
 else ok ring-size-below-two-bursts; fi
 # numbers are decimal: 0310 is 310 (not a multiple of 200), not octal 200; 0x.. is no number;
-# a leading zero is still decimal (020 is 20)
+# a leading zero is still decimal (020 is 20); no '+', no NUL inside a write
 decimal_only() {
 	red=$(cat $SYS/led_red_current) rate=$(cat $SYS/sample_rate) ring=$(cat $SYS/ring_size)
-	for w in "0310 led_red_current" "0x64 sample_rate" "0x40 ring_size" "0x20 fifo_almost_full"; do
+	for w in "0310 led_red_current" "0x64 sample_rate" "0x40 ring_size" "0x20 fifo_almost_full" \
+		"+400 sample_rate" "+1 vitals_enable" "+28 /sys/module/mxrt_max30102/parameters/boost_threshold"; do
 		set -- $w
-		if echo "$1" >"$SYS/$2" 2>/dev/null; then
-			echo "accepted '$1' for $2: now $(cat $SYS/$2)"
+		f=$SYS/$2
+		case $2 in /*) f=$2 ;; esac
+		if echo "$1" >"$f" 2>/dev/null; then
+			echo "accepted '$1' for $2: now $(cat "$f")"
+			return 1
+		fi
+	done
+	# a NUL inside a write: the parsers stop at it, the write is refused whole (it was taken as
+	# 400 while the writer was told every byte was)
+	for w in "400 sample_rate" "spo2 mode" "0 acq_cpus" "1 vitals_enable"; do
+		set -- $w
+		if printf '%s\000junk' "$1" >"$SYS/$2" 2>/dev/null; then
+			echo "accepted '$1<NUL>junk' for $2: now $(cat "$SYS/$2")"
 			return 1
 		fi
 	done
