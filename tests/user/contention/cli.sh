@@ -42,7 +42,7 @@ expect nothing-to-trace 2 'nothing to trace' --no-locks --no-i2c
 expect unknown-option 2 'not expected|extra' --frobnicate
 expect negative-duration 2 'duration' -d -1
 expect zero-duration 2 'duration' -d 0
-expect bad-interval 2 'interval' -i 0
+expect bad-interval 2 "--interval: '0' is not a number in \\[0\\.05" -i 0
 expect negative-min-wait 2 'min-wait' -m -5
 expect negative-slow 2 'slow' -s -1
 expect top-zero 2 'top' --top 0
