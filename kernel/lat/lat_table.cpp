@@ -301,15 +301,19 @@ public:
 				return; // every slot is tracked, or finished and not reported yet
 			const bool finished = StateOf(old) == State::kDone;
 			mxrt_shim_rcu_gp_wait(slots_[old].gp); // no probe still uses it
-			mxrt_lat_detach(&pool_[old]);
-			{
-				Guard<IrqSpinLock> g(lock_);
-				SetState(old, State::kFree);
-			}
+			FreeSlot(old);
 			if (finished)
 				evicted_.FetchAdd(1, MemoryOrder::kRelaxed); // statistics only
 			room++;
 		}
+	}
+
+	// A finished or dropped slot whose grace period is over (no probe still uses it) becomes
+	// free: its task stops counting on its CPU. Only the control path (ctl_) frees such slots.
+	void FreeSlot(u32 i) MXRT_REQUIRES(ctl_) {
+		mxrt_lat_detach(&pool_[i]);
+		Guard<IrqSpinLock> g(lock_);
+		SetState(i, State::kFree);
 	}
 
 	void Stop() {
@@ -875,11 +879,8 @@ private:
 		}
 		SynchronizeRcu(); // no probe still records for them
 		for (u32 i = 0; i < max_tasks_; i++) {
-			if (StateOf(i) != State::kDropped || !mxrt_shim_rcu_gp_done(slots_[i].gp))
-				continue;
-			mxrt_lat_detach(&pool_[i]);
-			Guard<IrqSpinLock> g(lock_);
-			SetState(i, State::kFree);
+			if (StateOf(i) == State::kDropped && mxrt_shim_rcu_gp_done(slots_[i].gp))
+				FreeSlot(i);
 		}
 	}
 
@@ -912,11 +913,8 @@ private:
 		ReportLocked(); // finished tasks are reported before they are forgotten
 		SynchronizeRcu();
 		for (u32 i = 0; i < max_tasks_; i++) {
-			if (!Evictable(i) || !mxrt_shim_rcu_gp_done(slots_[i].gp))
-				continue;
-			mxrt_lat_detach(&pool_[i]);
-			Guard<IrqSpinLock> g(lock_);
-			SetState(i, State::kFree);
+			if (Evictable(i) && mxrt_shim_rcu_gp_done(slots_[i].gp))
+				FreeSlot(i);
 		}
 	}
 
