@@ -17,8 +17,9 @@
 //                                      the last ones in each refresh and in the final report
 //   --no-locks / --no-i2c              attach only the other half
 //   --prog-stats                       the programs' own run count and time (kernel.bpf_stats)
-// --json with --live, -i or --rows, and -i without the live table (stdout not a terminal, no --live)
-// are refused: they would do nothing.
+// --json with --live, -i or --rows, -i without the live table (stdout not a terminal, no --live),
+// --top with --no-stacks, and -m, -s, --no-stacks, --top or --rows with --no-locks (they act on
+// lock waits only) are refused: they would do nothing.
 // Exit: 0; 1 cannot attach (not permitted, no BTF, a tracepoint missing: the message says which);
 // 2 usage.
 #include <algorithm>
@@ -399,6 +400,7 @@ int Main(int argc, char **argv) {
 	}
 	// an option that would do nothing is refused, not silently ignored
 	const char *pointless = nullptr;
+	std::string lock_only; // pointless's text for an option of the lock programs with --no-locks
 	if (opt.json && opt.live)
 		pointless = "--json and --live: one JSON object at the end or a live table, choose one";
 	else if (opt.json && app.count("--interval"))
@@ -407,6 +409,15 @@ int Main(int argc, char **argv) {
 		pointless = "--rows sets the table's length, and --json has no table (it lists every lock)";
 	else if (app.count("--interval") && !opt.json && !opt.live && !isatty(STDOUT_FILENO))
 		pointless = "--interval sets the live table's refresh, and stdout is not a terminal: add --live";
+	else if (opt.no_stacks && app.count("--top"))
+		pointless = "--top sets the stacks kept per lock, and --no-stacks collects none";
+	else if (opt.no_locks)
+		for (const char *name : {"-m", "-s", "--no-stacks", "--top", "--rows"})
+			if (app.count(name)) {
+				lock_only = app.get_option(name)->get_name(false, true) + " acts on lock waits, and --no-locks traces none";
+				pointless = lock_only.c_str();
+				break;
+			}
 	if (pointless) {
 		std::fprintf(stderr, "mxrt-contention: %s\n", pointless);
 		return 2;

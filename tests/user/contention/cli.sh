@@ -64,6 +64,13 @@ expect json-and-live 2 '--json and --live: one JSON object at the end or a live 
 expect json-and-interval 2 "--interval sets the live table's refresh, and --json has no table" --json -i 2
 expect json-and-rows 2 "--rows sets the table's length, and --json has no table" --json --rows 5
 # stdout is a pipe here (not a terminal): no live table to refresh
+# the lock programs' options with --no-locks, and --top without stacks, would do nothing
+for o in '-m 100' '-s 5' '--no-stacks' '--top 7' '--rows 5'; do
+	# shellcheck disable=SC2086 # the option and its value
+	expect "no-locks-and-${o%% *}" 2 "^mxrt-contention: ${o%% *}.* acts on lock waits, and --no-locks traces none" --no-locks $o
+done
+expect top-without-stacks 2 "--top sets the stacks kept per lock, and --no-stacks collects none" --no-stacks --top 7
+expect json-top-without-stacks 2 "--top sets the stacks kept per lock, and --no-stacks collects none" --json --top 7 --no-stacks
 expect interval-without-live-table 2 "--interval sets the live table's refresh, and stdout is not a terminal: add --live" -i 2
 
 full-stdout help-stdout-full --help
