@@ -948,6 +948,7 @@ private:
 					n += mxrt_shim_scnprintf(buf + n, len - n, " %d", groups_[k]);
 		}
 		const u32 capture = capture_.Load(MemoryOrder::kRelaxed);
+		n += mxrt_shim_scnprintf(buf + n, len - n, "\nmax_groups: %u", kMaxGroups);
 		n += mxrt_shim_scnprintf(buf + n, len - n, "\ncapture: %s%s\nslo_ns:", kCaptureNames[capture],
 					 capture == MXRT_LAT_CAPTURE_SLO ? " (metrics with an SLO)" : "");
 		for (u32 m = 0; m < kMetrics; m++) {

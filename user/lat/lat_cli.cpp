@@ -86,6 +86,45 @@ void CheckLoaded() {
 		Fail(dir + " not found: load mxrt_lat.ko and mount debugfs (mount -t debugfs none /sys/kernel/debug)");
 }
 
+// A "name: N" line of the status file (0 if it is not there).
+unsigned long long StatusNumber(const char *name);
+
+// Why a tgid command got ENOSPC when it is the group limit (status: "groups:" lists as many as
+// "max_groups"); "" when it is not.
+std::string GroupsFull() {
+	std::ifstream in(dir + "/status");
+	for (std::string l; std::getline(in, l);) {
+		if (l.rfind("groups:", 0) != 0)
+			continue;
+		std::istringstream words(l.substr(7));
+		unsigned long long n = 0;
+		for (std::string w; words >> w;)
+			n++;
+		const unsigned long long max = StatusNumber("max_groups");
+		if (max == 0 || n < max)
+			return "";
+		return "the tracer tracks " + std::to_string(max) +
+		       " groups at most, and all are in use ('mxrt-lat untrack TGID' ends one)";
+	}
+	return "";
+}
+
+// Why a tgid command got EINVAL when its number is a thread, not a process (/proc/N/status
+// names another Tgid); "" when it is not.
+std::string NotAProcess(const std::string &id) {
+	std::ifstream in("/proc/" + id + "/status");
+	for (std::string l; std::getline(in, l);) {
+		if (l.rfind("Tgid:", 0) != 0)
+			continue;
+		const std::string tgid = l.substr(l.find_first_not_of(" \t", 5));
+		if (tgid == id)
+			return "";
+		return id + " is a thread of process " + tgid + ", not a process ('mxrt-lat track -g " + tgid +
+		       "' tracks the process, 'mxrt-lat track " + id + "' this thread)";
+	}
+	return "";
+}
+
 // One command per write, as the module wants: "" once written, else why not (its errno explained).
 std::string TryControl(const std::string &cmd) {
 	CheckLoaded();
@@ -99,12 +138,19 @@ std::string TryControl(const std::string &cmd) {
 	if (n == ssize_t(cmd.size()))
 		return {};
 	std::string why = err ? std::strerror(err) : "short write";
+	const bool group = cmd.rfind("tgid ", 0) == 0;
 	switch (err) {
 	case ESRCH: why = "no such process"; break;
 	case EEXIST: why = "already tracked"; break;
 	case ENOENT: why = "not tracked"; break;
-	case ENOSPC: why = "no free task slot (max_tasks; 'mxrt-lat clear' forgets finished tasks)"; break;
-	case EINVAL: why = "refused as invalid"; break;
+	case ENOSPC: why = group ? GroupsFull() : "";
+		if (why.empty())
+			why = "no free task slot (max_tasks; 'mxrt-lat clear' forgets finished tasks)";
+		break;
+	case EINVAL: why = group ? NotAProcess(cmd.substr(5)) : "";
+		if (why.empty())
+			why = "refused as invalid";
+		break;
 	case EPERM: why = "refused: only a process in the initial pid namespace may write commands (pids are the host's)"; break;
 	}
 	return "'" + cmd + "': " + why;

@@ -298,6 +298,19 @@ TEST_F(LatTableTest, AZombieIsNotTracked) {
 	EXPECT_NE(Status().find("groups:\n"), std::string::npos);
 }
 
+// The group limit is in status (max_groups), so a tgid command's ENOSPC can be told apart from a
+// full table: the 17th group is refused while slots are free.
+TEST_F(LatTableTest, TheGroupLimitIsInStatus) {
+	Restart(32);
+	EXPECT_NE(Status().find("\nmax_groups: " + std::to_string(MXRT_LAT_MAX_GROUPS) + "\n"), std::string::npos) << Status();
+	for (int g = 0; g <= MXRT_LAT_MAX_GROUPS; g++)
+		world_.Spawn(100 + g, 100 + g, "proc");
+	for (int g = 0; g < MXRT_LAT_MAX_GROUPS; g++)
+		ASSERT_EQ(Cmd("tgid " + std::to_string(100 + g)), 0);
+	EXPECT_EQ(Cmd("tgid " + std::to_string(100 + MXRT_LAT_MAX_GROUPS)), -MXRT_ENOSPC);
+	EXPECT_EQ(Tracking(), MXRT_LAT_MAX_GROUPS);
+}
+
 // A task that starts exiting while the command runs may pass its exit probe before it is
 // published: the table sees the flag after publishing, and takes the slot back.
 TEST_F(LatTableTest, ATaskThatStartsExitingWhileTrackedIsTakenBack) {

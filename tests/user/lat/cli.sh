@@ -97,6 +97,40 @@ if ${CC:-cc} -shared -fPIC -o "$t/control_shim.so" tests/user/lat/control_shim.c
 	if [ "$got" = 1 ] && [ "$log" = "refused pid 5," ] && grep -q "^mxrt-lat: 'pid 5': no such process$" <<<"$out"; then
 		res PASS track-first-pid-refused
 	else res FAIL track-first-pid-refused "exit $got, commands $log: $(head -c 300 <<<"$out")"; fi
+	# ENOSPC for a group: the 16-group limit is named when it is the cause (status lists as many
+	# groups as max_groups), the task slots otherwise; EINVAL for a thread's id names its process
+	enospc=$(python3 -c 'import errno; print(errno.ENOSPC)')
+	einval=$(python3 -c 'import errno; print(errno.EINVAL)')
+	printf 'groups: %s\nmax_groups: 16\n' "$(seq -s ' ' 101 116)" >"$d/status"
+	out=$(MXRT_LAT_LOG=$t/commands MXRT_LAT_REFUSE='tgid 5' MXRT_LAT_ERRNO=$enospc LD_PRELOAD=$t/control_shim.so "$bin" -d "$d" track -g 5 2>&1)
+	got=$?
+	if [ "$got" = 1 ] && grep -q "^mxrt-lat: 'tgid 5': the tracer tracks 16 groups at most, and all are in use" <<<"$out"; then
+		res PASS track-group-limit-named
+	else res FAIL track-group-limit-named "exit $got: $(head -c 300 <<<"$out")"; fi
+	printf 'groups: 101 102\nmax_groups: 16\n' >"$d/status"
+	out=$(MXRT_LAT_LOG=$t/commands MXRT_LAT_REFUSE='tgid 5' MXRT_LAT_ERRNO=$enospc LD_PRELOAD=$t/control_shim.so "$bin" -d "$d" track -g 5 2>&1)
+	got=$?
+	rm -f "$d/status" "$t/commands"
+	if [ "$got" = 1 ] && grep -q "^mxrt-lat: 'tgid 5': no free task slot (max_tasks" <<<"$out"; then
+		res PASS track-group-no-slot-named
+	else res FAIL track-group-no-slot-named "exit $got: $(head -c 300 <<<"$out")"; fi
+	# a thread of a process of our own (python's second thread), refused as the module does
+	python3 -c 'import os, sys, threading, time
+t = threading.Thread(target=time.sleep, args=(30,), daemon=True); t.start()
+open(sys.argv[1] + ".new", "w").write("%d %d\n" % (os.getpid(), t.native_id))
+os.rename(sys.argv[1] + ".new", sys.argv[1]); time.sleep(30)' "$t/thread" &
+	for _ in $(seq 50); do [ -e "$t/thread" ] && break; sleep 0.1; done
+	thread_ids=$(cat "$t/thread" 2>/dev/null)
+	read -r tg tid <<<"$thread_ids"
+	if [ -n "${tid:-}" ] && [ -d "/proc/$tid" ]; then
+		out=$(MXRT_LAT_LOG=$t/commands MXRT_LAT_REFUSE="tgid $tid" MXRT_LAT_ERRNO=$einval LD_PRELOAD=$t/control_shim.so "$bin" -d "$d" track -g "$tid" 2>&1)
+		got=$?
+		if [ "$got" = 1 ] && grep -q "^mxrt-lat: 'tgid $tid': $tid is a thread of process $tg, not a process ('mxrt-lat track -g $tg' tracks the process, 'mxrt-lat track $tid' this thread)$" <<<"$out"; then
+			res PASS track-group-of-a-thread-named
+		else res FAIL track-group-of-a-thread-named "exit $got: $(head -c 300 <<<"$out")"; fi
+	else res FAIL track-group-of-a-thread-named "no thread to ask for ($thread_ids)"; fi
+	kill "$tg" 2>/dev/null
+	rm -f "$t/commands"
 	# run -s: the command tracked first, the global SLOs after; a refused tracking sets none (they
 	# were written first, and stayed), a refused SLO untracks the command, which never runs
 	rm -f "$t/commands" "$t/ran"

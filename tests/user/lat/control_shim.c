@@ -5,7 +5,8 @@
 // ".../control" is appended to $MXRT_LAT_LOG as one line, and the write of exactly
 // $MXRT_LAT_REFUSE fails with ESRCH (logged as "refused <command>"), as the module refuses a
 // pid that names no task; a $MXRT_LAT_REFUSE ending in '*' refuses every write starting with
-// what comes before it ("tgid *": a pid not known in advance).
+// what comes before it ("tgid *": a pid not known in advance). $MXRT_LAT_ERRNO (a number) gives
+// another errno for the refusal.
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
@@ -42,7 +43,7 @@ ssize_t write(int fd, const void *buf, size_t n)
 		close(out);
 	}
 	if (refused) {
-		errno = ESRCH;
+		errno = getenv("MXRT_LAT_ERRNO") ? atoi(getenv("MXRT_LAT_ERRNO")) : ESRCH;
 		return -1;
 	}
 	return real(fd, buf, n);

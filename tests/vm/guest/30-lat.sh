@@ -258,4 +258,26 @@ echo "thread churn: not_tracked_table_full=$full evicted_finished=$evicted final
 t churn-every-thread-tracked "[ $rc = 0 ] && grep -q 'threads 12 done' /tmp/churn && [ '$full' = 0 ] && [ '$evicted' = 6 ] && [ '$reports' = 13 ]"
 t churn-evictions-said "grep -q 'finished task(s) were evicted during the run' /tmp/churn && ! grep -q 'not tracked during the run' /tmp/churn"
 rmmod mxrt_lat
+# 9. at most 16 groups (status: max_groups), the 17th refused as such, not as a full table; a
+# thread's id given as a group is named as a thread of its process
+insmod "$M/mxrt_lat.ko"
+sleeps=
+for _ in $(seq 17); do sleep 100 & sleeps="$sleeps $!"; done
+for p in $sleeps; do mxrt-lat track -g "$p" 2>/tmp/err || break; done
+t group-limit-named "grep -q '^max_groups: 16$' $D/status && [ \$(sed -n 's/^groups://p' $D/status | wc -w) = 16 ] && grep -q 'tracks 16 groups at most' /tmp/err" "$(cat /tmp/err)"
+# shellcheck disable=SC2086 # the list of pids
+kill $sleeps
+# shellcheck disable=SC2086
+wait $sleeps 2>/dev/null
+rm -f /tmp/go4
+$WL -g /tmp/go4 >/tmp/w4 2>&1 &
+wl=$!
+wait_line mxrt-hog /tmp/w4
+main=$(tid_of main /tmp/w4)
+victim=$(tid_of mxrt-victim /tmp/w4)
+mxrt-lat track -g "$victim" 2>/tmp/err
+t group-of-a-thread-named "grep -q \"$victim is a thread of process $main, not a process\" /tmp/err && grep -q '^tracking: 0' $D/status" "$(cat /tmp/err)"
+touch /tmp/go4
+wait $wl
+rmmod mxrt_lat
 exit $fail
