@@ -31,7 +31,9 @@
 // in read(), poll() and the -s stall, never in a write. A SIGINT the shell set to be ignored (a
 // background job) stays ignored.
 // Prints one summary line: records=.. first_seq=.. last_seq=.. lost=.. reader_overruns=..
-// fifo_overflows=.. violations=.. rate_hz=..  Exit: 0 ok, 1 a violation or read error, 2 usage,
+// fifo_overflows=.. violations=.. rate_hz=.. first_lost=.. (lost: the gaps between the records
+// read; first_lost: the first record's lost, samples lost right before it, which fall in the run
+// when its open started the stream; the two counts of flagged records include the first). Exit: 0 ok, 1 a violation or read error, 2 usage,
 // 3 the scheduling request (-p, -c) was refused.
 #include <cerrno>
 #include <csignal>
@@ -120,6 +122,7 @@ void PrintLatency(std::vector<unsigned long long> &v) {
 struct Judge {
 	long got = 0, violations = 0, overruns = 0, overflows = 0;
 	unsigned long long lost = 0, first = 0, last = 0;
+	unsigned first_lost = 0; // the first record's lost: before the run's first record, not in lost
 
 	void Add(const mxrt_max30102_record &r, bool verbose) {
 		if (verbose)
@@ -127,6 +130,7 @@ struct Judge {
 				    (unsigned long long)r.timestamp_ns, r.red, r.ir, r.flags, r.lost, r.adc_bits);
 		if (got == 0) {
 			first = r.seq;
+			first_lost = r.lost;
 		} else {
 			if (r.seq != last + 1 + r.lost) {
 				std::fprintf(stderr, "violation: seq %llu after %llu with lost=%u\n",
@@ -353,9 +357,10 @@ int ReadShared(int fd, long want, long batch, int threads, bool verbose) {
 	}
 	j.violations += disorder + duplicates;
 	std::printf("records=%ld first_seq=%llu last_seq=%llu lost=%llu reader_overruns=%ld fifo_overflows=%ld "
-		    "violations=%ld rate_hz=%.1f threads=%d duplicates=%ld out_of_order=%ld\n",
+		    "violations=%ld rate_hz=%.1f threads=%d duplicates=%ld out_of_order=%ld first_lost=%u\n",
 		    j.got, j.first, j.last, j.lost, j.overruns, j.overflows, j.violations,
-		    t1 > t0 && j.got > 1 ? (j.last - j.first) / (t1 - t0) : 0.0, threads, duplicates, disorder);
+		    t1 > t0 && j.got > 1 ? (j.last - j.first) / (t1 - t0) : 0.0, threads, duplicates, disorder,
+		    j.first_lost);
 	return failed.load() || j.violations ? 1 : 0;
 }
 
@@ -511,9 +516,9 @@ int Main(int argc, char **argv) {
 	}
 	ReleaseStopSignals();
 	std::printf("records=%ld first_seq=%llu last_seq=%llu lost=%llu reader_overruns=%ld fifo_overflows=%ld "
-		    "violations=%ld rate_hz=%.1f\n",
+		    "violations=%ld rate_hz=%.1f first_lost=%u\n",
 		    j.got, j.first, j.last, j.lost, j.overruns, j.overflows, j.violations,
-		    t1 > t0 && j.got > 1 ? (j.last - j.first) / (t1 - t0) : 0.0);
+		    t1 > t0 && j.got > 1 ? (j.last - j.first) / (t1 - t0) : 0.0, j.first_lost);
 	if (latency)
 		PrintLatency(lat);
 	struct stat made_st, now_st;

@@ -60,6 +60,11 @@ expect threads-with-stall 2 '-t cannot be combined' -t 2 -s 5 /dev/null
 
 records "$t/good" 0:0:0:100:18 1:0:0:101:18 2:0:0:102:18 5:2:2:103:18 9:1:3:104:18
 expect continuous-stream 0 'records=5 first_seq=0 last_seq=9 lost=5 reader_overruns=1 fifo_overflows=1 violations=0' -n 5 "$t/good"
+# the first record's lost (samples lost right before the run's first record) is first_lost, not
+# in lost (the gaps between records read); its flag is counted as every record's is
+records "$t/firstlost" 7:2:7:100:18 8:0:0:101:18 9:0:0:102:18
+expect first-record-lost-said 0 'records=3 first_seq=7 last_seq=9 lost=0 reader_overruns=0 fifo_overflows=1 violations=0 rate_hz=[0-9.]+ first_lost=7$' -n 3 "$t/firstlost"
+expect first-record-lost-said-threads 0 'records=3 first_seq=7 last_seq=9 lost=0 .*fifo_overflows=1 violations=0 .*first_lost=7$' -t 2 -b 1 -n 3 "$t/firstlost"
 records "$t/gap" 0:0:0:100:18 1:0:0:101:18 4:0:0:102:18
 expect unflagged-gap 1 'violation: seq 4 after 1 with lost=0' -n 3 "$t/gap"
 records "$t/lostflag" 0:0:0:100:18 3:0:2:101:18
