@@ -22,6 +22,7 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <new>
 #include <optional>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -358,10 +359,20 @@ void Daemon::Reload() {
 		LOG_E("reload: %s: keeping the running configuration", err.c_str());
 		Notify("READY=1");
 	};
-	if (!cl_.config_file.empty() && !LoadTomlFile(cl_.config_file, &c, &err))
+	// With the memory locked (mlockall(MCL_FUTURE)) under a finite RLIMIT_MEMLOCK, every
+	// allocation counts against that limit, and a large file's parse can run out of it:
+	// std::bad_alloc, which reached std::terminate and left every output behind.
+	try {
+		if (!cl_.config_file.empty() && !LoadTomlFile(cl_.config_file, &c, &err))
+			return keep_running();
+		if (!ApplyCommandLine(cl_, &c, &err) || !Validate(c, &err))
+			return keep_running();
+	} catch (const std::bad_alloc &) {
+		err = (cl_.config_file.empty() ? std::string("the command line") : cl_.config_file) +
+		      ": out of memory reading it (the daemon's memory is locked: RLIMIT_MEMLOCK, LimitMEMLOCK= "
+		      "in a unit, leaves too little for this file)";
 		return keep_running();
-	if (!ApplyCommandLine(cl_, &c, &err) || !Validate(c, &err))
-		return keep_running();
+	}
 	std::string changed;
 	// What needs a restart is said, not half-done.
 	std::vector<std::string> now, want;

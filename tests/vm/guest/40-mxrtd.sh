@@ -396,6 +396,34 @@ else
 	bad hup-start
 fi
 
+# 7b. a daemon whose memory is locked under a finite RLIMIT_MEMLOCK (not root's: no CAP_IPC_LOCK)
+# has little room for a reload: a large file (400 KB, an unknown key holding an array) runs the
+# parse out of memory, which is refused as any bad file is (it was std::bad_alloc, an abort that
+# left every output behind)
+cat >/tmp/small.toml <<EOF
+[[device]]
+path = "$DEV"
+sample_rate = 400
+EOF
+if start /tmp/oom.log mxrt-restrict --drop-cap ipc_lock --memlock 8192 -- mxrtd -c /tmp/small.toml; then
+	awk 'BEGIN { printf "zz = ["; for (i = 0; i < 100000; i++) printf "1,"; print "1]" }' >/tmp/big.toml
+	cat /tmp/small.toml >>/tmp/big.toml
+	mv /tmp/big.toml /tmp/small.toml
+	kill -HUP $DPID
+	i=0
+	while ! grep -q "keeping the running configuration" /tmp/oom.log && kill -0 $DPID 2>/dev/null && [ $i -lt 50 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	tail -2 /tmp/oom.log
+	echo "locked: $(locked_kb $DPID) KiB"
+	check reload-out-of-memory-refused '[ "$(locked_kb $DPID)" -gt 0 ] && kill -0 $DPID && grep -q "reload: /tmp/small.toml: out of memory reading it .*: keeping the running configuration" /tmp/oom.log'
+	stop TERM
+	check reload-out-of-memory-then-clean '[ "$RC" = 0 ] && nothing_left'
+else
+	bad reload-out-of-memory-start
+fi
+
 # 8. fallbacks: each says what it could not get, in one line, and uses what was configured
 # instead; with --strict it exits 3 and changes nothing
 fallback() { # fallback NAME PATTERN JSONKEY JSONVALUE RESTRICT-ARGS... -- MXRTD-ARGS...
