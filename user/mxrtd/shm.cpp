@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstring>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -137,7 +138,12 @@ Segment Segment::Create(const std::string &name, u32 ring_records, unsigned mode
 			const u32 pid = PidOf(fd);
 			if (owner_pid)
 				*owner_pid = pid;
-			if (!LockExclusive(fd)) {
+			// Locked, but the pid it names is gone: the lock is somebody else's, a reader's
+			// LOCK_SH held on (any user can open the segment and hold one for as long as it
+			// likes), not a daemon's. It kept a crashed daemon from starting again (exit 4).
+			// pid 0: a segment still being set up, whose maker is alive.
+			const bool owner_gone = pid != 0 && kill(pid_t(pid), 0) != 0 && errno == ESRCH;
+			if (!owner_gone && !LockExclusive(fd)) {
 				close(fd);
 				*err = -EBUSY;
 				return s;

@@ -14,6 +14,7 @@
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
 #include <vector>
@@ -99,12 +100,13 @@ TEST(MxrtdShm, ALiveOwnerIsRefusedADeadOnesSegmentReplaced) {
 	int err = 1;
 	Segment a = Segment::Create(name, 64, 0644, &err);
 	ASSERT_EQ(err, 0);
-	InitHeader(a.shm(), 64, 4242, 0, "/dev/max30102-0");
+	const u32 me = u32(getpid()); // a live owner names itself
+	InitHeader(a.shm(), 64, me, 0, "/dev/max30102-0");
 	u32 owner = 0;
 	Segment b = Segment::Create(name, 64, 0644, &err, nullptr, &owner);
 	EXPECT_EQ(err, -EBUSY);
 	EXPECT_FALSE(b.valid());
-	EXPECT_EQ(owner, 4242u); // the pid the live segment names
+	EXPECT_EQ(owner, me); // the pid the live segment names
 	// "crash": the owner goes away without Shutdown (its lock goes with its file)
 	a.Close();
 	ASSERT_EQ(access(("/dev/shm" + name).c_str(), F_OK), 0) << "a crash leaves the name behind";
@@ -112,9 +114,38 @@ TEST(MxrtdShm, ALiveOwnerIsRefusedADeadOnesSegmentReplaced) {
 	Segment c = Segment::Create(name, 128, 0644, &err, &found, &owner);
 	ASSERT_EQ(err, 0);
 	EXPECT_EQ(found, Segment::Found::kStale);
-	EXPECT_EQ(owner, 4242u);
+	EXPECT_EQ(owner, me);
 	EXPECT_EQ(c.size(), 4096u + 128 * 32); // a new segment, not the old one reused
 	c.Shutdown();
+}
+
+// A crashed daemon's segment on which a reader holds LOCK_SH for as long as it likes (any user can
+// open it read-only and flock it): the pid it names is gone, so the lock is no daemon's, and the
+// segment is replaced. It kept the daemon from starting again (-EBUSY: exit 4, not restarted).
+TEST(MxrtdShm, AReadersLockOnADeadDaemonsSegmentDoesNotKeepItFromStarting) {
+	const std::string name = Name("held");
+	int err = 1;
+	const pid_t child = fork();
+	ASSERT_GE(child, 0);
+	if (child == 0)
+		_exit(0);
+	ASSERT_EQ(waitpid(child, nullptr, 0), child); // its pid names no process now
+	Segment a = Segment::Create(name, 64, 0644, &err);
+	ASSERT_EQ(err, 0);
+	InitHeader(a.shm(), 64, u32(child), 0, "/dev/max30102-0");
+	a.Close(); // the daemon "crashed"
+	const int reader = shm_open(name.c_str(), O_RDONLY, 0);
+	ASSERT_GE(reader, 0);
+	ASSERT_EQ(flock(reader, LOCK_SH), 0); // held on
+	Segment::Found found = Segment::Found::kNothing;
+	u32 owner = 0;
+	Segment b = Segment::Create(name, 64, 0644, &err, &found, &owner);
+	EXPECT_EQ(err, 0);
+	EXPECT_EQ(found, Segment::Found::kStale);
+	EXPECT_EQ(owner, u32(child));
+	EXPECT_TRUE(b.valid());
+	close(reader);
+	b.Shutdown();
 }
 
 // A segment file made by hand, as anyone could make one in /dev/shm: a daemon's header (a ring of
