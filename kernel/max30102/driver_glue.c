@@ -120,6 +120,7 @@
 #include <linux/module.h>
 #include <linux/mod_devicetable.h>
 #include <linux/mutex.h>
+#include <linux/pagemap.h>
 #include <linux/pm_runtime.h>
 #include <linux/poll.h>
 #include <linux/property.h>
@@ -2083,6 +2084,13 @@ static long mx_ioctl_call(struct file *file, unsigned int cmd, unsigned long arg
 			err = copy_struct_from_user(&k, c.ksize, uarg, usize);
 		if (err)
 			return err;
+		/*
+		 * An output the caller cannot take is refused before the command does its work (a
+		 * GET_TEMP converted and counted, then failed at the copy): the pages are faulted in
+		 * for writing without being written. One unmapped meanwhile still fails at the copy.
+		 */
+		if (c.out && fault_in_safe_writeable((const char __user *)uarg, usize))
+			return -EFAULT;
 	} else if (c.in) {
 		if (copy_from_user(&k, uarg, c.ksize))
 			return -EFAULT;

@@ -237,6 +237,25 @@ static int table(const char *dev)
 	       EFAULT);
 	expect(fd, "read-only-get-config", call(fd, MXRT_MAX30102_IOC_GET_CONFIG, rdonly), EFAULT);
 	expect(fd, "read-only-flush", call(fd, MXRT_MAX30102_IOC_FLUSH, rdonly), EFAULT);
+	/* an output it cannot write is refused before the command works: a GET_TEMP into a read-only
+	 * page converts nothing (it used to convert, count temp_reads, then fail at the copy) */
+	{
+		struct mxrt_max30102_ioc_stats s0 = {.size = sizeof(s0)}, s1 = {.size = sizeof(s1)};
+		int e0, e1, e2, prot;
+
+		prot = mprotect(rdonly, page, PROT_READ | PROT_WRITE);
+		((uint32_t *)rdonly)[0] = sizeof(struct mxrt_max30102_ioc_temp);
+		prot |= mprotect(rdonly, page, PROT_READ);
+		e0 = call(fd, MXRT_MAX30102_IOC_GET_STATS, &s0);
+		e1 = call(fd, MXRT_MAX30102_IOC_GET_TEMP, rdonly);
+		e2 = call(fd, MXRT_MAX30102_IOC_GET_STATS, &s1);
+		prot |= mprotect(rdonly, page, PROT_READ | PROT_WRITE);
+		((uint32_t *)rdonly)[0] = sizeof(struct mxrt_max30102_ioc_config);
+		prot |= mprotect(rdonly, page, PROT_READ);
+		result(!prot && !e0 && !e2 && e1 == EFAULT && s1.temp_reads == s0.temp_reads,
+		       "read-only-get-temp-converts-nothing", "errno=%s temp_reads +%llu", ename(e1),
+		       (unsigned long long)(s1.temp_reads - s0.temp_reads));
+	}
 	/* a struct whose tail (past the driver's) runs into the guard page */
 	{
 		struct mxrt_max30102_ioc_config *e = (void *)(guard - sizeof(*e) - 4);

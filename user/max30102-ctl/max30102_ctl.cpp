@@ -30,6 +30,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <string>
 #include <utility>
 #include <vector>
@@ -52,6 +53,20 @@ namespace {
 namespace chip = mxrt::max30102;
 
 std::string dev = "/dev/max30102-0";
+uint32_t lock_timeout_ms = MXRT_MAX30102_LOCK_TIMEOUT_DEFAULT_MS; // this run's file's, once set
+uint64_t call_started_ns; // of the last Call(): an ETIMEDOUT sooner than the lock timeout is the bus's
+
+uint64_t NowNs() {
+	timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return uint64_t(t.tv_sec) * 1000000000u + uint64_t(t.tv_nsec);
+}
+
+// ioctl(), timed for Why(): 0 or errno.
+int Call(int fd, unsigned long cmd, void *arg) {
+	call_started_ns = NowNs();
+	return ioctl(fd, cmd, arg) == 0 ? 0 : errno;
+}
 bool json = false;
 
 [[noreturn]] void Usage(const std::string &why) {
@@ -99,7 +114,16 @@ const char *ModeName(uint32_t m) {
 // What an errno from the driver means for this command.
 std::string Why(int err, const std::string &what) {
 	switch (err) {
-	case ETIMEDOUT: return what + ": the device lock stayed busy longer than the lock timeout (--lock-timeout)";
+	case ETIMEDOUT:
+		// The driver says ETIMEDOUT for a lock that stayed busy for the whole lock timeout and
+		// for a bus transfer that timed out: a call that failed sooner than the timeout was the
+		// bus's (the lock waits alone take at least that long).
+		if (NowNs() - call_started_ns < uint64_t(lock_timeout_ms) * 1000000u)
+			return what + ": a transfer on the I2C bus timed out, after " +
+			       std::to_string((NowNs() - call_started_ns) / 1000000u) + " ms (the chip or the adapter "
+			       "did not answer: see dmesg, and the device's status file in sysfs)";
+		return what + ": the device lock stayed busy longer than the lock timeout (--lock-timeout), or a "
+			      "transfer on the I2C bus timed out (see the status file in sysfs, and dmesg)";
 	case EINTR: return what + ": interrupted by a signal";
 	case ENODEV: return what + ": the device is gone (unbound)";
 	case ENOTTY: return what + ": " + dev + " does not answer MAX30102 ioctls (not an mxrt_max30102 device?)";
@@ -130,8 +154,8 @@ int Open(int flags) {
 }
 
 void Ioctl(int fd, unsigned long cmd, void *arg, const std::string &what) {
-	if (ioctl(fd, cmd, arg) != 0)
-		Fail(Why(errno, what));
+	if (const int err = Call(fd, cmd, arg))
+		Fail(Why(err, what));
 }
 
 // Output: "name: value" lines, or one JSON object with the same names.
@@ -248,19 +272,19 @@ int Set(int fd, const Changes &ch) {
 		c.*field = v;
 	c.size = sizeof(c);
 	c.flags = 0;
-	if (ioctl(fd, MXRT_MAX30102_IOC_SET_CONFIG, &c) != 0) {
-		if (errno == EINVAL)
+	if (const int err = Call(fd, MXRT_MAX30102_IOC_SET_CONFIG, &c)) {
+		if (err == EINVAL)
 			Fail("set: the driver refused " + std::to_string(c.sample_rate_hz) + " Hz with " +
 			     std::to_string(c.pulse_width_us) + " us in " + ModeName(c.mode) +
 			     " mode: the chip does not allow that pair (docs/max30102.md, sysfs); nothing changed");
-		Fail(Why(errno, "set"));
+		Fail(Why(err, "set"));
 	}
 	// The change is made: a failing read-back must not look like a refused set. Still exit 1, as
 	// the configuration this command prints is missing (a script that parses it gets nothing).
 	mxrt_max30102_ioc_config now{};
 	now.size = sizeof(now);
-	if (ioctl(fd, MXRT_MAX30102_IOC_GET_CONFIG, &now) != 0)
-		Fail(Why(errno, "set: the configuration was applied, but reading it back failed"));
+	if (const int err = Call(fd, MXRT_MAX30102_IOC_GET_CONFIG, &now))
+		Fail(Why(err, "set: the configuration was applied, but reading it back failed"));
 	PrintConfig(now);
 	return 0;
 }
@@ -463,8 +487,10 @@ int Main(int argc, char **argv) {
 	if (cmd == set)
 		changes = ParseSet(so);
 	const int fd = Open(cmd == set ? O_RDWR : O_RDONLY);
-	if (timeout_given)
+	if (timeout_given) {
 		Ioctl(fd, MXRT_MAX30102_IOC_SET_LOCK_TIMEOUT, &ms, "--lock-timeout");
+		lock_timeout_ms = ms;
+	}
 	if (cmd == info)
 		return Info(fd);
 	if (cmd == get) {

@@ -125,7 +125,9 @@ struct mxrt_max30102_record {
  *
  * Waiting: a command that needs the device lock (configuration, statistics, temperature) waits
  * for it at most this file's lock timeout (MXRT_MAX30102_IOC_SET_LOCK_TIMEOUT, default 1000 ms),
- * with priority inheritance while it waits, and then fails with ETIMEDOUT having changed nothing.
+ * with priority inheritance while it waits, and then fails with ETIMEDOUT having changed nothing
+ * (a holder that runs on without sleeping, boosted to the caller's priority, is noticed only when
+ * it sleeps or releases: see docs/max30102.md, "What it does not bound").
  * FLUSH and GET_STATS also wait for the file's reader lock (a read() on the same file holds it
  * while it copies to user space); that wait and the device lock's together end by the same
  * timeout. GET_TEMP takes the lock for each step of a conversion; its waits together end by the

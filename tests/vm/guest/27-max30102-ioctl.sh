@@ -181,6 +181,18 @@ if command -v mxrt-max30102-ctl >/dev/null; then
 	out=$(mxrt-max30102-ctl -d $DEV temp)
 	echo "ctl temp: $out"
 	check ctl-temp 'echo "$out" | grep -qE "^-?[0-9]+\.[0-9]{3} C$"'
+	# the driver's ETIMEDOUT is a lock that stayed busy for the whole lock timeout, or a bus
+	# transfer that timed out (the simulator's timeout fault: 25 ms each): the tool tells them
+	# apart by how soon the call failed (it used to blame the lock for both)
+	SIM=$(ls -d /sys/kernel/debug/mxrt_max30102_sim/i2c-* | head -1)
+	echo timeout=1000 >$SIM/control
+	out=$(mxrt-max30102-ctl -d $DEV temp 2>&1)
+	rc=$?
+	echo timeout=0 >$SIM/control
+	echo "ctl temp, every transfer timing out: $out"
+	check ctl-bus-timeout-named '[ $rc = 1 ] && echo "$out" | grep -q "temp: a transfer on the I2C bus timed out, after [0-9]* ms"'
+	out=$(mxrt-max30102-ctl -d $DEV temp 2>&1)
+	check ctl-temp-after-bus-timeout 'echo "$out" | grep -qE "^-?[0-9]+\.[0-9]{3} C$"'
 	out=$(mxrt-max30102-ctl -d $DEV vitals)
 	echo "ctl vitals: $out"
 	check ctl-vitals 'echo "$out" | grep -qE "^(none yet|hr )"'
@@ -188,7 +200,6 @@ if command -v mxrt-max30102-ctl >/dev/null; then
 	# lock not held): at 3200 Hz on a 100 kHz bus the bursts hold the lock a few ms at a time, and
 	# with a 50 ms timeout most reads failed ETIMEDOUT, the deadline spent on the
 	# conversion. One failure of 20 is allowed for an emulated machine that stood still that long.
-	SIM=$(ls -d /sys/kernel/debug/mxrt_max30102_sim/i2c-* | head -1)
 	echo 100 >$SYS/sample_rate
 	echo hr >$SYS/mode
 	echo 69 >$SYS/pulse_width
