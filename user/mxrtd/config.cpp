@@ -289,7 +289,7 @@ void ReadDevice(const Reader &r, const toml::table &t, DeviceSettings *d) {
 	r.OnlyKeys(t, "[device]", {"path", "mode", "sample_rate", "pulse_width", "adc_range", "sample_average",
 				   "fifo_almost_full", "led_red_ua", "led_ir_ua"});
 	if (!r.Str(t, "path", &d->path))
-		throw FileError{"a [[device]] without path"};
+		r.Fail(t, "a [[device]] without path");
 	if (d->path.empty() || d->path[0] != '/')
 		r.Fail(*t.get("path"), DevicePathError(d->path));
 	std::string mode;
@@ -414,7 +414,10 @@ bool ParseToml(const std::string &text, const std::string &file, Config *out, st
 			r.Bool(*t, "mqueue", &c.mqueue);
 			r.Uint<std::uint32_t>(*t, "mqueue_maxmsg", 1, 65536, &c.mqueue_maxmsg);
 			r.Bool(*t, "fifo", &c.fifo);
-			r.Str(*t, "fifo_dir", &c.fifo_dir);
+			// where it is written (Validate says it too, for a flag, without a place)
+			if (r.Str(*t, "fifo_dir", &c.fifo_dir) && c.fifo && (c.fifo_dir.empty() || c.fifo_dir[0] != '/'))
+				r.Fail(*t->get("fifo_dir"), "fifo_dir must be an absolute directory (with fifo = true), not '" +
+								  c.fifo_dir + "'");
 			r.Uint<std::uint32_t>(*t, "temp_interval_ms", 0, 3600000, &c.temp_interval_ms);
 		}
 		if (const toml::table *t = r.Section(root, "log")) {
