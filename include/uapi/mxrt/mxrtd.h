@@ -164,7 +164,7 @@ struct mxrtd_shm_stats {
 	__u64 fifo_dropped;       /* not written: the FIFO was full (a reader not keeping up) */
 	__u64 fifo_no_reader;     /* not written: nobody had the FIFO open */
 	__u64 vitals_errors;      /* vitals that could not be read from the driver */
-	__u64 dl_overruns;        /* SCHED_DEADLINE runtime overruns (SIGXCPU) */
+	__u64 dl_overruns;        /* SCHED_DEADLINE runtime overruns (SIGXCPU): the daemon's, all devices */
 	__u64 reserved[10];
 };
 
