@@ -274,6 +274,10 @@ int Daemon::Start() {
 			LOG_W("%s; running with memory that can be paged out (lock = \"try\")", why.c_str());
 		}
 	}
+	// From here no thread writes the log itself (a stderr nobody drains blocked the real-time
+	// threads, and then the stop that joins them)
+	if (const int r = LogStartWriter())
+		LOG_W("the log's writer thread: %s: every thread writes its own lines", std::strerror(-r));
 	if (!cfg_.cpuset_partition.empty()) {
 		std::string why;
 		if (MakeCpusetPartition(cfg_.cpuset_partition, cfg_.cpus, &why) != 0) {
@@ -602,5 +606,6 @@ int main(int argc, char **argv) {
 			status = d.Run();
 	}
 	LOG_I("stopped%s", status ? (" (exit status " + std::to_string(status) + ")").c_str() : "");
+	LogStopWriter(1000); // the last lines out, unless stderr stays blocked: then exit anyway
 	return status;
 }

@@ -424,6 +424,34 @@ else
 	bad reload-out-of-memory-start
 fi
 
+# 7c. a stderr nobody drains (a paused pager, a stalled journal): a FIFO whose reader never reads,
+# filled to the brim first, so that the daemon's first write would block. Its log lines are
+# queued for a writer thread of their own: it comes up, records flow, and SIGTERM stops it (the
+# main thread blocked at its first line and never came up; later, the real-time thread blocked
+# in its log lines and the stop that joins it with it)
+rm -f /tmp/errfifo
+mkfifo /tmp/errfifo
+sleep 120 </tmp/errfifo &
+holder=$!
+exec 9>/tmp/errfifo
+head -c 65536 /dev/zero >&9
+mxrtd --rate 400 $DEV 2>/tmp/errfifo &
+DPID=$!
+exec 9>&-
+i=0
+while [ "$(json running)" != true ] && kill -0 $DPID 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+out=$(mxrt-top --records 400 2>&1)
+echo "blocked stderr: $out"
+check blocked-stderr-daemon-runs '[ "$(json running)" = true ] && [ "$(field records "$out")" = 400 ] && [ "$(field violations "$out")" = 0 ]'
+kill -TERM $DPID
+i=0
+while kill -0 $DPID 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+check blocked-stderr-sigterm-stops '! kill -0 $DPID 2>/dev/null && nothing_left'
+kill -KILL $DPID 2>/dev/null
+kill $holder 2>/dev/null
+wait $DPID $holder 2>/dev/null
+rm -f /tmp/errfifo
+
 # 8. fallbacks: each says what it could not get, in one line, and uses what was configured
 # instead; with --strict it exits 3 and changes nothing
 fallback() { # fallback NAME PATTERN JSONKEY JSONVALUE RESTRICT-ARGS... -- MXRTD-ARGS...
