@@ -1258,8 +1258,9 @@ static const ControlWord kControls[] = {
 	{"bus_khz", 0, 400, false, false, MXRT_FAULT(bus_khz), [](s64 v) { return v == 0 || v == 100 || v == 400; }},
 	// Another device (or master) holds the bus for this long when the next FIFO_DATA read comes:
 	// the read reaches the chip that much later (mxrt_sim_bus_wait), as a host held off between
-	// its pointer read and its FIFO read would. Once; the bus watchdog of a driver (400 ms by
-	// default) is not meant to fire for it.
+	// its pointer read and its FIFO read would. Once. A hold longer than a driver's stuck-bus
+	// timeout (ours: bus_timeout_ms, 200 ms by default) fires its bus watchdog, as it would on a
+	// real bus.
 	{"busy_ms", 0, 1'000, false, false, MXRT_FAULT(busy_ms)},
 	// Every late_every-th transfer that reaches the chip (0: none) returns late_us after its wire
 	// time, what the chip sent latched at its start: an adapter whose completion interrupt, or
