@@ -176,13 +176,11 @@ public:
 		Slot *s = nullptr;
 		u32 gen = 0;
 		int err = 0;
-		bool removing_elsewhere = false;
 		{
 			Guard<Mutex> g(table_mu_);
 			Result<Slot *> found = Lookup(wd);
 			if (!found.Ok()) {
 				err = found.ErrorCode();
-				removing_elsewhere = Find(wd, SlotState::kDying).Ok();
 			} else {
 				s = found.Value();
 				gen = TagGen(s->tag_.Load(MemoryOrder::kRelaxed));
@@ -191,11 +189,14 @@ public:
 			}
 		}
 		if (err) {
-			// Another remove() of this handle may be waiting for a recovery that is running:
-			// so does this one, so that after either returns the recovery is not running (it
-			// used to return -ENOENT at once, and its caller could free the data under the
-			// running callback).
-			if (removing_elsewhere && !in_expiry_thread) {
+			// No longer registered, but its recovery may still be running: another remove()
+			// of this handle waits for it, or the recovery removed its own watchdog and went
+			// on (sleeping, logging, using its data). Either way this one waits for the pass
+			// under way too (at most one), so that when any remove() returns the recovery is
+			// not running. It used to return -ENOENT at once in the second case, and its
+			// caller freed the data (KASAN: use-after-free) or its module (an Oops in the
+			// expiry thread) under the running callback.
+			if (!in_expiry_thread) {
 				Guard<Mutex> e(expiry_mu_);
 			}
 			return err;
@@ -231,28 +232,34 @@ public:
 
 	u32 RemoveOwner(const void *owner, bool in_expiry_thread) {
 		u32 removed = 0;
+		// The scan goes on from the last one found (it went back to slot 0 for each: 18 s to
+		// sweep 65536); a last scan from 0 finds any added behind it meanwhile.
+		u32 from = 0;
 		for (;;) {
 			s64 wd = 0;
-			bool dying = false;
 			{
 				Guard<Mutex> g(table_mu_);
 				u32 cap = nchunks_.Load(MemoryOrder::kRelaxed) * kSlotsPerChunk;
-				for (u32 i = 0; i < cap && wd == 0; i++) {
+				for (u32 i = from; i < cap && wd == 0; i++) {
 					Slot *s = SlotAt(i);
 					u32 tag = s->tag_.Load(MemoryOrder::kRelaxed);
-					if (s->owner_ != owner)
-						continue;
-					if (TagState(tag) == SlotState::kLive)
+					if (s->owner_ == owner && TagState(tag) == SlotState::kLive) {
 						wd = MakeHandle(TagGen(tag), i);
-					else if (TagState(tag) == SlotState::kDying)
-						dying = true;
+						from = i + 1;
+					}
 				}
 			}
+			if (wd == 0 && from != 0) {
+				from = 0;
+				continue;
+			}
 			if (wd == 0) {
-				// One of the owner's watchdogs is being removed elsewhere (its module's own
-				// remove(), on another CPU), waiting for its running recovery: so does the
-				// sweep, or the module's text could go while that recovery runs in it.
-				if (dying && !in_expiry_thread) {
+				// None of the owner's is registered any more, but a recovery of one may still
+				// run: one being removed elsewhere (its module's own remove(), waiting for
+				// it), or one that removed its own watchdog and went on. The sweep waits for
+				// the pass under way, or the module's text could go while that recovery runs
+				// in it (an Oops in the expiry thread).
+				if (!in_expiry_thread) {
 					Guard<Mutex> e(expiry_mu_);
 				}
 				return removed;

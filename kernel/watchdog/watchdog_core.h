@@ -69,7 +69,8 @@ struct mxrt_wd_stats {
 	mxrt_u32 retired;      /* slots retired: their 2^30 generations were used up (never reused) */
 	mxrt_u64 passes;       /* expiry passes run */
 	mxrt_u64 recoveries;   /* recovery callbacks run */
-	mxrt_u64 reprograms;   /* starts that moved the timer earlier */
+	mxrt_u64 reprograms;   /* timer moves: starts and kicks that lowered its target, and each
+				* pass's own re-arm (a pass sets the target anew) */
 	mxrt_u64 earliest_ns;  /* the armed watchdogs' earliest deadline; MXRT_WD_NEVER when none is armed */
 	mxrt_u64 timer_ns;     /* where the timer is set; MXRT_WD_NEVER when it is not. Not lowered by a
 				* cancel or a removal: it can be earlier than earliest_ns, and set while

@@ -134,9 +134,19 @@ int mxrt_wd_start_at(mxrt_wd_t wd, u64 now_ns)
 }
 EXPORT_SYMBOL_GPL(mxrt_wd_start_at);
 
+/*
+ * The clock is read with preemption off, as the deadline is written: a caller preempted between
+ * the two would write a deadline older than one another CPU wrote meanwhile (for a kick, a false
+ * expiry). Two CPUs can still cross in the few instructions between read and write.
+ */
 int mxrt_wd_start(mxrt_wd_t wd)
 {
-	return mxrt_wd_start_at(wd, ktime_get_ns());
+	int ret;
+
+	preempt_disable();
+	ret = mxrt_wdcore_start(wd_core, wd, ktime_get_ns());
+	preempt_enable();
+	return wd_arm_result(ret);
 }
 EXPORT_SYMBOL_GPL(mxrt_wd_start);
 
@@ -153,7 +163,12 @@ EXPORT_SYMBOL_GPL(mxrt_wd_kick_at);
 
 int mxrt_wd_kick(mxrt_wd_t wd)
 {
-	return mxrt_wd_kick_at(wd, ktime_get_ns());
+	int ret;
+
+	preempt_disable();
+	ret = mxrt_wdcore_kick(wd_core, wd, ktime_get_ns());
+	preempt_enable();
+	return wd_arm_result(ret);
 }
 EXPORT_SYMBOL_GPL(mxrt_wd_kick);
 

@@ -45,19 +45,23 @@ public:
 	T FetchAdd(T d, MemoryOrder mo) const { return __atomic_fetch_add(p_, d, static_cast<int>(mo)); }
 	T FetchSub(T d, MemoryOrder mo) const { return __atomic_fetch_sub(p_, d, static_cast<int>(mo)); }
 	T FetchOr(T d, MemoryOrder mo) const { return __atomic_fetch_or(p_, d, static_cast<int>(mo)); }
-	// Lowers the value to `v` if it is larger. Returns true if this call lowered it.
+	// Lowers the value to `v` if it is larger. Returns true if this call lowered it. The first
+	// load (all a call that lowers nothing does) has `mo`'s load part: a seq_cst FetchMin is a
+	// seq_cst load when it changes nothing, as the watchdog's store-buffer pairing needs (it was
+	// relaxed, and on arm64 a plain load after the caller's seq_cst store could read a value
+	// older than the other side's store: both sides missed each other).
 	bool FetchMin(T v, MemoryOrder mo) const {
-		T cur = Load(MemoryOrder::kRelaxed);
+		T cur = Load(LoadPart(mo));
 		while (v < cur) {
-			if (CompareExchange(cur, v, mo, MemoryOrder::kRelaxed))
+			if (CompareExchange(cur, v, mo, LoadPart(mo)))
 				return true;
 		}
 		return false;
 	}
 	// Raises the value to `v` if it is smaller (statistics maxima).
 	void FetchMax(T v, MemoryOrder mo) const {
-		T cur = Load(MemoryOrder::kRelaxed);
-		while (cur < v && !CompareExchange(cur, v, mo, MemoryOrder::kRelaxed)) {
+		T cur = Load(LoadPart(mo));
+		while (cur < v && !CompareExchange(cur, v, mo, LoadPart(mo))) {
 		}
 	}
 	// Single-writer update (one thread ever writes the word, any may read it): a load and a store,
@@ -65,6 +69,13 @@ public:
 	void AddSingleWriter(T d, MemoryOrder mo) const { Store(Load(MemoryOrder::kRelaxed) + d, mo); }
 
 private:
+	// What a load may be of an order a read-modify-write was given (a load cannot release).
+	static constexpr MemoryOrder LoadPart(MemoryOrder mo) {
+		return mo == MemoryOrder::kRelease ? MemoryOrder::kRelaxed
+		       : mo == MemoryOrder::kAcqRel ? MemoryOrder::kAcquire
+						    : mo;
+	}
+
 	T *p_;
 };
 

@@ -47,6 +47,8 @@ struct rec {
 	mxrt_wd_t kick_other;	/* kick this (armed) watchdog from the callback */
 	int kick_ret;
 	bool bad_context;	/* a callback ran in atomic context or outside the mxrt_wd thread */
+	unsigned int sleep_after_ms;	/* after remove_self: say so (entered), sleep, then over */
+	bool entered, over;
 	u64 deadline[MAX_REC];
 	u64 now[MAX_REC];
 	u64 end[MAX_REC];	/* when the callback returned */
@@ -68,6 +70,11 @@ static void rec_fn(void *data, const struct mxrt_wd_expiry *e)
 	}
 	if (r->remove_self)
 		r->remove_ret = mxrt_wd_remove(e->wd);
+	if (r->sleep_after_ms) {
+		WRITE_ONCE(r->entered, true);
+		msleep(r->sleep_after_ms);
+		WRITE_ONCE(r->over, true);
+	}
 	if (r->kick_other)
 		r->kick_ret = mxrt_wd_kick(r->kick_other);
 	if (n < MAX_REC)
@@ -405,6 +412,34 @@ static void test_remove_from_own_recovery(void)
 	CHECK_EQ(mxrt_wd_start(wd), -ENOENT);
 }
 
+/*
+ * A recovery that removed its own watchdog and runs on (sleeps): the driver's remove() of the
+ * handle gets -ENOENT, but only once the recovery is over, so that the driver may free what it
+ * uses. It used to return at once (a use-after-free under KASAN, an Oops once the module went).
+ */
+static void test_remove_waits_for_self_removed_recovery(void)
+{
+	struct rec r = { .remove_self = true, .remove_ret = 1, .sleep_after_ms = 200 };
+	mxrt_wd_t wd;
+	int i, ret;
+	bool over;
+
+	wd = r.wd = mxrt_wd_add(10, rec_fn, &r, "self-remove-sleep");
+	if (!CHECK(wd > 0))
+		return;
+	CHECK_EQ(mxrt_wd_start(wd), 1);
+	for (i = 0; i < 3000 && !READ_ONCE(r.entered); i++)
+		msleep(1);
+	CHECK(READ_ONCE(r.entered));
+	ret = mxrt_wd_remove(wd);
+	over = READ_ONCE(r.over);
+	CHECK_EQ(ret, -ENOENT);
+	CHECK(over);
+	CHECK_EQ(r.remove_ret, 0);
+	if (!over)
+		msleep(400); /* r is on this stack: the recovery must end before it goes */
+}
+
 /* start/cancel from hard-IRQ context: an hrtimer in HRTIMER_MODE_REL_HARD (hard IRQ on PREEMPT_RT). */
 enum irq_call_op { IRQ_START, IRQ_CANCEL, IRQ_START_AT };
 
@@ -704,6 +739,7 @@ static const struct test tests[] = {
 	{ "one_millisecond", test_one_millisecond },
 	{ "kick-armed-during-pass", test_kick_armed_during_pass },
 	{ "remove_from_own_recovery", test_remove_from_own_recovery },
+	{ "remove_waits_for_self_removed_recovery", test_remove_waits_for_self_removed_recovery },
 	{ "hardirq_context", test_hardirq_context },
 	{ "concurrent_start_cancel", test_concurrent_start_cancel, true },
 	{ "remove_while_in_use", test_remove_while_in_use, true },

@@ -285,4 +285,59 @@ TEST(WatchdogRace, ASecondRemoveAlsoWaitsForTheRunningRecovery) { SecondRemoveWa
 // it returned at once, and the module's text could be freed under the running recovery.
 TEST(WatchdogRace, RemoveOwnerWaitsForARecoveryAnotherRemoveWaitsFor) { SecondRemoveWaits(true); }
 
+// A recovery that removes its own watchdog (allowed: from the expiry thread) and then goes on
+// running. The driver's remove() of the same handle, or its module's unload sweep, found nothing
+// registered and returned at once: the caller freed the data (KASAN: use-after-free in the
+// recovery) or the module (an Oops in the expiry thread) under the running callback. Both now
+// return only once that recovery is over.
+struct SelfRemoved {
+	mxrt_wdcore *core = nullptr;
+	mxrt_s64 h = 0;
+	int removed = 1; // what the recovery's own remove() returned
+	Held held;
+};
+
+void RemoveSelfThenRunOn(void *data, const mxrt_wd_expiry *e) {
+	auto *s = static_cast<SelfRemoved *>(data);
+	s->removed = mxrt_wdcore_remove(s->core, e->wd, 1); // from the expiry thread
+	HoldUntilReleased(&s->held, e);
+}
+
+void RemoveAfterSelfRemovalWaits(bool by_owner) {
+	static const int kOwner = 0;
+	SelfRemoved s;
+	ASSERT_EQ(mxrt_wdcore_create(&s.core), 0);
+	mxrt_wd_params p = {100, RemoveSelfThenRunOn, &s, "self", &kOwner, "owner"};
+	s.h = mxrt_wdcore_add(s.core, &p);
+	ASSERT_GT(s.h, 0);
+	ASSERT_GT(WdStart(s.core, s.h, mxrt::fake::Now()), 0);
+	mxrt::fake::Advance(200 * kMs);
+	std::thread expiry([&] { mxrt_wdcore_expire(s.core, Now); });
+	while (!s.held.entered.load(std::memory_order_acquire))
+		std::this_thread::yield();
+	std::atomic<bool> returned{false};
+	bool recovery_over = false;
+	int result = 1;
+	std::thread remover([&] {
+		result = by_owner ? int(mxrt_wdcore_remove_owner(s.core, &kOwner, 0)) : mxrt_wdcore_remove(s.core, s.h, 0);
+		recovery_over = s.held.finished.load(std::memory_order_acquire);
+		returned.store(true, std::memory_order_release);
+	});
+	// Long enough for a call that does not wait to return (the old code did, in microseconds);
+	// one that waits cannot return before the release below.
+	std::this_thread::sleep_for(std::chrono::milliseconds(50));
+	const bool returned_early = returned.load();
+	s.held.release.store(true, std::memory_order_release);
+	remover.join();
+	expiry.join();
+	EXPECT_EQ(s.removed, 0) << "the recovery's own remove()";
+	EXPECT_FALSE(returned_early) << "it returned while the recovery was still running";
+	EXPECT_TRUE(recovery_over);
+	EXPECT_EQ(result, by_owner ? 0 : -MXRT_ENOENT) << "nothing of the owner's was registered any more";
+	mxrt_wdcore_destroy(s.core);
+}
+
+TEST(WatchdogRace, ARemoveAfterTheRecoveryRemovedItsOwnWaitsForIt) { RemoveAfterSelfRemovalWaits(false); }
+TEST(WatchdogRace, TheUnloadSweepWaitsForARecoveryThatRemovedItsOwn) { RemoveAfterSelfRemovalWaits(true); }
+
 } // namespace

@@ -21,8 +21,8 @@ else
 fi
 dmesg | grep -E 'mxrt_watchdog_test: (ok|not ok|#|  )' | sed 's/^\[[^]]*\] //'
 # each in-kernel test is reported to the harness as a result of its own
-dmesg | sed -n 's/.*mxrt_watchdog_test: ok [0-9]* \([a-z_0-9]*\)$/@@MXRT result PASS kernel:watchdog.\1/p
-	s/.*mxrt_watchdog_test: not ok [0-9]* \([a-z_0-9]*\)$/@@MXRT result FAIL kernel:watchdog.\1/p'
+dmesg | sed -n 's/.*mxrt_watchdog_test: ok [0-9]* \([a-z_0-9-]*\)$/@@MXRT result PASS kernel:watchdog.\1/p
+	s/.*mxrt_watchdog_test: not ok [0-9]* \([a-z_0-9-]*\)$/@@MXRT result FAIL kernel:watchdog.\1/p'
 dmesg | grep -q 'mxrt_watchdog_test: # mxrt_watchdog_test: [0-9]* passed, 0 failed' ||
 	die "in-kernel test summary missing or failures reported"
 grep -q '^registered: 0$' $D/stats || die "tests left watchdogs registered: $(cat $D/stats)"
