@@ -7,7 +7,6 @@
 #include <cstddef>
 #include <cstring>
 #include <fcntl.h>
-#include <signal.h>
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -138,12 +137,13 @@ Segment Segment::Create(const std::string &name, u32 ring_records, unsigned mode
 			const u32 pid = PidOf(fd);
 			if (owner_pid)
 				*owner_pid = pid;
-			// Locked, but the pid it names is gone: the lock is somebody else's, a reader's
-			// LOCK_SH held on (any user can open the segment and hold one for as long as it
-			// likes), not a daemon's. It kept a crashed daemon from starting again (exit 4).
-			// pid 0: a segment still being set up, whose maker is alive.
-			const bool owner_gone = pid != 0 && kill(pid_t(pid), 0) != 0 && errno == ESRCH;
-			if (!owner_gone && !LockExclusive(fd)) {
+			// A running daemon holds LOCK_EX. Not to be had, but LOCK_SH is: nobody holds
+			// LOCK_EX, so the locks are readers' LOCK_SH, held on (any user can open the
+			// segment and hold one for as long as it likes), and the daemon that made it is
+			// gone. That kept a crashed daemon from starting again (exit 4). The lock, not the
+			// pid the segment names: a daemon in another pid namespace (a container sharing
+			// /dev/shm) names a pid that means nothing here, and was taken for gone.
+			if (!LockExclusive(fd) && flock(fd, LOCK_SH | LOCK_NB) != 0) {
 				close(fd);
 				*err = -EBUSY;
 				return s;
