@@ -94,6 +94,17 @@ struct Writer {
 	bool running = false, stopping = false, writing = false;
 } g_writer;
 
+// The notice of the lines dropped so far, queued (w->lock held, room for it made sure).
+void QueueDropNotice(Writer *w) {
+	char msg[128];
+	std::snprintf(msg, sizeof(msg), "%llu log lines dropped: the log's reader did not keep up", w->dropped);
+	Queued &q = w->q[w->head % kQueued];
+	q.priority = Priority(LogLevel::kWarning);
+	q.len = Format(LogLevel::kWarning, msg, q.text, sizeof(q.text));
+	w->head++;
+	w->dropped = 0;
+}
+
 void *WriterMain(void *) {
 	Writer &w = g_writer;
 	static Queued line; // the writer's own copy, written without the lock
@@ -103,16 +114,10 @@ void *WriterMain(void *) {
 			pthread_cond_wait(&w.more, &w.lock);
 		if (w.head == w.tail && w.dropped == 0)
 			break; // stopping, and all written
-		if (w.head != w.tail) {
-			line = w.q[w.tail % kQueued];
-			w.tail++;
-		} else {
-			char msg[128];
-			std::snprintf(msg, sizeof(msg), "%llu log lines dropped: the log's reader did not keep up", w.dropped);
-			line.priority = Priority(LogLevel::kWarning);
-			line.len = Format(LogLevel::kWarning, msg, line.text, sizeof(line.text));
-			w.dropped = 0;
-		}
+		if (w.head == w.tail) // lines were dropped and none came since: the notice now
+			QueueDropNotice(&w);
+		line = w.q[w.tail % kQueued];
+		w.tail++;
 		w.writing = true;
 		pthread_mutex_unlock(&w.lock);
 		Emit(line.priority, line.text, line.len);
@@ -207,7 +212,12 @@ void Log(LogLevel level, const char *fmt, ...) {
 	if (__atomic_load_n(&w.running, __ATOMIC_ACQUIRE)) {
 		pthread_mutex_lock(&w.lock);
 		if (w.running) {
-			if (w.head - w.tail < unsigned(kQueued)) {
+			// After a drop the notice goes first, where the gap is (the line needs room
+			// for both); the writer says it itself if the queue empties before a line comes.
+			const unsigned room = unsigned(kQueued) - (w.head - w.tail);
+			if (room >= (w.dropped ? 2u : 1u)) {
+				if (w.dropped)
+					QueueDropNotice(&w);
 				Queued &q = w.q[w.head % kQueued];
 				q.priority = Priority(level);
 				q.len = n;

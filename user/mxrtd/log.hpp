@@ -9,7 +9,7 @@
 // Once LogStartWriter ran, no caller writes: lines are queued (a copy under a priority-inheriting
 // mutex) and a thread of its own writes them, so a stderr nobody drains (a paused pager, a
 // stalled journal) or a slow syslog never blocks the real-time threads or the main thread's
-// stop. A full queue (128 lines) drops lines and counts them, said once there is room.
+// stop. A full queue (128 lines) drops lines and counts them, said where they are missing.
 #pragma once
 
 #include "config.hpp"
