@@ -2646,7 +2646,13 @@ static void mx_shutdown_unbound(void *data)
 	struct mx_dev *md = data;
 
 	if (!pm_runtime_status_suspended(md->dev)) {
-		mx_runtime_suspend(md->dev);
+		/*
+		 * The last read-out failed here too (the PM core's try above did): what the FIFO
+		 * still held, and what the chip sampled since, reach no record, and the counters go
+		 * with the device. Said, so that no loss goes without a word.
+		 */
+		if (mx_runtime_suspend(md->dev))
+			dev_warn(md->dev, "unbound with the chip unreachable: the samples its FIFO still held are lost, uncounted\n");
 		pm_runtime_set_suspended(md->dev);
 	}
 	mx_end_stream(md->sh);

@@ -1055,6 +1055,23 @@ unbind_shuts_down_forced_on() {
 	wait_device $DEV && out=$(read_dev -n 100) && continuous "$out" 100
 }
 check unbind-shuts-down-forced-on unbind_shuts_down_forced_on
+# an unbind while the chip does not answer (every transfer NAKed): the FIFO cannot be read out,
+# and what it held is lost with no counter left to say so: the kernel log says it
+unbind_unreachable_says_loss() {
+	mxrt-max30102-read -n 1000000 $DEV >/dev/null 2>&1 &
+	rp=$!
+	sleep 0.5
+	n0=$(dmesg | grep -c "unbound with the chip unreachable")
+	echo nak=1000000 >$SIM/control
+	echo "$CLIENT" >/sys/bus/i2c/drivers/mxrt_max30102/unbind
+	echo nak=0 >$SIM/control
+	wait $rp
+	n1=$(dmesg | grep -c "unbound with the chip unreachable")
+	echo "$CLIENT" >/sys/bus/i2c/drivers/mxrt_max30102/bind
+	echo "unbind with the chip unreachable: $((n1 - n0)) warning(s); $(dmesg | grep "unbound with the chip unreachable" | tail -1)"
+	[ $((n1 - n0)) = 1 ] && wait_device $DEV && out=$(read_dev -n 100) && continuous "$out" 100
+}
+check unbind-unreachable-chip-loss-said unbind_unreachable_says_loss
 # power/control=on outlives the binding: a rebind with it set runs the chip at once, as it says (it
 # stayed suspended, not sampling, until the first open)
 forced_on_after_rebind() {
