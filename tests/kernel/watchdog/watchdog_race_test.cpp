@@ -337,6 +337,43 @@ void RemoveAfterSelfRemovalWaits(bool by_owner) {
 	mxrt_wdcore_destroy(s.core);
 }
 
+// The unload sweep goes on from the last watchdog it found (it went back to slot 0 for each one:
+// quadratic), so one of the owner's added meanwhile in a slot behind it is found only by its last
+// scan from 0. The sweep is held in its first remove() (waiting for a running recovery) while the
+// owner adds one, which takes the freed slot 0, behind the sweep's position.
+TEST(WatchdogRace, TheUnloadSweepFindsOneAddedBehindIt) {
+	static const int kA = 0, kB = 0, kC = 0;
+	mxrt_wdcore *core;
+	ASSERT_EQ(mxrt_wdcore_create(&core), 0);
+	Held held;
+	mxrt_wd_params pb = {100, HoldUntilReleased, &held, "b", &kB, "b"};
+	const mxrt_s64 b = mxrt_wdcore_add(core, &pb); // slot 0, freed below
+	mxrt_wd_params pa = {100, HoldUntilReleased, &held, "a", &kA, "a"};
+	for (int i = 0; i < 5; i++) // slots 1..5
+		ASSERT_GT(mxrt_wdcore_add(core, &pa), 0);
+	mxrt_wd_params pc = {100, HoldUntilReleased, &held, "c", &kC, "c"};
+	const mxrt_s64 c = mxrt_wdcore_add(core, &pc); // slot 6: its recovery holds the pass
+	ASSERT_EQ(mxrt_wdcore_remove(core, b, 0), 0);
+	ASSERT_GT(WdStart(core, c, mxrt::fake::Now()), 0);
+	mxrt::fake::Advance(200 * kMs);
+	std::thread expiry([&] { mxrt_wdcore_expire(core, Now); });
+	while (!held.entered.load(std::memory_order_acquire))
+		std::this_thread::yield();
+	mxrt_u32 swept = 0;
+	std::thread sweep([&] { swept = mxrt_wdcore_remove_owner(core, &kA, 0); });
+	std::this_thread::sleep_for(std::chrono::milliseconds(50)); // in its first remove(), waiting
+	const mxrt_s64 late = mxrt_wdcore_add(core, &pa);
+	ASSERT_GT(late, 0);
+	EXPECT_EQ(mxrt_u64(late) & 0xfffff, 1u) << "the late one was to take slot 0, behind the sweep";
+	held.release.store(true, std::memory_order_release);
+	sweep.join();
+	expiry.join();
+	EXPECT_EQ(swept, 6u) << "the five and the one added behind the sweep";
+	EXPECT_EQ(WdStart(core, late, mxrt::fake::Now()), -MXRT_ENOENT) << "the late one is still registered";
+	EXPECT_EQ(mxrt_wdcore_remove(core, c, 0), 0);
+	mxrt_wdcore_destroy(core);
+}
+
 TEST(WatchdogRace, ARemoveAfterTheRecoveryRemovedItsOwnWaitsForIt) { RemoveAfterSelfRemovalWaits(false); }
 TEST(WatchdogRace, TheUnloadSweepWaitsForARecoveryThatRemovedItsOwn) { RemoveAfterSelfRemovalWaits(true); }
 
