@@ -193,6 +193,22 @@ if command -v mxrt-max30102-ctl >/dev/null; then
 	check ctl-bus-timeout-named '[ $rc = 1 ] && echo "$out" | grep -q "temp: a transfer on the I2C bus timed out, or the chip never finished the conversion, after [0-9]* ms"'
 	out=$(mxrt-max30102-ctl -d $DEV temp 2>&1)
 	check ctl-temp-after-bus-timeout 'echo "$out" | grep -qE "^-?[0-9]+\.[0-9]{3} C$"'
+	# ... and the lock's: held 1 s (test_hold) while a reader keeps the device running (so that
+	# the open needs no lock), a 100 ms lock timeout runs out: the lock is named
+	mxrt-max30102-read -n 1000000 $DEV >/dev/null 2>&1 &
+	rp=$!
+	sleep 0.3
+	echo "sleep 1000" >$HOLD &
+	hp=$!
+	i=0
+	while ! grep -q holding=1 $HOLD && [ $i -lt 100 ]; do sleep 0.01; i=$((i + 1)); done
+	out=$(mxrt-max30102-ctl -d $DEV --lock-timeout 100 get 2>&1)
+	rc=$?
+	wait $hp
+	kill $rp
+	wait $rp 2>/dev/null
+	echo "ctl get, the lock held 1 s: $out"
+	check ctl-lock-timeout-named '[ $rc = 1 ] && echo "$out" | grep -q "get: the device lock stayed busy longer than the lock timeout"'
 	out=$(mxrt-max30102-ctl -d $DEV vitals)
 	echo "ctl vitals: $out"
 	check ctl-vitals 'echo "$out" | grep -qE "^(none yet|hr )"'
