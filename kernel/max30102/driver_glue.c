@@ -454,10 +454,30 @@ static void mx_lock(struct mx_dev *md)
  * at once, forever, and sysfs, debugfs and runtime PM would never get it. So:
  *  - the acquisition threads queue for md->acq_lock first: only one of them ever waits for
  *    md->lock, and the other (real-time too) cannot hand it on to the first past the others;
- *  - when others wait for md->lock (mx_lock), one of them has it first, for 10 ms at most. The
- *    cost: up to 10 ms per burst while a waiter the CPU does not run waits (docs/max30102.md,
- *    "Letting others in").
+ *  - when others wait for md->lock (mx_lock), one of them has it first, for mx_yield_ns at most
+ *    (docs/max30102.md, "Letting others in").
  */
+/*
+ * How long an acquisition thread waits for a waiter to take md->lock: half the time the FIFO lasts
+ * past its interrupt ((32 - fifo_almost_full) records), 10 ms at most, 50 us at least. A waiter
+ * the CPU does not run (any user's: GET_CONFIG, GET_STATS, GET_TEMP and the hwmon read need no
+ * privilege, and a SCHED_IDLE or niced thread behind a busy CPU is not run) costs each burst that
+ * much, which the FIFO absorbs. It was 10 ms, which overflowed the FIFO at high rates: a review's
+ * unprivileged user made root's reader lose a third of its samples at 3200 Hz.
+ */
+static u64 mx_yield_ns(struct mx_dev *md)
+{
+	u32 rate = READ_ONCE(md->cfg.sample_rate_hz);
+	u32 avg = max(READ_ONCE(md->cfg.sample_average), 1u);
+	u32 afull = READ_ONCE(md->cfg.fifo_almost_full);
+	u64 ns;
+
+	if (!rate || afull > 32)
+		return 10 * NSEC_PER_MSEC;
+	ns = div_u64((u64)(32 - afull) * avg * NSEC_PER_SEC, rate) / 2;
+	return clamp_t(u64, ns, 50 * NSEC_PER_USEC, 10 * NSEC_PER_MSEC);
+}
+
 static u64 mx_lock_at(struct mx_dev *md, u64 ts)
 {
 	if (!rt_mutex_trylock(&md->acq_lock)) {
@@ -468,8 +488,8 @@ static u64 mx_lock_at(struct mx_dev *md, u64 ts)
 		int grants = atomic_read(&md->lock_grants);
 
 		atomic64_inc(&md->lock_yields);
-		if (!wait_event_timeout(md->lock_wq, atomic_read(&md->lock_grants) != grants ||
-					!atomic_read(&md->lock_waiters), msecs_to_jiffies(10)))
+		if (wait_event_hrtimeout(md->lock_wq, atomic_read(&md->lock_grants) != grants ||
+					 !atomic_read(&md->lock_waiters), ns_to_ktime(mx_yield_ns(md))))
 			atomic64_inc(&md->lock_yield_timeouts);
 	}
 	if (ts && rt_mutex_trylock(&md->lock))
@@ -1305,7 +1325,8 @@ static int mx_open(struct inode *inode, struct file *file)
 	struct mxrt_ring *ring;
 	int err;
 
-	mf = kzalloc_node(sizeof(*mf), GFP_KERNEL, dev_to_node(md->dev));
+	/* charged to the opener's memory cgroup: any user may open the node, as often as it likes */
+	mf = kzalloc_node(sizeof(*mf), GFP_KERNEL_ACCOUNT, dev_to_node(md->dev));
 	if (!mf)
 		return -ENOMEM;
 	err = mx_pm_get(md->sh, md->dev);
