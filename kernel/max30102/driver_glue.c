@@ -293,6 +293,12 @@ struct mx_dev {
 	struct rt_mutex acq_lock; /* one acquisition thread at a time queues for md->lock (mx_lock_at) */
 	atomic64_t lock_yields, lock_yield_timeouts; /* mx_lock_at let a waiter in / waited in vain */
 	struct mxrt_max30102_config cfg; /* what the user asked for (md->lock); applied on resume */
+	/*
+	 * Die temperature conversions, shared by their callers (md->lock): when the running one was
+	 * started (0: none), and the last result read with when its conversion was started.
+	 */
+	u64 temp_started_ns, temp_result_started_ns;
+	long temp_result;
 	struct mxrt_acq acq;             /* md->lock */
 	struct mxrt_boost boost;         /* md->lock */
 	struct mxrt_irq_health health;   /* IRQ thread + poll thread + irq_wd's recovery, see acq.h */
@@ -1825,47 +1831,82 @@ static u64 mx_deadline_past(u64 deadline, u64 t0)
  * the chip never finishes the conversion. A conversion that was started stays harmless (TEMP_EN
  * clears itself).
  */
+/*
+ * md->lock held: TEMP_EN clear, so the conversion md->temp_started_ns names (if any) is over: its
+ * result is read and kept for every caller that came before it started. 0 or an I/O error.
+ */
+static int mx_temp_collect_locked(struct mx_dev *md)
+{
+	unsigned int ti, tf;
+	int err;
+
+	if (!md->temp_started_ns)
+		return 0;
+	err = regmap_read(md->map, MAX30102_REG_TEMP_INT, &ti);
+	err = err ?: regmap_read(md->map, MAX30102_REG_TEMP_FRAC, &tf);
+	if (err)
+		return err;
+	md->temp_result = mxrt_max30102_temp_millic(ti, tf);
+	md->temp_result_started_ns = md->temp_started_ns;
+	md->temp_started_ns = 0;
+	atomic64_inc(&md->st.temp_reads);
+	return 0;
+}
+
+/*
+ * The die temperature: a conversion started after this call began, read. Conversions are shared:
+ * a caller that finds one running does not start its own (writing TEMP_EN again started the chip
+ * over, and callers kept each other's conversions from finishing: any local user could make
+ * root's reads time out with GET_TEMP or hwmon reads), and whoever finds it finished reads it
+ * for all. A caller waits for at most the running conversion and one it starts after it.
+ */
 static int mx_read_temp(struct mx_dev *md, long *millic, u64 deadline)
 {
-	unsigned int busy = MAX30102_TEMP_EN, ti, tf;
-	u64 t0 = ktime_get_ns();
+	unsigned int busy;
+	u64 t0 = ktime_get_ns(), since = t0;
+	bool mine = false; /* a conversion started at or after `since` has been read */
 	int err, tries;
 
 	err = pm_runtime_resume_and_get(md->dev);
 	if (err)
 		return err;
 	deadline = mx_deadline_past(deadline, t0);
-	err = mx_temp_lock(md, deadline);
-	if (!err) {
-		err = mx_io(md, regmap_write(md->map, MAX30102_REG_TEMP_CONFIG, MAX30102_TEMP_EN));
-		mx_temp_unlock(md, deadline);
-	}
 	/* The conversion takes 29 ms; the lock is not held meanwhile, acquisition goes on. */
-	for (tries = 0; !err && busy && tries < 10; tries++) {
-		t0 = ktime_get_ns();
-		msleep(tries ? 5 : 30);
-		deadline = mx_deadline_past(deadline, t0);
+	for (tries = 0; tries < 12; tries++) {
+		if (tries) {
+			t0 = ktime_get_ns();
+			msleep(tries == 1 ? 30 : 5);
+			deadline = mx_deadline_past(deadline, t0);
+		}
 		err = mx_temp_lock(md, deadline);
 		if (err)
 			break;
 		err = regmap_read(md->map, MAX30102_REG_TEMP_CONFIG, &busy);
-		if (!err && !FIELD_GET(MAX30102_TEMP_EN, busy)) {
-			err = regmap_read(md->map, MAX30102_REG_TEMP_INT, &ti);
-			err = err ?: regmap_read(md->map, MAX30102_REG_TEMP_FRAC, &tf);
+		busy = FIELD_GET(MAX30102_TEMP_EN, busy);
+		if (!err && !busy)
+			err = mx_temp_collect_locked(md);
+		/*
+		 * Whoever read it: a caller that looked only when TEMP_EN was clear could find it set
+		 * again every time (others start the next one as soon as they read one) and wait for ever.
+		 */
+		mine = !err && md->temp_result_started_ns >= since;
+		if (!err && !mine && !busy) { /* none running: start one, which will be ours */
+			err = regmap_write(md->map, MAX30102_REG_TEMP_CONFIG, MAX30102_TEMP_EN);
+			if (!err)
+				md->temp_started_ns = ktime_get_ns();
 		}
+		if (mine)
+			*millic = md->temp_result;
 		mx_temp_unlock(md, deadline);
 		mx_io(md, err);
-		busy = FIELD_GET(MAX30102_TEMP_EN, busy);
+		if (err || mine)
+			break;
 	}
 	pm_runtime_mark_last_busy(md->dev);
 	pm_runtime_put_autosuspend(md->dev);
 	if (err)
 		return err;
-	if (busy)
-		return -ETIMEDOUT;
-	atomic64_inc(&md->st.temp_reads);
-	*millic = mxrt_max30102_temp_millic(ti, tf);
-	return 0;
+	return mine ? 0 : -ETIMEDOUT;
 }
 
 static umode_t mx_hwmon_visible(const void *data, enum hwmon_sensor_types type, u32 attr, int ch)
@@ -3018,8 +3059,10 @@ static int mx_runtime_suspend(struct device *dev)
 	if (err)
 		dev_warn(dev, "shutdown failed: %d\n", err);
 	err = mxrt_acq_suspended(&md->acq, READ_ONCE(md->pm_kind), err);
-	if (!err) /* the sensor is off: no values until it runs again */
+	if (!err) { /* the sensor is off: no values until it runs again */
 		mx_vitals_withdraw_locked(md);
+		md->temp_started_ns = 0; /* a conversion under way does not survive it */
+	}
 	rt_mutex_unlock(&md->lock);
 	if (err) {
 		pm_runtime_mark_last_busy(dev);

@@ -121,8 +121,7 @@ std::string Why(int err, const std::string &what) {
 		if (NowNs() - call_started_ns < uint64_t(lock_timeout_ms) * 1000000u && what == "temp")
 			return what + ": a transfer on the I2C bus timed out, or the chip never finished the "
 				      "conversion, after " + std::to_string((NowNs() - call_started_ns) / 1000000u) +
-			       " ms (other callers' conversions start over it; else see dmesg, and the device's "
-			       "status file in sysfs)";
+			       " ms (see dmesg, and the device's status file in sysfs)";
 		if (NowNs() - call_started_ns < uint64_t(lock_timeout_ms) * 1000000u)
 			return what + ": a transfer on the I2C bus timed out, after " +
 			       std::to_string((NowNs() - call_started_ns) / 1000000u) + " ms (the chip or the adapter "
