@@ -1826,12 +1826,6 @@ static u64 mx_deadline_past(u64 deadline, u64 t0)
 }
 
 /*
- * The die temperature in m°C. Each step takes md->lock by @deadline (MX_NO_DEADLINE: waits):
- * -ETIMEDOUT or -ERESTARTNOHAND from an ioctl caller's wait, a bus error, or -ETIMEDOUT if
- * the chip never finishes the conversion. A conversion that was started stays harmless (TEMP_EN
- * clears itself).
- */
-/*
  * md->lock held: TEMP_EN clear, so the conversion md->temp_started_ns names (if any) is over: its
  * result is read and kept for every caller that came before it started. 0 or an I/O error.
  */
@@ -1854,8 +1848,11 @@ static int mx_temp_collect_locked(struct mx_dev *md)
 }
 
 /*
- * The die temperature: a conversion started after this call began, read. Conversions are shared:
- * a caller that finds one running does not start its own (writing TEMP_EN again started the chip
+ * The die temperature in m°C, from a conversion started after this call began. Each step takes
+ * md->lock by @deadline (MX_NO_DEADLINE: waits): -ETIMEDOUT or -ERESTARTNOHAND from an ioctl
+ * caller's wait, a bus error, or -ETIMEDOUT if the chip never finishes the conversion. A
+ * conversion that was started stays harmless (TEMP_EN clears itself). Conversions are shared: a
+ * caller that finds one running does not start its own (writing TEMP_EN again started the chip
  * over, and callers kept each other's conversions from finishing: any local user could make
  * root's reads time out with GET_TEMP or hwmon reads), and whoever finds it finished reads it
  * for all. A caller waits for at most the running conversion and one it starts after it.
