@@ -79,7 +79,7 @@ void Emit(int priority, const char *line, int n) {
 
 // The writer: lines queue here (a PI mutex, a copy: no caller waits for stderr or syslog), and
 // one thread of no real-time priority writes them. A queue the log's reader does not drain
-// fills, and further lines are dropped and counted, said once there is room again.
+// fills, and further lines are dropped and counted, said where they are missing.
 constexpr int kQueued = 128;
 struct Queued {
 	int priority, len;
