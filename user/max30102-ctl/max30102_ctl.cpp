@@ -114,20 +114,22 @@ const char *ModeName(uint32_t m) {
 // What an errno from the driver means for this command.
 std::string Why(int err, const std::string &what) {
 	switch (err) {
-	case ETIMEDOUT:
-		// The driver says ETIMEDOUT for a lock that stayed busy for the whole lock timeout and
-		// for a bus transfer that timed out: a call that failed sooner than the timeout was the
-		// bus's (the lock waits alone take at least that long).
-		if (NowNs() - call_started_ns < uint64_t(lock_timeout_ms) * 1000000u && what == "temp")
+	case ETIMEDOUT: {
+		// The driver says ETIMEDOUT for a lock that stayed busy for the whole lock timeout, for a
+		// bus transfer that timed out and (temp) for a conversion that never finished: a call that
+		// failed sooner than the timeout was not the lock's (the lock waits alone take that long).
+		// The call's time, read once, decides and is said.
+		const uint64_t ms = (NowNs() - call_started_ns) / 1000000u;
+		if (ms >= lock_timeout_ms)
+			return what + ": the device lock stayed busy longer than the lock timeout (--lock-timeout), or a "
+				      "transfer on the I2C bus timed out (see the status file in sysfs, and dmesg)";
+		if (what == "temp")
 			return what + ": a transfer on the I2C bus timed out, or the chip never finished the "
-				      "conversion, after " + std::to_string((NowNs() - call_started_ns) / 1000000u) +
+				      "conversion, after " + std::to_string(ms) +
 			       " ms (see dmesg, and the device's status file in sysfs)";
-		if (NowNs() - call_started_ns < uint64_t(lock_timeout_ms) * 1000000u)
-			return what + ": a transfer on the I2C bus timed out, after " +
-			       std::to_string((NowNs() - call_started_ns) / 1000000u) + " ms (the chip or the adapter "
-			       "did not answer: see dmesg, and the device's status file in sysfs)";
-		return what + ": the device lock stayed busy longer than the lock timeout (--lock-timeout), or a "
-			      "transfer on the I2C bus timed out (see the status file in sysfs, and dmesg)";
+		return what + ": a transfer on the I2C bus timed out, after " + std::to_string(ms) +
+		       " ms (the chip or the adapter did not answer: see dmesg, and the device's status file in sysfs)";
+	}
 	case EINTR: return what + ": interrupted by a signal";
 	case ENODEV: return what + ": the device is gone (unbound)";
 	case ENOTTY: return what + ": " + dev + " does not answer MAX30102 ioctls (not an mxrt_max30102 device?)";
