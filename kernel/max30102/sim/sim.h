@@ -95,6 +95,14 @@ int mxrt_sim_bus_recovery(struct mxrt_sim *sim) MXRT_NOEXCEPT;
  */
 int mxrt_sim_hang_ended(struct mxrt_sim *sim, int recovered) MXRT_NOEXCEPT;
 
+/*
+ * The chip's supply (the simulator's GPIO line, when its power_gpio parameter is set; on from
+ * create). Off: every transfer is NAKed (counted in unpowered_naks), nothing is sampled, INT is
+ * released, the registers are lost. On again: a power-up, every register at its power-on value
+ * with PWR_RDY set (counted in power_ups). Setting what is already set changes nothing.
+ */
+void mxrt_sim_set_power(struct mxrt_sim *sim, int on, mxrt_u64 now) MXRT_NOEXCEPT;
+
 /* Brings the chip up to `now` (samples, conversions). */
 void mxrt_sim_advance(struct mxrt_sim *sim, mxrt_u64 now) MXRT_NOEXCEPT;
 

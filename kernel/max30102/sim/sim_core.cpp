@@ -202,6 +202,7 @@ struct Counters {
 		irqs_storm, rate_clamped, empty_fifo_reads, temp_conversions, xfers_refused;
 	u64 hangs, hangs_recovered, hangs_timed_out, bus_recoveries, bus_recovery_failures;
 	u64 shutdowns; // MODE_CONFIG writes that set SHDN on a chip that was not shut down
+	u64 power_ups, unpowered_naks; // the supply switched on; transfers an unpowered chip NAKed
 };
 
 // The last replay upload's outcome, for Show.
@@ -522,6 +523,20 @@ public:
 		SyncLine();
 	}
 
+	// The chip's supply, switched (mxrt_sim_set_power: the simulator's GPIO line, as through a
+	// load switch). Off, the chip answers nothing (Xfer NAKs its address byte), samples nothing
+	// and no longer pulls INT low (the pin is left to its pull-up); what its registers held is
+	// gone. On again, it starts as at any power-up: every register at its power-on value and
+	// PWR_RDY set, INT pulled low (DS p.12).
+	void SetPower(bool on, u64 now) {
+		if (on == powered_)
+			return;
+		powered_ = on;
+		if (on)
+			cnt_.power_ups++;
+		PowerOn(now, on ? PwrRdy::kYes : PwrRdy::kNo); // off: nothing kept, nothing pending
+	}
+
 	// The busy_ms fault: a FIFO_DATA read (the register address 0x07 written, then a read, in
 	// one transaction) takes it, once.
 	u64 BusWait(const mxrt_sim_msg *msgs, int n) {
@@ -565,6 +580,12 @@ public:
 		}
 		if (upto == 0)
 			return -MXRT_ENXIO; // nobody answers: NAK on the address byte
+		if (!powered_) {
+			// An unpowered chip acknowledges nothing: NAK on its address byte. The armed faults
+			// wait for a transfer that reaches it.
+			cnt_.unpowered_naks++;
+			return -MXRT_ENXIO;
+		}
 		Advance(now);
 		u64 bits = upto < n ? 9 + 2 : 0; // the NAKed address byte
 		for (int i = 0; i < upto; i++)
@@ -706,6 +727,8 @@ public:
 	// interrupt, with the exception of power ready, can be disabled": the pin follows the enabled
 	// status bits and PWR_RDY.
 	bool LineAsserted() const {
+		if (!powered_)
+			return false; // nothing drives the open-drain pin: its pull-up holds it high
 		const u8 en1 = reg_[MAX30102_REG_INT_ENABLE1] | MAX30102_INT_PWR_RDY;
 		return faults_.stuck_irq || (reg_[MAX30102_REG_INT_STATUS1] & en1) != 0 ||
 		       (reg_[MAX30102_REG_INT_STATUS2] & reg_[MAX30102_REG_INT_ENABLE2]) != 0;
@@ -857,6 +880,7 @@ public:
 	u32 popped_len_ = 0;
 	u8 reg_ptr_ = 0;
 	bool sampling_ = false, ovf_hold_ = false;
+	bool powered_ = true; // the supply (SetPower): off, the chip does nothing at all
 	bool rate_capped_ = false; // sampling below SPO2_SR: the mode changed after it (UpdateSampling)
 	u64 period_ = 0, next_sample_ = kNever, temp_done_ = kNever;
 	u32 channels_ = 0, adc_bits_ = 18;
@@ -1229,6 +1253,7 @@ struct ControlWord {
 	void (*apply)(Sim &, s64 v, u64 now);
 	bool (*allowed)(s64 v) = nullptr; // within min..max, only these values (else EINVAL)
 	bool stops_sampling = false; // applied, the chip samples no more (words after it see that)
+	bool needs_power = false; // refused (EINVAL) while the supply is off
 };
 
 #define MXRT_SIG(field) [](Sim &s, s64 v, u64) { s.sig_.field = v; }
@@ -1267,7 +1292,7 @@ static const ControlWord kControls[] = {
 	// whose caller's wake-up, came late. Up to 20 ms, what fsleep still sleeps with a timer.
 	{"late_us", 0, 20'000, false, false, MXRT_FAULT(late_us)},
 	{"late_every", 0, 1'000, false, false, [](Sim &s, s64 v, u64) { s.faults_.late_every = u64(v); s.late_count_ = 0; }},
-	{"power_on", 1, 1, false, false, [](Sim &s, s64, u64 now) { s.PowerOn(now); }, nullptr, true},
+	{"power_on", 1, 1, false, false, [](Sim &s, s64, u64 now) { s.PowerOn(now); }, nullptr, true, true},
 };
 #undef MXRT_SIG
 #undef MXRT_FAULT
@@ -1312,6 +1337,8 @@ int Sim::Control(const char *text, usize len, u64 now) {
 				return -MXRT_EINVAL;
 			if (pass == 0 && w->needs_sampling && v != 0 && !sampling)
 				return -MXRT_EINVAL;
+			if (pass == 0 && w->needs_power && !powered_)
+				return -MXRT_EINVAL; // a power cycle cannot power a chip whose supply is off
 			if (w->stops_sampling)
 				sampling = false;
 			if (pass == 1)
@@ -1370,6 +1397,8 @@ usize Sim::Show(char *buf, usize size) const {
 	    cnt_.empty_fifo_reads, cnt_.temp_conversions, cnt_.xfers_refused, cnt_.hangs,
 	    cnt_.hangs_recovered, cnt_.hangs_timed_out, cnt_.bus_recoveries, cnt_.bus_recovery_failures,
 	    cnt_.shutdowns);
+	OUT("power: supply=%s power_ups=%llu unpowered_naks=%llu\n", powered_ ? "on" : "off",
+	    cnt_.power_ups, cnt_.unpowered_naks);
 #undef OUT
 	return n;
 }
@@ -1406,6 +1435,8 @@ int mxrt_sim_bus_recovery(mxrt_sim *sim) noexcept { return S(sim)->BusRecovery()
 int mxrt_sim_hang_ended(mxrt_sim *sim, int recovered) noexcept { return S(sim)->HangEnded(recovered != 0); }
 
 void mxrt_sim_advance(mxrt_sim *sim, mxrt_u64 now) noexcept { S(sim)->Advance(now); }
+
+void mxrt_sim_set_power(mxrt_sim *sim, int on, mxrt_u64 now) noexcept { S(sim)->SetPower(on != 0, now); }
 
 int mxrt_sim_irq_set_trigger(mxrt_sim *sim, mxrt_u32 trigger) noexcept {
 	return S(sim)->SetTrigger(trigger);

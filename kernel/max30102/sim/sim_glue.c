@@ -12,6 +12,11 @@
  * same properties (module parameters below), unless client=N: then user space makes the client
  * (echo max30102 0x57 > .../i2c-N/new_device), with no properties and no interrupt.
  *
+ * A GPIO controller of one output line, the chip's enable: a device tree names it (enable-gpios =
+ * <&sim 0 FLAGS>); the client we instantiate gets it from a lookup table, as from a board file.
+ * With power_gpio=Y the line is the chip's supply (mxrt_sim_set_power): off until a driver drives
+ * it high, so a driver that talks to the chip before raising its enable line finds nobody there.
+ *
  * Time: a hard hrtimer brings the model up to date when something is due (a sample that raises an
  * interrupt, the end of a temperature conversion, a storm tick); every transfer does too. The
  * timer is armed in one place, under the model's lock, from the state just computed: a transfer
@@ -52,6 +57,8 @@
  */
 #include <linux/debugfs.h>
 #include <linux/delay.h>
+#include <linux/gpio/driver.h>
+#include <linux/gpio/machine.h>
 #include <linux/hrtimer.h>
 #include <linux/i2c.h>
 #include <linux/i2c-dev.h>
@@ -84,6 +91,10 @@ MODULE_PARM_DESC(client, "Without a device-tree node: also create the max30102 c
 static bool client_irq = true;
 module_param_cb(client_irq, &sim_bool_ops, &client_irq, 0444);
 MODULE_PARM_DESC(client_irq, "Instantiated client gets the INT line as its IRQ; N = no IRQ, the driver polls (default Y)");
+static bool power_gpio;
+module_param_cb(power_gpio, &sim_bool_ops, &power_gpio, 0444);
+MODULE_PARM_DESC(power_gpio, "The chip's supply follows the simulator's GPIO line 0 (a driver's enable line): off until a driver "
+		 "drives it high, as behind a load switch; N = the line drives nothing and the chip is always powered (default N)");
 static unsigned int sample_rate_hz = 100;
 module_param(sample_rate_hz, uint, 0444);
 MODULE_PARM_DESC(sample_rate_hz, "Instantiated client: mxrt,sample-rate-hz property, with the widest pulse SpO2 mode allows at it (50..1600; default 100)");
@@ -126,6 +137,14 @@ struct sim_dev {
 	bool dying;
 	struct i2c_bus_recovery_info recovery;
 	struct i2c_client *client; /* instantiated by us (no device tree) */
+	/*
+	 * One output line, the chip's enable (its supply when power_gpio is set): a device tree
+	 * names it with enable-gpios = <&sim 0 FLAGS>; without one, a lookup table gives it to the
+	 * client we instantiate, as a board file would. line_high: written under lock.
+	 */
+	struct gpio_chip gc;
+	bool gc_added, line_high;
+	struct gpiod_lookup_table *gpio_lookup;
 	struct dentry *dbg;
 	/* the messages of the transfer in progress: serialised by the adapter's bus lock */
 	struct mxrt_sim_msg msgs[I2C_RDWR_IOCTL_MAX_MSGS];
@@ -314,6 +333,87 @@ static const struct irq_domain_ops sim_irq_ops = {
 	.xlate = sim_irq_xlate,
 };
 
+/* ---- the GPIO line ---------------------------------------------------------------------------- */
+
+static const char *const sim_gpio_names[] = { "max30102-enable" };
+
+static int sim_gpio_get_direction(struct gpio_chip *gc, unsigned int offset)
+{
+	return GPIO_LINE_DIRECTION_OUT; /* an output only: no direction_input */
+}
+
+static int sim_gpio_get(struct gpio_chip *gc, unsigned int offset)
+{
+	struct sim_dev *sd = gpiochip_get_data(gc);
+
+	return READ_ONCE(sd->line_high);
+}
+
+/* Any context (can_sleep is false): the model's raw spinlock, as a transfer takes it. */
+static void sim_gpio_set(struct gpio_chip *gc, unsigned int offset, int value)
+{
+	struct sim_dev *sd = gpiochip_get_data(gc);
+	unsigned long flags;
+	bool raise;
+
+	raw_spin_lock_irqsave(&sd->lock, flags);
+	mxrt_sim_advance(sd->sim, ktime_get_ns());
+	WRITE_ONCE(sd->line_high, value != 0);
+	if (power_gpio)
+		mxrt_sim_set_power(sd->sim, value != 0, ktime_get_ns());
+	raise = sim_update_locked(sd); /* a power-up's PWR_RDY pulls INT low */
+	raw_spin_unlock_irqrestore(&sd->lock, flags);
+	if (raise)
+		irq_work_queue(&sd->kick);
+}
+
+static int sim_gpio_direction_output(struct gpio_chip *gc, unsigned int offset, int value)
+{
+	sim_gpio_set(gc, offset, value);
+	return 0;
+}
+
+static int sim_gpio_register(struct sim_dev *sd)
+{
+	struct gpio_chip *gc = &sd->gc;
+	int err;
+
+	gc->label = dev_name(&sd->pdev->dev);
+	gc->parent = &sd->pdev->dev; /* its device-tree node, if any, is the controller's */
+	gc->owner = THIS_MODULE;
+	gc->base = -1;
+	gc->ngpio = 1;
+	gc->names = sim_gpio_names;
+	gc->can_sleep = false;
+	gc->get_direction = sim_gpio_get_direction;
+	gc->get = sim_gpio_get;
+	gc->set = sim_gpio_set;
+	gc->direction_output = sim_gpio_direction_output;
+	err = gpiochip_add_data(gc, sd);
+	sd->gc_added = !err;
+	return err;
+}
+
+/*
+ * The instantiated client's enable line, as a board file gives it: by the client's device name
+ * (bus-address), for the con_id "enable" a driver asks for. Made before the client, removed after.
+ */
+static int sim_gpio_lookup_add(struct sim_dev *sd)
+{
+	struct device *dev = &sd->pdev->dev;
+	struct gpiod_lookup_table *t = devm_kzalloc(dev, struct_size(t, table, 2), GFP_KERNEL);
+
+	if (!t)
+		return -ENOMEM;
+	t->dev_id = devm_kasprintf(dev, GFP_KERNEL, "%d-%04x", sd->adap.nr, MAX30102_I2C_ADDR);
+	if (!t->dev_id)
+		return -ENOMEM;
+	t->table[0] = (struct gpiod_lookup)GPIO_LOOKUP(sd->gc.label, 0, "enable", GPIO_ACTIVE_HIGH);
+	gpiod_add_lookup_table(t);
+	sd->gpio_lookup = t;
+	return 0;
+}
+
 /* ---- the I2C adapter ------------------------------------------------------------------------- */
 
 /* What each message asks of the bus, for the core (see struct mxrt_sim_msg). */
@@ -437,6 +537,8 @@ static ssize_t state_read(struct file *f, char __user *ubuf, size_t count, loff_
 	raw_spin_lock_irqsave(&sd->lock, flags);
 	mxrt_sim_advance(sd->sim, ktime_get_ns());
 	n = mxrt_sim_show(sd->sim, buf, PAGE_SIZE);
+	n += scnprintf(buf + n, PAGE_SIZE - n, "gpio: enable_line=%s supply_follows_line=%s\n",
+		       sd->line_high ? "high" : "low", power_gpio ? "Y" : "N");
 	raw_spin_unlock_irqrestore(&sd->lock, flags);
 	ret = simple_read_from_buffer(ubuf, count, ppos, buf, n);
 	kfree(buf);
@@ -707,6 +809,10 @@ static void sim_teardown(struct sim_dev *sd)
 	}
 	if (sd->adap.algo)
 		i2c_del_adapter(&sd->adap); /* unbinds the clients (and their IRQ users) first */
+	if (sd->gpio_lookup)
+		gpiod_remove_lookup_table(sd->gpio_lookup);
+	if (sd->gc_added)
+		gpiochip_remove(&sd->gc); /* no client is left to hold the line */
 	raw_spin_lock_irqsave(&sd->lock, flags);
 	sd->timer_off = true; /* a kick still pending below must not arm it again */
 	raw_spin_unlock_irqrestore(&sd->lock, flags);
@@ -757,6 +863,13 @@ static int sim_probe(struct platform_device *pdev)
 		goto fail;
 	}
 
+	/* before the adapter: a device-tree client probes as the adapter registers */
+	if (power_gpio)
+		mxrt_sim_set_power(sd->sim, 0, ktime_get_ns()); /* off until a driver raises the line */
+	err = sim_gpio_register(sd);
+	if (err)
+		goto fail;
+
 	sd->adap.owner = THIS_MODULE;
 	sd->adap.algo = &sim_algo;
 	sd->recovery.recover_bus = sim_recover_bus;
@@ -773,7 +886,8 @@ static int sim_probe(struct platform_device *pdev)
 	platform_set_drvdata(pdev, sd);
 
 	if (!dev_fwnode(dev) && instantiate && client) {
-		err = sim_instantiate_client(sd);
+		err = sim_gpio_lookup_add(sd);
+		err = err ?: sim_instantiate_client(sd);
 		if (err)
 			goto fail;
 	}

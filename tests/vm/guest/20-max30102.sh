@@ -5,7 +5,7 @@
 # stalled reader's overrun, sysfs reaching the chip's registers, hwmon, i2cdetect, every injected
 # fault counted with acquisition recovering, a stuck bus recovered by the bus watchdog with nobody
 # left blocked, the lost-interrupt watchdog, unbind/rebind and removal with blocked readers,
-# runtime suspend. Each check is reported as a result of its own (@@MXRT result ...).
+# runtime suspend, the enable GPIO powering the chip. Each check is reported as a result of its own (@@MXRT result ...).
 set -u
 M=${MXRT_MODDIR:?}
 SUITE=max30102 # ok, bad, check: tests/vm/test-env.sh
@@ -1158,6 +1158,56 @@ bad_autosuspend_refused() {
 	insmod "$M/mxrt_max30102.ko" autosuspend_ms=3600000 && rmmod mxrt_max30102
 }
 check autosuspend-out-of-range-refused bad_autosuspend_refused
+rmmod mxrt_max30102_sim
+
+# 9'. the enable GPIO (enable-gpios in the arm64 guest's device tree; a lookup table, as a board
+# file gives it, on x86_64): with power_gpio=Y the simulator's line is the chip's supply, so the
+# chip answers only once the driver drives the line high, and loses power when the driver lets go
+# (unbind, a failed probe). unpowered_naks counts the transfers that found it unpowered.
+insmod "$M/mxrt_max30102_sim.ko" power_gpio=Y
+SIM=$(ls -d /sys/kernel/debug/mxrt_max30102_sim/i2c-* | head -1)
+GBUS=${SIM##*/i2c-}
+GCLIENT=$GBUS-0057
+gpio_state() { echo "$1: $(grep -E '^(power|gpio):' $SIM/state | tr '\n' ' ')$(grep max30102-enable /sys/kernel/debug/gpio)"; }
+gpio_state "before the driver"
+unpowered_first() {
+	[ "$(sim_counter supply)" = off ] && [ "$(sim_counter enable_line)" = low ] &&
+		! i2cget -f -y "$GBUS" 0x57 0xff >/dev/null 2>&1 && [ "$(sim_counter unpowered_naks)" = 1 ]
+}
+check enable-gpio-chip-unpowered-before-the-driver unpowered_first
+load_driver
+if wait_device $DEV; then
+	out=$(read_dev -n 200)
+	gpio_state "bound ($out)"
+	# unpowered_naks still 1 (the i2cget above): no transfer of the probe came before the line
+	gpio_driven() {
+		[ "$(sim_counter supply)" = on ] && [ "$(sim_counter enable_line)" = high ] &&
+			[ "$(sim_counter unpowered_naks)" = 1 ] && [ "$(sim_counter power_ups)" = 1 ] &&
+			grep max30102-enable /sys/kernel/debug/gpio | grep -q 'enable *) out hi' && continuous "$out" 200
+	}
+	check enable-gpio-high-before-the-first-transfer gpio_driven
+	echo "$GCLIENT" >/sys/bus/i2c/drivers/mxrt_max30102/unbind
+	gpio_state "unbound"
+	# and low only after the driver's last transfer (its shutdown write): still 1 NAK
+	gpio_released() {
+		[ "$(sim_counter enable_line)" = low ] && [ "$(sim_counter supply)" = off ] &&
+			[ "$(sim_counter unpowered_naks)" = 1 ] && ! dmesg | grep -q "unbound with the chip unreachable"
+	}
+	check enable-gpio-low-after-unbind gpio_released
+	echo "$GCLIENT" >/sys/bus/i2c/drivers/mxrt_max30102/bind
+	wait_device $DEV && out=$(read_dev -n 200)
+	gpio_state "bound again ($out)"
+	check enable-gpio-rebind-powers-up '[ "$(sim_counter power_ups)" = 2 ] && continuous "$out" 200'
+	# a failed probe lets go of the line too
+	echo "part_id=0x11" >$SIM/control
+	echo "$GCLIENT" >/sys/bus/i2c/drivers/mxrt_max30102/unbind
+	echo "$GCLIENT" >/sys/bus/i2c/drivers/mxrt_max30102/bind 2>/dev/null
+	gpio_state "probe refused"
+	check enable-gpio-low-after-a-failed-probe '[ ! -e $DEV ] && [ "$(sim_counter power_ups)" = 3 ] && [ "$(sim_counter enable_line)" = low ] && [ "$(sim_counter supply)" = off ]'
+else
+	bad enable-gpio-high-before-the-first-transfer "$DEV did not come: $(dmesg | tail -n 5)"
+fi
+rmmod mxrt_max30102
 rmmod mxrt_max30102_sim
 
 # 10. a board whose device tree has no node for the chip (Debian 12's own 6.1 kernel: its Raspberry

@@ -122,6 +122,40 @@ TEST_F(SimTest, ResetMovesNoInterruptLine) {
 	EXPECT_EQ(mxrt_sim_irq_poll(sim_, kT0, 0), MXRT_SIM_IRQ_RAISE);
 }
 
+// The supply switched off (the simulator's GPIO line): the chip answers nothing, samples nothing
+// and lets go of INT; its registers are lost. On again: a power-up, PWR_RDY set and INT low.
+TEST_F(SimTest, SupplyOffNaksEverythingAndOnIsAPowerUp) {
+	Configure(); // 100 Hz, sampling
+	ASSERT_EQ(Write(MAX30102_REG_INT_ENABLE1, {MAX30102_INT_A_FULL}), 1);
+	mxrt_sim_advance(sim_, kT0 + 400 * kMs); // the FIFO fills, A_FULL holds INT low
+	ASSERT_EQ(mxrt_sim_irq_poll(sim_, kT0 + 400 * kMs, 0), MXRT_SIM_IRQ_RAISE);
+	mxrt_sim_set_power(sim_, 0, kT0 + 400 * kMs);
+	EXPECT_EQ(mxrt_sim_irq_poll(sim_, kT0 + 400 * kMs, 0), MXRT_SIM_IRQ_NONE) << "INT released";
+	ASSERT_EQ(Control("nak=1"), 0); // an armed fault waits for a transfer that reaches the chip
+	int rc = 0;
+	Read(MAX30102_REG_PART_ID, 1, kT0 + 401 * kMs, &rc);
+	EXPECT_EQ(rc, -MXRT_ENXIO) << "nothing acknowledges";
+	EXPECT_EQ(Write(MAX30102_REG_LED1_PA, {0x33}, kT0 + 401 * kMs), -MXRT_ENXIO);
+	EXPECT_EQ(mxrt_sim_next_event(sim_, kT0 + 401 * kMs, 0), MXRT_SIM_NEVER) << "nothing sampled";
+	EXPECT_EQ(Control("power_on=1"), -MXRT_EINVAL) << "no power cycle without a supply";
+	std::string st = Show();
+	EXPECT_NE(st.find("power: supply=off power_ups=0 unpowered_naks=2\n"), std::string::npos) << st;
+	EXPECT_NE(st.find(" naks=0 "), std::string::npos) << "the fault was not taken: " << st;
+
+	mxrt_sim_set_power(sim_, 1, kT0 + 500 * kMs);
+	EXPECT_EQ(mxrt_sim_irq_poll(sim_, kT0 + 500 * kMs, 0), MXRT_SIM_IRQ_RAISE) << "PWR_RDY pulls INT low";
+	ASSERT_EQ(Control("nak=0"), 0);
+	EXPECT_EQ(Reg(MAX30102_REG_INT_STATUS1, kT0 + 500 * kMs), MAX30102_INT_PWR_RDY);
+	EXPECT_EQ(Reg(MAX30102_REG_MODE_CONFIG, kT0 + 500 * kMs), 0) << "the configuration is gone";
+	EXPECT_EQ(Reg(MAX30102_REG_INT_ENABLE1, kT0 + 500 * kMs), 0);
+	EXPECT_EQ(Reg(MAX30102_REG_FIFO_WR_PTR, kT0 + 500 * kMs), 0) << "and so are the samples";
+	EXPECT_EQ(Reg(MAX30102_REG_PART_ID, kT0 + 500 * kMs), 0x15);
+	mxrt_sim_set_power(sim_, 1, kT0 + 600 * kMs); // already on: nothing happens
+	st = Show();
+	EXPECT_NE(st.find("power: supply=on power_ups=1 unpowered_naks=2\n"), std::string::npos) << st;
+	EXPECT_EQ(Reg(MAX30102_REG_INT_STATUS1, kT0 + 600 * kMs), 0) << "no second PWR_RDY";
+}
+
 TEST_F(SimTest, SamplesArriveInRealTimeAndPointersWrap) {
 	Configure(); // 100 Hz
 	mxrt_sim_advance(sim_, kT0 + 95 * kMs);
