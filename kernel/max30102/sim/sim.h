@@ -138,10 +138,12 @@ mxrt_u64 mxrt_sim_next_event(struct mxrt_sim *sim, mxrt_u64 now, int masked) MXR
 
 /*
  * The adapter's limits: at most this many messages per transfer, each of at most this many bytes
- * (the whole register space, and more than a full FIFO); more is refused with -MXRT_EOPNOTSUPP.
+ * (the whole register space, and a full FIFO in the widest format: 32 samples of four multi-LED
+ * slots of 3 bytes; until 2026-12-07 256, which refused a driver's one-message read of a full
+ * FIFO with three or four slots); more is refused with -MXRT_EOPNOTSUPP.
  */
 #define MXRT_SIM_MAX_MSGS 16
-#define MXRT_SIM_MAX_MSG_LEN 256
+#define MXRT_SIM_MAX_MSG_LEN 384
 
 /* 1 if @hz is one of the chip's eight sample rates (SPO2_SR), 0 otherwise. */
 int mxrt_sim_sample_rate_known(mxrt_u32 hz) MXRT_NOEXCEPT;

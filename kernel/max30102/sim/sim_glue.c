@@ -507,7 +507,8 @@ static int sim_xfer(struct i2c_adapter *adap, struct i2c_msg *msgs, int num)
 }
 
 /*
- * Plain 7-bit I2C with any number of messages and repeated starts, and the SMBus transfers the
+ * Plain 7-bit I2C with up to MXRT_SIM_MAX_MSGS messages of up to MXRT_SIM_MAX_MSG_LEN bytes and
+ * repeated starts, and the SMBus transfers the
  * I2C core emulates over it, including I2C block reads and writes (I2C_FUNC_SMBUS_I2C_BLOCK, part
  * of _EMUL), which the mainline IIO driver reads the FIFO with. Not: 10-bit addresses, SMBus
  * block reads with the length in the first byte, protocol mangling (refused with EOPNOTSUPP).

@@ -64,12 +64,13 @@ echo "simulator $SIM, bus $BUS"
 i2ctransfer -f -y "$BUS" w1@0x57 0xff r1 >/tmp/i2ct 2>&1
 echo "i2ctransfer PART_ID: $(cat /tmp/i2ct)"
 check i2c-rdwr-reaches-the-chip grep -qx '0x15' /tmp/i2ct
-# the adapter's limits (16 messages of 256 bytes: the I2C core refuses more with EOPNOTSUPP) keep
-# one transfer's time under the model's lock short; 256 bytes of FIFO data still pass
-i2ctransfer -f -y "$BUS" w1@0x57 0x07 r257 >/tmp/i2ct-long 2>&1
+# the adapter's limits (16 messages of 384 bytes: the I2C core refuses more with EOPNOTSUPP) keep
+# one transfer's time under the model's lock short; a full FIFO of four multi-LED slots (384 bytes)
+# still passes in one message (256 were the limit until 2026-12-07)
+i2ctransfer -f -y "$BUS" w1@0x57 0x07 r385 >/tmp/i2ct-long 2>&1
 rc=$?
 check i2c-long-message-refused '[ $rc != 0 ] && grep -q "Operation not supported" /tmp/i2ct-long'
-check i2c-256-bytes-pass i2ctransfer -f -y "$BUS" w1@0x57 0x07 r256
+check i2c-384-bytes-pass i2ctransfer -f -y "$BUS" w1@0x57 0x07 r384
 # messages go on the wire in order: a write to the chip, then a read from an address nobody has
 # (NAKed: the transfer fails with ENXIO), and the write was taken, as on a real bus
 i2ctransfer -f -y "$BUS" w2@0x57 0x0c 0x33 r1@0x50 >/tmp/i2ct-mixed 2>&1

@@ -917,17 +917,19 @@ TEST_F(SimTest, UnsupportedMessagesAreRefusedBeforeTheBus) {
 	EXPECT_NE(Show().find("xfers_refused=3"), std::string::npos) << Show();
 }
 
-// The adapter's limits: a message over 256 bytes, or more than 16 messages, is refused before the
-// bus (a transfer is modelled under a raw spinlock with interrupts off); 256 bytes, 16 messages pass.
+// The adapter's limits: a message over 384 bytes, or more than 16 messages, is refused before the
+// bus (a transfer is modelled under a raw spinlock with interrupts off); 384 bytes (a full FIFO of
+// four multi-LED slots: 32 x 4 x 3; 256 were the limit until 2026-12-07), 16 messages pass.
+static_assert(MXRT_SIM_MAX_MSG_LEN == MAX30102_FIFO_DEPTH * 4 * 3);
 TEST_F(SimTest, TransfersPastTheAdaptersLimitsAreRefused) {
 	std::vector<uint8_t> reg(16, MAX30102_REG_PART_ID), buf(MXRT_SIM_MAX_MSG_LEN + 1);
 	mxrt_u64 bus;
 	mxrt_sim_msg m[MXRT_SIM_MAX_MSGS + 1];
 	m[0] = {MAX30102_I2C_ADDR, 0, 1, reg.data()};
 	m[1] = {MAX30102_I2C_ADDR, MXRT_SIM_MSG_READ, MXRT_SIM_MAX_MSG_LEN + 1, buf.data()};
-	EXPECT_EQ(mxrt_sim_xfer(sim_, m, 2, kT0, &bus), -MXRT_EOPNOTSUPP) << "257 bytes";
+	EXPECT_EQ(mxrt_sim_xfer(sim_, m, 2, kT0, &bus), -MXRT_EOPNOTSUPP) << "385 bytes";
 	m[1].len = MXRT_SIM_MAX_MSG_LEN;
-	EXPECT_EQ(mxrt_sim_xfer(sim_, m, 2, kT0, &bus), 2) << "256 bytes";
+	EXPECT_EQ(mxrt_sim_xfer(sim_, m, 2, kT0, &bus), 2) << "384 bytes";
 	for (int i = 0; i <= MXRT_SIM_MAX_MSGS; i++)
 		m[i] = {MAX30102_I2C_ADDR, 0, 1, &reg[i % 16]};
 	EXPECT_EQ(mxrt_sim_xfer(sim_, m, MXRT_SIM_MAX_MSGS + 1, kT0, &bus), -MXRT_EOPNOTSUPP) << "17 messages";
