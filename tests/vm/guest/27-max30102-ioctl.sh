@@ -233,6 +233,11 @@ if command -v mxrt-max30102-ctl >/dev/null; then
 	out=$(mxrt-max30102-ctl -d $DEV vitals)
 	echo "ctl vitals: $out"
 	check ctl-vitals 'echo "$out" | grep -qE "^(none yet|hr )"'
+	# flush and lock-timeout act on the tool's own file: nothing unread yet, the timeout it set
+	out=$(mxrt-max30102-ctl -d $DEV flush 2>&1; mxrt-max30102-ctl -d $DEV --lock-timeout 250 lock-timeout 2>&1;
+		mxrt-max30102-ctl -d $DEV --json lock-timeout 2>&1)
+	echo "ctl flush, lock-timeout: $out"
+	check ctl-flush-and-lock-timeout '[ "$out" = "$(printf "flushed: 0\nlock_timeout_ms: 250\n{\"lock_timeout_ms\": 1000}")" ]'
 	# GET_TEMP's lock timeout bounds its waits for the lock, not the conversion's own 30 ms (the
 	# lock not held): at 3200 Hz on a 100 kHz bus the bursts hold the lock a few ms at a time, and
 	# with a 50 ms timeout most reads failed ETIMEDOUT, the deadline spent on the
