@@ -42,6 +42,11 @@
  *          priority inheritance: on CPU 1, a SCHED_FIFO 10 task holds the lock (pi) or the
  *          test's semaphore (nopi) for HOLD_MS ms of work, a SCHED_FIFO 60 hog spins HOG_MS ms,
  *          and a SCHED_FIFO 90 task calls GET_CONFIG. Prints one line of measurements.
+ *        mxrt-max30102-ioctl-test evtime EVDEV SECONDS
+ *          the input device's key and absolute events for SECONDS, stamped on CLOCK_MONOTONIC
+ *          (EVIOCSCLOCKID), the clock of the driver's published timestamp_ns: one line per event,
+ *          "event TYPE CODE VALUE SEC.USEC" (24-vitals.sh checks that an event carries the time
+ *          of the record it reports, not the time it was sent).
  * Exit: 0 all ok, 1 a case failed, 2 usage or setup error, 77 skipped (uffd-unbind only).
  */
 #define _GNU_SOURCE
@@ -62,6 +67,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/input.h>
 #include <linux/io_uring.h>
 #include <linux/userfaultfd.h>
 #include <poll.h>
@@ -1443,6 +1449,37 @@ static int lapflush_test(const char *dev, const char *ring_size)
 	return failures ? 1 : 0;
 }
 
+static int evtime(const char *path, int seconds)
+{
+	int fd = open(path, O_RDONLY | O_NONBLOCK), clk = CLOCK_MONOTONIC;
+	struct timespec start, now;
+
+	if (fd < 0 || ioctl(fd, EVIOCSCLOCKID, &clk) != 0) {
+		fprintf(stderr, "evtime: %s: %s\n", path, strerror(errno));
+		return 2;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		struct input_event ev[64];
+		ssize_t n;
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec - start.tv_sec >= seconds)
+			break;
+		if (poll(&p, 1, 100) < 0 && errno != EINTR)
+			return 2;
+		n = read(fd, ev, sizeof(ev));
+		for (ssize_t i = 0; n > 0 && i < n / (ssize_t)sizeof(ev[0]); i++)
+			if (ev[i].type == EV_KEY || ev[i].type == EV_ABS)
+				printf("event %u %u %d %llu.%06llu\n", ev[i].type, ev[i].code, ev[i].value,
+				       (unsigned long long)ev[i].input_event_sec,
+				       (unsigned long long)ev[i].input_event_usec);
+	}
+	close(fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -1464,9 +1501,11 @@ int main(int argc, char **argv)
 		return lapflush_test(argv[2], argv[3]);
 	if (argc == 7 && !strcmp(argv[1], "pi"))
 		return pi_test(argv[2], argv[3], argv[4], atoi(argv[5]), atoi(argv[6]));
+	if (argc == 4 && !strcmp(argv[1], "evtime"))
+		return evtime(argv[2], atoi(argv[3]));
 	fprintf(stderr, "usage: %s table DEV | fuzz DEV N SEED | timeout DEV TEST_HOLD |\n"
 			"       unbound DEV UNBIND CLIENT | unbind-race DEV SIM UNBIND CLIENT |\n"
 			"       uffd-unbind DEV UNBIND CLIENT | lapflush DEV RING_SIZE |\n"
-			"       pi DEV TEST_HOLD pi|nopi HOLD_MS HOG_MS\n", argv[0]);
+			"       pi DEV TEST_HOLD pi|nopi HOLD_MS HOG_MS | evtime EVDEV SECONDS\n", argv[0]);
 	return 2;
 }

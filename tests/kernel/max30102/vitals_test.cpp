@@ -539,6 +539,28 @@ TEST(VitalsEdge, AFlatLineIsNoPulseAndNoFingerAfterSixSeconds) {
 	}
 }
 
+// The thresholds as docs/vitals.md gives them: a finger at or above finger_on_level, gone below
+// finger_off_level (a level exactly at it keeps the finger), each after 100 ms.
+TEST(VitalsEdge, FingerIsOnAtTheOnLevelAndGoesOnlyBelowTheOffLevel) {
+	const mxrt_vitals_config c = DefaultConfig();
+	Vitals e(c);
+	uint64_t seq = 0;
+	auto hold = [&](uint32_t level, int records) { // 10 ms records, red and IR alike
+		for (int i = 0; i < records; i++)
+			ASSERT_GE(e.Push(Rec(seq++, level, level), 10'000'000), 0);
+	};
+	hold(c.finger_on_level, 30);
+	auto o = e.Out();
+	EXPECT_EQ(o.flags & (MXRT_VITALS_FINGER_VALID | MXRT_VITALS_FINGER),
+		  uint32_t(MXRT_VITALS_FINGER_VALID | MXRT_VITALS_FINGER)) << "on at exactly finger_on_level";
+	hold(c.finger_off_level, 30);
+	EXPECT_TRUE(e.Out().flags & MXRT_VITALS_FINGER) << "kept at exactly finger_off_level";
+	hold(c.finger_off_level - 1, 30);
+	o = e.Out();
+	EXPECT_TRUE(o.flags & MXRT_VITALS_FINGER_VALID);
+	EXPECT_FALSE(o.flags & MXRT_VITALS_FINGER) << "gone one code below it";
+}
+
 TEST(VitalsEdge, ClippingIsFlaggedAndGivesNoValues) {
 	const mxrt_vitals_config cal = DefaultConfig();
 	SimParams p = Sim(72, 97, 100, 20);
@@ -1023,6 +1045,11 @@ TEST(VitalsSensor, InputValuesAreTenthsRoundedWithZeroForNoValue) {
 	EXPECT_EQ(ev[MXRT_VITALS_EV_SPO2], 970);
 	EXPECT_EQ(ev[MXRT_VITALS_EV_CONFIDENCE], 91);
 	EXPECT_EQ(ev[MXRT_VITALS_EV_FINGER], 1);
+	o.hr_mbpm = 72'350; // rounded, not cut: half a tenth goes up, for HR as for SpO2
+	o.spo2_mpct = 96'949;
+	mxrt_vitals_event_values(&o, ev);
+	EXPECT_EQ(ev[MXRT_VITALS_EV_HR], 724);
+	EXPECT_EQ(ev[MXRT_VITALS_EV_SPO2], 969);
 	o.hr_mbpm = 999'999; // out of any range: clamped to the advertised maximum
 	o.spo2_mpct = 100'000;
 	mxrt_vitals_event_values(&o, ev);

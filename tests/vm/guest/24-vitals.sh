@@ -97,6 +97,10 @@ wait_for 3 'events_near 72 97'
 echo "       events: HR $(ev_last 40) SpO2 $(ev_last 41) confidence $(ev_last 42) touch $(ev_last 330)"
 check input-72bpm-97pct 'events_near 72 97'
 check input-device-capabilities 'grep -q "Event code 40 (ABS_MISC)" /tmp/ev.log && grep -q "Max *2500" /tmp/ev.log && grep -q "BTN_TOUCH" /tmp/ev.log'
+# the resolutions input libraries scale by: 10 per bpm, 10 per % (tenths)
+res_of() { grep -A6 "Event code $1 " /tmp/ev.log | sed -n 's/^ *Resolution *//p' | head -n1; }
+echo "       resolutions: HR $(res_of 40), SpO2 $(res_of 41)"
+check input-resolutions-tenths '[ "$(res_of 40)" = 10 ] && [ "$(res_of 41)" = 10 ]'
 
 # 3. a change to 120 bpm / 88 % is followed
 echo "hr=120 spo2=88" >"$SIM/control"
@@ -120,10 +124,17 @@ check enable-brings-values-back 'values_near 120 88'
 # the first failed configuration (they stayed published, valid, for as long as the bus failed);
 # back once it works again
 echo nak=1000000 >"$SIM/control"
+# a configuration change withdraws the values at once, here one the failing bus refuses (without
+# the withdrawal they stayed until the starvation, 3 s later)
+echo 200 >"$SYS/sample_rate" 2>/dev/null && bad config-change-withdraws-at-once "the failing bus took a configuration"
+hr_after=$(value heart_rate)
+echo "a configuration refused by the failing bus: heart_rate right after it $hr_after; $(vitals_line)"
+check config-change-withdraws-at-once '[ "$hr_after" = none ]'
 wait_for 5 '[ "$(value heart_rate)" = none ]'
 echo "bus failing: heart_rate=$(value heart_rate) spo2=$(value spo2); $(cat "$SYS/status")"
 check failing-bus-withdraws-values '[ "$(value heart_rate)" = none ] && [ "$(value spo2)" = none ]'
 echo nak=0 >"$SIM/control"
+setcfg $RATE 411 # the rate the recording below is evaluated at, whatever the refused write left
 wait_for 20 'values_near 120 88'
 check values-back-after-the-bus-recovers 'values_near 120 88'
 
@@ -131,6 +142,9 @@ check values-back-after-the-bus-recovers 'values_near 120 88'
 # the driver's published output says at which record (timestamp_ns, CLOCK_MONOTONIC) the finger
 # went; the write's time is CLOCK_MONOTONIC too ("now at" in /proc/timer_list)
 mono_ns() { sed -n 's/^now at \([0-9]*\) nsecs$/\1/p' /proc/timer_list | head -n1; }
+mxrt-max30102-ioctl-test evtime "$EV" 4 >/tmp/evt.log 2>&1 & # the events on CLOCK_MONOTONIC
+etp=$!
+sleep 0.3
 t0=$(mono_ns)
 echo "finger=0" >"$SIM/control"
 wait_for 3 '[ "$(value finger)" = absent ] && [ "$(value heart_rate)" = none ]'
@@ -144,6 +158,12 @@ cleared_in_1s() {
 		awk -v a="$t0" -v b="$t_off" 'BEGIN { d = (b - a) / 1e9; print "finger-off cleared " d " s after the write"; exit !(d >= 0 && d <= 1.0) }'
 }
 check finger-off-cleared-within-1s cleared_in_1s
+# the finger-off event carries the time of the record that showed it (the published timestamp_ns),
+# not the time it was sent: the same instant, to the microsecond the event keeps
+wait $etp
+ev_off=$(sed -n 's/^event 1 330 0 \([0-9]*\)\.\([0-9]*\)$/\1\2/p' /tmp/evt.log | tail -n1)
+echo "BTN_TOUCH 0 at ${ev_off:-?} us (CLOCK_MONOTONIC); published finger-off at ${t_off:-?} ns"
+check events-carry-the-record-time '[ -n "$ev_off" ] && [ -n "$t_off" ] && [ "$ev_off" = "$((t_off / 1000))" ]'
 wait_for 2 '[ "$(ev_last 330)" = 0 ]'
 check finger-off-zeroes-the-events '[ "$(ev_last 40)" = 0 ] && [ "$(ev_last 41)" = 0 ] && [ "$(ev_last 42)" = 0 ]'
 kill $evp
@@ -153,6 +173,10 @@ wait $evp 2>/dev/null
 echo "finger=1 hr=72 spo2=97" >"$SIM/control"
 wait_for 5 '[ "$(cat "$SYS/power/runtime_status")" = suspended ]'
 check suspended-sensor-has-no-values no_values
+# ... and the ioctl says so (MXRT_MAX30102_VITALS_NONE), not a measurement of 0 bpm
+out=$(mxrt-max30102-ctl -d $DEV vitals 2>&1)
+echo "suspended: ctl vitals: $out"
+check ioctl-says-none-while-suspended '[ "$out" = "none yet" ]'
 
 # 7. the driver and the evaluator agree exactly. The reader starts first (it resumes the sensor);
 # then a configuration change restarts the record stream (RESTART) where the driver's estimator
