@@ -50,9 +50,11 @@
 #include <linux/workqueue.h>
 
 #include <lat/lat_table.h>
+#include <lib/platform/param.h>
 
 static unsigned int max_tasks = 64;
-module_param(max_tasks, uint, 0444);
+static const struct kernel_param_ops lat_uint_ops = MXRT_PARAM_STRICT_UINT_OPS; /* decimal only */
+module_param_cb(max_tasks, &lat_uint_ops, &max_tasks, 0444);
 MODULE_PARM_DESC(max_tasks, "task states preallocated at load (1..256, about 18 KiB each)");
 
 /* The probes' view of the table: static, so that a lookup is one load at a fixed address. */

@@ -168,7 +168,8 @@ static unsigned int boost_prio = 80;
 /*
  * A number from user space: decimal digits only (kstrtou32 also takes a leading '+'), and a sysfs
  * write is refused whole if it holds a NUL: the parsers stop at the first one, so "400\0junk" was
- * taken as 400 while the writer was told every byte was.
+ * taken as 400 while the writer was told every byte was. A module parameter's text comes without
+ * its length (param_attr_store), cut at the first NUL: "20\0junk" written there is "20" here.
  */
 static bool mx_text_ok(const char *buf, size_t len)
 {

@@ -15,19 +15,22 @@
 #include <linux/kthread.h>
 #include <linux/module.h>
 
+#include <lib/platform/param.h>
 #include <watchdog/watchdog.h>
 
+/* decimal only: the kernel's uint took 010 as 8 and 0x10 as 16 */
+static const struct kernel_param_ops demo_uint_ops = MXRT_PARAM_STRICT_UINT_OPS;
 static unsigned int timeout_ms = 100;
-module_param(timeout_ms, uint, 0444);
+module_param_cb(timeout_ms, &demo_uint_ops, &timeout_ms, 0444);
 MODULE_PARM_DESC(timeout_ms, "transfer timeout (1 .. 86400000)");
 static unsigned int period_ms = 20;
-module_param(period_ms, uint, 0444);
+module_param_cb(period_ms, &demo_uint_ops, &period_ms, 0444);
 MODULE_PARM_DESC(period_ms, "time between transfers (1 .. 60000)");
 static unsigned int stuck_every = 25;
-module_param(stuck_every, uint, 0444);
+module_param_cb(stuck_every, &demo_uint_ops, &stuck_every, 0444);
 MODULE_PARM_DESC(stuck_every, "every Nth transfer hangs (0: never)");
 static unsigned int stuck_ms = 350;
-module_param(stuck_ms, uint, 0444);
+module_param_cb(stuck_ms, &demo_uint_ops, &stuck_ms, 0444);
 MODULE_PARM_DESC(stuck_ms, "how long a hung transfer takes (0 .. 60000)");
 #define DEMO_MAX_MS 60000
 

@@ -96,7 +96,8 @@ module_param_cb(power_gpio, &sim_bool_ops, &power_gpio, 0444);
 MODULE_PARM_DESC(power_gpio, "The chip's supply follows the simulator's GPIO line 0 (a driver's enable line): off until a driver "
 		 "drives it high, as behind a load switch; N = the line drives nothing and the chip is always powered (default N)");
 static unsigned int sample_rate_hz = 100;
-module_param(sample_rate_hz, uint, 0444);
+static const struct kernel_param_ops sim_uint_ops = MXRT_PARAM_STRICT_UINT_OPS; /* decimal only */
+module_param_cb(sample_rate_hz, &sim_uint_ops, &sample_rate_hz, 0444);
 MODULE_PARM_DESC(sample_rate_hz, "Instantiated client: mxrt,sample-rate-hz property, with the widest pulse SpO2 mode allows at it (50..1600; default 100)");
 
 static_assert(MXRT_EOPNOTSUPP == EOPNOTSUPP && MXRT_EFBIG == EFBIG);
@@ -576,7 +577,8 @@ static ssize_t control_write(struct file *f, const char __user *ubuf, size_t cou
 		irq_work_queue(&sd->kick);
 	if (rc)
 		return rc;
-	dev_info(&sd->pdev->dev, "control: %zu bytes applied\n", count);
+	/* rate-limited: a test writing in a loop flooded the serial console ("irq 4: nobody cared") */
+	dev_info_ratelimited(&sd->pdev->dev, "control: %zu bytes applied\n", count);
 	return count;
 }
 

@@ -70,6 +70,16 @@ if insmod "$M/mxrt_watchdog_demo.ko" stuck_ms=600000 2>/dev/null; then
 	die "demo accepted stuck_ms=600000"; rmmod mxrt_watchdog_demo
 fi
 dmesg | grep -q 'stuck_ms=600000: period_ms must be 1..60000 and stuck_ms 0..60000' || die "no message for a bad stuck_ms"
+for arg in timeout_ms=0x10 stuck_every=+1 period_ms=1e3; do # decimal only
+	if insmod "$M/mxrt_watchdog_demo.ko" $arg 2>/dev/null; then
+		die "demo accepted $arg"; rmmod mxrt_watchdog_demo
+	fi
+done
+# ... and 010 is 10 (the kernel's uint took it as octal 8)
+insmod "$M/mxrt_watchdog_demo.ko" period_ms=010 stuck_every=0 || die "insmod demo period_ms=010"
+v=$(cat /sys/module/mxrt_watchdog_demo/parameters/period_ms)
+rmmod mxrt_watchdog_demo
+[ "$v" = 10 ] || die "demo took period_ms=010 as $v"
 insmod "$M/mxrt_watchdog_demo.ko" stuck_every=1 stuck_ms=15000 || die "insmod demo stuck_ms=15000"
 sleep 0.5 # the first transfer hangs for 15 s; the watchdog recovers meanwhile
 t0=$(cut -d' ' -f1 /proc/uptime)

@@ -16,6 +16,17 @@ insmod "$M/mxrt_max30102_sim.ko" sample_rate_hz=123 2>/dev/null
 rc=$?
 [ $rc = 0 ] && rmmod mxrt_max30102_sim
 check sim-bad-rate-refused '[ $rc != 0 ] && dmesg | grep -q "sample_rate_hz=123 is none of the chip"'
+# decimal only: the kernel's uint took 0144 (octal) and 0x64 as 100; 0144 is 144 now, no chip rate
+rate_decimal_only() {
+	for v in 0144 0x64 +100; do
+		if insmod "$M/mxrt_max30102_sim.ko" sample_rate_hz=$v 2>/dev/null; then
+			echo "sample_rate_hz=$v loaded as $(cat /sys/module/mxrt_max30102_sim/parameters/sample_rate_hz)"
+			rmmod mxrt_max30102_sim
+			return 1
+		fi
+	done
+}
+check sim-rate-decimal-only rate_decimal_only
 # 3200 Hz is HR mode's alone and a driver starts in SpO2 mode: refused at load, said why
 insmod "$M/mxrt_max30102_sim.ko" sample_rate_hz=3200 2>/dev/null
 rc=$?

@@ -221,6 +221,16 @@ kill $sl
 
 # 7. the table is bounded: max_tasks is checked, a full table says so
 check bad-max-tasks-refused sh -c "! insmod $M/mxrt_lat.ko max_tasks=0 2>/dev/null && ! insmod $M/mxrt_lat.ko max_tasks=257 2>/dev/null"
+# decimal only: 010 is 10 (the kernel's uint took it as octal 8), 0x10 and +8 are refused
+max_tasks_decimal() {
+	! insmod "$M/mxrt_lat.ko" max_tasks=0x10 2>/dev/null && ! insmod "$M/mxrt_lat.ko" max_tasks=+8 2>/dev/null &&
+		insmod "$M/mxrt_lat.ko" max_tasks=010 || return 1
+	v=$(cat /sys/module/mxrt_lat/parameters/max_tasks)
+	rmmod mxrt_lat
+	echo "max_tasks=010 loaded as $v"
+	[ "$v" = 10 ]
+}
+check max-tasks-decimal-only max_tasks_decimal
 insmod "$M/mxrt_lat.ko" max_tasks=2
 sleep 100 & a=$!
 sleep 100 & b=$!
