@@ -380,8 +380,14 @@ static int sim_gpio_register(struct sim_dev *sd)
 	int err;
 
 	gc->label = dev_name(&sd->pdev->dev);
-	gc->parent = &sd->pdev->dev; /* its device-tree node, if any, is the controller's */
-	gc->owner = THIS_MODULE;
+	/*
+	 * Neither a parent nor an owner: gpiolib pins the parent's driver's module (else the owner)
+	 * while a line is requested, and the simulator must go away under a bound driver as an
+	 * unplugged adapter does (20-max30102's removal under a blocked reader: rmmod said EAGAIN).
+	 * sim_teardown unbinds every client before the chip is removed, so no line of ours is
+	 * requested then. The platform device's device-tree node, if any, is the controller's.
+	 */
+	gc->fwnode = dev_fwnode(&sd->pdev->dev);
 	gc->base = -1;
 	gc->ngpio = 1;
 	gc->names = sim_gpio_names;

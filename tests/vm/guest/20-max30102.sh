@@ -1186,12 +1186,14 @@ if wait_device $DEV; then
 			grep max30102-enable /sys/kernel/debug/gpio | grep -q 'enable *) out hi' && continuous "$out" 200
 	}
 	check enable-gpio-high-before-the-first-transfer gpio_driven
+	unreachable() { dmesg | grep -c "unbound with the chip unreachable"; } # section 7 made one
+	n_unreachable=$(unreachable)
 	echo "$GCLIENT" >/sys/bus/i2c/drivers/mxrt_max30102/unbind
 	gpio_state "unbound"
 	# and low only after the driver's last transfer (its shutdown write): still 1 NAK
 	gpio_released() {
 		[ "$(sim_counter enable_line)" = low ] && [ "$(sim_counter supply)" = off ] &&
-			[ "$(sim_counter unpowered_naks)" = 1 ] && ! dmesg | grep -q "unbound with the chip unreachable"
+			[ "$(sim_counter unpowered_naks)" = 1 ] && [ "$(unreachable)" = "$n_unreachable" ]
 	}
 	check enable-gpio-low-after-unbind gpio_released
 	echo "$GCLIENT" >/sys/bus/i2c/drivers/mxrt_max30102/bind
