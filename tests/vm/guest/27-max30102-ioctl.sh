@@ -247,13 +247,17 @@ if command -v mxrt-max30102-ctl >/dev/null; then
 	echo 69 >$SYS/pulse_width
 	echo 3200 >$SYS/sample_rate
 	echo bus_khz=100 >$SIM/control
-	mxrt-max30102-read -n 1000000000 $DEV >/dev/null 2>&1 &
+	# the reader keeps the bursts coming (-n at most 10^8: until 2026-12-07 it was given 10^9,
+	# refused as a usage error, and the check ran with no reader at all)
+	mxrt-max30102-read -n 100000000 $DEV >/tmp/temp-reader.out 2>&1 &
 	rp=$!
 	sleep 0.3
 	n_ok=0 fails=
 	for _ in $(seq 20); do
 		if o=$(mxrt-max30102-ctl -d $DEV --lock-timeout 50 temp 2>&1); then n_ok=$((n_ok + 1)); else fails="$fails; $o"; fi
 	done
+	reader_ran=0
+	kill -0 $rp 2>/dev/null && reader_ran=1
 	kill $rp
 	wait $rp 2>/dev/null
 	echo bus_khz=0 >$SIM/control
@@ -261,7 +265,13 @@ if command -v mxrt-max30102-ctl >/dev/null; then
 	echo 411 >$SYS/pulse_width
 	echo spo2 >$SYS/mode
 	echo "GET_TEMP with a 50 ms lock timeout under 3200 Hz bursts on a 100 kHz bus: $n_ok of 20 read$fails"
-	check temp-timeout-not-spent-on-conversion '[ $n_ok -ge 19 ]'
+	# a timing figure: on the debug kernel (14 of 20 there on 2026-12-07, its bursts held the
+	# lock that much longer) a miss is a skip, as for every timing figure (timing_check)
+	if [ $reader_ran = 1 ]; then
+		timing_check temp-timeout-not-spent-on-conversion '[ $n_ok -ge 19 ]'
+	else
+		bad temp-timeout-not-spent-on-conversion "the reader had ended: $(head -c 300 /tmp/temp-reader.out)"
+	fi
 else
 	bad ctl-present "mxrt-max30102-ctl is not in the guest"
 fi
