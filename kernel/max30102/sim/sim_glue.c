@@ -356,12 +356,14 @@ static void sim_gpio_set(struct gpio_chip *gc, unsigned int offset, int value)
 	struct sim_dev *sd = gpiochip_get_data(gc);
 	unsigned long flags;
 	bool raise;
+	u64 now;
 
 	raw_spin_lock_irqsave(&sd->lock, flags);
-	mxrt_sim_advance(sd->sim, ktime_get_ns());
+	now = ktime_get_ns();
+	mxrt_sim_advance(sd->sim, now); /* what the chip sampled before the line moved */
 	WRITE_ONCE(sd->line_high, value != 0);
 	if (power_gpio)
-		mxrt_sim_set_power(sd->sim, value != 0, ktime_get_ns());
+		mxrt_sim_set_power(sd->sim, value != 0, now);
 	raise = sim_update_locked(sd); /* a power-up's PWR_RDY pulls INT low */
 	raw_spin_unlock_irqrestore(&sd->lock, flags);
 	if (raise)
