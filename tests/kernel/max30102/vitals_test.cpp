@@ -355,6 +355,63 @@ TEST(VitalsSim, ARepeatingIntervalIsNotOutvotedByOnesThatDidNot) {
 	EXPECT_GT(ValidHrsNearTheTruth(p, run), 0u);
 }
 
+// A pulse whose beats come at the given times (s from the first record), 100 Hz, no noise: a
+// raised-cosine rise over 0.15 s (light falls) and an exponential run-off until the next beat.
+Recording BeatsAt(const std::vector<double> &beats, double seconds, const mxrt_vitals_config &cal, double spo2 = 97) {
+	Recording rec;
+	rec.name = "beats";
+	rec.period_ns = 10'000'000;
+	const double full = double((1u << 18) - 1), dc = 0.4, amp = 0.02;
+	const double r = (cal.spo2_a_milli - spo2 * 1000) / cal.spo2_b_milli;
+	size_t k = 0;
+	for (uint64_t i = 0; double(i) * 0.01 < seconds; i++) {
+		const double t = double(i) * 0.01;
+		while (k + 1 < beats.size() && beats[k + 1] <= t)
+			k++;
+		double pulse = 0;
+		if (t >= beats[k]) {
+			const double s = t - beats[k], rise = 0.15;
+			pulse = s < rise ? 0.5 * (1 - std::cos(M_PI * s / rise)) : std::exp(-(s - rise) / 0.3);
+		}
+		mxrt_max30102_record rr = {};
+		rr.seq = i;
+		rr.timestamp_ns = 1'000'000'000 + i * rec.period_ns;
+		rr.ir = uint32_t(std::round(dc * (1 - amp * pulse) * full));
+		rr.red = uint32_t(std::round(0.85 * dc * (1 - amp * r * pulse) * full));
+		rr.adc_bits = 18;
+		rr.flags = i == 0 ? MXRT_MAX30102_REC_RESTART : 0;
+		rec.records.push_back(rr);
+	}
+	return rec;
+}
+
+// The heart rate is the mean of the last eight intervals within 20 % of their median: a beat
+// missed or seen twice must not pull it. Every fourth interval here is longer than the others
+// (75 bpm): 22 % longer, it is left out; 18 % longer, it counts. Both sides of the bound, so a
+// tolerance of a quarter or a sixth fails one of them.
+TEST(VitalsSim, IntervalsMoreThanAFifthFromTheMedianAreLeftOut) {
+	const mxrt_vitals_config cal = DefaultConfig();
+	for (const double longer : {1.22, 1.18}) {
+		std::vector<double> beats;
+		double t = 0.5;
+		for (int i = 0; t < 40; i++) {
+			beats.push_back(t);
+			t += (i % 4 == 3 ? longer : 1.0) * 0.8;
+		}
+		const Estimates run = Evaluate(BeatsAt(beats, 40, cal), cal);
+		ASSERT_TRUE(run.hr) << longer;
+		const double want = longer > 1.2 ? 75 : 60 / (0.8 * (6 + 2 * longer) / 8);
+		EXPECT_NEAR(*run.hr, want, 0.3) << "every fourth interval x" << longer;
+		size_t valid = 0, off = 0;
+		for (const auto &o : run.outputs) {
+			valid += o.t_s > 20 && o.hr;
+			off += o.t_s > 20 && o.hr && std::fabs(*o.hr - want) > 0.5;
+		}
+		EXPECT_GT(valid, 1000u) << longer;
+		EXPECT_EQ(off, 0u) << "values off " << want << " bpm after 20 s, every fourth interval x" << longer;
+	}
+}
+
 // At a slow rate too the first value rests on the rhythm's first interval (its confidence says one
 // interval of four): the first interval's pulse checks read the pulse's shape (a fast rise, a
 // slower run-off) from the IR low-passed alone, since the high-passes near 40 bpm steepen the
