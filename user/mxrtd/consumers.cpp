@@ -43,11 +43,14 @@ int OpenMessageQueue(const std::string &name, std::uint32_t maxmsg, unsigned mod
 }
 
 int MakeFifo(const std::string &dir, const std::string &device_name, unsigned mode, std::string *path,
-	     std::string *why, long *replaced_uid) {
+	     std::string *why, long *replaced_uid, bool *made_dir) {
 	mode = (mode & 0777) | 0200; // readable as the segment and the queue are; the daemon writes
 	if (replaced_uid)
 		*replaced_uid = -1;
-	if (mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
+	if (mkdir(dir.c_str(), 0755) == 0) {
+		if (made_dir)
+			*made_dir = true;
+	} else if (errno != EEXIST) {
 		const int e = errno;
 		*why = "mkdir " + dir + ": " + std::strerror(e);
 		return -e;

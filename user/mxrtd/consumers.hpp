@@ -38,15 +38,16 @@ struct Outputs {
 
 // The message queue "/<prefix>-<device>": a stale one (a crashed daemon's) is replaced. -errno.
 int OpenMessageQueue(const std::string &name, std::uint32_t maxmsg, unsigned mode, mqd_t *out, std::string *why);
-// The FIFO <dir>/<device>.fifo (the directory is made), readable as @mode (shm_mode) says, and
-// writable by the daemon's user. -errno.
+// The FIFO <dir>/<device>.fifo, readable as @mode (shm_mode) says, and writable by the daemon's
+// user. -errno. A missing directory is made (one level, as mkdir(1) without -p), and *made_dir
+// then set, so that the daemon removes it at exit, empty: a mistyped fifo_dir was left behind.
 // An existing FIFO of the daemon's user (a crashed daemon's) is reused, its mode set. One of another user's is
 // replaced (*replaced_uid says whose): its owner could write lines into it that readers would
 // take for the daemon's; -EPERM etc. when it cannot be removed. *path is set only on success:
 // anything else at that path (a file, a symlink) is not the daemon's, is refused (-EEXIST), and
 // is not removed at exit.
 int MakeFifo(const std::string &dir, const std::string &device_name, unsigned mode, std::string *path,
-	     std::string *why, long *replaced_uid = nullptr);
+	     std::string *why, long *replaced_uid = nullptr, bool *made_dir = nullptr);
 
 class Consumers {
 public:

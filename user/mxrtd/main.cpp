@@ -107,6 +107,7 @@ private:
 	bool mlocked_ = false;
 	bool partition_ = false;
 	bool shut_ = false;
+	std::string fifo_dir_made_; // made by OpenDevice: removed at exit (if it is empty then)
 };
 
 int Daemon::OpenDevice(Pipeline *p) {
@@ -175,7 +176,13 @@ int Daemon::OpenDevice(Pipeline *p) {
 		}
 	}
 	long foreign = -1;
-	if (cfg_.fifo && MakeFifo(cfg_.fifo_dir, p->dev.name(), cfg_.shm_mode, &p->out.fifo_path, &err, &foreign) != 0) {
+	bool made_dir = false;
+	const int fr = cfg_.fifo ? MakeFifo(cfg_.fifo_dir, p->dev.name(), cfg_.shm_mode, &p->out.fifo_path, &err,
+					    &foreign, &made_dir)
+				 : 0;
+	if (made_dir)
+		fifo_dir_made_ = cfg_.fifo_dir;
+	if (fr != 0) {
 		LOG_E("%s", err.c_str());
 		return 1;
 	}
@@ -559,6 +566,9 @@ void Daemon::Shutdown() {
 		p->seg.Shutdown();
 	}
 	pipes_.clear();
+	// only if nothing else was put there meanwhile (rmdir refuses a directory that is not empty)
+	if (!fifo_dir_made_.empty() && rmdir(fifo_dir_made_.c_str()) != 0 && errno != ENOTEMPTY && errno != EEXIST)
+		LOG_W("rmdir %s (made at the start): %s", fifo_dir_made_.c_str(), std::strerror(errno));
 	if (partition_)
 		RemoveCpusetPartition(cfg_.cpuset_partition);
 }

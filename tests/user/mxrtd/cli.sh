@@ -104,6 +104,16 @@ else
 fi
 expect cpus-offline 3 '/dev/null: CPUs 1023 refused \(Invalid argument\): each must be online' "${run[@]}" --cpus 1023 /dev/null
 expect consumer-cpus-offline 3 'consumer threads: CPUs 1023 refused' "${run[@]}" --consumer-cpus 1023 /dev/null
+# a fifo_dir the daemon had to make is removed at exit (a mistyped one was left behind); one that
+# was there stays, and so does one the daemon made that is not empty then
+fifo_run=(--lock-memory off --policy other --io read --no-mqueue --consumer-priority 0 --shm-prefix "mxrtd-clitest-$$")
+expect fifo-dir-made 3 'CPUs 1023 refused' "${fifo_run[@]}" --fifo-dir "$t/typo-dir" --cpus 1023 /dev/null
+if [ ! -e "$t/typo-dir" ]; then res PASS fifo-dir-made-removed-at-exit
+else res FAIL fifo-dir-made-removed-at-exit "$(ls -la "$t/typo-dir")"; fi
+mkdir "$t/kept-dir"
+expect fifo-dir-there 3 'CPUs 1023 refused' "${fifo_run[@]}" --fifo-dir "$t/kept-dir" --cpus 1023 /dev/null
+if [ -d "$t/kept-dir" ] && [ -z "$(ls -A "$t/kept-dir")" ]; then res PASS fifo-dir-there-kept-and-emptied
+else res FAIL fifo-dir-there-kept-and-emptied "$(ls -la "$t/kept-dir" 2>&1)"; fi
 # a config "file" that is a FIFO nobody writes, or a device, is refused at once (it hung in open)
 mkfifo "$t/cfg.fifo"
 expect config-fifo 2 "cfg.fifo: not a regular file" -c "$t/cfg.fifo" --check-config /dev/max30102-0
