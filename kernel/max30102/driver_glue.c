@@ -2386,11 +2386,12 @@ static ssize_t mx_test_hold_write(struct file *file, const char __user *ubuf, si
 		return -EFAULT;
 	buf[len] = 0;
 	/*
-	 * "MODE MS" and nothing after it but blanks ("pi 10xyz", "sleep 5 9" were taken); MS as
-	 * kstrtouint reads it ("%u" wrapped 4294967297 to 1, inside the range check)
+	 * "MODE MS" and nothing after it but blanks ("pi 10xyz", "sleep 5 9" were taken; "pi 10\0junk"
+	 * too, sscanf stopping at the NUL); MS as kstrtouint reads it ("%u" wrapped 4294967297 to 1,
+	 * inside the range check)
 	 */
-	if (sscanf(buf, "%7s %11s%n", mode, num, &end) != 2 || *skip_spaces(buf + end) || num[0] == '+' ||
-	    kstrtouint(num, 10, &ms) || ms == 0 || ms > 5000 ||
+	if (!mx_text_ok(buf, len) || sscanf(buf, "%7s %11s%n", mode, num, &end) != 2 ||
+	    *skip_spaces(buf + end) || num[0] == '+' || kstrtouint(num, 10, &ms) || ms == 0 || ms > 5000 ||
 	    (strcmp(mode, "pi") && strcmp(mode, "nopi") && strcmp(mode, "sleep")))
 		return -EINVAL;
 	if (!mutex_trylock(&md->test_hold_mutex))

@@ -55,7 +55,10 @@ DRV=/sys/bus/i2c/drivers/mxrt_max30102
 echo "client $CLIENT; $(cat $SYS/status)"
 
 # 0. the test hook takes "MODE MS" and nothing more ("pi 10xyz" and "sleep 5 9" were taken)
-hold_refused() { for w in "pi 10xyz" "sleep 5 9" "pi" "pi 0" "hold 5"; do ! echo "$w" >$HOLD 2>/dev/null || return 1; done; }
+hold_refused() {
+	for w in "pi 10xyz" "sleep 5 9" "pi" "pi 0" "hold 5"; do ! echo "$w" >$HOLD 2>/dev/null || return 1; done
+	! printf 'sleep 5\0junk' >$HOLD 2>/dev/null
+}
 check test-hook-refuses-junk hold_refused
 check test-hook-takes-a-good-line 'echo "sleep 5" >$HOLD'
 
