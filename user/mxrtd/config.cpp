@@ -327,10 +327,120 @@ void ReadDevice(const Reader &r, const toml::table &t, DeviceSettings *d) {
 	}
 }
 
+// How deep the file's keys can nest, found before toml++ sees it. toml++ 3.3 bounds nested arrays
+// and inline tables (256 levels) but not dotted keys or table headers, and walks the tree it built
+// recursively: one key 150 000 levels deep ("a.a.a...", 300 KB) overflowed the stack in its parser
+// (seen: SIGSEGV at the start, and at a SIGHUP, which killed the running daemon). No key of
+// mxrtd's is more than two levels deep: a dotted key or table header of more than kMaxKeyParts
+// parts, or inline tables nested more than kMaxInlineTables deep, is refused, which bounds the
+// tree's depth to a few hundred levels (arrays add toml++'s own 256 at most).
+// A scan of the text as TOML reads it: strings (basic, literal, multi-line) and comments are
+// skipped; elsewhere a chain is bare words or quoted strings joined by dots (a float or a time
+// has one dot).
+constexpr unsigned kMaxKeyParts = 16, kMaxInlineTables = 16;
+
+bool KeysShallow(const std::string &text, const std::string &file, std::string *err) {
+	const std::size_t n = text.size();
+	std::size_t line = 1, line_start = 0;
+	std::size_t chain_line = 0, chain_column = 0; // where the chain of parts began
+	unsigned parts = 0, braces = 0;
+	enum { kNone, kWord, kDot } last = kNone;
+	auto refuse = [&](std::size_t at_line, std::size_t column, const std::string &what) {
+		*err = file + ":" + std::to_string(at_line) + ":" + std::to_string(column) + ": " + what +
+		       ": not parsed (no setting of mxrtd is more than two levels deep)";
+		return false;
+	};
+	auto word = [&](std::size_t start_line, std::size_t start_column) { // a part began there
+		if (last != kDot) {
+			parts = 0;
+			chain_line = start_line;
+			chain_column = start_column;
+		}
+		parts++;
+		last = kWord;
+		return parts <= kMaxKeyParts || refuse(chain_line, chain_column,
+						       "a dotted key or table name of more than " +
+							       std::to_string(kMaxKeyParts) + " parts");
+	};
+	auto bare = [](char ch) {
+		return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_' ||
+		       ch == '-';
+	};
+	for (std::size_t i = 0; i < n;) {
+		const char ch = text[i];
+		if (ch == '"' || ch == '\'') {
+			const std::size_t start_line = line, start_column = i - line_start + 1;
+			const bool multi = i + 2 < n && text[i + 1] == ch && text[i + 2] == ch;
+			i += multi ? 3 : 1;
+			for (;;) {
+				if (i >= n || (!multi && (text[i] == '\n' || text[i] == '\r')))
+					break; // unterminated: toml++ says so
+				if (ch == '"' && text[i] == '\\') { // an escape, or a line-ending backslash
+					if (i + 1 < n && text[i + 1] == '\n') {
+						line++;
+						line_start = i + 2;
+					}
+					i += 2;
+					continue;
+				}
+				if (text[i] == '\n') {
+					line++;
+					line_start = i + 1;
+				}
+				if (text[i] == ch && (!multi || (i + 2 < n && text[i + 1] == ch && text[i + 2] == ch))) {
+					i += multi ? 3 : 1;
+					for (int extra = 0; multi && extra < 2 && i < n && text[i] == ch; extra++)
+						i++; // up to two quotes of the content before the closing three
+					break;
+				}
+				i++;
+			}
+			if (!word(start_line, start_column))
+				return false;
+			continue;
+		}
+		if (ch == '#') {
+			while (i < n && text[i] != '\n')
+				i++;
+			last = kNone;
+			continue;
+		}
+		if (bare(ch)) {
+			const std::size_t column = i - line_start + 1;
+			while (i < n && bare(text[i]))
+				i++;
+			if (!word(line, column))
+				return false;
+			continue;
+		}
+		if (ch == '.') {
+			last = last == kWord ? kDot : kNone;
+		} else if (ch == '{') {
+			if (++braces > kMaxInlineTables)
+				return refuse(line, i - line_start + 1,
+					      "inline tables nested more than " + std::to_string(kMaxInlineTables) + " deep");
+			last = kNone;
+		} else if (ch == '}') {
+			braces -= braces > 0;
+			last = kNone;
+		} else if (ch != ' ' && ch != '\t') {
+			last = kNone;
+		}
+		if (ch == '\n') {
+			line++;
+			line_start = i + 1;
+		}
+		i++;
+	}
+	return true;
+}
+
 } // namespace
 
 bool ParseToml(const std::string &text, const std::string &file, Config *out, std::string *err) {
 	Config c = *out;
+	if (!KeysShallow(text, file, err))
+		return false;
 	try {
 		toml::table root = toml::parse(text, file);
 		Reader r(file);

@@ -118,6 +118,10 @@ else res FAIL fifo-dir-there-kept-and-emptied "$(ls -la "$t/kept-dir" 2>&1)"; fi
 mkfifo "$t/cfg.fifo"
 expect config-fifo 2 "cfg.fifo: not a regular file" -c "$t/cfg.fifo" --check-config /dev/max30102-0
 expect config-device 2 "/dev/zero: not a regular file" -c /dev/zero --check-config /dev/max30102-0
+# a key 150 000 levels deep (300 KB) overflowed the stack in toml++'s parser: SIGSEGV, exit 139
+awk 'BEGIN { for (i = 0; i < 150000; i++) printf "a."; print "a = 1" }' >"$t/deep.toml"
+expect config-deep-key 2 "deep.toml:1:1: a dotted key or table name of more than 16 parts: not parsed" \
+	-c "$t/deep.toml" --check-config /dev/max30102-0
 bin=build/host/bin/mxrtd
 if ls /dev/shm | grep -q "mxrtd-clitest-$$"; then res FAIL nothing-left-after-refusal "$(ls /dev/shm)"
 else res PASS nothing-left-after-refusal; fi

@@ -269,6 +269,62 @@ TEST(MxrtdConfig, BadFilesAreRefusedWithTheKeyAndLine) {
 	}
 }
 
+// Keys nested deeper than any setting are refused before toml++ parses them: a key of 150 000
+// dotted parts (300 KB, under the 1 MiB limit) overflowed the stack in toml++'s parser, killing
+// the daemon at its start and at a SIGHUP. Deep nesting inside strings and comments is text.
+TEST(MxrtdConfig, KeysDeeperThanAnySettingAreRefusedBeforeParsing) {
+	auto chain = [](unsigned parts, const std::string &part = "a", const std::string &dot = ".") {
+		std::string s = part;
+		for (unsigned i = 1; i < parts; i++)
+			s += dot + part;
+		return s;
+	};
+	auto nested = [](unsigned depth) { // x = {a = {a = ... 1}}
+		std::string s = "x = ";
+		for (unsigned i = 0; i < depth; i++)
+			s += "{a = ";
+		return s + "1" + std::string(depth, '}') + "\n";
+	};
+	const std::string deep = "dotted key or table name of more than 16 parts: not parsed";
+	struct Case {
+		std::string text, want;
+	} cases[] = {
+		{chain(150000) + " = 1\n", "t.toml:1:1: a " + deep},
+		{"# a comment\n[outputs]\n" + chain(17) + " = 1\n", "t.toml:3:1: a " + deep},
+		{"[" + chain(17) + "]\n", "t.toml:1:2: a " + deep},
+		{"[[" + chain(17, "b", " . ") + "]]\n", "t.toml:1:3: a " + deep},
+		{chain(17, "\"q\"") + " = 1\n", deep},
+		{chain(17, "'q'") + " = 1\n", deep},
+		{"x = \"\"\"\nline\n\"\"\"\ny = {" + chain(17) + " = 1}\n", "t.toml:4:6: a " + deep},
+		{nested(17), "t.toml:1:"},
+		{nested(17), "inline tables nested more than 16 deep"},
+	};
+	for (const Case &k : cases) {
+		const std::string err = Refused(k.text);
+		EXPECT_NE(err.find(k.want), std::string::npos) << "text: " << k.text.substr(0, 200) << "\nerror: " << err;
+	}
+	// 16 parts, 16 inline tables: the parser's own answer (an unknown key), not the depth's
+	for (const std::string &text : {chain(16) + " = 1\n", nested(16)}) {
+		const std::string err = Refused(text);
+		EXPECT_NE(err.find("unknown key"), std::string::npos) << text << "\nerror: " << err;
+	}
+	// dots in strings, comments and numbers are no key parts
+	const std::string text = "# " + chain(100) + "\n[log]\nlevel = \"debug\" # " + chain(40) +
+				 "\n[outputs]\nfifo_dir = \"/run/" + chain(40, "x") + "\"\nshm_prefix = 'p_p'\n" +
+				 "temp_interval_ms = 1_000\n";
+	std::string err;
+	Config c;
+	EXPECT_TRUE(ParseToml(text, "t.toml", &c, &err)) << err;
+	EXPECT_EQ(c.fifo_dir, "/run/" + chain(40, "x"));
+	const std::string multi = "[outputs]\nfifo_dir = \"\"\"/run/\\\n  " + chain(40, "x") +
+				  "\"\"\"\nshm_prefix = '''p_p'''\n";
+	c = Config{};
+	EXPECT_TRUE(ParseToml(multi, "t.toml", &c, &err)) << err;
+	EXPECT_EQ(c.fifo_dir, "/run/" + chain(40, "x"));
+	// the line count goes on through multi-line strings and their line-ending backslashes
+	EXPECT_NE(Refused(multi + chain(17) + " = 1\n").find("t.toml:5:1: a " + deep), std::string::npos);
+}
+
 TEST(MxrtdConfig, ValidateChecksTheCombinations) {
 	Config c = OneDevice();
 	c.devices[0].sample_rate_hz = 1000;

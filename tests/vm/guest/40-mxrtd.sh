@@ -362,6 +362,18 @@ if start /tmp/hup.log mxrtd -c /tmp/mxrtd.toml; then
 	kill -HUP $DPID
 	sleep 1
 	check sighup-bad-file-refused 'grep -q "reload: /tmp/mxrtd.toml:3:15: sample_rate must be one of .*: keeping the running configuration" /tmp/hup.log && [ "$(cat $SYS/sample_rate)" = 200 ] && kill -0 $DPID'
+	# a key 150 000 levels deep overflowed the stack in toml++'s parser: the reload killed the daemon
+	cp /tmp/mxrtd.toml /tmp/mxrtd.toml.keep
+	awk 'BEGIN { for (i = 0; i < 150000; i++) printf "a."; print "a = 1" }' >>/tmp/mxrtd.toml
+	n=$(wc -l </tmp/mxrtd.toml)
+	kill -HUP $DPID
+	i=0
+	while ! grep -q "reload: /tmp/mxrtd.toml:$n:1: a dotted key" /tmp/hup.log && kill -0 $DPID 2>/dev/null && [ $i -lt 50 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	check sighup-deep-key-refused 'grep -q "reload: /tmp/mxrtd.toml:$n:1: a dotted key or table name of more than 16 parts: not parsed .*: keeping the running configuration" /tmp/hup.log && kill -0 $DPID'
+	mv /tmp/mxrtd.toml.keep /tmp/mxrtd.toml
 	# a file the daemon takes but the driver would not (a rate the pulse width it keeps does not
 	# allow) is refused whole: the new scheduling was applied and "reloaded the configuration" said
 	sed -i -e 's/sample_rate = 123/sample_rate = 1000/' -e '/^pulse_width = 411$/d' -e 's/^policy = "fifo"$/policy = "other"/' \
