@@ -141,6 +141,14 @@ expect sims-together-too-long 2 '--sim: the runs together would hold 11520100 re
 expect sim-rounded-period 2 '--sim: seconds x rate is 11520011 records' --sim seconds=3840,rate=3000
 # a run of no record was scored as a file without a value (exit 0)
 expect sim-no-record 2 '--sim: seconds x rate is less than one record' --sim seconds=0.1,rate=5
+# settings that could never take effect were taken and scored as the estimator's (exit 0)
+expect sim-step-after-end 2 '--sim: a step at 45 s is not within the run \(seconds=30\): it would change nothing' \
+	--sim seconds=30,step=45:120:85
+expect sim-step-at-end 2 '--sim: a step at 30 s is not within the run' --sim seconds=30,step=30:120:85
+expect sim-finger-off-first 2 '--sim: finger_off \(5 s\) must come after finger_on \(10 s\)' \
+	--sim seconds=30,finger_on=10,finger_off=5
+expect sim-finger-off-after-end 2 '--sim: finger_off at 40 s is not within the run \(seconds=30\)' \
+	--sim seconds=30,finger_off=40
 csv "$t/1700-97-72.csv" 72 97 8
 # file names reach the terminal as they are: control characters are shown as '?'
 cp "$t/1700-97-72.csv" "$t/"$'esc\e]0;x\a-97-72.csv'
