@@ -48,7 +48,8 @@
 
 namespace {
 
-std::string dir = "/sys/kernel/debug/mxrt_lat";
+constexpr const char *kDefaultDir = "/sys/kernel/debug/mxrt_lat";
+std::string dir = kDefaultDir;
 const char *const kMetrics[] = {"wakeup", "response", "relief", "irqthread"};
 
 [[noreturn]] void Usage(const std::string &why) {
@@ -81,9 +82,14 @@ bool IsMetric(const std::string &m) {
 	return false;
 }
 
+// Says which of the two is missing: "-d /tmp" (a directory without the tracer's files) was "/tmp
+// not found", and "-d ''" printed an empty name.
 void CheckLoaded() {
-	if (access((dir + "/control").c_str(), F_OK) != 0)
-		Fail(dir + " not found: load mxrt_lat.ko and mount debugfs (mount -t debugfs none /sys/kernel/debug)");
+	if (access((dir + "/control").c_str(), F_OK) == 0)
+		return;
+	if (access(dir.c_str(), F_OK) == 0)
+		Fail(dir + " has no control file: not the tracer's directory (the default is " + kDefaultDir + ")");
+	Fail(dir + " not found: load mxrt_lat.ko and mount debugfs (mount -t debugfs none /sys/kernel/debug)");
 }
 
 // A "name: N" line of the status file (0 if it is not there).
@@ -486,6 +492,8 @@ int Main(int argc, char **argv) {
 	} catch (const CLI::ParseError &e) {
 		Usage(e.what());
 	}
+	if (dir.empty())
+		Usage("-d: an empty directory name");
 	if (app.get_subcommands().empty())
 		Usage("no command");
 	const CLI::App *cmd = app.get_subcommands()[0];

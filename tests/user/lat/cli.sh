@@ -19,6 +19,10 @@ d=$t/mxrt_lat
 mkdir "$d"
 : >"$d/control"
 expect no-command 2 'usage: mxrt-lat' -d "$d"
+# the tracer's directory: missing, there without the tracer's files, or an empty name
+expect dir-missing 1 "$t/nosuch not found: load mxrt_lat.ko" -d "$t/nosuch" show
+expect dir-not-the-tracers 1 "$t has no control file: not the tracer's directory \(the default is /sys/kernel/debug/mxrt_lat\)" -d "$t" show
+expect dir-empty 2 "-d: an empty directory name" -d "" show
 expect help 0 'Subcommands:' --help
 expect track-pids-and-group 2 'PIDs or -g TGID, not both' -d "$d" track 5 -g 6
 expect unknown-command 2 'unknown command' -d "$d" frobnicate
