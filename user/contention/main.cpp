@@ -391,8 +391,13 @@ int Main(int argc, char **argv) {
 		app.get_option(name)->transform(mxrt::cli::DecimalDigits(false));
 	try {
 		app.parse(argc, argv);
+	} catch (const CLI::CallForHelp &e) {
+		return app.exit(e);
 	} catch (const CLI::ParseError &e) {
-		return app.exit(e) == 0 ? 0 : 2;
+		// named, as the other tools' errors are (CLI11's own print has no program name)
+		std::fprintf(stderr, "mxrt-contention: %s\nusage: mxrt-contention [OPTIONS] (mxrt-contention --help)\n",
+			     e.what());
+		return 2;
 	}
 	if (opt.no_locks && opt.no_i2c) {
 		std::fprintf(stderr, "mxrt-contention: --no-locks and --no-i2c leave nothing to trace\n");

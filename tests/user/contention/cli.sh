@@ -51,6 +51,7 @@ expect nan-min-wait 2 "min-wait: 'nan' is not a number" -m nan
 expect huge-min-wait 2 "min-wait: '1e17' is not a number in \[0, 1e\+15\] us" -m 1e17
 expect inf-duration 2 "duration: 'inf' is not a number" -d inf
 expect huge-duration 2 "duration: '1e10' is not a number in \(0, 1e\+09\] s" -d 1e10
+expect unknown-option-named 2 "^mxrt-contention: The following argument was not expected: --bogus" --bogus
 expect nan-interval 2 "interval: 'nan' is not a number" -i nan
 expect hex-interval 2 "interval: '0x1p0' is not a number" -i 0x1p0
 # a refresh faster than 0.05 s is refused, as in mxrt-top (1e-300 s redrew the table every ms)
