@@ -996,9 +996,29 @@ TEST(LatCpuLog, LongWaitsKeepTheNewestSwitchesAndCountTheRest) {
 	EXPECT_EQ(tr.ev[30].ts_ns, 1100u);
 	EXPECT_EQ(tr.ev[31].ts_ns, 2000u);                          // ... and the switch-in
 	EXPECT_EQ(tr.ev[31].next_pid, kPid);
-	EXPECT_GT(tr.dropped, 0u);
+	// exactly: the log's newest 63 entries are the switch-in and 62 of the wait's switches, 30 of
+	// them kept, 32 not; and one more for the wait's older switches, which the log no longer
+	// holds (a mutant without that one passed "> 0")
+	EXPECT_EQ(tr.dropped, 33u);
 	for (uint32_t i = 1; i < tr.n; i++)
 		EXPECT_LT(tr.ev[i - 1].ts_ns, tr.ev[i].ts_ns);
+}
+
+// Timestamps from CPUs whose clocks disagree a little (sched_clock is per CPU): a switch-in
+// stamped before its wake-up is a latency of 0, not 2^64 - 100 ns, which put 584 years into the
+// maximum, the mean and the worst trace, and broke every SLO (a mutant without the clamp passed
+// every test).
+TEST(LatCore, AClockThatStepsBackGivesZeroNotAWrappedDifference) {
+	Task t;
+	t.Wake(1000);
+	t.In(900);
+	t.Sleep(950);
+	const mxrt_lat_stat w = t.Stat(MXRT_LAT_WAKEUP), r = t.Stat(MXRT_LAT_RESPONSE);
+	EXPECT_EQ(w.count, 1u);
+	EXPECT_EQ(w.max_ns, 0u);
+	EXPECT_EQ(w.sum_ns, 0u);
+	EXPECT_EQ(r.max_ns, 0u);
+	EXPECT_EQ(t.Worst(MXRT_LAT_WAKEUP).value_ns, 0u);
 }
 
 // The shim hands over every switch of a CPU while its log's waiters count is not 0: the count

@@ -217,15 +217,23 @@ TEST_F(LatTableTest, BadCommandsGetEinvalAndChangeNothing) {
 	      "pid 2147483648", "pid 18446744073709551616", "tgid 99999999999", "untrack 99999999999", "untrack -1",
 	      "slo nosuch 5", "slo wakeup 0", "slo wakeup abc", "slo wakeup -1", "slo wakeup 18446744073709551616",
 	      "slo wakeup 5 99999999999", "slo wakeup 5 1 2", "capture maybe", "capture", "reset 1 2",
-	      "reset 99999999999", "clear now", "pid 1 2 3 4 5", "PID 100", "pidd 100", "pi 100"}) {
+	      "reset 99999999999", "clear now", "pid 1 2 3 4 5", "PID 100", "pidd 100", "pi 100",
+	      // past 2^64 by 1 and by 100: wrapped, they named an SLO of 1 ns and pid 100 (2^64 itself
+	      // wraps to 0, refused for another reason, so it never tried the overflow check)
+	      "slo wakeup 18446744073709551617", "untrack 18446744073709551716", "reset 18446744073709551716",
+	      "slo wakeup 5 18446744073709551716"}) {
 		EXPECT_EQ(Cmd(c), -MXRT_EINVAL) << "'" << c << "'";
 	}
 	// A NUL byte is not the end of the command: the rest would be ignored while the write says it
 	// consumed all of it. Refused anywhere, also trailing.
 	using namespace std::string_literals;
-	for (const std::string &c : {"untrack 100\0 6"s, "pid 100\0"s, "\0pid 100"s, "pid 1\0"s "00"s, "\0"s})
+	// (right after a word too: "pid\0 100" read past the keyword it was compared with, under ASan)
+	for (const std::string &c : {"untrack 100\0 6"s, "pid 100\0"s, "\0pid 100"s, "pid 1\0"s "00"s, "\0"s,
+				     "pid\0 100"s, "clear\0"s, "untrack\0"s "100"s})
 		EXPECT_EQ(Cmd(c), -MXRT_EINVAL) << "NUL at " << c.find('\0') << " of " << c.size();
 	EXPECT_EQ(Status(), before);
+	ASSERT_NE(Find(100), nullptr) << "still tracked after the refused commands";
+	EXPECT_EQ(Find(100)->stat[MXRT_LAT_WAKEUP].slo_ns, 0u) << "no SLO set by a refused command";
 	EXPECT_EQ(mxrt_lat_table_command(tb_, "untrack 100 and more", 11), 0) << "only len bytes count";
 	ASSERT_EQ(Cmd("pid 100"), 0);
 	EXPECT_EQ(Cmd("pid 2147483647"), -MXRT_ESRCH) << "the largest pid is a pid";

@@ -234,6 +234,16 @@ TEST(Max30102Ioctl, SetConfigAcrossVersions) {
 	// the size field and the number disagree
 	u.size = sizeof(u) + 8;
 	EXPECT_EQ(SetConfig(MXRT_MAX30102_IOC_SET_CONFIG, Bytes(u, u.size)).err, -EINVAL);
+	// the size field read again with the struct disagrees with the one the size check read (another
+	// thread of the caller changed it in between): refused, not taken for either
+	u = UserConfig();
+	mxrt_max30102_config out;
+	u.size = sizeof(u) + 8;
+	EXPECT_EQ(mxrt_ioc_config_in(&u, sizeof(u), &out), -EINVAL);
+	u.size = sizeof(u) - 8;
+	EXPECT_EQ(mxrt_ioc_config_in(&u, sizeof(u), &out), -EINVAL);
+	u.size = sizeof(u);
+	EXPECT_EQ(mxrt_ioc_config_in(&u, sizeof(u), &out), 0);
 	// flags must be 0
 	u = UserConfig();
 	u.flags = 1;
@@ -387,6 +397,35 @@ TEST(Max30102Ioctl, StatsStateAndInterruptMode) {
 	mxrt_ioc_stats_acq(&acq, &h, 0, &s);
 	EXPECT_EQ(s.chip_state, uint32_t(MXRT_MAX30102_CHIP_SUSPENDED));
 	EXPECT_EQ(s.irq_mode, uint32_t(MXRT_MAX30102_IRQ_POLLING));
+	// every counter the core copies, each a value of its own: a field copied from another (a
+	// mutant gave fifo_lost_estimated the acquisition's lost) or not at all shows
+	mxrt_acq a{};
+	mxrt_irq_health g{};
+	a.samples = 1001;
+	a.bursts = 1002;
+	a.fifo_overflows = 1003;
+	a.lost = 1004;
+	a.lost_estimated = 1005;
+	a.reanchors = 1006;
+	a.max_backlog = 1007;
+	a.next_seq = 1008;
+	a.chip_resets = 1009;
+	g.irqs = 2001;
+	g.spurious = 2002;
+	g.missed = 2003;
+	g.stuck = 2004;
+	g.polls = 2005;
+	g.expiries = 2006;
+	a.state = MXRT_CHIP_RUNNING;
+	mxrt_max30102_ioc_stats all{};
+	mxrt_ioc_stats_acq(&a, &g, 1, &all);
+	const std::pair<uint64_t, uint64_t> copied[] = {
+		{all.samples, 1001}, {all.bursts, 1002}, {all.fifo_overflows, 1003}, {all.fifo_lost, 1004},
+		{all.fifo_lost_estimated, 1005}, {all.reanchors, 1006}, {all.max_backlog, 1007}, {all.next_seq, 1008},
+		{all.chip_resets, 1009}, {all.irqs, 2001}, {all.irq_spurious, 2002}, {all.irq_missed, 2003},
+		{all.irq_stuck, 2004}, {all.polls, 2005}, {all.irq_watchdog_expiries, 2006}};
+	for (size_t i = 0; i < std::size(copied); i++)
+		EXPECT_EQ(copied[i].first, copied[i].second) << "field " << i << " of the list";
 	mxrt_ring_reader rd{};
 	rd.overruns = 1;
 	rd.lost = 20;

@@ -468,6 +468,14 @@ TEST_F(WatchdogTest, InfoAndStatsDescribeEachWatchdog) {
 	EXPECT_EQ(st.registered, 1u);
 	EXPECT_EQ(st.passes, 1u);
 	EXPECT_EQ(st.recoveries, 1u);
+	// a later expiry with a shorter delay: the last delay is its, the maximum stays the longest
+	// (a mutant that kept the last delay as the maximum passed every test)
+	Start(wd);
+	ExpireAt(mxrt::fake::Now() + 151 * kMs);
+	ASSERT_EQ(mxrt_wdcore_info(core_, (wd & 0xfffff) - 1, &info), 1);
+	EXPECT_EQ(info.expiries, 2u);
+	EXPECT_EQ(info.last_delay_ns, 1 * kMs);
+	EXPECT_EQ(info.max_delay_ns, 2 * kMs);
 }
 
 // stats' next deadline is the armed watchdogs' earliest, not the timer's target: a cancel or a
