@@ -128,7 +128,9 @@ check group-forgotten-after-exit sh -c "! grep -q 'groups:.* $main' $D/status"
 
 # 3b. tasks that end their life in other ways: a zombie, exec from a thread; untrack's rule
 bad_number_einval() { # out of range is bad input like any other: EINVAL, not ERANGE
-	for c in 'pid 99999999999' 'tgid 2147483648' 'slo wakeup 18446744073709551616'; do
+	# (2^64 + 1 and + 100 too: 2^64 itself wraps to 0, refused for another reason)
+	for c in 'pid 99999999999' 'tgid 2147483648' 'slo wakeup 18446744073709551616' 'slo wakeup 18446744073709551617' \
+		'tgid 18446744073709551716'; do
 		sh -c "echo '$c' >$D/control" 2>&1 | grep -q 'Invalid argument' || { echo "not EINVAL: $c"; return 1; }
 	done
 }
