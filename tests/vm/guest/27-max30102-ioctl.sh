@@ -255,10 +255,16 @@ if command -v mxrt-max30102-ctl >/dev/null; then
 	mxrt-max30102-read -n 100000000 $DEV >/tmp/temp-reader.out 2>&1 &
 	rp=$!
 	sleep 0.3
+	# whether the emulated machine stood still as long as the timeout meanwhile (stall_meter.cpp)
+	mxrt-stall-meter 0 50 >/tmp/temp-stall 2>/dev/null &
+	sp=$!
 	n_ok=0 fails=
 	for _ in $(seq 20); do
-		if o=$(mxrt-max30102-ctl -d $DEV --lock-timeout 50 temp 2>&1); then n_ok=$((n_ok + 1)); else fails="$fails; $o"; fi
+		if o=$(mxrt-max30102-ctl -d $DEV --lock-timeout 50 temp 2>&1); then n_ok=$((n_ok + 1)); else fails=$o; fi
 	done
+	kill $sp
+	wait $sp
+	stall=$(cat /tmp/temp-stall)
 	reader_ran=0
 	kill -0 $rp 2>/dev/null && reader_ran=1
 	kill $rp
@@ -267,13 +273,19 @@ if command -v mxrt-max30102-ctl >/dev/null; then
 	echo 100 >$SYS/sample_rate
 	echo 411 >$SYS/pulse_width
 	echo spo2 >$SYS/mode
-	echo "GET_TEMP with a 50 ms lock timeout under 3200 Hz bursts on a 100 kHz bus: $n_ok of 20 read$fails"
+	echo "GET_TEMP with a 50 ms lock timeout under 3200 Hz bursts on a 100 kHz bus: $n_ok of 20 read${fails:+ (the last failure: $fails)}; reader: $(tail -1 /tmp/temp-reader.out); machine: $stall"
 	# a timing figure: on the debug kernel (14 of 20 there on 2026-12-07, its bursts held the
-	# lock that much longer) a miss is a skip, as for every timing figure (timing_check)
-	if [ $reader_ran = 1 ]; then
-		timing_check temp-timeout-not-spent-on-conversion '[ $n_ok -ge 19 ]'
-	else
+	# lock that much longer) a miss is a skip, as for every timing figure (timing_check); on a
+	# production kernel too when the emulated machine stood still for the timeout's 50 ms, and
+	# only then. (The chip's FIFO overflows here in any run: 98 overflows in a quiet one that read
+	# 20 of 20, so they say nothing. On a host loaded with other VMs and compilers this read 3 and
+	# 10 of 20 on 2026-12-07, the machine standing still 23 ms at most in the first: failures.)
+	if [ $reader_ran = 0 ]; then
 		bad temp-timeout-not-spent-on-conversion "the reader had ended: $(head -c 300 /tmp/temp-reader.out)"
+	elif [ $n_ok -lt 19 ] && stood_still "$stall" 50000; then
+		skipped temp-timeout-not-spent-on-conversion "$n_ok of 20 read while the emulated machine stood still for the timeout's 50 ms ($stall): the host's load"
+	else
+		timing_check temp-timeout-not-spent-on-conversion '[ $n_ok -ge 19 ]'
 	fi
 else
 	bad ctl-present "mxrt-max30102-ctl is not in the guest"
