@@ -575,6 +575,23 @@ TEST(LatTrace, DroppedCountSaturatesInsteadOfWrapping) {
 	EXPECT_EQ(tr.dropped, ~0u) << "wrapped";
 }
 
+// A cycle's own events past the trace's 32 are counted, each one: 40 timer arms in one cycle keep
+// the wake-up and the first 31 arms; the other 9 arms are dropped, and so are the switch-in and
+// the sleep (no room left beside the task's own events).
+TEST(LatTrace, OwnEventsPastTheTraceAreCountedOneByOne) {
+	Task t;
+	t.Wake(1000);
+	t.In(1010);
+	for (uint64_t i = 0; i < 40; i++)
+		t.Arm(1020 + i);
+	t.Sleep(2000);
+	const mxrt_lat_trace tr = t.Worst(MXRT_LAT_RESPONSE);
+	ASSERT_EQ(tr.n, uint32_t(MXRT_LAT_TRACE_EVENTS));
+	EXPECT_EQ(tr.ev[0].ts_ns, 1000u);
+	EXPECT_EQ(tr.ev[31].ts_ns, 1020u + 30);
+	EXPECT_EQ(tr.dropped, 9u + 2u);
+}
+
 TEST(LatCore, ResetZeroesStatisticsAndTracesButKeepsSlosAndIdentity) {
 	Task t;
 	mxrt_lat_set_slo(t.get(), MXRT_LAT_RESPONSE, 50);
