@@ -106,25 +106,28 @@ SimParams SimParams::Parse(const std::string &spec) {
 	if (p.Records() == 0)
 		throw BadInput("--sim: seconds x rate is less than one record");
 	// Settings that could never take effect were taken, and the run scored as if they had: a step
-	// at or after the end named the run "-step45:120:85" and simulated none (its reference was the
-	// step's, at the end), a finger_off before finger_on or past the end took no finger off.
-	// (finger_on at or past the end is a run without a finger, which has its uses.)
+	// after the last record named the run "-step45:120:85" and simulated none (one between the
+	// last record and `seconds` still set the reference, the truth at the end: a right estimate
+	// scored 48 bpm off), a finger_off before finger_on or after the last record took no finger
+	// off. (finger_on after the last record is a run without a finger, which has its uses.)
 	auto secs = [](double v) {
 		std::ostringstream o;
 		o.precision(15);
 		o << v;
 		return o.str();
 	};
+	// the last record's time, as Simulate computes it
+	const double last_s = double(p.Records() - 1) * (double(p.PeriodNs()) * 1e-9);
+	const std::string after = " s is after the run's last record, at " + secs(last_s) + " s (seconds=" +
+				  secs(p.seconds) + " at " + secs(p.rate_hz) + " Hz): it would change nothing";
 	for (const SimStep &st : p.steps)
-		if (st.at_s >= p.seconds)
-			throw BadInput("--sim: a step at " + secs(st.at_s) + " s is not within the run (seconds=" +
-				       secs(p.seconds) + "): it would change nothing");
+		if (st.at_s > last_s)
+			throw BadInput("--sim: a step at " + secs(st.at_s) + after);
 	if (p.finger_off_s >= 0 && p.finger_off_s <= p.finger_on_s)
 		throw BadInput("--sim: finger_off (" + secs(p.finger_off_s) + " s) must come after finger_on (" +
 			       secs(p.finger_on_s) + " s)");
-	if (p.finger_off_s >= p.seconds)
-		throw BadInput("--sim: finger_off at " + secs(p.finger_off_s) + " s is not within the run (seconds=" +
-			       secs(p.seconds) + "): it would change nothing");
+	if (p.finger_off_s > last_s)
+		throw BadInput("--sim: finger_off at " + secs(p.finger_off_s) + after);
 	// stable: of two steps at the same time, the later one given wins
 	std::stable_sort(p.steps.begin(), p.steps.end(), [](auto &a, auto &b) { return a.at_s < b.at_s; });
 	return p;

@@ -142,13 +142,19 @@ expect sim-rounded-period 2 '--sim: seconds x rate is 11520011 records' --sim se
 # a run of no record was scored as a file without a value (exit 0)
 expect sim-no-record 2 '--sim: seconds x rate is less than one record' --sim seconds=0.1,rate=5
 # settings that could never take effect were taken and scored as the estimator's (exit 0)
-expect sim-step-after-end 2 '--sim: a step at 45 s is not within the run \(seconds=30\): it would change nothing' \
+expect sim-step-after-end 2 "--sim: a step at 45 s is after the run's last record, at 29.99 s \\(seconds=30 at 100 Hz\\): it would change nothing" \
 	--sim seconds=30,step=45:120:85
-expect sim-step-at-end 2 '--sim: a step at 30 s is not within the run' --sim seconds=30,step=30:120:85
+# between the last record and the end: no record changed, but the reference (the truth at the
+# end) did, and a right estimate scored 48 bpm off
+expect sim-step-after-last-record 2 "--sim: a step at 29.995 s is after the run's last record, at 29.99 s" \
+	--sim seconds=30,step=29.995:120:85
+expect sim-step-at-last-record 0 'sim-hr72-spo97-100hz-step29.99:120:85' --sim seconds=30,step=29.99:120:85
+expect sim-step-one-hz 2 "--sim: a step at 29.5 s is after the run's last record, at 29 s \\(seconds=30 at 1 Hz\\)" \
+	--sim seconds=30,rate=1,step=29.5:120:85
 expect sim-finger-off-first 2 '--sim: finger_off \(5 s\) must come after finger_on \(10 s\)' \
 	--sim seconds=30,finger_on=10,finger_off=5
-expect sim-finger-off-after-end 2 '--sim: finger_off at 40 s is not within the run \(seconds=30\)' \
-	--sim seconds=30,finger_off=40
+expect sim-finger-off-after-last-record 2 "--sim: finger_off at 29.995 s is after the run's last record, at 29.99 s" \
+	--sim seconds=30,finger_off=29.995
 csv "$t/1700-97-72.csv" 72 97 8
 # file names reach the terminal as they are: control characters are shown as '?'
 cp "$t/1700-97-72.csv" "$t/"$'esc\e]0;x\a-97-72.csv'
