@@ -87,6 +87,8 @@ bool IsMetric(const std::string &m) {
 void CheckLoaded() {
 	if (access((dir + "/control").c_str(), F_OK) == 0)
 		return;
+	if (errno == EACCES) // debugfs is mode 0700 on most systems: the module may well be loaded
+		Fail(dir + ": " + std::strerror(errno) + " (debugfs is root's: run mxrt-lat as root)");
 	if (access(dir.c_str(), F_OK) == 0)
 		Fail(dir + " has no control file: not the tracer's directory (the default is " + kDefaultDir + ")");
 	Fail(dir + " not found: load mxrt_lat.ko and mount debugfs (mount -t debugfs none /sys/kernel/debug)");

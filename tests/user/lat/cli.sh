@@ -13,6 +13,7 @@ make --no-print-directory -s -f tests/unit/unit.mk "$bin" || { echo "tools: 0 pa
 t=$(mktemp -d)
 trap 'rm -rf "$t"' EXIT
 suite=lat-cli
+skipped=0
 . tests/user/lib.bash
 
 d=$t/mxrt_lat
@@ -23,6 +24,17 @@ expect no-command 2 'usage: mxrt-lat' -d "$d"
 expect dir-missing 1 "$t/nosuch not found: load mxrt_lat.ko" -d "$t/nosuch" show
 expect dir-not-the-tracers 1 "$t has no control file: not the tracer's directory \(the default is /sys/kernel/debug/mxrt_lat\)" -d "$t" show
 expect dir-empty 2 "-d: an empty directory name" -d "" show
+# a directory the user may not look into (debugfs is mode 0700): not "load mxrt_lat.ko"
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+	out=$(setpriv --reuid 65534 --regid 65534 --clear-groups "$bin" -d "$d" show 2>&1)
+	rc=$?
+	if [ $rc = 1 ] && [ "$out" = "mxrt-lat: $d: Permission denied (debugfs is root's: run mxrt-lat as root)" ]; then
+		res PASS dir-not-permitted
+	else res FAIL dir-not-permitted "exit $rc: $out"; fi
+else
+	echo "SKIP: $suite:dir-not-permitted (needs root and setpriv, to run as another user)"
+	skipped=$((skipped + 1))
+fi
 expect help 0 'Subcommands:' --help
 expect track-pids-and-group 2 'PIDs or -g TGID, not both' -d "$d" track 5 -g 6
 expect unknown-command 2 'unknown command' -d "$d" frobnicate
@@ -288,5 +300,5 @@ expect hist-read-error 1 "$e/hist: Is a directory" -d "$e" hist
 expect status-read-error 1 "$e/status: Input/output error" -d "$e" status
 full-stdout show-stdout-full -d "$d" show
 full-stdout help-stdout-full --help
-echo "tools: $pass passed, $fail failed, 0 skipped"
+echo "tools: $pass passed, $fail failed, $skipped skipped"
 [ "$fail" -eq 0 ]
