@@ -342,23 +342,31 @@ constexpr unsigned kMaxKeyParts = 16, kMaxInlineTables = 16;
 bool KeysShallow(const std::string &text, const std::string &file, std::string *err) {
 	const std::size_t n = text.size();
 	std::size_t line = 1, line_start = 0;
-	std::size_t chain_line = 0, chain_column = 0; // where the chain of parts began
+	// where the chain of parts began: its line, and the byte offsets of the line and of the chain
+	std::size_t chain_line = 0, chain_line_start = 0, chain_at = 0;
 	unsigned parts = 0, braces = 0;
 	enum { kNone, kWord, kDot } last = kNone;
-	auto refuse = [&](std::size_t at_line, std::size_t column, const std::string &what) {
+	// the error, at a column in characters as toml++ counts them (UTF-8 continuation bytes are
+	// none), counted only here: per word it made a long line's scan quadratic
+	auto refuse = [&](std::size_t at_line, std::size_t from, std::size_t at, const std::string &what) {
+		std::size_t column = 1;
+		for (std::size_t k = from; k < at; k++)
+			column += (static_cast<unsigned char>(text[k]) & 0xc0) != 0x80;
 		*err = file + ":" + std::to_string(at_line) + ":" + std::to_string(column) + ": " + what +
 		       ": not parsed (no setting of mxrtd is more than two levels deep)";
 		return false;
 	};
-	auto word = [&](std::size_t start_line, std::size_t start_column) { // a part began there
+	// a part began at byte `at` of the line `at_line`, which began at byte `from`
+	auto word = [&](std::size_t at_line, std::size_t from, std::size_t at) {
 		if (last != kDot) {
 			parts = 0;
-			chain_line = start_line;
-			chain_column = start_column;
+			chain_line = at_line;
+			chain_line_start = from;
+			chain_at = at;
 		}
 		parts++;
 		last = kWord;
-		return parts <= kMaxKeyParts || refuse(chain_line, chain_column,
+		return parts <= kMaxKeyParts || refuse(chain_line, chain_line_start, chain_at,
 						       "a dotted key or table name of more than " +
 							       std::to_string(kMaxKeyParts) + " parts");
 	};
@@ -369,7 +377,7 @@ bool KeysShallow(const std::string &text, const std::string &file, std::string *
 	for (std::size_t i = 0; i < n;) {
 		const char ch = text[i];
 		if (ch == '"' || ch == '\'') {
-			const std::size_t start_line = line, start_column = i - line_start + 1;
+			const std::size_t start_line = line, start_line_start = line_start, start = i;
 			const bool multi = i + 2 < n && text[i + 1] == ch && text[i + 2] == ch;
 			i += multi ? 3 : 1;
 			for (;;) {
@@ -395,7 +403,7 @@ bool KeysShallow(const std::string &text, const std::string &file, std::string *
 				}
 				i++;
 			}
-			if (!word(start_line, start_column))
+			if (!word(start_line, start_line_start, start))
 				return false;
 			continue;
 		}
@@ -406,10 +414,10 @@ bool KeysShallow(const std::string &text, const std::string &file, std::string *
 			continue;
 		}
 		if (bare(ch)) {
-			const std::size_t column = i - line_start + 1;
+			const std::size_t start = i;
 			while (i < n && bare(text[i]))
 				i++;
-			if (!word(line, column))
+			if (!word(line, line_start, start))
 				return false;
 			continue;
 		}
@@ -417,7 +425,7 @@ bool KeysShallow(const std::string &text, const std::string &file, std::string *
 			last = last == kWord ? kDot : kNone;
 		} else if (ch == '{') {
 			if (++braces > kMaxInlineTables)
-				return refuse(line, i - line_start + 1,
+				return refuse(line, line_start, i,
 					      "inline tables nested more than " + std::to_string(kMaxInlineTables) + " deep");
 			last = kNone;
 		} else if (ch == '}') {

@@ -321,6 +321,10 @@ TEST(MxrtdConfig, KeysDeeperThanAnySettingAreRefusedBeforeParsing) {
 	c = Config{};
 	EXPECT_TRUE(ParseToml(multi, "t.toml", &c, &err)) << err;
 	EXPECT_EQ(c.fifo_dir, "/run/" + chain(40, "x"));
+	// columns count characters, as toml++'s do: "é" is two bytes and one column
+	EXPECT_NE(Refused("x = \"\u00e9\u00e9\" # \u00e9\ny = {z = \"\u00e9\", " + chain(17) + " = 1}\n")
+			  .find("t.toml:2:15: a " + deep), // (16 in bytes)
+		  std::string::npos);
 	// the line count goes on through multi-line strings and their line-ending backslashes
 	EXPECT_NE(Refused(multi + chain(17) + " = 1\n").find("t.toml:5:1: a " + deep), std::string::npos);
 }
