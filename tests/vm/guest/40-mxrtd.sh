@@ -56,6 +56,15 @@ stop() {
 nothing_left() { [ -z "$(ls /dev/shm)" ] && [ -z "$(ls /dev/mqueue)" ] && [ ! -e $FIFO ]; }
 # lines LOG PATTERN: how many lines of the log match
 lines() { grep -cE "$2" "$1"; }
+# hup_until LOG PATTERN: SIGHUP to the daemon, then up to 5 s for PATTERN in LOG while it lives
+hup_until() {
+	kill -HUP $DPID
+	_i=0
+	while ! grep -q "$2" "$1" && kill -0 $DPID 2>/dev/null && [ $_i -lt 50 ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+}
 iou_workers() { cat /proc/"$1"/task/*/comm 2>/dev/null | grep -c '^iou-wrk'; }
 # locked_kb PID: the memory a process has locked in RAM, in KiB (the Locked: lines of its smaps)
 locked_kb() { awk '/^Locked:/ { kb += $2 } END { print kb + 0 }' /proc/"$1"/smaps; }
@@ -366,12 +375,7 @@ if start /tmp/hup.log mxrtd -c /tmp/mxrtd.toml; then
 	cp /tmp/mxrtd.toml /tmp/mxrtd.toml.keep
 	awk 'BEGIN { for (i = 0; i < 150000; i++) printf "a."; print "a = 1" }' >>/tmp/mxrtd.toml
 	n=$(wc -l </tmp/mxrtd.toml)
-	kill -HUP $DPID
-	i=0
-	while ! grep -q "reload: /tmp/mxrtd.toml:$n:1: a dotted key" /tmp/hup.log && kill -0 $DPID 2>/dev/null && [ $i -lt 50 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
+	hup_until /tmp/hup.log "reload: /tmp/mxrtd.toml:$n:1: a dotted key"
 	check sighup-deep-key-refused 'grep -q "reload: /tmp/mxrtd.toml:$n:1: a dotted key or table name of more than 16 parts: not parsed .*: keeping the running configuration" /tmp/hup.log && kill -0 $DPID'
 	mv /tmp/mxrtd.toml.keep /tmp/mxrtd.toml
 	# a file the daemon takes but the driver would not (a rate the pulse width it keeps does not
@@ -421,12 +425,7 @@ if start /tmp/oom.log mxrt-restrict --drop-cap ipc_lock --memlock 8192 -- mxrtd 
 	awk 'BEGIN { printf "zz = ["; for (i = 0; i < 100000; i++) printf "1,"; print "1]" }' >/tmp/big.toml
 	cat /tmp/small.toml >>/tmp/big.toml
 	mv /tmp/big.toml /tmp/small.toml
-	kill -HUP $DPID
-	i=0
-	while ! grep -q "keeping the running configuration" /tmp/oom.log && kill -0 $DPID 2>/dev/null && [ $i -lt 50 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
+	hup_until /tmp/oom.log "keeping the running configuration"
 	tail -2 /tmp/oom.log
 	echo "locked: $(locked_kb $DPID) KiB"
 	check reload-out-of-memory-refused '[ "$(locked_kb $DPID)" -gt 0 ] && kill -0 $DPID && grep -q "reload: /tmp/small.toml: out of memory reading it .*: keeping the running configuration" /tmp/oom.log'
