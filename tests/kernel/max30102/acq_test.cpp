@@ -392,6 +392,24 @@ TEST(Max30102Acq, LateIrqThreadAfterAnOnTimeIrqStampsAndCountsWhatTheFifoKept) {
 	}
 }
 
+// acq.cpp's promise: stamps are never more than half a period wrong. A burst whose anchor is 0.7
+// periods off the sample clock re-anchors it (the tests bounded the error by a whole period, so
+// a re-anchor tolerance of a whole period passed them); one 0.3 periods off keeps the clock.
+TEST(Max30102Acq, AnAnchorMoreThanHalfAPeriodOffReanchors) {
+	constexpr uint64_t kP = 10 * kMs, kT = 5'000 * kMs;
+	std::vector<uint8_t> buf(6 * 32);
+	mxrt_max30102_record out[32];
+	for (const auto &[off_tenths, reanchored] : {std::pair{7, true}, {3, false}}) {
+		mxrt_acq acq{};
+		mxrt_acq_configure(&acq, MAX30102_MODE_SPO2, 100, 1, 411);
+		mxrt_acq_decode(&acq, buf.data(), 4, 0, 0, 3, kT, 0, out);
+		// the next 4, the newest stamped by an interrupt off_tenths/10 periods after the clock
+		mxrt_acq_decode(&acq, buf.data(), 4, 0, 0, 3, kT + 4 * kP + off_tenths * kP / 10, 1, out);
+		EXPECT_EQ(acq.reanchors, reanchored ? 1u : 0u) << off_tenths;
+		EXPECT_EQ(out[0].timestamp_ns, kT + kP + (reanchored ? off_tenths * kP / 10 : 0)) << off_tenths;
+	}
+}
+
 // A burst's anchor may put its first sample before the previous burst's last one: that burst was
 // anchored at the time its pointers were read (polling, the watchdog), up to a period or more after
 // its newest sample was taken, and this one at an accurate IRQ time. Samples are in order, and so

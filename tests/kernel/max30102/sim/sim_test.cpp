@@ -285,6 +285,74 @@ TEST_F(SimTest, AlmostFullInterruptAtThresholdAndLineFollowsStatus) {
 	EXPECT_EQ(mxrt_sim_irq_poll(sim_, kT0 + 200 * kMs, 0), MXRT_SIM_IRQ_NONE) << "status read clears INT";
 }
 
+// A_FULL is set by the sample that brings the unread count to the threshold, not again by the ones
+// after it (docs/max30102.md: a driver that leaves the FIFO at or above the threshold gets A_FULL
+// again only once it has read below it). A model that set it at every sample above passed every
+// test: another driver reading part of the FIFO per interrupt would have kept getting interrupts
+// here and stalled on a chip.
+TEST_F(SimTest, AlmostFullIsNotSetAgainAboveTheThreshold) {
+	Config c;
+	c.fifo_almost_full = 20;
+	Configure(c);
+	Write(MAX30102_REG_INT_ENABLE1, {MAX30102_INT_A_FULL});
+	Reg(MAX30102_REG_INT_STATUS1); // PWR_RDY
+	mxrt_sim_advance(sim_, kT0 + 200 * kMs);
+	EXPECT_EQ(Reg(MAX30102_REG_INT_STATUS1, kT0 + 200 * kMs) & MAX30102_INT_A_FULL, MAX30102_INT_A_FULL)
+		<< "the 20th sample";
+	mxrt_sim_advance(sim_, kT0 + 210 * kMs); // 21 unread
+	EXPECT_EQ(mxrt_sim_peek(sim_, MAX30102_REG_INT_STATUS1) & MAX30102_INT_A_FULL, 0) << "the 21st sample";
+	EXPECT_EQ(mxrt_sim_irq_poll(sim_, kT0 + 210 * kMs, 0), MXRT_SIM_IRQ_NONE);
+}
+
+// A catch-up (the model more than 64 samples behind) whose skipped samples bring the unread count
+// exactly to the threshold sets A_FULL as sampling one by one would: 3 unread, 81 due, 17 of them
+// skipped make 20 (the catch-up test's due counts never landed there).
+TEST_F(SimTest, ACatchUpReachingTheThresholdExactlySetsAlmostFull) {
+	Config c;
+	c.fifo_almost_full = 20;
+	Configure(c);
+	Write(MAX30102_REG_FIFO_CONFIG, {uint8_t(Encode(c).fifo_config | MAX30102_FIFO_ROLLOVER_EN)});
+	Write(MAX30102_REG_INT_ENABLE1, {MAX30102_INT_A_FULL});
+	Reg(MAX30102_REG_INT_STATUS1); // PWR_RDY
+	const uint64_t start = kT0 + 35 * kMs;
+	mxrt_sim_advance(sim_, start);			// 3 unread
+	mxrt_sim_advance(sim_, start + 81 * 10 * kMs); // 81 due at once
+	EXPECT_EQ(mxrt_sim_peek(sim_, MAX30102_REG_INT_STATUS1) & MAX30102_INT_A_FULL, MAX30102_INT_A_FULL);
+}
+
+// DS p.12: a FIFO_DATA read clears PPG_RDY and a TEMP_FRAC read DIE_TEMP_RDY, as a status read
+// does; INT goes high again. A model without either passed every test (a driver that enables
+// them and never reads the status would have seen INT stuck low here only).
+TEST_F(SimTest, DataReadsClearTheirReadyBits) {
+	Configure();
+	Write(MAX30102_REG_INT_ENABLE1, {MAX30102_INT_PPG_RDY});
+	Reg(MAX30102_REG_INT_STATUS1); // PWR_RDY
+	mxrt_sim_advance(sim_, kT0 + 10 * kMs);
+	ASSERT_EQ(mxrt_sim_peek(sim_, MAX30102_REG_INT_STATUS1) & MAX30102_INT_PPG_RDY, MAX30102_INT_PPG_RDY);
+	Read(MAX30102_REG_FIFO_DATA, 6, kT0 + 10 * kMs);
+	EXPECT_EQ(mxrt_sim_peek(sim_, MAX30102_REG_INT_STATUS1) & MAX30102_INT_PPG_RDY, 0);
+	EXPECT_EQ(mxrt_sim_irq_poll(sim_, kT0 + 10 * kMs, 0), MXRT_SIM_IRQ_NONE) << "INT released";
+	Write(MAX30102_REG_INT_ENABLE1, {0}, kT0 + 10 * kMs);
+	Write(MAX30102_REG_INT_ENABLE2, {MAX30102_INT_DIE_TEMP_RDY}, kT0 + 10 * kMs);
+	Write(MAX30102_REG_TEMP_CONFIG, {MAX30102_TEMP_EN}, kT0 + 10 * kMs);
+	mxrt_sim_advance(sim_, kT0 + 40 * kMs);
+	ASSERT_EQ(mxrt_sim_peek(sim_, MAX30102_REG_INT_STATUS2) & MAX30102_INT_DIE_TEMP_RDY, MAX30102_INT_DIE_TEMP_RDY);
+	Reg(MAX30102_REG_TEMP_FRAC, kT0 + 40 * kMs);
+	EXPECT_EQ(mxrt_sim_peek(sim_, MAX30102_REG_INT_STATUS2) & MAX30102_INT_DIE_TEMP_RDY, 0);
+	EXPECT_EQ(mxrt_sim_irq_poll(sim_, kT0 + 40 * kMs, 0), MXRT_SIM_IRQ_NONE) << "INT released";
+}
+
+// A rate too fast for the pulse width becomes the fastest it allows, also one code above it (SpO2
+// 411 us: 800 Hz reads back as 400). The tests wrote only the top code (3200 Hz), which a clamp
+// one code off still clamped; another driver asking for 800 Hz would have sampled at 800 here
+// and at 400 on a chip.
+TEST_F(SimTest, ARateOneCodeTooFastForThePulseWidthIsClamped) {
+	Config c;
+	c.sample_rate_hz = 800;
+	Configure(c);
+	EXPECT_EQ(SampleRate::Get(Reg(MAX30102_REG_SPO2_CONFIG)), u32(SampleRateCode(400)));
+}
+
 // With rollover and a threshold of 32 unread, a full FIFO stays at 32 and every new sample sets
 // A_FULL again: the timer must come for it, or the pin stays high until the host's next transfer
 // (an interrupt-driven host that read the status but not the data waits for ever).
