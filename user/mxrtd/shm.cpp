@@ -85,16 +85,26 @@ static u32 PidOf(int fd) {
 	return pid;
 }
 
-// LOCK_EX|LOCK_NB, retried for a while: a reader checking liveness holds LOCK_SH for an instant.
-static bool LockExclusive(int fd) {
-	for (int i = 0; i < 50; i++) {
-		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
-			return true;
-		if (errno != EWOULDBLOCK && errno != EINTR)
-			return false;
-		usleep(10000);
-	}
-	return false;
+// The daemon's liveness lock: an open-file-description write lock on the whole segment
+// (fcntl F_OFD_SETLK, F_WRLCK). Only an open file with write access can take one, and the segment
+// is the daemon user's with no write bit for others (shm_mode). Until 2026-12-07 it was
+// flock(LOCK_EX), which any user's read-only open file can take too: holding it on a crashed
+// daemon's segment kept the next daemon from starting (exit 4, which systemd does not retry).
+// The daemon still takes flock(LOCK_EX) as well, for readers that test liveness with flock.
+static int WriteLock(int fd) {
+	struct flock l{};
+	l.l_type = F_WRLCK;
+	l.l_whence = SEEK_SET;
+	return fcntl(fd, F_OFD_SETLK, &l) == 0 ? 0 : -errno;
+}
+
+// Whether another open file holds the write lock: a daemon is running on the segment. A reader's
+// read-only file can ask (F_RDLCK conflicts only with a write lock).
+static bool WriteLocked(int fd) {
+	struct flock l{};
+	l.l_type = F_RDLCK;
+	l.l_whence = SEEK_SET;
+	return fcntl(fd, F_OFD_GETLK, &l) == 0 && l.l_type != F_UNLCK;
 }
 
 Segment Segment::Create(const std::string &name, u32 ring_records, unsigned mode, int *err, Found *found,
@@ -137,13 +147,12 @@ Segment Segment::Create(const std::string &name, u32 ring_records, unsigned mode
 			const u32 pid = PidOf(fd);
 			if (owner_pid)
 				*owner_pid = pid;
-			// A running daemon holds LOCK_EX. Not to be had, but LOCK_SH is: nobody holds
-			// LOCK_EX, so the locks are readers' LOCK_SH, held on (any user can open the
-			// segment and hold one for as long as it likes), and the daemon that made it is
-			// gone. That kept a crashed daemon from starting again (exit 4). The lock, not the
-			// pid the segment names: a daemon in another pid namespace (a container sharing
-			// /dev/shm) names a pid that means nothing here, and was taken for gone.
-			if (!LockExclusive(fd) && flock(fd, LOCK_SH | LOCK_NB) != 0) {
+			// A running daemon holds the write lock (WriteLock). Readers' flocks, LOCK_SH or
+			// LOCK_EX, held for as long as they like, say nothing: each kept a crashed daemon
+			// from starting again (exit 4). The lock, not the pid the segment names: a daemon
+			// in another pid namespace (a container sharing /dev/shm) names a pid that means
+			// nothing here, and was taken for gone.
+			if (WriteLocked(fd)) {
 				close(fd);
 				*err = -EBUSY;
 				return s;
@@ -158,9 +167,15 @@ Segment Segment::Create(const std::string &name, u32 ring_records, unsigned mode
 			*err = -errno;
 			return s;
 		}
-		// fchmod: the umask must not narrow what readers were promised
-		if (flock(fd, LOCK_EX | LOCK_NB) != 0 || fchmod(fd, mode) != 0 || ftruncate(fd, off_t(size)) != 0) {
-			*err = -errno;
+		// the lock first: a segment without it is a dead daemon's to the next one. flock as well,
+		// for readers of the older rule; it can only fail if another file took it in the
+		// instant since the create (a reader: harmless). fchmod: the umask must not narrow what
+		// readers were promised.
+		const int lr = WriteLock(fd);
+		if (lr == 0)
+			(void)flock(fd, LOCK_EX | LOCK_NB);
+		if (lr != 0 || fchmod(fd, mode) != 0 || ftruncate(fd, off_t(size)) != 0) {
+			*err = lr != 0 ? lr : -errno;
 			shm_unlink(name.c_str());
 			close(fd);
 			return s;
@@ -264,11 +279,7 @@ bool Segment::OwnerAlive() const {
 		return false;
 	if (owner_)
 		return true;
-	if (flock(fd_, LOCK_SH | LOCK_NB) == 0) {
-		flock(fd_, LOCK_UN);
-		return false;
-	}
-	return errno == EWOULDBLOCK;
+	return WriteLocked(fd_);
 }
 
 bool Segment::Intact() const {

@@ -48,8 +48,8 @@ public:
 	// What Create found under the name before it made its own.
 	enum class Found { kNothing, kStale, kForeign };
 	// Creates the segment `name` ("/mxrtd-max30102-0") for a ring of `ring_records` (a power of
-	// two), locked (flock) by this process, in state STARTING. A segment of that name whose owner
-	// is alive (it holds the lock) is refused with -EBUSY (*owner_pid says who, when the segment
+	// two), locked by this process (an OFD write lock, and flock), in state STARTING. A segment of
+	// that name whose owner is alive (it holds the write lock) is refused with -EBUSY (*owner_pid says who, when the segment
 	// says); one whose owner died is replaced (*found = kStale, *owner_pid = the dead pid). A file
 	// of that name that belongs to another user is no daemon's (a daemon's segment belongs to the
 	// daemon's user), whatever it says or whoever locks it: replaced too (*found = kForeign,
@@ -64,7 +64,7 @@ public:
 	// *found_uid: anyone can make a file in /dev/shm, and a made-up one must not pass for a
 	// daemon's (its device, vitals and pid are whatever its maker wrote).
 	static Segment Open(const std::string &name, int *err, long long owner = -1, u32 *found_uid = nullptr);
-	// Whether a daemon holds the segment's lock now (a reader's liveness check).
+	// Whether a daemon holds the segment's write lock now (a reader's liveness check).
 	bool OwnerAlive() const;
 	// Whether the file still holds every byte mapped: a read past a shrunken file's end is SIGBUS.
 	// The daemon never shrinks its segment; the owner of a hand-made one can, at any time, so a

@@ -39,8 +39,14 @@
  *     futex_waitv(2) on the words it cares about with the values it read (FUTEX_32, shared), so an
  *     update between its check and its sleep makes the call return at once (EAGAIN).
  *     `state` becomes MXRTD_STATE_STOPPED when the daemon shuts down (wakes everyone).
- * Liveness: a running daemon holds flock(LOCK_EX) on the segment. A segment whose state is RUNNING
- * but that is not locked was left by a daemon that died; the next daemon replaces it.
+ * Liveness: a running daemon holds an open-file-description write lock on the whole segment
+ * (fcntl F_OFD_SETLK, F_WRLCK), which only a writable open file can take; a reader asks with
+ * F_OFD_GETLK (l_type F_RDLCK, l_start 0, l_len 0): l_type other than F_UNLCK back means a daemon
+ * runs. (It also holds flock(LOCK_EX), for readers of the older rule; but any user's read-only
+ * file can take a flock, so a flock says nothing.) A segment that is not write-locked, whatever
+ * its state (RUNNING, or STARTING with the magic set), was left by a daemon that died; the next
+ * daemon replaces it. A daemon that dies never says STOPPED: a consumer waits with a timeout and
+ * checks the lock when it expires.
  */
 #ifndef MXRT_UAPI_MXRTD_H
 #define MXRT_UAPI_MXRTD_H

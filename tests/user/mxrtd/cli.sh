@@ -172,9 +172,9 @@ struct.pack_into("<I", buf, 128 + 3 * 64, 1)       # events.state: MXRTD_STATE_R
 struct.pack_into("<QQII", buf, 640, 0, 0, 16, 32)  # ring: head, writing, records, record_size
 with open("/dev/shm/" + name, "wb") as f:
     f.write(buf)
-if hold:
-    fd = os.open("/dev/shm/" + name, os.O_RDONLY)
-    fcntl.flock(fd, fcntl.LOCK_EX)
+if hold:  # a write lock, as the daemon's (F_OFD_SETLK; a POSIX lock conflicts with it alike)
+    fd = os.open("/dev/shm/" + name, os.O_RDWR)
+    fcntl.lockf(fd, fcntl.LOCK_EX)
     print("held", flush=True)
     signal.pause()
 PY

@@ -121,33 +121,44 @@ TEST(MxrtdShm, ALiveOwnerIsRefusedADeadOnesSegmentReplaced) {
 	c.Shutdown();
 }
 
-// A crashed daemon's segment on which a reader holds LOCK_SH for as long as it likes (any user can
-// open it read-only and flock it): the pid it names is gone, so the lock is no daemon's, and the
-// segment is replaced. It kept the daemon from starting again (-EBUSY: exit 4, not restarted).
+// A crashed daemon's segment on which a reader holds a flock for as long as it likes (any user can
+// open it read-only and flock it, LOCK_SH or LOCK_EX): the lock is no daemon's, and the segment is
+// replaced. Each kept the daemon from starting again (-EBUSY: exit 4, not restarted): LOCK_SH
+// until 2026-12-07, LOCK_EX until the daemon's lock became a write lock, which a read-only file
+// cannot take. A reader's liveness check says the same.
 TEST(MxrtdShm, AReadersLockOnADeadDaemonsSegmentDoesNotKeepItFromStarting) {
-	const std::string name = Name("held");
-	int err = 1;
-	const pid_t child = fork();
-	ASSERT_GE(child, 0);
-	if (child == 0)
-		_exit(0);
-	ASSERT_EQ(waitpid(child, nullptr, 0), child); // its pid names no process now
-	Segment a = Segment::Create(name, 64, 0644, &err);
-	ASSERT_EQ(err, 0);
-	InitHeader(a.shm(), 64, u32(child), 0, "/dev/max30102-0");
-	a.Close(); // the daemon "crashed"
-	const int reader = shm_open(name.c_str(), O_RDONLY, 0);
-	ASSERT_GE(reader, 0);
-	ASSERT_EQ(flock(reader, LOCK_SH), 0); // held on
-	Segment::Found found = Segment::Found::kNothing;
-	u32 owner = 0;
-	Segment b = Segment::Create(name, 64, 0644, &err, &found, &owner);
-	EXPECT_EQ(err, 0);
-	EXPECT_EQ(found, Segment::Found::kStale);
-	EXPECT_EQ(owner, u32(child));
-	EXPECT_TRUE(b.valid());
-	close(reader);
-	b.Shutdown();
+	for (const int how : {LOCK_SH, LOCK_EX}) {
+		const std::string name = Name(how == LOCK_SH ? "held-sh" : "held-ex");
+		int err = 1;
+		const pid_t child = fork();
+		ASSERT_GE(child, 0);
+		if (child == 0)
+			_exit(0);
+		ASSERT_EQ(waitpid(child, nullptr, 0), child); // its pid names no process now
+		Segment a = Segment::Create(name, 64, 0644, &err);
+		ASSERT_EQ(err, 0);
+		InitHeader(a.shm(), 64, u32(child), 0, "/dev/max30102-0");
+		a.shm()->events.state.value = MXRTD_STATE_RUNNING;
+		int oerr = 1;
+		Segment watcher = Segment::Open(name, &oerr);
+		ASSERT_EQ(oerr, 0);
+		EXPECT_TRUE(watcher.OwnerAlive()) << how;
+		a.Close(); // the daemon "crashed"
+		EXPECT_FALSE(watcher.OwnerAlive()) << how;
+		const int reader = shm_open(name.c_str(), O_RDONLY, 0);
+		ASSERT_GE(reader, 0);
+		ASSERT_EQ(flock(reader, how | LOCK_NB), 0) << how; // held on
+		EXPECT_FALSE(watcher.OwnerAlive()) << "a reader's flock is no daemon: " << how;
+		Segment::Found found = Segment::Found::kNothing;
+		u32 owner = 0;
+		Segment b = Segment::Create(name, 64, 0644, &err, &found, &owner);
+		EXPECT_EQ(err, 0) << how;
+		EXPECT_EQ(found, Segment::Found::kStale) << how;
+		EXPECT_EQ(owner, u32(child));
+		EXPECT_TRUE(b.valid());
+		close(reader);
+		b.Shutdown();
+	}
 }
 
 // A segment file made by hand, as anyone could make one in /dev/shm: a daemon's header (a ring of
@@ -184,7 +195,10 @@ TEST(MxrtdShm, AnotherUsersFileIsNoDaemonsSegment) {
 	HandMadeSegment file(name);
 	ASSERT_TRUE(file.made);
 	ASSERT_EQ(fchown(file.fd, 65534, 65534), 0);
-	ASSERT_EQ(flock(file.fd, LOCK_EX), 0); // held, as by a running daemon (another open file: it conflicts)
+	struct flock wl = {};
+	wl.l_type = F_WRLCK;
+	wl.l_whence = SEEK_SET;
+	ASSERT_EQ(fcntl(file.fd, F_OFD_SETLK, &wl), 0); // held, as by a running daemon (another open file)
 	int err = 1;
 	Segment::Found found = Segment::Found::kNothing;
 	u32 pid = 0, uid = 0;

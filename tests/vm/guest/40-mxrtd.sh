@@ -303,6 +303,29 @@ if start /tmp/stall.log mxrtd --rate 1000 --pulse-width 118 --ring 256 $DEV; the
 	fi
 	kill $holder 2>/dev/null
 	wait $holder 2>/dev/null
+	# 7'. a local user holding flock(LOCK_EX) on a crashed daemon's segment (0644: any user can
+	# open it and flock needs no more) does not keep the next daemon from starting: it did (exit
+	# 4) until the daemon's liveness lock became a write lock, which a read-only file cannot take
+	if start /tmp/crash2.log mxrtd $DEV; then
+		stop KILL
+		mxrt-restrict --uid 65534 --flock $SHM -- sleep 30 &
+		holder=$!
+		sleep 0.5
+		if ! kill -0 $holder 2>/dev/null; then
+			bad foreign-flock-segment-setup "the unprivileged lock holder did not start"
+		elif start /tmp/foreign2.log mxrtd $DEV; then
+			cat /tmp/foreign2.log
+			check foreign-flock-on-dead-segment-does-not-block 'grep -q "mxrtd-max30102-0 was left by a daemon that is no longer running (pid [0-9]*): replaced" /tmp/foreign2.log && [ "$(json pid)" = $DPID ]'
+			stop TERM
+			check foreign-flock-segment-then-clean '[ "$RC" = 0 ] && nothing_left'
+		else
+			bad foreign-flock-on-dead-segment-does-not-block "$(cat /tmp/foreign2.log)"
+		fi
+		kill $holder 2>/dev/null
+		wait $holder 2>/dev/null
+	else
+		bad foreign-flock-segment-setup "$(cat /tmp/crash2.log)"
+	fi
 else
 	bad stall-start
 fi
