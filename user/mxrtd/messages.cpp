@@ -115,10 +115,15 @@ Snapshot TakeSnapshot(const Segment &seg) {
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	const std::uint64_t now = std::uint64_t(ts.tv_sec) * 1000000000ull + std::uint64_t(ts.tv_nsec);
 	s.uptime_ns = now > shm->started_ns ? now - shm->started_ns : 0;
-	ReadVitals(shm, &s.vitals);
-	ReadTemp(shm, &s.temp);
+	// A section whose writer stayed inside it (ReadVitals etc. false) is shown as unknown, not as
+	// the torn copy (it showed new flags beside old values: a valid SpO2 of 0 %).
+	if (!ReadVitals(shm, &s.vitals))
+		s.vitals = {};
+	if (!ReadTemp(shm, &s.temp))
+		s.temp = {};
 	s.temp_age_ns = now > s.temp.timestamp_ns ? now - s.temp.timestamp_ns : 0;
-	ReadConfig(shm, &s.config);
+	if (!ReadConfig(shm, &s.config))
+		s.config = {};
 	s.stats = ReadStats(shm);
 	s.acq_latency = ReadLatency(shm->acq_latency);
 	s.mon_latency = ReadLatency(shm->mon_latency);

@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstddef>
 #include <cstring>
+#include <ctime>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/mman.h>
@@ -363,9 +364,18 @@ template <typename T> static void SeqWrite(T *dst, const T &src) {
 	seq.WriteEnd();
 }
 
+// A seqlock section's copy: false only if the writer stayed inside the section for about 20 ms.
+// It spins first, then sleeps 50 us between tries: a writer preempted inside its section (the main
+// thread writes the temperature and configuration at SCHED_OTHER; a deadline thread can be
+// throttled) needs the CPU to finish, and one that gave up after 1000 spins (4 us) left a torn
+// copy that mxrt-top showed (a valid-looking SpO2 of 0 %, a review's emulation).
 template <typename T> static bool SeqRead(const T *src, T *out) {
 	kstd::SeqCountRef seq(const_cast<u64 &>(src->seq));
-	for (int tries = 0; tries < 1000; tries++) {
+	for (int tries = 0; tries < 1000 + 400; tries++) {
+		if (tries >= 1000) {
+			const timespec pause{0, 50000};
+			nanosleep(&pause, nullptr);
+		}
 		const u64 s = seq.ReadBegin();
 		kstd::SeqLoad(reinterpret_cast<char *>(out) + 8, reinterpret_cast<const char *>(src) + 8, sizeof(T) - 8);
 		if (!seq.ReadRetry(s)) {

@@ -161,7 +161,7 @@ u32 ReadRing(const mxrtd_shm *shm, RingCursor *c, Record *out, u32 max);
 // Records published and not read yet (0..ring_records, more if the reader is lapped).
 u64 RingPending(const mxrtd_shm *shm, const RingCursor &c);
 
-bool ReadVitals(const mxrtd_shm *shm, mxrtd_shm_vitals *out); // false: a writer kept it busy
+bool ReadVitals(const mxrtd_shm *shm, mxrtd_shm_vitals *out); // false: a writer kept it busy ~20 ms
 bool ReadTemp(const mxrtd_shm *shm, mxrtd_shm_temp *out);
 bool ReadConfig(const mxrtd_shm *shm, mxrtd_shm_config *out);
 mxrtd_shm_stats ReadStats(const mxrtd_shm *shm);

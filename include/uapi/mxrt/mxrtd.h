@@ -22,7 +22,10 @@
  *   - Seqlock sections (vitals, temp, config): the writer makes `seq` odd, writes the fields, makes
  *     `seq` even again with a release store. A reader loads seq (acquire), retries while it is odd,
  *     copies the fields, issues an acquire fence (or loads every field with acquire), and retries
- *     if seq changed: what it copied is then one consistent update.
+ *     if seq changed: what it copied is then one consistent update. A writer can be preempted
+ *     inside its section (the temperature and configuration are written at SCHED_OTHER): after a
+ *     few spins, sleep between tries, so that it can finish; a copy from a try that failed is
+ *     torn, never to be used (mxrtd's own readers give up after about 20 ms and show nothing).
  *   - The sample ring (position form of the same protocol): `writing` is stored before any slot
  *     of a batch is written (then a release fence), `head` after the batch (release). Records
  *     [head - ring_records, head) are readable. A reader loads head (acquire), copies the records

@@ -152,5 +152,28 @@ TEST(MxrtdMessages, TheSnapshotsDeviceNameIsBoundedAndPrintable) {
 	w.Shutdown();
 }
 
+// A section whose writer stays inside it is shown as unknown, not as the torn copy: an update
+// paused after its flags (HR and SpO2 valid) but before its SpO2 showed a valid SpO2 of 0 %.
+TEST(MxrtdMessages, ASectionItsWriterStaysInsideIsUnknownNotTorn) {
+	const std::string name = "/mxrtd-test-" + std::to_string(getpid()) + "-torn";
+	int err = 1;
+	Segment w = Segment::Create(name, 16, 0644, &err);
+	ASSERT_EQ(err, 0);
+	InitHeader(w.shm(), 16, 1, 0, "/dev/max30102-0");
+	Segment r = Segment::Open(name, &err);
+	ASSERT_EQ(err, 0);
+	mxrtd_shm_vitals *v = &w.shm()->vitals;
+	__atomic_store_n(&v->seq, 1, __ATOMIC_RELEASE); // inside, never finished
+	v->flags = MXRT_MAX30102_VITALS_HR_VALID | MXRT_MAX30102_VITALS_SPO2_VALID;
+	v->hr_mbpm = 80000;
+	v->spo2_mpct = 0;
+	const Snapshot s = TakeSnapshot(r);
+	EXPECT_EQ(s.vitals.flags, 0u);
+	EXPECT_EQ(s.vitals.hr_mbpm, 0u);
+	EXPECT_EQ(SnapshotJson(s).find("\"spo2_pct\":0"), std::string::npos) << SnapshotJson(s);
+	r.Close();
+	w.Shutdown();
+}
+
 } // namespace
 } // namespace mxrtd

@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <cstddef>
 #include <cstring>
 #include <fcntl.h>
@@ -461,6 +462,36 @@ TEST(MxrtdShm, AWriterThatNeverFinishesDoesNotHangTheReader) {
 			_exit(n == 0 && c.next == 0 && c.overruns == 0 ? 0 : 3);
 		},
 		testing::ExitedWithCode(0), "");
+}
+
+// A writer preempted inside a seqlock section (the main thread writes the temperature at
+// SCHED_OTHER) for 2 ms: the reader waits for it and gets the whole update. It gave up after 1000
+// spins (about 4 us) and left a torn copy that mxrt-top showed. One that never finishes: false,
+// after about 20 ms.
+TEST(MxrtdShm, AReaderWaitsForAWriterPausedInsideASection) {
+	Mem m(16);
+	mxrtd_shm_temp *t = &m.shm()->temp;
+	__atomic_store_n(&t->seq, 1, __ATOMIC_RELEASE); // inside, half written
+	t->millicelsius = 36500;
+	std::thread writer([t] {
+		std::this_thread::sleep_for(std::chrono::milliseconds(2));
+		t->flags = MXRTD_TEMP_VALID;
+		t->updates = 1;
+		__atomic_store_n(&t->seq, 2, __ATOMIC_RELEASE);
+	});
+	mxrtd_shm_temp got{};
+	const bool ok = ReadTemp(m.shm(), &got);
+	writer.join();
+	EXPECT_TRUE(ok);
+	EXPECT_EQ(got.flags, u32(MXRTD_TEMP_VALID));
+	EXPECT_EQ(got.millicelsius, 36500);
+	EXPECT_EQ(got.updates, 1u);
+	__atomic_store_n(&t->seq, 3, __ATOMIC_RELEASE); // a writer that never comes back
+	const auto t0 = std::chrono::steady_clock::now();
+	EXPECT_FALSE(ReadTemp(m.shm(), &got));
+	const auto waited = std::chrono::steady_clock::now() - t0;
+	EXPECT_GE(waited, std::chrono::milliseconds(15));
+	EXPECT_LT(waited, std::chrono::seconds(5));
 }
 
 TEST(MxrtdShm, SeqlockSectionsAndStatistics) {
