@@ -475,8 +475,9 @@ TEST(MxrtdShm, AReaderWaitsForAWriterPausedInsideASection) {
 	t->millicelsius = 36500;
 	std::thread writer([t] {
 		std::this_thread::sleep_for(std::chrono::milliseconds(2));
-		t->flags = MXRTD_TEMP_VALID;
-		t->updates = 1;
+		// word stores, as the writer's SeqStore makes them (the reader loads words atomically)
+		__atomic_store_n(&t->flags, MXRTD_TEMP_VALID, __ATOMIC_RELAXED);
+		__atomic_store_n(&t->updates, 1, __ATOMIC_RELAXED);
 		__atomic_store_n(&t->seq, 2, __ATOMIC_RELEASE);
 	});
 	mxrtd_shm_temp got{};
