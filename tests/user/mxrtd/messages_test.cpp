@@ -132,17 +132,25 @@ TEST(MxrtdMessages, TheLiveViewsJson) {
 	EXPECT_NE(SnapshotJson(s).find("\"device\":\"/dev/a\\\"b\\\\c\""), std::string::npos);
 }
 
+// A daemon's segment of 16 records (w, initialised) and a reader's mapping of it (r).
+void WriterAndReader(const std::string &name, Segment *w, Segment *r) {
+	int err = 1;
+	*w = Segment::Create(name, 16, 0644, &err);
+	ASSERT_EQ(err, 0);
+	InitHeader(w->shm(), 16, 1, 0, "/dev/max30102-0");
+	*r = Segment::Open(name, &err);
+	ASSERT_EQ(err, 0);
+}
+
 // The device name as a segment holds it: a hand-made segment need not end it with a NUL (the
 // view read on into the fields after it, and past the mapping if nothing stopped it), and may put
 // terminal escapes into it that the live view would print.
 TEST(MxrtdMessages, TheSnapshotsDeviceNameIsBoundedAndPrintable) {
 	const std::string name = "/mxrtd-test-" + std::to_string(getpid()) + "-snapdev";
-	int err = 1;
-	Segment w = Segment::Create(name, 16, 0644, &err);
-	ASSERT_EQ(err, 0);
-	InitHeader(w.shm(), 16, 1, 0, "/dev/max30102-0");
-	Segment r = Segment::Open(name, &err);
-	ASSERT_EQ(err, 0);
+	Segment w, r;
+	WriterAndReader(name, &w, &r);
+	if (HasFatalFailure())
+		return;
 	std::memset(w.shm()->device, 'A', sizeof(w.shm()->device));
 	std::memset(static_cast<void *>(w.shm()->pad0), 'B', sizeof(w.shm()->pad0));
 	EXPECT_EQ(TakeSnapshot(r).device, std::string(64, 'A'));
@@ -156,12 +164,10 @@ TEST(MxrtdMessages, TheSnapshotsDeviceNameIsBoundedAndPrintable) {
 // paused after its flags (HR and SpO2 valid) but before its SpO2 showed a valid SpO2 of 0 %.
 TEST(MxrtdMessages, ASectionItsWriterStaysInsideIsUnknownNotTorn) {
 	const std::string name = "/mxrtd-test-" + std::to_string(getpid()) + "-torn";
-	int err = 1;
-	Segment w = Segment::Create(name, 16, 0644, &err);
-	ASSERT_EQ(err, 0);
-	InitHeader(w.shm(), 16, 1, 0, "/dev/max30102-0");
-	Segment r = Segment::Open(name, &err);
-	ASSERT_EQ(err, 0);
+	Segment w, r;
+	WriterAndReader(name, &w, &r);
+	if (HasFatalFailure())
+		return;
 	mxrtd_shm_vitals *v = &w.shm()->vitals;
 	__atomic_store_n(&v->seq, 1, __ATOMIC_RELEASE); // inside, never finished
 	v->flags = MXRT_MAX30102_VITALS_HR_VALID | MXRT_MAX30102_VITALS_SPO2_VALID;
