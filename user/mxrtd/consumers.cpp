@@ -42,8 +42,29 @@ int OpenMessageQueue(const std::string &name, std::uint32_t maxmsg, unsigned mod
 	return 0;
 }
 
+namespace {
+
+// The FIFO at @p is the daemon's from now on: held (FifoId::pin) and known by its inode. Whoever can
+// write the directory could have swapped it since it was checked or made: then it is not used.
+int Pin(const std::string &p, std::string *path, FifoId *id, std::string *why) {
+	const int pin = open(p.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+	if (pin < 0 || fstat(pin, &st) != 0 || !S_ISFIFO(st.st_mode) || st.st_uid != geteuid()) {
+		const bool gone = pin < 0 && errno == ENOENT;
+		if (pin >= 0)
+			close(pin);
+		*why = p + ": " + (gone ? "removed" : "replaced") + " by someone else as the daemon made it its own: not using it";
+		return -EEXIST;
+	}
+	*path = p;
+	*id = FifoId{st.st_dev, st.st_ino, pin};
+	return 0;
+}
+
+} // namespace
+
 int MakeFifo(const std::string &dir, const std::string &device_name, unsigned mode, std::string *path,
-	     std::string *why, long *replaced_uid, bool *made_dir) {
+	     FifoId *id, std::string *why, long *replaced_uid, bool *made_dir) {
 	mode = (mode & 0777) | 0200; // readable as the segment and the queue are; the daemon writes
 	if (replaced_uid)
 		*replaced_uid = -1;
@@ -71,8 +92,7 @@ int MakeFifo(const std::string &dir, const std::string &device_name, unsigned mo
 				*why = "chmod " + p + ": " + std::strerror(e);
 				return -e;
 			}
-			*path = p;
-			return 0;
+			return Pin(p, path, id, why);
 		}
 		if (unlink(p.c_str()) != 0) {
 			const int e = errno;
@@ -91,8 +111,33 @@ int MakeFifo(const std::string &dir, const std::string &device_name, unsigned mo
 		*why = "mkfifo " + p + ": " + std::strerror(e);
 		return -e;
 	}
-	*path = p;
-	return 0;
+	return Pin(p, path, id, why);
+}
+
+bool IsOwnFifo(const std::string &path, const FifoId &id) {
+	struct stat st;
+	return lstat(path.c_str(), &st) == 0 && S_ISFIFO(st.st_mode) && st.st_dev == id.dev && st.st_ino == id.ino;
+}
+
+int OpenOwnFifo(const std::string &path, const FifoId &id) {
+	// O_NOFOLLOW: a symlink put in its place fails with ELOOP, unopened; anything else opened is
+	// checked before a byte is written (opening a FIFO, a file or a directory without O_TRUNC
+	// changes nothing)
+	const int fd = open(path.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0) {
+		const int e = errno;
+		if (e == ENOENT)
+			return -ENOENT;
+		if (e == ENXIO && IsOwnFifo(path, id))
+			return -ENXIO; // the daemon's FIFO, no reader
+		return -ESTALE;        // ELOOP (a symlink), EISDIR, EACCES, another FIFO's ENXIO ...
+	}
+	struct stat st;
+	if (fstat(fd, &st) != 0 || !S_ISFIFO(st.st_mode) || st.st_dev != id.dev || st.st_ino != id.ino) {
+		close(fd);
+		return -ESTALE;
+	}
+	return fd;
 }
 
 void Consumers::Setup(const char *name) {
@@ -245,13 +290,23 @@ void Consumers::Publish(Outputs *o, const mxrtd_shm_vitals &v, std::uint64_t sup
 	if (o->fifo_path.empty())
 		return;
 	if (o->fifo_fd < 0) {
-		o->fifo_fd = open(o->fifo_path.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-		if (o->fifo_fd < 0) {
+		const int fd = OpenOwnFifo(o->fifo_path, o->fifo_id);
+		if (fd < 0) {
 			// ENXIO: nobody has it open for reading; the updates a newer one replaced would not
-			// have reached anyone either
+			// have reached anyone either. ENOENT, ESTALE: the FIFO is gone, and the line reaches
+			// no reader of the daemon's either
 			w.Add(&mxrtd_shm_stats::fifo_no_reader, 1 + superseded);
+			if (fd != -ENXIO && o->fifo_gone_reported != fd)
+				LOG_W("%s: %s is %s: vitals lines go nowhere (counted in fifo_no_reader) until the daemon is restarted",
+				      o->device_name.c_str(), o->fifo_path.c_str(),
+				      fd == -ENOENT ? "gone (removed while the daemon ran)"
+						    : "no longer the daemon's FIFO (something else was put there: never opened)");
+			if (fd != -ENXIO)
+				o->fifo_gone_reported = fd;
 			return;
 		}
+		o->fifo_fd = fd;
+		o->fifo_gone_reported = 0;
 	}
 	if (superseded)
 		w.Add(&mxrtd_shm_stats::fifo_dropped, superseded);

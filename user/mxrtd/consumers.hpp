@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <mqueue.h>
+#include <sys/types.h>
 #include <string>
 #include <thread>
 #include <vector>
@@ -25,6 +26,16 @@
 
 namespace mxrtd {
 
+// Which file the daemon's FIFO is (st_dev, st_ino): the path alone is not enough, since whoever can
+// write the FIFO's directory can put something else there while the daemon runs.
+struct FifoId {
+	dev_t dev = 0;
+	ino_t ino = 0;
+	// an O_PATH file of the FIFO, held while the daemon runs (closed at exit): a removed FIFO's
+	// inode number could otherwise be given to a file someone puts at the path
+	int pin = -1;
+};
+
 // One device's outputs, as the consumers see them.
 struct Outputs {
 	std::string device_name; // max30102-0
@@ -32,8 +43,10 @@ struct Outputs {
 	Segment *seg = nullptr;
 	mqd_t mq = mqd_t(-1);
 	std::string fifo_path;
+	FifoId fifo_id;   // the FIFO MakeFifo made or took: the only file written to
 	int fifo_fd = -1; // open while a reader has the FIFO open
 	bool mq_full_reported = false;
+	int fifo_gone_reported = 0; // the -errno of OpenOwnFifo last logged (0: none since it was ours)
 };
 
 // The message queue "/<prefix>-<device>": a stale one (a crashed daemon's) is replaced. -errno.
@@ -46,8 +59,16 @@ int OpenMessageQueue(const std::string &name, std::uint32_t maxmsg, unsigned mod
 // take for the daemon's; -EPERM etc. when it cannot be removed. *path is set only on success:
 // anything else at that path (a file, a symlink) is not the daemon's, is refused (-EEXIST), and
 // is not removed at exit.
+// *id: which file it is (for OpenOwnFifo and the removal at exit).
 int MakeFifo(const std::string &dir, const std::string &device_name, unsigned mode, std::string *path,
-	     std::string *why, long *replaced_uid = nullptr, bool *made_dir = nullptr);
+	     FifoId *id, std::string *why, long *replaced_uid = nullptr, bool *made_dir = nullptr);
+
+// Opens the FIFO at @path for writing (non-blocking) if it is still the file @id names: a file
+// descriptor, or -ENXIO (no reader has it open), -ENOENT (removed) or -ESTALE (something else is
+// at the path now: a symlink, which is never followed, a file, another FIFO; never written to).
+int OpenOwnFifo(const std::string &path, const FifoId &id);
+// Whether the file at @path is still the FIFO @id names (the daemon removes only its own at exit).
+bool IsOwnFifo(const std::string &path, const FifoId &id);
 
 class Consumers {
 public:

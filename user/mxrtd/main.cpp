@@ -177,8 +177,8 @@ int Daemon::OpenDevice(Pipeline *p) {
 	}
 	long foreign = -1;
 	bool made_dir = false;
-	const int fr = cfg_.fifo ? MakeFifo(cfg_.fifo_dir, p->dev.name(), cfg_.shm_mode, &p->out.fifo_path, &err,
-					    &foreign, &made_dir)
+	const int fr = cfg_.fifo ? MakeFifo(cfg_.fifo_dir, p->dev.name(), cfg_.shm_mode, &p->out.fifo_path,
+					    &p->out.fifo_id, &err, &foreign, &made_dir)
 				 : 0;
 	if (made_dir)
 		fifo_dir_made_ = cfg_.fifo_dir;
@@ -561,8 +561,11 @@ void Daemon::Shutdown() {
 		}
 		if (p->out.fifo_fd >= 0)
 			close(p->out.fifo_fd);
-		if (!p->out.fifo_path.empty())
+		// only the daemon's own: whatever another user put at the path is theirs
+		if (!p->out.fifo_path.empty() && IsOwnFifo(p->out.fifo_path, p->out.fifo_id))
 			unlink(p->out.fifo_path.c_str());
+		if (p->out.fifo_id.pin >= 0)
+			close(p->out.fifo_id.pin);
 		p->seg.Shutdown();
 	}
 	pipes_.clear();

@@ -56,6 +56,15 @@ stop() {
 nothing_left() { [ -z "$(ls /dev/shm)" ] && [ -z "$(ls /dev/mqueue)" ] && [ ! -e $FIFO ]; }
 # lines LOG PATTERN: how many lines of the log match
 lines() { grep -cE "$2" "$1"; }
+# logged LOG PATTERN: up to 10 s for PATTERN in LOG
+logged() {
+	i=0
+	while [ $i -lt 100 ] && ! grep -q "$2" "$1"; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	grep -q "$2" "$1"
+}
 # hup_until LOG PATTERN: SIGHUP to the daemon, then up to 5 s for PATTERN in LOG while it lives
 hup_until() {
 	kill -HUP $DPID
@@ -245,6 +254,37 @@ if start /tmp/vitals.log mxrtd --rate 100 $DEV; then
 else
 	bad vitals-start
 fi
+
+# 3b. a fifo_dir another user can write (uid 65534's): what that user puts at the FIFO's path while
+# the daemon runs is not the daemon's FIFO. A symlink to a root-only file once had the daemon write
+# its lines into that file; now nothing is written to it, and the daemon says so once, and once
+# more when the path is emptied; each update is counted as reaching no reader
+mkdir -p /tmp/ufifo && chown 65534:65534 /tmp/ufifo
+printf 'root-only\n' >/tmp/victim && chmod 600 /tmp/victim
+if start /tmp/ufifo.log mxrtd --rate 100 --fifo-dir /tmp/ufifo $DEV; then
+	mxrt-restrict --uid 65534 -- sh -c 'rm /tmp/ufifo/max30102-0.fifo && ln -s /tmp/victim /tmp/ufifo/max30102-0.fifo'
+	logged /tmp/ufifo.log "max30102-0.fifo is no longer the daemon's FIFO (something else was put there: never opened): vitals lines go nowhere (counted in fifo_no_reader)"
+	said=$?
+	n0=$(json fifo_no_reader)
+	mxrt-restrict --uid 65534 -- rm /tmp/ufifo/max30102-0.fifo
+	logged /tmp/ufifo.log "max30102-0.fifo is gone (removed while the daemon ran)"
+	gone=$?
+	n1=$(json fifo_no_reader)
+	# a few more updates: each of the two said once
+	sleep 2
+	swapped=$(lines /tmp/ufifo.log "no longer the daemon's FIFO") removed=$(lines /tmp/ufifo.log "is gone")
+	mxrt-restrict --uid 65534 -- ln -s /tmp/victim /tmp/ufifo/max30102-0.fifo
+	stop TERM
+	cat /tmp/ufifo.log
+	echo "victim: $(cat /tmp/victim); fifo_no_reader $n0 -> $n1; left: $(ls -l /tmp/ufifo)"
+	check fifo-symlink-never-written '[ "$(cat /tmp/victim)" = root-only ] && [ $said = 0 ] && [ $gone = 0 ] && [ "$n1" -gt "$n0" ]'
+	check fifo-said-once '[ "$swapped" = 1 ] && [ "$removed" = 1 ]'
+	# at exit the daemon removes only its own FIFO: the symlink is uid 65534's
+	check fifo-others-file-left-at-exit '[ "$RC" = 0 ] && [ -L /tmp/ufifo/max30102-0.fifo ] && [ "$(cat /tmp/victim)" = root-only ]'
+else
+	bad fifo-swap-start
+fi
+rm -rf /tmp/ufifo /tmp/victim
 
 # 4. a stalled consumer (1.5 s asleep at 1 kHz over a ring of 256) is told what it lost
 if start /tmp/stall.log mxrtd --rate 1000 --pulse-width 118 --ring 256 $DEV; then
