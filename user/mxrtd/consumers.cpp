@@ -185,8 +185,15 @@ int Consumers::Start(std::vector<Outputs *> outs, const Config &cfg) {
 			      cfg.consumer_priority);
 		}
 	}
-	LOG_I("consumer threads wait with %s%s", method_ == WaitMethod::kFutexWaitv ? "futex_waitv" : "FUTEX_WAIT",
-	      rt_ ? (", SCHED_FIFO " + std::to_string(cfg.consumer_priority)).c_str() : ", SCHED_OTHER");
+	// FUTEX_WAIT sleeps on one word: the first device's (Wait)
+	const std::string one_word =
+		method_ == WaitMethod::kFutex && outs.size() > 1
+			? "; FUTEX_WAIT sleeps on " + outs[0]->device_name + "'s events only: the other " +
+				  std::to_string(outs.size() - 1) +
+				  " device(s)' are seen within 10 ms (futex_waitv, Linux 5.16+, wakes on every device's)"
+			: std::string();
+	LOG_I("consumer threads wait with %s%s%s", method_ == WaitMethod::kFutexWaitv ? "futex_waitv" : "FUTEX_WAIT",
+	      rt_ ? (", SCHED_FIFO " + std::to_string(cfg.consumer_priority)).c_str() : ", SCHED_OTHER", one_word.c_str());
 	monitor_ = std::thread([this] { Monitor(); });
 	publisher_ = std::thread([this] { Publisher(); });
 	return 0;
@@ -205,8 +212,8 @@ void Consumers::Wait(const std::vector<const std::uint32_t *> &words, const std:
 		WaitAny(words.data(), seen.data(), unsigned(words.size()), nullptr);
 		return;
 	}
-	// One word per device: with several devices, a short timeout so that the others are looked
-	// at too (the fallback costs latency on all but the first device; the log said so).
+	// One word: the first device's. With several devices, a short timeout so that the others are
+	// looked at too (the fallback costs latency on all but the first device; Start's log line says so).
 	const timespec t = AbsoluteIn(CLOCK_MONOTONIC, 10000000);
 	WaitOne(any[0], any_seen[0], any.size() > 1 ? &t : nullptr);
 }
