@@ -76,6 +76,7 @@ struct Pipeline {
 	std::string mq_name;
 	std::unique_ptr<Acquisition> acq;
 	std::uint64_t reloads = 0;
+	bool temp_failing = false; // the last temperature reading failed (said when it starts and ends)
 	std::uint32_t published_policy = MXRTD_POLICY_OTHER; // what the segment says
 	std::uint64_t published_sched_gen = 0;               // ... as of this reschedule attempt
 	std::uint64_t published_restarts = 0;                // ... and as of this many RESTART records
@@ -349,10 +350,16 @@ void Daemon::ReadTemperatures() {
 			t.millicelsius = mc;
 			t.flags |= MXRTD_TEMP_VALID;
 			t.timestamp_ns = NowNs();
+			if (p->temp_failing)
+				LOG_I("%s: reading the temperature works again (%llu failed since the start)",
+				      p->dev.path().c_str(), static_cast<unsigned long long>(t.errors));
+			p->temp_failing = false;
 		} else {
-			if (t.errors == 0)
-				LOG_W("%s: reading the temperature (%s): %s", p->dev.path().c_str(), p->dev.TempInterface(),
-				      std::strerror(-r));
+			// said when the failures begin, each time (the count is in temp_errors)
+			if (!p->temp_failing)
+				LOG_W("%s: reading the temperature (%s): %s; the last good value is kept, with its age",
+				      p->dev.path().c_str(), p->dev.TempInterface(), std::strerror(-r));
+			p->temp_failing = true;
 			t.errors++;
 		}
 		ShmWriter(p->seg.shm()).PublishTemp(t);
