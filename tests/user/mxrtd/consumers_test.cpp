@@ -55,16 +55,18 @@ protected:
 	void Swap(const char *what) {
 		ASSERT_EQ(unlink(path_.c_str()), 0);
 		const std::string w = what;
-		if (w == "symlink")
+		if (w == "symlink") {
 			ASSERT_EQ(symlink(victim_.c_str(), path_.c_str()), 0);
-		else if (w == "hardlink")
+		} else if (w == "hardlink") {
 			ASSERT_EQ(link(victim_.c_str(), path_.c_str()), 0);
-		else if (w == "file")
+		} else if (w == "file") {
 			WriteFile(path_, "");
-		else if (w == "dir")
+		} else if (w == "dir") {
 			ASSERT_EQ(mkdir(path_.c_str(), 0755), 0);
-		else if (w == "fifo")
+		} else {
+			ASSERT_EQ(w, "fifo");
 			ASSERT_EQ(mkfifo(path_.c_str(), 0666), 0);
+		}
 	}
 	std::string dir_, path_, victim_;
 	FifoId id_;
