@@ -34,6 +34,8 @@
 # Ends with exactly one line:  vm(<flavour>): N passed, N failed, N skipped
 set -euo pipefail
 CACHE=$(realpath -ms -- "${MXRT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mxrt}") # relative: to where run.sh started
+SHARED_ENV=
+[ -z "${MXRT_SHARED:-}" ] || SHARED_ENV=$(realpath -ms -- "$MXRT_SHARED") # likewise
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
 VMDIR=$ROOT/tests/vm
@@ -305,6 +307,22 @@ build_initramfs() {
 		[ -f "$t" ] || continue
 		if filtered "${t##*/}"; then cp "$t" "$ir/opt/mxrt/tests/"; ntests=$((ntests + 1)); fi
 	done
+	# the real PPG recordings, for the Google Tests that score them (the estimator and the
+	# simulator's replay, on the guest's architecture): read where the host's unit tests read them
+	# (../shared/data beside the checkout, or $MXRT_SHARED/data), copied into the guest at test
+	# time, never into the repository. Absent, those tests are skips that say so.
+	shared=
+	if [ "$nbins" -gt 0 ]; then
+		local d
+		for d in "$ROOT/../shared" "$SHARED_ENV"; do
+			if [ -n "$d" ] && [ -d "$d/data/ppg-oxiwear" ]; then
+				mkdir -p "$ir/opt/mxrt/shared/data"
+				cp -r "$d/data/ppg-oxiwear" "$ir/opt/mxrt/shared/data/"
+				shared=", the real recordings"
+				break
+			fi
+		done
+	fi
 
 	cat >"$ir/opt/mxrt/config" <<-EOF
 	MXRT_RELEASE=$release
@@ -423,7 +441,7 @@ boot_guest() {
 		else echo "vm($flavour): MXRT_KVM=1, but KVM cannot run this guest here: using TCG"; fi
 	fi
 	echo "vm($flavour): kernel $release, $nmod modules, $ndeb Debian modules, $ntests guest" \
-		"scripts, $nbins test binaries, $accel"
+		"scripts, $nbins test binaries$shared, $accel"
 	trap '[ -z "$qpid" ] || kill -TERM "$qpid" 2>/dev/null; echo "vm($flavour): interrupted" >&2
 		exit 130' INT TERM
 	# A crash before the guest printed "@@MXRT boot" happened before any module or test ran. We
@@ -539,7 +557,7 @@ judge() {
 }
 
 # ---------------------------------------------------------------------------------------------------
-nmod=0 ndeb=0 ntests=0 nbins=0 boots=0 qrc=0 t_start=0 t_end=0 accel=none depmod_problems=()
+nmod=0 ndeb=0 ntests=0 nbins=0 shared= boots=0 qrc=0 t_start=0 t_end=0 accel=none depmod_problems=()
 text_poke_retries=0
 if [ -n "$classify" ]; then
 	[ -f "$classify" ] || die "no console log $classify"
