@@ -76,7 +76,9 @@ struct Pipeline {
 	std::string mq_name;
 	std::unique_ptr<Acquisition> acq;
 	std::uint64_t reloads = 0;
-	bool temp_failing = false; // the last temperature reading failed (said when it starts and ends)
+	bool temp_failing = false;        // the last temperature reading failed
+	bool temp_failing_said = false;   // ... and that was said (so its end is said too)
+	std::uint64_t temp_said_ns = 0;   // when failures were last said to begin (once a minute at most)
 	std::uint32_t published_policy = MXRTD_POLICY_OTHER; // what the segment says
 	std::uint64_t published_sched_gen = 0;               // ... as of this reschedule attempt
 	std::uint64_t published_restarts = 0;                // ... and as of this many RESTART records
@@ -350,15 +352,21 @@ void Daemon::ReadTemperatures() {
 			t.millicelsius = mc;
 			t.flags |= MXRTD_TEMP_VALID;
 			t.timestamp_ns = NowNs();
-			if (p->temp_failing)
+			if (p->temp_failing_said)
 				LOG_I("%s: reading the temperature works again (%llu failed since the start)",
 				      p->dev.path().c_str(), static_cast<unsigned long long>(t.errors));
-			p->temp_failing = false;
+			p->temp_failing = p->temp_failing_said = false;
 		} else {
-			// said when the failures begin, each time (the count is in temp_errors)
-			if (!p->temp_failing)
-				LOG_W("%s: reading the temperature (%s): %s; the last good value is kept, with its age",
-				      p->dev.path().c_str(), p->dev.TempInterface(), std::strerror(-r));
+			// said when failures begin, at most once a minute (a bus that fails every other
+			// reading would say it at every reading); the count is in temp_errors either way
+			const std::uint64_t now = NowNs();
+			if (!p->temp_failing && (p->temp_said_ns == 0 || now - p->temp_said_ns >= 60000000000ull)) {
+				LOG_W("%s: reading the temperature (%s): %s; %s", p->dev.path().c_str(), p->dev.TempInterface(),
+				      std::strerror(-r),
+				      t.flags & MXRTD_TEMP_VALID ? "the last good value is kept, with its age" : "no value yet");
+				p->temp_failing_said = true;
+				p->temp_said_ns = now;
+			}
 			p->temp_failing = true;
 			t.errors++;
 		}
