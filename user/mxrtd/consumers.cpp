@@ -160,7 +160,7 @@ int Consumers::Start(std::vector<Outputs *> outs, const Config &cfg) {
 				LOG_E("%s; no fallback configured (wait_fallback = \"none\"): exiting", why.c_str());
 				return 3;
 			}
-			LOG_W("%s; consumers fall back to FUTEX_WAIT on one word per device as configured", why.c_str());
+			LOG_W("%s; consumers fall back to FUTEX_WAIT on the segments' any word as configured", why.c_str());
 			method_ = WaitMethod::kFutex;
 		}
 	}
