@@ -6,7 +6,9 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "futex.hpp"
@@ -44,10 +46,21 @@ int OpenMessageQueue(const std::string &name, std::uint32_t maxmsg, unsigned mod
 
 namespace {
 
-// The FIFO at @p is the daemon's from now on: held (FifoId::pin) and known by its inode. Whoever can
+// openat2(2) (Linux 5.6; glibc 2.36 has no wrapper): @path resolved without magic links
+int OpenNoMagicLinks(const char *path, int flags) {
+	open_how how{};
+	how.flags = std::uint64_t(flags);
+	how.resolve = RESOLVE_NO_MAGICLINKS;
+	return int(syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof(how)));
+}
+
+std::string ProcFd(int fd) { return "/proc/self/fd/" + std::to_string(fd); }
+
+// The FIFO @name in @dir is the daemon's from now on: held and known by its inode. Whoever can
 // write the directory could have swapped it since it was checked or made: then it is not used.
-int Pin(const std::string &p, std::string *path, FifoId *id, std::string *why) {
-	const int pin = open(p.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC);
+int Pin(int dir, const std::string &name, const std::string &p, unsigned mode, bool reused, FifoId *id,
+	std::string *why) {
+	const int pin = openat(dir, name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	struct stat st;
 	if (pin < 0 || fstat(pin, &st) != 0 || !S_ISFIFO(st.st_mode) || st.st_uid != geteuid()) {
 		const bool gone = pin < 0 && errno == ENOENT;
@@ -56,88 +69,121 @@ int Pin(const std::string &p, std::string *path, FifoId *id, std::string *why) {
 		*why = p + ": " + (gone ? "removed" : "replaced") + " by someone else as the daemon made it its own: not using it";
 		return -EEXIST;
 	}
-	*path = p;
-	*id = FifoId{st.st_dev, st.st_ino, pin};
+	// a crashed daemon's: the same FIFO serves again, readable as configured now (made under
+	// another shm_mode, it would still let others read the vitals). Through the held inode: a
+	// chmod by path would follow whatever is at the path by then.
+	if (reused && (st.st_mode & 07777) != mode && chmod(ProcFd(pin).c_str(), mode) != 0) {
+		const int e = errno;
+		close(pin);
+		*why = "chmod " + p + ": " + std::strerror(e);
+		return -e;
+	}
+	// every later open goes through the held descriptor (/proc/self/fd): make sure that works here
+	struct stat again;
+	if (stat(ProcFd(pin).c_str(), &again) != 0 || again.st_ino != st.st_ino || again.st_dev != st.st_dev) {
+		const int e = errno;
+		close(pin);
+		*why = p + ": the FIFO is reopened through /proc/self/fd, which is not usable here (" + std::strerror(e) +
+		       "): mount /proc, or run with fifo = false";
+		return -ENOENT;
+	}
+	*id = FifoId{dir, name, pin, st.st_dev, st.st_ino};
 	return 0;
 }
 
 } // namespace
 
-int MakeFifo(const std::string &dir, const std::string &device_name, unsigned mode, std::string *path,
+int MakeFifo(const std::string &dir_path, const std::string &device_name, unsigned mode, std::string *path,
 	     FifoId *id, std::string *why, long *replaced_uid, bool *made_dir) {
 	mode = (mode & 0777) | 0200; // readable as the segment and the queue are; the daemon writes
 	if (replaced_uid)
 		*replaced_uid = -1;
-	if (mkdir(dir.c_str(), 0755) == 0) {
+	if (mkdir(dir_path.c_str(), 0755) == 0) {
 		if (made_dir)
 			*made_dir = true;
 	} else if (errno != EEXIST) {
 		const int e = errno;
-		*why = "mkdir " + dir + ": " + std::strerror(e);
+		*why = "mkdir " + dir_path + ": " + std::strerror(e);
 		return -e;
 	}
-	// *path is set only for a FIFO that is the daemon's: the daemon removes *path at exit.
-	const std::string p = dir + "/" + device_name + ".fifo";
+	int dir = OpenNoMagicLinks(dir_path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dir < 0 && errno == ENOSYS) // a kernel before 5.6, or a seccomp filter: a plain lookup
+		dir = open(dir_path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dir < 0) {
+		const int e = errno;
+		*why = "fifo_dir " + dir_path + ": " + std::strerror(e) +
+		       (e == ELOOP ? " (it leads through a /proc/PID/root or /proc/PID/fd link: another process's view of the "
+				     "files, not the daemon's)"
+				   : "");
+		return -e;
+	}
+	// *path is set only for a FIFO that is the daemon's: the daemon removes it at exit.
+	const std::string name = device_name + ".fifo";
+	const std::string p = dir_path + "/" + name;
+	auto fail = [&](int e) {
+		close(dir);
+		return e;
+	};
 	struct stat st;
-	if (lstat(p.c_str(), &st) == 0) {
+	if (fstatat(dir, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
 		if (!S_ISFIFO(st.st_mode)) {
 			*why = p + " exists and is not a FIFO: not touching it";
-			return -EEXIST;
+			return fail(-EEXIST);
 		}
-		if (st.st_uid == geteuid()) {
-			// a crashed daemon's: the same FIFO serves again, readable as configured now
-			// (made under another shm_mode, it would still let others read the vitals)
-			if ((st.st_mode & 07777) != mode && chmod(p.c_str(), mode) != 0) {
-				const int e = errno;
-				*why = "chmod " + p + ": " + std::strerror(e);
-				return -e;
-			}
-			return Pin(p, path, id, why);
+		// A FIFO with another name too (a hard link, which fs.protected_hardlinks = 0 lets anyone
+		// make to a root service's FIFO) is not a crashed daemon's: replaced like another user's.
+		if (st.st_uid == geteuid() && st.st_nlink == 1) {
+			const int r = Pin(dir, name, p, mode, true, id, why);
+			if (r != 0)
+				return fail(r);
+			*path = p;
+			return 0;
 		}
-		if (unlink(p.c_str()) != 0) {
+		if (unlinkat(dir, name.c_str(), 0) != 0) {
 			const int e = errno;
 			*why = p + " is a FIFO of uid " + std::to_string(st.st_uid) +
 			       ", which could write lines into it as the daemon's, and cannot be removed: " + std::strerror(e);
-			return -e;
+			return fail(-e);
 		}
 		if (replaced_uid)
 			*replaced_uid = long(st.st_uid);
 	}
 	const mode_t old = umask(0);
-	const int r = mkfifo(p.c_str(), mode);
+	const int r = mkfifoat(dir, name.c_str(), mode);
 	umask(old);
 	if (r != 0) {
 		const int e = errno;
 		*why = "mkfifo " + p + ": " + std::strerror(e);
-		return -e;
+		return fail(-e);
 	}
-	return Pin(p, path, id, why);
+	const int pr = Pin(dir, name, p, mode, false, id, why);
+	if (pr != 0)
+		return fail(pr);
+	*path = p;
+	return 0;
 }
 
-bool IsOwnFifo(const std::string &path, const FifoId &id) {
+int FifoAtPath(const FifoId &id) {
 	struct stat st;
-	return lstat(path.c_str(), &st) == 0 && S_ISFIFO(st.st_mode) && st.st_dev == id.dev && st.st_ino == id.ino;
+	if (fstatat(id.dir, id.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
+		return errno == ENOENT ? -ENOENT : -ESTALE;
+	return S_ISFIFO(st.st_mode) && st.st_dev == id.dev && st.st_ino == id.ino ? 0 : -ESTALE;
 }
 
-int OpenOwnFifo(const std::string &path, const FifoId &id) {
-	// O_NOFOLLOW: a symlink put in its place fails with ELOOP, unopened; anything else opened is
-	// checked before a byte is written (opening a FIFO, a file or a directory without O_TRUNC
-	// changes nothing)
-	const int fd = open(path.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0) {
-		const int e = errno;
-		if (e == ENOENT)
-			return -ENOENT;
-		if (e == ENXIO && IsOwnFifo(path, id))
-			return -ENXIO; // the daemon's FIFO, no reader
-		return -ESTALE;        // ELOOP (a symlink), EISDIR, EACCES, another FIFO's ENXIO ...
-	}
-	struct stat st;
-	if (fstat(fd, &st) != 0 || !S_ISFIFO(st.st_mode) || st.st_dev != id.dev || st.st_ino != id.ino) {
-		close(fd);
-		return -ESTALE;
-	}
-	return fd;
+int OpenOwnFifo(const FifoId &id) {
+	// the held inode itself, whatever is at the path now: nothing else is ever opened
+	const int fd = open(ProcFd(id.pin).c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+void CloseFifo(FifoId *id) {
+	if (id->dir >= 0 && FifoAtPath(*id) == 0)
+		unlinkat(id->dir, id->name.c_str(), 0);
+	if (id->pin >= 0)
+		close(id->pin);
+	if (id->dir >= 0)
+		close(id->dir);
+	*id = FifoId{};
 }
 
 void Consumers::Setup(const char *name) {
@@ -297,23 +343,32 @@ void Consumers::Publish(Outputs *o, const mxrtd_shm_vitals &v, std::uint64_t sup
 	if (o->fifo_path.empty())
 		return;
 	if (o->fifo_fd < 0) {
-		const int fd = OpenOwnFifo(o->fifo_path, o->fifo_id);
+		// Readers open the path: whether they can reach the daemon's FIFO is said when it changes
+		// (at most once an update; the daemon never opens what is there instead)
+		const int at = FifoAtPath(o->fifo_id);
+		if (at != o->fifo_at_path) {
+			if (at == 0)
+				LOG_I("%s: %s is the daemon's FIFO again", o->device_name.c_str(), o->fifo_path.c_str());
+			else
+				LOG_W("%s: %s is %s: vitals lines reach no reader (counted in fifo_no_reader) while it is not back",
+				      o->device_name.c_str(), o->fifo_path.c_str(),
+				      at == -ENOENT ? "gone (removed while the daemon ran)"
+						    : "no longer the daemon's FIFO (something else was put there, which the daemon never opens)");
+			o->fifo_at_path = at;
+		}
+		const int fd = OpenOwnFifo(o->fifo_id);
 		if (fd < 0) {
 			// ENXIO: nobody has it open for reading; the updates a newer one replaced would not
-			// have reached anyone either. ENOENT, ESTALE: the FIFO is gone, and the line reaches
-			// no reader of the daemon's either
+			// have reached anyone either
 			w.Add(&mxrtd_shm_stats::fifo_no_reader, 1 + superseded);
-			if (fd != -ENXIO && o->fifo_gone_reported != fd)
-				LOG_W("%s: %s is %s: vitals lines go nowhere (counted in fifo_no_reader) until the daemon is restarted",
-				      o->device_name.c_str(), o->fifo_path.c_str(),
-				      fd == -ENOENT ? "gone (removed while the daemon ran)"
-						    : "no longer the daemon's FIFO (something else was put there: never opened)");
-			if (fd != -ENXIO)
-				o->fifo_gone_reported = fd;
+			if (fd != -ENXIO && fd != o->fifo_open_error)
+				LOG_W("%s: opening %s: %s: vitals lines are counted in fifo_no_reader", o->device_name.c_str(),
+				      o->fifo_path.c_str(), std::strerror(-fd));
+			o->fifo_open_error = fd == -ENXIO ? 0 : fd;
 			return;
 		}
 		o->fifo_fd = fd;
-		o->fifo_gone_reported = 0;
+		o->fifo_open_error = 0;
 	}
 	if (superseded)
 		w.Add(&mxrtd_shm_stats::fifo_dropped, superseded);

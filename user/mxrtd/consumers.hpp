@@ -26,14 +26,16 @@
 
 namespace mxrtd {
 
-// Which file the daemon's FIFO is (st_dev, st_ino): the path alone is not enough, since whoever can
-// write the FIFO's directory can put something else there while the daemon runs.
+// The daemon's FIFO: the directory it is in and the FIFO itself, each held by a descriptor from the
+// start (O_PATH) and never looked up by path again. Whoever can write the directory, or one above
+// it, can put something else at the path while the daemon runs; a symlink there once had the
+// daemon, as root, write its lines into any file.
 struct FifoId {
+	int dir = -1;     // fifo_dir (reached without a magic link such as /proc/PID/root)
+	std::string name; // <device>.fifo in it
+	int pin = -1;     // the FIFO; its inode number cannot be given to another file while held
 	dev_t dev = 0;
 	ino_t ino = 0;
-	// an O_PATH file of the FIFO, held while the daemon runs (closed at exit): a removed FIFO's
-	// inode number could otherwise be given to a file someone puts at the path
-	int pin = -1;
 };
 
 // One device's outputs, as the consumers see them.
@@ -46,7 +48,8 @@ struct Outputs {
 	FifoId fifo_id;   // the FIFO MakeFifo made or took: the only file written to
 	int fifo_fd = -1; // open while a reader has the FIFO open
 	bool mq_full_reported = false;
-	int fifo_gone_reported = 0; // the -errno of OpenOwnFifo last logged (0: none since it was ours)
+	int fifo_at_path = 0;     // FifoAtPath as last said: 0 (the daemon's FIFO), -ENOENT, -ESTALE
+	int fifo_open_error = 0;  // OpenOwnFifo's last error said (other than ENXIO)
 };
 
 // The message queue "/<prefix>-<device>": a stale one (a crashed daemon's) is replaced. -errno.
@@ -54,21 +57,26 @@ int OpenMessageQueue(const std::string &name, std::uint32_t maxmsg, unsigned mod
 // The FIFO <dir>/<device>.fifo, readable as @mode (shm_mode) says, and writable by the daemon's
 // user. -errno. A missing directory is made (one level, as mkdir(1) without -p), and *made_dir
 // then set, so that the daemon removes it at exit, empty: a mistyped fifo_dir was left behind.
-// An existing FIFO of the daemon's user (a crashed daemon's) is reused, its mode set. One of another user's is
-// replaced (*replaced_uid says whose): its owner could write lines into it that readers would
-// take for the daemon's; -EPERM etc. when it cannot be removed. *path is set only on success:
-// anything else at that path (a file, a symlink) is not the daemon's, is refused (-EEXIST), and
-// is not removed at exit.
-// *id: which file it is (for OpenOwnFifo and the removal at exit).
+// The directory is opened without following a magic link (/proc/PID/root...: another user's
+// mount namespace), and everything after is done relative to it. An existing FIFO of the daemon's
+// user with no other name (a crashed daemon's) is reused, its mode set. Any other FIFO is replaced
+// (*replaced_uid says whose): its owner could write lines into it that readers would take for
+// the daemon's; -EPERM etc. when it cannot be removed. *path and *id are set only on success
+// (*id holds descriptors: CloseFifo): anything else at that path (a file, a symlink) is not the
+// daemon's, is refused (-EEXIST), and is not removed at exit.
 int MakeFifo(const std::string &dir, const std::string &device_name, unsigned mode, std::string *path,
 	     FifoId *id, std::string *why, long *replaced_uid = nullptr, bool *made_dir = nullptr);
 
-// Opens the FIFO at @path for writing (non-blocking) if it is still the file @id names: a file
-// descriptor, or -ENXIO (no reader has it open), -ENOENT (removed) or -ESTALE (something else is
-// at the path now: a symlink, which is never followed, a file, another FIFO; never written to).
-int OpenOwnFifo(const std::string &path, const FifoId &id);
-// Whether the file at @path is still the FIFO @id names (the daemon removes only its own at exit).
-bool IsOwnFifo(const std::string &path, const FifoId &id);
+// Opens the daemon's FIFO for writing (non-blocking) through its held descriptor: the path is not
+// looked at. A file descriptor, or -ENXIO (no reader has it open), or another -errno.
+int OpenOwnFifo(const FifoId &id);
+// What is at the FIFO's path now: 0 the daemon's FIFO, -ENOENT nothing (removed), -ESTALE
+// something else (never opened by the daemon). Readers open the path, so this is whether they
+// can reach the daemon's lines.
+int FifoAtPath(const FifoId &id);
+// At exit: removes the FIFO if it is still at its path (whatever else is there is someone else's),
+// and closes the descriptors.
+void CloseFifo(FifoId *id);
 
 class Consumers {
 public:

@@ -577,10 +577,7 @@ void Daemon::Shutdown() {
 		if (p->out.fifo_fd >= 0)
 			close(p->out.fifo_fd);
 		// only the daemon's own: whatever another user put at the path is theirs
-		if (!p->out.fifo_path.empty() && IsOwnFifo(p->out.fifo_path, p->out.fifo_id))
-			unlink(p->out.fifo_path.c_str());
-		if (p->out.fifo_id.pin >= 0)
-			close(p->out.fifo_id.pin);
+		CloseFifo(&p->out.fifo_id);
 		p->seg.Shutdown();
 	}
 	pipes_.clear();

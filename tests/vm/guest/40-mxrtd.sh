@@ -267,13 +267,15 @@ fi
 
 # 3b. a fifo_dir another user can write (uid 65534's): what that user puts at the FIFO's path while
 # the daemon runs is not the daemon's FIFO. A symlink to a root-only file once had the daemon write
-# its lines into that file; now nothing is written to it, and the daemon says so once, and once
-# more when the path is emptied; each update is counted as reaching no reader
+# its lines into that file; now the daemon opens only its own FIFO, through the descriptor it
+# holds (tests/user/mxrtd/consumers_test.cpp: nothing else is opened, the directory swapped for a
+# symlink included), says once that the path is not its FIFO, and once more when the path is
+# emptied; each update is counted as reaching no reader
 mkdir -p /tmp/ufifo && chown 65534:65534 /tmp/ufifo
 printf 'root-only\n' >/tmp/victim && chmod 600 /tmp/victim
 if start /tmp/ufifo.log mxrtd --rate 100 --fifo-dir /tmp/ufifo $DEV; then
 	mxrt-restrict --uid 65534 -- sh -c 'rm /tmp/ufifo/max30102-0.fifo && ln -s /tmp/victim /tmp/ufifo/max30102-0.fifo'
-	logged /tmp/ufifo.log "max30102-0.fifo is no longer the daemon's FIFO (something else was put there: never opened): vitals lines go nowhere (counted in fifo_no_reader)"
+	logged /tmp/ufifo.log "max30102-0.fifo is no longer the daemon's FIFO (something else was put there, which the daemon never opens): vitals lines reach no reader (counted in fifo_no_reader)"
 	said=$?
 	n0=$(json fifo_no_reader)
 	mxrt-restrict --uid 65534 -- rm /tmp/ufifo/max30102-0.fifo
