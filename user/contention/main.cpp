@@ -119,11 +119,27 @@ std::string ReadFile(const std::string &path) {
 }
 
 // The driver's lock names: /sys/kernel/debug/mxrt_max30102/*/locks
-void LoadDriverLocks(LockNames &names) {
+// The process a task belongs to (the Tgid line of /proc/ID/status), or -1 when there is none.
+long TgidOf(int id) {
+	const std::string st = ReadFile("/proc/" + std::to_string(id) + "/status");
+	const std::size_t at = st.find("\nTgid:");
+	return at == std::string::npos ? -1 : std::strtol(st.c_str() + at + 6, nullptr, 10);
+}
+
+// @say: whether a driver whose files cannot be read is said (once, at the start)
+void LoadDriverLocks(LockNames &names, bool say) {
 	const std::string root = "/sys/kernel/debug/mxrt_max30102";
 	DIR *d = opendir(root.c_str());
-	if (!d)
+	if (!d) {
+		// no driver loaded: nothing to name. Loaded, with debugfs not mounted (or not readable):
+		// its locks are shown by address, which is said
+		if (say && access("/sys/module/mxrt_max30102", F_OK) == 0)
+			std::fprintf(stderr,
+				     "mxrt-contention: %s: %s (is debugfs mounted?): the MAX30102 driver's locks are shown by "
+				     "address, not as max30102-N.lock\n",
+				     root.c_str(), std::strerror(errno));
 		return;
+	}
 	while (dirent *e = readdir(d)) {
 		if (e->d_name[0] == '.')
 			continue;
@@ -451,6 +467,24 @@ int Main(int argc, char **argv) {
 		}
 	}
 
+	// a thread or process that is not there: the run would trace nothing and report "no contention"
+	if (opt.pid && access(("/proc/" + std::to_string(opt.pid) + "/status").c_str(), F_OK) != 0) {
+		std::fprintf(stderr, "mxrt-contention: -p %d: no such thread\n", opt.pid);
+		return 2;
+	}
+	if (opt.tgid) {
+		const long tgid = TgidOf(opt.tgid);
+		if (tgid < 0) {
+			std::fprintf(stderr, "mxrt-contention: -t %d: no such process\n", opt.tgid);
+			return 2;
+		}
+		if (tgid != opt.tgid) {
+			std::fprintf(stderr, "mxrt-contention: -t %d: a thread of process %ld; -t takes a process, -p a thread\n",
+				     opt.tgid, tgid);
+			return 2;
+		}
+	}
+
 	libbpf_set_print(LibbpfPrint);
 	// what the kernel must have, checked first so that the message says what is missing
 	const bool has_btf = access("/sys/kernel/btf/vmlinux", R_OK) == 0;
@@ -493,12 +527,8 @@ int Main(int argc, char **argv) {
 	int stats_fd = -1;
 	if (opt.prog_stats && (stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME)) < 0)
 		std::fprintf(stderr, "mxrt-contention: cannot enable BPF run-time statistics: %s\n", std::strerror(errno));
-	if (int err = contention_bpf__attach(skel.get())) {
-		if (stats_fd >= 0)
-			close(stats_fd);
-		return Fail("%s", LoadProblem(err, true).c_str());
-	}
-
+	// read before the programs attach: the tool's own reads (kallsyms is about 2 MB) are not
+	// measured as contention
 	Symbols syms;
 	// without symbols every lock and stack is an address: said, not left to be guessed
 	if (!syms.Load())
@@ -508,8 +538,15 @@ int Main(int argc, char **argv) {
 		std::fprintf(stderr, "mxrt-contention: /proc/kallsyms shows no addresses (kernel.kptr_restrict, or not "
 				     "root): locks and stacks are shown by address\n");
 	LockNames names;
-	LoadDriverLocks(names);
+	LoadDriverLocks(names, true);
+	if (int err = contention_bpf__attach(skel.get())) {
+		if (stats_fd >= 0)
+			close(stats_fd);
+		return Fail("%s", LoadProblem(err, true).c_str());
+	}
+
 	Report report;
+	report.bus_waits_traced = locks; // a bus wait is a lock wait
 	// a lock given by name is picked out in user space (an address: in the programs)
 	LockFilter filter;
 	if (!opt.lock.empty() && lock_addr == 0)
@@ -562,11 +599,15 @@ int Main(int argc, char **argv) {
 			}
 		}
 	}
-	ring_buffer__consume(rb.get());
+	// The programs stop first: the table and the events then hold the same waits (a wait that
+	// ended after the last read of the ring was in the table without its event), and the tool's
+	// own reads below are not measured.
+	contention_bpf__detach(skel.get());
 	report.duration_s = double(NowNs() - start) / 1e9;
+	ring_buffer__consume(rb.get());
 	// module symbols may have come meanwhile, and the driver's devices
 	syms.Load();
-	LoadDriverLocks(names);
+	LoadDriverLocks(names, false);
 	Collect(skel.get(), opt, filter, syms, names, report);
 	if (stats_fd >= 0)
 		close(stats_fd);

@@ -526,14 +526,18 @@ std::string RenderTable(const Report &r, std::size_t max_rows) {
 		char ad[16], addr[8];
 		std::snprintf(ad, sizeof(ad), "i2c-%u", s.adapter);
 		std::snprintf(addr, sizeof(addr), "0x%02x", s.addr);
-		std::snprintf(line, sizeof(line), "%-8s %-5s %-18.18s %8" PRIu64 " %9" PRIu64 " %7" PRIu64 " %10s %10s %8" PRIu64
+		const bool bw = r.bus_waits_traced;
+		std::snprintf(line, sizeof(line), "%-8s %-5s %-18.18s %8" PRIu64 " %9" PRIu64 " %7" PRIu64 " %10s %10s %8s"
 			      " %10s  %s\n", ad, addr, s.adapter_name.c_str(), s.xfers, s.bytes, s.errors,
 			      FormatNs(s.xfers ? s.total_ns / s.xfers : 0).c_str(), FormatNs(s.max_ns).c_str(),
-			      s.bus_waits, FormatNs(s.bus_wait_ns).c_str(), errs.c_str());
+			      bw ? std::to_string(s.bus_waits).c_str() : "-", bw ? FormatNs(s.bus_wait_ns).c_str() : "-",
+			      errs.c_str());
 		out += line;
 	}
 	if (r.i2c.empty())
 		out += "(no I2C transfer seen)\n";
+	else if (!r.bus_waits_traced)
+		out += "(BUSWAITS, BUSWAIT: not measured with --no-locks: a bus wait is seen by the lock programs)\n";
 	if (!r.progs.empty()) { // --prog-stats
 		std::snprintf(line, sizeof(line), "\n%-30s %9s %10s %10s\n", "PROGRAM", "RUNS", "TIME", "AVG");
 		out += line;
@@ -604,8 +608,10 @@ std::string RenderHistograms(const Report &r, std::size_t max_locks) {
 		}
 		for (const I2cTask &t : s.tasks)
 			out += "    task " + Printable(t.comm) + " tid " + std::to_string(t.tid) + ": " + std::to_string(t.xfers) +
-			       " transfers, " + std::to_string(t.errors) + " errors, " + std::to_string(t.bus_waits) +
-			       " bus waits (" + FormatNs(t.bus_wait_ns) + ")\n";
+			       " transfers, " + std::to_string(t.errors) + " errors, " +
+			       (r.bus_waits_traced ? std::to_string(t.bus_waits) + " bus waits (" + FormatNs(t.bus_wait_ns) + ")"
+						   : std::string("bus waits not measured (--no-locks)")) +
+			       "\n";
 	}
 	return out;
 }
@@ -693,6 +699,8 @@ const char *const kCounterNames[MXRT_CON_NR_COUNTERS] = {
 } // namespace
 
 std::string RenderJson(const Report &r) {
+	// a bus-wait figure: null where none was measured (--no-locks)
+	auto BW = [&r](std::uint64_t v) { return r.bus_waits_traced ? U(v) : std::string("null"); };
 	std::string o = "{";
 	char d[32];
 	std::snprintf(d, sizeof(d), "%.3f", r.duration_s);
@@ -732,15 +740,16 @@ std::string RenderJson(const Report &r) {
 			first = false;
 		}
 		o += "},\"smbus\":" + U(s.smbus) + ",\"total_ns\":" + U(s.total_ns) + ",\"max_ns\":" + U(s.max_ns) +
-		     ",\"hist\":" + HistJson(s.hist, s.max_ns) + ",\"bus_waits\":" + U(s.bus_waits) +
-		     ",\"bus_wait_ns\":" + U(s.bus_wait_ns) + ",\"bus_wait_max_ns\":" + U(s.bus_wait_max_ns) +
-		     ",\"wait_hist\":" + HistJson(s.wait_hist, s.bus_wait_max_ns) + ",\"tasks\":[";
+		     ",\"hist\":" + HistJson(s.hist, s.max_ns) + ",\"bus_waits\":" + BW(s.bus_waits) +
+		     ",\"bus_wait_ns\":" + BW(s.bus_wait_ns) + ",\"bus_wait_max_ns\":" + BW(s.bus_wait_max_ns) +
+		     ",\"wait_hist\":" + (r.bus_waits_traced ? HistJson(s.wait_hist, s.bus_wait_max_ns) : "null") +
+		     ",\"tasks\":[";
 		for (std::size_t j = 0; j < s.tasks.size(); j++) {
 			const I2cTask &t = s.tasks[j];
 			o += std::string(j ? "," : "") + "{\"tid\":" + U(t.tid) + ",\"tgid\":" + U(t.tgid) +
 			     ",\"comm\":" + JsonString(t.comm) + ",\"xfers\":" + U(t.xfers) + ",\"errors\":" + U(t.errors) +
-			     ",\"smbus\":" + U(t.smbus) + ",\"total_ns\":" + U(t.total_ns) + ",\"bus_waits\":" + U(t.bus_waits) +
-			     ",\"bus_wait_ns\":" + U(t.bus_wait_ns) + ",\"bus_wait_max_ns\":" + U(t.bus_wait_max_ns) + "}";
+			     ",\"smbus\":" + U(t.smbus) + ",\"total_ns\":" + U(t.total_ns) + ",\"bus_waits\":" + BW(t.bus_waits) +
+			     ",\"bus_wait_ns\":" + BW(t.bus_wait_ns) + ",\"bus_wait_max_ns\":" + BW(t.bus_wait_max_ns) + "}";
 		}
 		o += "]}";
 	}

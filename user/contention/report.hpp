@@ -204,6 +204,9 @@ struct Report {
 		std::uint64_t run_cnt = 0, run_time_ns = 0;
 	};
 	std::vector<Prog> progs; // with --prog-stats
+	// A transfer's bus wait is the lock wait just before it, which only the lock programs see:
+	// false with --no-locks, and the bus-wait figures are then shown as not measured ("-", null)
+	bool bus_waits_traced = true;
 };
 
 std::string ErrnoName(std::uint32_t err);

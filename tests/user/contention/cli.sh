@@ -74,6 +74,25 @@ expect top-without-stacks 2 "--top sets the stacks kept per lock, and --no-stack
 expect json-top-without-stacks 2 "--top sets the stacks kept per lock, and --no-stacks collects none" --json --top 7 --no-stacks
 expect interval-without-live-table 2 "--interval sets the live table's refresh, and stdout is not a terminal: add --live" -i 2
 
+# a -p or -t of nothing traced nothing and reported "no contention" (exit 0)
+nopid=4194000
+while [ -e /proc/$nopid ]; do nopid=$((nopid - 1)); done
+expect pid-of-no-thread 2 "^mxrt-contention: -p $nopid: no such thread$" -p $nopid
+expect tgid-of-no-process 2 "^mxrt-contention: -t $nopid: no such process$" -t $nopid
+# -t of a thread that is not its process's main thread: the programs compare it with the tgid,
+# which it never is. A process of two threads (python3: setup.sh installs it)
+python3 -c 'import threading, time; threading.Thread(target=time.sleep, args=(30,), daemon=True).start(); time.sleep(30)' &
+py=$!
+tid=
+for _ in $(seq 50); do
+	for t in /proc/$py/task/[0-9]*; do [ "${t##*/}" = $py ] || tid=${t##*/}; done
+	[ -z "$tid" ] || break
+	sleep 0.1
+done
+expect tgid-of-a-thread 2 "^mxrt-contention: -t $tid: a thread of process $py; -t takes a process, -p a thread$" -t "${tid:-0}"
+kill $py 2>/dev/null
+wait $py 2>/dev/null
+
 full-stdout help-stdout-full --help
 echo "tools: $pass passed, $fail failed, 0 skipped"
 [ "$fail" -eq 0 ]

@@ -462,6 +462,39 @@ TEST(ContentionOutput, JsonEscapesAndCarriesEverything) {
 	EXPECT_EQ(FormatNs(3000000000ull), "3.00s");
 }
 
+// With --no-locks no bus wait is measured (a bus wait is the lock programs' to see): the figures are
+// "-" and null, never 0, which read as "the bus was never contended" (a review saw a 292 ms bus wait
+// reported as 0 by a --no-locks run beside one that measured it).
+TEST(ContentionOutput, BusWaitsNotMeasuredAreNotShownAsZero) {
+	Report r;
+	I2cSummary s;
+	s.adapter = 0;
+	s.addr = 0x57;
+	s.adapter_name = "sim";
+	s.xfers = 625;
+	s.tasks.push_back({});
+	s.tasks[0].tid = 9;
+	s.tasks[0].comm = "i2cget";
+	s.tasks[0].xfers = 625;
+	r.i2c.push_back(s);
+	const std::string measured = RenderJson(r);
+	EXPECT_NE(measured.find("\"bus_waits\":0,\"bus_wait_ns\":0,\"bus_wait_max_ns\":0,\"wait_hist\":["), std::string::npos)
+		<< measured;
+	r.bus_waits_traced = false;
+	const std::string j = RenderJson(r);
+	EXPECT_NE(j.find("\"bus_waits\":null,\"bus_wait_ns\":null,\"bus_wait_max_ns\":null,\"wait_hist\":null,"),
+		  std::string::npos)
+		<< j;
+	EXPECT_NE(j.find("\"tid\":9,"), std::string::npos);
+	EXPECT_EQ(j.find("\"bus_waits\":0"), std::string::npos) << j;
+	const std::string t = RenderTable(r, 10);
+	EXPECT_NE(t.find("       -          -  "), std::string::npos) << t;
+	EXPECT_NE(t.find("not measured with --no-locks"), std::string::npos) << t;
+	const std::string h = RenderHistograms(r, 10);
+	EXPECT_NE(h.find("bus waits not measured (--no-locks)"), std::string::npos) << h;
+	EXPECT_EQ(h.find("0 bus waits"), std::string::npos) << h;
+}
+
 // A task names itself (prctl(PR_SET_NAME)): its comm must not reach the terminal of whoever runs the
 // tool as escape sequences (a title change, a cleared screen, worse on some terminals).
 TEST(ContentionOutput, TextShowsNoControlCharacters) {
