@@ -46,23 +46,26 @@ int OpenMessageQueue(const std::string &name, std::uint32_t maxmsg, unsigned mod
 
 namespace {
 
-// openat2(2) (Linux 5.6; glibc 2.36 has no wrapper): @path resolved without magic links
-int OpenNoMagicLinks(const char *path, int flags) {
+// openat2(2) (Linux 5.6; glibc 2.36 has no wrapper): @path (relative to @at) resolved without
+// magic links (/proc/PID/root, /proc/PID/fd: another process's view of the files); a plain
+// lookup where openat2 is missing (ENOSYS: a kernel before 5.6, or a seccomp filter)
+int OpenNoMagicLinks(int at, const char *path, int flags) {
 	open_how how{};
 	how.flags = std::uint64_t(flags);
 	how.resolve = RESOLVE_NO_MAGICLINKS;
-	return int(syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof(how)));
+	const int fd = int(syscall(SYS_openat2, at, path, &how, sizeof(how)));
+	return fd < 0 && errno == ENOSYS ? openat(at, path, flags) : fd;
 }
 
 std::string ProcFd(int fd) { return "/proc/self/fd/" + std::to_string(fd); }
 
 // The FIFO @name in @dir is the daemon's from now on: held and known by its inode. Whoever can
 // write the directory could have swapped it since it was checked or made: then it is not used.
-int Pin(int dir, const std::string &name, const std::string &p, unsigned mode, bool reused, FifoId *id,
-	std::string *why) {
+int Pin(int dir, const std::string &dir_path, const std::string &name, const std::string &p, unsigned mode,
+	bool reused, FifoId *id, std::string *why) {
 	const int pin = openat(dir, name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	struct stat st;
-	if (pin < 0 || fstat(pin, &st) != 0 || !S_ISFIFO(st.st_mode) || st.st_uid != geteuid()) {
+	if (pin < 0 || fstat(pin, &st) != 0 || !S_ISFIFO(st.st_mode) || st.st_uid != geteuid() || st.st_nlink != 1) {
 		const bool gone = pin < 0 && errno == ENOENT;
 		if (pin >= 0)
 			close(pin);
@@ -87,36 +90,59 @@ int Pin(int dir, const std::string &name, const std::string &p, unsigned mode, b
 		       "): mount /proc, or run with fifo = false";
 		return -ENOENT;
 	}
-	*id = FifoId{dir, name, pin, st.st_dev, st.st_ino};
+	struct stat dst;
+	fstat(dir, &dst);
+	*id = FifoId{dir, name, pin, st.st_dev, st.st_ino, dir_path, dst.st_dev, dst.st_ino};
 	return 0;
 }
 
 } // namespace
 
 int MakeFifo(const std::string &dir_path, const std::string &device_name, unsigned mode, std::string *path,
-	     FifoId *id, std::string *why, long *replaced_uid, bool *made_dir) {
+	     FifoId *id, std::string *why, long *replaced_uid, MadeDir *made_dir) {
 	mode = (mode & 0777) | 0200; // readable as the segment and the queue are; the daemon writes
 	if (replaced_uid)
 		*replaced_uid = -1;
-	if (mkdir(dir_path.c_str(), 0755) == 0) {
-		if (made_dir)
-			*made_dir = true;
-	} else if (errno != EEXIST) {
-		const int e = errno;
-		*why = "mkdir " + dir_path + ": " + std::strerror(e);
-		return -e;
-	}
-	int dir = OpenNoMagicLinks(dir_path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (dir < 0 && errno == ENOSYS) // a kernel before 5.6, or a seccomp filter: a plain lookup
-		dir = open(dir_path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (dir < 0) {
-		const int e = errno;
-		*why = "fifo_dir " + dir_path + ": " + std::strerror(e) +
+	auto refused = [&](const std::string &what, int e) {
+		*why = what + ": " + std::strerror(e) +
 		       (e == ELOOP ? " (it leads through a /proc/PID/root or /proc/PID/fd link: another process's view of the "
 				     "files, not the daemon's)"
 				   : "");
 		return -e;
+	};
+	// The directory is made and opened relative to its parent, which is held until the daemon
+	// removes the directory at exit: a path looked up again then could lead anywhere by then.
+	std::string trimmed = dir_path;
+	while (trimmed.size() > 1 && trimmed.back() == '/')
+		trimmed.pop_back();
+	const std::size_t slash = trimmed.rfind('/');
+	const std::string parent_path = slash == std::string::npos ? "." : slash == 0 ? "/" : trimmed.substr(0, slash);
+	const std::string base = slash == std::string::npos ? trimmed : trimmed.substr(slash + 1);
+	const int parent = OpenNoMagicLinks(AT_FDCWD, parent_path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (parent < 0)
+		return refused("fifo_dir " + dir_path, errno);
+	bool made = false;
+	if (mkdirat(parent, base.c_str(), 0755) == 0) {
+		made = true;
+	} else if (errno != EEXIST) {
+		const int e = errno;
+		close(parent);
+		*why = "mkdir " + dir_path + ": " + std::strerror(e);
+		return -e;
 	}
+	const int dir = OpenNoMagicLinks(parent, base.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+	struct stat dst;
+	if (dir < 0 || fstat(dir, &dst) != 0) {
+		const int e = errno;
+		if (dir >= 0)
+			close(dir);
+		close(parent);
+		return refused("fifo_dir " + dir_path, e);
+	}
+	if (made && made_dir)
+		*made_dir = MadeDir{parent, base, dir_path, dst.st_dev, dst.st_ino};
+	else
+		close(parent);
 	// *path is set only for a FIFO that is the daemon's: the daemon removes it at exit.
 	const std::string name = device_name + ".fifo";
 	const std::string p = dir_path + "/" + name;
@@ -133,7 +159,7 @@ int MakeFifo(const std::string &dir_path, const std::string &device_name, unsign
 		// A FIFO with another name too (a hard link, which fs.protected_hardlinks = 0 lets anyone
 		// make to a root service's FIFO) is not a crashed daemon's: replaced like another user's.
 		if (st.st_uid == geteuid() && st.st_nlink == 1) {
-			const int r = Pin(dir, name, p, mode, true, id, why);
+			const int r = Pin(dir, dir_path, name, p, mode, true, id, why);
 			if (r != 0)
 				return fail(r);
 			*path = p;
@@ -156,18 +182,32 @@ int MakeFifo(const std::string &dir_path, const std::string &device_name, unsign
 		*why = "mkfifo " + p + ": " + std::strerror(e);
 		return fail(-e);
 	}
-	const int pr = Pin(dir, name, p, mode, false, id, why);
+	const int pr = Pin(dir, dir_path, name, p, mode, false, id, why);
 	if (pr != 0)
 		return fail(pr);
 	*path = p;
 	return 0;
 }
 
-int FifoAtPath(const FifoId &id) {
+namespace {
+
+// What is at the FIFO's name in the directory the daemon holds: 0 its FIFO, -ENOENT, -ESTALE
+int AtName(const FifoId &id) {
 	struct stat st;
 	if (fstatat(id.dir, id.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
 		return errno == ENOENT ? -ENOENT : -ESTALE;
 	return S_ISFIFO(st.st_mode) && st.st_dev == id.dev && st.st_ino == id.ino ? 0 : -ESTALE;
+}
+
+} // namespace
+
+int FifoAtPath(const FifoId &id) {
+	struct stat st;
+	// readers look the whole path up: the directory itself may have been moved and another put
+	// at its path (a stat opens nothing)
+	if (stat(id.dir_path.c_str(), &st) != 0 || st.st_dev != id.dir_dev || st.st_ino != id.dir_ino)
+		return -ESTALE;
+	return AtName(id);
 }
 
 int OpenOwnFifo(const FifoId &id) {
@@ -176,8 +216,23 @@ int OpenOwnFifo(const FifoId &id) {
 	return fd < 0 ? -errno : fd;
 }
 
+int RemoveMadeDir(MadeDir *d) {
+	if (d->parent < 0)
+		return 0;
+	struct stat st;
+	int r = 0;
+	// the same directory, still at its name in the parent held since the start; empty or not,
+	// rmdir says (ENOTEMPTY: someone put something there meanwhile, and it stays)
+	if (fstatat(d->parent, d->base.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode) &&
+	    st.st_dev == d->dev && st.st_ino == d->ino)
+		r = unlinkat(d->parent, d->base.c_str(), AT_REMOVEDIR) == 0 ? 0 : -errno;
+	close(d->parent);
+	*d = MadeDir{};
+	return r;
+}
+
 void CloseFifo(FifoId *id) {
-	if (id->dir >= 0 && FifoAtPath(*id) == 0)
+	if (id->dir >= 0 && AtName(*id) == 0)
 		unlinkat(id->dir, id->name.c_str(), 0);
 	if (id->pin >= 0)
 		close(id->pin);

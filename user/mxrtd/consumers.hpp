@@ -36,6 +36,18 @@ struct FifoId {
 	int pin = -1;     // the FIFO; its inode number cannot be given to another file while held
 	dev_t dev = 0;
 	ino_t ino = 0;
+	std::string dir_path; // fifo_dir as configured, and which directory it was: readers look it up
+	dev_t dir_dev = 0;
+	ino_t dir_ino = 0;
+};
+
+// The fifo_dir the daemon made at the start (MakeFifo): its parent held, its name there, and which
+// directory it is, so that the daemon removes that one at exit and nothing else.
+struct MadeDir {
+	int parent = -1;
+	std::string base, path;
+	dev_t dev = 0;
+	ino_t ino = 0;
 };
 
 // One device's outputs, as the consumers see them.
@@ -56,7 +68,8 @@ struct Outputs {
 int OpenMessageQueue(const std::string &name, std::uint32_t maxmsg, unsigned mode, mqd_t *out, std::string *why);
 // The FIFO <dir>/<device>.fifo, readable as @mode (shm_mode) says, and writable by the daemon's
 // user. -errno. A missing directory is made (one level, as mkdir(1) without -p), and *made_dir
-// then set, so that the daemon removes it at exit, empty: a mistyped fifo_dir was left behind.
+// then set (RemoveMadeDir), so that the daemon removes it at exit, empty: a mistyped fifo_dir was
+// left behind.
 // The directory is opened without following a magic link (/proc/PID/root...: another user's
 // mount namespace), and everything after is done relative to it. An existing FIFO of the daemon's
 // user with no other name (a crashed daemon's) is reused, its mode set. Any other FIFO is replaced
@@ -65,7 +78,10 @@ int OpenMessageQueue(const std::string &name, std::uint32_t maxmsg, unsigned mod
 // (*id holds descriptors: CloseFifo): anything else at that path (a file, a symlink) is not the
 // daemon's, is refused (-EEXIST), and is not removed at exit.
 int MakeFifo(const std::string &dir, const std::string &device_name, unsigned mode, std::string *path,
-	     FifoId *id, std::string *why, long *replaced_uid = nullptr, bool *made_dir = nullptr);
+	     FifoId *id, std::string *why, long *replaced_uid = nullptr, MadeDir *made_dir = nullptr);
+// At exit: removes the directory MakeFifo made if it is still the one at its name in its parent
+// and empty. 0, or -errno (-ENOTEMPTY: something else was put there, and it stays).
+int RemoveMadeDir(MadeDir *d);
 
 // Opens the daemon's FIFO for writing (non-blocking) through its held descriptor: the path is not
 // looked at. A file descriptor, or -ENXIO (no reader has it open), or another -errno.

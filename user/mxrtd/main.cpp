@@ -110,7 +110,7 @@ private:
 	bool mlocked_ = false;
 	bool partition_ = false;
 	bool shut_ = false;
-	std::string fifo_dir_made_; // made by OpenDevice: removed at exit (if it is empty then)
+	MadeDir fifo_dir_made_; // made by OpenDevice: removed at exit (if it is empty then)
 };
 
 int Daemon::OpenDevice(Pipeline *p) {
@@ -179,12 +179,12 @@ int Daemon::OpenDevice(Pipeline *p) {
 		}
 	}
 	long foreign = -1;
-	bool made_dir = false;
+	MadeDir made;
 	const int fr = cfg_.fifo ? MakeFifo(cfg_.fifo_dir, p->dev.name(), cfg_.shm_mode, &p->out.fifo_path,
-					    &p->out.fifo_id, &err, &foreign, &made_dir)
+					    &p->out.fifo_id, &err, &foreign, &made)
 				 : 0;
-	if (made_dir)
-		fifo_dir_made_ = cfg_.fifo_dir;
+	if (made.parent >= 0)
+		fifo_dir_made_ = made;
 	if (fr != 0) {
 		LOG_E("%s", err.c_str());
 		return 1;
@@ -582,8 +582,9 @@ void Daemon::Shutdown() {
 	}
 	pipes_.clear();
 	// only if nothing else was put there meanwhile (rmdir refuses a directory that is not empty)
-	if (!fifo_dir_made_.empty() && rmdir(fifo_dir_made_.c_str()) != 0 && errno != ENOTEMPTY && errno != EEXIST)
-		LOG_W("rmdir %s (made at the start): %s", fifo_dir_made_.c_str(), std::strerror(errno));
+	const std::string made_path = fifo_dir_made_.path;
+	if (const int r = RemoveMadeDir(&fifo_dir_made_); r != 0 && r != -ENOTEMPTY && r != -EEXIST)
+		LOG_W("rmdir %s (made at the start): %s", made_path.c_str(), std::strerror(-r));
 	if (partition_)
 		RemoveCpusetPartition(cfg_.cpuset_partition);
 }

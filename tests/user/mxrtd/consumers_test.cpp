@@ -155,7 +155,9 @@ TEST_F(MxrtdFifo, ADirectorySwappedForASymlinkIsNotFollowed) {
 	ASSERT_EQ(rename(dir_.c_str(), (top_ + "/moved").c_str()), 0);
 	ASSERT_EQ(symlink((top_ + "/other").c_str(), dir_.c_str()), 0);
 	const int in = WatchOpens();
-	EXPECT_EQ(FifoAtPath(id_), 0); // in the directory it holds, which is now top/moved
+	// readers of the path reach "other" now, and that is said (the FIFO itself is still in the
+	// directory the daemon holds, which is now top/moved)
+	EXPECT_EQ(FifoAtPath(id_), -ESTALE);
 	EXPECT_EQ(OpenOwnFifo(id_), -ENXIO);
 	CloseFifo(&id_); // removes the FIFO from the directory it holds, not the file in "other"
 	EXPECT_EQ(Opens(in), 0);
@@ -163,6 +165,50 @@ TEST_F(MxrtdFifo, ADirectorySwappedForASymlinkIsNotFollowed) {
 	EXPECT_EQ(access((top_ + "/other/max30102-0.fifo").c_str(), F_OK), 0);
 	EXPECT_NE(access((top_ + "/moved/max30102-0.fifo").c_str(), F_OK), 0);
 	unlink(dir_.c_str());
+}
+
+// A fifo_dir moved away and another directory put at its path (with a FIFO of its own, whose
+// writer readers would now take for the daemon): said, though nothing at the FIFO's own name changed.
+TEST_F(MxrtdFifo, ADirectoryMovedAndReplacedIsSaid) {
+	ASSERT_EQ(rename(dir_.c_str(), (top_ + "/moved").c_str()), 0);
+	ASSERT_EQ(mkdir(dir_.c_str(), 0755), 0);
+	ASSERT_EQ(mkfifo(path_.c_str(), 0666), 0);
+	EXPECT_EQ(FifoAtPath(id_), -ESTALE);
+	unlink(path_.c_str());
+	rmdir(dir_.c_str());
+	ASSERT_EQ(rename((top_ + "/moved").c_str(), dir_.c_str()), 0);
+	EXPECT_EQ(FifoAtPath(id_), 0);
+}
+
+// The fifo_dir the daemon made is removed at exit, and only that one: swapped for a symlink to an
+// empty directory of someone else's, the other directory stays (root removed it by path).
+TEST_F(MxrtdFifo, OnlyTheDirectoryTheDaemonMadeIsRemoved) {
+	for (bool swap : {false, true}) {
+		SCOPED_TRACE(swap ? "swapped" : "as made");
+		const std::string made_path = top_ + "/made";
+		std::string p, why;
+		FifoId id;
+		MadeDir made;
+		ASSERT_EQ(MakeFifo(made_path, "max30102-1", 0644, &p, &id, &why, nullptr, &made), 0) << why;
+		ASSERT_GE(made.parent, 0);
+		if (swap) {
+			ASSERT_EQ(mkdir((top_ + "/other").c_str(), 0755), 0);
+			ASSERT_EQ(rename(made_path.c_str(), (top_ + "/moved").c_str()), 0);
+			ASSERT_EQ(symlink((top_ + "/other").c_str(), made_path.c_str()), 0);
+		}
+		CloseFifo(&id);
+		EXPECT_EQ(RemoveMadeDir(&made), 0);
+		EXPECT_EQ(made.parent, -1);
+		if (swap) {
+			EXPECT_EQ(access((top_ + "/other").c_str(), F_OK), 0) << "someone else's directory removed";
+			EXPECT_EQ(access((top_ + "/moved").c_str(), F_OK), 0) << "not at its name: left";
+			unlink(made_path.c_str());
+			rmdir((top_ + "/other").c_str());
+			rmdir((top_ + "/moved").c_str());
+		} else {
+			EXPECT_NE(access(made_path.c_str(), F_OK), 0) << "the directory made is left";
+		}
+	}
 }
 
 // A fifo_dir reached through /proc/PID/root (another process's mount namespace, where another user
