@@ -117,13 +117,20 @@ int MakeFifo(const std::string &dir_path, const std::string &device_name, unsign
 		trimmed.pop_back();
 	const std::size_t slash = trimmed.rfind('/');
 	const std::string parent_path = slash == std::string::npos ? "." : slash == 0 ? "/" : trimmed.substr(0, slash);
-	const std::string base = slash == std::string::npos ? trimmed : trimmed.substr(slash + 1);
+	// "/" itself: its own parent, never made (base "." names it)
+	const std::string base = trimmed == "/" ? "." : slash == std::string::npos ? trimmed : trimmed.substr(slash + 1);
 	const int parent = OpenNoMagicLinks(AT_FDCWD, parent_path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (parent < 0)
 		return refused("fifo_dir " + dir_path, errno);
-	bool made = false;
+	struct stat dst;
+	bool keep_parent = false;
 	if (mkdirat(parent, base.c_str(), 0755) == 0) {
-		made = true;
+		// recorded at once (whatever fails below, the start removes it at exit), by the inode
+		// made: a symlink put at its name since is no directory of the daemon's
+		if (made_dir && fstatat(parent, base.c_str(), &dst, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(dst.st_mode)) {
+			*made_dir = MadeDir{parent, base, dir_path, dst.st_dev, dst.st_ino};
+			keep_parent = true;
+		}
 	} else if (errno != EEXIST) {
 		const int e = errno;
 		close(parent);
@@ -131,18 +138,15 @@ int MakeFifo(const std::string &dir_path, const std::string &device_name, unsign
 		return -e;
 	}
 	const int dir = OpenNoMagicLinks(parent, base.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
-	struct stat dst;
+	const int open_errno = errno;
+	if (!keep_parent)
+		close(parent);
 	if (dir < 0 || fstat(dir, &dst) != 0) {
-		const int e = errno;
+		const int e = dir < 0 ? open_errno : errno;
 		if (dir >= 0)
 			close(dir);
-		close(parent);
 		return refused("fifo_dir " + dir_path, e);
 	}
-	if (made && made_dir)
-		*made_dir = MadeDir{parent, base, dir_path, dst.st_dev, dst.st_ino};
-	else
-		close(parent);
 	// *path is set only for a FIFO that is the daemon's: the daemon removes it at exit.
 	const std::string name = device_name + ".fifo";
 	const std::string p = dir_path + "/" + name;
@@ -204,10 +208,15 @@ int AtName(const FifoId &id) {
 int FifoAtPath(const FifoId &id) {
 	struct stat st;
 	// readers look the whole path up: the directory itself may have been moved and another put
-	// at its path (a stat opens nothing)
-	if (stat(id.dir_path.c_str(), &st) != 0 || st.st_dev != id.dir_dev || st.st_ino != id.dir_ino)
-		return -ESTALE;
-	return AtName(id);
+	// at its path. Looked up as at the start, without magic links (/proc/PID/root leads into
+	// another user's mounts, where a bind mount of the daemon's directory has its inode); an O_PATH
+	// open opens nothing
+	const int dir = OpenNoMagicLinks(AT_FDCWD, id.dir_path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dir < 0)
+		return errno == ENOENT ? -ENOENT : -ESTALE;
+	const bool same = fstat(dir, &st) == 0 && st.st_dev == id.dir_dev && st.st_ino == id.dir_ino;
+	close(dir);
+	return same ? AtName(id) : -ESTALE;
 }
 
 int OpenOwnFifo(const FifoId &id) {

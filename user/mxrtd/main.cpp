@@ -183,8 +183,12 @@ int Daemon::OpenDevice(Pipeline *p) {
 	const int fr = cfg_.fifo ? MakeFifo(cfg_.fifo_dir, p->dev.name(), cfg_.shm_mode, &p->out.fifo_path,
 					    &p->out.fifo_id, &err, &foreign, &made)
 				 : 0;
-	if (made.parent >= 0)
+	// the first device's start makes it; another one only if that was moved away meanwhile, which
+	// is not the daemon's to remove (its descriptor is let go)
+	if (made.parent >= 0 && fifo_dir_made_.parent < 0)
 		fifo_dir_made_ = made;
+	else if (made.parent >= 0)
+		close(made.parent);
 	if (fr != 0) {
 		LOG_E("%s", err.c_str());
 		return 1;

@@ -180,6 +180,32 @@ TEST_F(MxrtdFifo, ADirectoryMovedAndReplacedIsSaid) {
 	EXPECT_EQ(FifoAtPath(id_), 0);
 }
 
+// The directory looked up as readers do, but without magic links: moved away and its path made a
+// symlink through /proc/PID/root to it (where another user's mount namespace could show it with a
+// FIFO of theirs mounted over the daemon's), it is not the daemon's; removed, it is gone.
+TEST_F(MxrtdFifo, ADirectoryReachedThroughProcRootIsNotTheDaemonsAndARemovedOneIsGone) {
+	ASSERT_EQ(rename(dir_.c_str(), (top_ + "/moved").c_str()), 0);
+	ASSERT_EQ(symlink(("/proc/" + std::to_string(getpid()) + "/root" + top_ + "/moved").c_str(), dir_.c_str()), 0);
+	struct stat st;
+	ASSERT_EQ(stat(dir_.c_str(), &st), 0); // a plain stat finds the daemon's directory there
+	EXPECT_EQ(FifoAtPath(id_), -ESTALE);
+	ASSERT_EQ(unlink(dir_.c_str()), 0);
+	EXPECT_EQ(FifoAtPath(id_), -ENOENT); // nothing at the path: gone, not "something else"
+	ASSERT_EQ(rename((top_ + "/moved").c_str(), dir_.c_str()), 0);
+	EXPECT_EQ(FifoAtPath(id_), 0);
+}
+
+// A fifo_dir with trailing slashes is the same directory.
+TEST_F(MxrtdFifo, TrailingSlashesNameTheSameDirectory) {
+	std::string p, why;
+	FifoId id;
+	ASSERT_EQ(MakeFifo(dir_ + "//", "max30102-0", 0644, &p, &id, &why), 0) << why;
+	EXPECT_EQ(id.ino, id_.ino);
+	EXPECT_EQ(FifoAtPath(id), 0);
+	close(id.pin);
+	close(id.dir);
+}
+
 // The fifo_dir the daemon made is removed at exit, and only that one: swapped for a symlink to an
 // empty directory of someone else's, the other directory stays (root removed it by path).
 TEST_F(MxrtdFifo, OnlyTheDirectoryTheDaemonMadeIsRemoved) {
