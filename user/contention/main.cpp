@@ -118,7 +118,6 @@ std::string ReadFile(const std::string &path) {
 	return ss.str();
 }
 
-// The driver's lock names: /sys/kernel/debug/mxrt_max30102/*/locks
 // The process a task belongs to (the Tgid line of /proc/ID/status), or -1 when there is none.
 long TgidOf(int id) {
 	const std::string st = ReadFile("/proc/" + std::to_string(id) + "/status");
@@ -126,18 +125,20 @@ long TgidOf(int id) {
 	return at == std::string::npos ? -1 : std::strtol(st.c_str() + at + 6, nullptr, 10);
 }
 
-// @say: whether a driver whose files cannot be read is said (once, at the start)
+// The driver's lock names: /sys/kernel/debug/mxrt_max30102/*/locks. @say: whether a driver whose
+// files cannot be read is said (once, at the start)
 void LoadDriverLocks(LockNames &names, bool say) {
 	const std::string root = "/sys/kernel/debug/mxrt_max30102";
 	DIR *d = opendir(root.c_str());
 	if (!d) {
 		// no driver loaded: nothing to name. Loaded, with debugfs not mounted (or not readable):
 		// its locks are shown by address, which is said
+		const int e = errno;
 		if (say && access("/sys/module/mxrt_max30102", F_OK) == 0)
 			std::fprintf(stderr,
-				     "mxrt-contention: %s: %s (is debugfs mounted?): the MAX30102 driver's locks are shown by "
-				     "address, not as max30102-N.lock\n",
-				     root.c_str(), std::strerror(errno));
+				     "mxrt-contention: %s: %s%s: the MAX30102 driver's locks are shown by address, not as "
+				     "max30102-N.lock\n",
+				     root.c_str(), std::strerror(e), e == ENOENT ? " (is debugfs mounted?)" : "");
 		return;
 	}
 	while (dirent *e = readdir(d)) {
