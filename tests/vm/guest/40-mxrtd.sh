@@ -274,13 +274,18 @@ fi
 mkdir -p /tmp/ufifo && chown 65534:65534 /tmp/ufifo
 printf 'root-only\n' >/tmp/victim && chmod 600 /tmp/victim
 if start /tmp/ufifo.log mxrtd --rate 100 --fifo-dir /tmp/ufifo $DEV; then
-	mxrt-restrict --uid 65534 -- sh -c 'rm /tmp/ufifo/max30102-0.fifo && ln -s /tmp/victim /tmp/ufifo/max30102-0.fifo'
+	# swapped in one rename (rm, then ln, let the daemon see the path empty in between: "gone", which
+	# it then said, rightly, before "no longer")
+	mxrt-restrict --uid 65534 -- sh -c 'ln -s /tmp/victim /tmp/ufifo/new && mv -f /tmp/ufifo/new /tmp/ufifo/max30102-0.fifo'
 	logged /tmp/ufifo.log "max30102-0.fifo is no longer the daemon's FIFO (something else was put there, which the daemon never opens): vitals lines reach no reader (counted in fifo_no_reader)"
 	said=$?
 	n0=$(json fifo_no_reader)
 	mxrt-restrict --uid 65534 -- rm /tmp/ufifo/max30102-0.fifo
 	logged /tmp/ufifo.log "max30102-0.fifo is gone (removed while the daemon ran)"
 	gone=$?
+	# the update that said it is counted just after the line is queued: up to 5 s for the count
+	i=0
+	while [ "$(json fifo_no_reader)" -le "$n0" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 	n1=$(json fifo_no_reader)
 	# a few more updates: each of the two said once
 	sleep 2
