@@ -6,7 +6,7 @@
 #
 # usage: tests/vm/run.sh [options] FLAVOUR   FLAVOUR: x86_64-rt-6.12 | arm64-6.12 | x86_64-rt-6.1 | arm64-6.1
 #                                            | x86_64-rt-6.12-debug (scripts/build-debug-kernel.sh)
-#   --timeout S        kill the guest after S seconds (default 600; 1800 for the debug kernel)
+#   --timeout S        kill the guest after S seconds (default 900; 1800 for the debug kernel)
 #   --test-timeout S   kill one guest test after S seconds (default 300; 900 for the debug kernel);
 #                      the other tests still run
 #   --filter GLOB      only the guest tests whose name matches GLOB (e.g. '10-*', 'watchdog_*'); a
@@ -68,7 +68,7 @@ flavour=$1
 # the debug kernel is several times slower (KASAN, lockdep, kmemleak): longer default timeouts
 case "$flavour" in
 *-debug) timeout_s=${timeout_s:-1800} test_timeout=${test_timeout:-900} ;;
-*) timeout_s=${timeout_s:-600} test_timeout=${test_timeout:-300} ;;
+*) timeout_s=${timeout_s:-900} test_timeout=${test_timeout:-300} ;;
 esac
 for n in "$timeout_s" "$test_timeout"; do
 	case "$n" in ''|*[!0-9]*|0) die "timeouts are whole seconds > 0, not '$n'" ;; esac
