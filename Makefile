@@ -248,8 +248,10 @@ dkms: dkms-source install-files
 # and mxrt-max30102 land in build/deb/. DEB_FLAGS=-b: the binary packages only.
 DEB_FLAGS ?=
 DEB_JOBS ?= $(shell nproc)
-# The packages' version: debian/changelog's, plus this checkout's commit time (UTC) and hash
-# (1.0.0+git20261206175536.g9fbc0f4a21b3), and with local changes the build's time as well
+# The packages' version: debian/changelog's, plus this checkout's commit time (UTC), how many
+# commits of the first-parent history have that same second (1, 2, ...: commits made within one
+# second, by a script or git am, ordered by their hash alone went backwards) and the hash
+# (1.0.0+git20261206175536.1.g9fbc0f4a21b3), and with local changes the build's time as well
 # (...+dirty20261206181500), so a package built from a later commit, or from later edits,
 # upgrades the one installed: with the changelog's alone every build was 1.0.0, and apt kept the
 # old one ("already the newest"). The commit time, not a count of commits: a shallow clone counts
@@ -258,7 +260,9 @@ deb:
 	rm -rf $(BUILD)/deb && mkdir -p $(BUILD)/deb/src
 	git ls-files -z --cached --others --exclude-standard | xargs -0 cp --parents -t $(BUILD)/deb/src
 	if [ "$$(git rev-parse --show-toplevel 2>/dev/null)" = "$(CURDIR)" ]; then \
-		v=$$(dpkg-parsechangelog -l debian/changelog -S Version)+git$$(TZ=UTC git log -1 --format=%cd --date=format-local:%Y%m%d%H%M%S).g$$(git rev-parse --short=12 HEAD); \
+		t=$$(git log -1 --format=%ct); \
+		n=$$(git rev-list --count --first-parent --max-age=$$t --min-age=$$t HEAD); \
+		v=$$(dpkg-parsechangelog -l debian/changelog -S Version)+git$$(TZ=UTC git log -1 --format=%cd --date=format-local:%Y%m%d%H%M%S).$$n.g$$(git rev-parse --short=12 HEAD); \
 		if [ -n "$$(git status --porcelain --untracked-files=normal)" ]; then v=$$v+dirty$$(date -u +%Y%m%d%H%M%S); fi; \
 		sed -i "1s/([^)]*)/($$v)/" $(BUILD)/deb/src/debian/changelog; \
 	fi

@@ -39,7 +39,13 @@ fi
 # alone and than a build of the commit before (a fixed 1.0.0 never upgraded)
 base=$(dpkg-parsechangelog -S Version)
 version=$(dpkg-parsechangelog -l build/deb/src/debian/changelog -S Version)
-stamp() { TZ=UTC git log -1 --format=%cd --date=format-local:%Y%m%d%H%M%S "$1"; }
+# the commit's time, and how many first-parent commits share its second (two commits in one second
+# were ordered by their hashes alone: this check failed on one such pair)
+stamp() {
+	local t
+	t=$(git log -1 --format=%ct "$1") || return 1
+	echo "$(TZ=UTC git log -1 --format=%cd --date=format-local:%Y%m%d%H%M%S "$1").$(git rev-list --count --first-parent --max-age="$t" --min-age="$t" "$1")"
+}
 want="$base+git$(stamp HEAD).g$(git rev-parse --short=12 HEAD)"
 older="$base+git$(stamp HEAD~1 2>/dev/null || echo 0).g$(git rev-parse --short=12 HEAD~1 2>/dev/null || echo 0)"
 if [ -n "$(git status --porcelain --untracked-files=normal)" ]; then
