@@ -61,8 +61,8 @@ std::string ProcFd(int fd) { return "/proc/self/fd/" + std::to_string(fd); }
 
 // The FIFO @name in @dir is the daemon's from now on: held and known by its inode. Whoever can
 // write the directory could have swapped it since it was checked or made: then it is not used.
-int Pin(int dir, const std::string &dir_path, const std::string &name, const std::string &p, unsigned mode,
-	bool reused, FifoId *id, std::string *why) {
+int Pin(int dir, const std::string &dir_path, const struct stat &dir_st, const std::string &name, const std::string &p,
+	unsigned mode, bool reused, FifoId *id, std::string *why) {
 	const int pin = openat(dir, name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	struct stat st;
 	if (pin < 0 || fstat(pin, &st) != 0 || !S_ISFIFO(st.st_mode) || st.st_uid != geteuid() || st.st_nlink != 1) {
@@ -90,9 +90,7 @@ int Pin(int dir, const std::string &dir_path, const std::string &name, const std
 		       "): mount /proc, or run with fifo = false";
 		return -ENOENT;
 	}
-	struct stat dst;
-	fstat(dir, &dst);
-	*id = FifoId{dir, name, pin, st.st_dev, st.st_ino, dir_path, dst.st_dev, dst.st_ino};
+	*id = FifoId{dir, name, pin, st.st_dev, st.st_ino, dir_path, dir_st.st_dev, dir_st.st_ino};
 	return 0;
 }
 
@@ -163,7 +161,7 @@ int MakeFifo(const std::string &dir_path, const std::string &device_name, unsign
 		// A FIFO with another name too (a hard link, which fs.protected_hardlinks = 0 lets anyone
 		// make to a root service's FIFO) is not a crashed daemon's: replaced like another user's.
 		if (st.st_uid == geteuid() && st.st_nlink == 1) {
-			const int r = Pin(dir, dir_path, name, p, mode, true, id, why);
+			const int r = Pin(dir, dir_path, dst, name, p, mode, true, id, why);
 			if (r != 0)
 				return fail(r);
 			*path = p;
@@ -186,7 +184,7 @@ int MakeFifo(const std::string &dir_path, const std::string &device_name, unsign
 		*why = "mkfifo " + p + ": " + std::strerror(e);
 		return fail(-e);
 	}
-	const int pr = Pin(dir, dir_path, name, p, mode, false, id, why);
+	const int pr = Pin(dir, dir_path, dst, name, p, mode, false, id, why);
 	if (pr != 0)
 		return fail(pr);
 	*path = p;
