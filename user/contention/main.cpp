@@ -469,7 +469,7 @@ int Main(int argc, char **argv) {
 	}
 
 	// a thread or process that is not there: the run would trace nothing and report "no contention"
-	if (opt.pid && access(("/proc/" + std::to_string(opt.pid) + "/status").c_str(), F_OK) != 0) {
+	if (opt.pid && TgidOf(opt.pid) < 0) {
 		std::fprintf(stderr, "mxrt-contention: -p %d: no such thread\n", opt.pid);
 		return 2;
 	}
