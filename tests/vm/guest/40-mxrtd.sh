@@ -56,23 +56,20 @@ stop() {
 nothing_left() { [ -z "$(ls /dev/shm)" ] && [ -z "$(ls /dev/mqueue)" ] && [ ! -e $FIFO ]; }
 # lines LOG PATTERN: how many lines of the log match
 lines() { grep -cE "$2" "$1"; }
-# logged LOG PATTERN: up to 10 s for PATTERN in LOG
+# logged LOG PATTERN [TENTHS]: up to TENTHS/10 s (default 10 s) for PATTERN in LOG while the daemon
+# (DPID) lives; whether it is there
 logged() {
-	i=0
-	while [ $i -lt 100 ] && ! grep -q "$2" "$1"; do
+	_i=0
+	while ! grep -q "$2" "$1" && kill -0 $DPID 2>/dev/null && [ $_i -lt "${3:-100}" ]; do
 		sleep 0.1
-		i=$((i + 1))
+		_i=$((_i + 1))
 	done
 	grep -q "$2" "$1"
 }
 # hup_until LOG PATTERN: SIGHUP to the daemon, then up to 5 s for PATTERN in LOG while it lives
 hup_until() {
 	kill -HUP $DPID
-	_i=0
-	while ! grep -q "$2" "$1" && kill -0 $DPID 2>/dev/null && [ $_i -lt 50 ]; do
-		sleep 0.1
-		_i=$((_i + 1))
-	done
+	logged "$1" "$2" 50
 }
 iou_workers() { cat /proc/"$1"/task/*/comm 2>/dev/null | grep -c '^iou-wrk'; }
 # locked_kb PID: the memory a process has locked in RAM, in KiB (the Locked: lines of its smaps)
