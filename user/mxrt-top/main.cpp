@@ -165,11 +165,16 @@ std::string Text(const Snapshot &s) {
 }
 
 // Opens the segments; a name that cannot be opened is said on stderr, or, with `refused`, in
-// that string (the live view shows it on its screen).
-bool OpenAll(const std::vector<std::string> &names, std::vector<Segment> *segs, std::string *refused = nullptr) {
+// that string (the live view shows it on its screen). *others counts the names refused as no
+// daemon's at all (another user's file, a FIFO): without a DEVICE they do not make the exit 1
+// beside a daemon's segment shown (any user could have made every health check fail).
+bool OpenAll(const std::vector<std::string> &names, std::vector<Segment> *segs, std::string *refused = nullptr,
+	     std::size_t *others = nullptr) {
 	segs->clear();
 	if (refused)
 		refused->clear();
+	if (others)
+		*others = 0;
 	for (const std::string &n : names) {
 		int err = 0;
 		u32 uid = ~u32(0); // set only by the owner check (shm_open and mmap can say EPERM too)
@@ -181,7 +186,11 @@ bool OpenAll(const std::vector<std::string> &names, std::vector<Segment> *segs, 
 						  : err == -EAGAIN ? "still being set up"
 						  : err == -EPERM && uid != ~u32(0) ? "a file of uid " + std::to_string(uid) + ", not the daemon's user (" +
 									OwnerWords() + "; --owner USER names another): not shown"
+						  : err == -EINVAL ? "not a regular file (of uid " + std::to_string(uid) +
+									 "; a FIFO or a directory is no daemon's segment): not shown"
 								   : std::strerror(-err));
+			if (others && ((err == -EPERM && uid != ~u32(0)) || err == -EINVAL))
+				++*others;
 			if (refused)
 				*refused += line + "\n";
 			else
@@ -200,8 +209,14 @@ int View(const std::string &prefix, const std::vector<std::string> &devices, boo
 		std::fprintf(stderr, "mxrt-top: no mxrtd segment in /dev/shm (is mxrtd running?)\n");
 		return 1;
 	}
+	// Without a DEVICE, names that are no daemon's (another user's files) are said but do not
+	// count as a daemon not shown; a DEVICE named and not shown does.
+	std::size_t others = 0;
+	const auto all = [&](std::size_t shown) {
+		return shown > 0 && shown + (devices.empty() ? others : 0) == names.size();
+	};
 	if (json) {
-		if (!OpenAll(names, &segs))
+		if (!OpenAll(names, &segs, nullptr, &others))
 			return 1;
 		std::string out = "[";
 		for (std::size_t i = 0; i < segs.size(); i++) {
@@ -210,11 +225,17 @@ int View(const std::string &prefix, const std::vector<std::string> &devices, boo
 			out += (i ? "," : "") + SnapshotJson(s);
 		}
 		std::printf("%s]\n", out.c_str());
-		return segs.size() == names.size() ? 0 : 1; // a DEVICE named and not there: said, and 1
+		return all(segs.size()) ? 0 : 1; // a DEVICE named and not there: said, and 1
 	}
 	const bool tty = isatty(STDOUT_FILENO);
 	std::string refused; // names found but not opened: said on every screen, not taken for "no segment"
 	bool all_shown = false; // the last screen showed every segment asked for (exit 0), or not (1)
+	std::size_t looked = 0;  // names looked up at the last open
+	const auto reopen = [&] {
+		const std::vector<std::string> now = Names(prefix, devices);
+		OpenAll(now, &segs, &refused, &others);
+		looked = now.size();
+	};
 	for (int i = 0; (count <= 0 || i < count) && !g_stop; i++) {
 		// A daemon that stopped, or died (its segment unlocked: it never says STOPPED), may have
 		// been started again under the same name with a new segment: look the names up again.
@@ -225,7 +246,7 @@ int View(const std::string &prefix, const std::vector<std::string> &devices, boo
 			    return !s.Intact() || LoadWord(&s.shm()->events.state.value) == MXRTD_STATE_STOPPED ||
 				   !s.OwnerAlive();
 		    }))
-			OpenAll(Names(prefix, devices), &segs, &refused);
+			reopen();
 		std::string screen;
 		char head[128];
 		time_t t = time(nullptr);
@@ -234,7 +255,7 @@ int View(const std::string &prefix, const std::vector<std::string> &devices, boo
 		screen += refused;
 		if (segs.empty() && refused.empty())
 			screen += "no mxrtd segment in /dev/shm (is mxrtd running?)\n";
-		all_shown = !segs.empty() && refused.empty();
+		all_shown = segs.size() > 0 && segs.size() + (devices.empty() ? others : 0) == looked;
 		for (const Segment &seg : segs) {
 			if (!seg.Intact()) { // shrank since the look above: the next refresh opens it again
 				screen += "/dev/shm" + Printable(seg.name()) + ": the file shrank under the reader (no daemon's segment)\n";

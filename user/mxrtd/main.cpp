@@ -161,7 +161,9 @@ int Daemon::OpenDevice(Pipeline *p) {
 		LOG_E("shared memory /dev/shm%s: %s", name.c_str(), std::strerror(-e));
 		return 1;
 	}
-	if (found == Segment::Found::kForeign)
+	if (found == Segment::Found::kForeign && owner_uid == geteuid())
+		LOG_W("/dev/shm%s was not a regular file (no daemon's segment): replaced", name.c_str());
+	else if (found == Segment::Found::kForeign)
 		LOG_W("/dev/shm%s belonged to another user (uid %u), not to a daemon of this one: replaced", name.c_str(),
 		      owner_uid);
 	if (found == Segment::Found::kStale)

@@ -108,6 +108,27 @@ static bool WriteLocked(int fd) {
 	return fcntl(fd, F_OFD_GETLK, &l) == 0 && l.l_type != F_UNLCK;
 }
 
+// The directory /dev/shm<name> of another user: removed if it is empty (0, *found = kForeign),
+// else -ENOTEMPTY (*found = kForeign, its owner in *owner_uid); -EEXIST if it is this user's
+// own (not removed: nobody else can have made it); `open_err` if it is no directory.
+static int RemoveForeignDirectory(const std::string &name, int open_err, Segment::Found *found, u32 *owner_uid) {
+	const std::string path = "/dev/shm" + name;
+	struct stat st;
+	if (lstat(path.c_str(), &st) != 0)
+		return errno == ENOENT ? 0 : -errno; // gone meanwhile: try again
+	if (!S_ISDIR(st.st_mode))
+		return open_err;
+	if (st.st_uid == geteuid())
+		return -EEXIST;
+	if (found)
+		*found = Segment::Found::kForeign;
+	if (owner_uid)
+		*owner_uid = u32(st.st_uid);
+	if (rmdir(path.c_str()) == 0 || errno == ENOENT)
+		return 0;
+	return -errno;
+}
+
 Segment Segment::Create(const std::string &name, u32 ring_records, unsigned mode, int *err, Found *found,
 			u32 *owner_pid, u32 *owner_uid) {
 	Segment s;
@@ -122,7 +143,17 @@ Segment Segment::Create(const std::string &name, u32 ring_records, unsigned mode
 		int fd = shm_open(name.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, mode);
 		if (fd < 0 && errno == EEXIST) {
 			// Someone's: alive if it holds the lock, else left by a daemon that died.
-			fd = shm_open(name.c_str(), O_RDWR | O_CLOEXEC, 0);
+			fd = shm_open(name.c_str(), O_RDWR | O_NONBLOCK | O_CLOEXEC, 0);
+			if (fd < 0 && (errno == EISDIR || errno == EINVAL)) {
+				// A directory of that name (glibc's shm_open says EINVAL for EISDIR): no
+				// daemon makes one. Another user's (anyone can make one in /dev/shm) kept the
+				// daemon from starting: removed when empty, else refused with its owner named.
+				const int e = RemoveForeignDirectory(name, -errno, found, owner_uid);
+				if (e == 0)
+					continue;
+				*err = e;
+				return s;
+			}
 			if (fd < 0) {
 				if (errno == ENOENT)
 					continue; // unlinked meanwhile
@@ -133,7 +164,7 @@ Segment Segment::Create(const std::string &name, u32 ring_records, unsigned mode
 			// daemon's. Trusting it let any user keep the daemon from starting, with a lock on a
 			// file of this name and a made-up pid in it.
 			struct stat st;
-			if (fstat(fd, &st) == 0 && st.st_uid != geteuid()) {
+			if (fstat(fd, &st) == 0 && (st.st_uid != geteuid() || !S_ISREG(st.st_mode))) {
 				if (found)
 					*found = Found::kForeign;
 				if (owner_uid)
@@ -230,7 +261,9 @@ int CheckHeader(const mxrtd_shm *shm, std::size_t size, u32 *ring_records, u32 *
 
 Segment Segment::Open(const std::string &name, int *err, long long owner, u32 *found_uid) {
 	Segment s;
-	int fd = shm_open(name.c_str(), O_RDONLY | O_CLOEXEC, 0);
+	// O_NONBLOCK: a FIFO put at the name (anyone can make one in /dev/shm) blocked the open, and
+	// the caller (mxrt-top, a monitoring job) with it, until someone opened it for writing.
+	int fd = shm_open(name.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC, 0);
 	if (fd < 0) {
 		*err = -errno;
 		return s;
@@ -238,6 +271,13 @@ Segment Segment::Open(const std::string &name, int *err, long long owner, u32 *f
 	struct stat st;
 	if (fstat(fd, &st) != 0) {
 		*err = -errno;
+		close(fd);
+		return s;
+	}
+	if (!S_ISREG(st.st_mode)) { // a daemon's segment is a file: no FIFO or device is read
+		if (found_uid)
+			*found_uid = u32(st.st_uid);
+		*err = -EINVAL;
 		close(fd);
 		return s;
 	}

@@ -195,6 +195,18 @@ expect top-view-other-version 1 "^/dev/shm/mxrtd-clitest-$$-v2-max30102-0: not a
 expect top-json-other-version 1 "/dev/shm/mxrtd-clitest-$$-v2-max30102-0: not a segment of this ABI version" \
 	--prefix "mxrtd-clitest-$$-v2" --json
 rm -f "/dev/shm/mxrtd-clitest-$$-v2-max30102-0"
+# a FIFO at a segment's name (anyone can make one in /dev/shm) is no segment: the read-only open
+# of it waited for a writer, and the view and --json hung for ever
+mkfifo "/dev/shm/mxrtd-clitest-$$-fifo-max30102-0"
+for mode in "-n 1" --json; do
+	# shellcheck disable=SC2086 # two words for -n 1
+	out=$(timeout -k 3 10 "$bin" --prefix "mxrtd-clitest-$$-fifo" $mode 2>&1)
+	got=$?
+	if [ "$got" = 1 ] && grep -q "^\(mxrt-top: \)\?/dev/shm/mxrtd-clitest-$$-fifo-max30102-0: not a regular file (of uid $(id -u); a FIFO or a directory is no daemon's segment): not shown$" <<<"$out"; then
+		res PASS "top-fifo-not-waited-for${mode// /}"
+	else res FAIL "top-fifo-not-waited-for${mode// /}" "exit $got (124: it hung), wanted 1: $(head -c 300 <<<"$out")"; fi
+done
+rm -f "/dev/shm/mxrtd-clitest-$$-fifo-max30102-0"
 # a segment of another user (anyone can make files in /dev/shm): not taken for the daemon's, whose
 # user is root or the caller unless --owner names another (a made-up one showed its maker's device,
 # vitals and pid as a running daemon's)
@@ -215,6 +227,17 @@ if [ "$(id -u)" = 0 ]; then
 		echo "SKIP: $suite:top-owner-by-name (uid 65534 has no name here)"
 	fi
 	rm -f "/dev/shm/$foreign"
+	# beside a daemon's segment, another user's file is said but does not make the exit 1: any user
+	# could make every health check that runs mxrt-top fail (a DEVICE named and not shown still does)
+	(mkseg "mxrtd-clitest-$$-beside-max30102-0")
+	printf x >"/dev/shm/mxrtd-clitest-$$-beside-max30102-9"
+	chown 65534 "/dev/shm/mxrtd-clitest-$$-beside-max30102-9"
+	expect top-foreign-beside-daemon-view 0 "^/dev/shm/mxrtd-clitest-$$-beside-max30102-9: a file of uid 65534, not the daemon's user" \
+		--prefix "mxrtd-clitest-$$-beside" -n 1
+	expect top-foreign-beside-daemon-json 0 '^\[\{"device":"/dev/max30102-0"' --prefix "mxrtd-clitest-$$-beside" --json
+	expect top-foreign-device-named 1 "^mxrt-top: /dev/shm/mxrtd-clitest-$$-beside-max30102-9: a file of uid 65534" \
+		--prefix "mxrtd-clitest-$$-beside" --json max30102-0 max30102-9
+	rm -f /dev/shm/mxrtd-clitest-$$-beside-*
 	# --records and --messages without a DEVICE: another user's segment beside the daemon's is no
 	# second daemon (it was counted: "2 are running"), and alone it is not taken for one
 	(mkseg "mxrtd-clitest-$$-mixed-max30102-0")
@@ -233,6 +256,7 @@ if [ "$(id -u)" = 0 ]; then
 	rm -f "/dev/shm/mxrtd-clitest-$$-mixed-max30102-2"
 else
 	for c in top-foreign-segment-not-shown top-foreign-segment-json top-owner-shows-it top-owner-by-name \
+		top-foreign-beside-daemon-view top-foreign-beside-daemon-json top-foreign-device-named \
 		top-records-foreign-not-counted top-records-only-foreign top-messages-only-foreign; do
 		echo "SKIP: $suite:$c (needs root, to give a segment to another user)"
 		skipped=$((skipped + 1))

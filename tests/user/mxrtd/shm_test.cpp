@@ -217,6 +217,71 @@ TEST(MxrtdShm, AnotherUsersFileIsNoDaemonsSegment) {
 	s.Shutdown();
 }
 
+// Anyone can make a FIFO or a directory in /dev/shm. A reader's open of a FIFO waited for a
+// writer (mxrt-top and every job running it hung); neither is a segment.
+TEST(MxrtdShm, OpenRefusesAFifoOrADirectoryAtOnce) {
+	const std::string name = Name("fifo");
+	const std::string path = "/dev/shm" + name;
+	ASSERT_EQ(mkfifo(path.c_str(), 0600), 0) << std::strerror(errno);
+	int err = 1;
+	u32 uid = ~0u;
+	const auto t0 = std::chrono::steady_clock::now();
+	Segment s = Segment::Open(name, &err, -1, &uid); // blocked for ever before
+	EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
+	EXPECT_EQ(err, -EINVAL);
+	EXPECT_EQ(uid, u32(geteuid()));
+	EXPECT_EQ(s.shm(), nullptr);
+	unlink(path.c_str());
+	ASSERT_EQ(mkdir(path.c_str(), 0700), 0);
+	s = Segment::Open(name, &err);
+	EXPECT_EQ(err, -EINVAL);
+	rmdir(path.c_str());
+}
+
+// ... and none keeps the daemon from starting: another user's FIFO, or empty directory, is
+// replaced; a directory with something in it (root cannot remove it in one step) is refused
+// with its owner named, not with EISDIR from somewhere inside.
+TEST(MxrtdShm, AnotherUsersFifoOrDirectoryDoesNotKeepTheDaemonFromStarting) {
+	if (geteuid() != 0)
+		GTEST_SKIP() << "needs root, to give a file to another user";
+	const std::string name = Name("special");
+	const std::string path = "/dev/shm" + name;
+	int err = 1;
+	Segment::Found found = Segment::Found::kNothing;
+	u32 pid = 0, uid = 0;
+	ASSERT_EQ(mkfifo(path.c_str(), 0666), 0) << std::strerror(errno);
+	ASSERT_EQ(chown(path.c_str(), 65534, 65534), 0);
+	Segment s = Segment::Create(name, 64, 0644, &err, &found, &pid, &uid);
+	EXPECT_EQ(err, 0) << std::strerror(-err);
+	EXPECT_EQ(found, Segment::Found::kForeign);
+	EXPECT_EQ(uid, 65534u);
+	EXPECT_NE(s.shm(), nullptr);
+	s.Shutdown();
+	ASSERT_EQ(mkdir(path.c_str(), 0777), 0);
+	ASSERT_EQ(chown(path.c_str(), 65534, 65534), 0);
+	found = Segment::Found::kNothing;
+	s = Segment::Create(name, 64, 0644, &err, &found, &pid, &uid);
+	EXPECT_EQ(err, 0) << std::strerror(-err);
+	EXPECT_EQ(found, Segment::Found::kForeign);
+	EXPECT_NE(s.shm(), nullptr);
+	s.Shutdown();
+	ASSERT_EQ(mkdir(path.c_str(), 0777), 0);
+	ASSERT_EQ(chown(path.c_str(), 65534, 65534), 0);
+	const std::string inside = path + "/x";
+	const int f = open(inside.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+	ASSERT_GE(f, 0);
+	close(f);
+	found = Segment::Found::kNothing;
+	uid = 0;
+	s = Segment::Create(name, 64, 0644, &err, &found, &pid, &uid);
+	EXPECT_EQ(err, -ENOTEMPTY);
+	EXPECT_EQ(found, Segment::Found::kForeign);
+	EXPECT_EQ(uid, 65534u);
+	EXPECT_EQ(s.shm(), nullptr);
+	unlink(inside.c_str());
+	rmdir(path.c_str());
+}
+
 // ... and a consumer does not take one for a daemon's either: Open refuses a file of anyone but
 // root and the daemon's user (by default its own), and says whose it is.
 TEST(MxrtdShm, OpenRefusesAnotherUsersSegment) {
