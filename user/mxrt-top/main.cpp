@@ -116,11 +116,12 @@ std::string Text(const Snapshot &s) {
 	const mxrtd_shm_config &c = s.config;
 	const mxrtd_shm_stats &st = s.stats;
 	char b[2048];
-	std::string sched = PolicyName(c.sched_policy);
-	if (c.sched_policy == MXRTD_POLICY_DEADLINE)
+	// a section its writer stayed inside: unknown, not the empty copy's SCHED_OTHER and 0 Hz
+	std::string sched = s.config_known ? PolicyName(c.sched_policy) : "policy ?";
+	if (s.config_known && c.sched_policy == MXRTD_POLICY_DEADLINE)
 		sched += " " + std::to_string(c.runtime_ns / 1000) + "/" + std::to_string(c.deadline_ns / 1000) + "/" +
 			 std::to_string(c.period_ns / 1000) + " us";
-	else if (c.sched_policy == MXRTD_POLICY_FIFO)
+	else if (s.config_known && c.sched_policy == MXRTD_POLICY_FIFO)
 		sched += " " + std::to_string(c.sched_priority);
 	const std::uint64_t up = s.uptime_ns / 1000000000ull;
 	const bool none = v.flags & kVitalsNone;
@@ -137,6 +138,9 @@ std::string Text(const Snapshot &s) {
 		std::snprintf(temp, sizeof(temp), "%.2f C", s.temp.millicelsius / 1000.0);
 	else if (s.temp.errors)
 		std::snprintf(temp, sizeof(temp), "-- (%u failed)", s.temp.errors);
+	else if (!s.temp_known)
+		std::snprintf(temp, sizeof(temp), "?");
+	const std::string configured = s.config_known ? std::to_string(c.sample_rate_hz) : "?";
 	const char *state = !s.alive ? "NOT RUNNING (stale segment)" : s.state == MXRTD_STATE_RUNNING ? "running" : "starting";
 	// with sample averaging the chip delivers one record per N samples: the rate to compare with
 	char avg[64] = "";
@@ -146,15 +150,16 @@ std::string Text(const Snapshot &s) {
 	std::snprintf(b, sizeof(b),
 		      "%s  %s  pid %u  up %02llu:%02llu:%02llu  %s  %s  %s%s\n"
 		      "  HR %6s bpm   SpO2 %6s %%   confidence %3s   finger %-3s   temperature %s\n"
-		      "  samples %7.1f/s (configured %u Hz%s)  records %llu  lost %llu  FIFO overflows %llu  overruns %llu  violations %llu\n"
+		      "  samples %7.1f/s (configured %s Hz%s)  records %llu  lost %llu  FIFO overflows %llu  overruns %llu  violations %llu\n"
 		      "  wake-up latency, IRQ -> consumer: %s\n"
 		      "  acquisition,     IRQ -> daemon:   %s\n"
 		      "  outputs: message queue %llu sent, %llu dropped; FIFO %llu lines, %llu dropped, %llu without reader; "
 		      "consumer overruns %llu; deadline overruns %llu\n",
 		      s.device.c_str(), state, s.pid, (unsigned long long)(up / 3600), (unsigned long long)(up / 60 % 60),
-		      (unsigned long long)(up % 60), sched.c_str(), IoName(c.io_method), WaitName(c.wait_method),
-		      c.mlocked ? "  mlocked" : "", hr.c_str(), spo2.c_str(), none ? "--" : std::to_string(v.confidence).c_str(),
-		      finger, temp, s.rate_hz, c.sample_rate_hz, avg, (unsigned long long)st.acq_records,
+		      (unsigned long long)(up % 60), sched.c_str(), s.config_known ? IoName(c.io_method) : "io ?",
+		      s.config_known ? WaitName(c.wait_method) : "wait ?", c.mlocked ? "  mlocked" : "", hr.c_str(),
+		      spo2.c_str(), none ? "--" : std::to_string(v.confidence).c_str(), finger, temp, s.rate_hz,
+		      configured.c_str(), avg, (unsigned long long)st.acq_records,
 		      (unsigned long long)st.acq_lost, (unsigned long long)st.acq_fifo_overflows,
 		      (unsigned long long)st.acq_overruns, (unsigned long long)st.acq_violations, Lat(s.mon_latency).c_str(),
 		      Lat(s.acq_latency).c_str(), (unsigned long long)st.mq_sent, (unsigned long long)st.mq_dropped,

@@ -117,13 +117,22 @@ Snapshot TakeSnapshot(const Segment &seg) {
 	s.uptime_ns = now > shm->started_ns ? now - shm->started_ns : 0;
 	// A section whose writer stayed inside it (ReadVitals etc. false) is shown as unknown, not as
 	// the torn copy (it showed new flags beside old values: a valid SpO2 of 0 %).
-	if (!ReadVitals(shm, &s.vitals))
+	// (The empty copy's zeros showed as a confidence of 0, SCHED_OTHER, 0 Hz and a vitals_updates
+	// count gone back to 0.)
+	if (!ReadVitals(shm, &s.vitals)) {
 		s.vitals = {};
-	if (!ReadTemp(shm, &s.temp))
+		s.vitals.flags = kVitalsNone;
+		s.vitals_known = false;
+	}
+	if (!ReadTemp(shm, &s.temp)) {
 		s.temp = {};
+		s.temp_known = false;
+	}
 	s.temp_age_ns = now > s.temp.timestamp_ns ? now - s.temp.timestamp_ns : 0;
-	if (!ReadConfig(shm, &s.config))
+	if (!ReadConfig(shm, &s.config)) {
 		s.config = {};
+		s.config_known = false;
+	}
 	s.stats = ReadStats(shm);
 	s.acq_latency = ReadLatency(shm->acq_latency);
 	s.mon_latency = ReadLatency(shm->mon_latency);
@@ -159,22 +168,23 @@ std::string SnapshotJson(const Snapshot &s) {
 	j += ",\"spo2_pct\":" + (!none && (v.flags & kVitalsSpo2Valid) ? FormatMilli(v.spo2_mpct, 1) : std::string("null"));
 	j += ",\"confidence\":" + (none ? std::string("null") : std::to_string(v.confidence));
 	j += ",\"finger\":" + std::string(none || !(v.flags & kVitalsFingerValid) ? "null" : (v.flags & kVitalsFinger) ? "true" : "false");
-	j += ",\"vitals_updates\":" + std::to_string(v.updates);
+	j += ",\"vitals_updates\":" + (s.vitals_known ? std::to_string(v.updates) : std::string("null"));
 	j += ",\"temp_c\":" + (s.temp.flags & MXRTD_TEMP_VALID ? Celsius(s.temp.millicelsius) : std::string("null"));
 	// a reading that fails leaves the last good one: its age and the failures tell it is stale
 	char age[32];
 	std::snprintf(age, sizeof(age), "%.1f", double(s.temp_age_ns) / 1e9);
 	j += ",\"temp_age_s\":" + std::string(s.temp.flags & MXRTD_TEMP_VALID ? age : "null");
-	j += ",\"temp_errors\":" + std::to_string(s.temp.errors);
+	j += ",\"temp_errors\":" + (s.temp_known ? std::to_string(s.temp.errors) : std::string("null"));
 	char rate[32];
 	std::snprintf(rate, sizeof(rate), "%.1f", s.rate_hz);
 	j += ",\"sample_rate_hz\":" + std::string(s.rate_hz > 0 ? rate : "null");
-	j += ",\"configured_rate_hz\":" + std::to_string(s.config.sample_rate_hz);
+	const std::string unknown = "null";
+	j += ",\"configured_rate_hz\":" + (s.config_known ? std::to_string(s.config.sample_rate_hz) : unknown);
 	// records per second the configuration delivers (sample averaging: one per N samples)
 	char rec_rate[32];
 	std::snprintf(rec_rate, sizeof(rec_rate), "%.1f",
 		      double(s.config.sample_rate_hz) / (s.config.sample_average > 1 ? s.config.sample_average : 1));
-	j += ",\"configured_record_rate_hz\":" + std::string(rec_rate);
+	j += ",\"configured_record_rate_hz\":" + (s.config_known ? std::string(rec_rate) : unknown);
 	j += ",\"records\":" + std::to_string(st.acq_records);
 	j += ",\"lost\":" + std::to_string(st.acq_lost);
 	j += ",\"fifo_overflows\":" + std::to_string(st.acq_fifo_overflows);
@@ -186,9 +196,9 @@ std::string SnapshotJson(const Snapshot &s) {
 	j += ",\"fifo_lines\":" + std::to_string(st.fifo_lines) + ",\"fifo_dropped\":" + std::to_string(st.fifo_dropped) +
 	     ",\"fifo_no_reader\":" + std::to_string(st.fifo_no_reader);
 	j += ",\"dl_overruns\":" + std::to_string(st.dl_overruns);
-	j += ",\"policy\":" + JsonString(PolicyName(s.config.sched_policy));
-	j += ",\"io\":" + JsonString(IoName(s.config.io_method));
-	j += ",\"wait\":" + JsonString(WaitName(s.config.wait_method));
+	j += ",\"policy\":" + (s.config_known ? JsonString(PolicyName(s.config.sched_policy)) : unknown);
+	j += ",\"io\":" + (s.config_known ? JsonString(IoName(s.config.io_method)) : unknown);
+	j += ",\"wait\":" + (s.config_known ? JsonString(WaitName(s.config.wait_method)) : unknown);
 	j += ",\"acq_latency\":" + LatencyJson(s.acq_latency);
 	j += ",\"wakeup_latency\":" + LatencyJson(s.mon_latency);
 	return j + "}";

@@ -37,6 +37,9 @@ struct Snapshot {
 	mxrtd_shm_stats stats{};
 	mxrt::Log2Snapshot acq_latency{}, mon_latency{};
 	double rate_hz = 0;       // samples per second, measured over the view's interval (0: not yet)
+	// false: the section's writer stayed inside it for the reader's whole try (about 20 ms), so
+	// its values are unknown (shown as ? or null, not as the zeros of an empty copy)
+	bool vitals_known = true, temp_known = true, config_known = true;
 };
 
 // Reads a snapshot from a mapped segment (rate_hz is the caller's).

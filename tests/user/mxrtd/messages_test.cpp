@@ -173,10 +173,30 @@ TEST(MxrtdMessages, ASectionItsWriterStaysInsideIsUnknownNotTorn) {
 	v->flags = MXRT_MAX30102_VITALS_HR_VALID | MXRT_MAX30102_VITALS_SPO2_VALID;
 	v->hr_mbpm = 80000;
 	v->spo2_mpct = 0;
-	const Snapshot s = TakeSnapshot(r);
-	EXPECT_EQ(s.vitals.flags, 0u);
+	Snapshot s = TakeSnapshot(r);
+	EXPECT_FALSE(s.vitals_known);
+	EXPECT_EQ(s.vitals.flags, kVitalsNone);
 	EXPECT_EQ(s.vitals.hr_mbpm, 0u);
 	EXPECT_EQ(SnapshotJson(s).find("\"spo2_pct\":0"), std::string::npos) << SnapshotJson(s);
+	// the empty copy's zeros are not shown either: a confidence of 0, a vitals_updates count gone
+	// back to 0; nor the configuration's (SCHED_OTHER, 0 Hz) or the temperature's (0 failures)
+	__atomic_store_n(&w.shm()->config.seq, 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&w.shm()->temp.seq, 1, __ATOMIC_RELEASE);
+	s = TakeSnapshot(r);
+	EXPECT_FALSE(s.config_known);
+	EXPECT_FALSE(s.temp_known);
+	const std::string j = SnapshotJson(s);
+	for (const char *want : {"\"confidence\":null", "\"vitals_updates\":null", "\"temp_errors\":null",
+				 "\"configured_rate_hz\":null,\"configured_record_rate_hz\":null,",
+				 "\"policy\":null,\"io\":null,\"wait\":null,"})
+		EXPECT_NE(j.find(want), std::string::npos) << want << "\nin " << j;
+	// once the writer is out again, the values are shown
+	__atomic_store_n(&w.shm()->config.seq, 2, __ATOMIC_RELEASE);
+	__atomic_store_n(&w.shm()->temp.seq, 2, __ATOMIC_RELEASE);
+	__atomic_store_n(&v->seq, 2, __ATOMIC_RELEASE);
+	s = TakeSnapshot(r);
+	EXPECT_TRUE(s.config_known && s.temp_known && s.vitals_known);
+	EXPECT_NE(SnapshotJson(s).find("\"policy\":\"SCHED_OTHER\""), std::string::npos) << SnapshotJson(s);
 	r.Close();
 	w.Shutdown();
 }
