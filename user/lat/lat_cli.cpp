@@ -39,6 +39,7 @@
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -246,9 +247,11 @@ int Show(long id) {
 		const auto st = states.find(f[0]);
 		const size_t n = blocks[f[0]];
 		const std::string state = st != states.end() && n >= 1 && n <= st->second.size() ? st->second[n - 1] : "?";
+		// a metric with no event: the module writes max_ns 0 beside "-" in the others
+		const std::string max = f[4] == "0" ? "-" : Us(f[6]);
 		std::printf("%7s %7s %-15s %-9s %-9s %8s %10s %10s %10s %10s %10s %10s %6s\n", f[0].c_str(),
 			    f[1].c_str(), f[2].c_str(), state.c_str(), f[3].c_str(), f[4].c_str(), Us(f[5]).c_str(),
-			    Us(f[7]).c_str(), Us(f[8]).c_str(), Us(f[9]).c_str(), Us(f[6]).c_str(),
+			    Us(f[7]).c_str(), Us(f[8]).c_str(), Us(f[9]).c_str(), max.c_str(),
 			    Us(f[10]).c_str(), f[11].c_str());
 		rows++;
 	}
@@ -262,6 +265,20 @@ int Show(long id) {
 // a quiet thread's histogram was a column of single #s beside a busy one's.
 int Blocks(const char *file, long id, bool bars) {
 	bool keep = false;
+	// the entries of `id` as show takes it: a pid, or a tgid (every thread of a tracked process;
+	// the blocks name the pid only)
+	const std::string want = std::to_string(id);
+	std::set<std::string> pids{want};
+	bool listed = false; // an entry of id (any, with id 0) is in the table
+	for (const std::string &t : Lines("tasks")) {
+		const auto f = Fields(t);
+		if (f.size() < 2 || f[0][0] == '#')
+			continue;
+		if (id == 0 || f[0] == want || f[1] == want)
+			listed = true;
+		if (f[1] == want)
+			pids.insert(f[0]);
+	}
 	auto lines = Lines(file);
 	std::vector<unsigned long long> peak(lines.size(), 1); // per line: its block's largest count
 	size_t start = 0;
@@ -284,7 +301,7 @@ int Blocks(const char *file, long id, bool bars) {
 		const std::string &l = lines[i];
 		if (l.rfind("# pid ", 0) == 0) {
 			const auto head_fields = Fields(l); // "# pid N ...": a line without N names no pid
-			keep = id == 0 || (head_fields.size() > 2 && head_fields[2] == std::to_string(id));
+			keep = id == 0 || (head_fields.size() > 2 && pids.count(head_fields[2]) > 0);
 			any = any || keep;
 			std::string head = l.substr(2);
 			const size_t ns = head.find("lo_ns hi_ns count");
@@ -307,16 +324,19 @@ int Blocks(const char *file, long id, bool bars) {
 		}
 	}
 	if (!any) { // as show says it: an unknown pid printed nothing at all
-		// A task with no event yet has no block: it is listed in tasks all the same
-		bool listed = false;
-		if (id != 0)
-			for (const std::string &t : Lines("tasks"))
-				if (t[0] != '#' && !Fields(t).empty() && Fields(t)[0] == std::to_string(id))
-					listed = true;
-		if (listed)
+		// A task with no event yet has no block, and one with events no trace unless a cycle
+		// kept one: listed in tasks all the same ("no tracked task" said so of tracked ones)
+		if (!listed)
+			std::printf("(no tracked or finished task%s)\n", id ? " with that id" : "");
+		else if (!bars)
+			std::printf("(no worst-case trace kept%s: a trace is kept for a cycle over its SLO with "
+				    "capture on, the default ('mxrt-lat slo METRIC NS' sets one), or for every cycle "
+				    "with 'mxrt-lat capture all')\n",
+				    id ? (" for task " + want).c_str() : "");
+		else if (id)
 			std::printf("(task %ld has nothing recorded yet)\n", id);
 		else
-			std::printf("(no tracked or finished task%s)\n", id ? " with that id" : "");
+			std::printf("(no tracked or finished task has recorded anything yet)\n");
 	}
 	return 0;
 }
@@ -374,6 +394,17 @@ int Run(const std::vector<std::string> &slo_args, std::vector<std::string> comma
 		_exit(127);
 	}
 	close(go[0]);
+	// Finished entries stay in the table until `clear` or eviction: one of an earlier task with
+	// the child's pid (pids wrap: pid_max is 32768 on 32-bit Raspberry Pi OS) would show in the
+	// run's table as if it were the command's. Said after the table.
+	const std::string cpid = std::to_string(child);
+	size_t earlier = 0;
+	std::ifstream tasks(dir + "/tasks"); // unreadable: nothing to say (the table says why)
+	for (std::string t; std::getline(tasks, t);) {
+		const auto f = Fields(t);
+		if (f.size() >= 2 && f[0][0] != '#' && (f[0] == cpid || f[1] == cpid))
+			earlier++;
+	}
 	// Tracked first, the SLOs after: they are global and replace every tracked task's own (not
 	// undone after the run, docs/lat.md), so a run whose tracking is refused (ENOSPC) must not
 	// have set them. One refused after the tracking untracks the command, which never starts.
@@ -406,6 +437,14 @@ int Run(const std::vector<std::string> &slo_args, std::vector<std::string> comma
 	sigaction(SIGINT, &old_int, nullptr);
 	sigaction(SIGQUIT, &old_quit, nullptr);
 	Show(child);
+	if (earlier > 0) {
+		std::fflush(stdout);
+		std::fprintf(stderr,
+			     "mxrt-lat: pid %d was also that of %zu earlier task entr%s still in the table (finished; "
+			     "pids are reused): %s in the table above too, told apart by COMM only if the names "
+			     "differ ('mxrt-lat clear' forgets finished tasks before a run)\n",
+			     int(child), earlier, earlier == 1 ? "y" : "ies", earlier == 1 ? "its rows are" : "their rows are");
+	}
 	const unsigned long long full1 = StatusNumber("not_tracked_table_full");
 	const unsigned long long evicted1 = StatusNumber("evicted_finished");
 	if (evicted1 > evicted0) {
@@ -489,7 +528,10 @@ int Main(int argc, char **argv) {
 		const CLI::App *sub = app.get_subcommands()[0];
 		const std::vector<std::string> rest = sub->remaining();
 		if (!rest.empty() && rest[0].size() > 1 && rest[0][0] == '-')
-			Usage(sub->get_name() + ": unknown option '" + rest[0] + "' (the global option -d goes before the command)");
+			Usage(sub->get_name() + ": unknown option '" + rest[0] + "' (" +
+			      (sub->get_name() == "run" ? "the command goes after --: mxrt-lat run [-s METRIC=NS]... -- COMMAND [ARGS...]; "
+							: "") +
+			      "the global option -d goes before the command)");
 		Usage(sub->get_name() + ": too many arguments");
 	} catch (const CLI::ParseError &e) {
 		Usage(e.what());
@@ -514,8 +556,12 @@ int Main(int argc, char **argv) {
 		if (pids.empty())
 			Usage("track: which pid?");
 		std::vector<long> ids;
-		for (const std::string &p : pids)
+		for (const std::string &p : pids) {
 			ids.push_back(Id(p)); // all valid before the first is tracked
+			// twice: the second "pid N" failed with EEXIST, and all-or-none untracked N again
+			if (std::count(ids.begin(), ids.end(), ids.back()) > 1)
+				Usage("track: pid " + std::to_string(ids.back()) + " given twice");
+		}
 		// all or none: a pid the tracer refuses (gone, already tracked, no free slot) untracks the
 		// ones this command tracked before it, newest first, so a failed command leaves them as
 		// they were (finished, with their final reports, until `clear`) and can simply be rerun
