@@ -5,6 +5,7 @@
 # sysfs once a second, and the input device's events as evtest prints them.
 set -u
 M=${MXRT_MODDIR:?}
+SUITE=demo # each claim below is a check (test-env.sh): one that does not hold fails the demo
 say() { printf '\n### %s\n' "$*"; }
 insmod "$M/mxrt_max30102_sim.ko" || exit 1
 load_driver || exit 1
@@ -21,6 +22,8 @@ echo 400 >$SYS/sample_rate
 
 # milli ATTR: the attribute in its unit with three decimals, or "-" (no value: ENODATA)
 milli() { v=$(cat "$SYS/$1" 2>/dev/null) && awk -v v="$v" 'BEGIN { printf "%.1f", v / 1000 }' || printf -- -; }
+# near ATTR V D: the attribute (in thousandths) within V +- D
+near() { v=$(cat "$SYS/$1" 2>/dev/null) && [ "$v" -ge $(($2 * 1000 - $3 * 1000)) ] && [ "$v" -le $(($2 * 1000 + $3 * 1000)) ]; }
 # watch SECONDS: the sysfs values once a second
 watch() {
 	s=0
@@ -41,22 +44,28 @@ else
 	exec 3<$DEV # no evtest: an open /dev/max30102-0 keeps the sensor running too
 fi
 watch 6
+# within the figures tests/vm/guest/24-vitals.sh holds the driver to: +-3 bpm, +-2 % SpO2
+check vitals-72bpm-97pct 'near heart_rate 72 3 && near spo2 97 2 && [ "$(cat $SYS/finger)" = present ]'
 
 say "the simulated heart speeds up to 120 bpm and the SpO2 falls to 88 %"
 echo "hr=120 spo2=88" >$SIM/control
 watch 8
+check vitals-follow-120bpm-88pct 'near heart_rate 120 3 && near spo2 88 2'
 
 say "the finger is taken off"
 echo "finger=0" >$SIM/control
 watch 2
+check vitals-cleared-finger-absent '! cat $SYS/heart_rate 2>/dev/null && ! cat $SYS/spo2 2>/dev/null && [ "$(cat $SYS/finger)" = absent ]'
 
 if [ -s /tmp/ev.log ]; then
 	say "the input device, as evtest shows it (ABS_MISC: HR in 0.1 bpm, 41: SpO2 in 0.1 %, 42: confidence, BTN_TOUCH: finger)"
 	sed -n '/^Input device name/p; /Event code 4[0-2]/p; /Event code 330/p' /tmp/ev.log
 	echo "  ..."
 	grep '^Event:.*code \(40\|41\|330\) ' /tmp/ev.log | tail -n 8
+	check input-events-sent 'grep -q "^Event:.*code 40 " /tmp/ev.log && grep -q "^Event:.*code 330 .*value 0" /tmp/ev.log'
 	kill %1 2>/dev/null
 	wait 2>/dev/null
 fi
 exec 3<&- 2>/dev/null
 unload_driver; rmmod mxrt_max30102_sim
+exit $fail
