@@ -189,10 +189,11 @@ bool OpenAll(const std::vector<std::string> &names, std::vector<Segment> *segs, 
 						 (err == -ENOENT   ? "no such segment (is mxrtd running?)"
 						  : err == -EPROTO ? "not a segment of this ABI version"
 						  : err == -EAGAIN ? "still being set up"
+						  : err == -EBUSY ? "its owner holds a lease on it (no daemon does): not shown"
 						  : err == -EPERM && uid != ~u32(0) ? "a file of uid " + std::to_string(uid) + ", not the daemon's user (" +
 									OwnerWords() + "; --owner USER names another): not shown"
 						  : err == -EINVAL ? "not a regular file (of uid " + std::to_string(uid) +
-									 "; a FIFO or a directory is no daemon's segment): not shown"
+									 "; a FIFO, directory, symlink or socket is no daemon's segment): not shown"
 								   : std::strerror(-err));
 			if (others && ((err == -EPERM && uid != ~u32(0)) || err == -EINVAL))
 				++*others;
@@ -292,9 +293,11 @@ bool DaemonsUid(uid_t uid) { return uid == 0 || uid == (g_owner < 0 ? geteuid() 
 
 // Whether /dev/shm<name> is a file of root or the daemon's user; a name that cannot be looked at
 // is left to Segment::Open and the queue check to say why.
+// (lstat: a symlink of another user's to a file of root's was taken for a second daemon; gone
+// meanwhile: the open then says so)
 bool OwnersFile(const std::string &name) {
 	struct stat st;
-	return stat(("/dev/shm" + name).c_str(), &st) != 0 || DaemonsUid(st.st_uid);
+	return lstat(("/dev/shm" + name).c_str(), &st) != 0 || (S_ISREG(st.st_mode) && DaemonsUid(st.st_uid));
 }
 
 // --records and --messages read one device: the one named, or the only one running. Of several

@@ -108,23 +108,28 @@ static bool WriteLocked(int fd) {
 	return fcntl(fd, F_OFD_GETLK, &l) == 0 && l.l_type != F_UNLCK;
 }
 
-// The directory /dev/shm<name> of another user: removed if it is empty (0, *found = kForeign),
-// else -ENOTEMPTY (*found = kForeign, its owner in *owner_uid); -EEXIST if it is this user's
-// own (not removed: nobody else can have made it); `open_err` if it is no directory.
-static int RemoveForeignDirectory(const std::string &name, int open_err, Segment::Found *found, u32 *owner_uid) {
+// What is at /dev/shm<name> when it cannot be made: 1 if it is this user's regular file (a
+// segment, maybe a daemon's; nobody else can replace it in the sticky /dev/shm), else it is no
+// daemon's segment and is removed by its name, never opened (*found = kForeign, its owner in
+// *owner_uid): 0 once removed (or gone meanwhile), -errno if it cannot be (-ENOTEMPTY: a
+// directory with files in it; -EPERM: another user's, for a daemon not run as root). An open
+// could wait out another user's lease (45 s, or fail at once with O_NONBLOCK), fail on a symlink
+// (glibc's O_NOFOLLOW) or a socket: any user could keep the daemon from starting.
+static int RemoveUnlessOwnFile(const std::string &name, Segment::Found *found, u32 *owner_uid) {
 	const std::string path = "/dev/shm" + name;
 	struct stat st;
 	if (lstat(path.c_str(), &st) != 0)
 		return errno == ENOENT ? 0 : -errno; // gone meanwhile: try again
-	if (!S_ISDIR(st.st_mode))
-		return open_err;
-	if (st.st_uid == geteuid())
-		return -EEXIST;
+	if (S_ISREG(st.st_mode) && st.st_uid == geteuid())
+		return 1;
+	if (S_ISDIR(st.st_mode) && st.st_uid == geteuid())
+		return -EEXIST; // this user's own directory: not removed (nobody else can have made it)
 	if (found)
 		*found = Segment::Found::kForeign;
 	if (owner_uid)
 		*owner_uid = u32(st.st_uid);
-	if (rmdir(path.c_str()) == 0 || errno == ENOENT)
+	// unlink and rmdir act on the name itself, never on what a symlink there leads to
+	if ((S_ISDIR(st.st_mode) ? rmdir(path.c_str()) : unlink(path.c_str())) == 0 || errno == ENOENT)
 		return 0;
 	return -errno;
 }
@@ -143,17 +148,14 @@ Segment Segment::Create(const std::string &name, u32 ring_records, unsigned mode
 		int fd = shm_open(name.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, mode);
 		if (fd < 0 && errno == EEXIST) {
 			// Someone's: alive if it holds the lock, else left by a daemon that died.
-			fd = shm_open(name.c_str(), O_RDWR | O_NONBLOCK | O_CLOEXEC, 0);
-			if (fd < 0 && (errno == EISDIR || errno == EINVAL)) {
-				// A directory of that name (glibc's shm_open says EINVAL for EISDIR): no
-				// daemon makes one. Another user's (anyone can make one in /dev/shm) kept the
-				// daemon from starting: removed when empty, else refused with its owner named.
-				const int e = RemoveForeignDirectory(name, -errno, found, owner_uid);
-				if (e == 0)
-					continue;
-				*err = e;
+			const int own = RemoveUnlessOwnFile(name, found, owner_uid);
+			if (own == 0)
+				continue;
+			if (own < 0) {
+				*err = own;
 				return s;
 			}
+			fd = shm_open(name.c_str(), O_RDWR | O_CLOEXEC, 0);
 			if (fd < 0) {
 				if (errno == ENOENT)
 					continue; // unlinked meanwhile
@@ -261,30 +263,35 @@ int CheckHeader(const mxrtd_shm *shm, std::size_t size, u32 *ring_records, u32 *
 
 Segment Segment::Open(const std::string &name, int *err, long long owner, u32 *found_uid) {
 	Segment s;
-	// O_NONBLOCK: a FIFO put at the name (anyone can make one in /dev/shm) blocked the open, and
-	// the caller (mxrt-top, a monitoring job) with it, until someone opened it for writing.
-	int fd = shm_open(name.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC, 0);
-	if (fd < 0) {
+	// Looked at before it is opened: anyone can make a name in /dev/shm, and an open of what is
+	// there could wait for a FIFO's writer (mxrt-top and every job running it hung) or fail in
+	// ways that say nothing of whose it is (a symlink, a socket, a file only its owner may read).
+	// `st` is checked again on the open file: only its owner could have changed it meanwhile.
+	const uid_t daemons = owner < 0 ? geteuid() : uid_t(owner);
+	const auto refuse = [&](const struct stat &st) {
+		if (found_uid)
+			*found_uid = u32(st.st_uid);
+		return !S_ISREG(st.st_mode) ? -EINVAL : st.st_uid != 0 && st.st_uid != daemons ? -EPERM : 0;
+	};
+	struct stat st;
+	if (lstat(("/dev/shm" + name).c_str(), &st) != 0) {
 		*err = -errno;
 		return s;
 	}
-	struct stat st;
+	if ((*err = refuse(st)) != 0)
+		return s;
+	// O_NONBLOCK: a lease its owner holds fails the open (-EBUSY below) rather than wait
+	int fd = shm_open(name.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC, 0);
+	if (fd < 0) {
+		*err = errno == EWOULDBLOCK ? -EBUSY : -errno;
+		return s;
+	}
 	if (fstat(fd, &st) != 0) {
 		*err = -errno;
 		close(fd);
 		return s;
 	}
-	if (!S_ISREG(st.st_mode)) { // a daemon's segment is a file: no FIFO or device is read
-		if (found_uid)
-			*found_uid = u32(st.st_uid);
-		*err = -EINVAL;
-		close(fd);
-		return s;
-	}
-	if (st.st_uid != 0 && st.st_uid != (owner < 0 ? geteuid() : uid_t(owner))) {
-		if (found_uid)
-			*found_uid = u32(st.st_uid);
-		*err = -EPERM;
+	if ((*err = refuse(st)) != 0) {
 		close(fd);
 		return s;
 	}

@@ -54,15 +54,17 @@ public:
 	// of that name that belongs to another user is no daemon's (a daemon's segment belongs to the
 	// daemon's user), whatever it says or whoever locks it: replaced too (*found = kForeign,
 	// *owner_uid = its owner), so that no other user can keep the daemon from starting; so is
-	// anything else of this user's that is not a regular file, and another user's empty
-	// directory (one with files in it: -ENOTEMPTY, *found = kForeign).
+	// anything at the name that is not this user's regular file (a FIFO, a symlink, a socket, an
+	// empty directory), removed by its name without being opened (a directory with files in
+	// it: -ENOTEMPTY, *found = kForeign; this user's own directory: -EEXIST).
 	// Other errors: -errno of shm_open/ftruncate/mmap (-EPERM: a foreign file this process may not
 	// remove). mode: the segment's permissions.
 	static Segment Create(const std::string &name, u32 ring_records, unsigned mode, int *err,
 			      Found *found = nullptr, u32 *owner_pid = nullptr, u32 *owner_uid = nullptr);
 	// Maps an existing segment read-only: -ENOENT (no daemon), -EPROTO (not a segment of this
 	// ABI: magic, version or sizes), -EAGAIN (still starting), -EINVAL (not a regular file: a
-	// FIFO, a directory; its owner in *found_uid), or -errno. -EPERM: a file of
+	// FIFO, a directory, a symlink, a socket; its owner in *found_uid; judged with lstat before
+	// any open), -EBUSY (its owner holds a lease on it), or -errno. -EPERM: a file of
 	// another owner than @owner (-1: this process's effective user) or root, its owner in
 	// *found_uid: anyone can make a file in /dev/shm, and a made-up one must not pass for a
 	// daemon's (its device, vitals and pid are whatever its maker wrote).

@@ -202,7 +202,7 @@ for mode in "-n 1" --json; do
 	# shellcheck disable=SC2086 # two words for -n 1
 	out=$(timeout -k 3 10 "$bin" --prefix "mxrtd-clitest-$$-fifo" $mode 2>&1)
 	got=$?
-	if [ "$got" = 1 ] && grep -q "^\(mxrt-top: \)\?/dev/shm/mxrtd-clitest-$$-fifo-max30102-0: not a regular file (of uid $(id -u); a FIFO or a directory is no daemon's segment): not shown$" <<<"$out"; then
+	if [ "$got" = 1 ] && grep -q "^\(mxrt-top: \)\?/dev/shm/mxrtd-clitest-$$-fifo-max30102-0: not a regular file (of uid $(id -u); a FIFO, directory, symlink or socket is no daemon's segment): not shown$" <<<"$out"; then
 		res PASS "top-fifo-not-waited-for${mode// /}"
 	else res FAIL "top-fifo-not-waited-for${mode// /}" "exit $got (124: it hung), wanted 1: $(head -c 300 <<<"$out")"; fi
 done
@@ -237,6 +237,14 @@ if [ "$(id -u)" = 0 ]; then
 	expect top-foreign-beside-daemon-json 0 '^\[\{"device":"/dev/max30102-0"' --prefix "mxrtd-clitest-$$-beside" --json
 	expect top-foreign-device-named 1 "^mxrt-top: /dev/shm/mxrtd-clitest-$$-beside-max30102-9: a file of uid 65534" \
 		--prefix "mxrtd-clitest-$$-beside" --json max30102-0 max30102-9
+	# nor does a symlink of another user's (it was "Too many levels of symbolic links", exit 1),
+	# which --records did not take for a second daemon either ("2 are running", exit 2)
+	rm -f "/dev/shm/mxrtd-clitest-$$-beside-max30102-9"
+	ln -s /etc/passwd "/dev/shm/mxrtd-clitest-$$-beside-max30102-9"
+	chown -h 65534 "/dev/shm/mxrtd-clitest-$$-beside-max30102-9"
+	expect top-symlink-beside-daemon-json 0 '^\[\{"device":"/dev/max30102-0"' --prefix "mxrtd-clitest-$$-beside" --json
+	expect top-symlink-beside-daemon-records 1 "the daemon is no longer running \(stale segment" \
+		--prefix "mxrtd-clitest-$$-beside" --records 5
 	rm -f /dev/shm/mxrtd-clitest-$$-beside-*
 	# --records and --messages without a DEVICE: another user's segment beside the daemon's is no
 	# second daemon (it was counted: "2 are running"), and alone it is not taken for one
@@ -257,6 +265,7 @@ if [ "$(id -u)" = 0 ]; then
 else
 	for c in top-foreign-segment-not-shown top-foreign-segment-json top-owner-shows-it top-owner-by-name \
 		top-foreign-beside-daemon-view top-foreign-beside-daemon-json top-foreign-device-named \
+		top-symlink-beside-daemon-json top-symlink-beside-daemon-records \
 		top-records-foreign-not-counted top-records-only-foreign top-messages-only-foreign; do
 		echo "SKIP: $suite:$c (needs root, to give a segment to another user)"
 		skipped=$((skipped + 1))

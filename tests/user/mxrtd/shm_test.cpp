@@ -8,13 +8,16 @@
 
 #include <atomic>
 #include <cerrno>
+#include <csignal>
 #include <chrono>
 #include <cstddef>
 #include <cstring>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
@@ -217,69 +220,146 @@ TEST(MxrtdShm, AnotherUsersFileIsNoDaemonsSegment) {
 	s.Shutdown();
 }
 
-// Anyone can make a FIFO or a directory in /dev/shm. A reader's open of a FIFO waited for a
-// writer (mxrt-top and every job running it hung); neither is a segment.
-TEST(MxrtdShm, OpenRefusesAFifoOrADirectoryAtOnce) {
+// Removes /dev/shm<name> (whatever it is) when the test ends, also when an assertion fails.
+struct ShmNameGone {
+	std::string path;
+	~ShmNameGone() {
+		const std::string inside = path + "/x";
+		unlink(inside.c_str());
+		if (rmdir(path.c_str()) != 0)
+			unlink(path.c_str());
+	}
+};
+
+// A unix socket bound at `path` (closed at once: the name stays).
+bool MakeSocket(const std::string &path) {
+	const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	sockaddr_un a{};
+	a.sun_family = AF_UNIX;
+	std::strncpy(a.sun_path, path.c_str(), sizeof(a.sun_path) - 1);
+	const bool ok = fd >= 0 && bind(fd, reinterpret_cast<sockaddr *>(&a), sizeof(a)) == 0;
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
+// Anyone can make a FIFO, a directory, a symlink or a socket in /dev/shm. A reader's open of a
+// FIFO waited for a writer (mxrt-top and every job running it hung); none is a segment, and each
+// is judged before it is opened.
+TEST(MxrtdShm, OpenRefusesWhatIsNotARegularFileAtOnce) {
 	const std::string name = Name("fifo");
-	const std::string path = "/dev/shm" + name;
-	ASSERT_EQ(mkfifo(path.c_str(), 0600), 0) << std::strerror(errno);
+	ShmNameGone gone{"/dev/shm" + name};
+	ASSERT_EQ(mkfifo(gone.path.c_str(), 0600), 0) << std::strerror(errno);
+	// a blocked open is let go after 3 s by a writer, so that the test fails rather than hangs
+	std::atomic<bool> returned{false};
+	std::thread writer([&] {
+		for (int i = 0; i < 300 && !returned.load(); i++)
+			std::this_thread::sleep_for(std::chrono::milliseconds(10));
+		if (!returned.load())
+			close(open(gone.path.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC));
+	});
 	int err = 1;
 	u32 uid = ~0u;
 	const auto t0 = std::chrono::steady_clock::now();
-	Segment s = Segment::Open(name, &err, -1, &uid); // blocked for ever before
-	EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
+	Segment s = Segment::Open(name, &err, -1, &uid);
+	returned = true;
+	writer.join();
+	EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(2)) << "the open waited for a writer";
 	EXPECT_EQ(err, -EINVAL);
 	EXPECT_EQ(uid, u32(geteuid()));
 	EXPECT_EQ(s.shm(), nullptr);
-	unlink(path.c_str());
-	ASSERT_EQ(mkdir(path.c_str(), 0700), 0);
+	unlink(gone.path.c_str());
+	ASSERT_EQ(mkdir(gone.path.c_str(), 0700), 0);
 	s = Segment::Open(name, &err);
-	EXPECT_EQ(err, -EINVAL);
-	rmdir(path.c_str());
+	EXPECT_EQ(err, -EINVAL) << "a directory";
+	rmdir(gone.path.c_str());
+	ASSERT_EQ(symlink("/etc/passwd", gone.path.c_str()), 0);
+	s = Segment::Open(name, &err);
+	EXPECT_EQ(err, -EINVAL) << "a symlink (it was ELOOP, which says nothing of whose it is)";
+	unlink(gone.path.c_str());
+	ASSERT_TRUE(MakeSocket(gone.path));
+	s = Segment::Open(name, &err);
+	EXPECT_EQ(err, -EINVAL) << "a socket (it was ENXIO)";
 }
 
-// ... and none keeps the daemon from starting: another user's FIFO, or empty directory, is
-// replaced; a directory with something in it (root cannot remove it in one step) is refused
-// with its owner named, not with EISDIR from somewhere inside.
-TEST(MxrtdShm, AnotherUsersFifoOrDirectoryDoesNotKeepTheDaemonFromStarting) {
+// ... and none keeps the daemon from starting: what is not its user's regular file is removed by
+// its name, never opened (another user's lease made the open fail at once, a symlink or a socket
+// failed it too); a directory with files in it (root cannot remove it in one step) is refused
+// with its owner named.
+TEST(MxrtdShm, AnotherUsersNameOfAnyKindDoesNotKeepTheDaemonFromStarting) {
 	if (geteuid() != 0)
 		GTEST_SKIP() << "needs root, to give a file to another user";
 	const std::string name = Name("special");
-	const std::string path = "/dev/shm" + name;
-	int err = 1;
-	Segment::Found found = Segment::Found::kNothing;
-	u32 pid = 0, uid = 0;
+	ShmNameGone gone{"/dev/shm" + name};
+	const std::string &path = gone.path;
+	const auto replaced = [&](const char *what) {
+		int err = 1;
+		Segment::Found found = Segment::Found::kNothing;
+		u32 pid = 0, uid = 0;
+		const auto t0 = std::chrono::steady_clock::now();
+		Segment s = Segment::Create(name, 64, 0644, &err, &found, &pid, &uid);
+		EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5)) << what;
+		EXPECT_EQ(err, 0) << what << ": " << std::strerror(-err);
+		EXPECT_EQ(found, Segment::Found::kForeign) << what;
+		EXPECT_EQ(uid, 65534u) << what;
+		EXPECT_NE(s.shm(), nullptr) << what;
+		s.Shutdown();
+	};
 	ASSERT_EQ(mkfifo(path.c_str(), 0666), 0) << std::strerror(errno);
 	ASSERT_EQ(chown(path.c_str(), 65534, 65534), 0);
-	Segment s = Segment::Create(name, 64, 0644, &err, &found, &pid, &uid);
-	EXPECT_EQ(err, 0) << std::strerror(-err);
-	EXPECT_EQ(found, Segment::Found::kForeign);
-	EXPECT_EQ(uid, 65534u);
-	EXPECT_NE(s.shm(), nullptr);
-	s.Shutdown();
+	replaced("a FIFO");
 	ASSERT_EQ(mkdir(path.c_str(), 0777), 0);
 	ASSERT_EQ(chown(path.c_str(), 65534, 65534), 0);
-	found = Segment::Found::kNothing;
-	s = Segment::Create(name, 64, 0644, &err, &found, &pid, &uid);
-	EXPECT_EQ(err, 0) << std::strerror(-err);
-	EXPECT_EQ(found, Segment::Found::kForeign);
-	EXPECT_NE(s.shm(), nullptr);
-	s.Shutdown();
+	replaced("an empty directory");
+	ASSERT_EQ(symlink("/etc/passwd", path.c_str()), 0);
+	ASSERT_EQ(lchown(path.c_str(), 65534, 65534), 0);
+	replaced("a symlink");
+	struct stat st;
+	ASSERT_EQ(stat("/etc/passwd", &st), 0);
+	EXPECT_TRUE(S_ISREG(st.st_mode)) << "what the symlink led to is left as it was";
+	ASSERT_TRUE(MakeSocket(path));
+	ASSERT_EQ(chown(path.c_str(), 65534, 65534), 0);
+	replaced("a socket");
+	// a file of another user's under its read lease: the open gave up at once (O_NONBLOCK) or
+	// waited out lease-break-time (45 s)
+	int ready[2];
+	ASSERT_EQ(pipe(ready), 0);
+	const pid_t holder = fork();
+	ASSERT_GE(holder, 0);
+	if (holder == 0) {
+		signal(SIGIO, SIG_IGN); // the lease break's signal
+		int fd = -1;
+		if (setgid(65534) == 0 && setuid(65534) == 0)
+			fd = open(path.c_str(), O_CREAT | O_RDONLY | O_CLOEXEC, 0644);
+		const char c = fd >= 0 && fcntl(fd, F_SETLEASE, F_RDLCK) == 0 ? 'y' : 'n';
+		(void)!write(ready[1], &c, 1);
+		pause();
+		_exit(0);
+	}
+	close(ready[1]);
+	char c = 0;
+	ASSERT_EQ(read(ready[0], &c, 1), 1);
+	close(ready[0]);
+	if (c == 'y')
+		replaced("a file under another user's lease");
+	kill(holder, SIGKILL);
+	waitpid(holder, nullptr, 0);
+	ASSERT_EQ(c, 'y') << "the lease could not be taken";
+	unlink(path.c_str());
 	ASSERT_EQ(mkdir(path.c_str(), 0777), 0);
 	ASSERT_EQ(chown(path.c_str(), 65534, 65534), 0);
 	const std::string inside = path + "/x";
 	const int f = open(inside.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
 	ASSERT_GE(f, 0);
 	close(f);
-	found = Segment::Found::kNothing;
-	uid = 0;
-	s = Segment::Create(name, 64, 0644, &err, &found, &pid, &uid);
+	int err = 1;
+	Segment::Found found = Segment::Found::kNothing;
+	u32 pid = 0, uid = 0;
+	Segment s = Segment::Create(name, 64, 0644, &err, &found, &pid, &uid);
 	EXPECT_EQ(err, -ENOTEMPTY);
 	EXPECT_EQ(found, Segment::Found::kForeign);
 	EXPECT_EQ(uid, 65534u);
 	EXPECT_EQ(s.shm(), nullptr);
-	unlink(inside.c_str());
-	rmdir(path.c_str());
 }
 
 // ... and a consumer does not take one for a daemon's either: Open refuses a file of anyone but
