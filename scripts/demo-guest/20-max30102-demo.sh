@@ -75,9 +75,10 @@ check stuck-bus-recovered-reader-went-on '[ $rc = 0 ] && [ "$(cat $SYS/bus_stuck
 say "a reader that stalls for 1 s on a 64-record ring gets an explicit overrun, then continues"
 echo 64 >$SYS/ring_size
 out=$(mxrt-max30102-read -n 300 -s 1000 $DEV)
+rc=$?
 echo "$out"
 echo 4096 >$SYS/ring_size
-check stalled-reader-told-of-its-overrun '[ "$(field reader_overruns "$out")" -ge 1 ] && [ "$(field records "$out")" = 300 ]'
+check stalled-reader-told-of-its-overrun '[ $rc = 0 ] && [ "$(field reader_overruns "$out")" -ge 1 ] && [ "$(field records "$out")" = 300 ]'
 
 say "debugfs: $DBG/stats"
 cat $DBG/stats
