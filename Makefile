@@ -137,12 +137,22 @@ $(eval $(call tool,mxrt-contention,$(CONTENTION_SRCS),-I$(BPF_OUT)/$(CONTENTION_
 # kernels are built without CONFIG_DEBUG_INFO_BTF, and no scripts/setup.sh cache), `make tools`
 # builds the other tools and says so; make install and the package then have no mxrt-contention.
 CONTENTION_BTF ?= $(wildcard $(MXRT_CACHE)/kernels/$(BTF_KERNEL_$(CONTENTION_BPF_ARCH))/vmlinuz /sys/kernel/btf/vmlinux)
+CONTENTION_NO_BTF := no BTF for $(CONTENTION_BPF_ARCH) (no /sys/kernel/btf/vmlinux, no scripts/setup.sh cache)
+# The running kernel's BTF alone (a package rebuilt with dpkg-buildpackage on a build server) may
+# describe no I2C, which the programs trace: the build then failed (incomplete struct i2c_adapter)
+# where it should leave the tool out, as without BTF.
+ifeq ($(CONTENTION_BTF),/sys/kernel/btf/vmlinux)
+ifeq ($(shell $(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux 2>/dev/null | grep -c -m1 "STRUCT 'i2c_adapter'"),0)
+CONTENTION_BTF :=
+CONTENTION_NO_BTF := the running kernel's BTF (/sys/kernel/btf/vmlinux) has no I2C (struct i2c_adapter), and no scripts/setup.sh cache
+endif
+endif
 ifeq ($(CONTENTION_BTF),)
 TOOLS := $(filter-out %/mxrt-contention,$(TOOLS))
 tools: no-contention-note
 no-contention-note:
-	@echo "note: mxrt-contention is not built: no BTF for $(CONTENTION_BPF_ARCH) (no /sys/kernel/btf/vmlinux, no" \
-		"scripts/setup.sh cache); it could not run on this kernel either (docs/contention.md)" >&2
+	@echo "note: mxrt-contention is not built: $(CONTENTION_NO_BTF); it could not run on this kernel" \
+		"either (docs/contention.md)" >&2
 .PHONY: no-contention-note
 endif
 tools: $(TOOLS)
@@ -162,7 +172,8 @@ $(DTBO): dts/mxrt-max30102-rpi.dtso
 # Pi"). The modules go to /lib/modules/<the headers' release>/updates (modules_install, then
 # depmod); the overlay to $(OVERLAYDIR), which the firmware reads; the blacklist keeps the kernel's
 # own max30102 (IIO) driver from taking the chip before ours. DESTDIR stages it all elsewhere
-# (packaging, tests) and then skips depmod.
+# (packaging, tests) and then skips depmod. A relative DESTDIR is taken from here for the modules
+# too (Kbuild runs in $(KDIR): they went into the kernel headers' tree, which uninstall missed).
 PREFIX ?= /usr/local
 OVERLAYDIR ?= /boot/firmware/overlays
 UNITDIR ?= /etc/systemd/system
@@ -173,7 +184,7 @@ KRELEASE = $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"$$/\1/p' $(KDIR)/incl
 install: install-modules install-files
 install-modules: modules
 	$(MAKE) -C $(KDIR) M=$(BUILD)/$(FLAVOUR)/kernel INSTALL_MOD_DIR=updates \
-		CONFIG_MODULE_SIG_ALL= $(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR) DEPMOD=true) modules_install
+		CONFIG_MODULE_SIG_ALL= $(if $(DESTDIR),INSTALL_MOD_PATH=$(abspath $(DESTDIR)) DEPMOD=true) modules_install
 	$(if $(DESTDIR),,depmod -a $(KRELEASE))
 # everything but the modules (make dkms installs those through DKMS)
 install-files: tools dtbo $(BUILD)/mxrtd.service
