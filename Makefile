@@ -245,10 +245,11 @@ dkms-source:
 	mkdir -p $(DKMS_SRC)/include $(DKMS_SRC)/scripts
 	cp -r kernel $(DKMS_SRC)/
 	cp -r include/uapi $(DKMS_SRC)/include/
-	install -m 0755 scripts/check-cxx-object.sh $(DKMS_SRC)/scripts/
+	install -m 0755 scripts/check-cxx-object.sh scripts/dkms-remove-others.sh $(DKMS_SRC)/scripts/
 	install -m 0644 LICENSE $(DKMS_SRC)/
 	sed 's/#MODULE_VERSION#/$(VERSION)/' dkms.conf >$(DKMS_SRC)/dkms.conf
 dkms: dkms-source install-files
+	scripts/dkms-remove-others.sh $(DKMS_NAME) $(VERSION)
 	-dkms remove $(DKMS_NAME)/$(VERSION) --all >/dev/null 2>&1
 	dkms install $(DKMS_NAME)/$(VERSION)
 

@@ -13,7 +13,8 @@
 #   - the maintainer scripts: the tools' postinst, run against that root (DPKG_ROOT) with a stub
 #     deb-systemd-helper, copies the overlay into the firmware's folder only where there is one
 #     and does not enable mxrtd, and its postrm removes the copy; the -dkms postinst hands the
-#     right name and version to DKMS and its prerm removes them.
+#     right name and version to DKMS (after removing any other version: tests/build/dkms.sh runs
+#     that script) and its prerm removes them.
 #   - the source package (.dsc, .tar.xz) unpacks to exactly the files git tracks.
 # Ends with "deb: N passed, N failed".
 set -uo pipefail
@@ -74,7 +75,7 @@ src=usr/src/mxrt-max30102-$version
 want=$( (echo etc/modprobe.d/mxrt-max30102.conf; echo usr/share/doc/mxrt-max30102-dkms/changelog.gz
 	echo usr/share/doc/mxrt-max30102-dkms/copyright
 	git ls-files kernel include/uapi | sed "s|^|$src/|"
-	echo "$src/scripts/check-cxx-object.sh"; echo "$src/LICENSE"; echo "$src/dkms.conf") | LC_ALL=C sort)
+	echo "$src/scripts/check-cxx-object.sh"; echo "$src/scripts/dkms-remove-others.sh"; echo "$src/LICENSE"; echo "$src/dkms.conf") | LC_ALL=C sort)
 got=$(files "$dkms_deb")
 if [ "$got" = "$want" ]; then res PASS dkms-files "$(wc -l <<<"$got") files"
 else res FAIL dkms-files "$(diff <(echo "$want") <(echo "$got") | grep '^[<>]' | head -n 5 | tr '\n' ' ')"; fi
@@ -216,7 +217,8 @@ else res FAIL mxrtd-upgrade-remove "upgrade: ${upgrade:-nothing}; remove: ${remo
 # the -dkms scripts (dh_dkms's): they name this package's DKMS module and version
 if grep -qx "DKMS_NAME=mxrt-max30102" "$t/ctl-dkms/postinst" && grep -qx "DKMS_VERSION=$version" "$t/ctl-dkms/postinst" &&
 	grep -q 'common.postinst' "$t/ctl-dkms/postinst" && grep -qx "DKMS_VERSION=$version" "$t/ctl-dkms/prerm" &&
-	grep -q 'dkms remove -m $DKMS_NAME -v $DKMS_VERSION --all' "$t/ctl-dkms/prerm"; then
-	res PASS dkms-scripts "postinst: dkms add/build/install mxrt-max30102/$version; prerm: dkms remove"
+	grep -q 'dkms remove -m $DKMS_NAME -v $DKMS_VERSION --all' "$t/ctl-dkms/prerm" &&
+	[ "$(grep -n 'dkms-remove-others.sh\|common.postinst' "$t/ctl-dkms/postinst" | head -1 | grep -c 'dkms-remove-others')" = 1 ]; then
+	res PASS dkms-scripts "postinst: other versions removed, then dkms add/build/install mxrt-max30102/$version; prerm: dkms remove"
 else res FAIL dkms-scripts "$(grep -E '^DKMS_' "$t/ctl-dkms/postinst" | tr '\n' ' ')"; fi
 finish

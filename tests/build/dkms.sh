@@ -36,7 +36,7 @@ before=$(host_state)
 # --- the source tree -------------------------------------------------------------------------------
 src=$t/root/usr/src/$name-$version
 if make --no-print-directory -s dkms-source DESTDIR="$t/root" >>"$log" 2>&1; then
-	want=$( (git ls-files kernel include/uapi; echo scripts/check-cxx-object.sh; echo LICENSE; echo dkms.conf) | LC_ALL=C sort)
+	want=$( (git ls-files kernel include/uapi; echo scripts/check-cxx-object.sh; echo scripts/dkms-remove-others.sh; echo LICENSE; echo dkms.conf) | LC_ALL=C sort)
 	got=$(cd "$src" && find . -type f | sed 's|^\./||' | LC_ALL=C sort)
 	if [ "$got" = "$want" ]; then res PASS source-tree "$(wc -l <<<"$got") files in /usr/src/$name-$version"
 	else res FAIL source-tree "$(diff <(echo "$want") <(echo "$got") | grep '^[<>]' | head -5 | tr '\n' ' ')"; fi
@@ -125,6 +125,26 @@ cat "$t/old.log" >>"$log"
 if [ "$rc" -eq 77 ] && grep -q BUILD_EXCLUSIVE "$t/old.log" && [ ! -d "$t/tree/$name/$version/6.0.19-old" ]; then
 	res PASS too-old-kernel-refused "exit 77, BUILD_EXCLUSIVE_KERNEL"
 else res FAIL too-old-kernel-refused "exit $rc: $(tail -n 2 "$t/old.log" | tr '\n' ' ')"; fi
+
+# --- two installs' versions (make dkms, the package): the last one's stays ---------------------------
+# Both register; their modules carry one MODULE_VERSION, so DKMS kept the first one's modules in
+# place of the second's without a word. scripts/dkms-remove-others.sh (make dkms, the -dkms postinst)
+# removes every other version first.
+other=0.9.9
+tree_opts=(--dkmstree "$t/tree" --sourcetree "$t/root/usr/src" --installtree "$t/sys/lib/modules")
+versions() { ${SUDO:-} dkms status -m "$name" "${tree_opts[@]}" 2>/dev/null | sed -n "s|^$name/\([^,:]*\)[,:].*|\1|p" | sort -u | tr '\n' ' '; }
+cp -r "$src" "$t/root/usr/src/$name-$other" &&
+	sed -i "s/^PACKAGE_VERSION=.*/PACKAGE_VERSION=\"$other\"/" "$t/root/usr/src/$name-$other/dkms.conf"
+AS_ROOT=$SUDO dkms_run x86_64 add "$name/$other" >>"$log" 2>&1
+both=$(versions)
+out=$(${SUDO:-} scripts/dkms-remove-others.sh "$name" "$version" "${tree_opts[@]}" 2>&1)
+rc=$?
+left=$(versions)
+[ -z "$SUDO" ] || sudo chown -R "$(id -u):$(id -g)" "$t"
+if [ $rc = 0 ] && [ "$both" = "$(printf '%s\n' "$other" "$version" | sort | tr '\n' ' ')" ] && [ "$left" = "$version " ] &&
+	grep -q "^$name: removing $name/$other from DKMS" <<<"$out"; then
+	res PASS other-version-removed "registered: $both-> $left"
+else res FAIL other-version-removed "exit $rc, registered: '$both' -> '$left': $(head -c 200 <<<"$out")"; fi
 
 # --- the host ---------------------------------------------------------------------------------------
 after=$(host_state)
