@@ -12,7 +12,8 @@
 #   - the installed daemon accepts the installed configuration, and the unit starts it;
 #   - the maintainer scripts: the tools' postinst, run against that root (DPKG_ROOT) with a stub
 #     deb-systemd-helper, copies the overlay into the firmware's folder only where there is one
-#     and does not enable mxrtd, and its postrm removes the copy; the -dkms postinst hands the
+#     and does not enable mxrtd, and its postrm removes the copy (an overlay the user changed is
+#     kept at an upgrade and a remove, as a conffile; purge removes it); the -dkms postinst hands the
 #     right name and version to DKMS (after removing any other version: tests/build/dkms.sh runs
 #     that script) and its prerm removes them.
 #   - the source package (.dsc, .tar.xz) unpacks to exactly the files git tracks.
@@ -187,6 +188,29 @@ if [ -e "$ovl" ] && PATH=$t/stub:$PATH DPKG_ROOT=$root sh "$t/ctl-tools/postrm" 
 	[ ! -e "$ovl" ] && [ -d "$root/boot/firmware/overlays" ]; then
 	res PASS postrm-overlay "the copy is removed, the folder stays"
 else res FAIL postrm-overlay "$(cat "$t/postrm.log") $(ls "$root/boot/firmware/overlays" 2>&1)"; fi
+# an overlay the user changed (the INT pin moved: it has no parameters) is kept at an upgrade, the
+# package's beside it (it was overwritten without a word); remove leaves it, purge takes it
+pkg=$root/usr/lib/mxrt-max30102/overlays/mxrt-max30102-rpi.dtbo
+post() { PATH=$t/stub:$PATH DPKG_ROOT=$root sh "$t/ctl-tools/$1" "$2" >>"$t/overlay.log" 2>&1; }
+: >"$t/overlay.log"
+post postinst configure
+printf 'x' >>"$ovl" && cp "$ovl" "$t/users.dtbo"
+post postinst configure
+if cmp -s "$ovl" "$t/users.dtbo" && cmp -s "$ovl.dpkg-dist" "$pkg" &&
+	grep -q "mxrt-max30102-rpi.dtbo was changed since it was installed: kept; the package's is .*\.dpkg-dist" "$t/overlay.log"; then
+	res PASS upgrade-keeps-changed-overlay
+else res FAIL upgrade-keeps-changed-overlay "$(tr '\n' ' ' <"$t/overlay.log")"; fi
+post postrm remove
+if cmp -s "$ovl" "$t/users.dtbo" && [ ! -e "$ovl.dpkg-dist" ] && post postrm purge && [ ! -e "$ovl" ] &&
+	[ ! -e "$root/var/lib/mxrt-max30102" ]; then
+	res PASS remove-leaves-changed-overlay-purge-takes-it
+else res FAIL remove-leaves-changed-overlay-purge-takes-it "$(tr '\n' ' ' <"$t/overlay.log") $(ls "$root/boot/firmware/overlays")"; fi
+# a different file there with no record (make install's, an older package's): kept as .dpkg-old
+cp "$t/users.dtbo" "$ovl"
+post postinst configure
+if cmp -s "$ovl" "$pkg" && cmp -s "$ovl.dpkg-old" "$t/users.dtbo"; then res PASS unrecorded-overlay-kept-as-dpkg-old
+else res FAIL unrecorded-overlay-kept-as-dpkg-old "$(tr '\n' ' ' <"$t/overlay.log")"; fi
+post postrm purge
 
 # mxrtd under a running systemd (the scripts' test for /run/systemd/system pointed at a folder of
 # ours; this host need not run systemd): an upgrade (old prerm, new preinst, new postinst) leaves a
