@@ -141,8 +141,10 @@ CONTENTION_NO_BTF := no BTF for $(CONTENTION_BPF_ARCH) (no /sys/kernel/btf/vmlin
 # The running kernel's BTF alone (a package rebuilt with dpkg-buildpackage on a build server) may
 # describe no I2C, which the programs trace: the build then failed (incomplete struct i2c_adapter)
 # where it should leave the tool out, as without BTF.
+# (Judged only when bpftool can read it: a missing or failing bpftool is the build's error to say.)
 ifeq ($(CONTENTION_BTF),/sys/kernel/btf/vmlinux)
-ifeq ($(shell $(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux 2>/dev/null | grep -c -m1 "STRUCT 'i2c_adapter'"),0)
+ifeq ($(shell $(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux 2>/dev/null | grep -q "STRUCT 'i2c_adapter'" || \
+	{ $(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux >/dev/null 2>&1 && echo no; }),no)
 CONTENTION_BTF :=
 CONTENTION_NO_BTF := the running kernel's BTF (/sys/kernel/btf/vmlinux) has no I2C (struct i2c_adapter), and no scripts/setup.sh cache
 endif
@@ -248,9 +250,13 @@ dkms-source:
 	install -m 0755 scripts/check-cxx-object.sh scripts/dkms-remove-others.sh $(DKMS_SRC)/scripts/
 	install -m 0644 LICENSE $(DKMS_SRC)/
 	sed 's/#MODULE_VERSION#/$(VERSION)/' dkms.conf >$(DKMS_SRC)/dkms.conf
+# Built first, other versions removed only then (scripts/dkms-remove-others.sh: DKMS would keep
+# their modules in place of these): a checkout that does not build leaves what was installed.
 dkms: dkms-source install-files
-	scripts/dkms-remove-others.sh $(DKMS_NAME) $(VERSION)
 	-dkms remove $(DKMS_NAME)/$(VERSION) --all >/dev/null 2>&1
+	dkms add $(DKMS_NAME)/$(VERSION)
+	dkms build $(DKMS_NAME)/$(VERSION)
+	scripts/dkms-remove-others.sh $(DKMS_NAME) $(VERSION)
 	dkms install $(DKMS_NAME)/$(VERSION)
 
 # The Debian packages (debian/), built from a copy of the sources (the files git tracks or would

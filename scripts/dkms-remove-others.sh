@@ -14,14 +14,28 @@ name=${1:?usage: dkms-remove-others.sh NAME KEEP [DKMS OPTIONS...]}
 keep=${2:?usage: dkms-remove-others.sh NAME KEEP [DKMS OPTIONS...]}
 shift 2
 command -v dkms >/dev/null 2>&1 || exit 0
-# "NAME/VERSION, KERNEL, ARCH: state" or "NAME/VERSION: added"
-versions=$(dkms status -m "$name" "$@" 2>/dev/null | sed -n "s|^$name/\([^,:]*\)[,:].*|\1|p" | sort -u)
+# DKMS's tree (/var/lib/dkms, or --dkmstree DIR among the options)
+tree=/var/lib/dkms
+prev=
+for a in "$@"; do
+	[ "$prev" != --dkmstree ] || tree=$a
+	prev=$a
+done
+# The versions registered: "NAME/VERSION, KERNEL, ARCH: state" or "NAME/VERSION: added" from
+# dkms status, and the version folders of its tree (dkms 3.0.10's status lists nothing at all when
+# one version's source folder is gone, as after a package whose prerm failed)
+versions=$( (dkms status -m "$name" "$@" 2>/dev/null | sed -n "s|^$name/\([^,:]*\)[,:].*|\1|p"
+	for d in "$tree/$name"/*/; do [ -d "$d" ] && [ ! -L "${d%/}" ] && basename "$d"; done) |
+	grep -vx original_module | sort -u)
 rc=0
 for v in $versions; do
 	[ "$v" != "$keep" ] || continue
 	echo "$name: removing $name/$v from DKMS (another install's: make dkms or another package; DKMS would keep its modules in place of $keep's)"
-	if ! dkms remove "$name/$v" --all "$@" >/dev/null 2>&1; then
-		echo "$name: could not remove $name/$v from DKMS: run 'dkms remove $name/$v --all'" >&2
+	dkms remove "$name/$v" --all "$@" >/dev/null 2>&1
+	# dkms remove can say 0 and leave it (its source folder gone): said, not taken for done
+	if [ -d "$tree/$name/$v" ]; then
+		echo "$name: could not remove $name/$v from DKMS (is /usr/src/$name-$v gone?): its modules may stay in" \
+			"place of $keep's; remove $tree/$name/$v and its modules in /lib/modules/*/updates/dkms by hand" >&2
 		rc=1
 	fi
 done

@@ -193,10 +193,14 @@ else res FAIL postrm-overlay "$(cat "$t/postrm.log") $(ls "$root/boot/firmware/o
 pkg=$root/usr/lib/mxrt-max30102/overlays/mxrt-max30102-rpi.dtbo
 post() { PATH=$t/stub:$PATH DPKG_ROOT=$root sh "$t/ctl-tools/$1" "$2" >>"$t/overlay.log" 2>&1; }
 : >"$t/overlay.log"
+cp "$pkg" "$t/pkg.orig"
 post postinst configure
 printf 'x' >>"$ovl" && cp "$ovl" "$t/users.dtbo"
+post postinst configure # the same package's overlay again: the user's kept, nothing said
+quiet=$(grep -c 'changed since' "$t/overlay.log")
+printf 'y' >>"$pkg" # the next package's overlay
 post postinst configure
-if cmp -s "$ovl" "$t/users.dtbo" && cmp -s "$ovl.dpkg-dist" "$pkg" &&
+if [ "$quiet" = 0 ] && cmp -s "$ovl" "$t/users.dtbo" && cmp -s "$ovl.dpkg-dist" "$pkg" &&
 	grep -q "mxrt-max30102-rpi.dtbo was changed since it was installed: kept; the package's is .*\.dpkg-dist" "$t/overlay.log"; then
 	res PASS upgrade-keeps-changed-overlay
 else res FAIL upgrade-keeps-changed-overlay "$(tr '\n' ' ' <"$t/overlay.log")"; fi
@@ -211,6 +215,24 @@ post postinst configure
 if cmp -s "$ovl" "$pkg" && cmp -s "$ovl.dpkg-old" "$t/users.dtbo"; then res PASS unrecorded-overlay-kept-as-dpkg-old
 else res FAIL unrecorded-overlay-kept-as-dpkg-old "$(tr '\n' ' ' <"$t/overlay.log")"; fi
 post postrm purge
+# the user who takes the package's copy (.dpkg-dist into place) gets the next package's overlay:
+# the record holds what the package last brought, as dpkg's does (it held the one before, and every
+# later overlay stayed in .dpkg-dist); the same overlay again says nothing
+: >"$t/overlay.log"
+post postinst configure
+printf 'x' >>"$ovl"
+printf 'y' >>"$pkg"
+post postinst configure
+mv "$ovl.dpkg-dist" "$ovl"
+: >"$t/overlay.log"
+post postinst configure
+quiet=$(grep -c 'changed since' "$t/overlay.log")
+printf 'z' >>"$pkg"
+post postinst configure
+if [ "$quiet" = 0 ] && cmp -s "$ovl" "$pkg" && [ ! -e "$ovl.dpkg-dist" ]; then res PASS taken-dpkg-dist-then-next-overlay-installed
+else res FAIL taken-dpkg-dist-then-next-overlay-installed "$(tr '\n' ' ' <"$t/overlay.log")"; fi
+post postrm purge
+cp "$t/pkg.orig" "$pkg"
 
 # mxrtd under a running systemd (the scripts' test for /run/systemd/system pointed at a folder of
 # ours; this host need not run systemd): an upgrade (old prerm, new preinst, new postinst) leaves a

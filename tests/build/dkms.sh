@@ -145,6 +145,18 @@ if [ $rc = 0 ] && [ "$both" = "$(printf '%s\n' "$other" "$version" | sort | tr '
 	grep -q "^$name: removing $name/$other from DKMS" <<<"$out"; then
 	res PASS other-version-removed "registered: $both-> $left"
 else res FAIL other-version-removed "exit $rc, registered: '$both' -> '$left': $(head -c 200 <<<"$out")"; fi
+# ... also when that version's source folder is gone (a package whose prerm failed): dkms status
+# then lists nothing at all, and the script saw no other version (said nothing, removed nothing)
+AS_ROOT=$SUDO dkms_run x86_64 add "$name/$other" >>"$log" 2>&1
+mv "$t/root/usr/src/$name-$other" "$t/gone"
+out=$(${SUDO:-} scripts/dkms-remove-others.sh "$name" "$version" "${tree_opts[@]}" 2>&1)
+rc=$?
+[ -z "$SUDO" ] || sudo chown -R "$(id -u):$(id -g)" "$t"
+if grep -q "^$name: removing $name/$other from DKMS" <<<"$out" &&
+	{ { [ $rc = 0 ] && [ ! -e "$t/tree/$name/$other" ]; } ||
+		{ [ $rc = 1 ] && grep -q "could not remove $name/$other" <<<"$out"; }; }; then
+	res PASS other-version-without-source-not-passed-over "exit $rc: $(tail -n 1 <<<"$out" | cut -c1-80)"
+else res FAIL other-version-without-source-not-passed-over "exit $rc: $(head -c 300 <<<"$out")"; fi
 
 # --- the host ---------------------------------------------------------------------------------------
 after=$(host_state)
