@@ -273,7 +273,7 @@ TEST(MxrtdShm, OpenRefusesWhatIsNotARegularFileAtOnce) {
 	s = Segment::Open(name, &err);
 	EXPECT_EQ(err, -EINVAL) << "a directory";
 	rmdir(gone.path.c_str());
-	ASSERT_EQ(symlink("/etc/passwd", gone.path.c_str()), 0);
+	ASSERT_EQ(symlink("/proc/self/status", gone.path.c_str()), 0);
 	s = Segment::Open(name, &err);
 	EXPECT_EQ(err, -EINVAL) << "a symlink (it was ELOOP, which says nothing of whose it is)";
 	unlink(gone.path.c_str());
@@ -311,11 +311,16 @@ TEST(MxrtdShm, AnotherUsersNameOfAnyKindDoesNotKeepTheDaemonFromStarting) {
 	ASSERT_EQ(mkdir(path.c_str(), 0777), 0);
 	ASSERT_EQ(chown(path.c_str(), 65534, 65534), 0);
 	replaced("an empty directory");
-	ASSERT_EQ(symlink("/etc/passwd", path.c_str()), 0);
+	// a symlink to a file of root's (the test's own: the VM guests have no /etc/passwd)
+	ShmNameGone target{path + "-target"};
+	const int tf = open(target.path.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+	ASSERT_GE(tf, 0);
+	close(tf);
+	ASSERT_EQ(symlink(target.path.c_str(), path.c_str()), 0);
 	ASSERT_EQ(lchown(path.c_str(), 65534, 65534), 0);
 	replaced("a symlink");
 	struct stat st;
-	ASSERT_EQ(stat("/etc/passwd", &st), 0);
+	ASSERT_EQ(stat(target.path.c_str(), &st), 0);
 	EXPECT_TRUE(S_ISREG(st.st_mode)) << "what the symlink led to is left as it was";
 	ASSERT_TRUE(MakeSocket(path));
 	ASSERT_EQ(chown(path.c_str(), 65534, 65534), 0);
