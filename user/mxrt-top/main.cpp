@@ -218,8 +218,8 @@ int View(const std::string &prefix, const std::vector<std::string> &devices, boo
 	// Without a DEVICE, names that are no daemon's (another user's files) are said but do not
 	// count as a daemon not shown; a DEVICE named and not shown does.
 	std::size_t others = 0;
-	const auto all = [&](std::size_t shown) {
-		return shown > 0 && shown + (devices.empty() ? others : 0) == names.size();
+	const auto all = [&](std::size_t shown, std::size_t looked_up) {
+		return shown > 0 && shown + (devices.empty() ? others : 0) == looked_up;
 	};
 	if (json) {
 		if (!OpenAll(names, &segs, nullptr, &others))
@@ -231,7 +231,7 @@ int View(const std::string &prefix, const std::vector<std::string> &devices, boo
 			out += (i ? "," : "") + SnapshotJson(s);
 		}
 		std::printf("%s]\n", out.c_str());
-		return all(segs.size()) ? 0 : 1; // a DEVICE named and not there: said, and 1
+		return all(segs.size(), names.size()) ? 0 : 1; // a DEVICE named and not there: said, and 1
 	}
 	const bool tty = isatty(STDOUT_FILENO);
 	std::string refused; // names found but not opened: said on every screen, not taken for "no segment"
@@ -261,7 +261,7 @@ int View(const std::string &prefix, const std::vector<std::string> &devices, boo
 		screen += refused;
 		if (segs.empty() && refused.empty())
 			screen += "no mxrtd segment in /dev/shm (is mxrtd running?)\n";
-		all_shown = segs.size() > 0 && segs.size() + (devices.empty() ? others : 0) == looked;
+		all_shown = all(segs.size(), looked);
 		for (const Segment &seg : segs) {
 			if (!seg.Intact()) { // shrank since the look above: the next refresh opens it again
 				screen += "/dev/shm" + Printable(seg.name()) + ": the file shrank under the reader (no daemon's segment)\n";
