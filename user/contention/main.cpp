@@ -45,6 +45,7 @@
 #include "contention.skel.h"
 #include "report.hpp"
 #include "../lib/cli_number.hpp"
+#include "../lib/cli_parse.hpp"
 #include "../lib/stdout_check.hpp"
 
 using namespace contention;
@@ -407,7 +408,7 @@ int Main(int argc, char **argv) {
 	for (const char *name : {"-p", "-t"}) // pid_number says what else it refuses
 		app.get_option(name)->transform(mxrt::cli::DecimalDigits(false));
 	try {
-		app.parse(argc, argv);
+		mxrt::cli::Parse(app, argc, argv);
 	} catch (const CLI::CallForHelp &e) {
 		return app.exit(e);
 	} catch (const CLI::ParseError &e) {

@@ -45,6 +45,7 @@
 #include <vector>
 
 #include "../lib/cli_number.hpp"
+#include "../lib/cli_parse.hpp"
 #include "../lib/stdout_check.hpp"
 
 namespace {
@@ -517,7 +518,7 @@ int Main(int argc, char **argv) {
 		sub->set_help_flag("-h,--help", "this help");
 
 	try {
-		app.parse(argc, argv);
+		mxrt::cli::Parse(app, argc, argv);
 	} catch (const CLI::CallForHelp &e) {
 		return app.exit(e);
 	} catch (const CLI::ExtrasError &e) {

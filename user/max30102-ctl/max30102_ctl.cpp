@@ -39,6 +39,7 @@
 #include <mxrt/max30102.h>
 
 #include "../lib/cli_number.hpp"
+#include "../lib/cli_parse.hpp"
 #include "../lib/text.hpp"
 #include "../lib/stdout_check.hpp"
 
@@ -462,7 +463,7 @@ int Main(int argc, char **argv) {
 	for (CLI::App *sub : app.get_subcommands({}))
 		sub->set_help_flag("-h,--help", "this help");
 	try {
-		app.parse(argc, argv);
+		mxrt::cli::Parse(app, argc, argv);
 	} catch (const CLI::CallForHelp &e) {
 		return app.exit(e);
 	} catch (const CLI::ExtrasError &e) {

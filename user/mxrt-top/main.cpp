@@ -40,6 +40,7 @@
 #include "../mxrtd/shm.hpp"
 #include "../lib/text.hpp"
 #include "../lib/cli_number.hpp"
+#include "../lib/cli_parse.hpp"
 #include "../lib/stdout_check.hpp"
 
 using namespace mxrtd;
@@ -536,7 +537,7 @@ int Main(int argc, char **argv) {
 	for (const char *name : {"-n", "--records", "--messages", "--timeout-ms"})
 		app.get_option(name)->transform(mxrt::cli::DecimalDigits(false));
 	try {
-		app.parse(argc, argv);
+		mxrt::cli::Parse(app, argc, argv);
 	} catch (const CLI::CallForHelp &) {
 		std::fputs(app.help().c_str(), stdout);
 		return 0;

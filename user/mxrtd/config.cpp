@@ -4,6 +4,7 @@
 #include "config.hpp"
 #include "shm.hpp"
 #include "../lib/cli_number.hpp"
+#include "../lib/cli_parse.hpp"
 #include "../lib/text.hpp"
 
 #include <algorithm>
@@ -900,7 +901,7 @@ int ParseCommandLine(int argc, char **argv, CommandLine *cl, std::string *out_te
 				 "--average", "--almost-full", "--led-red-ua", "--led-ir-ua"})
 		app.get_option(name)->transform(mxrt::cli::DecimalDigits());
 	try {
-		app.parse(argc, argv);
+		mxrt::cli::Parse(app, argc, argv);
 	} catch (const CLI::CallForHelp &e) {
 		*out_text = app.help();
 		return 0;

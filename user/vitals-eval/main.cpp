@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "../lib/cli_number.hpp"
+#include "../lib/cli_parse.hpp"
 #include "../lib/stdout_check.hpp"
 #include "../lib/text.hpp"
 #include "evaluate.hpp"
@@ -648,7 +649,7 @@ int Main(int argc, char **argv) {
 	auto *sweep_seeds_opt = app.add_option("--sweep-seeds", sweep_seeds, "--sweep: runs per grid point, each with its own noise, phase and motion")->transform(mxrt::cli::DecimalDigits())->check(CLI::Range(1, 1000));
 	auto *verbose_opt = app.add_flag("-v,--verbose", verbose, "--sweep: a line per run");
 	try {
-		app.parse(argc, argv);
+		mxrt::cli::Parse(app, argc, argv);
 	} catch (const CLI::ParseError &e) {
 		const int rc = app.exit(e);
 		return rc == 0 ? 0 : 2;

@@ -4,12 +4,15 @@
 // refuses what does not fit 64 bits or the range; DecimalReal takes decimal notation only (strtod
 // also reads hex floats, inf, nan and leading blanks); FiniteNumber refuses NaN, infinity, hex and
 // what is outside its range, with the caller's wording; JsonString escapes quotes, backslashes and every
-// control character, and keeps the document UTF-8; Printable leaves no control character.
+// control character, and keeps the document UTF-8; Printable leaves no control character; Parse
+// gives `--name=` the empty value.
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include <lib/cli_number.hpp>
+#include <lib/cli_parse.hpp>
 #include <lib/text.hpp>
 
 namespace mxrt::cli {
@@ -84,6 +87,47 @@ TEST(CliLib, WellFormedUtf8TakesUtf8Only) {
 	EXPECT_FALSE(WellFormedUtf8("\xc0\xaf"));		  // overlong
 	EXPECT_FALSE(WellFormedUtf8("\xed\xa0\x80"));		  // a surrogate
 	EXPECT_FALSE(WellFormedUtf8("\xf4\x90\x80\x80"));	  // above U+10FFFF
+}
+
+// `--name=` is the empty value, as `--name ""` is: CLI11 2.1 took the next argument as the value
+// (`mxrtd --cpus= -c f.toml` said "not '-c'"). Flags, unknown names, `--name=x` and what follows
+// `--` are CLI11's as before, and a subcommand's options are found too.
+TEST(CliLib, ParseGivesAnEmptyValueToNameEquals) {
+	auto run = [](std::vector<std::string> args, std::string *cpus, std::string *config, bool *flag,
+		      std::vector<std::string> *pos, std::string *sub_value) {
+		CLI::App app{"t", "t"};
+		app.add_option("--cpus", *cpus);
+		app.add_option("-c,--config", *config);
+		app.add_flag("--check", *flag);
+		app.add_option("devices", *pos);
+		CLI::App *sub = app.add_subcommand("show");
+		sub->add_option("--owner", *sub_value);
+		std::vector<char *> argv;
+		for (std::string &a : args)
+			argv.push_back(a.data());
+		argv.push_back(nullptr);
+		Parse(app, static_cast<int>(args.size()), argv.data());
+	};
+	std::string cpus = "x", config = "y", sub_value = "z";
+	bool flag = false;
+	std::vector<std::string> pos;
+	run({"t", "--cpus=", "-c", "f.toml", "/dev/a"}, &cpus, &config, &flag, &pos, &sub_value);
+	EXPECT_EQ(cpus, "");
+	EXPECT_EQ(config, "f.toml");
+	EXPECT_EQ(pos, std::vector<std::string>{"/dev/a"});
+	cpus = "x";
+	pos.clear();
+	run({"t", "--config=", "/dev/a", "--cpus=1", "--check=", "show", "--owner="}, &cpus, &config, &flag, &pos,
+	    &sub_value);
+	EXPECT_EQ(config, "");
+	EXPECT_EQ(cpus, "1");
+	EXPECT_TRUE(flag);
+	EXPECT_EQ(pos, std::vector<std::string>{"/dev/a"});
+	EXPECT_EQ(sub_value, "");
+	pos.clear();
+	run({"t", "--", "--cpus="}, &cpus, &config, &flag, &pos, &sub_value);
+	EXPECT_EQ(pos, std::vector<std::string>{"--cpus="}) << "after --, an argument as it is";
+	EXPECT_THROW(run({"t", "--frob="}, &cpus, &config, &flag, &pos, &sub_value), CLI::ParseError);
 }
 
 // For a terminal: names from elsewhere (a task's comm, a file in /dev/shm) must not reach it as

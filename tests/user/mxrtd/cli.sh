@@ -41,6 +41,10 @@ expect check-config 0 '^sample_rate = 1000$' -c "$t/good.toml" --rate 1000 --pul
 expect bad-pair-3200-spo2 2 '3200 Hz with 69 us pulses is not allowed in spo2 mode' --mode spo2 --rate 3200 --pulse-width 69 /dev/max30102-0
 expect hr-3200 0 '^sample_rate = 3200$' --mode hr --rate 3200 --pulse-width 69 --check-config /dev/max30102-0
 expect config-empty-path 2 "--config: '' is no file" -c "" --check-config /dev/max30102-0
+# `--name=` is the empty value too: CLI11 took the next argument ("not '-c'"; the device as the config)
+printf '[[device]]\npath = "/dev/max30102-0"\n[acquisition]\ncpus = "1"\n' >"$t/pinned.toml"
+expect cpus-equals-empty-unpins 0 '^cpus = ""$' --cpus= -c "$t/pinned.toml" --check-config
+expect config-equals-empty 2 "--config: '' is no file" --config= /dev/max30102-0
 # whole numbers in decimal: CLI11 alone read them in base 0 (050 was 40, 0x40 64)
 expect priority-leading-zero 0 '^priority = 50$' --priority 050 --check-config /dev/max30102-0
 expect ring-hex 2 "--ring: '0x2000' is not a whole decimal number" --ring 0x2000 --check-config /dev/max30102-0
