@@ -4,9 +4,11 @@
 #include "consumers.hpp"
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -24,6 +26,46 @@ static std::uint64_t NowNs() {
 	return std::uint64_t(ts.tv_sec) * 1000000000ull + std::uint64_t(ts.tv_nsec);
 }
 
+namespace {
+
+// What /proc/sys/fs/mqueue/@name says, or -1.
+long MqueueSysctl(const char *name) {
+	const std::string path = std::string("/proc/sys/fs/mqueue/") + name;
+	FILE *f = std::fopen(path.c_str(), "re");
+	long v = -1;
+	if (f && std::fscanf(f, "%ld", &v) != 1)
+		v = -1;
+	if (f)
+		std::fclose(f);
+	return v;
+}
+
+// CAP_SYS_RESOURCE in the effective set (/proc/self/status): with it mq_open may pass msg_max
+bool HasSysResource() {
+	FILE *f = std::fopen("/proc/self/status", "re");
+	if (!f)
+		return false;
+	char line[256];
+	unsigned long long eff = 0;
+	bool found = false;
+	while (!found && std::fgets(line, sizeof(line), f))
+		found = std::sscanf(line, "CapEff: %llx", &eff) == 1;
+	std::fclose(f);
+	return found && (eff >> 24 & 1); // CAP_SYS_RESOURCE
+}
+
+} // namespace
+
+std::string MessageQueueDepthNote(std::uint32_t maxmsg) {
+	const long msg_max = MqueueSysctl("msg_max");
+	if (msg_max < 0 || maxmsg <= std::uint64_t(msg_max))
+		return {};
+	return "mqueue_maxmsg " + std::to_string(maxmsg) + " is above this system's fs.mqueue.msg_max (" +
+	       std::to_string(msg_max) +
+	       "): the kernel makes such a queue only for a daemon with CAP_SYS_RESOURCE, which the shipped unit "
+	       "does not give; raise fs.mqueue.msg_max (sysctl) or lower mqueue_maxmsg";
+}
+
 int OpenMessageQueue(const std::string &name, std::uint32_t maxmsg, unsigned mode, mqd_t *out, std::string *why) {
 	// The device's lock is ours: a queue of this name is a crashed daemon's. Start afresh.
 	mq_unlink(name.c_str());
@@ -36,9 +78,24 @@ int OpenMessageQueue(const std::string &name, std::uint32_t maxmsg, unsigned mod
 	if (*out == mqd_t(-1)) {
 		const int e = errno;
 		*why = "mq_open " + name + ": " + std::strerror(e);
-		if (e == EINVAL || e == EMFILE || e == ENOMEM)
-			*why += " (mqueue_maxmsg " + std::to_string(maxmsg) +
-				" above /proc/sys/fs/mqueue/msg_max, or the user's RLIMIT_MSGQUEUE?)";
+		const long msg_max = MqueueSysctl("msg_max");
+		rlimit rl{};
+		if (e == EINVAL && msg_max >= 0 && maxmsg > std::uint64_t(msg_max) && !HasSysResource())
+			*why += " (mqueue_maxmsg " + std::to_string(maxmsg) + " is above fs.mqueue.msg_max, " +
+				std::to_string(msg_max) +
+				", and the daemon has no CAP_SYS_RESOURCE: raise fs.mqueue.msg_max with sysctl, or lower "
+				"mqueue_maxmsg)";
+		else if (e == EINVAL)
+			*why += " (a queue of " + std::to_string(maxmsg) + " messages of " +
+				std::to_string(sizeof(mxrtd_vitals_msg)) +
+				" bytes: see fs.mqueue.msg_max and msgsize_max in /proc/sys/fs/mqueue)";
+		else if (e == EMFILE && getrlimit(RLIMIT_MSGQUEUE, &rl) == 0)
+			*why += " (the user's RLIMIT_MSGQUEUE, " +
+				(rl.rlim_cur == RLIM_INFINITY ? std::string("unlimited") : std::to_string(rl.rlim_cur)) +
+				" bytes for all of this user's queues, is too small for " + std::to_string(maxmsg) +
+				" messages of " + std::to_string(sizeof(mxrtd_vitals_msg)) +
+				" bytes and the kernel's about 96 bytes each: LimitMSGQUEUE= in the unit, or a lower "
+				"mqueue_maxmsg)";
 		return -e;
 	}
 	return 0;

@@ -64,7 +64,11 @@ struct Outputs {
 	int fifo_open_error = 0;  // OpenOwnFifo's last error said (other than ENXIO)
 };
 
-// The message queue "/<prefix>-<device>": a stale one (a crashed daemon's) is replaced. -errno.
+// The message queue "/<prefix>-<device>": a stale one (a crashed daemon's) is replaced. -errno:
+// -EINVAL or -EMFILE are a depth the kernel refuses to this daemon (fs.mqueue.msg_max without
+// CAP_SYS_RESOURCE, the user's RLIMIT_MSGQUEUE), and *why says which.
+// A note when @maxmsg is above this system's fs.mqueue.msg_max (--check-config), or empty.
+std::string MessageQueueDepthNote(std::uint32_t maxmsg);
 int OpenMessageQueue(const std::string &name, std::uint32_t maxmsg, unsigned mode, mqd_t *out, std::string *why);
 // The FIFO <dir>/<device>.fifo, readable as @mode (shm_mode) says, and writable by the daemon's
 // user. -errno. A missing directory is made (one level, as mkdir(1) without -p), and *made_dir

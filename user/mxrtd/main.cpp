@@ -175,9 +175,11 @@ int Daemon::OpenDevice(Pipeline *p) {
 	p->out.seg = &p->seg;
 	if (cfg_.mqueue) {
 		p->mq_name = name;
-		if (OpenMessageQueue(name, cfg_.mqueue_maxmsg, cfg_.shm_mode, &p->out.mq, &err) != 0) {
+		const int qe = OpenMessageQueue(name, cfg_.mqueue_maxmsg, cfg_.shm_mode, &p->out.mq, &err);
+		if (qe != 0) {
 			LOG_E("%s", err.c_str());
-			return 1;
+			// a depth this system does not give the daemon: a restart would fail the same way
+			return qe == -EINVAL || qe == -EMFILE ? 3 : 1;
 		}
 	}
 	long foreign = -1;
@@ -615,6 +617,10 @@ int main(int argc, char **argv) {
 		return 2;
 	}
 	if (cl.check_config) {
+		// valid, but this system's default limit refuses it to the shipped unit: said, exit 0
+		if (cfg.mqueue)
+			if (const std::string note = MessageQueueDepthNote(cfg.mqueue_maxmsg); !note.empty())
+				std::fprintf(stderr, "mxrtd: note: %s\n", note.c_str());
 		std::fputs(ToToml(cfg).c_str(), stdout);
 		return mxrt::cli::StdoutChecked("mxrtd", 0); // a script must not take a lost print for a valid file
 	}

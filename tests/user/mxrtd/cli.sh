@@ -73,6 +73,35 @@ printf '#!/bin/sh\nexec timeout 30 "%s" "$@"\n' "$PWD/$bin" >"$t/mxrtd-timeout" 
 chmod +x "$t/mxrtd-timeout"
 bin=$t/mxrtd-timeout
 expect not-a-max30102 1 '/dev/null: a read returned end of file, which /dev/max30102-N never does' "${run[@]}" /dev/null
+# a message-queue depth the kernel refuses this daemon (above fs.mqueue.msg_max without
+# CAP_SYS_RESOURCE, which the unit does not give; or past RLIMIT_MSGQUEUE) is exit 3, which the unit
+# does not restart (it was exit 1: restarted until systemd gave up); --check-config notes it, exit 0
+skipped=0
+qrun=(--lock-memory off --policy other --io read --no-fifo --consumer-priority 0 --shm-prefix "mxrtd-clitest-$$")
+msg_max=$(cat /proc/sys/fs/mqueue/msg_max)
+if [ "$msg_max" -lt 65536 ]; then
+	over=$((msg_max + 1))
+	expect mqueue-depth-noted 0 "note: mqueue_maxmsg $over is above this system's fs.mqueue.msg_max \\($msg_max\\)" \
+		--mqueue-maxmsg "$over" --check-config /dev/null
+	nocap=()
+	[ "$(id -u)" = 0 ] && nocap=(setpriv --inh-caps=-sys_resource --bounding-set=-sys_resource)
+	printf '#!/bin/sh\nexec %s timeout 30 "%s" "$@"\n' "${nocap[*]}" "$PWD/build/host/bin/mxrtd" >"$t/mxrtd-nocap"
+	chmod +x "$t/mxrtd-nocap"
+	bin=$t/mxrtd-nocap
+	expect mqueue-above-msg-max-exit-3 3 "mqueue_maxmsg $over is above fs.mqueue.msg_max, $msg_max, and the daemon has no CAP_SYS_RESOURCE" \
+		"${qrun[@]}" --mqueue-maxmsg "$over" /dev/null
+	bin=$t/mxrtd-timeout
+else
+	echo "SKIP: $suite:mqueue-depth-noted (fs.mqueue.msg_max is $msg_max: no depth in mxrtd's range is above it)"
+	echo "SKIP: $suite:mqueue-above-msg-max-exit-3 (fs.mqueue.msg_max is $msg_max)"
+	skipped=$((skipped + 2))
+fi
+printf '#!/bin/sh\nexec prlimit --msgqueue=1000 timeout 30 "%s" "$@"\n' "$PWD/build/host/bin/mxrtd" >"$t/mxrtd-qlimit"
+chmod +x "$t/mxrtd-qlimit"
+bin=$t/mxrtd-qlimit
+expect mqueue-past-rlimit-exit-3 3 "the user's RLIMIT_MSGQUEUE, 1000 bytes for all of this user's queues, is too small for 10 messages" \
+	"${qrun[@]}" --mqueue-maxmsg 10 /dev/null
+bin=$t/mxrtd-timeout
 # whole records of zeros (/dev/zero): a seq that does not advance is no MAX30102 either; it was
 # published, with an error line per record, for ever (hence the bounded output here)
 out=$(timeout 10 "$bin" "${run[@]}" /dev/zero 2>&1 | head -c 20000)
@@ -94,7 +123,6 @@ if [ "$(cat "$t/fifo/null.fifo" 2>/dev/null)" = keep ]; then res PASS fifo-path-
 else res FAIL fifo-path-taken-left-alone "$(ls -la "$t/fifo")"; fi
 # a FIFO of another user at the path (fifo_dir world-writable, or made so): its owner could write
 # lines into it that readers take for the daemon's. It was reused; now it is replaced, and said
-skipped=0
 if [ "$(id -u)" = 0 ]; then
 	mkdir -m 1777 "$t/fifo2" && mkfifo -m 0666 "$t/fifo2/null.fifo" && chown 65534 "$t/fifo2/null.fifo"
 	expect fifo-of-another-user-replaced 1 "$t/fifo2/null.fifo was a FIFO of uid 65534, who could write lines into it as the daemon's: replaced" \
