@@ -5,7 +5,8 @@
 # driver's wake-up, RWF_NOWAIT), 60 s at 1 kHz under SCHED_DEADLINE with a CPU hog on every CPU and
 # not one sample lost, a stalled consumer's overrun reported, SIGHUP reloads (and a bad file kept
 # out), a second instance refused, a crashed daemon's segment replaced, SIGINT/SIGTERM leaving
-# nothing in /dev/shm, /dev/mqueue or the FIFO directory, and every fallback saying so in one line
+# nothing in /dev/shm, /dev/mqueue or the FIFO directory (and so does the device unbound under it),
+# and every fallback saying so in one line
 # (SCHED_DEADLINE refused, futex_waitv missing, io_uring disabled, memory locking refused, pinned
 # CPUs that are no root domain, and a cpuset partition that makes them one). Each check is a result
 # of its own (@@MXRT result ...).
@@ -646,6 +647,21 @@ if [ "$(nproc)" -ge 2 ]; then
 	fi
 fi
 
+# the device going away under the daemon (its driver unbound): it stops at once, exit 1, says why,
+# and leaves nothing behind (seen by a review; no check made it before)
+CLIENT=$(basename "$(readlink -f $SYS)")
+if start /tmp/gone.log mxrtd $DEV; then
+	echo "$CLIENT" >/sys/bus/i2c/drivers/mxrt_max30102/unbind
+	i=0
+	while kill -0 $DPID 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	stop KILL
+	cat /tmp/gone.log
+	check device-gone-stops-daemon '[ $i -lt 50 ] && [ "$RC" = 1 ] && grep -q "the device went away (ENODEV): stopping" /tmp/gone.log && nothing_left'
+	echo "$CLIENT" >/sys/bus/i2c/drivers/mxrt_max30102/bind
+	wait_device $DEV
+else
+	bad device-gone-stops-daemon "did not start"
+fi
 check finally-nothing-left nothing_left
 unload_driver; rmmod mxrt_max30102_sim
 exit $fail
