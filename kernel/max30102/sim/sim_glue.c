@@ -478,6 +478,27 @@ static int sim_recover_bus(struct i2c_adapter *adap)
 	return err;
 }
 
+/*
+ * Sleeps @ns: a transfer's wire time, a late adapter's delay (late_us), a timeout, the bus another
+ * device holds. fsleep() took up to twice the time from 10 us to 20 ms (usleep_range(us, 2 * us)) and
+ * a jiffy or two more beyond (msleep): an injected late_us=20000 returned after 40 ms, a 1 s
+ * timeout after 1.03 s. An hrtimer with no slack ends it when the datasheet's wire time and the
+ * fault say, as a real adapter's completion would.
+ */
+static void sim_wait(u64 ns)
+{
+	ktime_t end;
+
+	if (ns <= 10 * NSEC_PER_USEC) {
+		udelay(DIV_ROUND_UP_ULL(ns, NSEC_PER_USEC));
+		return;
+	}
+	end = ktime_add_ns(ktime_get(), ns);
+	do
+		__set_current_state(TASK_UNINTERRUPTIBLE);
+	while (schedule_hrtimeout_range(&end, 0, HRTIMER_MODE_ABS)); /* woken early: sleep on */
+}
+
 static int sim_xfer(struct i2c_adapter *adap, struct i2c_msg *msgs, int num)
 {
 	struct sim_dev *sd = i2c_get_adapdata(adap);
@@ -500,7 +521,7 @@ static int sim_xfer(struct i2c_adapter *adap, struct i2c_msg *msgs, int num)
 	wait_ns = mxrt_sim_bus_wait(sd->sim, m, num);
 	raw_spin_unlock_irqrestore(&sd->lock, flags);
 	if (wait_ns)
-		fsleep(DIV_ROUND_UP_ULL(wait_ns, NSEC_PER_USEC)); /* another device has the bus */
+		sim_wait(wait_ns); /* another device has the bus */
 	raw_spin_lock_irqsave(&sd->lock, flags);
 	rc = mxrt_sim_xfer(sd->sim, m, num, ktime_get_ns(), &bus_ns);
 	gen = sd->recover_gen; /* a hang waits for a recovery after this point */
@@ -511,7 +532,7 @@ static int sim_xfer(struct i2c_adapter *adap, struct i2c_msg *msgs, int num)
 	if (bus_ns == MXRT_SIM_BUS_HANG)
 		return sim_hang(sd, gen);
 	if (bus_ns)
-		fsleep(DIV_ROUND_UP_ULL(bus_ns, NSEC_PER_USEC)); /* the wire time, or a timeout */
+		sim_wait(bus_ns); /* the wire time, or a timeout */
 	return rc;
 }
 

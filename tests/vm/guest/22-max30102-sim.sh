@@ -90,6 +90,20 @@ led1=$(i2cget -f -y "$BUS" 0x57 0x0c)
 echo "write to 0x57 then read from 0x50: exit $rc, $(cat /tmp/i2ct-mixed); LED1_PA now $led1"
 check i2c-message-before-a-nak-taken '[ $rc != 0 ] && grep -q "No such device or address" /tmp/i2ct-mixed && [ "$led1" = 0x33 ]'
 i2cset -f -y "$BUS" 0x57 0x0c 0x00 || bad i2cset
+# late_us makes a transfer return that much after its wire time, not up to twice that (fsleep's
+# range until 2026-12-07: late_us=20000 took 40 ms): ten reads with it against ten without
+ms_now() { awk '{ printf "%d", $1 * 1000 }' /proc/uptime; }
+ten_reads_ms() {
+	_t0=$(ms_now)
+	for _i in 1 2 3 4 5 6 7 8 9 10; do i2cget -f -y "$BUS" 0x57 0xff >/dev/null || return 1; done
+	echo $(($(ms_now) - _t0))
+}
+plain_ms=$(ten_reads_ms)
+echo "late_us=20000 late_every=1" >"$SIM/control"
+late_ms=$(ten_reads_ms)
+echo "late_us=0 late_every=0" >"$SIM/control"
+echo "ten reads: ${plain_ms:-failed} ms plain, ${late_ms:-failed} ms with every transfer 20 ms late"
+timing_check sim-late-us-as-set '[ -n "$plain_ms" ] && [ -n "$late_ms" ] && [ $((late_ms - plain_ms)) -ge 150 ] && [ $((late_ms - plain_ms)) -le 300 ]'
 
 # 2. the control file: blank writes are refused and change nothing
 echo "hr=81" >"$SIM/control"
