@@ -541,6 +541,24 @@ int Main(int argc, char **argv) {
 				     "root): locks and stacks are shown by address\n");
 	LockNames names;
 	LoadDriverLocks(names, true);
+	// a driver's or a bus's name that nothing has now is most likely mistyped: said at once, not
+	// after a whole run that ends "no wait ... was seen" (it is still watched for: a device or
+	// an adapter may come during the run)
+	if (!opt.lock.empty() && lock_addr == 0 && !names.Lookup(opt.lock)) {
+		unsigned nr = 0;
+		char tail[16] = "";
+		if (opt.lock.rfind("max30102-", 0) == 0)
+			std::fprintf(stderr,
+				     "mxrt-contention: warning: no MAX30102 device has a lock named '%s' now (their names: "
+				     "/sys/kernel/debug/mxrt_max30102/*/locks): it is watched for in case one comes\n",
+				     Printable(opt.lock).c_str());
+		else if (std::sscanf(opt.lock.c_str(), "i2c-%u.%15s", &nr, tail) == 2 && std::string(tail) == "bus_lock" &&
+			 access(("/sys/bus/i2c/devices/i2c-" + std::to_string(nr)).c_str(), F_OK) != 0)
+			std::fprintf(stderr,
+				     "mxrt-contention: warning: there is no I2C adapter i2c-%u now (/sys/bus/i2c/devices): "
+				     "'%s' is watched for in case one comes\n",
+				     nr, Printable(opt.lock).c_str());
+	}
 	if (int err = contention_bpf__attach(skel.get())) {
 		if (stats_fd >= 0)
 			close(stats_fd);

@@ -272,6 +272,16 @@ check slow-waits-text-obey-the-lock-filter '[ "$(grep "^slow wait: " /tmp/con4.o
 check slow-waits-in-the-final-live-report 'grep -q "^slow waits: [1-9]" /tmp/con4.final && grep -A1 "^slow wait: $DL (" /tmp/con4.final | grep -q "^    [a-z_]"'
 check prog-stats-in-the-text 'grep -q "^PROGRAM " /tmp/con4.final && grep -q "^mxrt_contention_end  *[1-9]" /tmp/con4.final'
 
+# -l with a driver's or a bus's name nothing has (a mistyped device number) is said at the start,
+# not only after the whole -d as "no wait ... was seen"; a name that is there is not
+mxrt-contention -d 0.2 -l max30102-9.lock >/dev/null 2>/tmp/con7.err
+rc7=$?
+mxrt-contention -d 0.2 -l i2c-99.bus_lock >/dev/null 2>/tmp/con8.err
+rc8=$?
+head -3 /tmp/con7.err /tmp/con8.err
+check lock-name-no-device-has-said-at-start '[ $rc7 = 0 ] && grep -q "warning: no MAX30102 device has a lock named .max30102-9.lock. now" /tmp/con7.err && [ $rc8 = 0 ] && grep -q "warning: there is no I2C adapter i2c-99 now" /tmp/con8.err'
+check lock-name-a-device-has-not-warned '! grep -q "warning:" /tmp/con3.err'
+
 unload_driver
 rmmod mxrt_max30102_sim
 exit $fail
