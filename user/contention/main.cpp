@@ -194,7 +194,8 @@ int OnEvent(void *vctx, void *data, size_t size) {
 		return 0;
 	SlowWait w;
 	std::memcpy(&w.ev, data, sizeof(w.ev));
-	std::vector<std::uint64_t> frames(w.ev.frames, w.ev.frames + std::min<std::uint32_t>(w.ev.nr_frames, MXRT_CON_STACK_DEPTH));
+	const std::vector<std::uint64_t> frames = WithoutTracerFrames(
+		*c->syms, {w.ev.frames, w.ev.frames + std::min<std::uint32_t>(w.ev.nr_frames, MXRT_CON_STACK_DEPTH)});
 	NameSource src = NameSource::kNone;
 	w.name = c->names->Name(w.ev.lock, *c->syms, frames, &src);
 	// not named yet: it may be the bus lock of an adapter the programs met since the maps were
@@ -256,7 +257,7 @@ void Collect(contention_bpf *skel, const Options &opt, const LockFilter &filter,
 						for (__u64 ip : ips)
 							if (ip)
 								fr.push_back(ip);
-					stacks[next.stack_id] = fr;
+					stacks[next.stack_id] = WithoutTracerFrames(syms, std::move(fr));
 				}
 			}
 			key = next;

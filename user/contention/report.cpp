@@ -177,6 +177,20 @@ bool IsLockingFunction(const std::string &n) {
 	return false;
 }
 
+std::vector<std::uint64_t> WithoutTracerFrames(const Symbols &syms, std::vector<std::uint64_t> frames) {
+	static const char *const kTracer[] = {"bpf_prog_", "bpf_trace_run", "__bpf_trace_", "__traceiter_"};
+	std::size_t n = 0;
+	for (; n < frames.size(); n++) {
+		const Symbol *s = syms.Find(frames[n]);
+		if (!s || std::none_of(std::begin(kTracer), std::end(kTracer), [&](const char *p) {
+			    return s->name.compare(0, std::strlen(p), p) == 0;
+		    }))
+			break;
+	}
+	frames.erase(frames.begin(), frames.begin() + std::ptrdiff_t(n));
+	return frames;
+}
+
 std::string Caller(const Symbols &syms, const std::vector<std::uint64_t> &frames) {
 	for (std::uint64_t f : frames) {
 		const Symbol *s = syms.Find(f);

@@ -609,6 +609,29 @@ TEST(ContentionOutput, TextShowsTheProgramsStatistics) {
 }
 
 // -s: 0 is off, and any threshold above 0 is one (1e-7 ms truncated to 0 ns, which was off)
+// Every stack began with the tracer's own frames (3 on x86_64, 5 on arm64, the program's twice
+// there): they are dropped from the start only; the waiter's frames stay, an unknown one too.
+TEST(ContentionStacks, TheTracersOwnFramesAreDropped) {
+	Symbols s;
+	s.Parse("ffffffff81000000 T bpf_trace_run2\n"
+		"ffffffff81000100 T __bpf_trace_contention_end\n"
+		"ffffffff81000200 T __traceiter_contention_end\n"
+		"ffffffff81100000 T rt_mutex_lock\n"
+		"ffffffff81200000 T bpf_map_lookup\n"
+		"ffffffffc0000000 t bpf_prog_a86b02da479fd075_mxrt_contention_end\t[bpf]\n"
+		"ffffffffc1000000 t mx_set_field\t[mxrt_max30102]\n");
+	const std::vector<std::uint64_t> arm64 = {0xffffffffc000065b, 0xffffffffc000065b, 0xffffffff81000010,
+						  0xffffffff81000110, 0xffffffff81000210, 0xffffffff81100010,
+						  0xffffffff81200010, 0xffffffffc100005a};
+	EXPECT_EQ(WithoutTracerFrames(s, arm64),
+		  (std::vector<std::uint64_t>{0xffffffff81100010, 0xffffffff81200010, 0xffffffffc100005a}))
+		<< "a bpf_ function further down (the waiter's own) stays";
+	EXPECT_EQ(WithoutTracerFrames(s, {0x10, 0xffffffff81000010}), (std::vector<std::uint64_t>{0x10, 0xffffffff81000010}))
+		<< "an address no symbol holds ends the trimming";
+	EXPECT_TRUE(WithoutTracerFrames(s, {0xffffffff81000010}).empty());
+	EXPECT_TRUE(WithoutTracerFrames(s, {}).empty());
+}
+
 TEST(ContentionOptions, SlowThresholdAboveZeroIsNeverOff) {
 	EXPECT_EQ(SlowNs(0), 0u);
 	EXPECT_EQ(SlowNs(1e-7), 1u);
