@@ -332,6 +332,7 @@ static int ResetFound(mxrt_acq *acq) {
 // is gone with the FIFO (roll-overs left pending, the pops of a failed read), not counted from
 // the new ones.
 static int ResetSeen(mxrt_acq *acq) {
+	acq->resets_seen++;
 	acq->undrained = 0; // nothing of a system suspend's failed drain is left to read
 	acq->stop_sampled = 0; // nor is what it took before a shutdown already written
 	acq->maybe_from = acq->maybe_to = 0;

@@ -165,6 +165,8 @@ struct mxrt_acq {
 	mxrt_u64 looks_unsure; /* looks that could not tell the roll-over count (mxrt_acq_rolled) */
 	mxrt_u64 reads_again; /* pointer reads too slow to count by, read again (mxrt_acq_read_again) */
 	mxrt_u64 lost_unseen; /* lost samples OVF_COUNTER did not show: FIFO_RD_PTR moved beyond it */
+	mxrt_u64 resets_seen; /* power-on resets found, sampling or not: what the chip held is gone
+			       * (a die temperature conversion under way too) */
 	mxrt_u64 chip_resets; /* power-on resets found while sampling (mxrt_acq_status_seen, _mode_seen,
 			       * _mode_before_stop) */
 	mxrt_u64 configs_took; /* configurations whose writes failed but whose last write the chip

@@ -293,6 +293,7 @@ struct mx_dev {
 	wait_queue_head_t lock_wq;
 	struct rt_mutex acq_lock; /* one acquisition thread at a time queues for md->lock (mx_lock_at) */
 	atomic64_t lock_yields, lock_yield_timeouts; /* mx_lock_at let a waiter in / waited in vain */
+	atomic64_t temp_voided; /* conversions a chip reset ended: their 0 °C was no reading */
 	struct mxrt_max30102_config cfg; /* what the user asked for (md->lock); applied on resume */
 	/*
 	 * Die temperature conversions, shared by their callers (md->lock): when the running one was
@@ -300,6 +301,7 @@ struct mx_dev {
 	 */
 	u64 temp_started_ns, temp_result_started_ns;
 	long temp_result;
+	u64 temp_resets_seen; /* acq.resets_seen when the running conversion was started */
 	struct mxrt_acq acq;             /* md->lock */
 	struct mxrt_boost boost;         /* md->lock */
 	struct mxrt_irq_health health;   /* IRQ thread + poll thread + irq_wd's recovery, see acq.h */
@@ -1828,19 +1830,30 @@ static u64 mx_deadline_past(u64 deadline, u64 t0)
 
 /*
  * md->lock held: TEMP_EN clear, so the conversion md->temp_started_ns names (if any) is over: its
- * result is read and kept for every caller that came before it started. 0 or an I/O error.
+ * result is read and kept for every caller that came before it started. 0, an I/O error, or
+ * -ECANCELED when a power-on reset came since it started: the reset cleared TEMP_EN and the
+ * result registers with it, and their 0 °C is no reading (it was returned as one). A reset the
+ * acquisition found counts in acq.resets_seen; one it has not found yet shows in FIFO_CONFIG,
+ * whose ROLLOVER_EN every configuration sets and only a reset clears (mxrt_acq_mode_before_stop).
  */
 static int mx_temp_collect_locked(struct mx_dev *md)
 {
-	unsigned int ti, tf;
+	unsigned int ti, tf, fc = MAX30102_FIFO_ROLLOVER_EN;
 	int err;
 
 	if (!md->temp_started_ns)
 		return 0;
 	err = regmap_read(md->map, MAX30102_REG_TEMP_INT, &ti);
 	err = err ?: regmap_read(md->map, MAX30102_REG_TEMP_FRAC, &tf);
+	if (!err && md->acq.configured)
+		err = regmap_read(md->map, MAX30102_REG_FIFO_CONFIG, &fc);
 	if (err)
 		return err;
+	if (md->acq.resets_seen != md->temp_resets_seen || !(fc & MAX30102_FIFO_ROLLOVER_EN)) {
+		md->temp_started_ns = 0;
+		atomic64_inc(&md->temp_voided);
+		return -ECANCELED;
+	}
 	md->temp_result = mxrt_max30102_temp_millic(ti, tf);
 	md->temp_result_started_ns = md->temp_started_ns;
 	md->temp_started_ns = 0;
@@ -1863,6 +1876,7 @@ static int mx_read_temp(struct mx_dev *md, long *millic, u64 deadline)
 	unsigned int busy;
 	u64 t0 = ktime_get_ns(), since = t0;
 	bool mine = false; /* a conversion started at or after `since` has been read */
+	bool voided;
 	int err, tries;
 
 	err = pm_runtime_resume_and_get(md->dev);
@@ -1884,14 +1898,23 @@ static int mx_read_temp(struct mx_dev *md, long *millic, u64 deadline)
 		if (!err && !busy)
 			err = mx_temp_collect_locked(md);
 		/*
+		 * A reset ended it: the next try starts another, after the acquisition has found the
+		 * reset (one started before that would count it as its own and be void too).
+		 */
+		voided = err == -ECANCELED;
+		if (voided)
+			err = 0;
+		/*
 		 * Whoever read it: a caller that looked only when TEMP_EN was clear could find it set
 		 * again every time (others start the next one as soon as they read one) and wait for ever.
 		 */
 		mine = !err && md->temp_result_started_ns >= since;
-		if (!err && !mine && !busy) { /* none running: start one, which will be ours */
+		if (!err && !mine && !busy && !voided) { /* none running: start one, which will be ours */
 			err = regmap_write(md->map, MAX30102_REG_TEMP_CONFIG, MAX30102_TEMP_EN);
-			if (!err)
+			if (!err) {
 				md->temp_started_ns = ktime_get_ns();
+				md->temp_resets_seen = md->acq.resets_seen;
+			}
 		}
 		if (mine)
 			*millic = md->temp_result;
@@ -2309,9 +2332,11 @@ static int mx_stats_show(struct seq_file *s, void *unused)
 		   atomic64_read(&md->st.resizes), atomic_read(&sh->readers), atomic64_read(&sh->overruns),
 		   atomic64_read(&sh->overrun_lost));
 	/* RCU progress: the grace-period cookie advances as grace periods end */
-	seq_printf(s, "rcu_gp_cookie: %lu\nring_syncs: %lld\nring_last_sync_ns: %lld\ntemp_reads: %lld\n",
+	seq_printf(s, "rcu_gp_cookie: %lu\nring_syncs: %lld\nring_last_sync_ns: %lld\ntemp_reads: %lld\n"
+		   "temp_voided: %lld\n",
 		   get_state_synchronize_rcu(), atomic64_read(&md->st.ring_syncs),
-		   atomic64_read(&md->st.ring_last_sync_ns), atomic64_read(&md->st.temp_reads));
+		   atomic64_read(&md->st.ring_last_sync_ns), atomic64_read(&md->st.temp_reads),
+		   atomic64_read(&md->temp_voided));
 	/* the estimator: its configuration (mxrt-vitals-eval --cal A,B --finger ON,OFF) and output */
 	seq_printf(s, "vitals_enable: %d\nvitals_config: cal=%d,%d finger=%u,%u\n"
 		   "vitals_beats: %llu\nvitals_restarts: %u\nvitals_refused: %lld\n",

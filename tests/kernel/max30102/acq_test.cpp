@@ -2401,6 +2401,27 @@ TEST(Max30102ChipReset, OnlyARunningChipIsJudged) {
 	EXPECT_EQ(acq.chip_resets, 4u);
 }
 
+// resets_seen counts every reset found, sampling or not (chip_resets: only a sampling chip's): a
+// die temperature conversion started before one is void (the driver read its cleared registers
+// as 0 °C), whether the chip was sampling or not.
+TEST(Max30102ChipReset, EveryResetFoundIsSeenSamplingOrNot) {
+	mxrt_acq acq{};
+	mxrt_max30102_config c;
+	mxrt_max30102_config_default(&c);
+	EXPECT_EQ(mxrt_acq_status_seen(&acq, MAX30102_INT_PWR_RDY), 0) << "OFF: not a sampling chip's";
+	EXPECT_EQ(acq.resets_seen, 1u);
+	EXPECT_EQ(acq.chip_resets, 0u);
+	EXPECT_EQ(mxrt_acq_status_seen(&acq, MAX30102_INT_A_FULL | MAX30102_INT_PPG_RDY), 0);
+	EXPECT_EQ(acq.resets_seen, 1u);
+	ASSERT_EQ(mxrt_acq_applied(&acq, &c, 0), 0);
+	EXPECT_EQ(mxrt_acq_status_seen(&acq, MAX30102_INT_PWR_RDY), 1);
+	EXPECT_EQ(acq.resets_seen, 2u);
+	EXPECT_EQ(acq.chip_resets, 1u);
+	ASSERT_EQ(mxrt_acq_applied(&acq, &c, 0), 0);
+	mxrt_acq_mode_before_stop(&acq, 0 /* FIFO_CONFIG's power-on value: no ROLLOVER_EN */, 0);
+	EXPECT_EQ(acq.resets_seen, 3u);
+}
+
 TEST(Max30102Bus, TimeoutParameter) {
 	EXPECT_EQ(mxrt_bus_check_timeout(MXRT_BUS_TIMEOUT_MS_DEFAULT), 0);
 	EXPECT_EQ(mxrt_bus_check_timeout(50), 0);
