@@ -200,6 +200,16 @@ public:
 
 	const mxrt_vitals_config &Config() const { return cfg_; }
 
+	// Which LED's channel carries the pulse. kAuto (the evaluator's, on records alone): red when
+	// IR is 0 in a record (HR mode), both otherwise. The driver sets it from the chip's
+	// configuration (mxrt_vitals_set_sensor): with one LED switched off in SpO2 or multi-LED mode
+	// the records alone misled it (red only with IR at 0 judged the finger on red against IR's
+	// thresholds, so air read as a finger; IR only gave confidence 0 to every valid rate, and on
+	// a real chip the dark LED's few codes of noise would read as motion).
+	enum class PulseLeds : u8 { kAuto, kBoth, kRed, kIr };
+	PulseLeds pulse_leds() const { return pulse_leds_; }
+	void set_pulse_leds(PulseLeds c) { pulse_leds_ = c; }
+
 	// Another configuration, as after construction with it; the trace counters go on.
 	void Reconfigure(const mxrt_vitals_config &c) {
 		cfg_ = c;
@@ -213,9 +223,11 @@ public:
 		const mxrt_vitals_config cfg = cfg_;
 		const u64 beats = beats_;
 		const u32 restarts = restarts_;
+		const PulseLeds pulse_leds = pulse_leds_;
 		new (this) Estimator(cfg); // trivially destructible: nothing to end first
 		beats_ = beats;
 		restarts_ = restarts;
+		pulse_leds_ = pulse_leds;
 	}
 
 	int Push(const mxrt_max30102_record &r, u64 period_ns) {
@@ -426,14 +438,17 @@ private:
 		n_++;
 		// the middle of the block, in record seq x 256
 		center_q8_ = (seq << 8) - u64(decim_ - 1) * 128;
-		// HR mode (red LED only: IR is 0 in every record): the red channel carries the pulse,
-		// and there is no SpO2. A switch between the two starts the measurement over.
-		const bool red_only = x_ir == 0 && x_red > 0;
-		if (red_only != red_only_) {
+		// One channel carries the pulse, with no SpO2: red in HR mode (IR is 0 in every record)
+		// or with the IR LED off, IR with the red LED off (pulse_leds_). A switch between one and
+		// two channels starts the measurement over.
+		const bool red_only = pulse_leds_ == PulseLeds::kRed || (pulse_leds_ == PulseLeds::kAuto && x_ir == 0 && x_red > 0);
+		const bool single = red_only || pulse_leds_ == PulseLeds::kIr;
+		if (red_only != red_only_ || single != single_) {
 			red_only_ = red_only;
+			single_ = single;
 			ClearMeasurement();
 		}
-		const s64 pulse = red_only ? x_red : x_ir, second = red_only ? 0 : x_red;
+		const s64 pulse = red_only ? x_red : x_ir, second = single ? 0 : x_red;
 		UpdateFinger(pulse);
 		if ((finger_ == Finger::kOn || landing_) && !low_rate_)
 			Measure(pulse, second);
@@ -682,7 +697,7 @@ private:
 				// faster at the upstroke than it rises in the run-off (by 1.2: a motion burst
 				// is as steep both ways), and a waveform that repeats one interval later (noise
 				// peaks do not, a systole and its own late wave do not at their distance).
-				first_ok_ = iv_count_ == 1 && !seg_dirty_ && !red_only_ &&
+				first_ok_ = iv_count_ == 1 && !seg_dirty_ && !single_ &&
 					    Max(pending_amp_, last_beat_amp_) <= 2 * Min(pending_amp_, last_beat_amp_) &&
 					    CorrelationSq(seg_) >= kMinCorrQ16 && seg_rise_ * 5 >= seg_fall_ * 6 && repeats_;
 				if (!seg_dirty_)
@@ -822,10 +837,10 @@ private:
 		spo2_valid_ = hr_valid_ && corr_q16_ >= kMinCorrQ16 && spo2 >= kMinSpo2Milli;
 		spo2_mpct_ = u32(spo2_valid_ ? Min<s64>(spo2, 100'000) : 0);
 		// Confidence: the red/IR correlation, times the share of accepted intervals, times how
-		// many agree (full from kConfirmIntervals on). In HR mode there is no IR to correlate
-		// with: the intervals alone say it (the correlation of 0 made every HR-mode value one
-		// of confidence 0, which a reader gating on it threw away).
-		const s64 corr = red_only_ ? kOneQ16 : corr_q16_;
+		// many agree (full from kConfirmIntervals on). With one channel (HR mode, one LED off)
+		// there is nothing to correlate with: the intervals alone say it (the correlation of 0
+		// made every such value one of confidence 0, which a reader gating on it threw away).
+		const s64 corr = single_ ? kOneQ16 : corr_q16_;
 		confidence_ = hr_valid_ ? u32((corr * 100 * iv_accepted_ * Min(iv_accepted_, kConfirmIntervals) /
 					       (iv_count_ * kConfirmIntervals)) >> kQ)
 					: 0;
@@ -914,7 +929,8 @@ private:
 	mxrt_vitals_out out_ = {};
 
 	// the stream and the averaging to the internal rate
-	bool started_ = false, low_rate_ = false, clipping_ = false, red_only_ = false;
+	bool started_ = false, low_rate_ = false, clipping_ = false, red_only_ = false, single_ = false;
+	PulseLeds pulse_leds_ = PulseLeds::kAuto;
 	u32 adc_bits_ = 0, shift_ = 0, clip_code_ = 0, decim_ = 1, count_ = 0;
 	u32 max_code_ = 0;		 // the largest code of the running block (clipping)
 	u64 period_ns_ = 0, t_ns_ = 0, last_seq_ = 0, max_bridge_ = 0, inv_decim_ = 0;
@@ -1008,11 +1024,24 @@ void mxrt_vitals_config_finger(mxrt_vitals_config *c, mxrt_u32 led_ua, mxrt_u32 
 
 int mxrt_vitals_set_sensor(mxrt_vitals *v, const mxrt_max30102_config *chip) noexcept {
 	mxrt_vitals_config c = State(v)->Config();
+	using PulseLeds = Estimator::PulseLeds;
 	const bool hr_mode = (chip->mode & MAX30102_MODE) == MAX30102_MODE_HR;
-	mxrt_vitals_config_finger(&c, hr_mode ? chip->red_current_ua : chip->ir_current_ua, chip->adc_range_na);
+	// the pulse channel from the LEDs that are on: the finger thresholds are that LED's
+	PulseLeds ch = PulseLeds::kBoth;
+	if (hr_mode || (chip->ir_current_ua == 0 && chip->red_current_ua > 0))
+		ch = PulseLeds::kRed;
+	else if (chip->red_current_ua == 0 && chip->ir_current_ua > 0)
+		ch = PulseLeds::kIr;
+	mxrt_vitals_config_finger(&c, ch == PulseLeds::kRed ? chip->red_current_ua : chip->ir_current_ua, chip->adc_range_na);
 	const mxrt_vitals_config &old = State(v)->Config();
-	if (c.finger_on_level == old.finger_on_level && c.finger_off_level == old.finger_off_level)
+	// kAuto reads as both while IR is on: taking kBoth for it changes nothing measured
+	const PulseLeds was = State(v)->pulse_leds();
+	if (c.finger_on_level == old.finger_on_level && c.finger_off_level == old.finger_off_level &&
+	    (ch == was || (was == PulseLeds::kAuto && ch == PulseLeds::kBoth))) {
+		State(v)->set_pulse_leds(ch);
 		return 0;
+	}
+	State(v)->set_pulse_leds(ch);
 	State(v)->Reconfigure(c);
 	return 1;
 }

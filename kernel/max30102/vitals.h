@@ -99,10 +99,13 @@ void mxrt_vitals_config_finger(struct mxrt_vitals_config *c, mxrt_u32 led_ua,
 			       mxrt_u32 adc_range_na) MXRT_NOEXCEPT;
 
 /*
- * The driver's step: the finger thresholds for this chip configuration (mode, LED currents, ADC
- * range; mxrt_vitals_config_finger) with v's calibration. If they differ from v's, v starts over
- * with them (as after init; a configuration change restarts the record stream anyway). Returns 1
- * if v changed, 0 if not.
+ * The driver's step: the pulse channel and the finger thresholds for this chip configuration
+ * (mode, LED currents, ADC range; mxrt_vitals_config_finger) with v's calibration. The pulse
+ * channel is red in HR mode or with the IR LED off, IR with the red LED off (one channel: no
+ * SpO2, the confidence from the intervals alone), both otherwise; the thresholds are its LED's.
+ * Without this step (the evaluator on records alone) a record with IR 0 means red alone. If
+ * either differs from v's, v starts over with them (as after init; a configuration change
+ * restarts the record stream anyway). Returns 1 if v changed, 0 if not.
  */
 struct mxrt_max30102_config;
 int mxrt_vitals_set_sensor(struct mxrt_vitals *v, const struct mxrt_max30102_config *chip) MXRT_NOEXCEPT;

@@ -1055,6 +1055,62 @@ TEST(VitalsSensor, TheChipConfigurationPicksThePulseLedAndRestartsOnlyOnAChange)
 	EXPECT_EQ(after.flags, 0u) << "a new configuration starts over";
 }
 
+// One LED switched off in SpO2 mode: the pulse channel is the other one, picked from the chip's
+// configuration (the records alone misled it). Red alone (IR at 0 uA): air on red (about 2457
+// codes) read as a finger against IR's floor thresholds (64/32) for as long as it lasted. IR
+// alone: every valid rate had confidence 0 (no red to correlate with). On a real chip the dark
+// LED reads a few codes of noise, which must not decide anything either.
+TEST(VitalsSensor, OneLedOffMakesTheOtherThePulseChannel) {
+	mxrt_max30102_config chip;
+	mxrt_max30102_config_default(&chip);
+	chip.mode = MAX30102_MODE_SPO2;
+	chip.adc_range_na = 4096;
+	chip.red_current_ua = 6400;
+	chip.ir_current_ua = 0;
+	mxrt_vitals_config c;
+	{
+		Vitals e;
+		EXPECT_EQ(mxrt_vitals_set_sensor(&e.v, &chip), 1) << "red alone: another pulse channel";
+		mxrt_vitals_get_config(&e.v, &c);
+		EXPECT_EQ(c.finger_on_level, 16384u) << "red's 6.4 mA at 4096 nA";
+		for (uint32_t dark : {0u, 10u}) {
+			mxrt_vitals_reset(&e.v);
+			bool finger = false;
+			for (uint64_t i = 0; i < 2000; i++) // 20 s of air: red about 2457 codes
+				if (e.Push(Rec(i, 2457 + uint32_t(i * 7 % 13), dark ? dark + uint32_t(i % 3) : 0), 10'000'000) >= 0)
+					finger = finger || (e.Out().flags & MXRT_VITALS_FINGER);
+			EXPECT_FALSE(finger) << "air is no finger (IR dark at " << dark << " codes)";
+		}
+	}
+	// a pulse on one channel, the other dark (0, or a few codes of noise)
+	const auto rec = Simulate(Sim(72, 97, 100, 20), DefaultConfig());
+	for (bool ir_on : {true, false}) {
+		chip.ir_current_ua = ir_on ? 6400 : 0;
+		chip.red_current_ua = ir_on ? 0 : 6400;
+		for (uint32_t dark : {0u, 10u}) {
+			Vitals e;
+			mxrt_vitals_set_sensor(&e.v, &chip);
+			mxrt_vitals_out last = {};
+			for (size_t i = 0; i < rec.records.size(); i++) {
+				mxrt_max30102_record r = rec.records[i];
+				if (ir_on)
+					r.red = dark ? dark + uint32_t(i % 3) : 0;
+				else {
+					r.red = r.ir; // the pulse on red alone, at IR's level (within its thresholds)
+					r.ir = dark ? dark + uint32_t(i % 3) : 0;
+				}
+				ASSERT_GE(e.Push(r, rec.period_ns), 0);
+				last = e.Out();
+			}
+			const std::string what = std::string(ir_on ? "IR" : "red") + " alone, the other at " + std::to_string(dark);
+			EXPECT_TRUE(last.flags & MXRT_VITALS_HR_VALID) << what;
+			EXPECT_NEAR(last.hr_mbpm / 1000.0, 72, 3) << what;
+			EXPECT_GT(last.confidence, 50u) << what;
+			EXPECT_FALSE(last.flags & MXRT_VITALS_SPO2_VALID) << what << ": one channel, no SpO2";
+		}
+	}
+}
+
 TEST(VitalsSensor, FieldsSayNoDataUnlessPublishedAndValid) {
 	mxrt_vitals_out o = {};
 	uint32_t v = 7;
