@@ -169,6 +169,20 @@ check finger-off-zeroes-the-events '[ "$(ev_last 40)" = 0 ] && [ "$(ev_last 41)"
 kill $evp
 wait $evp 2>/dev/null
 
+# 5'. the IR LED off in SpO2 mode: red carries the pulse, and the finger is judged on red against
+# red's thresholds. It was judged against IR's floor (64 codes), so air on red (about 2457 codes)
+# read as a finger for as long as it lasted (until 2026-12-07)
+mxrt-max30102-read -n 1000000 $DEV >/dev/null 2>&1 &
+rp=$!
+ir_ua=$(cat "$SYS/led_ir_current")
+echo 0 >"$SYS/led_ir_current"
+sleep 3
+echo "IR LED off, no finger, 3 s: finger $(value finger); $(vitals_line)"
+check ir-led-off-air-is-no-finger '[ "$(value finger)" = absent ]'
+echo "$ir_ua" >"$SYS/led_ir_current"
+kill $rp
+wait $rp 2>/dev/null
+
 # 6. the sensor off (no reader, autosuspend): nothing stale is left behind
 echo "finger=1 hr=72 spo2=97" >"$SIM/control"
 wait_for 5 '[ "$(cat "$SYS/power/runtime_status")" = suspended ]'
