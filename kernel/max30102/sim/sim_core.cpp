@@ -1289,8 +1289,9 @@ static const ControlWord kControls[] = {
 	{"busy_ms", 0, 1'000, false, false, MXRT_FAULT(busy_ms)},
 	// Every late_every-th transfer that reaches the chip (0: none) returns late_us after its wire
 	// time, what the chip sent latched at its start: an adapter whose completion interrupt, or
-	// whose caller's wake-up, came late. Up to 20 ms; slept with an hrtimer of no slack (sim_wait).
-	{"late_us", 0, 20'000, false, false, MXRT_FAULT(late_us)},
+	// whose caller's wake-up, came late. Up to 100 ms (20 ms while fsleep, which slept up to twice that,
+	// timed it); slept with an hrtimer of no slack (sim_wait).
+	{"late_us", 0, 100'000, false, false, MXRT_FAULT(late_us)},
 	{"late_every", 0, 1'000, false, false, [](Sim &s, s64 v, u64) { s.faults_.late_every = u64(v); s.late_count_ = 0; }},
 	{"power_on", 1, 1, false, false, [](Sim &s, s64, u64 now) { s.PowerOn(now); }, nullptr, true, true},
 };

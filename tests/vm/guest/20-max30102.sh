@@ -366,7 +366,7 @@ read_dev -n 2000 >/tmp/boost.out 2>&1 &
 rp=$!
 sleep 0.5
 b0=$(stat_of boosts)
-echo "late_us=20000 late_every=1" >$SIM/control
+echo "late_us=40000 late_every=1" >$SIM/control # what 20000 gave under fsleep (twice)
 i=0
 while [ "$(stat_of boosts)" = "$b0" ] && [ $i -lt 100 ]; do sleep 0.01; i=$((i + 1)); done
 raised=$(irq_thread_prio)

@@ -806,7 +806,9 @@ TEST_F(SimTest, LateFaultDelaysEveryNthTransfer) {
 	mxrt_u64 bus = 0;
 	EXPECT_EQ(mxrt_sim_xfer(sim_, &to_nobody, 1, at(), &bus), -MXRT_ENXIO);
 	EXPECT_EQ(xfer(), wire) << "a transfer nobody answered does not count";
-	EXPECT_EQ(mxrt_sim_control(sim_, "late_us=20001", 13, at()), -MXRT_EINVAL);
+	EXPECT_EQ(mxrt_sim_control(sim_, "late_us=100001", 14, at()), -MXRT_EINVAL);
+	EXPECT_EQ(mxrt_sim_control(sim_, "late_us=100000", 14, at()), 0);
+	ASSERT_EQ(mxrt_sim_control(sim_, "late_us=12000", 13, at()), 0);
 	EXPECT_EQ(mxrt_sim_control(sim_, "late_every=1001", 15, at()), -MXRT_EINVAL);
 	ASSERT_EQ(mxrt_sim_control(sim_, "late_every=0", 12, at()), 0);
 	for (int i = 0; i < 4; i++)
