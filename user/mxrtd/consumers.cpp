@@ -4,8 +4,8 @@
 #include "consumers.hpp"
 
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
+#include <fstream>
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <sys/resource.h>
@@ -28,36 +28,17 @@ static std::uint64_t NowNs() {
 
 namespace {
 
-// What /proc/sys/fs/mqueue/@name says, or -1.
-long MqueueSysctl(const char *name) {
-	const std::string path = std::string("/proc/sys/fs/mqueue/") + name;
-	FILE *f = std::fopen(path.c_str(), "re");
+// /proc/sys/fs/mqueue/msg_max (the deepest queue without CAP_SYS_RESOURCE), or -1
+long MqueueMsgMax() {
+	std::ifstream in("/proc/sys/fs/mqueue/msg_max");
 	long v = -1;
-	if (f && std::fscanf(f, "%ld", &v) != 1)
-		v = -1;
-	if (f)
-		std::fclose(f);
-	return v;
-}
-
-// CAP_SYS_RESOURCE in the effective set (/proc/self/status): with it mq_open may pass msg_max
-bool HasSysResource() {
-	FILE *f = std::fopen("/proc/self/status", "re");
-	if (!f)
-		return false;
-	char line[256];
-	unsigned long long eff = 0;
-	bool found = false;
-	while (!found && std::fgets(line, sizeof(line), f))
-		found = std::sscanf(line, "CapEff: %llx", &eff) == 1;
-	std::fclose(f);
-	return found && (eff >> 24 & 1); // CAP_SYS_RESOURCE
+	return in >> v ? v : -1;
 }
 
 } // namespace
 
 std::string MessageQueueDepthNote(std::uint32_t maxmsg) {
-	const long msg_max = MqueueSysctl("msg_max");
+	const long msg_max = MqueueMsgMax();
 	if (msg_max < 0 || maxmsg <= std::uint64_t(msg_max))
 		return {};
 	return "mqueue_maxmsg " + std::to_string(maxmsg) + " is above this system's fs.mqueue.msg_max (" +
@@ -78,9 +59,9 @@ int OpenMessageQueue(const std::string &name, std::uint32_t maxmsg, unsigned mod
 	if (*out == mqd_t(-1)) {
 		const int e = errno;
 		*why = "mq_open " + name + ": " + std::strerror(e);
-		const long msg_max = MqueueSysctl("msg_max");
+		const long msg_max = MqueueMsgMax();
 		rlimit rl{};
-		if (e == EINVAL && msg_max >= 0 && maxmsg > std::uint64_t(msg_max) && !HasSysResource())
+		if (e == EINVAL && msg_max >= 0 && maxmsg > std::uint64_t(msg_max) && !Capable(24 /* CAP_SYS_RESOURCE: may pass msg_max */))
 			*why += " (mqueue_maxmsg " + std::to_string(maxmsg) + " is above fs.mqueue.msg_max, " +
 				std::to_string(msg_max) +
 				", and the daemon has no CAP_SYS_RESOURCE: raise fs.mqueue.msg_max with sysctl, or lower "

@@ -124,7 +124,7 @@ std::uint32_t CurrentPolicy() {
 	}
 }
 
-static bool Capable(int cap) {
+bool Capable(int cap) {
 	// CapEff of /proc/self/status (no libcap needed)
 	std::ifstream in("/proc/self/status");
 	std::string line;

@@ -64,6 +64,8 @@ inline int SetThreadStacks() {
 
 // The kernel's io_uring switch (/proc/sys/kernel/io_uring_disabled, 6.6+): -1 if absent.
 int IoUringDisabledSysctl();
+// Whether capability @cap is in the effective set (CapEff of /proc/self/status).
+bool Capable(int cap);
 
 // A cpuset partition /sys/fs/cgroup/<name> holding exactly `cpus` (made if needed), with this whole
 // process moved into it: 0 or -errno, *why saying what failed. A cgroup of that name that holds
