@@ -210,6 +210,14 @@ public:
 	PulseLeds pulse_leds() const { return pulse_leds_; }
 	void set_pulse_leds(PulseLeds c) { pulse_leds_ = c; }
 
+private:
+	// One channel carries the pulse (no SpO2, nothing to correlate with): derived, since
+	// red_only_ is Internal's and pulse_leds_ changes only in mxrt_vitals_set_sensor, which
+	// starts over (or takes kBoth for kAuto, and the next block sees red_only_ change, if it does)
+	bool Single() const { return red_only_ || pulse_leds_ == PulseLeds::kIr; }
+
+public:
+
 	// Another configuration, as after construction with it; the trace counters go on.
 	void Reconfigure(const mxrt_vitals_config &c) {
 		cfg_ = c;
@@ -442,13 +450,11 @@ private:
 		// or with the IR LED off, IR with the red LED off (pulse_leds_). A switch between one and
 		// two channels starts the measurement over.
 		const bool red_only = pulse_leds_ == PulseLeds::kRed || (pulse_leds_ == PulseLeds::kAuto && x_ir == 0 && x_red > 0);
-		const bool single = red_only || pulse_leds_ == PulseLeds::kIr;
-		if (red_only != red_only_ || single != single_) {
+		if (red_only != red_only_) {
 			red_only_ = red_only;
-			single_ = single;
 			ClearMeasurement();
 		}
-		const s64 pulse = red_only ? x_red : x_ir, second = single ? 0 : x_red;
+		const s64 pulse = red_only ? x_red : x_ir, second = Single() ? 0 : x_red;
 		UpdateFinger(pulse);
 		if ((finger_ == Finger::kOn || landing_) && !low_rate_)
 			Measure(pulse, second);
@@ -697,7 +703,7 @@ private:
 				// faster at the upstroke than it rises in the run-off (by 1.2: a motion burst
 				// is as steep both ways), and a waveform that repeats one interval later (noise
 				// peaks do not, a systole and its own late wave do not at their distance).
-				first_ok_ = iv_count_ == 1 && !seg_dirty_ && !single_ &&
+				first_ok_ = iv_count_ == 1 && !seg_dirty_ && !Single() &&
 					    Max(pending_amp_, last_beat_amp_) <= 2 * Min(pending_amp_, last_beat_amp_) &&
 					    CorrelationSq(seg_) >= kMinCorrQ16 && seg_rise_ * 5 >= seg_fall_ * 6 && repeats_;
 				if (!seg_dirty_)
@@ -840,7 +846,7 @@ private:
 		// many agree (full from kConfirmIntervals on). With one channel (HR mode, one LED off)
 		// there is nothing to correlate with: the intervals alone say it (the correlation of 0
 		// made every such value one of confidence 0, which a reader gating on it threw away).
-		const s64 corr = single_ ? kOneQ16 : corr_q16_;
+		const s64 corr = Single() ? kOneQ16 : corr_q16_;
 		confidence_ = hr_valid_ ? u32((corr * 100 * iv_accepted_ * Min(iv_accepted_, kConfirmIntervals) /
 					       (iv_count_ * kConfirmIntervals)) >> kQ)
 					: 0;
@@ -929,7 +935,7 @@ private:
 	mxrt_vitals_out out_ = {};
 
 	// the stream and the averaging to the internal rate
-	bool started_ = false, low_rate_ = false, clipping_ = false, red_only_ = false, single_ = false;
+	bool started_ = false, low_rate_ = false, clipping_ = false, red_only_ = false;
 	PulseLeds pulse_leds_ = PulseLeds::kAuto;
 	u32 adc_bits_ = 0, shift_ = 0, clip_code_ = 0, decim_ = 1, count_ = 0;
 	u32 max_code_ = 0;		 // the largest code of the running block (clipping)
