@@ -9,7 +9,7 @@
 #   scripts/setup.sh            host packages + every kernel in the cache
 #   scripts/setup.sh --print    print the cache layout (after setup)
 #
-# Cache layout ($MXRT_CACHE, default ~/.cache/mxrt):
+# Cache layout ($MXRT_CACHE, default ${XDG_CACHE_HOME:-~/.cache}/mxrt):
 #   kernels/<flavour>/kdir      -> headers tree usable as KDIR for out-of-tree builds
 #   kernels/<flavour>/vmlinuz   -> kernel image for QEMU (flavours that boot in the VM tests)
 #   kernels/<flavour>/modules   -> /lib/modules/<release> of that image

@@ -19,7 +19,7 @@
 #                      crash that is retried ("text-poke") or anything else ("other")
 #   MXRT_KVM=1         try KVM (falls back to TCG if the guest cannot start); default TCG
 #   MXRT_ICOUNT=N      TCG with -icount shift=N on one host thread: guest time counts instructions
-#   MXRT_CACHE=DIR     the setup.sh cache (default ~/.cache/mxrt)
+#   MXRT_CACHE=DIR     the setup.sh cache (default ${XDG_CACHE_HOME:-~/.cache}/mxrt)
 #   MXRT_BENCH_MXRTD_ARGS="..."  more mxrtd options for bench/guest/50-mxrtd-latency.sh (e.g.
 #                      "--policy fifo --priority 80"); letters, digits, spaces, - , = and . only
 #
