@@ -229,27 +229,33 @@ int MakeCpusetPartition(const std::string &name, const std::vector<int> &cpus, s
 	std::string self = ReadFile("/proc/self/cgroup");
 	const std::size_t p = self.find("0::");
 	g_origin_cgroup = p == std::string::npos ? "/" : self.substr(p + 3);
-	int err = WriteFile(root + "/cgroup.subtree_control", "+cpuset");
+	// The root's cpuset controller, enabled here if it was not: a start that cannot have the
+	// partition turns it off again, so that a refused start changes nothing. Once the daemon runs
+	// it stays on at exit: other cgroups may have come to use it by then.
+	const std::string controllers = " " + ReadFile(root + "/cgroup.subtree_control") + " ";
+	const bool enabled = controllers.find(" cpuset ") == std::string::npos;
+	int err = enabled ? WriteFile(root + "/cgroup.subtree_control", "+cpuset") : 0;
 	if (err) {
 		*why = "cannot enable the cpuset controller in " + root + ": " + std::strerror(-err);
 		return err;
 	}
 	bool made = true;
-	if (mkdir(dir.c_str(), 0755) != 0) {
-		if (errno != EEXIST) {
-			err = -errno;
-			*why = "mkdir " + dir + ": " + std::strerror(-err);
-			return err;
-		}
-		made = false; // an empty one (checked above): left as it is if the partition cannot be had
-	}
-	// A cgroup this call made is not left behind when the partition cannot be had.
+	// Nothing this call made or enabled is left behind when the partition cannot be had.
 	auto fail = [&](int e, const std::string &msg) {
 		*why = msg;
 		if (made)
 			rmdir(dir.c_str());
+		if (enabled)
+			WriteFile(root + "/cgroup.subtree_control", "-cpuset");
 		return e;
 	};
+	if (mkdir(dir.c_str(), 0755) != 0) {
+		made = false; // an empty one (checked above): left as it is if the partition cannot be had
+		if (errno != EEXIST) {
+			err = -errno;
+			return fail(err, "mkdir " + dir + ": " + std::strerror(-err));
+		}
+	}
 	const std::string list = FormatCpuList(cpus);
 	if ((err = WriteFile(dir + "/cpuset.cpus", list)) != 0)
 		return fail(err, "cpuset.cpus " + list + " of " + dir + ": " + std::strerror(-err));
