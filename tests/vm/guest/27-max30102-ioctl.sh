@@ -207,16 +207,18 @@ if command -v mxrt-max30102-ctl >/dev/null; then
 		hammers="$hammers $!"
 	done
 	sleep 0.3
-	n_ok=0 fails=
-	for _ in $(seq 20); do
+	# (8 on the debug kernel, where a call takes about 1.5 s: it is there for lockdep and KASAN)
+	n_ok=0 fails= calls=20
+	debug_kernel && calls=8
+	for _ in $(seq $calls); do
 		if o=$(mxrt-max30102-ctl -d $DEV temp 2>&1); then n_ok=$((n_ok + 1)); else fails="$fails; $o"; fi
 	done
 	# shellcheck disable=SC2086 # the list of pids
 	kill $hammers
 	# shellcheck disable=SC2086
 	wait $hammers 2>/dev/null
-	echo "temp with four other users' loops of hwmon reads: $n_ok of 20$fails"
-	check ctl-temp-shared-with-other-readers '[ $n_ok -ge 19 ]'
+	echo "temp with four other users' loops of hwmon reads: $n_ok of $calls$fails"
+	check ctl-temp-shared-with-other-readers '[ $n_ok -ge $((calls - 1)) ]'
 	# a power cycle of the chip during a conversion clears TEMP_EN and the result registers: the
 	# driver took that for a finished conversion and returned 0.000 C as a reading (25 of 28 calls
 	# in a review's run). Such a conversion is void now (temp_voided), and the call makes another
@@ -265,17 +267,26 @@ if command -v mxrt-max30102-ctl >/dev/null; then
 	mxrt-max30102-read -n 1000000 $DEV >/dev/null 2>&1 &
 	rp=$!
 	sleep 0.3
-	echo "sleep 1000" >$HOLD &
+	# (4 s on the debug kernel: under load there the hold began late, or the tool took the second
+	# left to reach its call, and found the lock free)
+	hold_ms=1000
+	debug_kernel && hold_ms=4000
+	echo "sleep $hold_ms" >$HOLD &
 	hp=$!
 	i=0
-	while ! grep -q holding=1 $HOLD && [ $i -lt 100 ]; do sleep 0.01; i=$((i + 1)); done
+	while ! grep -q holding=1 $HOLD && [ $i -lt 400 ]; do sleep 0.01; i=$((i + 1)); done
+	held=$(grep -c holding=1 $HOLD)
 	out=$(mxrt-max30102-ctl -d $DEV --lock-timeout 100 get 2>&1)
 	rc=$?
 	wait $hp
 	kill $rp
 	wait $rp 2>/dev/null
-	echo "ctl get, the lock held 1 s: $out"
-	check ctl-lock-timeout-named '[ $rc = 1 ] && echo "$out" | grep -q "get: the device lock stayed busy longer than the lock timeout"'
+	echo "ctl get, the lock held $hold_ms ms (seen held: $held): $out"
+	if [ "$held" = 1 ]; then
+		check ctl-lock-timeout-named '[ $rc = 1 ] && echo "$out" | grep -q "get: the device lock stayed busy longer than the lock timeout"'
+	else
+		bad ctl-lock-timeout-named "the test hook never held the lock within 4 s"
+	fi
 	out=$(mxrt-max30102-ctl -d $DEV vitals)
 	echo "ctl vitals: $out"
 	check ctl-vitals 'echo "$out" | grep -qE "^(none yet|hr )"'
@@ -303,8 +314,11 @@ if command -v mxrt-max30102-ctl >/dev/null; then
 	# stderr)
 	mxrt-stall-meter 0 30 >/tmp/temp-stall 2>/tmp/temp-stalls &
 	sp=$!
-	n_ok=0 fails=
-	for _ in $(seq 20); do
+	# (6 calls on the debug kernel, where one takes about 5 s and the figure is not judged: there
+	# it is for lockdep and KASAN)
+	n_ok=0 fails= calls=20
+	debug_kernel && calls=6
+	for _ in $(seq $calls); do
 		if o=$(mxrt-max30102-ctl -d $DEV --lock-timeout 30 temp 2>&1); then n_ok=$((n_ok + 1)); else fails=$o; fi
 	done
 	kill $sp
@@ -313,18 +327,18 @@ if command -v mxrt-max30102-ctl >/dev/null; then
 	rm -f /tmp/temp-holding
 	wait $hp
 	holds=$(cat /tmp/temp-holds)
-	echo "GET_TEMP with a 30 ms lock timeout while a holder takes the lock 1 ms at a time: $n_ok of 20 read${fails:+ (the last failure: $fails)}; $holds holds; machine: $stall"
+	echo "GET_TEMP with a 30 ms lock timeout while a holder takes the lock 1 ms at a time: $n_ok of $calls read${fails:+ (the last failure: $fails)}; $holds holds; machine: $stall"
 	# a timing figure: on the debug kernel a miss is a skip, as for every timing figure
 	# (timing_check). On a production kernel one miss is allowed, and one more for each time a
 	# CPU of the emulated machine stood still for 20 ms (the meter's lines): a stall explains the
 	# call it fell into, not a run of misses.
 	long=$(grep -c "stood still" /tmp/temp-stalls)
-	if [ "${holds:-0}" -lt 40 ]; then # two a call at least, or the calls were not contended
+	if [ "${holds:-0}" -lt $((2 * calls)) ]; then # two a call at least, or the calls were not contended
 		bad temp-timeout-not-spent-on-conversion "the holder took the lock ${holds:-no} times"
-	elif [ $n_ok -lt 19 ] && [ $((20 - n_ok)) -le $((1 + long)) ]; then
-		skipped temp-timeout-not-spent-on-conversion "$n_ok of 20 read while a CPU of the emulated machine stood still for 20 ms or more $long times ($stall): the host's load"
+	elif [ $n_ok -lt $((calls - 1)) ] && [ $((calls - n_ok)) -le $((1 + long)) ]; then
+		skipped temp-timeout-not-spent-on-conversion "$n_ok of $calls read while a CPU of the emulated machine stood still for 20 ms or more $long times ($stall): the host's load"
 	else
-		timing_check temp-timeout-not-spent-on-conversion '[ $n_ok -ge 19 ]'
+		timing_check temp-timeout-not-spent-on-conversion '[ $n_ok -ge $((calls - 1)) ]'
 	fi
 else
 	bad ctl-present "mxrt-max30102-ctl is not in the guest"
