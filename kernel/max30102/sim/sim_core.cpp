@@ -578,16 +578,23 @@ public:
 				break;
 			}
 		}
-		if (upto == 0)
-			return -MXRT_ENXIO; // nobody answers: NAK on the address byte
+		// A NAK ends the transfer on the address byte: its wire time is that byte's (with
+		// bus_khz), whatever the messages after it would have taken.
+		constexpr u64 kNakBits = 9 + 2; // the address byte, the NAK, start and stop
+		const u64 nak_ns = faults_.bus_khz != 0 ? kNakBits * 1'000'000ull / faults_.bus_khz : 0;
+		if (upto == 0) {
+			*bus_ns = nak_ns; // nobody answers: NAK on the address byte
+			return -MXRT_ENXIO;
+		}
 		if (!powered_) {
 			// An unpowered chip acknowledges nothing: NAK on its address byte. The armed faults
 			// wait for a transfer that reaches it.
 			cnt_.unpowered_naks++;
+			*bus_ns = nak_ns;
 			return -MXRT_ENXIO;
 		}
 		Advance(now);
-		u64 bits = upto < n ? 9 + 2 : 0; // the NAKed address byte
+		u64 bits = upto < n ? kNakBits : 0; // the NAKed address byte
 		for (int i = 0; i < upto; i++)
 			bits += 9ull * (msgs[i].len + 1) + 2; // address byte, data bytes, ACKs, start/stop
 		if (faults_.bus_khz != 0)
@@ -602,6 +609,7 @@ public:
 		} else if (faults_.nak != 0) {
 			faults_.nak--;
 			cnt_.naks++;
+			*bus_ns = nak_ns;
 			return -MXRT_ENXIO;
 		} else if (faults_.timeout != 0) {
 			faults_.timeout--;

@@ -91,6 +91,31 @@ TEST_F(SimTest, AMessageToAnotherAddressEndsTheTransferAfterWhatCameBefore) {
 	EXPECT_NE(Show().find(" xfers=3 "), std::string::npos) << "counted, as the two reads after it" << Show();
 }
 
+// A NAK ends the transfer on its address byte, so its wire time is that byte's: an injected nak, a
+// transfer to another address and an unpowered chip's NAK alike. The nak fault used to charge the
+// whole transfer's wire time (a 384-byte read took 34.9 ms to be NAKed at 100 kHz), the others 0.
+TEST_F(SimTest, ANakTakesTheAddressBytesWireTime) {
+	ASSERT_EQ(Control("bus_khz=100"), 0);
+	uint8_t reg = MAX30102_REG_FIFO_DATA, buf[384] = {};
+	mxrt_sim_msg m[2] = {{MAX30102_I2C_ADDR, 0, 1, &reg}, {MAX30102_I2C_ADDR, MXRT_SIM_MSG_READ, 384, buf}};
+	constexpr mxrt_u64 kNakNs = (9 + 2) * 10'000; // at 100 kHz
+	mxrt_u64 bus = 0;
+	ASSERT_EQ(mxrt_sim_xfer(sim_, m, 2, kT0, &bus), 2);
+	EXPECT_EQ(bus, (9u * 2 + 2 + 9u * 385 + 2) * 10'000u) << "the whole read, taken";
+	ASSERT_EQ(Control("nak=1"), 0);
+	EXPECT_EQ(mxrt_sim_xfer(sim_, m, 2, kT0, &bus), -MXRT_ENXIO);
+	EXPECT_EQ(bus, kNakNs) << "an injected NAK";
+	mxrt_sim_msg other[2] = {{0x50, 0, 1, &reg}, {0x50, MXRT_SIM_MSG_READ, 384, buf}};
+	EXPECT_EQ(mxrt_sim_xfer(sim_, other, 2, kT0, &bus), -MXRT_ENXIO);
+	EXPECT_EQ(bus, kNakNs) << "another address";
+	mxrt_sim_set_power(sim_, 0, kT0);
+	EXPECT_EQ(mxrt_sim_xfer(sim_, m, 2, kT0, &bus), -MXRT_ENXIO);
+	EXPECT_EQ(bus, kNakNs) << "an unpowered chip";
+	ASSERT_EQ(Control("bus_khz=0"), 0);
+	EXPECT_EQ(mxrt_sim_xfer(sim_, m, 2, kT0, &bus), -MXRT_ENXIO);
+	EXPECT_EQ(bus, 0u) << "no bus speed set: no wire time";
+}
+
 TEST_F(SimTest, RegistersAutoIncrementAndMasks) {
 	ASSERT_EQ(Write(MAX30102_REG_LED1_PA, {0x11, 0x22}), 1);
 	auto v = Read(MAX30102_REG_LED1_PA, 2);
