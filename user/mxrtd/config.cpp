@@ -782,6 +782,12 @@ std::vector<std::string> RestartOnlyChanges(const Config &a, const Config &b) {
 	return out;
 }
 
+bool DeviceListChanged(std::vector<std::string> running, std::vector<std::string> loaded) {
+	std::sort(running.begin(), running.end());
+	std::sort(loaded.begin(), loaded.end());
+	return running != loaded;
+}
+
 // ---- the effective configuration as TOML ---------------------------------------------------------
 
 std::string ToToml(const Config &c) {

@@ -114,6 +114,11 @@ bool ParseMode(const std::string &s, std::uint32_t *mode);
 // the temperature interval and the log level are applied; they are not listed.
 std::vector<std::string> RestartOnlyChanges(const Config &running, const Config &loaded);
 
+// Whether a reload's device paths are other devices than the running ones (which takes a restart):
+// the same paths in another order are not (each device's keys are matched by its path; the order
+// is read at the start only).
+bool DeviceListChanged(std::vector<std::string> running, std::vector<std::string> loaded);
+
 // The effective configuration as a TOML document (mxrtd --check-config prints it); parsing it
 // again gives the same Config.
 std::string ToToml(const Config &c);

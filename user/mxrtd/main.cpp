@@ -414,7 +414,7 @@ void Daemon::Reload() {
 		now.push_back(p->settings.path);
 	for (const DeviceSettings &d : c.devices)
 		want.push_back(d.path);
-	if (now != want)
+	if (DeviceListChanged(now, want))
 		LOG_W("reload: the list of devices changed: that takes a restart (systemctl restart mxrtd)");
 	if (const std::vector<std::string> kept = RestartOnlyChanges(cfg_, c); !kept.empty()) {
 		std::string keys;

@@ -166,7 +166,7 @@ struct mxrtd_shm_stats {
 	__u64 mon_records;        /* records the daemon's consumer read from the ring */
 	__u64 mon_overruns;       /* times it was lapped (a stalled consumer) */
 	__u64 mon_lost;           /* records it lost to that */
-	__u64 mon_wakeups;
+	__u64 mon_wakeups;        /* times that consumer woke up: one thread for all devices, so each segment has the same count */
 	__u64 mq_sent;            /* vitals messages queued */
 	__u64 mq_dropped;         /* not queued: the queue was full (nobody reading it) */
 	__u64 fifo_lines;         /* lines written to the FIFO */

@@ -573,5 +573,17 @@ TEST(MxrtdConfig, RestartOnlyChangesNameEveryKeptSetting) {
 					    "[outputs] mqueue_maxmsg", "[log] target"}));
 }
 
+// The same devices in another order are no change of the list (a reload warned that it took a
+// restart, which stops every device); another path, one more or one fewer is.
+TEST(MxrtdConfig, DeviceListChangedIgnoresTheOrder) {
+	const std::vector<std::string> two = {"/dev/max30102-0", "/dev/max30102-1"};
+	EXPECT_FALSE(DeviceListChanged(two, two));
+	EXPECT_FALSE(DeviceListChanged(two, {"/dev/max30102-1", "/dev/max30102-0"}));
+	EXPECT_TRUE(DeviceListChanged(two, {"/dev/max30102-0"}));
+	EXPECT_TRUE(DeviceListChanged(two, {"/dev/max30102-0", "/dev/max30102-1", "/dev/max30102-2"}));
+	EXPECT_TRUE(DeviceListChanged(two, {"/dev/max30102-0", "/dev/max30102-2"}));
+	EXPECT_TRUE(DeviceListChanged(two, {"/dev/max30102-0", "/dev/max30102-0"}));
+}
+
 } // namespace
 } // namespace mxrtd
