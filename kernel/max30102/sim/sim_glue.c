@@ -99,6 +99,11 @@ static unsigned int sample_rate_hz = 100;
 static const struct kernel_param_ops sim_uint_ops = MXRT_PARAM_STRICT_UINT_OPS; /* decimal only */
 module_param_cb(sample_rate_hz, &sim_uint_ops, &sample_rate_hz, 0444);
 MODULE_PARM_DESC(sample_rate_hz, "Instantiated client: mxrt,sample-rate-hz property, with the widest pulse SpO2 mode allows at it (50..1600; default 100)");
+#define SIM_MAX_CHIPS 4
+static unsigned int chips = 1;
+module_param_cb(chips, &sim_uint_ops, &chips, 0444);
+MODULE_PARM_DESC(chips, "Without a device-tree node: how many chips to create, each on its own adapter with its own INT line "
+		 "(1..4; default 1)");
 
 static_assert(MXRT_EOPNOTSUPP == EOPNOTSUPP && MXRT_EFBIG == EFBIG);
 /* The trigger bits cross the seam unchanged. */
@@ -163,7 +168,7 @@ struct sim_upload_file {
 static struct dentry *sim_dbg_root;
 /* the model's lock, named for lockdep (tests/vm/guest/60-debug-kernel.sh) */
 static struct lock_class_key sim_chip_lock_key;
-static struct platform_device *sim_own_pdev;
+static struct platform_device *sim_own_pdev[SIM_MAX_CHIPS]; /* chips=N: made without a device tree */
 
 /*
  * Called with sd->lock held, after the model was brought up to @now: arms the timer for the
@@ -882,7 +887,7 @@ static int sim_probe(struct platform_device *pdev)
 		return -ENOMEM;
 
 	if (!fwnode) {
-		sd->own_fwnode = irq_domain_alloc_named_fwnode("mxrt-max30102-sim");
+		sd->own_fwnode = irq_domain_alloc_named_fwnode(dev_name(dev)); /* one per chip */
 		if (!sd->own_fwnode) {
 			err = -ENOMEM;
 			goto fail;
@@ -931,7 +936,7 @@ static int sim_probe(struct platform_device *pdev)
 	/* unproxied: the full proxy would drop ->flush, and close() could not fail */
 	debugfs_create_file_unsafe("replay", 0200, sd->dbg, sd, &replay_fops);
 	dev_info(dev, "MAX30102 simulator on %s (i2c-%d), INT on irq domain %s\n", sd->adap.name,
-		 sd->adap.nr, sd->own_fwnode ? "mxrt-max30102-sim" : "from the device tree");
+		 sd->adap.nr, sd->own_fwnode ? dev_name(dev) : "from the device tree");
 	return 0;
 fail:
 	sim_teardown(sd);
@@ -970,9 +975,21 @@ static int bound_count(struct device *dev, void *data)
 	return 0;
 }
 
+static void sim_own_devices_remove(void)
+{
+	int i;
+
+	for (i = SIM_MAX_CHIPS - 1; i >= 0; i--) {
+		if (sim_own_pdev[i])
+			platform_device_unregister(sim_own_pdev[i]);
+		sim_own_pdev[i] = NULL;
+	}
+}
+
 static int __init sim_init(void)
 {
 	int err, bound = 0;
+	unsigned int i;
 
 	/* said here, not as the driver's probe failing later in another module's log */
 	if (!mxrt_sim_sample_rate_known(sample_rate_hz)) {
@@ -985,26 +1002,33 @@ static int __init sim_init(void)
 		       sample_rate_hz);
 		return -EINVAL;
 	}
+	if (chips < 1 || chips > SIM_MAX_CHIPS) {
+		pr_err("mxrt_max30102_sim: chips=%u: 1..%d chips\n", chips, SIM_MAX_CHIPS);
+		return -EINVAL;
+	}
 	sim_dbg_root = debugfs_create_dir("mxrt_max30102_sim", NULL);
 	err = platform_driver_register(&sim_driver);
 	if (err)
 		goto fail;
 	/* Device-tree nodes were probed synchronously above; without one, make our own device. */
 	err = driver_for_each_device(&sim_driver.driver, NULL, &bound, bound_count);
-	if (!err && bound == 0 && instantiate) {
-		sim_own_pdev = platform_device_register_simple("mxrt-max30102-sim", -1, NULL, 0);
-		if (IS_ERR(sim_own_pdev)) {
-			err = PTR_ERR(sim_own_pdev);
-			sim_own_pdev = NULL;
-			platform_driver_unregister(&sim_driver);
-			goto fail;
+	/* the first is mxrt-max30102-sim (as it always was), the others mxrt-max30102-sim.1, .2, .3 */
+	for (i = 0; !err && bound == 0 && instantiate && i < chips; i++) {
+		struct platform_device *pdev = platform_device_register_simple("mxrt-max30102-sim", i ? (int)i : -1,
+									      NULL, 0);
+
+		if (IS_ERR(pdev)) {
+			err = PTR_ERR(pdev);
+			break;
 		}
-		if (!platform_get_drvdata(sim_own_pdev)) {
-			platform_device_unregister(sim_own_pdev);
-			platform_driver_unregister(&sim_driver);
+		sim_own_pdev[i] = pdev;
+		if (!platform_get_drvdata(pdev))
 			err = -ENODEV; /* the probe failed and said why */
-			goto fail;
-		}
+	}
+	if (err) {
+		sim_own_devices_remove();
+		platform_driver_unregister(&sim_driver);
+		goto fail;
 	}
 	return 0;
 fail:
@@ -1014,8 +1038,7 @@ fail:
 
 static void __exit sim_exit(void)
 {
-	if (sim_own_pdev)
-		platform_device_unregister(sim_own_pdev);
+	sim_own_devices_remove();
 	platform_driver_unregister(&sim_driver);
 	debugfs_remove_recursive(sim_dbg_root);
 }
