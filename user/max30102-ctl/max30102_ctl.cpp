@@ -126,7 +126,8 @@ std::string Why(int err, const std::string &what) {
 				      "transfer on the I2C bus timed out (see the status file in sysfs, and dmesg)";
 		if (what == "temp")
 			return what + ": a transfer on the I2C bus timed out, or the chip never finished the "
-				      "conversion, after " + std::to_string(ms) +
+				      "conversion (or was reset during each one: temp_voided in debugfs), after " +
+			       std::to_string(ms) +
 			       " ms (see dmesg, and the device's status file in sysfs)";
 		return what + ": a transfer on the I2C bus timed out, after " + std::to_string(ms) +
 		       " ms (the chip or the adapter did not answer: see dmesg, and the device's status file in sysfs)";
