@@ -210,14 +210,6 @@ public:
 	PulseLeds pulse_leds() const { return pulse_leds_; }
 	void set_pulse_leds(PulseLeds c) { pulse_leds_ = c; }
 
-private:
-	// One channel carries the pulse (no SpO2, nothing to correlate with): derived, since
-	// red_only_ is Internal's and pulse_leds_ changes only in mxrt_vitals_set_sensor, which
-	// starts over (or takes kBoth for kAuto, and the next block sees red_only_ change, if it does)
-	bool Single() const { return red_only_ || pulse_leds_ == PulseLeds::kIr; }
-
-public:
-
 	// Another configuration, as after construction with it; the trace counters go on.
 	void Reconfigure(const mxrt_vitals_config &c) {
 		cfg_ = c;
@@ -293,6 +285,11 @@ public:
 	}
 
 private:
+	// One channel carries the pulse (no SpO2, nothing to correlate with): derived, since
+	// red_only_ is Internal's and pulse_leds_ changes only in mxrt_vitals_set_sensor, which
+	// starts over (or takes kBoth for kAuto, and the next block sees red_only_ change, if it does)
+	bool Single() const { return red_only_ || pulse_leds_ == PulseLeds::kIr; }
+
 	// (Re)starts the stream at record r: everything measured is dropped, the configuration stays.
 	void Start(const mxrt_max30102_record &r, u64 period_ns) {
 		const u32 adc_bits = r.adc_bits;
