@@ -36,6 +36,37 @@ wait_device() {
 	while [ ! -c "${1:-/dev/max30102-0}" ] && [ $_wd -lt 50 ]; do sleep 0.1; _wd=$((_wd + 1)); done
 	[ -c "${1:-/dev/max30102-0}" ]
 }
+# mxrtd_json DEV KEY: a top-level scalar of the daemon's segment of DEV (mxrt-top --json DEV)
+mxrtd_json() { mxrt-top --json "$1" 2>/dev/null | sed -n "s/.*\"$2\":\([^,}]*\).*/\1/p" | tr -d '"'; }
+# mxrtd_start LOG COMMAND...: mxrtd (or a wrapper that execs it) in the background (DPID, its
+# stderr in LOG) until the segment of every device in MXRTD_DEVICES (default max30102-0) says
+# running (10 s at most); fails, with the log, if it does not come up
+mxrtd_start() {
+	_log=$1
+	shift
+	"$@" 2>"$_log" &
+	DPID=$!
+	_i=0
+	while [ $_i -lt 100 ]; do
+		_up=1
+		for _d in ${MXRTD_DEVICES:-max30102-0}; do
+			[ "$(mxrtd_json "$_d" running)" = true ] || _up=0
+		done
+		[ $_up = 1 ] && return 0
+		kill -0 $DPID 2>/dev/null || break
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	echo "mxrtd did not come up:"
+	cat "$_log"
+	return 1
+}
+# mxrtd_stop [SIGNAL]: stops it (default TERM), RC its exit status
+mxrtd_stop() {
+	kill -"${1:-TERM}" $DPID 2>/dev/null
+	wait $DPID
+	RC=$?
+}
 # sim_counter NAME [DIR]: the value of NAME=... in the simulator's state file (DIR: $SIM, the
 # simulator's debugfs directory of the adapter)
 sim_counter() { tr ' ' '\n' <"${2:-${SIM:?}}/state" | sed -n "s/^$1=//p" | head -1; }

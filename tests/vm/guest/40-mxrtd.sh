@@ -30,30 +30,6 @@ echo "temp=36.5 finger=1 hr=72 spo2=97" >"$SIM/control"
 field() { echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
 # json KEY: a top-level scalar of mxrt-top --json's first device
 json() { mxrt-top --json 2>/dev/null | sed -n "s/.*\"$1\":\([^,}]*\).*/\1/p" | tr -d '"'; }
-# start LOG COMMAND...: mxrtd (or a wrapper that execs it) in the background (DPID) until its
-# segment says running (10 s at most)
-start() {
-	log=$1
-	shift
-	"$@" 2>"$log" &
-	DPID=$!
-	i=0
-	while [ $i -lt 100 ]; do
-		[ "$(json running)" = true ] && return 0
-		kill -0 $DPID 2>/dev/null || break
-		sleep 0.1
-		i=$((i + 1))
-	done
-	echo "mxrtd did not come up:"
-	cat "$log"
-	return 1
-}
-# stop [SIGNAL]: stops it, RC its exit status
-stop() {
-	kill -"${1:-TERM}" $DPID 2>/dev/null
-	wait $DPID
-	RC=$?
-}
 nothing_left() { [ -z "$(ls /dev/shm)" ] && [ -z "$(ls /dev/mqueue)" ] && [ ! -e $FIFO ]; }
 # lines LOG PATTERN: how many lines of the log match
 lines() { grep -cE "$2" "$1"; }
@@ -126,7 +102,7 @@ losses_at "before the daemon"
 # the stall meter runs from before the daemon starts until its counters are read (SIGTERM)
 mxrt-stall-meter 0 >/tmp/stall &
 meter=$!
-if start /tmp/long.log mxrtd --rate 1000 --pulse-width 118 $DEV; then
+if mxrtd_start /tmp/long.log mxrtd --rate 1000 --pulse-width 118 $DEV; then
 	losses_at "with the daemon up (its lost=$(json lost))"
 	# its threads' stacks are 256 KiB: under mlockall each is locked whole at creation, and 8 MiB
 	# stacks (glibc's default) took long enough to overflow the sensor's FIFO (docs/daemon.md)
@@ -183,7 +159,7 @@ if start /tmp/long.log mxrtd --rate 1000 --pulse-width 118 $DEV; then
 	check long-temperature '[ "$(json temp_c)" = 36.50 ]'
 	check long-latency-measured 'mxrt-top --json | grep -q "\"wakeup_latency\":{\"count\":[1-9]"'
 	check long-one-acquisition-thread '[ "$(cat /proc/$DPID/task/*/comm | grep -c mxrtd-acq0)" = 1 ]'
-	stop TERM
+	mxrtd_stop TERM
 	check long-clean-exit '[ "$RC" = 0 ]'
 	check long-nothing-left nothing_left
 else
@@ -197,9 +173,9 @@ wait $hogs 2>/dev/null
 # CAP_DAC_OVERRIDE) the daemon opens the device for writing and configures it: with the node at
 # 0444 it opened it read-only and SET_CONFIG failed (EBADF, exit 1: a restart loop under systemd)
 ls -l $DEV
-if start /tmp/unitcaps.log mxrt-restrict --unit-caps -- mxrtd --rate 200 --pulse-width 411 $DEV; then
+if mxrtd_start /tmp/unitcaps.log mxrt-restrict --unit-caps -- mxrtd --rate 200 --pulse-width 411 $DEV; then
 	check unit-caps-configure '[ "$(cat $SYS/sample_rate)" = 200 ] && grep -q "running (spo2 200 Hz" /tmp/unitcaps.log'
-	stop TERM
+	mxrtd_stop TERM
 	check unit-caps-clean-exit '[ "$RC" = 0 ]'
 else
 	bad unit-caps-configure "$(cat /tmp/unitcaps.log)"
@@ -207,19 +183,19 @@ fi
 
 # 2b. a batch every read fills (batch 1 at 400 Hz): the latencies are measured all the same (they
 # waited for a read that found less than a batch, which never came: "no samples yet" for good)
-if start /tmp/batch1.log mxrtd --rate 400 --batch 1 $DEV; then
+if mxrtd_start /tmp/batch1.log mxrtd --rate 400 --batch 1 $DEV; then
 	sleep 3
 	js=$(mxrt-top --json)
 	echo "batch 1: $js" | cut -c1-400
 	check batch-one-latency-measured 'echo "$js" | grep -q "\"acq_latency\":{\"count\":[1-9]" && echo "$js" | grep -q "\"wakeup_latency\":{\"count\":[1-9]"'
-	stop TERM
+	mxrtd_stop TERM
 	check batch-one-clean-exit '[ "$RC" = 0 ]'
 else
 	bad batch-one-start
 fi
 
 # 2c. temperature readings that fail leave the last good value, which says how old it is
-if start /tmp/temp-fail.log mxrtd --rate 100 --temp-interval-ms 300 $DEV; then
+if mxrtd_start /tmp/temp-fail.log mxrtd --rate 100 --temp-interval-ms 300 $DEV; then
 	sleep 1
 	echo "nak=1000000" >"$SIM/control"
 	sleep 2
@@ -236,7 +212,7 @@ if start /tmp/temp-fail.log mxrtd --rate 100 --temp-interval-ms 300 $DEV; then
 	sleep 1
 	echo "nak=0" >"$SIM/control"
 	sleep 1.5
-	stop TERM
+	mxrtd_stop TERM
 	cat /tmp/temp-fail.log
 	check temp-failures-said-once-a-minute '[ $again = 0 ] && [ "$(lines /tmp/temp-fail.log "reading the temperature \(ioctl\): .*; the last good value is kept, with its age")" = 1 ] && [ "$(lines /tmp/temp-fail.log "reading the temperature works again")" = 1 ]'
 else
@@ -245,7 +221,7 @@ fi
 
 # 3. vitals: one message per update to the queue, one line to the FIFO. This tree's driver has the
 # vitals ioctl (27-*'s get-vitals), so mxrtd saying it has none is a failure of its probe, not a skip
-if start /tmp/vitals.log mxrtd --rate 100 $DEV; then
+if mxrtd_start /tmp/vitals.log mxrtd --rate 100 $DEV; then
 	check vitals-interface-found '! grep -q "no vitals interface" /tmp/vitals.log'
 	# the configuration change restarts the chip and the estimator: the first updates can say
 	# "no value yet" (hr=-), a valid heart rate follows within a few beats
@@ -256,7 +232,7 @@ if start /tmp/vitals.log mxrtd --rate 100 $DEV; then
 	line=$(timeout 20 head -n 1 $FIFO)
 	echo "fifo: $line"
 	check vitals-fifo-line 'echo "$line" | grep -qE "^dev=max30102-0 update=[0-9]+ .* temp=36.50$"'
-	stop INT
+	mxrtd_stop INT
 	check sigint-clean-exit '[ "$RC" = 0 ]'
 	check sigint-nothing-left nothing_left
 else
@@ -271,7 +247,7 @@ fi
 # emptied; each update is counted as reaching no reader
 mkdir -p /tmp/ufifo && chown 65534:65534 /tmp/ufifo
 printf 'root-only\n' >/tmp/victim && chmod 600 /tmp/victim
-if start /tmp/ufifo.log mxrtd --rate 100 --fifo-dir /tmp/ufifo $DEV; then
+if mxrtd_start /tmp/ufifo.log mxrtd --rate 100 --fifo-dir /tmp/ufifo $DEV; then
 	# swapped in one rename (rm, then ln, let the daemon see the path empty in between: "gone", which
 	# it then said, rightly, before "no longer")
 	mxrt-restrict --uid 65534 -- sh -c 'ln -s /tmp/victim /tmp/ufifo/new && mv -f /tmp/ufifo/new /tmp/ufifo/max30102-0.fifo'
@@ -289,7 +265,7 @@ if start /tmp/ufifo.log mxrtd --rate 100 --fifo-dir /tmp/ufifo $DEV; then
 	sleep 2
 	swapped=$(lines /tmp/ufifo.log "no longer the daemon's FIFO") removed=$(lines /tmp/ufifo.log "is gone")
 	mxrt-restrict --uid 65534 -- ln -s /tmp/victim /tmp/ufifo/max30102-0.fifo
-	stop TERM
+	mxrtd_stop TERM
 	cat /tmp/ufifo.log
 	echo "victim: $(cat /tmp/victim); fifo_no_reader $n0 -> $n1; left: $(ls -l /tmp/ufifo)"
 	check fifo-symlink-never-written '[ "$(cat /tmp/victim)" = root-only ] && [ $said = 0 ] && [ $gone = 0 ] && [ "$n1" -gt "$n0" ]'
@@ -302,7 +278,7 @@ fi
 rm -rf /tmp/ufifo /tmp/victim
 
 # 4. a stalled consumer (1.5 s asleep at 1 kHz over a ring of 256) is told what it lost
-if start /tmp/stall.log mxrtd --rate 1000 --pulse-width 118 --ring 256 $DEV; then
+if mxrtd_start /tmp/stall.log mxrtd --rate 1000 --pulse-width 118 --ring 256 $DEV; then
 	mxrt-stall-meter 5 >/tmp/stall2 &
 	meter=$!
 	out=$(mxrt-top --records 1500 --stall 1500)
@@ -330,12 +306,12 @@ if start /tmp/stall.log mxrtd --rate 1000 --pulse-width 118 --ring 256 $DEV; the
 	check second-instance-refused '[ $rc = 4 ] && grep -q "is already served by another mxrtd (pid $DPID): not starting a second instance" /tmp/second.log'
 	check second-instance-changed-nothing '[ "$(json running)" = true ] && [ "$(json pid)" = $DPID ]'
 	# 6. a crash leaves the segment and the queue; the next daemon replaces them
-	stop KILL
+	mxrtd_stop KILL
 	check crash-leaves-segment '[ -e $SHM ] && [ -e $MQ ]'
-	if start /tmp/stale.log mxrtd $DEV; then
+	if mxrtd_start /tmp/stale.log mxrtd $DEV; then
 		cat /tmp/stale.log
 		check stale-segment-replaced 'grep -q "mxrtd-max30102-0 was left by a daemon that is no longer running (pid [0-9]*): replaced" /tmp/stale.log && [ "$(json pid)" = $DPID ]'
-		stop TERM
+		mxrtd_stop TERM
 		check stale-then-clean '[ "$RC" = 0 ] && nothing_left'
 	else
 		bad stale-start
@@ -348,10 +324,10 @@ if start /tmp/stall.log mxrtd --rate 1000 --pulse-width 118 --ring 256 $DEV; the
 	sleep 0.5
 	if ! kill -0 $holder 2>/dev/null; then
 		bad foreign-flock-setup "the unprivileged lock holder did not start"
-	elif start /tmp/foreign.log mxrtd $DEV; then
+	elif mxrtd_start /tmp/foreign.log mxrtd $DEV; then
 		cat /tmp/foreign.log
 		check foreign-flock-on-node-does-not-block '[ "$(json pid)" = $DPID ] && ls /run/mxrtd | grep -q "^lock-"'
-		stop TERM
+		mxrtd_stop TERM
 		check foreign-flock-then-clean '[ "$RC" = 0 ] && nothing_left && ! ls /run/mxrtd | grep -q "^lock-"'
 	else
 		bad foreign-flock-on-node-does-not-block "$(cat /tmp/foreign.log)"
@@ -361,17 +337,17 @@ if start /tmp/stall.log mxrtd --rate 1000 --pulse-width 118 --ring 256 $DEV; the
 	# 7'. a local user holding flock(LOCK_EX) on a crashed daemon's segment (0644: any user can
 	# open it and flock needs no more) does not keep the next daemon from starting: it did (exit
 	# 4) until the daemon's liveness lock became a write lock, which a read-only file cannot take
-	if start /tmp/crash2.log mxrtd $DEV; then
-		stop KILL
+	if mxrtd_start /tmp/crash2.log mxrtd $DEV; then
+		mxrtd_stop KILL
 		mxrt-restrict --uid 65534 --flock $SHM -- sleep 30 &
 		holder=$!
 		sleep 0.5
 		if ! kill -0 $holder 2>/dev/null; then
 			bad foreign-flock-segment-setup "the unprivileged lock holder did not start"
-		elif start /tmp/foreign2.log mxrtd $DEV; then
+		elif mxrtd_start /tmp/foreign2.log mxrtd $DEV; then
 			cat /tmp/foreign2.log
 			check foreign-flock-on-dead-segment-does-not-block 'grep -q "mxrtd-max30102-0 was left by a daemon that is no longer running (pid [0-9]*): replaced" /tmp/foreign2.log && [ "$(json pid)" = $DPID ]'
-			stop TERM
+			mxrtd_stop TERM
 			check foreign-flock-segment-then-clean '[ "$RC" = 0 ] && nothing_left'
 		else
 			bad foreign-flock-on-dead-segment-does-not-block "$(cat /tmp/foreign2.log)"
@@ -397,7 +373,7 @@ pulse_width = 411
 shm_mode = "0600"
 EOF
 mkdir -p /run/mxrtd && mkfifo -m 0644 $FIFO
-if start /tmp/hup.log mxrtd -c /tmp/mxrtd.toml; then
+if mxrtd_start /tmp/hup.log mxrtd -c /tmp/mxrtd.toml; then
 	check config-applied '[ "$(cat $SYS/sample_rate)" = 400 ] && [ "$(json configured_rate_hz)" = 400 ]'
 	check private-outputs '[ "$(stat -c %a $FIFO)" = 600 ] && [ "$(stat -c %a /dev/shm/mxrtd-max30102-0)" = 600 ]'
 	sed -i 's/sample_rate = 400/sample_rate = 200/' /tmp/mxrtd.toml
@@ -484,7 +460,7 @@ if start /tmp/hup.log mxrtd -c /tmp/mxrtd.toml; then
 	echo nak=0 >$SIM/control
 	tail -3 /tmp/hup.log
 	check sighup-write-failed-changes-nothing 'grep -q "reload: $DEV: MXRT_MAX30102_IOC_SET_CONFIG (spo2 400 Hz 411 us): .*: keeping the running configuration" /tmp/hup.log && ! grep -q "could not be put back" /tmp/hup.log && [ "$(lines /tmp/hup.log "reloaded the configuration")" = "$n0" ] && [ "$(json policy)" = SCHED_FIFO ] && [ "$(cat $SYS/sample_rate)" = 200 ] && kill -0 $DPID'
-	stop TERM
+	mxrtd_stop TERM
 	check sighup-then-clean '[ "$RC" = 0 ] && nothing_left'
 else
 	bad hup-start
@@ -499,7 +475,7 @@ cat >/tmp/small.toml <<EOF
 path = "$DEV"
 sample_rate = 400
 EOF
-if start /tmp/oom.log mxrt-restrict --drop-cap ipc_lock --memlock 8192 -- mxrtd -c /tmp/small.toml; then
+if mxrtd_start /tmp/oom.log mxrt-restrict --drop-cap ipc_lock --memlock 8192 -- mxrtd -c /tmp/small.toml; then
 	awk 'BEGIN { printf "zz = ["; for (i = 0; i < 100000; i++) printf "1,"; print "1]" }' >/tmp/big.toml
 	cat /tmp/small.toml >>/tmp/big.toml
 	mv /tmp/big.toml /tmp/small.toml
@@ -507,7 +483,7 @@ if start /tmp/oom.log mxrt-restrict --drop-cap ipc_lock --memlock 8192 -- mxrtd 
 	tail -2 /tmp/oom.log
 	echo "locked: $(locked_kb $DPID) KiB"
 	check reload-out-of-memory-refused '[ "$(locked_kb $DPID)" -gt 0 ] && kill -0 $DPID && grep -q "reload: /tmp/small.toml: out of memory reading it .*: keeping the running configuration" /tmp/oom.log'
-	stop TERM
+	mxrtd_stop TERM
 	check reload-out-of-memory-then-clean '[ "$RC" = 0 ] && nothing_left'
 else
 	bad reload-out-of-memory-start
@@ -550,13 +526,13 @@ fallback() { # fallback NAME PATTERN JSONKEY JSONVALUE RESTRICT-ARGS... -- MXRTD
 	while [ "$1" != -- ]; do r="$r $1"; shift; done
 	shift
 	# shellcheck disable=SC2086 # $r is a word list
-	if start /tmp/fb-$fb.log mxrt-restrict $r -- mxrtd "$@" $DEV; then
+	if mxrtd_start /tmp/fb-$fb.log mxrt-restrict $r -- mxrtd "$@" $DEV; then
 		sleep 1
 		got=$(json "$key")
 		recs=$(json records)
 		cat /tmp/fb-$fb.log
 		check "fallback-$fb" '[ "$(lines /tmp/fb-$fb.log "$pat")" = 1 ] && [ "$got" = "$want" ] && [ "$recs" -gt 0 ]'
-		stop TERM
+		mxrtd_stop TERM
 	else
 		bad "fallback-$fb" "did not start"
 	fi
@@ -584,11 +560,11 @@ fallback io-uring-read "io_uring unavailable \(io_uring_setup: Function not impl
 fallback mlock "mlockall: Cannot allocate memory \(RLIMIT_MEMLOCK is 64 KiB" \
 	running true --drop-cap ipc_lock --memlock 64 -- --lock-memory try
 # a consumer under an old kernel's rules reads the ring with the one-word fallback
-if start /tmp/oldkernel.log mxrt-restrict --enosys futex_waitv -- mxrtd --rate 400 $DEV; then
+if mxrtd_start /tmp/oldkernel.log mxrt-restrict --enosys futex_waitv -- mxrtd --rate 400 $DEV; then
 	out=$(mxrt-restrict --enosys futex_waitv -- mxrt-top --records 800)
 	echo "$out"
 	check consumer-futex-fallback '[ "$(field wait "$out")" = futex ] && [ "$(field records "$out")" = 800 ] && [ "$(field reader_overruns "$out")" = 0 ] && [ "$(field violations "$out")" = 0 ]'
-	stop TERM
+	mxrtd_stop TERM
 else
 	bad consumer-futex-fallback "did not start"
 fi
@@ -596,11 +572,11 @@ fi
 # 9. pinned CPUs: a deadline thread needs a root domain. CPU 1 alone is none (refused, said, SCHED_FIFO
 # on CPU 1); made a cpuset partition, it is one (SCHED_DEADLINE on CPU 1)
 if [ "$(nproc)" -ge 2 ]; then
-	if start /tmp/pin.log mxrtd --cpus 1 $DEV; then
+	if mxrtd_start /tmp/pin.log mxrtd --cpus 1 $DEV; then
 		cat /tmp/pin.log
 		tid=$(grep -l mxrtd-acq0 /proc/$DPID/task/*/comm | head -1 | xargs dirname)
 		check pinned-not-a-root-domain '[ "$(lines /tmp/pin.log "CPUs 1 are not one: make them a cpuset partition")" = 1 ] && [ "$(json policy)" = SCHED_FIFO ] && grep -q "Cpus_allowed_list:.*1$" $tid/status'
-		stop TERM
+		mxrtd_stop TERM
 	else
 		bad pinned-not-a-root-domain "did not start"
 	fi
@@ -621,11 +597,11 @@ if [ "$(nproc)" -ge 2 ]; then
 			skipped partition-refused-leaves-nothing "this kernel made every CPU a partition (exit $RC)"
 		fi
 		rmdir /sys/fs/cgroup/mxrtd-bad 2>/dev/null
-		if start /tmp/part.log mxrtd --cpus 1 --cpuset-partition mxrtd-rt $DEV; then
+		if mxrtd_start /tmp/part.log mxrtd --cpus 1 --cpuset-partition mxrtd-rt $DEV; then
 			cat /tmp/part.log
 			tid=$(grep -l mxrtd-acq0 /proc/$DPID/task/*/comm | head -1 | xargs dirname)
 			check partition-deadline-pinned '[ "$(json policy)" = SCHED_DEADLINE ] && grep -q "Cpus_allowed_list:.*1$" $tid/status && [ "$(cat /sys/fs/cgroup/mxrtd-rt/cpuset.cpus.partition)" = root ]'
-			stop TERM
+			mxrtd_stop TERM
 			check partition-removed '[ "$RC" = 0 ] && [ ! -d /sys/fs/cgroup/mxrtd-rt ] && nothing_left'
 		else
 			bad partition-deadline-pinned "did not start"
@@ -653,11 +629,11 @@ fi
 # the device going away under the daemon (its driver unbound): it stops at once, exit 1, says why,
 # and leaves nothing behind (seen by a review; no check made it before)
 CLIENT=$(basename "$(readlink -f $SYS)")
-if start /tmp/gone.log mxrtd $DEV; then
+if mxrtd_start /tmp/gone.log mxrtd $DEV; then
 	echo "$CLIENT" >/sys/bus/i2c/drivers/mxrt_max30102/unbind
 	i=0
 	while kill -0 $DPID 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-	stop KILL
+	mxrtd_stop KILL
 	cat /tmp/gone.log
 	check device-gone-stops-daemon '[ $i -lt 50 ] && [ "$RC" = 1 ] && grep -q "the device went away (ENODEV): stopping" /tmp/gone.log && nothing_left'
 	echo "$CLIENT" >/sys/bus/i2c/drivers/mxrt_max30102/bind

@@ -34,32 +34,10 @@ echo "max30102-0 on $SIM0, max30102-1 on $SIM1; irqs: $(grep -c max30102 /proc/i
 check two-chips-two-adapters '[ -d "$SIM0" ] && [ -d "$SIM1" ] && [ "$SIM0" != "$SIM1" ] && [ "$(grep -c max30102 /proc/interrupts)" = 2 ]'
 for s in "$SIM0" "$SIM1"; do echo "temp=36.5 finger=1 hr=72 spo2=97" >"$s/control"; done
 
-# jd DEV KEY: a top-level scalar of mxrt-top --json DEV
-jd() { mxrt-top --json "$1" 2>/dev/null | sed -n "s/.*\"$2\":\([^,}]*\).*/\1/p" | tr -d '"'; }
+MXRTD_DEVICES="max30102-0 max30102-1" # mxrtd_start waits for both (tests/vm/test-env.sh)
+jd() { mxrtd_json "$@"; }
 # wakeups DEV: how many wake-ups the daemon's consumer measured for DEV
 wakeups() { mxrt-top --json "$1" 2>/dev/null | sed -n 's/.*"wakeup_latency":{"count":\([0-9]*\).*/\1/p'; }
-# start LOG COMMAND...: the daemon in the background (DPID) until both segments say running
-start() {
-	log=$1
-	shift
-	"$@" 2>"$log" &
-	DPID=$!
-	i=0
-	while [ $i -lt 100 ]; do
-		[ "$(jd max30102-0 running)" = true ] && [ "$(jd max30102-1 running)" = true ] && return 0
-		kill -0 $DPID 2>/dev/null || break
-		sleep 0.1
-		i=$((i + 1))
-	done
-	echo "mxrtd did not come up:"
-	cat "$log"
-	return 1
-}
-stop() {
-	kill -"${1:-TERM}" $DPID 2>/dev/null
-	wait $DPID
-	RC=$?
-}
 nothing_left() { [ -z "$(ls /dev/shm)" ] && [ -z "$(ls /dev/mqueue)" ] && [ -z "$(ls /run/mxrtd/*.fifo 2>/dev/null)" ]; }
 lines() { grep -cE "$2" "$1"; }
 # hup LOG PATTERN: SIGHUP, then up to 5 s for one more line matching PATTERN
@@ -78,7 +56,7 @@ priority = 60'
 { device $D0 100; device $D1 200; echo "$sched"; } >/tmp/two.toml
 cat /tmp/two.toml
 
-if start /tmp/two.log mxrtd -c /tmp/two.toml; then
+if mxrtd_start /tmp/two.log mxrtd -c /tmp/two.toml; then
 	cat /tmp/two.log
 	check two-devices-outputs '[ -e /dev/shm/mxrtd-max30102-0 ] && [ -e /dev/shm/mxrtd-max30102-1 ] && [ -e /dev/mqueue/mxrtd-max30102-0 ] && [ -e /dev/mqueue/mxrtd-max30102-1 ] && [ -p /run/mxrtd/max30102-0.fifo ] && [ -p /run/mxrtd/max30102-1.fifo ] && [ "$(cat $S0/sample_rate)" = 100 ] && [ "$(cat $S1/sample_rate)" = 200 ]'
 	# one device's rate changed by a reload: only it is reconfigured ("applied to" names it), the
@@ -100,7 +78,7 @@ if start /tmp/two.log mxrtd -c /tmp/two.toml; then
 	rec1=$(jd max30102-1 records)
 	sleep 0.5
 	check dropped-device-said-and-kept '[ "$(jd max30102-1 records)" -gt "$rec1" ]'
-	stop TERM
+	mxrtd_stop TERM
 	check two-devices-stopped-nothing-left '[ "$RC" = 0 ] && nothing_left'
 else
 	bad two-devices-outputs "did not start"
@@ -109,13 +87,13 @@ fi
 # FUTEX_WAIT (no futex_waitv, a kernel before 5.16) sleeps on the first device's events: the
 # second's are still taken (within 10 ms), none lost
 { device $D0 100; device $D1 200; echo "$sched"; } >/tmp/two.toml
-if start /tmp/futex.log mxrt-restrict --enosys futex_waitv -- mxrtd -c /tmp/two.toml; then
+if mxrtd_start /tmp/futex.log mxrt-restrict --enosys futex_waitv -- mxrtd -c /tmp/two.toml; then
 	w1=$(wakeups max30102-1)
 	sleep 2
 	cat /tmp/futex.log
 	echo "max30102-1: wake-ups $w1 -> $(wakeups max30102-1), records $(jd max30102-1 records), consumer lost $(jd max30102-1 consumer_lost)"
 	check futex-fallback-serves-second-device 'grep -q "FUTEX_WAIT sleeps on max30102-0.s events only: the other 1 device(s). are seen within 10 ms" /tmp/futex.log && [ "$(wakeups max30102-1)" -gt "${w1:-0}" ] && [ "$(jd max30102-1 consumer_lost)" = 0 ] && [ "$(jd max30102-0 consumer_lost)" = 0 ]'
-	stop TERM
+	mxrtd_stop TERM
 else
 	bad futex-fallback-serves-second-device "did not start"
 fi
@@ -124,11 +102,11 @@ fi
 # outputs with it (documented: a daemon per device keeps them apart)
 { device $D0 100; device $D1 200; echo "$sched"; } >/tmp/two.toml
 CLIENT1=$(basename "$(readlink -f $S1)")
-if start /tmp/gone.log mxrtd -c /tmp/two.toml; then
+if mxrtd_start /tmp/gone.log mxrtd -c /tmp/two.toml; then
 	echo "$CLIENT1" >/sys/bus/i2c/drivers/mxrt_max30102/unbind
 	i=0
 	while kill -0 $DPID 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-	stop KILL
+	mxrtd_stop KILL
 	cat /tmp/gone.log
 	check one-device-gone-stops-all '[ $i -lt 50 ] && [ "$RC" = 1 ] && grep -q "max30102-1: the device went away (ENODEV): stopping" /tmp/gone.log && nothing_left'
 	echo "$CLIENT1" >/sys/bus/i2c/drivers/mxrt_max30102/bind
